@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { log } from '../log.js';
+import { redact } from '../redact.js';
+
+// The one place the action builds a GitHub client. Everything that talks to GitHub receives
+// a GitHub from here, so retries and rate-limit handling are the same for every call.
+
+export type GitHub = ReturnType<typeof getOctokit>;
+
+/** Login of comments written with the workflow's GITHUB_TOKEN. */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+
+/** Rate-limited requests are retried this many times, then the error surfaces. */
+export const RATE_LIMIT_RETRIES = 2;
+/** A primary limit can reset an hour away; holding the job that long helps nobody. */
+export const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
+
+export interface GitHubClientOptions {
+  /** Defaults to GITHUB_API_URL read now (not when @actions/github was loaded), else api.github.com. */
+  baseUrl?: string;
+}
+
+export function createGitHub(token: string, options: GitHubClientOptions = {}): GitHub {
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
+      const what = `${request.method} ${redact(request.url)}`;
+      if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
+        log.warning(`GitHub ${kind} rate limit on ${what}; giving up after ${retryCount} retries (retry-after ${retryAfter}s).`);
+        return false;
+      }
+      log.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
+      return true;
+    };
+
+  return getOctokit(
+    token,
+    {
+      // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
+      // a client built after the environment is set (tests, GHES wrappers) still honours it.
+      baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (message: string) => log.warning(message),
+        error: (message: string) => log.error(message),
+      },
+      retry: {
+        retries: 3,
+        // 4xx answers are final (validation, auth, not found); 403/429 rate limits are
+        // retried by the throttling plugin, which honours retry-after.
+        doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+      },
+      throttle: {
+        // The plugin's write/notification queues are process-wide and keyed by this id. The
+        // action builds one client per run; distinct ids keep separate clients (tests, two
+        // tokens) from pacing each other.
+        id: randomUUID(),
+        onRateLimit: onLimit('primary'),
+        onSecondaryRateLimit: onLimit('secondary'),
+      },
+    },
+    retry,
+    throttling,
+  );
+}
+
+/**
+ * The login that owns comments written with this client's token. A personal token answers
+ * GET /user; an installation token (the workflow's GITHUB_TOKEN, a GitHub App token) cannot,
+ * so the caller names the bot: `github-actions[bot]` by default, `<app-slug>[bot]` for an App.
+ */
+export async function tokenIdentity(gh: GitHub, installationLogin: string = ACTIONS_BOT_LOGIN): Promise<string> {
+  try {
+    const { data } = await gh.rest.users.getAuthenticated();
+    return data.login;
+  } catch (err) {
+    const status = (err as { status?: unknown }).status;
+    const message = err instanceof Error ? err.message : String(err);
+    if ((status === 403 || status === 401) && /resource not accessible by integration/i.test(message)) {
+      return installationLogin;
+    }
+    throw new Error(
+      `Could not find out whom github-token belongs to (GET /user answered ${String(status ?? 'no response')}: ${redact(message)}). ` +
+        'Check that github-token is a valid token for this repository.',
+    );
+  }
+}

@@ -1,0 +1,268 @@
+import * as core from '@actions/core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { log } from './log.js';
+import { registerSecret } from './redact.js';
+import type { Inputs, ModeInput } from './types.js';
+
+// Reads every input once, validates all of them before anything talks to AWS or runs
+// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
+
+/** Input names as action.yml spells them. The only place they are written down. */
+export const INPUT = {
+  awsRegion: 'aws-region',
+  roleToAssume: 'role-to-assume',
+  applyRoleToAssume: 'apply-role-to-assume',
+  audience: 'audience',
+  roleSessionName: 'role-session-name',
+  roleDurationSeconds: 'role-duration-seconds',
+  awsProfile: 'aws-profile',
+  rolesWorkingDirectory: 'roles-working-directory',
+  schemaWorkingDirectory: 'schema-working-directory',
+  rolesPaths: 'roles-paths',
+  mode: 'mode',
+  githubToken: 'github-token',
+  comment: 'comment',
+  lockTimeout: 'lock-timeout',
+  dbEndpoint: 'db-endpoint',
+  dbName: 'db-name',
+  dbUser: 'db-user',
+} as const satisfies Record<keyof Inputs, string>;
+
+/**
+ * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
+ * action is also started without them (tests, `node dist/index.js`), so they live here too.
+ */
+export const DEFAULTS = {
+  audience: 'sts.amazonaws.com',
+  roleDurationSeconds: 3600,
+  rolesWorkingDirectory: 'terraform/roles',
+  schemaWorkingDirectory: 'terraform/schema',
+  mode: 'auto' as ModeInput,
+  comment: true,
+  lockTimeout: '5m',
+  dbUser: 'atlas_migrator',
+} as const;
+
+const MODES: readonly ModeInput[] = ['auto', 'plan', 'apply'];
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const ROLE_ARN = /^arn:aws[-a-z]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+// Written as `[profile <name>]` into an INI file: brackets, comment starters and
+// whitespace would corrupt the section header.
+const PROFILE = /^[^\s[\]#;]{1,64}$/;
+const LOCK_TIMEOUT = /^\d+(ms|s|m|h)?$/;
+const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+const MIN_DURATION = 900;
+const MAX_DURATION = 43200;
+
+/** All bad inputs of one run; `problems` holds one sentence per input. */
+export class InputError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      problems.length === 1
+        ? (problems[0] ?? '')
+        : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`,
+    );
+    this.name = 'InputError';
+    this.problems = problems;
+  }
+}
+
+/** The directory working directories and roles-paths are relative to. */
+export function workspaceDir(): string {
+  return path.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
+}
+
+/** Absolute path of a working directory from Inputs (which holds it workspace-relative). */
+export function resolveInWorkspace(relative: string): string {
+  return path.resolve(workspaceDir(), relative);
+}
+
+export function getInputs(): Inputs {
+  const problems: string[] = [];
+  const bad = (name: string, value: string, expected: string): void => {
+    problems.push(`Input "${name}" must be ${expected}; got ${JSON.stringify(value)}`);
+  };
+  const get = (name: string): string => core.getInput(name);
+
+  // The token is a secret from the moment it is read; it never appears in a message.
+  const githubToken = get(INPUT.githubToken);
+  registerSecret(githubToken);
+
+  const awsRegion = get(INPUT.awsRegion);
+  if (!awsRegion) {
+    problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
+  } else if (!REGION.test(awsRegion)) {
+    bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
+  }
+
+  const roleToAssume = get(INPUT.roleToAssume);
+  const applyRoleInput = get(INPUT.applyRoleToAssume);
+  for (const [name, value] of [
+    [INPUT.roleToAssume, roleToAssume],
+    [INPUT.applyRoleToAssume, applyRoleInput],
+  ] as const) {
+    if (value && !ROLE_ARN.test(value)) {
+      bad(name, value, 'an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci, or empty');
+    }
+  }
+
+  const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
+  if (!SESSION_NAME.test(roleSessionName)) {
+    bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
+  }
+
+  const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
+
+  const awsProfile = get(INPUT.awsProfile);
+  if (awsProfile && !PROFILE.test(awsProfile)) {
+    bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], # or ;');
+  }
+
+  const rolesWorkingDirectory = readDirectory(
+    INPUT.rolesWorkingDirectory,
+    get(INPUT.rolesWorkingDirectory) || DEFAULTS.rolesWorkingDirectory,
+    problems,
+  );
+  const schemaWorkingDirectory = readDirectory(
+    INPUT.schemaWorkingDirectory,
+    get(INPUT.schemaWorkingDirectory) || DEFAULTS.schemaWorkingDirectory,
+    problems,
+  );
+
+  const rolesPaths = readRolesPaths(get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
+
+  const modeRaw = get(INPUT.mode) || DEFAULTS.mode;
+  const mode = MODES.find((m) => m === modeRaw.toLowerCase());
+  if (!mode) bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
+
+  const comment = readBoolean(INPUT.comment, DEFAULTS.comment, bad);
+
+  const lockTimeout = get(INPUT.lockTimeout) || DEFAULTS.lockTimeout;
+  if (!LOCK_TIMEOUT.test(lockTimeout)) {
+    bad(INPUT.lockTimeout, lockTimeout, 'a duration such as 5m, 30s, 1h or 500ms');
+  }
+
+  const dbEndpoint = get(INPUT.dbEndpoint);
+  const dbName = get(INPUT.dbName);
+  const dbUser = get(INPUT.dbUser) || DEFAULTS.dbUser;
+  if (dbEndpoint) {
+    const port = ENDPOINT.exec(dbEndpoint)?.[2];
+    if (port === undefined || Number(port) < 1 || Number(port) > 65535) {
+      bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
+    }
+    if (!dbName) {
+      problems.push(
+        `Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`,
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new InputError(problems);
+
+  const inputs: Inputs = {
+    awsRegion,
+    roleToAssume,
+    applyRoleToAssume: applyRoleInput || roleToAssume,
+    audience: get(INPUT.audience) || DEFAULTS.audience,
+    roleSessionName,
+    roleDurationSeconds,
+    awsProfile,
+    rolesWorkingDirectory,
+    schemaWorkingDirectory,
+    rolesPaths,
+    mode: mode ?? DEFAULTS.mode,
+    githubToken,
+    comment,
+    lockTimeout,
+    dbEndpoint,
+    dbName,
+    dbUser,
+  };
+  log.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
+  return inputs;
+}
+
+type Bad = (name: string, value: string, expected: string) => void;
+
+/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
+function defaultSessionName(): string {
+  const runId = process.env['GITHUB_RUN_ID'];
+  const attempt = process.env['GITHUB_RUN_ATTEMPT'];
+  const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
+  return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+function readDuration(raw: string, bad: Bad): number {
+  if (!raw) return DEFAULTS.roleDurationSeconds;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
+    bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
+    return DEFAULTS.roleDurationSeconds;
+  }
+  return value;
+}
+
+function readBoolean(name: string, fallback: boolean, bad: Bad): boolean {
+  const raw = core.getInput(name);
+  if (!raw) return fallback;
+  try {
+    return core.getBooleanInput(name);
+  } catch {
+    bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
+    return fallback;
+  }
+}
+
+/**
+ * Working directories are kept workspace-relative with forward slashes, because the same
+ * string feeds the default roles-paths glob and the PR comment marker.
+ */
+function readDirectory(name: string, raw: string, problems: string[]): string {
+  const root = workspaceDir();
+  const absolute = path.resolve(root, raw);
+  const relative = path.relative(root, absolute);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${JSON.stringify(raw)}`);
+    return raw;
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = fs.statSync(absolute).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) {
+    problems.push(
+      `Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${JSON.stringify(raw)}`,
+    );
+  }
+  return relative.split(path.sep).join('/') || '.';
+}
+
+/**
+ * One glob per line, relative to the repository root; blank lines are ignored. A leading
+ * "!" excludes (see changes.ts). Defaults follow the seed layout.
+ */
+function readRolesPaths(raw: string, rolesDir: string, bad: Bad): string[] {
+  const lines = raw
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (lines.length === 0) {
+    return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+  }
+  const globs: string[] = [];
+  for (const line of lines) {
+    const negated = line.startsWith('!');
+    const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
+    if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
+      bad(INPUT.rolesPaths, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
+      continue;
+    }
+    globs.push(negated ? `!${pattern}` : pattern);
+  }
+  return globs;
+}

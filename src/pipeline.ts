@@ -1,0 +1,238 @@
+import * as path from 'node:path';
+import { atlasPlan, createsRole } from './atlas/plan.js';
+import { hintsFor } from './hints.js';
+import { errorMessage, log } from './log.js';
+import { redact } from './redact.js';
+import { terraformApply, terraformInit, terraformPlan } from './terraform/cli.js';
+import type { Diagnostic, Inputs, Mode, RolesChange, RootName, RootResult, RootStep, TerraformRun } from './types.js';
+
+// Per-root state machine: init → plan → [apply → verify]. Produces RootResult values; the
+// only side effects are the terraform runs behind terraform/cli.ts and the hooks the caller
+// passes in (credential refresh, IAM preflight).
+
+export interface RootSpec {
+  root: RootName;
+  /** Relative to the workspace, as the user wrote it. */
+  workingDirectory: string;
+}
+
+export interface PipelineContext {
+  mode: Mode;
+  inputs: Inputs;
+  workspace: string;
+  terraformBinary: string;
+  /** Directory for plan files; removed by the caller. */
+  planDir: string;
+  /** Environment for terraform, fetched before each root so refreshed credentials are used. */
+  childEnv(): Promise<Record<string, string>>;
+  /**
+   * Runs before the schema root's plan. `rolesStatements` are the statements the roles root
+   * planned or applied in this run, so the preflight can tell a first bootstrap.
+   */
+  beforeSchemaPlan?(rolesStatements: string[]): Promise<PreflightOutcome>;
+}
+
+export interface PreflightOutcome {
+  ok: boolean;
+  message: string;
+  hints: string[];
+  /** Set when the root must not be planned in this run; the reason is shown in the report. */
+  skip?: string;
+}
+
+/** Thrown inside a root to stop it at a step; carries what the report needs. */
+class StepFailure extends Error {
+  constructor(
+    readonly step: RootStep,
+    message: string,
+    readonly diagnostics: Diagnostic[] = [],
+    readonly hints: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function emptyResult(spec: RootSpec, outcome: RootResult['outcome'], skipReason?: string): RootResult {
+  return {
+    root: spec.root,
+    workingDirectory: spec.workingDirectory,
+    outcome,
+    ...(skipReason === undefined ? {} : { skipReason }),
+    plannedStatements: [],
+    terraformChanged: false,
+    applied: false,
+    appliedStatements: [],
+    residualStatements: [],
+    errors: [],
+    warnings: [],
+    hints: [],
+    durationMs: 0,
+  };
+}
+
+/**
+ * Runs the roots. Plan mode: roles and schema concurrently (the schema preflight waits for
+ * the roles plan). Apply mode: strictly roles then schema; a failed roles root stops schema.
+ */
+export async function runRoots(
+  ctx: PipelineContext,
+  roles: RootSpec,
+  schema: RootSpec,
+  rolesChange: RolesChange,
+): Promise<RootResult[]> {
+  const rolesRuns = rolesChange.changed;
+  const skippedRoles = (): RootResult => emptyResult(roles, 'skipped', rolesChange.reason);
+
+  if (ctx.mode === 'plan') {
+    const rolesPromise = rolesRuns ? runRoot(ctx, roles, async () => ({ ok: true, message: '', hints: [] })) : Promise.resolve(skippedRoles());
+    const schemaPromise = runRoot(ctx, schema, async () => {
+      const rolesResult = await rolesPromise;
+      if (createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
+        // First bootstrap: the schema env logs in as a user that does not exist until the
+        // roles root is applied, so a schema plan now can only fail authentication.
+        return {
+          ok: true,
+          message: '',
+          hints: [],
+          skip: `Not planned yet: the schema root connects as "${ctx.inputs.dbUser}", which the roles root of this change creates. On merge the schema root is planned and applied right after the roles root.`,
+        };
+      }
+      return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesResult.plannedStatements) : { ok: true, message: '', hints: [] };
+    });
+    return Promise.all([rolesPromise, schemaPromise]);
+  }
+
+  const rolesResult = rolesRuns ? await runRoot(ctx, roles, undefined) : skippedRoles();
+  if (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged') {
+    const reason =
+      rolesResult.outcome === 'failed'
+        ? `Not run: the roles root failed during ${rolesResult.failedStep ?? 'its run'}, so the schema root was not started.`
+        : 'Not run: the roles root did not converge, so the schema root was not started.';
+    return [rolesResult, emptyResult(schema, 'not-run', reason)];
+  }
+  const rolesStatements = rolesResult.applied ? rolesResult.appliedStatements : [];
+  const schemaResult = await runRoot(ctx, schema, async () =>
+    ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] },
+  );
+  return [rolesResult, schemaResult];
+}
+
+async function runRoot(
+  ctx: PipelineContext,
+  spec: RootSpec,
+  beforePlan: (() => Promise<PreflightOutcome>) | undefined,
+): Promise<RootResult> {
+  const started = Date.now();
+  const result = emptyResult(spec, 'planned');
+  const cwd = path.resolve(ctx.workspace, spec.workingDirectory);
+  const planFile = path.join(ctx.planDir, `${spec.root}.tfplan`);
+  const verifyFile = path.join(ctx.planDir, `${spec.root}.verify.tfplan`);
+  const step = async (name: RootStep, fn: () => Promise<TerraformRun>): Promise<TerraformRun> => {
+    const run = await log.group(`${spec.root}: terraform ${name}`, fn).catch((err: unknown) => {
+      throw new StepFailure(name, errorMessage(err));
+    });
+    const atlas = atlasPlan(run);
+    mergeWarnings(result, atlas.warnings);
+    if (run.exitCode === 1 || run.exitCode > 2 || atlas.errors.length > 0) {
+      const first = atlas.errors[0];
+      const message = first
+        ? `${first.summary}: ${first.detail}`
+        : `terraform ${name} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
+      throw new StepFailure(name, redact(message), atlas.errors);
+    }
+    return run;
+  };
+
+  try {
+    const options = async () => ({
+      binary: ctx.terraformBinary,
+      cwd,
+      env: await ctx.childEnv(),
+      lockTimeout: ctx.inputs.lockTimeout,
+    });
+
+    await step('init', async () => terraformInit(await options()));
+
+    if (beforePlan) {
+      const pre = await beforePlan();
+      if (pre.skip) {
+        result.outcome = 'skipped';
+        result.skipReason = pre.skip;
+        log.info(`${spec.root}: ${pre.skip}`);
+        return result;
+      }
+      if (!pre.ok) throw new StepFailure('preflight', pre.message, [], pre.hints);
+    }
+
+    const planRun = await step('plan', async () => terraformPlan(await options(), planFile));
+    const planned = atlasPlan(planRun);
+    result.plannedStatements = planned.statements;
+    result.terraformChanged = planRun.exitCode === 2;
+    log.info(`${spec.root}: ${describePlan(planned.statements.length, result.terraformChanged)}`);
+
+    if (ctx.mode === 'plan') {
+      result.outcome = result.terraformChanged || planned.statements.length > 0 ? 'planned' : 'no-changes';
+      return result;
+    }
+
+    if (!result.terraformChanged && planned.statements.length === 0) {
+      // The plan itself proves convergence; applying an empty plan would only add a run.
+      result.outcome = 'converged';
+      return result;
+    }
+
+    const applyRun = await step('apply', async () => terraformApply(await options(), planFile));
+    result.applied = true;
+    const appliedSql = atlasPlan(applyRun).statements;
+    result.appliedStatements = appliedSql.length > 0 ? appliedSql : planned.statements;
+
+    const verifyRun = await step('verify', async () => terraformPlan(await options(), verifyFile));
+    const verify = atlasPlan(verifyRun);
+    result.residualStatements = verify.statements;
+    if (verify.statements.length > 0) {
+      result.outcome = 'not-converged';
+      result.hints.push(
+        'The database still differs from the HCL after apply. A classic cause is a default privilege PostgreSQL grants on its own (for example USAGE on schema public to PUBLIC, or EXECUTE on new functions to PUBLIC) that the HCL does not declare: declare it in HCL so Atlas stops revoking or re-granting it.',
+      );
+    } else if (verifyRun.exitCode === 2) {
+      result.outcome = 'state-differs';
+      result.hints.push(
+        'Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.',
+      );
+    } else {
+      result.outcome = 'converged';
+    }
+    return result;
+  } catch (err) {
+    const failure = err instanceof StepFailure ? err : new StepFailure('plan', errorMessage(err));
+    result.outcome = 'failed';
+    result.failedStep = failure.step;
+    result.error = redact(failure.message);
+    result.errors = failure.diagnostics.map((d) => ({ ...d, summary: redact(d.summary), detail: redact(d.detail) }));
+    const text = [failure.message, ...failure.diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
+    result.hints.push(
+      ...failure.hints,
+      ...hintsFor(text, { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion }),
+    );
+    result.hints = [...new Set(result.hints)];
+    log.error(`${spec.root}: ${failure.step} failed: ${failure.message}`);
+    return result;
+  } finally {
+    result.durationMs = Date.now() - started;
+  }
+}
+
+function mergeWarnings(result: RootResult, warnings: Diagnostic[]): void {
+  const key = (d: Diagnostic): string => `${d.summary}\u0000${d.detail}`;
+  const seen = new Set(result.warnings.map(key));
+  for (const w of warnings) {
+    if (seen.has(key(w))) continue;
+    seen.add(key(w));
+    result.warnings.push({ ...w, summary: redact(w.summary), detail: redact(w.detail) });
+  }
+}
+
+function describePlan(statements: number, terraformChanged: boolean): string {
+  if (statements > 0) return `${statements} SQL statement${statements === 1 ? '' : 's'} planned`;
+  return terraformChanged ? 'no SQL, but Terraform reports a change' : 'no changes';
+}

@@ -1,0 +1,56 @@
+import * as core from '@actions/core';
+import { redact } from '../redact.js';
+import type { Report, RootName } from '../types.js';
+
+// Output names are a contract with users' workflows; action.yml is checked against these
+// constants by test/unit/contract.test.ts.
+export const OUTPUT = {
+  mode: 'mode',
+  rolesChanged: 'roles-changed',
+  rolesSql: 'roles-sql',
+  schemaSql: 'schema-sql',
+  converged: 'converged',
+  commentUrl: 'comment-url',
+} as const;
+
+export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
+
+/** The value of every output, redacted. Pure apart from the secret registry. */
+export function outputValues(report: Report, extra: { commentUrl: string }): Record<OutputName, string> {
+  const values: Record<OutputName, string> = {
+    [OUTPUT.mode]: report.plan.mode,
+    [OUTPUT.rolesChanged]: String(report.rolesChange.changed),
+    [OUTPUT.rolesSql]: sqlOf(report, 'roles'),
+    [OUTPUT.schemaSql]: sqlOf(report, 'schema'),
+    [OUTPUT.converged]: report.plan.mode === 'apply' ? String(converged(report)) : '',
+    [OUTPUT.commentUrl]: extra.commentUrl,
+  };
+  for (const key of Object.keys(values) as OutputName[]) values[key] = redact(values[key]);
+  return values;
+}
+
+export function setOutputs(report: Report, extra: { commentUrl: string }): void {
+  for (const [name, value] of Object.entries(outputValues(report, extra))) core.setOutput(name, value);
+}
+
+/**
+ * The statements of the root's plan step, in order, one after another on their own lines
+ * (a multi-line statement keeps its line breaks). In an apply run these are the plan the
+ * apply executed from, so the output means the same thing in both modes; empty when the
+ * root did not run or planned no SQL.
+ */
+function sqlOf(report: Report, root: RootName): string {
+  const result = report.roots.find((r) => r.root === root);
+  if (!result || result.outcome === 'skipped' || result.outcome === 'not-run') return '';
+  return result.plannedStatements.map((s) => s.replace(/\s+$/, '')).join('\n');
+}
+
+/**
+ * After an apply: true only when every root that ran ended with no Atlas SQL in its verify
+ * plan (a Terraform-only diff still counts as converged, DESIGN §4) and nothing failed.
+ */
+function converged(report: Report): boolean {
+  if (report.fatal) return false;
+  const ran = report.roots.filter((r) => r.outcome !== 'skipped');
+  return ran.length > 0 && ran.every((r) => r.outcome === 'converged' || r.outcome === 'state-differs');
+}

@@ -1,0 +1,165 @@
+import { rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BRANCH, sha, startStack, type Stack } from '../support/stack.js';
+
+// The seed guide's whole life in CI, on real Terraform and a real PostgreSQL: a pull request
+// is planned, the merge is applied (roles, then schema) and verified, and an identical push
+// applies nothing. Each run is `node dist/index.js` started as the runner starts it.
+
+const PR = 7;
+const BASE = sha('b');
+const HEAD = sha('c');
+const MERGE = sha('d');
+
+const ROLES_SQL = [
+  'CREATE ROLE "atlas_migrator" WITH LOGIN;',
+  'CREATE ROLE "app_reader" WITH LOGIN;',
+  'GRANT "rds_iam" TO "atlas_migrator";',
+  'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator";',
+];
+const AUDIT_SQL = 'CREATE TABLE "public"."audit_log" (\n  "id" bigint NOT NULL,\n  "note" text NULL,\n  PRIMARY KEY ("id")\n);';
+const SCHEMA_SQL = [
+  'CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,\n  "created_at" timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY ("id")\n);',
+  'GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";',
+];
+
+describe('pull request → merge → identical push, on the seed layout', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    stack.github.addPull({
+      number: PR,
+      files: ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'],
+      headSha: HEAD,
+      baseSha: BASE,
+      mergeCommitSha: MERGE,
+      merged: true,
+    });
+    stack.github.addCompare(BASE, MERGE, ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl']);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const roleNames = async (): Promise<string[]> =>
+    (await stack.pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`)).map((r) => r.rolname);
+
+  it('(a) bootstrap PR changing roles and schema HCL: one comment with the 4 roles statements, schema deferred to the merge, nothing changed in PostgreSQL', async () => {
+    const run = await stack.runPullRequest({ number: PR, headSha: HEAD, baseSha: BASE });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs['mode']).toBe('plan');
+    expect(run.outputs['roles-changed']).toBe('true');
+    expect(run.outputs['roles-sql']).toBe(ROLES_SQL.join('\n'));
+    // The schema env logs in as atlas_migrator, which only exists once the roles root is
+    // applied (on RDS as here), so its plan is deferred rather than failed.
+    expect(run.outputs['schema-sql']).toBe('');
+    expect(run.outputs['converged']).toBe('');
+
+    const comments = stack.github.comments(PR);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? '';
+    expect(comments[0]?.user.login).toBe('github-actions[bot]');
+    expect(run.outputs['comment-url']).toBe(comments[0]?.html_url);
+    for (const statement of ROLES_SQL) expect(body).toContain(statement);
+    expect(body).toContain('Not planned yet: the schema root connects as "atlas_migrator", which the roles root of this change creates');
+    expect(body).toMatch(/Plan/);
+    // dev_url noise is collapsed, not the headline.
+    expect(body).toMatch(/<details>[\s\S]*dev_url is unset[\s\S]*<\/details>/);
+    expect(run.summary).toContain(ROLES_SQL[3]);
+
+    // A plan changes nothing.
+    expect(await roleNames()).toEqual([]);
+    // The plan run assumed the plan role only.
+    const assumed = stack.aws.sts.requests.filter((r) => r.action === 'AssumeRoleWithWebIdentity' && r.status === 200);
+    expect(assumed.map((r) => r.roleArn)).toEqual([expect.stringContaining('atlas-plan')]);
+  });
+
+  it('(c) merge push: roles applied, then schema; PostgreSQL has them; converged; the PR comment updated in place', async () => {
+    const before = stack.github.comments(PR);
+    const run = await stack.runPush({ before: BASE, after: MERGE, ref: `refs/heads/${DEFAULT_BRANCH}` });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs['mode']).toBe('apply');
+    expect(run.outputs['roles-changed']).toBe('true');
+    expect(run.outputs['converged']).toBe('true');
+    expect(run.outputs['roles-sql']).toBe(ROLES_SQL.join('\n'));
+    expect(run.outputs['schema-sql']).toBe(SCHEMA_SQL.join('\n'));
+
+    // Roles applied before schema: the log shows the order.
+    const rolesApply = run.stdout.indexOf('roles: terraform apply');
+    const schemaApply = run.stdout.indexOf('schema: terraform apply');
+    expect(rolesApply).toBeGreaterThan(-1);
+    expect(schemaApply).toBeGreaterThan(rolesApply);
+
+    // The database really has what the HCL declares.
+    expect(await roleNames()).toEqual(['app_reader', 'atlas_migrator']);
+    const member = await stack.pg.query(
+      `SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'rds_iam' AND u.rolname = 'atlas_migrator'`,
+    );
+    expect(member).toHaveLength(1);
+    const table = await stack.pg.query<{ owner: string }>(`SELECT tableowner AS owner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'validation_probe'`);
+    expect(table).toEqual([{ owner: 'atlas_migrator' }]);
+    const grant = await stack.pg.query<{ ok: boolean }>(`SELECT has_table_privilege('app_reader', 'public.validation_probe', 'SELECT') AS ok`);
+    expect(grant).toEqual([{ ok: true }]);
+
+    // The merged PR's comment was updated, not duplicated.
+    const after = stack.github.comments(PR);
+    expect(after).toHaveLength(1);
+    expect(after[0]?.id).toBe(before[0]?.id);
+    expect(after[0]?.body).toMatch(/converged/i);
+    expect(after[0]?.body).toMatch(/Apply/);
+    for (const statement of [...ROLES_SQL, ...SCHEMA_SQL]) expect(after[0]?.body).toContain(statement);
+    expect(run.outputs['comment-url']).toBe(after[0]?.html_url);
+
+    // The merge assumed the apply role only.
+    const assumed = stack.aws.sts.requests.filter((r) => r.action === 'AssumeRoleWithWebIdentity' && r.status === 200).map((r) => r.roleArn);
+    expect(assumed.at(-1)).toContain('atlas-apply');
+    expect(assumed.filter((a) => a?.includes('atlas-apply'))).toHaveLength(1);
+  });
+
+  it('(d) the same push again: no SQL, converged, the comment updated, not duplicated', async () => {
+    const first = stack.github.comments(PR)[0];
+    const run = await stack.runPush({ before: BASE, after: MERGE, ref: `refs/heads/${DEFAULT_BRANCH}` });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs['converged']).toBe('true');
+    expect(run.outputs['roles-sql']).toBe('');
+    expect(run.outputs['schema-sql']).toBe('');
+    const comments = stack.github.comments(PR);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.id).toBe(first?.id);
+    expect(String(comments[0]?.updated_at) >= String(first?.updated_at)).toBe(true);
+    expect(comments[0]?.body).toMatch(/converged/i);
+    // Nothing was applied: no terraform apply ran.
+    expect(run.stdout).not.toContain('terraform apply');
+  });
+
+  it('(b) a later PR changing only schema HCL: roles root not run and the comment says why; schema planned', async () => {
+    const number = PR + 1;
+    const audit = path.join(stack.workspace, 'hcl/schema/audit.pg.hcl');
+    await writeFile(audit, 'table "audit_log" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n  column "note" {\n    type = text\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\n');
+    try {
+      stack.github.addPull({ number, files: ['hcl/schema/audit.pg.hcl'], headSha: sha('e'), baseSha: MERGE });
+      const run = await stack.runPullRequest({ number, headSha: sha('e'), baseSha: MERGE });
+      expect(run.exitCode, run.stdout).toBe(0);
+      expect(run.outputs['roles-changed']).toBe('false');
+      expect(run.outputs['roles-sql']).toBe('');
+      expect(run.outputs['schema-sql']).toBe(AUDIT_SQL);
+      const comments = stack.github.comments(number);
+      expect(comments).toHaveLength(1);
+      const body = comments[0]?.body ?? '';
+      expect(body).toMatch(/no file matching roles-paths changed/i);
+      expect(body).toContain(AUDIT_SQL);
+      expect(body).not.toContain('CREATE ROLE');
+      // The roles root was not run: terraform never touched it.
+      expect(run.stdout).not.toContain('roles: terraform init');
+      // A plan changes nothing.
+      expect(await stack.pg.query(`SELECT 1 FROM pg_tables WHERE tablename = 'audit_log'`)).toEqual([]);
+    } finally {
+      await rm(audit, { force: true });
+    }
+  });
+
+  it('leaves no provider process or socket behind', async () => {
+    expect(await stack.tf.leftovers()).toEqual({ processes: [], sockets: [] });
+  });
+});

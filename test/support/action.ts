@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Runs the bundled action the way a GitHub runner does: `node dist/index.js` with INPUT_*
+// variables, the event payload file and the file-command paths, then reads back what a
+// user would see — exit code, log, outputs, job summary.
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const seedDir = path.join(repoRoot, 'test/fixtures/seed');
+
+export interface ActionRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** Files left in RUNNER_TEMP after the run, with their content (for leak checks). */
+  runnerTempFiles: { path: string; content: string }[];
+  durationMs: number;
+}
+
+export interface ActionOptions {
+  inputs: Record<string, string>;
+  env: Record<string, string>;
+  /** Directory the action runs in (GITHUB_WORKSPACE). */
+  workspace: string;
+  timeoutMs?: number;
+}
+
+/** Builds INPUT_* names exactly like the runner: upper-case, spaces to underscores, hyphens kept. */
+export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  return env;
+}
+
+/** Parses the GITHUB_OUTPUT file-command format (name<<delimiter ... delimiter). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc as unknown as [string, string, string];
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '');
+      outputs[name] = value.join('\n');
+    } else if (line.includes('=')) {
+      const at = line.indexOf('=');
+      outputs[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  return outputs;
+}
+
+export async function runAction(opts: ActionOptions): Promise<ActionRun> {
+  const runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'runner-temp-'));
+  const files = await mkdtemp(path.join(os.tmpdir(), 'runner-files-'));
+  const outputFile = path.join(files, 'output');
+  const summaryFile = path.join(files, 'summary');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    // A clean HOME so no ~/.aws or ~/.terraformrc of this machine leaks into the run.
+    HOME: path.join(files, 'home'),
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: opts.workspace,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    ...inputEnv(opts.inputs),
+    ...opts.env,
+  };
+  await mkdir(env['HOME'] as string, { recursive: true });
+  const started = Date.now();
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/index.js')], { cwd: opts.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timeout = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? -1));
+  }).finally(() => clearTimeout(timeout));
+  const result: ActionRun = {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+    summary: await readFile(summaryFile, 'utf8'),
+    runnerTempFiles: await listFiles(runnerTemp),
+    durationMs: Date.now() - started,
+  };
+  await rm(runnerTemp, { recursive: true, force: true });
+  await rm(files, { recursive: true, force: true });
+  return result;
+}
+
+async function listFiles(dir: string): Promise<{ path: string; content: string }[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return Promise.all(files.map(async (f) => ({ path: path.relative(dir, f), content: await readFile(f, 'latin1') })));
+}
+
+/** A fresh copy of the seed layout to use as GITHUB_WORKSPACE. */
+export async function seedWorkspace(): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'workspace-'));
+  await cp(seedDir, dir, { recursive: true });
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}

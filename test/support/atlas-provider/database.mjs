@@ -1,0 +1,85 @@
+// The stand-in's only connection to PostgreSQL. Real Atlas resolves the URL from atlas.hcl
+// (Secrets Manager, RDS IAM token); the double reads ATLAS_STANDIN_URL_<ENV> instead.
+import pg from 'pg';
+
+/** @type {Set<pg.Client>} */
+const open = new Set();
+
+/**
+ * The URL for an env name from ATLAS_STANDIN_URL_<ENV>, or an error naming the variable.
+ * @param {string} envName
+ * @param {NodeJS.ProcessEnv} env
+ */
+export function envUrl(envName, env = process.env) {
+  const variable = `ATLAS_STANDIN_URL_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+  const url = env[variable];
+  if (!url) throw new Error(`stand-in Atlas provider: ${variable} is not set; it gives the database URL of env "${envName}"`);
+  return url;
+}
+
+/**
+ * Connection options with libpq semantics for sslmode: `require` encrypts without
+ * verifying the certificate. pg's own URL parser would verify it, so the URL is taken
+ * apart here.
+ * @param {string} url
+ * @returns {pg.ClientConfig}
+ */
+export function clientConfig(url) {
+  const u = new URL(url);
+  const sslmode = u.searchParams.get('sslmode') ?? 'prefer';
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 5432,
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username),
+    ssl: sslmode === 'disable' ? false : { rejectUnauthorized: sslmode === 'verify-full' || sslmode === 'verify-ca' },
+    connectionTimeoutMillis: 10_000,
+  };
+}
+
+/**
+ * Runs fn with a connected client and always closes it.
+ * @template T
+ * @param {string} url
+ * @param {(client: pg.Client) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+export async function withClient(url, fn) {
+  const client = new pg.Client(clientConfig(url));
+  open.add(client);
+  // A server-side error on an idle client would otherwise crash the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await fn(client);
+  } finally {
+    open.delete(client);
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Executes the statements in one transaction; on failure rolls back and rethrows the
+ * database's own error.
+ * @param {string} url
+ * @param {string[]} statements
+ */
+export async function executeInTransaction(url, statements) {
+  await withClient(url, async (client) => {
+    await client.query('BEGIN');
+    try {
+      for (const sql of statements) await client.query(sql);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
+}
+
+/** Closes whatever is still connected (the process is exiting). */
+export async function closeAll() {
+  await Promise.all([...open].map((c) => c.end().catch(() => {})));
+  open.clear();
+}

@@ -1,0 +1,387 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { close, listen } from './aws-endpoints.js';
+
+// A loopback GitHub REST API for the endpoints the action uses, answering like GitHub:
+// Link-header pagination, bot authorship for the Actions token, 401/403/404/422 bodies in
+// GitHub's shape, and injectable faults. Point the action at it with GITHUB_API_URL.
+// Requests are recorded without their token.
+
+export interface FileChange {
+  filename: string;
+  status?: 'added' | 'removed' | 'modified' | 'renamed' | 'copied' | 'changed' | 'unchanged';
+  previous_filename?: string;
+}
+
+export interface PullSpec {
+  number: number;
+  files: (string | FileChange)[];
+  headSha: string;
+  baseSha: string;
+  headRef?: string;
+  baseRef?: string;
+  mergeCommitSha?: string;
+  merged?: boolean;
+  title?: string;
+}
+
+export interface CompareOptions {
+  status?: 'ahead' | 'behind' | 'diverged' | 'identical';
+  /** Commit SHAs in the range, oldest first; defaults to just the head. */
+  commits?: string[];
+}
+
+export interface GitHubUser { login: string; id: number; node_id: string; type: 'User' | 'Bot' }
+
+export interface IssueComment {
+  id: number;
+  node_id: string;
+  url: string;
+  html_url: string;
+  issue_url: string;
+  body: string;
+  user: GitHubUser;
+  author_association: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  bodySize: number;
+  status: number;
+  /** Which kind of token was presented (never the token itself). */
+  auth: 'actions' | 'pat' | 'read-only' | 'unknown' | 'none';
+}
+
+export type ApiFault = number | 'secondary-rate-limit';
+
+export interface GitHubApi {
+  /** For GITHUB_API_URL / getOctokit's baseUrl. */
+  url: string;
+  owner: string;
+  repo: string;
+  /** Like the job's GITHUB_TOKEN: comments as github-actions[bot], 403 on GET /user. */
+  actionsToken: string;
+  /** A personal access token of `patUser`. */
+  patToken: string;
+  patUser: GitHubUser;
+  /** Like GITHUB_TOKEN on a fork pull request: reads only. */
+  readOnlyToken: string;
+  addPull(spec: PullSpec): void;
+  addCompare(base: string, head: string, files: (string | FileChange)[], opts?: CompareOptions): void;
+  comments(prNumber: number): IssueComment[];
+  seedComment(prNumber: number, c: { login: string; type?: 'User' | 'Bot'; body: string }): IssueComment;
+  /** The next `times` requests matching method and path fail with `fault`. */
+  failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number }): void;
+  requests: ApiRequest[];
+  stop(): Promise<void>;
+}
+
+export const ACTIONS_BOT: GitHubUser = { login: 'github-actions[bot]', id: 41898282, node_id: 'MDM6Qm90NDE4OTgyODI=', type: 'Bot' };
+export const MAX_COMMENT_LENGTH = 65_536;
+const DOCS = 'https://docs.github.com/rest';
+
+class ApiError {
+  constructor(readonly status: number, readonly body: Record<string, unknown>, readonly headers: Record<string, string> = {}) {}
+}
+
+export async function startGitHubApi(opts: { owner?: string; repo?: string; patLogin?: string } = {}): Promise<GitHubApi> {
+  const owner = opts.owner ?? 'octo-org';
+  const repo = opts.repo ?? 'octo-repo';
+  const repoId = 1296269;
+  const tokens = {
+    actions: `ghs_${randomBytes(18).toString('base64url')}`,
+    pat: `ghp_${randomBytes(18).toString('base64url')}`,
+    readOnly: `ghs_${randomBytes(18).toString('base64url')}`,
+  };
+  const patUser = user(opts.patLogin ?? 'octocat', 'User');
+  const pulls = new Map<number, PullSpec>();
+  const compares = new Map<string, { files: FileChange[]; opts: CompareOptions }>();
+  const comments = new Map<number, IssueComment[]>();
+  const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number }[] = [];
+  const requests: ApiRequest[] = [];
+  let nextCommentId = 1_900_000_001;
+  let base = '';
+  const repoPath = `/repos/${owner}/${repo}`;
+
+  const newComment = (n: number, author: GitHubUser, body: string): IssueComment => {
+    const id = nextCommentId++;
+    const now = isoNow();
+    const c: IssueComment = {
+      id,
+      node_id: `IC_kwDO${Buffer.from(`${repoId}:${id}`).toString('base64url')}`,
+      url: `${base}${repoPath}/issues/comments/${id}`,
+      html_url: `https://github.com/${owner}/${repo}/pull/${n}#issuecomment-${id}`,
+      issue_url: `${base}${repoPath}/issues/${n}`,
+      body,
+      user: author,
+      author_association: author.type === 'Bot' ? 'NONE' : 'MEMBER',
+      created_at: now,
+      updated_at: now,
+    };
+    comments.set(n, [...(comments.get(n) ?? []), c]);
+    return c;
+  };
+  const issueComments = (n: number): IssueComment[] => {
+    if (!pulls.has(n) && !comments.has(n)) throw notFound('issues/comments#list-issue-comments');
+    return comments.get(n) ?? [];
+  };
+  const findComment = (id: number): IssueComment => {
+    for (const list of comments.values()) {
+      const c = list.find((x) => x.id === id);
+      if (c) return c;
+    }
+    throw notFound('issues/comments#get-an-issue-comment');
+  };
+
+  type Ctx = { method: string; path: string; query: URLSearchParams; body: unknown; who: GitHubUser; kind: ApiRequest['auth']; res: ServerResponse };
+  const routes: [string, RegExp, (ctx: Ctx, m: RegExpExecArray) => unknown][] = [
+    ['GET', /^\/user$/, (ctx) => {
+      if (ctx.kind !== 'pat') throw new ApiError(403, { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/users/users#get-the-authenticated-user`, status: '403' });
+      return { ...ctx.who, site_admin: false, name: ctx.who.login };
+    }],
+    ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/, (_c, m) => pullJson(pull(Number(m[1])))],
+    ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/, (ctx, m) => paginate(ctx, pull(Number(m[1])).files.map((f) => fileJson(toChange(f))))],
+    ['GET', /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/pulls$/, (ctx, m) =>
+      paginate(ctx, [...pulls.values()].filter((p) => p.headSha === m[1] || p.mergeCommitSha === m[1]).map(pullJson))],
+    ['GET', /^\/repos\/[^/]+\/[^/]+\/compare\/(.+)$/, (ctx, m) => compareJson(ctx, decodeURIComponent(m[1] ?? ''))],
+    ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/, (ctx, m) => paginate(ctx, issueComments(Number(m[1])))],
+    ['POST', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/, (ctx, m) => {
+      const n = Number(m[1]);
+      issueComments(n);
+      writable(ctx);
+      ctx.res.statusCode = 201;
+      return newComment(n, ctx.who, validBody(ctx.body, 'issues/comments#create-an-issue-comment'));
+    }],
+    ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/, (_c, m) => findComment(Number(m[1]))],
+    ['PATCH', /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/, (ctx, m) => {
+      const c = findComment(Number(m[1]));
+      writable(ctx);
+      if (c.user.login !== ctx.who.login) {
+        throw new ApiError(403, { message: `Resource not accessible by ${ctx.kind === 'pat' ? 'personal access token' : 'integration'}`, documentation_url: `${DOCS}/issues/comments#update-an-issue-comment`, status: '403' });
+      }
+      c.body = validBody(ctx.body, 'issues/comments#update-an-issue-comment');
+      c.updated_at = isoNow();
+      return c;
+    }],
+  ];
+
+  function pull(n: number): PullSpec {
+    const p = pulls.get(n);
+    if (!p) throw notFound('pulls/pulls#get-a-pull-request');
+    return p;
+  }
+
+  function pullJson(p: PullSpec): Record<string, unknown> {
+    const repoJson = { id: repoId, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner, type: 'Organization' }, default_branch: 'main' };
+    const closed = p.merged || p.mergeCommitSha !== undefined;
+    return {
+      url: `${base}${repoPath}/pulls/${p.number}`,
+      id: 1_000_000 + p.number,
+      node_id: `PR_kwDO${Buffer.from(String(p.number)).toString('base64url')}`,
+      html_url: `https://github.com/${owner}/${repo}/pull/${p.number}`,
+      number: p.number,
+      state: closed ? 'closed' : 'open',
+      title: p.title ?? `Change ${p.number}`,
+      user: patUser,
+      merged_at: p.merged ? isoNow() : null,
+      closed_at: closed ? isoNow() : null,
+      merge_commit_sha: p.mergeCommitSha ?? null,
+      head: { label: `${owner}:${p.headRef ?? 'feature'}`, ref: p.headRef ?? 'feature', sha: p.headSha, repo: repoJson },
+      base: { label: `${owner}:${p.baseRef ?? 'main'}`, ref: p.baseRef ?? 'main', sha: p.baseSha, repo: repoJson },
+    };
+  }
+
+  function fileJson(f: FileChange): Record<string, unknown> {
+    const sha = createHash('sha1').update(f.filename).digest('hex');
+    return {
+      sha, filename: f.filename, status: f.status ?? 'modified', additions: 1, deletions: 1, changes: 2,
+      blob_url: `https://github.com/${owner}/${repo}/blob/${sha}/${f.filename}`,
+      raw_url: `https://github.com/${owner}/${repo}/raw/${sha}/${f.filename}`,
+      contents_url: `${base}${repoPath}/contents/${f.filename}?ref=${sha}`,
+      patch: '@@ -1 +1 @@\n-old\n+new',
+      ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}),
+    };
+  }
+
+  function compareJson(ctx: Ctx, basehead: string): Record<string, unknown> {
+    const entry = compares.get(basehead);
+    const [b, h] = basehead.split('...');
+    if (!entry || !b || !h) throw notFound('commits/commits#compare-two-commits');
+    const commits = (entry.opts.commits ?? [h]).map((sha) => ({ sha, commit: { message: `commit ${sha.slice(0, 7)}` } }));
+    const files = entry.files.map(fileJson);
+    // Without paging parameters GitHub returns up to 250 commits and 300 files; with them,
+    // both lists are paged and a Link header is sent.
+    const paged = ctx.query.has('per_page') || ctx.query.has('page');
+    const pageOf = <T>(items: T[], cap: number): T[] => (paged ? paginate(ctx, items, Math.max(commits.length, files.length)) : items.slice(0, cap));
+    return {
+      url: `${base}${repoPath}/compare/${basehead}`,
+      html_url: `https://github.com/${owner}/${repo}/compare/${basehead}`,
+      base_commit: { sha: b }, merge_base_commit: { sha: b },
+      status: entry.opts.status ?? 'ahead',
+      ahead_by: entry.opts.status === 'identical' ? 0 : commits.length,
+      behind_by: entry.opts.status === 'diverged' || entry.opts.status === 'behind' ? 1 : 0,
+      total_commits: commits.length,
+      commits: pageOf(commits, 250),
+      files: pageOf(files, 300),
+    };
+  }
+
+  /** GitHub's paging: per_page default 30, max 100; Link with prev/next/last/first. */
+  function paginate<T>(ctx: Ctx, items: T[], total = items.length): T[] {
+    const per = Math.min(100, Math.max(1, Number(ctx.query.get('per_page')) || 30));
+    const page = Math.max(1, Number(ctx.query.get('page')) || 1);
+    const last = Math.max(1, Math.ceil(total / per));
+    const link = (p: number, rel: string): string => {
+      const q = new URLSearchParams(ctx.query);
+      q.set('page', String(p));
+      // GitHub's links address the repository by id.
+      const path = ctx.path.replace(repoPath, `/repositories/${repoId}`);
+      return `<${base}${path}?${q.toString()}>; rel="${rel}"`;
+    };
+    const links = [
+      ...(page > 1 ? [link(page - 1, 'prev')] : []),
+      ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+      ...(page > 1 ? [link(1, 'first')] : []),
+    ];
+    if (links.length) ctx.res.setHeader('link', links.join(', '));
+    return items.slice((page - 1) * per, page * per);
+  }
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const raw = await readBody(req);
+    const u = new URL(req.url ?? '/', base);
+    const path = u.pathname.replace(new RegExp(`^/repositories/${repoId}(?=/)`), repoPath);
+    const method = req.method ?? 'GET';
+    const token = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const kind: ApiRequest['auth'] = token === undefined ? 'none'
+      : token === tokens.actions ? 'actions' : token === tokens.pat ? 'pat' : token === tokens.readOnly ? 'read-only' : 'unknown';
+    const rec: ApiRequest = { method, path, query: Object.fromEntries(u.searchParams), bodySize: Buffer.byteLength(raw), status: 0, auth: kind };
+    requests.push(rec);
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('x-github-request-id', randomUUID().toUpperCase().slice(0, 23));
+    res.setHeader('x-github-api-version-selected', '2022-11-28');
+    let out: unknown;
+    try {
+      const fault = takeFault(method, path);
+      if (fault !== undefined) throw faultError(fault);
+      if (kind === 'none') throw new ApiError(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
+      if (kind === 'unknown') throw new ApiError(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
+      if (path.startsWith('/repos/') && !path.startsWith(`${repoPath}/`)) throw notFound('repos/repos#get-a-repository');
+      const route = routes.find(([m, re]) => m === method && re.test(path));
+      if (!route) throw notFound('');
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        throw new ApiError(400, { message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' });
+      }
+      const who = kind === 'pat' ? patUser : ACTIONS_BOT;
+      out = route[2]({ method, path, query: u.searchParams, body, who, kind, res }, route[1].exec(path)!);
+      rec.status = res.statusCode;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      res.removeHeader('link');
+      for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+      res.statusCode = err.status;
+      rec.status = err.status;
+      out = err.body;
+    }
+    res.end(JSON.stringify(out));
+  };
+
+  function takeFault(method: string, path: string): ApiFault | undefined {
+    const f = faults.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
+    if (!f) return undefined;
+    if (--f.times <= 0) faults.splice(faults.indexOf(f), 1);
+    return f.fault;
+  }
+
+  const { server, base: b } = await listen((req, res) => void handler(req, res).catch(() => res.destroy()));
+  base = b;
+  return {
+    url: base,
+    owner,
+    repo,
+    actionsToken: tokens.actions,
+    patToken: tokens.pat,
+    patUser,
+    readOnlyToken: tokens.readOnly,
+    addPull: (spec) => void pulls.set(spec.number, { ...spec, files: spec.files.map(toChange) }),
+    addCompare: (b0, h, files, o = {}) => void compares.set(`${b0}...${h}`, { files: files.map(toChange), opts: o }),
+    comments: (n) => (comments.get(n) ?? []).map((c) => ({ ...c })),
+    seedComment: (n, c) => newComment(n, user(c.login, c.type ?? 'User'), c.body),
+    failNext: (fault, o = {}) => void faults.push({ fault, times: o.times ?? 1, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) }),
+    requests,
+    stop: () => close(server),
+  };
+}
+
+function writable(ctx: { kind: ApiRequest['auth'] }): void {
+  if (ctx.kind === 'read-only') {
+    throw new ApiError(403, { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`, status: '403' });
+  }
+}
+
+function validBody(body: unknown, doc: string): string {
+  const text = (body as { body?: unknown } | undefined)?.body;
+  if (typeof text !== 'string') {
+    throw new ApiError(422, { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url: `${DOCS}/${doc}`, status: '422' });
+  }
+  // GitHub counts characters, not UTF-16 units.
+  if ([...text].length > MAX_COMMENT_LENGTH) {
+    throw new ApiError(422, {
+      message: 'Validation Failed',
+      errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)` }],
+      documentation_url: `${DOCS}/${doc}`,
+      status: '422',
+    });
+  }
+  return text;
+}
+
+function faultError(fault: ApiFault): ApiError {
+  if (fault === 'secondary-rate-limit') {
+    return new ApiError(403, {
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000.',
+      documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      status: '403',
+    }, { 'retry-after': '1' });
+  }
+  if (fault === 429) {
+    const reset = String(Math.floor(Date.now() / 1000) + 1);
+    return new ApiError(429, { message: 'API rate limit exceeded for installation ID 1.', documentation_url: DOCS, status: '429' },
+      { 'retry-after': '1', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+  }
+  return new ApiError(fault, { message: fault >= 500 ? 'Server Error' : `Injected HTTP ${fault}`, status: String(fault) });
+}
+
+function notFound(doc: string): ApiError {
+  return new ApiError(404, { message: 'Not Found', documentation_url: `${DOCS}/${doc}`, status: '404' });
+}
+
+function user(login: string, type: 'User' | 'Bot'): GitHubUser {
+  if (login === ACTIONS_BOT.login) return ACTIONS_BOT;
+  const id = createHash('sha1').update(login).digest().readUInt32BE(0) % 100_000_000;
+  return { login, id, node_id: Buffer.from(`04:${type}${id}`).toString('base64'), type };
+}
+
+function toChange(f: string | FileChange): FileChange {
+  return typeof f === 'string' ? { filename: f } : f;
+}
+
+function isoNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { INPUT } from '../../src/inputs.js';
+import { OUTPUT } from '../../src/report/outputs.js';
+import { repoRoot } from '../support/action.js';
+
+// The input and output names are a contract with users' workflows: action.yml, the README
+// tables and the code's constants must say the same thing.
+
+interface Field {
+  name: string;
+  description: string;
+  default?: string;
+  required?: boolean;
+}
+
+/** Reads the inputs/outputs maps of action.yml (two-space indented, one-line scalars). */
+function actionFields(section: 'inputs' | 'outputs'): Field[] {
+  const lines = readFileSync(path.join(repoRoot, 'action.yml'), 'utf8').split('\n');
+  const start = lines.indexOf(`${section}:`);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const fields: Field[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^\S/.test(line)) break;
+    const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line);
+    if (name) {
+      fields.push({ name: name[1] as string, description: '' });
+      continue;
+    }
+    const prop = /^ {4}(description|default|required):\s*(.*)$/.exec(line);
+    const field = fields[fields.length - 1];
+    if (prop && field) {
+      const value = unquote(prop[2] as string);
+      if (prop[1] === 'description') field.description = value;
+      if (prop[1] === 'default') field.default = value;
+      if (prop[1] === 'required') field.required = value === 'true';
+    }
+  }
+  return fields;
+}
+
+function unquote(v: string): string {
+  if ((v.startsWith("'") && v.endsWith("'")) || (v.startsWith('"') && v.endsWith('"'))) return v.slice(1, -1);
+  return v;
+}
+
+function readmeTable(marker: string): string[][] {
+  const text = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const at = text.indexOf(marker);
+  expect(at, `README has ${marker}`).toBeGreaterThanOrEqual(0);
+  const rows = text.slice(at).split('\n').slice(1);
+  const table: string[][] = [];
+  for (const row of rows) {
+    if (!row.startsWith('|')) {
+      if (table.length > 0) break;
+      continue;
+    }
+    table.push(row.split(' | ').map((c) => c.replace(/^\|\s*|\s*\|$/g, '').trim()));
+  }
+  return table.slice(2);
+}
+
+describe('action.yml contract', () => {
+  it('declares node24 and the bundled entry point', () => {
+    const yml = readFileSync(path.join(repoRoot, 'action.yml'), 'utf8');
+    expect(yml).toMatch(/using: node24/);
+    expect(yml).toMatch(/main: dist\/index\.js/);
+  });
+
+  it('lists exactly the inputs the code reads, each with a description', () => {
+    const fields = actionFields('inputs');
+    expect(fields.map((f) => f.name).sort()).toEqual(Object.values(INPUT).sort());
+    for (const f of fields) {
+      expect(f.description, f.name).not.toBe('');
+      expect(f.required || f.default !== undefined, `${f.name} has a default or is required`).toBe(true);
+    }
+    // The names of DESIGN §2 are a contract.
+    for (const name of ['aws-region', 'role-to-assume', 'audience', 'role-session-name', 'role-duration-seconds', 'aws-profile', 'roles-working-directory', 'schema-working-directory', 'roles-paths', 'mode', 'github-token', 'comment', 'lock-timeout']) {
+      expect(fields.map((f) => f.name)).toContain(name);
+    }
+  });
+
+  it('lists exactly the outputs the code sets', () => {
+    const names = actionFields('outputs').map((f) => f.name);
+    expect(names.sort()).toEqual(Object.values(OUTPUT).sort());
+    expect(names.sort()).toEqual(['comment-url', 'converged', 'mode', 'roles-changed', 'roles-sql', 'schema-sql']);
+  });
+
+  it('README input table matches action.yml names, defaults and descriptions', () => {
+    const rows = readmeTable('<!-- inputs-table');
+    const fields = actionFields('inputs');
+    expect(rows.map((r) => r[0])).toEqual(fields.map((f) => `\`${f.name}\``));
+    for (const [i, f] of fields.entries()) {
+      const row = rows[i] as string[];
+      expect(row[1], f.name).toBe(f.required ? 'required' : `\`${f.default === '' ? "''" : f.default}\``);
+      expect(row[2], f.name).toBe(f.description);
+    }
+  });
+
+  it('README output table matches action.yml', () => {
+    const rows = readmeTable('<!-- outputs-table');
+    const fields = actionFields('outputs');
+    expect(rows.map((r) => [r[0], r[1]])).toEqual(fields.map((f) => [`\`${f.name}\``, f.description]));
+  });
+});

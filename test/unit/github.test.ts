@@ -1,0 +1,362 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { detectRolesChange } from '../../src/changes.js';
+import { ACTIONS_BOT_LOGIN, createGitHub, tokenIdentity } from '../../src/github/client.js';
+import { commentMarker, upsertComment } from '../../src/github/comments.js';
+import { pullsForCommit } from '../../src/github/pulls.js';
+import type { CommitRange, RunPlan } from '../../src/types.js';
+import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
+
+// Real octokit (with the retry and throttling plugins) against a loopback GitHub API that
+// pages with Link headers, authors Actions-token comments as github-actions[bot] and injects
+// faults. The client finds the server through GITHUB_API_URL, as on a runner.
+
+const MARKER = commentMarker('terraform/roles', 'terraform/schema');
+const ROLES_PATHS = ['hcl/roles/**', 'atlas.hcl', 'terraform/roles/**'];
+const sha = (c: string): string => c.repeat(40).slice(0, 40);
+
+let api: GitHubApi;
+let stdout: string[];
+const savedApiUrl = process.env['GITHUB_API_URL'];
+
+beforeEach(async () => {
+  api = await startGitHubApi();
+  process.env['GITHUB_API_URL'] = api.url;
+  stdout = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  if (savedApiUrl === undefined) delete process.env['GITHUB_API_URL'];
+  else process.env['GITHUB_API_URL'] = savedApiUrl;
+  await api.stop();
+});
+
+const repo = () => ({ owner: api.owner, repo: api.repo });
+const requestsTo = (re: RegExp) => api.requests.filter((r) => re.test(r.path));
+const warnings = () => stdout.filter((l) => l.startsWith('::warning::'));
+
+function runPlan(range: CommitRange): RunPlan {
+  return {
+    eventName: range.kind === 'pull_request' ? 'pull_request' : 'push',
+    mode: 'plan',
+    modeReason: '',
+    repo: repo(),
+    defaultBranch: 'main',
+    ref: 'refs/heads/main',
+    sha: sha('f'),
+    range,
+    pullNumbers: range.kind === 'pull_request' ? [range.number] : [],
+    fork: false,
+    runUrl: `https://github.com/${api.owner}/${api.repo}/actions/runs/1`,
+  };
+}
+
+describe('createGitHub', () => {
+  it('talks to GITHUB_API_URL, read when the client is built', async () => {
+    const gh = createGitHub(api.actionsToken);
+    await gh.rest.pulls.listFiles({ ...repo(), pull_number: 1 }).catch(() => undefined);
+    expect(api.requests.map((r) => `${r.method} ${r.path} ${r.auth}`)).toEqual([
+      `GET /repos/${api.owner}/${api.repo}/pulls/1/files actions`,
+    ]);
+  });
+});
+
+describe('tokenIdentity', () => {
+  it('names github-actions[bot] for the Actions token, which cannot read /user', async () => {
+    expect(await tokenIdentity(createGitHub(api.actionsToken))).toBe(ACTIONS_BOT_LOGIN);
+    expect(await tokenIdentity(createGitHub(api.actionsToken), 'my-app[bot]')).toBe('my-app[bot]');
+  });
+
+  it('names the user of a personal token', async () => {
+    expect(await tokenIdentity(createGitHub(api.patToken))).toBe(api.patUser.login);
+  });
+
+  it('fails on a wrong token without retrying and without printing it', async () => {
+    const token = 'ghp_wrongTokenWrongToken0123456789';
+    const err = await tokenIdentity(createGitHub(token)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^Could not find out whom github-token belongs to \(GET \/user answered 401: Bad credentials/);
+    expect((err as Error).message).not.toContain(token);
+    expect(requestsTo(/^\/user$/)).toHaveLength(1);
+  });
+});
+
+describe('upsertComment', () => {
+  it('updates our comment among 150, leaving a quote of our marker by someone else untouched', async () => {
+    api.addPull({ number: 7, files: [], headSha: sha('1'), baseSha: sha('2') });
+    for (let i = 0; i < 150; i++) {
+      if (i === 20) api.seedComment(7, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nold plan` });
+      else if (i === 130) api.seedComment(7, { login: 'mallory', body: `> ${MARKER}\n> old plan\nwhy is this here?` });
+      else api.seedComment(7, { login: i % 2 ? 'octocat' : 'hubot', body: `comment ${i}` });
+    }
+    const before = api.comments(7);
+
+    const result = await upsertComment(createGitHub(api.actionsToken), repo(), 7, MARKER, `${MARKER}\nnew plan`);
+
+    const after = api.comments(7);
+    expect(after).toHaveLength(150);
+    const ours = after.filter((c) => c.user.login === ACTIONS_BOT_LOGIN && c.body.includes(MARKER));
+    expect(ours.map((c) => c.body)).toEqual([`${MARKER}\nnew plan`]);
+    expect(result).toEqual({ id: before[20]?.id, url: before[20]?.html_url, created: false });
+    expect(after[130]).toEqual(before[130]);
+    // All 150 were read: two pages of 100.
+    expect(requestsTo(/\/issues\/7\/comments$/).map((r) => r.query['page'] ?? '1')).toEqual(['1', '2']);
+  });
+
+  it('creates the comment once, then keeps updating it', async () => {
+    api.addPull({ number: 8, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const gh = createGitHub(api.actionsToken);
+    const first = await upsertComment(gh, repo(), 8, MARKER, 'plan: 4 statements');
+    const second = await upsertComment(gh, repo(), 8, MARKER, 'applied, converged');
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ id: first.id, url: first.url, created: false });
+    // The marker is added when the body lacks it, so the second run found the first comment.
+    expect(api.comments(8).map((c) => c.body)).toEqual([`${MARKER}\napplied, converged`]);
+  });
+
+  it('updates the most recent when several comments are ours', async () => {
+    api.addPull({ number: 9, files: [], headSha: sha('1'), baseSha: sha('2') });
+    api.seedComment(9, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nfirst` });
+    const newest = api.seedComment(9, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nsecond` });
+    const result = await upsertComment(createGitHub(api.actionsToken), repo(), 9, MARKER, `${MARKER}\nthird`, {
+      identity: ACTIONS_BOT_LOGIN,
+    });
+    expect(result.id).toBe(newest.id);
+    expect(api.comments(9).map((c) => c.body)).toEqual([`${MARKER}\nfirst`, `${MARKER}\nthird`]);
+  });
+
+  it('keeps one comment per database: another marker is another comment', async () => {
+    api.addPull({ number: 10, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const gh = createGitHub(api.actionsToken);
+    const other = commentMarker('db2/terraform/roles', 'db2/terraform/schema');
+    expect(other).not.toBe(MARKER);
+    await upsertComment(gh, repo(), 10, MARKER, 'database one');
+    const second = await upsertComment(gh, repo(), 10, other, 'database two');
+    expect(second.created).toBe(true);
+    expect(api.comments(10).map((c) => c.body)).toEqual([`${MARKER}\ndatabase one`, `${other}\ndatabase two`]);
+  });
+
+  it('does not take over the Actions bot comment when the token is a personal one', async () => {
+    api.addPull({ number: 11, files: [], headSha: sha('1'), baseSha: sha('2') });
+    api.seedComment(11, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nfrom the bot` });
+    const result = await upsertComment(createGitHub(api.patToken), repo(), 11, MARKER, 'from the pat');
+    expect(result.created).toBe(true);
+    expect(api.comments(11).map((c) => `${c.user.login}: ${c.body}`)).toEqual([
+      `${ACTIONS_BOT_LOGIN}: ${MARKER}\nfrom the bot`,
+      `${api.patUser.login}: ${MARKER}\nfrom the pat`,
+    ]);
+  });
+
+  it('explains a body over 65,536 characters instead of retrying it', async () => {
+    api.addPull({ number: 12, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const body = `${MARKER}\n${'x'.repeat(70_000)}`;
+    const err = await upsertComment(createGitHub(api.actionsToken), repo(), 12, MARKER, body).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `Could not create a comment on pull request #12: the body has ${body.length} characters and GitHub accepts at most 65536 ` +
+        '(the report renderer should have shortened it; the full report is in the job summary).',
+    );
+    expect(api.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([422]);
+    expect(api.comments(12)).toEqual([]);
+  });
+
+  it('names the missing permission when the token is read-only', async () => {
+    api.addPull({ number: 13, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const err = await upsertComment(createGitHub(api.readOnlyToken), repo(), 13, MARKER, 'plan', {
+      identity: ACTIONS_BOT_LOGIN,
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^Could not create a comment on pull request #13: .*Resource not accessible by integration/);
+    expect((err as Error).message).toContain('permissions: pull-requests: write');
+    expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('retries a 502 and then succeeds', async () => {
+    api.addPull({ number: 14, files: [], headSha: sha('1'), baseSha: sha('2') });
+    api.failNext(502, { method: 'GET', path: /\/issues\/14\/comments$/ });
+    const result = await upsertComment(createGitHub(api.actionsToken), repo(), 14, MARKER, 'plan');
+    expect(result.created).toBe(true);
+    expect(requestsTo(/\/issues\/14\/comments$/).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'GET 502',
+      'GET 200',
+      'POST 201',
+    ]);
+  });
+});
+
+describe('rate limits', () => {
+  it('waits for retry-after on a secondary rate limit, warns, and retries', async () => {
+    api.addPull({ number: 20, files: ['hcl/roles/grants.pg.hcl'], headSha: sha('1'), baseSha: sha('2') });
+    api.failNext('secondary-rate-limit', { path: /\/pulls\/20\/files$/ });
+    const started = Date.now();
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'pull_request', number: 20, base: sha('2'), head: sha('1') }),
+      ROLES_PATHS,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950); // retry-after: 1
+    expect(change.changed).toBe(true);
+    expect(change.failSafe).toBe(false);
+    expect(requestsTo(/\/pulls\/20\/files$/).map((r) => r.status)).toEqual([403, 200]);
+    expect(warnings().join('')).toContain('GitHub secondary rate limit on GET');
+  });
+
+  it('waits for the reset of a primary rate limit (429) and retries', async () => {
+    api.addPull({ number: 21, files: ['README.md'], headSha: sha('1'), baseSha: sha('2') });
+    api.failNext(429, { path: /\/pulls\/21\/files$/ });
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'pull_request', number: 21, base: sha('2'), head: sha('1') }),
+      ROLES_PATHS,
+    );
+    expect(change).toEqual({
+      changed: false,
+      failSafe: false,
+      matchedFiles: [],
+      reason: 'no file matching roles-paths changed in this pull request',
+    });
+    expect(requestsTo(/\/pulls\/21\/files$/).map((r) => r.status)).toEqual([429, 200]);
+    expect(warnings().join('')).toContain('GitHub primary rate limit on GET');
+  });
+
+  it('does not retry a 401, and counts the roles as changed', async () => {
+    const change = await detectRolesChange(
+      createGitHub('ghp_notARealToken0000000000000000'),
+      runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),
+      ROLES_PATHS,
+    );
+    expect(change.changed).toBe(true);
+    expect(change.failSafe).toBe(true);
+    expect(change.reason).toMatch(/^could not compare aaaaaaa\.\.\.bbbbbbb \(Bad credentials.*\), so the roles root counts as changed$/);
+    expect(api.requests.map((r) => r.status)).toEqual([401]);
+  });
+});
+
+describe('detectRolesChange against the API', () => {
+  it('reads every page of a comparison', async () => {
+    const files = Array.from({ length: 150 }, (_, i) => `app/file${i}.txt`);
+    files[140] = 'hcl/roles/grants.pg.hcl';
+    api.addCompare(sha('a'), sha('b'), files);
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),
+      ROLES_PATHS,
+    );
+    expect(change).toEqual({
+      changed: true,
+      failSafe: false,
+      matchedFiles: ['hcl/roles/grants.pg.hcl'],
+      reason: 'hcl/roles/grants.pg.hcl changed in the pushed commits aaaaaaa...bbbbbbb',
+    });
+    expect(requestsTo(/\/compare\//).map((r) => r.query['page'] ?? '1')).toEqual(['1', '2']);
+  });
+
+  it('reports no change when the pushed commits touch only the schema', async () => {
+    api.addCompare(sha('a'), sha('b'), ['hcl/schema/schema.pg.hcl', 'terraform/schema/main.tf']);
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),
+      ROLES_PATHS,
+    );
+    expect(change).toEqual({
+      changed: false,
+      failSafe: false,
+      matchedFiles: [],
+      reason: 'no file matching roles-paths changed in the pushed commits aaaaaaa...bbbbbbb',
+    });
+  });
+
+  it('counts as changed when the comparison may list only part of the files', async () => {
+    api.addCompare(sha('a'), sha('b'), Array.from({ length: 300 }, (_, i) => `app/file${i}.txt`));
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),
+      ROLES_PATHS,
+    );
+    expect(change).toEqual({
+      changed: true,
+      failSafe: true,
+      matchedFiles: [],
+      reason: 'the comparison aaaaaaa...bbbbbbb lists 300 files and GitHub lists at most 300, so the roles root counts as changed',
+    });
+  });
+
+  it('counts as changed when history was rewritten (diverged)', async () => {
+    api.addCompare(sha('a'), sha('b'), ['README.md'], { status: 'diverged' });
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),
+      ROLES_PATHS,
+    );
+    expect(change.changed).toBe(true);
+    expect(change.failSafe).toBe(true);
+    expect(change.reason).toBe(
+      'the pushed commits aaaaaaa...bbbbbbb are diverged rather than ahead of the previous head, so the roles root counts as changed',
+    );
+  });
+
+  it('counts as changed when GitHub does not know the commits (404)', async () => {
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),
+      ROLES_PATHS,
+    );
+    expect(change.failSafe).toBe(true);
+    expect(change.reason).toMatch(/^could not compare aaaaaaa\.\.\.bbbbbbb \(Not Found.*\), so the roles root counts as changed$/);
+    expect(warnings().join('')).toContain('Could not compare aaaaaaa...bbbbbbb');
+  });
+
+  it('sees a roles file renamed away in a pull request', async () => {
+    api.addPull({
+      number: 30,
+      files: ['README.md', { filename: 'archive/old-grants.pg.hcl', status: 'renamed', previous_filename: 'hcl/roles/grants.pg.hcl' }],
+      headSha: sha('1'),
+      baseSha: sha('2'),
+    });
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'pull_request', number: 30, base: sha('2'), head: sha('1') }),
+      ROLES_PATHS,
+    );
+    expect(change).toEqual({
+      changed: true,
+      failSafe: false,
+      matchedFiles: ['hcl/roles/grants.pg.hcl'],
+      reason: 'hcl/roles/grants.pg.hcl changed in this pull request',
+    });
+  });
+
+  it('counts as changed when a pull request has as many files as GitHub lists', async () => {
+    api.addPull({ number: 31, files: Array.from({ length: 3000 }, (_, i) => `app/f${i}.txt`), headSha: sha('1'), baseSha: sha('2') });
+    const change = await detectRolesChange(
+      createGitHub(api.actionsToken),
+      runPlan({ kind: 'pull_request', number: 31, base: sha('2'), head: sha('1') }),
+      ROLES_PATHS,
+    );
+    expect(change.failSafe).toBe(true);
+    expect(change.reason).toBe(
+      'pull request #31 changes 3000 or more files and GitHub lists at most 3000, so the roles root counts as changed',
+    );
+    expect(requestsTo(/\/pulls\/31\/files$/)).toHaveLength(30);
+  });
+});
+
+describe('pullsForCommit', () => {
+  it('finds the pull request merged as the pushed commit', async () => {
+    api.addPull({ number: 40, files: [], headSha: sha('1'), baseSha: sha('2'), mergeCommitSha: sha('3'), merged: true });
+    api.addPull({ number: 41, files: [], headSha: sha('3'), baseSha: sha('2') });
+    expect(await pullsForCommit(createGitHub(api.actionsToken), repo(), sha('3'))).toEqual([40]);
+  });
+
+  it('falls back to pull requests into the default branch', async () => {
+    api.addPull({ number: 42, files: [], headSha: sha('4'), baseSha: sha('2') });
+    api.addPull({ number: 43, files: [], headSha: sha('4'), baseSha: sha('2'), baseRef: 'release' });
+    expect(await pullsForCommit(createGitHub(api.actionsToken), repo(), sha('4'))).toEqual([42]);
+  });
+
+  it('returns no pull request for a direct push', async () => {
+    expect(await pullsForCommit(createGitHub(api.actionsToken), repo(), sha('5'))).toEqual([]);
+  });
+});

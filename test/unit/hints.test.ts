@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { hintsFor, iamAuthChecklist } from '../../src/hints.js';
+
+const ctx = { awsProfile: '', dbUser: 'atlas_migrator', region: 'us-east-1' };
+
+// Texts as Terraform prints the Atlas provider's diagnostics (stderr / diagnostic detail).
+const MISSING_PROFILE =
+  'Error: Atlas Plan Error\n\n  with atlas_schema.roles,\n\nUnable to generate migration plan, got error: failed to get shared config profile, tf-sandbox';
+const PAM =
+  'Unable to generate migration plan, got error: postgres: scanning system variables: pq: PAM authentication failed for user "atlas_migrator"';
+const PASSWORD = 'FATAL: password authentication failed for user "app_owner" (SQLSTATE 28P01)';
+const LOCK =
+  'Error: Error acquiring the state lock\n\nError message: ConditionalCheckFailedException: The conditional request failed\nLock Info:\n  ID: 6f1c...';
+
+describe('hintsFor', () => {
+  it('tells the user to set aws-profile to the profile atlas.hcl asked for', () => {
+    const hints = hintsFor(MISSING_PROFILE, ctx);
+    expect(hints).toHaveLength(1);
+    expect(hints[0]).toContain('set the `aws-profile: tf-sandbox` input');
+  });
+
+  it('points at the mismatch when aws-profile names a different profile', () => {
+    const hints = hintsFor(MISSING_PROFILE, { ...ctx, awsProfile: 'prod' });
+    expect(hints[0]).toContain('asks for AWS profile "tf-sandbox" but the action wrote "prod"');
+  });
+
+  it('suspects an override of the config file when the written profile is the one missing', () => {
+    const hints = hintsFor(MISSING_PROFILE, { ...ctx, awsProfile: 'tf-sandbox' });
+    expect(hints[0]).toContain('AWS_CONFIG_FILE');
+  });
+
+  it('gives the IAM-auth checklist for PAM failures, naming the user and the DbiResourceId ARN', () => {
+    const hints = hintsFor(PAM, ctx);
+    expect(hints[0]).toBe('IAM authentication for "atlas_migrator" failed. Check:');
+    const all = hints.join('\n');
+    expect(all).toContain('GRANT rds_iam TO "atlas_migrator"');
+    expect(all).toContain('rds-db:connect on arn:aws:rds-db:us-east-1:<account-id>:dbuser:<DbiResourceId>/atlas_migrator');
+    expect(all).toContain('not the instance name');
+    expect(all).toContain('IAM database authentication must be enabled');
+    expect(all).toContain('same host, port and region');
+  });
+
+  it('uses the user from a password-authentication failure and the known account', () => {
+    const hints = hintsFor(PASSWORD, { ...ctx, account: '123456789012' });
+    expect(hints.join('\n')).toContain('arn:aws:rds-db:us-east-1:123456789012:dbuser:<DbiResourceId>/app_owner');
+  });
+
+  it('recognises missing and expired AWS credentials', () => {
+    const none = hintsFor('Error: NoCredentialProviders: no valid providers in chain', ctx).join('\n');
+    expect(none).toContain('Set `role-to-assume`');
+    expect(none).toContain('also set the `aws-profile` input');
+    const imds = hintsFor('failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds', ctx).join('\n');
+    expect(imds).toContain('No usable AWS credentials');
+    const expired = hintsFor('operation error Secrets Manager: GetSecretValue, ExpiredTokenException: The security token included in the request is expired', ctx);
+    expect(expired.join('\n')).toContain('`role-duration-seconds`');
+  });
+
+  it('suggests a concurrency group or a longer lock-timeout for a held state lock', () => {
+    const hints = hintsFor(LOCK, ctx).join('\n');
+    expect(hints).toContain('`concurrency:` group');
+    expect(hints).toContain('`lock-timeout`');
+    expect(hints).toContain('terraform force-unlock');
+  });
+
+  it('recognises a connection refused for lack of TLS', () => {
+    const hints = hintsFor('pq: no pg_hba.conf entry for host "10.0.0.5", user "atlas_migrator", database "appdb", no encryption', ctx);
+    expect(hints.join('\n')).toContain('sslmode=require');
+    expect(hints.join('\n')).toContain('rds.force_ssl');
+  });
+
+  it('recognises an unreachable database', () => {
+    const hints = hintsFor('dial tcp 10.0.0.5:5432: i/o timeout', ctx).join('\n');
+    expect(hints).toContain('security group');
+  });
+
+  it('returns each hint once even when the text repeats the error', () => {
+    const hints = hintsFor(`${PAM}\n${PAM}`, ctx);
+    expect(new Set(hints).size).toBe(hints.length);
+    expect(hints).toHaveLength(1 + iamAuthChecklist('atlas_migrator', 'us-east-1').length);
+  });
+
+  it('returns nothing for errors it does not recognise', () => {
+    expect(hintsFor('Error: Unsupported argument "foo"', ctx)).toEqual([]);
+  });
+});

@@ -1,0 +1,330 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH, measure, renderComment, renderSummary } from '../../src/report/markdown.js';
+import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
+import type { Report } from '../../src/types.js';
+import { COMMIT_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
+
+const comment = (r: Report, maxLength = COMMENT_MAX_LENGTH): string => renderComment(r, { marker: MARKER, maxLength, commitUrl: COMMIT_URL });
+const summary = (r: Report): string => renderSummary(r, { marker: MARKER, maxLength: SUMMARY_MAX_LENGTH, commitUrl: COMMIT_URL });
+
+interface Block {
+  lang: string;
+  fence: string;
+  content: string;
+}
+
+/** Reads fenced code blocks the way CommonMark does; throws if one is left open. */
+function codeBlocks(markdown: string): Block[] {
+  const blocks: Block[] = [];
+  let open: { fence: string; lang: string; lines: string[] } | undefined;
+  for (const line of markdown.split('\n')) {
+    if (!open) {
+      const m = /^(`{3,})([^`]*)$/.exec(line);
+      if (m) open = { fence: m[1] as string, lang: (m[2] as string).trim(), lines: [] };
+    } else if (/^`{3,}\s*$/.test(line) && line.trim().length >= open.fence.length) {
+      blocks.push({ lang: open.lang, fence: open.fence, content: open.lines.join('\n') });
+      open = undefined;
+    } else {
+      open.lines.push(line);
+    }
+  }
+  if (open) throw new Error(`code fence ${open.fence} left open`);
+  return blocks;
+}
+
+const sqlBlocks = (md: string): string[] => codeBlocks(md).filter((b) => b.lang === 'sql').map((b) => b.content);
+
+/** The Markdown with code block contents removed: where HTML is live. */
+function outsideCode(md: string): string {
+  let out = md;
+  for (const b of codeBlocks(md)) out = out.replace(`${b.fence}${b.lang}\n${b.content}\n${b.fence}`, '');
+  return out;
+}
+
+/** Text outside every <details> element: what a reader sees without expanding anything. */
+function visibleText(md: string): string {
+  return outsideCode(md).replace(/<details>[\s\S]*?<\/details>/g, '');
+}
+
+describe('renderComment: plan runs', () => {
+  it("shows the seed's plan: marker first, headline, each root's SQL whole, dev_url noise collapsed, footer links", () => {
+    const body = comment(seedPlan());
+    expect(body.split('\n')[0]).toBe(MARKER);
+    expect(body).toContain('Atlas Plan');
+    expect(body).toContain('✅ Plan: 6 statements across 2 roots');
+    expect(body).toContain('pull_request event: plans only');
+    expect(sqlBlocks(body)).toEqual([ROLES_SQL.join('\n'), SCHEMA_SQL.join('\n')]);
+    // Multi-line CREATE TABLE kept as one statement with its line breaks.
+    expect(body).toContain('CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,');
+    expect(body).toContain('Why it ran: hcl/roles/roles.pg.hcl changed');
+    expect(body).toContain('dev_url is unset');
+    expect(visibleText(body)).not.toContain('dev_url is unset');
+    expect(body).toContain(`[\`3f2c9e1\`](${COMMIT_URL})`);
+    expect(body).toContain(`](${RUN_URL})`);
+    expect(body).not.toContain('Shortened');
+  });
+
+  it('says why the roles root did not run, using the change-detection reason', () => {
+    const r = report(
+      'plan',
+      [root('roles', { outcome: 'skipped', skipReason: 'x', warnings: [] }), root('schema', { plannedStatements: SCHEMA_SQL, terraformChanged: true })],
+      { rolesChange: { changed: false, reason: 'no file matching roles-paths changed in this pull request', matchedFiles: [], failSafe: false } },
+    );
+    const body = comment(r);
+    expect(body).toContain('✅ Plan: 2 statements in schema');
+    expect(body).toContain('**Not run:** no file matching roles-paths changed in this pull request');
+    expect(body).toMatch(/\| roles \| ⏭️ not run \| — \| — \|/);
+    expect(sqlBlocks(body)).toEqual([SCHEMA_SQL.join('\n')]);
+  });
+
+  it('flags a roles run that happened only to be safe', () => {
+    const r = seedPlan();
+    r.rolesChange = { changed: true, reason: 'the push has no usable before commit, so the roles root counts as changed', matchedFiles: [], failSafe: true };
+    expect(comment(r)).toContain('⚠️ **Ran to be safe:** the push has no usable before commit');
+  });
+
+  it('reports no changes, and a Terraform-only diff without SQL, without an empty sql block', () => {
+    const none = comment(report('plan', [root('roles', { outcome: 'no-changes' }), root('schema', { outcome: 'no-changes' })]));
+    expect(none).toContain('✅ Plan: no changes');
+    expect(none).toContain('**No changes** — the database matches the HCL.');
+    expect(sqlBlocks(none)).toEqual([]);
+
+    const tfOnly = comment(report('plan', [root('roles', { outcome: 'no-changes' }), root('schema', { terraformChanged: true })]));
+    expect(tfOnly).toContain('✅ Plan: no SQL — only Terraform state would change (schema)');
+    expect(tfOnly).toContain('Atlas plans no SQL');
+  });
+
+  it('shows errors of a failed plan with summary and detail in a fenced block, and hints', () => {
+    const r = report('plan', [
+      root('roles', {
+        outcome: 'failed',
+        failedStep: 'plan',
+        error: 'terraform plan exited 1',
+        errors: [{ severity: 'error', summary: 'Atlas Plan Error', detail: 'Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox' }],
+        hints: ['Set the aws-profile input to the profile name atlas.hcl uses (tf-sandbox).'],
+      }),
+      root('schema', { plannedStatements: SCHEMA_SQL }),
+    ]);
+    const body = comment(r);
+    expect(body).toContain('❌ Plan failed for roles');
+    expect(body).toContain('**Error at plan:** terraform plan exited 1');
+    expect(body).toContain('**Atlas Plan Error**');
+    expect(codeBlocks(body).map((b) => b.content)).toContain('Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox');
+    expect(body).toContain('💡 Set the aws-profile input');
+  });
+});
+
+describe('renderComment: apply runs', () => {
+  it('says applied and converged with what each root applied', () => {
+    const body = comment(report('apply', [appliedRoot('roles', ROLES_SQL), appliedRoot('schema', SCHEMA_SQL)]));
+    expect(body).toContain('Atlas Apply');
+    expect(body).toContain('✅ Applied and converged — 6 statements in roles and schema');
+    expect(body).toContain('**What was applied:** roles: applied (4 statements), converged · schema: applied (2 statements), converged');
+    expect(body).toContain('**Applied SQL**');
+    expect(sqlBlocks(body)).toEqual([ROLES_SQL.join('\n'), SCHEMA_SQL.join('\n')]);
+  });
+
+  it('reports a second identical push as nothing to apply, still converged', () => {
+    const r = report(
+      'apply',
+      [root('roles', { outcome: 'skipped', warnings: [] }), root('schema', { outcome: 'converged' })],
+      { rolesChange: { changed: false, reason: 'no file matching roles-paths changed in the pushed commits', matchedFiles: [], failSafe: false } },
+    );
+    const body = comment(r);
+    expect(body).toContain('✅ Nothing to apply — database converged');
+    expect(body).toContain('roles: not run (no change to roles-paths) · schema: nothing to apply, converged');
+  });
+
+  it('shows residual SQL after apply with the undeclared default privilege hint, and stops the schema root', () => {
+    const residual = 'REVOKE USAGE ON SCHEMA "public" FROM PUBLIC;';
+    const r = report('apply', [
+      appliedRoot('roles', ROLES_SQL, { outcome: 'not-converged', residualStatements: [residual] }),
+      root('schema', { outcome: 'not-run', warnings: [] }),
+    ]);
+    const body = comment(r);
+    expect(body).toContain('❌ Applied, but not converged — 1 statement still planned in roles');
+    expect(body).toContain('**Still planned after apply (residual SQL)**');
+    expect(sqlBlocks(body)).toContain(residual);
+    expect(body).toMatch(/USAGE on schema `public`.*Declare that privilege in HCL/);
+    expect(body).toContain('Not run because roles did not converge.');
+  });
+
+  it('says exactly what was applied when the schema root fails mid-apply', () => {
+    const r = report('apply', [
+      appliedRoot('roles', ROLES_SQL),
+      root('schema', {
+        outcome: 'failed',
+        failedStep: 'apply',
+        plannedStatements: SCHEMA_SQL,
+        terraformChanged: true,
+        error: 'terraform apply exited 1',
+        errors: [{ severity: 'error', summary: 'Apply Error', detail: 'Unable to apply changes, got error: pq: permission denied for schema public' }],
+      }),
+    ]);
+    const body = comment(r);
+    expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
+    expect(body).toContain(
+      'roles: applied (4 statements), converged · schema: failed during apply — nothing from this root was committed; Atlas applies in one transaction',
+    );
+    expect(body).toContain('**SQL that failed to apply (rolled back, nothing committed)**');
+    expect(codeBlocks(body).map((b) => b.content)).toContain('Unable to apply changes, got error: pq: permission denied for schema public');
+  });
+
+  it('stops after a roles failure and says nothing was applied', () => {
+    const r = report('apply', [
+      root('roles', { outcome: 'failed', failedStep: 'plan', error: 'terraform plan exited 1' }),
+      root('schema', { outcome: 'not-run', warnings: [] }),
+    ]);
+    const body = comment(r);
+    expect(body).toContain('❌ Apply failed at roles/plan — nothing was applied');
+    expect(body).toContain('schema: not run because roles failed');
+  });
+
+  it('warns, not fails, when the database converged but Terraform state differs', () => {
+    const body = comment(report('apply', [appliedRoot('roles', ROLES_SQL), appliedRoot('schema', [], { outcome: 'state-differs', applied: false })]));
+    expect(body).toContain('⚠️ Database converged, Terraform state differs (schema)');
+    expect(body).toContain('A warning, not a failure.');
+  });
+
+  it('reports a failure outside any root with its error and what had been applied', () => {
+    const body = comment(report('apply', [], { fatal: 'Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied', notices: ['Preflight skipped: db-endpoint is empty.'] }));
+    expect(body).toContain('❌ Apply failed: Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied — nothing was applied');
+    expect(body).toContain('> ℹ️ Preflight skipped: db-endpoint is empty.');
+    expect(codeBlocks(body).map((b) => b.content)).toContain('Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied');
+  });
+});
+
+/** A realistic long statement; index makes each unique. */
+function longStatement(i: number): string {
+  return `GRANT SELECT, INSERT, UPDATE ON TABLE "public"."customer_order_line_item_${String(i).padStart(5, '0')}" TO "app_reader", "app_writer", "reporting_service_readonly";`;
+}
+
+describe('size limits', () => {
+  const huge = (n: number): Report =>
+    report('plan', [
+      root('roles', { plannedStatements: ROLES_SQL }),
+      root('schema', { plannedStatements: Array.from({ length: n }, (_, i) => longStatement(i)) }),
+    ]);
+
+  it('shortens a 5,000-statement plan in the comment at a statement boundary and points at the job summary', () => {
+    const r = huge(5000);
+    const body = comment(r);
+    expect(body.length).toBeLessThanOrEqual(COMMENT_MAX_LENGTH);
+    expect(measure(body)).toBeLessThanOrEqual(COMMENT_MAX_LENGTH);
+    expect(body).toContain("Shortened to fit GitHub's 65,536-character comment limit");
+    const [roles, schema] = sqlBlocks(body);
+    // The small block is kept whole; the large one loses statements, never half of one.
+    expect(roles).toBe(ROLES_SQL.join('\n'));
+    const shown = (schema ?? '').split('\n');
+    expect(shown.length).toBeGreaterThan(100);
+    expect(shown).toEqual(Array.from({ length: shown.length }, (_, i) => longStatement(i)));
+    expect(body).toContain(
+      `_… ${(5000 - shown.length).toLocaleString('en-US')} more statements not shown — the full plan is in the [job summary of this run](${RUN_URL})._`,
+    );
+    // Most of the budget goes to SQL: nothing is shortened that did not need to be.
+    expect(body.length).toBeGreaterThan(COMMENT_MAX_LENGTH - longStatement(0).length * 2);
+  });
+
+  it('keeps every statement of the same plan in the job summary', () => {
+    const body = summary(huge(5000));
+    expect(measure(body)).toBeLessThanOrEqual(SUMMARY_MAX_LENGTH);
+    expect(measure(body)).toBeGreaterThan(COMMENT_MAX_LENGTH * 5);
+    expect(sqlBlocks(body)[1]?.split('\n')).toHaveLength(5000);
+    expect(body).not.toContain('not shown');
+  });
+
+  it('shortens the job summary only past 1 MiB, saying so', () => {
+    const body = summary(huge(9000));
+    expect(measure(body)).toBeLessThanOrEqual(SUMMARY_MAX_LENGTH);
+    expect(body).toContain('Shortened to fit the 1 MiB job-summary limit');
+    expect(body).toMatch(/more statements not shown — the plan is larger than the job summary allows/);
+    codeBlocks(body);
+  });
+
+  it('counts multi-byte characters conservatively (UTF-8 bytes)', () => {
+    const sql = Array.from({ length: 3000 }, (_, i) => `COMMENT ON TABLE "t${i}" IS 'Bestellpositionen für 🐘 Kunden — 顧客の注文';`);
+    const body = comment(report('plan', [root('schema', { plannedStatements: sql })]));
+    expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(COMMENT_MAX_LENGTH);
+    expect(body).toContain('more statements not shown');
+    codeBlocks(body);
+  });
+
+  it('shortens huge error details too, keeping fences closed and small SQL whole', () => {
+    const detail = Array.from({ length: 6000 }, (_, i) => `line ${i}: pq: relation "x${i}" does not exist`).join('\n');
+    const r = report('apply', [
+      appliedRoot('roles', ROLES_SQL),
+      root('schema', {
+        outcome: 'failed',
+        failedStep: 'apply',
+        plannedStatements: Array.from({ length: 2000 }, (_, i) => longStatement(i)),
+        error: 'terraform apply exited 1',
+        errors: [{ severity: 'error', summary: 'Apply Error', detail }],
+      }),
+    ]);
+    const body = comment(r);
+    expect(measure(body)).toBeLessThanOrEqual(COMMENT_MAX_LENGTH);
+    expect(body).toMatch(/more characters not shown/);
+    expect(body).toContain('1 error/warning detail shortened');
+    expect(sqlBlocks(body)[0]).toBe(ROLES_SQL.join('\n'));
+    expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
+    codeBlocks(body);
+  });
+
+  it('still fits, with marker and headline, when almost nothing fits', () => {
+    const body = comment(huge(5000), 1000);
+    expect(measure(body)).toBeLessThanOrEqual(1000);
+    expect(body.split('\n')[0]).toBe(MARKER);
+    expect(body).toContain('✅ Plan: 5,004 statements across 2 roots');
+    expect(body).toContain('too large to show here');
+  });
+});
+
+describe('content that fights the Markdown', () => {
+  it('uses a longer fence for SQL that contains backticks', () => {
+    const tricky = "COMMENT ON TABLE \"t\" IS 'usage: ```sql select 1``` or ````x````';";
+    const body = comment(report('plan', [root('schema', { plannedStatements: [tricky, SCHEMA_SQL[1] as string] })]));
+    const blocks = codeBlocks(body).filter((b) => b.lang === 'sql');
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0]?.fence).toBe('`````');
+    expect(blocks[0]?.content).toBe(`${tricky}\n${SCHEMA_SQL[1]}`);
+  });
+
+  it('cannot close the Warnings element or inject HTML from diagnostic text', () => {
+    const r = seedPlan();
+    r.roots[0]?.warnings.push({ severity: 'warning', summary: 'odd </details><img src=x onerror=alert(1)>', detail: '</details>' });
+    const body = comment(r);
+    expect(body).not.toContain('<img');
+    const live = outsideCode(body);
+    expect(live.match(/<details>/g)?.length).toBe(2);
+    expect(live.match(/<\/details>/g)?.length).toBe(2);
+    expect(visibleText(body)).not.toContain('odd');
+  });
+});
+
+describe('redaction', () => {
+  afterEach(() => resetSecretsForTest());
+
+  it('never shows a registered secret, raw or URL-encoded, in the comment or the summary', () => {
+    const secret = 'S3cr3t/pa ss+word';
+    registerSecret(secret);
+    const r = report('apply', [
+      appliedRoot('roles', [`ALTER ROLE "app" PASSWORD '${secret}';`]),
+      root('schema', {
+        outcome: 'failed',
+        failedStep: 'plan',
+        error: `could not connect to postgres://atlas_migrator:${encodeURIComponent(secret)}@db:5432/app`,
+        errors: [{ severity: 'error', summary: `Atlas Plan Error ${secret}`, detail: `dial postgres://postgres:other-pw@db:5432/app?X-Amz-Signature=abcdef0123 failed: ${secret}` }],
+        hints: [`check ${secret}`],
+        warnings: [{ severity: 'warning', summary: 'w', detail: secret }],
+      }),
+    ], { fatal: `boom ${secret}`, notices: [`notice ${secret}`] });
+    r.rolesChange.reason = `reason ${secret}`;
+    for (const body of [comment(r), summary(r), comment(r, 3000)]) {
+      expect(body).not.toContain(secret);
+      expect(body).not.toContain(encodeURIComponent(secret));
+      expect(body).not.toContain('other-pw');
+      expect(body).not.toContain('abcdef0123');
+      expect(body).toContain('***');
+    }
+  });
+});

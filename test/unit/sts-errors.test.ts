@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { backoffMs } from '../../src/aws/credentials.js';
+import { renderProfileFiles } from '../../src/aws/profile-files.js';
+import { decodeTokenClaims, isRetryableStsError, stsErrorCode } from '../../src/aws/sts-errors.js';
+
+function jwt(payload: object): string {
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(payload)}.c2lnbmF0dXJl`;
+}
+
+describe('decodeTokenClaims', () => {
+  it('reads sub and aud from the payload', () => {
+    expect(decodeTokenClaims(jwt({ sub: 'repo:o/r:pull_request', aud: 'sts.amazonaws.com', iss: 'x' }))).toEqual({
+      sub: 'repo:o/r:pull_request',
+      aud: 'sts.amazonaws.com',
+    });
+    expect(decodeTokenClaims(jwt({ sub: 's', aud: ['a', 'b'] }))).toEqual({ sub: 's', aud: 'a, b' });
+  });
+
+  it('returns no claims for something that is not a JWT', () => {
+    expect(decodeTokenClaims('not-a-token')).toEqual({});
+    expect(decodeTokenClaims('a.!!!.c')).toEqual({});
+  });
+});
+
+describe('STS error classification', () => {
+  const sdkError = (name: string, code: string, status: number): object => ({ name, Code: code, message: 'm', $metadata: { httpStatusCode: status } });
+
+  it('normalises the SDK exception names to the service error codes', () => {
+    expect(stsErrorCode(sdkError('ExpiredTokenException', 'ExpiredTokenException', 400))).toBe('ExpiredToken');
+    expect(stsErrorCode({ name: 'IDPCommunicationErrorException' })).toBe('IDPCommunicationError');
+    expect(stsErrorCode(sdkError('AccessDenied', 'AccessDenied', 403))).toBe('AccessDenied');
+  });
+
+  it('retries throttling, IdP communication, 5xx and network errors only', () => {
+    expect(isRetryableStsError(sdkError('Throttling', 'Throttling', 400))).toBe(true);
+    expect(isRetryableStsError(sdkError('IDPCommunicationErrorException', 'IDPCommunicationError', 400))).toBe(true);
+    expect(isRetryableStsError(sdkError('InternalFailure', 'InternalFailure', 500))).toBe(true);
+    expect(isRetryableStsError(sdkError('Unknown', 'Unknown', 503))).toBe(true);
+    expect(isRetryableStsError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
+
+    expect(isRetryableStsError(sdkError('AccessDenied', 'AccessDenied', 403))).toBe(false);
+    expect(isRetryableStsError(sdkError('InvalidIdentityTokenException', 'InvalidIdentityToken', 400))).toBe(false);
+    expect(isRetryableStsError(sdkError('ValidationError', 'ValidationError', 400))).toBe(false);
+    // Even if a proxy turned it into a 5xx, a trust-policy refusal cannot change on retry.
+    expect(isRetryableStsError(sdkError('AccessDenied', 'AccessDenied', 500))).toBe(false);
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles per attempt and keeps at least half of the step', () => {
+    expect(backoffMs(1, 200, () => 0)).toBe(100);
+    expect(backoffMs(1, 200, () => 1)).toBe(200);
+    expect(backoffMs(3, 200, () => 0)).toBe(400);
+    expect(backoffMs(3, 200, () => 1)).toBe(800);
+  });
+});
+
+describe('renderProfileFiles', () => {
+  const creds = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'sek', sessionToken: 'tok' };
+
+  it('writes a named profile the way the AWS SDKs read it', () => {
+    expect(renderProfileFiles('tf-sandbox', 'us-east-1', creds)).toEqual({
+      config: '[profile tf-sandbox]\nregion = us-east-1\n',
+      credentials: '[tf-sandbox]\naws_access_key_id = ASIAEXAMPLE\naws_secret_access_key = sek\naws_session_token = tok\n',
+    });
+  });
+
+  it('writes the default profile without the "profile" prefix', () => {
+    expect(renderProfileFiles('default', 'eu-west-1', creds).config).toBe('[default]\nregion = eu-west-1\n');
+  });
+
+  it('refuses a name that would break the file format', () => {
+    expect(() => renderProfileFiles('a]\n[b', 'us-east-1', creds)).toThrow(/Input "aws-profile"/);
+  });
+});

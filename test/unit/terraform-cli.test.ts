@@ -1,0 +1,272 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { atlasPlan } from '../../src/atlas/plan.js';
+import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
+import {
+  resolveTerraformBinary,
+  terraformApply,
+  terraformInit,
+  terraformPlan,
+  type TerraformOptions,
+} from '../../src/terraform/cli.js';
+import type { JsonUiEvent } from '../../src/terraform/json-ui.js';
+
+// Drives the real terraform binary on roots that need no provider download: terraform_data
+// is built in, so init/plan/apply run offline. Fake binaries (small shell scripts) stand in
+// only where real terraform cannot show the behaviour (old versions, signals, wrappers).
+
+const realTerraform = execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim();
+let tmp: string;
+let cliConfig: string;
+const envBefore = { ...process.env };
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'tf-cli-test-'));
+  // The machine's default TF_CLI_CONFIG_FILE points at a missing file; Terraform warns on every command.
+  cliConfig = path.join(tmp, 'empty.tfrc');
+  await writeFile(cliConfig, '');
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  resetSecretsForTest();
+});
+
+async function root(name: string, mainTf: string): Promise<string> {
+  const dir = path.join(tmp, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'main.tf'), mainTf);
+  return dir;
+}
+
+function options(cwd: string, extra: Partial<TerraformOptions> = {}): TerraformOptions {
+  return {
+    binary: realTerraform,
+    cwd,
+    env: { TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1' },
+    lockTimeout: '5s',
+    ...extra,
+  };
+}
+
+async function fakeBinary(name: string, script: string): Promise<string> {
+  const file = path.join(tmp, name);
+  await writeFile(file, `#!/bin/sh\n${script}\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+
+const PROBE_ROOT = `
+variable "probe" {
+  type = string
+}
+resource "terraform_data" "a" {
+  input = var.probe
+}
+`;
+
+describe('terraform init / plan / apply on the real binary', () => {
+  it('maps -detailed-exitcode: 2 with changes, 0 after apply, and passes the caller env', async () => {
+    const cwd = await root('ok', PROBE_ROOT);
+    const events: JsonUiEvent[] = [];
+    const o = options(cwd, { onEvent: (e) => events.push(e) });
+    o.env['TF_VAR_probe'] = 'from-the-caller';
+
+    const init = await terraformInit(o);
+    expect(init.exitCode).toBe(0);
+    expect(init.diagnostics).toEqual([]);
+    expect(init.command).toContain('init -input=false -json');
+    expect(events.some((e) => e.type === 'init_output')).toBe(true);
+
+    const planFile = path.join(tmp, 'ok.tfplan');
+    const plan = await terraformPlan(o, planFile);
+    expect(plan.exitCode).toBe(2);
+    expect(plan.plannedChanges).toEqual([{ address: 'terraform_data.a', action: 'create' }]);
+    expect(plan.changeSummary).toMatchObject({ add: 1, operation: 'plan' });
+    expect(plan.stderrTail).toBe('');
+
+    const apply = await terraformApply(o, planFile);
+    expect(apply.exitCode).toBe(0);
+    expect(apply.changeSummary).toMatchObject({ add: 1, operation: 'apply' });
+    expect(events.some((e) => e.type === 'apply_complete')).toBe(true);
+
+    const verify = await terraformPlan(o, path.join(tmp, 'ok.verify.tfplan'));
+    expect(verify.exitCode).toBe(0);
+    expect(verify.plannedChanges).toEqual([]);
+    expect(atlasPlan(verify).statements).toEqual([]);
+  });
+
+  it('maps a failing plan to exit 1 with its error diagnostic', async () => {
+    const cwd = await root('undeclared', 'resource "terraform_data" "a" {\n  input = var.nope\n}\n');
+    expect((await terraformInit(options(cwd))).exitCode).toBe(0);
+    const plan = await terraformPlan(options(cwd), path.join(tmp, 'undeclared.tfplan'));
+    expect(plan.exitCode).toBe(1);
+    expect(atlasPlan(plan).errors).toEqual([
+      expect.objectContaining({ severity: 'error', summary: 'Reference to undeclared input variable' }),
+    ]);
+  });
+
+  it('reports a broken configuration at init through JSON diagnostics', async () => {
+    const cwd = await root('syntax', 'resource "terraform_data" "a" {\n  input = \n}\n');
+    const init = await terraformInit(options(cwd));
+    expect(init.exitCode).toBe(1);
+    expect(init.diagnostics.map((d) => d.summary)).toContain('Invalid expression');
+  });
+
+  it('fails apply of a missing plan file with a diagnostic', async () => {
+    const cwd = await root('noplan', PROBE_ROOT);
+    const apply = await terraformApply(options(cwd), path.join(tmp, 'missing.tfplan'));
+    expect(apply.exitCode).toBe(1);
+    expect(apply.diagnostics[0]?.summary).toMatch(/Failed to load .* as a plan file/);
+  });
+
+  it('keeps stderr as a redacted tail', async () => {
+    const cwd = await root('badconfig', PROBE_ROOT);
+    registerSecret('s3cr3t-config-name');
+    const o = options(cwd);
+    o.env['TF_CLI_CONFIG_FILE'] = path.join(tmp, 's3cr3t-config-name.tfrc');
+    const init = await terraformInit(o);
+    expect(init.exitCode).toBe(0);
+    expect(init.stderrTail).toContain('Unable to open CLI configuration file');
+    expect(init.stderrTail).toContain('***.tfrc');
+    expect(init.stderrTail).not.toContain('s3cr3t');
+  });
+
+  it('never changes the test process environment', () => {
+    expect(process.env).toEqual(envBefore);
+    expect(process.env['TF_IN_AUTOMATION']).toBe(envBefore['TF_IN_AUTOMATION']);
+  });
+});
+
+describe('process handling', () => {
+  it('gives the child TF_IN_AUTOMATION, TF_INPUT and the caller env, but not the action inputs', async () => {
+    const bin = await fakeBinary(
+      'print-env',
+      'printf \'{"type":"log","@message":"auto=%s input=%s foo=%s token=%s"}\\n\' "$TF_IN_AUTOMATION" "$TF_INPUT" "$FOO" "$INPUT_GITHUB_TOKEN"',
+    );
+    const messages: string[] = [];
+    process.env['INPUT_GITHUB_TOKEN'] = 'ghs_not-for-terraform';
+    try {
+      await terraformPlan(
+        { binary: bin, cwd: tmp, env: { FOO: 'bar' }, lockTimeout: '1s', onEvent: (e) => e.type === 'log' && messages.push(e.message) },
+        'x.tfplan',
+      );
+    } finally {
+      delete process.env['INPUT_GITHUB_TOKEN'];
+    }
+    expect(messages).toEqual(['auto=1 input=0 foo=bar token=']);
+    expect(process.env['TF_IN_AUTOMATION']).toBe(envBefore['TF_IN_AUTOMATION']);
+  });
+
+  it('reads every line of a large stream, including a last line without a newline', async () => {
+    const statements = Array.from({ length: 5000 }, (_, i) => `GRANT SELECT ON TABLE "t${i}" TO "r";`);
+    const plan = JSON.stringify({
+      type: 'diagnostic',
+      diagnostic: {
+        severity: 'warning',
+        summary: 'Atlas Plan',
+        detail: `The following SQL statements will be executed:\n\n\n${statements.map((s) => `${s}\n`).join('')}`,
+      },
+    });
+    const summary = '{"type":"change_summary","changes":{"add":0,"change":1,"remove":0,"import":0,"operation":"plan"}}';
+    const stream = path.join(tmp, 'large.jsonl');
+    await writeFile(stream, `${plan}\n${plan}\n${summary}`);
+    const bin = await fakeBinary('cat-stream', `cat '${stream}'; exit 2`);
+    const run = await terraformPlan({ binary: bin, cwd: tmp, env: {}, lockTimeout: '1s' }, 'x.tfplan');
+    expect(run.exitCode).toBe(2);
+    expect(run.diagnostics).toHaveLength(1);
+    expect(run.changeSummary).toMatchObject({ change: 1 });
+    expect(atlasPlan(run).statements).toEqual(statements);
+  });
+
+  it('falls back to plain init for Terraform older than 1.9', async () => {
+    const bin = await fakeBinary(
+      'old-terraform',
+      'case "$*" in *-json*) echo "flag provided but not defined: -json" >&2; exit 1;; esac\necho "Terraform has been successfully initialized!"',
+    );
+    const init = await terraformInit({ binary: bin, cwd: tmp, env: {}, lockTimeout: '1s' });
+    expect(init.exitCode).toBe(0);
+    expect(init.command).toBe('terraform init -input=false -lock-timeout=1s');
+    expect(init.stderrTail).toBe('Terraform has been successfully initialized!');
+  });
+
+  it("surfaces an onEvent callback's error after the process has exited", async () => {
+    const bin = await fakeBinary('one-line', 'echo \'{"type":"log","@message":"hello"}\'');
+    const boom = (): void => {
+      throw new Error('callback failed');
+    };
+    await expect(
+      terraformApply({ binary: bin, cwd: tmp, env: {}, lockTimeout: '1s', onEvent: boom }, 'x.tfplan'),
+    ).rejects.toThrow('callback failed');
+  });
+
+  it('reports a process killed by a signal as a failure', async () => {
+    const bin = await fakeBinary('killed', 'kill -TERM $$');
+    const run = await terraformApply({ binary: bin, cwd: tmp, env: {}, lockTimeout: '1s' }, 'x.tfplan');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderrTail).toContain('terminated by signal SIGTERM');
+  });
+
+  it('turns a missing binary into an error that says how to install terraform', async () => {
+    await expect(terraformInit(options(tmp, { binary: path.join(tmp, 'nope', 'terraform') }))).rejects.toThrow(
+      /Could not start .*ENOENT.*hashicorp\/setup-terraform/,
+    );
+  });
+
+  it('names a missing working directory', async () => {
+    await expect(terraformPlan(options(path.join(tmp, 'no-such-root')), 'x')).rejects.toThrow(
+      /working directory .*no-such-root does not exist/,
+    );
+  });
+});
+
+describe('resolveTerraformBinary', () => {
+  it('finds the real terraform on PATH', async () => {
+    expect(await resolveTerraformBinary(process.env['PATH'])).toBe(realTerraform);
+  });
+
+  it("uses terraform-bin beside setup-terraform's node wrapper", async () => {
+    const dir = path.join(tmp, 'wrapper');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'terraform'), '#!/usr/bin/env node\nconsole.log("wrapped");\n');
+    await chmod(path.join(dir, 'terraform'), 0o755);
+    await symlink(realTerraform, path.join(dir, 'terraform-bin'));
+
+    const binary = await resolveTerraformBinary(`${dir}${path.delimiter}${process.env['PATH'] ?? ''}`);
+    expect(binary).toBe(path.join(dir, 'terraform-bin'));
+    const events: JsonUiEvent[] = [];
+    const init = await terraformInit(options(await root('wrapped', PROBE_ROOT), { binary, onEvent: (e) => events.push(e) }));
+    expect(init.exitCode).toBe(0);
+    expect(events[0]).toMatchObject({ type: 'version' });
+  });
+
+  it('asks for terraform_wrapper: false when the wrapper has no terraform-bin', async () => {
+    const dir = path.join(tmp, 'wrapper-alone');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'terraform'), '#!/usr/bin/env node\nconsole.log("wrapped");\n');
+    await chmod(path.join(dir, 'terraform'), 0o755);
+    await expect(resolveTerraformBinary(`${dir}${path.delimiter}${process.env['PATH'] ?? ''}`)).rejects.toThrow(
+      /terraform_wrapper: false/,
+    );
+  });
+
+  it('keeps a shell shim that has no terraform-bin (tfenv and friends)', async () => {
+    const dir = path.join(tmp, 'shim');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'terraform'), `#!/bin/sh\nexec '${realTerraform}' "$@"\n`);
+    await chmod(path.join(dir, 'terraform'), 0o755);
+    expect(await resolveTerraformBinary(dir)).toBe(path.join(dir, 'terraform'));
+  });
+
+  it('says to add setup-terraform when terraform is nowhere on PATH', async () => {
+    const empty = path.join(tmp, 'empty-bin');
+    await mkdir(empty);
+    await expect(resolveTerraformBinary(empty)).rejects.toThrow(/Could not find terraform on PATH.*setup-terraform/);
+  });
+});
