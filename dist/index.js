@@ -74627,6 +74627,8 @@ var dist_cjs = __nccwpck_require__(1695);
 // handed to core.setSecret so the runner masks anything we did not route through here.
 const MASK = '***';
 const secrets = new Set();
+/** `secrets` longest first, rebuilt only when a secret is added: redact() runs once per statement while rendering. */
+let longestFirst;
 /** Secrets shorter than this are not registered: masking "a" or "1" would shred every log. */
 const MIN_SECRET_LENGTH = 4;
 function registerSecret(value) {
@@ -74636,6 +74638,7 @@ function registerSecret(value) {
         if (secrets.has(form))
             continue;
         secrets.add(form);
+        longestFirst = undefined;
         setSecret(form);
     }
 }
@@ -74649,8 +74652,11 @@ function secretForms(value) {
     }
     return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
-/** Passwords in connection URLs: scheme://user:password@host. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*):([^\s@/'"]+)@/gi;
+/**
+ * Passwords in connection URLs: scheme://user:password@host. The password runs to the last
+ * `@` before the host, so an unencoded password holding `@`, `/` or `:` is masked whole.
+ */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*):([^\s'"]+)@(?=[^\s@'"]*(?:[\s'"]|$))/gi;
 /** AWS presigned query parameters (RDS IAM tokens, presigned URLs). */
 const PRESIGNED = /\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s'"]+/gi;
 /** Access key ids are not secret on their own but identify the session; keep them out. */
@@ -74660,7 +74666,8 @@ function redact(text) {
         return text;
     let out = text;
     // Longest first so a secret that contains another is masked whole.
-    for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
+    for (const s of longestFirst) {
         if (out.includes(s))
             out = out.split(s).join(MASK);
     }
@@ -74672,6 +74679,7 @@ function redact(text) {
 /** For tests: forget registered secrets between cases. */
 function resetSecretsForTest() {
     secrets.clear();
+    longestFirst = undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/log.ts
@@ -74941,6 +74949,20 @@ async function openAwsSession(inputs, mode, options = {}) {
             await removeProfileFiles(files);
         throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
     }
+    // Plan mode runs both roots at once, so two refreshes can be asked for together; they share
+    // one assume and one rewrite of the profile files (two writers would race on the files).
+    let refreshing;
+    const refresh = async (withinMs) => {
+        const expiresAt = creds.expiration?.getTime();
+        if (expiresAt === undefined || expiresAt - now() > withinMs)
+            return false;
+        log.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
+        creds = await assume();
+        if (files)
+            await writeProfileFiles(files, profile, region, creds);
+        setExpiration(session, creds.expiration);
+        return true;
+    };
     const session = {
         roleArn,
         env: () => ({
@@ -74954,15 +74976,10 @@ async function openAwsSession(inputs, mode, options = {}) {
         async refreshIfExpiring(withinMs = DEFAULT_REFRESH_WITHIN_MS) {
             if (closed)
                 throw new Error('The AWS session was already closed; open a new one.');
-            const expiresAt = creds.expiration?.getTime();
-            if (expiresAt === undefined || expiresAt - now() > withinMs)
-                return false;
-            log.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
-            creds = await assume();
-            if (files)
-                await writeProfileFiles(files, profile, region, creds);
-            setExpiration(session, creds.expiration);
-            return true;
+            refreshing ??= refresh(withinMs).finally(() => {
+                refreshing = undefined;
+            });
+            return refreshing;
         },
         async close() {
             closed = true;
@@ -75564,7 +75581,8 @@ function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
         const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
         return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
     }
-    if (payload['deleted'] === true) {
+    // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
+    if (payload['deleted'] === true || /^0+$/.test(String(payload['after'] ?? 'x'))) {
         return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
     }
     return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
@@ -76870,8 +76888,8 @@ async function runRoot(ctx, spec, beforePlan) {
         const verify = atlasPlan(verifyRun);
         result.residualStatements = verify.statements;
         if (verify.statements.length > 0) {
+            // The report explains residual SQL next to the statements themselves.
             result.outcome = 'not-converged';
-            result.hints.push('The database still differs from the HCL after apply. A classic cause is a default privilege PostgreSQL grants on its own (for example USAGE on schema public to PUBLIC, or EXECUTE on new functions to PUBLIC) that the HCL does not declare: declare it in HCL so Atlas stops revoking or re-granting it.');
         }
         else if (verifyRun.exitCode === 2) {
             result.outcome = 'state-differs';
@@ -76889,7 +76907,8 @@ async function runRoot(ctx, spec, beforePlan) {
         result.error = redact(failure.message);
         result.errors = failure.diagnostics.map((d) => ({ ...d, summary: redact(d.summary), detail: redact(d.detail) }));
         const text = [failure.message, ...failure.diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
-        result.hints.push(...failure.hints, ...hintsFor(text, { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion }));
+        // A step that diagnosed itself (the preflight) knows better than pattern matching on text.
+        result.hints.push(...(failure.hints.length > 0 ? failure.hints : hintsFor(text, hintContext(ctx))));
         result.hints = [...new Set(result.hints)];
         log.error(`${spec.root}: ${failure.step} failed: ${failure.message}`);
         return result;
@@ -76897,6 +76916,11 @@ async function runRoot(ctx, spec, beforePlan) {
     finally {
         result.durationMs = Date.now() - started;
     }
+}
+function hintContext(ctx) {
+    const role = ctx.mode === 'apply' ? ctx.inputs.applyRoleToAssume : ctx.inputs.roleToAssume;
+    const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(role)?.[1];
+    return { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion, ...(account ? { account } : {}) };
 }
 function mergeWarnings(result, warnings) {
     const key = (d) => `${d.summary}\u0000${d.detail}`;
@@ -77198,20 +77222,23 @@ function sqlBlocks(root, report) {
     return blocks.filter((b) => b.statements.length > 0);
 }
 function sqlSection(block, ctx) {
-    const statements = block.statements.map((s) => redact(s.replace(/\s+$/, '')));
-    let shown = 0;
+    // Redact only up to the cap: the shortening search renders many times, and the statements
+    // past the cap are never shown.
+    const shownStatements = [];
     let size = 0;
-    for (const s of statements) {
+    for (const raw of block.statements) {
+        const s = redact(raw.replace(/\s+$/, ''));
         size += s.length + 1;
         if (size > ctx.limits.sqlCap)
             break;
-        shown++;
+        shownStatements.push(s);
     }
-    const omitted = statements.length - shown;
+    const shown = shownStatements.length;
+    const omitted = block.statements.length - shown;
     ctx.omittedStatements += omitted;
     const out = [`**${block.label}**`];
     if (shown > 0)
-        out.push(fenced(statements.slice(0, shown).join('\n'), 'sql'));
+        out.push(fenced(shownStatements.join('\n'), 'sql'));
     if (omitted > 0)
         out.push(`_… ${count(omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
     return out;
@@ -77573,8 +77600,8 @@ async function run(deps = defaultDeps) {
         report.roots = await runRoots(ctx, { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, report.rolesChange);
     }
     catch (err) {
+        // Reported once, by setFailed in publish(), after the comment and summary are written.
         report.fatal = errorMessage(err);
-        log.error(report.fatal);
     }
     finally {
         await session?.close().catch((err) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));

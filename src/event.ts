@@ -72,7 +72,8 @@ function decideMode(
     const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
     return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
   }
-  if (payload['deleted'] === true) {
+  // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
+  if (payload['deleted'] === true || /^0+$/.test(String(payload['after'] ?? 'x'))) {
     return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
   }
   return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };

@@ -98,8 +98,8 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
       report.rolesChange,
     );
   } catch (err) {
+    // Reported once, by setFailed in publish(), after the comment and summary are written.
     report.fatal = errorMessage(err);
-    log.error(report.fatal);
   } finally {
     await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
     if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { atlasPlan, createsRole } from './atlas/plan.js';
-import { hintsFor } from './hints.js';
+import { hintsFor, type HintContext } from './hints.js';
 import { errorMessage, log } from './log.js';
 import { redact } from './redact.js';
 import { terraformApply, terraformInit, terraformPlan } from './terraform/cli.js';
@@ -190,10 +190,8 @@ async function runRoot(
     const verify = atlasPlan(verifyRun);
     result.residualStatements = verify.statements;
     if (verify.statements.length > 0) {
+      // The report explains residual SQL next to the statements themselves.
       result.outcome = 'not-converged';
-      result.hints.push(
-        'The database still differs from the HCL after apply. A classic cause is a default privilege PostgreSQL grants on its own (for example USAGE on schema public to PUBLIC, or EXECUTE on new functions to PUBLIC) that the HCL does not declare: declare it in HCL so Atlas stops revoking or re-granting it.',
-      );
     } else if (verifyRun.exitCode === 2) {
       result.outcome = 'state-differs';
       result.hints.push(
@@ -210,16 +208,20 @@ async function runRoot(
     result.error = redact(failure.message);
     result.errors = failure.diagnostics.map((d) => ({ ...d, summary: redact(d.summary), detail: redact(d.detail) }));
     const text = [failure.message, ...failure.diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
-    result.hints.push(
-      ...failure.hints,
-      ...hintsFor(text, { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion }),
-    );
+    // A step that diagnosed itself (the preflight) knows better than pattern matching on text.
+    result.hints.push(...(failure.hints.length > 0 ? failure.hints : hintsFor(text, hintContext(ctx))));
     result.hints = [...new Set(result.hints)];
     log.error(`${spec.root}: ${failure.step} failed: ${failure.message}`);
     return result;
   } finally {
     result.durationMs = Date.now() - started;
   }
+}
+
+function hintContext(ctx: PipelineContext): HintContext {
+  const role = ctx.mode === 'apply' ? ctx.inputs.applyRoleToAssume : ctx.inputs.roleToAssume;
+  const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(role)?.[1];
+  return { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion, ...(account ? { account } : {}) };
 }
 
 function mergeWarnings(result: RootResult, warnings: Diagnostic[]): void {

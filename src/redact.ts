@@ -6,6 +6,8 @@ import * as core from '@actions/core';
 
 const MASK = '***';
 const secrets = new Set<string>();
+/** `secrets` longest first, rebuilt only when a secret is added: redact() runs once per statement while rendering. */
+let longestFirst: string[] | undefined;
 
 /** Secrets shorter than this are not registered: masking "a" or "1" would shred every log. */
 const MIN_SECRET_LENGTH = 4;
@@ -15,6 +17,7 @@ export function registerSecret(value: string | undefined | null): void {
   for (const form of secretForms(value)) {
     if (secrets.has(form)) continue;
     secrets.add(form);
+    longestFirst = undefined;
     core.setSecret(form);
   }
 }
@@ -29,8 +32,11 @@ function secretForms(value: string): string[] {
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 
-/** Passwords in connection URLs: scheme://user:password@host. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*):([^\s@/'"]+)@/gi;
+/**
+ * Passwords in connection URLs: scheme://user:password@host. The password runs to the last
+ * `@` before the host, so an unencoded password holding `@`, `/` or `:` is masked whole.
+ */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*):([^\s'"]+)@(?=[^\s@'"]*(?:[\s'"]|$))/gi;
 /** AWS presigned query parameters (RDS IAM tokens, presigned URLs). */
 const PRESIGNED = /\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s'"]+/gi;
 /** Access key ids are not secret on their own but identify the session; keep them out. */
@@ -40,7 +46,8 @@ export function redact(text: string): string {
   if (!text) return text;
   let out = text;
   // Longest first so a secret that contains another is masked whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+  longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
+  for (const s of longestFirst) {
     if (out.includes(s)) out = out.split(s).join(MASK);
   }
   out = out.replace(URL_PASSWORD, `$1:${MASK}@`);
@@ -52,4 +59,5 @@ export function redact(text: string): string {
 /** For tests: forget registered secrets between cases. */
 export function resetSecretsForTest(): void {
   secrets.clear();
+  longestFirst = undefined;
 }

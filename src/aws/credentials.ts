@@ -85,6 +85,19 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
   }
 
+  // Plan mode runs both roots at once, so two refreshes can be asked for together; they share
+  // one assume and one rewrite of the profile files (two writers would race on the files).
+  let refreshing: Promise<boolean> | undefined;
+  const refresh = async (withinMs: number): Promise<boolean> => {
+    const expiresAt = creds.expiration?.getTime();
+    if (expiresAt === undefined || expiresAt - now() > withinMs) return false;
+    log.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
+    creds = await assume();
+    if (files) await writeProfileFiles(files, profile, region, creds);
+    setExpiration(session, creds.expiration);
+    return true;
+  };
+
   const session: AwsSession = {
     roleArn,
     env: () => ({
@@ -97,13 +110,10 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     credentials: () => creds,
     async refreshIfExpiring(withinMs = DEFAULT_REFRESH_WITHIN_MS) {
       if (closed) throw new Error('The AWS session was already closed; open a new one.');
-      const expiresAt = creds.expiration?.getTime();
-      if (expiresAt === undefined || expiresAt - now() > withinMs) return false;
-      log.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
-      creds = await assume();
-      if (files) await writeProfileFiles(files, profile, region, creds);
-      setExpiration(session, creds.expiration);
-      return true;
+      refreshing ??= refresh(withinMs).finally(() => {
+        refreshing = undefined;
+      });
+      return refreshing;
     },
     async close() {
       closed = true;

@@ -134,18 +134,21 @@ function sqlBlocks(root: RootResult, report: Report): SqlBlock[] {
 }
 
 function sqlSection(block: SqlBlock, ctx: Ctx): string[] {
-  const statements = block.statements.map((s) => redact(s.replace(/\s+$/, '')));
-  let shown = 0;
+  // Redact only up to the cap: the shortening search renders many times, and the statements
+  // past the cap are never shown.
+  const shownStatements: string[] = [];
   let size = 0;
-  for (const s of statements) {
+  for (const raw of block.statements) {
+    const s = redact(raw.replace(/\s+$/, ''));
     size += s.length + 1;
     if (size > ctx.limits.sqlCap) break;
-    shown++;
+    shownStatements.push(s);
   }
-  const omitted = statements.length - shown;
+  const shown = shownStatements.length;
+  const omitted = block.statements.length - shown;
   ctx.omittedStatements += omitted;
   const out = [`**${block.label}**`];
-  if (shown > 0) out.push(fenced(statements.slice(0, shown).join('\n'), 'sql'));
+  if (shown > 0) out.push(fenced(shownStatements.join('\n'), 'sql'));
   if (omitted > 0) out.push(`_… ${count(omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
   return out;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { close, listen } from './aws-endpoints.js';
+import { close, listen, readBody } from './http.js';
 
 // A loopback GitHub REST API for the endpoints the action uses, answering like GitHub:
 // Link-header pagination, bot authorship for the Actions token, 401/403/404/422 bodies in
@@ -377,11 +377,3 @@ function isoNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

@@ -117,6 +117,11 @@ describe('mode table (mode: auto)', () => {
     expect(result.range).toEqual({ kind: 'none', reason: 'the push deleted refs/heads/master' });
   });
 
+  it('never applies an all-zero after, even when the payload forgets deleted: true', () => {
+    const payload = pushToMaster({ after: '0'.repeat(40), deleted: false });
+    expect(plan('auto', context('push', payload)).mode).toBe('plan');
+  });
+
   it.each([
     ['workflow_dispatch', example('workflow_dispatch', (e) => e['ref'] === 'refs/heads/master')],
     ['merge_group', example('merge_group')],

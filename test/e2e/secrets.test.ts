@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActionRun } from '../support/action.js';
+import { DEFAULT_BRANCH, sha, startStack, type Stack } from '../support/stack.js';
+import { loadSeedScenario, type Scenario } from '../support/terraform.js';
+
+// Issue #3 (h): secrets planted in a real run appear nowhere a user, a reviewer or a later
+// step can read them. The runs: a pull request whose roles plan fails with an error quoting
+// the master password in connection URLs (URL-encoded, as atlas.hcl's urlescape makes it, and
+// raw, as a URL parse error would print it) and whose schema preflight signs an RDS IAM
+// token; the bootstrap merge push that applies; and a later pull request whose preflight logs
+// in with an IAM token. Every STS credential, OIDC token, the GitHub token, the master
+// password and every IAM token is then looked for in everything each run left behind.
+
+const ALL_HCL = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
+const BASE = sha('b');
+const HEAD = sha('c');
+const MERGE = sha('d');
+const LATER = sha('e');
+
+interface Seen {
+  label: string;
+  run: ActionRun;
+  /** Bodies of the comments on the run's pull request right after the run. */
+  comments: string[];
+}
+
+describe('planted secrets appear nowhere', () => {
+  let stack: Stack;
+  let seed: Scenario;
+  const seen: Seen[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack();
+    seed = await loadSeedScenario();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const password = (): { raw: string; encoded: string; core: string } => {
+    const raw = stack.pg.masterPassword;
+    // The harness's passwords end in "@/:" so that they need URL-encoding; the random part
+    // before it must not appear even when a redaction leaves the punctuation behind.
+    return { raw, encoded: encodeURIComponent(raw), core: raw.replace(/[@/:]+$/, '') };
+  };
+
+  it('a roles plan failing with the master password in connection URLs: the run fails and the comment shows the URL redacted', async () => {
+    const { raw, encoded } = password();
+    expect(encoded).not.toBe(raw);
+    const where = `127.0.0.1:${stack.pg.port}/${stack.pg.database}`;
+    const planError =
+      `failed to connect to postgres://postgres:${encoded}@${where}?sslmode=require: connection refused; ` +
+      `retried as parse "postgres://postgres:${raw}@${where}": invalid userinfo`;
+    await stack.tf.writeScenario({ envs: { ...seed.envs, roles: { ...seed.envs['roles'], planError } } });
+    stack.github.addPull({ number: 1, files: ALL_HCL, headSha: HEAD, baseSha: BASE, mergeCommitSha: MERGE, merged: true });
+    const run = await stack.runPullRequest({ number: 1, headSha: HEAD, baseSha: BASE });
+    const comments = stack.github.comments(1).map((c) => c.body);
+    seen.push({ label: 'failing PR', run, comments });
+
+    expect(run.exitCode).toBe(1);
+    expect(comments).toHaveLength(1);
+    const body = comments[0] ?? '';
+    expect(body).toContain('Unable to generate migration plan, got error: failed to connect to postgres://postgres:***@');
+    expect(body).toContain(`postgres://postgres:***@${where}?sslmode=require: connection refused`);
+    expect(run.stdout).toContain('postgres://postgres:***@');
+    // The schema preflight ran (atlas_migrator does not exist yet and the failed roles plan
+    // created nothing), so an RDS IAM token was signed in this run: its mask was registered.
+    expect(run.stdout).toMatch(/^::add-mask::.*X-Amz-Signature=/m);
+  });
+
+  it('the bootstrap merge push applies with the scenario fixed', async () => {
+    await stack.tf.writeScenario(seed);
+    stack.github.addCompare(BASE, MERGE, ALL_HCL);
+    const run = await stack.runPush({ before: BASE, after: MERGE, ref: `refs/heads/${DEFAULT_BRANCH}` });
+    seen.push({ label: 'merge push', run, comments: stack.github.comments(1).map((c) => c.body) });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs['converged']).toBe('true');
+  });
+
+  it('a later pull request logs in with an RDS IAM token in the preflight', async () => {
+    stack.github.addPull({ number: 2, files: ['hcl/schema/schema.pg.hcl'], headSha: LATER, baseSha: MERGE });
+    const run = await stack.runPullRequest({ number: 2, headSha: LATER, baseSha: MERGE });
+    seen.push({ label: 'later PR', run, comments: stack.github.comments(2).map((c) => c.body) });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.stdout).toContain('IAM-token preflight passed: atlas_migrator');
+    expect(run.stdout).toMatch(/^::add-mask::.*X-Amz-Signature=/m);
+  });
+
+  it('no secret in any run: stdout (but its ::add-mask:: lines), stderr, comments, summary, outputs, RUNNER_TEMP', () => {
+    expect(seen.map((s) => s.label)).toEqual(['failing PR', 'merge push', 'later PR']);
+    const { raw, encoded, core } = password();
+    const credentials = stack.aws.sts.issued;
+    // Every run assumed a role, and nothing else handed out credentials.
+    expect(credentials.length).toBeGreaterThanOrEqual(seen.length);
+    expect(stack.aws.oidc.issuedTokens.length).toBeGreaterThanOrEqual(seen.length);
+    const secrets: [string, string][] = [
+      ...credentials.flatMap((c, i): [string, string][] => [
+        [`access key id #${i}`, c.accessKeyId],
+        [`secret access key #${i}`, c.secretAccessKey],
+        [`secret access key #${i} (URL-encoded)`, encodeURIComponent(c.secretAccessKey)],
+        [`session token #${i}`, c.sessionToken],
+        [`session token #${i} (URL-encoded)`, encodeURIComponent(c.sessionToken)],
+      ]),
+      ...stack.aws.oidc.issuedTokens.map((t, i): [string, string] => [`OIDC token #${i}`, t]),
+      ...stack.aws.oidc.issuedTokens.map((t, i): [string, string] => [`OIDC token #${i} signature`, t.split('.')[2] ?? t]),
+      ['GitHub token', stack.github.actionsToken],
+      ['master password', raw],
+      ['master password (URL-encoded)', encoded],
+      ['master password (random part)', core],
+    ];
+    // RDS IAM tokens are signed inside the action; their signed parts must not survive anywhere.
+    const iamToken = /X-Amz-(Signature|Security-Token|Credential)=(?!\*\*\*)/;
+
+    const leaks: string[] = [];
+    for (const { label, run, comments } of seen) {
+      const places: [string, string][] = [
+        ['stdout', run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')],
+        ['stderr', run.stderr],
+        ['summary', run.summary],
+        ...comments.map((c, i): [string, string] => [`comment #${i}`, c]),
+        ...Object.entries(run.outputs).map(([name, value]): [string, string] => [`output ${name}`, value]),
+        ...run.runnerTempFiles.map((f): [string, string] => [`RUNNER_TEMP/${f.path}`, f.content]),
+      ];
+      for (const [place, text] of places) {
+        for (const [what, secret] of secrets) if (text.includes(secret)) leaks.push(`${label}: ${what} in ${place}`);
+        if (iamToken.test(text)) leaks.push(`${label}: an RDS IAM token in ${place}`);
+      }
+      // The temporary AWS profile files (and the plan files) are gone when the run ends.
+      expect(run.runnerTempFiles.map((f) => f.path).filter((p) => /(^|\/)(credentials|config)(\.|$)|\.tfplan$/.test(p)), label).toEqual([]);
+      expect(run.runnerTempFiles, label).toEqual([]);
+    }
+    expect(leaks).toEqual([]);
+
+    // Positive control: the secrets were really present in these runs, registered as masks
+    // with the runner (so the search above looked for the right strings).
+    const masks = seen.flatMap((s) => s.run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length)));
+    for (const c of credentials) {
+      expect(masks).toContain(c.accessKeyId);
+      expect(masks).toContain(c.secretAccessKey);
+      expect(masks).toContain(c.sessionToken);
+    }
+    for (const t of stack.aws.oidc.issuedTokens) expect(masks).toContain(t);
+    expect(masks).toContain(stack.github.actionsToken);
+  });
+
+  it('leaves no provider process or socket behind', async () => {
+    expect(await stack.tf.leftovers()).toEqual({ processes: [], sockets: [] });
+  });
+});
