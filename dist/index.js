@@ -76808,7 +76808,7 @@ async function runRoots(ctx, roles, schema, rolesChange) {
                     ok: true,
                     message: '',
                     hints: [],
-                    skip: `Not planned yet: the schema root connects as "${ctx.inputs.dbUser}", which the roles root of this change creates. On merge the schema root is planned and applied right after the roles root.`,
+                    skip: `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`,
                 };
             }
             return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesResult.plannedStatements) : { ok: true, message: '', hints: [] };

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emptyResult } from '../../src/pipeline.js';
 import type { Report } from '../../src/types.js';
 
 export { TerraformRunAccumulator } from '../../src/terraform/json-ui.js';
@@ -89,33 +90,12 @@ export function planReport(statements: string[]): Report {
     },
     rolesChange: { changed: false, reason: 'no file matching roles-paths changed in this pull request.', matchedFiles: [], failSafe: false },
     roots: [
+      emptyResult({ root: 'roles', workingDirectory: 'terraform/roles' }, 'skipped', 'no file matching roles-paths changed in this pull request.'),
       {
-        root: 'roles',
-        workingDirectory: 'terraform/roles',
-        outcome: 'skipped',
-        skipReason: 'no file matching roles-paths changed in this pull request.',
-        plannedStatements: [],
-        terraformChanged: false,
-        applied: false,
-        appliedStatements: [],
-        residualStatements: [],
-        errors: [],
-        warnings: [],
-        hints: [],
-        durationMs: 0,
-      },
-      {
-        root: 'schema',
-        workingDirectory: 'terraform/schema',
-        outcome: 'planned',
+        ...emptyResult({ root: 'schema', workingDirectory: 'terraform/schema' }, 'planned'),
         plannedStatements: statements,
         terraformChanged: true,
-        applied: false,
-        appliedStatements: [],
-        residualStatements: [],
-        errors: [],
         warnings: [devUrl],
-        hints: [],
         durationMs: 12_300,
       },
     ],

@@ -62,7 +62,7 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     expect(comments[0]?.user.login).toBe('github-actions[bot]');
     expect(run.outputs['comment-url']).toBe(comments[0]?.html_url);
     for (const statement of ROLES_SQL) expect(body).toContain(statement);
-    expect(body).toContain('Not planned yet: the schema root connects as "atlas_migrator", which the roles root of this change creates');
+    expect(body).toContain('Not run:** planned after the bootstrap. The schema root logs in as "atlas_migrator", which the roles root of this change creates');
     expect(body).toMatch(/Plan/);
     // dev_url noise is collapsed, not the headline.
     expect(body).toMatch(/<details>[\s\S]*dev_url is unset[\s\S]*<\/details>/);

@@ -1,3 +1,4 @@
+import { emptyResult } from '../../src/pipeline.js';
 import type { Diagnostic, Report, RootResult, RunPlan } from '../../src/types.js';
 
 // Hand-built reports shaped like what the pipeline produces for the seed's layout.
@@ -47,17 +48,8 @@ export function runPlan(mode: 'plan' | 'apply'): RunPlan {
 
 export function root(name: 'roles' | 'schema', fields: Partial<RootResult> = {}): RootResult {
   return {
-    root: name,
-    workingDirectory: `terraform/${name}`,
-    outcome: 'planned',
-    plannedStatements: [],
-    terraformChanged: false,
-    applied: false,
-    appliedStatements: [],
-    residualStatements: [],
-    errors: [],
+    ...emptyResult({ root: name, workingDirectory: `terraform/${name}` }, 'planned'),
     warnings: [{ ...DEV_URL, address: `atlas_schema.${name === 'roles' ? 'roles' : 'app'}` }],
-    hints: [],
     durationMs: 12_300,
     ...fields,
   };
