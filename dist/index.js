@@ -74657,6 +74657,8 @@ function secretForms(value) {
  * `@` before the host, so an unencoded password holding `@`, `/` or `:` is masked whole.
  */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*):([^\s'"]+)@(?=[^\s@'"]*(?:[\s'"]|$))/gi;
+/** Keyword-style connection strings (libpq `password=...`, Go DSNs), which have no URL shape. */
+const KEYWORD_PASSWORD = /\b(password|passwd|pwd)=('[^']*'|"[^"]*"|[^\s&;'"]+)/gi;
 /** AWS presigned query parameters (RDS IAM tokens, presigned URLs). */
 const PRESIGNED = /\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s'"]+/gi;
 /** Access key ids are not secret on their own but identify the session; keep them out. */
@@ -74672,6 +74674,7 @@ function redact(text) {
             out = out.split(s).join(MASK);
     }
     out = out.replace(URL_PASSWORD, `$1:${MASK}@`);
+    out = out.replace(KEYWORD_PASSWORD, `$1=${MASK}`);
     out = out.replace(PRESIGNED, `$1=${MASK}`);
     out = out.replace(ACCESS_KEY_ID, MASK);
     return out;
@@ -75295,7 +75298,7 @@ async function signRdsToken(req) {
 async function preflightIamAuth(opts) {
     const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
     if (opts.createdInThisRun) {
-        const message = `IAM-token preflight skipped: the roles root of this run creates "${opts.user}", so it cannot log in before that root is applied.`;
+        const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
         return { status: 'skipped', message, hints: [] };
     }
     let token;
@@ -76160,6 +76163,7 @@ const INPUT = {
     dbEndpoint: 'db-endpoint',
     dbName: 'db-name',
     dbUser: 'db-user',
+    rolesOnApply: 'roles-on-apply',
 };
 /**
  * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
@@ -76174,14 +76178,16 @@ const inputs_DEFAULTS = {
     comment: true,
     lockTimeout: '5m',
     dbUser: 'atlas_migrator',
+    rolesOnApply: 'changed',
 };
 const MODES = ['auto', 'plan', 'apply'];
+const ROLES_ON_APPLY = ['changed', 'always'];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws[-a-z]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 // Written as `[profile <name>]` into an INI file: brackets, comment starters and
 // whitespace would corrupt the section header.
-const PROFILE = /^[^\s[\]#;]{1,64}$/;
+const PROFILE = /^[^\s[\]#;=]{1,64}$/;
 const LOCK_TIMEOUT = /^\d+(ms|s|m|h)?$/;
 const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const MIN_DURATION = 900;
@@ -76201,10 +76207,6 @@ class InputError extends Error {
 function workspaceDir() {
     return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
 }
-/** Absolute path of a working directory from Inputs (which holds it workspace-relative). */
-function resolveInWorkspace(relative) {
-    return path.resolve(workspaceDir(), relative);
-}
 function getInputs() {
     const problems = [];
     const bad = (name, value, expected) => {
@@ -76214,6 +76216,10 @@ function getInputs() {
     // The token is a secret from the moment it is read; it never appears in a message.
     const githubToken = get(INPUT.githubToken);
     registerSecret(githubToken);
+    if (!githubToken) {
+        // The value is never echoed: it is a credential even when malformed.
+        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
+    }
     const awsRegion = get(INPUT.awsRegion);
     if (!awsRegion) {
         problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
@@ -76238,7 +76244,7 @@ function getInputs() {
     const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
     const awsProfile = get(INPUT.awsProfile);
     if (awsProfile && !PROFILE.test(awsProfile)) {
-        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], # or ;');
+        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
     }
     const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
     const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
@@ -76248,6 +76254,10 @@ function getInputs() {
     if (!mode)
         bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
     const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
+    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
+    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
+    if (!rolesOnApply)
+        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
     const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
     if (!LOCK_TIMEOUT.test(lockTimeout)) {
         bad(INPUT.lockTimeout, lockTimeout, 'a duration such as 5m, 30s, 1h or 500ms');
@@ -76284,6 +76294,7 @@ function getInputs() {
         dbEndpoint,
         dbName,
         dbUser,
+        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
     };
     log.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
     return inputs;
@@ -76791,39 +76802,34 @@ function emptyResult(spec, outcome, skipReason) {
     };
 }
 /**
- * Runs the roots. Plan mode: roles and schema concurrently (the schema preflight waits for
- * the roles plan). Apply mode: strictly roles then schema; a failed roles root stops schema.
+ * Runs the roots, roles first, then schema. Plan mode could overlap them, but two concurrent
+ * `terraform init` runs are unsafe with a shared plugin cache (TF_PLUGIN_CACHE_DIR) and their
+ * log groups would interleave; the schema root also needs the roles plan to recognise a first
+ * bootstrap. Apply mode: a roles root that fails or does not converge stops the schema root.
  */
 async function runRoots(ctx, roles, schema, rolesChange) {
-    const rolesRuns = rolesChange.changed;
-    const skippedRoles = () => emptyResult(roles, 'skipped', rolesChange.reason);
-    if (ctx.mode === 'plan') {
-        const rolesPromise = rolesRuns ? runRoot(ctx, roles, async () => ({ ok: true, message: '', hints: [] })) : Promise.resolve(skippedRoles());
-        const schemaPromise = runRoot(ctx, schema, async () => {
-            const rolesResult = await rolesPromise;
-            if (createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
-                // First bootstrap: the schema env logs in as a user that does not exist until the
-                // roles root is applied, so a schema plan now can only fail authentication.
-                return {
-                    ok: true,
-                    message: '',
-                    hints: [],
-                    skip: `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`,
-                };
-            }
-            return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesResult.plannedStatements) : { ok: true, message: '', hints: [] };
-        });
-        return Promise.all([rolesPromise, schemaPromise]);
-    }
-    const rolesResult = rolesRuns ? await runRoot(ctx, roles, undefined) : skippedRoles();
-    if (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged') {
+    const rolesRuns = rolesChange.changed || (ctx.mode === 'apply' && ctx.inputs.rolesOnApply === 'always');
+    const rolesResult = rolesRuns ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
+    if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
         const reason = rolesResult.outcome === 'failed'
             ? `Not run: the roles root failed during ${rolesResult.failedStep ?? 'its run'}, so the schema root was not started.`
             : 'Not run: the roles root did not converge, so the schema root was not started.';
         return [rolesResult, emptyResult(schema, 'not-run', reason)];
     }
-    const rolesStatements = rolesResult.applied ? rolesResult.appliedStatements : [];
-    const schemaResult = await runRoot(ctx, schema, async () => ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] });
+    const schemaResult = await runRoot(ctx, schema, async () => {
+        if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
+            // First bootstrap: the schema env logs in as a user that does not exist until the
+            // roles root is applied, so a schema plan now can only fail authentication.
+            return {
+                ok: true,
+                message: '',
+                hints: [],
+                skip: `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`,
+            };
+        }
+        const rolesStatements = ctx.mode === 'apply' && rolesResult.applied ? rolesResult.appliedStatements : [];
+        return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] };
+    });
     return [rolesResult, schemaResult];
 }
 async function runRoot(ctx, spec, beforePlan) {
@@ -76838,7 +76844,9 @@ async function runRoot(ctx, spec, beforePlan) {
         });
         const atlas = atlasPlan(run);
         mergeWarnings(result, atlas.warnings);
-        if (run.exitCode === 1 || run.exitCode > 2 || atlas.errors.length > 0) {
+        // Only `plan -detailed-exitcode` uses 2 ("changes"); for init and apply anything but 0 failed.
+        const ok = run.exitCode === 0 || (run.exitCode === 2 && (name === 'plan' || name === 'verify'));
+        if (!ok || atlas.errors.length > 0) {
             const first = atlas.errors[0];
             const message = first
                 ? `${first.summary}: ${first.detail}`
@@ -76856,7 +76864,9 @@ async function runRoot(ctx, spec, beforePlan) {
         });
         await step('init', async () => terraformInit(await options()));
         if (beforePlan) {
-            const pre = await beforePlan();
+            const pre = await beforePlan().catch((err) => {
+                throw new StepFailure('preflight', errorMessage(err));
+            });
             if (pre.skip) {
                 result.outcome = 'skipped';
                 result.skipReason = pre.skip;
@@ -76880,7 +76890,15 @@ async function runRoot(ctx, spec, beforePlan) {
             result.outcome = 'converged';
             return result;
         }
-        const applyRun = await step('apply', async () => terraformApply(await options(), planFile));
+        const applyRun = await step('apply', async () => terraformApply(await options(), planFile)).catch(async (err) => {
+            // What did the failed apply leave behind? Atlas normally runs a root's statements in one
+            // transaction, but only the database can say: plan again and report what is pending.
+            const check = await terraformPlan(await options(), verifyFile).catch(() => undefined);
+            const pending = check ? atlasPlan(check) : undefined;
+            if (check && pending && pending.errors.length === 0 && check.exitCode !== 1)
+                result.pendingAfterFailure = pending.statements;
+            throw err;
+        });
         result.applied = true;
         const appliedSql = atlasPlan(applyRun).statements;
         result.appliedStatements = appliedSql.length > 0 ? appliedSql : planned.statements;
@@ -76952,7 +76970,7 @@ function mainSql(root, report) {
     }
     if (root.failedStep === 'apply') {
         const attempted = planned.length > 0 ? planned : root.appliedStatements;
-        return { label: 'SQL that failed to apply (rolled back, nothing committed)', statements: attempted };
+        return { label: 'SQL of the failed apply', statements: attempted };
     }
     if (report.plan.mode === 'apply' && planned.length > 0)
         return { label: 'Planned SQL (not applied)', statements: planned };
@@ -77030,10 +77048,25 @@ function failedPhrase(root, n) {
 /** What a failure in apply mode left behind in the database. */
 function failureConsequence(root, n) {
     if (root.failedStep === 'apply')
-        return 'nothing from this root was committed; Atlas applies in one transaction';
+        return afterFailedApply(root);
     if (root.failedStep === 'verify' || root.applied)
         return `${n} applied, but the verify plan failed — convergence unknown`;
     return 'nothing from this root was applied';
+}
+/**
+ * What a failed apply committed, from the plan the pipeline runs right after the failure.
+ * Atlas usually applies a root in one transaction, but only the database can confirm it.
+ */
+function afterFailedApply(root) {
+    const pending = root.pendingAfterFailure;
+    const planned = root.plannedStatements.length;
+    if (pending === undefined)
+        return 'whether any of it was committed could not be checked: the plan after the failure did not run';
+    if (pending.length === 0)
+        return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
+    if (pending.length >= planned)
+        return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
+    return `partly committed: a plan after the failure still shows ${pending.length} of ${count(planned, 'statement')} (listed below)`;
 }
 /** The line under a root's heading. */
 function outcomeLine(root, report) {
@@ -77219,7 +77252,14 @@ function sqlBlocks(root, report) {
     if (root.residualStatements.length > 0) {
         blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
     }
+    const pending = root.pendingAfterFailure;
+    if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
+        blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
+    }
     return blocks.filter((b) => b.statements.length > 0);
+}
+function sameStatements(a, b) {
+    return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 function sqlSection(block, ctx) {
     // Redact only up to the cap: the shortening search renders many times, and the statements
@@ -77539,7 +77579,6 @@ async function writeSummary(report, options = {}) {
 
 
 
-const COMMENT_LIMIT = 65_536;
 const defaultDeps = {
     eventContext: () => ({
         eventName: github_context.eventName,
@@ -77577,8 +77616,13 @@ async function run(deps = defaultDeps) {
         gh = createGitHub(inputs.githubToken);
         const client = gh;
         log.info(`Mode: ${plan.mode}. ${plan.modeReason}`);
-        report.rolesChange = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
-        log.info(`Roles root: ${report.rolesChange.changed ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
+        const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
+        report.rolesChange =
+            plan.mode === 'apply' && inputs.rolesOnApply === 'always' && !detected.changed
+                ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
+                : detected;
+        const rolesRun = report.rolesChange.changed || (plan.mode === 'apply' && inputs.rolesOnApply === 'always');
+        log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
         const terraformBinary = await resolveTerraformBinary();
         session = await log.group('AWS credentials', () => openAwsSession(inputs, plan.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
@@ -77586,7 +77630,7 @@ async function run(deps = defaultDeps) {
         const ctx = {
             mode: plan.mode,
             inputs,
-            workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+            workspace: workspaceDir(),
             terraformBinary,
             planDir,
             childEnv: async () => {
@@ -77632,12 +77676,12 @@ async function postComments(gh, report, marker, commitUrl) {
     const { plan } = report;
     try {
         let numbers = plan.pullNumbers;
-        if (numbers.length === 0 && plan.range.kind !== 'pull_request' && plan.eventName === 'push') {
+        if (numbers.length === 0 && plan.eventName === 'push') {
             numbers = await pullsForCommit(gh, plan.repo, plan.sha);
             if (numbers.length === 0)
                 log.info(`No pull request is associated with ${plan.sha.slice(0, 7)}: no comment to update.`);
         }
-        const body = renderComment(report, { marker, maxLength: COMMENT_LIMIT, commitUrl });
+        const body = renderComment(report, { marker, maxLength: COMMENT_MAX_LENGTH, commitUrl });
         let url = '';
         for (const number of numbers) {
             const comment = await upsertComment(gh, plan.repo, number, marker, body);

@@ -27,6 +27,7 @@ export const INPUT = {
   dbEndpoint: 'db-endpoint',
   dbName: 'db-name',
   dbUser: 'db-user',
+  rolesOnApply: 'roles-on-apply',
 } as const satisfies Record<keyof Inputs, string>;
 
 /**
@@ -42,15 +43,17 @@ export const DEFAULTS = {
   comment: true,
   lockTimeout: '5m',
   dbUser: 'atlas_migrator',
+  rolesOnApply: 'changed' as Inputs['rolesOnApply'],
 } as const;
 
 const MODES: readonly ModeInput[] = ['auto', 'plan', 'apply'];
+const ROLES_ON_APPLY: readonly Inputs['rolesOnApply'][] = ['changed', 'always'];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws[-a-z]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 // Written as `[profile <name>]` into an INI file: brackets, comment starters and
 // whitespace would corrupt the section header.
-const PROFILE = /^[^\s[\]#;]{1,64}$/;
+const PROFILE = /^[^\s[\]#;=]{1,64}$/;
 const LOCK_TIMEOUT = /^\d+(ms|s|m|h)?$/;
 const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const MIN_DURATION = 900;
@@ -75,11 +78,6 @@ export function workspaceDir(): string {
   return path.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
 }
 
-/** Absolute path of a working directory from Inputs (which holds it workspace-relative). */
-export function resolveInWorkspace(relative: string): string {
-  return path.resolve(workspaceDir(), relative);
-}
-
 export function getInputs(): Inputs {
   const problems: string[] = [];
   const bad = (name: string, value: string, expected: string): void => {
@@ -90,6 +88,12 @@ export function getInputs(): Inputs {
   // The token is a secret from the moment it is read; it never appears in a message.
   const githubToken = get(INPUT.githubToken);
   registerSecret(githubToken);
+  if (!githubToken) {
+    // The value is never echoed: it is a credential even when malformed.
+    problems.push(
+      `Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`,
+    );
+  }
 
   const awsRegion = get(INPUT.awsRegion);
   if (!awsRegion) {
@@ -118,7 +122,7 @@ export function getInputs(): Inputs {
 
   const awsProfile = get(INPUT.awsProfile);
   if (awsProfile && !PROFILE.test(awsProfile)) {
-    bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], # or ;');
+    bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
   }
 
   const rolesWorkingDirectory = readDirectory(
@@ -139,6 +143,10 @@ export function getInputs(): Inputs {
   if (!mode) bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
 
   const comment = readBoolean(INPUT.comment, DEFAULTS.comment, bad);
+
+  const rolesOnApplyRaw = get(INPUT.rolesOnApply) || DEFAULTS.rolesOnApply;
+  const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
+  if (!rolesOnApply) bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
 
   const lockTimeout = get(INPUT.lockTimeout) || DEFAULTS.lockTimeout;
   if (!LOCK_TIMEOUT.test(lockTimeout)) {
@@ -180,6 +188,7 @@ export function getInputs(): Inputs {
     dbEndpoint,
     dbName,
     dbUser,
+    rolesOnApply: rolesOnApply ?? DEFAULTS.rolesOnApply,
   };
   log.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
   return inputs;

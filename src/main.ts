@@ -11,17 +11,15 @@ import { buildRunPlan, type EventContext } from './event.js';
 import { createGitHub, type GitHub } from './github/client.js';
 import { commentMarker, upsertComment } from './github/comments.js';
 import { pullsForCommit } from './github/pulls.js';
-import { getInputs } from './inputs.js';
+import { getInputs, workspaceDir } from './inputs.js';
 import { errorMessage, log } from './log.js';
 import { runRoots, type PipelineContext, type PreflightOutcome } from './pipeline.js';
 import { redact } from './redact.js';
-import { renderComment } from './report/markdown.js';
+import { COMMENT_MAX_LENGTH, renderComment } from './report/markdown.js';
 import { OUTPUT, setOutputs } from './report/outputs.js';
 import { writeSummary } from './report/summary.js';
 import { resolveTerraformBinary } from './terraform/cli.js';
 import type { Inputs, Report, RolesChange, RunPlan } from './types.js';
-
-const COMMENT_LIMIT = 65_536;
 
 export interface RunDeps {
   /** The GitHub event as the runner describes it; defaults to @actions/github's context. */
@@ -69,8 +67,13 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
     gh = createGitHub(inputs.githubToken);
     const client = gh;
     log.info(`Mode: ${plan.mode}. ${plan.modeReason}`);
-    report.rolesChange = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
-    log.info(`Roles root: ${report.rolesChange.changed ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
+    const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
+    report.rolesChange =
+      plan.mode === 'apply' && inputs.rolesOnApply === 'always' && !detected.changed
+        ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
+        : detected;
+    const rolesRun = report.rolesChange.changed || (plan.mode === 'apply' && inputs.rolesOnApply === 'always');
+    log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
 
     const terraformBinary = await resolveTerraformBinary();
     session = await log.group('AWS credentials', () => openAwsSession(inputs, plan.mode));
@@ -80,7 +83,7 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
     const ctx: PipelineContext = {
       mode: plan.mode,
       inputs,
-      workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+      workspace: workspaceDir(),
       terraformBinary,
       planDir,
       childEnv: async () => {
@@ -128,11 +131,11 @@ async function postComments(gh: GitHub, report: Report, marker: string, commitUr
   const { plan } = report;
   try {
     let numbers = plan.pullNumbers;
-    if (numbers.length === 0 && plan.range.kind !== 'pull_request' && plan.eventName === 'push') {
+    if (numbers.length === 0 && plan.eventName === 'push') {
       numbers = await pullsForCommit(gh, plan.repo, plan.sha);
       if (numbers.length === 0) log.info(`No pull request is associated with ${plan.sha.slice(0, 7)}: no comment to update.`);
     }
-    const body = renderComment(report, { marker, maxLength: COMMENT_LIMIT, commitUrl });
+    const body = renderComment(report, { marker, maxLength: COMMENT_MAX_LENGTH, commitUrl });
     let url = '';
     for (const number of numbers) {
       const comment = await upsertComment(gh, plan.repo, number, marker, body);

@@ -71,8 +71,10 @@ export function emptyResult(spec: RootSpec, outcome: RootResult['outcome'], skip
 }
 
 /**
- * Runs the roots. Plan mode: roles and schema concurrently (the schema preflight waits for
- * the roles plan). Apply mode: strictly roles then schema; a failed roles root stops schema.
+ * Runs the roots, roles first, then schema. Plan mode could overlap them, but two concurrent
+ * `terraform init` runs are unsafe with a shared plugin cache (TF_PLUGIN_CACHE_DIR) and their
+ * log groups would interleave; the schema root also needs the roles plan to recognise a first
+ * bootstrap. Apply mode: a roles root that fails or does not converge stops the schema root.
  */
 export async function runRoots(
   ctx: PipelineContext,
@@ -80,40 +82,31 @@ export async function runRoots(
   schema: RootSpec,
   rolesChange: RolesChange,
 ): Promise<RootResult[]> {
-  const rolesRuns = rolesChange.changed;
-  const skippedRoles = (): RootResult => emptyResult(roles, 'skipped', rolesChange.reason);
+  const rolesRuns = rolesChange.changed || (ctx.mode === 'apply' && ctx.inputs.rolesOnApply === 'always');
+  const rolesResult = rolesRuns ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
 
-  if (ctx.mode === 'plan') {
-    const rolesPromise = rolesRuns ? runRoot(ctx, roles, async () => ({ ok: true, message: '', hints: [] })) : Promise.resolve(skippedRoles());
-    const schemaPromise = runRoot(ctx, schema, async () => {
-      const rolesResult = await rolesPromise;
-      if (createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
-        // First bootstrap: the schema env logs in as a user that does not exist until the
-        // roles root is applied, so a schema plan now can only fail authentication.
-        return {
-          ok: true,
-          message: '',
-          hints: [],
-          skip: `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`,
-        };
-      }
-      return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesResult.plannedStatements) : { ok: true, message: '', hints: [] };
-    });
-    return Promise.all([rolesPromise, schemaPromise]);
-  }
-
-  const rolesResult = rolesRuns ? await runRoot(ctx, roles, undefined) : skippedRoles();
-  if (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged') {
+  if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
     const reason =
       rolesResult.outcome === 'failed'
         ? `Not run: the roles root failed during ${rolesResult.failedStep ?? 'its run'}, so the schema root was not started.`
         : 'Not run: the roles root did not converge, so the schema root was not started.';
     return [rolesResult, emptyResult(schema, 'not-run', reason)];
   }
-  const rolesStatements = rolesResult.applied ? rolesResult.appliedStatements : [];
-  const schemaResult = await runRoot(ctx, schema, async () =>
-    ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] },
-  );
+
+  const schemaResult = await runRoot(ctx, schema, async () => {
+    if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
+      // First bootstrap: the schema env logs in as a user that does not exist until the
+      // roles root is applied, so a schema plan now can only fail authentication.
+      return {
+        ok: true,
+        message: '',
+        hints: [],
+        skip: `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`,
+      };
+    }
+    const rolesStatements = ctx.mode === 'apply' && rolesResult.applied ? rolesResult.appliedStatements : [];
+    return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] };
+  });
   return [rolesResult, schemaResult];
 }
 
@@ -133,7 +126,9 @@ async function runRoot(
     });
     const atlas = atlasPlan(run);
     mergeWarnings(result, atlas.warnings);
-    if (run.exitCode === 1 || run.exitCode > 2 || atlas.errors.length > 0) {
+    // Only `plan -detailed-exitcode` uses 2 ("changes"); for init and apply anything but 0 failed.
+    const ok = run.exitCode === 0 || (run.exitCode === 2 && (name === 'plan' || name === 'verify'));
+    if (!ok || atlas.errors.length > 0) {
       const first = atlas.errors[0];
       const message = first
         ? `${first.summary}: ${first.detail}`
@@ -154,7 +149,9 @@ async function runRoot(
     await step('init', async () => terraformInit(await options()));
 
     if (beforePlan) {
-      const pre = await beforePlan();
+      const pre = await beforePlan().catch((err: unknown) => {
+        throw new StepFailure('preflight', errorMessage(err));
+      });
       if (pre.skip) {
         result.outcome = 'skipped';
         result.skipReason = pre.skip;
@@ -181,7 +178,14 @@ async function runRoot(
       return result;
     }
 
-    const applyRun = await step('apply', async () => terraformApply(await options(), planFile));
+    const applyRun = await step('apply', async () => terraformApply(await options(), planFile)).catch(async (err: unknown) => {
+      // What did the failed apply leave behind? Atlas normally runs a root's statements in one
+      // transaction, but only the database can say: plan again and report what is pending.
+      const check = await terraformPlan(await options(), verifyFile).catch(() => undefined);
+      const pending = check ? atlasPlan(check) : undefined;
+      if (check && pending && pending.errors.length === 0 && check.exitCode !== 1) result.pendingAfterFailure = pending.statements;
+      throw err;
+    });
     result.applied = true;
     const appliedSql = atlasPlan(applyRun).statements;
     result.appliedStatements = appliedSql.length > 0 ? appliedSql : planned.statements;

@@ -37,6 +37,8 @@ function secretForms(value: string): string[] {
  * `@` before the host, so an unencoded password holding `@`, `/` or `:` is masked whole.
  */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*):([^\s'"]+)@(?=[^\s@'"]*(?:[\s'"]|$))/gi;
+/** Keyword-style connection strings (libpq `password=...`, Go DSNs), which have no URL shape. */
+const KEYWORD_PASSWORD = /\b(password|passwd|pwd)=('[^']*'|"[^"]*"|[^\s&;'"]+)/gi;
 /** AWS presigned query parameters (RDS IAM tokens, presigned URLs). */
 const PRESIGNED = /\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s'"]+/gi;
 /** Access key ids are not secret on their own but identify the session; keep them out. */
@@ -51,6 +53,7 @@ export function redact(text: string): string {
     if (out.includes(s)) out = out.split(s).join(MASK);
   }
   out = out.replace(URL_PASSWORD, `$1:${MASK}@`);
+  out = out.replace(KEYWORD_PASSWORD, `$1=${MASK}`);
   out = out.replace(PRESIGNED, `$1=${MASK}`);
   out = out.replace(ACCESS_KEY_ID, MASK);
   return out;

@@ -27,6 +27,8 @@ export interface Inputs {
   dbEndpoint: string;
   dbName: string;
   dbUser: string;
+  /** Apply runs: 'changed' runs the roles root only when roles-paths changed; 'always' on every apply. */
+  rolesOnApply: 'changed' | 'always';
 }
 
 /** The commit range whose changed files decide whether the roles root runs. */
@@ -133,6 +135,11 @@ export interface RootResult {
   appliedStatements: string[];
   /** SQL still planned by the verify plan after apply. */
   residualStatements: string[];
+  /**
+   * After a failed apply: the SQL a follow-up plan still shows, i.e. what was not committed.
+   * Undefined when that plan could not run.
+   */
+  pendingAfterFailure?: string[];
   errors: Diagnostic[];
   warnings: Diagnostic[];
   failedStep?: RootStep;

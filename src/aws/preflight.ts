@@ -31,7 +31,7 @@ export interface PreflightResult {
 export async function preflightIamAuth(opts: PreflightOptions): Promise<PreflightResult> {
   const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
   if (opts.createdInThisRun) {
-    const message = `IAM-token preflight skipped: the roles root of this run creates "${opts.user}", so it cannot log in before that root is applied.`;
+    const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
     return { status: 'skipped', message, hints: [] };
   }
 

@@ -130,7 +130,15 @@ function sqlBlocks(root: RootResult, report: Report): SqlBlock[] {
   if (root.residualStatements.length > 0) {
     blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
   }
+  const pending = root.pendingAfterFailure;
+  if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
+    blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
+  }
   return blocks.filter((b) => b.statements.length > 0);
+}
+
+function sameStatements(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
 function sqlSection(block: SqlBlock, ctx: Ctx): string[] {

@@ -22,7 +22,7 @@ export function mainSql(root: RootResult, report: Report): SqlBlock {
   }
   if (root.failedStep === 'apply') {
     const attempted = planned.length > 0 ? planned : root.appliedStatements;
-    return { label: 'SQL that failed to apply (rolled back, nothing committed)', statements: attempted };
+    return { label: 'SQL of the failed apply', statements: attempted };
   }
   if (report.plan.mode === 'apply' && planned.length > 0) return { label: 'Planned SQL (not applied)', statements: planned };
   return { label: 'Planned SQL', statements: planned };
@@ -96,9 +96,22 @@ function failedPhrase(root: RootResult, n: string): string {
 
 /** What a failure in apply mode left behind in the database. */
 function failureConsequence(root: RootResult, n: string): string {
-  if (root.failedStep === 'apply') return 'nothing from this root was committed; Atlas applies in one transaction';
+  if (root.failedStep === 'apply') return afterFailedApply(root);
   if (root.failedStep === 'verify' || root.applied) return `${n} applied, but the verify plan failed — convergence unknown`;
   return 'nothing from this root was applied';
+}
+
+/**
+ * What a failed apply committed, from the plan the pipeline runs right after the failure.
+ * Atlas usually applies a root in one transaction, but only the database can confirm it.
+ */
+function afterFailedApply(root: RootResult): string {
+  const pending = root.pendingAfterFailure;
+  const planned = root.plannedStatements.length;
+  if (pending === undefined) return 'whether any of it was committed could not be checked: the plan after the failure did not run';
+  if (pending.length === 0) return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
+  if (pending.length >= planned) return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
+  return `partly committed: a plan after the failure still shows ${pending.length} of ${count(planned, 'statement')} (listed below)`;
 }
 
 /** The line under a root's heading. */

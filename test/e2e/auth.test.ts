@@ -301,7 +301,7 @@ describe('AWS access through the bundled action', () => {
       expect(o.run.outputs['mode']).toBe('apply');
       expect(o.run.outputs['converged']).toBe('true');
       expect(annotations(o.run.stdout, 'notice')).toContain(
-        'IAM-token preflight skipped: the roles root of this run creates "atlas_migrator", so it cannot log in before that root is applied.',
+        'IAM-token preflight skipped: "atlas_migrator" was created by the roles root of this run (first bootstrap), so the schema root\'s own login is its first IAM login; an IAM failure shows there, with the same checklist.',
       );
       expect(commentOf(o)).toContain('IAM-token preflight skipped');
       // The merge assumed the apply role only.

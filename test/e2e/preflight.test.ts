@@ -109,7 +109,7 @@ describe('preflightIamAuth', () => {
     const result = await run('atlas_migrator', { endpoint: `127.0.0.1:${port}`, createdInThisRun: true });
     expect(result).toEqual({
       status: 'skipped',
-      message: 'IAM-token preflight skipped: the roles root of this run creates "atlas_migrator", so it cannot log in before that root is applied.',
+      message: 'IAM-token preflight skipped: "atlas_migrator" was created by the roles root of this run (first bootstrap), so the schema root\'s own login is its first IAM login; an IAM failure shows there, with the same checklist.',
       hints: [],
     });
   });

@@ -37,7 +37,7 @@ beforeEach(() => {
   process.env['GITHUB_WORKSPACE'] = workspace;
   process.env['GITHUB_RUN_ID'] = '1234567890';
   process.env['GITHUB_RUN_ATTEMPT'] = '2';
-  setInputs({ [INPUT.awsRegion]: 'us-east-1' });
+  setInputs({ [INPUT.awsRegion]: 'us-east-1', [INPUT.githubToken]: 'ghs_defaultTokenOfTheJob0123' });
 });
 
 afterEach(() => {
@@ -62,12 +62,13 @@ describe('getInputs defaults', () => {
       schemaWorkingDirectory: 'terraform/schema',
       rolesPaths: ['hcl/roles/**', 'atlas.hcl', 'terraform/roles/**'],
       mode: 'auto',
-      githubToken: '',
+      githubToken: 'ghs_defaultTokenOfTheJob0123',
       comment: true,
       lockTimeout: '5m',
       dbEndpoint: '',
       dbName: '',
       dbUser: 'atlas_migrator',
+      rolesOnApply: 'changed',
     });
   });
 
@@ -109,6 +110,7 @@ describe('getInputs with every input set', () => {
       [INPUT.dbEndpoint]: 'mydb.abc123.us-east-1.rds.amazonaws.com:5432',
       [INPUT.dbName]: 'appdb',
       [INPUT.dbUser]: 'migrator',
+      [INPUT.rolesOnApply]: 'Always',
     });
     expect(getInputs()).toEqual({
       awsRegion: 'us-gov-west-1',
@@ -128,6 +130,7 @@ describe('getInputs with every input set', () => {
       dbEndpoint: 'mydb.abc123.us-east-1.rds.amazonaws.com:5432',
       dbName: 'appdb',
       dbUser: 'migrator',
+      rolesOnApply: 'always',
     });
   });
 
@@ -180,6 +183,21 @@ describe('getInputs with every input set', () => {
 });
 
 describe('getInputs validation', () => {
+  it('rejects an empty github-token with the fix, without echoing anything', () => {
+    const err = inputError({ [INPUT.githubToken]: '' });
+    expect(err.problems).toEqual([
+      'Input "github-token" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use ${{ github.token }}, or pass a token with contents: read and pull-requests: write',
+    ]);
+  });
+
+  it('rejects roles-on-apply outside changed, always, and a profile name with =', () => {
+    const err = inputError({ [INPUT.rolesOnApply]: 'sometimes', [INPUT.awsProfile]: 'a=b' });
+    expect(err.problems).toEqual([
+      'Input "aws-profile" must be a profile name of at most 64 characters without whitespace, [, ], #, ; or =; got "a=b"',
+      'Input "roles-on-apply" must be one of changed, always; got "sometimes"',
+    ]);
+  });
+
   it.each([
     [INPUT.awsRegion, '', 'Input "aws-region" is required (an AWS region such as us-east-1); got ""'],
     [INPUT.awsRegion, 'US-EAST-1', 'Input "aws-region" must be an AWS region such as us-east-1; got "US-EAST-1"'],
@@ -206,12 +224,12 @@ describe('getInputs validation', () => {
     [
       INPUT.awsProfile,
       'tf sandbox',
-      'Input "aws-profile" must be a profile name of at most 64 characters without whitespace, [, ], # or ;; got "tf sandbox"',
+      'Input "aws-profile" must be a profile name of at most 64 characters without whitespace, [, ], #, ; or =; got "tf sandbox"',
     ],
     [
       INPUT.awsProfile,
       'prod]',
-      'Input "aws-profile" must be a profile name of at most 64 characters without whitespace, [, ], # or ;; got "prod]"',
+      'Input "aws-profile" must be a profile name of at most 64 characters without whitespace, [, ], #, ; or =; got "prod]"',
     ],
     [INPUT.mode, 'deploy', 'Input "mode" must be one of auto, plan, apply; got "deploy"'],
     [INPUT.comment, 'yes', 'Input "comment" must be one of true, True, TRUE, false, False, FALSE; got "yes"'],

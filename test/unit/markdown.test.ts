@@ -156,6 +156,7 @@ describe('renderComment: apply runs', () => {
         outcome: 'failed',
         failedStep: 'apply',
         plannedStatements: SCHEMA_SQL,
+        pendingAfterFailure: SCHEMA_SQL,
         terraformChanged: true,
         error: 'terraform apply exited 1',
         errors: [{ severity: 'error', summary: 'Apply Error', detail: 'Unable to apply changes, got error: pq: permission denied for schema public' }],
@@ -164,10 +165,35 @@ describe('renderComment: apply runs', () => {
     const body = comment(r);
     expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
     expect(body).toContain(
-      'roles: applied (4 statements), converged · schema: failed during apply — nothing from this root was committed; Atlas applies in one transaction',
+      'roles: applied (4 statements), converged · schema: failed during apply — nothing from this root was committed: a plan after the failure still shows all 2 statements',
     );
-    expect(body).toContain('**SQL that failed to apply (rolled back, nothing committed)**');
+    expect(body).toContain('**SQL of the failed apply**');
+    // Everything is still pending, so no second copy of the same SQL.
+    expect(body).not.toContain('Still pending after the failed apply');
     expect(codeBlocks(body).map((b) => b.content)).toContain('Unable to apply changes, got error: pq: permission denied for schema public');
+  });
+
+  it('says what a failed apply left half-done, from the plan run after the failure', () => {
+    const failed = (pendingAfterFailure: string[] | undefined): string =>
+      comment(
+        report('apply', [
+          appliedRoot('roles', ROLES_SQL),
+          root('schema', {
+            outcome: 'failed',
+            failedStep: 'apply',
+            plannedStatements: SCHEMA_SQL,
+            ...(pendingAfterFailure ? { pendingAfterFailure } : {}),
+            terraformChanged: true,
+            error: 'Apply Error: Unable to apply changes, got error: connection reset',
+          }),
+        ]),
+      );
+    const partly = failed([SCHEMA_SQL[1] as string]);
+    expect(partly).toContain('schema: failed during apply — partly committed: a plan after the failure still shows 1 of 2 statements (listed below)');
+    expect(partly).toContain('**Still pending after the failed apply (not committed)**');
+    expect(codeBlocks(partly).map((b) => b.content)).toContain(SCHEMA_SQL[1]);
+    expect(failed([])).toContain('a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards');
+    expect(failed(undefined)).toContain('whether any of it was committed could not be checked: the plan after the failure did not run');
   });
 
   it('stops after a roles failure and says nothing was applied', () => {

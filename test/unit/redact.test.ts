@@ -55,6 +55,14 @@ describe('redact', () => {
     expect(redact('a postgres://u:x1@h1/db and mysql://v:y2@h2/db')).toBe('a postgres://u:***@h1/db and mysql://v:***@h2/db');
   });
 
+  it('masks keyword-style passwords of libpq and Go connection strings', () => {
+    expect(redact("dial host=db port=5432 user=postgres password=S3cr3t sslmode=require: refused")).toBe(
+      'dial host=db port=5432 user=postgres password=*** sslmode=require: refused',
+    );
+    expect(redact("connect: user=postgres password='a b;c' dbname=appdb")).toBe('connect: user=postgres password=*** dbname=appdb');
+    expect(redact('jdbc:postgresql://h/db?user=u&password=p%40ss&ssl=true')).toBe('jdbc:postgresql://h/db?user=u&password=***&ssl=true');
+  });
+
   it('leaves URLs without a password alone', () => {
     const text = 'see https://atlasgo.io/dev-database and postgres://atlas_migrator@h/db and https://example.com/a@b';
     expect(redact(text)).toBe(text);
