@@ -84,6 +84,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     dbEndpoint: '',
     dbName: '',
     dbUser: 'atlas_migrator',
+    rolesOnApply: 'changed',
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BRANCH, sha, startStack, type Stack } from '../support/stack.js';
+import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
 
 // The seed guide's whole life in CI, on real Terraform and a real PostgreSQL: a pull request
 // is planned, the merge is applied (roles, then schema) and verified, and an identical push
@@ -63,7 +63,7 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     expect(run.outputs['comment-url']).toBe(comments[0]?.html_url);
     for (const statement of ROLES_SQL) expect(body).toContain(statement);
     expect(body).toContain('Not run:** planned after the bootstrap. The schema root logs in as "atlas_migrator", which the roles root of this change creates');
-    expect(body).toMatch(/Plan/);
+    expect(body).toContain('### ✅ Plan: 4 statements in roles');
     // dev_url noise is collapsed, not the headline.
     expect(body).toMatch(/<details>[\s\S]*dev_url is unset[\s\S]*<\/details>/);
     expect(run.summary).toContain(ROLES_SQL[3]);
@@ -71,12 +71,13 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     // A plan changes nothing.
     expect(await roleNames()).toEqual([]);
     // The plan run assumed the plan role only.
-    const assumed = stack.aws.sts.requests.filter((r) => r.action === 'AssumeRoleWithWebIdentity' && r.status === 200);
-    expect(assumed.map((r) => r.roleArn)).toEqual([expect.stringContaining('atlas-plan')]);
+    const assumed = stack.aws.sts.requests.filter((r) => r.action === 'AssumeRoleWithWebIdentity');
+    expect(assumed.map((r) => r.roleArn)).toEqual([PLAN_ROLE]);
   });
 
   it('(c) merge push: roles applied, then schema; PostgreSQL has them; converged; the PR comment updated in place', async () => {
     const before = stack.github.comments(PR);
+    const stsBefore = stack.aws.sts.requests.length;
     const run = await stack.runPush({ before: BASE, after: MERGE, ref: `refs/heads/${DEFAULT_BRANCH}` });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.outputs['mode']).toBe('apply');
@@ -106,19 +107,18 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     const after = stack.github.comments(PR);
     expect(after).toHaveLength(1);
     expect(after[0]?.id).toBe(before[0]?.id);
-    expect(after[0]?.body).toMatch(/converged/i);
-    expect(after[0]?.body).toMatch(/Apply/);
+    expect(after[0]?.body).toContain('### ✅ Applied and converged — 6 statements in roles and schema');
     for (const statement of [...ROLES_SQL, ...SCHEMA_SQL]) expect(after[0]?.body).toContain(statement);
     expect(run.outputs['comment-url']).toBe(after[0]?.html_url);
 
     // The merge assumed the apply role only.
-    const assumed = stack.aws.sts.requests.filter((r) => r.action === 'AssumeRoleWithWebIdentity' && r.status === 200).map((r) => r.roleArn);
-    expect(assumed.at(-1)).toContain('atlas-apply');
-    expect(assumed.filter((a) => a?.includes('atlas-apply'))).toHaveLength(1);
+    const assumed = stack.aws.sts.requests.slice(stsBefore).filter((r) => r.action === 'AssumeRoleWithWebIdentity').map((r) => r.roleArn);
+    expect(assumed).toEqual([APPLY_ROLE]);
   });
 
   it('(d) the same push again: no SQL, converged, the comment updated, not duplicated', async () => {
     const first = stack.github.comments(PR)[0];
+    const requestsBefore = stack.github.requests.length;
     const run = await stack.runPush({ before: BASE, after: MERGE, ref: `refs/heads/${DEFAULT_BRANCH}` });
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.outputs['converged']).toBe('true');
@@ -127,8 +127,11 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     const comments = stack.github.comments(PR);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.id).toBe(first?.id);
-    expect(String(comments[0]?.updated_at) >= String(first?.updated_at)).toBe(true);
-    expect(comments[0]?.body).toMatch(/converged/i);
+    // Updated in place: exactly one write, a PATCH of the same comment, with a new body.
+    const writes = stack.github.requests.slice(requestsBefore).filter((r) => r.method !== 'GET');
+    expect(writes.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`PATCH /repos/${OWNER}/${REPO}/issues/comments/${first?.id} 200`]);
+    expect(comments[0]?.body).not.toBe(first?.body);
+    expect(comments[0]?.body).toContain('### ✅ Nothing to apply — database converged');
     // Nothing was applied: no terraform apply ran.
     expect(run.stdout).not.toContain('terraform apply');
   });

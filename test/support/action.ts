@@ -82,12 +82,25 @@ export async function runAction(opts: ActionOptions): Promise<ActionRun> {
   };
   await mkdir(env['HOME'] as string, { recursive: true });
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/index.js')], { cwd: opts.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a hung run is stopped with terraform and the provider under it.
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/index.js')], {
+    cwd: opts.workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timeout = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+  // Shorter than vitest's testTimeout (120 s), so the run is gone before the test gives up.
+  const timeout = setTimeout(() => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, opts.timeoutMs ?? 100_000);
   const exitCode = await new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? -1));
