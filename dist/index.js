@@ -75215,7 +75215,9 @@ function lockHints() {
     ];
 }
 const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
-const AUTH_FAILED = /PAM authentication failed for user "?([^\s"]+)"?|password authentication failed for user "?([^\s"]+)"?/i;
+// RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
+// external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
+const AUTH_FAILED = /\b(?:PAM|LDAP|RADIUS|password) authentication failed for user "?([^\s"]+)"?/i;
 const NO_CREDENTIALS = /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
 const EXPIRED = /ExpiredToken|security token included in the request is expired/i;
 const STATE_LOCK = /Error acquiring the state lock/i;
@@ -75238,7 +75240,7 @@ function hintsFor(text, ctx) {
     }
     const auth = AUTH_FAILED.exec(text);
     if (auth) {
-        const user = auth[1] ?? auth[2] ?? ctx.dbUser;
+        const user = auth[1] ?? ctx.dbUser;
         hints.push(`IAM authentication for "${user}" failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
     }
     if (NO_CREDENTIALS.test(text))
@@ -75368,7 +75370,8 @@ function diagnoseConnectError(err, ctx) {
     const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
     const head = `IAM-token preflight for ${target} failed: ${text}`;
     const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(ctx.roleArn)?.[1];
-    if (code === '28P01' || /PAM authentication failed|password authentication failed/i.test(text)) {
+    // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
+    if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {
         return {
             status: 'failed',
             message: `${head}\nThe database refused the IAM token for "${ctx.user}".`,
@@ -76913,6 +76916,12 @@ async function runRoot(ctx, spec, beforePlan) {
             result.outcome = 'state-differs';
             result.hints.push('Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.');
         }
+        else if (planned.statements.length === 0) {
+            // The plan was a Terraform-only change (HCL text normalisation): Atlas ran nothing and
+            // the apply only stored the new text. Reported, as the design says, as a warning.
+            result.outcome = 'state-differs';
+            result.hints.push('Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.');
+        }
         else {
             result.outcome = 'converged';
         }
@@ -77088,7 +77097,7 @@ function outcomeLine(root, report) {
                 ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
                 : '✅ **Nothing to apply — converged:** the plan has no SQL.';
         case 'state-differs':
-            return `⚠️ **Database converged, Terraform state differs:** ${did}the verify plan has no SQL, but Terraform still reports a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
+            return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
         case 'not-converged':
             return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
         case 'failed':

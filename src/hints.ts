@@ -58,7 +58,9 @@ export function lockHints(): string[] {
 }
 
 const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
-const AUTH_FAILED = /PAM authentication failed for user "?([^\s"]+)"?|password authentication failed for user "?([^\s"]+)"?/i;
+// RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
+// external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
+const AUTH_FAILED = /\b(?:PAM|LDAP|RADIUS|password) authentication failed for user "?([^\s"]+)"?/i;
 const NO_CREDENTIALS = /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
 const EXPIRED = /ExpiredToken|security token included in the request is expired/i;
 const STATE_LOCK = /Error acquiring the state lock/i;
@@ -82,7 +84,7 @@ export function hintsFor(text: string, ctx: HintContext): string[] {
 
   const auth = AUTH_FAILED.exec(text);
   if (auth) {
-    const user = auth[1] ?? auth[2] ?? ctx.dbUser;
+    const user = auth[1] ?? ctx.dbUser;
     hints.push(`IAM authentication for "${user}" failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
   }
 

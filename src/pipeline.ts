@@ -201,6 +201,13 @@ async function runRoot(
       result.hints.push(
         'Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.',
       );
+    } else if (planned.statements.length === 0) {
+      // The plan was a Terraform-only change (HCL text normalisation): Atlas ran nothing and
+      // the apply only stored the new text. Reported, as the design says, as a warning.
+      result.outcome = 'state-differs';
+      result.hints.push(
+        'Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.',
+      );
     } else {
       result.outcome = 'converged';
     }

@@ -117,7 +117,8 @@ export function diagnoseConnectError(err: unknown, ctx: ConnectContext): Preflig
   const head = `IAM-token preflight for ${target} failed: ${text}`;
   const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(ctx.roleArn)?.[1];
 
-  if (code === '28P01' || /PAM authentication failed|password authentication failed/i.test(text)) {
+  // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
+  if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {
     return {
       status: 'failed',
       message: `${head}\nThe database refused the IAM token for "${ctx.user}".`,

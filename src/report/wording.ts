@@ -134,7 +134,7 @@ export function outcomeLine(root: RootResult, report: Report): string {
         ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
         : '✅ **Nothing to apply — converged:** the plan has no SQL.';
     case 'state-differs':
-      return `⚠️ **Database converged, Terraform state differs:** ${did}the verify plan has no SQL, but Terraform still reports a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
+      return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
     case 'not-converged':
       return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
     case 'failed':

@@ -266,6 +266,7 @@ describe('AWS access through the bundled action', () => {
     it('credentials expiring within 15 minutes are renewed (new OIDC token, AssumeRole again) before the next Terraform step; both roots, running at once, share the renewal and the run succeeds', async () => {
       const initial = await dbState();
       stack.aws.sts.credentialLifetimeSeconds = 600;
+      const issuedBefore = stack.aws.sts.issued.length;
       let o: Observed;
       try {
         o = await pullRequest();
@@ -283,6 +284,20 @@ describe('AWS access through the bundled action', () => {
       // rewritten profile file, which the stand-in provider checks like Atlas does).
       expect(o.run.outputs['roles-sql']).toBe(ROLES_SQL.join('\n'));
       expect(annotations(o.run.stdout, 'error')).toEqual([]);
+      // The provider resolves credentials from the profile file (its keys, not just its
+      // section), so its call log shows which credentials the plan really used: the key of the
+      // renewal made right before `terraform plan` (the last one STS had issued by then), not
+      // the first one the run wrote. (A bootstrap PR plans only the roles root.)
+      const issued = stack.aws.sts.issued.slice(issuedBefore).map((c) => c.accessKeyId);
+      expect(issued.length).toBe(assumed.length);
+      const plans = o.providerCalls.filter((c) => c.rpc === 'PlanResourceChange');
+      expect(plans.map((c) => c.env)).toEqual(['roles']);
+      const log = visibleLog(o.run);
+      const beforePlan = log.slice(0, log.indexOf('$ terraform plan'));
+      const renewalsBeforePlan = beforePlan.split('assuming the role again with a fresh OIDC token').length - 1;
+      expect(renewalsBeforePlan).toBeGreaterThanOrEqual(1);
+      expect(plans[0]?.accessKeyId).toBe(issued[renewalsBeforePlan]);
+      expect(plans[0]?.accessKeyId).not.toBe(issued[0]);
       expect(o.run.runnerTempFiles.filter((f) => /credentials|config/.test(f.path))).toEqual([]);
       expect(await dbState()).toEqual(initial);
     });

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Signer } from '@aws-sdk/rds-signer';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
+import { startSecretsManager, type SecretsManagerServer } from '../support/secrets-manager.js';
 import {
   copySeed,
   diagnosticsOf,
@@ -40,20 +42,32 @@ const INIT = ['init', '-input=false', '-no-color'];
 
 let db: PgCluster;
 let tf: TerraformHarness;
+let sm: SecretsManagerServer;
 let seedScenario: Scenario;
 let awsDir: string;
 const timings: Record<string, number[]> = {};
 
+/** The only credentials the loopback Secrets Manager and the cluster's IAM check accept here. */
+const KEYS = {
+  accessKeyId: 'ASIAPROVIDERTEST0001',
+  secretAccessKey: 'provider-test-secret-0123456789abcdefghij',
+  sessionToken: 'IQoJb3JpZ2luX2Vj-provider-test-session-token',
+};
+
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startPostgres({ iamAuth: { credentials: () => [KEYS], region: 'us-east-1' } });
+  sm = await startSecretsManager({ credentials: () => [KEYS], region: 'us-east-1' });
+  sm.putSecret('rds-master', JSON.stringify({ username: db.masterUser, password: db.masterPassword }));
   seedScenario = await loadSeedScenario();
+  // Most of this file drives terraform without profile files, so the URLs are given as the
+  // explicit override; "URLs resolved like atlas.hcl" below clears it and uses the real chain.
+  // The schema URL carries a real IAM token (valid 15 minutes), which the cluster verifies.
+  const token = await new Signer({ hostname: db.host, port: db.port, username: 'atlas_migrator', region: 'us-east-1', credentials: KEYS }).getAuthToken();
   tf = await prepareTerraform({
     scenario: seedScenario,
     databaseUrls: {
       roles: db.url(db.masterUser, db.masterPassword),
-      // atlas_migrator is a member of rds_iam once the roles root is applied; the cluster
-      // lets rds_iam members in with any password, standing in for an IAM token.
-      schema: db.url('atlas_migrator', 'stand-in-iam-token'),
+      schema: db.url('atlas_migrator', token),
     },
   });
   awsDir = join(tf.dir, 'aws');
@@ -64,6 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tf?.cleanup();
+  await sm?.stop();
   await db?.stop();
   for (const [what, ms] of Object.entries(timings)) {
     console.info(`terraform ${what}: ${ms.map((m) => `${Math.round(m)} ms`).join(', ')}`);
@@ -316,6 +331,150 @@ describe('the seed flow under the real terraform', () => {
     }
   });
 });
+
+describe('URLs resolved like atlas.hcl, with the credentials of the profile', () => {
+  let credsFile: string;
+  /** No URL override: the provider reads the profile's keys and resolves atlas.hcl's data sources. */
+  const chain = (keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = KEYS, extra: Record<string, string> = {}) => ({
+    ATLAS_STANDIN_URL_ROLES: '',
+    ATLAS_STANDIN_URL_SCHEMA: '',
+    AWS_SHARED_CREDENTIALS_FILE: credsFile,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
+    ...extra,
+  });
+  const writeKeys = (keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+    writeFile(
+      credsFile,
+      `[tf-sandbox]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n` +
+        (keys.sessionToken ? `aws_session_token = ${keys.sessionToken}\n` : ''),
+    );
+  let roles: string;
+  let schema: string;
+
+  beforeAll(async () => {
+    credsFile = join(awsDir, 'credentials');
+    const seed = await copySeed(join(tf.dir, 'chain'));
+    roles = join(seed, 'terraform', 'roles');
+    schema = join(seed, 'terraform', 'schema');
+    await tf.writeScenario(seedScenario);
+    // The seed flow above has applied both roots: atlas_migrator exists and is in rds_iam.
+    expect(await roleExists('atlas_migrator')).toBe(true);
+    expect((await terraform(roles, INIT)).code).toBe(0);
+    expect((await terraform(schema, INIT)).code).toBe(0);
+  });
+
+  /** The Plan calls the provider recorded during fn. */
+  async function planCalls(fn: () => Promise<TerraformRun>): Promise<{ run: TerraformRun; plans: { env?: string; accessKeyId?: string }[] }> {
+    const before = (await tf.readCalls()).length;
+    const run = await fn();
+    const plans = (await tf.readCalls()).slice(before).filter((c) => c.rpc === 'PlanResourceChange');
+    return { run, plans: plans.map((c) => ({ ...(c.env ? { env: c.env } : {}), ...(c.accessKeyId ? { accessKeyId: c.accessKeyId } : {}) })) };
+  }
+
+  it('roles: reads the master secret from Secrets Manager with the profile\'s keys, and records which key it used', async () => {
+    await writeKeys(KEYS);
+    const smBefore = sm.requests.length;
+    const { run, plans } = await planCalls(() => terraform(roles, PLAN, chain()));
+    // A create in this fresh state; the seed flow above applied everything, so no SQL is pending.
+    expect(run.code, run.stderr).toBe(2);
+    expect(errorsOf(run)).toEqual([]);
+    expect(atlasPlans(run)).toEqual([]);
+    expect(plans).toEqual([{ env: 'roles', accessKeyId: KEYS.accessKeyId }]);
+    expect(sm.requests.slice(smBefore)).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: 'rds-master', accessKeyId: KEYS.accessKeyId, status: 200 }]);
+  });
+
+  it('schema: logs in as atlas_migrator with an RDS IAM token the cluster verifies', async () => {
+    const checksBefore = db.iam?.verifications.length ?? 0;
+    const { run, plans } = await planCalls(() => terraform(schema, PLAN, chain()));
+    expect(run.code, run.stderr).toBe(2);
+    expect(errorsOf(run)).toEqual([]);
+    expect(atlasPlans(run)).toEqual([]);
+    expect(plans).toEqual([{ env: 'schema', accessKeyId: KEYS.accessKeyId }]);
+    expect(db.iam?.verifications.slice(checksBefore)).toEqual([{ user: 'atlas_migrator', ok: true, reason: 'ok', accessKeyId: KEYS.accessKeyId }]);
+  });
+
+  it('a wrong secret key in the profile: the roles plan fails with Secrets Manager\'s error, the schema plan with the refused token', async () => {
+    const wrong = { ...KEYS, secretAccessKey: 'not-the-secret-0123456789abcdefghijklmno' };
+    await writeKeys(wrong);
+    try {
+      const r = await planCalls(() => terraform(roles, PLAN, chain()));
+      expect(r.run.code).toBe(1);
+      expect(errorsOf(r.run).map((d) => d.summary)).toEqual(['Atlas Plan Error']);
+      expect(errorsOf(r.run)[0]?.detail).toMatch(
+        /^Unable to generate migration plan, got error: data\.runtimevar\.master_secret: .*api error InvalidSignatureException: The request signature we calculated does not match/,
+      );
+      expect(r.plans).toEqual([{ env: 'roles', accessKeyId: KEYS.accessKeyId }]);
+
+      const checksBefore = db.iam?.verifications.length ?? 0;
+      const s = await terraform(schema, PLAN, chain());
+      expect(s.code).toBe(1);
+      expect(errorsOf(s).map((d) => d.summary)).toEqual(['Atlas Plan Error']);
+      expect(errorsOf(s)[0]?.detail).toBe('Unable to generate migration plan, got error: LDAP authentication failed for user "atlas_migrator"');
+      expect(db.iam?.verifications.slice(checksBefore)).toEqual([expect.objectContaining({ user: 'atlas_migrator', ok: false, reason: 'signature mismatch' })]);
+    } finally {
+      await writeKeys(KEYS);
+    }
+  });
+
+  it('an access key the services never issued: UnrecognizedClientException from Secrets Manager', async () => {
+    await writeKeys({ ...KEYS, accessKeyId: 'ASIAUNKNOWNKEY000001' });
+    try {
+      const { run, plans } = await planCalls(() => terraform(roles, PLAN, chain()));
+      expect(run.code).toBe(1);
+      expect(errorsOf(run)[0]?.detail).toContain('api error UnrecognizedClientException: The security token included in the request is invalid.');
+      expect(plans).toEqual([{ env: 'roles', accessKeyId: 'ASIAUNKNOWNKEY000001' }]);
+    } finally {
+      await writeKeys(KEYS);
+    }
+  });
+
+  it('a profile section without keys fails the way the Go SDK does', async () => {
+    await writeFile(credsFile, '[tf-sandbox]\nregion = us-east-1\n');
+    try {
+      const { run } = await planCalls(() => terraform(roles, PLAN, chain()));
+      expect(run.code).toBe(1);
+      expect(errorsOf(run).map((d) => d.detail)).toEqual([
+        'Unable to generate migration plan, got error: failed to refresh cached credentials, no valid credential sources found for profile tf-sandbox',
+      ]);
+    } finally {
+      await writeKeys(KEYS);
+    }
+  });
+
+  it('an unreachable database fails the plan even when no scenario statement would run', async () => {
+    await tf.writeScenario({ envs: { roles: {} } });
+    try {
+      const closed = await closedPort();
+      const { run } = await planCalls(() => terraform(roles, PLAN, chain(KEYS, { TF_VAR_endpoint: `127.0.0.1:${closed}` })));
+      expect(run.code).toBe(1);
+      expect(errorsOf(run)[0]?.detail).toMatch(/^Unable to generate migration plan, got error: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    } finally {
+      await tf.writeScenario(seedScenario);
+    }
+  });
+
+  it('planError placeholders are filled from the environment and the resolved profile', async () => {
+    await tf.writeScenario({ envs: { ...seedScenario.envs, roles: { planError: 'env ${env:PLANTED_MARKER} key ${profile:aws_access_key_id} secret ${profile:aws_secret_access_key} token ${profile:aws_session_token} missing [${env:NOT_SET_ANYWHERE}]' } } });
+    try {
+      const { run } = await planCalls(() => terraform(roles, PLAN, chain(KEYS, { PLANTED_MARKER: 'marker-42' })));
+      expect(run.code).toBe(1);
+      expect(errorsOf(run).map((d) => d.detail)).toEqual([
+        `Unable to generate migration plan, got error: env marker-42 key ${KEYS.accessKeyId} secret ${KEYS.secretAccessKey} token ${KEYS.sessionToken} missing []`,
+      ]);
+    } finally {
+      await tf.writeScenario(seedScenario);
+    }
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe('failures under the real terraform', () => {
   /** A fresh copy of the seed's roles root, initialised. */

@@ -6,8 +6,10 @@ import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 // Issue #3 (h): secrets planted in a real run appear nowhere a user, a reviewer or a later
 // step can read them. The runs: a pull request whose roles plan fails with an error quoting
 // the master password in connection URLs (URL-encoded, as atlas.hcl's urlescape makes it, and
-// raw, as a URL parse error would print it) and whose schema preflight signs an RDS IAM
-// token; the bootstrap merge push that applies; and a later pull request whose preflight logs
+// raw, as a URL parse error would print it) and the run's own STS credentials (the stand-in
+// provider fills in ${env:AWS_SECRET_ACCESS_KEY}, ${env:AWS_SESSION_TOKEN} and the profile
+// file's secret, as a badly-behaved tool might print them), and whose schema preflight signs
+// an RDS IAM token; the bootstrap merge push that applies; and a later pull request whose preflight logs
 // in with an IAM token. Every STS credential, OIDC token, the GitHub token, the master
 // password and every IAM token is then looked for in everything each run left behind.
 
@@ -37,6 +39,9 @@ describe('planted secrets appear nowhere', () => {
     await stack?.stop();
   });
 
+  /** stdout without the ::add-mask:: commands (the runner consumes them; they are not shown). */
+  const visible = (run: ActionRun): string => run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+
   const password = (): { raw: string; encoded: string; core: string } => {
     const raw = stack.pg.masterPassword;
     // The harness's passwords end in "@/:" so that they need URL-encoding; the random part
@@ -44,13 +49,16 @@ describe('planted secrets appear nowhere', () => {
     return { raw, encoded: encodeURIComponent(raw), core: raw.replace(/[@/:]+$/, '') };
   };
 
-  it('a roles plan failing with the master password in connection URLs: the run fails and the comment shows the URL redacted', async () => {
+  it('a roles plan failing with the master password in connection URLs and the STS credentials in its text: the run fails and every copy is redacted', async () => {
     const { raw, encoded } = password();
     expect(encoded).not.toBe(raw);
     const where = `127.0.0.1:${stack.pg.port}/${stack.pg.database}`;
+    const issuedBefore = stack.aws.sts.issued.length;
     const planError =
       `failed to connect to postgres://postgres:${encoded}@${where}?sslmode=require: connection refused; ` +
-      `retried as parse "postgres://postgres:${raw}@${where}": invalid userinfo`;
+      `retried as parse "postgres://postgres:${raw}@${where}": invalid userinfo; ` +
+      // Planted by the provider from its own environment and the profile file the action wrote.
+      'signed with secret ${env:AWS_SECRET_ACCESS_KEY} session ${env:AWS_SESSION_TOKEN} profile secret ${profile:aws_secret_access_key} (end)';
     await stack.tf.writeScenario({ envs: { ...seed.envs, roles: { ...seed.envs['roles'], planError } } });
     stack.github.addPull({ number: 1, files: ALL_HCL, headSha: HEAD, baseSha: BASE, mergeCommitSha: MERGE, merged: true });
     const run = await stack.runPullRequest({ number: 1, headSha: HEAD, baseSha: BASE });
@@ -62,7 +70,29 @@ describe('planted secrets appear nowhere', () => {
     const body = comments[0] ?? '';
     expect(body).toContain('Unable to generate migration plan, got error: failed to connect to postgres://postgres:***@');
     expect(body).toContain(`postgres://postgres:***@${where}?sslmode=require: connection refused`);
+    // The raw (unencoded) leg, "@/:" and all, is masked whole.
+    expect(body).toContain(`retried as parse "postgres://postgres:***@${where}": invalid userinfo`);
     expect(run.stdout).toContain('postgres://postgres:***@');
+
+    // The credentials reached the error text (non-empty: each placeholder became a registered
+    // secret, now "***") and are masked in every place the run wrote it. The comment and the
+    // summary do not pass through the runner's masking: the action's redactor is all there is.
+    const planted = 'signed with secret *** session *** profile secret *** (end)';
+    expect(body).toContain(planted);
+    expect(run.summary).toContain(planted);
+    expect(run.stdout).toContain(planted);
+    const runCreds = stack.aws.sts.issued.slice(issuedBefore);
+    expect(runCreds.length).toBeGreaterThan(0);
+    for (const c of runCreds) {
+      for (const [place, text] of [['comment', body], ['summary', run.summary], ['stdout', visible(run)], ['stderr', run.stderr], ...Object.entries(run.outputs)]) {
+        expect(text, place).not.toContain(c.secretAccessKey);
+        expect(text, place).not.toContain(c.sessionToken);
+        expect(text, place).not.toContain(encodeURIComponent(c.secretAccessKey));
+      }
+    }
+    // The provider planned with the profile the action wrote: the run's own access key.
+    const rolesPlans = (await stack.tf.readCalls()).filter((c) => c.rpc === 'PlanResourceChange' && c.env === 'roles');
+    expect(runCreds.map((c) => c.accessKeyId)).toContain(rolesPlans.at(-1)?.accessKeyId);
     // The schema preflight ran (atlas_migrator does not exist yet and the failed roles plan
     // created nothing), so an RDS IAM token was signed in this run: its mask was registered.
     expect(run.stdout).toMatch(/^::add-mask::.*X-Amz-Signature=/m);
@@ -79,7 +109,18 @@ describe('planted secrets appear nowhere', () => {
 
   it('a later pull request logs in with an RDS IAM token in the preflight', async () => {
     stack.github.addPull({ number: 2, files: ['hcl/schema/schema.pg.hcl'], headSha: LATER, baseSha: MERGE });
+    const checksBefore = stack.pg.iam?.verifications.length ?? 0;
+    const issuedBefore = stack.aws.sts.issued.length;
     const run = await stack.runPullRequest({ number: 2, headSha: LATER, baseSha: MERGE });
+    // The cluster verified real tokens: the preflight's and the schema plan's, both signed
+    // with this run's credentials.
+    const runKeys = stack.aws.sts.issued.slice(issuedBefore).map((c) => c.accessKeyId);
+    const checks = stack.pg.iam?.verifications.slice(checksBefore) ?? [];
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    for (const c of checks) {
+      expect(c).toMatchObject({ user: 'atlas_migrator', ok: true });
+      expect(runKeys).toContain(c.accessKeyId);
+    }
     seen.push({ label: 'later PR', run, comments: stack.github.comments(2).map((c) => c.body) });
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.stdout).toContain('IAM-token preflight passed: atlas_migrator');

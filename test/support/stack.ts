@@ -6,22 +6,29 @@ import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints } from './aws-end
 import { eventEnv, pullRequestEvent, pushEvent, writeEvent, type Payload, type PullRequestEventOptions, type PushEventOptions } from './events.js';
 import { startGitHubApi, type GitHubApi } from './github-api.js';
 import { startPostgres, type PgCluster } from './postgres.js';
+import { startSecretsManager, type SecretsManagerServer } from './secrets-manager.js';
 import { loadSeedScenario, prepareTerraform, type Scenario, type TerraformHarness } from './terraform.js';
 
-// Everything a real run touches, on this machine: PostgreSQL, the GitHub API, the OIDC
-// issuer, STS, terraform with the stand-in Atlas provider, and a workspace with the seed's
-// layout. `runPullRequest` / `runPush` start `node dist/index.js` as the runner would.
+// Everything a real run touches, on this machine: PostgreSQL (verifying RDS IAM tokens), the
+// GitHub API, the OIDC issuer, STS, Secrets Manager (holding the master secret), terraform with
+// the stand-in Atlas provider, and a workspace with the seed's layout. The provider resolves
+// its URLs like atlas.hcl, with the credentials of the profile the action writes.
+// `runPullRequest` / `runPush` start `node dist/index.js` as the runner would.
 
 export const PLAN_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-plan`;
 export const APPLY_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-apply`;
 export const OWNER = 'octo-org';
 export const REPO = 'octo-repo';
 export const DEFAULT_BRANCH = 'main';
+export const REGION = 'us-east-1';
+export const MASTER_SECRET_NAME = 'rds-master';
 
 export interface Stack {
   pg: PgCluster;
   github: GitHubApi;
   aws: AwsEndpoints;
+  /** Loopback Secrets Manager: `rds-master` holds the master user and password. */
+  secrets: SecretsManagerServer;
   tf: TerraformHarness;
   workspace: string;
   /** The inputs every run gets unless a test overrides them. */
@@ -44,8 +51,6 @@ export interface RunExtra {
 export async function startStack(opts: { scenario?: Scenario } = {}): Promise<Stack> {
   const started: { stop(): Promise<void> }[] = [];
   try {
-    const pg = await startPostgres();
-    started.push(pg);
     const github = await startGitHubApi({ owner: OWNER, repo: REPO });
     started.push(github);
     const aws = await startAwsEndpoints({
@@ -55,16 +60,15 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
       ],
     });
     started.push(aws);
-    const tf = await prepareTerraform({
-      scenario: opts.scenario ?? (await loadSeedScenario()),
-      databaseUrls: {
-        // Real Atlas reads the master secret from Secrets Manager and signs an IAM token; the
-        // stand-in provider takes its URLs from here. atlas_migrator gets in with any
-        // password once it is a member of rds_iam (the cluster's stand-in for IAM auth).
-        roles: pg.url(pg.masterUser, pg.masterPassword),
-        schema: pg.url('atlas_migrator', 'iam-token-stand-in'),
-      },
-    });
+    // rds_iam members log in only with an RDS IAM token signed by credentials STS issued.
+    const pg = await startPostgres({ iamAuth: { credentials: () => aws.sts.issued, region: REGION } });
+    started.push(pg);
+    // atlas.hcl's roles env reads the master user from this secret with the profile's credentials.
+    const secrets = await startSecretsManager({ credentials: () => aws.sts.issued, region: REGION });
+    started.push(secrets);
+    secrets.putSecret(MASTER_SECRET_NAME, JSON.stringify({ username: pg.masterUser, password: pg.masterPassword }));
+    // No databaseUrls: the stand-in provider resolves both URLs like atlas.hcl does.
+    const tf = await prepareTerraform({ scenario: opts.scenario ?? (await loadSeedScenario()) });
     started.push({ stop: () => tf.cleanup() });
     const ws = await seedWorkspace();
     started.push({ stop: () => ws.cleanup() });
@@ -75,6 +79,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
       pg,
       github,
       aws,
+      secrets,
       tf,
       workspace: ws.dir,
       inputs: () => ({
@@ -100,8 +105,8 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         TF_VAR_endpoint: `${pg.host}:${pg.port}`,
         TF_VAR_aws_profile: 'tf-sandbox',
         TF_VAR_database_name: pg.database,
-        TF_VAR_region: 'us-east-1',
-        TF_VAR_master_secret_name: 'rds-master',
+        TF_VAR_region: REGION,
+        TF_VAR_master_secret_name: MASTER_SECRET_NAME,
       }),
       runPullRequest: (o, extra) => stack.runEvent('pull_request', pullRequestEvent({ ...o, owner: OWNER, repo: REPO }), extra),
       runPush: (o, extra) => stack.runEvent('push', pushEvent({ ...o, owner: OWNER, repo: REPO }), extra),
@@ -114,6 +119,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         const env: Record<string, string> = {
           ...tf.env,
           ...aws.env(),
+          ...secrets.env(),
           GITHUB_API_URL: github.url,
           ...vars,
           ...stack.stepEnv(),

@@ -44,12 +44,18 @@ export interface ProviderCall {
   rpc: string;
   pid: number;
   env?: string;
+  /** Plan/Apply: the access key id of the profile credentials the provider used (never the secret). */
+  accessKeyId?: string;
 }
 
 export interface PrepareTerraformOptions {
   /** Written to `<dir>/scenario.json`; ATLAS_STANDIN_SCENARIO points at it. */
   scenario?: Scenario;
-  /** Atlas env name → PostgreSQL URL (ATLAS_STANDIN_URL_<ENV>). */
+  /**
+   * Atlas env name → PostgreSQL URL (ATLAS_STANDIN_URL_<ENV>): an explicit override of the URL
+   * atlas.hcl resolves (Secrets Manager / RDS IAM token with the profile's credentials), for
+   * tests that drive terraform without the action's profile files. Runs of the action never set it.
+   */
   databaseUrls?: Record<string, string>;
 }
 

@@ -40,6 +40,15 @@ describe('hintsFor', () => {
     expect(all).toContain('same host, port and region');
   });
 
+  it('gives the same checklist for the LDAP wording of a refused token (the test cluster verifies tokens over LDAP), and only for the user named', () => {
+    // What pgx/lib/pq print when the throwaway cluster's LDAP verifier refuses a token: SQLSTATE 28000, like RDS's PAM refusal.
+    const ldap = 'Unable to generate migration plan, got error: failed to connect to `user=atlas_migrator database=appdb`: 127.0.0.1:5432 (127.0.0.1): server error: FATAL: LDAP authentication failed for user "atlas_migrator" (SQLSTATE 28000)';
+    expect(hintsFor(ldap, ctx)).toEqual(hintsFor(PAM, ctx));
+    expect(hintsFor(ldap.replace(/atlas_migrator/g, 'app_owner'), ctx)[0]).toBe('IAM authentication for "app_owner" failed. Check:');
+    // Not every "authentication failed" is a refused token: a host rejection is not.
+    expect(hintsFor('FATAL: authentication failed for user "x": host rejected', ctx)).toEqual([]);
+  });
+
   it('uses the user from a password-authentication failure and the known account', () => {
     const hints = hintsFor(PASSWORD, { ...ctx, account: '123456789012' });
     expect(hints.join('\n')).toContain('arn:aws:rds-db:us-east-1:123456789012:dbuser:<DbiResourceId>/app_owner');

@@ -1,9 +1,15 @@
-// Atlas resolves AWS credentials through the profile named in atlas.hcl with the Go SDK,
-// which fails when the profile is in neither shared file. The stand-in reproduces only that
-// check (it never talks to AWS): the profile comes from the resource's `variables` JSON.
+// Atlas resolves AWS credentials through the profile named in atlas.hcl with the Go SDK: it
+// fails when the profile is in neither shared file, and otherwise uses that profile's keys
+// (never AWS_ACCESS_KEY_ID). The stand-in does the same with the JS SDK's ini provider,
+// reading AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE afresh on every call. The profile
+// comes from the resource's `variables` JSON.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * @typedef {{ accessKeyId: string, secretAccessKey: string, sessionToken?: string }} Credentials
+ */
 
 /**
  * The message Atlas fails with when the profile is missing, or null when it is found (or
@@ -23,13 +29,48 @@ export function missingProfileError(variablesJson, env = process.env) {
   return `failed to get shared config profile, ${profile}`;
 }
 
-function profileOf(/** @type {string | null} */ variablesJson) {
-  if (!variablesJson) return '';
+/**
+ * The credentials of the profile (the resource's aws_profile; "default" when none is named),
+ * resolved like the SDK does (static keys, source_profile, credential_process...). Files are
+ * read afresh: the action rewrites them when it renews its session.
+ * @param {string | null} variablesJson
+ * @returns {Promise<Credentials>}
+ */
+export async function profileCredentials(variablesJson) {
+  const profile = profileOf(variablesJson) || process.env.AWS_PROFILE || 'default';
+  const { fromIni } = await import('@aws-sdk/credential-provider-ini');
+  let creds;
+  try {
+    creds = await fromIni({ profile, ignoreCache: true })();
+  } catch {
+    // What the Go SDK says when a profile exists but holds no usable credentials.
+    throw new Error(`failed to refresh cached credentials, no valid credential sources found for profile ${profile}`);
+  }
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
+  };
+}
+
+/** The profile the resource's variables name ('' when none). */
+export function profileOf(/** @type {string | null} */ variablesJson) {
+  const vars = variablesOf(variablesJson);
+  return typeof vars.aws_profile === 'string' ? vars.aws_profile : '';
+}
+
+/**
+ * The resource's `variables` attribute as an object ({} when unset or not JSON).
+ * @param {string | null} variablesJson
+ * @returns {Record<string, unknown>}
+ */
+export function variablesOf(variablesJson) {
+  if (!variablesJson) return {};
   try {
     const vars = JSON.parse(variablesJson);
-    return typeof vars?.aws_profile === 'string' ? vars.aws_profile : '';
+    return vars && typeof vars === 'object' ? vars : {};
   } catch {
-    return '';
+    return {};
   }
 }
 

@@ -1,20 +1,20 @@
-// The stand-in's only connection to PostgreSQL. Real Atlas resolves the URL from atlas.hcl
-// (Secrets Manager, RDS IAM token); the double reads ATLAS_STANDIN_URL_<ENV> instead.
+// The stand-in's only connection to PostgreSQL. The URL comes from atlas.hcl's data sources
+// (atlas-hcl.mjs), unless a test sets ATLAS_STANDIN_URL_<ENV> as an explicit override.
 import pg from 'pg';
 
 /** @type {Set<pg.Client>} */
 const open = new Set();
 
 /**
- * The URL for an env name from ATLAS_STANDIN_URL_<ENV>, or an error naming the variable.
+ * The override URL for an env name from ATLAS_STANDIN_URL_<ENV>, or undefined (then atlas.hcl
+ * decides). Only test/e2e/provider.test.ts sets it; runs of the action never do.
  * @param {string} envName
  * @param {NodeJS.ProcessEnv} env
+ * @returns {string | undefined}
  */
-export function envUrl(envName, env = process.env) {
+export function overrideUrl(envName, env = process.env) {
   const variable = `ATLAS_STANDIN_URL_${envName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-  const url = env[variable];
-  if (!url) throw new Error(`stand-in Atlas provider: ${variable} is not set; it gives the database URL of env "${envName}"`);
-  return url;
+  return env[variable] || undefined;
 }
 
 /**

@@ -7,14 +7,16 @@ import { decodeObject, encodeObject, objectFromStateJson, RESOURCE_ATTRIBUTES } 
 const RESOURCE_TYPE = 'atlas_schema';
 
 /**
- * Appends one line per RPC to ATLAS_STANDIN_CALLS, so tests can assert what Terraform asked.
+ * Appends one line per RPC to ATLAS_STANDIN_CALLS, so tests can assert what Terraform asked
+ * and, for Plan/Apply, which access key id the credentials came with (never the secret).
  * @param {string} rpc
  * @param {string} [envName]
+ * @param {string} [accessKeyId]
  */
-function recordCall(rpc, envName) {
+function recordCall(rpc, envName, accessKeyId) {
   const file = process.env.ATLAS_STANDIN_CALLS;
   if (!file) return;
-  const line = { rpc, pid: process.pid, ...(envName ? { env: envName } : {}) };
+  const line = { rpc, pid: process.pid, ...(envName ? { env: envName } : {}), ...(accessKeyId ? { accessKeyId } : {}) };
   appendFileSync(file, JSON.stringify(line) + '\n');
 }
 
@@ -46,15 +48,15 @@ function unknownType(typeName) {
  * Wraps an async handler as a grpc-js unary handler that records the call and never lets
  * an exception escape as a bare gRPC error (Terraform would print it without context).
  * @param {string} rpc
- * @param {(req: any) => Promise<{ response: object, env?: string }> | { response: object, env?: string }} fn
+ * @param {(req: any) => Promise<{ response: object, env?: string, accessKeyId?: string }> | { response: object, env?: string }} fn
  */
 function unary(rpc, fn) {
   return (/** @type {any} */ call, /** @type {Function} */ callback) => {
     Promise.resolve()
       .then(() => fn(call.request))
       .then(
-        ({ response, env }) => {
-          recordCall(rpc, env);
+        (/** @type {{ response: object, env?: string, accessKeyId?: string }} */ { response, env, accessKeyId }) => {
+          recordCall(rpc, env, accessKeyId);
           callback(null, response);
         },
         (err) => {
@@ -97,22 +99,22 @@ export const providerHandlers = {
   PlanResourceChange: unary('PlanResourceChange', async (req) => {
     if (req.type_name !== RESOURCE_TYPE) return { response: { diagnostics: unknownType(req.type_name) } };
     const config = decodeObject(req.config);
-    const { planned, diagnostics } = await plan({
+    const { planned, diagnostics, accessKeyId } = await plan({
       prior: decodeObject(req.prior_state),
       proposed: decodeObject(req.proposed_new_state),
       config,
     });
     // On an error Terraform ignores the planned state, but it must still decode.
-    return { response: { planned_state: encodeObject(planned), diagnostics }, env: envNameOf(config) };
+    return { response: { planned_state: encodeObject(planned), diagnostics }, env: envNameOf(config), accessKeyId };
   }),
   ApplyResourceChange: unary('ApplyResourceChange', async (req) => {
     if (req.type_name !== RESOURCE_TYPE) return { response: { diagnostics: unknownType(req.type_name) } };
     const config = decodeObject(req.config);
-    const { newState, diagnostics } = await apply({
+    const { newState, diagnostics, accessKeyId } = await apply({
       prior: decodeObject(req.prior_state),
       planned: decodeObject(req.planned_state),
       config,
     });
-    return { response: { new_state: encodeObject(newState), diagnostics }, env: envNameOf(config) };
+    return { response: { new_state: encodeObject(newState), diagnostics }, env: envNameOf(config), accessKeyId };
   }),
 };
