@@ -2,8 +2,6 @@
 // (plan) and its merge (apply), each `node dist/index.js` started exactly as a runner starts
 // it, on the real stack of test/support/stack.ts. Each repetition starts from an empty
 // database and a fresh checkout, so every repetition does the same work.
-import { readdir, rm } from 'node:fs/promises';
-import * as path from 'node:path';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_BRANCH, sha, startStack } from '../support/stack.js';
 
@@ -25,19 +23,6 @@ function check(run: ActionRun, what: string, ok: boolean, why: string): void {
 
 const lines = (text: string | undefined): number => (text ? text.split(/;\n(?=\S)/).length : 0);
 
-/** Removes what a run leaves in the checkout: providers, lock file, and (between repetitions) local state. */
-async function freshCheckout(workspace: string, keepState: boolean): Promise<void> {
-  for (const root of ['terraform/roles', 'terraform/schema']) {
-    const dir = path.join(workspace, root);
-    for (const name of await readdir(dir)) {
-      const state = name.startsWith('terraform.tfstate');
-      if (name === '.terraform' || name === '.terraform.lock.hcl' || (state && !keepState)) {
-        await rm(path.join(dir, name), { recursive: true, force: true });
-      }
-    }
-  }
-}
-
 export async function runEndToEnd(reps: number, log: (line: string) => void = () => undefined): Promise<EndToEndTimes> {
   const t0 = performance.now();
   const stack = await startStack();
@@ -51,12 +36,10 @@ export async function runEndToEnd(reps: number, log: (line: string) => void = ()
       stack.github.addPull({ number, files: FILES, headSha: head, baseSha: base, mergeCommitSha: merge, merged: true });
       stack.github.addCompare(base, merge, FILES);
 
-      await freshCheckout(stack.workspace, true);
       const plan = await stack.runPullRequest({ number, headSha: head, baseSha: base });
       check(plan, `repetition ${i + 1} plan`, plan.outputs['mode'] === 'plan' && lines(plan.outputs['roles-sql']) === ROLES_SQL_COUNT, `roles-sql=${JSON.stringify(plan.outputs['roles-sql'])}`);
       times.planMs.push(plan.durationMs);
 
-      await freshCheckout(stack.workspace, true);
       const apply = await stack.runPush({ before: base, after: merge, ref: `refs/heads/${DEFAULT_BRANCH}` });
       check(
         apply,
@@ -70,7 +53,7 @@ export async function runEndToEnd(reps: number, log: (line: string) => void = ()
       // Back to an empty database and no state, so the next repetition bootstraps again.
       await stack.pg.query('DROP OWNED BY "atlas_migrator", "app_reader" CASCADE');
       await stack.pg.query('DROP ROLE "atlas_migrator", "app_reader"');
-      await freshCheckout(stack.workspace, false);
+      await stack.resetState();
     }
   } finally {
     await stack.stop();

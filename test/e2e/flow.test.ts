@@ -1,6 +1,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionConfig } from '../support/postgres.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
 
 // The seed guide's whole life in CI, on real Terraform and a real PostgreSQL: a pull request
@@ -102,6 +104,20 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     expect(table).toEqual([{ owner: 'atlas_migrator' }]);
     const grant = await stack.pg.query<{ ok: boolean }>(`SELECT has_table_privilege('app_reader', 'public.validation_probe', 'SELECT') AS ok`);
     expect(grant).toEqual([{ ok: true }]);
+
+    // Each run is a fresh checkout: the state that makes the next push a no-op lives in the
+    // remote backend, as on a real runner, not in a directory the next run would reuse.
+    const state = new pgLib.Client(connectionConfig(stack.pg.url(stack.pg.masterUser, stack.pg.masterPassword, 'tfstate')));
+    await state.connect();
+    try {
+      const rows = await state.query<{ schema: string; name: string }>(`SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema LIKE 'tfstate_%' ORDER BY 1`);
+      expect(rows.rows).toEqual([
+        { schema: 'tfstate_terraform_roles', name: 'states' },
+        { schema: 'tfstate_terraform_schema', name: 'states' },
+      ]);
+    } finally {
+      await state.end();
+    }
 
     // The merged PR's comment was updated, not duplicated.
     const after = stack.github.comments(PR);

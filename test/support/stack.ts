@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction, seedWorkspace, type ActionRun } from './action.js';
 import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints } from './aws-endpoints.js';
 import { eventEnv, pullRequestEvent, pushEvent, writeEvent, type Payload, type PullRequestEventOptions, type PushEventOptions } from './events.js';
 import { startGitHubApi, type GitHubApi } from './github-api.js';
-import { startPostgres, type PgCluster } from './postgres.js';
+import pgLib from 'pg';
+import { connectionConfig, startPostgres, type PgCluster } from './postgres.js';
 import { startSecretsManager, type SecretsManagerServer } from './secrets-manager.js';
 import { loadSeedScenario, prepareTerraform, type Scenario, type TerraformHarness } from './terraform.js';
 
@@ -13,7 +14,10 @@ import { loadSeedScenario, prepareTerraform, type Scenario, type TerraformHarnes
 // GitHub API, the OIDC issuer, STS, Secrets Manager (holding the master secret), terraform with
 // the stand-in Atlas provider, and a workspace with the seed's layout. The provider resolves
 // its URLs like atlas.hcl, with the credentials of the profile the action writes.
-// `runPullRequest` / `runPush` start `node dist/index.js` as the runner would.
+// `runPullRequest` / `runPush` start `node dist/index.js` as the runner would: in a fresh
+// checkout of `workspace` (the repository) every time, with Terraform state in a remote
+// backend (Terraform's own `pg` backend, in a separate database of the same cluster), so
+// nothing a run leaves in its checkout can make the next one pass.
 
 export const PLAN_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-plan`;
 export const APPLY_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-apply`;
@@ -30,7 +34,10 @@ export interface Stack {
   /** Loopback Secrets Manager: `rds-master` holds the master user and password. */
   secrets: SecretsManagerServer;
   tf: TerraformHarness;
+  /** The repository: tests edit it; each run gets a fresh copy of it as GITHUB_WORKSPACE. */
   workspace: string;
+  /** Forgets every root's Terraform state (the remote backend's), e.g. between benchmark rounds. */
+  resetState(): Promise<void>;
   /** The inputs every run gets unless a test overrides them. */
   inputs(): Record<string, string>;
   /** TF_VAR_* and the rest of the step's `env:`. */
@@ -63,6 +70,8 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
     // rds_iam members log in only with an RDS IAM token signed by credentials STS issued.
     const pg = await startPostgres({ iamAuth: { credentials: () => aws.sts.issued, region: REGION } });
     started.push(pg);
+    await pg.query(`CREATE DATABASE ${STATE_DATABASE}`);
+    const stateUrl = pg.url(pg.masterUser, pg.masterPassword, STATE_DATABASE);
     // atlas.hcl's roles env reads the master user from this secret with the profile's credentials.
     const secrets = await startSecretsManager({ credentials: () => aws.sts.issued, region: REGION });
     started.push(secrets);
@@ -82,6 +91,16 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
       secrets,
       tf,
       workspace: ws.dir,
+      async resetState() {
+        const client = new pgLib.Client(connectionConfig(stateUrl));
+        await client.connect();
+        try {
+          const schemas = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tfstate_%'`);
+          for (const { nspname } of schemas.rows) await client.query(`DROP SCHEMA "${nspname}" CASCADE`);
+        } finally {
+          await client.end();
+        }
+      },
       inputs: () => ({
         'aws-region': 'us-east-1',
         'role-to-assume': PLAN_ROLE,
@@ -125,8 +144,15 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
           ...stack.stepEnv(),
           ...extra.env,
         };
+        // Terraform's pg backend reads its connection from PG_CONN_STR.
+        env['PG_CONN_STR'] = stateUrl;
         for (const key of extra.unset ?? []) delete env[key];
-        return runAction({ inputs: { ...stack.inputs(), ...extra.inputs }, env, workspace: ws.dir });
+        const checkout = await freshCheckout(ws.dir);
+        try {
+          return await runAction({ inputs: { ...stack.inputs(), ...extra.inputs }, env, workspace: checkout });
+        } finally {
+          await rm(checkout, { recursive: true, force: true });
+        }
       },
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -137,6 +163,30 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     throw err;
   }
+}
+
+const STATE_DATABASE = 'tfstate';
+
+/**
+ * A copy of the repository as actions/checkout leaves it: no .terraform, no local state.
+ * Every Terraform root in it (a directory with an atlas_schema resource) gets a `pg` backend
+ * keyed by its path, standing in for the S3 backend a real repository configures.
+ */
+async function freshCheckout(repository: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'checkout-'));
+  await cp(repository, dir, {
+    recursive: true,
+    filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate[^/]*)$/.test(src),
+  });
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.tf')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if (!/resource\s+"atlas_schema"/.test(await readFile(file, 'utf8'))) continue;
+    const root = path.relative(dir, entry.parentPath);
+    const schema = `tfstate_${root.replace(/[^A-Za-z0-9]+/g, '_')}`.toLowerCase();
+    await writeFile(path.join(entry.parentPath, 'backend_test.tf'), `terraform {\n  backend "pg" {\n    schema_name = "${schema}"\n  }\n}\n`);
+  }
+  return dir;
 }
 
 /** Shorthand shas for readable tests. */
