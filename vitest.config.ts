@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Fails the run if any test left a process or temp directory behind.
+    globalSetup: ['test/support/global-setup.ts'],
     // End-to-end tests drive real Terraform and PostgreSQL; two cores cannot run many at once.
     fileParallelism: true,
     maxWorkers: 2,

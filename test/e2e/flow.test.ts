@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionConfig } from '../support/postgres.js';
+import { loadSeedScenario } from '../support/terraform.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
 
 // The seed guide's whole life in CI, on real Terraform and a real PostgreSQL: a pull request
@@ -21,6 +22,7 @@ const ROLES_SQL = [
   'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator";',
 ];
 const AUDIT_SQL = 'CREATE TABLE "public"."audit_log" (\n  "id" bigint NOT NULL,\n  "note" text NULL,\n  PRIMARY KEY ("id")\n);';
+const AUDIT_HCL = 'table "audit_log" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n  column "note" {\n    type = text\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\n';
 const SCHEMA_SQL = [
   'CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,\n  "created_at" timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY ("id")\n);',
   'GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";',
@@ -155,7 +157,7 @@ describe('pull request → merge → identical push, on the seed layout', () => 
   it('(b) a later PR changing only schema HCL: roles root not run and the comment says why; schema planned', async () => {
     const number = PR + 1;
     const audit = path.join(stack.workspace, 'hcl/schema/audit.pg.hcl');
-    await writeFile(audit, 'table "audit_log" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n  column "note" {\n    type = text\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\n');
+    await writeFile(audit, AUDIT_HCL);
     try {
       stack.github.addPull({ number, files: ['hcl/schema/audit.pg.hcl'], headSha: sha('e'), baseSha: MERGE });
       const run = await stack.runPullRequest({ number, headSha: sha('e'), baseSha: MERGE });
@@ -175,6 +177,34 @@ describe('pull request → merge → identical push, on the seed layout', () => 
       expect(await stack.pg.query(`SELECT 1 FROM pg_tables WHERE tablename = 'audit_log'`)).toEqual([]);
     } finally {
       await rm(audit, { force: true });
+    }
+  });
+
+  it('(b2) a later PR changing roles and schema HCL: one comment with the SQL of both roots', async () => {
+    const number = PR + 2;
+    const writerSql = 'CREATE ROLE "app_writer" WITH LOGIN;';
+    const seed = await loadSeedScenario();
+    const roles = seed.envs['roles'] ?? {};
+    await stack.tf.writeScenario({
+      envs: { ...seed.envs, roles: { ...roles, statements: [...(roles.statements ?? []), { sql: writerSql, when: ['user "app_writer"'], present: `SELECT 1 FROM pg_roles WHERE rolname = 'app_writer'` }] } },
+    });
+    const files = { 'hcl/roles/writer.pg.hcl': 'user "app_writer" {}\n', 'hcl/schema/audit.pg.hcl': AUDIT_HCL };
+    for (const [rel, text] of Object.entries(files)) await writeFile(path.join(stack.workspace, rel), text);
+    try {
+      stack.github.addPull({ number, files: Object.keys(files), headSha: sha('f'), baseSha: MERGE });
+      const run = await stack.runPullRequest({ number, headSha: sha('f'), baseSha: MERGE });
+      expect(run.exitCode, run.stdout).toBe(0);
+      expect(run.outputs['roles-changed']).toBe('true');
+      expect(run.outputs['roles-sql']).toBe(writerSql);
+      expect(run.outputs['schema-sql']).toBe(AUDIT_SQL);
+      const body = stack.github.comments(number)[0]?.body ?? '';
+      expect(body).toContain('### ✅ Plan: 2 statements across 2 roots');
+      expect(body).toContain(writerSql);
+      expect(body).toContain(AUDIT_SQL);
+      expect(await stack.pg.query(`SELECT 1 FROM pg_roles WHERE rolname = 'app_writer'`)).toEqual([]);
+    } finally {
+      for (const rel of Object.keys(files)) await rm(path.join(stack.workspace, rel), { force: true });
+      await stack.tf.writeScenario(seed);
     }
   });
 

@@ -6,19 +6,22 @@ import { diagnoseConnectError, judgeLogin, preflightIamAuth, type PreflightResul
 import { connectionConfig, startPostgres, type PgCluster } from '../support/postgres.js';
 
 // The preflight against a real PostgreSQL whose pg_hba stands in for RDS: TLS only, members of
-// rds_iam get in with any password (the IAM token), everyone else needs their real password.
+// rds_iam log in only with an RDS IAM token the cluster verifies (signed for this endpoint and
+// region with trusted credentials), everyone else needs their real password.
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/atlas-plan';
 
-/** A session holding fixed credentials: the preflight only signs with them, offline. */
+/** Credentials the cluster trusts, as if STS had issued them; the preflight signs with them. */
+const CREDENTIALS = {
+  accessKeyId: 'ASIAPREFLIGHTTEST001',
+  secretAccessKey: 'preflight-secret-key-0123456789abcdefghij',
+  sessionToken: 'preflight-session-token-0123456789',
+};
+
 const session: AwsSession = {
   roleArn: ROLE_ARN,
   env: () => ({}),
-  credentials: () => ({
-    accessKeyId: 'ASIAPREFLIGHTTEST001',
-    secretAccessKey: 'preflight-secret-key-0123456789abcdefghij',
-    sessionToken: 'preflight-session-token-0123456789',
-  }),
+  credentials: () => CREDENTIALS,
   refreshIfExpiring: () => Promise.resolve(false),
   close: () => Promise.resolve(),
 };
@@ -26,7 +29,7 @@ const session: AwsSession = {
 let db: PgCluster;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startPostgres({ iamAuth: { credentials: () => [CREDENTIALS], region: 'us-east-1' } });
   await db.query('CREATE ROLE "atlas_migrator" WITH LOGIN');
   await db.query('GRANT "rds_iam" TO "atlas_migrator"');
   await db.query(`CREATE ROLE "app_owner" WITH LOGIN PASSWORD 'app-owner-real-password'`);
@@ -65,12 +68,25 @@ function expectNoToken(result: PreflightResult): void {
 
 describe('preflightIamAuth', () => {
   it('passes for a member of rds_iam logging in over TLS with a token', async () => {
+    const checked = db.iam?.verifications.length ?? 0;
     const result = await run('atlas_migrator');
+    // The cluster verified the token the preflight signed (user, endpoint, region, signature).
+    expect(db.iam?.verifications.slice(checked)).toEqual([expect.objectContaining({ user: 'atlas_migrator', ok: true })]);
     expect(result).toEqual({
       status: 'ok',
       message: `IAM-token preflight passed: atlas_migrator logged in to 127.0.0.1:${db.port}/appdb over TLS with an IAM token and is a member of rds_iam.`,
       hints: [],
     });
+  });
+
+  it('a token signed for another region is refused by the cluster and mapped to the checklist', async () => {
+    const result = await run('atlas_migrator', { region: 'eu-west-1' });
+    expect(result.status).toBe('failed');
+    expect(result.message).toContain('LDAP authentication failed for user "atlas_migrator"');
+    expect(result.message).toContain('The database refused the IAM token for "atlas_migrator".');
+    expect(result.hints.join('\n')).toContain('same host, port and region');
+    expect(db.iam?.verifications.at(-1)).toEqual(expect.objectContaining({ user: 'atlas_migrator', ok: false }));
+    expectNoToken(result);
   });
 
   it('maps a refused token to the IAM-auth checklist for a user outside rds_iam', async () => {
