@@ -74812,7 +74812,6 @@ function errorText(err) {
 }
 const RETRYABLE_CODES = new Set([
     'Throttling',
-    'ThrottlingException',
     'RequestLimitExceeded',
     'TooManyRequests',
     'IDPCommunicationError',
@@ -74837,8 +74836,12 @@ function isRetryableStsError(err) {
     const status = e.$metadata?.httpStatusCode;
     return typeof status === 'number' && (status >= 500 || status === 429);
 }
+/** The 12-digit account of an IAM role ARN; undefined when there is none (ambient credentials). */
+function roleAccount(roleArn) {
+    return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1];
+}
 function accountOf(roleArn) {
-    return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1] ?? '<account-id>';
+    return roleAccount(roleArn) ?? '<account-id>';
 }
 function partitionOf(roleArn) {
     return /^arn:(aws[-a-z]*):/.exec(roleArn)?.[1] ?? 'aws';
@@ -75296,6 +75299,7 @@ async function signRdsToken(req) {
 
 
 
+
 /** Logs nothing itself: the caller shows the message (a notice when skipped) and the hints. */
 async function preflightIamAuth(opts) {
     const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
@@ -75369,7 +75373,7 @@ function diagnoseConnectError(err, ctx) {
     const code = typeof err === 'object' && err !== null ? err.code : undefined;
     const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
     const head = `IAM-token preflight for ${target} failed: ${text}`;
-    const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(ctx.roleArn)?.[1];
+    const account = roleAccount(ctx.roleArn);
     // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
     if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {
         return {
@@ -76051,14 +76055,531 @@ async function tokenIdentity(gh, installationLogin = ACTIONS_BOT_LOGIN) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/wording.ts
+function count(n, noun) {
+    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** The SQL that matters for this root: what was applied, what failed, or what is planned. */
+function mainSql(root, report) {
+    const planned = root.plannedStatements;
+    if (root.applied) {
+        // The apply stream re-plans; prefer what it reported, fall back to the plan step's SQL.
+        const applied = root.appliedStatements.length > 0 ? root.appliedStatements : planned;
+        return { label: 'Applied SQL', statements: applied };
+    }
+    if (root.failedStep === 'apply') {
+        const attempted = planned.length > 0 ? planned : root.appliedStatements;
+        return { label: 'SQL of the failed apply', statements: attempted };
+    }
+    if (report.plan.mode === 'apply' && planned.length > 0)
+        return { label: 'Planned SQL (not applied)', statements: planned };
+    return { label: 'Planned SQL', statements: planned };
+}
+/** The headline: one line a reviewer can stop reading after. */
+function statusLine(report) {
+    const { roots, plan } = report;
+    const failed = roots.filter((r) => r.outcome === 'failed');
+    if (plan.mode === 'plan') {
+        if (report.fatal)
+            return `❌ Plan failed: ${firstLine(report.fatal)}`;
+        if (failed.length > 0)
+            return `❌ Plan failed for ${names(failed)}`;
+        const withSql = roots.filter((r) => r.plannedStatements.length > 0);
+        const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
+        if (total === 0) {
+            const tfOnly = roots.filter((r) => r.terraformChanged);
+            return tfOnly.length > 0 ? `✅ Plan: no SQL — only Terraform state would change (${names(tfOnly)})` : '✅ Plan: no changes';
+        }
+        const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
+        return `✅ Plan: ${count(total, 'statement')} ${where}`;
+    }
+    if (report.fatal)
+        return `❌ Apply failed: ${firstLine(report.fatal)} — ${appliedSplit(roots)}`;
+    const first = failed[0];
+    if (first)
+        return `❌ Apply failed at ${first.root}/${first.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
+    const notConverged = roots.filter((r) => r.outcome === 'not-converged');
+    if (notConverged.length > 0) {
+        const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
+        return `❌ Applied, but not converged — ${count(residual, 'statement')} still planned in ${names(notConverged)}`;
+    }
+    const differs = roots.filter((r) => r.outcome === 'state-differs');
+    if (differs.length > 0)
+        return `⚠️ Database converged, Terraform state differs (${names(differs)})`;
+    const settled = roots.filter((r) => r.outcome === 'converged');
+    if (settled.length === 0)
+        return 'ℹ️ Apply: no root ran';
+    const applied = roots.filter((r) => r.applied);
+    const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
+    return total > 0 ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}` : '✅ Nothing to apply — database converged';
+}
+/** "roles: applied (4 statements) · schema: failed during apply — …" */
+function appliedLine(report) {
+    if (report.roots.length === 0)
+        return report.fatal ? 'nothing — the run failed before any root started' : 'nothing';
+    return report.roots.map((r) => `${r.root}: ${appliedPhrase(r, report)}`).join(' · ');
+}
+function appliedPhrase(root, report) {
+    const n = count(mainSql(root, report).statements.length, 'statement');
+    const did = root.applied ? `applied (${n})` : 'nothing to apply';
+    switch (root.outcome) {
+        case 'skipped':
+            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
+        case 'not-run':
+            return `not run because ${blocker(root, report)}`;
+        case 'no-changes':
+        case 'planned':
+            return 'not applied (plan only)';
+        case 'converged':
+            return `${did}, converged`;
+        case 'state-differs':
+            return `${did}, database converged, Terraform state differs`;
+        case 'not-converged':
+            return `${did}, not converged — ${count(root.residualStatements.length, 'statement')} still planned`;
+        case 'failed':
+            return failedPhrase(root, n);
+    }
+}
+function failedPhrase(root, n) {
+    const step = root.failedStep ?? 'an unknown step';
+    return root.failedStep === 'apply' ? `failed during apply — ${failureConsequence(root, n)}` : `failed at ${step} — ${failureConsequence(root, n)}`;
+}
+/** What a failure in apply mode left behind in the database. */
+function failureConsequence(root, n) {
+    if (root.failedStep === 'apply')
+        return afterFailedApply(root);
+    if (root.failedStep === 'verify' || root.applied)
+        return `${n} applied, but the verify plan failed — convergence unknown`;
+    return 'nothing from this root was applied';
+}
+/**
+ * What a failed apply committed, from the plan the pipeline runs right after the failure.
+ * Atlas usually applies a root in one transaction, but only the database can confirm it.
+ */
+function afterFailedApply(root) {
+    const pending = root.pendingAfterFailure;
+    const planned = root.plannedStatements.length;
+    if (pending === undefined)
+        return 'whether any of it was committed could not be checked: the plan after the failure did not run';
+    if (pending.length === 0)
+        return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
+    if (pending.length >= planned)
+        return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
+    return `partly committed: a plan after the failure still shows ${pending.length} of ${count(planned, 'statement')} (listed below)`;
+}
+/** The line under a root's heading. */
+function outcomeLine(root, report) {
+    const n = mainSql(root, report).statements.length;
+    const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
+    switch (root.outcome) {
+        case 'skipped': {
+            const reason = root.root === 'roles' ? report.rolesChange.reason || root.skipReason : root.skipReason;
+            return `⏭️ **Not run:** ${reason || 'skipped'}`;
+        }
+        case 'not-run':
+            return `⛔ **Not run because ${blocker(root, report)}.** In apply mode the roots run in order and stop at the first one that fails or does not converge.`;
+        case 'no-changes':
+            return '✅ **No changes** — the database matches the HCL.';
+        case 'planned':
+            return n > 0 ? `📝 **Planned: ${count(n, 'statement')}**` : '📝 **Planned: no SQL**';
+        case 'converged':
+            return root.applied
+                ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
+                : '✅ **Nothing to apply — converged:** the plan has no SQL.';
+        case 'state-differs':
+            return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
+        case 'not-converged':
+            return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
+        case 'failed':
+            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.plan.mode === 'apply' ? ` — ${failureConsequence(root, count(n, 'statement'))}` : ''}.`;
+    }
+}
+/** Short form for the overview table. */
+function outcomeShort(root) {
+    switch (root.outcome) {
+        case 'skipped':
+            return '⏭️ not run';
+        case 'not-run':
+            return '⛔ not run (earlier root stopped)';
+        case 'no-changes':
+            return '✅ no changes';
+        case 'planned':
+            return '📝 planned';
+        case 'converged':
+            return root.applied ? '✅ applied, converged' : '✅ converged';
+        case 'state-differs':
+            return '⚠️ converged, state differs';
+        case 'not-converged':
+            return '❌ not converged';
+        case 'failed':
+            return `❌ failed at ${root.failedStep ?? 'unknown step'}`;
+    }
+}
+/** "roles failed" / "roles did not converge": why a later root was never started. */
+function blocker(root, report) {
+    const index = report.roots.indexOf(root);
+    const before = report.roots.slice(0, index < 0 ? undefined : index);
+    const failed = before.filter((r) => r.outcome === 'failed');
+    if (failed.length > 0)
+        return `${names(failed)} failed`;
+    const diverged = before.filter((r) => r.outcome === 'not-converged');
+    if (diverged.length > 0)
+        return `${names(diverged)} did not converge`;
+    return 'an earlier root did not finish';
+}
+function names(roots) {
+    return joinAnd(roots.map((r) => r.root));
+}
+function joinAnd(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+function appliedSplit(roots) {
+    const applied = roots.filter((r) => r.applied);
+    const notApplied = roots.filter((r) => !r.applied && r.outcome !== 'skipped' && r.outcome !== 'converged');
+    if (applied.length === 0)
+        return 'nothing was applied';
+    const were = (list) => (list.length === 1 ? 'was' : 'were');
+    const head = `${names(applied)} ${were(applied)} applied`;
+    return notApplied.length > 0 ? `${head}, ${names(notApplied)} ${were(notApplied)} not` : head;
+}
+function firstLine(text) {
+    const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
+function renderDocument(report, opts, target, limits) {
+    const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
+    // Roots first: the shortening notice at the top needs to know what they left out.
+    const roots = report.roots.map((root) => rootSection(root, ctx));
+    const fatal = report.fatal ? ['### ❌ Error', detailBlock(report.fatal, ctx)] : [];
+    const parts = [
+        ...header(report, opts),
+        ...shortenedNotice(ctx),
+        ...report.notices.map((n) => `> ℹ️ ${inline(n)}`),
+        ...overview(report),
+        ...fatal,
+        ...roots.flat(),
+        footer(report, opts),
+    ];
+    return parts.filter((p) => p !== '').join('\n\n') + '\n';
+}
+/** Header, status and footer only: what is left when nothing else fits. */
+function renderMinimal(report, opts, target) {
+    const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
+    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${render_link('this run', report.plan.runUrl)}.`;
+    return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
+}
+/** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
+function sqlBlockSizes(report) {
+    return report.roots.flatMap((root) => sqlBlocks(root, report).map((b) => blockSize(b.statements)));
+}
+function detailSizes(report) {
+    const details = report.roots.flatMap((r) => [...r.errors, ...r.warnings].map((d) => d.detail.length));
+    return report.fatal ? [...details, report.fatal.length] : details;
+}
+function header(report, opts) {
+    const { plan } = report;
+    const title = plan.mode === 'apply' ? 'Apply' : 'Plan';
+    return [
+        markerLine(opts.marker),
+        `## 🗄️ Atlas ${title} · PostgreSQL roles & schema`,
+        `### ${inline(statusLine(report))}`,
+        `Mode: **${plan.mode}** — ${inline(plan.modeReason)}`,
+    ];
+}
+function markerLine(marker) {
+    if (!marker)
+        return '';
+    return /^<!--[\s\S]*-->$/.test(marker.trim()) ? marker.trim() : `<!-- ${marker.replace(/--/g, '- -')} -->`;
+}
+function shortenedNotice(ctx) {
+    if (!ctx.limits.shortened || (ctx.omittedStatements === 0 && ctx.shortenedDetails === 0))
+        return [];
+    const what = [
+        ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
+        ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
+    ].filter(Boolean).join(', ');
+    const url = ctx.report.plan.runUrl;
+    return ctx.target === 'comment'
+        ? [`> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${render_link('job summary of this run', url)}.`]
+        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${render_link('this run', url)} for the rest.`];
+}
+function overview(report) {
+    if (report.roots.length === 0)
+        return [];
+    const rows = report.roots.map((r) => {
+        const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run';
+        const n = ran ? String(mainSql(r, report).statements.length) : '—';
+        return `| ${r.root} | ${cell(outcomeShort(r))} | ${n} | ${ran ? duration(r.durationMs) : '—'} |`;
+    });
+    const table = ['| Root | Result | SQL statements | Time |', '| --- | --- | ---: | ---: |', ...rows].join('\n');
+    return report.plan.mode === 'apply' ? [table, `**What was applied:** ${inline(appliedLine(report))}`] : [table];
+}
+function rootSection(root, ctx) {
+    const { report } = ctx;
+    const out = [`### ${root.root} · ${code(root.workingDirectory)}`, inline(outcomeLine(root, report))];
+    if (root.root === 'roles' && root.outcome !== 'skipped')
+        out.push(...whyRolesRan(report));
+    if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
+        out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
+    }
+    for (const block of sqlBlocks(root, report))
+        out.push(...sqlSection(block, ctx));
+    if (root.residualStatements.length > 0)
+        out.push(residualHint(root.residualStatements));
+    if (root.error)
+        out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:** ${inline(root.error)}`);
+    for (const e of root.errors)
+        out.push(`**${inline(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
+    if (root.hints.length > 0)
+        out.push(root.hints.map((h) => `- 💡 ${inline(h)}`).join('\n'));
+    out.push(warnings(root.warnings, ctx));
+    return out;
+}
+function whyRolesRan(report) {
+    const { rolesChange } = report;
+    return [rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${inline(rolesChange.reason)}` : `Why it ran: ${inline(rolesChange.reason)}`];
+}
+function sqlBlocks(root, report) {
+    const blocks = [mainSql(root, report)];
+    if (root.residualStatements.length > 0) {
+        blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
+    }
+    const pending = root.pendingAfterFailure;
+    if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
+        blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
+    }
+    return blocks.filter((b) => b.statements.length > 0);
+}
+function sameStatements(a, b) {
+    return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+function sqlSection(block, ctx) {
+    // Redact only up to the cap: the shortening search renders many times, and the statements
+    // past the cap are never shown.
+    const shownStatements = [];
+    let size = 0;
+    for (const raw of block.statements) {
+        const s = redact(raw.replace(/\s+$/, ''));
+        size += s.length + 1;
+        if (size > ctx.limits.sqlCap)
+            break;
+        shownStatements.push(s);
+    }
+    const shown = shownStatements.length;
+    const omitted = block.statements.length - shown;
+    ctx.omittedStatements += omitted;
+    const out = [`**${block.label}**`];
+    if (shown > 0)
+        out.push(fenced(shownStatements.join('\n'), 'sql'));
+    if (omitted > 0)
+        out.push(`_… ${count(omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
+    return out;
+}
+function whereIsTheRest(ctx) {
+    const url = ctx.report.plan.runUrl;
+    return ctx.target === 'comment'
+        ? `the full plan is in the ${render_link('job summary of this run', url)}`
+        : `the plan is larger than the job summary allows; see the log of ${render_link('this run', url)}`;
+}
+function blockSize(statements) {
+    return statements.reduce((sum, s) => sum + s.replace(/\s+$/, '').length + 1, 0);
+}
+function residualHint(residual) {
+    const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
+    const example = publicGrant
+        ? 'Here the SQL touches `PUBLIC`: PostgreSQL grants some privileges to PUBLIC by default (USAGE on schema `public`, EXECUTE on new functions).'
+        : 'The classic cause is a PostgreSQL default privilege, such as USAGE on schema `public` for PUBLIC or EXECUTE on new functions for PUBLIC.';
+    return `💡 SQL that is still planned right after an apply means the HCL does not describe what the database keeps doing on its own. ${example} Declare that privilege in HCL (a \`permission\` block, e.g. \`to = PUBLIC\`, \`for = schema.public\`, \`privileges = [USAGE]\`) so the next plan is empty.`;
+}
+function warnings(list, ctx) {
+    if (list.length === 0)
+        return '';
+    const expected = list.some(isDevUrlUnset) ? ', including the expected “dev_url is unset”' : '';
+    const items = list.map((w) => {
+        if (isDevUrlUnset(w))
+            return `- **dev_url is unset** — expected: this flow plans against the live database without a dev database.`;
+        const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
+        return `- **${inline(w.summary)}**${detail}`;
+    });
+    return `<details><summary>Warnings (${list.length})${expected}</summary>\n\n${items.join('\n')}\n\n</details>`;
+}
+function isDevUrlUnset(d) {
+    return /dev_url is unset/i.test(d.summary);
+}
+/** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
+function detailBlock(text, ctx) {
+    const clean = redact(text.replace(/\s+$/, ''));
+    if (clean === '')
+        return '';
+    const cap = ctx.limits.detailCap;
+    if (clean.length <= cap)
+        return fenced(clean, '');
+    ctx.shortenedDetails++;
+    let cut = Math.max(0, Math.floor(cap));
+    const newline = clean.lastIndexOf('\n', cut);
+    if (newline > cut / 2)
+        cut = newline;
+    if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
+        cut--;
+    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${render_link('this run', ctx.report.plan.runUrl)}._`;
+    return cut > 0 ? `${fenced(clean.slice(0, cut), '')}\n\n${note}` : note;
+}
+function footer(report, opts) {
+    const { plan } = report;
+    const sha = plan.sha ? render_link(code(plan.sha.slice(0, 7)), opts.commitUrl ?? commitUrlFromRun(plan.runUrl, plan.sha)) : '';
+    const parts = [sha ? `Commit ${sha}` : '', plan.runUrl ? render_link('workflow run', plan.runUrl) : '', 'rds-atlas-action'];
+    return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
+}
+/** https://github.com/o/r/actions/runs/1[/attempts/2] → https://github.com/o/r/commit/<sha> */
+function commitUrlFromRun(runUrl, sha) {
+    const m = /^(https?:\/\/[^\s]+?)\/actions\/runs\/\d+/.exec(runUrl);
+    return m?.[1] ? `${m[1]}/commit/${sha}` : '';
+}
+/** A fence longer than any backtick run inside, so SQL with ``` cannot close it early. */
+function fenced(body, lang) {
+    const longest = longestBacktickRun(body);
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}${lang}\n${body}\n${fence}`;
+}
+/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
+function longestBacktickRun(text) {
+    let longest = 0;
+    for (const run of text.match(/`+/g) ?? [])
+        longest = Math.max(longest, run.length);
+    return longest;
+}
+function code(text) {
+    const longest = longestBacktickRun(text);
+    const ticks = '`'.repeat(longest + 1);
+    const pad = longest > 0 ? ' ' : '';
+    return `${ticks}${pad}${redact(text).replace(/\s*\n\s*/g, ' ')}${pad}${ticks}`;
+}
+function render_link(text, url) {
+    return url ? `[${text}](${url.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : text;
+}
+/** One line of prose from untrusted text: no raw HTML, no line breaks. */
+function inline(text) {
+    return redact(text)
+        .replace(/\s*\r?\n\s*/g, ' ')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;');
+}
+function cell(text) {
+    return inline(text).replace(/\|/g, '\\|');
+}
+function duration(ms) {
+    if (ms < 1000)
+        return '<1s';
+    const s = Math.round(ms / 1000);
+    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+
+/** GitHub rejects issue/PR comment bodies longer than this many characters. */
+const COMMENT_MAX_LENGTH = 65_536;
+/** GitHub's per-step job summary limit (1 MiB). */
+const SUMMARY_MAX_LENGTH = 1_048_576;
+/**
+ * Size of a body as counted against GitHub's limits. We count UTF-8 bytes: that is exactly
+ * the job-summary limit, and for comments (limited in characters) it is never smaller than
+ * the character count in any unit GitHub could use (UTF-16 code units, code points), so a
+ * body that passes here passes there. The price is that non-ASCII-heavy SQL gets shortened
+ * a little earlier than strictly necessary.
+ */
+function measure(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** The sticky PR comment: shortened to fit maxLength, pointing at the job summary for the rest. */
+function renderComment(report, opts) {
+    return fit(report, opts, 'comment');
+}
+/** The job summary: same content; only shortened when it would pass 1 MiB. */
+function renderSummary(report, opts) {
+    return fit(report, opts, 'summary');
+}
+/**
+ * Render whole if it fits. Otherwise shorten SQL blocks with one shared per-block cap
+ * (blocks under the cap stay whole, so the largest blocks lose statements first), finding
+ * the largest cap that fits by binary search. Only if SQL alone cannot make room are error
+ * and warning details capped too. Every candidate is rendered and measured in full, after
+ * redaction, so the result is correct even where the size is not perfectly monotonic.
+ */
+function fit(report, opts, target) {
+    const fits = (body) => measure(body) <= opts.maxLength;
+    const render = (limits) => redact(renderDocument(report, opts, target, limits));
+    const whole = render(NO_LIMITS);
+    if (fits(whole))
+        return whole;
+    const largestSql = Math.max(0, ...sqlBlockSizes(report));
+    for (const detailCap of detailCaps(report, opts.maxLength)) {
+        let best = render({ sqlCap: 0, detailCap, shortened: true });
+        if (!fits(best))
+            continue;
+        let lo = 0;
+        let hi = largestSql;
+        while (lo < hi) {
+            const mid = Math.ceil((lo + hi) / 2);
+            const candidate = render({ sqlCap: mid, detailCap, shortened: true });
+            if (fits(candidate)) {
+                lo = mid;
+                best = candidate;
+            }
+            else {
+                hi = mid - 1;
+            }
+        }
+        return best;
+    }
+    return lastResort(redact(renderMinimal(report, opts, target)), opts.maxLength);
+}
+/** Keep details whole first, then give them a quarter of the budget between them, then none. */
+function detailCaps(report, maxLength) {
+    const sizes = detailSizes(report);
+    return [Infinity, waterLevel(sizes, Math.floor(maxLength / 4)), 0];
+}
+/** Largest cap c with sum(min(size, c)) <= budget: small items stay whole, large ones share. */
+function waterLevel(sizes, budget) {
+    const sorted = [...sizes].sort((a, b) => a - b);
+    let remaining = budget;
+    for (let i = 0; i < sorted.length; i++) {
+        const size = sorted[i] ?? 0;
+        const left = sorted.length - i;
+        if (size * left > remaining)
+            return Math.floor(remaining / left);
+        remaining -= size;
+    }
+    return Infinity;
+}
+/** Only reached when even the minimal body is too big (an absurd marker or limit). */
+function lastResort(body, maxLength) {
+    let out = body;
+    while (out.length > 0 && measure(out) > maxLength) {
+        out = out.slice(0, Math.max(0, out.length - Math.max(1, measure(out) - maxLength)));
+        // never leave half a surrogate pair behind
+        if (/[\uD800-\uDBFF]$/.test(out))
+            out = out.slice(0, -1);
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/github/comments.ts
+
 
 
 // One sticky comment per pull request and database. A comment is ours only when it carries
 // our marker AND was written by the identity of our token: anyone can paste the marker into
 // a comment of their own (quoting ours), and we must never overwrite what they wrote.
 /** GitHub rejects comment bodies longer than this (characters). */
-const COMMENT_BODY_LIMIT = 65536;
 /**
  * Hidden marker naming the two roots, so two databases in one repository keep two comments.
  * Characters that could end the HTML comment early are replaced.
@@ -76102,8 +76623,8 @@ async function upsertComment(gh, repo, prNumber, marker, body, options = {}) {
     catch (err) {
         const action = latest ? `update comment ${latest.id} on` : 'create a comment on';
         const status = err.status;
-        if (status === 422 && text.length > COMMENT_BODY_LIMIT) {
-            throw new Error(`Could not ${action} pull request #${prNumber}: the body has ${text.length} characters and GitHub accepts at most ${COMMENT_BODY_LIMIT} ` +
+        if (status === 422 && text.length > COMMENT_MAX_LENGTH) {
+            throw new Error(`Could not ${action} pull request #${prNumber}: the body has ${text.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
                 '(the report renderer should have shortened it; the full report is in the job summary).');
         }
         const hint = status === 403 || status === 401
@@ -76730,7 +77251,7 @@ function logEvent(event) {
         }
         default:
             if (event.message)
-                log.info(firstLine(event.message));
+                log.info(cli_firstLine(event.message));
     }
 }
 /** Cuts a long detail (a big Atlas Plan) at a line boundary; the report carries it whole. */
@@ -76741,7 +77262,7 @@ function clip(text, limit) {
     const head = text.slice(0, cut > 0 ? cut : limit);
     return `${head}\n… ${text.length - head.length} more characters, not shown in the log`;
 }
-function firstLine(text) {
+function cli_firstLine(text) {
     const nl = text.indexOf('\n');
     return nl < 0 ? text : text.slice(0, nl);
 }
@@ -76769,6 +77290,8 @@ class LineTail {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
+
+
 
 
 
@@ -76848,7 +77371,7 @@ async function runRoot(ctx, spec, beforePlan) {
         const atlas = atlasPlan(run);
         mergeWarnings(result, atlas.warnings);
         // Only `plan -detailed-exitcode` uses 2 ("changes"); for init and apply anything but 0 failed.
-        const ok = run.exitCode === 0 || (run.exitCode === 2 && (name === 'plan' || name === 'verify'));
+        const ok = name === 'plan' || name === 'verify' ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
         if (!ok || atlas.errors.length > 0) {
             const first = atlas.errors[0];
             const message = first
@@ -76946,7 +77469,7 @@ async function runRoot(ctx, spec, beforePlan) {
 }
 function hintContext(ctx) {
     const role = ctx.mode === 'apply' ? ctx.inputs.applyRoleToAssume : ctx.inputs.roleToAssume;
-    const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(role)?.[1];
+    const account = roleAccount(role);
     return { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion, ...(account ? { account } : {}) };
 }
 function mergeWarnings(result, warnings) {
@@ -76963,523 +77486,6 @@ function describePlan(statements, terraformChanged) {
     if (statements > 0)
         return `${statements} SQL statement${statements === 1 ? '' : 's'} planned`;
     return terraformChanged ? 'no SQL, but Terraform reports a change' : 'no changes';
-}
-
-;// CONCATENATED MODULE: ./src/report/wording.ts
-function count(n, noun) {
-    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
-}
-/** The SQL that matters for this root: what was applied, what failed, or what is planned. */
-function mainSql(root, report) {
-    const planned = root.plannedStatements;
-    if (root.applied) {
-        // The apply stream re-plans; prefer what it reported, fall back to the plan step's SQL.
-        const applied = root.appliedStatements.length > 0 ? root.appliedStatements : planned;
-        return { label: 'Applied SQL', statements: applied };
-    }
-    if (root.failedStep === 'apply') {
-        const attempted = planned.length > 0 ? planned : root.appliedStatements;
-        return { label: 'SQL of the failed apply', statements: attempted };
-    }
-    if (report.plan.mode === 'apply' && planned.length > 0)
-        return { label: 'Planned SQL (not applied)', statements: planned };
-    return { label: 'Planned SQL', statements: planned };
-}
-/** The headline: one line a reviewer can stop reading after. */
-function statusLine(report) {
-    const { roots, plan } = report;
-    const failed = roots.filter((r) => r.outcome === 'failed');
-    if (plan.mode === 'plan') {
-        if (report.fatal)
-            return `❌ Plan failed: ${wording_firstLine(report.fatal)}`;
-        if (failed.length > 0)
-            return `❌ Plan failed for ${names(failed)}`;
-        const withSql = roots.filter((r) => r.plannedStatements.length > 0);
-        const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
-        if (total === 0) {
-            const tfOnly = roots.filter((r) => r.terraformChanged);
-            return tfOnly.length > 0 ? `✅ Plan: no SQL — only Terraform state would change (${names(tfOnly)})` : '✅ Plan: no changes';
-        }
-        const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
-        return `✅ Plan: ${count(total, 'statement')} ${where}`;
-    }
-    if (report.fatal)
-        return `❌ Apply failed: ${wording_firstLine(report.fatal)} — ${appliedSplit(roots)}`;
-    const first = failed[0];
-    if (first)
-        return `❌ Apply failed at ${first.root}/${first.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
-    const notConverged = roots.filter((r) => r.outcome === 'not-converged');
-    if (notConverged.length > 0) {
-        const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
-        return `❌ Applied, but not converged — ${count(residual, 'statement')} still planned in ${names(notConverged)}`;
-    }
-    const differs = roots.filter((r) => r.outcome === 'state-differs');
-    if (differs.length > 0)
-        return `⚠️ Database converged, Terraform state differs (${names(differs)})`;
-    const settled = roots.filter((r) => r.outcome === 'converged');
-    if (settled.length === 0)
-        return 'ℹ️ Apply: no root ran';
-    const applied = roots.filter((r) => r.applied);
-    const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
-    return total > 0 ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}` : '✅ Nothing to apply — database converged';
-}
-/** "roles: applied (4 statements) · schema: failed during apply — …" */
-function appliedLine(report) {
-    if (report.roots.length === 0)
-        return report.fatal ? 'nothing — the run failed before any root started' : 'nothing';
-    return report.roots.map((r) => `${r.root}: ${appliedPhrase(r, report)}`).join(' · ');
-}
-function appliedPhrase(root, report) {
-    const n = count(mainSql(root, report).statements.length, 'statement');
-    const did = root.applied ? `applied (${n})` : 'nothing to apply';
-    switch (root.outcome) {
-        case 'skipped':
-            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
-        case 'not-run':
-            return `not run because ${blocker(root, report)}`;
-        case 'no-changes':
-        case 'planned':
-            return 'not applied (plan only)';
-        case 'converged':
-            return `${did}, converged`;
-        case 'state-differs':
-            return `${did}, database converged, Terraform state differs`;
-        case 'not-converged':
-            return `${did}, not converged — ${count(root.residualStatements.length, 'statement')} still planned`;
-        case 'failed':
-            return failedPhrase(root, n);
-    }
-}
-function failedPhrase(root, n) {
-    const step = root.failedStep ?? 'an unknown step';
-    return root.failedStep === 'apply' ? `failed during apply — ${failureConsequence(root, n)}` : `failed at ${step} — ${failureConsequence(root, n)}`;
-}
-/** What a failure in apply mode left behind in the database. */
-function failureConsequence(root, n) {
-    if (root.failedStep === 'apply')
-        return afterFailedApply(root);
-    if (root.failedStep === 'verify' || root.applied)
-        return `${n} applied, but the verify plan failed — convergence unknown`;
-    return 'nothing from this root was applied';
-}
-/**
- * What a failed apply committed, from the plan the pipeline runs right after the failure.
- * Atlas usually applies a root in one transaction, but only the database can confirm it.
- */
-function afterFailedApply(root) {
-    const pending = root.pendingAfterFailure;
-    const planned = root.plannedStatements.length;
-    if (pending === undefined)
-        return 'whether any of it was committed could not be checked: the plan after the failure did not run';
-    if (pending.length === 0)
-        return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
-    if (pending.length >= planned)
-        return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
-    return `partly committed: a plan after the failure still shows ${pending.length} of ${count(planned, 'statement')} (listed below)`;
-}
-/** The line under a root's heading. */
-function outcomeLine(root, report) {
-    const n = mainSql(root, report).statements.length;
-    const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
-    switch (root.outcome) {
-        case 'skipped': {
-            const reason = root.root === 'roles' ? report.rolesChange.reason || root.skipReason : root.skipReason;
-            return `⏭️ **Not run:** ${reason || 'skipped'}`;
-        }
-        case 'not-run':
-            return `⛔ **Not run because ${blocker(root, report)}.** In apply mode the roots run in order and stop at the first one that fails or does not converge.`;
-        case 'no-changes':
-            return '✅ **No changes** — the database matches the HCL.';
-        case 'planned':
-            return n > 0 ? `📝 **Planned: ${count(n, 'statement')}**` : '📝 **Planned: no SQL**';
-        case 'converged':
-            return root.applied
-                ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
-                : '✅ **Nothing to apply — converged:** the plan has no SQL.';
-        case 'state-differs':
-            return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
-        case 'not-converged':
-            return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
-        case 'failed':
-            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.plan.mode === 'apply' ? ` — ${failureConsequence(root, count(n, 'statement'))}` : ''}.`;
-    }
-}
-/** Short form for the overview table. */
-function outcomeShort(root) {
-    switch (root.outcome) {
-        case 'skipped':
-            return '⏭️ not run';
-        case 'not-run':
-            return '⛔ not run (earlier root stopped)';
-        case 'no-changes':
-            return '✅ no changes';
-        case 'planned':
-            return '📝 planned';
-        case 'converged':
-            return root.applied ? '✅ applied, converged' : '✅ converged';
-        case 'state-differs':
-            return '⚠️ converged, state differs';
-        case 'not-converged':
-            return '❌ not converged';
-        case 'failed':
-            return `❌ failed at ${root.failedStep ?? 'unknown step'}`;
-    }
-}
-/** "roles failed" / "roles did not converge": why a later root was never started. */
-function blocker(root, report) {
-    const index = report.roots.indexOf(root);
-    const before = report.roots.slice(0, index < 0 ? undefined : index);
-    const failed = before.filter((r) => r.outcome === 'failed');
-    if (failed.length > 0)
-        return `${names(failed)} failed`;
-    const diverged = before.filter((r) => r.outcome === 'not-converged');
-    if (diverged.length > 0)
-        return `${names(diverged)} did not converge`;
-    return 'an earlier root did not finish';
-}
-function names(roots) {
-    return joinAnd(roots.map((r) => r.root));
-}
-function joinAnd(items) {
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-function appliedSplit(roots) {
-    const applied = roots.filter((r) => r.applied);
-    const notApplied = roots.filter((r) => !r.applied && r.outcome !== 'skipped' && r.outcome !== 'converged');
-    if (applied.length === 0)
-        return 'nothing was applied';
-    const were = (list) => (list.length === 1 ? 'was' : 'were');
-    const head = `${names(applied)} ${were(applied)} applied`;
-    return notApplied.length > 0 ? `${head}, ${names(notApplied)} ${were(notApplied)} not` : head;
-}
-function wording_firstLine(text) {
-    const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
-    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
-
-;// CONCATENATED MODULE: ./src/report/render.ts
-
-
-const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
-function renderDocument(report, opts, target, limits) {
-    const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
-    // Roots first: the shortening notice at the top needs to know what they left out.
-    const roots = report.roots.map((root) => rootSection(root, ctx));
-    const fatal = report.fatal ? ['### ❌ Error', detailBlock(report.fatal, ctx)] : [];
-    const parts = [
-        ...header(report, opts),
-        ...shortenedNotice(ctx),
-        ...report.notices.map((n) => `> ℹ️ ${inline(n)}`),
-        ...overview(report),
-        ...fatal,
-        ...roots.flat(),
-        footer(report, opts),
-    ];
-    return parts.filter((p) => p !== '').join('\n\n') + '\n';
-}
-/** Header, status and footer only: what is left when nothing else fits. */
-function renderMinimal(report, opts, target) {
-    const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
-    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${render_link('this run', report.plan.runUrl)}.`;
-    return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
-}
-/** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
-function sqlBlockSizes(report) {
-    return report.roots.flatMap((root) => sqlBlocks(root, report).map((b) => blockSize(b.statements)));
-}
-function detailSizes(report) {
-    const details = report.roots.flatMap((r) => [...r.errors, ...r.warnings].map((d) => d.detail.length));
-    return report.fatal ? [...details, report.fatal.length] : details;
-}
-function header(report, opts) {
-    const { plan } = report;
-    const title = plan.mode === 'apply' ? 'Apply' : 'Plan';
-    return [
-        markerLine(opts.marker),
-        `## 🗄️ Atlas ${title} · PostgreSQL roles & schema`,
-        `### ${inline(statusLine(report))}`,
-        `Mode: **${plan.mode}** — ${inline(plan.modeReason)}`,
-    ];
-}
-function markerLine(marker) {
-    if (!marker)
-        return '';
-    return /^<!--[\s\S]*-->$/.test(marker.trim()) ? marker.trim() : `<!-- ${marker.replace(/--/g, '- -')} -->`;
-}
-function shortenedNotice(ctx) {
-    if (!ctx.limits.shortened || (ctx.omittedStatements === 0 && ctx.shortenedDetails === 0))
-        return [];
-    const what = [
-        ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
-        ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
-    ].filter(Boolean).join(', ');
-    const url = ctx.report.plan.runUrl;
-    return ctx.target === 'comment'
-        ? [`> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${render_link('job summary of this run', url)}.`]
-        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${render_link('this run', url)} for the rest.`];
-}
-function overview(report) {
-    if (report.roots.length === 0)
-        return [];
-    const rows = report.roots.map((r) => {
-        const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run';
-        const n = ran ? String(mainSql(r, report).statements.length) : '—';
-        return `| ${r.root} | ${cell(outcomeShort(r))} | ${n} | ${ran ? duration(r.durationMs) : '—'} |`;
-    });
-    const table = ['| Root | Result | SQL statements | Time |', '| --- | --- | ---: | ---: |', ...rows].join('\n');
-    return report.plan.mode === 'apply' ? [table, `**What was applied:** ${inline(appliedLine(report))}`] : [table];
-}
-function rootSection(root, ctx) {
-    const { report } = ctx;
-    const out = [`### ${root.root} · ${code(root.workingDirectory)}`, inline(outcomeLine(root, report))];
-    if (root.root === 'roles' && root.outcome !== 'skipped')
-        out.push(...whyRolesRan(report));
-    if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
-        out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
-    }
-    for (const block of sqlBlocks(root, report))
-        out.push(...sqlSection(block, ctx));
-    if (root.residualStatements.length > 0)
-        out.push(residualHint(root.residualStatements));
-    if (root.error)
-        out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:** ${inline(root.error)}`);
-    for (const e of root.errors)
-        out.push(`**${inline(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
-    if (root.hints.length > 0)
-        out.push(root.hints.map((h) => `- 💡 ${inline(h)}`).join('\n'));
-    out.push(warnings(root.warnings, ctx));
-    return out;
-}
-function whyRolesRan(report) {
-    const { rolesChange } = report;
-    return [rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${inline(rolesChange.reason)}` : `Why it ran: ${inline(rolesChange.reason)}`];
-}
-function sqlBlocks(root, report) {
-    const blocks = [mainSql(root, report)];
-    if (root.residualStatements.length > 0) {
-        blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
-    }
-    const pending = root.pendingAfterFailure;
-    if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
-        blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
-    }
-    return blocks.filter((b) => b.statements.length > 0);
-}
-function sameStatements(a, b) {
-    return a.length === b.length && a.every((s, i) => s === b[i]);
-}
-function sqlSection(block, ctx) {
-    // Redact only up to the cap: the shortening search renders many times, and the statements
-    // past the cap are never shown.
-    const shownStatements = [];
-    let size = 0;
-    for (const raw of block.statements) {
-        const s = redact(raw.replace(/\s+$/, ''));
-        size += s.length + 1;
-        if (size > ctx.limits.sqlCap)
-            break;
-        shownStatements.push(s);
-    }
-    const shown = shownStatements.length;
-    const omitted = block.statements.length - shown;
-    ctx.omittedStatements += omitted;
-    const out = [`**${block.label}**`];
-    if (shown > 0)
-        out.push(fenced(shownStatements.join('\n'), 'sql'));
-    if (omitted > 0)
-        out.push(`_… ${count(omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
-    return out;
-}
-function whereIsTheRest(ctx) {
-    const url = ctx.report.plan.runUrl;
-    return ctx.target === 'comment'
-        ? `the full plan is in the ${render_link('job summary of this run', url)}`
-        : `the plan is larger than the job summary allows; see the log of ${render_link('this run', url)}`;
-}
-function blockSize(statements) {
-    return statements.reduce((sum, s) => sum + s.replace(/\s+$/, '').length + 1, 0);
-}
-function residualHint(residual) {
-    const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
-    const example = publicGrant
-        ? 'Here the SQL touches `PUBLIC`: PostgreSQL grants some privileges to PUBLIC by default (USAGE on schema `public`, EXECUTE on new functions).'
-        : 'The classic cause is a PostgreSQL default privilege, such as USAGE on schema `public` for PUBLIC or EXECUTE on new functions for PUBLIC.';
-    return `💡 SQL that is still planned right after an apply means the HCL does not describe what the database keeps doing on its own. ${example} Declare that privilege in HCL (a \`permission\` block, e.g. \`to = PUBLIC\`, \`for = schema.public\`, \`privileges = [USAGE]\`) so the next plan is empty.`;
-}
-function warnings(list, ctx) {
-    if (list.length === 0)
-        return '';
-    const expected = list.some(isDevUrlUnset) ? ', including the expected “dev_url is unset”' : '';
-    const items = list.map((w) => {
-        if (isDevUrlUnset(w))
-            return `- **dev_url is unset** — expected: this flow plans against the live database without a dev database.`;
-        const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
-        return `- **${inline(w.summary)}**${detail}`;
-    });
-    return `<details><summary>Warnings (${list.length})${expected}</summary>\n\n${items.join('\n')}\n\n</details>`;
-}
-function isDevUrlUnset(d) {
-    return /dev_url is unset/i.test(d.summary);
-}
-/** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
-function detailBlock(text, ctx) {
-    const clean = redact(text.replace(/\s+$/, ''));
-    if (clean === '')
-        return '';
-    const cap = ctx.limits.detailCap;
-    if (clean.length <= cap)
-        return fenced(clean, '');
-    ctx.shortenedDetails++;
-    let cut = Math.max(0, Math.floor(cap));
-    const newline = clean.lastIndexOf('\n', cut);
-    if (newline > cut / 2)
-        cut = newline;
-    if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
-        cut--;
-    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${render_link('this run', ctx.report.plan.runUrl)}._`;
-    return cut > 0 ? `${fenced(clean.slice(0, cut), '')}\n\n${note}` : note;
-}
-function footer(report, opts) {
-    const { plan } = report;
-    const sha = plan.sha ? render_link(code(plan.sha.slice(0, 7)), opts.commitUrl ?? commitUrlFromRun(plan.runUrl, plan.sha)) : '';
-    const parts = [sha ? `Commit ${sha}` : '', plan.runUrl ? render_link('workflow run', plan.runUrl) : '', 'rds-atlas-action'];
-    return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
-}
-/** https://github.com/o/r/actions/runs/1[/attempts/2] → https://github.com/o/r/commit/<sha> */
-function commitUrlFromRun(runUrl, sha) {
-    const m = /^(https?:\/\/[^\s]+?)\/actions\/runs\/\d+/.exec(runUrl);
-    return m?.[1] ? `${m[1]}/commit/${sha}` : '';
-}
-/** A fence longer than any backtick run inside, so SQL with ``` cannot close it early. */
-function fenced(body, lang) {
-    const longest = longestBacktickRun(body);
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}${lang}\n${body}\n${fence}`;
-}
-/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
-function longestBacktickRun(text) {
-    let longest = 0;
-    for (const run of text.match(/`+/g) ?? [])
-        longest = Math.max(longest, run.length);
-    return longest;
-}
-function code(text) {
-    const longest = longestBacktickRun(text);
-    const ticks = '`'.repeat(longest + 1);
-    const pad = longest > 0 ? ' ' : '';
-    return `${ticks}${pad}${redact(text).replace(/\s*\n\s*/g, ' ')}${pad}${ticks}`;
-}
-function render_link(text, url) {
-    return url ? `[${text}](${url.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : text;
-}
-/** One line of prose from untrusted text: no raw HTML, no line breaks. */
-function inline(text) {
-    return redact(text)
-        .replace(/\s*\r?\n\s*/g, ' ')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;');
-}
-function cell(text) {
-    return inline(text).replace(/\|/g, '\\|');
-}
-function duration(ms) {
-    if (ms < 1000)
-        return '<1s';
-    const s = Math.round(ms / 1000);
-    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-/** GitHub rejects issue/PR comment bodies longer than this many characters. */
-const COMMENT_MAX_LENGTH = 65_536;
-/** GitHub's per-step job summary limit (1 MiB). */
-const SUMMARY_MAX_LENGTH = 1_048_576;
-/**
- * Size of a body as counted against GitHub's limits. We count UTF-8 bytes: that is exactly
- * the job-summary limit, and for comments (limited in characters) it is never smaller than
- * the character count in any unit GitHub could use (UTF-16 code units, code points), so a
- * body that passes here passes there. The price is that non-ASCII-heavy SQL gets shortened
- * a little earlier than strictly necessary.
- */
-function measure(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-/** The sticky PR comment: shortened to fit maxLength, pointing at the job summary for the rest. */
-function renderComment(report, opts) {
-    return fit(report, opts, 'comment');
-}
-/** The job summary: same content; only shortened when it would pass 1 MiB. */
-function renderSummary(report, opts) {
-    return fit(report, opts, 'summary');
-}
-/**
- * Render whole if it fits. Otherwise shorten SQL blocks with one shared per-block cap
- * (blocks under the cap stay whole, so the largest blocks lose statements first), finding
- * the largest cap that fits by binary search. Only if SQL alone cannot make room are error
- * and warning details capped too. Every candidate is rendered and measured in full, after
- * redaction, so the result is correct even where the size is not perfectly monotonic.
- */
-function fit(report, opts, target) {
-    const fits = (body) => measure(body) <= opts.maxLength;
-    const render = (limits) => redact(renderDocument(report, opts, target, limits));
-    const whole = render(NO_LIMITS);
-    if (fits(whole))
-        return whole;
-    const largestSql = Math.max(0, ...sqlBlockSizes(report));
-    for (const detailCap of detailCaps(report, opts.maxLength)) {
-        let best = render({ sqlCap: 0, detailCap, shortened: true });
-        if (!fits(best))
-            continue;
-        let lo = 0;
-        let hi = largestSql;
-        while (lo < hi) {
-            const mid = Math.ceil((lo + hi) / 2);
-            const candidate = render({ sqlCap: mid, detailCap, shortened: true });
-            if (fits(candidate)) {
-                lo = mid;
-                best = candidate;
-            }
-            else {
-                hi = mid - 1;
-            }
-        }
-        return best;
-    }
-    return lastResort(redact(renderMinimal(report, opts, target)), opts.maxLength);
-}
-/** Keep details whole first, then give them a quarter of the budget between them, then none. */
-function detailCaps(report, maxLength) {
-    const sizes = detailSizes(report);
-    return [Infinity, waterLevel(sizes, Math.floor(maxLength / 4)), 0];
-}
-/** Largest cap c with sum(min(size, c)) <= budget: small items stay whole, large ones share. */
-function waterLevel(sizes, budget) {
-    const sorted = [...sizes].sort((a, b) => a - b);
-    let remaining = budget;
-    for (let i = 0; i < sorted.length; i++) {
-        const size = sorted[i] ?? 0;
-        const left = sorted.length - i;
-        if (size * left > remaining)
-            return Math.floor(remaining / left);
-        remaining -= size;
-    }
-    return Infinity;
-}
-/** Only reached when even the minimal body is too big (an absurd marker or limit). */
-function lastResort(body, maxLength) {
-    let out = body;
-    while (out.length > 0 && measure(out) > maxLength) {
-        out = out.slice(0, Math.max(0, out.length - Math.max(1, measure(out) - maxLength)));
-        // never leave half a surrogate pair behind
-        if (/[\uD800-\uDBFF]$/.test(out))
-            out = out.slice(0, -1);
-    }
-    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts

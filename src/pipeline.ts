@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import { atlasPlan, createsRole } from './atlas/plan.js';
+import { roleAccount } from './aws/sts-errors.js';
 import { hintsFor, type HintContext } from './hints.js';
 import { errorMessage, log } from './log.js';
 import { redact } from './redact.js';
 import { terraformApply, terraformInit, terraformPlan } from './terraform/cli.js';
+import { planExitMeaning } from './terraform/json-ui.js';
 import type { Diagnostic, Inputs, Mode, RolesChange, RootName, RootResult, RootStep, TerraformRun } from './types.js';
 
 // Per-root state machine: init → plan → [apply → verify]. Produces RootResult values; the
@@ -127,7 +129,7 @@ async function runRoot(
     const atlas = atlasPlan(run);
     mergeWarnings(result, atlas.warnings);
     // Only `plan -detailed-exitcode` uses 2 ("changes"); for init and apply anything but 0 failed.
-    const ok = run.exitCode === 0 || (run.exitCode === 2 && (name === 'plan' || name === 'verify'));
+    const ok = name === 'plan' || name === 'verify' ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
     if (!ok || atlas.errors.length > 0) {
       const first = atlas.errors[0];
       const message = first
@@ -231,7 +233,7 @@ async function runRoot(
 
 function hintContext(ctx: PipelineContext): HintContext {
   const role = ctx.mode === 'apply' ? ctx.inputs.applyRoleToAssume : ctx.inputs.roleToAssume;
-  const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(role)?.[1];
+  const account = roleAccount(role);
   return { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion, ...(account ? { account } : {}) };
 }
 

@@ -3,6 +3,7 @@ import { iamAuthChecklist, sslHints, unreachableHints } from '../hints.js';
 import { errorMessage } from '../log.js';
 import type { AwsSession } from './credentials.js';
 import { parseEndpoint, signRdsToken } from './rds-token.js';
+import { roleAccount } from './sts-errors.js';
 
 // Before the schema root runs, prove that the migration user can log in with an IAM token the
 // way Atlas will (TLS, token as password), so the failure names its cause instead of surfacing
@@ -115,7 +116,7 @@ export function diagnoseConnectError(err: unknown, ctx: ConnectContext): Preflig
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
   const head = `IAM-token preflight for ${target} failed: ${text}`;
-  const account = /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(ctx.roleArn)?.[1];
+  const account = roleAccount(ctx.roleArn);
 
   // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
   if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {

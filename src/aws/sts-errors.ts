@@ -74,7 +74,6 @@ export function errorText(err: unknown): string {
 
 const RETRYABLE_CODES = new Set([
   'Throttling',
-  'ThrottlingException',
   'RequestLimitExceeded',
   'TooManyRequests',
   'IDPCommunicationError',
@@ -100,8 +99,13 @@ export function isRetryableStsError(err: unknown): boolean {
   return typeof status === 'number' && (status >= 500 || status === 429);
 }
 
+/** The 12-digit account of an IAM role ARN; undefined when there is none (ambient credentials). */
+export function roleAccount(roleArn: string): string | undefined {
+  return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1];
+}
+
 function accountOf(roleArn: string): string {
-  return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1] ?? '<account-id>';
+  return roleAccount(roleArn) ?? '<account-id>';
 }
 
 function partitionOf(roleArn: string): string {

@@ -1,13 +1,13 @@
 import { errorMessage } from '../log.js';
 import type { RepoRef } from '../types.js';
 import { tokenIdentity, type GitHub } from './client.js';
+import { COMMENT_MAX_LENGTH } from '../report/markdown.js';
 
 // One sticky comment per pull request and database. A comment is ours only when it carries
 // our marker AND was written by the identity of our token: anyone can paste the marker into
 // a comment of their own (quoting ours), and we must never overwrite what they wrote.
 
 /** GitHub rejects comment bodies longer than this (characters). */
-export const COMMENT_BODY_LIMIT = 65536;
 
 /**
  * Hidden marker naming the two roots, so two databases in one repository keep two comments.
@@ -72,9 +72,9 @@ export async function upsertComment(
   } catch (err) {
     const action = latest ? `update comment ${latest.id} on` : 'create a comment on';
     const status = (err as { status?: unknown }).status;
-    if (status === 422 && text.length > COMMENT_BODY_LIMIT) {
+    if (status === 422 && text.length > COMMENT_MAX_LENGTH) {
       throw new Error(
-        `Could not ${action} pull request #${prNumber}: the body has ${text.length} characters and GitHub accepts at most ${COMMENT_BODY_LIMIT} ` +
+        `Could not ${action} pull request #${prNumber}: the body has ${text.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
           '(the report renderer should have shortened it; the full report is in the job summary).',
       );
     }
