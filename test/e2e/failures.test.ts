@@ -100,7 +100,7 @@ describe('failed and non-converging merges', () => {
 
     const body = onlyComment(pr);
     expect(body).toContain('❌ Apply failed at roles/apply — nothing was applied');
-    expect(body).toContain('Unable to apply changes, got error: role "reporting" does not exist');
+    expect(body).toMatch(/Unable to apply changes, got error: sql\/migrate: executing statement .*: pq: role "reporting" does not exist/);
     expect(body).toContain('Why it ran: hcl/roles/reporting.pg.hcl changed in the pushed commits');
     expect(body).toContain('Not run because roles failed.');
     expect(body).toMatch(/roles: failed during apply — nothing from this root was committed: a plan after the failure still shows all \d+ statements · schema: not run because roles failed/);
@@ -132,7 +132,7 @@ describe('failed and non-converging merges', () => {
     const body = onlyComment(pr);
     expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
     expect(body).toContain(applied);
-    expect(body).toContain('Unable to apply changes, got error: role "ghost_role" does not exist');
+    expect(body).toContain(`Unable to apply changes, got error: sql/migrate: executing statement ${JSON.stringify(GHOST_SQL)}: pq: role "ghost_role" does not exist`);
     expect(body).toContain('SQL of the failed apply');
     expect(body).toContain(GHOST_SQL);
     expect(run.summary).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');

@@ -517,7 +517,7 @@ describe('failures under the real terraform', () => {
     expect(errorsOf(run)).toEqual([
       expect.objectContaining({
         summary: 'Apply Error',
-        detail: 'Unable to apply changes, got error: role "ghost_role" does not exist',
+        detail: 'Unable to apply changes, got error: sql/migrate: executing statement "GRANT USAGE ON SCHEMA \\"public\\" TO \\"ghost_role\\";": pq: role "ghost_role" does not exist',
       }),
     ]);
     expect(await roleExists('rollback_probe')).toBe(false);

@@ -60,20 +60,26 @@ export async function withClient(url, fn) {
 }
 
 /**
- * Executes the statements in one transaction; on failure rolls back and rethrows the
- * database's own error.
+ * Executes the statements in one transaction; on failure rolls back and throws the database's
+ * own message wrapped the way Atlas's migrate executor reports it
+ * (`sql/migrate: executing statement "...": pq: <message>`).
  * @param {string} url
  * @param {string[]} statements
  */
 export async function executeInTransaction(url, statements) {
   await withClient(url, async (client) => {
     await client.query('BEGIN');
+    let current = '';
     try {
-      for (const sql of statements) await client.query(sql);
+      for (const sql of statements) {
+        current = sql;
+        await client.query(sql);
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(current ? `sql/migrate: executing statement ${JSON.stringify(current)}: pq: ${message}` : `pq: ${message}`);
     }
   });
 }
