@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, PLAN_ROLE, sha, startStack, type Stack } from '../support/stack.js';
+import { ROLES_SQL } from '../support/seed-sql.js';
 
 // Issue #4 through the bundled action: every way getting AWS access can fail, run as
 // `node dist/index.js` against the loopback OIDC issuer and STS and the throwaway PostgreSQL.
@@ -10,12 +11,6 @@ import { APPLY_ROLE, DEFAULT_BRANCH, PLAN_ROLE, sha, startStack, type Stack } fr
 // Terraform plans anything or PostgreSQL changes.
 
 const ALL_HCL = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
-const ROLES_SQL = [
-  'CREATE ROLE "atlas_migrator" WITH LOGIN;',
-  'CREATE ROLE "app_reader" WITH LOGIN;',
-  'GRANT "rds_iam" TO "atlas_migrator";',
-  'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator";',
-];
 const PR_SUB = 'repo:octo-org/octo-repo:pull_request';
 const SHORT_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-plan-short`;
 const PERMISSIONS_BLOCK = 'permissions:\n  id-token: write\n  contents: read\n  pull-requests: write';

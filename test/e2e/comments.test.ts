@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS_BOT, MAX_COMMENT_LENGTH } from '../support/github-api.js';
 import { sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario, type Scenario } from '../support/terraform.js';
+import { SCHEMA_SQL } from '../support/seed-sql.js';
 
 // The pull request comment under pressure, on real Terraform and PostgreSQL and the loopback
 // GitHub API (which pages like GitHub and answers 422 to a body over 65,536 characters):
@@ -11,10 +12,6 @@ import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 
 const BASE = sha('b');
 const MARKER = '<!-- rds-atlas-action:v1 roles=terraform/roles schema=terraform/schema -->';
-const SCHEMA_SQL = [
-  'CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,\n  "created_at" timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY ("id")\n);',
-  'GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";',
-];
 
 describe('the pull request comment', () => {
   let stack: Stack;

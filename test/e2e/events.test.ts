@@ -5,6 +5,7 @@ import type { ActionRun } from '../support/action.js';
 import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
 import { mergeGroupEvent, scheduleEvent, workflowDispatchEvent } from '../support/events.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, REPO, sha, startStack, type Stack } from '../support/stack.js';
+import { AUDIT_HCL, AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // Which events plan and which apply, through `node dist/index.js`: mode: plan on the default
 // branch, mode: apply on workflow_dispatch, schedule / merge_group / other branches / tags
@@ -17,18 +18,6 @@ const MAIN = `refs/heads/${DEFAULT_BRANCH}`;
 const ZERO = '0'.repeat(40);
 const ROLES_FILES = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl'];
 
-const ROLES_SQL = [
-  'CREATE ROLE "atlas_migrator" WITH LOGIN;',
-  'CREATE ROLE "app_reader" WITH LOGIN;',
-  'GRANT "rds_iam" TO "atlas_migrator";',
-  'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator";',
-];
-const SCHEMA_SQL = [
-  'CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,\n  "created_at" timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY ("id")\n);',
-  'GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";',
-];
-const AUDIT_SQL = 'CREATE TABLE "public"."audit_log" (\n  "id" bigint NOT NULL,\n  "note" text NULL,\n  PRIMARY KEY ("id")\n);';
-const AUDIT_HCL = 'table "audit_log" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n  column "note" {\n    type = text\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\n';
 
 describe('events and modes through the bundled action', () => {
   let stack: Stack;
@@ -40,22 +29,8 @@ describe('events and modes through the bundled action', () => {
     await stack?.stop();
   });
 
-  /** Runs the action and returns what it did: provider RPCs, GitHub and STS requests of this run only. */
-  async function observe(start: () => Promise<ActionRun>) {
-    const calls0 = (await stack.tf.readCalls()).length;
-    const gh0 = stack.github.requests.length;
-    const sts0 = stack.aws.sts.requests.length;
-    const run = await start();
-    const calls = (await stack.tf.readCalls()).slice(calls0);
-    return {
-      run,
-      applied: calls.filter((c) => c.rpc === 'ApplyResourceChange').map((c) => c.env),
-      planned: [...new Set(calls.filter((c) => c.rpc === 'PlanResourceChange').map((c) => c.env))],
-      writes: stack.github.requests.slice(gh0).filter((r) => r.method !== 'GET'),
-      gh: stack.github.requests.slice(gh0),
-      assumed: stack.aws.sts.requests.slice(sts0).filter((r) => r.status === 200).map((r) => r.roleArn),
-    };
-  }
+  const observe = (start: () => Promise<ActionRun>) => stack.observe(start);
+
   const roleNames = async (): Promise<string[]> =>
     (await stack.pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`)).map((r) => r.rolname);
   const hasTable = async (name: string): Promise<boolean> =>

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionConfig } from '../support/postgres.js';
 import { loadSeedScenario } from '../support/terraform.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
+import { AUDIT_HCL, AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // The seed guide's whole life in CI, on real Terraform and a real PostgreSQL: a pull request
 // is planned, the merge is applied (roles, then schema) and verified, and an identical push
@@ -15,18 +16,6 @@ const BASE = sha('b');
 const HEAD = sha('c');
 const MERGE = sha('d');
 
-const ROLES_SQL = [
-  'CREATE ROLE "atlas_migrator" WITH LOGIN;',
-  'CREATE ROLE "app_reader" WITH LOGIN;',
-  'GRANT "rds_iam" TO "atlas_migrator";',
-  'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator";',
-];
-const AUDIT_SQL = 'CREATE TABLE "public"."audit_log" (\n  "id" bigint NOT NULL,\n  "note" text NULL,\n  PRIMARY KEY ("id")\n);';
-const AUDIT_HCL = 'table "audit_log" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n  column "note" {\n    type = text\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\n';
-const SCHEMA_SQL = [
-  'CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,\n  "created_at" timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY ("id")\n);',
-  'GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";',
-];
 
 describe('pull request → merge → identical push, on the seed layout', () => {
   let stack: Stack;

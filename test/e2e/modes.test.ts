@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario, type Scenario } from '../support/terraform.js';
+import { AUDIT_HCL, AUDIT_SQL } from '../support/seed-sql.js';
 
 // Inputs and outcomes nothing else drives through `node dist/index.js`: a Terraform-only
 // change on merge, comment: false, ambient AWS credentials, custom roles-paths and working
@@ -13,8 +14,6 @@ import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 
 const MAIN = `refs/heads/${DEFAULT_BRANCH}`;
 const SEED_FILES = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
-const AUDIT_SQL = 'CREATE TABLE "public"."audit_log" (\n  "id" bigint NOT NULL,\n  "note" text NULL,\n  PRIMARY KEY ("id")\n);';
-const AUDIT_HCL = 'table "audit_log" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n  column "note" {\n    type = text\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\n';
 const PAM_ERROR = 'pq: PAM authentication failed for user "atlas_migrator"';
 
 describe('modes, inputs and failure paths through the bundled action', () => {
@@ -28,22 +27,8 @@ describe('modes, inputs and failure paths through the bundled action', () => {
     await stack?.stop();
   });
 
-  async function observe(start: () => Promise<ActionRun>) {
-    const calls0 = (await stack.tf.readCalls()).length;
-    const gh0 = stack.github.requests.length;
-    const sts0 = stack.aws.sts.requests.length;
-    const oidc0 = stack.aws.oidc.requests.length;
-    const run = await start();
-    const calls = (await stack.tf.readCalls()).slice(calls0);
-    return {
-      run,
-      planned: [...new Set(calls.filter((c) => c.rpc === 'PlanResourceChange').map((c) => c.env))].sort(),
-      applied: calls.filter((c) => c.rpc === 'ApplyResourceChange').map((c) => c.env),
-      gh: stack.github.requests.slice(gh0),
-      sts: stack.aws.sts.requests.slice(sts0),
-      oidc: stack.aws.oidc.requests.slice(oidc0),
-    };
-  }
+  const observe = (start: () => Promise<ActionRun>) => stack.observe(start);
+
   /** A merged pull request and its merge push, as GitHub reports them. */
   function mergedPull(number: number, files: string[], base: string, merge: string): void {
     stack.github.addPull({ number, files, headSha: sha(`${number}`), baseSha: base, mergeCommitSha: merge, merged: true });

@@ -20,19 +20,10 @@ import {
   type TerraformRun,
   type UiDiagnostic,
 } from '../support/terraform.js';
+import { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 const COOKIE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
 const PLAN_HEADER = 'The following SQL statements will be executed:\n\n\n';
-const ROLES_SQL = [
-  'CREATE ROLE "atlas_migrator" WITH LOGIN;',
-  'CREATE ROLE "app_reader" WITH LOGIN;',
-  'GRANT "rds_iam" TO "atlas_migrator";',
-  'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator";',
-];
-const SCHEMA_SQL = [
-  'CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,\n  "created_at" timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY ("id")\n);',
-  'GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";',
-];
 const DEV_URL_DETAIL =
   "It is highly recommended that you use 'dev_url' to specify a dev database.\nto learn more about it, visit: https://atlasgo.io/dev-database";
 

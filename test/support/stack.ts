@@ -2,9 +2,9 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction, seedWorkspace, type ActionRun } from './action.js';
-import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints } from './aws-endpoints.js';
+import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints, type OidcRequest, type StsRequest } from './aws-endpoints.js';
 import { eventEnv, pullRequestEvent, pushEvent, writeEvent, type Payload, type PullRequestEventOptions, type PushEventOptions } from './events.js';
-import { startGitHubApi, type GitHubApi } from './github-api.js';
+import { startGitHubApi, type ApiRequest, type GitHubApi } from './github-api.js';
 import pgLib from 'pg';
 import { connectionConfig, startPostgres, type PgCluster } from './postgres.js';
 import { startSecretsManager, type SecretsManagerServer } from './secrets-manager.js';
@@ -45,7 +45,23 @@ export interface Stack {
   runPullRequest(o: Omit<PullRequestEventOptions, 'owner' | 'repo'>, extra?: RunExtra): Promise<ActionRun>;
   runPush(o: Omit<PushEventOptions, 'owner' | 'repo'>, extra?: RunExtra): Promise<ActionRun>;
   runEvent(eventName: string, payload: Payload, extra?: RunExtra): Promise<ActionRun>;
+  /** Runs `start` and returns what that run alone did, from every collaborator's records. */
+  observe(start: () => Promise<ActionRun>): Promise<Observed>;
   stop(): Promise<void>;
+}
+
+export interface Observed {
+  run: ActionRun;
+  /** Atlas envs the provider planned / applied in this run. */
+  planned: string[];
+  applied: string[];
+  gh: ApiRequest[];
+  /** GitHub requests other than GET (comment posts and edits). */
+  writes: ApiRequest[];
+  sts: StsRequest[];
+  /** Roles successfully assumed. */
+  assumed: (string | undefined)[];
+  oidc: OidcRequest[];
 }
 
 export interface RunExtra {
@@ -153,6 +169,25 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         } finally {
           await rm(checkout, { recursive: true, force: true });
         }
+      },
+      async observe(start) {
+        const calls0 = (await tf.readCalls()).length;
+        const [gh0, sts0, oidc0] = [github.requests.length, aws.sts.requests.length, aws.oidc.requests.length];
+        const run = await start();
+        const calls = (await tf.readCalls()).slice(calls0);
+        const envs = (rpc: string): string[] => calls.filter((c) => c.rpc === rpc).map((c) => c.env ?? '');
+        const gh = github.requests.slice(gh0);
+        const sts = aws.sts.requests.slice(sts0);
+        return {
+          run,
+          planned: [...new Set(envs('PlanResourceChange'))].sort(),
+          applied: envs('ApplyResourceChange'),
+          gh,
+          writes: gh.filter((r) => r.method !== 'GET'),
+          sts,
+          assumed: sts.filter((r) => r.status === 200).map((r) => r.roleArn),
+          oidc: aws.oidc.requests.slice(oidc0),
+        };
       },
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);

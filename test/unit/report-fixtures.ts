@@ -1,19 +1,11 @@
 import { emptyResult } from '../../src/pipeline.js';
 import type { Diagnostic, Report, RootResult, RunPlan } from '../../src/types.js';
+import { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
+export { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // Hand-built reports shaped like what the pipeline produces for the seed's layout.
 
-export const ROLES_SQL = [
-  'CREATE ROLE "atlas_migrator" WITH LOGIN;',
-  'CREATE ROLE "app_reader" WITH LOGIN;',
-  'GRANT "rds_iam" TO "atlas_migrator";',
-  'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator";',
-];
 
-export const SCHEMA_SQL = [
-  'CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,\n  "created_at" timestamptz NOT NULL DEFAULT now(),\n  PRIMARY KEY ("id")\n);',
-  'GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";',
-];
 
 export const DEV_URL: Diagnostic = {
   severity: 'warning',
