@@ -77173,8 +77173,26 @@ function terraformChildEnv(extra) {
     }
     return { ...env, ...extra, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
 }
+/** Terraform processes running now, so a cancelled job can stop them gracefully. */
+const running = new Set();
+let stopping = false;
+/**
+ * The job was cancelled: asks each running terraform to stop the way Ctrl-C does. On its first
+ * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
+ * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
+ * exactly one. No further terraform command starts after this.
+ */
+function stopTerraform() {
+    if (stopping)
+        return;
+    stopping = true;
+    for (const child of running)
+        child.kill('SIGINT');
+}
 async function runTerraform(o, args) {
     const command = `terraform ${args.join(' ')}`;
+    if (stopping)
+        throw new Error(`Not starting ${command}: the run was cancelled.`);
     const cwdInfo = await (0,promises_.stat)(o.cwd).catch(() => undefined);
     if (!cwdInfo?.isDirectory()) {
         throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
@@ -77187,10 +77205,11 @@ async function runTerraform(o, args) {
         env: terraformChildEnv(o.env),
         stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(child);
     const exited = new Promise((resolve, reject) => {
         child.once('error', reject);
         child.once('close', (code, signal) => resolve({ code, signal }));
-    });
+    }).finally(() => running.delete(child));
     const stdout = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stdout, crlfDelay: Infinity });
     const stderr = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stderr, crlfDelay: Infinity });
     const closed = (rl) => new Promise((resolve) => rl.once('close', resolve));
@@ -77375,7 +77394,7 @@ async function runRoot(ctx, spec, beforePlan) {
         if (!ok || atlas.errors.length > 0) {
             const first = atlas.errors[0];
             const message = first
-                ? `${first.summary}: ${first.detail}`
+                ? [first.summary, first.detail].filter(Boolean).join(': ')
                 : `terraform ${name} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
             throw new StepFailure(name, redact(message), atlas.errors);
         }
@@ -77460,7 +77479,8 @@ async function runRoot(ctx, spec, beforePlan) {
         // A step that diagnosed itself (the preflight) knows better than pattern matching on text.
         result.hints.push(...(failure.hints.length > 0 ? failure.hints : hintsFor(text, hintContext(ctx))));
         result.hints = [...new Set(result.hints)];
-        log.error(`${spec.root}: ${failure.step} failed: ${failure.message}`);
+        // The error annotation comes once, from setFailed at the end, after the comment is posted.
+        log.info(`${spec.root}: ${failure.step} failed: ${failure.message}`);
         return result;
     }
     finally {
@@ -77624,6 +77644,7 @@ async function run(deps = defaultDeps) {
         return;
     }
     const report = { plan, rolesChange: unknownRolesChange(), roots: [], notices: [] };
+    const stopOnCancel = onCancel(report);
     let gh;
     let session;
     let planDir;
@@ -77667,7 +77688,35 @@ async function run(deps = defaultDeps) {
         if (planDir)
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
     }
-    await publish(inputs, report, gh);
+    try {
+        await publish(inputs, report, gh);
+    }
+    finally {
+        stopOnCancel();
+    }
+}
+/**
+ * A cancelled job gets SIGINT, then SIGTERM, then SIGKILL seconds later. Terraform is asked to
+ * stop gracefully (state saved, lock released), no further step starts, and the comment and
+ * summary still say what happened. Returns the function that removes the handlers.
+ */
+function onCancel(report) {
+    let cancelled = false;
+    const handler = (signal) => {
+        if (!cancelled) {
+            cancelled = true;
+            const notice = `The run was cancelled (${signal}): Terraform was asked to stop gracefully, finishing the operation in flight and releasing the state lock; no further step was started.`;
+            report.notices.push(notice);
+            log.warning(notice);
+        }
+        stopTerraform();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+    };
 }
 /** Summary, comment, outputs, and the final verdict. */
 async function publish(inputs, report, gh) {

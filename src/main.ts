@@ -18,7 +18,7 @@ import { redact } from './redact.js';
 import { COMMENT_MAX_LENGTH, renderComment } from './report/markdown.js';
 import { OUTPUT, setOutputs } from './report/outputs.js';
 import { writeSummary } from './report/summary.js';
-import { resolveTerraformBinary } from './terraform/cli.js';
+import { resolveTerraformBinary, stopTerraform } from './terraform/cli.js';
 import type { Inputs, Report, RolesChange, RunPlan } from './types.js';
 
 export interface RunDeps {
@@ -60,6 +60,7 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
   }
 
   const report: Report = { plan, rolesChange: unknownRolesChange(), roots: [], notices: [] };
+  const stopOnCancel = onCancel(report);
   let gh: GitHub | undefined;
   let session: AwsSession | undefined;
   let planDir: string | undefined;
@@ -108,7 +109,35 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
     if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);
   }
 
-  await publish(inputs, report, gh);
+  try {
+    await publish(inputs, report, gh);
+  } finally {
+    stopOnCancel();
+  }
+}
+
+/**
+ * A cancelled job gets SIGINT, then SIGTERM, then SIGKILL seconds later. Terraform is asked to
+ * stop gracefully (state saved, lock released), no further step starts, and the comment and
+ * summary still say what happened. Returns the function that removes the handlers.
+ */
+function onCancel(report: Report): () => void {
+  let cancelled = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (!cancelled) {
+      cancelled = true;
+      const notice = `The run was cancelled (${signal}): Terraform was asked to stop gracefully, finishing the operation in flight and releasing the state lock; no further step was started.`;
+      report.notices.push(notice);
+      log.warning(notice);
+    }
+    stopTerraform();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 /** Summary, comment, outputs, and the final verdict. */

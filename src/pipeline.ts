@@ -133,7 +133,7 @@ async function runRoot(
     if (!ok || atlas.errors.length > 0) {
       const first = atlas.errors[0];
       const message = first
-        ? `${first.summary}: ${first.detail}`
+        ? [first.summary, first.detail].filter(Boolean).join(': ')
         : `terraform ${name} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
       throw new StepFailure(name, redact(message), atlas.errors);
     }
@@ -224,7 +224,8 @@ async function runRoot(
     // A step that diagnosed itself (the preflight) knows better than pattern matching on text.
     result.hints.push(...(failure.hints.length > 0 ? failure.hints : hintsFor(text, hintContext(ctx))));
     result.hints = [...new Set(result.hints)];
-    log.error(`${spec.root}: ${failure.step} failed: ${failure.message}`);
+    // The error annotation comes once, from setFailed at the end, after the comment is posted.
+    log.info(`${spec.root}: ${failure.step} failed: ${failure.message}`);
     return result;
   } finally {
     result.durationMs = Date.now() - started;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -124,8 +124,25 @@ export function terraformChildEnv(extra: Record<string, string>): Record<string,
   return { ...env, ...extra, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
 }
 
+/** Terraform processes running now, so a cancelled job can stop them gracefully. */
+const running = new Set<ChildProcess>();
+let stopping = false;
+
+/**
+ * The job was cancelled: asks each running terraform to stop the way Ctrl-C does. On its first
+ * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
+ * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
+ * exactly one. No further terraform command starts after this.
+ */
+export function stopTerraform(): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of running) child.kill('SIGINT');
+}
+
 async function runTerraform(o: TerraformOptions, args: string[]): Promise<TerraformRun> {
   const command = `terraform ${args.join(' ')}`;
+  if (stopping) throw new Error(`Not starting ${command}: the run was cancelled.`);
   const cwdInfo = await stat(o.cwd).catch(() => undefined);
   if (!cwdInfo?.isDirectory()) {
     throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
@@ -139,10 +156,11 @@ async function runTerraform(o: TerraformOptions, args: string[]): Promise<Terraf
     env: terraformChildEnv(o.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal }));
-  });
+  }).finally(() => running.delete(child));
   const stdout = createInterface({ input: child.stdout, crlfDelay: Infinity });
   const stderr = createInterface({ input: child.stderr, crlfDelay: Infinity });
   const closed = (rl: typeof stdout): Promise<void> => new Promise((resolve) => rl.once('close', resolve));

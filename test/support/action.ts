@@ -28,6 +28,11 @@ export interface ActionOptions {
   /** Directory the action runs in (GITHUB_WORKSPACE). */
   workspace: string;
   timeoutMs?: number;
+  /**
+   * Cancels the run the way the runner does: once stdout matches `when`, `signals` are sent to
+   * the action's process (not its group) `intervalMs` apart.
+   */
+  cancel?: { when: RegExp; signals: NodeJS.Signals[]; intervalMs: number };
 }
 
 /** Builds INPUT_* names exactly like the runner: upper-case, spaces to underscores, hyphens kept. */
@@ -91,7 +96,22 @@ export async function runAction(opts: ActionOptions): Promise<ActionRun> {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  let cancelling = false;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    const cancel = opts.cancel;
+    if (cancel && !cancelling && cancel.when.test(stdout)) {
+      cancelling = true;
+      const send = (signal: NodeJS.Signals): void => {
+        try {
+          if (child.pid && child.exitCode === null) process.kill(child.pid, signal);
+        } catch {
+          // exited in between
+        }
+      };
+      cancel.signals.forEach((signal, i) => setTimeout(() => send(signal), i * cancel.intervalMs));
+    }
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   // Shorter than vitest's testTimeout (120 s), so the run is gone before the test gives up.
   const timeout = setTimeout(() => {

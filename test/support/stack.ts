@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAction, seedWorkspace, type ActionRun } from './action.js';
+import { runAction, seedWorkspace, type ActionOptions, type ActionRun } from './action.js';
 import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints, type OidcRequest, type StsRequest } from './aws-endpoints.js';
 import { eventEnv, pullRequestEvent, pushEvent, writeEvent, type Payload, type PullRequestEventOptions, type PushEventOptions } from './events.js';
 import { startGitHubApi, type ApiRequest, type GitHubApi } from './github-api.js';
@@ -69,6 +69,8 @@ export interface RunExtra {
   env?: Record<string, string>;
   /** Variables to remove from the run's environment (e.g. ACTIONS_ID_TOKEN_REQUEST_URL). */
   unset?: string[];
+  /** Cancel the run mid-way, as the runner does (see runAction). */
+  cancel?: ActionOptions['cancel'];
 }
 
 export async function startStack(opts: { scenario?: Scenario } = {}): Promise<Stack> {
@@ -165,7 +167,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         for (const key of extra.unset ?? []) delete env[key];
         const checkout = await freshCheckout(ws.dir);
         try {
-          return await runAction({ inputs: { ...stack.inputs(), ...extra.inputs }, env, workspace: checkout });
+          return await runAction({ inputs: { ...stack.inputs(), ...extra.inputs }, env, workspace: checkout, ...(extra.cancel ? { cancel: extra.cancel } : {}) });
         } finally {
           await rm(checkout, { recursive: true, force: true });
         }
