@@ -7,7 +7,7 @@ const open = new Set();
 
 /**
  * The override URL for an env name from ATLAS_STANDIN_URL_<ENV>, or undefined (then atlas.hcl
- * decides). Only test/harness/atlas-provider.test.ts sets it; runs of the action never do.
+ * decides). Only test/harness/provider-fixture.ts (for the atlas-provider*.test.ts files) sets it; runs of the action never do.
  * @param {string} envName
  * @param {NodeJS.ProcessEnv} env
  * @returns {string | undefined}
