@@ -77346,6 +77346,10 @@ function emptyResult(spec, outcome, skipReason) {
         durationMs: 0,
     };
 }
+/** The roles root runs when roles-paths changed, or on every apply with roles-on-apply: always. */
+function rolesRootRuns(mode, inputs, rolesChange) {
+    return rolesChange.changed || (mode === 'apply' && inputs.rolesOnApply === 'always');
+}
 /**
  * Runs the roots, roles first, then schema. Plan mode could overlap them, but two concurrent
  * `terraform init` runs are unsafe with a shared plugin cache (TF_PLUGIN_CACHE_DIR) and their
@@ -77353,8 +77357,7 @@ function emptyResult(spec, outcome, skipReason) {
  * bootstrap. Apply mode: a roles root that fails or does not converge stops the schema root.
  */
 async function runRoots(ctx, roles, schema, rolesChange) {
-    const rolesRuns = rolesChange.changed || (ctx.mode === 'apply' && ctx.inputs.rolesOnApply === 'always');
-    const rolesResult = rolesRuns ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
+    const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange) ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
     if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
         const reason = rolesResult.outcome === 'failed'
             ? `Not run: the roles root failed during ${rolesResult.failedStep ?? 'its run'}, so the schema root was not started.`
@@ -77653,11 +77656,9 @@ async function run(deps = defaultDeps) {
         const client = gh;
         log.info(`Mode: ${plan.mode}. ${plan.modeReason}`);
         const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
+        const rolesRun = rolesRootRuns(plan.mode, inputs, detected);
         report.rolesChange =
-            plan.mode === 'apply' && inputs.rolesOnApply === 'always' && !detected.changed
-                ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
-                : detected;
-        const rolesRun = report.rolesChange.changed || (plan.mode === 'apply' && inputs.rolesOnApply === 'always');
+            rolesRun && !detected.changed ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` } : detected;
         log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
         const terraformBinary = await resolveTerraformBinary();
         session = await log.group('AWS credentials', () => openAwsSession(inputs, plan.mode));

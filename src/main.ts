@@ -13,7 +13,7 @@ import { commentMarker, upsertComment } from './github/comments.js';
 import { pullsForCommit } from './github/pulls.js';
 import { getInputs, workspaceDir } from './inputs.js';
 import { errorMessage, log } from './log.js';
-import { runRoots, type PipelineContext, type PreflightOutcome } from './pipeline.js';
+import { rolesRootRuns, runRoots, type PipelineContext, type PreflightOutcome } from './pipeline.js';
 import { redact } from './redact.js';
 import { COMMENT_MAX_LENGTH, renderComment } from './report/markdown.js';
 import { OUTPUT, setOutputs } from './report/outputs.js';
@@ -69,11 +69,9 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
     const client = gh;
     log.info(`Mode: ${plan.mode}. ${plan.modeReason}`);
     const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
+    const rolesRun = rolesRootRuns(plan.mode, inputs, detected);
     report.rolesChange =
-      plan.mode === 'apply' && inputs.rolesOnApply === 'always' && !detected.changed
-        ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
-        : detected;
-    const rolesRun = report.rolesChange.changed || (plan.mode === 'apply' && inputs.rolesOnApply === 'always');
+      rolesRun && !detected.changed ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` } : detected;
     log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
 
     const terraformBinary = await resolveTerraformBinary();

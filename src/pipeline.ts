@@ -72,6 +72,11 @@ export function emptyResult(spec: RootSpec, outcome: RootResult['outcome'], skip
   };
 }
 
+/** The roles root runs when roles-paths changed, or on every apply with roles-on-apply: always. */
+export function rolesRootRuns(mode: Mode, inputs: Pick<Inputs, 'rolesOnApply'>, rolesChange: RolesChange): boolean {
+  return rolesChange.changed || (mode === 'apply' && inputs.rolesOnApply === 'always');
+}
+
 /**
  * Runs the roots, roles first, then schema. Plan mode could overlap them, but two concurrent
  * `terraform init` runs are unsafe with a shared plugin cache (TF_PLUGIN_CACHE_DIR) and their
@@ -84,8 +89,7 @@ export async function runRoots(
   schema: RootSpec,
   rolesChange: RolesChange,
 ): Promise<RootResult[]> {
-  const rolesRuns = rolesChange.changed || (ctx.mode === 'apply' && ctx.inputs.rolesOnApply === 'always');
-  const rolesResult = rolesRuns ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
+  const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange) ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
 
   if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
     const reason =
