@@ -77364,17 +77364,14 @@ async function runRoots(ctx, roles, schema, rolesChange) {
             : 'Not run: the roles root did not converge, so the schema root was not started.';
         return [rolesResult, emptyResult(schema, 'not-run', reason)];
     }
+    if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
+        // First bootstrap: the schema env logs in as a user that does not exist until the roles
+        // root is applied, so a schema plan now can only fail authentication. Nothing is started.
+        const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`;
+        log.info(`schema: ${reason}`);
+        return [rolesResult, emptyResult(schema, 'skipped', reason)];
+    }
     const schemaResult = await runRoot(ctx, schema, async () => {
-        if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
-            // First bootstrap: the schema env logs in as a user that does not exist until the
-            // roles root is applied, so a schema plan now can only fail authentication.
-            return {
-                ok: true,
-                message: '',
-                hints: [],
-                skip: `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`,
-            };
-        }
         const rolesStatements = ctx.mode === 'apply' && rolesResult.applied ? rolesResult.appliedStatements : [];
         return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] };
     });
@@ -77415,12 +77412,6 @@ async function runRoot(ctx, spec, beforePlan) {
             const pre = await beforePlan().catch((err) => {
                 throw new StepFailure('preflight', errorMessage(err));
             });
-            if (pre.skip) {
-                result.outcome = 'skipped';
-                result.skipReason = pre.skip;
-                log.info(`${spec.root}: ${pre.skip}`);
-                return result;
-            }
             if (!pre.ok)
                 throw new StepFailure('preflight', pre.message, [], pre.hints);
         }

@@ -38,8 +38,6 @@ export interface PreflightOutcome {
   ok: boolean;
   message: string;
   hints: string[];
-  /** Set when the root must not be planned in this run; the reason is shown in the report. */
-  skip?: string;
 }
 
 /** Thrown inside a root to stop it at a step; carries what the report needs. */
@@ -99,17 +97,15 @@ export async function runRoots(
     return [rolesResult, emptyResult(schema, 'not-run', reason)];
   }
 
+  if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
+    // First bootstrap: the schema env logs in as a user that does not exist until the roles
+    // root is applied, so a schema plan now can only fail authentication. Nothing is started.
+    const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`;
+    log.info(`schema: ${reason}`);
+    return [rolesResult, emptyResult(schema, 'skipped', reason)];
+  }
+
   const schemaResult = await runRoot(ctx, schema, async () => {
-    if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
-      // First bootstrap: the schema env logs in as a user that does not exist until the
-      // roles root is applied, so a schema plan now can only fail authentication.
-      return {
-        ok: true,
-        message: '',
-        hints: [],
-        skip: `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`,
-      };
-    }
     const rolesStatements = ctx.mode === 'apply' && rolesResult.applied ? rolesResult.appliedStatements : [];
     return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] };
   });
@@ -158,12 +154,6 @@ async function runRoot(
       const pre = await beforePlan().catch((err: unknown) => {
         throw new StepFailure('preflight', errorMessage(err));
       });
-      if (pre.skip) {
-        result.outcome = 'skipped';
-        result.skipReason = pre.skip;
-        log.info(`${spec.root}: ${pre.skip}`);
-        return result;
-      }
       if (!pre.ok) throw new StepFailure('preflight', pre.message, [], pre.hints);
     }
 

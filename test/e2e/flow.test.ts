@@ -47,6 +47,8 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     // The schema env logs in as atlas_migrator, which only exists once the roles root is
     // applied (on RDS as here), so its plan is deferred rather than failed.
     expect(run.outputs['schema-sql']).toBe('');
+    // Deferred before any terraform command of the schema root started.
+    expect(run.stdout).not.toContain('schema: terraform');
     expect(run.outputs['converged']).toBe('');
 
     const comments = stack.github.comments(PR);
