@@ -1,4 +1,4 @@
-import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 9659:
@@ -74726,11 +74726,7 @@ function renderProfileFiles(profile, region, creds) {
     // credentials file it is always "[NAME]".
     const configHeader = profile === 'default' ? '[default]' : `[profile ${profile}]`;
     const config = `${configHeader}\nregion = ${region}\n`;
-    const lines = [
-        `[${profile}]`,
-        `aws_access_key_id = ${creds.accessKeyId}`,
-        `aws_secret_access_key = ${creds.secretAccessKey}`,
-    ];
+    const lines = [`[${profile}]`, `aws_access_key_id = ${creds.accessKeyId}`, `aws_secret_access_key = ${creds.secretAccessKey}`];
     if (creds.sessionToken)
         lines.push(`aws_session_token = ${creds.sessionToken}`);
     return { config, credentials: `${lines.join('\n')}\n` };
@@ -74823,7 +74819,15 @@ const RETRYABLE_CODES = new Set([
 ]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
 /** Decisions that cannot change on a retry (trust policy, audience, duration) are never retryable. */
-const NEVER_RETRY = new Set(['AccessDenied', 'InvalidIdentityToken', 'ValidationError', 'IDPRejectedClaim', 'ExpiredToken', 'MalformedPolicyDocument', 'RegionDisabled']);
+const NEVER_RETRY = new Set([
+    'AccessDenied',
+    'InvalidIdentityToken',
+    'ValidationError',
+    'IDPRejectedClaim',
+    'ExpiredToken',
+    'MalformedPolicyDocument',
+    'RegionDisabled',
+]);
 function isRetryableStsError(err) {
     const code = stsErrorCode(err);
     if (NEVER_RETRY.has(code))
@@ -75188,7 +75192,7 @@ function iamAuthChecklist(user, region, account = '<account-id>') {
 }
 function sslHints() {
     return [
-        'RDS IAM authentication requires TLS: connect with sslmode=require (the seed\'s atlas.hcl URLs end in ?sslmode=require).',
+        "RDS IAM authentication requires TLS: connect with sslmode=require (the seed's atlas.hcl URLs end in ?sslmode=require).",
         'If the instance has rds.force_ssl = 1, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
     ];
 }
@@ -75208,7 +75212,7 @@ function credentialsHints(ctx) {
 }
 function expiredHints() {
     return [
-        'The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role\'s MaxSessionDuration).',
+        "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
     ];
 }
 function lockHints() {
@@ -75392,10 +75396,14 @@ function diagnoseConnectError(err, ctx) {
         return {
             status: 'failed',
             message: `${head}\nThe server has no rule admitting this user from the runner's address.`,
-            hints: ['On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.', ...iamAuthChecklist(ctx.user, ctx.region, account)],
+            hints: [
+                'On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.',
+                ...iamAuthChecklist(ctx.user, ctx.region, account),
+            ],
         };
     }
-    if (/^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) || /timeout|timed out|Connection terminated unexpectedly/i.test(text)) {
+    if (/^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) ||
+        /timeout|timed out|Connection terminated unexpectedly/i.test(text)) {
         return { status: 'failed', message: `${head}\nThe database could not be reached.`, hints: unreachableHints(ctx.endpoint) };
     }
     if (code === '3D000') {
@@ -75552,7 +75560,7 @@ function buildRunPlan(inputs, ctx) {
     const repository = obj(p['repository']);
     const defaultBranch = str(repository['default_branch']);
     const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? obj(p['pull_request']) : undefined;
-    const prNumber = pr ? num(pr['number']) ?? num(p['number']) : undefined;
+    const prNumber = pr ? (num(pr['number']) ?? num(p['number'])) : undefined;
     const ref = ctx.eventName === 'push' ? str(p['ref']) || ctx.ref : ctx.ref;
     const range = commitRange(ctx, pr, prNumber, ref);
     const { mode, modeReason } = decideMode(inputs.mode, ctx.eventName, ref, defaultBranch, p, prNumber);
@@ -76111,7 +76119,9 @@ function statusLine(report) {
         return 'ℹ️ Apply: no root ran';
     const applied = roots.filter((r) => r.applied);
     const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
-    return total > 0 ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}` : '✅ Nothing to apply — database converged';
+    return total > 0
+        ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}`
+        : '✅ Nothing to apply — database converged';
 }
 /** "roles: applied (4 statements) · schema: failed during apply — …" */
 function appliedLine(report) {
@@ -76142,7 +76152,9 @@ function appliedPhrase(root, report) {
 }
 function failedPhrase(root, n) {
     const step = root.failedStep ?? 'an unknown step';
-    return root.failedStep === 'apply' ? `failed during apply — ${failureConsequence(root, n)}` : `failed at ${step} — ${failureConsequence(root, n)}`;
+    return root.failedStep === 'apply'
+        ? `failed during apply — ${failureConsequence(root, n)}`
+        : `failed at ${step} — ${failureConsequence(root, n)}`;
 }
 /** What a failure in apply mode left behind in the database. */
 function failureConsequence(root, n) {
@@ -76304,10 +76316,14 @@ function shortenedNotice(ctx) {
     const what = [
         ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
         ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
-    ].filter(Boolean).join(', ');
+    ]
+        .filter(Boolean)
+        .join(', ');
     const url = ctx.report.plan.runUrl;
     return ctx.target === 'comment'
-        ? [`> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${render_link('job summary of this run', url)}.`]
+        ? [
+            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${render_link('job summary of this run', url)}.`,
+        ]
         : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${render_link('this run', url)} for the rest.`];
 }
 function overview(report) {
@@ -77150,14 +77166,7 @@ async function terraformInit(o) {
 }
 /** Exit code per -detailed-exitcode: 0 no changes, 1 error, 2 changes (see planExitMeaning). */
 function terraformPlan(o, planFile) {
-    return runTerraform(o, [
-        'plan',
-        '-input=false',
-        '-json',
-        `-out=${planFile}`,
-        '-detailed-exitcode',
-        `-lock-timeout=${o.lockTimeout}`,
-    ]);
+    return runTerraform(o, ['plan', '-input=false', '-json', `-out=${planFile}`, '-detailed-exitcode', `-lock-timeout=${o.lockTimeout}`]);
 }
 function terraformApply(o, planFile) {
     return runTerraform(o, ['apply', '-input=false', '-json', `-lock-timeout=${o.lockTimeout}`, planFile]);
@@ -77357,7 +77366,9 @@ function rolesRootRuns(mode, inputs, rolesChange) {
  * bootstrap. Apply mode: a roles root that fails or does not converge stops the schema root.
  */
 async function runRoots(ctx, roles, schema, rolesChange) {
-    const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange) ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
+    const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange)
+        ? await runRoot(ctx, roles, undefined)
+        : emptyResult(roles, 'skipped', rolesChange.reason);
     if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
         const reason = rolesResult.outcome === 'failed'
             ? `Not run: the roles root failed during ${rolesResult.failedStep ?? 'its run'}, so the schema root was not started.`
@@ -77649,7 +77660,9 @@ async function run(deps = defaultDeps) {
         const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
         const rolesRun = rolesRootRuns(plan.mode, inputs, detected);
         report.rolesChange =
-            rolesRun && !detected.changed ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` } : detected;
+            rolesRun && !detected.changed
+                ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
+                : detected;
         log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
         const terraformBinary = await resolveTerraformBinary();
         session = await log.group('AWS credentials', () => openAwsSession(inputs, plan.mode));
@@ -78268,3 +78281,5 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ var __webpack_exports__ = __nccwpck_require__(9407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
+
+//# sourceMappingURL=index.js.map

@@ -24,7 +24,7 @@ export function buildRunPlan(inputs: Pick<Inputs, 'mode'>, ctx: EventContext): R
   const repository = obj(p['repository']);
   const defaultBranch = str(repository['default_branch']);
   const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? obj(p['pull_request']) : undefined;
-  const prNumber = pr ? num(pr['number']) ?? num(p['number']) : undefined;
+  const prNumber = pr ? (num(pr['number']) ?? num(p['number'])) : undefined;
   const ref = ctx.eventName === 'push' ? str(p['ref']) || ctx.ref : ctx.ref;
 
   const range = commitRange(ctx, pr, prNumber, ref);
@@ -79,12 +79,7 @@ function decideMode(
   return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
 }
 
-function commitRange(
-  ctx: EventContext,
-  pr: Record<string, unknown> | undefined,
-  prNumber: number | undefined,
-  ref: string,
-): CommitRange {
+function commitRange(ctx: EventContext, pr: Record<string, unknown> | undefined, prNumber: number | undefined, ref: string): CommitRange {
   if (pr) {
     const base = str(obj(pr['base'])['sha']);
     const head = str(obj(pr['head'])['sha']);

@@ -23,7 +23,7 @@ export function iamAuthChecklist(user: string, region: string, account = '<accou
 
 export function sslHints(): string[] {
   return [
-    'RDS IAM authentication requires TLS: connect with sslmode=require (the seed\'s atlas.hcl URLs end in ?sslmode=require).',
+    "RDS IAM authentication requires TLS: connect with sslmode=require (the seed's atlas.hcl URLs end in ?sslmode=require).",
     'If the instance has rds.force_ssl = 1, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
   ];
 }
@@ -46,7 +46,7 @@ export function credentialsHints(ctx: HintContext): string[] {
 
 export function expiredHints(): string[] {
   return [
-    'The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role\'s MaxSessionDuration).',
+    "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
   ];
 }
 
@@ -61,10 +61,12 @@ const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
 // RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
 // external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
 const AUTH_FAILED = /\b(?:PAM|LDAP|RADIUS|password) authentication failed for user "?([^\s"]+)"?/i;
-const NO_CREDENTIALS = /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
+const NO_CREDENTIALS =
+  /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
 const EXPIRED = /ExpiredToken|security token included in the request is expired/i;
 const STATE_LOCK = /Error acquiring the state lock/i;
-const NO_SSL = /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
+const NO_SSL =
+  /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
 const UNREACHABLE = /connection refused|i\/o timeout|no such host|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/i;
 
 /** Remedies for what a failed Terraform/Atlas run printed; [] when nothing is recognised. */
@@ -74,11 +76,17 @@ export function hintsFor(text: string, ctx: HintContext): string[] {
   const profile = MISSING_PROFILE.exec(text)?.[1];
   if (profile !== undefined) {
     if (!ctx.awsProfile) {
-      hints.push(`atlas.hcl asks for AWS profile "${profile}", which does not exist on the runner: set the \`aws-profile: ${profile}\` input so the action writes that profile with its credentials.`);
+      hints.push(
+        `atlas.hcl asks for AWS profile "${profile}", which does not exist on the runner: set the \`aws-profile: ${profile}\` input so the action writes that profile with its credentials.`,
+      );
     } else if (ctx.awsProfile !== profile) {
-      hints.push(`atlas.hcl asks for AWS profile "${profile}" but the action wrote "${ctx.awsProfile}": set \`aws-profile: ${profile}\`, or make TF_VAR_aws_profile match "${ctx.awsProfile}".`);
+      hints.push(
+        `atlas.hcl asks for AWS profile "${profile}" but the action wrote "${ctx.awsProfile}": set \`aws-profile: ${profile}\`, or make TF_VAR_aws_profile match "${ctx.awsProfile}".`,
+      );
     } else {
-      hints.push(`The action wrote profile "${profile}" to its temporary AWS_CONFIG_FILE, but this process did not see it: check that nothing in the job overrides AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE.`);
+      hints.push(
+        `The action wrote profile "${profile}" to its temporary AWS_CONFIG_FILE, but this process did not see it: check that nothing in the job overrides AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE.`,
+      );
     }
   }
 

@@ -71,7 +71,9 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
     const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
     const rolesRun = rolesRootRuns(plan.mode, inputs, detected);
     report.rolesChange =
-      rolesRun && !detected.changed ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` } : detected;
+      rolesRun && !detected.changed
+        ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
+        : detected;
     log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
 
     const terraformBinary = await resolveTerraformBinary();
@@ -151,7 +153,9 @@ async function publish(inputs: Inputs, report: Report, gh: GitHub | undefined): 
 
   const failure = verdict(report);
   if (failure) core.setFailed(redact(failure));
-  else for (const root of report.roots) if (root.outcome === 'state-differs') log.warning(`${root.root}: database converged, Terraform state differs.`);
+  else
+    for (const root of report.roots)
+      if (root.outcome === 'state-differs') log.warning(`${root.root}: database converged, Terraform state differs.`);
 }
 
 async function postComments(gh: GitHub, report: Report, marker: string, commitUrl: string): Promise<string> {

@@ -81,13 +81,10 @@ export function rolesRootRuns(mode: Mode, inputs: Pick<Inputs, 'rolesOnApply'>, 
  * log groups would interleave; the schema root also needs the roles plan to recognise a first
  * bootstrap. Apply mode: a roles root that fails or does not converge stops the schema root.
  */
-export async function runRoots(
-  ctx: PipelineContext,
-  roles: RootSpec,
-  schema: RootSpec,
-  rolesChange: RolesChange,
-): Promise<RootResult[]> {
-  const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange) ? await runRoot(ctx, roles, undefined) : emptyResult(roles, 'skipped', rolesChange.reason);
+export async function runRoots(ctx: PipelineContext, roles: RootSpec, schema: RootSpec, rolesChange: RolesChange): Promise<RootResult[]> {
+  const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange)
+    ? await runRoot(ctx, roles, undefined)
+    : emptyResult(roles, 'skipped', rolesChange.reason);
 
   if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
     const reason =

@@ -3,13 +3,7 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { log } from '../log.js';
 import { registerSecret } from '../redact.js';
 import type { Inputs, Mode } from '../types.js';
-import {
-  makeProfileDir,
-  removeProfileFiles,
-  writeProfileFiles,
-  type ProfileFiles,
-  type StaticCredentials,
-} from './profile-files.js';
+import { makeProfileDir, removeProfileFiles, writeProfileFiles, type ProfileFiles, type StaticCredentials } from './profile-files.js';
 import {
   decodeTokenClaims,
   errorText,
@@ -77,7 +71,9 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     if (profile) {
       files = await makeProfileDir();
       await writeProfileFiles(files, profile, region, creds);
-      log.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
+      log.info(
+        `Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`,
+      );
       warnAboutOtherProfile(profile);
     }
   } catch (err) {
@@ -91,7 +87,9 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
   const refresh = async (withinMs: number): Promise<boolean> => {
     const expiresAt = creds.expiration?.getTime();
     if (expiresAt === undefined || expiresAt - now() > withinMs) return false;
-    log.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
+    log.info(
+      `The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`,
+    );
     creds = await assume();
     if (files) await writeProfileFiles(files, profile, region, creds);
     setExpiration(session, creds.expiration);
@@ -142,7 +140,9 @@ function filesEnv(files: ProfileFiles): Record<string, string> {
 function warnAboutOtherProfile(profile: string): void {
   const other = process.env['AWS_PROFILE'];
   if (other && other !== profile) {
-    log.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
+    log.warning(
+      `AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`,
+    );
   }
 }
 
@@ -169,7 +169,9 @@ async function openAmbientSession(region: string, profile: string): Promise<AwsS
     log.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
     warnAboutOtherProfile(profile);
   } else if (profile) {
-    log.debug(`No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`);
+    log.debug(
+      `No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`,
+    );
   } else {
     log.debug('No role to assume: Terraform uses the AWS credentials already in the environment.');
   }
@@ -251,7 +253,9 @@ async function assumeWithOidc(
         }
         if (isRetryableStsError(err) && attempt < maxAttempts) {
           const delay = backoffMs(attempt, baseMs);
-          log.info(`STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`);
+          log.info(
+            `STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`,
+          );
           await sleep(delay);
           continue;
         }
@@ -264,7 +268,14 @@ async function assumeWithOidc(
 }
 
 function toStatic(
-  c: { AccessKeyId?: string | undefined; SecretAccessKey?: string | undefined; SessionToken?: string | undefined; Expiration?: Date | undefined } | undefined,
+  c:
+    | {
+        AccessKeyId?: string | undefined;
+        SecretAccessKey?: string | undefined;
+        SessionToken?: string | undefined;
+        Expiration?: Date | undefined;
+      }
+    | undefined,
   roleArn: string,
 ): StaticCredentials {
   // Registered before anything else can see them.

@@ -136,10 +136,16 @@ export function diagnoseConnectError(err: unknown, ctx: ConnectContext): Preflig
     return {
       status: 'failed',
       message: `${head}\nThe server has no rule admitting this user from the runner's address.`,
-      hints: ['On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.', ...iamAuthChecklist(ctx.user, ctx.region, account)],
+      hints: [
+        'On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.',
+        ...iamAuthChecklist(ctx.user, ctx.region, account),
+      ],
     };
   }
-  if (/^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) || /timeout|timed out|Connection terminated unexpectedly/i.test(text)) {
+  if (
+    /^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) ||
+    /timeout|timed out|Connection terminated unexpectedly/i.test(text)
+  ) {
     return { status: 'failed', message: `${head}\nThe database could not be reached.`, hints: unreachableHints(ctx.endpoint) };
   }
   if (code === '3D000') {

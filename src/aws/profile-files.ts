@@ -23,11 +23,7 @@ export interface ProfileFiles {
 const UNSAFE_PROFILE = /[\s[\]#;=]/;
 
 /** The two files' text. Pure. */
-export function renderProfileFiles(
-  profile: string,
-  region: string,
-  creds: StaticCredentials,
-): { config: string; credentials: string } {
+export function renderProfileFiles(profile: string, region: string, creds: StaticCredentials): { config: string; credentials: string } {
   if (!profile || UNSAFE_PROFILE.test(profile)) {
     throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
   }
@@ -35,11 +31,7 @@ export function renderProfileFiles(
   // credentials file it is always "[NAME]".
   const configHeader = profile === 'default' ? '[default]' : `[profile ${profile}]`;
   const config = `${configHeader}\nregion = ${region}\n`;
-  const lines = [
-    `[${profile}]`,
-    `aws_access_key_id = ${creds.accessKeyId}`,
-    `aws_secret_access_key = ${creds.secretAccessKey}`,
-  ];
+  const lines = [`[${profile}]`, `aws_access_key_id = ${creds.accessKeyId}`, `aws_secret_access_key = ${creds.secretAccessKey}`];
   if (creds.sessionToken) lines.push(`aws_session_token = ${creds.sessionToken}`);
   return { config, credentials: `${lines.join('\n')}\n` };
 }
@@ -55,12 +47,7 @@ export async function makeProfileDir(env: NodeJS.ProcessEnv = process.env): Prom
  * Writes both files with mode 0600. Each is written beside its target and renamed over it, so
  * a refresh never leaves a child process reading half a file.
  */
-export async function writeProfileFiles(
-  files: ProfileFiles,
-  profile: string,
-  region: string,
-  creds: StaticCredentials,
-): Promise<void> {
+export async function writeProfileFiles(files: ProfileFiles, profile: string, region: string, creds: StaticCredentials): Promise<void> {
   const text = renderProfileFiles(profile, region, creds);
   await writePrivate(files.configFile, text.config);
   await writePrivate(files.credentialsFile, text.credentials);

@@ -61,8 +61,7 @@ function shape(err: unknown): SdkErrorShape {
 export function stsErrorCode(err: unknown): string {
   const e = shape(err);
   // Network failures carry only Node's errno code (ECONNREFUSED, ...) and the name "Error".
-  const raw =
-    typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : '';
+  const raw = typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : '';
   return raw.endsWith('Exception') ? raw.slice(0, -'Exception'.length) : raw;
 }
 
@@ -87,7 +86,15 @@ const RETRYABLE_CODES = new Set([
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
 
 /** Decisions that cannot change on a retry (trust policy, audience, duration) are never retryable. */
-const NEVER_RETRY = new Set(['AccessDenied', 'InvalidIdentityToken', 'ValidationError', 'IDPRejectedClaim', 'ExpiredToken', 'MalformedPolicyDocument', 'RegionDisabled']);
+const NEVER_RETRY = new Set([
+  'AccessDenied',
+  'InvalidIdentityToken',
+  'ValidationError',
+  'IDPRejectedClaim',
+  'ExpiredToken',
+  'MalformedPolicyDocument',
+  'RegionDisabled',
+]);
 
 export function isRetryableStsError(err: unknown): boolean {
   const code = stsErrorCode(err);

@@ -86,10 +86,14 @@ function shortenedNotice(ctx: Ctx): string[] {
   const what = [
     ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
     ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const url = ctx.report.plan.runUrl;
   return ctx.target === 'comment'
-    ? [`> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${link('job summary of this run', url)}.`]
+    ? [
+        `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${link('job summary of this run', url)}.`,
+      ]
     : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${link('this run', url)} for the rest.`];
 }
 

@@ -58,7 +58,9 @@ export function statusLine(report: Report): string {
   if (settled.length === 0) return 'ℹ️ Apply: no root ran';
   const applied = roots.filter((r) => r.applied);
   const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
-  return total > 0 ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}` : '✅ Nothing to apply — database converged';
+  return total > 0
+    ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}`
+    : '✅ Nothing to apply — database converged';
 }
 
 /** "roles: applied (4 statements) · schema: failed during apply — …" */
@@ -91,7 +93,9 @@ function appliedPhrase(root: RootResult, report: Report): string {
 
 function failedPhrase(root: RootResult, n: string): string {
   const step = root.failedStep ?? 'an unknown step';
-  return root.failedStep === 'apply' ? `failed during apply — ${failureConsequence(root, n)}` : `failed at ${step} — ${failureConsequence(root, n)}`;
+  return root.failedStep === 'apply'
+    ? `failed during apply — ${failureConsequence(root, n)}`
+    : `failed at ${step} — ${failureConsequence(root, n)}`;
 }
 
 /** What a failure in apply mode left behind in the database. */
@@ -110,7 +114,8 @@ function afterFailedApply(root: RootResult): string {
   const planned = root.plannedStatements.length;
   if (pending === undefined) return 'whether any of it was committed could not be checked: the plan after the failure did not run';
   if (pending.length === 0) return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
-  if (pending.length >= planned) return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
+  if (pending.length >= planned)
+    return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
   return `partly committed: a plan after the failure still shows ${pending.length} of ${count(planned, 'statement')} (listed below)`;
 }
 

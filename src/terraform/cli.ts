@@ -20,8 +20,7 @@ export interface TerraformOptions {
   onEvent?: (event: JsonUiEvent) => void;
 }
 
-const SETUP_HINT =
-  'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
+const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
 
 /**
  * Finds terraform on PATH. hashicorp/setup-terraform's default wrapper is a Node script
@@ -98,14 +97,7 @@ export async function terraformInit(o: TerraformOptions): Promise<TerraformRun> 
 
 /** Exit code per -detailed-exitcode: 0 no changes, 1 error, 2 changes (see planExitMeaning). */
 export function terraformPlan(o: TerraformOptions, planFile: string): Promise<TerraformRun> {
-  return runTerraform(o, [
-    'plan',
-    '-input=false',
-    '-json',
-    `-out=${planFile}`,
-    '-detailed-exitcode',
-    `-lock-timeout=${o.lockTimeout}`,
-  ]);
+  return runTerraform(o, ['plan', '-input=false', '-json', `-out=${planFile}`, '-detailed-exitcode', `-lock-timeout=${o.lockTimeout}`]);
 }
 
 export function terraformApply(o: TerraformOptions, planFile: string): Promise<TerraformRun> {

@@ -17,7 +17,9 @@ export interface EndToEndTimes {
 
 function check(run: ActionRun, what: string, ok: boolean, why: string): void {
   if (run.exitCode !== 0 || !ok) {
-    throw new Error(`${what}: exit code ${run.exitCode}, ${why}\n--- stdout (tail) ---\n${run.stdout.slice(-4_000)}\n--- stderr (tail) ---\n${run.stderr.slice(-2_000)}`);
+    throw new Error(
+      `${what}: exit code ${run.exitCode}, ${why}\n--- stdout (tail) ---\n${run.stdout.slice(-4_000)}\n--- stderr (tail) ---\n${run.stderr.slice(-2_000)}`,
+    );
   }
 }
 
@@ -37,7 +39,12 @@ export async function runEndToEnd(reps: number, log: (line: string) => void = ()
       stack.github.addCompare(base, merge, FILES);
 
       const plan = await stack.runPullRequest({ number, headSha: head, baseSha: base });
-      check(plan, `repetition ${i + 1} plan`, plan.outputs['mode'] === 'plan' && lines(plan.outputs['roles-sql']) === ROLES_SQL_COUNT, `roles-sql=${JSON.stringify(plan.outputs['roles-sql'])}`);
+      check(
+        plan,
+        `repetition ${i + 1} plan`,
+        plan.outputs['mode'] === 'plan' && lines(plan.outputs['roles-sql']) === ROLES_SQL_COUNT,
+        `roles-sql=${JSON.stringify(plan.outputs['roles-sql'])}`,
+      );
       times.planMs.push(plan.durationMs);
 
       const apply = await stack.runPush({ before: base, after: merge, ref: `refs/heads/${DEFAULT_BRANCH}` });

@@ -52,7 +52,9 @@ export function atlasPlanDetail(count: number): string {
  * other line is the fixture's own, so the parser sees Terraform's real line shapes.
  */
 export function planStreamLines(count: number): string[] {
-  const lines = readFileSync(TEMPLATE_STREAM, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(TEMPLATE_STREAM, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   let replaced = 0;
   const out = lines.map((line) => {
     const event = JSON.parse(line) as { type?: string; diagnostic?: { summary?: string; detail?: string } };
@@ -71,7 +73,8 @@ export function planReport(statements: string[]): Report {
   const devUrl = {
     severity: 'warning' as const,
     summary: 'dev_url is unset',
-    detail: "It is highly recommended that you use 'dev_url' to specify a dev database.\nto learn more about it, visit: https://atlasgo.io/dev-database",
+    detail:
+      "It is highly recommended that you use 'dev_url' to specify a dev database.\nto learn more about it, visit: https://atlasgo.io/dev-database",
     address: 'atlas_schema.app',
   };
   return {
@@ -88,9 +91,18 @@ export function planReport(statements: string[]): Report {
       fork: false,
       runUrl: 'https://github.com/acme/db/actions/runs/4242',
     },
-    rolesChange: { changed: false, reason: 'no file matching roles-paths changed in this pull request.', matchedFiles: [], failSafe: false },
+    rolesChange: {
+      changed: false,
+      reason: 'no file matching roles-paths changed in this pull request.',
+      matchedFiles: [],
+      failSafe: false,
+    },
     roots: [
-      emptyResult({ root: 'roles', workingDirectory: 'terraform/roles' }, 'skipped', 'no file matching roles-paths changed in this pull request.'),
+      emptyResult(
+        { root: 'roles', workingDirectory: 'terraform/roles' },
+        'skipped',
+        'no file matching roles-paths changed in this pull request.',
+      ),
       {
         ...emptyResult({ root: 'schema', workingDirectory: 'terraform/schema' }, 'planned'),
         plannedStatements: statements,

@@ -54,7 +54,8 @@ const mb = (bytes) => (bytes / MiB).toFixed(bytes >= 10 * MiB ? 1 : 2);
 const num = (n) => n.toLocaleString('en-US');
 // Below ~1 MiB of difference, heap and RSS readings are dominated by noise (allocator pages,
 // lazily compiled code), so a ratio to a tiny stream would mean nothing.
-const memory = (bytes, streamBytes) => (Math.abs(bytes) < 0.5 * MiB && streamBytes < 0.1 * MiB ? '< 0.5 MiB (—)' : `${mb(bytes)} MiB (${(bytes / streamBytes).toFixed(1)}×)`);
+const memory = (bytes, streamBytes) =>
+  Math.abs(bytes) < 0.5 * MiB && streamBytes < 0.1 * MiB ? '< 0.5 MiB (—)' : `${mb(bytes)} MiB (${(bytes / streamBytes).toFixed(1)}×)`;
 const spread = (st) => `${ms(st.min)}–${ms(st.max)}`;
 
 function table(title, head, rows) {
@@ -112,7 +113,9 @@ async function parseChild(file, count, reps) {
 
 function spawnParseChild(file, count, reps) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', SELF, '--parse-child', file, String(count), String(reps)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', SELF, '--parse-child', file, String(count), String(reps)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -134,7 +137,10 @@ async function benchParse(m, tmp) {
     await writeFile(file, text);
     const size = Buffer.byteLength(text);
     const r = await spawnParseChild(file, count, PARSE_REPS[count]);
-    expect(r.statements === count && r.firstOk, `stream parsing: ${r.statements} statements parsed, expected ${count} (or first/last statement altered)`);
+    expect(
+      r.statements === count && r.firstOk,
+      `stream parsing: ${r.statements} statements parsed, expected ${count} (or first/last statement altered)`,
+    );
     const st = stats(r.samples);
     medians[count] = st.median;
     rows.push([
@@ -150,7 +156,16 @@ async function benchParse(m, tmp) {
   }
   table(
     '1. Stream parsing: `terraform plan -json` with one Atlas Plan of N statements → TerraformRunAccumulator.addLine + finish + atlasPlan',
-    ['statements', 'stream', 'median', 'min–max', 'throughput', 'peak extra heap (÷ stream)', 'retained heap (÷ stream)', 'peak extra RSS (÷ stream)'],
+    [
+      'statements',
+      'stream',
+      'median',
+      'min–max',
+      'throughput',
+      'peak extra heap (÷ stream)',
+      'retained heap (÷ stream)',
+      'peak extra RSS (÷ stream)',
+    ],
     rows,
   );
   console.log(`   time ratio 50,000 / 5,000 statements: ${(medians[50_000] / medians[5_000]).toFixed(1)}× (10× = linear)`);
@@ -197,10 +212,24 @@ function benchRender(m) {
       expect(body.includes(statements[0]), `${name} with ${count} statements: the first statement is missing`);
       const shortened = /not shown/.test(body);
       const st = stats(samples);
-      rows.push([name, num(count), `${mb(sqlBytes)} MiB`, `${ms(st.median)} ms`, `${spread(st)} (n=${st.n})`, `${num(size)} B`, `${num(limit)} B`, `${((size / limit) * 100).toFixed(1)}%`, shortened ? 'yes' : 'no']);
+      rows.push([
+        name,
+        num(count),
+        `${mb(sqlBytes)} MiB`,
+        `${ms(st.median)} ms`,
+        `${spread(st)} (n=${st.n})`,
+        `${num(size)} B`,
+        `${num(limit)} B`,
+        `${((size / limit) * 100).toFixed(1)}%`,
+        shortened ? 'yes' : 'no',
+      ]);
     }
   }
-  table('2. Rendering (plan report, 20 secrets registered): body size must stay ≤ the GitHub limit', ['function', 'statements', 'SQL', 'median', 'min–max', 'body', 'limit', 'of limit', 'shortened'], rows);
+  table(
+    '2. Rendering (plan report, 20 secrets registered): body size must stay ≤ the GitHub limit',
+    ['function', 'statements', 'SQL', 'median', 'min–max', 'body', 'limit', 'of limit', 'shortened'],
+    rows,
+  );
 }
 
 function benchRedact(m, secrets) {
@@ -214,10 +243,13 @@ function benchRedact(m, secrets) {
       const k = (i / 50) % 4;
       const secret = secrets[(i / 50) % secrets.length];
       line +=
-        k === 0 ? ` token=${secret}`
-        : k === 1 ? ` url=postgres://atlas_migrator:${encodeURIComponent(secret)}@db.example:5432/app`
-        : k === 2 ? ` https://db.example/?X-Amz-Signature=abcdef0123456789&X-Amz-Credential=ASIAEXAMPLE`
-        : ` key=ASIA${String(i).padStart(16, '0')}`;
+        k === 0
+          ? ` token=${secret}`
+          : k === 1
+            ? ` url=postgres://atlas_migrator:${encodeURIComponent(secret)}@db.example:5432/app`
+            : k === 2
+              ? ` https://db.example/?X-Amz-Signature=abcdef0123456789&X-Amz-Credential=ASIAEXAMPLE`
+              : ` key=ASIA${String(i).padStart(16, '0')}`;
     }
     lines.push(line);
     size += line.length + 1;
@@ -230,13 +262,25 @@ function benchRedact(m, secrets) {
     if (i >= 2) samples.push(r.ms);
     out = r.value;
   }
-  for (const s of secrets) expect(!out.includes(s) && !out.includes(encodeURIComponent(s)), `redact left a registered secret in the text: ${s.slice(0, 6)}…`);
+  for (const s of secrets)
+    expect(!out.includes(s) && !out.includes(encodeURIComponent(s)), `redact left a registered secret in the text: ${s.slice(0, 6)}…`);
   expect(!/X-Amz-Signature=abc/.test(out) && !/ASIA\d{16}/.test(out), 'redact left a presigned signature or an access key id');
   const st = stats(samples);
   const masked = out.split('***').length - 1;
-  table('3. Redaction: redact() over ~1 MiB of log text, 20 registered secrets (+ their URL-encoded forms)', ['text', 'lines', 'masked', 'median', 'min–max', 'throughput'], [
-    [`${mb(Buffer.byteLength(text))} MiB`, num(lines.length), num(masked), `${ms(st.median)} ms`, `${spread(st)} (n=${st.n})`, `${(Buffer.byteLength(text) / MiB / (st.median / 1000)).toFixed(0)} MiB/s`],
-  ]);
+  table(
+    '3. Redaction: redact() over ~1 MiB of log text, 20 registered secrets (+ their URL-encoded forms)',
+    ['text', 'lines', 'masked', 'median', 'min–max', 'throughput'],
+    [
+      [
+        `${mb(Buffer.byteLength(text))} MiB`,
+        num(lines.length),
+        num(masked),
+        `${ms(st.median)} ms`,
+        `${spread(st)} (n=${st.n})`,
+        `${(Buffer.byteLength(text) / MiB / (st.median / 1000)).toFixed(0)} MiB/s`,
+      ],
+    ],
+  );
 }
 
 async function benchEndToEnd() {
@@ -249,8 +293,20 @@ async function benchEndToEnd() {
     `4. End to end: \`node dist/index.js\` on the seed layout (real terraform + PostgreSQL, stand-in Atlas provider), fresh checkout each run; stack start ${(t.stackStartMs / 1000).toFixed(1)} s`,
     ['run', 'what it does', 'median', 'min–max', 'n'],
     [
-      ['PR plan', 'roles planned (4 statements); schema skipped: its login role is created by this change', `${ms(plan.median)} ms`, `${spread(plan)} ms`, plan.n],
-      ['merge apply', 'roles then schema: init + plan + apply + verify each (6 statements)', `${ms(apply.median)} ms`, `${spread(apply)} ms`, apply.n],
+      [
+        'PR plan',
+        'roles planned (4 statements); schema skipped: its login role is created by this change',
+        `${ms(plan.median)} ms`,
+        `${spread(plan)} ms`,
+        plan.n,
+      ],
+      [
+        'merge apply',
+        'roles then schema: init + plan + apply + verify each (6 statements)',
+        `${ms(apply.median)} ms`,
+        `${spread(apply)} ms`,
+        apply.n,
+      ],
     ],
   );
   console.log(`   apply / plan: ${(apply.median / plan.median).toFixed(1)}×`);
@@ -264,7 +320,9 @@ async function main() {
     return;
   }
   const started = performance.now();
-  console.log(`rds-atlas-action benchmark — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.arch()}, load average ${os.loadavg()[0].toFixed(1)} at start`);
+  console.log(
+    `rds-atlas-action benchmark — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.arch()}, load average ${os.loadavg()[0].toFixed(1)} at start`,
+  );
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'rds-atlas-bench-'));
   try {
     const m = await load('test/bench/entry.ts');

@@ -20,7 +20,13 @@ function annotations(stdout: string, kind: 'error' | 'warning' | 'notice'): stri
   return stdout
     .split('\n')
     .filter((l) => l.startsWith(`::${kind}::`) || l.startsWith(`::${kind} `))
-    .map((l) => l.slice(l.indexOf('::', 2) + 2).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+    .map((l) =>
+      l
+        .slice(l.indexOf('::', 2) + 2)
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%25/g, '%'),
+    );
 }
 
 /** The log a user reads: `::add-mask::` lines are commands the runner consumes, not shown. */
@@ -45,8 +51,12 @@ describe('AWS access through the bundled action', () => {
 
   /** Roles and tables a user can see in the database: what "PostgreSQL unchanged" compares. */
   const dbState = async (): Promise<{ roles: string[]; tables: string[]; iamMembers: string[] }> => ({
-    roles: (await stack.pg.query<{ n: string }>(`SELECT rolname AS n FROM pg_roles WHERE rolname !~ '^(pg_|rds)' ORDER BY 1`)).map((r) => r.n),
-    tables: (await stack.pg.query<{ n: string }>(`SELECT tablename AS n FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r) => r.n),
+    roles: (await stack.pg.query<{ n: string }>(`SELECT rolname AS n FROM pg_roles WHERE rolname !~ '^(pg_|rds)' ORDER BY 1`)).map(
+      (r) => r.n,
+    ),
+    tables: (await stack.pg.query<{ n: string }>(`SELECT tablename AS n FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map(
+      (r) => r.n,
+    ),
     iamMembers: (
       await stack.pg.query<{ n: string }>(
         `SELECT u.rolname AS n FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'rds_iam' ORDER BY 1`,
@@ -93,7 +103,10 @@ describe('AWS access through the bundled action', () => {
 
   const commentOf = (o: Observed): string => {
     const number = Number(/\/pull\/(\d+)#/.exec(o.run.outputs['comment-url'] ?? '')?.[1] ?? prNumber);
-    return stack.github.comments(number).map((c) => c.body).join('\n');
+    return stack.github
+      .comments(number)
+      .map((c) => c.body)
+      .join('\n');
   };
 
   /** Terraform never ran: no provider RPC at all, no terraform command in the log. */
@@ -130,7 +143,9 @@ describe('AWS access through the bundled action', () => {
       const error = errors[0] ?? '';
       expect(error).toContain('3 action inputs are invalid');
       expect(error).toContain('Input "mode" must be one of auto, plan, apply; got "deploy"');
-      expect(error).toContain('Input "role-to-assume" must be an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci, or empty; got "not-an-arn"');
+      expect(error).toContain(
+        'Input "role-to-assume" must be an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci, or empty; got "not-an-arn"',
+      );
       expect(error).toContain('Input "role-duration-seconds" must be a whole number of seconds from 900 to 43200; got "99999"');
       // Nothing was contacted: no OIDC token, no STS call, not even GitHub.
       expect(o.oidc).toEqual([]);
@@ -194,7 +209,16 @@ describe('AWS access through the bundled action', () => {
       expect(error).toContain('  aud = sts.amazonaws.com');
       expect(error).toContain(`"token.actions.githubusercontent.com:sub": "${PR_SUB}"`);
       // Exactly one attempt: an AccessDenied is a decision, not a hiccup.
-      expect(o.sts).toEqual([expect.objectContaining({ action: 'AssumeRoleWithWebIdentity', roleArn: APPLY_ROLE, status: 403, errorCode: 'AccessDenied', sub: PR_SUB, aud: 'sts.amazonaws.com' })]);
+      expect(o.sts).toEqual([
+        expect.objectContaining({
+          action: 'AssumeRoleWithWebIdentity',
+          roleArn: APPLY_ROLE,
+          status: 403,
+          errorCode: 'AccessDenied',
+          sub: PR_SUB,
+          aud: 'sts.amazonaws.com',
+        }),
+      ]);
       expect(o.oidc).toHaveLength(1);
       const comment = commentOf(o);
       expect(comment).toContain(`Could not assume role ${APPLY_ROLE}`);
@@ -209,10 +233,14 @@ describe('AWS access through the bundled action', () => {
       expect(o.run.exitCode).toBe(1);
       const error = annotations(o.run.stdout, 'error').join('\n');
       expect(error).toContain(`Could not assume role ${SHORT_ROLE} (input role-to-assume) with OIDC: ValidationError`);
-      expect(error).toContain("Fix: role-duration-seconds is 7200, more than the role's maximum session duration. Lower the `role-duration-seconds` input");
+      expect(error).toContain(
+        "Fix: role-duration-seconds is 7200, more than the role's maximum session duration. Lower the `role-duration-seconds` input",
+      );
       expect(error).toContain('aws iam update-role --role-name atlas-plan-short --max-session-duration 7200');
       expect(error).not.toMatch(/trust policy/i);
-      expect(o.sts).toEqual([expect.objectContaining({ roleArn: SHORT_ROLE, durationSeconds: 7200, status: 400, errorCode: 'ValidationError' })]);
+      expect(o.sts).toEqual([
+        expect.objectContaining({ roleArn: SHORT_ROLE, durationSeconds: 7200, status: 400, errorCode: 'ValidationError' }),
+      ]);
       expect(commentOf(o)).toContain('aws iam update-role --role-name atlas-plan-short --max-session-duration 7200');
       expectNoJwt(o);
       expectNothingPlanned(o);
@@ -224,7 +252,9 @@ describe('AWS access through the bundled action', () => {
       expect(o.run.exitCode).toBe(1);
       expect(o.oidc).toEqual([expect.objectContaining({ audience: 'something-else', status: 200 })]);
       const error = annotations(o.run.stdout, 'error').join('\n');
-      expect(error).toContain(`Could not assume role ${PLAN_ROLE} (input role-to-assume) with OIDC: InvalidIdentityToken: Incorrect token audience`);
+      expect(error).toContain(
+        `Could not assume role ${PLAN_ROLE} (input role-to-assume) with OIDC: InvalidIdentityToken: Incorrect token audience`,
+      );
       expect(error).toContain(`the token's audience is "something-else" (the \`audience\` input)`);
       expect(error).toContain(
         `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::${DEFAULT_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com --client-id something-else`,
@@ -274,7 +304,9 @@ describe('AWS access through the bundled action', () => {
       expect(assumed.every((r) => r.status === 200 && r.roleArn === PLAN_ROLE)).toBe(true);
       // Each renewal presents a fresh OIDC token.
       expect(o.oidc.length).toBe(assumed.length);
-      expect(o.run.stdout).toMatch(new RegExp(`The credentials of ${PLAN_ROLE} expire at \\S+; assuming the role again with a fresh OIDC token\\.`));
+      expect(o.run.stdout).toMatch(
+        new RegExp(`The credentials of ${PLAN_ROLE} expire at \\S+; assuming the role again with a fresh OIDC token\\.`),
+      );
       // Both roots ran to the end with the renewed credentials (the roles plan reads the
       // rewritten profile file, which the stand-in provider checks like Atlas does).
       expect(o.run.outputs['roles-sql']).toBe(ROLES_SQL.join('\n'));
@@ -330,11 +362,15 @@ describe('AWS access through the bundled action', () => {
       const initial = await dbState();
       const number = ++prNumber;
       stack.github.addPull({ number, files: ['hcl/schema/schema.pg.hcl'], headSha: sha('4'), baseSha: MERGE });
-      const o = await observe(() => stack.runPullRequest({ number, headSha: sha('4'), baseSha: MERGE }, { inputs: { 'db-user': 'outsider' } }));
+      const o = await observe(() =>
+        stack.runPullRequest({ number, headSha: sha('4'), baseSha: MERGE }, { inputs: { 'db-user': 'outsider' } }),
+      );
       expect(o.run.exitCode).toBe(1);
       const target = `outsider@${stack.pg.host}:${stack.pg.port}/${stack.pg.database}`;
       const error = annotations(o.run.stdout, 'error').join('\n');
-      expect(error).toContain(`schema: preflight failed: IAM-token preflight for ${target} failed: password authentication failed for user "outsider"`);
+      expect(error).toContain(
+        `schema: preflight failed: IAM-token preflight for ${target} failed: password authentication failed for user "outsider"`,
+      );
       expect(error).toContain('The database refused the IAM token for "outsider".');
 
       const comment = commentOf(o);
@@ -393,7 +429,9 @@ describe('AWS access through the bundled action', () => {
         );
         expect(o.run.exitCode).toBe(1);
         const error = annotations(o.run.stdout, 'error').join('\n');
-        expect(error).toContain(`schema: preflight failed: IAM-token preflight for atlas_migrator@127.0.0.1:${port}/${stack.pg.database} failed:`);
+        expect(error).toContain(
+          `schema: preflight failed: IAM-token preflight for atlas_migrator@127.0.0.1:${port}/${stack.pg.database} failed:`,
+        );
         expect(error).toContain('The connection was refused for lack of TLS.');
         expect(commentOf(o)).toContain('RDS IAM authentication requires TLS: connect with sslmode=require');
         expect(o.providerCalls.filter((c) => c.rpc === 'PlanResourceChange')).toEqual([]);

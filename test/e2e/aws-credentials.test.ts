@@ -126,7 +126,12 @@ describe('assuming a role with OIDC', () => {
     const session = await open();
 
     expect(aws.sts.requests.map((r) => r.roleArn)).toEqual([PLAN_ROLE]);
-    expect(aws.sts.requests[0]).toMatchObject({ roleSessionName: 'rds-atlas-action-8110000001-1', durationSeconds: 3600, sub: PR_SUB, aud: 'sts.amazonaws.com' });
+    expect(aws.sts.requests[0]).toMatchObject({
+      roleSessionName: 'rds-atlas-action-8110000001-1',
+      durationSeconds: 3600,
+      sub: PR_SUB,
+      aud: 'sts.amazonaws.com',
+    });
     const issued = aws.sts.issued.at(-1)!;
     expect(session.roleArn).toBe(PLAN_ROLE);
     expect(session.expiration?.getTime()).toBe(Math.floor(issued.expiration.getTime() / 1000) * 1000);
@@ -138,7 +143,9 @@ describe('assuming a role with OIDC', () => {
       AWS_DEFAULT_REGION: 'us-east-1',
     });
     expect(process.env).toEqual(envBefore);
-    expect(visibleLog()).toContain(`Assumed ${PLAN_ROLE} (role-to-assume) as arn:aws:sts::${DEFAULT_ACCOUNT}:assumed-role/atlas-plan/rds-atlas-action-8110000001-1`);
+    expect(visibleLog()).toContain(
+      `Assumed ${PLAN_ROLE} (role-to-assume) as arn:aws:sts::${DEFAULT_ACCOUNT}:assumed-role/atlas-plan/rds-atlas-action-8110000001-1`,
+    );
   });
 
   it('assumes the apply role, and only it, on apply runs', async () => {
@@ -175,9 +182,13 @@ describe('failures, each with its own fix', () => {
 
   it('names the role, the token’s sub and aud, and the trust policy to allow on AccessDenied, once', async () => {
     const message = await failure({ roleToAssume: APPLY_ROLE });
-    expect(message).toContain(`Could not assume role ${APPLY_ROLE} (input role-to-assume) with OIDC: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`);
+    expect(message).toContain(
+      `Could not assume role ${APPLY_ROLE} (input role-to-assume) with OIDC: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`,
+    );
     expect(message).toContain(`  sub = ${PR_SUB}\n  aud = sts.amazonaws.com`);
-    expect(message).toContain(`token.actions.githubusercontent.com:sub = "${PR_SUB}" and token.actions.githubusercontent.com:aud = "sts.amazonaws.com"`);
+    expect(message).toContain(
+      `token.actions.githubusercontent.com:sub = "${PR_SUB}" and token.actions.githubusercontent.com:aud = "sts.amazonaws.com"`,
+    );
     expect(message).toContain(`"Federated": "arn:aws:iam::${DEFAULT_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"`);
     expect(aws.sts.requests).toHaveLength(1);
     for (const token of aws.oidc.issuedTokens) expect(message).not.toContain(token);
@@ -186,9 +197,13 @@ describe('failures, each with its own fix', () => {
   it('tells the user to create the OIDC provider when the account has none', async () => {
     aws.sts.failNext('InvalidIdentityToken');
     const message = await failure();
-    expect(message).toContain('InvalidIdentityToken: No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com');
+    expect(message).toContain(
+      'InvalidIdentityToken: No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com',
+    );
     expect(message).toContain(`account ${DEFAULT_ACCOUNT} has no IAM OIDC identity provider`);
-    expect(message).toContain('aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com');
+    expect(message).toContain(
+      'aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com',
+    );
     expect(aws.sts.requests).toHaveLength(1);
   });
 
@@ -204,7 +219,9 @@ describe('failures, each with its own fix', () => {
   it('says to lower role-duration-seconds or raise MaxSessionDuration when the duration is too long', async () => {
     aws.oidc.claims.sub = MAIN_SUB;
     const message = await failure({ roleDurationSeconds: 7200 }, 'apply');
-    expect(message).toContain(`Could not assume role ${APPLY_ROLE} (input apply-role-to-assume) with OIDC: ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
+    expect(message).toContain(
+      `Could not assume role ${APPLY_ROLE} (input apply-role-to-assume) with OIDC: ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`,
+    );
     expect(message).toContain('role-duration-seconds is 7200');
     expect(message).toContain('aws iam update-role --role-name atlas-apply --max-session-duration 7200');
     expect(aws.sts.requests).toHaveLength(1);
@@ -212,7 +229,9 @@ describe('failures, each with its own fix', () => {
 
   it('reports other STS errors as they are, without retrying them', async () => {
     const message = await failure({ roleSessionName: 'x' });
-    expect(message).toMatch(/^Could not assume role .*atlas-plan \(input role-to-assume\) with OIDC: ValidationError: 1 validation error detected: Value 'x' at 'roleSessionName'/);
+    expect(message).toMatch(
+      /^Could not assume role .*atlas-plan \(input role-to-assume\) with OIDC: ValidationError: 1 validation error detected: Value 'x' at 'roleSessionName'/,
+    );
     expect(aws.sts.requests).toHaveLength(1);
   });
 
@@ -332,7 +351,9 @@ describe('ambient credentials (no role)', () => {
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIAAMBIENTEXAMPLE01', AWS_SECRET_ACCESS_KEY: 'ambient-secret-0123456789' });
     const session = await open({ roleToAssume: '', awsProfile: 'tf-sandbox' });
     const file = session.env()['AWS_SHARED_CREDENTIALS_FILE']!;
-    expect(readFileSync(file, 'utf8')).toBe('[tf-sandbox]\naws_access_key_id = AKIAAMBIENTEXAMPLE01\naws_secret_access_key = ambient-secret-0123456789\n');
+    expect(readFileSync(file, 'utf8')).toBe(
+      '[tf-sandbox]\naws_access_key_id = AKIAAMBIENTEXAMPLE01\naws_secret_access_key = ambient-secret-0123456789\n',
+    );
     expect(visibleLog()).not.toContain('ambient-secret-0123456789');
     expect(aws.sts.requests).toHaveLength(0);
   });
@@ -359,6 +380,9 @@ async function callerIdentityThroughProfile(env: Record<string, string>, profile
     AWS_PROFILE: profile,
     AWS_ENDPOINT_URL_STS: aws.sts.url,
   };
-  const { stdout: out } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: childEnv, cwd: process.cwd() });
+  const { stdout: out } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    env: childEnv,
+    cwd: process.cwd(),
+  });
   return out;
 }

@@ -21,11 +21,21 @@ describe('cancellation', () => {
       scenario: {
         envs: {
           ...seed.envs,
-          roles: { ...roles, statements: [...(roles.statements ?? []), { sql: SLOW_SQL, present: "SELECT 1 FROM pg_roles WHERE rolname = 'app_reader'" }] },
+          roles: {
+            ...roles,
+            statements: [...(roles.statements ?? []), { sql: SLOW_SQL, present: "SELECT 1 FROM pg_roles WHERE rolname = 'app_reader'" }],
+          },
         },
       },
     });
-    stack.github.addPull({ number: 5, files: ['hcl/roles/roles.pg.hcl', 'hcl/schema/schema.pg.hcl'], headSha: sha('3'), baseSha: BASE, mergeCommitSha: MERGE, merged: true });
+    stack.github.addPull({
+      number: 5,
+      files: ['hcl/roles/roles.pg.hcl', 'hcl/schema/schema.pg.hcl'],
+      headSha: sha('3'),
+      baseSha: BASE,
+      mergeCommitSha: MERGE,
+      merged: true,
+    });
     stack.github.addCompare(BASE, MERGE, ['hcl/roles/roles.pg.hcl', 'hcl/schema/schema.pg.hcl']);
   });
   afterAll(async () => {
@@ -36,7 +46,9 @@ describe('cancellation', () => {
 
   it('mid-apply: Terraform finishes gracefully, nothing else starts, and the comment says what happened', async () => {
     // Once Terraform reports the resource operation in flight (the slow statement is running).
-    const run = await merge({ cancel: { when: /atlas_schema\.roles: (Creating|Modifying)\.\.\./, signals: ['SIGINT', 'SIGTERM'], intervalMs: 1_000 } });
+    const run = await merge({
+      cancel: { when: /atlas_schema\.roles: (Creating|Modifying)\.\.\./, signals: ['SIGINT', 'SIGTERM'], intervalMs: 1_000 },
+    });
 
     expect(run.exitCode).not.toBe(0);
     expect(run.stdout).toContain('::warning::The run was cancelled (SIGINT): Terraform was asked to stop gracefully');
@@ -61,7 +73,9 @@ describe('cancellation', () => {
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.stdout).not.toContain('Error acquiring the state lock');
     expect(run.outputs['converged']).toBe('true');
-    const roles = await stack.pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`);
+    const roles = await stack.pg.query<{ rolname: string }>(
+      `SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`,
+    );
     expect(roles.map((r) => r.rolname)).toEqual(['app_reader', 'atlas_migrator']);
   });
 });

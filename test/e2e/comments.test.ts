@@ -25,7 +25,8 @@ describe('the pull request comment', () => {
       'CREATE ROLE "app_reader" WITH LOGIN',
       'GRANT "rds_iam" TO "atlas_migrator"',
       'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator"',
-    ]) await stack.pg.query(sql);
+    ])
+      await stack.pg.query(sql);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -36,7 +37,7 @@ describe('the pull request comment', () => {
   const ourComments = (number: number) =>
     stack.github.comments(number).filter((c) => c.user.login === ACTIONS_BOT.login && c.body.includes(MARKER));
 
-  it('(i) a busy PR: our one comment is found past the first page and updated in place; a user\'s quote of it is left alone', async () => {
+  it("(i) a busy PR: our one comment is found past the first page and updated in place; a user's quote of it is left alone", async () => {
     const pr = 31;
     await stack.tf.writeScenario(seed);
     openPull(pr, sha('1'));
@@ -50,7 +51,8 @@ describe('the pull request comment', () => {
     ];
     for (let i = 0; i < 130; i++) {
       const author = authors[i % authors.length] ?? { login: 'octocat' };
-      const body = i === 5 ? '<!-- rds-atlas-action:v1 roles=db2/roles schema=db2/schema -->\nAtlas Plan for db2' : `Comment ${i} by ${author.login}`;
+      const body =
+        i === 5 ? '<!-- rds-atlas-action:v1 roles=db2/roles schema=db2/schema -->\nAtlas Plan for db2' : `Comment ${i} by ${author.login}`;
       stack.github.seedComment(pr, { ...author, body });
     }
 
@@ -63,7 +65,11 @@ describe('the pull request comment', () => {
     expect(ours.body).toContain(SCHEMA_SQL[1]);
 
     // A reviewer quote-replies our whole comment, hidden marker included.
-    const quoted = `${ours.body.trimEnd().split('\n').map((l) => `> ${l}`).join('\n')}\n\nWhy does app_reader need SELECT here?`;
+    const quoted = `${ours.body
+      .trimEnd()
+      .split('\n')
+      .map((l) => `> ${l}`)
+      .join('\n')}\n\nWhy does app_reader need SELECT here?`;
     expect(quoted).toContain(MARKER);
     // A copy: the harness hands back its live record, which a PATCH would change under us.
     const quote = { ...stack.github.seedComment(pr, { login: 'octocat', body: quoted }) };
@@ -89,7 +95,9 @@ describe('the pull request comment', () => {
     expect(listing.map((r) => r.query['page'] ?? '1')).toEqual(['1', '2']);
     expect(listing.every((r) => r.query['per_page'] === '100' && r.status === 200)).toBe(true);
     const writes = requests.filter((r) => r.method !== 'GET');
-    expect(writes.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`PATCH /repos/octo-org/octo-repo/issues/comments/${ours.id} 200`]);
+    expect(writes.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      `PATCH /repos/octo-org/octo-repo/issues/comments/${ours.id} 200`,
+    ]);
   });
 
   it('(j) a plan too large for one comment: the comment is shortened at whole statements and points to the summary, which has them all', async () => {
@@ -118,7 +126,9 @@ describe('the pull request comment', () => {
     const body = comments[0]?.body ?? '';
     expect([...body].length).toBeLessThanOrEqual(MAX_COMMENT_LENGTH);
     expect(body).toContain('✅ Plan: 3,000 statements in schema');
-    expect(body).toMatch(/Shortened to fit GitHub's 65,536-character comment limit:\*\* [\d,]+ SQL statements not shown\. The full plan is in the \[job summary of this run\]/);
+    expect(body).toMatch(
+      /Shortened to fit GitHub's 65,536-character comment limit:\*\* [\d,]+ SQL statements not shown\. The full plan is in the \[job summary of this run\]/,
+    );
 
     // The SQL shown is exactly the first k planned statements, each whole.
     const blocks = [...body.matchAll(/```sql\n([\s\S]*?)\n```/g)].map((m) => m[1] ?? '');
@@ -141,7 +151,10 @@ describe('the pull request comment', () => {
     await stack.tf.writeScenario(seed);
     openPull(pr, sha('4'));
 
-    const run = await stack.runPullRequest({ number: pr, headSha: sha('4'), baseSha: BASE }, { inputs: { 'github-token': stack.github.readOnlyToken } });
+    const run = await stack.runPullRequest(
+      { number: pr, headSha: sha('4'), baseSha: BASE },
+      { inputs: { 'github-token': stack.github.readOnlyToken } },
+    );
 
     // The plan itself worked; a comment is a report, not the result, so the step passes.
     expect(run.exitCode, run.stdout).toBe(0);

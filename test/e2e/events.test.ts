@@ -18,7 +18,6 @@ const MAIN = `refs/heads/${DEFAULT_BRANCH}`;
 const ZERO = '0'.repeat(40);
 const ROLES_FILES = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl'];
 
-
 describe('events and modes through the bundled action', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -32,13 +31,17 @@ describe('events and modes through the bundled action', () => {
   const observe = (start: () => Promise<ActionRun>) => stack.observe(start);
 
   const roleNames = async (): Promise<string[]> =>
-    (await stack.pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`)).map((r) => r.rolname);
+    (
+      await stack.pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`)
+    ).map((r) => r.rolname);
   const hasTable = async (name: string): Promise<boolean> =>
     (await stack.pg.query(`SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = $1`, [name])).length === 1;
 
   it('mode: plan on a push to the default branch plans only: no apply RPC, nothing in PostgreSQL', async () => {
     stack.github.addCompare(sha('1'), sha('2'), ROLES_FILES);
-    const o = await observe(() => stack.runPush({ before: sha('1'), after: sha('2'), ref: MAIN }, { inputs: { mode: 'plan', 'role-to-assume': ANY_REF_ROLE } }));
+    const o = await observe(() =>
+      stack.runPush({ before: sha('1'), after: sha('2'), ref: MAIN }, { inputs: { mode: 'plan', 'role-to-assume': ANY_REF_ROLE } }),
+    );
     expect(o.run.exitCode, o.run.stdout).toBe(0);
     expect(o.run.outputs['mode']).toBe('plan');
     expect(o.run.outputs['converged']).toBe('');
@@ -91,7 +94,9 @@ describe('events and modes through the bundled action', () => {
       expect(o.run.outputs['roles-changed'], name).toBe('true');
       expect(o.run.outputs['schema-sql'], name).toBe(AUDIT_SQL);
       expect(o.run.summary, name).toContain(`A ${name} event only plans; only a push to the default branch applies.`);
-      expect(o.run.summary, name).toContain(`Ran to be safe:** a ${name} event has no commit range to compare, so the roles root counts as changed`);
+      expect(o.run.summary, name).toContain(
+        `Ran to be safe:** a ${name} event has no commit range to compare, so the roles root counts as changed`,
+      );
       expect(o.planned.sort(), name).toEqual(['roles', 'schema']);
       expect(o.applied, name).toEqual([]);
       expect(o.assumed, name).toEqual([ANY_REF_ROLE]);
@@ -102,7 +107,9 @@ describe('events and modes through the bundled action', () => {
 
   it('a push to another branch and a tag push plan only', async () => {
     stack.github.addCompare(sha('4'), sha('5'), ['hcl/schema/audit.pg.hcl']);
-    const branch = await observe(() => stack.runPush({ before: sha('4'), after: sha('5'), ref: 'refs/heads/feature/audit' }, { inputs: { 'role-to-assume': ANY_REF_ROLE } }));
+    const branch = await observe(() =>
+      stack.runPush({ before: sha('4'), after: sha('5'), ref: 'refs/heads/feature/audit' }, { inputs: { 'role-to-assume': ANY_REF_ROLE } }),
+    );
     expect(branch.run.exitCode, branch.run.stdout).toBe(0);
     expect(branch.run.outputs['mode']).toBe('plan');
     expect(branch.run.summary).toContain('A push to refs/heads/feature/audit only plans; only a push to the default branch main applies.');
@@ -113,7 +120,9 @@ describe('events and modes through the bundled action', () => {
     expect(branch.applied).toEqual([]);
 
     // A new tag has no earlier commit (before is all zeros): the roles root runs to be safe.
-    const tag = await observe(() => stack.runPush({ before: ZERO, after: sha('5'), ref: 'refs/tags/v1.2.0' }, { inputs: { 'role-to-assume': ANY_REF_ROLE } }));
+    const tag = await observe(() =>
+      stack.runPush({ before: ZERO, after: sha('5'), ref: 'refs/tags/v1.2.0' }, { inputs: { 'role-to-assume': ANY_REF_ROLE } }),
+    );
     expect(tag.run.exitCode, tag.run.stdout).toBe(0);
     expect(tag.run.outputs['mode']).toBe('plan');
     expect(tag.run.summary).toContain('A push to tag v1.2.0 only plans; only a push to the default branch main applies.');

@@ -18,7 +18,11 @@ const PROBE_TABLE = `SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tab
 // A role the HCL names as `external` (managed elsewhere) that nobody created on this instance.
 const REPORTING_HCL = 'role "reporting" {\n  external = true\n}\n\nuser "report_reader" {\n  member_of = [role.reporting]\n}\n';
 const REPORTING_SQL: ScenarioStatement[] = [
-  { sql: 'CREATE ROLE "report_reader" WITH LOGIN;', when: ['user "report_reader"'], present: "SELECT 1 FROM pg_roles WHERE rolname = 'report_reader'" },
+  {
+    sql: 'CREATE ROLE "report_reader" WITH LOGIN;',
+    when: ['user "report_reader"'],
+    present: "SELECT 1 FROM pg_roles WHERE rolname = 'report_reader'",
+  },
   { sql: 'GRANT "reporting" TO "report_reader";', when: ['member_of = [role.reporting]'] },
 ];
 // A table grant to a role that does not exist: PostgreSQL refuses it inside the schema
@@ -103,7 +107,9 @@ describe('failed and non-converging merges', () => {
     expect(body).toMatch(/Unable to apply changes, got error: sql\/migrate: executing statement .*: pq: role "reporting" does not exist/);
     expect(body).toContain('Why it ran: hcl/roles/reporting.pg.hcl changed in the pushed commits');
     expect(body).toContain('Not run because roles failed.');
-    expect(body).toMatch(/roles: failed during apply — nothing from this root was committed: a plan after the failure still shows all \d+ statements · schema: not run because roles failed/);
+    expect(body).toMatch(
+      /roles: failed during apply — nothing from this root was committed: a plan after the failure still shows all \d+ statements · schema: not run because roles failed/,
+    );
     expect(run.summary).toContain('schema: not run because roles failed');
     expect(run.summary).toContain('role "reporting" does not exist');
   });
@@ -128,11 +134,14 @@ describe('failed and non-converging merges', () => {
     expect(await stack.pg.query(PROBE_TABLE)).toEqual([]);
 
     // The pipeline plans again after the failed apply: all 3 schema statements are still pending.
-    const applied = 'roles: applied (4 statements), converged · schema: failed during apply — nothing from this root was committed: a plan after the failure still shows all 3 statements';
+    const applied =
+      'roles: applied (4 statements), converged · schema: failed during apply — nothing from this root was committed: a plan after the failure still shows all 3 statements';
     const body = onlyComment(pr);
     expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
     expect(body).toContain(applied);
-    expect(body).toContain(`Unable to apply changes, got error: sql/migrate: executing statement ${JSON.stringify(GHOST_SQL)}: pq: role "ghost_role" does not exist`);
+    expect(body).toContain(
+      `Unable to apply changes, got error: sql/migrate: executing statement ${JSON.stringify(GHOST_SQL)}: pq: role "ghost_role" does not exist`,
+    );
     expect(body).toContain('SQL of the failed apply');
     expect(body).toContain(GHOST_SQL);
     expect(run.summary).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
@@ -140,7 +149,7 @@ describe('failed and non-converging merges', () => {
     expect(run.summary).toContain('role "ghost_role" does not exist');
   });
 
-  it('(g) atlas.hcl names profile tf-sandbox but aws-profile is empty: the plan fails with Atlas\'s error and the comment says which input to set', async () => {
+  it("(g) atlas.hcl names profile tf-sandbox but aws-profile is empty: the plan fails with Atlas's error and the comment says which input to set", async () => {
     await stack.tf.writeScenario(seed);
     const pr = nextPr++;
     stack.github.addPull({ number: pr, files: ['hcl/roles/roles.pg.hcl', 'hcl/schema/schema.pg.hcl'], headSha: sha('f'), baseSha: BASE });
@@ -192,7 +201,8 @@ describe('failed and non-converging merges', () => {
     expect(body).toMatch(/\*\*Still planned after apply \(residual SQL\)\*\*\n\n```sql\nREVOKE USAGE ON SCHEMA "public" FROM PUBLIC;\n```/);
     expect(body).toContain('Here the SQL touches `PUBLIC`: PostgreSQL grants some privileges to PUBLIC by default');
     expect(body).toContain('a `permission` block, e.g. `to = PUBLIC`, `for = schema.public`, `privileges = [USAGE]`');
-    const applied = '**What was applied:** roles: not run (no change to roles-paths) · schema: applied (3 statements), not converged — 1 statement still planned';
+    const applied =
+      '**What was applied:** roles: not run (no change to roles-paths) · schema: applied (3 statements), not converged — 1 statement still planned';
     expect(body).toContain(applied);
     expect(run.summary).toContain(applied);
     expect(run.summary).toContain('CREATE TABLE "public"."validation_probe"');

@@ -16,7 +16,6 @@ const BASE = sha('b');
 const HEAD = sha('c');
 const MERGE = sha('d');
 
-
 describe('pull request → merge → identical push, on the seed layout', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -36,7 +35,9 @@ describe('pull request → merge → identical push, on the seed layout', () => 
   });
 
   const roleNames = async (): Promise<string[]> =>
-    (await stack.pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`)).map((r) => r.rolname);
+    (
+      await stack.pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`)
+    ).map((r) => r.rolname);
 
   it('(a) bootstrap PR changing roles and schema HCL: one comment with the 4 roles statements, schema deferred to the merge, nothing changed in PostgreSQL', async () => {
     const run = await stack.runPullRequest({ number: PR, headSha: HEAD, baseSha: BASE });
@@ -57,7 +58,9 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     expect(comments[0]?.user.login).toBe('github-actions[bot]');
     expect(run.outputs['comment-url']).toBe(comments[0]?.html_url);
     for (const statement of ROLES_SQL) expect(body).toContain(statement);
-    expect(body).toContain('Not run:** planned after the bootstrap. The schema root logs in as "atlas_migrator", which the roles root of this change creates');
+    expect(body).toContain(
+      'Not run:** planned after the bootstrap. The schema root logs in as "atlas_migrator", which the roles root of this change creates',
+    );
     expect(body).toContain('### ✅ Plan: 4 statements in roles');
     // dev_url noise is collapsed, not the headline.
     expect(body).toMatch(/<details>[\s\S]*dev_url is unset[\s\S]*<\/details>/);
@@ -93,9 +96,13 @@ describe('pull request → merge → identical push, on the seed layout', () => 
       `SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'rds_iam' AND u.rolname = 'atlas_migrator'`,
     );
     expect(member).toHaveLength(1);
-    const table = await stack.pg.query<{ owner: string }>(`SELECT tableowner AS owner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'validation_probe'`);
+    const table = await stack.pg.query<{ owner: string }>(
+      `SELECT tableowner AS owner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'validation_probe'`,
+    );
     expect(table).toEqual([{ owner: 'atlas_migrator' }]);
-    const grant = await stack.pg.query<{ ok: boolean }>(`SELECT has_table_privilege('app_reader', 'public.validation_probe', 'SELECT') AS ok`);
+    const grant = await stack.pg.query<{ ok: boolean }>(
+      `SELECT has_table_privilege('app_reader', 'public.validation_probe', 'SELECT') AS ok`,
+    );
     expect(grant).toEqual([{ ok: true }]);
 
     // Each run is a fresh checkout: the state that makes the next push a no-op lives in the
@@ -103,7 +110,9 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     const state = new pgLib.Client(connectionConfig(stack.pg.url(stack.pg.masterUser, stack.pg.masterPassword, 'tfstate')));
     await state.connect();
     try {
-      const rows = await state.query<{ schema: string; name: string }>(`SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema LIKE 'tfstate_%' ORDER BY 1`);
+      const rows = await state.query<{ schema: string; name: string }>(
+        `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema LIKE 'tfstate_%' ORDER BY 1`,
+      );
       expect(rows.rows).toEqual([
         { schema: 'tfstate_terraform_roles', name: 'states' },
         { schema: 'tfstate_terraform_schema', name: 'states' },
@@ -121,7 +130,10 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     expect(run.outputs['comment-url']).toBe(after[0]?.html_url);
 
     // The merge assumed the apply role only.
-    const assumed = stack.aws.sts.requests.slice(stsBefore).filter((r) => r.action === 'AssumeRoleWithWebIdentity').map((r) => r.roleArn);
+    const assumed = stack.aws.sts.requests
+      .slice(stsBefore)
+      .filter((r) => r.action === 'AssumeRoleWithWebIdentity')
+      .map((r) => r.roleArn);
     expect(assumed).toEqual([APPLY_ROLE]);
   });
 
@@ -138,7 +150,9 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     expect(comments[0]?.id).toBe(first?.id);
     // Updated in place: exactly one write, a PATCH of the same comment, with a new body.
     const writes = stack.github.requests.slice(requestsBefore).filter((r) => r.method !== 'GET');
-    expect(writes.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`PATCH /repos/${OWNER}/${REPO}/issues/comments/${first?.id} 200`]);
+    expect(writes.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      `PATCH /repos/${OWNER}/${REPO}/issues/comments/${first?.id} 200`,
+    ]);
     expect(comments[0]?.body).not.toBe(first?.body);
     expect(comments[0]?.body).toContain('### ✅ Nothing to apply — database converged');
     // Nothing was applied: no terraform apply ran.
@@ -177,7 +191,16 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     const seed = await loadSeedScenario();
     const roles = seed.envs['roles'] ?? {};
     await stack.tf.writeScenario({
-      envs: { ...seed.envs, roles: { ...roles, statements: [...(roles.statements ?? []), { sql: writerSql, when: ['user "app_writer"'], present: `SELECT 1 FROM pg_roles WHERE rolname = 'app_writer'` }] } },
+      envs: {
+        ...seed.envs,
+        roles: {
+          ...roles,
+          statements: [
+            ...(roles.statements ?? []),
+            { sql: writerSql, when: ['user "app_writer"'], present: `SELECT 1 FROM pg_roles WHERE rolname = 'app_writer'` },
+          ],
+        },
+      },
     });
     const files = { 'hcl/roles/writer.pg.hcl': 'user "app_writer" {}\n', 'hcl/schema/audit.pg.hcl': AUDIT_HCL };
     for (const [rel, text] of Object.entries(files)) await writeFile(path.join(stack.workspace, rel), text);

@@ -44,7 +44,10 @@ describe('modes, inputs and failure paths through the bundled action', () => {
 
     const rolesFile = 'hcl/roles/roles.pg.hcl';
     const original = await readFile(path.join(stack.workspace, rolesFile), 'utf8');
-    await writeWorkspace(rolesFile, original.replace('role "rds_ad" {\n  external = true\n}', 'role "rds_ad" {\n    external   =   true\n\n}\n'));
+    await writeWorkspace(
+      rolesFile,
+      original.replace('role "rds_ad" {\n  external = true\n}', 'role "rds_ad" {\n    external   =   true\n\n}\n'),
+    );
     mergedPull(22, [rolesFile], sha('b'), sha('c'));
     const o = await observe(() => stack.runPush({ before: sha('b'), after: sha('c'), ref: MAIN }));
     const { run } = o;
@@ -77,9 +80,18 @@ describe('modes, inputs and failure paths through the bundled action', () => {
     await writeWorkspace('hcl/schema/audit.pg.hcl', AUDIT_HCL);
     try {
       stack.github.addPull({ number: 30, files: ['hcl/schema/audit.pg.hcl'], headSha: sha('d'), baseSha: sha('c') });
-      const o = await observe(() => stack.runPullRequest({ number: 30, headSha: sha('d'), baseSha: sha('c') }, { inputs: { comment: 'false' } }));
+      const o = await observe(() =>
+        stack.runPullRequest({ number: 30, headSha: sha('d'), baseSha: sha('c') }, { inputs: { comment: 'false' } }),
+      );
       expect(o.run.exitCode, o.run.stdout).toBe(0);
-      expect(o.run.outputs).toMatchObject({ mode: 'plan', 'roles-changed': 'false', 'roles-sql': '', 'schema-sql': AUDIT_SQL, converged: '', 'comment-url': '' });
+      expect(o.run.outputs).toMatchObject({
+        mode: 'plan',
+        'roles-changed': 'false',
+        'roles-sql': '',
+        'schema-sql': AUDIT_SQL,
+        converged: '',
+        'comment-url': '',
+      });
       expect(o.gh.filter((r) => r.path.includes('/comments') || r.method !== 'GET')).toEqual([]);
       expect(stack.github.comments(30)).toEqual([]);
       expect(o.run.summary).toContain(AUDIT_SQL);
@@ -97,7 +109,11 @@ describe('modes, inputs and failure paths through the bundled action', () => {
       new AssumeRoleWithWebIdentityCommand({ RoleArn: PLAN_ROLE, RoleSessionName: 'earlier-step', WebIdentityToken: token }),
     );
     sts.destroy();
-    const keys = { AWS_ACCESS_KEY_ID: creds?.AccessKeyId ?? '', AWS_SECRET_ACCESS_KEY: creds?.SecretAccessKey ?? '', AWS_SESSION_TOKEN: creds?.SessionToken ?? '' };
+    const keys = {
+      AWS_ACCESS_KEY_ID: creds?.AccessKeyId ?? '',
+      AWS_SECRET_ACCESS_KEY: creds?.SecretAccessKey ?? '',
+      AWS_SESSION_TOKEN: creds?.SessionToken ?? '',
+    };
     expect(Object.values(keys).every(Boolean)).toBe(true);
 
     stack.github.addPull({ number: 31, files: ['hcl/roles/grants.pg.hcl'], headSha: sha('e'), baseSha: sha('c') });
@@ -121,7 +137,12 @@ describe('modes, inputs and failure paths through the bundled action', () => {
     expect(run.outputs['roles-changed']).toBe('true');
     expect(stack.github.comments(31)[0]?.body).toMatch(/Plan: no changes/);
     // The keys are masked (::add-mask::, which the runner swallows) and never printed otherwise.
-    const visible = [...run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), run.stderr, run.summary, JSON.stringify(run.outputs)].join('\n');
+    const visible = [
+      ...run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')),
+      run.stderr,
+      run.summary,
+      JSON.stringify(run.outputs),
+    ].join('\n');
     for (const secret of [keys.AWS_SECRET_ACCESS_KEY, keys.AWS_SESSION_TOKEN]) expect(visible).not.toContain(secret);
     // The profile files were temporary.
     expect(run.runnerTempFiles.filter((f) => f.content.includes(keys.AWS_ACCESS_KEY_ID))).toEqual([]);
@@ -141,7 +162,16 @@ describe('modes, inputs and failure paths through the bundled action', () => {
     const writerSql = 'CREATE ROLE "app_writer" WITH LOGIN;';
     const roles = seed.envs['roles'] ?? {};
     await stack.tf.writeScenario({
-      envs: { ...seed.envs, roles: { ...roles, statements: [...(roles.statements ?? []), { sql: writerSql, when: ['user "app_writer"'], present: `SELECT 1 FROM pg_roles WHERE rolname = 'app_writer'` }] } },
+      envs: {
+        ...seed.envs,
+        roles: {
+          ...roles,
+          statements: [
+            ...(roles.statements ?? []),
+            { sql: writerSql, when: ['user "app_writer"'], present: `SELECT 1 FROM pg_roles WHERE rolname = 'app_writer'` },
+          ],
+        },
+      },
     });
     const inputs = { 'roles-paths': 'db/roles/**', 'roles-working-directory': 'infra/roles', 'schema-working-directory': 'infra/schema' };
     try {

@@ -125,7 +125,8 @@ describe('preflightIamAuth', () => {
     const result = await run('atlas_migrator', { endpoint: `127.0.0.1:${port}`, createdInThisRun: true });
     expect(result).toEqual({
       status: 'skipped',
-      message: 'IAM-token preflight skipped: "atlas_migrator" was created by the roles root of this run (first bootstrap), so the schema root\'s own login is its first IAM login; an IAM failure shows there, with the same checklist.',
+      message:
+        'IAM-token preflight skipped: "atlas_migrator" was created by the roles root of this run (first bootstrap), so the schema root\'s own login is its first IAM login; an IAM failure shows there, with the same checklist.',
       hints: [],
     });
   });
@@ -161,7 +162,10 @@ describe('judgeLogin', () => {
   // The harness lets only rds_iam members in with a token, as RDS does, so a login that works
   // for a non-member cannot be produced against it; the judgement is checked on its own.
   it('fails a login whose user is not a member of rds_iam, with the grant to add', () => {
-    const result = judgeLogin({ current_user: 'atlas_migrator', in_rds_iam: false }, { endpoint: 'db:5432', database: 'appdb', user: 'atlas_migrator' });
+    const result = judgeLogin(
+      { current_user: 'atlas_migrator', in_rds_iam: false },
+      { endpoint: 'db:5432', database: 'appdb', user: 'atlas_migrator' },
+    );
     expect(result.status).toBe('failed');
     expect(result.message).toContain('connected as "atlas_migrator", which is not a member of rds_iam');
     expect(result.hints.join('\n')).toContain('GRANT rds_iam TO "atlas_migrator"');

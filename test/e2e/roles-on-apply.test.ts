@@ -23,7 +23,14 @@ describe('roles-on-apply', () => {
   });
 
   const mergeSchemaOnly = (number: number, after: string, inputs: Record<string, string> = {}) => {
-    stack.github.addPull({ number, files: ['hcl/schema/schema.pg.hcl'], headSha: sha('9'), baseSha: BASE, mergeCommitSha: after, merged: true });
+    stack.github.addPull({
+      number,
+      files: ['hcl/schema/schema.pg.hcl'],
+      headSha: sha('9'),
+      baseSha: BASE,
+      mergeCommitSha: after,
+      merged: true,
+    });
     stack.github.addCompare(BASE, after, ['hcl/schema/schema.pg.hcl']);
     return stack.runPush({ before: BASE, after, ref: `refs/heads/${DEFAULT_BRANCH}` }, { inputs });
   };
@@ -50,7 +57,9 @@ describe('roles-on-apply', () => {
     expect(run.outputs['converged']).toBe('true');
     expect(run.stdout.indexOf('schema: terraform apply')).toBeGreaterThan(run.stdout.indexOf('roles: terraform apply'));
     expect(await hasRole('app_reader')).toBe(true);
-    const grant = await stack.pg.query<{ ok: boolean }>(`SELECT has_table_privilege('app_reader', 'public.validation_probe', 'SELECT') AS ok`);
+    const grant = await stack.pg.query<{ ok: boolean }>(
+      `SELECT has_table_privilege('app_reader', 'public.validation_probe', 'SELECT') AS ok`,
+    );
     expect(grant).toEqual([{ ok: true }]);
     const body = stack.github.comments(22)[0]?.body ?? '';
     expect(body).toContain('it runs anyway because roles-on-apply is always');

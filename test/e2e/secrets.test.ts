@@ -40,7 +40,11 @@ describe('planted secrets appear nowhere', () => {
   });
 
   /** stdout without the ::add-mask:: commands (the runner consumes them; they are not shown). */
-  const visible = (run: ActionRun): string => run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  const visible = (run: ActionRun): string =>
+    run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
 
   const password = (): { raw: string; encoded: string; core: string } => {
     const raw = stack.pg.masterPassword;
@@ -84,7 +88,13 @@ describe('planted secrets appear nowhere', () => {
     const runCreds = stack.aws.sts.issued.slice(issuedBefore);
     expect(runCreds.length).toBeGreaterThan(0);
     for (const c of runCreds) {
-      for (const [place, text] of [['comment', body], ['summary', run.summary], ['stdout', visible(run)], ['stderr', run.stderr], ...Object.entries(run.outputs)]) {
+      for (const [place, text] of [
+        ['comment', body],
+        ['summary', run.summary],
+        ['stdout', visible(run)],
+        ['stderr', run.stderr],
+        ...Object.entries(run.outputs),
+      ]) {
         expect(text, place).not.toContain(c.secretAccessKey);
         expect(text, place).not.toContain(c.sessionToken);
         expect(text, place).not.toContain(encodeURIComponent(c.secretAccessKey));
@@ -155,7 +165,13 @@ describe('planted secrets appear nowhere', () => {
     const leaks: string[] = [];
     for (const { label, run, comments } of seen) {
       const places: [string, string][] = [
-        ['stdout', run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')],
+        [
+          'stdout',
+          run.stdout
+            .split('\n')
+            .filter((l) => !l.startsWith('::add-mask::'))
+            .join('\n'),
+        ],
         ['stderr', run.stderr],
         ['summary', run.summary],
         ...comments.map((c, i): [string, string] => [`comment #${i}`, c]),
@@ -167,14 +183,22 @@ describe('planted secrets appear nowhere', () => {
         if (iamToken.test(text)) leaks.push(`${label}: an RDS IAM token in ${place}`);
       }
       // The temporary AWS profile files (and the plan files) are gone when the run ends.
-      expect(run.runnerTempFiles.map((f) => f.path).filter((p) => /(^|\/)(credentials|config)(\.|$)|\.tfplan$/.test(p)), label).toEqual([]);
+      expect(
+        run.runnerTempFiles.map((f) => f.path).filter((p) => /(^|\/)(credentials|config)(\.|$)|\.tfplan$/.test(p)),
+        label,
+      ).toEqual([]);
       expect(run.runnerTempFiles, label).toEqual([]);
     }
     expect(leaks).toEqual([]);
 
     // Positive control: the secrets were really present in these runs, registered as masks
     // with the runner (so the search above looked for the right strings).
-    const masks = seen.flatMap((s) => s.run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length)));
+    const masks = seen.flatMap((s) =>
+      s.run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::add-mask::'))
+        .map((l) => l.slice('::add-mask::'.length)),
+    );
     for (const c of credentials) {
       expect(masks).toContain(c.accessKeyId);
       expect(masks).toContain(c.secretAccessKey);

@@ -14,7 +14,10 @@ const { terraform, roleExists } = fx;
 describe('URLs resolved like atlas.hcl, with the credentials of the profile', () => {
   let credsFile: string;
   /** No URL override: the provider reads the profile's keys and resolves atlas.hcl's data sources. */
-  const chain = (keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = KEYS, extra: Record<string, string> = {}) => ({
+  const chain = (
+    keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = KEYS,
+    extra: Record<string, string> = {},
+  ) => ({
     ATLAS_STANDIN_URL_ROLES: '',
     ATLAS_STANDIN_URL_SCHEMA: '',
     AWS_SHARED_CREDENTIALS_FILE: credsFile,
@@ -52,14 +55,19 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
   });
 
   /** The Plan calls the provider recorded during fn. */
-  async function planCalls(fn: () => Promise<TerraformRun>): Promise<{ run: TerraformRun; plans: { env?: string; accessKeyId?: string }[] }> {
+  async function planCalls(
+    fn: () => Promise<TerraformRun>,
+  ): Promise<{ run: TerraformRun; plans: { env?: string; accessKeyId?: string }[] }> {
     const before = (await fx.tf.readCalls()).length;
     const run = await fn();
     const plans = (await fx.tf.readCalls()).slice(before).filter((c) => c.rpc === 'PlanResourceChange');
-    return { run, plans: plans.map((c) => ({ ...(c.env ? { env: c.env } : {}), ...(c.accessKeyId ? { accessKeyId: c.accessKeyId } : {}) })) };
+    return {
+      run,
+      plans: plans.map((c) => ({ ...(c.env ? { env: c.env } : {}), ...(c.accessKeyId ? { accessKeyId: c.accessKeyId } : {}) })),
+    };
   }
 
-  it('roles: reads the master secret from Secrets Manager with the profile\'s keys, and records which key it used', async () => {
+  it("roles: reads the master secret from Secrets Manager with the profile's keys, and records which key it used", async () => {
     await writeKeys(KEYS);
     const smBefore = fx.sm.requests.length;
     const { run, plans } = await planCalls(() => terraform(roles, PLAN, chain()));
@@ -68,7 +76,9 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
     expect(errorsOf(run)).toEqual([]);
     expect(atlasPlans(run)).toEqual([]);
     expect(plans).toEqual([{ env: 'roles', accessKeyId: KEYS.accessKeyId }]);
-    expect(fx.sm.requests.slice(smBefore)).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: 'rds-master', accessKeyId: KEYS.accessKeyId, status: 200 }]);
+    expect(fx.sm.requests.slice(smBefore)).toEqual([
+      { target: 'secretsmanager.GetSecretValue', secretId: 'rds-master', accessKeyId: KEYS.accessKeyId, status: 200 },
+    ]);
   });
 
   it('schema: logs in as atlas_migrator with an RDS IAM token the cluster verifies', async () => {
@@ -78,10 +88,12 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
     expect(errorsOf(run)).toEqual([]);
     expect(atlasPlans(run)).toEqual([]);
     expect(plans).toEqual([{ env: 'schema', accessKeyId: KEYS.accessKeyId }]);
-    expect(fx.db.iam?.verifications.slice(checksBefore)).toEqual([{ user: 'atlas_migrator', ok: true, reason: 'ok', accessKeyId: KEYS.accessKeyId }]);
+    expect(fx.db.iam?.verifications.slice(checksBefore)).toEqual([
+      { user: 'atlas_migrator', ok: true, reason: 'ok', accessKeyId: KEYS.accessKeyId },
+    ]);
   });
 
-  it('a wrong secret key in the profile: the roles plan fails with Secrets Manager\'s error, the schema plan with the refused token', async () => {
+  it("a wrong secret key in the profile: the roles plan fails with Secrets Manager's error, the schema plan with the refused token", async () => {
     const wrong = { ...KEYS, secretAccessKey: 'not-the-secret-0123456789abcdefghijklmno' };
     await writeKeys(wrong);
     try {
@@ -97,8 +109,12 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
       const s = await terraform(schema, PLAN, chain());
       expect(s.code).toBe(1);
       expect(errorsOf(s).map((d) => d.summary)).toEqual(['Atlas Plan Error']);
-      expect(errorsOf(s)[0]?.detail).toBe('Unable to generate migration plan, got error: LDAP authentication failed for user "atlas_migrator"');
-      expect(fx.db.iam?.verifications.slice(checksBefore)).toEqual([expect.objectContaining({ user: 'atlas_migrator', ok: false, reason: 'signature mismatch' })]);
+      expect(errorsOf(s)[0]?.detail).toBe(
+        'Unable to generate migration plan, got error: LDAP authentication failed for user "atlas_migrator"',
+      );
+      expect(fx.db.iam?.verifications.slice(checksBefore)).toEqual([
+        expect.objectContaining({ user: 'atlas_migrator', ok: false, reason: 'signature mismatch' }),
+      ]);
     } finally {
       await writeKeys(KEYS);
     }
@@ -109,7 +125,9 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
     try {
       const { run, plans } = await planCalls(() => terraform(roles, PLAN, chain()));
       expect(run.code).toBe(1);
-      expect(errorsOf(run)[0]?.detail).toContain('api error UnrecognizedClientException: The security token included in the request is invalid.');
+      expect(errorsOf(run)[0]?.detail).toContain(
+        'api error UnrecognizedClientException: The security token included in the request is invalid.',
+      );
       expect(plans).toEqual([{ env: 'roles', accessKeyId: 'ASIAUNKNOWNKEY000001' }]);
     } finally {
       await writeKeys(KEYS);
@@ -142,7 +160,15 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
   });
 
   it('planError placeholders are filled from the environment and the resolved profile', async () => {
-    await fx.tf.writeScenario({ envs: { ...fx.seedScenario.envs, roles: { planError: 'env ${env:PLANTED_MARKER} key ${profile:aws_access_key_id} secret ${profile:aws_secret_access_key} token ${profile:aws_session_token} missing [${env:NOT_SET_ANYWHERE}]' } } });
+    await fx.tf.writeScenario({
+      envs: {
+        ...fx.seedScenario.envs,
+        roles: {
+          planError:
+            'env ${env:PLANTED_MARKER} key ${profile:aws_access_key_id} secret ${profile:aws_secret_access_key} token ${profile:aws_session_token} missing [${env:NOT_SET_ANYWHERE}]',
+        },
+      },
+    });
     try {
       const { run } = await planCalls(() => terraform(roles, PLAN, chain(KEYS, { PLANTED_MARKER: 'marker-42' })));
       expect(run.code).toBe(1);

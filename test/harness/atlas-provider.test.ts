@@ -24,7 +24,13 @@ describe('the stand-in provider process', () => {
   it('prints one go-plugin handshake line, ignores SIGINT, and removes its socket on SIGTERM', async () => {
     const clientCert = await readFile(join(fx.tf.dir, 'tls', 'cert.pem'), 'utf8');
     const child = spawn(process.execPath, [PROVIDER_ENTRY], {
-      env: { ...process.env, ...fx.tf.env, TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_CLIENT_CERT: clientCert, ATLAS_STANDIN_TLS_DIR: join(fx.tf.dir, 'tls') },
+      env: {
+        ...process.env,
+        ...fx.tf.env,
+        TF_PLUGIN_MAGIC_COOKIE: COOKIE,
+        PLUGIN_CLIENT_CERT: clientCert,
+        ATLAS_STANDIN_TLS_DIR: join(fx.tf.dir, 'tls'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -60,7 +66,13 @@ describe('the stand-in provider process', () => {
     const clientCert = await readFile(join(fx.tf.dir, 'tls', 'cert.pem'), 'utf8');
     // A shell stands in for terraform: it starts the provider, reports its pid, then is killed.
     const parent = spawn('sh', ['-c', '"$0" "$1" & echo "$!"; wait', process.execPath, PROVIDER_ENTRY], {
-      env: { ...process.env, ...fx.tf.env, TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_CLIENT_CERT: clientCert, ATLAS_STANDIN_TLS_DIR: join(fx.tf.dir, 'tls') },
+      env: {
+        ...process.env,
+        ...fx.tf.env,
+        TF_PLUGIN_MAGIC_COOKIE: COOKIE,
+        PLUGIN_CLIENT_CERT: clientCert,
+        ATLAS_STANDIN_TLS_DIR: join(fx.tf.dir, 'tls'),
+      },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let providerPid = 0;
@@ -111,7 +123,7 @@ describe('the seed flow under the real terraform', () => {
     expect(await fx.tf.readCalls()).toEqual([]);
   });
 
-  it('plan reports the seed\'s four roles statements in order and changes nothing', async () => {
+  it("plan reports the seed's four roles statements in order and changes nothing", async () => {
     const run = await terraform(roles, PLAN);
     expect(run.code, run.stderr).toBe(2);
     expect(summaries(run)).toEqual(['warning: dev_url is unset', 'warning: dev_url is unset', 'warning: Atlas Plan']);
@@ -231,7 +243,7 @@ describe('failures under the real terraform', () => {
     ]);
   });
 
-  it('a failing statement is an Apply Error with PostgreSQL\'s message, and the transaction is rolled back', async () => {
+  it("a failing statement is an Apply Error with PostgreSQL's message, and the transaction is rolled back", async () => {
     const roles = await freshRoles('apply-error');
     await fx.tf.writeScenario({
       envs: {
@@ -249,7 +261,8 @@ describe('failures under the real terraform', () => {
     expect(errorsOf(run)).toEqual([
       expect.objectContaining({
         summary: 'Apply Error',
-        detail: 'Unable to apply changes, got error: sql/migrate: executing statement "GRANT USAGE ON SCHEMA \\"public\\" TO \\"ghost_role\\";": pq: role "ghost_role" does not exist',
+        detail:
+          'Unable to apply changes, got error: sql/migrate: executing statement "GRANT USAGE ON SCHEMA \\"public\\" TO \\"ghost_role\\";": pq: role "ghost_role" does not exist',
       }),
     ]);
     expect(await roleExists('rollback_probe')).toBe(false);
@@ -279,7 +292,10 @@ describe('failures under the real terraform', () => {
     ]);
 
     // A credentials file section is enough for the Go SDK.
-    const credentialsOnly = { AWS_CONFIG_FILE: join(fx.awsDir, 'empty'), AWS_SHARED_CREDENTIALS_FILE: join(fx.awsDir, 'config-as-credentials') };
+    const credentialsOnly = {
+      AWS_CONFIG_FILE: join(fx.awsDir, 'empty'),
+      AWS_SHARED_CREDENTIALS_FILE: join(fx.awsDir, 'config-as-credentials'),
+    };
     await writeFile(credentialsOnly.AWS_SHARED_CREDENTIALS_FILE, '[tf-sandbox]\naws_access_key_id = x\n');
     expect((await terraform(roles, PLAN, credentialsOnly)).code).toBe(2);
 

@@ -16,8 +16,11 @@ beforeAll(async () => {
   console.log(`startAwsEndpoints took ${Date.now() - t0} ms`);
   Object.assign(process.env, aws.env(), { AWS_EC2_METADATA_DISABLED: 'true' });
   // getIDToken masks the token with ::add-mask::, which vitest would print.
-  process.stdout.write = ((write) => (chunk: unknown, ...rest: never[]) =>
-    String(chunk).startsWith('::add-mask::') ? true : write.call(process.stdout, chunk as string, ...rest))(process.stdout.write);
+  process.stdout.write = (
+    (write) =>
+    (chunk: unknown, ...rest: never[]) =>
+      String(chunk).startsWith('::add-mask::') ? true : write.call(process.stdout, chunk as string, ...rest)
+  )(process.stdout.write);
 });
 afterAll(async () => {
   process.stdout.write = originalWrite;
@@ -38,7 +41,10 @@ function sts(): STSClient {
 function assume(token: string, extra: { RoleArn?: string; DurationSeconds?: number } = {}) {
   return sts().send(
     new AssumeRoleWithWebIdentityCommand({
-      RoleArn: DEFAULT_ROLE_ARN, RoleSessionName: 'GitHubActions-8110000001', WebIdentityToken: token, ...extra,
+      RoleArn: DEFAULT_ROLE_ARN,
+      RoleSessionName: 'GitHubActions-8110000001',
+      WebIdentityToken: token,
+      ...extra,
     }),
   );
 }
@@ -103,14 +109,26 @@ describe('STS', () => {
     expect(out.Provider).toBe('arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com');
     expect(out.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/atlas-ci/GitHubActions-8110000001');
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(aws.sts.requests).toEqual([{
-      action: 'AssumeRoleWithWebIdentity', roleArn: DEFAULT_ROLE_ARN, roleSessionName: 'GitHubActions-8110000001',
-      durationSeconds: 1800, sub: 'repo:octo-org/octo-repo:pull_request', aud: 'sts.amazonaws.com', status: 200,
-    }]);
+    expect(aws.sts.requests).toEqual([
+      {
+        action: 'AssumeRoleWithWebIdentity',
+        roleArn: DEFAULT_ROLE_ARN,
+        roleSessionName: 'GitHubActions-8110000001',
+        durationSeconds: 1800,
+        sub: 'repo:octo-org/octo-repo:pull_request',
+        aud: 'sts.amazonaws.com',
+        status: 200,
+      },
+    ]);
 
-    const who = await new STSClient({ region: 'us-east-1', credentials: {
-      accessKeyId: issued!.accessKeyId, secretAccessKey: issued!.secretAccessKey, sessionToken: issued!.sessionToken,
-    } }).send(new GetCallerIdentityCommand({}));
+    const who = await new STSClient({
+      region: 'us-east-1',
+      credentials: {
+        accessKeyId: issued!.accessKeyId,
+        secretAccessKey: issued!.secretAccessKey,
+        sessionToken: issued!.sessionToken,
+      },
+    }).send(new GetCallerIdentityCommand({}));
     expect(who.Arn).toBe(issued?.assumedRoleArn);
     expect(who.Account).toBe('123456789012');
   });
@@ -126,19 +144,26 @@ describe('STS', () => {
   it('enforces the role trust rule on sub, the provider audience, expiry and MaxSessionDuration', async () => {
     aws.sts.addRole({ arn: 'arn:aws:iam::123456789012:role/main-only', subjectPattern: 'repo:octo-org/octo-repo:ref:refs/heads/main' });
     await expect(assume(aws.oidc.mint(), { RoleArn: 'arn:aws:iam::123456789012:role/main-only' })).rejects.toMatchObject({
-      name: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity', $metadata: { httpStatusCode: 403 },
+      name: 'AccessDenied',
+      message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+      $metadata: { httpStatusCode: 403 },
     });
-    await expect(assume(aws.oidc.mint({ sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' }), {
-      RoleArn: 'arn:aws:iam::123456789012:role/main-only',
-    })).resolves.toBeDefined();
+    await expect(
+      assume(aws.oidc.mint({ sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' }), {
+        RoleArn: 'arn:aws:iam::123456789012:role/main-only',
+      }),
+    ).resolves.toBeDefined();
     await expect(assume(aws.oidc.mint({}, { audience: 'https://github.com/octo-org' }))).rejects.toMatchObject({
-      name: 'InvalidIdentityTokenException', message: 'Incorrect token audience',
+      name: 'InvalidIdentityTokenException',
+      message: 'Incorrect token audience',
     });
     await expect(assume(aws.oidc.mint({}, { lifetimeSeconds: -10 }))).rejects.toMatchObject({
-      name: 'ExpiredTokenException', message: expect.stringMatching(/^Token expired: current date\/time \d+/),
+      name: 'ExpiredTokenException',
+      message: expect.stringMatching(/^Token expired: current date\/time \d+/),
     });
     await expect(assume(aws.oidc.mint(), { DurationSeconds: 7200 })).rejects.toMatchObject({
-      name: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      name: 'ValidationError',
+      message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     });
     const forged = aws.oidc.mint().replace(/\.[^.]+$/, '.AAAA');
     await expect(assume(forged)).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
@@ -151,8 +176,12 @@ describe('STS', () => {
       ['AccessDenied', 'AccessDenied', 403, 'Not authorized to perform sts:AssumeRoleWithWebIdentity'],
       ['Throttling', 'Throttling', 400, 'Rate exceeded'],
       ['ExpiredTokenException', 'ExpiredTokenException', 400, expect.stringContaining('Token expired')],
-      ['InvalidIdentityToken', 'InvalidIdentityTokenException', 400,
-        'No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com'],
+      [
+        'InvalidIdentityToken',
+        'InvalidIdentityTokenException',
+        400,
+        'No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com',
+      ],
       ['IDPCommunicationError', 'IDPCommunicationErrorException', 400, expect.stringContaining('verification key')],
       ['InternalFailure', 'InternalFailure', 500, 'An internal error occurred.'],
     ] as const;
@@ -160,17 +189,26 @@ describe('STS', () => {
       aws.sts.failNext(fault);
       await expect(assume(token)).rejects.toMatchObject({ name, message, $metadata: { httpStatusCode: status } });
     }
-    expect(aws.sts.requests.map((r) => r.errorCode)).toEqual(
-      ['AccessDenied', 'Throttling', 'ExpiredTokenException', 'InvalidIdentityToken', 'IDPCommunicationError', 'InternalFailure'],
-    );
+    expect(aws.sts.requests.map((r) => r.errorCode)).toEqual([
+      'AccessDenied',
+      'Throttling',
+      'ExpiredTokenException',
+      'InvalidIdentityToken',
+      'IDPCommunicationError',
+      'InternalFailure',
+    ]);
   });
 
   it('a throttled call succeeds on the SDK’s own retry', async () => {
     aws.sts.failNext('Throttling', 1);
     const client = new STSClient({ region: 'us-east-1' }); // default: 3 attempts
-    const out = await client.send(new AssumeRoleWithWebIdentityCommand({
-      RoleArn: DEFAULT_ROLE_ARN, RoleSessionName: 'retry', WebIdentityToken: aws.oidc.mint(),
-    }));
+    const out = await client.send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: DEFAULT_ROLE_ARN,
+        RoleSessionName: 'retry',
+        WebIdentityToken: aws.oidc.mint(),
+      }),
+    );
     expect(out.Credentials?.AccessKeyId).toMatch(/^ASIA/);
     expect(aws.sts.requests.map((r) => r.status)).toEqual([400, 200]);
   });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { context } from '@actions/github';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  eventEnv, example, mergeGroupEvent, pullRequestEvent, pushEvent, scheduleEvent, workflowDispatchEvent, writeEvent,
+  eventEnv,
+  example,
+  mergeGroupEvent,
+  pullRequestEvent,
+  pushEvent,
+  scheduleEvent,
+  workflowDispatchEvent,
+  writeEvent,
   type Payload,
 } from '../support/events.js';
 
@@ -42,7 +49,8 @@ describe('event payloads', () => {
     expect(ctx.payload.after).toBe(sha('a'));
     const pr = ctx.payload.pull_request!;
     expect(pr).toMatchObject({
-      number: 42, state: 'open',
+      number: 42,
+      state: 'open',
       html_url: 'https://github.com/octo-org/octo-repo/pull/42',
       url: 'https://api.github.com/repos/octo-org/octo-repo/pulls/42',
       head: { sha: sha('a'), ref: 'feature', repo: { full_name: 'octo-org/octo-repo', fork: false } },
@@ -53,7 +61,13 @@ describe('event payloads', () => {
   });
 
   it('pull_request from a fork, and a merged close', () => {
-    const fork = pullRequestEvent({ action: 'opened', number: 7, headSha: sha('c'), baseSha: sha('d'), headRepoFullName: 'mallory/octo-repo' });
+    const fork = pullRequestEvent({
+      action: 'opened',
+      number: 7,
+      headSha: sha('c'),
+      baseSha: sha('d'),
+      headRepoFullName: 'mallory/octo-repo',
+    });
     expect(fork.pull_request.head.repo).toMatchObject({ full_name: 'mallory/octo-repo', fork: true, owner: { login: 'mallory' } });
     expect(fork.pull_request.head.label).toBe('mallory:feature');
     expect(fork.pull_request.base.repo.full_name).toBe('octo-org/octo-repo');
@@ -70,13 +84,19 @@ describe('event payloads', () => {
     expect(ctx.ref).toBe('refs/heads/trunk');
     expect(ctx.sha).toBe(sha('2'));
     expect(ctx.payload).toMatchObject({
-      before: sha('1'), after: sha('2'), forced: false, created: false, deleted: false,
+      before: sha('1'),
+      after: sha('2'),
+      forced: false,
+      created: false,
+      deleted: false,
       compare: `https://github.com/acme/db/compare/${sha('1').slice(0, 12)}...${sha('2').slice(0, 12)}`,
       head_commit: { id: sha('2') },
       repository: { full_name: 'acme/db', default_branch: 'trunk', master_branch: 'trunk' },
     });
     expect(pushEvent({ before: sha('1'), after: sha('3'), forced: true, ref: 'refs/heads/feature' })).toMatchObject({
-      forced: true, ref: 'refs/heads/feature', repository: { default_branch: 'main' },
+      forced: true,
+      ref: 'refs/heads/feature',
+      repository: { default_branch: 'main' },
     });
   });
 
@@ -86,7 +106,10 @@ describe('event payloads', () => {
 
     const mg = mergeGroupEvent({ headSha: sha('4'), baseSha: sha('5'), prNumber: 12 });
     expect(mg.merge_group).toMatchObject({
-      head_sha: sha('4'), base_sha: sha('5'), base_ref: 'refs/heads/main', head_ref: `refs/heads/gh-readonly-queue/main/pr-12-${sha('5')}`,
+      head_sha: sha('4'),
+      base_sha: sha('5'),
+      base_ref: 'refs/heads/main',
+      head_ref: `refs/heads/gh-readonly-queue/main/pr-12-${sha('5')}`,
     });
     expect(readAsRunner('merge_group', mg).sha).toBe(sha('4'));
 

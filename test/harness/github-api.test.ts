@@ -29,10 +29,12 @@ describe('loopback GitHub API', () => {
     const { data } = await octokit(gh.patToken).rest.users.getAuthenticated();
     expect(data).toMatchObject({ login: 'octocat', type: 'User' });
     await expect(octokit(gh.actionsToken).rest.users.getAuthenticated()).rejects.toMatchObject({
-      status: 403, message: expect.stringContaining('Resource not accessible by integration'),
+      status: 403,
+      message: expect.stringContaining('Resource not accessible by integration'),
     });
     await expect(octokit('ghp_wrong').rest.users.getAuthenticated()).rejects.toMatchObject({
-      status: 401, message: expect.stringContaining('Bad credentials'),
+      status: 401,
+      message: expect.stringContaining('Bad credentials'),
     });
   });
 
@@ -61,15 +63,26 @@ describe('loopback GitHub API', () => {
 
     await expect(api.createComment({ ...repo, issue_number: 3, body: 'x'.repeat(65_537) })).rejects.toMatchObject({
       status: 422,
-      response: { data: { message: 'Validation Failed', errors: [{
-        resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)',
-      }] } },
+      response: {
+        data: {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'IssueComment',
+              code: 'custom',
+              field: 'body',
+              message: 'body is too long (maximum is 65536 characters)',
+            },
+          ],
+        },
+      },
     });
     await expect(api.createComment({ ...repo, issue_number: 3, body: 'x'.repeat(65_536) })).resolves.toMatchObject({ status: 201 });
     await expect(api.createComment({ ...repo, issue_number: 999, body: 'x' })).rejects.toMatchObject({ status: 404 });
     await expect(api.getComment({ ...repo, comment_id: 1 })).rejects.toMatchObject({ status: 404 });
-    await expect(octokit(gh.readOnlyToken).rest.issues.createComment({ ...repo, issue_number: 3, body: 'x' }))
-      .rejects.toMatchObject({ status: 403 });
+    await expect(octokit(gh.readOnlyToken).rest.issues.createComment({ ...repo, issue_number: 3, body: 'x' })).rejects.toMatchObject({
+      status: 403,
+    });
     expect(gh.comments(3)).toHaveLength(4);
   });
 
@@ -98,20 +111,37 @@ describe('loopback GitHub API', () => {
     expect(gh.requests.filter((r) => r.path.endsWith('/pulls/11/files'))).toHaveLength(2); // 30 per page by default
 
     const { data: prs } = await client.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: 'e'.repeat(40) });
-    expect(prs).toEqual([expect.objectContaining({
-      number: 11, state: 'closed', merged_at: expect.any(String), merge_commit_sha: 'e'.repeat(40), base: expect.objectContaining({ ref: 'main' }),
-    })]);
+    expect(prs).toEqual([
+      expect.objectContaining({
+        number: 11,
+        state: 'closed',
+        merged_at: expect.any(String),
+        merge_commit_sha: 'e'.repeat(40),
+        base: expect.objectContaining({ ref: 'main' }),
+      }),
+    ]);
     expect((await client.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: 'f'.repeat(40) })).data).toEqual([]);
 
     gh.addCompare('1'.repeat(40), '2'.repeat(40), [{ filename: 'hcl/roles/roles.pg.hcl', status: 'modified' }, 'atlas.hcl']);
-    const { data: cmp } = await client.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${'1'.repeat(40)}...${'2'.repeat(40)}` });
+    const { data: cmp } = await client.rest.repos.compareCommitsWithBasehead({
+      ...repo,
+      basehead: `${'1'.repeat(40)}...${'2'.repeat(40)}`,
+    });
     expect(cmp.status).toBe('ahead');
-    expect(cmp.files?.map((f) => [f.filename, f.status])).toEqual([['hcl/roles/roles.pg.hcl', 'modified'], ['atlas.hcl', 'modified']]);
-    const page = await client.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${'1'.repeat(40)}...${'2'.repeat(40)}`, per_page: 1 });
+    expect(cmp.files?.map((f) => [f.filename, f.status])).toEqual([
+      ['hcl/roles/roles.pg.hcl', 'modified'],
+      ['atlas.hcl', 'modified'],
+    ]);
+    const page = await client.rest.repos.compareCommitsWithBasehead({
+      ...repo,
+      basehead: `${'1'.repeat(40)}...${'2'.repeat(40)}`,
+      per_page: 1,
+    });
     expect(page.data.files?.map((f) => f.filename)).toEqual(['hcl/roles/roles.pg.hcl']);
     expect(page.headers.link).toContain('rel="next"');
-    await expect(client.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${'1'.repeat(40)}...${'9'.repeat(40)}` }))
-      .rejects.toMatchObject({ status: 404 });
+    await expect(
+      client.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${'1'.repeat(40)}...${'9'.repeat(40)}` }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it('injects 5xx, secondary rate limits and 429; the Octokit plugins recover from them', async () => {
@@ -119,14 +149,19 @@ describe('loopback GitHub API', () => {
     gh.failNext(502, { method: 'GET', path: /\/issues\/20\/comments$/ });
     await expect(octokit(gh.actionsToken).rest.issues.listComments({ ...repo, issue_number: 20 })).rejects.toMatchObject({ status: 502 });
 
-    const resilient = getOctokit(gh.actionsToken, {
-      baseUrl: gh.url,
-      retry: { retryAfterBaseValue: 50 }, // 5xx backoff in 50 ms steps instead of seconds
-      throttle: {
-        onRateLimit: (_after: number, _opts: unknown, _o: unknown, count: number) => count < 2,
-        onSecondaryRateLimit: (_after: number, _opts: unknown, _o: unknown, count: number) => count < 2,
+    const resilient = getOctokit(
+      gh.actionsToken,
+      {
+        baseUrl: gh.url,
+        retry: { retryAfterBaseValue: 50 }, // 5xx backoff in 50 ms steps instead of seconds
+        throttle: {
+          onRateLimit: (_after: number, _opts: unknown, _o: unknown, count: number) => count < 2,
+          onSecondaryRateLimit: (_after: number, _opts: unknown, _o: unknown, count: number) => count < 2,
+        },
       },
-    }, retry, throttling);
+      retry,
+      throttling,
+    );
     gh.failNext('secondary-rate-limit', { method: 'POST' });
     const t0 = Date.now();
     await expect(resilient.rest.issues.createComment({ ...repo, issue_number: 20, body: 'x' })).resolves.toMatchObject({ status: 201 });
@@ -137,7 +172,13 @@ describe('loopback GitHub API', () => {
     await expect(resilient.rest.issues.listComments({ ...repo, issue_number: 20 })).resolves.toMatchObject({ status: 200 });
 
     expect(gh.requests.map((r) => [r.method, r.status])).toEqual([
-      ['GET', 502], ['POST', 403], ['POST', 201], ['GET', 429], ['GET', 200], ['GET', 503], ['GET', 200],
+      ['GET', 502],
+      ['POST', 403],
+      ['POST', 201],
+      ['GET', 429],
+      ['GET', 200],
+      ['GET', 503],
+      ['GET', 200],
     ]);
   });
 

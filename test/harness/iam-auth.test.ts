@@ -25,7 +25,13 @@ let creds: IssuedCredentials;
 async function assumeRole(): Promise<IssuedCredentials> {
   const sts = new STSClient({ region: REGION, endpoint: aws.sts.url, maxAttempts: 1 });
   try {
-    await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: DEFAULT_ROLE_ARN, RoleSessionName: 'iam-auth-test', WebIdentityToken: aws.oidc.mint() }));
+    await sts.send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: DEFAULT_ROLE_ARN,
+        RoleSessionName: 'iam-auth-test',
+        WebIdentityToken: aws.oidc.mint(),
+      }),
+    );
   } finally {
     sts.destroy();
   }
@@ -49,7 +55,11 @@ afterAll(async () => {
 });
 
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-const keys = (c: IssuedCredentials): Creds => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken });
+const keys = (c: IssuedCredentials): Creds => ({
+  accessKeyId: c.accessKeyId,
+  secretAccessKey: c.secretAccessKey,
+  sessionToken: c.sessionToken,
+});
 
 function sign(o: { user?: string; port?: number; region?: string; credentials?: Creds } = {}): Promise<string> {
   return new Signer({
@@ -62,7 +72,10 @@ function sign(o: { user?: string; port?: number; region?: string; credentials?: 
 }
 
 /** Logs in over TLS with the token as password; the outcome and the verifier's record. */
-async function login(user: string, password: string): Promise<{ user?: string; error?: { code: string; message: string }; reason?: string }> {
+async function login(
+  user: string,
+  password: string,
+): Promise<{ user?: string; error?: { code: string; message: string }; reason?: string }> {
   const before = db.iam?.verifications.length ?? 0;
   const client = new pg.Client({ host: db.host, port: db.port, database: db.database, user, password, ssl: { rejectUnauthorized: false } });
   client.on('error', () => undefined);
@@ -113,13 +126,23 @@ describe('RDS IAM tokens at the throwaway PostgreSQL', () => {
   });
 
   it('refuses a token signed with an access key STS never issued', async () => {
-    const stranger = { accessKeyId: 'ASIA' + 'Q'.repeat(16), secretAccessKey: randomBytes(30).toString('base64'), sessionToken: 'IQoJb3JpZ2luX2Vj' + 'x'.repeat(40) };
-    expect(await login('atlas_migrator', await sign({ credentials: stranger }))).toEqual({ error: refusedAs('atlas_migrator'), reason: 'unknown access key id' });
+    const stranger = {
+      accessKeyId: 'ASIA' + 'Q'.repeat(16),
+      secretAccessKey: randomBytes(30).toString('base64'),
+      sessionToken: 'IQoJb3JpZ2luX2Vj' + 'x'.repeat(40),
+    };
+    expect(await login('atlas_migrator', await sign({ credentials: stranger }))).toEqual({
+      error: refusedAs('atlas_migrator'),
+      reason: 'unknown access key id',
+    });
   });
 
   it('refuses a token signed with the right key but the wrong secret, or without its session token', async () => {
     const wrongSecret = { ...keys(creds), secretAccessKey: randomBytes(30).toString('base64') };
-    expect(await login('atlas_migrator', await sign({ credentials: wrongSecret }))).toEqual({ error: refusedAs('atlas_migrator'), reason: 'signature mismatch' });
+    expect(await login('atlas_migrator', await sign({ credentials: wrongSecret }))).toEqual({
+      error: refusedAs('atlas_migrator'),
+      reason: 'signature mismatch',
+    });
     const { sessionToken: _, ...noSession } = keys(creds);
     expect(await login('atlas_migrator', await sign({ credentials: noSession }))).toEqual({
       error: refusedAs('atlas_migrator'),
@@ -129,7 +152,10 @@ describe('RDS IAM tokens at the throwaway PostgreSQL', () => {
 
   it('refuses a token whose signature was tampered with', async () => {
     const token = await sign();
-    const tampered = token.replace(/X-Amz-Signature=([0-9a-f]{63})([0-9a-f])/, (_, head: string, last: string) => `X-Amz-Signature=${head}${last === '0' ? '1' : '0'}`);
+    const tampered = token.replace(
+      /X-Amz-Signature=([0-9a-f]{63})([0-9a-f])/,
+      (_, head: string, last: string) => `X-Amz-Signature=${head}${last === '0' ? '1' : '0'}`,
+    );
     expect(tampered).not.toBe(token);
     expect(await login('atlas_migrator', tampered)).toEqual({ error: refusedAs('atlas_migrator'), reason: 'signature mismatch' });
     // The untouched token still works: the refusal was the tampering.
@@ -150,7 +176,15 @@ describe('RDS IAM tokens at the throwaway PostgreSQL', () => {
   it('refuses a token older than its 15 minutes, and accepts the same construction signed now', async () => {
     const presignAt = async (signingDate: Date): Promise<string> => {
       const signed = await new SignatureV4({ service: 'rds-db', region: REGION, credentials: keys(creds), sha256: Sha256 }).presign(
-        { method: 'GET', protocol: 'https:', hostname: db.host, port: db.port, path: '/', query: { Action: 'connect', DBUser: 'atlas_migrator' }, headers: { host: `${db.host}:${db.port}` } },
+        {
+          method: 'GET',
+          protocol: 'https:',
+          hostname: db.host,
+          port: db.port,
+          path: '/',
+          query: { Action: 'connect', DBUser: 'atlas_migrator' },
+          headers: { host: `${db.host}:${db.port}` },
+        },
         { signingDate, expiresIn: 900 },
       );
       const query = new URLSearchParams(signed.query as Record<string, string>).toString();
@@ -164,7 +198,10 @@ describe('RDS IAM tokens at the throwaway PostgreSQL', () => {
   });
 
   it('refuses a plain password for an rds_iam member; a user outside rds_iam still needs its real password', async () => {
-    expect(await login('atlas_migrator', 'any-password-at-all')).toEqual({ error: refusedAs('atlas_migrator'), reason: 'not an IAM token (no "host:port/?" prefix)' });
+    expect(await login('atlas_migrator', 'any-password-at-all')).toEqual({
+      error: refusedAs('atlas_migrator'),
+      reason: 'not an IAM token (no "host:port/?" prefix)',
+    });
     const outsider = await login('app_owner', await sign({ user: 'app_owner' }));
     expect(outsider.error).toEqual({ code: '28P01', message: 'password authentication failed for user "app_owner"' });
     expect(outsider.reason).toBeUndefined(); // the verifier was never asked
@@ -191,13 +228,20 @@ describe("the action's IAM-token preflight against the verifying cluster", () =>
     close: () => Promise.resolve(),
   });
   const run = (c: Creds) =>
-    preflightIamAuth({ endpoint: `${db.host}:${db.port}`, database: db.database, user: 'atlas_migrator', region: REGION, session: session(c), createdInThisRun: false });
+    preflightIamAuth({
+      endpoint: `${db.host}:${db.port}`,
+      database: db.database,
+      user: 'atlas_migrator',
+      region: REGION,
+      session: session(c),
+      createdInThisRun: false,
+    });
 
   it('passes with STS-issued credentials', async () => {
     expect((await run(keys(creds))).status).toBe('ok');
   });
 
-  it('maps the LDAP refusal (SQLSTATE 28000, as RDS\'s PAM refusal) of a token from unknown credentials to the IAM-auth checklist', async () => {
+  it("maps the LDAP refusal (SQLSTATE 28000, as RDS's PAM refusal) of a token from unknown credentials to the IAM-auth checklist", async () => {
     const result = await run({ accessKeyId: 'ASIA' + 'W'.repeat(16), secretAccessKey: 'x'.repeat(40), sessionToken: 'y'.repeat(40) });
     expect(result.status).toBe('failed');
     expect(result.message).toContain('LDAP authentication failed for user "atlas_migrator"');
@@ -213,7 +257,14 @@ describe('verifyRdsIamToken', () => {
     const expect_ = { user: 'atlas_migrator', host: db.host, port: db.port, region: REGION };
     const source = () => [keys(creds)];
     expect(await verifyRdsIamToken(token, expect_, source)).toEqual({ ok: true, accessKeyId: creds.accessKeyId });
-    expect(await verifyRdsIamToken(token, expect_, source, Date.now() + 901_000)).toEqual({ ok: false, reason: 'the token expired', accessKeyId: creds.accessKeyId });
-    expect(await verifyRdsIamToken(token, { ...expect_, host: 'localhost' }, source)).toMatchObject({ ok: false, reason: expect.stringContaining('signed for endpoint') });
+    expect(await verifyRdsIamToken(token, expect_, source, Date.now() + 901_000)).toEqual({
+      ok: false,
+      reason: 'the token expired',
+      accessKeyId: creds.accessKeyId,
+    });
+    expect(await verifyRdsIamToken(token, { ...expect_, host: 'localhost' }, source)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('signed for endpoint'),
+    });
   });
 });

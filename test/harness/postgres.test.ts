@@ -45,9 +45,7 @@ describe('throwaway PostgreSQL', () => {
 
   it('url() encodes every part and works with the master password', async () => {
     const url = db.url(db.masterUser, db.masterPassword);
-    expect(url).toBe(
-      `postgres://postgres:${encodeURIComponent(db.masterPassword)}@127.0.0.1:${db.port}/appdb?sslmode=require`,
-    );
+    expect(url).toBe(`postgres://postgres:${encodeURIComponent(db.masterPassword)}@127.0.0.1:${db.port}/appdb?sslmode=require`);
     expect(db.url('a b', undefined, 'x/y')).toBe(`postgres://a%20b@127.0.0.1:${db.port}/x%2Fy?sslmode=require`);
     const who = await withClient(db.masterUser, db.masterPassword, async (c) => (await c.query('SELECT current_user AS u')).rows);
     expect(who).toEqual([{ u: 'postgres' }]);
@@ -61,9 +59,7 @@ describe('throwaway PostgreSQL', () => {
   });
 
   it('rejects a wrong master password', async () => {
-    await expect(connectAs('postgres', 'not-the-password')).rejects.toThrow(
-      'password authentication failed for user "postgres"',
-    );
+    await expect(connectAs('postgres', 'not-the-password')).rejects.toThrow('password authentication failed for user "postgres"');
   });
 
   it('has the RDS built-in roles and users', async () => {
@@ -71,8 +67,9 @@ describe('throwaway PostgreSQL', () => {
       `SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'rds%' ORDER BY rolname`,
     );
     expect(rows).toEqual(
-      [...RDS_BUILTIN_ROLES.map((r) => ({ rolname: r, rolcanlogin: false })), { rolname: 'rdsadmin', rolcanlogin: true }]
-        .sort((a, b) => a.rolname.localeCompare(b.rolname)),
+      [...RDS_BUILTIN_ROLES.map((r) => ({ rolname: r, rolcanlogin: false })), { rolname: 'rdsadmin', rolcanlogin: true }].sort((a, b) =>
+        a.rolname.localeCompare(b.rolname),
+      ),
     );
     const member = await db.query(`SELECT pg_has_role('postgres', 'rds_superuser', 'MEMBER') AS m`);
     expect(member).toEqual([{ m: true }]);
@@ -120,7 +117,9 @@ describe('throwaway PostgreSQL', () => {
 
 function postgresProcessesFor(dir: string): string[] {
   try {
-    return execFileSync('pgrep', ['-af', `postgres -D ${dir}`], { encoding: 'utf8' }).trim().split('\n');
+    return execFileSync('pgrep', ['-af', `postgres -D ${dir}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

@@ -77,7 +77,13 @@ export function useProviderFixture(): ProviderFixture {
     // explicit override; "URLs resolved like atlas.hcl" (atlas-provider-credentials.test.ts)
     // clears it and uses the real chain.
     // The schema URL carries a real IAM token (valid 15 minutes), which the cluster verifies.
-    const token = await new Signer({ hostname: db.host, port: db.port, username: 'atlas_migrator', region: 'us-east-1', credentials: KEYS }).getAuthToken();
+    const token = await new Signer({
+      hostname: db.host,
+      port: db.port,
+      username: 'atlas_migrator',
+      region: 'us-east-1',
+      credentials: KEYS,
+    }).getAuthToken();
     tf = await prepareTerraform({
       scenario: seedScenario,
       databaseUrls: {
@@ -138,11 +144,21 @@ export function useProviderFixture(): ProviderFixture {
   }
 
   return {
-    get db() { return db; },
-    get tf() { return tf; },
-    get sm() { return sm; },
-    get seedScenario() { return seedScenario; },
-    get awsDir() { return awsDir; },
+    get db() {
+      return db;
+    },
+    get tf() {
+      return tf;
+    },
+    get sm() {
+      return sm;
+    },
+    get seedScenario() {
+      return seedScenario;
+    },
+    get awsDir() {
+      return awsDir;
+    },
     timings,
     env,
     terraform,

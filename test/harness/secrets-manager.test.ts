@@ -6,7 +6,13 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ACCOUNT, DEFAULT_ROLE_ARN, startAwsEndpoints, type AwsEndpoints, type IssuedCredentials } from '../support/aws-endpoints.js';
+import {
+  DEFAULT_ACCOUNT,
+  DEFAULT_ROLE_ARN,
+  startAwsEndpoints,
+  type AwsEndpoints,
+  type IssuedCredentials,
+} from '../support/aws-endpoints.js';
 import { startSecretsManager, type SecretsManagerServer } from '../support/secrets-manager.js';
 import { PROVIDER_ENTRY, SEED_FIXTURE } from '../support/terraform.js';
 
@@ -24,12 +30,18 @@ let sm: SecretsManagerServer;
 let creds: IssuedCredentials;
 
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-const keys = (c: IssuedCredentials): Creds => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken });
+const keys = (c: IssuedCredentials): Creds => ({
+  accessKeyId: c.accessKeyId,
+  secretAccessKey: c.secretAccessKey,
+  sessionToken: c.sessionToken,
+});
 
 async function assumeRole(): Promise<IssuedCredentials> {
   const sts = new STSClient({ region: REGION, endpoint: aws.sts.url, maxAttempts: 1 });
   try {
-    await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: DEFAULT_ROLE_ARN, RoleSessionName: 'sm-test', WebIdentityToken: aws.oidc.mint() }));
+    await sts.send(
+      new AssumeRoleWithWebIdentityCommand({ RoleArn: DEFAULT_ROLE_ARN, RoleSessionName: 'sm-test', WebIdentityToken: aws.oidc.mint() }),
+    );
   } finally {
     sts.destroy();
   }
@@ -48,16 +60,31 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-interface Reply { status: number; errorType: string | undefined; body: Record<string, unknown> }
+interface Reply {
+  status: number;
+  errorType: string | undefined;
+  body: Record<string, unknown>;
+}
 
 /** GetSecretValue signed with SigV4; `tamper` changes the request after signing. */
 async function getSecretValue(
   secretId: string,
-  o: { credentials?: Creds; region?: string; applyChecksum?: boolean; tamper?: (r: { headers: Record<string, string>; body: string }) => void } = {},
+  o: {
+    credentials?: Creds;
+    region?: string;
+    applyChecksum?: boolean;
+    tamper?: (r: { headers: Record<string, string>; body: string }) => void;
+  } = {},
 ): Promise<Reply> {
   const url = new URL(sm.url);
   const body = JSON.stringify({ SecretId: secretId });
-  const signed = await new SignatureV4({ service: 'secretsmanager', region: o.region ?? REGION, credentials: o.credentials ?? keys(creds), sha256: Sha256, applyChecksum: o.applyChecksum ?? true }).sign({
+  const signed = await new SignatureV4({
+    service: 'secretsmanager',
+    region: o.region ?? REGION,
+    credentials: o.credentials ?? keys(creds),
+    sha256: Sha256,
+    applyChecksum: o.applyChecksum ?? true,
+  }).sign({
     method: 'POST',
     protocol: 'http:',
     hostname: url.hostname,
@@ -73,7 +100,13 @@ async function getSecretValue(
     const r = request(url, { method: 'POST', headers: req.headers }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, errorType: res.headers['x-amzn-errortype'] as string | undefined, body: JSON.parse(text) as Record<string, unknown> }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          errorType: res.headers['x-amzn-errortype'] as string | undefined,
+          body: JSON.parse(text) as Record<string, unknown>,
+        }),
+      );
     });
     r.on('error', reject);
     r.end(req.body);
@@ -99,14 +132,21 @@ describe('loopback Secrets Manager', () => {
     });
     // Also by ARN, as gocloud accepts either.
     expect((await getSecretValue(String(reply.body['ARN']))).body['SecretString']).toBe(JSON.stringify(MASTER));
-    expect(sm.requests.at(-1)).toEqual({ target: 'secretsmanager.GetSecretValue', secretId: String(reply.body['ARN']), accessKeyId: creds.accessKeyId, status: 200 });
+    expect(sm.requests.at(-1)).toEqual({
+      target: 'secretsmanager.GetSecretValue',
+      secretId: String(reply.body['ARN']),
+      accessKeyId: creds.accessKeyId,
+      status: 200,
+    });
   });
 
   it('UnrecognizedClientException for an access key STS never issued, or a foreign session token', async () => {
     const stranger = { accessKeyId: 'ASIA' + 'Z'.repeat(16), secretAccessKey: 'x'.repeat(40), sessionToken: 'y'.repeat(40) };
     const invalid = apiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
     expect(await getSecretValue('rds-master', { credentials: stranger })).toEqual(invalid);
-    expect(await getSecretValue('rds-master', { credentials: { ...keys(creds), sessionToken: 'IQoJb3JpZ2luX2Vj-not-the-one' } })).toEqual(invalid);
+    expect(await getSecretValue('rds-master', { credentials: { ...keys(creds), sessionToken: 'IQoJb3JpZ2luX2Vj-not-the-one' } })).toEqual(
+      invalid,
+    );
   });
 
   it('InvalidSignatureException for a wrong secret key, a body changed after signing, or another region', async () => {
@@ -139,11 +179,15 @@ describe('loopback Secrets Manager', () => {
   });
 
   it('ResourceNotFoundException for a missing secret; AccessDeniedException for a secret the role may not read', async () => {
-    expect(await getSecretValue('no-such-secret')).toEqual(apiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret."));
+    expect(await getSecretValue('no-such-secret')).toEqual(
+      apiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret."),
+    );
     const denied = await getSecretValue('other-team');
     expect(denied.status).toBe(400);
     expect(denied.body['__type']).toBe('AccessDeniedException');
-    expect(String(denied.body['message'])).toContain(`User: ${creds.assumedRoleArn} is not authorized to perform: secretsmanager:GetSecretValue on resource: other-team`);
+    expect(String(denied.body['message'])).toContain(
+      `User: ${creds.assumedRoleArn} is not authorized to perform: secretsmanager:GetSecretValue on resource: other-team`,
+    );
   });
 
   it('records who asked for what, never a secret value or key', () => {
@@ -158,14 +202,29 @@ describe('loopback Secrets Manager', () => {
 });
 
 describe("the stand-in provider's atlas.hcl resolution against it", () => {
-  type ResolveEnvUrl = (o: { envName: string; config: string; vars: Record<string, unknown>; credentials: Creds; env?: NodeJS.ProcessEnv }) => Promise<string>;
+  type ResolveEnvUrl = (o: {
+    envName: string;
+    config: string;
+    vars: Record<string, unknown>;
+    credentials: Creds;
+    env?: NodeJS.ProcessEnv;
+  }) => Promise<string>;
   let resolveEnvUrl: ResolveEnvUrl;
   const config = readFileSync(`${SEED_FIXTURE}/atlas.hcl`, 'utf8');
-  const vars = { endpoint: '127.0.0.1:5999', database_name: 'appdb', region: REGION, master_secret_name: 'rds-master', migrator_username: 'atlas_migrator', aws_profile: 'tf-sandbox' };
+  const vars = {
+    endpoint: '127.0.0.1:5999',
+    database_name: 'appdb',
+    region: REGION,
+    master_secret_name: 'rds-master',
+    migrator_username: 'atlas_migrator',
+    aws_profile: 'tf-sandbox',
+  };
   const env = (): NodeJS.ProcessEnv => ({ AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url });
 
   beforeAll(async () => {
-    const mod = (await import(pathToFileURL(PROVIDER_ENTRY.replace(/main\.mjs$/, 'atlas-hcl.mjs')).href)) as { resolveEnvUrl: ResolveEnvUrl };
+    const mod = (await import(pathToFileURL(PROVIDER_ENTRY.replace(/main\.mjs$/, 'atlas-hcl.mjs')).href)) as {
+      resolveEnvUrl: ResolveEnvUrl;
+    };
     resolveEnvUrl = mod.resolveEnvUrl;
   });
 
@@ -189,6 +248,10 @@ describe("the stand-in provider's atlas.hcl resolution against it", () => {
     expect(url.username).toBe('atlas_migrator');
     expect(`${url.host}${url.pathname}${url.search}`).toBe('127.0.0.1:5999/appdb?sslmode=require');
     const token = decodeURIComponent(url.password);
-    expect(token).toMatch(new RegExp(`^127\\.0\\.0\\.1:5999/\\?Action=connect&DBUser=atlas_migrator&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${creds.accessKeyId}%2F\\d{8}%2Fus-east-1%2Frds-db%2Faws4_request&`));
+    expect(token).toMatch(
+      new RegExp(
+        `^127\\.0\\.0\\.1:5999/\\?Action=connect&DBUser=atlas_migrator&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${creds.accessKeyId}%2F\\d{8}%2Fus-east-1%2Frds-db%2Faws4_request&`,
+      ),
+    );
   });
 });

@@ -23,6 +23,8 @@ export async function startAwsEndpoints(opts: Omit<StsOptions, 'issuer'> = {}): 
     oidc,
     sts,
     env: () => ({ ...oidc.env(), ...sts.env() }),
-    stop: async () => { await Promise.all([oidc.stop(), sts.stop()]); },
+    stop: async () => {
+      await Promise.all([oidc.stop(), sts.stop()]);
+    },
   };
 }

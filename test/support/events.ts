@@ -14,20 +14,25 @@ export const DEFAULT_OWNER = 'octo-org';
 export const DEFAULT_REPO = 'octo-repo';
 const ZERO_SHA = '0'.repeat(40);
 
-interface Definition { name: string; examples: Payload[] }
+interface Definition {
+  name: string;
+  examples: Payload[];
+}
 let definitions: Definition[] | undefined;
 
 /** A deep copy of a shipped example: the first of `event` matching `pick`. */
 export function example(event: string, pick: (p: Payload) => boolean = () => true): Payload {
-  definitions ??= JSON.parse(
-    readFileSync(createRequire(import.meta.url).resolve('@octokit/webhooks-examples'), 'utf8'),
-  ) as Definition[];
+  definitions ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@octokit/webhooks-examples'), 'utf8')) as Definition[];
   const found = definitions.find((d) => d.name === event)?.examples.find(pick);
   if (!found) throw new Error(`@octokit/webhooks-examples has no "${event}" example matching the filter`);
   return structuredClone(found);
 }
 
-interface RepoTarget { owner?: string; repo?: string; defaultBranch?: string }
+interface RepoTarget {
+  owner?: string;
+  repo?: string;
+  defaultBranch?: string;
+}
 
 export interface PullRequestEventOptions extends RepoTarget {
   action?: string;
@@ -46,7 +51,10 @@ export interface PullRequestEventOptions extends RepoTarget {
 
 export function pullRequestEvent(o: PullRequestEventOptions): Payload {
   const action = o.action ?? 'synchronize';
-  const p = retarget(example('pull_request', (e) => e.action === 'synchronize'), o);
+  const p = retarget(
+    example('pull_request', (e) => e.action === 'synchronize'),
+    o,
+  );
   const pr = p.pull_request;
   const full = `${p.repository.owner.login}/${p.repository.name}`;
   const baseRef = o.baseRef ?? 'main';
@@ -90,7 +98,10 @@ export interface PushEventOptions extends RepoTarget {
 
 export function pushEvent(o: PushEventOptions): Payload {
   // The shipped branch push (the others are tag pushes and deletions).
-  const p = retarget(example('push', (e) => String(e.ref).startsWith('refs/heads/') && !e.deleted), o);
+  const p = retarget(
+    example('push', (e) => String(e.ref).startsWith('refs/heads/') && !e.deleted),
+    o,
+  );
   const full = p.repository.full_name as string;
   p.ref = o.ref ?? `refs/heads/${p.repository.default_branch}`;
   p.before = o.before;
@@ -130,7 +141,10 @@ export function mergeGroupEvent(o: RepoTarget & { headSha: string; baseSha: stri
 
 /** The package ships no schedule example; this is the runner's event file for a cron trigger. */
 export function scheduleEvent(o: RepoTarget & { cron?: string } = {}): Payload {
-  const repository = retarget(example('push', (e) => String(e.ref).startsWith('refs/heads/')), o).repository;
+  const repository = retarget(
+    example('push', (e) => String(e.ref).startsWith('refs/heads/')),
+    o,
+  ).repository;
   return { schedule: o.cron ?? '0 3 * * *', repository, workflow: '.github/workflows/database.yml' };
 }
 

@@ -31,7 +31,12 @@ export interface CompareOptions {
   commits?: string[];
 }
 
-export interface GitHubUser { login: string; id: number; node_id: string; type: 'User' | 'Bot' }
+export interface GitHubUser {
+  login: string;
+  id: number;
+  node_id: string;
+  type: 'User' | 'Bot';
+}
 
 export interface IssueComment {
   id: number;
@@ -85,7 +90,11 @@ export const MAX_COMMENT_LENGTH = 65_536;
 const DOCS = 'https://docs.github.com/rest';
 
 class ApiError {
-  constructor(readonly status: number, readonly body: Record<string, unknown>, readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
+  ) {}
 }
 
 export async function startGitHubApi(opts: { owner?: string; repo?: string; patLogin?: string } = {}): Promise<GitHubApi> {
@@ -137,36 +146,76 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     throw notFound('issues/comments#get-an-issue-comment');
   };
 
-  type Ctx = { method: string; path: string; query: URLSearchParams; body: unknown; who: GitHubUser; kind: ApiRequest['auth']; res: ServerResponse };
+  type Ctx = {
+    method: string;
+    path: string;
+    query: URLSearchParams;
+    body: unknown;
+    who: GitHubUser;
+    kind: ApiRequest['auth'];
+    res: ServerResponse;
+  };
   const routes: [string, RegExp, (ctx: Ctx, m: RegExpExecArray) => unknown][] = [
-    ['GET', /^\/user$/, (ctx) => {
-      if (ctx.kind !== 'pat') throw new ApiError(403, { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/users/users#get-the-authenticated-user`, status: '403' });
-      return { ...ctx.who, site_admin: false, name: ctx.who.login };
-    }],
+    [
+      'GET',
+      /^\/user$/,
+      (ctx) => {
+        if (ctx.kind !== 'pat')
+          throw new ApiError(403, {
+            message: 'Resource not accessible by integration',
+            documentation_url: `${DOCS}/users/users#get-the-authenticated-user`,
+            status: '403',
+          });
+        return { ...ctx.who, site_admin: false, name: ctx.who.login };
+      },
+    ],
     ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/, (_c, m) => pullJson(pull(Number(m[1])))],
-    ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/, (ctx, m) => paginate(ctx, pull(Number(m[1])).files.map((f) => fileJson(toChange(f))))],
-    ['GET', /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/pulls$/, (ctx, m) =>
-      paginate(ctx, [...pulls.values()].filter((p) => p.headSha === m[1] || p.mergeCommitSha === m[1]).map(pullJson))],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/,
+      (ctx, m) =>
+        paginate(
+          ctx,
+          pull(Number(m[1])).files.map((f) => fileJson(toChange(f))),
+        ),
+    ],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/pulls$/,
+      (ctx, m) => paginate(ctx, [...pulls.values()].filter((p) => p.headSha === m[1] || p.mergeCommitSha === m[1]).map(pullJson)),
+    ],
     ['GET', /^\/repos\/[^/]+\/[^/]+\/compare\/(.+)$/, (ctx, m) => compareJson(ctx, decodeURIComponent(m[1] ?? ''))],
     ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/, (ctx, m) => paginate(ctx, issueComments(Number(m[1])))],
-    ['POST', /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/, (ctx, m) => {
-      const n = Number(m[1]);
-      issueComments(n);
-      writable(ctx);
-      ctx.res.statusCode = 201;
-      return newComment(n, ctx.who, validBody(ctx.body, 'issues/comments#create-an-issue-comment'));
-    }],
+    [
+      'POST',
+      /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/,
+      (ctx, m) => {
+        const n = Number(m[1]);
+        issueComments(n);
+        writable(ctx);
+        ctx.res.statusCode = 201;
+        return newComment(n, ctx.who, validBody(ctx.body, 'issues/comments#create-an-issue-comment'));
+      },
+    ],
     ['GET', /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/, (_c, m) => findComment(Number(m[1]))],
-    ['PATCH', /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/, (ctx, m) => {
-      const c = findComment(Number(m[1]));
-      writable(ctx);
-      if (c.user.login !== ctx.who.login) {
-        throw new ApiError(403, { message: `Resource not accessible by ${ctx.kind === 'pat' ? 'personal access token' : 'integration'}`, documentation_url: `${DOCS}/issues/comments#update-an-issue-comment`, status: '403' });
-      }
-      c.body = validBody(ctx.body, 'issues/comments#update-an-issue-comment');
-      c.updated_at = isoNow();
-      return c;
-    }],
+    [
+      'PATCH',
+      /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/,
+      (ctx, m) => {
+        const c = findComment(Number(m[1]));
+        writable(ctx);
+        if (c.user.login !== ctx.who.login) {
+          throw new ApiError(403, {
+            message: `Resource not accessible by ${ctx.kind === 'pat' ? 'personal access token' : 'integration'}`,
+            documentation_url: `${DOCS}/issues/comments#update-an-issue-comment`,
+            status: '403',
+          });
+        }
+        c.body = validBody(ctx.body, 'issues/comments#update-an-issue-comment');
+        c.updated_at = isoNow();
+        return c;
+      },
+    ],
   ];
 
   function pull(n: number): PullSpec {
@@ -176,7 +225,13 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   }
 
   function pullJson(p: PullSpec): Record<string, unknown> {
-    const repoJson = { id: repoId, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner, type: 'Organization' }, default_branch: 'main' };
+    const repoJson = {
+      id: repoId,
+      name: repo,
+      full_name: `${owner}/${repo}`,
+      owner: { login: owner, type: 'Organization' },
+      default_branch: 'main',
+    };
     const closed = p.merged || p.mergeCommitSha !== undefined;
     return {
       url: `${base}${repoPath}/pulls/${p.number}`,
@@ -198,7 +253,12 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   function fileJson(f: FileChange): Record<string, unknown> {
     const sha = createHash('sha1').update(f.filename).digest('hex');
     return {
-      sha, filename: f.filename, status: f.status ?? 'modified', additions: 1, deletions: 1, changes: 2,
+      sha,
+      filename: f.filename,
+      status: f.status ?? 'modified',
+      additions: 1,
+      deletions: 1,
+      changes: 2,
       blob_url: `https://github.com/${owner}/${repo}/blob/${sha}/${f.filename}`,
       raw_url: `https://github.com/${owner}/${repo}/raw/${sha}/${f.filename}`,
       contents_url: `${base}${repoPath}/contents/${f.filename}?ref=${sha}`,
@@ -216,11 +276,13 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     // Without paging parameters GitHub returns up to 250 commits and 300 files; with them,
     // both lists are paged and a Link header is sent.
     const paged = ctx.query.has('per_page') || ctx.query.has('page');
-    const pageOf = <T>(items: T[], cap: number): T[] => (paged ? paginate(ctx, items, Math.max(commits.length, files.length)) : items.slice(0, cap));
+    const pageOf = <T>(items: T[], cap: number): T[] =>
+      paged ? paginate(ctx, items, Math.max(commits.length, files.length)) : items.slice(0, cap);
     return {
       url: `${base}${repoPath}/compare/${basehead}`,
       html_url: `https://github.com/${owner}/${repo}/compare/${basehead}`,
-      base_commit: { sha: b }, merge_base_commit: { sha: b },
+      base_commit: { sha: b },
+      merge_base_commit: { sha: b },
       status: entry.opts.status ?? 'ahead',
       ahead_by: entry.opts.status === 'identical' ? 0 : commits.length,
       behind_by: entry.opts.status === 'diverged' || entry.opts.status === 'behind' ? 1 : 0,
@@ -257,9 +319,24 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     const path = u.pathname.replace(new RegExp(`^/repositories/${repoId}(?=/)`), repoPath);
     const method = req.method ?? 'GET';
     const token = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const kind: ApiRequest['auth'] = token === undefined ? 'none'
-      : token === tokens.actions ? 'actions' : token === tokens.pat ? 'pat' : token === tokens.readOnly ? 'read-only' : 'unknown';
-    const rec: ApiRequest = { method, path, query: Object.fromEntries(u.searchParams), bodySize: Buffer.byteLength(raw), status: 0, auth: kind };
+    const kind: ApiRequest['auth'] =
+      token === undefined
+        ? 'none'
+        : token === tokens.actions
+          ? 'actions'
+          : token === tokens.pat
+            ? 'pat'
+            : token === tokens.readOnly
+              ? 'read-only'
+              : 'unknown';
+    const rec: ApiRequest = {
+      method,
+      path,
+      query: Object.fromEntries(u.searchParams),
+      bodySize: Buffer.byteLength(raw),
+      status: 0,
+      auth: kind,
+    };
     requests.push(rec);
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('x-github-request-id', randomUUID().toUpperCase().slice(0, 23));
@@ -314,7 +391,8 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     addCompare: (b0, h, files, o = {}) => void compares.set(`${b0}...${h}`, { files: files.map(toChange), opts: o }),
     comments: (n) => (comments.get(n) ?? []).map((c) => ({ ...c })),
     seedComment: (n, c) => newComment(n, user(c.login, c.type ?? 'User'), c.body),
-    failNext: (fault, o = {}) => void faults.push({ fault, times: o.times ?? 1, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) }),
+    failNext: (fault, o = {}) =>
+      void faults.push({ fault, times: o.times ?? 1, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) }),
     requests,
     stop: () => close(server),
   };
@@ -322,20 +400,35 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
 
 function writable(ctx: { kind: ApiRequest['auth'] }): void {
   if (ctx.kind === 'read-only') {
-    throw new ApiError(403, { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`, status: '403' });
+    throw new ApiError(403, {
+      message: 'Resource not accessible by integration',
+      documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`,
+      status: '403',
+    });
   }
 }
 
 function validBody(body: unknown, doc: string): string {
   const text = (body as { body?: unknown } | undefined)?.body;
   if (typeof text !== 'string') {
-    throw new ApiError(422, { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url: `${DOCS}/${doc}`, status: '422' });
+    throw new ApiError(422, {
+      message: 'Invalid request.\n\n"body" wasn\'t supplied.',
+      documentation_url: `${DOCS}/${doc}`,
+      status: '422',
+    });
   }
   // GitHub counts characters, not UTF-16 units.
   if ([...text].length > MAX_COMMENT_LENGTH) {
     throw new ApiError(422, {
       message: 'Validation Failed',
-      errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)` }],
+      errors: [
+        {
+          resource: 'IssueComment',
+          code: 'custom',
+          field: 'body',
+          message: `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)`,
+        },
+      ],
       documentation_url: `${DOCS}/${doc}`,
       status: '422',
     });
@@ -345,16 +438,25 @@ function validBody(body: unknown, doc: string): string {
 
 function faultError(fault: ApiFault): ApiError {
   if (fault === 'secondary-rate-limit') {
-    return new ApiError(403, {
-      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000.',
-      documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
-      status: '403',
-    }, { 'retry-after': '1' });
+    return new ApiError(
+      403,
+      {
+        message:
+          'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000.',
+        documentation_url:
+          'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        status: '403',
+      },
+      { 'retry-after': '1' },
+    );
   }
   if (fault === 429) {
     const reset = String(Math.floor(Date.now() / 1000) + 1);
-    return new ApiError(429, { message: 'API rate limit exceeded for installation ID 1.', documentation_url: DOCS, status: '429' },
-      { 'retry-after': '1', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+    return new ApiError(
+      429,
+      { message: 'API rate limit exceeded for installation ID 1.', documentation_url: DOCS, status: '429' },
+      { 'retry-after': '1', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+    );
   }
   return new ApiError(fault, { message: fault >= 500 ? 'Server Error' : `Injected HTTP ${fault}`, status: String(fault) });
 }
@@ -376,4 +478,3 @@ function toChange(f: string | FileChange): FileChange {
 function isoNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 // temp directory they created may remain. Anything left fails the run with its name.
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const OURS = /^(pg-harness|tfh|workspace|runner-temp|runner-files|events|events-test|checkout|tf-cli-test|inputs-test|outputs-test|summary-test|aws-cred-test|rds-atlas-aws|rds-atlas-plan)-/;
+const OURS =
+  /^(pg-harness|tfh|workspace|runner-temp|runner-files|events|events-test|checkout|tf-cli-test|inputs-test|outputs-test|summary-test|aws-cred-test|rds-atlas-aws|rds-atlas-plan)-/;
 
 let before = new Set<string>();
 

@@ -3,9 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 // Small HTTP plumbing shared by the loopback servers (OIDC issuer, STS, GitHub API).
 
-export async function listen(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ server: Server; base: string }> {
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; base: string }> {
   const server = createServer(handler);
   // Keep-alive sockets from SDK clients would otherwise hold close() open.
   server.keepAliveTimeout = 1_000;

@@ -84,7 +84,10 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  * included, not older than X-Amz-Expires (at most 900 s). Reasons never quote the token.
  */
 export async function verifyRdsIamToken(
-  token: string, expect: TokenExpectation, credentials: CredentialSource, now: number = Date.now(),
+  token: string,
+  expect: TokenExpectation,
+  credentials: CredentialSource,
+  now: number = Date.now(),
 ): Promise<TokenVerdict> {
   const at = token.indexOf('/?');
   if (at <= 0) return { ok: false, reason: 'not an IAM token (no "host:port/?" prefix)' };
@@ -262,11 +265,14 @@ export async function startIamAuth(opts: IamAuthOptions): Promise<IamAuthServer>
 // --- BER, just enough of it ---------------------------------------------------------------
 
 type LdapMessage =
-  | { op: 'bind'; id: number; name: string; simple: boolean; password: string }
-  | { op: 'unbind'; id: number }
-  | { op: 'other'; id: number };
+  { op: 'bind'; id: number; name: string; simple: boolean; password: string } | { op: 'unbind'; id: number } | { op: 'other'; id: number };
 
-interface Tlv { tag: number; start: number; end: number; next: number }
+interface Tlv {
+  tag: number;
+  start: number;
+  end: number;
+  next: number;
+}
 
 /** One TLV at `offset`, or undefined when the buffer does not hold all of it yet. */
 function readTlv(buf: Buffer, offset: number): Tlv | undefined {
@@ -342,6 +348,10 @@ function berInt(tag: number, v: number): Buffer {
 
 /** LDAPMessage { messageID, bindResponse [APPLICATION 1] { resultCode, matchedDN "", diagnosticMessage } }. */
 function bindResponse(id: number, resultCode: number, diagnostic: string): Buffer {
-  const body = Buffer.concat([berInt(0x0a, resultCode), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.from(diagnostic.slice(0, 200), 'utf8'))]);
+  const body = Buffer.concat([
+    berInt(0x0a, resultCode),
+    tlv(0x04, Buffer.alloc(0)),
+    tlv(0x04, Buffer.from(diagnostic.slice(0, 200), 'utf8')),
+  ]);
   return tlv(0x30, Buffer.concat([berInt(0x02, id), tlv(0x61, body)]));
 }

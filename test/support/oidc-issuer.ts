@@ -10,7 +10,11 @@ export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
 export type OidcClaims = Record<string, string | number | boolean> & { sub: string };
 
-export interface OidcRequest { audience: string | undefined; authorized: boolean; status: number }
+export interface OidcRequest {
+  audience: string | undefined;
+  authorized: boolean;
+  status: number;
+}
 
 export interface OidcIssuer {
   /** For ACTIONS_ID_TOKEN_REQUEST_URL: already has `?api-version=2.0`, like the runner's. */

@@ -1,6 +1,18 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, constants, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -102,17 +114,42 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<PgClust
     mkdirSync(paths.ssl);
     writeFileSync(paths.pwfile, `${password}\n`, { mode: 0o600 });
     await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', paths.key, '-out', paths.cert,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      paths.key,
+      '-out',
+      paths.cert,
     ]);
     chmodSync(paths.key, 0o600); // PostgreSQL refuses a key readable by others
     if (dbUser) chownTree(root, dbUser);
 
-    await run(...asDbUser(dbUser, bin.initdb, [
-      '-D', paths.data, '-U', MASTER_USER, `--pwfile=${paths.pwfile}`,
-      '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync',
-    ]));
+    await run(
+      ...asDbUser(dbUser, bin.initdb, [
+        '-D',
+        paths.data,
+        '-U',
+        MASTER_USER,
+        `--pwfile=${paths.pwfile}`,
+        '--auth-host=scram-sha-256',
+        '--auth-local=trust',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ]),
+    );
     rmSync(paths.pwfile);
     writeFileSync(join(paths.data, 'pg_hba.conf'), hba(iam ? `ldap ${iam.hbaOptions}` : 'trust'));
 
@@ -121,8 +158,15 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<PgClust
     iam?.setEndpoint(HOST, port);
 
     const pool = new pg.Pool({
-      host: HOST, port, user: MASTER_USER, password, database: DATABASE,
-      ssl: { rejectUnauthorized: false }, max: 3, idleTimeoutMillis: 2_000, allowExitOnIdle: true,
+      host: HOST,
+      port,
+      user: MASTER_USER,
+      password,
+      database: DATABASE,
+      ssl: { rejectUnauthorized: false },
+      max: 3,
+      idleTimeoutMillis: 2_000,
+      allowExitOnIdle: true,
     });
     // An idle client losing its connection at shutdown must not crash the test process.
     pool.on('error', () => undefined);
@@ -171,7 +215,12 @@ hostssl   all  all       127.0.0.1/32 scram-sha-256
 
 async function bootstrap(port: number, password: string): Promise<void> {
   const client = new pg.Client({
-    host: HOST, port, user: MASTER_USER, password, database: 'postgres', ssl: { rejectUnauthorized: false },
+    host: HOST,
+    port,
+    user: MASTER_USER,
+    password,
+    database: 'postgres',
+    ssl: { rejectUnauthorized: false },
   });
   await client.connect();
   try {
@@ -185,32 +234,61 @@ async function bootstrap(port: number, password: string): Promise<void> {
   }
 }
 
-interface Paths { data: string; sock: string; ssl: string; cert: string; key: string; pwfile: string; log: string }
+interface Paths {
+  data: string;
+  sock: string;
+  ssl: string;
+  cert: string;
+  key: string;
+  pwfile: string;
+  log: string;
+}
 
 function layout(root: string): Paths {
   const ssl = join(root, 'ssl');
   return {
-    data: join(root, 'data'), sock: join(root, 'sock'), ssl,
-    cert: join(ssl, 'server.crt'), key: join(ssl, 'server.key'),
-    pwfile: join(root, 'pwfile'), log: join(root, 'postgres.log'),
+    data: join(root, 'data'),
+    sock: join(root, 'sock'),
+    ssl,
+    cert: join(ssl, 'server.crt'),
+    key: join(ssl, 'server.key'),
+    pwfile: join(root, 'pwfile'),
+    log: join(root, 'postgres.log'),
   };
 }
 
-async function startServer(
-  postgresBin: string, dbUser: UserIds | undefined, paths: Paths,
-): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(postgresBin: string, dbUser: UserIds | undefined, paths: Paths): Promise<{ child: ChildProcess; port: number }> {
   // The port is picked by binding port 0 and released before PostgreSQL binds it; another
   // process can win that race, so a bind failure is retried with a fresh port.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const args = [
-      '-D', paths.data, '-p', String(port), '-c', `listen_addresses=${HOST}`,
-      '-c', `unix_socket_directories=${paths.sock}`,
-      '-c', 'ssl=on', '-c', `ssl_cert_file=${paths.cert}`, '-c', `ssl_key_file=${paths.key}`,
+      '-D',
+      paths.data,
+      '-p',
+      String(port),
+      '-c',
+      `listen_addresses=${HOST}`,
+      '-c',
+      `unix_socket_directories=${paths.sock}`,
+      '-c',
+      'ssl=on',
+      '-c',
+      `ssl_cert_file=${paths.cert}`,
+      '-c',
+      `ssl_key_file=${paths.key}`,
       // Throwaway data: durability costs start-up and test time for nothing.
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=50', '-c', 'shared_buffers=16MB',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=50',
+      '-c',
+      'shared_buffers=16MB',
     ];
     const logFd = openSync(paths.log, 'a');
     // pdeathsig: if the test process dies without running any hook, the kernel still tells
@@ -234,7 +312,9 @@ async function startServer(
 async function waitReady(child: ChildProcess, paths: Paths): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let exited: number | null | undefined;
-  child.once('exit', (code) => { exited = code; });
+  child.once('exit', (code) => {
+    exited = code;
+  });
   // The postmaster writes "ready" on line 8 of postmaster.pid once it accepts connections;
   // pg_ctl -w waits on the same line.
   while (Date.now() < deadline) {
@@ -253,7 +333,11 @@ async function waitReady(child: ChildProcess, paths: Paths): Promise<void> {
 
 // --- teardown -------------------------------------------------------------------------
 
-interface Live { root: string; child: ChildProcess | undefined; iam: IamAuthServer | undefined }
+interface Live {
+  root: string;
+  child: ChildProcess | undefined;
+  iam: IamAuthServer | undefined;
+}
 const live = new Set<Live>();
 let hookInstalled = false;
 
@@ -321,7 +405,10 @@ function isAlive(pid: number): boolean {
 
 // --- processes and OS ------------------------------------------------------------------
 
-interface UserIds { uid: number; gid: number }
+interface UserIds {
+  uid: number;
+  gid: number;
+}
 
 /** The binary's absolute path from PATH, as a runner or a user's shell would resolve it. */
 export function findOnPath(name: string): string {
@@ -355,9 +442,7 @@ function osUserIds(name: string): UserIds {
 }
 
 /** setpriv (util-linux) switches user without PAM and can set the parent-death signal. */
-function asDbUser(
-  user: UserIds | undefined, file: string, args: string[], opts: { pdeathsig?: boolean } = {},
-): [string, string[]] {
+function asDbUser(user: UserIds | undefined, file: string, args: string[], opts: { pdeathsig?: boolean } = {}): [string, string[]] {
   const setpriv = tryFindOnPath('setpriv');
   const death = opts.pdeathsig ? ['--pdeathsig', 'INT'] : [];
   if (setpriv && user) {

@@ -41,7 +41,14 @@ export interface SecretsManagerOptions {
   accountId?: string;
 }
 
-interface StoredSecret { name: string; arn: string; value: string; versionId: string; created: Date; allowedRoleArns?: string[] }
+interface StoredSecret {
+  name: string;
+  arn: string;
+  value: string;
+  versionId: string;
+  created: Date;
+  allowedRoleArns?: string[];
+}
 type ApiError = { status: number; code: string; message: string };
 
 const ERR = {
@@ -50,7 +57,8 @@ const ERR = {
   badSignature: {
     status: 400,
     code: 'InvalidSignatureException',
-    message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    message:
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
   },
   missingAuth: { status: 400, code: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
   notFound: { status: 400, code: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." },
@@ -65,9 +73,10 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
   const requests: SecretsRequest[] = [];
 
   const authenticate = async (req: IncomingMessage, body: string, rec: SecretsRequest): Promise<TrustedCredentials | ApiError> => {
-    const auth = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
-      req.headers.authorization ?? '',
-    );
+    const auth =
+      /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
+        req.headers.authorization ?? '',
+      );
     if (!auth) return ERR.missingAuth;
     const [, accessKeyId = '', , scopeRegion, service, signedHeaders = '', signature = ''] = auth;
     rec.accessKeyId = accessKeyId;
@@ -118,7 +127,11 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
     return creds;
   };
 
-  const getSecretValue = (input: Record<string, unknown>, creds: TrustedCredentials, rec: SecretsRequest): ApiError | Record<string, unknown> => {
+  const getSecretValue = (
+    input: Record<string, unknown>,
+    creds: TrustedCredentials,
+    rec: SecretsRequest,
+  ): ApiError | Record<string, unknown> => {
     const id = typeof input['SecretId'] === 'string' ? input['SecretId'] : '';
     rec.secretId = id;
     const secret = secrets.get(id) ?? [...secrets.values()].find((s) => s.arn === id);

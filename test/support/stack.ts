@@ -3,7 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction, seedWorkspace, type ActionOptions, type ActionRun } from './action.js';
 import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints, type OidcRequest, type StsRequest } from './aws-endpoints.js';
-import { eventEnv, pullRequestEvent, pushEvent, writeEvent, type Payload, type PullRequestEventOptions, type PushEventOptions } from './events.js';
+import {
+  eventEnv,
+  pullRequestEvent,
+  pushEvent,
+  writeEvent,
+  type Payload,
+  type PullRequestEventOptions,
+  type PushEventOptions,
+} from './events.js';
 import { startGitHubApi, type ApiRequest, type GitHubApi } from './github-api.js';
 import pgLib from 'pg';
 import { connectionConfig, startPostgres, type PgCluster } from './postgres.js';
@@ -167,7 +175,12 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         for (const key of extra.unset ?? []) delete env[key];
         const checkout = await freshCheckout(ws.dir);
         try {
-          return await runAction({ inputs: { ...stack.inputs(), ...extra.inputs }, env, workspace: checkout, ...(extra.cancel ? { cancel: extra.cancel } : {}) });
+          return await runAction({
+            inputs: { ...stack.inputs(), ...extra.inputs },
+            env,
+            workspace: checkout,
+            ...(extra.cancel ? { cancel: extra.cancel } : {}),
+          });
         } finally {
           await rm(checkout, { recursive: true, force: true });
         }
@@ -221,7 +234,10 @@ async function freshCheckout(repository: string): Promise<string> {
     if (!/resource\s+"atlas_schema"/.test(await readFile(file, 'utf8'))) continue;
     const root = path.relative(dir, entry.parentPath);
     const schema = `tfstate_${root.replace(/[^A-Za-z0-9]+/g, '_')}`.toLowerCase();
-    await writeFile(path.join(entry.parentPath, 'backend_test.tf'), `terraform {\n  backend "pg" {\n    schema_name = "${schema}"\n  }\n}\n`);
+    await writeFile(
+      path.join(entry.parentPath, 'backend_test.tf'),
+      `terraform {\n  backend "pg" {\n    schema_name = "${schema}"\n  }\n}\n`,
+    );
   }
   return dir;
 }

@@ -20,8 +20,14 @@ export interface StsRole {
 }
 
 export type StsFault =
-  | 'AccessDenied' | 'Throttling' | 'ExpiredTokenException' | 'InvalidIdentityToken' | 'IncorrectAudience'
-  | 'IDPCommunicationError' | 'ValidationError' | 'InternalFailure';
+  | 'AccessDenied'
+  | 'Throttling'
+  | 'ExpiredTokenException'
+  | 'InvalidIdentityToken'
+  | 'IncorrectAudience'
+  | 'IDPCommunicationError'
+  | 'ValidationError'
+  | 'InternalFailure';
 
 export interface StsRequest {
   action: string;
@@ -71,11 +77,28 @@ type StsError = { status: number; code: string; message: string; type?: 'Sender'
 const FAULTS: Record<StsFault, StsError> = {
   AccessDenied: { status: 403, code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' },
   Throttling: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
-  ExpiredTokenException: { status: 400, code: 'ExpiredTokenException', message: 'Token expired: current date/time must be before the expiration date/time' },
-  InvalidIdentityToken: { status: 400, code: 'InvalidIdentityToken', message: `No OpenIDConnect provider found in your account for ${GITHUB_ISSUER}` },
+  ExpiredTokenException: {
+    status: 400,
+    code: 'ExpiredTokenException',
+    message: 'Token expired: current date/time must be before the expiration date/time',
+  },
+  InvalidIdentityToken: {
+    status: 400,
+    code: 'InvalidIdentityToken',
+    message: `No OpenIDConnect provider found in your account for ${GITHUB_ISSUER}`,
+  },
   IncorrectAudience: { status: 400, code: 'InvalidIdentityToken', message: 'Incorrect token audience' },
-  IDPCommunicationError: { status: 400, code: 'IDPCommunicationError', message: "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements" },
-  ValidationError: { status: 400, code: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' },
+  IDPCommunicationError: {
+    status: 400,
+    code: 'IDPCommunicationError',
+    message:
+      "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements",
+  },
+  ValidationError: {
+    status: 400,
+    code: 'ValidationError',
+    message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+  },
   InternalFailure: { status: 500, code: 'InternalFailure', message: 'An internal error occurred.', type: 'Receiver' },
 };
 
@@ -94,19 +117,34 @@ export async function startSts(opts: StsOptions = {}): Promise<StsServer> {
     const session = p.get('RoleSessionName') ?? '';
     const duration = Number(p.get('DurationSeconds') ?? 3600);
     if (!/^[\w+=,.@-]{2,64}$/.test(session)) {
-      return validation(`Value '${session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+      return validation(
+        `Value '${session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+      );
     }
-    if (duration < 900) return validation(`Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
+    if (duration < 900)
+      return validation(
+        `Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+      );
     const token = p.get('WebIdentityToken') ?? '';
     const claims = opts.issuer ? opts.issuer.verify(token) : decodeJwt(token);
-    if (!claims) return { status: 400, code: 'InvalidIdentityToken', message: 'The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.' };
+    if (!claims)
+      return {
+        status: 400,
+        code: 'InvalidIdentityToken',
+        message:
+          'The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.',
+      };
     rec.sub = claims.sub;
     rec.aud = String(claims.aud);
-    if (claims.iss !== GITHUB_ISSUER) return { ...FAULTS.InvalidIdentityToken, message: `No OpenIDConnect provider found in your account for ${String(claims.iss)}` };
+    if (claims.iss !== GITHUB_ISSUER)
+      return { ...FAULTS.InvalidIdentityToken, message: `No OpenIDConnect provider found in your account for ${String(claims.iss)}` };
     if (!audiences.includes(String(claims.aud))) return FAULTS.IncorrectAudience;
     const now = Math.floor(Date.now() / 1000);
     if (Number(claims.exp) <= now) {
-      return { ...FAULTS.ExpiredTokenException, message: `Token expired: current date/time ${now} must be before the expiration date/time${String(claims.exp)}` };
+      return {
+        ...FAULTS.ExpiredTokenException,
+        message: `Token expired: current date/time ${now} must be before the expiration date/time${String(claims.exp)}`,
+      };
     }
     const role = roles.get(roleArn);
     if (!role || (role.subjectPattern && !globMatch(role.subjectPattern, claims.sub))) return FAULTS.AccessDenied;
@@ -177,7 +215,12 @@ export async function startSts(opts: StsOptions = {}): Promise<StsServer> {
       result = FAULTS[fault];
     } else if (action === 'AssumeRoleWithWebIdentity') result = assume(params, rec);
     else if (action === 'GetCallerIdentity') result = callerIdentity(req);
-    else result = { status: 400, code: 'InvalidAction', message: `Could not find operation ${action} for version ${params.get('Version') ?? ''}` };
+    else
+      result = {
+        status: 400,
+        code: 'InvalidAction',
+        message: `Could not find operation ${action} for version ${params.get('Version') ?? ''}`,
+      };
 
     if (typeof result === 'string') {
       rec.status = 200;
@@ -205,8 +248,12 @@ export async function startSts(opts: StsOptions = {}): Promise<StsServer> {
     url: base,
     roles,
     addRole: (r) => void roles.set(r.arn, r),
-    get credentialLifetimeSeconds() { return state.credentialLifetimeSeconds; },
-    set credentialLifetimeSeconds(v) { state.credentialLifetimeSeconds = v; },
+    get credentialLifetimeSeconds() {
+      return state.credentialLifetimeSeconds;
+    },
+    set credentialLifetimeSeconds(v) {
+      state.credentialLifetimeSeconds = v;
+    },
     failNext: (fault, times = 1) => faults.push(...Array<StsFault>(times).fill(fault)),
     requests,
     issued,
@@ -235,7 +282,10 @@ function newCredentials(account: string, roleArn: string, session: string, lifet
 
 /** StringLike semantics: `*` any run of characters, `?` one character. */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(value);
 }
 

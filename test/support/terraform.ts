@@ -88,9 +88,23 @@ export async function prepareTerraform(opts: PrepareTerraformOptions = {}): Prom
     // One certificate per harness instead of one per provider start (openssl costs ~50 ms,
     // and a plan starts the provider three times).
     await execFileAsync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem'), '-days', '7',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(tlsDir, 'key.pem'),
+      '-out',
+      join(tlsDir, 'cert.pem'),
+      '-days',
+      '7',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
     ]);
 
     const shim = join(platformDir, `terraform-provider-atlas_v${PROVIDER_VERSION}`);
@@ -142,7 +156,10 @@ export async function prepareTerraform(opts: PrepareTerraformOptions = {}): Prom
     const readCalls = async (): Promise<ProviderCall[]> => {
       if (!existsSync(callsFile)) return [];
       const text = await readFile(callsFile, 'utf8');
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProviderCall);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ProviderCall);
     };
 
     return {

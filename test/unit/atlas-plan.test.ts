@@ -104,9 +104,7 @@ describe('atlasPlan on hand-built diagnostics', () => {
   });
 
   it('treats a warning that merely mentions Atlas Plan as an ordinary warning', () => {
-    const plan = atlasPlan(
-      run([{ severity: 'warning', summary: 'Atlas Plan Warning', detail: 'something', address: 'atlas_schema.a' }]),
-    );
+    const plan = atlasPlan(run([{ severity: 'warning', summary: 'Atlas Plan Warning', detail: 'something', address: 'atlas_schema.a' }]));
     expect(plan.statements).toEqual([]);
     expect(plan.warnings).toHaveLength(1);
   });
@@ -173,7 +171,7 @@ describe('splitStatements', () => {
   });
 
   it('falls back to line endings after an unterminated quote instead of merging everything', () => {
-    expect(splitStatements("SELECT 'oops;\nDROP ROLE \"a\";\nDROP ROLE \"b\";")).toEqual([
+    expect(splitStatements('SELECT \'oops;\nDROP ROLE "a";\nDROP ROLE "b";')).toEqual([
       "SELECT 'oops;",
       'DROP ROLE "a";',
       'DROP ROLE "b";',

@@ -76,7 +76,21 @@ describe('action.yml contract', () => {
       expect(f.required || f.default !== undefined, `${f.name} has a default or is required`).toBe(true);
     }
     // The names of DESIGN §2 are a contract.
-    for (const name of ['aws-region', 'role-to-assume', 'audience', 'role-session-name', 'role-duration-seconds', 'aws-profile', 'roles-working-directory', 'schema-working-directory', 'roles-paths', 'mode', 'github-token', 'comment', 'lock-timeout']) {
+    for (const name of [
+      'aws-region',
+      'role-to-assume',
+      'audience',
+      'role-session-name',
+      'role-duration-seconds',
+      'aws-profile',
+      'roles-working-directory',
+      'schema-working-directory',
+      'roles-paths',
+      'mode',
+      'github-token',
+      'comment',
+      'lock-timeout',
+    ]) {
       expect(fields.map((f) => f.name)).toContain(name);
     }
   });

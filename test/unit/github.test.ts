@@ -178,11 +178,7 @@ describe('upsertComment', () => {
     api.failNext(502, { method: 'GET', path: /\/issues\/14\/comments$/ });
     const result = await upsertComment(createGitHub(api.actionsToken), repo(), 14, MARKER, 'plan');
     expect(result.created).toBe(true);
-    expect(requestsTo(/\/issues\/14\/comments$/).map((r) => `${r.method} ${r.status}`)).toEqual([
-      'GET 502',
-      'GET 200',
-      'POST 201',
-    ]);
+    expect(requestsTo(/\/issues\/14\/comments$/).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 502', 'GET 200', 'POST 201']);
   });
 });
 
@@ -269,7 +265,11 @@ describe('detectRolesChange against the API', () => {
   });
 
   it('counts as changed when the comparison may list only part of the files', async () => {
-    api.addCompare(sha('a'), sha('b'), Array.from({ length: 300 }, (_, i) => `app/file${i}.txt`));
+    api.addCompare(
+      sha('a'),
+      sha('b'),
+      Array.from({ length: 300 }, (_, i) => `app/file${i}.txt`),
+    );
     const change = await detectRolesChange(
       createGitHub(api.actionsToken),
       runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),

@@ -42,7 +42,8 @@ describe('hintsFor', () => {
 
   it('gives the same checklist for the LDAP wording of a refused token (the test cluster verifies tokens over LDAP), and only for the user named', () => {
     // What pgx/lib/pq print when the throwaway cluster's LDAP verifier refuses a token: SQLSTATE 28000, like RDS's PAM refusal.
-    const ldap = 'Unable to generate migration plan, got error: failed to connect to `user=atlas_migrator database=appdb`: 127.0.0.1:5432 (127.0.0.1): server error: FATAL: LDAP authentication failed for user "atlas_migrator" (SQLSTATE 28000)';
+    const ldap =
+      'Unable to generate migration plan, got error: failed to connect to `user=atlas_migrator database=appdb`: 127.0.0.1:5432 (127.0.0.1): server error: FATAL: LDAP authentication failed for user "atlas_migrator" (SQLSTATE 28000)';
     expect(hintsFor(ldap, ctx)).toEqual(hintsFor(PAM, ctx));
     expect(hintsFor(ldap.replace(/atlas_migrator/g, 'app_owner'), ctx)[0]).toBe('IAM authentication for "app_owner" failed. Check:');
     // Not every "authentication failed" is a refused token: a host rejection is not.
@@ -60,7 +61,10 @@ describe('hintsFor', () => {
     expect(none).toContain('also set the `aws-profile` input');
     const imds = hintsFor('failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds', ctx).join('\n');
     expect(imds).toContain('No usable AWS credentials');
-    const expired = hintsFor('operation error Secrets Manager: GetSecretValue, ExpiredTokenException: The security token included in the request is expired', ctx);
+    const expired = hintsFor(
+      'operation error Secrets Manager: GetSecretValue, ExpiredTokenException: The security token included in the request is expired',
+      ctx,
+    );
     expect(expired.join('\n')).toContain('`role-duration-seconds`');
   });
 

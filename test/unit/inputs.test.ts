@@ -154,7 +154,11 @@ describe('getInputs with every input set', () => {
   });
 
   it('accepts the duration bounds and lock-timeout units', () => {
-    for (const [duration, timeout] of [['43200', '500ms'], ['900', '10'], ['3600', '1h']] as const) {
+    for (const [duration, timeout] of [
+      ['43200', '500ms'],
+      ['900', '10'],
+      ['3600', '1h'],
+    ] as const) {
       setInputs({ [INPUT.roleDurationSeconds]: duration, [INPUT.lockTimeout]: timeout });
       const inputs = getInputs();
       expect(inputs.roleDurationSeconds).toBe(Number(duration));
@@ -217,7 +221,11 @@ describe('getInputs validation', () => {
       'has space',
       'Input "role-session-name" must be 2 to 64 characters of letters, digits and +=,.@_-; got "has space"',
     ],
-    [INPUT.roleSessionName, 'x'.repeat(65), `Input "role-session-name" must be 2 to 64 characters of letters, digits and +=,.@_-; got "${'x'.repeat(65)}"`],
+    [
+      INPUT.roleSessionName,
+      'x'.repeat(65),
+      `Input "role-session-name" must be 2 to 64 characters of letters, digits and +=,.@_-; got "${'x'.repeat(65)}"`,
+    ],
     [INPUT.roleDurationSeconds, '899', 'Input "role-duration-seconds" must be a whole number of seconds from 900 to 43200; got "899"'],
     [INPUT.roleDurationSeconds, '43201', 'Input "role-duration-seconds" must be a whole number of seconds from 900 to 43200; got "43201"'],
     [INPUT.roleDurationSeconds, '1h', 'Input "role-duration-seconds" must be a whole number of seconds from 900 to 43200; got "1h"'],

@@ -20,14 +20,7 @@ function fold(lines: string[], exitCode = 0): TerraformRun {
 describe('parseJsonUiLine', () => {
   it('narrows each event type of a recorded plan', () => {
     const events = fixture('roles-plan.jsonl').filter(Boolean).map(parseJsonUiLine);
-    expect(events.map((e) => e.type)).toEqual([
-      'version',
-      'planned_change',
-      'change_summary',
-      'diagnostic',
-      'diagnostic',
-      'diagnostic',
-    ]);
+    expect(events.map((e) => e.type)).toEqual(['version', 'planned_change', 'change_summary', 'diagnostic', 'diagnostic', 'diagnostic']);
     expect(events[0]).toMatchObject({ type: 'version', terraform: '1.11.4', ui: '1.2', message: 'Terraform 1.11.4' });
     expect(events[1]).toMatchObject({ address: 'atlas_schema.roles', action: 'create', level: 'info' });
     expect(events[2]).toMatchObject({
@@ -72,9 +65,7 @@ describe('parseJsonUiLine', () => {
       message: 'Initializing the backend...',
       messageCode: 'initializing_backend_message',
     });
-    const logLine = parseJsonUiLine(
-      '{"@level":"info","@message":"terraform.io/builtin/terraform is built in to Terraform","type":"log"}',
-    );
+    const logLine = parseJsonUiLine('{"@level":"info","@message":"terraform.io/builtin/terraform is built in to Terraform","type":"log"}');
     expect(logLine).toEqual({ type: 'log', level: 'info', message: 'terraform.io/builtin/terraform is built in to Terraform' });
   });
 

@@ -4,7 +4,8 @@ import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
 import type { Report } from '../../src/types.js';
 import { COMMIT_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 
-const comment = (r: Report, maxLength = COMMENT_MAX_LENGTH): string => renderComment(r, { marker: MARKER, maxLength, commitUrl: COMMIT_URL });
+const comment = (r: Report, maxLength = COMMENT_MAX_LENGTH): string =>
+  renderComment(r, { marker: MARKER, maxLength, commitUrl: COMMIT_URL });
 const summary = (r: Report): string => renderSummary(r, { marker: MARKER, maxLength: SUMMARY_MAX_LENGTH, commitUrl: COMMIT_URL });
 
 interface Block {
@@ -32,7 +33,10 @@ function codeBlocks(markdown: string): Block[] {
   return blocks;
 }
 
-const sqlBlocks = (md: string): string[] => codeBlocks(md).filter((b) => b.lang === 'sql').map((b) => b.content);
+const sqlBlocks = (md: string): string[] =>
+  codeBlocks(md)
+    .filter((b) => b.lang === 'sql')
+    .map((b) => b.content);
 
 /** The Markdown with code block contents removed: where HTML is live. */
 function outsideCode(md: string): string {
@@ -67,8 +71,18 @@ describe('renderComment: plan runs', () => {
   it('says why the roles root did not run, using the change-detection reason', () => {
     const r = report(
       'plan',
-      [root('roles', { outcome: 'skipped', skipReason: 'x', warnings: [] }), root('schema', { plannedStatements: SCHEMA_SQL, terraformChanged: true })],
-      { rolesChange: { changed: false, reason: 'no file matching roles-paths changed in this pull request', matchedFiles: [], failSafe: false } },
+      [
+        root('roles', { outcome: 'skipped', skipReason: 'x', warnings: [] }),
+        root('schema', { plannedStatements: SCHEMA_SQL, terraformChanged: true }),
+      ],
+      {
+        rolesChange: {
+          changed: false,
+          reason: 'no file matching roles-paths changed in this pull request',
+          matchedFiles: [],
+          failSafe: false,
+        },
+      },
     );
     const body = comment(r);
     expect(body).toContain('✅ Plan: 2 statements in schema');
@@ -79,7 +93,12 @@ describe('renderComment: plan runs', () => {
 
   it('flags a roles run that happened only to be safe', () => {
     const r = seedPlan();
-    r.rolesChange = { changed: true, reason: 'the push has no usable before commit, so the roles root counts as changed', matchedFiles: [], failSafe: true };
+    r.rolesChange = {
+      changed: true,
+      reason: 'the push has no usable before commit, so the roles root counts as changed',
+      matchedFiles: [],
+      failSafe: true,
+    };
     expect(comment(r)).toContain('⚠️ **Ran to be safe:** the push has no usable before commit');
   });
 
@@ -100,7 +119,13 @@ describe('renderComment: plan runs', () => {
         outcome: 'failed',
         failedStep: 'plan',
         error: 'terraform plan exited 1',
-        errors: [{ severity: 'error', summary: 'Atlas Plan Error', detail: 'Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox' }],
+        errors: [
+          {
+            severity: 'error',
+            summary: 'Atlas Plan Error',
+            detail: 'Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox',
+          },
+        ],
         hints: ['Set the aws-profile input to the profile name atlas.hcl uses (tf-sandbox).'],
       }),
       root('schema', { plannedStatements: SCHEMA_SQL }),
@@ -109,7 +134,9 @@ describe('renderComment: plan runs', () => {
     expect(body).toContain('❌ Plan failed for roles');
     expect(body).toContain('**Error at plan:** terraform plan exited 1');
     expect(body).toContain('**Atlas Plan Error**');
-    expect(codeBlocks(body).map((b) => b.content)).toContain('Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox');
+    expect(codeBlocks(body).map((b) => b.content)).toContain(
+      'Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox',
+    );
     expect(body).toContain('💡 Set the aws-profile input');
   });
 });
@@ -125,11 +152,14 @@ describe('renderComment: apply runs', () => {
   });
 
   it('reports a second identical push as nothing to apply, still converged', () => {
-    const r = report(
-      'apply',
-      [root('roles', { outcome: 'skipped', warnings: [] }), root('schema', { outcome: 'converged' })],
-      { rolesChange: { changed: false, reason: 'no file matching roles-paths changed in the pushed commits', matchedFiles: [], failSafe: false } },
-    );
+    const r = report('apply', [root('roles', { outcome: 'skipped', warnings: [] }), root('schema', { outcome: 'converged' })], {
+      rolesChange: {
+        changed: false,
+        reason: 'no file matching roles-paths changed in the pushed commits',
+        matchedFiles: [],
+        failSafe: false,
+      },
+    });
     const body = comment(r);
     expect(body).toContain('✅ Nothing to apply — database converged');
     expect(body).toContain('roles: not run (no change to roles-paths) · schema: nothing to apply, converged');
@@ -159,7 +189,13 @@ describe('renderComment: apply runs', () => {
         pendingAfterFailure: SCHEMA_SQL,
         terraformChanged: true,
         error: 'terraform apply exited 1',
-        errors: [{ severity: 'error', summary: 'Apply Error', detail: 'Unable to apply changes, got error: pq: permission denied for schema public' }],
+        errors: [
+          {
+            severity: 'error',
+            summary: 'Apply Error',
+            detail: 'Unable to apply changes, got error: pq: permission denied for schema public',
+          },
+        ],
       }),
     ]);
     const body = comment(r);
@@ -189,7 +225,9 @@ describe('renderComment: apply runs', () => {
         ]),
       );
     const partly = failed([SCHEMA_SQL[1] as string]);
-    expect(partly).toContain('schema: failed during apply — partly committed: a plan after the failure still shows 1 of 2 statements (listed below)');
+    expect(partly).toContain(
+      'schema: failed during apply — partly committed: a plan after the failure still shows 1 of 2 statements (listed below)',
+    );
     expect(partly).toContain('**Still pending after the failed apply (not committed)**');
     expect(codeBlocks(partly).map((b) => b.content)).toContain(SCHEMA_SQL[1]);
     expect(failed([])).toContain('a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards');
@@ -207,16 +245,27 @@ describe('renderComment: apply runs', () => {
   });
 
   it('warns, not fails, when the database converged but Terraform state differs', () => {
-    const body = comment(report('apply', [appliedRoot('roles', ROLES_SQL), appliedRoot('schema', [], { outcome: 'state-differs', applied: false })]));
+    const body = comment(
+      report('apply', [appliedRoot('roles', ROLES_SQL), appliedRoot('schema', [], { outcome: 'state-differs', applied: false })]),
+    );
     expect(body).toContain('⚠️ Database converged, Terraform state differs (schema)');
     expect(body).toContain('A warning, not a failure.');
   });
 
   it('reports a failure outside any root with its error and what had been applied', () => {
-    const body = comment(report('apply', [], { fatal: 'Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied', notices: ['Preflight skipped: db-endpoint is empty.'] }));
-    expect(body).toContain('❌ Apply failed: Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied — nothing was applied');
+    const body = comment(
+      report('apply', [], {
+        fatal: 'Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied',
+        notices: ['Preflight skipped: db-endpoint is empty.'],
+      }),
+    );
+    expect(body).toContain(
+      '❌ Apply failed: Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied — nothing was applied',
+    );
     expect(body).toContain('> ℹ️ Preflight skipped: db-endpoint is empty.');
-    expect(codeBlocks(body).map((b) => b.content)).toContain('Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied');
+    expect(codeBlocks(body).map((b) => b.content)).toContain(
+      'Could not assume role arn:aws:iam::123456789012:role/atlas-ci with OIDC: AccessDenied',
+    );
   });
 });
 
@@ -307,7 +356,7 @@ describe('size limits', () => {
 
 describe('content that fights the Markdown', () => {
   it('uses a longer fence for SQL that contains backticks', () => {
-    const tricky = "COMMENT ON TABLE \"t\" IS 'usage: ```sql select 1``` or ````x````';";
+    const tricky = 'COMMENT ON TABLE "t" IS \'usage: ```sql select 1``` or ````x````\';';
     const body = comment(report('plan', [root('schema', { plannedStatements: [tricky, SCHEMA_SQL[1] as string] })]));
     const blocks = codeBlocks(body).filter((b) => b.lang === 'sql');
     expect(blocks).toHaveLength(1);
@@ -333,17 +382,27 @@ describe('redaction', () => {
   it('never shows a registered secret, raw or URL-encoded, in the comment or the summary', () => {
     const secret = 'S3cr3t/pa ss+word';
     registerSecret(secret);
-    const r = report('apply', [
-      appliedRoot('roles', [`ALTER ROLE "app" PASSWORD '${secret}';`]),
-      root('schema', {
-        outcome: 'failed',
-        failedStep: 'plan',
-        error: `could not connect to postgres://atlas_migrator:${encodeURIComponent(secret)}@db:5432/app`,
-        errors: [{ severity: 'error', summary: `Atlas Plan Error ${secret}`, detail: `dial postgres://postgres:other-pw@db:5432/app?X-Amz-Signature=abcdef0123 failed: ${secret}` }],
-        hints: [`check ${secret}`],
-        warnings: [{ severity: 'warning', summary: 'w', detail: secret }],
-      }),
-    ], { fatal: `boom ${secret}`, notices: [`notice ${secret}`] });
+    const r = report(
+      'apply',
+      [
+        appliedRoot('roles', [`ALTER ROLE "app" PASSWORD '${secret}';`]),
+        root('schema', {
+          outcome: 'failed',
+          failedStep: 'plan',
+          error: `could not connect to postgres://atlas_migrator:${encodeURIComponent(secret)}@db:5432/app`,
+          errors: [
+            {
+              severity: 'error',
+              summary: `Atlas Plan Error ${secret}`,
+              detail: `dial postgres://postgres:other-pw@db:5432/app?X-Amz-Signature=abcdef0123 failed: ${secret}`,
+            },
+          ],
+          hints: [`check ${secret}`],
+          warnings: [{ severity: 'warning', summary: 'w', detail: secret }],
+        }),
+      ],
+      { fatal: `boom ${secret}`, notices: [`notice ${secret}`] },
+    );
     r.rolesChange.reason = `reason ${secret}`;
     for (const body of [comment(r), summary(r), comment(r, 3000)]) {
       expect(body).not.toContain(secret);

@@ -85,13 +85,28 @@ describe('setOutputs', () => {
   });
 
   it('counts "database converged, Terraform state differs" and a skipped roles root as converged', () => {
-    const r = report('apply', [root('roles', { outcome: 'skipped' }), appliedRoot('schema', [], { outcome: 'state-differs', applied: false })]);
+    const r = report('apply', [
+      root('roles', { outcome: 'skipped' }),
+      appliedRoot('schema', [], { outcome: 'state-differs', applied: false }),
+    ]);
     expect(outputsOf(r)['converged']).toBe('true');
   });
 
   it.each([
-    ['residual SQL', report('apply', [appliedRoot('roles', ROLES_SQL, { outcome: 'not-converged', residualStatements: ['REVOKE USAGE ON SCHEMA "public" FROM PUBLIC;'] }), root('schema', { outcome: 'not-run' })])],
-    ['a failed apply', report('apply', [appliedRoot('roles', ROLES_SQL), root('schema', { outcome: 'failed', failedStep: 'apply', plannedStatements: SCHEMA_SQL })])],
+    [
+      'residual SQL',
+      report('apply', [
+        appliedRoot('roles', ROLES_SQL, { outcome: 'not-converged', residualStatements: ['REVOKE USAGE ON SCHEMA "public" FROM PUBLIC;'] }),
+        root('schema', { outcome: 'not-run' }),
+      ]),
+    ],
+    [
+      'a failed apply',
+      report('apply', [
+        appliedRoot('roles', ROLES_SQL),
+        root('schema', { outcome: 'failed', failedStep: 'apply', plannedStatements: SCHEMA_SQL }),
+      ]),
+    ],
     ['a failure before any root', report('apply', [], { fatal: 'Could not assume role' })],
   ])('reports converged=false after %s', (_name, r) => {
     expect(outputsOf(r)['converged']).toBe('false');

@@ -10,7 +10,9 @@ describe('redact', () => {
   it('masks a registered secret in raw, URL-encoded and double-encoded form', () => {
     const secret = 'wJalr/XUtnFEMI+K7MDENG=bPxRfiCY';
     registerSecret(secret);
-    const text = [`raw ${secret}`, `enc ${encodeURIComponent(secret)}`, `twice ${encodeURIComponent(encodeURIComponent(secret))}`].join('\n');
+    const text = [`raw ${secret}`, `enc ${encodeURIComponent(secret)}`, `twice ${encodeURIComponent(encodeURIComponent(secret))}`].join(
+      '\n',
+    );
     const out = redact(text);
     expect(out).toBe('raw ***\nenc ***\ntwice ***');
   });
@@ -50,13 +52,15 @@ describe('redact', () => {
       'dial postgres://postgres:***@db.example.com:5432/appdb?sslmode=require failed',
     );
     // An unencoded password holding @, / and : is masked whole, up to the host.
-    expect(redact('postgres://postgres:p@ss/w:rd@127.0.0.1:5432/appdb: refused')).toBe('postgres://postgres:***@127.0.0.1:5432/appdb: refused');
+    expect(redact('postgres://postgres:p@ss/w:rd@127.0.0.1:5432/appdb: refused')).toBe(
+      'postgres://postgres:***@127.0.0.1:5432/appdb: refused',
+    );
     // Two URLs on one line each keep their host.
     expect(redact('a postgres://u:x1@h1/db and mysql://v:y2@h2/db')).toBe('a postgres://u:***@h1/db and mysql://v:***@h2/db');
   });
 
   it('masks keyword-style passwords of libpq and Go connection strings', () => {
-    expect(redact("dial host=db port=5432 user=postgres password=S3cr3t sslmode=require: refused")).toBe(
+    expect(redact('dial host=db port=5432 user=postgres password=S3cr3t sslmode=require: refused')).toBe(
       'dial host=db port=5432 user=postgres password=*** sslmode=require: refused',
     );
     expect(redact("connect: user=postgres password='a b;c' dbname=appdb")).toBe('connect: user=postgres password=*** dbname=appdb');

@@ -5,12 +5,11 @@ export { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // Hand-built reports shaped like what the pipeline produces for the seed's layout.
 
-
-
 export const DEV_URL: Diagnostic = {
   severity: 'warning',
   summary: 'dev_url is unset',
-  detail: "It is highly recommended that you use 'dev_url' to specify a dev database.\nto learn more about it, visit: https://atlasgo.io/dev-database",
+  detail:
+    "It is highly recommended that you use 'dev_url' to specify a dev database.\nto learn more about it, visit: https://atlasgo.io/dev-database",
   address: 'atlas_schema.roles',
 };
 
@@ -31,7 +30,10 @@ export function runPlan(mode: 'plan' | 'apply'): RunPlan {
     defaultBranch: 'main',
     ref: mode === 'plan' ? 'refs/pull/7/merge' : 'refs/heads/main',
     sha: SHA,
-    range: mode === 'plan' ? { kind: 'pull_request', number: 7, base: 'b'.repeat(40), head: SHA } : { kind: 'push', before: 'a'.repeat(40), after: SHA },
+    range:
+      mode === 'plan'
+        ? { kind: 'pull_request', number: 7, base: 'b'.repeat(40), head: SHA }
+        : { kind: 'push', before: 'a'.repeat(40), after: SHA },
     pullNumbers: mode === 'plan' ? [7] : [],
     fork: false,
     runUrl: RUN_URL,

@@ -24,7 +24,12 @@ describe('decodeTokenClaims', () => {
 });
 
 describe('STS error classification', () => {
-  const sdkError = (name: string, code: string, status: number): object => ({ name, Code: code, message: 'm', $metadata: { httpStatusCode: status } });
+  const sdkError = (name: string, code: string, status: number): object => ({
+    name,
+    Code: code,
+    message: 'm',
+    $metadata: { httpStatusCode: status },
+  });
 
   it('normalises the SDK exception names to the service error codes', () => {
     expect(stsErrorCode(sdkError('ExpiredTokenException', 'ExpiredTokenException', 400))).toBe('ExpiredToken');

@@ -5,13 +5,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { atlasPlan } from '../../src/atlas/plan.js';
 import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
-import {
-  resolveTerraformBinary,
-  terraformApply,
-  terraformInit,
-  terraformPlan,
-  type TerraformOptions,
-} from '../../src/terraform/cli.js';
+import { resolveTerraformBinary, terraformApply, terraformInit, terraformPlan, type TerraformOptions } from '../../src/terraform/cli.js';
 import type { JsonUiEvent } from '../../src/terraform/json-ui.js';
 
 // Drives the real terraform binary on roots that need no provider download: terraform_data
@@ -201,9 +195,9 @@ describe('process handling', () => {
     const boom = (): void => {
       throw new Error('callback failed');
     };
-    await expect(
-      terraformApply({ binary: bin, cwd: tmp, env: {}, lockTimeout: '1s', onEvent: boom }, 'x.tfplan'),
-    ).rejects.toThrow('callback failed');
+    await expect(terraformApply({ binary: bin, cwd: tmp, env: {}, lockTimeout: '1s', onEvent: boom }, 'x.tfplan')).rejects.toThrow(
+      'callback failed',
+    );
   });
 
   it('reports a process killed by a signal as a failure', async () => {
@@ -251,9 +245,7 @@ describe('resolveTerraformBinary', () => {
     await mkdir(dir);
     await writeFile(path.join(dir, 'terraform'), '#!/usr/bin/env node\nconsole.log("wrapped");\n');
     await chmod(path.join(dir, 'terraform'), 0o755);
-    await expect(resolveTerraformBinary(`${dir}${path.delimiter}${process.env['PATH'] ?? ''}`)).rejects.toThrow(
-      /terraform_wrapper: false/,
-    );
+    await expect(resolveTerraformBinary(`${dir}${path.delimiter}${process.env['PATH'] ?? ''}`)).rejects.toThrow(/terraform_wrapper: false/);
   });
 
   it('keeps a shell shim that has no terraform-bin (tfenv and friends)', async () => {

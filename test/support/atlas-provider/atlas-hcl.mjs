@@ -155,7 +155,9 @@ async function send(base, headers, body) {
     });
     req.on('timeout', () => req.destroy(new Error(`request to ${base.origin} timed out`)));
     req.on('error', (err) =>
-      reject(new Error(`data.runtimevar.master_secret: operation error Secrets Manager: GetSecretValue, https request failed: ${err.message}`)),
+      reject(
+        new Error(`data.runtimevar.master_secret: operation error Secrets Manager: GetSecretValue, https request failed: ${err.message}`),
+      ),
     );
     req.end(body);
   });

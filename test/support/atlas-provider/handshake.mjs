@@ -35,11 +35,29 @@ export function serverTls(scratchDir, /** @type {NodeJS.ProcessEnv} */ env = pro
 
 /** Writes cert.pem and key.pem (EC P-256, self-signed, SAN localhost) into dir with openssl. */
 export function generateTls(/** @type {string} */ dir) {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '7',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '7',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 }
 
 /**

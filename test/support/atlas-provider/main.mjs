@@ -46,10 +46,13 @@ process.on('uncaughtException', (err) => {
 });
 
 const here = dirname(fileURLToPath(import.meta.url));
-const loaded = protoLoader.loadSync(
-  [join(here, 'protocol', 'tfplugin6-subset.proto'), join(here, 'protocol', 'go-plugin.proto')],
-  { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true },
-);
+const loaded = protoLoader.loadSync([join(here, 'protocol', 'tfplugin6-subset.proto'), join(here, 'protocol', 'go-plugin.proto')], {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: false,
+  oneofs: true,
+});
 const pkg = /** @type {any} */ (grpc.loadPackageDefinition(loaded));
 
 server.addService(pkg.tfplugin6.Provider.service, providerHandlers);
@@ -74,11 +77,7 @@ if (!clientCert) {
   log('PLUGIN_CLIENT_CERT is not set; Terraform always sends one. Is this Terraform >= 0.12?');
   process.exit(1);
 }
-const credentials = grpc.ServerCredentials.createSsl(
-  Buffer.from(clientCert),
-  [{ private_key: tls.key, cert_chain: tls.cert }],
-  true,
-);
+const credentials = grpc.ServerCredentials.createSsl(Buffer.from(clientCert), [{ private_key: tls.key, cert_chain: tls.cert }], true);
 
 server.bindAsync(`unix://${socket}`, credentials, (err) => {
   if (err) {

@@ -41,7 +41,13 @@ function resourceSchema() {
 
 /** @param {string} typeName */
 function unknownType(typeName) {
-  return [{ severity: 'ERROR', summary: 'Unknown resource type', detail: `The stand-in Atlas provider only serves ${RESOURCE_TYPE}, not ${typeName}.` }];
+  return [
+    {
+      severity: 'ERROR',
+      summary: 'Unknown resource type',
+      detail: `The stand-in Atlas provider only serves ${RESOURCE_TYPE}, not ${typeName}.`,
+    },
+  ];
 }
 
 /**
@@ -62,7 +68,11 @@ function unary(rpc, fn) {
         (err) => {
           recordCall(rpc);
           process.stderr.write(`stand-in Atlas provider: ${rpc} failed: ${err?.stack ?? err}\n`);
-          callback(null, { diagnostics: [{ severity: 'ERROR', summary: `${rpc} failed in the stand-in Atlas provider`, detail: String(err?.message ?? err) }] });
+          callback(null, {
+            diagnostics: [
+              { severity: 'ERROR', summary: `${rpc} failed in the stand-in Atlas provider`, detail: String(err?.message ?? err) },
+            ],
+          });
         },
       );
   };

@@ -84,7 +84,9 @@ async function computePlan(config, exists, used) {
   const hcl = knownString(config.hcl) ?? '';
   const url =
     override ??
-    (await (await import('./atlas-hcl.mjs')).resolveEnvUrl({
+    (await (
+      await import('./atlas-hcl.mjs')
+    ).resolveEnvUrl({
       envName,
       config: knownString(config.config),
       vars: variablesOf(variables),
