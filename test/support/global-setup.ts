@@ -18,7 +18,11 @@ const tempEntries = (): string[] => readdirSync(os.tmpdir()).filter((name) => OU
 
 function ourProcesses(): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  const markers = [path.join(repoRoot, 'dist/index.js'), 'atlas-provider/main.mjs', `postgres -D ${path.join(os.tmpdir(), 'pg-harness-')}`];
+  const markers = [
+    path.join(repoRoot, 'dist/index.js'),
+    path.join(repoRoot, 'test/support/atlas-provider/main.mjs'),
+    `postgres -D ${path.join(os.tmpdir(), 'pg-harness-')}`,
+  ];
   return ps
     .split('\n')
     .filter((line) => markers.some((m) => line.includes(m)))
