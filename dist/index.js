@@ -77656,6 +77656,8 @@ async function run(deps = defaultDeps) {
     try {
         gh = createGitHub(inputs.githubToken);
         const client = gh;
+        // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
+        log.info(`rds-atlas-action on Node ${process.version}`);
         log.info(`Mode: ${plan.mode}. ${plan.modeReason}`);
         const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
         const rolesRun = rolesRootRuns(plan.mode, inputs, detected);
