@@ -42,6 +42,8 @@ describe('pull request → merge → identical push, on the seed layout', () => 
   it('(a) bootstrap PR changing roles and schema HCL: one comment with the 4 roles statements, schema deferred to the merge, nothing changed in PostgreSQL', async () => {
     const run = await stack.runPullRequest({ number: PR, headSha: HEAD, baseSha: BASE });
     expect(run.exitCode, run.stdout).toBe(0);
+    // action.yml declares node24: the run must really be on Node 24, as on a runner.
+    expect(run.stdout).toMatch(/^rds-atlas-action on Node v24\.\d+\.\d+$/m);
     expect(run.outputs['mode']).toBe('plan');
     expect(run.outputs['roles-changed']).toBe('true');
     expect(run.outputs['roles-sql']).toBe(ROLES_SQL.join('\n'));

