@@ -57,9 +57,10 @@ export async function runEndToEnd(reps: number, log: (line: string) => void = ()
       times.applyMs.push(apply.durationMs);
       log(`  e2e repetition ${i + 1}/${reps}: plan ${plan.durationMs} ms, apply ${apply.durationMs} ms`);
 
-      // Back to an empty database and no state, so the next repetition bootstraps again.
-      await stack.pg.query('DROP OWNED BY "atlas_migrator", "app_reader" CASCADE');
-      await stack.pg.query('DROP ROLE "atlas_migrator", "app_reader"');
+      // Back to an empty database and no state, so the next repetition bootstraps again. As
+      // the superuser: on PostgreSQL 16+ the master may not DROP OWNED BY roles it only administers.
+      await stack.pg.adminQuery('DROP OWNED BY "atlas_migrator", "app_reader" CASCADE');
+      await stack.pg.adminQuery('DROP ROLE "atlas_migrator", "app_reader"');
       await stack.resetState();
     }
   } finally {

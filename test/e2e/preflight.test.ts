@@ -5,9 +5,9 @@ import type { AwsSession } from '../../src/aws/credentials.js';
 import { diagnoseConnectError, judgeLogin, preflightIamAuth, type PreflightResult } from '../../src/aws/preflight.js';
 import { connectionConfig, startPostgres, type PgCluster } from '../support/postgres.js';
 
-// The preflight against a real PostgreSQL whose pg_hba stands in for RDS: TLS only, members of
-// rds_iam log in only with an RDS IAM token the cluster verifies (signed for this endpoint and
-// region with trusted credentials), everyone else needs their real password.
+// The preflight against a real PostgreSQL behind the RDS front: TLS only, members of rds_iam
+// log in only with an RDS IAM token the front verifies (signed for this endpoint and region with
+// trusted credentials) and refuses as RDS does, everyone else needs their real password.
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/atlas-plan';
 
@@ -68,10 +68,10 @@ function expectNoToken(result: PreflightResult): void {
 
 describe('preflightIamAuth', () => {
   it('passes for a member of rds_iam logging in over TLS with a token', async () => {
-    const checked = db.iam?.verifications.length ?? 0;
+    const checked = db.iam.verifications.length;
     const result = await run('atlas_migrator');
     // The cluster verified the token the preflight signed (user, endpoint, region, signature).
-    expect(db.iam?.verifications.slice(checked)).toEqual([expect.objectContaining({ user: 'atlas_migrator', ok: true })]);
+    expect(db.iam.verifications.slice(checked)).toEqual([expect.objectContaining({ user: 'atlas_migrator', ok: true })]);
     expect(result).toEqual({
       status: 'ok',
       message: `IAM-token preflight passed: atlas_migrator logged in to 127.0.0.1:${db.port}/appdb over TLS with an IAM token and is a member of rds_iam.`,
@@ -82,10 +82,10 @@ describe('preflightIamAuth', () => {
   it('a token signed for another region is refused by the cluster and mapped to the checklist', async () => {
     const result = await run('atlas_migrator', { region: 'eu-west-1' });
     expect(result.status).toBe('failed');
-    expect(result.message).toContain('LDAP authentication failed for user "atlas_migrator"');
+    expect(result.message).toContain('PAM authentication failed for user "atlas_migrator"');
     expect(result.message).toContain('The database refused the IAM token for "atlas_migrator".');
     expect(result.hints.join('\n')).toContain('same host, port and region');
-    expect(db.iam?.verifications.at(-1)).toEqual(expect.objectContaining({ user: 'atlas_migrator', ok: false }));
+    expect(db.iam.verifications.at(-1)).toEqual(expect.objectContaining({ user: 'atlas_migrator', ok: false }));
     expectNoToken(result);
   });
 

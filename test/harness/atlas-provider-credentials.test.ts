@@ -82,13 +82,13 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
   });
 
   it('schema: logs in as atlas_migrator with an RDS IAM token the cluster verifies', async () => {
-    const checksBefore = fx.db.iam?.verifications.length ?? 0;
+    const checksBefore = fx.db.iam.verifications.length;
     const { run, plans } = await planCalls(() => terraform(schema, PLAN, chain()));
     expect(run.code, run.stderr).toBe(2);
     expect(errorsOf(run)).toEqual([]);
     expect(atlasPlans(run)).toEqual([]);
     expect(plans).toEqual([{ env: 'schema', accessKeyId: KEYS.accessKeyId }]);
-    expect(fx.db.iam?.verifications.slice(checksBefore)).toEqual([
+    expect(fx.db.iam.verifications.slice(checksBefore)).toEqual([
       { user: 'atlas_migrator', ok: true, reason: 'ok', accessKeyId: KEYS.accessKeyId },
     ]);
   });
@@ -105,14 +105,14 @@ describe('URLs resolved like atlas.hcl, with the credentials of the profile', ()
       );
       expect(r.plans).toEqual([{ env: 'roles', accessKeyId: KEYS.accessKeyId }]);
 
-      const checksBefore = fx.db.iam?.verifications.length ?? 0;
+      const checksBefore = fx.db.iam.verifications.length;
       const s = await terraform(schema, PLAN, chain());
       expect(s.code).toBe(1);
       expect(errorsOf(s).map((d) => d.summary)).toEqual(['Atlas Plan Error']);
       expect(errorsOf(s)[0]?.detail).toBe(
-        'Unable to generate migration plan, got error: LDAP authentication failed for user "atlas_migrator"',
+        'Unable to generate migration plan, got error: PAM authentication failed for user "atlas_migrator"',
       );
-      expect(fx.db.iam?.verifications.slice(checksBefore)).toEqual([
+      expect(fx.db.iam.verifications.slice(checksBefore)).toEqual([
         expect.objectContaining({ user: 'atlas_migrator', ok: false, reason: 'signature mismatch' }),
       ]);
     } finally {

@@ -11,11 +11,12 @@ import { preflightIamAuth } from '../../src/aws/preflight.js';
 import { verifyRdsIamToken } from '../support/iam-auth.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
 
-// The throwaway PostgreSQL checks RDS IAM tokens like RDS: pg_hba sends rds_iam members'
-// passwords to the loopback LDAP verifier, which accepts only a token signed by the real
+// The RDS front of the throwaway PostgreSQL checks RDS IAM tokens like RDS: it asks rds_iam
+// members for a cleartext password and accepts only a token signed by the real
 // @aws-sdk/rds-signer with credentials the loopback STS issued, for this user, this endpoint
-// and this region. Each refusal below reaches the client the way RDS's does: the login fails
-// with an authentication error, and the verifier records why.
+// (the front's 127.0.0.1:<port>) and this region. Each refusal below reaches the client the way
+// RDS's does (FATAL 28000 `PAM authentication failed for user "..."`), and the verifier
+// records why.
 
 const REGION = 'us-east-1';
 let aws: AwsEndpoints;
@@ -76,7 +77,7 @@ async function login(
   user: string,
   password: string,
 ): Promise<{ user?: string; error?: { code: string; message: string }; reason?: string }> {
-  const before = db.iam?.verifications.length ?? 0;
+  const before = db.iam.verifications.length ?? 0;
   const client = new pg.Client({ host: db.host, port: db.port, database: db.database, user, password, ssl: { rejectUnauthorized: false } });
   client.on('error', () => undefined);
   let out: { user?: string; error?: { code: string; message: string } };
@@ -90,18 +91,18 @@ async function login(
   } finally {
     await client.end().catch(() => undefined);
   }
-  const checks = db.iam?.verifications.slice(before) ?? [];
+  const checks = db.iam.verifications.slice(before) ?? [];
   const reason = checks.at(-1)?.reason;
   return { ...out, ...(reason !== undefined ? { reason } : {}) };
 }
 
-const refusedAs = (user: string) => ({ code: '28000', message: `LDAP authentication failed for user "${user}"` });
+const refusedAs = (user: string) => ({ code: '28000', message: `PAM authentication failed for user "${user}"` });
 
 describe('RDS IAM tokens at the throwaway PostgreSQL', () => {
   it('a token from @aws-sdk/rds-signer with STS-issued credentials logs in over TLS, and the check is recorded', async () => {
     const result = await login('atlas_migrator', await sign());
     expect(result).toEqual({ user: 'atlas_migrator', reason: 'ok' });
-    expect(db.iam?.verifications.at(-1)).toEqual({ user: 'atlas_migrator', ok: true, reason: 'ok', accessKeyId: creds.accessKeyId });
+    expect(db.iam.verifications.at(-1)).toEqual({ user: 'atlas_migrator', ok: true, reason: 'ok', accessKeyId: creds.accessKeyId });
   });
 
   it('refuses a token signed for another user', async () => {
@@ -143,7 +144,7 @@ describe('RDS IAM tokens at the throwaway PostgreSQL', () => {
       error: refusedAs('atlas_migrator'),
       reason: 'signature mismatch',
     });
-    const { sessionToken: _, ...noSession } = keys(creds);
+    const noSession = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey };
     expect(await login('atlas_migrator', await sign({ credentials: noSession }))).toEqual({
       error: refusedAs('atlas_migrator'),
       reason: 'X-Amz-Security-Token does not match the credentials',
@@ -208,9 +209,17 @@ describe('RDS IAM tokens at the throwaway PostgreSQL', () => {
     expect(await login('app_owner', 'app-owner-password')).toEqual({ user: 'app_owner' });
   });
 
-  it('never records a token, a secret or a signature', async () => {
-    const text = JSON.stringify(db.iam?.verifications);
-    expect(db.iam?.verifications.length).toBeGreaterThan(5);
+  it('the master user (rds_superuser, which holds ADMIN OPTION on rds_iam) logs in with its password; no token is asked for', async () => {
+    expect(await login(db.masterUser, db.masterPassword)).toEqual({ user: 'postgres' });
+    expect((await login(db.masterUser, await sign({ user: db.masterUser }))).error).toEqual({
+      code: '28P01',
+      message: 'password authentication failed for user "postgres"',
+    });
+  });
+
+  it('never records a token, a secret or a signature', () => {
+    const text = JSON.stringify(db.iam.verifications);
+    expect(db.iam.verifications.length).toBeGreaterThan(5);
     for (const c of aws.sts.issued) {
       expect(text).not.toContain(c.secretAccessKey);
       expect(text).not.toContain(c.sessionToken);
@@ -241,13 +250,13 @@ describe("the action's IAM-token preflight against the verifying cluster", () =>
     expect((await run(keys(creds))).status).toBe('ok');
   });
 
-  it("maps the LDAP refusal (SQLSTATE 28000, as RDS's PAM refusal) of a token from unknown credentials to the IAM-auth checklist", async () => {
+  it("maps the PAM refusal (SQLSTATE 28000, RDS's wording) of a token from unknown credentials to the IAM-auth checklist", async () => {
     const result = await run({ accessKeyId: 'ASIA' + 'W'.repeat(16), secretAccessKey: 'x'.repeat(40), sessionToken: 'y'.repeat(40) });
     expect(result.status).toBe('failed');
-    expect(result.message).toContain('LDAP authentication failed for user "atlas_migrator"');
+    expect(result.message).toContain('PAM authentication failed for user "atlas_migrator"');
     expect(result.message).toContain('The database refused the IAM token for "atlas_migrator".');
     expect(result.hints.join('\n')).toContain('must be a member of rds_iam: GRANT rds_iam TO "atlas_migrator"');
-    expect(db.iam?.verifications.at(-1)).toMatchObject({ user: 'atlas_migrator', ok: false, reason: 'unknown access key id' });
+    expect(db.iam.verifications.at(-1)).toMatchObject({ user: 'atlas_migrator', ok: false, reason: 'unknown access key id' });
   });
 });
 
@@ -262,9 +271,8 @@ describe('verifyRdsIamToken', () => {
       reason: 'the token expired',
       accessKeyId: creds.accessKeyId,
     });
-    expect(await verifyRdsIamToken(token, { ...expect_, host: 'localhost' }, source)).toMatchObject({
-      ok: false,
-      reason: expect.stringContaining('signed for endpoint'),
-    });
+    const elsewhere = await verifyRdsIamToken(token, { ...expect_, host: 'localhost' }, source);
+    expect(elsewhere.ok).toBe(false);
+    expect(!elsewhere.ok && elsewhere.reason).toContain('signed for endpoint');
   });
 });

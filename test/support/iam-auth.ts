@@ -1,14 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 // RDS IAM database authentication, on this machine. RDS checks the password of a member of
-// rds_iam as a SigV4-presigned "connect" URL; PostgreSQL can hand a password to an LDAP server
-// (`ldap` in pg_hba.conf, simple-bind mode), so this module is a tiny LDAP server (BindRequest
-// → BindResponse, UnbindRequest; nothing else) whose only directory is "is this password a
-// valid IAM token for this user, this endpoint and this region, signed with credentials our
-// loopback STS issued?". The checks are the ones RDS makes; the failure PostgreSQL reports
-// is `LDAP authentication failed for user "..."` where RDS says `PAM authentication failed ...`.
+// rds_iam as a SigV4-presigned "connect" URL: is it a valid IAM token for this user, this
+// endpoint and this region, signed with credentials our loopback STS issued? The RDS front
+// (rds-front.ts) asks these questions at the door, as RDS does, and refuses a bad token with
+// RDS's own `PAM authentication failed for user "..."`.
 //
 // The SigV4 plumbing here (credential lookup, SHA-256 for @smithy/signature-v4) is shared with
 // the loopback Secrets Manager. No secret, token or signature is ever recorded or logged.
@@ -153,7 +150,7 @@ export async function verifyRdsIamToken(
   return { ok: true, accessKeyId };
 }
 
-// --- the LDAP server ------------------------------------------------------------------
+// --- the verifier the RDS front asks ---------------------------------------------------------
 
 export interface IamVerification {
   user: string;
@@ -170,188 +167,24 @@ export interface IamAuthOptions {
   region: string;
 }
 
-export interface IamAuthServer {
-  /** Where PostgreSQL's `ldap` rule sends its simple binds. */
-  host: string;
-  port: number;
-  /** The pg_hba.conf options of the `ldap` method for this server. */
-  hbaOptions: string;
-  /** Every password check, in order. */
+export interface IamVerifier {
+  /** Every token check, in order. */
   verifications: IamVerification[];
-  /** The endpoint tokens must be signed for (the cluster's); set once PostgreSQL listens. */
-  setEndpoint(host: string, port: number): void;
-  stop(): Promise<void>;
+  /** Checks `token` as the password of `user` at `endpoint` (the one clients connect to), and records the verdict. */
+  check(user: string, token: string, endpoint: { host: string; port: number }): Promise<IamVerification>;
 }
 
-const LDAP_HOST = '127.0.0.1';
-const DN = /^cn=([^,]+),dc=rds$/;
-
-export async function startIamAuth(opts: IamAuthOptions): Promise<IamAuthServer> {
+export function createIamVerifier(opts: IamAuthOptions): IamVerifier {
   const verifications: IamVerification[] = [];
-  let endpoint: { host: string; port: number } | undefined;
-  const sockets = new Set<Socket>();
-
-  const check = async (dn: string, password: string): Promise<IamVerification> => {
-    const user = DN.exec(dn)?.[1] ?? dn;
-    if (!DN.test(dn)) return { user, ok: false, reason: `unexpected bind DN ${JSON.stringify(dn)}` };
-    if (!endpoint) return { user, ok: false, reason: 'the cluster endpoint is not known yet' };
-    const verdict = await verifyRdsIamToken(password, { user, ...endpoint, region: opts.region }, opts.credentials);
-    return verdict.ok
-      ? { user, ok: true, reason: 'ok', accessKeyId: verdict.accessKeyId }
-      : { user, ok: false, reason: verdict.reason, ...(verdict.accessKeyId ? { accessKeyId: verdict.accessKeyId } : {}) };
-  };
-
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let pending = Buffer.alloc(0);
-    let chain = Promise.resolve();
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (;;) {
-        let message: LdapMessage | undefined;
-        try {
-          const parsed = readLdapMessage(pending);
-          if (!parsed) break;
-          message = parsed.message;
-          pending = pending.subarray(parsed.length);
-        } catch {
-          socket.destroy(); // not LDAP: a real server drops the connection too
-          return;
-        }
-        const m = message;
-        chain = chain.then(async () => {
-          if (m.op === 'unbind') {
-            socket.end();
-          } else if (m.op === 'bind') {
-            const result = m.simple
-              ? await check(m.name, m.password)
-              : { user: DN.exec(m.name)?.[1] ?? m.name, ok: false, reason: 'only simple bind is supported' };
-            verifications.push(result);
-            socket.write(bindResponse(m.id, result.ok ? 0 : 49, result.ok ? '' : `IAM token refused: ${result.reason}`));
-          } else {
-            // protocolError (2) for anything but bind/unbind, then hang up.
-            socket.end(bindResponse(m.id, 2, 'only BindRequest and UnbindRequest are supported'));
-          }
-        });
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, LDAP_HOST, () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
-  let stopping: Promise<void> | undefined;
   return {
-    host: LDAP_HOST,
-    port,
-    hbaOptions: `ldapserver=${LDAP_HOST} ldapport=${port} ldapprefix="cn=" ldapsuffix=",dc=rds"`,
     verifications,
-    setEndpoint(host, p) {
-      endpoint = { host, port: p };
-    },
-    stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      });
-      return stopping;
+    async check(user, token, endpoint) {
+      const verdict = await verifyRdsIamToken(token, { user, ...endpoint, region: opts.region }, opts.credentials);
+      const result: IamVerification = verdict.ok
+        ? { user, ok: true, reason: 'ok', accessKeyId: verdict.accessKeyId }
+        : { user, ok: false, reason: verdict.reason, ...(verdict.accessKeyId ? { accessKeyId: verdict.accessKeyId } : {}) };
+      verifications.push(result);
+      return result;
     },
   };
-}
-
-// --- BER, just enough of it ---------------------------------------------------------------
-
-type LdapMessage =
-  { op: 'bind'; id: number; name: string; simple: boolean; password: string } | { op: 'unbind'; id: number } | { op: 'other'; id: number };
-
-interface Tlv {
-  tag: number;
-  start: number;
-  end: number;
-  next: number;
-}
-
-/** One TLV at `offset`, or undefined when the buffer does not hold all of it yet. */
-function readTlv(buf: Buffer, offset: number): Tlv | undefined {
-  if (offset + 2 > buf.length) return undefined;
-  const tag = buf[offset] as number;
-  let len = buf[offset + 1] as number;
-  let start = offset + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4) throw new Error('unsupported BER length');
-    if (start + n > buf.length) return undefined;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (buf[start + i] as number);
-    start += n;
-  }
-  const end = start + len;
-  if (end > buf.length) return undefined;
-  return { tag, start, end, next: end };
-}
-
-function must(t: Tlv | undefined, tag: number): Tlv {
-  if (!t || t.tag !== tag) throw new Error('malformed LDAP message');
-  return t;
-}
-
-function readInt(buf: Buffer, t: Tlv): number {
-  let v = 0;
-  for (let i = t.start; i < t.end; i++) v = v * 256 + (buf[i] as number);
-  return v;
-}
-
-/** The next complete LDAPMessage and its length in bytes, or undefined when incomplete. */
-function readLdapMessage(buf: Buffer): { message: LdapMessage; length: number } | undefined {
-  const outer = readTlv(buf, 0);
-  if (!outer) return undefined;
-  if (outer.tag !== 0x30) throw new Error('not an LDAPMessage');
-  const id = readInt(buf, must(readTlv(buf, outer.start), 0x02));
-  const op = readTlv(buf, must(readTlv(buf, outer.start), 0x02).next);
-  if (!op) throw new Error('malformed LDAP message');
-  if (op.tag === 0x42) return { message: { op: 'unbind', id }, length: outer.next };
-  if (op.tag !== 0x60) return { message: { op: 'other', id }, length: outer.next };
-  const version = must(readTlv(buf, op.start), 0x02);
-  const name = must(readTlv(buf, version.next), 0x04);
-  const auth = readTlv(buf, name.next);
-  if (!auth) throw new Error('malformed BindRequest');
-  return {
-    message: {
-      op: 'bind',
-      id,
-      name: buf.subarray(name.start, name.end).toString('utf8'),
-      simple: auth.tag === 0x80,
-      password: auth.tag === 0x80 ? buf.subarray(auth.start, auth.end).toString('utf8') : '',
-    },
-    length: outer.next,
-  };
-}
-
-function tlv(tag: number, content: Buffer): Buffer {
-  const n = content.length;
-  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
-  return Buffer.concat([Buffer.from([tag]), len, content]);
-}
-
-function berInt(tag: number, v: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    bytes.unshift(v & 0xff);
-    v = Math.floor(v / 256);
-  } while (v > 0);
-  if ((bytes[0] as number) & 0x80) bytes.unshift(0);
-  return tlv(tag, Buffer.from(bytes));
-}
-
-/** LDAPMessage { messageID, bindResponse [APPLICATION 1] { resultCode, matchedDN "", diagnosticMessage } }. */
-function bindResponse(id: number, resultCode: number, diagnostic: string): Buffer {
-  const body = Buffer.concat([
-    berInt(0x0a, resultCode),
-    tlv(0x04, Buffer.alloc(0)),
-    tlv(0x04, Buffer.from(diagnostic.slice(0, 200), 'utf8')),
-  ]);
-  return tlv(0x30, Buffer.concat([berInt(0x02, id), tlv(0x61, body)]));
 }

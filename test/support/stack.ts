@@ -18,9 +18,9 @@ import { connectionConfig, startPostgres, type PgCluster } from './postgres.js';
 import { startSecretsManager, type SecretsManagerServer } from './secrets-manager.js';
 import { loadSeedScenario, prepareTerraform, type Scenario, type TerraformHarness } from './terraform.js';
 
-// Everything a real run touches, on this machine: PostgreSQL (verifying RDS IAM tokens), the
-// GitHub API, the OIDC issuer, STS, Secrets Manager (holding the master secret), terraform with
-// the stand-in Atlas provider, and a workspace with the seed's layout. The provider resolves
+// Everything a real run touches, on this machine: PostgreSQL (behind the RDS front, which
+// verifies RDS IAM tokens), the GitHub API, the OIDC issuer, STS, Secrets Manager (holding the
+// master secret), terraform with the stand-in Atlas provider, and a workspace with the seed's layout. The provider resolves
 // its URLs like atlas.hcl, with the credentials of the profile the action writes.
 // `runPullRequest` / `runPush` start `node dist/index.js` as the runner would: in a fresh
 // checkout of `workspace` (the repository) every time, with Terraform state in a remote

@@ -40,8 +40,8 @@ describe('hintsFor', () => {
     expect(all).toContain('same host, port and region');
   });
 
-  it('gives the same checklist for the LDAP wording of a refused token (the test cluster verifies tokens over LDAP), and only for the user named', () => {
-    // What pgx/lib/pq print when the throwaway cluster's LDAP verifier refuses a token: SQLSTATE 28000, like RDS's PAM refusal.
+  it('gives the same checklist for the LDAP wording of a refused token (another external auth method), and only for the user named', () => {
+    // What pgx/lib/pq print when an LDAP-backed check refuses a token: SQLSTATE 28000, like RDS's PAM refusal.
     const ldap =
       'Unable to generate migration plan, got error: failed to connect to `user=atlas_migrator database=appdb`: 127.0.0.1:5432 (127.0.0.1): server error: FATAL: LDAP authentication failed for user "atlas_migrator" (SQLSTATE 28000)';
     expect(hintsFor(ldap, ctx)).toEqual(hintsFor(PAM, ctx));
