@@ -179,6 +179,12 @@ describe('throwaway PostgreSQL behind the RDS front', () => {
     );
     expect(check).toEqual([{ can_select: true, iam: true, owner: 'atlas_migrator' }]);
 
+    // After the token, the server has its say: a database that does not exist is its own error.
+    await expect(connectAs('atlas_migrator', token, 'nope')).rejects.toMatchObject({
+      code: '3D000',
+      message: 'database "nope" does not exist',
+    });
+
     // A made-up token is refused with RDS's PAM message; a role outside rds_iam cannot use a token at all.
     await expect(connectAs('atlas_migrator', `${db.host}:${db.port}/?Action=connect&X-Amz-Signature=abc`)).rejects.toMatchObject({
       code: '28000',

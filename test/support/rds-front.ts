@@ -131,6 +131,7 @@ export async function startRdsFront(opts: RdsFrontOptions): Promise<RdsFront> {
     // end(), not destroy(): what one side sent last (an ErrorResponse) must still reach the other.
     client.once('close', () => backend.end());
     backend.once('close', () => client.end());
+    if (backend.readableEnded || backend.destroyed) client.end(); // it hung up while we read its answer
   };
 
   const server: Server = createServer((raw) => {
