@@ -179,6 +179,8 @@ export async function prepareTerraform(opts: PrepareTerraformOptions = {}): Prom
       ATLAS_STANDIN_CALLS: callsFile,
       ATLAS_STANDIN_SOCKET_DIR: socketDir,
       PATH: `${atlasBin}${delimiter}${process.env.PATH ?? ''}`,
+      // Benchmarks set it for the whole process; runs of the action get a clean environment.
+      ...(process.env.ATLAS_STANDIN_INSPECT_DELAY_MS ? { ATLAS_STANDIN_INSPECT_DELAY_MS: process.env.ATLAS_STANDIN_INSPECT_DELAY_MS } : {}),
     };
     for (const [name, url] of Object.entries(opts.databaseUrls ?? {})) env[databaseUrlVariable(name)] = url;
 

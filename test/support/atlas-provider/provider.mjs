@@ -127,7 +127,11 @@ export const providerHandlers = {
   ConfigureProvider: unary('ConfigureProvider', async (req) => {
     const config = decodeRaw(req.config);
     const cli = await checkAtlasCli(knownString(config.binary_path) ?? '', PROVIDER_VERSION);
-    if (!cli.ok) return { response: { diagnostics: [cli.diagnostic] }, used: { atlas: ['version'] } };
+    if (!cli.ok) {
+      // A failed lookup never ran the CLI.
+      const ran = cli.diagnostic.summary === 'Failed to create client' ? [] : ['version'];
+      return { response: { diagnostics: [cli.diagnostic] }, used: { atlas: ran } };
+    }
     Object.assign(session, { configured: true, cliVersion: cli.version, devUrl: knownString(config.dev_url) ?? '' });
     return { response: { diagnostics: [] }, used: { atlas: ['version'] } };
   }),
