@@ -104,7 +104,9 @@ describe('failed and non-converging merges', () => {
 
     const body = onlyComment(pr);
     expect(body).toContain('❌ Apply failed at roles/apply — nothing was applied');
-    expect(body).toMatch(/Unable to apply changes, got error: sql\/migrate: executing statement .*: pq: role "reporting" does not exist/);
+    expect(body).toMatch(
+      /Unable to apply changes, got error: Error: sql\/migrate: executing statement .*: pq: role "reporting" does not exist/,
+    );
     expect(body).toContain('Why it ran: hcl/roles/reporting.pg.hcl changed in the pushed commits');
     expect(body).toContain('Not run because roles failed.');
     expect(body).toMatch(
@@ -140,7 +142,7 @@ describe('failed and non-converging merges', () => {
     expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
     expect(body).toContain(applied);
     expect(body).toContain(
-      `Unable to apply changes, got error: sql/migrate: executing statement ${JSON.stringify(GHOST_SQL)}: pq: role "ghost_role" does not exist`,
+      `Unable to apply changes, got error: Error: sql/migrate: executing statement ${JSON.stringify(GHOST_SQL)}: pq: role "ghost_role" does not exist`,
     );
     expect(body).toContain('SQL of the failed apply');
     expect(body).toContain(GHOST_SQL);
@@ -163,7 +165,7 @@ describe('failed and non-converging merges', () => {
     expect(run.stdout).toMatch(/::error::.*roles: plan failed: .*failed to get shared config profile, tf-sandbox/);
     const body = onlyComment(pr);
     expect(body).toContain('❌ Plan failed for roles');
-    expect(body).toContain('Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox');
+    expect(body).toContain('Unable to generate migration plan, got error: Error: failed to get shared config profile, tf-sandbox');
     expect(body).toContain('set the `aws-profile: tf-sandbox` input so the action writes that profile with its credentials');
     expect(run.summary).toContain('failed to get shared config profile, tf-sandbox');
     // Without the input the action writes no profile files.

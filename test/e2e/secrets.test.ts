@@ -72,7 +72,7 @@ describe('planted secrets appear nowhere', () => {
     expect(run.exitCode).toBe(1);
     expect(comments).toHaveLength(1);
     const body = comments[0] ?? '';
-    expect(body).toContain('Unable to generate migration plan, got error: failed to connect to postgres://postgres:***@');
+    expect(body).toContain('Unable to generate migration plan, got error: Error: failed to connect to postgres://postgres:***@');
     expect(body).toContain(`postgres://postgres:***@${where}?sslmode=require: connection refused`);
     // The raw (unencoded) leg, "@/:" and all, is masked whole.
     expect(body).toContain(`retried as parse "postgres://postgres:***@${where}": invalid userinfo`);

@@ -126,13 +126,19 @@ describe('the seed flow under the real terraform', () => {
   it("plan reports the seed's four roles statements in order and changes nothing", async () => {
     const run = await terraform(roles, PLAN);
     expect(run.code, run.stderr).toBe(2);
-    expect(summaries(run)).toEqual(['warning: dev_url is unset', 'warning: dev_url is unset', 'warning: Atlas Plan']);
+    // dev_url is unset once: the validate walk runs before the provider is configured.
+    expect(summaries(run)).toEqual(['warning: dev_url is unset', 'warning: Atlas Plan']);
     expect(diagnosticsOf(run)[0]).toMatchObject({ detail: DEV_URL_DETAIL, address: 'atlas_schema.roles' });
     expect(atlasPlans(run)[0]?.detail).toBe(sqlDetail(ROLES_SQL));
     expect(run.events.find((e) => e.type === 'planned_change')).toMatchObject({ change: { action: 'create' } });
     expect(await roleExists('atlas_migrator')).toBe(false);
-    const planCalls = (await fx.tf.readCalls()).filter((c) => c.rpc === 'PlanResourceChange');
-    expect(planCalls).toEqual([expect.objectContaining({ env: 'roles' })]);
+    const calls = await fx.tf.readCalls();
+    expect(calls.filter((c) => c.atlas).map((c) => [c.rpc, c.atlas])).toEqual([
+      ['ConfigureProvider', ['version']],
+      // A create: the first-run check's dry run, then the dry run whose SQL is printed.
+      ['PlanResourceChange', ['schema apply --dry-run', 'schema apply --dry-run']],
+    ]);
+    expect(calls.filter((c) => c.rpc === 'PlanResourceChange')).toEqual([expect.objectContaining({ env: 'roles' })]);
   });
 
   it('apply of the planfile executes the statements in PostgreSQL', async () => {
@@ -157,12 +163,17 @@ describe('the seed flow under the real terraform', () => {
   });
 
   it('the next plan converges: no SQL, no change, exit 0', async () => {
+    const before = (await fx.tf.readCalls()).length;
     const run = await terraform(roles, PLAN);
     expect(run.code, run.stderr).toBe(0);
-    expect(summaries(run)).toEqual(['warning: dev_url is unset', 'warning: dev_url is unset']);
-    const rpcs = (await fx.tf.readCalls()).map((c) => c.rpc);
-    expect(rpcs).toContain('UpgradeResourceState');
-    expect(rpcs).toContain('ReadResource');
+    expect(summaries(run)).toEqual(['warning: dev_url is unset']);
+    const calls = (await fx.tf.readCalls()).slice(before);
+    expect(calls.map((c) => c.rpc)).toContain('UpgradeResourceState');
+    // The refresh inspects the database, then the plan dry-runs: two Atlas commands.
+    expect(calls.filter((c) => c.rpc === 'ReadResource' || c.rpc === 'PlanResourceChange').map((c) => [c.rpc, c.atlas])).toEqual([
+      ['ReadResource', ['schema inspect']],
+      ['PlanResourceChange', ['schema apply --dry-run']],
+    ]);
   });
 
   it('schema root: connects as atlas_migrator, plans the multi-line CREATE TABLE and the grant, applies them', async () => {
@@ -220,6 +231,35 @@ describe('the seed flow under the real terraform', () => {
   });
 });
 
+describe('the refresh stores what schema inspect prints', () => {
+  it('an inspected HCL that differs from the configuration is drift and an in-place update without SQL', async () => {
+    const seed = await copySeed(join(fx.tf.dir, 'inspected'));
+    const roles = join(seed, 'terraform', 'roles');
+    await fx.tf.writeScenario(fx.seedScenario);
+    expect((await terraform(roles, INIT)).code).toBe(0);
+    expect((await terraform(roles, PLAN)).code).toBe(2);
+    expect((await terraform(roles, APPLY)).code).toBe(0);
+    // What Atlas prints for the database is its own normalised HCL, not the files' text.
+    const inspected = 'role "app_reader" {\n  login = true\n}\n';
+    await fx.tf.writeScenario({ envs: { ...fx.seedScenario.envs, roles: { ...fx.seedScenario.envs['roles'], inspectedHcl: inspected } } });
+    try {
+      const plan = await terraform(roles, PLAN);
+      expect(plan.code, plan.stderr).toBe(2);
+      expect(atlasPlans(plan)).toEqual([]);
+      expect(
+        plan.events
+          .filter((e) => e.type === 'resource_drift' || e.type === 'planned_change')
+          .map((e) => [e.type, (e.change as { action: string }).action]),
+      ).toEqual([
+        ['resource_drift', 'update'],
+        ['planned_change', 'update'],
+      ]);
+    } finally {
+      await fx.tf.writeScenario(fx.seedScenario);
+    }
+  });
+});
+
 describe('failures under the real terraform', () => {
   /** A fresh copy of the seed's roles root, initialised. */
   async function freshRoles(name: string): Promise<string> {
@@ -229,18 +269,18 @@ describe('failures under the real terraform', () => {
     return roles;
   }
 
-  it('a scenario plan error is an Atlas Plan Error and exit 1', async () => {
+  it("a scenario plan error is an Atlas Plan Error carrying the CLI's stderr, once per dry run of a create", async () => {
     const roles = await freshRoles('plan-error');
     await fx.tf.writeScenario({ envs: { roles: { planError: 'sql/migrate: connection refused' } } });
     const run = await terraform(roles, PLAN);
     expect(run.code).toBe(1);
-    expect(errorsOf(run)).toEqual([
-      expect.objectContaining({
-        summary: 'Atlas Plan Error',
-        detail: 'Unable to generate migration plan, got error: sql/migrate: connection refused',
-        address: 'atlas_schema.roles',
-      }),
-    ]);
+    const error = {
+      summary: 'Atlas Plan Error',
+      detail: 'Unable to generate migration plan, got error: Error: sql/migrate: connection refused',
+      address: 'atlas_schema.roles',
+    };
+    // The first-run check and the printed dry run both fail; the provider reports both.
+    expect(errorsOf(run).map(({ summary, detail, address }) => ({ summary, detail, address }))).toEqual([error, error]);
   });
 
   it("a failing statement is an Apply Error with PostgreSQL's message, and the transaction is rolled back", async () => {
@@ -262,7 +302,7 @@ describe('failures under the real terraform', () => {
       expect.objectContaining({
         summary: 'Apply Error',
         detail:
-          'Unable to apply changes, got error: sql/migrate: executing statement "GRANT USAGE ON SCHEMA \\"public\\" TO \\"ghost_role\\";": pq: role "ghost_role" does not exist',
+          'Unable to apply changes, got error: Error: sql/migrate: executing statement "GRANT USAGE ON SCHEMA \\"public\\" TO \\"ghost_role\\";": pq: role "ghost_role" does not exist',
       }),
     ]);
     expect(await roleExists('rollback_probe')).toBe(false);
@@ -277,7 +317,7 @@ describe('failures under the real terraform', () => {
     const run = await terraform(roles, APPLY);
     expect(run.code).toBe(1);
     expect(errorsOf(run).map((d) => `${d.summary}: ${d.detail}`)).toEqual([
-      'Apply Error: Unable to apply changes, got error: lock timeout',
+      'Apply Error: Unable to apply changes, got error: Error: lock timeout',
     ]);
   });
 
@@ -285,11 +325,11 @@ describe('failures under the real terraform', () => {
     const roles = await freshRoles('aws-profile');
     await fx.tf.writeScenario(fx.seedScenario);
     const noProfile = { AWS_CONFIG_FILE: join(fx.awsDir, 'empty') };
+    const profileError =
+      'Atlas Plan Error: Unable to generate migration plan, got error: Error: failed to get shared config profile, tf-sandbox';
     const plan = await terraform(roles, PLAN, noProfile);
     expect(plan.code).toBe(1);
-    expect(errorsOf(plan).map((d) => `${d.summary}: ${d.detail}`)).toEqual([
-      'Atlas Plan Error: Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox',
-    ]);
+    expect(errorsOf(plan).map((d) => `${d.summary}: ${d.detail}`)).toEqual([profileError, profileError]);
 
     // A credentials file section is enough for the Go SDK.
     const credentialsOnly = {
@@ -303,9 +343,7 @@ describe('failures under the real terraform', () => {
     // Atlas's own plan step would, and nothing reaches the database.
     const apply = await terraform(roles, APPLY, noProfile);
     expect(apply.code).toBe(1);
-    expect(errorsOf(apply).map((d) => `${d.summary}: ${d.detail}`)).toEqual([
-      'Atlas Plan Error: Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox',
-    ]);
+    expect(errorsOf(apply).map((d) => `${d.summary}: ${d.detail}`)).toEqual([profileError, profileError]);
     expect(apply.events.some((e) => e.type === 'apply_start')).toBe(false);
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { Signer } from '@aws-sdk/rds-signer';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
 import { startSecretsManager, type SecretsManagerServer } from '../support/secrets-manager.js';
+import { atlasLogin } from '../support/setup-atlas.js';
 import {
   diagnosticsOf,
   loadSeedScenario,
@@ -46,13 +47,15 @@ export interface ProviderFixture {
   readonly sm: SecretsManagerServer;
   readonly seedScenario: Scenario;
   readonly awsDir: string;
+  /** HOME of the terraform runs: the stand-in `atlas` CLI is logged in there. */
+  readonly home: string;
   readonly timings: Record<string, number[]>;
   /** The runner's view: TF_VAR_* for the seed's variables and a shared config with tf-sandbox. */
-  env(overrides?: Record<string, string>): Record<string, string>;
+  env: (overrides?: Record<string, string>) => Record<string, string>;
   /** Runs terraform, records its wall time, and checks no provider process or socket outlives it. */
-  terraform(cwd: string, args: string[], overrides?: Record<string, string>): Promise<TerraformRun>;
-  expectNoLeftovers(): Promise<void>;
-  roleExists(name: string): Promise<boolean>;
+  terraform: (cwd: string, args: string[], overrides?: Record<string, string>) => Promise<TerraformRun>;
+  expectNoLeftovers: () => Promise<void>;
+  roleExists: (name: string) => Promise<boolean>;
 }
 
 /**
@@ -66,6 +69,7 @@ export function useProviderFixture(): ProviderFixture {
   let sm: SecretsManagerServer;
   let seedScenario: Scenario;
   let awsDir: string;
+  let home: string;
   const timings: Record<string, number[]> = {};
 
   beforeAll(async () => {
@@ -95,6 +99,11 @@ export function useProviderFixture(): ProviderFixture {
     await mkdir(awsDir);
     await writeFile(join(awsDir, 'config'), '[profile tf-sandbox]\nregion = us-east-1\n');
     await writeFile(join(awsDir, 'empty'), '');
+    // Both of the seed's envs manage roles or permissions (Atlas Pro): log the CLI in, as
+    // setup-atlas with a cloud-token does.
+    home = join(tf.dir, 'home');
+    await mkdir(home);
+    await atlasLogin({ HOME: home, PATH: tf.env.PATH ?? '' });
   });
 
   afterAll(async () => {
@@ -110,6 +119,7 @@ export function useProviderFixture(): ProviderFixture {
   function env(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       ...tf.env,
+      HOME: home,
       TF_VAR_endpoint: `${db.host}:${db.port}`,
       TF_VAR_aws_profile: 'tf-sandbox',
       TF_VAR_database_name: db.database,
@@ -158,6 +168,9 @@ export function useProviderFixture(): ProviderFixture {
     },
     get awsDir() {
       return awsDir;
+    },
+    get home() {
+      return home;
     },
     timings,
     env,

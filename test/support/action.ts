@@ -35,6 +35,8 @@ export interface ActionOptions {
    * the action's process (not its group) `intervalMs` apart.
    */
   cancel?: { when: RegExp; signals: NodeJS.Signals[]; intervalMs: number };
+  /** Runs once the run's fresh HOME exists, before the action starts (an earlier step's setup). */
+  prepareHome?: (home: string) => Promise<void>;
 }
 
 /** Builds INPUT_* names exactly like the runner: upper-case, spaces to underscores, hyphens kept. */
@@ -88,6 +90,7 @@ export async function runAction(opts: ActionOptions): Promise<ActionRun> {
     ...opts.env,
   };
   await mkdir(env['HOME'] as string, { recursive: true });
+  await opts.prepareHome?.(env['HOME'] as string);
   const started = Date.now();
   // Its own process group, so a hung run is stopped with terraform and the provider under it.
   const child = spawn(actionNode(), [path.join(repoRoot, 'dist/index.js')], {

@@ -16,6 +16,7 @@ import { startGitHubApi, type ApiRequest, type GitHubApi } from './github-api.js
 import pgLib from 'pg';
 import { connectionConfig, startPostgres, type PgCluster } from './postgres.js';
 import { startSecretsManager, type SecretsManagerServer } from './secrets-manager.js';
+import { atlasLogin } from './setup-atlas.js';
 import { loadSeedScenario, prepareTerraform, type Scenario, type TerraformHarness } from './terraform.js';
 
 // Everything a real run touches, on this machine: PostgreSQL (behind the RDS front, which
@@ -79,6 +80,12 @@ export interface RunExtra {
   unset?: string[];
   /** Cancel the run mid-way, as the runner does (see runAction). */
   cancel?: ActionOptions['cancel'];
+  /**
+   * The runner's Atlas CLI (the stand-in): on PATH and logged in with the run's HOME, as
+   * ariga/setup-atlas with `cloud-token` leaves it (default); on PATH without a login; or
+   * not installed at all.
+   */
+  atlasCli?: 'logged-in' | 'logged-out' | 'missing';
 }
 
 export async function startStack(opts: { scenario?: Scenario } = {}): Promise<Stack> {
@@ -173,6 +180,8 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         // Terraform's pg backend reads its connection from PG_CONN_STR.
         env['PG_CONN_STR'] = stateUrl;
         for (const key of extra.unset ?? []) delete env[key];
+        const atlasCli = extra.atlasCli ?? 'logged-in';
+        if (atlasCli === 'missing') env['PATH'] = process.env['PATH'] ?? '';
         const checkout = await freshCheckout(ws.dir);
         try {
           return await runAction({
@@ -180,6 +189,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
             env,
             workspace: checkout,
             ...(extra.cancel ? { cancel: extra.cancel } : {}),
+            ...(atlasCli === 'logged-in' ? { prepareHome: (home) => atlasLogin({ HOME: home, PATH: env['PATH'] ?? '' }) } : {}),
           });
         } finally {
           await rm(checkout, { recursive: true, force: true });

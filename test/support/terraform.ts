@@ -5,9 +5,10 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { installAtlasCli } from './setup-atlas.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -22,21 +23,36 @@ export const PROVIDER_ADDRESS = 'registry.terraform.io/ariga/atlas';
 export const PROVIDER_VERSION = '0.10.3';
 
 export interface ScenarioStatement {
-  sql: string;
+  /** The statement (omit when `query` generates them). */
+  sql?: string;
+  /** Query on the env's database: each row's first column is one pending statement. */
+  query?: string;
   /** Substrings that must all occur in the resource's hcl for the statement to be desired. */
   when?: string[];
   /** Query on the env's database; any row means the statement is already applied. */
   present?: string;
+  /** Only a runner whose `atlas version` prints one of these plans the statement. */
+  cliVersions?: string[];
 }
 export interface ScenarioEnv {
   statements?: ScenarioStatement[];
   /** Reported as pending in every plan of an existing resource, never executed. */
   residual?: ScenarioStatement[];
+  /** What `schema clean` drops when the resource is destroyed, instead of the env's scope. */
+  clean?: ScenarioStatement[];
+  /** Fails every `schema apply --dry-run` / `schema clean --dry-run` of the env. */
   planError?: string;
+  /** Fails every `schema apply --auto-approve` / `schema clean --auto-approve` of the env. */
   applyError?: string;
+  /** Fails every `schema inspect` (ReadResource) of the env. */
+  inspectError?: string;
+  /** What `schema inspect` prints: the refresh stores it as the resource's `hcl`, as Atlas does. */
+  inspectedHcl?: string;
 }
 export interface Scenario {
   envs: Record<string, ScenarioEnv>;
+  /** The vercheck service's answer: an `Update Available` warning (see the README). */
+  vercheck?: { latest?: { Version: string; Summary?: string; Link?: string } | null; advisory?: { text: string } | null };
 }
 
 /** One line of ATLAS_STANDIN_CALLS: an RPC the provider received. */
@@ -44,8 +60,12 @@ export interface ProviderCall {
   rpc: string;
   pid: number;
   env?: string;
-  /** Plan/Apply: the access key id of the profile credentials the provider used (never the secret). */
+  /** Plan/Apply/Read: the access key id of the profile credentials the provider used (never the secret). */
   accessKeyId?: string;
+  /** The Atlas commands the call ran, e.g. ["schema apply --dry-run", "schema apply --dry-run"]. */
+  atlas?: string[];
+  /** How long the provider took to answer, in milliseconds. */
+  ms: number;
 }
 
 export interface PrepareTerraformOptions {
@@ -60,9 +80,14 @@ export interface PrepareTerraformOptions {
 }
 
 export interface TerraformHarness {
-  /** Variables for terraform (merge over process.env): TF_CLI_CONFIG_FILE, CHECKPOINT_DISABLE, ATLAS_STANDIN_*. */
+  /**
+   * Variables for terraform (merge over process.env): TF_CLI_CONFIG_FILE, CHECKPOINT_DISABLE,
+   * ATLAS_STANDIN_*, and PATH with the stand-in `atlas` CLI first (as setup-atlas leaves it).
+   */
   env: Record<string, string>;
   dir: string;
+  /** The directory holding the stand-in `atlas` shim. */
+  atlasBin: string;
   scenarioFile: string;
   callsFile: string;
   /** Where provider processes put their sockets; empty once they have all exited. */
@@ -139,6 +164,9 @@ export async function prepareTerraform(opts: PrepareTerraformOptions = {}): Prom
       ].join('\n'),
     );
 
+    const atlasBin = join(dir, 'bin');
+    await installAtlasCli(atlasBin);
+
     const scenarioFile = join(dir, 'scenario.json');
     const callsFile = join(dir, 'calls.jsonl');
     const writeScenario = (s: Scenario) => writeFile(scenarioFile, JSON.stringify(s, null, 2));
@@ -150,6 +178,9 @@ export async function prepareTerraform(opts: PrepareTerraformOptions = {}): Prom
       ATLAS_STANDIN_SCENARIO: scenarioFile,
       ATLAS_STANDIN_CALLS: callsFile,
       ATLAS_STANDIN_SOCKET_DIR: socketDir,
+      PATH: `${atlasBin}${delimiter}${process.env.PATH ?? ''}`,
+      // Benchmarks set it for the whole process; runs of the action get a clean environment.
+      ...(process.env.ATLAS_STANDIN_INSPECT_DELAY_MS ? { ATLAS_STANDIN_INSPECT_DELAY_MS: process.env.ATLAS_STANDIN_INSPECT_DELAY_MS } : {}),
     };
     for (const [name, url] of Object.entries(opts.databaseUrls ?? {})) env[databaseUrlVariable(name)] = url;
 
@@ -165,6 +196,7 @@ export async function prepareTerraform(opts: PrepareTerraformOptions = {}): Prom
     return {
       env,
       dir,
+      atlasBin,
       scenarioFile,
       callsFile,
       socketDir,
@@ -180,7 +212,7 @@ export async function prepareTerraform(opts: PrepareTerraformOptions = {}): Prom
     };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`Could not prepare the stand-in Atlas provider for terraform in ${dir}: ${(err as Error).message}`);
+    throw new Error(`Could not prepare the stand-in Atlas provider for terraform in ${dir}: ${(err as Error).message}`, { cause: err });
   }
 }
 

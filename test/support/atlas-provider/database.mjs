@@ -39,19 +39,26 @@ export function clientConfig(url) {
 }
 
 /**
- * Runs fn with a connected client and always closes it.
+ * Runs fn with a connected client and always closes it. A failure to connect reads as Atlas's
+ * postgres driver reports it: `postgres: scanning system variables: ` and lib/pq's or Go's
+ * net wording (the driver's first query is where a lazy database/sql connection fails).
  * @template T
  * @param {string} url
  * @param {(client: pg.Client) => Promise<T>} fn
  * @returns {Promise<T>}
  */
 export async function withClient(url, fn) {
-  const client = new pg.Client(clientConfig(url));
+  const config = clientConfig(url);
+  const client = new pg.Client(config);
   open.add(client);
   // A server-side error on an idle client would otherwise crash the process.
   client.on('error', () => {});
   try {
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new Error(`postgres: scanning system variables: ${goConnectError(err, `${config.host}:${config.port}`)}`, { cause: err });
+    }
     return await fn(client);
   } finally {
     open.delete(client);
@@ -59,29 +66,57 @@ export async function withClient(url, fn) {
   }
 }
 
+/** lib/pq's and Go's net package's wording for a failed connection. */
+function goConnectError(/** @type {unknown} */ err, /** @type {string} */ address) {
+  const e = /** @type {{ code?: string, message?: string, severity?: string }} */ (err ?? {});
+  if (e.severity) return `pq: ${e.message}`; // the server answered: an authentication or startup error
+  if (e.code === 'ECONNREFUSED') return `dial tcp ${address}: connect: connection refused`;
+  if (e.code === 'ENOTFOUND') return `dial tcp: lookup ${address.replace(/:\d+$/, '')}: no such host`;
+  if (/timeout/i.test(e.message ?? '')) return `dial tcp ${address}: i/o timeout`;
+  return e.message ?? String(err);
+}
+
+/** Atlas's migrate executor's wording for a failed statement. */
+function statementError(/** @type {string} */ sql, /** @type {unknown} */ err) {
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(`sql/migrate: executing statement ${JSON.stringify(sql)}: pq: ${message}`, { cause: err });
+}
+
 /**
- * Executes the statements in one transaction; on failure rolls back and throws the database's
- * own message wrapped the way Atlas's migrate executor reports it
- * (`sql/migrate: executing statement "...": pq: <message>`).
- * @param {string} url
+ * Executes the statements in one transaction (`schema apply`, tx-mode file); on failure rolls
+ * back and throws the database's own message wrapped the way Atlas's migrate executor
+ * reports it (`sql/migrate: executing statement "...": pq: <message>`).
+ * @param {pg.Client} client
  * @param {string[]} statements
  */
-export async function executeInTransaction(url, statements) {
-  await withClient(url, async (client) => {
-    await client.query('BEGIN');
-    let current = '';
+export async function executeInTransaction(client, statements) {
+  if (statements.length === 0) return;
+  await client.query('BEGIN');
+  for (const sql of statements) {
     try {
-      for (const sql of statements) {
-        current = sql;
-        await client.query(sql);
-      }
-      await client.query('COMMIT');
+      await client.query(sql);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      const message = err instanceof Error ? err.message : String(err);
-      throw new Error(current ? `sql/migrate: executing statement ${JSON.stringify(current)}: pq: ${message}` : `pq: ${message}`);
+      throw statementError(sql, err);
     }
-  });
+  }
+  await client.query('COMMIT');
+}
+
+/**
+ * Executes the statements one by one without a transaction, as `schema clean` applies its
+ * drops: what ran before a failing statement stays done.
+ * @param {pg.Client} client
+ * @param {string[]} statements
+ */
+export async function executeEach(client, statements) {
+  for (const sql of statements) {
+    try {
+      await client.query(sql);
+    } catch (err) {
+      throw statementError(sql, err);
+    }
+  }
 }
 
 /** Closes whatever is still connected (the process is exiting). */

@@ -1,41 +1,61 @@
 // The tfplugin6.Provider service of the stand-in Atlas provider (a test double, see
-// README.md): schema, validation, state upgrade/read, and plan/apply via resource.mjs.
+// README.md): schema, validation, configuration (the Atlas CLI check), the update check,
+// and read/plan/apply via resource.mjs.
 import { appendFileSync } from 'node:fs';
-import { apply, envNameOf, plan, validate } from './resource.mjs';
-import { decodeObject, encodeObject, objectFromStateJson, RESOURCE_ATTRIBUTES } from './values.mjs';
+import { checkAtlasCli } from './atlas-cli.mjs';
+import { apply, envNameOf, plan, read, session, validate } from './resource.mjs';
+import { loadScenario } from './scenario.mjs';
+import { updateWarning } from './update-check.mjs';
+import {
+  decodeObject,
+  decodeRaw,
+  encodeObject,
+  knownString,
+  objectFromStateJson,
+  PROVIDER_ATTRIBUTES,
+  RESOURCE_ATTRIBUTES,
+} from './values.mjs';
 
 const RESOURCE_TYPE = 'atlas_schema';
+const PROVIDER_VERSION = '0.10.3';
 
 /**
- * Appends one line per RPC to ATLAS_STANDIN_CALLS, so tests can assert what Terraform asked
- * and, for Plan/Apply, which access key id the credentials came with (never the secret).
+ * Appends one line per RPC to ATLAS_STANDIN_CALLS, so tests can assert what Terraform asked,
+ * which access key id the credentials came with (never the secret), which Atlas commands
+ * the call ran (each one evaluates atlas.hcl and connects to the database), and how long the
+ * call took (ms).
  * @param {string} rpc
- * @param {string} [envName]
- * @param {string} [accessKeyId]
+ * @param {number} ms
+ * @param {{ env?: string, accessKeyId?: string, atlas?: string[] }} [extra]
  */
-function recordCall(rpc, envName, accessKeyId) {
+function recordCall(rpc, ms, { env, accessKeyId, atlas } = {}) {
   const file = process.env.ATLAS_STANDIN_CALLS;
   if (!file) return;
-  const line = { rpc, pid: process.pid, ...(envName ? { env: envName } : {}), ...(accessKeyId ? { accessKeyId } : {}) };
+  const line = {
+    rpc,
+    pid: process.pid,
+    ...(env ? { env } : {}),
+    ...(accessKeyId ? { accessKeyId } : {}),
+    ...(atlas && atlas.length > 0 ? { atlas } : {}),
+    ms: Math.round(ms),
+  };
   appendFileSync(file, JSON.stringify(line) + '\n');
 }
 
-function resourceSchema() {
+/** @param {readonly { name: string, type: unknown, description: string }[]} attributes */
+function block(attributes, description = '') {
   return {
     version: 0,
-    block: {
-      version: 0,
-      description: 'atlas_schema of the stand-in Atlas provider (a test double, not Atlas).',
-      attributes: RESOURCE_ATTRIBUTES.map((a) => ({
-        name: a.name,
-        type: Buffer.from(JSON.stringify(a.type)),
-        description: a.description,
-        required: 'required' in a && a.required === true,
-        optional: 'optional' in a && a.optional === true,
-        computed: 'computed' in a && a.computed === true,
-        sensitive: 'sensitive' in a && a.sensitive === true,
-      })),
-    },
+    description,
+    attributes: attributes.map((a) => ({
+      name: a.name,
+      type: Buffer.from(JSON.stringify(a.type)),
+      description: a.description,
+      required: 'required' in a && a.required === true,
+      optional: 'optional' in a && a.optional === true,
+      computed: 'computed' in a && a.computed === true,
+      sensitive: 'sensitive' in a && a.sensitive === true,
+    })),
   };
 }
 
@@ -51,22 +71,27 @@ function unknownType(typeName) {
 }
 
 /**
+ * @typedef {{ response: object, env?: string, used?: { accessKeyId?: string, atlas: string[] } }} Handled
+ */
+
+/**
  * Wraps an async handler as a grpc-js unary handler that records the call and never lets
  * an exception escape as a bare gRPC error (Terraform would print it without context).
  * @param {string} rpc
- * @param {(req: any) => Promise<{ response: object, env?: string, accessKeyId?: string }> | { response: object, env?: string }} fn
+ * @param {(req: any) => Promise<Handled> | Handled} fn
  */
 function unary(rpc, fn) {
   return (/** @type {any} */ call, /** @type {Function} */ callback) => {
+    const started = performance.now();
     Promise.resolve()
       .then(() => fn(call.request))
       .then(
-        (/** @type {{ response: object, env?: string, accessKeyId?: string }} */ { response, env, accessKeyId }) => {
-          recordCall(rpc, env, accessKeyId);
+        (/** @type {Handled} */ { response, env, used }) => {
+          recordCall(rpc, performance.now() - started, { ...(env ? { env } : {}), ...used });
           callback(null, response);
         },
         (err) => {
-          recordCall(rpc);
+          recordCall(rpc, performance.now() - started);
           process.stderr.write(`stand-in Atlas provider: ${rpc} failed: ${err?.stack ?? err}\n`);
           callback(null, {
             diagnostics: [
@@ -84,13 +109,32 @@ export const providerHandlers = {
   })),
   GetProviderSchema: unary('GetProviderSchema', () => ({
     response: {
-      provider: { version: 0, block: { version: 0, attributes: [] } },
-      resource_schemas: { [RESOURCE_TYPE]: resourceSchema() },
-      server_capabilities: { plan_destroy: false, get_provider_schema_optional: false },
+      provider: { version: 0, block: block(PROVIDER_ATTRIBUTES) },
+      resource_schemas: {
+        [RESOURCE_TYPE]: {
+          version: 0,
+          block: block(RESOURCE_ATTRIBUTES, 'atlas_schema of the stand-in Atlas provider (a test double, not Atlas).'),
+        },
+      },
+      // Like terraform-plugin-framework: Terraform asks the provider to plan deletes too.
+      server_capabilities: { plan_destroy: true, get_provider_schema_optional: false },
     },
   })),
-  ValidateProviderConfig: unary('ValidateProviderConfig', () => ({ response: { diagnostics: [] } })),
-  ConfigureProvider: unary('ConfigureProvider', () => ({ response: { diagnostics: [] } })),
+  ValidateProviderConfig: unary('ValidateProviderConfig', () => {
+    const text = updateWarning(loadScenario().vercheck);
+    return { response: { diagnostics: text ? [{ severity: 'WARNING', summary: 'Update Available', detail: text }] : [] } };
+  }),
+  ConfigureProvider: unary('ConfigureProvider', async (req) => {
+    const config = decodeRaw(req.config);
+    const cli = await checkAtlasCli(knownString(config.binary_path) ?? '', PROVIDER_VERSION);
+    if (!cli.ok) {
+      // A failed lookup never ran the CLI.
+      const ran = cli.diagnostic.summary === 'Failed to create client' ? [] : ['version'];
+      return { response: { diagnostics: [cli.diagnostic] }, used: { atlas: ran } };
+    }
+    Object.assign(session, { configured: true, cliVersion: cli.version, devUrl: knownString(config.dev_url) ?? '' });
+    return { response: { diagnostics: [] }, used: { atlas: ['version'] } };
+  }),
   StopProvider: unary('StopProvider', () => ({ response: {} })),
   ValidateResourceConfig: unary('ValidateResourceConfig', (req) => {
     if (req.type_name !== RESOURCE_TYPE) return { response: { diagnostics: unknownType(req.type_name) } };
@@ -102,29 +146,27 @@ export const providerHandlers = {
     const state = objectFromStateJson(req.raw_state?.json ?? '{}');
     return { response: { upgraded_state: encodeObject(state), diagnostics: [] }, env: envNameOf(state) };
   }),
-  ReadResource: unary('ReadResource', (req) => {
+  ReadResource: unary('ReadResource', async (req) => {
     const state = decodeObject(req.current_state);
-    return { response: { new_state: req.current_state, private: req.private, diagnostics: [] }, env: envNameOf(state) };
+    if (req.type_name !== RESOURCE_TYPE || state === null) {
+      return { response: { new_state: req.current_state, private: req.private, diagnostics: [] }, env: envNameOf(state) };
+    }
+    const { newState, diagnostics, used } = await read(state);
+    return { response: { new_state: encodeObject(newState), private: req.private, diagnostics }, env: envNameOf(state), used };
   }),
   PlanResourceChange: unary('PlanResourceChange', async (req) => {
     if (req.type_name !== RESOURCE_TYPE) return { response: { diagnostics: unknownType(req.type_name) } };
     const config = decodeObject(req.config);
-    const { planned, diagnostics, accessKeyId } = await plan({
-      prior: decodeObject(req.prior_state),
-      proposed: decodeObject(req.proposed_new_state),
-      config,
-    });
+    const prior = decodeObject(req.prior_state);
+    const { planned, diagnostics, used } = await plan({ prior, proposed: decodeObject(req.proposed_new_state), config });
     // On an error Terraform ignores the planned state, but it must still decode.
-    return { response: { planned_state: encodeObject(planned), diagnostics }, env: envNameOf(config), accessKeyId };
+    return { response: { planned_state: encodeObject(planned), diagnostics }, env: envNameOf(config ?? prior), used };
   }),
   ApplyResourceChange: unary('ApplyResourceChange', async (req) => {
     if (req.type_name !== RESOURCE_TYPE) return { response: { diagnostics: unknownType(req.type_name) } };
     const config = decodeObject(req.config);
-    const { newState, diagnostics, accessKeyId } = await apply({
-      prior: decodeObject(req.prior_state),
-      planned: decodeObject(req.planned_state),
-      config,
-    });
-    return { response: { new_state: encodeObject(newState), diagnostics }, env: envNameOf(config), accessKeyId };
+    const prior = decodeObject(req.prior_state);
+    const { newState, diagnostics, used } = await apply({ prior, planned: decodeObject(req.planned_state), config });
+    return { response: { new_state: encodeObject(newState), diagnostics }, env: envNameOf(config ?? prior), used };
   }),
 };

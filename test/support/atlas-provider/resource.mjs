@@ -1,29 +1,32 @@
-// atlas_schema plan and apply, as the stand-in Atlas provider does them (a test double, see
-// README.md). Works on decoded values; the gRPC layer lives in provider.mjs.
+// atlas_schema's validate, read, plan and apply, as the stand-in Atlas provider does them (a
+// test double, see README.md). Works on decoded values; the gRPC layer lives in provider.mjs,
+// one Atlas command in atlas-run.mjs. Which Atlas commands each step runs follows the real
+// provider's atlas_schema_resource.go (cited in README.md).
 import { randomUUID } from 'node:crypto';
-import { missingProfileError, profileCredentials, variablesOf } from './aws-profile.mjs';
-import { atlasPlanDetail, DEV_URL_DETAIL, desiredStatements, loadScenario, scenarioEnv } from './scenario.mjs';
+import { envHasDev, envModes } from './atlas-env.mjs';
+import { AtlasCliError, database, runAtlas } from './atlas-run.mjs';
+import { rolesScope, schemaScope } from './clean.mjs';
+import { atlasPlanDetail, DEV_URL_DETAIL, desiredStatements, pendingSql, unrecognizedDetail } from './scenario.mjs';
 import { knownString, UNKNOWN } from './values.mjs';
 
-// pg is loaded on first use: two of the three provider processes of a plan only serve the
-// schema or validate, and start-up time is paid on every one.
-/** @type {Promise<typeof import('./database.mjs')> | undefined} */
-let databaseModule;
-const database = () => (databaseModule ??= import('./database.mjs'));
-
-/** Closes open database connections, if the database was ever used (the process is exiting). */
-export async function closeDatabase() {
-  if (databaseModule) await (await databaseModule).closeAll();
-}
+export { closeDatabase } from './atlas-run.mjs';
 
 /**
  * @typedef {import('./values.mjs').ResourceObject} ResourceObject
+ * @typedef {import('./atlas-run.mjs').Used} Used
+ * @typedef {import('./atlas-run.mjs').AtlasContext} AtlasContext
  * @typedef {{ severity: 'ERROR' | 'WARNING', summary: string, detail: string,
  *   attribute?: { steps: { attribute_name: string }[] } }} Diagnostic
  */
 
+/**
+ * What ConfigureProvider learnt; until it ran (Terraform's validate walk) the provider has no
+ * Atlas client, and the real provider's resource validation then checks nothing.
+ */
+export const session = { configured: false, cliVersion: '', devUrl: '' };
+
 /** @returns {Diagnostic} */
-export const devUrlUnset = () => ({
+const devUrlUnset = () => ({
   severity: 'WARNING',
   summary: 'dev_url is unset',
   detail: DEV_URL_DETAIL,
@@ -36,8 +39,17 @@ const atlasPlan = (/** @type {string[]} */ sql) => ({ severity: 'WARNING', summa
 /** @returns {Diagnostic} */
 const error = (/** @type {string} */ summary, /** @type {string} */ detail) => ({ severity: 'ERROR', summary, detail });
 
-const planError = (/** @type {string} */ msg) => error('Atlas Plan Error', `Unable to generate migration plan, got error: ${msg}`);
-const applyError = (/** @type {string} */ msg) => error('Apply Error', `Unable to apply changes, got error: ${msg}`);
+const planError = (/** @type {unknown} */ err) =>
+  error('Atlas Plan Error', `Unable to generate migration plan, got error: ${cliText(err)}`);
+const applyError = (/** @type {unknown} */ err) => error('Apply Error', `Unable to apply changes, got error: ${cliText(err)}`);
+const inspectError = (/** @type {unknown} */ err) => error('Inspect Error', `Unable to inspect, got error: ${cliText(err)}`);
+
+/** The CLI's error text; anything else (a bug in the double) as its message. */
+function cliText(/** @type {unknown} */ err) {
+  if (err instanceof AtlasCliError) return err.message;
+  process.stderr.write(`stand-in Atlas provider: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
+  return err instanceof Error ? err.message : String(err);
+}
 
 /** The env name a resource value belongs to ('' when not known yet). */
 export function envNameOf(/** @type {ResourceObject | null} */ obj) {
@@ -45,133 +57,133 @@ export function envNameOf(/** @type {ResourceObject | null} */ obj) {
 }
 
 /**
- * Validation: the only finding the real provider has for the seed's roots. `dev_url is unset`
- * comes from here only: Terraform validates twice per plan and shows both, which is the
- * "twice per plan" users see (emitting it from PlanResourceChange as well makes it three).
+ * ValidateResourceConfig: `dev_url is unset` when the merged env has no `dev` (neither the
+ * env block in atlas.hcl, nor the resource's or the provider's dev_url). Only once the
+ * provider is configured: Terraform's validate walk never configures it, so a plan shows the
+ * warning once (plan walk) and an apply of a planfile once.
  */
 export function validate(/** @type {ResourceObject | null} */ config) {
-  return config && config.dev_url === null ? [devUrlUnset()] : [];
+  if (!config || !session.configured) return [];
+  if (knownString(config.dev_url) || session.devUrl) return [];
+  if (envHasDev(knownString(config.config), envNameOf(config) || 'tf')) return [];
+  return [devUrlUnset()];
 }
 
 /**
- * What Atlas would run now: `execute` is what apply runs, `report` what it prints (the
- * residual statements of a resource that exists are reported but never fixed). Like Atlas it
- * first resolves the profile's credentials and the env's URL from atlas.hcl (Secrets Manager
- * for roles, an RDS IAM token for schema), then always connects to inspect the database.
- * `used.accessKeyId` is set as soon as credentials are resolved, even if a later step fails.
- * @param {ResourceObject} config
+ * The statements `schema apply` would run now (`execute`) and what its dry run prints
+ * (`report`: plus the residual statements of a resource that exists, which never converge).
+ * @param {AtlasContext} ctx
  * @param {boolean} exists
- * @param {{ accessKeyId?: string }} used
  */
-async function computePlan(config, exists, used) {
-  const envName = envNameOf(config);
-  const variables = knownString(config.variables);
-  const profileError = missingProfileError(variables);
-  if (profileError) throw new Error(profileError);
-  const env = scenarioEnv(loadScenario(), envName);
-  const { overrideUrl, withClient } = await database();
-  const override = overrideUrl(envName);
-  /** @type {import('./aws-profile.mjs').Credentials | undefined} */
-  let credentials;
-  const resolveCredentials = async () => {
-    credentials ??= await profileCredentials(variables);
-    used.accessKeyId = credentials.accessKeyId;
-    return credentials;
-  };
-  // The explicit override (provider.test.ts, no profile files) skips the credential chain.
-  if (!override) await resolveCredentials();
-  if (env.planError) throw new Error(await substitute(env.planError, resolveCredentials));
-  const hcl = knownString(config.hcl) ?? '';
-  const url =
-    override ??
-    (await (
-      await import('./atlas-hcl.mjs')
-    ).resolveEnvUrl({
-      envName,
-      config: knownString(config.config),
-      vars: variablesOf(variables),
-      credentials: await resolveCredentials(),
-    }));
-  const execute = [];
-  const candidates = desiredStatements(env.statements, hcl);
-  // Real Atlas always inspects the database: an unreachable one fails every plan.
-  await withClient(url, async (client) => {
-    for (const s of candidates) {
-      if (!s.present || (await client.query(s.present)).rowCount === 0) execute.push(s.sql);
-    }
-  });
-  const residual = exists ? desiredStatements(env.residual, hcl).map((s) => s.sql) : [];
-  return { url, env, execute, report: [...execute, ...residual], resolveCredentials };
+async function pendingOf({ client, env, hcl }, exists) {
+  const execute = await pendingSql(client, desiredStatements(env.statements, hcl, session.cliVersion));
+  const residual = exists ? await pendingSql(client, desiredStatements(env.residual, hcl, session.cliVersion)) : [];
+  return { execute, report: [...execute, ...residual] };
+}
+
+/** What `schema clean` drops for the env: the scenario's `clean`, else the env's scope. */
+async function cleanOf(/** @type {AtlasContext} */ { client, env, envName, hcl, config }) {
+  if (env.clean) return pendingSql(client, desiredStatements(env.clean, hcl, session.cliVersion));
+  return envModes(config, envName).has('roles') ? rolesScope(client) : schemaScope(client);
 }
 
 /**
- * A scenario's planError/applyError with `${env:NAME}` (the provider's environment) and
- * `${profile:aws_access_key_id|aws_secret_access_key|aws_session_token}` (the resolved
- * profile) filled in, so a test can make a badly-behaved tool print real credentials.
- * @param {string} text
- * @param {() => Promise<import('./aws-profile.mjs').Credentials>} resolveCredentials
+ * ReadResource: `schema inspect`. Like the real provider it stores what the inspection
+ * printed as `hcl` when the scenario says what that is (`inspectedHcl`); otherwise the state
+ * comes back unchanged (as if the HCL were normalised).
+ * @param {ResourceObject} state
+ * @returns {Promise<{ newState: ResourceObject, diagnostics: Diagnostic[], used: Used }>}
  */
-async function substitute(text, resolveCredentials) {
-  let out = text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => process.env[name] ?? '');
-  if (/\$\{profile:/.test(out)) {
-    const c = await resolveCredentials();
-    /** @type {Record<string, string>} */
-    const keys = {
-      aws_access_key_id: c.accessKeyId,
-      aws_secret_access_key: c.secretAccessKey,
-      aws_session_token: c.sessionToken ?? '',
-    };
-    out = out.replace(/\$\{profile:([a-z_]+)\}/g, (_, key) => keys[key] ?? '');
+export async function read(state) {
+  /** @type {Used} */
+  const used = { atlas: [] };
+  try {
+    const inspected = await runAtlas(
+      'schema inspect',
+      { values: state, used, scenarioError: 'inspectError' },
+      async ({ env }) => env.inspectedHcl,
+    );
+    return { newState: inspected === undefined ? state : { ...state, hcl: inspected }, diagnostics: [], used };
+  } catch (err) {
+    return { newState: state, diagnostics: [inspectError(err)], used };
   }
-  return out;
 }
 
 /**
- * PlanResourceChange. Returns the planned value and diagnostics.
+ * PlanResourceChange. A create runs the first-run check (a dry run whose pending `DROP `
+ * statements are an error) and then the dry run it prints; an update only the latter; a
+ * delete `schema clean --dry-run` with the values in state.
  * @param {{ prior: ResourceObject | null, proposed: ResourceObject | null, config: ResourceObject | null }} req
- * @returns {Promise<{ planned: ResourceObject | null, diagnostics: Diagnostic[], accessKeyId?: string }>}
+ * @returns {Promise<{ planned: ResourceObject | null, diagnostics: Diagnostic[], used: Used }>}
  */
 export async function plan({ prior, proposed, config }) {
-  if (proposed === null || config === null) return { planned: null, diagnostics: [] };
-  /** @type {{ accessKeyId?: string }} */
-  const used = {};
+  /** @type {Used} */
+  const used = { atlas: [] };
+  if (proposed === null || config === null) {
+    if (prior === null) return { planned: null, diagnostics: [], used };
+    try {
+      const drops = await runAtlas('schema clean --dry-run', { values: prior, used, scenarioError: 'planError' }, cleanOf);
+      return { planned: null, diagnostics: drops.length > 0 ? [atlasPlan(drops)] : [], used };
+    } catch (err) {
+      return { planned: null, diagnostics: [planError(err)], used };
+    }
+  }
+  /** @type {Diagnostic[]} */
+  const diagnostics = [];
+  const dryRun = () =>
+    runAtlas('schema apply --dry-run', { values: config, used, scenarioError: 'planError' }, (ctx) => pendingOf(ctx, prior !== null));
+  if (prior === null) {
+    // The real provider appends the check's diagnostics and goes on to print the plan.
+    try {
+      const drops = (await dryRun()).execute.filter((s) => s.includes('DROP '));
+      if (drops.length > 0) diagnostics.push(error('Unrecognized schema resources', unrecognizedDetail(drops)));
+    } catch (err) {
+      diagnostics.push(planError(err));
+    }
+  }
   let sql;
   try {
-    sql = (await computePlan(config, prior !== null, used)).report;
+    sql = (await dryRun()).report;
   } catch (err) {
-    return { planned: null, diagnostics: [planError(messageOf(err))], ...used };
+    return { planned: null, diagnostics: [...diagnostics, planError(err)], used };
   }
-  const diagnostics = sql.length > 0 ? [atlasPlan(sql)] : [];
+  if (sql.length > 0) diagnostics.push(atlasPlan(sql));
   // A new resource, or SQL to run on an existing one, gets a new id so Terraform shows a
   // change even when the configuration is unchanged. Without SQL the proposed value (prior
   // id, new config) stands: equal config means no diff, changed HCL text an in-place update.
   const id = prior === null || sql.length > 0 ? UNKNOWN : (prior.id ?? UNKNOWN);
-  return { planned: { ...proposed, id }, diagnostics, ...used };
+  return { planned: { ...proposed, id }, diagnostics, used };
 }
 
 /**
- * ApplyResourceChange: re-plans like the real provider, then runs the SQL in one transaction.
- * It reports no `Atlas Plan` itself: Terraform re-plans (PlanResourceChange) right before
- * applying and shows that warning in the apply stream; a second copy here would show twice.
+ * ApplyResourceChange. Create/update: `schema apply --auto-approve`, which plans again and
+ * runs the SQL in one transaction. Delete: `schema clean --auto-approve`, statement by
+ * statement. It reports no `Atlas Plan` itself: Terraform re-plans (PlanResourceChange) right
+ * before applying and shows that warning in the apply stream.
  * @param {{ prior: ResourceObject | null, planned: ResourceObject | null, config: ResourceObject | null }} req
- * @returns {Promise<{ newState: ResourceObject | null, diagnostics: Diagnostic[], accessKeyId?: string }>}
+ * @returns {Promise<{ newState: ResourceObject | null, diagnostics: Diagnostic[], used: Used }>}
  */
 export async function apply({ prior, planned, config }) {
-  // Destroy: the double forgets the resource and leaves the database alone.
-  if (planned === null || config === null) return { newState: null, diagnostics: [] };
-  /** @type {{ accessKeyId?: string }} */
-  const used = {};
-  try {
-    const p = await computePlan(config, prior !== null, used);
-    if (p.env.applyError) throw new Error(await substitute(p.env.applyError, p.resolveCredentials));
-    if (p.execute.length > 0) await (await database()).executeInTransaction(p.url, p.execute);
-  } catch (err) {
-    return { newState: prior, diagnostics: [applyError(messageOf(err))], ...used };
+  /** @type {Used} */
+  const used = { atlas: [] };
+  const { executeEach, executeInTransaction } = await database();
+  if (planned === null || config === null) {
+    if (prior === null) return { newState: null, diagnostics: [], used };
+    try {
+      await runAtlas('schema clean --auto-approve', { values: prior, used, scenarioError: 'applyError' }, async (ctx) =>
+        executeEach(ctx.client, await cleanOf(ctx)),
+      );
+    } catch (err) {
+      return { newState: prior, diagnostics: [applyError(err)], used };
+    }
+    return { newState: null, diagnostics: [], used };
   }
-  return { newState: { ...planned, id: planned.id === UNKNOWN ? randomUUID() : planned.id }, diagnostics: [], ...used };
-}
-
-/** PostgreSQL's own message (pg errors carry it as .message), never a stack. */
-function messageOf(/** @type {unknown} */ err) {
-  return err instanceof Error ? err.message : String(err);
+  try {
+    await runAtlas('schema apply --auto-approve', { values: config, used, scenarioError: 'applyError' }, async (ctx) =>
+      executeInTransaction(ctx.client, (await pendingOf(ctx, prior !== null)).execute),
+    );
+  } catch (err) {
+    return { newState: prior, diagnostics: [applyError(err)], used };
+  }
+  return { newState: { ...planned, id: planned.id === UNKNOWN ? randomUUID() : planned.id }, diagnostics: [], used };
 }

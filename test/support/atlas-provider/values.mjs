@@ -29,6 +29,12 @@ export const RESOURCE_ATTRIBUTES = /** @type {const} */ ([
   { name: 'id', type: 'string', computed: true, description: 'The ID of this resource.' },
 ]);
 
+/** The provider block's attributes (its `cloud` block is not declared). */
+export const PROVIDER_ATTRIBUTES = /** @type {const} */ ([
+  { name: 'binary_path', type: 'string', optional: true, description: 'The path to the atlas-cli binary; default: atlas on PATH.' },
+  { name: 'dev_url', type: 'string', optional: true, sensitive: true, description: 'The dev database URL for all resources.' },
+]);
+
 /**
  * @typedef {string | null | typeof UNKNOWN} Str
  * @typedef {{ hcl: Str, url: Str, dev_url: Str, config: Str, variables: Str, env_name: Str,
@@ -48,6 +54,18 @@ export function decodeObject(dv) {
   }
   if (dv.json && dv.json.length > 0) return normalize(JSON.parse(Buffer.from(dv.json).toString('utf8')));
   return null;
+}
+
+/**
+ * Decodes a DynamicValue as a plain object (the provider block's config), {} when null.
+ * @param {{ msgpack?: Uint8Array, json?: Uint8Array } | null | undefined} dv
+ * @returns {Record<string, unknown>}
+ */
+export function decodeRaw(dv) {
+  let value = null;
+  if (dv?.msgpack && dv.msgpack.length > 0) value = decode(dv.msgpack, { extensionCodec: codec });
+  else if (dv?.json && dv.json.length > 0) value = JSON.parse(Buffer.from(dv.json).toString('utf8'));
+  return value && typeof value === 'object' ? /** @type {Record<string, unknown>} */ (value) : {};
 }
 
 /**
