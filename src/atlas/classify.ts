@@ -1,4 +1,4 @@
-import type { RawStmt } from 'libpg-query';
+import type { Node, RangeVar, RawStmt } from 'libpg-query';
 import { loadPgParser, type Parse } from './pg-parser.js';
 import { printable, relationKey } from './sql-names.js';
 import { statementVerdict } from './sql-rules.js';
@@ -60,15 +60,17 @@ import { strongest, type Context, type Verdict } from './sql-verdict.js';
 // SET EXPRESSION, SET LOGGED/UNLOGGED, SET   locking          rewrite or scan under lock
 //   TABLESPACE/ACCESS METHOD, ATTACH PARTITION, DETACH PARTITION (not CONCURRENTLY),
 //   REFRESH MATERIALIZED VIEW (not CONCURRENTLY), VACUUM FULL, CLUSTER, REINDEX, LOCK
-// Any locking or access-reducing rule above  safe             on a table created earlier in the same list
-//   on a table CREATEd earlier in the list                    (same name as written), nobody waits or loses
-//                                                             anything yet: a new table's indexes and RLS
+// CREATE INDEX, ALTER TABLE's locking or     safe             the table is created (CREATE TABLE [AS]) by an
+//   access-reducing subcommands, CREATE /                      earlier statement of the same list, written
+//   ALTER POLICY, on a table new in the list                   the same way: nobody waits or loses anything
+//                                                             yet (a new table's indexes, FKs and RLS)
 // CREATE OR REPLACE FUNCTION/VIEW/TRIGGER    safe             replacing a definition is the change itself
 // COMMENT ON, INSERT (plain), SELECT, GRANT, safe
 //   ALTER TYPE … ADD VALUE, CREATE anything, ALTER … SET DEFAULT / DROP NOT NULL / VALIDATE
 //   CONSTRAINT / SET STATISTICS, ENABLE/DISABLE TRIGGER, DISABLE ROW LEVEL SECURITY, SET
 // Only comments or whitespace                safe             kind EMPTY
 // Text the parser rejects, or with a NUL     destructive      parsed: false, kind UNPARSED
+// A parsed statement the rules fail on      destructive      parsed: true, kind UNCLASSIFIED (a bug guard)
 // Several statements in one string           the most severe  of them; the reason says which one decided
 //
 // Not inspected: function bodies, and functions a SELECT calls (Atlas does not plan such calls).
@@ -121,11 +123,12 @@ export async function classifyStatements(statements: readonly string[]): Promise
   return statements.map((sql) => {
     const outcome = safeParse(parse, sql);
     if (!outcome.ok) return unparsed(outcome.why);
-    const verdicts = outcome.stmts.map((raw) => {
-      const verdict: Verdict = raw.stmt ? statementVerdict(raw.stmt, ctx) : { class: 'safe', kind: 'EMPTY', reason: 'an empty statement' };
-      const key = relationKey(createdRelation(raw));
+    const verdicts = outcome.stmts.flatMap(({ stmt }) => {
+      if (stmt === undefined) return [];
+      const verdict = ruled(stmt, ctx);
+      const key = relationKey(createdRelation(stmt));
       if (key !== undefined) created.add(key);
-      return verdict;
+      return [verdict];
     });
     return { ...combine(verdicts), parsed: true };
   });
@@ -154,9 +157,24 @@ function combine(verdicts: Verdict[]): Verdict {
   return { ...top, reason: `${top.reason} (statement ${verdicts.indexOf(top) + 1} of ${verdicts.length} in this text)` };
 }
 
-function createdRelation(raw: RawStmt) {
-  const stmt = raw.stmt;
-  if (stmt === undefined) return undefined;
+/**
+ * The rules over a tree of hostile text: should one ever throw on a shape it did not expect,
+ * the statement counts as destructive rather than failing the whole run.
+ */
+function ruled(stmt: Node, ctx: Context): Verdict {
+  try {
+    return statementVerdict(stmt, ctx);
+  } catch (err) {
+    const why = short(err instanceof Error ? err.message : String(err));
+    return {
+      class: 'destructive',
+      kind: 'UNCLASSIFIED',
+      reason: `could not be classified, counted as destructive; the rules failed on it: ${why}`,
+    };
+  }
+}
+
+function createdRelation(stmt: Node): RangeVar | undefined {
   if ('CreateStmt' in stmt) return stmt.CreateStmt.relation;
   if ('CreateTableAsStmt' in stmt) return stmt.CreateTableAsStmt.into?.rel;
   return undefined;

@@ -63,7 +63,10 @@ export function strings(nodes: readonly Node[] | undefined): string[] {
 export function objectName(node: Node, type?: ObjectType): string {
   if ('String' in node) return quoteIdent(node.String.sval ?? '');
   if ('List' in node) {
-    const parts = strings(node.List.items);
+    const items = node.List.items ?? [];
+    // A cast or transform is named by its types: (source, target).
+    if (!items.every((n) => 'String' in n)) return `(${items.map((n) => objectName(n)).join(', ')})`;
+    const parts = strings(items);
     if (type === 'OBJECT_TRIGGER' || type === 'OBJECT_POLICY' || type === 'OBJECT_RULE') {
       return `${quoteIdent(parts.at(-1) ?? '')} on ${qualified(parts.slice(0, -1))}`;
     }

@@ -102,7 +102,11 @@ export function statementVerdict(node: Node, ctx: Context): Verdict {
   if ('AlterPolicyStmt' in node) {
     const s = node.AlterPolicyStmt;
     const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
-    return { class: 'access-reducing', kind: 'ALTER POLICY', reason: `${action}: roles may see or change fewer rows` };
+    return onNew(ctx, s.table, 'ALTER POLICY', {
+      class: 'access-reducing',
+      reason: `${action}: roles may see or change fewer rows`,
+      action,
+    });
   }
   if ('AlterDomainStmt' in node) return alterDomain(node.AlterDomainStmt);
   return maintenanceOrData(node);
@@ -215,8 +219,14 @@ function drop(s: DropStmt): Verdict {
   }
   const plural = (s.objects?.length ?? 0) > 1;
   const [one, many] = DROP_LOSSES[type ?? 'OBJECT_TABLE'] ?? ['', ''];
-  const cascade = s.behavior === 'DROP_CASCADE' ? `, and everything that depends on ${plural ? 'them' : 'it'} (CASCADE)` : '';
-  return destructive(kind, `drops ${objectWord(type)}${plural ? 's' : ''} ${names}${plural ? many : one}${cascade}`);
+  const it = plural ? 'them' : 'it';
+  const behavior =
+    s.behavior === 'DROP_CASCADE'
+      ? `, and everything that depends on ${it} (CASCADE)`
+      : type && REFUSED_WHILE[type]
+        ? ` (refused while ${REFUSED_WHILE[type].replace('IT', it)})`
+        : '';
+  return destructive(kind, `drops ${objectWord(type)}${plural ? 's' : ''} ${names}${plural ? many : one}${behavior}`);
 }
 
 /** What else goes with the object: [one object, several]. */
@@ -224,13 +234,17 @@ const DROP_LOSSES: Partial<Record<ObjectType, [string, string]>> = {
   OBJECT_TABLE: [' and every row in it', ' and every row in them'],
   OBJECT_MATVIEW: [' and its stored rows', ' and their stored rows'],
   OBJECT_SEQUENCE: [' and its current value', ' and their current values'],
-  OBJECT_SCHEMA: [' (refused while it holds objects, unless CASCADE)', ' (refused while they hold objects, unless CASCADE)'],
   OBJECT_EXTENSION: [' and the objects it installed', ' and the objects they installed'],
   OBJECT_TRIGGER: [': its action on each change stops', ': their actions on each change stop'],
   OBJECT_POLICY: [': roles may see or change fewer or more rows', ': roles may see or change fewer or more rows'],
   OBJECT_RULE: [': the rewrite it applied stops', ': the rewrites they applied stop'],
-  OBJECT_TYPE: [' (refused while columns use it, unless CASCADE)', ' (refused while columns use them, unless CASCADE)'],
-  OBJECT_DOMAIN: [' (refused while columns use it, unless CASCADE)', ' (refused while columns use them, unless CASCADE)'],
+};
+
+/** Without CASCADE, PostgreSQL refuses these drops while something still needs the object. */
+const REFUSED_WHILE: Partial<Record<ObjectType, string>> = {
+  OBJECT_SCHEMA: 'objects are in IT',
+  OBJECT_TYPE: 'columns use IT',
+  OBJECT_DOMAIN: 'columns use IT',
 };
 
 function alterDomain(s: AlterDomainStmt): Verdict {

@@ -18,11 +18,11 @@ const DESTRUCTIVE: Row[] = [
     'every row in them, and everything that depends on them (CASCADE)',
   ],
   ['DROP TABLE IF EXISTS "public"."gone";', 'destructive', 'DROP TABLE', 'drops table "public"."gone"'],
-  ['DROP SCHEMA "legacy" CASCADE;', 'destructive', 'DROP SCHEMA', 'drops schema "legacy"'],
+  ['DROP SCHEMA "legacy" CASCADE;', 'destructive', 'DROP SCHEMA', 'drops schema "legacy", and everything that depends on it (CASCADE)'],
   ['DROP VIEW "public"."v";', 'destructive', 'DROP VIEW', 'drops view "public"."v"'],
   ['DROP MATERIALIZED VIEW "public"."mv";', 'destructive', 'DROP MATERIALIZED VIEW', 'and its stored rows'],
   ['DROP SEQUENCE "public"."s";', 'destructive', 'DROP SEQUENCE', 'and its current value'],
-  ['DROP TYPE "public"."mood";', 'destructive', 'DROP TYPE', 'drops type "public"."mood"'],
+  ['DROP TYPE "public"."mood";', 'destructive', 'DROP TYPE', 'drops type "public"."mood" (refused while columns use it)'],
   ['DROP DOMAIN "public"."email";', 'destructive', 'DROP DOMAIN', 'drops domain "public"."email"'],
   ['DROP FUNCTION "public"."f"(integer, text);', 'destructive', 'DROP FUNCTION', 'drops function "public"."f"'],
   ['DROP PROCEDURE "public"."p"();', 'destructive', 'DROP PROCEDURE', 'drops procedure "public"."p"'],
@@ -52,6 +52,8 @@ const DESTRUCTIVE: Row[] = [
   // Decisions for statements the brief left open (see the table in classify.ts).
   ['DROP TRIGGER "audit" ON "public"."t";', 'destructive', 'DROP TRIGGER', 'drops trigger "audit" on "public"."t"'],
   ['DROP POLICY "own_rows" ON "public"."t";', 'destructive', 'DROP POLICY', 'roles may see or change fewer or more rows'],
+  ['DROP RULE "r" ON "public"."t";', 'destructive', 'DROP RULE', 'drops rule "r" on "public"."t"'],
+  ['DROP CAST (integer AS text);', 'destructive', 'DROP CAST', 'drops cast ("pg_catalog"."int4", "text")'],
   ['ALTER TABLE "public"."t" DROP CONSTRAINT "t_fk";', 'destructive', 'ALTER TABLE', 'drops constraint "t_fk" of table "public"."t"'],
   [
     'ALTER DOMAIN "public"."email" DROP CONSTRAINT "ck";',
@@ -99,6 +101,12 @@ const ACCESS_REDUCING: Row[] = [
   ['ALTER ROLE "app_reader" NOCREATEROLE;', 'access-reducing', 'ALTER ROLE', 'loses CREATEROLE (NOCREATEROLE)'],
   ['ALTER ROLE "app_reader" CONNECTION LIMIT 0;', 'access-reducing', 'ALTER ROLE', 'can no longer connect (CONNECTION LIMIT 0)'],
   ['ALTER ROLE "app_reader" NOINHERIT;', 'access-reducing', 'ALTER ROLE', '(NOINHERIT)'],
+  [
+    'ALTER ROLE "app_reader" NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS;',
+    'access-reducing',
+    'ALTER ROLE',
+    'loses SUPERUSER (NOSUPERUSER), loses CREATEDB (NOCREATEDB), loses REPLICATION (NOREPLICATION) and 1 more',
+  ],
   ['ALTER ROLE "app_reader" PASSWORD NULL;', 'access-reducing', 'ALTER ROLE', 'loses its password'],
   ['ALTER ROLE "app_reader" VALID UNTIL \'2030-01-01\';', 'access-reducing', 'ALTER ROLE', 'password expiry date'],
   ['ALTER GROUP "readers" DROP USER "app_reader";', 'access-reducing', 'ALTER ROLE', 'loses members "app_reader"'],
@@ -121,6 +129,13 @@ const ACCESS_REDUCING: Row[] = [
     'ALTER TABLE',
     'roles other than its owner see only the rows a policy allows',
   ],
+  [
+    'ALTER TABLE "public"."t" FORCE ROW LEVEL SECURITY;',
+    'access-reducing',
+    'ALTER TABLE',
+    'its owner too sees only the rows a policy allows',
+  ],
+  ['ALTER FUNCTION "public"."f"() RENAME TO "g";', 'access-reducing', 'RENAME FUNCTION', 'renames function "public"."f" to "g"'],
   ['CREATE POLICY "p" ON "public"."t" AS RESTRICTIVE USING (true);', 'access-reducing', 'CREATE POLICY', 'creates restrictive policy "p"'],
   ['ALTER POLICY "p" ON "public"."t" USING (false);', 'access-reducing', 'ALTER POLICY', 'roles may see or change fewer rows'],
   [
@@ -194,6 +209,24 @@ const LOCKING: Row[] = [
   ],
   ['ALTER TABLE "public"."t" ADD COLUMN "o" bigint REFERENCES "public"."o" ("id");', 'locking', 'ALTER TABLE', 'with a foreign key'],
   ['ALTER TABLE "public"."t" SET TABLESPACE "slow";', 'locking', 'ALTER TABLE', 'moves table "public"."t" to another tablespace'],
+  ['ALTER TABLE "public"."t" SET UNLOGGED;', 'locking', 'ALTER TABLE', 'the table is rewritten'],
+  ['ALTER TABLE "public"."t" ALTER COLUMN "g" SET EXPRESSION AS ("n" * 3);', 'locking', 'ALTER TABLE', 'changes the generation expression'],
+  [
+    'ALTER TABLE "public"."t" ADD CONSTRAINT "x" EXCLUDE USING gist ("r" WITH &&);',
+    'locking',
+    'ALTER TABLE',
+    'adds exclusion constraint "x"',
+  ],
+  ['ALTER TABLE "public"."t" ADD COLUMN "i" bigint GENERATED ALWAYS AS IDENTITY;', 'locking', 'ALTER TABLE', 'as an identity column'],
+  [
+    'ALTER TABLE "public"."m" ATTACH PARTITION "public"."m_2026" FOR VALUES IN (\'2026\');',
+    'locking',
+    'ALTER TABLE',
+    'attaches a partition',
+  ],
+  ['ALTER TABLE "public"."m" DETACH PARTITION "public"."m_2020";', 'locking', 'ALTER TABLE', 'detaches a partition'],
+  ['CLUSTER "public"."t" USING "t_pkey";', 'locking', 'CLUSTER', 'rewrites "public"."t" in index order'],
+  ['LOCK TABLE "public"."t" IN ACCESS EXCLUSIVE MODE;', 'locking', 'LOCK', 'locks "public"."t"'],
   ['ALTER DOMAIN "public"."email" SET NOT NULL;', 'locking', 'ALTER DOMAIN', 'every column of this type is checked'],
   ['DROP INDEX "public"."t_note";', 'locking', 'DROP INDEX', 'drops index "public"."t_note": reads and writes of its table wait'],
   ['REFRESH MATERIALIZED VIEW "public"."mv";', 'locking', 'REFRESH MATERIALIZED VIEW', 'reads of it wait until the refresh ends'],
@@ -227,6 +260,16 @@ const SAFE: Row[] = [
     'alters table "public"."t"',
   ],
   ['ALTER TABLE "public"."t" DISABLE ROW LEVEL SECURITY;', 'safe', 'ALTER TABLE', 'alters table'],
+  [
+    'ALTER TABLE "public"."m" DETACH PARTITION "public"."m_2020" CONCURRENTLY;',
+    'safe',
+    'ALTER TABLE',
+    'detaches a partition from table "public"."m" concurrently',
+  ],
+  ['ALTER TABLE "public"."t" ALTER COLUMN "n" SET STATISTICS 500, DISABLE TRIGGER "audit";', 'safe', 'ALTER TABLE', 'alters table'],
+  ['ALTER TRIGGER "a" ON "public"."t" RENAME TO "b";', 'safe', 'RENAME TRIGGER', 'renames trigger "a" on "public"."t" to "b"'],
+  ['REFRESH MATERIALIZED VIEW CONCURRENTLY "public"."mv";', 'safe', 'REFRESH MATERIALIZED VIEW', 'concurrently'],
+  ['REINDEX INDEX CONCURRENTLY "public"."i";', 'safe', 'REINDEX', 'concurrently'],
   ['ALTER TABLE "public"."t" RENAME CONSTRAINT "a" TO "b";', 'safe', 'RENAME CONSTRAINT', 'renames constraint "a" on "public"."t" to "b"'],
   ['ALTER INDEX "public"."i" RENAME TO "j";', 'safe', 'RENAME INDEX', 'renames index "public"."i" to "j"'],
   ['ALTER TABLE "public"."t" ALTER COLUMN "id" ADD GENERATED ALWAYS AS IDENTITY;', 'safe', 'ALTER TABLE', 'alters table'],
@@ -243,6 +286,12 @@ const SAFE: Row[] = [
     'safe',
     'CREATE TRIGGER',
     'creates trigger "audit"',
+  ],
+  [
+    'CREATE OR REPLACE TRIGGER "audit" AFTER UPDATE ON "public"."t" FOR EACH ROW EXECUTE FUNCTION "public"."f"();',
+    'safe',
+    'CREATE TRIGGER',
+    'creates or replaces trigger "audit" on "public"."t"',
   ],
   ['CREATE POLICY "p" ON "public"."t" USING (true);', 'safe', 'CREATE POLICY', 'creates policy "p" on "public"."t"'],
   ['COMMENT ON COLUMN "public"."t"."note" IS \'free text\';', 'safe', 'COMMENT', 'sets the comment on column "public"."t"."note"'],
@@ -400,8 +449,9 @@ describe('a table created earlier in the same list', () => {
       'CREATE INDEX "audit_note" ON "public"."audit_log" ("note");',
       'ALTER TABLE "public"."audit_log" ADD CONSTRAINT "ck" CHECK ("id" > 0), ENABLE ROW LEVEL SECURITY;',
       'CREATE POLICY "p" ON "public"."audit_log" AS RESTRICTIVE USING (true);',
+      'ALTER POLICY "p" ON "public"."audit_log" USING (false);',
     ]);
-    expect(results.map((r) => r.class)).toEqual(['safe', 'safe', 'safe', 'safe']);
+    expect(results.map((r) => r.class)).toEqual(['safe', 'safe', 'safe', 'safe', 'safe']);
     expect(results[1]!.reason).toBe(
       'builds index "audit_note" on "public"."audit_log"; harmless here: "public"."audit_log" is created earlier in this plan',
     );
@@ -415,6 +465,17 @@ describe('a table created earlier in the same list', () => {
       'CREATE INDEX "c" ON "public"."other" ("note");',
     ]);
     expect(results.map((r) => r.class)).toEqual(['locking', 'safe', 'locking', 'locking']);
+  });
+
+  it('counts CREATE TABLE AS and CREATE MATERIALIZED VIEW as creating the relation', async () => {
+    const results = await classifyStatements([
+      'CREATE MATERIALIZED VIEW "public"."mv" AS SELECT 1 AS "x";',
+      'CREATE INDEX "mv_x" ON "public"."mv" ("x");',
+    ]);
+    expect(results.map((r) => [r.class, r.kind])).toEqual([
+      ['safe', 'CREATE MATERIALIZED VIEW'],
+      ['safe', 'CREATE INDEX'],
+    ]);
   });
 
   it('never softens a destructive statement', async () => {
@@ -451,6 +512,24 @@ describe('loading', () => {
       expect(load).not.toHaveBeenCalled();
     } finally {
       vi.doUnmock('../../src/atlas/pg-parser.js');
+      vi.resetModules();
+    }
+  });
+
+  it('counts a statement the rules fail on as destructive instead of failing the run', async () => {
+    vi.resetModules();
+    vi.doMock('../../src/atlas/sql-rules.js', () => ({
+      statementVerdict: () => {
+        throw new TypeError('unexpected tree');
+      },
+    }));
+    try {
+      const fresh = await import('../../src/atlas/classify.js');
+      const [r] = await fresh.classifyStatements(['SELECT 1;']);
+      expect(r).toMatchObject({ class: 'destructive', kind: 'UNCLASSIFIED', parsed: true });
+      expect(r!.reason).toContain('unexpected tree');
+    } finally {
+      vi.doUnmock('../../src/atlas/sql-rules.js');
       vi.resetModules();
     }
   });
