@@ -1,5 +1,6 @@
-import type { Node, RangeVar, RawStmt } from 'libpg-query';
-import { loadPgParser, type Parse } from './pg-parser.js';
+import type { Node, RangeVar } from 'libpg-query';
+import { parseEach } from './pg-batch.js';
+import { loadPgParser, type ParseBytes, type ParseOutcome } from './pg-parser.js';
 import { printable, relationKey } from './sql-names.js';
 import { statementVerdict } from './sql-rules.js';
 import { strongest, type Context, type Verdict } from './sql-verdict.js';
@@ -90,7 +91,7 @@ export interface Classification {
 /** Parser messages can quote a long stretch of the statement; a reason keeps the start. */
 const MESSAGE_MAX = 120;
 
-let parser: Promise<Parse> | undefined;
+let parser: Promise<ParseBytes> | undefined;
 let loaded: Promise<void> | undefined;
 
 /** Loads the parser once (WASM); later calls return the same promise. */
@@ -99,7 +100,7 @@ export function loadClassifier(): Promise<void> {
   return loaded;
 }
 
-function pgParser(): Promise<Parse> {
+function pgParser(): Promise<ParseBytes> {
   parser ??= loadPgParser().catch((err: unknown) => {
     throw new Error(`Could not load the PostgreSQL parser (libpg-query WebAssembly): ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
@@ -120,9 +121,12 @@ export async function classifyStatements(statements: readonly string[]): Promise
       return key !== undefined && created.has(key);
     },
   };
-  return statements.map((sql) => {
-    const outcome = safeParse(parse, sql);
-    if (!outcome.ok) return unparsed(outcome.why);
+  const out: Classification[] = [];
+  for (const outcome of parseEach(parse, statements)) {
+    if (!outcome.ok) {
+      out.push(unparsed(outcome));
+      continue;
+    }
     const verdicts = outcome.stmts.flatMap(({ stmt }) => {
       if (stmt === undefined) return [];
       const verdict = ruled(stmt, ctx);
@@ -130,24 +134,19 @@ export async function classifyStatements(statements: readonly string[]): Promise
       if (key !== undefined) created.add(key);
       return [verdict];
     });
-    return { ...combine(verdicts), parsed: true };
-  });
-}
-
-function safeParse(parse: Parse, sql: string): { ok: true; stmts: RawStmt[] } | { ok: false; why: string } {
-  // libpg_query reads a C string: text after a NUL would be silently ignored.
-  if (sql.includes('\0')) return { ok: false, why: 'it contains a NUL character' };
-  try {
-    const outcome = parse(sql);
-    if (outcome.ok) return outcome;
-    return { ok: false, why: `the PostgreSQL 17 parser says: ${short(outcome.message)} at character ${outcome.position}` };
-  } catch (err) {
-    return { ok: false, why: `the PostgreSQL parser failed: ${short(err instanceof Error ? err.message : String(err))}` };
+    out.push({ ...combine(verdicts), parsed: true });
   }
+  return out;
 }
 
-function unparsed(why: string): Classification {
-  return { class: 'destructive', kind: 'UNPARSED', reason: `could not be classified, counted as destructive; ${why}`, parsed: false };
+function unparsed({ message, position }: Extract<ParseOutcome, { ok: false }>): Classification {
+  const why = position === undefined ? message : `the PostgreSQL 17 parser says: ${message} at character ${position}`;
+  return {
+    class: 'destructive',
+    kind: 'UNPARSED',
+    reason: `could not be classified, counted as destructive; ${short(why)}`,
+    parsed: false,
+  };
 }
 
 function combine(verdicts: Verdict[]): Verdict {

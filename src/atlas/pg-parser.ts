@@ -14,8 +14,9 @@ import { PG_QUERY_WASM } from './pg-query-wasm.js';
 // The struct layouts read below are libpg_query's (PgQueryParseResult, PgQueryError), read at
 // the offsets the package's own index.js uses.
 
-export type ParseOutcome = { ok: true; stmts: RawStmt[] } | { ok: false; message: string; position: number };
-export type Parse = (sql: string) => ParseOutcome;
+export type ParseOutcome = { ok: true; stmts: RawStmt[] } | { ok: false; message: string; position?: number };
+/** Parses UTF-8 SQL (without a terminating NUL; the text must hold none). Throws only if the WASM itself fails. */
+export type ParseBytes = (utf8: Uint8Array) => ParseOutcome;
 
 // The few WebAssembly calls used, typed here: the project's libs (ES2023 + Node) declare none.
 interface WebAssemblyApi {
@@ -24,7 +25,7 @@ interface WebAssemblyApi {
 }
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
-export async function loadPgParser(): Promise<Parse> {
+export async function loadPgParser(): Promise<ParseBytes> {
   const wasm = await WebAssembly.compile(await readFile(PG_QUERY_WASM));
   const module = await new Promise<PgQueryWasm>((resolve, reject) => {
     const start = (): Promise<PgQueryWasm> =>
@@ -38,7 +39,7 @@ export async function loadPgParser(): Promise<Parse> {
       });
     withDirname(start).then(resolve, reject);
   });
-  return (sql) => parseWith(module, sql);
+  return (utf8) => parseWith(module, utf8);
 }
 
 function discard(): void {}
@@ -60,16 +61,16 @@ function withDirname<T>(start: () => T): T {
   }
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * One call of libpg_query. Strings cross the boundary with TextEncoder / TextDecoder and a
- * native search for the terminating NUL, not the glue's byte-by-byte JavaScript loops, which
+ * One call of libpg_query. Text crosses the boundary as bytes, copied in and decoded out with
+ * a native search for the terminating NUL, not the glue's byte-by-byte JavaScript loops, which
  * dominate a cold run over thousands of statements.
  */
-function parseWith(m: PgQueryWasm, sql: string): ParseOutcome {
-  const bytes = encoder.encode(sql);
+function parseWith(m: PgQueryWasm, bytes: Uint8Array): ParseOutcome {
+  // The WASM wrapper returns no result at all for an empty string; like whitespace, it holds no statement.
+  if (bytes.length === 0) return { ok: true, stmts: [] };
   const query = m._malloc(bytes.length + 1);
   let result = 0;
   try {

@@ -377,6 +377,7 @@ describe('odd identifiers, comments and several statements in one text', () => {
     ['SELECT \'; DROP TABLE "public"."t"; --\';', 'safe', 'SELECT', 'runs a query'],
     ['-- nothing but a comment', 'safe', 'EMPTY', 'only comments or whitespace'],
     ['/* x */', 'safe', 'EMPTY', 'only comments or whitespace'],
+    ['', 'safe', 'EMPTY', 'only comments or whitespace'],
     [
       'CREATE TABLE "public"."x" ("id" int); DROP TABLE "public"."y"; GRANT SELECT ON "public"."x" TO "r";',
       'destructive',
