@@ -3,17 +3,21 @@ import type {
   AlterDefaultPrivilegesStmt,
   AlterRoleStmt,
   DefElem,
+  DropOwnedStmt,
+  DropRoleStmt,
   GrantRoleStmt,
   GrantStmt,
   Node,
   ObjectType,
+  ReassignOwnedStmt,
   RenameStmt,
 } from 'libpg-query';
 import { listed, objectKind, objectName, objectWord, quoteIdent, relationName, roleName, strings } from './sql-names.js';
 import type { Verdict } from './sql-verdict.js';
 
 // Who may do what: GRANT / REVOKE of privileges and of role membership, default privileges,
-// role attributes, and renames (which cut off whoever uses the old name). Ownership and
+// role attributes, dropped roles and what they own, and renames (which cut off whoever uses the
+// old name). Ownership and
 // row-level security live with the statements that carry them (sql-rules, sql-alter-table).
 
 export function grant(stmt: GrantStmt): Verdict {
@@ -94,6 +98,34 @@ function roleLoss(option: DefElem, action: number | undefined): string[] {
 function memberNames(arg: Node | undefined): string[] {
   if (arg === undefined || !('List' in arg)) return [];
   return (arg.List.items ?? []).map(nodeRole);
+}
+
+export function dropRole(s: DropRoleStmt): Verdict {
+  const roles = (s.roles ?? []).map(nodeRole);
+  const their = roles.length > 1 ? 'their' : 'its';
+  return {
+    class: 'destructive',
+    kind: 'DROP ROLE',
+    reason: `drops role${roles.length > 1 ? 's' : ''} ${listed(roles)}: ${their} logins, memberships and grants are gone`,
+  };
+}
+
+export function dropOwned(s: DropOwnedStmt): Verdict {
+  const roles = listed((s.roles ?? []).map(nodeRole));
+  return {
+    class: 'destructive',
+    kind: 'DROP OWNED',
+    reason: `drops every object owned by ${roles} in this database, with its data, and revokes its privileges`,
+  };
+}
+
+export function reassignOwned(s: ReassignOwnedStmt): Verdict {
+  const roles = listed((s.roles ?? []).map(nodeRole));
+  return {
+    class: 'destructive',
+    kind: 'REASSIGN OWNED',
+    reason: `hands every object owned by ${roles} to ${roleName(s.newrole)}: the old owner loses the rights it held as owner`,
+  };
 }
 
 /** Renames of objects that queries and logins name; constraints, indexes, triggers, policies and rules are rarely named by clients. */

@@ -1,11 +1,12 @@
-import type { AlterDomainStmt, DropStmt, Node, ObjectType, RangeVar, WithClause } from 'libpg-query';
-import { alterRole, defaultPrivileges, grant, grantRole, rename } from './sql-access.js';
+import type { AlterDomainStmt, DropStmt, Node, ObjectType, RangeVar } from 'libpg-query';
+import { alterRole, defaultPrivileges, dropOwned, dropRole, grant, grantRole, reassignOwned, rename } from './sql-access.js';
 import { alterTable } from './sql-alter-table.js';
+import { dataOrMaintenance } from './sql-data.js';
 import { listed, objectKind, objectName, objectWord, qualified, quoteIdent, relationName, roleName, strings } from './sql-names.js';
-import { onNewRelation, type Context, type Finding, type Verdict } from './sql-verdict.js';
+import { destructive, onNewRelation, safe, type Context, type Finding, type Verdict } from './sql-verdict.js';
 
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
-// this file and its neighbours (sql-access, sql-alter-table) implement them.
+// this file and its neighbours (sql-access, sql-alter-table, sql-data) implement them.
 
 export function statementVerdict(node: Node, ctx: Context): Verdict {
   if ('DropStmt' in node) return drop(node.DropStmt);
@@ -109,99 +110,12 @@ export function statementVerdict(node: Node, ctx: Context): Verdict {
     });
   }
   if ('AlterDomainStmt' in node) return alterDomain(node.AlterDomainStmt);
-  return maintenanceOrData(node);
-}
-
-function maintenanceOrData(node: Node): Verdict {
-  if ('DropRoleStmt' in node) {
-    const roles = (node.DropRoleStmt.roles ?? []).map((n) => ('RoleSpec' in n ? roleName(n.RoleSpec) : 'a role'));
-    const their = roles.length > 1 ? 'their' : 'its';
-    return destructive(
-      'DROP ROLE',
-      `drops role${roles.length > 1 ? 's' : ''} ${listed(roles)}: ${their} logins, memberships and grants are gone`,
-    );
-  }
-  if ('DropOwnedStmt' in node) {
-    const roles = listed((node.DropOwnedStmt.roles ?? []).map((n) => ('RoleSpec' in n ? roleName(n.RoleSpec) : 'a role')));
-    return destructive('DROP OWNED', `drops every object owned by ${roles} in this database, with its data, and revokes its privileges`);
-  }
-  if ('ReassignOwnedStmt' in node) {
-    const s = node.ReassignOwnedStmt;
-    const roles = listed((s.roles ?? []).map((n) => ('RoleSpec' in n ? roleName(n.RoleSpec) : 'a role')));
-    return destructive(
-      'REASSIGN OWNED',
-      `hands every object owned by ${roles} to ${roleName(s.newrole)}: the old owner loses the rights it held as owner`,
-    );
-  }
+  if ('DropRoleStmt' in node) return dropRole(node.DropRoleStmt);
+  if ('DropOwnedStmt' in node) return dropOwned(node.DropOwnedStmt);
+  if ('ReassignOwnedStmt' in node) return reassignOwned(node.ReassignOwnedStmt);
   if ('DropdbStmt' in node)
     return destructive('DROP DATABASE', `drops database ${quoteIdent(node.DropdbStmt.dbname ?? '')} and everything in it`);
-  if ('TruncateStmt' in node) {
-    const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
-    return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
-  }
-  if ('DeleteStmt' in node) {
-    const s = node.DeleteStmt;
-    return destructive('DELETE', `deletes ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
-  }
-  if ('UpdateStmt' in node) {
-    const s = node.UpdateStmt;
-    return destructive('UPDATE', `overwrites values in ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
-  }
-  if ('MergeStmt' in node)
-    return destructive('MERGE', `merges into ${relationName(node.MergeStmt.relation)}: rows can be updated or deleted`);
-  if ('InsertStmt' in node) {
-    const s = node.InsertStmt;
-    const table = relationName(s.relation);
-    if (s.onConflictClause?.action === 'ONCONFLICT_UPDATE')
-      return destructive('INSERT', `inserts into ${table} and overwrites the rows it conflicts with (ON CONFLICT DO UPDATE)`);
-    return modifyingWith(s.withClause, 'INSERT') ?? safe('INSERT', `inserts rows into ${table}`);
-  }
-  if ('SelectStmt' in node) {
-    const s = node.SelectStmt;
-    const into = s.intoClause
-      ? safe('SELECT INTO', `creates table ${relationName(s.intoClause.rel)} from a query`)
-      : safe('SELECT', 'runs a query');
-    return modifyingWith(s.withClause, 'SELECT') ?? into;
-  }
-  if ('DoStmt' in node) return destructive('DO', 'runs an anonymous code block, whose effects cannot be checked');
-  if ('CallStmt' in node) {
-    const name = qualified(strings(node.CallStmt.funccall?.funcname));
-    return destructive('CALL', `calls procedure ${name}, whose effects cannot be checked`);
-  }
-  if ('RefreshMatViewStmt' in node) {
-    const s = node.RefreshMatViewStmt;
-    const action = `refreshes materialized view ${relationName(s.relation)}`;
-    if (s.concurrent) return safe('REFRESH MATERIALIZED VIEW', `${action} concurrently`);
-    return {
-      class: 'locking',
-      kind: 'REFRESH MATERIALIZED VIEW',
-      reason: `${action}: reads of it wait until the refresh ends (CONCURRENTLY avoids it)`,
-    };
-  }
-  if ('VacuumStmt' in node) {
-    const s = node.VacuumStmt;
-    const full = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'full');
-    const kind = s.is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
-    if (full) return { class: 'locking', kind, reason: 'VACUUM FULL rewrites each table while reads and writes wait' };
-    return safe(kind, s.is_vacuumcmd ? 'vacuums tables' : 'collects statistics');
-  }
-  if ('ClusterStmt' in node)
-    return {
-      class: 'locking',
-      kind: 'CLUSTER',
-      reason: `rewrites ${relationName(node.ClusterStmt.relation)} in index order while reads and writes wait`,
-    };
-  if ('ReindexStmt' in node) {
-    const s = node.ReindexStmt;
-    if ((s.params ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'concurrently'))
-      return safe('REINDEX', 'rebuilds indexes concurrently');
-    return { class: 'locking', kind: 'REINDEX', reason: 'rebuilds indexes while writes to their tables wait (CONCURRENTLY avoids it)' };
-  }
-  if ('LockStmt' in node) {
-    const tables = listed((node.LockStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
-    return { class: 'locking', kind: 'LOCK', reason: `locks ${tables} explicitly until the transaction ends` };
-  }
-  return otherStatement(node);
+  return dataOrMaintenance(node) ?? otherStatement(node);
 }
 
 /** DROP of anything but an index loses an object no data can rebuild (see the table in classify.ts). */
@@ -265,18 +179,6 @@ function alterDomain(s: AlterDomainStmt): Verdict {
   }
 }
 
-/** Data-modifying statements in WITH (only allowed at the top level) make the whole statement modify data. */
-function modifyingWith(w: WithClause | undefined, kind: string): Verdict | undefined {
-  for (const n of w?.ctes ?? []) {
-    const q = 'CommonTableExpr' in n ? n.CommonTableExpr.ctequery : undefined;
-    if (q === undefined) continue;
-    if ('DeleteStmt' in q || 'UpdateStmt' in q || 'MergeStmt' in q) {
-      return destructive(kind, `${maintenanceOrData(q).reason}, inside a WITH clause`);
-    }
-  }
-  return undefined;
-}
-
 /** Statements no rule names: a DROP of some other kind loses an object; the rest is safe. */
 function otherStatement(node: Node): Verdict {
   const type = Object.keys(node)[0] ?? 'statement';
@@ -310,12 +212,4 @@ const KINDS: Record<string, string> = {
 function onNew(ctx: Context, rel: RangeVar | undefined, kind: string, finding: Finding): Verdict {
   const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
   return { class: f.class, kind, reason: f.reason };
-}
-
-function safe(kind: string, reason: string): Verdict {
-  return { class: 'safe', kind, reason };
-}
-
-function destructive(kind: string, reason: string): Verdict {
-  return { class: 'destructive', kind, reason };
 }

@@ -40,3 +40,11 @@ export function onNewRelation(finding: Finding, name: string): Finding {
   if (finding.action === undefined || finding.class === 'destructive') return finding;
   return { class: 'safe', reason: `${finding.action}; harmless here: ${name} is created earlier in this plan` };
 }
+
+export function safe(kind: string, reason: string): Verdict {
+  return { class: 'safe', kind, reason };
+}
+
+export function destructive(kind: string, reason: string): Verdict {
+  return { class: 'destructive', kind, reason };
+}
