@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
+import { benchClassify } from './classify.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = path.resolve(path.dirname(SELF), '../..');
@@ -333,6 +334,7 @@ async function main() {
     m.resetSecretsForTest();
     if (args.includes('--no-e2e')) console.log('\n4. End to end: skipped (--no-e2e)');
     else await benchEndToEnd();
+    await benchClassify(load, { stats, table, expect, ms, spread, num });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,0 +1,185 @@
+import type { Node, RangeVar } from 'libpg-query';
+import { parseEach } from './pg-batch.js';
+import { loadPgParser, type ParseBytes, type ParseOutcome } from './pg-parser.js';
+import { printable, relationKey } from './sql-names.js';
+import { statementVerdict } from './sql-rules.js';
+import { strongest, type Context, type Verdict } from './sql-verdict.js';
+
+// Classes of planned SQL, decided from PostgreSQL 17's own parse tree (libpg-query), never
+// from the text. Atlas applies declaratively: what is in the database but not in the HCL is
+// dropped, so reviewers must see which statements are risky and destructive ones are gated.
+//
+// destructive      objects or data can be lost
+// access-reducing  someone loses a privilege, a login, a membership or the name they use
+// locking          reads or writes of a live table wait for a long scan, build or rewrite
+// safe             the rest
+// A statement hitting several rules takes the most severe (destructive > access-reducing >
+// locking > safe) and that rule's reason. A text the parser rejects is destructive, unparsed.
+//
+// Statement                                  Class            Why
+// ---------------------------------------    ---------------  ---------------------------------------------
+// DROP TABLE/SCHEMA/VIEW/MATERIALIZED VIEW/  destructive      the object (and its rows) is gone
+//   SEQUENCE/TYPE/DOMAIN/FUNCTION/PROCEDURE/
+//   EXTENSION, DROP ROLE/USER/GROUP
+// DROP TRIGGER / POLICY / RULE, any other    destructive      a definition is lost that no data can rebuild;
+//   DROP (database, tablespace, cast, …)                        a dropped policy can hide or expose rows
+// DROP INDEX                                 locking          only derived data is lost, but the table is
+//                                                             locked (squawk: require-concurrent-index-deletion)
+// DROP INDEX CONCURRENTLY                    safe
+// DROP OWNED; REASSIGN OWNED                 destructive      every object of a role dropped / handed over
+// ALTER TABLE … DROP COLUMN                  destructive
+// ALTER TABLE … DROP CONSTRAINT,             destructive      the rule is lost; rows that break it get in and
+//   ALTER DOMAIN … DROP CONSTRAINT                            then block re-adding it
+// ALTER COLUMN … TYPE                        destructive      lossy casts (and a rewrite under lock; the
+//                                                             reason says both)
+// TRUNCATE, DELETE, UPDATE, MERGE,           destructive      rows removed or overwritten
+//   INSERT … ON CONFLICT DO UPDATE, WITH (DELETE/UPDATE …) SELECT
+// DO, CALL                                   destructive      arbitrary code: its effects cannot be checked
+// REVOKE (privileges, grant option, role     access-reducing
+//   membership or its ADMIN/INHERIT/SET option), ALTER DEFAULT PRIVILEGES … REVOKE
+// ALTER ROLE NOLOGIN, CONNECTION LIMIT 0,    access-reducing  each takes something the role could do; a
+//   NOSUPERUSER/NOCREATEDB/NOCREATEROLE/                       positive CONNECTION LIMIT is not flagged (it
+//   NOREPLICATION/NOBYPASSRLS/NOINHERIT,                       may be a raise); no password value is read
+//   PASSWORD (new or NULL), VALID UNTIL (not 'infinity'), ALTER GROUP … DROP USER
+// … OWNER TO (ALTER TABLE or ALTER <object>) access-reducing  the previous owner loses its owner rights
+// ENABLE / FORCE ROW LEVEL SECURITY,         access-reducing  rows disappear for roles without a policy
+//   CREATE POLICY … AS RESTRICTIVE, ALTER POLICY
+// RENAME of a table, column, view, schema,   access-reducing  whoever uses the old name is cut off (a role
+//   role, function, type, enum value, …; SET SCHEMA              rename also clears an MD5 password)
+// RENAME of an index, constraint, trigger,   safe             clients rarely name them
+//   policy or rule
+// CREATE INDEX without CONCURRENTLY          locking          writes wait for the build
+// ALTER COLUMN … SET NOT NULL, ALTER DOMAIN  locking          full scan under lock
+//   … SET NOT NULL
+// ADD CONSTRAINT (CHECK / FOREIGN KEY)       locking          full scan under lock; NOT VALID: safe
+// ADD UNIQUE / PRIMARY KEY / EXCLUDE         locking          index build under lock; UNIQUE USING INDEX:
+//                                                             safe; PRIMARY KEY USING INDEX: still locking
+//                                                             (columns not NOT NULL are scanned)
+// ADD COLUMN serial / identity / stored      locking          the table is rewritten; a constant or now()
+//   generated / volatile default / inline                     default is not (PostgreSQL 11+), so safe
+//   UNIQUE, PK, CHECK, REFERENCES
+// SET EXPRESSION, SET LOGGED/UNLOGGED, SET   locking          rewrite or scan under lock
+//   TABLESPACE/ACCESS METHOD, ATTACH PARTITION, DETACH PARTITION (not CONCURRENTLY),
+//   REFRESH MATERIALIZED VIEW (not CONCURRENTLY), VACUUM FULL, CLUSTER, REINDEX, LOCK
+// CREATE INDEX, ALTER TABLE's locking or     safe             the table is created (CREATE TABLE [AS]) by an
+//   access-reducing subcommands, CREATE /                      earlier statement of the same list, written
+//   ALTER POLICY, on a table new in the list                   the same way: nobody waits or loses anything
+//                                                             yet (a new table's indexes, FKs and RLS)
+// CREATE OR REPLACE FUNCTION/VIEW/TRIGGER    safe             replacing a definition is the change itself
+// COMMENT ON, INSERT (plain), SELECT, GRANT, safe
+//   ALTER TYPE … ADD VALUE, CREATE anything, ALTER … SET DEFAULT / DROP NOT NULL / VALIDATE
+//   CONSTRAINT / SET STATISTICS, ENABLE/DISABLE TRIGGER, DISABLE ROW LEVEL SECURITY, SET
+// Only comments or whitespace                safe             kind EMPTY
+// Text the parser rejects, or with a NUL     destructive      parsed: false, kind UNPARSED
+// A parsed statement the rules fail on      destructive      parsed: true, kind UNCLASSIFIED (a bug guard)
+// Several statements in one string           the most severe  of them; the reason says which one decided
+//
+// Not inspected: function bodies, and functions a SELECT calls (Atlas does not plan such calls).
+
+export type StatementClass = 'destructive' | 'access-reducing' | 'locking' | 'safe';
+
+export interface Classification {
+  class: StatementClass;
+  /** Short statement kind for counts and labels, e.g. "CREATE TABLE", "GRANT", "DROP TABLE". */
+  kind: string;
+  /** One short sentence, e.g. 'drops table "public"."users" and every row in it'. No Markdown. */
+  reason: string;
+  /** false when the parser rejected the statement (then class is 'destructive'). */
+  parsed: boolean;
+}
+
+/** Parser messages can quote a long stretch of the statement; a reason keeps the start. */
+const MESSAGE_MAX = 120;
+
+let parser: Promise<ParseBytes> | undefined;
+let loaded: Promise<void> | undefined;
+
+/** Loads the parser once (WASM); later calls return the same promise. */
+export function loadClassifier(): Promise<void> {
+  loaded ??= pgParser().then(() => undefined);
+  return loaded;
+}
+
+function pgParser(): Promise<ParseBytes> {
+  parser ??= loadPgParser().catch((err: unknown) => {
+    throw new Error(`Could not load the PostgreSQL parser (libpg-query WebAssembly): ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  });
+  return parser;
+}
+
+/** Classifies statements in order. Loads the parser on first use. */
+export async function classifyStatements(statements: readonly string[]): Promise<Classification[]> {
+  if (statements.length === 0) return [];
+  const parse = await pgParser();
+  // Relations created by earlier statements: locks and access changes on them hurt nobody yet.
+  const created = new Set<string>();
+  const ctx: Context = {
+    isNew: (rel) => {
+      const key = relationKey(rel);
+      return key !== undefined && created.has(key);
+    },
+  };
+  const out: Classification[] = [];
+  for (const outcome of parseEach(parse, statements)) {
+    if (!outcome.ok) {
+      out.push(unparsed(outcome));
+      continue;
+    }
+    const verdicts = outcome.stmts.flatMap(({ stmt }) => {
+      if (stmt === undefined) return [];
+      const verdict = ruled(stmt, ctx);
+      const key = relationKey(createdRelation(stmt));
+      if (key !== undefined) created.add(key);
+      return [verdict];
+    });
+    out.push({ ...combine(verdicts), parsed: true });
+  }
+  return out;
+}
+
+function unparsed({ message, position }: Extract<ParseOutcome, { ok: false }>): Classification {
+  const why = position === undefined ? message : `the PostgreSQL 17 parser says: ${message} at character ${position}`;
+  return {
+    class: 'destructive',
+    kind: 'UNPARSED',
+    reason: `could not be classified, counted as destructive; ${short(why)}`,
+    parsed: false,
+  };
+}
+
+function combine(verdicts: Verdict[]): Verdict {
+  const top = strongest(verdicts);
+  if (top === undefined) return { class: 'safe', kind: 'EMPTY', reason: 'contains no statement, only comments or whitespace' };
+  if (verdicts.length === 1) return top;
+  return { ...top, reason: `${top.reason} (statement ${verdicts.indexOf(top) + 1} of ${verdicts.length} in this text)` };
+}
+
+/**
+ * The rules over a tree of hostile text: should one ever throw on a shape it did not expect,
+ * the statement counts as destructive rather than failing the whole run.
+ */
+function ruled(stmt: Node, ctx: Context): Verdict {
+  try {
+    return statementVerdict(stmt, ctx);
+  } catch (err) {
+    const why = short(err instanceof Error ? err.message : String(err));
+    return {
+      class: 'destructive',
+      kind: 'UNCLASSIFIED',
+      reason: `could not be classified, counted as destructive; the rules failed on it: ${why}`,
+    };
+  }
+}
+
+function createdRelation(stmt: Node): RangeVar | undefined {
+  if ('CreateStmt' in stmt) return stmt.CreateStmt.relation;
+  if ('CreateTableAsStmt' in stmt) return stmt.CreateTableAsStmt.into?.rel;
+  return undefined;
+}
+
+function short(message: string): string {
+  const line = printable(message.replace(/\s+/g, ' ').trim());
+  return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
+}

@@ -1,0 +1,215 @@
+import type { AlterDomainStmt, DropStmt, Node, ObjectType, RangeVar } from 'libpg-query';
+import { alterRole, defaultPrivileges, dropOwned, dropRole, grant, grantRole, reassignOwned, rename } from './sql-access.js';
+import { alterTable } from './sql-alter-table.js';
+import { dataOrMaintenance } from './sql-data.js';
+import { listed, objectKind, objectName, objectWord, qualified, quoteIdent, relationName, roleName, strings } from './sql-names.js';
+import { destructive, onNewRelation, safe, type Context, type Finding, type Verdict } from './sql-verdict.js';
+
+// One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
+// this file and its neighbours (sql-access, sql-alter-table, sql-data) implement them.
+
+export function statementVerdict(node: Node, ctx: Context): Verdict {
+  if ('DropStmt' in node) return drop(node.DropStmt);
+  if ('AlterTableStmt' in node) return alterTable(node.AlterTableStmt, ctx);
+  if ('GrantStmt' in node) return grant(node.GrantStmt);
+  if ('GrantRoleStmt' in node) return grantRole(node.GrantRoleStmt);
+  if ('AlterDefaultPrivilegesStmt' in node) return defaultPrivileges(node.AlterDefaultPrivilegesStmt);
+  if ('AlterRoleStmt' in node) return alterRole(node.AlterRoleStmt);
+  if ('RenameStmt' in node) return rename(node.RenameStmt);
+
+  if ('CreateStmt' in node) return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
+  if ('IndexStmt' in node) {
+    const s = node.IndexStmt;
+    const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
+    if (s.concurrent) return safe('CREATE INDEX', `${action} concurrently`);
+    return onNew(ctx, s.relation, 'CREATE INDEX', {
+      class: 'locking',
+      reason: `${action} without CONCURRENTLY: writes to the table wait until the build ends`,
+      action,
+    });
+  }
+  if ('CreateFunctionStmt' in node) {
+    const s = node.CreateFunctionStmt;
+    const word = s.is_procedure ? 'procedure' : 'function';
+    const name = qualified(strings(s.funcname));
+    return safe(`CREATE ${word.toUpperCase()}`, s.replace ? `creates or replaces ${word} ${name}` : `creates ${word} ${name}`);
+  }
+  if ('ViewStmt' in node) {
+    const s = node.ViewStmt;
+    return safe('CREATE VIEW', `${s.replace ? 'creates or replaces' : 'creates'} view ${relationName(s.view)}`);
+  }
+  if ('CreateTableAsStmt' in node) {
+    const s = node.CreateTableAsStmt;
+    const matview = s.objtype === 'OBJECT_MATVIEW';
+    const name = relationName(s.into?.rel);
+    return safe(
+      matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS',
+      matview ? `creates materialized view ${name}` : `creates table ${name} from a query`,
+    );
+  }
+  if ('CreateSchemaStmt' in node) return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
+  if ('CreateRoleStmt' in node) return safe('CREATE ROLE', `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`);
+  if ('CreateSeqStmt' in node) return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
+  if ('CreateExtensionStmt' in node)
+    return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
+  if ('CreateTrigStmt' in node) {
+    const s = node.CreateTrigStmt;
+    return safe(
+      'CREATE TRIGGER',
+      `${s.replace ? 'creates or replaces' : 'creates'} trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`,
+    );
+  }
+  if ('CommentStmt' in node) {
+    const s = node.CommentStmt;
+    return safe('COMMENT', `sets the comment on ${objectWord(s.objtype)} ${s.object ? objectName(s.object, s.objtype) : ''}`.trimEnd());
+  }
+  if ('AlterEnumStmt' in node) {
+    const s = node.AlterEnumStmt;
+    const type = qualified(strings(s.typeName));
+    if (s.oldVal !== undefined) {
+      return {
+        class: 'access-reducing',
+        kind: 'ALTER TYPE',
+        reason: `renames a value of type ${type}: anything that uses the old label stops working`,
+      };
+    }
+    return safe('ALTER TYPE', `adds a value to type ${type}`);
+  }
+  if ('AlterOwnerStmt' in node) {
+    const s = node.AlterOwnerStmt;
+    const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
+    return {
+      class: 'access-reducing',
+      kind: `ALTER ${objectKind(s.objectType)} OWNER`,
+      reason: `makes ${roleName(s.newowner)} the owner of ${what}: the previous owner loses the rights it held as owner`,
+    };
+  }
+  if ('AlterObjectSchemaStmt' in node) {
+    const s = node.AlterObjectSchemaStmt;
+    const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
+    return {
+      class: 'access-reducing',
+      kind: `ALTER ${objectKind(s.objectType)} SET SCHEMA`,
+      reason: `moves ${what} to schema ${quoteIdent(s.newschema ?? '')}: anything that uses the old qualified name stops working`,
+    };
+  }
+  if ('CreatePolicyStmt' in node) {
+    const s = node.CreatePolicyStmt;
+    const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+    if (s.permissive) return safe('CREATE POLICY', action);
+    const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
+    return onNew(ctx, s.table, 'CREATE POLICY', { class: 'access-reducing', reason: `${action}: ${risk}`, action });
+  }
+  if ('AlterPolicyStmt' in node) {
+    const s = node.AlterPolicyStmt;
+    const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+    return onNew(ctx, s.table, 'ALTER POLICY', {
+      class: 'access-reducing',
+      reason: `${action}: roles may see or change fewer rows`,
+      action,
+    });
+  }
+  if ('AlterDomainStmt' in node) return alterDomain(node.AlterDomainStmt);
+  if ('DropRoleStmt' in node) return dropRole(node.DropRoleStmt);
+  if ('DropOwnedStmt' in node) return dropOwned(node.DropOwnedStmt);
+  if ('ReassignOwnedStmt' in node) return reassignOwned(node.ReassignOwnedStmt);
+  if ('DropdbStmt' in node)
+    return destructive('DROP DATABASE', `drops database ${quoteIdent(node.DropdbStmt.dbname ?? '')} and everything in it`);
+  return dataOrMaintenance(node) ?? otherStatement(node);
+}
+
+/** DROP of anything but an index loses an object no data can rebuild (see the table in classify.ts). */
+function drop(s: DropStmt): Verdict {
+  const type = s.removeType;
+  const kind = `DROP ${objectKind(type)}`;
+  const names = listed((s.objects ?? []).map((n) => objectName(n, type)));
+  if (type === 'OBJECT_INDEX') {
+    if (s.concurrent) return safe(kind, `drops index ${names} concurrently; no rows are lost and it can be rebuilt`);
+    return {
+      class: 'locking',
+      kind,
+      reason: `drops index ${names}: reads and writes of its table wait for the lock (CONCURRENTLY avoids it)`,
+    };
+  }
+  const plural = (s.objects?.length ?? 0) > 1;
+  const [one, many] = DROP_LOSSES[type ?? 'OBJECT_TABLE'] ?? ['', ''];
+  const it = plural ? 'them' : 'it';
+  const behavior =
+    s.behavior === 'DROP_CASCADE'
+      ? `, and everything that depends on ${it} (CASCADE)`
+      : type && REFUSED_WHILE[type]
+        ? ` (refused while ${REFUSED_WHILE[type].replace('IT', it)})`
+        : '';
+  return destructive(kind, `drops ${objectWord(type)}${plural ? 's' : ''} ${names}${plural ? many : one}${behavior}`);
+}
+
+/** What else goes with the object: [one object, several]. */
+const DROP_LOSSES: Partial<Record<ObjectType, [string, string]>> = {
+  OBJECT_TABLE: [' and every row in it', ' and every row in them'],
+  OBJECT_MATVIEW: [' and its stored rows', ' and their stored rows'],
+  OBJECT_SEQUENCE: [' and its current value', ' and their current values'],
+  OBJECT_EXTENSION: [' and the objects it installed', ' and the objects they installed'],
+  OBJECT_TRIGGER: [': its action on each change stops', ': their actions on each change stop'],
+  OBJECT_POLICY: [': roles may see or change fewer or more rows', ': roles may see or change fewer or more rows'],
+  OBJECT_RULE: [': the rewrite it applied stops', ': the rewrites they applied stop'],
+};
+
+/** Without CASCADE, PostgreSQL refuses these drops while something still needs the object. */
+const REFUSED_WHILE: Partial<Record<ObjectType, string>> = {
+  OBJECT_SCHEMA: 'objects are in IT',
+  OBJECT_TYPE: 'columns use IT',
+  OBJECT_DOMAIN: 'columns use IT',
+};
+
+function alterDomain(s: AlterDomainStmt): Verdict {
+  const domain = `domain ${qualified(strings(s.typeName))}`;
+  const checked = 'every column of this type is checked while writes to its tables wait';
+  switch (s.subtype) {
+    case 'X':
+      return destructive('ALTER DOMAIN', `drops constraint ${quoteIdent(s.name ?? '')} of ${domain}: the rule it enforced is lost`);
+    case 'O':
+      return { class: 'locking', kind: 'ALTER DOMAIN', reason: `sets ${domain} NOT NULL: ${checked}` };
+    case 'C': {
+      const notValid = s.def !== undefined && 'Constraint' in s.def && s.def.Constraint.skip_validation === true;
+      if (notValid) return safe('ALTER DOMAIN', `adds a constraint to ${domain} NOT VALID`);
+      return { class: 'locking', kind: 'ALTER DOMAIN', reason: `adds a constraint to ${domain}: ${checked}` };
+    }
+    default:
+      return safe('ALTER DOMAIN', `alters ${domain}`);
+  }
+}
+
+/** Statements no rule names: a DROP of some other kind loses an object; the rest is safe. */
+function otherStatement(node: Node): Verdict {
+  const type = Object.keys(node)[0] ?? 'statement';
+  const kind =
+    'DefineStmt' in node
+      ? `CREATE ${objectKind(node.DefineStmt.kind)}`
+      : (KINDS[type] ??
+        type
+          .replace(/Stmt$/, '')
+          .replace(/([a-z])([A-Z])/g, '$1 $2')
+          .toUpperCase());
+  if (type.startsWith('Drop')) return destructive(kind, `a ${kind} statement: what it drops is lost`);
+  return safe(kind, `a ${kind} statement: no rule for lost data, lost access or long locks applies`);
+}
+
+const KINDS: Record<string, string> = {
+  VariableSetStmt: 'SET',
+  VariableShowStmt: 'SHOW',
+  TransactionStmt: 'TRANSACTION',
+  CompositeTypeStmt: 'CREATE TYPE',
+  CreateEnumStmt: 'CREATE TYPE',
+  CreateRangeStmt: 'CREATE TYPE',
+  CreateDomainStmt: 'CREATE DOMAIN',
+  CreatedbStmt: 'CREATE DATABASE',
+  DropTableSpaceStmt: 'DROP TABLESPACE',
+  AlterRoleSetStmt: 'ALTER ROLE',
+  AlterSeqStmt: 'ALTER SEQUENCE',
+  AlterFunctionStmt: 'ALTER FUNCTION',
+};
+
+function onNew(ctx: Context, rel: RangeVar | undefined, kind: string, finding: Finding): Verdict {
+  const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
+  return { class: f.class, kind, reason: f.reason };
+}
