@@ -79,6 +79,16 @@ describe('redact: registered secrets', () => {
     expect(redact('first-secret second-secret')).toBe('*** ***');
   });
 
+  it.each([0, 1, 2])('masks every base64 character that carries bits of a secret at payload offset %i, and only those', (offset) => {
+    const secret = 'wJalr/XUtnFEMI+K7MDENG=bPxRfiCY<&>"k';
+    register(secret);
+    const payload = Buffer.concat([Buffer.from('xy'.slice(0, offset)), Buffer.from(secret), Buffer.from('tail!')]).toString('base64');
+    // Characters are 6 bits: the first holding a bit of the secret, and the first after its last bit.
+    const first = Math.floor((offset * 8) / 6);
+    const after = Math.ceil(((offset + Buffer.byteLength(secret)) * 8) / 6);
+    expect(redact(`payload ${payload} end`)).toBe(`payload ${payload.slice(0, first)}***${payload.slice(after)} end`);
+  });
+
   it('masks a secret split by a line wrap in the middle of an escape-free run, keeping the line break', () => {
     register('ghs_0123456789abcdefghijklmnopqrstuvwxyz');
     expect(redact('token ghs_0123456789abcdef\n    ghijklmnopqrstuvwxyz used')).toBe('token ***\n    *** used');
