@@ -16,6 +16,10 @@ import { isBlank, isSpace, quotedEnd } from './text.js';
 const KEYWORD =
   /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|signature|credential|tf_token_\w+)(?![A-Za-z0-9_])/gi;
 
+/** Values that stand for a secret rather than being one: an HCL interpolation or a workflow expression, Terraform's `(sensitive value)`, our own `(set)`. */
+const PLACEHOLDER =
+  /^(?:\$\{\{[^{}]*\}\}|\$\{[^{}]*\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])/i;
+
 /** A value longer than this is masked up to here: no password is this long, and it bounds the work. */
 const MAX_VALUE = 1024;
 
@@ -74,10 +78,13 @@ function valueAfterKey(text: string, ks: number, ke: number, kind: Kind, spans: 
     if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted))) return ke;
   }
 
-  if (text.startsWith('***', pos) || text.startsWith('${', pos)) return pos; // masked already, or an HCL interpolation
+  if (text.startsWith('***', pos)) return pos + 3; // masked already
+  const placeholder = PLACEHOLDER.exec(text.slice(pos, pos + 32));
+  if (placeholder) return pos + placeholder[0].length;
   const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
   if (!value) return pos;
-  if (!/^\$\{[^{}]*\}$/.test(text.slice(value[0], value[1]))) spans.add(value[0], value[1]);
+  const inside = text.slice(value[0], value[1]);
+  if (PLACEHOLDER.exec(inside)?.[0] !== inside) spans.add(value[0], value[1]);
   return value[1];
 }
 

@@ -329,6 +329,7 @@ describe('redact: what is not a secret stays', () => {
       'url = "postgres://${jsondecode(data.runtimevar.master_secret).username}:${urlescape(jsondecode(data.runtimevar.master_secret).password)}@${var.endpoint}/${var.database_name}?sslmode=require"',
     ],
     ['an interpolated password', 'password = "${var.db_password}" and PGPASSWORD=${{ secrets.PG }}'],
+    ['placeholders', '{"githubToken":"(set)","password":"(sensitive value)"} password = (sensitive value)'],
     ['base64-looking SQL identifiers', 'CREATE TABLE "QUJDREVGR0hJSktM" ("aGVsbG8gd29ybGQ" bigint, "d0phbHIvWFV0bkZF" text);'],
     ['a SQL PASSWORD NULL', 'ALTER ROLE "app" PASSWORD NULL;'],
   ])('%s', (_name, text) => {
