@@ -330,6 +330,11 @@ describe('redact: what is not a secret stays', () => {
     ],
     ['an interpolated password', 'password = "${var.db_password}" and PGPASSWORD=${{ secrets.PG }}'],
     ['placeholders', '{"githubToken":"(set)","password":"(sensitive value)"} password = (sensitive value)'],
+    [
+      'AWS error codes',
+      'InvalidIdentityToken: Incorrect token audience; ExpiredToken: The security token included in the request is expired',
+    ],
+    ['a workflow permissions block', 'permissions:\n  id-token: write\n  contents: read'],
     ['base64-looking SQL identifiers', 'CREATE TABLE "QUJDREVGR0hJSktM" ("aGVsbG8gd29ybGQ" bigint, "d0phbHIvWFV0bkZF" text);'],
     ['a SQL PASSWORD NULL', 'ALTER ROLE "app" PASSWORD NULL;'],
   ])('%s', (_name, text) => {
