@@ -74772,7 +74772,7 @@ function maskDsnPasswords(text, spans) {
  */
 const KEYWORD = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|signature|credential|tf_token_\w+)(?![A-Za-z0-9_])/gi;
 /** Values that stand for a secret rather than being one: an HCL interpolation or a workflow expression, Terraform's `(sensitive value)`, our own `(set)`. */
-const PLACEHOLDER = /^(?:\$\{\{[^{}]*\}\}|\$\{[^{}]*\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])/i;
+const PLACEHOLDER = /(?:\$\{\{[^{}]{0,256}\}\}|\$\{[^{}]{0,256}\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])(?=[\s"'\\,;&]|$)/iy;
 /** A value longer than this is masked up to here: no password is this long, and it bounds the work. */
 const MAX_VALUE = 1024;
 function kindOf(keyword) {
@@ -74827,19 +74827,25 @@ function valueAfterKey(text, ks, ke, kind, spans) {
         const bare = prefix === '' || /^u00[0-9a-f]{2}$/i.test(prefix); // after `\u0026`, still a bare name
         if (kind === 'short' && bare && !quoted && sep.kind === ':')
             return ke;
+        // `ExpiredToken: The security token…`, `InvalidIdentityToken: Incorrect token audience`:
+        // an AWS error code, not a YAML key (those are snake, kebab or lower camel case).
+        const key = text.slice(keyStart, ke);
+        if (kind === 'short' && !quoted && sep.kind === ':' && pos > afterSep && /^[A-Z][A-Za-z0-9]*$/.test(key) && /[a-z]/.test(key))
+            return ke;
         if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted)))
             return ke;
     }
-    if (text.startsWith('***', pos))
-        return pos + 3; // masked already
-    const placeholder = PLACEHOLDER.exec(text.slice(pos, pos + 32));
-    if (placeholder)
-        return pos + placeholder[0].length;
+    PLACEHOLDER.lastIndex = pos;
+    if (PLACEHOLDER.test(text))
+        return PLACEHOLDER.lastIndex;
     const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
     if (!value)
         return pos;
-    const inside = text.slice(value[0], value[1]);
-    if (PLACEHOLDER.exec(inside)?.[0] !== inside)
+    PLACEHOLDER.lastIndex = value[0];
+    const placeholder = PLACEHOLDER.test(text) && PLACEHOLDER.lastIndex === value[1];
+    // A workflow's `permissions:` block: `id-token: write`.
+    const permission = /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
+    if (!placeholder && !permission)
         spans.add(value[0], value[1]);
     return value[1];
 }
