@@ -21,6 +21,8 @@ const MIN_SECRET_LENGTH = 4;
 const registered = new Set<string>();
 /** Canonical forms searched for in the canonical view of a text, with how far a base64 match widens. */
 const searched = new Map<string, { left: number; right: number }>();
+/** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
+const asWritten = new Set<string>();
 /** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
 let matcher: RegExp | undefined;
 
@@ -31,7 +33,10 @@ export function registerSecret(value: string | undefined | null): void {
     registered.add(text);
     core.setSecret(text);
     const c = canonical(text);
-    if (c.length < MIN_SECRET_LENGTH) continue;
+    if (c.length < MIN_SECRET_LENGTH) {
+      asWritten.add(text);
+      continue;
+    }
     const known = searched.get(c);
     searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
     if (!known) matcher = undefined;
@@ -44,7 +49,13 @@ export function redact(text: string): string {
 }
 
 function maskRegistered(text: string): string {
-  if (searched.size === 0) return text;
+  const spans = new Spans();
+  for (const form of asWritten) for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1)) spans.add(i, i + form.length);
+  if (searched.size > 0) maskCanonical(text, spans);
+  return spans.apply(text);
+}
+
+function maskCanonical(text: string, spans: Spans): void {
   matcher ??= new RegExp(
     [...searched.keys()]
       .sort((a, b) => b.length - a.length)
@@ -53,10 +64,9 @@ function maskRegistered(text: string): string {
     'g',
   );
   matcher.lastIndex = 0;
-  if (!matcher.test(canonicalText(text))) return text;
+  if (!matcher.test(canonicalText(text))) return;
   // Rare: a secret is there. Only now build the map from canonical to original positions.
   const view = canonicalView(text);
-  const spans = new Spans();
   matcher.lastIndex = 0;
   for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
     const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
@@ -65,7 +75,6 @@ function maskRegistered(text: string): string {
     // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
     matcher.lastIndex = m.index + 1;
   }
-  return spans.apply(text);
 }
 
 const isBase64Char = (c: number): boolean =>
@@ -82,5 +91,6 @@ function widened(text: string, start: number, end: number, widen?: { left: numbe
 export function resetSecretsForTest(): void {
   registered.clear();
   searched.clear();
+  asWritten.clear();
   matcher = undefined;
 }

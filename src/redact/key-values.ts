@@ -78,20 +78,27 @@ function valueAfterKey(text: string, ks: number, ke: number, kind: Kind, spans: 
     // `ExpiredToken: The security token…`, `InvalidIdentityToken: Incorrect token audience`:
     // an AWS error code, not a YAML key (those are snake, kebab or lower camel case).
     const key = text.slice(keyStart, ke);
-    if (kind === 'short' && !quoted && sep.kind === ':' && pos > afterSep && /^[A-Z][A-Za-z0-9]*$/.test(key) && /[a-z]/.test(key)) return ke;
+    if (kind === 'short' && !quoted && sep.kind === ':' && pos > afterSep && /^[A-Z][A-Za-z0-9]*$/.test(key) && /[a-z]/.test(key))
+      return ke;
     if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted))) return ke;
   }
 
-  PLACEHOLDER.lastIndex = pos;
-  if (PLACEHOLDER.test(text)) return PLACEHOLDER.lastIndex;
+  if (placeholderAt(text, pos)) return PLACEHOLDER.lastIndex;
   const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
   if (!value) return pos;
-  PLACEHOLDER.lastIndex = value[0];
-  const placeholder = PLACEHOLDER.test(text) && PLACEHOLDER.lastIndex === value[1];
+  const placeholder = placeholderAt(text, value[0]) && PLACEHOLDER.lastIndex === value[1];
   // A workflow's `permissions:` block: `id-token: write`.
-  const permission = /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
+  const permission =
+    ke - keyStart === 8 && /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
   if (!placeholder && !permission) spans.add(value[0], value[1]);
   return value[1];
+}
+
+/** Whether a placeholder starts at pos (then PLACEHOLDER.lastIndex is its end). */
+function placeholderAt(text: string, pos: number): boolean {
+  if (!'$(<['.includes(text[pos] ?? ' ')) return false;
+  PLACEHOLDER.lastIndex = pos;
+  return PLACEHOLDER.test(text);
 }
 
 function separatorAt(text: string, pos: number): { kind: '=' | ':'; length: number } | undefined {
@@ -161,7 +168,8 @@ function goFieldEnd(text: string, start: number, limit: number): number {
   for (; j < limit; j++) {
     const c = text.charCodeAt(j);
     if (c === 0x0a || c === 0x0d) break;
-    if (c === 0x20 && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66))) break;
+    const next = text.charCodeAt(j + 1);
+    if (c === 0x20 && next >= 0x41 && next <= 0x5a && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66))) break;
   }
   while (j > start && ' })]>'.includes(text[j - 1]!)) j--;
   return j;

@@ -72,6 +72,11 @@ describe('redact: registered secrets', () => {
     expect(redact('ab cd')).toBe('ab cd');
   });
 
+  it('a secret whose escapes decode to almost nothing is still masked as written', () => {
+    register('%41%42%43');
+    expect(redact('value %41%42%43 and ABC')).toBe('value *** and ABC');
+  });
+
   it('a secret registered after a redact() call is still masked (no stale cache)', () => {
     register('first-secret');
     expect(redact('first-secret')).toBe('***');
@@ -378,10 +383,10 @@ describe('redact: hostile input', () => {
     };
     // Against 1 MiB of ordinary log text timed alongside, so that a loaded machine slows both
     // (the slower of two runs, against the faster of two): linear work stays within a small
-    // multiple of it (≤ 15× measured); a quadratic scan is hundreds of times slower.
+    // multiple of it (≤ 25× measured); a quadratic scan is a thousand times slower.
     const plain = line('2026-11-26T21:49:25Z [INFO] planning statement 12 on "public"."t_12" ok\n');
     const ordinary = Math.max(time(plain), time(plain));
     const hostile = line(unit);
-    expect(Math.min(time(hostile), time(hostile))).toBeLessThan(40 * ordinary + 100);
+    expect(Math.min(time(hostile), time(hostile))).toBeLessThan(100 * ordinary + 300);
   });
 });
