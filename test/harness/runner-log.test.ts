@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDotnetWhiteSpace, splitRemoveEmpty, trimStart } from '../support/dotnet-strings.js';
+import { parseV1, parseV2 } from '../support/runner-commands.js';
 import { assertNoForeignCommands, foreignCommands, interpretBothOrders, interpretRunnerOutput, readLines } from '../support/runner-log.js';
 
 // The model of the runner's command parser (test/support/runner-log.ts) that the end-to-end
@@ -77,6 +78,34 @@ describe('runner log model: recognising commands', () => {
 
   it('escapes runner markers in ordinary output', () => {
     expect(run('##[start-action x]').visibleLog).toBe('##[\\start-action x]');
+  });
+});
+
+describe('runner log model: the parser agrees with actions/runner’s own tests (src/Test/L0/Worker/ActionCommandL0.cs)', () => {
+  const commands = new Set(['do-something']);
+  it.each([
+    ['##[do-something k1=v1;]msg', { k1: 'v1' }, 'msg'],
+    ['##[do-something]', {}, ''],
+    ['##[do-something k1=%3B=%0D=%0A=%5D;]%3B-%0D-%0A-%5D', { k1: ';=\r=\n=]' }, ';-\r-\n-]'],
+    ['##[do-something k1=%253B=%250D=%250A=%255D;]%253B-%250D-%250A-%255D', { k1: '%3B=%0D=%0A=%5D' }, '%3B-%0D-%0A-%5D'],
+    ['##[do-something k1=;k2=;]', {}, ''],
+    ['>>>   ##[do-something k1=v1;]msg', { k1: 'v1' }, 'msg'],
+  ])('v1 %j', (line, properties, data) => {
+    expect(parseV1(line, commands)).toEqual({ name: 'do-something', properties, data, syntax: 'v1' });
+  });
+  it.each([
+    ['::do-something k1=v1,::msg', { k1: 'v1' }, 'msg'],
+    ['::do-something::', {}, ''],
+    ['::do-something k1=;=%2C=%0D=%0A=]=%3A,::;-%0D-%0A-]-:-,', { k1: ';=,=\r=\n=]=:' }, ';-\r-\n-]-:-,'],
+    ['::do-something k1=;=%252C=%250D=%250A=]=%253A,::;-%250D-%250A-]-:-,', { k1: ';=%2C=%0D=%0A=]=%3A' }, ';-%0D-%0A-]-:-,'],
+    ['::do-something k1=,k2=,::', {}, ''],
+    ['::do-something k1=v1::', { k1: 'v1' }, ''],
+    ['   ::do-something k1=v1,::msg', { k1: 'v1' }, 'msg'],
+  ])('v2 %j', (line, properties, data) => {
+    expect(parseV2(line, commands)).toEqual({ name: 'do-something', properties, data, syntax: 'v2' });
+  });
+  it('v2 not after other text', () => {
+    expect(parseV2('   >>>   ::do-something k1=v1,::msg', commands)).toBeUndefined();
   });
 });
 
