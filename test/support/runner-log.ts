@@ -2,7 +2,6 @@ import { equalsOrdinalIgnoreCase, isNullOrWhiteSpace, splitRemoveEmpty, trim } f
 import { parseV1, parseV2, REGISTERED_COMMANDS } from './runner-commands.js';
 import { RunnerSecretMasker } from './runner-masker.js';
 
-
 // A model of what the GitHub runner does with a step's output: which lines become workflow
 // commands, what they do, and what the job log shows. After actions/runner (read at
 // 258d6c857): src/Runner.Sdk/ProcessInvoker.cs (lines), src/Runner.Worker/Handlers/
