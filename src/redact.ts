@@ -1,66 +1,96 @@
 import * as core from '@actions/core';
+import { maskByForm } from './redact/by-form.js';
+import { canonical, canonicalText, canonicalView } from './redact/canonical.js';
+import { literalForms } from './redact/encodings.js';
+import { Spans } from './redact/spans.js';
 
 // Every string that leaves the action (our log lines, the comment, the summary, outputs)
 // goes through redact(). Secrets are registered once, as soon as they exist, and also
 // handed to core.setSecret so the runner masks anything we did not route through here.
-
-const MASK = '***';
-const secrets = new Set<string>();
-/** `secrets` longest first, rebuilt only when a secret is added: redact() runs once per statement while rendering. */
-let longestFirst: string[] | undefined;
+// The comment, the summary and outputs are never masked by the runner: this is all there is.
+//
+// Two layers. Registered secrets are found in any encoding and across a line wrap, by
+// matching their canonical forms against the canonical view of the text (canonical.ts).
+// Secrets we never see (the RDS master password Atlas fetches itself) are found by the
+// shape of the text around them (by-form.ts).
 
 /** Secrets shorter than this are not registered: masking "a" or "1" would shred every log. */
 const MIN_SECRET_LENGTH = 4;
 
+/** Literal forms already handed to the runner. */
+const registered = new Set<string>();
+/** Canonical forms searched for in the canonical view of a text, with how far a base64 match widens. */
+const searched = new Map<string, { left: number; right: number }>();
+/** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
+const asWritten = new Set<string>();
+/** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
+let matcher: RegExp | undefined;
+
 export function registerSecret(value: string | undefined | null): void {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
-  for (const form of secretForms(value)) {
-    if (secrets.has(form)) continue;
-    secrets.add(form);
-    longestFirst = undefined;
-    core.setSecret(form);
+  for (const { text, left, right } of literalForms(value)) {
+    if (text.length < MIN_SECRET_LENGTH || registered.has(text)) continue;
+    registered.add(text);
+    core.setSecret(text);
+    const c = canonical(text);
+    if (c.length < MIN_SECRET_LENGTH) {
+      asWritten.add(text);
+      continue;
+    }
+    const known = searched.get(c);
+    searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
+    if (!known) matcher = undefined;
   }
 }
-
-function secretForms(value: string): string[] {
-  const forms = new Set([value, encodeURIComponent(value)]);
-  try {
-    forms.add(encodeURIComponent(encodeURIComponent(value)));
-  } catch {
-    // lone surrogates cannot be encoded; the raw form is still registered
-  }
-  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
-}
-
-/**
- * Passwords in connection URLs: scheme://user:password@host. The password runs to the last
- * `@` before the host, so an unencoded password holding `@`, `/` or `:` is masked whole.
- */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@'"]*):([^\s'"]+)@(?=[^\s@'"]*(?:[\s'"]|$))/gi;
-/** Keyword-style connection strings (libpq `password=...`, Go DSNs), which have no URL shape. */
-const KEYWORD_PASSWORD = /\b(password|passwd|pwd)=('[^']*'|"[^"]*"|[^\s&;'"]+)/gi;
-/** AWS presigned query parameters (RDS IAM tokens, presigned URLs). */
-const PRESIGNED = /\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s'"]+/gi;
-/** Access key ids are not secret on their own but identify the session; keep them out. */
-const ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
 
 export function redact(text: string): string {
   if (!text) return text;
-  let out = text;
-  // Longest first so a secret that contains another is masked whole.
-  longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
-  for (const s of longestFirst) {
-    if (out.includes(s)) out = out.split(s).join(MASK);
+  return maskByForm(maskRegistered(text));
+}
+
+function maskRegistered(text: string): string {
+  const spans = new Spans();
+  for (const form of asWritten) for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1)) spans.add(i, i + form.length);
+  if (searched.size > 0) maskCanonical(text, spans);
+  return spans.apply(text);
+}
+
+function maskCanonical(text: string, spans: Spans): void {
+  matcher ??= new RegExp(
+    [...searched.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('|'),
+    'g',
+  );
+  matcher.lastIndex = 0;
+  if (!matcher.test(canonicalText(text))) return;
+  // Rare: a secret is there. Only now build the map from canonical to original positions.
+  const view = canonicalView(text);
+  matcher.lastIndex = 0;
+  for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
+    const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
+    for (const [s, e] of view.originalRanges(start, end)) spans.add(s, e);
+    // Resume one past the start, not at the end: a secret overlapping this match must be
+    // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
+    matcher.lastIndex = m.index + 1;
   }
-  out = out.replace(URL_PASSWORD, `$1:${MASK}@`);
-  out = out.replace(KEYWORD_PASSWORD, `$1=${MASK}`);
-  out = out.replace(PRESIGNED, `$1=${MASK}`);
-  out = out.replace(ACCESS_KEY_ID, MASK);
-  return out;
+}
+
+const isBase64Char = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+
+/** A base64 core's match, widened over the characters around it that still carry some of the secret's bits. */
+function widened(text: string, start: number, end: number, widen?: { left: number; right: number }): [number, number] {
+  for (let i = 0; widen && i < widen.left && start > 0 && isBase64Char(text.charCodeAt(start - 1)); i++) start--;
+  for (let i = 0; widen && i < widen.right && end < text.length && isBase64Char(text.charCodeAt(end)); i++) end++;
+  return [start, end];
 }
 
 /** For tests: forget registered secrets between cases. */
 export function resetSecretsForTest(): void {
-  secrets.clear();
-  longestFirst = undefined;
+  registered.clear();
+  searched.clear();
+  asWritten.clear();
+  matcher = undefined;
 }
