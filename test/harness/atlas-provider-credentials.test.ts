@@ -259,7 +259,7 @@ describe('the refresh inspects the database (ReadResource runs `schema inspect`)
       const s = await calls(() => terraform(schema, PLAN, chain()));
       expect(s.run.code).toBe(1);
       expect(errorsOf(s.run).map((d) => `${d.summary}: ${d.detail}`)).toEqual([
-        'Inspect Error: Unable to inspect, got error: Error: postgres: scanning system variables: pq: LDAP authentication failed for user "atlas_migrator"',
+        'Inspect Error: Unable to inspect, got error: Error: postgres: scanning system variables: pq: PAM authentication failed for user "atlas_migrator"',
       ]);
       expect(s.calls.map((c) => c.rpc)).toEqual(['ReadResource']);
     } finally {
