@@ -1,0 +1,192 @@
+import { readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import { type Block, type Expr, attribute, dotted } from './hcl.js';
+import { isWithin } from './files.js';
+
+// Just enough of Terraform's expression language to learn which files a root hands to Atlas:
+// strings and templates, path.module, locals, for-expressions, file(), fileset() and the list
+// functions the guide (and its common variants) wrap around them. Anything else is
+// "unresolvable", and the caller falls back to the guide's layout and says so.
+
+export type Value = { kind: 'string'; value: string } | { kind: 'list'; items: Value[] } | { kind: 'files'; paths: string[] };
+
+export class Unresolvable extends Error {}
+
+export interface Scope {
+  /** Absolute directory of the root module: path.module, path.root and path.cwd (terraform -chdir). */
+  moduleDir: string;
+  workspace: string;
+  locals: ReadonlyMap<string, Expr>;
+  /** `data "atlas_schema" "name"` blocks, whose `src` the resource may read as data.atlas_schema.name.hcl. */
+  schemaData: ReadonlyMap<string, Block>;
+}
+
+/** fileset() stops after this many directory entries: a guard against a pattern over a huge tree. */
+const MAX_ENTRIES = 10_000;
+/** A local that refers to itself through others is an error in Terraform; this bounds the chase. */
+const MAX_DEPTH = 32;
+
+export async function evaluate(expr: Expr, scope: Scope): Promise<Value> {
+  return new Evaluator(scope).eval(expr, new Map(), 0);
+}
+
+class Evaluator {
+  constructor(private readonly scope: Scope) {}
+
+  async eval(expr: Expr, vars: ReadonlyMap<string, Value>, depth: number): Promise<Value> {
+    if (depth > MAX_DEPTH) throw new Unresolvable('references nest too deeply');
+    switch (expr.kind) {
+      case 'string':
+        return expr;
+      case 'template': {
+        let text = '';
+        for (const part of expr.parts) text += typeof part === 'string' ? part : asString(await this.eval(part, vars, depth + 1));
+        return { kind: 'string', value: text };
+      }
+      case 'traversal':
+        return this.traversal(expr, vars, depth);
+      case 'tuple':
+        return { kind: 'list', items: await this.all(expr.items, vars, depth) };
+      case 'call':
+        return this.call(expr.name, await this.all(expr.args, vars, depth));
+      case 'for': {
+        if (expr.condition) throw new Unresolvable('a for expression with an if clause');
+        const collection = asList(await this.eval(expr.collection, vars, depth + 1));
+        const items: Value[] = [];
+        for (const [index, item] of collection.entries()) {
+          const bound = new Map(vars);
+          const [first, second] = expr.variables;
+          if (second !== undefined && first !== undefined) {
+            bound.set(first, { kind: 'string', value: String(index) });
+            bound.set(second, item);
+          } else if (first !== undefined) {
+            bound.set(first, item);
+          }
+          items.push(await this.eval(expr.body, bound, depth + 1));
+        }
+        return { kind: 'list', items };
+      }
+      default:
+        throw new Unresolvable(`an expression of a kind the lint does not evaluate (line ${expr.line})`);
+    }
+  }
+
+  private async all(exprs: Expr[], vars: ReadonlyMap<string, Value>, depth: number): Promise<Value[]> {
+    const out: Value[] = [];
+    for (const e of exprs) out.push(await this.eval(e, vars, depth + 1));
+    return out;
+  }
+
+  private async traversal(expr: Extract<Expr, { kind: 'traversal' }>, vars: ReadonlyMap<string, Value>, depth: number): Promise<Value> {
+    const [first, second, third] = expr.path;
+    const bound = vars.get(expr.root);
+    if (bound && expr.path.length === 0) return bound;
+    if (expr.root === 'path' && expr.path.length === 1 && (first === 'module' || first === 'root' || first === 'cwd')) {
+      return { kind: 'string', value: this.scope.moduleDir };
+    }
+    if (expr.root === 'local' && expr.path.length === 1 && first !== undefined) {
+      const local = this.scope.locals.get(first);
+      if (local) return this.eval(local, vars, depth + 1);
+    }
+    if (expr.root === 'data' && first === 'atlas_schema' && second !== undefined && third === 'hcl' && expr.path.length === 3) {
+      const src = attribute(this.scope.schemaData.get(second) ?? { attributes: [], blocks: [] }, 'src');
+      if (src) return this.eval(src.value, vars, depth + 1);
+    }
+    throw new Unresolvable(`${dotted(expr)} (line ${expr.line})`);
+  }
+
+  private async call(name: string, args: Value[]): Promise<Value> {
+    const [a, b] = args;
+    switch (name) {
+      case 'file':
+        if (args.length === 1 && a) return { kind: 'files', paths: [path.resolve(this.scope.moduleDir, asString(a))] };
+        break;
+      case 'fileset':
+        if (args.length === 2 && a && b) {
+          const matches = await fileset(path.resolve(this.scope.moduleDir, asString(a)), asString(b), this.scope.workspace);
+          return { kind: 'list', items: matches.map((value) => ({ kind: 'string', value })) };
+        }
+        break;
+      case 'tolist':
+      case 'chomp':
+      case 'trimspace':
+        if (args.length === 1 && a) return a;
+        break;
+      case 'sort':
+        if (args.length === 1 && a) return { kind: 'list', items: [...asList(a)].sort(byString) };
+        break;
+      case 'toset': // a set iterates in lexical order
+        if (args.length === 1 && a) return { kind: 'list', items: distinct(asList(a)).sort(byString) };
+        break;
+      case 'distinct':
+        if (args.length === 1 && a) return { kind: 'list', items: distinct(asList(a)) };
+        break;
+      case 'concat':
+        return { kind: 'list', items: args.flatMap(asList) };
+      case 'flatten':
+        if (args.length === 1 && a) return { kind: 'list', items: flatten(a) };
+        break;
+      case 'join':
+        if (args.length === 2 && a && b) return join(asString(a), flatten(b));
+        break;
+    }
+    throw new Unresolvable(`${name}() with these arguments`);
+  }
+}
+
+function asString(v: Value): string {
+  if (v.kind !== 'string') throw new Unresolvable(`a ${v.kind === 'files' ? 'file content' : 'list'} where a string belongs`);
+  return v.value;
+}
+
+function asList(v: Value): Value[] {
+  if (v.kind !== 'list') throw new Unresolvable(`a ${v.kind === 'files' ? 'file content' : 'string'} where a list belongs`);
+  return v.items;
+}
+
+function flatten(v: Value): Value[] {
+  return v.kind === 'list' ? v.items.flatMap(flatten) : [v];
+}
+
+const key = (v: Value): string => (v.kind === 'string' ? v.value : JSON.stringify(v));
+const byString = (x: Value, y: Value): number => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0);
+
+function distinct(values: Value[]): Value[] {
+  const seen = new Set<string>();
+  return values.filter((v) => !seen.has(key(v)) && seen.add(key(v)));
+}
+
+/** Joined file contents stay a list of files (the HCL Atlas reads); joined strings stay a string. */
+function join(separator: string, values: Value[]): Value {
+  if (values.every((v) => v.kind === 'files')) return { kind: 'files', paths: values.flatMap((v) => (v.kind === 'files' ? v.paths : [])) };
+  return { kind: 'string', value: values.map(asString).join(separator) };
+}
+
+/** Terraform's fileset(): files under `dir` whose relative path matches `pattern`, sorted. */
+export async function fileset(dir: string, pattern: string, workspace: string): Promise<string[]> {
+  if (!isWithin(workspace, dir)) throw new Unresolvable('fileset() over a directory outside the workspace');
+  const isMatch = picomatch(pattern, { dot: true });
+  const recursive = pattern.includes('/');
+  const found: string[] = [];
+  let entries = 0;
+  const walk = async (relDir: string): Promise<void> => {
+    let list;
+    try {
+      list = await readdir(path.join(dir, relDir), { withFileTypes: true });
+    } catch {
+      return; // Terraform's fileset() of a missing directory is empty too.
+    }
+    for (const entry of list) {
+      if (++entries > MAX_ENTRIES) throw new Unresolvable(`fileset() over more than ${MAX_ENTRIES} entries`);
+      const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (recursive) await walk(rel);
+      } else if (isMatch(rel)) {
+        found.push(rel);
+      }
+    }
+  };
+  await walk('');
+  return found.sort();
+}
