@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
 import { benchClassify } from './classify.mjs';
+import { benchLint } from './lint.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = path.resolve(path.dirname(SELF), '../..');
@@ -335,6 +336,7 @@ async function main() {
     if (args.includes('--no-e2e')) console.log('\n4. End to end: skipped (--no-e2e)');
     else await benchEndToEnd();
     await benchClassify(load, { stats, table, expect, ms, spread, num });
+    await benchLint({ table, stats, ms, spread, expect });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
