@@ -24,18 +24,30 @@ export interface Scope {
 
 /** fileset() stops after this many directory entries: a guard against a pattern over a huge tree. */
 const MAX_ENTRIES = 10_000;
-/** A local that refers to itself through others is an error in Terraform; this bounds the chase. */
-const MAX_DEPTH = 32;
+/** References chased through locals and calls; Terraform's own configurations need a few. */
+const MAX_DEPTH = 64;
+/**
+ * Expressions evaluated for one attribute. A pull request controls the .tf files, and nested
+ * for-expressions multiply: past this budget the attribute is unresolvable, not a hang.
+ */
+const MAX_STEPS = 100_000;
 
 export async function evaluate(expr: Expr, scope: Scope): Promise<Value> {
   return new Evaluator(scope).eval(expr, new Map(), 0);
 }
 
 class Evaluator {
+  private steps = 0;
+  /** Each local is evaluated once (it cannot see the for-variables of whoever refers to it). */
+  private readonly locals = new Map<string, Promise<Value>>();
+  private readonly evaluating = new Set<string>();
+  private readonly filesets = new Map<string, Promise<string[]>>();
+
   constructor(private readonly scope: Scope) {}
 
   async eval(expr: Expr, vars: ReadonlyMap<string, Value>, depth: number): Promise<Value> {
-    if (depth > MAX_DEPTH) throw new Unresolvable('references nest too deeply');
+    if (depth > MAX_DEPTH) throw new Unresolvable('references nested too deeply');
+    if (++this.steps > MAX_STEPS) throw new Unresolvable(`more than ${MAX_STEPS} expressions to evaluate`);
     switch (expr.kind) {
       case 'string':
         return expr;
@@ -85,15 +97,25 @@ class Evaluator {
     if (expr.root === 'path' && expr.path.length === 1 && (first === 'module' || first === 'root' || first === 'cwd')) {
       return { kind: 'string', value: this.scope.moduleDir };
     }
-    if (expr.root === 'local' && expr.path.length === 1 && first !== undefined) {
-      const local = this.scope.locals.get(first);
-      if (local) return this.eval(local, vars, depth + 1);
+    if (expr.root === 'local' && expr.path.length === 1 && first !== undefined && this.scope.locals.has(first)) {
+      return this.local(first, depth);
     }
     if (expr.root === 'data' && first === 'atlas_schema' && second !== undefined && third === 'hcl' && expr.path.length === 3) {
       const src = attribute(this.scope.schemaData.get(second) ?? { attributes: [], blocks: [] }, 'src');
       if (src) return this.eval(src.value, vars, depth + 1);
     }
     throw new Unresolvable(`${dotted(expr)} (line ${expr.line})`);
+  }
+
+  private local(name: string, depth: number): Promise<Value> {
+    if (this.evaluating.has(name)) throw new Unresolvable(`local.${name}, which refers to itself`);
+    let value = this.locals.get(name);
+    if (!value) {
+      this.evaluating.add(name);
+      value = this.eval(this.scope.locals.get(name)!, new Map(), depth + 1).finally(() => this.evaluating.delete(name));
+      this.locals.set(name, value);
+    }
+    return value;
   }
 
   private async call(name: string, args: Value[]): Promise<Value> {
@@ -104,7 +126,14 @@ class Evaluator {
         break;
       case 'fileset':
         if (args.length === 2 && a && b) {
-          const matches = await fileset(path.resolve(this.scope.moduleDir, asString(a)), asString(b), this.scope.workspace);
+          const dir = path.resolve(this.scope.moduleDir, asString(a));
+          const key = `${dir}\u0000${asString(b)}`;
+          let listing = this.filesets.get(key);
+          if (!listing) {
+            listing = fileset(dir, asString(b), this.scope.workspace);
+            this.filesets.set(key, listing);
+          }
+          const matches = await listing;
           return { kind: 'list', items: matches.map((value) => ({ kind: 'string', value })) };
         }
         break;
@@ -166,7 +195,12 @@ function join(separator: string, values: Value[]): Value {
 /** Terraform's fileset(): files under `dir` whose relative path matches `pattern`, sorted. */
 export async function fileset(dir: string, pattern: string, workspace: string): Promise<string[]> {
   if (!isWithin(workspace, dir)) throw new Unresolvable('fileset() over a directory outside the workspace');
-  const isMatch = picomatch(pattern, { dot: true });
+  let isMatch: (file: string) => boolean;
+  try {
+    isMatch = picomatch(pattern, { dot: true });
+  } catch {
+    throw new Unresolvable('a fileset() pattern the lint cannot read');
+  }
   const recursive = pattern.includes('/');
   const found: string[] = [];
   let entries = 0;

@@ -49,12 +49,27 @@ const span = (node: Node): Span => ({ line: line(node), start: node.startIndex, 
 const named = (node: Node): Node[] => node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
 const isExpression = (node: Node): boolean => node.type === 'expression';
 
+/**
+ * Deeper syntax nodes than this end the conversion: Atlas and Terraform HCL nest a handful of
+ * levels, and a file built to nest thousands would overflow the stack of this recursive walk.
+ */
+export const MAX_NESTING = 200;
+
+/** Thrown when a file nests deeper than MAX_NESTING; `line` is where. */
+export class TooDeep extends Error {
+  constructor(readonly line: number) {
+    super(`nested more than ${MAX_NESTING} levels deep`);
+  }
+}
+
 /** The file's top-level body; `source` is the text the tree was parsed from. */
 export function toBody(root: Node, source: string): Body {
   return new Converter(source).body(named(root).find((c) => c.type === 'body'));
 }
 
 class Converter {
+  private depth = 0;
+
   constructor(private readonly source: string) {}
 
   body(node: Node | undefined): Body {
@@ -64,10 +79,23 @@ class Converter {
         const [name, value] = named(child);
         if (name && value) body.attributes.push({ name: name.text, value: this.expr(value), line: line(child) });
       } else if (child.type === 'block') {
-        body.blocks.push(this.block(child));
+        body.blocks.push(this.nested(child, () => this.block(child)));
       }
     }
     return body;
+  }
+
+  private nested<T>(node: Node, convert: () => T): T {
+    if (++this.depth > MAX_NESTING) throw new TooDeep(line(node));
+    try {
+      return convert();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private expr(node: Node): Expr {
+    return this.nested(node, () => this.exprAt(node));
   }
 
   private block(node: Node): Block {
@@ -81,7 +109,7 @@ class Converter {
     return { type: type?.text ?? '', labels, line: line(node), ...this.body(rest.find((p) => p.type === 'body')) };
   }
 
-  private expr(node: Node): Expr {
+  private exprAt(node: Node): Expr {
     const at = span(node);
     const kids = named(node);
     switch (node.type) {

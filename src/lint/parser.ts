@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as TreeSitter from 'web-tree-sitter';
-import { type Body, toBody } from './hcl.js';
+import { type Body, TooDeep, toBody } from './hcl.js';
 
 // The HCL parser: web-tree-sitter with the tree-sitter-hcl grammar, both WebAssembly.
 //
@@ -76,6 +76,9 @@ export async function parseHcl(source: string): Promise<ParseResult> {
     const root = tree.rootNode;
     if (root.hasError) return { error: firstError(root) };
     return { body: toBody(root, source) };
+  } catch (err) {
+    if (err instanceof TooDeep) return { error: { line: err.line, column: 1, message: err.message } };
+    throw err;
   } finally {
     tree.delete();
   }

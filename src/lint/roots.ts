@@ -78,9 +78,9 @@ export async function resolveRoot(kind: RootKind, dir: string, files: Files, fin
         : bodies.length < tfFiles.length
           ? `no resource "atlas_schema" found in the ${kind} root (${relDir}), and some of its .tf files do not parse`
           : `no resource "atlas_schema" found in the ${kind} root (${relDir})`;
-    unresolved({ file: first?.rel ?? relDir, line: 1 }, `${why}. ${fallbackNote}`);
     const at = { file: first?.rel ?? relDir, line: 1 };
-    return { kind, dir: relDir, tfFiles, targets: [await fallback(kind, files, at)] };
+    unresolved(at, `${why}. ${fallbackNote}`);
+    return { kind, dir: relDir, tfFiles, targets: [await fallback(kind, files, at, unresolved)] };
   }
 
   const scope: Scope = {
@@ -203,7 +203,7 @@ async function resolveHcl(
       at,
       `Could not tell which HCL files ${what} gives Atlas: its hcl attribute uses ${reason(err)}. The guardrails checked ${GUIDE[kind].hclDir}/${GUIDE_PATTERN} instead, the guide's layout. Build hcl from fileset("\${path.module}/../../${GUIDE[kind].hclDir}", "${GUIDE_PATTERN}") joined with file() as the guide does, or skip hcl-unresolved.`,
     );
-    return { hclFiles: await guideFiles(kind, files), hclResolved: false };
+    return { hclFiles: await guideFiles(kind, files, at, unresolved), hclResolved: false };
   }
   if (paths.length === 0)
     unresolved(
@@ -213,19 +213,20 @@ async function resolveHcl(
   return { hclFiles: await loadAll(paths, files, at, what, unresolved), hclResolved: true };
 }
 
-async function guideFiles(kind: RootKind, files: Files): Promise<SourceFile[]> {
+async function guideFiles(kind: RootKind, files: Files, at: Place, unresolved: Report): Promise<SourceFile[]> {
   const dir = path.join(files.workspace, GUIDE[kind].hclDir);
   const names = await fileset(dir, GUIDE_PATTERN, files.workspace);
+  const what = `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN})`;
   return loadAll(
     names.map((n) => path.join(dir, n)),
     files,
-    { file: '', line: 0 },
-    '',
-    () => undefined, // the guide's directory lists what exists; nothing to report
+    at,
+    what,
+    unresolved,
   );
 }
 
-async function fallback(kind: RootKind, files: Files, at: Place): Promise<Target> {
+async function fallback(kind: RootKind, files: Files, at: Place, unresolved: Report): Promise<Target> {
   return {
     root: kind,
     address: undefined,
@@ -234,7 +235,7 @@ async function fallback(kind: RootKind, files: Files, at: Place): Promise<Target
     envAt: at,
     config: path.join(files.workspace, GUIDE_CONFIG),
     configAt: at,
-    hclFiles: await guideFiles(kind, files),
+    hclFiles: await guideFiles(kind, files, at, unresolved),
     hclAt: at,
     hclResolved: false,
   };

@@ -110,6 +110,31 @@ describe('resolving the files a root reads', () => {
     );
   });
 
+  it('evaluates each local once and gives up on cycles and runaway expressions, quickly', async () => {
+    // 2^20 evaluations if each use of a local evaluated it again: past the budget.
+    const doubling = Array.from({ length: 20 }, (_, i) => `  l${i} = concat(local.l${i + 1}, local.l${i + 1})`).join('\n');
+    const tf = (hcl: string, locals: string): string =>
+      seedText(SCHEMA_TF).replace('hcl = local.desired_hcl', `hcl = ${hcl}`).replace('locals {', `locals {\n${locals}`);
+    const started = Date.now();
+    const cases: [string, string, RegExp][] = [
+      ['join("\\n", [for f in local.l0 : file(f)])', `${doubling}\n  l20 = []`, /matches no file/],
+      ['local.a', '  a = local.b\n  b = local.a', /local\.a, which refers to itself/],
+      // 60 files, three nested loops over them: 216,000 bodies.
+      [
+        'join("", [for a in local.many : join("", [for b in local.many : join("", [for c in local.many : file(c)])])])',
+        '  many = [for f in fileset("${path.module}/../../many", "*") : "${path.module}/../../many/${f}"]',
+        /more than 100000 expressions to evaluate/,
+      ],
+    ];
+    for (const [hcl, locals, message] of cases) {
+      const many = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`many/f${i}.pg.hcl`, '']));
+      const findings = await lintWith({ [SCHEMA_TF]: tf(hcl, locals), ...many });
+      expect(findings.map((f) => [f.rule, f.file])).toEqual([['hcl-unresolved', SCHEMA_TF]]);
+      expect(findings[0]!.message).toMatch(message);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
   it('never reads a file outside the workspace named by path', async () => {
     const outside = workspace({ 'hcl/schema/probe.pg.hcl': PROBE });
     const target = path.join(outside.dir, 'hcl/schema/probe.pg.hcl');

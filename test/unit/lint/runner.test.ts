@@ -43,6 +43,21 @@ describe('a file that does not parse', () => {
     expect(tf[0]!.message).toContain('some of its .tf files do not parse');
   });
 
+  it('never crashes the lint: a file nested thousands of levels deep', async () => {
+    const deep = `schema "public" {}\nv = ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
+    const findings = await lintWith({ 'hcl/schema/deep.pg.hcl': deep });
+    expect(findings).toEqual([
+      {
+        rule: 'hcl-syntax',
+        severity: 'error',
+        file: 'hcl/schema/deep.pg.hcl',
+        line: 2,
+        message:
+          'hcl/schema/deep.pg.hcl does not parse as HCL (line 2, column 1: nested more than 200 levels deep). Terraform or Atlas would reject it, and the other guardrails skip it until it parses. Fix the syntax there.',
+      },
+    ]);
+  });
+
   it('never crashes the lint: binary and empty files', async () => {
     const findings = await lintWith({ 'hcl/schema/empty.pg.hcl': '', 'hcl/schema/binary.pg.hcl': '\u0000\u0001\u00ff{{{' });
     expect(findings.map((f) => [f.rule, f.file])).toEqual([['hcl-syntax', 'hcl/schema/binary.pg.hcl']]);
