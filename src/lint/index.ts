@@ -18,7 +18,11 @@ export { RULES, validateRuleIds } from './rules.js';
 
 const GROUPS = [rootRules, atlasRules, rolesRules, schemaRules, permissionRules] as const;
 
-/** Every finding not skipped, sorted by file, then line. A file that does not parse is a finding, never a crash. */
+/**
+ * Every finding not skipped, sorted by file, then line. A file that does not parse is a
+ * finding, never a crash; this rejects only when the parser itself cannot be loaded (a
+ * packaging defect: dist/tree-sitter/ missing).
+ */
 export async function lintProject(options: LintOptions): Promise<Finding[]> {
   const files = new Files(path.resolve(options.workspace));
   const findings: Finding[] = [];
