@@ -43,75 +43,82 @@ export type Expr = (
 
 type Span = { line: number; start: number; end: number };
 
-const SUFFIXES = new Set(['get_attr', 'index', 'splat']);
-const line = (node: Node): number => node.startPosition.row + 1;
-const span = (node: Node): Span => ({ line: line(node), start: node.startIndex, end: node.endIndex });
-const named = (node: Node): Node[] => node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
-const isExpression = (node: Node): boolean => node.type === 'expression';
+/**
+ * A syntax node copied out of the tree-sitter tree in one pass: every property read from a
+ * tree-sitter node crosses into WebAssembly, so each is read once here and the conversion
+ * below works on plain objects. Comments are left out.
+ */
+interface Syntax extends Span {
+  type: string;
+  kids: Syntax[];
+}
 
 /**
- * Deeper syntax nodes than this end the conversion: Atlas and Terraform HCL nest a handful of
- * levels, and a file built to nest thousands would overflow the stack of this recursive walk.
+ * Deeper syntax than this ends the conversion: Atlas and Terraform HCL nest a handful of
+ * levels, and a file built to nest thousands would overflow the stack of a recursive walk.
  */
-export const MAX_NESTING = 200;
+export const MAX_NESTING = 500;
 
 /** Thrown when a file nests deeper than MAX_NESTING; `line` is where. */
 export class TooDeep extends Error {
   constructor(readonly line: number) {
-    super(`nested more than ${MAX_NESTING} levels deep`);
+    super(`nested more than ${MAX_NESTING} syntax levels deep`);
   }
 }
 
+function snapshot(node: Node, depth: number): Syntax {
+  const line = node.startPosition.row + 1;
+  if (depth > MAX_NESTING) throw new TooDeep(line);
+  const kids: Syntax[] = [];
+  for (const child of node.namedChildren) if (child) kids.push(snapshot(child, depth + 1));
+  return { type: node.type, line, start: node.startIndex, end: node.endIndex, kids: kids.filter((k) => k.type !== 'comment') };
+}
+
+const SUFFIXES = new Set(['get_attr', 'index', 'splat']);
+/** Named nodes that are punctuation or names, not values. */
+const NOT_VALUES = new Set(['identifier', 'ellipsis', 'strip_marker']);
+const span = (n: Syntax): Span => ({ line: n.line, start: n.start, end: n.end });
+const isExpression = (n: Syntax): boolean => n.type === 'expression';
+
 /** The file's top-level body; `source` is the text the tree was parsed from. */
 export function toBody(root: Node, source: string): Body {
-  return new Converter(source).body(named(root).find((c) => c.type === 'body'));
+  return new Converter(source).body(snapshot(root, 0).kids.find((c) => c.type === 'body'));
 }
 
 class Converter {
-  private depth = 0;
-
   constructor(private readonly source: string) {}
 
-  body(node: Node | undefined): Body {
+  body(node: Syntax | undefined): Body {
     const body: Body = { attributes: [], blocks: [] };
-    for (const child of node ? named(node) : []) {
+    for (const child of node?.kids ?? []) {
       if (child.type === 'attribute') {
-        const [name, value] = named(child);
-        if (name && value) body.attributes.push({ name: name.text, value: this.expr(value), line: line(child) });
+        const [name, value] = child.kids;
+        if (name && value) body.attributes.push({ name: this.text(name), value: this.expr(value), line: child.line });
       } else if (child.type === 'block') {
-        body.blocks.push(this.nested(child, () => this.block(child)));
+        body.blocks.push(this.block(child));
       }
     }
     return body;
   }
 
-  private nested<T>(node: Node, convert: () => T): T {
-    if (++this.depth > MAX_NESTING) throw new TooDeep(line(node));
-    try {
-      return convert();
-    } finally {
-      this.depth--;
-    }
+  private text(node: Syntax): string {
+    return this.source.slice(node.start, node.end);
   }
 
-  private expr(node: Node): Expr {
-    return this.nested(node, () => this.exprAt(node));
-  }
-
-  private block(node: Node): Block {
-    const [type, ...rest] = named(node);
+  private block(node: Syntax): Block {
+    const [type, ...rest] = node.kids;
     const labels: string[] = [];
     for (const part of rest) {
       if (part.type === 'string_lit') labels.push(this.stringLiteral(part));
-      else if (part.type === 'identifier') labels.push(part.text);
+      else if (part.type === 'identifier') labels.push(this.text(part));
       else break;
     }
-    return { type: type?.text ?? '', labels, line: line(node), ...this.body(rest.find((p) => p.type === 'body')) };
+    return { type: type ? this.text(type) : '', labels, line: node.line, ...this.body(rest.find((p) => p.type === 'body')) };
   }
 
-  private exprAt(node: Node): Expr {
+  private expr(node: Syntax): Expr {
     const at = span(node);
-    const kids = named(node);
+    const kids = node.kids;
     switch (node.type) {
       case 'expression':
       case 'literal_value':
@@ -127,11 +134,11 @@ class Converter {
       case 'numeric_lit':
         return { kind: 'number', ...at };
       case 'bool_lit':
-        return { kind: 'bool', value: node.text === 'true', ...at };
+        return { kind: 'bool', value: this.text(node) === 'true', ...at };
       case 'null_lit':
         return { kind: 'null', ...at };
       case 'variable_expr':
-        return { kind: 'traversal', root: node.text, path: [], ...at };
+        return { kind: 'traversal', root: this.text(node), path: [], ...at };
       case 'quoted_template':
       case 'heredoc_template':
         return this.template(node, at);
@@ -143,26 +150,24 @@ class Converter {
           entries: kids
             .filter((k) => k.type === 'object_elem')
             .flatMap((elem) => {
-              const [key, value] = named(elem).filter(isExpression);
+              const [key, value] = elem.kids.filter(isExpression);
               return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
             }),
           ...at,
         };
       case 'function_call': {
-        const args = kids.find((k) => k.type === 'function_arguments');
-        const list = args ? named(args).filter(isExpression) : [];
-        return { kind: 'call', name: kids[0]?.text ?? '', args: list.map((a) => this.expr(a)), ...at };
+        const args = kids.find((k) => k.type === 'function_arguments')?.kids.filter(isExpression) ?? [];
+        return { kind: 'call', name: kids[0] ? this.text(kids[0]) : '', args: args.map((a) => this.expr(a)), ...at };
       }
       case 'for_tuple_expr': {
-        const intro = named(kids.find((k) => k.type === 'for_intro') ?? node);
+        const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
         const collection = intro.find(isExpression);
         const body = kids.find(isExpression);
-        const cond = kids.find((k) => k.type === 'for_cond');
-        const condition = cond ? named(cond).find(isExpression) : undefined;
+        const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
         if (!collection || !body) return { kind: 'other', children: this.terms(kids), ...at };
         return {
           kind: 'for',
-          variables: intro.filter((k) => k.type === 'identifier').map((k) => k.text),
+          variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
           collection: this.expr(collection),
           body: this.expr(body),
           condition: condition ? this.expr(condition) : undefined,
@@ -178,24 +183,21 @@ class Converter {
    * The grammar flattens `a.b[0]` into siblings (variable_expr, get_attr, index): each suffix
    * extends the term before it. A traversal stays one while only `.name` follows it.
    */
-  private terms(kids: Node[]): Expr[] {
+  private terms(kids: Syntax[]): Expr[] {
     const out: Expr[] = [];
     for (const kid of kids) {
       const previous = out[out.length - 1];
       if (SUFFIXES.has(kid.type) && previous) {
-        const name = named(kid).find((c) => c.type === 'identifier');
-        const extended: Span = { line: previous.line, start: previous.start, end: kid.endIndex };
+        const name = kid.kids.find((c) => c.type === 'identifier');
+        const extended: Span = { line: previous.line, start: previous.start, end: kid.end };
         out[out.length - 1] =
           kid.type === 'get_attr' && name && previous.kind === 'traversal'
-            ? { ...previous, path: [...previous.path, name.text], ...extended }
-            : { kind: 'other', children: [previous, ...this.terms(named(kid))], ...extended };
-      } else if (
-        !/_(start|end)$/.test(kid.type) &&
-        !['identifier', 'ellipsis', 'strip_marker', 'for_intro', 'for_cond'].includes(kid.type)
-      ) {
-        out.push(this.expr(kid));
+            ? { ...previous, path: [...previous.path, this.text(name)], ...extended }
+            : { kind: 'other', children: [previous, ...this.terms(kid.kids)], ...extended };
       } else if (kid.type === 'for_intro' || kid.type === 'for_cond') {
-        out.push(...this.terms(named(kid)));
+        out.push(...this.terms(kid.kids));
+      } else if (!NOT_VALUES.has(kid.type) && !/_(start|end)$/.test(kid.type)) {
+        out.push(this.expr(kid));
       }
     }
     return out;
@@ -205,14 +207,14 @@ class Converter {
    * Literal text is cut from the source between the template's pieces: the grammar leaves the
    * spaces next to an interpolation outside every chunk.
    */
-  private template(node: Node, at: Span): Expr {
-    const kids = named(node);
+  private template(node: Syntax, at: Span): Expr {
+    const kids = node.kids;
     const heredoc = node.type === 'heredoc_template';
     const marks = kids.filter((k) => k.type === (heredoc ? 'heredoc_identifier' : 'quoted_template_start'));
     const open = marks[0];
     const close = heredoc ? marks[1] : kids.find((k) => k.type === 'quoted_template_end');
     if (!open || !close) return { kind: 'other', children: [], ...at };
-    let cursor = open.endIndex;
+    let cursor = open.end;
     if (heredoc && this.source[cursor] === '\n') cursor++;
     const parts: TemplatePart[] = [];
     const text = (from: number, to: number): void => {
@@ -221,22 +223,21 @@ class Converter {
     };
     for (const kid of kids) {
       if (kid.type !== 'template_interpolation' && kid.type !== 'template_directive') continue;
-      text(cursor, kid.startIndex);
-      const inner = kid.type === 'template_interpolation' ? named(kid).find(isExpression) : undefined;
+      text(cursor, kid.start);
+      const inner = kid.type === 'template_interpolation' ? kid.kids.find(isExpression) : undefined;
       // A directive (%{ if } / %{ for }) has no single value: an empty `other` stands for "unknown".
       parts.push(inner ? this.expr(inner) : { kind: 'other', children: [], ...span(kid) });
-      cursor = kid.endIndex;
+      cursor = kid.end;
     }
-    text(cursor, close.startIndex);
+    text(cursor, close.start);
     if (parts.every((p) => typeof p === 'string')) return { kind: 'string', value: parts.join(''), ...at };
     return { kind: 'template', parts, ...at };
   }
 
-  private stringLiteral(node: Node): string {
-    const kids = named(node);
-    const open = kids.find((c) => c.type === 'quoted_template_start');
-    const close = kids.find((c) => c.type === 'quoted_template_end');
-    return open && close ? unescape(this.source.slice(open.endIndex, close.startIndex)) : '';
+  private stringLiteral(node: Syntax): string {
+    const open = node.kids.find((c) => c.type === 'quoted_template_start');
+    const close = node.kids.find((c) => c.type === 'quoted_template_end');
+    return open && close ? unescape(this.source.slice(open.end, close.start)) : '';
   }
 }
 

@@ -53,7 +53,7 @@ describe('a file that does not parse', () => {
         file: 'hcl/schema/deep.pg.hcl',
         line: 2,
         message:
-          'hcl/schema/deep.pg.hcl does not parse as HCL (line 2, column 1: nested more than 200 levels deep). Terraform or Atlas would reject it, and the other guardrails skip it until it parses. Fix the syntax there.',
+          'hcl/schema/deep.pg.hcl does not parse as HCL (line 2, column 1: nested more than 500 syntax levels deep). Terraform or Atlas would reject it, and the other guardrails skip it until it parses. Fix the syntax there.',
       },
     ]);
   });
