@@ -30,20 +30,26 @@ interface Runtime {
 }
 
 function locate(): Runtime {
-  const bundled = path.join(path.dirname(fileURLToPath(import.meta.url)), RUNTIME_DIR);
-  if (existsSync(path.join(bundled, 'tree-sitter.js'))) {
+  const beside = path.join(path.dirname(fileURLToPath(import.meta.url)), RUNTIME_DIR);
+  if (existsSync(path.join(beside, 'tree-sitter.js'))) {
     return {
-      module: pathToFileURL(path.join(bundled, 'tree-sitter.js')).href,
-      runtimeWasm: path.join(bundled, 'tree-sitter.wasm'),
-      grammarWasm: path.join(bundled, 'tree-sitter-hcl.wasm'),
+      module: pathToFileURL(path.join(beside, 'tree-sitter.js')).href,
+      runtimeWasm: path.join(beside, 'tree-sitter.wasm'),
+      grammarWasm: path.join(beside, 'tree-sitter-hcl.wasm'),
     };
   }
-  const require = createRequire(import.meta.url);
-  return {
-    module: 'web-tree-sitter',
-    runtimeWasm: require.resolve('web-tree-sitter/tree-sitter.wasm'),
-    grammarWasm: require.resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm'),
-  };
+  try {
+    const require = createRequire(import.meta.url);
+    return {
+      module: 'web-tree-sitter',
+      runtimeWasm: require.resolve('web-tree-sitter/tree-sitter.wasm'),
+      grammarWasm: require.resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm'),
+    };
+  } catch (err) {
+    throw new Error(`found neither ${beside} (scripts/copy-tree-sitter.mjs puts it beside the bundle) nor the npm packages`, {
+      cause: err,
+    });
+  }
 }
 
 let loading: Promise<TreeSitter.Parser> | undefined;
@@ -55,16 +61,14 @@ function parser(): Promise<TreeSitter.Parser> {
 }
 
 async function load(): Promise<TreeSitter.Parser> {
-  let runtime: Runtime | undefined;
   try {
-    runtime = locate();
+    const runtime = locate();
     const ts = (await import(/* webpackIgnore: true */ runtime.module)) as typeof TreeSitter;
     await ts.Parser.init({ wasmBinary: await readFile(runtime.runtimeWasm) });
     const language = await ts.Language.load(await readFile(runtime.grammarWasm));
     return new ts.Parser().setLanguage(language);
   } catch (err) {
-    const from = runtime ? `${runtime.module} and ${runtime.grammarWasm}` : 'its runtime';
-    throw new Error(`Could not load the HCL parser (web-tree-sitter) from ${from}: ${String(err)}`, { cause: err });
+    throw new Error(`Could not load the HCL parser (web-tree-sitter): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 
