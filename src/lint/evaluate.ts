@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { type Dirent, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { type Block, type Expr, attribute, dotted } from './hcl.js';
@@ -32,20 +32,20 @@ const MAX_DEPTH = 64;
  */
 const MAX_STEPS = 100_000;
 
-export async function evaluate(expr: Expr, scope: Scope): Promise<Value> {
+export function evaluate(expr: Expr, scope: Scope): Value {
   return new Evaluator(scope).eval(expr, new Map(), 0);
 }
 
 class Evaluator {
   private steps = 0;
   /** Each local is evaluated once (it cannot see the for-variables of whoever refers to it). */
-  private readonly locals = new Map<string, Promise<Value>>();
+  private readonly locals = new Map<string, Value>();
   private readonly evaluating = new Set<string>();
-  private readonly filesets = new Map<string, Promise<string[]>>();
+  private readonly filesets = new Map<string, string[]>();
 
   constructor(private readonly scope: Scope) {}
 
-  async eval(expr: Expr, vars: ReadonlyMap<string, Value>, depth: number): Promise<Value> {
+  eval(expr: Expr, vars: ReadonlyMap<string, Value>, depth: number): Value {
     if (depth > MAX_DEPTH) throw new Unresolvable('references nested too deeply');
     if (++this.steps > MAX_STEPS) throw new Unresolvable(`more than ${MAX_STEPS} expressions to evaluate`);
     switch (expr.kind) {
@@ -53,18 +53,18 @@ class Evaluator {
         return expr;
       case 'template': {
         let text = '';
-        for (const part of expr.parts) text += typeof part === 'string' ? part : asString(await this.eval(part, vars, depth + 1));
+        for (const part of expr.parts) text += typeof part === 'string' ? part : asString(this.eval(part, vars, depth + 1));
         return { kind: 'string', value: text };
       }
       case 'traversal':
         return this.traversal(expr, vars, depth);
       case 'tuple':
-        return { kind: 'list', items: await this.all(expr.items, vars, depth) };
+        return { kind: 'list', items: this.all(expr.items, vars, depth) };
       case 'call':
-        return this.call(expr.name, await this.all(expr.args, vars, depth));
+        return this.call(expr.name, this.all(expr.args, vars, depth));
       case 'for': {
         if (expr.condition) throw new Unresolvable('a for expression with an if clause');
-        const collection = asList(await this.eval(expr.collection, vars, depth + 1));
+        const collection = asList(this.eval(expr.collection, vars, depth + 1));
         const items: Value[] = [];
         for (const [index, item] of collection.entries()) {
           const bound = new Map(vars);
@@ -75,7 +75,7 @@ class Evaluator {
           } else if (first !== undefined) {
             bound.set(first, item);
           }
-          items.push(await this.eval(expr.body, bound, depth + 1));
+          items.push(this.eval(expr.body, bound, depth + 1));
         }
         return { kind: 'list', items };
       }
@@ -84,13 +84,13 @@ class Evaluator {
     }
   }
 
-  private async all(exprs: Expr[], vars: ReadonlyMap<string, Value>, depth: number): Promise<Value[]> {
+  private all(exprs: Expr[], vars: ReadonlyMap<string, Value>, depth: number): Value[] {
     const out: Value[] = [];
-    for (const e of exprs) out.push(await this.eval(e, vars, depth + 1));
+    for (const e of exprs) out.push(this.eval(e, vars, depth + 1));
     return out;
   }
 
-  private async traversal(expr: Extract<Expr, { kind: 'traversal' }>, vars: ReadonlyMap<string, Value>, depth: number): Promise<Value> {
+  private traversal(expr: Extract<Expr, { kind: 'traversal' }>, vars: ReadonlyMap<string, Value>, depth: number): Value {
     const [first, second, third] = expr.path;
     const bound = vars.get(expr.root);
     if (bound && expr.path.length === 0) return bound;
@@ -107,18 +107,21 @@ class Evaluator {
     throw new Unresolvable(`${dotted(expr)} (line ${expr.line})`);
   }
 
-  private local(name: string, depth: number): Promise<Value> {
+  private local(name: string, depth: number): Value {
+    const known = this.locals.get(name);
+    if (known) return known;
     if (this.evaluating.has(name)) throw new Unresolvable(`local.${name}, which refers to itself`);
-    let value = this.locals.get(name);
-    if (!value) {
-      this.evaluating.add(name);
-      value = this.eval(this.scope.locals.get(name)!, new Map(), depth + 1).finally(() => this.evaluating.delete(name));
+    this.evaluating.add(name);
+    try {
+      const value = this.eval(this.scope.locals.get(name)!, new Map(), depth + 1);
       this.locals.set(name, value);
+      return value;
+    } finally {
+      this.evaluating.delete(name);
     }
-    return value;
   }
 
-  private async call(name: string, args: Value[]): Promise<Value> {
+  private call(name: string, args: Value[]): Value {
     const [a, b] = args;
     switch (name) {
       case 'file':
@@ -133,7 +136,7 @@ class Evaluator {
             listing = fileset(dir, asString(b), this.scope.workspace);
             this.filesets.set(key, listing);
           }
-          const matches = await listing;
+          const matches = listing;
           return { kind: 'list', items: matches.map((value) => ({ kind: 'string', value })) };
         }
         break;
@@ -193,7 +196,7 @@ function join(separator: string, values: Value[]): Value {
 }
 
 /** Terraform's fileset(): files under `dir` whose relative path matches `pattern`, sorted. */
-export async function fileset(dir: string, pattern: string, workspace: string): Promise<string[]> {
+export function fileset(dir: string, pattern: string, workspace: string): string[] {
   if (!isWithin(workspace, dir)) throw new Unresolvable('fileset() over a directory outside the workspace');
   let isMatch: (file: string) => boolean;
   try {
@@ -204,10 +207,10 @@ export async function fileset(dir: string, pattern: string, workspace: string): 
   const recursive = pattern.includes('/');
   const found: string[] = [];
   let entries = 0;
-  const walk = async (relDir: string): Promise<void> => {
-    let list;
+  const walk = (relDir: string): void => {
+    let list: Dirent[];
     try {
-      list = await readdir(path.join(dir, relDir), { withFileTypes: true });
+      list = readdirSync(path.join(dir, relDir), { withFileTypes: true });
     } catch {
       return; // Terraform's fileset() of a missing directory is empty too.
     }
@@ -215,12 +218,12 @@ export async function fileset(dir: string, pattern: string, workspace: string): 
       if (++entries > MAX_ENTRIES) throw new Unresolvable(`fileset() over more than ${MAX_ENTRIES} entries`);
       const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (recursive) await walk(rel);
+        if (recursive) walk(rel);
       } else if (isMatch(rel)) {
         found.push(rel);
       }
     }
   };
-  await walk('');
+  walk('');
   return found.sort();
 }

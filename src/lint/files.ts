@@ -1,13 +1,14 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Body } from './hcl.js';
-import { parseHcl } from './parser.js';
+import type { HclParser } from './parser.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';
 
 // Reads and parses each file once, however many roots read it, and keeps the lint inside the
 // workspace: a path that leaves it (`../`, an absolute path, a symlink pointing out) is never
-// read, since a pull request controls those paths.
+// read, since a pull request controls those paths. Reads are synchronous: a handful of small
+// local files, read before the action does anything else.
 
 export interface SourceFile {
   /** Absolute. */
@@ -24,10 +25,13 @@ export type Loaded = { kind: 'ok'; file: SourceFile } | { kind: 'missing' } | { 
 
 export class Files {
   readonly findings: Finding[] = [];
-  private readonly cache = new Map<string, Promise<Loaded>>();
-  private realWorkspace: Promise<string> | undefined;
+  private readonly cache = new Map<string, Loaded>();
+  private realWorkspace: string | undefined;
 
-  constructor(readonly workspace: string) {}
+  constructor(
+    readonly workspace: string,
+    private readonly parser: HclParser,
+  ) {}
 
   /** Workspace-relative with forward slashes (`../x` when outside). */
   rel(abs: string): string {
@@ -39,7 +43,7 @@ export class Files {
     return isWithin(this.workspace, abs);
   }
 
-  load(abs: string): Promise<Loaded> {
+  load(abs: string): Loaded {
     const key = path.resolve(abs);
     let loaded = this.cache.get(key);
     if (!loaded) {
@@ -49,18 +53,18 @@ export class Files {
     return loaded;
   }
 
-  private async read(abs: string): Promise<Loaded> {
+  private read(abs: string): Loaded {
     if (!this.inside(abs)) return { kind: 'outside' };
     let text: string;
     try {
-      this.realWorkspace ??= realpath(this.workspace);
-      if (!isWithin(await this.realWorkspace, await realpath(abs))) return { kind: 'outside' };
-      text = await readFile(abs, 'utf8');
+      this.realWorkspace ??= realpathSync.native(this.workspace);
+      if (!isWithin(this.realWorkspace, realpathSync.native(abs))) return { kind: 'outside' };
+      text = readFileSync(abs, 'utf8');
     } catch {
       return { kind: 'missing' };
     }
     const rel = this.rel(abs);
-    const parsed = await parseHcl(text);
+    const parsed = this.parser.parse(text);
     if ('error' in parsed) {
       const { line, column, message } = parsed.error;
       this.findings.push(

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { LintContext } from './context.js';
 import { Files, type SourceFile } from './files.js';
+import { hclParser } from './parser.js';
 import { resolveRoot } from './roots.js';
 import { finding } from './rules.js';
 import { atlasRules } from './rules-atlas.js';
@@ -24,16 +25,16 @@ const GROUPS = [rootRules, atlasRules, rolesRules, schemaRules, permissionRules]
  * packaging defect: dist/tree-sitter/ missing).
  */
 export async function lintProject(options: LintOptions): Promise<Finding[]> {
-  const files = new Files(path.resolve(options.workspace));
+  const files = new Files(path.resolve(options.workspace), await hclParser());
   const findings: Finding[] = [];
-  const roles = await resolveRoot('roles', options.rolesWorkingDirectory, files, findings);
-  const schema = await resolveRoot('schema', options.schemaWorkingDirectory, files, findings);
+  const roles = resolveRoot('roles', options.rolesWorkingDirectory, files, findings);
+  const schema = resolveRoot('schema', options.schemaWorkingDirectory, files, findings);
 
   const configs = new Map<string, SourceFile | undefined>();
   const targets = [...roles.targets, ...schema.targets];
   for (const target of targets) {
     if (target.config === undefined || configs.has(target.config)) continue;
-    const loaded = await files.load(target.config);
+    const loaded = files.load(target.config);
     configs.set(target.config, loaded.kind === 'ok' ? loaded.file : undefined);
     if (loaded.kind === 'ok') continue;
     const users = [...new Set(targets.filter((t) => t.config === target.config).map((t) => t.root))].join(' and ');

@@ -52,29 +52,35 @@ function locate(): Runtime {
   }
 }
 
-let loading: Promise<TreeSitter.Parser> | undefined;
+/** Parses HCL text into the typed model, or reports the parser's first error. */
+export interface HclParser {
+  parse(source: string): ParseResult;
+}
 
-/** One parser per process; the first call compiles both WebAssembly modules. */
-function parser(): Promise<TreeSitter.Parser> {
+let loading: Promise<HclParser> | undefined;
+
+/** One parser per process; the first call imports web-tree-sitter and compiles both WebAssembly modules. */
+export function hclParser(): Promise<HclParser> {
   loading ??= load();
   return loading;
 }
 
-async function load(): Promise<TreeSitter.Parser> {
+async function load(): Promise<HclParser> {
+  let parser: TreeSitter.Parser;
   try {
     const runtime = locate();
     const ts = (await import(/* webpackIgnore: true */ runtime.module)) as typeof TreeSitter;
     await ts.Parser.init({ wasmBinary: await readFile(runtime.runtimeWasm) });
     const language = await ts.Language.load(await readFile(runtime.grammarWasm));
-    return new ts.Parser().setLanguage(language);
+    parser = new ts.Parser().setLanguage(language);
   } catch (err) {
     throw new Error(`Could not load the HCL parser (web-tree-sitter): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  return { parse: (source) => parse(parser, source) };
 }
 
-/** Parses HCL text into the typed model, or reports the parser's first error. */
-export async function parseHcl(source: string): Promise<ParseResult> {
-  const tree = (await parser()).parse(source);
+function parse(parser: TreeSitter.Parser, source: string): ParseResult {
+  const tree = parser.parse(source);
   if (!tree) return { error: { line: 1, column: 1, message: 'the parser returned no tree' } };
   try {
     const root = tree.rootNode;

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { type Block, attribute, blocksOf, stringValue } from './hcl.js';
 import { Unresolvable, evaluate, fileset, type Scope } from './evaluate.js';
@@ -53,12 +53,12 @@ export interface Root {
   targets: Target[];
 }
 
-export async function resolveRoot(kind: RootKind, dir: string, files: Files, findings: Finding[]): Promise<Root> {
+export function resolveRoot(kind: RootKind, dir: string, files: Files, findings: Finding[]): Root {
   const absDir = path.resolve(files.workspace, dir);
   const relDir = files.rel(absDir);
   const tfFiles: SourceFile[] = [];
-  for (const name of await tfNames(absDir, files)) {
-    const loaded = await files.load(path.join(absDir, name));
+  for (const name of tfNames(absDir, files)) {
+    const loaded = files.load(path.join(absDir, name));
     if (loaded.kind === 'ok') tfFiles.push(loaded.file);
   }
   const unresolved: Report = (at, message) => void findings.push(finding('hcl-unresolved', at.file, at.line, message));
@@ -80,7 +80,7 @@ export async function resolveRoot(kind: RootKind, dir: string, files: Files, fin
           : `no resource "atlas_schema" found in the ${kind} root (${relDir})`;
     const at = { file: first?.rel ?? relDir, line: 1 };
     unresolved(at, `${why}. ${fallbackNote}`);
-    return { kind, dir: relDir, tfFiles, targets: [await fallback(kind, files, at, unresolved)] };
+    return { kind, dir: relDir, tfFiles, targets: [fallback(kind, files, at, unresolved)] };
   }
 
   const scope: Scope = {
@@ -99,15 +99,15 @@ export async function resolveRoot(kind: RootKind, dir: string, files: Files, fin
   };
   const targets: Target[] = [];
   for (const { file, block } of resources) {
-    targets.push(await resolveResource(kind, file, block, scope, files, unresolved));
+    targets.push(resolveResource(kind, file, block, scope, files, unresolved));
   }
   return { kind, dir: relDir, tfFiles, targets };
 }
 
-async function tfNames(absDir: string, files: Files): Promise<string[]> {
+function tfNames(absDir: string, files: Files): string[] {
   if (!files.inside(absDir)) return [];
   try {
-    return (await readdir(absDir, { withFileTypes: true }))
+    return readdirSync(absDir, { withFileTypes: true })
       .filter((e) => !e.isDirectory() && e.name.endsWith('.tf'))
       .map((e) => e.name)
       .sort();
@@ -116,14 +116,7 @@ async function tfNames(absDir: string, files: Files): Promise<string[]> {
   }
 }
 
-async function resolveResource(
-  kind: RootKind,
-  file: SourceFile,
-  block: Block,
-  scope: Scope,
-  files: Files,
-  unresolved: Report,
-): Promise<Target> {
+function resolveResource(kind: RootKind, file: SourceFile, block: Block, scope: Scope, files: Files, unresolved: Report): Target {
   const address = `atlas_schema.${block.labels[1] ?? ''}`;
   const what = `${address} (${file.rel})`;
   const at = (name: string): Place => ({ file: file.rel, line: attribute(block, name)?.line ?? block.line });
@@ -138,26 +131,19 @@ async function resolveResource(
       `${what} ${envAttr ? 'sets env_name to something other than a string' : 'sets no env_name'}, so the lint cannot tell which env of atlas.hcl it uses; the env checks assume env "${envName}", the guide's. Set env_name = "${envName}" as the guide does.`,
     );
   }
-  const config = await resolveConfig(block, scope, files, what, at('config'), unresolved);
-  const hcl = await resolveHcl(kind, block, scope, files, what, at('hcl'), unresolved);
+  const config = resolveConfig(block, scope, files, what, at('config'), unresolved);
+  const hcl = resolveHcl(kind, block, scope, files, what, at('hcl'), unresolved);
   return { root: kind, address, envName, envAssumed, envAt: at('env_name'), config, configAt: at('config'), ...hcl, hclAt: at('hcl') };
 }
 
 type Report = (at: Place, message: string) => void;
 
-async function resolveConfig(
-  block: Block,
-  scope: Scope,
-  files: Files,
-  what: string,
-  at: Place,
-  unresolved: Report,
-): Promise<string | undefined> {
+function resolveConfig(block: Block, scope: Scope, files: Files, what: string, at: Place, unresolved: Report): string | undefined {
   let config: string;
   try {
     const attr = attribute(block, 'config');
     if (!attr) throw new Unresolvable('it sets no config');
-    const value = await evaluate(attr.value, scope);
+    const value = evaluate(attr.value, scope);
     if (value.kind !== 'files' || value.paths.length !== 1) throw new Unresolvable('its config is not the content of one file');
     config = value.paths[0]!;
   } catch (err) {
@@ -175,7 +161,7 @@ async function resolveConfig(
   return undefined;
 }
 
-async function resolveHcl(
+function resolveHcl(
   kind: RootKind,
   block: Block,
   scope: Scope,
@@ -183,12 +169,12 @@ async function resolveHcl(
   what: string,
   at: Place,
   unresolved: Report,
-): Promise<{ hclFiles: SourceFile[]; hclResolved: boolean }> {
+): { hclFiles: SourceFile[]; hclResolved: boolean } {
   let paths: string[];
   try {
     const attr = attribute(block, 'hcl');
     if (!attr) throw new Unresolvable('nothing (no hcl attribute)');
-    const value = await evaluate(attr.value, scope);
+    const value = evaluate(attr.value, scope);
     if (value.kind === 'string') {
       unresolved(
         at,
@@ -203,19 +189,19 @@ async function resolveHcl(
       at,
       `Could not tell which HCL files ${what} gives Atlas: its hcl attribute uses ${reason(err)}. The guardrails checked ${GUIDE[kind].hclDir}/${GUIDE_PATTERN} instead, the guide's layout. Build hcl from fileset("\${path.module}/../../${GUIDE[kind].hclDir}", "${GUIDE_PATTERN}") joined with file() as the guide does, or skip hcl-unresolved.`,
     );
-    return { hclFiles: await guideFiles(kind, files, at, unresolved), hclResolved: false };
+    return { hclFiles: guideFiles(kind, files, at, unresolved), hclResolved: false };
   }
   if (paths.length === 0)
     unresolved(
       at,
       `The hcl attribute of ${what} matches no file, so Atlas gets no HCL from this root. Check the fileset() directory and pattern.`,
     );
-  return { hclFiles: await loadAll(paths, files, at, what, unresolved), hclResolved: true };
+  return { hclFiles: loadAll(paths, files, at, what, unresolved), hclResolved: true };
 }
 
-async function guideFiles(kind: RootKind, files: Files, at: Place, unresolved: Report): Promise<SourceFile[]> {
+function guideFiles(kind: RootKind, files: Files, at: Place, unresolved: Report): SourceFile[] {
   const dir = path.join(files.workspace, GUIDE[kind].hclDir);
-  const names = await fileset(dir, GUIDE_PATTERN, files.workspace);
+  const names = fileset(dir, GUIDE_PATTERN, files.workspace);
   const what = `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN})`;
   return loadAll(
     names.map((n) => path.join(dir, n)),
@@ -226,7 +212,7 @@ async function guideFiles(kind: RootKind, files: Files, at: Place, unresolved: R
   );
 }
 
-async function fallback(kind: RootKind, files: Files, at: Place, unresolved: Report): Promise<Target> {
+function fallback(kind: RootKind, files: Files, at: Place, unresolved: Report): Target {
   return {
     root: kind,
     address: undefined,
@@ -235,16 +221,16 @@ async function fallback(kind: RootKind, files: Files, at: Place, unresolved: Rep
     envAt: at,
     config: path.join(files.workspace, GUIDE_CONFIG),
     configAt: at,
-    hclFiles: await guideFiles(kind, files, at, unresolved),
+    hclFiles: guideFiles(kind, files, at, unresolved),
     hclAt: at,
     hclResolved: false,
   };
 }
 
-async function loadAll(paths: string[], files: Files, at: Place, what: string, unresolved: Report): Promise<SourceFile[]> {
+function loadAll(paths: string[], files: Files, at: Place, what: string, unresolved: Report): SourceFile[] {
   const out: SourceFile[] = [];
   for (const abs of new Set(paths)) {
-    const loaded = await files.load(abs);
+    const loaded = files.load(abs);
     if (loaded.kind === 'ok') out.push(loaded.file);
     else if (loaded.kind === 'outside')
       unresolved(at, `${what} reads ${files.rel(abs)}, outside the workspace; the lint does not read it.`);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Body, type Expr, dotted, traversals } from '../../../src/lint/hcl.js';
-import { parseHcl } from '../../../src/lint/parser.js';
+import { hclParser } from '../../../src/lint/parser.js';
+
+const parseHcl = async (source: string) => (await hclParser()).parse(source);
 
 // The typed model the rules read: blocks and attributes with 1-based lines, expressions reduced
 // to strings, templates, traversals, calls and for-expressions.
