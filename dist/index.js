@@ -1,7 +1,7 @@
 import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 129:
+/***/ 9659:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(425));
-const tunnel = __importStar(__nccwpck_require__(408));
-const undici_1 = __nccwpck_require__(4718);
+const pm = __importStar(__nccwpck_require__(3335));
+const tunnel = __importStar(__nccwpck_require__(770));
+const undici_1 = __nccwpck_require__(6752);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 425:
+/***/ 3335:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,28 +844,28 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 7453:
+/***/ 1695:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(490);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
-const { Command: $Command } = __nccwpck_require__(8468);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
-const { SignatureV4MultiRegion } = __nccwpck_require__(9767);
-const { defaultProvider } = __nccwpck_require__(255);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
-const { AwsQueryProtocol } = __nccwpck_require__(8150);
-const { Sha256 } = __nccwpck_require__(9128);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsQueryProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -2252,23 +2252,23 @@ __webpack_unused_export__ = getDefaultRoleAssumerWithWebIdentity;
 
 /***/ }),
 
-/***/ 490:
+/***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(284);
-const { NoOpLogger } = __nccwpck_require__(8468);
-const { InvokeStore } = __nccwpck_require__(5222);
-const { normalizeProvider } = __nccwpck_require__(7996);
-const { RETRY_MODES } = __nccwpck_require__(8367);
+const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
+const { NoOpLogger } = __nccwpck_require__(2658);
+const { InvokeStore } = __nccwpck_require__(9320);
+const { normalizeProvider } = __nccwpck_require__(402);
+const { RETRY_MODES } = __nccwpck_require__(3609);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(7003);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(7003);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(3433);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(3433);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -3071,7 +3071,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(6571);
+    const module = __nccwpck_require__(9449);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -3278,15 +3278,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 1877:
+/***/ 7523:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(3433);
-const { setCredentialFeature } = __nccwpck_require__(490);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7996);
-const { SignatureV4 } = __nccwpck_require__(2496);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(284);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5192);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
+const { SignatureV4 } = __nccwpck_require__(5118);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -3646,14 +3646,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 8150:
+/***/ 7288:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(2207);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(2692);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(8468);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(284);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(284);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -3664,8 +3664,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(3756);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(1892);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
 
 class ProtocolLib {
     queryCompat;
@@ -5157,10 +5157,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 9409:
+/***/ 519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(284);
+const { buildQueryString } = __nccwpck_require__(3422);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -5227,10 +5227,10 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 3707:
+/***/ 5081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError } = __nccwpck_require__(3433);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
 
 function resolveLogins(logins) {
     return Promise.all(Object.keys(logins).reduce((arr, name) => {
@@ -5251,7 +5251,7 @@ function resolveLogins(logins) {
 function fromCognitoIdentity(parameters) {
     return async (awsIdentityProperties) => {
         parameters.logger?.debug("@aws-sdk/credential-provider-cognito-identity - fromCognitoIdentity");
-        const { GetCredentialsForIdentityCommand, CognitoIdentityClient } = __nccwpck_require__(2107);
+        const { GetCredentialsForIdentityCommand, CognitoIdentityClient } = __nccwpck_require__(361);
         const fromConfigs = (property) => parameters.clientConfig?.[property] ??
             parameters.parentClientConfig?.[property] ??
             awsIdentityProperties?.callerClientConfig?.[property];
@@ -5389,7 +5389,7 @@ function fromCognitoIdentityPool({ accountId, cache = localStorage(), client, cl
         ? `aws:cognito-identity-credentials:${identityPoolId}:${userIdentifier}`
         : undefined;
     let provider = async (awsIdentityProperties) => {
-        const { GetIdCommand, CognitoIdentityClient } = __nccwpck_require__(2107);
+        const { GetIdCommand, CognitoIdentityClient } = __nccwpck_require__(361);
         const fromConfigs = (property) => clientConfig?.[property] ??
             parentClientConfig?.[property] ??
             awsIdentityProperties?.callerClientConfig?.[property];
@@ -5436,10 +5436,10 @@ exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
 
 /***/ }),
 
-/***/ 2107:
+/***/ 361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } = __nccwpck_require__(1238);
+const { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } = __nccwpck_require__(364);
 exports.CognitoIdentityClient = CognitoIdentityClient;
 exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
 exports.GetIdCommand = GetIdCommand;
@@ -5447,11 +5447,11 @@ exports.GetIdCommand = GetIdCommand;
 
 /***/ }),
 
-/***/ 5660:
+/***/ 5606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(490);
-const { CredentialsProviderError } = __nccwpck_require__(3433);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -5493,15 +5493,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 2463:
+/***/ 8605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(490);
-const { CredentialsProviderError } = __nccwpck_require__(3433);
-const { NodeHttpHandler } = __nccwpck_require__(7105);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { NodeHttpHandler } = __nccwpck_require__(1279);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(284);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(1892);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -5679,28 +5679,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 6967:
+/***/ 5869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(3433);
-const { setCredentialFeature } = __nccwpck_require__(490);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(2463);
-            const { fromContainerMetadata } = __nccwpck_require__(3916);
+            const { fromHttp } = __nccwpck_require__(8605);
+            const { fromContainerMetadata } = __nccwpck_require__(566);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(3916);
+            const { fromInstanceMetadata } = __nccwpck_require__(566);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(5660);
+            const { fromEnv } = __nccwpck_require__(5606);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -5742,7 +5742,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(1838);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -5795,7 +5795,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(6642);
+    const { fromLoginCredentials } = __nccwpck_require__(4072);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -5805,7 +5805,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(2925);
+    const { fromProcess } = __nccwpck_require__(5360);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -5814,7 +5814,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(9592);
+    const { fromSSO } = __nccwpck_require__(998);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -5862,7 +5862,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(2298);
+    const { fromTokenFile } = __nccwpck_require__(9956);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -5915,12 +5915,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 6642:
+/***/ 4072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(490);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(3433);
-const { HttpRequest } = __nccwpck_require__(284);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { HttpRequest } = __nccwpck_require__(3422);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -5975,7 +5975,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(348);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -6216,18 +6216,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 255:
+/***/ 5861:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5660);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(3433);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(3916);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(2463);
+        const { fromHttp } = __nccwpck_require__(8605);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -6350,22 +6350,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(9592);
+        const { fromSSO } = __nccwpck_require__(998);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(6967);
+        const { fromIni } = __nccwpck_require__(5869);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(2925);
+        const { fromProcess } = __nccwpck_require__(5360);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(2298);
+        const { fromTokenFile } = __nccwpck_require__(9956);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -6389,13 +6389,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 2925:
+/***/ 5360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(3433);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(490);
+const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -6472,12 +6472,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 9592:
+/***/ 998:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(3433);
-const { setCredentialFeature } = __nccwpck_require__(490);
-const { fromSso } = __nccwpck_require__(763);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { fromSso } = __nccwpck_require__(5433);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -6531,7 +6531,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(7525);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -6671,21 +6671,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 7525:
+/***/ 3707:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5853);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 2298:
+/***/ 9956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(490);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(3433);
+const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -6693,7 +6693,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1838);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -6746,11 +6746,11 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 3045:
+/***/ 9719:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(3433);
-const { normalizeProvider } = __nccwpck_require__(7996);
+const { ProviderError, CredentialsProviderError, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
+const { normalizeProvider } = __nccwpck_require__(402);
 
 const createCredentialChain = (...credentialProviders) => {
     let expireAfter = -1;
@@ -6794,14 +6794,14 @@ const propertyProviderChain = (...providers) => async (awsIdentityProperties) =>
 
 const fromCognitoIdentity = (options) => {
     return async (args) => {
-        const { fromCognitoIdentity: _fromCognitoIdentity } = __nccwpck_require__(3707);
+        const { fromCognitoIdentity: _fromCognitoIdentity } = __nccwpck_require__(5081);
         return _fromCognitoIdentity(options)(args);
     };
 };
 
 const fromCognitoIdentityPool = (options) => {
     return async (args) => {
-        const { fromCognitoIdentityPool: _fromCognitoIdentityPool } = __nccwpck_require__(3707);
+        const { fromCognitoIdentityPool: _fromCognitoIdentityPool } = __nccwpck_require__(5081);
         return _fromCognitoIdentityPool(options)(args);
     };
 };
@@ -6809,28 +6809,28 @@ const fromCognitoIdentityPool = (options) => {
 const fromContainerMetadata = (init) => {
     return async (props) => {
         init?.logger?.debug("@smithy/credential-provider-imds", "fromContainerMetadata");
-        const { fromContainerMetadata: _fromContainerMetadata } = __nccwpck_require__(3916);
+        const { fromContainerMetadata: _fromContainerMetadata } = __nccwpck_require__(566);
         return _fromContainerMetadata(init)();
     };
 };
 
 const fromEnv = (init) => {
     return async (args) => {
-        const { fromEnv: _fromEnv } = __nccwpck_require__(5660);
+        const { fromEnv: _fromEnv } = __nccwpck_require__(5606);
         return _fromEnv(init)(args);
     };
 };
 
 const fromHttp = (options = {}) => {
     return async (args) => {
-        const { fromHttp: _fromHttp } = __nccwpck_require__(2463);
+        const { fromHttp: _fromHttp } = __nccwpck_require__(8605);
         return _fromHttp(options)(args);
     };
 };
 
 const fromIni = (init = {}) => {
     return async (args) => {
-        const { fromIni: _fromIni } = __nccwpck_require__(6967);
+        const { fromIni: _fromIni } = __nccwpck_require__(5869);
         return _fromIni({ ...init })(args);
     };
 };
@@ -6838,15 +6838,15 @@ const fromIni = (init = {}) => {
 const fromInstanceMetadata = (init) => {
     return async (props) => {
         init?.logger?.debug("@smithy/credential-provider-imds", "fromInstanceMetadata");
-        const { setCredentialFeature } = __nccwpck_require__(490);
-        const { fromInstanceMetadata: _fromInstanceMetadata } = __nccwpck_require__(3916);
+        const { setCredentialFeature } = __nccwpck_require__(5152);
+        const { fromInstanceMetadata: _fromInstanceMetadata } = __nccwpck_require__(566);
         return _fromInstanceMetadata(init)().then((creds) => setCredentialFeature(creds, "CREDENTIALS_IMDS", "0"));
     };
 };
 
 const fromLoginCredentials = (init) => {
     return async (args) => {
-        const { fromLoginCredentials: _fromLoginCredentials } = __nccwpck_require__(6642);
+        const { fromLoginCredentials: _fromLoginCredentials } = __nccwpck_require__(4072);
         return _fromLoginCredentials({ ...init })(args);
     };
 };
@@ -6855,7 +6855,7 @@ const fromNodeProviderChain = (init = {}) => {
     let chain;
     return async (args) => {
         if (!chain) {
-            const { defaultProvider } = __nccwpck_require__(255);
+            const { defaultProvider } = __nccwpck_require__(5861);
             chain = defaultProvider({ ...init });
         }
         return chain(args);
@@ -6864,14 +6864,14 @@ const fromNodeProviderChain = (init = {}) => {
 
 const fromProcess = (init) => {
     return async (args) => {
-        const { fromProcess: _fromProcess } = __nccwpck_require__(2925);
+        const { fromProcess: _fromProcess } = __nccwpck_require__(5360);
         return _fromProcess(init)(args);
     };
 };
 
 const fromSSO = (init = {}) => {
     return async (args) => {
-        const { fromSSO: _fromSSO } = __nccwpck_require__(9592);
+        const { fromSSO: _fromSSO } = __nccwpck_require__(998);
         return _fromSSO({ ...init })(args);
     };
 };
@@ -6894,7 +6894,7 @@ const fromTemporaryCredentials$1 = (options, credentialDefaultProvider, regionPr
             }
             params.TokenCode = await options.mfaCodeProvider(params?.SerialNumber);
         }
-        const { AssumeRoleCommand, STSClient } = __nccwpck_require__(1884);
+        const { AssumeRoleCommand, STSClient } = __nccwpck_require__(7366);
         if (!stsClient) {
             const defaultCredentialsOrError = typeof credentialDefaultProvider === "function" ? credentialDefaultProvider() : undefined;
             const credentialSources = [
@@ -7005,14 +7005,14 @@ const fromTemporaryCredentials = (options) => {
 
 const fromTokenFile = (init = {}) => {
     return async (args) => {
-        const { fromTokenFile: _fromTokenFile } = __nccwpck_require__(2298);
+        const { fromTokenFile: _fromTokenFile } = __nccwpck_require__(9956);
         return _fromTokenFile({ ...init })(args);
     };
 };
 
 const fromWebToken = (init) => {
     return async (args) => {
-        const { fromWebToken: _fromWebToken } = __nccwpck_require__(2298);
+        const { fromWebToken: _fromWebToken } = __nccwpck_require__(9956);
         return _fromWebToken({ ...init })(args);
     };
 };
@@ -7037,35 +7037,35 @@ exports.propertyProviderChain = propertyProviderChain;
 
 /***/ }),
 
-/***/ 1884:
+/***/ 7366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { AssumeRoleCommand, STSClient } = __nccwpck_require__(1838);
+const { AssumeRoleCommand, STSClient } = __nccwpck_require__(1136);
 exports.AssumeRoleCommand = AssumeRoleCommand;
 exports.STSClient = STSClient;
 
 
 /***/ }),
 
-/***/ 1238:
+/***/ 364:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
-const { Command: $Command } = __nccwpck_require__(8468);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
-const { AwsJson1_1Protocol } = __nccwpck_require__(8150);
-const { Sha256 } = __nccwpck_require__(9128);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultCognitoIdentityHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -7681,25 +7681,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 348:
+/***/ 9762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
-const { Command: $Command } = __nccwpck_require__(8468);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
-const { AwsRestJsonProtocol } = __nccwpck_require__(8150);
-const { Sha256 } = __nccwpck_require__(9128);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -8291,25 +8291,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 3305:
+/***/ 9443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
-const { Command: $Command } = __nccwpck_require__(8468);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
-const { AwsRestJsonProtocol } = __nccwpck_require__(8150);
-const { Sha256 } = __nccwpck_require__(9128);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -8985,25 +8985,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 5853:
+/***/ 2579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
-const { Command: $Command } = __nccwpck_require__(8468);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
-const { AwsRestJsonProtocol } = __nccwpck_require__(8150);
-const { Sha256 } = __nccwpck_require__(9128);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -9466,26 +9466,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 1838:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(490);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
-const { Command: $Command } = __nccwpck_require__(8468);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
-const { SignatureV4MultiRegion } = __nccwpck_require__(9767);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
-const { AwsQueryProtocol } = __nccwpck_require__(8150);
-const { Sha256 } = __nccwpck_require__(9128);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsQueryProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -10363,15 +10363,15 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 1895:
+/***/ 4945:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { formatUrl } = __nccwpck_require__(9409);
-const { Sha256 } = __nccwpck_require__(9128);
-const { HttpRequest } = __nccwpck_require__(284);
-const { SignatureV4 } = __nccwpck_require__(2496);
-const { fromNodeProviderChain } = __nccwpck_require__(3045);
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(3433);
+const { formatUrl } = __nccwpck_require__(519);
+const { Sha256 } = __nccwpck_require__(9542);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { SignatureV4 } = __nccwpck_require__(5118);
+const { fromNodeProviderChain } = __nccwpck_require__(9719);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
 
 const getRuntimeConfig = (config) => {
     return {
@@ -10456,10 +10456,10 @@ exports.l = Signer;
 
 /***/ }),
 
-/***/ 9767:
+/***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(2496);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -10618,12 +10618,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 763:
+/***/ 5433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(490);
-const { getBearerTokenEnvKey } = __nccwpck_require__(1877);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(3433);
+const { setTokenFeature } = __nccwpck_require__(5152);
+const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -10644,7 +10644,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(3305);
+    const { SSOOIDCClient } = __nccwpck_require__(9443);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -10655,7 +10655,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(3305);
+    const { CreateTokenCommand } = __nccwpck_require__(9443);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -10801,7 +10801,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 3756:
+/***/ 4274:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -11180,7 +11180,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 5222:
+/***/ 9320:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -11318,15 +11318,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 7996:
+/***/ 402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(9928);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(284);
-const { requestBuilder } = __nccwpck_require__(284);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { requestBuilder } = __nccwpck_require__(3422);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(5192);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -11671,13 +11671,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 2207:
+/***/ 4645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(1892);
-const { hasOwn } = __nccwpck_require__(9928);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(284);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(2692);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(4534);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -14220,12 +14220,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9128:
+/***/ 9542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(1892);
+const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -14804,16 +14804,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 8468:
+/***/ 2658:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(9928);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(9928);
+const { hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(5192);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(2692);
+const { NormalizedSchema } = __nccwpck_require__(6890);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -16044,16 +16044,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 3433:
+/***/ 7291:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(5192);
-const { normalizeProvider } = __nccwpck_require__(8468);
-const { isValidHostLabel } = __nccwpck_require__(9928);
+const { IniSectionType } = __nccwpck_require__(690);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { isValidHostLabel } = __nccwpck_require__(4534);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -16838,15 +16838,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 7003:
+/***/ 2085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(3433);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(9928);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(5192);
+const { EndpointURLScheme } = __nccwpck_require__(690);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -17729,14 +17729,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 9901:
+/***/ 6579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9128);
-const { hasOwn } = __nccwpck_require__(9928);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(1892);
+const { Crc32 } = __nccwpck_require__(9542);
+const { hasOwn } = __nccwpck_require__(4534);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(2692);
+const { TypeRegistry } = __nccwpck_require__(6890);
 
 class Int64 {
     bytes;
@@ -18679,19 +18679,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 284:
+/***/ 3422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(1892);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(9928);
-const { parseQueryString, parseUrl } = __nccwpck_require__(9928);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
+const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(2692);
-const { FieldPosition } = __nccwpck_require__(5192);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
+const { FieldPosition } = __nccwpck_require__(690);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -19094,7 +19094,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(9901);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -21782,15 +21782,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 8367:
+/***/ 3609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(8468);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(284);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(1892);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5192);
-const { hasOwn } = __nccwpck_require__(9928);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { hasOwn } = __nccwpck_require__(4534);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -22686,10 +22686,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 2692:
+/***/ 6890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(9928);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -23402,14 +23402,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 1892:
+/***/ 2430:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(9928);
+const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(7003);
+const { toEndpointV1 } = __nccwpck_require__(2085);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -25185,10 +25185,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 9928:
+/***/ 4534:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5192);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -25384,12 +25384,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 3916:
+/***/ 566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(3433);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(284);
+const { parseUrl } = __nccwpck_require__(3422);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -25761,13 +25761,13 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 7105:
+/***/ 1279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(1892);
-const { streamCollector } = __nccwpck_require__(1892);
+const { hasOwn } = __nccwpck_require__(2430);
+const { streamCollector } = __nccwpck_require__(2430);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(284);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -26682,12 +26682,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 2496:
+/***/ 5118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(1892);
-const { normalizeProvider } = __nccwpck_require__(8468);
-const { escapeUri, HttpRequest } = __nccwpck_require__(284);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
+const { normalizeProvider } = __nccwpck_require__(2658);
+const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
 
 class HeaderFormatter {
     format(headers) {
@@ -27286,7 +27286,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 5192:
+/***/ 690:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -27389,7 +27389,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 2725:
+/***/ 3251:
 /***/ (function(module) {
 
 /**
@@ -28919,7 +28919,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 6571:
+/***/ 9449:
 /***/ (function(module) {
 
 /*!
@@ -28939,7 +28939,16 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 5183:
+/***/ 3995:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var PgQueryModule=(()=>{var _scriptName=globalThis.document?.currentScript?.src;return async function(moduleArg={}){var Module=moduleArg;var ENVIRONMENT_IS_WEB=!!globalThis.window;var ENVIRONMENT_IS_WORKER=!!globalThis.WorkerGlobalScope;var ENVIRONMENT_IS_NODE=globalThis.process?.versions?.node&&globalThis.process?.type!="renderer";var programArgs=[];var thisProgram="./this.program";var quit_=(status,toThrow)=>{throw toThrow};if(typeof __filename!="undefined"){_scriptName=__filename}else if(ENVIRONMENT_IS_WORKER){_scriptName=self.location.href}var scriptDirectory="";function locateFile(path){if(Module["locateFile"]){return Module["locateFile"](path,scriptDirectory)}return scriptDirectory+path}var readAsync,readBinary;if(ENVIRONMENT_IS_NODE){var fs=__nccwpck_require__(3024);scriptDirectory=__dirname+"/";readBinary=filename=>{filename=isFileURI(filename)?new URL(filename):filename;var ret=fs.readFileSync(filename);return ret};readAsync=async(filename,binary=true)=>{filename=isFileURI(filename)?new URL(filename):filename;var ret=fs.readFileSync(filename,binary?undefined:"utf8");return ret};if(process.argv.length>1){thisProgram=process.argv[1].replace(/\\/g,"/")}programArgs=process.argv.slice(2);quit_=(status,toThrow)=>{process.exitCode=status;throw toThrow}}else if(ENVIRONMENT_IS_WEB||ENVIRONMENT_IS_WORKER){try{scriptDirectory=new URL(".",_scriptName).href}catch{}{if(ENVIRONMENT_IS_WORKER){readBinary=url=>{var xhr=new XMLHttpRequest;xhr.open("GET",url,false);xhr.responseType="arraybuffer";xhr.send(null);return new Uint8Array(xhr.response)}}readAsync=async url=>{var response=await fetch(url,{credentials:"same-origin"});if(response.ok){return response.arrayBuffer()}throw new Error(response.status+" : "+response.url)}}}else{}var out=console.log.bind(console);var err=console.error.bind(console);var wasmBinary;var ABORT=false;var EXITSTATUS;var isFileURI=filename=>filename.startsWith("file://");class EmscriptenEH{}class EmscriptenSjLj extends EmscriptenEH{}var runtimeInitialized=false;function getMemoryBuffer(){return wasmMemory.buffer}function updateMemoryViews(){if(HEAP8?.buffer?.resizable)return;var b=getMemoryBuffer();HEAP8=new Int8Array(b);HEAP16=new Int16Array(b);Module["HEAPU8"]=HEAPU8=new Uint8Array(b);HEAPU16=new Uint16Array(b);HEAP32=new Int32Array(b);Module["HEAPU32"]=HEAPU32=new Uint32Array(b);HEAPF32=new Float32Array(b);HEAPF64=new Float64Array(b);HEAP64=new BigInt64Array(b);HEAPU64=new BigUint64Array(b)}function preRun(){var preRun=Module["preRun"];if(preRun){if(typeof preRun=="function")preRun=[preRun];onPreRuns.push(...preRun)}callRuntimeCallbacks(onPreRuns)}function initRuntime(){runtimeInitialized=true;if(!Module["noFSInit"]&&!FS.initialized)FS.init();TTY.init();wasmExports["q"]();FS.ignorePermissions=false}function postRun(){var postRun=Module["postRun"];if(postRun){if(typeof postRun=="function")postRun=[postRun];onPostRuns.push(...postRun)}callRuntimeCallbacks(onPostRuns)}function abort(what){Module["onAbort"]?.(what);what=`Aborted(${what})`;err(what);ABORT=true;what+=". Build with -sASSERTIONS for more info.";var e=new WebAssembly.RuntimeError(what);throw e}var wasmBinaryFile;function findWasmBinary(){return locateFile("libpg-query.wasm")}function getBinarySync(file){if(readBinary){return readBinary(file)}throw"both async and sync fetching of the wasm failed"}async function getWasmBinary(binaryFile){if(!wasmBinary){try{var response=await readAsync(binaryFile);return new Uint8Array(response)}catch{}}return getBinarySync(binaryFile)}async function instantiateArrayBuffer(binaryFile,imports){try{var binary=await getWasmBinary(binaryFile);var instance=await WebAssembly.instantiate(binary,imports);return instance}catch(reason){err(`failed to asynchronously prepare wasm: ${reason}`);abort(reason)}}async function instantiateAsync(binary,binaryFile,imports){if(!binary&&!ENVIRONMENT_IS_NODE){try{var response=fetch(binaryFile,{credentials:"same-origin"});var instantiationResult=await WebAssembly.instantiateStreaming(response,imports);return instantiationResult}catch(reason){err(`wasm streaming compile failed: ${reason}`);err("falling back to ArrayBuffer instantiation")}}return instantiateArrayBuffer(binaryFile,imports)}function getWasmImports(){var imports={a:wasmImports};return imports}async function createWasm(){function receiveInstance(instance){wasmExports=instance.exports;assignWasmExports(wasmExports);updateMemoryViews();return wasmExports}function receiveInstantiationResult(result){return receiveInstance(result["instance"])}var info=getWasmImports();var instantiateWasm=Module["instantiateWasm"];if(instantiateWasm){return new Promise(resolve=>{instantiateWasm(info,inst=>resolve(receiveInstance(inst)))})}wasmBinaryFile??=findWasmBinary();var result=await instantiateAsync(wasmBinary,wasmBinaryFile,info);var exports=receiveInstantiationResult(result);return exports}class ExitStatus{name="ExitStatus";constructor(status){this.message=`Program terminated with exit(${status})`;this.status=status}}var HEAP16;var HEAP32;var HEAP64;var HEAP8;var HEAPF32;var HEAPF64;var HEAPU16;var HEAPU32;var HEAPU64;var HEAPU8;var callRuntimeCallbacks=callbacks=>{while(callbacks.length>0){callbacks.shift()(Module)}};var onPostRuns=[];var onPreRuns=[];function getValue(ptr,type="i8"){if(type.endsWith("*"))type="*";switch(type){case"i1":return HEAP8[ptr];case"i8":return HEAP8[ptr];case"i16":return HEAP16[ptr>>1];case"i32":return HEAP32[ptr>>2];case"i64":return HEAP64[ptr>>3];case"float":return HEAPF32[ptr>>2];case"double":return HEAPF64[ptr>>3];case"*":return HEAPU32[ptr>>2];default:abort(`invalid type for getValue: ${type}`)}}var noExitRuntime=true;var stackRestore=val=>__emscripten_stack_restore(val);var stackSave=()=>_emscripten_stack_get_current();var __abort_js=()=>abort("");var runtimeKeepaliveCounter=0;var __emscripten_runtime_keepalive_clear=()=>{noExitRuntime=false;runtimeKeepaliveCounter=0};var __emscripten_throw_longjmp=()=>{throw new EmscriptenSjLj};var timers={};var handleException=e=>{if(e instanceof ExitStatus||e=="unwind"){return EXITSTATUS}quit_(1,e)};var keepRuntimeAlive=()=>noExitRuntime||runtimeKeepaliveCounter>0;var _proc_exit=code=>{EXITSTATUS=code;if(!keepRuntimeAlive()){Module["onExit"]?.(code);ABORT=true}quit_(code,new ExitStatus(code))};var exitJS=(status,implicit)=>{EXITSTATUS=status;_proc_exit(status)};var _exit=exitJS;var maybeExit=()=>{if(!keepRuntimeAlive()){try{_exit(EXITSTATUS)}catch(e){handleException(e)}}};var callUserCallback=func=>{if(ABORT){return}try{return func()}catch(e){handleException(e)}finally{maybeExit()}};var _emscripten_get_now=()=>performance.now();var __setitimer_js=(which,timeout_ms)=>{if(timers[which]){clearTimeout(timers[which].id);delete timers[which]}if(!timeout_ms)return 0;var id=setTimeout(()=>{delete timers[which];callUserCallback(()=>__emscripten_timeout(which,_emscripten_get_now()))},timeout_ms);timers[which]={id,timeout_ms};return 0};var getHeapMax=()=>1073741824;var alignMemory=(size,alignment)=>Math.ceil(size/alignment)*alignment;var growMemory=size=>{var oldHeapSize=wasmMemory.buffer.byteLength;var pages=(size-oldHeapSize+65535)/65536|0;try{wasmMemory.grow(pages);updateMemoryViews();return 1}catch(e){}};var _emscripten_resize_heap=requestedSize=>{var oldSize=HEAPU8.length;requestedSize>>>=0;var maxHeapSize=getHeapMax();if(requestedSize>maxHeapSize){return false}for(var cutDown=1;cutDown<=4;cutDown*=2){var overGrownHeapSize=oldSize*(1+.2/cutDown);overGrownHeapSize=Math.min(overGrownHeapSize,requestedSize+100663296);var newSize=Math.min(maxHeapSize,alignMemory(Math.max(requestedSize,overGrownHeapSize),65536));var replacement=growMemory(newSize);if(replacement){return true}}return false};var PATH={isAbs:path=>path.charAt(0)==="/",splitPath:filename=>{var splitPathRe=/^(\/?|)([\s\S]*?)((?:\.{1,2}|[^\/]+?|)(\.[^.\/]*|))(?:[\/]*)$/;return splitPathRe.exec(filename).slice(1)},normalizeArray:(parts,allowAboveRoot)=>{var up=0;for(var i=parts.length-1;i>=0;i--){var last=parts[i];if(last==="."){parts.splice(i,1)}else if(last===".."){parts.splice(i,1);up++}else if(up){parts.splice(i,1);up--}}if(allowAboveRoot){for(;up;up--){parts.unshift("..")}}return parts},normalize:path=>{var isAbsolute=PATH.isAbs(path),trailingSlash=path.slice(-1)==="/";path=PATH.normalizeArray(path.split("/").filter(p=>!!p),!isAbsolute).join("/");if(!path&&!isAbsolute){path="."}if(path&&trailingSlash){path+="/"}return(isAbsolute?"/":"")+path},dirname:path=>{var result=PATH.splitPath(path),root=result[0],dir=result[1];if(!root&&!dir){return"."}if(dir){dir=dir.slice(0,-1)}return root+dir},basename:path=>path&&path.match(/([^\/]+|\/)\/*$/)[1],join:(...paths)=>PATH.normalize(paths.join("/")),join2:(l,r)=>PATH.normalize(l+"/"+r)};var initRandomFill=()=>{if(ENVIRONMENT_IS_NODE){var nodeCrypto=__nccwpck_require__(7598);return view=>(nodeCrypto.randomFillSync(view),0)}return view=>(crypto.getRandomValues(view),0)};var randomFill=view=>(randomFill=initRandomFill())(view);var PATH_FS={resolve:(...args)=>{var resolvedPath="",resolvedAbsolute=false;for(var i=args.length-1;i>=-1&&!resolvedAbsolute;i--){var path=i>=0?args[i]:FS.cwd();if(typeof path!="string"){throw new TypeError("Arguments to path.resolve must be strings")}else if(!path){return""}resolvedPath=path+"/"+resolvedPath;resolvedAbsolute=PATH.isAbs(path)}resolvedPath=PATH.normalizeArray(resolvedPath.split("/").filter(p=>!!p),!resolvedAbsolute).join("/");return(resolvedAbsolute?"/":"")+resolvedPath||"."},relative:(from,to)=>{from=PATH_FS.resolve(from).slice(1);to=PATH_FS.resolve(to).slice(1);function trim(arr){var start=0;for(;start<arr.length;start++){if(arr[start]!=="")break}var end=arr.length-1;for(;end>=0;end--){if(arr[end]!=="")break}if(start>end)return[];return arr.slice(start,end-start+1)}var fromParts=trim(from.split("/"));var toParts=trim(to.split("/"));var length=Math.min(fromParts.length,toParts.length);var samePartsLength=length;for(var i=0;i<length;i++){if(fromParts[i]!==toParts[i]){samePartsLength=i;break}}var outputParts=[];for(var i=samePartsLength;i<fromParts.length;i++){outputParts.push("..")}outputParts=outputParts.concat(toParts.slice(samePartsLength));return outputParts.join("/")}};var UTF8Decoder=globalThis.TextDecoder&&new TextDecoder;var findStringEnd=(heapOrArray,idx,maxBytesToRead,ignoreNul)=>{var maxIdx=idx+maxBytesToRead;if(ignoreNul)return maxIdx;while(heapOrArray[idx]&&!(idx>=maxIdx))++idx;return idx};var UTF8ArrayToString=(heapOrArray,idx=0,maxBytesToRead,ignoreNul)=>{var endPtr=findStringEnd(heapOrArray,idx,maxBytesToRead,ignoreNul);if(endPtr-idx>16&&heapOrArray.buffer&&UTF8Decoder){return UTF8Decoder.decode(heapOrArray.subarray(idx,endPtr))}var str="";while(idx<endPtr){var u0=heapOrArray[idx++];if(!(u0&128)){str+=String.fromCharCode(u0);continue}var u1=heapOrArray[idx++]&63;if((u0&224)==192){str+=String.fromCharCode((u0&31)<<6|u1);continue}var u2=heapOrArray[idx++]&63;if((u0&240)==224){u0=(u0&15)<<12|u1<<6|u2}else{u0=(u0&7)<<18|u1<<12|u2<<6|heapOrArray[idx++]&63}if(u0<65536){str+=String.fromCharCode(u0)}else{var ch=u0-65536;str+=String.fromCharCode(55296|ch>>10,56320|ch&1023)}}return str};var FS_stdin_getChar_buffer=[];var lengthBytesUTF8=str=>{var len=0;for(var i=0;i<str.length;++i){var c=str.charCodeAt(i);if(c<=127){len++}else if(c<=2047){len+=2}else if(c>=55296&&c<=57343){len+=4;++i}else{len+=3}}return len};var stringToUTF8Array=(str,heap,outIdx,maxBytesToWrite)=>{if(!(maxBytesToWrite>0))return 0;var startIdx=outIdx;var endIdx=outIdx+maxBytesToWrite-1;for(var i=0;i<str.length;++i){var u=str.codePointAt(i);if(u<=127){if(outIdx>=endIdx)break;heap[outIdx++]=u}else if(u<=2047){if(outIdx+1>=endIdx)break;heap[outIdx++]=192|u>>6;heap[outIdx++]=128|u&63}else if(u<=65535){if(outIdx+2>=endIdx)break;heap[outIdx++]=224|u>>12;heap[outIdx++]=128|u>>6&63;heap[outIdx++]=128|u&63}else{if(outIdx+3>=endIdx)break;heap[outIdx++]=240|u>>18;heap[outIdx++]=128|u>>12&63;heap[outIdx++]=128|u>>6&63;heap[outIdx++]=128|u&63;i++}}heap[outIdx]=0;return outIdx-startIdx};var intArrayFromString=(stringy,dontAddNull,length)=>{var len=length>0?length:lengthBytesUTF8(stringy)+1;var u8array=new Array(len);var numBytesWritten=stringToUTF8Array(stringy,u8array,0,u8array.length);if(dontAddNull)u8array.length=numBytesWritten;return u8array};var FS_stdin_getChar=()=>{if(!FS_stdin_getChar_buffer.length){var result=null;if(ENVIRONMENT_IS_NODE){var BUFSIZE=256;var buf=Buffer.alloc(BUFSIZE);var bytesRead=0;var fd=process.stdin.fd;try{bytesRead=fs.readSync(fd,buf,0,BUFSIZE)}catch(e){if(e.toString().includes("EOF"))bytesRead=0;else throw e}if(bytesRead>0){result=buf.slice(0,bytesRead).toString("utf-8")}}else if(globalThis.window?.prompt){result=window.prompt("Input: ");if(result!==null){result+="\n"}}else{}if(!result){return null}FS_stdin_getChar_buffer=intArrayFromString(result,true)}return FS_stdin_getChar_buffer.shift()};var TTY={ttys:[],init(){},shutdown(){},register(dev,ops){TTY.ttys[dev]={input:[],output:[],ops};FS.registerDevice(dev,TTY.stream_ops)},stream_ops:{open(stream){var tty=TTY.ttys[stream.node.rdev];if(!tty){throw new FS.ErrnoError(43)}stream.tty=tty;stream.seekable=false},close(stream){stream.tty.ops.fsync(stream.tty)},fsync(stream){stream.tty.ops.fsync(stream.tty)},read(stream,buffer,offset,length,pos){if(!stream.tty||!stream.tty.ops.get_char){throw new FS.ErrnoError(60)}var bytesRead=0;for(var i=0;i<length;i++){var result;try{result=stream.tty.ops.get_char(stream.tty)}catch(e){throw new FS.ErrnoError(29)}if(result===undefined&&bytesRead===0){throw new FS.ErrnoError(6)}if(result===null||result===undefined)break;bytesRead++;buffer[offset+i]=result}if(bytesRead){stream.node.atime=Date.now()}return bytesRead},write(stream,buffer,offset,length,pos){if(!stream.tty||!stream.tty.ops.put_char){throw new FS.ErrnoError(60)}try{for(var i=0;i<length;i++){stream.tty.ops.put_char(stream.tty,buffer[offset+i])}}catch(e){throw new FS.ErrnoError(29)}if(length){stream.node.mtime=stream.node.ctime=Date.now()}return i}},default_tty_ops:{get_char(tty){return FS_stdin_getChar()},put_char(tty,val){if(val===null||val===10){out(UTF8ArrayToString(tty.output));tty.output=[]}else{if(val!=0)tty.output.push(val)}},fsync(tty){if(tty.output?.length>0){out(UTF8ArrayToString(tty.output));tty.output=[]}},ioctl_tcgets(tty){return{c_iflag:25856,c_oflag:5,c_cflag:191,c_lflag:35387,c_cc:[3,28,127,21,4,0,1,0,17,19,26,0,18,15,23,22,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}},ioctl_tcsets(tty,optional_actions,data){return 0},ioctl_tiocgwinsz(tty){return[24,80]}},default_tty1_ops:{put_char(tty,val){if(val===null||val===10){err(UTF8ArrayToString(tty.output));tty.output=[]}else{if(val!=0)tty.output.push(val)}},fsync(tty){if(tty.output?.length>0){err(UTF8ArrayToString(tty.output));tty.output=[]}}}};var mmapAlloc=size=>{abort()};var MEMFS={ops_table:null,mount(mount){return MEMFS.createNode(null,"/",16895,0)},createNode(parent,name,mode,dev){if(FS.isBlkdev(mode)||FS.isFIFO(mode)){throw new FS.ErrnoError(63)}MEMFS.ops_table||={dir:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr,lookup:MEMFS.node_ops.lookup,mknod:MEMFS.node_ops.mknod,rename:MEMFS.node_ops.rename,unlink:MEMFS.node_ops.unlink,rmdir:MEMFS.node_ops.rmdir,readdir:MEMFS.node_ops.readdir,symlink:MEMFS.node_ops.symlink},stream:{llseek:MEMFS.stream_ops.llseek}},file:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr},stream:{llseek:MEMFS.stream_ops.llseek,read:MEMFS.stream_ops.read,write:MEMFS.stream_ops.write,mmap:MEMFS.stream_ops.mmap,msync:MEMFS.stream_ops.msync}},link:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr,readlink:MEMFS.node_ops.readlink},stream:{}},chrdev:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr},stream:FS.chrdev_stream_ops}};var node=FS.createNode(parent,name,mode,dev);if(FS.isDir(node.mode)){node.node_ops=MEMFS.ops_table.dir.node;node.stream_ops=MEMFS.ops_table.dir.stream;node.contents={}}else if(FS.isFile(node.mode)){node.node_ops=MEMFS.ops_table.file.node;node.stream_ops=MEMFS.ops_table.file.stream;node.usedBytes=0;node.contents=MEMFS.emptyFileContents??=new Uint8Array(0)}else if(FS.isLink(node.mode)){node.node_ops=MEMFS.ops_table.link.node;node.stream_ops=MEMFS.ops_table.link.stream}else if(FS.isChrdev(node.mode)){node.node_ops=MEMFS.ops_table.chrdev.node;node.stream_ops=MEMFS.ops_table.chrdev.stream}node.atime=node.mtime=node.ctime=Date.now();if(parent){parent.contents[name]=node;parent.atime=parent.mtime=parent.ctime=node.atime}return node},getFileDataAsTypedArray(node){return node.contents.subarray(0,node.usedBytes)},expandFileStorage(node,newCapacity){var prevCapacity=node.contents.length;if(prevCapacity>=newCapacity)return;var CAPACITY_DOUBLING_MAX=1024*1024;newCapacity=Math.max(newCapacity,prevCapacity*(prevCapacity<CAPACITY_DOUBLING_MAX?2:1.125)>>>0);if(prevCapacity)newCapacity=Math.max(newCapacity,256);var oldContents=MEMFS.getFileDataAsTypedArray(node);node.contents=new Uint8Array(newCapacity);node.contents.set(oldContents)},resizeFileStorage(node,newSize){if(node.usedBytes==newSize)return;var oldContents=node.contents;node.contents=new Uint8Array(newSize);node.contents.set(oldContents.subarray(0,Math.min(newSize,node.usedBytes)));node.usedBytes=newSize},node_ops:{getattr(node){var attr={};attr.dev=FS.isChrdev(node.mode)?node.id:1;attr.ino=node.id;attr.mode=node.mode;attr.nlink=1;attr.uid=0;attr.gid=0;attr.rdev=node.rdev;if(FS.isDir(node.mode)){attr.size=4096}else if(FS.isFile(node.mode)){attr.size=node.usedBytes}else if(FS.isLink(node.mode)){attr.size=node.link.length}else{attr.size=0}attr.atime=new Date(node.atime);attr.mtime=new Date(node.mtime);attr.ctime=new Date(node.ctime);attr.blksize=4096;attr.blocks=Math.ceil(attr.size/attr.blksize);return attr},setattr(node,attr){for(const key of["mode","atime","mtime","ctime"]){if(attr[key]!=null){node[key]=attr[key]}}if(attr.size!==undefined){MEMFS.resizeFileStorage(node,attr.size)}},lookup(parent,name){if(!MEMFS.doesNotExistError){MEMFS.doesNotExistError=new FS.ErrnoError(44);MEMFS.doesNotExistError.stack="<generic error, no stack>"}throw MEMFS.doesNotExistError},mknod(parent,name,mode,dev){return MEMFS.createNode(parent,name,mode,dev)},rename(old_node,new_dir,new_name){var new_node;try{new_node=FS.lookupNode(new_dir,new_name)}catch(e){}if(new_node){if(FS.isDir(old_node.mode)){for(var i in new_node.contents){throw new FS.ErrnoError(55)}}FS.hashRemoveNode(new_node)}delete old_node.parent.contents[old_node.name];new_dir.contents[new_name]=old_node;old_node.name=new_name;new_dir.ctime=new_dir.mtime=old_node.parent.ctime=old_node.parent.mtime=Date.now()},unlink(parent,name){delete parent.contents[name];parent.ctime=parent.mtime=Date.now()},rmdir(parent,name){var node=FS.lookupNode(parent,name);for(var i in node.contents){throw new FS.ErrnoError(55)}delete parent.contents[name];parent.ctime=parent.mtime=Date.now()},readdir(node){return[".","..",...Object.keys(node.contents)]},symlink(parent,newname,oldpath){var node=MEMFS.createNode(parent,newname,511|40960,0);node.link=oldpath;return node},readlink(node){if(!FS.isLink(node.mode)){throw new FS.ErrnoError(28)}return node.link}},stream_ops:{read(stream,buffer,offset,length,position){var contents=stream.node.contents;if(position>=stream.node.usedBytes)return 0;var size=Math.min(stream.node.usedBytes-position,length);buffer.set(contents.subarray(position,position+size),offset);return size},write(stream,buffer,offset,length,position,canOwn){if(buffer.buffer===HEAP8.buffer){canOwn=false}if(!length)return 0;var node=stream.node;node.mtime=node.ctime=Date.now();if(canOwn){node.contents=buffer.subarray(offset,offset+length);node.usedBytes=length}else if(node.usedBytes===0&&position===0){node.contents=buffer.slice(offset,offset+length);node.usedBytes=length}else{MEMFS.expandFileStorage(node,position+length);node.contents.set(buffer.subarray(offset,offset+length),position);node.usedBytes=Math.max(node.usedBytes,position+length)}return length},llseek(stream,offset,whence){var position=offset;if(whence===1){position+=stream.position}else if(whence===2){if(FS.isFile(stream.node.mode)){position+=stream.node.usedBytes}}if(position<0){throw new FS.ErrnoError(28)}return position},mmap(stream,length,position,prot,flags){if(!FS.isFile(stream.node.mode)){throw new FS.ErrnoError(43)}var ptr;var allocated;var contents=stream.node.contents;if(!(flags&2)&&contents.buffer===HEAP8.buffer){allocated=false;ptr=contents.byteOffset}else{allocated=true;ptr=mmapAlloc(length);if(!ptr){throw new FS.ErrnoError(48)}if(contents){if(position>0||position+length<contents.length){if(contents.subarray){contents=contents.subarray(position,position+length)}else{contents=Array.prototype.slice.call(contents,position,position+length)}}HEAP8.set(contents,ptr)}}return{ptr,allocated}},msync(stream,buffer,offset,length,mmapFlags){MEMFS.stream_ops.write(stream,buffer,0,length,offset,false);return 0}}};var FS_modeStringToFlags=str=>{if(typeof str!="string")return str;var flagModes={r:0,"r+":2,w:512|64|1,"w+":512|64|2,a:1024|64|1,"a+":1024|64|2};var flags=flagModes[str];if(typeof flags=="undefined"){throw new Error(`Unknown file open mode: ${str}`)}return flags};var FS_fileDataToTypedArray=data=>{if(typeof data=="string"){data=intArrayFromString(data,true)}if(!data.subarray){data=new Uint8Array(data)}return data};var FS_getMode=(canRead,canWrite)=>{var mode=0;if(canRead)mode|=292|73;if(canWrite)mode|=146;return mode};var asyncLoad=async url=>{var arrayBuffer=await readAsync(url);return new Uint8Array(arrayBuffer)};var FS_createDataFile=(...args)=>FS.createDataFile(...args);var getUniqueRunDependency=id=>id;var dependenciesPromise=null;var resolveRunDependencies=async()=>dependenciesPromise;var runDependencies=0;var dependenciesPromiseResolve=null;var removeRunDependency=id=>{runDependencies--;Module["monitorRunDependencies"]?.(runDependencies);if(!runDependencies){dependenciesPromiseResolve()}};var addRunDependency=id=>{if(!runDependencies){dependenciesPromise=new Promise(resolve=>dependenciesPromiseResolve=resolve)}runDependencies++;Module["monitorRunDependencies"]?.(runDependencies)};var preloadPlugins=[];var FS_handledByPreloadPlugin=async(byteArray,fullname)=>{if(typeof Browser!="undefined")Browser.init();for(var plugin of preloadPlugins){if(plugin["canHandle"](fullname)){return plugin["handle"](byteArray,fullname)}}return byteArray};var FS_preloadFile=async(parent,name,url,canRead,canWrite,dontCreateFile,canOwn,preFinish)=>{var fullname=name?PATH_FS.resolve(PATH.join2(parent,name)):parent;var dep=getUniqueRunDependency(`cp ${fullname}`);addRunDependency(dep);try{var byteArray=url;if(typeof url=="string"){byteArray=await asyncLoad(url)}byteArray=await FS_handledByPreloadPlugin(byteArray,fullname);preFinish?.();if(!dontCreateFile){FS_createDataFile(parent,name,byteArray,canRead,canWrite,canOwn)}}finally{removeRunDependency(dep)}};var FS_createPreloadedFile=(parent,name,url,canRead,canWrite,onload,onerror,dontCreateFile,canOwn,preFinish)=>{FS_preloadFile(parent,name,url,canRead,canWrite,dontCreateFile,canOwn,preFinish).then(onload).catch(onerror)};var FS={root:null,mounts:[],devices:{},streams:[],nextInode:1,nameTable:null,currentPath:"/",initialized:false,ignorePermissions:true,filesystems:null,syncFSRequests:0,ErrnoError:class{name="ErrnoError";constructor(errno){this.errno=errno}},FSStream:class{shared={};get object(){return this.node}set object(val){this.node=val}get isRead(){return(this.flags&2097155)!==1}get isWrite(){return(this.flags&2097155)!==0}get isAppend(){return this.flags&1024}get flags(){return this.shared.flags}set flags(val){this.shared.flags=val}get position(){return this.shared.position}set position(val){this.shared.position=val}},FSNode:class{node_ops={};stream_ops={};readMode=292|73;writeMode=146;mounted=null;constructor(parent,name,mode,rdev){if(!parent){parent=this}this.parent=parent;this.mount=parent.mount;this.id=FS.nextInode++;this.name=name;this.mode=mode;this.rdev=rdev;this.atime=this.mtime=this.ctime=Date.now()}get read(){return(this.mode&this.readMode)===this.readMode}set read(val){val?this.mode|=this.readMode:this.mode&=~this.readMode}get write(){return(this.mode&this.writeMode)===this.writeMode}set write(val){val?this.mode|=this.writeMode:this.mode&=~this.writeMode}get isFolder(){return FS.isDir(this.mode)}get isDevice(){return FS.isChrdev(this.mode)}addListener(cb,exclusive=false){var entry={cb,exclusive};var listeners=this.listeners??=new Set;listeners.add(entry);return{listeners,entry}}notifyListeners(flags){if(!this.listeners)return;var excl;for(var entry of this.listeners){if(entry.exclusive)(excl||=[]).push(entry);else entry.cb(flags)}if(excl){var i=(this.exclTurn||0)%excl.length;this.exclTurn=i+1;excl[i].cb(flags)}}},lookupPath(path,opts={}){if(!path){throw new FS.ErrnoError(44)}opts.follow_mount??=true;if(!PATH.isAbs(path)){path=FS.cwd()+"/"+path}linkloop:for(var nlinks=0;nlinks<40;nlinks++){var parts=path.split("/").filter(p=>!!p);var current=FS.root;var current_path="/";for(var i=0;i<parts.length;i++){var islast=i===parts.length-1;if(islast&&opts.parent){break}if(parts[i]==="."){continue}if(parts[i]===".."){current_path=PATH.dirname(current_path);if(FS.isRoot(current)){path=current_path+"/"+parts.slice(i+1).join("/");nlinks--;continue linkloop}else{current=current.parent}continue}current_path=PATH.join2(current_path,parts[i]);try{current=FS.lookupNode(current,parts[i])}catch(e){if(e?.errno===44&&islast&&opts.noent_okay){return{path:current_path}}throw e}if(FS.isMountpoint(current)&&(!islast||opts.follow_mount)){current=current.mounted.root}if(FS.isLink(current.mode)&&(!islast||opts.follow)){if(!current.node_ops.readlink){throw new FS.ErrnoError(52)}var link=current.node_ops.readlink(current);if(!PATH.isAbs(link)){link=PATH.dirname(current_path)+"/"+link}path=link+"/"+parts.slice(i+1).join("/");continue linkloop}}return{path:current_path,node:current}}throw new FS.ErrnoError(32)},getPath(node){var path;while(true){if(FS.isRoot(node)){var mount=node.mount.mountpoint;if(!path)return mount;return mount[mount.length-1]!=="/"?`${mount}/${path}`:mount+path}path=path?`${node.name}/${path}`:node.name;node=node.parent}},hashName(parentid,name){var hash=0;for(var i=0;i<name.length;i++){hash=(hash<<5)-hash+name.charCodeAt(i)|0}return(parentid+hash>>>0)%FS.nameTable.length},hashAddNode(node){var hash=FS.hashName(node.parent.id,node.name);node.name_next=FS.nameTable[hash];FS.nameTable[hash]=node},hashRemoveNode(node){var hash=FS.hashName(node.parent.id,node.name);if(FS.nameTable[hash]===node){FS.nameTable[hash]=node.name_next}else{var current=FS.nameTable[hash];while(current){if(current.name_next===node){current.name_next=node.name_next;break}current=current.name_next}}},lookupNode(parent,name){var errCode=FS.mayLookup(parent);if(errCode){throw new FS.ErrnoError(errCode)}var hash=FS.hashName(parent.id,name);for(var node=FS.nameTable[hash];node;node=node.name_next){var nodeName=node.name;if(node.parent.id===parent.id&&nodeName===name){return node}}return FS.lookup(parent,name)},createNode(parent,name,mode,rdev){var node=new FS.FSNode(parent,name,mode,rdev);FS.hashAddNode(node);return node},destroyNode(node){FS.hashRemoveNode(node)},isRoot(node){return node===node.parent},isMountpoint(node){return!!node.mounted},isFile(mode){return(mode&61440)===32768},isDir(mode){return(mode&61440)===16384},isLink(mode){return(mode&61440)===40960},isChrdev(mode){return(mode&61440)===8192},isBlkdev(mode){return(mode&61440)===24576},isFIFO(mode){return(mode&61440)===4096},isSocket(mode){return(mode&49152)===49152},flagsToPermissionString(flag){var perms=["r","w","rw"][flag&3];if(flag&512){perms+="w"}return perms},nodePermissions(node,perms){if(FS.ignorePermissions){return 0}if(perms.includes("r")&&!(node.mode&292)){return 2}if(perms.includes("w")&&!(node.mode&146)){return 2}if(perms.includes("x")&&!(node.mode&73)){return 2}return 0},mayLookup(dir){if(!FS.isDir(dir.mode))return 54;var errCode=FS.nodePermissions(dir,"x");if(errCode)return errCode;if(!dir.node_ops.lookup)return 2;return 0},mayCreate(dir,name){if(!FS.isDir(dir.mode)){return 54}try{var node=FS.lookupNode(dir,name);return 20}catch(e){}return FS.nodePermissions(dir,"wx")},mayDelete(dir,name,isdir){var node;try{node=FS.lookupNode(dir,name)}catch(e){return e.errno}var errCode=FS.nodePermissions(dir,"wx");if(errCode){return errCode}if(isdir){if(!FS.isDir(node.mode)){return 54}if(FS.isRoot(node)||FS.getPath(node)===FS.cwd()){return 10}}else if(FS.isDir(node.mode)){return 31}return 0},mayOpen(node,flags){if(!node){return 44}if(FS.isLink(node.mode)){return 32}var mode=FS.flagsToPermissionString(flags);if(FS.isDir(node.mode)){if(mode!=="r"||flags&(512|64)){return 31}}return FS.nodePermissions(node,mode)},checkOpExists(op,err){if(!op){throw new FS.ErrnoError(err)}return op},MAX_OPEN_FDS:4096,nextfd(){for(var fd=0;fd<=FS.MAX_OPEN_FDS;fd++){if(!FS.streams[fd]){return fd}}throw new FS.ErrnoError(33)},getStreamChecked(fd){var stream=FS.getStream(fd);if(!stream){throw new FS.ErrnoError(8)}return stream},getStream:fd=>FS.streams[fd],createStream(stream,fd=-1){stream=Object.assign(new FS.FSStream,stream);if(fd==-1){fd=FS.nextfd()}stream.fd=fd;FS.streams[fd]=stream;return stream},closeStream(fd){FS.streams[fd]=null},dupStream(origStream,fd=-1){var stream=FS.createStream(origStream,fd);stream.stream_ops?.dup?.(stream);return stream},doSetAttr(stream,node,attr){var setattr=stream?.stream_ops.setattr;var arg=setattr?stream:node;setattr??=node.node_ops.setattr;FS.checkOpExists(setattr,63);try{setattr(arg,attr)}catch(e){if(e instanceof RangeError){throw new FS.ErrnoError(22)}throw e}},chrdev_stream_ops:{open(stream){var device=FS.getDevice(stream.node.rdev);stream.stream_ops=device.stream_ops;stream.stream_ops.open?.(stream)},llseek(){throw new FS.ErrnoError(70)}},major:dev=>dev>>8,minor:dev=>dev&255,makedev:(ma,mi)=>ma<<8|mi,registerDevice(dev,ops){FS.devices[dev]={stream_ops:ops}},getDevice:dev=>FS.devices[dev],getMounts(mount){var mounts=[];var check=[mount];while(check.length){var m=check.pop();mounts.push(m);check.push(...m.mounts)}return mounts},syncfs(populate,callback){if(typeof populate=="function"){callback=populate;populate=false}FS.syncFSRequests++;if(FS.syncFSRequests>1){err(`warning: ${FS.syncFSRequests} FS.syncfs operations in flight at once, probably just doing extra work`)}var mounts=FS.getMounts(FS.root.mount);var completed=0;function doCallback(errCode){FS.syncFSRequests--;return callback(errCode)}function done(errCode){if(errCode){if(!done.errored){done.errored=true;return doCallback(errCode)}return}if(++completed>=mounts.length){doCallback(null)}}for(var mount of mounts){if(mount.type.syncfs){mount.type.syncfs(mount,populate,done)}else{done(null)}}},mount(type,opts,mountpoint){var root=mountpoint==="/";var pseudo=!mountpoint;var node;if(root&&FS.root){throw new FS.ErrnoError(10)}else if(!root&&!pseudo){var lookup=FS.lookupPath(mountpoint,{follow_mount:false});mountpoint=lookup.path;node=lookup.node;if(FS.isMountpoint(node)){throw new FS.ErrnoError(10)}if(!FS.isDir(node.mode)){throw new FS.ErrnoError(54)}}var mount={type,opts,mountpoint,mounts:[]};var mountRoot=type.mount(mount);mountRoot.mount=mount;mount.root=mountRoot;if(root){FS.root=mountRoot}else if(node){node.mounted=mount;if(node.mount){node.mount.mounts.push(mount)}}return mountRoot},unmount(mountpoint){var lookup=FS.lookupPath(mountpoint,{follow_mount:false});if(!FS.isMountpoint(lookup.node)){throw new FS.ErrnoError(28)}var node=lookup.node;var mount=node.mounted;var mounts=FS.getMounts(mount);for(var[hash,current]of Object.entries(FS.nameTable)){while(current){var next=current.name_next;if(mounts.includes(current.mount)){FS.destroyNode(current)}current=next}}node.mounted=null;var idx=node.mount.mounts.indexOf(mount);node.mount.mounts.splice(idx,1)},lookup(parent,name){return parent.node_ops.lookup(parent,name)},mknod(path,mode,dev){var lookup=FS.lookupPath(path,{parent:true});var parent=lookup.node;var name=PATH.basename(path);if(!name){throw new FS.ErrnoError(28)}if(name==="."||name===".."){throw new FS.ErrnoError(20)}var errCode=FS.mayCreate(parent,name);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.mknod){throw new FS.ErrnoError(63)}return parent.node_ops.mknod(parent,name,mode,dev)},statfs(path){return FS.statfsNode(FS.lookupPath(path,{follow:true}).node)},statfsStream(stream){return FS.statfsNode(stream.node)},statfsNode(node){var rtn={bsize:4096,frsize:4096,blocks:1e6,bfree:5e5,bavail:5e5,files:FS.nextInode,ffree:FS.nextInode-1,fsid:42,flags:2,namelen:255};if(node.node_ops.statfs){Object.assign(rtn,node.node_ops.statfs(node.mount.opts.root))}return rtn},create(path,mode=438){mode&=4095;mode|=32768;return FS.mknod(path,mode,0)},mkdir(path,mode=511){mode&=511|512;mode|=16384;return FS.mknod(path,mode,0)},mkdirTree(path,mode){var dirs=path.split("/");var d="";for(var dir of dirs){if(!dir)continue;if(d||PATH.isAbs(path))d+="/";d+=dir;try{FS.mkdir(d,mode)}catch(e){if(e.errno!=20)throw e}}},mkdev(path,mode,dev){if(typeof dev=="undefined"){dev=mode;mode=438}mode|=8192;return FS.mknod(path,mode,dev)},symlink(oldpath,newpath){if(!PATH_FS.resolve(oldpath)){throw new FS.ErrnoError(44)}var lookup=FS.lookupPath(newpath,{parent:true});var parent=lookup.node;if(!parent){throw new FS.ErrnoError(44)}var newname=PATH.basename(newpath);var errCode=FS.mayCreate(parent,newname);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.symlink){throw new FS.ErrnoError(63)}return parent.node_ops.symlink(parent,newname,oldpath)},link(oldpath,newpath,flags){var lookup=FS.lookupPath(newpath,{parent:true});var parent=lookup.node;if(!parent){throw new FS.ErrnoError(44)}var newname=PATH.basename(newpath);var errCode=FS.mayCreate(parent,newname);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.link){throw new FS.ErrnoError(34)}return parent.node_ops.link(parent,newname,oldpath,flags)},rename(old_path,new_path){var old_dirname=PATH.dirname(old_path);var new_dirname=PATH.dirname(new_path);var old_name=PATH.basename(old_path);var new_name=PATH.basename(new_path);var lookup,old_dir,new_dir;lookup=FS.lookupPath(old_path,{parent:true});old_dir=lookup.node;lookup=FS.lookupPath(new_path,{parent:true});new_dir=lookup.node;if(!old_dir||!new_dir)throw new FS.ErrnoError(44);if(old_dir.mount!==new_dir.mount){throw new FS.ErrnoError(75)}var old_node=FS.lookupNode(old_dir,old_name);var relative=PATH_FS.relative(old_path,new_dirname);if(relative.charAt(0)!=="."){throw new FS.ErrnoError(28)}relative=PATH_FS.relative(new_path,old_dirname);if(relative.charAt(0)!=="."){throw new FS.ErrnoError(55)}var new_node;try{new_node=FS.lookupNode(new_dir,new_name)}catch(e){}if(old_node===new_node){return}var isdir=FS.isDir(old_node.mode);var errCode=FS.mayDelete(old_dir,old_name,isdir);if(errCode){throw new FS.ErrnoError(errCode)}errCode=new_node?FS.mayDelete(new_dir,new_name,isdir):FS.mayCreate(new_dir,new_name);if(errCode){throw new FS.ErrnoError(errCode)}if(!old_dir.node_ops.rename){throw new FS.ErrnoError(63)}if(FS.isMountpoint(old_node)||new_node&&FS.isMountpoint(new_node)){throw new FS.ErrnoError(10)}if(new_dir!==old_dir){errCode=FS.nodePermissions(old_dir,"w");if(errCode){throw new FS.ErrnoError(errCode)}}FS.hashRemoveNode(old_node);try{old_dir.node_ops.rename(old_node,new_dir,new_name);old_node.parent=new_dir}catch(e){throw e}finally{FS.hashAddNode(old_node)}},rmdir(path){var lookup=FS.lookupPath(path,{parent:true});var parent=lookup.node;var name=PATH.basename(path);var node=FS.lookupNode(parent,name);var errCode=FS.mayDelete(parent,name,true);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.rmdir){throw new FS.ErrnoError(63)}if(FS.isMountpoint(node)){throw new FS.ErrnoError(10)}parent.node_ops.rmdir(parent,name);FS.destroyNode(node)},readdir(path){var lookup=FS.lookupPath(path,{follow:true});var node=lookup.node;var readdir=FS.checkOpExists(node.node_ops.readdir,54);return readdir(node)},unlink(path){var lookup=FS.lookupPath(path,{parent:true});var parent=lookup.node;if(!parent){throw new FS.ErrnoError(44)}var name=PATH.basename(path);var node=FS.lookupNode(parent,name);var errCode=FS.mayDelete(parent,name,false);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.unlink){throw new FS.ErrnoError(63)}if(FS.isMountpoint(node)){throw new FS.ErrnoError(10)}parent.node_ops.unlink(parent,name);FS.destroyNode(node)},readlink(path){var lookup=FS.lookupPath(path);var link=lookup.node;if(!link){throw new FS.ErrnoError(44)}if(!link.node_ops.readlink){throw new FS.ErrnoError(28)}return link.node_ops.readlink(link)},stat(path,dontFollow){var lookup=FS.lookupPath(path,{follow:!dontFollow});var node=lookup.node;var getattr=FS.checkOpExists(node.node_ops.getattr,63);return getattr(node)},fstat(fd){var stream=FS.getStreamChecked(fd);var node=stream.node;var getattr=stream.stream_ops.getattr;var arg=getattr?stream:node;getattr??=node.node_ops.getattr;FS.checkOpExists(getattr,63);return getattr(arg)},lstat(path){return FS.stat(path,true)},doChmod(stream,node,mode,dontFollow){FS.doSetAttr(stream,node,{mode:mode&4095|node.mode&~4095,ctime:Date.now(),dontFollow})},chmod(path,mode,dontFollow){var node;if(typeof path=="string"){var lookup=FS.lookupPath(path,{follow:!dontFollow});node=lookup.node}else{node=path}FS.doChmod(null,node,mode,dontFollow)},lchmod(path,mode){FS.chmod(path,mode,true)},fchmod(fd,mode){var stream=FS.getStreamChecked(fd);FS.doChmod(stream,stream.node,mode,false)},doChown(stream,node,dontFollow){FS.doSetAttr(stream,node,{timestamp:Date.now(),dontFollow})},chown(path,uid,gid,dontFollow){var node;if(typeof path=="string"){var lookup=FS.lookupPath(path,{follow:!dontFollow});node=lookup.node}else{node=path}FS.doChown(null,node,dontFollow)},lchown(path,uid,gid){FS.chown(path,uid,gid,true)},fchown(fd,uid,gid){var stream=FS.getStreamChecked(fd);FS.doChown(stream,stream.node,false)},doTruncate(stream,node,len){if(FS.isDir(node.mode)){throw new FS.ErrnoError(31)}if(!FS.isFile(node.mode)){throw new FS.ErrnoError(28)}var errCode=FS.nodePermissions(node,"w");if(errCode){throw new FS.ErrnoError(errCode)}FS.doSetAttr(stream,node,{size:len,timestamp:Date.now()})},truncate(path,len){if(len<0){throw new FS.ErrnoError(28)}var node;if(typeof path=="string"){var lookup=FS.lookupPath(path,{follow:true});node=lookup.node}else{node=path}FS.doTruncate(null,node,len)},ftruncate(fd,len){var stream=FS.getStreamChecked(fd);if(len<0||(stream.flags&2097155)===0){throw new FS.ErrnoError(28)}FS.doTruncate(stream,stream.node,len)},utime(path,atime,mtime,dontFollow){var lookup=FS.lookupPath(path,{follow:!dontFollow});FS.doSetAttr(null,lookup.node,{atime,mtime,dontFollow})},open(path,flags,mode=438){if(path===""){throw new FS.ErrnoError(44)}flags=FS_modeStringToFlags(flags);if(flags&64){mode=mode&4095|32768}else{mode=0}var node;var isDirPath;if(typeof path=="object"){node=path}else{isDirPath=path.endsWith("/");var lookup=FS.lookupPath(path,{follow:!(flags&131072),noent_okay:true});node=lookup.node;path=lookup.path}var created=false;if(flags&64){if(node){if(flags&128){throw new FS.ErrnoError(20)}}else if(isDirPath){throw new FS.ErrnoError(31)}else{node=FS.mknod(path,mode|511,0);created=true}}if(!node){throw new FS.ErrnoError(44)}if(FS.isChrdev(node.mode)){flags&=~512}if(flags&65536&&!FS.isDir(node.mode)){throw new FS.ErrnoError(54)}if(!created){var errCode=FS.mayOpen(node,flags);if(errCode){throw new FS.ErrnoError(errCode)}}if(flags&512&&!created){FS.truncate(node,0)}flags&=~(128|512|131072);var stream=FS.createStream({node,path:FS.getPath(node),flags,seekable:true,position:0,stream_ops:node.stream_ops,ungotten:[],error:false});if(stream.stream_ops.open){stream.stream_ops.open(stream)}if(created){FS.chmod(node,mode&511)}return stream},close(stream){if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if(stream.getdents)stream.getdents=null;stream.node?.notifyListeners(32);try{if(stream.stream_ops.close){stream.stream_ops.close(stream)}}catch(e){throw e}finally{FS.closeStream(stream.fd)}stream.fd=null},isClosed(stream){return stream.fd===null},llseek(stream,offset,whence){if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if(!stream.seekable||!stream.stream_ops.llseek){throw new FS.ErrnoError(70)}if(whence!=0&&whence!=1&&whence!=2){throw new FS.ErrnoError(28)}stream.position=stream.stream_ops.llseek(stream,offset,whence);stream.ungotten=[];return stream.position},read(stream,buffer,offset,length,position){if(length<0||position<0){throw new FS.ErrnoError(28)}if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if((stream.flags&2097155)===1){throw new FS.ErrnoError(8)}if(FS.isDir(stream.node.mode)){throw new FS.ErrnoError(31)}if(!stream.stream_ops.read){throw new FS.ErrnoError(28)}var seeking=typeof position!="undefined";if(!seeking){position=stream.position}else if(!stream.seekable){throw new FS.ErrnoError(70)}var bytesRead=stream.stream_ops.read(stream,buffer,offset,length,position);if(!seeking)stream.position+=bytesRead;return bytesRead},write(stream,buffer,offset,length,position,canOwn){if(length<0||position<0){throw new FS.ErrnoError(28)}if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if((stream.flags&2097155)===0){throw new FS.ErrnoError(8)}if(FS.isDir(stream.node.mode)){throw new FS.ErrnoError(31)}if(!stream.stream_ops.write){throw new FS.ErrnoError(28)}if(stream.seekable&&stream.flags&1024){FS.llseek(stream,0,2)}var seeking=typeof position!="undefined";if(!seeking){position=stream.position}else if(!stream.seekable){throw new FS.ErrnoError(70)}var bytesWritten=stream.stream_ops.write(stream,buffer,offset,length,position,canOwn);if(!seeking)stream.position+=bytesWritten;return bytesWritten},mmap(stream,length,position,prot,flags){if((prot&2)!==0&&(flags&2)===0&&(stream.flags&2097155)!==2){throw new FS.ErrnoError(2)}if((stream.flags&2097155)===1){throw new FS.ErrnoError(2)}if(!stream.stream_ops.mmap){throw new FS.ErrnoError(43)}if(!length){throw new FS.ErrnoError(28)}return stream.stream_ops.mmap(stream,length,position,prot,flags)},msync(stream,buffer,offset,length,mmapFlags){if(!stream.stream_ops.msync){return 0}return stream.stream_ops.msync(stream,buffer,offset,length,mmapFlags)},ioctl(stream,cmd,arg){if(!stream.stream_ops.ioctl){throw new FS.ErrnoError(59)}return stream.stream_ops.ioctl(stream,cmd,arg)},readFile(path,opts={}){opts.flags=opts.flags??0;opts.encoding=opts.encoding??"binary";if(opts.encoding!=="utf8"&&opts.encoding!=="binary"){abort(`Invalid encoding type "${opts.encoding}"`)}var stream=FS.open(path,opts.flags);var stat=FS.stat(path);var length=stat.size;var buf=new Uint8Array(length);FS.read(stream,buf,0,length,0);if(opts.encoding==="utf8"){buf=UTF8ArrayToString(buf)}FS.close(stream);return buf},writeFile(path,data,opts={}){opts.flags=opts.flags??577;var stream=FS.open(path,opts.flags,opts.mode);data=FS_fileDataToTypedArray(data);FS.write(stream,data,0,data.byteLength,undefined,opts.canOwn);FS.close(stream)},cwd:()=>FS.currentPath,chdir(path){var lookup=FS.lookupPath(path,{follow:true});if(lookup.node===null){throw new FS.ErrnoError(44)}if(!FS.isDir(lookup.node.mode)){throw new FS.ErrnoError(54)}var errCode=FS.nodePermissions(lookup.node,"x");if(errCode){throw new FS.ErrnoError(errCode)}FS.currentPath=lookup.path},createDefaultDirectories(){FS.mkdir("/tmp");FS.mkdir("/home");FS.mkdir("/home/web_user")},createDefaultDevices(){FS.mkdir("/dev");FS.registerDevice(FS.makedev(1,3),{read:()=>0,write:(stream,buffer,offset,length,pos)=>length,llseek:()=>0});FS.mkdev("/dev/null",FS.makedev(1,3));TTY.register(FS.makedev(5,0),TTY.default_tty_ops);TTY.register(FS.makedev(6,0),TTY.default_tty1_ops);FS.mkdev("/dev/tty",FS.makedev(5,0));FS.mkdev("/dev/tty1",FS.makedev(6,0));var randomBuffer=new Uint8Array(1024),randomLeft=0;var randomByte=()=>{if(randomLeft===0){randomFill(randomBuffer);randomLeft=randomBuffer.byteLength}return randomBuffer[--randomLeft]};FS.createDevice("/dev","random",randomByte);FS.createDevice("/dev","urandom",randomByte);FS.mkdir("/dev/shm");FS.mkdir("/dev/shm/tmp")},createSpecialDirectories(){FS.mkdir("/proc");var proc_self=FS.mkdir("/proc/self");FS.mkdir("/proc/self/fd");FS.mount({mount(){var node=FS.createNode(proc_self,"fd",16895,73);node.stream_ops={llseek:MEMFS.stream_ops.llseek};node.node_ops={lookup(parent,name){var fd=+name;var stream=FS.getStreamChecked(fd);var ret={parent:null,mount:{mountpoint:"fake"},node_ops:{readlink:()=>stream.path},id:fd+1};ret.parent=ret;return ret},readdir(){return Array.from(FS.streams.entries()).filter(([k,v])=>v).map(([k,v])=>k.toString())}};return node}},{},"/proc/self/fd")},createStandardStreams(input,output,error){if(input){FS.createDevice("/dev","stdin",input)}else{FS.symlink("/dev/tty","/dev/stdin")}if(output){FS.createDevice("/dev","stdout",null,output)}else{FS.symlink("/dev/tty","/dev/stdout")}if(error){FS.createDevice("/dev","stderr",null,error)}else{FS.symlink("/dev/tty1","/dev/stderr")}var stdin=FS.open("/dev/stdin",0);var stdout=FS.open("/dev/stdout",1);var stderr=FS.open("/dev/stderr",1)},staticInit(){FS.nameTable=new Array(4096);FS.mount(MEMFS,{},"/");FS.createDefaultDirectories();FS.createDefaultDevices();FS.createSpecialDirectories();FS.filesystems={MEMFS}},init(input,output,error){FS.initialized=true;input??=Module["stdin"];output??=Module["stdout"];error??=Module["stderr"];FS.createStandardStreams(input,output,error)},quit(){FS.initialized=false;for(var stream of FS.streams){if(stream){FS.close(stream)}}},findObject(path,dontResolveLastLink){var ret=FS.analyzePath(path,dontResolveLastLink);if(!ret.exists){return null}return ret.object},analyzePath(path,dontResolveLastLink){try{var lookup=FS.lookupPath(path,{follow:!dontResolveLastLink});path=lookup.path}catch(e){}var ret={isRoot:false,exists:false,error:0,name:null,path:null,object:null,parentExists:false,parentPath:null,parentObject:null};try{var lookup=FS.lookupPath(path,{parent:true});ret.parentExists=true;ret.parentPath=lookup.path;ret.parentObject=lookup.node;ret.name=PATH.basename(path);lookup=FS.lookupPath(path,{follow:!dontResolveLastLink});ret.exists=true;ret.path=lookup.path;ret.object=lookup.node;ret.name=lookup.node.name;ret.isRoot=lookup.path==="/"}catch(e){ret.error=e.errno}return ret},createPath(parent,path,canRead,canWrite){parent=typeof parent=="string"?parent:FS.getPath(parent);var parts=path.split("/").reverse();while(parts.length){var part=parts.pop();if(!part)continue;var current=PATH.join2(parent,part);try{FS.mkdir(current)}catch(e){if(e.errno!=20)throw e}parent=current}return current},createFile(parent,name,properties,canRead,canWrite){var path=PATH.join2(typeof parent=="string"?parent:FS.getPath(parent),name);var mode=FS_getMode(canRead,canWrite);return FS.create(path,mode)},createDataFile(parent,name,data,canRead,canWrite,canOwn){var path=name;if(parent){parent=typeof parent=="string"?parent:FS.getPath(parent);path=name?PATH.join2(parent,name):parent}var mode=FS_getMode(canRead,canWrite);var node=FS.create(path,mode);if(data){data=FS_fileDataToTypedArray(data);FS.chmod(node,mode|146);var stream=FS.open(node,577);FS.write(stream,data,0,data.length,0,canOwn);FS.close(stream);FS.chmod(node,mode)}},createDevice(parent,name,input,output){var path=PATH.join2(typeof parent=="string"?parent:FS.getPath(parent),name);var mode=FS_getMode(!!input,!!output);FS.createDevice.major??=64;var dev=FS.makedev(FS.createDevice.major++,0);FS.registerDevice(dev,{open(stream){stream.seekable=false},close(stream){if(output?.buffer?.length){output(10)}},read(stream,buffer,offset,length,pos){var bytesRead=0;for(var i=0;i<length;i++){var result;try{result=input()}catch(e){throw new FS.ErrnoError(29)}if(result===undefined&&bytesRead===0){throw new FS.ErrnoError(6)}if(result===null||result===undefined)break;bytesRead++;buffer[offset+i]=result}if(bytesRead){stream.node.atime=Date.now()}return bytesRead},write(stream,buffer,offset,length,pos){for(var i=0;i<length;i++){try{output(buffer[offset+i])}catch(e){throw new FS.ErrnoError(29)}}if(length){stream.node.mtime=stream.node.ctime=Date.now()}return i}});return FS.mkdev(path,mode,dev)},forceLoadFile(obj){if(obj.isDevice||obj.isFolder||obj.link||obj.contents)return true;if(globalThis.XMLHttpRequest){abort("Lazy loading should have been performed (contents set) in createLazyFile, but it was not. Lazy loading only works in web workers. Use --embed-file or --preload-file in emcc on the main thread.")}else{try{obj.contents=readBinary(obj.url)}catch(e){throw new FS.ErrnoError(29)}}},createLazyFile(parent,name,url,canRead,canWrite){class LazyUint8Array{lengthKnown=false;chunks=[];get(idx){if(idx>this.length-1||idx<0){return undefined}var chunkOffset=idx%this.chunkSize;var chunkNum=idx/this.chunkSize|0;return this.getter(chunkNum)[chunkOffset]}setDataGetter(getter){this.getter=getter}cacheLength(){var xhr=new XMLHttpRequest;xhr.open("HEAD",url,false);xhr.send(null);if(!(xhr.status>=200&&xhr.status<300||xhr.status===304))abort("Couldn't load "+url+". Status: "+xhr.status);var datalength=Number(xhr.getResponseHeader("Content-length"));var header;var hasByteServing=(header=xhr.getResponseHeader("Accept-Ranges"))&&header==="bytes";var usesGzip=(header=xhr.getResponseHeader("Content-Encoding"))&&header==="gzip";var chunkSize=1024*1024;if(!hasByteServing)chunkSize=datalength;var doXHR=(from,to)=>{if(from>to)abort(`invalid range (${from}, ${to}) or no bytes requested!`);if(to>datalength-1)abort(`only ${datalength} bytes available! programmer error!`);var xhr=new XMLHttpRequest;xhr.open("GET",url,false);if(datalength!==chunkSize)xhr.setRequestHeader("Range","bytes="+from+"-"+to);xhr.responseType="arraybuffer";if(xhr.overrideMimeType){xhr.overrideMimeType("text/plain; charset=x-user-defined")}xhr.send(null);if(!(xhr.status>=200&&xhr.status<300||xhr.status===304))abort("Couldn't load "+url+". Status: "+xhr.status);if(xhr.response!==undefined){return new Uint8Array(xhr.response||[])}return intArrayFromString(xhr.responseText??"",true)};var lazyArray=this;lazyArray.setDataGetter(chunkNum=>{var start=chunkNum*chunkSize;var end=(chunkNum+1)*chunkSize-1;end=Math.min(end,datalength-1);if(typeof lazyArray.chunks[chunkNum]=="undefined"){lazyArray.chunks[chunkNum]=doXHR(start,end)}if(typeof lazyArray.chunks[chunkNum]=="undefined")abort("doXHR failed!");return lazyArray.chunks[chunkNum]});if(usesGzip||!datalength){chunkSize=datalength=1;datalength=this.getter(0).length;chunkSize=datalength;out("LazyFiles on gzip forces download of the whole file when length is accessed")}this._length=datalength;this._chunkSize=chunkSize;this.lengthKnown=true}get length(){if(!this.lengthKnown){this.cacheLength()}return this._length}get chunkSize(){if(!this.lengthKnown){this.cacheLength()}return this._chunkSize}}if(globalThis.XMLHttpRequest){if(!ENVIRONMENT_IS_WORKER)abort("Cannot do synchronous binary XHRs outside webworkers in modern browsers. Use --embed-file or --preload-file in emcc");var lazyArray=new LazyUint8Array;var properties={isDevice:false,contents:lazyArray}}else{var properties={isDevice:false,url}}var node=FS.createFile(parent,name,properties,canRead,canWrite);if(properties.contents){node.contents=properties.contents}else if(properties.url){node.contents=null;node.url=properties.url}Object.defineProperties(node,{usedBytes:{get:function(){return this.contents.length}}});var stream_ops={};for(const[key,fn]of Object.entries(node.stream_ops)){stream_ops[key]=(...args)=>{FS.forceLoadFile(node);return fn(...args)}}function writeChunks(stream,buffer,offset,length,position){var contents=stream.node.contents;if(position>=contents.length)return 0;var size=Math.min(contents.length-position,length);if(contents.slice){for(var i=0;i<size;i++){buffer[offset+i]=contents[position+i]}}else{for(var i=0;i<size;i++){buffer[offset+i]=contents.get(position+i)}}return size}stream_ops.read=(stream,buffer,offset,length,position)=>{FS.forceLoadFile(node);return writeChunks(stream,buffer,offset,length,position)};stream_ops.mmap=(stream,length,position,prot,flags)=>{FS.forceLoadFile(node);var ptr=mmapAlloc(length);if(!ptr){throw new FS.ErrnoError(48)}writeChunks(stream,HEAP8,ptr,length,position);return{ptr,allocated:true}};node.stream_ops=stream_ops;return node}};var UTF8ToString=(ptr,maxBytesToRead,ignoreNul)=>ptr?UTF8ArrayToString(HEAPU8,ptr,maxBytesToRead,ignoreNul):"";var SYSCALLS={currentUmask:18,calculateAt(dirfd,path,allowEmpty){if(PATH.isAbs(path)){return path}var dir;if(dirfd===-100){dir=FS.cwd()}else{var dirstream=SYSCALLS.getStreamFromFD(dirfd);dir=dirstream.path}if(path.length==0){if(!allowEmpty){throw new FS.ErrnoError(44)}return dir}return dir+"/"+path},writeStat(buf,stat){HEAPU32[buf>>2]=stat.dev;HEAPU32[buf+4>>2]=stat.mode;HEAPU32[buf+8>>2]=stat.nlink;HEAPU32[buf+12>>2]=stat.uid;HEAPU32[buf+16>>2]=stat.gid;HEAPU32[buf+20>>2]=stat.rdev;HEAP64[buf+24>>3]=BigInt(stat.size);HEAP32[buf+32>>2]=4096;HEAP32[buf+36>>2]=stat.blocks;var atime=stat.atime.getTime();var mtime=stat.mtime.getTime();var ctime=stat.ctime.getTime();HEAP64[buf+40>>3]=BigInt(Math.floor(atime/1e3));HEAPU32[buf+48>>2]=atime%1e3*1e3*1e3;HEAP64[buf+56>>3]=BigInt(Math.floor(mtime/1e3));HEAPU32[buf+64>>2]=mtime%1e3*1e3*1e3;HEAP64[buf+72>>3]=BigInt(Math.floor(ctime/1e3));HEAPU32[buf+80>>2]=ctime%1e3*1e3*1e3;HEAP64[buf+88>>3]=BigInt(stat.ino);return 0},writeStatFs(buf,stats){HEAPU32[buf+4>>2]=stats.bsize;HEAPU32[buf+60>>2]=stats.bsize;HEAP64[buf+8>>3]=BigInt(stats.blocks);HEAP64[buf+16>>3]=BigInt(stats.bfree);HEAP64[buf+24>>3]=BigInt(stats.bavail);HEAP64[buf+32>>3]=BigInt(stats.files);HEAP64[buf+40>>3]=BigInt(stats.ffree);HEAPU32[buf+48>>2]=stats.fsid;HEAPU32[buf+64>>2]=stats.flags;HEAPU32[buf+56>>2]=stats.namelen},doMsync(addr,stream,len,flags,offset){if(!FS.isFile(stream.node.mode)){throw new FS.ErrnoError(43)}if(flags&2){return 0}var buffer=HEAPU8.subarray(addr,addr+len);FS.msync(stream,buffer,offset,len,flags)},getStreamFromFD(fd){var stream=FS.getStreamChecked(fd);return stream},varargs:undefined,getStr(ptr){var ret=UTF8ToString(ptr);return ret}};function _fd_close(fd){try{var stream=SYSCALLS.getStreamFromFD(fd);FS.close(stream);return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var doReadv=(stream,iov,iovcnt,offset)=>{var ret=0;for(var i=0;i<iovcnt;i++){var ptr=HEAPU32[iov>>2];var len=HEAPU32[iov+4>>2];iov+=8;try{var curr=FS.read(stream,HEAP8,ptr,len,offset)}catch(e){if(ret>0&&e instanceof FS.ErrnoError&&(e.errno==6||e.errno==6)){break}throw e}if(curr<0)return-1;ret+=curr;if(curr<len)break;if(typeof offset!="undefined"){offset+=curr}}return ret};function _fd_read(fd,iov,iovcnt,pnum){try{var stream=SYSCALLS.getStreamFromFD(fd);var num=doReadv(stream,iov,iovcnt);HEAPU32[pnum>>2]=num;return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var INT53_MAX=9007199254740992;var INT53_MIN=-9007199254740992;var bigintToI53Checked=num=>num<INT53_MIN||num>INT53_MAX?NaN:Number(num);function _fd_seek(fd,offset,whence,newOffset){offset=bigintToI53Checked(offset);try{if(isNaN(offset))return 22;var stream=SYSCALLS.getStreamFromFD(fd);FS.llseek(stream,offset,whence);HEAP64[newOffset>>3]=BigInt(stream.position);if(stream.getdents&&offset===0&&whence===0)stream.getdents=null;return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var doWritev=(stream,iov,iovcnt,offset)=>{if(iovcnt==1){return FS.write(stream,HEAP8,HEAPU32[iov>>2],HEAPU32[iov+4>>2],offset)}var total=0;for(var i=0,p=iov;i<iovcnt;i++,p+=8){total+=HEAPU32[p+4>>2]}var view=new Uint8Array(total);var voff=0;for(var i=0;i<iovcnt;i++,iov+=8){var ptr=HEAPU32[iov>>2];var len=HEAPU32[iov+4>>2];view.set(HEAPU8.subarray(ptr,ptr+len),voff);voff+=len}return FS.write(stream,view,0,total,offset)};function _fd_write(fd,iov,iovcnt,pnum){try{var stream=SYSCALLS.getStreamFromFD(fd);var num=doWritev(stream,iov,iovcnt);HEAPU32[pnum>>2]=num;return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var wasmTableMirror=[];var getWasmTableEntry=funcPtr=>{var func=wasmTableMirror[funcPtr];if(!func){wasmTableMirror[funcPtr]=func=wasmTable.get(funcPtr)}return func};var stringToUTF8=(str,outPtr,maxBytesToWrite)=>stringToUTF8Array(str,HEAPU8,outPtr,maxBytesToWrite);FS.createPreloadedFile=FS_createPreloadedFile;FS.preloadFile=FS_preloadFile;FS.staticInit();{if(Module["noExitRuntime"])noExitRuntime=Module["noExitRuntime"];if(Module["print"])out=Module["print"];if(Module["printErr"])err=Module["printErr"];if(Module["arguments"])programArgs=Module["arguments"];if(Module["thisProgram"])thisProgram=Module["thisProgram"];var preInit=Module["preInit"];if(preInit){if(typeof preInit=="function")Module["preInit"]=preInit=[preInit];while(preInit.length>0){preInit.shift()()}}}Module["getValue"]=getValue;Module["UTF8ToString"]=UTF8ToString;Module["stringToUTF8"]=stringToUTF8;Module["lengthBytesUTF8"]=lengthBytesUTF8;var _wasm_parse_query_raw,_malloc,_free,_wasm_free_parse_result,__emscripten_timeout,_setThrew,__emscripten_stack_restore,_emscripten_stack_get_current,memory,__indirect_function_table,wasmMemory,wasmTable;function assignWasmExports(wasmExports){_wasm_parse_query_raw=Module["_wasm_parse_query_raw"]=wasmExports["r"];_malloc=Module["_malloc"]=wasmExports["s"];_free=Module["_free"]=wasmExports["u"];_wasm_free_parse_result=Module["_wasm_free_parse_result"]=wasmExports["v"];__emscripten_timeout=wasmExports["w"];_setThrew=wasmExports["x"];__emscripten_stack_restore=wasmExports["y"];_emscripten_stack_get_current=wasmExports["z"];memory=wasmMemory=wasmExports["p"];__indirect_function_table=wasmTable=wasmExports["t"]}var wasmImports={g:__abort_js,f:__emscripten_runtime_keepalive_clear,k:__emscripten_throw_longjmp,j:__setitimer_js,l:_emscripten_resize_heap,b:_exit,d:_fd_close,m:_fd_read,n:_fd_seek,c:_fd_write,i:invoke_i,a:invoke_ii,o:invoke_iii,h:invoke_v,e:_proc_exit};function invoke_iii(index,a1,a2){var sp=stackSave();try{return getWasmTableEntry(index)(a1,a2)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_ii(index,a1){var sp=stackSave();try{return getWasmTableEntry(index)(a1)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_i(index){var sp=stackSave();try{return getWasmTableEntry(index)()}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_v(index){var sp=stackSave();try{getWasmTableEntry(index)()}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}async function run(){preRun();if(runDependencies){await resolveRunDependencies()}var setStatus=Module["setStatus"];if(setStatus){setStatus("Running...");await new Promise(resolve=>setTimeout(resolve,1));setTimeout(setStatus,1,"")}if(ABORT)return;initRuntime();Module["onRuntimeInitialized"]?.();postRun()}var wasmExports;wasmExports=await createWasm();await run();
+;return Module}})();if(true){module.exports=PgQueryModule;module.exports["default"]=PgQueryModule}else {}
+
+
+/***/ }),
+
+/***/ 785:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -28951,7 +28960,7 @@ exports["default"] = {};
 
 /***/ }),
 
-/***/ 5632:
+/***/ 6122:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29195,7 +29204,7 @@ parse.parseIntoClientConfig = parseIntoClientConfig
 
 /***/ }),
 
-/***/ 6085:
+/***/ 2299:
 /***/ ((module) => {
 
 
@@ -29302,7 +29311,7 @@ module.exports = readInt8;
 
 /***/ }),
 
-/***/ 6924:
+/***/ 7558:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29399,7 +29408,7 @@ class Pool extends EventEmitter {
     this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
     this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
     this.log = this.options.log || function () {}
-    this.Client = this.options.Client || Client || (__nccwpck_require__(3771).Client)
+    this.Client = this.options.Client || Client || (__nccwpck_require__(3273).Client)
     this.Promise = this.options.Promise || global.Promise
 
     if (typeof this.options.idleTimeoutMillis === 'undefined') {
@@ -29826,7 +29835,7 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6605:
+/***/ 9971:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -29887,7 +29896,7 @@ exports.BufferReader = BufferReader;
 
 /***/ }),
 
-/***/ 713:
+/***/ 9315:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30006,18 +30015,18 @@ exports.Writer = Writer;
 
 /***/ }),
 
-/***/ 4095:
+/***/ 4233:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DatabaseError = exports.serialize = void 0;
 exports.parse = parse;
-const messages_1 = __nccwpck_require__(1679);
+const messages_1 = __nccwpck_require__(5809);
 Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
-const serializer_1 = __nccwpck_require__(7087);
+const serializer_1 = __nccwpck_require__(6513);
 Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
-const parser_1 = __nccwpck_require__(960);
+const parser_1 = __nccwpck_require__(3318);
 function parse(stream, callback) {
     const parser = new parser_1.Parser();
     stream.on('data', (buffer) => parser.parse(buffer, callback));
@@ -30027,7 +30036,7 @@ function parse(stream, callback) {
 
 /***/ }),
 
-/***/ 1679:
+/***/ 5809:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -30193,14 +30202,14 @@ exports.NoticeMessage = NoticeMessage;
 
 /***/ }),
 
-/***/ 960:
+/***/ 3318:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Parser = void 0;
-const messages_1 = __nccwpck_require__(1679);
-const buffer_reader_1 = __nccwpck_require__(6605);
+const messages_1 = __nccwpck_require__(5809);
+const buffer_reader_1 = __nccwpck_require__(9971);
 // every message is prefixed with a single byte
 const CODE_LENGTH = 1;
 // every message has an int32 length which includes itself but does
@@ -30524,13 +30533,13 @@ const parseErrorMessage = (reader, name) => {
 
 /***/ }),
 
-/***/ 7087:
+/***/ 6513:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serialize = void 0;
-const buffer_writer_1 = __nccwpck_require__(713);
+const buffer_writer_1 = __nccwpck_require__(9315);
 const writer = new buffer_writer_1.Writer();
 const startup = (opts) => {
     // protocol version
@@ -30728,13 +30737,13 @@ exports.serialize = serialize;
 
 /***/ }),
 
-/***/ 8851:
+/***/ 1549:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var textParsers = __nccwpck_require__(546);
-var binaryParsers = __nccwpck_require__(7752);
-var arrayParser = __nccwpck_require__(9509);
-var builtinTypes = __nccwpck_require__(2523);
+var textParsers = __nccwpck_require__(4784);
+var binaryParsers = __nccwpck_require__(7522);
+var arrayParser = __nccwpck_require__(6471);
+var builtinTypes = __nccwpck_require__(6345);
 
 exports.getTypeParser = getTypeParser;
 exports.setTypeParser = setTypeParser;
@@ -30782,10 +30791,10 @@ binaryParsers.init(function(oid, converter) {
 
 /***/ }),
 
-/***/ 9509:
+/***/ 6471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(3113);
+var array = __nccwpck_require__(3879);
 
 module.exports = {
   create: function (source, transform) {
@@ -30800,10 +30809,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 7522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var parseInt64 = __nccwpck_require__(6085);
+var parseInt64 = __nccwpck_require__(2299);
 
 var parseBits = function(data, bits, offset, invert, callback) {
   offset = offset || 0;
@@ -31064,7 +31073,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2523:
+/***/ 6345:
 /***/ ((module) => {
 
 /**
@@ -31144,14 +31153,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 546:
+/***/ 4784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(3113)
-var arrayParser = __nccwpck_require__(9509);
-var parseDate = __nccwpck_require__(1200);
-var parseInterval = __nccwpck_require__(8557);
-var parseByteA = __nccwpck_require__(1381);
+var array = __nccwpck_require__(3879)
+var arrayParser = __nccwpck_require__(6471);
+var parseDate = __nccwpck_require__(2690);
+var parseInterval = __nccwpck_require__(8755);
+var parseByteA = __nccwpck_require__(463);
 
 function allowNull (fn) {
   return function nullAllowed (value) {
@@ -31366,20 +31375,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9908:
+/***/ 5042:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
-const utils = __nccwpck_require__(6822)
+const utils = __nccwpck_require__(9652)
 const nodeUtils = __nccwpck_require__(9023)
-const sasl = __nccwpck_require__(9050)
-const TypeOverrides = __nccwpck_require__(4019)
+const sasl = __nccwpck_require__(948)
+const TypeOverrides = __nccwpck_require__(365)
 
-const ConnectionParameters = __nccwpck_require__(7028)
-const Query = __nccwpck_require__(9547)
-const defaults = __nccwpck_require__(4677)
-const Connection = __nccwpck_require__(3975)
-const crypto = __nccwpck_require__(3068)
+const ConnectionParameters = __nccwpck_require__(646)
+const Query = __nccwpck_require__(4473)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const crypto = __nccwpck_require__(4150)
 
 const activeQueryDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -31667,7 +31676,7 @@ class Client extends EventEmitter {
       cb()
     } else {
       try {
-        const pgPass = __nccwpck_require__(1594)
+        const pgPass = __nccwpck_require__(3272)
         pgPass(this.connectionParameters, (pass) => {
           if (undefined !== pass) {
             pgPassDeprecationNotice()
@@ -32219,16 +32228,16 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 7028:
+/***/ 646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const dns = __nccwpck_require__(2250)
 
-const defaults = __nccwpck_require__(4677)
+const defaults = __nccwpck_require__(8995)
 
-const parse = (__nccwpck_require__(5632).parse) // parses a connection string
+const parse = (__nccwpck_require__(6122).parse) // parses a connection string
 
 const val = function (key, config, envVar) {
   if (config[key]) {
@@ -32410,15 +32419,15 @@ module.exports = ConnectionParameters
 
 /***/ }),
 
-/***/ 3975:
+/***/ 9809:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 
-const { parse, serialize } = __nccwpck_require__(4095)
-const stream = __nccwpck_require__(1647)
+const { parse, serialize } = __nccwpck_require__(4233)
+const stream = __nccwpck_require__(829)
 const { getStream } = stream
 
 const flushBuffer = serialize.flush()
@@ -32667,7 +32676,7 @@ module.exports = Connection
 
 /***/ }),
 
-/***/ 4603:
+/***/ 9765:
 /***/ ((module) => {
 
 function x509Error(msg, cert) {
@@ -32796,12 +32805,12 @@ module.exports = { signatureAlgorithmHashFromCertificate }
 
 /***/ }),
 
-/***/ 9050:
+/***/ 948:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const crypto = __nccwpck_require__(3068)
-const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(4603)
+const crypto = __nccwpck_require__(4150)
+const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
 
 // SASLprep (RFC 4013) — minimal in-tree implementation.
 //
@@ -33065,7 +33074,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3068:
+/***/ 4150:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeCrypto = __nccwpck_require__(6982)
@@ -33161,7 +33170,7 @@ async function deriveKey(password, salt, iterations) {
 
 /***/ }),
 
-/***/ 4677:
+/***/ 8995:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -33248,7 +33257,7 @@ module.exports = {
   keepalives_idle: 0,
 }
 
-const pgTypes = __nccwpck_require__(8851)
+const pgTypes = __nccwpck_require__(1549)
 // save default parsers
 const parseBigInteger = pgTypes.getTypeParser(20, 'text')
 const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
@@ -33262,20 +33271,20 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 /***/ }),
 
-/***/ 3771:
+/***/ 3273:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(9908)
-const defaults = __nccwpck_require__(4677)
-const Connection = __nccwpck_require__(3975)
-const Result = __nccwpck_require__(7770)
-const utils = __nccwpck_require__(6822)
-const Pool = __nccwpck_require__(6924)
-const TypeOverrides = __nccwpck_require__(4019)
-const { DatabaseError } = __nccwpck_require__(4095)
-const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(6822)
+const Client = __nccwpck_require__(5042)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
+const Pool = __nccwpck_require__(7558)
+const TypeOverrides = __nccwpck_require__(365)
+const { DatabaseError } = __nccwpck_require__(4233)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(9652)
 
 const poolFactory = (Client) => {
   return class BoundPool extends Pool {
@@ -33292,7 +33301,7 @@ const PG = function (clientConstructor) {
   this.Pool = poolFactory(this.Client)
   this._pools = []
   this.Connection = Connection
-  this.types = __nccwpck_require__(8851)
+  this.types = __nccwpck_require__(1549)
   this.DatabaseError = DatabaseError
   this.TypeOverrides = TypeOverrides
   this.escapeIdentifier = escapeIdentifier
@@ -33311,7 +33320,7 @@ try {
 }
 
 if (forceNative) {
-  clientConstructor = __nccwpck_require__(1759)
+  clientConstructor = __nccwpck_require__(5301)
 }
 
 module.exports = new PG(clientConstructor)
@@ -33323,7 +33332,7 @@ Object.defineProperty(module.exports, "native", ({
   get() {
     let native = null
     try {
-      native = new PG(__nccwpck_require__(1759))
+      native = new PG(__nccwpck_require__(5301))
     } catch (err) {
       if (err.code !== 'MODULE_NOT_FOUND') {
         throw err
@@ -33342,7 +33351,7 @@ Object.defineProperty(module.exports, "native", ({
 
 /***/ }),
 
-/***/ 9352:
+/***/ 8942:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeUtils = __nccwpck_require__(9023)
@@ -33351,16 +33360,16 @@ var Native
 // eslint-disable-next-line no-useless-catch
 try {
   // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
-  Native = __nccwpck_require__(9025)
+  Native = __nccwpck_require__(4390)
 } catch (e) {
   throw e
 }
-const TypeOverrides = __nccwpck_require__(4019)
+const TypeOverrides = __nccwpck_require__(365)
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const ConnectionParameters = __nccwpck_require__(7028)
+const ConnectionParameters = __nccwpck_require__(646)
 
-const NativeQuery = __nccwpck_require__(9735)
+const NativeQuery = __nccwpck_require__(7581)
 
 const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -33676,7 +33685,7 @@ Client.prototype._pulsePipelinedQueryQueue = function () {
   const self = this
   const queries = []
   const nativeQueries = []
-  const utils = __nccwpck_require__(6822)
+  const utils = __nccwpck_require__(9652)
 
   while (this._queryQueue.length > 0) {
     const query = this._queryQueue.shift()
@@ -33777,23 +33786,23 @@ Client.prototype.getTransactionStatus = function () {
 
 /***/ }),
 
-/***/ 1759:
+/***/ 5301:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-module.exports = __nccwpck_require__(9352)
+module.exports = __nccwpck_require__(8942)
 
 
 /***/ }),
 
-/***/ 9735:
+/***/ 7581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const utils = __nccwpck_require__(6822)
+const utils = __nccwpck_require__(9652)
 
 const NativeQuery = (module.exports = function (config, values, callback) {
   EventEmitter.call(this)
@@ -33960,15 +33969,15 @@ NativeQuery.prototype.submit = function (client) {
 
 /***/ }),
 
-/***/ 9547:
+/***/ 4473:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(4434)
 
-const Result = __nccwpck_require__(7770)
-const utils = __nccwpck_require__(6822)
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
 
 class Query extends EventEmitter {
   constructor(config, values, callback) {
@@ -34230,12 +34239,12 @@ module.exports = Query
 
 /***/ }),
 
-/***/ 7770:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(8851)
+const types = __nccwpck_require__(1549)
 
 const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
 
@@ -34346,7 +34355,7 @@ module.exports = Result
 
 /***/ }),
 
-/***/ 1647:
+/***/ 829:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { getStream, getSecureStream } = getStreamFuncs()
@@ -34389,7 +34398,7 @@ function getNodejsStreamFuncs() {
  */
 function getCloudflareStreamFuncs() {
   function getStream(ssl) {
-    const { CloudflareSocket } = __nccwpck_require__(5183)
+    const { CloudflareSocket } = __nccwpck_require__(785)
     return new CloudflareSocket(ssl)
   }
 
@@ -34436,12 +34445,12 @@ function getStreamFuncs() {
 
 /***/ }),
 
-/***/ 4019:
+/***/ 365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(8851)
+const types = __nccwpck_require__(1549)
 
 function TypeOverrides(userTypes) {
   this._types = userTypes || types
@@ -34478,12 +34487,12 @@ module.exports = TypeOverrides
 
 /***/ }),
 
-/***/ 6822:
+/***/ 9652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const defaults = __nccwpck_require__(4677)
+const defaults = __nccwpck_require__(8995)
 const nodeUtils = __nccwpck_require__(9023)
 
 const { isDate } = __nccwpck_require__(8253)
@@ -34710,14 +34719,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1316:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , Stream = (__nccwpck_require__(2203).Stream)
-  , split = __nccwpck_require__(292)
+  , split = __nccwpck_require__(5286)
   , util = __nccwpck_require__(9023)
   , defaultPort = 5432
   , isWin = (process.platform === 'win32')
@@ -34950,14 +34959,14 @@ var isValidEntry = module.exports.isValidEntry = function(entry){
 
 /***/ }),
 
-/***/ 1594:
+/***/ 3272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , fs = __nccwpck_require__(9896)
-  , helper = __nccwpck_require__(1316)
+  , helper = __nccwpck_require__(8702)
 ;
 
 
@@ -34980,13 +34989,13 @@ module.exports.warnTo = helper.warnTo;
 
 /***/ }),
 
-/***/ 636:
+/***/ 4006:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const pico = __nccwpck_require__(1366);
-const utils = __nccwpck_require__(5313);
+const pico = __nccwpck_require__(8016);
+const utils = __nccwpck_require__(4059);
 
 function picomatch(glob, options, returnState = false) {
   // default to os.platform()
@@ -35004,7 +35013,7 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 4701:
+/***/ 5595:
 /***/ ((module) => {
 
 
@@ -35195,13 +35204,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9915:
+/***/ 8265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const constants = __nccwpck_require__(4701);
-const utils = __nccwpck_require__(5313);
+const constants = __nccwpck_require__(5595);
+const utils = __nccwpck_require__(4059);
 
 /**
  * Constants
@@ -36627,15 +36636,15 @@ module.exports = parse;
 
 /***/ }),
 
-/***/ 1366:
+/***/ 8016:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const scan = __nccwpck_require__(5607);
-const parse = __nccwpck_require__(9915);
-const utils = __nccwpck_require__(5313);
-const constants = __nccwpck_require__(4701);
+const scan = __nccwpck_require__(1781);
+const parse = __nccwpck_require__(8265);
+const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(5595);
 const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
 
 /**
@@ -36995,12 +37004,12 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 5607:
+/***/ 1781:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const utils = __nccwpck_require__(5313);
+const utils = __nccwpck_require__(4059);
 const {
   CHAR_ASTERISK,             /* * */
   CHAR_AT,                   /* @ */
@@ -37017,7 +37026,7 @@ const {
   CHAR_RIGHT_CURLY_BRACE,    /* } */
   CHAR_RIGHT_PARENTHESES,    /* ) */
   CHAR_RIGHT_SQUARE_BRACKET  /* ] */
-} = __nccwpck_require__(4701);
+} = __nccwpck_require__(5595);
 
 const isPathSeparator = code => {
   return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
@@ -37405,7 +37414,7 @@ module.exports = scan;
 
 /***/ }),
 
-/***/ 5313:
+/***/ 4059:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 /*global navigator*/
@@ -37416,7 +37425,7 @@ const {
   REGEX_REMOVE_BACKSLASH,
   REGEX_SPECIAL_CHARS,
   REGEX_SPECIAL_CHARS_GLOBAL
-} = __nccwpck_require__(4701);
+} = __nccwpck_require__(5595);
 
 exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
 exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
@@ -37484,7 +37493,7 @@ exports.basename = (path, { windows } = {}) => {
 
 /***/ }),
 
-/***/ 3113:
+/***/ 3879:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -37588,7 +37597,7 @@ function identity (value) {
 
 /***/ }),
 
-/***/ 1381:
+/***/ 463:
 /***/ ((module) => {
 
 
@@ -37628,7 +37637,7 @@ module.exports = function parseBytea (input) {
 
 /***/ }),
 
-/***/ 1200:
+/***/ 2690:
 /***/ ((module) => {
 
 
@@ -37751,12 +37760,12 @@ function is0To99 (num) {
 
 /***/ }),
 
-/***/ 8557:
+/***/ 8755:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var extend = __nccwpck_require__(4813)
+var extend = __nccwpck_require__(223)
 
 module.exports = PostgresInterval
 
@@ -37883,7 +37892,7 @@ function parse (interval) {
 
 /***/ }),
 
-/***/ 292:
+/***/ 5286:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*
@@ -38031,15 +38040,15 @@ module.exports = split
 
 /***/ }),
 
-/***/ 408:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(376);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
 
-/***/ 376:
+/***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -38310,33 +38319,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 4718:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(271)
-const Dispatcher = __nccwpck_require__(2377)
-const Pool = __nccwpck_require__(8014)
-const BalancedPool = __nccwpck_require__(3207)
-const Agent = __nccwpck_require__(5539)
-const ProxyAgent = __nccwpck_require__(9710)
-const EnvHttpProxyAgent = __nccwpck_require__(6699)
-const RetryAgent = __nccwpck_require__(9176)
-const errors = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(5889)
-const buildConnector = __nccwpck_require__(5106)
-const MockClient = __nccwpck_require__(2839)
-const MockAgent = __nccwpck_require__(587)
-const MockPool = __nccwpck_require__(3926)
-const mockErrors = __nccwpck_require__(5347)
-const RetryHandler = __nccwpck_require__(3174)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(4743)
-const DecoratorHandler = __nccwpck_require__(6949)
-const RedirectHandler = __nccwpck_require__(3216)
-const createRedirectInterceptor = __nccwpck_require__(5306)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -38354,10 +38363,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1068),
-  retry: __nccwpck_require__(9636),
-  dump: __nccwpck_require__(5786),
-  dns: __nccwpck_require__(6149)
+  redirect: __nccwpck_require__(1514),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379)
 }
 
 module.exports.buildConnector = buildConnector
@@ -38419,7 +38428,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(6860).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -38431,39 +38440,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(5662).Headers
-module.exports.Response = __nccwpck_require__(9317).Response
-module.exports.Request = __nccwpck_require__(3713).Request
-module.exports.FormData = __nccwpck_require__(8440).FormData
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(4881).FileReader
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(8709)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(7403)
-const { kConstruct } = __nccwpck_require__(8271)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(8495)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(782)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(6814)
-module.exports.WebSocket = __nccwpck_require__(3435).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -38479,18 +38488,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(6376)
+const { EventSource } = __nccwpck_require__(1238)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 6128:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(5386)
-const { RequestAbortedError } = __nccwpck_require__(6593)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -38550,16 +38559,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2574:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -38665,7 +38674,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 884:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -38679,10 +38688,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -38923,16 +38932,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 865:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(3897)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(6425)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -39144,18 +39153,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 4754:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(6425)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -39371,15 +39380,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 3408:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(6593)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(5386)
-const { addSignal, removeSignal } = __nccwpck_require__(6128)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -39486,21 +39495,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 5889:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(865)
-module.exports.stream = __nccwpck_require__(4754)
-module.exports.pipeline = __nccwpck_require__(884)
-module.exports.upgrade = __nccwpck_require__(3408)
-module.exports.connect = __nccwpck_require__(2574)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 3897:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -39509,9 +39518,9 @@ module.exports.connect = __nccwpck_require__(2574)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { ReadableStreamFrom } = __nccwpck_require__(5386)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -39892,15 +39901,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 6425:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(3897)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -39992,16 +40001,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5106:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(5386)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(6593)
-const timers = __nccwpck_require__(5929)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const timers = __nccwpck_require__(6603)
 
 function noop () {}
 
@@ -40239,7 +40248,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 4037:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -40364,7 +40373,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6644:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40573,7 +40582,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6593:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -41005,7 +41014,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8957:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41013,7 +41022,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -41028,9 +41037,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -41494,7 +41503,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 3377:
+/***/ 6443:
 /***/ ((module) => {
 
 module.exports = {
@@ -41568,7 +41577,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3838:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41576,7 +41585,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(4037)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -41727,13 +41736,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5386:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(3377)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -41741,9 +41750,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(4037)
-const { tree } = __nccwpck_require__(3838)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -42453,18 +42462,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5539:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(3377)
-const DispatcherBase = __nccwpck_require__(803)
-const Pool = __nccwpck_require__(8014)
-const Client = __nccwpck_require__(271)
-const util = __nccwpck_require__(5386)
-const createRedirectInterceptor = __nccwpck_require__(5306)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -42593,7 +42602,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 3207:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42601,7 +42610,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -42609,10 +42618,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(1278)
-const Pool = __nccwpck_require__(8014)
-const { kUrl, kInterceptors } = __nccwpck_require__(3377)
-const { parseOrigin } = __nccwpck_require__(5386)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -42809,7 +42818,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 8939:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42817,9 +42826,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const timers = __nccwpck_require__(5929)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -42832,7 +42841,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -42865,9 +42874,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(3377)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(6402)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -42879,11 +42888,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(9240) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(9968))
+    mod = await WebAssembly.compile(__nccwpck_require__(3434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -42891,7 +42900,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(9240))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -43806,7 +43815,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(6962).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -44329,7 +44338,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 7726:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44337,13 +44346,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(5386)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(6593)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -44362,7 +44371,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(3377)
+} = __nccwpck_require__(6443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -44768,7 +44777,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(6962).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -45128,7 +45137,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 271:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -45138,16 +45147,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(5386)
-const { channels } = __nccwpck_require__(6644)
-const Request = __nccwpck_require__(8957)
-const DispatcherBase = __nccwpck_require__(803)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(6593)
-const buildConnector = __nccwpck_require__(5106)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -45189,9 +45198,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(3377)
-const connectH1 = __nccwpck_require__(8939)
-const connectH2 = __nccwpck_require__(7726)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -45499,7 +45508,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5306)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 function onError (client, err) {
   if (
@@ -45759,19 +45768,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 803:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(2377)
+const Dispatcher = __nccwpck_require__(883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(6593)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(3377)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -45974,7 +45983,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2377:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -46046,15 +46055,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 6699:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(803)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(3377)
-const ProxyAgent = __nccwpck_require__(9710)
-const Agent = __nccwpck_require__(5539)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -46213,7 +46222,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 2190:
+/***/ 4660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -46337,15 +46346,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 1278:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(803)
-const FixedQueue = __nccwpck_require__(2190)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(3377)
-const PoolStats = __nccwpck_require__(1680)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const PoolStats = __nccwpck_require__(3246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -46538,10 +46547,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1680:
+/***/ 3246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(3377)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -46579,7 +46588,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 8014:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -46590,14 +46599,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(1278)
-const Client = __nccwpck_require__(271)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(6593)
-const util = __nccwpck_require__(5386)
-const { kUrl, kInterceptors } = __nccwpck_require__(3377)
-const buildConnector = __nccwpck_require__(5106)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -46693,19 +46702,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9710:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(3377)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(5539)
-const Pool = __nccwpck_require__(8014)
-const DispatcherBase = __nccwpck_require__(803)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(6593)
-const buildConnector = __nccwpck_require__(5106)
-const Client = __nccwpck_require__(271)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -46974,13 +46983,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 9176:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(2377)
-const RetryHandler = __nccwpck_require__(3174)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -47016,7 +47025,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 4743:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -47024,8 +47033,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const Agent = __nccwpck_require__(5539)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -47055,7 +47064,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6949:
+/***/ 8155:
 /***/ ((module) => {
 
 
@@ -47106,15 +47115,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 3216:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
-const { kBodyUsed } = __nccwpck_require__(3377)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -47345,20 +47354,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 3174:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(3377)
-const { RequestRetryError } = __nccwpck_require__(6593)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(5386)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -47789,14 +47798,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 6149:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(6949)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(6593)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -48171,14 +48180,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 5786:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(6593)
-const DecoratorHandler = __nccwpck_require__(6949)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -48301,12 +48310,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5306:
+/***/ 5092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(3216)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -48329,11 +48338,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1068:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(3216)
+const RedirectHandler = __nccwpck_require__(8754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -48360,11 +48369,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 9636:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(3174)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -48386,13 +48395,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 6402:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(6650);
+const utils_1 = __nccwpck_require__(172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -48670,7 +48679,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 9240:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48682,7 +48691,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 9968:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -48694,7 +48703,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 6650:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -48715,13 +48724,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 587:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(3377)
-const Agent = __nccwpck_require__(5539)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -48732,14 +48741,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(2539)
-const MockClient = __nccwpck_require__(2839)
-const MockPool = __nccwpck_require__(3926)
-const { matchValue, buildMockOptions } = __nccwpck_require__(463)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(6593)
-const Dispatcher = __nccwpck_require__(2377)
-const Pluralizer = __nccwpck_require__(39)
-const PendingInterceptorsFormatter = __nccwpck_require__(2708)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const Pluralizer = __nccwpck_require__(1529)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -48882,14 +48891,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 2839:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(271)
-const { buildMockDispatch } = __nccwpck_require__(463)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -48898,10 +48907,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(2539)
-const { MockInterceptor } = __nccwpck_require__(7073)
-const Symbols = __nccwpck_require__(3377)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -48948,12 +48957,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 5347:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(6593)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -48983,12 +48992,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7073:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(463)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -48996,9 +49005,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(2539)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
-const { buildURL } = __nccwpck_require__(5386)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -49197,14 +49206,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 3926:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(8014)
-const { buildMockDispatch } = __nccwpck_require__(463)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -49213,10 +49222,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(2539)
-const { MockInterceptor } = __nccwpck_require__(7073)
-const Symbols = __nccwpck_require__(3377)
-const { InvalidArgumentError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -49263,7 +49272,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 2539:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -49293,20 +49302,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 463:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(5347)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(2539)
-const { buildURL } = __nccwpck_require__(5386)
+} = __nccwpck_require__(1117)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -49667,7 +49676,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2708:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -49717,7 +49726,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 39:
+/***/ 1529:
 /***/ ((module) => {
 
 
@@ -49753,7 +49762,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 5929:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -50183,20 +50192,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3892:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(8271)
-const { urlEquals, getFieldValues } = __nccwpck_require__(2012)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(5386)
-const { webidl } = __nccwpck_require__(6083)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9317)
-const { Request, fromInnerRequest } = __nccwpck_require__(3713)
-const { kState } = __nccwpck_require__(6970)
-const { fetching } = __nccwpck_require__(6860)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(1118)
+const { kConstruct } = __nccwpck_require__(109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest } = __nccwpck_require__(9967)
+const { kState } = __nccwpck_require__(3627)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -51049,15 +51058,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7403:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(8271)
-const { Cache } = __nccwpck_require__(3892)
-const { webidl } = __nccwpck_require__(6083)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { kConstruct } = __nccwpck_require__(109)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -51208,26 +51217,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8271:
+/***/ 109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(3377).kConstruct)
+  kConstruct: (__nccwpck_require__(6443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 2012:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(782)
-const { isValidHeaderName } = __nccwpck_require__(1118)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -51272,7 +51281,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9922:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -51291,15 +51300,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8495:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(5816)
-const { stringify } = __nccwpck_require__(2095)
-const { webidl } = __nccwpck_require__(6083)
-const { Headers } = __nccwpck_require__(5662)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(5893)
+const { Headers } = __nccwpck_require__(660)
 
 /**
  * @typedef {Object} Cookie
@@ -51482,14 +51491,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5816:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(9922)
-const { isCTLExcludingHtab } = __nccwpck_require__(2095)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(782)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -51799,7 +51808,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2095:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -52158,13 +52167,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6301:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(625)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -52739,23 +52748,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6376:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(6860)
-const { makeRequest } = __nccwpck_require__(3713)
-const { webidl } = __nccwpck_require__(6083)
-const { EventSourceStream } = __nccwpck_require__(6301)
-const { parseMIMEType } = __nccwpck_require__(782)
-const { createFastMessageEvent } = __nccwpck_require__(6814)
-const { isNetworkError } = __nccwpck_require__(9317)
-const { delay } = __nccwpck_require__(625)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { environmentSettingsObject } = __nccwpck_require__(1118)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(5893)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { delay } = __nccwpck_require__(4811)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -53229,7 +53238,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 625:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -53273,12 +53282,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6962:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(5386)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -53288,16 +53297,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(1118)
-const { FormData } = __nccwpck_require__(8440)
-const { kState } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
+} = __nccwpck_require__(3168)
+const { FormData } = __nccwpck_require__(5910)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(782)
-const { multipartFormDataParser } = __nccwpck_require__(4646)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
 let random
 
 try {
@@ -53809,7 +53818,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6833:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -53940,7 +53949,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 782:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -54691,12 +54700,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9255:
+/***/ 6653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(3377)
+const { kConnected, kSize } = __nccwpck_require__(6443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -54744,14 +54753,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 1508:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -54877,16 +54886,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 4646:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
-const { utf8DecodeBytes } = __nccwpck_require__(1118)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(782)
-const { isFileLike } = __nccwpck_require__(1508)
-const { makeEntry } = __nccwpck_require__(8440)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(3168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
+const { isFileLike } = __nccwpck_require__(7114)
+const { makeEntry } = __nccwpck_require__(5910)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -55358,16 +55367,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8440:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(1118)
-const { kState } = __nccwpck_require__(6970)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { FileLike, isFileLike } = __nccwpck_require__(1508)
-const { webidl } = __nccwpck_require__(6083)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
+const { kState } = __nccwpck_require__(3627)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { FileLike, isFileLike } = __nccwpck_require__(7114)
+const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -55617,7 +55626,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 8709:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -55664,21 +55673,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5662:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(3377)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(1118)
-const { webidl } = __nccwpck_require__(6083)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(5893)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -56358,7 +56367,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6860:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -56371,9 +56380,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9317)
-const { HeadersList } = __nccwpck_require__(5662)
-const { Request, cloneRequest } = __nccwpck_require__(3713)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -56409,23 +56418,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(1118)
-const { kState, kDispatcher } = __nccwpck_require__(6970)
+} = __nccwpck_require__(3168)
+const { kState, kDispatcher } = __nccwpck_require__(3627)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(6962)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(6833)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(5386)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(782)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
-const { webidl } = __nccwpck_require__(6083)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(5893)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -58635,23 +58644,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3713:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6962)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5662)
-const { FinalizationRegistry } = __nccwpck_require__(9255)()
-const util = __nccwpck_require__(5386)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(1118)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -58661,12 +58670,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(6833)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
-const { URLSerializer } = __nccwpck_require__(782)
-const { kConstruct } = __nccwpck_require__(3377)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -59679,14 +59688,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9317:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5662)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6962)
-const util = __nccwpck_require__(5386)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -59698,16 +59707,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(1118)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(6833)
-const { kState, kHeaders } = __nccwpck_require__(6970)
-const { webidl } = __nccwpck_require__(6083)
-const { FormData } = __nccwpck_require__(8440)
-const { URLSerializer } = __nccwpck_require__(782)
-const { kConstruct } = __nccwpck_require__(3377)
+} = __nccwpck_require__(4495)
+const { kState, kHeaders } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { FormData } = __nccwpck_require__(5910)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -60296,7 +60305,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6970:
+/***/ 3627:
 /***/ ((module) => {
 
 
@@ -60312,21 +60321,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1118:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(6833)
-const { getGlobalOrigin } = __nccwpck_require__(8709)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(782)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(5386)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(6083)
+const { webidl } = __nccwpck_require__(5893)
 
 let supportedHashes = []
 
@@ -61951,14 +61960,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6083:
+/***/ 5893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(5386)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -62653,7 +62662,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2685:
+/***/ 2607:
 /***/ ((module) => {
 
 
@@ -62950,7 +62959,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4881:
+/***/ 8355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -62959,16 +62968,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(5860)
+} = __nccwpck_require__(3610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(8391)
-const { webidl } = __nccwpck_require__(6083)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
+} = __nccwpck_require__(961)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -63301,12 +63310,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 699:
+/***/ 8573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(6083)
+const { webidl } = __nccwpck_require__(5893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -63386,7 +63395,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8391:
+/***/ 961:
 /***/ ((module) => {
 
 
@@ -63403,7 +63412,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5860:
+/***/ 3610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -63414,10 +63423,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(8391)
-const { ProgressEvent } = __nccwpck_require__(699)
-const { getEncoding } = __nccwpck_require__(2685)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(782)
+} = __nccwpck_require__(961)
+const { ProgressEvent } = __nccwpck_require__(8573)
+const { getEncoding } = __nccwpck_require__(2607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -63801,27 +63810,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3403:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(9322)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(7610)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(3479)
-const { channels } = __nccwpck_require__(6644)
-const { CloseEvent } = __nccwpck_require__(6814)
-const { makeRequest } = __nccwpck_require__(3713)
-const { fetching } = __nccwpck_require__(6860)
-const { Headers, getHeadersList } = __nccwpck_require__(5662)
-const { getDecodeSplit } = __nccwpck_require__(1118)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
+} = __nccwpck_require__(1216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
+const { channels } = __nccwpck_require__(2414)
+const { CloseEvent } = __nccwpck_require__(5188)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -64179,7 +64188,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9322:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -64252,14 +64261,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6814:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(6083)
-const { kEnumerableProperty } = __nccwpck_require__(5386)
-const { kConstruct } = __nccwpck_require__(3377)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -64588,12 +64597,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4226:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(9322)
+const { maxUnsigned16Bit } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 16386
 
@@ -64691,14 +64700,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6495:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(3479)
-const { MessageSizeExceededError } = __nccwpck_require__(6593)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -64803,16 +64812,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1298:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(9322)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(7610)
-const { channels } = __nccwpck_require__(6644)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -64822,11 +64831,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(3479)
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { closeWebSocketConnection } = __nccwpck_require__(3403)
-const { PerMessageDeflate } = __nccwpck_require__(6495)
-const { MessageSizeExceededError } = __nccwpck_require__(6593)
+} = __nccwpck_require__(8625)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { closeWebSocketConnection } = __nccwpck_require__(6897)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -65337,14 +65346,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8470:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(4226)
-const { opcodes, sendHints } = __nccwpck_require__(9322)
-const FixedQueue = __nccwpck_require__(2190)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -65448,7 +65457,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 7610:
+/***/ 1216:
 /***/ ((module) => {
 
 
@@ -65467,16 +65476,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3479:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(7610)
-const { states, opcodes } = __nccwpck_require__(9322)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(6814)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
+const { states, opcodes } = __nccwpck_require__(736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(782)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
 
 /* globals Blob */
 
@@ -65796,15 +65805,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3435:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(6083)
-const { URLSerializer } = __nccwpck_require__(782)
-const { environmentSettingsObject } = __nccwpck_require__(1118)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(9322)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -65813,21 +65822,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(7610)
+} = __nccwpck_require__(1216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(3479)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(3403)
-const { ByteParser } = __nccwpck_require__(1298)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(5386)
-const { getGlobalDispatcher } = __nccwpck_require__(4743)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(6814)
-const { SendQueue } = __nccwpck_require__(8470)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -66398,7 +66407,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4813:
+/***/ 223:
 /***/ ((module) => {
 
 module.exports = extend
@@ -66422,21 +66431,157 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 5388:
+/***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3645);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1446);
 
-// The only side effect of loading the bundle: run the action.
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+
+// The only side effect of loading the bundle: run the action. run() reports every failure
+// itself; these handlers are the last resort for anything that escapes it, because Node would
+// print an uncaught error raw to stderr, and the runner reads workflow commands on stderr too.
+const fail = (err) => {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`Unexpected error: ${(0,_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
+    process.exit(1);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
+// A GitHub API that never answered leaves sockets open; the report is written, so end here.
+process.exit(process.exitCode ?? 0);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3645:
+/***/ 5625:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rm: () => (/* binding */ log),
+/* harmony export */   eA: () => (/* binding */ BufferedLog),
+/* harmony export */   gJ: () => (/* binding */ errorMessage)
+/* harmony export */ });
+/* unused harmony exports couldBeCommand, inert */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5165);
+
+
+
+
+/** .NET's char.IsWhiteSpace, which String.TrimStart uses: Unicode White_Space. */
+const LEADING_WHITESPACE = /^[\s\u0085\u180e]*/u;
+/** StreamReader.ReadLine ends a line at CR, LF or CRLF. */
+const LINE_BREAK = /\r\n|\r|\n/;
+/**
+ * The runner finds `::` and `##[` with .NET's culture-sensitive string search, which (with ICU
+ * on Linux) skips characters it treats as ignorable: soft hyphens, zero-width and other format
+ * characters, control characters. `:\u00ad:error::x` is a command to it, so these characters
+ * are removed before looking.
+ */
+const IGNORABLE = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+/** True when the runner could read a workflow command in any line of `text`. */
+function couldBeCommand(text) {
+    return text.split(LINE_BREAK).some((raw) => {
+        const line = raw.replace(IGNORABLE, '');
+        return line.includes('##[') || line.replace(LEADING_WHITESPACE, '').startsWith('::');
+    });
+}
+/** `text` as lines the runner prints literally. Exported for the tests' runner model. */
+function inert(text) {
+    if (!couldBeCommand(text))
+        return text;
+    const token = `rds-atlas-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.randomBytes)(16).toString('hex')}`;
+    return `::stop-commands::${token}${node_os__WEBPACK_IMPORTED_MODULE_2__.EOL}${text}${node_os__WEBPACK_IMPORTED_MODULE_2__.EOL}::${token}::`;
+}
+function emit(text) {
+    process.stdout.write(inert((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)) + node_os__WEBPACK_IMPORTED_MODULE_2__.EOL);
+}
+const log = {
+    info: emit,
+    notice: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
+    warning: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
+    error: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
+    debug: (text) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)),
+    group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title), fn),
+};
+function redactProperties(properties) {
+    if (!properties)
+        return {};
+    const out = { ...properties };
+    if (out.title !== undefined)
+        out.title = (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.title);
+    if (out.file !== undefined)
+        out.file = (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.file);
+    return out;
+}
+/**
+ * A log that holds its lines until `flush`, for work that runs concurrently with other work
+ * (the two roots' plans): each flush prints one whole group, so the job log never interleaves
+ * two roots. Text is redacted again when flushed, so a secret registered in between is caught.
+ */
+class BufferedLog {
+    #entries = [];
+    info(text) {
+        this.#entries.push({ kind: 'info', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
+    }
+    debug(text) {
+        this.#entries.push({ kind: 'debug', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
+    }
+    notice(text, properties) {
+        this.#entries.push({ kind: 'notice', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+    }
+    warning(text, properties) {
+        this.#entries.push({ kind: 'warning', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+    }
+    error(text, properties) {
+        this.#entries.push({ kind: 'error', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+    }
+    /** Prints everything as one group titled `title` and empties the buffer. */
+    flush(title) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title));
+        try {
+            for (const entry of this.#entries.splice(0)) {
+                if (entry.kind === 'info')
+                    log.info(entry.text);
+                else if (entry.kind === 'debug')
+                    log.debug(entry.text);
+                else
+                    log[entry.kind](entry.text, entry.properties);
+            }
+        }
+        finally {
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+        }
+    }
+}
+/** Message of anything thrown, redacted. */
+function errorMessage(err) {
+    if (err instanceof Error)
+        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err.message);
+    if (typeof err === 'string')
+        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err);
+    try {
+        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(JSON.stringify(err));
+    }
+    catch {
+        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(String(err));
+    }
+}
+
+
+/***/ }),
+
+/***/ 1446:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66445,2954 +66590,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
+var core = __nccwpck_require__(8179);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../../main/node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(408);
-// EXTERNAL MODULE: ../../main/node_modules/undici/index.js
-var undici = __nccwpck_require__(4718);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_.dirname(filePath);
-                        const upperName = external_path_.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/github/lib/context.js
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -69408,7 +66612,7 @@ class Context {
             }
             else {
                 const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
+                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_.EOL}`);
             }
         }
         this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -69445,10 +66649,12 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ../../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(129);
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(9659);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -69478,7 +66684,7 @@ function getProxyAgentDispatcher(destinationUrl) {
 }
 function getProxyFetch(destinationUrl) {
     const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
+    const proxyFetch = (url, opts) => __awaiter(this, void 0, void 0, function* () {
         return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
     });
     return proxyFetch;
@@ -69500,7 +66706,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -69515,7 +66721,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ../../main/node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -69544,7 +66750,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ../../main/node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -69592,7 +66798,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ../../main/node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -69613,7 +66819,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ../../main/node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -69660,7 +66866,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -69682,7 +66888,7 @@ var DEFAULTS = {
 };
 
 // pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
+function lowercaseKeys(object) {
   if (!object) {
     return {};
   }
@@ -69734,7 +66940,7 @@ function merge(defaults, route, options) {
   } else {
     options = Object.assign({}, route);
   }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  options.headers = lowercaseKeys(options.headers);
   removeUndefinedProperties(options);
   removeUndefinedProperties(options.headers);
   const mergedOptions = mergeDeep(defaults || {}, options);
@@ -70006,7 +67212,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -70298,7 +67504,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -70899,7 +68105,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -70940,7 +68146,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -71147,7 +68353,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -71278,7 +68484,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -71333,11 +68539,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -71478,12 +68684,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -73777,7 +70983,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -73903,7 +71109,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -73924,7 +71130,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -74336,7 +71542,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -74375,7 +71581,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../main/node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -74396,6 +71602,4859 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/atlas/pg-batch.ts
+// Parsing a plan's statements in batches, each exactly as if parsed alone.
+//
+// One libpg_query call per statement costs about twice as much, cold, as one call for many
+// (each call sets up memory contexts and error handling through JavaScript trampolines that
+// have not been optimised yet). So statements are joined, each followed by "\n;CHECKPOINT;\n",
+// and parsed in one call. The CHECKPOINT sentinels prove the join changed nothing: each must
+// come back as a top-level statement at its exact byte offset, which can only happen if the
+// ";" before it was a real token, i.e. if the statement before it ended outside any comment,
+// string, dollar-quoted body or BEGIN ATOMIC block. Its tokens, and so its parse, are then
+// those it has alone. If the batch fails to parse or a sentinel is not where it must be, the
+// batch's statements are parsed one by one.
+const SENTINEL = 'CHECKPOINT';
+const encoder = new TextEncoder();
+const ENDS_STATEMENT = encoder.encode('\n;');
+const SENTINEL_STATEMENT = encoder.encode(`${SENTINEL};\n`);
+/** Statements per call: large enough to amortise the call, small enough that one bad statement re-parses few. */
+const BATCH = 200;
+/**
+ * The statements' parse outcomes, in order. A generator, so that a caller consuming them as they
+ * come holds one batch of parse trees at a time: kept all at once, thousands of trees outlive the
+ * young generation and make garbage collection the largest cost of a cold run.
+ */
+function* parseEach(parse, statements) {
+    for (let i = 0; i < statements.length; i += BATCH)
+        yield* parseBatch(parse, statements.slice(i, i + BATCH));
+}
+function parseBatch(parse, statements) {
+    const texts = statements.map((s) => encoder.encode(s));
+    // libpg_query reads a C string: a NUL would end the text early, so such a statement is refused alone.
+    if (texts.length > 1 && !texts.some((t) => t.includes(0))) {
+        const size = texts.reduce((n, t) => n + t.length + ENDS_STATEMENT.length + SENTINEL_STATEMENT.length, 0);
+        const joined = new Uint8Array(size);
+        const sentinels = [];
+        let at = 0;
+        for (const t of texts) {
+            joined.set(t, at);
+            joined.set(ENDS_STATEMENT, (at += t.length));
+            sentinels.push((at += ENDS_STATEMENT.length));
+            joined.set(SENTINEL_STATEMENT, at);
+            at += SENTINEL_STATEMENT.length;
+        }
+        const whole = guarded(parse, joined);
+        const split = whole.ok ? splitAtSentinels(whole.stmts, sentinels) : undefined;
+        if (split)
+            return split.map((stmts) => ({ ok: true, stmts }));
+    }
+    return texts.map((t) => (t.includes(0) ? { ok: false, message: 'it contains a NUL character' } : guarded(parse, t)));
+}
+/** The statements between consecutive sentinels, or undefined when a sentinel is missing or moved. */
+function splitAtSentinels(stmts, sentinels) {
+    const out = [];
+    let j = 0;
+    for (const at of sentinels) {
+        const own = [];
+        for (;;) {
+            const s = stmts[j++];
+            if (s === undefined)
+                return undefined;
+            const location = s.stmt_location ?? 0;
+            if (location > at)
+                return undefined;
+            if (location === at) {
+                if (s.stmt_len !== SENTINEL.length || s.stmt === undefined || !('CheckPointStmt' in s.stmt))
+                    return undefined;
+                break;
+            }
+            own.push(s);
+        }
+        out.push(own);
+    }
+    return j === stmts.length ? out : undefined;
+}
+function guarded(parse, utf8) {
+    try {
+        return parse(utf8);
+    }
+    catch (err) {
+        return { ok: false, message: `the PostgreSQL parser failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/libpg-query/wasm/libpg-query.js
+var libpg_query = __nccwpck_require__(3995);
+var libpg_query_default = /*#__PURE__*/__nccwpck_require__.n(libpg_query);
+;// CONCATENATED MODULE: ./src/atlas/pg-query-wasm.ts
+// Where the PostgreSQL parser's WebAssembly lives, in its own module on purpose.
+//
+// ncc's asset relocator evaluates this `new URL(…, import.meta.url)` at build time, copies the
+// file into dist/ as `libpg-query.wasm` and rewrites the expression to that copy's path, so
+// the bundle loads it offline with no extra build step. It only does so for modules it can
+// parse as ES2020 and for a literal path: keep this file that small. From source (vitest, the
+// benchmark) the URL resolves into node_modules, which npm installs at the repository root.
+const PG_QUERY_WASM = __nccwpck_require__.ab + "libpg-query.wasm";
+
+;// CONCATENATED MODULE: ./src/atlas/pg-parser.ts
+
+
+
+const { WebAssembly } = globalThis;
+async function loadPgParser() {
+    const wasm = await WebAssembly.compile(await (0,promises_.readFile)(PG_QUERY_WASM));
+    const module = await new Promise((resolve, reject) => {
+        const start = () => libpg_query_default()({
+            print: discard,
+            printErr: discard,
+            instantiateWasm(imports, receive) {
+                WebAssembly.instantiate(wasm, imports).then(receive, reject);
+                return {};
+            },
+        });
+        withDirname(start).then(resolve, reject);
+    });
+    return (utf8) => parseWith(module, utf8);
+}
+function discard() { }
+/**
+ * The glue's first statements read `__dirname`, a CommonJS variable: loaded from node_modules
+ * it has its own, but inside the ESM bundle the name is unbound and throwing. It only builds
+ * a path we never use (instantiateWasm replaces the file lookup), so a placeholder is defined
+ * for the synchronous start of the factory and removed right after.
+ */
+function withDirname(start) {
+    const scope = globalThis;
+    if ('__dirname' in scope)
+        return start();
+    scope.__dirname = '.';
+    try {
+        return start();
+    }
+    finally {
+        delete scope.__dirname;
+    }
+}
+const decoder = new TextDecoder();
+/**
+ * One call of libpg_query. Text crosses the boundary as bytes, copied in and decoded out with
+ * a native search for the terminating NUL, not the glue's byte-by-byte JavaScript loops, which
+ * dominate a cold run over thousands of statements.
+ */
+function parseWith(m, bytes) {
+    // The WASM wrapper returns no result at all for an empty string; like whitespace, it holds no statement.
+    if (bytes.length === 0)
+        return { ok: true, stmts: [] };
+    const query = m._malloc(bytes.length + 1);
+    let result = 0;
+    try {
+        m.HEAPU8.set(bytes, query);
+        m.HEAPU8[query + bytes.length] = 0;
+        result = m._wasm_parse_query_raw(query);
+        if (!result)
+            throw new Error('libpg_query returned no result (out of memory?)');
+        // struct PgQueryParseResult { char *parse_tree; char *stderr_buffer; PgQueryError *error; }
+        const [tree = 0, , error = 0] = m.HEAPU32.subarray(result >>> 2, (result >>> 2) + 3);
+        if (error) {
+            // struct PgQueryError { char *message; char *funcname; char *filename; int lineno; int cursorpos; … }
+            const [message = 0, , , , cursor = 0] = m.HEAPU32.subarray(error >>> 2, (error >>> 2) + 5);
+            return { ok: false, message: message ? cString(m, message) : 'unknown parser error', position: cursor };
+        }
+        if (!tree)
+            throw new Error('libpg_query returned neither a parse tree nor an error');
+        const parsed = JSON.parse(cString(m, tree));
+        return { ok: true, stmts: parsed.stmts ?? [] };
+    }
+    finally {
+        m._free(query);
+        if (result)
+            m._wasm_free_parse_result(result);
+    }
+}
+function cString(m, pointer) {
+    const heap = m.HEAPU8;
+    const end = heap.indexOf(0, pointer);
+    if (end < 0)
+        throw new Error('libpg_query returned an unterminated string');
+    return decoder.decode(heap.subarray(pointer, end));
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-names.ts
+// Names of objects in a parse tree, written back for a one-line human reason: always double
+// quoted as Atlas prints them ("public"."users"), embedded quotes doubled, and characters that
+// would break the line (newlines, other controls) shown as escapes. Statements are hostile
+// text; the renderer escapes the reasons again, this only keeps them readable.
+/** At most this many names are listed; the rest are counted. */
+const LISTED = 3;
+function quoteIdent(name) {
+    return `"${printable(name).replaceAll('"', '""')}"`;
+}
+/** Control and line-separator characters as \u{…} escapes, everything else as is. */
+function printable(text) {
+    return text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+}
+function qualified(parts) {
+    return parts
+        .filter((p) => p !== undefined && p !== '')
+        .map(quoteIdent)
+        .join('.');
+}
+function relationName(rel) {
+    return rel ? qualified([rel.catalogname, rel.schemaname, rel.relname]) : 'a table';
+}
+/** A key equal for the same relation written the same way, for "created earlier" lookups. */
+function relationKey(rel) {
+    return rel?.relname === undefined ? undefined : JSON.stringify([rel.catalogname ?? '', rel.schemaname ?? '', rel.relname]);
+}
+function roleName(spec) {
+    switch (spec?.roletype) {
+        case 'ROLESPEC_CSTRING':
+            return quoteIdent(spec.rolename ?? '');
+        case 'ROLESPEC_PUBLIC':
+            return 'PUBLIC';
+        case 'ROLESPEC_CURRENT_ROLE':
+            return 'CURRENT_ROLE';
+        case 'ROLESPEC_CURRENT_USER':
+            return 'CURRENT_USER';
+        case 'ROLESPEC_SESSION_USER':
+            return 'SESSION_USER';
+        default:
+            return 'a role';
+    }
+}
+/** Strings of a name list (["public", "users"]), as found in many statements. */
+function strings(nodes) {
+    return (nodes ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []));
+}
+/**
+ * The name of one object of a DROP, GRANT, COMMENT or ALTER … OWNER: a bare name, a
+ * qualified name, a function signature's name, a type or a table. A trigger, policy or rule
+ * is named with its table ("trg" on "public"."t").
+ */
+function objectName(node, type) {
+    if ('String' in node)
+        return quoteIdent(node.String.sval ?? '');
+    if ('List' in node) {
+        const items = node.List.items ?? [];
+        // A cast or transform is named by its types: (source, target).
+        if (!items.every((n) => 'String' in n))
+            return `(${items.map((n) => objectName(n)).join(', ')})`;
+        const parts = strings(items);
+        if (type === 'OBJECT_TRIGGER' || type === 'OBJECT_POLICY' || type === 'OBJECT_RULE') {
+            return `${quoteIdent(parts.at(-1) ?? '')} on ${qualified(parts.slice(0, -1))}`;
+        }
+        return qualified(parts);
+    }
+    if ('ObjectWithArgs' in node)
+        return qualified(strings(node.ObjectWithArgs.objname));
+    if ('TypeName' in node)
+        return qualified(strings(node.TypeName.names));
+    if ('RangeVar' in node)
+        return relationName(node.RangeVar);
+    if ('RoleSpec' in node)
+        return roleName(node.RoleSpec);
+    return 'an object';
+}
+/** "a", "a and b", "a, b, c and 2 more". */
+function listed(names) {
+    if (names.length <= 1)
+        return names[0] ?? 'nothing';
+    if (names.length <= LISTED)
+        return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    return `${names.slice(0, LISTED).join(', ')} and ${names.length - LISTED} more`;
+}
+const OBJECT_WORDS = {
+    OBJECT_MATVIEW: 'materialized view',
+    OBJECT_FDW: 'foreign data wrapper',
+    OBJECT_FOREIGN_SERVER: 'server',
+    OBJECT_STATISTIC_EXT: 'statistics',
+    OBJECT_TABCONSTRAINT: 'constraint',
+    OBJECT_DOMCONSTRAINT: 'constraint',
+    OBJECT_OPCLASS: 'operator class',
+    OBJECT_OPFAMILY: 'operator family',
+    OBJECT_TSCONFIGURATION: 'text search configuration',
+    OBJECT_TSDICTIONARY: 'text search dictionary',
+    OBJECT_TSPARSER: 'text search parser',
+    OBJECT_TSTEMPLATE: 'text search template',
+    OBJECT_LARGEOBJECT: 'large object',
+    OBJECT_DEFACL: 'default privileges',
+    OBJECT_PARAMETER_ACL: 'parameter',
+};
+/** "materialized view" for OBJECT_MATVIEW, "table" for OBJECT_TABLE: lower case, for reasons. */
+function objectWord(type) {
+    if (type === undefined)
+        return 'object';
+    return (OBJECT_WORDS[type] ??
+        type
+            .replace(/^OBJECT_/, '')
+            .replaceAll('_', ' ')
+            .toLowerCase());
+}
+/** The same in upper case, for kinds: "DROP MATERIALIZED VIEW". */
+function objectKind(type) {
+    return objectWord(type).toUpperCase();
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-access.ts
+
+// Who may do what: GRANT / REVOKE of privileges and of role membership, default privileges,
+// role attributes, dropped roles and what they own, and renames (which cut off whoever uses the
+// old name). Ownership and
+// row-level security live with the statements that carry them (sql-rules, sql-alter-table).
+function grant(stmt) {
+    const privileges = privilegeList(stmt.privileges);
+    const on = grantTarget(stmt);
+    const grantees = listed((stmt.grantees ?? []).map(nodeRole));
+    if (stmt.is_grant)
+        return { class: 'safe', kind: 'GRANT', reason: `grants ${privileges} on ${on} to ${grantees}` };
+    const what = stmt.grant_option ? `the grant option for ${privileges}` : privileges;
+    return { class: 'access-reducing', kind: 'REVOKE', reason: `revokes ${what} on ${on} from ${grantees}` };
+}
+function grantRole(stmt) {
+    const roles = listed((stmt.granted_roles ?? []).map((n) => quoteIdent('AccessPriv' in n ? (n.AccessPriv.priv_name ?? '') : '')));
+    const members = listed((stmt.grantee_roles ?? []).map(nodeRole));
+    if (stmt.is_grant)
+        return { class: 'safe', kind: 'GRANT', reason: `grants membership in ${roles} to ${members}` };
+    // REVOKE ADMIN / INHERIT / SET OPTION FOR keeps the membership but takes that option away.
+    const options = (stmt.opt ?? []).flatMap((n) => ('DefElem' in n ? [(n.DefElem.defname ?? '').toUpperCase()] : []));
+    const what = options.length > 0 ? `the ${listed(options)} option of membership in ${roles}` : `membership in ${roles}`;
+    return { class: 'access-reducing', kind: 'REVOKE', reason: `revokes ${what} from ${members}` };
+}
+function defaultPrivileges(stmt) {
+    const action = stmt.action ?? {};
+    const privileges = privilegeList(action.privileges);
+    const schemas = strings(listOption(stmt.options, 'schemas')).map(quoteIdent);
+    const future = `${objectWord(action.objtype)}s created from now on${schemas.length > 0 ? ` in schema ${listed(schemas)}` : ''}`;
+    const grantees = listed((action.grantees ?? []).map(nodeRole));
+    const kind = 'ALTER DEFAULT PRIVILEGES';
+    if (action.is_grant)
+        return { class: 'safe', kind, reason: `grants ${privileges} on ${future} to ${grantees}` };
+    return { class: 'access-reducing', kind, reason: `stops granting ${privileges} on ${future} to ${grantees}` };
+}
+/**
+ * ALTER ROLE / USER / GROUP. Reduces access: NOLOGIN, CONNECTION LIMIT 0, a removed attribute
+ * (NOSUPERUSER, NOCREATEDB, NOCREATEROLE, NOREPLICATION, NOBYPASSRLS, NOINHERIT), a new or
+ * removed password (clients holding the old one fail), an expiry other than 'infinity', and
+ * dropped group members. A positive connection limit is not flagged: without the current value
+ * it cannot be told from a raise. Password values are never read into a reason.
+ */
+function alterRole(stmt) {
+    const role = roleName(stmt.role);
+    const losses = (stmt.options ?? []).flatMap((n) => ('DefElem' in n ? roleLoss(n.DefElem, stmt.action) : []));
+    if (losses.length === 0)
+        return { class: 'safe', kind: 'ALTER ROLE', reason: `changes attributes of role ${role}` };
+    return { class: 'access-reducing', kind: 'ALTER ROLE', reason: `role ${role} ${listed(losses)}` };
+}
+const ROLE_ATTRIBUTES = {
+    superuser: 'SUPERUSER',
+    createdb: 'CREATEDB',
+    createrole: 'CREATEROLE',
+    isreplication: 'REPLICATION',
+    bypassrls: 'BYPASSRLS',
+};
+function roleLoss(option, action) {
+    const arg = option.arg;
+    const off = arg !== undefined && 'Boolean' in arg && arg.Boolean.boolval !== true;
+    switch (option.defname) {
+        case 'canlogin':
+            return off ? ['can no longer log in (NOLOGIN)'] : [];
+        case 'inherit':
+            return off ? ['no longer uses the privileges of the roles it belongs to (NOINHERIT)'] : [];
+        case 'connectionlimit':
+            return arg !== undefined && 'Integer' in arg && (arg.Integer.ival ?? 0) === 0 ? ['can no longer connect (CONNECTION LIMIT 0)'] : [];
+        case 'password':
+            return [arg === undefined ? 'loses its password' : 'gets a new password: clients using the old one can no longer log in'];
+        case 'validUntil':
+            return arg !== undefined && 'String' in arg && arg.String.sval === 'infinity' ? [] : ['gets a password expiry date (VALID UNTIL)'];
+        case 'rolemembers':
+            return action === -1 ? [`loses members ${listed(memberNames(arg))}`] : [];
+        default: {
+            const attribute = ROLE_ATTRIBUTES[option.defname ?? ''];
+            return attribute !== undefined && off ? [`loses ${attribute} (NO${attribute})`] : [];
+        }
+    }
+}
+function memberNames(arg) {
+    if (arg === undefined || !('List' in arg))
+        return [];
+    return (arg.List.items ?? []).map(nodeRole);
+}
+function dropRole(s) {
+    const roles = (s.roles ?? []).map(nodeRole);
+    const their = roles.length > 1 ? 'their' : 'its';
+    return {
+        class: 'destructive',
+        kind: 'DROP ROLE',
+        reason: `drops role${roles.length > 1 ? 's' : ''} ${listed(roles)}: ${their} logins, memberships and grants are gone`,
+    };
+}
+function dropOwned(s) {
+    const roles = listed((s.roles ?? []).map(nodeRole));
+    return {
+        class: 'destructive',
+        kind: 'DROP OWNED',
+        reason: `drops every object owned by ${roles} in this database, with its data, and revokes its privileges`,
+    };
+}
+function reassignOwned(s) {
+    const roles = listed((s.roles ?? []).map(nodeRole));
+    return {
+        class: 'destructive',
+        kind: 'REASSIGN OWNED',
+        reason: `hands every object owned by ${roles} to ${roleName(s.newrole)}: the old owner loses the rights it held as owner`,
+    };
+}
+/** Renames of objects that queries and logins name; constraints, indexes, triggers, policies and rules are rarely named by clients. */
+const NAMED_BY_CLIENTS_RARELY = new Set([
+    'OBJECT_TABCONSTRAINT',
+    'OBJECT_DOMCONSTRAINT',
+    'OBJECT_INDEX',
+    'OBJECT_TRIGGER',
+    'OBJECT_POLICY',
+    'OBJECT_RULE',
+]);
+function rename(stmt) {
+    const type = stmt.renameType;
+    const kind = `RENAME ${objectKind(type)}`;
+    const to = quoteIdent(stmt.newname ?? '');
+    const what = renamedObject(stmt);
+    if (type !== undefined && NAMED_BY_CLIENTS_RARELY.has(type))
+        return { class: 'safe', kind, reason: `renames ${what} to ${to}` };
+    const risk = type === 'OBJECT_ROLE'
+        ? 'logins under the old name fail, and an MD5 password is cleared'
+        : 'anything that uses the old name stops working';
+    return { class: 'access-reducing', kind, reason: `renames ${what} to ${to}: ${risk}` };
+}
+function renamedObject(stmt) {
+    const type = stmt.renameType;
+    const word = objectWord(type);
+    if (type === 'OBJECT_COLUMN' || type === 'OBJECT_ATTRIBUTE') {
+        return `${word} ${quoteIdent(stmt.subname ?? '')} of ${objectWord(stmt.relationType)} ${relationName(stmt.relation)}`;
+    }
+    if (stmt.relation &&
+        (type === 'OBJECT_TABCONSTRAINT' || type === 'OBJECT_TRIGGER' || type === 'OBJECT_POLICY' || type === 'OBJECT_RULE')) {
+        return `${word} ${quoteIdent(stmt.subname ?? '')} on ${relationName(stmt.relation)}`;
+    }
+    if (stmt.relation)
+        return `${word} ${relationName(stmt.relation)}`;
+    if (stmt.object)
+        return `${word} ${objectName(stmt.object, type)}`;
+    return `${word} ${quoteIdent(stmt.subname ?? '')}`;
+}
+function privilegeList(privileges) {
+    // No list means ALL [PRIVILEGES].
+    if (!privileges?.length)
+        return 'ALL PRIVILEGES';
+    return listed(privileges.map((n) => ('AccessPriv' in n ? privilege(n.AccessPriv) : 'a privilege')));
+}
+function privilege(p) {
+    const name = (p.priv_name ?? 'all').toUpperCase();
+    const cols = strings(p.cols).map(quoteIdent);
+    return cols.length > 0 ? `${name} (${cols.join(', ')})` : name;
+}
+function grantTarget(stmt) {
+    const word = objectWord(stmt.objtype);
+    const objects = (stmt.objects ?? []).map((n) => objectName(n, stmt.objtype));
+    if (stmt.targtype === 'ACL_TARGET_ALL_IN_SCHEMA')
+        return `all ${word}s in schema ${listed(objects)}`;
+    return `${word} ${listed(objects)}`;
+}
+function nodeRole(n) {
+    return 'RoleSpec' in n ? roleName(n.RoleSpec) : 'a role';
+}
+function listOption(options, name) {
+    for (const n of options ?? []) {
+        if ('DefElem' in n && n.DefElem.defname === name && n.DefElem.arg && 'List' in n.DefElem.arg)
+            return n.DefElem.arg.List.items ?? [];
+    }
+    return [];
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-verdict.ts
+const SEVERITY = { safe: 0, locking: 1, 'access-reducing': 2, destructive: 3 };
+/** The first of the most severe findings; undefined for none. */
+function strongest(findings) {
+    let top;
+    for (const f of findings)
+        if (top === undefined || SEVERITY[f.class] > SEVERITY[top.class])
+            top = f;
+    return top;
+}
+/** A locking or access-reducing finding on a table this plan creates is harmless: safe, saying why. */
+function onNewRelation(finding, name) {
+    if (finding.action === undefined || finding.class === 'destructive')
+        return finding;
+    return { class: 'safe', reason: `${finding.action}; harmless here: ${name} is created earlier in this plan` };
+}
+function safe(kind, reason) {
+    return { class: 'safe', kind, reason };
+}
+function destructive(kind, reason) {
+    return { class: 'destructive', kind, reason };
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-alter-table.ts
+
+
+// ALTER TABLE (and ALTER INDEX / VIEW / SEQUENCE / TYPE, which share the node): one finding
+// per subcommand, the statement takes the most severe. The rules are in classify.ts's table.
+/** Subcommands that change no data, take no long lock and reduce nobody's access. */
+const HARMLESS = new Set([
+    'AT_ColumnDefault',
+    'AT_CookedColumnDefault',
+    'AT_DropNotNull',
+    'AT_SetStatistics',
+    'AT_SetOptions',
+    'AT_ResetOptions',
+    'AT_SetStorage',
+    'AT_SetCompression',
+    'AT_ValidateConstraint', // checks rows under SHARE UPDATE EXCLUSIVE: writes go on
+    'AT_AlterConstraint',
+    'AT_ClusterOn',
+    'AT_DropCluster',
+    'AT_SetRelOptions',
+    'AT_ResetRelOptions',
+    'AT_ReplaceRelOptions',
+    'AT_EnableTrig',
+    'AT_EnableAlwaysTrig',
+    'AT_EnableReplicaTrig',
+    'AT_DisableTrig',
+    'AT_EnableTrigAll',
+    'AT_DisableTrigAll',
+    'AT_EnableTrigUser',
+    'AT_DisableTrigUser',
+    'AT_EnableRule',
+    'AT_EnableAlwaysRule',
+    'AT_EnableReplicaRule',
+    'AT_DisableRule',
+    'AT_DisableRowSecurity',
+    'AT_NoForceRowSecurity',
+    'AT_ReplicaIdentity',
+    'AT_GenericOptions',
+    'AT_AlterColumnGenericOptions',
+    'AT_AddIdentity', // existing rows keep their values: no rewrite
+    'AT_SetIdentity',
+    'AT_DropIdentity',
+    'AT_DropExpression', // the column keeps its stored values
+    'AT_AddInherit',
+    'AT_DropInherit',
+    'AT_AddOf',
+    'AT_DropOf',
+    'AT_DetachPartitionFinalize',
+    'AT_AddColumnToView',
+]);
+const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
+/** Non-volatile functions common in defaults: a default made of these and constants needs no rewrite. */
+const STABLE_FUNCTIONS = new Set(['now', 'transaction_timestamp', 'statement_timestamp']);
+function alterTable(stmt, ctx) {
+    const on = `${objectWord(stmt.objtype)} ${relationName(stmt.relation)}`;
+    const isNew = ctx.isNew(stmt.relation);
+    const findings = (stmt.cmds ?? []).flatMap((n) => ('AlterTableCmd' in n ? [command(n.AlterTableCmd, on)] : []));
+    const top = strongest(findings.map((f) => (isNew ? onNewRelation(f, relationName(stmt.relation)) : f)));
+    const others = findings.length - 1;
+    return {
+        kind: `ALTER ${objectKind(stmt.objtype)}`,
+        class: top?.class ?? 'safe',
+        reason: top ? `${top.reason}${others > 0 ? ` (and ${others} other change${others > 1 ? 's' : ''})` : ''}` : `alters ${on}`,
+    };
+}
+function command(cmd, on) {
+    const column = `column ${quoteIdent(cmd.name ?? '')} of ${on}`;
+    switch (cmd.subtype) {
+        case 'AT_DropColumn':
+            return { class: 'destructive', reason: `drops ${column} and the data in it` };
+        case 'AT_AlterColumnType':
+            return {
+                class: 'destructive',
+                reason: `changes the type of ${column}: values can be converted lossily or rejected, and the table may be rewritten under an exclusive lock`,
+            };
+        case 'AT_DropConstraint':
+            return { class: 'destructive', reason: `drops constraint ${quoteIdent(cmd.name ?? '')} of ${on}: the rule it enforced is lost` };
+        case 'AT_SetNotNull':
+            return locking(`sets ${column} NOT NULL`, 'every row is scanned while writes wait');
+        case 'AT_AddConstraint':
+            return addConstraint(cmd.def, on);
+        case 'AT_AddColumn':
+            return addColumn(cmd.def, on);
+        case 'AT_SetExpression':
+            return locking(`changes the generation expression of ${column}`, 'the table is rewritten while reads and writes wait');
+        case 'AT_SetLogged':
+        case 'AT_SetUnLogged':
+            return locking(`changes whether ${on} is WAL-logged`, 'the table is rewritten while reads and writes wait');
+        case 'AT_SetTableSpace':
+        case 'AT_SetAccessMethod':
+            return locking(`moves ${on} to another ${cmd.subtype === 'AT_SetTableSpace' ? 'tablespace' : 'access method'}`, 'it is rewritten while reads and writes wait');
+        case 'AT_AttachPartition':
+            return locking(`attaches a partition to ${on}`, 'the partition is scanned to check its bounds unless a constraint already proves them');
+        case 'AT_DetachPartition':
+            return partitionCmdConcurrent(cmd.def)
+                ? { class: 'safe', reason: `detaches a partition from ${on} concurrently` }
+                : locking(`detaches a partition from ${on}`, 'reads and writes of the table wait for the lock (DETACH … CONCURRENTLY avoids it)');
+        case 'AT_EnableRowSecurity':
+            return access(`enables row-level security on ${on}`, 'roles other than its owner see only the rows a policy allows');
+        case 'AT_ForceRowSecurity':
+            return access(`forces row-level security on ${on}`, 'its owner too sees only the rows a policy allows');
+        case 'AT_ChangeOwner':
+            return access(`makes ${roleName(cmd.newowner)} the owner of ${on}`, 'the previous owner loses the rights it held as owner');
+        default:
+            if (cmd.subtype !== undefined && HARMLESS.has(cmd.subtype))
+                return { class: 'safe', reason: `alters ${on}` };
+            // Unknown or internal subcommands (AT_AddIndex, AT_ReAdd…): assume the usual exclusive lock.
+            return locking(`alters ${on} (${cmd.subtype ?? 'unknown change'})`, 'reads and writes of the table wait for an exclusive lock');
+    }
+}
+const CONSTRAINT_WORDS = {
+    CONSTR_CHECK: 'check constraint',
+    CONSTR_FOREIGN: 'foreign key',
+    CONSTR_UNIQUE: 'unique constraint',
+    CONSTR_PRIMARY: 'primary key',
+    CONSTR_EXCLUSION: 'exclusion constraint',
+};
+function addConstraint(def, on) {
+    const c = def && 'Constraint' in def ? def.Constraint : {};
+    const word = (c.contype && CONSTRAINT_WORDS[c.contype]) ?? 'constraint';
+    const action = `adds ${word}${c.conname ? ` ${quoteIdent(c.conname)}` : ''} to ${on}`;
+    switch (c.contype) {
+        case 'CONSTR_CHECK':
+        case 'CONSTR_FOREIGN':
+            if (c.skip_validation)
+                return { class: 'safe', reason: `${action} NOT VALID: existing rows are checked later, by VALIDATE CONSTRAINT` };
+            return locking(action, 'every row is checked while writes wait (add it NOT VALID, then VALIDATE CONSTRAINT)');
+        case 'CONSTR_UNIQUE':
+            if (c.indexname)
+                return { class: 'safe', reason: `${action} using the existing index ${quoteIdent(c.indexname)}` };
+            return locking(action, 'its index is built while writes wait (build it first with CREATE UNIQUE INDEX CONCURRENTLY)');
+        case 'CONSTR_PRIMARY':
+            if (c.indexname)
+                return locking(`${action} using the existing index ${quoteIdent(c.indexname)}`, 'columns not yet NOT NULL are scanned while writes wait');
+            return locking(action, 'its index is built while writes wait');
+        default:
+            return locking(action, 'the table is checked or indexed while writes wait');
+    }
+}
+function addColumn(def, on) {
+    const col = def && 'ColumnDef' in def ? def.ColumnDef : {};
+    const action = `adds column ${quoteIdent(col.colname ?? '')} to ${on}`;
+    const rewrite = 'filling it rewrites the table while reads and writes wait';
+    if (SERIAL_TYPES.has(strings(col.typeName?.names).at(-1) ?? ''))
+        return locking(`${action} with a serial type`, rewrite);
+    for (const n of col.constraints ?? []) {
+        const c = 'Constraint' in n ? n.Constraint : {};
+        switch (c.contype) {
+            case 'CONSTR_GENERATED':
+                return locking(`${action} as a stored generated column`, rewrite);
+            case 'CONSTR_IDENTITY':
+                return locking(`${action} as an identity column`, rewrite);
+            case 'CONSTR_DEFAULT':
+                if (!nonVolatile(c.raw_expr))
+                    return locking(`${action} with a computed default`, 'a volatile default rewrites the table while reads and writes wait');
+                break;
+            case 'CONSTR_PRIMARY':
+            case 'CONSTR_UNIQUE':
+            case 'CONSTR_EXCLUSION':
+                return locking(`${action} with an index-backed constraint`, 'the index is built while writes wait');
+            case 'CONSTR_CHECK':
+            case 'CONSTR_FOREIGN':
+                return locking(`${action} with a ${CONSTRAINT_WORDS[c.contype]}`, 'every row is checked while writes wait');
+            default:
+                break;
+        }
+    }
+    return { class: 'safe', reason: action };
+}
+/**
+ * True when the expression is certainly not volatile, so PostgreSQL stores a default once
+ * instead of rewriting every row: constants, casts, arrays and operators over them, and a few
+ * stable functions. Anything else may be volatile (random(), gen_random_uuid(), nextval()).
+ */
+function nonVolatile(node) {
+    if (node === undefined)
+        return true;
+    if ('A_Const' in node || 'SQLValueFunction' in node)
+        return true;
+    if ('TypeCast' in node)
+        return nonVolatile(node.TypeCast.arg);
+    if ('A_ArrayExpr' in node)
+        return (node.A_ArrayExpr.elements ?? []).every(nonVolatile);
+    if ('A_Expr' in node)
+        return nonVolatile(node.A_Expr.lexpr) && nonVolatile(node.A_Expr.rexpr);
+    if ('FuncCall' in node) {
+        const name = strings(node.FuncCall.funcname).at(-1) ?? '';
+        return STABLE_FUNCTIONS.has(name) && (node.FuncCall.args ?? []).every(nonVolatile);
+    }
+    return false;
+}
+function partitionCmdConcurrent(def) {
+    return def !== undefined && 'PartitionCmd' in def && def.PartitionCmd.concurrent === true;
+}
+function locking(action, risk) {
+    return { class: 'locking', reason: `${action}: ${risk}`, action };
+}
+function access(action, risk) {
+    return { class: 'access-reducing', reason: `${action}: ${risk}`, action };
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-data.ts
+
+
+// Statements that read, write or maintain rows rather than define objects: DML, TRUNCATE, code
+// blocks, and the maintenance commands that rewrite or lock tables.
+/** The verdict for a data or maintenance statement; undefined for any other statement. */
+function dataOrMaintenance(node) {
+    if ('TruncateStmt' in node) {
+        const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
+        return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
+    }
+    if ('DeleteStmt' in node) {
+        const s = node.DeleteStmt;
+        return destructive('DELETE', `deletes ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
+    }
+    if ('UpdateStmt' in node) {
+        const s = node.UpdateStmt;
+        return destructive('UPDATE', `overwrites values in ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
+    }
+    if ('MergeStmt' in node)
+        return destructive('MERGE', `merges into ${relationName(node.MergeStmt.relation)}: rows can be updated or deleted`);
+    if ('InsertStmt' in node) {
+        const s = node.InsertStmt;
+        const table = relationName(s.relation);
+        if (s.onConflictClause?.action === 'ONCONFLICT_UPDATE')
+            return destructive('INSERT', `inserts into ${table} and overwrites the rows it conflicts with (ON CONFLICT DO UPDATE)`);
+        return modifyingWith(s.withClause, 'INSERT') ?? safe('INSERT', `inserts rows into ${table}`);
+    }
+    if ('SelectStmt' in node) {
+        const s = node.SelectStmt;
+        const into = s.intoClause
+            ? safe('SELECT INTO', `creates table ${relationName(s.intoClause.rel)} from a query`)
+            : safe('SELECT', 'runs a query');
+        return modifyingWith(s.withClause, 'SELECT') ?? into;
+    }
+    if ('DoStmt' in node)
+        return destructive('DO', 'runs an anonymous code block, whose effects cannot be checked');
+    if ('CallStmt' in node) {
+        const name = qualified(strings(node.CallStmt.funccall?.funcname));
+        return destructive('CALL', `calls procedure ${name}, whose effects cannot be checked`);
+    }
+    if ('RefreshMatViewStmt' in node) {
+        const s = node.RefreshMatViewStmt;
+        const action = `refreshes materialized view ${relationName(s.relation)}`;
+        if (s.concurrent)
+            return safe('REFRESH MATERIALIZED VIEW', `${action} concurrently`);
+        return {
+            class: 'locking',
+            kind: 'REFRESH MATERIALIZED VIEW',
+            reason: `${action}: reads of it wait until the refresh ends (CONCURRENTLY avoids it)`,
+        };
+    }
+    if ('VacuumStmt' in node) {
+        const s = node.VacuumStmt;
+        const full = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'full');
+        const kind = s.is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
+        if (full)
+            return { class: 'locking', kind, reason: 'VACUUM FULL rewrites each table while reads and writes wait' };
+        return safe(kind, s.is_vacuumcmd ? 'vacuums tables' : 'collects statistics');
+    }
+    if ('ClusterStmt' in node)
+        return {
+            class: 'locking',
+            kind: 'CLUSTER',
+            reason: `rewrites ${relationName(node.ClusterStmt.relation)} in index order while reads and writes wait`,
+        };
+    if ('ReindexStmt' in node) {
+        const s = node.ReindexStmt;
+        if ((s.params ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'concurrently'))
+            return safe('REINDEX', 'rebuilds indexes concurrently');
+        return { class: 'locking', kind: 'REINDEX', reason: 'rebuilds indexes while writes to their tables wait (CONCURRENTLY avoids it)' };
+    }
+    if ('LockStmt' in node) {
+        const tables = listed((node.LockStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
+        return { class: 'locking', kind: 'LOCK', reason: `locks ${tables} explicitly until the transaction ends` };
+    }
+    return undefined;
+}
+/** Data-modifying statements in WITH (only allowed at the top level) make the whole statement modify data. */
+function modifyingWith(w, kind) {
+    for (const n of w?.ctes ?? []) {
+        const q = 'CommonTableExpr' in n ? n.CommonTableExpr.ctequery : undefined;
+        if (q === undefined)
+            continue;
+        if ('DeleteStmt' in q || 'UpdateStmt' in q || 'MergeStmt' in q) {
+            return destructive(kind, `${dataOrMaintenance(q)?.reason ?? 'modifies rows'}, inside a WITH clause`);
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-rules.ts
+
+
+
+
+
+// One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
+// this file and its neighbours (sql-access, sql-alter-table, sql-data) implement them.
+function statementVerdict(node, ctx) {
+    if ('DropStmt' in node)
+        return drop(node.DropStmt);
+    if ('AlterTableStmt' in node)
+        return alterTable(node.AlterTableStmt, ctx);
+    if ('GrantStmt' in node)
+        return grant(node.GrantStmt);
+    if ('GrantRoleStmt' in node)
+        return grantRole(node.GrantRoleStmt);
+    if ('AlterDefaultPrivilegesStmt' in node)
+        return defaultPrivileges(node.AlterDefaultPrivilegesStmt);
+    if ('AlterRoleStmt' in node)
+        return alterRole(node.AlterRoleStmt);
+    if ('RenameStmt' in node)
+        return rename(node.RenameStmt);
+    if ('CreateStmt' in node)
+        return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
+    if ('IndexStmt' in node) {
+        const s = node.IndexStmt;
+        const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
+        if (s.concurrent)
+            return safe('CREATE INDEX', `${action} concurrently`);
+        return onNew(ctx, s.relation, 'CREATE INDEX', {
+            class: 'locking',
+            reason: `${action} without CONCURRENTLY: writes to the table wait until the build ends`,
+            action,
+        });
+    }
+    if ('CreateFunctionStmt' in node) {
+        const s = node.CreateFunctionStmt;
+        const word = s.is_procedure ? 'procedure' : 'function';
+        const name = qualified(strings(s.funcname));
+        return safe(`CREATE ${word.toUpperCase()}`, s.replace ? `creates or replaces ${word} ${name}` : `creates ${word} ${name}`);
+    }
+    if ('ViewStmt' in node) {
+        const s = node.ViewStmt;
+        return safe('CREATE VIEW', `${s.replace ? 'creates or replaces' : 'creates'} view ${relationName(s.view)}`);
+    }
+    if ('CreateTableAsStmt' in node) {
+        const s = node.CreateTableAsStmt;
+        const matview = s.objtype === 'OBJECT_MATVIEW';
+        const name = relationName(s.into?.rel);
+        return safe(matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', matview ? `creates materialized view ${name}` : `creates table ${name} from a query`);
+    }
+    if ('CreateSchemaStmt' in node)
+        return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
+    if ('CreateRoleStmt' in node)
+        return safe('CREATE ROLE', `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`);
+    if ('CreateSeqStmt' in node)
+        return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
+    if ('CreateExtensionStmt' in node)
+        return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
+    if ('CreateTrigStmt' in node) {
+        const s = node.CreateTrigStmt;
+        return safe('CREATE TRIGGER', `${s.replace ? 'creates or replaces' : 'creates'} trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`);
+    }
+    if ('CommentStmt' in node) {
+        const s = node.CommentStmt;
+        return safe('COMMENT', `sets the comment on ${objectWord(s.objtype)} ${s.object ? objectName(s.object, s.objtype) : ''}`.trimEnd());
+    }
+    if ('AlterEnumStmt' in node) {
+        const s = node.AlterEnumStmt;
+        const type = qualified(strings(s.typeName));
+        if (s.oldVal !== undefined) {
+            return {
+                class: 'access-reducing',
+                kind: 'ALTER TYPE',
+                reason: `renames a value of type ${type}: anything that uses the old label stops working`,
+            };
+        }
+        return safe('ALTER TYPE', `adds a value to type ${type}`);
+    }
+    if ('AlterOwnerStmt' in node) {
+        const s = node.AlterOwnerStmt;
+        const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
+        return {
+            class: 'access-reducing',
+            kind: `ALTER ${objectKind(s.objectType)} OWNER`,
+            reason: `makes ${roleName(s.newowner)} the owner of ${what}: the previous owner loses the rights it held as owner`,
+        };
+    }
+    if ('AlterObjectSchemaStmt' in node) {
+        const s = node.AlterObjectSchemaStmt;
+        const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
+        return {
+            class: 'access-reducing',
+            kind: `ALTER ${objectKind(s.objectType)} SET SCHEMA`,
+            reason: `moves ${what} to schema ${quoteIdent(s.newschema ?? '')}: anything that uses the old qualified name stops working`,
+        };
+    }
+    if ('CreatePolicyStmt' in node) {
+        const s = node.CreatePolicyStmt;
+        const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        if (s.permissive)
+            return safe('CREATE POLICY', action);
+        const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
+        return onNew(ctx, s.table, 'CREATE POLICY', { class: 'access-reducing', reason: `${action}: ${risk}`, action });
+    }
+    if ('AlterPolicyStmt' in node) {
+        const s = node.AlterPolicyStmt;
+        const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        return onNew(ctx, s.table, 'ALTER POLICY', {
+            class: 'access-reducing',
+            reason: `${action}: roles may see or change fewer rows`,
+            action,
+        });
+    }
+    if ('AlterDomainStmt' in node)
+        return alterDomain(node.AlterDomainStmt);
+    if ('DropRoleStmt' in node)
+        return dropRole(node.DropRoleStmt);
+    if ('DropOwnedStmt' in node)
+        return dropOwned(node.DropOwnedStmt);
+    if ('ReassignOwnedStmt' in node)
+        return reassignOwned(node.ReassignOwnedStmt);
+    if ('DropdbStmt' in node)
+        return destructive('DROP DATABASE', `drops database ${quoteIdent(node.DropdbStmt.dbname ?? '')} and everything in it`);
+    return dataOrMaintenance(node) ?? otherStatement(node);
+}
+/** DROP of anything but an index loses an object no data can rebuild (see the table in classify.ts). */
+function drop(s) {
+    const type = s.removeType;
+    const kind = `DROP ${objectKind(type)}`;
+    const names = listed((s.objects ?? []).map((n) => objectName(n, type)));
+    if (type === 'OBJECT_INDEX') {
+        if (s.concurrent)
+            return safe(kind, `drops index ${names} concurrently; no rows are lost and it can be rebuilt`);
+        return {
+            class: 'locking',
+            kind,
+            reason: `drops index ${names}: reads and writes of its table wait for the lock (CONCURRENTLY avoids it)`,
+        };
+    }
+    const plural = (s.objects?.length ?? 0) > 1;
+    const [one, many] = DROP_LOSSES[type ?? 'OBJECT_TABLE'] ?? ['', ''];
+    const it = plural ? 'them' : 'it';
+    const behavior = s.behavior === 'DROP_CASCADE'
+        ? `, and everything that depends on ${it} (CASCADE)`
+        : type && REFUSED_WHILE[type]
+            ? ` (refused while ${REFUSED_WHILE[type].replace('IT', it)})`
+            : '';
+    return destructive(kind, `drops ${objectWord(type)}${plural ? 's' : ''} ${names}${plural ? many : one}${behavior}`);
+}
+/** What else goes with the object: [one object, several]. */
+const DROP_LOSSES = {
+    OBJECT_TABLE: [' and every row in it', ' and every row in them'],
+    OBJECT_MATVIEW: [' and its stored rows', ' and their stored rows'],
+    OBJECT_SEQUENCE: [' and its current value', ' and their current values'],
+    OBJECT_EXTENSION: [' and the objects it installed', ' and the objects they installed'],
+    OBJECT_TRIGGER: [': its action on each change stops', ': their actions on each change stop'],
+    OBJECT_POLICY: [': roles may see or change fewer or more rows', ': roles may see or change fewer or more rows'],
+    OBJECT_RULE: [': the rewrite it applied stops', ': the rewrites they applied stop'],
+};
+/** Without CASCADE, PostgreSQL refuses these drops while something still needs the object. */
+const REFUSED_WHILE = {
+    OBJECT_SCHEMA: 'objects are in IT',
+    OBJECT_TYPE: 'columns use IT',
+    OBJECT_DOMAIN: 'columns use IT',
+};
+function alterDomain(s) {
+    const domain = `domain ${qualified(strings(s.typeName))}`;
+    const checked = 'every column of this type is checked while writes to its tables wait';
+    switch (s.subtype) {
+        case 'X':
+            return destructive('ALTER DOMAIN', `drops constraint ${quoteIdent(s.name ?? '')} of ${domain}: the rule it enforced is lost`);
+        case 'O':
+            return { class: 'locking', kind: 'ALTER DOMAIN', reason: `sets ${domain} NOT NULL: ${checked}` };
+        case 'C': {
+            const notValid = s.def !== undefined && 'Constraint' in s.def && s.def.Constraint.skip_validation === true;
+            if (notValid)
+                return safe('ALTER DOMAIN', `adds a constraint to ${domain} NOT VALID`);
+            return { class: 'locking', kind: 'ALTER DOMAIN', reason: `adds a constraint to ${domain}: ${checked}` };
+        }
+        default:
+            return safe('ALTER DOMAIN', `alters ${domain}`);
+    }
+}
+/** Statements no rule names: a DROP of some other kind loses an object; the rest is safe. */
+function otherStatement(node) {
+    const type = Object.keys(node)[0] ?? 'statement';
+    const kind = 'DefineStmt' in node
+        ? `CREATE ${objectKind(node.DefineStmt.kind)}`
+        : (KINDS[type] ??
+            type
+                .replace(/Stmt$/, '')
+                .replace(/([a-z])([A-Z])/g, '$1 $2')
+                .toUpperCase());
+    if (type.startsWith('Drop'))
+        return destructive(kind, `a ${kind} statement: what it drops is lost`);
+    return safe(kind, `a ${kind} statement: no rule for lost data, lost access or long locks applies`);
+}
+const KINDS = {
+    VariableSetStmt: 'SET',
+    VariableShowStmt: 'SHOW',
+    TransactionStmt: 'TRANSACTION',
+    CompositeTypeStmt: 'CREATE TYPE',
+    CreateEnumStmt: 'CREATE TYPE',
+    CreateRangeStmt: 'CREATE TYPE',
+    CreateDomainStmt: 'CREATE DOMAIN',
+    CreatedbStmt: 'CREATE DATABASE',
+    DropTableSpaceStmt: 'DROP TABLESPACE',
+    AlterRoleSetStmt: 'ALTER ROLE',
+    AlterSeqStmt: 'ALTER SEQUENCE',
+    AlterFunctionStmt: 'ALTER FUNCTION',
+};
+function onNew(ctx, rel, kind, finding) {
+    const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
+    return { class: f.class, kind, reason: f.reason };
+}
+
+;// CONCATENATED MODULE: ./src/atlas/classify.ts
+
+
+
+
+
+/** Parser messages can quote a long stretch of the statement; a reason keeps the start. */
+const MESSAGE_MAX = 120;
+let parser;
+let loaded;
+/** Loads the parser once (WASM); later calls return the same promise. */
+function loadClassifier() {
+    loaded ??= pgParser().then(() => undefined);
+    return loaded;
+}
+function pgParser() {
+    parser ??= loadPgParser().catch((err) => {
+        throw new Error(`Could not load the PostgreSQL parser (libpg-query WebAssembly): ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+        });
+    });
+    return parser;
+}
+/** Classifies statements in order. Loads the parser on first use. */
+async function classifyStatements(statements) {
+    if (statements.length === 0)
+        return [];
+    const parse = await pgParser();
+    // Relations created by earlier statements: locks and access changes on them hurt nobody yet.
+    const created = new Set();
+    const ctx = {
+        isNew: (rel) => {
+            const key = relationKey(rel);
+            return key !== undefined && created.has(key);
+        },
+    };
+    const out = [];
+    for (const outcome of parseEach(parse, statements)) {
+        if (!outcome.ok) {
+            out.push(unparsed(outcome));
+            continue;
+        }
+        const verdicts = outcome.stmts.flatMap(({ stmt }) => {
+            if (stmt === undefined)
+                return [];
+            const verdict = ruled(stmt, ctx);
+            const key = relationKey(createdRelation(stmt));
+            if (key !== undefined)
+                created.add(key);
+            return [verdict];
+        });
+        out.push({ ...combine(verdicts), parsed: true });
+    }
+    return out;
+}
+function unparsed({ message, position }) {
+    const why = position === undefined ? message : `the PostgreSQL 17 parser says: ${message} at character ${position}`;
+    return {
+        class: 'destructive',
+        kind: 'UNPARSED',
+        reason: `could not be classified, counted as destructive; ${classify_short(why)}`,
+        parsed: false,
+    };
+}
+function combine(verdicts) {
+    const top = strongest(verdicts);
+    if (top === undefined)
+        return { class: 'safe', kind: 'EMPTY', reason: 'contains no statement, only comments or whitespace' };
+    if (verdicts.length === 1)
+        return top;
+    return { ...top, reason: `${top.reason} (statement ${verdicts.indexOf(top) + 1} of ${verdicts.length} in this text)` };
+}
+/**
+ * The rules over a tree of hostile text: should one ever throw on a shape it did not expect,
+ * the statement counts as destructive rather than failing the whole run.
+ */
+function ruled(stmt, ctx) {
+    try {
+        return statementVerdict(stmt, ctx);
+    }
+    catch (err) {
+        const why = classify_short(err instanceof Error ? err.message : String(err));
+        return {
+            class: 'destructive',
+            kind: 'UNCLASSIFIED',
+            reason: `could not be classified, counted as destructive; the rules failed on it: ${why}`,
+        };
+    }
+}
+function createdRelation(stmt) {
+    if ('CreateStmt' in stmt)
+        return stmt.CreateStmt.relation;
+    if ('CreateTableAsStmt' in stmt)
+        return stmt.CreateTableAsStmt.into?.rel;
+    return undefined;
+}
+function classify_short(message) {
+    const line = printable(message.replace(/\s+/g, ' ').trim());
+    return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/exec.ts
+
+
+// The only module that starts processes (terraform, atlas). Output is handed over line by
+// line; nothing here writes to the job log, so callers decide how untrusted lines are shown.
+/**
+ * Variables of the action's own process that the child has no use for. Terraform runs
+ * providers and `external` data sources from the pull request, so it must not get the
+ * action's inputs (the GitHub token), the OIDC request token, the runtime token, a GitHub
+ * token, or the runner's file commands (writing to GITHUB_ENV/GITHUB_PATH/GITHUB_OUTPUT/
+ * GITHUB_STATE/GITHUB_STEP_SUMMARY would change later steps, outputs, our post step or the
+ * summary).
+ */
+const WITHHELD_ENV = /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|ACTIONS_CACHE_URL|GITHUB_TOKEN|GITHUB_(ENV|OUTPUT|PATH|STATE|STEP_SUMMARY))$/i;
+/** A fresh environment for a child: the action's own, minus what it must not see, plus `extra`. */
+function childEnv(extra) {
+    const env = {};
+    for (const [key, value] of Object.entries(process.env)) {
+        if (value !== undefined && !WITHHELD_ENV.test(key))
+            env[key] = value;
+    }
+    for (const [key, value] of Object.entries(extra))
+        if (!WITHHELD_ENV.test(key))
+            env[key] = value;
+    return env;
+}
+/** Processes running now, so a cancelled job can stop them gracefully. */
+const running = new Set();
+let stopping = false;
+/** True once stopAll() was called: no further process may start. */
+function isStopping() {
+    return stopping;
+}
+/**
+ * The job was cancelled: asks each running process to stop the way Ctrl-C does. On its first
+ * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
+ * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
+ * exactly one. No further process starts after this.
+ */
+function stopAll() {
+    if (stopping)
+        return;
+    stopping = true;
+    for (const child of running)
+        child.kill('SIGINT');
+}
+/** Runs `binary args` to completion. Rejects only when it cannot be started. */
+async function runProcess(binary, args, o) {
+    if (stopping)
+        throw new Error(`Not starting ${binary}: the run was cancelled.`);
+    const child = (0,external_node_child_process_.spawn)(binary, args, { cwd: o.cwd, env: childEnv(o.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve({ code, signal }));
+    }).finally(() => running.delete(child));
+    const stdout = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stdout, crlfDelay: Infinity });
+    const stderr = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stderr, crlfDelay: Infinity });
+    const closed = (rl) => new Promise((resolve) => rl.once('close', resolve));
+    const drained = Promise.all([closed(stdout), closed(stderr)]);
+    // A throw inside a stream listener would crash the process; keep it for after the exit.
+    let listenerError;
+    const guard = (fn) => (line) => {
+        try {
+            fn?.(line);
+        }
+        catch (err) {
+            listenerError ??= err;
+        }
+    };
+    stdout.on('line', guard(o.onStdoutLine));
+    stderr.on('line', guard(o.onStderrLine));
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
+    const [exit] = await Promise.all([exited, drained]).finally(() => clearTimeout(timer));
+    if (listenerError !== undefined)
+        throw listenerError;
+    return exit;
+}
+
+;// CONCATENATED MODULE: ./src/atlas/version.ts
+
+// The Atlas CLI decides the SQL: the ariga/atlas provider runs it for every plan and apply
+// (ConfigureProvider fails with "Check atlas version failure" without it), and two runners with
+// different Atlas versions can plan different SQL for the same HCL. So the action checks it is
+// there before any Terraform command and records its version in the report.
+const SETUP_ATLAS_HINT = "Add `ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}` before this action: the ariga/atlas provider runs the Atlas CLI, and roles and permissions (the seed's `schema { mode { roles = true, permissions = true } }`) are Atlas Pro features that need the login.";
+/** "v0.36.1" from `atlas version`; throws a clear error when the CLI is missing or broken. */
+async function atlasVersion(cwd) {
+    const out = [];
+    let exit;
+    try {
+        exit = await runProcess('atlas', ['version'], {
+            cwd,
+            env: {},
+            timeoutMs: 20_000,
+            onStdoutLine: (line) => out.push(line),
+            onStderrLine: (line) => out.push(line),
+        });
+    }
+    catch (err) {
+        const missing = err.code === 'ENOENT';
+        throw new Error(missing
+            ? `The Atlas CLI (atlas) is not on PATH. ${SETUP_ATLAS_HINT}`
+            : `Could not run "atlas version": ${err instanceof Error ? err.message : String(err)}. ${SETUP_ATLAS_HINT}`, { cause: err });
+    }
+    const text = out.join('\n').slice(0, 2_000);
+    if (exit.code !== 0) {
+        throw new Error(`"atlas version" exited with ${exit.code ?? exit.signal ?? 'an error'}: ${text.trim().slice(0, 300)}. ${SETUP_ATLAS_HINT}`);
+    }
+    const version = /\bv?(\d+\.\d+\.\d+[\w.+-]*)/.exec(text)?.[0];
+    if (!version)
+        throw new Error(`"atlas version" printed no version: ${text.trim().slice(0, 300)}`);
+    return version.startsWith('v') ? version : `v${version}`;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1695);
+// EXTERNAL MODULE: ./src/log.ts
+var log = __nccwpck_require__(5625);
+// EXTERNAL MODULE: ./src/redact.ts + 7 modules
+var redact = __nccwpck_require__(5165);
+;// CONCATENATED MODULE: ./src/input-rules.ts
+// The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
+// modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
+/**
+ * Every AWS region name: us-east-1, ap-southeast-7, us-gov-west-1, cn-north-1, us-iso-east-1,
+ * us-isob-east-1, eu-isoe-west-1, us-isof-south-1, eusc-de-east-1 …
+ */
+const REGION = /^(?:[a-z]{2}|us-gov|us-iso[a-z]?|eu-iso[a-z]?|eusc-[a-z]{2})-[a-z]+-\d{1,2}$/;
+/** The AWS partitions that exist. */
+const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+/** The partition a region belongs to (its prefix decides). */
+function regionPartition(region) {
+    if (region.startsWith('cn-'))
+        return 'aws-cn';
+    if (region.startsWith('us-gov-'))
+        return 'aws-us-gov';
+    if (region.startsWith('us-isob-'))
+        return 'aws-iso-b';
+    if (region.startsWith('eu-isoe-'))
+        return 'aws-iso-e';
+    if (region.startsWith('us-isof-'))
+        return 'aws-iso-f';
+    if (region.startsWith('us-iso-'))
+        return 'aws-iso';
+    if (region.startsWith('eusc-'))
+        return 'aws-eusc';
+    return 'aws';
+}
+const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/([\w+=,.@/-]{1,512})$/;
+/** The parts of an IAM role ARN; undefined when it is not one, or names no real partition. */
+function parseRoleArn(arn) {
+    const m = ROLE_ARN.exec(arn);
+    if (!m?.[1] || !m[2] || !m[3] || !PARTITIONS.includes(m[1]))
+        return undefined;
+    return { partition: m[1], account: m[2], name: m[3] };
+}
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+/**
+ * AWS profile names as the action writes them: `[profile <name>]` in an INI file, where
+ * brackets, comment starters, `=` and whitespace would corrupt the section header.
+ */
+const PROFILE_NAME = /^[^\s[\]#;=]{1,64}$/;
+/** The database's name as users know it, also part of the comment marker and the drift issue title. */
+const ENVIRONMENT = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
+/** A PostgreSQL user the action connects as (≤ 63 bytes, identifier-like). */
+const DB_USER = /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/;
+const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
+const UNIT_SECONDS = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+/**
+ * Seconds of a Go duration with units ("5m", "90s", "1h30m", "500ms"), as Terraform's
+ * -lock-timeout parses it; undefined when it is not one. A bare number is not a duration.
+ */
+function parseDuration(text) {
+    if (text === '')
+        return undefined;
+    GO_DURATION_PART.lastIndex = 0;
+    let seconds = 0;
+    let consumed = 0;
+    for (let m = GO_DURATION_PART.exec(text); m; m = GO_DURATION_PART.exec(text)) {
+        seconds += Number(m[1]) * (UNIT_SECONDS[m[2] ?? ''] ?? NaN);
+        consumed = GO_DURATION_PART.lastIndex;
+    }
+    return consumed === text.length && Number.isFinite(seconds) ? seconds : undefined;
+}
+/** "host:port" → parts; undefined unless a host and a port 1–65535 are both there. IPv6 in brackets. */
+function parseEndpoint(endpoint) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(endpoint);
+    const port = Number(m?.[2]);
+    if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535)
+        return undefined;
+    return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+/** Error messages quote at most this much of a value: enough to recognise it, not a log dump. */
+const QUOTE_LIMIT = 100;
+/** A value as error messages show it: JSON-quoted, shortened. */
+function quote(value) {
+    return JSON.stringify(value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value);
+}
+/** Control characters (and NUL) never belong in a name. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+;// CONCATENATED MODULE: ./src/aws/profile-files.ts
+
+
+
+
+/** The two files' text. Pure. */
+function renderProfileFiles(profile, region, creds) {
+    // inputs.ts validates with the same rule; this guards the file format itself.
+    if (!PROFILE_NAME.test(profile)) {
+        throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
+    }
+    // In the config file every profile but "default" is written "[profile NAME]"; in the
+    // credentials file it is always "[NAME]".
+    const configHeader = profile === 'default' ? '[default]' : `[profile ${profile}]`;
+    const config = `${configHeader}\nregion = ${region}\n`;
+    const lines = [`[${profile}]`, `aws_access_key_id = ${creds.accessKeyId}`, `aws_secret_access_key = ${creds.secretAccessKey}`];
+    if (creds.sessionToken)
+        lines.push(`aws_session_token = ${creds.sessionToken}`);
+    return { config, credentials: `${lines.join('\n')}\n` };
+}
+/** A fresh private directory under RUNNER_TEMP (the runner empties it after the job). */
+async function makeProfileDir(env = process.env) {
+    const base = env['RUNNER_TEMP'] || (0,external_node_os_.tmpdir)();
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(base, 'rds-atlas-aws-'));
+    return { dir, configFile: (0,external_node_path_.join)(dir, 'config'), credentialsFile: (0,external_node_path_.join)(dir, 'credentials') };
+}
+/**
+ * Writes both files with mode 0600. Each is written beside its target and renamed over it, so
+ * a refresh never leaves a child process reading half a file.
+ */
+async function writeProfileFiles(files, profile, region, creds) {
+    const text = renderProfileFiles(profile, region, creds);
+    await writePrivate(files.configFile, text.config);
+    await writePrivate(files.credentialsFile, text.credentials);
+}
+async function writePrivate(path, content) {
+    const tmp = `${path}.${process.pid}.tmp`;
+    await (0,promises_.writeFile)(tmp, content, { mode: 0o600, flag: 'w' });
+    await (0,promises_.rename)(tmp, path);
+}
+async function removeProfileFiles(files) {
+    await (0,promises_.rm)(files.dir, { recursive: true, force: true });
+}
+
+;// CONCATENATED MODULE: ./src/aws/sts-errors.ts
+// Pure: what an STS or OIDC failure means and what the user should change. No I/O here, so
+// every message can be tested without a server.
+const OIDC_ISSUER_HOST = 'token.actions.githubusercontent.com';
+const PERMISSIONS_BLOCK = ['permissions:', '  id-token: write', '  contents: read', '  pull-requests: write'].join('\n');
+/**
+ * Reads `sub` and `aud` from a JWT's payload without verifying it: the values only go into an
+ * error message, and STS is the one that decides. The token itself is never returned.
+ */
+function decodeTokenClaims(jwt) {
+    const payload = jwt.split('.')[1];
+    if (!payload)
+        return {};
+    try {
+        const json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        if (typeof json !== 'object' || json === null)
+            return {};
+        const { sub, aud } = json;
+        const claims = {};
+        if (typeof sub === 'string')
+            claims.sub = sub;
+        if (typeof aud === 'string')
+            claims.aud = aud;
+        else if (Array.isArray(aud))
+            claims.aud = aud.filter((a) => typeof a === 'string').join(', ');
+        return claims;
+    }
+    catch {
+        return {};
+    }
+}
+function shape(err) {
+    return typeof err === 'object' && err !== null ? err : {};
+}
+/**
+ * The STS error code as the service spells it in its XML (`AccessDenied`, `Throttling`,
+ * `InvalidIdentityToken`, ...). The SDK puts it in `Code` and names its exception classes
+ * with an `Exception` suffix, which is dropped so both spellings compare equal.
+ */
+function stsErrorCode(err) {
+    const e = shape(err);
+    // Network failures carry only Node's errno code (ECONNREFUSED, ...) and the name "Error".
+    const raw = typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : '';
+    return raw.endsWith('Exception') ? raw.slice(0, -'Exception'.length) : raw;
+}
+function errorText(err) {
+    const e = shape(err);
+    if (typeof e.message === 'string' && e.message)
+        return e.message;
+    return String(err);
+}
+const RETRYABLE_CODES = new Set([
+    'Throttling',
+    'RequestLimitExceeded',
+    'TooManyRequests',
+    'IDPCommunicationError',
+    'ServiceUnavailable',
+    'InternalFailure',
+    'InternalError',
+    'RequestTimeout',
+    'TimeoutError',
+]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
+/** Decisions that cannot change on a retry (trust policy, audience, duration) are never retryable. */
+const NEVER_RETRY = new Set([
+    'AccessDenied',
+    'InvalidIdentityToken',
+    'ValidationError',
+    'IDPRejectedClaim',
+    'ExpiredToken',
+    'MalformedPolicyDocument',
+    'RegionDisabled',
+]);
+function isRetryableStsError(err) {
+    const code = stsErrorCode(err);
+    if (NEVER_RETRY.has(code))
+        return false;
+    if (RETRYABLE_CODES.has(code))
+        return true;
+    const e = shape(err);
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code))
+        return true;
+    const status = e.$metadata?.httpStatusCode;
+    return typeof status === 'number' && (status >= 500 || status === 429);
+}
+/** The 12-digit account of an IAM role ARN; undefined when there is none (ambient credentials). */
+function roleAccount(roleArn) {
+    return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1];
+}
+function accountOf(roleArn) {
+    return roleAccount(roleArn) ?? '<account-id>';
+}
+function partitionOf(roleArn) {
+    return /^arn:(aws[-a-z]*):/.exec(roleArn)?.[1] ?? 'aws';
+}
+function trustPolicyStatement(ctx) {
+    const provider = `arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST}`;
+    const sub = ctx.claims.sub ?? 'repo:<org>/<repo>:<context>';
+    return [
+        '{',
+        '  "Effect": "Allow",',
+        `  "Principal": { "Federated": "${provider}" },`,
+        '  "Action": "sts:AssumeRoleWithWebIdentity",',
+        '  "Condition": {',
+        `    "StringEquals": { "${OIDC_ISSUER_HOST}:aud": "${ctx.audience}" },`,
+        `    "StringLike": { "${OIDC_ISSUER_HOST}:sub": "${sub}" }`,
+        '  }',
+        '}',
+    ].join('\n');
+}
+/** One message per failure mode: what was attempted, what STS said, what to change. */
+function explainStsError(err, ctx, attempts = 1) {
+    const code = stsErrorCode(err);
+    const text = errorText(err);
+    const head = `Could not assume role ${ctx.roleArn} (input ${ctx.roleInput}) with OIDC: ${code ? `${code}: ` : ''}${text}`;
+    if (code === 'AccessDenied') {
+        return [
+            head,
+            `The role's trust policy does not accept this run's GitHub OIDC token, whose claims are:`,
+            `  sub = ${ctx.claims.sub ?? '(could not be read from the token)'}`,
+            `  aud = ${ctx.claims.aud ?? '(could not be read from the token)'}`,
+            `Fix: the trust policy of ${ctx.roleArn} must allow ${OIDC_ISSUER_HOST}:sub = "${ctx.claims.sub ?? '<sub above>'}" and ${OIDC_ISSUER_HOST}:aud = "${ctx.audience}", for example:`,
+            trustPolicyStatement(ctx),
+            'Pull requests present sub "repo:ORG/REPO:pull_request"; pushes to the default branch present "repo:ORG/REPO:ref:refs/heads/<branch>", or "repo:ORG/REPO:environment:<name>" when the job has an environment.',
+        ].join('\n');
+    }
+    if (code === 'InvalidIdentityToken' && /No OpenIDConnect provider found/i.test(text)) {
+        return [
+            head,
+            `Fix: account ${accountOf(ctx.roleArn)} has no IAM OIDC identity provider for https://${OIDC_ISSUER_HOST}. Create it once per account, with "${ctx.audience}" as its audience (client ID):`,
+            `  aws iam create-open-id-connect-provider --url https://${OIDC_ISSUER_HOST} --client-id-list ${ctx.audience}`,
+        ].join('\n');
+    }
+    if (code === 'InvalidIdentityToken' && /audience/i.test(text)) {
+        return [
+            head,
+            `Fix: the token's audience is "${ctx.audience}" (the \`audience\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
+            `  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST} --client-id ${ctx.audience}`,
+            'or set the `audience` input to one the provider lists (the usual one is sts.amazonaws.com).',
+        ].join('\n');
+    }
+    if (code === 'ValidationError' && /DurationSeconds|MaxSessionDuration/i.test(text)) {
+        const roleName = ctx.roleArn.split('/').pop() ?? '<role-name>';
+        return [
+            head,
+            `Fix: role-duration-seconds is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`role-duration-seconds\` input, or raise the role's MaxSessionDuration (up to 43200):`,
+            `  aws iam update-role --role-name ${roleName} --max-session-duration ${ctx.durationSeconds}`,
+        ].join('\n');
+    }
+    if (code === 'ExpiredToken') {
+        return `${head}\nThe GitHub OIDC token was already expired when STS checked it, even after fetching a fresh one. Check the runner's clock.`;
+    }
+    if (attempts > 1) {
+        return `${head} (gave up after ${attempts} attempts; this looked transient, so re-running the job may succeed)`;
+    }
+    return head;
+}
+/** The job was not given an OIDC token: only the workflow's permissions can fix that. */
+function missingOidcMessage(roleArn, roleInput) {
+    return [
+        `Could not assume role ${roleArn} (input ${roleInput}) with OIDC: this job has no GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set).`,
+        'Fix: allow the workflow to request one by adding this block to the workflow, or to the job (a job-level `permissions:` replaces the workflow-level one entirely):',
+        '',
+        PERMISSIONS_BLOCK,
+        '',
+        'Pull requests from forks never receive an OIDC token; the action skips those runs.',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/aws/credentials.ts
+
+
+
+
+
+
+const DEFAULT_REFRESH_WITHIN_MS = 15 * 60 * 1000;
+const DEFAULT_RETRY_BASE_MS = 200;
+const DEFAULT_MAX_ATTEMPTS = 4;
+async function openAwsSession(inputs, mode, options = {}) {
+    const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
+    const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
+    const now = options.now ?? Date.now;
+    const region = inputs.awsRegion;
+    const profile = inputs.awsProfile;
+    if (!roleArn)
+        return openAmbientSession(region, profile);
+    const assume = () => assumeWithOidc({ roleArn, roleInput, audience: inputs.audience, durationSeconds: inputs.roleDurationSeconds, claims: {} }, inputs.roleSessionName, region, options);
+    let creds = await assume();
+    let files;
+    let closed = false;
+    try {
+        if (profile) {
+            files = await makeProfileDir();
+            await writeProfileFiles(files, profile, region, creds);
+            log/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
+            warnAboutOtherProfile(profile);
+        }
+    }
+    catch (err) {
+        if (files)
+            await removeProfileFiles(files);
+        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
+    }
+    // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
+    // together; they share one assume and one rewrite of the profile files (two writers would
+    // race on the files).
+    let refreshing;
+    const refresh = async (withinMs) => {
+        const expiresAt = creds.expiration?.getTime();
+        if (expiresAt === undefined || expiresAt - now() > withinMs)
+            return false;
+        log/* log */.Rm.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
+        creds = await assume();
+        if (files)
+            await writeProfileFiles(files, profile, region, creds);
+        return true;
+    };
+    const session = {
+        roleArn,
+        env: () => ({
+            AWS_ACCESS_KEY_ID: creds.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+            ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+            ...regionEnv(region),
+            ...(files ? filesEnv(files) : {}),
+        }),
+        credentials: () => creds,
+        async refreshIfExpiring(withinMs = DEFAULT_REFRESH_WITHIN_MS) {
+            if (closed)
+                throw new Error('The AWS session was already closed; open a new one.');
+            refreshing ??= refresh(withinMs).finally(() => {
+                refreshing = undefined;
+            });
+            return refreshing;
+        },
+        async close() {
+            closed = true;
+            if (files)
+                await removeProfileFiles(files);
+        },
+    };
+    return session;
+}
+function regionEnv(region) {
+    return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
+}
+// AWS_PROFILE is deliberately not set: the seed's atlas.hcl names its profile explicitly, and
+// setting it would change the default profile of every other AWS tool the roots run.
+function filesEnv(files) {
+    return { AWS_CONFIG_FILE: files.configFile, AWS_SHARED_CREDENTIALS_FILE: files.credentialsFile };
+}
+function warnAboutOtherProfile(profile) {
+    const other = process.env['AWS_PROFILE'];
+    if (other && other !== profile) {
+        log/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
+    }
+}
+/** No role: Terraform uses whatever credentials the job already has. */
+async function openAmbientSession(region, profile) {
+    const env = process.env;
+    const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+    const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+    let files;
+    if (profile && accessKeyId && secretAccessKey) {
+        (0,redact/* registerSecret */.cl)(accessKeyId);
+        (0,redact/* registerSecret */.cl)(secretAccessKey);
+        (0,redact/* registerSecret */.cl)(env['AWS_SESSION_TOKEN']);
+        const creds = { accessKeyId, secretAccessKey };
+        if (env['AWS_SESSION_TOKEN'])
+            creds.sessionToken = env['AWS_SESSION_TOKEN'];
+        files = await makeProfileDir();
+        try {
+            await writeProfileFiles(files, profile, region, creds);
+        }
+        catch (err) {
+            await removeProfileFiles(files);
+            throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
+        }
+        log/* log */.Rm.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
+        warnAboutOtherProfile(profile);
+    }
+    else if (profile) {
+        log/* log */.Rm.debug(`No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`);
+    }
+    else {
+        log/* log */.Rm.debug('No role to assume: Terraform uses the AWS credentials already in the environment.');
+    }
+    return {
+        roleArn: '',
+        env: () => ({ ...regionEnv(region), ...(files ? filesEnv(files) : {}) }),
+        credentials: () => undefined,
+        refreshIfExpiring: () => Promise.resolve(false),
+        async close() {
+            if (files)
+                await removeProfileFiles(files);
+        },
+    };
+}
+async function fetchOidcToken(ctx) {
+    // Checked before calling anything: without these the job was not granted id-token: write.
+    if (!process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
+        throw new Error(missingOidcMessage(ctx.roleArn, ctx.roleInput));
+    }
+    let token;
+    try {
+        token = await core/* getIDToken */.V9(ctx.audience);
+    }
+    catch (err) {
+        throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`);
+    }
+    (0,redact/* registerSecret */.cl)(token);
+    return token;
+}
+/**
+ * OIDC token → AssumeRoleWithWebIdentity. Transient failures are retried here with jittered
+ * exponential backoff; the SDK's own retries are off (maxAttempts: 1) so that the attempt
+ * count and the delays are ours alone and an AccessDenied is never sent twice.
+ */
+async function assumeWithOidc(base, sessionName, region, options) {
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+    const client = new dist_cjs/* STSClient */.iM({
+        region,
+        maxAttempts: 1,
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+    });
+    let token = await fetchOidcToken(base);
+    let ctx = { ...base, claims: decodeTokenClaims(token) };
+    let freshTokenTried = false;
+    try {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const out = await client.send(new dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
+                    RoleArn: ctx.roleArn,
+                    RoleSessionName: sessionName,
+                    WebIdentityToken: token,
+                    DurationSeconds: ctx.durationSeconds,
+                }));
+                const creds = toStatic(out.Credentials, ctx.roleArn);
+                log/* log */.Rm.info(`Assumed ${ctx.roleArn} (${ctx.roleInput}) as ${out.AssumedRoleUser?.Arn ?? 'an assumed-role session'}; credentials expire at ${creds.expiration?.toISOString() ?? 'an unknown time'}.`);
+                log/* log */.Rm.debug(`OIDC token claims presented: sub=${ctx.claims.sub ?? '?'} aud=${ctx.claims.aud ?? '?'}`);
+                return creds;
+            }
+            catch (err) {
+                const code = stsErrorCode(err);
+                // The token lives five minutes; one that expired in transit is replaced once.
+                if (code === 'ExpiredToken' && !freshTokenTried) {
+                    freshTokenTried = true;
+                    log/* log */.Rm.info('STS said the OIDC token had expired; requesting a fresh one and trying once more.');
+                    token = await fetchOidcToken(base);
+                    ctx = { ...base, claims: decodeTokenClaims(token) };
+                    continue;
+                }
+                if (isRetryableStsError(err) && attempt < maxAttempts) {
+                    const delay = backoffMs(attempt, baseMs);
+                    log/* log */.Rm.info(`STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`);
+                    await sleep(delay);
+                    continue;
+                }
+                throw new Error(explainStsError(err, ctx, attempt));
+            }
+        }
+    }
+    finally {
+        client.destroy();
+    }
+}
+function toStatic(c, roleArn) {
+    // Registered before anything else can see them.
+    (0,redact/* registerSecret */.cl)(c?.AccessKeyId);
+    (0,redact/* registerSecret */.cl)(c?.SecretAccessKey);
+    (0,redact/* registerSecret */.cl)(c?.SessionToken);
+    if (!c?.AccessKeyId || !c.SecretAccessKey) {
+        throw new Error(`Could not assume role ${roleArn} with OIDC: STS answered without credentials.`);
+    }
+    const creds = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey };
+    if (c.SessionToken)
+        creds.sessionToken = c.SessionToken;
+    if (c.Expiration)
+        creds.expiration = c.Expiration;
+    return creds;
+}
+/** Exponential with "equal jitter": half fixed, half random, so retries spread out but still wait. */
+function backoffMs(attempt, baseMs, random = Math.random) {
+    const ceiling = baseMs * 2 ** (attempt - 1);
+    return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var pg_lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = pg_lib.Client
+const Pool = pg_lib.Pool
+const Connection = pg_lib.Connection
+const types = pg_lib.types
+const Query = pg_lib.Query
+const DatabaseError = pg_lib.DatabaseError
+const escapeIdentifier = pg_lib.escapeIdentifier
+const escapeLiteral = pg_lib.escapeLiteral
+const Result = pg_lib.Result
+const TypeOverrides = pg_lib.TypeOverrides
+
+// Also export the defaults
+const esm_defaults = pg_lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (pg_lib);
+
+;// CONCATENATED MODULE: ./src/report/md.ts
+
+// The one Markdown writer for text the action did not author. GitHub renders a comment as
+// GFM and then links @mentions, #references and bare URLs in the text it produced; none of
+// that may happen to a file name, a branch name, a diagnostic or an error message. So:
+// - prose (`text`) is escaped character by character and has its mentions, references and
+//   autolinks broken with a zero-width space, so it renders as the same visible text and
+//   nothing else;
+// - code (`code`, `fence`) is literal by construction (GitHub never links or pings inside
+//   code), with fences longer than any backtick run inside;
+// - everything is redacted, and bidirectional control characters ("Trojan Source") are
+//   replaced by a visible marker so a reviewer sees what will really run.
+// Strings this module returns are safe Markdown; strings written by the action itself around
+// them are trusted.
+/** U+202A–U+202E and U+2066–U+2069 reorder text on screen; U+200E/U+200F/U+061C mark direction. */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const ZWSP = '\u200b';
+/** True when `text` holds a bidirectional control character. */
+function hasBidi(text) {
+    BIDI.lastIndex = 0;
+    return BIDI.test(text);
+}
+/** Replaces each bidirectional control character with a visible `⟪U+202E⟫`. */
+function showBidi(text) {
+    return text.replace(BIDI, (c) => `⟪U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟫`);
+}
+/** Untrusted text as one line of inert prose. */
+function md_text(untrusted) {
+    // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
+    // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
+    // the text starts, since it is always one line.
+    const escaped = oneLine(untrusted)
+        .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([#+\-=])/, '$1\\$2')
+        .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+    return unlinked(escaped);
+}
+/** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
+function htmlText(untrusted) {
+    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+}
+function oneLine(untrusted) {
+    return showBidi((0,redact/* redact */.E$)(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
+}
+/**
+ * GitHub finds mentions (@user, @org/team), issue references (#12, repo#12) and autolinks
+ * (https://…, www.…, emails) in the text it rendered, so escaping cannot stop them: a
+ * zero-width space breaks their shape and leaves the visible text unchanged.
+ */
+function unlinked(s) {
+    return s
+        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWSP}`)
+        .replace(/#(?=\d)/g, `#${ZWSP}`)
+        .replace(/:\/\//g, `:${ZWSP}//`)
+        .replace(/\b(www)(\\?\.)/gi, `$1${ZWSP}$2`);
+}
+/** Untrusted text as an inline code span: shown literally, on one line. */
+function code(untrusted) {
+    const body = oneLine(untrusted);
+    const ticks = '`'.repeat(longestBacktickRun(body) + 1);
+    // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
+    const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
+    return `${ticks}${pad}${body}${pad}${ticks}`;
+}
+/** Untrusted text as a fenced block, literal, with a fence no line inside can close. */
+function fence(untrusted, lang = '') {
+    const body = showBidi((0,redact/* redact */.E$)(untrusted.replace(/\s+$/, '')));
+    return fenceTrusted(body, lang);
+}
+/** A fenced block around text that was already made safe (redacted, bidi shown). */
+function fenceTrusted(body, lang = '') {
+    const fenceMark = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
+    return `${fenceMark}${lang}\n${body}\n${fenceMark}`;
+}
+/** A link whose label is already safe Markdown and whose URL the action built itself. */
+function md_link(label, url) {
+    if (!url)
+        return label;
+    const safeUrl = url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+    return `[${label}](${safeUrl})`;
+}
+/**
+ * `<details>` around safe Markdown. The summary is HTML (build foreign parts of it with
+ * `htmlText`); blank lines around the body let GitHub render the Markdown inside.
+ */
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
+function longestBacktickRun(s) {
+    let longest = 0;
+    for (const run of s.match(/`+/g) ?? [])
+        longest = Math.max(longest, run.length);
+    return longest;
+}
+
+;// CONCATENATED MODULE: ./src/hints.ts
+
+const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
+const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
+/** Why an IAM-token login fails, most common cause first. */
+function iamAuthChecklist(user, region, account = '<account-id>') {
+    return [
+        `${code(user)} must be a member of rds_iam: ${code(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
+        `The IAM role must allow \`rds-db:connect\` on ${code(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
+        'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
+        'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
+    ];
+}
+function sslHints() {
+    return [
+        "RDS IAM authentication requires TLS: connect with `sslmode=require` (the seed's atlas.hcl URLs end in `?sslmode=require`).",
+        'If the instance has `rds.force_ssl = 1`, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
+    ];
+}
+function unreachableHints(endpoint) {
+    return [
+        `The database at ${code(endpoint)} did not answer. Check the endpoint for typos (host and port, e.g. \`mydb.abc123.us-east-1.rds.amazonaws.com:5432\`).`,
+        "The instance's security group must allow inbound TCP on its port from the runner; GitHub-hosted runners reach only publicly accessible instances, otherwise use a self-hosted runner inside the VPC.",
+    ];
+}
+function credentialsHints(ctx) {
+    return [
+        'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
+        ctx.awsProfile
+            ? `atlas.hcl reads credentials through profile ${code(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
+            : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
+    ];
+}
+function expiredHints() {
+    return [
+        "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
+    ];
+}
+function lockHints() {
+    return [
+        'Another run holds the Terraform state lock. Give the job a `concurrency:` group per database (e.g. `concurrency: database-prod`) so runs queue instead of racing, or raise the `lock-timeout` input so this run waits longer.',
+        'If no run is active, a crashed run left the lock behind: remove it with `terraform force-unlock <LOCK_ID>` (the ID is in the error).',
+    ];
+}
+function unrecognizedResourcesHints() {
+    return [
+        `On its first run for a database Atlas refuses to drop what it finds but the HCL does not declare. Declare what already exists: the RDS roles (\`rds_iam\`, \`rds_superuser\`, … and the master user) as \`external = true\` in the roles HCL, and any table, view, function or role created outside Atlas, in the HCL of the root that owns it. See [working with an existing database](${EXISTING_DATABASE_GUIDE}).`,
+    ];
+}
+function atlasLoginHints() {
+    return [
+        `Roles, users and permissions (\`schema { mode { roles = true, permissions = true } }\`) are Atlas Pro features: the Atlas CLI on the runner must be logged in. Add ${SETUP_ATLAS} before this action, with the token of your Atlas Cloud organisation as a repository secret.`,
+    ];
+}
+function atlasCliHints() {
+    return [
+        `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply). Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH.`,
+    ];
+}
+const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
+// RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
+// external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
+const AUTH_FAILED = /\b(?:PAM|LDAP|RADIUS|password) authentication failed for user "?([^\s"]+)"?/i;
+const NO_CREDENTIALS = /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
+const EXPIRED = /ExpiredToken|security token included in the request is expired/i;
+const STATE_LOCK = /Error acquiring the state lock/i;
+const NO_SSL = /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
+const UNREACHABLE = /connection refused|i\/o timeout|no such host|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/i;
+const UNRECOGNIZED = /Unrecognized schema resources/i;
+const NEEDS_LOGIN = /requires\s+'?atlas login'?|not logged in|atlas login/i;
+const NO_ATLAS_CLI = /Check atlas version failure|executable file not found in \$PATH|"atlas": executable/i;
+/** Remedies for what a failed Terraform/Atlas run printed; [] when nothing is recognised. */
+function hintsFor(message, ctx) {
+    const hints = [];
+    const profile = MISSING_PROFILE.exec(message)?.[1];
+    if (profile !== undefined) {
+        if (!ctx.awsProfile) {
+            hints.push(`atlas.hcl asks for AWS profile ${code(profile)}, which does not exist on the runner: set the ${code(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`);
+        }
+        else if (ctx.awsProfile !== profile) {
+            hints.push(`atlas.hcl asks for AWS profile ${code(profile)} but the action wrote ${code(ctx.awsProfile)}: set ${code(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${code(ctx.awsProfile)}.`);
+        }
+        else {
+            hints.push(`The action wrote profile ${code(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`);
+        }
+    }
+    const auth = AUTH_FAILED.exec(message);
+    if (auth) {
+        const user = auth[1] ?? ctx.dbUser;
+        hints.push(`IAM authentication for ${code(user)} failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
+    }
+    if (UNRECOGNIZED.test(message))
+        hints.push(...unrecognizedResourcesHints());
+    if (NO_ATLAS_CLI.test(message))
+        hints.push(...atlasCliHints());
+    else if (NEEDS_LOGIN.test(message))
+        hints.push(...atlasLoginHints());
+    if (NO_CREDENTIALS.test(message))
+        hints.push(...credentialsHints(ctx));
+    if (EXPIRED.test(message))
+        hints.push(...expiredHints());
+    if (STATE_LOCK.test(message))
+        hints.push(...lockHints());
+    if (NO_SSL.test(message))
+        hints.push(...sslHints());
+    else if (!auth && UNREACHABLE.test(message))
+        hints.push(...unreachableHints('the endpoint (TF_VAR_endpoint)'));
+    return [...new Set(hints)];
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/rds-signer/dist-cjs/index.js
+var rds_signer_dist_cjs = __nccwpck_require__(4945);
+;// CONCATENATED MODULE: ./src/aws/rds-token.ts
+
+
+
+/** "host:port" → parts, by the same rule the db-endpoint input is validated with. */
+function endpointParts(endpoint) {
+    const parts = parseEndpoint(endpoint.trim());
+    if (!parts)
+        throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
+    return parts;
+}
+async function signRdsToken(req) {
+    const { host, port } = endpointParts(req.endpoint);
+    const signer = new rds_signer_dist_cjs/* Signer */.l({
+        hostname: host,
+        port,
+        username: req.user,
+        region: req.region,
+        ...(req.credentials ? { credentials: req.credentials } : {}),
+    });
+    let token;
+    try {
+        token = await signer.getAuthToken();
+    }
+    catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new Error(`Could not sign an RDS IAM token for ${req.user}@${host}:${port} in ${req.region}: ${why}`, { cause: err });
+    }
+    (0,redact/* registerSecret */.cl)(token);
+    return token;
+}
+
+;// CONCATENATED MODULE: ./src/aws/preflight.ts
+
+
+
+
+
+/** Logs nothing itself: the caller shows the message (a notice when skipped) and the hints. */
+async function preflightIamAuth(opts) {
+    const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
+    if (opts.createdInThisRun) {
+        const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
+        return { status: 'skipped', message, hints: [] };
+    }
+    let token;
+    try {
+        token = await signRdsToken({
+            endpoint: opts.endpoint,
+            user: opts.user,
+            region: opts.region,
+            credentials: opts.session.credentials(),
+        });
+    }
+    catch (err) {
+        return {
+            status: 'failed',
+            message: `IAM-token preflight for ${target} failed: ${(0,log/* errorMessage */.gJ)(err)}`,
+            hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
+        };
+    }
+    const { host, port } = endpointParts(opts.endpoint);
+    const client = new esm.Client({
+        host,
+        port,
+        database: opts.database,
+        user: opts.user,
+        password: token,
+        // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
+        // a connection string's sslmode=require to full verification, hence the object.
+        ssl: { rejectUnauthorized: false },
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+        query_timeout: 10_000,
+    });
+    // A socket error after connect() resolved must not crash the process.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+        const rows = await client.query("SELECT current_user, pg_has_role(current_user, 'rds_iam', 'MEMBER') AS in_rds_iam");
+        return judgeLogin(rows.rows[0], opts);
+    }
+    catch (err) {
+        return diagnoseConnectError(err, { ...opts, roleArn: opts.session.roleArn });
+    }
+    finally {
+        await client.end().catch(() => undefined);
+    }
+}
+/** Pure: the login worked; is the user one RDS will accept IAM tokens for? */
+function judgeLogin(row, ctx) {
+    if (!row?.in_rds_iam) {
+        return {
+            status: 'failed',
+            message: `IAM-token preflight for ${ctx.user}@${ctx.endpoint}/${ctx.database}: connected as "${row?.current_user ?? ctx.user}", which is not a member of rds_iam, so RDS will not accept its IAM tokens.`,
+            hints: [
+                `Grant it in the roles HCL (role "${ctx.user}" { member_of = [role.rds_iam] }), which plans GRANT rds_iam TO "${ctx.user}"; then apply the roles root.`,
+            ],
+        };
+    }
+    return {
+        status: 'ok',
+        message: `IAM-token preflight passed: ${row.current_user} logged in to ${ctx.endpoint}/${ctx.database} over TLS with an IAM token and is a member of rds_iam.`,
+        hints: [],
+    };
+}
+/** Pure: a failed connection or query → its likely cause and the fixes. */
+function diagnoseConnectError(err, ctx) {
+    const text = (0,log/* errorMessage */.gJ)(err);
+    const code = typeof err === 'object' && err !== null ? err.code : undefined;
+    const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
+    const head = `IAM-token preflight for ${target} failed: ${text}`;
+    const account = roleAccount(ctx.roleArn);
+    // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
+    if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {
+        return {
+            status: 'failed',
+            message: `${head}\nThe database refused the IAM token for "${ctx.user}".`,
+            hints: iamAuthChecklist(ctx.user, ctx.region, account),
+        };
+    }
+    // "no pg_hba.conf entry for ..., no encryption" (rds.force_ssl) or "pg_hba.conf rejects
+    // connection for ..., no encryption" (an explicit hostnossl reject rule).
+    const noTlsRule = /pg_hba\.conf/i.test(text) && /no encryption|SSL off/i.test(text);
+    if (noTlsRule || /server does not support SSL|SSL is not enabled on the server/i.test(text)) {
+        return { status: 'failed', message: `${head}\nThe connection was refused for lack of TLS.`, hints: sslHints() };
+    }
+    if (/no pg_hba\.conf entry/i.test(text)) {
+        return {
+            status: 'failed',
+            message: `${head}\nThe server has no rule admitting this user from the runner's address.`,
+            hints: [
+                'On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.',
+                ...iamAuthChecklist(ctx.user, ctx.region, account),
+            ],
+        };
+    }
+    if (/^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) ||
+        /timeout|timed out|Connection terminated unexpectedly/i.test(text)) {
+        return { status: 'failed', message: `${head}\nThe database could not be reached.`, hints: unreachableHints(ctx.endpoint) };
+    }
+    if (code === '3D000') {
+        return {
+            status: 'failed',
+            message: `${head}\nThe database "${ctx.database}" does not exist on this instance.`,
+            hints: ['Set the `db-name` input to the database that atlas.hcl connects to (TF_VAR_database_name).'],
+        };
+    }
+    if (/role "rds_iam" does not exist/i.test(text)) {
+        return {
+            status: 'failed',
+            message: `${head}\nThis server has no rds_iam role: it is not an RDS PostgreSQL instance, so IAM authentication cannot work here.`,
+            hints: ['Point db-endpoint at the RDS instance, or leave db-endpoint empty to skip the preflight.'],
+        };
+    }
+    return { status: 'failed', message: head, hints: [] };
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/changes.ts
+
+
+// Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
+// completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a
+// real change leaves the database behind its HCL.
+/** GitHub lists at most this many files of a pull request. */
+const PULL_FILES_LIMIT = 3000;
+/** The compare API lists at most this many files for the whole comparison. */
+const COMPARE_FILES_LIMIT = 300;
+/**
+ * Files (repository-relative, forward slashes) matching any of the globs, in input order.
+ * Globs use picomatch with dot files included. A pattern also matches everything below the
+ * path it names, so `terraform/roles` works like `terraform/roles/**`. A pattern starting
+ * with `!` excludes files that an earlier or later pattern matched.
+ */
+function matchRolesPaths(files, globs) {
+    const include = globs.filter((g) => !g.startsWith('!'));
+    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+    if (include.length === 0)
+        return [];
+    const isIncluded = picomatch_default()(withDescendants(include), { dot: true });
+    const isExcluded = exclude.length > 0 ? picomatch_default()(withDescendants(exclude), { dot: true }) : () => false;
+    const seen = new Set();
+    return files.filter((file) => {
+        const f = file.replace(/^\.\//, '');
+        if (seen.has(f) || !isIncluded(f) || isExcluded(f))
+            return false;
+        seen.add(f);
+        return true;
+    });
+}
+function withDescendants(globs) {
+    return globs.flatMap((g) => {
+        const base = g.replace(/\/+$/, '');
+        return base === '' ? [] : [base, `${base}/**`];
+    });
+}
+async function detectRolesChange(gh, plan, rolesPaths) {
+    const range = plan.range;
+    if (range.kind === 'none') {
+        return failSafe(`${range.reason}, so the roles root counts as changed`);
+    }
+    const { owner, repo } = plan.repo;
+    const where = range.kind === 'pull_request'
+        ? 'in this pull request'
+        : `in the pushed commits ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
+    let listed;
+    try {
+        listed =
+            range.kind === 'pull_request'
+                ? await pullRequestFiles(gh, owner, repo, range.number)
+                : await compareFiles(gh, owner, repo, range.before, range.after);
+    }
+    catch (err) {
+        const what = range.kind === 'pull_request'
+            ? `list the files of pull request #${range.number}`
+            : `compare ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
+        log/* log */.Rm.warning(`Could not ${what}: ${(0,log/* errorMessage */.gJ)(err)}`);
+        return failSafe(`could not ${what} (${(0,log/* errorMessage */.gJ)(err)}), so the roles root counts as changed`);
+    }
+    const matchedFiles = matchRolesPaths(listed.files, rolesPaths);
+    if (matchedFiles.length > 0) {
+        return { changed: true, reason: `${describeFiles(matchedFiles)} ${where}`, matchedFiles, failSafe: false };
+    }
+    if (listed.incomplete) {
+        return { ...failSafe(`${listed.incomplete}, so the roles root counts as changed`), matchedFiles };
+    }
+    return { changed: false, reason: `no file matching roles-paths changed ${where}`, matchedFiles, failSafe: false };
+}
+async function pullRequestFiles(gh, owner, repo, pullNumber) {
+    const entries = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 });
+    // A rename out of roles-paths changes the roles as much as an edit inside it.
+    const files = entries.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
+    const listed = { files };
+    if (entries.length >= PULL_FILES_LIMIT) {
+        listed.incomplete = `pull request #${pullNumber} changes ${entries.length} or more files and GitHub lists at most ${PULL_FILES_LIMIT}`;
+    }
+    return listed;
+}
+async function compareFiles(gh, owner, repo, before, after) {
+    const files = [];
+    let entries = 0;
+    let status = '';
+    // Pages of a comparison page its commits; GitHub sends the files on the first page only,
+    // but collecting every page's files costs nothing and survives either behaviour.
+    const pages = gh.paginate.iterator(gh.rest.repos.compareCommitsWithBasehead, {
+        owner,
+        repo,
+        basehead: `${before}...${after}`,
+        per_page: 100,
+    });
+    for await (const page of pages) {
+        // paginate's types narrow a comparison to its commit count; the body is the full comparison.
+        const data = page.data;
+        status ||= data.status;
+        for (const f of data.files ?? []) {
+            entries += 1;
+            files.push(f.filename);
+            if (f.previous_filename)
+                files.push(f.previous_filename);
+        }
+    }
+    const listed = { files };
+    const range = `${before.slice(0, 7)}...${after.slice(0, 7)}`;
+    if (status === 'behind' || status === 'diverged') {
+        // The pushed commit is not ahead of the previous one (history rewritten): the
+        // three-dot diff hides what the push undid.
+        listed.incomplete = `the pushed commits ${range} are ${status} rather than ahead of the previous head`;
+    }
+    else if (entries >= COMPARE_FILES_LIMIT) {
+        listed.incomplete = `the comparison ${range} lists ${entries} files and GitHub lists at most ${COMPARE_FILES_LIMIT}`;
+    }
+    return listed;
+}
+function describeFiles(files) {
+    const first = files[0] ?? '';
+    if (files.length === 1)
+        return `${first} changed`;
+    const others = files.length - 1;
+    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching roles-paths changed`;
+}
+function failSafe(reason) {
+    return { changed: true, reason, matchedFiles: [], failSafe: true };
+}
+
+;// CONCATENATED MODULE: ./src/json.ts
+// Narrowing helpers for JSON from outside (event payloads, Terraform's stream, our comment's
+// record): every field is checked before it is used, and a wrong type reads as absent.
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The value as an object, or an empty one. */
+function obj(value) {
+    return isObject(value) ? value : {};
+}
+function str(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** A finite number, or undefined. */
+function num(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+/** An array of strings, or undefined when the value is anything else. */
+function json_strings(value) {
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+function array(value) {
+    return Array.isArray(value) ? value : [];
+}
+
+;// CONCATENATED MODULE: ./src/event.ts
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request']);
+const ZERO_SHA = /^0+$/;
+/** Runs of these events in plan mode check the default branch's HCL against the database. */
+const DRIFT_EVENTS = new Set(['schedule', 'workflow_dispatch']);
+/** The run refuses an event it must never run on; the message says why and what to use. */
+class EventError extends Error {
+}
+function buildRunContext(inputs, ctx) {
+    if (ctx.eventName === 'pull_request_target') {
+        // pull_request_target runs with the base repository's secrets and a write token, and this
+        // action runs the pull request's Terraform (providers, data sources, atlas.hcl): any fork
+        // could read the AWS credentials and the database's master secret.
+        throw new EventError('This action refuses to run on pull_request_target: that event gives the workflow the base repository\'s secrets and a write token, while this action runs the pull request\'s own Terraform and Atlas configuration (providers, data sources, atlas.hcl), so any pull request — from a fork too — could read the AWS credentials and the database\'s master secret. Use "on: pull_request" (a fork then gets no credentials and the action skips it), and run applies on "push" to the default branch.');
+    }
+    const p = ctx.payload;
+    const repository = obj(p['repository']);
+    const defaultBranch = str(repository['default_branch']);
+    const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? obj(p['pull_request']) : undefined;
+    const prNumber = pr ? (event_num(pr['number']) ?? event_num(p['number'])) : undefined;
+    const ref = ctx.eventName === 'push' ? str(p['ref']) || ctx.ref : ctx.ref;
+    const range = commitRange(ctx, pr, prNumber, ref);
+    const { mode, modeReason } = decideMode(inputs.mode, ctx.eventName, ref, defaultBranch, p, prNumber);
+    return {
+        eventName: ctx.eventName,
+        mode,
+        modeReason,
+        repo: ctx.repo,
+        defaultBranch,
+        ref,
+        sha: commitSha(ctx, pr),
+        range,
+        pullNumbers: prNumber !== undefined ? [prNumber] : [],
+        fork: pr !== undefined && isFork(pr, repository),
+        drift: mode === 'plan' && DRIFT_EVENTS.has(ctx.eventName),
+        runUrl: `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`,
+    };
+}
+function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
+    if (input === 'plan')
+        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
+    if (input === 'apply')
+        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
+    const plan = (modeReason) => ({ mode: 'plan', modeReason });
+    if (eventName !== 'push') {
+        if (prNumber !== undefined) {
+            const target = defaultBranch ? ` into ${defaultBranch}` : '';
+            return plan(`Pull request #${prNumber} only plans; the apply runs when it is merged${target}.`);
+        }
+        return plan(`A ${eventName} event only plans; only a push to the default branch applies.`);
+    }
+    if (!defaultBranch) {
+        return plan(`The push event does not name the repository's default branch, so this run only plans.`);
+    }
+    const defaultRef = `refs/heads/${defaultBranch}`;
+    if (ref !== defaultRef) {
+        const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
+        return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
+    }
+    // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
+    if (payload['deleted'] === true || /^0+$/.test(String(payload['after'] ?? 'x'))) {
+        return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
+    }
+    return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
+}
+function commitRange(ctx, pr, prNumber, ref) {
+    if (pr) {
+        const base = str(obj(pr['base'])['sha']);
+        const head = str(obj(pr['head'])['sha']);
+        if (prNumber === undefined || !base || !head) {
+            return { kind: 'none', reason: 'the pull request event names no number, base or head commit' };
+        }
+        return { kind: 'pull_request', number: prNumber, base, head };
+    }
+    if (ctx.eventName !== 'push') {
+        return { kind: 'none', reason: `a ${ctx.eventName} event has no commit range to compare` };
+    }
+    const p = ctx.payload;
+    const before = str(p['before']);
+    const after = str(p['after']);
+    if (p['deleted'] === true || ZERO_SHA.test(after)) {
+        return { kind: 'none', reason: `the push deleted ${ref}` };
+    }
+    if (!before || !after)
+        return { kind: 'none', reason: 'the push event names no before/after commits' };
+    if (ZERO_SHA.test(before)) {
+        return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
+    }
+    if (p['forced'] === true) {
+        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
+    }
+    return { kind: 'push', before, after };
+}
+function commitSha(ctx, pr) {
+    if (pr)
+        return str(obj(pr['head'])['sha']) || ctx.sha;
+    if (ctx.eventName === 'push') {
+        const after = str(ctx.payload['after']);
+        return after && !ZERO_SHA.test(after) ? after : ctx.sha;
+    }
+    if (ctx.eventName === 'merge_group')
+        return str(obj(ctx.payload['merge_group'])['head_sha']) || ctx.sha;
+    return ctx.sha;
+}
+/** A fork's PR gets no OIDC token and a read-only GITHUB_TOKEN; a deleted fork has head.repo null. */
+function isFork(pr, repository) {
+    const headRepo = pr['head'] === undefined ? undefined : obj(pr['head'])['repo'];
+    if (headRepo === null || headRepo === undefined)
+        return true;
+    return str(obj(headRepo)['full_name']) !== str(repository['full_name']);
+}
+function event_short(sha) {
+    return sha.slice(0, 7);
+}
+function event_num(value) {
+    const n = num(value);
+    return n !== undefined && Number.isInteger(n) ? n : undefined;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
+var light = __nccwpck_require__(3251);
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/error-request.js
+function isRequestError(error) {
+  return error.request !== void 0;
+}
+async function errorRequest(state, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
+}
+
+// pkg/dist-src/wrap-request.js
+
+
+async function wrapRequest(state, octokit, request, options) {
+  const limiter = new light();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
+  const response = await request(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error, options);
+  }
+  return response;
+}
+
+// pkg/dist-src/index.js
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
+        return error;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = plugin_retry_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/version.js
+var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/wrap-request.js
+var dist_bundle_noop = () => Promise.resolve();
+function dist_bundle_wrapRequest(state, request, options) {
+  return state.retryLimiter.schedule(doRequest, state, request, options);
+}
+async function doRequest(state, request, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+
+// pkg/dist-src/generated/triggers-notification-paths.js
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+
+// pkg/dist-src/route-matcher.js
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+
+// pkg/dist-src/index.js
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck, common) {
+  groups.global = new Bottleneck.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck = light,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
+    const events = {};
+    const emitter = new Bottleneck.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error, info) {
+      const [state2, request, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request.retryCount;
+      request.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request, options) => {
+    initializeBottleneck();
+    return dist_bundle_wrapRequest(state, request, options);
+  });
+  return {};
+}
+throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
+throttling.triggersNotification = triggersNotification;
+
+
+;// CONCATENATED MODULE: ./src/github/client.ts
+
+
+
+
+
+
+/** Login of comments written with the workflow's GITHUB_TOKEN. */
+const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+/**
+ * One request may take this long. A GitHub API that accepts the connection and never answers
+ * must not hold the job until its timeout: the report is already in the summary and outputs.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Rate-limited requests are retried this many times, then the error surfaces. */
+const RATE_LIMIT_RETRIES = 2;
+/** A primary limit can reset an hour away; holding the job that long helps nobody. */
+const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
+function createGitHub(token, options = {}) {
+    const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
+        const what = `${request.method} ${(0,redact/* redact */.E$)(request.url)}`;
+        if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
+            log/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; giving up after ${retryCount} retries (retry-after ${retryAfter}s).`);
+            return false;
+        }
+        log/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
+        return true;
+    };
+    return getOctokit(token, {
+        // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
+        // a client built after the environment is set (tests, GHES wrappers) still honours it.
+        baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
+        request: { fetch: fetchWithTimeout },
+        log: {
+            debug: () => { },
+            info: () => { },
+            warn: (message) => log/* log */.Rm.warning(message),
+            error: (message) => log/* log */.Rm.error(message),
+        },
+        retry: {
+            retries: 3,
+            // 4xx answers are final (validation, auth, not found); 403/429 rate limits are
+            // retried by the throttling plugin, which honours retry-after.
+            doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+        },
+        throttle: {
+            // The plugin's write/notification queues are process-wide and keyed by this id. The
+            // action builds one client per run; distinct ids keep separate clients (tests, two
+            // tokens) from pacing each other.
+            id: (0,external_node_crypto_.randomUUID)(),
+            onRateLimit: onLimit('primary'),
+            onSecondaryRateLimit: onLimit('secondary'),
+        },
+    }, retry, throttling);
+}
+/** fetch with a deadline per request; a caller's own abort signal still applies. */
+function fetchWithTimeout(url, init = {}) {
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+}
+/**
+ * The login that owns comments written with this client's token. A personal token answers
+ * GET /user; the workflow's GITHUB_TOKEN (an installation token) cannot, and its comments are
+ * written by `github-actions[bot]`.
+ */
+async function tokenIdentity(gh) {
+    try {
+        const { data } = await gh.rest.users.getAuthenticated();
+        return data.login;
+    }
+    catch (err) {
+        const status = err.status;
+        const message = err instanceof Error ? err.message : String(err);
+        if ((status === 403 || status === 401) && /resource not accessible by integration/i.test(message)) {
+            return ACTIONS_BOT_LOGIN;
+        }
+        throw new Error(`Could not find out whom github-token belongs to (GET /user answered ${typeof status === 'number' ? status : 'no response'}: ${(0,redact/* redact */.E$)(message)}). ` +
+            'Check that github-token is a valid token for this repository.', { cause: err });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/limits.ts
+// GitHub's size limits, which both the renderer (fitting a body) and the API layer (explaining
+// a 422) need to know.
+/** GitHub rejects issue/PR comment and issue bodies longer than this many characters. */
+const COMMENT_MAX_LENGTH = 65_536;
+/** GitHub's per-step job summary limit (1 MiB). */
+const SUMMARY_MAX_LENGTH = 1_048_576;
+
+;// CONCATENATED MODULE: ./src/github/comments.ts
+
+
+// One sticky comment per pull request and database. A comment is ours only when its body
+// *starts with* our marker AND its author is our token's identity: anyone can paste the marker
+// into a comment (quoting ours), another bot can carry it, and another database's comment can
+// hold this database's marker inside its SQL; none of those is ever edited.
+/**
+ * Hidden first line naming the database: its environment (when set) and the two roots, so two
+ * databases in one repository keep two comments. Without an environment it is exactly the
+ * marker of earlier versions, so their comments keep being found.
+ */
+function commentMarker(environment, rolesDir, schemaDir) {
+    const safe = (dir) => dir.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
+    const env = environment ? ` env=${safe(environment)}` : '';
+    return `<!-- rds-atlas-action:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+}
+async function listOurs(gh, repo, pr, marker, identity) {
+    const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
+    return comments
+        .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
+        .map((c) => ({ id: c.id, body: c.body ?? '', url: c.html_url }))
+        .sort((a, b) => a.id - b.id);
+}
+/** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
+async function findOurComment(gh, repo, pr, marker, identity) {
+    return (await listOurs(gh, repo, pr, marker, identity))[0];
+}
+/**
+ * Updates our comment, or creates it; `build` makes the body from our previous comment (its
+ * record carries the reviewed plan and the history). Two runs racing on one PR can both find
+ * none and both create one: afterwards each run lists again, and the one whose comment is not
+ * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
+ */
+async function upsertComment(gh, repo, pr, marker, identity, build) {
+    const existing = await listOurs(gh, repo, pr, marker, identity);
+    const keep = existing[0];
+    const body = build(keep);
+    if (!body.startsWith(marker))
+        throw new Error('The comment body must start with its marker, or the next run could not find it.');
+    const write = async (what, fn) => {
+        try {
+            return await fn();
+        }
+        catch (err) {
+            throw explain(err, what, pr, body);
+        }
+    };
+    if (keep) {
+        await write(`update comment ${keep.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: keep.id, body }));
+        const removed = await removeDuplicates(gh, repo, existing.slice(1));
+        return { id: keep.id, url: keep.url, created: false, removedDuplicates: removed };
+    }
+    const { data } = await write('create a comment on', () => gh.rest.issues.createComment({ ...repo, issue_number: pr, body }));
+    const now = await listOurs(gh, repo, pr, marker, identity);
+    const oldest = now[0];
+    if (oldest && oldest.id !== data.id) {
+        await write(`update comment ${oldest.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: oldest.id, body }));
+        const removed = await removeDuplicates(gh, repo, now.filter((c) => c.id !== oldest.id));
+        return { id: oldest.id, url: oldest.url, created: false, removedDuplicates: removed };
+    }
+    return { id: data.id, url: data.html_url, created: true, removedDuplicates: 0 };
+}
+async function removeDuplicates(gh, repo, duplicates) {
+    let removed = 0;
+    for (const c of duplicates) {
+        try {
+            await gh.rest.issues.deleteComment({ ...repo, comment_id: c.id });
+            removed++;
+        }
+        catch (err) {
+            // Another run may have deleted it first; a duplicate left behind is cosmetic.
+            if (err.status !== 404)
+                throw err;
+        }
+    }
+    return removed;
+}
+function explain(err, what, pr, body) {
+    const status = err.status;
+    if (status === 422 && body.length > COMMENT_MAX_LENGTH) {
+        return new Error(`Could not ${what} pull request #${pr}: the body has ${body.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
+            '(the report renderer should have shortened it; the full report is in the job summary).', { cause: err });
+    }
+    const hint = status === 403 || status === 401
+        ? ' Give the workflow `permissions: pull-requests: write` (fork pull requests only get a read-only token).'
+        : '';
+    return new Error(`Could not ${what} pull request #${pr}: ${(0,log/* errorMessage */.gJ)(err)}.${hint}`, { cause: err });
+}
+/** The labels on a pull request now (the event payload is stale when a job is re-run). */
+async function pullLabels(gh, repo, pr) {
+    const labels = await gh.paginate(gh.rest.issues.listLabelsOnIssue, { ...repo, issue_number: pr, per_page: 100 });
+    return labels.map((l) => l.name);
+}
+
+;// CONCATENATED MODULE: ./src/review.ts
+
+
+// What reviewers saw, in a form a later run can compare with. Pure.
+// A root's plan is fingerprinted over its statements with whitespace normalised (Atlas's
+// indentation is not part of what a statement does); per-statement hashes let a merge say
+// which statements were added or removed since review; the statements themselves are kept
+// while they are small, so the apply comment can still show the reviewed plan.
+/** Plans with more statements than this record counts and a fingerprint only. */
+const MAX_HASHED_STATEMENTS = 1_000;
+/** Reviewed SQL is kept in the comment's record up to this many characters per plan. */
+const MAX_KEPT_SQL_CHARS = 12_000;
+const HISTORY_LIMIT = 10;
+function normalise(statement) {
+    return statement.replace(/\s+/g, ' ').trim();
+}
+function sha256(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+function fingerprint(statements) {
+    return sha256(statements.map(normalise).join('\n'));
+}
+function statementHash(statement) {
+    return sha256(normalise(statement)).slice(0, 16);
+}
+function reviewedRoot(statements, keepText) {
+    const root = { fingerprint: fingerprint(statements), count: statements.length };
+    if (statements.length <= MAX_HASHED_STATEMENTS)
+        root.hashes = statements.map(statementHash);
+    if (keepText)
+        root.statements = [...statements];
+    return root;
+}
+/** Whether a plan of this size keeps its statements in the record. */
+function keepsText(statements) {
+    return statements.reduce((n, s) => n + s.length, 0) <= MAX_KEPT_SQL_CHARS;
+}
+/** What changed between the reviewed plan of a root and the plan now. */
+function planDelta(reviewed, now) {
+    if (!reviewed.hashes)
+        return { added: [], removed: [], removedUnknown: 0, exact: false };
+    const reviewedHashes = new Set(reviewed.hashes);
+    const nowHashes = new Set(now.map(statementHash));
+    const added = now.filter((s) => !reviewedHashes.has(statementHash(s)));
+    const removedHashes = reviewed.hashes.filter((h) => !nowHashes.has(h));
+    const textByHash = new Map((reviewed.statements ?? []).map((s) => [statementHash(s), s]));
+    const removed = removedHashes.flatMap((h) => textByHash.get(h) ?? []);
+    return { added, removed, removedUnknown: removedHashes.length - removed.length, exact: true };
+}
+const DATA_PREFIX = '<!-- rds-atlas-action:data ';
+const DATA_SUFFIX = ' -->';
+/** The record as one hidden line. Base64url, so nothing in the SQL can end the HTML comment. */
+function encodeData(data) {
+    const json = JSON.stringify({ v: 1, ...data, history: data.history.slice(0, HISTORY_LIMIT) });
+    return `${DATA_PREFIX}${Buffer.from(json, 'utf8').toString('base64url')}${DATA_SUFFIX}`;
+}
+/**
+ * The record of one of our comments, or an empty one. The body is only trusted this far
+ * because the caller checked it is ours (marker at the start, our token's author); its
+ * shape is still checked field by field.
+ */
+function decodeData(body) {
+    const start = body.lastIndexOf(DATA_PREFIX);
+    if (start < 0)
+        return { history: [] };
+    const end = body.indexOf(DATA_SUFFIX, start + DATA_PREFIX.length);
+    if (end < 0)
+        return { history: [] };
+    let parsed;
+    try {
+        parsed = JSON.parse(Buffer.from(body.slice(start + DATA_PREFIX.length, end), 'base64url').toString('utf8'));
+    }
+    catch {
+        return { history: [] };
+    }
+    if (!isObject(parsed) || parsed['v'] !== 1)
+        return { history: [] };
+    const data = { history: array(parsed['history']).flatMap(historyEntry).slice(0, HISTORY_LIMIT) };
+    const reviewed = reviewedPlan(parsed['reviewed']);
+    if (reviewed)
+        data.reviewed = reviewed;
+    const current = historyEntry(parsed['current'])[0];
+    if (current)
+        data.current = current;
+    const since = str(parsed['driftSince']);
+    if (since)
+        data.driftSince = since;
+    return data;
+}
+function reviewedPlan(value) {
+    if (!isObject(value))
+        return undefined;
+    const pr = value['pr'];
+    if (typeof pr !== 'number' || !Number.isInteger(pr))
+        return undefined;
+    const roots = {};
+    const rawRoots = isObject(value['roots']) ? value['roots'] : {};
+    for (const name of ['roles', 'schema']) {
+        const root = reviewedRootOf(rawRoots[name]);
+        if (root)
+            roots[name] = root;
+    }
+    return { pr, commit: str(value['commit']), runUrl: str(value['runUrl']), at: str(value['at']), roots };
+}
+function reviewedRootOf(value) {
+    if (!isObject(value))
+        return undefined;
+    const fp = value['fingerprint'];
+    const count = value['count'];
+    if (typeof fp !== 'string' || !/^[0-9a-f]{64}$/.test(fp) || typeof count !== 'number')
+        return undefined;
+    const root = { fingerprint: fp, count };
+    const hashes = json_strings(value['hashes']);
+    if (hashes && hashes.every((h) => /^[0-9a-f]{16}$/.test(h)))
+        root.hashes = hashes;
+    const statements = json_strings(value['statements']);
+    // Kept text is shown to reviewers later, so it must be what the fingerprint says it is.
+    if (statements && fingerprint(statements) === fp)
+        root.statements = statements;
+    return root;
+}
+function historyEntry(value) {
+    if (!isObject(value))
+        return [];
+    const mode = value['mode'];
+    if (mode !== 'plan' && mode !== 'apply')
+        return [];
+    return [
+        {
+            at: str(value['at']),
+            mode,
+            headline: str(value['headline']).slice(0, 300),
+            commit: str(value['commit']),
+            runUrl: str(value['runUrl']),
+        },
+    ];
+}
+/** Prepends an entry and keeps the newest few. */
+function withHistory(history, entry) {
+    return [entry, ...history].slice(0, HISTORY_LIMIT);
+}
+
+;// CONCATENATED MODULE: ./src/github/pulls.ts
+// A merge push knows its commit, not its pull request. GitHub links them: the PR that was
+// merged as this commit (merge, squash or rebase) has merge_commit_sha === sha.
+/**
+ * Pull requests the pushed commit belongs to, best match first: merged PRs whose merge commit
+ * is this sha; otherwise open or merged PRs into the repository's default branch; otherwise
+ * none (a direct push), which the caller reports.
+ */
+async function pullsForCommit(gh, repo, sha) {
+    const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, {
+        owner: repo.owner,
+        repo: repo.repo,
+        commit_sha: sha,
+        per_page: 100,
+    });
+    const mergedAsThis = pulls.filter((p) => p.merge_commit_sha === sha);
+    if (mergedAsThis.length > 0)
+        return numbers(mergedAsThis);
+    return numbers(pulls.filter((p) => p.base.ref === p.base.repo.default_branch));
+}
+function numbers(pulls) {
+    return [...new Set(pulls.map((p) => p.number))].sort((a, b) => a - b);
+}
+
+;// CONCATENATED MODULE: ./src/github/review.ts
+
+
+
+
+// On a merge: which pull request was merged, which labels it carries now (a re-run gets the
+// original event payload, so labels are read from the API), and the plan its comment showed
+// reviewers. Only our own comment counts (marker at the start, our token's author).
+async function reviewContext(gh, context, marker, identity) {
+    let prs;
+    try {
+        prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
+    }
+    catch (err) {
+        return { labels: [], missing: `could not find the pull request of commit ${context.sha.slice(0, 7)} (${(0,log/* errorMessage */.gJ)(err)})` };
+    }
+    const pr = prs[0];
+    if (pr === undefined)
+        return { pullNumbers: [], labels: [], missing: `commit ${context.sha.slice(0, 7)} belongs to no pull request (a direct push)` };
+    try {
+        const labels = await pullLabels(gh, context.repo, pr);
+        const comment = await findOurComment(gh, context.repo, pr, marker, identity);
+        const reviewed = comment ? decodeData(comment.body).reviewed : undefined;
+        if (!reviewed)
+            return { pullNumbers: prs, pr, labels, missing: `pull request #${pr} has no plan comment of this action for this database` };
+        if (reviewed.pr !== pr)
+            return { pullNumbers: prs, pr, labels, missing: `the plan comment on #${pr} records a review of another pull request` };
+        return { pullNumbers: prs, pr, labels, reviewed };
+    }
+    catch (err) {
+        return { pullNumbers: prs, pr, labels: [], missing: `could not read pull request #${pr} (${(0,log/* errorMessage */.gJ)(err)})` };
+    }
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+
+
+
+// Reads every input once, validates all of them before anything talks to AWS or runs
+// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
+/** Input names as action.yml spells them. The only place they are written down. */
+const INPUT = {
+    awsRegion: 'aws-region',
+    roleToAssume: 'role-to-assume',
+    applyRoleToAssume: 'apply-role-to-assume',
+    audience: 'audience',
+    roleSessionName: 'role-session-name',
+    roleDurationSeconds: 'role-duration-seconds',
+    awsProfile: 'aws-profile',
+    rolesWorkingDirectory: 'roles-working-directory',
+    schemaWorkingDirectory: 'schema-working-directory',
+    rolesPaths: 'roles-paths',
+    mode: 'mode',
+    githubToken: 'github-token',
+    comment: 'comment',
+    lockTimeout: 'lock-timeout',
+    dbEndpoint: 'db-endpoint',
+    dbName: 'db-name',
+    dbUser: 'db-user',
+    rolesOnApply: 'roles-on-apply',
+    environment: 'environment',
+    destructiveLabel: 'destructive-label',
+    requireReviewedPlan: 'require-reviewed-plan',
+    driftIssue: 'drift-issue',
+    failOnDrift: 'fail-on-drift',
+    lintSkip: 'lint-skip',
+};
+/**
+ * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
+ * action is also started without them (tests, `node dist/index.js`), so they live here too.
+ */
+const inputs_DEFAULTS = {
+    audience: 'sts.amazonaws.com',
+    roleDurationSeconds: 3600,
+    rolesWorkingDirectory: 'terraform/roles',
+    schemaWorkingDirectory: 'terraform/schema',
+    mode: 'auto',
+    comment: true,
+    lockTimeout: '5m',
+    dbUser: 'atlas_migrator',
+    rolesOnApply: 'changed',
+    destructiveLabel: 'allow-destructive-sql',
+    requireReviewedPlan: true,
+    driftIssue: true,
+    failOnDrift: false,
+};
+const MODES = ['auto', 'plan', 'apply'];
+const ROLES_ON_APPLY = ['changed', 'always'];
+const MIN_DURATION = 900;
+const MAX_DURATION = 43200;
+/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
+const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** GitHub label names are at most 50 characters. */
+const MAX_LABEL_LENGTH = 50;
+/** All bad inputs of one run; `problems` holds one sentence per input. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? (problems[0] ?? '')
+            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+    }
+}
+/** The directory working directories and roles-paths are relative to. */
+function workspaceDir() {
+    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
+}
+function getInputs() {
+    const problems = [];
+    const bad = (name, value, expected) => {
+        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
+    };
+    const get = (name) => core/* getInput */.V4(name);
+    // The token is a secret from the moment it is read; it never appears in a message.
+    const githubToken = get(INPUT.githubToken);
+    (0,redact/* registerSecret */.cl)(githubToken);
+    if (!githubToken) {
+        // The value is never echoed: it is a credential even when malformed.
+        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
+    }
+    const awsRegion = get(INPUT.awsRegion);
+    if (!awsRegion) {
+        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
+    }
+    else if (!REGION.test(awsRegion)) {
+        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
+    }
+    const roleToAssume = get(INPUT.roleToAssume);
+    const applyRoleInput = get(INPUT.applyRoleToAssume);
+    for (const [name, value] of [
+        [INPUT.roleToAssume, roleToAssume],
+        [INPUT.applyRoleToAssume, applyRoleInput],
+    ]) {
+        if (!value)
+            continue;
+        const arn = parseRoleArn(value);
+        if (!arn) {
+            bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
+        }
+        else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
+            bad(name, value, `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`);
+        }
+    }
+    const audience = get(INPUT.audience) || inputs_DEFAULTS.audience;
+    if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
+        bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
+    }
+    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
+    if (!SESSION_NAME.test(roleSessionName)) {
+        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
+    }
+    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
+    const awsProfile = get(INPUT.awsProfile);
+    if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
+        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
+    }
+    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
+    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
+    if (rolesWorkingDirectory === schemaWorkingDirectory) {
+        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
+    }
+    const rolesPaths = readRolesPaths(get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
+    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
+    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
+    if (!mode)
+        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
+    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
+    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
+    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
+    if (!rolesOnApply)
+        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
+    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
+    const lockSeconds = parseDuration(lockTimeout);
+    if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
+        bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
+    }
+    const dbEndpoint = get(INPUT.dbEndpoint);
+    const dbName = get(INPUT.dbName);
+    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
+    if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
+        bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
+    }
+    if (dbEndpoint && !dbName) {
+        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
+    }
+    if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
+        bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
+    }
+    if (!DB_USER.test(dbUser)) {
+        bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
+    }
+    const environment = get(INPUT.environment);
+    if (environment && !ENVIRONMENT.test(environment)) {
+        bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
+    }
+    const destructiveLabel = core/* getInput */.V4(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
+    const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
+    const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
+    if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
+        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the destructive-SQL gate off`);
+    }
+    const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
+    const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
+    const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
+    const lintSkip = readLintSkip(get(INPUT.lintSkip), bad);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    const inputs = {
+        awsRegion,
+        roleToAssume,
+        applyRoleToAssume: applyRoleInput || roleToAssume,
+        audience,
+        roleSessionName,
+        roleDurationSeconds,
+        awsProfile,
+        rolesWorkingDirectory,
+        schemaWorkingDirectory,
+        rolesPaths,
+        mode: mode ?? inputs_DEFAULTS.mode,
+        githubToken,
+        comment,
+        lockTimeout,
+        dbEndpoint,
+        dbName,
+        dbUser,
+        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
+        environment,
+        destructiveLabel: label,
+        requireReviewedPlan,
+        driftIssue,
+        failOnDrift,
+        lintSkip,
+    };
+    log/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
+    return inputs;
+}
+/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
+function defaultSessionName() {
+    const runId = process.env['GITHUB_RUN_ID'];
+    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
+    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
+    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+function readDuration(raw, bad) {
+    if (!raw)
+        return inputs_DEFAULTS.roleDurationSeconds;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
+        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
+        return inputs_DEFAULTS.roleDurationSeconds;
+    }
+    return value;
+}
+function readBoolean(name, fallback, bad) {
+    const raw = core/* getInput */.V4(name);
+    if (!raw)
+        return fallback;
+    try {
+        return core/* getBooleanInput */.Vt(name);
+    }
+    catch {
+        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
+        return fallback;
+    }
+}
+/**
+ * Working directories are kept workspace-relative with forward slashes, because the same
+ * string feeds the default roles-paths glob and the PR comment marker.
+ */
+function readDirectory(name, raw, problems) {
+    const root = workspaceDir();
+    const absolute = external_node_path_.resolve(root, raw);
+    const outside = (from, to) => {
+        const relative = external_node_path_.relative(from, to);
+        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
+    };
+    if (outside(root, absolute)) {
+        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
+        return raw;
+    }
+    let real;
+    try {
+        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
+    }
+    catch {
+        // reported below
+    }
+    if (real === undefined) {
+        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
+    }
+    else if (outside(external_node_fs_.realpathSync(root), real)) {
+        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
+        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
+    }
+    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
+}
+/**
+ * One glob per line, relative to the repository root; blank lines are ignored. A leading
+ * "!" excludes (see changes.ts). Defaults follow the seed layout.
+ */
+function readRolesPaths(raw, rolesDir, bad) {
+    const lines = raw
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    if (lines.length === 0) {
+        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+    }
+    const globs = [];
+    for (const line of lines) {
+        const negated = line.startsWith('!');
+        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
+        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
+            bad(INPUT.rolesPaths, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
+            continue;
+        }
+        globs.push(negated ? `!${pattern}` : pattern);
+    }
+    return globs;
+}
+/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
+function readLintSkip(raw, bad) {
+    const ids = raw
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    for (const id of ids)
+        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
+            bad(INPUT.lintSkip, id, 'guardrail rule ids, one per line, such as public-default-revoked');
+    return ids;
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules.ts
+const RULES = [
+    {
+        id: 'hcl-syntax',
+        severity: 'error',
+        what: 'A file the lint reads (a root *.tf file, atlas.hcl, or an HCL file a root feeds to Atlas) does not parse as HCL.',
+        why: 'Terraform or Atlas would reject it at plan time, and the other rules cannot check a file they cannot read.',
+        fix: 'Fix the syntax at the reported line.',
+    },
+    {
+        id: 'hcl-unresolved',
+        severity: 'warning',
+        what: 'The lint could not tell which HCL files, env or atlas.hcl a Terraform root gives its atlas_schema resource, and checked the guide layout instead (hcl/roles or hcl/schema, *.pg.hcl, atlas.hcl at the workspace root).',
+        why: 'The other rules then check the files the guide would read, which may not be what Terraform reads.',
+        fix: 'Build the hcl attribute as the guide does (fileset("${path.module}/../../hcl/<dir>", "*.pg.hcl") joined with file()), set env_name to a string and config = file(".../atlas.hcl"); or skip this rule.',
+    },
+    {
+        id: 'schema-has-roles',
+        severity: 'error',
+        what: 'A role or user block in HCL that the schema root reads.',
+        why: 'If the schema state sees role definitions, Atlas may plan role SQL while connected as the migration user, which should not have permission to create roles.',
+        fix: 'Move the block to the roles HCL (hcl/roles) and refer to the role by name from schema HCL.',
+    },
+    {
+        id: 'schema-references-role',
+        severity: 'error',
+        what: 'Schema HCL references a role block (to = user.app_reader, role.x) instead of naming the role.',
+        why: 'Roles live in the roles state; the schema state must generate its grants without loading role HCL or planning role DDL.',
+        fix: 'Use the role name as a string: to = "app_reader".',
+    },
+    {
+        id: 'rds-role-not-external',
+        severity: 'error',
+        what: 'An RDS-managed role (rds_superuser, rds_iam, rds_password, rds_replication, rds_ad, rds_reserved, rds_extension, rdsadmin) or the master user is declared without external = true.',
+        why: 'These roles already exist on RDS. Marked external, Atlas only generates membership changes such as GRANT "rds_iam" TO "atlas_migrator"; otherwise it tries to create or change roles RDS owns.',
+        fix: 'Add external = true to the block.',
+    },
+    {
+        id: 'predefined-role',
+        severity: 'warning',
+        what: 'A predefined PostgreSQL pg_* role is declared.',
+        why: 'Atlas does not manage the predefined pg_* roles, so they do not need to be declared in HCL.',
+        fix: 'Remove the block.',
+    },
+    {
+        id: 'migrator-not-iam',
+        severity: 'error',
+        what: 'The migration user (input db-user, default atlas_migrator) is not declared in the roles HCL, or is not a member of rds_iam.',
+        why: 'The schema root logs in as this user with an RDS IAM token, and RDS accepts IAM tokens only for members of rds_iam.',
+        fix: 'Declare user "atlas_migrator" { member_of = [role.rds_iam] } in the roles HCL, with role "rds_iam" { external = true }.',
+    },
+    {
+        id: 'master-in-rds-iam',
+        severity: 'error',
+        what: 'The master user (default postgres) is made a member of rds_iam.',
+        why: 'On RDS a member of rds_iam must log in with an IAM token, so the master password that the roles state uses stops working.',
+        fix: "Remove rds_iam from the master user's member_of.",
+    },
+    {
+        id: 'public-default-revoked',
+        severity: 'warning',
+        what: 'With permissions = true in the env\'s schema mode, schema "public" is declared without USAGE to PUBLIC, or a function or procedure without EXECUTE to PUBLIC.',
+        why: 'PostgreSQL grants these to PUBLIC by default; HCL is fully declarative, so Atlas plans a REVOKE for every default privilege the HCL does not declare.',
+        fix: 'Declare the default: permission { to = PUBLIC, for = schema.public, privileges = [USAGE] } (EXECUTE for functions and procedures), or skip this rule if the REVOKE is intended.',
+    },
+    {
+        id: 'iam-url-sslmode',
+        severity: 'error',
+        what: 'An env whose url uses the RDS IAM token (data.aws_rds_token) has no sslmode=require, verify-ca or verify-full.',
+        why: 'The guide requires sslmode=require when connecting with an IAM token; RDS accepts IAM authentication only over SSL.',
+        fix: 'End the url with ?sslmode=require (or verify-full with the RDS CA bundle).',
+    },
+    {
+        id: 'roles-env-mode',
+        severity: 'error',
+        what: 'The roles env does not set tables, views, funcs, types, objects and triggers to false in schema { mode { ... } }.',
+        why: "The roles state must not own application schema: with those inspected, Atlas treats the schema root's tables and other objects as unwanted and plans to drop them.",
+        fix: "Set tables = false, views = false, funcs = false, types = false, objects = false, triggers = false in the roles env's schema mode.",
+    },
+    {
+        id: 'schema-env-roles',
+        severity: 'error',
+        what: 'The schema env enables roles = true in its schema mode.',
+        why: 'The schema state connects as the migration user, which should not create roles; with roles inspected, Atlas plans role SQL from the schema state.',
+        fix: 'Remove roles = true from the schema env; roles belong to the roles env.',
+    },
+    {
+        id: 'env-missing',
+        severity: 'error',
+        what: "A root's env_name names an env that its atlas.hcl does not define.",
+        why: "The provider configures Atlas from the env named by env_name; without it the plan fails or runs without the env's url and schema mode.",
+        fix: 'Add the env to atlas.hcl or correct env_name.',
+    },
+    {
+        id: 'root-hcl-dir',
+        severity: 'warning',
+        what: 'A root reads HCL outside the directory the guide gives it: the roles root reads hcl/roles, the schema root hcl/schema (workspace-relative).',
+        why: "The guide keeps role and schema HCL apart so neither state sees the other's objects, and the default roles-paths (hcl/roles/**) decides when the roles root runs.",
+        fix: "Point the root's fileset at its guide directory; with another layout, set roles-paths to match and skip this rule.",
+    },
+    {
+        id: 'roots-share-files',
+        severity: 'error',
+        what: 'The roles root and the schema root read the same HCL file.',
+        why: 'Role and schema HCL must not be combined in one atlas_schema resource; a file read by both states is owned by both, and the schema state then plans role SQL as the migration user.',
+        fix: 'Give each root its own directory: hcl/roles for the roles root, hcl/schema for the schema root.',
+    },
+    {
+        id: 'provider-version',
+        severity: 'error',
+        what: 'The two roots pin different ariga/atlas provider versions (error), or a root does not pin it exactly (warning).',
+        why: 'The guide pins version = "= 0.10.3" in both roots: what the provider plans depends on its version, and an unpinned provider can change between the reviewed plan and the apply.',
+        fix: 'Pin the same exact version in both roots: version = "= 0.10.3".',
+    },
+];
+const rules_SEVERITY = new Map(RULES.map((r) => [r.id, r.severity]));
+/** The ids that are not rules (for validating `lint-skip` before anything runs), in input order. */
+function validateRuleIds(ids) {
+    return ids.filter((id) => !rules_SEVERITY.has(id));
+}
+/** A finding of `rule` with the rule's severity unless told otherwise. */
+function finding(rule, file, line, message, severity) {
+    return { rule, severity: severity ?? rules_SEVERITY.get(rule) ?? 'error', file, line, message };
+}
+/** A name from a file, quoted for a message: escaped (no line breaks) and at most 64 characters. */
+function rules_quote(name) {
+    return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+}
+
+;// CONCATENATED MODULE: ./src/lint/files.ts
+
+
+
+class Files {
+    workspace;
+    parser;
+    findings = [];
+    cache = new Map();
+    realWorkspace;
+    constructor(workspace, parser) {
+        this.workspace = workspace;
+        this.parser = parser;
+    }
+    /** Workspace-relative with forward slashes (`../x` when outside). */
+    rel(abs) {
+        return external_node_path_.relative(this.workspace, abs).split(external_node_path_.sep).join('/') || '.';
+    }
+    /** Lexically inside the workspace (the workspace itself included). */
+    inside(abs) {
+        return isWithin(this.workspace, abs);
+    }
+    load(abs) {
+        const key = external_node_path_.resolve(abs);
+        let loaded = this.cache.get(key);
+        if (!loaded) {
+            loaded = this.read(key);
+            this.cache.set(key, loaded);
+        }
+        return loaded;
+    }
+    read(abs) {
+        if (!this.inside(abs))
+            return { kind: 'outside' };
+        let text;
+        try {
+            this.realWorkspace ??= external_node_fs_.realpathSync.native(this.workspace);
+            if (!isWithin(this.realWorkspace, external_node_fs_.realpathSync.native(abs)))
+                return { kind: 'outside' };
+            text = (0,external_node_fs_.readFileSync)(abs, 'utf8');
+        }
+        catch {
+            return { kind: 'missing' };
+        }
+        const rel = this.rel(abs);
+        const parsed = this.parser.parse(text);
+        if ('error' in parsed) {
+            const { line, column, message } = parsed.error;
+            this.findings.push(finding('hcl-syntax', rel, line, `${rel} does not parse as HCL (line ${line}, column ${column}: ${message}). Terraform or Atlas would reject it, and the other guardrails skip it until it parses. Fix the syntax there.`));
+            return { kind: 'ok', file: { abs, rel, source: text, body: undefined } };
+        }
+        return { kind: 'ok', file: { abs, rel, source: text, body: parsed.body } };
+    }
+}
+function isWithin(dir, abs) {
+    const relative = external_node_path_.relative(dir, abs);
+    return relative === '' || (relative.split(external_node_path_.sep)[0] !== '..' && !external_node_path_.isAbsolute(relative));
+}
+
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/lint/hcl.ts
+/**
+ * Deeper syntax than this ends the conversion: Atlas and Terraform HCL nest a handful of
+ * levels, and a file built to nest thousands would overflow the stack of a recursive walk.
+ */
+const MAX_NESTING = 500;
+/** Thrown when a file nests deeper than MAX_NESTING; `line` is where. */
+class TooDeep extends Error {
+    line;
+    constructor(line) {
+        super(`nested more than ${MAX_NESTING} syntax levels deep`);
+        this.line = line;
+    }
+}
+function snapshot(node, depth) {
+    const line = node.startPosition.row + 1;
+    if (depth > MAX_NESTING)
+        throw new TooDeep(line);
+    const kids = [];
+    for (const child of node.namedChildren)
+        if (child)
+            kids.push(snapshot(child, depth + 1));
+    return { type: node.type, line, start: node.startIndex, end: node.endIndex, kids: kids.filter((k) => k.type !== 'comment') };
+}
+const SUFFIXES = new Set(['get_attr', 'index', 'splat']);
+/** Named nodes that are punctuation or names, not values. */
+const NOT_VALUES = new Set(['identifier', 'ellipsis', 'strip_marker']);
+const span = (n) => ({ line: n.line, start: n.start, end: n.end });
+const isExpression = (n) => n.type === 'expression';
+/** The file's top-level body; `source` is the text the tree was parsed from. */
+function toBody(root, source) {
+    return new Converter(source).body(snapshot(root, 0).kids.find((c) => c.type === 'body'));
+}
+class Converter {
+    source;
+    constructor(source) {
+        this.source = source;
+    }
+    body(node) {
+        const body = { attributes: [], blocks: [] };
+        for (const child of node?.kids ?? []) {
+            if (child.type === 'attribute') {
+                const [name, value] = child.kids;
+                if (name && value)
+                    body.attributes.push({ name: this.text(name), value: this.expr(value), line: child.line });
+            }
+            else if (child.type === 'block') {
+                body.blocks.push(this.block(child));
+            }
+        }
+        return body;
+    }
+    text(node) {
+        return this.source.slice(node.start, node.end);
+    }
+    block(node) {
+        const [type, ...rest] = node.kids;
+        const labels = [];
+        for (const part of rest) {
+            if (part.type === 'string_lit')
+                labels.push(this.stringLiteral(part));
+            else if (part.type === 'identifier')
+                labels.push(this.text(part));
+            else
+                break;
+        }
+        return { type: type ? this.text(type) : '', labels, line: node.line, ...this.body(rest.find((p) => p.type === 'body')) };
+    }
+    expr(node) {
+        const at = span(node);
+        const kids = node.kids;
+        switch (node.type) {
+            case 'expression':
+            case 'literal_value':
+            case 'collection_value':
+            case 'template_expr':
+            case 'for_expr':
+            case 'operation': {
+                const terms = this.terms(kids);
+                return terms.length === 1 ? { ...terms[0], ...at } : { kind: 'other', children: terms, ...at };
+            }
+            case 'string_lit':
+                return { kind: 'string', value: this.stringLiteral(node), ...at };
+            case 'numeric_lit':
+                return { kind: 'number', ...at };
+            case 'bool_lit':
+                return { kind: 'bool', value: this.text(node) === 'true', ...at };
+            case 'null_lit':
+                return { kind: 'null', ...at };
+            case 'variable_expr':
+                return { kind: 'traversal', root: this.text(node), path: [], ...at };
+            case 'quoted_template':
+            case 'heredoc_template':
+                return this.template(node, at);
+            case 'tuple':
+                return { kind: 'tuple', items: kids.filter(isExpression).map((k) => this.expr(k)), ...at };
+            case 'object':
+                return {
+                    kind: 'object',
+                    entries: kids
+                        .filter((k) => k.type === 'object_elem')
+                        .flatMap((elem) => {
+                        const [key, value] = elem.kids.filter(isExpression);
+                        return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
+                    }),
+                    ...at,
+                };
+            case 'function_call': {
+                const args = kids.find((k) => k.type === 'function_arguments')?.kids.filter(isExpression) ?? [];
+                return { kind: 'call', name: kids[0] ? this.text(kids[0]) : '', args: args.map((a) => this.expr(a)), ...at };
+            }
+            case 'for_tuple_expr': {
+                const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
+                const collection = intro.find(isExpression);
+                const body = kids.find(isExpression);
+                const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
+                if (!collection || !body)
+                    return { kind: 'other', children: this.terms(kids), ...at };
+                return {
+                    kind: 'for',
+                    variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
+                    collection: this.expr(collection),
+                    body: this.expr(body),
+                    condition: condition ? this.expr(condition) : undefined,
+                    ...at,
+                };
+            }
+            default:
+                return { kind: 'other', children: this.terms(kids), ...at };
+        }
+    }
+    /**
+     * The grammar flattens `a.b[0]` into siblings (variable_expr, get_attr, index): each suffix
+     * extends the term before it. A traversal stays one while only `.name` follows it.
+     */
+    terms(kids) {
+        const out = [];
+        for (const kid of kids) {
+            const previous = out[out.length - 1];
+            if (SUFFIXES.has(kid.type) && previous) {
+                const name = kid.kids.find((c) => c.type === 'identifier');
+                const extended = { line: previous.line, start: previous.start, end: kid.end };
+                out[out.length - 1] =
+                    kid.type === 'get_attr' && name && previous.kind === 'traversal'
+                        ? { ...previous, path: [...previous.path, this.text(name)], ...extended }
+                        : { kind: 'other', children: [previous, ...this.terms(kid.kids)], ...extended };
+            }
+            else if (kid.type === 'for_intro' || kid.type === 'for_cond') {
+                out.push(...this.terms(kid.kids));
+            }
+            else if (!NOT_VALUES.has(kid.type) && !/_(start|end)$/.test(kid.type)) {
+                out.push(this.expr(kid));
+            }
+        }
+        return out;
+    }
+    /**
+     * Literal text is cut from the source between the template's pieces: the grammar leaves the
+     * spaces next to an interpolation outside every chunk.
+     */
+    template(node, at) {
+        const kids = node.kids;
+        const heredoc = node.type === 'heredoc_template';
+        const marks = kids.filter((k) => k.type === (heredoc ? 'heredoc_identifier' : 'quoted_template_start'));
+        const open = marks[0];
+        const close = heredoc ? marks[1] : kids.find((k) => k.type === 'quoted_template_end');
+        if (!open || !close)
+            return { kind: 'other', children: [], ...at };
+        let cursor = open.end;
+        if (heredoc && this.source[cursor] === '\n')
+            cursor++;
+        const parts = [];
+        const text = (from, to) => {
+            const raw = this.source.slice(from, to);
+            if (raw !== '')
+                parts.push(heredoc ? raw.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{') : hcl_unescape(raw));
+        };
+        for (const kid of kids) {
+            if (kid.type !== 'template_interpolation' && kid.type !== 'template_directive')
+                continue;
+            text(cursor, kid.start);
+            const inner = kid.type === 'template_interpolation' ? kid.kids.find(isExpression) : undefined;
+            // A directive (%{ if } / %{ for }) has no single value: an empty `other` stands for "unknown".
+            parts.push(inner ? this.expr(inner) : { kind: 'other', children: [], ...span(kid) });
+            cursor = kid.end;
+        }
+        text(cursor, close.start);
+        if (parts.every((p) => typeof p === 'string'))
+            return { kind: 'string', value: parts.join(''), ...at };
+        return { kind: 'template', parts, ...at };
+    }
+    stringLiteral(node) {
+        const open = node.kids.find((c) => c.type === 'quoted_template_start');
+        const close = node.kids.find((c) => c.type === 'quoted_template_end');
+        return open && close ? hcl_unescape(this.source.slice(open.end, close.start)) : '';
+    }
+}
+const ESCAPES = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+/** HCL quoted-string escapes: \n \r \t \" \\ \uNNNN \UNNNNNNNN, and $${ / %%{ for a literal ${ / %{. */
+function hcl_unescape(raw) {
+    return raw.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{/g, (match, esc) => {
+        if (esc === undefined)
+            return match.slice(1);
+        if (esc.length > 1)
+            return String.fromCodePoint(parseInt(esc.slice(1), 16));
+        return ESCAPES[esc] ?? match;
+    });
+}
+// ---------------------------------------------------------------------------------------
+// Questions the rules ask of the model.
+function attribute(body, name) {
+    return body.attributes.find((a) => a.name === name);
+}
+function blocksOf(body, type) {
+    return body.blocks.filter((b) => b.type === type);
+}
+function stringValue(expr) {
+    return expr?.kind === 'string' ? expr.value : undefined;
+}
+function boolValue(expr) {
+    return expr?.kind === 'bool' ? expr.value : undefined;
+}
+/** `root.path…` as one dotted name, for a traversal. */
+function dotted(expr) {
+    return expr?.kind === 'traversal' ? [expr.root, ...expr.path].join('.') : undefined;
+}
+/** Every traversal inside `expr`, itself included, depth first. */
+function traversals(expr) {
+    switch (expr.kind) {
+        case 'traversal':
+            return [expr];
+        case 'template':
+            return expr.parts.flatMap((p) => (typeof p === 'string' ? [] : traversals(p)));
+        case 'tuple':
+            return expr.items.flatMap(traversals);
+        case 'object':
+            return expr.entries.flatMap((e) => [...traversals(e.key), ...traversals(e.value)]);
+        case 'call':
+            return expr.args.flatMap(traversals);
+        case 'for':
+            return [expr.collection, expr.body, ...(expr.condition ? [expr.condition] : [])].flatMap(traversals);
+        case 'other':
+            return expr.children.flatMap(traversals);
+        default:
+            return [];
+    }
+}
+/** The items of a tuple, or the expression itself when it is not one. */
+function items(expr) {
+    if (!expr)
+        return [];
+    return expr.kind === 'tuple' ? expr.items : [expr];
+}
+
+;// CONCATENATED MODULE: ./src/lint/parser.ts
+
+
+
+
+
+
+// The HCL parser: web-tree-sitter with the tree-sitter-hcl grammar, both WebAssembly.
+//
+// web-tree-sitter is imported at run time and never bundled, because ncc (webpack) breaks both
+// of its builds: the ESM build's `await import("module")` becomes a namespace without
+// createRequire, the CommonJS build reads `__dirname`, which an ESM bundle does not have, and
+// the tree-sitter.wasm it finds through `new URL(..., import.meta.url)` is copied as text and
+// corrupted. So scripts/copy-tree-sitter.mjs puts the runtime (tree-sitter.js, tree-sitter.wasm)
+// and the grammar (tree-sitter-hcl.wasm) in dist/tree-sitter/ beside the bundle. Run from
+// source (tests, benchmark), this file has no such directory beside it and the packages in
+// node_modules are used. Both .wasm files are read here and handed over as bytes, so nothing
+// depends on where web-tree-sitter would look for them.
+/** Directory beside the bundle that holds the parser runtime (see scripts/copy-tree-sitter.mjs). */
+const RUNTIME_DIR = 'tree-sitter';
+function locate() {
+    const beside = external_node_path_.join(external_node_path_.dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), RUNTIME_DIR);
+    if ((0,external_node_fs_.existsSync)(external_node_path_.join(beside, 'tree-sitter.js'))) {
+        return {
+            module: (0,external_node_url_.pathToFileURL)(external_node_path_.join(beside, 'tree-sitter.js')).href,
+            runtimeWasm: external_node_path_.join(beside, 'tree-sitter.wasm'),
+            grammarWasm: external_node_path_.join(beside, 'tree-sitter-hcl.wasm'),
+        };
+    }
+    try {
+        const require = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
+        return {
+            module: 'web-tree-sitter',
+            runtimeWasm: require.resolve('web-tree-sitter/tree-sitter.wasm'),
+            grammarWasm: require.resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm'),
+        };
+    }
+    catch (err) {
+        throw new Error(`found neither ${beside} (scripts/copy-tree-sitter.mjs puts it beside the bundle) nor the npm packages`, {
+            cause: err,
+        });
+    }
+}
+let loading;
+/** One parser per process; the first call imports web-tree-sitter and compiles both WebAssembly modules. */
+function hclParser() {
+    loading ??= load();
+    return loading;
+}
+async function load() {
+    let parser;
+    try {
+        const runtime = locate();
+        const ts = (await import(/* webpackIgnore: true */ runtime.module));
+        await ts.Parser.init({ wasmBinary: await (0,promises_.readFile)(runtime.runtimeWasm) });
+        const language = await ts.Language.load(await (0,promises_.readFile)(runtime.grammarWasm));
+        parser = new ts.Parser().setLanguage(language);
+    }
+    catch (err) {
+        throw new Error(`Could not load the HCL parser (web-tree-sitter): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    return { parse: (source) => parser_parse(parser, source) };
+}
+function parser_parse(parser, source) {
+    const tree = parser.parse(source);
+    if (!tree)
+        return { error: { line: 1, column: 1, message: 'the parser returned no tree' } };
+    try {
+        const root = tree.rootNode;
+        if (root.hasError)
+            return { error: firstError(root) };
+        return { body: toBody(root, source) };
+    }
+    catch (err) {
+        if (err instanceof TooDeep)
+            return { error: { line: err.line, column: 1, message: err.message } };
+        throw err;
+    }
+    finally {
+        tree.delete();
+    }
+}
+/** The first ERROR or MISSING node in document order, described without the file's text. */
+function firstError(root) {
+    const stack = [root];
+    while (stack.length > 0) {
+        const node = stack.pop();
+        if (node.isMissing || node.isError) {
+            const where = { line: node.startPosition.row + 1, column: node.startPosition.column + 1 };
+            return { ...where, message: node.isMissing ? `missing ${describe(node.type)}` : unexpected(node) };
+        }
+        const children = node.children.filter((c) => c !== null && (c.hasError || c.isMissing));
+        stack.push(...children.reverse());
+    }
+    return { line: 1, column: 1, message: 'syntax error' };
+}
+const NAMES = {
+    block_end: '"}"',
+    block_start: '"{"',
+    object_end: '"}"',
+    tuple_end: '"]"',
+    quoted_template_end: 'closing quote',
+    template_interpolation_end: '"}" of an interpolation',
+    heredoc_identifier: 'heredoc end marker',
+    expression: 'value',
+};
+function describe(type) {
+    return NAMES[type] ?? (/^[^a-z_]+$/.test(type) ? `"${type}"` : type.replace(/_/g, ' '));
+}
+function unexpected(node) {
+    let leaf = node;
+    for (let first = leaf.child(0); first; first = leaf.child(0))
+        leaf = first;
+    // Only grammar tokens are quoted: names and strings from the file stay out of messages.
+    if (!leaf.isNamed)
+        return `unexpected "${leaf.type}"`;
+    return leaf.type === 'ERROR' ? 'unexpected input' : `unexpected ${describe(leaf.type)}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/evaluate.ts
+
+
+
+
+
+class Unresolvable extends Error {
+}
+/** fileset() stops after this many directory entries: a guard against a pattern over a huge tree. */
+const MAX_ENTRIES = 10_000;
+/** References chased through locals and calls; Terraform's own configurations need a few. */
+const MAX_DEPTH = 64;
+/**
+ * Expressions evaluated for one attribute. A pull request controls the .tf files, and nested
+ * for-expressions multiply: past this budget the attribute is unresolvable, not a hang.
+ */
+const MAX_STEPS = 100_000;
+function evaluate(expr, scope) {
+    return new Evaluator(scope).eval(expr, new Map(), 0);
+}
+class Evaluator {
+    scope;
+    steps = 0;
+    /** Each local is evaluated once (it cannot see the for-variables of whoever refers to it). */
+    locals = new Map();
+    evaluating = new Set();
+    filesets = new Map();
+    constructor(scope) {
+        this.scope = scope;
+    }
+    eval(expr, vars, depth) {
+        if (depth > MAX_DEPTH)
+            throw new Unresolvable('references nested too deeply');
+        if (++this.steps > MAX_STEPS)
+            throw new Unresolvable(`more than ${MAX_STEPS} expressions to evaluate`);
+        switch (expr.kind) {
+            case 'string':
+                return expr;
+            case 'template': {
+                let text = '';
+                for (const part of expr.parts)
+                    text += typeof part === 'string' ? part : asString(this.eval(part, vars, depth + 1));
+                return { kind: 'string', value: text };
+            }
+            case 'traversal':
+                return this.traversal(expr, vars, depth);
+            case 'tuple':
+                return { kind: 'list', items: this.all(expr.items, vars, depth) };
+            case 'call':
+                return this.call(expr.name, this.all(expr.args, vars, depth));
+            case 'for': {
+                if (expr.condition)
+                    throw new Unresolvable('a for expression with an if clause');
+                const collection = asList(this.eval(expr.collection, vars, depth + 1));
+                const items = [];
+                for (const [index, item] of collection.entries()) {
+                    const bound = new Map(vars);
+                    const [first, second] = expr.variables;
+                    if (second !== undefined && first !== undefined) {
+                        bound.set(first, { kind: 'string', value: String(index) });
+                        bound.set(second, item);
+                    }
+                    else if (first !== undefined) {
+                        bound.set(first, item);
+                    }
+                    items.push(this.eval(expr.body, bound, depth + 1));
+                }
+                return { kind: 'list', items };
+            }
+            default:
+                throw new Unresolvable(`an expression of a kind the lint does not evaluate (line ${expr.line})`);
+        }
+    }
+    all(exprs, vars, depth) {
+        const out = [];
+        for (const e of exprs)
+            out.push(this.eval(e, vars, depth + 1));
+        return out;
+    }
+    traversal(expr, vars, depth) {
+        const [first, second, third] = expr.path;
+        const bound = vars.get(expr.root);
+        if (bound && expr.path.length === 0)
+            return bound;
+        if (expr.root === 'path' && expr.path.length === 1 && (first === 'module' || first === 'root' || first === 'cwd')) {
+            return { kind: 'string', value: this.scope.moduleDir };
+        }
+        if (expr.root === 'local' && expr.path.length === 1 && first !== undefined && this.scope.locals.has(first)) {
+            return this.local(first, depth);
+        }
+        if (expr.root === 'data' && first === 'atlas_schema' && second !== undefined && third === 'hcl' && expr.path.length === 3) {
+            const src = attribute(this.scope.schemaData.get(second) ?? { attributes: [], blocks: [] }, 'src');
+            if (src)
+                return this.eval(src.value, vars, depth + 1);
+        }
+        throw new Unresolvable(`${dotted(expr)} (line ${expr.line})`);
+    }
+    local(name, depth) {
+        const known = this.locals.get(name);
+        if (known)
+            return known;
+        if (this.evaluating.has(name))
+            throw new Unresolvable(`local.${name}, which refers to itself`);
+        this.evaluating.add(name);
+        try {
+            const value = this.eval(this.scope.locals.get(name), new Map(), depth + 1);
+            this.locals.set(name, value);
+            return value;
+        }
+        finally {
+            this.evaluating.delete(name);
+        }
+    }
+    call(name, args) {
+        const [a, b] = args;
+        switch (name) {
+            case 'file':
+                if (args.length === 1 && a)
+                    return { kind: 'files', paths: [external_node_path_.resolve(this.scope.moduleDir, asString(a))] };
+                break;
+            case 'fileset':
+                if (args.length === 2 && a && b) {
+                    const dir = external_node_path_.resolve(this.scope.moduleDir, asString(a));
+                    const key = `${dir}\u0000${asString(b)}`;
+                    let listing = this.filesets.get(key);
+                    if (!listing) {
+                        listing = fileset(dir, asString(b), this.scope.workspace);
+                        this.filesets.set(key, listing);
+                    }
+                    const matches = listing;
+                    return { kind: 'list', items: matches.map((value) => ({ kind: 'string', value })) };
+                }
+                break;
+            case 'tolist':
+            case 'chomp':
+            case 'trimspace':
+                if (args.length === 1 && a)
+                    return a;
+                break;
+            case 'sort':
+                if (args.length === 1 && a)
+                    return { kind: 'list', items: [...asList(a)].sort(byString) };
+                break;
+            case 'toset': // a set iterates in lexical order
+                if (args.length === 1 && a)
+                    return { kind: 'list', items: distinct(asList(a)).sort(byString) };
+                break;
+            case 'distinct':
+                if (args.length === 1 && a)
+                    return { kind: 'list', items: distinct(asList(a)) };
+                break;
+            case 'concat':
+                return { kind: 'list', items: args.flatMap(asList) };
+            case 'flatten':
+                if (args.length === 1 && a)
+                    return { kind: 'list', items: flatten(a) };
+                break;
+            case 'join':
+                if (args.length === 2 && a && b)
+                    return join(asString(a), flatten(b));
+                break;
+        }
+        throw new Unresolvable(`${name}() with these arguments`);
+    }
+}
+function asString(v) {
+    if (v.kind !== 'string')
+        throw new Unresolvable(`a ${v.kind === 'files' ? 'file content' : 'list'} where a string belongs`);
+    return v.value;
+}
+function asList(v) {
+    if (v.kind !== 'list')
+        throw new Unresolvable(`a ${v.kind === 'files' ? 'file content' : 'string'} where a list belongs`);
+    return v.items;
+}
+function flatten(v) {
+    return v.kind === 'list' ? v.items.flatMap(flatten) : [v];
+}
+const key = (v) => (v.kind === 'string' ? v.value : JSON.stringify(v));
+const byString = (x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0);
+function distinct(values) {
+    const seen = new Set();
+    return values.filter((v) => !seen.has(key(v)) && seen.add(key(v)));
+}
+/** Joined file contents stay a list of files (the HCL Atlas reads); joined strings stay a string. */
+function join(separator, values) {
+    if (values.every((v) => v.kind === 'files'))
+        return { kind: 'files', paths: values.flatMap((v) => (v.kind === 'files' ? v.paths : [])) };
+    return { kind: 'string', value: values.map(asString).join(separator) };
+}
+/** Terraform's fileset(): files under `dir` whose relative path matches `pattern`, sorted. */
+function fileset(dir, pattern, workspace) {
+    if (!isWithin(workspace, dir))
+        throw new Unresolvable('fileset() over a directory outside the workspace');
+    let isMatch;
+    try {
+        isMatch = picomatch_default()(pattern, { dot: true });
+    }
+    catch {
+        throw new Unresolvable('a fileset() pattern the lint cannot read');
+    }
+    const recursive = pattern.includes('/');
+    const found = [];
+    let entries = 0;
+    const walk = (relDir) => {
+        let list;
+        try {
+            list = (0,external_node_fs_.readdirSync)(external_node_path_.join(dir, relDir), { withFileTypes: true });
+        }
+        catch {
+            return; // Terraform's fileset() of a missing directory is empty too.
+        }
+        for (const entry of list) {
+            if (++entries > MAX_ENTRIES)
+                throw new Unresolvable(`fileset() over more than ${MAX_ENTRIES} entries`);
+            const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
+            if (entry.isDirectory()) {
+                if (recursive)
+                    walk(rel);
+            }
+            else if (isMatch(rel)) {
+                found.push(rel);
+            }
+        }
+    };
+    walk('');
+    return found.sort();
+}
+
+;// CONCATENATED MODULE: ./src/lint/roots.ts
+
+
+
+
+
+/** The guide's layout, workspace-relative: what each root reads when its *.tf does not say. */
+const GUIDE = {
+    roles: { hclDir: 'hcl/roles', env: 'roles' },
+    schema: { hclDir: 'hcl/schema', env: 'schema' },
+};
+const GUIDE_PATTERN = '*.pg.hcl';
+const GUIDE_CONFIG = 'atlas.hcl';
+function resolveRoot(kind, dir, files, findings) {
+    const absDir = external_node_path_.resolve(files.workspace, dir);
+    const relDir = files.rel(absDir);
+    const tfFiles = [];
+    for (const name of tfNames(absDir, files)) {
+        const loaded = files.load(external_node_path_.join(absDir, name));
+        if (loaded.kind === 'ok')
+            tfFiles.push(loaded.file);
+    }
+    const unresolved = (at, message) => void findings.push(finding('hcl-unresolved', at.file, at.line, message));
+    const fallbackNote = `The guardrails checked ${GUIDE[kind].hclDir}/${GUIDE_PATTERN}, env "${GUIDE[kind].env}" and ${GUIDE_CONFIG} instead, the guide's layout for the ${kind} root.`;
+    const bodies = tfFiles.flatMap((f) => (f.body ? [{ file: f, body: f.body }] : []));
+    const resources = bodies.flatMap(({ file, body }) => blocksOf(body, 'resource')
+        .filter((b) => b.labels[0] === 'atlas_schema')
+        .map((block) => ({ file, block })));
+    if (resources.length === 0) {
+        const first = tfFiles[0];
+        const why = tfFiles.length === 0
+            ? `${relDir} has no .tf files`
+            : bodies.length < tfFiles.length
+                ? `no resource "atlas_schema" found in the ${kind} root (${relDir}), and some of its .tf files do not parse`
+                : `no resource "atlas_schema" found in the ${kind} root (${relDir})`;
+        const at = { file: first?.rel ?? relDir, line: 1 };
+        unresolved(at, `${why}. ${fallbackNote}`);
+        return { kind, dir: relDir, tfFiles, targets: [fallback(kind, files, at, unresolved)] };
+    }
+    const scope = {
+        moduleDir: absDir,
+        workspace: files.workspace,
+        locals: new Map(bodies.flatMap(({ body }) => blocksOf(body, 'locals').flatMap((l) => l.attributes.map((a) => [a.name, a.value])))),
+        schemaData: new Map(bodies.flatMap(({ body }) => blocksOf(body, 'data')
+            .filter((d) => d.labels[0] === 'atlas_schema' && d.labels[1] !== undefined)
+            .map((d) => [d.labels[1], d]))),
+    };
+    const targets = [];
+    for (const { file, block } of resources) {
+        targets.push(resolveResource(kind, file, block, scope, files, unresolved));
+    }
+    return { kind, dir: relDir, tfFiles, targets };
+}
+function tfNames(absDir, files) {
+    if (!files.inside(absDir))
+        return [];
+    try {
+        return (0,external_node_fs_.readdirSync)(absDir, { withFileTypes: true })
+            .filter((e) => !e.isDirectory() && e.name.endsWith('.tf'))
+            .map((e) => e.name)
+            .sort();
+    }
+    catch {
+        return [];
+    }
+}
+function resolveResource(kind, file, block, scope, files, unresolved) {
+    const address = `atlas_schema.${block.labels[1] ?? ''}`;
+    const what = `${address} (${file.rel})`;
+    const at = (name) => ({ file: file.rel, line: attribute(block, name)?.line ?? block.line });
+    const envAttr = attribute(block, 'env_name');
+    let envName = stringValue(envAttr?.value);
+    const envAssumed = envName === undefined;
+    if (envName === undefined) {
+        envName = GUIDE[kind].env;
+        unresolved(at('env_name'), `${what} ${envAttr ? 'sets env_name to something other than a string' : 'sets no env_name'}, so the lint cannot tell which env of atlas.hcl it uses; the env checks assume env "${envName}", the guide's. Set env_name = "${envName}" as the guide does.`);
+    }
+    const config = resolveConfig(block, scope, files, what, at('config'), unresolved);
+    const hcl = resolveHcl(kind, block, scope, files, what, at('hcl'), unresolved);
+    return { root: kind, address, envName, envAssumed, envAt: at('env_name'), config, configAt: at('config'), ...hcl, hclAt: at('hcl') };
+}
+function resolveConfig(block, scope, files, what, at, unresolved) {
+    let config;
+    try {
+        const attr = attribute(block, 'config');
+        if (!attr)
+            throw new Unresolvable('it sets no config');
+        const value = evaluate(attr.value, scope);
+        if (value.kind !== 'files' || value.paths.length !== 1)
+            throw new Unresolvable('its config is not the content of one file');
+        config = value.paths[0];
+    }
+    catch (err) {
+        config = external_node_path_.join(files.workspace, GUIDE_CONFIG);
+        unresolved(at, `Could not tell which atlas.hcl ${what} uses (${reason(err)}); the env checks read ${GUIDE_CONFIG} at the workspace root instead. Set config = file("\${path.module}/../../atlas.hcl") as the guide does.`);
+    }
+    if (files.inside(config))
+        return config;
+    unresolved(at, `${what} reads its atlas.hcl from outside the workspace (${files.rel(config)}); the lint does not read it, so the env checks are skipped.`);
+    return undefined;
+}
+function resolveHcl(kind, block, scope, files, what, at, unresolved) {
+    let paths;
+    try {
+        const attr = attribute(block, 'hcl');
+        if (!attr)
+            throw new Unresolvable('nothing (no hcl attribute)');
+        const value = evaluate(attr.value, scope);
+        if (value.kind === 'string') {
+            unresolved(at, `${what} passes its HCL inline, not from files; the lint does not check inline HCL. Keep the HCL in ${GUIDE[kind].hclDir}/${GUIDE_PATTERN} as the guide does.`);
+            return { hclFiles: [], hclResolved: true };
+        }
+        if (value.kind !== 'files')
+            throw new Unresolvable('a list where the HCL text belongs');
+        paths = value.paths;
+    }
+    catch (err) {
+        unresolved(at, `Could not tell which HCL files ${what} gives Atlas: its hcl attribute uses ${reason(err)}. The guardrails checked ${GUIDE[kind].hclDir}/${GUIDE_PATTERN} instead, the guide's layout. Build hcl from fileset("\${path.module}/../../${GUIDE[kind].hclDir}", "${GUIDE_PATTERN}") joined with file() as the guide does, or skip hcl-unresolved.`);
+        return { hclFiles: guideFiles(kind, files, at, unresolved), hclResolved: false };
+    }
+    if (paths.length === 0)
+        unresolved(at, `The hcl attribute of ${what} matches no file, so Atlas gets no HCL from this root. Check the fileset() directory and pattern.`);
+    return { hclFiles: loadAll(paths, files, at, what, unresolved), hclResolved: true };
+}
+function guideFiles(kind, files, at, unresolved) {
+    const dir = external_node_path_.join(files.workspace, GUIDE[kind].hclDir);
+    const names = fileset(dir, GUIDE_PATTERN, files.workspace);
+    const what = `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN})`;
+    return loadAll(names.map((n) => external_node_path_.join(dir, n)), files, at, what, unresolved);
+}
+function fallback(kind, files, at, unresolved) {
+    return {
+        root: kind,
+        address: undefined,
+        envName: GUIDE[kind].env,
+        envAssumed: true,
+        envAt: at,
+        config: external_node_path_.join(files.workspace, GUIDE_CONFIG),
+        configAt: at,
+        hclFiles: guideFiles(kind, files, at, unresolved),
+        hclAt: at,
+        hclResolved: false,
+    };
+}
+function loadAll(paths, files, at, what, unresolved) {
+    const out = [];
+    for (const abs of new Set(paths)) {
+        const loaded = files.load(abs);
+        if (loaded.kind === 'ok')
+            out.push(loaded.file);
+        else if (loaded.kind === 'outside')
+            unresolved(at, `${what} reads ${files.rel(abs)}, outside the workspace; the lint does not read it.`);
+        else
+            unresolved(at, `${what} reads ${files.rel(abs)}, which does not exist or cannot be read; terraform plan would fail on it.`);
+    }
+    return out;
+}
+function reason(err) {
+    if (err instanceof Unresolvable)
+        return err.message;
+    throw err;
+}
+
+;// CONCATENATED MODULE: ./src/lint/atlas-config.ts
+
+/**
+ * The env block for `name`: `env "name" { … }`, else an unlabeled `env { name = atlas.env }`,
+ * which Atlas uses for whatever env it is asked for.
+ */
+function findEnv(config, name) {
+    if (!config.body)
+        return undefined;
+    const envs = blocksOf(config.body, 'env');
+    const block = envs.find((b) => b.labels[0] === name) ??
+        envs.find((b) => b.labels.length === 0 && dotted(attribute(b, 'name')?.value) === 'atlas.env');
+    return block ? { config, block } : undefined;
+}
+/** The env a target selects, when its atlas.hcl was read and parses. */
+function targetEnv(ctx, target) {
+    const config = target.config ? ctx.configs.get(target.config) : undefined;
+    return config ? findEnv(config, target.envName) : undefined;
+}
+/** `schema { mode { … } }` of an env, if it has one. */
+function modeBlock(env) {
+    const schema = blocksOf(env.block, 'schema')[0];
+    return schema ? blocksOf(schema, 'mode')[0] : undefined;
+}
+/** A mode switch: its attribute, if set. */
+function modeFlag(env, name) {
+    const mode = modeBlock(env);
+    return mode ? attribute(mode, name) : undefined;
+}
+/** Labeled env names of a config, for messages. */
+function envNames(config) {
+    return config.body ? blocksOf(config.body, 'env').flatMap((b) => b.labels.slice(0, 1)) : [];
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules-atlas.ts
+
+
+
+// atlas.hcl: env-missing, iam-url-sslmode, roles-env-mode, schema-env-roles. dev_url being
+// unset is the guide's choice and is not reported.
+/** What the roles env must switch off so that the roles state owns no application schema. */
+const ROLES_ENV_OFF = ['tables', 'views', 'funcs', 'types', 'objects', 'triggers'];
+const SSL_MODES = new Set(['require', 'verify-ca', 'verify-full']);
+/** Stands for an interpolated part of a url, whose value the lint cannot know. */
+const UNKNOWN = '\u0000';
+function atlasRules(ctx) {
+    return [...envMissing(ctx), ...iamUrlSslmode(ctx), ...rolesEnvMode(ctx), ...schemaEnvRoles(ctx)];
+}
+function envMissing(ctx) {
+    return [...ctx.roles.targets, ...ctx.schema.targets].flatMap((target) => {
+        const config = target.config ? ctx.configs.get(target.config) : undefined;
+        if (target.envAssumed || !config?.body || findEnv(config, target.envName))
+            return [];
+        const defined = envNames(config);
+        return [
+            finding('env-missing', target.envAt.file, target.envAt.line, `env_name = ${rules_quote(target.envName)} in ${target.address ?? 'the ' + target.root + ' root'} names an env that ${config.rel} does not define (${defined.length > 0 ? `it defines ${defined.map(rules_quote).join(', ')}` : 'it defines none'}). The provider configures Atlas from that env (its url and schema mode), so terraform plan fails without it. Add env ${rules_quote(target.envName)} to ${config.rel} or correct env_name.`),
+        ];
+    });
+}
+function iamUrlSslmode(ctx) {
+    return [...ctx.configs.values()].flatMap((config) => {
+        if (!config?.body)
+            return [];
+        return blocksOf(config.body, 'env').flatMap((env) => {
+            const url = attribute(env, 'url');
+            if (!url || !traversals(url.value).some((t) => t.root === 'data' && t.path[0] === 'aws_rds_token'))
+                return [];
+            const sslmode = sslmodeOf(url.value);
+            if (sslmode === UNKNOWN || (sslmode !== undefined && SSL_MODES.has(sslmode)))
+                return [];
+            const name = env.labels[0] !== undefined ? `env ${rules_quote(env.labels[0])}` : 'The unlabeled env';
+            const has = sslmode === undefined ? 'has no sslmode' : `sets sslmode=${rules_quote(sslmode)}`;
+            return [
+                finding('iam-url-sslmode', config.rel, url.line, `${name} connects with an RDS IAM token (data.aws_rds_token) but its url ${has}. RDS accepts IAM authentication only over SSL, and the guide uses sslmode=require with an IAM token. End the url with ?sslmode=require (or verify-full with the RDS CA bundle).`),
+            ];
+        });
+    });
+}
+/** The url's sslmode: its value, undefined when absent, UNKNOWN when interpolated or not a plain url. */
+function sslmodeOf(url) {
+    let text;
+    if (url.kind === 'string')
+        text = url.value;
+    else if (url.kind === 'template')
+        text = url.parts.map((p) => (typeof p === 'string' ? p : UNKNOWN)).join('');
+    else
+        return UNKNOWN;
+    const query = text.includes('?') ? text.slice(text.indexOf('?') + 1).split('#')[0] : '';
+    for (const pair of query.split('&')) {
+        const [key, value = ''] = pair.split('=');
+        if (key === 'sslmode')
+            return value.includes(UNKNOWN) ? UNKNOWN : decodeURIComponentSafe(value);
+        if (key?.includes(UNKNOWN))
+            return UNKNOWN;
+    }
+    return undefined;
+}
+function decodeURIComponentSafe(value) {
+    try {
+        return decodeURIComponent(value);
+    }
+    catch {
+        return value;
+    }
+}
+function rolesEnvMode(ctx) {
+    return ctx.roles.targets.flatMap((target) => {
+        const env = targetEnv(ctx, target);
+        if (!env)
+            return [];
+        // A switch set to something other than true/false (an expression) is left alone.
+        const on = ROLES_ENV_OFF.filter((name) => {
+            const flag = modeFlag(env, name);
+            return !flag || boolValue(flag.value) === true;
+        });
+        if (on.length === 0)
+            return [];
+        const mode = modeBlock(env);
+        const described = on.map((name) => (modeFlag(env, name) ? `${name} = true` : `${name} unset (inspected by default)`));
+        return [
+            finding('roles-env-mode', env.config.rel, mode?.line ?? env.block.line, `env ${rules_quote(target.envName)}, which the roles root uses, inspects application schema objects: ${described.join(', ')}. The roles state connects as the master user and must not own application schema; with these inspected, Atlas treats the schema root's tables and other objects as unwanted and plans to drop them. Set ${ROLES_ENV_OFF.map((n) => `${n} = false`).join(', ')} in its schema { mode { ... } }.`),
+        ];
+    });
+}
+function schemaEnvRoles(ctx) {
+    return ctx.schema.targets.flatMap((target) => {
+        const env = targetEnv(ctx, target);
+        const roles = env ? modeFlag(env, 'roles') : undefined;
+        if (!env || !roles || boolValue(roles.value) !== true)
+            return [];
+        return [
+            finding('schema-env-roles', env.config.rel, roles.line, `env ${rules_quote(target.envName)}, which the schema root uses, sets roles = true. The schema state connects as ${ctx.dbUser}, which should not have permission to create roles; with roles inspected, Atlas plans role SQL from the schema state. Remove roles = true from this env; roles belong to the roles env.`),
+        ];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules-permissions.ts
+
+
+
+function permissionRules(ctx) {
+    return [...ctx.roles.targets, ...ctx.schema.targets].flatMap((target) => checkTarget(ctx, target));
+}
+function checkTarget(ctx, target) {
+    const env = targetEnv(ctx, target);
+    if (!env || boolValue(modeFlag(env, 'permissions')?.value) !== true)
+        return [];
+    const routinesInspected = boolValue(modeFlag(env, 'funcs')?.value) !== false;
+    const grants = target.hclFiles.flatMap((f) => publicGrants(f.body?.blocks ?? []));
+    const inspects = `env ${rules_quote(target.envName)} inspects permissions (permissions = true in its schema mode in ${env.config.rel})`;
+    return target.hclFiles.flatMap((file) => (file.body?.blocks ?? []).flatMap((block) => {
+        if (block.type === 'schema' && block.labels[0] === 'public' && block.labels.length === 1) {
+            if (granted(grants, ['schema', 'public'], 'USAGE'))
+                return [];
+            return [
+                finding('public-default-revoked', file.rel, block.line, `schema "public" is declared and ${inspects}, but no permission grants USAGE on it to PUBLIC. PostgreSQL grants that by default and HCL is fully declarative, so Atlas will plan REVOKE USAGE ON SCHEMA "public" FROM PUBLIC. Declare the default: permission { to = PUBLIC, for = schema.public, privileges = [USAGE] }, or skip public-default-revoked if the REVOKE is intended.`),
+            ];
+        }
+        if ((block.type === 'function' || block.type === 'procedure') && routinesInspected) {
+            const routine = routineOf(file, block);
+            if (!routine || granted(grants, [block.type, ...routine.ref], 'EXECUTE'))
+                return [];
+            const keyword = block.type.toUpperCase();
+            return [
+                finding('public-default-revoked', file.rel, block.line, `${block.type} ${rules_quote(routine.name)} is declared and ${inspects}, but no permission grants EXECUTE on it to PUBLIC. PostgreSQL grants EXECUTE to PUBLIC when it creates a ${block.type}, so Atlas will plan REVOKE EXECUTE ON ${keyword} ${routine.signature} FROM PUBLIC after the CREATE. Declare the default: permission { to = PUBLIC, for = ${block.type}.${routine.ref.join('.')}, privileges = [EXECUTE] }, or skip public-default-revoked if the REVOKE is intended.`),
+            ];
+        }
+        return [];
+    }));
+}
+/** Permissions granted to PUBLIC, from top-level permission blocks. */
+function publicGrants(blocks) {
+    return blocksOf({ attributes: [], blocks }, 'permission').flatMap((p) => {
+        const to = items(attribute(p, 'to')?.value);
+        const target = attribute(p, 'for')?.value;
+        if (!to.some(isPublic) || target?.kind !== 'traversal')
+            return [];
+        const privileges = items(attribute(p, 'privileges')?.value).flatMap((e) => e.kind === 'traversal' && e.path.length === 0 ? [e.root] : []);
+        return [{ target: [target.root, ...target.path], privileges }];
+    });
+}
+const isPublic = (e) => dotted(e) === 'PUBLIC' || stringValue(e) === 'PUBLIC';
+/**
+ * A grant covers a routine referenced as kind.name or kind.schema.name (Atlas qualifies the
+ * reference when names repeat across schemas); `want` is [kind, schema, name] or [kind, name].
+ */
+function granted(grants, want, privilege) {
+    const [kind, ...rest] = want;
+    const name = rest[rest.length - 1];
+    return grants.some((g) => g.target[0] === kind &&
+        g.target[g.target.length - 1] === name &&
+        (g.target.length === 2 || (g.target.length === 3 && rest.length === 2 && g.target[1] === rest[0])) &&
+        (g.privileges.includes(privilege) || g.privileges.includes('ALL')));
+}
+function routineOf(file, block) {
+    const qualified = block.labels.length >= 2;
+    const name = qualified ? block.labels[1] : block.labels[0];
+    if (name === undefined)
+        return undefined;
+    const schemaRef = attribute(block, 'schema')?.value;
+    const schema = qualified
+        ? block.labels[0]
+        : schemaRef?.kind === 'traversal' && schemaRef.root === 'schema'
+            ? schemaRef.path[0]
+            : undefined;
+    const args = blocksOf(block, 'arg')
+        .filter((arg) => !/^(OUT|TABLE)$/.test(dotted(attribute(arg, 'mode')?.value) ?? ''))
+        .map((arg) => {
+        const type = attribute(arg, 'type')?.value;
+        return type ? file.source.slice(type.start, type.end).replace(/\s+/g, ' ').slice(0, 64) : '?';
+    });
+    const signature = `${schema !== undefined ? `${ident(schema)}.` : ''}${ident(name)}(${args.join(', ')})`;
+    return { name, ref: qualified ? [block.labels[0], name] : [name], signature };
+}
+/** A SQL identifier as Atlas quotes it, kept to one line and 64 characters. */
+function ident(name) {
+    const printable = [...name].filter((c) => c >= ' ' && c !== '\u007f').join('');
+    return `"${printable.slice(0, 64).replace(/"/g, '""')}"`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/context.ts
+/** The files of the given targets, each once, in order. */
+function filesOf(targets) {
+    const seen = new Set();
+    return targets.flatMap((t) => t.hclFiles).filter((f) => !seen.has(f.abs) && seen.add(f.abs));
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules-roles.ts
+
+
+
+// The roles HCL: rds-role-not-external, predefined-role, migrator-not-iam, master-in-rds-iam.
+/** The RDS-managed roles the guide lists from pg_roles on RDS PostgreSQL. */
+const RDS_ROLES = new Set([
+    'rds_superuser',
+    'rds_iam',
+    'rds_password',
+    'rds_replication',
+    'rds_ad',
+    'rds_reserved',
+    'rds_extension',
+    'rdsadmin',
+]);
+/** Top-level role and user blocks of the given files. */
+function roleBlocks(files) {
+    return files.flatMap((file) => (file.body?.blocks ?? [])
+        .filter((b) => (b.type === 'role' || b.type === 'user') && b.labels[0] !== undefined)
+        .map((block) => ({ file, block, name: block.labels[0] })));
+}
+function rolesRules(ctx) {
+    const files = filesOf(ctx.roles.targets);
+    const roles = roleBlocks(files);
+    return [...notExternal(ctx, roles), ...predefined(roles), ...migrator(ctx, files, roles), ...masterInIam(ctx, roles)];
+}
+function notExternal(ctx, roles) {
+    return roles.flatMap(({ file, block, name }) => {
+        const isMaster = name === ctx.masterUser;
+        if (!RDS_ROLES.has(name) && !isMaster)
+            return [];
+        const external = attribute(block, 'external');
+        if (boolValue(external?.value) === true)
+            return [];
+        const whose = isMaster ? 'is the RDS master user' : 'is managed by RDS';
+        const state = external ? 'sets external to something other than true' : 'is not marked external = true';
+        return [
+            finding('rds-role-not-external', file.rel, external?.line ?? block.line, `${block.type} ${rules_quote(name)} ${whose} but ${state}. It already exists on RDS: marked external, Atlas only generates membership changes such as GRANT "rds_iam" TO "${ctx.dbUser}"; otherwise it tries to create or change a role RDS owns. Add external = true to the block.`),
+        ];
+    });
+}
+function predefined(roles) {
+    return roles
+        .filter(({ name }) => name.startsWith('pg_'))
+        .map(({ file, block, name }) => finding('predefined-role', file.rel, block.line, `${block.type} ${rules_quote(name)} declares a predefined PostgreSQL role. Atlas does not manage the predefined pg_* roles, so they do not need to be declared in HCL. Remove the block.`));
+}
+/** Does `member_of` name rds_iam (role.rds_iam, user.rds_iam or "rds_iam")? */
+function memberOfIam(block) {
+    return items(attribute(block, 'member_of')?.value).some(isIam);
+}
+const isIam = (e) => stringValue(e) === 'rds_iam' ||
+    (e.kind === 'traversal' && (e.root === 'role' || e.root === 'user') && e.path.length === 1 && e.path[0] === 'rds_iam');
+function migrator(ctx, files, roles) {
+    const first = files[0];
+    if (!first)
+        return [];
+    const declared = roles.filter((r) => r.name === ctx.dbUser);
+    const fix = `user ${rules_quote(ctx.dbUser)} { member_of = [role.rds_iam] }`;
+    if (declared.length === 0) {
+        return [
+            finding('migrator-not-iam', first.rel, 1, `The roles HCL does not declare the migration user ${rules_quote(ctx.dbUser)} (input db-user). The schema root logs in as it with an RDS IAM token, and RDS accepts IAM tokens only for members of rds_iam; the roles state creates it and grants that membership. Declare ${fix} with role "rds_iam" { external = true }.`),
+        ];
+    }
+    return declared
+        .filter(({ block }) => !memberOfIam(block))
+        .map(({ file, block }) => finding('migrator-not-iam', file.rel, attribute(block, 'member_of')?.line ?? block.line, `The migration user ${rules_quote(ctx.dbUser)} (input db-user) is not a member of rds_iam. The schema root logs in as it with an RDS IAM token, and RDS accepts IAM tokens only for members of rds_iam, so every schema run would fail to log in. Declare ${fix}.`));
+}
+function masterInIam(ctx, roles) {
+    return roles
+        .filter(({ name, block }) => name === ctx.masterUser && memberOfIam(block))
+        .map(({ file, block }) => finding('master-in-rds-iam', file.rel, attribute(block, 'member_of')?.line ?? block.line, `The master user ${rules_quote(ctx.masterUser)} is made a member of rds_iam. On RDS a member of rds_iam must log in with an IAM token, so the master password that the roles state uses (from Secrets Manager) stops working. Remove rds_iam from its member_of.`));
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules-roots.ts
+
+
+
+
+// The Terraform roots: root-hcl-dir, roots-share-files, provider-version.
+function rootRules(ctx) {
+    return [...hclDirs(ctx), ...sharedFiles(ctx), ...providerVersions(ctx)];
+}
+const ROOT_REASON = {
+    roles: 'The guide keeps role HCL in hcl/roles so the schema state never sees role definitions, and the default roles-paths (hcl/roles/**) decides when the roles root runs: a roles file elsewhere changes without the roles root running.',
+    schema: 'The guide keeps schema HCL in hcl/schema, apart from the role HCL, so the schema state never sees role definitions and the roles state never sees application objects.',
+};
+function hclDirs(ctx) {
+    return [...ctx.roles.targets, ...ctx.schema.targets].flatMap((target) => {
+        if (!target.hclResolved || !target.address)
+            return [];
+        const expected = GUIDE[target.root].hclDir;
+        const elsewhere = [...new Set(target.hclFiles.map((f) => external_node_path_.posix.dirname(f.rel)))].filter((dir) => dir !== expected && !dir.startsWith(`${expected}/`));
+        if (elsewhere.length === 0)
+            return [];
+        return [
+            finding('root-hcl-dir', target.hclAt.file, target.hclAt.line, `${target.address} (the ${target.root} root) reads HCL from ${elsewhere.join(', ')}, not from ${expected} as the guide lays it out. ${ROOT_REASON[target.root]} Point its fileset() at ${expected}; with another layout on purpose, set roles-paths to match and skip root-hcl-dir.`),
+        ];
+    });
+}
+function sharedFiles(ctx) {
+    return ctx.schema.targets.flatMap((schema) => ctx.roles.targets.flatMap((roles) => {
+        const rolesFiles = new Set(roles.hclFiles.map((f) => f.abs));
+        const shared = schema.hclFiles.filter((f) => rolesFiles.has(f.abs)).map((f) => f.rel);
+        if (shared.length === 0)
+            return [];
+        const listed = shared.length > 5 ? `${shared.slice(0, 5).join(', ')} and ${shared.length - 5} more` : shared.join(', ');
+        return [
+            finding('roots-share-files', schema.hclAt.file, schema.hclAt.line, `The roles root (${rules_roots_name(roles)}) and the schema root (${rules_roots_name(schema)}) both read ${listed}. The guide: do not combine role and schema HCL in the same atlas_schema resource; a file read by both states is owned by both, and the schema state then plans role SQL as ${ctx.dbUser}, which should not have permission to create roles. Give each root its own directory: ${GUIDE.roles.hclDir} for the roles root, ${GUIDE.schema.hclDir} for the schema root.`),
+        ];
+    }));
+}
+const rules_roots_name = (t) => t.address ?? `the guide's ${GUIDE[t.root].hclDir}`;
+/** `= 0.10.3`, `0.10.3` or `=v0.10.3`: one exact version. Anything else (`~>`, `>=`, ranges) is not a pin. */
+const EXACT = /^\s*=?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\s*$/;
+function providerVersions(ctx) {
+    const pins = [pinOf(ctx.roles), pinOf(ctx.schema)].filter((p) => p !== undefined);
+    const exact = pins.filter((p) => p.exact !== undefined);
+    const suggestion = exact[0]?.exact ?? '0.10.3';
+    const out = pins
+        .filter((p) => p.exact === undefined)
+        .map((p) => finding('provider-version', p.at.file, p.at.line, `The ${p.root.kind} root (${p.root.dir}) does not pin the ariga/atlas provider to one version (${p.written === undefined ? 'no version constraint' : `version = ${rules_quote(p.written)}`}). What the provider plans depends on its version, and an unpinned provider can change between the reviewed plan and the apply; the guide pins version = "= 0.10.3" in both roots. Pin it: version = "= ${suggestion}".`, 'warning'));
+    const roles = exact.find((p) => p.root.kind === 'roles');
+    const schema = exact.find((p) => p.root.kind === 'schema');
+    if (roles && schema && roles.exact !== schema.exact) {
+        out.push(finding('provider-version', schema.at.file, schema.at.line, `The roles root (${roles.root.dir}) pins ariga/atlas ${roles.exact} but the schema root (${schema.root.dir}) pins ${schema.exact}. What the provider plans depends on its version, and the guide pins the same version = "= 0.10.3" in both roots. Pin the same exact version in both.`));
+    }
+    return out;
+}
+/** The root's ariga/atlas requirement; undefined when its .tf files are missing or do not parse (other findings cover that). */
+function pinOf(root) {
+    const first = root.tfFiles[0];
+    if (!first)
+        return undefined;
+    for (const file of root.tfFiles) {
+        const requirements = blocksOf(file.body ?? { attributes: [], blocks: [] }, 'terraform').flatMap((t) => blocksOf(t, 'required_providers'));
+        for (const attr of requirements.flatMap((r) => r.attributes)) {
+            if (attr.value.kind !== 'object')
+                continue;
+            const entries = attr.value.entries;
+            const entry = (key) => entries.find((e) => stringValue(e.key) === key || dotted(e.key) === key)?.value;
+            const source = stringValue(entry('source'))?.toLowerCase();
+            if (source !== 'ariga/atlas' && source !== 'registry.terraform.io/ariga/atlas')
+                continue;
+            const version = entry('version');
+            const written = stringValue(version);
+            return {
+                root,
+                exact: written !== undefined ? EXACT.exec(written)?.[1] : undefined,
+                written,
+                at: { file: file.rel, line: version?.line ?? attr.line },
+            };
+        }
+    }
+    // A .tf file that does not parse may hold the requirement: hcl-syntax already reports it.
+    if (root.tfFiles.some((f) => !f.body))
+        return undefined;
+    return { root, exact: undefined, written: undefined, at: { file: first.rel, line: 1 } };
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules-schema.ts
+
+
+
+
+// The schema HCL: schema-has-roles, schema-references-role.
+function schemaRules(ctx) {
+    const files = filesOf(ctx.schema.targets);
+    const rolesDir = ctx.roles.dir;
+    const declared = roleBlocks(files).map(({ file, block, name }) => finding('schema-has-roles', file.rel, block.line, `${block.type} ${rules_quote(name)} is declared in HCL that the schema root reads. If the schema state sees role definitions, Atlas may plan role SQL while connected as ${ctx.dbUser}, and that user should not have permission to create roles. Move the block to the roles HCL (the roles root, ${rolesDir}) and refer to the role by name from schema HCL (to = ${rules_quote(name)}).`));
+    const references = files.flatMap((file) => 
+    // References inside a role or user block are part of that block's schema-has-roles finding.
+    nonRoleBlocks(file.body).flatMap((block) => attributesDeep(block).flatMap((attr) => traversals(attr.value)
+        .filter((t) => (t.root === 'role' || t.root === 'user') && t.path.length >= 1)
+        .map((t) => {
+        const name = t.path[t.path.length - 1];
+        const ref = `${t.root}.${t.path.join('.')}`;
+        return finding('schema-references-role', file.rel, attr.line, `${attr.name} = ${ref} refers to a role block, but roles live in the roles state (${rolesDir}), not in the schema HCL. Use the role name as a string, ${attr.name} = ${rules_quote(name)}, so the schema state can generate the grant without loading role HCL or planning role DDL.`);
+    }))));
+    return [...declared, ...references];
+}
+function nonRoleBlocks(body) {
+    return (body?.blocks ?? []).filter((b) => b.type !== 'role' && b.type !== 'user');
+}
+function attributesDeep(block) {
+    return [...block.attributes, ...block.blocks.flatMap(attributesDeep)];
+}
+
+;// CONCATENATED MODULE: ./src/lint/index.ts
+
+
+
+
+
+
+
+
+
+
+
+const GROUPS = [rootRules, atlasRules, rolesRules, schemaRules, permissionRules];
+/**
+ * Every finding not skipped, sorted by file, then line. A file that does not parse is a
+ * finding, never a crash; this rejects only when the parser itself cannot be loaded (a
+ * packaging defect: dist/tree-sitter/ missing).
+ */
+async function lintProject(options) {
+    const files = new Files(external_node_path_.resolve(options.workspace), await hclParser());
+    const findings = [];
+    const roles = resolveRoot('roles', options.rolesWorkingDirectory, files, findings);
+    const schema = resolveRoot('schema', options.schemaWorkingDirectory, files, findings);
+    const configs = new Map();
+    const targets = [...roles.targets, ...schema.targets];
+    for (const target of targets) {
+        if (target.config === undefined || configs.has(target.config))
+            continue;
+        const loaded = files.load(target.config);
+        configs.set(target.config, loaded.kind === 'ok' ? loaded.file : undefined);
+        if (loaded.kind === 'ok')
+            continue;
+        const users = [...new Set(targets.filter((t) => t.config === target.config).map((t) => t.root))].join(' and ');
+        const why = loaded.kind === 'outside' ? 'is outside the workspace' : 'does not exist or cannot be read';
+        findings.push(finding('hcl-unresolved', target.configAt.file, target.configAt.line, `${files.rel(target.config)}, the atlas.hcl of the ${users} root${users.includes(' and ') ? 's' : ''}, ${why}; the env checks are skipped for it.`));
+    }
+    const ctx = { dbUser: options.dbUser, masterUser: options.masterUser ?? 'postgres', roles, schema, configs };
+    for (const group of GROUPS)
+        findings.push(...group(ctx));
+    findings.push(...files.findings);
+    const skip = new Set(options.skip);
+    const seen = new Set();
+    return findings
+        .filter((f) => !skip.has(f.rule))
+        .filter((f) => {
+        const key = JSON.stringify([f.rule, f.file, f.line, f.message]);
+        return !seen.has(key) && seen.add(key);
+    })
+        .sort((a, b) => compare(a.file, b.file) || a.line - b.line || compare(a.rule, b.rule) || compare(a.message, b.message));
+}
+const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
 ;// CONCATENATED MODULE: ./src/atlas/plan.ts
 // The Atlas provider reports the SQL it will run only as a warning diagnostic, summary
 // "Atlas Plan", detail = header + "\n\n\n" + each statement + "\n". This module turns a
@@ -74618,8 +76677,2143 @@ function createsRole(statements, user) {
     });
 }
 
-// EXTERNAL MODULE: ../../main/node_modules/@aws-sdk/client-sts/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(7453);
+;// CONCATENATED MODULE: ./src/gate.ts
+
+function decideGate(input) {
+    const destructiveStatements = input.statements.filter((_, i) => input.classifications[i]?.class === 'destructive');
+    const destroys = [...input.destroys];
+    const destructive = destructiveStatements.length > 0 || destroys.length > 0;
+    const labelled = input.destructiveLabel !== '' && input.labels.includes(input.destructiveLabel);
+    if (input.statements.length === 0 && destroys.length === 0) {
+        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', destructive: false, labelled } : { verdict: 'nothing' };
+    }
+    const reasons = [];
+    let basis = 'review-off';
+    if (input.requireReviewedPlan) {
+        const { reviewed } = input;
+        if (reviewed) {
+            basis = 'reviewed';
+            if (reviewed.fingerprint !== fingerprint(input.statements)) {
+                reasons.push({
+                    kind: 'changed-since-review',
+                    delta: planDelta(reviewed, input.statements),
+                    reviewedCount: reviewed.count,
+                    plannedCount: input.statements.length,
+                });
+            }
+        }
+        else {
+            basis = 'unreviewed-additive';
+            if (destructive)
+                reasons.push({ kind: 'unreviewed-destructive', statements: destructiveStatements, destroys });
+        }
+    }
+    const unreviewed = reasons.some((r) => r.kind === 'unreviewed-destructive');
+    if (destructive && !labelled && input.destructiveLabel !== '' && !unreviewed) {
+        reasons.push({ kind: 'destructive', statements: destructiveStatements, destroys, label: input.destructiveLabel });
+    }
+    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, destructive, labelled };
+}
+
+;// CONCATENATED MODULE: ./src/root-result.ts
+function emptyResult(spec, outcome, skipReason) {
+    return {
+        root: spec.root,
+        workingDirectory: spec.workingDirectory,
+        outcome,
+        ...(skipReason === undefined ? {} : { skipReason }),
+        plannedStatements: [],
+        classifications: [],
+        destroys: [],
+        terraformChanged: false,
+        applied: false,
+        appliedStatements: [],
+        residualStatements: [],
+        errors: [],
+        warnings: [],
+        hints: [],
+        durationMs: 0,
+    };
+}
+/** Thrown inside a root to stop it at a step; carries what the report needs. */
+class StepFailure extends Error {
+    step;
+    diagnostics;
+    hints;
+    constructor(step, message, diagnostics = [], hints = []) {
+        super(message);
+        this.step = step;
+        this.diagnostics = diagnostics;
+        this.hints = hints;
+    }
+}
+/** Adds warnings not seen yet (the same warning arrives from every command of a root). */
+function mergeWarnings(result, warnings) {
+    const key = (d) => `${d.summary}\u0000${d.detail}`;
+    const seen = new Set(result.warnings.map(key));
+    for (const w of warnings) {
+        if (seen.has(key(w)))
+            continue;
+        seen.add(key(w));
+        result.warnings.push(w);
+    }
+}
+/** True when this root's outcome stops the roots after it in apply mode. */
+function stopsLaterRoots(result) {
+    return result.outcome === 'failed' || result.outcome === 'not-converged' || result.outcome === 'held';
+}
+/** The reason a later root was not started, from the first root that stopped the run. */
+function notRunReason(blocker) {
+    switch (blocker.outcome) {
+        case 'held':
+            return `Not run: the ${blocker.root} root was held back by the gate, so the roots after it were not started.`;
+        case 'not-converged':
+            return `Not run: the ${blocker.root} root did not converge, so the roots after it were not started.`;
+        default:
+            return `Not run: the ${blocker.root} root failed during ${blocker.failedStep ?? 'its run'}, so the roots after it were not started.`;
+    }
+}
+function describePlan(statements, terraformChanged) {
+    if (statements > 0)
+        return `${statements} SQL statement${statements === 1 ? '' : 's'} planned`;
+    return terraformChanged ? 'no SQL, but Terraform reports a change' : 'no changes';
+}
+
+;// CONCATENATED MODULE: ./src/terraform/json-ui.ts
+
+const HOOK_TYPES = new Set([
+    'apply_start',
+    'apply_progress',
+    'apply_complete',
+    'apply_errored',
+    'refresh_start',
+    'refresh_complete',
+    'provision_start',
+    'provision_progress',
+    'provision_complete',
+    'provision_errored',
+    'ephemeral_op_start',
+    'ephemeral_op_complete',
+    'ephemeral_op_errored',
+]);
+const json_ui_num = (value) => num(value) ?? 0;
+/** Parses one stdout line. Never throws: anything that is not a JSON object comes back raw. */
+function parseJsonUiLine(line) {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (!text.trimStart().startsWith('{'))
+        return { type: 'raw', text };
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return { type: 'raw', text };
+    }
+    if (!isObject(parsed))
+        return { type: 'raw', text };
+    const base = { level: str(parsed['@level']), message: str(parsed['@message']) };
+    const type = str(parsed['type']);
+    switch (type) {
+        case 'version':
+            return { ...base, type, terraform: str(parsed['terraform']), ui: str(parsed['ui']) };
+        case 'planned_change':
+        case 'resource_drift': {
+            const change = isObject(parsed['change']) ? parsed['change'] : {};
+            return { ...base, type, address: resourceAddress(change), action: str(change['action']) };
+        }
+        case 'change_summary':
+            return { ...base, type, changes: changeSummary(parsed['changes']) };
+        case 'diagnostic':
+            return { ...base, type, diagnostic: diagnostic(parsed['diagnostic']) };
+        case 'outputs':
+            return { ...base, type, names: isObject(parsed['outputs']) ? Object.keys(parsed['outputs']) : [] };
+        case 'log':
+            return { ...base, type };
+        case 'init_output':
+            return { ...base, type, messageCode: str(parsed['message_code']) };
+        default:
+            if (HOOK_TYPES.has(type)) {
+                const hook = isObject(parsed['hook']) ? parsed['hook'] : {};
+                return { ...base, type: type, address: resourceAddress(hook), action: str(hook['action']) };
+            }
+            return { ...base, type: 'unknown', rawType: type };
+    }
+}
+function resourceAddress(holder) {
+    const resource = holder['resource'];
+    return isObject(resource) ? str(resource['addr']) : '';
+}
+function changeSummary(value) {
+    const c = isObject(value) ? value : {};
+    return {
+        add: json_ui_num(c['add']),
+        change: json_ui_num(c['change']),
+        remove: json_ui_num(c['remove']),
+        import: json_ui_num(c['import']),
+        operation: str(c['operation']),
+    };
+}
+function diagnostic(value) {
+    const d = isObject(value) ? value : {};
+    const out = {
+        severity: d['severity'] === 'error' ? 'error' : 'warning',
+        summary: str(d['summary']),
+        detail: str(d['detail']),
+    };
+    const address = str(d['address']);
+    if (address)
+        out.address = address;
+    return out;
+}
+/**
+ * Folds events into a TerraformRun. Keeps only what the run reports (diagnostics, planned
+ * changes, whether Terraform announced itself), so memory grows with the SQL, not with the stream.
+ */
+class TerraformRunAccumulator {
+    #command;
+    #diagnostics = [];
+    /** Diagnostics bucketed by everything but the detail, so the dedup key never copies a large detail. */
+    #seen = new Map();
+    #plannedChanges = [];
+    #sawVersion = false;
+    constructor(command) {
+        this.#command = command;
+    }
+    /** Parses and folds one stdout line; returns the event and whether it added anything new. */
+    addLine(line) {
+        const event = parseJsonUiLine(line);
+        return { event, fresh: this.add(event) };
+    }
+    /** Folds one event. False for a diagnostic already seen (Terraform validates twice, so repeats are normal). */
+    add(event) {
+        switch (event.type) {
+            case 'version':
+                this.#sawVersion = true;
+                return true;
+            case 'diagnostic':
+                return this.#addDiagnostic(event.diagnostic);
+            case 'planned_change':
+                this.#plannedChanges.push({ address: event.address, action: event.action });
+                return true;
+            default:
+                return true;
+        }
+    }
+    #addDiagnostic(d) {
+        const key = [d.severity, d.summary, d.address ?? '', d.detail.length].join('\u0000');
+        const bucket = this.#seen.get(key);
+        if (bucket?.some((other) => other.detail === d.detail))
+            return false;
+        if (bucket)
+            bucket.push(d);
+        else
+            this.#seen.set(key, [d]);
+        this.#diagnostics.push(d);
+        return true;
+    }
+    /** The run so far; call once the process has exited. */
+    finish(exitCode, stderrTail) {
+        return {
+            command: this.#command,
+            exitCode,
+            sawVersion: this.#sawVersion,
+            diagnostics: [...this.#diagnostics],
+            plannedChanges: [...this.#plannedChanges],
+            stderrTail,
+        };
+    }
+}
+/** Meaning of `terraform plan -detailed-exitcode`. */
+function planExitMeaning(exitCode) {
+    if (exitCode === 0)
+        return 'no-changes';
+    if (exitCode === 2)
+        return 'changes';
+    return 'error';
+}
+
+;// CONCATENATED MODULE: ./src/terraform/cli.ts
+
+
+
+
+
+
+
+const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
+/**
+ * Finds terraform on PATH. hashicorp/setup-terraform's default wrapper is a Node script
+ * named `terraform` that rewrites stdout; the real binary sits beside it as `terraform-bin`.
+ */
+async function resolveTerraformBinary(searchPath = process.env['PATH'] ?? '') {
+    const exe = process.platform === 'win32' ? '.exe' : '';
+    for (const dir of searchPath.split(external_node_path_.delimiter)) {
+        if (!dir)
+            continue;
+        for (const name of exe ? [`terraform${exe}`, 'terraform'] : ['terraform']) {
+            const candidate = external_node_path_.join(dir, name);
+            if (!(await isExecutableFile(candidate)))
+                continue;
+            const kind = await fileKind(candidate);
+            const realBinary = external_node_path_.join(dir, `terraform-bin${exe}`);
+            const hasRealBinary = await isExecutableFile(realBinary);
+            if (kind === 'node-script' || (kind === 'script' && hasRealBinary)) {
+                if (!hasRealBinary) {
+                    throw new Error(`${candidate} is the hashicorp/setup-terraform wrapper script, but the real binary ` +
+                        `${realBinary} is missing. Set "terraform_wrapper: false" on the setup-terraform step.`);
+                }
+                log/* log */.Rm.notice(`${candidate} is the hashicorp/setup-terraform wrapper, which rewrites Terraform's output; ` +
+                    `using ${realBinary} instead. Set "terraform_wrapper: false" to silence this notice.`);
+                return realBinary;
+            }
+            return candidate;
+        }
+    }
+    throw new Error(`Could not find terraform on PATH. ${SETUP_HINT}`);
+}
+async function isExecutableFile(file) {
+    try {
+        const info = await (0,promises_.stat)(file);
+        if (!info.isFile())
+            return false;
+        await (0,promises_.access)(file, process.platform === 'win32' ? external_node_fs_.constants.F_OK : external_node_fs_.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Native executables start with a magic number; wrappers are scripts. */
+async function fileKind(file) {
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const buf = Buffer.alloc(256);
+        const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+        const head = buf.subarray(0, bytesRead).toString('latin1');
+        if (head.startsWith('#!'))
+            return /^#![^\n]*\bnode\b/.test(head) ? 'node-script' : 'script';
+        // ncc bundles without a shebang start with this banner.
+        if (head.startsWith('/******/') || head.startsWith("'use strict'") || head.startsWith('"use strict"')) {
+            return 'node-script';
+        }
+        return 'binary';
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function terraformInit(o) {
+    const args = ['init', '-input=false', `-lock-timeout=${o.lockTimeout}`];
+    const run = await runTerraform(o, [...args.slice(0, 2), '-json', ...args.slice(2)]);
+    // `init -json` exists since Terraform 1.9; older versions reject the flag before doing anything.
+    if (run.exitCode !== 0 && run.stderrTail.includes('flag provided but not defined: -json')) {
+        o.logger.info('This Terraform does not support "init -json"; running init with plain output.');
+        return runTerraform(o, args);
+    }
+    return run;
+}
+/** Exit code per -detailed-exitcode: 0 no changes, 1 error, 2 changes (see planExitMeaning). */
+function terraformPlan(o, planFile) {
+    return runTerraform(o, ['plan', '-input=false', '-json', `-out=${planFile}`, '-detailed-exitcode', `-lock-timeout=${o.lockTimeout}`]);
+}
+/**
+ * A plan that only looks: no plan file, no state lock. Used after a failed or interrupted
+ * apply to ask the database what was committed; a run killed during it leaves no stale lock.
+ */
+function terraformCheckPlan(o) {
+    return runTerraform(o, ['plan', '-input=false', '-json', '-detailed-exitcode', '-lock=false']);
+}
+function terraformApply(o, planFile) {
+    return runTerraform(o, ['apply', '-input=false', '-json', `-lock-timeout=${o.lockTimeout}`, planFile]);
+}
+async function runTerraform(o, args) {
+    const command = `terraform ${args.join(' ')}`;
+    const cwdInfo = await (0,promises_.stat)(o.cwd).catch(() => undefined);
+    if (!cwdInfo?.isDirectory()) {
+        throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
+    }
+    o.logger.info(`$ ${command}  (in ${o.cwd})`);
+    const run = new TerraformRunAccumulator(command);
+    const tail = new LineTail(60, 8_000);
+    let exit;
+    try {
+        exit = await runProcess(o.binary, args, {
+            cwd: o.cwd,
+            env: { ...o.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+            onStdoutLine: (line) => {
+                const { event, fresh } = run.addLine(line);
+                if (event.type === 'raw') {
+                    if (event.text.trim())
+                        tail.push(event.text);
+                }
+                else if (fresh) {
+                    logEvent(o.logger, event);
+                }
+            },
+            onStderrLine: (line) => {
+                tail.push(line);
+                o.logger.debug(`terraform stderr: ${line}`);
+            },
+        });
+    }
+    catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new Error(`Could not start ${o.binary} (${command}) in ${o.cwd}: ${reason}. ${SETUP_HINT}`, { cause: err });
+    }
+    if (exit.code === null)
+        tail.push(`terraform was terminated by signal ${exit.signal ?? 'unknown'}`);
+    const exitCode = exit.code ?? 1;
+    o.logger.info(`${command} exited with code ${exitCode}`);
+    return run.finish(exitCode, (0,redact/* redact */.E$)(tail.text()));
+}
+const DETAIL_LOG_LIMIT = 4_000;
+/** One short human line per interesting event; Terraform's own `@message` says it best. */
+function logEvent(logger, event) {
+    switch (event.type) {
+        case 'version':
+        case 'outputs':
+        case 'unknown':
+            logger.debug(event.message);
+            return;
+        case 'diagnostic': {
+            const d = event.diagnostic;
+            const where = d.address ? ` (${d.address})` : '';
+            const detail = clip(d.detail, DETAIL_LOG_LIMIT);
+            logger.info(`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${where}${detail ? `\n${detail}` : ''}`);
+            return;
+        }
+        default:
+            if (event.message)
+                logger.info(firstLine(event.message));
+    }
+}
+/** Cuts a long detail (a big Atlas Plan) at a line boundary; the report carries it whole. */
+function clip(text, limit) {
+    if (text.length <= limit)
+        return text;
+    const cut = text.lastIndexOf('\n', limit);
+    const head = text.slice(0, cut > 0 ? cut : limit);
+    return `${head}\n… ${text.length - head.length} more characters, not shown in the log`;
+}
+function firstLine(text) {
+    const nl = text.indexOf('\n');
+    return nl < 0 ? text : text.slice(0, nl);
+}
+/** The last lines of a stream, bounded in lines and characters. */
+class LineTail {
+    maxLines;
+    maxChars;
+    #lines = [];
+    #chars = 0;
+    constructor(maxLines, maxChars) {
+        this.maxLines = maxLines;
+        this.maxChars = maxChars;
+    }
+    push(line) {
+        const clipped = line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line;
+        this.#lines.push(clipped);
+        this.#chars += clipped.length + 1;
+        while (this.#lines.length > this.maxLines || (this.#chars > this.maxChars && this.#lines.length > 1)) {
+            this.#chars -= (this.#lines.shift() ?? '').length + 1;
+        }
+    }
+    text() {
+        return this.#lines.join('\n');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/steps.ts
+
+
+
+
+
+
+/** Plans and their verify/check runs speak -detailed-exitcode; init and apply must exit 0. */
+const DETAILED_EXITCODE = ['plan', 'verify'];
+async function runStep(r, step, command) {
+    let run;
+    try {
+        run = await command(await r.options());
+    }
+    catch (err) {
+        throw new StepFailure(step, (0,log/* errorMessage */.gJ)(err));
+    }
+    const atlas = atlasPlan(run);
+    const ok = DETAILED_EXITCODE.includes(step) ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
+    if (!ok || atlas.errors.length > 0) {
+        const first = atlas.errors[0];
+        const message = first
+            ? [first.summary, first.detail].filter(Boolean).join(': ')
+            : `terraform ${step} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
+        throw failure(step, message, atlas.errors, r.hintContext);
+    }
+    // Without its `version` event the stream is not Terraform's machine-readable UI (a wrapper,
+    // a truncated run, another program): "no SQL" from it would be a guess, never a result.
+    if (step !== 'init' && !run.sawVersion) {
+        throw new StepFailure(step, `terraform ${step} exited with code ${run.exitCode} without printing its machine-readable output (no "version" event in the -json stream), so nothing it did or planned can be known. Check that "terraform" is the real binary, not a wrapper script.`);
+    }
+    return { run, atlas };
+}
+function failure(step, message, diagnostics, hints) {
+    const text = [message, ...diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
+    return new StepFailure(step, message, diagnostics, hintsFor(text, hints));
+}
+async function initStep(r) {
+    return runStep(r, 'init', (o) => terraformInit(o));
+}
+async function planStep(r, classify) {
+    const { run, atlas } = await runStep(r, 'plan', (o) => terraformPlan(o, r.planFile));
+    return {
+        statements: atlas.statements,
+        classifications: await classify(atlas.statements),
+        destroys: destroysOf(run),
+        terraformChanged: run.exitCode === 2,
+        warnings: atlas.warnings,
+    };
+}
+/** Deleting or replacing an atlas_schema makes the provider run `atlas schema clean`. */
+function destroysOf(run) {
+    return run.plannedChanges
+        .filter((c) => /(^|\.)atlas_schema\.[^.]+$/.test(c.address.replace(/\[[^\]]*\]$/, '')) && (c.action === 'delete' || c.action === 'replace'))
+        .map((c) => c.address);
+}
+async function applyStep(r) {
+    const { atlas } = await runStep(r, 'apply', (o) => terraformApply(o, r.planFile));
+    return { statements: atlas.statements, warnings: atlas.warnings };
+}
+/**
+ * After a failed or interrupted apply: what does the database still need? Atlas normally runs
+ * a root's statements in one transaction, but only the database can say what was committed.
+ * Undefined when the check itself could not run or could not be trusted.
+ */
+async function checkAfterFailure(r) {
+    try {
+        const run = await terraformCheckPlan(await r.options());
+        const atlas = atlasPlan(run);
+        if (planExitMeaning(run.exitCode) === 'error' || atlas.errors.length > 0 || !run.sawVersion)
+            return undefined;
+        return atlas.statements;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function verifyStep(r) {
+    const { run, atlas } = await runStep(r, 'verify', (o) => terraformPlan(o, r.verifyFile));
+    return { residual: atlas.statements, terraformChanged: run.exitCode === 2, warnings: atlas.warnings };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline.ts
+
+
+
+
+
+
+
+
+function runRoots(ctx, roles, schema, decision) {
+    return ctx.mode === 'plan' ? planRoots(ctx, roles, schema, decision) : applyRoots(ctx, roles, schema, decision);
+}
+function runner(ctx, spec, logger) {
+    return {
+        spec,
+        logger,
+        planFile: external_node_path_.join(ctx.planDir, `${spec.root}.tfplan`),
+        verifyFile: external_node_path_.join(ctx.planDir, `${spec.root}.verify.tfplan`),
+        options: async () => ({
+            binary: ctx.terraformBinary,
+            cwd: external_node_path_.resolve(ctx.workspace, spec.workingDirectory),
+            env: await ctx.childEnv(),
+            lockTimeout: ctx.inputs.lockTimeout,
+            logger,
+        }),
+        hintContext: ctx.hintContext,
+    };
+}
+/** Runs `fn` for a root; a failure is recorded in the result. Returns whether it succeeded. */
+async function attempt(result, r, fn) {
+    try {
+        await fn();
+        return true;
+    }
+    catch (err) {
+        const failure = err instanceof StepFailure ? err : new StepFailure('plan', (0,log/* errorMessage */.gJ)(err));
+        result.outcome = 'failed';
+        result.failedStep = failure.step;
+        result.error = failure.message;
+        result.errors = failure.diagnostics;
+        result.hints = [...new Set([...result.hints, ...failure.hints])];
+        // One error annotation comes from setFailed at the end, after the report is written.
+        r.logger.info(`${r.spec.root}: ${failure.step} failed: ${failure.message}`);
+        return false;
+    }
+}
+async function planInto(result, r, ctx) {
+    const planned = await planStep(r, (s) => ctx.classify(s));
+    result.plannedStatements = planned.statements;
+    result.classifications = planned.classifications;
+    result.destroys = planned.destroys;
+    result.terraformChanged = planned.terraformChanged;
+    mergeWarnings(result, planned.warnings);
+    r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
+}
+async function preflightInto(ctx, logger, createdInThisRun, notices) {
+    if (!ctx.preflight)
+        return;
+    const outcome = await ctx.preflight(createdInThisRun);
+    if (outcome.notice) {
+        notices.push(outcome.notice);
+        logger.notice(outcome.notice);
+    }
+    else if (outcome.ok) {
+        logger.info(outcome.message);
+    }
+    if (!outcome.ok)
+        throw new StepFailure('preflight', outcome.message, [], outcome.hints);
+}
+async function planRoots(ctx, roles, schema, decision) {
+    const notices = [];
+    const rolesLog = new log/* BufferedLog */.eA();
+    const schemaLog = new log/* BufferedLog */.eA();
+    const rolesRunner = runner(ctx, roles, rolesLog);
+    const schemaRunner = runner(ctx, schema, schemaLog);
+    const rolesResult = decision.runs ? emptyResult(roles, 'planned') : emptyResult(roles, 'skipped', decision.skipReason);
+    const schemaResult = emptyResult(schema, 'planned');
+    const clock = { roles: Date.now(), schema: 0 };
+    // `init` one root at a time: concurrent inits race on a shared TF_PLUGIN_CACHE_DIR.
+    const rolesReady = decision.runs && (await attempt(rolesResult, rolesRunner, async () => void (await initStep(rolesRunner))));
+    clock.schema = Date.now();
+    const schemaReady = await attempt(schemaResult, schemaRunner, async () => void (await initStep(schemaRunner)));
+    const rolesDone = (async () => {
+        if (rolesReady)
+            await attempt(rolesResult, rolesRunner, () => planInto(rolesResult, rolesRunner, ctx));
+        rolesResult.durationMs = decision.runs ? Date.now() - clock.roles : 0;
+        if (decision.runs)
+            rolesLog.flush(`roles: terraform init and plan`);
+        else
+            log/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
+    })();
+    const schemaDone = (async () => {
+        if (schemaReady) {
+            await attempt(schemaResult, schemaRunner, async () => {
+                await preflightInto(ctx, schemaLog, false, notices);
+                await planInto(schemaResult, schemaRunner, ctx);
+            });
+        }
+        schemaResult.durationMs = Date.now() - clock.schema;
+    })();
+    await Promise.all([rolesDone, schemaDone]);
+    let schemaFinal = schemaResult;
+    if (createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
+        // First bootstrap: the schema env logs in as a user that does not exist until the roles
+        // root is applied, so its plan could only fail to log in. That failure is expected.
+        const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root, without a pull-request review of its SQL (it is applied only if it has nothing destructive).`;
+        schemaLog.info(`schema: deferred: ${reason}${schemaResult.outcome === 'failed' ? ' (its login failure above is expected)' : ''}`);
+        schemaFinal = { ...emptyResult(schema, 'deferred', reason), warnings: schemaResult.warnings, durationMs: schemaResult.durationMs };
+    }
+    schemaLog.flush('schema: terraform init and plan');
+    for (const result of [rolesResult, schemaFinal]) {
+        if (result.outcome === 'planned')
+            result.outcome = result.terraformChanged || result.plannedStatements.length > 0 ? 'planned' : 'no-changes';
+    }
+    return { roots: [rolesResult, schemaFinal], notices };
+}
+async function applyRoots(ctx, roles, schema, decision) {
+    const notices = [];
+    const results = [];
+    const rolesResult = decision.runs ? await applyRoot(ctx, roles, notices, undefined) : emptyResult(roles, 'skipped', decision.skipReason);
+    if (!decision.runs)
+        log/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
+    results.push(rolesResult);
+    if (stopsLaterRoots(rolesResult)) {
+        results.push(emptyResult(schema, 'not-run', notRunReason(rolesResult)));
+        return { roots: results, notices };
+    }
+    const createdInThisRun = rolesResult.applied && createsRole(rolesResult.appliedStatements, ctx.inputs.dbUser);
+    results.push(await applyRoot(ctx, schema, notices, createdInThisRun));
+    return { roots: results, notices };
+}
+/** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
+async function applyRoot(ctx, spec, notices, schemaPreflight) {
+    const started = Date.now();
+    const result = emptyResult(spec, 'planned');
+    const r = runner(ctx, spec, log/* log */.Rm);
+    const step = (name, fn) => log/* log */.Rm.group(`${spec.root}: ${name}`, fn);
+    await attempt(result, r, async () => {
+        await step('terraform init', () => initStep(r));
+        if (schemaPreflight !== undefined)
+            await step('IAM authentication preflight', () => preflightInto(ctx, log/* log */.Rm, schemaPreflight, notices));
+        await step('terraform plan', () => planInto(result, r, ctx));
+        const gate = decideGate({
+            statements: result.plannedStatements,
+            classifications: result.classifications,
+            destroys: result.destroys,
+            terraformChanged: result.terraformChanged,
+            reviewed: ctx.review?.reviewed?.roots[spec.root],
+            labels: ctx.review?.labels ?? [],
+            destructiveLabel: ctx.inputs.destructiveLabel,
+            requireReviewedPlan: ctx.inputs.requireReviewedPlan,
+        });
+        result.gate = gate;
+        if (gate.verdict === 'nothing') {
+            // The plan itself proves convergence; applying an empty plan would only add a run.
+            result.outcome = 'converged';
+            return;
+        }
+        if (gate.verdict === 'hold') {
+            result.outcome = 'held';
+            log/* log */.Rm.info(`${spec.root}: not applied: ${gate.reasons.map((reason) => reason.kind).join(', ')}.`);
+            return;
+        }
+        const applied = await step('terraform apply', () => applyStep(r)).catch(async (err) => {
+            // Nothing more may start after a cancellation; otherwise ask the database what stuck.
+            if (!isStopping()) {
+                const pending = await step('terraform plan (after the failed apply)', () => checkAfterFailure(r));
+                if (pending !== undefined)
+                    result.pendingAfterFailure = pending;
+            }
+            throw err;
+        });
+        result.applied = true;
+        mergeWarnings(result, applied.warnings);
+        result.appliedStatements = applied.statements.length > 0 ? applied.statements : result.plannedStatements;
+        if (applied.statements.length > 0 && fingerprint(applied.statements) !== fingerprint(result.plannedStatements)) {
+            // The provider plans again inside apply; if the database moved in between, what ran is
+            // not what the gate approved. It already ran: say so loudly.
+            result.appliedDiffers = true;
+        }
+        const verified = await step('terraform plan (verify)', () => verifyStep(r));
+        mergeWarnings(result, verified.warnings);
+        result.residualStatements = verified.residual;
+        if (verified.residual.length > 0) {
+            result.outcome = 'not-converged';
+        }
+        else if (verified.terraformChanged) {
+            result.outcome = 'state-differs';
+            result.hints.push('Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.');
+        }
+        else if (result.plannedStatements.length === 0) {
+            // A Terraform-only change (HCL text normalisation): Atlas ran nothing and the apply only
+            // stored the new text. Reported, as the design says, as a warning.
+            result.outcome = 'state-differs';
+            result.hints.push('Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.');
+        }
+        else {
+            result.outcome = 'converged';
+        }
+    });
+    result.durationMs = Date.now() - started;
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/github/issues.ts
+// One drift issue per database. Like the comment, an issue is ours only when its body starts
+// with our drift marker and its author is our token's identity: an issue a person wrote that
+// quotes the marker is never edited or closed.
+function driftMarker(environment, rolesDir, schemaDir) {
+    const safe = (s) => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
+    const env = environment ? ` env=${safe(environment)}` : '';
+    return `<!-- rds-atlas-action:drift:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+}
+/**
+ * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
+ * spelling for bot accounts GitHub does not document), pull requests left out.
+ */
+async function findDriftIssue(gh, repo, marker, identity) {
+    const issues = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
+    const ours = issues
+        .filter((i) => i.pull_request === undefined && i.user?.login === identity && (i.body ?? '').startsWith(marker))
+        .sort((a, b) => a.number - b.number);
+    const first = ours[0];
+    return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;
+}
+async function openDriftIssue(gh, repo, title, body) {
+    const { data } = await gh.rest.issues.create({ ...repo, title, body });
+    return { number: data.number, body, url: data.html_url };
+}
+async function updateDriftIssue(gh, repo, issue, title, body) {
+    await gh.rest.issues.update({ ...repo, issue_number: issue.number, title, body });
+}
+async function closeDriftIssue(gh, repo, issue, comment) {
+    await gh.rest.issues.createComment({ ...repo, issue_number: issue.number, body: comment });
+    await gh.rest.issues.update({ ...repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
+}
+
+;// CONCATENATED MODULE: ./src/report/wording.ts
+
+function count(n, noun) {
+    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** The SQL that matters for this root: what was applied, what failed, or what is planned. */
+function mainSql(root, report) {
+    const planned = root.plannedStatements;
+    const classes = root.classifications.map((c) => c.class);
+    if (root.applied) {
+        // The apply stream re-plans; prefer what it reported, fall back to the plan step's SQL.
+        if (root.appliedStatements.length > 0 && root.appliedDiffers)
+            return { label: 'Applied SQL', statements: root.appliedStatements };
+        return { label: 'Applied SQL', statements: root.appliedStatements.length > 0 ? root.appliedStatements : planned, classes };
+    }
+    if (root.failedStep === 'apply')
+        return { label: 'SQL of the failed apply', statements: planned, classes };
+    if (root.outcome === 'held')
+        return { label: 'Planned SQL (held back, not applied)', statements: planned, classes };
+    if (report.context.mode === 'apply' && planned.length > 0)
+        return { label: 'Planned SQL (not applied)', statements: planned, classes };
+    return { label: 'Planned SQL', statements: planned, classes };
+}
+function committed(root) {
+    if (root.applied)
+        return 'all';
+    if (root.failedStep !== 'apply')
+        return 'none';
+    const pending = root.pendingAfterFailure;
+    if (pending === undefined)
+        return 'unknown';
+    if (pending.length === 0)
+        return 'all';
+    return pending.length >= root.plannedStatements.length ? 'none' : 'partly';
+}
+/** "roles: applied (4 statements) · schema: failed during apply — …" */
+function appliedLine(report) {
+    if (report.roots.length === 0)
+        return report.fatal ? 'nothing — the run failed before any root started' : 'nothing';
+    return report.roots.map((r) => `${r.root}: ${appliedPhrase(r, report)}`).join(' · ');
+}
+function appliedPhrase(root, report) {
+    const n = count(mainSql(root, report).statements.length, 'statement');
+    const did = root.applied ? `applied (${n})` : 'nothing to apply';
+    switch (root.outcome) {
+        case 'skipped':
+            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
+        case 'deferred':
+            return 'deferred';
+        case 'not-run':
+            return `not run because ${blocker(root, report)}`;
+        case 'no-changes':
+        case 'planned':
+            return 'not applied (plan only)';
+        case 'held':
+            return `held back, nothing applied (${n} planned)`;
+        case 'converged':
+            return `${did}, converged`;
+        case 'state-differs':
+            return `${did}, database converged, Terraform state differs`;
+        case 'not-converged':
+            return `${did}, not converged — ${count(root.residualStatements.length, 'statement')} still planned`;
+        case 'failed':
+            return root.failedStep === 'apply'
+                ? `failed during apply — ${failureConsequence(root, n)}`
+                : `failed at ${root.failedStep ?? 'an unknown step'} — ${failureConsequence(root, n)}`;
+    }
+}
+/** What a failure in apply mode left behind in the database. */
+function failureConsequence(root, n) {
+    if (root.failedStep === 'verify' || (root.applied && root.failedStep !== 'apply'))
+        return `${n} applied, but the verify plan failed — convergence unknown`;
+    if (root.failedStep !== 'apply')
+        return 'nothing from this root was applied';
+    const pending = root.pendingAfterFailure;
+    const planned = root.plannedStatements.length;
+    switch (committed(root)) {
+        case 'unknown':
+            return "whether any of it was committed could not be checked (no plan could run after the failure); the next run's plan will show what is still pending";
+        case 'all':
+            return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
+        case 'none':
+            return `nothing from this root was committed: a plan after the failure still shows all ${count(pending?.length ?? planned, 'statement')}`;
+        case 'partly':
+            return `partly committed: a plan after the failure still shows ${pending?.length ?? 0} of ${count(planned, 'statement')} (listed below)`;
+    }
+}
+/** The line under a root's heading. */
+function outcomeLine(root, report) {
+    const n = mainSql(root, report).statements.length;
+    const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
+    switch (root.outcome) {
+        case 'skipped':
+            return `⏭️ **Not run:** ${md_text(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
+        case 'deferred':
+            return `⏭️ **Deferred:** ${md_text(root.skipReason ?? 'planned on merge')}`;
+        case 'not-run':
+            return `⛔ **Not run because ${md_text(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
+        case 'no-changes':
+            return '✅ **No changes** — the database matches the HCL.';
+        case 'planned':
+            return n > 0 ? `📝 **Planned: ${count(n, 'statement')}**` : '📝 **Planned: no SQL**';
+        case 'held':
+            return `✋ **Held back: ${count(n, 'statement')} not applied.** See why and how to proceed above.`;
+        case 'converged':
+            return root.applied
+                ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
+                : '✅ **Nothing to apply — converged:** the plan has no SQL.';
+        case 'state-differs':
+            return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
+        case 'not-converged':
+            return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
+        case 'failed':
+            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${md_text(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
+    }
+}
+/** Short form for the overview table. */
+function outcomeShort(root) {
+    switch (root.outcome) {
+        case 'skipped':
+            return '⏭️ not run';
+        case 'deferred':
+            return '⏭️ deferred to the merge';
+        case 'not-run':
+            return '⛔ not run (earlier root stopped)';
+        case 'no-changes':
+            return '✅ no changes';
+        case 'planned':
+            return '📝 planned';
+        case 'held':
+            return '✋ held back';
+        case 'converged':
+            return root.applied ? '✅ applied, converged' : '✅ converged';
+        case 'state-differs':
+            return '⚠️ converged, state differs';
+        case 'not-converged':
+            return '❌ not converged';
+        case 'failed':
+            return `❌ failed at ${root.failedStep ?? 'unknown step'}`;
+    }
+}
+/** "roles failed" / "roles was held back": why a later root was never started. */
+function blocker(root, report) {
+    const index = report.roots.indexOf(root);
+    const before = report.roots.slice(0, index < 0 ? undefined : index);
+    const failed = before.filter((r) => r.outcome === 'failed');
+    if (failed.length > 0)
+        return `${names(failed)} failed`;
+    const held = before.filter((r) => r.outcome === 'held');
+    if (held.length > 0)
+        return `${names(held)} was held back`;
+    const diverged = before.filter((r) => r.outcome === 'not-converged');
+    if (diverged.length > 0)
+        return `${names(diverged)} did not converge`;
+    return 'an earlier root did not finish';
+}
+function names(roots) {
+    return joinAnd(roots.map((r) => r.root));
+}
+function joinAnd(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+function wording_firstLine(text) {
+    const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/report/headline.ts
+
+// The headline: one line a reviewer can stop reading after. It leads with risk and is derived
+// only from what the roots' results say the database showed, so it never contradicts the
+// detail below it. Plain text; the renderer makes foreign parts inert.
+/** Statement counts per class across the roots' plans. */
+function riskCounts(roots) {
+    const counts = { destructive: 0, 'access-reducing': 0, locking: 0, safe: 0 };
+    for (const root of roots)
+        for (const c of root.classifications)
+            counts[c.class]++;
+    return counts;
+}
+function riskSuffix(roots) {
+    const counts = riskCounts(roots);
+    const destroys = roots.reduce((n, r) => n + r.destroys.length, 0);
+    const parts = [
+        destroys > 0 ? `${count(destroys, 'resource')} destroyed` : '',
+        counts.destructive > 0 ? `${counts.destructive} destructive` : '',
+        counts['access-reducing'] > 0 ? `${counts['access-reducing']} access-reducing` : '',
+        counts.locking > 0 ? `${counts.locking} locking` : '',
+    ].filter(Boolean);
+    return parts.map((p) => ` · ${p}`).join('');
+}
+function risky(roots) {
+    const counts = riskCounts(roots);
+    return counts.destructive + counts['access-reducing'] > 0 || roots.some((r) => r.destroys.length > 0);
+}
+function headline(report) {
+    return report.context.mode === 'plan' ? planHeadline(report) : applyHeadline(report);
+}
+function planHeadline(report) {
+    const { roots } = report;
+    const failed = roots.filter((r) => r.outcome === 'failed');
+    const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
+    if (report.fatal && roots.length === 0 && lintErrors > 0)
+        return `❌ Checks failed: ${count(lintErrors, 'error')} in the HCL — nothing was planned`;
+    if (report.fatal)
+        return `❌ Plan failed: ${wording_firstLine(report.fatal)}`;
+    if (failed.length > 0)
+        return `❌ Plan failed for ${names(failed)}`;
+    const withSql = roots.filter((r) => r.plannedStatements.length > 0 || r.destroys.length > 0);
+    const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
+    const deferred = roots.some((r) => r.outcome === 'deferred')
+        ? ' · schema deferred: planned and applied on merge without a PR review of its SQL'
+        : '';
+    const what = report.context.drift ? 'Drift' : 'Plan';
+    if (withSql.length === 0) {
+        const tfOnly = roots.filter((r) => r.terraformChanged);
+        if (tfOnly.length > 0)
+            return `✅ ${what}: no SQL — only Terraform state would change (${names(tfOnly)})${deferred}`;
+        return report.context.drift ? '✅ No drift: the database matches the HCL' : `✅ Plan: no changes${deferred}`;
+    }
+    const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
+    const icon = risky(roots) || report.context.drift ? '⚠️' : '✅';
+    return `${icon} ${what}: ${count(total, 'statement')} ${where}${riskSuffix(roots)}${deferred}`;
+}
+function applyHeadline(report) {
+    const { roots } = report;
+    if (report.fatal)
+        return `❌ Apply failed: ${wording_firstLine(report.fatal)} — ${appliedSplit(roots)}`;
+    const held = roots.find((r) => r.outcome === 'held');
+    if (held)
+        return `❌ Apply held back at ${held.root}: ${heldWhy(held)} — ${appliedSplit(roots)}`;
+    const failed = roots.find((r) => r.outcome === 'failed');
+    if (failed)
+        return `❌ Apply failed at ${failed.root}/${failed.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
+    const differs = roots.filter((r) => r.appliedDiffers);
+    if (differs.length > 0)
+        return `❌ Applied SQL differs from the approved plan in ${names(differs)} — ${appliedSplit(roots)}`;
+    const notConverged = roots.filter((r) => r.outcome === 'not-converged');
+    if (notConverged.length > 0) {
+        const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
+        return `❌ Applied, but not converged — ${count(residual, 'statement')} still planned in ${names(notConverged)}`;
+    }
+    const stateDiffers = roots.filter((r) => r.outcome === 'state-differs');
+    if (stateDiffers.length > 0)
+        return `⚠️ Database converged, Terraform state differs (${names(stateDiffers)})`;
+    const settled = roots.filter((r) => r.outcome === 'converged');
+    if (settled.length === 0)
+        return 'ℹ️ Apply: no root ran';
+    const applied = roots.filter((r) => r.applied);
+    const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
+    return total > 0
+        ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}${riskSuffix(applied)}`
+        : '✅ Nothing to apply — database converged';
+}
+function heldWhy(root) {
+    if (root.gate?.verdict !== 'hold')
+        return 'held back';
+    const kinds = root.gate.reasons.map((r) => r.kind);
+    const parts = [
+        kinds.includes('changed-since-review') ? 'its SQL changed since review' : '',
+        kinds.includes('unreviewed-destructive') ? 'destructive SQL that no pull request showed' : '',
+        kinds.includes('destructive') ? 'destructive SQL without the approval label' : '',
+    ].filter(Boolean);
+    return parts.join(', and ');
+}
+/** "roles was applied, schema was not" — from what the database showed, root by root. */
+function appliedSplit(roots) {
+    const all = roots.filter((r) => committed(r) === 'all');
+    const partly = roots.filter((r) => committed(r) === 'partly');
+    const unknown = roots.filter((r) => committed(r) === 'unknown');
+    const ran = roots.filter((r) => r.outcome !== 'skipped' && r.outcome !== 'deferred' && !(r.outcome === 'converged' && !r.applied));
+    const not = ran.filter((r) => committed(r) === 'none');
+    const were = (list) => (list.length === 1 ? 'was' : 'were');
+    const parts = [
+        all.length > 0 ? `${names(all)} ${were(all)} applied` : '',
+        partly.length > 0 ? `${names(partly)} ${were(partly)} partly applied` : '',
+        unknown.length > 0 ? `whether ${names(unknown)} ${were(unknown)} applied could not be checked` : '',
+    ].filter(Boolean);
+    if (parts.length === 0)
+        return 'nothing was applied';
+    return not.length > 0 ? `${parts.join(', ')}, ${names(not)} ${were(not)} not` : parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/report/history.ts
+
+
+// The collapsed parts that keep the record: the plan reviewers saw (on the apply comment),
+// earlier results for this database, and the HCL guardrail findings. Safe Markdown.
+/** Apply mode: the reviewed plan stays visible next to what was applied. */
+function reviewedSection(report) {
+    const reviewed = report.review?.reviewed;
+    if (report.context.mode !== 'apply')
+        return [];
+    if (!reviewed) {
+        return report.review?.missing ? [`ℹ️ No reviewed plan on record: ${md_text(report.review.missing)}.`] : [];
+    }
+    const parts = [];
+    let total = 0;
+    for (const name of ['roles', 'schema']) {
+        const root = reviewed.roots[name];
+        if (!root)
+            continue;
+        total += root.count;
+        parts.push(`**${name}** — ${count(root.count, 'statement')}`);
+        if (root.statements && root.statements.length > 0)
+            parts.push(fence(root.statements.join('\n'), 'sql'));
+        else if (root.count > 0)
+            parts.push('_(too large to keep here; compared by fingerprint)_');
+    }
+    const commit = reviewed.commit ? ` at commit ${htmlText(reviewed.commit.slice(0, 7))}` : '';
+    const summary = `Reviewed plan — pull request #${reviewed.pr}${commit}: ${htmlText(count(total, 'statement'))}`;
+    return [details(summary, parts.length > 0 ? parts.join('\n\n') : 'No root had SQL in the reviewed plan.')];
+}
+/** Earlier results for this database on this pull request, newest first. */
+function historySection(history) {
+    if (history.length === 0)
+        return [];
+    const items = history.map((h) => {
+        const when = h.at ? `${md_text(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
+        const commit = h.commit ? ` · commit ${code(h.commit.slice(0, 7))}` : '';
+        const run = h.runUrl ? ` · ${md_link('run', h.runUrl)}` : '';
+        return `- ${when}${h.mode}: ${md_text(h.headline)}${commit}${run}`;
+    });
+    return [details(`Earlier results (${history.length})`, items.join('\n'))];
+}
+/** The HCL guardrails: each finding with its rule, place and reason. */
+function checksSection(findings) {
+    if (findings.length === 0)
+        return [];
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    const warnings = findings.length - errors;
+    const head = `### Checks · ${[errors ? count(errors, 'error') : '', warnings ? count(warnings, 'warning') : ''].filter(Boolean).join(', ')}`;
+    const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${code(f.rule)} at ${code(`${f.file}:${f.line}`)}: ${md_text(f.message)}`);
+    return [head, items.join('\n')];
+}
+
+;// CONCATENATED MODULE: ./src/report/risk.ts
+
+
+// The part of the report that leads with risk: which statements can lose data or access (with
+// the parser's reason), what the merge will need (the label), and, when the merge held a root
+// back, exactly why and how to proceed. Returns safe Markdown.
+const PREVIEW_CHARS = 120;
+function preview(statement) {
+    const line = statement.replace(/\s+/g, ' ').trim();
+    return code(line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line);
+}
+/** Destructive and access-reducing statements (and resource destroys), listed with their reason. */
+function riskList(roots) {
+    const out = [];
+    const destroys = roots.flatMap((r) => r.destroys.map((address) => ({ root: r.root, address })));
+    const listed = (cls) => roots.flatMap((r) => r.classifications.flatMap((c, i) => c.class === cls
+        ? [
+            `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? md_text(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${md_text(c.reason)})`}`,
+        ]
+        : []));
+    const destructive = [
+        ...destroys.map((d) => `- ${d.root}: Terraform will destroy ${code(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`),
+        ...listed('destructive'),
+    ];
+    if (destructive.length > 0)
+        out.push(`#### ⚠️ Destructive (${destructive.length})`, destructive.join('\n'));
+    const reducing = listed('access-reducing');
+    if (reducing.length > 0)
+        out.push(`#### ⚠️ Access-reducing (${reducing.length})`, reducing.join('\n'));
+    return out;
+}
+/** Plan mode: what the merge will require, said while reviewers still read the plan. */
+function labelNotice(report, destructiveLabel) {
+    const destructive = report.roots.some((r) => r.destroys.length > 0 || r.classifications.some((c) => c.class === 'destructive'));
+    if (!destructive || report.context.drift)
+        return [];
+    if (!destructiveLabel) {
+        return ['> ⚠️ The destructive-SQL gate is off (`destructive-label` is empty): this SQL will be applied on merge without a label.'];
+    }
+    return [
+        `> 🏷️ **Applying this on merge needs the label ${code(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with destructive SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
+    ];
+}
+/** Apply mode: for each root the gate held back, why, and the way forward. */
+function holdSection(report) {
+    const out = [];
+    const pr = report.review?.pr;
+    const prRef = pr ? `#${pr}` : 'the merged pull request';
+    for (const root of report.roots) {
+        if (root.gate?.verdict !== 'hold')
+            continue;
+        out.push(`#### ✋ ${root.root}: held back, nothing applied`);
+        for (const reason of root.gate.reasons)
+            out.push(...holdReason(reason, prRef, report));
+    }
+    return out;
+}
+function holdReason(reason, prRef, report) {
+    const runUrl = report.context.runUrl;
+    switch (reason.kind) {
+        case 'destructive': {
+            const what = [
+                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
+                reason.statements.length > 0 ? `has ${count(reason.statements.length, 'destructive statement')}` : '',
+            ]
+                .filter(Boolean)
+                .join(' and ');
+            return [
+                `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
+                `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${md_link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
+            ];
+        }
+        case 'changed-since-review': {
+            const reviewed = report.review?.reviewed;
+            const at = reviewed?.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
+            const out = [
+                `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
+            ];
+            const { delta } = reason;
+            if (delta.exact) {
+                if (delta.added.length > 0)
+                    out.push(`Added since review (${delta.added.length}):`, fence(delta.added.join('\n'), 'sql'));
+                if (delta.removed.length > 0)
+                    out.push(`No longer planned (${delta.removed.length}):`, fence(delta.removed.join('\n'), 'sql'));
+                if (delta.removedUnknown > 0)
+                    out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
+            }
+            else {
+                out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
+            }
+            out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
+            return out;
+        }
+        case 'unreviewed-destructive':
+            return [
+                '**Destructive SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).',
+                'To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To bypass the check for one run, a maintainer can set `require-reviewed-plan: false`.',
+            ];
+    }
+}
+/** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
+function gateNote(root) {
+    const gate = root.gate;
+    if (gate?.verdict !== 'apply')
+        return '';
+    if (gate.basis === 'unreviewed-additive')
+        return 'ℹ️ Not reviewed in a pull request: applied because it only adds (nothing destructive).';
+    if (gate.basis === 'review-off')
+        return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';
+    if (gate.basis === 'reviewed')
+        return `✅ Matches the SQL reviewed in the pull request${gate.destructive ? (gate.labelled ? '; destructive SQL approved by the label' : '; the destructive-SQL gate is off') : ''}.`;
+    return '';
+}
+
+;// CONCATENATED MODULE: ./src/report/sql.ts
+
+
+
+// One block of SQL as the comment shows it: literal (a fence no statement can close), every
+// risky statement preceded by a SQL comment that says what it does, bidirectional control
+// characters made visible and flagged, and long blocks folded into <details> with a count
+// per statement kind. Pure.
+/** Blocks longer than this many lines are folded. */
+const FOLD_LINES = 40;
+const MARK = {
+    destructive: '⚠️ DESTRUCTIVE',
+    'access-reducing': '⚠️ ACCESS-REDUCING',
+    locking: '🔒 LOCKING',
+    safe: '',
+};
+/** Size of a block in the units the cap is measured in (what `renderSql` will print). */
+function blockSize(statements) {
+    return statements.reduce((sum, s) => sum + s.replace(/\s+$/, '').length + 1, 0);
+}
+function renderSql(block, classifications, cap) {
+    // Redact only up to the cap: the shortening search renders many times, and the statements
+    // past the cap are never shown.
+    const lines = [];
+    let size = 0;
+    let shown = 0;
+    let bidi = false;
+    for (const [i, raw] of block.statements.entries()) {
+        const statement = raw.replace(/\s+$/, '');
+        size += statement.length + 1;
+        if (size > cap)
+            break;
+        shown++;
+        const c = classifications?.[i];
+        if (c && c.class !== 'safe')
+            lines.push(`-- ${MARK[c.class]}: ${sql_oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
+        bidi ||= hasBidi(statement);
+        lines.push(statement);
+    }
+    const omitted = block.statements.length - shown;
+    const out = [];
+    if (bidi) {
+        out.push('> ⚠️ **This SQL contains bidirectional control characters** (shown as `⟪U+…⟫`): text around them can display in a different order than it runs ("Trojan Source"). Review the statements below character by character.');
+    }
+    if (shown > 0) {
+        // Marker lines carry names from the SQL too: redact and show bidi over the whole block.
+        const body = showBidi((0,redact/* redact */.E$)(lines.join('\n')));
+        const fenced = fenceTrusted(body, 'sql');
+        const lineCount = body.split('\n').length;
+        out.push(lineCount > FOLD_LINES
+            ? details(`${htmlText(block.label)}: ${foldSummary(block.statements.slice(0, shown), classifications, lineCount)}`, fenced)
+            : fenced);
+    }
+    return { markdown: out.join('\n\n'), omitted, shown };
+}
+function foldSummary(statements, classifications, lines) {
+    const kinds = new Map();
+    for (const [i, s] of statements.entries()) {
+        const kind = classifications?.[i]?.kind ?? firstWords(s);
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    const byCount = [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const listed = byCount
+        .slice(0, 8)
+        .map(([kind, n]) => `${n} ${htmlText(kind)}`)
+        .join(', ');
+    const more = byCount.length > 8 ? `, ${byCount.length - 8} more kinds` : '';
+    return `${count(statements.length, 'statement')} (${count(lines, 'line')}) — ${listed}${more}`;
+}
+function firstWords(statement) {
+    return statement
+        .trim()
+        .split(/\s+/)
+        .slice(0, 2)
+        .join(' ')
+        .toUpperCase()
+        .replace(/[^A-Z ]/g, '');
+}
+function sql_oneLine(s) {
+    return s.replace(/\s+/g, ' ').trim();
+}
+
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+
+
+
+
+const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
+function renderDocument(report, opts, target, limits) {
+    const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
+    // Roots first: the shortening notice at the top needs to know what they left out.
+    const roots = report.roots.map((root) => rootSection(root, ctx));
+    const fatal = report.fatal ? ['### ❌ Error', detailBlock(report.fatal, ctx)] : [];
+    const parts = [
+        ...header(report, opts),
+        ...shortenedNotice(ctx),
+        ...report.notices.map((n) => `> ℹ️ ${md_text(n)}`),
+        ...overview(report),
+        ...fatal,
+        ...checksSection(report.lint),
+        ...riskList(report.roots),
+        ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel) : holdSection(report)),
+        ...roots.flat(),
+        ...reviewedSection(report),
+        ...historySection(report.history),
+        footer(report, opts),
+    ];
+    return parts.filter((p) => p !== '').join('\n\n') + '\n';
+}
+/** Header, status and footer only: what is left when nothing else fits. */
+function renderMinimal(report, opts, target) {
+    const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
+    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${md_link('this run', report.context.runUrl)}.`;
+    return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
+}
+/** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
+function sqlBlockSizes(report) {
+    return report.roots.flatMap((root) => sqlBlocks(root, report).map((b) => blockSize(b.statements)));
+}
+function detailSizes(report) {
+    const details = report.roots.flatMap((r) => [...r.errors, ...r.warnings].map((d) => d.detail.length));
+    return report.fatal ? [...details, report.fatal.length] : details;
+}
+function header(report, opts) {
+    const { context } = report;
+    const title = context.drift ? 'Drift check' : context.mode === 'apply' ? 'Apply' : 'Plan';
+    const env = report.environment ? ` · ${code(report.environment)}` : '';
+    // The record sits right under the marker: if a body ever had to be cut, it is cut at the end.
+    return [
+        opts.data ? `${opts.marker}\n${opts.data}` : opts.marker,
+        `## 🗄️ Atlas ${title}${env} · PostgreSQL roles & schema`,
+        `### ${md_text(headline(report))}`,
+        `Mode: **${context.mode}** — ${md_text(context.modeReason)}`,
+    ];
+}
+function shortenedNotice(ctx) {
+    if (!ctx.limits.shortened || (ctx.omittedStatements === 0 && ctx.shortenedDetails === 0))
+        return [];
+    const what = [
+        ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
+        ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
+    ]
+        .filter(Boolean)
+        .join(', ');
+    const url = ctx.report.context.runUrl;
+    return ctx.target === 'comment'
+        ? [
+            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${md_link('job summary of this run', url)}.`,
+        ]
+        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${md_link('this run', url)} for the rest.`];
+}
+function overview(report) {
+    if (report.roots.length === 0)
+        return [];
+    const rows = report.roots.map((r) => {
+        const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run' && r.outcome !== 'deferred';
+        const n = ran ? String(mainSql(r, report).statements.length) : '—';
+        return `| ${r.root} | ${md_text(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? duration(r.durationMs) : '—'} |`;
+    });
+    const table = ['| Root | Result | SQL statements | Risk | Time |', '| --- | --- | ---: | --- | ---: |', ...rows].join('\n');
+    return report.context.mode === 'apply' ? [table, `**What was applied:** ${md_text(appliedLine(report))}`] : [table];
+}
+function riskCell(root) {
+    const n = (cls) => root.classifications.filter((c) => c.class === cls).length;
+    const parts = [
+        root.destroys.length > 0 ? `${root.destroys.length} destroy` : '',
+        n('destructive') > 0 ? `${n('destructive')} destructive` : '',
+        n('access-reducing') > 0 ? `${n('access-reducing')} access-reducing` : '',
+        n('locking') > 0 ? `${n('locking')} locking` : '',
+    ].filter(Boolean);
+    return parts.length > 0 ? parts.join(', ') : root.plannedStatements.length > 0 ? 'safe' : '—';
+}
+function rootSection(root, ctx) {
+    const { report } = ctx;
+    const out = [`### ${root.root} · ${code(root.workingDirectory)}`, outcomeLine(root, report)];
+    if (root.root === 'roles' && root.outcome !== 'skipped')
+        out.push(whyRolesRan(report));
+    const note = gateNote(root);
+    if (note)
+        out.push(note);
+    // Each error once, before the SQL: the diagnostics when Terraform gave some, else the message.
+    if (root.errors.length > 0) {
+        for (const e of root.errors)
+            out.push(`**${md_text(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
+    }
+    else if (root.error) {
+        out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:**`, detailBlock(root.error, ctx));
+    }
+    if (root.hints.length > 0)
+        out.push(root.hints.map((h) => `- 💡 ${h}`).join('\n'));
+    if (root.appliedDiffers) {
+        out.push('❌ **Atlas re-planned inside the apply and ran SQL that differs from the plan the gate approved** (the database changed in between). It has run; compare the applied SQL below with the plan, and check the database.');
+    }
+    if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
+        out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
+    }
+    for (const block of sqlBlocks(root, report))
+        out.push(...sqlSection(block, root, ctx));
+    if (root.residualStatements.length > 0)
+        out.push(residualHint(root.residualStatements));
+    out.push(warnings(root.warnings, ctx));
+    return out;
+}
+function whyRolesRan(report) {
+    const { rolesChange } = report;
+    return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${md_text(rolesChange.reason)}` : `Why it ran: ${md_text(rolesChange.reason)}`;
+}
+function sqlBlocks(root, report) {
+    const blocks = [mainSql(root, report)];
+    if (root.residualStatements.length > 0)
+        blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
+    const pending = root.pendingAfterFailure;
+    if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
+        blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
+    }
+    return blocks.filter((b) => b.statements.length > 0);
+}
+function sameStatements(a, b) {
+    return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+function sqlSection(block, root, ctx) {
+    const rendered = renderSql(block, block.classes ? root.classifications : undefined, ctx.limits.sqlCap);
+    ctx.omittedStatements += rendered.omitted;
+    const out = [`**${block.label}**`];
+    if (rendered.markdown)
+        out.push(rendered.markdown);
+    if (rendered.omitted > 0)
+        out.push(`_… ${count(rendered.omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
+    return out;
+}
+function whereIsTheRest(ctx) {
+    const url = ctx.report.context.runUrl;
+    return ctx.target === 'comment'
+        ? `the full plan is in the ${md_link('job summary of this run', url)}`
+        : `the plan is larger than the job summary allows; see the log of ${md_link('this run', url)}`;
+}
+function residualHint(residual) {
+    const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
+    const example = publicGrant
+        ? 'Here the SQL touches `PUBLIC`: PostgreSQL grants some privileges to PUBLIC by default (USAGE on schema `public`, EXECUTE on new functions).'
+        : 'The classic cause is a PostgreSQL default privilege, such as USAGE on schema `public` for PUBLIC or EXECUTE on new functions for PUBLIC.';
+    return `💡 SQL that is still planned right after an apply means the HCL does not describe what the database keeps doing on its own. ${example} Declare that privilege in HCL (a \`permission\` block, e.g. \`to = PUBLIC\`, \`for = schema.public\`, \`privileges = [USAGE]\`) so the next plan is empty.`;
+}
+/** Warnings the flow expects (and the provider's update notice) are named as such, all collapsed. */
+const EXPECTED_WARNINGS = [
+    { match: /dev_url is unset/i, note: 'expected: this flow plans against the live database without a dev database.' },
+    { match: /^Update Available$/i, note: 'the ariga/atlas provider has a newer version; not a problem for this run.' },
+];
+function warnings(list, ctx) {
+    if (list.length === 0)
+        return '';
+    const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
+    const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${htmlText(w.summary)}”`).join(', ')}` : '';
+    const items = list.map((w) => {
+        const known = EXPECTED_WARNINGS.find((e) => e.match.test(w.summary));
+        if (known)
+            return `- **${md_text(w.summary)}** — ${known.note}`;
+        const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
+        return `- **${md_text(w.summary)}**${detail}`;
+    });
+    return details(`Warnings (${list.length})${note}`, items.join('\n'));
+}
+/** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
+function detailBlock(raw, ctx) {
+    const clean = raw.replace(/\s+$/, '');
+    if (clean === '')
+        return '';
+    const cap = ctx.limits.detailCap;
+    if (clean.length <= cap)
+        return fence(clean);
+    ctx.shortenedDetails++;
+    let cut = Math.max(0, Math.floor(cap));
+    const newline = clean.lastIndexOf('\n', cut);
+    if (newline > cut / 2)
+        cut = newline;
+    if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
+        cut--;
+    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${md_link('this run', ctx.report.context.runUrl)}._`;
+    return cut > 0 ? `${fence(clean.slice(0, cut))}\n\n${note}` : note;
+}
+function footer(report, opts) {
+    const { context } = report;
+    const sha = context.sha ? md_link(code(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
+    const parts = [
+        sha ? `Commit ${sha}` : '',
+        context.runUrl ? md_link('workflow run', context.runUrl) : '',
+        report.atlasVersion ? `Atlas ${code(report.atlasVersion)}` : '',
+        'rds-atlas-action',
+    ];
+    return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
+}
+function duration(ms) {
+    if (ms < 1000)
+        return '<1s';
+    const s = Math.round(ms / 1000);
+    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+;// CONCATENATED MODULE: ./src/report/fit.ts
+
+
+/**
+ * Size of a body as counted against GitHub's limits. We count UTF-8 bytes: that is exactly
+ * the job-summary limit, and for comments (limited in characters) it is never smaller than
+ * the character count in any unit GitHub could use (UTF-16 code units, code points), so a
+ * body that passes here passes there. The price is that non-ASCII-heavy SQL gets shortened
+ * a little earlier than strictly necessary.
+ */
+function measure(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** The sticky PR comment: shortened to fit maxLength, pointing at the job summary for the rest. */
+function renderComment(report, opts) {
+    return fit(report, opts, 'comment');
+}
+/** The job summary: same content; only shortened when it would pass 1 MiB. */
+function renderSummary(report, opts) {
+    return fit(report, opts, 'summary');
+}
+/**
+ * Render whole if it fits. Otherwise shorten SQL blocks with one shared per-block cap
+ * (blocks under the cap stay whole, so the largest blocks lose statements first), finding
+ * the largest cap that fits by binary search. Only if SQL alone cannot make room are error
+ * and warning details capped too. Every candidate is rendered and measured in full, after
+ * redaction, so the result is correct even where the size is not perfectly monotonic.
+ */
+function fit(report, opts, target) {
+    const fits = (body) => measure(body) <= opts.maxLength;
+    const render = (limits) => (0,redact/* redact */.E$)(renderDocument(report, opts, target, limits));
+    const whole = render(NO_LIMITS);
+    if (fits(whole))
+        return whole;
+    const largestSql = Math.max(0, ...sqlBlockSizes(report));
+    for (const detailCap of detailCaps(report, opts.maxLength)) {
+        let best = render({ sqlCap: 0, detailCap, shortened: true });
+        if (!fits(best))
+            continue;
+        let lo = 0;
+        let hi = largestSql;
+        while (lo < hi) {
+            const mid = Math.ceil((lo + hi) / 2);
+            const candidate = render({ sqlCap: mid, detailCap, shortened: true });
+            if (fits(candidate)) {
+                lo = mid;
+                best = candidate;
+            }
+            else {
+                hi = mid - 1;
+            }
+        }
+        return best;
+    }
+    return lastResort((0,redact/* redact */.E$)(renderMinimal(report, opts, target)), opts.maxLength);
+}
+/** Keep details whole first, then give them a quarter of the budget between them, then none. */
+function detailCaps(report, maxLength) {
+    const sizes = detailSizes(report);
+    return [Infinity, waterLevel(sizes, Math.floor(maxLength / 4)), 0];
+}
+/** Largest cap c with sum(min(size, c)) <= budget: small items stay whole, large ones share. */
+function waterLevel(sizes, budget) {
+    const sorted = [...sizes].sort((a, b) => a - b);
+    let remaining = budget;
+    for (let i = 0; i < sorted.length; i++) {
+        const size = sorted[i] ?? 0;
+        const left = sorted.length - i;
+        if (size * left > remaining)
+            return Math.floor(remaining / left);
+        remaining -= size;
+    }
+    return Infinity;
+}
+/** Only reached when even the minimal body is too big (an absurd marker or limit). */
+function lastResort(body, maxLength) {
+    let out = body;
+    while (out.length > 0 && measure(out) > maxLength) {
+        out = out.slice(0, Math.max(0, out.length - Math.max(1, measure(out) - maxLength)));
+        // never leave half a surrogate pair behind
+        if (/[\uD800-\uDBFF]$/.test(out))
+            out = out.slice(0, -1);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/verdict.ts
+/** A drift check's result: SQL pending, none, or unknown when a root could not be checked. */
+function driftStatus(report) {
+    if (report.roots.some((r) => r.plannedStatements.length > 0 || r.destroys.length > 0))
+        return 'drift';
+    if (report.fatal || report.roots.length === 0 || report.roots.some((r) => r.outcome === 'failed'))
+        return 'unknown';
+    return 'clean';
+}
+function verdict(report, inputs) {
+    if (report.fatal)
+        return report.fatal;
+    const problems = report.roots.flatMap((r) => {
+        switch (r.outcome) {
+            case 'failed':
+                return [`${r.root}: ${r.failedStep ?? 'run'} failed: ${r.error ?? 'unknown error'}`];
+            case 'not-converged':
+                return [`${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`];
+            case 'held':
+                return [
+                    `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map((x) => x.kind).join(', ') : 'hold'}); nothing of it or of the roots after it was applied`,
+                ];
+            default:
+                return r.appliedDiffers ? [`${r.root}: Atlas applied SQL that differs from the plan the gate approved`] : [];
+        }
+    });
+    if (problems.length > 0)
+        return problems.join('; ');
+    if (inputs.failOnDrift && report.context.drift && driftStatus(report) === 'drift') {
+        return 'The database drifted from the HCL of the default branch (fail-on-drift is true); see the drift issue or the job summary for the SQL that would reconcile it.';
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/drift.ts
+
+
+
+
+
+
+
+/** Opens, updates or closes this database's drift issue; returns its URL when it is open. */
+async function syncDriftIssue(d) {
+    const { report, inputs, gh } = d;
+    const status = driftStatus(report);
+    if (status === 'unknown') {
+        log/* log */.Rm.info('The drift check did not complete: the drift issue is left as it is.');
+        return '';
+    }
+    const { repo } = report.context;
+    const marker = driftMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
+    const existing = await findDriftIssue(gh, repo, marker, await d.identity());
+    const title = `Database drift: ${inputs.environment || `${repo.owner}/${repo.repo}`}`;
+    const now = new Date().toISOString();
+    if (status === 'clean') {
+        if (!existing)
+            return '';
+        const comment = `✅ No drift found by ${md_link('this run', report.context.runUrl)} (${md_text(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${md_text(report.context.defaultBranch || 'the default branch')}. Closing.`;
+        await closeDriftIssue(gh, repo, existing, comment);
+        log/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
+        return '';
+    }
+    const since = (existing ? decodeData(existing.body).driftSince : undefined) ?? now;
+    const notices = [
+        `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
+        'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',
+    ];
+    const body = renderComment({ ...report, notices: [...notices, ...report.notices] }, { ...d.options, marker, data: encodeData({ history: [], driftSince: since }), maxLength: COMMENT_MAX_LENGTH });
+    if (existing) {
+        await updateDriftIssue(gh, repo, existing, title, body);
+        log/* log */.Rm.info(`Updated drift issue #${existing.number}: ${existing.url}`);
+        return existing.url;
+    }
+    const opened = await openDriftIssue(gh, repo, title, body);
+    log/* log */.Rm.info(`Opened drift issue #${opened.number}: ${opened.url}`);
+    return opened.url;
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+
+// Output names are a contract with users' workflows; action.yml is checked against these
+// constants by test/unit/contract.test.ts.
+const OUTPUT = {
+    mode: 'mode',
+    rolesChanged: 'roles-changed',
+    rolesSql: 'roles-sql',
+    schemaSql: 'schema-sql',
+    converged: 'converged',
+    commentUrl: 'comment-url',
+    destructiveSql: 'destructive-sql',
+    drift: 'drift',
+    lint: 'lint',
+};
+/** The value of every output, redacted. Pure apart from the secret registry. */
+function outputValues(report, extra) {
+    const values = {
+        [OUTPUT.mode]: report.context.mode,
+        [OUTPUT.rolesChanged]: String(report.rolesChange.changed),
+        [OUTPUT.rolesSql]: sqlOf(report, 'roles'),
+        [OUTPUT.schemaSql]: sqlOf(report, 'schema'),
+        [OUTPUT.converged]: report.context.mode === 'apply' ? String(converged(report)) : '',
+        [OUTPUT.commentUrl]: extra.commentUrl,
+        [OUTPUT.destructiveSql]: destructiveSql(report),
+        [OUTPUT.drift]: drift(report),
+        [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
+    };
+    for (const key of Object.keys(values))
+        values[key] = (0,redact/* redact */.E$)(values[key]);
+    return values;
+}
+function setOutputs(report, extra) {
+    for (const [name, value] of Object.entries(outputValues(report, extra)))
+        core/* setOutput */.uH(name, value);
+}
+/**
+ * The statements of the root's plan step, in order, one after another on their own lines
+ * (a multi-line statement keeps its line breaks). In an apply run these are the plan the
+ * apply executed from, so the output means the same thing in both modes; empty when the
+ * root did not run or planned no SQL.
+ */
+function sqlOf(report, root) {
+    const result = report.roots.find((r) => r.root === root);
+    if (!result || result.outcome === 'skipped' || result.outcome === 'not-run')
+        return '';
+    return result.plannedStatements.map((s) => s.replace(/\s+$/, '')).join('\n');
+}
+/**
+ * After an apply: true only when every root that ran ended with no Atlas SQL in its verify
+ * plan (a Terraform-only diff still counts as converged, DESIGN §4) and nothing failed.
+ */
+function converged(report) {
+    if (report.fatal)
+        return false;
+    const ran = report.roots.filter((r) => r.outcome !== 'skipped');
+    return ran.length > 0 && ran.every((r) => r.outcome === 'converged' || r.outcome === 'state-differs');
+}
+/** The destructive statements of both roots' plans, in order; empty when none. */
+function destructiveSql(report) {
+    return report.roots
+        .flatMap((r) => r.plannedStatements.filter((_, i) => r.classifications[i]?.class === 'destructive'))
+        .map((s) => s.replace(/\s+$/, ''))
+        .join('\n');
+}
+/**
+ * Scheduled and dispatched plan runs: true when any root has SQL pending, false when every
+ * root was checked and has none; empty on other events, or when the check could not complete
+ * (a failed root says nothing about drift).
+ */
+function drift(report) {
+    if (!report.context.drift)
+        return '';
+    const status = driftStatus(report);
+    return status === 'unknown' ? '' : String(status === 'drift');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+// The job summary holds the full report (up to GitHub's 1 MiB). It is written before any
+// network call that could hang (the comment), so a run always leaves its report behind.
+/**
+ * Appends the report to this step's job summary. Returns whether it was written. Never
+ * throws: a missing summary must not turn a successful apply into a failed run.
+ */
+async function writeSummary(report, options) {
+    if (!process.env['GITHUB_STEP_SUMMARY']) {
+        log/* log */.Rm.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
+        return false;
+    }
+    const body = renderSummary(report, { ...options, maxLength: SUMMARY_MAX_LENGTH });
+    try {
+        await core/* summary */.z.addRaw(body).write();
+        return true;
+    }
+    catch (err) {
+        // The buffer is a process-wide singleton; do not leave this body behind for a later write.
+        core/* summary */.z.emptyBuffer();
+        log/* log */.Rm.warning(`Could not write the job summary: ${(0,log/* errorMessage */.gJ)(err)}. The report is still in the PR comment and the log.`);
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish.ts
+
+
+
+
+
+
+
+
+
+
+
+
+// Where the report goes, in an order that never loses it: the job summary and the outputs
+// first (files on the runner), then the PR comment (network, bounded in time). The verdict
+// (setFailed) comes last and is the only error annotation of a failed run.
+/** The whole comment phase, however many requests and retries it takes. */
+const COMMENT_PHASE_TIMEOUT_MS = 45_000;
+async function publish(p) {
+    const { report, inputs } = p;
+    const options = renderOptions(p);
+    log/* log */.Rm.info(`Result: ${headline(report)}`);
+    await writeSummary(report, options);
+    setOutputs(report, { commentUrl: '' });
+    if (inputs.comment && p.gh) {
+        const gh = p.gh;
+        const url = await withDeadline(postComments(gh, p, options), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
+            log/* log */.Rm.warning(`Could not post the pull request comment: ${(0,log/* errorMessage */.gJ)(err)}. The report is in the job summary and the outputs. If the token lacks access, add "pull-requests: write" to the workflow's permissions.`);
+            return '';
+        });
+        // Outputs written twice keep the last value: the URL replaces the empty one.
+        if (url)
+            core/* setOutput */.uH(OUTPUT.commentUrl, url);
+    }
+    if (report.context.drift && inputs.driftIssue && p.gh) {
+        const d = { gh: p.gh, inputs, report, identity: p.identity, options };
+        await withDeadline(syncDriftIssue(d), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
+            log/* log */.Rm.warning(`Could not open, update or close the drift issue: ${(0,log/* errorMessage */.gJ)(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`);
+        });
+    }
+}
+function renderOptions(p) {
+    const { context } = p.report;
+    const server = process.env['GITHUB_SERVER_URL'] || 'https://github.com';
+    return {
+        marker: p.marker,
+        commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
+        destructiveLabel: p.inputs.destructiveLabel,
+    };
+}
+async function postComments(gh, p, options) {
+    const { context } = p.report;
+    let numbers = context.pullNumbers;
+    if (numbers.length === 0 && context.eventName === 'push') {
+        // A merge already asked GitHub which pull requests the commit belongs to.
+        numbers = p.report.review?.pullNumbers ?? (await pullsForCommit(gh, context.repo, context.sha));
+        if (numbers.length === 0)
+            log/* log */.Rm.info(`No pull request is associated with ${context.sha.slice(0, 7)}: no comment to update.`);
+    }
+    if (numbers.length === 0)
+        return '';
+    const identity = await p.identity();
+    let url = '';
+    for (const number of numbers) {
+        const comment = await upsertComment(gh, context.repo, number, p.marker, identity, (previous) => body(p, options, number, previous));
+        log/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
+        if (comment.removedDuplicates > 0)
+            log/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);
+        url ||= comment.url;
+    }
+    return url;
+}
+/** The comment for one PR: this run's report with the record carried over from our previous comment. */
+function body(p, options, pr, previous) {
+    const before = previous ? decodeData(previous.body) : { history: [] };
+    const report = { ...p.report, history: before.current ? withHistory(before.history, before.current) : before.history };
+    const data = { history: report.history, current: entry(p.report) };
+    const reviewed = p.report.context.eventName === 'pull_request' ? publish_reviewedPlan(p.report, pr) : before.reviewed;
+    if (reviewed)
+        data.reviewed = reviewed;
+    // The merge shows the plan reviewers saw, from the record it was gated on.
+    if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed) {
+        report.review = { ...p.report.review, reviewed: before.reviewed };
+    }
+    return renderComment(report, { ...options, data: encodeData(data), maxLength: COMMENT_MAX_LENGTH });
+}
+function entry(report) {
+    return {
+        at: new Date().toISOString(),
+        mode: report.context.mode,
+        headline: (0,redact/* redact */.E$)(headline(report)).slice(0, 300),
+        commit: report.context.sha,
+        runUrl: report.context.runUrl,
+    };
+}
+/** What this pull request's reviewers are shown, per root that was planned. */
+function publish_reviewedPlan(report, pr) {
+    const roots = {};
+    for (const root of report.roots) {
+        if (root.outcome !== 'planned' && root.outcome !== 'no-changes')
+            continue;
+        // Text is kept only when it carries no registered secret (the record must match the fingerprint).
+        const statements = root.plannedStatements;
+        const keep = keepsText(statements) && statements.every((s) => (0,redact/* redact */.E$)(s) === s);
+        roots[root.root] = reviewedRoot(statements, keep);
+    }
+    return { pr, commit: report.context.sha, runUrl: report.context.runUrl, at: new Date().toISOString(), roots };
+}
+/** Rejects when `promise` has not settled within `ms`. */
+function withDeadline(promise, ms) {
+    let timer;
+    const deadline = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`GitHub did not answer within ${Math.round(ms / 1000)} s`)), ms);
+    });
+    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no network), the
+// tools (Atlas CLI, terraform), GitHub (what changed; on a merge, what was reviewed), AWS, the
+// roots, then the report. Every failure becomes part of the report; nothing escapes run().
+/** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
+const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
+async function run() {
+    let inputs;
+    let context;
+    try {
+        // Bad input fails here, before any AWS, GitHub or Terraform call.
+        inputs = getInputs();
+        const unknownRules = validateRuleIds(inputs.lintSkip);
+        if (unknownRules.length > 0) {
+            throw new Error(`Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. The README lists the rules.`);
+        }
+        context = buildRunContext(inputs, eventContext());
+    }
+    catch (err) {
+        core/* setFailed */.C1((0,log/* errorMessage */.gJ)(err));
+        return;
+    }
+    // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
+    log/* log */.Rm.info(`rds-atlas-action on Node ${process.version}`);
+    if (context.fork) {
+        log/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.');
+        core/* setOutput */.uH(OUTPUT.mode, 'plan');
+        return;
+    }
+    const report = {
+        context,
+        environment: inputs.environment,
+        rolesChange: { changed: false, reason: 'Change detection did not run.', matchedFiles: [], failSafe: false },
+        roots: [],
+        atlasVersion: '',
+        lint: [],
+        history: [],
+        notices: [],
+    };
+    const marker = commentMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
+    const stopOnCancel = onCancel(report);
+    let gh;
+    let identity;
+    const whoAmI = () => (identity ??= tokenIdentity(gh));
+    try {
+        gh = createGitHub(inputs.githubToken);
+        await execute(inputs, report, gh, whoAmI, marker);
+    }
+    catch (err) {
+        // Reported once, by setFailed below, after the summary, outputs and comment are written.
+        report.fatal = (0,log/* errorMessage */.gJ)(err);
+    }
+    try {
+        await publish({ inputs, report, gh, identity: whoAmI, marker });
+        const failure = verdict(report, inputs);
+        if (failure)
+            core/* setFailed */.C1((0,redact/* redact */.E$)(failure));
+        else
+            for (const root of report.roots)
+                if (root.outcome === 'state-differs')
+                    log/* log */.Rm.warning(`${root.root}: database converged, Terraform state differs.`);
+    }
+    finally {
+        stopOnCancel();
+    }
+}
+async function execute(inputs, report, gh, whoAmI, marker) {
+    const { context } = report;
+    const workspace = workspaceDir();
+    log/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
+    report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
+    for (const f of report.lint) {
+        const annotate = f.severity === 'error' ? log/* log */.Rm.error : log/* log */.Rm.warning;
+        annotate(`${f.message} (${f.rule})`, { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` });
+    }
+    const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
+    if (lintErrors > 0) {
+        throw new Error(`The HCL guardrails found ${lintErrors} error${lintErrors === 1 ? '' : 's'} (see "Checks"); nothing was planned and no AWS credentials were requested. Fix them, or switch a rule off with the lint-skip input.`);
+    }
+    report.atlasVersion = await atlasVersion(workspace);
+    log/* log */.Rm.info(`Atlas CLI ${report.atlasVersion}`);
+    const terraformBinary = await resolveTerraformBinary();
+    report.rolesChange = await log/* log */.Rm.group('Detect roles changes', () => detectRolesChange(gh, context, inputs.rolesPaths));
+    const rolesRuns = report.rolesChange.changed || (context.mode === 'apply' && inputs.rolesOnApply === 'always');
+    if (rolesRuns && !report.rolesChange.changed) {
+        report.rolesChange = { ...report.rolesChange, reason: `${report.rolesChange.reason}; it runs anyway because roles-on-apply is always` };
+    }
+    const decision = { runs: rolesRuns, skipReason: report.rolesChange.reason };
+    log/* log */.Rm.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
+    if (context.mode === 'apply') {
+        report.review = await withDeadline(log/* log */.Rm.group('Reviewed plan and labels of the merged pull request', async () => reviewContext(gh, context, marker, await whoAmI())), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => ({ labels: [], missing: `GitHub did not answer (${(0,log/* errorMessage */.gJ)(err)})` }));
+        const { review } = report;
+        log/* log */.Rm.info(review.reviewed
+            ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
+            : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
+    }
+    let session;
+    let planDir;
+    try {
+        session = await log/* log */.Rm.group('AWS credentials', () => openAwsSession(inputs, context.mode));
+        planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
+        const active = session;
+        const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
+        const account = roleAccount(role);
+        const ctx = {
+            mode: context.mode,
+            inputs,
+            workspace,
+            terraformBinary,
+            planDir,
+            childEnv: async () => {
+                await active.refreshIfExpiring();
+                return active.env();
+            },
+            classify: (statements) => classifyStatements(statements),
+            hintContext: { awsProfile: inputs.awsProfile, dbUser: inputs.dbUser, region: inputs.awsRegion, ...(account ? { account } : {}) },
+            ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, active, created) } : {}),
+            ...(report.review ? { review: report.review } : {}),
+        };
+        const result = await runRoots(ctx, { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, decision);
+        report.roots = result.roots;
+        report.notices.push(...result.notices);
+    }
+    finally {
+        await session?.close().catch((err) => log/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,log/* errorMessage */.gJ)(err)}`));
+        if (planDir)
+            await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+}
+function lintOptions(inputs, workspace) {
+    return {
+        workspace,
+        rolesWorkingDirectory: inputs.rolesWorkingDirectory,
+        schemaWorkingDirectory: inputs.schemaWorkingDirectory,
+        dbUser: inputs.dbUser,
+        skip: inputs.lintSkip,
+    };
+}
+function eventContext() {
+    return {
+        eventName: github_context.eventName,
+        payload: github_context.payload,
+        repo: github_context.repo,
+        sha: github_context.sha,
+        ref: github_context.ref,
+        serverUrl: github_context.serverUrl,
+        runId: github_context.runId,
+    };
+}
+/**
+ * A cancelled job gets SIGINT, then SIGTERM, then SIGKILL seconds later. Terraform is asked to
+ * stop gracefully (state saved, lock released), no further step starts, and the comment and
+ * summary still say what happened. Returns the function that removes the handlers.
+ */
+function onCancel(report) {
+    let cancelled = false;
+    const handler = (signal) => {
+        if (!cancelled) {
+            cancelled = true;
+            const notice = `The run was cancelled (${signal}): Terraform was asked to stop gracefully, finishing the operation in flight and releasing the state lock; no further step was started.`;
+            report.notices.push(notice);
+            log/* log */.Rm.warning(notice);
+        }
+        stopAll();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+    };
+}
+async function preflight(inputs, session, createdInThisRun) {
+    const result = await preflightIamAuth({
+        endpoint: inputs.dbEndpoint,
+        database: inputs.dbName,
+        user: inputs.dbUser,
+        region: inputs.awsRegion,
+        session,
+        createdInThisRun,
+    });
+    return {
+        ok: result.status !== 'failed',
+        message: result.message,
+        hints: result.hints,
+        ...(result.status === 'skipped' ? { notice: result.message } : {}),
+    };
+}
+
+
+/***/ }),
+
+/***/ 5165:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  E$: () => (/* binding */ redact),
+  cl: () => (/* binding */ registerSecret)
+});
+
+// UNUSED EXPORTS: resetSecretsForTest
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
+var core = __nccwpck_require__(8179);
 ;// CONCATENATED MODULE: ./src/redact/text.ts
 // Character tests and the quoted-string scanner shared by the form rules.
 /** Space or tab: what may sit around a separator on one line. */
@@ -74772,7 +78966,7 @@ function maskDsnPasswords(text, spans) {
  */
 const KEYWORD = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|signature|credential|tf_token_\w+)(?![A-Za-z0-9_])/gi;
 /** Values that stand for a secret rather than being one: an HCL interpolation or a workflow expression, Terraform's `(sensitive value)`, our own `(set)`. */
-const PLACEHOLDER = /(?:\$\{\{[^{}]{0,256}\}\}|\$\{[^{}]{0,256}\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])(?=[\s"'\\,;&]|$)/iy;
+const PLACEHOLDER = /(?:\$\{\{[^{}]{0,256}\}\}|\$\{[^{}]{0,256}\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])(?=[\s"'`\\,;&)]|$)/iy;
 /** A value longer than this is masked up to here: no password is this long, and it bounds the work. */
 const MAX_VALUE = 1024;
 function kindOf(keyword) {
@@ -74835,19 +79029,24 @@ function valueAfterKey(text, ks, ke, kind, spans) {
         if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted)))
             return ke;
     }
-    PLACEHOLDER.lastIndex = pos;
-    if (PLACEHOLDER.test(text))
+    if (placeholderAt(text, pos))
         return PLACEHOLDER.lastIndex;
     const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
     if (!value)
         return pos;
-    PLACEHOLDER.lastIndex = value[0];
-    const placeholder = PLACEHOLDER.test(text) && PLACEHOLDER.lastIndex === value[1];
+    const placeholder = placeholderAt(text, value[0]) && PLACEHOLDER.lastIndex === value[1];
     // A workflow's `permissions:` block: `id-token: write`.
-    const permission = /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
+    const permission = ke - keyStart === 8 && /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
     if (!placeholder && !permission)
         spans.add(value[0], value[1]);
     return value[1];
+}
+/** Whether a placeholder starts at pos (then PLACEHOLDER.lastIndex is its end). */
+function placeholderAt(text, pos) {
+    if (!'$(<['.includes(text[pos] ?? ' '))
+        return false;
+    PLACEHOLDER.lastIndex = pos;
+    return PLACEHOLDER.test(text);
 }
 function separatorAt(text, pos) {
     const c = text[pos];
@@ -74928,7 +79127,8 @@ function goFieldEnd(text, start, limit) {
         const c = text.charCodeAt(j);
         if (c === 0x0a || c === 0x0d)
             break;
-        if (c === 0x20 && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66)))
+        const next = text.charCodeAt(j + 1);
+        if (c === 0x20 && next >= 0x41 && next <= 0x5a && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66)))
             break;
     }
     while (j > start && ' })]>'.includes(text[j - 1]))
@@ -75234,6 +79434,8 @@ const MIN_SECRET_LENGTH = 4;
 const registered = new Set();
 /** Canonical forms searched for in the canonical view of a text, with how far a base64 match widens. */
 const searched = new Map();
+/** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
+const asWritten = new Set();
 /** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
 let matcher;
 function registerSecret(value) {
@@ -75243,10 +79445,12 @@ function registerSecret(value) {
         if (text.length < MIN_SECRET_LENGTH || registered.has(text))
             continue;
         registered.add(text);
-        setSecret(text);
+        core/* setSecret */.Pq(text);
         const c = canonical(text);
-        if (c.length < MIN_SECRET_LENGTH)
+        if (c.length < MIN_SECRET_LENGTH) {
+            asWritten.add(text);
             continue;
+        }
         const known = searched.get(c);
         searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
         if (!known)
@@ -75259,18 +79463,24 @@ function redact(text) {
     return maskByForm(maskRegistered(text));
 }
 function maskRegistered(text) {
-    if (searched.size === 0)
-        return text;
+    const spans = new Spans();
+    for (const form of asWritten)
+        for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1))
+            spans.add(i, i + form.length);
+    if (searched.size > 0)
+        maskCanonical(text, spans);
+    return spans.apply(text);
+}
+function maskCanonical(text, spans) {
     matcher ??= new RegExp([...searched.keys()]
         .sort((a, b) => b.length - a.length)
         .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
         .join('|'), 'g');
     matcher.lastIndex = 0;
     if (!matcher.test(canonicalText(text)))
-        return text;
+        return;
     // Rare: a secret is there. Only now build the map from canonical to original positions.
     const view = canonicalView(text);
-    const spans = new Spans();
     matcher.lastIndex = 0;
     for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
         const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
@@ -75280,7 +79490,6 @@ function maskRegistered(text) {
         // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
         matcher.lastIndex = m.index + 1;
     }
-    return spans.apply(text);
 }
 const isBase64Char = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
 /** A base64 core's match, widened over the characters around it that still carry some of the secret's bits. */
@@ -75295,3130 +79504,14 @@ function widened(text, start, end, widen) {
 function resetSecretsForTest() {
     registered.clear();
     searched.clear();
+    asWritten.clear();
     matcher = undefined;
-}
-
-;// CONCATENATED MODULE: ./src/log.ts
-
-
-// The only way the action writes to the job log. Everything is redacted first.
-const log = {
-    debug: (message) => debug(redact(message)),
-    info: (message) => info(redact(message)),
-    notice: (message) => notice(redact(message)),
-    warning: (message) => warning(redact(message)),
-    error: (message) => error(redact(message)),
-    group: (name, fn) => group(redact(name), fn),
-};
-/** Message of anything thrown, redacted. */
-function errorMessage(err) {
-    if (err instanceof Error)
-        return redact(err.message);
-    if (typeof err === 'string')
-        return redact(err);
-    try {
-        return redact(JSON.stringify(err));
-    }
-    catch {
-        return redact(String(err));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/profile-files.ts
-
-
-
-/** Characters that would break out of an INI section header or line. inputs.ts rejects them too. */
-const UNSAFE_PROFILE = /[\s[\]#;=]/;
-/** The two files' text. Pure. */
-function renderProfileFiles(profile, region, creds) {
-    if (!profile || UNSAFE_PROFILE.test(profile)) {
-        throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
-    }
-    // In the config file every profile but "default" is written "[profile NAME]"; in the
-    // credentials file it is always "[NAME]".
-    const configHeader = profile === 'default' ? '[default]' : `[profile ${profile}]`;
-    const config = `${configHeader}\nregion = ${region}\n`;
-    const lines = [`[${profile}]`, `aws_access_key_id = ${creds.accessKeyId}`, `aws_secret_access_key = ${creds.secretAccessKey}`];
-    if (creds.sessionToken)
-        lines.push(`aws_session_token = ${creds.sessionToken}`);
-    return { config, credentials: `${lines.join('\n')}\n` };
-}
-/** A fresh private directory under RUNNER_TEMP (the runner empties it after the job). */
-async function makeProfileDir(env = process.env) {
-    const base = env['RUNNER_TEMP'] || (0,external_node_os_.tmpdir)();
-    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(base, 'rds-atlas-aws-'));
-    return { dir, configFile: (0,external_node_path_.join)(dir, 'config'), credentialsFile: (0,external_node_path_.join)(dir, 'credentials') };
-}
-/**
- * Writes both files with mode 0600. Each is written beside its target and renamed over it, so
- * a refresh never leaves a child process reading half a file.
- */
-async function writeProfileFiles(files, profile, region, creds) {
-    const text = renderProfileFiles(profile, region, creds);
-    await writePrivate(files.configFile, text.config);
-    await writePrivate(files.credentialsFile, text.credentials);
-}
-async function writePrivate(path, content) {
-    const tmp = `${path}.${process.pid}.tmp`;
-    await (0,promises_.writeFile)(tmp, content, { mode: 0o600, flag: 'w' });
-    await (0,promises_.rename)(tmp, path);
-}
-async function removeProfileFiles(files) {
-    await (0,promises_.rm)(files.dir, { recursive: true, force: true });
-}
-
-;// CONCATENATED MODULE: ./src/aws/sts-errors.ts
-// Pure: what an STS or OIDC failure means and what the user should change. No I/O here, so
-// every message can be tested without a server.
-const OIDC_ISSUER_HOST = 'token.actions.githubusercontent.com';
-const PERMISSIONS_BLOCK = ['permissions:', '  id-token: write', '  contents: read', '  pull-requests: write'].join('\n');
-/**
- * Reads `sub` and `aud` from a JWT's payload without verifying it: the values only go into an
- * error message, and STS is the one that decides. The token itself is never returned.
- */
-function decodeTokenClaims(jwt) {
-    const payload = jwt.split('.')[1];
-    if (!payload)
-        return {};
-    try {
-        const json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        if (typeof json !== 'object' || json === null)
-            return {};
-        const { sub, aud } = json;
-        const claims = {};
-        if (typeof sub === 'string')
-            claims.sub = sub;
-        if (typeof aud === 'string')
-            claims.aud = aud;
-        else if (Array.isArray(aud))
-            claims.aud = aud.filter((a) => typeof a === 'string').join(', ');
-        return claims;
-    }
-    catch {
-        return {};
-    }
-}
-function shape(err) {
-    return typeof err === 'object' && err !== null ? err : {};
-}
-/**
- * The STS error code as the service spells it in its XML (`AccessDenied`, `Throttling`,
- * `InvalidIdentityToken`, ...). The SDK puts it in `Code` and names its exception classes
- * with an `Exception` suffix, which is dropped so both spellings compare equal.
- */
-function stsErrorCode(err) {
-    const e = shape(err);
-    // Network failures carry only Node's errno code (ECONNREFUSED, ...) and the name "Error".
-    const raw = typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : '';
-    return raw.endsWith('Exception') ? raw.slice(0, -'Exception'.length) : raw;
-}
-function errorText(err) {
-    const e = shape(err);
-    if (typeof e.message === 'string' && e.message)
-        return e.message;
-    return String(err);
-}
-const RETRYABLE_CODES = new Set([
-    'Throttling',
-    'RequestLimitExceeded',
-    'TooManyRequests',
-    'IDPCommunicationError',
-    'ServiceUnavailable',
-    'InternalFailure',
-    'InternalError',
-    'RequestTimeout',
-    'TimeoutError',
-]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
-/** Decisions that cannot change on a retry (trust policy, audience, duration) are never retryable. */
-const NEVER_RETRY = new Set([
-    'AccessDenied',
-    'InvalidIdentityToken',
-    'ValidationError',
-    'IDPRejectedClaim',
-    'ExpiredToken',
-    'MalformedPolicyDocument',
-    'RegionDisabled',
-]);
-function isRetryableStsError(err) {
-    const code = stsErrorCode(err);
-    if (NEVER_RETRY.has(code))
-        return false;
-    if (RETRYABLE_CODES.has(code))
-        return true;
-    const e = shape(err);
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code))
-        return true;
-    const status = e.$metadata?.httpStatusCode;
-    return typeof status === 'number' && (status >= 500 || status === 429);
-}
-/** The 12-digit account of an IAM role ARN; undefined when there is none (ambient credentials). */
-function roleAccount(roleArn) {
-    return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1];
-}
-function accountOf(roleArn) {
-    return roleAccount(roleArn) ?? '<account-id>';
-}
-function partitionOf(roleArn) {
-    return /^arn:(aws[-a-z]*):/.exec(roleArn)?.[1] ?? 'aws';
-}
-function trustPolicyStatement(ctx) {
-    const provider = `arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST}`;
-    const sub = ctx.claims.sub ?? 'repo:<org>/<repo>:<context>';
-    return [
-        '{',
-        '  "Effect": "Allow",',
-        `  "Principal": { "Federated": "${provider}" },`,
-        '  "Action": "sts:AssumeRoleWithWebIdentity",',
-        '  "Condition": {',
-        `    "StringEquals": { "${OIDC_ISSUER_HOST}:aud": "${ctx.audience}" },`,
-        `    "StringLike": { "${OIDC_ISSUER_HOST}:sub": "${sub}" }`,
-        '  }',
-        '}',
-    ].join('\n');
-}
-/** One message per failure mode: what was attempted, what STS said, what to change. */
-function explainStsError(err, ctx, attempts = 1) {
-    const code = stsErrorCode(err);
-    const text = errorText(err);
-    const head = `Could not assume role ${ctx.roleArn} (input ${ctx.roleInput}) with OIDC: ${code ? `${code}: ` : ''}${text}`;
-    if (code === 'AccessDenied') {
-        return [
-            head,
-            `The role's trust policy does not accept this run's GitHub OIDC token, whose claims are:`,
-            `  sub = ${ctx.claims.sub ?? '(could not be read from the token)'}`,
-            `  aud = ${ctx.claims.aud ?? '(could not be read from the token)'}`,
-            `Fix: the trust policy of ${ctx.roleArn} must allow ${OIDC_ISSUER_HOST}:sub = "${ctx.claims.sub ?? '<sub above>'}" and ${OIDC_ISSUER_HOST}:aud = "${ctx.audience}", for example:`,
-            trustPolicyStatement(ctx),
-            'Pull requests present sub "repo:ORG/REPO:pull_request"; pushes to the default branch present "repo:ORG/REPO:ref:refs/heads/<branch>", or "repo:ORG/REPO:environment:<name>" when the job has an environment.',
-        ].join('\n');
-    }
-    if (code === 'InvalidIdentityToken' && /No OpenIDConnect provider found/i.test(text)) {
-        return [
-            head,
-            `Fix: account ${accountOf(ctx.roleArn)} has no IAM OIDC identity provider for https://${OIDC_ISSUER_HOST}. Create it once per account, with "${ctx.audience}" as its audience (client ID):`,
-            `  aws iam create-open-id-connect-provider --url https://${OIDC_ISSUER_HOST} --client-id-list ${ctx.audience}`,
-        ].join('\n');
-    }
-    if (code === 'InvalidIdentityToken' && /audience/i.test(text)) {
-        return [
-            head,
-            `Fix: the token's audience is "${ctx.audience}" (the \`audience\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
-            `  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST} --client-id ${ctx.audience}`,
-            'or set the `audience` input to one the provider lists (the usual one is sts.amazonaws.com).',
-        ].join('\n');
-    }
-    if (code === 'ValidationError' && /DurationSeconds|MaxSessionDuration/i.test(text)) {
-        const roleName = ctx.roleArn.split('/').pop() ?? '<role-name>';
-        return [
-            head,
-            `Fix: role-duration-seconds is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`role-duration-seconds\` input, or raise the role's MaxSessionDuration (up to 43200):`,
-            `  aws iam update-role --role-name ${roleName} --max-session-duration ${ctx.durationSeconds}`,
-        ].join('\n');
-    }
-    if (code === 'ExpiredToken') {
-        return `${head}\nThe GitHub OIDC token was already expired when STS checked it, even after fetching a fresh one. Check the runner's clock.`;
-    }
-    if (attempts > 1) {
-        return `${head} (gave up after ${attempts} attempts; this looked transient, so re-running the job may succeed)`;
-    }
-    return head;
-}
-/** The job was not given an OIDC token: only the workflow's permissions can fix that. */
-function missingOidcMessage(roleArn, roleInput) {
-    return [
-        `Could not assume role ${roleArn} (input ${roleInput}) with OIDC: this job has no GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set).`,
-        'Fix: allow the workflow to request one by adding this block to the workflow, or to the job (a job-level `permissions:` replaces the workflow-level one entirely):',
-        '',
-        PERMISSIONS_BLOCK,
-        '',
-        'Pull requests from forks never receive an OIDC token; the action skips those runs.',
-    ].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/aws/credentials.ts
-
-
-
-
-
-
-const DEFAULT_REFRESH_WITHIN_MS = 15 * 60 * 1000;
-const DEFAULT_RETRY_BASE_MS = 200;
-const DEFAULT_MAX_ATTEMPTS = 4;
-async function openAwsSession(inputs, mode, options = {}) {
-    const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
-    const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
-    const now = options.now ?? Date.now;
-    const region = inputs.awsRegion;
-    const profile = inputs.awsProfile;
-    if (!roleArn)
-        return openAmbientSession(region, profile);
-    const assume = () => assumeWithOidc({ roleArn, roleInput, audience: inputs.audience, durationSeconds: inputs.roleDurationSeconds, claims: {} }, inputs.roleSessionName, region, options);
-    let creds = await assume();
-    let files;
-    let closed = false;
-    try {
-        if (profile) {
-            files = await makeProfileDir();
-            await writeProfileFiles(files, profile, region, creds);
-            log.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
-            warnAboutOtherProfile(profile);
-        }
-    }
-    catch (err) {
-        if (files)
-            await removeProfileFiles(files);
-        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
-    }
-    // Plan mode runs both roots at once, so two refreshes can be asked for together; they share
-    // one assume and one rewrite of the profile files (two writers would race on the files).
-    let refreshing;
-    const refresh = async (withinMs) => {
-        const expiresAt = creds.expiration?.getTime();
-        if (expiresAt === undefined || expiresAt - now() > withinMs)
-            return false;
-        log.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
-        creds = await assume();
-        if (files)
-            await writeProfileFiles(files, profile, region, creds);
-        setExpiration(session, creds.expiration);
-        return true;
-    };
-    const session = {
-        roleArn,
-        env: () => ({
-            AWS_ACCESS_KEY_ID: creds.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-            ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
-            ...regionEnv(region),
-            ...(files ? filesEnv(files) : {}),
-        }),
-        credentials: () => creds,
-        async refreshIfExpiring(withinMs = DEFAULT_REFRESH_WITHIN_MS) {
-            if (closed)
-                throw new Error('The AWS session was already closed; open a new one.');
-            refreshing ??= refresh(withinMs).finally(() => {
-                refreshing = undefined;
-            });
-            return refreshing;
-        },
-        async close() {
-            closed = true;
-            if (files)
-                await removeProfileFiles(files);
-        },
-    };
-    setExpiration(session, creds.expiration);
-    return session;
-}
-function setExpiration(session, expiration) {
-    if (expiration)
-        session.expiration = expiration;
-    else
-        delete session.expiration;
-}
-function regionEnv(region) {
-    return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
-}
-// AWS_PROFILE is deliberately not set: the seed's atlas.hcl names its profile explicitly, and
-// setting it would change the default profile of every other AWS tool the roots run.
-function filesEnv(files) {
-    return { AWS_CONFIG_FILE: files.configFile, AWS_SHARED_CREDENTIALS_FILE: files.credentialsFile };
-}
-function warnAboutOtherProfile(profile) {
-    const other = process.env['AWS_PROFILE'];
-    if (other && other !== profile) {
-        log.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
-    }
-}
-/** No role: Terraform uses whatever credentials the job already has. */
-async function openAmbientSession(region, profile) {
-    const env = process.env;
-    const accessKeyId = env['AWS_ACCESS_KEY_ID'];
-    const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
-    let files;
-    if (profile && accessKeyId && secretAccessKey) {
-        registerSecret(accessKeyId);
-        registerSecret(secretAccessKey);
-        registerSecret(env['AWS_SESSION_TOKEN']);
-        const creds = { accessKeyId, secretAccessKey };
-        if (env['AWS_SESSION_TOKEN'])
-            creds.sessionToken = env['AWS_SESSION_TOKEN'];
-        files = await makeProfileDir();
-        try {
-            await writeProfileFiles(files, profile, region, creds);
-        }
-        catch (err) {
-            await removeProfileFiles(files);
-            throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
-        }
-        log.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
-        warnAboutOtherProfile(profile);
-    }
-    else if (profile) {
-        log.debug(`No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`);
-    }
-    else {
-        log.debug('No role to assume: Terraform uses the AWS credentials already in the environment.');
-    }
-    return {
-        roleArn: '',
-        env: () => ({ ...regionEnv(region), ...(files ? filesEnv(files) : {}) }),
-        credentials: () => undefined,
-        refreshIfExpiring: () => Promise.resolve(false),
-        async close() {
-            if (files)
-                await removeProfileFiles(files);
-        },
-    };
-}
-async function fetchOidcToken(ctx) {
-    // Checked before calling anything: without these the job was not granted id-token: write.
-    if (!process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
-        throw new Error(missingOidcMessage(ctx.roleArn, ctx.roleInput));
-    }
-    let token;
-    try {
-        token = await getIDToken(ctx.audience);
-    }
-    catch (err) {
-        throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`);
-    }
-    registerSecret(token);
-    return token;
-}
-/**
- * OIDC token → AssumeRoleWithWebIdentity. Transient failures are retried here with jittered
- * exponential backoff; the SDK's own retries are off (maxAttempts: 1) so that the attempt
- * count and the delays are ours alone and an AccessDenied is never sent twice.
- */
-async function assumeWithOidc(base, sessionName, region, options) {
-    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-    const client = new dist_cjs/* STSClient */.iM({
-        region,
-        maxAttempts: 1,
-        requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
-    });
-    let token = await fetchOidcToken(base);
-    let ctx = { ...base, claims: decodeTokenClaims(token) };
-    let freshTokenTried = false;
-    try {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const out = await client.send(new dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
-                    RoleArn: ctx.roleArn,
-                    RoleSessionName: sessionName,
-                    WebIdentityToken: token,
-                    DurationSeconds: ctx.durationSeconds,
-                }));
-                const creds = toStatic(out.Credentials, ctx.roleArn);
-                log.info(`Assumed ${ctx.roleArn} (${ctx.roleInput}) as ${out.AssumedRoleUser?.Arn ?? 'an assumed-role session'}; credentials expire at ${creds.expiration?.toISOString() ?? 'an unknown time'}.`);
-                log.debug(`OIDC token claims presented: sub=${ctx.claims.sub ?? '?'} aud=${ctx.claims.aud ?? '?'}`);
-                return creds;
-            }
-            catch (err) {
-                const code = stsErrorCode(err);
-                // The token lives five minutes; one that expired in transit is replaced once.
-                if (code === 'ExpiredToken' && !freshTokenTried) {
-                    freshTokenTried = true;
-                    log.info('STS said the OIDC token had expired; requesting a fresh one and trying once more.');
-                    token = await fetchOidcToken(base);
-                    ctx = { ...base, claims: decodeTokenClaims(token) };
-                    continue;
-                }
-                if (isRetryableStsError(err) && attempt < maxAttempts) {
-                    const delay = backoffMs(attempt, baseMs);
-                    log.info(`STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`);
-                    await sleep(delay);
-                    continue;
-                }
-                throw new Error(explainStsError(err, ctx, attempt));
-            }
-        }
-    }
-    finally {
-        client.destroy();
-    }
-}
-function toStatic(c, roleArn) {
-    // Registered before anything else can see them.
-    registerSecret(c?.AccessKeyId);
-    registerSecret(c?.SecretAccessKey);
-    registerSecret(c?.SessionToken);
-    if (!c?.AccessKeyId || !c.SecretAccessKey) {
-        throw new Error(`Could not assume role ${roleArn} with OIDC: STS answered without credentials.`);
-    }
-    const creds = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey };
-    if (c.SessionToken)
-        creds.sessionToken = c.SessionToken;
-    if (c.Expiration)
-        creds.expiration = c.Expiration;
-    return creds;
-}
-/** Exponential with "equal jitter": half fixed, half random, so retries spread out but still wait. */
-function backoffMs(attempt, baseMs, random = Math.random) {
-    const ceiling = baseMs * 2 ** (attempt - 1);
-    return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// EXTERNAL MODULE: ../../main/node_modules/pg/lib/index.js
-var pg_lib = __nccwpck_require__(3771);
-;// CONCATENATED MODULE: ../../main/node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = pg_lib.Client
-const Pool = pg_lib.Pool
-const Connection = pg_lib.Connection
-const types = pg_lib.types
-const Query = pg_lib.Query
-const DatabaseError = pg_lib.DatabaseError
-const escapeIdentifier = pg_lib.escapeIdentifier
-const escapeLiteral = pg_lib.escapeLiteral
-const Result = pg_lib.Result
-const TypeOverrides = pg_lib.TypeOverrides
-
-// Also export the defaults
-const esm_defaults = pg_lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (pg_lib);
-
-;// CONCATENATED MODULE: ./src/hints.ts
-// Pure: remedies for credential and connection errors that Terraform or Atlas print. The
-// preflight (aws/preflight.ts) reuses the same checklists, so a user sees one wording.
-/** Why an IAM-token login fails, most common cause first. */
-function iamAuthChecklist(user, region, account = '<account-id>') {
-    return [
-        `"${user}" must be a member of rds_iam: GRANT rds_iam TO "${user}"; (the roles root does this when its HCL says member_of = [role.rds_iam], so apply the roles root first).`,
-        `The IAM role must allow rds-db:connect on arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}. <DbiResourceId> is the instance's resource id (db-XXXXXXXXXXXXXXXXXXXXXXXXXX, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
-        'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
-        'The token must be signed for the same host, port and region the client connects to (the endpoint in TF_VAR_endpoint / db-endpoint and aws-region); a token for another endpoint, port, proxy or region is refused.',
-    ];
-}
-function sslHints() {
-    return [
-        "RDS IAM authentication requires TLS: connect with sslmode=require (the seed's atlas.hcl URLs end in ?sslmode=require).",
-        'If the instance has rds.force_ssl = 1, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
-    ];
-}
-function unreachableHints(endpoint) {
-    return [
-        `The database at ${endpoint} did not answer. Check the endpoint for typos (host and port, e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432).`,
-        "The instance's security group must allow inbound TCP on its port from the runner; GitHub-hosted runners reach only publicly accessible instances, otherwise use a self-hosted runner inside the VPC.",
-    ];
-}
-function credentialsHints(ctx) {
-    return [
-        'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
-        ctx.awsProfile
-            ? `atlas.hcl reads credentials through profile "${ctx.awsProfile}"; the action writes it only when it has credentials (an assumed role, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the job).`
-            : 'If atlas.hcl names an AWS profile (profile = var.aws_profile), also set the `aws-profile` input to that name.',
-    ];
-}
-function expiredHints() {
-    return [
-        "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
-    ];
-}
-function lockHints() {
-    return [
-        'Another run holds the Terraform state lock. Give the job a `concurrency:` group per database (e.g. `concurrency: database-prod`) so runs queue instead of racing, or raise the `lock-timeout` input so this run waits longer.',
-        'If no run is active, a crashed run left the lock behind: remove it with `terraform force-unlock <LOCK_ID>` (the ID is in the error).',
-    ];
-}
-const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
-// RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
-// external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
-const AUTH_FAILED = /\b(?:PAM|LDAP|RADIUS|password) authentication failed for user "?([^\s"]+)"?/i;
-const NO_CREDENTIALS = /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
-const EXPIRED = /ExpiredToken|security token included in the request is expired/i;
-const STATE_LOCK = /Error acquiring the state lock/i;
-const NO_SSL = /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
-const UNREACHABLE = /connection refused|i\/o timeout|no such host|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/i;
-/** Remedies for what a failed Terraform/Atlas run printed; [] when nothing is recognised. */
-function hintsFor(text, ctx) {
-    const hints = [];
-    const profile = MISSING_PROFILE.exec(text)?.[1];
-    if (profile !== undefined) {
-        if (!ctx.awsProfile) {
-            hints.push(`atlas.hcl asks for AWS profile "${profile}", which does not exist on the runner: set the \`aws-profile: ${profile}\` input so the action writes that profile with its credentials.`);
-        }
-        else if (ctx.awsProfile !== profile) {
-            hints.push(`atlas.hcl asks for AWS profile "${profile}" but the action wrote "${ctx.awsProfile}": set \`aws-profile: ${profile}\`, or make TF_VAR_aws_profile match "${ctx.awsProfile}".`);
-        }
-        else {
-            hints.push(`The action wrote profile "${profile}" to its temporary AWS_CONFIG_FILE, but this process did not see it: check that nothing in the job overrides AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE.`);
-        }
-    }
-    const auth = AUTH_FAILED.exec(text);
-    if (auth) {
-        const user = auth[1] ?? ctx.dbUser;
-        hints.push(`IAM authentication for "${user}" failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
-    }
-    if (NO_CREDENTIALS.test(text))
-        hints.push(...credentialsHints(ctx));
-    if (EXPIRED.test(text))
-        hints.push(...expiredHints());
-    if (STATE_LOCK.test(text))
-        hints.push(...lockHints());
-    if (NO_SSL.test(text))
-        hints.push(...sslHints());
-    else if (!auth && UNREACHABLE.test(text))
-        hints.push(...unreachableHints('the endpoint (TF_VAR_endpoint)'));
-    return [...new Set(hints)];
-}
-
-// EXTERNAL MODULE: ../../main/node_modules/@aws-sdk/rds-signer/dist-cjs/index.js
-var rds_signer_dist_cjs = __nccwpck_require__(1895);
-;// CONCATENATED MODULE: ./src/aws/rds-token.ts
-
-
-/** "host:port" → parts; the port defaults to PostgreSQL's 5432. IPv6 literals go in brackets. */
-function parseEndpoint(endpoint) {
-    const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/.exec(endpoint.trim());
-    const port = m?.[2] === undefined ? 5432 : Number(m[2]);
-    if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got "${endpoint}"`);
-    }
-    return { host: m[1].replace(/^\[|\]$/g, ''), port };
-}
-async function signRdsToken(req) {
-    const { host, port } = parseEndpoint(req.endpoint);
-    const signer = new rds_signer_dist_cjs/* Signer */.l({
-        hostname: host,
-        port,
-        username: req.user,
-        region: req.region,
-        ...(req.credentials ? { credentials: req.credentials } : {}),
-    });
-    let token;
-    try {
-        token = await signer.getAuthToken();
-    }
-    catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not sign an RDS IAM token for ${req.user}@${host}:${port} in ${req.region}: ${why}`);
-    }
-    registerSecret(token);
-    return token;
-}
-
-;// CONCATENATED MODULE: ./src/aws/preflight.ts
-
-
-
-
-
-/** Logs nothing itself: the caller shows the message (a notice when skipped) and the hints. */
-async function preflightIamAuth(opts) {
-    const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
-    if (opts.createdInThisRun) {
-        const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
-        return { status: 'skipped', message, hints: [] };
-    }
-    let token;
-    try {
-        token = await signRdsToken({
-            endpoint: opts.endpoint,
-            user: opts.user,
-            region: opts.region,
-            credentials: opts.session.credentials(),
-        });
-    }
-    catch (err) {
-        return {
-            status: 'failed',
-            message: `IAM-token preflight for ${target} failed: ${errorMessage(err)}`,
-            hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
-        };
-    }
-    const { host, port } = parseEndpoint(opts.endpoint);
-    const client = new esm.Client({
-        host,
-        port,
-        database: opts.database,
-        user: opts.user,
-        password: token,
-        // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
-        // a connection string's sslmode=require to full verification, hence the object.
-        ssl: { rejectUnauthorized: false },
-        connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-        query_timeout: 10_000,
-    });
-    // A socket error after connect() resolved must not crash the process.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-        const rows = await client.query("SELECT current_user, pg_has_role(current_user, 'rds_iam', 'MEMBER') AS in_rds_iam");
-        return judgeLogin(rows.rows[0], opts);
-    }
-    catch (err) {
-        return diagnoseConnectError(err, { ...opts, roleArn: opts.session.roleArn });
-    }
-    finally {
-        await client.end().catch(() => undefined);
-    }
-}
-/** Pure: the login worked; is the user one RDS will accept IAM tokens for? */
-function judgeLogin(row, ctx) {
-    if (!row?.in_rds_iam) {
-        return {
-            status: 'failed',
-            message: `IAM-token preflight for ${ctx.user}@${ctx.endpoint}/${ctx.database}: connected as "${row?.current_user ?? ctx.user}", which is not a member of rds_iam, so RDS will not accept its IAM tokens.`,
-            hints: [
-                `Grant it in the roles HCL (role "${ctx.user}" { member_of = [role.rds_iam] }), which plans GRANT rds_iam TO "${ctx.user}"; then apply the roles root.`,
-            ],
-        };
-    }
-    return {
-        status: 'ok',
-        message: `IAM-token preflight passed: ${row.current_user} logged in to ${ctx.endpoint}/${ctx.database} over TLS with an IAM token and is a member of rds_iam.`,
-        hints: [],
-    };
-}
-/** Pure: a failed connection or query → its likely cause and the fixes. */
-function diagnoseConnectError(err, ctx) {
-    const text = errorMessage(err);
-    const code = typeof err === 'object' && err !== null ? err.code : undefined;
-    const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
-    const head = `IAM-token preflight for ${target} failed: ${text}`;
-    const account = roleAccount(ctx.roleArn);
-    // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
-    if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {
-        return {
-            status: 'failed',
-            message: `${head}\nThe database refused the IAM token for "${ctx.user}".`,
-            hints: iamAuthChecklist(ctx.user, ctx.region, account),
-        };
-    }
-    // "no pg_hba.conf entry for ..., no encryption" (rds.force_ssl) or "pg_hba.conf rejects
-    // connection for ..., no encryption" (an explicit hostnossl reject rule).
-    const noTlsRule = /pg_hba\.conf/i.test(text) && /no encryption|SSL off/i.test(text);
-    if (noTlsRule || /server does not support SSL|SSL is not enabled on the server/i.test(text)) {
-        return { status: 'failed', message: `${head}\nThe connection was refused for lack of TLS.`, hints: sslHints() };
-    }
-    if (/no pg_hba\.conf entry/i.test(text)) {
-        return {
-            status: 'failed',
-            message: `${head}\nThe server has no rule admitting this user from the runner's address.`,
-            hints: [
-                'On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.',
-                ...iamAuthChecklist(ctx.user, ctx.region, account),
-            ],
-        };
-    }
-    if (/^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) ||
-        /timeout|timed out|Connection terminated unexpectedly/i.test(text)) {
-        return { status: 'failed', message: `${head}\nThe database could not be reached.`, hints: unreachableHints(ctx.endpoint) };
-    }
-    if (code === '3D000') {
-        return {
-            status: 'failed',
-            message: `${head}\nThe database "${ctx.database}" does not exist on this instance.`,
-            hints: ['Set the `db-name` input to the database that atlas.hcl connects to (TF_VAR_database_name).'],
-        };
-    }
-    if (/role "rds_iam" does not exist/i.test(text)) {
-        return {
-            status: 'failed',
-            message: `${head}\nThis server has no rds_iam role: it is not an RDS PostgreSQL instance, so IAM authentication cannot work here.`,
-            hints: ['Point db-endpoint at the RDS instance, or leave db-endpoint empty to skip the preflight.'],
-        };
-    }
-    return { status: 'failed', message: head, hints: [] };
-}
-
-// EXTERNAL MODULE: ../../main/node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(636);
-var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
-;// CONCATENATED MODULE: ./src/changes.ts
-
-
-// Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
-// completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a
-// real change leaves the database behind its HCL.
-/** GitHub lists at most this many files of a pull request. */
-const PULL_FILES_LIMIT = 3000;
-/** The compare API lists at most this many files for the whole comparison. */
-const COMPARE_FILES_LIMIT = 300;
-/**
- * Files (repository-relative, forward slashes) matching any of the globs, in input order.
- * Globs use picomatch with dot files included. A pattern also matches everything below the
- * path it names, so `terraform/roles` works like `terraform/roles/**`. A pattern starting
- * with `!` excludes files that an earlier or later pattern matched.
- */
-function matchRolesPaths(files, globs) {
-    const include = globs.filter((g) => !g.startsWith('!'));
-    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
-    if (include.length === 0)
-        return [];
-    const isIncluded = picomatch_default()(withDescendants(include), { dot: true });
-    const isExcluded = exclude.length > 0 ? picomatch_default()(withDescendants(exclude), { dot: true }) : () => false;
-    const seen = new Set();
-    return files.filter((file) => {
-        const f = file.replace(/^\.\//, '');
-        if (seen.has(f) || !isIncluded(f) || isExcluded(f))
-            return false;
-        seen.add(f);
-        return true;
-    });
-}
-function withDescendants(globs) {
-    return globs.flatMap((g) => {
-        const base = g.replace(/\/+$/, '');
-        return base === '' ? [] : [base, `${base}/**`];
-    });
-}
-async function detectRolesChange(gh, plan, rolesPaths) {
-    const range = plan.range;
-    if (range.kind === 'none') {
-        return failSafe(`${range.reason}, so the roles root counts as changed`);
-    }
-    const { owner, repo } = plan.repo;
-    const where = range.kind === 'pull_request'
-        ? 'in this pull request'
-        : `in the pushed commits ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
-    let listed;
-    try {
-        listed =
-            range.kind === 'pull_request'
-                ? await pullRequestFiles(gh, owner, repo, range.number)
-                : await compareFiles(gh, owner, repo, range.before, range.after);
-    }
-    catch (err) {
-        const what = range.kind === 'pull_request'
-            ? `list the files of pull request #${range.number}`
-            : `compare ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
-        log.warning(`Could not ${what}: ${errorMessage(err)}`);
-        return failSafe(`could not ${what} (${errorMessage(err)}), so the roles root counts as changed`);
-    }
-    const matchedFiles = matchRolesPaths(listed.files, rolesPaths);
-    if (matchedFiles.length > 0) {
-        return { changed: true, reason: `${describeFiles(matchedFiles)} ${where}`, matchedFiles, failSafe: false };
-    }
-    if (listed.incomplete) {
-        return { ...failSafe(`${listed.incomplete}, so the roles root counts as changed`), matchedFiles };
-    }
-    return { changed: false, reason: `no file matching roles-paths changed ${where}`, matchedFiles, failSafe: false };
-}
-async function pullRequestFiles(gh, owner, repo, pullNumber) {
-    const entries = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 });
-    // A rename out of roles-paths changes the roles as much as an edit inside it.
-    const files = entries.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
-    const listed = { files };
-    if (entries.length >= PULL_FILES_LIMIT) {
-        listed.incomplete = `pull request #${pullNumber} changes ${entries.length} or more files and GitHub lists at most ${PULL_FILES_LIMIT}`;
-    }
-    return listed;
-}
-async function compareFiles(gh, owner, repo, before, after) {
-    const files = [];
-    let entries = 0;
-    let status = '';
-    // Pages of a comparison page its commits; GitHub sends the files on the first page only,
-    // but collecting every page's files costs nothing and survives either behaviour.
-    const pages = gh.paginate.iterator(gh.rest.repos.compareCommitsWithBasehead, {
-        owner,
-        repo,
-        basehead: `${before}...${after}`,
-        per_page: 100,
-    });
-    for await (const page of pages) {
-        // paginate's types narrow a comparison to its commit count; the body is the full comparison.
-        const data = page.data;
-        status ||= data.status;
-        for (const f of data.files ?? []) {
-            entries += 1;
-            files.push(f.filename);
-            if (f.previous_filename)
-                files.push(f.previous_filename);
-        }
-    }
-    const listed = { files };
-    const range = `${before.slice(0, 7)}...${after.slice(0, 7)}`;
-    if (status === 'behind' || status === 'diverged') {
-        // The pushed commit is not ahead of the previous one (history rewritten): the
-        // three-dot diff hides what the push undid.
-        listed.incomplete = `the pushed commits ${range} are ${status} rather than ahead of the previous head`;
-    }
-    else if (entries >= COMPARE_FILES_LIMIT) {
-        listed.incomplete = `the comparison ${range} lists ${entries} files and GitHub lists at most ${COMPARE_FILES_LIMIT}`;
-    }
-    return listed;
-}
-function describeFiles(files) {
-    const first = files[0] ?? '';
-    if (files.length === 1)
-        return `${first} changed`;
-    const others = files.length - 1;
-    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching roles-paths changed`;
-}
-function failSafe(reason) {
-    return { changed: true, reason, matchedFiles: [], failSafe: true };
-}
-
-;// CONCATENATED MODULE: ./src/event.ts
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-const ZERO_SHA = /^0+$/;
-function buildRunPlan(inputs, ctx) {
-    const p = ctx.payload;
-    const repository = obj(p['repository']);
-    const defaultBranch = str(repository['default_branch']);
-    const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? obj(p['pull_request']) : undefined;
-    const prNumber = pr ? (num(pr['number']) ?? num(p['number'])) : undefined;
-    const ref = ctx.eventName === 'push' ? str(p['ref']) || ctx.ref : ctx.ref;
-    const range = commitRange(ctx, pr, prNumber, ref);
-    const { mode, modeReason } = decideMode(inputs.mode, ctx.eventName, ref, defaultBranch, p, prNumber);
-    return {
-        eventName: ctx.eventName,
-        mode,
-        modeReason,
-        repo: ctx.repo,
-        defaultBranch,
-        ref,
-        sha: commitSha(ctx, pr),
-        range,
-        pullNumbers: prNumber !== undefined ? [prNumber] : [],
-        fork: pr !== undefined && isFork(pr, repository),
-        runUrl: `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`,
-    };
-}
-function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
-    if (input === 'plan')
-        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
-    if (input === 'apply')
-        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
-    const plan = (modeReason) => ({ mode: 'plan', modeReason });
-    if (eventName !== 'push') {
-        if (prNumber !== undefined) {
-            const target = defaultBranch ? ` into ${defaultBranch}` : '';
-            return plan(`Pull request #${prNumber} only plans; the apply runs when it is merged${target}.`);
-        }
-        return plan(`A ${eventName} event only plans; only a push to the default branch applies.`);
-    }
-    if (!defaultBranch) {
-        return plan(`The push event does not name the repository's default branch, so this run only plans.`);
-    }
-    const defaultRef = `refs/heads/${defaultBranch}`;
-    if (ref !== defaultRef) {
-        const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
-        return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
-    }
-    // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
-    if (payload['deleted'] === true || /^0+$/.test(String(payload['after'] ?? 'x'))) {
-        return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
-    }
-    return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
-}
-function commitRange(ctx, pr, prNumber, ref) {
-    if (pr) {
-        const base = str(obj(pr['base'])['sha']);
-        const head = str(obj(pr['head'])['sha']);
-        if (prNumber === undefined || !base || !head) {
-            return { kind: 'none', reason: 'the pull request event names no number, base or head commit' };
-        }
-        return { kind: 'pull_request', number: prNumber, base, head };
-    }
-    if (ctx.eventName !== 'push') {
-        return { kind: 'none', reason: `a ${ctx.eventName} event has no commit range to compare` };
-    }
-    const p = ctx.payload;
-    const before = str(p['before']);
-    const after = str(p['after']);
-    if (p['deleted'] === true || ZERO_SHA.test(after)) {
-        return { kind: 'none', reason: `the push deleted ${ref}` };
-    }
-    if (!before || !after)
-        return { kind: 'none', reason: 'the push event names no before/after commits' };
-    if (ZERO_SHA.test(before)) {
-        return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
-    }
-    if (p['forced'] === true) {
-        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
-    }
-    return { kind: 'push', before, after };
-}
-function commitSha(ctx, pr) {
-    if (pr)
-        return str(obj(pr['head'])['sha']) || ctx.sha;
-    if (ctx.eventName === 'push') {
-        const after = str(ctx.payload['after']);
-        return after && !ZERO_SHA.test(after) ? after : ctx.sha;
-    }
-    if (ctx.eventName === 'merge_group')
-        return str(obj(ctx.payload['merge_group'])['head_sha']) || ctx.sha;
-    return ctx.sha;
-}
-/** A fork's PR gets no OIDC token and a read-only GITHUB_TOKEN; a deleted fork has head.repo null. */
-function isFork(pr, repository) {
-    const headRepo = pr['head'] === undefined ? undefined : obj(pr['head'])['repo'];
-    if (headRepo === null || headRepo === undefined)
-        return true;
-    return str(obj(headRepo)['full_name']) !== str(repository['full_name']);
-}
-function event_short(sha) {
-    return sha.slice(0, 7);
-}
-function obj(value) {
-    return typeof value === 'object' && value !== null ? value : {};
-}
-function str(value) {
-    return typeof value === 'string' ? value : '';
-}
-function num(value) {
-    return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../main/node_modules/bottleneck/light.js
-var light = __nccwpck_require__(2725);
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/plugin-retry/dist-bundle/index.js
-// pkg/dist-src/version.js
-var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/error-request.js
-function isRequestError(error) {
-  return error.request !== void 0;
-}
-async function errorRequest(state, octokit, error, options) {
-  if (!isRequestError(error) || !error?.request.request) {
-    throw error;
-  }
-  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state.retries;
-    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
-    throw octokit.retry.retryRequest(error, retries, retryAfter);
-  }
-  throw error;
-}
-
-// pkg/dist-src/wrap-request.js
-
-
-async function wrapRequest(state, octokit, request, options) {
-  const limiter = new light();
-  limiter.on("failed", function(error, info) {
-    const maxRetries = ~~error.request.request?.retries;
-    const after = ~~error.request.request?.retryAfter;
-    options.request.retryCount = info.retryCount + 1;
-    if (maxRetries > info.retryCount) {
-      return after * state.retryAfterBaseValue;
-    }
-  });
-  return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
-    options
-  );
-}
-async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
-  const response = await request(options);
-  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
-    response.data.errors[0].message
-  )) {
-    const error = new RequestError(response.data.errors[0].message, 500, {
-      request: options,
-      response
-    });
-    return errorRequest(state, octokit, error, options);
-  }
-  return response;
-}
-
-// pkg/dist-src/index.js
-function retry(octokit, octokitOptions) {
-  const state = Object.assign(
-    {
-      enabled: true,
-      retryAfterBaseValue: 1e3,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: 3
-    },
-    octokitOptions.retry
-  );
-  const retryPlugin = {
-    retry: {
-      retryRequest: (error, retries, retryAfter) => {
-        error.request.request = Object.assign({}, error.request.request, {
-          retries,
-          retryAfter
-        });
-        return error;
-      }
-    }
-  };
-  if (state.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
-  }
-  return retryPlugin;
-}
-retry.VERSION = plugin_retry_dist_bundle_VERSION;
-
-
-;// CONCATENATED MODULE: ../../main/node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-// pkg/dist-src/index.js
-
-
-// pkg/dist-src/version.js
-var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/wrap-request.js
-var dist_bundle_noop = () => Promise.resolve();
-function dist_bundle_wrapRequest(state, request, options) {
-  return state.retryLimiter.schedule(doRequest, state, request, options);
-}
-async function doRequest(state, request, options) {
-  const { pathname } = new URL(options.url, "http://github.test");
-  const isAuth = isAuthRequest(options.method, pathname);
-  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
-  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
-  const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request.retryCount;
-  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state.clustering) {
-    jobOptions.expiration = 1e3 * 60;
-  }
-  if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
-  if (isGraphQL) {
-    const res = await req;
-    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
-      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
-        response: res,
-        data: res.data
-      });
-      throw error;
-    }
-  }
-  return req;
-}
-function isAuthRequest(method, pathname) {
-  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
-  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
-  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
-  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-  pathname === "/login/oauth/access_token");
-}
-
-// pkg/dist-src/generated/triggers-notification-paths.js
-var triggers_notification_paths_default = [
-  "/orgs/{org}/invitations",
-  "/orgs/{org}/invitations/{invitation_id}",
-  "/orgs/{org}/teams/{team_slug}/discussions",
-  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "/repos/{owner}/{repo}/collaborators/{username}",
-  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "/repos/{owner}/{repo}/issues",
-  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
-  "/repos/{owner}/{repo}/pulls",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "/repos/{owner}/{repo}/releases",
-  "/teams/{team_id}/discussions",
-  "/teams/{team_id}/discussions/{discussion_number}/comments"
-];
-
-// pkg/dist-src/route-matcher.js
-function routeMatcher(paths) {
-  const regexes = paths.map(
-    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
-  return new RegExp(regex2, "i");
-}
-
-// pkg/dist-src/index.js
-var regex = routeMatcher(triggers_notification_paths_default);
-var triggersNotification = regex.test.bind(regex);
-var groups = {};
-var createGroups = function(Bottleneck, common) {
-  groups.global = new Bottleneck.Group({
-    id: "octokit-global",
-    maxConcurrent: 10,
-    ...common
-  });
-  groups.auth = new Bottleneck.Group({
-    id: "octokit-auth",
-    maxConcurrent: 1,
-    ...common
-  });
-  groups.search = new Bottleneck.Group({
-    id: "octokit-search",
-    maxConcurrent: 1,
-    minTime: 2e3,
-    ...common
-  });
-  groups.write = new Bottleneck.Group({
-    id: "octokit-write",
-    maxConcurrent: 1,
-    minTime: 1e3,
-    ...common
-  });
-  groups.notifications = new Bottleneck.Group({
-    id: "octokit-notifications",
-    maxConcurrent: 1,
-    minTime: 3e3,
-    ...common
-  });
-};
-function throttling(octokit, octokitOptions) {
-  const {
-    enabled = true,
-    Bottleneck = light,
-    id = "no-id",
-    timeout = 1e3 * 60 * 2,
-    // Redis TTL: 2 minutes
-    connection
-  } = octokitOptions.throttle || {};
-  if (!enabled) {
-    return {};
-  }
-  const common = { timeout };
-  if (typeof connection !== "undefined") {
-    common.connection = connection;
-  }
-  const state = Object.assign(
-    {
-      clustering: connection != null,
-      triggersNotification,
-      fallbackSecondaryRateRetryAfter: 60,
-      retryAfterBaseValue: 1e3,
-      id
-    },
-    octokitOptions.throttle
-  );
-  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
-    throw new Error(`octokit/plugin-throttling error:
-        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
-        See https://octokit.github.io/rest.js/#throttling
-
-        const octokit = new Octokit({
-          throttle: {
-            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
-            onRateLimit: (retryAfter, options) => {/* ... */}
-          }
-        })
-    `);
-  }
-  let initialized = false;
-  const initializeBottleneck = () => {
-    if (initialized) {
-      return;
-    }
-    initialized = true;
-    if (groups.global == null) {
-      createGroups(Bottleneck, common);
-    }
-    state.global = state.global ?? groups.global;
-    state.auth = state.auth ?? groups.auth;
-    state.search = state.search ?? groups.search;
-    state.write = state.write ?? groups.write;
-    state.notifications = state.notifications ?? groups.notifications;
-    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
-    const events = {};
-    const emitter = new Bottleneck.Events(events);
-    events.on("secondary-limit", state.onSecondaryRateLimit);
-    events.on("rate-limit", state.onRateLimit);
-    events.on(
-      "error",
-      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
-    );
-    state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request, options] = info.args;
-      const { pathname } = new URL(options.url, "http://github.test");
-      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
-      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
-        return;
-      }
-      const retryCount = ~~request.retryCount;
-      request.retryCount = retryCount;
-      options.request.retryCount = retryCount;
-      const { wantRetry, retryAfter = 0 } = await (async function() {
-        if (/\bsecondary rate\b/i.test(error.message)) {
-          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
-            "secondary-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
-          (error2) => error2.type === "RATE_LIMITED"
-        )) {
-          const rateLimitReset = new Date(
-            ~~error.response.headers["x-ratelimit-reset"] * 1e3
-          ).getTime();
-          const retryAfter2 = Math.max(
-            // Add one second so we retry _after_ the reset time
-            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
-            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
-            0
-          );
-          const wantRetry2 = await emitter.trigger(
-            "rate-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        return {};
-      })();
-      if (wantRetry) {
-        request.retryCount++;
-        return retryAfter * state2.retryAfterBaseValue;
-      }
-    });
-  };
-  octokit.hook.wrap("request", (request, options) => {
-    initializeBottleneck();
-    return dist_bundle_wrapRequest(state, request, options);
-  });
-  return {};
-}
-throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
-throttling.triggersNotification = triggersNotification;
-
-
-;// CONCATENATED MODULE: ./src/github/client.ts
-
-
-
-
-
-
-/** Login of comments written with the workflow's GITHUB_TOKEN. */
-const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
-/** Rate-limited requests are retried this many times, then the error surfaces. */
-const RATE_LIMIT_RETRIES = 2;
-/** A primary limit can reset an hour away; holding the job that long helps nobody. */
-const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
-function createGitHub(token, options = {}) {
-    const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
-        const what = `${request.method} ${redact(request.url)}`;
-        if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
-            log.warning(`GitHub ${kind} rate limit on ${what}; giving up after ${retryCount} retries (retry-after ${retryAfter}s).`);
-            return false;
-        }
-        log.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
-        return true;
-    };
-    return getOctokit(token, {
-        // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
-        // a client built after the environment is set (tests, GHES wrappers) still honours it.
-        baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
-        log: {
-            debug: () => { },
-            info: () => { },
-            warn: (message) => log.warning(message),
-            error: (message) => log.error(message),
-        },
-        retry: {
-            retries: 3,
-            // 4xx answers are final (validation, auth, not found); 403/429 rate limits are
-            // retried by the throttling plugin, which honours retry-after.
-            doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-        },
-        throttle: {
-            // The plugin's write/notification queues are process-wide and keyed by this id. The
-            // action builds one client per run; distinct ids keep separate clients (tests, two
-            // tokens) from pacing each other.
-            id: (0,external_node_crypto_.randomUUID)(),
-            onRateLimit: onLimit('primary'),
-            onSecondaryRateLimit: onLimit('secondary'),
-        },
-    }, retry, throttling);
-}
-/**
- * The login that owns comments written with this client's token. A personal token answers
- * GET /user; an installation token (the workflow's GITHUB_TOKEN, a GitHub App token) cannot,
- * so the caller names the bot: `github-actions[bot]` by default, `<app-slug>[bot]` for an App.
- */
-async function tokenIdentity(gh, installationLogin = ACTIONS_BOT_LOGIN) {
-    try {
-        const { data } = await gh.rest.users.getAuthenticated();
-        return data.login;
-    }
-    catch (err) {
-        const status = err.status;
-        const message = err instanceof Error ? err.message : String(err);
-        if ((status === 403 || status === 401) && /resource not accessible by integration/i.test(message)) {
-            return installationLogin;
-        }
-        throw new Error(`Could not find out whom github-token belongs to (GET /user answered ${String(status ?? 'no response')}: ${redact(message)}). ` +
-            'Check that github-token is a valid token for this repository.');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/wording.ts
-function count(n, noun) {
-    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
-}
-/** The SQL that matters for this root: what was applied, what failed, or what is planned. */
-function mainSql(root, report) {
-    const planned = root.plannedStatements;
-    if (root.applied) {
-        // The apply stream re-plans; prefer what it reported, fall back to the plan step's SQL.
-        const applied = root.appliedStatements.length > 0 ? root.appliedStatements : planned;
-        return { label: 'Applied SQL', statements: applied };
-    }
-    if (root.failedStep === 'apply') {
-        const attempted = planned.length > 0 ? planned : root.appliedStatements;
-        return { label: 'SQL of the failed apply', statements: attempted };
-    }
-    if (report.plan.mode === 'apply' && planned.length > 0)
-        return { label: 'Planned SQL (not applied)', statements: planned };
-    return { label: 'Planned SQL', statements: planned };
-}
-/** The headline: one line a reviewer can stop reading after. */
-function statusLine(report) {
-    const { roots, plan } = report;
-    const failed = roots.filter((r) => r.outcome === 'failed');
-    if (plan.mode === 'plan') {
-        if (report.fatal)
-            return `❌ Plan failed: ${firstLine(report.fatal)}`;
-        if (failed.length > 0)
-            return `❌ Plan failed for ${names(failed)}`;
-        const withSql = roots.filter((r) => r.plannedStatements.length > 0);
-        const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
-        if (total === 0) {
-            const tfOnly = roots.filter((r) => r.terraformChanged);
-            return tfOnly.length > 0 ? `✅ Plan: no SQL — only Terraform state would change (${names(tfOnly)})` : '✅ Plan: no changes';
-        }
-        const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
-        return `✅ Plan: ${count(total, 'statement')} ${where}`;
-    }
-    if (report.fatal)
-        return `❌ Apply failed: ${firstLine(report.fatal)} — ${appliedSplit(roots)}`;
-    const first = failed[0];
-    if (first)
-        return `❌ Apply failed at ${first.root}/${first.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
-    const notConverged = roots.filter((r) => r.outcome === 'not-converged');
-    if (notConverged.length > 0) {
-        const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
-        return `❌ Applied, but not converged — ${count(residual, 'statement')} still planned in ${names(notConverged)}`;
-    }
-    const differs = roots.filter((r) => r.outcome === 'state-differs');
-    if (differs.length > 0)
-        return `⚠️ Database converged, Terraform state differs (${names(differs)})`;
-    const settled = roots.filter((r) => r.outcome === 'converged');
-    if (settled.length === 0)
-        return 'ℹ️ Apply: no root ran';
-    const applied = roots.filter((r) => r.applied);
-    const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
-    return total > 0
-        ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}`
-        : '✅ Nothing to apply — database converged';
-}
-/** "roles: applied (4 statements) · schema: failed during apply — …" */
-function appliedLine(report) {
-    if (report.roots.length === 0)
-        return report.fatal ? 'nothing — the run failed before any root started' : 'nothing';
-    return report.roots.map((r) => `${r.root}: ${appliedPhrase(r, report)}`).join(' · ');
-}
-function appliedPhrase(root, report) {
-    const n = count(mainSql(root, report).statements.length, 'statement');
-    const did = root.applied ? `applied (${n})` : 'nothing to apply';
-    switch (root.outcome) {
-        case 'skipped':
-            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
-        case 'not-run':
-            return `not run because ${blocker(root, report)}`;
-        case 'no-changes':
-        case 'planned':
-            return 'not applied (plan only)';
-        case 'converged':
-            return `${did}, converged`;
-        case 'state-differs':
-            return `${did}, database converged, Terraform state differs`;
-        case 'not-converged':
-            return `${did}, not converged — ${count(root.residualStatements.length, 'statement')} still planned`;
-        case 'failed':
-            return failedPhrase(root, n);
-    }
-}
-function failedPhrase(root, n) {
-    const step = root.failedStep ?? 'an unknown step';
-    return root.failedStep === 'apply'
-        ? `failed during apply — ${failureConsequence(root, n)}`
-        : `failed at ${step} — ${failureConsequence(root, n)}`;
-}
-/** What a failure in apply mode left behind in the database. */
-function failureConsequence(root, n) {
-    if (root.failedStep === 'apply')
-        return afterFailedApply(root);
-    if (root.failedStep === 'verify' || root.applied)
-        return `${n} applied, but the verify plan failed — convergence unknown`;
-    return 'nothing from this root was applied';
-}
-/**
- * What a failed apply committed, from the plan the pipeline runs right after the failure.
- * Atlas usually applies a root in one transaction, but only the database can confirm it.
- */
-function afterFailedApply(root) {
-    const pending = root.pendingAfterFailure;
-    const planned = root.plannedStatements.length;
-    if (pending === undefined)
-        return 'whether any of it was committed could not be checked: the plan after the failure did not run';
-    if (pending.length === 0)
-        return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
-    if (pending.length >= planned)
-        return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
-    return `partly committed: a plan after the failure still shows ${pending.length} of ${count(planned, 'statement')} (listed below)`;
-}
-/** The line under a root's heading. */
-function outcomeLine(root, report) {
-    const n = mainSql(root, report).statements.length;
-    const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
-    switch (root.outcome) {
-        case 'skipped': {
-            const reason = root.root === 'roles' ? report.rolesChange.reason || root.skipReason : root.skipReason;
-            return `⏭️ **Not run:** ${reason || 'skipped'}`;
-        }
-        case 'not-run':
-            return `⛔ **Not run because ${blocker(root, report)}.** In apply mode the roots run in order and stop at the first one that fails or does not converge.`;
-        case 'no-changes':
-            return '✅ **No changes** — the database matches the HCL.';
-        case 'planned':
-            return n > 0 ? `📝 **Planned: ${count(n, 'statement')}**` : '📝 **Planned: no SQL**';
-        case 'converged':
-            return root.applied
-                ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
-                : '✅ **Nothing to apply — converged:** the plan has no SQL.';
-        case 'state-differs':
-            return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
-        case 'not-converged':
-            return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
-        case 'failed':
-            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.plan.mode === 'apply' ? ` — ${failureConsequence(root, count(n, 'statement'))}` : ''}.`;
-    }
-}
-/** Short form for the overview table. */
-function outcomeShort(root) {
-    switch (root.outcome) {
-        case 'skipped':
-            return '⏭️ not run';
-        case 'not-run':
-            return '⛔ not run (earlier root stopped)';
-        case 'no-changes':
-            return '✅ no changes';
-        case 'planned':
-            return '📝 planned';
-        case 'converged':
-            return root.applied ? '✅ applied, converged' : '✅ converged';
-        case 'state-differs':
-            return '⚠️ converged, state differs';
-        case 'not-converged':
-            return '❌ not converged';
-        case 'failed':
-            return `❌ failed at ${root.failedStep ?? 'unknown step'}`;
-    }
-}
-/** "roles failed" / "roles did not converge": why a later root was never started. */
-function blocker(root, report) {
-    const index = report.roots.indexOf(root);
-    const before = report.roots.slice(0, index < 0 ? undefined : index);
-    const failed = before.filter((r) => r.outcome === 'failed');
-    if (failed.length > 0)
-        return `${names(failed)} failed`;
-    const diverged = before.filter((r) => r.outcome === 'not-converged');
-    if (diverged.length > 0)
-        return `${names(diverged)} did not converge`;
-    return 'an earlier root did not finish';
-}
-function names(roots) {
-    return joinAnd(roots.map((r) => r.root));
-}
-function joinAnd(items) {
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-function appliedSplit(roots) {
-    const applied = roots.filter((r) => r.applied);
-    const notApplied = roots.filter((r) => !r.applied && r.outcome !== 'skipped' && r.outcome !== 'converged');
-    if (applied.length === 0)
-        return 'nothing was applied';
-    const were = (list) => (list.length === 1 ? 'was' : 'were');
-    const head = `${names(applied)} ${were(applied)} applied`;
-    return notApplied.length > 0 ? `${head}, ${names(notApplied)} ${were(notApplied)} not` : head;
-}
-function firstLine(text) {
-    const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
-    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
-
-;// CONCATENATED MODULE: ./src/report/render.ts
-
-
-const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
-function renderDocument(report, opts, target, limits) {
-    const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
-    // Roots first: the shortening notice at the top needs to know what they left out.
-    const roots = report.roots.map((root) => rootSection(root, ctx));
-    const fatal = report.fatal ? ['### ❌ Error', detailBlock(report.fatal, ctx)] : [];
-    const parts = [
-        ...header(report, opts),
-        ...shortenedNotice(ctx),
-        ...report.notices.map((n) => `> ℹ️ ${inline(n)}`),
-        ...overview(report),
-        ...fatal,
-        ...roots.flat(),
-        footer(report, opts),
-    ];
-    return parts.filter((p) => p !== '').join('\n\n') + '\n';
-}
-/** Header, status and footer only: what is left when nothing else fits. */
-function renderMinimal(report, opts, target) {
-    const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
-    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${render_link('this run', report.plan.runUrl)}.`;
-    return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
-}
-/** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
-function sqlBlockSizes(report) {
-    return report.roots.flatMap((root) => sqlBlocks(root, report).map((b) => blockSize(b.statements)));
-}
-function detailSizes(report) {
-    const details = report.roots.flatMap((r) => [...r.errors, ...r.warnings].map((d) => d.detail.length));
-    return report.fatal ? [...details, report.fatal.length] : details;
-}
-function header(report, opts) {
-    const { plan } = report;
-    const title = plan.mode === 'apply' ? 'Apply' : 'Plan';
-    return [
-        markerLine(opts.marker),
-        `## 🗄️ Atlas ${title} · PostgreSQL roles & schema`,
-        `### ${inline(statusLine(report))}`,
-        `Mode: **${plan.mode}** — ${inline(plan.modeReason)}`,
-    ];
-}
-function markerLine(marker) {
-    if (!marker)
-        return '';
-    return /^<!--[\s\S]*-->$/.test(marker.trim()) ? marker.trim() : `<!-- ${marker.replace(/--/g, '- -')} -->`;
-}
-function shortenedNotice(ctx) {
-    if (!ctx.limits.shortened || (ctx.omittedStatements === 0 && ctx.shortenedDetails === 0))
-        return [];
-    const what = [
-        ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
-        ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
-    ]
-        .filter(Boolean)
-        .join(', ');
-    const url = ctx.report.plan.runUrl;
-    return ctx.target === 'comment'
-        ? [
-            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${render_link('job summary of this run', url)}.`,
-        ]
-        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${render_link('this run', url)} for the rest.`];
-}
-function overview(report) {
-    if (report.roots.length === 0)
-        return [];
-    const rows = report.roots.map((r) => {
-        const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run';
-        const n = ran ? String(mainSql(r, report).statements.length) : '—';
-        return `| ${r.root} | ${cell(outcomeShort(r))} | ${n} | ${ran ? duration(r.durationMs) : '—'} |`;
-    });
-    const table = ['| Root | Result | SQL statements | Time |', '| --- | --- | ---: | ---: |', ...rows].join('\n');
-    return report.plan.mode === 'apply' ? [table, `**What was applied:** ${inline(appliedLine(report))}`] : [table];
-}
-function rootSection(root, ctx) {
-    const { report } = ctx;
-    const out = [`### ${root.root} · ${code(root.workingDirectory)}`, inline(outcomeLine(root, report))];
-    if (root.root === 'roles' && root.outcome !== 'skipped')
-        out.push(...whyRolesRan(report));
-    if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
-        out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
-    }
-    for (const block of sqlBlocks(root, report))
-        out.push(...sqlSection(block, ctx));
-    if (root.residualStatements.length > 0)
-        out.push(residualHint(root.residualStatements));
-    if (root.error)
-        out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:** ${inline(root.error)}`);
-    for (const e of root.errors)
-        out.push(`**${inline(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
-    if (root.hints.length > 0)
-        out.push(root.hints.map((h) => `- 💡 ${inline(h)}`).join('\n'));
-    out.push(warnings(root.warnings, ctx));
-    return out;
-}
-function whyRolesRan(report) {
-    const { rolesChange } = report;
-    return [rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${inline(rolesChange.reason)}` : `Why it ran: ${inline(rolesChange.reason)}`];
-}
-function sqlBlocks(root, report) {
-    const blocks = [mainSql(root, report)];
-    if (root.residualStatements.length > 0) {
-        blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
-    }
-    const pending = root.pendingAfterFailure;
-    if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
-        blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
-    }
-    return blocks.filter((b) => b.statements.length > 0);
-}
-function sameStatements(a, b) {
-    return a.length === b.length && a.every((s, i) => s === b[i]);
-}
-function sqlSection(block, ctx) {
-    // Redact only up to the cap: the shortening search renders many times, and the statements
-    // past the cap are never shown.
-    const shownStatements = [];
-    let size = 0;
-    for (const raw of block.statements) {
-        const s = redact(raw.replace(/\s+$/, ''));
-        size += s.length + 1;
-        if (size > ctx.limits.sqlCap)
-            break;
-        shownStatements.push(s);
-    }
-    const shown = shownStatements.length;
-    const omitted = block.statements.length - shown;
-    ctx.omittedStatements += omitted;
-    const out = [`**${block.label}**`];
-    if (shown > 0)
-        out.push(fenced(shownStatements.join('\n'), 'sql'));
-    if (omitted > 0)
-        out.push(`_… ${count(omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
-    return out;
-}
-function whereIsTheRest(ctx) {
-    const url = ctx.report.plan.runUrl;
-    return ctx.target === 'comment'
-        ? `the full plan is in the ${render_link('job summary of this run', url)}`
-        : `the plan is larger than the job summary allows; see the log of ${render_link('this run', url)}`;
-}
-function blockSize(statements) {
-    return statements.reduce((sum, s) => sum + s.replace(/\s+$/, '').length + 1, 0);
-}
-function residualHint(residual) {
-    const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
-    const example = publicGrant
-        ? 'Here the SQL touches `PUBLIC`: PostgreSQL grants some privileges to PUBLIC by default (USAGE on schema `public`, EXECUTE on new functions).'
-        : 'The classic cause is a PostgreSQL default privilege, such as USAGE on schema `public` for PUBLIC or EXECUTE on new functions for PUBLIC.';
-    return `💡 SQL that is still planned right after an apply means the HCL does not describe what the database keeps doing on its own. ${example} Declare that privilege in HCL (a \`permission\` block, e.g. \`to = PUBLIC\`, \`for = schema.public\`, \`privileges = [USAGE]\`) so the next plan is empty.`;
-}
-function warnings(list, ctx) {
-    if (list.length === 0)
-        return '';
-    const expected = list.some(isDevUrlUnset) ? ', including the expected “dev_url is unset”' : '';
-    const items = list.map((w) => {
-        if (isDevUrlUnset(w))
-            return `- **dev_url is unset** — expected: this flow plans against the live database without a dev database.`;
-        const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
-        return `- **${inline(w.summary)}**${detail}`;
-    });
-    return `<details><summary>Warnings (${list.length})${expected}</summary>\n\n${items.join('\n')}\n\n</details>`;
-}
-function isDevUrlUnset(d) {
-    return /dev_url is unset/i.test(d.summary);
-}
-/** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
-function detailBlock(text, ctx) {
-    const clean = redact(text.replace(/\s+$/, ''));
-    if (clean === '')
-        return '';
-    const cap = ctx.limits.detailCap;
-    if (clean.length <= cap)
-        return fenced(clean, '');
-    ctx.shortenedDetails++;
-    let cut = Math.max(0, Math.floor(cap));
-    const newline = clean.lastIndexOf('\n', cut);
-    if (newline > cut / 2)
-        cut = newline;
-    if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
-        cut--;
-    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${render_link('this run', ctx.report.plan.runUrl)}._`;
-    return cut > 0 ? `${fenced(clean.slice(0, cut), '')}\n\n${note}` : note;
-}
-function footer(report, opts) {
-    const { plan } = report;
-    const sha = plan.sha ? render_link(code(plan.sha.slice(0, 7)), opts.commitUrl ?? commitUrlFromRun(plan.runUrl, plan.sha)) : '';
-    const parts = [sha ? `Commit ${sha}` : '', plan.runUrl ? render_link('workflow run', plan.runUrl) : '', 'rds-atlas-action'];
-    return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
-}
-/** https://github.com/o/r/actions/runs/1[/attempts/2] → https://github.com/o/r/commit/<sha> */
-function commitUrlFromRun(runUrl, sha) {
-    const m = /^(https?:\/\/[^\s]+?)\/actions\/runs\/\d+/.exec(runUrl);
-    return m?.[1] ? `${m[1]}/commit/${sha}` : '';
-}
-/** A fence longer than any backtick run inside, so SQL with ``` cannot close it early. */
-function fenced(body, lang) {
-    const longest = longestBacktickRun(body);
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}${lang}\n${body}\n${fence}`;
-}
-/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
-function longestBacktickRun(text) {
-    let longest = 0;
-    for (const run of text.match(/`+/g) ?? [])
-        longest = Math.max(longest, run.length);
-    return longest;
-}
-function code(text) {
-    const longest = longestBacktickRun(text);
-    const ticks = '`'.repeat(longest + 1);
-    const pad = longest > 0 ? ' ' : '';
-    return `${ticks}${pad}${redact(text).replace(/\s*\n\s*/g, ' ')}${pad}${ticks}`;
-}
-function render_link(text, url) {
-    return url ? `[${text}](${url.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : text;
-}
-/** One line of prose from untrusted text: no raw HTML, no line breaks. */
-function inline(text) {
-    return redact(text)
-        .replace(/\s*\r?\n\s*/g, ' ')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;');
-}
-function cell(text) {
-    return inline(text).replace(/\|/g, '\\|');
-}
-function duration(ms) {
-    if (ms < 1000)
-        return '<1s';
-    const s = Math.round(ms / 1000);
-    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-/** GitHub rejects issue/PR comment bodies longer than this many characters. */
-const COMMENT_MAX_LENGTH = 65_536;
-/** GitHub's per-step job summary limit (1 MiB). */
-const SUMMARY_MAX_LENGTH = 1_048_576;
-/**
- * Size of a body as counted against GitHub's limits. We count UTF-8 bytes: that is exactly
- * the job-summary limit, and for comments (limited in characters) it is never smaller than
- * the character count in any unit GitHub could use (UTF-16 code units, code points), so a
- * body that passes here passes there. The price is that non-ASCII-heavy SQL gets shortened
- * a little earlier than strictly necessary.
- */
-function measure(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-/** The sticky PR comment: shortened to fit maxLength, pointing at the job summary for the rest. */
-function renderComment(report, opts) {
-    return fit(report, opts, 'comment');
-}
-/** The job summary: same content; only shortened when it would pass 1 MiB. */
-function renderSummary(report, opts) {
-    return fit(report, opts, 'summary');
-}
-/**
- * Render whole if it fits. Otherwise shorten SQL blocks with one shared per-block cap
- * (blocks under the cap stay whole, so the largest blocks lose statements first), finding
- * the largest cap that fits by binary search. Only if SQL alone cannot make room are error
- * and warning details capped too. Every candidate is rendered and measured in full, after
- * redaction, so the result is correct even where the size is not perfectly monotonic.
- */
-function fit(report, opts, target) {
-    const fits = (body) => measure(body) <= opts.maxLength;
-    const render = (limits) => redact(renderDocument(report, opts, target, limits));
-    const whole = render(NO_LIMITS);
-    if (fits(whole))
-        return whole;
-    const largestSql = Math.max(0, ...sqlBlockSizes(report));
-    for (const detailCap of detailCaps(report, opts.maxLength)) {
-        let best = render({ sqlCap: 0, detailCap, shortened: true });
-        if (!fits(best))
-            continue;
-        let lo = 0;
-        let hi = largestSql;
-        while (lo < hi) {
-            const mid = Math.ceil((lo + hi) / 2);
-            const candidate = render({ sqlCap: mid, detailCap, shortened: true });
-            if (fits(candidate)) {
-                lo = mid;
-                best = candidate;
-            }
-            else {
-                hi = mid - 1;
-            }
-        }
-        return best;
-    }
-    return lastResort(redact(renderMinimal(report, opts, target)), opts.maxLength);
-}
-/** Keep details whole first, then give them a quarter of the budget between them, then none. */
-function detailCaps(report, maxLength) {
-    const sizes = detailSizes(report);
-    return [Infinity, waterLevel(sizes, Math.floor(maxLength / 4)), 0];
-}
-/** Largest cap c with sum(min(size, c)) <= budget: small items stay whole, large ones share. */
-function waterLevel(sizes, budget) {
-    const sorted = [...sizes].sort((a, b) => a - b);
-    let remaining = budget;
-    for (let i = 0; i < sorted.length; i++) {
-        const size = sorted[i] ?? 0;
-        const left = sorted.length - i;
-        if (size * left > remaining)
-            return Math.floor(remaining / left);
-        remaining -= size;
-    }
-    return Infinity;
-}
-/** Only reached when even the minimal body is too big (an absurd marker or limit). */
-function lastResort(body, maxLength) {
-    let out = body;
-    while (out.length > 0 && measure(out) > maxLength) {
-        out = out.slice(0, Math.max(0, out.length - Math.max(1, measure(out) - maxLength)));
-        // never leave half a surrogate pair behind
-        if (/[\uD800-\uDBFF]$/.test(out))
-            out = out.slice(0, -1);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/github/comments.ts
-
-
-
-// One sticky comment per pull request and database. A comment is ours only when it carries
-// our marker AND was written by the identity of our token: anyone can paste the marker into
-// a comment of their own (quoting ours), and we must never overwrite what they wrote.
-/** GitHub rejects comment bodies longer than this (characters). */
-/**
- * Hidden marker naming the two roots, so two databases in one repository keep two comments.
- * Characters that could end the HTML comment early are replaced.
- */
-function commentMarker(rolesDir, schemaDir) {
-    const safe = (dir) => dir.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-    return `<!-- rds-atlas-action:v1 roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
-}
-async function upsertComment(gh, repo, prNumber, marker, body, options = {}) {
-    const identity = options.identity ?? (await tokenIdentity(gh));
-    // The marker is how the next run finds this comment; a body without it would orphan it.
-    const text = body.includes(marker) ? body : `${marker}\n${body}`;
-    const comments = await gh.paginate(gh.rest.issues.listComments, {
-        owner: repo.owner,
-        repo: repo.repo,
-        issue_number: prNumber,
-        per_page: 100,
-    });
-    const ours = comments
-        .filter((c) => c.user?.login === identity && (c.body ?? '').includes(marker))
-        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
-    const latest = ours[ours.length - 1];
-    try {
-        if (latest) {
-            const { data } = await gh.rest.issues.updateComment({
-                owner: repo.owner,
-                repo: repo.repo,
-                comment_id: latest.id,
-                body: text,
-            });
-            return { id: data.id, url: data.html_url, created: false };
-        }
-        const { data } = await gh.rest.issues.createComment({
-            owner: repo.owner,
-            repo: repo.repo,
-            issue_number: prNumber,
-            body: text,
-        });
-        return { id: data.id, url: data.html_url, created: true };
-    }
-    catch (err) {
-        const action = latest ? `update comment ${latest.id} on` : 'create a comment on';
-        const status = err.status;
-        if (status === 422 && text.length > COMMENT_MAX_LENGTH) {
-            throw new Error(`Could not ${action} pull request #${prNumber}: the body has ${text.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
-                '(the report renderer should have shortened it; the full report is in the job summary).');
-        }
-        const hint = status === 403 || status === 401
-            ? ' Give the workflow `permissions: pull-requests: write` (fork pull requests only get a read-only token).'
-            : '';
-        throw new Error(`Could not ${action} pull request #${prNumber}: ${errorMessage(err)}.${hint}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/pulls.ts
-// A merge push knows its commit, not its pull request. GitHub links them: the PR that was
-// merged as this commit (merge, squash or rebase) has merge_commit_sha === sha.
-/**
- * Pull requests the pushed commit belongs to, best match first: merged PRs whose merge commit
- * is this sha; otherwise open or merged PRs into the repository's default branch; otherwise
- * none (a direct push), which the caller reports.
- */
-async function pullsForCommit(gh, repo, sha) {
-    const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, {
-        owner: repo.owner,
-        repo: repo.repo,
-        commit_sha: sha,
-        per_page: 100,
-    });
-    const mergedAsThis = pulls.filter((p) => p.merge_commit_sha === sha);
-    if (mergedAsThis.length > 0)
-        return numbers(mergedAsThis);
-    return numbers(pulls.filter((p) => p.base.ref === p.base.repo.default_branch));
-}
-function numbers(pulls) {
-    return [...new Set(pulls.map((p) => p.number))].sort((a, b) => a - b);
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-
-
-
-// Reads every input once, validates all of them before anything talks to AWS or runs
-// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
-/** Input names as action.yml spells them. The only place they are written down. */
-const INPUT = {
-    awsRegion: 'aws-region',
-    roleToAssume: 'role-to-assume',
-    applyRoleToAssume: 'apply-role-to-assume',
-    audience: 'audience',
-    roleSessionName: 'role-session-name',
-    roleDurationSeconds: 'role-duration-seconds',
-    awsProfile: 'aws-profile',
-    rolesWorkingDirectory: 'roles-working-directory',
-    schemaWorkingDirectory: 'schema-working-directory',
-    rolesPaths: 'roles-paths',
-    mode: 'mode',
-    githubToken: 'github-token',
-    comment: 'comment',
-    lockTimeout: 'lock-timeout',
-    dbEndpoint: 'db-endpoint',
-    dbName: 'db-name',
-    dbUser: 'db-user',
-    rolesOnApply: 'roles-on-apply',
-};
-/**
- * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
- * action is also started without them (tests, `node dist/index.js`), so they live here too.
- */
-const inputs_DEFAULTS = {
-    audience: 'sts.amazonaws.com',
-    roleDurationSeconds: 3600,
-    rolesWorkingDirectory: 'terraform/roles',
-    schemaWorkingDirectory: 'terraform/schema',
-    mode: 'auto',
-    comment: true,
-    lockTimeout: '5m',
-    dbUser: 'atlas_migrator',
-    rolesOnApply: 'changed',
-};
-const MODES = ['auto', 'plan', 'apply'];
-const ROLES_ON_APPLY = ['changed', 'always'];
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const ROLE_ARN = /^arn:aws[-a-z]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-// Written as `[profile <name>]` into an INI file: brackets, comment starters and
-// whitespace would corrupt the section header.
-const PROFILE = /^[^\s[\]#;=]{1,64}$/;
-const LOCK_TIMEOUT = /^\d+(ms|s|m|h)?$/;
-const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
-const MIN_DURATION = 900;
-const MAX_DURATION = 43200;
-/** All bad inputs of one run; `problems` holds one sentence per input. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? (problems[0] ?? '')
-            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
-        this.name = 'InputError';
-        this.problems = problems;
-    }
-}
-/** The directory working directories and roles-paths are relative to. */
-function workspaceDir() {
-    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
-}
-function getInputs() {
-    const problems = [];
-    const bad = (name, value, expected) => {
-        problems.push(`Input "${name}" must be ${expected}; got ${JSON.stringify(value)}`);
-    };
-    const get = (name) => getInput(name);
-    // The token is a secret from the moment it is read; it never appears in a message.
-    const githubToken = get(INPUT.githubToken);
-    registerSecret(githubToken);
-    if (!githubToken) {
-        // The value is never echoed: it is a credential even when malformed.
-        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
-    }
-    const awsRegion = get(INPUT.awsRegion);
-    if (!awsRegion) {
-        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
-    }
-    else if (!REGION.test(awsRegion)) {
-        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
-    }
-    const roleToAssume = get(INPUT.roleToAssume);
-    const applyRoleInput = get(INPUT.applyRoleToAssume);
-    for (const [name, value] of [
-        [INPUT.roleToAssume, roleToAssume],
-        [INPUT.applyRoleToAssume, applyRoleInput],
-    ]) {
-        if (value && !ROLE_ARN.test(value)) {
-            bad(name, value, 'an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci, or empty');
-        }
-    }
-    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
-    if (!SESSION_NAME.test(roleSessionName)) {
-        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
-    }
-    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
-    const awsProfile = get(INPUT.awsProfile);
-    if (awsProfile && !PROFILE.test(awsProfile)) {
-        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
-    }
-    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
-    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
-    const rolesPaths = readRolesPaths(get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
-    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
-    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
-    if (!mode)
-        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
-    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
-    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
-    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
-    if (!rolesOnApply)
-        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
-    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
-    if (!LOCK_TIMEOUT.test(lockTimeout)) {
-        bad(INPUT.lockTimeout, lockTimeout, 'a duration such as 5m, 30s, 1h or 500ms');
-    }
-    const dbEndpoint = get(INPUT.dbEndpoint);
-    const dbName = get(INPUT.dbName);
-    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
-    if (dbEndpoint) {
-        const port = ENDPOINT.exec(dbEndpoint)?.[2];
-        if (port === undefined || Number(port) < 1 || Number(port) > 65535) {
-            bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
-        }
-        if (!dbName) {
-            problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
-        }
-    }
-    if (problems.length > 0)
-        throw new InputError(problems);
-    const inputs = {
-        awsRegion,
-        roleToAssume,
-        applyRoleToAssume: applyRoleInput || roleToAssume,
-        audience: get(INPUT.audience) || inputs_DEFAULTS.audience,
-        roleSessionName,
-        roleDurationSeconds,
-        awsProfile,
-        rolesWorkingDirectory,
-        schemaWorkingDirectory,
-        rolesPaths,
-        mode: mode ?? inputs_DEFAULTS.mode,
-        githubToken,
-        comment,
-        lockTimeout,
-        dbEndpoint,
-        dbName,
-        dbUser,
-        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
-    };
-    log.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
-    return inputs;
-}
-/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
-function defaultSessionName() {
-    const runId = process.env['GITHUB_RUN_ID'];
-    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
-    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
-    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
-function readDuration(raw, bad) {
-    if (!raw)
-        return inputs_DEFAULTS.roleDurationSeconds;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
-        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
-        return inputs_DEFAULTS.roleDurationSeconds;
-    }
-    return value;
-}
-function readBoolean(name, fallback, bad) {
-    const raw = getInput(name);
-    if (!raw)
-        return fallback;
-    try {
-        return getBooleanInput(name);
-    }
-    catch {
-        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
-        return fallback;
-    }
-}
-/**
- * Working directories are kept workspace-relative with forward slashes, because the same
- * string feeds the default roles-paths glob and the PR comment marker.
- */
-function readDirectory(name, raw, problems) {
-    const root = workspaceDir();
-    const absolute = external_node_path_.resolve(root, raw);
-    const relative = external_node_path_.relative(root, absolute);
-    if (relative.startsWith('..') || external_node_path_.isAbsolute(relative)) {
-        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${JSON.stringify(raw)}`);
-        return raw;
-    }
-    let isDirectory = false;
-    try {
-        isDirectory = external_node_fs_.statSync(absolute).isDirectory();
-    }
-    catch {
-        // reported below
-    }
-    if (!isDirectory) {
-        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${JSON.stringify(raw)}`);
-    }
-    return relative.split(external_node_path_.sep).join('/') || '.';
-}
-/**
- * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
- */
-function readRolesPaths(raw, rolesDir, bad) {
-    const lines = raw
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-    if (lines.length === 0) {
-        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-    }
-    const globs = [];
-    for (const line of lines) {
-        const negated = line.startsWith('!');
-        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
-        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-            bad(INPUT.rolesPaths, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
-            continue;
-        }
-        globs.push(negated ? `!${pattern}` : pattern);
-    }
-    return globs;
-}
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/terraform/json-ui.ts
-const HOOK_TYPES = new Set([
-    'apply_start',
-    'apply_progress',
-    'apply_complete',
-    'apply_errored',
-    'refresh_start',
-    'refresh_complete',
-    'provision_start',
-    'provision_progress',
-    'provision_complete',
-    'provision_errored',
-    'ephemeral_op_start',
-    'ephemeral_op_complete',
-    'ephemeral_op_errored',
-]);
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function json_ui_str(value) {
-    return typeof value === 'string' ? value : '';
-}
-function json_ui_num(value) {
-    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-/** Parses one stdout line. Never throws: anything that is not a JSON object comes back raw. */
-function parseJsonUiLine(line) {
-    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (!text.trimStart().startsWith('{'))
-        return { type: 'raw', text };
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        return { type: 'raw', text };
-    }
-    if (!isObject(parsed))
-        return { type: 'raw', text };
-    const base = { level: json_ui_str(parsed['@level']), message: json_ui_str(parsed['@message']) };
-    const type = json_ui_str(parsed['type']);
-    switch (type) {
-        case 'version':
-            return { ...base, type, terraform: json_ui_str(parsed['terraform']), ui: json_ui_str(parsed['ui']) };
-        case 'planned_change':
-        case 'resource_drift': {
-            const change = isObject(parsed['change']) ? parsed['change'] : {};
-            return { ...base, type, address: resourceAddress(change), action: json_ui_str(change['action']) };
-        }
-        case 'change_summary':
-            return { ...base, type, changes: changeSummary(parsed['changes']) };
-        case 'diagnostic':
-            return { ...base, type, diagnostic: diagnostic(parsed['diagnostic']) };
-        case 'outputs':
-            return { ...base, type, names: isObject(parsed['outputs']) ? Object.keys(parsed['outputs']) : [] };
-        case 'log':
-            return { ...base, type };
-        case 'init_output':
-            return { ...base, type, messageCode: json_ui_str(parsed['message_code']) };
-        default:
-            if (HOOK_TYPES.has(type)) {
-                const hook = isObject(parsed['hook']) ? parsed['hook'] : {};
-                return { ...base, type: type, address: resourceAddress(hook), action: json_ui_str(hook['action']) };
-            }
-            return { ...base, type: 'unknown', rawType: type };
-    }
-}
-function resourceAddress(holder) {
-    const resource = holder['resource'];
-    return isObject(resource) ? json_ui_str(resource['addr']) : '';
-}
-function changeSummary(value) {
-    const c = isObject(value) ? value : {};
-    return {
-        add: json_ui_num(c['add']),
-        change: json_ui_num(c['change']),
-        remove: json_ui_num(c['remove']),
-        import: json_ui_num(c['import']),
-        operation: json_ui_str(c['operation']),
-    };
-}
-function diagnostic(value) {
-    const d = isObject(value) ? value : {};
-    const out = {
-        severity: d['severity'] === 'error' ? 'error' : 'warning',
-        summary: json_ui_str(d['summary']),
-        detail: json_ui_str(d['detail']),
-    };
-    const address = json_ui_str(d['address']);
-    if (address)
-        out.address = address;
-    return out;
-}
-/**
- * Folds events into a TerraformRun. Keeps only what the run reports (diagnostics, the change
- * summary, planned changes), so memory grows with the SQL, not with the stream.
- */
-class TerraformRunAccumulator {
-    #command;
-    #diagnostics = [];
-    /** Diagnostics bucketed by everything but the detail, so the dedup key never copies a large detail. */
-    #seen = new Map();
-    #plannedChanges = [];
-    #changeSummary;
-    constructor(command) {
-        this.#command = command;
-    }
-    /** Parses and folds one stdout line; returns the event and whether it added anything new. */
-    addLine(line) {
-        const event = parseJsonUiLine(line);
-        return { event, fresh: this.add(event) };
-    }
-    /** Folds one event. False for a diagnostic already seen (Terraform validates twice, so repeats are normal). */
-    add(event) {
-        switch (event.type) {
-            case 'diagnostic':
-                return this.#addDiagnostic(event.diagnostic);
-            case 'change_summary':
-                this.#changeSummary = event.changes;
-                return true;
-            case 'planned_change':
-                this.#plannedChanges.push({ address: event.address, action: event.action });
-                return true;
-            default:
-                return true;
-        }
-    }
-    #addDiagnostic(d) {
-        const key = [d.severity, d.summary, d.address ?? '', d.detail.length].join('\u0000');
-        const bucket = this.#seen.get(key);
-        if (bucket?.some((other) => other.detail === d.detail))
-            return false;
-        if (bucket)
-            bucket.push(d);
-        else
-            this.#seen.set(key, [d]);
-        this.#diagnostics.push(d);
-        return true;
-    }
-    /** The run so far; call once the process has exited. */
-    finish(exitCode, stderrTail) {
-        const run = {
-            command: this.#command,
-            exitCode,
-            diagnostics: [...this.#diagnostics],
-            plannedChanges: [...this.#plannedChanges],
-            stderrTail,
-        };
-        if (this.#changeSummary)
-            run.changeSummary = this.#changeSummary;
-        return run;
-    }
-}
-/** Meaning of `terraform plan -detailed-exitcode`. */
-function planExitMeaning(exitCode) {
-    if (exitCode === 0)
-        return 'no-changes';
-    if (exitCode === 2)
-        return 'changes';
-    return 'error';
-}
-
-;// CONCATENATED MODULE: ./src/terraform/cli.ts
-
-
-
-
-
-
-
-
-const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
-/**
- * Finds terraform on PATH. hashicorp/setup-terraform's default wrapper is a Node script
- * named `terraform` that rewrites stdout; the real binary sits beside it as `terraform-bin`.
- */
-async function resolveTerraformBinary(searchPath = process.env['PATH'] ?? '') {
-    const exe = process.platform === 'win32' ? '.exe' : '';
-    for (const dir of searchPath.split(external_node_path_.delimiter)) {
-        if (!dir)
-            continue;
-        for (const name of exe ? [`terraform${exe}`, 'terraform'] : ['terraform']) {
-            const candidate = external_node_path_.join(dir, name);
-            if (!(await isExecutableFile(candidate)))
-                continue;
-            const kind = await fileKind(candidate);
-            const realBinary = external_node_path_.join(dir, `terraform-bin${exe}`);
-            const hasRealBinary = await isExecutableFile(realBinary);
-            if (kind === 'node-script' || (kind === 'script' && hasRealBinary)) {
-                if (!hasRealBinary) {
-                    throw new Error(`${candidate} is the hashicorp/setup-terraform wrapper script, but the real binary ` +
-                        `${realBinary} is missing. Set "terraform_wrapper: false" on the setup-terraform step.`);
-                }
-                log.notice(`${candidate} is the hashicorp/setup-terraform wrapper, which rewrites Terraform's output; ` +
-                    `using ${realBinary} instead. Set "terraform_wrapper: false" to silence this notice.`);
-                return realBinary;
-            }
-            return candidate;
-        }
-    }
-    throw new Error(`Could not find terraform on PATH. ${SETUP_HINT}`);
-}
-async function isExecutableFile(file) {
-    try {
-        const info = await (0,promises_.stat)(file);
-        if (!info.isFile())
-            return false;
-        await (0,promises_.access)(file, process.platform === 'win32' ? external_node_fs_.constants.F_OK : external_node_fs_.constants.X_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** Native executables start with a magic number; wrappers are scripts. */
-async function fileKind(file) {
-    const handle = await (0,promises_.open)(file, 'r');
-    try {
-        const buf = Buffer.alloc(256);
-        const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-        const head = buf.subarray(0, bytesRead).toString('latin1');
-        if (head.startsWith('#!'))
-            return /^#![^\n]*\bnode\b/.test(head) ? 'node-script' : 'script';
-        // ncc bundles without a shebang start with this banner.
-        if (head.startsWith('/******/') || head.startsWith("'use strict'") || head.startsWith('"use strict"')) {
-            return 'node-script';
-        }
-        return 'binary';
-    }
-    finally {
-        await handle.close();
-    }
-}
-async function terraformInit(o) {
-    const args = ['init', '-input=false', `-lock-timeout=${o.lockTimeout}`];
-    const run = await runTerraform(o, [...args.slice(0, 2), '-json', ...args.slice(2)]);
-    // `init -json` exists since Terraform 1.9; older versions reject the flag before doing anything.
-    if (run.exitCode !== 0 && run.stderrTail.includes('flag provided but not defined: -json')) {
-        log.info('This Terraform does not support "init -json"; running init with plain output.');
-        return runTerraform(o, args);
-    }
-    return run;
-}
-/** Exit code per -detailed-exitcode: 0 no changes, 1 error, 2 changes (see planExitMeaning). */
-function terraformPlan(o, planFile) {
-    return runTerraform(o, ['plan', '-input=false', '-json', `-out=${planFile}`, '-detailed-exitcode', `-lock-timeout=${o.lockTimeout}`]);
-}
-function terraformApply(o, planFile) {
-    return runTerraform(o, ['apply', '-input=false', '-json', `-lock-timeout=${o.lockTimeout}`, planFile]);
-}
-/** Variables of the action's process that Terraform and its providers have no use for. */
-const WITHHELD_ENV = /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN)$/i;
-/** A fresh environment for the child: the action's own, minus its inputs and tokens, plus the caller's. */
-function terraformChildEnv(extra) {
-    const env = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (value !== undefined && !WITHHELD_ENV.test(key))
-            env[key] = value;
-    }
-    return { ...env, ...extra, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-}
-/** Terraform processes running now, so a cancelled job can stop them gracefully. */
-const running = new Set();
-let stopping = false;
-/**
- * The job was cancelled: asks each running terraform to stop the way Ctrl-C does. On its first
- * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
- * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
- * exactly one. No further terraform command starts after this.
- */
-function stopTerraform() {
-    if (stopping)
-        return;
-    stopping = true;
-    for (const child of running)
-        child.kill('SIGINT');
-}
-async function runTerraform(o, args) {
-    const command = `terraform ${args.join(' ')}`;
-    if (stopping)
-        throw new Error(`Not starting ${command}: the run was cancelled.`);
-    const cwdInfo = await (0,promises_.stat)(o.cwd).catch(() => undefined);
-    if (!cwdInfo?.isDirectory()) {
-        throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
-    }
-    log.info(`$ ${command}  (in ${o.cwd})`);
-    const run = new TerraformRunAccumulator(command);
-    const tail = new LineTail(60, 8_000);
-    const child = (0,external_node_child_process_.spawn)(o.binary, args, {
-        cwd: o.cwd,
-        env: terraformChildEnv(o.env),
-        stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    const exited = new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code, signal) => resolve({ code, signal }));
-    }).finally(() => running.delete(child));
-    const stdout = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stdout, crlfDelay: Infinity });
-    const stderr = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stderr, crlfDelay: Infinity });
-    const closed = (rl) => new Promise((resolve) => rl.once('close', resolve));
-    const drained = Promise.all([closed(stdout), closed(stderr)]);
-    // A throw inside a stream listener would crash the process; keep it for after the exit.
-    let listenerError;
-    stdout.on('line', (line) => {
-        const { event, fresh } = run.addLine(line);
-        if (event.type === 'raw') {
-            if (event.text.trim())
-                tail.push(event.text);
-        }
-        else if (fresh) {
-            logEvent(event);
-        }
-        try {
-            o.onEvent?.(event);
-        }
-        catch (err) {
-            listenerError ??= err;
-        }
-    });
-    stderr.on('line', (line) => {
-        tail.push(line);
-        log.debug(`terraform stderr: ${line}`);
-    });
-    let result;
-    try {
-        [result] = await Promise.all([exited, drained]);
-    }
-    catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not start ${o.binary} (${command}) in ${o.cwd}: ${reason}. ${SETUP_HINT}`);
-    }
-    if (listenerError !== undefined)
-        throw listenerError;
-    if (result.code === null)
-        tail.push(`terraform was terminated by signal ${result.signal ?? 'unknown'}`);
-    const exitCode = result.code ?? 1;
-    log.info(`${command} exited with code ${exitCode}`);
-    return run.finish(exitCode, redact(tail.text()));
-}
-const DETAIL_LOG_LIMIT = 4_000;
-/** One short human line per interesting event; Terraform's own `@message` says it best. */
-function logEvent(event) {
-    switch (event.type) {
-        case 'version':
-        case 'outputs':
-        case 'unknown':
-            log.debug(event.message);
-            return;
-        case 'diagnostic': {
-            const d = event.diagnostic;
-            const where = d.address ? ` (${d.address})` : '';
-            const detail = clip(d.detail, DETAIL_LOG_LIMIT);
-            log.info(`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${where}${detail ? `\n${detail}` : ''}`);
-            return;
-        }
-        default:
-            if (event.message)
-                log.info(cli_firstLine(event.message));
-    }
-}
-/** Cuts a long detail (a big Atlas Plan) at a line boundary; the report carries it whole. */
-function clip(text, limit) {
-    if (text.length <= limit)
-        return text;
-    const cut = text.lastIndexOf('\n', limit);
-    const head = text.slice(0, cut > 0 ? cut : limit);
-    return `${head}\n… ${text.length - head.length} more characters, not shown in the log`;
-}
-function cli_firstLine(text) {
-    const nl = text.indexOf('\n');
-    return nl < 0 ? text : text.slice(0, nl);
-}
-/** The last lines of a stream, bounded in lines and characters. */
-class LineTail {
-    maxLines;
-    maxChars;
-    #lines = [];
-    #chars = 0;
-    constructor(maxLines, maxChars) {
-        this.maxLines = maxLines;
-        this.maxChars = maxChars;
-    }
-    push(line) {
-        const clipped = line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line;
-        this.#lines.push(clipped);
-        this.#chars += clipped.length + 1;
-        while (this.#lines.length > this.maxLines || (this.#chars > this.maxChars && this.#lines.length > 1)) {
-            this.#chars -= (this.#lines.shift() ?? '').length + 1;
-        }
-    }
-    text() {
-        return this.#lines.join('\n');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/pipeline.ts
-
-
-
-
-
-
-
-
-/** Thrown inside a root to stop it at a step; carries what the report needs. */
-class StepFailure extends Error {
-    step;
-    diagnostics;
-    hints;
-    constructor(step, message, diagnostics = [], hints = []) {
-        super(message);
-        this.step = step;
-        this.diagnostics = diagnostics;
-        this.hints = hints;
-    }
-}
-function emptyResult(spec, outcome, skipReason) {
-    return {
-        root: spec.root,
-        workingDirectory: spec.workingDirectory,
-        outcome,
-        ...(skipReason === undefined ? {} : { skipReason }),
-        plannedStatements: [],
-        terraformChanged: false,
-        applied: false,
-        appliedStatements: [],
-        residualStatements: [],
-        errors: [],
-        warnings: [],
-        hints: [],
-        durationMs: 0,
-    };
-}
-/** The roles root runs when roles-paths changed, or on every apply with roles-on-apply: always. */
-function rolesRootRuns(mode, inputs, rolesChange) {
-    return rolesChange.changed || (mode === 'apply' && inputs.rolesOnApply === 'always');
-}
-/**
- * Runs the roots, roles first, then schema. Plan mode could overlap them, but two concurrent
- * `terraform init` runs are unsafe with a shared plugin cache (TF_PLUGIN_CACHE_DIR) and their
- * log groups would interleave; the schema root also needs the roles plan to recognise a first
- * bootstrap. Apply mode: a roles root that fails or does not converge stops the schema root.
- */
-async function runRoots(ctx, roles, schema, rolesChange) {
-    const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange)
-        ? await runRoot(ctx, roles, undefined)
-        : emptyResult(roles, 'skipped', rolesChange.reason);
-    if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
-        const reason = rolesResult.outcome === 'failed'
-            ? `Not run: the roles root failed during ${rolesResult.failedStep ?? 'its run'}, so the schema root was not started.`
-            : 'Not run: the roles root did not converge, so the schema root was not started.';
-        return [rolesResult, emptyResult(schema, 'not-run', reason)];
-    }
-    if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
-        // First bootstrap: the schema env logs in as a user that does not exist until the roles
-        // root is applied, so a schema plan now can only fail authentication. Nothing is started.
-        const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`;
-        log.info(`schema: ${reason}`);
-        return [rolesResult, emptyResult(schema, 'skipped', reason)];
-    }
-    const schemaResult = await runRoot(ctx, schema, async () => {
-        const rolesStatements = ctx.mode === 'apply' && rolesResult.applied ? rolesResult.appliedStatements : [];
-        return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] };
-    });
-    return [rolesResult, schemaResult];
-}
-async function runRoot(ctx, spec, beforePlan) {
-    const started = Date.now();
-    const result = emptyResult(spec, 'planned');
-    const cwd = external_node_path_.resolve(ctx.workspace, spec.workingDirectory);
-    const planFile = external_node_path_.join(ctx.planDir, `${spec.root}.tfplan`);
-    const verifyFile = external_node_path_.join(ctx.planDir, `${spec.root}.verify.tfplan`);
-    const step = async (name, fn) => {
-        const run = await log.group(`${spec.root}: terraform ${name}`, fn).catch((err) => {
-            throw new StepFailure(name, errorMessage(err));
-        });
-        const atlas = atlasPlan(run);
-        mergeWarnings(result, atlas.warnings);
-        // Only `plan -detailed-exitcode` uses 2 ("changes"); for init and apply anything but 0 failed.
-        const ok = name === 'plan' || name === 'verify' ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
-        if (!ok || atlas.errors.length > 0) {
-            const first = atlas.errors[0];
-            const message = first
-                ? [first.summary, first.detail].filter(Boolean).join(': ')
-                : `terraform ${name} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
-            throw new StepFailure(name, redact(message), atlas.errors);
-        }
-        return run;
-    };
-    try {
-        const options = async () => ({
-            binary: ctx.terraformBinary,
-            cwd,
-            env: await ctx.childEnv(),
-            lockTimeout: ctx.inputs.lockTimeout,
-        });
-        await step('init', async () => terraformInit(await options()));
-        if (beforePlan) {
-            const pre = await beforePlan().catch((err) => {
-                throw new StepFailure('preflight', errorMessage(err));
-            });
-            if (!pre.ok)
-                throw new StepFailure('preflight', pre.message, [], pre.hints);
-        }
-        const planRun = await step('plan', async () => terraformPlan(await options(), planFile));
-        const planned = atlasPlan(planRun);
-        result.plannedStatements = planned.statements;
-        result.terraformChanged = planRun.exitCode === 2;
-        log.info(`${spec.root}: ${describePlan(planned.statements.length, result.terraformChanged)}`);
-        if (ctx.mode === 'plan') {
-            result.outcome = result.terraformChanged || planned.statements.length > 0 ? 'planned' : 'no-changes';
-            return result;
-        }
-        if (!result.terraformChanged && planned.statements.length === 0) {
-            // The plan itself proves convergence; applying an empty plan would only add a run.
-            result.outcome = 'converged';
-            return result;
-        }
-        const applyRun = await step('apply', async () => terraformApply(await options(), planFile)).catch(async (err) => {
-            // What did the failed apply leave behind? Atlas normally runs a root's statements in one
-            // transaction, but only the database can say: plan again and report what is pending.
-            const check = await terraformPlan(await options(), verifyFile).catch(() => undefined);
-            const pending = check ? atlasPlan(check) : undefined;
-            if (check && pending && pending.errors.length === 0 && check.exitCode !== 1)
-                result.pendingAfterFailure = pending.statements;
-            throw err;
-        });
-        result.applied = true;
-        const appliedSql = atlasPlan(applyRun).statements;
-        result.appliedStatements = appliedSql.length > 0 ? appliedSql : planned.statements;
-        const verifyRun = await step('verify', async () => terraformPlan(await options(), verifyFile));
-        const verify = atlasPlan(verifyRun);
-        result.residualStatements = verify.statements;
-        if (verify.statements.length > 0) {
-            // The report explains residual SQL next to the statements themselves.
-            result.outcome = 'not-converged';
-        }
-        else if (verifyRun.exitCode === 2) {
-            result.outcome = 'state-differs';
-            result.hints.push('Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.');
-        }
-        else if (planned.statements.length === 0) {
-            // The plan was a Terraform-only change (HCL text normalisation): Atlas ran nothing and
-            // the apply only stored the new text. Reported, as the design says, as a warning.
-            result.outcome = 'state-differs';
-            result.hints.push('Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.');
-        }
-        else {
-            result.outcome = 'converged';
-        }
-        return result;
-    }
-    catch (err) {
-        const failure = err instanceof StepFailure ? err : new StepFailure('plan', errorMessage(err));
-        result.outcome = 'failed';
-        result.failedStep = failure.step;
-        result.error = redact(failure.message);
-        result.errors = failure.diagnostics.map((d) => ({ ...d, summary: redact(d.summary), detail: redact(d.detail) }));
-        const text = [failure.message, ...failure.diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
-        // A step that diagnosed itself (the preflight) knows better than pattern matching on text.
-        result.hints.push(...(failure.hints.length > 0 ? failure.hints : hintsFor(text, hintContext(ctx))));
-        result.hints = [...new Set(result.hints)];
-        // The error annotation comes once, from setFailed at the end, after the comment is posted.
-        log.info(`${spec.root}: ${failure.step} failed: ${failure.message}`);
-        return result;
-    }
-    finally {
-        result.durationMs = Date.now() - started;
-    }
-}
-function hintContext(ctx) {
-    const role = ctx.mode === 'apply' ? ctx.inputs.applyRoleToAssume : ctx.inputs.roleToAssume;
-    const account = roleAccount(role);
-    return { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion, ...(account ? { account } : {}) };
-}
-function mergeWarnings(result, warnings) {
-    const key = (d) => `${d.summary}\u0000${d.detail}`;
-    const seen = new Set(result.warnings.map(key));
-    for (const w of warnings) {
-        if (seen.has(key(w)))
-            continue;
-        seen.add(key(w));
-        result.warnings.push({ ...w, summary: redact(w.summary), detail: redact(w.detail) });
-    }
-}
-function describePlan(statements, terraformChanged) {
-    if (statements > 0)
-        return `${statements} SQL statement${statements === 1 ? '' : 's'} planned`;
-    return terraformChanged ? 'no SQL, but Terraform reports a change' : 'no changes';
-}
-
-;// CONCATENATED MODULE: ./src/report/outputs.ts
-
-
-// Output names are a contract with users' workflows; action.yml is checked against these
-// constants by test/unit/contract.test.ts.
-const OUTPUT = {
-    mode: 'mode',
-    rolesChanged: 'roles-changed',
-    rolesSql: 'roles-sql',
-    schemaSql: 'schema-sql',
-    converged: 'converged',
-    commentUrl: 'comment-url',
-};
-/** The value of every output, redacted. Pure apart from the secret registry. */
-function outputValues(report, extra) {
-    const values = {
-        [OUTPUT.mode]: report.plan.mode,
-        [OUTPUT.rolesChanged]: String(report.rolesChange.changed),
-        [OUTPUT.rolesSql]: sqlOf(report, 'roles'),
-        [OUTPUT.schemaSql]: sqlOf(report, 'schema'),
-        [OUTPUT.converged]: report.plan.mode === 'apply' ? String(converged(report)) : '',
-        [OUTPUT.commentUrl]: extra.commentUrl,
-    };
-    for (const key of Object.keys(values))
-        values[key] = redact(values[key]);
-    return values;
-}
-function setOutputs(report, extra) {
-    for (const [name, value] of Object.entries(outputValues(report, extra)))
-        setOutput(name, value);
-}
-/**
- * The statements of the root's plan step, in order, one after another on their own lines
- * (a multi-line statement keeps its line breaks). In an apply run these are the plan the
- * apply executed from, so the output means the same thing in both modes; empty when the
- * root did not run or planned no SQL.
- */
-function sqlOf(report, root) {
-    const result = report.roots.find((r) => r.root === root);
-    if (!result || result.outcome === 'skipped' || result.outcome === 'not-run')
-        return '';
-    return result.plannedStatements.map((s) => s.replace(/\s+$/, '')).join('\n');
-}
-/**
- * After an apply: true only when every root that ran ended with no Atlas SQL in its verify
- * plan (a Terraform-only diff still counts as converged, DESIGN §4) and nothing failed.
- */
-function converged(report) {
-    if (report.fatal)
-        return false;
-    const ran = report.roots.filter((r) => r.outcome !== 'skipped');
-    return ran.length > 0 && ran.every((r) => r.outcome === 'converged' || r.outcome === 'state-differs');
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-/**
- * Appends the report to this step's job summary. Returns whether it was written. Never
- * throws: a missing summary must not turn a successful apply into a failed run.
- */
-async function writeSummary(report, options = {}) {
-    if (!process.env['GITHUB_STEP_SUMMARY']) {
-        log.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
-        return false;
-    }
-    const body = renderSummary(report, {
-        marker: options.marker ?? '',
-        maxLength: SUMMARY_MAX_LENGTH,
-        commitUrl: options.commitUrl,
-    });
-    try {
-        await summary.addRaw(body).write();
-        return true;
-    }
-    catch (err) {
-        // The buffer is a process-wide singleton; do not leave this body behind for a later write.
-        summary.emptyBuffer();
-        log.warning(`Could not write the job summary: ${errorMessage(err)}. The report is still in the PR comment and the log.`);
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const defaultDeps = {
-    eventContext: () => ({
-        eventName: github_context.eventName,
-        payload: github_context.payload,
-        repo: github_context.repo,
-        sha: github_context.sha,
-        ref: github_context.ref,
-        serverUrl: github_context.serverUrl,
-        runId: github_context.runId,
-    }),
-};
-/** The whole action. Never throws: every failure ends in core.setFailed. */
-async function run(deps = defaultDeps) {
-    let inputs;
-    let plan;
-    try {
-        // Bad input fails here, before any AWS, GitHub or Terraform call.
-        inputs = getInputs();
-        plan = buildRunPlan(inputs, deps.eventContext());
-    }
-    catch (err) {
-        setFailed(errorMessage(err));
-        return;
-    }
-    if (plan.fork) {
-        log.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.');
-        setOutput(OUTPUT.mode, 'plan');
-        return;
-    }
-    const report = { plan, rolesChange: unknownRolesChange(), roots: [], notices: [] };
-    const stopOnCancel = onCancel(report);
-    let gh;
-    let session;
-    let planDir;
-    try {
-        gh = createGitHub(inputs.githubToken);
-        const client = gh;
-        // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
-        log.info(`rds-atlas-action on Node ${process.version}`);
-        log.info(`Mode: ${plan.mode}. ${plan.modeReason}`);
-        const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
-        const rolesRun = rolesRootRuns(plan.mode, inputs, detected);
-        report.rolesChange =
-            rolesRun && !detected.changed
-                ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
-                : detected;
-        log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
-        const terraformBinary = await resolveTerraformBinary();
-        session = await log.group('AWS credentials', () => openAwsSession(inputs, plan.mode));
-        planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
-        const activeSession = session;
-        const ctx = {
-            mode: plan.mode,
-            inputs,
-            workspace: workspaceDir(),
-            terraformBinary,
-            planDir,
-            childEnv: async () => {
-                await activeSession.refreshIfExpiring();
-                return activeSession.env();
-            },
-            ...(inputs.dbEndpoint
-                ? { beforeSchemaPlan: (rolesStatements) => preflight(inputs, activeSession, rolesStatements, report) }
-                : {}),
-        };
-        report.roots = await runRoots(ctx, { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, report.rolesChange);
-    }
-    catch (err) {
-        // Reported once, by setFailed in publish(), after the comment and summary are written.
-        report.fatal = errorMessage(err);
-    }
-    finally {
-        await session?.close().catch((err) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
-        if (planDir)
-            await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
-    }
-    try {
-        await publish(inputs, report, gh);
-    }
-    finally {
-        stopOnCancel();
-    }
-}
-/**
- * A cancelled job gets SIGINT, then SIGTERM, then SIGKILL seconds later. Terraform is asked to
- * stop gracefully (state saved, lock released), no further step starts, and the comment and
- * summary still say what happened. Returns the function that removes the handlers.
- */
-function onCancel(report) {
-    let cancelled = false;
-    const handler = (signal) => {
-        if (!cancelled) {
-            cancelled = true;
-            const notice = `The run was cancelled (${signal}): Terraform was asked to stop gracefully, finishing the operation in flight and releasing the state lock; no further step was started.`;
-            report.notices.push(notice);
-            log.warning(notice);
-        }
-        stopTerraform();
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-    };
-}
-/** Summary, comment, outputs, and the final verdict. */
-async function publish(inputs, report, gh) {
-    const marker = commentMarker(inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
-    const commitUrl = `${process.env['GITHUB_SERVER_URL'] || 'https://github.com'}/${report.plan.repo.owner}/${report.plan.repo.repo}/commit/${report.plan.sha}`;
-    let commentUrl = '';
-    if (inputs.comment && gh) {
-        commentUrl = await postComments(gh, report, marker, commitUrl);
-    }
-    await writeSummary(report, { marker, commitUrl });
-    setOutputs(report, { commentUrl });
-    const failure = verdict(report);
-    if (failure)
-        setFailed(redact(failure));
-    else
-        for (const root of report.roots)
-            if (root.outcome === 'state-differs')
-                log.warning(`${root.root}: database converged, Terraform state differs.`);
-}
-async function postComments(gh, report, marker, commitUrl) {
-    const { plan } = report;
-    try {
-        let numbers = plan.pullNumbers;
-        if (numbers.length === 0 && plan.eventName === 'push') {
-            numbers = await pullsForCommit(gh, plan.repo, plan.sha);
-            if (numbers.length === 0)
-                log.info(`No pull request is associated with ${plan.sha.slice(0, 7)}: no comment to update.`);
-        }
-        const body = renderComment(report, { marker, maxLength: COMMENT_MAX_LENGTH, commitUrl });
-        let url = '';
-        for (const number of numbers) {
-            const comment = await upsertComment(gh, plan.repo, number, marker, body);
-            log.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
-            url ||= comment.url;
-        }
-        return url;
-    }
-    catch (err) {
-        log.warning(`Could not post the pull request comment: ${errorMessage(err)}. The result is in the job summary. If the token lacks access, add "pull-requests: write" to the workflow's permissions.`);
-        return '';
-    }
-}
-async function preflight(inputs, session, rolesStatements, report) {
-    const createdInThisRun = createsRole(rolesStatements, inputs.dbUser);
-    const result = await log.group('IAM authentication preflight', () => preflightIamAuth({
-        endpoint: inputs.dbEndpoint,
-        database: inputs.dbName,
-        user: inputs.dbUser,
-        region: inputs.awsRegion,
-        session,
-        createdInThisRun,
-    }));
-    if (result.status === 'skipped') {
-        report.notices.push(result.message);
-        log.notice(result.message);
-    }
-    else if (result.status === 'ok') {
-        log.info(result.message);
-    }
-    return { ok: result.status !== 'failed', message: result.message, hints: result.hints };
-}
-/** The failure message, or undefined when the run succeeded. */
-function verdict(report) {
-    if (report.fatal)
-        return report.fatal;
-    const failed = report.roots.filter((r) => r.outcome === 'failed' || r.outcome === 'not-converged');
-    if (failed.length === 0)
-        return undefined;
-    return failed
-        .map((r) => r.outcome === 'failed'
-        ? `${r.root}: ${r.failedStep ?? 'run'} failed: ${r.error ?? 'unknown error'}`
-        : `${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`)
-        .join('; ');
-}
-function unknownRolesChange() {
-    return { changed: false, reason: 'Change detection did not run.', matchedFiles: [], failSafe: false };
 }
 
 
 /***/ }),
 
-/***/ 9025:
+/***/ 4390:
 /***/ ((module) => {
 
 module.exports = eval("require")("pg-native");
@@ -78671,6 +79764,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
 /***/ 6928:
 /***/ ((module) => {
 
@@ -78710,6 +79810,2980 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
+
+/***/ }),
+
+/***/ 8179:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ debug),
+  N4: () => (/* binding */ endGroup),
+  z3: () => (/* binding */ error),
+  Vt: () => (/* binding */ getBooleanInput),
+  V9: () => (/* binding */ getIDToken),
+  V4: () => (/* binding */ getInput),
+  Os: () => (/* binding */ group),
+  lm: () => (/* binding */ notice),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ setSecret),
+  Oh: () => (/* binding */ startGroup),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getMultilineInput, getState, info, isDebug, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + os.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
 
 /***/ })
 
@@ -78893,7 +82967,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(5388);
+/******/ var __webpack_exports__ = __nccwpck_require__(9407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
 

@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-npx ncc build src/index.ts -o "$out" --source-map --license licenses.txt --target es2022 >/dev/null
-node scripts/copy-tree-sitter.mjs "$out"
+bash scripts/build-dist.sh "$out"
 if ! diff -r -q dist "$out" >/dev/null; then
   echo "dist/ is stale: run 'npm run build' and commit dist/." >&2
   diff -r -q dist "$out" >&2 || true

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { GitHub } from './github/client.js';
 import { errorMessage, log } from './log.js';
-import type { RolesChange, RunPlan } from './types.js';
+import type { RolesChange, RunContext } from './types.js';
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
 // completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a
@@ -40,7 +40,7 @@ function withDescendants(globs: string[]): string[] {
   });
 }
 
-export async function detectRolesChange(gh: GitHub, plan: RunPlan, rolesPaths: string[]): Promise<RolesChange> {
+export async function detectRolesChange(gh: GitHub, plan: RunContext, rolesPaths: string[]): Promise<RolesChange> {
   const range = plan.range;
   if (range.kind === 'none') {
     return failSafe(`${range.reason}, so the roles root counts as changed`);

@@ -1,4 +1,5 @@
-import type { CommitRange, Inputs, Mode, RepoRef, RunPlan } from './types.js';
+import { num as finite, obj, str } from './json.js';
+import type { CommitRange, Inputs, Mode, RepoRef, RunContext } from './types.js';
 
 // GitHub event -> what this run does. Pure: main.ts fills EventContext from
 // @actions/github's context, tests fill it from recorded webhook payloads.
@@ -16,10 +17,23 @@ export interface EventContext {
   runId: number | string;
 }
 
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+const PULL_REQUEST_EVENTS = new Set(['pull_request']);
 const ZERO_SHA = /^0+$/;
+/** Runs of these events in plan mode check the default branch's HCL against the database. */
+const DRIFT_EVENTS = new Set(['schedule', 'workflow_dispatch']);
 
-export function buildRunPlan(inputs: Pick<Inputs, 'mode'>, ctx: EventContext): RunPlan {
+/** The run refuses an event it must never run on; the message says why and what to use. */
+export class EventError extends Error {}
+
+export function buildRunContext(inputs: Pick<Inputs, 'mode'>, ctx: EventContext): RunContext {
+  if (ctx.eventName === 'pull_request_target') {
+    // pull_request_target runs with the base repository's secrets and a write token, and this
+    // action runs the pull request's Terraform (providers, data sources, atlas.hcl): any fork
+    // could read the AWS credentials and the database's master secret.
+    throw new EventError(
+      'This action refuses to run on pull_request_target: that event gives the workflow the base repository\'s secrets and a write token, while this action runs the pull request\'s own Terraform and Atlas configuration (providers, data sources, atlas.hcl), so any pull request — from a fork too — could read the AWS credentials and the database\'s master secret. Use "on: pull_request" (a fork then gets no credentials and the action skips it), and run applies on "push" to the default branch.',
+    );
+  }
   const p = ctx.payload;
   const repository = obj(p['repository']);
   const defaultBranch = str(repository['default_branch']);
@@ -41,6 +55,7 @@ export function buildRunPlan(inputs: Pick<Inputs, 'mode'>, ctx: EventContext): R
     range,
     pullNumbers: prNumber !== undefined ? [prNumber] : [],
     fork: pr !== undefined && isFork(pr, repository),
+    drift: mode === 'plan' && DRIFT_EVENTS.has(ctx.eventName),
     runUrl: `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`,
   };
 }
@@ -128,14 +143,7 @@ function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
-function obj(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
 function num(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+  const n = finite(value);
+  return n !== undefined && Number.isInteger(n) ? n : undefined;
 }

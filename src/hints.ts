@@ -1,5 +1,9 @@
-// Pure: remedies for credential and connection errors that Terraform or Atlas print. The
-// preflight (aws/preflight.ts) reuses the same checklists, so a user sees one wording.
+import { code } from './report/md.js';
+
+// Pure: remedies for what Terraform, Atlas or the database printed. Each hint is safe
+// Markdown: our own words and code spans, with every value taken from foreign text (a user
+// name, a profile name) passed through the Markdown writer. The preflight (aws/preflight.ts)
+// reuses the same checklists, so a user sees one wording wherever the failure shows.
 
 export interface HintContext {
   /** The aws-profile input ('' when unset). */
@@ -11,26 +15,29 @@ export interface HintContext {
   account?: string;
 }
 
+const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
+const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
+
 /** Why an IAM-token login fails, most common cause first. */
 export function iamAuthChecklist(user: string, region: string, account = '<account-id>'): string[] {
   return [
-    `"${user}" must be a member of rds_iam: GRANT rds_iam TO "${user}"; (the roles root does this when its HCL says member_of = [role.rds_iam], so apply the roles root first).`,
-    `The IAM role must allow rds-db:connect on arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}. <DbiResourceId> is the instance's resource id (db-XXXXXXXXXXXXXXXXXXXXXXXXXX, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
+    `${code(user)} must be a member of rds_iam: ${code(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
+    `The IAM role must allow \`rds-db:connect\` on ${code(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
     'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
-    'The token must be signed for the same host, port and region the client connects to (the endpoint in TF_VAR_endpoint / db-endpoint and aws-region); a token for another endpoint, port, proxy or region is refused.',
+    'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
   ];
 }
 
 export function sslHints(): string[] {
   return [
-    "RDS IAM authentication requires TLS: connect with sslmode=require (the seed's atlas.hcl URLs end in ?sslmode=require).",
-    'If the instance has rds.force_ssl = 1, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
+    "RDS IAM authentication requires TLS: connect with `sslmode=require` (the seed's atlas.hcl URLs end in `?sslmode=require`).",
+    'If the instance has `rds.force_ssl = 1`, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
   ];
 }
 
 export function unreachableHints(endpoint: string): string[] {
   return [
-    `The database at ${endpoint} did not answer. Check the endpoint for typos (host and port, e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432).`,
+    `The database at ${code(endpoint)} did not answer. Check the endpoint for typos (host and port, e.g. \`mydb.abc123.us-east-1.rds.amazonaws.com:5432\`).`,
     "The instance's security group must allow inbound TCP on its port from the runner; GitHub-hosted runners reach only publicly accessible instances, otherwise use a self-hosted runner inside the VPC.",
   ];
 }
@@ -39,8 +46,8 @@ export function credentialsHints(ctx: HintContext): string[] {
   return [
     'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
     ctx.awsProfile
-      ? `atlas.hcl reads credentials through profile "${ctx.awsProfile}"; the action writes it only when it has credentials (an assumed role, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the job).`
-      : 'If atlas.hcl names an AWS profile (profile = var.aws_profile), also set the `aws-profile` input to that name.',
+      ? `atlas.hcl reads credentials through profile ${code(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
+      : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
   ];
 }
 
@@ -57,6 +64,24 @@ export function lockHints(): string[] {
   ];
 }
 
+export function unrecognizedResourcesHints(): string[] {
+  return [
+    `On its first run for a database Atlas refuses to drop what it finds but the HCL does not declare. Declare what already exists: the RDS roles (\`rds_iam\`, \`rds_superuser\`, … and the master user) as \`external = true\` in the roles HCL, and any table, view, function or role created outside Atlas, in the HCL of the root that owns it. See [working with an existing database](${EXISTING_DATABASE_GUIDE}).`,
+  ];
+}
+
+export function atlasLoginHints(): string[] {
+  return [
+    `Roles, users and permissions (\`schema { mode { roles = true, permissions = true } }\`) are Atlas Pro features: the Atlas CLI on the runner must be logged in. Add ${SETUP_ATLAS} before this action, with the token of your Atlas Cloud organisation as a repository secret.`,
+  ];
+}
+
+export function atlasCliHints(): string[] {
+  return [
+    `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply). Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH.`,
+  ];
+}
+
 const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
 // RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
 // external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
@@ -68,39 +93,45 @@ const STATE_LOCK = /Error acquiring the state lock/i;
 const NO_SSL =
   /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
 const UNREACHABLE = /connection refused|i\/o timeout|no such host|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/i;
+const UNRECOGNIZED = /Unrecognized schema resources/i;
+const NEEDS_LOGIN = /requires\s+'?atlas login'?|not logged in|atlas login/i;
+const NO_ATLAS_CLI = /Check atlas version failure|executable file not found in \$PATH|"atlas": executable/i;
 
 /** Remedies for what a failed Terraform/Atlas run printed; [] when nothing is recognised. */
-export function hintsFor(text: string, ctx: HintContext): string[] {
+export function hintsFor(message: string, ctx: HintContext): string[] {
   const hints: string[] = [];
 
-  const profile = MISSING_PROFILE.exec(text)?.[1];
+  const profile = MISSING_PROFILE.exec(message)?.[1];
   if (profile !== undefined) {
     if (!ctx.awsProfile) {
       hints.push(
-        `atlas.hcl asks for AWS profile "${profile}", which does not exist on the runner: set the \`aws-profile: ${profile}\` input so the action writes that profile with its credentials.`,
+        `atlas.hcl asks for AWS profile ${code(profile)}, which does not exist on the runner: set the ${code(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`,
       );
     } else if (ctx.awsProfile !== profile) {
       hints.push(
-        `atlas.hcl asks for AWS profile "${profile}" but the action wrote "${ctx.awsProfile}": set \`aws-profile: ${profile}\`, or make TF_VAR_aws_profile match "${ctx.awsProfile}".`,
+        `atlas.hcl asks for AWS profile ${code(profile)} but the action wrote ${code(ctx.awsProfile)}: set ${code(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${code(ctx.awsProfile)}.`,
       );
     } else {
       hints.push(
-        `The action wrote profile "${profile}" to its temporary AWS_CONFIG_FILE, but this process did not see it: check that nothing in the job overrides AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE.`,
+        `The action wrote profile ${code(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`,
       );
     }
   }
 
-  const auth = AUTH_FAILED.exec(text);
+  const auth = AUTH_FAILED.exec(message);
   if (auth) {
     const user = auth[1] ?? ctx.dbUser;
-    hints.push(`IAM authentication for "${user}" failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
+    hints.push(`IAM authentication for ${code(user)} failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
   }
 
-  if (NO_CREDENTIALS.test(text)) hints.push(...credentialsHints(ctx));
-  if (EXPIRED.test(text)) hints.push(...expiredHints());
-  if (STATE_LOCK.test(text)) hints.push(...lockHints());
-  if (NO_SSL.test(text)) hints.push(...sslHints());
-  else if (!auth && UNREACHABLE.test(text)) hints.push(...unreachableHints('the endpoint (TF_VAR_endpoint)'));
+  if (UNRECOGNIZED.test(message)) hints.push(...unrecognizedResourcesHints());
+  if (NO_ATLAS_CLI.test(message)) hints.push(...atlasCliHints());
+  else if (NEEDS_LOGIN.test(message)) hints.push(...atlasLoginHints());
+  if (NO_CREDENTIALS.test(message)) hints.push(...credentialsHints(ctx));
+  if (EXPIRED.test(message)) hints.push(...expiredHints());
+  if (STATE_LOCK.test(message)) hints.push(...lockHints());
+  if (NO_SSL.test(message)) hints.push(...sslHints());
+  else if (!auth && UNREACHABLE.test(message)) hints.push(...unreachableHints('the endpoint (TF_VAR_endpoint)'));
 
   return [...new Set(hints)];
 }

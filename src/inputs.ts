@@ -1,6 +1,19 @@
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {
+  CONTROL,
+  DB_USER,
+  ENVIRONMENT,
+  PROFILE_NAME,
+  REGION,
+  SESSION_NAME,
+  parseDuration,
+  parseEndpoint,
+  parseRoleArn,
+  quote,
+  regionPartition,
+} from './input-rules.js';
 import { log } from './log.js';
 import { registerSecret } from './redact.js';
 import type { Inputs, ModeInput } from './types.js';
@@ -28,6 +41,12 @@ export const INPUT = {
   dbName: 'db-name',
   dbUser: 'db-user',
   rolesOnApply: 'roles-on-apply',
+  environment: 'environment',
+  destructiveLabel: 'destructive-label',
+  requireReviewedPlan: 'require-reviewed-plan',
+  driftIssue: 'drift-issue',
+  failOnDrift: 'fail-on-drift',
+  lintSkip: 'lint-skip',
 } as const satisfies Record<keyof Inputs, string>;
 
 /**
@@ -44,20 +63,20 @@ export const DEFAULTS = {
   lockTimeout: '5m',
   dbUser: 'atlas_migrator',
   rolesOnApply: 'changed' as Inputs['rolesOnApply'],
+  destructiveLabel: 'allow-destructive-sql',
+  requireReviewedPlan: true,
+  driftIssue: true,
+  failOnDrift: false,
 } as const;
 
 const MODES: readonly ModeInput[] = ['auto', 'plan', 'apply'];
 const ROLES_ON_APPLY: readonly Inputs['rolesOnApply'][] = ['changed', 'always'];
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const ROLE_ARN = /^arn:aws[-a-z]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-// Written as `[profile <name>]` into an INI file: brackets, comment starters and
-// whitespace would corrupt the section header.
-const PROFILE = /^[^\s[\]#;=]{1,64}$/;
-const LOCK_TIMEOUT = /^\d+(ms|s|m|h)?$/;
-const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 const MIN_DURATION = 900;
 const MAX_DURATION = 43200;
+/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
+const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** GitHub label names are at most 50 characters. */
+const MAX_LABEL_LENGTH = 50;
 
 /** All bad inputs of one run; `problems` holds one sentence per input. */
 export class InputError extends Error {
@@ -81,7 +100,7 @@ export function workspaceDir(): string {
 export function getInputs(): Inputs {
   const problems: string[] = [];
   const bad = (name: string, value: string, expected: string): void => {
-    problems.push(`Input "${name}" must be ${expected}; got ${JSON.stringify(value)}`);
+    problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
   };
   const get = (name: string): string => core.getInput(name);
 
@@ -108,9 +127,22 @@ export function getInputs(): Inputs {
     [INPUT.roleToAssume, roleToAssume],
     [INPUT.applyRoleToAssume, applyRoleInput],
   ] as const) {
-    if (value && !ROLE_ARN.test(value)) {
-      bad(name, value, 'an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci, or empty');
+    if (!value) continue;
+    const arn = parseRoleArn(value);
+    if (!arn) {
+      bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
+    } else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
+      bad(
+        name,
+        value,
+        `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`,
+      );
     }
+  }
+
+  const audience = get(INPUT.audience) || DEFAULTS.audience;
+  if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
+    bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
   }
 
   const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
@@ -121,7 +153,7 @@ export function getInputs(): Inputs {
   const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
 
   const awsProfile = get(INPUT.awsProfile);
-  if (awsProfile && !PROFILE.test(awsProfile)) {
+  if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
     bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
   }
 
@@ -136,6 +168,12 @@ export function getInputs(): Inputs {
     problems,
   );
 
+  if (rolesWorkingDirectory === schemaWorkingDirectory) {
+    problems.push(
+      `Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`,
+    );
+  }
+
   const rolesPaths = readRolesPaths(get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
 
   const modeRaw = get(INPUT.mode) || DEFAULTS.mode;
@@ -149,24 +187,52 @@ export function getInputs(): Inputs {
   if (!rolesOnApply) bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
 
   const lockTimeout = get(INPUT.lockTimeout) || DEFAULTS.lockTimeout;
-  if (!LOCK_TIMEOUT.test(lockTimeout)) {
-    bad(INPUT.lockTimeout, lockTimeout, 'a duration such as 5m, 30s, 1h or 500ms');
+  const lockSeconds = parseDuration(lockTimeout);
+  if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
+    bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
   }
 
   const dbEndpoint = get(INPUT.dbEndpoint);
   const dbName = get(INPUT.dbName);
   const dbUser = get(INPUT.dbUser) || DEFAULTS.dbUser;
-  if (dbEndpoint) {
-    const port = ENDPOINT.exec(dbEndpoint)?.[2];
-    if (port === undefined || Number(port) < 1 || Number(port) > 65535) {
-      bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
-    }
-    if (!dbName) {
-      problems.push(
-        `Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`,
-      );
-    }
+  if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
+    bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
   }
+  if (dbEndpoint && !dbName) {
+    problems.push(
+      `Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`,
+    );
+  }
+  if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
+    bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
+  }
+  if (!DB_USER.test(dbUser)) {
+    bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
+  }
+
+  const environment = get(INPUT.environment);
+  if (environment && !ENVIRONMENT.test(environment)) {
+    bad(
+      INPUT.environment,
+      environment,
+      'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty',
+    );
+  }
+
+  const destructiveLabel = core.getInput(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
+  const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
+  const label = labelInput === undefined ? DEFAULTS.destructiveLabel : destructiveLabel;
+  if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
+    bad(
+      INPUT.destructiveLabel,
+      label,
+      `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the destructive-SQL gate off`,
+    );
+  }
+  const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, DEFAULTS.requireReviewedPlan, bad);
+  const driftIssue = readBoolean(INPUT.driftIssue, DEFAULTS.driftIssue, bad);
+  const failOnDrift = readBoolean(INPUT.failOnDrift, DEFAULTS.failOnDrift, bad);
+  const lintSkip = readLintSkip(get(INPUT.lintSkip), bad);
 
   if (problems.length > 0) throw new InputError(problems);
 
@@ -174,7 +240,7 @@ export function getInputs(): Inputs {
     awsRegion,
     roleToAssume,
     applyRoleToAssume: applyRoleInput || roleToAssume,
-    audience: get(INPUT.audience) || DEFAULTS.audience,
+    audience,
     roleSessionName,
     roleDurationSeconds,
     awsProfile,
@@ -189,6 +255,12 @@ export function getInputs(): Inputs {
     dbName,
     dbUser,
     rolesOnApply: rolesOnApply ?? DEFAULTS.rolesOnApply,
+    environment,
+    destructiveLabel: label,
+    requireReviewedPlan,
+    driftIssue,
+    failOnDrift,
+    lintSkip,
   };
   log.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
   return inputs;
@@ -232,23 +304,31 @@ function readBoolean(name: string, fallback: boolean, bad: Bad): boolean {
 function readDirectory(name: string, raw: string, problems: string[]): string {
   const root = workspaceDir();
   const absolute = path.resolve(root, raw);
-  const relative = path.relative(root, absolute);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${JSON.stringify(raw)}`);
+  const outside = (from: string, to: string): boolean => {
+    const relative = path.relative(from, to);
+    return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  };
+  if (outside(root, absolute)) {
+    problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
     return raw;
   }
-  let isDirectory = false;
+  let real: string | undefined;
   try {
-    isDirectory = fs.statSync(absolute).isDirectory();
+    real = fs.statSync(absolute).isDirectory() ? fs.realpathSync(absolute) : undefined;
   } catch {
     // reported below
   }
-  if (!isDirectory) {
+  if (real === undefined) {
     problems.push(
-      `Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${JSON.stringify(raw)}`,
+      `Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`,
+    );
+  } else if (outside(fs.realpathSync(root), real)) {
+    // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
+    problems.push(
+      `Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`,
     );
   }
-  return relative.split(path.sep).join('/') || '.';
+  return path.relative(root, absolute).split(path.sep).join('/') || '.';
 }
 
 /**
@@ -274,4 +354,15 @@ function readRolesPaths(raw: string, rolesDir: string, bad: Bad): string[] {
     globs.push(negated ? `!${pattern}` : pattern);
   }
   return globs;
+}
+
+/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
+function readLintSkip(raw: string, bad: Bad): string[] {
+  const ids = raw
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  for (const id of ids)
+    if (!/^[a-z][a-z0-9-]{0,63}$/.test(id)) bad(INPUT.lintSkip, id, 'guardrail rule ids, one per line, such as public-default-revoked');
+  return ids;
 }

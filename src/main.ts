@@ -3,55 +3,56 @@ import * as github from '@actions/github';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createsRole } from './atlas/plan.js';
+import { classifyStatements } from './atlas/classify.js';
+import { atlasVersion } from './atlas/version.js';
 import { openAwsSession, type AwsSession } from './aws/credentials.js';
 import { preflightIamAuth } from './aws/preflight.js';
+import { roleAccount } from './aws/sts-errors.js';
 import { detectRolesChange } from './changes.js';
-import { buildRunPlan, type EventContext } from './event.js';
-import { createGitHub, type GitHub } from './github/client.js';
-import { commentMarker, upsertComment } from './github/comments.js';
-import { pullsForCommit } from './github/pulls.js';
+import { buildRunContext } from './event.js';
+import { stopAll } from './exec.js';
+import { createGitHub, tokenIdentity, type GitHub } from './github/client.js';
+import { commentMarker } from './github/comments.js';
+import { reviewContext } from './github/review.js';
 import { getInputs, workspaceDir } from './inputs.js';
+import { lintProject, validateRuleIds } from './lint/index.js';
 import { errorMessage, log } from './log.js';
-import { rolesRootRuns, runRoots, type PipelineContext, type PreflightOutcome } from './pipeline.js';
+import { runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision } from './pipeline.js';
+import { publish, withDeadline } from './publish.js';
 import { redact } from './redact.js';
-import { COMMENT_MAX_LENGTH, renderComment } from './report/markdown.js';
-import { OUTPUT, setOutputs } from './report/outputs.js';
-import { writeSummary } from './report/summary.js';
-import { resolveTerraformBinary, stopTerraform } from './terraform/cli.js';
-import type { Inputs, Report, RolesChange, RunPlan } from './types.js';
+import { OUTPUT } from './report/outputs.js';
+import { verdict } from './verdict.js';
+import { resolveTerraformBinary } from './terraform/cli.js';
+import type { Inputs, Report, RunContext } from './types.js';
 
-export interface RunDeps {
-  /** The GitHub event as the runner describes it; defaults to @actions/github's context. */
-  eventContext(): EventContext;
-}
+// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no network), the
+// tools (Atlas CLI, terraform), GitHub (what changed; on a merge, what was reviewed), AWS, the
+// roots, then the report. Every failure becomes part of the report; nothing escapes run().
 
-const defaultDeps: RunDeps = {
-  eventContext: () => ({
-    eventName: github.context.eventName,
-    payload: github.context.payload,
-    repo: github.context.repo,
-    sha: github.context.sha,
-    ref: github.context.ref,
-    serverUrl: github.context.serverUrl,
-    runId: github.context.runId,
-  }),
-};
+/** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
+const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 
-/** The whole action. Never throws: every failure ends in core.setFailed. */
-export async function run(deps: RunDeps = defaultDeps): Promise<void> {
+export async function run(): Promise<void> {
   let inputs: Inputs;
-  let plan: RunPlan;
+  let context: RunContext;
   try {
     // Bad input fails here, before any AWS, GitHub or Terraform call.
     inputs = getInputs();
-    plan = buildRunPlan(inputs, deps.eventContext());
+    const unknownRules = validateRuleIds(inputs.lintSkip);
+    if (unknownRules.length > 0) {
+      throw new Error(
+        `Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. The README lists the rules.`,
+      );
+    }
+    context = buildRunContext(inputs, eventContext());
   } catch (err) {
     core.setFailed(errorMessage(err));
     return;
   }
 
-  if (plan.fork) {
+  // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
+  log.info(`rds-atlas-action on Node ${process.version}`);
+  if (context.fork) {
     log.notice(
       'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.',
     );
@@ -59,63 +60,140 @@ export async function run(deps: RunDeps = defaultDeps): Promise<void> {
     return;
   }
 
-  const report: Report = { plan, rolesChange: unknownRolesChange(), roots: [], notices: [] };
+  const report: Report = {
+    context,
+    environment: inputs.environment,
+    rolesChange: { changed: false, reason: 'Change detection did not run.', matchedFiles: [], failSafe: false },
+    roots: [],
+    atlasVersion: '',
+    lint: [],
+    history: [],
+    notices: [],
+  };
+  const marker = commentMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
   const stopOnCancel = onCancel(report);
   let gh: GitHub | undefined;
+  let identity: Promise<string> | undefined;
+  const whoAmI = (): Promise<string> => (identity ??= tokenIdentity(gh as GitHub));
+  try {
+    gh = createGitHub(inputs.githubToken);
+    await execute(inputs, report, gh, whoAmI, marker);
+  } catch (err) {
+    // Reported once, by setFailed below, after the summary, outputs and comment are written.
+    report.fatal = errorMessage(err);
+  }
+
+  try {
+    await publish({ inputs, report, gh, identity: whoAmI, marker });
+    const failure = verdict(report, inputs);
+    if (failure) core.setFailed(redact(failure));
+    else
+      for (const root of report.roots)
+        if (root.outcome === 'state-differs') log.warning(`${root.root}: database converged, Terraform state differs.`);
+  } finally {
+    stopOnCancel();
+  }
+}
+
+async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () => Promise<string>, marker: string): Promise<void> {
+  const { context } = report;
+  const workspace = workspaceDir();
+  log.info(`Mode: ${context.mode}. ${context.modeReason}`);
+
+  report.lint = await log.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
+  for (const f of report.lint) {
+    const annotate = f.severity === 'error' ? log.error : log.warning;
+    annotate(`${f.message} (${f.rule})`, { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` });
+  }
+  const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
+  if (lintErrors > 0) {
+    throw new Error(
+      `The HCL guardrails found ${lintErrors} error${lintErrors === 1 ? '' : 's'} (see "Checks"); nothing was planned and no AWS credentials were requested. Fix them, or switch a rule off with the lint-skip input.`,
+    );
+  }
+
+  report.atlasVersion = await atlasVersion(workspace);
+  log.info(`Atlas CLI ${report.atlasVersion}`);
+  const terraformBinary = await resolveTerraformBinary();
+
+  report.rolesChange = await log.group('Detect roles changes', () => detectRolesChange(gh, context, inputs.rolesPaths));
+  const rolesRuns = report.rolesChange.changed || (context.mode === 'apply' && inputs.rolesOnApply === 'always');
+  if (rolesRuns && !report.rolesChange.changed) {
+    report.rolesChange = { ...report.rolesChange, reason: `${report.rolesChange.reason}; it runs anyway because roles-on-apply is always` };
+  }
+  const decision: RolesDecision = { runs: rolesRuns, skipReason: report.rolesChange.reason };
+  log.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
+
+  if (context.mode === 'apply') {
+    report.review = await withDeadline(
+      log.group('Reviewed plan and labels of the merged pull request', async () => reviewContext(gh, context, marker, await whoAmI())),
+      REVIEW_LOOKUP_TIMEOUT_MS,
+    ).catch((err: unknown) => ({ labels: [], missing: `GitHub did not answer (${errorMessage(err)})` }));
+    const { review } = report;
+    log.info(
+      review.reviewed
+        ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
+        : `No reviewed plan: ${review.missing ?? 'unknown'}.`,
+    );
+  }
+
   let session: AwsSession | undefined;
   let planDir: string | undefined;
   try {
-    gh = createGitHub(inputs.githubToken);
-    const client = gh;
-    // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
-    log.info(`rds-atlas-action on Node ${process.version}`);
-    log.info(`Mode: ${plan.mode}. ${plan.modeReason}`);
-    const detected = await log.group('Detect roles changes', () => detectRolesChange(client, plan, inputs.rolesPaths));
-    const rolesRun = rolesRootRuns(plan.mode, inputs, detected);
-    report.rolesChange =
-      rolesRun && !detected.changed
-        ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` }
-        : detected;
-    log.info(`Roles root: ${rolesRun ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
-
-    const terraformBinary = await resolveTerraformBinary();
-    session = await log.group('AWS credentials', () => openAwsSession(inputs, plan.mode));
+    session = await log.group('AWS credentials', () => openAwsSession(inputs, context.mode));
     planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
-
-    const activeSession = session;
+    const active = session;
+    const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
+    const account = roleAccount(role);
     const ctx: PipelineContext = {
-      mode: plan.mode,
+      mode: context.mode,
       inputs,
-      workspace: workspaceDir(),
+      workspace,
       terraformBinary,
       planDir,
       childEnv: async () => {
-        await activeSession.refreshIfExpiring();
-        return activeSession.env();
+        await active.refreshIfExpiring();
+        return active.env();
       },
-      ...(inputs.dbEndpoint
-        ? { beforeSchemaPlan: (rolesStatements: string[]) => preflight(inputs, activeSession, rolesStatements, report) }
-        : {}),
+      classify: (statements) => classifyStatements(statements),
+      hintContext: { awsProfile: inputs.awsProfile, dbUser: inputs.dbUser, region: inputs.awsRegion, ...(account ? { account } : {}) },
+      ...(inputs.dbEndpoint ? { preflight: (created: boolean) => preflight(inputs, active, created) } : {}),
+      ...(report.review ? { review: report.review } : {}),
     };
-    report.roots = await runRoots(
+    const result = await runRoots(
       ctx,
       { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory },
       { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory },
-      report.rolesChange,
+      decision,
     );
-  } catch (err) {
-    // Reported once, by setFailed in publish(), after the comment and summary are written.
-    report.fatal = errorMessage(err);
+    report.roots = result.roots;
+    report.notices.push(...result.notices);
   } finally {
     await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
     if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
 
-  try {
-    await publish(inputs, report, gh);
-  } finally {
-    stopOnCancel();
-  }
+function lintOptions(inputs: Inputs, workspace: string): Parameters<typeof lintProject>[0] {
+  return {
+    workspace,
+    rolesWorkingDirectory: inputs.rolesWorkingDirectory,
+    schemaWorkingDirectory: inputs.schemaWorkingDirectory,
+    dbUser: inputs.dbUser,
+    skip: inputs.lintSkip,
+  };
+}
+
+function eventContext(): Parameters<typeof buildRunContext>[1] {
+  return {
+    eventName: github.context.eventName,
+    payload: github.context.payload,
+    repo: github.context.repo,
+    sha: github.context.sha,
+    ref: github.context.ref,
+    serverUrl: github.context.serverUrl,
+    runId: github.context.runId,
+  };
 }
 
 /**
@@ -132,7 +210,7 @@ function onCancel(report: Report): () => void {
       report.notices.push(notice);
       log.warning(notice);
     }
-    stopTerraform();
+    stopAll();
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
@@ -142,83 +220,19 @@ function onCancel(report: Report): () => void {
   };
 }
 
-/** Summary, comment, outputs, and the final verdict. */
-async function publish(inputs: Inputs, report: Report, gh: GitHub | undefined): Promise<void> {
-  const marker = commentMarker(inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
-  const commitUrl = `${process.env['GITHUB_SERVER_URL'] || 'https://github.com'}/${report.plan.repo.owner}/${report.plan.repo.repo}/commit/${report.plan.sha}`;
-  let commentUrl = '';
-  if (inputs.comment && gh) {
-    commentUrl = await postComments(gh, report, marker, commitUrl);
-  }
-  await writeSummary(report, { marker, commitUrl });
-  setOutputs(report, { commentUrl });
-
-  const failure = verdict(report);
-  if (failure) core.setFailed(redact(failure));
-  else
-    for (const root of report.roots)
-      if (root.outcome === 'state-differs') log.warning(`${root.root}: database converged, Terraform state differs.`);
-}
-
-async function postComments(gh: GitHub, report: Report, marker: string, commitUrl: string): Promise<string> {
-  const { plan } = report;
-  try {
-    let numbers = plan.pullNumbers;
-    if (numbers.length === 0 && plan.eventName === 'push') {
-      numbers = await pullsForCommit(gh, plan.repo, plan.sha);
-      if (numbers.length === 0) log.info(`No pull request is associated with ${plan.sha.slice(0, 7)}: no comment to update.`);
-    }
-    const body = renderComment(report, { marker, maxLength: COMMENT_MAX_LENGTH, commitUrl });
-    let url = '';
-    for (const number of numbers) {
-      const comment = await upsertComment(gh, plan.repo, number, marker, body);
-      log.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
-      url ||= comment.url;
-    }
-    return url;
-  } catch (err) {
-    log.warning(
-      `Could not post the pull request comment: ${errorMessage(err)}. The result is in the job summary. If the token lacks access, add "pull-requests: write" to the workflow's permissions.`,
-    );
-    return '';
-  }
-}
-
-async function preflight(inputs: Inputs, session: AwsSession, rolesStatements: string[], report: Report): Promise<PreflightOutcome> {
-  const createdInThisRun = createsRole(rolesStatements, inputs.dbUser);
-  const result = await log.group('IAM authentication preflight', () =>
-    preflightIamAuth({
-      endpoint: inputs.dbEndpoint,
-      database: inputs.dbName,
-      user: inputs.dbUser,
-      region: inputs.awsRegion,
-      session,
-      createdInThisRun,
-    }),
-  );
-  if (result.status === 'skipped') {
-    report.notices.push(result.message);
-    log.notice(result.message);
-  } else if (result.status === 'ok') {
-    log.info(result.message);
-  }
-  return { ok: result.status !== 'failed', message: result.message, hints: result.hints };
-}
-
-/** The failure message, or undefined when the run succeeded. */
-function verdict(report: Report): string | undefined {
-  if (report.fatal) return report.fatal;
-  const failed = report.roots.filter((r) => r.outcome === 'failed' || r.outcome === 'not-converged');
-  if (failed.length === 0) return undefined;
-  return failed
-    .map((r) =>
-      r.outcome === 'failed'
-        ? `${r.root}: ${r.failedStep ?? 'run'} failed: ${r.error ?? 'unknown error'}`
-        : `${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`,
-    )
-    .join('; ');
-}
-
-function unknownRolesChange(): RolesChange {
-  return { changed: false, reason: 'Change detection did not run.', matchedFiles: [], failSafe: false };
+async function preflight(inputs: Inputs, session: AwsSession, createdInThisRun: boolean): Promise<PreflightOutcome> {
+  const result = await preflightIamAuth({
+    endpoint: inputs.dbEndpoint,
+    database: inputs.dbName,
+    user: inputs.dbUser,
+    region: inputs.awsRegion,
+    session,
+    createdInThisRun,
+  });
+  return {
+    ok: result.status !== 'failed',
+    message: result.message,
+    hints: result.hints,
+    ...(result.status === 'skipped' ? { notice: result.message } : {}),
+  };
 }

@@ -1,22 +1,20 @@
 import * as path from 'node:path';
-import { atlasPlan, createsRole } from './atlas/plan.js';
-import { roleAccount } from './aws/sts-errors.js';
-import { hintsFor, type HintContext } from './hints.js';
-import { errorMessage, log } from './log.js';
-import { redact } from './redact.js';
-import { terraformApply, terraformInit, terraformPlan } from './terraform/cli.js';
-import { planExitMeaning } from './terraform/json-ui.js';
-import type { Diagnostic, Inputs, Mode, RolesChange, RootName, RootResult, RootStep, TerraformRun } from './types.js';
+import { createsRole } from './atlas/plan.js';
+import { isStopping } from './exec.js';
+import { decideGate } from './gate.js';
+import type { HintContext } from './hints.js';
+import { BufferedLog, errorMessage, log, type Logger } from './log.js';
+import { fingerprint } from './review.js';
+import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
+import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
+import type { Classification, Inputs, Mode, ReviewContext, RootResult } from './types.js';
 
-// Per-root state machine: init → plan → [apply → verify]. Produces RootResult values; the
-// only side effects are the terraform runs behind terraform/cli.ts and the hooks the caller
-// passes in (credential refresh, IAM preflight).
-
-export interface RootSpec {
-  root: RootName;
-  /** Relative to the workspace, as the user wrote it. */
-  workingDirectory: string;
-}
+// The roots of one run. Plan mode: both roots' `init` one after the other (they share the
+// plugin cache), then both plans side by side, each root logging into its own buffer that is
+// printed as one whole group; the schema result is replaced by "deferred" when the roles plan
+// creates the schema root's login user (its plan could only fail to log in). Apply mode:
+// strictly roles → schema, each plan passed through the gate before it is applied, and a
+// root that fails, is held or does not converge stops the roots after it.
 
 export interface PipelineContext {
   mode: Mode;
@@ -25,178 +23,228 @@ export interface PipelineContext {
   terraformBinary: string;
   /** Directory for plan files; removed by the caller. */
   planDir: string;
-  /** Environment for terraform, fetched before each root so refreshed credentials are used. */
+  /** Environment for terraform, fetched per command so renewed credentials are used. */
   childEnv(): Promise<Record<string, string>>;
-  /**
-   * Runs before the schema root's plan. `rolesStatements` are the statements the roles root
-   * planned or applied in this run, so the preflight can tell a first bootstrap.
-   */
-  beforeSchemaPlan?(rolesStatements: string[]): Promise<PreflightOutcome>;
+  classify(statements: string[]): Promise<Classification[]>;
+  /** The IAM-token preflight before the schema root's plan; absent when db-endpoint is unset. */
+  preflight?(createdInThisRun: boolean): Promise<PreflightOutcome>;
+  /** Apply mode: the merged PR's review and labels, for the gate. */
+  review?: ReviewContext;
+  hintContext: HintContext;
 }
 
 export interface PreflightOutcome {
   ok: boolean;
   message: string;
   hints: string[];
+  /** A notice for the top of the report (e.g. the preflight was skipped on a bootstrap). */
+  notice?: string;
 }
 
-/** Thrown inside a root to stop it at a step; carries what the report needs. */
-class StepFailure extends Error {
-  constructor(
-    readonly step: RootStep,
-    message: string,
-    readonly diagnostics: Diagnostic[] = [],
-    readonly hints: string[] = [],
-  ) {
-    super(message);
-  }
+/** Decided once in main: whether the roles root runs, and why not. */
+export interface RolesDecision {
+  runs: boolean;
+  skipReason: string;
 }
 
-export function emptyResult(spec: RootSpec, outcome: RootResult['outcome'], skipReason?: string): RootResult {
+export interface PipelineResult {
+  roots: RootResult[];
+  notices: string[];
+}
+
+export function runRoots(ctx: PipelineContext, roles: RootSpec, schema: RootSpec, decision: RolesDecision): Promise<PipelineResult> {
+  return ctx.mode === 'plan' ? planRoots(ctx, roles, schema, decision) : applyRoots(ctx, roles, schema, decision);
+}
+
+function runner(ctx: PipelineContext, spec: RootSpec, logger: Logger): RootRunner {
   return {
-    root: spec.root,
-    workingDirectory: spec.workingDirectory,
-    outcome,
-    ...(skipReason === undefined ? {} : { skipReason }),
-    plannedStatements: [],
-    terraformChanged: false,
-    applied: false,
-    appliedStatements: [],
-    residualStatements: [],
-    errors: [],
-    warnings: [],
-    hints: [],
-    durationMs: 0,
+    spec,
+    logger,
+    planFile: path.join(ctx.planDir, `${spec.root}.tfplan`),
+    verifyFile: path.join(ctx.planDir, `${spec.root}.verify.tfplan`),
+    options: async () => ({
+      binary: ctx.terraformBinary,
+      cwd: path.resolve(ctx.workspace, spec.workingDirectory),
+      env: await ctx.childEnv(),
+      lockTimeout: ctx.inputs.lockTimeout,
+      logger,
+    }),
+    hintContext: ctx.hintContext,
   };
 }
 
-/** The roles root runs when roles-paths changed, or on every apply with roles-on-apply: always. */
-export function rolesRootRuns(mode: Mode, inputs: Pick<Inputs, 'rolesOnApply'>, rolesChange: RolesChange): boolean {
-  return rolesChange.changed || (mode === 'apply' && inputs.rolesOnApply === 'always');
+/** Runs `fn` for a root; a failure is recorded in the result. Returns whether it succeeded. */
+async function attempt(result: RootResult, r: RootRunner, fn: () => Promise<void>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    const failure = err instanceof StepFailure ? err : new StepFailure('plan', errorMessage(err));
+    result.outcome = 'failed';
+    result.failedStep = failure.step;
+    result.error = failure.message;
+    result.errors = failure.diagnostics;
+    result.hints = [...new Set([...result.hints, ...failure.hints])];
+    // One error annotation comes from setFailed at the end, after the report is written.
+    r.logger.info(`${r.spec.root}: ${failure.step} failed: ${failure.message}`);
+    return false;
+  }
 }
 
-/**
- * Runs the roots, roles first, then schema. Plan mode could overlap them, but two concurrent
- * `terraform init` runs are unsafe with a shared plugin cache (TF_PLUGIN_CACHE_DIR) and their
- * log groups would interleave; the schema root also needs the roles plan to recognise a first
- * bootstrap. Apply mode: a roles root that fails or does not converge stops the schema root.
- */
-export async function runRoots(ctx: PipelineContext, roles: RootSpec, schema: RootSpec, rolesChange: RolesChange): Promise<RootResult[]> {
-  const rolesResult = rolesRootRuns(ctx.mode, ctx.inputs, rolesChange)
-    ? await runRoot(ctx, roles, undefined)
-    : emptyResult(roles, 'skipped', rolesChange.reason);
+async function planInto(result: RootResult, r: RootRunner, ctx: PipelineContext): Promise<void> {
+  const planned = await planStep(r, (s) => ctx.classify(s));
+  result.plannedStatements = planned.statements;
+  result.classifications = planned.classifications;
+  result.destroys = planned.destroys;
+  result.terraformChanged = planned.terraformChanged;
+  mergeWarnings(result, planned.warnings);
+  r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
+}
 
-  if (ctx.mode === 'apply' && (rolesResult.outcome === 'failed' || rolesResult.outcome === 'not-converged')) {
-    const reason =
-      rolesResult.outcome === 'failed'
-        ? `Not run: the roles root failed during ${rolesResult.failedStep ?? 'its run'}, so the schema root was not started.`
-        : 'Not run: the roles root did not converge, so the schema root was not started.';
-    return [rolesResult, emptyResult(schema, 'not-run', reason)];
+async function preflightInto(ctx: PipelineContext, logger: Logger, createdInThisRun: boolean, notices: string[]): Promise<void> {
+  if (!ctx.preflight) return;
+  const outcome = await ctx.preflight(createdInThisRun);
+  if (outcome.notice) {
+    notices.push(outcome.notice);
+    logger.notice(outcome.notice);
+  } else if (outcome.ok) {
+    logger.info(outcome.message);
   }
+  if (!outcome.ok) throw new StepFailure('preflight', outcome.message, [], outcome.hints);
+}
 
-  if (ctx.mode === 'plan' && createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
+async function planRoots(ctx: PipelineContext, roles: RootSpec, schema: RootSpec, decision: RolesDecision): Promise<PipelineResult> {
+  const notices: string[] = [];
+  const rolesLog = new BufferedLog();
+  const schemaLog = new BufferedLog();
+  const rolesRunner = runner(ctx, roles, rolesLog);
+  const schemaRunner = runner(ctx, schema, schemaLog);
+  const rolesResult = decision.runs ? emptyResult(roles, 'planned') : emptyResult(roles, 'skipped', decision.skipReason);
+  const schemaResult = emptyResult(schema, 'planned');
+  const clock = { roles: Date.now(), schema: 0 };
+
+  // `init` one root at a time: concurrent inits race on a shared TF_PLUGIN_CACHE_DIR.
+  const rolesReady = decision.runs && (await attempt(rolesResult, rolesRunner, async () => void (await initStep(rolesRunner))));
+  clock.schema = Date.now();
+  const schemaReady = await attempt(schemaResult, schemaRunner, async () => void (await initStep(schemaRunner)));
+
+  const rolesDone = (async () => {
+    if (rolesReady) await attempt(rolesResult, rolesRunner, () => planInto(rolesResult, rolesRunner, ctx));
+    rolesResult.durationMs = decision.runs ? Date.now() - clock.roles : 0;
+    if (decision.runs) rolesLog.flush(`roles: terraform init and plan`);
+    else log.info(`roles: not run. ${decision.skipReason}`);
+  })();
+  const schemaDone = (async () => {
+    if (schemaReady) {
+      await attempt(schemaResult, schemaRunner, async () => {
+        await preflightInto(ctx, schemaLog, false, notices);
+        await planInto(schemaResult, schemaRunner, ctx);
+      });
+    }
+    schemaResult.durationMs = Date.now() - clock.schema;
+  })();
+  await Promise.all([rolesDone, schemaDone]);
+
+  let schemaFinal = schemaResult;
+  if (createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
     // First bootstrap: the schema env logs in as a user that does not exist until the roles
-    // root is applied, so a schema plan now can only fail authentication. Nothing is started.
-    const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root.`;
-    log.info(`schema: ${reason}`);
-    return [rolesResult, emptyResult(schema, 'skipped', reason)];
+    // root is applied, so its plan could only fail to log in. That failure is expected.
+    const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root, without a pull-request review of its SQL (it is applied only if it has nothing destructive).`;
+    schemaLog.info(`schema: deferred: ${reason}${schemaResult.outcome === 'failed' ? ' (its login failure above is expected)' : ''}`);
+    schemaFinal = { ...emptyResult(schema, 'deferred', reason), warnings: schemaResult.warnings, durationMs: schemaResult.durationMs };
   }
+  schemaLog.flush('schema: terraform init and plan');
 
-  const schemaResult = await runRoot(ctx, schema, async () => {
-    const rolesStatements = ctx.mode === 'apply' && rolesResult.applied ? rolesResult.appliedStatements : [];
-    return ctx.beforeSchemaPlan ? ctx.beforeSchemaPlan(rolesStatements) : { ok: true, message: '', hints: [] };
-  });
-  return [rolesResult, schemaResult];
+  for (const result of [rolesResult, schemaFinal]) {
+    if (result.outcome === 'planned')
+      result.outcome = result.terraformChanged || result.plannedStatements.length > 0 ? 'planned' : 'no-changes';
+  }
+  return { roots: [rolesResult, schemaFinal], notices };
 }
 
-async function runRoot(
+async function applyRoots(ctx: PipelineContext, roles: RootSpec, schema: RootSpec, decision: RolesDecision): Promise<PipelineResult> {
+  const notices: string[] = [];
+  const results: RootResult[] = [];
+  const rolesResult = decision.runs ? await applyRoot(ctx, roles, notices, undefined) : emptyResult(roles, 'skipped', decision.skipReason);
+  if (!decision.runs) log.info(`roles: not run. ${decision.skipReason}`);
+  results.push(rolesResult);
+  if (stopsLaterRoots(rolesResult)) {
+    results.push(emptyResult(schema, 'not-run', notRunReason(rolesResult)));
+    return { roots: results, notices };
+  }
+  const createdInThisRun = rolesResult.applied && createsRole(rolesResult.appliedStatements, ctx.inputs.dbUser);
+  results.push(await applyRoot(ctx, schema, notices, createdInThisRun));
+  return { roots: results, notices };
+}
+
+/** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
+async function applyRoot(
   ctx: PipelineContext,
   spec: RootSpec,
-  beforePlan: (() => Promise<PreflightOutcome>) | undefined,
+  notices: string[],
+  schemaPreflight: boolean | undefined,
 ): Promise<RootResult> {
   const started = Date.now();
   const result = emptyResult(spec, 'planned');
-  const cwd = path.resolve(ctx.workspace, spec.workingDirectory);
-  const planFile = path.join(ctx.planDir, `${spec.root}.tfplan`);
-  const verifyFile = path.join(ctx.planDir, `${spec.root}.verify.tfplan`);
-  const step = async (name: RootStep, fn: () => Promise<TerraformRun>): Promise<TerraformRun> => {
-    const run = await log.group(`${spec.root}: terraform ${name}`, fn).catch((err: unknown) => {
-      throw new StepFailure(name, errorMessage(err));
+  const r = runner(ctx, spec, log);
+  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => log.group(`${spec.root}: ${name}`, fn);
+  await attempt(result, r, async () => {
+    await step('terraform init', () => initStep(r));
+    if (schemaPreflight !== undefined) await step('IAM authentication preflight', () => preflightInto(ctx, log, schemaPreflight, notices));
+    await step('terraform plan', () => planInto(result, r, ctx));
+
+    const gate = decideGate({
+      statements: result.plannedStatements,
+      classifications: result.classifications,
+      destroys: result.destroys,
+      terraformChanged: result.terraformChanged,
+      reviewed: ctx.review?.reviewed?.roots[spec.root],
+      labels: ctx.review?.labels ?? [],
+      destructiveLabel: ctx.inputs.destructiveLabel,
+      requireReviewedPlan: ctx.inputs.requireReviewedPlan,
     });
-    const atlas = atlasPlan(run);
-    mergeWarnings(result, atlas.warnings);
-    // Only `plan -detailed-exitcode` uses 2 ("changes"); for init and apply anything but 0 failed.
-    const ok = name === 'plan' || name === 'verify' ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
-    if (!ok || atlas.errors.length > 0) {
-      const first = atlas.errors[0];
-      const message = first
-        ? [first.summary, first.detail].filter(Boolean).join(': ')
-        : `terraform ${name} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
-      throw new StepFailure(name, redact(message), atlas.errors);
-    }
-    return run;
-  };
-
-  try {
-    const options = async () => ({
-      binary: ctx.terraformBinary,
-      cwd,
-      env: await ctx.childEnv(),
-      lockTimeout: ctx.inputs.lockTimeout,
-    });
-
-    await step('init', async () => terraformInit(await options()));
-
-    if (beforePlan) {
-      const pre = await beforePlan().catch((err: unknown) => {
-        throw new StepFailure('preflight', errorMessage(err));
-      });
-      if (!pre.ok) throw new StepFailure('preflight', pre.message, [], pre.hints);
-    }
-
-    const planRun = await step('plan', async () => terraformPlan(await options(), planFile));
-    const planned = atlasPlan(planRun);
-    result.plannedStatements = planned.statements;
-    result.terraformChanged = planRun.exitCode === 2;
-    log.info(`${spec.root}: ${describePlan(planned.statements.length, result.terraformChanged)}`);
-
-    if (ctx.mode === 'plan') {
-      result.outcome = result.terraformChanged || planned.statements.length > 0 ? 'planned' : 'no-changes';
-      return result;
-    }
-
-    if (!result.terraformChanged && planned.statements.length === 0) {
+    result.gate = gate;
+    if (gate.verdict === 'nothing') {
       // The plan itself proves convergence; applying an empty plan would only add a run.
       result.outcome = 'converged';
-      return result;
+      return;
+    }
+    if (gate.verdict === 'hold') {
+      result.outcome = 'held';
+      log.info(`${spec.root}: not applied: ${gate.reasons.map((reason) => reason.kind).join(', ')}.`);
+      return;
     }
 
-    const applyRun = await step('apply', async () => terraformApply(await options(), planFile)).catch(async (err: unknown) => {
-      // What did the failed apply leave behind? Atlas normally runs a root's statements in one
-      // transaction, but only the database can say: plan again and report what is pending.
-      const check = await terraformPlan(await options(), verifyFile).catch(() => undefined);
-      const pending = check ? atlasPlan(check) : undefined;
-      if (check && pending && pending.errors.length === 0 && check.exitCode !== 1) result.pendingAfterFailure = pending.statements;
+    const applied = await step('terraform apply', () => applyStep(r)).catch(async (err: unknown) => {
+      // Nothing more may start after a cancellation; otherwise ask the database what stuck.
+      if (!isStopping()) {
+        const pending = await step('terraform plan (after the failed apply)', () => checkAfterFailure(r));
+        if (pending !== undefined) result.pendingAfterFailure = pending;
+      }
       throw err;
     });
     result.applied = true;
-    const appliedSql = atlasPlan(applyRun).statements;
-    result.appliedStatements = appliedSql.length > 0 ? appliedSql : planned.statements;
+    mergeWarnings(result, applied.warnings);
+    result.appliedStatements = applied.statements.length > 0 ? applied.statements : result.plannedStatements;
+    if (applied.statements.length > 0 && fingerprint(applied.statements) !== fingerprint(result.plannedStatements)) {
+      // The provider plans again inside apply; if the database moved in between, what ran is
+      // not what the gate approved. It already ran: say so loudly.
+      result.appliedDiffers = true;
+    }
 
-    const verifyRun = await step('verify', async () => terraformPlan(await options(), verifyFile));
-    const verify = atlasPlan(verifyRun);
-    result.residualStatements = verify.statements;
-    if (verify.statements.length > 0) {
-      // The report explains residual SQL next to the statements themselves.
+    const verified = await step('terraform plan (verify)', () => verifyStep(r));
+    mergeWarnings(result, verified.warnings);
+    result.residualStatements = verified.residual;
+    if (verified.residual.length > 0) {
       result.outcome = 'not-converged';
-    } else if (verifyRun.exitCode === 2) {
+    } else if (verified.terraformChanged) {
       result.outcome = 'state-differs';
       result.hints.push(
         'Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.',
       );
-    } else if (planned.statements.length === 0) {
-      // The plan was a Terraform-only change (HCL text normalisation): Atlas ran nothing and
-      // the apply only stored the new text. Reported, as the design says, as a warning.
+    } else if (result.plannedStatements.length === 0) {
+      // A Terraform-only change (HCL text normalisation): Atlas ran nothing and the apply only
+      // stored the new text. Reported, as the design says, as a warning.
       result.outcome = 'state-differs';
       result.hints.push(
         'Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.',
@@ -204,42 +252,7 @@ async function runRoot(
     } else {
       result.outcome = 'converged';
     }
-    return result;
-  } catch (err) {
-    const failure = err instanceof StepFailure ? err : new StepFailure('plan', errorMessage(err));
-    result.outcome = 'failed';
-    result.failedStep = failure.step;
-    result.error = redact(failure.message);
-    result.errors = failure.diagnostics.map((d) => ({ ...d, summary: redact(d.summary), detail: redact(d.detail) }));
-    const text = [failure.message, ...failure.diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
-    // A step that diagnosed itself (the preflight) knows better than pattern matching on text.
-    result.hints.push(...(failure.hints.length > 0 ? failure.hints : hintsFor(text, hintContext(ctx))));
-    result.hints = [...new Set(result.hints)];
-    // The error annotation comes once, from setFailed at the end, after the comment is posted.
-    log.info(`${spec.root}: ${failure.step} failed: ${failure.message}`);
-    return result;
-  } finally {
-    result.durationMs = Date.now() - started;
-  }
-}
-
-function hintContext(ctx: PipelineContext): HintContext {
-  const role = ctx.mode === 'apply' ? ctx.inputs.applyRoleToAssume : ctx.inputs.roleToAssume;
-  const account = roleAccount(role);
-  return { awsProfile: ctx.inputs.awsProfile, dbUser: ctx.inputs.dbUser, region: ctx.inputs.awsRegion, ...(account ? { account } : {}) };
-}
-
-function mergeWarnings(result: RootResult, warnings: Diagnostic[]): void {
-  const key = (d: Diagnostic): string => `${d.summary}\u0000${d.detail}`;
-  const seen = new Set(result.warnings.map(key));
-  for (const w of warnings) {
-    if (seen.has(key(w))) continue;
-    seen.add(key(w));
-    result.warnings.push({ ...w, summary: redact(w.summary), detail: redact(w.detail) });
-  }
-}
-
-function describePlan(statements: number, terraformChanged: boolean): string {
-  if (statements > 0) return `${statements} SQL statement${statements === 1 ? '' : 's'} planned`;
-  return terraformChanged ? 'no SQL, but Terraform reports a change' : 'no changes';
+  });
+  result.durationMs = Date.now() - started;
+  return result;
 }

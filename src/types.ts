@@ -1,5 +1,7 @@
 // Shared data shapes. Modules exchange these plain values; only the seams in aws/, github/
-// and terraform/cli.ts perform side effects.
+// and exec.ts perform side effects.
+
+import type { GateDecision } from './gate.js';
 
 export type ModeInput = 'auto' | 'plan' | 'apply';
 export type Mode = 'plan' | 'apply';
@@ -29,6 +31,40 @@ export interface Inputs {
   dbUser: string;
   /** Apply runs: 'changed' runs the roles root only when roles-paths changed; 'always' on every apply. */
   rolesOnApply: 'changed' | 'always';
+  /** The database's name as users know it (staging, prod); '' for a repository with one database. */
+  environment: string;
+  /** PR label that lets destructive SQL be applied; '' switches the gate off. */
+  destructiveLabel: string;
+  /** Apply a root only when its SQL equals the reviewed PR plan (unreviewed additive SQL allowed). */
+  requireReviewedPlan: boolean;
+  /** Scheduled/dispatched plan runs open, update and close one drift issue per database. */
+  driftIssue: boolean;
+  failOnDrift: boolean;
+  /** Guardrail rule ids switched off. */
+  lintSkip: string[];
+}
+
+export type StatementClass = 'destructive' | 'access-reducing' | 'locking' | 'safe';
+
+/** What the PostgreSQL parser says a statement does (atlas/classify.ts). */
+export interface Classification {
+  class: StatementClass;
+  /** Short statement kind for counts and labels, e.g. "CREATE TABLE", "DROP TABLE". */
+  kind: string;
+  /** One short plain-text sentence. */
+  reason: string;
+  /** false when the parser rejected the statement (then class is 'destructive'). */
+  parsed: boolean;
+}
+
+/** One HCL guardrail finding (lint/). */
+export interface Finding {
+  rule: string;
+  severity: 'error' | 'warning';
+  /** Workspace-relative, forward slashes. */
+  file: string;
+  line: number;
+  message: string;
 }
 
 /** The commit range whose changed files decide whether the roles root runs. */
@@ -43,8 +79,8 @@ export interface RepoRef {
   repo: string;
 }
 
-/** What this run will do, derived from the inputs and the event alone (event.ts). */
-export interface RunPlan {
+/** What this run is about, derived from the inputs and the event alone (event.ts). */
+export interface RunContext {
   eventName: string;
   mode: Mode;
   /** Human sentence: why plan or apply. */
@@ -59,6 +95,8 @@ export interface RunPlan {
   pullNumbers: number[];
   /** Pull request from a fork: no OIDC token, read-only token; the action does nothing. */
   fork: boolean;
+  /** A scheduled or dispatched plan: the drift check of the default branch's HCL. */
+  drift: boolean;
   runUrl: string;
 }
 
@@ -79,22 +117,14 @@ export interface Diagnostic {
   address?: string;
 }
 
-/** One machine-readable line of `terraform -json`, narrowed to what the action reads. */
-export interface ChangeSummary {
-  add: number;
-  change: number;
-  remove: number;
-  import: number;
-  operation: string;
-}
-
 /** Result of one terraform command, built while streaming its stdout. */
 export interface TerraformRun {
   command: string;
   exitCode: number;
+  /** Terraform's `version` event arrived: the stream is Terraform's machine-readable UI. */
+  sawVersion: boolean;
   diagnostics: Diagnostic[];
-  changeSummary?: ChangeSummary;
-  /** Addresses with planned actions: `atlas_schema.roles: create`. */
+  /** Planned resource changes (`planned_change`): address and action (create, update, delete, replace…). */
   plannedChanges: { address: string; action: string }[];
   /** Last lines of stderr (redacted), for errors that never reach the JSON stream. */
   stderrTail: string;
@@ -108,17 +138,19 @@ export interface AtlasPlan {
   warnings: Diagnostic[];
 }
 
-export type RootStep = 'credentials' | 'preflight' | 'init' | 'plan' | 'apply' | 'verify';
+export type RootStep = 'preflight' | 'init' | 'plan' | 'apply' | 'verify';
 
 export type RootOutcome =
   | 'skipped' // not run: reason in skipReason
+  | 'deferred' // plan mode, bootstrap: the schema root's login user is created by this change's roles root
   | 'no-changes' // plan: no SQL and no terraform diff
   | 'planned' // plan: SQL or a terraform diff pending
+  | 'held' // apply: the gate refused (destructive without the label, or changed since review)
   | 'converged' // apply: applied (or nothing to apply), verify plan has no SQL
   | 'state-differs' // apply: database converged but terraform still shows a non-SQL diff
   | 'not-converged' // apply: verify plan still has SQL
   | 'failed' // a step failed: failedStep + error
-  | 'not-run'; // an earlier root failed in apply mode, so this one was never started
+  | 'not-run'; // an earlier root failed, was held or did not converge in apply mode
 
 export interface RootResult {
   root: RootName;
@@ -127,17 +159,25 @@ export interface RootResult {
   skipReason?: string;
   /** SQL of the plan step, in order. */
   plannedStatements: string[];
+  /** One per planned statement, same order. */
+  classifications: Classification[];
+  /** atlas_schema resources Terraform plans to delete or replace (the provider then runs `schema clean`). */
+  destroys: string[];
   /** Terraform would change the resource (may be true with no SQL: HCL text normalisation). */
   terraformChanged: boolean;
+  /** Apply mode: what the gate decided for this root's plan. */
+  gate?: GateDecision;
   /** True once `terraform apply` of this root exited 0. */
   applied: boolean;
   /** SQL the apply stream reported as executed. */
   appliedStatements: string[];
+  /** The provider re-planned inside apply and ran SQL other than what the gate approved. */
+  appliedDiffers?: boolean;
   /** SQL still planned by the verify plan after apply. */
   residualStatements: string[];
   /**
-   * After a failed apply: the SQL a follow-up plan still shows, i.e. what was not committed.
-   * Undefined when that plan could not run.
+   * After a failed or interrupted apply: the SQL a follow-up plan still shows, i.e. what was
+   * not committed. Undefined when that plan could not run.
    */
   pendingAfterFailure?: string[];
   errors: Diagnostic[];
@@ -145,15 +185,66 @@ export interface RootResult {
   failedStep?: RootStep;
   /** One-line failure, redacted. */
   error?: string;
-  /** Remedies for recognised failures ("set aws-profile", ...). */
+  /** Remedies for recognised failures, as safe Markdown (hints.ts). */
   hints: string[];
   durationMs: number;
 }
 
+/** One root of a reviewed plan, as the PR comment records it (review.ts). */
+export interface ReviewedRoot {
+  /** sha256 of the statements with whitespace normalised. */
+  fingerprint: string;
+  count: number;
+  /** Per-statement hashes, when the plan is small enough to record them. */
+  hashes?: string[];
+  /** The statements themselves, when small enough to keep in the comment. */
+  statements?: string[];
+}
+
+/** The plan a pull request's comment showed reviewers, per root that ran. */
+export interface ReviewedPlan {
+  pr: number;
+  commit: string;
+  runUrl: string;
+  at: string;
+  roots: Partial<Record<RootName, ReviewedRoot>>;
+}
+
+/** A past result of this database's runs on this PR, kept in the comment. */
+export interface HistoryEntry {
+  at: string;
+  mode: Mode;
+  headline: string;
+  commit: string;
+  runUrl: string;
+}
+
+/** What an apply run knows about the merged pull request's review. */
+export interface ReviewContext {
+  /** The pull requests of the pushed commit, when GitHub could say (the comment goes there too). */
+  pullNumbers?: number[];
+  /** The merged PR, when the push belongs to one. */
+  pr?: number;
+  labels: string[];
+  /** Its latest plan comment's record, when found. */
+  reviewed?: ReviewedPlan;
+  /** Why no reviewed plan is known (no PR, comment missing, API failure), for the report. */
+  missing?: string;
+}
+
 export interface Report {
-  plan: RunPlan;
+  context: RunContext;
+  environment: string;
   rolesChange: RolesChange;
   roots: RootResult[];
+  /** `atlas version` on this runner ('' when it could not be read). */
+  atlasVersion: string;
+  /** HCL guardrail findings. */
+  lint: Finding[];
+  /** Apply mode: the merged PR's review, labels and reviewed plan. */
+  review?: ReviewContext;
+  /** Earlier results on this PR for this database, newest first (from our comment). */
+  history: HistoryEntry[];
   /** A failure outside any root (credentials, inputs, GitHub), already redacted. */
   fatal?: string;
   /** Notices shown at the top (fork skipped, preflight skipped, ...). */

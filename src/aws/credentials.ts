@@ -25,7 +25,6 @@ export interface AwsSession {
   env(): Record<string, string>;
   /** The assumed role; '' when the credentials already in the environment are used. */
   roleArn: string;
-  expiration?: Date;
   /** The assumed credentials, for signing RDS tokens in-process; undefined for ambient credentials. */
   credentials(): StaticCredentials | undefined;
   /** When the credentials expire within `withinMs` (default 15 min): new OIDC token, assume again, rewrite profile files. */
@@ -81,8 +80,9 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
   }
 
-  // Plan mode runs both roots at once, so two refreshes can be asked for together; they share
-  // one assume and one rewrite of the profile files (two writers would race on the files).
+  // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
+  // together; they share one assume and one rewrite of the profile files (two writers would
+  // race on the files).
   let refreshing: Promise<boolean> | undefined;
   const refresh = async (withinMs: number): Promise<boolean> => {
     const expiresAt = creds.expiration?.getTime();
@@ -92,7 +92,6 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     );
     creds = await assume();
     if (files) await writeProfileFiles(files, profile, region, creds);
-    setExpiration(session, creds.expiration);
     return true;
   };
 
@@ -118,13 +117,7 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
       if (files) await removeProfileFiles(files);
     },
   };
-  setExpiration(session, creds.expiration);
   return session;
-}
-
-function setExpiration(session: AwsSession, expiration: Date | undefined): void {
-  if (expiration) session.expiration = expiration;
-  else delete session.expiration;
 }
 
 function regionEnv(region: string): Record<string, string> {

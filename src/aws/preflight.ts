@@ -2,7 +2,7 @@ import pg from 'pg';
 import { iamAuthChecklist, sslHints, unreachableHints } from '../hints.js';
 import { errorMessage } from '../log.js';
 import type { AwsSession } from './credentials.js';
-import { parseEndpoint, signRdsToken } from './rds-token.js';
+import { endpointParts, signRdsToken } from './rds-token.js';
 import { roleAccount } from './sts-errors.js';
 
 // Before the schema root runs, prove that the migration user can log in with an IAM token the
@@ -52,7 +52,7 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     };
   }
 
-  const { host, port } = parseEndpoint(opts.endpoint);
+  const { host, port } = endpointParts(opts.endpoint);
   const client = new pg.Client({
     host,
     port,

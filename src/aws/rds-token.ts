@@ -1,4 +1,5 @@
 import { Signer } from '@aws-sdk/rds-signer';
+import { parseEndpoint, quote, type HostPort } from '../input-rules.js';
 import { registerSecret } from '../redact.js';
 import type { StaticCredentials } from './profile-files.js';
 
@@ -14,23 +15,16 @@ export interface RdsTokenRequest {
   credentials: StaticCredentials | undefined;
 }
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-/** "host:port" → parts; the port defaults to PostgreSQL's 5432. IPv6 literals go in brackets. */
-export function parseEndpoint(endpoint: string): HostPort {
-  const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/.exec(endpoint.trim());
-  const port = m?.[2] === undefined ? 5432 : Number(m[2]);
-  if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got "${endpoint}"`);
-  }
-  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+/** "host:port" → parts, by the same rule the db-endpoint input is validated with. */
+export function endpointParts(endpoint: string): HostPort {
+  const parts = parseEndpoint(endpoint.trim());
+  if (!parts)
+    throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
+  return parts;
 }
 
 export async function signRdsToken(req: RdsTokenRequest): Promise<string> {
-  const { host, port } = parseEndpoint(req.endpoint);
+  const { host, port } = endpointParts(req.endpoint);
   const signer = new Signer({
     hostname: host,
     port,
@@ -43,7 +37,7 @@ export async function signRdsToken(req: RdsTokenRequest): Promise<string> {
     token = await signer.getAuthToken();
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`Could not sign an RDS IAM token for ${req.user}@${host}:${port} in ${req.region}: ${why}`);
+    throw new Error(`Could not sign an RDS IAM token for ${req.user}@${host}:${port} in ${req.region}: ${why}`, { cause: err });
   }
   registerSecret(token);
   return token;

@@ -13,6 +13,12 @@ export type GitHub = ReturnType<typeof getOctokit>;
 /** Login of comments written with the workflow's GITHUB_TOKEN. */
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
+/**
+ * One request may take this long. A GitHub API that accepts the connection and never answers
+ * must not hold the job until its timeout: the report is already in the summary and outputs.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 /** Rate-limited requests are retried this many times, then the error surfaces. */
 export const RATE_LIMIT_RETRIES = 2;
 /** A primary limit can reset an hour away; holding the job that long helps nobody. */
@@ -42,6 +48,7 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
       // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
       // a client built after the environment is set (tests, GHES wrappers) still honours it.
       baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
+      request: { fetch: fetchWithTimeout },
       log: {
         debug: () => {},
         info: () => {},
@@ -68,12 +75,18 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
   );
 }
 
+/** fetch with a deadline per request; a caller's own abort signal still applies. */
+function fetchWithTimeout(url: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+}
+
 /**
  * The login that owns comments written with this client's token. A personal token answers
- * GET /user; an installation token (the workflow's GITHUB_TOKEN, a GitHub App token) cannot,
- * so the caller names the bot: `github-actions[bot]` by default, `<app-slug>[bot]` for an App.
+ * GET /user; the workflow's GITHUB_TOKEN (an installation token) cannot, and its comments are
+ * written by `github-actions[bot]`.
  */
-export async function tokenIdentity(gh: GitHub, installationLogin: string = ACTIONS_BOT_LOGIN): Promise<string> {
+export async function tokenIdentity(gh: GitHub): Promise<string> {
   try {
     const { data } = await gh.rest.users.getAuthenticated();
     return data.login;
@@ -81,11 +94,12 @@ export async function tokenIdentity(gh: GitHub, installationLogin: string = ACTI
     const status = (err as { status?: unknown }).status;
     const message = err instanceof Error ? err.message : String(err);
     if ((status === 403 || status === 401) && /resource not accessible by integration/i.test(message)) {
-      return installationLogin;
+      return ACTIONS_BOT_LOGIN;
     }
     throw new Error(
-      `Could not find out whom github-token belongs to (GET /user answered ${String(status ?? 'no response')}: ${redact(message)}). ` +
+      `Could not find out whom github-token belongs to (GET /user answered ${typeof status === 'number' ? status : 'no response'}: ${redact(message)}). ` +
         'Check that github-token is a valid token for this repository.',
+      { cause: err },
     );
   }
 }

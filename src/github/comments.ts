@@ -1,87 +1,143 @@
 import { errorMessage } from '../log.js';
 import type { RepoRef } from '../types.js';
-import { tokenIdentity, type GitHub } from './client.js';
-import { COMMENT_MAX_LENGTH } from '../report/markdown.js';
+import type { GitHub } from './client.js';
+import { COMMENT_MAX_LENGTH } from './limits.js';
 
-// One sticky comment per pull request and database. A comment is ours only when it carries
-// our marker AND was written by the identity of our token: anyone can paste the marker into
-// a comment of their own (quoting ours), and we must never overwrite what they wrote.
-
-/** GitHub rejects comment bodies longer than this (characters). */
+// One sticky comment per pull request and database. A comment is ours only when its body
+// *starts with* our marker AND its author is our token's identity: anyone can paste the marker
+// into a comment (quoting ours), another bot can carry it, and another database's comment can
+// hold this database's marker inside its SQL; none of those is ever edited.
 
 /**
- * Hidden marker naming the two roots, so two databases in one repository keep two comments.
- * Characters that could end the HTML comment early are replaced.
+ * Hidden first line naming the database: its environment (when set) and the two roots, so two
+ * databases in one repository keep two comments. Without an environment it is exactly the
+ * marker of earlier versions, so their comments keep being found.
  */
-export function commentMarker(rolesDir: string, schemaDir: string): string {
+export function commentMarker(environment: string, rolesDir: string, schemaDir: string): string {
   const safe = (dir: string): string => dir.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-  return `<!-- rds-atlas-action:v1 roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+  const env = environment ? ` env=${safe(environment)}` : '';
+  return `<!-- rds-atlas-action:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+}
+
+export interface OurComment {
+  id: number;
+  body: string;
+  url: string;
+}
+
+interface ListedComment {
+  id: number;
+  body?: string | undefined;
+  html_url: string;
+  user: { login: string } | null;
+}
+
+async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, identity: string): Promise<OurComment[]> {
+  const comments: ListedComment[] = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
+  return comments
+    .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
+    .map((c) => ({ id: c.id, body: c.body ?? '', url: c.html_url }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
+export async function findOurComment(
+  gh: GitHub,
+  repo: RepoRef,
+  pr: number,
+  marker: string,
+  identity: string,
+): Promise<OurComment | undefined> {
+  return (await listOurs(gh, repo, pr, marker, identity))[0];
 }
 
 export interface UpsertedComment {
   id: number;
   url: string;
   created: boolean;
+  /** Our own duplicates removed (two runs raced to create the comment). */
+  removedDuplicates: number;
 }
 
-export interface UpsertOptions {
-  /** Login that owns our comments; found through tokenIdentity() when omitted. */
-  identity?: string;
-}
-
+/**
+ * Updates our comment, or creates it; `build` makes the body from our previous comment (its
+ * record carries the reviewed plan and the history). Two runs racing on one PR can both find
+ * none and both create one: afterwards each run lists again, and the one whose comment is not
+ * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
+ */
 export async function upsertComment(
   gh: GitHub,
   repo: RepoRef,
-  prNumber: number,
+  pr: number,
   marker: string,
-  body: string,
-  options: UpsertOptions = {},
+  identity: string,
+  build: (previous: OurComment | undefined) => string,
 ): Promise<UpsertedComment> {
-  const identity = options.identity ?? (await tokenIdentity(gh));
-  // The marker is how the next run finds this comment; a body without it would orphan it.
-  const text = body.includes(marker) ? body : `${marker}\n${body}`;
-
-  const comments = await gh.paginate(gh.rest.issues.listComments, {
-    owner: repo.owner,
-    repo: repo.repo,
-    issue_number: prNumber,
-    per_page: 100,
-  });
-  const ours = comments
-    .filter((c) => c.user?.login === identity && (c.body ?? '').includes(marker))
-    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
-  const latest = ours[ours.length - 1];
-
-  try {
-    if (latest) {
-      const { data } = await gh.rest.issues.updateComment({
-        owner: repo.owner,
-        repo: repo.repo,
-        comment_id: latest.id,
-        body: text,
-      });
-      return { id: data.id, url: data.html_url, created: false };
+  const existing = await listOurs(gh, repo, pr, marker, identity);
+  const keep = existing[0];
+  const body = build(keep);
+  if (!body.startsWith(marker)) throw new Error('The comment body must start with its marker, or the next run could not find it.');
+  const write = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw explain(err, what, pr, body);
     }
-    const { data } = await gh.rest.issues.createComment({
-      owner: repo.owner,
-      repo: repo.repo,
-      issue_number: prNumber,
-      body: text,
-    });
-    return { id: data.id, url: data.html_url, created: true };
-  } catch (err) {
-    const action = latest ? `update comment ${latest.id} on` : 'create a comment on';
-    const status = (err as { status?: unknown }).status;
-    if (status === 422 && text.length > COMMENT_MAX_LENGTH) {
-      throw new Error(
-        `Could not ${action} pull request #${prNumber}: the body has ${text.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
-          '(the report renderer should have shortened it; the full report is in the job summary).',
-      );
-    }
-    const hint =
-      status === 403 || status === 401
-        ? ' Give the workflow `permissions: pull-requests: write` (fork pull requests only get a read-only token).'
-        : '';
-    throw new Error(`Could not ${action} pull request #${prNumber}: ${errorMessage(err)}.${hint}`);
+  };
+
+  if (keep) {
+    await write(`update comment ${keep.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: keep.id, body }));
+    const removed = await removeDuplicates(gh, repo, existing.slice(1));
+    return { id: keep.id, url: keep.url, created: false, removedDuplicates: removed };
   }
+
+  const { data } = await write('create a comment on', () => gh.rest.issues.createComment({ ...repo, issue_number: pr, body }));
+  const now = await listOurs(gh, repo, pr, marker, identity);
+  const oldest = now[0];
+  if (oldest && oldest.id !== data.id) {
+    await write(`update comment ${oldest.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: oldest.id, body }));
+    const removed = await removeDuplicates(
+      gh,
+      repo,
+      now.filter((c) => c.id !== oldest.id),
+    );
+    return { id: oldest.id, url: oldest.url, created: false, removedDuplicates: removed };
+  }
+  return { id: data.id, url: data.html_url, created: true, removedDuplicates: 0 };
+}
+
+async function removeDuplicates(gh: GitHub, repo: RepoRef, duplicates: OurComment[]): Promise<number> {
+  let removed = 0;
+  for (const c of duplicates) {
+    try {
+      await gh.rest.issues.deleteComment({ ...repo, comment_id: c.id });
+      removed++;
+    } catch (err) {
+      // Another run may have deleted it first; a duplicate left behind is cosmetic.
+      if ((err as { status?: unknown }).status !== 404) throw err;
+    }
+  }
+  return removed;
+}
+
+function explain(err: unknown, what: string, pr: number, body: string): Error {
+  const status = (err as { status?: unknown }).status;
+  if (status === 422 && body.length > COMMENT_MAX_LENGTH) {
+    return new Error(
+      `Could not ${what} pull request #${pr}: the body has ${body.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
+        '(the report renderer should have shortened it; the full report is in the job summary).',
+      { cause: err },
+    );
+  }
+  const hint =
+    status === 403 || status === 401
+      ? ' Give the workflow `permissions: pull-requests: write` (fork pull requests only get a read-only token).'
+      : '';
+  return new Error(`Could not ${what} pull request #${pr}: ${errorMessage(err)}.${hint}`, { cause: err });
+}
+
+/** The labels on a pull request now (the event payload is stale when a job is re-run). */
+export async function pullLabels(gh: GitHub, repo: RepoRef, pr: number): Promise<string[]> {
+  const labels: { name: string }[] = await gh.paginate(gh.rest.issues.listLabelsOnIssue, { ...repo, issue_number: pr, per_page: 100 });
+  return labels.map((l) => l.name);
 }

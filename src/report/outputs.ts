@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { driftStatus } from '../verdict.js';
 import { redact } from '../redact.js';
 import type { Report, RootName } from '../types.js';
 
@@ -11,6 +12,9 @@ export const OUTPUT = {
   schemaSql: 'schema-sql',
   converged: 'converged',
   commentUrl: 'comment-url',
+  destructiveSql: 'destructive-sql',
+  drift: 'drift',
+  lint: 'lint',
 } as const;
 
 export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
@@ -18,12 +22,15 @@ export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
 /** The value of every output, redacted. Pure apart from the secret registry. */
 export function outputValues(report: Report, extra: { commentUrl: string }): Record<OutputName, string> {
   const values: Record<OutputName, string> = {
-    [OUTPUT.mode]: report.plan.mode,
+    [OUTPUT.mode]: report.context.mode,
     [OUTPUT.rolesChanged]: String(report.rolesChange.changed),
     [OUTPUT.rolesSql]: sqlOf(report, 'roles'),
     [OUTPUT.schemaSql]: sqlOf(report, 'schema'),
-    [OUTPUT.converged]: report.plan.mode === 'apply' ? String(converged(report)) : '',
+    [OUTPUT.converged]: report.context.mode === 'apply' ? String(converged(report)) : '',
     [OUTPUT.commentUrl]: extra.commentUrl,
+    [OUTPUT.destructiveSql]: destructiveSql(report),
+    [OUTPUT.drift]: drift(report),
+    [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
   };
   for (const key of Object.keys(values) as OutputName[]) values[key] = redact(values[key]);
   return values;
@@ -53,4 +60,23 @@ function converged(report: Report): boolean {
   if (report.fatal) return false;
   const ran = report.roots.filter((r) => r.outcome !== 'skipped');
   return ran.length > 0 && ran.every((r) => r.outcome === 'converged' || r.outcome === 'state-differs');
+}
+
+/** The destructive statements of both roots' plans, in order; empty when none. */
+function destructiveSql(report: Report): string {
+  return report.roots
+    .flatMap((r) => r.plannedStatements.filter((_, i) => r.classifications[i]?.class === 'destructive'))
+    .map((s) => s.replace(/\s+$/, ''))
+    .join('\n');
+}
+
+/**
+ * Scheduled and dispatched plan runs: true when any root has SQL pending, false when every
+ * root was checked and has none; empty on other events, or when the check could not complete
+ * (a failed root says nothing about drift).
+ */
+function drift(report: Report): string {
+  if (!report.context.drift) return '';
+  const status = driftStatus(report);
+  return status === 'unknown' ? '' : String(status === 'drift');
 }

@@ -1,9 +1,13 @@
-import { redact } from '../redact.js';
 import type { Diagnostic, Report, RootResult } from '../types.js';
-import { appliedLine, mainSql, outcomeLine, outcomeShort, statusLine, count, type SqlBlock } from './wording.js';
+import { headline } from './headline.js';
+import { checksSection, historySection, reviewedSection } from './history.js';
+import { code, details, fence, htmlText, link, text } from './md.js';
+import { gateNote, holdSection, labelNotice, riskList } from './risk.js';
+import { blockSize, renderSql } from './sql.js';
+import { appliedLine, count, mainSql, outcomeLine, outcomeShort, type SqlBlock } from './wording.js';
 
-// Builds the Markdown of a report under given limits. markdown.ts chooses the limits that
-// make the body fit; this file only knows how to draw. Pure.
+// Draws the Markdown of a report under given limits; fit.ts chooses the limits that make the
+// body fit. Everything foreign goes through md.ts; the structure around it is ours. Pure.
 
 export type Target = 'comment' | 'summary';
 
@@ -18,9 +22,15 @@ export interface Limits {
 
 export const NO_LIMITS: Limits = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
 
-interface Options {
+export interface RenderOptions {
+  /** Identifies our comment; the body starts with it. */
   marker: string;
+  /** Link for the commit sha in the footer. */
   commitUrl?: string | undefined;
+  /** The destructive-label input, for the plan comment's notice. */
+  destructiveLabel: string;
+  /** The hidden record line (review.ts encodeData), appended to the body. */
+  data?: string;
 }
 
 interface Ctx {
@@ -31,7 +41,7 @@ interface Ctx {
   shortenedDetails: number;
 }
 
-export function renderDocument(report: Report, opts: Options, target: Target, limits: Limits): string {
+export function renderDocument(report: Report, opts: RenderOptions, target: Target, limits: Limits): string {
   const ctx: Ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
   // Roots first: the shortening notice at the top needs to know what they left out.
   const roots = report.roots.map((root) => rootSection(root, ctx));
@@ -39,19 +49,24 @@ export function renderDocument(report: Report, opts: Options, target: Target, li
   const parts = [
     ...header(report, opts),
     ...shortenedNotice(ctx),
-    ...report.notices.map((n) => `> ℹ️ ${inline(n)}`),
+    ...report.notices.map((n) => `> ℹ️ ${text(n)}`),
     ...overview(report),
     ...fatal,
+    ...checksSection(report.lint),
+    ...riskList(report.roots),
+    ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel) : holdSection(report)),
     ...roots.flat(),
+    ...reviewedSection(report),
+    ...historySection(report.history),
     footer(report, opts),
   ];
   return parts.filter((p) => p !== '').join('\n\n') + '\n';
 }
 
 /** Header, status and footer only: what is left when nothing else fits. */
-export function renderMinimal(report: Report, opts: Options, target: Target): string {
+export function renderMinimal(report: Report, opts: RenderOptions, target: Target): string {
   const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
-  const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${link('this run', report.plan.runUrl)}.`;
+  const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${link('this run', report.context.runUrl)}.`;
   return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
 }
 
@@ -65,20 +80,17 @@ export function detailSizes(report: Report): number[] {
   return report.fatal ? [...details, report.fatal.length] : details;
 }
 
-function header(report: Report, opts: Options): string[] {
-  const { plan } = report;
-  const title = plan.mode === 'apply' ? 'Apply' : 'Plan';
+function header(report: Report, opts: RenderOptions): string[] {
+  const { context } = report;
+  const title = context.drift ? 'Drift check' : context.mode === 'apply' ? 'Apply' : 'Plan';
+  const env = report.environment ? ` · ${code(report.environment)}` : '';
+  // The record sits right under the marker: if a body ever had to be cut, it is cut at the end.
   return [
-    markerLine(opts.marker),
-    `## 🗄️ Atlas ${title} · PostgreSQL roles & schema`,
-    `### ${inline(statusLine(report))}`,
-    `Mode: **${plan.mode}** — ${inline(plan.modeReason)}`,
+    opts.data ? `${opts.marker}\n${opts.data}` : opts.marker,
+    `## 🗄️ Atlas ${title}${env} · PostgreSQL roles & schema`,
+    `### ${text(headline(report))}`,
+    `Mode: **${context.mode}** — ${text(context.modeReason)}`,
   ];
-}
-
-function markerLine(marker: string): string {
-  if (!marker) return '';
-  return /^<!--[\s\S]*-->$/.test(marker.trim()) ? marker.trim() : `<!-- ${marker.replace(/--/g, '- -')} -->`;
 }
 
 function shortenedNotice(ctx: Ctx): string[] {
@@ -89,7 +101,7 @@ function shortenedNotice(ctx: Ctx): string[] {
   ]
     .filter(Boolean)
     .join(', ');
-  const url = ctx.report.plan.runUrl;
+  const url = ctx.report.context.runUrl;
   return ctx.target === 'comment'
     ? [
         `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${link('job summary of this run', url)}.`,
@@ -100,40 +112,61 @@ function shortenedNotice(ctx: Ctx): string[] {
 function overview(report: Report): string[] {
   if (report.roots.length === 0) return [];
   const rows = report.roots.map((r) => {
-    const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run';
+    const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run' && r.outcome !== 'deferred';
     const n = ran ? String(mainSql(r, report).statements.length) : '—';
-    return `| ${r.root} | ${cell(outcomeShort(r))} | ${n} | ${ran ? duration(r.durationMs) : '—'} |`;
+    return `| ${r.root} | ${text(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? duration(r.durationMs) : '—'} |`;
   });
-  const table = ['| Root | Result | SQL statements | Time |', '| --- | --- | ---: | ---: |', ...rows].join('\n');
-  return report.plan.mode === 'apply' ? [table, `**What was applied:** ${inline(appliedLine(report))}`] : [table];
+  const table = ['| Root | Result | SQL statements | Risk | Time |', '| --- | --- | ---: | --- | ---: |', ...rows].join('\n');
+  return report.context.mode === 'apply' ? [table, `**What was applied:** ${text(appliedLine(report))}`] : [table];
+}
+
+function riskCell(root: RootResult): string {
+  const n = (cls: string): number => root.classifications.filter((c) => c.class === cls).length;
+  const parts = [
+    root.destroys.length > 0 ? `${root.destroys.length} destroy` : '',
+    n('destructive') > 0 ? `${n('destructive')} destructive` : '',
+    n('access-reducing') > 0 ? `${n('access-reducing')} access-reducing` : '',
+    n('locking') > 0 ? `${n('locking')} locking` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : root.plannedStatements.length > 0 ? 'safe' : '—';
 }
 
 function rootSection(root: RootResult, ctx: Ctx): string[] {
   const { report } = ctx;
-  const out = [`### ${root.root} · ${code(root.workingDirectory)}`, inline(outcomeLine(root, report))];
-  if (root.root === 'roles' && root.outcome !== 'skipped') out.push(...whyRolesRan(report));
+  const out = [`### ${root.root} · ${code(root.workingDirectory)}`, outcomeLine(root, report)];
+  if (root.root === 'roles' && root.outcome !== 'skipped') out.push(whyRolesRan(report));
+  const note = gateNote(root);
+  if (note) out.push(note);
+  // Each error once, before the SQL: the diagnostics when Terraform gave some, else the message.
+  if (root.errors.length > 0) {
+    for (const e of root.errors) out.push(`**${text(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
+  } else if (root.error) {
+    out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:**`, detailBlock(root.error, ctx));
+  }
+  if (root.hints.length > 0) out.push(root.hints.map((h) => `- 💡 ${h}`).join('\n'));
+  if (root.appliedDiffers) {
+    out.push(
+      '❌ **Atlas re-planned inside the apply and ran SQL that differs from the plan the gate approved** (the database changed in between). It has run; compare the applied SQL below with the plan, and check the database.',
+    );
+  }
   if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
     out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
   }
-  for (const block of sqlBlocks(root, report)) out.push(...sqlSection(block, ctx));
+  for (const block of sqlBlocks(root, report)) out.push(...sqlSection(block, root, ctx));
   if (root.residualStatements.length > 0) out.push(residualHint(root.residualStatements));
-  if (root.error) out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:** ${inline(root.error)}`);
-  for (const e of root.errors) out.push(`**${inline(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
-  if (root.hints.length > 0) out.push(root.hints.map((h) => `- 💡 ${inline(h)}`).join('\n'));
   out.push(warnings(root.warnings, ctx));
   return out;
 }
 
-function whyRolesRan(report: Report): string[] {
+function whyRolesRan(report: Report): string {
   const { rolesChange } = report;
-  return [rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${inline(rolesChange.reason)}` : `Why it ran: ${inline(rolesChange.reason)}`];
+  return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${text(rolesChange.reason)}` : `Why it ran: ${text(rolesChange.reason)}`;
 }
 
 function sqlBlocks(root: RootResult, report: Report): SqlBlock[] {
   const blocks = [mainSql(root, report)];
-  if (root.residualStatements.length > 0) {
+  if (root.residualStatements.length > 0)
     blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
-  }
   const pending = root.pendingAfterFailure;
   if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
     blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
@@ -145,35 +178,20 @@ function sameStatements(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
-function sqlSection(block: SqlBlock, ctx: Ctx): string[] {
-  // Redact only up to the cap: the shortening search renders many times, and the statements
-  // past the cap are never shown.
-  const shownStatements: string[] = [];
-  let size = 0;
-  for (const raw of block.statements) {
-    const s = redact(raw.replace(/\s+$/, ''));
-    size += s.length + 1;
-    if (size > ctx.limits.sqlCap) break;
-    shownStatements.push(s);
-  }
-  const shown = shownStatements.length;
-  const omitted = block.statements.length - shown;
-  ctx.omittedStatements += omitted;
+function sqlSection(block: SqlBlock, root: RootResult, ctx: Ctx): string[] {
+  const rendered = renderSql(block, block.classes ? root.classifications : undefined, ctx.limits.sqlCap);
+  ctx.omittedStatements += rendered.omitted;
   const out = [`**${block.label}**`];
-  if (shown > 0) out.push(fenced(shownStatements.join('\n'), 'sql'));
-  if (omitted > 0) out.push(`_… ${count(omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
+  if (rendered.markdown) out.push(rendered.markdown);
+  if (rendered.omitted > 0) out.push(`_… ${count(rendered.omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
   return out;
 }
 
 function whereIsTheRest(ctx: Ctx): string {
-  const url = ctx.report.plan.runUrl;
+  const url = ctx.report.context.runUrl;
   return ctx.target === 'comment'
     ? `the full plan is in the ${link('job summary of this run', url)}`
     : `the plan is larger than the job summary allows; see the log of ${link('this run', url)}`;
-}
-
-function blockSize(statements: string[]): number {
-  return statements.reduce((sum, s) => sum + s.replace(/\s+$/, '').length + 1, 0);
 }
 
 function residualHint(residual: string[]): string {
@@ -184,85 +202,50 @@ function residualHint(residual: string[]): string {
   return `💡 SQL that is still planned right after an apply means the HCL does not describe what the database keeps doing on its own. ${example} Declare that privilege in HCL (a \`permission\` block, e.g. \`to = PUBLIC\`, \`for = schema.public\`, \`privileges = [USAGE]\`) so the next plan is empty.`;
 }
 
+/** Warnings the flow expects (and the provider's update notice) are named as such, all collapsed. */
+const EXPECTED_WARNINGS: { match: RegExp; note: string }[] = [
+  { match: /dev_url is unset/i, note: 'expected: this flow plans against the live database without a dev database.' },
+  { match: /^Update Available$/i, note: 'the ariga/atlas provider has a newer version; not a problem for this run.' },
+];
+
 function warnings(list: Diagnostic[], ctx: Ctx): string {
   if (list.length === 0) return '';
-  const expected = list.some(isDevUrlUnset) ? ', including the expected “dev_url is unset”' : '';
+  const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
+  const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${htmlText(w.summary)}”`).join(', ')}` : '';
   const items = list.map((w) => {
-    if (isDevUrlUnset(w)) return `- **dev_url is unset** — expected: this flow plans against the live database without a dev database.`;
+    const known = EXPECTED_WARNINGS.find((e) => e.match.test(w.summary));
+    if (known) return `- **${text(w.summary)}** — ${known.note}`;
     const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
-    return `- **${inline(w.summary)}**${detail}`;
+    return `- **${text(w.summary)}**${detail}`;
   });
-  return `<details><summary>Warnings (${list.length})${expected}</summary>\n\n${items.join('\n')}\n\n</details>`;
-}
-
-function isDevUrlUnset(d: Diagnostic): boolean {
-  return /dev_url is unset/i.test(d.summary);
+  return details(`Warnings (${list.length})${note}`, items.join('\n'));
 }
 
 /** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
-function detailBlock(text: string, ctx: Ctx): string {
-  const clean = redact(text.replace(/\s+$/, ''));
+function detailBlock(raw: string, ctx: Ctx): string {
+  const clean = raw.replace(/\s+$/, '');
   if (clean === '') return '';
   const cap = ctx.limits.detailCap;
-  if (clean.length <= cap) return fenced(clean, '');
+  if (clean.length <= cap) return fence(clean);
   ctx.shortenedDetails++;
   let cut = Math.max(0, Math.floor(cap));
   const newline = clean.lastIndexOf('\n', cut);
   if (newline > cut / 2) cut = newline;
   if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1))) cut--;
-  const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${link('this run', ctx.report.plan.runUrl)}._`;
-  return cut > 0 ? `${fenced(clean.slice(0, cut), '')}\n\n${note}` : note;
+  const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${link('this run', ctx.report.context.runUrl)}._`;
+  return cut > 0 ? `${fence(clean.slice(0, cut))}\n\n${note}` : note;
 }
 
-function footer(report: Report, opts: Options): string {
-  const { plan } = report;
-  const sha = plan.sha ? link(code(plan.sha.slice(0, 7)), opts.commitUrl ?? commitUrlFromRun(plan.runUrl, plan.sha)) : '';
-  const parts = [sha ? `Commit ${sha}` : '', plan.runUrl ? link('workflow run', plan.runUrl) : '', 'rds-atlas-action'];
+function footer(report: Report, opts: RenderOptions): string {
+  const { context } = report;
+  const sha = context.sha ? link(code(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
+  const parts = [
+    sha ? `Commit ${sha}` : '',
+    context.runUrl ? link('workflow run', context.runUrl) : '',
+    report.atlasVersion ? `Atlas ${code(report.atlasVersion)}` : '',
+    'rds-atlas-action',
+  ];
   return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
-}
-
-/** https://github.com/o/r/actions/runs/1[/attempts/2] → https://github.com/o/r/commit/<sha> */
-function commitUrlFromRun(runUrl: string, sha: string): string {
-  const m = /^(https?:\/\/[^\s]+?)\/actions\/runs\/\d+/.exec(runUrl);
-  return m?.[1] ? `${m[1]}/commit/${sha}` : '';
-}
-
-/** A fence longer than any backtick run inside, so SQL with ``` cannot close it early. */
-export function fenced(body: string, lang: string): string {
-  const longest = longestBacktickRun(body);
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}${lang}\n${body}\n${fence}`;
-}
-
-/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
-function longestBacktickRun(text: string): number {
-  let longest = 0;
-  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
-  return longest;
-}
-
-function code(text: string): string {
-  const longest = longestBacktickRun(text);
-  const ticks = '`'.repeat(longest + 1);
-  const pad = longest > 0 ? ' ' : '';
-  return `${ticks}${pad}${redact(text).replace(/\s*\n\s*/g, ' ')}${pad}${ticks}`;
-}
-
-function link(text: string, url: string): string {
-  return url ? `[${text}](${url.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : text;
-}
-
-/** One line of prose from untrusted text: no raw HTML, no line breaks. */
-function inline(text: string): string {
-  return redact(text)
-    .replace(/\s*\r?\n\s*/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-}
-
-function cell(text: string): string {
-  return inline(text).replace(/\|/g, '\\|');
 }
 
 function duration(ms: number): string {

@@ -1,31 +1,23 @@
 import * as core from '@actions/core';
+import { SUMMARY_MAX_LENGTH } from '../github/limits.js';
 import { errorMessage, log } from '../log.js';
 import type { Report } from '../types.js';
-import { SUMMARY_MAX_LENGTH, renderSummary } from './markdown.js';
+import { renderSummary } from './fit.js';
+import type { RenderOptions } from './render.js';
 
-// The job summary holds the full report (up to GitHub's 1 MiB): the comment points here
-// when it had to shorten the SQL.
-
-export interface SummaryOptions {
-  /** Written as a hidden line like in the comment; harmless in a summary. */
-  marker?: string | undefined;
-  commitUrl?: string | undefined;
-}
+// The job summary holds the full report (up to GitHub's 1 MiB). It is written before any
+// network call that could hang (the comment), so a run always leaves its report behind.
 
 /**
  * Appends the report to this step's job summary. Returns whether it was written. Never
  * throws: a missing summary must not turn a successful apply into a failed run.
  */
-export async function writeSummary(report: Report, options: SummaryOptions = {}): Promise<boolean> {
+export async function writeSummary(report: Report, options: RenderOptions): Promise<boolean> {
   if (!process.env['GITHUB_STEP_SUMMARY']) {
     log.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
     return false;
   }
-  const body = renderSummary(report, {
-    marker: options.marker ?? '',
-    maxLength: SUMMARY_MAX_LENGTH,
-    commitUrl: options.commitUrl,
-  });
+  const body = renderSummary(report, { ...options, maxLength: SUMMARY_MAX_LENGTH });
   try {
     await core.summary.addRaw(body).write();
     return true;

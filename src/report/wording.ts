@@ -1,11 +1,15 @@
-import type { Report, RootResult } from '../types.js';
+import type { Report, RootResult, StatementClass } from '../types.js';
+import { text } from './md.js';
 
-// The sentences of the report: the overall status, each root's result, and what an apply
-// run did and did not commit. Plain text with light Markdown; render.ts escapes and places.
+// The sentences of the report: each root's result, and what an apply run did and did not
+// commit. Plain text, except outcomeLine, which is Markdown with its foreign parts escaped. What a root "did" is always read
+// from what the database showed: the apply's exit, or the plan run after a failed apply.
 
 export interface SqlBlock {
   label: string;
   statements: string[];
+  /** Classes per statement, when the block is the root's plan (others are not classified). */
+  classes?: StatementClass[];
 }
 
 export function count(n: number, noun: string): string {
@@ -15,52 +19,28 @@ export function count(n: number, noun: string): string {
 /** The SQL that matters for this root: what was applied, what failed, or what is planned. */
 export function mainSql(root: RootResult, report: Report): SqlBlock {
   const planned = root.plannedStatements;
+  const classes = root.classifications.map((c) => c.class);
   if (root.applied) {
     // The apply stream re-plans; prefer what it reported, fall back to the plan step's SQL.
-    const applied = root.appliedStatements.length > 0 ? root.appliedStatements : planned;
-    return { label: 'Applied SQL', statements: applied };
+    if (root.appliedStatements.length > 0 && root.appliedDiffers) return { label: 'Applied SQL', statements: root.appliedStatements };
+    return { label: 'Applied SQL', statements: root.appliedStatements.length > 0 ? root.appliedStatements : planned, classes };
   }
-  if (root.failedStep === 'apply') {
-    const attempted = planned.length > 0 ? planned : root.appliedStatements;
-    return { label: 'SQL of the failed apply', statements: attempted };
-  }
-  if (report.plan.mode === 'apply' && planned.length > 0) return { label: 'Planned SQL (not applied)', statements: planned };
-  return { label: 'Planned SQL', statements: planned };
+  if (root.failedStep === 'apply') return { label: 'SQL of the failed apply', statements: planned, classes };
+  if (root.outcome === 'held') return { label: 'Planned SQL (held back, not applied)', statements: planned, classes };
+  if (report.context.mode === 'apply' && planned.length > 0) return { label: 'Planned SQL (not applied)', statements: planned, classes };
+  return { label: 'Planned SQL', statements: planned, classes };
 }
 
-/** The headline: one line a reviewer can stop reading after. */
-export function statusLine(report: Report): string {
-  const { roots, plan } = report;
-  const failed = roots.filter((r) => r.outcome === 'failed');
-  if (plan.mode === 'plan') {
-    if (report.fatal) return `❌ Plan failed: ${firstLine(report.fatal)}`;
-    if (failed.length > 0) return `❌ Plan failed for ${names(failed)}`;
-    const withSql = roots.filter((r) => r.plannedStatements.length > 0);
-    const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
-    if (total === 0) {
-      const tfOnly = roots.filter((r) => r.terraformChanged);
-      return tfOnly.length > 0 ? `✅ Plan: no SQL — only Terraform state would change (${names(tfOnly)})` : '✅ Plan: no changes';
-    }
-    const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
-    return `✅ Plan: ${count(total, 'statement')} ${where}`;
-  }
-  if (report.fatal) return `❌ Apply failed: ${firstLine(report.fatal)} — ${appliedSplit(roots)}`;
-  const first = failed[0];
-  if (first) return `❌ Apply failed at ${first.root}/${first.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
-  const notConverged = roots.filter((r) => r.outcome === 'not-converged');
-  if (notConverged.length > 0) {
-    const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
-    return `❌ Applied, but not converged — ${count(residual, 'statement')} still planned in ${names(notConverged)}`;
-  }
-  const differs = roots.filter((r) => r.outcome === 'state-differs');
-  if (differs.length > 0) return `⚠️ Database converged, Terraform state differs (${names(differs)})`;
-  const settled = roots.filter((r) => r.outcome === 'converged');
-  if (settled.length === 0) return 'ℹ️ Apply: no root ran';
-  const applied = roots.filter((r) => r.applied);
-  const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
-  return total > 0
-    ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}`
-    : '✅ Nothing to apply — database converged';
+/** What the database shows a root's apply committed. */
+export type Committed = 'all' | 'partly' | 'unknown' | 'none';
+
+export function committed(root: RootResult): Committed {
+  if (root.applied) return 'all';
+  if (root.failedStep !== 'apply') return 'none';
+  const pending = root.pendingAfterFailure;
+  if (pending === undefined) return 'unknown';
+  if (pending.length === 0) return 'all';
+  return pending.length >= root.plannedStatements.length ? 'none' : 'partly';
 }
 
 /** "roles: applied (4 statements) · schema: failed during apply — …" */
@@ -75,11 +55,15 @@ function appliedPhrase(root: RootResult, report: Report): string {
   switch (root.outcome) {
     case 'skipped':
       return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
+    case 'deferred':
+      return 'deferred';
     case 'not-run':
       return `not run because ${blocker(root, report)}`;
     case 'no-changes':
     case 'planned':
       return 'not applied (plan only)';
+    case 'held':
+      return `held back, nothing applied (${n} planned)`;
     case 'converged':
       return `${did}, converged`;
     case 'state-differs':
@@ -87,36 +71,29 @@ function appliedPhrase(root: RootResult, report: Report): string {
     case 'not-converged':
       return `${did}, not converged — ${count(root.residualStatements.length, 'statement')} still planned`;
     case 'failed':
-      return failedPhrase(root, n);
+      return root.failedStep === 'apply'
+        ? `failed during apply — ${failureConsequence(root, n)}`
+        : `failed at ${root.failedStep ?? 'an unknown step'} — ${failureConsequence(root, n)}`;
   }
 }
 
-function failedPhrase(root: RootResult, n: string): string {
-  const step = root.failedStep ?? 'an unknown step';
-  return root.failedStep === 'apply'
-    ? `failed during apply — ${failureConsequence(root, n)}`
-    : `failed at ${step} — ${failureConsequence(root, n)}`;
-}
-
 /** What a failure in apply mode left behind in the database. */
-function failureConsequence(root: RootResult, n: string): string {
-  if (root.failedStep === 'apply') return afterFailedApply(root);
-  if (root.failedStep === 'verify' || root.applied) return `${n} applied, but the verify plan failed — convergence unknown`;
-  return 'nothing from this root was applied';
-}
-
-/**
- * What a failed apply committed, from the plan the pipeline runs right after the failure.
- * Atlas usually applies a root in one transaction, but only the database can confirm it.
- */
-function afterFailedApply(root: RootResult): string {
+export function failureConsequence(root: RootResult, n: string): string {
+  if (root.failedStep === 'verify' || (root.applied && root.failedStep !== 'apply'))
+    return `${n} applied, but the verify plan failed — convergence unknown`;
+  if (root.failedStep !== 'apply') return 'nothing from this root was applied';
   const pending = root.pendingAfterFailure;
   const planned = root.plannedStatements.length;
-  if (pending === undefined) return 'whether any of it was committed could not be checked: the plan after the failure did not run';
-  if (pending.length === 0) return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
-  if (pending.length >= planned)
-    return `nothing from this root was committed: a plan after the failure still shows all ${count(pending.length, 'statement')}`;
-  return `partly committed: a plan after the failure still shows ${pending.length} of ${count(planned, 'statement')} (listed below)`;
+  switch (committed(root)) {
+    case 'unknown':
+      return "whether any of it was committed could not be checked (no plan could run after the failure); the next run's plan will show what is still pending";
+    case 'all':
+      return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
+    case 'none':
+      return `nothing from this root was committed: a plan after the failure still shows all ${count(pending?.length ?? planned, 'statement')}`;
+    case 'partly':
+      return `partly committed: a plan after the failure still shows ${pending?.length ?? 0} of ${count(planned, 'statement')} (listed below)`;
+  }
 }
 
 /** The line under a root's heading. */
@@ -124,16 +101,18 @@ export function outcomeLine(root: RootResult, report: Report): string {
   const n = mainSql(root, report).statements.length;
   const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
   switch (root.outcome) {
-    case 'skipped': {
-      const reason = root.root === 'roles' ? report.rolesChange.reason || root.skipReason : root.skipReason;
-      return `⏭️ **Not run:** ${reason || 'skipped'}`;
-    }
+    case 'skipped':
+      return `⏭️ **Not run:** ${text(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
+    case 'deferred':
+      return `⏭️ **Deferred:** ${text(root.skipReason ?? 'planned on merge')}`;
     case 'not-run':
-      return `⛔ **Not run because ${blocker(root, report)}.** In apply mode the roots run in order and stop at the first one that fails or does not converge.`;
+      return `⛔ **Not run because ${text(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
     case 'no-changes':
       return '✅ **No changes** — the database matches the HCL.';
     case 'planned':
       return n > 0 ? `📝 **Planned: ${count(n, 'statement')}**` : '📝 **Planned: no SQL**';
+    case 'held':
+      return `✋ **Held back: ${count(n, 'statement')} not applied.** See why and how to proceed above.`;
     case 'converged':
       return root.applied
         ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
@@ -143,7 +122,7 @@ export function outcomeLine(root: RootResult, report: Report): string {
     case 'not-converged':
       return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
     case 'failed':
-      return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.plan.mode === 'apply' ? ` — ${failureConsequence(root, count(n, 'statement'))}` : ''}.`;
+      return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${text(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
   }
 }
 
@@ -152,12 +131,16 @@ export function outcomeShort(root: RootResult): string {
   switch (root.outcome) {
     case 'skipped':
       return '⏭️ not run';
+    case 'deferred':
+      return '⏭️ deferred to the merge';
     case 'not-run':
       return '⛔ not run (earlier root stopped)';
     case 'no-changes':
       return '✅ no changes';
     case 'planned':
       return '📝 planned';
+    case 'held':
+      return '✋ held back';
     case 'converged':
       return root.applied ? '✅ applied, converged' : '✅ converged';
     case 'state-differs':
@@ -169,36 +152,29 @@ export function outcomeShort(root: RootResult): string {
   }
 }
 
-/** "roles failed" / "roles did not converge": why a later root was never started. */
+/** "roles failed" / "roles was held back": why a later root was never started. */
 function blocker(root: RootResult, report: Report): string {
   const index = report.roots.indexOf(root);
   const before = report.roots.slice(0, index < 0 ? undefined : index);
   const failed = before.filter((r) => r.outcome === 'failed');
   if (failed.length > 0) return `${names(failed)} failed`;
+  const held = before.filter((r) => r.outcome === 'held');
+  if (held.length > 0) return `${names(held)} was held back`;
   const diverged = before.filter((r) => r.outcome === 'not-converged');
   if (diverged.length > 0) return `${names(diverged)} did not converge`;
   return 'an earlier root did not finish';
 }
 
-function names(roots: RootResult[]): string {
+export function names(roots: RootResult[]): string {
   return joinAnd(roots.map((r) => r.root));
 }
 
-function joinAnd(items: string[]): string {
+export function joinAnd(items: string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-function appliedSplit(roots: RootResult[]): string {
-  const applied = roots.filter((r) => r.applied);
-  const notApplied = roots.filter((r) => !r.applied && r.outcome !== 'skipped' && r.outcome !== 'converged');
-  if (applied.length === 0) return 'nothing was applied';
-  const were = (list: RootResult[]): string => (list.length === 1 ? 'was' : 'were');
-  const head = `${names(applied)} ${were(applied)} applied`;
-  return notApplied.length > 0 ? `${head}, ${names(notApplied)} ${were(notApplied)} not` : head;
-}
-
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

@@ -1,15 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
-import { log } from '../log.js';
+import { runProcess } from '../exec.js';
+import { log, type Logger } from '../log.js';
 import { redact } from '../redact.js';
 import type { TerraformRun } from '../types.js';
 import { TerraformRunAccumulator, type JsonUiEvent } from './json-ui.js';
 
-// The only module that starts processes. Terraform's stdout is read line by line into the
-// accumulator; stderr (and any non-JSON stdout) is kept only as a short redacted tail.
+// Terraform commands. Stdout is read line by line into the accumulator and summarised in the
+// log (diagnostics are untrusted text: the logger keeps them inert); stderr (and any non-JSON
+// stdout) is kept only as a short redacted tail for errors that never reach the JSON stream.
 
 export interface TerraformOptions {
   binary: string;
@@ -17,7 +17,8 @@ export interface TerraformOptions {
   /** Added to the child's environment (credentials, TF_VAR_*); the action's own env is never changed. */
   env: Record<string, string>;
   lockTimeout: string;
-  onEvent?: (event: JsonUiEvent) => void;
+  /** Where this command's lines go: the job log, or a root's buffer when roots run side by side. */
+  logger: Logger;
 }
 
 const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
@@ -89,7 +90,7 @@ export async function terraformInit(o: TerraformOptions): Promise<TerraformRun> 
   const run = await runTerraform(o, [...args.slice(0, 2), '-json', ...args.slice(2)]);
   // `init -json` exists since Terraform 1.9; older versions reject the flag before doing anything.
   if (run.exitCode !== 0 && run.stderrTail.includes('flag provided but not defined: -json')) {
-    log.info('This Terraform does not support "init -json"; running init with plain output.');
+    o.logger.info('This Terraform does not support "init -json"; running init with plain output.');
     return runTerraform(o, args);
   }
   return run;
@@ -100,117 +101,75 @@ export function terraformPlan(o: TerraformOptions, planFile: string): Promise<Te
   return runTerraform(o, ['plan', '-input=false', '-json', `-out=${planFile}`, '-detailed-exitcode', `-lock-timeout=${o.lockTimeout}`]);
 }
 
+/**
+ * A plan that only looks: no plan file, no state lock. Used after a failed or interrupted
+ * apply to ask the database what was committed; a run killed during it leaves no stale lock.
+ */
+export function terraformCheckPlan(o: TerraformOptions): Promise<TerraformRun> {
+  return runTerraform(o, ['plan', '-input=false', '-json', '-detailed-exitcode', '-lock=false']);
+}
+
 export function terraformApply(o: TerraformOptions, planFile: string): Promise<TerraformRun> {
   return runTerraform(o, ['apply', '-input=false', '-json', `-lock-timeout=${o.lockTimeout}`, planFile]);
 }
 
-/** Variables of the action's process that Terraform and its providers have no use for. */
-const WITHHELD_ENV = /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN)$/i;
-
-/** A fresh environment for the child: the action's own, minus its inputs and tokens, plus the caller's. */
-export function terraformChildEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !WITHHELD_ENV.test(key)) env[key] = value;
-  }
-  return { ...env, ...extra, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-}
-
-/** Terraform processes running now, so a cancelled job can stop them gracefully. */
-const running = new Set<ChildProcess>();
-let stopping = false;
-
-/**
- * The job was cancelled: asks each running terraform to stop the way Ctrl-C does. On its first
- * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
- * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
- * exactly one. No further terraform command starts after this.
- */
-export function stopTerraform(): void {
-  if (stopping) return;
-  stopping = true;
-  for (const child of running) child.kill('SIGINT');
-}
-
 async function runTerraform(o: TerraformOptions, args: string[]): Promise<TerraformRun> {
   const command = `terraform ${args.join(' ')}`;
-  if (stopping) throw new Error(`Not starting ${command}: the run was cancelled.`);
   const cwdInfo = await stat(o.cwd).catch(() => undefined);
   if (!cwdInfo?.isDirectory()) {
     throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
   }
-  log.info(`$ ${command}  (in ${o.cwd})`);
+  o.logger.info(`$ ${command}  (in ${o.cwd})`);
 
   const run = new TerraformRunAccumulator(command);
   const tail = new LineTail(60, 8_000);
-  const child = spawn(o.binary, args, {
-    cwd: o.cwd,
-    env: terraformChildEnv(o.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  }).finally(() => running.delete(child));
-  const stdout = createInterface({ input: child.stdout, crlfDelay: Infinity });
-  const stderr = createInterface({ input: child.stderr, crlfDelay: Infinity });
-  const closed = (rl: typeof stdout): Promise<void> => new Promise((resolve) => rl.once('close', resolve));
-  const drained = Promise.all([closed(stdout), closed(stderr)]);
-
-  // A throw inside a stream listener would crash the process; keep it for after the exit.
-  let listenerError: unknown;
-  stdout.on('line', (line) => {
-    const { event, fresh } = run.addLine(line);
-    if (event.type === 'raw') {
-      if (event.text.trim()) tail.push(event.text);
-    } else if (fresh) {
-      logEvent(event);
-    }
-    try {
-      o.onEvent?.(event);
-    } catch (err) {
-      listenerError ??= err;
-    }
-  });
-  stderr.on('line', (line) => {
-    tail.push(line);
-    log.debug(`terraform stderr: ${line}`);
-  });
-
-  let result: { code: number | null; signal: NodeJS.Signals | null };
+  let exit;
   try {
-    [result] = await Promise.all([exited, drained]);
+    exit = await runProcess(o.binary, args, {
+      cwd: o.cwd,
+      env: { ...o.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+      onStdoutLine: (line) => {
+        const { event, fresh } = run.addLine(line);
+        if (event.type === 'raw') {
+          if (event.text.trim()) tail.push(event.text);
+        } else if (fresh) {
+          logEvent(o.logger, event);
+        }
+      },
+      onStderrLine: (line) => {
+        tail.push(line);
+        o.logger.debug(`terraform stderr: ${line}`);
+      },
+    });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`Could not start ${o.binary} (${command}) in ${o.cwd}: ${reason}. ${SETUP_HINT}`);
+    throw new Error(`Could not start ${o.binary} (${command}) in ${o.cwd}: ${reason}. ${SETUP_HINT}`, { cause: err });
   }
-  if (listenerError !== undefined) throw listenerError;
-  if (result.code === null) tail.push(`terraform was terminated by signal ${result.signal ?? 'unknown'}`);
-  const exitCode = result.code ?? 1;
-  log.info(`${command} exited with code ${exitCode}`);
+  if (exit.code === null) tail.push(`terraform was terminated by signal ${exit.signal ?? 'unknown'}`);
+  const exitCode = exit.code ?? 1;
+  o.logger.info(`${command} exited with code ${exitCode}`);
   return run.finish(exitCode, redact(tail.text()));
 }
 
 const DETAIL_LOG_LIMIT = 4_000;
 
 /** One short human line per interesting event; Terraform's own `@message` says it best. */
-function logEvent(event: Exclude<JsonUiEvent, { type: 'raw' }>): void {
+function logEvent(logger: Logger, event: Exclude<JsonUiEvent, { type: 'raw' }>): void {
   switch (event.type) {
     case 'version':
     case 'outputs':
     case 'unknown':
-      log.debug(event.message);
+      logger.debug(event.message);
       return;
     case 'diagnostic': {
       const d = event.diagnostic;
       const where = d.address ? ` (${d.address})` : '';
       const detail = clip(d.detail, DETAIL_LOG_LIMIT);
-      log.info(`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${where}${detail ? `\n${detail}` : ''}`);
+      logger.info(`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${where}${detail ? `\n${detail}` : ''}`);
       return;
     }
     default:
-      if (event.message) log.info(firstLine(event.message));
+      if (event.message) logger.info(firstLine(event.message));
   }
 }
 

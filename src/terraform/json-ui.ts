@@ -1,4 +1,14 @@
-import type { ChangeSummary, Diagnostic, TerraformRun } from '../types.js';
+import { isObject, num as finite, str, type JsonObject } from '../json.js';
+import type { Diagnostic, TerraformRun } from '../types.js';
+
+/** `change_summary` counts, as Terraform prints them. */
+export interface ChangeSummary {
+  add: number;
+  change: number;
+  remove: number;
+  import: number;
+  operation: string;
+}
 
 // Terraform's machine-readable UI (`-json`): one JSON object per stdout line. This module
 // is pure: it narrows a line to the fields the action reads and folds the events into a
@@ -59,19 +69,9 @@ export type JsonUiEvent =
   /** Not a JSON object: a plain text line (CLI config warnings, crash output, old Terraform). */
   | { type: 'raw'; text: string };
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function num(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
+const num = (value: unknown): number => finite(value) ?? 0;
 
 /** Parses one stdout line. Never throws: anything that is not a JSON object comes back raw. */
 export function parseJsonUiLine(line: string): JsonUiEvent {
@@ -143,8 +143,8 @@ function diagnostic(value: unknown): Diagnostic {
 }
 
 /**
- * Folds events into a TerraformRun. Keeps only what the run reports (diagnostics, the change
- * summary, planned changes), so memory grows with the SQL, not with the stream.
+ * Folds events into a TerraformRun. Keeps only what the run reports (diagnostics, planned
+ * changes, whether Terraform announced itself), so memory grows with the SQL, not with the stream.
  */
 export class TerraformRunAccumulator {
   readonly #command: string;
@@ -152,7 +152,7 @@ export class TerraformRunAccumulator {
   /** Diagnostics bucketed by everything but the detail, so the dedup key never copies a large detail. */
   readonly #seen = new Map<string, Diagnostic[]>();
   readonly #plannedChanges: { address: string; action: string }[] = [];
-  #changeSummary: ChangeSummary | undefined;
+  #sawVersion = false;
 
   constructor(command: string) {
     this.#command = command;
@@ -167,11 +167,11 @@ export class TerraformRunAccumulator {
   /** Folds one event. False for a diagnostic already seen (Terraform validates twice, so repeats are normal). */
   add(event: JsonUiEvent): boolean {
     switch (event.type) {
+      case 'version':
+        this.#sawVersion = true;
+        return true;
       case 'diagnostic':
         return this.#addDiagnostic(event.diagnostic);
-      case 'change_summary':
-        this.#changeSummary = event.changes;
-        return true;
       case 'planned_change':
         this.#plannedChanges.push({ address: event.address, action: event.action });
         return true;
@@ -192,15 +192,14 @@ export class TerraformRunAccumulator {
 
   /** The run so far; call once the process has exited. */
   finish(exitCode: number, stderrTail: string): TerraformRun {
-    const run: TerraformRun = {
+    return {
       command: this.#command,
       exitCode,
+      sawVersion: this.#sawVersion,
       diagnostics: [...this.#diagnostics],
       plannedChanges: [...this.#plannedChanges],
       stderrTail,
     };
-    if (this.#changeSummary) run.changeSummary = this.#changeSummary;
-    return run;
   }
 }
 

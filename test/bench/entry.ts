@@ -5,12 +5,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emptyResult } from '../../src/pipeline.js';
+import { emptyResult } from '../../src/root-result.js';
 import type { Report } from '../../src/types.js';
 
 export { TerraformRunAccumulator } from '../../src/terraform/json-ui.js';
 export { atlasPlan } from '../../src/atlas/plan.js';
-export { renderComment, renderSummary, measure, COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH } from '../../src/report/markdown.js';
+export { renderComment, renderSummary, measure } from '../../src/report/fit.js';
+export { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH } from '../../src/github/limits.js';
 export { redact, registerSecret, resetSecretsForTest } from '../../src/redact.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -78,7 +79,11 @@ export function planReport(statements: string[]): Report {
     address: 'atlas_schema.app',
   };
   return {
-    plan: {
+    environment: '',
+    atlasVersion: 'v0.36.1',
+    lint: [],
+    history: [],
+    context: {
       eventName: 'pull_request',
       mode: 'plan',
       modeReason: 'pull_request event: plans only; mode auto applies on a push to main.',
@@ -89,6 +94,7 @@ export function planReport(statements: string[]): Report {
       range: { kind: 'pull_request', number: 7, base: 'b'.repeat(40), head: sha },
       pullNumbers: [7],
       fork: false,
+      drift: false,
       runUrl: 'https://github.com/acme/db/actions/runs/4242',
     },
     rolesChange: {

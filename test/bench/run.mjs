@@ -197,7 +197,7 @@ function benchRender(m) {
     const statements = Array.from({ length: count }, (_, i) => m.statement(i));
     const sqlBytes = statements.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
     const report = m.planReport(statements);
-    const opts = (maxLength) => ({ marker: m.MARKER, maxLength });
+    const opts = (maxLength) => ({ marker: m.MARKER, maxLength, destructiveLabel: 'allow-destructive-sql' });
     for (const [name, fn, limit] of [
       ['renderComment', m.renderComment, m.COMMENT_MAX_LENGTH],
       ['renderSummary', m.renderSummary, m.SUMMARY_MAX_LENGTH],

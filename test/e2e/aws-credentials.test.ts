@@ -73,6 +73,12 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     audience: 'sts.amazonaws.com',
     roleSessionName: 'rds-atlas-action-8110000001-1',
     roleDurationSeconds: 3600,
+    environment: '',
+    destructiveLabel: 'allow-destructive-sql',
+    requireReviewedPlan: true,
+    driftIssue: true,
+    failOnDrift: false,
+    lintSkip: [],
     awsProfile: '',
     rolesWorkingDirectory: 'terraform/roles',
     schemaWorkingDirectory: 'terraform/schema',
@@ -134,7 +140,7 @@ describe('assuming a role with OIDC', () => {
     });
     const issued = aws.sts.issued.at(-1)!;
     expect(session.roleArn).toBe(PLAN_ROLE);
-    expect(session.expiration?.getTime()).toBe(Math.floor(issued.expiration.getTime() / 1000) * 1000);
+    expect(session.credentials()?.expiration?.getTime()).toBe(Math.floor(issued.expiration.getTime() / 1000) * 1000);
     expect(session.env()).toEqual({
       AWS_ACCESS_KEY_ID: issued.accessKeyId,
       AWS_SECRET_ACCESS_KEY: issued.secretAccessKey,
@@ -326,7 +332,7 @@ describe('profile files and refresh', () => {
     expect(session.env()['AWS_ACCESS_KEY_ID']).toBe(second.accessKeyId);
     expect(session.env()['AWS_ACCESS_KEY_ID']).not.toBe(first['AWS_ACCESS_KEY_ID']);
     expect(readFileSync(first['AWS_SHARED_CREDENTIALS_FILE']!, 'utf8')).toContain(`aws_access_key_id = ${second.accessKeyId}`);
-    expect(session.expiration?.getTime()).toBe(Math.floor(second.expiration.getTime() / 1000) * 1000);
+    expect(session.credentials()?.expiration?.getTime()).toBe(Math.floor(second.expiration.getTime() / 1000) * 1000);
   });
 
   it('keeps credentials that last longer than the window', async () => {

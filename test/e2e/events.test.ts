@@ -5,6 +5,7 @@ import type { ActionRun } from '../support/action.js';
 import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
 import { mergeGroupEvent, scheduleEvent, workflowDispatchEvent } from '../support/events.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, REPO, sha, startStack, type Stack } from '../support/stack.js';
+import { headings, renderedText } from '../support/markdown.js';
 import { AUDIT_HCL, AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // Which events plan and which apply, through `node dist/index.js`: mode: plan on the default
@@ -68,13 +69,16 @@ describe('events and modes through the bundled action', () => {
     expect(run.outputs['comment-url']).toBe('');
     const reason = 'a workflow_dispatch event has no commit range to compare, so the roles root counts as changed';
     expect(run.stdout).toContain(`Roles root: runs. ${reason}`);
-    expect(run.summary).toContain(`Ran to be safe:** ${reason}`);
-    expect(run.summary).toContain('Input "mode" is apply, so this workflow_dispatch run applies.');
+    expect(renderedText(run.summary)).toContain(`Ran to be safe: ${reason}`);
+    expect(renderedText(run.summary)).toContain('Input "mode" is apply, so this workflow_dispatch run applies.');
     for (const statement of [...ROLES_SQL, ...SCHEMA_SQL]) expect(run.summary).toContain(statement);
     expect(o.applied).toEqual(['roles', 'schema']);
     expect(o.assumed).toEqual([APPLY_ROLE]);
-    // No pull request: the action neither looks for one nor writes a comment.
-    expect(o.gh.filter((r) => /\/(comments|pulls)\b/.test(r.path))).toEqual([]);
+    // An apply looks up the commit's pull request (its reviewed plan and labels); there is none,
+    // so nothing is commented.
+    const lookups = o.gh.filter((r) => /\/(comments|pulls)\b/.test(r.path)).map((r) => `${r.method} ${r.path}`);
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]).toMatch(new RegExp(`^GET /repos/${OWNER}/${REPO}/commits/[0-9a-f]{40}/pulls$`));
     expect(o.writes).toEqual([]);
     expect(await roleNames()).toEqual(['app_reader', 'atlas_migrator']);
     expect(await hasTable('validation_probe')).toBe(true);
@@ -93,14 +97,19 @@ describe('events and modes through the bundled action', () => {
       expect(o.run.outputs['converged'], name).toBe('');
       expect(o.run.outputs['roles-changed'], name).toBe('true');
       expect(o.run.outputs['schema-sql'], name).toBe(AUDIT_SQL);
-      expect(o.run.summary, name).toContain(`A ${name} event only plans; only a push to the default branch applies.`);
-      expect(o.run.summary, name).toContain(
-        `Ran to be safe:** a ${name} event has no commit range to compare, so the roles root counts as changed`,
+      const summary = renderedText(o.run.summary);
+      expect(summary, name).toContain(`A ${name} event only plans; only a push to the default branch applies.`);
+      expect(summary, name).toContain(
+        `Ran to be safe: a ${name} event has no commit range to compare, so the roles root counts as changed`,
       );
       expect(o.planned.sort(), name).toEqual(['roles', 'schema']);
       expect(o.applied, name).toEqual([]);
       expect(o.assumed, name).toEqual([ANY_REF_ROLE]);
-      expect(o.writes, name).toEqual([]);
+      // A scheduled plan is the drift check: the pending SQL opens this database's drift issue.
+      expect(
+        o.writes.map((w) => `${w.method} ${w.path}`),
+        name,
+      ).toEqual(name === 'schedule' ? [`POST /repos/${OWNER}/${REPO}/issues`] : []);
     }
     expect(await hasTable('audit_log')).toBe(false);
   });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
+import { headings, renderedText } from '../support/markdown.js';
 import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 import { AUDIT_HCL, AUDIT_SQL } from '../support/seed-sql.js';
 
@@ -72,8 +73,12 @@ describe('modes, inputs and failure paths through the bundled action', () => {
     expect(again.stdout).not.toContain('terraform apply');
     const updated = stack.github.comments(22);
     expect(updated).toHaveLength(1);
-    expect(updated[0]?.body).toContain('Nothing to apply — database converged');
-    expect(updated[0]?.body).not.toContain('Terraform state differs');
+    expect(updated[0]?.body).toContain('### ✅ Nothing to apply — database converged');
+    // The earlier result is kept, collapsed, as history; the headline is the new one.
+    expect(headings(updated[0]?.body ?? '').some((h) => h.text.includes('Terraform state differs'))).toBe(false);
+    expect(updated[0]?.body).toMatch(
+      /<details><summary>Earlier results \(1\)<\/summary>[\s\S]*Database converged, Terraform state differs[\s\S]*<\/details>/,
+    );
   });
 
   it('comment: false on a pull request: no comment request at all; summary and outputs complete', async () => {
@@ -95,7 +100,7 @@ describe('modes, inputs and failure paths through the bundled action', () => {
       expect(o.gh.filter((r) => r.path.includes('/comments') || r.method !== 'GET')).toEqual([]);
       expect(stack.github.comments(30)).toEqual([]);
       expect(o.run.summary).toContain(AUDIT_SQL);
-      expect(o.run.summary).toContain('Pull request #30 only plans');
+      expect(renderedText(o.run.summary)).toContain('Pull request #30 only plans');
     } finally {
       await rm(path.join(stack.workspace, 'hcl/schema/audit.pg.hcl'), { force: true });
     }
@@ -207,7 +212,8 @@ describe('modes, inputs and failure paths through the bundled action', () => {
     const o = await observe(() => stack.runPullRequest({ number: 34, headSha: sha('34a'), baseSha: sha('c') }));
     expect(o.run.exitCode, o.run.stdout).toBe(0);
     const calls = o.gh.filter((r) => comments.test(r.path)).map((r) => `${r.method} ${r.status}`);
-    expect(calls).toEqual(['GET 403', 'GET 200', 'POST 502', 'POST 201']);
+    // After creating, the run lists again to catch a comment a concurrent run created.
+    expect(calls).toEqual(['GET 403', 'GET 200', 'POST 502', 'POST 201', 'GET 200']);
     expect(o.run.stdout).toMatch(/GitHub secondary rate limit on GET .*issues\/34\/comments.*retrying in 1s/);
     const posted = stack.github.comments(34);
     expect(posted).toHaveLength(1);
@@ -224,11 +230,11 @@ describe('modes, inputs and failure paths through the bundled action', () => {
       expect(run.stdout).toMatch(/^::error::.*PAM authentication failed for user/m);
       const body = stack.github.comments(35)[0]?.body ?? '';
       expect(body).toContain(PAM_ERROR);
-      expect(body).toContain('GRANT rds_iam TO "atlas_migrator";');
-      // Markdown-escaped in the comment: &lt;DbiResourceId&gt; renders as <DbiResourceId>.
-      expect(body).toMatch(/rds-db:connect on arn:aws:rds-db:us-east-1:\d{12}:dbuser:&lt;DbiResourceId&gt;\/atlas_migrator/);
-      expect(body).toContain('not the instance name');
-      expect(body).toContain('IAM database authentication must be enabled on the instance');
+      const shown = renderedText(body);
+      expect(shown).toContain('GRANT rds_iam TO "atlas_migrator";');
+      expect(shown).toMatch(/rds-db:connect on arn:aws:rds-db:us-east-1:\d{12}:dbuser:<DbiResourceId>\/atlas_migrator/);
+      expect(shown).toContain('not the instance name');
+      expect(shown).toContain('IAM database authentication must be enabled on the instance');
       expect(run.summary).toContain('GRANT rds_iam TO "atlas_migrator";');
     } finally {
       await stack.tf.writeScenario(seed);

@@ -38,7 +38,7 @@ describe('loopback GitHub API', () => {
     });
   });
 
-  it('comments: bot authorship, html_url, update in place, 403 on others’ comments, 65,536-char limit', async () => {
+  it('comments: bot authorship, html_url, update in place, others’ comments editable as on GitHub, 65,536-char limit', async () => {
     gh.addPull({ number: 3, files: ['hcl/schema/schema.pg.hcl'], headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40) });
     const api = octokit(gh.actionsToken).rest.issues;
     const { data: created, status } = await api.createComment({ ...repo, issue_number: 3, body: 'plan' });
@@ -57,7 +57,12 @@ describe('loopback GitHub API', () => {
     expect(gh.comments(3).map((c) => c.body)).toEqual(['applied']);
 
     const theirs = gh.seedComment(3, { login: 'alice', body: 'quoting: applied' });
-    await expect(api.updateComment({ ...repo, comment_id: theirs.id, body: 'x' })).rejects.toMatchObject({ status: 403 });
+    // As on GitHub, a token with write access may edit anyone's comment: only the action's own
+    // ownership checks keep it away from other people's comments.
+    expect((await api.updateComment({ ...repo, comment_id: theirs.id, body: 'edited' })).data.body).toBe('edited');
+    await expect(octokit(gh.readOnlyToken).rest.issues.updateComment({ ...repo, comment_id: theirs.id, body: 'x' })).rejects.toMatchObject({
+      status: 403,
+    });
     const viaPat = await octokit(gh.patToken).rest.issues.createComment({ ...repo, issue_number: 3, body: 'by hand' });
     expect(viaPat.data.user).toMatchObject({ login: 'octocat', type: 'User' });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { renderedText } from '../support/markdown.js';
 import { Signer } from '@aws-sdk/rds-signer';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Sha256 } from '@smithy/core/checksum';
@@ -255,7 +256,7 @@ describe("the action's IAM-token preflight against the verifying cluster", () =>
     expect(result.status).toBe('failed');
     expect(result.message).toContain('PAM authentication failed for user "atlas_migrator"');
     expect(result.message).toContain('The database refused the IAM token for "atlas_migrator".');
-    expect(result.hints.join('\n')).toContain('must be a member of rds_iam: GRANT rds_iam TO "atlas_migrator"');
+    expect(renderedText(result.hints.join('\n'))).toContain('must be a member of rds_iam: GRANT rds_iam TO "atlas_migrator"');
     expect(db.iam.verifications.at(-1)).toMatchObject({ user: 'atlas_migrator', ok: false, reason: 'unknown access key id' });
   });
 });

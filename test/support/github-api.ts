@@ -23,6 +23,25 @@ export interface PullSpec {
   mergeCommitSha?: string;
   merged?: boolean;
   title?: string;
+  /** Label names on the pull request now (GET …/issues/:n/labels). */
+  labels?: string[];
+}
+
+export interface Issue {
+  id: number;
+  node_id: string;
+  number: number;
+  url: string;
+  html_url: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  state_reason: string | null;
+  user: GitHubUser;
+  labels: { name: string }[];
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
 }
 
 export interface CompareOptions {
@@ -61,7 +80,8 @@ export interface ApiRequest {
   auth: 'actions' | 'pat' | 'read-only' | 'unknown' | 'none';
 }
 
-export type ApiFault = number | 'secondary-rate-limit';
+/** A status to answer with, a secondary rate limit, or `hang`: accept the request and never answer. */
+export type ApiFault = number | 'secondary-rate-limit' | 'hang';
 
 export interface GitHubApi {
   /** For GITHUB_API_URL / getOctokit's baseUrl. */
@@ -79,6 +99,11 @@ export interface GitHubApi {
   addCompare(base: string, head: string, files: (string | FileChange)[], opts?: CompareOptions): void;
   comments(prNumber: number): IssueComment[];
   seedComment(prNumber: number, c: { login: string; type?: 'User' | 'Bot'; body: string }): IssueComment;
+  /** Replaces the labels of a pull request (as someone adding a label in the UI). */
+  setLabels(prNumber: number, labels: string[]): void;
+  /** Issues (not pull requests), in creation order. */
+  issues(): Issue[];
+  seedIssue(i: { login: string; type?: 'User' | 'Bot'; title: string; body: string; state?: 'open' | 'closed' }): Issue;
   /** The next `times` requests matching method and path fail with `fault`. */
   failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number }): void;
   requests: ApiRequest[];
@@ -110,6 +135,8 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const pulls = new Map<number, PullSpec>();
   const compares = new Map<string, { files: FileChange[]; opts: CompareOptions }>();
   const comments = new Map<number, IssueComment[]>();
+  const issues = new Map<number, Issue>();
+  let nextIssueNumber = 1000;
   const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number }[] = [];
   const requests: ApiRequest[] = [];
   let nextCommentId = 1_900_000_001;
@@ -134,8 +161,30 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     comments.set(n, [...(comments.get(n) ?? []), c]);
     return c;
   };
+  const newIssue = (author: GitHubUser, title: string, body: string, state: 'open' | 'closed' = 'open'): Issue => {
+    const number = nextIssueNumber++;
+    const now = isoNow();
+    const issue: Issue = {
+      id: 2_000_000 + number,
+      node_id: `I_kwDO${Buffer.from(`${repoId}:${number}`).toString('base64url')}`,
+      number,
+      url: `${base}${repoPath}/issues/${number}`,
+      html_url: `https://github.com/${owner}/${repo}/issues/${number}`,
+      title,
+      body,
+      state,
+      state_reason: state === 'closed' ? 'completed' : null,
+      user: author,
+      labels: [],
+      created_at: now,
+      updated_at: now,
+      closed_at: state === 'closed' ? now : null,
+    };
+    issues.set(number, issue);
+    return issue;
+  };
   const issueComments = (n: number): IssueComment[] => {
-    if (!pulls.has(n) && !comments.has(n)) throw notFound('issues/comments#list-issue-comments');
+    if (!pulls.has(n) && !comments.has(n) && !issues.has(n)) throw notFound('issues/comments#list-issue-comments');
     return comments.get(n) ?? [];
   };
   const findComment = (id: number): IssueComment => {
@@ -202,18 +251,95 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       'PATCH',
       /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/,
       (ctx, m) => {
+        // As on GitHub, a token with write access may edit anyone's comment: only the
+        // action's own checks keep it to its own.
         const c = findComment(Number(m[1]));
         writable(ctx);
-        if (c.user.login !== ctx.who.login) {
-          throw new ApiError(403, {
-            message: `Resource not accessible by ${ctx.kind === 'pat' ? 'personal access token' : 'integration'}`,
-            documentation_url: `${DOCS}/issues/comments#update-an-issue-comment`,
-            status: '403',
-          });
-        }
         c.body = validBody(ctx.body, 'issues/comments#update-an-issue-comment');
         c.updated_at = isoNow();
         return c;
+      },
+    ],
+    [
+      'DELETE',
+      /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/,
+      (ctx, m) => {
+        const c = findComment(Number(m[1]));
+        writable(ctx);
+        for (const [n, list] of comments)
+          comments.set(
+            n,
+            list.filter((x) => x.id !== c.id),
+          );
+        ctx.res.statusCode = 204;
+        return undefined;
+      },
+    ],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/labels$/,
+      (ctx, m) =>
+        paginate(
+          ctx,
+          (pull(Number(m[1])).labels ?? []).map((name, i) => ({ id: 5000 + i, name, color: 'ededed', default: false })),
+        ),
+    ],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/issues$/,
+      (ctx) => {
+        const state = ctx.query.get('state') ?? 'open';
+        const creator = ctx.query.get('creator');
+        const list = [...issues.values()]
+          .filter((i) => state === 'all' || i.state === state)
+          .filter((i) => !creator || i.user.login === creator)
+          .sort((a, b) => b.number - a.number);
+        return paginate(ctx, list);
+      },
+    ],
+    [
+      'POST',
+      /^\/repos\/[^/]+\/[^/]+\/issues$/,
+      (ctx) => {
+        writable(ctx);
+        const b = (ctx.body ?? {}) as { title?: unknown; body?: unknown };
+        if (typeof b.title !== 'string' || b.title === '') {
+          throw new ApiError(422, {
+            message: 'Validation Failed',
+            errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }],
+            status: '422',
+          });
+        }
+        ctx.res.statusCode = 201;
+        return newIssue(ctx.who, b.title, validBody(ctx.body, 'issues/issues#create-an-issue'));
+      },
+    ],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)$/,
+      (_c, m) => {
+        const issue = issues.get(Number(m[1]));
+        if (!issue) throw notFound('issues/issues#get-an-issue');
+        return issue;
+      },
+    ],
+    [
+      'PATCH',
+      /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)$/,
+      (ctx, m) => {
+        const issue = issues.get(Number(m[1]));
+        if (!issue) throw notFound('issues/issues#update-an-issue');
+        writable(ctx);
+        const b = (ctx.body ?? {}) as { title?: unknown; body?: unknown; state?: unknown; state_reason?: unknown };
+        if (typeof b.title === 'string') issue.title = b.title;
+        if (typeof b.body === 'string') issue.body = validBody(ctx.body, 'issues/issues#update-an-issue');
+        if (b.state === 'open' || b.state === 'closed') {
+          issue.state = b.state;
+          issue.closed_at = b.state === 'closed' ? isoNow() : null;
+          issue.state_reason = b.state === 'closed' ? (typeof b.state_reason === 'string' ? b.state_reason : 'completed') : null;
+        }
+        issue.updated_at = isoNow();
+        return issue;
       },
     ],
   ];
@@ -242,6 +368,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       state: closed ? 'closed' : 'open',
       title: p.title ?? `Change ${p.number}`,
       user: patUser,
+      labels: (p.labels ?? []).map((name, i) => ({ id: 5000 + i, name })),
       merged_at: p.merged ? isoNow() : null,
       closed_at: closed ? isoNow() : null,
       merge_commit_sha: p.mergeCommitSha ?? null,
@@ -344,6 +471,11 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     let out: unknown;
     try {
       const fault = takeFault(method, path);
+      if (fault === 'hang') {
+        rec.status = -1;
+        // Accepted and never answered; the socket is destroyed when the server stops.
+        return await new Promise<never>(() => undefined);
+      }
       if (fault !== undefined) throw faultError(fault);
       if (kind === 'none') throw new ApiError(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
       if (kind === 'unknown') throw new ApiError(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
@@ -367,7 +499,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       rec.status = err.status;
       out = err.body;
     }
-    res.end(JSON.stringify(out));
+    res.end(res.statusCode === 204 ? undefined : JSON.stringify(out));
   };
 
   function takeFault(method: string, path: string): ApiFault | undefined {
@@ -391,6 +523,12 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     addCompare: (b0, h, files, o = {}) => void compares.set(`${b0}...${h}`, { files: files.map(toChange), opts: o }),
     comments: (n) => (comments.get(n) ?? []).map((c) => ({ ...c })),
     seedComment: (n, c) => newComment(n, user(c.login, c.type ?? 'User'), c.body),
+    setLabels: (n, labels) => {
+      const p = pulls.get(n);
+      if (p) p.labels = [...labels];
+    },
+    issues: () => [...issues.values()].sort((a, b) => a.number - b.number).map((i) => ({ ...i })),
+    seedIssue: (i) => newIssue(user(i.login, i.type ?? 'User'), i.title, i.body, i.state),
     failNext: (fault, o = {}) =>
       void faults.push({ fault, times: o.times ?? 1, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) }),
     requests,
@@ -436,7 +574,7 @@ function validBody(body: unknown, doc: string): string {
   return text;
 }
 
-function faultError(fault: ApiFault): ApiError {
+function faultError(fault: Exclude<ApiFault, 'hang'>): ApiError {
   if (fault === 'secondary-rate-limit') {
     return new ApiError(
       403,

@@ -22,7 +22,7 @@ function planDiagnostic(statements: string[], address = 'atlas_schema.app'): Dia
 }
 
 function run(diagnostics: Diagnostic[]): TerraformRun {
-  return { command: 'terraform plan', exitCode: 2, diagnostics, plannedChanges: [], stderrTail: '' };
+  return { command: 'terraform plan', exitCode: 2, sawVersion: true, diagnostics, plannedChanges: [], stderrTail: '' };
 }
 
 describe('atlasPlan on recorded streams', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectRolesChange, matchRolesPaths } from '../../src/changes.js';
 import { createGitHub } from '../../src/github/client.js';
-import type { RunPlan } from '../../src/types.js';
+import type { RunContext } from '../../src/types.js';
 
 const DEFAULT_GLOBS = ['hcl/roles/**', 'atlas.hcl', 'terraform/roles/**'];
 
@@ -64,7 +64,7 @@ describe('detectRolesChange without a commit range', () => {
   it('counts the roles as changed and says why, without asking GitHub', async () => {
     // Nothing listens on port 9: any request would fail the test with a connection error.
     const gh = createGitHub('unused-token', { baseUrl: 'http://127.0.0.1:9' });
-    const plan: RunPlan = {
+    const plan: RunContext = {
       eventName: 'workflow_dispatch',
       mode: 'plan',
       modeReason: '',
@@ -73,6 +73,7 @@ describe('detectRolesChange without a commit range', () => {
       ref: 'refs/heads/main',
       sha: 'c'.repeat(40),
       range: { kind: 'none', reason: 'a workflow_dispatch event has no commit range to compare' },
+      drift: true,
       pullNumbers: [],
       fork: false,
       runUrl: 'https://github.com/o/r/actions/runs/1',

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildRunPlan, type EventContext } from '../../src/event.js';
+import { buildRunContext, type EventContext } from '../../src/event.js';
 import type { ModeInput } from '../../src/types.js';
 
 // Real webhook payloads recorded by GitHub (@octokit/webhooks-examples). Their repository is
@@ -45,7 +45,7 @@ function context(eventName: string, payload: Record<string, unknown>, ref = 'ref
   };
 }
 
-const plan = (mode: ModeInput, ctx: EventContext) => buildRunPlan({ mode }, ctx);
+const plan = (mode: ModeInput, ctx: EventContext) => buildRunContext({ mode }, ctx);
 
 describe('mode table (mode: auto)', () => {
   it.each(['opened', 'synchronize', 'reopened', 'ready_for_review'])('plans a pull_request %s', (action) => {
@@ -64,11 +64,12 @@ describe('mode table (mode: auto)', () => {
     expect(result.fork).toBe(false);
   });
 
-  it('plans a pull_request_target the same way', () => {
-    const result = plan('auto', context('pull_request_target', prWithAction('opened'), 'refs/heads/master'));
-    expect(result.mode).toBe('plan');
-    expect(result.range.kind).toBe('pull_request');
-    expect(result.pullNumbers).toEqual([2]);
+  it('refuses pull_request_target, saying why and what to use instead', () => {
+    for (const mode of ['auto', 'plan'] as const) {
+      expect(() => plan(mode, context('pull_request_target', prWithAction('opened'), 'refs/heads/master'))).toThrow(
+        /refuses to run on pull_request_target: .*base repository's secrets.*Use "on: pull_request"/,
+      );
+    }
   });
 
   it('applies a push to the default branch, here master', () => {

@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { detectRolesChange } from '../../src/changes.js';
 import { ACTIONS_BOT_LOGIN, createGitHub, tokenIdentity } from '../../src/github/client.js';
-import { commentMarker, upsertComment } from '../../src/github/comments.js';
+import { commentMarker, pullLabels, upsertComment } from '../../src/github/comments.js';
 import { pullsForCommit } from '../../src/github/pulls.js';
-import type { CommitRange, RunPlan } from '../../src/types.js';
+import type { CommitRange, RunContext } from '../../src/types.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
 
 // Real octokit (with the retry and throttling plugins) against a loopback GitHub API that
 // pages with Link headers, authors Actions-token comments as github-actions[bot] and injects
 // faults. The client finds the server through GITHUB_API_URL, as on a runner.
 
-const MARKER = commentMarker('terraform/roles', 'terraform/schema');
+const MARKER = commentMarker('', 'terraform/roles', 'terraform/schema');
 const ROLES_PATHS = ['hcl/roles/**', 'atlas.hcl', 'terraform/roles/**'];
 const sha = (c: string): string => c.repeat(40).slice(0, 40);
 
@@ -39,7 +39,7 @@ const repo = () => ({ owner: api.owner, repo: api.repo });
 const requestsTo = (re: RegExp) => api.requests.filter((r) => re.test(r.path));
 const warnings = () => stdout.filter((l) => l.startsWith('::warning::'));
 
-function runPlan(range: CommitRange): RunPlan {
+function runPlan(range: CommitRange): RunContext {
   return {
     eventName: range.kind === 'pull_request' ? 'pull_request' : 'push',
     mode: 'plan',
@@ -51,6 +51,7 @@ function runPlan(range: CommitRange): RunPlan {
     range,
     pullNumbers: range.kind === 'pull_request' ? [range.number] : [],
     fork: false,
+    drift: false,
     runUrl: `https://github.com/${api.owner}/${api.repo}/actions/runs/1`,
   };
 }
@@ -68,7 +69,6 @@ describe('createGitHub', () => {
 describe('tokenIdentity', () => {
   it('names github-actions[bot] for the Actions token, which cannot read /user', async () => {
     expect(await tokenIdentity(createGitHub(api.actionsToken))).toBe(ACTIONS_BOT_LOGIN);
-    expect(await tokenIdentity(createGitHub(api.actionsToken), 'my-app[bot]')).toBe('my-app[bot]');
   });
 
   it('names the user of a personal token', async () => {
@@ -85,23 +85,28 @@ describe('tokenIdentity', () => {
   });
 });
 
+/** upsertComment with a fixed body, as the GITHUB_TOKEN's bot unless a login is given. */
+const upsert = (token: string, pr: number, marker: string, text: string, identity = ACTIONS_BOT_LOGIN) =>
+  upsertComment(createGitHub(token), repo(), pr, marker, identity, () => `${marker}\n${text}`);
+
 describe('upsertComment', () => {
   it('updates our comment among 150, leaving a quote of our marker by someone else untouched', async () => {
     api.addPull({ number: 7, files: [], headSha: sha('1'), baseSha: sha('2') });
     for (let i = 0; i < 150; i++) {
       if (i === 20) api.seedComment(7, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nold plan` });
-      else if (i === 130) api.seedComment(7, { login: 'mallory', body: `> ${MARKER}\n> old plan\nwhy is this here?` });
+      else if (i === 130) api.seedComment(7, { login: 'mallory', body: `${MARKER}\n> old plan\nwhy is this here?` });
       else api.seedComment(7, { login: i % 2 ? 'octocat' : 'hubot', body: `comment ${i}` });
     }
     const before = api.comments(7);
 
-    const result = await upsertComment(createGitHub(api.actionsToken), repo(), 7, MARKER, `${MARKER}\nnew plan`);
+    const result = await upsert(api.actionsToken, 7, MARKER, 'new plan');
 
     const after = api.comments(7);
     expect(after).toHaveLength(150);
-    const ours = after.filter((c) => c.user.login === ACTIONS_BOT_LOGIN && c.body.includes(MARKER));
+    const ours = after.filter((c) => c.user.login === ACTIONS_BOT_LOGIN && c.body.startsWith(MARKER));
     expect(ours.map((c) => c.body)).toEqual([`${MARKER}\nnew plan`]);
-    expect(result).toEqual({ id: before[20]?.id, url: before[20]?.html_url, created: false });
+    expect(result).toEqual({ id: before[20]?.id, url: before[20]?.html_url, created: false, removedDuplicates: 0 });
+    // Mallory's comment starts with our marker too, but is not ours: untouched.
     expect(after[130]).toEqual(before[130]);
     // All 150 were read: two pages of 100.
     expect(requestsTo(/\/issues\/7\/comments$/).map((r) => r.query['page'] ?? '1')).toEqual(['1', '2']);
@@ -109,41 +114,72 @@ describe('upsertComment', () => {
 
   it('creates the comment once, then keeps updating it', async () => {
     api.addPull({ number: 8, files: [], headSha: sha('1'), baseSha: sha('2') });
-    const gh = createGitHub(api.actionsToken);
-    const first = await upsertComment(gh, repo(), 8, MARKER, 'plan: 4 statements');
-    const second = await upsertComment(gh, repo(), 8, MARKER, 'applied, converged');
+    const first = await upsert(api.actionsToken, 8, MARKER, 'plan: 4 statements');
+    const second = await upsert(api.actionsToken, 8, MARKER, 'applied, converged');
     expect(first.created).toBe(true);
-    expect(second).toEqual({ id: first.id, url: first.url, created: false });
-    // The marker is added when the body lacks it, so the second run found the first comment.
+    expect(second).toEqual({ id: first.id, url: first.url, created: false, removedDuplicates: 0 });
     expect(api.comments(8).map((c) => c.body)).toEqual([`${MARKER}\napplied, converged`]);
   });
 
-  it('updates the most recent when several comments are ours', async () => {
+  it('never edits a bot comment that only quotes our marker, nor another database whose SQL holds it', async () => {
+    api.addPull({ number: 15, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const other = commentMarker('prod', 'terraform/roles', 'terraform/schema');
+    // Another database's comment (ours, by the same bot) whose SQL quotes this database's marker.
+    const otherBody = `${other}\n\`\`\`sql\nCOMMENT ON TABLE t IS '${MARKER}';\n\`\`\``;
+    api.seedComment(15, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: otherBody });
+    // Another bot quoting the marker at the start of its comment.
+    api.seedComment(15, { login: 'renovate[bot]', type: 'Bot', body: `${MARKER}\nI am not rds-atlas-action` });
+    const result = await upsert(api.actionsToken, 15, MARKER, 'this database');
+    expect(result.created).toBe(true);
+    expect(api.comments(15).map((c) => c.body)).toEqual([otherBody, `${MARKER}\nI am not rds-atlas-action`, `${MARKER}\nthis database`]);
+  });
+
+  it('two racing runs end with one comment: the later run moves its body onto the oldest and deletes its own', async () => {
     api.addPull({ number: 9, files: [], headSha: sha('1'), baseSha: sha('2') });
-    api.seedComment(9, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nfirst` });
-    const newest = api.seedComment(9, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nsecond` });
-    const result = await upsertComment(createGitHub(api.actionsToken), repo(), 9, MARKER, `${MARKER}\nthird`, {
-      identity: ACTIONS_BOT_LOGIN,
+    // The other run created its comment between our listing and our create.
+    const gh = createGitHub(api.actionsToken);
+    let raced = false;
+    const result = await upsertComment(gh, repo(), 9, MARKER, ACTIONS_BOT_LOGIN, () => {
+      if (!raced) {
+        raced = true;
+        api.seedComment(9, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nthe other run` });
+      }
+      return `${MARKER}\nthis run`;
     });
-    expect(result.id).toBe(newest.id);
-    expect(api.comments(9).map((c) => c.body)).toEqual([`${MARKER}\nfirst`, `${MARKER}\nthird`]);
+    const comments = api.comments(9);
+    expect(comments.map((c) => c.body)).toEqual([`${MARKER}\nthis run`]);
+    expect(result).toEqual({ id: comments[0]?.id, url: comments[0]?.html_url, created: false, removedDuplicates: 1 });
+    expect(api.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.status}`)).toEqual([
+      'POST 201',
+      'PATCH 200',
+      'DELETE 204',
+    ]);
+  });
+
+  it('keeps the oldest of several of ours and removes the duplicates', async () => {
+    api.addPull({ number: 16, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const oldest = api.seedComment(16, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nfirst` });
+    api.seedComment(16, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nsecond` });
+    const result = await upsert(api.actionsToken, 16, MARKER, 'third');
+    expect(result.id).toBe(oldest.id);
+    expect(api.comments(16).map((c) => c.body)).toEqual([`${MARKER}\nthird`]);
   });
 
   it('keeps one comment per database: another marker is another comment', async () => {
     api.addPull({ number: 10, files: [], headSha: sha('1'), baseSha: sha('2') });
-    const gh = createGitHub(api.actionsToken);
-    const other = commentMarker('db2/terraform/roles', 'db2/terraform/schema');
-    expect(other).not.toBe(MARKER);
-    await upsertComment(gh, repo(), 10, MARKER, 'database one');
-    const second = await upsertComment(gh, repo(), 10, other, 'database two');
-    expect(second.created).toBe(true);
-    expect(api.comments(10).map((c) => c.body)).toEqual([`${MARKER}\ndatabase one`, `${other}\ndatabase two`]);
+    const other = commentMarker('', 'db2/terraform/roles', 'db2/terraform/schema');
+    const staging = commentMarker('staging', 'terraform/roles', 'terraform/schema');
+    expect(new Set([other, staging, MARKER]).size).toBe(3);
+    await upsert(api.actionsToken, 10, MARKER, 'database one');
+    expect((await upsert(api.actionsToken, 10, other, 'database two')).created).toBe(true);
+    expect((await upsert(api.actionsToken, 10, staging, 'staging')).created).toBe(true);
+    expect(api.comments(10).map((c) => c.body)).toEqual([`${MARKER}\ndatabase one`, `${other}\ndatabase two`, `${staging}\nstaging`]);
   });
 
   it('does not take over the Actions bot comment when the token is a personal one', async () => {
     api.addPull({ number: 11, files: [], headSha: sha('1'), baseSha: sha('2') });
     api.seedComment(11, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nfrom the bot` });
-    const result = await upsertComment(createGitHub(api.patToken), repo(), 11, MARKER, 'from the pat');
+    const result = await upsert(api.patToken, 11, MARKER, 'from the pat', api.patUser.login);
     expect(result.created).toBe(true);
     expect(api.comments(11).map((c) => `${c.user.login}: ${c.body}`)).toEqual([
       `${ACTIONS_BOT_LOGIN}: ${MARKER}\nfrom the bot`,
@@ -153,10 +189,10 @@ describe('upsertComment', () => {
 
   it('explains a body over 65,536 characters instead of retrying it', async () => {
     api.addPull({ number: 12, files: [], headSha: sha('1'), baseSha: sha('2') });
-    const body = `${MARKER}\n${'x'.repeat(70_000)}`;
-    const err = await upsertComment(createGitHub(api.actionsToken), repo(), 12, MARKER, body).catch((e: unknown) => e);
+    const text = 'x'.repeat(70_000);
+    const err = await upsert(api.actionsToken, 12, MARKER, text).catch((e: unknown) => e);
     expect((err as Error).message).toBe(
-      `Could not create a comment on pull request #12: the body has ${body.length} characters and GitHub accepts at most 65536 ` +
+      `Could not create a comment on pull request #12: the body has ${MARKER.length + 1 + text.length} characters and GitHub accepts at most 65536 ` +
         '(the report renderer should have shortened it; the full report is in the job summary).',
     );
     expect(api.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([422]);
@@ -165,9 +201,7 @@ describe('upsertComment', () => {
 
   it('names the missing permission when the token is read-only', async () => {
     api.addPull({ number: 13, files: [], headSha: sha('1'), baseSha: sha('2') });
-    const err = await upsertComment(createGitHub(api.readOnlyToken), repo(), 13, MARKER, 'plan', {
-      identity: ACTIONS_BOT_LOGIN,
-    }).catch((e: unknown) => e);
+    const err = await upsert(api.readOnlyToken, 13, MARKER, 'plan').catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/^Could not create a comment on pull request #13: .*Resource not accessible by integration/);
     expect((err as Error).message).toContain('permissions: pull-requests: write');
     expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -176,9 +210,22 @@ describe('upsertComment', () => {
   it('retries a 502 and then succeeds', async () => {
     api.addPull({ number: 14, files: [], headSha: sha('1'), baseSha: sha('2') });
     api.failNext(502, { method: 'GET', path: /\/issues\/14\/comments$/ });
-    const result = await upsertComment(createGitHub(api.actionsToken), repo(), 14, MARKER, 'plan');
+    const result = await upsert(api.actionsToken, 14, MARKER, 'plan');
     expect(result.created).toBe(true);
-    expect(requestsTo(/\/issues\/14\/comments$/).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 502', 'GET 200', 'POST 201']);
+    expect(requestsTo(/\/issues\/14\/comments$/).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'GET 502',
+      'GET 200',
+      'POST 201',
+      'GET 200',
+    ]);
+  });
+});
+
+describe('pullLabels', () => {
+  it('reads the labels a pull request carries now', async () => {
+    api.addPull({ number: 17, files: [], headSha: sha('1'), baseSha: sha('2'), labels: ['bug'] });
+    api.setLabels(17, ['bug', 'allow-destructive-sql']);
+    expect(await pullLabels(createGitHub(api.actionsToken), repo(), 17)).toEqual(['bug', 'allow-destructive-sql']);
   });
 });
 

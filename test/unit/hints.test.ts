@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { hintsFor, iamAuthChecklist } from '../../src/hints.js';
+import { mentions, renderedText } from '../support/markdown.js';
+
+/** The hints as a reader sees them in the comment: a rendered Markdown list. */
+const shown = (hints: string[]): string => renderedText(hints.map((h) => `- ${h}`).join('\n'));
 
 const ctx = { awsProfile: '', dbUser: 'atlas_migrator', region: 'us-east-1' };
 
@@ -17,11 +21,12 @@ describe('hintsFor', () => {
     const hints = hintsFor(MISSING_PROFILE, ctx);
     expect(hints).toHaveLength(1);
     expect(hints[0]).toContain('set the `aws-profile: tf-sandbox` input');
+    expect(shown(hints)).toContain('set the aws-profile: tf-sandbox input');
   });
 
   it('points at the mismatch when aws-profile names a different profile', () => {
     const hints = hintsFor(MISSING_PROFILE, { ...ctx, awsProfile: 'prod' });
-    expect(hints[0]).toContain('asks for AWS profile "tf-sandbox" but the action wrote "prod"');
+    expect(shown(hints)).toContain('asks for AWS profile tf-sandbox but the action wrote prod');
   });
 
   it('suspects an override of the config file when the written profile is the one missing', () => {
@@ -31,8 +36,8 @@ describe('hintsFor', () => {
 
   it('gives the IAM-auth checklist for PAM failures, naming the user and the DbiResourceId ARN', () => {
     const hints = hintsFor(PAM, ctx);
-    expect(hints[0]).toBe('IAM authentication for "atlas_migrator" failed. Check:');
-    const all = hints.join('\n');
+    expect(shown([hints[0] ?? ''])).toBe('IAM authentication for atlas_migrator failed. Check:');
+    const all = shown(hints);
     expect(all).toContain('GRANT rds_iam TO "atlas_migrator"');
     expect(all).toContain('rds-db:connect on arn:aws:rds-db:us-east-1:<account-id>:dbuser:<DbiResourceId>/atlas_migrator');
     expect(all).toContain('not the instance name');
@@ -40,19 +45,21 @@ describe('hintsFor', () => {
     expect(all).toContain('same host, port and region');
   });
 
-  it('gives the same checklist for the LDAP wording of a refused token (another external auth method), and only for the user named', () => {
-    // What pgx/lib/pq print when an LDAP-backed check refuses a token: SQLSTATE 28000, like RDS's PAM refusal.
+  it('gives the same checklist for other wordings of a refused token, and only for the user named', () => {
+    // An LDAP-based token verifier refuses with this wording; SQLSTATE 28000, like RDS's PAM refusal.
     const ldap =
       'Unable to generate migration plan, got error: failed to connect to `user=atlas_migrator database=appdb`: 127.0.0.1:5432 (127.0.0.1): server error: FATAL: LDAP authentication failed for user "atlas_migrator" (SQLSTATE 28000)';
     expect(hintsFor(ldap, ctx)).toEqual(hintsFor(PAM, ctx));
-    expect(hintsFor(ldap.replace(/atlas_migrator/g, 'app_owner'), ctx)[0]).toBe('IAM authentication for "app_owner" failed. Check:');
+    expect(shown([hintsFor(ldap.replace(/atlas_migrator/g, 'app_owner'), ctx)[0] ?? ''])).toBe(
+      'IAM authentication for app_owner failed. Check:',
+    );
     // Not every "authentication failed" is a refused token: a host rejection is not.
     expect(hintsFor('FATAL: authentication failed for user "x": host rejected', ctx)).toEqual([]);
   });
 
   it('uses the user from a password-authentication failure and the known account', () => {
     const hints = hintsFor(PASSWORD, { ...ctx, account: '123456789012' });
-    expect(hints.join('\n')).toContain('arn:aws:rds-db:us-east-1:123456789012:dbuser:<DbiResourceId>/app_owner');
+    expect(shown(hints)).toContain('arn:aws:rds-db:us-east-1:123456789012:dbuser:<DbiResourceId>/app_owner');
   });
 
   it('recognises missing and expired AWS credentials', () => {
@@ -94,5 +101,42 @@ describe('hintsFor', () => {
 
   it('returns nothing for errors it does not recognise', () => {
     expect(hintsFor('Error: Unsupported argument "foo"', ctx)).toEqual([]);
+  });
+
+  it('keeps authored code spans literal: <name> in a command stays <name>', () => {
+    const text = shown(hintsFor(PAM, ctx));
+    expect(text).toContain('aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication');
+    expect(text).not.toContain('&lt;');
+  });
+
+  it('keeps a hostile value from the error text literal: no mention, no broken code span', () => {
+    const hostile = 'Unable to generate migration plan, got error: failed to get shared config profile, x`@octocat';
+    const hints = hintsFor(hostile, ctx);
+    const md = hints.map((h) => `- ${h}`).join('\n');
+    expect(mentions(md)).toEqual([]);
+    expect(shown(hints)).toContain('x`@octocat');
+  });
+
+  it('explains the first-run refusal, a refused inspection, a missing Atlas login and a missing CLI', () => {
+    const unrecognized = shown(
+      hintsFor(
+        'Unrecognized schema resources: The database contains resources that Atlas wants to drop because they are not defined in the HCL file on the first run.',
+        ctx,
+      ),
+    );
+    expect(unrecognized).toContain('external = true');
+    expect(unrecognized).toContain('working with an existing database');
+    const inspect = hintsFor(
+      'Inspect Error: Unable to inspect, got error: Error: pq: PAM authentication failed for user "atlas_migrator"',
+      ctx,
+    );
+    expect(inspect).toEqual(hintsFor(PAM, ctx));
+    const login = shown(
+      hintsFor("Atlas Plan Error: Unable to generate migration plan, got error: Error: command requires 'atlas login'", ctx),
+    );
+    expect(login).toContain('ariga/setup-atlas@v0 with cloud-token');
+    expect(login).toContain('Atlas Pro');
+    const cli = shown(hintsFor('Check atlas version failure: exec: "atlas": executable file not found in $PATH', ctx));
+    expect(cli).toContain('so atlas is on PATH');
   });
 });

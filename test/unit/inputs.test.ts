@@ -69,6 +69,12 @@ describe('getInputs defaults', () => {
       dbName: '',
       dbUser: 'atlas_migrator',
       rolesOnApply: 'changed',
+      environment: '',
+      destructiveLabel: 'allow-destructive-sql',
+      requireReviewedPlan: true,
+      driftIssue: true,
+      failOnDrift: false,
+      lintSkip: [],
     });
   });
 
@@ -111,6 +117,12 @@ describe('getInputs with every input set', () => {
       [INPUT.dbName]: 'appdb',
       [INPUT.dbUser]: 'migrator',
       [INPUT.rolesOnApply]: 'Always',
+      [INPUT.environment]: 'billing-prod',
+      [INPUT.destructiveLabel]: 'db: drop ok',
+      [INPUT.requireReviewedPlan]: 'false',
+      [INPUT.driftIssue]: 'False',
+      [INPUT.failOnDrift]: 'true',
+      [INPUT.lintSkip]: 'public-default-revoked\n\n  provider-version \n',
     });
     expect(getInputs()).toEqual({
       awsRegion: 'us-gov-west-1',
@@ -131,6 +143,12 @@ describe('getInputs with every input set', () => {
       dbName: 'appdb',
       dbUser: 'migrator',
       rolesOnApply: 'always',
+      environment: 'billing-prod',
+      destructiveLabel: 'db: drop ok',
+      requireReviewedPlan: false,
+      driftIssue: false,
+      failOnDrift: true,
+      lintSkip: ['public-default-revoked', 'provider-version'],
     });
   });
 
@@ -147,7 +165,18 @@ describe('getInputs with every input set', () => {
   });
 
   it('accepts the region forms AWS uses', () => {
-    for (const region of ['eu-central-1', 'ap-southeast-2', 'cn-north-1', 'us-isob-east-1', 'us-gov-east-1']) {
+    for (const region of [
+      'eu-central-1',
+      'ap-southeast-2',
+      'cn-north-1',
+      'us-isob-east-1',
+      'us-gov-east-1',
+      'eusc-de-east-1',
+      'eu-isoe-west-1',
+      'us-isof-south-1',
+      'mx-central-1',
+      'ap-southeast-7',
+    ]) {
       setInputs({ [INPUT.awsRegion]: region });
       expect(getInputs().awsRegion).toBe(region);
     }
@@ -156,8 +185,10 @@ describe('getInputs with every input set', () => {
   it('accepts the duration bounds and lock-timeout units', () => {
     for (const [duration, timeout] of [
       ['43200', '500ms'],
-      ['900', '10'],
+      ['900', '10s'],
       ['3600', '1h'],
+      ['3600', '59m30s'],
+      ['3600', '0s'],
     ] as const) {
       setInputs({ [INPUT.roleDurationSeconds]: duration, [INPUT.lockTimeout]: timeout });
       const inputs = getInputs();
@@ -209,12 +240,48 @@ describe('getInputs validation', () => {
     [
       INPUT.roleToAssume,
       'arn:aws:iam::12345:role/x',
-      'Input "role-to-assume" must be an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci, or empty; got "arn:aws:iam::12345:role/x"',
+      'Input "role-to-assume" must be an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty; got "arn:aws:iam::12345:role/x"',
     ],
     [
       INPUT.applyRoleToAssume,
       'atlas-ci',
-      'Input "apply-role-to-assume" must be an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci, or empty; got "atlas-ci"',
+      'Input "apply-role-to-assume" must be an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty; got "atlas-ci"',
+    ],
+    [
+      INPUT.roleToAssume,
+      'arn:aws-mars:iam::123456789012:role/x',
+      'Input "role-to-assume" must be an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty; got "arn:aws-mars:iam::123456789012:role/x"',
+    ],
+    [
+      INPUT.roleToAssume,
+      'arn:aws-cn:iam::123456789012:role/x',
+      'Input "role-to-assume" must be a role in partition aws, the partition of aws-region us-east-1 (arn:aws:iam::…); got "arn:aws-cn:iam::123456789012:role/x"',
+    ],
+    [
+      INPUT.audience,
+      'sts amazonaws',
+      'Input "audience" must be a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com; got "sts amazonaws"',
+    ],
+    [
+      INPUT.dbUser,
+      'atlas migrator',
+      'Input "db-user" must be a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator; got "atlas migrator"',
+    ],
+    [
+      INPUT.environment,
+      'prod env',
+      'Input "environment" must be the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty; got "prod env"',
+    ],
+    [
+      INPUT.destructiveLabel,
+      'x'.repeat(51),
+      `Input "destructive-label" must be a GitHub label name of at most 50 characters without surrounding spaces, or empty to switch the destructive-SQL gate off; got "${'x'.repeat(51)}"`,
+    ],
+    [INPUT.requireReviewedPlan, 'yes', 'Input "require-reviewed-plan" must be one of true, True, TRUE, false, False, FALSE; got "yes"'],
+    [
+      INPUT.lintSkip,
+      'Bad Rule',
+      'Input "lint-skip" must be guardrail rule ids, one per line, such as public-default-revoked; got "Bad Rule"',
     ],
     [
       INPUT.roleSessionName,
@@ -225,6 +292,12 @@ describe('getInputs validation', () => {
       INPUT.roleSessionName,
       'x'.repeat(65),
       `Input "role-session-name" must be 2 to 64 characters of letters, digits and +=,.@_-; got "${'x'.repeat(65)}"`,
+    ],
+    [
+      INPUT.roleSessionName,
+      'y'.repeat(500),
+      // A long value is quoted only far enough to recognise it.
+      `Input "role-session-name" must be 2 to 64 characters of letters, digits and +=,.@_-; got "${'y'.repeat(100)}…"`,
     ],
     [INPUT.roleDurationSeconds, '899', 'Input "role-duration-seconds" must be a whole number of seconds from 900 to 43200; got "899"'],
     [INPUT.roleDurationSeconds, '43201', 'Input "role-duration-seconds" must be a whole number of seconds from 900 to 43200; got "43201"'],
@@ -241,7 +314,26 @@ describe('getInputs validation', () => {
     ],
     [INPUT.mode, 'deploy', 'Input "mode" must be one of auto, plan, apply; got "deploy"'],
     [INPUT.comment, 'yes', 'Input "comment" must be one of true, True, TRUE, false, False, FALSE; got "yes"'],
-    [INPUT.lockTimeout, '5 minutes', 'Input "lock-timeout" must be a duration such as 5m, 30s, 1h or 500ms; got "5 minutes"'],
+    [
+      INPUT.lockTimeout,
+      '5 minutes',
+      'Input "lock-timeout" must be a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h; got "5 minutes"',
+    ],
+    [
+      INPUT.lockTimeout,
+      '300',
+      'Input "lock-timeout" must be a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h; got "300"',
+    ],
+    [
+      INPUT.lockTimeout,
+      '2h',
+      'Input "lock-timeout" must be a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h; got "2h"',
+    ],
+    [
+      INPUT.lockTimeout,
+      '61m',
+      'Input "lock-timeout" must be a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h; got "61m"',
+    ],
     [
       INPUT.rolesPaths,
       'hcl/roles/**\n../other/**',
@@ -263,6 +355,35 @@ describe('getInputs validation', () => {
     expect(err.problems).toEqual([
       `Input "roles-working-directory" must be a directory inside the workspace ${workspace}; got "../outside"`,
     ]);
+  });
+
+  it('refuses a working directory that resolves outside the workspace through a symlink, and accepts a real directory named ..x', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'inputs-test-'));
+    try {
+      fs.symlinkSync(outside, path.join(workspace, 'linked'));
+      const err = inputError({ [INPUT.rolesWorkingDirectory]: 'linked' });
+      expect(err.problems).toEqual([
+        `Input "roles-working-directory" resolves (through a symbolic link) to ${JSON.stringify(fs.realpathSync(outside))}, outside the workspace ${workspace}; point it at a real directory of the repository`,
+      ]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+    fs.mkdirSync(path.join(workspace, '..x', 'roles'), { recursive: true });
+    setInputs({ [INPUT.rolesWorkingDirectory]: '..x/roles' });
+    expect(getInputs().rolesWorkingDirectory).toBe('..x/roles');
+  });
+
+  it('requires two different working directories', () => {
+    const err = inputError({ [INPUT.rolesWorkingDirectory]: './terraform/schema/', [INPUT.schemaWorkingDirectory]: 'terraform/schema' });
+    expect(err.problems).toEqual([
+      'Inputs "roles-working-directory" and "schema-working-directory" must name two different Terraform roots; both are "terraform/schema"',
+    ]);
+  });
+
+  it('switches the destructive gate off with an explicitly empty label, and defaults it when the input is absent', () => {
+    expect(getInputs().destructiveLabel).toBe('allow-destructive-sql');
+    setInputs({ [INPUT.destructiveLabel]: '' });
+    expect(getInputs().destructiveLabel).toBe('');
   });
 
   it('rejects a working directory that does not exist, or is a file', () => {

@@ -98,11 +98,11 @@ describe('parseJsonUiLine', () => {
 });
 
 describe('TerraformRunAccumulator', () => {
-  it('folds a recorded plan: summary, planned changes, diagnostics without the repeated dev_url warning', () => {
+  it('folds a recorded plan: the version event, planned changes, diagnostics without the repeated dev_url warning', () => {
     const run = fold(fixture('roles-plan.jsonl'), 2);
     expect(run.exitCode).toBe(2);
     expect(run.command).toBe('terraform plan');
-    expect(run.changeSummary).toEqual({ add: 1, change: 0, remove: 0, import: 0, operation: 'plan' });
+    expect(run.sawVersion).toBe(true);
     expect(run.plannedChanges).toEqual([{ address: 'atlas_schema.roles', action: 'create' }]);
     expect(run.diagnostics.map((d) => d.summary)).toEqual(['dev_url is unset', 'Atlas Plan']);
   });
@@ -128,13 +128,13 @@ describe('TerraformRunAccumulator', () => {
     expect(acc.finish(1, 'tail').diagnostics.map((d) => d.detail)).toEqual(['abc', 'abd']);
   });
 
-  it('takes the last change summary and reports the stderr tail it is given', () => {
-    const run = fold(fixture('roles-apply.jsonl'));
-    expect(run.changeSummary?.operation).toBe('apply');
+  it('says when the version event never came, and reports the stderr tail it is given', () => {
+    expect(fold(fixture('roles-apply.jsonl')).sawVersion).toBe(true);
     const acc = new TerraformRunAccumulator('terraform init');
     expect(acc.finish(1, 'Error: something')).toEqual({
       command: 'terraform init',
       exitCode: 1,
+      sawVersion: false,
       diagnostics: [],
       plannedChanges: [],
       stderrTail: 'Error: something',
@@ -144,7 +144,6 @@ describe('TerraformRunAccumulator', () => {
   it('ignores noise lines without losing the events around them', () => {
     const run = fold(fixture('noise.jsonl'), 2);
     expect(run.plannedChanges).toEqual([{ address: 'atlas_schema.roles', action: 'update' }]);
-    expect(run.changeSummary).toMatchObject({ change: 1 });
     expect(run.diagnostics).toHaveLength(1);
   });
 });

@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH, measure, renderComment, renderSummary } from '../../src/report/markdown.js';
+import { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH } from '../../src/github/limits.js';
+import { measure, renderComment, renderSummary } from '../../src/report/fit.js';
 import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
 import type { Report } from '../../src/types.js';
+import { headings, renderedText } from '../support/markdown.js';
 import { COMMIT_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 
-const comment = (r: Report, maxLength = COMMENT_MAX_LENGTH): string =>
-  renderComment(r, { marker: MARKER, maxLength, commitUrl: COMMIT_URL });
-const summary = (r: Report): string => renderSummary(r, { marker: MARKER, maxLength: SUMMARY_MAX_LENGTH, commitUrl: COMMIT_URL });
+const OPTIONS = { marker: MARKER, commitUrl: COMMIT_URL, destructiveLabel: 'allow-destructive-sql' };
+const comment = (r: Report, maxLength = COMMENT_MAX_LENGTH): string => renderComment(r, { ...OPTIONS, maxLength });
+const summary = (r: Report): string => renderSummary(r, { ...OPTIONS, maxLength: SUMMARY_MAX_LENGTH });
 
 interface Block {
   lang: string;
@@ -56,7 +58,7 @@ describe('renderComment: plan runs', () => {
     expect(body.split('\n')[0]).toBe(MARKER);
     expect(body).toContain('Atlas Plan');
     expect(body).toContain('✅ Plan: 6 statements across 2 roots');
-    expect(body).toContain('pull_request event: plans only');
+    expect(renderedText(body)).toContain('pull_request event: plans only');
     expect(sqlBlocks(body)).toEqual([ROLES_SQL.join('\n'), SCHEMA_SQL.join('\n')]);
     // Multi-line CREATE TABLE kept as one statement with its line breaks.
     expect(body).toContain('CREATE TABLE "public"."validation_probe" (\n  "id" integer NOT NULL,');
@@ -132,7 +134,9 @@ describe('renderComment: plan runs', () => {
     ]);
     const body = comment(r);
     expect(body).toContain('❌ Plan failed for roles');
-    expect(body).toContain('**Error at plan:** terraform plan exited 1');
+    // Each error once: Terraform's diagnostic, not also the one-line message derived from it.
+    expect(body).not.toContain('**Error at plan:**');
+    expect(body.match(/Atlas Plan Error/g)).toHaveLength(1);
     expect(body).toContain('**Atlas Plan Error**');
     expect(codeBlocks(body).map((b) => b.content)).toContain(
       'Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox',
@@ -231,7 +235,11 @@ describe('renderComment: apply runs', () => {
     expect(partly).toContain('**Still pending after the failed apply (not committed)**');
     expect(codeBlocks(partly).map((b) => b.content)).toContain(SCHEMA_SQL[1]);
     expect(failed([])).toContain('a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards');
-    expect(failed(undefined)).toContain('whether any of it was committed could not be checked: the plan after the failure did not run');
+    const unknown = failed(undefined);
+    expect(unknown).toContain('whether any of it was committed could not be checked (no plan could run after the failure)');
+    // The headline says the same as the detail: not "was not applied" when nobody knows.
+    expect(unknown).toContain('❌ Apply failed at schema/apply — roles was applied, whether schema was applied could not be checked');
+    expect(failed([])).toContain('❌ Apply failed at schema/apply — roles and schema were applied');
   });
 
   it('stops after a roles failure and says nothing was applied', () => {
@@ -341,7 +349,7 @@ describe('size limits', () => {
     expect(body).toMatch(/more characters not shown/);
     expect(body).toContain('1 error/warning detail shortened');
     expect(sqlBlocks(body)[0]).toBe(ROLES_SQL.join('\n'));
-    expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, schema was not');
+    expect(body).toContain('❌ Apply failed at schema/apply — roles was applied, whether schema was applied could not be checked');
     codeBlocks(body);
   });
 
@@ -411,5 +419,196 @@ describe('redaction', () => {
       expect(body).not.toContain('abcdef0123');
       expect(body).toContain('***');
     }
+  });
+});
+
+describe('risk first', () => {
+  const cls = (c: 'destructive' | 'access-reducing' | 'locking' | 'safe', kind: string, reason = `${kind.toLowerCase()} it`) => ({
+    class: c,
+    kind,
+    reason,
+    parsed: true,
+  });
+  const DROP = 'DROP TABLE "public"."legacy";';
+  const REVOKE = 'REVOKE SELECT ON TABLE "public"."t" FROM "app_reader";';
+  const INDEX = 'CREATE INDEX "i" ON "public"."t" ("a");';
+  const risky = () =>
+    report('plan', [
+      root('roles', {
+        plannedStatements: [ROLES_SQL[0] as string, REVOKE],
+        classifications: [
+          cls('safe', 'CREATE ROLE'),
+          cls('access-reducing', 'REVOKE', 'revokes SELECT on table "public"."t" from "app_reader"'),
+        ],
+      }),
+      root('schema', {
+        plannedStatements: [DROP, INDEX],
+        classifications: [
+          cls('destructive', 'DROP TABLE', 'drops table "public"."legacy" and every row in it'),
+          cls('locking', 'CREATE INDEX'),
+        ],
+      }),
+    ]);
+
+  it('counts what matters in the headline and lists destructive and access-reducing statements with reasons, above the SQL', () => {
+    const body = comment(risky());
+    expect(body).toContain('### ⚠️ Plan: 4 statements across 2 roots · 1 destructive · 1 access-reducing · 1 locking');
+    const shown = renderedText(body);
+    expect(shown).toContain('⚠️ Destructive (1) schema: DROP TABLE "public"."legacy"; — drops table "public"."legacy" and every row in it');
+    expect(shown).toContain('⚠️ Access-reducing (1) roles: REVOKE SELECT ON TABLE "public"."t" FROM "app_reader"; — revokes SELECT');
+    expect(body.indexOf('Destructive (1)')).toBeLessThan(body.indexOf('```sql'));
+    // The SQL block marks each risky statement with a SQL comment that says what it does.
+    expect(sqlBlocks(body)[1]).toBe(
+      `-- ⚠️ DESTRUCTIVE: drops table "public"."legacy" and every row in it\n${DROP}\n-- 🔒 LOCKING: create index it\n${INDEX}`,
+    );
+  });
+
+  it('tells reviewers the merge will need the label, or that the gate is off', () => {
+    const shown = renderedText(comment(risky()));
+    expect(shown).toContain('Applying this on merge needs the label allow-destructive-sql on this pull request.');
+    const off = renderedText(renderComment(risky(), { ...OPTIONS, destructiveLabel: '', maxLength: COMMENT_MAX_LENGTH }));
+    expect(off).toContain('The destructive-SQL gate is off');
+    expect(renderedText(comment(seedPlan()))).not.toContain('needs the label');
+  });
+
+  it('flags a statement the parser could not read as destructive, saying so', () => {
+    const r = report('plan', [
+      root('schema', {
+        plannedStatements: ['CREAT TABLE x;'],
+        classifications: [{ class: 'destructive', kind: 'UNPARSED', reason: 'syntax error at or near "CREAT"', parsed: false }],
+      }),
+    ]);
+    const shown = renderedText(comment(r));
+    expect(shown).toContain(
+      'could not be classified by the PostgreSQL parser, so it counts as destructive (syntax error at or near "CREAT")',
+    );
+    expect(sqlBlocks(comment(r))[0]).toContain('-- ⚠️ DESTRUCTIVE: could not be classified: syntax error at or near "CREAT"');
+  });
+
+  it('names a destroyed atlas_schema resource and what the provider will do', () => {
+    const r = report('plan', [
+      root('schema', { destroys: ['atlas_schema.app'], plannedStatements: [DROP], classifications: [cls('destructive', 'DROP TABLE')] }),
+    ]);
+    const body = comment(r);
+    expect(body).toContain('### ⚠️ Plan: 1 statement in schema · 1 resource destroyed · 1 destructive');
+    expect(renderedText(body)).toContain(
+      "Terraform will destroy atlas_schema.app: the provider runs atlas schema clean, which drops every object in the env's scope.",
+    );
+  });
+
+  it('folds SQL over 40 lines into <details> with a count per statement kind', () => {
+    const grants = Array.from({ length: 45 }, (_, i) => `GRANT SELECT ON TABLE "t${i}" TO "r";`);
+    const r = report('plan', [
+      root('schema', {
+        plannedStatements: [...grants, DROP],
+        classifications: [...grants.map(() => cls('safe', 'GRANT')), cls('destructive', 'DROP TABLE')],
+      }),
+    ]);
+    const body = comment(r);
+    expect(body).toMatch(/<details><summary>Planned SQL: 46 statements \(47 lines\) — 45 GRANT, 1 DROP TABLE<\/summary>\n\n`{3}sql/);
+    expect(sqlBlocks(body)[0]?.split('\n')).toHaveLength(47);
+  });
+
+  it('shows bidirectional control characters and warns about them', () => {
+    const trojan = "COMMENT ON TABLE t IS 'x\u202e;DROP TABLE users;--';";
+    const body = comment(report('plan', [root('schema', { plannedStatements: [trojan], classifications: [cls('safe', 'COMMENT')] })]));
+    expect(body).not.toContain('\u202e');
+    expect(sqlBlocks(body)[0]).toContain("COMMENT ON TABLE t IS 'x⟪U+202E⟫;DROP TABLE users;--';");
+    expect(renderedText(body)).toContain('This SQL contains bidirectional control characters');
+  });
+});
+
+describe('apply: the gate, the reviewed plan and the history', () => {
+  const reviewed = {
+    pr: 7,
+    commit: 'c'.repeat(40),
+    runUrl: RUN_URL,
+    at: '2026-11-30T10:00:00.000Z',
+    roots: { schema: { fingerprint: 'f'.repeat(64), count: 2, statements: SCHEMA_SQL } },
+  };
+
+  it('says why a root was held back and exactly how to approve', () => {
+    const held = root('schema', {
+      outcome: 'held',
+      plannedStatements: ['DROP TABLE "public"."legacy";'],
+      classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
+      gate: {
+        verdict: 'hold',
+        reasons: [{ kind: 'destructive', statements: ['DROP TABLE "public"."legacy";'], destroys: [], label: 'allow-destructive-sql' }],
+      },
+    });
+    const r = report('apply', [root('roles', { outcome: 'skipped' }), held], { review: { pr: 7, labels: [], reviewed } });
+    const body = comment(r);
+    expect(body).toContain('### ❌ Apply held back at schema: destructive SQL without the approval label — nothing was applied');
+    const shown = renderedText(body);
+    expect(shown).toContain('Destructive SQL needs an explicit yes.');
+    expect(shown).toContain('To approve: add the label allow-destructive-sql to #7, then re-run this job');
+    expect(shown).toContain('Planned SQL (held back, not applied)');
+  });
+
+  it('shows what changed since review: added and removed statements', () => {
+    const held = root('schema', {
+      outcome: 'held',
+      plannedStatements: [SCHEMA_SQL[0] as string, 'DROP TABLE "public"."by_hand";'],
+      gate: {
+        verdict: 'hold',
+        reasons: [
+          {
+            kind: 'changed-since-review',
+            delta: { added: ['DROP TABLE "public"."by_hand";'], removed: [SCHEMA_SQL[1] as string], removedUnknown: 0, exact: true },
+            reviewedCount: 2,
+            plannedCount: 2,
+          },
+        ],
+      },
+    });
+    const body = comment(report('apply', [root('roles', { outcome: 'skipped' }), held], { review: { pr: 7, labels: [], reviewed } }));
+    expect(body).toContain('### ❌ Apply held back at schema: its SQL changed since review');
+    expect(renderedText(body)).toContain(
+      `The SQL changed since review. #7 showed 2 statements at commit ccccccc; the merge plans 2 statements.`,
+    );
+    expect(sqlBlocks(body)).toContain('DROP TABLE "public"."by_hand";');
+    expect(sqlBlocks(body)).toContain(SCHEMA_SQL[1]);
+  });
+
+  it('keeps the reviewed plan visible, collapsed, with its commit, and says when a root was applied unreviewed', () => {
+    const r = report(
+      'apply',
+      [
+        appliedRoot('roles', ROLES_SQL, { gate: { verdict: 'apply', basis: 'unreviewed-additive', destructive: false, labelled: false } }),
+        appliedRoot('schema', SCHEMA_SQL),
+      ],
+      {
+        review: { pr: 7, labels: [], reviewed },
+      },
+    );
+    const body = comment(r);
+    expect(body).toMatch(/<details><summary>Reviewed plan — pull request #7 at commit ccccccc: 2 statements<\/summary>/);
+    expect(renderedText(body)).toContain('Not reviewed in a pull request: applied because it only adds');
+  });
+
+  it('keeps earlier results, collapsed, instead of losing "Applied 6 statements" to "Nothing to apply"', () => {
+    const r = report('apply', [root('roles', { outcome: 'converged' }), root('schema', { outcome: 'converged' })], {
+      history: [
+        {
+          at: '2026-11-30T10:00:00.000Z',
+          mode: 'apply',
+          headline: '✅ Applied and converged — 6 statements in roles and schema',
+          commit: 'd'.repeat(40),
+          runUrl: RUN_URL,
+        },
+      ],
+    });
+    const body = comment(r);
+    expect(body).toContain('### ✅ Nothing to apply — database converged');
+    expect(body).toMatch(
+      /<details><summary>Earlier results \(1\)<\/summary>[\s\S]*Applied and converged — 6 statements in roles and schema[\s\S]*<\/details>/,
+    );
+  });
+
+  it('names the environment in the title and records the Atlas version in the footer', () => {
+    const body = comment({ ...seedPlan(), environment: 'billing-prod' });
+    expect(headings(body)[0]?.text).toBe('🗄️ Atlas Plan · billing-prod · PostgreSQL roles & schema');
+    expect(renderedText(body)).toContain('Atlas v0.36.1 · rds-atlas-action');
   });
 });

@@ -50,8 +50,10 @@ function outputsOf(r: Report, commentUrl = COMMENT_URL): Record<string, string> 
 }
 
 describe('setOutputs', () => {
-  it('names exactly the outputs of DESIGN §2', () => {
-    expect(Object.values(OUTPUT).sort()).toEqual(['comment-url', 'converged', 'mode', 'roles-changed', 'roles-sql', 'schema-sql']);
+  it('names exactly the outputs of DESIGN §2 and those added since', () => {
+    expect(Object.values(OUTPUT).sort()).toEqual(
+      ['comment-url', 'converged', 'destructive-sql', 'drift', 'lint', 'mode', 'roles-changed', 'roles-sql', 'schema-sql'].sort(),
+    );
   });
 
   it("writes the seed's plan: both roots' statements, one after another, multi-line statements intact; converged empty", () => {
@@ -62,7 +64,47 @@ describe('setOutputs', () => {
       'schema-sql': SCHEMA_SQL.join('\n'),
       converged: '',
       'comment-url': COMMENT_URL,
+      'destructive-sql': '',
+      drift: '',
+      lint: '[]',
     });
+  });
+
+  it('lists the destructive statements of both roots, and the guardrail findings as JSON', () => {
+    const drop = 'DROP TABLE "public"."audit_log";';
+    const revoke = 'REVOKE USAGE ON SCHEMA "public" FROM PUBLIC;';
+    const cls = (c: 'destructive' | 'access-reducing' | 'safe') => ({ class: c, kind: 'X', reason: 'r', parsed: true });
+    const finding = {
+      rule: 'public-default-revoked',
+      severity: 'warning' as const,
+      file: 'hcl/schema/schema.pg.hcl',
+      line: 1,
+      message: 'm',
+    };
+    const out = outputsOf(
+      report(
+        'plan',
+        [
+          root('roles', { plannedStatements: [ROLES_SQL[0] as string, revoke], classifications: [cls('safe'), cls('access-reducing')] }),
+          root('schema', { plannedStatements: [SCHEMA_SQL[0] as string, drop], classifications: [cls('safe'), cls('destructive')] }),
+        ],
+        { lint: [finding] },
+      ),
+    );
+    expect(out['destructive-sql']).toBe(drop);
+    expect(JSON.parse(out['lint'] ?? '')).toEqual([finding]);
+  });
+
+  it('says drift only on scheduled or dispatched plan runs, and only when the check completed', () => {
+    const drift = (roots: ReturnType<typeof root>[], extra = {}) => {
+      const r = report('plan', roots, extra);
+      r.context.drift = true;
+      return outputsOf(r)['drift'];
+    };
+    expect(drift([root('roles', { outcome: 'no-changes' }), root('schema', { outcome: 'no-changes' })])).toBe('false');
+    expect(drift([root('roles', { outcome: 'no-changes' }), root('schema', { plannedStatements: SCHEMA_SQL })])).toBe('true');
+    expect(drift([root('roles', { outcome: 'failed' }), root('schema', { outcome: 'no-changes' })])).toBe('');
+    expect(outputsOf(seedPlan())['drift']).toBe('');
   });
 
   it('leaves roles-sql empty and roles-changed false when the roles root did not run', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseEndpoint, signRdsToken } from '../../src/aws/rds-token.js';
+import { endpointParts, signRdsToken } from '../../src/aws/rds-token.js';
 import { redact, resetSecretsForTest } from '../../src/redact.js';
 
 const credentials = {
@@ -59,16 +59,17 @@ describe('signRdsToken', () => {
   });
 });
 
-describe('parseEndpoint', () => {
+describe('endpointParts', () => {
   it('splits host and port and defaults the port to 5432', () => {
-    expect(parseEndpoint('mydb.x.rds.amazonaws.com:5433')).toEqual({ host: 'mydb.x.rds.amazonaws.com', port: 5433 });
-    expect(parseEndpoint('mydb.x.rds.amazonaws.com')).toEqual({ host: 'mydb.x.rds.amazonaws.com', port: 5432 });
-    expect(parseEndpoint('[::1]:5432')).toEqual({ host: '::1', port: 5432 });
+    expect(endpointParts('mydb.x.rds.amazonaws.com:5433')).toEqual({ host: 'mydb.x.rds.amazonaws.com', port: 5433 });
+    // The same rule as the db-endpoint input: the port is required.
+    expect(() => endpointParts('mydb.x.rds.amazonaws.com')).toThrow(/db-endpoint/);
+    expect(endpointParts('[::1]:5432')).toEqual({ host: '::1', port: 5432 });
   });
 
   it('names the input and the expected form when the endpoint is malformed', () => {
-    expect(() => parseEndpoint('postgres://mydb:5432')).toThrow(/Input "db-endpoint" must be host:port.*got "postgres:\/\/mydb:5432"/);
-    expect(() => parseEndpoint('mydb:99999')).toThrow(/db-endpoint/);
-    expect(() => parseEndpoint('')).toThrow(/db-endpoint/);
+    expect(() => endpointParts('postgres://mydb:5432')).toThrow(/Input "db-endpoint" must be host:port.*got "postgres:\/\/mydb:5432"/);
+    expect(() => endpointParts('mydb:99999')).toThrow(/db-endpoint/);
+    expect(() => endpointParts('')).toThrow(/db-endpoint/);
   });
 });

@@ -1,5 +1,5 @@
-import { emptyResult } from '../../src/pipeline.js';
-import type { Diagnostic, Report, RootResult, RunPlan } from '../../src/types.js';
+import { emptyResult } from '../../src/root-result.js';
+import type { Diagnostic, Report, RootResult, RunContext } from '../../src/types.js';
 import { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 export { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
@@ -18,7 +18,7 @@ export const RUN_URL = 'https://github.com/acme/db/actions/runs/4242';
 export const COMMIT_URL = `https://github.com/acme/db/commit/${SHA}`;
 export const MARKER = '<!-- rds-atlas-action:v1 roles=terraform/roles schema=terraform/schema -->';
 
-export function runPlan(mode: 'plan' | 'apply'): RunPlan {
+export function runPlan(mode: 'plan' | 'apply'): RunContext {
   return {
     eventName: mode === 'plan' ? 'pull_request' : 'push',
     mode,
@@ -36,6 +36,7 @@ export function runPlan(mode: 'plan' | 'apply'): RunPlan {
         : { kind: 'push', before: 'a'.repeat(40), after: SHA },
     pullNumbers: mode === 'plan' ? [7] : [],
     fork: false,
+    drift: false,
     runUrl: RUN_URL,
   };
 }
@@ -51,7 +52,11 @@ export function root(name: 'roles' | 'schema', fields: Partial<RootResult> = {})
 
 export function report(mode: 'plan' | 'apply', roots: RootResult[], extra: Partial<Report> = {}): Report {
   return {
-    plan: runPlan(mode),
+    context: runPlan(mode),
+    environment: '',
+    atlasVersion: 'v0.36.1',
+    lint: [],
+    history: [],
     rolesChange: {
       changed: true,
       reason: 'hcl/roles/roles.pg.hcl changed in this pull request and matches roles-paths.',

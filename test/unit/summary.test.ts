@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeSummary } from '../../src/report/summary.js';
 import { MARKER, ROLES_SQL, SCHEMA_SQL, seedPlan } from './report-fixtures.js';
 
+const OPTIONS = { marker: MARKER, destructiveLabel: 'allow-destructive-sql' };
+
 let saved: string | undefined;
 let dir: string | undefined;
 
@@ -22,7 +24,7 @@ afterEach(() => {
 describe('writeSummary', () => {
   it('moves on without a job summary file when GITHUB_STEP_SUMMARY is unset', async () => {
     delete process.env['GITHUB_STEP_SUMMARY'];
-    await expect(writeSummary(seedPlan(), { marker: MARKER })).resolves.toBe(false);
+    await expect(writeSummary(seedPlan(), OPTIONS)).resolves.toBe(false);
   });
 
   it('writes the rendered report to the job summary file', async () => {
@@ -30,7 +32,7 @@ describe('writeSummary', () => {
     const file = path.join(dir, 'step_summary');
     writeFileSync(file, '');
     process.env['GITHUB_STEP_SUMMARY'] = file;
-    await expect(writeSummary(seedPlan(), { marker: MARKER })).resolves.toBe(true);
+    await expect(writeSummary(seedPlan(), OPTIONS)).resolves.toBe(true);
     const written = readFileSync(file, 'utf8');
     expect(written.startsWith(MARKER)).toBe(true);
     expect(written).toContain('✅ Plan: 6 statements across 2 roots');

@@ -1,24 +1,24 @@
 import { redact } from '../redact.js';
 import type { Report } from '../types.js';
-import { type Limits, type Target, NO_LIMITS, renderDocument, sqlBlockSizes, detailSizes, renderMinimal } from './render.js';
+import {
+  type Limits,
+  type RenderOptions,
+  type Target,
+  NO_LIMITS,
+  renderDocument,
+  sqlBlockSizes,
+  detailSizes,
+  renderMinimal,
+} from './render.js';
 
-// The one Markdown body behind the PR comment and the job summary. Pure: no I/O, no
-// @actions/core. Everything passed in is already redacted; the body is redacted once more
-// on the way out so a slip upstream still cannot leak a registered secret.
+// Fits the one Markdown body behind the PR comment and the job summary into GitHub's size
+// limits. Pure: no I/O, no @actions/core. The body is redacted once more on the way out so a
+// slip upstream still cannot leak a registered secret.
 
-export interface RenderOptions {
-  /** Identifies our comment; emitted as a hidden HTML comment on the first line. */
-  marker: string;
+export interface FitOptions extends RenderOptions {
   /** Hard ceiling for the body, measured as UTF-8 bytes (see measure()). */
   maxLength: number;
-  /** Link for the commit sha in the footer; derived from plan.runUrl when absent. */
-  commitUrl?: string | undefined;
 }
-
-/** GitHub rejects issue/PR comment bodies longer than this many characters. */
-export const COMMENT_MAX_LENGTH = 65_536;
-/** GitHub's per-step job summary limit (1 MiB). */
-export const SUMMARY_MAX_LENGTH = 1_048_576;
 
 /**
  * Size of a body as counted against GitHub's limits. We count UTF-8 bytes: that is exactly
@@ -32,12 +32,12 @@ export function measure(text: string): number {
 }
 
 /** The sticky PR comment: shortened to fit maxLength, pointing at the job summary for the rest. */
-export function renderComment(report: Report, opts: RenderOptions): string {
+export function renderComment(report: Report, opts: FitOptions): string {
   return fit(report, opts, 'comment');
 }
 
 /** The job summary: same content; only shortened when it would pass 1 MiB. */
-export function renderSummary(report: Report, opts: RenderOptions): string {
+export function renderSummary(report: Report, opts: FitOptions): string {
   return fit(report, opts, 'summary');
 }
 
@@ -48,7 +48,7 @@ export function renderSummary(report: Report, opts: RenderOptions): string {
  * and warning details capped too. Every candidate is rendered and measured in full, after
  * redaction, so the result is correct even where the size is not perfectly monotonic.
  */
-function fit(report: Report, opts: RenderOptions, target: Target): string {
+function fit(report: Report, opts: FitOptions, target: Target): string {
   const fits = (body: string): boolean => measure(body) <= opts.maxLength;
   const render = (limits: Limits): string => redact(renderDocument(report, opts, target, limits));
 
