@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SEED = path.join(REPO, 'test/fixtures/seed');
+const SEED = path.join(REPO, 'examples/seed');
 const RUNS = 20;
 const WARM_REPS = 10;
 

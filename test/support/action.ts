@@ -11,7 +11,7 @@ import { actionNode } from './runtimes.js';
 // back what a user would see — exit code, log, outputs, job summary.
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const seedDir = path.join(repoRoot, 'test/fixtures/seed');
+export const seedDir = path.join(repoRoot, 'examples/seed');
 
 export interface ActionRun {
   exitCode: number;

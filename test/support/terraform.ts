@@ -15,7 +15,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 /** The provider's entry point, run by the mirror's shim with this process's node. */
 export const PROVIDER_ENTRY = resolve(here, 'atlas-provider', 'main.mjs');
 /** The seed's layout (atlas.hcl, hcl/, terraform/roles, terraform/schema). */
-export const SEED_FIXTURE = resolve(here, '..', 'fixtures', 'seed');
+export const SEED_FIXTURE = resolve(here, '..', '..', 'examples', 'seed');
 /** Scenario producing the seed guide's SQL (4 roles statements, 2 schema statements). */
 export const SEED_SCENARIO_FILE = resolve(here, '..', 'fixtures', 'scenarios', 'seed.json');
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lintProject } from '../../../src/lint/index.js';
 import { SEED, lintWith, seedWith } from './workspace.js';
 
-// The seed guide's own layout (test/fixtures/seed) is what the guardrails are written for: it
+// The seed guide's own layout (examples/seed) is what the guardrails are written for: it
 // must pass clean, and that must be because every file was read and checked.
 
 describe('the seed layout', () => {

@@ -1,4 +1,4 @@
-// A throwaway workspace for the lint tests: the seed layout (test/fixtures/seed), with some files
+// A throwaway workspace for the lint tests: the seed layout (examples/seed), with some files
 // replaced, added or removed, in a temp directory that `remove()` deletes.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Finding, type LintOptions, lintProject } from '../../../src/lint/index.js';
 
-export const SEED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/seed');
+export const SEED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/seed');
 
 /** The seed's files, workspace-relative path → text. */
 export function seedFiles(): Record<string, string> {
