@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1446);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4810);
 
 
 
@@ -66581,7 +66581,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 1446:
+/***/ 4810:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72773,14 +72773,14 @@ async function runProcess(binary, args, o) {
     let listenerError;
     const guard = (fn) => (line) => {
         try {
-            fn?.(line);
+            fn(line);
         }
         catch (err) {
-            listenerError ??= err;
+            listenerError ??= err instanceof Error ? err : new Error(String(err));
         }
     };
-    stdout.on('line', guard(o.onStdoutLine));
-    stderr.on('line', guard(o.onStderrLine));
+    stdout.on('line', guard((line) => o.onStdoutLine?.(line)));
+    stderr.on('line', guard((line) => o.onStderrLine?.(line)));
     const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
     const [exit] = await Promise.all([exited, drained]).finally(() => clearTimeout(timer));
     if (listenerError !== undefined)
@@ -72909,6 +72909,7 @@ function quote(value) {
     return JSON.stringify(value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value);
 }
 /** Control characters (and NUL) never belong in a name. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 ;// CONCATENATED MODULE: ./src/aws/profile-files.ts
@@ -73157,7 +73158,7 @@ async function openAwsSession(inputs, mode, options = {}) {
     catch (err) {
         if (files)
             await removeProfileFiles(files);
-        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
+        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
     }
     // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
     // together; they share one assume and one rewrite of the profile files (two writers would
@@ -73232,7 +73233,7 @@ async function openAmbientSession(region, profile) {
         }
         catch (err) {
             await removeProfileFiles(files);
-            throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
+            throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
         }
         log/* log */.Rm.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
         warnAboutOtherProfile(profile);
@@ -73264,7 +73265,9 @@ async function fetchOidcToken(ctx) {
         token = await core/* getIDToken */.V9(ctx.audience);
     }
     catch (err) {
-        throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`);
+        throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`, {
+            cause: err,
+        });
     }
     (0,redact/* registerSecret */.cl)(token);
     return token;
@@ -73315,7 +73318,7 @@ async function assumeWithOidc(base, sessionName, region, options) {
                     await sleep(delay);
                     continue;
                 }
-                throw new Error(explainStsError(err, ctx, attempt));
+                throw new Error(explainStsError(err, ctx, attempt), { cause: err });
             }
         }
     }
@@ -73780,12 +73783,12 @@ function withDescendants(globs) {
         return base === '' ? [] : [base, `${base}/**`];
     });
 }
-async function detectRolesChange(gh, plan, rolesPaths) {
-    const range = plan.range;
+async function detectRolesChange(gh, context, rolesPaths) {
+    const range = context.range;
     if (range.kind === 'none') {
         return failSafe(`${range.reason}, so the roles root counts as changed`);
     }
-    const { owner, repo } = plan.repo;
+    const { owner, repo } = context.repo;
     const where = range.kind === 'pull_request'
         ? 'in this pull request'
         : `in the pushed commits ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
@@ -73887,7 +73890,10 @@ function num(value) {
 }
 /** An array of strings, or undefined when the value is anything else. */
 function json_strings(value) {
-    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+    if (!Array.isArray(value))
+        return undefined;
+    const items = value;
+    return items.every((v) => typeof v === 'string') ? items : undefined;
 }
 function array(value) {
     return Array.isArray(value) ? value : [];
@@ -73954,7 +73960,7 @@ function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
         return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
     }
     // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
-    if (payload['deleted'] === true || /^0+$/.test(String(payload['after'] ?? 'x'))) {
+    if (payload['deleted'] === true || /^0+$/.test(str(payload['after']) || 'x')) {
         return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
     }
     return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
@@ -74726,8 +74732,89 @@ async function reviewContext(gh, context, marker, identity) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/input-lists.ts
+// Inputs that are lists, one item per line (blank lines ignored).
+function nonEmptyLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+/**
+ * One glob per line, relative to the repository root; blank lines are ignored. A leading
+ * "!" excludes (see changes.ts). Defaults follow the seed layout.
+ */
+function readRolesPaths(name, raw, rolesDir, bad) {
+    const lines = nonEmptyLines(raw);
+    if (lines.length === 0) {
+        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+    }
+    const globs = [];
+    for (const line of lines) {
+        const negated = line.startsWith('!');
+        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
+        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
+            bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
+            continue;
+        }
+        globs.push(negated ? `!${pattern}` : pattern);
+    }
+    return globs;
+}
+/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
+function readLintSkip(name, raw, bad) {
+    const ids = nonEmptyLines(raw);
+    for (const id of ids)
+        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
+            bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
+    return ids;
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/workspace.ts
+
+
+
+// The workspace (the checkout) and the directories inputs name inside it. A working directory
+// is where Terraform runs the pull request's code, so it must really be inside the checkout,
+// also through symbolic links.
+/** The directory working directories and roles-paths are relative to. */
+function workspaceDir() {
+    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
+}
+/**
+ * Working directories are kept workspace-relative with forward slashes, because the same
+ * string feeds the default roles-paths glob and the PR comment marker.
+ */
+function readDirectory(name, raw, problems) {
+    const root = workspaceDir();
+    const absolute = external_node_path_.resolve(root, raw);
+    const outside = (from, to) => {
+        const relative = external_node_path_.relative(from, to);
+        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
+    };
+    if (outside(root, absolute)) {
+        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
+        return raw;
+    }
+    let real;
+    try {
+        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
+    }
+    catch {
+        // reported below
+    }
+    if (real === undefined) {
+        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
+    }
+    else if (outside(external_node_fs_.realpathSync(root), real)) {
+        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
+        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
+    }
+    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
@@ -74802,10 +74889,6 @@ class InputError extends Error {
         this.problems = problems;
     }
 }
-/** The directory working directories and roles-paths are relative to. */
-function workspaceDir() {
-    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
-}
 function getInputs() {
     const problems = [];
     const bad = (name, value, expected) => {
@@ -74860,7 +74943,7 @@ function getInputs() {
     if (rolesWorkingDirectory === schemaWorkingDirectory) {
         problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
     }
-    const rolesPaths = readRolesPaths(get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
+    const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
     const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
     const mode = MODES.find((m) => m === modeRaw.toLowerCase());
     if (!mode)
@@ -74903,7 +74986,7 @@ function getInputs() {
     const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
     const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
     const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
-    const lintSkip = readLintSkip(get(INPUT.lintSkip), bad);
+    const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
     if (problems.length > 0)
         throw new InputError(problems);
     const inputs = {
@@ -74963,72 +75046,6 @@ function readBoolean(name, fallback, bad) {
         bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
         return fallback;
     }
-}
-/**
- * Working directories are kept workspace-relative with forward slashes, because the same
- * string feeds the default roles-paths glob and the PR comment marker.
- */
-function readDirectory(name, raw, problems) {
-    const root = workspaceDir();
-    const absolute = external_node_path_.resolve(root, raw);
-    const outside = (from, to) => {
-        const relative = external_node_path_.relative(from, to);
-        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
-    };
-    if (outside(root, absolute)) {
-        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
-        return raw;
-    }
-    let real;
-    try {
-        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
-    }
-    catch {
-        // reported below
-    }
-    if (real === undefined) {
-        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
-    }
-    else if (outside(external_node_fs_.realpathSync(root), real)) {
-        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
-        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
-    }
-    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
-}
-/**
- * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
- */
-function readRolesPaths(raw, rolesDir, bad) {
-    const lines = raw
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-    if (lines.length === 0) {
-        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-    }
-    const globs = [];
-    for (const line of lines) {
-        const negated = line.startsWith('!');
-        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
-        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-            bad(INPUT.rolesPaths, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
-            continue;
-        }
-        globs.push(negated ? `!${pattern}` : pattern);
-    }
-    return globs;
-}
-/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
-function readLintSkip(raw, bad) {
-    const ids = raw
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-    for (const id of ids)
-        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
-            bad(INPUT.lintSkip, id, 'guardrail rule ids, one per line, such as public-default-revoked');
-    return ids;
 }
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -78609,6 +78626,7 @@ function withDeadline(promise, ms) {
 
 
 
+
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no network), the
 // tools (Atlas CLI, terraform), GitHub (what changed; on a merge, what was reviewed), AWS, the
 // roots, then the report. Every failure becomes part of the report; nothing escapes run().
@@ -78680,8 +78698,11 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     log/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
     report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
     for (const f of report.lint) {
-        const annotate = f.severity === 'error' ? log/* log */.Rm.error : log/* log */.Rm.warning;
-        annotate(`${f.message} (${f.rule})`, { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` });
+        const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
+        if (f.severity === 'error')
+            log/* log */.Rm.error(`${f.message} (${f.rule})`, properties);
+        else
+            log/* log */.Rm.warning(`${f.message} (${f.rule})`, properties);
     }
     const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
     if (lintErrors > 0) {

@@ -40,12 +40,12 @@ function withDescendants(globs: string[]): string[] {
   });
 }
 
-export async function detectRolesChange(gh: GitHub, plan: RunContext, rolesPaths: string[]): Promise<RolesChange> {
-  const range = plan.range;
+export async function detectRolesChange(gh: GitHub, context: RunContext, rolesPaths: string[]): Promise<RolesChange> {
+  const range = context.range;
   if (range.kind === 'none') {
     return failSafe(`${range.reason}, so the roles root counts as changed`);
   }
-  const { owner, repo } = plan.repo;
+  const { owner, repo } = context.repo;
   const where =
     range.kind === 'pull_request'
       ? 'in this pull request'

@@ -88,7 +88,7 @@ function decideMode(
     return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
   }
   // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
-  if (payload['deleted'] === true || /^0+$/.test(String(payload['after'] ?? 'x'))) {
+  if (payload['deleted'] === true || /^0+$/.test(str(payload['after']) || 'x')) {
     return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
   }
   return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };

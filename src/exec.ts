@@ -77,18 +77,24 @@ export async function runProcess(binary: string, args: readonly string[], o: Run
   const drained = Promise.all([closed(stdout), closed(stderr)]);
 
   // A throw inside a stream listener would crash the process; keep it for after the exit.
-  let listenerError: unknown;
+  let listenerError: Error | undefined;
   const guard =
-    (fn: ((line: string) => void) | undefined) =>
+    (fn: (line: string) => void) =>
     (line: string): void => {
       try {
-        fn?.(line);
+        fn(line);
       } catch (err) {
-        listenerError ??= err;
+        listenerError ??= err instanceof Error ? err : new Error(String(err));
       }
     };
-  stdout.on('line', guard(o.onStdoutLine));
-  stderr.on('line', guard(o.onStderrLine));
+  stdout.on(
+    'line',
+    guard((line) => o.onStdoutLine?.(line)),
+  );
+  stderr.on(
+    'line',
+    guard((line) => o.onStderrLine?.(line)),
+  );
 
   const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
   const [exit] = await Promise.all([exited, drained]).finally(() => clearTimeout(timer));

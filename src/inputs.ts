@@ -1,6 +1,4 @@
 import * as core from '@actions/core';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   CONTROL,
   DB_USER,
@@ -17,6 +15,8 @@ import {
 import { log } from './log.js';
 import { registerSecret } from './redact.js';
 import type { Inputs, ModeInput } from './types.js';
+import { readLintSkip, readRolesPaths } from './input-lists.js';
+import { readDirectory } from './workspace.js';
 
 // Reads every input once, validates all of them before anything talks to AWS or runs
 // Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
@@ -90,11 +90,6 @@ export class InputError extends Error {
     this.name = 'InputError';
     this.problems = problems;
   }
-}
-
-/** The directory working directories and roles-paths are relative to. */
-export function workspaceDir(): string {
-  return path.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
 }
 
 export function getInputs(): Inputs {
@@ -174,7 +169,7 @@ export function getInputs(): Inputs {
     );
   }
 
-  const rolesPaths = readRolesPaths(get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
+  const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
 
   const modeRaw = get(INPUT.mode) || DEFAULTS.mode;
   const mode = MODES.find((m) => m === modeRaw.toLowerCase());
@@ -232,7 +227,7 @@ export function getInputs(): Inputs {
   const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, DEFAULTS.requireReviewedPlan, bad);
   const driftIssue = readBoolean(INPUT.driftIssue, DEFAULTS.driftIssue, bad);
   const failOnDrift = readBoolean(INPUT.failOnDrift, DEFAULTS.failOnDrift, bad);
-  const lintSkip = readLintSkip(get(INPUT.lintSkip), bad);
+  const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
 
   if (problems.length > 0) throw new InputError(problems);
 
@@ -266,7 +261,7 @@ export function getInputs(): Inputs {
   return inputs;
 }
 
-type Bad = (name: string, value: string, expected: string) => void;
+export type Bad = (name: string, value: string, expected: string) => void;
 
 /** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
 function defaultSessionName(): string {
@@ -295,74 +290,4 @@ function readBoolean(name: string, fallback: boolean, bad: Bad): boolean {
     bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
     return fallback;
   }
-}
-
-/**
- * Working directories are kept workspace-relative with forward slashes, because the same
- * string feeds the default roles-paths glob and the PR comment marker.
- */
-function readDirectory(name: string, raw: string, problems: string[]): string {
-  const root = workspaceDir();
-  const absolute = path.resolve(root, raw);
-  const outside = (from: string, to: string): boolean => {
-    const relative = path.relative(from, to);
-    return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
-  };
-  if (outside(root, absolute)) {
-    problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
-    return raw;
-  }
-  let real: string | undefined;
-  try {
-    real = fs.statSync(absolute).isDirectory() ? fs.realpathSync(absolute) : undefined;
-  } catch {
-    // reported below
-  }
-  if (real === undefined) {
-    problems.push(
-      `Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`,
-    );
-  } else if (outside(fs.realpathSync(root), real)) {
-    // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
-    problems.push(
-      `Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`,
-    );
-  }
-  return path.relative(root, absolute).split(path.sep).join('/') || '.';
-}
-
-/**
- * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
- */
-function readRolesPaths(raw: string, rolesDir: string, bad: Bad): string[] {
-  const lines = raw
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  if (lines.length === 0) {
-    return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-  }
-  const globs: string[] = [];
-  for (const line of lines) {
-    const negated = line.startsWith('!');
-    const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
-    if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-      bad(INPUT.rolesPaths, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
-      continue;
-    }
-    globs.push(negated ? `!${pattern}` : pattern);
-  }
-  return globs;
-}
-
-/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
-function readLintSkip(raw: string, bad: Bad): string[] {
-  const ids = raw
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  for (const id of ids)
-    if (!/^[a-z][a-z0-9-]{0,63}$/.test(id)) bad(INPUT.lintSkip, id, 'guardrail rule ids, one per line, such as public-default-revoked');
-  return ids;
 }

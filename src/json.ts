@@ -23,7 +23,9 @@ export function num(value: unknown): number | undefined {
 
 /** An array of strings, or undefined when the value is anything else. */
 export function strings(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+  if (!Array.isArray(value)) return undefined;
+  const items: unknown[] = value;
+  return items.every((v): v is string => typeof v === 'string') ? items : undefined;
 }
 
 export function array(value: unknown): unknown[] {

@@ -14,7 +14,8 @@ import { stopAll } from './exec.js';
 import { createGitHub, tokenIdentity, type GitHub } from './github/client.js';
 import { commentMarker } from './github/comments.js';
 import { reviewContext } from './github/review.js';
-import { getInputs, workspaceDir } from './inputs.js';
+import { getInputs } from './inputs.js';
+import { workspaceDir } from './workspace.js';
 import { lintProject, validateRuleIds } from './lint/index.js';
 import { errorMessage, log } from './log.js';
 import { runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision } from './pipeline.js';
@@ -102,8 +103,9 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
 
   report.lint = await log.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
   for (const f of report.lint) {
-    const annotate = f.severity === 'error' ? log.error : log.warning;
-    annotate(`${f.message} (${f.rule})`, { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` });
+    const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
+    if (f.severity === 'error') log.error(`${f.message} (${f.rule})`, properties);
+    else log.warning(`${f.message} (${f.rule})`, properties);
   }
   const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
   if (lintErrors > 0) {

@@ -12,7 +12,7 @@ import { OUTPUT, setOutputs } from './report/outputs.js';
 import type { RenderOptions } from './report/render.js';
 import { writeSummary } from './report/summary.js';
 import { decodeData, encodeData, keepsText, reviewedRoot, withHistory, type CommentData } from './review.js';
-import type { HistoryEntry, Inputs, Report, ReviewedPlan, RootName } from './types.js';
+import type { HistoryEntry, Inputs, Report, ReviewedPlan } from './types.js';
 
 // Where the report goes, in an order that never loses it: the job summary and the outputs
 // first (files on the runner), then the PR comment (network, bounded in time). The verdict
@@ -122,7 +122,7 @@ function reviewedPlan(report: Report, pr: number): ReviewedPlan {
     // Text is kept only when it carries no registered secret (the record must match the fingerprint).
     const statements = root.plannedStatements;
     const keep = keepsText(statements) && statements.every((s) => redact(s) === s);
-    roots[root.root as RootName] = reviewedRoot(statements, keep);
+    roots[root.root] = reviewedRoot(statements, keep);
   }
   return { pr, commit: report.context.sha, runUrl: report.context.runUrl, at: new Date().toISOString(), roots };
 }

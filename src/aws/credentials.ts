@@ -77,7 +77,7 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     }
   } catch (err) {
     if (files) await removeProfileFiles(files);
-    throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
+    throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
   }
 
   // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
@@ -157,7 +157,7 @@ async function openAmbientSession(region: string, profile: string): Promise<AwsS
       await writeProfileFiles(files, profile, region, creds);
     } catch (err) {
       await removeProfileFiles(files);
-      throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`);
+      throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
     }
     log.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
     warnAboutOtherProfile(profile);
@@ -189,7 +189,9 @@ async function fetchOidcToken(ctx: AssumeContext): Promise<string> {
   try {
     token = await core.getIDToken(ctx.audience);
   } catch (err) {
-    throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`);
+    throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`, {
+      cause: err,
+    });
   }
   registerSecret(token);
   return token;
@@ -252,7 +254,7 @@ async function assumeWithOidc(
           await sleep(delay);
           continue;
         }
-        throw new Error(explainStsError(err, ctx, attempt));
+        throw new Error(explainStsError(err, ctx, attempt), { cause: err });
       }
     }
   } finally {

@@ -50,7 +50,7 @@ interface SdkErrorShape {
 }
 
 function shape(err: unknown): SdkErrorShape {
-  return typeof err === 'object' && err !== null ? (err as SdkErrorShape) : {};
+  return typeof err === 'object' && err !== null ? err : {};
 }
 
 /**
