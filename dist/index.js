@@ -74458,7 +74458,7 @@ async function listOurs(gh, repo, pr, marker, identity) {
     const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
     return comments
         .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
-        .map((c) => ({ id: c.id, body: c.body ?? '', url: c.html_url }))
+        .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
         .sort((a, b) => a.id - b.id);
 }
 /** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
@@ -74474,7 +74474,7 @@ async function findOurComment(gh, repo, pr, marker, identity) {
 async function upsertComment(gh, repo, pr, marker, identity, build) {
     const existing = await listOurs(gh, repo, pr, marker, identity);
     const keep = existing[0];
-    const body = build(keep);
+    const body = await build(keep);
     if (!body.startsWith(marker))
         throw new Error('The comment body must start with its marker, or the next run could not find it.');
     const write = async (what, fn) => {
@@ -74530,6 +74530,22 @@ function explain(err, what, pr, body) {
 async function pullLabels(gh, repo, pr) {
     const labels = await gh.paginate(gh.rest.issues.listLabelsOnIssue, { ...repo, issue_number: pr, per_page: 100 });
     return labels.map((l) => l.name);
+}
+/**
+ * Whether our comment was last edited by someone other than us. GitHub lets anyone with write
+ * access edit other people's comments, and REST does not say who did; GraphQL's
+ * `IssueComment.editor` does (null when never edited). The record of a reviewed plan in a
+ * comment someone else edited last is not trusted, and not carried forward.
+ */
+async function editedByOthers(gh, comment, identity) {
+    const result = await gh.graphql('query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }', { id: comment.nodeId });
+    const editor = result.node?.editor?.login;
+    return editor === undefined || sameActor(editor, identity) ? undefined : editor;
+}
+/** REST names bots `app[bot]`, GraphQL `app`. */
+function sameActor(a, b) {
+    const norm = (login) => login.replace(/\[bot\]$/i, '').toLowerCase();
+    return norm(a) === norm(b);
 }
 
 ;// CONCATENATED MODULE: ./src/review.ts
@@ -74720,6 +74736,15 @@ async function reviewContext(gh, context, marker, identity) {
     try {
         const labels = await pullLabels(gh, context.repo, pr);
         const comment = await findOurComment(gh, context.repo, pr, marker, identity);
+        const editor = comment ? await editedByOthers(gh, comment, identity) : undefined;
+        if (editor) {
+            return {
+                pullNumbers: prs,
+                pr,
+                labels,
+                missing: `the plan comment on #${pr} was last edited by ${editor}, not by this action, so its record of the reviewed plan is not trusted`,
+            };
+        }
         const reviewed = comment ? decodeData(comment.body).reviewed : undefined;
         if (!reviewed)
             return { pullNumbers: prs, pr, labels, missing: `pull request #${pr} has no plan comment of this action for this database` };
@@ -78547,7 +78572,14 @@ async function postComments(gh, p, options) {
     const identity = await p.identity();
     let url = '';
     for (const number of numbers) {
-        const comment = await upsertComment(gh, context.repo, number, p.marker, identity, (previous) => body(p, options, number, previous));
+        const comment = await upsertComment(gh, context.repo, number, p.marker, identity, async (previous) => {
+            // A record someone else edited last is not carried forward (it could launder an edit).
+            const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
+            const trusted = editor ? undefined : previous;
+            if (editor)
+                log/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
+            return body(p, options, number, trusted);
+        });
         log/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
         if (comment.removedDuplicates > 0)
             log/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);

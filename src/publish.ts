@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { syncDriftIssue } from './drift.js';
 import type { GitHub } from './github/client.js';
-import { upsertComment, type OurComment } from './github/comments.js';
+import { editedByOthers, upsertComment, type OurComment } from './github/comments.js';
 import { COMMENT_MAX_LENGTH } from './github/limits.js';
 import { pullsForCommit } from './github/pulls.js';
 import { errorMessage, log } from './log.js';
@@ -81,7 +81,16 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
   const identity = await p.identity();
   let url = '';
   for (const number of numbers) {
-    const comment = await upsertComment(gh, context.repo, number, p.marker, identity, (previous) => body(p, options, number, previous));
+    const comment = await upsertComment(gh, context.repo, number, p.marker, identity, async (previous) => {
+      // A record someone else edited last is not carried forward (it could launder an edit).
+      const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
+      const trusted = editor ? undefined : previous;
+      if (editor)
+        log.warning(
+          `The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`,
+        );
+      return body(p, options, number, trusted);
+    });
     log.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
     if (comment.removedDuplicates > 0)
       log.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);

@@ -21,12 +21,14 @@ export function commentMarker(environment: string, rolesDir: string, schemaDir: 
 
 export interface OurComment {
   id: number;
+  nodeId: string;
   body: string;
   url: string;
 }
 
 interface ListedComment {
   id: number;
+  node_id: string;
   body?: string | undefined;
   html_url: string;
   user: { login: string } | null;
@@ -36,7 +38,7 @@ async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, i
   const comments: ListedComment[] = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
   return comments
     .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
-    .map((c) => ({ id: c.id, body: c.body ?? '', url: c.html_url }))
+    .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
     .sort((a, b) => a.id - b.id);
 }
 
@@ -71,11 +73,11 @@ export async function upsertComment(
   pr: number,
   marker: string,
   identity: string,
-  build: (previous: OurComment | undefined) => string,
+  build: (previous: OurComment | undefined) => string | Promise<string>,
 ): Promise<UpsertedComment> {
   const existing = await listOurs(gh, repo, pr, marker, identity);
   const keep = existing[0];
-  const body = build(keep);
+  const body = await build(keep);
   if (!body.startsWith(marker)) throw new Error('The comment body must start with its marker, or the next run could not find it.');
   const write = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -140,4 +142,25 @@ function explain(err: unknown, what: string, pr: number, body: string): Error {
 export async function pullLabels(gh: GitHub, repo: RepoRef, pr: number): Promise<string[]> {
   const labels: { name: string }[] = await gh.paginate(gh.rest.issues.listLabelsOnIssue, { ...repo, issue_number: pr, per_page: 100 });
   return labels.map((l) => l.name);
+}
+
+/**
+ * Whether our comment was last edited by someone other than us. GitHub lets anyone with write
+ * access edit other people's comments, and REST does not say who did; GraphQL's
+ * `IssueComment.editor` does (null when never edited). The record of a reviewed plan in a
+ * comment someone else edited last is not trusted, and not carried forward.
+ */
+export async function editedByOthers(gh: GitHub, comment: OurComment, identity: string): Promise<string | undefined> {
+  const result: { node: { editor: { login: string } | null } | null } = await gh.graphql(
+    'query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }',
+    { id: comment.nodeId },
+  );
+  const editor = result.node?.editor?.login;
+  return editor === undefined || sameActor(editor, identity) ? undefined : editor;
+}
+
+/** REST names bots `app[bot]`, GraphQL `app`. */
+function sameActor(a: string, b: string): boolean {
+  const norm = (login: string): string => login.replace(/\[bot\]$/i, '').toLowerCase();
+  return norm(a) === norm(b);
 }

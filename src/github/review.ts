@@ -2,7 +2,7 @@ import { errorMessage } from '../log.js';
 import { decodeData } from '../review.js';
 import type { ReviewContext, RunContext } from '../types.js';
 import type { GitHub } from './client.js';
-import { findOurComment, pullLabels } from './comments.js';
+import { editedByOthers, findOurComment, pullLabels } from './comments.js';
 import { pullsForCommit } from './pulls.js';
 
 // On a merge: which pull request was merged, which labels it carries now (a re-run gets the
@@ -22,6 +22,15 @@ export async function reviewContext(gh: GitHub, context: RunContext, marker: str
   try {
     const labels = await pullLabels(gh, context.repo, pr);
     const comment = await findOurComment(gh, context.repo, pr, marker, identity);
+    const editor = comment ? await editedByOthers(gh, comment, identity) : undefined;
+    if (editor) {
+      return {
+        pullNumbers: prs,
+        pr,
+        labels,
+        missing: `the plan comment on #${pr} was last edited by ${editor}, not by this action, so its record of the reviewed plan is not trusted`,
+      };
+    }
     const reviewed = comment ? decodeData(comment.body).reviewed : undefined;
     if (!reviewed)
       return { pullNumbers: prs, pr, labels, missing: `pull request #${pr} has no plan comment of this action for this database` };

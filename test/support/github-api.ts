@@ -58,6 +58,8 @@ export interface GitHubUser {
 }
 
 export interface IssueComment {
+  /** Who last edited the comment (GraphQL IssueComment.editor); null when never edited. */
+  editor?: GitHubUser | null;
   id: number;
   node_id: string;
   url: string;
@@ -99,6 +101,8 @@ export interface GitHubApi {
   addCompare(base: string, head: string, files: (string | FileChange)[], opts?: CompareOptions): void;
   comments(prNumber: number): IssueComment[];
   seedComment(prNumber: number, c: { login: string; type?: 'User' | 'Bot'; body: string }): IssueComment;
+  /** A person with write access edits a comment (ours included), as GitHub allows. */
+  editComment(id: number, login: string, body: string): void;
   /** Replaces the labels of a pull request (as someone adding a label in the UI). */
   setLabels(prNumber: number, labels: string[]): void;
   /** Issues (not pull requests), in creation order. */
@@ -257,7 +261,24 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         writable(ctx);
         c.body = validBody(ctx.body, 'issues/comments#update-an-issue-comment');
         c.updated_at = isoNow();
+        c.editor = ctx.who;
         return c;
+      },
+    ],
+    [
+      'POST',
+      /^\/graphql$/,
+      (ctx) => {
+        // The one query the action makes: who last edited a comment. GraphQL names bots
+        // without the `[bot]` suffix REST uses.
+        const b = (ctx.body ?? {}) as { query?: unknown; variables?: { id?: unknown } };
+        if (typeof b.query !== 'string' || !/IssueComment\s*\{\s*editor\s*\{\s*login/.test(b.query)) {
+          return { errors: [{ message: 'the loopback GitHub API only answers the IssueComment editor query' }] };
+        }
+        const c = [...comments.values()].flat().find((x) => x.node_id === b.variables?.id);
+        if (!c) return { data: { node: null } };
+        const editor = c.editor ? { login: c.editor.login.replace(/\[bot\]$/, '') } : null;
+        return { data: { node: { editor } } };
       },
     ],
     [
@@ -521,7 +542,13 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     readOnlyToken: tokens.readOnly,
     addPull: (spec) => void pulls.set(spec.number, { ...spec, files: spec.files.map(toChange) }),
     addCompare: (b0, h, files, o = {}) => void compares.set(`${b0}...${h}`, { files: files.map(toChange), opts: o }),
-    comments: (n) => (comments.get(n) ?? []).map((c) => ({ ...c })),
+    comments: (n) => (comments.get(n) ?? []).map(({ editor: _editor, ...c }) => ({ ...c })),
+    editComment: (id, login, body) => {
+      const c = findComment(id);
+      c.body = body;
+      c.updated_at = isoNow();
+      c.editor = user(login, 'User');
+    },
     seedComment: (n, c) => newComment(n, user(c.login, c.type ?? 'User'), c.body),
     setLabels: (n, labels) => {
       const p = pulls.get(n);

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { detectRolesChange } from '../../src/changes.js';
 import { ACTIONS_BOT_LOGIN, createGitHub, tokenIdentity } from '../../src/github/client.js';
-import { commentMarker, pullLabels, upsertComment } from '../../src/github/comments.js';
+import { commentMarker, editedByOthers, pullLabels, upsertComment } from '../../src/github/comments.js';
+import { reviewContext } from '../../src/github/review.js';
+import { encodeData, reviewedRoot } from '../../src/review.js';
 import { pullsForCommit } from '../../src/github/pulls.js';
 import type { CommitRange, RunContext } from '../../src/types.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
@@ -405,5 +407,40 @@ describe('pullsForCommit', () => {
 
   it('returns no pull request for a direct push', async () => {
     expect(await pullsForCommit(createGitHub(api.actionsToken), repo(), sha('5'))).toEqual([]);
+  });
+});
+
+describe('reviewContext: the reviewed plan recorded in our comment', () => {
+  const context = (pr: number): RunContext => ({
+    ...runPlan({ kind: 'push', before: sha('a'), after: sha('b') }),
+    mode: 'apply',
+    pullNumbers: [pr],
+  });
+  const record = (pr: number): string =>
+    `${MARKER}\nplan\n${encodeData({ history: [], reviewed: { pr, commit: sha('c'), runUrl: '', at: '', roots: { schema: reviewedRoot(['CREATE TABLE t (id int);'], true) } } })}`;
+
+  it('reads the record, the labels, and trusts it while only the action edited the comment', async () => {
+    api.addPull({ number: 40, files: [], headSha: sha('1'), baseSha: sha('2'), labels: ['allow-destructive-sql'] });
+    api.seedComment(40, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: record(40) });
+    const gh = createGitHub(api.actionsToken);
+    // The action's own edit does not count against it.
+    await upsertComment(gh, repo(), 40, MARKER, ACTIONS_BOT_LOGIN, () => record(40));
+    const review = await reviewContext(gh, context(40), MARKER, ACTIONS_BOT_LOGIN);
+    expect(review).toMatchObject({ pr: 40, labels: ['allow-destructive-sql'], reviewed: { pr: 40, commit: sha('c') } });
+    expect(review.missing).toBeUndefined();
+  });
+
+  it('does not trust a record someone else edited last, and names who did (so publish does not carry it forward)', async () => {
+    api.addPull({ number: 41, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const ours = api.seedComment(41, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: record(41) });
+    // A collaborator with write access edits the bot's comment (GitHub allows it).
+    api.editComment(ours.id, 'mallory', record(41).replace('plan', 'plan (edited)'));
+    const gh = createGitHub(api.actionsToken);
+    const review = await reviewContext(gh, context(41), MARKER, ACTIONS_BOT_LOGIN);
+    expect(review.reviewed).toBeUndefined();
+    expect(review.missing).toBe(
+      'the plan comment on #41 was last edited by mallory, not by this action, so its record of the reviewed plan is not trusted',
+    );
+    expect(await editedByOthers(gh, { id: ours.id, nodeId: ours.node_id, body: '', url: '' }, ACTIONS_BOT_LOGIN)).toBe('mallory');
   });
 });
