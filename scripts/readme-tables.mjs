@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Rewrites the inputs and outputs tables of README.md from action.yml (`npm run docs`).
-// test/unit/contract.test.ts fails when they differ, so the README cannot drift from the action.
+// Rewrites the inputs and outputs tables of README.md from action.yml, and the guardrail rules
+// table from RULES in src/lint/rules.ts (`npm run docs`). test/unit/contract.test.ts fails when
+// they differ, so the README cannot drift from the action. RULES is TypeScript: it is loaded
+// with Vite's module runner, as test/bench/run.mjs loads the sources (no new dependency).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runnerImport } from 'vite';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,9 +41,19 @@ const outputs = table(
   fields('outputs').map((f) => `| \`${f.name}\` | ${f.description} |`),
 );
 
+/** A rule's text as a table cell that renders as written (the texts hold HCL: *, <dir>, [..]). */
+const cell = (text) => text.replace(/[\\`*_<>[\]|~]/g, '\\$&');
+
+const { module: lint } = await runnerImport(join(root, 'src/lint/rules.ts'), { root, configFile: false, logLevel: 'silent' });
+const rules = table(
+  '<!-- rules-table: generated from RULES in src/lint/rules.ts; a test keeps them identical -->',
+  '| id | severity | what | why | fix |',
+  lint.RULES.map((r) => `| \`${r.id}\` | ${r.severity} | ${cell(r.what)} | ${cell(r.why)} | ${cell(r.fix)} |`),
+);
+
 const readme = join(root, 'README.md');
 let text = readFileSync(readme, 'utf8');
-for (const generated of [inputs, outputs]) {
+for (const generated of [inputs, outputs, rules]) {
   const marker = generated.slice(0, generated.indexOf(':'));
   const start = text.indexOf(marker);
   if (start < 0) throw new Error(`README.md has no ${marker} line`);

@@ -78,7 +78,7 @@ export function atlasLoginHints(): string[] {
 
 export function atlasCliHints(): string[] {
   return [
-    `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply). Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH.`,
+    `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply): the official build's \`atlas\` on PATH, or the file its provider block's \`binary_path\` names. Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH, and remove \`binary_path\` or point it at a working Atlas CLI.`,
   ];
 }
 

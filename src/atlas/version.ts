@@ -10,15 +10,16 @@ export const SETUP_ATLAS_HINT =
 
 /** "v0.36.1" from `atlas version`; throws a clear error when the CLI is missing or broken. */
 export async function atlasVersion(cwd: string): Promise<string> {
-  const out: string[] = [];
+  const stdout: string[] = [];
+  const stderr: string[] = [];
   let exit;
   try {
     exit = await runProcess('atlas', ['version'], {
       cwd,
       env: {},
       timeoutMs: 20_000,
-      onStdoutLine: (line) => out.push(line),
-      onStderrLine: (line) => out.push(line),
+      onStdoutLine: (line) => stdout.push(line),
+      onStderrLine: (line) => stderr.push(line),
     });
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -29,13 +30,28 @@ export async function atlasVersion(cwd: string): Promise<string> {
       { cause: err },
     );
   }
-  const text = out.join('\n').slice(0, 2_000);
+  // atlasexec reads the version from stdout alone, and reports a failure by its stderr.
+  const text = stdout.join('\n').slice(0, 2_000);
   if (exit.code !== 0) {
+    const said = (stderr.join('\n').trim() || text.trim()).slice(0, 300);
+    throw new Error(`"atlas version" exited with ${exit.code ?? exit.signal ?? 'an error'}: ${said}. ${SETUP_ATLAS_HINT}`);
+  }
+  const version = providerReadableVersion(text);
+  if (!version) {
+    const first = JSON.stringify((text.trim().split('\n')[0] ?? '').slice(0, 120));
     throw new Error(
-      `"atlas version" exited with ${exit.code ?? exit.signal ?? 'an error'}: ${text.trim().slice(0, 300)}. ${SETUP_ATLAS_HINT}`,
+      `"atlas version" printed ${first}, which the ariga/atlas provider cannot read: it accepts only the official build's "atlas version vX.Y.Z" and fails every plan with "Check atlas version failure: unexpected output format" otherwise. Community and development builds ("atlas community version …", go install) do not work with it, and roles and permissions need Atlas Pro. ${SETUP_ATLAS_HINT}`,
     );
   }
-  const version = /\bv?(\d+\.\d+\.\d+[\w.+-]*)/.exec(text)?.[0];
-  if (!version) throw new Error(`"atlas version" printed no version: ${text.trim().slice(0, 300)}`);
-  return version.startsWith('v') ? version : `v${version}`;
+  return version;
+}
+
+/**
+ * atlasexec's own pattern (ariga/atlas atlasexec/atlas.go, `reVersion`), which the provider's
+ * ConfigureProvider applies to the whole output: the version as printed ("v0.36.1",
+ * "v0.36.2-1a2b3c4-canary"), or undefined for anything the provider would reject.
+ */
+export function providerReadableVersion(output: string): string | undefined {
+  if (!/^atlas version v\d+\.\d+.\d+/.test(output)) return undefined;
+  return /^atlas version (\S+)/.exec(output)?.[1];
 }

@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, INPUT } from '../../src/inputs.js';
+import { RULES } from '../../src/lint/index.js';
 import { OUTPUT } from '../../src/report/outputs.js';
 import { repoRoot } from '../support/action.js';
+import { renderedText } from '../support/markdown.js';
 
 // The input and output names are a contract with users' workflows: action.yml, the README
-// tables and the code's constants must say the same thing.
+// tables and the code's constants must say the same thing. So are the guardrail rule ids
+// (lint-skip names them): the README's rules table says what RULES says.
 
 interface Field {
   name: string;
@@ -127,5 +130,17 @@ describe('action.yml contract', () => {
     const rows = readmeTable('<!-- outputs-table');
     const fields = actionFields('outputs');
     expect(rows.map((r) => [r[0], r[1]])).toEqual(fields.map((f) => [`\`${f.name}\``, f.description]));
+  });
+
+  it('README rules table says what RULES says: id, severity, what, why and fix, in order, each rendered as written', () => {
+    const rows = readmeTable('<!-- rules-table');
+    expect(rows.map((r) => r[0])).toEqual(RULES.map((r) => `\`${r.id}\``));
+    for (const [i, rule] of RULES.entries()) {
+      const row = rows[i] as string[];
+      expect(row).toHaveLength(5);
+      expect(row[1], rule.id).toBe(rule.severity);
+      // The texts hold HCL (*, <dir>, [..]): what GitHub shows must be the text itself.
+      expect(row.slice(2).map(renderedText), rule.id).toEqual([rule.what, rule.why, rule.fix]);
+    }
   });
 });

@@ -138,5 +138,7 @@ describe('hintsFor', () => {
     expect(login).toContain('Atlas Pro');
     const cli = shown(hintsFor('Check atlas version failure: exec: "atlas": executable file not found in $PATH', ctx));
     expect(cli).toContain('so atlas is on PATH');
+    // A provider block's binary_path is the other place the provider finds the CLI.
+    expect(cli).toContain('remove binary_path or point it at a working Atlas CLI');
   });
 });

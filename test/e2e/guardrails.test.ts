@@ -1,0 +1,188 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActionRun } from '../support/action.js';
+import { headings, renderedText } from '../support/markdown.js';
+import { interpretRunnerOutput, type Annotation } from '../support/runner-log.js';
+import { DEFAULT_BRANCH, sha, startStack, type Observed, type Stack } from '../support/stack.js';
+import { loadSeedScenario } from '../support/terraform.js';
+
+// The HCL guardrails (src/lint/) through `node dist/index.js`: an error stops the run before
+// any AWS or Terraform work, with an annotation at the offending line and a comment saying
+// why; a warning is reported and the plan goes on; lint-skip switches a rule off, and an
+// unknown rule id in it is an input error. One stack, in order.
+
+const SEED_FILES = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
+const REPORTING = 'hcl/schema/reporting.pg.hcl';
+const REPORTING_HCL = '# Reporting access, added by this pull request.\n\nuser "report_writer" {}\n';
+const SCHEMA = 'hcl/schema/schema.pg.hcl';
+const REVOKE_PUBLIC = 'REVOKE USAGE ON SCHEMA "public" FROM PUBLIC;';
+
+interface LintFinding {
+  rule: string;
+  severity: string;
+  file: string;
+  line: number;
+  message: string;
+}
+
+describe('HCL guardrails on pull requests', () => {
+  let stack: Stack;
+  let seedSchemaHcl: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    seedSchemaHcl = await readFile(path.join(stack.workspace, SCHEMA), 'utf8');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const annotations = (run: ActionRun, level: Annotation['level']): Annotation[] =>
+    interpretRunnerOutput(run.stdout, run.stderr).annotations.filter((a) => a.level === level);
+  const lintOutput = (run: ActionRun): LintFinding[] => JSON.parse(run.outputs['lint'] ?? 'null') as LintFinding[];
+  const body = (pr: number): string => stack.github.comments(pr).at(-1)?.body ?? '';
+  const withoutPublicUsage = (): string => seedSchemaHcl.replace(/permission \{\s*to\s*= PUBLIC[^}]*\}\n*/, '');
+
+  it('a PR adding a user block to schema HCL fails before OIDC, STS and Terraform: one annotation at that line, the lint output, and a comment that says why', async () => {
+    await writeFile(path.join(stack.workspace, REPORTING), REPORTING_HCL);
+    stack.github.addPull({ number: 1, files: [REPORTING], headSha: sha('1'), baseSha: sha('0') });
+    let o: Observed;
+    try {
+      o = await stack.observe(() => stack.runPullRequest({ number: 1, headSha: sha('1'), baseSha: sha('0') }));
+    } finally {
+      await rm(path.join(stack.workspace, REPORTING));
+    }
+    const { run } = o;
+    expect(run.exitCode, run.stdout).toBe(1);
+    expect(o.oidc).toEqual([]);
+    expect(o.sts).toEqual([]);
+    expect(o.planned).toEqual([]);
+    expect(run.stdout).not.toContain('$ terraform');
+    expect(run.outputs['mode']).toBe('plan');
+
+    const errors = annotations(run, 'error');
+    const atLine = errors.filter((a) => a.properties['file'] !== undefined);
+    expect(atLine).toHaveLength(1);
+    expect(atLine[0]?.properties).toEqual({ file: REPORTING, line: '3', title: 'rds-atlas-action: schema-has-roles' });
+    expect(atLine[0]?.message).toMatch(
+      /^user "report_writer" is declared in HCL that the schema root reads\. .*Move the block to the roles HCL .*\(schema-has-roles\)$/,
+    );
+    // The run's own failure, once, after the report is written.
+    expect(errors.map((a) => a.message)).toContain(
+      'The HCL guardrails found 1 error (see "Checks"); nothing was planned and no AWS credentials were requested. Fix them, or switch a rule off with the lint-skip input.',
+    );
+    expect(errors).toHaveLength(2);
+
+    expect(lintOutput(run)).toEqual([
+      {
+        rule: 'schema-has-roles',
+        severity: 'error',
+        file: REPORTING,
+        line: 3,
+        message: expect.stringContaining('user "report_writer" is declared in HCL that the schema root reads') as string,
+      },
+    ]);
+
+    for (const markdown of [body(1), run.summary]) {
+      expect(headings(markdown).map((h) => h.text)).toEqual(
+        expect.arrayContaining(['❌ Checks failed: 1 error in the HCL — nothing was planned', 'Checks · 1 error']),
+      );
+      const shown = renderedText(markdown);
+      expect(shown).toContain(
+        `❌ schema-has-roles at ${REPORTING}:3: user "report_writer" is declared in HCL that the schema root reads. If the schema state sees role definitions, Atlas may plan role SQL while connected as atlas_migrator`,
+      );
+      expect(shown).toContain('Move the block to the roles HCL (the roles root, terraform/roles)');
+    }
+  });
+
+  it('a warning-only PR plans as usual: exit 0, a warning annotation at the line, the comment shows the warning next to the REVOKE it predicts', async () => {
+    // Bootstrap the database first, so the schema root plans on the next pull request.
+    stack.github.addPull({ number: 9, files: SEED_FILES, headSha: sha('9'), baseSha: sha('0'), mergeCommitSha: sha('a'), merged: true });
+    stack.github.addCompare(sha('0'), sha('a'), SEED_FILES);
+    const merge = await stack.runPush({ before: sha('0'), after: sha('a'), ref: `refs/heads/${DEFAULT_BRANCH}` });
+    expect(merge.exitCode, merge.stdout).toBe(0);
+    expect(lintOutput(merge)).toEqual([]);
+
+    // The PR drops the PUBLIC USAGE permission: with permissions = true Atlas plans the REVOKE.
+    const seed = await loadSeedScenario();
+    await stack.tf.writeScenario({
+      envs: {
+        ...seed.envs,
+        schema: {
+          statements: [
+            ...(seed.envs['schema']?.statements ?? []),
+            { sql: REVOKE_PUBLIC, present: "SELECT 1 WHERE NOT has_schema_privilege('public', 'public', 'USAGE')" },
+          ],
+        },
+      },
+    });
+    await writeFile(path.join(stack.workspace, SCHEMA), withoutPublicUsage());
+    stack.github.addPull({ number: 2, files: [SCHEMA], headSha: sha('2'), baseSha: sha('a') });
+    const o = await stack.observe(() => stack.runPullRequest({ number: 2, headSha: sha('2'), baseSha: sha('a') }));
+    const { run } = o;
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(o.planned).toEqual(['schema']);
+    expect(run.outputs['schema-sql']).toBe(REVOKE_PUBLIC);
+    expect(annotations(run, 'error')).toEqual([]);
+    const warnings = annotations(run, 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.properties).toEqual({ file: SCHEMA, line: '1', title: 'rds-atlas-action: public-default-revoked' });
+    expect(warnings[0]?.message).toContain('so Atlas will plan REVOKE USAGE ON SCHEMA "public" FROM PUBLIC');
+    expect(lintOutput(run)).toEqual([
+      {
+        rule: 'public-default-revoked',
+        severity: 'warning',
+        file: SCHEMA,
+        line: 1,
+        message: expect.stringContaining('schema "public" is declared and env "schema" inspects permissions') as string,
+      },
+    ]);
+    const markdown = body(2);
+    expect(headings(markdown).map((h) => h.text)).toContain('Checks · 1 warning');
+    const shown = renderedText(markdown);
+    expect(shown).toContain(`⚠️ public-default-revoked at ${SCHEMA}:1: schema "public" is declared`);
+    expect(shown).toContain('Declare the default: permission { to = PUBLIC, for = schema.public, privileges = [USAGE] }');
+    expect(markdown).toContain(REVOKE_PUBLIC);
+    expect(renderedText(run.summary)).toContain(`⚠️ public-default-revoked at ${SCHEMA}:1`);
+  });
+
+  it('lint-skip of that rule: no warning anywhere, the same plan', async () => {
+    const run = await stack.runPullRequest(
+      { number: 2, headSha: sha('2'), baseSha: sha('a') },
+      { inputs: { 'lint-skip': 'public-default-revoked' } },
+    );
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs['schema-sql']).toBe(REVOKE_PUBLIC);
+    expect(annotations(run, 'warning')).toEqual([]);
+    expect(lintOutput(run)).toEqual([]);
+    const markdown = body(2);
+    expect(headings(markdown).map((h) => h.text)).not.toContain('Checks · 1 warning');
+    expect(renderedText(markdown)).not.toContain('public-default-revoked');
+    expect(markdown).toContain(REVOKE_PUBLIC);
+  });
+
+  it('an unknown rule id in lint-skip: an input error before anything else, nothing called', async () => {
+    const comments = stack.github.comments(2).map((c) => c.body);
+    const o = await stack.observe(() =>
+      stack.runPullRequest(
+        { number: 2, headSha: sha('2'), baseSha: sha('a') },
+        { inputs: { 'lint-skip': 'public-default-revoked\nno-such-rule' } },
+      ),
+    );
+    expect(o.run.exitCode).toBe(1);
+    expect(annotations(o.run, 'error').map((a) => a.message)).toEqual([
+      'Input "lint-skip" names unknown rule ids: "no-such-rule". The README lists the rules.',
+    ]);
+    expect(o.gh).toEqual([]);
+    expect(o.oidc).toEqual([]);
+    expect(o.sts).toEqual([]);
+    expect(o.planned).toEqual([]);
+    expect(o.run.stdout).not.toContain('HCL guardrails');
+    expect(stack.github.comments(2).map((c) => c.body)).toEqual(comments);
+    await writeFile(path.join(stack.workspace, SCHEMA), seedSchemaHcl);
+  });
+
+  it('leaves no provider process or socket behind', async () => {
+    expect(await stack.tf.leftovers()).toEqual({ processes: [], sockets: [] });
+  });
+});
