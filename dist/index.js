@@ -72797,15 +72797,16 @@ async function runProcess(binary, args, o) {
 const SETUP_ATLAS_HINT = "Add `ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}` before this action: the ariga/atlas provider runs the Atlas CLI, and roles and permissions (the seed's `schema { mode { roles = true, permissions = true } }`) are Atlas Pro features that need the login.";
 /** "v0.36.1" from `atlas version`; throws a clear error when the CLI is missing or broken. */
 async function atlasVersion(cwd) {
-    const out = [];
+    const stdout = [];
+    const stderr = [];
     let exit;
     try {
         exit = await runProcess('atlas', ['version'], {
             cwd,
             env: {},
             timeoutMs: 20_000,
-            onStdoutLine: (line) => out.push(line),
-            onStderrLine: (line) => out.push(line),
+            onStdoutLine: (line) => stdout.push(line),
+            onStderrLine: (line) => stderr.push(line),
         });
     }
     catch (err) {
@@ -72814,14 +72815,28 @@ async function atlasVersion(cwd) {
             ? `The Atlas CLI (atlas) is not on PATH. ${SETUP_ATLAS_HINT}`
             : `Could not run "atlas version": ${err instanceof Error ? err.message : String(err)}. ${SETUP_ATLAS_HINT}`, { cause: err });
     }
-    const text = out.join('\n').slice(0, 2_000);
+    // atlasexec reads the version from stdout alone, and reports a failure by its stderr.
+    const text = stdout.join('\n').slice(0, 2_000);
     if (exit.code !== 0) {
-        throw new Error(`"atlas version" exited with ${exit.code ?? exit.signal ?? 'an error'}: ${text.trim().slice(0, 300)}. ${SETUP_ATLAS_HINT}`);
+        const said = (stderr.join('\n').trim() || text.trim()).slice(0, 300);
+        throw new Error(`"atlas version" exited with ${exit.code ?? exit.signal ?? 'an error'}: ${said}. ${SETUP_ATLAS_HINT}`);
     }
-    const version = /\bv?(\d+\.\d+\.\d+[\w.+-]*)/.exec(text)?.[0];
-    if (!version)
-        throw new Error(`"atlas version" printed no version: ${text.trim().slice(0, 300)}`);
-    return version.startsWith('v') ? version : `v${version}`;
+    const version = providerReadableVersion(text);
+    if (!version) {
+        const first = JSON.stringify((text.trim().split('\n')[0] ?? '').slice(0, 120));
+        throw new Error(`"atlas version" printed ${first}, which the ariga/atlas provider cannot read: it accepts only the official build's "atlas version vX.Y.Z" and fails every plan with "Check atlas version failure: unexpected output format" otherwise. Community and development builds ("atlas community version …", go install) do not work with it, and roles and permissions need Atlas Pro. ${SETUP_ATLAS_HINT}`);
+    }
+    return version;
+}
+/**
+ * atlasexec's own pattern (ariga/atlas atlasexec/atlas.go, `reVersion`), which the provider's
+ * ConfigureProvider applies to the whole output: the version as printed ("v0.36.1",
+ * "v0.36.2-1a2b3c4-canary"), or undefined for anything the provider would reject.
+ */
+function providerReadableVersion(output) {
+    if (!/^atlas version v\d+\.\d+.\d+/.test(output))
+        return undefined;
+    return /^atlas version (\S+)/.exec(output)?.[1];
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
@@ -73529,7 +73544,7 @@ function atlasLoginHints() {
 }
 function atlasCliHints() {
     return [
-        `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply). Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH.`,
+        `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply): the official build's \`atlas\` on PATH, or the file its provider block's \`binary_path\` names. Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH, and remove \`binary_path\` or point it at a working Atlas CLI.`,
     ];
 }
 const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
@@ -76777,16 +76792,23 @@ function emptyResult(spec, outcome, skipReason) {
         durationMs: 0,
     };
 }
-/** Thrown inside a root to stop it at a step; carries what the report needs. */
+/**
+ * Thrown inside a root to stop it at a step; carries what the report needs, including what
+ * Atlas still reported before failing (its SQL and warnings), which the report keeps.
+ */
 class StepFailure extends Error {
     step;
     diagnostics;
     hints;
-    constructor(step, message, diagnostics = [], hints = []) {
+    statements;
+    warnings;
+    constructor(step, message, diagnostics = [], hints = [], statements = [], warnings = []) {
         super(message);
         this.step = step;
         this.diagnostics = diagnostics;
         this.hints = hints;
+        this.statements = statements;
+        this.warnings = warnings;
     }
 }
 /** Adds warnings not seen yet (the same warning arrives from every command of a root). */
@@ -77188,7 +77210,7 @@ async function runStep(r, step, command) {
         const message = first
             ? [first.summary, first.detail].filter(Boolean).join(': ')
             : `terraform ${step} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
-        throw failure(step, message, atlas.errors, r.hintContext);
+        throw failure(step, message, atlas, r.hintContext);
     }
     // Without its `version` event the stream is not Terraform's machine-readable UI (a wrapper,
     // a truncated run, another program): "no SQL" from it would be a guess, never a result.
@@ -77197,9 +77219,9 @@ async function runStep(r, step, command) {
     }
     return { run, atlas };
 }
-function failure(step, message, diagnostics, hints) {
-    const text = [message, ...diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
-    return new StepFailure(step, message, diagnostics, hintsFor(text, hints));
+function failure(step, message, atlas, hints) {
+    const text = [message, ...atlas.errors.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
+    return new StepFailure(step, message, atlas.errors, hintsFor(text, hints), atlas.statements, atlas.warnings);
 }
 async function initStep(r) {
     return runStep(r, 'init', (o) => terraformInit(o));
@@ -77287,6 +77309,11 @@ async function attempt(result, r, fn) {
         result.error = failure.message;
         result.errors = failure.diagnostics;
         result.hints = [...new Set([...result.hints, ...failure.hints])];
+        mergeWarnings(result, failure.warnings);
+        // A failed plan still shows the SQL Atlas listed (e.g. beside "Unrecognized schema
+        // resources"): the report keeps it, and a bootstrap is still recognised from it.
+        if (failure.step === 'plan' && result.plannedStatements.length === 0)
+            result.plannedStatements = failure.statements;
         // One error annotation comes from setFailed at the end, after the report is written.
         r.logger.info(`${r.spec.root}: ${failure.step} failed: ${failure.message}`);
         return false;

@@ -85,6 +85,10 @@ async function attempt(result: RootResult, r: RootRunner, fn: () => Promise<void
     result.error = failure.message;
     result.errors = failure.diagnostics;
     result.hints = [...new Set([...result.hints, ...failure.hints])];
+    mergeWarnings(result, failure.warnings);
+    // A failed plan still shows the SQL Atlas listed (e.g. beside "Unrecognized schema
+    // resources"): the report keeps it, and a bootstrap is still recognised from it.
+    if (failure.step === 'plan' && result.plannedStatements.length === 0) result.plannedStatements = failure.statements;
     // One error annotation comes from setFailed at the end, after the report is written.
     r.logger.info(`${r.spec.root}: ${failure.step} failed: ${failure.message}`);
     return false;

@@ -28,13 +28,18 @@ export function emptyResult(spec: RootSpec, outcome: RootOutcome, skipReason?: s
   };
 }
 
-/** Thrown inside a root to stop it at a step; carries what the report needs. */
+/**
+ * Thrown inside a root to stop it at a step; carries what the report needs, including what
+ * Atlas still reported before failing (its SQL and warnings), which the report keeps.
+ */
 export class StepFailure extends Error {
   constructor(
     readonly step: RootStep,
     message: string,
     readonly diagnostics: Diagnostic[] = [],
     readonly hints: string[] = [],
+    readonly statements: string[] = [],
+    readonly warnings: Diagnostic[] = [],
   ) {
     super(message);
   }

@@ -44,7 +44,7 @@ async function runStep(r: RootRunner, step: RootStep, command: (o: TerraformOpti
     const message = first
       ? [first.summary, first.detail].filter(Boolean).join(': ')
       : `terraform ${step} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
-    throw failure(step, message, atlas.errors, r.hintContext);
+    throw failure(step, message, atlas, r.hintContext);
   }
   // Without its `version` event the stream is not Terraform's machine-readable UI (a wrapper,
   // a truncated run, another program): "no SQL" from it would be a guess, never a result.
@@ -57,9 +57,9 @@ async function runStep(r: RootRunner, step: RootStep, command: (o: TerraformOpti
   return { run, atlas };
 }
 
-function failure(step: RootStep, message: string, diagnostics: Diagnostic[], hints: HintContext): StepFailure {
-  const text = [message, ...diagnostics.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
-  return new StepFailure(step, message, diagnostics, hintsFor(text, hints));
+function failure(step: RootStep, message: string, atlas: AtlasPlan, hints: HintContext): StepFailure {
+  const text = [message, ...atlas.errors.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
+  return new StepFailure(step, message, atlas.errors, hintsFor(text, hints), atlas.statements, atlas.warnings);
 }
 
 export async function initStep(r: RootRunner): Promise<StepOutput> {
