@@ -70,8 +70,10 @@ const DSN_AT = /@(?:tcp[46]?|udp[46]?|unix(?:gram|packet)?)\(/g;
 export function maskDsnPasswords(text: string, spans: Spans): void {
   DSN_AT.lastIndex = 0;
   for (let m = DSN_AT.exec(text); m; m = DSN_AT.exec(text)) {
+    // Back to the start of the DSN. Not stopping at `/`: the driver takes the DSN's last `/` as
+    // the start of the database name, so the password may hold unencoded `/` (and `@`, `:`).
     let t = m.index;
-    while (t > 0 && m.index - t < 256 && !'"\'=(,;<>/`'.includes(text[t - 1]!) && !isSpace(text.charCodeAt(t - 1))) t--;
+    while (t > 0 && m.index - t < 256 && !'"\'=(,;<>`'.includes(text[t - 1]!) && !isSpace(text.charCodeAt(t - 1))) t--;
     // The user name ends at the first `:`; the password runs from there to the `@`.
     const colon = text.slice(t, m.index).indexOf(':');
     if (colon >= 0) spans.add(t + colon + 1, m.index);

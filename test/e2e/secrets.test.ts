@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
+import { renderedText } from '../support/markdown.js';
+import { interpretBothOrders } from '../support/runner-log.js';
 import { DEFAULT_BRANCH, sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 
@@ -10,14 +13,17 @@ import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 // provider fills in ${env:AWS_SECRET_ACCESS_KEY}, ${env:AWS_SESSION_TOKEN} and the profile
 // file's secret, as a badly-behaved tool might print them), and whose schema preflight signs
 // an RDS IAM token; the bootstrap merge push that applies; and a later pull request whose preflight logs
-// in with an IAM token. Every STS credential, OIDC token, the GitHub token, the master
-// password and every IAM token is then looked for in everything each run left behind.
+// in with an IAM token; then a pull request whose Atlas errors print the run's STS credentials,
+// the master password and SigV4 signatures in every encoding and form the redactor covers.
+// Every STS credential, OIDC token, the GitHub token, the master password and every IAM token
+// is then looked for in everything each run left behind.
 
 const ALL_HCL = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
 const BASE = sha('b');
 const HEAD = sha('c');
 const MERGE = sha('d');
 const LATER = sha('e');
+const SWEEP = sha('f');
 
 interface Seen {
   label: string;
@@ -137,8 +143,101 @@ describe('planted secrets appear nowhere', () => {
     expect(run.stdout).toMatch(/^::add-mask::.*X-Amz-Signature=/m);
   });
 
+  it('a pull request whose Atlas errors print every secret in every encoding and form: no piece of any survives anywhere, the text around each does', async () => {
+    const pw = stack.pg.masterPassword;
+    // Secrets the action never sees, recognised only by the text around them.
+    const spaced = `${randomBytes(12).toString('base64url')} with "spaces" and 'quotes'`;
+    const signature = randomBytes(32).toString('hex');
+    const querySignature = randomBytes(32).toString('hex');
+    const key = (form = ''): string => `\${profile:aws_secret_access_key${form && `|${form}`}}`;
+    const token = (form = ''): string => `\${profile:aws_session_token${form && `|${form}`}}`;
+    const where = `127.0.0.1:${stack.pg.port}/${stack.pg.database}`;
+    const forms = [
+      // The run's STS credentials (registered secrets), as encoders print them.
+      key(),
+      key('url'),
+      key('url-lower'),
+      key('url-twice'),
+      ...['base64', 'base64url'].flatMap((a) => [0, 1, 2].map((n) => key(`${a}-${n}`))),
+      key('json-slash'),
+      key('json-u002f'),
+      token(),
+      token('url'),
+      token('base64-1'),
+      token('base64url-2'),
+      token('json-u002f'),
+      `wrapped: ${token('wrap')}`,
+      `env: \${env:AWS_SECRET_ACCESS_KEY} \${env:AWS_SESSION_TOKEN|url-lower}`,
+      // The master password, which only Atlas reads (from Secrets Manager), in the shapes that name it.
+      `password=${pw}`,
+      `{"password":"${pw}"}`,
+      `"{\\"password\\":\\"${pw}\\"}"`,
+      `PGPASSWORD=${pw}`,
+      `DB_PASSWORD=${pw}`,
+      `config: {Host:db.internal Password:${pw} Database:appdb}`,
+      `dsn: postgres:${pw}@tcp(127.0.0.1:5432)/appdb`,
+      `url: postgres://postgres:${pw}@${where}?sslmode=require`,
+      `url: postgres://postgres:${encodeURIComponent(pw)}@${where}`,
+      `url: postgres://postgres:${encodeURIComponent(pw).toLowerCase()}@${where}`,
+      `json: "postgres:\\/\\/postgres:${pw.replace(/\//g, '\\/')}@${where.replace(/\//g, '\\/')}"`,
+      `url: postgres://app:${spaced}@db.internal:5432/appdb`,
+      // SigV4: a header and a JSON-escaped presigned URL.
+      `Authorization: AWS4-HMAC-SHA256 Credential=\${profile:aws_access_key_id}/20250101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=${signature}`,
+      `"https://sts.amazonaws.com/?Action=GetCallerIdentity\\u0026X-Amz-Security-Token=${token('url')}\\u0026X-Amz-Signature=${querySignature}"`,
+    ];
+    const text = forms.map((f, i) => `sweep#${i} ${f} after#${i}`).join('\n');
+    await stack.tf.writeScenario({
+      envs: { roles: { ...seed.envs['roles'], planError: text }, schema: { ...seed.envs['schema'], inspectError: text } },
+    });
+    stack.github.addPull({ number: 3, files: ALL_HCL, headSha: SWEEP, baseSha: MERGE });
+    const issuedBefore = stack.aws.sts.issued.length;
+    const run = await stack.runPullRequest({ number: 3, headSha: SWEEP, baseSha: MERGE });
+    const comments = stack.github.comments(3).map((c) => c.body);
+    seen.push({ label: 'sweep PR', run, comments });
+    expect(run.exitCode).toBe(1);
+    expect(comments).toHaveLength(1);
+    const comment = comments[0] ?? '';
+
+    const runCreds = stack.aws.sts.issued.slice(issuedBefore);
+    expect(runCreds.length).toBeGreaterThan(0);
+    const secrets = [...runCreds.flatMap((c) => [c.accessKeyId, c.secretAccessKey, c.sessionToken]), pw, spaced, signature, querySignature];
+    const pieces = secretPieces(secrets);
+    const views = interpretBothOrders(run.stdout, run.stderr);
+    const places: [string, string][] = [
+      ...views.map((v, i): [string, string] => [`runner view #${i}`, v.visibleLog]),
+      ...views.flatMap((v, i) => v.annotations.map((a, j): [string, string] => [`runner view #${i} annotation #${j}`, a.message])),
+      ['stdout without its ::add-mask:: lines', visible(run)],
+      ['stderr', run.stderr],
+      ['comment', comment],
+      ['summary', run.summary],
+      ...Object.entries(run.outputs).map(([name, value]): [string, string] => [`output ${name}`, value]),
+      ...run.runnerTempFiles.map((f): [string, string] => [`RUNNER_TEMP/${f.path}`, f.content]),
+    ];
+    const leaks = places.flatMap(([place, t]) => foundPieces(t, pieces).map((p) => `${place}: ${JSON.stringify(p)}`));
+    expect(leaks).toEqual([]);
+
+    // Each planted form reached the comment, the summary and the log, masked, with the text around it intact.
+    for (const [place, t] of [
+      ['comment', renderedText(comment)],
+      ['summary', renderedText(run.summary)],
+      ['log', views[0]?.visibleLog ?? ''],
+    ]) {
+      for (const i of forms.keys()) {
+        const between = new RegExp(`sweep#${i} ([\\s\\S]*?) after#${i}(?!\\d)`).exec(t ?? '');
+        expect(between?.[1], `${place}: sweep#${i}`).toContain('***');
+      }
+    }
+    const line = (form: string): string => `sweep#${forms.indexOf(form)}`;
+    expect(renderedText(comment)).toContain(
+      `${line(`url: postgres://postgres:${pw}@${where}?sslmode=require`)} url: postgres://postgres:***@${where}?sslmode=require after`,
+    );
+    expect(renderedText(comment)).toContain(
+      `${line(`url: postgres://app:${spaced}@db.internal:5432/appdb`)} url: postgres://app:***@db.internal:5432/appdb after`,
+    );
+  });
+
   it('no secret in any run: stdout (but its ::add-mask:: lines), stderr, comments, summary, outputs, RUNNER_TEMP', () => {
-    expect(seen.map((s) => s.label)).toEqual(['failing PR', 'merge push', 'later PR']);
+    expect(seen.map((s) => s.label)).toEqual(['failing PR', 'merge push', 'later PR', 'sweep PR']);
     const { raw, encoded, core } = password();
     const credentials = stack.aws.sts.issued;
     // Every run assumed a role, and nothing else handed out credentials.
@@ -212,3 +311,35 @@ describe('planted secrets appear nowhere', () => {
     expect(await stack.tf.leftovers()).toEqual({ processes: [], sockets: [] });
   });
 });
+
+/** Every run of 8 characters of each secret, and of the encodings the sweep plants it in (base64 without the groups it shares with its neighbours). */
+function secretPieces(secrets: string[]): Set<string> {
+  const pieces = new Set<string>();
+  for (const s of secrets) {
+    const url = encodeURIComponent(s);
+    const json = JSON.stringify(s).slice(1, -1);
+    const forms = [
+      s,
+      url,
+      url.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+      encodeURIComponent(url),
+      json.replace(/\//g, '\\/'),
+      json.replace(/\//g, '\\u002f'),
+      ...(['base64', 'base64url'] as const).flatMap((a) =>
+        [0, 1, 2].map((n) =>
+          Buffer.from('#'.repeat(n) + s)
+            .toString(a)
+            .slice(4, -4),
+        ),
+      ),
+    ];
+    for (const f of forms) for (let i = 0; i + 8 <= f.length; i++) pieces.add(f.slice(i, i + 8));
+  }
+  return pieces;
+}
+
+function foundPieces(text: string, pieces: Set<string>): string[] {
+  const found = new Set<string>();
+  for (let i = 0; i + 8 <= text.length; i++) if (pieces.has(text.slice(i, i + 8))) found.add(text.slice(Math.max(0, i - 20), i + 28));
+  return [...found];
+}

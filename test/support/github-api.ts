@@ -108,8 +108,11 @@ export interface GitHubApi {
   /** Issues (not pull requests), in creation order. */
   issues(): Issue[];
   seedIssue(i: { login: string; type?: 'User' | 'Bot'; title: string; body: string; state?: 'open' | 'closed' }): Issue;
-  /** The next `times` requests matching method and path fail with `fault`. */
-  failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number }): void;
+  /**
+   * The next `times` requests matching method and path fail with `fault`; `message` replaces the
+   * error body's `message` (GitHub echoes user-controlled text in some errors: hostile-text tests).
+   */
+  failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number; message?: string }): void;
   requests: ApiRequest[];
   stop(): Promise<void>;
 }
@@ -141,7 +144,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const comments = new Map<number, IssueComment[]>();
   const issues = new Map<number, Issue>();
   let nextIssueNumber = 1000;
-  const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number }[] = [];
+  const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number; message?: string }[] = [];
   const requests: ApiRequest[] = [];
   let nextCommentId = 1_900_000_001;
   let base = '';
@@ -491,13 +494,18 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     res.setHeader('x-github-api-version-selected', '2022-11-28');
     let out: unknown;
     try {
-      const fault = takeFault(method, path);
+      const taken = takeFault(method, path);
+      const fault = taken?.fault;
       if (fault === 'hang') {
         rec.status = -1;
         // Accepted and never answered; the socket is destroyed when the server stops.
         return await new Promise<never>(() => undefined);
       }
-      if (fault !== undefined) throw faultError(fault);
+      if (fault !== undefined) {
+        const err = faultError(fault);
+        if (taken?.message !== undefined) err.body['message'] = taken.message;
+        throw err;
+      }
       if (kind === 'none') throw new ApiError(401, { message: 'Requires authentication', documentation_url: DOCS, status: '401' });
       if (kind === 'unknown') throw new ApiError(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
       if (path.startsWith('/repos/') && !path.startsWith(`${repoPath}/`)) throw notFound('repos/repos#get-a-repository');
@@ -523,11 +531,11 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     res.end(res.statusCode === 204 ? undefined : JSON.stringify(out));
   };
 
-  function takeFault(method: string, path: string): ApiFault | undefined {
+  function takeFault(method: string, path: string): { fault: ApiFault; message?: string } | undefined {
     const f = faults.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
     if (!f) return undefined;
     if (--f.times <= 0) faults.splice(faults.indexOf(f), 1);
-    return f.fault;
+    return f;
   }
 
   const { server, base: b } = await listen((req, res) => void handler(req, res).catch(() => res.destroy()));
@@ -557,7 +565,13 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     issues: () => [...issues.values()].sort((a, b) => a.number - b.number).map((i) => ({ ...i })),
     seedIssue: (i) => newIssue(user(i.login, i.type ?? 'User'), i.title, i.body, i.state),
     failNext: (fault, o = {}) =>
-      void faults.push({ fault, times: o.times ?? 1, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) }),
+      void faults.push({
+        fault,
+        times: o.times ?? 1,
+        ...(o.method ? { method: o.method } : {}),
+        ...(o.path ? { path: o.path } : {}),
+        ...(o.message !== undefined ? { message: o.message } : {}),
+      }),
     requests,
     stop: () => close(server),
   };

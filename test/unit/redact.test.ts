@@ -243,6 +243,12 @@ const FORMS: [string, string, string, string[]][] = [
   ['Go struct %+v, password with spaces', `&{User:app Password:a b ${PW} Database:app}`, PW, ['&{User:app Password:', ' Database:app}']],
   ['Go struct %#v', `&Config{User:"app", Password:"${PW}"}`, PW, ['&Config{User:"app", Password:"', '"}']],
   ['Go MySQL DSN', `dial app:${PW}@tcp(db:3306)/app failed`, PW, ['dial app:', '@tcp(db:3306)/app failed']],
+  [
+    'Go MySQL DSN, unencoded @ / : in the password',
+    `dial app:${PW}@/:@tcp(db:3306)/app failed`,
+    PW,
+    ['dial app:', '@tcp(db:3306)/app failed'],
+  ],
   ['URL', `postgres://app:${PW}@db:5432/app?sslmode=require`, PW, ['postgres://app:', '@db:5432/app?sslmode=require']],
   ['URL, unencoded @ / : in the password', `postgres://app:${PW}@/:x@db:5432/app`, PW, ['postgres://app:', '@db:5432/app']],
   ['URL, password with a space and a quote', `postgres://app:p w"${PW}@db/app: refused`, PW, ['postgres://app:', '@db/app: refused']],

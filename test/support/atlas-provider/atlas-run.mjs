@@ -107,12 +107,16 @@ async function invoke(values, used, scenarioError, fn) {
 /**
  * A scenario error with `${env:NAME}` (the provider's environment) and
  * `${profile:aws_access_key_id|aws_secret_access_key|aws_session_token}` (the resolved
- * profile) filled in, so a test can make a badly-behaved tool print real credentials.
+ * profile) filled in, so a test can make a badly-behaved tool print real credentials. A
+ * placeholder may name a form, `${env:NAME|url}`: the value as some encoder between a tool
+ * and a log would print it (see `FORMS`), for the redaction tests. Test double only.
  * @param {string} text
  * @param {() => Promise<import('./aws-profile.mjs').Credentials>} resolveCredentials
  */
 async function substitute(text, resolveCredentials) {
-  let out = text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => process.env[name] ?? '');
+  let out = text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:\|([a-z0-9-]+))?\}/g, (_, name, form) =>
+    inForm(process.env[name] ?? '', form),
+  );
   if (/\$\{profile:/.test(out)) {
     const c = await resolveCredentials();
     /** @type {Record<string, string>} */
@@ -121,7 +125,40 @@ async function substitute(text, resolveCredentials) {
       aws_secret_access_key: c.secretAccessKey,
       aws_session_token: c.sessionToken ?? '',
     };
-    out = out.replace(/\$\{profile:([a-z_]+)\}/g, (_, key) => keys[key] ?? '');
+    out = out.replace(/\$\{profile:([a-z_]+)(?:\|([a-z0-9-]+))?\}/g, (_, key, form) => inForm(keys[key] ?? '', form));
   }
   return out;
+}
+
+const json = (/** @type {string} */ v) => JSON.stringify(v).slice(1, -1);
+/** `base64-N`: the value after N filler bytes, so its first byte sits at each position of a 3-byte group. */
+const base64 = (/** @type {string} */ v, /** @type {number} */ n, /** @type {BufferEncoding} */ alphabet) =>
+  Buffer.from('#'.repeat(n) + v).toString(alphabet);
+
+/** @type {Record<string, (v: string) => string>} */
+const FORMS = {
+  url: (v) => encodeURIComponent(v),
+  'url-lower': (v) => encodeURIComponent(v).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+  'url-twice': (v) => encodeURIComponent(encodeURIComponent(v)),
+  'json-slash': (v) => json(v).replace(/\//g, '\\/'),
+  'json-u002f': (v) => json(v).replace(/\//g, '\\u002f'),
+  'base64-0': (v) => base64(v, 0, 'base64'),
+  'base64-1': (v) => base64(v, 1, 'base64'),
+  'base64-2': (v) => base64(v, 2, 'base64'),
+  'base64url-0': (v) => base64(v, 0, 'base64url'),
+  'base64url-1': (v) => base64(v, 1, 'base64url'),
+  'base64url-2': (v) => base64(v, 2, 'base64url'),
+  // Wrapped over two lines, the second indented, as a tool that wraps long lines prints it.
+  wrap: (v) => `${v.slice(0, v.length >> 1)}\n    ${v.slice(v.length >> 1)}`,
+};
+
+/**
+ * @param {string} value
+ * @param {string | undefined} form
+ */
+function inForm(value, form) {
+  if (form === undefined) return value;
+  const encode = FORMS[form];
+  if (!encode) throw new Error(`stand-in Atlas provider: unknown placeholder form "${form}" (known: ${Object.keys(FORMS).join(', ')})`);
+  return encode(value);
 }
