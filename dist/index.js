@@ -77173,7 +77173,10 @@ class LineTail {
         this.maxLines = maxLines;
         this.maxChars = maxChars;
     }
-    push(line) {
+    push(raw) {
+        // Terraform colours its plain-text errors; escape codes only garble the report.
+        // eslint-disable-next-line no-control-regex -- ANSI CSI sequences start with ESC
+        const line = raw.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
         const clipped = line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line;
         this.#lines.push(clipped);
         this.#chars += clipped.length + 1;
@@ -79021,8 +79024,10 @@ const DSN_AT = /@(?:tcp[46]?|udp[46]?|unix(?:gram|packet)?)\(/g;
 function maskDsnPasswords(text, spans) {
     DSN_AT.lastIndex = 0;
     for (let m = DSN_AT.exec(text); m; m = DSN_AT.exec(text)) {
+        // Back to the start of the DSN. Not stopping at `/`: the driver takes the DSN's last `/` as
+        // the start of the database name, so the password may hold unencoded `/` (and `@`, `:`).
         let t = m.index;
-        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>/`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
+        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
             t--;
         // The user name ends at the first `:`; the password runs from there to the `@`.
         const colon = text.slice(t, m.index).indexOf(':');

@@ -31503,8 +31503,10 @@ const DSN_AT = /@(?:tcp[46]?|udp[46]?|unix(?:gram|packet)?)\(/g;
 function maskDsnPasswords(text, spans) {
     DSN_AT.lastIndex = 0;
     for (let m = DSN_AT.exec(text); m; m = DSN_AT.exec(text)) {
+        // Back to the start of the DSN. Not stopping at `/`: the driver takes the DSN's last `/` as
+        // the start of the database name, so the password may hold unencoded `/` (and `@`, `:`).
         let t = m.index;
-        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>/`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
+        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
             t--;
         // The user name ends at the first `:`; the password runs from there to the `@`.
         const colon = text.slice(t, m.index).indexOf(':');

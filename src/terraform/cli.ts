@@ -196,7 +196,10 @@ class LineTail {
     private readonly maxChars: number,
   ) {}
 
-  push(line: string): void {
+  push(raw: string): void {
+    // Terraform colours its plain-text errors; escape codes only garble the report.
+    // eslint-disable-next-line no-control-regex -- ANSI CSI sequences start with ESC
+    const line = raw.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
     const clipped = line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line;
     this.#lines.push(clipped);
     this.#chars += clipped.length + 1;

@@ -289,3 +289,11 @@ describe('resolveTerraformBinary', () => {
     await expect(resolveTerraformBinary(empty)).rejects.toThrow(/Could not find terraform on PATH.*setup-terraform/);
   });
 });
+
+describe('the stderr tail', () => {
+  it('drops ANSI colour codes Terraform puts in its plain-text errors', async () => {
+    const bin = await fakeBinary('coloured', "printf '\\033[31m\\033[1mError:\\033[0m bad flag\\n' >&2; exit 1");
+    const run = await terraformPlan({ binary: bin, cwd: tmp, env: {}, lockTimeout: '1s', logger: new RecordingLog() }, 'x.tfplan');
+    expect(run.stderrTail).toBe('Error: bad flag');
+  });
+});
