@@ -78,6 +78,8 @@ export interface ApiRequest {
   status: number;
   /** Which kind of token was presented (never the token itself). */
   auth: 'actions' | 'pat' | 'read-only' | 'unknown' | 'none';
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 /** A status to answer with, a secondary rate limit, or `hang`: accept the request and never answer. */
@@ -106,6 +108,11 @@ export interface GitHubApi {
   seedIssue(i: { login: string; type?: 'User' | 'Bot'; title: string; body: string; state?: 'open' | 'closed' }): Issue;
   /** The next `times` requests matching method and path fail with `fault`. */
   failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number }): void;
+  /**
+   * Holds the next `count` requests matching method and path unanswered until all `count`
+   * have arrived, then answers them together: two racing runs both read before either writes.
+   */
+  holdUntil(count: number, opts: { method?: string; path?: RegExp }): void;
   requests: ApiRequest[];
   stop(): Promise<void>;
 }
@@ -138,6 +145,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const issues = new Map<number, Issue>();
   let nextIssueNumber = 1000;
   const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number }[] = [];
+  const holds: { method?: string; path?: RegExp; waiting: number; release: Promise<void>; open(): void }[] = [];
   const requests: ApiRequest[] = [];
   let nextCommentId = 1_900_000_001;
   let base = '';
@@ -463,12 +471,14 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       bodySize: Buffer.byteLength(raw),
       status: 0,
       auth: kind,
+      at: Date.now(),
     };
     requests.push(rec);
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('x-github-request-id', randomUUID().toUpperCase().slice(0, 23));
     res.setHeader('x-github-api-version-selected', '2022-11-28');
     let out: unknown;
+    await heldBack(method, path);
     try {
       const fault = takeFault(method, path);
       if (fault === 'hang') {
@@ -502,6 +512,16 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     res.end(res.statusCode === 204 ? undefined : JSON.stringify(out));
   };
 
+  async function heldBack(method: string, path: string): Promise<void> {
+    const h = holds.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
+    if (!h) return;
+    if (--h.waiting <= 0) {
+      holds.splice(holds.indexOf(h), 1);
+      h.open();
+    }
+    await h.release;
+  }
+
   function takeFault(method: string, path: string): ApiFault | undefined {
     const f = faults.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
     if (!f) return undefined;
@@ -531,6 +551,11 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     seedIssue: (i) => newIssue(user(i.login, i.type ?? 'User'), i.title, i.body, i.state),
     failNext: (fault, o = {}) =>
       void faults.push({ fault, times: o.times ?? 1, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) }),
+    holdUntil: (count, o) => {
+      let open = (): void => undefined;
+      const release = new Promise<void>((resolve) => (open = resolve));
+      holds.push({ waiting: count, release, open, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) });
+    },
     requests,
     stop: () => close(server),
   };
