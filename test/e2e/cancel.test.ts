@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headings, renderedText } from '../support/markdown.js';
 import { DEFAULT_BRANCH, sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario } from '../support/terraform.js';
 
@@ -63,6 +64,21 @@ describe('cancellation', () => {
     expect(body).toContain('The run was cancelled (SIGINT)');
     expect(body).toMatch(/schema: not run because roles failed/);
     expect(run.summary).toContain('The run was cancelled (SIGINT)');
+    // No plan may start after a cancellation, so what the interrupted apply committed is
+    // unknown: the headline says so, and never "nothing was applied".
+    for (const [where, md] of [
+      ['comment', body],
+      ['summary', run.summary],
+    ] as const) {
+      expect(headings(md).find((h) => h.level === 3)?.text, where).toBe(
+        '❌ Apply failed at roles/apply — whether roles was applied could not be checked, schema was not',
+      );
+      expect(renderedText(md), where).toContain(
+        "What was applied: roles: failed during apply — whether any of it was committed could not be checked (no plan could run after the failure); the next run's plan will show what is still pending · schema: not run because roles failed",
+      );
+      expect(renderedText(md), where).not.toMatch(/nothing was applied|nothing from this root was/i);
+    }
+    expect(run.outputs['converged']).toBe('false');
     // No process and no credential file outlives the run.
     expect(await stack.tf.leftovers()).toEqual({ processes: [], sockets: [] });
     expect(run.runnerTempFiles).toEqual([]);

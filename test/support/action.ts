@@ -21,6 +21,13 @@ export interface ActionRun {
   summary: string;
   /** Files left in RUNNER_TEMP after the run, with their content (for leak checks). */
   runnerTempFiles: { path: string; content: string }[];
+  /**
+   * What the step wrote to the runner's other file commands: GITHUB_ENV (variables for later
+   * steps), GITHUB_PATH (PATH entries for later steps), GITHUB_STATE (its post step's state).
+   */
+  fileCommands: { env: string; path: string; state: string };
+  /** GITHUB_STATE parsed: the runner hands each entry to the post step as STATE_<name>. */
+  state: Record<string, string>;
   durationMs: number;
 }
 
@@ -32,9 +39,16 @@ export interface ActionOptions {
   timeoutMs?: number;
   /**
    * Cancels the run the way the runner does: once stdout matches `when`, `signals` are sent to
-   * the action's process (not its group) `intervalMs` apart.
+   * the action's process (not its group) `intervalMs` apart. `group: true` sends them to the
+   * whole process group instead (the action, terraform, the provider): a step killed outright,
+   * with no chance to clean up.
    */
-  cancel?: { when: RegExp; signals: NodeJS.Signals[]; intervalMs: number };
+  cancel?: { when: RegExp; signals: NodeJS.Signals[]; intervalMs: number; group?: boolean };
+  /**
+   * RUNNER_TEMP owned by the caller: listed after the run but not removed, so a post step
+   * (runPostStep) can run on what the main step left. Default: a fresh one, removed after.
+   */
+  runnerTemp?: string;
   /** Runs once the run's fresh HOME exists, before the action starts (an earlier step's setup). */
   prepareHome?: (home: string) => Promise<void>;
 }
@@ -67,12 +81,18 @@ export function parseOutputFile(text: string): Record<string, string> {
 }
 
 export async function runAction(opts: ActionOptions): Promise<ActionRun> {
-  const runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'runner-temp-'));
+  const runnerTemp = opts.runnerTemp ?? (await mkdtemp(path.join(os.tmpdir(), 'runner-temp-')));
   const files = await mkdtemp(path.join(os.tmpdir(), 'runner-files-'));
-  const outputFile = path.join(files, 'output');
-  const summaryFile = path.join(files, 'summary');
-  await writeFile(outputFile, '');
-  await writeFile(summaryFile, '');
+  // The runner gives every step all five file commands, each an empty file of its own.
+  const fileCommands = {
+    output: 'GITHUB_OUTPUT',
+    summary: 'GITHUB_STEP_SUMMARY',
+    env: 'GITHUB_ENV',
+    path: 'GITHUB_PATH',
+    state: 'GITHUB_STATE',
+  };
+  const file = (name: keyof typeof fileCommands): string => path.join(files, name);
+  for (const name of Object.keys(fileCommands) as (keyof typeof fileCommands)[]) await writeFile(file(name), '');
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
     // A clean HOME so no ~/.aws or ~/.terraformrc of this machine leaks into the run.
@@ -81,8 +101,7 @@ export async function runAction(opts: ActionOptions): Promise<ActionRun> {
     CI: 'true',
     GITHUB_WORKSPACE: opts.workspace,
     RUNNER_TEMP: runnerTemp,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
+    ...Object.fromEntries(Object.entries(fileCommands).map(([name, variable]) => [variable, file(name as keyof typeof fileCommands)])),
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',
@@ -109,7 +128,7 @@ export async function runAction(opts: ActionOptions): Promise<ActionRun> {
       cancelling = true;
       const send = (signal: NodeJS.Signals): void => {
         try {
-          if (child.pid && child.exitCode === null) process.kill(child.pid, signal);
+          if (child.pid && child.exitCode === null) process.kill(cancel.group ? -child.pid : child.pid, signal);
         } catch {
           // exited in between
         }
@@ -130,18 +149,58 @@ export async function runAction(opts: ActionOptions): Promise<ActionRun> {
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? -1));
   }).finally(() => clearTimeout(timeout));
+  const durationMs = Date.now() - started;
+  const state = await readFile(file('state'), 'utf8');
   const result: ActionRun = {
     exitCode,
     stdout,
     stderr,
-    outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-    summary: await readFile(summaryFile, 'utf8'),
+    outputs: parseOutputFile(await readFile(file('output'), 'utf8')),
+    summary: await readFile(file('summary'), 'utf8'),
     runnerTempFiles: await listFiles(runnerTemp),
-    durationMs: Date.now() - started,
+    fileCommands: { env: await readFile(file('env'), 'utf8'), path: await readFile(file('path'), 'utf8'), state },
+    state: parseOutputFile(state),
+    durationMs,
   };
-  await rm(runnerTemp, { recursive: true, force: true });
+  if (!opts.runnerTemp) await rm(runnerTemp, { recursive: true, force: true });
   await rm(files, { recursive: true, force: true });
   return result;
+}
+
+export interface PostStepRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the action's `post:` step (dist/post/index.js on Node 24) the way the runner does after
+ * the job's steps: with the job's RUNNER_TEMP and the main step's saved state as STATE_<name>
+ * variables (`state`: ActionRun.state, or anything a test wants to forge).
+ */
+export async function runPostStep(opts: { runnerTemp: string; state?: Record<string, string>; timeoutMs?: number }): Promise<PostStepRun> {
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    RUNNER_TEMP: opts.runnerTemp,
+    ...Object.fromEntries(Object.entries(opts.state ?? {}).map(([name, value]) => [`STATE_${name}`, value])),
+  };
+  const child = spawn(actionNode(), [path.join(repoRoot, 'dist/post/index.js')], {
+    cwd: os.tmpdir(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timeout = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? -1));
+  }).finally(() => clearTimeout(timeout));
+  return { exitCode, stdout, stderr };
 }
 
 async function listFiles(dir: string): Promise<{ path: string; content: string }[]> {

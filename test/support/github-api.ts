@@ -80,6 +80,8 @@ export interface ApiRequest {
   status: number;
   /** Which kind of token was presented (never the token itself). */
   auth: 'actions' | 'pat' | 'read-only' | 'unknown' | 'none';
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 /** A status to answer with, a secondary rate limit, or `hang`: accept the request and never answer. */
@@ -113,6 +115,11 @@ export interface GitHubApi {
    * error body's `message` (GitHub echoes user-controlled text in some errors: hostile-text tests).
    */
   failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number; message?: string }): void;
+  /**
+   * Holds the next `count` requests matching method and path unanswered until all `count`
+   * have arrived, then answers them together: two racing runs both read before either writes.
+   */
+  holdUntil(count: number, opts: { method?: string; path?: RegExp }): void;
   requests: ApiRequest[];
   stop(): Promise<void>;
 }
@@ -145,6 +152,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const issues = new Map<number, Issue>();
   let nextIssueNumber = 1000;
   const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number; message?: string }[] = [];
+  const holds: { method?: string; path?: RegExp; waiting: number; release: Promise<void>; open(): void }[] = [];
   const requests: ApiRequest[] = [];
   let nextCommentId = 1_900_000_001;
   let base = '';
@@ -487,12 +495,14 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       bodySize: Buffer.byteLength(raw),
       status: 0,
       auth: kind,
+      at: Date.now(),
     };
     requests.push(rec);
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('x-github-request-id', randomUUID().toUpperCase().slice(0, 23));
     res.setHeader('x-github-api-version-selected', '2022-11-28');
     let out: unknown;
+    await heldBack(method, path);
     try {
       const taken = takeFault(method, path);
       const fault = taken?.fault;
@@ -530,6 +540,16 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     }
     res.end(res.statusCode === 204 ? undefined : JSON.stringify(out));
   };
+
+  async function heldBack(method: string, path: string): Promise<void> {
+    const h = holds.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
+    if (!h) return;
+    if (--h.waiting <= 0) {
+      holds.splice(holds.indexOf(h), 1);
+      h.open();
+    }
+    await h.release;
+  }
 
   function takeFault(method: string, path: string): { fault: ApiFault; message?: string } | undefined {
     const f = faults.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
@@ -572,6 +592,11 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         ...(o.path ? { path: o.path } : {}),
         ...(o.message !== undefined ? { message: o.message } : {}),
       }),
+    holdUntil: (count, o) => {
+      let open = (): void => undefined;
+      const release = new Promise<void>((resolve) => (open = resolve));
+      holds.push({ waiting: count, release, open, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) });
+    },
     requests,
     stop: () => close(server),
   };

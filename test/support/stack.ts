@@ -80,6 +80,8 @@ export interface RunExtra {
   unset?: string[];
   /** Cancel the run mid-way, as the runner does (see runAction). */
   cancel?: ActionOptions['cancel'];
+  /** A RUNNER_TEMP the test owns and keeps after the run, for runPostStep (see runAction). */
+  runnerTemp?: string;
   /**
    * The runner's Atlas CLI (the stand-in): on PATH and logged in with the run's HOME, as
    * ariga/setup-atlas with `cloud-token` leaves it (default); on PATH without a login; or
@@ -189,6 +191,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
             env,
             workspace: checkout,
             ...(extra.cancel ? { cancel: extra.cancel } : {}),
+            ...(extra.runnerTemp ? { runnerTemp: extra.runnerTemp } : {}),
             ...(atlasCli === 'logged-in' ? { prepareHome: (home) => atlasLogin({ HOME: home, PATH: env['PATH'] ?? '' }) } : {}),
           });
         } finally {

@@ -48,6 +48,11 @@ export interface ScenarioEnv {
   inspectError?: string;
   /** What `schema inspect` prints: the refresh stores it as the resource's `hcl`, as Atlas does. */
   inspectedHcl?: string;
+  /**
+   * Test-double knob, not Atlas behaviour: an apply that committed SQL then SIGKILLs terraform
+   * (its parent) before answering — a job killed right after COMMIT (see the README).
+   */
+  killTerraformAfterCommit?: boolean;
 }
 export interface Scenario {
   envs: Record<string, ScenarioEnv>;
@@ -66,6 +71,8 @@ export interface ProviderCall {
   atlas?: string[];
   /** How long the provider took to answer, in milliseconds. */
   ms: number;
+  /** ConfigureProvider: the names (never the values) of the provider's environment variables. */
+  envNames?: string[];
 }
 
 export interface PrepareTerraformOptions {

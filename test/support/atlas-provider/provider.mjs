@@ -22,8 +22,10 @@ const PROVIDER_VERSION = '0.10.3';
 /**
  * Appends one line per RPC to ATLAS_STANDIN_CALLS, so tests can assert what Terraform asked,
  * which access key id the credentials came with (never the secret), which Atlas commands
- * the call ran (each one evaluates atlas.hcl and connects to the database), and how long the
- * call took (ms).
+ * the call ran (each one evaluates atlas.hcl and connects to the database), how long the
+ * call took (ms), and for ConfigureProvider the names (never the values) of the environment
+ * variables this process got: what any provider or `external` program a pull request brings
+ * would see.
  * @param {string} rpc
  * @param {number} ms
  * @param {{ env?: string, accessKeyId?: string, atlas?: string[] }} [extra]
@@ -37,6 +39,7 @@ function recordCall(rpc, ms, { env, accessKeyId, atlas } = {}) {
     ...(env ? { env } : {}),
     ...(accessKeyId ? { accessKeyId } : {}),
     ...(atlas && atlas.length > 0 ? { atlas } : {}),
+    ...(rpc === 'ConfigureProvider' ? { envNames: Object.keys(process.env).sort() } : {}),
     ms: Math.round(ms),
   };
   appendFileSync(file, JSON.stringify(line) + '\n');

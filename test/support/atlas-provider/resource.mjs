@@ -156,6 +156,19 @@ export async function plan({ prior, proposed, config }) {
 }
 
 /**
+ * TEST-DOUBLE KNOB (scenario `killTerraformAfterCommit`), not provider behaviour: the SQL is
+ * committed, then terraform (this process's parent; the shim `exec`s node) is killed before
+ * the answer reaches it — a runner losing the job, or the OOM killer, right after COMMIT. The
+ * provider then exits with its parent, as it always does; it never answers.
+ * @returns {Promise<never>}
+ */
+function killTerraform() {
+  process.stderr.write(`stand-in Atlas provider: killTerraformAfterCommit: SIGKILL to terraform (pid ${process.ppid})\n`);
+  process.kill(process.ppid, 'SIGKILL');
+  return new Promise(() => {});
+}
+
+/**
  * ApplyResourceChange. Create/update: `schema apply --auto-approve`, which plans again and
  * runs the SQL in one transaction. Delete: `schema clean --auto-approve`, statement by
  * statement. It reports no `Atlas Plan` itself: Terraform re-plans (PlanResourceChange) right
@@ -179,9 +192,11 @@ export async function apply({ prior, planned, config }) {
     return { newState: null, diagnostics: [], used };
   }
   try {
-    await runAtlas('schema apply --auto-approve', { values: config, used, scenarioError: 'applyError' }, async (ctx) =>
-      executeInTransaction(ctx.client, (await pendingOf(ctx, prior !== null)).execute),
-    );
+    await runAtlas('schema apply --auto-approve', { values: config, used, scenarioError: 'applyError' }, async (ctx) => {
+      const statements = (await pendingOf(ctx, prior !== null)).execute;
+      await executeInTransaction(ctx.client, statements);
+      if (ctx.env.killTerraformAfterCommit && statements.length > 0) await killTerraform();
+    });
   } catch (err) {
     return { newState: prior, diagnostics: [applyError(err)], used };
   }

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
  *   cliVersions?: string[] }} ScenarioStatement
  * @typedef {{ statements?: ScenarioStatement[], residual?: ScenarioStatement[],
  *   clean?: ScenarioStatement[], planError?: string, applyError?: string,
- *   inspectError?: string, inspectedHcl?: string }} ScenarioEnv
+ *   inspectError?: string, inspectedHcl?: string, killTerraformAfterCommit?: boolean }} ScenarioEnv
  * @typedef {{ envs: Record<string, ScenarioEnv>,
  *   vercheck?: import('./update-check.mjs').VercheckPayload }} Scenario
  */
