@@ -95,14 +95,17 @@ function heldWhy(root: RootResult): string {
 
 /** "roles was applied, schema was not" — from what the database showed, root by root. */
 export function appliedSplit(roots: readonly RootResult[]): string {
-  const all = roots.filter((r) => committed(r) === 'all');
+  const applied = roots.filter((r) => r.applied);
+  // The apply failed but a plan afterwards shows nothing pending: the SQL is in the database.
+  const committedAnyway = roots.filter((r) => !r.applied && committed(r) === 'all');
   const partly = roots.filter((r) => committed(r) === 'partly');
   const unknown = roots.filter((r) => committed(r) === 'unknown');
   const ran = roots.filter((r) => r.outcome !== 'skipped' && r.outcome !== 'deferred' && !(r.outcome === 'converged' && !r.applied));
   const not = ran.filter((r) => committed(r) === 'none');
   const were = (list: RootResult[]): string => (list.length === 1 ? 'was' : 'were');
   const parts = [
-    all.length > 0 ? `${names(all)} ${were(all)} applied` : '',
+    applied.length > 0 ? `${names(applied)} ${were(applied)} applied` : '',
+    committedAnyway.length > 0 ? `the SQL of ${names(committedAnyway)} was committed, then Terraform failed` : '',
     partly.length > 0 ? `${names(partly)} ${were(partly)} partly applied` : '',
     unknown.length > 0 ? `whether ${names(unknown)} ${were(unknown)} applied could not be checked` : '',
   ].filter(Boolean);

@@ -127,7 +127,7 @@ describe('faults: the report is never lost and never lies', () => {
       expect(run.stdout).toContain('::group::roles: terraform plan (after the failed apply)');
       expect(await roleExists('late_writer')).toBe(true);
 
-      const expected = '❌ Apply failed at roles/apply — roles was applied, schema was not';
+      const expected = '❌ Apply failed at roles/apply — the SQL of roles was committed, then Terraform failed, schema was not';
       const appliedLine =
         'What was applied: roles: failed during apply — a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards · schema: not run because roles failed';
       const { body } = onlyComment(pr);

@@ -239,7 +239,9 @@ describe('renderComment: apply runs', () => {
     expect(unknown).toContain('whether any of it was committed could not be checked (no plan could run after the failure)');
     // The headline says the same as the detail: not "was not applied" when nobody knows.
     expect(unknown).toContain('❌ Apply failed at schema/apply — roles was applied, whether schema was applied could not be checked');
-    expect(failed([])).toContain('❌ Apply failed at schema/apply — roles and schema were applied');
+    expect(failed([])).toContain(
+      '❌ Apply failed at schema/apply — roles was applied, the SQL of schema was committed, then Terraform failed',
+    );
   });
 
   it('stops after a roles failure and says nothing was applied', () => {

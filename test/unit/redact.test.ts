@@ -346,7 +346,10 @@ describe('redact: what is not a secret stays', () => {
       'InvalidIdentityToken: Incorrect token audience; ExpiredToken: The security token included in the request is expired',
     ],
     ['a workflow permissions block', 'permissions:\n  id-token: write\n  contents: read'],
-    ['a workflow expression in a Markdown code span', 'Add `ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}` first.'],
+    [
+      'a workflow expression in a Markdown code span',
+      'Add `ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}` first.',
+    ],
     ['base64-looking SQL identifiers', 'CREATE TABLE "QUJDREVGR0hJSktM" ("aGVsbG8gd29ybGQ" bigint, "d0phbHIvWFV0bkZF" text);'],
     ['a SQL PASSWORD NULL', 'ALTER ROLE "app" PASSWORD NULL;'],
   ])('%s', (_name, text) => {
