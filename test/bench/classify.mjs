@@ -118,7 +118,8 @@ function spawnChild() {
 /**
  * Section 5 of `npm run bench`. `load` imports a TypeScript module of the repository; helpers
  * are run.mjs's own (stats, table, expect, ms, spread, num). Fails through `expect` when a
- * statement gets the wrong class or kind.
+ * statement gets the wrong class or kind. Returns the fresh-process medians (ms, wall and CPU)
+ * of loadClassifier() and of the first plan, for the start-up section.
  */
 export async function benchClassify(load, { stats, table, expect, ms, spread, num }) {
   const fresh = [];
@@ -174,6 +175,13 @@ export async function benchClassify(load, { stats, table, expect, ms, spread, nu
   console.log(
     `   load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end: wall times above CPU times mean waiting for a core`,
   );
+  const median = (step, of) => stats(fresh.map((r) => r[step][of])).median;
+  return {
+    loadMs: median('load', 'wall'),
+    firstMs: median('first', 'wall'),
+    loadCpuMs: median('load', 'cpu'),
+    firstCpuMs: median('first', 'cpu'),
+  };
 }
 
 if (process.argv[1] === SELF && process.argv[2] === '--classify-child') {

@@ -548,6 +548,25 @@ describe('apply: the gate, the reviewed plan and the history', () => {
     expect(shown).toContain('Planned SQL (held back, not applied)');
   });
 
+  it('on a push that belongs to no pull request, does not ask for a label nobody can add', () => {
+    const drop = 'DROP TABLE "public"."legacy";';
+    const held = root('schema', {
+      outcome: 'held',
+      plannedStatements: [drop],
+      classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
+      gate: { verdict: 'hold', reasons: [{ kind: 'destructive', statements: [drop], destroys: [], label: 'allow-destructive-sql' }] },
+    });
+    const review = { pullNumbers: [], labels: [], missing: 'commit ddddddd belongs to no pull request (a direct push)' };
+    const shown = renderedText(comment(report('apply', [root('roles', { outcome: 'skipped' }), held], { review })));
+    expect(shown).toContain(
+      'This plan has 1 destructive statement (listed above), and this push belongs to no pull request, so no label can approve it.',
+    );
+    expect(shown).toContain(
+      'To apply it: open a pull request with this change so its plan is shown and reviewed, add the label allow-destructive-sql to it, and merge it.',
+    );
+    expect(shown).not.toContain('re-run this job');
+  });
+
   it('shows what changed since review: added and removed statements', () => {
     const held = root('schema', {
       outcome: 'held',
