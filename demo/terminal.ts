@@ -168,41 +168,57 @@ class Renderer {
     this.gap();
   }
 
-  /** Word-wraps styled runs; a hard break (`<br>`) in a run starts a new line. */
+  /**
+   * Word-wraps styled runs; a hard break (`<br>`) starts a new line. A word may span runs (an
+   * escaped `_` or a bold part splits the text into tokens), so words are cut at whitespace only.
+   */
   private wrap(runs: Run[], width: number): string[] {
+    type Item = Run[] | 'space' | 'break';
+    const items: Item[] = [];
+    let word: Run[] = [];
+    const endWord = (): void => {
+      if (word.length > 0) items.push(word);
+      word = [];
+    };
+    for (const run of runs) {
+      for (const part of run.text.split(/(\n|\s+)/)) {
+        if (part === '') continue;
+        if (part === '\n' || /^\s+$/.test(part)) {
+          endWord();
+          items.push(part === '\n' ? 'break' : 'space');
+        } else {
+          word.push({ text: part, styles: run.styles });
+        }
+      }
+    }
+    endWord();
+
     const lines: string[] = [];
     let line = '';
     let used = 0;
-    const flush = (): void => {
-      lines.push(line);
-      line = '';
-      used = 0;
-    };
-    for (const run of runs) {
-      const parts = run.text.split(/(\n|\s+)/);
-      for (const part of parts) {
-        if (part === '') continue;
-        if (part === '\n') {
-          flush();
-          continue;
+    let space = false;
+    for (const item of items) {
+      if (item === 'break') {
+        lines.push(line);
+        [line, used, space] = ['', 0, false];
+      } else if (item === 'space') {
+        space = used > 0;
+      } else {
+        const w = item.reduce((n, r) => n + displayWidth(r.text), 0);
+        if (used > 0 && used + (space ? 1 : 0) + w > width) {
+          lines.push(line);
+          [line, used, space] = ['', 0, false];
         }
-        if (/^\s+$/.test(part)) {
-          if (used > 0) {
-            line += ' ';
-            used += 1;
-          }
-          continue;
+        if (space) {
+          line += ' ';
+          used += 1;
         }
-        const w = displayWidth(part);
-        if (used > 0 && used + w > width) {
-          line = line.replace(/ $/, '');
-          flush();
-        }
-        line += this.paint(part, run.styles);
+        line += item.map((r) => this.paint(r.text, r.styles)).join('');
         used += w;
+        space = false;
       }
     }
-    if (line !== '') flush();
+    if (line !== '') lines.push(line);
     return lines;
   }
 }

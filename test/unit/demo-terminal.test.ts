@@ -64,6 +64,11 @@ describe('demo terminal rendering', () => {
     expect(out.split('\n')).toEqual(['│ ℹ️ a_b <tag> @someone', '│ #12 word word word', '│ word word']);
   });
 
+  it('never breaks a word where Markdown split it into tokens (an escape, a bold part)', () => {
+    const out = plain('drops column "created\\_at" of **table** "public"."validation\\_probe" and the data', 30);
+    expect(out.split('\n')).toEqual(['drops column "created_at" of', 'table', '"public"."validation_probe"', 'and the data']);
+  });
+
   it('styles with ANSI only when asked', () => {
     expect(renderTerminal('**bold**', { width: 80, color: true })).toBe('\x1b[1mbold\x1b[22m');
     expect(displayWidth('\x1b[1m⚠️ x\x1b[22m')).toBe(4);
