@@ -11,7 +11,7 @@ import { actionNode, pgBinaries, pgVersion } from './runtimes.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OURS =
-  /^(pg-harness|lint-test|tfh|workspace|runner-temp|runner-files|events|events-test|checkout|tf-cli-test|inputs-test|outputs-test|summary-test|aws-cred-test|rds-atlas-aws|rds-atlas-plan)-/;
+  /^(pg-harness|lint-test|tfh|workspace|runner-temp|runner-files|events|events-test|checkout|tf-cli-test|inputs-test|outputs-test|summary-test|aws-cred-test|rds-atlas-aws|rds-atlas-plan|demo-test)-/;
 
 let before = new Set<string>();
 
