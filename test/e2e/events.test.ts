@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
-import { mergeGroupEvent, scheduleEvent, workflowDispatchEvent } from '../support/events.js';
+import { mergeGroupEvent, scheduleEvent, workflowDispatchEvent, type Payload } from '../support/events.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, REPO, sha, startStack, type Stack } from '../support/stack.js';
-import { headings, renderedText } from '../support/markdown.js';
+import { renderedText } from '../support/markdown.js';
 import { AUDIT_HCL, AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // Which events plan and which apply, through `node dist/index.js`: mode: plan on the default
@@ -86,7 +86,7 @@ describe('events and modes through the bundled action', () => {
 
   it('schedule and merge_group under mode: auto plan; roles runs to be safe; pending SQL stays pending', async () => {
     await writeFile(path.join(stack.workspace, 'hcl/schema/audit.pg.hcl'), AUDIT_HCL);
-    const events: [string, Record<string, unknown>][] = [
+    const events: [string, Payload][] = [
       ['schedule', scheduleEvent()],
       ['merge_group', mergeGroupEvent({ headSha: sha('5'), baseSha: sha('4'), prNumber: 12 })],
     ];
