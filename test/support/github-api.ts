@@ -128,12 +128,16 @@ export const ACTIONS_BOT: GitHubUser = { login: 'github-actions[bot]', id: 41898
 export const MAX_COMMENT_LENGTH = 65_536;
 const DOCS = 'https://docs.github.com/rest';
 
-class ApiError {
+/** A GitHub error response: the handler answers it with this status, JSON body and headers. */
+class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
     readonly headers: Record<string, string> = {},
-  ) {}
+  ) {
+    super(`HTTP ${status}: ${typeof body.message === 'string' ? body.message : 'GitHub API error'}`);
+    this.name = 'ApiError';
+  }
 }
 
 export async function startGitHubApi(opts: { owner?: string; repo?: string; patLogin?: string } = {}): Promise<GitHubApi> {
@@ -570,7 +574,13 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     readOnlyToken: tokens.readOnly,
     addPull: (spec) => void pulls.set(spec.number, { ...spec, files: spec.files.map(toChange) }),
     addCompare: (b0, h, files, o = {}) => void compares.set(`${b0}...${h}`, { files: files.map(toChange), opts: o }),
-    comments: (n) => (comments.get(n) ?? []).map(({ editor: _editor, ...c }) => ({ ...c })),
+    comments: (n) =>
+      (comments.get(n) ?? []).map((c) => {
+        // `editor` is what the GraphQL editor query reads, not part of the REST comment.
+        const copy = { ...c };
+        delete copy.editor;
+        return copy;
+      }),
     editComment: (id, login, body) => {
       const c = findComment(id);
       c.body = body;
