@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
 import { APPLY_ROLE, DEFAULT_BRANCH, PLAN_ROLE, sha, startStack, type Stack } from '../support/stack.js';
-import { headings, renderedText } from '../support/markdown.js';
+import { renderedText } from '../support/markdown.js';
 import { ROLES_SQL } from '../support/seed-sql.js';
 
 // Issue #4 through the bundled action: every way getting AWS access can fail, run as

@@ -51,10 +51,10 @@ beforeEach(() => {
   resetSecretsForTest();
   stdout = '';
   realWrite = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+  process.stdout.write = (chunk: string | Uint8Array): boolean => {
     stdout += chunk.toString();
     return true;
-  }) as typeof process.stdout.write;
+  };
 });
 
 afterEach(async () => {

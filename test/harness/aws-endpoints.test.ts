@@ -8,7 +8,7 @@ import { DEFAULT_ROLE_ARN, decodeJwt, startAwsEndpoints, type AwsEndpoints } fro
 
 let aws: AwsEndpoints;
 const saved = { ...process.env };
-const originalWrite = process.stdout.write;
+const originalWrite = process.stdout.write.bind(process.stdout);
 
 beforeAll(async () => {
   const t0 = Date.now();
@@ -16,11 +16,8 @@ beforeAll(async () => {
   console.log(`startAwsEndpoints took ${Date.now() - t0} ms`);
   Object.assign(process.env, aws.env(), { AWS_EC2_METADATA_DISABLED: 'true' });
   // getIDToken masks the token with ::add-mask::, which vitest would print.
-  process.stdout.write = (
-    (write) =>
-    (chunk: unknown, ...rest: never[]) =>
-      String(chunk).startsWith('::add-mask::') ? true : write.call(process.stdout, chunk as string, ...rest)
-  )(process.stdout.write);
+  process.stdout.write = (chunk: unknown, ...rest: never[]) =>
+    String(chunk).startsWith('::add-mask::') ? true : originalWrite(chunk as string, ...rest);
 });
 afterAll(async () => {
   process.stdout.write = originalWrite;
@@ -60,8 +57,8 @@ describe('OIDC issuer', () => {
       repository: 'octo-org/octo-repo',
       repository_owner: 'octo-org',
       event_name: 'pull_request',
-      job_workflow_ref: expect.stringContaining('.github/workflows/'),
-      jti: expect.any(String),
+      job_workflow_ref: expect.stringContaining('.github/workflows/') as unknown,
+      jti: expect.any(String) as unknown,
     });
     const now = Date.now() / 1000;
     expect(Number(claims?.exp)).toBeGreaterThan(now);
@@ -98,7 +95,7 @@ describe('STS', () => {
       AccessKeyId: issued?.accessKeyId,
       SecretAccessKey: issued?.secretAccessKey,
       SessionToken: issued?.sessionToken,
-      Expiration: expect.any(Date),
+      Expiration: expect.any(Date) as unknown,
     });
     expect(out.Credentials?.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
     const lifetime = (out.Credentials!.Expiration!.getTime() - Date.now()) / 1000;
@@ -159,7 +156,7 @@ describe('STS', () => {
     });
     await expect(assume(aws.oidc.mint({}, { lifetimeSeconds: -10 }))).rejects.toMatchObject({
       name: 'ExpiredTokenException',
-      message: expect.stringMatching(/^Token expired: current date\/time \d+/),
+      message: expect.stringMatching(/^Token expired: current date\/time \d+/) as unknown,
     });
     await expect(assume(aws.oidc.mint(), { DurationSeconds: 7200 })).rejects.toMatchObject({
       name: 'ValidationError',
@@ -175,14 +172,14 @@ describe('STS', () => {
     const cases = [
       ['AccessDenied', 'AccessDenied', 403, 'Not authorized to perform sts:AssumeRoleWithWebIdentity'],
       ['Throttling', 'Throttling', 400, 'Rate exceeded'],
-      ['ExpiredTokenException', 'ExpiredTokenException', 400, expect.stringContaining('Token expired')],
+      ['ExpiredTokenException', 'ExpiredTokenException', 400, expect.stringContaining('Token expired') as unknown],
       [
         'InvalidIdentityToken',
         'InvalidIdentityTokenException',
         400,
         'No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com',
       ],
-      ['IDPCommunicationError', 'IDPCommunicationErrorException', 400, expect.stringContaining('verification key')],
+      ['IDPCommunicationError', 'IDPCommunicationErrorException', 400, expect.stringContaining('verification key') as unknown],
       ['InternalFailure', 'InternalFailure', 500, 'An internal error occurred.'],
     ] as const;
     for (const [fault, name, status, message] of cases) {

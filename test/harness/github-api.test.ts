@@ -30,11 +30,11 @@ describe('loopback GitHub API', () => {
     expect(data).toMatchObject({ login: 'octocat', type: 'User' });
     await expect(octokit(gh.actionsToken).rest.users.getAuthenticated()).rejects.toMatchObject({
       status: 403,
-      message: expect.stringContaining('Resource not accessible by integration'),
+      message: expect.stringContaining('Resource not accessible by integration') as unknown,
     });
     await expect(octokit('ghp_wrong').rest.users.getAuthenticated()).rejects.toMatchObject({
       status: 401,
-      message: expect.stringContaining('Bad credentials'),
+      message: expect.stringContaining('Bad credentials') as unknown,
     });
   });
 
@@ -47,8 +47,8 @@ describe('loopback GitHub API', () => {
       body: 'plan',
       user: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' },
       html_url: `https://github.com/octo-org/octo-repo/pull/3#issuecomment-${created.id}`,
-      node_id: expect.stringMatching(/^IC_/),
-      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      node_id: expect.stringMatching(/^IC_/) as unknown,
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) as unknown,
     });
 
     const { data: updated } = await api.updateComment({ ...repo, comment_id: created.id, body: 'applied' });
@@ -120,9 +120,9 @@ describe('loopback GitHub API', () => {
       expect.objectContaining({
         number: 11,
         state: 'closed',
-        merged_at: expect.any(String),
+        merged_at: expect.any(String) as unknown,
         merge_commit_sha: 'e'.repeat(40),
-        base: expect.objectContaining({ ref: 'main' }),
+        base: expect.objectContaining({ ref: 'main' }) as unknown,
       }),
     ]);
     expect((await client.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: 'f'.repeat(40) })).data).toEqual([]);

@@ -125,10 +125,10 @@ describe('loopback Secrets Manager', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({
       Name: 'rds-master',
-      ARN: expect.stringMatching(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds-master-[0-9a-f]{6}$/),
+      ARN: expect.stringMatching(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds-master-[0-9a-f]{6}$/) as unknown,
       SecretString: JSON.stringify(MASTER),
-      VersionId: expect.any(String),
-      CreatedDate: expect.any(Number),
+      VersionId: expect.any(String) as unknown,
+      CreatedDate: expect.any(Number) as unknown,
     });
     // Also by ARN, as gocloud accepts either.
     expect((await getSecretValue(String(reply.body['ARN']))).body['SecretString']).toBe(JSON.stringify(MASTER));

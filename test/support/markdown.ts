@@ -22,6 +22,8 @@ function decode(html: string): string {
 
 /** The visible text of the rendered comment: tags removed, entities decoded, zero-width characters dropped, whitespace collapsed. */
 export function renderedText(markdown: string): string {
+  // Zero-width space, non-joiner, joiner and word joiner as an alternation: a joiner inside a
+  // character class would read as joining its neighbours.
   return decode(
     renderHtml(markdown)
       .replace(/<!--[\s\S]*?-->/g, '')
@@ -29,7 +31,7 @@ export function renderedText(markdown: string): string {
       .replace(/<\/?(?:p|div|h[1-6]|li|ul|ol|pre|table|thead|tbody|tr|td|th|blockquote|details|summary|br|hr)\b[^>]*>/g, ' ')
       .replace(/<[^>]+>/g, ''),
   )
-    .replace(/[\u200b\u200c\u200d\u2060]/g, '')
+    .replace(/\u200b|\u200c|\u200d|\u2060/g, '')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -162,7 +162,7 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
     let result: ApiError | Record<string, unknown>;
     const authed = await authenticate(req, body, rec);
     if ('status' in authed && 'code' in authed) {
-      result = authed as ApiError;
+      result = authed;
     } else if (target !== 'secretsmanager.GetSecretValue') {
       result = { status: 400, code: 'UnknownOperationException', message: '' };
     } else {
@@ -172,7 +172,7 @@ export async function startSecretsManager(opts: SecretsManagerOptions): Promise<
       } catch {
         input = {};
       }
-      result = getSecretValue(input, authed as TrustedCredentials, rec);
+      result = getSecretValue(input, authed, rec);
     }
     const requestId = randomUUID();
     if ('code' in result && 'status' in result && typeof result.status === 'number') {

@@ -80,7 +80,7 @@ describe('parseJsonUiLine', () => {
     expect(events[7]).toMatchObject({ type: 'unknown', rawType: '' });
     // CRLF line endings (Windows runners) still parse.
     expect(events[8]).toMatchObject({ type: 'planned_change', address: 'atlas_schema.roles', action: 'update' });
-    expect(events[9]).toMatchObject({ type: 'raw', text: expect.stringContaining('panic:') });
+    expect(events[9]).toMatchObject({ type: 'raw', text: expect.stringContaining('panic:') as unknown });
   });
 
   it('fills missing fields with empty values instead of failing', () => {
