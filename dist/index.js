@@ -77921,6 +77921,13 @@ function holdReason(reason, prRef, report) {
             ]
                 .filter(Boolean)
                 .join(' and ');
+            if (report.review?.pullNumbers?.length === 0) {
+                // A push that belongs to no pull request: there is nothing to put the label on.
+                return [
+                    `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
+                    `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${code(reason.label)} to it, and merge it.`,
+                ];
+            }
             return [
                 `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
                 `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${md_link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
@@ -77950,7 +77957,7 @@ function holdReason(reason, prRef, report) {
         case 'unreviewed-destructive':
             return [
                 '**Destructive SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).',
-                'To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To bypass the check for one run, a maintainer can set `require-reviewed-plan: false`.',
+                'To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To skip the review check, a maintainer can set `require-reviewed-plan: false`; the destructive SQL then still needs the label on the merged pull request.',
             ];
     }
 }

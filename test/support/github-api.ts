@@ -58,8 +58,6 @@ export interface GitHubUser {
 }
 
 export interface IssueComment {
-  /** Who last edited the comment (GraphQL IssueComment.editor); null when never edited. */
-  editor?: GitHubUser | null;
   id: number;
   node_id: string;
   url: string;
@@ -153,6 +151,8 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const pulls = new Map<number, PullSpec>();
   const compares = new Map<string, { files: FileChange[]; opts: CompareOptions }>();
   const comments = new Map<number, IssueComment[]>();
+  /** Who last edited each comment (GraphQL IssueComment.editor); REST does not say. */
+  const editors = new Map<number, GitHubUser>();
   const issues = new Map<number, Issue>();
   let nextIssueNumber = 1000;
   const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number; message?: string }[] = [];
@@ -276,7 +276,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         writable(ctx);
         c.body = validBody(ctx.body, 'issues/comments#update-an-issue-comment');
         c.updated_at = isoNow();
-        c.editor = ctx.who;
+        editors.set(c.id, ctx.who);
         return c;
       },
     ],
@@ -292,7 +292,8 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         }
         const c = [...comments.values()].flat().find((x) => x.node_id === b.variables?.id);
         if (!c) return { data: { node: null } };
-        const editor = c.editor ? { login: c.editor.login.replace(/\[bot\]$/, '') } : null;
+        const who = editors.get(c.id);
+        const editor = who ? { login: who.login.replace(/\[bot\]$/, '') } : null;
         return { data: { node: { editor } } };
       },
     ],
@@ -574,18 +575,12 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     readOnlyToken: tokens.readOnly,
     addPull: (spec) => void pulls.set(spec.number, { ...spec, files: spec.files.map(toChange) }),
     addCompare: (b0, h, files, o = {}) => void compares.set(`${b0}...${h}`, { files: files.map(toChange), opts: o }),
-    comments: (n) =>
-      (comments.get(n) ?? []).map((c) => {
-        // `editor` is what the GraphQL editor query reads, not part of the REST comment.
-        const copy = { ...c };
-        delete copy.editor;
-        return copy;
-      }),
+    comments: (n) => (comments.get(n) ?? []).map((c) => ({ ...c })),
     editComment: (id, login, body) => {
       const c = findComment(id);
       c.body = body;
       c.updated_at = isoNow();
-      c.editor = user(login, 'User');
+      editors.set(c.id, user(login, 'User'));
     },
     seedComment: (n, c) => newComment(n, user(c.login, c.type ?? 'User'), c.body),
     setLabels: (n, labels) => {
