@@ -310,7 +310,7 @@ const STATE_DATABASE = 'tfstate';
  * Every Terraform root in it (a directory with an atlas_schema resource) gets a `pg` backend
  * keyed by its path, standing in for the S3 backend a real repository configures.
  */
-async function freshCheckout(repository: string): Promise<string> {
+export async function freshCheckout(repository: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'checkout-'));
   await cp(repository, dir, {
     recursive: true,
