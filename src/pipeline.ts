@@ -192,10 +192,13 @@ async function applyRoot(
   const result = emptyResult(spec, 'planned');
   const r = runner(ctx, spec, log);
   const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => log.group(`${spec.root}: ${name}`, fn);
+  // The schema root's preflight (after the roles root, which may have just created its user)
+  // runs beside its init.
+  const preflight = schemaPreflight === undefined ? undefined : ctx.preflight?.(schemaPreflight);
+  preflight?.catch(() => undefined);
   await attempt(result, r, async () => {
     await step('terraform init', () => initStep(r));
-    if (schemaPreflight !== undefined)
-      await step('IAM authentication preflight', () => preflightInto(ctx.preflight?.(schemaPreflight), log, notices));
+    if (schemaPreflight !== undefined) await step('IAM authentication preflight', () => preflightInto(preflight, log, notices));
     await step('terraform plan', () => planInto(result, r, ctx));
 
     const gate = decideGate({
