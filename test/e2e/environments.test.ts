@@ -14,7 +14,9 @@ import { DEFAULT_BRANCH, sha, startStack, type Database, type RunExtra, type Sta
 // GitHub, two databases (staging and prod: two PostgreSQL clusters, two master secrets, two
 // Terraform state databases, a plan and an apply role each, and neither database lets the
 // other's roles in), and a matrix job per database with the `environment` input and its own
-// backend config (TF_CLI_ARGS_init). The two jobs of one event run at the same time, as a
+// backend config in TF_CLI_ARGS_init (the `pg` backend's conn_str here, the README's S3 bucket
+// there; the stack's default PG_CONN_STR is removed, so a job that lost it could not even
+// init). The two jobs of one event run at the same time, as a
 // matrix does; what must hold is what a reviewer sees: one comment per database on the pull
 // request, each with its own SQL, and each merge job applying and reporting only its database.
 
@@ -40,10 +42,10 @@ describe('several databases: the matrix workflow with environment on one reposit
     await stack?.stop();
   });
 
-  /** One matrix job: the database's `with:`/`env:` plus anything the test adds. */
-  const job = (db: Database, extra: RunExtra = {}): RunExtra => {
+  /** One job of the README's matrix: the database's `with:`/`env:` and the inputs every job has. */
+  const job = (db: Database): RunExtra => {
     const base = db.extra();
-    return { ...base, ...extra, inputs: { ...base.inputs, ...extra.inputs }, env: { ...base.env, ...extra.env } };
+    return { ...base, inputs: { ...base.inputs, mode: 'auto', 'roles-on-apply': 'always' } };
   };
   const roleNames = async (pg: PgCluster): Promise<string[]> =>
     (await pg.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader') ORDER BY 1`)).map(
