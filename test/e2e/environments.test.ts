@@ -16,9 +16,9 @@ import { DEFAULT_BRANCH, sha, startStack, type Database, type RunExtra, type Sta
 // other's roles in), and a matrix job per database with the `environment` input and its own
 // backend config in TF_CLI_ARGS_init (the `pg` backend's conn_str here, the README's S3 bucket
 // there; the stack's default PG_CONN_STR is removed, so a job that lost it could not even
-// init). The two jobs of one event run at the same time, as a
-// matrix does; what must hold is what a reviewer sees: one comment per database on the pull
-// request, each with its own SQL, and each merge job applying and reporting only its database.
+// init). The two jobs of one event run at the same time, as a matrix does; what must hold is
+// what a reviewer sees: one comment per database on the pull request, each with its own SQL,
+// and each merge job applying and reporting only its database.
 
 const ROLES_FILES = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl'];
 const FILES = [...ROLES_FILES, 'hcl/schema/schema.pg.hcl', 'hcl/schema/audit.pg.hcl'];
