@@ -1,4 +1,4 @@
-import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 9659:
@@ -66437,7 +66437,9 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4810);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1740);
+/* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
+
 
 
 
@@ -66445,6 +66447,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 // itself; these handlers are the last resort for anything that escapes it, because Node would
 // print an uncaught error raw to stderr, and the runner reads workflow commands on stderr too.
 const fail = (err) => {
+    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .isDebug */ ._o())
+        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`Stack: ${(0,_stack_js__WEBPACK_IMPORTED_MODULE_3__/* .errorStack */ .j)(err)}`);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`Unexpected error: ${(0,_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
     process.exit(1);
 };
@@ -66581,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 4810:
+/***/ 1740:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72614,13 +72618,32 @@ function onNew(ctx, rel, kind, finding) {
 const MESSAGE_MAX = 120;
 let parser;
 let loaded;
-/** Loads the parser once (WASM); later calls return the same promise. */
+/**
+ * Loads the parser once (WASM); later calls return the same promise. The action starts it
+ * before Terraform runs, so that it is ready, and warmed up (see WARM_UP), when the plans end.
+ */
 function loadClassifier() {
     loaded ??= pgParser().then(() => undefined);
     return loaded;
 }
+/**
+ * Parsed once on load. The first parse makes V8 recompile the parser's hot WebAssembly
+ * functions with its optimising compiler on background threads, which takes about a second of
+ * CPU, and a process that exits meanwhile waits for it: triggered by the real statements at the
+ * end of a run, that wait was the slowest part of the action's own time. Triggered here, early,
+ * the compilation ends while Terraform runs.
+ */
+const WARM_UP = new TextEncoder().encode('CREATE TABLE "public"."t" ("id" bigint NOT NULL, "note" text NULL, PRIMARY KEY ("id")); GRANT SELECT ON TABLE "public"."t" TO "r"; DROP TABLE "public"."t";');
 function pgParser() {
-    parser ??= loadPgParser().catch((err) => {
+    parser ??= loadPgParser().then((parse) => {
+        try {
+            parse(WARM_UP);
+        }
+        catch {
+            // Only a warm-up: the real statements meet any parser failure with their own message.
+        }
+        return parse;
+    }, (err) => {
         throw new Error(`Could not load the PostgreSQL parser (libpg-query WebAssembly): ${err instanceof Error ? err.message : String(err)}`, {
             cause: err,
         });
@@ -73798,7 +73821,8 @@ function withDescendants(globs) {
         return base === '' ? [] : [base, `${base}/**`];
     });
 }
-async function detectRolesChange(gh, context, rolesPaths) {
+/** `logger` gets the warning when GitHub does not answer (a buffer when asked beside other work). */
+async function detectRolesChange(gh, context, rolesPaths, logger = log/* log */.Rm) {
     const range = context.range;
     if (range.kind === 'none') {
         return failSafe(`${range.reason}, so the roles root counts as changed`);
@@ -73818,7 +73842,7 @@ async function detectRolesChange(gh, context, rolesPaths) {
         const what = range.kind === 'pull_request'
             ? `list the files of pull request #${range.number}`
             : `compare ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
-        log/* log */.Rm.warning(`Could not ${what}: ${(0,log/* errorMessage */.gJ)(err)}`);
+        logger.warning(`Could not ${what}: ${(0,log/* errorMessage */.gJ)(err)}`);
         return failSafe(`could not ${what} (${(0,log/* errorMessage */.gJ)(err)}), so the roles root counts as changed`);
     }
     const matchedFiles = matchRolesPaths(listed.files, rolesPaths);
@@ -75276,8 +75300,8 @@ function isWithin(dir, abs) {
     return relative === '' || (relative.split(external_node_path_.sep)[0] !== '..' && !external_node_path_.isAbsolute(relative));
 }
 
-;// CONCATENATED MODULE: external "node:module"
-const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+// EXTERNAL MODULE: external "node:module"
+var external_node_module_ = __nccwpck_require__(1376);
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/lint/hcl.ts
@@ -75564,7 +75588,7 @@ function locate() {
         };
     }
     try {
-        const require = (0,external_node_module_namespaceObject.createRequire)(import.meta.url);
+        const require = (0,external_node_module_.createRequire)(import.meta.url);
         return {
             module: 'web-tree-sitter',
             runtimeWasm: require.resolve('web-tree-sitter/tree-sitter.wasm'),
@@ -77331,10 +77355,10 @@ async function planInto(result, r, ctx) {
     mergeWarnings(result, planned.warnings);
     r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
 }
-async function preflightInto(ctx, logger, createdInThisRun, notices) {
-    if (!ctx.preflight)
+async function preflightInto(pending, logger, notices) {
+    if (!pending)
         return;
-    const outcome = await ctx.preflight(createdInThisRun);
+    const outcome = await pending;
     if (outcome.notice) {
         notices.push(outcome.notice);
         logger.notice(outcome.notice);
@@ -77354,6 +77378,10 @@ async function planRoots(ctx, roles, schema, decision) {
     const rolesResult = decision.runs ? emptyResult(roles, 'planned') : emptyResult(roles, 'skipped', decision.skipReason);
     const schemaResult = emptyResult(schema, 'planned');
     const clock = { roles: Date.now(), schema: 0 };
+    // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
+    // schema plan waits for its answer, so it is not on the way to the plans.
+    const preflight = ctx.preflight?.(false);
+    preflight?.catch(() => undefined);
     // `init` one root at a time: concurrent inits race on a shared TF_PLUGIN_CACHE_DIR.
     const rolesReady = decision.runs && (await attempt(rolesResult, rolesRunner, async () => void (await initStep(rolesRunner))));
     clock.schema = Date.now();
@@ -77370,7 +77398,7 @@ async function planRoots(ctx, roles, schema, decision) {
     const schemaDone = (async () => {
         if (schemaReady) {
             await attempt(schemaResult, schemaRunner, async () => {
-                await preflightInto(ctx, schemaLog, false, notices);
+                await preflightInto(preflight, schemaLog, notices);
                 await planInto(schemaResult, schemaRunner, ctx);
             });
         }
@@ -77413,10 +77441,14 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
     const result = emptyResult(spec, 'planned');
     const r = runner(ctx, spec, log/* log */.Rm);
     const step = (name, fn) => log/* log */.Rm.group(`${spec.root}: ${name}`, fn);
+    // The schema root's preflight (after the roles root, which may have just created its user)
+    // runs beside its init.
+    const preflight = schemaPreflight === undefined ? undefined : ctx.preflight?.(schemaPreflight);
+    preflight?.catch(() => undefined);
     await attempt(result, r, async () => {
         await step('terraform init', () => initStep(r));
         if (schemaPreflight !== undefined)
-            await step('IAM authentication preflight', () => preflightInto(ctx, log/* log */.Rm, schemaPreflight, notices));
+            await step('IAM authentication preflight', () => preflightInto(preflight, log/* log */.Rm, notices));
         await step('terraform plan', () => planInto(result, r, ctx));
         const gate = decideGate({
             statements: result.plannedStatements,
@@ -78672,6 +78704,8 @@ function withDeadline(promise, ms) {
     return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+// EXTERNAL MODULE: ./src/stack.ts
+var stack = __nccwpck_require__(3419);
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -78699,8 +78733,9 @@ function withDeadline(promise, ms) {
 
 
 
-// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no network), the
-// tools (Atlas CLI, terraform), GitHub (what changed; on a merge, what was reviewed), AWS, the
+
+// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
+// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the
 // roots, then the report. Every failure becomes part of the report; nothing escapes run().
 /** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
@@ -78749,6 +78784,9 @@ async function run() {
     catch (err) {
         // Reported once, by setFailed below, after the summary, outputs and comment are written.
         report.fatal = (0,log/* errorMessage */.gJ)(err);
+        // For a bug report: where it happened, in src/ (only with step debug logging on).
+        if (core/* isDebug */._o())
+            log/* log */.Rm.debug(`Stack: ${(0,stack/* errorStack */.j)(err)}`);
     }
     try {
         await publish({ inputs, report, gh, identity: whoAmI, marker });
@@ -78768,6 +78806,13 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     const { context } = report;
     const workspace = workspaceDir();
     log/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
+    // `atlas version` (a child process) and GitHub (what changed; on a merge, what was reviewed)
+    // answer while the guardrails run; a guardrail error is still the one reported, and still
+    // stops the run before any AWS call.
+    const atlas = atlasVersion(workspace);
+    atlas.catch(() => undefined);
+    const answers = askGitHub(inputs, context, gh, whoAmI, marker);
+    answers.catch(() => undefined);
     report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
     for (const f of report.lint) {
         const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
@@ -78780,19 +78825,20 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     if (lintErrors > 0) {
         throw new Error(`The HCL guardrails found ${lintErrors} error${lintErrors === 1 ? '' : 's'} (see "Checks"); nothing was planned and no AWS credentials were requested. Fix them, or switch a rule off with the lint-skip input.`);
     }
-    report.atlasVersion = await atlasVersion(workspace);
+    report.atlasVersion = await atlas;
     log/* log */.Rm.info(`Atlas CLI ${report.atlasVersion}`);
     const terraformBinary = await resolveTerraformBinary();
-    report.rolesChange = await log/* log */.Rm.group('Detect roles changes', () => detectRolesChange(gh, context, inputs.rolesPaths));
+    const { rolesChange, changesLog, review } = await answers;
+    changesLog.flush('Detect roles changes');
+    report.rolesChange = rolesChange;
     const rolesRuns = report.rolesChange.changed || (context.mode === 'apply' && inputs.rolesOnApply === 'always');
     if (rolesRuns && !report.rolesChange.changed) {
         report.rolesChange = { ...report.rolesChange, reason: `${report.rolesChange.reason}; it runs anyway because roles-on-apply is always` };
     }
     const decision = { runs: rolesRuns, skipReason: report.rolesChange.reason };
     log/* log */.Rm.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
-    if (context.mode === 'apply') {
-        report.review = await withDeadline(log/* log */.Rm.group('Reviewed plan and labels of the merged pull request', async () => reviewContext(gh, context, marker, await whoAmI())), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => ({ labels: [], missing: `GitHub did not answer (${(0,log/* errorMessage */.gJ)(err)})` }));
-        const { review } = report;
+    if (review) {
+        report.review = review;
         log/* log */.Rm.info(review.reviewed
             ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
             : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
@@ -78820,6 +78866,8 @@ async function execute(inputs, report, gh, whoAmI, marker) {
             ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, active, created) } : {}),
             ...(report.review ? { review: report.review } : {}),
         };
+        // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
+        loadClassifier().catch(() => undefined);
         const result = await runRoots(ctx, { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, decision);
         report.roots = result.roots;
         report.notices.push(...result.notices);
@@ -78829,6 +78877,18 @@ async function execute(inputs, report, gh, whoAmI, marker) {
         if (planDir)
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
     }
+}
+/** The GitHub lookups of a run, side by side; none of them throws. */
+async function askGitHub(inputs, context, gh, whoAmI, marker) {
+    const changesLog = new log/* BufferedLog */.eA();
+    // Who the token is (the comment's and the issue's author) is asked now, not at the end.
+    if (inputs.comment || context.drift)
+        whoAmI().catch(() => undefined);
+    const review = context.mode === 'apply'
+        ? withDeadline(whoAmI().then((identity) => reviewContext(gh, context, marker, identity)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => ({ labels: [], missing: `GitHub did not answer (${(0,log/* errorMessage */.gJ)(err)})` }))
+        : undefined;
+    const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
+    return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
 function lintOptions(inputs, workspace) {
     return {
@@ -79606,6 +79666,73 @@ function resetSecretsForTest() {
 
 /***/ }),
 
+/***/ 3419:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ errorStack)
+/* harmony export */ });
+/* unused harmony export sourceMappedStack */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1376);
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_module__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_3__);
+
+
+
+
+// Stack traces of dist/ read back to src/. The bundles carry source maps, but ncc's runtime hook
+// (source-map-register) is left out of them: it maps every err.stack Node reads, and the bundled
+// HTTP client destroys a stream with an error on every response, so the hook parsed the 3.5 MB
+// map in every run. Here the map is read only when a stack is about to be shown: an unexpected
+// error with step debug logging on.
+/** `file:///…/dist/index.js:12:34` or `/…/dist/index.js:12:34` in a stack frame. */
+const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s()]+?\.[cm]?js):(\d+):(\d+)/g;
+const maps = new Map();
+function mapFor(file) {
+    if (!maps.has(file)) {
+        let map;
+        try {
+            const mapFile = `${file}.map`;
+            if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(mapFile))
+                map = new node_module__WEBPACK_IMPORTED_MODULE_1__.SourceMap(JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(mapFile, 'utf8')));
+        }
+        catch {
+            // A stack with bundle positions is still a stack; a broken map must not hide the error.
+        }
+        maps.set(file, map);
+    }
+    return maps.get(file);
+}
+/** `stack` with each position in a file that has a `.map` beside it replaced by its source position. */
+function sourceMappedStack(stack) {
+    return stack.replace(FRAME_LOCATION, (whole, location, line, column) => {
+        const file = location.startsWith('file://') ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(location) : location;
+        const map = mapFor(file);
+        if (!map)
+            return whole;
+        // SourceMap positions are zero-based; stack positions one-based.
+        const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
+        if (!('originalSource' in entry) || !entry.originalSource)
+            return whole;
+        const source = entry.originalSource.startsWith('file://')
+            ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(entry.originalSource)
+            : node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(file), entry.originalSource);
+        return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    });
+}
+/** The error's stack, mapped to the sources, for a debug line; its message when it has none. */
+function errorStack(err) {
+    return err instanceof Error && err.stack ? sourceMappedStack(err.stack) : String(err);
+}
+
+
+/***/ }),
+
 /***/ 4390:
 /***/ ((module) => {
 
@@ -79768,6 +79895,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https")
 
 /***/ }),
 
+/***/ 1376:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -79921,6 +80055,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   Os: () => (/* binding */ group),
+  _o: () => (/* binding */ isDebug),
   lm: () => (/* binding */ notice),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
@@ -79930,7 +80065,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getMultilineInput, getState, info, isDebug, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getMultilineInput, getState, info, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);

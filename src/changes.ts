@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { GitHub } from './github/client.js';
-import { errorMessage, log } from './log.js';
+import { errorMessage, log, type Logger } from './log.js';
 import type { RolesChange, RunContext } from './types.js';
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
@@ -40,7 +40,8 @@ function withDescendants(globs: string[]): string[] {
   });
 }
 
-export async function detectRolesChange(gh: GitHub, context: RunContext, rolesPaths: string[]): Promise<RolesChange> {
+/** `logger` gets the warning when GitHub does not answer (a buffer when asked beside other work). */
+export async function detectRolesChange(gh: GitHub, context: RunContext, rolesPaths: string[], logger: Logger = log): Promise<RolesChange> {
   const range = context.range;
   if (range.kind === 'none') {
     return failSafe(`${range.reason}, so the roles root counts as changed`);
@@ -62,7 +63,7 @@ export async function detectRolesChange(gh: GitHub, context: RunContext, rolesPa
       range.kind === 'pull_request'
         ? `list the files of pull request #${range.number}`
         : `compare ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
-    log.warning(`Could not ${what}: ${errorMessage(err)}`);
+    logger.warning(`Could not ${what}: ${errorMessage(err)}`);
     return failSafe(`could not ${what} (${errorMessage(err)}), so the roles root counts as changed`);
   }
 

@@ -1,11 +1,13 @@
 import * as core from '@actions/core';
-import { errorMessage } from './log.js';
+import { errorMessage, log } from './log.js';
 import { run } from './main.js';
+import { errorStack } from './stack.js';
 
 // The only side effect of loading the bundle: run the action. run() reports every failure
 // itself; these handlers are the last resort for anything that escapes it, because Node would
 // print an uncaught error raw to stderr, and the runner reads workflow commands on stderr too.
 const fail = (err: unknown): void => {
+  if (core.isDebug()) log.debug(`Stack: ${errorStack(err)}`);
   core.setFailed(`Unexpected error: ${errorMessage(err)}`);
   process.exit(1);
 };

@@ -3,7 +3,7 @@ import * as github from '@actions/github';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { classifyStatements } from './atlas/classify.js';
+import { classifyStatements, loadClassifier } from './atlas/classify.js';
 import { atlasVersion } from './atlas/version.js';
 import { openAwsSession, type AwsSession } from './aws/credentials.js';
 import { preflightIamAuth } from './aws/preflight.js';
@@ -17,17 +17,18 @@ import { reviewContext } from './github/review.js';
 import { getInputs } from './inputs.js';
 import { workspaceDir } from './workspace.js';
 import { lintProject, validateRuleIds } from './lint/index.js';
-import { errorMessage, log } from './log.js';
+import { BufferedLog, errorMessage, log } from './log.js';
 import { runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision } from './pipeline.js';
 import { publish, withDeadline } from './publish.js';
 import { redact } from './redact.js';
+import { errorStack } from './stack.js';
 import { OUTPUT } from './report/outputs.js';
 import { verdict } from './verdict.js';
 import { resolveTerraformBinary } from './terraform/cli.js';
-import type { Inputs, Report, RunContext } from './types.js';
+import type { Inputs, Report, ReviewContext, RolesChange, RunContext } from './types.js';
 
-// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no network), the
-// tools (Atlas CLI, terraform), GitHub (what changed; on a merge, what was reviewed), AWS, the
+// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
+// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the
 // roots, then the report. Every failure becomes part of the report; nothing escapes run().
 
 /** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
@@ -82,6 +83,8 @@ export async function run(): Promise<void> {
   } catch (err) {
     // Reported once, by setFailed below, after the summary, outputs and comment are written.
     report.fatal = errorMessage(err);
+    // For a bug report: where it happened, in src/ (only with step debug logging on).
+    if (core.isDebug()) log.debug(`Stack: ${errorStack(err)}`);
   }
 
   try {
@@ -101,6 +104,13 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
   const workspace = workspaceDir();
   log.info(`Mode: ${context.mode}. ${context.modeReason}`);
 
+  // `atlas version` (a child process) and GitHub (what changed; on a merge, what was reviewed)
+  // answer while the guardrails run; a guardrail error is still the one reported, and still
+  // stops the run before any AWS call.
+  const atlas = atlasVersion(workspace);
+  atlas.catch(() => undefined);
+  const answers = askGitHub(inputs, context, gh, whoAmI, marker);
+  answers.catch(() => undefined);
   report.lint = await log.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
   for (const f of report.lint) {
     const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
@@ -114,11 +124,13 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
     );
   }
 
-  report.atlasVersion = await atlasVersion(workspace);
+  report.atlasVersion = await atlas;
   log.info(`Atlas CLI ${report.atlasVersion}`);
   const terraformBinary = await resolveTerraformBinary();
 
-  report.rolesChange = await log.group('Detect roles changes', () => detectRolesChange(gh, context, inputs.rolesPaths));
+  const { rolesChange, changesLog, review } = await answers;
+  changesLog.flush('Detect roles changes');
+  report.rolesChange = rolesChange;
   const rolesRuns = report.rolesChange.changed || (context.mode === 'apply' && inputs.rolesOnApply === 'always');
   if (rolesRuns && !report.rolesChange.changed) {
     report.rolesChange = { ...report.rolesChange, reason: `${report.rolesChange.reason}; it runs anyway because roles-on-apply is always` };
@@ -126,12 +138,8 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
   const decision: RolesDecision = { runs: rolesRuns, skipReason: report.rolesChange.reason };
   log.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
 
-  if (context.mode === 'apply') {
-    report.review = await withDeadline(
-      log.group('Reviewed plan and labels of the merged pull request', async () => reviewContext(gh, context, marker, await whoAmI())),
-      REVIEW_LOOKUP_TIMEOUT_MS,
-    ).catch((err: unknown) => ({ labels: [], missing: `GitHub did not answer (${errorMessage(err)})` }));
-    const { review } = report;
+  if (review) {
+    report.review = review;
     log.info(
       review.reviewed
         ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
@@ -162,6 +170,8 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
       ...(inputs.dbEndpoint ? { preflight: (created: boolean) => preflight(inputs, active, created) } : {}),
       ...(report.review ? { review: report.review } : {}),
     };
+    // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
+    loadClassifier().catch(() => undefined);
     const result = await runRoots(
       ctx,
       { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory },
@@ -174,6 +184,36 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
     await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
     if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+interface GitHubAnswers {
+  rolesChange: RolesChange;
+  /** What the change detection logged, printed as its group once the guardrails have run. */
+  changesLog: BufferedLog;
+  /** Apply mode: the merged pull request's reviewed plan and labels. */
+  review?: ReviewContext;
+}
+
+/** The GitHub lookups of a run, side by side; none of them throws. */
+async function askGitHub(
+  inputs: Inputs,
+  context: RunContext,
+  gh: GitHub,
+  whoAmI: () => Promise<string>,
+  marker: string,
+): Promise<GitHubAnswers> {
+  const changesLog = new BufferedLog();
+  // Who the token is (the comment's and the issue's author) is asked now, not at the end.
+  if (inputs.comment || context.drift) whoAmI().catch(() => undefined);
+  const review =
+    context.mode === 'apply'
+      ? withDeadline(
+          whoAmI().then((identity) => reviewContext(gh, context, marker, identity)),
+          REVIEW_LOOKUP_TIMEOUT_MS,
+        ).catch((err: unknown): ReviewContext => ({ labels: [], missing: `GitHub did not answer (${errorMessage(err)})` }))
+      : undefined;
+  const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
+  return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
 
 function lintOptions(inputs: Inputs, workspace: string): Parameters<typeof lintProject>[0] {

@@ -105,9 +105,9 @@ async function planInto(result: RootResult, r: RootRunner, ctx: PipelineContext)
   r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
 }
 
-async function preflightInto(ctx: PipelineContext, logger: Logger, createdInThisRun: boolean, notices: string[]): Promise<void> {
-  if (!ctx.preflight) return;
-  const outcome = await ctx.preflight(createdInThisRun);
+async function preflightInto(pending: Promise<PreflightOutcome> | undefined, logger: Logger, notices: string[]): Promise<void> {
+  if (!pending) return;
+  const outcome = await pending;
   if (outcome.notice) {
     notices.push(outcome.notice);
     logger.notice(outcome.notice);
@@ -126,6 +126,10 @@ async function planRoots(ctx: PipelineContext, roles: RootSpec, schema: RootSpec
   const rolesResult = decision.runs ? emptyResult(roles, 'planned') : emptyResult(roles, 'skipped', decision.skipReason);
   const schemaResult = emptyResult(schema, 'planned');
   const clock = { roles: Date.now(), schema: 0 };
+  // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
+  // schema plan waits for its answer, so it is not on the way to the plans.
+  const preflight = ctx.preflight?.(false);
+  preflight?.catch(() => undefined);
 
   // `init` one root at a time: concurrent inits race on a shared TF_PLUGIN_CACHE_DIR.
   const rolesReady = decision.runs && (await attempt(rolesResult, rolesRunner, async () => void (await initStep(rolesRunner))));
@@ -141,7 +145,7 @@ async function planRoots(ctx: PipelineContext, roles: RootSpec, schema: RootSpec
   const schemaDone = (async () => {
     if (schemaReady) {
       await attempt(schemaResult, schemaRunner, async () => {
-        await preflightInto(ctx, schemaLog, false, notices);
+        await preflightInto(preflight, schemaLog, notices);
         await planInto(schemaResult, schemaRunner, ctx);
       });
     }
@@ -192,9 +196,13 @@ async function applyRoot(
   const result = emptyResult(spec, 'planned');
   const r = runner(ctx, spec, log);
   const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => log.group(`${spec.root}: ${name}`, fn);
+  // The schema root's preflight (after the roles root, which may have just created its user)
+  // runs beside its init.
+  const preflight = schemaPreflight === undefined ? undefined : ctx.preflight?.(schemaPreflight);
+  preflight?.catch(() => undefined);
   await attempt(result, r, async () => {
     await step('terraform init', () => initStep(r));
-    if (schemaPreflight !== undefined) await step('IAM authentication preflight', () => preflightInto(ctx, log, schemaPreflight, notices));
+    if (schemaPreflight !== undefined) await step('IAM authentication preflight', () => preflightInto(preflight, log, notices));
     await step('terraform plan', () => planInto(result, r, ctx));
 
     const gate = decideGate({

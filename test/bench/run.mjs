@@ -3,7 +3,7 @@
 // and exits non-zero only when a measured result is wrong (a statement lost by the parser, a
 // body over GitHub's limit, a secret left unmasked, a failed end-to-end run).
 //
-//   npm run bench                 everything (≈ 1–2 min on 2 cores)
+//   npm run bench                 everything (≈ 5 min on 2 cores, most of it the side-by-side part)
 //   npm run bench -- --no-e2e     skip the end-to-end runs (no PostgreSQL/terraform needed)
 //
 // TypeScript sources are loaded with Vite's module runner (`runnerImport`; Vite is what
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
 import { benchClassify } from './classify.mjs';
 import { benchLint } from './lint.mjs';
+import { benchSideBySide } from './side-by-side.mjs';
 import { benchStartup } from './startup.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -341,6 +342,7 @@ async function main() {
     const classify = await benchClassify(load, { stats, table, expect, ms, spread, num });
     await benchStartup({ stats, table, expect, ms, spread }, classify);
     await benchLint({ table, stats, ms, spread, expect });
+    if (!args.includes('--no-e2e')) await benchSideBySide(load, { stats, table, expect, ms, spread });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { headings, renderedText } from '../support/markdown.js';
@@ -12,6 +13,7 @@ import { loadSeedScenario } from '../support/terraform.js';
 // why; a warning is reported and the plan goes on; lint-skip switches a rule off, and an
 // unknown rule id in it is an input error. One stack, in order.
 
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SEED_FILES = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
 const REPORTING = 'hcl/schema/reporting.pg.hcl';
 const REPORTING_HCL = '# Reporting access, added by this pull request.\n\nuser "report_writer" {}\n';
@@ -93,6 +95,25 @@ describe('HCL guardrails on pull requests', () => {
       );
       expect(shown).toContain('Move the block to the roles HCL (the roles root, terraform/roles)');
     }
+  });
+
+  it('with step debug logging on, the failure carries a stack trace that points at src/ (dist/ has source maps)', async () => {
+    await writeFile(path.join(stack.workspace, REPORTING), REPORTING_HCL);
+    let run: ActionRun;
+    try {
+      run = await stack.runPullRequest({ number: 1, headSha: sha('1'), baseSha: sha('0') }, { env: { RUNNER_DEBUG: '1' } });
+    } finally {
+      await rm(path.join(stack.workspace, REPORTING));
+    }
+    expect(run.exitCode).toBe(1);
+    const log = interpretRunnerOutput(run.stdout, run.stderr, { stepDebug: true }).visibleLog.split('\n');
+    const start = log.findIndex((l) => l.startsWith('##[debug]Stack: Error: The HCL guardrails found 1 error'));
+    expect(start, log.join('\n')).toBeGreaterThanOrEqual(0);
+    const frame = log.slice(start + 1).find((l) => l.includes(' at execute '));
+    const [, file, line] = /\((\/[^()]+\/src\/main\.ts):(\d+):\d+\)$/.exec(frame ?? '') ?? [];
+    expect(file, frame).toBe(path.join(REPO, 'src/main.ts'));
+    // The position is the statement that threw, in the TypeScript source.
+    expect((await readFile(path.join(REPO, 'src/main.ts'), 'utf8')).split('\n')[Number(line) - 1]).toContain('throw new Error(');
   });
 
   it('a warning-only PR plans as usual: exit 0, a warning annotation at the line, the comment shows the warning next to the REVOKE it predicts', async () => {

@@ -2,7 +2,14 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction, seedWorkspace, type ActionOptions, type ActionRun } from './action.js';
-import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints, type OidcRequest, type StsRequest } from './aws-endpoints.js';
+import {
+  DEFAULT_ACCOUNT,
+  startAwsEndpoints,
+  type AwsEndpoints,
+  type IssuedCredentials,
+  type OidcRequest,
+  type StsRequest,
+} from './aws-endpoints.js';
 import {
   eventEnv,
   pullRequestEvent,
@@ -54,9 +61,35 @@ export interface Stack {
   runPullRequest(o: Omit<PullRequestEventOptions, 'owner' | 'repo'>, extra?: RunExtra): Promise<ActionRun>;
   runPush(o: Omit<PushEventOptions, 'owner' | 'repo'>, extra?: RunExtra): Promise<ActionRun>;
   runEvent(eventName: string, payload: Payload, extra?: RunExtra): Promise<ActionRun>;
+  /**
+   * Another database of the same repository, as a matrix workflow's `environment` sees it: its
+   * own PostgreSQL cluster (behind its own RDS front), master secret, Terraform state database
+   * and plan/apply roles; the GitHub, STS and Secrets Manager servers are the stack's.
+   */
+  addDatabase(environment: string): Promise<Database>;
   /** Runs `start` and returns what that run alone did, from every collaborator's records. */
   observe(start: () => Promise<ActionRun>): Promise<Observed>;
   stop(): Promise<void>;
+}
+
+/** A database added with `addDatabase`: one matrix entry of the README's workflow. */
+export interface Database {
+  environment: string;
+  pg: PgCluster;
+  /** Its master secret (`rds-master-<environment>`), readable only with its own roles' credentials. */
+  secretName: string;
+  /** Trusted for pull requests and the default branch (the scheduled drift check). */
+  planRole: string;
+  /** Trusted for the default branch only. */
+  applyRole: string;
+  /** Its Terraform state database. */
+  stateUrl: string;
+  /**
+   * The matrix job's `with:` and `env:` for this database, as a run's extra: the `environment`
+   * input, its roles, endpoint and secret, and its backend configuration in `TF_CLI_ARGS_init`
+   * (the stack's default PG_CONN_STR is removed, so a run that ignored it could not init).
+   */
+  extra(): RunExtra;
 }
 
 export interface Observed {
@@ -119,6 +152,50 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
     const eventsDir = await mkdtemp(path.join(os.tmpdir(), 'events-'));
     started.push({ stop: () => rm(eventsDir, { recursive: true, force: true }) });
 
+    const addDatabase = async (environment: string): Promise<Database> => {
+      const role = (kind: string): string => `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-${kind}-${environment}`;
+      const [planRole, applyRole] = [role('plan'), role('apply')];
+      const main = `repo:${OWNER}/${REPO}:ref:refs/heads/${DEFAULT_BRANCH}`;
+      aws.sts.addRole({ arn: planRole, subjectPattern: [`repo:${OWNER}/${REPO}:pull_request`, main] });
+      aws.sts.addRole({ arn: applyRole, subjectPattern: main });
+      // Another account's database: only this environment's roles get in (IAM token, secret).
+      const own = (): IssuedCredentials[] => aws.sts.issued.filter((c) => c.roleArn === planRole || c.roleArn === applyRole);
+      const db = await startPostgres({ iamAuth: { credentials: own, region: REGION } });
+      started.push(db);
+      await db.query(`CREATE DATABASE ${STATE_DATABASE}`);
+      const secretName = `${MASTER_SECRET_NAME}-${environment}`;
+      secrets.putSecret(secretName, JSON.stringify({ username: db.masterUser, password: db.masterPassword }), {
+        allowedRoleArns: [planRole, applyRole],
+      });
+      const dbStateUrl = db.url(db.masterUser, db.masterPassword, STATE_DATABASE);
+      const endpoint = `${db.host}:${db.port}`;
+      return {
+        environment,
+        pg: db,
+        secretName,
+        planRole,
+        applyRole,
+        stateUrl: dbStateUrl,
+        extra: () => ({
+          inputs: {
+            environment,
+            'role-to-assume': planRole,
+            'apply-role-to-assume': applyRole,
+            'db-endpoint': endpoint,
+            'db-name': db.database,
+          },
+          env: {
+            // The README's per-environment backend configuration, for the `pg` backend.
+            TF_CLI_ARGS_init: `-backend-config='conn_str=${dbStateUrl}'`,
+            TF_VAR_endpoint: endpoint,
+            TF_VAR_database_name: db.database,
+            TF_VAR_master_secret_name: secretName,
+          },
+          unset: ['PG_CONN_STR'],
+        }),
+      };
+    };
+
     const stack: Stack = {
       pg,
       github,
@@ -162,6 +239,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         TF_VAR_region: REGION,
         TF_VAR_master_secret_name: MASTER_SECRET_NAME,
       }),
+      addDatabase,
       runPullRequest: (o, extra) => stack.runEvent('pull_request', pullRequestEvent({ ...o, owner: OWNER, repo: REPO }), extra),
       runPush: (o, extra) => stack.runEvent('push', pushEvent({ ...o, owner: OWNER, repo: REPO }), extra),
       async runEvent(eventName, payload, extra = {}) {
@@ -236,7 +314,7 @@ const STATE_DATABASE = 'tfstate';
  * Every Terraform root in it (a directory with an atlas_schema resource) gets a `pg` backend
  * keyed by its path, standing in for the S3 backend a real repository configures.
  */
-async function freshCheckout(repository: string): Promise<string> {
+export async function freshCheckout(repository: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'checkout-'));
   await cp(repository, dir, {
     recursive: true,

@@ -13,8 +13,11 @@ const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 export interface StsRole {
   arn: string;
-  /** Trust rule on the token's `sub`, `*` as wildcard, like `token.actions.githubusercontent.com:sub` in StringLike. */
-  subjectPattern?: string;
+  /**
+   * Trust rule on the token's `sub`, `*` as wildcard, like `token.actions.githubusercontent.com:sub` in StringLike;
+   * a list allows any of them, as a list of values in a policy condition does.
+   */
+  subjectPattern?: string | string[];
   /** Seconds; AWS's default MaxSessionDuration is one hour. */
   maxSessionDuration?: number;
 }
@@ -147,7 +150,8 @@ export async function startSts(opts: StsOptions = {}): Promise<StsServer> {
       };
     }
     const role = roles.get(roleArn);
-    if (!role || (role.subjectPattern && !globMatch(role.subjectPattern, claims.sub))) return FAULTS.AccessDenied;
+    const allowed = role?.subjectPattern === undefined ? undefined : [role.subjectPattern].flat();
+    if (!role || (allowed && !allowed.some((p) => globMatch(p, claims.sub)))) return FAULTS.AccessDenied;
     if (duration > (role.maxSessionDuration ?? 3600)) return FAULTS.ValidationError;
 
     const creds = newCredentials(account, roleArn, session, state.credentialLifetimeSeconds ?? duration);

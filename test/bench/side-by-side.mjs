@@ -1,0 +1,280 @@
+// Side by side: the action against the seed guide's manual flow, on the same stack, in one run.
+//
+// The seed's pull request after its bootstrap (a new role in the roles HCL, a new table in the
+// schema HCL, so both roots plan SQL) and its merge, each run two ways, interleaved:
+//   - the action: `node dist/index.js` started as the runner starts it (stack.runPullRequest /
+//     runPush), which plans both roots side by side and applies roles → schema;
+//   - a bash script running the same terraform commands one after another, as a person does by
+//     hand: per root `init`, `plan` (PR), or `init`, `plan -out`, `apply <planfile>`, `plan` (merge),
+//     with the same environment (profile files from STS credentials, TF_VAR_*, the stand-in
+//     provider and CLI, the remote state backend, a fresh checkout each run).
+// The stand-in provider spends ATLAS_STANDIN_INSPECT_DELAY_MS (default 1,500 ms, an Atlas-like
+// inspection of a small RDS database) in every Atlas command, so a plan of an existing
+// resource costs two inspections (refresh + dry run) and an apply one more, as with Atlas.
+//
+// The action's overhead is its wall time minus the time during which at least one of its
+// terraform processes was running (the union of their intervals: in plan mode two run at
+// once). The intervals come from a timing shim put first on PATH as `terraform` for both
+// sides: a shell script that records start and end (date +%s%N) around the real binary. The
+// action takes it for the binary (a script without a `terraform-bin` beside it is not the
+// setup-terraform wrapper); the shim's own cost (one `date` fork, ~1–2 ms a call) counts as
+// terraform time on both sides.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const REPS = 5;
+const DEFAULT_DELAY_MS = 1500;
+const GOALS = { plan: 0.65, apply: 1.05, overheadMs: 300 };
+const ROLES_FILE = 'hcl/roles/roles.pg.hcl';
+const FILES = [ROLES_FILE, 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl', 'hcl/schema/audit.pg.hcl'];
+const NEW_ROLE = {
+  sql: 'CREATE ROLE "app_writer" WITH LOGIN;',
+  when: ['user "app_writer"'],
+  present: "SELECT 1 FROM pg_roles WHERE rolname = 'app_writer'",
+};
+
+const PLAN_SCRIPT = `set -euo pipefail
+for root in roles schema; do
+  terraform -chdir=terraform/$root init -input=false
+  terraform -chdir=terraform/$root plan -input=false
+done
+`;
+const APPLY_SCRIPT = `set -euo pipefail
+for root in roles schema; do
+  terraform -chdir=terraform/$root init -input=false
+  terraform -chdir=terraform/$root plan -input=false -out=tfplan
+  terraform -chdir=terraform/$root apply -input=false tfplan
+  terraform -chdir=terraform/$root plan -input=false
+done
+`;
+
+/** Total length of the union of [start, end] intervals. */
+function covered(intervals) {
+  let total = 0;
+  let end = -Infinity;
+  for (const [s, e] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    if (s > end) {
+      total += e - s;
+      end = e;
+    } else if (e > end) {
+      total += e - end;
+      end = e;
+    }
+  }
+  return total;
+}
+
+/** The terraform a runner would find first on PATH (the shim goes in front of it). */
+async function realTerraform() {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, 'terraform');
+    try {
+      await access(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error('side by side: terraform is not on PATH');
+}
+
+const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The timing shim: `<dir>/terraform`, recording "startNs endNs exitCode" per call in `log`. */
+async function installShim(dir, log) {
+  const real = await realTerraform();
+  const shim = path.join(dir, 'terraform');
+  await writeFile(
+    shim,
+    [
+      '#!/bin/sh',
+      '# Benchmark timing shim (test/bench/side-by-side.mjs): runs the real terraform, records its interval.',
+      's=$(date +%s%N)',
+      `${quote(real)} "$@"`,
+      'c=$?',
+      `echo "$s $(date +%s%N) $c" >> ${quote(log)}`,
+      'exit $c',
+      '',
+    ].join('\n'),
+  );
+  await chmod(shim, 0o755);
+}
+
+async function takeIntervals(log) {
+  const text = await readFile(log, 'utf8').catch(() => '');
+  await writeFile(log, '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ').map(Number))
+    .map(([s, e]) => [s / 1e6, e / 1e6]);
+}
+
+function runScript(script, cwd, env) {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, ms: performance.now() - started }));
+  });
+}
+
+export async function benchSideBySide(load, { stats, table, expect, ms, spread }) {
+  const previousDelay = process.env.ATLAS_STANDIN_INSPECT_DELAY_MS;
+  const delay = previousDelay || String(DEFAULT_DELAY_MS);
+  // prepareTerraform passes it on to the provider of every run, the action's and the script's.
+  process.env.ATLAS_STANDIN_INSPECT_DELAY_MS = delay;
+  console.log(
+    `\n7. Side by side: the action vs the same terraform commands in sequence, ${REPS} × each, interleaved (inspection ${delay} ms)…`,
+  );
+  const { startStack, freshCheckout, sha, DEFAULT_BRANCH, REGION, MASTER_SECRET_NAME } = await load('test/support/stack.ts');
+  const { atlasLogin } = await load('test/support/setup-atlas.ts');
+  const { AUDIT_HCL, AUDIT_SQL } = await load('test/support/seed-sql.ts');
+  const { loadSeedScenario } = await load('test/support/terraform.ts');
+
+  const seed = await loadSeedScenario();
+  const scenario = { ...seed, envs: { ...seed.envs, roles: { statements: [...seed.envs.roles.statements, NEW_ROLE] } } };
+  const stack = await startStack({ scenario });
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'side-by-side-'));
+  try {
+    const shimDir = path.join(tmp, 'bin');
+    const timings = path.join(tmp, 'terraform-times');
+    await mkdir(shimDir);
+    await installShim(shimDir, timings);
+    const PATH = `${shimDir}${path.delimiter}${stack.tf.env.PATH}`;
+    const extra = { env: { PATH } };
+
+    // The bootstrap, applied once (not measured).
+    stack.github.addCompare(sha('1'), sha('2'), FILES.slice(0, 3));
+    const bootstrap = await stack.runPush({ before: sha('1'), after: sha('2'), ref: `refs/heads/${DEFAULT_BRANCH}` }, extra);
+    expect(
+      bootstrap.exitCode === 0 && bootstrap.outputs['converged'] === 'true',
+      `side by side: the bootstrap apply failed\n${bootstrap.stdout.slice(-3000)}`,
+    );
+    await takeIntervals(timings);
+
+    // The pull request: a new role and a new table.
+    const rolesHcl = path.join(stack.workspace, ROLES_FILE);
+    await writeFile(rolesHcl, `${await readFile(rolesHcl, 'utf8')}\nuser "app_writer" {}\n`);
+    await writeFile(path.join(stack.workspace, 'hcl/schema/audit.pg.hcl'), AUDIT_HCL);
+    const pr = { number: 50, headSha: sha('3'), baseSha: sha('2') };
+    stack.github.addPull({ ...pr, files: FILES, mergeCommitSha: sha('4'), merged: true });
+    stack.github.addCompare(sha('2'), sha('4'), FILES);
+    const push = { before: sha('2'), after: sha('4'), ref: `refs/heads/${DEFAULT_BRANCH}` };
+
+    // The person running the script: the seed's profile (credentials STS issued), a logged-in
+    // Atlas CLI, the same TF_VAR_* and state backend.
+    const home = path.join(tmp, 'home');
+    await mkdir(home);
+    await atlasLogin({ HOME: home, PATH: stack.tf.env.PATH });
+    const creds = stack.aws.sts.issued.at(-1);
+    const aws = path.join(tmp, 'aws');
+    await mkdir(aws, { mode: 0o700 });
+    await writeFile(path.join(aws, 'config'), `[profile tf-sandbox]\nregion = ${REGION}\n`, { mode: 0o600 });
+    await writeFile(
+      path.join(aws, 'credentials'),
+      `[tf-sandbox]\naws_access_key_id = ${creds.accessKeyId}\naws_secret_access_key = ${creds.secretAccessKey}\naws_session_token = ${creds.sessionToken}\n`,
+      { mode: 0o600 },
+    );
+    const scriptEnv = {
+      ...stack.tf.env,
+      ...stack.secrets.env(),
+      ...stack.stepEnv(),
+      PATH,
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(aws, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(aws, 'credentials'),
+      PG_CONN_STR: stack.pg.url(stack.pg.masterUser, stack.pg.masterPassword, 'tfstate'),
+    };
+    expect(scriptEnv.TF_VAR_master_secret_name === MASTER_SECRET_NAME, 'side by side: the script must read the same master secret');
+
+    const script = async (text, what) => {
+      const dir = await freshCheckout(stack.workspace);
+      try {
+        const r = await runScript(text, dir, scriptEnv);
+        const ok = r.code === 0 && r.out.includes('app_writer') && r.out.includes('"audit_log"');
+        expect(ok, `side by side: the ${what} script failed (${r.code})\n${r.out.slice(-3000)}`);
+        return { wall: r.ms, terraform: covered(await takeIntervals(timings)) };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+    const action = async (start, what, check) => {
+      const run = await start();
+      expect(run.exitCode === 0 && check(run), `side by side: the action's ${what} failed\n${run.stdout.slice(-3000)}`);
+      return { wall: run.durationMs, terraform: covered(await takeIntervals(timings)) };
+    };
+    const planned = (run) => run.outputs['roles-sql'] === NEW_ROLE.sql && run.outputs['schema-sql'] === AUDIT_SQL;
+    const applied = (run) => planned(run) && run.outputs['converged'] === 'true';
+    const reset = async () => {
+      // Back to the bootstrapped database (as the superuser: the table belongs to atlas_migrator).
+      await stack.pg.adminQuery('DROP TABLE IF EXISTS public.audit_log');
+      await stack.pg.adminQuery('DROP ROLE IF EXISTS app_writer');
+    };
+
+    const samples = { actionPlan: [], scriptPlan: [], actionApply: [], scriptApply: [] };
+    for (let i = 0; i < REPS; i++) {
+      const a = () => action(() => stack.runPullRequest(pr, extra), 'plan', planned).then((t) => samples.actionPlan.push(t));
+      const s = () => script(PLAN_SCRIPT, 'plan').then((t) => samples.scriptPlan.push(t));
+      // Alternate who goes first, so neither always runs on a warmer cache.
+      for (const step of i % 2 ? [s, a] : [a, s]) await step();
+    }
+    for (let i = 0; i < REPS; i++) {
+      const a = () => action(() => stack.runPush(push, extra), 'apply', applied).then((t) => samples.actionApply.push(t));
+      const s = () => script(APPLY_SCRIPT, 'apply').then((t) => samples.scriptApply.push(t));
+      for (const step of i % 2 ? [s, a] : [a, s]) {
+        await step();
+        await reset();
+      }
+      console.log(
+        `  side by side ${i + 1}/${REPS}: plan ${ms(samples.actionPlan[i].wall)} vs ${ms(samples.scriptPlan[i].wall)} ms, apply ${ms(samples.actionApply[i].wall)} vs ${ms(samples.scriptApply[i].wall)} ms`,
+      );
+    }
+
+    const wall = (xs) => stats(xs.map((x) => x.wall));
+    const overhead = (xs) => stats(xs.map((x) => x.wall - x.terraform));
+    const rows = [];
+    const results = {};
+    for (const [name, act, scr, goal] of [
+      ['PR plan, both roots', samples.actionPlan, samples.scriptPlan, GOALS.plan],
+      ['merge apply, roles → schema', samples.actionApply, samples.scriptApply, GOALS.apply],
+    ]) {
+      const [wa, ws, oa, os_] = [wall(act), wall(scr), overhead(act), overhead(scr)];
+      const ratio = wa.median / ws.median;
+      results[name] = { ratio, overhead: oa.median };
+      rows.push([
+        name,
+        `${ms(wa.median)} ms (${spread(wa)})`,
+        `${ms(ws.median)} ms (${spread(ws)})`,
+        `${ratio.toFixed(2)}× (goal ≤ ${goal}×) ${ratio <= goal ? 'met' : 'MISSED'}`,
+        `${ms(oa.median)} ms (${spread(oa)}) ${oa.median <= GOALS.overheadMs ? 'met' : 'MISSED'}`,
+        `${ms(os_.median)} ms`,
+      ]);
+    }
+    table(
+      `7. Side by side (n=${REPS} each, interleaved; Atlas inspection ${delay} ms): \`node dist/index.js\` vs a bash script of the same terraform commands in sequence`,
+      [
+        'run',
+        'action median (min–max)',
+        'script median (min–max)',
+        'action / script',
+        `action overhead (goal ≤ ${GOALS.overheadMs} ms)`,
+        'script overhead',
+      ],
+      rows,
+    );
+    console.log('   overhead = wall time − time with at least one terraform process running (timing shim on PATH)');
+    return results;
+  } finally {
+    await stack.stop();
+    await rm(tmp, { recursive: true, force: true });
+    if (previousDelay === undefined) delete process.env.ATLAS_STANDIN_INSPECT_DELAY_MS;
+    else process.env.ATLAS_STANDIN_INSPECT_DELAY_MS = previousDelay;
+  }
+}
