@@ -42,25 +42,29 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
       return true;
     };
 
-  return getOctokit(
+  const retries = {
+    retries: 3,
+    // 4xx answers are final (validation, auth, not found); 403/429 rate limits are
+    // retried by the throttling plugin, which honours retry-after.
+    doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+  };
+  const base = {
+    // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
+    // a client built after the environment is set (tests, GHES wrappers) still honours it.
+    baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
+    request: { fetch: fetchWithTimeout },
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => log.warning(message),
+      error: (message: string) => log.error(message),
+    },
+    retry: retries,
+  };
+  const client = getOctokit(
     token,
     {
-      // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
-      // a client built after the environment is set (tests, GHES wrappers) still honours it.
-      baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
-      request: { fetch: fetchWithTimeout },
-      log: {
-        debug: () => {},
-        info: () => {},
-        warn: (message: string) => log.warning(message),
-        error: (message: string) => log.error(message),
-      },
-      retry: {
-        retries: 3,
-        // 4xx answers are final (validation, auth, not found); 403/429 rate limits are
-        // retried by the throttling plugin, which honours retry-after.
-        doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-      },
+      ...base,
       throttle: {
         // The plugin's write/notification queues are process-wide and keyed by this id. The
         // action builds one client per run; distinct ids keep separate clients (tests, two
@@ -73,6 +77,13 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
     retry,
     throttling,
   );
+  // The throttling plugin cannot tell a GraphQL query from a mutation, so it puts every GraphQL
+  // call in its write queue: one per second, shared with the comment's POST/PATCH. The action's
+  // only GraphQL calls are reads (who last edited a comment), which GitHub's guidance does not
+  // ask to pace; through the queue they cost every run a second before its comment, two on a
+  // merge. They go through a client with the same retries, timeout and URL but no write queue.
+  client.graphql = getOctokit(token, base, retry).graphql;
+  return client;
 }
 
 /** fetch with a deadline per request; a caller's own abort signal still applies. */
