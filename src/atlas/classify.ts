@@ -4,6 +4,7 @@ import { loadPgParser, type ParseBytes, type ParseOutcome } from './pg-parser.js
 import { printable, relationKey } from './sql-names.js';
 import { statementVerdict } from './sql-rules.js';
 import { strongest, type Context, type Verdict } from './sql-verdict.js';
+import type { Classification } from '../types.js';
 
 // Classes of planned SQL, decided from PostgreSQL 17's own parse tree (libpg-query), never
 // from the text. Atlas applies declaratively: what is in the database but not in the HCL is
@@ -76,17 +77,7 @@ import { strongest, type Context, type Verdict } from './sql-verdict.js';
 //
 // Not inspected: function bodies, and functions a SELECT calls (Atlas does not plan such calls).
 
-export type StatementClass = 'destructive' | 'access-reducing' | 'locking' | 'safe';
-
-export interface Classification {
-  class: StatementClass;
-  /** Short statement kind for counts and labels, e.g. "CREATE TABLE", "GRANT", "DROP TABLE". */
-  kind: string;
-  /** One short sentence, e.g. 'drops table "public"."users" and every row in it'. No Markdown. */
-  reason: string;
-  /** false when the parser rejected the statement (then class is 'destructive'). */
-  parsed: boolean;
-}
+export type { Classification, StatementClass } from '../types.js';
 
 /** Parser messages can quote a long stretch of the statement; a reason keeps the start. */
 const MESSAGE_MAX = 120;
