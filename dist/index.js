@@ -74415,12 +74415,6 @@ function createGitHub(token, options = {}) {
         log/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
         return true;
     };
-    const retries = {
-        retries: 3,
-        // 4xx answers are final (validation, auth, not found); 403/429 rate limits are
-        // retried by the throttling plugin, which honours retry-after.
-        doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-    };
     const base = {
         // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
         // a client built after the environment is set (tests, GHES wrappers) still honours it.
@@ -74432,7 +74426,13 @@ function createGitHub(token, options = {}) {
             warn: (message) => log/* log */.Rm.warning(message),
             error: (message) => log/* log */.Rm.error(message),
         },
-        retry: retries,
+        retry: {
+            retries: 3,
+            // 4xx answers are final (validation, auth, not found); 403/429 rate limits are retried by
+            // the throttling plugin, which honours retry-after (the GraphQL reads below have none: a
+            // rate-limited read fails, and its caller then does not trust the comment's record).
+            doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+        },
     };
     const client = getOctokit(token, {
         ...base,

@@ -42,12 +42,6 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
       return true;
     };
 
-  const retries = {
-    retries: 3,
-    // 4xx answers are final (validation, auth, not found); 403/429 rate limits are
-    // retried by the throttling plugin, which honours retry-after.
-    doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-  };
   const base = {
     // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
     // a client built after the environment is set (tests, GHES wrappers) still honours it.
@@ -59,7 +53,13 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
       warn: (message: string) => log.warning(message),
       error: (message: string) => log.error(message),
     },
-    retry: retries,
+    retry: {
+      retries: 3,
+      // 4xx answers are final (validation, auth, not found); 403/429 rate limits are retried by
+      // the throttling plugin, which honours retry-after (the GraphQL reads below have none: a
+      // rate-limited read fails, and its caller then does not trust the comment's record).
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+    },
   };
   const client = getOctokit(
     token,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS_BOT, MAX_COMMENT_LENGTH } from '../support/github-api.js';
 import { sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario, type Scenario } from '../support/terraform.js';
-import { SCHEMA_SQL } from '../support/seed-sql.js';
+import { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // The pull request comment under pressure, on real Terraform and PostgreSQL and the loopback
 // GitHub API (which pages like GitHub and answers 422 to a body over 65,536 characters):
@@ -20,13 +20,7 @@ describe('the pull request comment', () => {
     stack = await startStack();
     seed = await loadSeedScenario();
     // What an earlier merge's roles apply left behind; the schema env logs in as atlas_migrator.
-    for (const sql of [
-      'CREATE ROLE "atlas_migrator" WITH LOGIN',
-      'CREATE ROLE "app_reader" WITH LOGIN',
-      'GRANT "rds_iam" TO "atlas_migrator"',
-      'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator"',
-    ])
-      await stack.pg.query(sql);
+    for (const sql of ROLES_SQL) await stack.pg.query(sql);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { headings, renderedText } from '../support/markdown.js';
 import { interpretRunnerOutput, type Annotation } from '../support/runner-log.js';
-import { DEFAULT_BRANCH, sha, startStack, type Observed, type Stack } from '../support/stack.js';
+import { DEFAULT_BRANCH, sha, startStack, type RunExtra, type Stack } from '../support/stack.js';
 import { loadSeedScenario } from '../support/terraform.js';
 
 // The HCL guardrails (src/lint/) through `node dist/index.js`: an error stops the run before
@@ -43,17 +43,20 @@ describe('HCL guardrails on pull requests', () => {
     interpretRunnerOutput(run.stdout, run.stderr).annotations.filter((a) => a.level === level);
   const lintOutput = (run: ActionRun): LintFinding[] => JSON.parse(run.outputs['lint'] ?? 'null') as LintFinding[];
   const body = (pr: number): string => stack.github.comments(pr).at(-1)?.body ?? '';
-  const withoutPublicUsage = (): string => seedSchemaHcl.replace(/permission \{\s*to\s*= PUBLIC[^}]*\}\n*/, '');
-
-  it('a PR adding a user block to schema HCL fails before OIDC, STS and Terraform: one annotation at that line, the lint output, and a comment that says why', async () => {
+  /** Pull request #1 with REPORTING (a user block in schema HCL) added for the one run. */
+  const runWithReportingUser = async (extra?: RunExtra): Promise<ActionRun> => {
     await writeFile(path.join(stack.workspace, REPORTING), REPORTING_HCL);
-    stack.github.addPull({ number: 1, files: [REPORTING], headSha: sha('1'), baseSha: sha('0') });
-    let o: Observed;
     try {
-      o = await stack.observe(() => stack.runPullRequest({ number: 1, headSha: sha('1'), baseSha: sha('0') }));
+      return await stack.runPullRequest({ number: 1, headSha: sha('1'), baseSha: sha('0') }, extra);
     } finally {
       await rm(path.join(stack.workspace, REPORTING));
     }
+  };
+  const withoutPublicUsage = (): string => seedSchemaHcl.replace(/permission \{\s*to\s*= PUBLIC[^}]*\}\n*/, '');
+
+  it('a PR adding a user block to schema HCL fails before OIDC, STS and Terraform: one annotation at that line, the lint output, and a comment that says why', async () => {
+    stack.github.addPull({ number: 1, files: [REPORTING], headSha: sha('1'), baseSha: sha('0') });
+    const o = await stack.observe(() => runWithReportingUser());
     const { run } = o;
     expect(run.exitCode, run.stdout).toBe(1);
     expect(o.oidc).toEqual([]);
@@ -98,13 +101,7 @@ describe('HCL guardrails on pull requests', () => {
   });
 
   it('with step debug logging on, the failure carries a stack trace that points at src/ (dist/ has source maps)', async () => {
-    await writeFile(path.join(stack.workspace, REPORTING), REPORTING_HCL);
-    let run: ActionRun;
-    try {
-      run = await stack.runPullRequest({ number: 1, headSha: sha('1'), baseSha: sha('0') }, { env: { RUNNER_DEBUG: '1' } });
-    } finally {
-      await rm(path.join(stack.workspace, REPORTING));
-    }
+    const run = await runWithReportingUser({ env: { RUNNER_DEBUG: '1' } });
     expect(run.exitCode).toBe(1);
     const log = interpretRunnerOutput(run.stdout, run.stderr, { stepDebug: true }).visibleLog.split('\n');
     const start = log.findIndex((l) => l.startsWith('##[debug]Stack: Error: The HCL guardrails found 1 error'));

@@ -5,6 +5,7 @@ import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
 import { pullRequestEvent } from '../support/events.js';
 import { emphasis, headings, images, links, mentions, references, renderedText } from '../support/markdown.js';
 import { interpretBothOrders, type RunnerCommand, type RunnerView } from '../support/runner-log.js';
+import { ROLES_SQL as SEED_ROLES_SQL } from '../support/seed-sql.js';
 import { OWNER, REPO, sha, startStack, type Stack } from '../support/stack.js';
 import type { Scenario } from '../support/terraform.js';
 
@@ -78,13 +79,7 @@ describe('untrusted text stays inert, end to end', () => {
     stack = await startStack({ scenario: HOSTILE_SCENARIO });
     stack.aws.sts.addRole({ arn: ANY_REF_ROLE, subjectPattern: `repo:${OWNER}/${REPO}:*` });
     // What an earlier roles apply left: the schema env logs in as atlas_migrator, so both roots plan.
-    for (const sql of [
-      'CREATE ROLE "atlas_migrator" WITH LOGIN',
-      'CREATE ROLE "app_reader" WITH LOGIN',
-      'GRANT "rds_iam" TO "atlas_migrator"',
-      'GRANT CREATE, USAGE ON SCHEMA "public" TO "atlas_migrator"',
-    ])
-      await stack.pg.query(sql);
+    for (const sql of SEED_ROLES_SQL) await stack.pg.query(sql);
     // The push below is to PR #1's head commit, so its comment would go there.
     stack.github.addPull({ number: 1, files: [HOSTILE_FILE, 'hcl/roles/roles.pg.hcl'], headSha: sha('c'), baseSha: sha('b') });
     stack.github.addPull({ number: 2, files: ['hcl/roles/roles.pg.hcl'], headSha: sha('e'), baseSha: sha('b') });

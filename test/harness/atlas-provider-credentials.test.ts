@@ -13,22 +13,30 @@ import { APPLY, atlasPlans, closedPort, errorsOf, INIT, KEYS, PLAN, useProviderF
 const fx = useProviderFixture();
 const { terraform, roleExists } = fx;
 
-describe('URLs resolved like atlas.hcl, with the credentials of the profile', () => {
-  let credsFile: string;
-  /** No URL override: the provider reads the profile's keys and resolves atlas.hcl's data sources. */
+/**
+ * Terraform's environment without the URL override, so the provider reads the profile's keys from
+ * the credentials file `file()` names and resolves atlas.hcl's data sources; and a writer of that file.
+ */
+function profileChain(file: () => string) {
   const chain = (extra: Record<string, string> = {}) => ({
     ATLAS_STANDIN_URL_ROLES: '',
     ATLAS_STANDIN_URL_SCHEMA: '',
-    AWS_SHARED_CREDENTIALS_FILE: credsFile,
+    AWS_SHARED_CREDENTIALS_FILE: file(),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: fx.sm.url,
     ...extra,
   });
   const writeKeys = (keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
     writeFile(
-      credsFile,
+      file(),
       `[tf-sandbox]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n` +
         (keys.sessionToken ? `aws_session_token = ${keys.sessionToken}\n` : ''),
     );
+  return { chain, writeKeys };
+}
+
+describe('URLs resolved like atlas.hcl, with the credentials of the profile', () => {
+  let credsFile: string;
+  const { chain, writeKeys } = profileChain(() => credsFile);
   let roles: string;
   let schema: string;
 
@@ -191,19 +199,7 @@ describe('the refresh inspects the database (ReadResource runs `schema inspect`)
   let credsFile: string;
   let roles: string;
   let schema: string;
-  const chain = (extra: Record<string, string> = {}) => ({
-    ATLAS_STANDIN_URL_ROLES: '',
-    ATLAS_STANDIN_URL_SCHEMA: '',
-    AWS_SHARED_CREDENTIALS_FILE: credsFile,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: fx.sm.url,
-    ...extra,
-  });
-  const writeKeys = (keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
-    writeFile(
-      credsFile,
-      `[tf-sandbox]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n` +
-        (keys.sessionToken ? `aws_session_token = ${keys.sessionToken}\n` : ''),
-    );
+  const { chain, writeKeys } = profileChain(() => credsFile);
 
   beforeAll(async () => {
     credsFile = join(fx.awsDir, 'refresh-credentials');
