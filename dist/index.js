@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1740);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(204);
 /* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
 
 
@@ -66585,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 1740:
+/***/ 204:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67216,298 +67216,8 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
-/*!
- * content-type
- * Copyright(c) 2015 Douglas Christopher Wilson
- * MIT Licensed
- */
-const SP = 32; // " "
-const HTAB = 9; // "\t"
-const SEMI = 59; // ";"
-const EQ = 61; // "="
-const DQUOTE = 34; // '"'
-const BSLASH = 92; // "\\"
-const COMMA = 44; // ","
-const LOWER_CASE = 1;
-const OWS = 2;
-const SEMI_FLAG = 4;
-const COMMA_FLAG = 8;
-const TOKEN_FLAG = 16;
-const NON_ASCII = 0xff00;
-const CASE_FLAGS = LOWER_CASE | NON_ASCII;
-/**
- * Character flags used to normalize HTTP field values while scanning.
- * Out-of-range reads intentionally coerce to zero in bitwise expressions.
- */
-const CHAR_MAP = new Uint8Array(0x100);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
-    CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
-    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-/**
- * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
- */
-const NullObject = /* @__PURE__ */ (() => {
-    const C = function () { };
-    C.prototype = Object.create(null);
-    return C;
-})();
-/**
- * Validate a type string against RFC 9110.
- */
-function isTypeValid(type, start = 0, end = type.length) {
-    let hasSlash = false;
-    for (let index = start; index < end; index++) {
-        const code = type.charCodeAt(index);
-        if (code === 47 /* / */) {
-            if (hasSlash || index === start || index >= end - 1)
-                return false;
-            hasSlash = true;
-        }
-        else if (!isTokenCode(code)) {
-            return false;
-        }
-    }
-    return hasSlash;
-}
-/**
- * Validate a token against RFC 9110.
- */
-function isTokenValid(token, start = 0, end = token.length) {
-    if (start >= end)
-        return false;
-    for (let index = start; index < end; index++) {
-        if (!isTokenCode(token.charCodeAt(index)))
-            return false;
-    }
-    return true;
-}
-/**
- * Check whether a character code belongs to the token production in RFC 9110.
- */
-function isTokenCode(code) {
-    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
-}
-/**
- * Serialize a parameter value.
- */
-function parameterValue(str) {
-    const len = str.length;
-    if (len === 0)
-        return '""';
-    let index = 0;
-    while (index < len && isTokenCode(str.charCodeAt(index)))
-        index++;
-    if (index === len)
-        return str;
-    let result = '"';
-    let start = 0;
-    while (index < len) {
-        const code = str.charCodeAt(index);
-        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
-            throw new TypeError(`Invalid parameter value: ${str}`);
-        }
-        if (code === 34 /* " */ || code === 92 /* \\ */) {
-            result += `${str.slice(start, index)}\\`;
-            start = index;
-        }
-        index++;
-    }
-    return `${result}${str.slice(start)}"`;
-}
-/**
- * Format an object into a `Content-Type` header.
- */
-function format(obj) {
-    const { type, parameters } = obj;
-    if (!type || !isTypeValid(type)) {
-        throw new TypeError(`Invalid type: ${type}`);
-    }
-    let result = type;
-    if (parameters) {
-        for (const param of Object.keys(parameters)) {
-            if (!isTokenValid(param)) {
-                throw new TypeError(`Invalid parameter name: ${param}`);
-            }
-            result += `; ${param}=${parameterValue(parameters[param])}`;
-        }
-    }
-    return result;
-}
-/**
- * Parse a `Content-Type` header.
- */
-function dist_parse(header, options) {
-    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-    const len = header.length;
-    let valueStart = options?.start ?? 0;
-    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-        valueStart++;
-    }
-    let index = valueStart;
-    let typeFlags = 0;
-    let whitespace = -1;
-    let stop = options?.parameters === false ? COMMA_FLAG : 0;
-    while (index < len) {
-        const code = header.charCodeAt(index);
-        const flags = CHAR_MAP[code];
-        if ((flags & stopFlags) !== 0) {
-            stop |= flags & COMMA_FLAG;
-            break;
-        }
-        if ((flags & OWS) !== 0) {
-            if (whitespace === -1)
-                whitespace = index;
-        }
-        else {
-            whitespace = -1;
-        }
-        typeFlags |= (code & NON_ASCII) | flags;
-        index++;
-    }
-    const valueEnd = whitespace === -1 ? index : whitespace;
-    const value = header.slice(valueStart, valueEnd);
-    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-    if (index === len || stop !== 0) {
-        return { type, index, parameters: new NullObject() };
-    }
-    return parseParameters(header, type, index, len, stopFlags);
-}
-/**
- * Parses the parameters of a `Content-Type` header starting at the given index.
- */
-function parseParameters(header, type, index, len, stopFlags) {
-    const parameters = new NullObject();
-    parameter: while (index < len) {
-        index++; // Skip over ;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-            index++;
-        }
-        const keyStart = index;
-        let keyFlags = 0;
-        let keyWhitespace = -1;
-        while (index < len) {
-            const code = header.charCodeAt(index);
-            const flags = CHAR_MAP[code];
-            if ((flags & stopFlags) !== 0) {
-                if ((flags & COMMA_FLAG) !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if (code === EQ) {
-                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-                const value = header.slice(keyStart, keyEnd);
-                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-                index++;
-                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-                    index++;
-                }
-                if (index < len && header.charCodeAt(index) === DQUOTE) {
-                    const quotedStart = ++index;
-                    let escaped = false;
-                    while (index < len) {
-                        const code = header.charCodeAt(index);
-                        if (code === DQUOTE) {
-                            if (parameters[key] === undefined) {
-                                parameters[key] = escaped
-                                    ? unescapeQuotedPairs(header, quotedStart, index)
-                                    : header.slice(quotedStart, index);
-                            }
-                            index++;
-                            let stop = 0;
-                            // Discard characters between quote and delimiter.
-                            while (index < len) {
-                                const code = header.charCodeAt(index);
-                                const flags = CHAR_MAP[code];
-                                if ((flags & stopFlags) !== 0) {
-                                    stop = flags & COMMA_FLAG;
-                                    break;
-                                }
-                                index++;
-                            }
-                            if (stop !== 0)
-                                break parameter;
-                            continue parameter;
-                        }
-                        if (code === BSLASH && index + 1 < len) {
-                            escaped = true;
-                            index += 2;
-                            continue;
-                        }
-                        index++;
-                    }
-                    continue parameter;
-                }
-                const valueStart = index;
-                let stop = 0;
-                let valueWhitespace = -1;
-                while (index < len) {
-                    const code = header.charCodeAt(index);
-                    const flags = CHAR_MAP[code];
-                    if ((flags & stopFlags) !== 0) {
-                        stop = flags & COMMA_FLAG;
-                        break;
-                    }
-                    if ((flags & OWS) !== 0) {
-                        if (valueWhitespace === -1)
-                            valueWhitespace = index;
-                    }
-                    else {
-                        valueWhitespace = -1;
-                    }
-                    index++;
-                }
-                if (parameters[key] === undefined) {
-                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-                    parameters[key] = header.slice(valueStart, valueEnd);
-                }
-                if (stop !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if ((flags & OWS) !== 0) {
-                if (keyWhitespace === -1)
-                    keyWhitespace = index;
-            }
-            else {
-                keyWhitespace = -1;
-            }
-            keyFlags |= (code & NON_ASCII) | flags;
-            index++;
-        }
-    }
-    return { type, index, parameters };
-}
-/**
- * Remove backslashes from quoted pairs in a known-terminated quoted string body.
- */
-function unescapeQuotedPairs(str, start, end) {
-    let result = "";
-    for (let index = start; index < end; index++) {
-        if (str.charCodeAt(index) === BSLASH) {
-            result += str.slice(start, index);
-            start = ++index;
-        }
-    }
-    return result + str.slice(start, end);
-}
-//# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: ./node_modules/@octokit/request/node_modules/content-type/dist/index.js
+var dist = __nccwpck_require__(6919);
 ;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
@@ -68287,7 +67997,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = dist_parse(contentType);
+  const mimetype = (0,dist/* parse */.qg)(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {
@@ -73511,7 +73221,70 @@ function longestBacktickRun(s) {
     return longest;
 }
 
+;// CONCATENATED MODULE: ./src/hints-ownership.ts
+
+/** The object kinds PostgreSQL's "must be owner of <kind> <name>" names, and how each is altered and looked up. */
+const hints_ownership_KINDS = {
+    table: { alter: 'TABLE', owner: relation },
+    relation: { alter: 'TABLE', owner: relation },
+    'partitioned table': { alter: 'TABLE', owner: relation },
+    'foreign table': { alter: 'FOREIGN TABLE', owner: relation },
+    view: { alter: 'VIEW', owner: relation },
+    'materialized view': { alter: 'MATERIALIZED VIEW', owner: relation },
+    sequence: { alter: 'SEQUENCE', owner: relation },
+    function: { alter: 'FUNCTION', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
+    procedure: { alter: 'PROCEDURE', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
+    schema: { alter: 'SCHEMA', owner: (n) => `SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(n)};` },
+    type: { alter: 'TYPE', owner: (n) => `SELECT typowner::regrole FROM pg_type WHERE typname = ${literal(n)};` },
+};
+// Longest kinds first, so "materialized view" is not read as "view".
+const KIND_PATTERN = Object.keys(hints_ownership_KINDS)
+    .sort((a, b) => b.length - a.length)
+    .join('|');
+/** PostgreSQL prints the bare name (no schema, no quotes); a name ends at whitespace, a double quote or a bracket. */
+const NOT_OWNER = new RegExp(`must be owner of (${KIND_PATTERN}) ([^\\s"()]+)`, 'gi');
+const NO_SCHEMA_USE = /permission denied for schema ([^\s"()]+)/gi;
+/** Hints for every "must be owner of …" and "permission denied for schema …" in `message`. */
+function ownershipHints(message, ctx) {
+    const hints = [];
+    for (const m of message.matchAll(NOT_OWNER)) {
+        const kind = (m[1] ?? '').toLowerCase();
+        const spec = hints_ownership_KINDS[kind];
+        if (spec && m[2])
+            hints.push(notOwnerHint(kind, spec.alter, spec.owner(m[2]), m[2], ctx));
+    }
+    for (const m of message.matchAll(NO_SCHEMA_USE)) {
+        if (m[1])
+            hints.push(schemaUseHint(m[1], ctx));
+    }
+    return hints;
+}
+function notOwnerHint(kind, alter, ownerQuery, name, ctx) {
+    const [migrator, master] = [ident(ctx.dbUser), ident(ctx.masterUser)];
+    return (`The ${kind} ${code(name)} is owned by another role, not by ${code(ctx.dbUser)} (\`db-user\`), which may therefore not alter, grant on or drop it. ` +
+        `In a database that existed before Atlas its owner is usually the master user ${code(ctx.masterUser)} (\`master-user\`); ${code(ownerQuery)} names it. ` +
+        `Hand it to the migrator, connected as the master user: ${code(`GRANT ${migrator} TO ${master};`)} (only a member of the new owner may make it the owner), then ${code(`ALTER ${alter} ${ident(name)} OWNER TO ${migrator};`)}. ` +
+        `If an application role owns it instead and should keep it, make the migrator a member of that role in the roles HCL (\`member_of\`).`);
+}
+function schemaUseHint(schema, ctx) {
+    const migrator = ident(ctx.dbUser);
+    return (`${code(ctx.dbUser)} (\`db-user\`) may not use schema ${code(schema)}: it needs USAGE to see the objects in it and CREATE to add some. ` +
+        `${code(`SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(schema)};`)} names its owner (in a database that existed before Atlas usually the master user ${code(ctx.masterUser)}, \`master-user\`). ` +
+        `Grant both from the roles root, which connects as the master user: a \`permission\` block in its HCL with \`to = user.<db-user>\`, \`for = schema.<name>\` and \`privileges = [CREATE, USAGE]\` (as the seed does for \`public\`), which applies ${code(`GRANT CREATE, USAGE ON SCHEMA ${ident(schema)} TO ${migrator};`)}.`);
+}
+/** A PostgreSQL identifier, quoted: the name exactly as the error printed it. */
+function ident(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function literal(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+function relation(name) {
+    return `SELECT relowner::regrole FROM pg_class WHERE relname = ${literal(name)};`;
+}
+
 ;// CONCATENATED MODULE: ./src/hints.ts
+
 
 const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
 const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
@@ -73604,6 +73377,7 @@ function hintsFor(message, ctx) {
     }
     if (UNRECOGNIZED.test(message))
         hints.push(...unrecognizedResourcesHints());
+    hints.push(...ownershipHints(message, ctx));
     if (NO_ATLAS_CLI.test(message))
         hints.push(...atlasCliHints());
     else if (NEEDS_LOGIN.test(message))
@@ -74458,25 +74232,31 @@ function fetchWithTimeout(url, init = {}) {
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
 }
+/** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 /**
- * The login that owns comments written with this client's token. A personal token answers
- * GET /user; the workflow's GITHUB_TOKEN (an installation token) cannot, and its comments are
- * written by `github-actions[bot]`.
+ * The login that owns comments written with this client's token, as REST names comment
+ * authors. GraphQL's `viewer` answers for every kind of token: a personal token's user, and
+ * for an installation token (the workflow's GITHUB_TOKEN, a GitHub App's token) the
+ * installation's bot user, `github-actions[bot]` or `<app-slug>[bot]`. REST cannot: GET /user
+ * refuses installation tokens, and GET /app needs the App's JWT.
  */
 async function tokenIdentity(gh) {
+    let login;
     try {
-        const { data } = await gh.rest.users.getAuthenticated();
-        return data.login;
+        const result = await gh.graphql('query { viewer { login } }');
+        login = result.viewer?.login;
     }
     catch (err) {
         const status = err.status;
         const message = err instanceof Error ? err.message : String(err);
-        if ((status === 403 || status === 401) && /resource not accessible by integration/i.test(message)) {
-            return ACTIONS_BOT_LOGIN;
-        }
-        throw new Error(`Could not find out whom github-token belongs to (GET /user answered ${typeof status === 'number' ? status : 'no response'}: ${(0,redact/* redact */.E$)(message)}). ` +
+        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,redact/* redact */.E$)(message)}). ` +
             'Check that github-token is a valid token for this repository.', { cause: err });
     }
+    if (typeof login !== 'string' || !LOGIN.test(login)) {
+        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,redact/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
+    }
+    return login;
 }
 
 ;// CONCATENATED MODULE: ./src/github/limits.ts
@@ -74918,6 +74698,7 @@ const INPUT = {
     dbEndpoint: 'db-endpoint',
     dbName: 'db-name',
     dbUser: 'db-user',
+    masterUser: 'master-user',
     rolesOnApply: 'roles-on-apply',
     environment: 'environment',
     destructiveLabel: 'destructive-label',
@@ -74939,6 +74720,7 @@ const inputs_DEFAULTS = {
     comment: true,
     lockTimeout: '5m',
     dbUser: 'atlas_migrator',
+    masterUser: 'postgres',
     rolesOnApply: 'changed',
     destructiveLabel: 'allow-destructive-sql',
     requireReviewedPlan: true,
@@ -75048,6 +74830,13 @@ function getInputs() {
     if (!DB_USER.test(dbUser)) {
         bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
     }
+    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
+    if (!DB_USER.test(masterUser)) {
+        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
+    }
+    else if (masterUser === dbUser) {
+        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
+    }
     const environment = get(INPUT.environment);
     if (environment && !ENVIRONMENT.test(environment)) {
         bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
@@ -75082,6 +74871,7 @@ function getInputs() {
         dbEndpoint,
         dbName,
         dbUser,
+        masterUser,
         rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
         environment,
         destructiveLabel: label,
@@ -75156,7 +74946,7 @@ const RULES = [
     {
         id: 'rds-role-not-external',
         severity: 'error',
-        what: 'An RDS-managed role (rds_superuser, rds_iam, rds_password, rds_replication, rds_ad, rds_reserved, rds_extension, rdsadmin) or the master user is declared without external = true.',
+        what: 'An RDS-managed role (rds_superuser, rds_iam, rds_password, rds_replication, rds_ad, rds_reserved, rds_extension, rdsadmin) or the master user (the master-user input) is declared without external = true.',
         why: 'These roles already exist on RDS. Marked external, Atlas only generates membership changes such as GRANT "rds_iam" TO "atlas_migrator"; otherwise it tries to create or change roles RDS owns.',
         fix: 'Add external = true to the block.',
     },
@@ -75177,7 +74967,7 @@ const RULES = [
     {
         id: 'master-in-rds-iam',
         severity: 'error',
-        what: 'The master user (default postgres) is made a member of rds_iam.',
+        what: 'The master user (the master-user input, default postgres) is made a member of rds_iam.',
         why: 'On RDS a member of rds_iam must log in with an IAM token, so the master password that the roles state uses stops working.',
         fix: "Remove rds_iam from the master user's member_of.",
     },
@@ -76291,11 +76081,11 @@ function routineOf(file, block) {
         const type = attribute(arg, 'type')?.value;
         return type ? file.source.slice(type.start, type.end).replace(/\s+/g, ' ').slice(0, 64) : '?';
     });
-    const signature = `${schema !== undefined ? `${ident(schema)}.` : ''}${ident(name)}(${args.join(', ')})`;
+    const signature = `${schema !== undefined ? `${rules_permissions_ident(schema)}.` : ''}${rules_permissions_ident(name)}(${args.join(', ')})`;
     return { name, ref: qualified ? [block.labels[0], name] : [name], signature };
 }
 /** A SQL identifier as Atlas quotes it, kept to one line and 64 characters. */
-function ident(name) {
+function rules_permissions_ident(name) {
     const printable = [...name].filter((c) => c >= ' ' && c !== '\u007f').join('');
     return `"${printable.slice(0, 64).replace(/"/g, '""')}"`;
 }
@@ -78873,7 +78663,13 @@ async function execute(inputs, report, gh, whoAmI, marker) {
                 return active.env();
             },
             classify: (statements) => classifyStatements(statements),
-            hintContext: { awsProfile: inputs.awsProfile, dbUser: inputs.dbUser, region: inputs.awsRegion, ...(account ? { account } : {}) },
+            hintContext: {
+                awsProfile: inputs.awsProfile,
+                dbUser: inputs.dbUser,
+                masterUser: inputs.masterUser,
+                region: inputs.awsRegion,
+                ...(account ? { account } : {}),
+            },
             ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, active, created) } : {}),
             ...(report.review ? { review: report.review } : {}),
         };
@@ -78907,6 +78703,7 @@ function lintOptions(inputs, workspace) {
         rolesWorkingDirectory: inputs.rolesWorkingDirectory,
         schemaWorkingDirectory: inputs.schemaWorkingDirectory,
         dbUser: inputs.dbUser,
+        masterUser: inputs.masterUser,
         skip: inputs.lintSkip,
     };
 }
@@ -80050,6 +79847,189 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
+
+/***/ }),
+
+/***/ 6919:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+__webpack_unused_export__ = ({ value: true });
+__webpack_unused_export__ = format;
+exports.qg = parse;
+const TEXT_REGEXP = /^[\u0009\u0020-\u007e\u0080-\u00ff]*$/;
+const TOKEN_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * RegExp to match chars that must be quoted-pair in RFC 9110 sec 5.6.4
+ */
+const QUOTE_REGEXP = /[\\"]/g;
+/**
+ * RegExp to match type in RFC 9110 sec 8.3.1
+ *
+ * media-type = type "/" subtype
+ * type       = token
+ * subtype    = token
+ */
+const TYPE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !TYPE_REGEXP.test(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!TOKEN_REGEXP.test(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${qstring(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function parse(header, options) {
+    const stopChar = options?.comma === true ? COMMA : 65536; // Sentinel for "no stop char".
+    const len = header.length;
+    let index = skipOWS(header, options?.start ?? 0, len);
+    const valueStart = index;
+    index = skipValue(header, index, len, stopChar);
+    const valueEnd = trailingOWS(header, valueStart, index);
+    const type = header.slice(valueStart, valueEnd).toLowerCase();
+    if (options?.parameters === false) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopChar);
+}
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopChar) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        if (header.charCodeAt(index) === stopChar)
+            break;
+        index = skipOWS(header, index + 1 /* Skip over ; */, len);
+        const keyStart = index;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            if (code === stopChar)
+                break parameter;
+            if (code === SEMI)
+                continue parameter;
+            if (code === EQ) {
+                const keyEnd = trailingOWS(header, keyStart, index);
+                const key = header.slice(keyStart, keyEnd).toLowerCase();
+                index = skipOWS(header, index + 1, len);
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    index++;
+                    let value = "";
+                    while (index < len) {
+                        const code = header.charCodeAt(index++);
+                        if (code === DQUOTE) {
+                            index = skipValue(header, index, len, stopChar);
+                            if (parameters[key] === undefined)
+                                parameters[key] = value;
+                            break;
+                        }
+                        if (code === BSLASH && index < len) {
+                            value += header[index++];
+                            continue;
+                        }
+                        value += String.fromCharCode(code);
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                index = skipValue(header, index, len, stopChar);
+                if (parameters[key] === undefined) {
+                    const valueEnd = trailingOWS(header, valueStart, index);
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                continue parameter;
+            }
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Skip over characters until a semicolon or other exit character.
+ */
+function skipValue(str, index, len, stopChar) {
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code === SEMI || code === stopChar)
+            break;
+        index++;
+    }
+    return index;
+}
+/**
+ * Skip optional whitespace (OWS) in an HTTP header value.
+ *
+ * OWS is defined in RFC 9110 sec 5.6.3 as SP (" ") or HTAB ("\t").
+ */
+function skipOWS(header, index, len) {
+    while (index < len) {
+        const char = header.charCodeAt(index);
+        if (char !== SP && char !== HTAB)
+            break;
+        index++;
+    }
+    return index;
+}
+/**
+ * Trim optional whitespace (OWS) from the end of a substring.
+ *
+ * OWS is defined in RFC 9110 sec 5.6.3 as SP (" ") or HTAB ("\t").
+ */
+function trailingOWS(header, start, end) {
+    while (end > start) {
+        const char = header.charCodeAt(end - 1);
+        if (char !== SP && char !== HTAB)
+            break;
+        end--;
+    }
+    return end;
+}
+/**
+ * Serialize a parameter value.
+ */
+function qstring(str) {
+    if (TOKEN_REGEXP.test(str))
+        return str;
+    if (TEXT_REGEXP.test(str))
+        return `"${str.replace(QUOTE_REGEXP, "\\$&")}"`;
+    throw new TypeError(`Invalid parameter value: ${str}`);
+}
+//# sourceMappingURL=index.js.map
 
 /***/ }),
 
