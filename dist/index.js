@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1740);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1367);
 /* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
 
 
@@ -66585,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 1740:
+/***/ 1367:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73511,7 +73511,70 @@ function longestBacktickRun(s) {
     return longest;
 }
 
+;// CONCATENATED MODULE: ./src/hints-ownership.ts
+
+/** The object kinds PostgreSQL's "must be owner of <kind> <name>" names, and how each is altered and looked up. */
+const hints_ownership_KINDS = {
+    table: { alter: 'TABLE', owner: relation },
+    relation: { alter: 'TABLE', owner: relation },
+    'partitioned table': { alter: 'TABLE', owner: relation },
+    'foreign table': { alter: 'FOREIGN TABLE', owner: relation },
+    view: { alter: 'VIEW', owner: relation },
+    'materialized view': { alter: 'MATERIALIZED VIEW', owner: relation },
+    sequence: { alter: 'SEQUENCE', owner: relation },
+    function: { alter: 'FUNCTION', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
+    procedure: { alter: 'PROCEDURE', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
+    schema: { alter: 'SCHEMA', owner: (n) => `SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(n)};` },
+    type: { alter: 'TYPE', owner: (n) => `SELECT typowner::regrole FROM pg_type WHERE typname = ${literal(n)};` },
+};
+// Longest kinds first, so "materialized view" is not read as "view".
+const KIND_PATTERN = Object.keys(hints_ownership_KINDS)
+    .sort((a, b) => b.length - a.length)
+    .join('|');
+/** PostgreSQL prints the bare name (no schema, no quotes); a name ends at whitespace, a double quote or a bracket. */
+const NOT_OWNER = new RegExp(`must be owner of (${KIND_PATTERN}) ([^\\s"()]+)`, 'gi');
+const NO_SCHEMA_USE = /permission denied for schema ([^\s"()]+)/gi;
+/** Hints for every "must be owner of …" and "permission denied for schema …" in `message`. */
+function ownershipHints(message, ctx) {
+    const hints = [];
+    for (const m of message.matchAll(NOT_OWNER)) {
+        const kind = (m[1] ?? '').toLowerCase();
+        const spec = hints_ownership_KINDS[kind];
+        if (spec && m[2])
+            hints.push(notOwnerHint(kind, spec.alter, spec.owner(m[2]), m[2], ctx));
+    }
+    for (const m of message.matchAll(NO_SCHEMA_USE)) {
+        if (m[1])
+            hints.push(schemaUseHint(m[1], ctx));
+    }
+    return hints;
+}
+function notOwnerHint(kind, alter, ownerQuery, name, ctx) {
+    const [migrator, master] = [ident(ctx.dbUser), ident(ctx.masterUser)];
+    return (`The ${kind} ${code(name)} is owned by another role, not by ${code(ctx.dbUser)} (\`db-user\`), which may therefore not alter, grant on or drop it. ` +
+        `In a database that existed before Atlas its owner is usually the master user ${code(ctx.masterUser)} (\`master-user\`); ${code(ownerQuery)} names it. ` +
+        `Hand it to the migrator, connected as the master user: ${code(`GRANT ${migrator} TO ${master};`)} (only a member of the new owner may make it the owner), then ${code(`ALTER ${alter} ${ident(name)} OWNER TO ${migrator};`)}. ` +
+        `If an application role owns it instead and should keep it, make the migrator a member of that role in the roles HCL (\`member_of\`).`);
+}
+function schemaUseHint(schema, ctx) {
+    const migrator = ident(ctx.dbUser);
+    return (`${code(ctx.dbUser)} (\`db-user\`) may not use schema ${code(schema)}: it needs USAGE to see the objects in it and CREATE to add some. ` +
+        `${code(`SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(schema)};`)} names its owner (in a database that existed before Atlas usually the master user ${code(ctx.masterUser)}, \`master-user\`). ` +
+        `Grant both from the roles root, which connects as the master user: a \`permission\` block in its HCL with \`to = user.<db-user>\`, \`for = schema.<name>\` and \`privileges = [CREATE, USAGE]\` (as the seed does for \`public\`), which applies ${code(`GRANT CREATE, USAGE ON SCHEMA ${ident(schema)} TO ${migrator};`)}.`);
+}
+/** A PostgreSQL identifier, quoted: the name exactly as the error printed it. */
+function ident(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function literal(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+function relation(name) {
+    return `SELECT relowner::regrole FROM pg_class WHERE relname = ${literal(name)};`;
+}
+
 ;// CONCATENATED MODULE: ./src/hints.ts
+
 
 const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
 const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
@@ -73604,6 +73667,7 @@ function hintsFor(message, ctx) {
     }
     if (UNRECOGNIZED.test(message))
         hints.push(...unrecognizedResourcesHints());
+    hints.push(...ownershipHints(message, ctx));
     if (NO_ATLAS_CLI.test(message))
         hints.push(...atlasCliHints());
     else if (NEEDS_LOGIN.test(message))
@@ -74458,25 +74522,31 @@ function fetchWithTimeout(url, init = {}) {
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
 }
+/** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 /**
- * The login that owns comments written with this client's token. A personal token answers
- * GET /user; the workflow's GITHUB_TOKEN (an installation token) cannot, and its comments are
- * written by `github-actions[bot]`.
+ * The login that owns comments written with this client's token, as REST names comment
+ * authors. GraphQL's `viewer` answers for every kind of token: a personal token's user, and
+ * for an installation token (the workflow's GITHUB_TOKEN, a GitHub App's token) the
+ * installation's bot user, `github-actions[bot]` or `<app-slug>[bot]`. REST cannot: GET /user
+ * refuses installation tokens, and GET /app needs the App's JWT.
  */
 async function tokenIdentity(gh) {
+    let login;
     try {
-        const { data } = await gh.rest.users.getAuthenticated();
-        return data.login;
+        const result = await gh.graphql('query { viewer { login } }');
+        login = result.viewer?.login;
     }
     catch (err) {
         const status = err.status;
         const message = err instanceof Error ? err.message : String(err);
-        if ((status === 403 || status === 401) && /resource not accessible by integration/i.test(message)) {
-            return ACTIONS_BOT_LOGIN;
-        }
-        throw new Error(`Could not find out whom github-token belongs to (GET /user answered ${typeof status === 'number' ? status : 'no response'}: ${(0,redact/* redact */.E$)(message)}). ` +
+        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,redact/* redact */.E$)(message)}). ` +
             'Check that github-token is a valid token for this repository.', { cause: err });
     }
+    if (typeof login !== 'string' || !LOGIN.test(login)) {
+        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,redact/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
+    }
+    return login;
 }
 
 ;// CONCATENATED MODULE: ./src/github/limits.ts
@@ -74918,6 +74988,7 @@ const INPUT = {
     dbEndpoint: 'db-endpoint',
     dbName: 'db-name',
     dbUser: 'db-user',
+    masterUser: 'master-user',
     rolesOnApply: 'roles-on-apply',
     environment: 'environment',
     destructiveLabel: 'destructive-label',
@@ -74939,6 +75010,7 @@ const inputs_DEFAULTS = {
     comment: true,
     lockTimeout: '5m',
     dbUser: 'atlas_migrator',
+    masterUser: 'postgres',
     rolesOnApply: 'changed',
     destructiveLabel: 'allow-destructive-sql',
     requireReviewedPlan: true,
@@ -75048,6 +75120,13 @@ function getInputs() {
     if (!DB_USER.test(dbUser)) {
         bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
     }
+    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
+    if (!DB_USER.test(masterUser)) {
+        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
+    }
+    else if (masterUser === dbUser) {
+        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
+    }
     const environment = get(INPUT.environment);
     if (environment && !ENVIRONMENT.test(environment)) {
         bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
@@ -75082,6 +75161,7 @@ function getInputs() {
         dbEndpoint,
         dbName,
         dbUser,
+        masterUser,
         rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
         environment,
         destructiveLabel: label,
@@ -75156,7 +75236,7 @@ const RULES = [
     {
         id: 'rds-role-not-external',
         severity: 'error',
-        what: 'An RDS-managed role (rds_superuser, rds_iam, rds_password, rds_replication, rds_ad, rds_reserved, rds_extension, rdsadmin) or the master user is declared without external = true.',
+        what: 'An RDS-managed role (rds_superuser, rds_iam, rds_password, rds_replication, rds_ad, rds_reserved, rds_extension, rdsadmin) or the master user (the master-user input) is declared without external = true.',
         why: 'These roles already exist on RDS. Marked external, Atlas only generates membership changes such as GRANT "rds_iam" TO "atlas_migrator"; otherwise it tries to create or change roles RDS owns.',
         fix: 'Add external = true to the block.',
     },
@@ -75177,7 +75257,7 @@ const RULES = [
     {
         id: 'master-in-rds-iam',
         severity: 'error',
-        what: 'The master user (default postgres) is made a member of rds_iam.',
+        what: 'The master user (the master-user input, default postgres) is made a member of rds_iam.',
         why: 'On RDS a member of rds_iam must log in with an IAM token, so the master password that the roles state uses stops working.',
         fix: "Remove rds_iam from the master user's member_of.",
     },
@@ -76291,11 +76371,11 @@ function routineOf(file, block) {
         const type = attribute(arg, 'type')?.value;
         return type ? file.source.slice(type.start, type.end).replace(/\s+/g, ' ').slice(0, 64) : '?';
     });
-    const signature = `${schema !== undefined ? `${ident(schema)}.` : ''}${ident(name)}(${args.join(', ')})`;
+    const signature = `${schema !== undefined ? `${rules_permissions_ident(schema)}.` : ''}${rules_permissions_ident(name)}(${args.join(', ')})`;
     return { name, ref: qualified ? [block.labels[0], name] : [name], signature };
 }
 /** A SQL identifier as Atlas quotes it, kept to one line and 64 characters. */
-function ident(name) {
+function rules_permissions_ident(name) {
     const printable = [...name].filter((c) => c >= ' ' && c !== '\u007f').join('');
     return `"${printable.slice(0, 64).replace(/"/g, '""')}"`;
 }
@@ -78873,7 +78953,13 @@ async function execute(inputs, report, gh, whoAmI, marker) {
                 return active.env();
             },
             classify: (statements) => classifyStatements(statements),
-            hintContext: { awsProfile: inputs.awsProfile, dbUser: inputs.dbUser, region: inputs.awsRegion, ...(account ? { account } : {}) },
+            hintContext: {
+                awsProfile: inputs.awsProfile,
+                dbUser: inputs.dbUser,
+                masterUser: inputs.masterUser,
+                region: inputs.awsRegion,
+                ...(account ? { account } : {}),
+            },
             ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, active, created) } : {}),
             ...(report.review ? { review: report.review } : {}),
         };
@@ -78907,6 +78993,7 @@ function lintOptions(inputs, workspace) {
         rolesWorkingDirectory: inputs.rolesWorkingDirectory,
         schemaWorkingDirectory: inputs.schemaWorkingDirectory,
         dbUser: inputs.dbUser,
+        masterUser: inputs.masterUser,
         skip: inputs.lintSkip,
     };
 }

@@ -1,3 +1,4 @@
+import { ownershipHints } from './hints-ownership.js';
 import { code } from './report/md.js';
 
 // Pure: remedies for what Terraform, Atlas or the database printed. Each hint is safe
@@ -10,6 +11,8 @@ export interface HintContext {
   awsProfile: string;
   /** The db-user input (default atlas_migrator). */
   dbUser: string;
+  /** The master-user input (default postgres): who owns what existed before Atlas. */
+  masterUser: string;
   region: string;
   /** Account of the assumed role, when known, to spell out the rds-db:connect ARN. */
   account?: string;
@@ -125,6 +128,7 @@ export function hintsFor(message: string, ctx: HintContext): string[] {
   }
 
   if (UNRECOGNIZED.test(message)) hints.push(...unrecognizedResourcesHints());
+  hints.push(...ownershipHints(message, ctx));
   if (NO_ATLAS_CLI.test(message)) hints.push(...atlasCliHints());
   else if (NEEDS_LOGIN.test(message)) hints.push(...atlasLoginHints());
   if (NO_CREDENTIALS.test(message)) hints.push(...credentialsHints(ctx));

@@ -40,6 +40,7 @@ export const INPUT = {
   dbEndpoint: 'db-endpoint',
   dbName: 'db-name',
   dbUser: 'db-user',
+  masterUser: 'master-user',
   rolesOnApply: 'roles-on-apply',
   environment: 'environment',
   destructiveLabel: 'destructive-label',
@@ -62,6 +63,7 @@ export const DEFAULTS = {
   comment: true,
   lockTimeout: '5m',
   dbUser: 'atlas_migrator',
+  masterUser: 'postgres',
   rolesOnApply: 'changed' as Inputs['rolesOnApply'],
   destructiveLabel: 'allow-destructive-sql',
   requireReviewedPlan: true,
@@ -204,6 +206,20 @@ export function getInputs(): Inputs {
   if (!DB_USER.test(dbUser)) {
     bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
   }
+  const masterUser = get(INPUT.masterUser) || DEFAULTS.masterUser;
+  if (!DB_USER.test(masterUser)) {
+    bad(
+      INPUT.masterUser,
+      masterUser,
+      "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres",
+    );
+  } else if (masterUser === dbUser) {
+    bad(
+      INPUT.masterUser,
+      masterUser,
+      `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`,
+    );
+  }
 
   const environment = get(INPUT.environment);
   if (environment && !ENVIRONMENT.test(environment)) {
@@ -249,6 +265,7 @@ export function getInputs(): Inputs {
     dbEndpoint,
     dbName,
     dbUser,
+    masterUser,
     rolesOnApply: rolesOnApply ?? DEFAULTS.rolesOnApply,
     environment,
     destructiveLabel: label,

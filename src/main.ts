@@ -166,7 +166,13 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
         return active.env();
       },
       classify: (statements) => classifyStatements(statements),
-      hintContext: { awsProfile: inputs.awsProfile, dbUser: inputs.dbUser, region: inputs.awsRegion, ...(account ? { account } : {}) },
+      hintContext: {
+        awsProfile: inputs.awsProfile,
+        dbUser: inputs.dbUser,
+        masterUser: inputs.masterUser,
+        region: inputs.awsRegion,
+        ...(account ? { account } : {}),
+      },
       ...(inputs.dbEndpoint ? { preflight: (created: boolean) => preflight(inputs, active, created) } : {}),
       ...(report.review ? { review: report.review } : {}),
     };
@@ -222,6 +228,7 @@ function lintOptions(inputs: Inputs, workspace: string): Parameters<typeof lintP
     rolesWorkingDirectory: inputs.rolesWorkingDirectory,
     schemaWorkingDirectory: inputs.schemaWorkingDirectory,
     dbUser: inputs.dbUser,
+    masterUser: inputs.masterUser,
     skip: inputs.lintSkip,
   };
 }

@@ -29,6 +29,8 @@ export interface Inputs {
   dbEndpoint: string;
   dbName: string;
   dbUser: string;
+  /** The RDS master user (default postgres): the guardrails and hints name it. */
+  masterUser: string;
   /** Apply runs: 'changed' runs the roles root only when roles-paths changed; 'always' on every apply. */
   rolesOnApply: 'changed' | 'always';
   /** The database's name as users know it (staging, prod); '' for a repository with one database. */

@@ -92,25 +92,34 @@ function fetchWithTimeout(url: string | URL | Request, init: RequestInit = {}): 
   return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
 }
 
+/** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
 /**
- * The login that owns comments written with this client's token. A personal token answers
- * GET /user; the workflow's GITHUB_TOKEN (an installation token) cannot, and its comments are
- * written by `github-actions[bot]`.
+ * The login that owns comments written with this client's token, as REST names comment
+ * authors. GraphQL's `viewer` answers for every kind of token: a personal token's user, and
+ * for an installation token (the workflow's GITHUB_TOKEN, a GitHub App's token) the
+ * installation's bot user, `github-actions[bot]` or `<app-slug>[bot]`. REST cannot: GET /user
+ * refuses installation tokens, and GET /app needs the App's JWT.
  */
 export async function tokenIdentity(gh: GitHub): Promise<string> {
+  let login: unknown;
   try {
-    const { data } = await gh.rest.users.getAuthenticated();
-    return data.login;
+    const result: { viewer?: { login?: unknown } | null } = await gh.graphql('query { viewer { login } }');
+    login = result.viewer?.login;
   } catch (err) {
     const status = (err as { status?: unknown }).status;
     const message = err instanceof Error ? err.message : String(err);
-    if ((status === 403 || status === 401) && /resource not accessible by integration/i.test(message)) {
-      return ACTIONS_BOT_LOGIN;
-    }
     throw new Error(
-      `Could not find out whom github-token belongs to (GET /user answered ${typeof status === 'number' ? status : 'no response'}: ${redact(message)}). ` +
+      `Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${redact(message)}). ` +
         'Check that github-token is a valid token for this repository.',
       { cause: err },
     );
   }
+  if (typeof login !== 'string' || !LOGIN.test(login)) {
+    throw new Error(
+      `Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${redact(JSON.stringify(login ?? null)).slice(0, 100)}).`,
+    );
+  }
+  return login;
 }

@@ -45,7 +45,7 @@ export const RULES = [
   {
     id: 'rds-role-not-external',
     severity: 'error',
-    what: 'An RDS-managed role (rds_superuser, rds_iam, rds_password, rds_replication, rds_ad, rds_reserved, rds_extension, rdsadmin) or the master user is declared without external = true.',
+    what: 'An RDS-managed role (rds_superuser, rds_iam, rds_password, rds_replication, rds_ad, rds_reserved, rds_extension, rdsadmin) or the master user (the master-user input) is declared without external = true.',
     why: 'These roles already exist on RDS. Marked external, Atlas only generates membership changes such as GRANT "rds_iam" TO "atlas_migrator"; otherwise it tries to create or change roles RDS owns.',
     fix: 'Add external = true to the block.',
   },
@@ -66,7 +66,7 @@ export const RULES = [
   {
     id: 'master-in-rds-iam',
     severity: 'error',
-    what: 'The master user (default postgres) is made a member of rds_iam.',
+    what: 'The master user (the master-user input, default postgres) is made a member of rds_iam.',
     why: 'On RDS a member of rds_iam must log in with an IAM token, so the master password that the roles state uses stops working.',
     fix: "Remove rds_iam from the master user's member_of.",
   },

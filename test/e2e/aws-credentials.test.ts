@@ -90,6 +90,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     dbEndpoint: '',
     dbName: '',
     dbUser: 'atlas_migrator',
+    masterUser: 'postgres',
     rolesOnApply: 'changed',
     ...overrides,
   };

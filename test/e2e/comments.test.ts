@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS_BOT, MAX_COMMENT_LENGTH } from '../support/github-api.js';
+import { ACTIONS_BOT, APP_BOT_LOGIN, MAX_COMMENT_LENGTH } from '../support/github-api.js';
 import { sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 import { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
@@ -164,6 +164,34 @@ describe('the pull request comment', () => {
     expect(run.outputs['comment-url']).toBe('');
     expect(run.summary).toContain('✅ Plan: 2 statements in schema');
     for (const s of SCHEMA_SQL) expect(run.summary).toContain(s);
+  });
+
+  it("a GitHub App's installation token: the second run finds the App's own comment and updates it, so the PR keeps one", async () => {
+    const pr = 34;
+    await stack.tf.writeScenario(seed);
+    openPull(pr, sha('5'));
+    // The same marker from the workflow's GITHUB_TOKEN: another author, so not the App's comment.
+    stack.github.seedComment(pr, { login: ACTIONS_BOT.login, type: 'Bot', body: `${MARKER}\nposted with GITHUB_TOKEN` });
+    const inputs = { 'github-token': stack.github.appToken };
+
+    const first = await stack.runPullRequest({ number: pr, headSha: sha('5'), baseSha: BASE }, { inputs });
+    expect(first.exitCode, first.stdout).toBe(0);
+    const second = await stack.runPullRequest({ number: pr, headSha: sha('6'), baseSha: BASE }, { inputs });
+    expect(second.exitCode, second.stdout).toBe(0);
+
+    const apps = stack.github.comments(pr).filter((c) => c.user.login === APP_BOT_LOGIN);
+    expect(apps).toHaveLength(1);
+    expect(apps[0]!.body.startsWith(MARKER)).toBe(true);
+    expect(apps[0]!.body).toContain(sha('6').slice(0, 7));
+    expect(second.outputs['comment-url']).toBe(apps[0]!.html_url);
+    expect(first.outputs['comment-url']).toBe(apps[0]!.html_url);
+    // The GITHUB_TOKEN's comment is left as it was.
+    expect(
+      stack.github
+        .comments(pr)
+        .filter((c) => c.user.login === ACTIONS_BOT.login)
+        .map((c) => c.body),
+    ).toEqual([`${MARKER}\nposted with GITHUB_TOKEN`]);
   });
 
   it('leaves no provider process or socket behind', async () => {

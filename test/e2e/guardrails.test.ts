@@ -200,6 +200,36 @@ describe('HCL guardrails on pull requests', () => {
     await writeFile(path.join(stack.workspace, SCHEMA), seedSchemaHcl);
   });
 
+  it('master-user names the master user the roles rules guard: made a member of rds_iam, it fails before AWS; as an ordinary user it does not', async () => {
+    const roles = path.join(stack.workspace, 'hcl/roles/roles.pg.hcl');
+    const seedRoles = await readFile(roles, 'utf8');
+    await writeFile(roles, `${seedRoles}\nuser "dbadmin" {\n  member_of = [role.rds_iam]\n}\n`);
+    stack.github.addPull({ number: 3, files: ['hcl/roles/roles.pg.hcl'], headSha: sha('3'), baseSha: sha('0') });
+    try {
+      const o = await stack.observe(() =>
+        stack.runPullRequest({ number: 3, headSha: sha('3'), baseSha: sha('0') }, { inputs: { 'master-user': 'dbadmin' } }),
+      );
+      expect(o.run.exitCode, o.run.stdout).toBe(1);
+      expect(o.sts).toEqual([]);
+      expect(o.planned).toEqual([]);
+      const found = lintOutput(o.run).filter((f) => f.severity === 'error');
+      expect(found.map((f) => `${f.rule} ${f.file}`).sort()).toEqual([
+        'master-in-rds-iam hcl/roles/roles.pg.hcl',
+        'rds-role-not-external hcl/roles/roles.pg.hcl',
+      ]);
+      expect(found.find((f) => f.rule === 'master-in-rds-iam')?.message).toContain(
+        'The master user "dbadmin" is made a member of rds_iam.',
+      );
+      expect(renderedText(body(3))).toContain('The master user "dbadmin" is made a member of rds_iam.');
+
+      // Under the default (postgres), dbadmin is one more IAM user: no error from these rules.
+      const plain = await stack.runPullRequest({ number: 3, headSha: sha('3'), baseSha: sha('0') });
+      expect(lintOutput(plain).filter((f) => f.rule === 'master-in-rds-iam' || f.rule === 'rds-role-not-external')).toEqual([]);
+    } finally {
+      await writeFile(roles, seedRoles);
+    }
+  });
+
   it('leaves no provider process or socket behind', async () => {
     expect(await stack.tf.leftovers()).toEqual({ processes: [], sockets: [] });
   });

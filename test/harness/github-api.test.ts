@@ -38,6 +38,20 @@ describe('loopback GitHub API', () => {
     });
   });
 
+  it("GraphQL viewer: every token's own login, the installation bots' with [bot]; an App token is refused GET /user and comments as its bot", async () => {
+    const viewer = async (token: string) =>
+      (await octokit(token).graphql<{ viewer: { login: string } }>('query { viewer { login } }')).viewer.login;
+    expect(await viewer(gh.patToken)).toBe('octocat');
+    expect(await viewer(gh.actionsToken)).toBe('github-actions[bot]');
+    expect(await viewer(gh.readOnlyToken)).toBe('github-actions[bot]');
+    expect(await viewer(gh.appToken)).toBe('db-deploy-bot[bot]');
+    await expect(octokit(gh.appToken).rest.users.getAuthenticated()).rejects.toMatchObject({ status: 403 });
+    gh.addPull({ number: 4, files: ['hcl/schema/schema.pg.hcl'], headSha: 'c'.repeat(40), baseSha: 'b'.repeat(40) });
+    const { data } = await octokit(gh.appToken).rest.issues.createComment({ ...repo, issue_number: 4, body: 'plan' });
+    expect(data.user).toMatchObject({ login: 'db-deploy-bot[bot]', type: 'Bot' });
+    expect(gh.requests.map((r) => r.auth)).toContain('app');
+  });
+
   it('comments: bot authorship, html_url, update in place, others’ comments editable as on GitHub, 65,536-char limit', async () => {
     gh.addPull({ number: 3, files: ['hcl/schema/schema.pg.hcl'], headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40) });
     const api = octokit(gh.actionsToken).rest.issues;

@@ -77,7 +77,7 @@ export interface ApiRequest {
   bodySize: number;
   status: number;
   /** Which kind of token was presented (never the token itself). */
-  auth: 'actions' | 'pat' | 'read-only' | 'unknown' | 'none';
+  auth: 'actions' | 'app' | 'pat' | 'read-only' | 'unknown' | 'none';
   /** When the request arrived (Date.now()). */
   at: number;
 }
@@ -92,6 +92,12 @@ export interface GitHubApi {
   repo: string;
   /** Like the job's GITHUB_TOKEN: comments as github-actions[bot], 403 on GET /user. */
   actionsToken: string;
+  /**
+   * A GitHub App's installation token (as actions/create-github-app-token makes): comments as
+   * `appBot` (`<app-slug>[bot]`), 403 on GET /user like any installation token.
+   */
+  appToken: string;
+  appBot: GitHubUser;
   /** A personal access token of `patUser`. */
   patToken: string;
   patUser: GitHubUser;
@@ -123,6 +129,8 @@ export interface GitHubApi {
 }
 
 export const ACTIONS_BOT: GitHubUser = { login: 'github-actions[bot]', id: 41898282, node_id: 'MDM6Qm90NDE4OTgyODI=', type: 'Bot' };
+/** The bot user of the App whose installation token `appToken` is. */
+export const APP_BOT_LOGIN = 'db-deploy-bot[bot]';
 export const MAX_COMMENT_LENGTH = 65_536;
 const DOCS = 'https://docs.github.com/rest';
 
@@ -144,10 +152,12 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const repoId = 1296269;
   const tokens = {
     actions: `ghs_${randomBytes(18).toString('base64url')}`,
+    app: `ghs_${randomBytes(18).toString('base64url')}`,
     pat: `ghp_${randomBytes(18).toString('base64url')}`,
     readOnly: `ghs_${randomBytes(18).toString('base64url')}`,
   };
   const patUser = user(opts.patLogin ?? 'octocat', 'User');
+  const appBot = user(APP_BOT_LOGIN, 'Bot');
   const pulls = new Map<number, PullSpec>();
   const compares = new Map<string, { files: FileChange[]; opts: CompareOptions }>();
   const comments = new Map<number, IssueComment[]>();
@@ -284,11 +294,16 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       'POST',
       /^\/graphql$/,
       (ctx) => {
-        // The one query the action makes: who last edited a comment. GraphQL names bots
-        // without the `[bot]` suffix REST uses.
+        // The two queries the action makes. `viewer` is the token's own user, for every kind
+        // of token: a person, or an installation's bot user with REST's login
+        // (`github-actions[bot]`, `<app-slug>[bot]`), where GET /user refuses installation tokens.
         const b = (ctx.body ?? {}) as { query?: unknown; variables?: { id?: unknown } };
+        if (typeof b.query === 'string' && /^\s*(?:query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(b.query)) {
+          return { data: { viewer: { login: ctx.who.login } } };
+        }
+        // Who last edited a comment: GraphQL names bot actors without the `[bot]` suffix REST uses.
         if (typeof b.query !== 'string' || !/IssueComment\s*\{\s*editor\s*\{\s*login/.test(b.query)) {
-          return { errors: [{ message: 'the loopback GitHub API only answers the IssueComment editor query' }] };
+          return { errors: [{ message: 'the loopback GitHub API only answers the viewer and IssueComment editor queries' }] };
         }
         const c = [...comments.values()].flat().find((x) => x.node_id === b.variables?.id);
         if (!c) return { data: { node: null } };
@@ -488,11 +503,13 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         ? 'none'
         : token === tokens.actions
           ? 'actions'
-          : token === tokens.pat
-            ? 'pat'
-            : token === tokens.readOnly
-              ? 'read-only'
-              : 'unknown';
+          : token === tokens.app
+            ? 'app'
+            : token === tokens.pat
+              ? 'pat'
+              : token === tokens.readOnly
+                ? 'read-only'
+                : 'unknown';
     const rec: ApiRequest = {
       method,
       path,
@@ -532,7 +549,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       } catch {
         throw new ApiError(400, { message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' });
       }
-      const who = kind === 'pat' ? patUser : ACTIONS_BOT;
+      const who = kind === 'pat' ? patUser : kind === 'app' ? appBot : ACTIONS_BOT;
       out = route[2]({ method, path, query: u.searchParams, body, who, kind, res }, route[1].exec(path)!);
       rec.status = res.statusCode;
     } catch (err) {
@@ -570,6 +587,8 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     owner,
     repo,
     actionsToken: tokens.actions,
+    appToken: tokens.app,
+    appBot,
     patToken: tokens.pat,
     patUser,
     readOnlyToken: tokens.readOnly,

@@ -62,7 +62,8 @@ export async function initCluster(bin: PgBinaries, adminUser: string, hba: strin
     mkdirSync(paths.sock, { mode: 0o700 });
     if (dbUser) execFileSync('chown', ['-R', `${dbUser.uid}:${dbUser.gid}`, root]);
     const initArgs = ['-D', paths.data, '-U', adminUser, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'];
-    await run(...asDbUser(dbUser, bin.initdb, initArgs));
+    // cwd inside the cluster's dir: the checkout may be closed to the postgres OS user.
+    await run(...asDbUser(dbUser, bin.initdb, initArgs), root);
     writeFileSync(join(paths.data, 'pg_hba.conf'), hba);
     handle.child = await startServer(bin.postgres, dbUser, paths);
     return server;
@@ -98,7 +99,7 @@ async function startServer(postgresBin: string, dbUser: UserIds | undefined, pat
   // pdeathsig: if the test process dies without running any hook, the kernel still tells the
   // postmaster to shut down (SIGINT = fast shutdown).
   const [file, argv] = asDbUser(dbUser, postgresBin, args, { pdeathsig: true });
-  const child = spawn(file, argv, { stdio: ['ignore', logFd, logFd] });
+  const child = spawn(file, argv, { cwd: paths.root, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   child.unref();
   try {
@@ -252,9 +253,9 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-export function run(file: string, args: string[]): Promise<void> {
+export function run(file: string, args: string[], cwd?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8' }, (err, _stdout, stderr) => {
+    execFile(file, args, { encoding: 'utf8', ...(cwd ? { cwd } : {}) }, (err, _stdout, stderr) => {
       if (err) reject(new Error(`${file} ${args[0] ?? ''} failed: ${err.message}\n${stderr}`, { cause: err }));
       else resolve();
     });

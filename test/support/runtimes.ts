@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, lstatSync, readFileSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { sharedNativeTree } from './pg-native-cache.js';
 
 // The runtimes the tests put under the action, both from npm devDependencies and never from
 // PATH, so a machine without system PostgreSQL or Node 24 runs the suite as CI does:
@@ -63,7 +64,9 @@ export function pgBinaries(env: NodeJS.ProcessEnv = process.env): PgBinaries {
     );
   }
   hydrateSymlinks(dir);
-  return { major: wanted, packageName, initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
+  // As root the server runs as the postgres OS user, who may not be able to enter the checkout.
+  const runBin = process.getuid?.() === 0 ? join(sharedNativeTree(dir, packageName, env), 'bin') : bin;
+  return { major: wanted, packageName, initdb: join(runBin, 'initdb'), postgres: join(runBin, 'postgres') };
 }
 
 /** `postgres --version` of the selected binaries, e.g. "postgres (PostgreSQL) 17.10". */

@@ -6,7 +6,7 @@ import { reviewContext } from '../../src/github/review.js';
 import { encodeData, reviewedRoot } from '../../src/review.js';
 import { pullsForCommit } from '../../src/github/pulls.js';
 import type { CommitRange, RunContext } from '../../src/types.js';
-import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
+import { APP_BOT_LOGIN, startGitHubApi, type GitHubApi } from '../support/github-api.js';
 
 // Real octokit (with the retry and throttling plugins) against a loopback GitHub API that
 // pages with Link headers, authors Actions-token comments as github-actions[bot] and injects
@@ -73,6 +73,10 @@ describe('tokenIdentity', () => {
     expect(await tokenIdentity(createGitHub(api.actionsToken))).toBe(ACTIONS_BOT_LOGIN);
   });
 
+  it("names a GitHub App's bot user, <app-slug>[bot], for its installation token", async () => {
+    expect(await tokenIdentity(createGitHub(api.appToken))).toBe(APP_BOT_LOGIN);
+  });
+
   it('names the user of a personal token', async () => {
     expect(await tokenIdentity(createGitHub(api.patToken))).toBe(api.patUser.login);
   });
@@ -81,9 +85,11 @@ describe('tokenIdentity', () => {
     const token = 'ghp_wrongTokenWrongToken0123456789';
     const err = await tokenIdentity(createGitHub(token)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^Could not find out whom github-token belongs to \(GET \/user answered 401: Bad credentials/);
+    expect((err as Error).message).toMatch(
+      /^Could not find out whom github-token belongs to \(the GraphQL query for its viewer answered 401: Bad credentials/,
+    );
     expect((err as Error).message).not.toContain(token);
-    expect(requestsTo(/^\/user$/)).toHaveLength(1);
+    expect(requestsTo(/^\/graphql$/)).toHaveLength(1);
   });
 });
 

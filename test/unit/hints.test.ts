@@ -5,7 +5,7 @@ import { mentions, renderedText } from '../support/markdown.js';
 /** The hints as a reader sees them in the comment: a rendered Markdown list. */
 const shown = (hints: string[]): string => renderedText(hints.map((h) => `- ${h}`).join('\n'));
 
-const ctx = { awsProfile: '', dbUser: 'atlas_migrator', region: 'us-east-1' };
+const ctx = { awsProfile: '', dbUser: 'atlas_migrator', masterUser: 'postgres', region: 'us-east-1' };
 
 // Texts as Terraform prints the Atlas provider's diagnostics (stderr / diagnostic detail).
 const MISSING_PROFILE =
@@ -115,6 +115,50 @@ describe('hintsFor', () => {
     const md = hints.map((h) => `- ${h}`).join('\n');
     expect(mentions(md)).toEqual([]);
     expect(shown(hints)).toContain('x`@octocat');
+  });
+
+  it('tells whom a table usually belongs to, how to look the owner up and how to hand it to the migrator', () => {
+    const text =
+      'Atlas Apply Error: sql/migrate: executing statement "ALTER TABLE \\"public\\".\\"orders\\" ADD COLUMN \\"note\\" text NULL" from version "20260101": pq: must be owner of table orders';
+    const hints = hintsFor(text, { ...ctx, masterUser: 'dbadmin' });
+    expect(hints).toHaveLength(1);
+    const all = shown(hints);
+    expect(all).toContain('The table orders is owned by another role, not by atlas_migrator (db-user)');
+    expect(all).toContain('usually the master user dbadmin (master-user)');
+    expect(all).toContain(`SELECT relowner::regrole FROM pg_class WHERE relname = 'orders'; names it`);
+    expect(all).toContain('GRANT "atlas_migrator" TO "dbadmin";');
+    expect(all).toContain('then ALTER TABLE "orders" OWNER TO "atlas_migrator";');
+  });
+
+  it.each([
+    ['ERROR: must be owner of sequence orders_id_seq (SQLSTATE 42501)', 'ALTER SEQUENCE "orders_id_seq" OWNER TO'],
+    ['pq: must be owner of materialized view daily_totals', 'ALTER MATERIALIZED VIEW "daily_totals" OWNER TO'],
+    ['pq: must be owner of view v_orders', 'ALTER VIEW "v_orders" OWNER TO'],
+    ['pq: must be owner of function order_total', 'ALTER FUNCTION "order_total" OWNER TO'],
+    ['ERROR: must be owner of schema billing (SQLSTATE 42501)', "nspname = 'billing'"],
+  ])('names the object and the ALTER for %s', (text, expected) => {
+    expect(shown(hintsFor(text, ctx))).toContain(expected);
+  });
+
+  it('tells which grants a schema needs when the migrator may not use it', () => {
+    const hints = hintsFor('Error: pq: permission denied for schema billing', ctx);
+    expect(hints).toHaveLength(1);
+    const all = shown(hints);
+    expect(all).toContain('atlas_migrator (db-user) may not use schema billing');
+    expect(all).toContain(`SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'billing'; names its owner`);
+    expect(all).toContain('usually the master user postgres');
+    expect(all).toContain('GRANT CREATE, USAGE ON SCHEMA "billing" TO "atlas_migrator";');
+  });
+
+  it('keeps hostile object names literal and quotes them as SQL identifiers and strings', () => {
+    const md = hintsFor("pq: must be owner of table a`b@octocat'x*y*", ctx)
+      .map((h) => `- ${h}`)
+      .join('\n');
+    expect(mentions(md)).toEqual([]);
+    const all = renderedText(md);
+    expect(all).toContain("The table a`b@octocat'x*y* is owned");
+    expect(all).toContain(`relname = 'a\`b@octocat''x*y*';`);
+    expect(all).toContain('ALTER TABLE "a`b@octocat\'x*y*" OWNER TO');
   });
 
   it('explains the first-run refusal, a refused inspection, a missing Atlas login and a missing CLI', () => {

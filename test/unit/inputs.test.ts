@@ -68,6 +68,7 @@ describe('getInputs defaults', () => {
       dbEndpoint: '',
       dbName: '',
       dbUser: 'atlas_migrator',
+      masterUser: 'postgres',
       rolesOnApply: 'changed',
       environment: '',
       destructiveLabel: 'allow-destructive-sql',
@@ -116,6 +117,7 @@ describe('getInputs with every input set', () => {
       [INPUT.dbEndpoint]: 'mydb.abc123.us-east-1.rds.amazonaws.com:5432',
       [INPUT.dbName]: 'appdb',
       [INPUT.dbUser]: 'migrator',
+      [INPUT.masterUser]: 'dbadmin',
       [INPUT.rolesOnApply]: 'Always',
       [INPUT.environment]: 'billing-prod',
       [INPUT.destructiveLabel]: 'db: drop ok',
@@ -142,6 +144,7 @@ describe('getInputs with every input set', () => {
       dbEndpoint: 'mydb.abc123.us-east-1.rds.amazonaws.com:5432',
       dbName: 'appdb',
       dbUser: 'migrator',
+      masterUser: 'dbadmin',
       rolesOnApply: 'always',
       environment: 'billing-prod',
       destructiveLabel: 'db: drop ok',
@@ -222,6 +225,15 @@ describe('getInputs validation', () => {
     const err = inputError({ [INPUT.githubToken]: '' });
     expect(err.problems).toEqual([
       'Input "github-token" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use ${{ github.token }}, or pass a token with contents: read and pull-requests: write',
+    ]);
+  });
+
+  it('rejects a master-user that is no PostgreSQL user name, or is the db-user', () => {
+    expect(inputError({ [INPUT.masterUser]: 'db admin' }).problems).toEqual([
+      'Input "master-user" must be the RDS instance\'s master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres; got "db admin"',
+    ]);
+    expect(inputError({ [INPUT.masterUser]: 'atlas_migrator' }).problems).toEqual([
+      'Input "master-user" must be a user other than "db-user" (the roles root connects as the master user with its password, the schema root as db-user with an IAM token); got "atlas_migrator"',
     ]);
   });
 
