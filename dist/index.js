@@ -28960,7 +28960,7 @@ exports["default"] = {};
 
 /***/ }),
 
-/***/ 6122:
+/***/ 3741:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32237,7 +32237,7 @@ const dns = __nccwpck_require__(2250)
 
 const defaults = __nccwpck_require__(8995)
 
-const parse = (__nccwpck_require__(6122).parse) // parses a connection string
+const parse = (__nccwpck_require__(3741).parse) // parses a connection string
 
 const val = function (key, config, envVar) {
   if (config[key]) {
@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1740);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6122);
 /* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
 
 
@@ -66585,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 1740:
+/***/ 6122:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -75237,6 +75237,13 @@ const RULES = [
         why: 'The guide pins version = "= 0.10.3" in both roots: what the provider plans depends on its version, and an unpinned provider can change between the reviewed plan and the apply.',
         fix: 'Pin the same exact version in both roots: version = "= 0.10.3".',
     },
+    {
+        id: 'state-backend',
+        severity: 'error',
+        what: 'On a CI runner, a root has no remote state backend: no backend or cloud block in its .tf files (override files included), or backend "local". An error in apply mode, checked before any AWS call; a warning in plan and drift runs.',
+        why: "Local state lives in the runner's checkout and is deleted with the job: an apply's state is lost, and every plan is the provider's first run, where any DROP fails with \"Unrecognized schema resources\" and drift cannot be told from what was applied.",
+        fix: 'Declare a remote backend in each root, e.g. backend "s3" with use_lockfile = true, the bucket and region in TF_CLI_ARGS_init (examples/seed/terraform/*/backend.tf).',
+    },
 ];
 const rules_SEVERITY = new Map(RULES.map((r) => [r.id, r.severity]));
 /** The ids that are not rules (for validating `lint-skip` before anything runs), in input order. */
@@ -75930,6 +75937,10 @@ const GUIDE = {
 };
 const GUIDE_PATTERN = '*.pg.hcl';
 const GUIDE_CONFIG = 'atlas.hcl';
+/** Where a finding about the root as a whole goes: its main.tf, else its first .tf file. */
+function mainFile(tfFiles) {
+    return tfFiles.find((f) => external_node_path_.posix.basename(f.rel) === 'main.tf') ?? tfFiles[0];
+}
 function resolveRoot(kind, dir, files, findings) {
     const absDir = external_node_path_.resolve(files.workspace, dir);
     const relDir = files.rel(absDir);
@@ -75946,7 +75957,7 @@ function resolveRoot(kind, dir, files, findings) {
         .filter((b) => b.labels[0] === 'atlas_schema')
         .map((block) => ({ file, block })));
     if (resources.length === 0) {
-        const first = tfFiles[0];
+        const first = mainFile(tfFiles);
         const why = tfFiles.length === 0
             ? `${relDir} has no .tf files`
             : bodies.length < tfFiles.length
@@ -76438,7 +76449,7 @@ function providerVersions(ctx) {
 }
 /** The root's ariga/atlas requirement; undefined when its .tf files are missing or do not parse (other findings cover that). */
 function pinOf(root) {
-    const first = root.tfFiles[0];
+    const first = mainFile(root.tfFiles);
     if (!first)
         return undefined;
     for (const file of root.tfFiles) {
@@ -76465,6 +76476,79 @@ function pinOf(root) {
     if (root.tfFiles.some((f) => !f.body))
         return undefined;
     return { root, exact: undefined, written: undefined, at: { file: first.rel, line: 1 } };
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules-backend.ts
+
+
+
+
+// state-backend: a root that keeps its Terraform state in the runner's checkout. On a CI runner
+// the checkout is deleted with the job, so the state is too: an apply's record of what it
+// created is lost, and every later plan is the provider's first run.
+/** Terraform's override files: `override.tf` and `*_override.tf`, merged after the others. */
+const OVERRIDE = /^(?:.+_)?override\.tf$/;
+function backendRules(ctx) {
+    const run = ctx.run;
+    if (!run?.ci)
+        return [];
+    const roots = ctx.roles.dir === ctx.schema.dir ? [ctx.roles] : [ctx.roles, ctx.schema];
+    return roots.flatMap((root) => {
+        // No .tf files, or one that does not parse: terraform fails first, and other rules say so.
+        if (root.tfFiles.length === 0 || root.tfFiles.some((f) => !f.body))
+            return [];
+        const backend = effectiveBackend(root.tfFiles);
+        if (backend && backend.type !== 'local')
+            return [];
+        const at = backend?.at ?? mainPlace(root);
+        const what = backend
+            ? `The ${root.kind} root (${root.dir}) declares backend "local"`
+            : `The ${root.kind} root (${root.dir}) declares no remote state backend (no backend or cloud block in its .tf files, override files included)`;
+        const where = `so Terraform keeps its state in ${root.dir}/terraform.tfstate inside the runner's checkout, which is deleted when the job ends.`;
+        return [
+            run.mode === 'apply'
+                ? finding('state-backend', at.file, at.line, `${what}, ${where} ${APPLY_CONSEQUENCE} ${fix(root)}`, 'error')
+                : finding('state-backend', at.file, at.line, `${what}, ${where} ${planConsequence(run.drift)} ${fix(root)}`, 'warning'),
+        ];
+    });
+}
+const APPLY_CONSEQUENCE = "This apply's state would be lost with it, and every later run would start from empty state, as on the provider's first run: a DROP fails with \"Unrecognized schema resources\", and what was applied is never recorded for the next plan, the reviewed-plan gate or a drift check.";
+function planConsequence(drift) {
+    const first = "Every plan therefore starts from empty state, as on the provider's first run: a DROP fails with \"Unrecognized schema resources\".";
+    return drift
+        ? `${first} In this drift check, an object made by hand that Atlas would drop fails the plan instead of showing up as drift.`
+        : `${first} And a merge would not apply this plan: in apply mode this rule is an error, since the state written would be lost.`;
+}
+function fix(root) {
+    const key = `${external_node_path_.posix.basename(root.dir) || root.kind}.tfstate`;
+    return `Declare a remote backend in ${root.dir}, e.g. terraform { backend "s3" { key = ${rules_quote(key)}, use_lockfile = true } } with the bucket and region passed as TF_CLI_ARGS_init: -backend-config=bucket=… -backend-config=region=… (as in examples/seed/terraform/${root.kind}/backend.tf), or skip state-backend if the state is kept another way.`;
+}
+/**
+ * The backend Terraform would use: the last one in the primary files, replaced by one in an
+ * override file (override files are merged in lexical order, the last one wins).
+ */
+function effectiveBackend(files) {
+    const isOverride = (f) => OVERRIDE.test(external_node_path_.posix.basename(f.rel));
+    let backend;
+    for (const file of [...files.filter((f) => !isOverride(f)), ...files.filter(isOverride)]) {
+        backend = backendOf(file) ?? backend;
+    }
+    return backend;
+}
+function backendOf(file) {
+    let found;
+    for (const terraform of blocksOf(file.body ?? { attributes: [], blocks: [] }, 'terraform')) {
+        const blocks = [...blocksOf(terraform, 'backend'), ...blocksOf(terraform, 'cloud')];
+        for (const b of blocks)
+            found = { type: b.type === 'cloud' ? 'cloud' : (b.labels[0] ?? ''), at: { file: file.rel, line: b.line } };
+    }
+    return found;
+}
+/** The root's main.tf (its terraform block, else line 1), or its first .tf file. */
+function mainPlace(root) {
+    const main = mainFile(root.tfFiles);
+    const terraform = blocksOf(main.body ?? { attributes: [], blocks: [] }, 'terraform')[0];
+    return { file: main.rel, line: terraform?.line ?? 1 };
 }
 
 ;// CONCATENATED MODULE: ./src/lint/rules-schema.ts
@@ -76507,7 +76591,8 @@ function attributesDeep(block) {
 
 
 
-const GROUPS = [rootRules, atlasRules, rolesRules, schemaRules, permissionRules];
+
+const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules];
 /**
  * Every finding not skipped, sorted by file, then line. A file that does not parse is a
  * finding, never a crash; this rejects only when the parser itself cannot be loaded (a
@@ -76531,7 +76616,14 @@ async function lintProject(options) {
         const why = loaded.kind === 'outside' ? 'is outside the workspace' : 'does not exist or cannot be read';
         findings.push(finding('hcl-unresolved', target.configAt.file, target.configAt.line, `${files.rel(target.config)}, the atlas.hcl of the ${users} root${users.includes(' and ') ? 's' : ''}, ${why}; the env checks are skipped for it.`));
     }
-    const ctx = { dbUser: options.dbUser, masterUser: options.masterUser ?? 'postgres', roles, schema, configs };
+    const ctx = {
+        dbUser: options.dbUser,
+        masterUser: options.masterUser ?? 'postgres',
+        roles,
+        schema,
+        configs,
+        ...(options.run ? { run: options.run } : {}),
+    };
     for (const group of GROUPS)
         findings.push(...group(ctx));
     findings.push(...files.findings);
@@ -78824,7 +78916,7 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     atlas.catch(() => undefined);
     const answers = askGitHub(inputs, context, gh, whoAmI, marker);
     answers.catch(() => undefined);
-    report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
+    report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
     for (const f of report.lint) {
         const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
         if (f.severity === 'error')
@@ -78901,8 +78993,11 @@ async function askGitHub(inputs, context, gh, whoAmI, marker) {
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
     return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
-function lintOptions(inputs, workspace) {
+function lintOptions(inputs, workspace, context) {
+    // The runner sets both; either means the checkout goes away with the job.
+    const ci = process.env['CI'] === 'true' || process.env['GITHUB_ACTIONS'] === 'true';
     return {
+        run: { ci, mode: context.mode, drift: context.drift },
         workspace,
         rolesWorkingDirectory: inputs.rolesWorkingDirectory,
         schemaWorkingDirectory: inputs.schemaWorkingDirectory,
