@@ -71,29 +71,62 @@ export function exampleRuns(workflow: Workflow): ExampleRun[] {
 }
 
 type Context = Record<string, string | null>;
+type Value = string | null | boolean;
 
 /**
  * A job's `if:` in the subset the example uses: context names, 'strings', ==, !=, !, &&, ||
- * and parentheses, with GitHub's meaning (a missing input is null, and null != 'x'). Each
- * token is checked and translated to the same JavaScript operator; anything else throws.
+ * and parentheses, with GitHub's meaning (a missing input is null, and null != 'x').
+ * Anything else throws rather than being guessed.
  */
 export function evaluateIf(expression: string, context: Context): boolean {
   const text = expression.replace(/^\s*\$\{\{([\s\S]*)\}\}\s*$/, '$1');
-  const token = /\s*(&&|\|\||==|!=|!|\(|\)|'(?:[^']|'')*'|[A-Za-z_][\w.-]*)/y;
-  let js = '';
+  const tokens = [...text.matchAll(/\s*(&&|\|\||==|!=|!|\(|\)|'(?:[^']|'')*'|[A-Za-z_][\w.-]*|\S)/g)].map((m) => m[1]!);
   let at = 0;
-  while (text.slice(at).trim() !== '') {
-    token.lastIndex = at;
-    const match = token.exec(text);
-    if (!match) throw new Error(`if: ${expression}: cannot read it from position ${at}`);
-    at = token.lastIndex;
-    const t = match[1]!;
-    if (t.startsWith("'")) js += JSON.stringify(t.slice(1, -1).replace(/''/g, "'"));
-    else if (/^[A-Za-z_]/.test(t)) {
-      if (!(t in context)) throw new Error(`if: ${expression}: ${t} is not known here`);
-      js += JSON.stringify(context[t]);
-    } else js += ` ${t} `;
-  }
-  // Only context values, string literals and operators reach here.
-  return Boolean(new Function(`return (${js});`)());
+  const fail = (why: string): never => {
+    throw new Error(`if: ${expression}: ${why}`);
+  };
+  const next = (): string => tokens[at++] ?? fail('ends too early');
+  const primary = (): Value => {
+    const t = next();
+    if (t === '!') return !truthy(primary());
+    if (t === '(') {
+      const v = or();
+      if (next() !== ')') fail('a ( is not closed');
+      return v;
+    }
+    if (t.startsWith("'")) return t.slice(1, -1).replace(/''/g, "'");
+    if (/^[A-Za-z_]/.test(t)) return t in context ? (context[t] ?? null) : fail(`${t} is not known here`);
+    return fail(`cannot read ${t}`);
+  };
+  const comparison = (): Value => {
+    const left = primary();
+    const op = tokens[at];
+    if (op !== '==' && op !== '!=') return left;
+    at++;
+    const right = primary();
+    return op === '==' ? left === right : left !== right;
+  };
+  const and = (): Value => {
+    let v = comparison();
+    while (tokens[at] === '&&') {
+      at++;
+      const r = comparison();
+      v = truthy(v) && truthy(r);
+    }
+    return v;
+  };
+  const or = (): Value => {
+    let v = and();
+    while (tokens[at] === '||') {
+      at++;
+      const r = and();
+      v = truthy(v) || truthy(r);
+    }
+    return v;
+  };
+  const result = or();
+  if (at !== tokens.length) fail(`cannot read ${tokens[at]}`);
+  return truthy(result);
 }
+
+const truthy = (v: Value): boolean => v !== null && v !== false && v !== '';
