@@ -73104,6 +73104,24 @@ function trustPolicyStatement(ctx) {
         '}',
     ].join('\n');
 }
+/** `repo:OWNER/REPO:…`, or with immutable subject claims `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`. */
+const SUBJECT = /^repo:([^/:@]+)(?:@(\d+))?\/([^/:@]+)(?:@(\d+))?:/;
+/**
+ * Which form of `sub` the token carried, and what that means for the trust policy: GitHub
+ * gives repositories created or renamed on or after 2026-07-15 the immutable form, and a
+ * policy written for one form refuses the other.
+ */
+function subjectForm(sub) {
+    const m = sub === undefined ? null : SUBJECT.exec(sub);
+    if (!m) {
+        return 'This sub does not start with repo:OWNER/REPO: the organisation or repository customises its OIDC subject claim template, and the trust policy must match that template.';
+    }
+    const [, owner, ownerId, repo, repoId] = m;
+    if (ownerId && repoId) {
+        return `This sub is in the immutable form (repo:OWNER@OWNER_ID/REPO@REPO_ID:…; owner ID ${ownerId}, repository ID ${repoId}), which GitHub uses for repositories created or renamed on or after 2026-07-15: a trust policy that names repo:${owner}/${repo}:… without the IDs refuses it.`;
+    }
+    return `This sub is in the name form (repo:OWNER/REPO:…). Repositories created or renamed on or after 2026-07-15 get the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:… instead, and a trust policy written only for that form refuses this one.`;
+}
 /** One message per failure mode: what was attempted, what STS said, what to change. */
 function explainStsError(err, ctx, attempts = 1) {
     const code = stsErrorCode(err);
@@ -73115,9 +73133,10 @@ function explainStsError(err, ctx, attempts = 1) {
             `The role's trust policy does not accept this run's GitHub OIDC token, whose claims are:`,
             `  sub = ${ctx.claims.sub ?? '(could not be read from the token)'}`,
             `  aud = ${ctx.claims.aud ?? '(could not be read from the token)'}`,
+            subjectForm(ctx.claims.sub),
             `Fix: the trust policy of ${ctx.roleArn} must allow ${OIDC_ISSUER_HOST}:sub = "${ctx.claims.sub ?? '<sub above>'}" and ${OIDC_ISSUER_HOST}:aud = "${ctx.audience}", for example:`,
             trustPolicyStatement(ctx),
-            'Pull requests present sub "repo:ORG/REPO:pull_request"; pushes to the default branch present "repo:ORG/REPO:ref:refs/heads/<branch>", or "repo:ORG/REPO:environment:<name>" when the job has an environment.',
+            'Pull requests present sub "repo:ORG/REPO:pull_request"; runs on a branch (push, schedule, workflow_dispatch) "repo:ORG/REPO:ref:refs/heads/<branch>"; a job with an environment "repo:ORG/REPO:environment:<name>", whatever the event. With immutable subject claims the repository part is "ORG@ORG_ID/REPO@REPO_ID" instead of "ORG/REPO".',
         ].join('\n');
     }
     if (code === 'InvalidIdentityToken' && /No OpenIDConnect provider found/i.test(text)) {
@@ -76512,9 +76531,9 @@ function backendRules(ctx) {
         ];
     });
 }
-const APPLY_CONSEQUENCE = "This apply's state would be lost with it, and every later run would start from empty state, as on the provider's first run: a DROP fails with \"Unrecognized schema resources\", and what was applied is never recorded for the next plan, the reviewed-plan gate or a drift check.";
+const APPLY_CONSEQUENCE = 'This apply\'s state would be lost with it, and every later run would start from empty state, as on the provider\'s first run: a DROP fails with "Unrecognized schema resources", and what was applied is never recorded for the next plan, the reviewed-plan gate or a drift check.';
 function planConsequence(drift) {
-    const first = "Every plan therefore starts from empty state, as on the provider's first run: a DROP fails with \"Unrecognized schema resources\".";
+    const first = 'Every plan therefore starts from empty state, as on the provider\'s first run: a DROP fails with "Unrecognized schema resources".';
     return drift
         ? `${first} In this drift check, an object made by hand that Atlas would drop fails the plan instead of showing up as drift.`
         : `${first} And a merge would not apply this plan: in apply mode this rule is an error, since the state written would be lost.`;
