@@ -130,3 +130,15 @@ export function githubSub(r: Repository, subject: Subject): string {
     subject.kind === 'pull_request' ? 'pull_request' : subject.kind === 'ref' ? `ref:${subject.ref}` : `environment:${subject.name}`;
   return `repo:${repository}:${tail}`;
 }
+
+/**
+ * The policy with the docs' placeholders (ORG, REPO, ORG_ID, REPO_ID in `repo:…` values)
+ * replaced by a real repository's, as a user fills them in.
+ */
+export function forRepository(policy: Policy, owner: string, repo: string, ids: { owner: string; repo: string }): Policy {
+  const text = JSON.stringify(policy).replace(
+    /repo:ORG(@ORG_ID)?\/REPO(@REPO_ID)?:/g,
+    (_, ownerId?: string, repoId?: string) => `repo:${owner}${ownerId ? `@${ids.owner}` : ''}/${repo}${repoId ? `@${ids.repo}` : ''}:`,
+  );
+  return JSON.parse(text) as Policy;
+}
