@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1367);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1500);
 /* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
 
 
@@ -66585,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 1367:
+/***/ 1500:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67216,298 +67216,8 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
-/*!
- * content-type
- * Copyright(c) 2015 Douglas Christopher Wilson
- * MIT Licensed
- */
-const SP = 32; // " "
-const HTAB = 9; // "\t"
-const SEMI = 59; // ";"
-const EQ = 61; // "="
-const DQUOTE = 34; // '"'
-const BSLASH = 92; // "\\"
-const COMMA = 44; // ","
-const LOWER_CASE = 1;
-const OWS = 2;
-const SEMI_FLAG = 4;
-const COMMA_FLAG = 8;
-const TOKEN_FLAG = 16;
-const NON_ASCII = 0xff00;
-const CASE_FLAGS = LOWER_CASE | NON_ASCII;
-/**
- * Character flags used to normalize HTTP field values while scanning.
- * Out-of-range reads intentionally coerce to zero in bitwise expressions.
- */
-const CHAR_MAP = new Uint8Array(0x100);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
-    CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
-    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-/**
- * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
- */
-const NullObject = /* @__PURE__ */ (() => {
-    const C = function () { };
-    C.prototype = Object.create(null);
-    return C;
-})();
-/**
- * Validate a type string against RFC 9110.
- */
-function isTypeValid(type, start = 0, end = type.length) {
-    let hasSlash = false;
-    for (let index = start; index < end; index++) {
-        const code = type.charCodeAt(index);
-        if (code === 47 /* / */) {
-            if (hasSlash || index === start || index >= end - 1)
-                return false;
-            hasSlash = true;
-        }
-        else if (!isTokenCode(code)) {
-            return false;
-        }
-    }
-    return hasSlash;
-}
-/**
- * Validate a token against RFC 9110.
- */
-function isTokenValid(token, start = 0, end = token.length) {
-    if (start >= end)
-        return false;
-    for (let index = start; index < end; index++) {
-        if (!isTokenCode(token.charCodeAt(index)))
-            return false;
-    }
-    return true;
-}
-/**
- * Check whether a character code belongs to the token production in RFC 9110.
- */
-function isTokenCode(code) {
-    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
-}
-/**
- * Serialize a parameter value.
- */
-function parameterValue(str) {
-    const len = str.length;
-    if (len === 0)
-        return '""';
-    let index = 0;
-    while (index < len && isTokenCode(str.charCodeAt(index)))
-        index++;
-    if (index === len)
-        return str;
-    let result = '"';
-    let start = 0;
-    while (index < len) {
-        const code = str.charCodeAt(index);
-        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
-            throw new TypeError(`Invalid parameter value: ${str}`);
-        }
-        if (code === 34 /* " */ || code === 92 /* \\ */) {
-            result += `${str.slice(start, index)}\\`;
-            start = index;
-        }
-        index++;
-    }
-    return `${result}${str.slice(start)}"`;
-}
-/**
- * Format an object into a `Content-Type` header.
- */
-function format(obj) {
-    const { type, parameters } = obj;
-    if (!type || !isTypeValid(type)) {
-        throw new TypeError(`Invalid type: ${type}`);
-    }
-    let result = type;
-    if (parameters) {
-        for (const param of Object.keys(parameters)) {
-            if (!isTokenValid(param)) {
-                throw new TypeError(`Invalid parameter name: ${param}`);
-            }
-            result += `; ${param}=${parameterValue(parameters[param])}`;
-        }
-    }
-    return result;
-}
-/**
- * Parse a `Content-Type` header.
- */
-function dist_parse(header, options) {
-    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-    const len = header.length;
-    let valueStart = options?.start ?? 0;
-    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-        valueStart++;
-    }
-    let index = valueStart;
-    let typeFlags = 0;
-    let whitespace = -1;
-    let stop = options?.parameters === false ? COMMA_FLAG : 0;
-    while (index < len) {
-        const code = header.charCodeAt(index);
-        const flags = CHAR_MAP[code];
-        if ((flags & stopFlags) !== 0) {
-            stop |= flags & COMMA_FLAG;
-            break;
-        }
-        if ((flags & OWS) !== 0) {
-            if (whitespace === -1)
-                whitespace = index;
-        }
-        else {
-            whitespace = -1;
-        }
-        typeFlags |= (code & NON_ASCII) | flags;
-        index++;
-    }
-    const valueEnd = whitespace === -1 ? index : whitespace;
-    const value = header.slice(valueStart, valueEnd);
-    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-    if (index === len || stop !== 0) {
-        return { type, index, parameters: new NullObject() };
-    }
-    return parseParameters(header, type, index, len, stopFlags);
-}
-/**
- * Parses the parameters of a `Content-Type` header starting at the given index.
- */
-function parseParameters(header, type, index, len, stopFlags) {
-    const parameters = new NullObject();
-    parameter: while (index < len) {
-        index++; // Skip over ;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-            index++;
-        }
-        const keyStart = index;
-        let keyFlags = 0;
-        let keyWhitespace = -1;
-        while (index < len) {
-            const code = header.charCodeAt(index);
-            const flags = CHAR_MAP[code];
-            if ((flags & stopFlags) !== 0) {
-                if ((flags & COMMA_FLAG) !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if (code === EQ) {
-                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-                const value = header.slice(keyStart, keyEnd);
-                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-                index++;
-                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-                    index++;
-                }
-                if (index < len && header.charCodeAt(index) === DQUOTE) {
-                    const quotedStart = ++index;
-                    let escaped = false;
-                    while (index < len) {
-                        const code = header.charCodeAt(index);
-                        if (code === DQUOTE) {
-                            if (parameters[key] === undefined) {
-                                parameters[key] = escaped
-                                    ? unescapeQuotedPairs(header, quotedStart, index)
-                                    : header.slice(quotedStart, index);
-                            }
-                            index++;
-                            let stop = 0;
-                            // Discard characters between quote and delimiter.
-                            while (index < len) {
-                                const code = header.charCodeAt(index);
-                                const flags = CHAR_MAP[code];
-                                if ((flags & stopFlags) !== 0) {
-                                    stop = flags & COMMA_FLAG;
-                                    break;
-                                }
-                                index++;
-                            }
-                            if (stop !== 0)
-                                break parameter;
-                            continue parameter;
-                        }
-                        if (code === BSLASH && index + 1 < len) {
-                            escaped = true;
-                            index += 2;
-                            continue;
-                        }
-                        index++;
-                    }
-                    continue parameter;
-                }
-                const valueStart = index;
-                let stop = 0;
-                let valueWhitespace = -1;
-                while (index < len) {
-                    const code = header.charCodeAt(index);
-                    const flags = CHAR_MAP[code];
-                    if ((flags & stopFlags) !== 0) {
-                        stop = flags & COMMA_FLAG;
-                        break;
-                    }
-                    if ((flags & OWS) !== 0) {
-                        if (valueWhitespace === -1)
-                            valueWhitespace = index;
-                    }
-                    else {
-                        valueWhitespace = -1;
-                    }
-                    index++;
-                }
-                if (parameters[key] === undefined) {
-                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-                    parameters[key] = header.slice(valueStart, valueEnd);
-                }
-                if (stop !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if ((flags & OWS) !== 0) {
-                if (keyWhitespace === -1)
-                    keyWhitespace = index;
-            }
-            else {
-                keyWhitespace = -1;
-            }
-            keyFlags |= (code & NON_ASCII) | flags;
-            index++;
-        }
-    }
-    return { type, index, parameters };
-}
-/**
- * Remove backslashes from quoted pairs in a known-terminated quoted string body.
- */
-function unescapeQuotedPairs(str, start, end) {
-    let result = "";
-    for (let index = start; index < end; index++) {
-        if (str.charCodeAt(index) === BSLASH) {
-            result += str.slice(start, index);
-            start = ++index;
-        }
-    }
-    return result + str.slice(start, end);
-}
-//# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: ./node_modules/@octokit/request/node_modules/content-type/dist/index.js
+var dist = __nccwpck_require__(6919);
 ;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
@@ -68287,7 +67997,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = dist_parse(contentType);
+  const mimetype = (0,dist/* parse */.qg)(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {
@@ -73104,6 +72814,24 @@ function trustPolicyStatement(ctx) {
         '}',
     ].join('\n');
 }
+/** `repo:OWNER/REPO:…`, or with immutable subject claims `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`. */
+const SUBJECT = /^repo:([^/:@]+)(?:@(\d+))?\/([^/:@]+)(?:@(\d+))?:/;
+/**
+ * Which form of `sub` the token carried, and what that means for the trust policy: GitHub
+ * gives repositories created or renamed on or after 2026-07-15 the immutable form, and a
+ * policy written for one form refuses the other.
+ */
+function subjectForm(sub) {
+    const m = sub === undefined ? null : SUBJECT.exec(sub);
+    if (!m) {
+        return 'This sub does not start with repo:OWNER/REPO: the organisation or repository customises its OIDC subject claim template, and the trust policy must match that template.';
+    }
+    const [, owner, ownerId, repo, repoId] = m;
+    if (ownerId && repoId) {
+        return `This sub is in the immutable form (repo:OWNER@OWNER_ID/REPO@REPO_ID:…; owner ID ${ownerId}, repository ID ${repoId}), which GitHub uses for repositories created or renamed on or after 2026-07-15: a trust policy that names repo:${owner}/${repo}:… without the IDs refuses it.`;
+    }
+    return `This sub is in the name form (repo:OWNER/REPO:…). Repositories created or renamed on or after 2026-07-15 get the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:… instead, and a trust policy written only for that form refuses this one.`;
+}
 /** One message per failure mode: what was attempted, what STS said, what to change. */
 function explainStsError(err, ctx, attempts = 1) {
     const code = stsErrorCode(err);
@@ -73115,9 +72843,10 @@ function explainStsError(err, ctx, attempts = 1) {
             `The role's trust policy does not accept this run's GitHub OIDC token, whose claims are:`,
             `  sub = ${ctx.claims.sub ?? '(could not be read from the token)'}`,
             `  aud = ${ctx.claims.aud ?? '(could not be read from the token)'}`,
+            subjectForm(ctx.claims.sub),
             `Fix: the trust policy of ${ctx.roleArn} must allow ${OIDC_ISSUER_HOST}:sub = "${ctx.claims.sub ?? '<sub above>'}" and ${OIDC_ISSUER_HOST}:aud = "${ctx.audience}", for example:`,
             trustPolicyStatement(ctx),
-            'Pull requests present sub "repo:ORG/REPO:pull_request"; pushes to the default branch present "repo:ORG/REPO:ref:refs/heads/<branch>", or "repo:ORG/REPO:environment:<name>" when the job has an environment.',
+            'Pull requests present sub "repo:ORG/REPO:pull_request"; runs on a branch (push, schedule, workflow_dispatch) "repo:ORG/REPO:ref:refs/heads/<branch>"; a job with an environment "repo:ORG/REPO:environment:<name>", whatever the event. With immutable subject claims the repository part is "ORG@ORG_ID/REPO@REPO_ID" instead of "ORG/REPO".',
         ].join('\n');
     }
     if (code === 'InvalidIdentityToken' && /No OpenIDConnect provider found/i.test(text)) {
@@ -75317,6 +75046,13 @@ const RULES = [
         why: 'The guide pins version = "= 0.10.3" in both roots: what the provider plans depends on its version, and an unpinned provider can change between the reviewed plan and the apply.',
         fix: 'Pin the same exact version in both roots: version = "= 0.10.3".',
     },
+    {
+        id: 'state-backend',
+        severity: 'error',
+        what: 'On a CI runner, a root has no remote state backend: no backend or cloud block in its .tf files (override files included), or backend "local". An error in apply mode, checked before any AWS call; a warning in plan and drift runs.',
+        why: "Local state lives in the runner's checkout and is deleted with the job: an apply's state is lost, and every plan is the provider's first run, where any DROP fails with \"Unrecognized schema resources\" and drift cannot be told from what was applied.",
+        fix: 'Declare a remote backend in each root, e.g. backend "s3" with use_lockfile = true, the bucket and region in TF_CLI_ARGS_init (examples/seed/terraform/*/backend.tf).',
+    },
 ];
 const rules_SEVERITY = new Map(RULES.map((r) => [r.id, r.severity]));
 /** The ids that are not rules (for validating `lint-skip` before anything runs), in input order. */
@@ -76010,6 +75746,10 @@ const GUIDE = {
 };
 const GUIDE_PATTERN = '*.pg.hcl';
 const GUIDE_CONFIG = 'atlas.hcl';
+/** Where a finding about the root as a whole goes: its main.tf, else its first .tf file. */
+function mainFile(tfFiles) {
+    return tfFiles.find((f) => external_node_path_.posix.basename(f.rel) === 'main.tf') ?? tfFiles[0];
+}
 function resolveRoot(kind, dir, files, findings) {
     const absDir = external_node_path_.resolve(files.workspace, dir);
     const relDir = files.rel(absDir);
@@ -76026,7 +75766,7 @@ function resolveRoot(kind, dir, files, findings) {
         .filter((b) => b.labels[0] === 'atlas_schema')
         .map((block) => ({ file, block })));
     if (resources.length === 0) {
-        const first = tfFiles[0];
+        const first = mainFile(tfFiles);
         const why = tfFiles.length === 0
             ? `${relDir} has no .tf files`
             : bodies.length < tfFiles.length
@@ -76518,7 +76258,7 @@ function providerVersions(ctx) {
 }
 /** The root's ariga/atlas requirement; undefined when its .tf files are missing or do not parse (other findings cover that). */
 function pinOf(root) {
-    const first = root.tfFiles[0];
+    const first = mainFile(root.tfFiles);
     if (!first)
         return undefined;
     for (const file of root.tfFiles) {
@@ -76545,6 +76285,79 @@ function pinOf(root) {
     if (root.tfFiles.some((f) => !f.body))
         return undefined;
     return { root, exact: undefined, written: undefined, at: { file: first.rel, line: 1 } };
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules-backend.ts
+
+
+
+
+// state-backend: a root that keeps its Terraform state in the runner's checkout. On a CI runner
+// the checkout is deleted with the job, so the state is too: an apply's record of what it
+// created is lost, and every later plan is the provider's first run.
+/** Terraform's override files: `override.tf` and `*_override.tf`, merged after the others. */
+const OVERRIDE = /^(?:.+_)?override\.tf$/;
+function backendRules(ctx) {
+    const run = ctx.run;
+    if (!run?.ci)
+        return [];
+    const roots = ctx.roles.dir === ctx.schema.dir ? [ctx.roles] : [ctx.roles, ctx.schema];
+    return roots.flatMap((root) => {
+        // No .tf files, or one that does not parse: terraform fails first, and other rules say so.
+        if (root.tfFiles.length === 0 || root.tfFiles.some((f) => !f.body))
+            return [];
+        const backend = effectiveBackend(root.tfFiles);
+        if (backend && backend.type !== 'local')
+            return [];
+        const at = backend?.at ?? mainPlace(root);
+        const what = backend
+            ? `The ${root.kind} root (${root.dir}) declares backend "local"`
+            : `The ${root.kind} root (${root.dir}) declares no remote state backend (no backend or cloud block in its .tf files, override files included)`;
+        const where = `so Terraform keeps its state in ${root.dir}/terraform.tfstate inside the runner's checkout, which is deleted when the job ends.`;
+        return [
+            run.mode === 'apply'
+                ? finding('state-backend', at.file, at.line, `${what}, ${where} ${APPLY_CONSEQUENCE} ${fix(root)}`, 'error')
+                : finding('state-backend', at.file, at.line, `${what}, ${where} ${planConsequence(run.drift)} ${fix(root)}`, 'warning'),
+        ];
+    });
+}
+const APPLY_CONSEQUENCE = 'This apply\'s state would be lost with it, and every later run would start from empty state, as on the provider\'s first run: a DROP fails with "Unrecognized schema resources", and what was applied is never recorded for the next plan, the reviewed-plan gate or a drift check.';
+function planConsequence(drift) {
+    const first = 'Every plan therefore starts from empty state, as on the provider\'s first run: a DROP fails with "Unrecognized schema resources".';
+    return drift
+        ? `${first} In this drift check, an object made by hand that Atlas would drop fails the plan instead of showing up as drift.`
+        : `${first} And a merge would not apply this plan: in apply mode this rule is an error, since the state written would be lost.`;
+}
+function fix(root) {
+    const key = `${external_node_path_.posix.basename(root.dir) || root.kind}.tfstate`;
+    return `Declare a remote backend in ${root.dir}, e.g. terraform { backend "s3" { key = ${rules_quote(key)}, use_lockfile = true } } with the bucket and region passed as TF_CLI_ARGS_init: -backend-config=bucket=… -backend-config=region=… (as in examples/seed/terraform/${root.kind}/backend.tf), or skip state-backend if the state is kept another way.`;
+}
+/**
+ * The backend Terraform would use: the last one in the primary files, replaced by one in an
+ * override file (override files are merged in lexical order, the last one wins).
+ */
+function effectiveBackend(files) {
+    const isOverride = (f) => OVERRIDE.test(external_node_path_.posix.basename(f.rel));
+    let backend;
+    for (const file of [...files.filter((f) => !isOverride(f)), ...files.filter(isOverride)]) {
+        backend = backendOf(file) ?? backend;
+    }
+    return backend;
+}
+function backendOf(file) {
+    let found;
+    for (const terraform of blocksOf(file.body ?? { attributes: [], blocks: [] }, 'terraform')) {
+        const blocks = [...blocksOf(terraform, 'backend'), ...blocksOf(terraform, 'cloud')];
+        for (const b of blocks)
+            found = { type: b.type === 'cloud' ? 'cloud' : (b.labels[0] ?? ''), at: { file: file.rel, line: b.line } };
+    }
+    return found;
+}
+/** The root's main.tf (its terraform block, else line 1), or its first .tf file. */
+function mainPlace(root) {
+    const main = mainFile(root.tfFiles);
+    const terraform = blocksOf(main.body ?? { attributes: [], blocks: [] }, 'terraform')[0];
+    return { file: main.rel, line: terraform?.line ?? 1 };
 }
 
 ;// CONCATENATED MODULE: ./src/lint/rules-schema.ts
@@ -76587,7 +76400,8 @@ function attributesDeep(block) {
 
 
 
-const GROUPS = [rootRules, atlasRules, rolesRules, schemaRules, permissionRules];
+
+const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules];
 /**
  * Every finding not skipped, sorted by file, then line. A file that does not parse is a
  * finding, never a crash; this rejects only when the parser itself cannot be loaded (a
@@ -76611,7 +76425,14 @@ async function lintProject(options) {
         const why = loaded.kind === 'outside' ? 'is outside the workspace' : 'does not exist or cannot be read';
         findings.push(finding('hcl-unresolved', target.configAt.file, target.configAt.line, `${files.rel(target.config)}, the atlas.hcl of the ${users} root${users.includes(' and ') ? 's' : ''}, ${why}; the env checks are skipped for it.`));
     }
-    const ctx = { dbUser: options.dbUser, masterUser: options.masterUser ?? 'postgres', roles, schema, configs };
+    const ctx = {
+        dbUser: options.dbUser,
+        masterUser: options.masterUser ?? 'postgres',
+        roles,
+        schema,
+        configs,
+        ...(options.run ? { run: options.run } : {}),
+    };
     for (const group of GROUPS)
         findings.push(...group(ctx));
     findings.push(...files.findings);
@@ -78904,7 +78725,7 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     atlas.catch(() => undefined);
     const answers = askGitHub(inputs, context, gh, whoAmI, marker);
     answers.catch(() => undefined);
-    report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
+    report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
     for (const f of report.lint) {
         const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
         if (f.severity === 'error')
@@ -78987,8 +78808,11 @@ async function askGitHub(inputs, context, gh, whoAmI, marker) {
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
     return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
-function lintOptions(inputs, workspace) {
+function lintOptions(inputs, workspace, context) {
+    // The runner sets both; either means the checkout goes away with the job.
+    const ci = process.env['CI'] === 'true' || process.env['GITHUB_ACTIONS'] === 'true';
     return {
+        run: { ci, mode: context.mode, drift: context.drift },
         workspace,
         rolesWorkingDirectory: inputs.rolesWorkingDirectory,
         schemaWorkingDirectory: inputs.schemaWorkingDirectory,
@@ -80137,6 +79961,189 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
+
+/***/ }),
+
+/***/ 6919:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+__webpack_unused_export__ = ({ value: true });
+__webpack_unused_export__ = format;
+exports.qg = parse;
+const TEXT_REGEXP = /^[\u0009\u0020-\u007e\u0080-\u00ff]*$/;
+const TOKEN_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * RegExp to match chars that must be quoted-pair in RFC 9110 sec 5.6.4
+ */
+const QUOTE_REGEXP = /[\\"]/g;
+/**
+ * RegExp to match type in RFC 9110 sec 8.3.1
+ *
+ * media-type = type "/" subtype
+ * type       = token
+ * subtype    = token
+ */
+const TYPE_REGEXP = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !TYPE_REGEXP.test(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!TOKEN_REGEXP.test(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${qstring(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function parse(header, options) {
+    const stopChar = options?.comma === true ? COMMA : 65536; // Sentinel for "no stop char".
+    const len = header.length;
+    let index = skipOWS(header, options?.start ?? 0, len);
+    const valueStart = index;
+    index = skipValue(header, index, len, stopChar);
+    const valueEnd = trailingOWS(header, valueStart, index);
+    const type = header.slice(valueStart, valueEnd).toLowerCase();
+    if (options?.parameters === false) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopChar);
+}
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopChar) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        if (header.charCodeAt(index) === stopChar)
+            break;
+        index = skipOWS(header, index + 1 /* Skip over ; */, len);
+        const keyStart = index;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            if (code === stopChar)
+                break parameter;
+            if (code === SEMI)
+                continue parameter;
+            if (code === EQ) {
+                const keyEnd = trailingOWS(header, keyStart, index);
+                const key = header.slice(keyStart, keyEnd).toLowerCase();
+                index = skipOWS(header, index + 1, len);
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    index++;
+                    let value = "";
+                    while (index < len) {
+                        const code = header.charCodeAt(index++);
+                        if (code === DQUOTE) {
+                            index = skipValue(header, index, len, stopChar);
+                            if (parameters[key] === undefined)
+                                parameters[key] = value;
+                            break;
+                        }
+                        if (code === BSLASH && index < len) {
+                            value += header[index++];
+                            continue;
+                        }
+                        value += String.fromCharCode(code);
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                index = skipValue(header, index, len, stopChar);
+                if (parameters[key] === undefined) {
+                    const valueEnd = trailingOWS(header, valueStart, index);
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                continue parameter;
+            }
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Skip over characters until a semicolon or other exit character.
+ */
+function skipValue(str, index, len, stopChar) {
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code === SEMI || code === stopChar)
+            break;
+        index++;
+    }
+    return index;
+}
+/**
+ * Skip optional whitespace (OWS) in an HTTP header value.
+ *
+ * OWS is defined in RFC 9110 sec 5.6.3 as SP (" ") or HTAB ("\t").
+ */
+function skipOWS(header, index, len) {
+    while (index < len) {
+        const char = header.charCodeAt(index);
+        if (char !== SP && char !== HTAB)
+            break;
+        index++;
+    }
+    return index;
+}
+/**
+ * Trim optional whitespace (OWS) from the end of a substring.
+ *
+ * OWS is defined in RFC 9110 sec 5.6.3 as SP (" ") or HTAB ("\t").
+ */
+function trailingOWS(header, start, end) {
+    while (end > start) {
+        const char = header.charCodeAt(end - 1);
+        if (char !== SP && char !== HTAB)
+            break;
+        end--;
+    }
+    return end;
+}
+/**
+ * Serialize a parameter value.
+ */
+function qstring(str) {
+    if (TOKEN_REGEXP.test(str))
+        return str;
+    if (TEXT_REGEXP.test(str))
+        return `"${str.replace(QUOTE_REGEXP, "\\$&")}"`;
+    throw new TypeError(`Invalid parameter value: ${str}`);
+}
+//# sourceMappingURL=index.js.map
 
 /***/ }),
 

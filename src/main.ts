@@ -111,7 +111,7 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
   atlas.catch(() => undefined);
   const answers = askGitHub(inputs, context, gh, whoAmI, marker);
   answers.catch(() => undefined);
-  report.lint = await log.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace) }));
+  report.lint = await log.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
   for (const f of report.lint) {
     const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
     if (f.severity === 'error') log.error(`${f.message} (${f.rule})`, properties);
@@ -222,8 +222,11 @@ async function askGitHub(
   return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
 
-function lintOptions(inputs: Inputs, workspace: string): Parameters<typeof lintProject>[0] {
+function lintOptions(inputs: Inputs, workspace: string, context: RunContext): Parameters<typeof lintProject>[0] {
+  // The runner sets both; either means the checkout goes away with the job.
+  const ci = process.env['CI'] === 'true' || process.env['GITHUB_ACTIONS'] === 'true';
   return {
+    run: { ci, mode: context.mode, drift: context.drift },
     workspace,
     rolesWorkingDirectory: inputs.rolesWorkingDirectory,
     schemaWorkingDirectory: inputs.schemaWorkingDirectory,

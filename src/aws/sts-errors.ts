@@ -135,6 +135,26 @@ function trustPolicyStatement(ctx: AssumeContext): string {
   ].join('\n');
 }
 
+/** `repo:OWNER/REPO:…`, or with immutable subject claims `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`. */
+const SUBJECT = /^repo:([^/:@]+)(?:@(\d+))?\/([^/:@]+)(?:@(\d+))?:/;
+
+/**
+ * Which form of `sub` the token carried, and what that means for the trust policy: GitHub
+ * gives repositories created or renamed on or after 2026-07-15 the immutable form, and a
+ * policy written for one form refuses the other.
+ */
+export function subjectForm(sub: string | undefined): string {
+  const m = sub === undefined ? null : SUBJECT.exec(sub);
+  if (!m) {
+    return 'This sub does not start with repo:OWNER/REPO: the organisation or repository customises its OIDC subject claim template, and the trust policy must match that template.';
+  }
+  const [, owner, ownerId, repo, repoId] = m;
+  if (ownerId && repoId) {
+    return `This sub is in the immutable form (repo:OWNER@OWNER_ID/REPO@REPO_ID:…; owner ID ${ownerId}, repository ID ${repoId}), which GitHub uses for repositories created or renamed on or after 2026-07-15: a trust policy that names repo:${owner}/${repo}:… without the IDs refuses it.`;
+  }
+  return `This sub is in the name form (repo:OWNER/REPO:…). Repositories created or renamed on or after 2026-07-15 get the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:… instead, and a trust policy written only for that form refuses this one.`;
+}
+
 /** One message per failure mode: what was attempted, what STS said, what to change. */
 export function explainStsError(err: unknown, ctx: AssumeContext, attempts = 1): string {
   const code = stsErrorCode(err);
@@ -147,9 +167,10 @@ export function explainStsError(err: unknown, ctx: AssumeContext, attempts = 1):
       `The role's trust policy does not accept this run's GitHub OIDC token, whose claims are:`,
       `  sub = ${ctx.claims.sub ?? '(could not be read from the token)'}`,
       `  aud = ${ctx.claims.aud ?? '(could not be read from the token)'}`,
+      subjectForm(ctx.claims.sub),
       `Fix: the trust policy of ${ctx.roleArn} must allow ${OIDC_ISSUER_HOST}:sub = "${ctx.claims.sub ?? '<sub above>'}" and ${OIDC_ISSUER_HOST}:aud = "${ctx.audience}", for example:`,
       trustPolicyStatement(ctx),
-      'Pull requests present sub "repo:ORG/REPO:pull_request"; pushes to the default branch present "repo:ORG/REPO:ref:refs/heads/<branch>", or "repo:ORG/REPO:environment:<name>" when the job has an environment.',
+      'Pull requests present sub "repo:ORG/REPO:pull_request"; runs on a branch (push, schedule, workflow_dispatch) "repo:ORG/REPO:ref:refs/heads/<branch>"; a job with an environment "repo:ORG/REPO:environment:<name>", whatever the event. With immutable subject claims the repository part is "ORG@ORG_ID/REPO@REPO_ID" instead of "ORG/REPO".',
     ].join('\n');
   }
   if (code === 'InvalidIdentityToken' && /No OpenIDConnect provider found/i.test(text)) {

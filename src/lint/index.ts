@@ -8,16 +8,17 @@ import { atlasRules } from './rules-atlas.js';
 import { permissionRules } from './rules-permissions.js';
 import { rolesRules } from './rules-roles.js';
 import { rootRules } from './rules-roots.js';
+import { backendRules } from './rules-backend.js';
 import { schemaRules } from './rules-schema.js';
 import type { Finding, LintOptions } from './types.js';
 
 // The HCL guardrails: the seed guide's warnings checked statically, before any AWS call, on the
 // files the two Terraform roots actually read. Pure apart from reading the workspace.
 
-export type { Finding, LintOptions, Severity } from './types.js';
+export type { Finding, LintOptions, RunFacts, Severity } from './types.js';
 export { RULES, validateRuleIds } from './rules.js';
 
-const GROUPS = [rootRules, atlasRules, rolesRules, schemaRules, permissionRules] as const;
+const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules] as const;
 
 /**
  * Every finding not skipped, sorted by file, then line. A file that does not parse is a
@@ -49,7 +50,14 @@ export async function lintProject(options: LintOptions): Promise<Finding[]> {
     );
   }
 
-  const ctx: LintContext = { dbUser: options.dbUser, masterUser: options.masterUser ?? 'postgres', roles, schema, configs };
+  const ctx: LintContext = {
+    dbUser: options.dbUser,
+    masterUser: options.masterUser ?? 'postgres',
+    roles,
+    schema,
+    configs,
+    ...(options.run ? { run: options.run } : {}),
+  };
   for (const group of GROUPS) findings.push(...group(ctx));
   findings.push(...files.findings);
 

@@ -53,6 +53,11 @@ export interface Root {
   targets: Target[];
 }
 
+/** Where a finding about the root as a whole goes: its main.tf, else its first .tf file. */
+export function mainFile(tfFiles: readonly SourceFile[]): SourceFile | undefined {
+  return tfFiles.find((f) => path.posix.basename(f.rel) === 'main.tf') ?? tfFiles[0];
+}
+
 export function resolveRoot(kind: RootKind, dir: string, files: Files, findings: Finding[]): Root {
   const absDir = path.resolve(files.workspace, dir);
   const relDir = files.rel(absDir);
@@ -71,7 +76,7 @@ export function resolveRoot(kind: RootKind, dir: string, files: Files, findings:
       .map((block) => ({ file, block })),
   );
   if (resources.length === 0) {
-    const first = tfFiles[0];
+    const first = mainFile(tfFiles);
     const why =
       tfFiles.length === 0
         ? `${relDir} has no .tf files`

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { LintContext } from './context.js';
 import { type Expr, blocksOf, dotted, stringValue } from './hcl.js';
-import { GUIDE, type Place, type Root, type Target } from './roots.js';
+import { GUIDE, mainFile, type Place, type Root, type Target } from './roots.js';
 import { finding, quote } from './rules.js';
 import type { Finding } from './types.js';
 
@@ -102,7 +102,7 @@ function providerVersions(ctx: LintContext): Finding[] {
 
 /** The root's ariga/atlas requirement; undefined when its .tf files are missing or do not parse (other findings cover that). */
 function pinOf(root: Root): Pin | undefined {
-  const first = root.tfFiles[0];
+  const first = mainFile(root.tfFiles);
   if (!first) return undefined;
   for (const file of root.tfFiles) {
     const requirements = blocksOf(file.body ?? { attributes: [], blocks: [] }, 'terraform').flatMap((t) =>

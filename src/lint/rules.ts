@@ -126,6 +126,13 @@ export const RULES = [
     why: 'The guide pins version = "= 0.10.3" in both roots: what the provider plans depends on its version, and an unpinned provider can change between the reviewed plan and the apply.',
     fix: 'Pin the same exact version in both roots: version = "= 0.10.3".',
   },
+  {
+    id: 'state-backend',
+    severity: 'error',
+    what: 'On a CI runner, a root has no remote state backend: no backend or cloud block in its .tf files (override files included), or backend "local". An error in apply mode, checked before any AWS call; a warning in plan and drift runs.',
+    why: "Local state lives in the runner's checkout and is deleted with the job: an apply's state is lost, and every plan is the provider's first run, where any DROP fails with \"Unrecognized schema resources\" and drift cannot be told from what was applied.",
+    fix: 'Declare a remote backend in each root, e.g. backend "s3" with use_lockfile = true, the bucket and region in TF_CLI_ARGS_init (examples/seed/terraform/*/backend.tf).',
+  },
 ] as const satisfies readonly Rule[];
 
 export type RuleId = (typeof RULES)[number]['id'];

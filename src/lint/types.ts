@@ -26,4 +26,15 @@ export interface LintOptions {
   masterUser?: string;
   /** Rule ids switched off (input lint-skip). */
   skip: readonly string[];
+  /** The run the lint guards; without it the rules that depend on the run (state-backend) are off. */
+  run?: RunFacts;
+}
+
+/** What the run is, for the rules whose verdict depends on it. */
+export interface RunFacts {
+  /** On a CI runner (CI or GITHUB_ACTIONS is "true"): the checkout is deleted when the job ends. */
+  ci: boolean;
+  mode: 'plan' | 'apply';
+  /** A scheduled or dispatched plan: the drift check. */
+  drift: boolean;
 }

@@ -100,6 +100,35 @@ describe('HCL guardrails on pull requests', () => {
     }
   });
 
+  it('a merge whose roots keep their state in the checkout (no backend, no override file) fails before OIDC and STS, annotated on each main.tf', async () => {
+    const backends = ['terraform/roles/backend.tf', 'terraform/schema/backend.tf'];
+    const saved = await Promise.all(backends.map((f) => readFile(path.join(stack.workspace, f), 'utf8')));
+    await Promise.all(backends.map((f) => rm(path.join(stack.workspace, f))));
+    try {
+      const o = await stack.observe(() =>
+        stack.runPush({ before: sha('0'), after: sha('b'), ref: `refs/heads/${DEFAULT_BRANCH}` }, { backendOverride: false }),
+      );
+      const { run } = o;
+      expect(run.exitCode, run.stdout).toBe(1);
+      expect(run.outputs['mode']).toBe('apply');
+      expect(o.oidc).toEqual([]);
+      expect(o.sts).toEqual([]);
+      expect(o.planned).toEqual([]);
+      expect(run.stdout).not.toContain('$ terraform');
+      const atFile = annotations(run, 'error').filter((a) => a.properties['file'] !== undefined);
+      expect(atFile.map((a) => a.properties)).toEqual([
+        { file: 'terraform/roles/main.tf', line: '1', title: 'rds-atlas-action: state-backend' },
+        { file: 'terraform/schema/main.tf', line: '1', title: 'rds-atlas-action: state-backend' },
+      ]);
+      expect(atFile[0]?.message).toContain(
+        "declares no remote state backend (no backend or cloud block in its .tf files, override files included), so Terraform keeps its state in terraform/roles/terraform.tfstate inside the runner's checkout, which is deleted when the job ends. This apply's state would be lost with it",
+      );
+      expect(atFile[0]?.message).toContain('Declare a remote backend in terraform/roles');
+    } finally {
+      await Promise.all(backends.map((f, i) => writeFile(path.join(stack.workspace, f), saved[i] ?? '')));
+    }
+  });
+
   it('with step debug logging on, the failure carries a stack trace that points at src/ (dist/ has source maps)', async () => {
     const run = await runWithReportingUser({ env: { RUNNER_DEBUG: '1' } });
     expect(run.exitCode).toBe(1);

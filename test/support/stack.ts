@@ -121,6 +121,10 @@ export interface RunExtra {
    * not installed at all.
    */
   atlasCli?: 'logged-in' | 'logged-out' | 'missing';
+  /** False: the checkout keeps the repository's backend as it is (no `pg` override file). */
+  backendOverride?: boolean;
+  /** The OIDC token's `sub` for this run; default: the one GitHub gives the event without an environment. */
+  sub?: string;
 }
 
 export async function startStack(opts: { scenario?: Scenario } = {}): Promise<Stack> {
@@ -247,7 +251,8 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         const vars = eventEnv(eventName, payload, eventPath);
         // GitHub puts the event's subject in the OIDC token's `sub`; the trust policies key on it.
         aws.oidc.claims.sub =
-          eventName === 'pull_request' ? `repo:${OWNER}/${REPO}:pull_request` : `repo:${OWNER}/${REPO}:ref:${vars['GITHUB_REF']}`;
+          extra.sub ??
+          (eventName === 'pull_request' ? `repo:${OWNER}/${REPO}:pull_request` : `repo:${OWNER}/${REPO}:ref:${vars['GITHUB_REF']}`);
         const env: Record<string, string> = {
           ...tf.env,
           ...aws.env(),
@@ -262,7 +267,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         for (const key of extra.unset ?? []) delete env[key];
         const atlasCli = extra.atlasCli ?? 'logged-in';
         if (atlasCli === 'missing') env['PATH'] = process.env['PATH'] ?? '';
-        const checkout = await freshCheckout(ws.dir);
+        const checkout = await freshCheckout(ws.dir, { backendOverride: extra.backendOverride ?? true });
         try {
           return await runAction({
             inputs: { ...stack.inputs(), ...extra.inputs },
@@ -311,28 +316,33 @@ const STATE_DATABASE = 'tfstate';
 
 /**
  * A copy of the repository as actions/checkout leaves it: no .terraform, no local state.
- * Every Terraform root in it (a directory with an atlas_schema resource) gets a `pg` backend
- * keyed by its path, standing in for the S3 backend a real repository configures.
+ * Every Terraform root in it (a directory with an atlas_schema resource) keeps its own files as
+ * they are (the seed's `backend "s3"`) and gets a Terraform override file, `backend_override.tf`,
+ * that swaps the backend for `pg` keyed by the root's path: Terraform's own mechanism, so what
+ * users copy from examples/seed is what the tests run.
  */
-export async function freshCheckout(repository: string): Promise<string> {
+export async function freshCheckout(repository: string, o: { backendOverride: boolean } = { backendOverride: true }): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'checkout-'));
   await cp(repository, dir, {
     recursive: true,
     filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate[^/]*)$/.test(src),
   });
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+  for (const entry of o.backendOverride ? await readdir(dir, { recursive: true, withFileTypes: true }) : []) {
     if (!entry.isFile() || !entry.name.endsWith('.tf')) continue;
     const file = path.join(entry.parentPath, entry.name);
     if (!/resource\s+"atlas_schema"/.test(await readFile(file, 'utf8'))) continue;
     const root = path.relative(dir, entry.parentPath);
     const schema = `tfstate_${root.replace(/[^A-Za-z0-9]+/g, '_')}`.toLowerCase();
     await writeFile(
-      path.join(entry.parentPath, 'backend_test.tf'),
+      path.join(entry.parentPath, BACKEND_OVERRIDE),
       `terraform {\n  backend "pg" {\n    schema_name = "${schema}"\n  }\n}\n`,
     );
   }
   return dir;
 }
+
+/** The override file the tests put in every root (Terraform merges *_override.tf last). */
+export const BACKEND_OVERRIDE = 'backend_override.tf';
 
 /** Shorthand shas for readable tests. */
 export const sha = (c: string): string => c.repeat(40).slice(0, 40);

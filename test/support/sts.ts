@@ -18,6 +18,8 @@ export interface StsRole {
    * a list allows any of them, as a list of values in a policy condition does.
    */
   subjectPattern?: string | string[];
+  /** The role's trust policy as a function of the token's claims (e.g. a documented policy); checked as well as subjectPattern. */
+  trusts?: (claims: { sub: string; aud: string }) => boolean;
   /** Seconds; AWS's default MaxSessionDuration is one hour. */
   maxSessionDuration?: number;
 }
@@ -152,6 +154,7 @@ export async function startSts(opts: StsOptions = {}): Promise<StsServer> {
     const role = roles.get(roleArn);
     const allowed = role?.subjectPattern === undefined ? undefined : [role.subjectPattern].flat();
     if (!role || (allowed && !allowed.some((p) => globMatch(p, claims.sub)))) return FAULTS.AccessDenied;
+    if (role.trusts && !role.trusts({ sub: claims.sub, aud: String(claims.aud) })) return FAULTS.AccessDenied;
     if (duration > (role.maxSessionDuration ?? 3600)) return FAULTS.ValidationError;
 
     const creds = newCredentials(account, roleArn, session, state.credentialLifetimeSeconds ?? duration);

@@ -232,10 +232,18 @@ export async function loadSeedScenario(): Promise<Scenario> {
   return JSON.parse(await readFile(SEED_SCENARIO_FILE, 'utf8')) as Scenario;
 }
 
-/** Copies the seed fixture into `<parent>/seed` and returns that path. */
+/**
+ * Copies the seed fixture into `<parent>/seed` and returns that path. The harness runs
+ * terraform by hand in that copy and keeps its state there, so each root's `backend "s3"` is
+ * swapped for `backend "local"` with Terraform's own override file; the seed's files stay as
+ * shipped.
+ */
 export async function copySeed(parent: string): Promise<string> {
   const dest = join(parent, 'seed');
   await cp(SEED_FIXTURE, dest, { recursive: true });
+  for (const root of ['roles', 'schema']) {
+    await writeFile(join(dest, 'terraform', root, 'backend_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
+  }
   return dest;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs } from '../../src/aws/credentials.js';
 import { renderProfileFiles } from '../../src/aws/profile-files.js';
-import { decodeTokenClaims, isRetryableStsError, stsErrorCode } from '../../src/aws/sts-errors.js';
+import { decodeTokenClaims, explainStsError, isRetryableStsError, stsErrorCode } from '../../src/aws/sts-errors.js';
 
 function jwt(payload: object): string {
   const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -20,6 +20,40 @@ describe('decodeTokenClaims', () => {
   it('returns no claims for something that is not a JWT', () => {
     expect(decodeTokenClaims('not-a-token')).toEqual({});
     expect(decodeTokenClaims('a.!!!.c')).toEqual({});
+  });
+});
+
+describe('the AccessDenied hint says which form of sub the token carried', () => {
+  const denied = { name: 'AccessDenied', Code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' };
+  const explain = (token: string): string =>
+    explainStsError(denied, {
+      roleArn: 'arn:aws:iam::123456789012:role/atlas-plan',
+      roleInput: 'role-to-assume',
+      audience: 'sts.amazonaws.com',
+      durationSeconds: 3600,
+      claims: decodeTokenClaims(token),
+    });
+
+  it('the immutable form: its IDs, and that a policy without them refuses it; the statement to paste has this sub', () => {
+    const sub = 'repo:octo-org@1234/octo-repo@5678:ref:refs/heads/main';
+    const message = explain(jwt({ sub, aud: 'sts.amazonaws.com' }));
+    expect(message).toContain(`  sub = ${sub}\n`);
+    expect(message).toContain(
+      'This sub is in the immutable form (repo:OWNER@OWNER_ID/REPO@REPO_ID:…; owner ID 1234, repository ID 5678), which GitHub uses for repositories created or renamed on or after 2026-07-15: a trust policy that names repo:octo-org/octo-repo:… without the IDs refuses it.',
+    );
+    expect(message).toContain(`"token.actions.githubusercontent.com:sub": "${sub}"`);
+  });
+
+  it('the name form, a custom template, and the sub of each kind of job in both forms', () => {
+    const named = explain(jwt({ sub: 'repo:octo-org/octo-repo:pull_request', aud: 'sts.amazonaws.com' }));
+    expect(named).toContain(
+      'This sub is in the name form (repo:OWNER/REPO:…). Repositories created or renamed on or after 2026-07-15 get the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:… instead',
+    );
+    expect(named).toContain('a job with an environment "repo:ORG/REPO:environment:<name>", whatever the event.');
+    expect(named).toContain('With immutable subject claims the repository part is "ORG@ORG_ID/REPO@REPO_ID" instead of "ORG/REPO".');
+    const custom = explain(jwt({ sub: 'repo:octo-org/octo-repo:environment:prod:job_workflow_ref:x', aud: 'a' }));
+    expect(custom).toContain('This sub is in the name form');
+    expect(explain(jwt({ sub: 'project:acme:env:prod', aud: 'a' }))).toContain('customises its OIDC subject claim template');
   });
 });
 

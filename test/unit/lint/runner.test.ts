@@ -106,6 +106,7 @@ describe('RULES', () => {
       'root-hcl-dir',
       'roots-share-files',
       'provider-version',
+      'state-backend',
     ]);
     for (const rule of RULES) {
       for (const text of [rule.what, rule.why, rule.fix]) {
