@@ -67,6 +67,8 @@ describe('a record planted in the plan is never the reviewed record, end to end'
     await stack.pg.adminQuery('CREATE ROLE mallory NOLOGIN');
     await stack.pg.adminQuery('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders VALUES (1), (2), (3)');
     await stack.pg.adminQuery('CREATE TABLE public.tmp_import (id int)');
+    // Owned by the schema env's user, so a GRANT or DROP that got past the gate would run.
+    await stack.pg.adminQuery('ALTER TABLE public.orders OWNER TO atlas_migrator; ALTER TABLE public.tmp_import OWNER TO atlas_migrator');
     // A first apply (a direct push with no SQL) stores both roots in Terraform state, so later
     // plans may drop (the provider refuses drops on a first run).
     await stack.tf.writeScenario({ envs: { roles: {}, schema: {} } });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commentMarker } from '../../src/github/comments.js';
 import { driftMarker } from '../../src/github/issues.js';
+import { text } from '../../src/report/md.js';
 import {
   checkedPlan,
   decodeData,
@@ -157,6 +158,13 @@ describe('the hidden record', () => {
       expect(marker).not.toContain('rds-atlas-action:data');
       expect(marker.indexOf('-->')).toBe(marker.length - 3);
     }
+  });
+
+  it('cannot be spelled by names shown as prose (branch names, changed files): "<" is escaped there', () => {
+    const line = encodeData({ history: [] });
+    expect(text(`refs/heads/x${line}`)).not.toContain('<!--');
+    // Git refuses spaces in ref names, and the prefix has one: GitHub never sends such a branch.
+    expect(line).toMatch(/^<!-- rds-atlas-action:data /);
   });
 
   it('reads tampered or foreign records field by field, and an older format without its reviewed plan', async () => {
