@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1500);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5176);
 /* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
 
 
@@ -66585,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 1500:
+/***/ 5176:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72344,6 +72344,7 @@ function loadClassifier() {
  * the compilation ends while Terraform runs.
  */
 const WARM_UP = new TextEncoder().encode('CREATE TABLE "public"."t" ("id" bigint NOT NULL, "note" text NULL, PRIMARY KEY ("id")); GRANT SELECT ON TABLE "public"."t" TO "r"; DROP TABLE "public"."t";');
+/** The one parser instance of the process (loaded once, warmed up), shared with the plan fingerprint. */
 function pgParser() {
     parser ??= loadPgParser().then((parse) => {
         try {
@@ -74303,12 +74304,16 @@ function commentMarker(environment, rolesDir, schemaDir) {
     const env = environment ? ` env=${safe(environment)}` : '';
     return `<!-- rds-atlas-action:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
 }
-async function listOurs(gh, repo, pr, marker, identity) {
+/** Every comment on the PR authored by our token's identity, whatever its body says, oldest first. */
+async function commentsBy(gh, repo, pr, identity) {
     const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
     return comments
-        .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
+        .filter((c) => c.user?.login === identity)
         .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
         .sort((a, b) => a.id - b.id);
+}
+async function listOurs(gh, repo, pr, marker, identity) {
+    return (await commentsBy(gh, repo, pr, identity)).filter((c) => c.body.startsWith(marker));
 }
 /** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
 async function findOurComment(gh, repo, pr, marker, identity) {
@@ -74397,35 +74402,75 @@ function sameActor(a, b) {
     return norm(a) === norm(b);
 }
 
+;// CONCATENATED MODULE: ./src/atlas/sql-key.ts
+
+
+// What a planned statement means, as a string two runs can compare: the reviewed plan and the
+// merged plan match only where these keys are equal.
+//
+// A statement PostgreSQL's parser accepts is keyed by its parse tree with the source positions
+// taken out. The tree holds every identifier (quoted ones with their case), every constant with
+// its exact text (string contents, whitespace and comments inside strings and dollar-quoted
+// bodies included) and every keyword's effect; it holds no whitespace between tokens and no
+// comment outside a string, so Atlas's indentation does not count and nothing that runs is lost.
+// (pg_query's own fingerprint is no use here: it ignores constant values by design.)
+//
+// The tree is the parser's reading with standard_conforming_strings on. A server in another
+// mode (SET standard_conforming_strings = off, backslash_quote) reads a backslash in a string
+// differently, and only a backslash: so a statement with a backslash anywhere is keyed by its
+// exact text, as is one the parser rejects. Exact text can only make two plans differ, never
+// make two different plans match.
+/** Source positions: they move with whitespace and say nothing about what runs. */
+const POSITION_KEY = /(?:^|_)location$|^stmt_len$/;
+/** One key per statement, in order. Loads the parser on first use. */
+async function statementKeys(statements) {
+    if (statements.length === 0)
+        return [];
+    const parse = await pgParser();
+    const out = [];
+    let i = 0;
+    for (const outcome of parseEach(parse, statements)) {
+        const text = statements[i++] ?? '';
+        out.push(outcome.ok && !text.includes('\\')
+            ? `tree:${JSON.stringify(outcome.stmts.map((s) => s.stmt ?? null), dropPositions)}`
+            : `text:${text}`);
+    }
+    return out;
+}
+function dropPositions(key, value) {
+    return POSITION_KEY.test(key) ? undefined : value;
+}
+
 ;// CONCATENATED MODULE: ./src/review.ts
 
 
-// What reviewers saw, in a form a later run can compare with. Pure.
-// A root's plan is fingerprinted over its statements with whitespace normalised (Atlas's
-// indentation is not part of what a statement does); per-statement hashes let a merge say
-// which statements were added or removed since review; the statements themselves are kept
-// while they are small, so the apply comment can still show the reviewed plan.
+
+// What reviewers saw, in a form a later run can compare with.
+// A statement's meaning is its key (atlas/sql-key.ts: the parse tree without source positions,
+// or the exact text); a root's plan is fingerprinted over its statements' key hashes, in order.
+// Per-statement hashes let a merge say which statements were added or removed since review; the
+// statements themselves are kept while they are small, so the apply comment can still show the
+// reviewed plan.
 /** Plans with more statements than this record counts and a fingerprint only. */
 const MAX_HASHED_STATEMENTS = 1_000;
 /** Reviewed SQL is kept in the comment's record up to this many characters per plan. */
 const MAX_KEPT_SQL_CHARS = 12_000;
 const HISTORY_LIMIT = 10;
-function normalise(statement) {
-    return statement.replace(/\s+/g, ' ').trim();
-}
 function sha256(text) {
     return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
 }
-function fingerprint(statements) {
-    return sha256(statements.map(normalise).join('\n'));
+/** Fingerprints a plan by what its statements mean to PostgreSQL. Loads the parser on first use. */
+async function planPrint(statements) {
+    const full = (await statementKeys(statements)).map(sha256);
+    // Each hash is 64 hex digits, so the joined list has one reading.
+    return { fingerprint: sha256(full.join('\n')), hashes: full.map((h) => h.slice(0, 16)) };
 }
-function statementHash(statement) {
-    return sha256(normalise(statement)).slice(0, 16);
-}
-function reviewedRoot(statements, keepText) {
-    const root = { fingerprint: fingerprint(statements), count: statements.length };
+/** The reviewed form of one root's plan. */
+async function reviewedRoot(statements, keepText) {
+    const print = await planPrint(statements);
+    const root = { fingerprint: print.fingerprint, count: statements.length };
     if (statements.length <= MAX_HASHED_STATEMENTS)
-        root.hashes = statements.map(statementHash);
+        root.hashes = print.hashes;
     if (keepText)
         root.statements = [...statements];
     return root;
@@ -74434,57 +74479,111 @@ function reviewedRoot(statements, keepText) {
 function keepsText(statements) {
     return statements.reduce((n, s) => n + s.length, 0) <= MAX_KEPT_SQL_CHARS;
 }
-/** What changed between the reviewed plan of a root and the plan now. */
-function planDelta(reviewed, now) {
+/**
+ * What changed between the reviewed plan of a root and the plan now (`now` with its print).
+ * The kept statements are matched to hashes by position: the record keeps both in plan order.
+ */
+function planDelta(reviewed, now, nowPrint) {
     if (!reviewed.hashes)
         return { added: [], removed: [], removedUnknown: 0, exact: false };
     const reviewedHashes = new Set(reviewed.hashes);
-    const nowHashes = new Set(now.map(statementHash));
-    const added = now.filter((s) => !reviewedHashes.has(statementHash(s)));
-    const removedHashes = reviewed.hashes.filter((h) => !nowHashes.has(h));
-    const textByHash = new Map((reviewed.statements ?? []).map((s) => [statementHash(s), s]));
-    const removed = removedHashes.flatMap((h) => textByHash.get(h) ?? []);
-    return { added, removed, removedUnknown: removedHashes.length - removed.length, exact: true };
+    const nowHashes = new Set(nowPrint.hashes);
+    const added = now.filter((_, i) => !reviewedHashes.has(nowPrint.hashes[i] ?? ''));
+    const kept = reviewed.statements?.length === reviewed.hashes.length ? reviewed.statements : undefined;
+    const removed = [];
+    let removedUnknown = 0;
+    reviewed.hashes.forEach((h, i) => {
+        if (nowHashes.has(h))
+            return;
+        const statement = kept?.[i];
+        if (statement === undefined)
+            removedUnknown++;
+        else
+            removed.push(statement);
+    });
+    return { added, removed, removedUnknown, exact: true };
 }
 const DATA_PREFIX = '<!-- rds-atlas-action:data ';
 const DATA_SUFFIX = ' -->';
-/** The record as one hidden line. Base64url, so nothing in the SQL can end the HTML comment. */
+/**
+ * The record's format. 2: read only from the line right under the marker, fingerprints from the
+ * parse tree. 1 (up to 1.x of this file): fingerprints from whitespace-squeezed text, which a
+ * merge cannot compare with; its history and drift dates are still read.
+ */
+const RECORD_VERSION = 2;
+/** The record line after its prefix: base64url, then the suffix and the end of the line. */
+const RECORD_LINE = /^([A-Za-z0-9_-]*) -->(?:\n|$)/;
+/**
+ * The record as one hidden line, written right under the marker (render.ts). Base64url, so
+ * nothing in it can end the HTML comment or the line.
+ */
 function encodeData(data) {
-    const json = JSON.stringify({ v: 1, ...data, history: data.history.slice(0, HISTORY_LIMIT) });
+    const json = JSON.stringify({ v: RECORD_VERSION, ...data, history: data.history.slice(0, HISTORY_LIMIT) });
     return `${DATA_PREFIX}${Buffer.from(json, 'utf8').toString('base64url')}${DATA_SUFFIX}`;
 }
 /**
- * The record of one of our comments, or an empty one. The body is only trusted this far
- * because the caller checked it is ours (marker at the start, our token's author); its
- * shape is still checked field by field.
+ * Reads the record of one of our bodies (the caller checked the marker and the author). It is
+ * read from exactly one place: the second line, right after the marker line, which we write
+ * before anything foreign (render.ts header). The marker is ours and holds no line break
+ * (comments.ts/issues.ts sanitise every part), so the position cannot be moved by foreign text;
+ * a record-looking line anywhere else (in the SQL, a diagnostic, a name) is never looked at.
  */
-function decodeData(body) {
-    const start = body.lastIndexOf(DATA_PREFIX);
-    if (start < 0)
-        return { history: [] };
-    const end = body.indexOf(DATA_SUFFIX, start + DATA_PREFIX.length);
-    if (end < 0)
-        return { history: [] };
+function readRecord(body, marker) {
+    const head = `${marker}\n${DATA_PREFIX}`;
+    if (marker.includes('\n') || !body.startsWith(head))
+        return { kind: 'none' };
+    const line = RECORD_LINE.exec(body.slice(head.length));
+    if (!line)
+        return { kind: 'unreadable' };
     let parsed;
     try {
-        parsed = JSON.parse(Buffer.from(body.slice(start + DATA_PREFIX.length, end), 'base64url').toString('utf8'));
+        parsed = JSON.parse(Buffer.from(line[1] ?? '', 'base64url').toString('utf8'));
     }
     catch {
-        return { history: [] };
+        return { kind: 'unreadable' };
     }
-    if (!isObject(parsed) || parsed['v'] !== 1)
-        return { history: [] };
+    if (!isObject(parsed) || typeof parsed['v'] !== 'number')
+        return { kind: 'unreadable' };
+    const version = parsed['v'];
+    if (version > RECORD_VERSION || version < 1)
+        return { kind: 'unreadable' };
     const data = { history: array(parsed['history']).flatMap(historyEntry).slice(0, HISTORY_LIMIT) };
-    const reviewed = reviewedPlan(parsed['reviewed']);
-    if (reviewed)
-        data.reviewed = reviewed;
     const current = historyEntry(parsed['current'])[0];
     if (current)
         data.current = current;
     const since = str(parsed['driftSince']);
     if (since)
         data.driftSince = since;
-    return data;
+    if (version < RECORD_VERSION)
+        return { kind: 'old', version, data };
+    const recordLost = str(parsed['recordLost']).slice(0, 500);
+    if (recordLost)
+        data.recordLost = recordLost;
+    const reviewed = reviewedPlan(parsed['reviewed']);
+    if (reviewed)
+        data.reviewed = reviewed;
+    return { kind: 'current', data };
+}
+/** The record's data for carrying forward (history, drift dates, the reviewed plan), or an empty one. */
+function decodeData(body, marker) {
+    const read = readRecord(body, marker);
+    return read.kind === 'current' || read.kind === 'old' ? read.data : { history: [] };
+}
+/**
+ * The reviewed plan with kept statements dropped where they are not what the fingerprint says:
+ * kept text is shown to reviewers later.
+ */
+async function checkedPlan(plan) {
+    const roots = {};
+    for (const name of ['roles', 'schema']) {
+        const root = plan.roots[name];
+        if (!root)
+            continue;
+        const { statements, ...rest } = root;
+        const same = statements && (await planPrint(statements)).fingerprint === root.fingerprint;
+        roots[name] = same ? { ...rest, statements } : rest;
+    }
+    return { ...plan, roots };
 }
 function reviewedPlan(value) {
     if (!isObject(value))
@@ -74513,8 +74612,8 @@ function reviewedRootOf(value) {
     if (hashes && hashes.every((h) => /^[0-9a-f]{16}$/.test(h)))
         root.hashes = hashes;
     const statements = json_strings(value['statements']);
-    // Kept text is shown to reviewers later, so it must be what the fingerprint says it is.
-    if (statements && fingerprint(statements) === fp)
+    // Checked against the fingerprint by checkedPlan before it is shown as the reviewed plan.
+    if (statements)
         root.statements = statements;
     return root;
 }
@@ -74570,40 +74669,85 @@ function numbers(pulls) {
 
 // On a merge: which pull request was merged, which labels it carries now (a re-run gets the
 // original event payload, so labels are read from the API), and the plan its comment showed
-// reviewers. Only our own comment counts (marker at the start, our token's author).
+// reviewers. Only our own comment counts (marker at the start, our token's author, last edited
+// by us), and its record only where we write it (review.ts readRecord).
+//
+// "Not reviewed" (the gate may apply additive SQL) is said only when GitHub shows that no plan
+// of this action was ever on the pull request: the push has no PR, or the PR has no comment of
+// ours that is or may have been this database's plan. Whenever the PR was planned by us but
+// the record is gone, garbled, from an older version or edited by someone else, or GitHub
+// could not be asked, the context says `recordLost` and the gate holds.
 async function reviewContext(gh, context, marker, identity) {
     let prs;
     try {
         prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
     }
     catch (err) {
-        return { labels: [], missing: `could not find the pull request of commit ${context.sha.slice(0, 7)} (${(0,log/* errorMessage */.gJ)(err)})` };
+        return lost(`could not find the pull request of commit ${context.sha.slice(0, 7)} (${(0,log/* errorMessage */.gJ)(err)})`);
     }
     const pr = prs[0];
     if (pr === undefined)
         return { pullNumbers: [], labels: [], missing: `commit ${context.sha.slice(0, 7)} belongs to no pull request (a direct push)` };
     try {
         const labels = await pullLabels(gh, context.repo, pr);
-        const comment = await findOurComment(gh, context.repo, pr, marker, identity);
-        const editor = comment ? await editedByOthers(gh, comment, identity) : undefined;
-        if (editor) {
-            return {
-                pullNumbers: prs,
-                pr,
-                labels,
-                missing: `the plan comment on #${pr} was last edited by ${editor}, not by this action, so its record of the reviewed plan is not trusted`,
-            };
-        }
-        const reviewed = comment ? decodeData(comment.body).reviewed : undefined;
-        if (!reviewed)
-            return { pullNumbers: prs, pr, labels, missing: `pull request #${pr} has no plan comment of this action for this database` };
-        if (reviewed.pr !== pr)
-            return { pullNumbers: prs, pr, labels, missing: `the plan comment on #${pr} records a review of another pull request` };
-        return { pullNumbers: prs, pr, labels, reviewed };
+        const found = await planComment(gh, context, pr, marker, identity);
+        return { pullNumbers: prs, pr, labels, ...found };
     }
     catch (err) {
-        return { pullNumbers: prs, pr, labels: [], missing: `could not read pull request #${pr} (${(0,log/* errorMessage */.gJ)(err)})` };
+        return { pullNumbers: prs, pr, ...lost(`could not read pull request #${pr} (${(0,log/* errorMessage */.gJ)(err)})`) };
     }
+}
+function lost(why) {
+    return { labels: [], missing: why, recordLost: why };
+}
+/** The reviewed plan from our comment on `pr`, or why there is none and whether that is suspicious. */
+async function planComment(gh, context, pr, marker, identity) {
+    const ours = await commentsBy(gh, context.repo, pr, identity);
+    const comment = ours.find((c) => c.body.startsWith(marker));
+    if (!comment) {
+        // Our plan comment may be one whose marker someone else's edit removed.
+        const overwritten = await firstEditedByOthers(gh, ours, identity);
+        if (overwritten) {
+            const why = `a comment of this action on #${pr} was overwritten by ${overwritten.editor}, and no plan comment for this database is left, so the plan reviewed there is unknown`;
+            return { missing: why, recordLost: why };
+        }
+        return { missing: `pull request #${pr} has no plan comment of this action for this database` };
+    }
+    const editor = await editedByOthers(gh, comment, identity);
+    if (editor) {
+        const why = `the plan comment on #${pr} was last edited by ${editor}, not by this action, so its record of the reviewed plan is not trusted`;
+        return { missing: why, recordLost: why };
+    }
+    return recordOf(comment, pr, marker);
+}
+async function recordOf(comment, pr, marker) {
+    const read = readRecord(comment.body, marker);
+    const gone = (why) => ({ missing: why, recordLost: why });
+    if (read.kind === 'none' || read.kind === 'unreadable')
+        return gone(`the plan comment on #${pr} has no readable record of the reviewed plan where this action writes it`);
+    if (read.kind === 'old')
+        return gone(`#${pr} was planned by an older version of this action (record format ${read.version}), whose fingerprint this version does not compare with; re-run the plan of #${pr} so it is recorded again`);
+    const { reviewed, current, history, recordLost } = read.data;
+    if (!reviewed && recordLost)
+        return gone(recordLost);
+    if (!reviewed) {
+        // A comment our merge runs wrote on a PR that was never planned holds only apply results.
+        const planned = [current, ...history].some((h) => h?.mode === 'plan');
+        if (!planned)
+            return { missing: `pull request #${pr} was not planned by this action for this database` };
+        return gone(`the plan comment on #${pr} shows it was planned, but its record holds no reviewed plan`);
+    }
+    if (reviewed.pr !== pr)
+        return gone(`the plan comment on #${pr} records a review of another pull request (#${reviewed.pr})`);
+    return { reviewed: await checkedPlan(reviewed) };
+}
+async function firstEditedByOthers(gh, comments, identity) {
+    for (const c of comments) {
+        const editor = await editedByOthers(gh, c, identity);
+        if (editor)
+            return { editor };
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/input-lists.ts
@@ -76686,14 +76830,17 @@ function decideGate(input) {
         const { reviewed } = input;
         if (reviewed) {
             basis = 'reviewed';
-            if (reviewed.fingerprint !== fingerprint(input.statements)) {
+            if (reviewed.fingerprint !== input.planned.fingerprint) {
                 reasons.push({
                     kind: 'changed-since-review',
-                    delta: planDelta(reviewed, input.statements),
+                    delta: planDelta(reviewed, input.statements, input.planned),
                     reviewedCount: reviewed.count,
                     plannedCount: input.statements.length,
                 });
             }
+        }
+        else if (input.recordLost !== undefined) {
+            reasons.push({ kind: 'record-lost', why: input.recordLost });
         }
         else {
             basis = 'unreviewed-additive';
@@ -77362,12 +77509,15 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
         if (schemaPreflight !== undefined)
             await step('IAM authentication preflight', () => preflightInto(preflight, log/* log */.Rm, notices));
         await step('terraform plan', () => planInto(result, r, ctx));
+        const planned = await planPrint(result.plannedStatements);
         const gate = decideGate({
             statements: result.plannedStatements,
+            planned,
             classifications: result.classifications,
             destroys: result.destroys,
             terraformChanged: result.terraformChanged,
             reviewed: ctx.review?.reviewed?.roots[spec.root],
+            recordLost: ctx.review?.recordLost,
             labels: ctx.review?.labels ?? [],
             destructiveLabel: ctx.inputs.destructiveLabel,
             requireReviewedPlan: ctx.inputs.requireReviewedPlan,
@@ -77395,7 +77545,7 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
         result.applied = true;
         mergeWarnings(result, applied.warnings);
         result.appliedStatements = applied.statements.length > 0 ? applied.statements : result.plannedStatements;
-        if (applied.statements.length > 0 && fingerprint(applied.statements) !== fingerprint(result.plannedStatements)) {
+        if (applied.statements.length > 0 && (await planPrint(applied.statements)).fingerprint !== planned.fingerprint) {
             // The provider plans again inside apply; if the database moved in between, what ran is
             // not what the gate approved. It already ran: say so loudly.
             result.appliedDiffers = true;
@@ -77718,6 +77868,7 @@ function heldWhy(root) {
         return 'held back';
     const kinds = root.gate.reasons.map((r) => r.kind);
     const parts = [
+        kinds.includes('record-lost') ? 'no trusted record of the reviewed plan' : '',
         kinds.includes('changed-since-review') ? 'its SQL changed since review' : '',
         kinds.includes('unreviewed-destructive') ? 'destructive SQL that no pull request showed' : '',
         kinds.includes('destructive') ? 'destructive SQL without the approval label' : '',
@@ -77898,6 +78049,11 @@ function holdReason(reason, prRef, report) {
             out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
             return out;
         }
+        case 'record-lost':
+            return [
+                `**No trusted record of the plan reviewed in ${prRef}.** ${md_text(capitalised(reason.why))}.`,
+                `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${md_link('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
+            ];
         case 'unreviewed-destructive':
             return [
                 '**Destructive SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).',
@@ -77917,6 +78073,9 @@ function gateNote(root) {
     if (gate.basis === 'reviewed')
         return `✅ Matches the SQL reviewed in the pull request${gate.destructive ? (gate.labelled ? '; destructive SQL approved by the label' : '; the destructive-SQL gate is off') : ''}.`;
     return '';
+}
+function capitalised(line) {
+    return line.charAt(0).toUpperCase() + line.slice(1);
 }
 
 ;// CONCATENATED MODULE: ./src/report/sql.ts
@@ -78368,7 +78527,7 @@ async function syncDriftIssue(d) {
         log/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
         return '';
     }
-    const since = (existing ? decodeData(existing.body).driftSince : undefined) ?? now;
+    const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
     const notices = [
         `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
         'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',
@@ -78572,13 +78731,17 @@ async function postComments(gh, p, options) {
     return url;
 }
 /** The comment for one PR: this run's report with the record carried over from our previous comment. */
-function body(p, options, pr, previous) {
-    const before = previous ? decodeData(previous.body) : { history: [] };
+async function body(p, options, pr, previous) {
+    const before = previous ? decodeData(previous.body, p.marker) : { history: [] };
     const report = { ...p.report, history: before.current ? withHistory(before.history, before.current) : before.history };
     const data = { history: report.history, current: entry(p.report) };
-    const reviewed = p.report.context.eventName === 'pull_request' ? publish_reviewedPlan(p.report, pr) : before.reviewed;
+    const reviewed = p.report.context.eventName === 'pull_request' ? await publish_reviewedPlan(p.report, pr) : before.reviewed;
     if (reviewed)
         data.reviewed = reviewed;
+    // A merge that found the record lost says so in the record too: a re-run must hold again.
+    const lost = reviewed ? undefined : (p.report.review?.recordLost ?? before.recordLost);
+    if (lost)
+        data.recordLost = lost;
     // The merge shows the plan reviewers saw, from the record it was gated on.
     if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed) {
         report.review = { ...p.report.review, reviewed: before.reviewed };
@@ -78595,7 +78758,7 @@ function entry(report) {
     };
 }
 /** What this pull request's reviewers are shown, per root that was planned. */
-function publish_reviewedPlan(report, pr) {
+async function publish_reviewedPlan(report, pr) {
     const roots = {};
     for (const root of report.roots) {
         if (root.outcome !== 'planned' && root.outcome !== 'no-changes')
@@ -78603,7 +78766,7 @@ function publish_reviewedPlan(report, pr) {
         // Text is kept only when it carries no registered secret (the record must match the fingerprint).
         const statements = root.plannedStatements;
         const keep = keepsText(statements) && statements.every((s) => (0,redact/* redact */.E$)(s) === s);
-        roots[root.root] = reviewedRoot(statements, keep);
+        roots[root.root] = await reviewedRoot(statements, keep);
     }
     return { pr, commit: report.context.sha, runUrl: report.context.runUrl, at: new Date().toISOString(), roots };
 }
@@ -78803,7 +78966,11 @@ async function askGitHub(inputs, context, gh, whoAmI, marker) {
     if (inputs.comment || context.drift)
         whoAmI().catch(() => undefined);
     const review = context.mode === 'apply'
-        ? withDeadline(whoAmI().then((identity) => reviewContext(gh, context, marker, identity)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => ({ labels: [], missing: `GitHub did not answer (${(0,log/* errorMessage */.gJ)(err)})` }))
+        ? withDeadline(whoAmI().then((identity) => reviewContext(gh, context, marker, identity)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
+            // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
+            const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,log/* errorMessage */.gJ)(err)})`;
+            return { labels: [], missing: why, recordLost: why };
+        })
         : undefined;
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
     return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };

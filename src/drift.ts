@@ -44,7 +44,7 @@ export async function syncDriftIssue(d: DriftContext): Promise<string> {
     return '';
   }
 
-  const since = (existing ? decodeData(existing.body).driftSince : undefined) ?? now;
+  const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
   const notices = [
     `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
     'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',

@@ -1,4 +1,4 @@
-import { fingerprint, planDelta, type PlanDelta } from './review.js';
+import { planDelta, type PlanDelta, type PlanPrint } from './review.js';
 import type { Classification, ReviewedRoot } from './types.js';
 
 // Whether a root's plan may be applied on merge. A pure function of the plan, the reviewed
@@ -12,16 +12,21 @@ import type { Classification, ReviewedRoot } from './types.js';
 // | some                | same fingerprint   | true                  | yes          | present | apply (reviewed)         |
 // | some                | same fingerprint   | true                  | yes          | absent  | hold: destructive        |
 // | some                | other fingerprint  | true                  | any          | any     | hold: changed since review (+ destructive without label) |
+// | some                | lost               | true                  | any          | any     | hold: record lost (+ destructive without label) |
 // | some                | none               | true                  | no           | —       | apply (unreviewed, only adds) |
 // | some                | none               | true                  | yes          | any     | hold: unreviewed destructive |
 // | some                | any                | false                 | no           | —       | apply (review not required) |
 // | some                | any                | false                 | yes          | present | apply (review not required) |
 // | some                | any                | false                 | yes          | absent  | hold: destructive        |
+// "lost": the merged PR was planned by this action, but no trusted record of that plan is left
+// (edited, garbled, older format, GitHub unreachable); "none" is only for PRs never planned.
 // An empty destructive-label switches the label requirement off (never the review check).
 // A planned delete/replace of the atlas_schema resource counts as destructive whatever its SQL.
 
 export interface GateInput {
   statements: readonly string[];
+  /** The statements' fingerprint and hashes (review.ts planPrint). */
+  planned: PlanPrint;
   /** One per statement. */
   classifications: readonly Classification[];
   /** atlas_schema addresses Terraform will delete or replace. */
@@ -29,6 +34,8 @@ export interface GateInput {
   terraformChanged: boolean;
   /** This root's plan as the merged PR's comment recorded it; undefined when none. */
   reviewed: ReviewedRoot | undefined;
+  /** Why the merged PR's reviewed plan, which it had, cannot be known now; undefined when not so. */
+  recordLost: string | undefined;
   labels: readonly string[];
   destructiveLabel: string;
   requireReviewedPlan: boolean;
@@ -39,6 +46,8 @@ export type HoldReason =
   | { kind: 'destructive'; statements: string[]; destroys: string[]; label: string }
   /** The plan now differs from the plan reviewers saw. */
   | { kind: 'changed-since-review'; delta: PlanDelta; reviewedCount: number; plannedCount: number }
+  /** The merged PR was planned by this action, but no trusted record of that plan is left. */
+  | { kind: 'record-lost'; why: string }
   /** Destructive SQL that no pull request showed: never applied automatically. */
   | { kind: 'unreviewed-destructive'; statements: string[]; destroys: string[] };
 
@@ -73,14 +82,16 @@ export function decideGate(input: GateInput): GateDecision {
     const { reviewed } = input;
     if (reviewed) {
       basis = 'reviewed';
-      if (reviewed.fingerprint !== fingerprint(input.statements)) {
+      if (reviewed.fingerprint !== input.planned.fingerprint) {
         reasons.push({
           kind: 'changed-since-review',
-          delta: planDelta(reviewed, input.statements),
+          delta: planDelta(reviewed, input.statements, input.planned),
           reviewedCount: reviewed.count,
           plannedCount: input.statements.length,
         });
       }
+    } else if (input.recordLost !== undefined) {
+      reasons.push({ kind: 'record-lost', why: input.recordLost });
     } else {
       basis = 'unreviewed-additive';
       if (destructive) reasons.push({ kind: 'unreviewed-destructive', statements: destructiveStatements, destroys });

@@ -216,7 +216,11 @@ async function askGitHub(
       ? withDeadline(
           whoAmI().then((identity) => reviewContext(gh, context, marker, identity)),
           REVIEW_LOOKUP_TIMEOUT_MS,
-        ).catch((err: unknown): ReviewContext => ({ labels: [], missing: `GitHub did not answer (${errorMessage(err)})` }))
+        ).catch((err: unknown): ReviewContext => {
+          // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
+          const why = `GitHub did not answer the look-up of the pull request and its plan comment (${errorMessage(err)})`;
+          return { labels: [], missing: why, recordLost: why };
+        })
       : undefined;
   const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
   return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };

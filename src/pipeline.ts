@@ -4,7 +4,7 @@ import { isStopping } from './exec.js';
 import { decideGate } from './gate.js';
 import type { HintContext } from './hints.js';
 import { BufferedLog, errorMessage, log, type Logger } from './log.js';
-import { fingerprint } from './review.js';
+import { planPrint } from './review.js';
 import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
 import type { Classification, Inputs, Mode, ReviewContext, RootResult } from './types.js';
@@ -205,12 +205,15 @@ async function applyRoot(
     if (schemaPreflight !== undefined) await step('IAM authentication preflight', () => preflightInto(preflight, log, notices));
     await step('terraform plan', () => planInto(result, r, ctx));
 
+    const planned = await planPrint(result.plannedStatements);
     const gate = decideGate({
       statements: result.plannedStatements,
+      planned,
       classifications: result.classifications,
       destroys: result.destroys,
       terraformChanged: result.terraformChanged,
       reviewed: ctx.review?.reviewed?.roots[spec.root],
+      recordLost: ctx.review?.recordLost,
       labels: ctx.review?.labels ?? [],
       destructiveLabel: ctx.inputs.destructiveLabel,
       requireReviewedPlan: ctx.inputs.requireReviewedPlan,
@@ -238,7 +241,7 @@ async function applyRoot(
     result.applied = true;
     mergeWarnings(result, applied.warnings);
     result.appliedStatements = applied.statements.length > 0 ? applied.statements : result.plannedStatements;
-    if (applied.statements.length > 0 && fingerprint(applied.statements) !== fingerprint(result.plannedStatements)) {
+    if (applied.statements.length > 0 && (await planPrint(applied.statements)).fingerprint !== planned.fingerprint) {
       // The provider plans again inside apply; if the database moved in between, what ran is
       // not what the gate approved. It already ran: say so loudly.
       result.appliedDiffers = true;

@@ -100,12 +100,15 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
 }
 
 /** The comment for one PR: this run's report with the record carried over from our previous comment. */
-function body(p: PublishContext, options: RenderOptions, pr: number, previous: OurComment | undefined): string {
-  const before = previous ? decodeData(previous.body) : { history: [] };
+async function body(p: PublishContext, options: RenderOptions, pr: number, previous: OurComment | undefined): Promise<string> {
+  const before: CommentData = previous ? decodeData(previous.body, p.marker) : { history: [] };
   const report = { ...p.report, history: before.current ? withHistory(before.history, before.current) : before.history };
   const data: CommentData = { history: report.history, current: entry(p.report) };
-  const reviewed = p.report.context.eventName === 'pull_request' ? reviewedPlan(p.report, pr) : before.reviewed;
+  const reviewed = p.report.context.eventName === 'pull_request' ? await reviewedPlan(p.report, pr) : before.reviewed;
   if (reviewed) data.reviewed = reviewed;
+  // A merge that found the record lost says so in the record too: a re-run must hold again.
+  const lost = reviewed ? undefined : (p.report.review?.recordLost ?? before.recordLost);
+  if (lost) data.recordLost = lost;
   // The merge shows the plan reviewers saw, from the record it was gated on.
   if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed) {
     report.review = { ...p.report.review, reviewed: before.reviewed };
@@ -124,14 +127,14 @@ function entry(report: Report): HistoryEntry {
 }
 
 /** What this pull request's reviewers are shown, per root that was planned. */
-function reviewedPlan(report: Report, pr: number): ReviewedPlan {
+async function reviewedPlan(report: Report, pr: number): Promise<ReviewedPlan> {
   const roots: ReviewedPlan['roots'] = {};
   for (const root of report.roots) {
     if (root.outcome !== 'planned' && root.outcome !== 'no-changes') continue;
     // Text is kept only when it carries no registered secret (the record must match the fingerprint).
     const statements = root.plannedStatements;
     const keep = keepsText(statements) && statements.every((s) => redact(s) === s);
-    roots[root.root] = reviewedRoot(statements, keep);
+    roots[root.root] = await reviewedRoot(statements, keep);
   }
   return { pr, commit: report.context.sha, runUrl: report.context.runUrl, at: new Date().toISOString(), roots };
 }

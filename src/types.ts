@@ -232,6 +232,11 @@ export interface ReviewContext {
   reviewed?: ReviewedPlan;
   /** Why no reviewed plan is known (no PR, comment missing, API failure), for the report. */
   missing?: string;
+  /**
+   * Set when the PR was (or may have been) planned by this action but no trusted record of that
+   * plan is left (edited, garbled, older format, GitHub unreachable): the gate holds, saying this.
+   */
+  recordLost?: string;
 }
 
 export interface Report {

@@ -105,7 +105,8 @@ const WARM_UP = new TextEncoder().encode(
   'CREATE TABLE "public"."t" ("id" bigint NOT NULL, "note" text NULL, PRIMARY KEY ("id")); GRANT SELECT ON TABLE "public"."t" TO "r"; DROP TABLE "public"."t";',
 );
 
-function pgParser(): Promise<ParseBytes> {
+/** The one parser instance of the process (loaded once, warmed up), shared with the plan fingerprint. */
+export function pgParser(): Promise<ParseBytes> {
   parser ??= loadPgParser().then(
     (parse) => {
       try {

@@ -34,12 +34,17 @@ interface ListedComment {
   user: { login: string } | null;
 }
 
-async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, identity: string): Promise<OurComment[]> {
+/** Every comment on the PR authored by our token's identity, whatever its body says, oldest first. */
+export async function commentsBy(gh: GitHub, repo: RepoRef, pr: number, identity: string): Promise<OurComment[]> {
   const comments: ListedComment[] = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
   return comments
-    .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
+    .filter((c) => c.user?.login === identity)
     .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
     .sort((a, b) => a.id - b.id);
+}
+
+async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, identity: string): Promise<OurComment[]> {
+  return (await commentsBy(gh, repo, pr, identity)).filter((c) => c.body.startsWith(marker));
 }
 
 /** Our comment on the PR (the oldest, if a race left more than one), or undefined. */

@@ -86,6 +86,7 @@ function heldWhy(root: RootResult): string {
   if (root.gate?.verdict !== 'hold') return 'held back';
   const kinds = root.gate.reasons.map((r) => r.kind);
   const parts = [
+    kinds.includes('record-lost') ? 'no trusted record of the reviewed plan' : '',
     kinds.includes('changed-since-review') ? 'its SQL changed since review' : '',
     kinds.includes('unreviewed-destructive') ? 'destructive SQL that no pull request showed' : '',
     kinds.includes('destructive') ? 'destructive SQL without the approval label' : '',

@@ -108,6 +108,11 @@ function holdReason(reason: HoldReason, prRef: string, report: Report): string[]
       );
       return out;
     }
+    case 'record-lost':
+      return [
+        `**No trusted record of the plan reviewed in ${prRef}.** ${text(capitalised(reason.why))}.`,
+        `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
+      ];
     case 'unreviewed-destructive':
       return [
         '**Destructive SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).',
@@ -125,4 +130,8 @@ export function gateNote(root: RootResult): string {
   if (gate.basis === 'reviewed')
     return `✅ Matches the SQL reviewed in the pull request${gate.destructive ? (gate.labelled ? '; destructive SQL approved by the label' : '; the destructive-SQL gate is off') : ''}.`;
   return '';
+}
+
+function capitalised(line: string): string {
+  return line.charAt(0).toUpperCase() + line.slice(1);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideGate, type GateInput } from '../../src/gate.js';
-import { reviewedRoot } from '../../src/review.js';
+import { planPrint, reviewedRoot } from '../../src/review.js';
 import type { Classification, StatementClass } from '../../src/types.js';
 
 // The gate as a table: destructive × label × reviewed (same / changed / none) ×
@@ -17,7 +17,7 @@ const classify = (statements: string[]): Classification[] => statements.map((s) 
 interface Row {
   name: string;
   sql: string[];
-  reviewed: 'same' | 'changed' | 'none';
+  reviewed: 'same' | 'changed' | 'none' | 'lost';
   labelled: boolean;
   require: boolean;
   label?: string;
@@ -25,14 +25,16 @@ interface Row {
   expect: string;
 }
 
-const verdict = (row: Row): string => {
+const verdict = async (row: Row): Promise<string> => {
   const reviewedSql = row.reviewed === 'same' ? row.sql : [CREATE];
   const input: GateInput = {
     statements: row.sql,
+    planned: await planPrint(row.sql),
     classifications: classify(row.sql),
     destroys: row.destroys ?? [],
     terraformChanged: true,
-    reviewed: row.reviewed === 'none' ? undefined : reviewedRoot(reviewedSql, true),
+    reviewed: row.reviewed === 'none' || row.reviewed === 'lost' ? undefined : await reviewedRoot(reviewedSql, true),
+    recordLost: row.reviewed === 'lost' ? 'the plan comment on #7 was last edited by mallory' : undefined,
     labels: row.labelled ? ['bug', LABEL] : ['bug'],
     destructiveLabel: row.label ?? LABEL,
     requireReviewedPlan: row.require,
@@ -76,6 +78,32 @@ const rows: Row[] = [
     expect: 'apply (review-off)',
   },
   // destructive SQL
+  // The PR was planned by this action, but its record is gone: held, never "not reviewed".
+  { name: 'additive, record lost', sql: additive, reviewed: 'lost', labelled: false, require: true, expect: 'hold: record-lost' },
+  {
+    name: 'additive, record lost, review off',
+    sql: additive,
+    reviewed: 'lost',
+    labelled: false,
+    require: false,
+    expect: 'apply (review-off)',
+  },
+  {
+    name: 'destructive, record lost, labelled',
+    sql: destructive,
+    reviewed: 'lost',
+    labelled: true,
+    require: true,
+    expect: 'hold: record-lost',
+  },
+  {
+    name: 'destructive, record lost, no label',
+    sql: destructive,
+    reviewed: 'lost',
+    labelled: false,
+    require: true,
+    expect: 'hold: record-lost + destructive',
+  },
   { name: 'destructive, same, labelled', sql: destructive, reviewed: 'same', labelled: true, require: true, expect: 'apply (reviewed)' },
   { name: 'destructive, same, no label', sql: destructive, reviewed: 'same', labelled: false, require: true, expect: 'hold: destructive' },
   {
@@ -176,21 +204,32 @@ const rows: Row[] = [
 ];
 
 describe('decideGate', () => {
-  it.each(rows)('$name → $expect', (row) => {
-    expect(verdict(row)).toBe(row.expect);
+  it.each(rows)('$name → $expect', async (row) => {
+    expect(await verdict(row)).toBe(row.expect);
   });
 
-  it('has nothing to do without SQL or a change, and applies a Terraform-only change without SQL', () => {
-    const base = { classifications: [], destroys: [], reviewed: undefined, labels: [], destructiveLabel: LABEL, requireReviewedPlan: true };
+  it('has nothing to do without SQL or a change, and applies a Terraform-only change without SQL', async () => {
+    const base = {
+      planned: await planPrint([]),
+      classifications: [],
+      destroys: [],
+      reviewed: undefined,
+      recordLost: undefined,
+      labels: [],
+      destructiveLabel: LABEL,
+      requireReviewedPlan: true,
+    };
     expect(decideGate({ ...base, statements: [], terraformChanged: false })).toEqual({ verdict: 'nothing' });
     expect(decideGate({ ...base, statements: [], terraformChanged: true })).toMatchObject({ verdict: 'apply', basis: 'no-sql' });
   });
 
-  it('compares with whitespace normalised, and says exactly what changed since review', () => {
-    const reviewed = reviewedRoot([CREATE, GRANT], true);
+  it('compares what PostgreSQL would run (not the layout), and says exactly what changed since review', async () => {
+    const reviewed = await reviewedRoot([CREATE, GRANT], true);
     const reindented = [CREATE.replace(/\n\s+/g, '\n    '), GRANT];
     const same = decideGate({
       statements: reindented,
+      planned: await planPrint(reindented),
+      recordLost: undefined,
       classifications: classify(reindented),
       destroys: [],
       terraformChanged: true,
@@ -204,6 +243,8 @@ describe('decideGate', () => {
     const now = [CREATE, DROP];
     const changed = decideGate({
       statements: now,
+      planned: await planPrint(now),
+      recordLost: undefined,
       classifications: classify(now),
       destroys: [],
       terraformChanged: true,

@@ -422,12 +422,12 @@ describe('reviewContext: the reviewed plan recorded in our comment', () => {
     mode: 'apply',
     pullNumbers: [pr],
   });
-  const record = (pr: number): string =>
-    `${MARKER}\nplan\n${encodeData({ history: [], reviewed: { pr, commit: sha('c'), runUrl: '', at: '', roots: { schema: reviewedRoot(['CREATE TABLE t (id int);'], true) } } })}`;
+  const record = async (pr: number): Promise<string> =>
+    `${MARKER}\n${encodeData({ history: [], reviewed: { pr, commit: sha('c'), runUrl: '', at: '', roots: { schema: await reviewedRoot(['CREATE TABLE t (id int);'], true) } } })}\n\nplan`;
 
   it('reads the record, the labels, and trusts it while only the action edited the comment', async () => {
     api.addPull({ number: 40, files: [], headSha: sha('1'), baseSha: sha('2'), labels: ['allow-destructive-sql'] });
-    api.seedComment(40, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: record(40) });
+    api.seedComment(40, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: await record(40) });
     const gh = createGitHub(api.actionsToken);
     // The action's own edit does not count against it.
     await upsertComment(gh, repo(), 40, MARKER, ACTIONS_BOT_LOGIN, () => record(40));
@@ -438,15 +438,93 @@ describe('reviewContext: the reviewed plan recorded in our comment', () => {
 
   it('does not trust a record someone else edited last, and names who did (so publish does not carry it forward)', async () => {
     api.addPull({ number: 41, files: [], headSha: sha('1'), baseSha: sha('2') });
-    const ours = api.seedComment(41, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: record(41) });
+    const ours = api.seedComment(41, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: await record(41) });
     // A collaborator with write access edits the bot's comment (GitHub allows it).
-    api.editComment(ours.id, 'mallory', record(41).replace('plan', 'plan (edited)'));
+    api.editComment(ours.id, 'mallory', (await record(41)).replace('plan', 'plan (edited)'));
     const gh = createGitHub(api.actionsToken);
     const review = await reviewContext(gh, context(41), MARKER, ACTIONS_BOT_LOGIN);
     expect(review.reviewed).toBeUndefined();
-    expect(review.missing).toBe(
-      'the plan comment on #41 was last edited by mallory, not by this action, so its record of the reviewed plan is not trusted',
-    );
+    const why = 'the plan comment on #41 was last edited by mallory, not by this action, so its record of the reviewed plan is not trusted';
+    expect(review).toMatchObject({ missing: why, recordLost: why });
     expect(await editedByOthers(gh, { id: ours.id, nodeId: ours.node_id, body: '', url: '' }, ACTIONS_BOT_LOGIN)).toBe('mallory');
+  });
+
+  // Which PRs count as "not reviewed" (the gate may apply additive SQL) and which as planned
+  // with the record gone (the gate holds).
+  const lostCases: [string, (pr: number) => unknown, string | undefined][] = [
+    ['no comment of ours at all: not reviewed', () => undefined, undefined],
+    [
+      'only a comment of someone else quoting our marker: not reviewed',
+      async (pr) => void api.seedComment(pr, { login: 'mallory', body: await record(pr) }),
+      undefined,
+    ],
+    [
+      'our comment with its record line removed',
+      (pr) => void api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\n\n## plan` }),
+      'the plan comment on #N has no readable record of the reviewed plan where this action writes it',
+    ],
+    [
+      'our comment with a garbled record',
+      (pr) =>
+        void api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\n<!-- rds-atlas-action:data !!! -->\n\nplan` }),
+      'the plan comment on #N has no readable record of the reviewed plan where this action writes it',
+    ],
+    [
+      'our comment whose record moved below the header (a forgery position)',
+      async (pr) => void api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: (await record(pr)).replace('\n', '\nplan\n') }),
+      'the plan comment on #N has no readable record of the reviewed plan where this action writes it',
+    ],
+    [
+      'our comment written by an older version (record format 1)',
+      (pr) => {
+        const v1 = Buffer.from(JSON.stringify({ v: 1, reviewed: { pr, roots: {} }, history: [] })).toString('base64url');
+        api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\n<!-- rds-atlas-action:data ${v1} -->\n\nplan` });
+      },
+      '#N was planned by an older version of this action (record format 1), whose fingerprint this version does not compare with; re-run the plan of #N so it is recorded again',
+    ],
+    [
+      'our comment with a plan in its history but no reviewed plan',
+      (pr) => {
+        const data = encodeData({ history: [{ at: '', mode: 'plan', headline: 'h', commit: '', runUrl: '' }] });
+        api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\n${data}\n\nplan` });
+      },
+      'the plan comment on #N shows it was planned, but its record holds no reviewed plan',
+    ],
+    [
+      'our comment written by merge runs only (never planned): not reviewed',
+      (pr) => {
+        const data = encodeData({ history: [], current: { at: '', mode: 'apply', headline: 'h', commit: '', runUrl: '' } });
+        api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\n${data}\n\napplied` });
+      },
+      undefined,
+    ],
+    [
+      'a comment of ours overwritten by someone else, marker and all',
+      async (pr) => {
+        const ours = api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: await record(pr) });
+        api.editComment(ours.id, 'mallory', 'LGTM');
+      },
+      'a comment of this action on #N was overwritten by mallory, and no plan comment for this database is left, so the plan reviewed there is unknown',
+    ],
+    [
+      'a record of another pull request',
+      async (pr) => void api.seedComment(pr, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: await record(pr + 1) }),
+      'the plan comment on #N records a review of another pull request (#M)',
+    ],
+  ];
+  it.each(lostCases.map(([name, seed, why], i) => ({ name, seed, why, pr: 60 + i * 2 })))('$name', async ({ seed, why, pr }) => {
+    api.addPull({ number: pr, files: [], headSha: sha('1'), baseSha: sha('2') });
+    await seed(pr);
+    const review = await reviewContext(createGitHub(api.actionsToken), context(pr), MARKER, ACTIONS_BOT_LOGIN);
+    expect(review.reviewed).toBeUndefined();
+    expect(review.recordLost).toBe(why?.replaceAll('#N', `#${pr}`).replace('#M', `#${pr + 1}`));
+    expect(review.missing).toBeTruthy();
+  });
+
+  it('holds when GitHub cannot say which pull request was merged', async () => {
+    api.failNext(404, { path: /\/commits\/.*\/pulls$/ });
+    const ctx = { ...context(1), pullNumbers: [] };
+    const review = await reviewContext(createGitHub(api.actionsToken), ctx, MARKER, ACTIONS_BOT_LOGIN);
+    expect(review.recordLost).toMatch(/^could not find the pull request of commit/);
   });
 });
