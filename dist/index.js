@@ -78268,9 +78268,20 @@ const EXPECTED_WARNINGS = [
     { match: /dev_url is unset/i, note: 'expected: this flow plans against the live database without a dev database.' },
     { match: /^Update Available$/i, note: 'the ariga/atlas provider has a newer version; not a problem for this run.' },
 ];
-function warnings(list, ctx) {
-    if (list.length === 0)
+/**
+ * Warnings in a defined order, whatever order the provider's processes sent them in (two
+ * processes race under load): the ones a reviewer must read first, then the expected ones; each
+ * group by summary, address and detail, compared by code unit so no locale changes it.
+ */
+function orderWarnings(list) {
+    const rank = (w) => (EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)) ? 1 : 0);
+    const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+    return [...list].sort((a, b) => rank(a) - rank(b) || cmp(a.summary, b.summary) || cmp(a.address ?? '', b.address ?? '') || cmp(a.detail, b.detail));
+}
+function warnings(unordered, ctx) {
+    if (unordered.length === 0)
         return '';
+    const list = orderWarnings(unordered);
     const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
     const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${htmlText(w.summary)}”`).join(', ')}` : '';
     const items = list.map((w) => {
