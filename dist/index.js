@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1740);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8920);
 /* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
 
 
@@ -66585,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 1740:
+/***/ 8920:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74487,7 +74487,102 @@ const COMMENT_MAX_LENGTH = 65_536;
 /** GitHub's per-step job summary limit (1 MiB). */
 const SUMMARY_MAX_LENGTH = 1_048_576;
 
+;// CONCATENATED MODULE: ./src/github/marker.ts
+
+const PREFIX = { comment: 'rds-atlas-action:v1', drift: 'rds-atlas-action:drift:v1' };
+const PLAIN = /^[A-Za-z0-9./@+=,~]*$/;
+/** One part of a marker: plain characters as they are, every other byte as %XX. */
+function encodePart(value) {
+    let out = '';
+    for (const ch of value) {
+        if (PLAIN.test(ch))
+            out += ch;
+        else
+            for (const byte of Buffer.from(ch, 'utf8'))
+                out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
+}
+/** The marker of a database: injective over (environment, roles directory, schema directory). */
+function databaseMarker(kind, environment, rolesDir, schemaDir) {
+    const env = environment ? ` env=${encodePart(environment)}` : '';
+    return `<!-- ${PREFIX[kind]}${env} roles=${encodePart(rolesDir)} schema=${encodePart(schemaDir)} -->`;
+}
+/** What versions up to 1.1.0 wrote (not injective: see above). */
+function legacyMarker(kind, environment, rolesDir, schemaDir) {
+    const safe = (s) => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
+    const env = environment ? ` env=${safe(environment)}` : '';
+    return `<!-- ${PREFIX[kind]}${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+}
+const SHAPE = /^<!-- rds-atlas-action:(drift:)?v1(?: env=([^\s]+))? roles=([^\s]*) schema=([^\s]*) -->$/;
+function marker_parse(marker) {
+    const m = SHAPE.exec(marker);
+    if (!m)
+        return undefined;
+    try {
+        return {
+            kind: m[1] ? 'drift' : 'comment',
+            environment: decodeURIComponent(m[2] ?? ''),
+            rolesDir: decodeURIComponent(m[3] ?? ''),
+            schemaDir: decodeURIComponent(m[4] ?? ''),
+        };
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Whether a body of ours (our token wrote it) belongs to the database `marker` names: it
+ * starts with the marker, or with the marker an earlier version wrote for it and names this
+ * database in the places described above.
+ */
+function bodyBelongsTo(marker, body) {
+    if (body.startsWith(marker))
+        return true;
+    const db = marker_parse(marker);
+    if (!db)
+        return false;
+    const legacy = legacyMarker(db.kind, db.environment, db.rolesDir, db.schemaDir);
+    if (legacy === marker || !body.startsWith(legacy))
+        return false;
+    const needs = (part) => part !== '' && !PLAIN.test(part);
+    const lines = body.split('\n');
+    if (needs(db.environment)) {
+        const title = lines.find((l) => l.startsWith('## '));
+        if (!title?.includes(` · ${code(db.environment)} · `))
+            return false;
+    }
+    const headings = rootHeadings(lines);
+    if (needs(db.rolesDir) && headings.get('roles') !== code(db.rolesDir))
+        return false;
+    if (needs(db.schemaDir) && headings.get('schema') !== code(db.schemaDir))
+        return false;
+    return true;
+}
+/** `### roles · <dir>` and `### schema · <dir>`: the first of each outside fenced code blocks. */
+function rootHeadings(lines) {
+    const found = new Map();
+    let fence;
+    for (const line of lines) {
+        const f = /^(`{3,}|~{3,})/.exec(line)?.[1];
+        if (fence === undefined && f) {
+            fence = f;
+            continue;
+        }
+        if (fence !== undefined) {
+            if (line.trim().startsWith(fence[0].repeat(fence.length)) && /^(`+|~+)\s*$/.test(line.trim()))
+                fence = undefined;
+            continue;
+        }
+        const h = /^### (roles|schema) · (.*)$/.exec(line);
+        if (h && !found.has(h[1]))
+            found.set(h[1], h[2]);
+    }
+    return found;
+}
+
 ;// CONCATENATED MODULE: ./src/github/comments.ts
+
 
 
 // One sticky comment per pull request and database. A comment is ours only when its body
@@ -74496,18 +74591,16 @@ const SUMMARY_MAX_LENGTH = 1_048_576;
 // hold this database's marker inside its SQL; none of those is ever edited.
 /**
  * Hidden first line naming the database: its environment (when set) and the two roots, so two
- * databases in one repository keep two comments. Without an environment it is exactly the
- * marker of earlier versions, so their comments keep being found.
+ * databases in one repository keep two comments (marker.ts: injective, and finds the comments
+ * of earlier versions where that is unambiguous).
  */
 function commentMarker(environment, rolesDir, schemaDir) {
-    const safe = (dir) => dir.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-    const env = environment ? ` env=${safe(environment)}` : '';
-    return `<!-- rds-atlas-action:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+    return databaseMarker('comment', environment, rolesDir, schemaDir);
 }
 async function listOurs(gh, repo, pr, marker, identity) {
     const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
     return comments
-        .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
+        .filter((c) => c.user?.login === identity && bodyBelongsTo(marker, c.body ?? ''))
         .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
         .sort((a, b) => a.id - b.id);
 }
@@ -77524,13 +77617,13 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/issues.ts
+
 // One drift issue per database. Like the comment, an issue is ours only when its body starts
 // with our drift marker and its author is our token's identity: an issue a person wrote that
 // quotes the marker is never edited or closed.
+/** The drift issue's hidden first line: the comment's marker with its own prefix (marker.ts). */
 function driftMarker(environment, rolesDir, schemaDir) {
-    const safe = (s) => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-    const env = environment ? ` env=${safe(environment)}` : '';
-    return `<!-- rds-atlas-action:drift:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+    return databaseMarker('drift', environment, rolesDir, schemaDir);
 }
 /**
  * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
@@ -77539,7 +77632,7 @@ function driftMarker(environment, rolesDir, schemaDir) {
 async function findDriftIssue(gh, repo, marker, identity) {
     const issues = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
     const ours = issues
-        .filter((i) => i.pull_request === undefined && i.user?.login === identity && (i.body ?? '').startsWith(marker))
+        .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
         .sort((a, b) => a.number - b.number);
     const first = ours[0];
     return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;

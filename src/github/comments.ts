@@ -2,6 +2,7 @@ import { errorMessage } from '../log.js';
 import type { RepoRef } from '../types.js';
 import type { GitHub } from './client.js';
 import { COMMENT_MAX_LENGTH } from './limits.js';
+import { bodyBelongsTo, databaseMarker } from './marker.js';
 
 // One sticky comment per pull request and database. A comment is ours only when its body
 // *starts with* our marker AND its author is our token's identity: anyone can paste the marker
@@ -10,13 +11,11 @@ import { COMMENT_MAX_LENGTH } from './limits.js';
 
 /**
  * Hidden first line naming the database: its environment (when set) and the two roots, so two
- * databases in one repository keep two comments. Without an environment it is exactly the
- * marker of earlier versions, so their comments keep being found.
+ * databases in one repository keep two comments (marker.ts: injective, and finds the comments
+ * of earlier versions where that is unambiguous).
  */
 export function commentMarker(environment: string, rolesDir: string, schemaDir: string): string {
-  const safe = (dir: string): string => dir.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-  const env = environment ? ` env=${safe(environment)}` : '';
-  return `<!-- rds-atlas-action:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+  return databaseMarker('comment', environment, rolesDir, schemaDir);
 }
 
 export interface OurComment {
@@ -37,7 +36,7 @@ interface ListedComment {
 async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, identity: string): Promise<OurComment[]> {
   const comments: ListedComment[] = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
   return comments
-    .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
+    .filter((c) => c.user?.login === identity && bodyBelongsTo(marker, c.body ?? ''))
     .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
     .sort((a, b) => a.id - b.id);
 }
