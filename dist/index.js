@@ -75226,6 +75226,13 @@ const RULES = [
         fix: 'Fix the syntax at the reported line.',
     },
     {
+        id: 'hcl-limits',
+        severity: 'error',
+        what: 'A file the lint reads is larger than 1 MiB, or the files together pass the lint budget (4 MiB, or 30 s of parsing).',
+        why: 'A pull request controls these files, and parsing a huge one costs gigabytes of memory; the file (and, past the budget, the files after it) is not checked.',
+        fix: 'Split the HCL into smaller files, or skip this rule if files this large are intended (they then go unchecked).',
+    },
+    {
         id: 'hcl-unresolved',
         severity: 'warning',
         what: 'The lint could not tell which HCL files, env or atlas.hcl a Terraform root gives its atlas_schema resource, and checked the guide layout instead (hcl/roles or hcl/schema, *.pg.hcl, atlas.hcl at the workspace root).',
@@ -75349,15 +75356,44 @@ function rules_quote(name) {
 
 
 
+// Reads and parses each file once, however many roots read it, and keeps the lint inside the
+// workspace: a path that leaves it (`../`, an absolute path, a symlink pointing out) is never
+// read, since a pull request controls those paths. Reads are synchronous: a handful of small
+// local files, read before the action does anything else.
+//
+// A pull request controls the files' size too, and parsing costs far more memory than the
+// text (a 5 MB file took 1.35 GB, 20 MB took 74 s and 5 GB; 1 MiB of tables about 350 MB and
+// 2-13 s, measured on a loaded 2-core machine). So a file is parsed only when
+// it is at most FILE_LIMIT_BYTES (checked with stat, before reading), the files together at
+// most TOTAL_LIMIT_BYTES, and within TIME_LIMIT_MS of the first parse (checked while tree-sitter
+// parses, so one file cannot hold the run). Each refusal is an hcl-limits finding.
+/** Atlas HCL files are a few KB; the largest real schemas stay well under this. */
+const FILE_LIMIT_BYTES = 1024 * 1024;
+/** All files of both roots together. */
+const TOTAL_LIMIT_BYTES = 4 * 1024 * 1024;
+/** Parsing all of them: a 1 MiB schema parses in seconds even on a loaded 2-core runner. */
+const TIME_LIMIT_MS = 30_000;
+const DEFAULT_BUDGET = {
+    fileBytes: FILE_LIMIT_BYTES,
+    totalBytes: TOTAL_LIMIT_BYTES,
+    timeMs: TIME_LIMIT_MS,
+    clock: () => performance.now(),
+};
 class Files {
     workspace;
     parser;
     findings = [];
     cache = new Map();
     realWorkspace;
-    constructor(workspace, parser) {
+    budget;
+    bytesRead = 0;
+    deadline;
+    /** Set once the total or the time budget ran out: later files are skipped without a finding each. */
+    exhausted = false;
+    constructor(workspace, parser, budget = {}) {
         this.workspace = workspace;
         this.parser = parser;
+        this.budget = { ...DEFAULT_BUDGET, ...budget };
     }
     /** Workspace-relative with forward slashes (`../x` when outside). */
     rel(abs) {
@@ -75366,6 +75402,13 @@ class Files {
     /** Lexically inside the workspace (the workspace itself included). */
     inside(abs) {
         return isWithin(this.workspace, abs);
+    }
+    /**
+     * Inside the workspace once symlinks are resolved: what a directory listing may follow.
+     * False when the path does not exist (there is nothing to list).
+     */
+    insideReal(abs) {
+        return this.inside(abs) && realInside(this.workspace, abs);
     }
     load(abs) {
         const key = external_node_path_.resolve(abs);
@@ -75379,24 +75422,78 @@ class Files {
     read(abs) {
         if (!this.inside(abs))
             return { kind: 'outside' };
-        let text;
+        let size;
         try {
             this.realWorkspace ??= external_node_fs_.realpathSync.native(this.workspace);
             if (!isWithin(this.realWorkspace, external_node_fs_.realpathSync.native(abs)))
                 return { kind: 'outside' };
-            text = (0,external_node_fs_.readFileSync)(abs, 'utf8');
+            const stat = (0,external_node_fs_.statSync)(abs);
+            if (!stat.isFile())
+                return { kind: 'missing' };
+            size = stat.size;
         }
         catch {
             return { kind: 'missing' };
         }
         const rel = this.rel(abs);
-        const parsed = this.parser.parse(text);
+        const refused = this.refuse(rel, size);
+        if (refused)
+            return refused;
+        let text;
+        try {
+            text = (0,external_node_fs_.readFileSync)(abs, 'utf8');
+        }
+        catch {
+            return { kind: 'missing' };
+        }
+        this.bytesRead += size;
+        this.deadline ??= this.budget.clock() + this.budget.timeMs;
+        const deadline = this.deadline;
+        const parsed = this.parser.parse(text, { shouldStop: () => this.budget.clock() > deadline });
+        if ('stopped' in parsed)
+            return this.outOfTime(rel);
         if ('error' in parsed) {
             const { line, column, message } = parsed.error;
             this.findings.push(finding('hcl-syntax', rel, line, `${rel} does not parse as HCL (line ${line}, column ${column}: ${message}). Terraform or Atlas would reject it, and the other guardrails skip it until it parses. Fix the syntax there.`));
             return { kind: 'ok', file: { abs, rel, source: text, body: undefined } };
         }
         return { kind: 'ok', file: { abs, rel, source: text, body: parsed.body } };
+    }
+    /** A limit this file would pass, as its finding; undefined when it may be read. */
+    refuse(rel, size) {
+        const { fileBytes, totalBytes, clock } = this.budget;
+        if (size > fileBytes) {
+            this.findings.push(finding('hcl-limits', rel, 1, `${rel} has ${size.toLocaleString('en-US')} bytes, more than the ${bytes(fileBytes)} the guardrails read in one file (Atlas HCL files are a few KB), so it was not checked. Split it into smaller files, or skip hcl-limits if a file this large is intended.`));
+            return { kind: 'skipped' };
+        }
+        if (this.exhausted)
+            return { kind: 'skipped' };
+        if (this.bytesRead + size > totalBytes) {
+            return this.stop(rel, `the guardrails read at most ${bytes(totalBytes)} of HCL in one run, and the files before it used that up`);
+        }
+        if (this.deadline !== undefined && clock() > this.deadline)
+            return this.outOfTime(rel);
+        return undefined;
+    }
+    outOfTime(rel) {
+        return this.stop(rel, `the guardrails stop parsing HCL after ${this.budget.timeMs / 1000} s in one run, and the time ran out here`);
+    }
+    stop(rel, why) {
+        this.exhausted = true;
+        this.findings.push(finding('hcl-limits', rel, 1, `${rel} and the files read after it were not checked: ${why}. Keep the HCL the roots read smaller, or skip hcl-limits.`));
+        return { kind: 'skipped' };
+    }
+}
+function bytes(n) {
+    return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+}
+/** True when `abs` resolves (symlinks followed) to a place inside `dir` (resolved too). */
+function realInside(dir, abs) {
+    try {
+        return isWithin(external_node_fs_.realpathSync.native(dir), external_node_fs_.realpathSync.native(abs));
+    }
+    catch {
+        return false;
     }
 }
 function isWithin(dir, abs) {
@@ -75723,12 +75820,20 @@ async function load() {
     catch (err) {
         throw new Error(`Could not load the HCL parser (web-tree-sitter): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    return { parse: (source) => parser_parse(parser, source) };
+    return { parse: (source, options) => parser_parse(parser, source, options) };
 }
-function parser_parse(parser, source) {
-    const tree = parser.parse(source);
-    if (!tree)
+function parser_parse(parser, source, options = {}) {
+    const { shouldStop } = options;
+    // web-tree-sitter cancels the parse when the progress callback returns true (its typings say void).
+    const progressCallback = shouldStop ? (() => shouldStop()) : undefined;
+    const tree = parser.parse(source, null, progressCallback ? { progressCallback } : undefined);
+    if (!tree) {
+        // A cancelled parse leaves the parser mid-document; the next one must start afresh.
+        parser.reset();
+        if (shouldStop?.())
+            return { stopped: true };
         return { error: { line: 1, column: 1, message: 'the parser returned no tree' } };
+    }
     try {
         const root = tree.rootNode;
         if (root.hasError)
@@ -75973,7 +76078,11 @@ function join(separator, values) {
 }
 /** Terraform's fileset(): files under `dir` whose relative path matches `pattern`, sorted. */
 function fileset(dir, pattern, workspace) {
+    // Resolved, not only lexical: a directory of the pull request that is a symlink out of the
+    // workspace would otherwise be listed, and the names found there shown in the comment.
     if (!isWithin(workspace, dir))
+        throw new Unresolvable('fileset() over a directory outside the workspace');
+    if ((0,external_node_fs_.existsSync)(dir) && !realInside(workspace, dir))
         throw new Unresolvable('fileset() over a directory outside the workspace');
     let isMatch;
     try {
@@ -76064,7 +76173,7 @@ function resolveRoot(kind, dir, files, findings) {
     return { kind, dir: relDir, tfFiles, targets };
 }
 function tfNames(absDir, files) {
-    if (!files.inside(absDir))
+    if (!files.insideReal(absDir))
         return [];
     try {
         return (0,external_node_fs_.readdirSync)(absDir, { withFileTypes: true })
@@ -76136,7 +76245,14 @@ function resolveHcl(kind, block, scope, files, what, at, unresolved) {
 }
 function guideFiles(kind, files, at, unresolved) {
     const dir = external_node_path_.join(files.workspace, GUIDE[kind].hclDir);
-    const names = fileset(dir, GUIDE_PATTERN, files.workspace);
+    let names;
+    try {
+        names = fileset(dir, GUIDE_PATTERN, files.workspace);
+    }
+    catch (err) {
+        unresolved(at, `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN}) was not read: ${reason(err)}.`);
+        return [];
+    }
     const what = `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN})`;
     return loadAll(names.map((n) => external_node_path_.join(dir, n)), files, at, what, unresolved);
 }
@@ -76160,6 +76276,8 @@ function loadAll(paths, files, at, what, unresolved) {
         const loaded = files.load(abs);
         if (loaded.kind === 'ok')
             out.push(loaded.file);
+        else if (loaded.kind === 'skipped')
+            continue; // its hcl-limits finding says why
         else if (loaded.kind === 'outside')
             unresolved(at, `${what} reads ${files.rel(abs)}, outside the workspace; the lint does not read it.`);
         else
@@ -76618,8 +76736,8 @@ async function lintProject(options) {
             continue;
         const loaded = files.load(target.config);
         configs.set(target.config, loaded.kind === 'ok' ? loaded.file : undefined);
-        if (loaded.kind === 'ok')
-            continue;
+        if (loaded.kind === 'ok' || loaded.kind === 'skipped')
+            continue; // skipped: its hcl-limits finding says why
         const users = [...new Set(targets.filter((t) => t.config === target.config).map((t) => t.root))].join(' and ');
         const why = loaded.kind === 'outside' ? 'is outside the workspace' : 'does not exist or cannot be read';
         findings.push(finding('hcl-unresolved', target.configAt.file, target.configAt.line, `${files.rel(target.config)}, the atlas.hcl of the ${users} root${users.includes(' and ') ? 's' : ''}, ${why}; the env checks are skipped for it.`));
