@@ -66437,7 +66437,7 @@ function extend(target) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8920);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1740);
 /* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
 
 
@@ -66585,7 +66585,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 8920:
+/***/ 1740:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74487,102 +74487,7 @@ const COMMENT_MAX_LENGTH = 65_536;
 /** GitHub's per-step job summary limit (1 MiB). */
 const SUMMARY_MAX_LENGTH = 1_048_576;
 
-;// CONCATENATED MODULE: ./src/github/marker.ts
-
-const PREFIX = { comment: 'rds-atlas-action:v1', drift: 'rds-atlas-action:drift:v1' };
-const PLAIN = /^[A-Za-z0-9./@+=,~]*$/;
-/** One part of a marker: plain characters as they are, every other byte as %XX. */
-function encodePart(value) {
-    let out = '';
-    for (const ch of value) {
-        if (PLAIN.test(ch))
-            out += ch;
-        else
-            for (const byte of Buffer.from(ch, 'utf8'))
-                out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-    }
-    return out;
-}
-/** The marker of a database: injective over (environment, roles directory, schema directory). */
-function databaseMarker(kind, environment, rolesDir, schemaDir) {
-    const env = environment ? ` env=${encodePart(environment)}` : '';
-    return `<!-- ${PREFIX[kind]}${env} roles=${encodePart(rolesDir)} schema=${encodePart(schemaDir)} -->`;
-}
-/** What versions up to 1.1.0 wrote (not injective: see above). */
-function legacyMarker(kind, environment, rolesDir, schemaDir) {
-    const safe = (s) => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-    const env = environment ? ` env=${safe(environment)}` : '';
-    return `<!-- ${PREFIX[kind]}${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
-}
-const SHAPE = /^<!-- rds-atlas-action:(drift:)?v1(?: env=([^\s]+))? roles=([^\s]*) schema=([^\s]*) -->$/;
-function marker_parse(marker) {
-    const m = SHAPE.exec(marker);
-    if (!m)
-        return undefined;
-    try {
-        return {
-            kind: m[1] ? 'drift' : 'comment',
-            environment: decodeURIComponent(m[2] ?? ''),
-            rolesDir: decodeURIComponent(m[3] ?? ''),
-            schemaDir: decodeURIComponent(m[4] ?? ''),
-        };
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Whether a body of ours (our token wrote it) belongs to the database `marker` names: it
- * starts with the marker, or with the marker an earlier version wrote for it and names this
- * database in the places described above.
- */
-function bodyBelongsTo(marker, body) {
-    if (body.startsWith(marker))
-        return true;
-    const db = marker_parse(marker);
-    if (!db)
-        return false;
-    const legacy = legacyMarker(db.kind, db.environment, db.rolesDir, db.schemaDir);
-    if (legacy === marker || !body.startsWith(legacy))
-        return false;
-    const needs = (part) => part !== '' && !PLAIN.test(part);
-    const lines = body.split('\n');
-    if (needs(db.environment)) {
-        const title = lines.find((l) => l.startsWith('## '));
-        if (!title?.includes(` · ${code(db.environment)} · `))
-            return false;
-    }
-    const headings = rootHeadings(lines);
-    if (needs(db.rolesDir) && headings.get('roles') !== code(db.rolesDir))
-        return false;
-    if (needs(db.schemaDir) && headings.get('schema') !== code(db.schemaDir))
-        return false;
-    return true;
-}
-/** `### roles · <dir>` and `### schema · <dir>`: the first of each outside fenced code blocks. */
-function rootHeadings(lines) {
-    const found = new Map();
-    let fence;
-    for (const line of lines) {
-        const f = /^(`{3,}|~{3,})/.exec(line)?.[1];
-        if (fence === undefined && f) {
-            fence = f;
-            continue;
-        }
-        if (fence !== undefined) {
-            if (line.trim().startsWith(fence[0].repeat(fence.length)) && /^(`+|~+)\s*$/.test(line.trim()))
-                fence = undefined;
-            continue;
-        }
-        const h = /^### (roles|schema) · (.*)$/.exec(line);
-        if (h && !found.has(h[1]))
-            found.set(h[1], h[2]);
-    }
-    return found;
-}
-
 ;// CONCATENATED MODULE: ./src/github/comments.ts
-
 
 
 // One sticky comment per pull request and database. A comment is ours only when its body
@@ -74591,16 +74496,18 @@ function rootHeadings(lines) {
 // hold this database's marker inside its SQL; none of those is ever edited.
 /**
  * Hidden first line naming the database: its environment (when set) and the two roots, so two
- * databases in one repository keep two comments (marker.ts: injective, and finds the comments
- * of earlier versions where that is unambiguous).
+ * databases in one repository keep two comments. Without an environment it is exactly the
+ * marker of earlier versions, so their comments keep being found.
  */
 function commentMarker(environment, rolesDir, schemaDir) {
-    return databaseMarker('comment', environment, rolesDir, schemaDir);
+    const safe = (dir) => dir.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
+    const env = environment ? ` env=${safe(environment)}` : '';
+    return `<!-- rds-atlas-action:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
 }
 async function listOurs(gh, repo, pr, marker, identity) {
     const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
     return comments
-        .filter((c) => c.user?.login === identity && bodyBelongsTo(marker, c.body ?? ''))
+        .filter((c) => c.user?.login === identity && (c.body ?? '').startsWith(marker))
         .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
         .sort((a, b) => a.id - b.id);
 }
@@ -75226,13 +75133,6 @@ const RULES = [
         fix: 'Fix the syntax at the reported line.',
     },
     {
-        id: 'hcl-limits',
-        severity: 'error',
-        what: 'A file the lint reads is larger than 1 MiB, or the files together pass the lint budget (4 MiB, or 30 s of parsing).',
-        why: 'A pull request controls these files, and parsing a huge one costs gigabytes of memory; the file (and, past the budget, the files after it) is not checked.',
-        fix: 'Split the HCL into smaller files, or skip this rule if files this large are intended (they then go unchecked).',
-    },
-    {
         id: 'hcl-unresolved',
         severity: 'warning',
         what: 'The lint could not tell which HCL files, env or atlas.hcl a Terraform root gives its atlas_schema resource, and checked the guide layout instead (hcl/roles or hcl/schema, *.pg.hcl, atlas.hcl at the workspace root).',
@@ -75356,44 +75256,15 @@ function rules_quote(name) {
 
 
 
-// Reads and parses each file once, however many roots read it, and keeps the lint inside the
-// workspace: a path that leaves it (`../`, an absolute path, a symlink pointing out) is never
-// read, since a pull request controls those paths. Reads are synchronous: a handful of small
-// local files, read before the action does anything else.
-//
-// A pull request controls the files' size too, and parsing costs far more memory than the
-// text (a 5 MB file took 1.35 GB, 20 MB took 74 s and 5 GB; 1 MiB of tables about 350 MB and
-// 2-13 s, measured on a loaded 2-core machine). So a file is parsed only when
-// it is at most FILE_LIMIT_BYTES (checked with stat, before reading), the files together at
-// most TOTAL_LIMIT_BYTES, and within TIME_LIMIT_MS of the first parse (checked while tree-sitter
-// parses, so one file cannot hold the run). Each refusal is an hcl-limits finding.
-/** Atlas HCL files are a few KB; the largest real schemas stay well under this. */
-const FILE_LIMIT_BYTES = 1024 * 1024;
-/** All files of both roots together. */
-const TOTAL_LIMIT_BYTES = 4 * 1024 * 1024;
-/** Parsing all of them: a 1 MiB schema parses in seconds even on a loaded 2-core runner. */
-const TIME_LIMIT_MS = 30_000;
-const DEFAULT_BUDGET = {
-    fileBytes: FILE_LIMIT_BYTES,
-    totalBytes: TOTAL_LIMIT_BYTES,
-    timeMs: TIME_LIMIT_MS,
-    clock: () => performance.now(),
-};
 class Files {
     workspace;
     parser;
     findings = [];
     cache = new Map();
     realWorkspace;
-    budget;
-    bytesRead = 0;
-    deadline;
-    /** Set once the total or the time budget ran out: later files are skipped without a finding each. */
-    exhausted = false;
-    constructor(workspace, parser, budget = {}) {
+    constructor(workspace, parser) {
         this.workspace = workspace;
         this.parser = parser;
-        this.budget = { ...DEFAULT_BUDGET, ...budget };
     }
     /** Workspace-relative with forward slashes (`../x` when outside). */
     rel(abs) {
@@ -75402,13 +75273,6 @@ class Files {
     /** Lexically inside the workspace (the workspace itself included). */
     inside(abs) {
         return isWithin(this.workspace, abs);
-    }
-    /**
-     * Inside the workspace once symlinks are resolved: what a directory listing may follow.
-     * False when the path does not exist (there is nothing to list).
-     */
-    insideReal(abs) {
-        return this.inside(abs) && realInside(this.workspace, abs);
     }
     load(abs) {
         const key = external_node_path_.resolve(abs);
@@ -75422,78 +75286,24 @@ class Files {
     read(abs) {
         if (!this.inside(abs))
             return { kind: 'outside' };
-        let size;
+        let text;
         try {
             this.realWorkspace ??= external_node_fs_.realpathSync.native(this.workspace);
             if (!isWithin(this.realWorkspace, external_node_fs_.realpathSync.native(abs)))
                 return { kind: 'outside' };
-            const stat = (0,external_node_fs_.statSync)(abs);
-            if (!stat.isFile())
-                return { kind: 'missing' };
-            size = stat.size;
-        }
-        catch {
-            return { kind: 'missing' };
-        }
-        const rel = this.rel(abs);
-        const refused = this.refuse(rel, size);
-        if (refused)
-            return refused;
-        let text;
-        try {
             text = (0,external_node_fs_.readFileSync)(abs, 'utf8');
         }
         catch {
             return { kind: 'missing' };
         }
-        this.bytesRead += size;
-        this.deadline ??= this.budget.clock() + this.budget.timeMs;
-        const deadline = this.deadline;
-        const parsed = this.parser.parse(text, { shouldStop: () => this.budget.clock() > deadline });
-        if ('stopped' in parsed)
-            return this.outOfTime(rel);
+        const rel = this.rel(abs);
+        const parsed = this.parser.parse(text);
         if ('error' in parsed) {
             const { line, column, message } = parsed.error;
             this.findings.push(finding('hcl-syntax', rel, line, `${rel} does not parse as HCL (line ${line}, column ${column}: ${message}). Terraform or Atlas would reject it, and the other guardrails skip it until it parses. Fix the syntax there.`));
             return { kind: 'ok', file: { abs, rel, source: text, body: undefined } };
         }
         return { kind: 'ok', file: { abs, rel, source: text, body: parsed.body } };
-    }
-    /** A limit this file would pass, as its finding; undefined when it may be read. */
-    refuse(rel, size) {
-        const { fileBytes, totalBytes, clock } = this.budget;
-        if (size > fileBytes) {
-            this.findings.push(finding('hcl-limits', rel, 1, `${rel} has ${size.toLocaleString('en-US')} bytes, more than the ${bytes(fileBytes)} the guardrails read in one file (Atlas HCL files are a few KB), so it was not checked. Split it into smaller files, or skip hcl-limits if a file this large is intended.`));
-            return { kind: 'skipped' };
-        }
-        if (this.exhausted)
-            return { kind: 'skipped' };
-        if (this.bytesRead + size > totalBytes) {
-            return this.stop(rel, `the guardrails read at most ${bytes(totalBytes)} of HCL in one run, and the files before it used that up`);
-        }
-        if (this.deadline !== undefined && clock() > this.deadline)
-            return this.outOfTime(rel);
-        return undefined;
-    }
-    outOfTime(rel) {
-        return this.stop(rel, `the guardrails stop parsing HCL after ${this.budget.timeMs / 1000} s in one run, and the time ran out here`);
-    }
-    stop(rel, why) {
-        this.exhausted = true;
-        this.findings.push(finding('hcl-limits', rel, 1, `${rel} and the files read after it were not checked: ${why}. Keep the HCL the roots read smaller, or skip hcl-limits.`));
-        return { kind: 'skipped' };
-    }
-}
-function bytes(n) {
-    return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n.toLocaleString('en-US')} bytes`;
-}
-/** True when `abs` resolves (symlinks followed) to a place inside `dir` (resolved too). */
-function realInside(dir, abs) {
-    try {
-        return isWithin(external_node_fs_.realpathSync.native(dir), external_node_fs_.realpathSync.native(abs));
-    }
-    catch {
-        return false;
     }
 }
 function isWithin(dir, abs) {
@@ -75820,20 +75630,12 @@ async function load() {
     catch (err) {
         throw new Error(`Could not load the HCL parser (web-tree-sitter): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    return { parse: (source, options) => parser_parse(parser, source, options) };
+    return { parse: (source) => parser_parse(parser, source) };
 }
-function parser_parse(parser, source, options = {}) {
-    const { shouldStop } = options;
-    // web-tree-sitter cancels the parse when the progress callback returns true (its typings say void).
-    const progressCallback = shouldStop ? (() => shouldStop()) : undefined;
-    const tree = parser.parse(source, null, progressCallback ? { progressCallback } : undefined);
-    if (!tree) {
-        // A cancelled parse leaves the parser mid-document; the next one must start afresh.
-        parser.reset();
-        if (shouldStop?.())
-            return { stopped: true };
+function parser_parse(parser, source) {
+    const tree = parser.parse(source);
+    if (!tree)
         return { error: { line: 1, column: 1, message: 'the parser returned no tree' } };
-    }
     try {
         const root = tree.rootNode;
         if (root.hasError)
@@ -76078,11 +75880,7 @@ function join(separator, values) {
 }
 /** Terraform's fileset(): files under `dir` whose relative path matches `pattern`, sorted. */
 function fileset(dir, pattern, workspace) {
-    // Resolved, not only lexical: a directory of the pull request that is a symlink out of the
-    // workspace would otherwise be listed, and the names found there shown in the comment.
     if (!isWithin(workspace, dir))
-        throw new Unresolvable('fileset() over a directory outside the workspace');
-    if ((0,external_node_fs_.existsSync)(dir) && !realInside(workspace, dir))
         throw new Unresolvable('fileset() over a directory outside the workspace');
     let isMatch;
     try {
@@ -76173,7 +75971,7 @@ function resolveRoot(kind, dir, files, findings) {
     return { kind, dir: relDir, tfFiles, targets };
 }
 function tfNames(absDir, files) {
-    if (!files.insideReal(absDir))
+    if (!files.inside(absDir))
         return [];
     try {
         return (0,external_node_fs_.readdirSync)(absDir, { withFileTypes: true })
@@ -76245,14 +76043,7 @@ function resolveHcl(kind, block, scope, files, what, at, unresolved) {
 }
 function guideFiles(kind, files, at, unresolved) {
     const dir = external_node_path_.join(files.workspace, GUIDE[kind].hclDir);
-    let names;
-    try {
-        names = fileset(dir, GUIDE_PATTERN, files.workspace);
-    }
-    catch (err) {
-        unresolved(at, `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN}) was not read: ${reason(err)}.`);
-        return [];
-    }
+    const names = fileset(dir, GUIDE_PATTERN, files.workspace);
     const what = `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN})`;
     return loadAll(names.map((n) => external_node_path_.join(dir, n)), files, at, what, unresolved);
 }
@@ -76276,8 +76067,6 @@ function loadAll(paths, files, at, what, unresolved) {
         const loaded = files.load(abs);
         if (loaded.kind === 'ok')
             out.push(loaded.file);
-        else if (loaded.kind === 'skipped')
-            continue; // its hcl-limits finding says why
         else if (loaded.kind === 'outside')
             unresolved(at, `${what} reads ${files.rel(abs)}, outside the workspace; the lint does not read it.`);
         else
@@ -76736,8 +76525,8 @@ async function lintProject(options) {
             continue;
         const loaded = files.load(target.config);
         configs.set(target.config, loaded.kind === 'ok' ? loaded.file : undefined);
-        if (loaded.kind === 'ok' || loaded.kind === 'skipped')
-            continue; // skipped: its hcl-limits finding says why
+        if (loaded.kind === 'ok')
+            continue;
         const users = [...new Set(targets.filter((t) => t.config === target.config).map((t) => t.root))].join(' and ');
         const why = loaded.kind === 'outside' ? 'is outside the workspace' : 'does not exist or cannot be read';
         findings.push(finding('hcl-unresolved', target.configAt.file, target.configAt.line, `${files.rel(target.config)}, the atlas.hcl of the ${users} root${users.includes(' and ') ? 's' : ''}, ${why}; the env checks are skipped for it.`));
@@ -77735,13 +77524,13 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/issues.ts
-
 // One drift issue per database. Like the comment, an issue is ours only when its body starts
 // with our drift marker and its author is our token's identity: an issue a person wrote that
 // quotes the marker is never edited or closed.
-/** The drift issue's hidden first line: the comment's marker with its own prefix (marker.ts). */
 function driftMarker(environment, rolesDir, schemaDir) {
-    return databaseMarker('drift', environment, rolesDir, schemaDir);
+    const safe = (s) => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
+    const env = environment ? ` env=${safe(environment)}` : '';
+    return `<!-- rds-atlas-action:drift:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
 }
 /**
  * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
@@ -77750,7 +77539,7 @@ function driftMarker(environment, rolesDir, schemaDir) {
 async function findDriftIssue(gh, repo, marker, identity) {
     const issues = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
     const ours = issues
-        .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
+        .filter((i) => i.pull_request === undefined && i.user?.login === identity && (i.body ?? '').startsWith(marker))
         .sort((a, b) => a.number - b.number);
     const first = ours[0];
     return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;
@@ -78479,20 +78268,9 @@ const EXPECTED_WARNINGS = [
     { match: /dev_url is unset/i, note: 'expected: this flow plans against the live database without a dev database.' },
     { match: /^Update Available$/i, note: 'the ariga/atlas provider has a newer version; not a problem for this run.' },
 ];
-/**
- * Warnings in a defined order, whatever order the provider's processes sent them in (two
- * processes race under load): the ones a reviewer must read first, then the expected ones; each
- * group by summary, address and detail, compared by code unit so no locale changes it.
- */
-function orderWarnings(list) {
-    const rank = (w) => (EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)) ? 1 : 0);
-    const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-    return [...list].sort((a, b) => rank(a) - rank(b) || cmp(a.summary, b.summary) || cmp(a.address ?? '', b.address ?? '') || cmp(a.detail, b.detail));
-}
-function warnings(unordered, ctx) {
-    if (unordered.length === 0)
+function warnings(list, ctx) {
+    if (list.length === 0)
         return '';
-    const list = orderWarnings(unordered);
     const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
     const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${htmlText(w.summary)}”`).join(', ')}` : '';
     const items = list.map((w) => {
@@ -78980,7 +78758,7 @@ async function run() {
         inputs = getInputs();
         const unknownRules = validateRuleIds(inputs.lintSkip);
         if (unknownRules.length > 0) {
-            throw new Error(`Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. The README lists the rules.`);
+            throw new Error(`Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. rds-atlas-action's docs/guardrails.md lists the rule ids.`);
         }
         context = buildRunContext(inputs, eventContext());
     }
