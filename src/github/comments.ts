@@ -62,7 +62,7 @@ export interface UpsertedComment {
 
 /**
  * Updates our comment, or creates it; `build` makes the body from our previous comment (its
- * record carries the reviewed plan and the history). Two runs racing on one PR can both find
+ * record carries the reviewed plan and the history), or returns undefined to leave it as it is. Two runs racing on one PR can both find
  * none and both create one: afterwards each run lists again, and the one whose comment is not
  * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
  */
@@ -72,11 +72,16 @@ export async function upsertComment(
   pr: number,
   marker: string,
   identity: string,
-  build: (previous: OurComment | undefined) => string | Promise<string>,
+  build: (previous: OurComment | undefined) => string | undefined | Promise<string | undefined>,
 ): Promise<UpsertedComment> {
   const existing = await listOurs(gh, repo, pr, marker, identity);
   const keep = existing[0];
   const body = await build(keep);
+  if (body === undefined) {
+    // The caller keeps the comment as it is (a re-run with nothing new to say).
+    if (!keep) throw new Error('There is no comment to keep: build must return a body when there is no previous comment.');
+    return { id: keep.id, url: keep.url, created: false, removedDuplicates: await removeDuplicates(gh, repo, existing.slice(1)) };
+  }
   if (!body.startsWith(marker)) throw new Error('The comment body must start with its marker, or the next run could not find it.');
   const write = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
