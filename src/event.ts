@@ -15,6 +15,8 @@ export interface EventContext {
   ref: string;
   serverUrl: string;
   runId: number | string;
+  /** GITHUB_RUN_ATTEMPT: 1, then 2… for each "Re-run" of the same run. */
+  runAttempt?: number | string | undefined;
 }
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request']);
@@ -56,8 +58,15 @@ export function buildRunContext(inputs: Pick<Inputs, 'mode'>, ctx: EventContext)
     pullNumbers: prNumber !== undefined ? [prNumber] : [],
     fork: pr !== undefined && isFork(pr, repository),
     drift: mode === 'plan' && DRIFT_EVENTS.has(ctx.eventName),
-    runUrl: `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`,
+    runUrl: runUrl(ctx),
   };
+}
+
+/** The run's page for this attempt: a re-run's link must not show a later attempt's result. */
+function runUrl(ctx: EventContext): string {
+  const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`;
+  const attempt = Number(ctx.runAttempt);
+  return Number.isInteger(attempt) && attempt >= 1 ? `${base}/attempts/${attempt}` : base;
 }
 
 function decideMode(

@@ -15,12 +15,20 @@ import { createInterface } from 'node:readline';
 const WITHHELD_ENV =
   /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|ACTIONS_CACHE_URL|GITHUB_TOKEN|GITHUB_(ENV|OUTPUT|PATH|STATE|STEP_SUMMARY))$/i;
 
+/**
+ * Set for every child unless the job set it (to any value, even empty): without it the
+ * ariga/atlas provider asks vercheck.ariga.io at every start, a network call, and a pinned
+ * provider reports "Update Available" in every run.
+ */
+const NO_UPDATE_NOTIFIER = 'ATLAS_NO_UPDATE_NOTIFIER';
+
 /** A fresh environment for a child: the action's own, minus what it must not see, plus `extra`. */
 export function childEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !WITHHELD_ENV.test(key)) env[key] = value;
   }
+  if (!(NO_UPDATE_NOTIFIER in env)) env[NO_UPDATE_NOTIFIER] = '1';
   for (const [key, value] of Object.entries(extra)) if (!WITHHELD_ENV.test(key)) env[key] = value;
   return env;
 }

@@ -67,10 +67,21 @@ export function lockHints(): string[] {
   ];
 }
 
-export function unrecognizedResourcesHints(): string[] {
-  return [
-    `On its first run for a database Atlas refuses to drop what it finds but the HCL does not declare. Declare what already exists: the RDS roles (\`rds_iam\`, \`rds_superuser\`, … and the master user) as \`external = true\` in the roles HCL, and any table, view, function or role created outside Atlas, in the HCL of the root that owns it. See [working with an existing database](${EXISTING_DATABASE_GUIDE}).`,
+/**
+ * The provider's first-run check (at plan time, while the atlas_schema resource is created)
+ * refuses any planned statement that contains the text `DROP `: real drops, and column
+ * changes that drop nothing, which the hint then calls a false positive.
+ */
+export function unrecognizedResourcesHints(falsePositive = false): string[] {
+  const hints = [
+    `On its first run for a database (while the \`atlas_schema\` resource is created) the provider refuses any planned statement that contains the text \`DROP \`. For objects the database has and the HCL lacks, declare what already exists: the RDS roles (\`rds_iam\`, \`rds_superuser\`, … and the master user) as \`external = true\` in the roles HCL, and any table, view, function or role created outside Atlas, in the HCL of the root that owns it. See [working with an existing database](${EXISTING_DATABASE_GUIDE}).`,
   ];
+  if (falsePositive) {
+    hints.push(
+      'Some refused statements drop nothing (`ALTER … DROP DEFAULT`, `DROP NOT NULL` or `DROP CONSTRAINT` on a column or table that stays): the check matches the text, so this is a false positive. To get past it, make the first run match the database, and change it in a later pull request: write the HCL as the database is now (keep the default, the NOT NULL, the constraint), merge that so the resource is created, then remove them in a second pull request (the check only runs when the resource is created).',
+    );
+  }
+  return hints;
 }
 
 export function atlasLoginHints(): string[] {
@@ -97,6 +108,8 @@ const NO_SSL =
   /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
 const UNREACHABLE = /connection refused|i\/o timeout|no such host|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/i;
 const UNRECOGNIZED = /Unrecognized schema resources/i;
+/** Statements the first-run check refuses although they drop no object. */
+const DROPS_NOTHING = /\bDROP (?:DEFAULT|NOT NULL|CONSTRAINT|EXPRESSION|IDENTITY)\b/;
 const NEEDS_LOGIN = /requires\s+'?atlas login'?|not logged in|atlas login/i;
 const NO_ATLAS_CLI = /Check atlas version failure|executable file not found in \$PATH|"atlas": executable/i;
 
@@ -127,7 +140,7 @@ export function hintsFor(message: string, ctx: HintContext): string[] {
     hints.push(`IAM authentication for ${code(user)} failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
   }
 
-  if (UNRECOGNIZED.test(message)) hints.push(...unrecognizedResourcesHints());
+  if (UNRECOGNIZED.test(message)) hints.push(...unrecognizedResourcesHints(DROPS_NOTHING.test(message)));
   hints.push(...ownershipHints(message, ctx));
   if (NO_ATLAS_CLI.test(message)) hints.push(...atlasCliHints());
   else if (NEEDS_LOGIN.test(message)) hints.push(...atlasLoginHints());

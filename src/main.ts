@@ -15,6 +15,7 @@ import { createGitHub, tokenIdentity, type GitHub } from './github/client.js';
 import { commentMarker } from './github/comments.js';
 import { reviewContext } from './github/review.js';
 import { getInputs } from './inputs.js';
+import { registerSecret } from './redact.js';
 import { workspaceDir } from './workspace.js';
 import { lintProject, validateRuleIds } from './lint/index.js';
 import { BufferedLog, errorMessage, log } from './log.js';
@@ -35,6 +36,9 @@ import type { Inputs, Report, ReviewContext, RolesChange, RunContext } from './t
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 
 export async function run(): Promise<void> {
+  // ariga/setup-atlas with cloud-token exports the Atlas Cloud token to every later step.
+  // Terraform keeps it (the Atlas CLI logs in with it), and it is masked before anything prints.
+  registerSecret(process.env['ATLAS_TOKEN']);
   let inputs: Inputs;
   let context: RunContext;
   try {
@@ -249,6 +253,7 @@ function eventContext(): Parameters<typeof buildRunContext>[1] {
     ref: github.context.ref,
     serverUrl: github.context.serverUrl,
     runId: github.context.runId,
+    runAttempt: github.context.runAttempt,
   };
 }
 

@@ -89,6 +89,13 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
         log.warning(
           `The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`,
         );
+      const applied = trusted ? appliedEarlier(p.report, decodeData(trusted.body, p.marker).current) : undefined;
+      if (applied) {
+        log.info(
+          `The comment on #${number} keeps showing the apply of commit ${applied.commit.slice(0, 7)} (${applied.runUrl}); this re-run had nothing left to apply.`,
+        );
+        return undefined;
+      }
       return body(p, options, number, trusted);
     });
     log.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
@@ -97,6 +104,21 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
     url ||= comment.url;
   }
   return url;
+}
+
+/**
+ * The successful apply our comment shows, when this run is a re-run of it (same commit) that
+ * found nothing left to apply: the comment then keeps what was applied, and the attempt that
+ * applied it, rather than trading them for "Nothing to apply". The headline is ours (the
+ * comment is ours and nobody else edited it); only a successful apply's starts with "✅ Applied".
+ */
+function appliedEarlier(report: Report, shown: HistoryEntry | undefined): HistoryEntry | undefined {
+  const { context, roots } = report;
+  if (!shown || context.mode !== 'apply' || shown.mode !== 'apply' || shown.commit !== context.sha) return undefined;
+  if (!shown.headline.startsWith('✅ Applied')) return undefined;
+  const nothingApplied =
+    !report.fatal && roots.length > 0 && roots.every((r) => !r.applied && (r.outcome === 'converged' || r.outcome === 'skipped'));
+  return nothingApplied ? shown : undefined;
 }
 
 /** The comment for one PR: this run's report with the record carried over from our previous comment. */

@@ -2,6 +2,7 @@ import { errorMessage } from '../log.js';
 import type { RepoRef } from '../types.js';
 import type { GitHub } from './client.js';
 import { COMMENT_MAX_LENGTH } from './limits.js';
+import { bodyBelongsTo, databaseMarker } from './marker.js';
 
 // One sticky comment per pull request and database. A comment is ours only when its body
 // *starts with* our marker AND its author is our token's identity: anyone can paste the marker
@@ -10,13 +11,11 @@ import { COMMENT_MAX_LENGTH } from './limits.js';
 
 /**
  * Hidden first line naming the database: its environment (when set) and the two roots, so two
- * databases in one repository keep two comments. Without an environment it is exactly the
- * marker of earlier versions, so their comments keep being found.
+ * databases in one repository keep two comments (marker.ts: injective, and finds the comments
+ * of earlier versions where that is unambiguous).
  */
 export function commentMarker(environment: string, rolesDir: string, schemaDir: string): string {
-  const safe = (dir: string): string => dir.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-  const env = environment ? ` env=${safe(environment)}` : '';
-  return `<!-- rds-atlas-action:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+  return databaseMarker('comment', environment, rolesDir, schemaDir);
 }
 
 export interface OurComment {
@@ -44,7 +43,7 @@ export async function commentsBy(gh: GitHub, repo: RepoRef, pr: number, identity
 }
 
 async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, identity: string): Promise<OurComment[]> {
-  return (await commentsBy(gh, repo, pr, identity)).filter((c) => c.body.startsWith(marker));
+  return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
 }
 
 /** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
@@ -68,7 +67,7 @@ export interface UpsertedComment {
 
 /**
  * Updates our comment, or creates it; `build` makes the body from our previous comment (its
- * record carries the reviewed plan and the history). Two runs racing on one PR can both find
+ * record carries the reviewed plan and the history), or returns undefined to leave it as it is. Two runs racing on one PR can both find
  * none and both create one: afterwards each run lists again, and the one whose comment is not
  * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
  */
@@ -78,11 +77,16 @@ export async function upsertComment(
   pr: number,
   marker: string,
   identity: string,
-  build: (previous: OurComment | undefined) => string | Promise<string>,
+  build: (previous: OurComment | undefined) => string | undefined | Promise<string | undefined>,
 ): Promise<UpsertedComment> {
   const existing = await listOurs(gh, repo, pr, marker, identity);
   const keep = existing[0];
   const body = await build(keep);
+  if (body === undefined) {
+    // The caller keeps the comment as it is (a re-run with nothing new to say).
+    if (!keep) throw new Error('There is no comment to keep: build must return a body when there is no previous comment.');
+    return { id: keep.id, url: keep.url, created: false, removedDuplicates: await removeDuplicates(gh, repo, existing.slice(1)) };
+  }
   if (!body.startsWith(marker)) throw new Error('The comment body must start with its marker, or the next run could not find it.');
   const write = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {

@@ -1,14 +1,14 @@
 import type { RepoRef } from '../types.js';
 import type { GitHub } from './client.js';
+import { bodyBelongsTo, databaseMarker } from './marker.js';
 
 // One drift issue per database. Like the comment, an issue is ours only when its body starts
 // with our drift marker and its author is our token's identity: an issue a person wrote that
 // quotes the marker is never edited or closed.
 
+/** The drift issue's hidden first line: the comment's marker with its own prefix (marker.ts). */
 export function driftMarker(environment: string, rolesDir: string, schemaDir: string): string {
-  const safe = (s: string): string => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-  const env = environment ? ` env=${safe(environment)}` : '';
-  return `<!-- rds-atlas-action:drift:v1${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+  return databaseMarker('drift', environment, rolesDir, schemaDir);
 }
 
 export interface OurIssue {
@@ -32,7 +32,7 @@ interface ListedIssue {
 export async function findDriftIssue(gh: GitHub, repo: RepoRef, marker: string, identity: string): Promise<OurIssue | undefined> {
   const issues: ListedIssue[] = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
   const ours = issues
-    .filter((i) => i.pull_request === undefined && i.user?.login === identity && (i.body ?? '').startsWith(marker))
+    .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
     .sort((a, b) => a.number - b.number);
   const first = ours[0];
   return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;

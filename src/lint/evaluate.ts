@@ -1,8 +1,8 @@
-import { type Dirent, readdirSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { type Block, type Expr, attribute, dotted } from './hcl.js';
-import { isWithin } from './files.js';
+import { isWithin, realInside } from './files.js';
 
 // Just enough of Terraform's expression language to learn which files a root hands to Atlas:
 // strings and templates, path.module, locals, for-expressions, file(), fileset() and the list
@@ -197,7 +197,10 @@ function join(separator: string, values: Value[]): Value {
 
 /** Terraform's fileset(): files under `dir` whose relative path matches `pattern`, sorted. */
 export function fileset(dir: string, pattern: string, workspace: string): string[] {
+  // Resolved, not only lexical: a directory of the pull request that is a symlink out of the
+  // workspace would otherwise be listed, and the names found there shown in the comment.
   if (!isWithin(workspace, dir)) throw new Unresolvable('fileset() over a directory outside the workspace');
+  if (existsSync(dir) && !realInside(workspace, dir)) throw new Unresolvable('fileset() over a directory outside the workspace');
   let isMatch: (file: string) => boolean;
   try {
     isMatch = picomatch(pattern, { dot: true });

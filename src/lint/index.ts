@@ -37,7 +37,7 @@ export async function lintProject(options: LintOptions): Promise<Finding[]> {
     if (target.config === undefined || configs.has(target.config)) continue;
     const loaded = files.load(target.config);
     configs.set(target.config, loaded.kind === 'ok' ? loaded.file : undefined);
-    if (loaded.kind === 'ok') continue;
+    if (loaded.kind === 'ok' || loaded.kind === 'skipped') continue; // skipped: its hcl-limits finding says why
     const users = [...new Set(targets.filter((t) => t.config === target.config).map((t) => t.root))].join(' and ');
     const why = loaded.kind === 'outside' ? 'is outside the workspace' : 'does not exist or cannot be read';
     findings.push(

@@ -21,7 +21,12 @@ import { type Body, TooDeep, toBody } from './hcl.js';
 /** Directory beside the bundle that holds the parser runtime (see scripts/copy-tree-sitter.mjs). */
 export const RUNTIME_DIR = 'tree-sitter';
 
-export type ParseResult = { body: Body } | { error: { line: number; column: number; message: string } };
+export type ParseResult = { body: Body } | { error: { line: number; column: number; message: string } } | { stopped: true };
+
+export interface ParseOptions {
+  /** Asked now and then while parsing; true stops it (the lint's time budget). */
+  shouldStop?: () => boolean;
+}
 
 interface Runtime {
   module: string;
@@ -52,9 +57,9 @@ function locate(): Runtime {
   }
 }
 
-/** Parses HCL text into the typed model, or reports the parser's first error. */
+/** Parses HCL text into the typed model, or reports the parser's first error, or that it was stopped. */
 export interface HclParser {
-  parse(source: string): ParseResult;
+  parse(source: string, options?: ParseOptions): ParseResult;
 }
 
 let loading: Promise<HclParser> | undefined;
@@ -76,12 +81,20 @@ async function load(): Promise<HclParser> {
   } catch (err) {
     throw new Error(`Could not load the HCL parser (web-tree-sitter): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return { parse: (source) => parse(parser, source) };
+  return { parse: (source, options) => parse(parser, source, options) };
 }
 
-function parse(parser: TreeSitter.Parser, source: string): ParseResult {
-  const tree = parser.parse(source);
-  if (!tree) return { error: { line: 1, column: 1, message: 'the parser returned no tree' } };
+function parse(parser: TreeSitter.Parser, source: string, options: ParseOptions = {}): ParseResult {
+  const { shouldStop } = options;
+  // web-tree-sitter cancels the parse when the progress callback returns true (its typings say void).
+  const progressCallback = shouldStop ? ((() => shouldStop()) as unknown as (state: TreeSitter.ParseState) => void) : undefined;
+  const tree = parser.parse(source, null, progressCallback ? { progressCallback } : undefined);
+  if (!tree) {
+    // A cancelled parse leaves the parser mid-document; the next one must start afresh.
+    parser.reset();
+    if (shouldStop?.()) return { stopped: true };
+    return { error: { line: 1, column: 1, message: 'the parser returned no tree' } };
+  }
   try {
     const root = tree.rootNode;
     if (root.hasError) return { error: firstError(root) };

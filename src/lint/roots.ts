@@ -110,7 +110,7 @@ export function resolveRoot(kind: RootKind, dir: string, files: Files, findings:
 }
 
 function tfNames(absDir: string, files: Files): string[] {
-  if (!files.inside(absDir)) return [];
+  if (!files.insideReal(absDir)) return [];
   try {
     return readdirSync(absDir, { withFileTypes: true })
       .filter((e) => !e.isDirectory() && e.name.endsWith('.tf'))
@@ -206,7 +206,13 @@ function resolveHcl(
 
 function guideFiles(kind: RootKind, files: Files, at: Place, unresolved: Report): SourceFile[] {
   const dir = path.join(files.workspace, GUIDE[kind].hclDir);
-  const names = fileset(dir, GUIDE_PATTERN, files.workspace);
+  let names: string[];
+  try {
+    names = fileset(dir, GUIDE_PATTERN, files.workspace);
+  } catch (err) {
+    unresolved(at, `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN}) was not read: ${reason(err)}.`);
+    return [];
+  }
   const what = `The fallback for the ${kind} root (${GUIDE[kind].hclDir}/${GUIDE_PATTERN})`;
   return loadAll(
     names.map((n) => path.join(dir, n)),
@@ -237,6 +243,8 @@ function loadAll(paths: string[], files: Files, at: Place, what: string, unresol
   for (const abs of new Set(paths)) {
     const loaded = files.load(abs);
     if (loaded.kind === 'ok') out.push(loaded.file);
+    else if (loaded.kind === 'skipped')
+      continue; // its hcl-limits finding says why
     else if (loaded.kind === 'outside')
       unresolved(at, `${what} reads ${files.rel(abs)}, outside the workspace; the lint does not read it.`);
     else unresolved(at, `${what} reads ${files.rel(abs)}, which does not exist or cannot be read; terraform plan would fail on it.`);

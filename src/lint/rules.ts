@@ -22,6 +22,13 @@ export const RULES = [
     fix: 'Fix the syntax at the reported line.',
   },
   {
+    id: 'hcl-limits',
+    severity: 'error',
+    what: 'A file the lint reads is larger than 1 MiB, or the files together pass the lint budget (4 MiB, or 30 s of parsing).',
+    why: 'A pull request controls these files, and parsing a huge one costs gigabytes of memory; the file (and, past the budget, the files after it) is not checked.',
+    fix: 'Split the HCL into smaller files, or skip this rule if files this large are intended (they then go unchecked).',
+  },
+  {
     id: 'hcl-unresolved',
     severity: 'warning',
     what: 'The lint could not tell which HCL files, env or atlas.hcl a Terraform root gives its atlas_schema resource, and checked the guide layout instead (hcl/roles or hcl/schema, *.pg.hcl, atlas.hcl at the workspace root).',

@@ -208,8 +208,22 @@ const EXPECTED_WARNINGS: { match: RegExp; note: string }[] = [
   { match: /^Update Available$/i, note: 'the ariga/atlas provider has a newer version; not a problem for this run.' },
 ];
 
-function warnings(list: Diagnostic[], ctx: Ctx): string {
-  if (list.length === 0) return '';
+/**
+ * Warnings in a defined order, whatever order the provider's processes sent them in (two
+ * processes race under load): the ones a reviewer must read first, then the expected ones; each
+ * group by summary, address and detail, compared by code unit so no locale changes it.
+ */
+export function orderWarnings(list: readonly Diagnostic[]): Diagnostic[] {
+  const rank = (w: Diagnostic): number => (EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)) ? 1 : 0);
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...list].sort(
+    (a, b) => rank(a) - rank(b) || cmp(a.summary, b.summary) || cmp(a.address ?? '', b.address ?? '') || cmp(a.detail, b.detail),
+  );
+}
+
+function warnings(unordered: Diagnostic[], ctx: Ctx): string {
+  if (unordered.length === 0) return '';
+  const list = orderWarnings(unordered);
   const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
   const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${htmlText(w.summary)}”`).join(', ')}` : '';
   const items = list.map((w) => {

@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPostStep, type ActionRun } from '../support/action.js';
 import { ACTIONS_BOT } from '../support/github-api.js';
-import { headings, renderedText } from '../support/markdown.js';
+import { headings, links, renderedText } from '../support/markdown.js';
+import { ROLES_SQL } from '../support/seed-sql.js';
 import { interpretRunnerOutput } from '../support/runner-log.js';
-import { DEFAULT_BRANCH, sha, startStack, type Stack } from '../support/stack.js';
+import { DEFAULT_BRANCH, OWNER, REPO, sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 
 // Faults a real run meets, told the way a user sees them (exit code, outputs, job summary,
@@ -18,6 +19,8 @@ import { loadSeedScenario, type Scenario } from '../support/terraform.js';
 const BASE = sha('b');
 const ALL_HCL = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
 const MARKER = '<!-- rds-atlas-action:v1 roles=terraform/roles schema=terraform/schema -->';
+/** The workflow runs of the harness's repository (GITHUB_RUN_ID is 4242 in every run). */
+const RUNS = `https://github.com/${OWNER}/${REPO}/actions/runs`;
 const OUTPUT_NAMES = ['mode', 'roles-changed', 'roles-sql', 'schema-sql', 'converged', 'comment-url', 'destructive-sql', 'drift', 'lint'];
 /** What terraform, and so every provider and `external` program of a pull request, must not see. */
 const WITHHELD =
@@ -60,7 +63,7 @@ describe('faults: the report is never lost and never lies', () => {
   let firstMerge: ActionRun;
   let firstMergeEnvNames: string[][] = [];
 
-  it('re-run of a successful apply: the second comment says "Nothing to apply" and keeps "Applied … 6 statements" under "Earlier results"; one comment', async () => {
+  it("re-run of a successful apply (attempt 2, same commit): the comment keeps showing what was applied and links attempt 1; the re-run's summary says nothing was left; one comment", async () => {
     mergedPull(RERUN_PR, RERUN_MERGE, ALL_HCL);
     const calls0 = (await stack.tf.readCalls()).length;
     // Everything a runner gives a step that terraform must not get (GITHUB_ENV, GITHUB_PATH,
@@ -76,19 +79,27 @@ describe('faults: the report is never lost and never lies', () => {
     const first = onlyComment(RERUN_PR);
     expect(headline(first.body)).toBe('✅ Applied and converged — 6 statements in roles and schema');
     expect(headline(firstMerge.summary)).toBe('✅ Applied and converged — 6 statements in roles and schema');
+    const runLink = (markdown: string): string | undefined => links(markdown).find((l) => l.text === 'workflow run')?.href;
+    expect(runLink(first.body)).toBe(`${RUNS}/4242/attempts/1`);
 
-    const again = await push(RERUN_MERGE);
+    // GitHub's "Re-run all jobs": same run id and commit, the next attempt.
+    const again = await push(RERUN_MERGE, { env: { GITHUB_RUN_ATTEMPT: '2' } });
     expect(again.exitCode, again.stdout).toBe(0);
     expect(again.outputs['converged']).toBe('true');
     expect(again.stdout).not.toContain('terraform apply');
+    expect(headline(again.summary)).toBe('✅ Nothing to apply — database converged');
+    expect(runLink(again.summary)).toBe(`${RUNS}/4242/attempts/2`);
+    expect(again.stdout).toContain(
+      `The comment on #${RERUN_PR} keeps showing the apply of commit ${RERUN_MERGE.slice(0, 7)} (${RUNS}/4242/attempts/1); this re-run had nothing left to apply.`,
+    );
     const second = onlyComment(RERUN_PR);
     expect(second.url).toBe(first.url);
-    expect(headline(second.body)).toBe('✅ Nothing to apply — database converged');
-    // The record of what was applied survives, collapsed, with its commit.
-    expect(second.body).toMatch(/<details><summary>Earlier results \(1\)<\/summary>/);
-    const shown = renderedText(second.body);
-    expect(shown).toMatch(/Earlier results \(1\) .*apply: ✅ Applied and converged — 6 statements in roles and schema · commit dddddd/);
-    expect(shown.match(/Applied and converged — 6 statements/g)).toHaveLength(1);
+    // What was applied stays on the pull request, with the attempt that applied it.
+    expect(second.body).toBe(first.body);
+    expect(headline(second.body)).toBe('✅ Applied and converged — 6 statements in roles and schema');
+    expect(renderedText(second.body)).toContain(ROLES_SQL[0]);
+    expect(runLink(second.body)).toBe(`${RUNS}/4242/attempts/1`);
+    expect(renderedText(second.body)).not.toContain('Nothing to apply');
   });
 
   it("terraform's environment: providers see none of the runner's file commands, inputs or tokens, and the file commands stay untouched", () => {
@@ -99,6 +110,8 @@ describe('faults: the report is never lost and never lies', () => {
       expect(names.filter((n) => WITHHELD.test(n))).toEqual([]);
       // It does see what the step's `env:` gives terraform: the check could fail.
       expect(names).toEqual(expect.arrayContaining(['TF_VAR_endpoint', 'GITHUB_REPOSITORY', 'AWS_CONFIG_FILE']));
+      // Set by the action (the job did not): no update check, no network call, at every start.
+      expect(names).toContain('ATLAS_NO_UPDATE_NOTIFIER');
     }
     // Nothing wrote to the variables, PATH or post-step state of later steps.
     expect(firstMerge.fileCommands).toEqual({ env: '', path: '', state: '' });

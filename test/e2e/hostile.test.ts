@@ -71,7 +71,9 @@ const ANY_REF_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-plan-any-ref`;
 const OUTPUT_NAMES = ['comment-url', 'converged', 'destructive-sql', 'drift', 'lint', 'mode', 'roles-changed', 'roles-sql', 'schema-sql'];
 const TOKEN = /^rds-atlas-[0-9a-f]{32}$/;
 /** The action's own links: the workflow run, the commit, Atlas's guide. */
-const OWN_LINK = new RegExp(`^https://github\\.com/${OWNER}/${REPO}/(?:actions/runs/4242|commit/[0-9a-f]{40})$|^https://atlasgo\\.io/`);
+const OWN_LINK = new RegExp(
+  `^https://github\\.com/${OWNER}/${REPO}/(?:actions/runs/4242(?:/attempts/\\d+)?|commit/[0-9a-f]{40})$|^https://atlasgo\\.io/`,
+);
 
 describe('untrusted text stays inert, end to end', () => {
   let stack: Stack;

@@ -87,7 +87,7 @@ describe("the real provider's behaviours, as a user of the action sees them", ()
       expect(shown).toContain('Unrecognized schema resources (atlas_schema.roles)');
       expect(shown).toContain('- DROP ROLE "legacy_app";');
       expect(shown).toContain(
-        'Declare what already exists: the RDS roles (rds_iam, rds_superuser, … and the master user) as external = true in the roles HCL, and any table, view, function or role created outside Atlas',
+        'declare what already exists: the RDS roles (rds_iam, rds_superuser, … and the master user) as external = true in the roles HCL, and any table, view, function or role created outside Atlas',
       );
       expect(links(markdown)).toContainEqual({ href: GUIDE, text: 'working with an existing database' });
       const summary = renderedText(run.summary);
@@ -103,13 +103,32 @@ describe("the real provider's behaviours, as a user of the action sees them", ()
     }
   });
 
-  it('Update Available and dev_url is unset: not in the headline or the annotations, collapsed under Warnings with their notes; the Atlas version in the footer and the summary', async () => {
+  it('no update check by default: the action sets ATLAS_NO_UPDATE_NOTIFIER for terraform, so a pinned provider reports no Update Available', async () => {
+    await stack.tf.writeScenario({
+      ...seed,
+      vercheck: { latest: { Version: '0.10.4', Link: 'https://github.com/ariga/terraform-provider-atlas/releases/tag/v0.10.4' } },
+    });
+    const run = await stack.runPullRequest({ number: 1, headSha: HEAD, baseSha: BASE });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.stdout).not.toContain('Update Available');
+    for (const markdown of [body(1), run.summary]) {
+      expect(renderedText(markdown)).not.toContain('Update Available');
+      expect(renderedText(markdown)).toContain('Warnings (1), including the expected “dev_url is unset”');
+    }
+  });
+
+  it('Update Available (the job sets ATLAS_NO_UPDATE_NOTIFIER itself, empty) and dev_url is unset: not in the headline or the annotations, collapsed under Warnings with their notes, in a defined order; the Atlas version in the footer and the summary', async () => {
     await stack.tf.writeScenario({
       ...seed,
       vercheck: { latest: { Version: '0.10.4', Link: 'https://github.com/ariga/terraform-provider-atlas/releases/tag/v0.10.4' } },
     });
     // The runner's CLI is another release than the stand-in's default: the report names the one that planned.
-    const run = await stack.runPullRequest({ number: 1, headSha: HEAD, baseSha: BASE }, { env: { ATLAS_STANDIN_CLI_VERSION: 'v1.2.2' } });
+    // The job's own ATLAS_NO_UPDATE_NOTIFIER (empty: the stand-in then checks, as it reads the
+    // variable) is left as the job set it.
+    const run = await stack.runPullRequest(
+      { number: 1, headSha: HEAD, baseSha: BASE },
+      { env: { ATLAS_STANDIN_CLI_VERSION: 'v1.2.2', ATLAS_NO_UPDATE_NOTIFIER: '' } },
+    );
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.outputs['roles-sql']).toBe(ROLES_SQL.join('\n'));
     expect(run.stdout).toContain('Warning: Update Available');

@@ -149,6 +149,8 @@ describe('planted secrets appear nowhere', () => {
     const spaced = `${randomBytes(12).toString('base64url')} with "spaces" and 'quotes'`;
     const signature = randomBytes(32).toString('hex');
     const querySignature = randomBytes(32).toString('hex');
+    // The Atlas Cloud token ariga/setup-atlas exports to every later step of the job.
+    const atlasToken = `aci_${randomBytes(24).toString('base64url')}`;
     const key = (form = ''): string => `\${profile:aws_secret_access_key${form && `|${form}`}}`;
     const token = (form = ''): string => `\${profile:aws_session_token${form && `|${form}`}}`;
     const where = `127.0.0.1:${stack.pg.port}/${stack.pg.database}`;
@@ -168,6 +170,11 @@ describe('planted secrets appear nowhere', () => {
       token('json-u002f'),
       `wrapped: ${token('wrap')}`,
       `env: \${env:AWS_SECRET_ACCESS_KEY} \${env:AWS_SESSION_TOKEN|url-lower}`,
+      // ATLAS_TOKEN, as the provider's environment has it (terraform passes it on to the CLI).
+      'atlas token: ${env:ATLAS_TOKEN}',
+      '${env:ATLAS_TOKEN|url}',
+      '${env:ATLAS_TOKEN|base64-2}',
+      '${env:ATLAS_TOKEN|wrap}',
       // The master password, which only Atlas reads (from Secrets Manager), in the shapes that name it.
       `password=${pw}`,
       `{"password":"${pw}"}`,
@@ -191,7 +198,7 @@ describe('planted secrets appear nowhere', () => {
     });
     stack.github.addPull({ number: 3, files: ALL_HCL, headSha: SWEEP, baseSha: MERGE });
     const issuedBefore = stack.aws.sts.issued.length;
-    const run = await stack.runPullRequest({ number: 3, headSha: SWEEP, baseSha: MERGE });
+    const run = await stack.runPullRequest({ number: 3, headSha: SWEEP, baseSha: MERGE }, { env: { ATLAS_TOKEN: atlasToken } });
     const comments = stack.github.comments(3).map((c) => c.body);
     seen.push({ label: 'sweep PR', run, comments });
     expect(run.exitCode).toBe(1);
@@ -200,7 +207,14 @@ describe('planted secrets appear nowhere', () => {
 
     const runCreds = stack.aws.sts.issued.slice(issuedBefore);
     expect(runCreds.length).toBeGreaterThan(0);
-    const secrets = [...runCreds.flatMap((c) => [c.accessKeyId, c.secretAccessKey, c.sessionToken]), pw, spaced, signature, querySignature];
+    const secrets = [
+      ...runCreds.flatMap((c) => [c.accessKeyId, c.secretAccessKey, c.sessionToken]),
+      pw,
+      spaced,
+      signature,
+      querySignature,
+      atlasToken,
+    ];
     const pieces = secretPieces(secrets);
     const views = interpretBothOrders(run.stdout, run.stderr);
     const places: [string, string][] = [

@@ -216,4 +216,12 @@ describe('fork and run link', () => {
     expect(result.repo).toEqual({ owner: 'Codertocat', repo: 'Hello-World' });
     expect(result.eventName).toBe('pull_request');
   });
+
+  it('links the attempt of a re-run (GITHUB_RUN_ATTEMPT), so a later attempt does not hide what this one did', () => {
+    const ctx = context('pull_request', prWithAction('opened'));
+    expect(plan('auto', { ...ctx, runAttempt: 2 }).runUrl).toBe('https://github.com/Codertocat/Hello-World/actions/runs/42/attempts/2');
+    expect(plan('auto', { ...ctx, runAttempt: 1 }).runUrl).toBe('https://github.com/Codertocat/Hello-World/actions/runs/42/attempts/1');
+    // Unknown (not on a runner): the run itself.
+    expect(plan('auto', { ...ctx, runAttempt: Number.NaN }).runUrl).toBe('https://github.com/Codertocat/Hello-World/actions/runs/42');
+  });
 });

@@ -184,6 +184,32 @@ describe('upsertComment', () => {
     expect(api.comments(10).map((c) => c.body)).toEqual([`${MARKER}\ndatabase one`, `${other}\ndatabase two`, `${staging}\nstaging`]);
   });
 
+  it('keeps two comments for environments billing-prod and billing--prod (their markers no longer collapse)', async () => {
+    api.addPull({ number: 17, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const one = commentMarker('billing-prod', 'terraform/roles', 'terraform/schema');
+    const two = commentMarker('billing--prod', 'terraform/roles', 'terraform/schema');
+    expect((await upsert(api.actionsToken, 17, one, 'billing-prod plan')).created).toBe(true);
+    expect((await upsert(api.actionsToken, 17, two, 'billing--prod plan')).created).toBe(true);
+    expect((await upsert(api.actionsToken, 17, one, 'billing-prod again')).created).toBe(false);
+    expect(api.comments(17).map((c) => c.body)).toEqual([`${one}\nbilling-prod again`, `${two}\nbilling--prod plan`]);
+  });
+
+  it("takes over a 1.1.0 comment whose collapsed marker is its own only when the comment's title names this environment", async () => {
+    api.addPull({ number: 18, files: [], headSha: sha('1'), baseSha: sha('2') });
+    const legacy = '<!-- rds-atlas-action:v1 env=billing-prod roles=terraform/roles schema=terraform/schema -->';
+    const old = api.seedComment(18, {
+      login: ACTIONS_BOT_LOGIN,
+      type: 'Bot',
+      body: `${legacy}\n\n## 🗄️ Atlas Plan · \`billing--prod\` · PostgreSQL roles & schema\n\nold plan`,
+    });
+    const one = commentMarker('billing-prod', 'terraform/roles', 'terraform/schema');
+    const two = commentMarker('billing--prod', 'terraform/roles', 'terraform/schema');
+    expect((await upsert(api.actionsToken, 18, one, 'billing-prod plan')).created).toBe(true);
+    const taken = await upsert(api.actionsToken, 18, two, 'billing--prod plan');
+    expect(taken).toMatchObject({ id: old.id, created: false });
+    expect(api.comments(18).map((c) => c.body)).toEqual([`${two}\nbilling--prod plan`, `${one}\nbilling-prod plan`]);
+  });
+
   it('does not take over the Actions bot comment when the token is a personal one', async () => {
     api.addPull({ number: 11, files: [], headSha: sha('1'), baseSha: sha('2') });
     api.seedComment(11, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: `${MARKER}\nfrom the bot` });

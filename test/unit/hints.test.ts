@@ -161,6 +161,29 @@ describe('hintsFor', () => {
     expect(all).toContain('ALTER TABLE "a`b@octocat\'x*y*" OWNER TO');
   });
 
+  it('explains that the first-run check is a text match: ALTER … DROP DEFAULT / NOT NULL / CONSTRAINT refused as if they dropped objects', () => {
+    const detail = (statements: string[]): string =>
+      'Unrecognized schema resources: The database contains resources that Atlas wants to drop because they are not defined in the HCL file on the first run.\n' +
+      `\t- ${statements.join('\n- ')}\n\tTo learn how to add an existing database to a project, read:\n\thttps://atlasgo.io/terraform-provider#working-with-an-existing-database`;
+    const always = shown(hintsFor(detail(['DROP ROLE "legacy_app";']), ctx));
+    expect(always).toContain('any planned statement that contains the text DROP');
+    const alter = shown(
+      hintsFor(
+        detail([
+          'ALTER TABLE "public"."t" ALTER COLUMN "c" DROP DEFAULT;',
+          'ALTER TABLE "public"."t" ALTER COLUMN "c" DROP NOT NULL;',
+          'ALTER TABLE "public"."t" DROP CONSTRAINT "t_check";',
+        ]),
+        ctx,
+      ),
+    );
+    expect(alter).toContain('a false positive');
+    expect(alter).toContain('DROP DEFAULT, DROP NOT NULL or DROP CONSTRAINT');
+    expect(alter).toContain('make the first run match the database, and change it in a later pull request');
+    // A real drop only: no false-positive note.
+    expect(always).not.toContain('a false positive');
+  });
+
   it('explains the first-run refusal, a refused inspection, a missing Atlas login and a missing CLI', () => {
     const unrecognized = shown(
       hintsFor(

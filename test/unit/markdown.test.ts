@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH } from '../../src/github/limits.js';
 import { measure, renderComment, renderSummary } from '../../src/report/fit.js';
 import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
-import type { Report } from '../../src/types.js';
+import type { Diagnostic, Report } from '../../src/types.js';
 import { headings, renderedText } from '../support/markdown.js';
-import { COMMIT_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
+import { COMMIT_URL, DEV_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 
 const OPTIONS = { marker: MARKER, commitUrl: COMMIT_URL, destructiveLabel: 'allow-destructive-sql' };
 const comment = (r: Report, maxLength = COMMENT_MAX_LENGTH): string => renderComment(r, { ...OPTIONS, maxLength });
@@ -361,6 +361,38 @@ describe('size limits', () => {
     expect(body.split('\n')[0]).toBe(MARKER);
     expect(body).toContain('✅ Plan: 5,004 statements across 2 roots');
     expect(body).toContain('too large to show here');
+  });
+});
+
+describe('warnings', () => {
+  const UPDATE: Diagnostic = {
+    severity: 'warning',
+    summary: 'Update Available',
+    detail: 'A new version of Atlas Provider is available (0.10.4)',
+    address: 'atlas_schema.roles',
+  };
+  const ODD: Diagnostic = {
+    severity: 'warning',
+    summary: 'Deprecated attribute',
+    detail: 'tx_mode is deprecated',
+    address: 'atlas_schema.roles',
+  };
+  const DEV = { ...DEV_URL, address: 'atlas_schema.roles' };
+
+  it('render in one defined order whatever order they arrived in: unexpected first, then the expected, each by summary', () => {
+    const orders = [
+      [UPDATE, DEV, ODD],
+      [DEV, UPDATE, ODD],
+      [ODD, DEV, UPDATE],
+      [DEV, ODD, UPDATE],
+    ];
+    const bodies = orders.map((warnings) => comment(report('plan', [root('roles', { plannedStatements: ROLES_SQL, warnings })])));
+    for (const body of bodies) expect(body).toBe(bodies[0]);
+    const shown = renderedText(bodies[0] ?? '');
+    const at = (part: string): number => shown.indexOf(part);
+    expect(at('Deprecated attribute')).toBeGreaterThan(-1);
+    expect(at('Deprecated attribute')).toBeLessThan(at('Update Available —'));
+    expect(at('Update Available —')).toBeLessThan(at('dev_url is unset —'));
   });
 });
 

@@ -9,7 +9,7 @@ const parseHcl = async (source: string) => (await hclParser()).parse(source);
 
 async function body(source: string): Promise<Body> {
   const parsed = await parseHcl(source);
-  if ('error' in parsed) throw new Error(`unexpected syntax error: ${JSON.stringify(parsed.error)}`);
+  if (!('body' in parsed)) throw new Error(`unexpected parse result: ${JSON.stringify(parsed)}`);
   return parsed.body;
 }
 

@@ -91,6 +91,7 @@ describe('RULES', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual([
       'hcl-syntax',
+      'hcl-limits',
       'hcl-unresolved',
       'schema-has-roles',
       'schema-references-role',
