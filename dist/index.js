@@ -66431,39 +66431,7 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1740);
-/* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
-
-
-
-
-// The only side effect of loading the bundle: run the action. run() reports every failure
-// itself; these handlers are the last resort for anything that escapes it, because Node would
-// print an uncaught error raw to stderr, and the runner reads workflow commands on stderr too.
-const fail = (err) => {
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .isDebug */ ._o())
-        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`Stack: ${(0,_stack_js__WEBPACK_IMPORTED_MODULE_3__/* .errorStack */ .j)(err)}`);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`Unexpected error: ${(0,_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
-    process.exit(1);
-};
-process.on('uncaughtException', fail);
-process.on('unhandledRejection', fail);
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
-// A GitHub API that never answered leaves sockets open; the report is written, so end here.
-process.exit(process.exitCode ?? 0);
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 5625:
+/***/ 4325:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -66477,7 +66445,7 @@ __webpack_async_result__();
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5165);
+/* harmony import */ var _redact_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2417);
 
 
 
@@ -66508,24 +66476,24 @@ function inert(text) {
     return `::stop-commands::${token}${node_os__WEBPACK_IMPORTED_MODULE_2__.EOL}${text}${node_os__WEBPACK_IMPORTED_MODULE_2__.EOL}::${token}::`;
 }
 function emit(text) {
-    process.stdout.write(inert((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)) + node_os__WEBPACK_IMPORTED_MODULE_2__.EOL);
+    process.stdout.write(inert((0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)) + node_os__WEBPACK_IMPORTED_MODULE_2__.EOL);
 }
 const log = {
     info: emit,
-    notice: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
-    warning: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
-    error: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
-    debug: (text) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)),
-    group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title), fn),
+    notice: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm((0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
+    warning: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
+    error: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
+    debug: (text) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)),
+    group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os((0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title), fn),
 };
 function redactProperties(properties) {
     if (!properties)
         return {};
     const out = { ...properties };
     if (out.title !== undefined)
-        out.title = (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.title);
+        out.title = (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.title);
     if (out.file !== undefined)
-        out.file = (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.file);
+        out.file = (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.file);
     return out;
 }
 /**
@@ -66536,23 +66504,23 @@ function redactProperties(properties) {
 class BufferedLog {
     #entries = [];
     info(text) {
-        this.#entries.push({ kind: 'info', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
+        this.#entries.push({ kind: 'info', text: (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
     }
     debug(text) {
-        this.#entries.push({ kind: 'debug', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
+        this.#entries.push({ kind: 'debug', text: (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
     }
     notice(text, properties) {
-        this.#entries.push({ kind: 'notice', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+        this.#entries.push({ kind: 'notice', text: (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
     }
     warning(text, properties) {
-        this.#entries.push({ kind: 'warning', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+        this.#entries.push({ kind: 'warning', text: (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
     }
     error(text, properties) {
-        this.#entries.push({ kind: 'error', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+        this.#entries.push({ kind: 'error', text: (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
     }
     /** Prints everything as one group titled `title` and empties the buffer. */
     flush(title) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh((0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title));
         try {
             for (const entry of this.#entries.splice(0)) {
                 if (entry.kind === 'info')
@@ -66571,21 +66539,833 @@ class BufferedLog {
 /** Message of anything thrown, redacted. */
 function errorMessage(err) {
     if (err instanceof Error)
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err.message);
+        return (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err.message);
     if (typeof err === 'string')
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err);
+        return (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err);
     try {
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(JSON.stringify(err));
+        return (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(JSON.stringify(err));
     }
     catch {
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(String(err));
+        return (0,_redact_index_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(String(err));
     }
 }
 
 
 /***/ }),
 
-/***/ 1740:
+/***/ 2417:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  E$: () => (/* binding */ redact),
+  cl: () => (/* binding */ registerSecret)
+});
+
+// UNUSED EXPORTS: resetSecretsForTest
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
+var core = __nccwpck_require__(8179);
+;// CONCATENATED MODULE: ./src/core/redact/text.ts
+// Character tests and the quoted-string scanner shared by the form rules.
+/** Space or tab: what may sit around a separator on one line. */
+const isBlank = (c) => c === 0x20 || c === 0x09;
+/** Ends an unquoted value: ASCII controls and space, and Unicode white space. */
+function isSpace(c) {
+    if (c <= 0x20)
+        return true;
+    if (c < 0x85)
+        return false;
+    return (c === 0x85 ||
+        c === 0xa0 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0x3000);
+}
+/**
+ * End of a quoted string whose contents start at `start`, quoted by `q` preceded by `level`
+ * backslashes (0 for `"…"`, 1 for `\"…\"` inside a JSON string, 3 one level deeper). A
+ * backslash run before a quote closes the string when, read at this level, the quote is not
+ * escaped; a run shorter than the level belongs to an enclosing string, which ends this one
+ * too. An unterminated string ends at the line end or `limit`.
+ */
+function quotedEnd(text, start, level, q, limit) {
+    const period = 2 * (level + 1);
+    for (let j = start; j < limit; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 0x0a || c === 0x0d)
+            return j;
+        if (c === 0x5c) {
+            let run = 1;
+            while (text.charCodeAt(j + run) === 0x5c)
+                run++;
+            if (text[j + run] === q) {
+                if (run < level)
+                    return j;
+                if ((run - level) % period === 0)
+                    return j + run - level; // escaped backslashes before the closing quote are contents
+            }
+            j += run; // the run and the character it escapes
+            continue;
+        }
+        if (text[j] === q)
+            return j;
+    }
+    return limit;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/connection-strings.ts
+
+// Passwords inside connection strings: `scheme://user:password@host` (also with the slashes
+// JSON-escaped, `postgres:\/\/u:pw@host`) and Go MySQL DSNs `user:password@tcp(host)`.
+// Scanned by hand rather than by one regex: the password's end (the last `@` before the
+// host) needs look-back that a regex would pay for with backtracking on hostile input.
+/** The `://` after a scheme, or its JSON-escaped forms `:\/\/` and `:\u002f\u002f`. */
+const SCHEME_END = /:(?:\\*\/|\\*u002[fF]){2}/g;
+const isSchemeChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2e || c === 0x2d;
+/** A host after the `@` that ends a password containing white space or quotes. */
+const HOST = /(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?=[:/?#\s"'\\,;)]|$)/y;
+/** How far a password holding spaces or quotes may run before its `@`. */
+const MAX_SPACED_PASSWORD = 256;
+function maskUrlPasswords(text, spans) {
+    SCHEME_END.lastIndex = 0;
+    for (let m = SCHEME_END.exec(text); m; m = SCHEME_END.exec(text)) {
+        // A scheme: a letter, then letters, digits, `+`, `.` or `-` (searched from its end: a
+        // regex starting with a character class would be tried at every position).
+        let s = m.index;
+        while (s > 0 && m.index - s < 32 && isSchemeChar(text.charCodeAt(s - 1)))
+            s--;
+        while (s < m.index && !/[A-Za-z]/.test(text[s]))
+            s++;
+        if (s === m.index)
+            continue;
+        const resume = urlPassword(text, m.index + m[0].length, spans);
+        if (resume > SCHEME_END.lastIndex)
+            SCHEME_END.lastIndex = resume;
+    }
+}
+/** Masks the password of the URL whose authority starts at p; returns where the scan resumes. */
+function urlPassword(text, p, spans) {
+    let u = p;
+    while (u < text.length && u - p < 256 && !':/?#@"\'\\'.includes(text[u]) && !isSpace(text.charCodeAt(u)))
+        u++;
+    if (text[u] !== ':')
+        return u;
+    const q = u + 1;
+    // The usual case: the password runs to the last `@` before white space or a quote, so an
+    // unencoded `@`, `/` or `:` inside it is masked too.
+    let c = q;
+    while (c < text.length && !isSpace(text.charCodeAt(c)) && text[c] !== '"' && text[c] !== "'") {
+        if (text[c] === '\\' && /^\\+["']/.test(text.slice(c, c + 8)))
+            break; // the end of a JSON-escaped string
+        c++;
+    }
+    let at = c - 1;
+    while (at >= q && text[at] !== '@')
+        at--;
+    if (at >= q) {
+        // An HCL interpolation (`${urlescape(…password)}` in atlas.hcl) is source, not a password.
+        if (!/^\$\{[^{}]*\}$/.test(text.slice(q, at)))
+            spans.add(q, at);
+        return at + 1;
+    }
+    // No `@` before the next space or quote: a host:port, or a password holding a space or a
+    // quote (`postgres://u:p w"x@host`). Only the latter has an `@host` further on the line.
+    if (/^\d{1,5}(?:[/?#\\]|$)/.test(text.slice(q, c)))
+        return c;
+    const window = text.slice(q, q + MAX_SPACED_PASSWORD).split(/[\r\n]/, 1)[0];
+    const nextUrl = window.indexOf('://');
+    for (let a = window.indexOf('@'); a > 0 && (nextUrl < 0 || a < nextUrl); a = window.indexOf('@', a + 1)) {
+        HOST.lastIndex = q + a + 1;
+        if (HOST.test(text)) {
+            spans.add(q, q + a);
+            return q + a + 1;
+        }
+    }
+    return c;
+}
+/** Go MySQL DSNs: `user:password@tcp(host:3306)/db`, also unix sockets. */
+const DSN_AT = /@(?:tcp[46]?|udp[46]?|unix(?:gram|packet)?)\(/g;
+function maskDsnPasswords(text, spans) {
+    DSN_AT.lastIndex = 0;
+    for (let m = DSN_AT.exec(text); m; m = DSN_AT.exec(text)) {
+        // Back to the start of the DSN. Not stopping at `/`: the driver takes the DSN's last `/` as
+        // the start of the database name, so the password may hold unencoded `/` (and `@`, `:`).
+        let t = m.index;
+        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
+            t--;
+        // The user name ends at the first `:`; the password runs from there to the `@`.
+        const colon = text.slice(t, m.index).indexOf(':');
+        if (colon >= 0)
+            spans.add(t + colon + 1, m.index);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/key-values.ts
+
+// Values we never saw but whose name says they are secret: `password=…`, `password: …`,
+// `"password":"…"` (also JSON-escaped inside a diagnostic: `\"password\":\"…\"`),
+// `PGPASSWORD=…`, `DB_PASSWORD=…`, `AWS_SESSION_TOKEN=…`, `"SecretAccessKey": "…"`, Go struct
+// dumps `Password:…`, and SigV4's `Signature=`/`Credential=` (header, query string or
+// `\u0026X-Amz-Signature=`). The scan is linear: the keyword search resumes after each value.
+/**
+ * A name ends in one of these. `password`/`passwd` count however they are written; the rest
+ * count when the name is longer (`DB_PWD`, `aws_session_token`, `clientSecret`), quoted as a
+ * key, or assigned with `=`: a bare `token:` or `secret:` is too often prose ("unexpected
+ * token: }", "failed to read secret: AccessDenied"). Terraform's `TF_TOKEN_<host>` counts too.
+ */
+const KEYWORD = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|signature|credential|tf_token_\w+)(?![A-Za-z0-9_])/gi;
+/** Values that stand for a secret rather than being one: an HCL interpolation or a workflow expression, Terraform's `(sensitive value)`, our own `(set)`. */
+const PLACEHOLDER = /(?:\$\{\{[^{}]{0,256}\}\}|\$\{[^{}]{0,256}\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])(?=[\s"'`\\,;&)]|$)/iy;
+/** A value longer than this is masked up to here: no password is this long, and it bounds the work. */
+const MAX_VALUE = 1024;
+function kindOf(keyword) {
+    const k = keyword.toLowerCase();
+    if (k === 'password' || k === 'passwd')
+        return 'password';
+    if (k === 'signature' || k === 'credential')
+        return 'sigv4';
+    return 'short';
+}
+const isKeyChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2e || c === 0x2d;
+function maskKeyValues(text, spans) {
+    KEYWORD.lastIndex = 0;
+    for (let m = KEYWORD.exec(text); m; m = KEYWORD.exec(text)) {
+        const end = valueAfterKey(text, m.index, m.index + m[0].length, kindOf(m[0]), spans);
+        if (end > KEYWORD.lastIndex)
+            KEYWORD.lastIndex = end;
+    }
+}
+/** Masks the value of the key whose keyword is text[ks, ke); returns where the scan resumes. */
+function valueAfterKey(text, ks, ke, kind, spans) {
+    let keyStart = ks;
+    while (keyStart > 0 && ks - keyStart < 64 && isKeyChar(text.charCodeAt(keyStart - 1)))
+        keyStart--;
+    const prefix = text.slice(keyStart, ks);
+    // A quoted key: `"password"`, `'password'`, or escaped once or more inside a JSON string.
+    let pos = ke;
+    let quoted = false;
+    const open = text[keyStart - 1];
+    if (open === '"' || open === "'") {
+        let level = 0;
+        while (text[keyStart - 2 - level] === '\\')
+            level++;
+        const close = '\\'.repeat(level) + open;
+        if (text.startsWith(close, ke)) {
+            quoted = true;
+            pos = ke + close.length;
+        }
+    }
+    const beforeSep = pos;
+    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - beforeSep < 16)
+        pos++;
+    const sep = separatorAt(text, pos);
+    if (!sep)
+        return ke;
+    const tight = pos === beforeSep && sep.kind === ':';
+    pos += sep.length;
+    const afterSep = pos;
+    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - afterSep < 16)
+        pos++;
+    if (kind !== 'password') {
+        const bare = prefix === '' || /^u00[0-9a-f]{2}$/i.test(prefix); // after `\u0026`, still a bare name
+        if (kind === 'short' && bare && !quoted && sep.kind === ':')
+            return ke;
+        // `ExpiredToken: The security token…`, `InvalidIdentityToken: Incorrect token audience`:
+        // an AWS error code, not a YAML key (those are snake, kebab or lower camel case).
+        const key = text.slice(keyStart, ke);
+        if (kind === 'short' && !quoted && sep.kind === ':' && pos > afterSep && /^[A-Z][A-Za-z0-9]*$/.test(key) && /[a-z]/.test(key))
+            return ke;
+        if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted)))
+            return ke;
+    }
+    if (placeholderAt(text, pos))
+        return PLACEHOLDER.lastIndex;
+    const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
+    if (!value)
+        return pos;
+    const placeholder = placeholderAt(text, value[0]) && PLACEHOLDER.lastIndex === value[1];
+    // A workflow's `permissions:` block: `id-token: write`.
+    const permission = ke - keyStart === 8 && /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
+    if (!placeholder && !permission)
+        spans.add(value[0], value[1]);
+    return value[1];
+}
+/** Whether a placeholder starts at pos (then PLACEHOLDER.lastIndex is its end). */
+function placeholderAt(text, pos) {
+    if (!'$(<['.includes(text[pos] ?? ' '))
+        return false;
+    PLACEHOLDER.lastIndex = pos;
+    return PLACEHOLDER.test(text);
+}
+function separatorAt(text, pos) {
+    const c = text[pos];
+    if (c === '=')
+        return { kind: '=', length: text[pos + 1] === '>' ? 2 : 1 };
+    if (c === ':')
+        return text[pos + 1] === '=' ? { kind: '=', length: 2 } : { kind: ':', length: 1 };
+    const lower = text.slice(pos, pos + 6).toLowerCase();
+    if (lower.startsWith('%3d'))
+        return { kind: '=', length: 3 };
+    if (lower === '\\u003d')
+        return { kind: '=', length: 6 };
+    return undefined;
+}
+/** The [start, end) of the value at pos, or undefined when there is none to mask. */
+function valueAt(text, pos, quotedKey, goStruct) {
+    const limit = Math.min(text.length, pos + MAX_VALUE);
+    let level = 0;
+    while (text[pos + level] === '\\')
+        level++;
+    const q = text[pos + level];
+    if (q === '"' || q === "'") {
+        const start = pos + level + 1;
+        return [start, quotedEnd(text, start, level, q, limit)];
+    }
+    if (level > 0)
+        return undefined; // `\n`, `\u0026`…: an escape, not a value
+    if (quotedKey) {
+        // A JSON number or word: mask a number, leave null/true/false and objects alone.
+        let end = pos;
+        while (end < limit && /[A-Za-z0-9+/=._~-]/.test(text[end]))
+            end++;
+        return /^(?:null|true|false|)$/.test(text.slice(pos, end)) ? undefined : [pos, end];
+    }
+    const end = goStruct ? goFieldEnd(text, pos, limit) : tokenEnd(text, pos, limit);
+    return end > pos ? [pos, end] : undefined;
+}
+/**
+ * An unquoted value runs to white space, `&`, a quote (the end of an enclosing string, raw or
+ * JSON-escaped), a JSON-escaped line break or `&`, or a `,`/`;` that starts the next
+ * `key=`. Other punctuation stays inside: a password may hold it, and masking a closing
+ * bracket too is better than leaving half a password.
+ */
+function tokenEnd(text, start, limit) {
+    for (let j = start; j < limit; j++) {
+        const c = text.charCodeAt(j);
+        if (isSpace(c) || c === 0x26 /* & */ || c === 0x22 /* " */ || c === 0x27 /* ' */)
+            return j;
+        if (c === 0x5c /* \ */) {
+            let run = 1;
+            while (text.charCodeAt(j + run) === 0x5c)
+                run++;
+            const next = text[j + run];
+            if (next === '"' || next === "'")
+                return j;
+            if (run % 2 === 1 && (next === 'n' || next === 'r' || next === 't'))
+                return j;
+            if (run % 2 === 1 && next === 'u' && /^00(?:26|22|27|3c|3e)$/i.test(text.slice(j + run + 1, j + run + 5)))
+                return j;
+            j += run - 1;
+            continue;
+        }
+        if ((c === 0x2c /* , */ || c === 0x3b) /* ; */ && /^\s*[A-Za-z_][\w.-]{0,63}\s*[=:]/.test(text.slice(j + 1, j + 80)))
+            return j;
+        if (')]}>'.includes(text[j]) && (j + 1 >= text.length || /[\s"',;.:)\]}>]/.test(text[j + 1])))
+            return j;
+    }
+    return limit;
+}
+/**
+ * Go's `%+v` prints `{Host:db Password:p w Database:app}`: strings unquoted, fields separated
+ * by a space. The value runs to the next ` Field:` or the end of the line, less the closing
+ * braces of the struct.
+ */
+function goFieldEnd(text, start, limit) {
+    let j = start;
+    for (; j < limit; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 0x0a || c === 0x0d)
+            break;
+        const next = text.charCodeAt(j + 1);
+        if (c === 0x20 && next >= 0x41 && next <= 0x5a && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66)))
+            break;
+    }
+    while (j > start && ' })]>'.includes(text[j - 1]))
+        j--;
+    return j;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/spans.ts
+const MASK = '***';
+/** Ranges of a text to mask, collected in any order and overlapping, applied in one pass. */
+class Spans {
+    starts = [];
+    ends = [];
+    add(start, end) {
+        if (end <= start)
+            return;
+        this.starts.push(start);
+        this.ends.push(end);
+    }
+    get size() {
+        return this.starts.length;
+    }
+    /** The text with every range replaced by one mask; overlapping or touching ranges become one mask. */
+    apply(text) {
+        if (this.starts.length === 0)
+            return text;
+        const order = this.starts.map((_, i) => i).sort((a, b) => this.starts[a] - this.starts[b]);
+        const out = [];
+        let copied = 0;
+        let open = -1;
+        let close = -1;
+        for (const i of order) {
+            const s = this.starts[i];
+            const e = this.ends[i];
+            if (open >= 0 && s <= close) {
+                close = Math.max(close, e);
+                continue;
+            }
+            if (open >= 0) {
+                out.push(text.slice(copied, open), MASK);
+                copied = close;
+            }
+            open = s;
+            close = e;
+        }
+        out.push(text.slice(copied, open), MASK, text.slice(close));
+        return out.join('');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/by-form.ts
+
+
+
+// Secrets we never saw, recognised by the shape of the text around them. Each rule only
+// records ranges; they are applied together, so the rules neither see nor disturb each
+// other's masks.
+/** SQL: `CREATE ROLE … PASSWORD 'x'`, `ENCRYPTED PASSWORD 'x'`, `E'x'` strings; `''` is a quote inside. */
+const SQL_PASSWORD = /(?<![A-Za-z0-9_])PASSWORD\s+E?'((?:[^'\n]|'')*)'/dgi;
+/** HTTP credentials: `Authorization: Bearer …`, `Basic …`, `token …` (a SigV4 header's parts are key=value pairs). */
+const AUTHORIZATION = /(?<![A-Za-z0-9_-])authorization\\*["']?\s*[:=]\s*\\*["']?\s*(?:bearer|basic|token|digest)\s+([^\s"'\\,]+)/dgi;
+/**
+ * AWS access key ids are not secret alone, but they name the credentials; after a percent or
+ * JSON escape (`%2FASIA…`, `\u0026ASIA…`) they count as starting a word.
+ */
+const ACCESS_KEY_ID = /(?<=^|[^A-Z0-9]|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g;
+function maskByForm(text) {
+    const spans = new Spans();
+    maskUrlPasswords(text, spans);
+    maskDsnPasswords(text, spans);
+    maskKeyValues(text, spans);
+    for (const re of [SQL_PASSWORD, AUTHORIZATION]) {
+        for (const m of text.matchAll(re)) {
+            const [s, e] = m.indices[1];
+            spans.add(s, e);
+        }
+    }
+    for (const m of text.matchAll(ACCESS_KEY_ID))
+        spans.add(m.index, m.index + m[0].length);
+    return spans.apply(text);
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/canonical.ts
+// A "canonical" view of a text for finding registered secrets whatever encoder wrote them:
+// escapes decoded (percent, once or twice, either hex case; JSON and JS backslash escapes;
+// basic HTML entities) and line wraps removed (a line break, JSON-escaped or real, with the
+// indentation and Terraform's "│" gutter that follow it). Every canonical character maps back
+// to the original characters it came from, so a match is masked in the original without
+// splitting an escape and without eating the line break of a wrapped secret.
+//
+// Registered secrets are canonicalised with the same function, so text and secret meet in the
+// same space: `%2f`, `%2F`, `%252F`, `\/` and `\u002f` all read as "/", and a token wrapped
+// over two lines reads as one.
+/** One event the scanner rewrites; anything between events is copied through. */
+const EVENT = /%(?:25)?[0-9A-Fa-f]{2}|\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[!-/:-@[-`{-~])|&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});|(?:\r\n?|\n|\\r\\n|\\[nr])(?:[ \t]|\\t)*(?:│(?:[ \t]|\\t)*)?/g;
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** The decoded text of one event, or '' for a line wrap (removed), or undefined to copy it through. */
+function decode(event) {
+    const c0 = event.charCodeAt(0);
+    if (c0 === 0x25 /* % */)
+        return String.fromCharCode(parseInt(event.slice(-2), 16));
+    if (c0 === 0x26 /* & */) {
+        const body = event.slice(1, -1);
+        if (body[0] !== '#')
+            return ENTITIES[body];
+        const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+    }
+    if (c0 === 0x5c /* \ */) {
+        const kind = event[1];
+        if (kind === 'u' || kind === 'x')
+            return String.fromCharCode(parseInt(event.slice(2), 16));
+        if (kind !== 'n' && kind !== 'r')
+            return kind;
+    }
+    return ''; // a wrap
+}
+/**
+ * Segments, parallel arrays: canonical start, original start, canonical length, original
+ * length, and whether the segment is copied text (else a decoded escape, which maps all its
+ * canonical characters to the whole escape). Wraps are gaps between segments in the original.
+ */
+class Segments {
+    cStart = [];
+    oStart = [];
+    cLen = [];
+    oLen = [];
+    copied = [];
+    push(c, o, cl, ol, copied) {
+        this.cStart.push(c);
+        this.oStart.push(o);
+        this.cLen.push(cl);
+        this.oLen.push(ol);
+        this.copied.push(copied);
+    }
+    /** Index of the segment holding canonical position c (binary search). */
+    find(c) {
+        let lo = 0;
+        let hi = this.cStart.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (this.cStart[mid] <= c)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo;
+    }
+}
+/** Only line wraps, when the text holds no `%`, `\\` or `&` to decode (the common case). */
+const RAW_WRAP = /(?:\r\n?|\n)[ \t]*(?:│[ \t]*)?/g;
+const ESCAPE_START = /[%\\&]/;
+/** The canonical text alone, cheaply: most texts hold no secret, and need no map back. */
+function canonicalText(text) {
+    if (!ESCAPE_START.test(text))
+        return text.replace(RAW_WRAP, '');
+    return text.replace(EVENT, (event) => decode(event) ?? event);
+}
+function canonicalView(text) {
+    const parts = [];
+    const seg = new Segments();
+    let canonLength = 0;
+    let copiedTo = 0;
+    const copy = (to) => {
+        if (to <= copiedTo)
+            return;
+        parts.push(text.slice(copiedTo, to));
+        seg.push(canonLength, copiedTo, to - copiedTo, to - copiedTo, true);
+        canonLength += to - copiedTo;
+        copiedTo = to;
+    };
+    EVENT.lastIndex = 0;
+    for (let m = EVENT.exec(text); m; m = EVENT.exec(text)) {
+        const decoded = decode(m[0]);
+        if (decoded === undefined)
+            continue; // copied through with the text around it
+        copy(m.index);
+        if (decoded) {
+            parts.push(decoded);
+            seg.push(canonLength, m.index, decoded.length, m[0].length, false);
+            canonLength += decoded.length;
+        }
+        copiedTo = m.index + m[0].length;
+    }
+    if (copiedTo === 0 && seg.cStart.length === 0)
+        return identityView(text);
+    copy(text.length);
+    const canon = parts.join('');
+    return {
+        text: canon,
+        originalRanges(start, end) {
+            const out = [];
+            for (let i = seg.find(start); i < seg.cStart.length && seg.cStart[i] < end; i++) {
+                const c = seg.cStart[i];
+                const copied = seg.copied[i];
+                // A decoded escape is masked whole; a copied run only where the match covers it.
+                const os = copied ? seg.oStart[i] + Math.max(0, start - c) : seg.oStart[i];
+                const oe = copied ? seg.oStart[i] + Math.min(seg.cLen[i], end - c) : seg.oStart[i] + seg.oLen[i];
+                const last = out[out.length - 1];
+                if (last && last[1] === os)
+                    last[1] = oe;
+                else
+                    out.push([os, oe]);
+            }
+            return out;
+        },
+    };
+}
+function identityView(text) {
+    return { text, originalRanges: (start, end) => [[start, end]] };
+}
+/** Canonical form of a registered secret (the same rewriting as the text gets). */
+function canonical(value) {
+    return canonicalText(value);
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/encodings.ts
+// The literal forms a registered secret takes when some encoder between it and our output
+// rewrote it. Each form is handed to the runner's masker (core.setSecret), which only
+// matches literal text; our own redactor also canonicalises text (see canonical.ts), so it
+// catches mixtures these literal forms do not list (e.g. half upper-, half lower-case hex).
+/**
+ * Base64 runs shorter than this are not registered. Base64 of a secret is only stable from
+ * the first whole 3-byte group, so each alignment yields a shorter "core"; 12 characters
+ * carry 72 bits, which no ordinary text reproduces by chance (a 1 MiB log holds about 2^20
+ * windows: a chance match is ~2^-52). Secrets of 11 bytes or more yield a core at all three
+ * alignments.
+ */
+const MIN_BASE64_CORE = 12;
+function literalForms(value) {
+    const plain = [value, ...percentForms(value), ...jsonForms(value)].map((text) => ({ text, left: 0, right: 0 }));
+    return [...plain, ...base64Cores(value)];
+}
+/** encodeURIComponent, RFC 3986 (Go, .NET: also `!'()*`), Go's QueryEscape (space as `+`); either hex case; twice. */
+function percentForms(value) {
+    let js;
+    try {
+        js = encodeURIComponent(value);
+    }
+    catch {
+        return []; // a lone surrogate cannot be encoded, so no encoder printed it encoded either
+    }
+    const rfc = js.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const query = rfc.replace(/%20/g, '+');
+    const once = [js, rfc, query];
+    const twice = once.map((f) => f.replace(/%/g, '%25'));
+    const lower = (f) => f.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+    return [...once, ...twice].flatMap((f) => [f, lower(f)]);
+}
+/** Inside a JSON string: JS/.NET style, with `\/` or `\u002f` for "/", Go's HTML-safe `\u003c\u003e\u0026`, Gson's (also `=` and `'`); and twice. */
+function jsonForms(value) {
+    const js = JSON.stringify(value).slice(1, -1);
+    const unicode = (chars) => (f) => f.replace(chars, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const go = unicode(/[<>&\u2028\u2029]/g)(js);
+    const gson = unicode(/[<>&='\u2028\u2029]/g)(js);
+    const once = [js, go, gson, js.replace(/\//g, '\\/'), unicode(/\//g)(js)];
+    // A JSON document quoted inside another (an HCL diagnostic in `terraform -json`): escaped twice.
+    const twice = [js, go].map((f) => JSON.stringify(f).slice(1, -1));
+    return [...once, ...twice];
+}
+/**
+ * The stable part of the base64 of the secret at each alignment (standard and URL-safe
+ * alphabets): inside a larger payload the secret's first byte may fall at any of the three
+ * positions of a 3-byte group; skipping 0, 1 or 2 of its bytes puts the rest on a group
+ * boundary, and the characters are fixed up to the last one whose 6 bits all come from the
+ * secret.
+ */
+function base64Cores(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const cores = [];
+    for (const skip of [0, 1, 2]) {
+        const n = bytes.length - skip;
+        const stable = 4 * Math.floor(n / 3) + (n % 3);
+        if (stable < MIN_BASE64_CORE)
+            continue;
+        const core = bytes.subarray(skip).toString('base64').slice(0, stable);
+        // Skipped bytes sit at the end of the group before: 1 byte in its last 2 characters, 2 in its last 3.
+        const left = [0, 2, 3][skip];
+        const right = n % 3 === 0 ? 0 : 1;
+        cores.push({ text: core, left, right }, { text: core.replace(/\+/g, '-').replace(/\//g, '_'), left, right });
+    }
+    return cores;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/index.ts
+
+
+
+
+
+// Every string that leaves the action (our log lines, the comment, the summary, outputs)
+// goes through redact(). Secrets are registered once, as soon as they exist, and also
+// handed to core.setSecret so the runner masks anything we did not route through here.
+// The comment, the summary and outputs are never masked by the runner: this is all there is.
+//
+// Two layers. Registered secrets are found in any encoding and across a line wrap, by
+// matching their canonical forms against the canonical view of the text (canonical.ts).
+// Secrets we never see (the RDS master password Atlas fetches itself) are found by the
+// shape of the text around them (by-form.ts).
+/** Secrets shorter than this are not registered: masking "a" or "1" would shred every log. */
+const MIN_SECRET_LENGTH = 4;
+/** Literal forms already handed to the runner. */
+const registered = new Set();
+/** Canonical forms searched for in the canonical view of a text, with how far a base64 match widens. */
+const searched = new Map();
+/** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
+const asWritten = new Set();
+/** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
+let matcher;
+function registerSecret(value) {
+    if (!value || value.length < MIN_SECRET_LENGTH)
+        return;
+    for (const { text, left, right } of literalForms(value)) {
+        if (text.length < MIN_SECRET_LENGTH || registered.has(text))
+            continue;
+        registered.add(text);
+        core/* setSecret */.Pq(text);
+        const c = canonical(text);
+        if (c.length < MIN_SECRET_LENGTH) {
+            asWritten.add(text);
+            continue;
+        }
+        const known = searched.get(c);
+        searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
+        if (!known)
+            matcher = undefined;
+    }
+}
+function redact(text) {
+    if (!text)
+        return text;
+    return maskByForm(maskRegistered(text));
+}
+function maskRegistered(text) {
+    const spans = new Spans();
+    for (const form of asWritten)
+        for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1))
+            spans.add(i, i + form.length);
+    if (searched.size > 0)
+        maskCanonical(text, spans);
+    return spans.apply(text);
+}
+function maskCanonical(text, spans) {
+    matcher ??= new RegExp([...searched.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+        .join('|'), 'g');
+    matcher.lastIndex = 0;
+    if (!matcher.test(canonicalText(text)))
+        return;
+    // Rare: a secret is there. Only now build the map from canonical to original positions.
+    const view = canonicalView(text);
+    matcher.lastIndex = 0;
+    for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
+        const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
+        for (const [s, e] of view.originalRanges(start, end))
+            spans.add(s, e);
+        // Resume one past the start, not at the end: a secret overlapping this match must be
+        // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
+        matcher.lastIndex = m.index + 1;
+    }
+}
+const isBase64Char = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+/** A base64 core's match, widened over the characters around it that still carry some of the secret's bits. */
+function widened(text, start, end, widen) {
+    for (let i = 0; widen && i < widen.left && start > 0 && isBase64Char(text.charCodeAt(start - 1)); i++)
+        start--;
+    for (let i = 0; widen && i < widen.right && end < text.length && isBase64Char(text.charCodeAt(end)); i++)
+        end++;
+    return [start, end];
+}
+/** For tests: forget registered secrets between cases. */
+function resetSecretsForTest() {
+    registered.clear();
+    searched.clear();
+    asWritten.clear();
+    matcher = undefined;
+}
+
+
+/***/ }),
+
+/***/ 3959:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ errorStack)
+/* harmony export */ });
+/* unused harmony export sourceMappedStack */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1376);
+/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_module__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_3__);
+
+
+
+
+// Stack traces of dist/ read back to src/. The bundles carry source maps, but ncc's runtime hook
+// (source-map-register) is left out of them: it maps every err.stack Node reads, and the bundled
+// HTTP client destroys a stream with an error on every response, so the hook parsed the 3.5 MB
+// map in every run. Here the map is read only when a stack is about to be shown: an unexpected
+// error with step debug logging on.
+/** `file:///…/dist/index.js:12:34` or `/…/dist/index.js:12:34` in a stack frame. */
+const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s()]+?\.[cm]?js):(\d+):(\d+)/g;
+const maps = new Map();
+function mapFor(file) {
+    if (!maps.has(file)) {
+        let map;
+        try {
+            const mapFile = `${file}.map`;
+            if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(mapFile))
+                map = new node_module__WEBPACK_IMPORTED_MODULE_1__.SourceMap(JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(mapFile, 'utf8')));
+        }
+        catch {
+            // A stack with bundle positions is still a stack; a broken map must not hide the error.
+        }
+        maps.set(file, map);
+    }
+    return maps.get(file);
+}
+/** `stack` with each position in a file that has a `.map` beside it replaced by its source position. */
+function sourceMappedStack(stack) {
+    return stack.replace(FRAME_LOCATION, (whole, location, line, column) => {
+        const file = location.startsWith('file://') ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(location) : location;
+        const map = mapFor(file);
+        if (!map)
+            return whole;
+        // SourceMap positions are zero-based; stack positions one-based.
+        const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
+        if (!('originalSource' in entry) || !entry.originalSource)
+            return whole;
+        const source = entry.originalSource.startsWith('file://')
+            ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(entry.originalSource)
+            : node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(file), entry.originalSource);
+        return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    });
+}
+/** The error's stack, mapped to the sources, for a debug line; its message when it has none. */
+function errorStack(err) {
+    return err instanceof Error && err.stack ? sourceMappedStack(err.stack) : String(err);
+}
+
+
+/***/ }),
+
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
+/* harmony import */ var _core_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4325);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(104);
+/* harmony import */ var _core_stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3959);
+
+
+
+
+// The only side effect of loading the bundle: run the action. run() reports every failure
+// itself; these handlers are the last resort for anything that escapes it, because Node would
+// print an uncaught error raw to stderr, and the runner reads workflow commands on stderr too.
+const fail = (err) => {
+    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .isDebug */ ._o())
+        _core_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`Stack: ${(0,_core_stack_js__WEBPACK_IMPORTED_MODULE_3__/* .errorStack */ .j)(err)}`);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`Unexpected error: ${(0,_core_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
+    process.exit(1);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
+// A GitHub API that never answered leaves sockets open; the report is written, so end here.
+process.exit(process.exitCode ?? 0);
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 104:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72732,7 +73512,7 @@ function classify_short(message) {
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/exec.ts
+;// CONCATENATED MODULE: ./src/core/exec.ts
 
 
 // The only module that starts processes (terraform, atlas). Output is handed over line by
@@ -72864,11 +73644,11 @@ function providerReadableVersion(output) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1695);
-// EXTERNAL MODULE: ./src/log.ts
-var log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/redact.ts + 7 modules
-var redact = __nccwpck_require__(5165);
-;// CONCATENATED MODULE: ./src/input-rules.ts
+// EXTERNAL MODULE: ./src/core/log.ts
+var log = __nccwpck_require__(4325);
+// EXTERNAL MODULE: ./src/core/redact/index.ts + 7 modules
+var redact = __nccwpck_require__(2417);
+;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
 // The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
 // modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
 /**
@@ -73412,7 +74192,7 @@ const esm_defaults = pg_lib.defaults
 // Re-export the default
 /* harmony default export */ const esm = (pg_lib);
 
-;// CONCATENATED MODULE: ./src/report/md.ts
+;// CONCATENATED MODULE: ./src/core/markdown.ts
 
 // The one Markdown writer for text the action did not author. GitHub renders a comment as
 // GFM and then links @mentions, #references and bare URLs in the text it produced; none of
@@ -73439,7 +74219,7 @@ function showBidi(text) {
     return text.replace(BIDI, (c) => `⟪U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟫`);
 }
 /** Untrusted text as one line of inert prose. */
-function md_text(untrusted) {
+function markdown_text(untrusted) {
     // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
     // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
     // the text starts, since it is always one line.
@@ -73490,7 +74270,7 @@ function fenceTrusted(body, lang = '') {
     return `${fenceMark}${lang}\n${body}\n${fenceMark}`;
 }
 /** A link whose label is already safe Markdown and whose URL the action built itself. */
-function md_link(label, url) {
+function markdown_link(label, url) {
     if (!url)
         return label;
     const safeUrl = url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
@@ -73511,7 +74291,7 @@ function longestBacktickRun(s) {
     return longest;
 }
 
-;// CONCATENATED MODULE: ./src/hints.ts
+;// CONCATENATED MODULE: ./src/aws/hints.ts
 
 const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
 const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
@@ -73783,7 +74563,7 @@ function diagnoseConnectError(err, ctx) {
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
-;// CONCATENATED MODULE: ./src/changes.ts
+;// CONCATENATED MODULE: ./src/event/changes.ts
 
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
@@ -73910,7 +74690,7 @@ function failSafe(reason) {
     return { changed: true, reason, matchedFiles: [], failSafe: true };
 }
 
-;// CONCATENATED MODULE: ./src/json.ts
+;// CONCATENATED MODULE: ./src/core/json.ts
 // Narrowing helpers for JSON from outside (event payloads, Terraform's stream, our comment's
 // record): every field is checked before it is used, and a wrong type reads as absent.
 function isObject(value) {
@@ -73938,7 +74718,7 @@ function array(value) {
     return Array.isArray(value) ? value : [];
 }
 
-;// CONCATENATED MODULE: ./src/event.ts
+;// CONCATENATED MODULE: ./src/event/event.ts
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request']);
 const ZERO_SHA = /^0+$/;
@@ -74598,7 +75378,7 @@ function sameActor(a, b) {
     return norm(a) === norm(b);
 }
 
-;// CONCATENATED MODULE: ./src/review.ts
+;// CONCATENATED MODULE: ./src/review/record.ts
 
 
 // What reviewers saw, in a form a later run can compare with. Pure.
@@ -74807,7 +75587,7 @@ async function reviewContext(gh, context, marker, identity) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/input-lists.ts
+;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
 // Inputs that are lists, one item per line (blank lines ignored).
 function nonEmptyLines(raw) {
     return raw
@@ -74847,7 +75627,7 @@ function readLintSkip(name, raw, bad) {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/workspace.ts
+;// CONCATENATED MODULE: ./src/inputs/workspace.ts
 
 
 
@@ -74890,7 +75670,7 @@ function readDirectory(name, raw, problems) {
     return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
 
 
 
@@ -76769,7 +77549,7 @@ function createsRole(statements, user) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/gate.ts
+;// CONCATENATED MODULE: ./src/review/gate.ts
 
 function decideGate(input) {
     const destructiveStatements = input.statements.filter((_, i) => input.classifications[i]?.class === 'destructive');
@@ -76807,7 +77587,7 @@ function decideGate(input) {
     return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, destructive, labelled };
 }
 
-;// CONCATENATED MODULE: ./src/root-result.ts
+;// CONCATENATED MODULE: ./src/roots/root-result.ts
 function emptyResult(spec, outcome, skipReason) {
     return {
         root: spec.root,
@@ -77224,7 +78004,7 @@ class LineTail {
     }
 }
 
-;// CONCATENATED MODULE: ./src/steps.ts
+;// CONCATENATED MODULE: ./src/roots/steps.ts
 
 
 
@@ -77306,7 +78086,7 @@ async function verifyStep(r) {
     return { residual: atlas.statements, terraformChanged: run.exitCode === 2, warnings: atlas.warnings };
 }
 
-;// CONCATENATED MODULE: ./src/pipeline.ts
+;// CONCATENATED MODULE: ./src/roots/pipeline.ts
 
 
 
@@ -77649,11 +78429,11 @@ function outcomeLine(root, report) {
     const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
     switch (root.outcome) {
         case 'skipped':
-            return `⏭️ **Not run:** ${md_text(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
+            return `⏭️ **Not run:** ${markdown_text(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
         case 'deferred':
-            return `⏭️ **Deferred:** ${md_text(root.skipReason ?? 'planned on merge')}`;
+            return `⏭️ **Deferred:** ${markdown_text(root.skipReason ?? 'planned on merge')}`;
         case 'not-run':
-            return `⛔ **Not run because ${md_text(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
+            return `⛔ **Not run because ${markdown_text(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
         case 'no-changes':
             return '✅ **No changes** — the database matches the HCL.';
         case 'planned':
@@ -77669,7 +78449,7 @@ function outcomeLine(root, report) {
         case 'not-converged':
             return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
         case 'failed':
-            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${md_text(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
+            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${markdown_text(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
     }
 }
 /** Short form for the overview table. */
@@ -77855,7 +78635,7 @@ function reviewedSection(report) {
     if (report.context.mode !== 'apply')
         return [];
     if (!reviewed) {
-        return report.review?.missing ? [`ℹ️ No reviewed plan on record: ${md_text(report.review.missing)}.`] : [];
+        return report.review?.missing ? [`ℹ️ No reviewed plan on record: ${markdown_text(report.review.missing)}.`] : [];
     }
     const parts = [];
     let total = 0;
@@ -77879,10 +78659,10 @@ function historySection(history) {
     if (history.length === 0)
         return [];
     const items = history.map((h) => {
-        const when = h.at ? `${md_text(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
+        const when = h.at ? `${markdown_text(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
         const commit = h.commit ? ` · commit ${code(h.commit.slice(0, 7))}` : '';
-        const run = h.runUrl ? ` · ${md_link('run', h.runUrl)}` : '';
-        return `- ${when}${h.mode}: ${md_text(h.headline)}${commit}${run}`;
+        const run = h.runUrl ? ` · ${markdown_link('run', h.runUrl)}` : '';
+        return `- ${when}${h.mode}: ${markdown_text(h.headline)}${commit}${run}`;
     });
     return [details(`Earlier results (${history.length})`, items.join('\n'))];
 }
@@ -77893,7 +78673,7 @@ function checksSection(findings) {
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.length - errors;
     const head = `### Checks · ${[errors ? count(errors, 'error') : '', warnings ? count(warnings, 'warning') : ''].filter(Boolean).join(', ')}`;
-    const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${code(f.rule)} at ${code(`${f.file}:${f.line}`)}: ${md_text(f.message)}`);
+    const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${code(f.rule)} at ${code(`${f.file}:${f.line}`)}: ${markdown_text(f.message)}`);
     return [head, items.join('\n')];
 }
 
@@ -77914,7 +78694,7 @@ function riskList(roots) {
     const destroys = roots.flatMap((r) => r.destroys.map((address) => ({ root: r.root, address })));
     const listed = (cls) => roots.flatMap((r) => r.classifications.flatMap((c, i) => c.class === cls
         ? [
-            `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? md_text(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${md_text(c.reason)})`}`,
+            `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? markdown_text(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${markdown_text(c.reason)})`}`,
         ]
         : []));
     const destructive = [
@@ -77973,7 +78753,7 @@ function holdReason(reason, prRef, report) {
             }
             return [
                 `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
-                `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${md_link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
+                `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${markdown_link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
             ];
         }
         case 'changed-since-review': {
@@ -78116,7 +78896,7 @@ function renderDocument(report, opts, target, limits) {
     const parts = [
         ...header(report, opts),
         ...shortenedNotice(ctx),
-        ...report.notices.map((n) => `> ℹ️ ${md_text(n)}`),
+        ...report.notices.map((n) => `> ℹ️ ${markdown_text(n)}`),
         ...overview(report),
         ...fatal,
         ...checksSection(report.lint),
@@ -78132,7 +78912,7 @@ function renderDocument(report, opts, target, limits) {
 /** Header, status and footer only: what is left when nothing else fits. */
 function renderMinimal(report, opts, target) {
     const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
-    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${md_link('this run', report.context.runUrl)}.`;
+    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${markdown_link('this run', report.context.runUrl)}.`;
     return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
 }
 /** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
@@ -78151,8 +78931,8 @@ function header(report, opts) {
     return [
         opts.data ? `${opts.marker}\n${opts.data}` : opts.marker,
         `## 🗄️ Atlas ${title}${env} · PostgreSQL roles & schema`,
-        `### ${md_text(headline(report))}`,
-        `Mode: **${context.mode}** — ${md_text(context.modeReason)}`,
+        `### ${markdown_text(headline(report))}`,
+        `Mode: **${context.mode}** — ${markdown_text(context.modeReason)}`,
     ];
 }
 function shortenedNotice(ctx) {
@@ -78167,9 +78947,9 @@ function shortenedNotice(ctx) {
     const url = ctx.report.context.runUrl;
     return ctx.target === 'comment'
         ? [
-            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${md_link('job summary of this run', url)}.`,
+            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${markdown_link('job summary of this run', url)}.`,
         ]
-        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${md_link('this run', url)} for the rest.`];
+        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${markdown_link('this run', url)} for the rest.`];
 }
 function overview(report) {
     if (report.roots.length === 0)
@@ -78177,10 +78957,10 @@ function overview(report) {
     const rows = report.roots.map((r) => {
         const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run' && r.outcome !== 'deferred';
         const n = ran ? String(mainSql(r, report).statements.length) : '—';
-        return `| ${r.root} | ${md_text(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? duration(r.durationMs) : '—'} |`;
+        return `| ${r.root} | ${markdown_text(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? duration(r.durationMs) : '—'} |`;
     });
     const table = ['| Root | Result | SQL statements | Risk | Time |', '| --- | --- | ---: | --- | ---: |', ...rows].join('\n');
-    return report.context.mode === 'apply' ? [table, `**What was applied:** ${md_text(appliedLine(report))}`] : [table];
+    return report.context.mode === 'apply' ? [table, `**What was applied:** ${markdown_text(appliedLine(report))}`] : [table];
 }
 function riskCell(root) {
     const n = (cls) => root.classifications.filter((c) => c.class === cls).length;
@@ -78203,7 +78983,7 @@ function rootSection(root, ctx) {
     // Each error once, before the SQL: the diagnostics when Terraform gave some, else the message.
     if (root.errors.length > 0) {
         for (const e of root.errors)
-            out.push(`**${md_text(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
+            out.push(`**${markdown_text(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
     }
     else if (root.error) {
         out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:**`, detailBlock(root.error, ctx));
@@ -78225,7 +79005,7 @@ function rootSection(root, ctx) {
 }
 function whyRolesRan(report) {
     const { rolesChange } = report;
-    return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${md_text(rolesChange.reason)}` : `Why it ran: ${md_text(rolesChange.reason)}`;
+    return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${markdown_text(rolesChange.reason)}` : `Why it ran: ${markdown_text(rolesChange.reason)}`;
 }
 function sqlBlocks(root, report) {
     const blocks = [mainSql(root, report)];
@@ -78253,8 +79033,8 @@ function sqlSection(block, root, ctx) {
 function whereIsTheRest(ctx) {
     const url = ctx.report.context.runUrl;
     return ctx.target === 'comment'
-        ? `the full plan is in the ${md_link('job summary of this run', url)}`
-        : `the plan is larger than the job summary allows; see the log of ${md_link('this run', url)}`;
+        ? `the full plan is in the ${markdown_link('job summary of this run', url)}`
+        : `the plan is larger than the job summary allows; see the log of ${markdown_link('this run', url)}`;
 }
 function residualHint(residual) {
     const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
@@ -78276,9 +79056,9 @@ function warnings(list, ctx) {
     const items = list.map((w) => {
         const known = EXPECTED_WARNINGS.find((e) => e.match.test(w.summary));
         if (known)
-            return `- **${md_text(w.summary)}** — ${known.note}`;
+            return `- **${markdown_text(w.summary)}** — ${known.note}`;
         const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
-        return `- **${md_text(w.summary)}**${detail}`;
+        return `- **${markdown_text(w.summary)}**${detail}`;
     });
     return details(`Warnings (${list.length})${note}`, items.join('\n'));
 }
@@ -78297,15 +79077,15 @@ function detailBlock(raw, ctx) {
         cut = newline;
     if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
         cut--;
-    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${md_link('this run', ctx.report.context.runUrl)}._`;
+    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${markdown_link('this run', ctx.report.context.runUrl)}._`;
     return cut > 0 ? `${fence(clean.slice(0, cut))}\n\n${note}` : note;
 }
 function footer(report, opts) {
     const { context } = report;
-    const sha = context.sha ? md_link(code(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
+    const sha = context.sha ? markdown_link(code(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
     const parts = [
         sha ? `Commit ${sha}` : '',
-        context.runUrl ? md_link('workflow run', context.runUrl) : '',
+        context.runUrl ? markdown_link('workflow run', context.runUrl) : '',
         report.atlasVersion ? `Atlas ${code(report.atlasVersion)}` : '',
         'rds-atlas-action',
     ];
@@ -78404,7 +79184,7 @@ function lastResort(body, maxLength) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/verdict.ts
+;// CONCATENATED MODULE: ./src/report/verdict.ts
 /** A drift check's result: SQL pending, none, or unknown when a root could not be checked. */
 function driftStatus(report) {
     if (report.roots.some((r) => r.plannedStatements.length > 0 || r.destroys.length > 0))
@@ -78438,7 +79218,7 @@ function verdict(report, inputs) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/drift.ts
+;// CONCATENATED MODULE: ./src/publish/drift.ts
 
 
 
@@ -78462,7 +79242,7 @@ async function syncDriftIssue(d) {
     if (status === 'clean') {
         if (!existing)
             return '';
-        const comment = `✅ No drift found by ${md_link('this run', report.context.runUrl)} (${md_text(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${md_text(report.context.defaultBranch || 'the default branch')}. Closing.`;
+        const comment = `✅ No drift found by ${markdown_link('this run', report.context.runUrl)} (${markdown_text(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${markdown_text(report.context.defaultBranch || 'the default branch')}. Closing.`;
         await closeDriftIssue(gh, repo, existing, comment);
         log/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
         return '';
@@ -78483,7 +79263,7 @@ async function syncDriftIssue(d) {
     return opened.url;
 }
 
-;// CONCATENATED MODULE: ./src/report/outputs.ts
+;// CONCATENATED MODULE: ./src/publish/outputs.ts
 
 
 
@@ -78562,7 +79342,7 @@ function drift(report) {
     return status === 'unknown' ? '' : String(status === 'drift');
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
+;// CONCATENATED MODULE: ./src/publish/summary.ts
 
 
 
@@ -78591,7 +79371,7 @@ async function writeSummary(report, options) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/publish.ts
+;// CONCATENATED MODULE: ./src/publish/publish.ts
 
 
 
@@ -78715,9 +79495,9 @@ function withDeadline(promise, ms) {
     return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-// EXTERNAL MODULE: ./src/stack.ts
-var stack = __nccwpck_require__(3419);
-;// CONCATENATED MODULE: ./src/main.ts
+// EXTERNAL MODULE: ./src/core/stack.ts
+var stack = __nccwpck_require__(3959);
+;// CONCATENATED MODULE: ./src/run/main.ts
 
 
 
@@ -78959,786 +79739,6 @@ async function preflight(inputs, session, createdInThisRun) {
         hints: result.hints,
         ...(result.status === 'skipped' ? { notice: result.message } : {}),
     };
-}
-
-
-/***/ }),
-
-/***/ 5165:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  E$: () => (/* binding */ redact),
-  cl: () => (/* binding */ registerSecret)
-});
-
-// UNUSED EXPORTS: resetSecretsForTest
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
-var core = __nccwpck_require__(8179);
-;// CONCATENATED MODULE: ./src/redact/text.ts
-// Character tests and the quoted-string scanner shared by the form rules.
-/** Space or tab: what may sit around a separator on one line. */
-const isBlank = (c) => c === 0x20 || c === 0x09;
-/** Ends an unquoted value: ASCII controls and space, and Unicode white space. */
-function isSpace(c) {
-    if (c <= 0x20)
-        return true;
-    if (c < 0x85)
-        return false;
-    return (c === 0x85 ||
-        c === 0xa0 ||
-        c === 0x1680 ||
-        (c >= 0x2000 && c <= 0x200a) ||
-        c === 0x2028 ||
-        c === 0x2029 ||
-        c === 0x202f ||
-        c === 0x205f ||
-        c === 0x3000);
-}
-/**
- * End of a quoted string whose contents start at `start`, quoted by `q` preceded by `level`
- * backslashes (0 for `"…"`, 1 for `\"…\"` inside a JSON string, 3 one level deeper). A
- * backslash run before a quote closes the string when, read at this level, the quote is not
- * escaped; a run shorter than the level belongs to an enclosing string, which ends this one
- * too. An unterminated string ends at the line end or `limit`.
- */
-function quotedEnd(text, start, level, q, limit) {
-    const period = 2 * (level + 1);
-    for (let j = start; j < limit; j++) {
-        const c = text.charCodeAt(j);
-        if (c === 0x0a || c === 0x0d)
-            return j;
-        if (c === 0x5c) {
-            let run = 1;
-            while (text.charCodeAt(j + run) === 0x5c)
-                run++;
-            if (text[j + run] === q) {
-                if (run < level)
-                    return j;
-                if ((run - level) % period === 0)
-                    return j + run - level; // escaped backslashes before the closing quote are contents
-            }
-            j += run; // the run and the character it escapes
-            continue;
-        }
-        if (text[j] === q)
-            return j;
-    }
-    return limit;
-}
-
-;// CONCATENATED MODULE: ./src/redact/connection-strings.ts
-
-// Passwords inside connection strings: `scheme://user:password@host` (also with the slashes
-// JSON-escaped, `postgres:\/\/u:pw@host`) and Go MySQL DSNs `user:password@tcp(host)`.
-// Scanned by hand rather than by one regex: the password's end (the last `@` before the
-// host) needs look-back that a regex would pay for with backtracking on hostile input.
-/** The `://` after a scheme, or its JSON-escaped forms `:\/\/` and `:\u002f\u002f`. */
-const SCHEME_END = /:(?:\\*\/|\\*u002[fF]){2}/g;
-const isSchemeChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2e || c === 0x2d;
-/** A host after the `@` that ends a password containing white space or quotes. */
-const HOST = /(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?=[:/?#\s"'\\,;)]|$)/y;
-/** How far a password holding spaces or quotes may run before its `@`. */
-const MAX_SPACED_PASSWORD = 256;
-function maskUrlPasswords(text, spans) {
-    SCHEME_END.lastIndex = 0;
-    for (let m = SCHEME_END.exec(text); m; m = SCHEME_END.exec(text)) {
-        // A scheme: a letter, then letters, digits, `+`, `.` or `-` (searched from its end: a
-        // regex starting with a character class would be tried at every position).
-        let s = m.index;
-        while (s > 0 && m.index - s < 32 && isSchemeChar(text.charCodeAt(s - 1)))
-            s--;
-        while (s < m.index && !/[A-Za-z]/.test(text[s]))
-            s++;
-        if (s === m.index)
-            continue;
-        const resume = urlPassword(text, m.index + m[0].length, spans);
-        if (resume > SCHEME_END.lastIndex)
-            SCHEME_END.lastIndex = resume;
-    }
-}
-/** Masks the password of the URL whose authority starts at p; returns where the scan resumes. */
-function urlPassword(text, p, spans) {
-    let u = p;
-    while (u < text.length && u - p < 256 && !':/?#@"\'\\'.includes(text[u]) && !isSpace(text.charCodeAt(u)))
-        u++;
-    if (text[u] !== ':')
-        return u;
-    const q = u + 1;
-    // The usual case: the password runs to the last `@` before white space or a quote, so an
-    // unencoded `@`, `/` or `:` inside it is masked too.
-    let c = q;
-    while (c < text.length && !isSpace(text.charCodeAt(c)) && text[c] !== '"' && text[c] !== "'") {
-        if (text[c] === '\\' && /^\\+["']/.test(text.slice(c, c + 8)))
-            break; // the end of a JSON-escaped string
-        c++;
-    }
-    let at = c - 1;
-    while (at >= q && text[at] !== '@')
-        at--;
-    if (at >= q) {
-        // An HCL interpolation (`${urlescape(…password)}` in atlas.hcl) is source, not a password.
-        if (!/^\$\{[^{}]*\}$/.test(text.slice(q, at)))
-            spans.add(q, at);
-        return at + 1;
-    }
-    // No `@` before the next space or quote: a host:port, or a password holding a space or a
-    // quote (`postgres://u:p w"x@host`). Only the latter has an `@host` further on the line.
-    if (/^\d{1,5}(?:[/?#\\]|$)/.test(text.slice(q, c)))
-        return c;
-    const window = text.slice(q, q + MAX_SPACED_PASSWORD).split(/[\r\n]/, 1)[0];
-    const nextUrl = window.indexOf('://');
-    for (let a = window.indexOf('@'); a > 0 && (nextUrl < 0 || a < nextUrl); a = window.indexOf('@', a + 1)) {
-        HOST.lastIndex = q + a + 1;
-        if (HOST.test(text)) {
-            spans.add(q, q + a);
-            return q + a + 1;
-        }
-    }
-    return c;
-}
-/** Go MySQL DSNs: `user:password@tcp(host:3306)/db`, also unix sockets. */
-const DSN_AT = /@(?:tcp[46]?|udp[46]?|unix(?:gram|packet)?)\(/g;
-function maskDsnPasswords(text, spans) {
-    DSN_AT.lastIndex = 0;
-    for (let m = DSN_AT.exec(text); m; m = DSN_AT.exec(text)) {
-        // Back to the start of the DSN. Not stopping at `/`: the driver takes the DSN's last `/` as
-        // the start of the database name, so the password may hold unencoded `/` (and `@`, `:`).
-        let t = m.index;
-        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
-            t--;
-        // The user name ends at the first `:`; the password runs from there to the `@`.
-        const colon = text.slice(t, m.index).indexOf(':');
-        if (colon >= 0)
-            spans.add(t + colon + 1, m.index);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/redact/key-values.ts
-
-// Values we never saw but whose name says they are secret: `password=…`, `password: …`,
-// `"password":"…"` (also JSON-escaped inside a diagnostic: `\"password\":\"…\"`),
-// `PGPASSWORD=…`, `DB_PASSWORD=…`, `AWS_SESSION_TOKEN=…`, `"SecretAccessKey": "…"`, Go struct
-// dumps `Password:…`, and SigV4's `Signature=`/`Credential=` (header, query string or
-// `\u0026X-Amz-Signature=`). The scan is linear: the keyword search resumes after each value.
-/**
- * A name ends in one of these. `password`/`passwd` count however they are written; the rest
- * count when the name is longer (`DB_PWD`, `aws_session_token`, `clientSecret`), quoted as a
- * key, or assigned with `=`: a bare `token:` or `secret:` is too often prose ("unexpected
- * token: }", "failed to read secret: AccessDenied"). Terraform's `TF_TOKEN_<host>` counts too.
- */
-const KEYWORD = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|signature|credential|tf_token_\w+)(?![A-Za-z0-9_])/gi;
-/** Values that stand for a secret rather than being one: an HCL interpolation or a workflow expression, Terraform's `(sensitive value)`, our own `(set)`. */
-const PLACEHOLDER = /(?:\$\{\{[^{}]{0,256}\}\}|\$\{[^{}]{0,256}\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])(?=[\s"'`\\,;&)]|$)/iy;
-/** A value longer than this is masked up to here: no password is this long, and it bounds the work. */
-const MAX_VALUE = 1024;
-function kindOf(keyword) {
-    const k = keyword.toLowerCase();
-    if (k === 'password' || k === 'passwd')
-        return 'password';
-    if (k === 'signature' || k === 'credential')
-        return 'sigv4';
-    return 'short';
-}
-const isKeyChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2e || c === 0x2d;
-function maskKeyValues(text, spans) {
-    KEYWORD.lastIndex = 0;
-    for (let m = KEYWORD.exec(text); m; m = KEYWORD.exec(text)) {
-        const end = valueAfterKey(text, m.index, m.index + m[0].length, kindOf(m[0]), spans);
-        if (end > KEYWORD.lastIndex)
-            KEYWORD.lastIndex = end;
-    }
-}
-/** Masks the value of the key whose keyword is text[ks, ke); returns where the scan resumes. */
-function valueAfterKey(text, ks, ke, kind, spans) {
-    let keyStart = ks;
-    while (keyStart > 0 && ks - keyStart < 64 && isKeyChar(text.charCodeAt(keyStart - 1)))
-        keyStart--;
-    const prefix = text.slice(keyStart, ks);
-    // A quoted key: `"password"`, `'password'`, or escaped once or more inside a JSON string.
-    let pos = ke;
-    let quoted = false;
-    const open = text[keyStart - 1];
-    if (open === '"' || open === "'") {
-        let level = 0;
-        while (text[keyStart - 2 - level] === '\\')
-            level++;
-        const close = '\\'.repeat(level) + open;
-        if (text.startsWith(close, ke)) {
-            quoted = true;
-            pos = ke + close.length;
-        }
-    }
-    const beforeSep = pos;
-    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - beforeSep < 16)
-        pos++;
-    const sep = separatorAt(text, pos);
-    if (!sep)
-        return ke;
-    const tight = pos === beforeSep && sep.kind === ':';
-    pos += sep.length;
-    const afterSep = pos;
-    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - afterSep < 16)
-        pos++;
-    if (kind !== 'password') {
-        const bare = prefix === '' || /^u00[0-9a-f]{2}$/i.test(prefix); // after `\u0026`, still a bare name
-        if (kind === 'short' && bare && !quoted && sep.kind === ':')
-            return ke;
-        // `ExpiredToken: The security token…`, `InvalidIdentityToken: Incorrect token audience`:
-        // an AWS error code, not a YAML key (those are snake, kebab or lower camel case).
-        const key = text.slice(keyStart, ke);
-        if (kind === 'short' && !quoted && sep.kind === ':' && pos > afterSep && /^[A-Z][A-Za-z0-9]*$/.test(key) && /[a-z]/.test(key))
-            return ke;
-        if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted)))
-            return ke;
-    }
-    if (placeholderAt(text, pos))
-        return PLACEHOLDER.lastIndex;
-    const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
-    if (!value)
-        return pos;
-    const placeholder = placeholderAt(text, value[0]) && PLACEHOLDER.lastIndex === value[1];
-    // A workflow's `permissions:` block: `id-token: write`.
-    const permission = ke - keyStart === 8 && /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
-    if (!placeholder && !permission)
-        spans.add(value[0], value[1]);
-    return value[1];
-}
-/** Whether a placeholder starts at pos (then PLACEHOLDER.lastIndex is its end). */
-function placeholderAt(text, pos) {
-    if (!'$(<['.includes(text[pos] ?? ' '))
-        return false;
-    PLACEHOLDER.lastIndex = pos;
-    return PLACEHOLDER.test(text);
-}
-function separatorAt(text, pos) {
-    const c = text[pos];
-    if (c === '=')
-        return { kind: '=', length: text[pos + 1] === '>' ? 2 : 1 };
-    if (c === ':')
-        return text[pos + 1] === '=' ? { kind: '=', length: 2 } : { kind: ':', length: 1 };
-    const lower = text.slice(pos, pos + 6).toLowerCase();
-    if (lower.startsWith('%3d'))
-        return { kind: '=', length: 3 };
-    if (lower === '\\u003d')
-        return { kind: '=', length: 6 };
-    return undefined;
-}
-/** The [start, end) of the value at pos, or undefined when there is none to mask. */
-function valueAt(text, pos, quotedKey, goStruct) {
-    const limit = Math.min(text.length, pos + MAX_VALUE);
-    let level = 0;
-    while (text[pos + level] === '\\')
-        level++;
-    const q = text[pos + level];
-    if (q === '"' || q === "'") {
-        const start = pos + level + 1;
-        return [start, quotedEnd(text, start, level, q, limit)];
-    }
-    if (level > 0)
-        return undefined; // `\n`, `\u0026`…: an escape, not a value
-    if (quotedKey) {
-        // A JSON number or word: mask a number, leave null/true/false and objects alone.
-        let end = pos;
-        while (end < limit && /[A-Za-z0-9+/=._~-]/.test(text[end]))
-            end++;
-        return /^(?:null|true|false|)$/.test(text.slice(pos, end)) ? undefined : [pos, end];
-    }
-    const end = goStruct ? goFieldEnd(text, pos, limit) : tokenEnd(text, pos, limit);
-    return end > pos ? [pos, end] : undefined;
-}
-/**
- * An unquoted value runs to white space, `&`, a quote (the end of an enclosing string, raw or
- * JSON-escaped), a JSON-escaped line break or `&`, or a `,`/`;` that starts the next
- * `key=`. Other punctuation stays inside: a password may hold it, and masking a closing
- * bracket too is better than leaving half a password.
- */
-function tokenEnd(text, start, limit) {
-    for (let j = start; j < limit; j++) {
-        const c = text.charCodeAt(j);
-        if (isSpace(c) || c === 0x26 /* & */ || c === 0x22 /* " */ || c === 0x27 /* ' */)
-            return j;
-        if (c === 0x5c /* \ */) {
-            let run = 1;
-            while (text.charCodeAt(j + run) === 0x5c)
-                run++;
-            const next = text[j + run];
-            if (next === '"' || next === "'")
-                return j;
-            if (run % 2 === 1 && (next === 'n' || next === 'r' || next === 't'))
-                return j;
-            if (run % 2 === 1 && next === 'u' && /^00(?:26|22|27|3c|3e)$/i.test(text.slice(j + run + 1, j + run + 5)))
-                return j;
-            j += run - 1;
-            continue;
-        }
-        if ((c === 0x2c /* , */ || c === 0x3b) /* ; */ && /^\s*[A-Za-z_][\w.-]{0,63}\s*[=:]/.test(text.slice(j + 1, j + 80)))
-            return j;
-        if (')]}>'.includes(text[j]) && (j + 1 >= text.length || /[\s"',;.:)\]}>]/.test(text[j + 1])))
-            return j;
-    }
-    return limit;
-}
-/**
- * Go's `%+v` prints `{Host:db Password:p w Database:app}`: strings unquoted, fields separated
- * by a space. The value runs to the next ` Field:` or the end of the line, less the closing
- * braces of the struct.
- */
-function goFieldEnd(text, start, limit) {
-    let j = start;
-    for (; j < limit; j++) {
-        const c = text.charCodeAt(j);
-        if (c === 0x0a || c === 0x0d)
-            break;
-        const next = text.charCodeAt(j + 1);
-        if (c === 0x20 && next >= 0x41 && next <= 0x5a && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66)))
-            break;
-    }
-    while (j > start && ' })]>'.includes(text[j - 1]))
-        j--;
-    return j;
-}
-
-;// CONCATENATED MODULE: ./src/redact/spans.ts
-const MASK = '***';
-/** Ranges of a text to mask, collected in any order and overlapping, applied in one pass. */
-class Spans {
-    starts = [];
-    ends = [];
-    add(start, end) {
-        if (end <= start)
-            return;
-        this.starts.push(start);
-        this.ends.push(end);
-    }
-    get size() {
-        return this.starts.length;
-    }
-    /** The text with every range replaced by one mask; overlapping or touching ranges become one mask. */
-    apply(text) {
-        if (this.starts.length === 0)
-            return text;
-        const order = this.starts.map((_, i) => i).sort((a, b) => this.starts[a] - this.starts[b]);
-        const out = [];
-        let copied = 0;
-        let open = -1;
-        let close = -1;
-        for (const i of order) {
-            const s = this.starts[i];
-            const e = this.ends[i];
-            if (open >= 0 && s <= close) {
-                close = Math.max(close, e);
-                continue;
-            }
-            if (open >= 0) {
-                out.push(text.slice(copied, open), MASK);
-                copied = close;
-            }
-            open = s;
-            close = e;
-        }
-        out.push(text.slice(copied, open), MASK, text.slice(close));
-        return out.join('');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/redact/by-form.ts
-
-
-
-// Secrets we never saw, recognised by the shape of the text around them. Each rule only
-// records ranges; they are applied together, so the rules neither see nor disturb each
-// other's masks.
-/** SQL: `CREATE ROLE … PASSWORD 'x'`, `ENCRYPTED PASSWORD 'x'`, `E'x'` strings; `''` is a quote inside. */
-const SQL_PASSWORD = /(?<![A-Za-z0-9_])PASSWORD\s+E?'((?:[^'\n]|'')*)'/dgi;
-/** HTTP credentials: `Authorization: Bearer …`, `Basic …`, `token …` (a SigV4 header's parts are key=value pairs). */
-const AUTHORIZATION = /(?<![A-Za-z0-9_-])authorization\\*["']?\s*[:=]\s*\\*["']?\s*(?:bearer|basic|token|digest)\s+([^\s"'\\,]+)/dgi;
-/**
- * AWS access key ids are not secret alone, but they name the credentials; after a percent or
- * JSON escape (`%2FASIA…`, `\u0026ASIA…`) they count as starting a word.
- */
-const ACCESS_KEY_ID = /(?<=^|[^A-Z0-9]|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g;
-function maskByForm(text) {
-    const spans = new Spans();
-    maskUrlPasswords(text, spans);
-    maskDsnPasswords(text, spans);
-    maskKeyValues(text, spans);
-    for (const re of [SQL_PASSWORD, AUTHORIZATION]) {
-        for (const m of text.matchAll(re)) {
-            const [s, e] = m.indices[1];
-            spans.add(s, e);
-        }
-    }
-    for (const m of text.matchAll(ACCESS_KEY_ID))
-        spans.add(m.index, m.index + m[0].length);
-    return spans.apply(text);
-}
-
-;// CONCATENATED MODULE: ./src/redact/canonical.ts
-// A "canonical" view of a text for finding registered secrets whatever encoder wrote them:
-// escapes decoded (percent, once or twice, either hex case; JSON and JS backslash escapes;
-// basic HTML entities) and line wraps removed (a line break, JSON-escaped or real, with the
-// indentation and Terraform's "│" gutter that follow it). Every canonical character maps back
-// to the original characters it came from, so a match is masked in the original without
-// splitting an escape and without eating the line break of a wrapped secret.
-//
-// Registered secrets are canonicalised with the same function, so text and secret meet in the
-// same space: `%2f`, `%2F`, `%252F`, `\/` and `\u002f` all read as "/", and a token wrapped
-// over two lines reads as one.
-/** One event the scanner rewrites; anything between events is copied through. */
-const EVENT = /%(?:25)?[0-9A-Fa-f]{2}|\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[!-/:-@[-`{-~])|&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});|(?:\r\n?|\n|\\r\\n|\\[nr])(?:[ \t]|\\t)*(?:│(?:[ \t]|\\t)*)?/g;
-const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-/** The decoded text of one event, or '' for a line wrap (removed), or undefined to copy it through. */
-function decode(event) {
-    const c0 = event.charCodeAt(0);
-    if (c0 === 0x25 /* % */)
-        return String.fromCharCode(parseInt(event.slice(-2), 16));
-    if (c0 === 0x26 /* & */) {
-        const body = event.slice(1, -1);
-        if (body[0] !== '#')
-            return ENTITIES[body];
-        const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-        return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
-    }
-    if (c0 === 0x5c /* \ */) {
-        const kind = event[1];
-        if (kind === 'u' || kind === 'x')
-            return String.fromCharCode(parseInt(event.slice(2), 16));
-        if (kind !== 'n' && kind !== 'r')
-            return kind;
-    }
-    return ''; // a wrap
-}
-/**
- * Segments, parallel arrays: canonical start, original start, canonical length, original
- * length, and whether the segment is copied text (else a decoded escape, which maps all its
- * canonical characters to the whole escape). Wraps are gaps between segments in the original.
- */
-class Segments {
-    cStart = [];
-    oStart = [];
-    cLen = [];
-    oLen = [];
-    copied = [];
-    push(c, o, cl, ol, copied) {
-        this.cStart.push(c);
-        this.oStart.push(o);
-        this.cLen.push(cl);
-        this.oLen.push(ol);
-        this.copied.push(copied);
-    }
-    /** Index of the segment holding canonical position c (binary search). */
-    find(c) {
-        let lo = 0;
-        let hi = this.cStart.length - 1;
-        while (lo < hi) {
-            const mid = (lo + hi + 1) >> 1;
-            if (this.cStart[mid] <= c)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        return lo;
-    }
-}
-/** Only line wraps, when the text holds no `%`, `\\` or `&` to decode (the common case). */
-const RAW_WRAP = /(?:\r\n?|\n)[ \t]*(?:│[ \t]*)?/g;
-const ESCAPE_START = /[%\\&]/;
-/** The canonical text alone, cheaply: most texts hold no secret, and need no map back. */
-function canonicalText(text) {
-    if (!ESCAPE_START.test(text))
-        return text.replace(RAW_WRAP, '');
-    return text.replace(EVENT, (event) => decode(event) ?? event);
-}
-function canonicalView(text) {
-    const parts = [];
-    const seg = new Segments();
-    let canonLength = 0;
-    let copiedTo = 0;
-    const copy = (to) => {
-        if (to <= copiedTo)
-            return;
-        parts.push(text.slice(copiedTo, to));
-        seg.push(canonLength, copiedTo, to - copiedTo, to - copiedTo, true);
-        canonLength += to - copiedTo;
-        copiedTo = to;
-    };
-    EVENT.lastIndex = 0;
-    for (let m = EVENT.exec(text); m; m = EVENT.exec(text)) {
-        const decoded = decode(m[0]);
-        if (decoded === undefined)
-            continue; // copied through with the text around it
-        copy(m.index);
-        if (decoded) {
-            parts.push(decoded);
-            seg.push(canonLength, m.index, decoded.length, m[0].length, false);
-            canonLength += decoded.length;
-        }
-        copiedTo = m.index + m[0].length;
-    }
-    if (copiedTo === 0 && seg.cStart.length === 0)
-        return identityView(text);
-    copy(text.length);
-    const canon = parts.join('');
-    return {
-        text: canon,
-        originalRanges(start, end) {
-            const out = [];
-            for (let i = seg.find(start); i < seg.cStart.length && seg.cStart[i] < end; i++) {
-                const c = seg.cStart[i];
-                const copied = seg.copied[i];
-                // A decoded escape is masked whole; a copied run only where the match covers it.
-                const os = copied ? seg.oStart[i] + Math.max(0, start - c) : seg.oStart[i];
-                const oe = copied ? seg.oStart[i] + Math.min(seg.cLen[i], end - c) : seg.oStart[i] + seg.oLen[i];
-                const last = out[out.length - 1];
-                if (last && last[1] === os)
-                    last[1] = oe;
-                else
-                    out.push([os, oe]);
-            }
-            return out;
-        },
-    };
-}
-function identityView(text) {
-    return { text, originalRanges: (start, end) => [[start, end]] };
-}
-/** Canonical form of a registered secret (the same rewriting as the text gets). */
-function canonical(value) {
-    return canonicalText(value);
-}
-
-;// CONCATENATED MODULE: ./src/redact/encodings.ts
-// The literal forms a registered secret takes when some encoder between it and our output
-// rewrote it. Each form is handed to the runner's masker (core.setSecret), which only
-// matches literal text; our own redactor also canonicalises text (see canonical.ts), so it
-// catches mixtures these literal forms do not list (e.g. half upper-, half lower-case hex).
-/**
- * Base64 runs shorter than this are not registered. Base64 of a secret is only stable from
- * the first whole 3-byte group, so each alignment yields a shorter "core"; 12 characters
- * carry 72 bits, which no ordinary text reproduces by chance (a 1 MiB log holds about 2^20
- * windows: a chance match is ~2^-52). Secrets of 11 bytes or more yield a core at all three
- * alignments.
- */
-const MIN_BASE64_CORE = 12;
-function literalForms(value) {
-    const plain = [value, ...percentForms(value), ...jsonForms(value)].map((text) => ({ text, left: 0, right: 0 }));
-    return [...plain, ...base64Cores(value)];
-}
-/** encodeURIComponent, RFC 3986 (Go, .NET: also `!'()*`), Go's QueryEscape (space as `+`); either hex case; twice. */
-function percentForms(value) {
-    let js;
-    try {
-        js = encodeURIComponent(value);
-    }
-    catch {
-        return []; // a lone surrogate cannot be encoded, so no encoder printed it encoded either
-    }
-    const rfc = js.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-    const query = rfc.replace(/%20/g, '+');
-    const once = [js, rfc, query];
-    const twice = once.map((f) => f.replace(/%/g, '%25'));
-    const lower = (f) => f.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
-    return [...once, ...twice].flatMap((f) => [f, lower(f)]);
-}
-/** Inside a JSON string: JS/.NET style, with `\/` or `\u002f` for "/", Go's HTML-safe `\u003c\u003e\u0026`, Gson's (also `=` and `'`); and twice. */
-function jsonForms(value) {
-    const js = JSON.stringify(value).slice(1, -1);
-    const unicode = (chars) => (f) => f.replace(chars, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    const go = unicode(/[<>&\u2028\u2029]/g)(js);
-    const gson = unicode(/[<>&='\u2028\u2029]/g)(js);
-    const once = [js, go, gson, js.replace(/\//g, '\\/'), unicode(/\//g)(js)];
-    // A JSON document quoted inside another (an HCL diagnostic in `terraform -json`): escaped twice.
-    const twice = [js, go].map((f) => JSON.stringify(f).slice(1, -1));
-    return [...once, ...twice];
-}
-/**
- * The stable part of the base64 of the secret at each alignment (standard and URL-safe
- * alphabets): inside a larger payload the secret's first byte may fall at any of the three
- * positions of a 3-byte group; skipping 0, 1 or 2 of its bytes puts the rest on a group
- * boundary, and the characters are fixed up to the last one whose 6 bits all come from the
- * secret.
- */
-function base64Cores(value) {
-    const bytes = Buffer.from(value, 'utf8');
-    const cores = [];
-    for (const skip of [0, 1, 2]) {
-        const n = bytes.length - skip;
-        const stable = 4 * Math.floor(n / 3) + (n % 3);
-        if (stable < MIN_BASE64_CORE)
-            continue;
-        const core = bytes.subarray(skip).toString('base64').slice(0, stable);
-        // Skipped bytes sit at the end of the group before: 1 byte in its last 2 characters, 2 in its last 3.
-        const left = [0, 2, 3][skip];
-        const right = n % 3 === 0 ? 0 : 1;
-        cores.push({ text: core, left, right }, { text: core.replace(/\+/g, '-').replace(/\//g, '_'), left, right });
-    }
-    return cores;
-}
-
-;// CONCATENATED MODULE: ./src/redact.ts
-
-
-
-
-
-// Every string that leaves the action (our log lines, the comment, the summary, outputs)
-// goes through redact(). Secrets are registered once, as soon as they exist, and also
-// handed to core.setSecret so the runner masks anything we did not route through here.
-// The comment, the summary and outputs are never masked by the runner: this is all there is.
-//
-// Two layers. Registered secrets are found in any encoding and across a line wrap, by
-// matching their canonical forms against the canonical view of the text (canonical.ts).
-// Secrets we never see (the RDS master password Atlas fetches itself) are found by the
-// shape of the text around them (by-form.ts).
-/** Secrets shorter than this are not registered: masking "a" or "1" would shred every log. */
-const MIN_SECRET_LENGTH = 4;
-/** Literal forms already handed to the runner. */
-const registered = new Set();
-/** Canonical forms searched for in the canonical view of a text, with how far a base64 match widens. */
-const searched = new Map();
-/** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
-const asWritten = new Set();
-/** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
-let matcher;
-function registerSecret(value) {
-    if (!value || value.length < MIN_SECRET_LENGTH)
-        return;
-    for (const { text, left, right } of literalForms(value)) {
-        if (text.length < MIN_SECRET_LENGTH || registered.has(text))
-            continue;
-        registered.add(text);
-        core/* setSecret */.Pq(text);
-        const c = canonical(text);
-        if (c.length < MIN_SECRET_LENGTH) {
-            asWritten.add(text);
-            continue;
-        }
-        const known = searched.get(c);
-        searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
-        if (!known)
-            matcher = undefined;
-    }
-}
-function redact(text) {
-    if (!text)
-        return text;
-    return maskByForm(maskRegistered(text));
-}
-function maskRegistered(text) {
-    const spans = new Spans();
-    for (const form of asWritten)
-        for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1))
-            spans.add(i, i + form.length);
-    if (searched.size > 0)
-        maskCanonical(text, spans);
-    return spans.apply(text);
-}
-function maskCanonical(text, spans) {
-    matcher ??= new RegExp([...searched.keys()]
-        .sort((a, b) => b.length - a.length)
-        .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-        .join('|'), 'g');
-    matcher.lastIndex = 0;
-    if (!matcher.test(canonicalText(text)))
-        return;
-    // Rare: a secret is there. Only now build the map from canonical to original positions.
-    const view = canonicalView(text);
-    matcher.lastIndex = 0;
-    for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
-        const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
-        for (const [s, e] of view.originalRanges(start, end))
-            spans.add(s, e);
-        // Resume one past the start, not at the end: a secret overlapping this match must be
-        // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
-        matcher.lastIndex = m.index + 1;
-    }
-}
-const isBase64Char = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
-/** A base64 core's match, widened over the characters around it that still carry some of the secret's bits. */
-function widened(text, start, end, widen) {
-    for (let i = 0; widen && i < widen.left && start > 0 && isBase64Char(text.charCodeAt(start - 1)); i++)
-        start--;
-    for (let i = 0; widen && i < widen.right && end < text.length && isBase64Char(text.charCodeAt(end)); i++)
-        end++;
-    return [start, end];
-}
-/** For tests: forget registered secrets between cases. */
-function resetSecretsForTest() {
-    registered.clear();
-    searched.clear();
-    asWritten.clear();
-    matcher = undefined;
-}
-
-
-/***/ }),
-
-/***/ 3419:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   j: () => (/* binding */ errorStack)
-/* harmony export */ });
-/* unused harmony export sourceMappedStack */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1376);
-/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_module__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3136);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_3__);
-
-
-
-
-// Stack traces of dist/ read back to src/. The bundles carry source maps, but ncc's runtime hook
-// (source-map-register) is left out of them: it maps every err.stack Node reads, and the bundled
-// HTTP client destroys a stream with an error on every response, so the hook parsed the 3.5 MB
-// map in every run. Here the map is read only when a stack is about to be shown: an unexpected
-// error with step debug logging on.
-/** `file:///…/dist/index.js:12:34` or `/…/dist/index.js:12:34` in a stack frame. */
-const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s()]+?\.[cm]?js):(\d+):(\d+)/g;
-const maps = new Map();
-function mapFor(file) {
-    if (!maps.has(file)) {
-        let map;
-        try {
-            const mapFile = `${file}.map`;
-            if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(mapFile))
-                map = new node_module__WEBPACK_IMPORTED_MODULE_1__.SourceMap(JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(mapFile, 'utf8')));
-        }
-        catch {
-            // A stack with bundle positions is still a stack; a broken map must not hide the error.
-        }
-        maps.set(file, map);
-    }
-    return maps.get(file);
-}
-/** `stack` with each position in a file that has a `.map` beside it replaced by its source position. */
-function sourceMappedStack(stack) {
-    return stack.replace(FRAME_LOCATION, (whole, location, line, column) => {
-        const file = location.startsWith('file://') ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(location) : location;
-        const map = mapFor(file);
-        if (!map)
-            return whole;
-        // SourceMap positions are zero-based; stack positions one-based.
-        const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
-        if (!('originalSource' in entry) || !entry.originalSource)
-            return whole;
-        const source = entry.originalSource.startsWith('file://')
-            ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(entry.originalSource)
-            : node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(file), entry.originalSource);
-        return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-    });
-}
-/** The error's stack, mapped to the sources, for a debug line; its message when it has none. */
-function errorStack(err) {
-    return err instanceof Error && err.stack ? sourceMappedStack(err.stack) : String(err);
 }
 
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
-import { errorMessage, log } from './log.js';
-import { run } from './main.js';
-import { errorStack } from './stack.js';
+import { errorMessage, log } from './core/log.js';
+import { run } from './run/main.js';
+import { errorStack } from './core/stack.js';
 
 // The only side effect of loading the bundle: run the action. run() reports every failure
 // itself; these handlers are the last resort for anything that escapes it, because Node would

@@ -1,5 +1,5 @@
-import { cleanup } from './cleanup.js';
-import { errorMessage, log } from './log.js';
+import { cleanup } from './core/cleanup.js';
+import { errorMessage, log } from './core/log.js';
 
 // Entry of the `post:` step (action.yml): runs after the job's steps, also when the main step
 // was cancelled or killed.

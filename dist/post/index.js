@@ -28370,7 +28370,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1391:
+/***/ 9655:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28385,7 +28385,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/cleanup.ts
+;// CONCATENATED MODULE: ./src/core/cleanup.ts
 
 
 // The action's `post:` step. The main step removes its temporary AWS profile files and plan
@@ -28415,7 +28415,7 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 
 /***/ }),
 
-/***/ 8145:
+/***/ 2154:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31376,7 +31376,7 @@ function getIDToken(aud) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/redact/text.ts
+;// CONCATENATED MODULE: ./src/core/redact/text.ts
 // Character tests and the quoted-string scanner shared by the form rules.
 /** Space or tab: what may sit around a separator on one line. */
 const isBlank = (c) => c === 0x20 || c === 0x09;
@@ -31428,7 +31428,7 @@ function quotedEnd(text, start, level, q, limit) {
     return limit;
 }
 
-;// CONCATENATED MODULE: ./src/redact/connection-strings.ts
+;// CONCATENATED MODULE: ./src/core/redact/connection-strings.ts
 
 // Passwords inside connection strings: `scheme://user:password@host` (also with the slashes
 // JSON-escaped, `postgres:\/\/u:pw@host`) and Go MySQL DSNs `user:password@tcp(host)`.
@@ -31515,7 +31515,7 @@ function maskDsnPasswords(text, spans) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/redact/key-values.ts
+;// CONCATENATED MODULE: ./src/core/redact/key-values.ts
 
 // Values we never saw but whose name says they are secret: `password=…`, `password: …`,
 // `"password":"…"` (also JSON-escaped inside a diagnostic: `\"password\":\"…\"`),
@@ -31700,7 +31700,7 @@ function goFieldEnd(text, start, limit) {
     return j;
 }
 
-;// CONCATENATED MODULE: ./src/redact/spans.ts
+;// CONCATENATED MODULE: ./src/core/redact/spans.ts
 const MASK = '***';
 /** Ranges of a text to mask, collected in any order and overlapping, applied in one pass. */
 class Spans {
@@ -31743,7 +31743,7 @@ class Spans {
     }
 }
 
-;// CONCATENATED MODULE: ./src/redact/by-form.ts
+;// CONCATENATED MODULE: ./src/core/redact/by-form.ts
 
 
 
@@ -31775,7 +31775,7 @@ function maskByForm(text) {
     return spans.apply(text);
 }
 
-;// CONCATENATED MODULE: ./src/redact/canonical.ts
+;// CONCATENATED MODULE: ./src/core/redact/canonical.ts
 // A "canonical" view of a text for finding registered secrets whatever encoder wrote them:
 // escapes decoded (percent, once or twice, either hex case; JSON and JS backslash escapes;
 // basic HTML entities) and line wraps removed (a line break, JSON-escaped or real, with the
@@ -31909,7 +31909,7 @@ function canonical_canonical(value) {
     return canonicalText(value);
 }
 
-;// CONCATENATED MODULE: ./src/redact.ts
+;// CONCATENATED MODULE: ./src/core/redact/index.ts
 
 
 
@@ -32004,7 +32004,7 @@ function resetSecretsForTest() {
     matcher = undefined;
 }
 
-;// CONCATENATED MODULE: ./src/log.ts
+;// CONCATENATED MODULE: ./src/core/log.ts
 
 
 
@@ -32116,20 +32116,20 @@ function errorMessage(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1391);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8145);
+/* harmony import */ var _core_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9655);
+/* harmony import */ var _core_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2154);
 
 
 // Entry of the `post:` step (action.yml): runs after the job's steps, also when the main step
 // was cancelled or killed.
 try {
-    const removed = await (0,_cleanup_js__WEBPACK_IMPORTED_MODULE_0__/* .cleanup */ .t)();
-    _log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.info(removed.length > 0
+    const removed = await (0,_core_cleanup_js__WEBPACK_IMPORTED_MODULE_0__/* .cleanup */ .t)();
+    _core_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.info(removed.length > 0
         ? `Removed ${removed.length} temporary director${removed.length === 1 ? 'y' : 'ies'} left by the main step.`
         : 'Nothing to clean up.');
 }
 catch (err) {
-    _log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.warning(`Could not clean up temporary files: ${(0,_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
+    _core_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.warning(`Could not clean up temporary files: ${(0,_core_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
 }
 
 __webpack_async_result__();

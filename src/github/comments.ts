@@ -1,5 +1,5 @@
-import { errorMessage } from '../log.js';
-import type { RepoRef } from '../types.js';
+import { errorMessage } from '../core/log.js';
+import type { RepoRef } from '../core/types.js';
 import type { GitHub } from './client.js';
 import { COMMENT_MAX_LENGTH } from './limits.js';
 

@@ -1,6 +1,6 @@
-import { errorMessage } from '../log.js';
-import { decodeData } from '../review.js';
-import type { ReviewContext, RunContext } from '../types.js';
+import { errorMessage } from '../core/log.js';
+import { decodeData } from '../review/record.js';
+import type { ReviewContext, RunContext } from '../core/types.js';
 import type { GitHub } from './client.js';
 import { editedByOthers, findOurComment, pullLabels } from './comments.js';
 import { pullsForCommit } from './pulls.js';

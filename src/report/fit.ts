@@ -1,5 +1,5 @@
-import { redact } from '../redact.js';
-import type { Report } from '../types.js';
+import { redact } from '../core/redact/index.js';
+import type { Report } from '../core/types.js';
 import {
   type Limits,
   type RenderOptions,

@@ -1,4 +1,4 @@
-import type { Report, RootResult, StatementClass } from '../types.js';
+import type { Report, RootResult, StatementClass } from '../core/types.js';
 import { committed, count, firstLine, mainSql, names } from './wording.js';
 
 // The headline: one line a reviewer can stop reading after. It leads with risk and is derived

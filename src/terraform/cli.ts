@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runProcess } from '../exec.js';
-import { log, type Logger } from '../log.js';
-import { redact } from '../redact.js';
-import type { TerraformRun } from '../types.js';
+import { runProcess } from '../core/exec.js';
+import { log, type Logger } from '../core/log.js';
+import { redact } from '../core/redact/index.js';
+import type { TerraformRun } from '../core/types.js';
 import { TerraformRunAccumulator, type JsonUiEvent } from './json-ui.js';
 
 // Terraform commands. Stdout is read line by line into the accumulator and summarised in the

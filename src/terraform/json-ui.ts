@@ -1,5 +1,5 @@
-import { isObject, num as finite, str, type JsonObject } from '../json.js';
-import type { Diagnostic, TerraformRun } from '../types.js';
+import { isObject, num as finite, str, type JsonObject } from '../core/json.js';
+import type { Diagnostic, TerraformRun } from '../core/types.js';
 
 /** `change_summary` counts, as Terraform prints them. */
 export interface ChangeSummary {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeData, encodeData, fingerprint, keepsText, planDelta, reviewedRoot, withHistory } from '../../src/review.js';
-import type { HistoryEntry } from '../../src/types.js';
+import { decodeData, encodeData, fingerprint, keepsText, planDelta, reviewedRoot, withHistory } from '../../src/review/record.js';
+import type { HistoryEntry } from '../../src/core/types.js';
 
 // The record a plan comment keeps of what reviewers saw: fingerprints, per-statement hashes,
 // the statements while small, and the history; hidden in the comment, read back defensively.

@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
 import { SUMMARY_MAX_LENGTH } from '../github/limits.js';
-import { errorMessage, log } from '../log.js';
-import type { Report } from '../types.js';
-import { renderSummary } from './fit.js';
-import type { RenderOptions } from './render.js';
+import { errorMessage, log } from '../core/log.js';
+import type { Report } from '../core/types.js';
+import { renderSummary } from '../report/fit.js';
+import type { RenderOptions } from '../report/render.js';
 
 // The job summary holds the full report (up to GitHub's 1 MiB). It is written before any
 // network call that could hang (the comment), so a run always leaves its report behind.

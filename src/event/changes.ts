@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
-import type { GitHub } from './github/client.js';
-import { errorMessage, log, type Logger } from './log.js';
-import type { RolesChange, RunContext } from './types.js';
+import type { GitHub } from '../github/client.js';
+import { errorMessage, log, type Logger } from '../core/log.js';
+import type { RolesChange, RunContext } from '../core/types.js';
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
 // completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a

@@ -1,4 +1,4 @@
-import type { Inputs, Report } from './types.js';
+import type { Inputs, Report } from '../core/types.js';
 
 // Whether the run failed, and the one message that says why (the job's error annotation), and
 // what a drift check found. Pure; derived from the report, like the headline.

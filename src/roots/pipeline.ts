@@ -1,13 +1,13 @@
 import * as path from 'node:path';
-import { createsRole } from './atlas/plan.js';
-import { isStopping } from './exec.js';
-import { decideGate } from './gate.js';
-import type { HintContext } from './hints.js';
-import { BufferedLog, errorMessage, log, type Logger } from './log.js';
-import { fingerprint } from './review.js';
+import { createsRole } from '../atlas/plan.js';
+import { isStopping } from '../core/exec.js';
+import { decideGate } from '../review/gate.js';
+import type { HintContext } from '../aws/hints.js';
+import { BufferedLog, errorMessage, log, type Logger } from '../core/log.js';
+import { fingerprint } from '../review/record.js';
 import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
-import type { Classification, Inputs, Mode, ReviewContext, RootResult } from './types.js';
+import type { Classification, Inputs, Mode, ReviewContext, RootResult } from '../core/types.js';
 
 // The roots of one run. Plan mode: both roots' `init` one after the other (they share the
 // plugin cache), then both plans side by side, each root logging into its own buffer that is

@@ -1,18 +1,18 @@
 import * as core from '@actions/core';
 import { syncDriftIssue } from './drift.js';
-import type { GitHub } from './github/client.js';
-import { editedByOthers, upsertComment, type OurComment } from './github/comments.js';
-import { COMMENT_MAX_LENGTH } from './github/limits.js';
-import { pullsForCommit } from './github/pulls.js';
-import { errorMessage, log } from './log.js';
-import { redact } from './redact.js';
-import { renderComment } from './report/fit.js';
-import { headline } from './report/headline.js';
-import { OUTPUT, setOutputs } from './report/outputs.js';
-import type { RenderOptions } from './report/render.js';
-import { writeSummary } from './report/summary.js';
-import { decodeData, encodeData, keepsText, reviewedRoot, withHistory, type CommentData } from './review.js';
-import type { HistoryEntry, Inputs, Report, ReviewedPlan } from './types.js';
+import type { GitHub } from '../github/client.js';
+import { editedByOthers, upsertComment, type OurComment } from '../github/comments.js';
+import { COMMENT_MAX_LENGTH } from '../github/limits.js';
+import { pullsForCommit } from '../github/pulls.js';
+import { errorMessage, log } from '../core/log.js';
+import { redact } from '../core/redact/index.js';
+import { renderComment } from '../report/fit.js';
+import { headline } from '../report/headline.js';
+import { OUTPUT, setOutputs } from './outputs.js';
+import type { RenderOptions } from '../report/render.js';
+import { writeSummary } from './summary.js';
+import { decodeData, encodeData, keepsText, reviewedRoot, withHistory, type CommentData } from '../review/record.js';
+import type { HistoryEntry, Inputs, Report, ReviewedPlan } from '../core/types.js';
 
 // Where the report goes, in an order that never loses it: the job summary and the outputs
 // first (files on the runner), then the PR comment (network, bounded in time). The verdict

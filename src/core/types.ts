@@ -1,7 +1,7 @@
 // Shared data shapes. Modules exchange these plain values; only the seams in aws/, github/
 // and exec.ts perform side effects.
 
-import type { GateDecision } from './gate.js';
+import type { GateDecision } from '../review/gate.js';
 
 export type ModeInput = 'auto' | 'plan' | 'apply';
 export type Mode = 'plan' | 'apply';

@@ -1,4 +1,4 @@
-import type { Diagnostic, RootName, RootOutcome, RootResult, RootStep } from './types.js';
+import type { Diagnostic, RootName, RootOutcome, RootResult, RootStep } from '../core/types.js';
 
 // RootResult values and the few pure transformations the pipeline applies to them.
 

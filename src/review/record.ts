@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { array, isObject, str, strings } from './json.js';
-import type { HistoryEntry, ReviewedPlan, ReviewedRoot } from './types.js';
+import { array, isObject, str, strings } from '../core/json.js';
+import type { HistoryEntry, ReviewedPlan, ReviewedRoot } from '../core/types.js';
 
 // What reviewers saw, in a form a later run can compare with. Pure.
 // A root's plan is fingerprinted over its statements with whitespace normalised (Atlas's

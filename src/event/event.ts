@@ -1,5 +1,5 @@
-import { num as finite, obj, str } from './json.js';
-import type { CommitRange, Inputs, Mode, RepoRef, RunContext } from './types.js';
+import { num as finite, obj, str } from '../core/json.js';
+import type { CommitRange, Inputs, Mode, RepoRef, RunContext } from '../core/types.js';
 
 // GitHub event -> what this run does. Pure: main.ts fills EventContext from
 // @actions/github's context, tests fill it from recorded webhook payloads.

@@ -12,9 +12,9 @@ import {
   quote,
   regionPartition,
 } from './input-rules.js';
-import { log } from './log.js';
-import { registerSecret } from './redact.js';
-import type { Inputs, ModeInput } from './types.js';
+import { log } from '../core/log.js';
+import { registerSecret } from '../core/redact/index.js';
+import type { Inputs, ModeInput } from '../core/types.js';
 import { readLintSkip, readRolesPaths } from './input-lists.js';
 import { readDirectory } from './workspace.js';
 
