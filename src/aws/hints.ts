@@ -1,4 +1,4 @@
-import { code } from '../core/markdown.js';
+import { code } from '../core/index.js';
 
 // Pure: remedies for what Terraform, Atlas or the database printed. Each hint is safe
 // Markdown: our own words and code spans, with every value taken from foreign text (a user

@@ -1,5 +1,4 @@
-import { errorMessage } from '../core/log.js';
-import type { RepoRef } from '../core/types.js';
+import { errorMessage, type RepoRef } from '../core/index.js';
 import type { GitHub } from './client.js';
 import { COMMENT_MAX_LENGTH } from './limits.js';
 

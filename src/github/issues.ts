@@ -1,4 +1,4 @@
-import type { RepoRef } from '../core/types.js';
+import type { RepoRef } from '../core/index.js';
 import type { GitHub } from './client.js';
 
 // One drift issue per database. Like the comment, an issue is ours only when its body starts

@@ -1,6 +1,5 @@
-import { errorMessage } from '../core/log.js';
-import { decodeData } from '../review/record.js';
-import type { ReviewContext, RunContext } from '../core/types.js';
+import { errorMessage, type ReviewContext, type RunContext } from '../core/index.js';
+import { decodeData } from '../review/index.js';
 import type { GitHub } from './client.js';
 import { editedByOthers, findOurComment, pullLabels } from './comments.js';
 import { pullsForCommit } from './pulls.js';

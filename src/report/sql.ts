@@ -1,6 +1,4 @@
-import type { Classification, StatementClass } from '../core/types.js';
-import { details, fenceTrusted, hasBidi, htmlText, showBidi } from '../core/markdown.js';
-import { redact } from '../core/redact/index.js';
+import { details, fenceTrusted, hasBidi, htmlText, showBidi, redact, type Classification, type StatementClass } from '../core/index.js';
 import { count, type SqlBlock } from './wording.js';
 
 // One block of SQL as the comment shows it: literal (a fence no statement can close), every

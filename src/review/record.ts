@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { array, isObject, str, strings } from '../core/json.js';
-import type { HistoryEntry, ReviewedPlan, ReviewedRoot } from '../core/types.js';
+import { array, isObject, str, strings, type HistoryEntry, type ReviewedPlan, type ReviewedRoot } from '../core/index.js';
 
 // What reviewers saw, in a form a later run can compare with. Pure.
 // A root's plan is fingerprinted over its statements with whitespace normalised (Atlas's

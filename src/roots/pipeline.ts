@@ -1,13 +1,21 @@
 import * as path from 'node:path';
-import { createsRole } from '../atlas/plan.js';
-import { isStopping } from '../core/exec.js';
-import { decideGate } from '../review/gate.js';
-import type { HintContext } from '../aws/hints.js';
-import { BufferedLog, errorMessage, log, type Logger } from '../core/log.js';
-import { fingerprint } from '../review/record.js';
+import { createsRole } from '../atlas/index.js';
+import {
+  isStopping,
+  BufferedLog,
+  errorMessage,
+  log,
+  type Logger,
+  type Classification,
+  type Inputs,
+  type Mode,
+  type ReviewContext,
+} from '../core/index.js';
+import { decideGate, fingerprint } from '../review/index.js';
+import type { HintContext } from '../aws/index.js';
 import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
-import type { Classification, Inputs, Mode, ReviewContext, RootResult } from '../core/types.js';
+import type { RootResult } from './types.js';
 
 // The roots of one run. Plan mode: both roots' `init` one after the other (they share the
 // plugin cache), then both plans side by side, each root logging into its own buffer that is

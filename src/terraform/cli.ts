@@ -1,10 +1,7 @@
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runProcess } from '../core/exec.js';
-import { log, type Logger } from '../core/log.js';
-import { redact } from '../core/redact/index.js';
-import type { TerraformRun } from '../core/types.js';
+import { runProcess, log, redact, type Logger, type TerraformRun } from '../core/index.js';
 import { TerraformRunAccumulator, type JsonUiEvent } from './json-ui.js';
 
 // Terraform commands. Stdout is read line by line into the accumulator and summarised in the

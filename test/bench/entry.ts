@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyResult } from '../../src/roots/root-result.js';
-import type { Report } from '../../src/core/types.js';
+import type { Report } from '../../src/roots/types.js';
 
 export { TerraformRunAccumulator } from '../../src/terraform/json-ui.js';
 export { atlasPlan } from '../../src/atlas/plan.js';
