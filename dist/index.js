@@ -79740,7 +79740,7 @@ async function run() {
         inputs = getInputs();
         const unknownRules = validateRuleIds(inputs.lintSkip);
         if (unknownRules.length > 0) {
-            throw new Error(`Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. The README lists the rules.`);
+            throw new Error(`Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. rds-atlas-action's docs/guardrails.md lists the rule ids.`);
         }
         context = buildRunContext(inputs, eventContext());
     }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Rewrites the inputs and outputs tables of README.md from action.yml, and the guardrail rules
-// table from RULES in src/lint/rules.ts (`npm run docs`). test/unit/contract.test.ts fails when
-// they differ, so the README cannot drift from the action. RULES is TypeScript: it is loaded
+// Rewrites the inputs and outputs tables (docs/inputs.md) from action.yml, and the guardrail
+// rules table (docs/guardrails.md) from RULES in src/lint/rules.ts (`npm run docs`). Each table
+// goes wherever its marker line is, in README.md or docs/*.md. test/unit/contract.test.ts fails
+// when they differ, so the docs cannot drift from the action. RULES is TypeScript: it is loaded
 // with Vite's module runner, as test/bench/run.mjs loads the sources (no new dependency).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
@@ -51,14 +52,25 @@ const rules = table(
   lint.RULES.map((r) => `| \`${r.id}\` | ${r.severity} | ${cell(r.what)} | ${cell(r.why)} | ${cell(r.fix)} |`),
 );
 
-const readme = join(root, 'README.md');
-let text = readFileSync(readme, 'utf8');
+/** The Markdown files a generated table may live in. */
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
+const texts = new Map(pages.map((page) => [page, readFileSync(join(root, page), 'utf8')]));
+
 for (const generated of [inputs, outputs, rules]) {
   const marker = generated.slice(0, generated.indexOf(':'));
+  const holders = pages.filter((page) => texts.get(page).includes(marker));
+  if (holders.length !== 1) throw new Error(`${marker} must be in exactly one of ${pages.join(', ')}; found in ${holders.length}`);
+  const page = holders[0];
+  let text = texts.get(page);
   const start = text.indexOf(marker);
-  if (start < 0) throw new Error(`README.md has no ${marker} line`);
   let end = text.indexOf('\n\n', start);
   if (end < 0) end = text.length;
   text = text.slice(0, start) + generated + text.slice(end);
+  texts.set(page, text);
 }
-writeFileSync(readme, text);
+for (const [page, text] of texts) writeFileSync(join(root, page), text);

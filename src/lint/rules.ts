@@ -1,6 +1,6 @@
 import type { Finding, Severity } from './types.js';
 
-// Every rule the lint knows, in the order the README lists them. The README table is generated
+// Every rule the lint knows, in the order docs/guardrails.md lists them. That table is generated
 // from this list, and `lint-skip` is validated against its ids, so a rule exists only once it is
 // here. `severity` is the rule's usual severity; provider-version reports an unpinned provider
 // as a warning and differing pins as an error.

@@ -42,7 +42,7 @@ export async function run(): Promise<void> {
     const unknownRules = validateRuleIds(inputs.lintSkip);
     if (unknownRules.length > 0) {
       throw new Error(
-        `Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. The README lists the rules.`,
+        `Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. rds-atlas-action's docs/guardrails.md lists the rule ids.`,
       );
     }
     context = buildRunContext(inputs, eventContext());

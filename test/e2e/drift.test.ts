@@ -10,7 +10,7 @@ import { ROLES_SQL } from '../support/seed-sql.js';
 import { DEFAULT_BRANCH, OWNER, REPO, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario } from '../support/terraform.js';
 
-// The drift check through `node dist/index.js`: the README's nightly schedule plans the default
+// The drift check through `node dist/index.js`: docs/drift.md's nightly schedule plans the default
 // branch's HCL against the database and keeps one GitHub issue about it. A change made directly
 // in PostgreSQL (a revoked grant, a table someone created by hand) opens the issue with the SQL
 // that would reconcile the database; the next run updates the same issue; once the database
@@ -18,7 +18,7 @@ import { loadSeedScenario } from '../support/terraform.js';
 // person's issue that starts with our marker, the drift issue of another database) are never
 // touched. One stack, in order.
 
-// As the README says: the plan role also trusts the default branch, where scheduled runs start.
+// As docs/setup.md says: the plan role also trusts the default branch, where scheduled runs start.
 const PLAN_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-plan-and-drift`;
 const MARKER = '<!-- rds-atlas-action:drift:v1 roles=terraform/roles schema=terraform/schema -->';
 const TITLE = `Database drift: ${OWNER}/${REPO}`;

@@ -10,11 +10,11 @@ import { connectionConfig, type PgCluster } from '../support/postgres.js';
 import { AUDIT_HCL, AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 import { DEFAULT_BRANCH, sha, startStack, type Database, type RunExtra, type Stack } from '../support/stack.js';
 
-// The README's "Several databases" workflow, run as GitHub would run it: one repository, one
+// The workflow of docs/several-databases.md, run as GitHub would run it: one repository, one
 // GitHub, two databases (staging and prod: two PostgreSQL clusters, two master secrets, two
 // Terraform state databases, a plan and an apply role each, and neither database lets the
 // other's roles in), and a matrix job per database with the `environment` input and its own
-// backend config in TF_CLI_ARGS_init (the `pg` backend's conn_str here, the README's S3 bucket
+// backend config in TF_CLI_ARGS_init (the `pg` backend's conn_str here, the docs' S3 bucket
 // there; the stack's default PG_CONN_STR is removed, so a job that lost it could not even
 // init). The two jobs of one event run at the same time, as a matrix does; what must hold is
 // what a reviewer sees: one comment per database on the pull request, each with its own SQL,
@@ -44,7 +44,7 @@ describe('several databases: the matrix workflow with environment on one reposit
     await stack?.stop();
   });
 
-  /** One job of the README's matrix: the database's `with:`/`env:` and the inputs every job has. */
+  /** One job of the docs' matrix: the database's `with:`/`env:` and the inputs every job has. */
   const job = (db: Database): RunExtra => {
     const base = db.extra();
     return { ...base, inputs: { ...base.inputs, mode: 'auto', 'roles-on-apply': 'always' } };

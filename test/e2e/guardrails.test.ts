@@ -189,7 +189,7 @@ describe('HCL guardrails on pull requests', () => {
     );
     expect(o.run.exitCode).toBe(1);
     expect(annotations(o.run, 'error').map((a) => a.message)).toEqual([
-      'Input "lint-skip" names unknown rule ids: "no-such-rule". The README lists the rules.',
+      'Input "lint-skip" names unknown rule ids: "no-such-rule". rds-atlas-action\'s docs/guardrails.md lists the rule ids.',
     ]);
     expect(o.gh).toEqual([]);
     expect(o.oidc).toEqual([]);

@@ -72,7 +72,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** A database added with `addDatabase`: one matrix entry of the README's workflow. */
+/** A database added with `addDatabase`: one matrix entry of docs/several-databases.md's workflow. */
 export interface Database {
   environment: string;
   pg: PgCluster;
@@ -185,7 +185,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
             'db-name': db.database,
           },
           env: {
-            // The README's per-environment backend configuration, for the `pg` backend.
+            // docs/several-databases.md's per-environment backend configuration, for the `pg` backend.
             TF_CLI_ARGS_init: `-backend-config='conn_str=${dbStateUrl}'`,
             TF_VAR_endpoint: endpoint,
             TF_VAR_database_name: db.database,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, INPUT } from '../../src/inputs/inputs.js';
@@ -7,9 +7,10 @@ import { OUTPUT } from '../../src/publish/outputs.js';
 import { repoRoot } from '../support/action.js';
 import { renderedText } from '../support/markdown.js';
 
-// The input and output names are a contract with users' workflows: action.yml, the README
-// tables and the code's constants must say the same thing. So are the guardrail rule ids
-// (lint-skip names them): the README's rules table says what RULES says.
+// The input and output names are a contract with users' workflows: action.yml, the docs'
+// tables (docs/inputs.md) and the code's constants must say the same thing. So are the
+// guardrail rule ids (lint-skip names them): the rules table (docs/guardrails.md) says what
+// RULES says. `npm run docs` writes each table wherever its marker is, in README.md or docs/.
 
 interface Field {
   name: string;
@@ -48,10 +49,18 @@ function unquote(v: string): string {
   return v;
 }
 
-function readmeTable(marker: string): string[][] {
-  const text = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+/** The generated table after `marker`, from the one page of README.md and docs/*.md that has it. */
+function docsTable(marker: string): string[][] {
+  const pages = [
+    'README.md',
+    ...readdirSync(path.join(repoRoot, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => path.join('docs', f)),
+  ];
+  const holders = pages.map((page) => readFileSync(path.join(repoRoot, page), 'utf8')).filter((text) => text.includes(marker));
+  expect(holders, `exactly one page has ${marker}`).toHaveLength(1);
+  const text = holders[0] as string;
   const at = text.indexOf(marker);
-  expect(at, `README has ${marker}`).toBeGreaterThanOrEqual(0);
   const rows = text.slice(at).split('\n').slice(1);
   const table: string[][] = [];
   for (const row of rows) {
@@ -115,8 +124,8 @@ describe('action.yml contract', () => {
     for (const name of ['comment-url', 'converged', 'mode', 'roles-changed', 'roles-sql', 'schema-sql']) expect(names).toContain(name);
   });
 
-  it('README input table matches action.yml names, defaults and descriptions', () => {
-    const rows = readmeTable('<!-- inputs-table');
+  it("the docs' input table matches action.yml names, defaults and descriptions", () => {
+    const rows = docsTable('<!-- inputs-table');
     const fields = actionFields('inputs');
     expect(rows.map((r) => r[0])).toEqual(fields.map((f) => `\`${f.name}\``));
     for (const [i, f] of fields.entries()) {
@@ -126,14 +135,14 @@ describe('action.yml contract', () => {
     }
   });
 
-  it('README output table matches action.yml', () => {
-    const rows = readmeTable('<!-- outputs-table');
+  it("the docs' output table matches action.yml", () => {
+    const rows = docsTable('<!-- outputs-table');
     const fields = actionFields('outputs');
     expect(rows.map((r) => [r[0], r[1]])).toEqual(fields.map((f) => [`\`${f.name}\``, f.description]));
   });
 
-  it('README rules table says what RULES says: id, severity, what, why and fix, in order, each rendered as written', () => {
-    const rows = readmeTable('<!-- rules-table');
+  it("the docs' rules table says what RULES says: id, severity, what, why and fix, in order, each rendered as written", () => {
+    const rows = docsTable('<!-- rules-table');
     expect(rows.map((r) => r[0])).toEqual(RULES.map((r) => `\`${r.id}\``));
     for (const [i, rule] of RULES.entries()) {
       const row = rows[i] as string[];
