@@ -31386,7 +31386,7 @@ const TypeOverrides = __nccwpck_require__(365)
 
 const ConnectionParameters = __nccwpck_require__(646)
 const Query = __nccwpck_require__(4473)
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 const Connection = __nccwpck_require__(9809)
 const crypto = __nccwpck_require__(4150)
 
@@ -32235,7 +32235,7 @@ module.exports = Client
 
 const dns = __nccwpck_require__(2250)
 
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 
 const parse = (__nccwpck_require__(6122).parse) // parses a connection string
 
@@ -33170,7 +33170,7 @@ async function deriveKey(password, salt, iterations) {
 
 /***/ }),
 
-/***/ 8995:
+/***/ 1376:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -33277,7 +33277,7 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 
 const Client = __nccwpck_require__(5042)
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 const Connection = __nccwpck_require__(9809)
 const Result = __nccwpck_require__(6424)
 const utils = __nccwpck_require__(9652)
@@ -34492,7 +34492,7 @@ module.exports = TypeOverrides
 
 
 
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 const nodeUtils = __nccwpck_require__(9023)
 
 const { isDate } = __nccwpck_require__(8253)
@@ -66431,53 +66431,743 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5625);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4036);
-/* harmony import */ var _stack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3419);
-
-
-
-
-// The only side effect of loading the bundle: run the action. run() reports every failure
-// itself; these handlers are the last resort for anything that escapes it, because Node would
-// print an uncaught error raw to stderr, and the runner reads workflow commands on stderr too.
-const fail = (err) => {
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .isDebug */ ._o())
-        _log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`Stack: ${(0,_stack_js__WEBPACK_IMPORTED_MODULE_3__/* .errorStack */ .j)(err)}`);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`Unexpected error: ${(0,_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
-    process.exit(1);
-};
-process.on('uncaughtException', fail);
-process.on('unhandledRejection', fail);
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
-// A GitHub API that never answered leaves sockets open; the report is written, so end here.
-process.exit(process.exitCode ?? 0);
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 5625:
+/***/ 7717:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Rm: () => (/* binding */ log),
-/* harmony export */   eA: () => (/* binding */ BufferedLog),
-/* harmony export */   gJ: () => (/* binding */ errorMessage)
-/* harmony export */ });
-/* unused harmony exports couldBeCommand, inert */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5165);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  eA: () => (/* reexport */ BufferedLog),
+  YO: () => (/* reexport */ array),
+  aY: () => (/* reexport */ code),
+  zH: () => (/* reexport */ details),
+  gJ: () => (/* reexport */ errorMessage),
+  jK: () => (/* reexport */ errorStack),
+  EU: () => (/* reexport */ fence),
+  fF: () => (/* reexport */ fenceTrusted),
+  BM: () => (/* reexport */ hasBidi),
+  js: () => (/* reexport */ htmlText),
+  Gv: () => (/* reexport */ isObject),
+  vH: () => (/* reexport */ isStopping),
+  nf: () => (/* reexport */ markdown_link),
+  Rm: () => (/* reexport */ log),
+  bu: () => (/* reexport */ num),
+  WL: () => (/* reexport */ obj),
+  E$: () => (/* reexport */ redact),
+  cl: () => (/* reexport */ registerSecret),
+  R3: () => (/* reexport */ runProcess),
+  oy: () => (/* reexport */ showBidi),
+  um: () => (/* reexport */ stopAll),
+  gx: () => (/* reexport */ str),
+  P$: () => (/* reexport */ strings),
+  Qq: () => (/* reexport */ markdown_text)
+});
+
+// UNUSED EXPORTS: cleanup
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
+var core = __nccwpck_require__(8179);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/core/redact/text.ts
+// Character tests and the quoted-string scanner shared by the form rules.
+/** Space or tab: what may sit around a separator on one line. */
+const isBlank = (c) => c === 0x20 || c === 0x09;
+/** Ends an unquoted value: ASCII controls and space, and Unicode white space. */
+function isSpace(c) {
+    if (c <= 0x20)
+        return true;
+    if (c < 0x85)
+        return false;
+    return (c === 0x85 ||
+        c === 0xa0 ||
+        c === 0x1680 ||
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f ||
+        c === 0x3000);
+}
+/**
+ * End of a quoted string whose contents start at `start`, quoted by `q` preceded by `level`
+ * backslashes (0 for `"…"`, 1 for `\"…\"` inside a JSON string, 3 one level deeper). A
+ * backslash run before a quote closes the string when, read at this level, the quote is not
+ * escaped; a run shorter than the level belongs to an enclosing string, which ends this one
+ * too. An unterminated string ends at the line end or `limit`.
+ */
+function quotedEnd(text, start, level, q, limit) {
+    const period = 2 * (level + 1);
+    for (let j = start; j < limit; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 0x0a || c === 0x0d)
+            return j;
+        if (c === 0x5c) {
+            let run = 1;
+            while (text.charCodeAt(j + run) === 0x5c)
+                run++;
+            if (text[j + run] === q) {
+                if (run < level)
+                    return j;
+                if ((run - level) % period === 0)
+                    return j + run - level; // escaped backslashes before the closing quote are contents
+            }
+            j += run; // the run and the character it escapes
+            continue;
+        }
+        if (text[j] === q)
+            return j;
+    }
+    return limit;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/connection-strings.ts
+
+// Passwords inside connection strings: `scheme://user:password@host` (also with the slashes
+// JSON-escaped, `postgres:\/\/u:pw@host`) and Go MySQL DSNs `user:password@tcp(host)`.
+// Scanned by hand rather than by one regex: the password's end (the last `@` before the
+// host) needs look-back that a regex would pay for with backtracking on hostile input.
+/** The `://` after a scheme, or its JSON-escaped forms `:\/\/` and `:\u002f\u002f`. */
+const SCHEME_END = /:(?:\\*\/|\\*u002[fF]){2}/g;
+const isSchemeChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2e || c === 0x2d;
+/** A host after the `@` that ends a password containing white space or quotes. */
+const HOST = /(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?=[:/?#\s"'\\,;)]|$)/y;
+/** How far a password holding spaces or quotes may run before its `@`. */
+const MAX_SPACED_PASSWORD = 256;
+function maskUrlPasswords(text, spans) {
+    SCHEME_END.lastIndex = 0;
+    for (let m = SCHEME_END.exec(text); m; m = SCHEME_END.exec(text)) {
+        // A scheme: a letter, then letters, digits, `+`, `.` or `-` (searched from its end: a
+        // regex starting with a character class would be tried at every position).
+        let s = m.index;
+        while (s > 0 && m.index - s < 32 && isSchemeChar(text.charCodeAt(s - 1)))
+            s--;
+        while (s < m.index && !/[A-Za-z]/.test(text[s]))
+            s++;
+        if (s === m.index)
+            continue;
+        const resume = urlPassword(text, m.index + m[0].length, spans);
+        if (resume > SCHEME_END.lastIndex)
+            SCHEME_END.lastIndex = resume;
+    }
+}
+/** Masks the password of the URL whose authority starts at p; returns where the scan resumes. */
+function urlPassword(text, p, spans) {
+    let u = p;
+    while (u < text.length && u - p < 256 && !':/?#@"\'\\'.includes(text[u]) && !isSpace(text.charCodeAt(u)))
+        u++;
+    if (text[u] !== ':')
+        return u;
+    const q = u + 1;
+    // The usual case: the password runs to the last `@` before white space or a quote, so an
+    // unencoded `@`, `/` or `:` inside it is masked too.
+    let c = q;
+    while (c < text.length && !isSpace(text.charCodeAt(c)) && text[c] !== '"' && text[c] !== "'") {
+        if (text[c] === '\\' && /^\\+["']/.test(text.slice(c, c + 8)))
+            break; // the end of a JSON-escaped string
+        c++;
+    }
+    let at = c - 1;
+    while (at >= q && text[at] !== '@')
+        at--;
+    if (at >= q) {
+        // An HCL interpolation (`${urlescape(…password)}` in atlas.hcl) is source, not a password.
+        if (!/^\$\{[^{}]*\}$/.test(text.slice(q, at)))
+            spans.add(q, at);
+        return at + 1;
+    }
+    // No `@` before the next space or quote: a host:port, or a password holding a space or a
+    // quote (`postgres://u:p w"x@host`). Only the latter has an `@host` further on the line.
+    if (/^\d{1,5}(?:[/?#\\]|$)/.test(text.slice(q, c)))
+        return c;
+    const window = text.slice(q, q + MAX_SPACED_PASSWORD).split(/[\r\n]/, 1)[0];
+    const nextUrl = window.indexOf('://');
+    for (let a = window.indexOf('@'); a > 0 && (nextUrl < 0 || a < nextUrl); a = window.indexOf('@', a + 1)) {
+        HOST.lastIndex = q + a + 1;
+        if (HOST.test(text)) {
+            spans.add(q, q + a);
+            return q + a + 1;
+        }
+    }
+    return c;
+}
+/** Go MySQL DSNs: `user:password@tcp(host:3306)/db`, also unix sockets. */
+const DSN_AT = /@(?:tcp[46]?|udp[46]?|unix(?:gram|packet)?)\(/g;
+function maskDsnPasswords(text, spans) {
+    DSN_AT.lastIndex = 0;
+    for (let m = DSN_AT.exec(text); m; m = DSN_AT.exec(text)) {
+        // Back to the start of the DSN. Not stopping at `/`: the driver takes the DSN's last `/` as
+        // the start of the database name, so the password may hold unencoded `/` (and `@`, `:`).
+        let t = m.index;
+        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
+            t--;
+        // The user name ends at the first `:`; the password runs from there to the `@`.
+        const colon = text.slice(t, m.index).indexOf(':');
+        if (colon >= 0)
+            spans.add(t + colon + 1, m.index);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/key-values.ts
+
+// Values we never saw but whose name says they are secret: `password=…`, `password: …`,
+// `"password":"…"` (also JSON-escaped inside a diagnostic: `\"password\":\"…\"`),
+// `PGPASSWORD=…`, `DB_PASSWORD=…`, `AWS_SESSION_TOKEN=…`, `"SecretAccessKey": "…"`, Go struct
+// dumps `Password:…`, and SigV4's `Signature=`/`Credential=` (header, query string or
+// `\u0026X-Amz-Signature=`). The scan is linear: the keyword search resumes after each value.
+/**
+ * A name ends in one of these. `password`/`passwd` count however they are written; the rest
+ * count when the name is longer (`DB_PWD`, `aws_session_token`, `clientSecret`), quoted as a
+ * key, or assigned with `=`: a bare `token:` or `secret:` is too often prose ("unexpected
+ * token: }", "failed to read secret: AccessDenied"). Terraform's `TF_TOKEN_<host>` counts too.
+ */
+const KEYWORD = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|signature|credential|tf_token_\w+)(?![A-Za-z0-9_])/gi;
+/** Values that stand for a secret rather than being one: an HCL interpolation or a workflow expression, Terraform's `(sensitive value)`, our own `(set)`. */
+const PLACEHOLDER = /(?:\$\{\{[^{}]{0,256}\}\}|\$\{[^{}]{0,256}\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])(?=[\s"'`\\,;&)]|$)/iy;
+/** A value longer than this is masked up to here: no password is this long, and it bounds the work. */
+const MAX_VALUE = 1024;
+function kindOf(keyword) {
+    const k = keyword.toLowerCase();
+    if (k === 'password' || k === 'passwd')
+        return 'password';
+    if (k === 'signature' || k === 'credential')
+        return 'sigv4';
+    return 'short';
+}
+const isKeyChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2e || c === 0x2d;
+function maskKeyValues(text, spans) {
+    KEYWORD.lastIndex = 0;
+    for (let m = KEYWORD.exec(text); m; m = KEYWORD.exec(text)) {
+        const end = valueAfterKey(text, m.index, m.index + m[0].length, kindOf(m[0]), spans);
+        if (end > KEYWORD.lastIndex)
+            KEYWORD.lastIndex = end;
+    }
+}
+/** Masks the value of the key whose keyword is text[ks, ke); returns where the scan resumes. */
+function valueAfterKey(text, ks, ke, kind, spans) {
+    let keyStart = ks;
+    while (keyStart > 0 && ks - keyStart < 64 && isKeyChar(text.charCodeAt(keyStart - 1)))
+        keyStart--;
+    const prefix = text.slice(keyStart, ks);
+    // A quoted key: `"password"`, `'password'`, or escaped once or more inside a JSON string.
+    let pos = ke;
+    let quoted = false;
+    const open = text[keyStart - 1];
+    if (open === '"' || open === "'") {
+        let level = 0;
+        while (text[keyStart - 2 - level] === '\\')
+            level++;
+        const close = '\\'.repeat(level) + open;
+        if (text.startsWith(close, ke)) {
+            quoted = true;
+            pos = ke + close.length;
+        }
+    }
+    const beforeSep = pos;
+    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - beforeSep < 16)
+        pos++;
+    const sep = separatorAt(text, pos);
+    if (!sep)
+        return ke;
+    const tight = pos === beforeSep && sep.kind === ':';
+    pos += sep.length;
+    const afterSep = pos;
+    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - afterSep < 16)
+        pos++;
+    if (kind !== 'password') {
+        const bare = prefix === '' || /^u00[0-9a-f]{2}$/i.test(prefix); // after `\u0026`, still a bare name
+        if (kind === 'short' && bare && !quoted && sep.kind === ':')
+            return ke;
+        // `ExpiredToken: The security token…`, `InvalidIdentityToken: Incorrect token audience`:
+        // an AWS error code, not a YAML key (those are snake, kebab or lower camel case).
+        const key = text.slice(keyStart, ke);
+        if (kind === 'short' && !quoted && sep.kind === ':' && pos > afterSep && /^[A-Z][A-Za-z0-9]*$/.test(key) && /[a-z]/.test(key))
+            return ke;
+        if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted)))
+            return ke;
+    }
+    if (placeholderAt(text, pos))
+        return PLACEHOLDER.lastIndex;
+    const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
+    if (!value)
+        return pos;
+    const placeholder = placeholderAt(text, value[0]) && PLACEHOLDER.lastIndex === value[1];
+    // A workflow's `permissions:` block: `id-token: write`.
+    const permission = ke - keyStart === 8 && /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
+    if (!placeholder && !permission)
+        spans.add(value[0], value[1]);
+    return value[1];
+}
+/** Whether a placeholder starts at pos (then PLACEHOLDER.lastIndex is its end). */
+function placeholderAt(text, pos) {
+    if (!'$(<['.includes(text[pos] ?? ' '))
+        return false;
+    PLACEHOLDER.lastIndex = pos;
+    return PLACEHOLDER.test(text);
+}
+function separatorAt(text, pos) {
+    const c = text[pos];
+    if (c === '=')
+        return { kind: '=', length: text[pos + 1] === '>' ? 2 : 1 };
+    if (c === ':')
+        return text[pos + 1] === '=' ? { kind: '=', length: 2 } : { kind: ':', length: 1 };
+    const lower = text.slice(pos, pos + 6).toLowerCase();
+    if (lower.startsWith('%3d'))
+        return { kind: '=', length: 3 };
+    if (lower === '\\u003d')
+        return { kind: '=', length: 6 };
+    return undefined;
+}
+/** The [start, end) of the value at pos, or undefined when there is none to mask. */
+function valueAt(text, pos, quotedKey, goStruct) {
+    const limit = Math.min(text.length, pos + MAX_VALUE);
+    let level = 0;
+    while (text[pos + level] === '\\')
+        level++;
+    const q = text[pos + level];
+    if (q === '"' || q === "'") {
+        const start = pos + level + 1;
+        return [start, quotedEnd(text, start, level, q, limit)];
+    }
+    if (level > 0)
+        return undefined; // `\n`, `\u0026`…: an escape, not a value
+    if (quotedKey) {
+        // A JSON number or word: mask a number, leave null/true/false and objects alone.
+        let end = pos;
+        while (end < limit && /[A-Za-z0-9+/=._~-]/.test(text[end]))
+            end++;
+        return /^(?:null|true|false|)$/.test(text.slice(pos, end)) ? undefined : [pos, end];
+    }
+    const end = goStruct ? goFieldEnd(text, pos, limit) : tokenEnd(text, pos, limit);
+    return end > pos ? [pos, end] : undefined;
+}
+/**
+ * An unquoted value runs to white space, `&`, a quote (the end of an enclosing string, raw or
+ * JSON-escaped), a JSON-escaped line break or `&`, or a `,`/`;` that starts the next
+ * `key=`. Other punctuation stays inside: a password may hold it, and masking a closing
+ * bracket too is better than leaving half a password.
+ */
+function tokenEnd(text, start, limit) {
+    for (let j = start; j < limit; j++) {
+        const c = text.charCodeAt(j);
+        if (isSpace(c) || c === 0x26 /* & */ || c === 0x22 /* " */ || c === 0x27 /* ' */)
+            return j;
+        if (c === 0x5c /* \ */) {
+            let run = 1;
+            while (text.charCodeAt(j + run) === 0x5c)
+                run++;
+            const next = text[j + run];
+            if (next === '"' || next === "'")
+                return j;
+            if (run % 2 === 1 && (next === 'n' || next === 'r' || next === 't'))
+                return j;
+            if (run % 2 === 1 && next === 'u' && /^00(?:26|22|27|3c|3e)$/i.test(text.slice(j + run + 1, j + run + 5)))
+                return j;
+            j += run - 1;
+            continue;
+        }
+        if ((c === 0x2c /* , */ || c === 0x3b) /* ; */ && /^\s*[A-Za-z_][\w.-]{0,63}\s*[=:]/.test(text.slice(j + 1, j + 80)))
+            return j;
+        if (')]}>'.includes(text[j]) && (j + 1 >= text.length || /[\s"',;.:)\]}>]/.test(text[j + 1])))
+            return j;
+    }
+    return limit;
+}
+/**
+ * Go's `%+v` prints `{Host:db Password:p w Database:app}`: strings unquoted, fields separated
+ * by a space. The value runs to the next ` Field:` or the end of the line, less the closing
+ * braces of the struct.
+ */
+function goFieldEnd(text, start, limit) {
+    let j = start;
+    for (; j < limit; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 0x0a || c === 0x0d)
+            break;
+        const next = text.charCodeAt(j + 1);
+        if (c === 0x20 && next >= 0x41 && next <= 0x5a && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66)))
+            break;
+    }
+    while (j > start && ' })]>'.includes(text[j - 1]))
+        j--;
+    return j;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/spans.ts
+const MASK = '***';
+/** Ranges of a text to mask, collected in any order and overlapping, applied in one pass. */
+class Spans {
+    starts = [];
+    ends = [];
+    add(start, end) {
+        if (end <= start)
+            return;
+        this.starts.push(start);
+        this.ends.push(end);
+    }
+    get size() {
+        return this.starts.length;
+    }
+    /** The text with every range replaced by one mask; overlapping or touching ranges become one mask. */
+    apply(text) {
+        if (this.starts.length === 0)
+            return text;
+        const order = this.starts.map((_, i) => i).sort((a, b) => this.starts[a] - this.starts[b]);
+        const out = [];
+        let copied = 0;
+        let open = -1;
+        let close = -1;
+        for (const i of order) {
+            const s = this.starts[i];
+            const e = this.ends[i];
+            if (open >= 0 && s <= close) {
+                close = Math.max(close, e);
+                continue;
+            }
+            if (open >= 0) {
+                out.push(text.slice(copied, open), MASK);
+                copied = close;
+            }
+            open = s;
+            close = e;
+        }
+        out.push(text.slice(copied, open), MASK, text.slice(close));
+        return out.join('');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/by-form.ts
+
+
+
+// Secrets we never saw, recognised by the shape of the text around them. Each rule only
+// records ranges; they are applied together, so the rules neither see nor disturb each
+// other's masks.
+/** SQL: `CREATE ROLE … PASSWORD 'x'`, `ENCRYPTED PASSWORD 'x'`, `E'x'` strings; `''` is a quote inside. */
+const SQL_PASSWORD = /(?<![A-Za-z0-9_])PASSWORD\s+E?'((?:[^'\n]|'')*)'/dgi;
+/** HTTP credentials: `Authorization: Bearer …`, `Basic …`, `token …` (a SigV4 header's parts are key=value pairs). */
+const AUTHORIZATION = /(?<![A-Za-z0-9_-])authorization\\*["']?\s*[:=]\s*\\*["']?\s*(?:bearer|basic|token|digest)\s+([^\s"'\\,]+)/dgi;
+/**
+ * AWS access key ids are not secret alone, but they name the credentials; after a percent or
+ * JSON escape (`%2FASIA…`, `\u0026ASIA…`) they count as starting a word.
+ */
+const ACCESS_KEY_ID = /(?<=^|[^A-Z0-9]|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g;
+function maskByForm(text) {
+    const spans = new Spans();
+    maskUrlPasswords(text, spans);
+    maskDsnPasswords(text, spans);
+    maskKeyValues(text, spans);
+    for (const re of [SQL_PASSWORD, AUTHORIZATION]) {
+        for (const m of text.matchAll(re)) {
+            const [s, e] = m.indices[1];
+            spans.add(s, e);
+        }
+    }
+    for (const m of text.matchAll(ACCESS_KEY_ID))
+        spans.add(m.index, m.index + m[0].length);
+    return spans.apply(text);
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/canonical.ts
+// A "canonical" view of a text for finding registered secrets whatever encoder wrote them:
+// escapes decoded (percent, once or twice, either hex case; JSON and JS backslash escapes;
+// basic HTML entities) and line wraps removed (a line break, JSON-escaped or real, with the
+// indentation and Terraform's "│" gutter that follow it). Every canonical character maps back
+// to the original characters it came from, so a match is masked in the original without
+// splitting an escape and without eating the line break of a wrapped secret.
+//
+// Registered secrets are canonicalised with the same function, so text and secret meet in the
+// same space: `%2f`, `%2F`, `%252F`, `\/` and `\u002f` all read as "/", and a token wrapped
+// over two lines reads as one.
+/** One event the scanner rewrites; anything between events is copied through. */
+const EVENT = /%(?:25)?[0-9A-Fa-f]{2}|\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[!-/:-@[-`{-~])|&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});|(?:\r\n?|\n|\\r\\n|\\[nr])(?:[ \t]|\\t)*(?:│(?:[ \t]|\\t)*)?/g;
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** The decoded text of one event, or '' for a line wrap (removed), or undefined to copy it through. */
+function decode(event) {
+    const c0 = event.charCodeAt(0);
+    if (c0 === 0x25 /* % */)
+        return String.fromCharCode(parseInt(event.slice(-2), 16));
+    if (c0 === 0x26 /* & */) {
+        const body = event.slice(1, -1);
+        if (body[0] !== '#')
+            return ENTITIES[body];
+        const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+    }
+    if (c0 === 0x5c /* \ */) {
+        const kind = event[1];
+        if (kind === 'u' || kind === 'x')
+            return String.fromCharCode(parseInt(event.slice(2), 16));
+        if (kind !== 'n' && kind !== 'r')
+            return kind;
+    }
+    return ''; // a wrap
+}
+/**
+ * Segments, parallel arrays: canonical start, original start, canonical length, original
+ * length, and whether the segment is copied text (else a decoded escape, which maps all its
+ * canonical characters to the whole escape). Wraps are gaps between segments in the original.
+ */
+class Segments {
+    cStart = [];
+    oStart = [];
+    cLen = [];
+    oLen = [];
+    copied = [];
+    push(c, o, cl, ol, copied) {
+        this.cStart.push(c);
+        this.oStart.push(o);
+        this.cLen.push(cl);
+        this.oLen.push(ol);
+        this.copied.push(copied);
+    }
+    /** Index of the segment holding canonical position c (binary search). */
+    find(c) {
+        let lo = 0;
+        let hi = this.cStart.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (this.cStart[mid] <= c)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo;
+    }
+}
+/** Only line wraps, when the text holds no `%`, `\\` or `&` to decode (the common case). */
+const RAW_WRAP = /(?:\r\n?|\n)[ \t]*(?:│[ \t]*)?/g;
+const ESCAPE_START = /[%\\&]/;
+/** The canonical text alone, cheaply: most texts hold no secret, and need no map back. */
+function canonicalText(text) {
+    if (!ESCAPE_START.test(text))
+        return text.replace(RAW_WRAP, '');
+    return text.replace(EVENT, (event) => decode(event) ?? event);
+}
+function canonicalView(text) {
+    const parts = [];
+    const seg = new Segments();
+    let canonLength = 0;
+    let copiedTo = 0;
+    const copy = (to) => {
+        if (to <= copiedTo)
+            return;
+        parts.push(text.slice(copiedTo, to));
+        seg.push(canonLength, copiedTo, to - copiedTo, to - copiedTo, true);
+        canonLength += to - copiedTo;
+        copiedTo = to;
+    };
+    EVENT.lastIndex = 0;
+    for (let m = EVENT.exec(text); m; m = EVENT.exec(text)) {
+        const decoded = decode(m[0]);
+        if (decoded === undefined)
+            continue; // copied through with the text around it
+        copy(m.index);
+        if (decoded) {
+            parts.push(decoded);
+            seg.push(canonLength, m.index, decoded.length, m[0].length, false);
+            canonLength += decoded.length;
+        }
+        copiedTo = m.index + m[0].length;
+    }
+    if (copiedTo === 0 && seg.cStart.length === 0)
+        return identityView(text);
+    copy(text.length);
+    const canon = parts.join('');
+    return {
+        text: canon,
+        originalRanges(start, end) {
+            const out = [];
+            for (let i = seg.find(start); i < seg.cStart.length && seg.cStart[i] < end; i++) {
+                const c = seg.cStart[i];
+                const copied = seg.copied[i];
+                // A decoded escape is masked whole; a copied run only where the match covers it.
+                const os = copied ? seg.oStart[i] + Math.max(0, start - c) : seg.oStart[i];
+                const oe = copied ? seg.oStart[i] + Math.min(seg.cLen[i], end - c) : seg.oStart[i] + seg.oLen[i];
+                const last = out[out.length - 1];
+                if (last && last[1] === os)
+                    last[1] = oe;
+                else
+                    out.push([os, oe]);
+            }
+            return out;
+        },
+    };
+}
+function identityView(text) {
+    return { text, originalRanges: (start, end) => [[start, end]] };
+}
+/** Canonical form of a registered secret (the same rewriting as the text gets). */
+function canonical(value) {
+    return canonicalText(value);
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/encodings.ts
+// The literal forms a registered secret takes when some encoder between it and our output
+// rewrote it. Each form is handed to the runner's masker (core.setSecret), which only
+// matches literal text; our own redactor also canonicalises text (see canonical.ts), so it
+// catches mixtures these literal forms do not list (e.g. half upper-, half lower-case hex).
+/**
+ * Base64 runs shorter than this are not registered. Base64 of a secret is only stable from
+ * the first whole 3-byte group, so each alignment yields a shorter "core"; 12 characters
+ * carry 72 bits, which no ordinary text reproduces by chance (a 1 MiB log holds about 2^20
+ * windows: a chance match is ~2^-52). Secrets of 11 bytes or more yield a core at all three
+ * alignments.
+ */
+const MIN_BASE64_CORE = 12;
+function literalForms(value) {
+    const plain = [value, ...percentForms(value), ...jsonForms(value)].map((text) => ({ text, left: 0, right: 0 }));
+    return [...plain, ...base64Cores(value)];
+}
+/** encodeURIComponent, RFC 3986 (Go, .NET: also `!'()*`), Go's QueryEscape (space as `+`); either hex case; twice. */
+function percentForms(value) {
+    let js;
+    try {
+        js = encodeURIComponent(value);
+    }
+    catch {
+        return []; // a lone surrogate cannot be encoded, so no encoder printed it encoded either
+    }
+    const rfc = js.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const query = rfc.replace(/%20/g, '+');
+    const once = [js, rfc, query];
+    const twice = once.map((f) => f.replace(/%/g, '%25'));
+    const lower = (f) => f.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+    return [...once, ...twice].flatMap((f) => [f, lower(f)]);
+}
+/** Inside a JSON string: JS/.NET style, with `\/` or `\u002f` for "/", Go's HTML-safe `\u003c\u003e\u0026`, Gson's (also `=` and `'`); and twice. */
+function jsonForms(value) {
+    const js = JSON.stringify(value).slice(1, -1);
+    const unicode = (chars) => (f) => f.replace(chars, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const go = unicode(/[<>&\u2028\u2029]/g)(js);
+    const gson = unicode(/[<>&='\u2028\u2029]/g)(js);
+    const once = [js, go, gson, js.replace(/\//g, '\\/'), unicode(/\//g)(js)];
+    // A JSON document quoted inside another (an HCL diagnostic in `terraform -json`): escaped twice.
+    const twice = [js, go].map((f) => JSON.stringify(f).slice(1, -1));
+    return [...once, ...twice];
+}
+/**
+ * The stable part of the base64 of the secret at each alignment (standard and URL-safe
+ * alphabets): inside a larger payload the secret's first byte may fall at any of the three
+ * positions of a 3-byte group; skipping 0, 1 or 2 of its bytes puts the rest on a group
+ * boundary, and the characters are fixed up to the last one whose 6 bits all come from the
+ * secret.
+ */
+function base64Cores(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const cores = [];
+    for (const skip of [0, 1, 2]) {
+        const n = bytes.length - skip;
+        const stable = 4 * Math.floor(n / 3) + (n % 3);
+        if (stable < MIN_BASE64_CORE)
+            continue;
+        const core = bytes.subarray(skip).toString('base64').slice(0, stable);
+        // Skipped bytes sit at the end of the group before: 1 byte in its last 2 characters, 2 in its last 3.
+        const left = [0, 2, 3][skip];
+        const right = n % 3 === 0 ? 0 : 1;
+        cores.push({ text: core, left, right }, { text: core.replace(/\+/g, '-').replace(/\//g, '_'), left, right });
+    }
+    return cores;
+}
+
+;// CONCATENATED MODULE: ./src/core/redact/index.ts
+
+
+
+
+
+// Every string that leaves the action (our log lines, the comment, the summary, outputs)
+// goes through redact(). Secrets are registered once, as soon as they exist, and also
+// handed to core.setSecret so the runner masks anything we did not route through here.
+// The comment, the summary and outputs are never masked by the runner: this is all there is.
+//
+// Two layers. Registered secrets are found in any encoding and across a line wrap, by
+// matching their canonical forms against the canonical view of the text (canonical.ts).
+// Secrets we never see (the RDS master password Atlas fetches itself) are found by the
+// shape of the text around them (by-form.ts).
+/** Secrets shorter than this are not registered: masking "a" or "1" would shred every log. */
+const MIN_SECRET_LENGTH = 4;
+/** Literal forms already handed to the runner. */
+const registered = new Set();
+/** Canonical forms searched for in the canonical view of a text, with how far a base64 match widens. */
+const searched = new Map();
+/** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
+const asWritten = new Set();
+/** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
+let matcher;
+function registerSecret(value) {
+    if (!value || value.length < MIN_SECRET_LENGTH)
+        return;
+    for (const { text, left, right } of literalForms(value)) {
+        if (text.length < MIN_SECRET_LENGTH || registered.has(text))
+            continue;
+        registered.add(text);
+        core/* setSecret */.Pq(text);
+        const c = canonical(text);
+        if (c.length < MIN_SECRET_LENGTH) {
+            asWritten.add(text);
+            continue;
+        }
+        const known = searched.get(c);
+        searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
+        if (!known)
+            matcher = undefined;
+    }
+}
+function redact(text) {
+    if (!text)
+        return text;
+    return maskByForm(maskRegistered(text));
+}
+function maskRegistered(text) {
+    const spans = new Spans();
+    for (const form of asWritten)
+        for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1))
+            spans.add(i, i + form.length);
+    if (searched.size > 0)
+        maskCanonical(text, spans);
+    return spans.apply(text);
+}
+function maskCanonical(text, spans) {
+    matcher ??= new RegExp([...searched.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+        .join('|'), 'g');
+    matcher.lastIndex = 0;
+    if (!matcher.test(canonicalText(text)))
+        return;
+    // Rare: a secret is there. Only now build the map from canonical to original positions.
+    const view = canonicalView(text);
+    matcher.lastIndex = 0;
+    for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
+        const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
+        for (const [s, e] of view.originalRanges(start, end))
+            spans.add(s, e);
+        // Resume one past the start, not at the end: a secret overlapping this match must be
+        // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
+        matcher.lastIndex = m.index + 1;
+    }
+}
+const isBase64Char = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+/** A base64 core's match, widened over the characters around it that still carry some of the secret's bits. */
+function widened(text, start, end, widen) {
+    for (let i = 0; widen && i < widen.left && start > 0 && isBase64Char(text.charCodeAt(start - 1)); i++)
+        start--;
+    for (let i = 0; widen && i < widen.right && end < text.length && isBase64Char(text.charCodeAt(end)); i++)
+        end++;
+    return [start, end];
+}
+/** For tests: forget registered secrets between cases. */
+function resetSecretsForTest() {
+    registered.clear();
+    searched.clear();
+    asWritten.clear();
+    matcher = undefined;
+}
+
+;// CONCATENATED MODULE: ./src/core/log.ts
 
 
 
@@ -66504,28 +67194,28 @@ function couldBeCommand(text) {
 function inert(text) {
     if (!couldBeCommand(text))
         return text;
-    const token = `rds-atlas-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.randomBytes)(16).toString('hex')}`;
-    return `::stop-commands::${token}${node_os__WEBPACK_IMPORTED_MODULE_2__.EOL}${text}${node_os__WEBPACK_IMPORTED_MODULE_2__.EOL}::${token}::`;
+    const token = `rds-atlas-${(0,external_node_crypto_.randomBytes)(16).toString('hex')}`;
+    return `::stop-commands::${token}${external_node_os_.EOL}${text}${external_node_os_.EOL}::${token}::`;
 }
 function emit(text) {
-    process.stdout.write(inert((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)) + node_os__WEBPACK_IMPORTED_MODULE_2__.EOL);
+    process.stdout.write(inert(redact(text)) + external_node_os_.EOL);
 }
 const log = {
     info: emit,
-    notice: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
-    warning: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
-    error: (text, properties) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), redactProperties(properties)),
-    debug: (text) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text)),
-    group: (title, fn) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title), fn),
+    notice: (text, properties) => core/* notice */.lm(redact(text), redactProperties(properties)),
+    warning: (text, properties) => core/* warning */.$e(redact(text), redactProperties(properties)),
+    error: (text, properties) => core/* error */.z3(redact(text), redactProperties(properties)),
+    debug: (text) => core/* debug */.Yz(redact(text)),
+    group: (title, fn) => core/* group */.Os(redact(title), fn),
 };
 function redactProperties(properties) {
     if (!properties)
         return {};
     const out = { ...properties };
     if (out.title !== undefined)
-        out.title = (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.title);
+        out.title = redact(out.title);
     if (out.file !== undefined)
-        out.file = (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(out.file);
+        out.file = redact(out.file);
     return out;
 }
 /**
@@ -66536,23 +67226,23 @@ function redactProperties(properties) {
 class BufferedLog {
     #entries = [];
     info(text) {
-        this.#entries.push({ kind: 'info', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
+        this.#entries.push({ kind: 'info', text: redact(text) });
     }
     debug(text) {
-        this.#entries.push({ kind: 'debug', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text) });
+        this.#entries.push({ kind: 'debug', text: redact(text) });
     }
     notice(text, properties) {
-        this.#entries.push({ kind: 'notice', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+        this.#entries.push({ kind: 'notice', text: redact(text), ...(properties ? { properties } : {}) });
     }
     warning(text, properties) {
-        this.#entries.push({ kind: 'warning', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+        this.#entries.push({ kind: 'warning', text: redact(text), ...(properties ? { properties } : {}) });
     }
     error(text, properties) {
-        this.#entries.push({ kind: 'error', text: (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(text), ...(properties ? { properties } : {}) });
+        this.#entries.push({ kind: 'error', text: redact(text), ...(properties ? { properties } : {}) });
     }
     /** Prints everything as one group titled `title` and empties the buffer. */
     flush(title) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh((0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(title));
+        core/* startGroup */.Oh(redact(title));
         try {
             for (const entry of this.#entries.splice(0)) {
                 if (entry.kind === 'info')
@@ -66564,34 +67254,425 @@ class BufferedLog {
             }
         }
         finally {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+            core/* endGroup */.N4();
         }
     }
 }
 /** Message of anything thrown, redacted. */
 function errorMessage(err) {
     if (err instanceof Error)
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err.message);
+        return redact(err.message);
     if (typeof err === 'string')
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(err);
+        return redact(err);
     try {
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(JSON.stringify(err));
+        return redact(JSON.stringify(err));
     }
     catch {
-        return (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .redact */ .E$)(String(err));
+        return redact(String(err));
     }
 }
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/core/exec.ts
+
+
+// The only module that starts processes (terraform, atlas). Output is handed over line by
+// line; nothing here writes to the job log, so callers decide how untrusted lines are shown.
+/**
+ * Variables of the action's own process that the child has no use for. Terraform runs
+ * providers and `external` data sources from the pull request, so it must not get the
+ * action's inputs (the GitHub token), the OIDC request token, the runtime token, a GitHub
+ * token, or the runner's file commands (writing to GITHUB_ENV/GITHUB_PATH/GITHUB_OUTPUT/
+ * GITHUB_STATE/GITHUB_STEP_SUMMARY would change later steps, outputs, our post step or the
+ * summary).
+ */
+const WITHHELD_ENV = /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|ACTIONS_CACHE_URL|GITHUB_TOKEN|GITHUB_(ENV|OUTPUT|PATH|STATE|STEP_SUMMARY))$/i;
+/**
+ * Set for every child unless the job set it (to any value, even empty): without it the
+ * ariga/atlas provider asks vercheck.ariga.io at every start, a network call, and a pinned
+ * provider reports "Update Available" in every run.
+ */
+const NO_UPDATE_NOTIFIER = 'ATLAS_NO_UPDATE_NOTIFIER';
+/** A fresh environment for a child: the action's own, minus what it must not see, plus `extra`. */
+function childEnv(extra) {
+    const env = {};
+    for (const [key, value] of Object.entries(process.env)) {
+        if (value !== undefined && !WITHHELD_ENV.test(key))
+            env[key] = value;
+    }
+    if (!(NO_UPDATE_NOTIFIER in env))
+        env[NO_UPDATE_NOTIFIER] = '1';
+    for (const [key, value] of Object.entries(extra))
+        if (!WITHHELD_ENV.test(key))
+            env[key] = value;
+    return env;
+}
+/** Processes running now, so a cancelled job can stop them gracefully. */
+const running = new Set();
+let stopping = false;
+/** True once stopAll() was called: no further process may start. */
+function isStopping() {
+    return stopping;
+}
+/**
+ * The job was cancelled: asks each running process to stop the way Ctrl-C does. On its first
+ * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
+ * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
+ * exactly one. No further process starts after this.
+ */
+function stopAll() {
+    if (stopping)
+        return;
+    stopping = true;
+    for (const child of running)
+        child.kill('SIGINT');
+}
+/** Runs `binary args` to completion. Rejects only when it cannot be started. */
+async function runProcess(binary, args, o) {
+    if (stopping)
+        throw new Error(`Not starting ${binary}: the run was cancelled.`);
+    const child = (0,external_node_child_process_.spawn)(binary, args, { cwd: o.cwd, env: childEnv(o.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve({ code, signal }));
+    }).finally(() => running.delete(child));
+    const stdout = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stdout, crlfDelay: Infinity });
+    const stderr = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stderr, crlfDelay: Infinity });
+    const closed = (rl) => new Promise((resolve) => rl.once('close', resolve));
+    const drained = Promise.all([closed(stdout), closed(stderr)]);
+    // A throw inside a stream listener would crash the process; keep it for after the exit.
+    let listenerError;
+    const guard = (fn) => (line) => {
+        try {
+            fn(line);
+        }
+        catch (err) {
+            listenerError ??= err instanceof Error ? err : new Error(String(err));
+        }
+    };
+    stdout.on('line', guard((line) => o.onStdoutLine?.(line)));
+    stderr.on('line', guard((line) => o.onStderrLine?.(line)));
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
+    const [exit] = await Promise.all([exited, drained]).finally(() => clearTimeout(timer));
+    if (listenerError !== undefined)
+        throw listenerError;
+    return exit;
+}
+
+;// CONCATENATED MODULE: ./src/core/json.ts
+// Narrowing helpers for JSON from outside (event payloads, Terraform's stream, our comment's
+// record): every field is checked before it is used, and a wrong type reads as absent.
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The value as an object, or an empty one. */
+function obj(value) {
+    return isObject(value) ? value : {};
+}
+function str(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** A finite number, or undefined. */
+function num(value) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+/** An array of strings, or undefined when the value is anything else. */
+function strings(value) {
+    if (!Array.isArray(value))
+        return undefined;
+    const items = value;
+    return items.every((v) => typeof v === 'string') ? items : undefined;
+}
+function array(value) {
+    return Array.isArray(value) ? value : [];
+}
+
+;// CONCATENATED MODULE: ./src/core/markdown.ts
+
+// The one Markdown writer for text the action did not author. GitHub renders a comment as
+// GFM and then links @mentions, #references and bare URLs in the text it produced; none of
+// that may happen to a file name, a branch name, a diagnostic or an error message. So:
+// - prose (`text`) is escaped character by character and has its mentions, references and
+//   autolinks broken with a zero-width space, so it renders as the same visible text and
+//   nothing else;
+// - code (`code`, `fence`) is literal by construction (GitHub never links or pings inside
+//   code), with fences longer than any backtick run inside;
+// - everything is redacted, and bidirectional control characters ("Trojan Source") are
+//   replaced by a visible marker so a reviewer sees what will really run.
+// Strings this module returns are safe Markdown; strings written by the action itself around
+// them are trusted.
+/** U+202A–U+202E and U+2066–U+2069 reorder text on screen; U+200E/U+200F/U+061C mark direction. */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const ZWSP = '\u200b';
+/** True when `text` holds a bidirectional control character. */
+function hasBidi(text) {
+    BIDI.lastIndex = 0;
+    return BIDI.test(text);
+}
+/** Replaces each bidirectional control character with a visible `⟪U+202E⟫`. */
+function showBidi(text) {
+    return text.replace(BIDI, (c) => `⟪U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟫`);
+}
+/** Untrusted text as one line of inert prose. */
+function markdown_text(untrusted) {
+    // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
+    // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
+    // the text starts, since it is always one line.
+    const escaped = oneLine(untrusted)
+        .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([#+\-=])/, '$1\\$2')
+        .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+    return unlinked(escaped);
+}
+/** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
+function htmlText(untrusted) {
+    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+}
+function oneLine(untrusted) {
+    return showBidi(redact(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
+}
+/**
+ * GitHub finds mentions (@user, @org/team), issue references (#12, repo#12) and autolinks
+ * (https://…, www.…, emails) in the text it rendered, so escaping cannot stop them: a
+ * zero-width space breaks their shape and leaves the visible text unchanged.
+ */
+function unlinked(s) {
+    return s
+        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWSP}`)
+        .replace(/#(?=\d)/g, `#${ZWSP}`)
+        .replace(/:\/\//g, `:${ZWSP}//`)
+        .replace(/\b(www)(\\?\.)/gi, `$1${ZWSP}$2`);
+}
+/** Untrusted text as an inline code span: shown literally, on one line. */
+function code(untrusted) {
+    const body = oneLine(untrusted);
+    const ticks = '`'.repeat(longestBacktickRun(body) + 1);
+    // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
+    const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
+    return `${ticks}${pad}${body}${pad}${ticks}`;
+}
+/** Untrusted text as a fenced block, literal, with a fence no line inside can close. */
+function fence(untrusted, lang = '') {
+    const body = showBidi(redact(untrusted.replace(/\s+$/, '')));
+    return fenceTrusted(body, lang);
+}
+/** A fenced block around text that was already made safe (redacted, bidi shown). */
+function fenceTrusted(body, lang = '') {
+    const fenceMark = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
+    return `${fenceMark}${lang}\n${body}\n${fenceMark}`;
+}
+/** A link whose label is already safe Markdown and whose URL the action built itself. */
+function markdown_link(label, url) {
+    if (!url)
+        return label;
+    const safeUrl = url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+    return `[${label}](${safeUrl})`;
+}
+/**
+ * `<details>` around safe Markdown. The summary is HTML (build foreign parts of it with
+ * `htmlText`); blank lines around the body let GitHub render the Markdown inside.
+ */
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
+function longestBacktickRun(s) {
+    let longest = 0;
+    for (const run of s.match(/`+/g) ?? [])
+        longest = Math.max(longest, run.length);
+    return longest;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:module"
+var external_node_module_ = __nccwpck_require__(8995);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/core/stack.ts
+
+
+
+
+// Stack traces of dist/ read back to src/. The bundles carry source maps, but ncc's runtime hook
+// (source-map-register) is left out of them: it maps every err.stack Node reads, and the bundled
+// HTTP client destroys a stream with an error on every response, so the hook parsed the 3.5 MB
+// map in every run. Here the map is read only when a stack is about to be shown: an unexpected
+// error with step debug logging on.
+/** `file:///…/dist/index.js:12:34` or `/…/dist/index.js:12:34` in a stack frame. */
+const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s()]+?\.[cm]?js):(\d+):(\d+)/g;
+const maps = new Map();
+function mapFor(file) {
+    if (!maps.has(file)) {
+        let map;
+        try {
+            const mapFile = `${file}.map`;
+            if ((0,external_node_fs_.existsSync)(mapFile))
+                map = new external_node_module_.SourceMap(JSON.parse((0,external_node_fs_.readFileSync)(mapFile, 'utf8')));
+        }
+        catch {
+            // A stack with bundle positions is still a stack; a broken map must not hide the error.
+        }
+        maps.set(file, map);
+    }
+    return maps.get(file);
+}
+/** `stack` with each position in a file that has a `.map` beside it replaced by its source position. */
+function sourceMappedStack(stack) {
+    return stack.replace(FRAME_LOCATION, (whole, location, line, column) => {
+        const file = location.startsWith('file://') ? (0,external_node_url_.fileURLToPath)(location) : location;
+        const map = mapFor(file);
+        if (!map)
+            return whole;
+        // SourceMap positions are zero-based; stack positions one-based.
+        const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
+        if (!('originalSource' in entry) || !entry.originalSource)
+            return whole;
+        const source = entry.originalSource.startsWith('file://')
+            ? (0,external_node_url_.fileURLToPath)(entry.originalSource)
+            : external_node_path_.resolve(external_node_path_.dirname(file), entry.originalSource);
+        return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    });
+}
+/** The error's stack, mapped to the sources, for a debug line; its message when it has none. */
+function errorStack(err) {
+    return err instanceof Error && err.stack ? sourceMappedStack(err.stack) : String(err);
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/core/cleanup.ts
+
+
+// The action's `post:` step. The main step removes its temporary AWS profile files and plan
+// files itself, but a step killed at the end of a cancellation (SIGKILL) runs no `finally`.
+// This removes what is left: only directories directly in RUNNER_TEMP whose name carries our
+// prefix. It reads no state: step state can be set by anything the main step printed
+// (`::save-state`), so a path from it could point anywhere.
+const TEMP_PREFIX = 'rds-atlas-';
+async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
+    if (!runnerTemp)
+        return [];
+    const removed = [];
+    for (const name of await readdir(runnerTemp)) {
+        if (!name.startsWith(TEMP_PREFIX))
+            continue;
+        const full = path.join(runnerTemp, name);
+        const info = await lstat(full);
+        // A symbolic link is removed as a link; its target is never followed.
+        if (!info.isDirectory() && !info.isSymbolicLink())
+            continue;
+        await rm(full, { recursive: true, force: true });
+        removed.push(name);
+    }
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./src/core/index.ts
+// core/: the infrastructure every other folder stands on. The one log writer, the one Markdown
+// writer and the one redactor (untrusted text leaves the process only through them), the one
+// process spawner, JSON narrowing, stack mapping, temp clean-up, and the shared data shapes.
+// Imports nothing from the other folders.
+/** The one writer to the job log: redacts, and keeps foreign text from being read as workflow commands. */
+
+/** Collects log lines of work running beside other work and prints them as one group. */
+
+/** The message of anything thrown, redacted. */
+
+/** Runs a binary to completion, streaming its output lines; the one place a process is spawned. */
+
+/** True once stopAll() was called: no further process may start. */
+
+/** Interrupts every running child once (cancellation) and refuses new ones. */
+
+/** True for an object that is not null and not an array. */
+
+/** The value as an object, or an empty one. */
+
+/** The value as a string, or ''. */
+
+/** A finite number, or undefined. */
+
+/** An array of strings, or undefined when the value is anything else. */
+
+/** The value as an array, or an empty one. */
+
+/** The one redactor: every registered secret and every credential-shaped value masked. */
+
+/** Adds a value the redactor masks from now on (and masks it in the runner). */
+
+/** Markdown writer: untrusted text as inert prose. */
+
+/** Markdown writer: untrusted text inside HTML (e.g. a details summary). */
+
+/** Markdown writer: untrusted text as a code span. */
+
+/** Markdown writer: untrusted text as a fenced block no content can close. */
+
+/** Markdown writer: a fenced block of text the action wrote itself. */
+
+/** Markdown writer: a link from a label that is already safe Markdown and a URL the action built. */
+
+/** Markdown writer: a collapsed `<details>` section around safe Markdown. */
+
+/** True when the text holds bidirectional control characters (Trojan Source). */
+
+/** The text with bidirectional control characters shown as visible escapes. */
+
+/** The error's stack mapped back to src/, for a debug line. */
+
+/** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
+
 
 
 /***/ }),
 
-/***/ 4036:
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7717);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9514);
+
+
+
+// The only side effect of loading the bundle: run the action. run() reports every failure
+// itself; these handlers are the last resort for anything that escapes it, because Node would
+// print an uncaught error raw to stderr, and the runner reads workflow commands on stderr too.
+const fail = (err) => {
+    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .isDebug */ ._o())
+        _core_index_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`Stack: ${(0,_core_index_js__WEBPACK_IMPORTED_MODULE_1__/* .errorStack */ .jK)(err)}`);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`Unexpected error: ${(0,_core_index_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
+    process.exit(1);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+await (0,_run_index_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
+// A GitHub API that never answered leaves sockets open; the report is written, so end here.
+process.exit(process.exitCode ?? 0);
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 9514:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  e: () => (/* reexport */ run)
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
@@ -71316,6 +72397,228 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/atlas/plan.ts
+// The Atlas provider reports the SQL it will run only as a warning diagnostic, summary
+// "Atlas Plan", detail = header + "\n\n\n" + each statement + "\n". This module turns a
+// run's diagnostics into the ordered statements, the errors and the other warnings.
+const ATLAS_PLAN_SUMMARY = 'Atlas Plan';
+const ATLAS_PLAN_HEADER = 'The following SQL statements will be executed:';
+function atlasPlan(run) {
+    const statements = [];
+    const errors = [];
+    const warnings = [];
+    // The provider re-plans inside apply and validates twice, so identical diagnostics repeat.
+    const planDetailsByAddress = new Map();
+    const seen = new Set();
+    for (const d of run.diagnostics) {
+        if (d.severity === 'warning' && d.summary.trim() === ATLAS_PLAN_SUMMARY) {
+            const details = planDetailsByAddress.get(d.address ?? '') ?? [];
+            if (details.includes(d.detail))
+                continue;
+            details.push(d.detail);
+            planDetailsByAddress.set(d.address ?? '', details);
+            // A loop, not push(...spread): a plan with ~100k statements would overflow the call stack.
+            for (const statement of parseAtlasPlanDetail(d.detail))
+                statements.push(statement);
+            continue;
+        }
+        const key = JSON.stringify([d.severity, d.summary, d.detail, d.address ?? '']);
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        (d.severity === 'error' ? errors : warnings).push(d);
+    }
+    return { statements, errors, warnings };
+}
+/** The statements of one `Atlas Plan` detail, in order, multi-line statements intact. */
+function parseAtlasPlanDetail(detail) {
+    const text = detail.trimStart();
+    const body = text.startsWith(ATLAS_PLAN_HEADER) ? text.slice(ATLAS_PLAN_HEADER.length) : text;
+    return splitStatements(body);
+}
+const SEMICOLON = 0x3b;
+const NEWLINE = 0x0a;
+/**
+ * Splits SQL where a line ends with `;` outside quotes, comments and dollar-quoted bodies
+ * (a function body holds `;` at line ends that do not end the statement).
+ */
+function splitStatements(sql) {
+    const out = [];
+    const push = (s) => {
+        const trimmed = s.trim();
+        if (trimmed)
+            out.push(trimmed);
+    };
+    let start = 0;
+    let i = 0;
+    while (i < sql.length) {
+        const c = sql.charCodeAt(i);
+        if (c === SEMICOLON) {
+            const lineEnd = endOfStatementLine(sql, i + 1);
+            if (lineEnd >= 0) {
+                push(sql.slice(start, i + 1));
+                start = i = lineEnd;
+                continue;
+            }
+            i++;
+            continue;
+        }
+        const next = skipQuotedOrComment(sql, i);
+        if (next < 0) {
+            // Unterminated quote or body: the scanner has lost track, so fall back to the plain
+            // line rule for the rest rather than swallowing every later statement into one.
+            for (const s of splitOnLineEndings(sql.slice(start)))
+                push(s);
+            return out;
+        }
+        i = next;
+    }
+    push(sql.slice(start));
+    return out;
+}
+/**
+ * After a `;`: the index where the next statement starts when only blanks (or a `--`
+ * comment) follow on this line, -1 when more SQL follows on the same line.
+ */
+function endOfStatementLine(sql, from) {
+    let i = from;
+    while (i < sql.length) {
+        const ch = sql[i];
+        if (ch === ' ' || ch === '\t' || ch === '\r')
+            i++;
+        else
+            break;
+    }
+    if (i >= sql.length)
+        return i;
+    if (sql.charCodeAt(i) === NEWLINE)
+        return i + 1;
+    if (sql.startsWith('--', i)) {
+        const nl = sql.indexOf('\n', i);
+        return nl < 0 ? sql.length : nl + 1;
+    }
+    return -1;
+}
+/** Index just past the quoted string, comment or dollar body starting at i (i + 1 if none); -1 if unterminated. */
+function skipQuotedOrComment(sql, i) {
+    const ch = sql[i];
+    if (ch === "'")
+        return skipSingleQuoted(sql, i, isEscapeString(sql, i));
+    if (ch === '"')
+        return skipDoubled(sql, i, '"');
+    if (ch === '-' && sql[i + 1] === '-') {
+        const nl = sql.indexOf('\n', i);
+        return nl < 0 ? sql.length : nl;
+    }
+    if (ch === '/' && sql[i + 1] === '*')
+        return skipBlockComment(sql, i);
+    if (ch === '$') {
+        const tag = dollarTag(sql, i);
+        if (tag) {
+            const end = sql.indexOf(tag, i + tag.length);
+            return end < 0 ? -1 : end + tag.length;
+        }
+    }
+    return i + 1;
+}
+/** 'it''s' (standard strings) or E'it\'s' (escape strings). */
+function skipSingleQuoted(sql, open, backslashEscapes) {
+    let i = open + 1;
+    while (i < sql.length) {
+        const ch = sql[i];
+        if (backslashEscapes && ch === '\\') {
+            i += 2;
+            continue;
+        }
+        if (ch === "'") {
+            if (sql[i + 1] === "'") {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i++;
+    }
+    return -1;
+}
+function skipDoubled(sql, open, quote) {
+    let i = open + 1;
+    for (;;) {
+        const close = sql.indexOf(quote, i);
+        if (close < 0)
+            return -1;
+        if (sql[close + 1] !== quote)
+            return close + 1;
+        i = close + 2;
+    }
+}
+/** PostgreSQL block comments nest. */
+function skipBlockComment(sql, open) {
+    let depth = 0;
+    let i = open;
+    while (i < sql.length) {
+        if (sql.startsWith('/*', i)) {
+            depth++;
+            i += 2;
+        }
+        else if (sql.startsWith('*/', i)) {
+            depth--;
+            i += 2;
+            if (depth === 0)
+                return i;
+        }
+        else {
+            i++;
+        }
+    }
+    return -1;
+}
+function isIdentifierChar(ch) {
+    return ch !== undefined && /[A-Za-z0-9_$\u0080-\uffff]/.test(ch);
+}
+/** E'...' / e'...' where the E is a prefix, not the end of an identifier such as `name'`. */
+function isEscapeString(sql, quote) {
+    const prefix = sql[quote - 1];
+    return (prefix === 'E' || prefix === 'e') && !isIdentifierChar(sql[quote - 2]);
+}
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+/** `$$` or `$tag$` opening a dollar-quoted body; undefined for `$1` parameters or `a$b` identifiers. */
+function dollarTag(sql, i) {
+    if (isIdentifierChar(sql[i - 1]))
+        return undefined;
+    DOLLAR_TAG.lastIndex = i;
+    return DOLLAR_TAG.exec(sql)?.[0];
+}
+/** The plain rule: a line whose last non-blank character is `;` ends a statement. */
+function splitOnLineEndings(sql) {
+    const out = [];
+    let current = [];
+    for (const line of sql.split('\n')) {
+        current.push(line);
+        if (line.trimEnd().endsWith(';')) {
+            out.push(current.join('\n'));
+            current = [];
+        }
+    }
+    if (current.length > 0)
+        out.push(current.join('\n'));
+    return out;
+}
+/**
+ * True when one of the statements creates `user` (CREATE ROLE/USER, quoted or bare). Used to
+ * recognise a first bootstrap, where the schema root's login user does not exist yet.
+ */
+function createsRole(statements, user) {
+    const quoted = `"${user.replace(/"/g, '""')}"`;
+    return statements.some((statement) => {
+        const match = /^\s*CREATE\s+(?:ROLE|USER)\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)/i.exec(statement);
+        if (!match)
+            return false;
+        const name = match[1];
+        return name.startsWith('"') ? name === quoted : name.toLowerCase() === user.toLowerCase();
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/pg-batch.ts
 // Parsing a plan's statements in batches, each exactly as if parsed alone.
 //
@@ -72439,97 +73742,8 @@ function classify_short(message) {
     return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/exec.ts
-
-
-// The only module that starts processes (terraform, atlas). Output is handed over line by
-// line; nothing here writes to the job log, so callers decide how untrusted lines are shown.
-/**
- * Variables of the action's own process that the child has no use for. Terraform runs
- * providers and `external` data sources from the pull request, so it must not get the
- * action's inputs (the GitHub token), the OIDC request token, the runtime token, a GitHub
- * token, or the runner's file commands (writing to GITHUB_ENV/GITHUB_PATH/GITHUB_OUTPUT/
- * GITHUB_STATE/GITHUB_STEP_SUMMARY would change later steps, outputs, our post step or the
- * summary).
- */
-const WITHHELD_ENV = /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|ACTIONS_CACHE_URL|GITHUB_TOKEN|GITHUB_(ENV|OUTPUT|PATH|STATE|STEP_SUMMARY))$/i;
-/**
- * Set for every child unless the job set it (to any value, even empty): without it the
- * ariga/atlas provider asks vercheck.ariga.io at every start, a network call, and a pinned
- * provider reports "Update Available" in every run.
- */
-const NO_UPDATE_NOTIFIER = 'ATLAS_NO_UPDATE_NOTIFIER';
-/** A fresh environment for a child: the action's own, minus what it must not see, plus `extra`. */
-function childEnv(extra) {
-    const env = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (value !== undefined && !WITHHELD_ENV.test(key))
-            env[key] = value;
-    }
-    if (!(NO_UPDATE_NOTIFIER in env))
-        env[NO_UPDATE_NOTIFIER] = '1';
-    for (const [key, value] of Object.entries(extra))
-        if (!WITHHELD_ENV.test(key))
-            env[key] = value;
-    return env;
-}
-/** Processes running now, so a cancelled job can stop them gracefully. */
-const running = new Set();
-let stopping = false;
-/** True once stopAll() was called: no further process may start. */
-function isStopping() {
-    return stopping;
-}
-/**
- * The job was cancelled: asks each running process to stop the way Ctrl-C does. On its first
- * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
- * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
- * exactly one. No further process starts after this.
- */
-function stopAll() {
-    if (stopping)
-        return;
-    stopping = true;
-    for (const child of running)
-        child.kill('SIGINT');
-}
-/** Runs `binary args` to completion. Rejects only when it cannot be started. */
-async function runProcess(binary, args, o) {
-    if (stopping)
-        throw new Error(`Not starting ${binary}: the run was cancelled.`);
-    const child = (0,external_node_child_process_.spawn)(binary, args, { cwd: o.cwd, env: childEnv(o.env), stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    const exited = new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code, signal) => resolve({ code, signal }));
-    }).finally(() => running.delete(child));
-    const stdout = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stdout, crlfDelay: Infinity });
-    const stderr = (0,external_node_readline_namespaceObject.createInterface)({ input: child.stderr, crlfDelay: Infinity });
-    const closed = (rl) => new Promise((resolve) => rl.once('close', resolve));
-    const drained = Promise.all([closed(stdout), closed(stderr)]);
-    // A throw inside a stream listener would crash the process; keep it for after the exit.
-    let listenerError;
-    const guard = (fn) => (line) => {
-        try {
-            fn(line);
-        }
-        catch (err) {
-            listenerError ??= err instanceof Error ? err : new Error(String(err));
-        }
-    };
-    stdout.on('line', guard((line) => o.onStdoutLine?.(line)));
-    stderr.on('line', guard((line) => o.onStderrLine?.(line)));
-    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
-    const [exit] = await Promise.all([exited, drained]).finally(() => clearTimeout(timer));
-    if (listenerError !== undefined)
-        throw listenerError;
-    return exit;
-}
-
+// EXTERNAL MODULE: ./src/core/index.ts + 15 modules
+var src_core = __nccwpck_require__(7717);
 ;// CONCATENATED MODULE: ./src/atlas/version.ts
 
 // The Atlas CLI decides the SQL: the ariga/atlas provider runs it for every plan and apply
@@ -72543,7 +73757,7 @@ async function atlasVersion(cwd) {
     const stderr = [];
     let exit;
     try {
-        exit = await runProcess('atlas', ['version'], {
+        exit = await (0,src_core/* runProcess */.R3)('atlas', ['version'], {
             cwd,
             env: {},
             timeoutMs: 20_000,
@@ -72581,13 +73795,65 @@ function providerReadableVersion(output) {
     return /^atlas version (\S+)/.exec(output)?.[1];
 }
 
+;// CONCATENATED MODULE: ./src/atlas/sql-key.ts
+
+
+// What a planned statement means, as a string two runs can compare: the reviewed plan and the
+// merged plan match only where these keys are equal.
+//
+// A statement PostgreSQL's parser accepts is keyed by its parse tree with the source positions
+// taken out. The tree holds every identifier (quoted ones with their case), every constant with
+// its exact text (string contents, whitespace and comments inside strings and dollar-quoted
+// bodies included) and every keyword's effect; it holds no whitespace between tokens and no
+// comment outside a string, so Atlas's indentation does not count and nothing that runs is lost.
+// (pg_query's own fingerprint is no use here: it ignores constant values by design.)
+//
+// The tree is the parser's reading with standard_conforming_strings on. A server in another
+// mode (SET standard_conforming_strings = off, backslash_quote) reads a backslash in a string
+// differently, and only a backslash: so a statement with a backslash anywhere is keyed by its
+// exact text, as is one the parser rejects. Exact text can only make two plans differ, never
+// make two different plans match.
+/** Source positions: they move with whitespace and say nothing about what runs. */
+const POSITION_KEY = /(?:^|_)location$|^stmt_len$/;
+/** One key per statement, in order. Loads the parser on first use. */
+async function statementKeys(statements) {
+    if (statements.length === 0)
+        return [];
+    const parse = await pgParser();
+    const out = [];
+    let i = 0;
+    for (const outcome of parseEach(parse, statements)) {
+        const text = statements[i++] ?? '';
+        out.push(outcome.ok && !text.includes('\\')
+            ? `tree:${JSON.stringify(outcome.stmts.map((s) => s.stmt ?? null), dropPositions)}`
+            : `text:${text}`);
+    }
+    return out;
+}
+function dropPositions(key, value) {
+    return POSITION_KEY.test(key) ? undefined : value;
+}
+
+;// CONCATENATED MODULE: ./src/atlas/index.ts
+// atlas/: what Atlas says. The "Atlas Plan" diagnostics of a Terraform run become ordered SQL
+// statements; the PostgreSQL parser (libpg-query) classifies each one; `atlas version` is read.
+// May import core/ only.
+/** A Terraform run's Atlas SQL, errors and other warnings. */
+
+/** True when the statements create the given role (a first bootstrap of the schema root's user). */
+
+/** Loads the SQL parser once; later calls return the same promise. */
+
+/** Classifies statements in order: destructive, access-reducing, locking or safe, with a reason. */
+
+/** The Atlas CLI's version on this runner; throws a clear error when the CLI is missing or broken. */
+
+/** One key per statement: its parse tree without positions, or its exact text where the parse cannot be trusted. */
+
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1695);
-// EXTERNAL MODULE: ./src/log.ts
-var log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/redact.ts + 7 modules
-var redact = __nccwpck_require__(5165);
-;// CONCATENATED MODULE: ./src/input-rules.ts
+;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
 // The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
 // modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
 /**
@@ -72668,6 +73934,345 @@ function quote(value) {
 /** Control characters (and NUL) never belong in a name. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
+// Inputs that are lists, one item per line (blank lines ignored).
+function nonEmptyLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+/**
+ * One glob per line, relative to the repository root; blank lines are ignored. A leading
+ * "!" excludes (see changes.ts). Defaults follow the seed layout.
+ */
+function readRolesPaths(name, raw, rolesDir, bad) {
+    const lines = nonEmptyLines(raw);
+    if (lines.length === 0) {
+        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+    }
+    const globs = [];
+    for (const line of lines) {
+        const negated = line.startsWith('!');
+        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
+        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
+            bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
+            continue;
+        }
+        globs.push(negated ? `!${pattern}` : pattern);
+    }
+    return globs;
+}
+/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
+function readLintSkip(name, raw, bad) {
+    const ids = nonEmptyLines(raw);
+    for (const id of ids)
+        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
+            bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
+    return ids;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/inputs/workspace.ts
+
+
+
+// The workspace (the checkout) and the directories inputs name inside it. A working directory
+// is where Terraform runs the pull request's code, so it must really be inside the checkout,
+// also through symbolic links.
+/** The directory working directories and roles-paths are relative to. */
+function workspaceDir() {
+    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
+}
+/**
+ * Working directories are kept workspace-relative with forward slashes, because the same
+ * string feeds the default roles-paths glob and the PR comment marker.
+ */
+function readDirectory(name, raw, problems) {
+    const root = workspaceDir();
+    const absolute = external_node_path_.resolve(root, raw);
+    const outside = (from, to) => {
+        const relative = external_node_path_.relative(from, to);
+        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
+    };
+    if (outside(root, absolute)) {
+        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
+        return raw;
+    }
+    let real;
+    try {
+        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
+    }
+    catch {
+        // reported below
+    }
+    if (real === undefined) {
+        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
+    }
+    else if (outside(external_node_fs_.realpathSync(root), real)) {
+        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
+        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
+    }
+    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
+}
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+
+
+
+
+
+// Reads every input once, validates all of them before anything talks to AWS or runs
+// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
+/** Input names as action.yml spells them. The only place they are written down. */
+const INPUT = {
+    awsRegion: 'aws-region',
+    roleToAssume: 'role-to-assume',
+    applyRoleToAssume: 'apply-role-to-assume',
+    audience: 'audience',
+    roleSessionName: 'role-session-name',
+    roleDurationSeconds: 'role-duration-seconds',
+    awsProfile: 'aws-profile',
+    rolesWorkingDirectory: 'roles-working-directory',
+    schemaWorkingDirectory: 'schema-working-directory',
+    rolesPaths: 'roles-paths',
+    mode: 'mode',
+    githubToken: 'github-token',
+    comment: 'comment',
+    lockTimeout: 'lock-timeout',
+    dbEndpoint: 'db-endpoint',
+    dbName: 'db-name',
+    dbUser: 'db-user',
+    masterUser: 'master-user',
+    rolesOnApply: 'roles-on-apply',
+    environment: 'environment',
+    destructiveLabel: 'destructive-label',
+    requireReviewedPlan: 'require-reviewed-plan',
+    driftIssue: 'drift-issue',
+    failOnDrift: 'fail-on-drift',
+    lintSkip: 'lint-skip',
+};
+/**
+ * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
+ * action is also started without them (tests, `node dist/index.js`), so they live here too.
+ */
+const inputs_DEFAULTS = {
+    audience: 'sts.amazonaws.com',
+    roleDurationSeconds: 3600,
+    rolesWorkingDirectory: 'terraform/roles',
+    schemaWorkingDirectory: 'terraform/schema',
+    mode: 'auto',
+    comment: true,
+    lockTimeout: '5m',
+    dbUser: 'atlas_migrator',
+    masterUser: 'postgres',
+    rolesOnApply: 'changed',
+    destructiveLabel: 'allow-destructive-sql',
+    requireReviewedPlan: true,
+    driftIssue: true,
+    failOnDrift: false,
+};
+const MODES = ['auto', 'plan', 'apply'];
+const ROLES_ON_APPLY = ['changed', 'always'];
+const MIN_DURATION = 900;
+const MAX_DURATION = 43200;
+/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
+const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** GitHub label names are at most 50 characters. */
+const MAX_LABEL_LENGTH = 50;
+/** All bad inputs of one run; `problems` holds one sentence per input. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? (problems[0] ?? '')
+            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+    }
+}
+function getInputs() {
+    const problems = [];
+    const bad = (name, value, expected) => {
+        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
+    };
+    const get = (name) => core/* getInput */.V4(name);
+    // The token is a secret from the moment it is read; it never appears in a message.
+    const githubToken = get(INPUT.githubToken);
+    (0,src_core/* registerSecret */.cl)(githubToken);
+    if (!githubToken) {
+        // The value is never echoed: it is a credential even when malformed.
+        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
+    }
+    const awsRegion = get(INPUT.awsRegion);
+    if (!awsRegion) {
+        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
+    }
+    else if (!REGION.test(awsRegion)) {
+        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
+    }
+    const roleToAssume = get(INPUT.roleToAssume);
+    const applyRoleInput = get(INPUT.applyRoleToAssume);
+    for (const [name, value] of [
+        [INPUT.roleToAssume, roleToAssume],
+        [INPUT.applyRoleToAssume, applyRoleInput],
+    ]) {
+        if (!value)
+            continue;
+        const arn = parseRoleArn(value);
+        if (!arn) {
+            bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
+        }
+        else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
+            bad(name, value, `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`);
+        }
+    }
+    const audience = get(INPUT.audience) || inputs_DEFAULTS.audience;
+    if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
+        bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
+    }
+    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
+    if (!SESSION_NAME.test(roleSessionName)) {
+        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
+    }
+    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
+    const awsProfile = get(INPUT.awsProfile);
+    if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
+        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
+    }
+    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
+    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
+    if (rolesWorkingDirectory === schemaWorkingDirectory) {
+        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
+    }
+    const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
+    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
+    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
+    if (!mode)
+        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
+    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
+    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
+    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
+    if (!rolesOnApply)
+        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
+    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
+    const lockSeconds = parseDuration(lockTimeout);
+    if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
+        bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
+    }
+    const dbEndpoint = get(INPUT.dbEndpoint);
+    const dbName = get(INPUT.dbName);
+    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
+    if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
+        bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
+    }
+    if (dbEndpoint && !dbName) {
+        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
+    }
+    if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
+        bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
+    }
+    if (!DB_USER.test(dbUser)) {
+        bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
+    }
+    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
+    if (!DB_USER.test(masterUser)) {
+        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
+    }
+    else if (masterUser === dbUser) {
+        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
+    }
+    const environment = get(INPUT.environment);
+    if (environment && !ENVIRONMENT.test(environment)) {
+        bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
+    }
+    const destructiveLabel = core/* getInput */.V4(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
+    const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
+    const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
+    if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
+        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the destructive-SQL gate off`);
+    }
+    const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
+    const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
+    const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
+    const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    const inputs = {
+        awsRegion,
+        roleToAssume,
+        applyRoleToAssume: applyRoleInput || roleToAssume,
+        audience,
+        roleSessionName,
+        roleDurationSeconds,
+        awsProfile,
+        rolesWorkingDirectory,
+        schemaWorkingDirectory,
+        rolesPaths,
+        mode: mode ?? inputs_DEFAULTS.mode,
+        githubToken,
+        comment,
+        lockTimeout,
+        dbEndpoint,
+        dbName,
+        dbUser,
+        masterUser,
+        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
+        environment,
+        destructiveLabel: label,
+        requireReviewedPlan,
+        driftIssue,
+        failOnDrift,
+        lintSkip,
+    };
+    src_core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
+    return inputs;
+}
+/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
+function defaultSessionName() {
+    const runId = process.env['GITHUB_RUN_ID'];
+    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
+    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
+    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+function readDuration(raw, bad) {
+    if (!raw)
+        return inputs_DEFAULTS.roleDurationSeconds;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
+        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
+        return inputs_DEFAULTS.roleDurationSeconds;
+    }
+    return value;
+}
+function readBoolean(name, fallback, bad) {
+    const raw = core/* getInput */.V4(name);
+    if (!raw)
+        return fallback;
+    try {
+        return core/* getBooleanInput */.Vt(name);
+    }
+    catch {
+        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
+        return fallback;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/index.ts
+// inputs/: the action's inputs read and validated once into one typed Inputs; every problem in
+// one InputError that names the input, the value and the fix. May import core/ only.
+/** Reads and validates every input; throws one InputError listing every bad value. */
+
+/** The workspace directory that working directories and roles-paths are relative to. */
+
+/** AWS profile names the action can write as an INI section header. */
+
+/** "host:port" → host and port; undefined unless both are there and the port is 1–65535. */
+
+/** A value as error messages show it: JSON-quoted, shortened. */
+
 
 ;// CONCATENATED MODULE: ./src/aws/profile-files.ts
 
@@ -72907,7 +74512,6 @@ function missingOidcMessage(roleArn, roleInput) {
 
 
 
-
 const DEFAULT_REFRESH_WITHIN_MS = 15 * 60 * 1000;
 const DEFAULT_RETRY_BASE_MS = 200;
 const DEFAULT_MAX_ATTEMPTS = 4;
@@ -72927,7 +74531,7 @@ async function openAwsSession(inputs, mode, options = {}) {
         if (profile) {
             files = await makeProfileDir();
             await writeProfileFiles(files, profile, region, creds);
-            log/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
+            src_core/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
             warnAboutOtherProfile(profile);
         }
     }
@@ -72944,7 +74548,7 @@ async function openAwsSession(inputs, mode, options = {}) {
         const expiresAt = creds.expiration?.getTime();
         if (expiresAt === undefined || expiresAt - now() > withinMs)
             return false;
-        log/* log */.Rm.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
+        src_core/* log */.Rm.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
         creds = await assume();
         if (files)
             await writeProfileFiles(files, profile, region, creds);
@@ -72987,7 +74591,7 @@ function filesEnv(files) {
 function warnAboutOtherProfile(profile) {
     const other = process.env['AWS_PROFILE'];
     if (other && other !== profile) {
-        log/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
+        src_core/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
     }
 }
 /** No role: Terraform uses whatever credentials the job already has. */
@@ -72997,9 +74601,9 @@ async function openAmbientSession(region, profile) {
     const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
     let files;
     if (profile && accessKeyId && secretAccessKey) {
-        (0,redact/* registerSecret */.cl)(accessKeyId);
-        (0,redact/* registerSecret */.cl)(secretAccessKey);
-        (0,redact/* registerSecret */.cl)(env['AWS_SESSION_TOKEN']);
+        (0,src_core/* registerSecret */.cl)(accessKeyId);
+        (0,src_core/* registerSecret */.cl)(secretAccessKey);
+        (0,src_core/* registerSecret */.cl)(env['AWS_SESSION_TOKEN']);
         const creds = { accessKeyId, secretAccessKey };
         if (env['AWS_SESSION_TOKEN'])
             creds.sessionToken = env['AWS_SESSION_TOKEN'];
@@ -73011,14 +74615,14 @@ async function openAmbientSession(region, profile) {
             await removeProfileFiles(files);
             throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
         }
-        log/* log */.Rm.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
+        src_core/* log */.Rm.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
         warnAboutOtherProfile(profile);
     }
     else if (profile) {
-        log/* log */.Rm.debug(`No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`);
+        src_core/* log */.Rm.debug(`No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`);
     }
     else {
-        log/* log */.Rm.debug('No role to assume: Terraform uses the AWS credentials already in the environment.');
+        src_core/* log */.Rm.debug('No role to assume: Terraform uses the AWS credentials already in the environment.');
     }
     return {
         roleArn: '',
@@ -73045,7 +74649,7 @@ async function fetchOidcToken(ctx) {
             cause: err,
         });
     }
-    (0,redact/* registerSecret */.cl)(token);
+    (0,src_core/* registerSecret */.cl)(token);
     return token;
 }
 /**
@@ -73074,8 +74678,8 @@ async function assumeWithOidc(base, sessionName, region, options) {
                     DurationSeconds: ctx.durationSeconds,
                 }));
                 const creds = toStatic(out.Credentials, ctx.roleArn);
-                log/* log */.Rm.info(`Assumed ${ctx.roleArn} (${ctx.roleInput}) as ${out.AssumedRoleUser?.Arn ?? 'an assumed-role session'}; credentials expire at ${creds.expiration?.toISOString() ?? 'an unknown time'}.`);
-                log/* log */.Rm.debug(`OIDC token claims presented: sub=${ctx.claims.sub ?? '?'} aud=${ctx.claims.aud ?? '?'}`);
+                src_core/* log */.Rm.info(`Assumed ${ctx.roleArn} (${ctx.roleInput}) as ${out.AssumedRoleUser?.Arn ?? 'an assumed-role session'}; credentials expire at ${creds.expiration?.toISOString() ?? 'an unknown time'}.`);
+                src_core/* log */.Rm.debug(`OIDC token claims presented: sub=${ctx.claims.sub ?? '?'} aud=${ctx.claims.aud ?? '?'}`);
                 return creds;
             }
             catch (err) {
@@ -73083,14 +74687,14 @@ async function assumeWithOidc(base, sessionName, region, options) {
                 // The token lives five minutes; one that expired in transit is replaced once.
                 if (code === 'ExpiredToken' && !freshTokenTried) {
                     freshTokenTried = true;
-                    log/* log */.Rm.info('STS said the OIDC token had expired; requesting a fresh one and trying once more.');
+                    src_core/* log */.Rm.info('STS said the OIDC token had expired; requesting a fresh one and trying once more.');
                     token = await fetchOidcToken(base);
                     ctx = { ...base, claims: decodeTokenClaims(token) };
                     continue;
                 }
                 if (isRetryableStsError(err) && attempt < maxAttempts) {
                     const delay = backoffMs(attempt, baseMs);
-                    log/* log */.Rm.info(`STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`);
+                    src_core/* log */.Rm.info(`STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`);
                     await sleep(delay);
                     continue;
                 }
@@ -73104,9 +74708,9 @@ async function assumeWithOidc(base, sessionName, region, options) {
 }
 function toStatic(c, roleArn) {
     // Registered before anything else can see them.
-    (0,redact/* registerSecret */.cl)(c?.AccessKeyId);
-    (0,redact/* registerSecret */.cl)(c?.SecretAccessKey);
-    (0,redact/* registerSecret */.cl)(c?.SessionToken);
+    (0,src_core/* registerSecret */.cl)(c?.AccessKeyId);
+    (0,src_core/* registerSecret */.cl)(c?.SecretAccessKey);
+    (0,src_core/* registerSecret */.cl)(c?.SessionToken);
     if (!c?.AccessKeyId || !c.SecretAccessKey) {
         throw new Error(`Could not assume role ${roleArn} with OIDC: STS answered without credentials.`);
     }
@@ -73150,106 +74754,7 @@ const esm_defaults = pg_lib.defaults
 // Re-export the default
 /* harmony default export */ const esm = (pg_lib);
 
-;// CONCATENATED MODULE: ./src/report/md.ts
-
-// The one Markdown writer for text the action did not author. GitHub renders a comment as
-// GFM and then links @mentions, #references and bare URLs in the text it produced; none of
-// that may happen to a file name, a branch name, a diagnostic or an error message. So:
-// - prose (`text`) is escaped character by character and has its mentions, references and
-//   autolinks broken with a zero-width space, so it renders as the same visible text and
-//   nothing else;
-// - code (`code`, `fence`) is literal by construction (GitHub never links or pings inside
-//   code), with fences longer than any backtick run inside;
-// - everything is redacted, and bidirectional control characters ("Trojan Source") are
-//   replaced by a visible marker so a reviewer sees what will really run.
-// Strings this module returns are safe Markdown; strings written by the action itself around
-// them are trusted.
-/** U+202A–U+202E and U+2066–U+2069 reorder text on screen; U+200E/U+200F/U+061C mark direction. */
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
-const ZWSP = '\u200b';
-/** True when `text` holds a bidirectional control character. */
-function hasBidi(text) {
-    BIDI.lastIndex = 0;
-    return BIDI.test(text);
-}
-/** Replaces each bidirectional control character with a visible `⟪U+202E⟫`. */
-function showBidi(text) {
-    return text.replace(BIDI, (c) => `⟪U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟫`);
-}
-/** Untrusted text as one line of inert prose. */
-function md_text(untrusted) {
-    // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
-    // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
-    // the text starts, since it is always one line.
-    const escaped = oneLine(untrusted)
-        .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/^(\s*)([#+\-=])/, '$1\\$2')
-        .replace(/^(\s*\d+)([.)])/, '$1\\$2');
-    return unlinked(escaped);
-}
-/** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
-function htmlText(untrusted) {
-    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
-}
-function oneLine(untrusted) {
-    return showBidi((0,redact/* redact */.E$)(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
-}
-/**
- * GitHub finds mentions (@user, @org/team), issue references (#12, repo#12) and autolinks
- * (https://…, www.…, emails) in the text it rendered, so escaping cannot stop them: a
- * zero-width space breaks their shape and leaves the visible text unchanged.
- */
-function unlinked(s) {
-    return s
-        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWSP}`)
-        .replace(/#(?=\d)/g, `#${ZWSP}`)
-        .replace(/:\/\//g, `:${ZWSP}//`)
-        .replace(/\b(www)(\\?\.)/gi, `$1${ZWSP}$2`);
-}
-/** Untrusted text as an inline code span: shown literally, on one line. */
-function code(untrusted) {
-    const body = oneLine(untrusted);
-    const ticks = '`'.repeat(longestBacktickRun(body) + 1);
-    // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
-    const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
-    return `${ticks}${pad}${body}${pad}${ticks}`;
-}
-/** Untrusted text as a fenced block, literal, with a fence no line inside can close. */
-function fence(untrusted, lang = '') {
-    const body = showBidi((0,redact/* redact */.E$)(untrusted.replace(/\s+$/, '')));
-    return fenceTrusted(body, lang);
-}
-/** A fenced block around text that was already made safe (redacted, bidi shown). */
-function fenceTrusted(body, lang = '') {
-    const fenceMark = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
-    return `${fenceMark}${lang}\n${body}\n${fenceMark}`;
-}
-/** A link whose label is already safe Markdown and whose URL the action built itself. */
-function md_link(label, url) {
-    if (!url)
-        return label;
-    const safeUrl = url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-    return `[${label}](${safeUrl})`;
-}
-/**
- * `<details>` around safe Markdown. The summary is HTML (build foreign parts of it with
- * `htmlText`); blank lines around the body let GitHub render the Markdown inside.
- */
-function details(summary, body, open = false) {
-    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
-function longestBacktickRun(s) {
-    let longest = 0;
-    for (const run of s.match(/`+/g) ?? [])
-        longest = Math.max(longest, run.length);
-    return longest;
-}
-
-;// CONCATENATED MODULE: ./src/hints-ownership.ts
+;// CONCATENATED MODULE: ./src/aws/hints-ownership.ts
 
 /** The object kinds PostgreSQL's "must be owner of <kind> <name>" names, and how each is altered and looked up. */
 const hints_ownership_KINDS = {
@@ -73289,16 +74794,16 @@ function ownershipHints(message, ctx) {
 }
 function notOwnerHint(kind, alter, ownerQuery, name, ctx) {
     const [migrator, master] = [ident(ctx.dbUser), ident(ctx.masterUser)];
-    return (`The ${kind} ${code(name)} is owned by another role, not by ${code(ctx.dbUser)} (\`db-user\`), which may therefore not alter, grant on or drop it. ` +
-        `In a database that existed before Atlas its owner is usually the master user ${code(ctx.masterUser)} (\`master-user\`); ${code(ownerQuery)} names it. ` +
-        `Hand it to the migrator, connected as the master user: ${code(`GRANT ${migrator} TO ${master};`)} (only a member of the new owner may make it the owner), then ${code(`ALTER ${alter} ${ident(name)} OWNER TO ${migrator};`)}. ` +
+    return (`The ${kind} ${(0,src_core/* code */.aY)(name)} is owned by another role, not by ${(0,src_core/* code */.aY)(ctx.dbUser)} (\`db-user\`), which may therefore not alter, grant on or drop it. ` +
+        `In a database that existed before Atlas its owner is usually the master user ${(0,src_core/* code */.aY)(ctx.masterUser)} (\`master-user\`); ${(0,src_core/* code */.aY)(ownerQuery)} names it. ` +
+        `Hand it to the migrator, connected as the master user: ${(0,src_core/* code */.aY)(`GRANT ${migrator} TO ${master};`)} (only a member of the new owner may make it the owner), then ${(0,src_core/* code */.aY)(`ALTER ${alter} ${ident(name)} OWNER TO ${migrator};`)}. ` +
         `If an application role owns it instead and should keep it, make the migrator a member of that role in the roles HCL (\`member_of\`).`);
 }
 function schemaUseHint(schema, ctx) {
     const migrator = ident(ctx.dbUser);
-    return (`${code(ctx.dbUser)} (\`db-user\`) may not use schema ${code(schema)}: it needs USAGE to see the objects in it and CREATE to add some. ` +
-        `${code(`SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(schema)};`)} names its owner (in a database that existed before Atlas usually the master user ${code(ctx.masterUser)}, \`master-user\`). ` +
-        `Grant both from the roles root, which connects as the master user: a \`permission\` block in its HCL with \`to = user.<db-user>\`, \`for = schema.<name>\` and \`privileges = [CREATE, USAGE]\` (as the seed does for \`public\`), which applies ${code(`GRANT CREATE, USAGE ON SCHEMA ${ident(schema)} TO ${migrator};`)}.`);
+    return (`${(0,src_core/* code */.aY)(ctx.dbUser)} (\`db-user\`) may not use schema ${(0,src_core/* code */.aY)(schema)}: it needs USAGE to see the objects in it and CREATE to add some. ` +
+        `${(0,src_core/* code */.aY)(`SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(schema)};`)} names its owner (in a database that existed before Atlas usually the master user ${(0,src_core/* code */.aY)(ctx.masterUser)}, \`master-user\`). ` +
+        `Grant both from the roles root, which connects as the master user: a \`permission\` block in its HCL with \`to = user.<db-user>\`, \`for = schema.<name>\` and \`privileges = [CREATE, USAGE]\` (as the seed does for \`public\`), which applies ${(0,src_core/* code */.aY)(`GRANT CREATE, USAGE ON SCHEMA ${ident(schema)} TO ${migrator};`)}.`);
 }
 /** A PostgreSQL identifier, quoted: the name exactly as the error printed it. */
 function ident(name) {
@@ -73311,7 +74816,7 @@ function relation(name) {
     return `SELECT relowner::regrole FROM pg_class WHERE relname = ${literal(name)};`;
 }
 
-;// CONCATENATED MODULE: ./src/hints.ts
+;// CONCATENATED MODULE: ./src/aws/hints.ts
 
 
 const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
@@ -73319,8 +74824,8 @@ const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-w
 /** Why an IAM-token login fails, most common cause first. */
 function iamAuthChecklist(user, region, account = '<account-id>') {
     return [
-        `${code(user)} must be a member of rds_iam: ${code(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
-        `The IAM role must allow \`rds-db:connect\` on ${code(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
+        `${(0,src_core/* code */.aY)(user)} must be a member of rds_iam: ${(0,src_core/* code */.aY)(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
+        `The IAM role must allow \`rds-db:connect\` on ${(0,src_core/* code */.aY)(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
         'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
         'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
     ];
@@ -73333,7 +74838,7 @@ function sslHints() {
 }
 function unreachableHints(endpoint) {
     return [
-        `The database at ${code(endpoint)} did not answer. Check the endpoint for typos (host and port, e.g. \`mydb.abc123.us-east-1.rds.amazonaws.com:5432\`).`,
+        `The database at ${(0,src_core/* code */.aY)(endpoint)} did not answer. Check the endpoint for typos (host and port, e.g. \`mydb.abc123.us-east-1.rds.amazonaws.com:5432\`).`,
         "The instance's security group must allow inbound TCP on its port from the runner; GitHub-hosted runners reach only publicly accessible instances, otherwise use a self-hosted runner inside the VPC.",
     ];
 }
@@ -73341,7 +74846,7 @@ function credentialsHints(ctx) {
     return [
         'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
         ctx.awsProfile
-            ? `atlas.hcl reads credentials through profile ${code(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
+            ? `atlas.hcl reads credentials through profile ${(0,src_core/* code */.aY)(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
             : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
     ];
 }
@@ -73400,19 +74905,19 @@ function hintsFor(message, ctx) {
     const profile = MISSING_PROFILE.exec(message)?.[1];
     if (profile !== undefined) {
         if (!ctx.awsProfile) {
-            hints.push(`atlas.hcl asks for AWS profile ${code(profile)}, which does not exist on the runner: set the ${code(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`);
+            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)}, which does not exist on the runner: set the ${(0,src_core/* code */.aY)(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`);
         }
         else if (ctx.awsProfile !== profile) {
-            hints.push(`atlas.hcl asks for AWS profile ${code(profile)} but the action wrote ${code(ctx.awsProfile)}: set ${code(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${code(ctx.awsProfile)}.`);
+            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)} but the action wrote ${(0,src_core/* code */.aY)(ctx.awsProfile)}: set ${(0,src_core/* code */.aY)(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${(0,src_core/* code */.aY)(ctx.awsProfile)}.`);
         }
         else {
-            hints.push(`The action wrote profile ${code(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`);
+            hints.push(`The action wrote profile ${(0,src_core/* code */.aY)(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`);
         }
     }
     const auth = AUTH_FAILED.exec(message);
     if (auth) {
         const user = auth[1] ?? ctx.dbUser;
-        hints.push(`IAM authentication for ${code(user)} failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
+        hints.push(`IAM authentication for ${(0,src_core/* code */.aY)(user)} failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
     }
     if (UNRECOGNIZED.test(message))
         hints.push(...unrecognizedResourcesHints(DROPS_NOTHING.test(message)));
@@ -73464,7 +74969,7 @@ async function signRdsToken(req) {
         const why = err instanceof Error ? err.message : String(err);
         throw new Error(`Could not sign an RDS IAM token for ${req.user}@${host}:${port} in ${req.region}: ${why}`, { cause: err });
     }
-    (0,redact/* registerSecret */.cl)(token);
+    (0,src_core/* registerSecret */.cl)(token);
     return token;
 }
 
@@ -73493,7 +74998,7 @@ async function preflightIamAuth(opts) {
     catch (err) {
         return {
             status: 'failed',
-            message: `IAM-token preflight for ${target} failed: ${(0,log/* errorMessage */.gJ)(err)}`,
+            message: `IAM-token preflight for ${target} failed: ${(0,src_core/* errorMessage */.gJ)(err)}`,
             hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
         };
     }
@@ -73543,7 +75048,7 @@ function judgeLogin(row, ctx) {
 }
 /** Pure: a failed connection or query → its likely cause and the fixes. */
 function diagnoseConnectError(err, ctx) {
-    const text = (0,log/* errorMessage */.gJ)(err);
+    const text = (0,src_core/* errorMessage */.gJ)(err);
     const code = typeof err === 'object' && err !== null ? err.code : undefined;
     const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
     const head = `IAM-token preflight for ${target} failed: ${text}`;
@@ -73593,10 +75098,150 @@ function diagnoseConnectError(err, ctx) {
     return { status: 'failed', message: head, hints: [] };
 }
 
+;// CONCATENATED MODULE: ./src/aws/index.ts
+// aws/: the one way to AWS. OIDC token → STS → credentials for Terraform's children only (and
+// the temporary profile files atlas.hcl may ask for), the RDS IAM token and its preflight, and
+// the remedies (hints) for AWS, RDS and Atlas failures that the preflight and the roots share.
+// May import core/ and inputs/.
+/** Assumes the role with the GitHub OIDC token (or takes the ambient credentials) and writes the profile files. */
+
+/** The 12-digit account of an IAM role ARN; undefined when there is none. */
+
+/** Logs in to the database with an RDS IAM token the way Atlas will, and names the cause when it fails. */
+
+/** Remedies, as safe Markdown, for what a failed Terraform or Atlas run printed; [] when none is recognised. */
+
+
+;// CONCATENATED MODULE: ./src/event/event.ts
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request']);
+const ZERO_SHA = /^0+$/;
+/** Runs of these events in plan mode check the default branch's HCL against the database. */
+const DRIFT_EVENTS = new Set(['schedule', 'workflow_dispatch']);
+/** The run refuses an event it must never run on; the message says why and what to use. */
+class EventError extends Error {
+}
+function buildRunContext(inputs, ctx) {
+    if (ctx.eventName === 'pull_request_target') {
+        // pull_request_target runs with the base repository's secrets and a write token, and this
+        // action runs the pull request's Terraform (providers, data sources, atlas.hcl): any fork
+        // could read the AWS credentials and the database's master secret.
+        throw new EventError('This action refuses to run on pull_request_target: that event gives the workflow the base repository\'s secrets and a write token, while this action runs the pull request\'s own Terraform and Atlas configuration (providers, data sources, atlas.hcl), so any pull request — from a fork too — could read the AWS credentials and the database\'s master secret. Use "on: pull_request" (a fork then gets no credentials and the action skips it), and run applies on "push" to the default branch.');
+    }
+    const p = ctx.payload;
+    const repository = (0,src_core/* obj */.WL)(p['repository']);
+    const defaultBranch = (0,src_core/* str */.gx)(repository['default_branch']);
+    const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? (0,src_core/* obj */.WL)(p['pull_request']) : undefined;
+    const prNumber = pr ? (num(pr['number']) ?? num(p['number'])) : undefined;
+    const ref = ctx.eventName === 'push' ? (0,src_core/* str */.gx)(p['ref']) || ctx.ref : ctx.ref;
+    const range = commitRange(ctx, pr, prNumber, ref);
+    const { mode, modeReason } = decideMode(inputs.mode, ctx.eventName, ref, defaultBranch, p, prNumber);
+    return {
+        eventName: ctx.eventName,
+        mode,
+        modeReason,
+        repo: ctx.repo,
+        defaultBranch,
+        ref,
+        sha: commitSha(ctx, pr),
+        range,
+        pullNumbers: prNumber !== undefined ? [prNumber] : [],
+        fork: pr !== undefined && isFork(pr, repository),
+        drift: mode === 'plan' && DRIFT_EVENTS.has(ctx.eventName),
+        runUrl: runUrl(ctx),
+    };
+}
+/** The run's page for this attempt: a re-run's link must not show a later attempt's result. */
+function runUrl(ctx) {
+    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`;
+    const attempt = Number(ctx.runAttempt);
+    return Number.isInteger(attempt) && attempt >= 1 ? `${base}/attempts/${attempt}` : base;
+}
+function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
+    if (input === 'plan')
+        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
+    if (input === 'apply')
+        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
+    const plan = (modeReason) => ({ mode: 'plan', modeReason });
+    if (eventName !== 'push') {
+        if (prNumber !== undefined) {
+            const target = defaultBranch ? ` into ${defaultBranch}` : '';
+            return plan(`Pull request #${prNumber} only plans; the apply runs when it is merged${target}.`);
+        }
+        return plan(`A ${eventName} event only plans; only a push to the default branch applies.`);
+    }
+    if (!defaultBranch) {
+        return plan(`The push event does not name the repository's default branch, so this run only plans.`);
+    }
+    const defaultRef = `refs/heads/${defaultBranch}`;
+    if (ref !== defaultRef) {
+        const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
+        return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
+    }
+    // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
+    if (payload['deleted'] === true || /^0+$/.test((0,src_core/* str */.gx)(payload['after']) || 'x')) {
+        return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
+    }
+    return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
+}
+function commitRange(ctx, pr, prNumber, ref) {
+    if (pr) {
+        const base = (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(pr['base'])['sha']);
+        const head = (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(pr['head'])['sha']);
+        if (prNumber === undefined || !base || !head) {
+            return { kind: 'none', reason: 'the pull request event names no number, base or head commit' };
+        }
+        return { kind: 'pull_request', number: prNumber, base, head };
+    }
+    if (ctx.eventName !== 'push') {
+        return { kind: 'none', reason: `a ${ctx.eventName} event has no commit range to compare` };
+    }
+    const p = ctx.payload;
+    const before = (0,src_core/* str */.gx)(p['before']);
+    const after = (0,src_core/* str */.gx)(p['after']);
+    if (p['deleted'] === true || ZERO_SHA.test(after)) {
+        return { kind: 'none', reason: `the push deleted ${ref}` };
+    }
+    if (!before || !after)
+        return { kind: 'none', reason: 'the push event names no before/after commits' };
+    if (ZERO_SHA.test(before)) {
+        return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
+    }
+    if (p['forced'] === true) {
+        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
+    }
+    return { kind: 'push', before, after };
+}
+function commitSha(ctx, pr) {
+    if (pr)
+        return (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(pr['head'])['sha']) || ctx.sha;
+    if (ctx.eventName === 'push') {
+        const after = (0,src_core/* str */.gx)(ctx.payload['after']);
+        return after && !ZERO_SHA.test(after) ? after : ctx.sha;
+    }
+    if (ctx.eventName === 'merge_group')
+        return (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(ctx.payload['merge_group'])['head_sha']) || ctx.sha;
+    return ctx.sha;
+}
+/** A fork's PR gets no OIDC token and a read-only GITHUB_TOKEN; a deleted fork has head.repo null. */
+function isFork(pr, repository) {
+    const headRepo = pr['head'] === undefined ? undefined : (0,src_core/* obj */.WL)(pr['head'])['repo'];
+    if (headRepo === null || headRepo === undefined)
+        return true;
+    return (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(headRepo)['full_name']) !== (0,src_core/* str */.gx)(repository['full_name']);
+}
+function event_short(sha) {
+    return sha.slice(0, 7);
+}
+function num(value) {
+    const n = (0,src_core/* num */.bu)(value);
+    return n !== undefined && Number.isInteger(n) ? n : undefined;
+}
+
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
-;// CONCATENATED MODULE: ./src/changes.ts
+;// CONCATENATED MODULE: ./src/event/changes.ts
 
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
@@ -73635,7 +75280,7 @@ function withDescendants(globs) {
     });
 }
 /** `logger` gets the warning when GitHub does not answer (a buffer when asked beside other work). */
-async function detectRolesChange(gh, context, rolesPaths, logger = log/* log */.Rm) {
+async function detectRolesChange(gh, context, rolesPaths, logger = src_core/* log */.Rm) {
     const range = context.range;
     if (range.kind === 'none') {
         return failSafe(`${range.reason}, so the roles root counts as changed`);
@@ -73655,8 +75300,8 @@ async function detectRolesChange(gh, context, rolesPaths, logger = log/* log */.
         const what = range.kind === 'pull_request'
             ? `list the files of pull request #${range.number}`
             : `compare ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
-        logger.warning(`Could not ${what}: ${(0,log/* errorMessage */.gJ)(err)}`);
-        return failSafe(`could not ${what} (${(0,log/* errorMessage */.gJ)(err)}), so the roles root counts as changed`);
+        logger.warning(`Could not ${what}: ${(0,src_core/* errorMessage */.gJ)(err)}`);
+        return failSafe(`could not ${what} (${(0,src_core/* errorMessage */.gJ)(err)}), so the roles root counts as changed`);
     }
     const matchedFiles = matchRolesPaths(listed.files, rolesPaths);
     if (matchedFiles.length > 0) {
@@ -73723,159 +75368,14 @@ function failSafe(reason) {
     return { changed: true, reason, matchedFiles: [], failSafe: true };
 }
 
-;// CONCATENATED MODULE: ./src/json.ts
-// Narrowing helpers for JSON from outside (event payloads, Terraform's stream, our comment's
-// record): every field is checked before it is used, and a wrong type reads as absent.
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** The value as an object, or an empty one. */
-function obj(value) {
-    return isObject(value) ? value : {};
-}
-function str(value) {
-    return typeof value === 'string' ? value : '';
-}
-/** A finite number, or undefined. */
-function num(value) {
-    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-/** An array of strings, or undefined when the value is anything else. */
-function json_strings(value) {
-    if (!Array.isArray(value))
-        return undefined;
-    const items = value;
-    return items.every((v) => typeof v === 'string') ? items : undefined;
-}
-function array(value) {
-    return Array.isArray(value) ? value : [];
-}
+;// CONCATENATED MODULE: ./src/event/index.ts
+// event/: what this run is about. The GitHub event becomes a RunContext (mode, commit range,
+// pull requests), and the commit range says whether the roles root runs. May import core/,
+// inputs/, and github/ (the changed files of a range come from the API).
+/** The run's context from the inputs and the event alone; pure. */
 
-;// CONCATENATED MODULE: ./src/event.ts
+/** Did anything under roles-paths change in the run's commit range? "Yes" whenever GitHub cannot tell. */
 
-const PULL_REQUEST_EVENTS = new Set(['pull_request']);
-const ZERO_SHA = /^0+$/;
-/** Runs of these events in plan mode check the default branch's HCL against the database. */
-const DRIFT_EVENTS = new Set(['schedule', 'workflow_dispatch']);
-/** The run refuses an event it must never run on; the message says why and what to use. */
-class EventError extends Error {
-}
-function buildRunContext(inputs, ctx) {
-    if (ctx.eventName === 'pull_request_target') {
-        // pull_request_target runs with the base repository's secrets and a write token, and this
-        // action runs the pull request's Terraform (providers, data sources, atlas.hcl): any fork
-        // could read the AWS credentials and the database's master secret.
-        throw new EventError('This action refuses to run on pull_request_target: that event gives the workflow the base repository\'s secrets and a write token, while this action runs the pull request\'s own Terraform and Atlas configuration (providers, data sources, atlas.hcl), so any pull request — from a fork too — could read the AWS credentials and the database\'s master secret. Use "on: pull_request" (a fork then gets no credentials and the action skips it), and run applies on "push" to the default branch.');
-    }
-    const p = ctx.payload;
-    const repository = obj(p['repository']);
-    const defaultBranch = str(repository['default_branch']);
-    const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? obj(p['pull_request']) : undefined;
-    const prNumber = pr ? (event_num(pr['number']) ?? event_num(p['number'])) : undefined;
-    const ref = ctx.eventName === 'push' ? str(p['ref']) || ctx.ref : ctx.ref;
-    const range = commitRange(ctx, pr, prNumber, ref);
-    const { mode, modeReason } = decideMode(inputs.mode, ctx.eventName, ref, defaultBranch, p, prNumber);
-    return {
-        eventName: ctx.eventName,
-        mode,
-        modeReason,
-        repo: ctx.repo,
-        defaultBranch,
-        ref,
-        sha: commitSha(ctx, pr),
-        range,
-        pullNumbers: prNumber !== undefined ? [prNumber] : [],
-        fork: pr !== undefined && isFork(pr, repository),
-        drift: mode === 'plan' && DRIFT_EVENTS.has(ctx.eventName),
-        runUrl: runUrl(ctx),
-    };
-}
-/** The run's page for this attempt: a re-run's link must not show a later attempt's result. */
-function runUrl(ctx) {
-    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`;
-    const attempt = Number(ctx.runAttempt);
-    return Number.isInteger(attempt) && attempt >= 1 ? `${base}/attempts/${attempt}` : base;
-}
-function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
-    if (input === 'plan')
-        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
-    if (input === 'apply')
-        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
-    const plan = (modeReason) => ({ mode: 'plan', modeReason });
-    if (eventName !== 'push') {
-        if (prNumber !== undefined) {
-            const target = defaultBranch ? ` into ${defaultBranch}` : '';
-            return plan(`Pull request #${prNumber} only plans; the apply runs when it is merged${target}.`);
-        }
-        return plan(`A ${eventName} event only plans; only a push to the default branch applies.`);
-    }
-    if (!defaultBranch) {
-        return plan(`The push event does not name the repository's default branch, so this run only plans.`);
-    }
-    const defaultRef = `refs/heads/${defaultBranch}`;
-    if (ref !== defaultRef) {
-        const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
-        return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
-    }
-    // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
-    if (payload['deleted'] === true || /^0+$/.test(str(payload['after']) || 'x')) {
-        return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
-    }
-    return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
-}
-function commitRange(ctx, pr, prNumber, ref) {
-    if (pr) {
-        const base = str(obj(pr['base'])['sha']);
-        const head = str(obj(pr['head'])['sha']);
-        if (prNumber === undefined || !base || !head) {
-            return { kind: 'none', reason: 'the pull request event names no number, base or head commit' };
-        }
-        return { kind: 'pull_request', number: prNumber, base, head };
-    }
-    if (ctx.eventName !== 'push') {
-        return { kind: 'none', reason: `a ${ctx.eventName} event has no commit range to compare` };
-    }
-    const p = ctx.payload;
-    const before = str(p['before']);
-    const after = str(p['after']);
-    if (p['deleted'] === true || ZERO_SHA.test(after)) {
-        return { kind: 'none', reason: `the push deleted ${ref}` };
-    }
-    if (!before || !after)
-        return { kind: 'none', reason: 'the push event names no before/after commits' };
-    if (ZERO_SHA.test(before)) {
-        return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
-    }
-    if (p['forced'] === true) {
-        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
-    }
-    return { kind: 'push', before, after };
-}
-function commitSha(ctx, pr) {
-    if (pr)
-        return str(obj(pr['head'])['sha']) || ctx.sha;
-    if (ctx.eventName === 'push') {
-        const after = str(ctx.payload['after']);
-        return after && !ZERO_SHA.test(after) ? after : ctx.sha;
-    }
-    if (ctx.eventName === 'merge_group')
-        return str(obj(ctx.payload['merge_group'])['head_sha']) || ctx.sha;
-    return ctx.sha;
-}
-/** A fork's PR gets no OIDC token and a read-only GITHUB_TOKEN; a deleted fork has head.repo null. */
-function isFork(pr, repository) {
-    const headRepo = pr['head'] === undefined ? undefined : obj(pr['head'])['repo'];
-    if (headRepo === null || headRepo === undefined)
-        return true;
-    return str(obj(headRepo)['full_name']) !== str(repository['full_name']);
-}
-function event_short(sha) {
-    return sha.slice(0, 7);
-}
-function event_num(value) {
-    const n = num(value);
-    return n !== undefined && Number.isInteger(n) ? n : undefined;
-}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -74212,7 +75712,6 @@ throttling.triggersNotification = triggersNotification;
 
 
 
-
 /** Login of comments written with the workflow's GITHUB_TOKEN. */
 const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 /**
@@ -74226,12 +75725,12 @@ const RATE_LIMIT_RETRIES = 2;
 const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
 function createGitHub(token, options = {}) {
     const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
-        const what = `${request.method} ${(0,redact/* redact */.E$)(request.url)}`;
+        const what = `${request.method} ${(0,src_core/* redact */.E$)(request.url)}`;
         if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
-            log/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; giving up after ${retryCount} retries (retry-after ${retryAfter}s).`);
+            src_core/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; giving up after ${retryCount} retries (retry-after ${retryAfter}s).`);
             return false;
         }
-        log/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
+        src_core/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
         return true;
     };
     const base = {
@@ -74242,8 +75741,8 @@ function createGitHub(token, options = {}) {
         log: {
             debug: () => { },
             info: () => { },
-            warn: (message) => log/* log */.Rm.warning(message),
-            error: (message) => log/* log */.Rm.error(message),
+            warn: (message) => src_core/* log */.Rm.warning(message),
+            error: (message) => src_core/* log */.Rm.error(message),
         },
         retry: {
             retries: 3,
@@ -74295,11 +75794,11 @@ async function tokenIdentity(gh) {
     catch (err) {
         const status = err.status;
         const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,redact/* redact */.E$)(message)}). ` +
+        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,src_core/* redact */.E$)(message)}). ` +
             'Check that github-token is a valid token for this repository.', { cause: err });
     }
     if (typeof login !== 'string' || !LOGIN.test(login)) {
-        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,redact/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
+        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,src_core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
     }
     return login;
 }
@@ -74374,13 +75873,13 @@ function bodyBelongsTo(marker, body) {
     const lines = body.split('\n');
     if (needs(db.environment)) {
         const title = lines.find((l) => l.startsWith('## '));
-        if (!title?.includes(` · ${code(db.environment)} · `))
+        if (!title?.includes(` · ${(0,src_core/* code */.aY)(db.environment)} · `))
             return false;
     }
     const headings = rootHeadings(lines);
-    if (needs(db.rolesDir) && headings.get('roles') !== code(db.rolesDir))
+    if (needs(db.rolesDir) && headings.get('roles') !== (0,src_core/* code */.aY)(db.rolesDir))
         return false;
-    if (needs(db.schemaDir) && headings.get('schema') !== code(db.schemaDir))
+    if (needs(db.schemaDir) && headings.get('schema') !== (0,src_core/* code */.aY)(db.schemaDir))
         return false;
     return true;
 }
@@ -74502,7 +76001,7 @@ function explain(err, what, pr, body) {
     const hint = status === 403 || status === 401
         ? ' Give the workflow `permissions: pull-requests: write` (fork pull requests only get a read-only token).'
         : '';
-    return new Error(`Could not ${what} pull request #${pr}: ${(0,log/* errorMessage */.gJ)(err)}.${hint}`, { cause: err });
+    return new Error(`Could not ${what} pull request #${pr}: ${(0,src_core/* errorMessage */.gJ)(err)}.${hint}`, { cause: err });
 }
 /** The labels on a pull request now (the event payload is stale when a job is re-run). */
 async function pullLabels(gh, repo, pr) {
@@ -74526,46 +76025,31 @@ function sameActor(a, b) {
     return norm(a) === norm(b);
 }
 
-;// CONCATENATED MODULE: ./src/atlas/sql-key.ts
-
-
-// What a planned statement means, as a string two runs can compare: the reviewed plan and the
-// merged plan match only where these keys are equal.
-//
-// A statement PostgreSQL's parser accepts is keyed by its parse tree with the source positions
-// taken out. The tree holds every identifier (quoted ones with their case), every constant with
-// its exact text (string contents, whitespace and comments inside strings and dollar-quoted
-// bodies included) and every keyword's effect; it holds no whitespace between tokens and no
-// comment outside a string, so Atlas's indentation does not count and nothing that runs is lost.
-// (pg_query's own fingerprint is no use here: it ignores constant values by design.)
-//
-// The tree is the parser's reading with standard_conforming_strings on. A server in another
-// mode (SET standard_conforming_strings = off, backslash_quote) reads a backslash in a string
-// differently, and only a backslash: so a statement with a backslash anywhere is keyed by its
-// exact text, as is one the parser rejects. Exact text can only make two plans differ, never
-// make two different plans match.
-/** Source positions: they move with whitespace and say nothing about what runs. */
-const POSITION_KEY = /(?:^|_)location$|^stmt_len$/;
-/** One key per statement, in order. Loads the parser on first use. */
-async function statementKeys(statements) {
-    if (statements.length === 0)
-        return [];
-    const parse = await pgParser();
-    const out = [];
-    let i = 0;
-    for (const outcome of parseEach(parse, statements)) {
-        const text = statements[i++] ?? '';
-        out.push(outcome.ok && !text.includes('\\')
-            ? `tree:${JSON.stringify(outcome.stmts.map((s) => s.stmt ?? null), dropPositions)}`
-            : `text:${text}`);
-    }
-    return out;
+;// CONCATENATED MODULE: ./src/github/pulls.ts
+// A merge push knows its commit, not its pull request. GitHub links them: the PR that was
+// merged as this commit (merge, squash or rebase) has merge_commit_sha === sha.
+/**
+ * Pull requests the pushed commit belongs to, best match first: merged PRs whose merge commit
+ * is this sha; otherwise open or merged PRs into the repository's default branch; otherwise
+ * none (a direct push), which the caller reports.
+ */
+async function pullsForCommit(gh, repo, sha) {
+    const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, {
+        owner: repo.owner,
+        repo: repo.repo,
+        commit_sha: sha,
+        per_page: 100,
+    });
+    const mergedAsThis = pulls.filter((p) => p.merge_commit_sha === sha);
+    if (mergedAsThis.length > 0)
+        return numbers(mergedAsThis);
+    return numbers(pulls.filter((p) => p.base.ref === p.base.repo.default_branch));
 }
-function dropPositions(key, value) {
-    return POSITION_KEY.test(key) ? undefined : value;
+function numbers(pulls) {
+    return [...new Set(pulls.map((p) => p.number))].sort((a, b) => a - b);
 }
 
-;// CONCATENATED MODULE: ./src/review.ts
+;// CONCATENATED MODULE: ./src/review/record.ts
 
 
 
@@ -74666,21 +76150,21 @@ function readRecord(body, marker) {
     catch {
         return { kind: 'unreadable' };
     }
-    if (!isObject(parsed) || typeof parsed['v'] !== 'number')
+    if (!(0,src_core/* isObject */.Gv)(parsed) || typeof parsed['v'] !== 'number')
         return { kind: 'unreadable' };
     const version = parsed['v'];
     if (version > RECORD_VERSION || version < 1)
         return { kind: 'unreadable' };
-    const data = { history: array(parsed['history']).flatMap(historyEntry).slice(0, HISTORY_LIMIT) };
+    const data = { history: (0,src_core/* array */.YO)(parsed['history']).flatMap(historyEntry).slice(0, HISTORY_LIMIT) };
     const current = historyEntry(parsed['current'])[0];
     if (current)
         data.current = current;
-    const since = str(parsed['driftSince']);
+    const since = (0,src_core/* str */.gx)(parsed['driftSince']);
     if (since)
         data.driftSince = since;
     if (version < RECORD_VERSION)
         return { kind: 'old', version, data };
-    const recordLost = str(parsed['recordLost']).slice(0, 500);
+    const recordLost = (0,src_core/* str */.gx)(parsed['recordLost']).slice(0, 500);
     if (recordLost)
         data.recordLost = recordLost;
     const reviewed = reviewedPlan(parsed['reviewed']);
@@ -74710,50 +76194,50 @@ async function checkedPlan(plan) {
     return { ...plan, roots };
 }
 function reviewedPlan(value) {
-    if (!isObject(value))
+    if (!(0,src_core/* isObject */.Gv)(value))
         return undefined;
     const pr = value['pr'];
     if (typeof pr !== 'number' || !Number.isInteger(pr))
         return undefined;
     const roots = {};
-    const rawRoots = isObject(value['roots']) ? value['roots'] : {};
+    const rawRoots = (0,src_core/* isObject */.Gv)(value['roots']) ? value['roots'] : {};
     for (const name of ['roles', 'schema']) {
         const root = reviewedRootOf(rawRoots[name]);
         if (root)
             roots[name] = root;
     }
-    return { pr, commit: str(value['commit']), runUrl: str(value['runUrl']), at: str(value['at']), roots };
+    return { pr, commit: (0,src_core/* str */.gx)(value['commit']), runUrl: (0,src_core/* str */.gx)(value['runUrl']), at: (0,src_core/* str */.gx)(value['at']), roots };
 }
 function reviewedRootOf(value) {
-    if (!isObject(value))
+    if (!(0,src_core/* isObject */.Gv)(value))
         return undefined;
     const fp = value['fingerprint'];
     const count = value['count'];
     if (typeof fp !== 'string' || !/^[0-9a-f]{64}$/.test(fp) || typeof count !== 'number')
         return undefined;
     const root = { fingerprint: fp, count };
-    const hashes = json_strings(value['hashes']);
+    const hashes = (0,src_core/* strings */.P$)(value['hashes']);
     if (hashes && hashes.every((h) => /^[0-9a-f]{16}$/.test(h)))
         root.hashes = hashes;
-    const statements = json_strings(value['statements']);
+    const statements = (0,src_core/* strings */.P$)(value['statements']);
     // Checked against the fingerprint by checkedPlan before it is shown as the reviewed plan.
     if (statements)
         root.statements = statements;
     return root;
 }
 function historyEntry(value) {
-    if (!isObject(value))
+    if (!(0,src_core/* isObject */.Gv)(value))
         return [];
     const mode = value['mode'];
     if (mode !== 'plan' && mode !== 'apply')
         return [];
     return [
         {
-            at: str(value['at']),
+            at: (0,src_core/* str */.gx)(value['at']),
             mode,
-            headline: str(value['headline']).slice(0, 300),
-            commit: str(value['commit']),
-            runUrl: str(value['runUrl']),
+            headline: (0,src_core/* str */.gx)(value['headline']).slice(0, 300),
+            commit: (0,src_core/* str */.gx)(value['commit']),
+            runUrl: (0,src_core/* str */.gx)(value['runUrl']),
         },
     ];
 }
@@ -74762,29 +76246,68 @@ function withHistory(history, entry) {
     return [entry, ...history].slice(0, HISTORY_LIMIT);
 }
 
-;// CONCATENATED MODULE: ./src/github/pulls.ts
-// A merge push knows its commit, not its pull request. GitHub links them: the PR that was
-// merged as this commit (merge, squash or rebase) has merge_commit_sha === sha.
-/**
- * Pull requests the pushed commit belongs to, best match first: merged PRs whose merge commit
- * is this sha; otherwise open or merged PRs into the repository's default branch; otherwise
- * none (a direct push), which the caller reports.
- */
-async function pullsForCommit(gh, repo, sha) {
-    const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, {
-        owner: repo.owner,
-        repo: repo.repo,
-        commit_sha: sha,
-        per_page: 100,
-    });
-    const mergedAsThis = pulls.filter((p) => p.merge_commit_sha === sha);
-    if (mergedAsThis.length > 0)
-        return numbers(mergedAsThis);
-    return numbers(pulls.filter((p) => p.base.ref === p.base.repo.default_branch));
+;// CONCATENATED MODULE: ./src/review/gate.ts
+
+function decideGate(input) {
+    const destructiveStatements = input.statements.filter((_, i) => input.classifications[i]?.class === 'destructive');
+    const destroys = [...input.destroys];
+    const destructive = destructiveStatements.length > 0 || destroys.length > 0;
+    const labelled = input.destructiveLabel !== '' && input.labels.includes(input.destructiveLabel);
+    if (input.statements.length === 0 && destroys.length === 0) {
+        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', destructive: false, labelled } : { verdict: 'nothing' };
+    }
+    const reasons = [];
+    let basis = 'review-off';
+    if (input.requireReviewedPlan) {
+        const { reviewed } = input;
+        if (reviewed) {
+            basis = 'reviewed';
+            if (reviewed.fingerprint !== input.planned.fingerprint) {
+                reasons.push({
+                    kind: 'changed-since-review',
+                    delta: planDelta(reviewed, input.statements, input.planned),
+                    reviewedCount: reviewed.count,
+                    plannedCount: input.statements.length,
+                });
+            }
+        }
+        else if (input.recordLost !== undefined) {
+            reasons.push({ kind: 'record-lost', why: input.recordLost });
+        }
+        else {
+            basis = 'unreviewed-additive';
+            if (destructive)
+                reasons.push({ kind: 'unreviewed-destructive', statements: destructiveStatements, destroys });
+        }
+    }
+    const unreviewed = reasons.some((r) => r.kind === 'unreviewed-destructive');
+    if (destructive && !labelled && input.destructiveLabel !== '' && !unreviewed) {
+        reasons.push({ kind: 'destructive', statements: destructiveStatements, destroys, label: input.destructiveLabel });
+    }
+    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, destructive, labelled };
 }
-function numbers(pulls) {
-    return [...new Set(pulls.map((p) => p.number))].sort((a, b) => a - b);
-}
+
+;// CONCATENATED MODULE: ./src/review/index.ts
+// review/: what reviewers saw and whether a plan may be applied. The fingerprint of a plan, the
+// record hidden in our comment, and the gate (a pure table). May import core/ and atlas/ (the parser that keys statements).
+/** A plan's fingerprint and per-statement hashes, keyed by parse tree (what PostgreSQL would run). */
+
+/** The record under a comment's marker line, and whether it is current, old, missing or garbled. */
+
+/** A reviewed plan whose kept statements are checked against its fingerprint. */
+
+/** A root's plan as the record keeps it: fingerprint, count, per-statement hashes, and the statements when kept. */
+
+/** Whether a plan of this size keeps its statements in the record. */
+
+/** The record as one hidden line that nothing in the SQL can end. */
+
+/** The record read back from a comment body, checked field by field. */
+
+/** Prepends a history entry and keeps the newest few. */
+
+/** Whether a root's plan may be applied on merge: a pure function of the plan, the review, labels and inputs. */
+
 
 ;// CONCATENATED MODULE: ./src/github/review.ts
 
@@ -74807,7 +76330,7 @@ async function reviewContext(gh, context, marker, identity) {
         prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
     }
     catch (err) {
-        return lost(`could not find the pull request of commit ${context.sha.slice(0, 7)} (${(0,log/* errorMessage */.gJ)(err)})`);
+        return lost(`could not find the pull request of commit ${context.sha.slice(0, 7)} (${(0,src_core/* errorMessage */.gJ)(err)})`);
     }
     const pr = prs[0];
     if (pr === undefined)
@@ -74818,7 +76341,7 @@ async function reviewContext(gh, context, marker, identity) {
         return { pullNumbers: prs, pr, labels, ...found };
     }
     catch (err) {
-        return { pullNumbers: prs, pr, ...lost(`could not read pull request #${pr} (${(0,log/* errorMessage */.gJ)(err)})`) };
+        return { pullNumbers: prs, pr, ...lost(`could not read pull request #${pr} (${(0,src_core/* errorMessage */.gJ)(err)})`) };
     }
 }
 function lost(why) {
@@ -74874,331 +76397,70 @@ async function firstEditedByOthers(gh, comments, identity) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/input-lists.ts
-// Inputs that are lists, one item per line (blank lines ignored).
-function nonEmptyLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
+;// CONCATENATED MODULE: ./src/github/issues.ts
+
+// One drift issue per database. Like the comment, an issue is ours only when its body starts
+// with our drift marker and its author is our token's identity: an issue a person wrote that
+// quotes the marker is never edited or closed.
+/** The drift issue's hidden first line: the comment's marker with its own prefix (marker.ts). */
+function driftMarker(environment, rolesDir, schemaDir) {
+    return databaseMarker('drift', environment, rolesDir, schemaDir);
 }
 /**
- * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
+ * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
+ * spelling for bot accounts GitHub does not document), pull requests left out.
  */
-function readRolesPaths(name, raw, rolesDir, bad) {
-    const lines = nonEmptyLines(raw);
-    if (lines.length === 0) {
-        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-    }
-    const globs = [];
-    for (const line of lines) {
-        const negated = line.startsWith('!');
-        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
-        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-            bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
-            continue;
-        }
-        globs.push(negated ? `!${pattern}` : pattern);
-    }
-    return globs;
+async function findDriftIssue(gh, repo, marker, identity) {
+    const issues = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
+    const ours = issues
+        .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
+        .sort((a, b) => a.number - b.number);
+    const first = ours[0];
+    return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;
 }
-/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
-function readLintSkip(name, raw, bad) {
-    const ids = nonEmptyLines(raw);
-    for (const id of ids)
-        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
-            bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
-    return ids;
+async function openDriftIssue(gh, repo, title, body) {
+    const { data } = await gh.rest.issues.create({ ...repo, title, body });
+    return { number: data.number, body, url: data.html_url };
+}
+async function updateDriftIssue(gh, repo, issue, title, body) {
+    await gh.rest.issues.update({ ...repo, issue_number: issue.number, title, body });
+}
+async function closeDriftIssue(gh, repo, issue, comment) {
+    await gh.rest.issues.createComment({ ...repo, issue_number: issue.number, body: comment });
+    await gh.rest.issues.update({ ...repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/workspace.ts
+;// CONCATENATED MODULE: ./src/github/index.ts
+// github/: the one way to GitHub. The client (retries, rate limits, timeouts), our PR comment,
+// pull requests, the merged PR's review, drift issues. May import core/ and review/.
+/** The one place a GitHub client is built, with the same retry and rate-limit handling for every call. */
 
+/** The login our token writes as (the actions bot for the workflow's GITHUB_TOKEN). */
 
+/** The hidden first line that marks our comment for one database. */
 
-// The workspace (the checkout) and the directories inputs name inside it. A working directory
-// is where Terraform runs the pull request's code, so it must really be inside the checkout,
-// also through symbolic links.
-/** The directory working directories and roles-paths are relative to. */
-function workspaceDir() {
-    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
-}
-/**
- * Working directories are kept workspace-relative with forward slashes, because the same
- * string feeds the default roles-paths glob and the PR comment marker.
- */
-function readDirectory(name, raw, problems) {
-    const root = workspaceDir();
-    const absolute = external_node_path_.resolve(root, raw);
-    const outside = (from, to) => {
-        const relative = external_node_path_.relative(from, to);
-        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
-    };
-    if (outside(root, absolute)) {
-        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
-        return raw;
-    }
-    let real;
-    try {
-        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
-    }
-    catch {
-        // reported below
-    }
-    if (real === undefined) {
-        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
-    }
-    else if (outside(external_node_fs_.realpathSync(root), real)) {
-        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
-        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
-    }
-    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
-}
+/** Creates or updates our one comment on a pull request, converging when two runs race. */
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+/** Who edited our comment last, when that was someone else (its record is then not trusted). */
 
+/** The pull requests a commit belongs to. */
 
+/** What an apply run knows of the merged pull request: labels and the plan its comment showed reviewers. */
 
+/** The hidden marker of our drift issue for one database. */
 
+/** Our open drift issue, if any. */
 
+/** Opens a drift issue. */
 
-// Reads every input once, validates all of them before anything talks to AWS or runs
-// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
-/** Input names as action.yml spells them. The only place they are written down. */
-const INPUT = {
-    awsRegion: 'aws-region',
-    roleToAssume: 'role-to-assume',
-    applyRoleToAssume: 'apply-role-to-assume',
-    audience: 'audience',
-    roleSessionName: 'role-session-name',
-    roleDurationSeconds: 'role-duration-seconds',
-    awsProfile: 'aws-profile',
-    rolesWorkingDirectory: 'roles-working-directory',
-    schemaWorkingDirectory: 'schema-working-directory',
-    rolesPaths: 'roles-paths',
-    mode: 'mode',
-    githubToken: 'github-token',
-    comment: 'comment',
-    lockTimeout: 'lock-timeout',
-    dbEndpoint: 'db-endpoint',
-    dbName: 'db-name',
-    dbUser: 'db-user',
-    masterUser: 'master-user',
-    rolesOnApply: 'roles-on-apply',
-    environment: 'environment',
-    destructiveLabel: 'destructive-label',
-    requireReviewedPlan: 'require-reviewed-plan',
-    driftIssue: 'drift-issue',
-    failOnDrift: 'fail-on-drift',
-    lintSkip: 'lint-skip',
-};
-/**
- * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
- * action is also started without them (tests, `node dist/index.js`), so they live here too.
- */
-const inputs_DEFAULTS = {
-    audience: 'sts.amazonaws.com',
-    roleDurationSeconds: 3600,
-    rolesWorkingDirectory: 'terraform/roles',
-    schemaWorkingDirectory: 'terraform/schema',
-    mode: 'auto',
-    comment: true,
-    lockTimeout: '5m',
-    dbUser: 'atlas_migrator',
-    masterUser: 'postgres',
-    rolesOnApply: 'changed',
-    destructiveLabel: 'allow-destructive-sql',
-    requireReviewedPlan: true,
-    driftIssue: true,
-    failOnDrift: false,
-};
-const MODES = ['auto', 'plan', 'apply'];
-const ROLES_ON_APPLY = ['changed', 'always'];
-const MIN_DURATION = 900;
-const MAX_DURATION = 43200;
-/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
-const MAX_LOCK_TIMEOUT_SECONDS = 3600;
-/** GitHub label names are at most 50 characters. */
-const MAX_LABEL_LENGTH = 50;
-/** All bad inputs of one run; `problems` holds one sentence per input. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? (problems[0] ?? '')
-            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
-        this.name = 'InputError';
-        this.problems = problems;
-    }
-}
-function getInputs() {
-    const problems = [];
-    const bad = (name, value, expected) => {
-        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
-    };
-    const get = (name) => core/* getInput */.V4(name);
-    // The token is a secret from the moment it is read; it never appears in a message.
-    const githubToken = get(INPUT.githubToken);
-    (0,redact/* registerSecret */.cl)(githubToken);
-    if (!githubToken) {
-        // The value is never echoed: it is a credential even when malformed.
-        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
-    }
-    const awsRegion = get(INPUT.awsRegion);
-    if (!awsRegion) {
-        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
-    }
-    else if (!REGION.test(awsRegion)) {
-        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
-    }
-    const roleToAssume = get(INPUT.roleToAssume);
-    const applyRoleInput = get(INPUT.applyRoleToAssume);
-    for (const [name, value] of [
-        [INPUT.roleToAssume, roleToAssume],
-        [INPUT.applyRoleToAssume, applyRoleInput],
-    ]) {
-        if (!value)
-            continue;
-        const arn = parseRoleArn(value);
-        if (!arn) {
-            bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
-        }
-        else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
-            bad(name, value, `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`);
-        }
-    }
-    const audience = get(INPUT.audience) || inputs_DEFAULTS.audience;
-    if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
-        bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
-    }
-    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
-    if (!SESSION_NAME.test(roleSessionName)) {
-        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
-    }
-    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
-    const awsProfile = get(INPUT.awsProfile);
-    if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
-        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
-    }
-    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
-    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
-    if (rolesWorkingDirectory === schemaWorkingDirectory) {
-        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
-    }
-    const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
-    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
-    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
-    if (!mode)
-        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
-    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
-    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
-    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
-    if (!rolesOnApply)
-        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
-    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
-    const lockSeconds = parseDuration(lockTimeout);
-    if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
-        bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
-    }
-    const dbEndpoint = get(INPUT.dbEndpoint);
-    const dbName = get(INPUT.dbName);
-    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
-    if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
-        bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
-    }
-    if (dbEndpoint && !dbName) {
-        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
-    }
-    if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
-        bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
-    }
-    if (!DB_USER.test(dbUser)) {
-        bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
-    }
-    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
-    if (!DB_USER.test(masterUser)) {
-        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
-    }
-    else if (masterUser === dbUser) {
-        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
-    }
-    const environment = get(INPUT.environment);
-    if (environment && !ENVIRONMENT.test(environment)) {
-        bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
-    }
-    const destructiveLabel = core/* getInput */.V4(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
-    const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
-    const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
-    if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
-        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the destructive-SQL gate off`);
-    }
-    const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
-    const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
-    const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
-    const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
-    if (problems.length > 0)
-        throw new InputError(problems);
-    const inputs = {
-        awsRegion,
-        roleToAssume,
-        applyRoleToAssume: applyRoleInput || roleToAssume,
-        audience,
-        roleSessionName,
-        roleDurationSeconds,
-        awsProfile,
-        rolesWorkingDirectory,
-        schemaWorkingDirectory,
-        rolesPaths,
-        mode: mode ?? inputs_DEFAULTS.mode,
-        githubToken,
-        comment,
-        lockTimeout,
-        dbEndpoint,
-        dbName,
-        dbUser,
-        masterUser,
-        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
-        environment,
-        destructiveLabel: label,
-        requireReviewedPlan,
-        driftIssue,
-        failOnDrift,
-        lintSkip,
-    };
-    log/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
-    return inputs;
-}
-/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
-function defaultSessionName() {
-    const runId = process.env['GITHUB_RUN_ID'];
-    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
-    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
-    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
-function readDuration(raw, bad) {
-    if (!raw)
-        return inputs_DEFAULTS.roleDurationSeconds;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
-        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
-        return inputs_DEFAULTS.roleDurationSeconds;
-    }
-    return value;
-}
-function readBoolean(name, fallback, bad) {
-    const raw = core/* getInput */.V4(name);
-    if (!raw)
-        return fallback;
-    try {
-        return core/* getBooleanInput */.Vt(name);
-    }
-    catch {
-        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
-        return fallback;
-    }
-}
+/** Rewrites our drift issue's title and body. */
+
+/** Closes our drift issue with a comment saying why. */
+
+/** GitHub's limit on a comment body, in characters. */
+
+/** GitHub's limit on a job summary, in bytes. */
+
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
 const RULES = [
@@ -75493,7 +76755,7 @@ function isWithin(dir, abs) {
 }
 
 // EXTERNAL MODULE: external "node:module"
-var external_node_module_ = __nccwpck_require__(1376);
+var external_node_module_ = __nccwpck_require__(8995);
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/lint/hcl.ts
@@ -76834,270 +78096,7 @@ async function lintProject(options) {
 }
 const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
-;// CONCATENATED MODULE: ./src/atlas/plan.ts
-// The Atlas provider reports the SQL it will run only as a warning diagnostic, summary
-// "Atlas Plan", detail = header + "\n\n\n" + each statement + "\n". This module turns a
-// run's diagnostics into the ordered statements, the errors and the other warnings.
-const ATLAS_PLAN_SUMMARY = 'Atlas Plan';
-const ATLAS_PLAN_HEADER = 'The following SQL statements will be executed:';
-function atlasPlan(run) {
-    const statements = [];
-    const errors = [];
-    const warnings = [];
-    // The provider re-plans inside apply and validates twice, so identical diagnostics repeat.
-    const planDetailsByAddress = new Map();
-    const seen = new Set();
-    for (const d of run.diagnostics) {
-        if (d.severity === 'warning' && d.summary.trim() === ATLAS_PLAN_SUMMARY) {
-            const details = planDetailsByAddress.get(d.address ?? '') ?? [];
-            if (details.includes(d.detail))
-                continue;
-            details.push(d.detail);
-            planDetailsByAddress.set(d.address ?? '', details);
-            // A loop, not push(...spread): a plan with ~100k statements would overflow the call stack.
-            for (const statement of parseAtlasPlanDetail(d.detail))
-                statements.push(statement);
-            continue;
-        }
-        const key = JSON.stringify([d.severity, d.summary, d.detail, d.address ?? '']);
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        (d.severity === 'error' ? errors : warnings).push(d);
-    }
-    return { statements, errors, warnings };
-}
-/** The statements of one `Atlas Plan` detail, in order, multi-line statements intact. */
-function parseAtlasPlanDetail(detail) {
-    const text = detail.trimStart();
-    const body = text.startsWith(ATLAS_PLAN_HEADER) ? text.slice(ATLAS_PLAN_HEADER.length) : text;
-    return splitStatements(body);
-}
-const SEMICOLON = 0x3b;
-const NEWLINE = 0x0a;
-/**
- * Splits SQL where a line ends with `;` outside quotes, comments and dollar-quoted bodies
- * (a function body holds `;` at line ends that do not end the statement).
- */
-function splitStatements(sql) {
-    const out = [];
-    const push = (s) => {
-        const trimmed = s.trim();
-        if (trimmed)
-            out.push(trimmed);
-    };
-    let start = 0;
-    let i = 0;
-    while (i < sql.length) {
-        const c = sql.charCodeAt(i);
-        if (c === SEMICOLON) {
-            const lineEnd = endOfStatementLine(sql, i + 1);
-            if (lineEnd >= 0) {
-                push(sql.slice(start, i + 1));
-                start = i = lineEnd;
-                continue;
-            }
-            i++;
-            continue;
-        }
-        const next = skipQuotedOrComment(sql, i);
-        if (next < 0) {
-            // Unterminated quote or body: the scanner has lost track, so fall back to the plain
-            // line rule for the rest rather than swallowing every later statement into one.
-            for (const s of splitOnLineEndings(sql.slice(start)))
-                push(s);
-            return out;
-        }
-        i = next;
-    }
-    push(sql.slice(start));
-    return out;
-}
-/**
- * After a `;`: the index where the next statement starts when only blanks (or a `--`
- * comment) follow on this line, -1 when more SQL follows on the same line.
- */
-function endOfStatementLine(sql, from) {
-    let i = from;
-    while (i < sql.length) {
-        const ch = sql[i];
-        if (ch === ' ' || ch === '\t' || ch === '\r')
-            i++;
-        else
-            break;
-    }
-    if (i >= sql.length)
-        return i;
-    if (sql.charCodeAt(i) === NEWLINE)
-        return i + 1;
-    if (sql.startsWith('--', i)) {
-        const nl = sql.indexOf('\n', i);
-        return nl < 0 ? sql.length : nl + 1;
-    }
-    return -1;
-}
-/** Index just past the quoted string, comment or dollar body starting at i (i + 1 if none); -1 if unterminated. */
-function skipQuotedOrComment(sql, i) {
-    const ch = sql[i];
-    if (ch === "'")
-        return skipSingleQuoted(sql, i, isEscapeString(sql, i));
-    if (ch === '"')
-        return skipDoubled(sql, i, '"');
-    if (ch === '-' && sql[i + 1] === '-') {
-        const nl = sql.indexOf('\n', i);
-        return nl < 0 ? sql.length : nl;
-    }
-    if (ch === '/' && sql[i + 1] === '*')
-        return skipBlockComment(sql, i);
-    if (ch === '$') {
-        const tag = dollarTag(sql, i);
-        if (tag) {
-            const end = sql.indexOf(tag, i + tag.length);
-            return end < 0 ? -1 : end + tag.length;
-        }
-    }
-    return i + 1;
-}
-/** 'it''s' (standard strings) or E'it\'s' (escape strings). */
-function skipSingleQuoted(sql, open, backslashEscapes) {
-    let i = open + 1;
-    while (i < sql.length) {
-        const ch = sql[i];
-        if (backslashEscapes && ch === '\\') {
-            i += 2;
-            continue;
-        }
-        if (ch === "'") {
-            if (sql[i + 1] === "'") {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i++;
-    }
-    return -1;
-}
-function skipDoubled(sql, open, quote) {
-    let i = open + 1;
-    for (;;) {
-        const close = sql.indexOf(quote, i);
-        if (close < 0)
-            return -1;
-        if (sql[close + 1] !== quote)
-            return close + 1;
-        i = close + 2;
-    }
-}
-/** PostgreSQL block comments nest. */
-function skipBlockComment(sql, open) {
-    let depth = 0;
-    let i = open;
-    while (i < sql.length) {
-        if (sql.startsWith('/*', i)) {
-            depth++;
-            i += 2;
-        }
-        else if (sql.startsWith('*/', i)) {
-            depth--;
-            i += 2;
-            if (depth === 0)
-                return i;
-        }
-        else {
-            i++;
-        }
-    }
-    return -1;
-}
-function isIdentifierChar(ch) {
-    return ch !== undefined && /[A-Za-z0-9_$\u0080-\uffff]/.test(ch);
-}
-/** E'...' / e'...' where the E is a prefix, not the end of an identifier such as `name'`. */
-function isEscapeString(sql, quote) {
-    const prefix = sql[quote - 1];
-    return (prefix === 'E' || prefix === 'e') && !isIdentifierChar(sql[quote - 2]);
-}
-const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
-/** `$$` or `$tag$` opening a dollar-quoted body; undefined for `$1` parameters or `a$b` identifiers. */
-function dollarTag(sql, i) {
-    if (isIdentifierChar(sql[i - 1]))
-        return undefined;
-    DOLLAR_TAG.lastIndex = i;
-    return DOLLAR_TAG.exec(sql)?.[0];
-}
-/** The plain rule: a line whose last non-blank character is `;` ends a statement. */
-function splitOnLineEndings(sql) {
-    const out = [];
-    let current = [];
-    for (const line of sql.split('\n')) {
-        current.push(line);
-        if (line.trimEnd().endsWith(';')) {
-            out.push(current.join('\n'));
-            current = [];
-        }
-    }
-    if (current.length > 0)
-        out.push(current.join('\n'));
-    return out;
-}
-/**
- * True when one of the statements creates `user` (CREATE ROLE/USER, quoted or bare). Used to
- * recognise a first bootstrap, where the schema root's login user does not exist yet.
- */
-function createsRole(statements, user) {
-    const quoted = `"${user.replace(/"/g, '""')}"`;
-    return statements.some((statement) => {
-        const match = /^\s*CREATE\s+(?:ROLE|USER)\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)/i.exec(statement);
-        if (!match)
-            return false;
-        const name = match[1];
-        return name.startsWith('"') ? name === quoted : name.toLowerCase() === user.toLowerCase();
-    });
-}
-
-;// CONCATENATED MODULE: ./src/gate.ts
-
-function decideGate(input) {
-    const destructiveStatements = input.statements.filter((_, i) => input.classifications[i]?.class === 'destructive');
-    const destroys = [...input.destroys];
-    const destructive = destructiveStatements.length > 0 || destroys.length > 0;
-    const labelled = input.destructiveLabel !== '' && input.labels.includes(input.destructiveLabel);
-    if (input.statements.length === 0 && destroys.length === 0) {
-        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', destructive: false, labelled } : { verdict: 'nothing' };
-    }
-    const reasons = [];
-    let basis = 'review-off';
-    if (input.requireReviewedPlan) {
-        const { reviewed } = input;
-        if (reviewed) {
-            basis = 'reviewed';
-            if (reviewed.fingerprint !== input.planned.fingerprint) {
-                reasons.push({
-                    kind: 'changed-since-review',
-                    delta: planDelta(reviewed, input.statements, input.planned),
-                    reviewedCount: reviewed.count,
-                    plannedCount: input.statements.length,
-                });
-            }
-        }
-        else if (input.recordLost !== undefined) {
-            reasons.push({ kind: 'record-lost', why: input.recordLost });
-        }
-        else {
-            basis = 'unreviewed-additive';
-            if (destructive)
-                reasons.push({ kind: 'unreviewed-destructive', statements: destructiveStatements, destroys });
-        }
-    }
-    const unreviewed = reasons.some((r) => r.kind === 'unreviewed-destructive');
-    if (destructive && !labelled && input.destructiveLabel !== '' && !unreviewed) {
-        reasons.push({ kind: 'destructive', statements: destructiveStatements, destroys, label: input.destructiveLabel });
-    }
-    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, destructive, labelled };
-}
-
-;// CONCATENATED MODULE: ./src/root-result.ts
+;// CONCATENATED MODULE: ./src/roots/root-result.ts
 function emptyResult(spec, outcome, skipReason) {
     return {
         root: spec.root,
@@ -77185,7 +78184,7 @@ const HOOK_TYPES = new Set([
     'ephemeral_op_complete',
     'ephemeral_op_errored',
 ]);
-const json_ui_num = (value) => num(value) ?? 0;
+const json_ui_num = (value) => (0,src_core/* num */.bu)(value) ?? 0;
 /** Parses one stdout line. Never throws: anything that is not a JSON object comes back raw. */
 function parseJsonUiLine(line) {
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -77198,58 +78197,58 @@ function parseJsonUiLine(line) {
     catch {
         return { type: 'raw', text };
     }
-    if (!isObject(parsed))
+    if (!(0,src_core/* isObject */.Gv)(parsed))
         return { type: 'raw', text };
-    const base = { level: str(parsed['@level']), message: str(parsed['@message']) };
-    const type = str(parsed['type']);
+    const base = { level: (0,src_core/* str */.gx)(parsed['@level']), message: (0,src_core/* str */.gx)(parsed['@message']) };
+    const type = (0,src_core/* str */.gx)(parsed['type']);
     switch (type) {
         case 'version':
-            return { ...base, type, terraform: str(parsed['terraform']), ui: str(parsed['ui']) };
+            return { ...base, type, terraform: (0,src_core/* str */.gx)(parsed['terraform']), ui: (0,src_core/* str */.gx)(parsed['ui']) };
         case 'planned_change':
         case 'resource_drift': {
-            const change = isObject(parsed['change']) ? parsed['change'] : {};
-            return { ...base, type, address: resourceAddress(change), action: str(change['action']) };
+            const change = (0,src_core/* isObject */.Gv)(parsed['change']) ? parsed['change'] : {};
+            return { ...base, type, address: resourceAddress(change), action: (0,src_core/* str */.gx)(change['action']) };
         }
         case 'change_summary':
             return { ...base, type, changes: changeSummary(parsed['changes']) };
         case 'diagnostic':
             return { ...base, type, diagnostic: diagnostic(parsed['diagnostic']) };
         case 'outputs':
-            return { ...base, type, names: isObject(parsed['outputs']) ? Object.keys(parsed['outputs']) : [] };
+            return { ...base, type, names: (0,src_core/* isObject */.Gv)(parsed['outputs']) ? Object.keys(parsed['outputs']) : [] };
         case 'log':
             return { ...base, type };
         case 'init_output':
-            return { ...base, type, messageCode: str(parsed['message_code']) };
+            return { ...base, type, messageCode: (0,src_core/* str */.gx)(parsed['message_code']) };
         default:
             if (HOOK_TYPES.has(type)) {
-                const hook = isObject(parsed['hook']) ? parsed['hook'] : {};
-                return { ...base, type: type, address: resourceAddress(hook), action: str(hook['action']) };
+                const hook = (0,src_core/* isObject */.Gv)(parsed['hook']) ? parsed['hook'] : {};
+                return { ...base, type: type, address: resourceAddress(hook), action: (0,src_core/* str */.gx)(hook['action']) };
             }
             return { ...base, type: 'unknown', rawType: type };
     }
 }
 function resourceAddress(holder) {
     const resource = holder['resource'];
-    return isObject(resource) ? str(resource['addr']) : '';
+    return (0,src_core/* isObject */.Gv)(resource) ? (0,src_core/* str */.gx)(resource['addr']) : '';
 }
 function changeSummary(value) {
-    const c = isObject(value) ? value : {};
+    const c = (0,src_core/* isObject */.Gv)(value) ? value : {};
     return {
         add: json_ui_num(c['add']),
         change: json_ui_num(c['change']),
         remove: json_ui_num(c['remove']),
         import: json_ui_num(c['import']),
-        operation: str(c['operation']),
+        operation: (0,src_core/* str */.gx)(c['operation']),
     };
 }
 function diagnostic(value) {
-    const d = isObject(value) ? value : {};
+    const d = (0,src_core/* isObject */.Gv)(value) ? value : {};
     const out = {
         severity: d['severity'] === 'error' ? 'error' : 'warning',
-        summary: str(d['summary']),
-        detail: str(d['detail']),
+        summary: (0,src_core/* str */.gx)(d['summary']),
+        detail: (0,src_core/* str */.gx)(d['detail']),
     };
-    const address = str(d['address']);
+    const address = (0,src_core/* str */.gx)(d['address']);
     if (address)
         out.address = address;
     return out;
@@ -77327,8 +78326,6 @@ function planExitMeaning(exitCode) {
 
 
 
-
-
 const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
 /**
  * Finds terraform on PATH. hashicorp/setup-terraform's default wrapper is a Node script
@@ -77351,7 +78348,7 @@ async function resolveTerraformBinary(searchPath = process.env['PATH'] ?? '') {
                     throw new Error(`${candidate} is the hashicorp/setup-terraform wrapper script, but the real binary ` +
                         `${realBinary} is missing. Set "terraform_wrapper: false" on the setup-terraform step.`);
                 }
-                log/* log */.Rm.notice(`${candidate} is the hashicorp/setup-terraform wrapper, which rewrites Terraform's output; ` +
+                src_core/* log */.Rm.notice(`${candidate} is the hashicorp/setup-terraform wrapper, which rewrites Terraform's output; ` +
                     `using ${realBinary} instead. Set "terraform_wrapper: false" to silence this notice.`);
                 return realBinary;
             }
@@ -77426,7 +78423,7 @@ async function runTerraform(o, args) {
     const tail = new LineTail(60, 8_000);
     let exit;
     try {
-        exit = await runProcess(o.binary, args, {
+        exit = await (0,src_core/* runProcess */.R3)(o.binary, args, {
             cwd: o.cwd,
             env: { ...o.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
             onStdoutLine: (line) => {
@@ -77453,7 +78450,7 @@ async function runTerraform(o, args) {
         tail.push(`terraform was terminated by signal ${exit.signal ?? 'unknown'}`);
     const exitCode = exit.code ?? 1;
     o.logger.info(`${command} exited with code ${exitCode}`);
-    return run.finish(exitCode, (0,redact/* redact */.E$)(tail.text()));
+    return run.finish(exitCode, (0,src_core/* redact */.E$)(tail.text()));
 }
 const DETAIL_LOG_LIMIT = 4_000;
 /** One short human line per interesting event; Terraform's own `@message` says it best. */
@@ -77514,8 +78511,23 @@ class LineTail {
     }
 }
 
-;// CONCATENATED MODULE: ./src/steps.ts
+;// CONCATENATED MODULE: ./src/terraform/index.ts
+// terraform/: the only module that spawns Terraform, and the reader of its machine-readable
+// (-json) stream. May import core/ only.
+/** Finds the real terraform binary (not hashicorp/setup-terraform's wrapper script). */
 
+/** `terraform init`. */
+
+/** `terraform plan -out` with -detailed-exitcode. */
+
+/** A plan that only looks: no plan file, no state lock. */
+
+/** `terraform apply` of a saved plan file. */
+
+/** Meaning of `terraform plan -detailed-exitcode`: no changes, changes or error. */
+
+
+;// CONCATENATED MODULE: ./src/roots/steps.ts
 
 
 
@@ -77529,7 +78541,7 @@ async function runStep(r, step, command) {
         run = await command(await r.options());
     }
     catch (err) {
-        throw new StepFailure(step, (0,log/* errorMessage */.gJ)(err));
+        throw new StepFailure(step, (0,src_core/* errorMessage */.gJ)(err));
     }
     const atlas = atlasPlan(run);
     const ok = DETAILED_EXITCODE.includes(step) ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
@@ -77596,9 +78608,7 @@ async function verifyStep(r) {
     return { residual: atlas.statements, terraformChanged: run.exitCode === 2, warnings: atlas.warnings };
 }
 
-;// CONCATENATED MODULE: ./src/pipeline.ts
-
-
+;// CONCATENATED MODULE: ./src/roots/pipeline.ts
 
 
 
@@ -77631,7 +78641,7 @@ async function attempt(result, r, fn) {
         return true;
     }
     catch (err) {
-        const failure = err instanceof StepFailure ? err : new StepFailure('plan', (0,log/* errorMessage */.gJ)(err));
+        const failure = err instanceof StepFailure ? err : new StepFailure('plan', (0,src_core/* errorMessage */.gJ)(err));
         result.outcome = 'failed';
         result.failedStep = failure.step;
         result.error = failure.message;
@@ -77672,8 +78682,8 @@ async function preflightInto(pending, logger, notices) {
 }
 async function planRoots(ctx, roles, schema, decision) {
     const notices = [];
-    const rolesLog = new log/* BufferedLog */.eA();
-    const schemaLog = new log/* BufferedLog */.eA();
+    const rolesLog = new src_core/* BufferedLog */.eA();
+    const schemaLog = new src_core/* BufferedLog */.eA();
     const rolesRunner = runner(ctx, roles, rolesLog);
     const schemaRunner = runner(ctx, schema, schemaLog);
     const rolesResult = decision.runs ? emptyResult(roles, 'planned') : emptyResult(roles, 'skipped', decision.skipReason);
@@ -77694,7 +78704,7 @@ async function planRoots(ctx, roles, schema, decision) {
         if (decision.runs)
             rolesLog.flush(`roles: terraform init and plan`);
         else
-            log/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
+            src_core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
     })();
     const schemaDone = (async () => {
         if (schemaReady) {
@@ -77726,7 +78736,7 @@ async function applyRoots(ctx, roles, schema, decision) {
     const results = [];
     const rolesResult = decision.runs ? await applyRoot(ctx, roles, notices, undefined) : emptyResult(roles, 'skipped', decision.skipReason);
     if (!decision.runs)
-        log/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
+        src_core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
     results.push(rolesResult);
     if (stopsLaterRoots(rolesResult)) {
         results.push(emptyResult(schema, 'not-run', notRunReason(rolesResult)));
@@ -77740,8 +78750,8 @@ async function applyRoots(ctx, roles, schema, decision) {
 async function applyRoot(ctx, spec, notices, schemaPreflight) {
     const started = Date.now();
     const result = emptyResult(spec, 'planned');
-    const r = runner(ctx, spec, log/* log */.Rm);
-    const step = (name, fn) => log/* log */.Rm.group(`${spec.root}: ${name}`, fn);
+    const r = runner(ctx, spec, src_core/* log */.Rm);
+    const step = (name, fn) => src_core/* log */.Rm.group(`${spec.root}: ${name}`, fn);
     // The schema root's preflight (after the roles root, which may have just created its user)
     // runs beside its init.
     const preflight = schemaPreflight === undefined ? undefined : ctx.preflight?.(schemaPreflight);
@@ -77749,7 +78759,7 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
     await attempt(result, r, async () => {
         await step('terraform init', () => initStep(r));
         if (schemaPreflight !== undefined)
-            await step('IAM authentication preflight', () => preflightInto(preflight, log/* log */.Rm, notices));
+            await step('IAM authentication preflight', () => preflightInto(preflight, src_core/* log */.Rm, notices));
         await step('terraform plan', () => planInto(result, r, ctx));
         const planned = await planPrint(result.plannedStatements);
         const gate = decideGate({
@@ -77772,12 +78782,12 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
         }
         if (gate.verdict === 'hold') {
             result.outcome = 'held';
-            log/* log */.Rm.info(`${spec.root}: not applied: ${gate.reasons.map((reason) => reason.kind).join(', ')}.`);
+            src_core/* log */.Rm.info(`${spec.root}: not applied: ${gate.reasons.map((reason) => reason.kind).join(', ')}.`);
             return;
         }
         const applied = await step('terraform apply', () => applyStep(r)).catch(async (err) => {
             // Nothing more may start after a cancellation; otherwise ask the database what stuck.
-            if (!isStopping()) {
+            if (!(0,src_core/* isStopping */.vH)()) {
                 const pending = await step('terraform plan (after the failed apply)', () => checkAfterFailure(r));
                 if (pending !== undefined)
                     result.pendingAfterFailure = pending;
@@ -77816,38 +78826,12 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/github/issues.ts
+;// CONCATENATED MODULE: ./src/roots/index.ts
+// roots/: running the two Terraform roots. Per-root steps (init, plan, gate, apply, verify),
+// plan mode (roots side by side) and apply mode (roles, then schema), and the results they
+// produce. May import every folder below it (core/ … lint/).
+/** Runs both roots in the run's mode and returns their results. */
 
-// One drift issue per database. Like the comment, an issue is ours only when its body starts
-// with our drift marker and its author is our token's identity: an issue a person wrote that
-// quotes the marker is never edited or closed.
-/** The drift issue's hidden first line: the comment's marker with its own prefix (marker.ts). */
-function driftMarker(environment, rolesDir, schemaDir) {
-    return databaseMarker('drift', environment, rolesDir, schemaDir);
-}
-/**
- * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
- * spelling for bot accounts GitHub does not document), pull requests left out.
- */
-async function findDriftIssue(gh, repo, marker, identity) {
-    const issues = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
-    const ours = issues
-        .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
-        .sort((a, b) => a.number - b.number);
-    const first = ours[0];
-    return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;
-}
-async function openDriftIssue(gh, repo, title, body) {
-    const { data } = await gh.rest.issues.create({ ...repo, title, body });
-    return { number: data.number, body, url: data.html_url };
-}
-async function updateDriftIssue(gh, repo, issue, title, body) {
-    await gh.rest.issues.update({ ...repo, issue_number: issue.number, title, body });
-}
-async function closeDriftIssue(gh, repo, issue, comment) {
-    await gh.rest.issues.createComment({ ...repo, issue_number: issue.number, body: comment });
-    await gh.rest.issues.update({ ...repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
-}
 
 ;// CONCATENATED MODULE: ./src/report/wording.ts
 
@@ -77942,11 +78926,11 @@ function outcomeLine(root, report) {
     const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
     switch (root.outcome) {
         case 'skipped':
-            return `⏭️ **Not run:** ${md_text(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
+            return `⏭️ **Not run:** ${(0,src_core/* text */.Qq)(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
         case 'deferred':
-            return `⏭️ **Deferred:** ${md_text(root.skipReason ?? 'planned on merge')}`;
+            return `⏭️ **Deferred:** ${(0,src_core/* text */.Qq)(root.skipReason ?? 'planned on merge')}`;
         case 'not-run':
-            return `⛔ **Not run because ${md_text(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
+            return `⛔ **Not run because ${(0,src_core/* text */.Qq)(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
         case 'no-changes':
             return '✅ **No changes** — the database matches the HCL.';
         case 'planned':
@@ -77962,7 +78946,7 @@ function outcomeLine(root, report) {
         case 'not-converged':
             return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
         case 'failed':
-            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${md_text(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
+            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${(0,src_core/* text */.Qq)(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
     }
 }
 /** Short form for the overview table. */
@@ -78149,7 +79133,7 @@ function reviewedSection(report) {
     if (report.context.mode !== 'apply')
         return [];
     if (!reviewed) {
-        return report.review?.missing ? [`ℹ️ No reviewed plan on record: ${md_text(report.review.missing)}.`] : [];
+        return report.review?.missing ? [`ℹ️ No reviewed plan on record: ${(0,src_core/* text */.Qq)(report.review.missing)}.`] : [];
     }
     const parts = [];
     let total = 0;
@@ -78160,25 +79144,25 @@ function reviewedSection(report) {
         total += root.count;
         parts.push(`**${name}** — ${count(root.count, 'statement')}`);
         if (root.statements && root.statements.length > 0)
-            parts.push(fence(root.statements.join('\n'), 'sql'));
+            parts.push((0,src_core/* fence */.EU)(root.statements.join('\n'), 'sql'));
         else if (root.count > 0)
             parts.push('_(too large to keep here; compared by fingerprint)_');
     }
-    const commit = reviewed.commit ? ` at commit ${htmlText(reviewed.commit.slice(0, 7))}` : '';
-    const summary = `Reviewed plan — pull request #${reviewed.pr}${commit}: ${htmlText(count(total, 'statement'))}`;
-    return [details(summary, parts.length > 0 ? parts.join('\n\n') : 'No root had SQL in the reviewed plan.')];
+    const commit = reviewed.commit ? ` at commit ${(0,src_core/* htmlText */.js)(reviewed.commit.slice(0, 7))}` : '';
+    const summary = `Reviewed plan — pull request #${reviewed.pr}${commit}: ${(0,src_core/* htmlText */.js)(count(total, 'statement'))}`;
+    return [(0,src_core/* details */.zH)(summary, parts.length > 0 ? parts.join('\n\n') : 'No root had SQL in the reviewed plan.')];
 }
 /** Earlier results for this database on this pull request, newest first. */
 function historySection(history) {
     if (history.length === 0)
         return [];
     const items = history.map((h) => {
-        const when = h.at ? `${md_text(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
-        const commit = h.commit ? ` · commit ${code(h.commit.slice(0, 7))}` : '';
-        const run = h.runUrl ? ` · ${md_link('run', h.runUrl)}` : '';
-        return `- ${when}${h.mode}: ${md_text(h.headline)}${commit}${run}`;
+        const when = h.at ? `${(0,src_core/* text */.Qq)(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
+        const commit = h.commit ? ` · commit ${(0,src_core/* code */.aY)(h.commit.slice(0, 7))}` : '';
+        const run = h.runUrl ? ` · ${(0,src_core/* link */.nf)('run', h.runUrl)}` : '';
+        return `- ${when}${h.mode}: ${(0,src_core/* text */.Qq)(h.headline)}${commit}${run}`;
     });
-    return [details(`Earlier results (${history.length})`, items.join('\n'))];
+    return [(0,src_core/* details */.zH)(`Earlier results (${history.length})`, items.join('\n'))];
 }
 /** The HCL guardrails: each finding with its rule, place and reason. */
 function checksSection(findings) {
@@ -78187,7 +79171,7 @@ function checksSection(findings) {
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.length - errors;
     const head = `### Checks · ${[errors ? count(errors, 'error') : '', warnings ? count(warnings, 'warning') : ''].filter(Boolean).join(', ')}`;
-    const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${code(f.rule)} at ${code(`${f.file}:${f.line}`)}: ${md_text(f.message)}`);
+    const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${(0,src_core/* code */.aY)(f.rule)} at ${(0,src_core/* code */.aY)(`${f.file}:${f.line}`)}: ${(0,src_core/* text */.Qq)(f.message)}`);
     return [head, items.join('\n')];
 }
 
@@ -78200,7 +79184,7 @@ function checksSection(findings) {
 const PREVIEW_CHARS = 120;
 function preview(statement) {
     const line = statement.replace(/\s+/g, ' ').trim();
-    return code(line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line);
+    return (0,src_core/* code */.aY)(line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line);
 }
 /** Destructive and access-reducing statements (and resource destroys), listed with their reason. */
 function riskList(roots) {
@@ -78208,11 +79192,11 @@ function riskList(roots) {
     const destroys = roots.flatMap((r) => r.destroys.map((address) => ({ root: r.root, address })));
     const listed = (cls) => roots.flatMap((r) => r.classifications.flatMap((c, i) => c.class === cls
         ? [
-            `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? md_text(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${md_text(c.reason)})`}`,
+            `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? (0,src_core/* text */.Qq)(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${(0,src_core/* text */.Qq)(c.reason)})`}`,
         ]
         : []));
     const destructive = [
-        ...destroys.map((d) => `- ${d.root}: Terraform will destroy ${code(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`),
+        ...destroys.map((d) => `- ${d.root}: Terraform will destroy ${(0,src_core/* code */.aY)(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`),
         ...listed('destructive'),
     ];
     if (destructive.length > 0)
@@ -78231,7 +79215,7 @@ function labelNotice(report, destructiveLabel) {
         return ['> ⚠️ The destructive-SQL gate is off (`destructive-label` is empty): this SQL will be applied on merge without a label.'];
     }
     return [
-        `> 🏷️ **Applying this on merge needs the label ${code(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with destructive SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
+        `> 🏷️ **Applying this on merge needs the label ${(0,src_core/* code */.aY)(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with destructive SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
     ];
 }
 /** Apply mode: for each root the gate held back, why, and the way forward. */
@@ -78253,7 +79237,7 @@ function holdReason(reason, prRef, report) {
     switch (reason.kind) {
         case 'destructive': {
             const what = [
-                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
+                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(src_core/* code */.aY).join(', ')}` : '',
                 reason.statements.length > 0 ? `has ${count(reason.statements.length, 'destructive statement')}` : '',
             ]
                 .filter(Boolean)
@@ -78262,26 +79246,26 @@ function holdReason(reason, prRef, report) {
                 // A push that belongs to no pull request: there is nothing to put the label on.
                 return [
                     `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
-                    `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${code(reason.label)} to it, and merge it.`,
+                    `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${(0,src_core/* code */.aY)(reason.label)} to it, and merge it.`,
                 ];
             }
             return [
-                `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
-                `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${md_link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
+                `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and ${prRef} does not carry the label ${(0,src_core/* code */.aY)(reason.label)}.`,
+                `To approve: add the label ${(0,src_core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
             ];
         }
         case 'changed-since-review': {
             const reviewed = report.review?.reviewed;
-            const at = reviewed?.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
+            const at = reviewed?.commit ? ` at commit ${(0,src_core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
             const out = [
                 `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
             ];
             const { delta } = reason;
             if (delta.exact) {
                 if (delta.added.length > 0)
-                    out.push(`Added since review (${delta.added.length}):`, fence(delta.added.join('\n'), 'sql'));
+                    out.push(`Added since review (${delta.added.length}):`, (0,src_core/* fence */.EU)(delta.added.join('\n'), 'sql'));
                 if (delta.removed.length > 0)
-                    out.push(`No longer planned (${delta.removed.length}):`, fence(delta.removed.join('\n'), 'sql'));
+                    out.push(`No longer planned (${delta.removed.length}):`, (0,src_core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
                 if (delta.removedUnknown > 0)
                     out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
             }
@@ -78293,8 +79277,8 @@ function holdReason(reason, prRef, report) {
         }
         case 'record-lost':
             return [
-                `**No trusted record of the plan reviewed in ${prRef}.** ${md_text(capitalised(reason.why))}.`,
-                `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${md_link('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
+                `**No trusted record of the plan reviewed in ${prRef}.** ${(0,src_core/* text */.Qq)(capitalised(reason.why))}.`,
+                `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
             ];
         case 'unreviewed-destructive':
             return [
@@ -78321,7 +79305,6 @@ function capitalised(line) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/sql.ts
-
 
 
 // One block of SQL as the comment shows it: literal (a fence no statement can close), every
@@ -78355,8 +79338,8 @@ function renderSql(block, classifications, cap) {
         shown++;
         const c = classifications?.[i];
         if (c && c.class !== 'safe')
-            lines.push(`-- ${MARK[c.class]}: ${sql_oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
-        bidi ||= hasBidi(statement);
+            lines.push(`-- ${MARK[c.class]}: ${oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
+        bidi ||= (0,src_core/* hasBidi */.BM)(statement);
         lines.push(statement);
     }
     const omitted = block.statements.length - shown;
@@ -78366,11 +79349,11 @@ function renderSql(block, classifications, cap) {
     }
     if (shown > 0) {
         // Marker lines carry names from the SQL too: redact and show bidi over the whole block.
-        const body = showBidi((0,redact/* redact */.E$)(lines.join('\n')));
-        const fenced = fenceTrusted(body, 'sql');
+        const body = (0,src_core/* showBidi */.oy)((0,src_core/* redact */.E$)(lines.join('\n')));
+        const fenced = (0,src_core/* fenceTrusted */.fF)(body, 'sql');
         const lineCount = body.split('\n').length;
         out.push(lineCount > FOLD_LINES
-            ? details(`${htmlText(block.label)}: ${foldSummary(block.statements.slice(0, shown), classifications, lineCount)}`, fenced)
+            ? (0,src_core/* details */.zH)(`${(0,src_core/* htmlText */.js)(block.label)}: ${foldSummary(block.statements.slice(0, shown), classifications, lineCount)}`, fenced)
             : fenced);
     }
     return { markdown: out.join('\n\n'), omitted, shown };
@@ -78384,7 +79367,7 @@ function foldSummary(statements, classifications, lines) {
     const byCount = [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const listed = byCount
         .slice(0, 8)
-        .map(([kind, n]) => `${n} ${htmlText(kind)}`)
+        .map(([kind, n]) => `${n} ${(0,src_core/* htmlText */.js)(kind)}`)
         .join(', ');
     const more = byCount.length > 8 ? `, ${byCount.length - 8} more kinds` : '';
     return `${count(statements.length, 'statement')} (${count(lines, 'line')}) — ${listed}${more}`;
@@ -78398,7 +79381,7 @@ function firstWords(statement) {
         .toUpperCase()
         .replace(/[^A-Z ]/g, '');
 }
-function sql_oneLine(s) {
+function oneLine(s) {
     return s.replace(/\s+/g, ' ').trim();
 }
 
@@ -78418,7 +79401,7 @@ function renderDocument(report, opts, target, limits) {
     const parts = [
         ...header(report, opts),
         ...shortenedNotice(ctx),
-        ...report.notices.map((n) => `> ℹ️ ${md_text(n)}`),
+        ...report.notices.map((n) => `> ℹ️ ${(0,src_core/* text */.Qq)(n)}`),
         ...overview(report),
         ...fatal,
         ...checksSection(report.lint),
@@ -78434,7 +79417,7 @@ function renderDocument(report, opts, target, limits) {
 /** Header, status and footer only: what is left when nothing else fits. */
 function renderMinimal(report, opts, target) {
     const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
-    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${md_link('this run', report.context.runUrl)}.`;
+    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${(0,src_core/* link */.nf)('this run', report.context.runUrl)}.`;
     return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
 }
 /** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
@@ -78448,13 +79431,13 @@ function detailSizes(report) {
 function header(report, opts) {
     const { context } = report;
     const title = context.drift ? 'Drift check' : context.mode === 'apply' ? 'Apply' : 'Plan';
-    const env = report.environment ? ` · ${code(report.environment)}` : '';
+    const env = report.environment ? ` · ${(0,src_core/* code */.aY)(report.environment)}` : '';
     // The record sits right under the marker: if a body ever had to be cut, it is cut at the end.
     return [
         opts.data ? `${opts.marker}\n${opts.data}` : opts.marker,
         `## 🗄️ Atlas ${title}${env} · PostgreSQL roles & schema`,
-        `### ${md_text(headline(report))}`,
-        `Mode: **${context.mode}** — ${md_text(context.modeReason)}`,
+        `### ${(0,src_core/* text */.Qq)(headline(report))}`,
+        `Mode: **${context.mode}** — ${(0,src_core/* text */.Qq)(context.modeReason)}`,
     ];
 }
 function shortenedNotice(ctx) {
@@ -78469,9 +79452,9 @@ function shortenedNotice(ctx) {
     const url = ctx.report.context.runUrl;
     return ctx.target === 'comment'
         ? [
-            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${md_link('job summary of this run', url)}.`,
+            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${(0,src_core/* link */.nf)('job summary of this run', url)}.`,
         ]
-        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${md_link('this run', url)} for the rest.`];
+        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${(0,src_core/* link */.nf)('this run', url)} for the rest.`];
 }
 function overview(report) {
     if (report.roots.length === 0)
@@ -78479,10 +79462,10 @@ function overview(report) {
     const rows = report.roots.map((r) => {
         const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run' && r.outcome !== 'deferred';
         const n = ran ? String(mainSql(r, report).statements.length) : '—';
-        return `| ${r.root} | ${md_text(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? duration(r.durationMs) : '—'} |`;
+        return `| ${r.root} | ${(0,src_core/* text */.Qq)(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? duration(r.durationMs) : '—'} |`;
     });
     const table = ['| Root | Result | SQL statements | Risk | Time |', '| --- | --- | ---: | --- | ---: |', ...rows].join('\n');
-    return report.context.mode === 'apply' ? [table, `**What was applied:** ${md_text(appliedLine(report))}`] : [table];
+    return report.context.mode === 'apply' ? [table, `**What was applied:** ${(0,src_core/* text */.Qq)(appliedLine(report))}`] : [table];
 }
 function riskCell(root) {
     const n = (cls) => root.classifications.filter((c) => c.class === cls).length;
@@ -78496,7 +79479,7 @@ function riskCell(root) {
 }
 function rootSection(root, ctx) {
     const { report } = ctx;
-    const out = [`### ${root.root} · ${code(root.workingDirectory)}`, outcomeLine(root, report)];
+    const out = [`### ${root.root} · ${(0,src_core/* code */.aY)(root.workingDirectory)}`, outcomeLine(root, report)];
     if (root.root === 'roles' && root.outcome !== 'skipped')
         out.push(whyRolesRan(report));
     const note = gateNote(root);
@@ -78505,7 +79488,7 @@ function rootSection(root, ctx) {
     // Each error once, before the SQL: the diagnostics when Terraform gave some, else the message.
     if (root.errors.length > 0) {
         for (const e of root.errors)
-            out.push(`**${md_text(e.summary)}**${e.address ? ` (${code(e.address)})` : ''}`, detailBlock(e.detail, ctx));
+            out.push(`**${(0,src_core/* text */.Qq)(e.summary)}**${e.address ? ` (${(0,src_core/* code */.aY)(e.address)})` : ''}`, detailBlock(e.detail, ctx));
     }
     else if (root.error) {
         out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:**`, detailBlock(root.error, ctx));
@@ -78527,7 +79510,7 @@ function rootSection(root, ctx) {
 }
 function whyRolesRan(report) {
     const { rolesChange } = report;
-    return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${md_text(rolesChange.reason)}` : `Why it ran: ${md_text(rolesChange.reason)}`;
+    return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${(0,src_core/* text */.Qq)(rolesChange.reason)}` : `Why it ran: ${(0,src_core/* text */.Qq)(rolesChange.reason)}`;
 }
 function sqlBlocks(root, report) {
     const blocks = [mainSql(root, report)];
@@ -78555,8 +79538,8 @@ function sqlSection(block, root, ctx) {
 function whereIsTheRest(ctx) {
     const url = ctx.report.context.runUrl;
     return ctx.target === 'comment'
-        ? `the full plan is in the ${md_link('job summary of this run', url)}`
-        : `the plan is larger than the job summary allows; see the log of ${md_link('this run', url)}`;
+        ? `the full plan is in the ${(0,src_core/* link */.nf)('job summary of this run', url)}`
+        : `the plan is larger than the job summary allows; see the log of ${(0,src_core/* link */.nf)('this run', url)}`;
 }
 function residualHint(residual) {
     const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
@@ -78585,15 +79568,15 @@ function warnings(unordered, ctx) {
         return '';
     const list = orderWarnings(unordered);
     const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
-    const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${htmlText(w.summary)}”`).join(', ')}` : '';
+    const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${(0,src_core/* htmlText */.js)(w.summary)}”`).join(', ')}` : '';
     const items = list.map((w) => {
         const known = EXPECTED_WARNINGS.find((e) => e.match.test(w.summary));
         if (known)
-            return `- **${md_text(w.summary)}** — ${known.note}`;
+            return `- **${(0,src_core/* text */.Qq)(w.summary)}** — ${known.note}`;
         const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
-        return `- **${md_text(w.summary)}**${detail}`;
+        return `- **${(0,src_core/* text */.Qq)(w.summary)}**${detail}`;
     });
-    return details(`Warnings (${list.length})${note}`, items.join('\n'));
+    return (0,src_core/* details */.zH)(`Warnings (${list.length})${note}`, items.join('\n'));
 }
 /** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
 function detailBlock(raw, ctx) {
@@ -78602,7 +79585,7 @@ function detailBlock(raw, ctx) {
         return '';
     const cap = ctx.limits.detailCap;
     if (clean.length <= cap)
-        return fence(clean);
+        return (0,src_core/* fence */.EU)(clean);
     ctx.shortenedDetails++;
     let cut = Math.max(0, Math.floor(cap));
     const newline = clean.lastIndexOf('\n', cut);
@@ -78610,16 +79593,16 @@ function detailBlock(raw, ctx) {
         cut = newline;
     if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
         cut--;
-    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${md_link('this run', ctx.report.context.runUrl)}._`;
-    return cut > 0 ? `${fence(clean.slice(0, cut))}\n\n${note}` : note;
+    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${(0,src_core/* link */.nf)('this run', ctx.report.context.runUrl)}._`;
+    return cut > 0 ? `${(0,src_core/* fence */.EU)(clean.slice(0, cut))}\n\n${note}` : note;
 }
 function footer(report, opts) {
     const { context } = report;
-    const sha = context.sha ? md_link(code(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
+    const sha = context.sha ? (0,src_core/* link */.nf)((0,src_core/* code */.aY)(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
     const parts = [
         sha ? `Commit ${sha}` : '',
-        context.runUrl ? md_link('workflow run', context.runUrl) : '',
-        report.atlasVersion ? `Atlas ${code(report.atlasVersion)}` : '',
+        context.runUrl ? (0,src_core/* link */.nf)('workflow run', context.runUrl) : '',
+        report.atlasVersion ? `Atlas ${(0,src_core/* code */.aY)(report.atlasVersion)}` : '',
         'rds-atlas-action',
     ];
     return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
@@ -78661,7 +79644,7 @@ function renderSummary(report, opts) {
  */
 function fit(report, opts, target) {
     const fits = (body) => measure(body) <= opts.maxLength;
-    const render = (limits) => (0,redact/* redact */.E$)(renderDocument(report, opts, target, limits));
+    const render = (limits) => (0,src_core/* redact */.E$)(renderDocument(report, opts, target, limits));
     const whole = render(NO_LIMITS);
     if (fits(whole))
         return whole;
@@ -78685,7 +79668,7 @@ function fit(report, opts, target) {
         }
         return best;
     }
-    return lastResort((0,redact/* redact */.E$)(renderMinimal(report, opts, target)), opts.maxLength);
+    return lastResort((0,src_core/* redact */.E$)(renderMinimal(report, opts, target)), opts.maxLength);
 }
 /** Keep details whole first, then give them a quarter of the budget between them, then none. */
 function detailCaps(report, maxLength) {
@@ -78717,7 +79700,7 @@ function lastResort(body, maxLength) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/verdict.ts
+;// CONCATENATED MODULE: ./src/report/verdict.ts
 /** A drift check's result: SQL pending, none, or unknown when a root could not be checked. */
 function driftStatus(report) {
     if (report.roots.some((r) => r.plannedStatements.length > 0 || r.destroys.length > 0))
@@ -78751,10 +79734,22 @@ function verdict(report, inputs) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/drift.ts
+;// CONCATENATED MODULE: ./src/report/index.ts
+// report/: pure rendering of a Report. The headline, the comment and summary bodies fitted to
+// GitHub's limits, and the exit verdict and drift status derived from the report. No I/O. May
+// import every folder below it.
+/** The PR comment body, fitted to GitHub's comment limit. */
+
+/** The job summary body, fitted to GitHub's summary limit. */
+
+/** The one-line headline, derived from what the database showed. */
+
+/** Why the run failed, as one message; undefined when it did not. */
+
+/** A drift check's result: drift, clean, or unknown when a root could not be checked. */
 
 
-
+;// CONCATENATED MODULE: ./src/publish/drift.ts
 
 
 
@@ -78764,7 +79759,7 @@ async function syncDriftIssue(d) {
     const { report, inputs, gh } = d;
     const status = driftStatus(report);
     if (status === 'unknown') {
-        log/* log */.Rm.info('The drift check did not complete: the drift issue is left as it is.');
+        src_core/* log */.Rm.info('The drift check did not complete: the drift issue is left as it is.');
         return '';
     }
     const { repo } = report.context;
@@ -78775,9 +79770,9 @@ async function syncDriftIssue(d) {
     if (status === 'clean') {
         if (!existing)
             return '';
-        const comment = `✅ No drift found by ${md_link('this run', report.context.runUrl)} (${md_text(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${md_text(report.context.defaultBranch || 'the default branch')}. Closing.`;
+        const comment = `✅ No drift found by ${(0,src_core/* link */.nf)('this run', report.context.runUrl)} (${(0,src_core/* text */.Qq)(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${(0,src_core/* text */.Qq)(report.context.defaultBranch || 'the default branch')}. Closing.`;
         await closeDriftIssue(gh, repo, existing, comment);
-        log/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
+        src_core/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
         return '';
     }
     const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
@@ -78788,15 +79783,15 @@ async function syncDriftIssue(d) {
     const body = renderComment({ ...report, notices: [...notices, ...report.notices] }, { ...d.options, marker, data: encodeData({ history: [], driftSince: since }), maxLength: COMMENT_MAX_LENGTH });
     if (existing) {
         await updateDriftIssue(gh, repo, existing, title, body);
-        log/* log */.Rm.info(`Updated drift issue #${existing.number}: ${existing.url}`);
+        src_core/* log */.Rm.info(`Updated drift issue #${existing.number}: ${existing.url}`);
         return existing.url;
     }
     const opened = await openDriftIssue(gh, repo, title, body);
-    log/* log */.Rm.info(`Opened drift issue #${opened.number}: ${opened.url}`);
+    src_core/* log */.Rm.info(`Opened drift issue #${opened.number}: ${opened.url}`);
     return opened.url;
 }
 
-;// CONCATENATED MODULE: ./src/report/outputs.ts
+;// CONCATENATED MODULE: ./src/publish/outputs.ts
 
 
 
@@ -78827,7 +79822,7 @@ function outputValues(report, extra) {
         [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
     };
     for (const key of Object.keys(values))
-        values[key] = (0,redact/* redact */.E$)(values[key]);
+        values[key] = (0,src_core/* redact */.E$)(values[key]);
     return values;
 }
 function setOutputs(report, extra) {
@@ -78875,7 +79870,7 @@ function drift(report) {
     return status === 'unknown' ? '' : String(status === 'drift');
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
+;// CONCATENATED MODULE: ./src/publish/summary.ts
 
 
 
@@ -78888,7 +79883,7 @@ function drift(report) {
  */
 async function writeSummary(report, options) {
     if (!process.env['GITHUB_STEP_SUMMARY']) {
-        log/* log */.Rm.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
+        src_core/* log */.Rm.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
         return false;
     }
     const body = renderSummary(report, { ...options, maxLength: SUMMARY_MAX_LENGTH });
@@ -78899,16 +79894,12 @@ async function writeSummary(report, options) {
     catch (err) {
         // The buffer is a process-wide singleton; do not leave this body behind for a later write.
         core/* summary */.z.emptyBuffer();
-        log/* log */.Rm.warning(`Could not write the job summary: ${(0,log/* errorMessage */.gJ)(err)}. The report is still in the PR comment and the log.`);
+        src_core/* log */.Rm.warning(`Could not write the job summary: ${(0,src_core/* errorMessage */.gJ)(err)}. The report is still in the PR comment and the log.`);
         return false;
     }
 }
 
-;// CONCATENATED MODULE: ./src/publish.ts
-
-
-
-
+;// CONCATENATED MODULE: ./src/publish/publish.ts
 
 
 
@@ -78925,13 +79916,13 @@ const COMMENT_PHASE_TIMEOUT_MS = 45_000;
 async function publish(p) {
     const { report, inputs } = p;
     const options = renderOptions(p);
-    log/* log */.Rm.info(`Result: ${headline(report)}`);
+    src_core/* log */.Rm.info(`Result: ${headline(report)}`);
     await writeSummary(report, options);
     setOutputs(report, { commentUrl: '' });
     if (inputs.comment && p.gh) {
         const gh = p.gh;
         const url = await withDeadline(postComments(gh, p, options), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
-            log/* log */.Rm.warning(`Could not post the pull request comment: ${(0,log/* errorMessage */.gJ)(err)}. The report is in the job summary and the outputs. If the token lacks access, add "pull-requests: write" to the workflow's permissions.`);
+            src_core/* log */.Rm.warning(`Could not post the pull request comment: ${(0,src_core/* errorMessage */.gJ)(err)}. The report is in the job summary and the outputs. If the token lacks access, add "pull-requests: write" to the workflow's permissions.`);
             return '';
         });
         // Outputs written twice keep the last value: the URL replaces the empty one.
@@ -78941,7 +79932,7 @@ async function publish(p) {
     if (report.context.drift && inputs.driftIssue && p.gh) {
         const d = { gh: p.gh, inputs, report, identity: p.identity, options };
         await withDeadline(syncDriftIssue(d), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
-            log/* log */.Rm.warning(`Could not open, update or close the drift issue: ${(0,log/* errorMessage */.gJ)(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`);
+            src_core/* log */.Rm.warning(`Could not open, update or close the drift issue: ${(0,src_core/* errorMessage */.gJ)(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`);
         });
     }
 }
@@ -78961,7 +79952,7 @@ async function postComments(gh, p, options) {
         // A merge already asked GitHub which pull requests the commit belongs to.
         numbers = p.report.review?.pullNumbers ?? (await pullsForCommit(gh, context.repo, context.sha));
         if (numbers.length === 0)
-            log/* log */.Rm.info(`No pull request is associated with ${context.sha.slice(0, 7)}: no comment to update.`);
+            src_core/* log */.Rm.info(`No pull request is associated with ${context.sha.slice(0, 7)}: no comment to update.`);
     }
     if (numbers.length === 0)
         return '';
@@ -78973,17 +79964,17 @@ async function postComments(gh, p, options) {
             const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
             const trusted = editor ? undefined : previous;
             if (editor)
-                log/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
+                src_core/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
             const applied = trusted ? appliedEarlier(p.report, decodeData(trusted.body, p.marker).current) : undefined;
             if (applied) {
-                log/* log */.Rm.info(`The comment on #${number} keeps showing the apply of commit ${applied.commit.slice(0, 7)} (${applied.runUrl}); this re-run had nothing left to apply.`);
+                src_core/* log */.Rm.info(`The comment on #${number} keeps showing the apply of commit ${applied.commit.slice(0, 7)} (${applied.runUrl}); this re-run had nothing left to apply.`);
                 return undefined;
             }
             return body(p, options, number, trusted);
         });
-        log/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
+        src_core/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
         if (comment.removedDuplicates > 0)
-            log/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);
+            src_core/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);
         url ||= comment.url;
     }
     return url;
@@ -79025,7 +80016,7 @@ function entry(report) {
     return {
         at: new Date().toISOString(),
         mode: report.context.mode,
-        headline: (0,redact/* redact */.E$)(headline(report)).slice(0, 300),
+        headline: (0,src_core/* redact */.E$)(headline(report)).slice(0, 300),
         commit: report.context.sha,
         runUrl: report.context.runUrl,
     };
@@ -79038,7 +80029,7 @@ async function publish_reviewedPlan(report, pr) {
             continue;
         // Text is kept only when it carries no registered secret (the record must match the fingerprint).
         const statements = root.plannedStatements;
-        const keep = keepsText(statements) && statements.every((s) => (0,redact/* redact */.E$)(s) === s);
+        const keep = keepsText(statements) && statements.every((s) => (0,src_core/* redact */.E$)(s) === s);
         roots[root.root] = await reviewedRoot(statements, keep);
     }
     return { pr, commit: report.context.sha, runUrl: report.context.runUrl, at: new Date().toISOString(), roots };
@@ -79052,21 +80043,17 @@ function withDeadline(promise, ms) {
     return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-// EXTERNAL MODULE: ./src/stack.ts
-var stack = __nccwpck_require__(3419);
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/publish/index.ts
+// publish/: the report leaves the process. The job summary and outputs first, then the PR
+// comment (upsert) and the drift issue, each bounded in time. May import every folder below it.
+/** Writes the summary and outputs, then the comment and the drift issue. */
+
+/** Rejects when a promise has not settled within the given time. */
+
+/** The action's output names (a contract with users' workflows). */
 
 
-
-
-
-
-
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/run/main.ts
 
 
 
@@ -79091,7 +80078,7 @@ const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 async function run() {
     // ariga/setup-atlas with cloud-token exports the Atlas Cloud token to every later step.
     // Terraform keeps it (the Atlas CLI logs in with it), and it is masked before anything prints.
-    (0,redact/* registerSecret */.cl)(process.env['ATLAS_TOKEN']);
+    (0,src_core/* registerSecret */.cl)(process.env['ATLAS_TOKEN']);
     let inputs;
     let context;
     try {
@@ -79104,13 +80091,13 @@ async function run() {
         context = buildRunContext(inputs, eventContext());
     }
     catch (err) {
-        core/* setFailed */.C1((0,log/* errorMessage */.gJ)(err));
+        core/* setFailed */.C1((0,src_core/* errorMessage */.gJ)(err));
         return;
     }
     // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
-    log/* log */.Rm.info(`rds-atlas-action on Node ${process.version}`);
+    src_core/* log */.Rm.info(`rds-atlas-action on Node ${process.version}`);
     if (context.fork) {
-        log/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.');
+        src_core/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.');
         core/* setOutput */.uH(OUTPUT.mode, 'plan');
         return;
     }
@@ -79135,20 +80122,20 @@ async function run() {
     }
     catch (err) {
         // Reported once, by setFailed below, after the summary, outputs and comment are written.
-        report.fatal = (0,log/* errorMessage */.gJ)(err);
+        report.fatal = (0,src_core/* errorMessage */.gJ)(err);
         // For a bug report: where it happened, in src/ (only with step debug logging on).
         if (core/* isDebug */._o())
-            log/* log */.Rm.debug(`Stack: ${(0,stack/* errorStack */.j)(err)}`);
+            src_core/* log */.Rm.debug(`Stack: ${(0,src_core/* errorStack */.jK)(err)}`);
     }
     try {
         await publish({ inputs, report, gh, identity: whoAmI, marker });
         const failure = verdict(report, inputs);
         if (failure)
-            core/* setFailed */.C1((0,redact/* redact */.E$)(failure));
+            core/* setFailed */.C1((0,src_core/* redact */.E$)(failure));
         else
             for (const root of report.roots)
                 if (root.outcome === 'state-differs')
-                    log/* log */.Rm.warning(`${root.root}: database converged, Terraform state differs.`);
+                    src_core/* log */.Rm.warning(`${root.root}: database converged, Terraform state differs.`);
     }
     finally {
         stopOnCancel();
@@ -79157,7 +80144,7 @@ async function run() {
 async function execute(inputs, report, gh, whoAmI, marker) {
     const { context } = report;
     const workspace = workspaceDir();
-    log/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
+    src_core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
     // `atlas version` (a child process) and GitHub (what changed; on a merge, what was reviewed)
     // answer while the guardrails run; a guardrail error is still the one reported, and still
     // stops the run before any AWS call.
@@ -79165,20 +80152,20 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     atlas.catch(() => undefined);
     const answers = askGitHub(inputs, context, gh, whoAmI, marker);
     answers.catch(() => undefined);
-    report.lint = await log/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
+    report.lint = await src_core/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
     for (const f of report.lint) {
         const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
         if (f.severity === 'error')
-            log/* log */.Rm.error(`${f.message} (${f.rule})`, properties);
+            src_core/* log */.Rm.error(`${f.message} (${f.rule})`, properties);
         else
-            log/* log */.Rm.warning(`${f.message} (${f.rule})`, properties);
+            src_core/* log */.Rm.warning(`${f.message} (${f.rule})`, properties);
     }
     const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
     if (lintErrors > 0) {
         throw new Error(`The HCL guardrails found ${lintErrors} error${lintErrors === 1 ? '' : 's'} (see "Checks"); nothing was planned and no AWS credentials were requested. Fix them, or switch a rule off with the lint-skip input.`);
     }
     report.atlasVersion = await atlas;
-    log/* log */.Rm.info(`Atlas CLI ${report.atlasVersion}`);
+    src_core/* log */.Rm.info(`Atlas CLI ${report.atlasVersion}`);
     const terraformBinary = await resolveTerraformBinary();
     const { rolesChange, changesLog, review } = await answers;
     changesLog.flush('Detect roles changes');
@@ -79188,17 +80175,17 @@ async function execute(inputs, report, gh, whoAmI, marker) {
         report.rolesChange = { ...report.rolesChange, reason: `${report.rolesChange.reason}; it runs anyway because roles-on-apply is always` };
     }
     const decision = { runs: rolesRuns, skipReason: report.rolesChange.reason };
-    log/* log */.Rm.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
+    src_core/* log */.Rm.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
     if (review) {
         report.review = review;
-        log/* log */.Rm.info(review.reviewed
+        src_core/* log */.Rm.info(review.reviewed
             ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
             : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
     }
     let session;
     let planDir;
     try {
-        session = await log/* log */.Rm.group('AWS credentials', () => openAwsSession(inputs, context.mode));
+        session = await src_core/* log */.Rm.group('AWS credentials', () => openAwsSession(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
         const active = session;
         const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
@@ -79231,21 +80218,21 @@ async function execute(inputs, report, gh, whoAmI, marker) {
         report.notices.push(...result.notices);
     }
     finally {
-        await session?.close().catch((err) => log/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,log/* errorMessage */.gJ)(err)}`));
+        await session?.close().catch((err) => src_core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,src_core/* errorMessage */.gJ)(err)}`));
         if (planDir)
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
     }
 }
 /** The GitHub lookups of a run, side by side; none of them throws. */
 async function askGitHub(inputs, context, gh, whoAmI, marker) {
-    const changesLog = new log/* BufferedLog */.eA();
+    const changesLog = new src_core/* BufferedLog */.eA();
     // Who the token is (the comment's and the issue's author) is asked now, not at the end.
     if (inputs.comment || context.drift)
         whoAmI().catch(() => undefined);
     const review = context.mode === 'apply'
         ? withDeadline(whoAmI().then((identity) => reviewContext(gh, context, marker, identity)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
             // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
-            const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,log/* errorMessage */.gJ)(err)})`;
+            const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,src_core/* errorMessage */.gJ)(err)})`;
             return { labels: [], missing: why, recordLost: why };
         })
         : undefined;
@@ -79289,9 +80276,9 @@ function onCancel(report) {
             cancelled = true;
             const notice = `The run was cancelled (${signal}): Terraform was asked to stop gracefully, finishing the operation in flight and releasing the state lock; no further step was started.`;
             report.notices.push(notice);
-            log/* log */.Rm.warning(notice);
+            src_core/* log */.Rm.warning(notice);
         }
-        stopAll();
+        (0,src_core/* stopAll */.um)();
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
@@ -79317,785 +80304,11 @@ async function preflight(inputs, session, createdInThisRun) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/run/index.ts
+// run/: the run from inputs to exit status: inputs, event, credentials, guardrails, the roots,
+// the report, publishing and the verdict. May import every folder.
+/** Runs the action; reports every failure itself. */
 
-/***/ }),
-
-/***/ 5165:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  E$: () => (/* binding */ redact),
-  cl: () => (/* binding */ registerSecret)
-});
-
-// UNUSED EXPORTS: resetSecretsForTest
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
-var core = __nccwpck_require__(8179);
-;// CONCATENATED MODULE: ./src/redact/text.ts
-// Character tests and the quoted-string scanner shared by the form rules.
-/** Space or tab: what may sit around a separator on one line. */
-const isBlank = (c) => c === 0x20 || c === 0x09;
-/** Ends an unquoted value: ASCII controls and space, and Unicode white space. */
-function isSpace(c) {
-    if (c <= 0x20)
-        return true;
-    if (c < 0x85)
-        return false;
-    return (c === 0x85 ||
-        c === 0xa0 ||
-        c === 0x1680 ||
-        (c >= 0x2000 && c <= 0x200a) ||
-        c === 0x2028 ||
-        c === 0x2029 ||
-        c === 0x202f ||
-        c === 0x205f ||
-        c === 0x3000);
-}
-/**
- * End of a quoted string whose contents start at `start`, quoted by `q` preceded by `level`
- * backslashes (0 for `"…"`, 1 for `\"…\"` inside a JSON string, 3 one level deeper). A
- * backslash run before a quote closes the string when, read at this level, the quote is not
- * escaped; a run shorter than the level belongs to an enclosing string, which ends this one
- * too. An unterminated string ends at the line end or `limit`.
- */
-function quotedEnd(text, start, level, q, limit) {
-    const period = 2 * (level + 1);
-    for (let j = start; j < limit; j++) {
-        const c = text.charCodeAt(j);
-        if (c === 0x0a || c === 0x0d)
-            return j;
-        if (c === 0x5c) {
-            let run = 1;
-            while (text.charCodeAt(j + run) === 0x5c)
-                run++;
-            if (text[j + run] === q) {
-                if (run < level)
-                    return j;
-                if ((run - level) % period === 0)
-                    return j + run - level; // escaped backslashes before the closing quote are contents
-            }
-            j += run; // the run and the character it escapes
-            continue;
-        }
-        if (text[j] === q)
-            return j;
-    }
-    return limit;
-}
-
-;// CONCATENATED MODULE: ./src/redact/connection-strings.ts
-
-// Passwords inside connection strings: `scheme://user:password@host` (also with the slashes
-// JSON-escaped, `postgres:\/\/u:pw@host`) and Go MySQL DSNs `user:password@tcp(host)`.
-// Scanned by hand rather than by one regex: the password's end (the last `@` before the
-// host) needs look-back that a regex would pay for with backtracking on hostile input.
-/** The `://` after a scheme, or its JSON-escaped forms `:\/\/` and `:\u002f\u002f`. */
-const SCHEME_END = /:(?:\\*\/|\\*u002[fF]){2}/g;
-const isSchemeChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2e || c === 0x2d;
-/** A host after the `@` that ends a password containing white space or quotes. */
-const HOST = /(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?=[:/?#\s"'\\,;)]|$)/y;
-/** How far a password holding spaces or quotes may run before its `@`. */
-const MAX_SPACED_PASSWORD = 256;
-function maskUrlPasswords(text, spans) {
-    SCHEME_END.lastIndex = 0;
-    for (let m = SCHEME_END.exec(text); m; m = SCHEME_END.exec(text)) {
-        // A scheme: a letter, then letters, digits, `+`, `.` or `-` (searched from its end: a
-        // regex starting with a character class would be tried at every position).
-        let s = m.index;
-        while (s > 0 && m.index - s < 32 && isSchemeChar(text.charCodeAt(s - 1)))
-            s--;
-        while (s < m.index && !/[A-Za-z]/.test(text[s]))
-            s++;
-        if (s === m.index)
-            continue;
-        const resume = urlPassword(text, m.index + m[0].length, spans);
-        if (resume > SCHEME_END.lastIndex)
-            SCHEME_END.lastIndex = resume;
-    }
-}
-/** Masks the password of the URL whose authority starts at p; returns where the scan resumes. */
-function urlPassword(text, p, spans) {
-    let u = p;
-    while (u < text.length && u - p < 256 && !':/?#@"\'\\'.includes(text[u]) && !isSpace(text.charCodeAt(u)))
-        u++;
-    if (text[u] !== ':')
-        return u;
-    const q = u + 1;
-    // The usual case: the password runs to the last `@` before white space or a quote, so an
-    // unencoded `@`, `/` or `:` inside it is masked too.
-    let c = q;
-    while (c < text.length && !isSpace(text.charCodeAt(c)) && text[c] !== '"' && text[c] !== "'") {
-        if (text[c] === '\\' && /^\\+["']/.test(text.slice(c, c + 8)))
-            break; // the end of a JSON-escaped string
-        c++;
-    }
-    let at = c - 1;
-    while (at >= q && text[at] !== '@')
-        at--;
-    if (at >= q) {
-        // An HCL interpolation (`${urlescape(…password)}` in atlas.hcl) is source, not a password.
-        if (!/^\$\{[^{}]*\}$/.test(text.slice(q, at)))
-            spans.add(q, at);
-        return at + 1;
-    }
-    // No `@` before the next space or quote: a host:port, or a password holding a space or a
-    // quote (`postgres://u:p w"x@host`). Only the latter has an `@host` further on the line.
-    if (/^\d{1,5}(?:[/?#\\]|$)/.test(text.slice(q, c)))
-        return c;
-    const window = text.slice(q, q + MAX_SPACED_PASSWORD).split(/[\r\n]/, 1)[0];
-    const nextUrl = window.indexOf('://');
-    for (let a = window.indexOf('@'); a > 0 && (nextUrl < 0 || a < nextUrl); a = window.indexOf('@', a + 1)) {
-        HOST.lastIndex = q + a + 1;
-        if (HOST.test(text)) {
-            spans.add(q, q + a);
-            return q + a + 1;
-        }
-    }
-    return c;
-}
-/** Go MySQL DSNs: `user:password@tcp(host:3306)/db`, also unix sockets. */
-const DSN_AT = /@(?:tcp[46]?|udp[46]?|unix(?:gram|packet)?)\(/g;
-function maskDsnPasswords(text, spans) {
-    DSN_AT.lastIndex = 0;
-    for (let m = DSN_AT.exec(text); m; m = DSN_AT.exec(text)) {
-        // Back to the start of the DSN. Not stopping at `/`: the driver takes the DSN's last `/` as
-        // the start of the database name, so the password may hold unencoded `/` (and `@`, `:`).
-        let t = m.index;
-        while (t > 0 && m.index - t < 256 && !'"\'=(,;<>`'.includes(text[t - 1]) && !isSpace(text.charCodeAt(t - 1)))
-            t--;
-        // The user name ends at the first `:`; the password runs from there to the `@`.
-        const colon = text.slice(t, m.index).indexOf(':');
-        if (colon >= 0)
-            spans.add(t + colon + 1, m.index);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/redact/key-values.ts
-
-// Values we never saw but whose name says they are secret: `password=…`, `password: …`,
-// `"password":"…"` (also JSON-escaped inside a diagnostic: `\"password\":\"…\"`),
-// `PGPASSWORD=…`, `DB_PASSWORD=…`, `AWS_SESSION_TOKEN=…`, `"SecretAccessKey": "…"`, Go struct
-// dumps `Password:…`, and SigV4's `Signature=`/`Credential=` (header, query string or
-// `\u0026X-Amz-Signature=`). The scan is linear: the keyword search resumes after each value.
-/**
- * A name ends in one of these. `password`/`passwd` count however they are written; the rest
- * count when the name is longer (`DB_PWD`, `aws_session_token`, `clientSecret`), quoted as a
- * key, or assigned with `=`: a bare `token:` or `secret:` is too often prose ("unexpected
- * token: }", "failed to read secret: AccessDenied"). Terraform's `TF_TOKEN_<host>` counts too.
- */
-const KEYWORD = /(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|signature|credential|tf_token_\w+)(?![A-Za-z0-9_])/gi;
-/** Values that stand for a secret rather than being one: an HCL interpolation or a workflow expression, Terraform's `(sensitive value)`, our own `(set)`. */
-const PLACEHOLDER = /(?:\$\{\{[^{}]{0,256}\}\}|\$\{[^{}]{0,256}\}|[(<[](?:set|unset|not set|none|empty|hidden|redacted|masked|sensitive|sensitive value)[)>\]])(?=[\s"'`\\,;&)]|$)/iy;
-/** A value longer than this is masked up to here: no password is this long, and it bounds the work. */
-const MAX_VALUE = 1024;
-function kindOf(keyword) {
-    const k = keyword.toLowerCase();
-    if (k === 'password' || k === 'passwd')
-        return 'password';
-    if (k === 'signature' || k === 'credential')
-        return 'sigv4';
-    return 'short';
-}
-const isKeyChar = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2e || c === 0x2d;
-function maskKeyValues(text, spans) {
-    KEYWORD.lastIndex = 0;
-    for (let m = KEYWORD.exec(text); m; m = KEYWORD.exec(text)) {
-        const end = valueAfterKey(text, m.index, m.index + m[0].length, kindOf(m[0]), spans);
-        if (end > KEYWORD.lastIndex)
-            KEYWORD.lastIndex = end;
-    }
-}
-/** Masks the value of the key whose keyword is text[ks, ke); returns where the scan resumes. */
-function valueAfterKey(text, ks, ke, kind, spans) {
-    let keyStart = ks;
-    while (keyStart > 0 && ks - keyStart < 64 && isKeyChar(text.charCodeAt(keyStart - 1)))
-        keyStart--;
-    const prefix = text.slice(keyStart, ks);
-    // A quoted key: `"password"`, `'password'`, or escaped once or more inside a JSON string.
-    let pos = ke;
-    let quoted = false;
-    const open = text[keyStart - 1];
-    if (open === '"' || open === "'") {
-        let level = 0;
-        while (text[keyStart - 2 - level] === '\\')
-            level++;
-        const close = '\\'.repeat(level) + open;
-        if (text.startsWith(close, ke)) {
-            quoted = true;
-            pos = ke + close.length;
-        }
-    }
-    const beforeSep = pos;
-    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - beforeSep < 16)
-        pos++;
-    const sep = separatorAt(text, pos);
-    if (!sep)
-        return ke;
-    const tight = pos === beforeSep && sep.kind === ':';
-    pos += sep.length;
-    const afterSep = pos;
-    while (pos < text.length && isBlank(text.charCodeAt(pos)) && pos - afterSep < 16)
-        pos++;
-    if (kind !== 'password') {
-        const bare = prefix === '' || /^u00[0-9a-f]{2}$/i.test(prefix); // after `\u0026`, still a bare name
-        if (kind === 'short' && bare && !quoted && sep.kind === ':')
-            return ke;
-        // `ExpiredToken: The security token…`, `InvalidIdentityToken: Incorrect token audience`:
-        // an AWS error code, not a YAML key (those are snake, kebab or lower camel case).
-        const key = text.slice(keyStart, ke);
-        if (kind === 'short' && !quoted && sep.kind === ':' && pos > afterSep && /^[A-Z][A-Za-z0-9]*$/.test(key) && /[a-z]/.test(key))
-            return ke;
-        if (kind === 'sigv4' && (!(bare || /x-amz-$/i.test(prefix)) || (sep.kind === ':' && !quoted)))
-            return ke;
-    }
-    if (placeholderAt(text, pos))
-        return PLACEHOLDER.lastIndex;
-    const value = valueAt(text, pos, quoted, tight && pos === afterSep && /[A-Z]/.test(text[keyStart] ?? ''));
-    if (!value)
-        return pos;
-    const placeholder = placeholderAt(text, value[0]) && PLACEHOLDER.lastIndex === value[1];
-    // A workflow's `permissions:` block: `id-token: write`.
-    const permission = ke - keyStart === 8 && /^id-token$/i.test(text.slice(keyStart, ke)) && /^(?:read|write|none)$/.test(text.slice(value[0], value[1]));
-    if (!placeholder && !permission)
-        spans.add(value[0], value[1]);
-    return value[1];
-}
-/** Whether a placeholder starts at pos (then PLACEHOLDER.lastIndex is its end). */
-function placeholderAt(text, pos) {
-    if (!'$(<['.includes(text[pos] ?? ' '))
-        return false;
-    PLACEHOLDER.lastIndex = pos;
-    return PLACEHOLDER.test(text);
-}
-function separatorAt(text, pos) {
-    const c = text[pos];
-    if (c === '=')
-        return { kind: '=', length: text[pos + 1] === '>' ? 2 : 1 };
-    if (c === ':')
-        return text[pos + 1] === '=' ? { kind: '=', length: 2 } : { kind: ':', length: 1 };
-    const lower = text.slice(pos, pos + 6).toLowerCase();
-    if (lower.startsWith('%3d'))
-        return { kind: '=', length: 3 };
-    if (lower === '\\u003d')
-        return { kind: '=', length: 6 };
-    return undefined;
-}
-/** The [start, end) of the value at pos, or undefined when there is none to mask. */
-function valueAt(text, pos, quotedKey, goStruct) {
-    const limit = Math.min(text.length, pos + MAX_VALUE);
-    let level = 0;
-    while (text[pos + level] === '\\')
-        level++;
-    const q = text[pos + level];
-    if (q === '"' || q === "'") {
-        const start = pos + level + 1;
-        return [start, quotedEnd(text, start, level, q, limit)];
-    }
-    if (level > 0)
-        return undefined; // `\n`, `\u0026`…: an escape, not a value
-    if (quotedKey) {
-        // A JSON number or word: mask a number, leave null/true/false and objects alone.
-        let end = pos;
-        while (end < limit && /[A-Za-z0-9+/=._~-]/.test(text[end]))
-            end++;
-        return /^(?:null|true|false|)$/.test(text.slice(pos, end)) ? undefined : [pos, end];
-    }
-    const end = goStruct ? goFieldEnd(text, pos, limit) : tokenEnd(text, pos, limit);
-    return end > pos ? [pos, end] : undefined;
-}
-/**
- * An unquoted value runs to white space, `&`, a quote (the end of an enclosing string, raw or
- * JSON-escaped), a JSON-escaped line break or `&`, or a `,`/`;` that starts the next
- * `key=`. Other punctuation stays inside: a password may hold it, and masking a closing
- * bracket too is better than leaving half a password.
- */
-function tokenEnd(text, start, limit) {
-    for (let j = start; j < limit; j++) {
-        const c = text.charCodeAt(j);
-        if (isSpace(c) || c === 0x26 /* & */ || c === 0x22 /* " */ || c === 0x27 /* ' */)
-            return j;
-        if (c === 0x5c /* \ */) {
-            let run = 1;
-            while (text.charCodeAt(j + run) === 0x5c)
-                run++;
-            const next = text[j + run];
-            if (next === '"' || next === "'")
-                return j;
-            if (run % 2 === 1 && (next === 'n' || next === 'r' || next === 't'))
-                return j;
-            if (run % 2 === 1 && next === 'u' && /^00(?:26|22|27|3c|3e)$/i.test(text.slice(j + run + 1, j + run + 5)))
-                return j;
-            j += run - 1;
-            continue;
-        }
-        if ((c === 0x2c /* , */ || c === 0x3b) /* ; */ && /^\s*[A-Za-z_][\w.-]{0,63}\s*[=:]/.test(text.slice(j + 1, j + 80)))
-            return j;
-        if (')]}>'.includes(text[j]) && (j + 1 >= text.length || /[\s"',;.:)\]}>]/.test(text[j + 1])))
-            return j;
-    }
-    return limit;
-}
-/**
- * Go's `%+v` prints `{Host:db Password:p w Database:app}`: strings unquoted, fields separated
- * by a space. The value runs to the next ` Field:` or the end of the line, less the closing
- * braces of the struct.
- */
-function goFieldEnd(text, start, limit) {
-    let j = start;
-    for (; j < limit; j++) {
-        const c = text.charCodeAt(j);
-        if (c === 0x0a || c === 0x0d)
-            break;
-        const next = text.charCodeAt(j + 1);
-        if (c === 0x20 && next >= 0x41 && next <= 0x5a && /^[A-Z][A-Za-z0-9_]{0,63}:/.test(text.slice(j + 1, j + 66)))
-            break;
-    }
-    while (j > start && ' })]>'.includes(text[j - 1]))
-        j--;
-    return j;
-}
-
-;// CONCATENATED MODULE: ./src/redact/spans.ts
-const MASK = '***';
-/** Ranges of a text to mask, collected in any order and overlapping, applied in one pass. */
-class Spans {
-    starts = [];
-    ends = [];
-    add(start, end) {
-        if (end <= start)
-            return;
-        this.starts.push(start);
-        this.ends.push(end);
-    }
-    get size() {
-        return this.starts.length;
-    }
-    /** The text with every range replaced by one mask; overlapping or touching ranges become one mask. */
-    apply(text) {
-        if (this.starts.length === 0)
-            return text;
-        const order = this.starts.map((_, i) => i).sort((a, b) => this.starts[a] - this.starts[b]);
-        const out = [];
-        let copied = 0;
-        let open = -1;
-        let close = -1;
-        for (const i of order) {
-            const s = this.starts[i];
-            const e = this.ends[i];
-            if (open >= 0 && s <= close) {
-                close = Math.max(close, e);
-                continue;
-            }
-            if (open >= 0) {
-                out.push(text.slice(copied, open), MASK);
-                copied = close;
-            }
-            open = s;
-            close = e;
-        }
-        out.push(text.slice(copied, open), MASK, text.slice(close));
-        return out.join('');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/redact/by-form.ts
-
-
-
-// Secrets we never saw, recognised by the shape of the text around them. Each rule only
-// records ranges; they are applied together, so the rules neither see nor disturb each
-// other's masks.
-/** SQL: `CREATE ROLE … PASSWORD 'x'`, `ENCRYPTED PASSWORD 'x'`, `E'x'` strings; `''` is a quote inside. */
-const SQL_PASSWORD = /(?<![A-Za-z0-9_])PASSWORD\s+E?'((?:[^'\n]|'')*)'/dgi;
-/** HTTP credentials: `Authorization: Bearer …`, `Basic …`, `token …` (a SigV4 header's parts are key=value pairs). */
-const AUTHORIZATION = /(?<![A-Za-z0-9_-])authorization\\*["']?\s*[:=]\s*\\*["']?\s*(?:bearer|basic|token|digest)\s+([^\s"'\\,]+)/dgi;
-/**
- * AWS access key ids are not secret alone, but they name the credentials; after a percent or
- * JSON escape (`%2FASIA…`, `\u0026ASIA…`) they count as starting a word.
- */
-const ACCESS_KEY_ID = /(?<=^|[^A-Z0-9]|%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g;
-function maskByForm(text) {
-    const spans = new Spans();
-    maskUrlPasswords(text, spans);
-    maskDsnPasswords(text, spans);
-    maskKeyValues(text, spans);
-    for (const re of [SQL_PASSWORD, AUTHORIZATION]) {
-        for (const m of text.matchAll(re)) {
-            const [s, e] = m.indices[1];
-            spans.add(s, e);
-        }
-    }
-    for (const m of text.matchAll(ACCESS_KEY_ID))
-        spans.add(m.index, m.index + m[0].length);
-    return spans.apply(text);
-}
-
-;// CONCATENATED MODULE: ./src/redact/canonical.ts
-// A "canonical" view of a text for finding registered secrets whatever encoder wrote them:
-// escapes decoded (percent, once or twice, either hex case; JSON and JS backslash escapes;
-// basic HTML entities) and line wraps removed (a line break, JSON-escaped or real, with the
-// indentation and Terraform's "│" gutter that follow it). Every canonical character maps back
-// to the original characters it came from, so a match is masked in the original without
-// splitting an escape and without eating the line break of a wrapped secret.
-//
-// Registered secrets are canonicalised with the same function, so text and secret meet in the
-// same space: `%2f`, `%2F`, `%252F`, `\/` and `\u002f` all read as "/", and a token wrapped
-// over two lines reads as one.
-/** One event the scanner rewrites; anything between events is copied through. */
-const EVENT = /%(?:25)?[0-9A-Fa-f]{2}|\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[!-/:-@[-`{-~])|&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});|(?:\r\n?|\n|\\r\\n|\\[nr])(?:[ \t]|\\t)*(?:│(?:[ \t]|\\t)*)?/g;
-const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-/** The decoded text of one event, or '' for a line wrap (removed), or undefined to copy it through. */
-function decode(event) {
-    const c0 = event.charCodeAt(0);
-    if (c0 === 0x25 /* % */)
-        return String.fromCharCode(parseInt(event.slice(-2), 16));
-    if (c0 === 0x26 /* & */) {
-        const body = event.slice(1, -1);
-        if (body[0] !== '#')
-            return ENTITIES[body];
-        const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-        return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
-    }
-    if (c0 === 0x5c /* \ */) {
-        const kind = event[1];
-        if (kind === 'u' || kind === 'x')
-            return String.fromCharCode(parseInt(event.slice(2), 16));
-        if (kind !== 'n' && kind !== 'r')
-            return kind;
-    }
-    return ''; // a wrap
-}
-/**
- * Segments, parallel arrays: canonical start, original start, canonical length, original
- * length, and whether the segment is copied text (else a decoded escape, which maps all its
- * canonical characters to the whole escape). Wraps are gaps between segments in the original.
- */
-class Segments {
-    cStart = [];
-    oStart = [];
-    cLen = [];
-    oLen = [];
-    copied = [];
-    push(c, o, cl, ol, copied) {
-        this.cStart.push(c);
-        this.oStart.push(o);
-        this.cLen.push(cl);
-        this.oLen.push(ol);
-        this.copied.push(copied);
-    }
-    /** Index of the segment holding canonical position c (binary search). */
-    find(c) {
-        let lo = 0;
-        let hi = this.cStart.length - 1;
-        while (lo < hi) {
-            const mid = (lo + hi + 1) >> 1;
-            if (this.cStart[mid] <= c)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        return lo;
-    }
-}
-/** Only line wraps, when the text holds no `%`, `\\` or `&` to decode (the common case). */
-const RAW_WRAP = /(?:\r\n?|\n)[ \t]*(?:│[ \t]*)?/g;
-const ESCAPE_START = /[%\\&]/;
-/** The canonical text alone, cheaply: most texts hold no secret, and need no map back. */
-function canonicalText(text) {
-    if (!ESCAPE_START.test(text))
-        return text.replace(RAW_WRAP, '');
-    return text.replace(EVENT, (event) => decode(event) ?? event);
-}
-function canonicalView(text) {
-    const parts = [];
-    const seg = new Segments();
-    let canonLength = 0;
-    let copiedTo = 0;
-    const copy = (to) => {
-        if (to <= copiedTo)
-            return;
-        parts.push(text.slice(copiedTo, to));
-        seg.push(canonLength, copiedTo, to - copiedTo, to - copiedTo, true);
-        canonLength += to - copiedTo;
-        copiedTo = to;
-    };
-    EVENT.lastIndex = 0;
-    for (let m = EVENT.exec(text); m; m = EVENT.exec(text)) {
-        const decoded = decode(m[0]);
-        if (decoded === undefined)
-            continue; // copied through with the text around it
-        copy(m.index);
-        if (decoded) {
-            parts.push(decoded);
-            seg.push(canonLength, m.index, decoded.length, m[0].length, false);
-            canonLength += decoded.length;
-        }
-        copiedTo = m.index + m[0].length;
-    }
-    if (copiedTo === 0 && seg.cStart.length === 0)
-        return identityView(text);
-    copy(text.length);
-    const canon = parts.join('');
-    return {
-        text: canon,
-        originalRanges(start, end) {
-            const out = [];
-            for (let i = seg.find(start); i < seg.cStart.length && seg.cStart[i] < end; i++) {
-                const c = seg.cStart[i];
-                const copied = seg.copied[i];
-                // A decoded escape is masked whole; a copied run only where the match covers it.
-                const os = copied ? seg.oStart[i] + Math.max(0, start - c) : seg.oStart[i];
-                const oe = copied ? seg.oStart[i] + Math.min(seg.cLen[i], end - c) : seg.oStart[i] + seg.oLen[i];
-                const last = out[out.length - 1];
-                if (last && last[1] === os)
-                    last[1] = oe;
-                else
-                    out.push([os, oe]);
-            }
-            return out;
-        },
-    };
-}
-function identityView(text) {
-    return { text, originalRanges: (start, end) => [[start, end]] };
-}
-/** Canonical form of a registered secret (the same rewriting as the text gets). */
-function canonical(value) {
-    return canonicalText(value);
-}
-
-;// CONCATENATED MODULE: ./src/redact/encodings.ts
-// The literal forms a registered secret takes when some encoder between it and our output
-// rewrote it. Each form is handed to the runner's masker (core.setSecret), which only
-// matches literal text; our own redactor also canonicalises text (see canonical.ts), so it
-// catches mixtures these literal forms do not list (e.g. half upper-, half lower-case hex).
-/**
- * Base64 runs shorter than this are not registered. Base64 of a secret is only stable from
- * the first whole 3-byte group, so each alignment yields a shorter "core"; 12 characters
- * carry 72 bits, which no ordinary text reproduces by chance (a 1 MiB log holds about 2^20
- * windows: a chance match is ~2^-52). Secrets of 11 bytes or more yield a core at all three
- * alignments.
- */
-const MIN_BASE64_CORE = 12;
-function literalForms(value) {
-    const plain = [value, ...percentForms(value), ...jsonForms(value)].map((text) => ({ text, left: 0, right: 0 }));
-    return [...plain, ...base64Cores(value)];
-}
-/** encodeURIComponent, RFC 3986 (Go, .NET: also `!'()*`), Go's QueryEscape (space as `+`); either hex case; twice. */
-function percentForms(value) {
-    let js;
-    try {
-        js = encodeURIComponent(value);
-    }
-    catch {
-        return []; // a lone surrogate cannot be encoded, so no encoder printed it encoded either
-    }
-    const rfc = js.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-    const query = rfc.replace(/%20/g, '+');
-    const once = [js, rfc, query];
-    const twice = once.map((f) => f.replace(/%/g, '%25'));
-    const lower = (f) => f.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
-    return [...once, ...twice].flatMap((f) => [f, lower(f)]);
-}
-/** Inside a JSON string: JS/.NET style, with `\/` or `\u002f` for "/", Go's HTML-safe `\u003c\u003e\u0026`, Gson's (also `=` and `'`); and twice. */
-function jsonForms(value) {
-    const js = JSON.stringify(value).slice(1, -1);
-    const unicode = (chars) => (f) => f.replace(chars, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    const go = unicode(/[<>&\u2028\u2029]/g)(js);
-    const gson = unicode(/[<>&='\u2028\u2029]/g)(js);
-    const once = [js, go, gson, js.replace(/\//g, '\\/'), unicode(/\//g)(js)];
-    // A JSON document quoted inside another (an HCL diagnostic in `terraform -json`): escaped twice.
-    const twice = [js, go].map((f) => JSON.stringify(f).slice(1, -1));
-    return [...once, ...twice];
-}
-/**
- * The stable part of the base64 of the secret at each alignment (standard and URL-safe
- * alphabets): inside a larger payload the secret's first byte may fall at any of the three
- * positions of a 3-byte group; skipping 0, 1 or 2 of its bytes puts the rest on a group
- * boundary, and the characters are fixed up to the last one whose 6 bits all come from the
- * secret.
- */
-function base64Cores(value) {
-    const bytes = Buffer.from(value, 'utf8');
-    const cores = [];
-    for (const skip of [0, 1, 2]) {
-        const n = bytes.length - skip;
-        const stable = 4 * Math.floor(n / 3) + (n % 3);
-        if (stable < MIN_BASE64_CORE)
-            continue;
-        const core = bytes.subarray(skip).toString('base64').slice(0, stable);
-        // Skipped bytes sit at the end of the group before: 1 byte in its last 2 characters, 2 in its last 3.
-        const left = [0, 2, 3][skip];
-        const right = n % 3 === 0 ? 0 : 1;
-        cores.push({ text: core, left, right }, { text: core.replace(/\+/g, '-').replace(/\//g, '_'), left, right });
-    }
-    return cores;
-}
-
-;// CONCATENATED MODULE: ./src/redact.ts
-
-
-
-
-
-// Every string that leaves the action (our log lines, the comment, the summary, outputs)
-// goes through redact(). Secrets are registered once, as soon as they exist, and also
-// handed to core.setSecret so the runner masks anything we did not route through here.
-// The comment, the summary and outputs are never masked by the runner: this is all there is.
-//
-// Two layers. Registered secrets are found in any encoding and across a line wrap, by
-// matching their canonical forms against the canonical view of the text (canonical.ts).
-// Secrets we never see (the RDS master password Atlas fetches itself) are found by the
-// shape of the text around them (by-form.ts).
-/** Secrets shorter than this are not registered: masking "a" or "1" would shred every log. */
-const MIN_SECRET_LENGTH = 4;
-/** Literal forms already handed to the runner. */
-const registered = new Set();
-/** Canonical forms searched for in the canonical view of a text, with how far a base64 match widens. */
-const searched = new Map();
-/** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
-const asWritten = new Set();
-/** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
-let matcher;
-function registerSecret(value) {
-    if (!value || value.length < MIN_SECRET_LENGTH)
-        return;
-    for (const { text, left, right } of literalForms(value)) {
-        if (text.length < MIN_SECRET_LENGTH || registered.has(text))
-            continue;
-        registered.add(text);
-        core/* setSecret */.Pq(text);
-        const c = canonical(text);
-        if (c.length < MIN_SECRET_LENGTH) {
-            asWritten.add(text);
-            continue;
-        }
-        const known = searched.get(c);
-        searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
-        if (!known)
-            matcher = undefined;
-    }
-}
-function redact(text) {
-    if (!text)
-        return text;
-    return maskByForm(maskRegistered(text));
-}
-function maskRegistered(text) {
-    const spans = new Spans();
-    for (const form of asWritten)
-        for (let i = text.indexOf(form); i >= 0; i = text.indexOf(form, i + 1))
-            spans.add(i, i + form.length);
-    if (searched.size > 0)
-        maskCanonical(text, spans);
-    return spans.apply(text);
-}
-function maskCanonical(text, spans) {
-    matcher ??= new RegExp([...searched.keys()]
-        .sort((a, b) => b.length - a.length)
-        .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-        .join('|'), 'g');
-    matcher.lastIndex = 0;
-    if (!matcher.test(canonicalText(text)))
-        return;
-    // Rare: a secret is there. Only now build the map from canonical to original positions.
-    const view = canonicalView(text);
-    matcher.lastIndex = 0;
-    for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
-        const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
-        for (const [s, e] of view.originalRanges(start, end))
-            spans.add(s, e);
-        // Resume one past the start, not at the end: a secret overlapping this match must be
-        // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
-        matcher.lastIndex = m.index + 1;
-    }
-}
-const isBase64Char = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
-/** A base64 core's match, widened over the characters around it that still carry some of the secret's bits. */
-function widened(text, start, end, widen) {
-    for (let i = 0; widen && i < widen.left && start > 0 && isBase64Char(text.charCodeAt(start - 1)); i++)
-        start--;
-    for (let i = 0; widen && i < widen.right && end < text.length && isBase64Char(text.charCodeAt(end)); i++)
-        end++;
-    return [start, end];
-}
-/** For tests: forget registered secrets between cases. */
-function resetSecretsForTest() {
-    registered.clear();
-    searched.clear();
-    asWritten.clear();
-    matcher = undefined;
-}
-
-
-/***/ }),
-
-/***/ 3419:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   j: () => (/* binding */ errorStack)
-/* harmony export */ });
-/* unused harmony export sourceMappedStack */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1376);
-/* harmony import */ var node_module__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_module__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3136);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_3__);
-
-
-
-
-// Stack traces of dist/ read back to src/. The bundles carry source maps, but ncc's runtime hook
-// (source-map-register) is left out of them: it maps every err.stack Node reads, and the bundled
-// HTTP client destroys a stream with an error on every response, so the hook parsed the 3.5 MB
-// map in every run. Here the map is read only when a stack is about to be shown: an unexpected
-// error with step debug logging on.
-/** `file:///…/dist/index.js:12:34` or `/…/dist/index.js:12:34` in a stack frame. */
-const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s()]+?\.[cm]?js):(\d+):(\d+)/g;
-const maps = new Map();
-function mapFor(file) {
-    if (!maps.has(file)) {
-        let map;
-        try {
-            const mapFile = `${file}.map`;
-            if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(mapFile))
-                map = new node_module__WEBPACK_IMPORTED_MODULE_1__.SourceMap(JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(mapFile, 'utf8')));
-        }
-        catch {
-            // A stack with bundle positions is still a stack; a broken map must not hide the error.
-        }
-        maps.set(file, map);
-    }
-    return maps.get(file);
-}
-/** `stack` with each position in a file that has a `.map` beside it replaced by its source position. */
-function sourceMappedStack(stack) {
-    return stack.replace(FRAME_LOCATION, (whole, location, line, column) => {
-        const file = location.startsWith('file://') ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(location) : location;
-        const map = mapFor(file);
-        if (!map)
-            return whole;
-        // SourceMap positions are zero-based; stack positions one-based.
-        const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
-        if (!('originalSource' in entry) || !entry.originalSource)
-            return whole;
-        const source = entry.originalSource.startsWith('file://')
-            ? (0,node_url__WEBPACK_IMPORTED_MODULE_3__.fileURLToPath)(entry.originalSource)
-            : node_path__WEBPACK_IMPORTED_MODULE_2__.resolve(node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(file), entry.originalSource);
-        return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-    });
-}
-/** The error's stack, mapped to the sources, for a debug line; its message when it has none. */
-function errorStack(err) {
-    return err instanceof Error && err.stack ? sourceMappedStack(err.stack) : String(err);
-}
 
 
 /***/ }),
@@ -80262,7 +80475,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https")
 
 /***/ }),
 
-/***/ 1376:
+/***/ 8995:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");

@@ -3,7 +3,7 @@
 # (index.js, with the PostgreSQL parser's .wasm that ncc copies beside it), the post step
 # (post/index.js), and the HCL parser runtime that ncc cannot bundle (tree-sitter/, see
 # scripts/copy-tree-sitter.mjs). Each bundle has a source map of the TypeScript (tsconfig's
-# sourceMap), so a stack trace reads back to src/: src/stack.ts maps it when one is shown (step
+# sourceMap), so a stack trace reads back to src/: src/core/stack.ts maps it when one is shown (step
 # debug logging), or run `node --enable-source-maps dist/index.js`. ncc's hook that maps every
 # stack (source-map-register) is left out: Node reads err.stack whenever a stream is destroyed
 # with an error, which the bundled HTTP client does on every response, and the hook then parsed

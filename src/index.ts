@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
-import { errorMessage, log } from './log.js';
-import { run } from './main.js';
-import { errorStack } from './stack.js';
+import { errorMessage, log, errorStack } from './core/index.js';
+import { run } from './run/index.js';
 
 // The only side effect of loading the bundle: run the action. run() reports every failure
 // itself; these handlers are the last resort for anything that escapes it, because Node would

@@ -1,5 +1,4 @@
-import { cleanup } from './cleanup.js';
-import { errorMessage, log } from './log.js';
+import { cleanup, errorMessage, log } from './core/index.js';
 
 // Entry of the `post:` step (action.yml): runs after the job's steps, also when the main step
 // was cancelled or killed.

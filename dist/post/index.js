@@ -28370,62 +28370,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1391:
+/***/ 5381:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  t: () => (/* binding */ cleanup)
+  tP: () => (/* reexport */ cleanup),
+  gJ: () => (/* reexport */ errorMessage),
+  Rm: () => (/* reexport */ log)
 });
 
-// UNUSED EXPORTS: TEMP_PREFIX
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/cleanup.ts
-
-
-// The action's `post:` step. The main step removes its temporary AWS profile files and plan
-// files itself, but a step killed at the end of a cancellation (SIGKILL) runs no `finally`.
-// This removes what is left: only directories directly in RUNNER_TEMP whose name carries our
-// prefix. It reads no state: step state can be set by anything the main step printed
-// (`::save-state`), so a path from it could point anywhere.
-const TEMP_PREFIX = 'rds-atlas-';
-async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
-    if (!runnerTemp)
-        return [];
-    const removed = [];
-    for (const name of await (0,promises_namespaceObject.readdir)(runnerTemp)) {
-        if (!name.startsWith(TEMP_PREFIX))
-            continue;
-        const full = external_node_path_namespaceObject.join(runnerTemp, name);
-        const info = await (0,promises_namespaceObject.lstat)(full);
-        // A symbolic link is removed as a link; its target is never followed.
-        if (!info.isDirectory() && !info.isSymbolicLink())
-            continue;
-        await (0,promises_namespaceObject.rm)(full, { recursive: true, force: true });
-        removed.push(name);
-    }
-    return removed;
-}
-
-
-/***/ }),
-
-/***/ 8145:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  gJ: () => (/* binding */ errorMessage),
-  Rm: () => (/* binding */ log)
-});
-
-// UNUSED EXPORTS: BufferedLog, couldBeCommand, inert
+// UNUSED EXPORTS: BufferedLog, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, redact, registerSecret, runProcess, showBidi, stopAll, str, strings, text
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -31376,7 +31332,7 @@ function getIDToken(aud) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/redact/text.ts
+;// CONCATENATED MODULE: ./src/core/redact/text.ts
 // Character tests and the quoted-string scanner shared by the form rules.
 /** Space or tab: what may sit around a separator on one line. */
 const isBlank = (c) => c === 0x20 || c === 0x09;
@@ -31428,7 +31384,7 @@ function quotedEnd(text, start, level, q, limit) {
     return limit;
 }
 
-;// CONCATENATED MODULE: ./src/redact/connection-strings.ts
+;// CONCATENATED MODULE: ./src/core/redact/connection-strings.ts
 
 // Passwords inside connection strings: `scheme://user:password@host` (also with the slashes
 // JSON-escaped, `postgres:\/\/u:pw@host`) and Go MySQL DSNs `user:password@tcp(host)`.
@@ -31515,7 +31471,7 @@ function maskDsnPasswords(text, spans) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/redact/key-values.ts
+;// CONCATENATED MODULE: ./src/core/redact/key-values.ts
 
 // Values we never saw but whose name says they are secret: `password=…`, `password: …`,
 // `"password":"…"` (also JSON-escaped inside a diagnostic: `\"password\":\"…\"`),
@@ -31700,7 +31656,7 @@ function goFieldEnd(text, start, limit) {
     return j;
 }
 
-;// CONCATENATED MODULE: ./src/redact/spans.ts
+;// CONCATENATED MODULE: ./src/core/redact/spans.ts
 const MASK = '***';
 /** Ranges of a text to mask, collected in any order and overlapping, applied in one pass. */
 class Spans {
@@ -31743,7 +31699,7 @@ class Spans {
     }
 }
 
-;// CONCATENATED MODULE: ./src/redact/by-form.ts
+;// CONCATENATED MODULE: ./src/core/redact/by-form.ts
 
 
 
@@ -31775,7 +31731,7 @@ function maskByForm(text) {
     return spans.apply(text);
 }
 
-;// CONCATENATED MODULE: ./src/redact/canonical.ts
+;// CONCATENATED MODULE: ./src/core/redact/canonical.ts
 // A "canonical" view of a text for finding registered secrets whatever encoder wrote them:
 // escapes decoded (percent, once or twice, either hex case; JSON and JS backslash escapes;
 // basic HTML entities) and line wraps removed (a line break, JSON-escaped or real, with the
@@ -31909,7 +31865,7 @@ function canonical_canonical(value) {
     return canonicalText(value);
 }
 
-;// CONCATENATED MODULE: ./src/redact.ts
+;// CONCATENATED MODULE: ./src/core/redact/index.ts
 
 
 
@@ -32004,7 +31960,7 @@ function resetSecretsForTest() {
     matcher = undefined;
 }
 
-;// CONCATENATED MODULE: ./src/log.ts
+;// CONCATENATED MODULE: ./src/core/log.ts
 
 
 
@@ -32109,6 +32065,339 @@ function errorMessage(err) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/core/exec.ts
+
+
+// The only module that starts processes (terraform, atlas). Output is handed over line by
+// line; nothing here writes to the job log, so callers decide how untrusted lines are shown.
+/**
+ * Variables of the action's own process that the child has no use for. Terraform runs
+ * providers and `external` data sources from the pull request, so it must not get the
+ * action's inputs (the GitHub token), the OIDC request token, the runtime token, a GitHub
+ * token, or the runner's file commands (writing to GITHUB_ENV/GITHUB_PATH/GITHUB_OUTPUT/
+ * GITHUB_STATE/GITHUB_STEP_SUMMARY would change later steps, outputs, our post step or the
+ * summary).
+ */
+const WITHHELD_ENV = /^(INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|ACTIONS_CACHE_URL|GITHUB_TOKEN|GITHUB_(ENV|OUTPUT|PATH|STATE|STEP_SUMMARY))$/i;
+/**
+ * Set for every child unless the job set it (to any value, even empty): without it the
+ * ariga/atlas provider asks vercheck.ariga.io at every start, a network call, and a pinned
+ * provider reports "Update Available" in every run.
+ */
+const NO_UPDATE_NOTIFIER = 'ATLAS_NO_UPDATE_NOTIFIER';
+/** A fresh environment for a child: the action's own, minus what it must not see, plus `extra`. */
+function childEnv(extra) {
+    const env = {};
+    for (const [key, value] of Object.entries(process.env)) {
+        if (value !== undefined && !WITHHELD_ENV.test(key))
+            env[key] = value;
+    }
+    if (!(NO_UPDATE_NOTIFIER in env))
+        env[NO_UPDATE_NOTIFIER] = '1';
+    for (const [key, value] of Object.entries(extra))
+        if (!WITHHELD_ENV.test(key))
+            env[key] = value;
+    return env;
+}
+/** Processes running now, so a cancelled job can stop them gracefully. */
+const running = new Set();
+let stopping = false;
+/** True once stopAll() was called: no further process may start. */
+function isStopping() {
+    return stopping;
+}
+/**
+ * The job was cancelled: asks each running process to stop the way Ctrl-C does. On its first
+ * SIGINT Terraform finishes the resource operation in flight, writes state and releases the
+ * lock; a second SIGINT would make it exit at once and risk the state, so each process gets
+ * exactly one. No further process starts after this.
+ */
+function stopAll() {
+    if (stopping)
+        return;
+    stopping = true;
+    for (const child of running)
+        child.kill('SIGINT');
+}
+/** Runs `binary args` to completion. Rejects only when it cannot be started. */
+async function runProcess(binary, args, o) {
+    if (stopping)
+        throw new Error(`Not starting ${binary}: the run was cancelled.`);
+    const child = spawn(binary, args, { cwd: o.cwd, env: childEnv(o.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve({ code, signal }));
+    }).finally(() => running.delete(child));
+    const stdout = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    const stderr = createInterface({ input: child.stderr, crlfDelay: Infinity });
+    const closed = (rl) => new Promise((resolve) => rl.once('close', resolve));
+    const drained = Promise.all([closed(stdout), closed(stderr)]);
+    // A throw inside a stream listener would crash the process; keep it for after the exit.
+    let listenerError;
+    const guard = (fn) => (line) => {
+        try {
+            fn(line);
+        }
+        catch (err) {
+            listenerError ??= err instanceof Error ? err : new Error(String(err));
+        }
+    };
+    stdout.on('line', guard((line) => o.onStdoutLine?.(line)));
+    stderr.on('line', guard((line) => o.onStderrLine?.(line)));
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
+    const [exit] = await Promise.all([exited, drained]).finally(() => clearTimeout(timer));
+    if (listenerError !== undefined)
+        throw listenerError;
+    return exit;
+}
+
+;// CONCATENATED MODULE: ./src/core/markdown.ts
+
+// The one Markdown writer for text the action did not author. GitHub renders a comment as
+// GFM and then links @mentions, #references and bare URLs in the text it produced; none of
+// that may happen to a file name, a branch name, a diagnostic or an error message. So:
+// - prose (`text`) is escaped character by character and has its mentions, references and
+//   autolinks broken with a zero-width space, so it renders as the same visible text and
+//   nothing else;
+// - code (`code`, `fence`) is literal by construction (GitHub never links or pings inside
+//   code), with fences longer than any backtick run inside;
+// - everything is redacted, and bidirectional control characters ("Trojan Source") are
+//   replaced by a visible marker so a reviewer sees what will really run.
+// Strings this module returns are safe Markdown; strings written by the action itself around
+// them are trusted.
+/** U+202A–U+202E and U+2066–U+2069 reorder text on screen; U+200E/U+200F/U+061C mark direction. */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const ZWSP = '\u200b';
+/** True when `text` holds a bidirectional control character. */
+function hasBidi(text) {
+    BIDI.lastIndex = 0;
+    return BIDI.test(text);
+}
+/** Replaces each bidirectional control character with a visible `⟪U+202E⟫`. */
+function showBidi(text) {
+    return text.replace(BIDI, (c) => `⟪U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟫`);
+}
+/** Untrusted text as one line of inert prose. */
+function markdown_text(untrusted) {
+    // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
+    // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
+    // the text starts, since it is always one line.
+    const escaped = oneLine(untrusted)
+        .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)([#+\-=])/, '$1\\$2')
+        .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+    return unlinked(escaped);
+}
+/** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
+function htmlText(untrusted) {
+    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+}
+function oneLine(untrusted) {
+    return showBidi(redact(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
+}
+/**
+ * GitHub finds mentions (@user, @org/team), issue references (#12, repo#12) and autolinks
+ * (https://…, www.…, emails) in the text it rendered, so escaping cannot stop them: a
+ * zero-width space breaks their shape and leaves the visible text unchanged.
+ */
+function unlinked(s) {
+    return s
+        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWSP}`)
+        .replace(/#(?=\d)/g, `#${ZWSP}`)
+        .replace(/:\/\//g, `:${ZWSP}//`)
+        .replace(/\b(www)(\\?\.)/gi, `$1${ZWSP}$2`);
+}
+/** Untrusted text as an inline code span: shown literally, on one line. */
+function code(untrusted) {
+    const body = oneLine(untrusted);
+    const ticks = '`'.repeat(longestBacktickRun(body) + 1);
+    // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
+    const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
+    return `${ticks}${pad}${body}${pad}${ticks}`;
+}
+/** Untrusted text as a fenced block, literal, with a fence no line inside can close. */
+function fence(untrusted, lang = '') {
+    const body = showBidi(redact(untrusted.replace(/\s+$/, '')));
+    return fenceTrusted(body, lang);
+}
+/** A fenced block around text that was already made safe (redacted, bidi shown). */
+function fenceTrusted(body, lang = '') {
+    const fenceMark = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
+    return `${fenceMark}${lang}\n${body}\n${fenceMark}`;
+}
+/** A link whose label is already safe Markdown and whose URL the action built itself. */
+function markdown_link(label, url) {
+    if (!url)
+        return label;
+    const safeUrl = url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+    return `[${label}](${safeUrl})`;
+}
+/**
+ * `<details>` around safe Markdown. The summary is HTML (build foreign parts of it with
+ * `htmlText`); blank lines around the body let GitHub render the Markdown inside.
+ */
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** Without spreading matches into Math.max: a 1 MiB body can hold more runs than a call takes arguments. */
+function longestBacktickRun(s) {
+    let longest = 0;
+    for (const run of s.match(/`+/g) ?? [])
+        longest = Math.max(longest, run.length);
+    return longest;
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:module"
+const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/core/stack.ts
+
+
+
+
+// Stack traces of dist/ read back to src/. The bundles carry source maps, but ncc's runtime hook
+// (source-map-register) is left out of them: it maps every err.stack Node reads, and the bundled
+// HTTP client destroys a stream with an error on every response, so the hook parsed the 3.5 MB
+// map in every run. Here the map is read only when a stack is about to be shown: an unexpected
+// error with step debug logging on.
+/** `file:///…/dist/index.js:12:34` or `/…/dist/index.js:12:34` in a stack frame. */
+const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s()]+?\.[cm]?js):(\d+):(\d+)/g;
+const maps = new Map();
+function mapFor(file) {
+    if (!maps.has(file)) {
+        let map;
+        try {
+            const mapFile = `${file}.map`;
+            if (existsSync(mapFile))
+                map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')));
+        }
+        catch {
+            // A stack with bundle positions is still a stack; a broken map must not hide the error.
+        }
+        maps.set(file, map);
+    }
+    return maps.get(file);
+}
+/** `stack` with each position in a file that has a `.map` beside it replaced by its source position. */
+function sourceMappedStack(stack) {
+    return stack.replace(FRAME_LOCATION, (whole, location, line, column) => {
+        const file = location.startsWith('file://') ? fileURLToPath(location) : location;
+        const map = mapFor(file);
+        if (!map)
+            return whole;
+        // SourceMap positions are zero-based; stack positions one-based.
+        const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
+        if (!('originalSource' in entry) || !entry.originalSource)
+            return whole;
+        const source = entry.originalSource.startsWith('file://')
+            ? fileURLToPath(entry.originalSource)
+            : path.resolve(path.dirname(file), entry.originalSource);
+        return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    });
+}
+/** The error's stack, mapped to the sources, for a debug line; its message when it has none. */
+function errorStack(err) {
+    return err instanceof Error && err.stack ? sourceMappedStack(err.stack) : String(err);
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/core/cleanup.ts
+
+
+// The action's `post:` step. The main step removes its temporary AWS profile files and plan
+// files itself, but a step killed at the end of a cancellation (SIGKILL) runs no `finally`.
+// This removes what is left: only directories directly in RUNNER_TEMP whose name carries our
+// prefix. It reads no state: step state can be set by anything the main step printed
+// (`::save-state`), so a path from it could point anywhere.
+const TEMP_PREFIX = 'rds-atlas-';
+async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
+    if (!runnerTemp)
+        return [];
+    const removed = [];
+    for (const name of await (0,promises_namespaceObject.readdir)(runnerTemp)) {
+        if (!name.startsWith(TEMP_PREFIX))
+            continue;
+        const full = external_node_path_namespaceObject.join(runnerTemp, name);
+        const info = await (0,promises_namespaceObject.lstat)(full);
+        // A symbolic link is removed as a link; its target is never followed.
+        if (!info.isDirectory() && !info.isSymbolicLink())
+            continue;
+        await (0,promises_namespaceObject.rm)(full, { recursive: true, force: true });
+        removed.push(name);
+    }
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./src/core/index.ts
+// core/: the infrastructure every other folder stands on. The one log writer, the one Markdown
+// writer and the one redactor (untrusted text leaves the process only through them), the one
+// process spawner, JSON narrowing, stack mapping, temp clean-up, and the shared data shapes.
+// Imports nothing from the other folders.
+/** The one writer to the job log: redacts, and keeps foreign text from being read as workflow commands. */
+
+/** Collects log lines of work running beside other work and prints them as one group. */
+
+/** The message of anything thrown, redacted. */
+
+/** Runs a binary to completion, streaming its output lines; the one place a process is spawned. */
+
+/** True once stopAll() was called: no further process may start. */
+
+/** Interrupts every running child once (cancellation) and refuses new ones. */
+
+/** True for an object that is not null and not an array. */
+
+/** The value as an object, or an empty one. */
+
+/** The value as a string, or ''. */
+
+/** A finite number, or undefined. */
+
+/** An array of strings, or undefined when the value is anything else. */
+
+/** The value as an array, or an empty one. */
+
+/** The one redactor: every registered secret and every credential-shaped value masked. */
+
+/** Adds a value the redactor masks from now on (and masks it in the runner). */
+
+/** Markdown writer: untrusted text as inert prose. */
+
+/** Markdown writer: untrusted text inside HTML (e.g. a details summary). */
+
+/** Markdown writer: untrusted text as a code span. */
+
+/** Markdown writer: untrusted text as a fenced block no content can close. */
+
+/** Markdown writer: a fenced block of text the action wrote itself. */
+
+/** Markdown writer: a link from a label that is already safe Markdown and a URL the action built. */
+
+/** Markdown writer: a collapsed `<details>` section around safe Markdown. */
+
+/** True when the text holds bidirectional control characters (Trojan Source). */
+
+/** The text with bidirectional control characters shown as visible escapes. */
+
+/** The error's stack mapped back to src/, for a debug line. */
+
+/** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
+
+
 
 /***/ }),
 
@@ -32116,20 +32405,18 @@ function errorMessage(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1391);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8145);
-
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5381);
 
 // Entry of the `post:` step (action.yml): runs after the job's steps, also when the main step
 // was cancelled or killed.
 try {
-    const removed = await (0,_cleanup_js__WEBPACK_IMPORTED_MODULE_0__/* .cleanup */ .t)();
-    _log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.info(removed.length > 0
+    const removed = await (0,_core_index_js__WEBPACK_IMPORTED_MODULE_0__/* .cleanup */ .tP)();
+    _core_index_js__WEBPACK_IMPORTED_MODULE_0__/* .log */ .Rm.info(removed.length > 0
         ? `Removed ${removed.length} temporary director${removed.length === 1 ? 'y' : 'ies'} left by the main step.`
         : 'Nothing to clean up.');
 }
 catch (err) {
-    _log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.warning(`Could not clean up temporary files: ${(0,_log_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(err)}`);
+    _core_index_js__WEBPACK_IMPORTED_MODULE_0__/* .log */ .Rm.warning(`Could not clean up temporary files: ${(0,_core_index_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(err)}`);
 }
 
 __webpack_async_result__();

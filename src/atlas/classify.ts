@@ -4,7 +4,7 @@ import { loadPgParser, type ParseBytes, type ParseOutcome } from './pg-parser.js
 import { printable, relationKey } from './sql-names.js';
 import { statementVerdict } from './sql-rules.js';
 import { strongest, type Context, type Verdict } from './sql-verdict.js';
-import type { Classification } from '../types.js';
+import type { Classification } from '../core/index.js';
 
 // Classes of planned SQL, decided from PostgreSQL 17's own parse tree (libpg-query), never
 // from the text. Atlas applies declaratively: what is in the database but not in the HCL is
@@ -77,7 +77,7 @@ import type { Classification } from '../types.js';
 //
 // Not inspected: function bodies, and functions a SELECT calls (Atlas does not plan such calls).
 
-export type { Classification, StatementClass } from '../types.js';
+export type { Classification, StatementClass } from '../core/index.js';
 
 /** Parser messages can quote a long stretch of the statement; a reason keeps the start. */
 const MESSAGE_MAX = 120;

@@ -1,4 +1,4 @@
-import type { AtlasPlan, Diagnostic, TerraformRun } from '../types.js';
+import type { AtlasPlan, Diagnostic, TerraformRun } from '../core/index.js';
 
 // The Atlas provider reports the SQL it will run only as a warning diagnostic, summary
 // "Atlas Plan", detail = header + "\n\n\n" + each statement + "\n". This module turns a

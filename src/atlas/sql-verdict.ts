@@ -1,5 +1,5 @@
 import type { RangeVar } from 'libpg-query';
-import type { StatementClass } from '../types.js';
+import type { StatementClass } from '../core/index.js';
 
 // What the statement rules return, and how several findings become one.
 

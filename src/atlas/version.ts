@@ -1,4 +1,4 @@
-import { runProcess } from '../exec.js';
+import { runProcess } from '../core/index.js';
 
 // The Atlas CLI decides the SQL: the ariga/atlas provider runs it for every plan and apply
 // (ConfigureProvider fails with "Check atlas version failure" without it), and two runners with

@@ -1,8 +1,6 @@
 import * as core from '@actions/core';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { log } from '../log.js';
-import { registerSecret } from '../redact.js';
-import type { Inputs, Mode } from '../types.js';
+import { log, registerSecret, type Inputs, type Mode } from '../core/index.js';
 import { makeProfileDir, removeProfileFiles, writeProfileFiles, type ProfileFiles, type StaticCredentials } from './profile-files.js';
 import {
   decodeTokenClaims,

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { iamAuthChecklist, sslHints, unreachableHints } from '../hints.js';
-import { errorMessage } from '../log.js';
+import { iamAuthChecklist, sslHints, unreachableHints } from './hints.js';
+import { errorMessage } from '../core/index.js';
 import type { AwsSession } from './credentials.js';
 import { endpointParts, signRdsToken } from './rds-token.js';
 import { roleAccount } from './sts-errors.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROFILE_NAME } from '../input-rules.js';
+import { PROFILE_NAME } from '../inputs/index.js';
 
 // Atlas (Go SDK) resolves credentials through the profile named in atlas.hcl and does not fall
 // back to AWS_ACCESS_KEY_ID, so the credentials also go into a shared config/credentials pair

@@ -1,6 +1,6 @@
 import { Signer } from '@aws-sdk/rds-signer';
-import { parseEndpoint, quote, type HostPort } from '../input-rules.js';
-import { registerSecret } from '../redact.js';
+import { parseEndpoint, quote, type HostPort } from '../inputs/index.js';
+import { registerSecret } from '../core/index.js';
 import type { StaticCredentials } from './profile-files.js';
 
 // An RDS IAM auth token is a SigV4-presigned "connect" URL without its scheme, valid for 15

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { log } from '../log.js';
-import { redact } from '../redact.js';
+import { log, redact } from '../core/index.js';
 
 // The one place the action builds a GitHub client. Everything that talks to GitHub receives
 // a GitHub from here, so retries and rate-limit handling are the same for every call.

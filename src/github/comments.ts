@@ -1,5 +1,4 @@
-import { errorMessage } from '../log.js';
-import type { RepoRef } from '../types.js';
+import { errorMessage, type RepoRef } from '../core/index.js';
 import type { GitHub } from './client.js';
 import { COMMENT_MAX_LENGTH } from './limits.js';
 import { bodyBelongsTo, databaseMarker } from './marker.js';

@@ -1,4 +1,4 @@
-import type { RepoRef } from '../types.js';
+import type { RepoRef } from '../core/index.js';
 import type { GitHub } from './client.js';
 import { bodyBelongsTo, databaseMarker } from './marker.js';
 

@@ -1,4 +1,4 @@
-import { code } from '../report/md.js';
+import { code } from '../core/index.js';
 
 // The hidden first line that names a database: its environment (when set) and its two roots.
 // The PR comment and the drift issue use the same one, with a different prefix.

@@ -1,4 +1,4 @@
-import type { RepoRef } from '../types.js';
+import type { RepoRef } from '../core/index.js';
 import type { GitHub } from './client.js';
 
 // A merge push knows its commit, not its pull request. GitHub links them: the PR that was

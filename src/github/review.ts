@@ -1,6 +1,5 @@
-import { errorMessage } from '../log.js';
-import { checkedPlan, readRecord } from '../review.js';
-import type { ReviewContext, RunContext } from '../types.js';
+import { errorMessage, type ReviewContext, type RunContext } from '../core/index.js';
+import { checkedPlan, readRecord } from '../review/index.js';
 import type { GitHub } from './client.js';
 import { commentsBy, editedByOthers, pullLabels, type OurComment } from './comments.js';
 import { pullsForCommit } from './pulls.js';

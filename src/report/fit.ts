@@ -1,5 +1,5 @@
-import { redact } from '../redact.js';
-import type { Report } from '../types.js';
+import { redact } from '../core/index.js';
+import type { Report } from '../roots/index.js';
 import {
   type Limits,
   type RenderOptions,

@@ -1,4 +1,5 @@
-import type { Report, RootResult, StatementClass } from '../types.js';
+import type { StatementClass } from '../core/index.js';
+import type { Report, RootResult } from '../roots/index.js';
 import { committed, count, firstLine, mainSql, names } from './wording.js';
 
 // The headline: one line a reviewer can stop reading after. It leads with risk and is derived

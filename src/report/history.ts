@@ -1,5 +1,5 @@
-import type { Finding, HistoryEntry, Report } from '../types.js';
-import { code, details, fence, htmlText, link, text } from './md.js';
+import { code, details, fence, htmlText, link, text, type Finding, type HistoryEntry } from '../core/index.js';
+import type { Report } from '../roots/index.js';
 import { count } from './wording.js';
 
 // The collapsed parts that keep the record: the plan reviewers saw (on the apply comment),

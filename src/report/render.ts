@@ -1,7 +1,7 @@
-import type { Diagnostic, Report, RootResult } from '../types.js';
+import { code, details, fence, htmlText, link, text, type Diagnostic } from '../core/index.js';
+import type { Report, RootResult } from '../roots/index.js';
 import { headline } from './headline.js';
 import { checksSection, historySection, reviewedSection } from './history.js';
-import { code, details, fence, htmlText, link, text } from './md.js';
 import { gateNote, holdSection, labelNotice, riskList } from './risk.js';
 import { blockSize, renderSql } from './sql.js';
 import { appliedLine, count, mainSql, outcomeLine, outcomeShort, type SqlBlock } from './wording.js';

@@ -1,6 +1,6 @@
-import type { HoldReason } from '../gate.js';
-import type { Report, RootResult } from '../types.js';
-import { code, fence, link, text } from './md.js';
+import type { HoldReason } from '../review/index.js';
+import type { Report, RootResult } from '../roots/index.js';
+import { code, fence, link, text } from '../core/index.js';
 import { count } from './wording.js';
 
 // The part of the report that leads with risk: which statements can lose data or access (with

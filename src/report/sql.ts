@@ -1,6 +1,4 @@
-import type { Classification, StatementClass } from '../types.js';
-import { details, fenceTrusted, hasBidi, htmlText, showBidi } from './md.js';
-import { redact } from '../redact.js';
+import { details, fenceTrusted, hasBidi, htmlText, showBidi, redact, type Classification, type StatementClass } from '../core/index.js';
 import { count, type SqlBlock } from './wording.js';
 
 // One block of SQL as the comment shows it: literal (a fence no statement can close), every

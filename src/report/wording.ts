@@ -1,5 +1,5 @@
-import type { Report, RootResult, StatementClass } from '../types.js';
-import { text } from './md.js';
+import { text, type StatementClass } from '../core/index.js';
+import type { Report, RootResult } from '../roots/index.js';
 
 // The sentences of the report: each root's result, and what an apply run did and did not
 // commit. Plain text, except outcomeLine, which is Markdown with its foreign parts escaped. What a root "did" is always read

@@ -1,10 +1,7 @@
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { runProcess } from '../exec.js';
-import { log, type Logger } from '../log.js';
-import { redact } from '../redact.js';
-import type { TerraformRun } from '../types.js';
+import { runProcess, log, redact, type Logger, type TerraformRun } from '../core/index.js';
 import { TerraformRunAccumulator, type JsonUiEvent } from './json-ui.js';
 
 // Terraform commands. Stdout is read line by line into the accumulator and summarised in the

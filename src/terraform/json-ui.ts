@@ -1,5 +1,4 @@
-import { isObject, num as finite, str, type JsonObject } from '../json.js';
-import type { Diagnostic, TerraformRun } from '../types.js';
+import { isObject, num as finite, str, type JsonObject, type Diagnostic, type TerraformRun } from '../core/index.js';
 
 /** `change_summary` counts, as Terraform prints them. */
 export interface ChangeSummary {

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emptyResult } from '../../src/root-result.js';
-import type { Report } from '../../src/types.js';
+import { emptyResult } from '../../src/roots/root-result.js';
+import type { Report } from '../../src/roots/types.js';
 
 export { TerraformRunAccumulator } from '../../src/terraform/json-ui.js';
 export { atlasPlan } from '../../src/atlas/plan.js';
 export { renderComment, renderSummary, measure } from '../../src/report/fit.js';
 export { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH } from '../../src/github/limits.js';
-export { redact, registerSecret, resetSecretsForTest } from '../../src/redact.js';
+export { redact, registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** A real `terraform plan -json` of one atlas_schema resource (version, planned_change, summary, 2× dev_url, Atlas Plan). */

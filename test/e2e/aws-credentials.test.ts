@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openAwsSession, type AwsSession } from '../../src/aws/credentials.js';
-import { resetSecretsForTest } from '../../src/redact.js';
-import type { Inputs, Mode } from '../../src/types.js';
+import { resetSecretsForTest } from '../../src/core/redact/index.js';
+import type { Inputs, Mode } from '../../src/core/types.js';
 import { DEFAULT_ACCOUNT, startAwsEndpoints, type AwsEndpoints } from '../support/aws-endpoints.js';
 
 // The real @actions/core getIDToken and the real STS client, pointed at the loopback OIDC

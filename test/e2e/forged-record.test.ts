@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeData, planPrint } from '../../src/review.js';
+import { encodeData, planPrint } from '../../src/review/record.js';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
 import { scheduleEvent } from '../support/events.js';

@@ -136,10 +136,10 @@ describe('HCL guardrails on pull requests', () => {
     const start = log.findIndex((l) => l.startsWith('##[debug]Stack: Error: The HCL guardrails found 1 error'));
     expect(start, log.join('\n')).toBeGreaterThanOrEqual(0);
     const frame = log.slice(start + 1).find((l) => l.includes(' at execute '));
-    const [, file, line] = /\((\/[^()]+\/src\/main\.ts):(\d+):\d+\)$/.exec(frame ?? '') ?? [];
-    expect(file, frame).toBe(path.join(REPO, 'src/main.ts'));
+    const [, file, line] = /\((\/[^()]+\/src\/run\/main\.ts):(\d+):\d+\)$/.exec(frame ?? '') ?? [];
+    expect(file, frame).toBe(path.join(REPO, 'src/run/main.ts'));
     // The position is the statement that threw, in the TypeScript source.
-    expect((await readFile(path.join(REPO, 'src/main.ts'), 'utf8')).split('\n')[Number(line) - 1]).toContain('throw new Error(');
+    expect((await readFile(path.join(REPO, 'src/run/main.ts'), 'utf8')).split('\n')[Number(line) - 1]).toContain('throw new Error(');
   });
 
   it('a warning-only PR plans as usual: exit 0, a warning annotation at the line, the comment shows the warning next to the REVOKE it predicts', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { literalForms } from '../../src/redact/encodings.js';
+import { literalForms } from '../../src/core/redact/encodings.js';
 import type { ActionRun } from '../support/action.js';
 import { DEFAULT_ACCOUNT } from '../support/aws-endpoints.js';
 import { pullRequestEvent } from '../support/events.js';

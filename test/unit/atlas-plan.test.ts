@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { atlasPlan, parseAtlasPlanDetail, splitStatements } from '../../src/atlas/plan.js';
 import { TerraformRunAccumulator } from '../../src/terraform/json-ui.js';
-import type { Diagnostic, TerraformRun } from '../../src/types.js';
+import type { Diagnostic, TerraformRun } from '../../src/core/types.js';
 
 const HEADER = 'The following SQL statements will be executed:\n\n\n';
 

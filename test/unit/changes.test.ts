@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { detectRolesChange, matchRolesPaths } from '../../src/changes.js';
+import { detectRolesChange, matchRolesPaths } from '../../src/event/changes.js';
 import { createGitHub } from '../../src/github/client.js';
-import type { RunContext } from '../../src/types.js';
+import type { RunContext } from '../../src/core/types.js';
 
 const DEFAULT_GLOBS = ['hcl/roles/**', 'atlas.hcl', 'terraform/roles/**'];
 

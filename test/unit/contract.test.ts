@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, INPUT } from '../../src/inputs.js';
+import { DEFAULTS, INPUT } from '../../src/inputs/inputs.js';
 import { RULES } from '../../src/lint/index.js';
-import { OUTPUT } from '../../src/report/outputs.js';
+import { OUTPUT } from '../../src/publish/outputs.js';
 import { repoRoot } from '../support/action.js';
 import { renderedText } from '../support/markdown.js';
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildRunContext, type EventContext } from '../../src/event.js';
-import type { ModeInput } from '../../src/types.js';
+import { buildRunContext, type EventContext } from '../../src/event/event.js';
+import type { ModeInput } from '../../src/core/types.js';
 
 // Real webhook payloads recorded by GitHub (@octokit/webhooks-examples). Their repository is
 // Codertocat/Hello-World with default branch master.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decideGate, type GateInput } from '../../src/gate.js';
-import { planPrint, reviewedRoot } from '../../src/review.js';
-import type { Classification, StatementClass } from '../../src/types.js';
+import { decideGate, type GateInput } from '../../src/review/gate.js';
+import { planPrint, reviewedRoot } from '../../src/review/record.js';
+import type { Classification, StatementClass } from '../../src/core/types.js';
 
 // The gate as a table: destructive × label × reviewed (same / changed / none) ×
 // require-reviewed-plan × destructive-label empty, plus the no-SQL and destroy rows.

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { detectRolesChange } from '../../src/changes.js';
+import { detectRolesChange } from '../../src/event/changes.js';
 import { ACTIONS_BOT_LOGIN, createGitHub, tokenIdentity } from '../../src/github/client.js';
 import { commentMarker, editedByOthers, pullLabels, upsertComment } from '../../src/github/comments.js';
 import { reviewContext } from '../../src/github/review.js';
-import { encodeData, reviewedRoot } from '../../src/review.js';
+import { encodeData, reviewedRoot } from '../../src/review/record.js';
 import { pullsForCommit } from '../../src/github/pulls.js';
-import type { CommitRange, RunContext } from '../../src/types.js';
+import type { CommitRange, RunContext } from '../../src/core/types.js';
 import { APP_BOT_LOGIN, startGitHubApi, type GitHubApi } from '../support/github-api.js';
 
 // Real octokit (with the retry and throttling plugins) against a loopback GitHub API that

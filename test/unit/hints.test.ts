@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hintsFor, iamAuthChecklist } from '../../src/hints.js';
+import { hintsFor, iamAuthChecklist } from '../../src/aws/hints.js';
 import { mentions, renderedText } from '../support/markdown.js';
 
 /** The hints as a reader sees them in the comment: a rendered Markdown list. */

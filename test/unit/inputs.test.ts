@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { INPUT, InputError, getInputs } from '../../src/inputs.js';
-import { resetSecretsForTest } from '../../src/redact.js';
+import { INPUT, InputError, getInputs } from '../../src/inputs/inputs.js';
+import { resetSecretsForTest } from '../../src/core/redact/index.js';
 
 // Inputs are read through the real @actions/core getInput, i.e. from INPUT_* variables
 // exactly as the runner sets them (the name upper-cased, dashes kept).

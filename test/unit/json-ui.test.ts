@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseJsonUiLine, planExitMeaning, TerraformRunAccumulator } from '../../src/terraform/json-ui.js';
-import type { TerraformRun } from '../../src/types.js';
+import type { TerraformRun } from '../../src/core/types.js';
 
 // Streams recorded from terraform 1.11.4 (reference/terraform-json-ui.md) plus hand-built
 // ones in the same shape, under test/fixtures/streams/.

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BufferedLog, couldBeCommand, log } from '../../src/log.js';
-import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
+import { BufferedLog, couldBeCommand, log } from '../../src/core/log.js';
+import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
 import { interpretRunnerOutput } from '../support/runner-log.js';
 
 // The log writer, read back through the model of the runner's command parser: untrusted text

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH } from '../../src/github/limits.js';
 import { measure, renderComment, renderSummary } from '../../src/report/fit.js';
-import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
-import type { Diagnostic, Report } from '../../src/types.js';
+import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
+import type { Diagnostic } from '../../src/core/types.js';
+import type { Report } from '../../src/roots/types.js';
 import { headings, renderedText } from '../support/markdown.js';
 import { COMMIT_URL, DEV_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT } from '../../src/input-rules.js';
+import { ENVIRONMENT } from '../../src/inputs/input-rules.js';
 import { bodyBelongsTo, databaseMarker, encodePart } from '../../src/github/marker.js';
 
 // The marker that names a database in its PR comment and drift issue: injective over valid

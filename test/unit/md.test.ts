@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { code, fence, hasBidi, htmlText, showBidi, text } from '../../src/report/md.js';
+import { code, fence, hasBidi, htmlText, showBidi, text } from '../../src/core/markdown.js';
 import { emphasis, headings, images, links, mentions, references, renderHtml, renderedText } from '../support/markdown.js';
 
 // Untrusted text through the Markdown writer, rendered as GitHub would (GFM, autolinks), then

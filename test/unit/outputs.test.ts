@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
-import { OUTPUT, setOutputs } from '../../src/report/outputs.js';
-import type { Report } from '../../src/types.js';
+import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
+import { OUTPUT, setOutputs } from '../../src/publish/outputs.js';
+import type { Report } from '../../src/roots/types.js';
 import { ROLES_SQL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 
 const COMMENT_URL = 'https://github.com/acme/db/pull/7#issuecomment-99';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { endpointParts, signRdsToken } from '../../src/aws/rds-token.js';
-import { redact, resetSecretsForTest } from '../../src/redact.js';
+import { redact, resetSecretsForTest } from '../../src/core/redact/index.js';
 
 const credentials = {
   accessKeyId: 'ASIAEXAMPLEEXAMPLE12',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { redact, registerSecret, resetSecretsForTest } from '../../src/redact.js';
+import { redact, registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
 
 // The one redactor every outgoing string passes through. What it must hide: registered
 // secrets in any encoding a tool between them and us may have applied, and passwords we

@@ -1,5 +1,6 @@
-import { emptyResult } from '../../src/root-result.js';
-import type { Diagnostic, Report, RootResult, RunContext } from '../../src/types.js';
+import { emptyResult } from '../../src/roots/root-result.js';
+import type { Diagnostic, RunContext } from '../../src/core/types.js';
+import type { Report, RootResult } from '../../src/roots/types.js';
 import { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 export { ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 

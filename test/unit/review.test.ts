@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commentMarker } from '../../src/github/comments.js';
 import { driftMarker } from '../../src/github/issues.js';
-import { text } from '../../src/report/md.js';
+import { text } from '../../src/core/markdown.js';
 import {
   checkedPlan,
   decodeData,
@@ -12,8 +12,8 @@ import {
   readRecord,
   reviewedRoot,
   withHistory,
-} from '../../src/review.js';
-import type { HistoryEntry } from '../../src/types.js';
+} from '../../src/review/record.js';
+import type { HistoryEntry } from '../../src/core/types.js';
 
 // The record a plan comment keeps of what reviewers saw: fingerprints, per-statement hashes,
 // the statements while small, and the history; read back only from the line under the marker.

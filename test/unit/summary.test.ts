@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeSummary } from '../../src/report/summary.js';
+import { writeSummary } from '../../src/publish/summary.js';
 import { MARKER, ROLES_SQL, SCHEMA_SQL, seedPlan } from './report-fixtures.js';
 
 const OPTIONS = { marker: MARKER, destructiveLabel: 'allow-destructive-sql' };

@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { atlasPlan } from '../../src/atlas/plan.js';
-import { registerSecret, resetSecretsForTest } from '../../src/redact.js';
+import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
 import { resolveTerraformBinary, terraformApply, terraformInit, terraformPlan, type TerraformOptions } from '../../src/terraform/cli.js';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/core/log.js';
 
 // Drives the real terraform binary on roots that need no provider download: terraform_data
 // is built in, so init/plan/apply run offline. Fake binaries (small shell scripts) stand in

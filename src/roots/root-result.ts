@@ -1,4 +1,5 @@
-import type { Diagnostic, RootName, RootOutcome, RootResult, RootStep } from './types.js';
+import type { Diagnostic, RootName, RootOutcome, RootStep } from '../core/index.js';
+import type { RootResult } from './types.js';
 
 // RootResult values and the few pure transformations the pipeline applies to them.
 

@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
-import { maskByForm } from './redact/by-form.js';
-import { canonical, canonicalText, canonicalView } from './redact/canonical.js';
-import { literalForms } from './redact/encodings.js';
-import { Spans } from './redact/spans.js';
+import { maskByForm } from './by-form.js';
+import { canonical, canonicalText, canonicalView } from './canonical.js';
+import { literalForms } from './encodings.js';
+import { Spans } from './spans.js';
 
 // Every string that leaves the action (our log lines, the comment, the summary, outputs)
 // goes through redact(). Secrets are registered once, as soon as they exist, and also

@@ -3,30 +3,29 @@ import * as github from '@actions/github';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { classifyStatements, loadClassifier } from './atlas/classify.js';
-import { atlasVersion } from './atlas/version.js';
-import { openAwsSession, type AwsSession } from './aws/credentials.js';
-import { preflightIamAuth } from './aws/preflight.js';
-import { roleAccount } from './aws/sts-errors.js';
-import { detectRolesChange } from './changes.js';
-import { buildRunContext } from './event.js';
-import { stopAll } from './exec.js';
-import { createGitHub, tokenIdentity, type GitHub } from './github/client.js';
-import { commentMarker } from './github/comments.js';
-import { reviewContext } from './github/review.js';
-import { getInputs } from './inputs.js';
-import { registerSecret } from './redact.js';
-import { workspaceDir } from './workspace.js';
-import { lintProject, validateRuleIds } from './lint/index.js';
-import { BufferedLog, errorMessage, log } from './log.js';
-import { runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision } from './pipeline.js';
-import { publish, withDeadline } from './publish.js';
-import { redact } from './redact.js';
-import { errorStack } from './stack.js';
-import { OUTPUT } from './report/outputs.js';
-import { verdict } from './verdict.js';
-import { resolveTerraformBinary } from './terraform/cli.js';
-import type { Inputs, Report, ReviewContext, RolesChange, RunContext } from './types.js';
+import { classifyStatements, loadClassifier, atlasVersion } from '../atlas/index.js';
+import { openAwsSession, preflightIamAuth, roleAccount, type AwsSession } from '../aws/index.js';
+import { detectRolesChange, buildRunContext } from '../event/index.js';
+import {
+  stopAll,
+  BufferedLog,
+  errorMessage,
+  log,
+  redact,
+  registerSecret,
+  errorStack,
+  type Inputs,
+  type ReviewContext,
+  type RolesChange,
+  type RunContext,
+} from '../core/index.js';
+import { createGitHub, tokenIdentity, commentMarker, reviewContext, type GitHub } from '../github/index.js';
+import { getInputs, workspaceDir } from '../inputs/index.js';
+import { lintProject, validateRuleIds } from '../lint/index.js';
+import { runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision, type Report } from '../roots/index.js';
+import { publish, withDeadline, OUTPUT } from '../publish/index.js';
+import { verdict } from '../report/index.js';
+import { resolveTerraformBinary } from '../terraform/index.js';
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
 // CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the

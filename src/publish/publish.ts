@@ -1,18 +1,12 @@
 import * as core from '@actions/core';
 import { syncDriftIssue } from './drift.js';
-import type { GitHub } from './github/client.js';
-import { editedByOthers, upsertComment, type OurComment } from './github/comments.js';
-import { COMMENT_MAX_LENGTH } from './github/limits.js';
-import { pullsForCommit } from './github/pulls.js';
-import { errorMessage, log } from './log.js';
-import { redact } from './redact.js';
-import { renderComment } from './report/fit.js';
-import { headline } from './report/headline.js';
-import { OUTPUT, setOutputs } from './report/outputs.js';
-import type { RenderOptions } from './report/render.js';
-import { writeSummary } from './report/summary.js';
-import { decodeData, encodeData, keepsText, reviewedRoot, withHistory, type CommentData } from './review.js';
-import type { HistoryEntry, Inputs, Report, ReviewedPlan } from './types.js';
+import { editedByOthers, upsertComment, COMMENT_MAX_LENGTH, pullsForCommit, type GitHub, type OurComment } from '../github/index.js';
+import { errorMessage, log, redact, type HistoryEntry, type Inputs, type ReviewedPlan } from '../core/index.js';
+import { renderComment, headline, type RenderOptions } from '../report/index.js';
+import { OUTPUT, setOutputs } from './outputs.js';
+import { writeSummary } from './summary.js';
+import { decodeData, encodeData, keepsText, reviewedRoot, withHistory, type CommentData } from '../review/index.js';
+import type { Report } from '../roots/index.js';
 
 // Where the report goes, in an order that never loses it: the job summary and the outputs
 // first (files on the runner), then the PR comment (network, bounded in time). The verdict

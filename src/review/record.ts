@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { statementKeys } from './atlas/sql-key.js';
-import { array, isObject, str, strings } from './json.js';
-import type { HistoryEntry, ReviewedPlan, ReviewedRoot } from './types.js';
+import { statementKeys } from '../atlas/index.js';
+import { array, isObject, str, strings, type HistoryEntry, type ReviewedPlan, type ReviewedRoot } from '../core/index.js';
 
 // What reviewers saw, in a form a later run can compare with.
 // A statement's meaning is its key (atlas/sql-key.ts: the parse tree without source positions,

@@ -1,4 +1,5 @@
-import type { Inputs, Report } from './types.js';
+import type { Inputs } from '../core/index.js';
+import type { Report } from '../roots/index.js';
 
 // Whether the run failed, and the one message that says why (the job's error annotation), and
 // what a drift check found. Pure; derived from the report, like the headline.

@@ -1,7 +1,6 @@
 import picomatch from 'picomatch';
-import type { GitHub } from './github/client.js';
-import { errorMessage, log, type Logger } from './log.js';
-import type { RolesChange, RunContext } from './types.js';
+import type { GitHub } from '../github/index.js';
+import { errorMessage, log, type Logger, type RolesChange, type RunContext } from '../core/index.js';
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
 // completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a

@@ -1,6 +1,7 @@
-import type { Bad } from './inputs.js';
-
 // Inputs that are lists, one item per line (blank lines ignored).
+
+/** Records one bad input value; getInputs collects them into one error. */
+export type Bad = (name: string, value: string, expected: string) => void;
 
 function nonEmptyLines(raw: string): string[] {
   return raw

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { randomBytes } from 'node:crypto';
 import { EOL } from 'node:os';
-import { redact } from './redact.js';
+import { redact } from './redact/index.js';
 
 // The only way the action writes to the job log. The runner executes workflow commands it
 // finds in a step's output: a line that, after .NET's TrimStart, starts with `::`, or that

@@ -12,10 +12,8 @@ import {
   quote,
   regionPartition,
 } from './input-rules.js';
-import { log } from './log.js';
-import { registerSecret } from './redact.js';
-import type { Inputs, ModeInput } from './types.js';
-import { readLintSkip, readRolesPaths } from './input-lists.js';
+import { log, registerSecret, type Inputs, type ModeInput } from '../core/index.js';
+import { readLintSkip, readRolesPaths, type Bad } from './input-lists.js';
 import { readDirectory } from './workspace.js';
 
 // Reads every input once, validates all of them before anything talks to AWS or runs
@@ -277,8 +275,6 @@ export function getInputs(): Inputs {
   log.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
   return inputs;
 }
-
-export type Bad = (name: string, value: string, expected: string) => void;
 
 /** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
 function defaultSessionName(): string {

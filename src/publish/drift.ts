@@ -1,13 +1,16 @@
-import type { GitHub } from './github/client.js';
-import { closeDriftIssue, driftMarker, findDriftIssue, openDriftIssue, updateDriftIssue } from './github/issues.js';
-import { COMMENT_MAX_LENGTH } from './github/limits.js';
-import { log } from './log.js';
-import { renderComment } from './report/fit.js';
-import { link, text } from './report/md.js';
-import type { RenderOptions } from './report/render.js';
-import { decodeData, encodeData } from './review.js';
-import type { Inputs, Report } from './types.js';
-import { driftStatus } from './verdict.js';
+import {
+  closeDriftIssue,
+  driftMarker,
+  findDriftIssue,
+  openDriftIssue,
+  updateDriftIssue,
+  COMMENT_MAX_LENGTH,
+  type GitHub,
+} from '../github/index.js';
+import { log, link, text, type Inputs } from '../core/index.js';
+import { renderComment, driftStatus, type RenderOptions } from '../report/index.js';
+import { decodeData, encodeData } from '../review/index.js';
+import type { Report } from '../roots/index.js';
 
 // Scheduled and dispatched plan runs check the default branch's HCL against the database and
 // keep one GitHub issue per database about it: opened when SQL is pending, updated on later

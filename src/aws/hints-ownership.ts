@@ -1,4 +1,4 @@
-import { code } from './report/md.js';
+import { code } from '../core/index.js';
 
 // Pure: remedies for a database whose objects existed before Atlas. They were created by the
 // master user (or an application role), so the migrator that the schema root connects as may

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
-import { driftStatus } from '../verdict.js';
-import { redact } from '../redact.js';
-import type { Report, RootName } from '../types.js';
+import { driftStatus } from '../report/index.js';
+import { redact, type RootName } from '../core/index.js';
+import type { Report } from '../roots/index.js';
 
 // Output names are a contract with users' workflows; action.yml is checked against these
 // constants by test/unit/contract.test.ts.

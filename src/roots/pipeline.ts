@@ -1,13 +1,21 @@
 import * as path from 'node:path';
-import { createsRole } from './atlas/plan.js';
-import { isStopping } from './exec.js';
-import { decideGate } from './gate.js';
-import type { HintContext } from './hints.js';
-import { BufferedLog, errorMessage, log, type Logger } from './log.js';
-import { planPrint } from './review.js';
+import { createsRole } from '../atlas/index.js';
+import {
+  isStopping,
+  BufferedLog,
+  errorMessage,
+  log,
+  type Logger,
+  type Classification,
+  type Inputs,
+  type Mode,
+  type ReviewContext,
+} from '../core/index.js';
+import { decideGate, planPrint } from '../review/index.js';
+import type { HintContext } from '../aws/index.js';
 import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
-import type { Classification, Inputs, Mode, ReviewContext, RootResult } from './types.js';
+import type { RootResult } from './types.js';
 
 // The roots of one run. Plan mode: both roots' `init` one after the other (they share the
 // plugin cache), then both plans side by side, each root logging into its own buffer that is

@@ -1,5 +1,4 @@
-import { num as finite, obj, str } from './json.js';
-import type { CommitRange, Inputs, Mode, RepoRef, RunContext } from './types.js';
+import { num as finite, obj, str, type CommitRange, type Inputs, type Mode, type RepoRef, type RunContext } from '../core/index.js';
 
 // GitHub event -> what this run does. Pure: main.ts fills EventContext from
 // @actions/github's context, tests fill it from recorded webhook payloads.

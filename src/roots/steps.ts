@@ -1,10 +1,23 @@
-import { atlasPlan } from './atlas/plan.js';
-import { hintsFor, type HintContext } from './hints.js';
-import { errorMessage, type Logger } from './log.js';
+import { atlasPlan } from '../atlas/index.js';
+import { hintsFor, type HintContext } from '../aws/index.js';
+import {
+  errorMessage,
+  type Logger,
+  type AtlasPlan,
+  type Classification,
+  type Diagnostic,
+  type RootStep,
+  type TerraformRun,
+} from '../core/index.js';
 import { StepFailure, type RootSpec } from './root-result.js';
-import { terraformApply, terraformCheckPlan, terraformInit, terraformPlan, type TerraformOptions } from './terraform/cli.js';
-import { planExitMeaning } from './terraform/json-ui.js';
-import type { AtlasPlan, Classification, Diagnostic, RootStep, TerraformRun } from './types.js';
+import {
+  terraformApply,
+  terraformCheckPlan,
+  terraformInit,
+  terraformPlan,
+  planExitMeaning,
+  type TerraformOptions,
+} from '../terraform/index.js';
 
 // The steps of one root, each one idea: init, plan, apply, verify, and the check after a failed
 // apply. Each runs one terraform command and returns what the database and Atlas said; a step

@@ -1,4 +1,4 @@
-import { redact } from '../redact.js';
+import { redact } from './redact/index.js';
 
 // The one Markdown writer for text the action did not author. GitHub renders a comment as
 // GFM and then links @mentions, #references and bare URLs in the text it produced; none of

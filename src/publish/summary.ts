@@ -1,9 +1,8 @@
 import * as core from '@actions/core';
-import { SUMMARY_MAX_LENGTH } from '../github/limits.js';
-import { errorMessage, log } from '../log.js';
-import type { Report } from '../types.js';
-import { renderSummary } from './fit.js';
-import type { RenderOptions } from './render.js';
+import { SUMMARY_MAX_LENGTH } from '../github/index.js';
+import { errorMessage, log } from '../core/index.js';
+import type { Report } from '../roots/index.js';
+import { renderSummary, type RenderOptions } from '../report/index.js';
 
 // The job summary holds the full report (up to GitHub's 1 MiB). It is written before any
 // network call that could hang (the comment), so a run always leaves its report behind.

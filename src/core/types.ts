@@ -1,8 +1,6 @@
 // Shared data shapes. Modules exchange these plain values; only the seams in aws/, github/
 // and exec.ts perform side effects.
 
-import type { GateDecision } from './gate.js';
-
 export type ModeInput = 'auto' | 'plan' | 'apply';
 export type Mode = 'plan' | 'apply';
 export type RootName = 'roles' | 'schema';
@@ -154,44 +152,6 @@ export type RootOutcome =
   | 'failed' // a step failed: failedStep + error
   | 'not-run'; // an earlier root failed, was held or did not converge in apply mode
 
-export interface RootResult {
-  root: RootName;
-  workingDirectory: string;
-  outcome: RootOutcome;
-  skipReason?: string;
-  /** SQL of the plan step, in order. */
-  plannedStatements: string[];
-  /** One per planned statement, same order. */
-  classifications: Classification[];
-  /** atlas_schema resources Terraform plans to delete or replace (the provider then runs `schema clean`). */
-  destroys: string[];
-  /** Terraform would change the resource (may be true with no SQL: HCL text normalisation). */
-  terraformChanged: boolean;
-  /** Apply mode: what the gate decided for this root's plan. */
-  gate?: GateDecision;
-  /** True once `terraform apply` of this root exited 0. */
-  applied: boolean;
-  /** SQL the apply stream reported as executed. */
-  appliedStatements: string[];
-  /** The provider re-planned inside apply and ran SQL other than what the gate approved. */
-  appliedDiffers?: boolean;
-  /** SQL still planned by the verify plan after apply. */
-  residualStatements: string[];
-  /**
-   * After a failed or interrupted apply: the SQL a follow-up plan still shows, i.e. what was
-   * not committed. Undefined when that plan could not run.
-   */
-  pendingAfterFailure?: string[];
-  errors: Diagnostic[];
-  warnings: Diagnostic[];
-  failedStep?: RootStep;
-  /** One-line failure, redacted. */
-  error?: string;
-  /** Remedies for recognised failures, as safe Markdown (hints.ts). */
-  hints: string[];
-  durationMs: number;
-}
-
 /** One root of a reviewed plan, as the PR comment records it (review.ts). */
 export interface ReviewedRoot {
   /** sha256 of the statements with whitespace normalised. */
@@ -237,23 +197,4 @@ export interface ReviewContext {
    * plan is left (edited, garbled, older format, GitHub unreachable): the gate holds, saying this.
    */
   recordLost?: string;
-}
-
-export interface Report {
-  context: RunContext;
-  environment: string;
-  rolesChange: RolesChange;
-  roots: RootResult[];
-  /** `atlas version` on this runner ('' when it could not be read). */
-  atlasVersion: string;
-  /** HCL guardrail findings. */
-  lint: Finding[];
-  /** Apply mode: the merged PR's review, labels and reviewed plan. */
-  review?: ReviewContext;
-  /** Earlier results on this PR for this database, newest first (from our comment). */
-  history: HistoryEntry[];
-  /** A failure outside any root (credentials, inputs, GitHub), already redacted. */
-  fatal?: string;
-  /** Notices shown at the top (fork skipped, preflight skipped, ...). */
-  notices: string[];
 }

@@ -1,5 +1,5 @@
-import { planDelta, type PlanDelta, type PlanPrint } from './review.js';
-import type { Classification, ReviewedRoot } from './types.js';
+import { planDelta, type PlanDelta, type PlanPrint } from './record.js';
+import type { Classification, ReviewedRoot } from '../core/index.js';
 
 // Whether a root's plan may be applied on merge. A pure function of the plan, the reviewed
 // plan the merged PR's comment recorded, the PR's labels and two inputs, so every case is a

@@ -1,5 +1,5 @@
+import { code } from '../core/index.js';
 import { ownershipHints } from './hints-ownership.js';
-import { code } from './report/md.js';
 
 // Pure: remedies for what Terraform, Atlas or the database printed. Each hint is safe
 // Markdown: our own words and code spans, with every value taken from foreign text (a user

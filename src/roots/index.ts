@@ -1,0 +1,16 @@
+// roots/: running the two Terraform roots. Per-root steps (init, plan, gate, apply, verify),
+// plan mode (roots side by side) and apply mode (roles, then schema), and the results they
+// produce. May import every folder below it (core/ … lint/).
+
+/** Runs both roots in the run's mode and returns their results. */
+export { runRoots } from './pipeline.js';
+/** What the roots need from the run: mode, inputs, Terraform, environment, classifier, preflight, review. */
+export type { PipelineContext } from './pipeline.js';
+/** What the IAM-token preflight found, as the roots act on it. */
+export type { PreflightOutcome } from './pipeline.js';
+/** Whether the roles root runs, and why not; decided once per run. */
+export type { RolesDecision } from './pipeline.js';
+/** One root's result: what it planned, what the gate decided, what it applied, whether it converged. */
+export type { RootResult } from './types.js';
+/** Everything a run found, from which the comment, the summary, the outputs and the exit status derive. */
+export type { Report } from './types.js';
