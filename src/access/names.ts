@@ -19,16 +19,23 @@ returning right row select session_user setof similar smallint some substring sy
 time timestamp to trailing treat trim true union unique user using values varchar variadic verbose when where window with
 xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable`.split(/\s+/));
 
-/** quote_ident: the name bare when PostgreSQL would print it bare, else double-quoted with quotes doubled. */
-export function quoteIdent(name: string): string {
-  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !NOT_UNRESERVED.has(name)) return name;
+// Keywords that became non-unreserved after PostgreSQL 15 (in 16: the SQL/JSON constructors and
+// SYSTEM_USER; in 17: the SQL/JSON query functions and MERGE_ACTION).
+const SINCE_16 = new Set(['json', 'json_array', 'json_arrayagg', 'json_object', 'json_objectagg', 'json_scalar', 'json_serialize', 'system_user']);
+const SINCE_17 = new Set(['json_exists', 'json_query', 'json_table', 'json_value', 'merge_action']);
+
+/** quote_ident of the given server version (17 by default): bare when PostgreSQL would print it bare, else double-quoted with quotes doubled. */
+export function quoteIdent(name: string, serverVersionNum = 170000): string {
+  const keyword =
+    NOT_UNRESERVED.has(name) && !(serverVersionNum < 160000 && SINCE_16.has(name)) && !(serverVersionNum < 170000 && SINCE_17.has(name));
+  if (/^[a-z_][a-z0-9_]*$/.test(name) && !keyword) return name;
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** How an object is written in the diff: the database or schema name, schema.name, or schema.name(args). */
-export function displayName(o: Pick<ObjectRow, 'kind' | 'schema' | 'name' | 'args'>): string {
-  if (o.kind === 'database' || o.kind === 'schema') return quoteIdent(o.name);
-  const base = `${quoteIdent(o.schema)}.${quoteIdent(o.name)}`;
+export function displayName(o: Pick<ObjectRow, 'kind' | 'schema' | 'name' | 'args'>, serverVersionNum?: number): string {
+  if (o.kind === 'database' || o.kind === 'schema') return quoteIdent(o.name, serverVersionNum);
+  const base = `${quoteIdent(o.schema, serverVersionNum)}.${quoteIdent(o.name, serverVersionNum)}`;
   return o.kind === 'function' ? `${base}(${(o.args ?? []).join(', ')})` : base;
 }
 
