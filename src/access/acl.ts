@@ -5,7 +5,13 @@ import type { AclItem } from './types.js';
 // revokes what the grantee had granted on (recursive_revoke). All functions return new arrays.
 
 /** Adds privileges (and their grant options) for each grantee, granted by `grantor`. */
-export function aclGrant(acl: readonly AclItem[], grantees: readonly string[], privs: number, withGrantOption: boolean, grantor: string): AclItem[] {
+export function aclGrant(
+  acl: readonly AclItem[],
+  grantees: readonly string[],
+  privs: number,
+  withGrantOption: boolean,
+  grantor: string,
+): AclItem[] {
   const out = acl.map((i) => ({ ...i }));
   for (const grantee of grantees) {
     const item = out.find((i) => i.grantee === grantee && i.grantor === grantor);
@@ -87,7 +93,9 @@ export function aclMerge(a: readonly AclItem[], b: readonly AclItem[]): AclItem[
 /** Same items, in any order. */
 export function aclEqual(a: readonly AclItem[], b: readonly AclItem[]): boolean {
   if (a.length !== b.length) return false;
-  return a.every((i) => b.some((o) => o.grantee === i.grantee && o.grantor === i.grantor && o.privs === i.privs && o.grantable === i.grantable));
+  return a.every((i) =>
+    b.some((o) => o.grantee === i.grantee && o.grantor === i.grantor && o.privs === i.privs && o.grantable === i.grantable),
+  );
 }
 
 /** Renames a role everywhere in an ACL. */

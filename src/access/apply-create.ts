@@ -31,7 +31,14 @@ export function creationAcl(st: AccessState, kind: ObjectKind, owner: string, sc
 }
 
 /** Creates a relation (table-like or sequence) unless it exists; returns it. */
-export function createRelation(st: AccessState, kind: 'table' | 'sequence', schema: string, name: string, at: number, extra: Partial<ObjectRow> = {}): ObjectRow {
+export function createRelation(
+  st: AccessState,
+  kind: 'table' | 'sequence',
+  schema: string,
+  name: string,
+  at: number,
+  extra: Partial<ObjectRow> = {},
+): ObjectRow {
   const existing = findRelation(st, schema, name);
   if (existing) return existing;
   const owner = st.actor;
@@ -77,7 +84,16 @@ export function createFunction(st: AccessState, s: CreateFunctionStmt, at: numbe
     return;
   }
   const owner = st.actor;
-  const o = st.newObject({ kind: 'function', schema, name, args, owner, acl: creationAcl(st, 'function', owner, schema) ?? [], securityDefiner: definer, procedure: s.is_procedure === true });
+  const o = st.newObject({
+    kind: 'function',
+    schema,
+    name,
+    args,
+    owner,
+    acl: creationAcl(st, 'function', owner, schema) ?? [],
+    securityDefiner: definer,
+    procedure: s.is_procedure === true,
+  });
   st.touched.object.set(keyOf(o), at);
 }
 

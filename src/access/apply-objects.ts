@@ -86,7 +86,8 @@ export function reassignOwned(st: AccessState, roles: readonly string[], to: str
 /** DROP OWNED BY: drop what the roles own here, revoke what was granted to them, forget their default privileges. */
 export function dropOwned(st: AccessState, nodes: readonly Node[] | undefined, at: number): void {
   const roles = rolesOf(nodes, st);
-  for (const o of [...st.objects.values()]) if (roles.includes(o.owner) && o.kind !== 'database' && st.objects.has(keyOf(o))) dropObject(st, o, at);
+  for (const o of [...st.objects.values()])
+    if (roles.includes(o.owner) && o.kind !== 'database' && st.objects.has(keyOf(o))) dropObject(st, o, at);
   for (const o of st.objects.values()) {
     for (const item of o.acl.filter((i) => roles.includes(i.grantee))) {
       o.acl = aclRevoke(o.acl, [item.grantee], item.privs | item.grantable, false, item.grantor, o.owner);
@@ -114,7 +115,8 @@ export function rename(st: AccessState, s: RenameStmt, at: number, renameRole: (
       const o = namedObject(st, s.renameType, { String: { sval: s.subname ?? '' } });
       if (o) moveObject(st, o, { name: to }, at);
       if (o?.kind === 'schema') {
-        for (const c of [...st.objects.values()]) if (c.schema === s.subname && c.kind !== 'database' && c.kind !== 'schema') moveObject(st, c, { schema: to }, at);
+        for (const c of [...st.objects.values()])
+          if (c.schema === s.subname && c.kind !== 'database' && c.kind !== 'schema') moveObject(st, c, { schema: to }, at);
         st.defaultAcls = st.defaultAcls.map((d) => (d.schema === s.subname ? { ...d, schema: to } : d));
       }
       if (o?.kind === 'database' && st.database === s.subname) st.database = to;
@@ -122,7 +124,8 @@ export function rename(st: AccessState, s: RenameStmt, at: number, renameRole: (
     }
     default: {
       const type = s.renameType;
-      if (!tracksType(type)) return NEUTRAL_DROPS.has(type ?? 'OBJECT_TABLE') || type === 'OBJECT_COLUMN' || type === 'OBJECT_TABCONSTRAINT';
+      if (!tracksType(type))
+        return NEUTRAL_DROPS.has(type ?? 'OBJECT_TABLE') || type === 'OBJECT_COLUMN' || type === 'OBJECT_TABCONSTRAINT';
       const o = namedObject(st, type, s.relation ? { RangeVar: s.relation } : s.object);
       if (o) moveObject(st, o, { name: to }, at);
       return true;
@@ -150,4 +153,3 @@ function moveObject(st: AccessState, o: ObjectRow, change: { name?: string; sche
   st.touched.object.set(newKey, at);
   for (const other of st.objects.values()) if (other.ownedBy === oldKey) other.ownedBy = newKey;
 }
-

@@ -119,7 +119,15 @@ export function grantRole(st: AccessState, s: GrantRoleStmt, at: number): void {
 }
 
 /** REVOKE [ADMIN|INHERIT|SET OPTION FOR] g FROM m: the parser marks which option with a false DefElem. */
-function revokeOptions(st: AccessState, g: string, m: string, options: MembershipOptions, grantor: string | undefined, cascade: boolean, at: number): void {
+function revokeOptions(
+  st: AccessState,
+  g: string,
+  m: string,
+  options: MembershipOptions,
+  grantor: string | undefined,
+  cascade: boolean,
+  at: number,
+): void {
   const which = Object.keys(options) as (keyof MembershipOptions)[];
   if (which.length === 0) return revoke(st, g, m, grantor, cascade, at);
   const rows = rowsFor(st, g, m, grantor);

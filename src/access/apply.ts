@@ -79,8 +79,16 @@ function applyNode(st: AccessState, node: Node, at: number, skip: (reason: strin
   if ('GrantStmt' in n) return grantPrivileges(st, n.GrantStmt, at, skip);
   if ('AlterDefaultPrivilegesStmt' in n) return alterDefaultPrivileges(st, n.AlterDefaultPrivilegesStmt, at, skip);
   if ('CreateStmt' in n) return createTable(st, n.CreateStmt, at);
-  if ('CreateSeqStmt' in n) return void createRelation(st, 'sequence', relationParts(n.CreateSeqStmt.sequence).schema, relationParts(n.CreateSeqStmt.sequence).name, at);
-  if ('ViewStmt' in n) return void createRelation(st, 'table', relationParts(n.ViewStmt.view).schema, relationParts(n.ViewStmt.view).name, at);
+  if ('CreateSeqStmt' in n)
+    return void createRelation(
+      st,
+      'sequence',
+      relationParts(n.CreateSeqStmt.sequence).schema,
+      relationParts(n.CreateSeqStmt.sequence).name,
+      at,
+    );
+  if ('ViewStmt' in n)
+    return void createRelation(st, 'table', relationParts(n.ViewStmt.view).schema, relationParts(n.ViewStmt.view).name, at);
   if ('CreateTableAsStmt' in n) {
     const rel = relationParts(n.CreateTableAsStmt.into?.rel);
     return void createRelation(st, 'table', rel.schema, rel.name, at);
@@ -101,7 +109,8 @@ function applyNode(st: AccessState, node: Node, at: number, skip: (reason: strin
   }
   if ('AlterObjectSchemaStmt' in n) return setSchema(st, n.AlterObjectSchemaStmt, at, skip);
   if ('DropOwnedStmt' in n) return dropOwned(st, n.DropOwnedStmt.roles, at);
-  if ('ReassignOwnedStmt' in n) return reassignOwned(st, rolesOf(n.ReassignOwnedStmt.roles, st), roleOf(n.ReassignOwnedStmt.newrole, st), at);
+  if ('ReassignOwnedStmt' in n)
+    return reassignOwned(st, rolesOf(n.ReassignOwnedStmt.roles, st), roleOf(n.ReassignOwnedStmt.newrole, st), at);
   if ('VariableSetStmt' in n) return setVariable(st, n.VariableSetStmt, skip);
   skip(`${(type ?? 'this statement').replace(/Stmt$/, '')} statements are not modelled`);
 }
@@ -117,7 +126,11 @@ function alterTable(st: AccessState, s: NonNullable<Extract<Node, { AlterTableSt
   }
 }
 
-function alterFunction(st: AccessState, s: NonNullable<Extract<Node, { AlterFunctionStmt: unknown }>['AlterFunctionStmt']>, at: number): void {
+function alterFunction(
+  st: AccessState,
+  s: NonNullable<Extract<Node, { AlterFunctionStmt: unknown }>['AlterFunctionStmt']>,
+  at: number,
+): void {
   const o = namedObject(st, s.objtype ?? 'OBJECT_FUNCTION', s.func ? { ObjectWithArgs: s.func } : undefined);
   const security = defElems(s.actions).find((d) => d.defname === 'security');
   if (o && security) {
@@ -127,7 +140,11 @@ function alterFunction(st: AccessState, s: NonNullable<Extract<Node, { AlterFunc
 }
 
 /** SET ROLE changes who creates (owns) objects and grants; RESET ROLE and SET ROLE NONE go back. Other settings change no privilege. */
-function setVariable(st: AccessState, s: NonNullable<Extract<Node, { VariableSetStmt: unknown }>['VariableSetStmt']>, skip: (r: string) => void): void {
+function setVariable(
+  st: AccessState,
+  s: NonNullable<Extract<Node, { VariableSetStmt: unknown }>['VariableSetStmt']>,
+  skip: (r: string) => void,
+): void {
   if (s.name === 'session_authorization') return skip('SET SESSION AUTHORIZATION is not modelled');
   if (s.name !== 'role') return;
   const arg = s.args?.[0];

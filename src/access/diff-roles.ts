@@ -42,7 +42,15 @@ export function roleChanges(ctx: DiffContext): AccessChange[] {
       if (was === is) continue;
       const canWrite = field === 'login' && is && writes(ctx, role);
       const why = is ? (canWrite ? 'new login that can write' : widening) : null;
-      out.push({ ...base, change: is ? 'gains' : 'loses', privilege: name, objectKind: 'cluster', object: '', via: b ? 'ALTER ROLE' : 'CREATE ROLE', widening: why });
+      out.push({
+        ...base,
+        change: is ? 'gains' : 'loses',
+        privilege: name,
+        objectKind: 'cluster',
+        object: '',
+        via: b ? 'ALTER ROLE' : 'CREATE ROLE',
+        widening: why,
+      });
     }
     out.push(...memberships(ctx, role, base));
   }
@@ -64,8 +72,12 @@ function memberships(ctx: DiffContext, role: string, base: Base): AccessChange[]
   const was = new Set(ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'members') : [role]);
   const is = new Set(ctx.ea.graph.reach(role, 'members'));
   const memberStatement = (g: string): Pick<AccessChange, 'statement' | 'statementIndex'> => {
-    const at = ctx.applied.touched.member.get(`${g}\0${role}`) ?? [...ctx.applied.touched.member.entries()].find(([k]) => k.endsWith(`\0${role}`))?.[1];
-    return at === undefined ? { statement: base.statement, statementIndex: base.statementIndex } : { statement: ctx.statements[at] ?? '', statementIndex: at };
+    const at =
+      ctx.applied.touched.member.get(`${g}\0${role}`) ??
+      [...ctx.applied.touched.member.entries()].find(([k]) => k.endsWith(`\0${role}`))?.[1];
+    return at === undefined
+      ? { statement: base.statement, statementIndex: base.statementIndex }
+      : { statement: ctx.statements[at] ?? '', statementIndex: at };
   };
   const row = (g: string, change: 'gains' | 'loses', privilege: string, widening: string | null): AccessChange => ({
     ...base,
@@ -77,18 +89,25 @@ function memberships(ctx: DiffContext, role: string, base: Base): AccessChange[]
     via: 'membership',
     widening,
   });
-  for (const g of is) if (!was.has(g)) out.push(row(g, 'gains', g === 'rds_iam' ? 'IAM LOGIN' : 'MEMBER', g === 'rds_superuser' ? 'rds_superuser membership' : null));
+  for (const g of is)
+    if (!was.has(g))
+      out.push(row(g, 'gains', g === 'rds_iam' ? 'IAM LOGIN' : 'MEMBER', g === 'rds_superuser' ? 'rds_superuser membership' : null));
   for (const g of was) if (!is.has(g)) out.push(row(g, 'loses', g === 'rds_iam' ? 'IAM LOGIN' : 'MEMBER', null));
-  const admin = (rows: DiffContext['applied']['after']['memberships']): Set<string> => new Set(rows.filter((m) => m.member === role && m.admin).map((m) => m.role));
+  const admin = (rows: DiffContext['applied']['after']['memberships']): Set<string> =>
+    new Set(rows.filter((m) => m.member === role && m.admin).map((m) => m.role));
   const adminBefore = admin(ctx.before.memberships);
-  for (const g of admin(ctx.applied.after.memberships)) if (!adminBefore.has(g)) out.push(row(g, 'gains', 'ADMIN OPTION', 'WITH ADMIN OPTION'));
+  for (const g of admin(ctx.applied.after.memberships))
+    if (!adminBefore.has(g)) out.push(row(g, 'gains', 'ADMIN OPTION', 'WITH ADMIN OPTION'));
   return out;
 }
 
 function securityDefiners(ctx: DiffContext): AccessChange[] {
   const before = new Map(ctx.eb.objects.map((o) => [`${o.schema}\0${o.name}\0${(o.args ?? []).join(',')}`, o]));
   return ctx.ea.objects
-    .filter((o) => o.kind === 'function' && o.securityDefiner && !before.get(`${o.schema}\0${o.name}\0${(o.args ?? []).join(',')}`)?.securityDefiner)
+    .filter(
+      (o) =>
+        o.kind === 'function' && o.securityDefiner && !before.get(`${o.schema}\0${o.name}\0${(o.args ?? []).join(',')}`)?.securityDefiner,
+    )
     .map((o) => ({
       role: o.owner,
       roleKind: ctx.ea.roleRows.get(o.owner)?.login ? ('login' as const) : ('group' as const),
@@ -96,7 +115,7 @@ function securityDefiners(ctx: DiffContext): AccessChange[] {
       privilege: 'SECURITY DEFINER',
       objectKind: 'function' as const,
       object: `${quoteIdent(o.schema, ctx.version)}.${quoteIdent(o.name, ctx.version)}(${(o.args ?? []).join(', ')})`,
-      via: 'whoever may EXECUTE it runs it with the owner\'s privileges',
+      via: "whoever may EXECUTE it runs it with the owner's privileges",
       statement: '',
       statementIndex: null,
       widening: 'SECURITY DEFINER function',

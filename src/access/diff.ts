@@ -2,10 +2,10 @@ import type { AppliedPlan } from './apply.js';
 import { roleChanges } from './diff-roles.js';
 import type { AccessChange, AccessChangeJson, AccessDiff, RetainedAccess } from './diff-types.js';
 import { effectiveAccess, type EffectiveAccess } from './effective.js';
-import { displayName } from './names.js';
+import { displayName, quoteIdent } from './names.js';
 import { privilegeNames, PRIV } from './privileges.js';
 import { PUBLIC, type AccessSnapshot, type ObjectRow } from './types.js';
-import { statementFor, viaOf } from './via.js';
+import { membershipTouches, statementFor, viaOf } from './via.js';
 
 // Before/after effective access → who gains and who loses what. A role's rows leave out what
 // PUBLIC itself gained or lost (PUBLIC gets its own rows), what the creator of a new object
@@ -21,7 +21,24 @@ interface Side {
 export function diffAccess(before: AccessSnapshot, applied: AppliedPlan, statements: readonly string[]): AccessDiff {
   const eb = effectiveAccess(before);
   const ea = effectiveAccess(applied.after);
-  const ctx: DiffContext = { before, eb, ea, applied, statements, version: before.serverVersionNum, superLike: superLikeRoles(eb, ea) };
+  const roles = [...new Set([...eb.roles, ...ea.roles])];
+  const superLike = superLikeRoles(eb, ea);
+  const ctx: DiffContext = {
+    before,
+    eb,
+    ea,
+    applied,
+    statements,
+    version: before.serverVersionNum,
+    superLike,
+    roles,
+    // Superuser-like roles get one row, not one per object; dropped roles get one row too.
+    slots: roles
+      .filter((r) => !superLike.has(r) && ea.roleIndex.has(r))
+      .map((role) => ({ role, b: eb.roleIndex.get(role) ?? -1, a: ea.roleIndex.get(role)! })),
+    members: membershipTouches(applied),
+    reach: new Map(),
+  };
   const changes: AccessChange[] = [...roleChanges(ctx)];
   const retained: RetainedAccess[] = [];
   const keys = new Set([...eb.objectIndex.keys(), ...ea.objectIndex.keys()]);
@@ -42,6 +59,11 @@ export type DiffContext = {
   statements: readonly string[];
   version: number;
   superLike: Set<string>;
+  /** Every role, before or after. */
+  roles: string[];
+  slots: RoleSlot[];
+  members: Map<string, number>;
+  reach: Map<string, string[]>;
 };
 
 function side(e: EffectiveAccess, key: string): Side {
@@ -52,14 +74,20 @@ function side(e: EffectiveAccess, key: string): Side {
 /** Roles that are superusers or inherit rds_superuser, before or after: their per-object rows are summarised. */
 function superLikeRoles(eb: EffectiveAccess, ea: EffectiveAccess): Set<string> {
   const out = new Set<string>();
-  for (const e of [eb, ea]) for (const r of e.roles) if (e.roleRows.get(r)?.superuser || e.graph.reach(r, 'privs').includes('rds_superuser')) out.add(r);
+  for (const e of [eb, ea])
+    for (const r of e.roles) if (e.roleRows.get(r)?.superuser || e.graph.reach(r, 'privs').includes('rds_superuser')) out.add(r);
   return out;
 }
 
-function cell(s: Side, role: string, arr: 'privs' | 'grantable' | 'setOnly' | 'ownerRights'): number {
-  if (s.k === undefined) return 0;
-  const r = s.e.roleIndex.get(role);
-  return r === undefined ? 0 : s.e[arr][s.k * s.e.roles.length + r]!;
+/** A role's row in both effective tables (-1 where absent). */
+interface RoleSlot {
+  role: string;
+  b: number;
+  a: number;
+}
+
+function at(s: Side, r: number, arr: 'privs' | 'grantable' | 'setOnly' | 'ownerRights'): number {
+  return s.k === undefined || r < 0 ? 0 : s.e[arr][s.k * s.e.roles.length + r]!;
 }
 
 function objectChanges(ctx: DiffContext, key: string, b: Side, a: Side): AccessChange[] {
@@ -67,18 +95,27 @@ function objectChanges(ctx: DiffContext, key: string, b: Side, a: Side): AccessC
   const pubB = b.k === undefined ? 0 : b.e.publicPrivs[b.k]!;
   const pubA = a.k === undefined ? 0 : a.e.publicPrivs[a.k]!;
   const object = a.o ?? b.o!;
-  const row = (role: string, change: 'gains' | 'loses', bits: number, via: (bit: number) => string, suffix = '', widening: string | null = null): void => {
-    for (const name of privilegeNames(bits)) {
-      const at = statementFor(ctx.applied, key, reachOf(ctx, role));
-      const roleKind = role === PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
+  const name = displayName(object, ctx.version);
+  const row = (
+    role: string,
+    change: 'gains' | 'loses',
+    bits: number,
+    via: (bit: number) => string,
+    suffix = '',
+    widening: string | null = null,
+  ): void => {
+    if (bits === 0) return;
+    const at = statementFor(ctx.applied, ctx.members, key, reachOf(ctx, role));
+    const roleKind = role === PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
+    for (const privilege of privilegeNames(bits)) {
       out.push({
         role: role === PUBLIC ? 'PUBLIC' : role,
         roleKind,
         change,
-        privilege: name + suffix,
+        privilege: privilege + suffix,
         objectKind: object.kind,
-        object: displayName(object, ctx.version),
-        via: via(PRIV[name]),
+        object: name,
+        via: via(PRIV[privilege]),
         statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
         statementIndex: at ?? null,
         widening: role === PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
@@ -87,57 +124,59 @@ function objectChanges(ctx: DiffContext, key: string, b: Side, a: Side): AccessC
   };
   row(PUBLIC, 'gains', pubA & ~pubB, () => 'PUBLIC');
   row(PUBLIC, 'loses', pubB & ~pubA, () => 'PUBLIC');
-  const roles = new Set([...ctx.eb.roles, ...ctx.ea.roles]);
-  for (const role of roles) {
-    if (ctx.superLike.has(role) || !ctx.ea.roleIndex.has(role)) continue;
-    const isNew = !ctx.eb.roleIndex.has(role);
-    const before = isNew ? pubB : cell(b, role, 'privs');
-    const after = cell(a, role, 'privs');
-    const createdAsOwner = b.o === undefined && cell(a, role, 'ownerRights') === 1;
+  for (const { role, b: rb, a: ra } of ctx.slots) {
+    const before = rb < 0 ? pubB : at(b, rb, 'privs');
+    const after = at(a, ra, 'privs');
+    const ownerAfter = at(a, ra, 'ownerRights');
+    const createdAsOwner = b.o === undefined && ownerAfter === 1;
     const gains = createdAsOwner ? 0 : after & ~before & ~(pubA & ~pubB);
     const loses = before & ~after & ~(pubB & ~pubA);
     row(role, 'gains', gains, (bit) => viaOf(ctx.ea, role, a.o!, bit).text);
     row(role, 'loses', loses, (bit) => viaOf(ctx.eb, role, b.o!, bit).text);
-    if (!createdAsOwner && a.o) {
-      const options = cell(a, role, 'grantable') & ~cell(b, role, 'grantable') & ~(cell(a, role, 'ownerRights') ? ~0 : 0);
-      row(role, 'gains', options, (bit) => viaOf(ctx.ea, role, a.o!, bit).text, ' WITH GRANT OPTION', 'WITH GRANT OPTION');
-      row(role, 'gains', cell(a, role, 'setOnly') & ~cell(b, role, 'setOnly') & ~before, () => 'SET ROLE only');
-    }
-    out.push(...ownership(ctx, key, role, b, a));
+    if (createdAsOwner || !a.o) continue;
+    if (!ownerAfter)
+      row(
+        role,
+        'gains',
+        at(a, ra, 'grantable') & ~at(b, rb, 'grantable'),
+        (bit) => viaOf(ctx.ea, role, a.o!, bit).text,
+        ' WITH GRANT OPTION',
+        'WITH GRANT OPTION',
+      );
+    row(role, 'gains', at(a, ra, 'setOnly') & ~at(b, rb, 'setOnly') & ~before, () => 'SET ROLE only');
+    if (b.o && rb >= 0 && at(b, rb, 'ownerRights') !== ownerAfter) out.push(ownership(ctx, key, role, b.o, a.o, ownerAfter === 1));
   }
   return out;
 }
 
-function ownership(ctx: DiffContext, key: string, role: string, b: Side, a: Side): AccessChange[] {
-  if (!a.o || !b.o || !ctx.eb.roleIndex.has(role)) return [];
-  const was = cell(b, role, 'ownerRights');
-  const is = cell(a, role, 'ownerRights');
-  if (was === is) return [];
-  const at = statementFor(ctx.applied, key, reachOf(ctx, role));
-  const change = is ? 'gains' : 'loses';
-  const owner = is ? a.o.owner : b.o.owner;
-  return [
-    {
-      role,
-      roleKind: ctx.ea.roleRows.get(role)?.login ? 'login' : 'group',
-      change,
-      privilege: 'OWNER',
-      objectKind: a.o.kind,
-      object: displayName(a.o, ctx.version),
-      via: owner === role ? 'owner' : `member of ${displayName({ kind: 'schema', schema: '', name: owner }, ctx.version)} (the owner)`,
-      statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
-      statementIndex: at ?? null,
-      widening: is ? 'ownership transfer' : null,
-    },
-  ];
+function ownership(ctx: DiffContext, key: string, role: string, b: ObjectRow, a: ObjectRow, is: boolean): AccessChange {
+  const at = statementFor(ctx.applied, ctx.members, key, reachOf(ctx, role));
+  const owner = is ? a.owner : b.owner;
+  return {
+    role,
+    roleKind: ctx.ea.roleRows.get(role)?.login ? 'login' : 'group',
+    change: is ? 'gains' : 'loses',
+    privilege: 'OWNER',
+    objectKind: a.kind,
+    object: displayName(a, ctx.version),
+    via: owner === role ? 'owner' : `member of ${quoteIdent(owner, ctx.version)} (the owner)`,
+    statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+    statementIndex: at ?? null,
+    widening: is ? 'ownership transfer' : null,
+  };
 }
 
 /** Roles whose grants matter to `role`: what it inherits from, before and after. */
 export function reachOf(ctx: DiffContext, role: string): string[] {
   if (role === PUBLIC) return [PUBLIC];
-  const b = ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'privs') : [];
-  const a = ctx.ea.roleIndex.has(role) ? ctx.ea.graph.reach(role, 'privs') : [];
-  return [...new Set([...b, ...a])];
+  let hit = ctx.reach.get(role);
+  if (!hit) {
+    const b = ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'privs') : [];
+    const a = ctx.ea.roleIndex.has(role) ? ctx.ea.graph.reach(role, 'privs') : [];
+    hit = [...new Set([...b, ...a])];
+    ctx.reach.set(role, hit);
+  }
+  return hit;
 }
 
 /** Grants removed from a role while it still holds the privilege another way. */
@@ -147,9 +186,9 @@ function retainedAfterRevoke(ctx: DiffContext, key: string, b: Side, a: Side): R
   const held = (o: ObjectRow, grantee: string): number => o.acl.filter((i) => i.grantee === grantee).reduce((m, i) => m | i.privs, 0);
   for (const grantee of new Set(b.o.acl.map((i) => i.grantee))) {
     if (grantee === PUBLIC || !ctx.ea.roleIndex.has(grantee)) continue;
-    const removed = held(b.o, grantee) & ~held(a.o, grantee) & cell(a, grantee, 'privs');
+    const removed = held(b.o, grantee) & ~held(a.o, grantee) & at(a, ctx.ea.roleIndex.get(grantee)!, 'privs');
     for (const name of privilegeNames(removed)) {
-      const at = statementFor(ctx.applied, key, [grantee]);
+      const at = statementFor(ctx.applied, ctx.members, key, [grantee]);
       out.push({
         role: grantee,
         privilege: name,
@@ -167,12 +206,14 @@ const KIND_ORDER = { login: 0, group: 1, public: 2 } as const;
 
 /** Login roles first, then groups, then PUBLIC; widening rows first within each. */
 function sortChanges(changes: AccessChange[]): AccessChange[] {
+  // Plain code-unit order: stable across locales, and localeCompare is slow on tens of thousands of rows.
+  const cmp = (p: string, q: string): number => (p < q ? -1 : p > q ? 1 : 0);
   return changes.sort(
     (x, y) =>
       KIND_ORDER[x.roleKind] - KIND_ORDER[y.roleKind] ||
       Number(y.widening !== null) - Number(x.widening !== null) ||
-      x.role.localeCompare(y.role) ||
-      x.object.localeCompare(y.object),
+      cmp(x.role, y.role) ||
+      cmp(x.object, y.object),
   );
 }
 

@@ -20,7 +20,12 @@ export interface RoleGraph {
 }
 
 /** A graph over these rows; PostgreSQL 15 rules when serverVersionNum < 160000. */
-export function roleGraph(roles: ReadonlyMap<string, RoleRow>, memberships: readonly MembershipRow[], serverVersionNum: number, databaseOwner: string): RoleGraph {
+export function roleGraph(
+  roles: ReadonlyMap<string, RoleRow>,
+  memberships: readonly MembershipRow[],
+  serverVersionNum: number,
+  databaseOwner: string,
+): RoleGraph {
   const byMember = new Map<string, MembershipRow[]>();
   for (const m of memberships) {
     const list = byMember.get(m.member);

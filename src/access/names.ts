@@ -21,7 +21,16 @@ xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xm
 
 // Keywords that became non-unreserved after PostgreSQL 15 (in 16: the SQL/JSON constructors and
 // SYSTEM_USER; in 17: the SQL/JSON query functions and MERGE_ACTION).
-const SINCE_16 = new Set(['json', 'json_array', 'json_arrayagg', 'json_object', 'json_objectagg', 'json_scalar', 'json_serialize', 'system_user']);
+const SINCE_16 = new Set([
+  'json',
+  'json_array',
+  'json_arrayagg',
+  'json_object',
+  'json_objectagg',
+  'json_scalar',
+  'json_serialize',
+  'system_user',
+]);
 const SINCE_17 = new Set(['json_exists', 'json_query', 'json_table', 'json_value', 'merge_action']);
 
 /** quote_ident of the given server version (17 by default): bare when PostgreSQL would print it bare, else double-quoted with quotes doubled. */

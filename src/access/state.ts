@@ -20,7 +20,12 @@ export class AccessState {
   defaultAcls: DefaultAclRow[] = [];
   readonly notModelled: NotModelled[] = [];
   /** Statement index that last changed: role attributes / membership role\0member / object / ACL item key\0grantee. */
-  readonly touched = { role: new Map<string, number>(), member: new Map<string, number>(), object: new Map<string, number>(), acl: new Map<string, number>() };
+  readonly touched = {
+    role: new Map<string, number>(),
+    member: new Map<string, number>(),
+    object: new Map<string, number>(),
+    acl: new Map<string, number>(),
+  };
   private graphCache: RoleGraph | undefined;
 
   constructor(s: AccessSnapshot) {

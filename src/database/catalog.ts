@@ -1,6 +1,15 @@
 import { objectKey } from '../access/names.js';
 import { privilegeFromCatalog } from '../access/privileges.js';
-import type { AccessSnapshot, AclItem, DefaultAclRow, DefaultAclType, MembershipRow, ObjectKind, ObjectRow, RoleRow } from '../access/types.js';
+import type {
+  AccessSnapshot,
+  AclItem,
+  DefaultAclRow,
+  DefaultAclType,
+  MembershipRow,
+  ObjectKind,
+  ObjectRow,
+  RoleRow,
+} from '../access/types.js';
 import type { ReadOnlySession } from './session.js';
 
 // The access model's starting point, read from the catalogs in a fixed number of queries
@@ -14,7 +23,9 @@ export const CATALOG_QUERY_COUNT = 5;
 type AclJson = [grantee: string | null, grantor: string, privilege: string, grantable: boolean][];
 
 /** An aclexplode() of `expr` as a JSON array of [grantee (null = PUBLIC), grantor, privilege, grantable]. */
-const aclJson = (expr: string): string => `(SELECT coalesce(json_agg(json_build_array(ge.rolname, gr.rolname, e.privilege_type, e.is_grantable)), '[]')
+const aclJson = (
+  expr: string,
+): string => `(SELECT coalesce(json_agg(json_build_array(ge.rolname, gr.rolname, e.privilege_type, e.is_grantable)), '[]')
     FROM aclexplode(${expr}) e LEFT JOIN pg_roles ge ON ge.oid = e.grantee JOIN pg_roles gr ON gr.oid = e.grantor)`;
 
 const USER_SCHEMA = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;

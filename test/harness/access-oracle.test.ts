@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { applyStatements, effectiveAccess, hasRole, keyOf, objectKey, privilegeBit, quoteIdent, type AccessSnapshot, type PlannedStatement } from '../../src/access/index.js';
+import {
+  applyStatements,
+  effectiveAccess,
+  hasRole,
+  keyOf,
+  objectKey,
+  privilegeBit,
+  quoteIdent,
+  type AccessSnapshot,
+  type PlannedStatement,
+} from '../../src/access/index.js';
 import { loadPgParser, type ParseBytes } from '../../src/atlas/pg-parser.js';
 import { readAccessCatalog } from '../../src/database/index.js';
 import { generateCase, prng, type AccessCase } from '../support/access-cases.js';
@@ -42,7 +52,9 @@ afterAll(async () => {
   await db?.stop();
 });
 
-const session = { query: async <T extends object>(sql: string, params?: readonly unknown[]) => (await client.query(sql, params as unknown[])).rows as T[] };
+const session = {
+  query: async <T extends object>(sql: string, params?: readonly unknown[]) => (await client.query(sql, params as unknown[])).rows as T[],
+};
 
 /** Runs one statement in a savepoint; false (and rolled back) when the server rejects it. */
 async function tryStatement(sql: string): Promise<boolean> {
@@ -130,7 +142,9 @@ function compareObjects(model: AccessSnapshot, rows: CheckRow[]): string[] {
 }
 
 function rowKey(row: CheckRow): string {
-  return row.kind === 'function' ? objectKey('function', row.schema, row.name, row.args ? row.args.split(',') : []) : objectKey(row.kind as 'table', row.schema, row.name);
+  return row.kind === 'function'
+    ? objectKey('function', row.schema, row.name, row.args ? row.args.split(',') : [])
+    : objectKey(row.kind as 'table', row.schema, row.name);
 }
 
 function compareRows(after: AccessSnapshot, rows: CheckRow[]): string[] {
@@ -152,7 +166,10 @@ function compareRows(after: AccessSnapshot, rows: CheckRow[]): string[] {
         model = (cell & bit) !== 0;
       }
     }
-    if (model !== row.ok) out.push(`${row.s} ${row.priv} on ${row.kind} ${row.schema ? `${row.schema}.` : ''}${row.name}${row.args !== null ? `(${row.args})` : ''}: server ${row.ok}, model ${model}`);
+    if (model !== row.ok)
+      out.push(
+        `${row.s} ${row.priv} on ${row.kind} ${row.schema ? `${row.schema}.` : ''}${row.name}${row.args !== null ? `(${row.args})` : ''}: server ${row.ok}, model ${model}`,
+      );
   }
   return out;
 }
@@ -167,16 +184,44 @@ it(`agrees with PostgreSQL on ${CASES} random role graphs and grant scripts (see
     const { problems, executed } = await runCase(c, major);
     if (problems.length) {
       failures.push(
-        [`case ${i} (seed ${SEED}), PostgreSQL ${major}:`, ...problems.slice(0, 15).map((p) => `  ✗ ${p}`), '  setup:', ...c.setup.map((s) => `    ${s};`), '  script (statements the server accepted):', ...executed.map((s) => `    ${s};`)].join('\n'),
+        [
+          `case ${i} (seed ${SEED}), PostgreSQL ${major}:`,
+          ...problems.slice(0, 15).map((p) => `  ✗ ${p}`),
+          '  setup:',
+          ...c.setup.map((s) => `    ${s};`),
+          '  script (statements the server accepted):',
+          ...executed.map((s) => `    ${s};`),
+        ].join('\n'),
       );
     }
   }
-  console.log(`access oracle: ${CASES} cases on PostgreSQL ${major} in ${Date.now() - started} ms (catalog reads ${Math.round(timing.catalog)} ms, checks ${Math.round(timing.check)} ms)`);
+  console.log(
+    `access oracle: ${CASES} cases on PostgreSQL ${major} in ${Date.now() - started} ms (catalog reads ${Math.round(timing.catalog)} ms, checks ${Math.round(timing.check)} ms)`,
+  );
   expect(failures.join('\n\n')).toBe('');
 });
 
 it('writes names as quote_ident does', async () => {
-  const words = ['user', 'role', 'select', 'Abc', 'a b', 'a"b', '1a', 'a$', '_x', 'between', 'verbose', 'name', 'json', 'current_role', 'authorization', 'value', 'json_table', 'system_user'];
+  const words = [
+    'user',
+    'role',
+    'select',
+    'Abc',
+    'a b',
+    'a"b',
+    '1a',
+    'a$',
+    '_x',
+    'between',
+    'verbose',
+    'name',
+    'json',
+    'current_role',
+    'authorization',
+    'value',
+    'json_table',
+    'system_user',
+  ];
   const { rows } = await client.query<{ w: string; q: string }>('SELECT w, quote_ident(w) AS q FROM unnest($1::text[]) w', [words]);
   const version = db.major === '15' ? 150000 : 170000;
   expect(rows.map((r) => quoteIdent(r.w, version))).toEqual(rows.map((r) => r.q));

@@ -34,12 +34,18 @@ export function generateCase(rand: () => number, major: number, database: string
   const roles = Array.from({ length: 3 + Math.floor(rand() * 4) }, (_, i) => (chance(0.1) ? `${pick(ODD_NAMES)}${i}` : `r${i}`));
   const setup: string[] = [];
   for (const r of roles) {
-    const attrs = [chance(0.5) ? 'LOGIN' : 'NOLOGIN', chance(0.2) ? 'NOINHERIT' : 'INHERIT', chance(0.05) ? 'SUPERUSER' : '', chance(0.15) ? 'CREATEROLE' : ''];
+    const attrs = [
+      chance(0.5) ? 'LOGIN' : 'NOLOGIN',
+      chance(0.2) ? 'NOINHERIT' : 'INHERIT',
+      chance(0.05) ? 'SUPERUSER' : '',
+      chance(0.15) ? 'CREATEROLE' : '',
+    ];
     setup.push(`CREATE ROLE ${q(r)} ${attrs.join(' ')}`);
   }
   // Memberships only "downwards" (a later role in an earlier one), so no cycle is attempted.
   for (let i = 0; i < roles.length; i++) {
-    for (let j = i + 1; j < roles.length; j++) if (chance(0.3)) setup.push(`GRANT ${q(roles[i]!)} TO ${q(roles[j]!)}${membershipOptions(rand, v16)}`);
+    for (let j = i + 1; j < roles.length; j++)
+      if (chance(0.3)) setup.push(`GRANT ${q(roles[i]!)} TO ${q(roles[j]!)}${membershipOptions(rand, v16)}`);
   }
   if (chance(0.2)) setup.push(`GRANT ${pick(['pg_read_all_data', 'pg_write_all_data', 'rds_superuser'])} TO ${q(pick(roles))}`);
   const schemas = ['s0', chance(0.5) ? 'S 1' : 's1'];
@@ -57,7 +63,10 @@ export function generateCase(rand: () => number, major: number, database: string
   setup.push(`CREATE SEQUENCE ${seq}`, `ALTER SEQUENCE ${seq} OWNER TO ${q(pick(roles))}`);
   const fn = `${q(pick(schemas))}.f0(integer)`;
   functions.push(fn);
-  setup.push(`CREATE FUNCTION ${fn.replace('(integer)', '(x integer)')} RETURNS int LANGUAGE sql AS 'select x'`, `ALTER FUNCTION ${fn} OWNER TO ${q(pick(roles))}`);
+  setup.push(
+    `CREATE FUNCTION ${fn.replace('(integer)', '(x integer)')} RETURNS int LANGUAGE sql AS 'select x'`,
+    `ALTER FUNCTION ${fn} OWNER TO ${q(pick(roles))}`,
+  );
   const world: World = { rand, pick, chance, roles, schemas, tables, sequences, functions, database, v16, created: 0 };
   for (let i = 0; i < 4; i++) setup.push(grantStatement(world));
   if (chance(0.5)) setup.push(defaultPrivileges(world));
@@ -148,7 +157,9 @@ function planStatement(w: World): string[] {
     case 3:
       return [`GRANT ${r()} TO ${r()}${membershipOptions(w.rand, w.v16)}`];
     case 4: {
-      const option = w.v16 ? w.pick(['', '', 'ADMIN OPTION FOR ', 'INHERIT OPTION FOR ', 'SET OPTION FOR ']) : w.pick(['', 'ADMIN OPTION FOR ']);
+      const option = w.v16
+        ? w.pick(['', '', 'ADMIN OPTION FOR ', 'INHERIT OPTION FOR ', 'SET OPTION FOR '])
+        : w.pick(['', 'ADMIN OPTION FOR ']);
       return [`REVOKE ${option}${r()} FROM ${r()}${w.chance(0.5) ? ' CASCADE' : ''}`];
     }
     case 5: {
@@ -181,7 +192,12 @@ function planStatement(w: World): string[] {
       return [`CREATE SCHEMA ${q(name)}${w.chance(0.5) ? ` AUTHORIZATION ${r()}` : ''}`];
     }
     case 11: {
-      const what = w.pick([`TABLE ${w.pick(w.tables)}`, `SCHEMA ${s()}`, `FUNCTION ${w.pick(w.functions)}`, `SEQUENCE ${w.pick(w.sequences)}`]);
+      const what = w.pick([
+        `TABLE ${w.pick(w.tables)}`,
+        `SCHEMA ${s()}`,
+        `FUNCTION ${w.pick(w.functions)}`,
+        `SEQUENCE ${w.pick(w.sequences)}`,
+      ]);
       return [`ALTER ${what} OWNER TO ${r()}`];
     }
     case 12:

@@ -17,7 +17,16 @@ function planned(sql: string[]): PlannedStatement[] {
   });
 }
 
-const role = (name: string, login = false) => ({ name, superuser: false, inherit: true, createrole: false, createdb: false, login, replication: false, bypassrls: false });
+const role = (name: string, login = false) => ({
+  name,
+  superuser: false,
+  inherit: true,
+  createrole: false,
+  createdb: false,
+  login,
+  replication: false,
+  bypassrls: false,
+});
 const member = (r: string, m: string) => ({ role: r, member: m, grantor: 'rdsadmin', admin: false, inherit: true, set: true });
 
 /** migrator (the plan's user) owns schema app and table app.orders; readers has SELECT; app1, app2 log in and are readers. */
@@ -27,13 +36,34 @@ function snapshot(): AccessSnapshot {
     database: 'appdb',
     currentUser: 'migrator',
     bootstrapSuperuser: 'rdsadmin',
-    roles: [role('rdsadmin'), role('migrator', true), role('readers'), role('app1', true), role('app2', true), role('rds_superuser'), role('rds_iam')].map((r) =>
-      r.name === 'rdsadmin' ? { ...r, superuser: true } : r,
-    ),
+    roles: [
+      role('rdsadmin'),
+      role('migrator', true),
+      role('readers'),
+      role('app1', true),
+      role('app2', true),
+      role('rds_superuser'),
+      role('rds_iam'),
+    ].map((r) => (r.name === 'rdsadmin' ? { ...r, superuser: true } : r)),
     memberships: [member('readers', 'app1'), member('readers', 'app2'), member('rds_superuser', 'migrator')],
     objects: [
-      { kind: 'database', schema: '', name: 'appdb', owner: 'migrator', acl: [{ grantee: 'migrator', grantor: 'migrator', privs: PRIV.CONNECT | PRIV.CREATE | PRIV.TEMPORARY, grantable: 0 }] },
-      { kind: 'schema', schema: '', name: 'app', owner: 'migrator', acl: [{ grantee: 'migrator', grantor: 'migrator', privs: PRIV.USAGE | PRIV.CREATE, grantable: 0 }, { grantee: 'readers', grantor: 'migrator', privs: PRIV.USAGE, grantable: 0 }] },
+      {
+        kind: 'database',
+        schema: '',
+        name: 'appdb',
+        owner: 'migrator',
+        acl: [{ grantee: 'migrator', grantor: 'migrator', privs: PRIV.CONNECT | PRIV.CREATE | PRIV.TEMPORARY, grantable: 0 }],
+      },
+      {
+        kind: 'schema',
+        schema: '',
+        name: 'app',
+        owner: 'migrator',
+        acl: [
+          { grantee: 'migrator', grantor: 'migrator', privs: PRIV.USAGE | PRIV.CREATE, grantable: 0 },
+          { grantee: 'readers', grantor: 'migrator', privs: PRIV.USAGE, grantable: 0 },
+        ],
+      },
       {
         kind: 'table',
         schema: 'app',
@@ -80,12 +110,20 @@ describe('access diff', () => {
     const sql = 'REVOKE SELECT ON app.orders FROM app1';
     const diff = planAccess(before, planned([sql]));
     expect(diff.changes).toEqual([]);
-    expect(diff.retained).toEqual([{ role: 'app1', privilege: 'SELECT', object: 'app.orders', via: 'member of readers', statement: sql, statementIndex: 0 }]);
+    expect(diff.retained).toEqual([
+      { role: 'app1', privilege: 'SELECT', object: 'app.orders', via: 'member of readers', statement: sql, statementIndex: 0 },
+    ]);
   });
 
   it('GRANT rds_superuser, grants to PUBLIC and WITH GRANT OPTION widen access', () => {
-    const sql = ['GRANT rds_superuser TO app1', 'GRANT ALL ON TABLE app.orders TO PUBLIC', 'GRANT UPDATE ON app.orders TO app2 WITH GRANT OPTION'];
-    const widening = planAccess(snapshot(), planned(sql)).changes.filter((c) => c.widening).map((c) => [c.role, c.privilege, c.widening]);
+    const sql = [
+      'GRANT rds_superuser TO app1',
+      'GRANT ALL ON TABLE app.orders TO PUBLIC',
+      'GRANT UPDATE ON app.orders TO app2 WITH GRANT OPTION',
+    ];
+    const widening = planAccess(snapshot(), planned(sql))
+      .changes.filter((c) => c.widening)
+      .map((c) => [c.role, c.privilege, c.widening]);
     expect(widening).toEqual(
       expect.arrayContaining([
         ['app1', 'MEMBER', 'rds_superuser membership'],
@@ -99,7 +137,9 @@ describe('access diff', () => {
     const sql = ['ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO readers', 'CREATE TABLE app."Line Items" (id bigint)'];
     const rows = accessChangesJson(planAccess(snapshot(), planned(sql)).changes);
     expect(rows).toEqual(
-      expect.arrayContaining([{ role: 'app1', change: 'gains', privilege: 'SELECT', object: 'app."Line Items"', via: 'member of readers', statement: sql[1] }]),
+      expect.arrayContaining([
+        { role: 'app1', change: 'gains', privilege: 'SELECT', object: 'app."Line Items"', via: 'member of readers', statement: sql[1] },
+      ]),
     );
     expect(rows.filter((r) => r.role === 'migrator')).toEqual([]);
   });
