@@ -34,6 +34,7 @@ let db: PgCluster;
 let client: pg.Client;
 let parse: ParseBytes;
 const timing = { catalog: 0, check: 0 };
+const tally = { planned: 0, accepted: 0, checks: 0, kinds: new Map<string, number>() };
 
 beforeAll(async () => {
   db = await startPostgres({ iamAuth: { credentials: () => [KEYS], region: 'us-east-1' } });
@@ -114,6 +115,12 @@ async function runCase(c: AccessCase, major: number): Promise<{ problems: string
     timing.catalog += performance.now() - t0;
     const executed: string[] = [];
     for (const sql of c.script) if (await tryStatement(sql)) executed.push(sql);
+    tally.planned += c.script.length;
+    tally.accepted += executed.length;
+    for (const sql of executed) {
+      const kind = /^\w+(?: \w+)?/.exec(sql)?.[0] ?? '?';
+      tally.kinds.set(kind, (tally.kinds.get(kind) ?? 0) + 1);
+    }
     await client.query('RESET ROLE');
     const planned: PlannedStatement[] = executed.map((sql) => {
       const parsed = parse(new TextEncoder().encode(sql));
@@ -123,6 +130,7 @@ async function runCase(c: AccessCase, major: number): Promise<{ problems: string
     const t2 = performance.now();
     const rows = (await client.query<CheckRow>(CHECK_SQL(major), [c.subjects])).rows;
     timing.check += performance.now() - t2;
+    tally.checks += rows.length;
     const problems = [...compareObjects(applied.after, rows), ...compareRows(applied.after, rows)];
     if (applied.notModelled.length) problems.push(...applied.notModelled.map((n) => `not modelled: ${n.statement}: ${n.reason}`));
     return { problems, executed };
@@ -195,6 +203,8 @@ it(`agrees with PostgreSQL on ${CASES} random role graphs and grant scripts (see
       );
     }
   }
+  const kinds = [...tally.kinds].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`);
+  console.log(`access oracle: ${tally.accepted} of ${tally.planned} planned statements ran; ${tally.checks} checks; ${kinds.join(', ')}`);
   console.log(
     `access oracle: ${CASES} cases on PostgreSQL ${major} in ${Date.now() - started} ms (catalog reads ${Math.round(timing.catalog)} ms, checks ${Math.round(timing.check)} ms)`,
   );
