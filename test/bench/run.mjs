@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
+import { benchAccess } from './access.mjs';
 import { benchClassify } from './classify.mjs';
 import { benchLint } from './lint.mjs';
 import { benchSideBySide } from './side-by-side.mjs';
@@ -342,6 +343,7 @@ async function main() {
     const classify = await benchClassify(load, { stats, table, expect, ms, spread, num });
     await benchStartup({ stats, table, expect, ms, spread }, classify);
     await benchLint({ table, stats, ms, spread, expect });
+    await benchAccess(load, { stats, table, expect, ms, spread });
     if (!args.includes('--no-e2e')) await benchSideBySide(load, { stats, table, expect, ms, spread });
   } finally {
     await rm(tmp, { recursive: true, force: true });
