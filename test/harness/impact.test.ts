@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assessImpact, planImpact, type ImpactReport, type ImpactOptions } from '../../src/impact/index.js';
+import { assessImpact, LOCK_MODES, planImpact, type ImpactReport, type ImpactOptions } from '../../src/impact/index.js';
+import { LOCK_CASES } from '../fixtures/impact-lock-cases.js';
 import { connectionConfig, startPostgres, type PgCluster } from '../support/postgres.js';
 import { openTestSession, type TestSession } from '../support/read-only-session.js';
 
@@ -196,5 +197,45 @@ describe('impact facts on a real PostgreSQL', () => {
       ['"s""q::x"."t **b** <!-- @all ::warning::x"', 'SET NOT NULL on c"ol: 5 rows have NULL in c"ol'],
       ['"s""q::x"."t **b** <!-- @all ::warning::x"', 'unique index: 3 values of k|[x] occur more than once'],
     ]);
+  });
+});
+
+describe('the lock table agrees with PostgreSQL 17', () => {
+  // Created and committed first: in the creating transaction the table is held ACCESS EXCLUSIVE.
+  beforeAll(async () => {
+    await db.query(`CREATE SCHEMA "l";
+      CREATE TABLE "l"."p" ("id" int PRIMARY KEY);
+      CREATE TABLE "l"."t" ("id" int PRIMARY KEY, "a" int, "s" varchar(10), "v" text);
+      CREATE INDEX "t_a" ON "l"."t" ("a");
+      INSERT INTO "l"."t" SELECT g, NULL, 'x', 'y' FROM generate_series(1, 10) g`);
+  });
+  it.each(LOCK_CASES)('%s takes %s (%s)', async (sql, lock, work) => {
+    const c = new pg.Client(config());
+    c.on('error', () => undefined);
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      const before = (
+        await c.query<{ oid: string; file: string }>(
+          `SELECT oid::text, relfilenode::text AS file FROM pg_class WHERE oid = '"l"."t"'::regclass`,
+        )
+      ).rows[0]!;
+      await c.query(sql);
+      const modes = (
+        await c.query<{ mode: string }>(
+          `SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation = $1::oid`,
+          [before.oid],
+        )
+      ).rows;
+      const pgName = (m: string): string => `${m.toLowerCase().replace(/(^| )(\w)/g, (_, __, ch: string) => ch.toUpperCase())}Lock`;
+      expect(LOCK_MODES.filter((m) => modes.some((r) => r.mode === pgName(m))).at(-1)).toBe(lock);
+      const after = (await c.query<{ file: string }>(`SELECT relfilenode::text AS file FROM pg_class WHERE oid = $1::oid`, [before.oid]))
+        .rows[0];
+      if (!/^(DROP TABLE|TRUNCATE)/.test(sql))
+        expect(after?.file !== before.file ? 'rewrite' : 'not rewrite').toBe(work === 'rewrite' ? 'rewrite' : 'not rewrite');
+    } finally {
+      await c.query('ROLLBACK').catch(() => undefined);
+      await c.end();
+    }
   });
 });
