@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
 import { benchClassify } from './classify.mjs';
+import { benchImpact } from './impact.mjs';
 import { benchLint } from './lint.mjs';
 import { benchSideBySide } from './side-by-side.mjs';
 import { benchStartup } from './startup.mjs';
@@ -343,6 +344,7 @@ async function main() {
     await benchStartup({ stats, table, expect, ms, spread }, classify);
     await benchLint({ table, stats, ms, spread, expect });
     if (!args.includes('--no-e2e')) await benchSideBySide(load, { stats, table, expect, ms, spread });
+    if (!args.includes('--no-e2e')) await benchImpact(load, { stats, table, expect, ms, spread });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
