@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
 import { benchAccess } from './access.mjs';
 import { benchClassify } from './classify.mjs';
+import { benchImpact } from './impact.mjs';
 import { benchLint } from './lint.mjs';
 import { benchSideBySide } from './side-by-side.mjs';
 import { benchStartup } from './startup.mjs';
@@ -345,6 +346,7 @@ async function main() {
     await benchLint({ table, stats, ms, spread, expect });
     await benchAccess(load, { stats, table, expect, ms, spread });
     if (!args.includes('--no-e2e')) await benchSideBySide(load, { stats, table, expect, ms, spread });
+    if (!args.includes('--no-e2e')) await benchImpact(load, { stats, table, expect, ms, spread });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
