@@ -73850,6 +73850,10 @@ function dropPositions(key, value) {
 
 /** One key per statement: its parse tree without positions, or its exact text where the parse cannot be trusted. */
 
+/** The bundled PostgreSQL parser (WASM), loaded once. */
+
+/** Parses a batch of statements one by one, keeping each one's own result or error. */
+
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1695);

@@ -21,6 +21,6 @@ export { effectiveAccess, hasRole, privilegesOf, type EffectiveAccess } from './
 /** Object names as PostgreSQL writes them (quote_ident) and the model's object keys. */
 export { displayName, keyOf, objectKey, quoteIdent } from './names.js';
 /** Privilege bits and names. */
-export { PRIV, privilegeBit, privilegeNames, type PrivilegeName } from './privileges.js';
+export { PRIV, privilegeBit, privilegeFromCatalog, privilegeNames, type PrivilegeName } from './privileges.js';
 /** The snapshot (model input) types. */
 export * from './types.js';

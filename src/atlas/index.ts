@@ -14,3 +14,7 @@ export { classifyStatements } from './classify.js';
 export { atlasVersion } from './version.js';
 /** One key per statement: its parse tree without positions, or its exact text where the parse cannot be trusted. */
 export { statementKeys } from './sql-key.js';
+/** The bundled PostgreSQL parser (WASM), loaded once. */
+export { loadPgParser, type ParseBytes } from './pg-parser.js';
+/** Parses a batch of statements one by one, keeping each one's own result or error. */
+export { parseEach } from './pg-batch.js';

@@ -1,15 +1,15 @@
-import { objectKey } from '../access/names.js';
-import { privilegeFromCatalog } from '../access/privileges.js';
-import type {
-  AccessSnapshot,
-  AclItem,
-  DefaultAclRow,
-  DefaultAclType,
-  MembershipRow,
-  ObjectKind,
-  ObjectRow,
-  RoleRow,
-} from '../access/types.js';
+import {
+  objectKey,
+  privilegeFromCatalog,
+  type AccessSnapshot,
+  type AclItem,
+  type DefaultAclRow,
+  type DefaultAclType,
+  type MembershipRow,
+  type ObjectKind,
+  type ObjectRow,
+  type RoleRow,
+} from '../access/index.js';
 import type { ReadOnlySession } from './session.js';
 
 // The access model's starting point, read from the catalogs in a fixed number of queries

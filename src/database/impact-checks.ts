@@ -1,4 +1,5 @@
-import { attempt, ident, type ReadOnlySession } from './impact-session.js';
+import { attempt, ident } from './attempt.js';
+import type { ReadOnlySession } from './session.js';
 
 // Bounded queries that predict whether a planned statement fails on today's rows. Every query
 // returns one count and nothing else: no value of any row leaves the database. Identifiers are

@@ -1,4 +1,5 @@
-import { attempt, ident, type ReadOnlySession } from './impact-session.js';
+import { attempt, ident } from './attempt.js';
+import type { ReadOnlySession } from './session.js';
 
 // Live facts about the tables a plan touches, read in a fixed number of queries whatever the
 // number of tables: (1) the tables of dropped indexes, (2) the catalog (rows estimate, pages,

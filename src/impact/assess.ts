@@ -1,6 +1,4 @@
-import { runCheck } from '../database/impact-checks.js';
-import { readImpactFacts, type ImpactFacts, type TableRequest } from '../database/impact-facts.js';
-import type { ReadOnlySession } from '../database/impact-session.js';
+import { readImpactFacts, runCheck, type ImpactFacts, type ReadOnlySession, type TableRequest } from '../database/index.js';
 import { resolveIntent } from './checks.js';
 import { relKey, type ImpactPlan } from './plan.js';
 import { buildReport, type Outcome, type ImpactReport } from './report.js';

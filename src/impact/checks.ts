@@ -1,5 +1,4 @@
-import type { CheckQuery } from '../database/impact-checks.js';
-import type { ColumnFact, TableFacts } from '../database/impact-facts.js';
+import type { CheckQuery, ColumnFact, TableFacts } from '../database/index.js';
 import { formatSpec, INTEGER_RANGES, parseFormatType, STRING_TYPES, typeChangeRewrites, type TypeSpec } from './column-types.js';
 import type { Intent } from './statements.js';
 

@@ -1,5 +1,4 @@
-import { parseEach } from '../atlas/pg-batch.js';
-import { loadPgParser, type ParseBytes } from '../atlas/pg-parser.js';
+import { loadPgParser, parseEach, type ParseBytes } from '../atlas/index.js';
 import { modelStatement, type Effect, type Intent, type RelRef } from './statements.js';
 
 // A root's planned statements → the effects and intents the lock model finds, in order,

@@ -1,4 +1,4 @@
-import type { ImpactFacts, TableFacts } from '../database/impact-facts.js';
+import type { ImpactFacts, TableFacts } from '../database/index.js';
 import { parseFormatType, typeChangeRewrites } from './column-types.js';
 import { conflicts, fromPgLocksMode, stronger, type LockMode } from './lock-modes.js';
 import { LOCK_TABLE, type Work } from './lock-table.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ReadOnlySession } from '../../src/database/impact-session.js';
+import type { ReadOnlySession } from '../../src/database/session.js';
 
 // A test stand-in for the connection layer's session (src/database/session.ts on the access
 // branch): one connection, BEGIN READ ONLY, SET LOCAL statement_timeout and lock_timeout.

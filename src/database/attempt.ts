@@ -1,11 +1,7 @@
-// The session contract the live-fact readers use (the connection layer, session.ts, provides
-// it: a READ ONLY transaction with statement_timeout and lock_timeout and a total budget), and
-// the one way the impact readers run a query that may time out.
+import type { ReadOnlySession } from './session.js';
 
-/** What readers of live facts need: parameterised queries in a read-only, bounded session. */
-export interface ReadOnlySession {
-  query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
-}
+// The one way the impact readers run a query that may time out, inside the session that
+// session.ts opens (READ ONLY, statement_timeout, lock_timeout, a total budget).
 
 export type Attempt<T> = { ok: true; value: T } | { ok: false; reason: string; budget?: true };
 
@@ -47,7 +43,7 @@ export async function attempt<T>(session: ReadOnlySession, work: () => Promise<T
 function failure(err: unknown): { ok: false; reason: string; budget?: true } {
   if (err instanceof Error && err.name === 'SessionBudgetExceeded')
     return { ok: false, reason: 'the facts phase reached its time budget', budget: true };
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err).code) : '';
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   return { ok: false, reason: REASONS[code] ?? (code ? `the query failed (SQLSTATE ${code})` : 'the query failed (connection)') };
 }
 
