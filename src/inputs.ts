@@ -15,7 +15,8 @@ import {
 import { log } from './log.js';
 import { registerSecret } from './redact.js';
 import type { Inputs, ModeInput } from './types.js';
-import { readLintSkip, readRolesPaths } from './input-lists.js';
+import { DEFAULT_GATED_CLASSES } from './gate.js';
+import { readGatedClasses, readLintSkip, readRolesPaths } from './input-lists.js';
 import { readDirectory } from './workspace.js';
 
 // Reads every input once, validates all of them before anything talks to AWS or runs
@@ -43,6 +44,7 @@ export const INPUT = {
   rolesOnApply: 'roles-on-apply',
   environment: 'environment',
   destructiveLabel: 'destructive-label',
+  gatedClasses: 'gated-classes',
   requireReviewedPlan: 'require-reviewed-plan',
   driftIssue: 'drift-issue',
   failOnDrift: 'fail-on-drift',
@@ -64,6 +66,7 @@ export const DEFAULTS = {
   dbUser: 'atlas_migrator',
   rolesOnApply: 'changed' as Inputs['rolesOnApply'],
   destructiveLabel: 'allow-destructive-sql',
+  gatedClasses: DEFAULT_GATED_CLASSES.join(', '),
   requireReviewedPlan: true,
   driftIssue: true,
   failOnDrift: false,
@@ -221,9 +224,10 @@ export function getInputs(): Inputs {
     bad(
       INPUT.destructiveLabel,
       label,
-      `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the destructive-SQL gate off`,
+      `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`,
     );
   }
+  const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
   const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, DEFAULTS.requireReviewedPlan, bad);
   const driftIssue = readBoolean(INPUT.driftIssue, DEFAULTS.driftIssue, bad);
   const failOnDrift = readBoolean(INPUT.failOnDrift, DEFAULTS.failOnDrift, bad);
@@ -252,6 +256,7 @@ export function getInputs(): Inputs {
     rolesOnApply: rolesOnApply ?? DEFAULTS.rolesOnApply,
     environment,
     destructiveLabel: label,
+    gatedClasses,
     requireReviewedPlan,
     driftIssue,
     failOnDrift,

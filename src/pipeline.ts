@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { createsRole } from './atlas/plan.js';
 import { isStopping } from './exec.js';
-import { decideGate } from './gate.js';
+import { decideGate, holdSummary } from './gate.js';
 import type { HintContext } from './hints.js';
 import { BufferedLog, errorMessage, log, type Logger } from './log.js';
 import { fingerprint } from './review.js';
@@ -213,6 +213,7 @@ async function applyRoot(
       reviewed: ctx.review?.reviewed?.roots[spec.root],
       labels: ctx.review?.labels ?? [],
       destructiveLabel: ctx.inputs.destructiveLabel,
+      gatedClasses: ctx.inputs.gatedClasses,
       requireReviewedPlan: ctx.inputs.requireReviewedPlan,
     });
     result.gate = gate;
@@ -223,7 +224,7 @@ async function applyRoot(
     }
     if (gate.verdict === 'hold') {
       result.outcome = 'held';
-      log.info(`${spec.root}: not applied: ${gate.reasons.map((reason) => reason.kind).join(', ')}.`);
+      log.info(`${spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
       return;
     }
 

@@ -1,5 +1,6 @@
-import type { Report, RootResult, StatementClass } from '../types.js';
-import { committed, count, firstLine, mainSql, names } from './wording.js';
+import { classList } from '../gate.js';
+import { STATEMENT_CLASSES, type Report, type RootResult, type StatementClass } from '../types.js';
+import { COUNTED_CLASSES, RISKY_CLASSES, committed, count, firstLine, mainSql, names } from './wording.js';
 
 // The headline: one line a reviewer can stop reading after. It leads with risk and is derived
 // only from what the roots' results say the database showed, so it never contradicts the
@@ -7,7 +8,7 @@ import { committed, count, firstLine, mainSql, names } from './wording.js';
 
 /** Statement counts per class across the roots' plans. */
 export function riskCounts(roots: readonly RootResult[]): Record<StatementClass, number> {
-  const counts: Record<StatementClass, number> = { destructive: 0, 'access-reducing': 0, locking: 0, safe: 0 };
+  const counts = Object.fromEntries(STATEMENT_CLASSES.map((c) => [c, 0])) as Record<StatementClass, number>;
   for (const root of roots) for (const c of root.classifications) counts[c.class]++;
   return counts;
 }
@@ -17,16 +18,14 @@ function riskSuffix(roots: readonly RootResult[]): string {
   const destroys = roots.reduce((n, r) => n + r.destroys.length, 0);
   const parts = [
     destroys > 0 ? `${count(destroys, 'resource')} destroyed` : '',
-    counts.destructive > 0 ? `${counts.destructive} destructive` : '',
-    counts['access-reducing'] > 0 ? `${counts['access-reducing']} access-reducing` : '',
-    counts.locking > 0 ? `${counts.locking} locking` : '',
+    ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
   ].filter(Boolean);
   return parts.map((p) => ` · ${p}`).join('');
 }
 
 function risky(roots: readonly RootResult[]): boolean {
   const counts = riskCounts(roots);
-  return counts.destructive + counts['access-reducing'] > 0 || roots.some((r) => r.destroys.length > 0);
+  return RISKY_CLASSES.some((c) => counts[c] > 0) || roots.some((r) => r.destroys.length > 0);
 }
 
 export function headline(report: Report): string {
@@ -84,11 +83,17 @@ function applyHeadline(report: Report): string {
 
 function heldWhy(root: RootResult): string {
   if (root.gate?.verdict !== 'hold') return 'held back';
-  const kinds = root.gate.reasons.map((r) => r.kind);
+  const { reasons } = root.gate;
+  const changed = reasons.some((r) => r.kind === 'changed-since-review');
   const parts = [
-    kinds.includes('changed-since-review') ? 'its SQL changed since review' : '',
-    kinds.includes('unreviewed-destructive') ? 'destructive SQL that no pull request showed' : '',
-    kinds.includes('destructive') ? 'destructive SQL without the approval label' : '',
+    changed ? 'its SQL changed since review' : '',
+    ...reasons.map((r) =>
+      r.kind === 'unreviewed-gated'
+        ? `${classList(r.classes)} SQL that no pull request showed`
+        : r.kind === 'gated'
+          ? `${classList(r.classes)} SQL without the approval label`
+          : '',
+    ),
   ].filter(Boolean);
   return parts.join(', and ');
 }
