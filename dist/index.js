@@ -66431,13 +66431,15 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 7717:
+/***/ 5903:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   eA: () => (/* reexport */ BufferedLog),
+  z_: () => (/* reexport */ DEFAULT_GATED_CLASSES),
+  vv: () => (/* reexport */ STATEMENT_CLASSES),
   YO: () => (/* reexport */ array),
   aY: () => (/* reexport */ code),
   zH: () => (/* reexport */ details),
@@ -67577,6 +67579,17 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
     return removed;
 }
 
+;// CONCATENATED MODULE: ./src/core/types.ts
+// Shared data shapes. Modules exchange these plain values; only the seams in aws/, github/
+// and exec.ts perform side effects.
+/**
+ * Classes of planned SQL, most severe first (atlas/classify.ts has the table of what falls in
+ * which). Written once here: the gated-classes input, the gate and the report read this list.
+ */
+const STATEMENT_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'];
+/** The classes `gated-classes` names when it is not set: what is held on merge without approval. */
+const DEFAULT_GATED_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown'];
+
 ;// CONCATENATED MODULE: ./src/core/index.ts
 // core/: the infrastructure every other folder stands on. The one log writer, the one Markdown
 // writer and the one redactor (untrusted text leaves the process only through them), the one
@@ -67632,6 +67645,8 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 
 /** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
 
+/** Every statement class, most severe first; and the classes held on merge unless `gated-classes` says otherwise. */
+
 
 
 /***/ }),
@@ -67641,8 +67656,8 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7717);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9514);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5903);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5973);
 
 
 
@@ -67666,7 +67681,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9514:
+/***/ 5973:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73088,8 +73103,12 @@ function listOption(options, name) {
     return [];
 }
 
+// EXTERNAL MODULE: ./src/core/index.ts + 16 modules
+var src_core = __nccwpck_require__(5903);
 ;// CONCATENATED MODULE: ./src/atlas/sql-verdict.ts
-const SEVERITY = { safe: 0, locking: 1, 'access-reducing': 2, destructive: 3 };
+
+/** destructive 6 … safe 0: the order of STATEMENT_CLASSES, most severe first. */
+const SEVERITY = Object.fromEntries(src_core/* STATEMENT_CLASSES */.vv.map((c, i) => [c, src_core/* STATEMENT_CLASSES */.vv.length - 1 - i]));
 /** The first of the most severe findings; undefined for none. */
 function strongest(findings) {
     let top;
@@ -73109,6 +73128,9 @@ function safe(kind, reason) {
 }
 function destructive(kind, reason) {
     return { class: 'destructive', kind, reason };
+}
+function unknown(kind, reason) {
+    return { class: 'unknown', kind, reason };
 }
 
 ;// CONCATENATED MODULE: ./src/atlas/sql-alter-table.ts
@@ -73403,15 +73425,479 @@ function modifyingWith(w, kind) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/atlas/sql-other.ts
+
+
+// Statement kinds without a rule of their own (sql-rules.ts routes them here), and the
+// behaviour-change verdict of CREATE OR REPLACE.
+/**
+ * Statements no rule above names. A DROP of some other kind loses an object. The rest is
+ * decided by kind: a list of kinds known to be harmless, of kinds that change how something
+ * behaves, of kinds that change the session; any other kind, including kinds a later
+ * PostgreSQL adds, is unknown rather than safe.
+ */
+function otherStatement(node) {
+    const type = Object.keys(node)[0] ?? 'statement';
+    const kind = 'DefineStmt' in node
+        ? `CREATE ${objectKind(node.DefineStmt.kind)}`
+        : (KINDS[type] ??
+            type
+                .replace(/Stmt$/, '')
+                .replace(/([a-z])([A-Z])/g, '$1 $2')
+                .toUpperCase());
+    if (type.startsWith('Drop'))
+        return destructive(kind, `a ${kind} statement: what it drops is lost`);
+    if ('AlterSeqStmt' in node && (node.AlterSeqStmt.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'restart')) {
+        return destructive(kind, `restarts sequence ${relationName(node.AlterSeqStmt.sequence)}: its current value is lost and values it gave out come again`);
+    }
+    if (HARMLESS_KINDS.has(type))
+        return safe(kind, `a ${kind} statement: no rule for lost data, lost access or long locks applies`);
+    if (type in BEHAVIOUR_KINDS)
+        return { class: 'behaviour-change', kind, reason: `a ${kind} statement: ${BEHAVIOUR_KINDS[type]}` };
+    if (type in SESSION_KINDS)
+        return { class: 'session', kind, reason: `a ${kind} statement: ${SESSION_KINDS[type]}` };
+    return unknown(kind, `a ${kind} statement: no rule knows what it does, so it is not counted as safe`);
+}
+/** Kinds that create or adjust objects without touching data, access or locks (beyond the rules above). */
+const HARMLESS_KINDS = new Set([
+    'DefineStmt',
+    'CompositeTypeStmt',
+    'CreateEnumStmt',
+    'CreateRangeStmt',
+    'CreateDomainStmt',
+    'CreatedbStmt',
+    'CreateTableSpaceStmt',
+    'CreateCastStmt',
+    'CreateConversionStmt',
+    'CreateOpClassStmt',
+    'CreateOpFamilyStmt',
+    'AlterOpFamilyStmt',
+    'CreatePLangStmt',
+    'CreateFdwStmt',
+    'CreateForeignServerStmt',
+    'CreateForeignTableStmt',
+    'CreateUserMappingStmt',
+    'CreateStatsStmt',
+    'AlterStatsStmt',
+    'CreateAmStmt',
+    'CreateTransformStmt',
+    'SecLabelStmt',
+    'AlterCollationStmt',
+    'AlterTSDictionaryStmt',
+    'AlterTSConfigurationStmt',
+    'AlterTypeStmt',
+    'AlterOperatorStmt',
+    'AlterSeqStmt',
+    'AlterTableSpaceOptionsStmt',
+    'AlterDatabaseRefreshCollStmt',
+    'AlterFdwStmt',
+    'AlterForeignServerStmt',
+    'AlterUserMappingStmt',
+    'ImportForeignSchemaStmt',
+    'VariableShowStmt',
+    'CheckPointStmt',
+    'ListenStmt',
+    'UnlistenStmt',
+    'NotifyStmt',
+    'DeclareCursorStmt',
+    'FetchStmt',
+    'ClosePortalStmt',
+    'DeallocateStmt',
+    'ConstraintsSetStmt',
+]);
+/** Kinds that change what existing code or events do. */
+const BEHAVIOUR_KINDS = {
+    AlterFunctionStmt: 'changes how an existing function runs (its security, settings or volatility)',
+    AlterExtensionStmt: "updates an extension: its scripts replace the extension's functions and objects",
+    CreateEventTrigStmt: 'runs a function on every DDL command of the database from now on',
+    AlterEventTrigStmt: 'switches an event trigger on or off',
+};
+/** Kinds that change the transaction or session the rest of the plan runs in. */
+const SESSION_KINDS = {
+    TransactionStmt: 'ends, starts or rolls back part of the transaction the plan runs in: later statements no longer commit or fail with the earlier ones',
+    DiscardStmt: 'resets the session (settings, prepared statements, temporary tables)',
+};
+/** "CREATE OR REPLACE": whatever uses the old definition now runs the new one. */
+function replaces(kind, what) {
+    return {
+        class: 'behaviour-change',
+        kind,
+        reason: `creates or replaces ${what}: if it already exists, whatever uses it gets the new definition from now on`,
+    };
+}
+const KINDS = {
+    VariableShowStmt: 'SHOW',
+    TransactionStmt: 'TRANSACTION',
+    CompositeTypeStmt: 'CREATE TYPE',
+    CreateEnumStmt: 'CREATE TYPE',
+    CreateRangeStmt: 'CREATE TYPE',
+    CreateDomainStmt: 'CREATE DOMAIN',
+    CreatedbStmt: 'CREATE DATABASE',
+    DropTableSpaceStmt: 'DROP TABLESPACE',
+    AlterSeqStmt: 'ALTER SEQUENCE',
+    AlterFunctionStmt: 'ALTER FUNCTION',
+};
+
+;// CONCATENATED MODULE: ./src/atlas/sql-session.ts
+
+
+// Settings: SET / RESET / set_config() in the plan's own session, ALTER ROLE / DATABASE …
+// SET for later sessions, ALTER SYSTEM, and ALTER DATABASE's options. A setting can make the
+// server read the rest of the plan differently from the parser that classified it (Trojan SQL:
+// `SET standard_conforming_strings = off` turns 'x\'' into an unterminated string that swallows
+// the next statement), resolve names elsewhere, or run it as another role. Such a statement is
+// class `session` itself, and the plan state (plan-state.ts) treats what follows accordingly.
+/** Settings that change how the server splits SQL text into tokens: the parser's reading may be wrong after them. */
+const PARSING = new Set(['standard_conforming_strings', 'backslash_quote', 'client_encoding']);
+/** Settings that change which object an unqualified name means ("$user" in search_path is the current role). */
+const NAMES = new Set(['search_path', 'role', 'session_authorization']);
+/** Settings that only bound time, memory or logging: no later statement means something else under them. */
+const sql_session_HARMLESS = new Set([
+    'application_name',
+    'client_min_messages',
+    'idle_in_transaction_session_timeout',
+    'jit',
+    'lock_timeout',
+    'maintenance_work_mem',
+    'max_parallel_maintenance_workers',
+    'max_parallel_workers_per_gather',
+    'statement_timeout',
+    'transaction_timeout',
+    'work_mem',
+]);
+/** Role or database defaults that make every transaction of the role or database read-only. */
+const READ_ONLY = new Set(['default_transaction_read_only', 'transaction_read_only']);
+/** Values PostgreSQL reads as a boolean true. */
+const TRUE = new Set(['on', 'true', 'yes', '1', 't', 'y']);
+/** SET / RESET / SET ROLE / SET SESSION AUTHORIZATION / SET TRANSACTION, in this session. */
+function variableSet(s) {
+    const name = (s.name ?? '').toLowerCase();
+    const kind = s.kind === 'VAR_RESET' || s.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET';
+    if (s.kind === 'VAR_RESET_ALL') {
+        return session(kind, 'resets every setting of the session, role and search_path included: later statements may run as another role and resolve names elsewhere', {
+            what: 'RESET ALL',
+            parsing: false,
+            names: true,
+        });
+    }
+    const value = s.kind === 'VAR_SET_VALUE' ? settingValue(s.args) : undefined;
+    return settingChange(kind, name, value, s.kind === 'VAR_SET_VALUE', s.is_local === true);
+}
+/**
+ * One setting changed in this session (SET, RESET, set_config). `value` is undefined when it
+ * is not a constant (or the setting goes back to its default); `set` is false for RESET / DEFAULT.
+ */
+function settingChange(kind, name, value, set, local) {
+    const to = set ? (value === undefined ? ' to a value that is not a constant' : ` to ${quoteIdent(value)}`) : ' back to its default';
+    const scope = local ? 'for the rest of the transaction' : 'for the rest of the session';
+    const shown = `${kind} ${name}${set && value !== undefined ? ` = ${value}` : ''}`;
+    if (sql_session_HARMLESS.has(name))
+        return { class: 'safe', kind, reason: `sets ${name}${to} ${scope}: a limit only, no statement means something else under it` };
+    if (PARSING.has(name)) {
+        // Back to the default, or on for standard_conforming_strings, is what the parser assumes anyway.
+        const agrees = !set || (name === 'standard_conforming_strings' && value !== undefined && TRUE.has(value.toLowerCase()));
+        return session(kind, `sets ${name}${to} ${scope}: it changes how the server reads string literals and bytes, so later statements may run differently from how the parser reads them and this comment shows them`, { what: shown, parsing: !agrees, names: false });
+    }
+    if (name === 'role' || name === 'session_authorization') {
+        const who = name === 'role' ? 'the role' : 'the session user';
+        return session(kind, `sets ${who}${to} ${scope}: later statements run with other privileges, own what they create, and resolve "$user" in search_path to another schema`, {
+            what: shown,
+            parsing: false,
+            names: true,
+        });
+    }
+    if (NAMES.has(name)) {
+        return session(kind, `sets ${name}${to} ${scope}: unqualified names in later statements may resolve to other objects`, {
+            what: shown,
+            parsing: false,
+            names: true,
+        });
+    }
+    const what = name === '' ? 'session characteristics' : name;
+    return session(kind, `sets ${what}${to} ${scope}: later statements run under it, and what it changes cannot be checked`, {
+        what: shown,
+        parsing: false,
+        names: false,
+    });
+}
+function session(kind, reason, effect) {
+    return { class: 'session', kind, reason, session: effect };
+}
+/** ALTER ROLE … SET / ALTER DATABASE … SET / ALTER SYSTEM: a default for later sessions, not this one. */
+function defaultSetting(node) {
+    const [kind, whose, setstmt] = 'AlterRoleSetStmt' in node
+        ? [
+            'ALTER ROLE',
+            `of role ${roleName(node.AlterRoleSetStmt.role)}${node.AlterRoleSetStmt.database ? ` in database ${quoteIdent(node.AlterRoleSetStmt.database)}` : ''}`,
+            node.AlterRoleSetStmt.setstmt,
+        ]
+        : 'AlterDatabaseSetStmt' in node
+            ? ['ALTER DATABASE', `of database ${quoteIdent(node.AlterDatabaseSetStmt.dbname ?? '')}`, node.AlterDatabaseSetStmt.setstmt]
+            : ['ALTER SYSTEM', 'of every database on the server', node.AlterSystemStmt.setstmt];
+    const name = (setstmt?.name ?? '').toLowerCase();
+    if (setstmt?.kind === 'VAR_RESET_ALL')
+        return { class: 'session', kind, reason: `resets every setting default ${whose}: later sessions run under other settings` };
+    const value = setstmt?.kind === 'VAR_SET_VALUE' ? settingValue(setstmt.args) : undefined;
+    if (READ_ONLY.has(name) && value !== undefined && TRUE.has(value.toLowerCase())) {
+        return {
+            class: 'access-reducing',
+            kind,
+            reason: `makes every new session ${whose} read-only (${name} = ${value}): its writes fail from the next login on`,
+        };
+    }
+    const to = setstmt?.kind === 'VAR_SET_VALUE'
+        ? value === undefined
+            ? ' to a value that is not a constant'
+            : ` to ${quoteIdent(value)}`
+        : ' back to its default';
+    if (sql_session_HARMLESS.has(name))
+        return { class: 'safe', kind, reason: `sets the default of ${name} ${whose}${to}: a limit only` };
+    return {
+        class: 'session',
+        kind,
+        reason: `sets the default of ${name} ${whose}${to}: later sessions parse or run their SQL under it${PARSING.has(name) ? ', and may read it differently from the parser' : ''}`,
+    };
+}
+/**
+ * ALTER DATABASE … WITH options. CONNECTION LIMIT 0 and ALLOW_CONNECTIONS false shut clients
+ * out. A positive limit is not flagged: without the current value and the number of clients,
+ * the SQL cannot tell a raise from a cut (ALTER ROLE's rule is the same).
+ */
+function alterDatabase(s) {
+    const db = `database ${quoteIdent(s.dbname ?? '')}`;
+    const findings = (s.options ?? []).flatMap((n) => {
+        if (!('DefElem' in n))
+            return [];
+        const { defname, arg } = n.DefElem;
+        const text = arg === undefined ? undefined : 'String' in arg ? arg.String.sval : 'Integer' in arg ? String(arg.Integer.ival ?? 0) : undefined;
+        switch (defname) {
+            case 'connection_limit':
+                return text === '0'
+                    ? [{ class: 'access-reducing', kind: 'ALTER DATABASE', reason: `${db} accepts no more connections (CONNECTION LIMIT 0)` }]
+                    : [{ class: 'safe', kind: 'ALTER DATABASE', reason: `changes the connection limit of ${db}` }];
+            case 'allow_connections':
+                return text !== undefined && !TRUE.has(text.toLowerCase())
+                    ? [{ class: 'access-reducing', kind: 'ALTER DATABASE', reason: `${db} refuses every new connection (ALLOW_CONNECTIONS false)` }]
+                    : [{ class: 'safe', kind: 'ALTER DATABASE', reason: `allows connections to ${db}` }];
+            case 'is_template':
+                return [{ class: 'safe', kind: 'ALTER DATABASE', reason: `changes whether ${db} is a template` }];
+            case 'tablespace':
+                return [
+                    {
+                        class: 'locking',
+                        kind: 'ALTER DATABASE',
+                        reason: `moves ${db} to another tablespace: it copies every table while no one may be connected`,
+                    },
+                ];
+            default:
+                return [
+                    { class: 'unknown', kind: 'ALTER DATABASE', reason: `changes option ${quoteIdent(defname ?? '')} of ${db}: no rule for it` },
+                ];
+        }
+    });
+    return strongest(findings) ?? { class: 'safe', kind: 'ALTER DATABASE', reason: `alters ${db}` };
+}
+/** The value of a SET's arguments when they are constants ("a, b" for a list); undefined otherwise. */
+function settingValue(args) {
+    const values = (args ?? []).map(constant);
+    return values.length > 0 && values.every((v) => v !== undefined) ? values.join(', ') : undefined;
+}
+function constant(n) {
+    if (n === undefined || !('A_Const' in n))
+        return undefined;
+    const c = n.A_Const;
+    if (c.sval !== undefined)
+        return c.sval.sval ?? '';
+    if (c.ival !== undefined)
+        return String(c.ival.ival ?? 0);
+    if (c.fval !== undefined)
+        return c.fval.fval ?? '';
+    if (c.boolval !== undefined)
+        return String(c.boolval.boolval === true);
+    return undefined;
+}
+/** Statements whose expressions run later, not now (a definition, a default): calls in them are not made by the plan. */
+const DEFINITIONS = [
+    'CreateFunctionStmt',
+    'ViewStmt',
+    'RuleStmt',
+    'CreateTrigStmt',
+    'CreatePolicyStmt',
+    'AlterPolicyStmt',
+    'CreateStmt',
+    'CreateDomainStmt',
+    'PrepareStmt',
+];
+/**
+ * Calls the statement makes as it runs that change the session (set_config) or lose data
+ * (lo_unlink deletes a large object for good). Other functions are not inspected (classify.ts).
+ */
+function calls(node) {
+    if (DEFINITIONS.some((k) => k in node))
+        return undefined;
+    const found = [];
+    walk(node, (name, args) => {
+        if (name === 'set_config')
+            found.push(setConfig(args));
+        if (name === 'lo_unlink')
+            found.push(destructive('LO_UNLINK', 'deletes a large object with lo_unlink(): its data is gone'));
+    });
+    return strongest(found);
+}
+function setConfig(args) {
+    const [name, value, local] = [constant(args[0]), constant(args[1]), constant(args[2])];
+    if (name === undefined) {
+        return {
+            class: 'session',
+            kind: 'SET_CONFIG',
+            reason: 'calls set_config() with a setting name that is not a constant: any setting may change, so later statements cannot be trusted as parsed',
+            session: { what: 'set_config() of a setting not named', parsing: true, names: true },
+        };
+    }
+    return settingChange('SET_CONFIG', name.toLowerCase(), value, true, local === 'true');
+}
+/** Every function call in a parse tree, by its unqualified name (pg_catalog.set_config is set_config). */
+function walk(value, visit) {
+    if (Array.isArray(value)) {
+        for (const v of value)
+            walk(v, visit);
+        return;
+    }
+    if (value === null || typeof value !== 'object')
+        return;
+    for (const [key, child] of Object.entries(value)) {
+        if (key === 'FuncCall' && child !== null && typeof child === 'object') {
+            const call = child;
+            visit((strings(call.funcname).at(-1) ?? '').toLowerCase(), call.args ?? []);
+        }
+        if (DEFINITIONS.includes(key))
+            continue;
+        walk(child, visit);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-wrapped.ts
+
+
+/**
+ * EXPLAIN ANALYZE runs the statement; plain EXPLAIN only plans it, but planning can already
+ * run functions (constant folding of immutable ones), so both take the inner statement's class.
+ */
+function explain(s, inner) {
+    const analyze = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'analyze' && isOn(n.DefElem.arg));
+    if (s.query === undefined)
+        return unknown('EXPLAIN', 'explains a statement the parser did not show');
+    const v = inner(s.query);
+    const how = analyze ? 'runs and explains a statement that' : 'plans a statement (without running it, but counted as if it ran) that';
+    return { ...v, kind: `EXPLAIN${analyze ? ' ANALYZE' : ''} ${v.kind}`, reason: `${how} ${v.reason}` };
+}
+function isOn(arg) {
+    if (arg === undefined)
+        return true;
+    const text = 'String' in arg
+        ? arg.String.sval
+        : 'Boolean' in arg
+            ? String(arg.Boolean.boolval === true)
+            : 'Integer' in arg
+                ? String(arg.Integer.ival ?? 0)
+                : 'on';
+    return !['off', 'false', 'no', '0', 'f', 'n'].includes((text ?? '').toLowerCase());
+}
+/**
+ * PREPARE runs nothing, but takes the class of what it prepares: the EXECUTE that runs it may
+ * be anywhere later, and a reviewer reads the risk where the statement is written.
+ */
+function prepare(name, query, inner) {
+    if (query === undefined)
+        return unknown('PREPARE', `prepares ${quoteIdent(name)} from a statement the parser did not show`);
+    const v = inner(query);
+    return { ...v, kind: `PREPARE ${v.kind}`, reason: `prepares ${quoteIdent(name)}, which EXECUTE runs later and which ${v.reason}` };
+}
+/** EXECUTE takes the class of the statement an earlier PREPARE of the plan gave that name; unknown otherwise. */
+function execute(name, ctx) {
+    const v = ctx.prepared(name);
+    if (v === undefined) {
+        return unknown('EXECUTE', `runs prepared statement ${quoteIdent(name)}, which no earlier statement of this plan prepares: what it does cannot be checked`);
+    }
+    return {
+        ...v,
+        kind: `EXECUTE ${v.kind.replace(/^PREPARE /, '')}`,
+        reason: `runs prepared statement ${quoteIdent(name)}, which ${v.reason}`,
+    };
+}
+/**
+ * COPY (query) TO takes the query's class (it may be a DELETE … RETURNING). COPY FROM loads
+ * rows the plan does not show; a file or PROGRAM reads or writes the server's disk or runs a
+ * shell command there: neither can be checked from the SQL.
+ */
+function copy(s, inner) {
+    const table = s.relation ? relationName(s.relation) : 'a query';
+    if (s.is_program) {
+        return destructive('COPY', `runs a shell command on the database server (COPY … PROGRAM), whose effects cannot be checked`);
+    }
+    if (s.is_from) {
+        const source = s.filename === undefined ? 'the client' : 'a file on the database server';
+        return unknown('COPY', `loads rows into ${table} from ${source}: the rows are not in this plan`);
+    }
+    if (s.filename !== undefined)
+        return unknown('COPY', `writes ${table} to a file on the database server, which it may overwrite`);
+    if (s.query !== undefined) {
+        const v = inner(s.query);
+        return { ...v, kind: `COPY ${v.kind}`, reason: `copies out the result of a statement that ${v.reason}` };
+    }
+    return safe('COPY', `copies the rows of ${table} to the client`);
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/sql-rules.ts
 
 
 
 
 
+
+
+
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
-// this file and its neighbours (sql-access, sql-alter-table, sql-data) implement them.
+// this file and its neighbours (sql-access, sql-alter-table, sql-data, sql-session,
+// sql-wrapped) implement them.
+/** The statement's verdict: its rule's, or a call it makes (set_config, lo_unlink) when that is more severe. */
 function statementVerdict(node, ctx) {
+    const rule = ruleVerdict(node, ctx);
+    const call = calls(node);
+    if (call === undefined)
+        return rule;
+    const top = strongest([rule, call]) ?? rule;
+    const session = rule.session ?? call.session;
+    return session === undefined ? top : { ...top, session };
+}
+function ruleVerdict(node, ctx) {
+    const inner = (n) => statementVerdict(n, ctx);
+    if ('ExplainStmt' in node)
+        return explain(node.ExplainStmt, inner);
+    if ('PrepareStmt' in node)
+        return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
+    if ('ExecuteStmt' in node)
+        return execute(node.ExecuteStmt.name ?? '', ctx);
+    if ('CopyStmt' in node)
+        return copy(node.CopyStmt, inner);
+    if ('VariableSetStmt' in node)
+        return variableSet(node.VariableSetStmt);
+    if ('AlterRoleSetStmt' in node || 'AlterDatabaseSetStmt' in node || 'AlterSystemStmt' in node)
+        return defaultSetting(node);
+    if ('AlterDatabaseStmt' in node)
+        return alterDatabase(node.AlterDatabaseStmt);
+    if ('RuleStmt' in node) {
+        const s = node.RuleStmt;
+        const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
+        const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
+        const what = s.instead
+            ? `every ${event} on it does something else instead (DO INSTEAD)`
+            : `every ${event} on it also does more (DO ALSO)`;
+        return onNew(ctx, s.relation, 'CREATE RULE', { class: 'behaviour-change', reason: `${action}: ${what}`, action });
+    }
+    return definitionVerdict(node, ctx);
+}
+function definitionVerdict(node, ctx) {
     if ('DropStmt' in node)
         return drop(node.DropStmt);
     if ('AlterTableStmt' in node)
@@ -73443,16 +73929,25 @@ function statementVerdict(node, ctx) {
         const s = node.CreateFunctionStmt;
         const word = s.is_procedure ? 'procedure' : 'function';
         const name = qualified(strings(s.funcname));
-        return safe(`CREATE ${word.toUpperCase()}`, s.replace ? `creates or replaces ${word} ${name}` : `creates ${word} ${name}`);
+        const kind = `CREATE ${word.toUpperCase()}`;
+        if (s.replace)
+            return replaces(kind, `${word} ${name}`);
+        return safe(kind, `creates ${word} ${name}`);
     }
     if ('ViewStmt' in node) {
         const s = node.ViewStmt;
-        return safe('CREATE VIEW', `${s.replace ? 'creates or replaces' : 'creates'} view ${relationName(s.view)}`);
+        if (s.replace)
+            return replaces('CREATE VIEW', `view ${relationName(s.view)}`);
+        return safe('CREATE VIEW', `creates view ${relationName(s.view)}`);
     }
     if ('CreateTableAsStmt' in node) {
         const s = node.CreateTableAsStmt;
         const matview = s.objtype === 'OBJECT_MATVIEW';
         const name = relationName(s.into?.rel);
+        // The query runs now: a DELETE in its WITH clause deletes.
+        const query = s.query === undefined ? undefined : statementVerdict(s.query, ctx);
+        if (query !== undefined && query.class !== 'safe')
+            return { ...query, kind: matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS' };
         return safe(matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', matview ? `creates materialized view ${name}` : `creates table ${name} from a query`);
     }
     if ('CreateSchemaStmt' in node)
@@ -73465,7 +73960,10 @@ function statementVerdict(node, ctx) {
         return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
     if ('CreateTrigStmt' in node) {
         const s = node.CreateTrigStmt;
-        return safe('CREATE TRIGGER', `${s.replace ? 'creates or replaces' : 'creates'} trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`);
+        const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
+        if (s.replace)
+            return replaces('CREATE TRIGGER', trigger);
+        return safe('CREATE TRIGGER', `creates ${trigger}`);
     }
     if ('CommentStmt' in node) {
         const s = node.CommentStmt;
@@ -73588,40 +74086,113 @@ function alterDomain(s) {
             return safe('ALTER DOMAIN', `alters ${domain}`);
     }
 }
-/** Statements no rule names: a DROP of some other kind loses an object; the rest is safe. */
-function otherStatement(node) {
-    const type = Object.keys(node)[0] ?? 'statement';
-    const kind = 'DefineStmt' in node
-        ? `CREATE ${objectKind(node.DefineStmt.kind)}`
-        : (KINDS[type] ??
-            type
-                .replace(/Stmt$/, '')
-                .replace(/([a-z])([A-Z])/g, '$1 $2')
-                .toUpperCase());
-    if (type.startsWith('Drop'))
-        return destructive(kind, `a ${kind} statement: what it drops is lost`);
-    return safe(kind, `a ${kind} statement: no rule for lost data, lost access or long locks applies`);
-}
-const KINDS = {
-    VariableSetStmt: 'SET',
-    VariableShowStmt: 'SHOW',
-    TransactionStmt: 'TRANSACTION',
-    CompositeTypeStmt: 'CREATE TYPE',
-    CreateEnumStmt: 'CREATE TYPE',
-    CreateRangeStmt: 'CREATE TYPE',
-    CreateDomainStmt: 'CREATE DOMAIN',
-    CreatedbStmt: 'CREATE DATABASE',
-    DropTableSpaceStmt: 'DROP TABLESPACE',
-    AlterRoleSetStmt: 'ALTER ROLE',
-    AlterSeqStmt: 'ALTER SEQUENCE',
-    AlterFunctionStmt: 'ALTER FUNCTION',
-};
 function onNew(ctx, rel, kind, finding) {
     const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
     return { class: f.class, kind, reason: f.reason };
 }
 
+;// CONCATENATED MODULE: ./src/atlas/plan-state.ts
+
+
+
+// What the statements of one plan tell about the ones after them, in order: the tables they
+// create (locks and access changes on those hurt nobody yet), the statements they PREPARE
+// (an EXECUTE runs them), and settings that change how the server parses or runs what follows.
+/** How a later statement reads once the server may parse it differently from the parser. */
+const UNTRUSTED = 'cannot be trusted as parsed';
+class PlanState {
+    /** Relation keys of tables this plan created → their unqualified name. */
+    created = new Map();
+    preparedVerdicts = new Map();
+    /** Set once a statement made the server's reading of later SQL differ from the parser's: which, and where. */
+    untrusted;
+    /** 1-based position of the plan's text (one planned statement, as the comment numbers them) being classified. */
+    position = 0;
+    ctx = {
+        isNew: (rel) => {
+            const key = relationKey(rel);
+            return key !== undefined && this.created.has(key);
+        },
+        prepared: (name) => this.preparedVerdicts.get(name),
+    };
+    /** The verdict of the plan's next statement (in order), and what it changes for the ones after it. */
+    next(stmt, rules = statementVerdict) {
+        const ruled = rules(stmt, this.ctx);
+        const verdict = this.untrusted === undefined ? ruled : distrusted(ruled, this.untrusted);
+        this.after(stmt, verdict, rules);
+        return verdict;
+    }
+    /** Called before each planned text: later reasons name the statement that changed the session by this number. */
+    nextText() {
+        this.position++;
+    }
+    after(stmt, verdict, rules) {
+        const created = createdRelation(stmt);
+        const key = relationKey(created);
+        if (key !== undefined && created?.relname !== undefined)
+            this.created.set(key, created.relname);
+        const renamed = renamedRelation(stmt);
+        // A renamed or moved table frees its name for another: forget every table of that name.
+        if (renamed !== undefined)
+            for (const [k, name] of this.created)
+                if (name === renamed)
+                    this.created.delete(k);
+        if ('PrepareStmt' in stmt) {
+            // EXECUTE runs what was prepared, not the PREPARE: keep the carried statement's verdict.
+            const query = stmt.PrepareStmt.query;
+            this.preparedVerdicts.set(stmt.PrepareStmt.name ?? '', query === undefined ? verdict : rules(query, this.ctx));
+        }
+        if ('DeallocateStmt' in stmt) {
+            if (stmt.DeallocateStmt.isall)
+                this.preparedVerdicts.clear();
+            else
+                this.preparedVerdicts.delete(stmt.DeallocateStmt.name ?? '');
+        }
+        const effect = verdict.session;
+        if (effect?.names) {
+            // Unqualified names may now mean tables in other schemas than the ones created.
+            for (const k of this.created.keys())
+                if (JSON.parse(k)[1] === '')
+                    this.created.delete(k);
+        }
+        if (effect?.parsing && this.untrusted === undefined)
+            this.untrusted = `statement ${this.position} (${effect.what})`;
+    }
+}
+/**
+ * After a statement that makes the server read SQL text differently (standard_conforming_strings
+ * off, another client encoding), what the parser saw may not be what runs: a string literal the
+ * parser closed may swallow the next statement, or the reverse. No such statement counts as less
+ * than unknown, and its reason says why.
+ */
+function distrusted(v, by) {
+    const note = `${UNTRUSTED}: it runs after ${by}, which makes the server read SQL text differently from the parser; parsed, it ${v.reason}`;
+    if (SEVERITY[v.class] >= SEVERITY.unknown)
+        return { ...v, reason: note };
+    return { ...v, class: 'unknown', reason: note };
+}
+/**
+ * The table a statement creates for sure. CREATE TABLE IF NOT EXISTS (and CREATE TABLE AS …
+ * IF NOT EXISTS) does not count: the table may already exist, with rows and readers.
+ */
+function createdRelation(stmt) {
+    if ('CreateStmt' in stmt)
+        return stmt.CreateStmt.if_not_exists ? undefined : stmt.CreateStmt.relation;
+    if ('CreateTableAsStmt' in stmt)
+        return stmt.CreateTableAsStmt.if_not_exists ? undefined : stmt.CreateTableAsStmt.into?.rel;
+    return undefined;
+}
+/** The old name of a relation that ALTER … RENAME TO or SET SCHEMA moves away. */
+function renamedRelation(stmt) {
+    if ('RenameStmt' in stmt)
+        return stmt.RenameStmt.relation?.relname;
+    if ('AlterObjectSchemaStmt' in stmt)
+        return stmt.AlterObjectSchemaStmt.relation?.relname;
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/classify.ts
+
 
 
 
@@ -73664,35 +74235,22 @@ function pgParser() {
     });
     return parser;
 }
-/** Classifies statements in order. Loads the parser on first use. */
+/** Classifies statements in order, each in the light of the ones before it. Loads the parser on first use. */
 async function classifyStatements(statements) {
     if (statements.length === 0)
         return [];
     const parse = await pgParser();
-    // Relations created by earlier statements: locks and access changes on them hurt nobody yet.
-    const created = new Set();
-    const ctx = {
-        isNew: (rel) => {
-            const key = relationKey(rel);
-            return key !== undefined && created.has(key);
-        },
-    };
+    const plan = new PlanState();
     const out = [];
     for (const outcome of parseEach(parse, statements)) {
+        plan.nextText();
         if (!outcome.ok) {
             out.push(unparsed(outcome));
             continue;
         }
-        const verdicts = outcome.stmts.flatMap(({ stmt }) => {
-            if (stmt === undefined)
-                return [];
-            const verdict = ruled(stmt, ctx);
-            const key = relationKey(createdRelation(stmt));
-            if (key !== undefined)
-                created.add(key);
-            return [verdict];
-        });
-        out.push({ ...combine(verdicts), parsed: true });
+        const verdicts = outcome.stmts.flatMap(({ stmt }) => (stmt === undefined ? [] : [plan.next(stmt, ruled)]));
+        const { class: cls, kind, reason } = combine(verdicts);
+        out.push({ class: cls, kind, reason, parsed: true });
     }
     return out;
 }
@@ -73730,20 +74288,11 @@ function ruled(stmt, ctx) {
         };
     }
 }
-function createdRelation(stmt) {
-    if ('CreateStmt' in stmt)
-        return stmt.CreateStmt.relation;
-    if ('CreateTableAsStmt' in stmt)
-        return stmt.CreateTableAsStmt.into?.rel;
-    return undefined;
-}
 function classify_short(message) {
     const line = printable(message.replace(/\s+/g, ' ').trim());
     return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
 }
 
-// EXTERNAL MODULE: ./src/core/index.ts + 15 modules
-var src_core = __nccwpck_require__(7717);
 ;// CONCATENATED MODULE: ./src/atlas/version.ts
 
 // The Atlas CLI decides the SQL: the ariga/atlas provider runs it for every plan and apply
@@ -73940,7 +74489,7 @@ function quote(value) {
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 ;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
-// Inputs that are lists, one item per line (blank lines ignored).
+
 function nonEmptyLines(raw) {
     return raw
         .split(/\r?\n/)
@@ -73975,6 +74524,36 @@ function readLintSkip(name, raw, bad) {
         if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
             bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
     return ids;
+}
+/** Class names a user may list: every class but safe, which only `all` gates. */
+const NAMED_CLASSES = src_core/* STATEMENT_CLASSES */.vv.filter((c) => c !== 'safe');
+/**
+ * The statement classes that need the label on merge: class names separated by commas or
+ * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
+ */
+function readGatedClasses(name, raw, bad) {
+    const items = raw
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    if (items.length === 0)
+        return [...src_core/* DEFAULT_GATED_CLASSES */.z_];
+    const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
+    if (items.length === 1 && items[0] === 'all')
+        return [...src_core/* STATEMENT_CLASSES */.vv];
+    if (items.length === 1 && items[0] === 'none')
+        return [];
+    const classes = [];
+    for (const item of items) {
+        const cls = NAMED_CLASSES.find((c) => c === item);
+        if (cls === undefined) {
+            bad(name, item, item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected);
+            continue;
+        }
+        if (!classes.includes(cls))
+            classes.push(cls);
+    }
+    return classes;
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -74053,6 +74632,7 @@ const INPUT = {
     rolesOnApply: 'roles-on-apply',
     environment: 'environment',
     destructiveLabel: 'destructive-label',
+    gatedClasses: 'gated-classes',
     requireReviewedPlan: 'require-reviewed-plan',
     driftIssue: 'drift-issue',
     failOnDrift: 'fail-on-drift',
@@ -74074,6 +74654,7 @@ const inputs_DEFAULTS = {
     masterUser: 'postgres',
     rolesOnApply: 'changed',
     destructiveLabel: 'allow-destructive-sql',
+    gatedClasses: src_core/* DEFAULT_GATED_CLASSES */.z_.join(', '),
     requireReviewedPlan: true,
     driftIssue: true,
     failOnDrift: false,
@@ -74196,8 +74777,9 @@ function getInputs() {
     const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
     const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
     if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
-        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the destructive-SQL gate off`);
+        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`);
     }
+    const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
     const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
     const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
     const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
@@ -74226,6 +74808,7 @@ function getInputs() {
         rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
         environment,
         destructiveLabel: label,
+        gatedClasses,
         requireReviewedPlan,
         driftIssue,
         failOnDrift,
@@ -75963,7 +76546,7 @@ async function upsertComment(gh, repo, pr, marker, identity, build) {
             return await fn();
         }
         catch (err) {
-            throw explain(err, what, pr, body);
+            throw comments_explain(err, what, pr, body);
         }
     };
     if (keep) {
@@ -75996,7 +76579,7 @@ async function removeDuplicates(gh, repo, duplicates) {
     }
     return removed;
 }
-function explain(err, what, pr, body) {
+function comments_explain(err, what, pr, body) {
     const status = err.status;
     if (status === 422 && body.length > COMMENT_MAX_LENGTH) {
         return new Error(`Could not ${what} pull request #${pr}: the body has ${body.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
@@ -76253,12 +76836,20 @@ function withHistory(history, entry) {
 ;// CONCATENATED MODULE: ./src/review/gate.ts
 
 function decideGate(input) {
-    const destructiveStatements = input.statements.filter((_, i) => input.classifications[i]?.class === 'destructive');
-    const destroys = [...input.destroys];
-    const destructive = destructiveStatements.length > 0 || destroys.length > 0;
+    const gatedClasses = new Set(input.gatedClasses);
+    const statements = input.statements.flatMap((statement, i) => {
+        // A statement without a classification is never waved through.
+        const c = input.classifications[i] ?? { class: 'unknown', reason: 'it was not classified' };
+        return gatedClasses.has(c.class) ? [{ statement, class: c.class, reason: c.reason }] : [];
+    });
+    const destroys = gatedClasses.has('destructive') ? [...input.destroys] : [];
+    const classes = [
+        ...new Set([...(destroys.length > 0 ? ['destructive'] : []), ...statements.map((s) => s.class)]),
+    ];
+    const gated = classes.length > 0;
     const labelled = input.destructiveLabel !== '' && input.labels.includes(input.destructiveLabel);
-    if (input.statements.length === 0 && destroys.length === 0) {
-        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', destructive: false, labelled } : { verdict: 'nothing' };
+    if (input.statements.length === 0 && input.destroys.length === 0) {
+        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', gated: [], labelled } : { verdict: 'nothing' };
     }
     const reasons = [];
     let basis = 'review-off';
@@ -76280,15 +76871,32 @@ function decideGate(input) {
         }
         else {
             basis = 'unreviewed-additive';
-            if (destructive)
-                reasons.push({ kind: 'unreviewed-destructive', statements: destructiveStatements, destroys });
+            if (gated)
+                reasons.push({ kind: 'unreviewed-gated', classes, statements, destroys });
         }
     }
-    const unreviewed = reasons.some((r) => r.kind === 'unreviewed-destructive');
-    if (destructive && !labelled && input.destructiveLabel !== '' && !unreviewed) {
-        reasons.push({ kind: 'destructive', statements: destructiveStatements, destroys, label: input.destructiveLabel });
+    const unreviewed = reasons.some((r) => r.kind === 'unreviewed-gated');
+    if (gated && !labelled && input.destructiveLabel !== '' && !unreviewed) {
+        reasons.push({ kind: 'gated', classes, statements, destroys, label: input.destructiveLabel });
     }
-    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, destructive, labelled };
+    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, labelled };
+}
+/** "destructive", "destructive and access-reducing": the classes as a reason names them. */
+function classList(classes) {
+    return classes.length <= 1 ? (classes[0] ?? '') : `${classes.slice(0, -1).join(', ')} and ${classes.at(-1)}`;
+}
+/** One hold reason in a few plain words, for the job's error annotation and the log. */
+function holdSummary(reason) {
+    switch (reason.kind) {
+        case 'gated':
+            return `${classList(reason.classes)} SQL without the label`;
+        case 'unreviewed-gated':
+            return `${classList(reason.classes)} SQL that no pull request showed`;
+        case 'changed-since-review':
+            return 'SQL changed since review';
+        case 'record-lost':
+            return 'no trusted record of the reviewed plan';
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/review/index.ts
@@ -76311,6 +76919,10 @@ function decideGate(input) {
 /** Prepends a history entry and keeps the newest few. */
 
 /** Whether a root's plan may be applied on merge: a pure function of the plan, the review, labels and inputs. */
+
+/** "destructive and access-reducing": classes as a reason names them. */
+
+/** One hold reason in a few plain words, for the error annotation and the log. */
 
 
 ;// CONCATENATED MODULE: ./src/github/review.ts
@@ -77120,7 +77732,7 @@ function firstError(root) {
     }
     return { line: 1, column: 1, message: 'syntax error' };
 }
-const NAMES = {
+const parser_NAMES = {
     block_end: '"}"',
     block_start: '"{"',
     object_end: '"}"',
@@ -77131,7 +77743,7 @@ const NAMES = {
     expression: 'value',
 };
 function describe(type) {
-    return NAMES[type] ?? (/^[^a-z_]+$/.test(type) ? `"${type}"` : type.replace(/_/g, ' '));
+    return parser_NAMES[type] ?? (/^[^a-z_]+$/.test(type) ? `"${type}"` : type.replace(/_/g, ' '));
 }
 function unexpected(node) {
     let leaf = node;
@@ -78776,6 +79388,7 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
             recordLost: ctx.review?.recordLost,
             labels: ctx.review?.labels ?? [],
             destructiveLabel: ctx.inputs.destructiveLabel,
+            gatedClasses: ctx.inputs.gatedClasses,
             requireReviewedPlan: ctx.inputs.requireReviewedPlan,
         });
         result.gate = gate;
@@ -78786,7 +79399,7 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
         }
         if (gate.verdict === 'hold') {
             result.outcome = 'held';
-            src_core/* log */.Rm.info(`${spec.root}: not applied: ${gate.reasons.map((reason) => reason.kind).join(', ')}.`);
+            src_core/* log */.Rm.info(`${spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
             return;
         }
         const applied = await step('terraform apply', () => applyStep(r)).catch(async (err) => {
@@ -78839,6 +79452,10 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
 
 ;// CONCATENATED MODULE: ./src/report/wording.ts
 
+/** Classes the comment lists with their statements, and that make the headline a warning. */
+const RISKY_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change'];
+/** Classes the headline and the overview count: the risky ones and locking. */
+const COUNTED_CLASSES = [...RISKY_CLASSES, 'locking'];
 function count(n, noun) {
     return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
@@ -79008,12 +79625,14 @@ function wording_firstLine(text) {
 
 ;// CONCATENATED MODULE: ./src/report/headline.ts
 
+
+
 // The headline: one line a reviewer can stop reading after. It leads with risk and is derived
 // only from what the roots' results say the database showed, so it never contradicts the
 // detail below it. Plain text; the renderer makes foreign parts inert.
 /** Statement counts per class across the roots' plans. */
 function riskCounts(roots) {
-    const counts = { destructive: 0, 'access-reducing': 0, locking: 0, safe: 0 };
+    const counts = Object.fromEntries(src_core/* STATEMENT_CLASSES */.vv.map((c) => [c, 0]));
     for (const root of roots)
         for (const c of root.classifications)
             counts[c.class]++;
@@ -79024,15 +79643,13 @@ function riskSuffix(roots) {
     const destroys = roots.reduce((n, r) => n + r.destroys.length, 0);
     const parts = [
         destroys > 0 ? `${count(destroys, 'resource')} destroyed` : '',
-        counts.destructive > 0 ? `${counts.destructive} destructive` : '',
-        counts['access-reducing'] > 0 ? `${counts['access-reducing']} access-reducing` : '',
-        counts.locking > 0 ? `${counts.locking} locking` : '',
+        ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
     ].filter(Boolean);
     return parts.map((p) => ` · ${p}`).join('');
 }
 function risky(roots) {
     const counts = riskCounts(roots);
-    return counts.destructive + counts['access-reducing'] > 0 || roots.some((r) => r.destroys.length > 0);
+    return RISKY_CLASSES.some((c) => counts[c] > 0) || roots.some((r) => r.destroys.length > 0);
 }
 function headline(report) {
     return report.context.mode === 'plan' ? planHeadline(report) : applyHeadline(report);
@@ -79096,12 +79713,16 @@ function applyHeadline(report) {
 function heldWhy(root) {
     if (root.gate?.verdict !== 'hold')
         return 'held back';
-    const kinds = root.gate.reasons.map((r) => r.kind);
+    const { reasons } = root.gate;
+    const changed = reasons.some((r) => r.kind === 'changed-since-review');
     const parts = [
-        kinds.includes('record-lost') ? 'no trusted record of the reviewed plan' : '',
-        kinds.includes('changed-since-review') ? 'its SQL changed since review' : '',
-        kinds.includes('unreviewed-destructive') ? 'destructive SQL that no pull request showed' : '',
-        kinds.includes('destructive') ? 'destructive SQL without the approval label' : '',
+        reasons.some((r) => r.kind === 'record-lost') ? 'no trusted record of the reviewed plan' : '',
+        changed ? 'its SQL changed since review' : '',
+        ...reasons.map((r) => r.kind === 'unreviewed-gated'
+            ? `${classList(r.classes)} SQL that no pull request showed`
+            : r.kind === 'gated'
+                ? `${classList(r.classes)} SQL without the approval label`
+                : ''),
     ].filter(Boolean);
     return parts.join(', and ');
 }
@@ -79182,15 +79803,29 @@ function checksSection(findings) {
 ;// CONCATENATED MODULE: ./src/report/risk.ts
 
 
-// The part of the report that leads with risk: which statements can lose data or access (with
-// the parser's reason), what the merge will need (the label), and, when the merge held a root
-// back, exactly why and how to proceed. Returns safe Markdown.
+
+// The part of the report that leads with risk: which statements can lose data or access, change
+// the session, do what no rule knows, or change behaviour (each with the parser's reason), what
+// the merge will need (the label, for the gated classes), and, when the merge held a root back,
+// exactly why and how to proceed. Returns safe Markdown.
 const PREVIEW_CHARS = 120;
+/** A hold reason names this many statements; the risk list above has them all. */
+const HELD_LISTED = 10;
 function preview(statement) {
     const line = statement.replace(/\s+/g, ' ').trim();
     return (0,src_core/* code */.aY)(line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line);
 }
-/** Destructive and access-reducing statements (and resource destroys), listed with their reason. */
+/** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
+const HEADINGS = {
+    destructive: '⚠️ Destructive',
+    'access-reducing': '⚠️ Access-reducing',
+    session: '⚠️ Changes session or parsing state',
+    unknown: '❓ Unknown: no rule knows what it does',
+    'behaviour-change': '🔁 Behaviour changes',
+    locking: '',
+    safe: '',
+};
+/** Statements of every risky class (and resource destroys), listed under their class with their reason. */
 function riskList(roots) {
     const out = [];
     const destroys = roots.flatMap((r) => r.destroys.map((address) => ({ root: r.root, address })));
@@ -79199,27 +79834,45 @@ function riskList(roots) {
             `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? (0,src_core/* text */.Qq)(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${(0,src_core/* text */.Qq)(c.reason)})`}`,
         ]
         : []));
-    const destructive = [
-        ...destroys.map((d) => `- ${d.root}: Terraform will destroy ${(0,src_core/* code */.aY)(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`),
-        ...listed('destructive'),
-    ];
-    if (destructive.length > 0)
-        out.push(`#### ⚠️ Destructive (${destructive.length})`, destructive.join('\n'));
-    const reducing = listed('access-reducing');
-    if (reducing.length > 0)
-        out.push(`#### ⚠️ Access-reducing (${reducing.length})`, reducing.join('\n'));
+    for (const cls of RISKY_CLASSES) {
+        const lines = [
+            ...(cls === 'destructive'
+                ? destroys.map((d) => `- ${d.root}: Terraform will destroy ${(0,src_core/* code */.aY)(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`)
+                : []),
+            ...listed(cls),
+        ];
+        if (lines.length > 0)
+            out.push(`#### ${HEADINGS[cls]} (${lines.length})`, lines.join('\n'));
+    }
     return out;
 }
+/** The gated classes a report's plan has, most severe first; a resource destroy counts as destructive. */
+function gatedIn(roots, gatedClasses) {
+    const present = new Set(roots.flatMap((r) => [...r.classifications.map((c) => c.class), ...(r.destroys.length > 0 ? ['destructive'] : [])]));
+    return src_core/* STATEMENT_CLASSES */.vv.filter((c) => present.has(c) && gatedClasses.includes(c));
+}
 /** Plan mode: what the merge will require, said while reviewers still read the plan. */
-function labelNotice(report, destructiveLabel) {
-    const destructive = report.roots.some((r) => r.destroys.length > 0 || r.classifications.some((c) => c.class === 'destructive'));
-    if (!destructive || report.context.drift)
+function labelNotice(report, destructiveLabel, gatedClasses) {
+    if (report.context.drift)
         return [];
+    const gated = gatedIn(report.roots, gatedClasses);
+    const ungated = gatedIn(report.roots, src_core/* DEFAULT_GATED_CLASSES */.z_).filter((c) => !gated.includes(c));
+    const out = ungated.length > 0
+        ? [
+            `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without a label.`,
+        ]
+        : [];
+    if (gated.length === 0)
+        return out;
     if (!destructiveLabel) {
-        return ['> ⚠️ The destructive-SQL gate is off (`destructive-label` is empty): this SQL will be applied on merge without a label.'];
+        return [
+            ...out,
+            `> ⚠️ The label gate is off (\`destructive-label\` is empty): this ${classList(gated)} SQL will be applied on merge without a label.`,
+        ];
     }
     return [
-        `> 🏷️ **Applying this on merge needs the label ${(0,src_core/* code */.aY)(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with destructive SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
+        ...out,
+        `> 🏷️ **Applying this on merge needs the label ${(0,src_core/* code */.aY)(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with ${classList(gated)} SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
     ];
 }
 /** Apply mode: for each root the gate held back, why, and the way forward. */
@@ -79239,24 +79892,27 @@ function holdSection(report) {
 function holdReason(reason, prRef, report) {
     const runUrl = report.context.runUrl;
     switch (reason.kind) {
-        case 'destructive': {
+        case 'gated': {
             const what = [
                 reason.destroys.length > 0 ? `destroys ${reason.destroys.map(src_core/* code */.aY).join(', ')}` : '',
-                reason.statements.length > 0 ? `has ${count(reason.statements.length, 'destructive statement')}` : '',
+                reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
             ]
                 .filter(Boolean)
                 .join(' and ');
+            const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
             if (report.review?.pullNumbers?.length === 0) {
                 // A push that belongs to no pull request: there is nothing to put the label on.
                 return [
-                    `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
+                    `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
+                    heldList(reason.statements),
                     `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${(0,src_core/* code */.aY)(reason.label)} to it, and merge it.`,
-                ];
+                ].filter(Boolean);
             }
             return [
-                `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and ${prRef} does not carry the label ${(0,src_core/* code */.aY)(reason.label)}.`,
+                `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${(0,src_core/* code */.aY)(reason.label)}.`,
+                heldList(reason.statements),
                 `To approve: add the label ${(0,src_core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
-            ];
+            ].filter(Boolean);
         }
         case 'changed-since-review': {
             const reviewed = report.review?.reviewed;
@@ -79284,11 +79940,14 @@ function holdReason(reason, prRef, report) {
                 `**No trusted record of the plan reviewed in ${prRef}.** ${(0,src_core/* text */.Qq)(capitalised(reason.why))}.`,
                 `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
             ];
-        case 'unreviewed-destructive':
+        case 'unreviewed-gated': {
+            const classes = classList(reason.classes);
             return [
-                '**Destructive SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).',
-                'To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To skip the review check, a maintainer can set `require-reviewed-plan: false`; the destructive SQL then still needs the label on the merged pull request.',
-            ];
+                `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).`,
+                heldList(reason.statements),
+                `To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs the label on the merged pull request.`,
+            ].filter(Boolean);
+        }
     }
 }
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
@@ -79297,15 +79956,28 @@ function gateNote(root) {
     if (gate?.verdict !== 'apply')
         return '';
     if (gate.basis === 'unreviewed-additive')
-        return 'ℹ️ Not reviewed in a pull request: applied because it only adds (nothing destructive).';
+        return 'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see `gated-classes`).';
     if (gate.basis === 'review-off')
         return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';
     if (gate.basis === 'reviewed')
-        return `✅ Matches the SQL reviewed in the pull request${gate.destructive ? (gate.labelled ? '; destructive SQL approved by the label' : '; the destructive-SQL gate is off') : ''}.`;
+        return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? (gate.labelled ? `; ${classList(gate.gated)} SQL approved by the label` : '; the label gate is off') : ''}.`;
     return '';
 }
-function capitalised(line) {
-    return line.charAt(0).toUpperCase() + line.slice(1);
+/** "1 destructive statement and 2 access-reducing statements". */
+function perClass(statements) {
+    const classes = src_core/* STATEMENT_CLASSES */.vv.filter((c) => statements.some((s) => s.class === c));
+    const parts = classes.map((c) => count(statements.filter((s) => s.class === c).length, `${c} statement`));
+    return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+/** The held statements, each with its class and the classifier's reason; a long list ends with a count. */
+function heldList(statements) {
+    const lines = statements.slice(0, HELD_LISTED).map((s) => `- ${s.class}: ${preview(s.statement)} — ${(0,src_core/* text */.Qq)(s.reason)}`);
+    if (statements.length > HELD_LISTED)
+        lines.push(`- and ${count(statements.length - HELD_LISTED, 'more statement')} (listed above)`);
+    return lines.join('\n');
+}
+function capitalised(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 ;// CONCATENATED MODULE: ./src/report/sql.ts
@@ -79320,6 +79992,9 @@ const FOLD_LINES = 40;
 const MARK = {
     destructive: '⚠️ DESTRUCTIVE',
     'access-reducing': '⚠️ ACCESS-REDUCING',
+    session: '⚠️ SESSION',
+    unknown: '❓ UNKNOWN',
+    'behaviour-change': '🔁 BEHAVIOUR CHANGE',
     locking: '🔒 LOCKING',
     safe: '',
 };
@@ -79410,7 +80085,7 @@ function renderDocument(report, opts, target, limits) {
         ...fatal,
         ...checksSection(report.lint),
         ...riskList(report.roots),
-        ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel) : holdSection(report)),
+        ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel, opts.gatedClasses) : holdSection(report)),
         ...roots.flat(),
         ...reviewedSection(report),
         ...historySection(report.history),
@@ -79472,12 +80147,10 @@ function overview(report) {
     return report.context.mode === 'apply' ? [table, `**What was applied:** ${(0,src_core/* text */.Qq)(appliedLine(report))}`] : [table];
 }
 function riskCell(root) {
-    const n = (cls) => root.classifications.filter((c) => c.class === cls).length;
+    const counts = riskCounts([root]);
     const parts = [
         root.destroys.length > 0 ? `${root.destroys.length} destroy` : '',
-        n('destructive') > 0 ? `${n('destructive')} destructive` : '',
-        n('access-reducing') > 0 ? `${n('access-reducing')} access-reducing` : '',
-        n('locking') > 0 ? `${n('locking')} locking` : '',
+        ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
     ].filter(Boolean);
     return parts.length > 0 ? parts.join(', ') : root.plannedStatements.length > 0 ? 'safe' : '—';
 }
@@ -79705,6 +80378,7 @@ function lastResort(body, maxLength) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/verdict.ts
+
 /** A drift check's result: SQL pending, none, or unknown when a root could not be checked. */
 function driftStatus(report) {
     if (report.roots.some((r) => r.plannedStatements.length > 0 || r.destroys.length > 0))
@@ -79724,7 +80398,7 @@ function verdict(report, inputs) {
                 return [`${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`];
             case 'held':
                 return [
-                    `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map((x) => x.kind).join(', ') : 'hold'}); nothing of it or of the roots after it was applied`,
+                    `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
                 ];
             default:
                 return r.appliedDiffers ? [`${r.root}: Atlas applied SQL that differs from the plan the gate approved`] : [];
@@ -79947,6 +80621,7 @@ function renderOptions(p) {
         marker: p.marker,
         commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
         destructiveLabel: p.inputs.destructiveLabel,
+        gatedClasses: p.inputs.gatedClasses,
     };
 }
 async function postComments(gh, p, options) {
@@ -80122,7 +80797,7 @@ async function run() {
     const whoAmI = () => (identity ??= tokenIdentity(gh));
     try {
         gh = createGitHub(inputs.githubToken);
-        await execute(inputs, report, gh, whoAmI, marker);
+        await main_execute(inputs, report, gh, whoAmI, marker);
     }
     catch (err) {
         // Reported once, by setFailed below, after the summary, outputs and comment are written.
@@ -80145,7 +80820,7 @@ async function run() {
         stopOnCancel();
     }
 }
-async function execute(inputs, report, gh, whoAmI, marker) {
+async function main_execute(inputs, report, gh, whoAmI, marker) {
     const { context } = report;
     const workspace = workspaceDir();
     src_core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);

@@ -1,7 +1,8 @@
-import type { Node, RangeVar } from 'libpg-query';
+import type { Node } from 'libpg-query';
 import { parseEach } from './pg-batch.js';
 import { loadPgParser, type ParseBytes, type ParseOutcome } from './pg-parser.js';
-import { printable, relationKey } from './sql-names.js';
+import { PlanState } from './plan-state.js';
+import { printable } from './sql-names.js';
 import { statementVerdict } from './sql-rules.js';
 import { strongest, type Context, type Verdict } from './sql-verdict.js';
 import type { Classification } from '../core/index.js';
@@ -10,12 +11,18 @@ import type { Classification } from '../core/index.js';
 // from the text. Atlas applies declaratively: what is in the database but not in the HCL is
 // dropped, so reviewers must see which statements are risky and destructive ones are gated.
 //
-// destructive      objects or data can be lost
-// access-reducing  someone loses a privilege, a login, a membership or the name they use
-// locking          reads or writes of a live table wait for a long scan, build or rewrite
-// safe             the rest
-// A statement hitting several rules takes the most severe (destructive > access-reducing >
-// locking > safe) and that rule's reason. A text the parser rejects is destructive, unparsed.
+// destructive       objects or data can be lost
+// access-reducing   someone loses a privilege, a login, a membership, the name they use, or writes
+// session           changes how the server parses or runs the SQL after it (settings, role,
+//                   search_path, the transaction), in this session or in later ones
+// unknown           no rule knows what it does (a kind without a rule, an EXECUTE of a name never
+//                   prepared, a statement after the server stopped reading SQL as the parser does)
+// behaviour-change  what existing code or events do changes (CREATE OR REPLACE, rules)
+// locking           reads or writes of a live table wait for a long scan, build or rewrite
+// safe              the rest: a kind known to be harmless
+// A statement hitting several rules takes the most severe (in that order) and that rule's
+// reason. A text the parser rejects is destructive, unparsed. The gated-classes input decides
+// which classes need the label on merge (gate.ts).
 //
 // Statement                                  Class            Why
 // ---------------------------------------    ---------------  ---------------------------------------------
@@ -66,16 +73,53 @@ import type { Classification } from '../core/index.js';
 //   access-reducing subcommands, CREATE /                      earlier statement of the same list, written
 //   ALTER POLICY, on a table new in the list                   the same way: nobody waits or loses anything
 //                                                             yet (a new table's indexes, FKs and RLS)
-// CREATE OR REPLACE FUNCTION/VIEW/TRIGGER    safe             replacing a definition is the change itself
+//   (CREATE TABLE IF NOT EXISTS does not count: the table may exist; a table renamed or moved
+//   away, or an unqualified name after search_path or the role changed, no longer counts)
+// EXPLAIN [ANALYZE] s, PREPARE p AS s,       the class of s   ANALYZE runs s; planning alone can run
+//   COPY (s) TO, CREATE TABLE AS s                             functions, so plain EXPLAIN counts too
+// EXECUTE p                                  the class of the statement an earlier PREPARE p of the plan
+//                                                             prepared; unknown when none did (or DEALLOCATEd)
+// COPY … PROGRAM                             destructive      runs a shell command on the server
+// COPY … FROM, COPY … TO a server file       unknown          rows the plan does not show / a file overwritten
+// SELECT lo_unlink(…) (any call in a         destructive      the large object is deleted for good (the issue
+//   statement that runs now)                                  names it a behaviour change; it loses data)
+// ALTER SEQUENCE … RESTART                   destructive      its current value is lost, values come again
+// SET / RESET / set_config() of              session          the server then reads string literals and bytes
+//   standard_conforming_strings,                              differently: every LATER statement of the plan
+//   backslash_quote, client_encoding                          becomes at least unknown, its reason naming the
+//                                                             setting (unless set back to what the parser assumes)
+// SET / RESET / set_config() of search_path, session          names resolve elsewhere / statements run with
+//   role, session_authorization; SET ROLE,                    other privileges; later unqualified names lose
+//   SET SESSION AUTHORIZATION, RESET ALL                      the "created earlier in this plan" relief
+// any other SET / RESET / set_config()       session          e.g. session_replication_role skips triggers and
+//                                                             foreign keys; timeouts, memory, application_name
+//                                                             and log levels are safe (a limit only)
+// ALTER ROLE / DATABASE … SET, ALTER SYSTEM  session          later sessions parse or run their SQL under it
+// ALTER ROLE / DATABASE … SET                access-reducing  every later session of it is read-only
+//   default_transaction_read_only = on
+// ALTER DATABASE CONNECTION LIMIT 0,         access-reducing  nobody (new) can connect; a positive limit is not
+//   ALLOW_CONNECTIONS false                                   flagged: the SQL cannot tell a cut from a raise
+//                                                             without the current value (as for ALTER ROLE)
+// BEGIN / COMMIT / ROLLBACK / SAVEPOINT,     session          the plan's transaction ends or changes; DISCARD
+//   DISCARD                                                   resets settings and prepared statements
+// CREATE OR REPLACE FUNCTION/PROCEDURE/      behaviour-change whatever uses it gets the new definition
+//   VIEW/TRIGGER, CREATE RULE (INSTEAD or                     (a rule on a table new in the plan: safe);
+//   ALSO), ALTER FUNCTION, ALTER EXTENSION,                   not gated unless gated-classes names it
+//   CREATE/ALTER EVENT TRIGGER
 // COMMENT ON, INSERT (plain), SELECT, GRANT, safe
 //   ALTER TYPE … ADD VALUE, CREATE anything, ALTER … SET DEFAULT / DROP NOT NULL / VALIDATE
-//   CONSTRAINT / SET STATISTICS, ENABLE/DISABLE TRIGGER, DISABLE ROW LEVEL SECURITY, SET
+//   CONSTRAINT / SET STATISTICS, ENABLE/DISABLE TRIGGER, DISABLE ROW LEVEL SECURITY, DEALLOCATE,
+//   SHOW, CHECKPOINT, NOTIFY, cursors, and the other kinds listed in sql-other.ts
+// Any other statement kind (CREATE         unknown          not counted as safe: e.g. CREATE PUBLICATION /
+//   PUBLICATION, LOAD, …, and kinds a later                    SUBSCRIPTION, LOAD, ALTER SYSTEM of other settings
+//   PostgreSQL adds)
 // Only comments or whitespace                safe             kind EMPTY
 // Text the parser rejects, or with a NUL     destructive      parsed: false, kind UNPARSED
 // A parsed statement the rules fail on      destructive      parsed: true, kind UNCLASSIFIED (a bug guard)
 // Several statements in one string           the most severe  of them; the reason says which one decided
 //
-// Not inspected: function bodies, and functions a SELECT calls (Atlas does not plan such calls).
+// Not inspected: function bodies, and functions a statement calls other than set_config and
+// lo_unlink (Atlas does not plan such calls); a plain CREATE TRIGGER on a live table.
 
 export type { Classification, StatementClass } from '../core/index.js';
 
@@ -128,32 +172,21 @@ export function pgParser(): Promise<ParseBytes> {
   return parser;
 }
 
-/** Classifies statements in order. Loads the parser on first use. */
+/** Classifies statements in order, each in the light of the ones before it. Loads the parser on first use. */
 export async function classifyStatements(statements: readonly string[]): Promise<Classification[]> {
   if (statements.length === 0) return [];
   const parse = await pgParser();
-  // Relations created by earlier statements: locks and access changes on them hurt nobody yet.
-  const created = new Set<string>();
-  const ctx: Context = {
-    isNew: (rel) => {
-      const key = relationKey(rel);
-      return key !== undefined && created.has(key);
-    },
-  };
+  const plan = new PlanState();
   const out: Classification[] = [];
   for (const outcome of parseEach(parse, statements)) {
+    plan.nextText();
     if (!outcome.ok) {
       out.push(unparsed(outcome));
       continue;
     }
-    const verdicts = outcome.stmts.flatMap(({ stmt }) => {
-      if (stmt === undefined) return [];
-      const verdict = ruled(stmt, ctx);
-      const key = relationKey(createdRelation(stmt));
-      if (key !== undefined) created.add(key);
-      return [verdict];
-    });
-    out.push({ ...combine(verdicts), parsed: true });
+    const verdicts = outcome.stmts.flatMap(({ stmt }) => (stmt === undefined ? [] : [plan.next(stmt, ruled)]));
+    const { class: cls, kind, reason } = combine(verdicts);
+    out.push({ class: cls, kind, reason, parsed: true });
   }
   return out;
 }
@@ -190,12 +223,6 @@ function ruled(stmt: Node, ctx: Context): Verdict {
       reason: `could not be classified, counted as destructive; the rules failed on it: ${why}`,
     };
   }
-}
-
-function createdRelation(stmt: Node): RangeVar | undefined {
-  if ('CreateStmt' in stmt) return stmt.CreateStmt.relation;
-  if ('CreateTableAsStmt' in stmt) return stmt.CreateTableAsStmt.into?.rel;
-  return undefined;
 }
 
 function short(message: string): string {

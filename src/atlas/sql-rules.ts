@@ -3,12 +3,47 @@ import { alterRole, defaultPrivileges, dropOwned, dropRole, grant, grantRole, re
 import { alterTable } from './sql-alter-table.js';
 import { dataOrMaintenance } from './sql-data.js';
 import { listed, objectKind, objectName, objectWord, qualified, quoteIdent, relationName, roleName, strings } from './sql-names.js';
-import { destructive, onNewRelation, safe, type Context, type Finding, type Verdict } from './sql-verdict.js';
+import { otherStatement, replaces } from './sql-other.js';
+import { alterDatabase, calls, defaultSetting, variableSet } from './sql-session.js';
+import { destructive, onNewRelation, safe, strongest, type Context, type Finding, type Verdict } from './sql-verdict.js';
+import { copy, execute, explain, prepare } from './sql-wrapped.js';
 
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
-// this file and its neighbours (sql-access, sql-alter-table, sql-data) implement them.
+// this file and its neighbours (sql-access, sql-alter-table, sql-data, sql-session,
+// sql-wrapped) implement them.
 
+/** The statement's verdict: its rule's, or a call it makes (set_config, lo_unlink) when that is more severe. */
 export function statementVerdict(node: Node, ctx: Context): Verdict {
+  const rule = ruleVerdict(node, ctx);
+  const call = calls(node);
+  if (call === undefined) return rule;
+  const top = strongest([rule, call]) ?? rule;
+  const session = rule.session ?? call.session;
+  return session === undefined ? top : { ...top, session };
+}
+
+function ruleVerdict(node: Node, ctx: Context): Verdict {
+  const inner = (n: Node): Verdict => statementVerdict(n, ctx);
+  if ('ExplainStmt' in node) return explain(node.ExplainStmt, inner);
+  if ('PrepareStmt' in node) return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
+  if ('ExecuteStmt' in node) return execute(node.ExecuteStmt.name ?? '', ctx);
+  if ('CopyStmt' in node) return copy(node.CopyStmt, inner);
+  if ('VariableSetStmt' in node) return variableSet(node.VariableSetStmt);
+  if ('AlterRoleSetStmt' in node || 'AlterDatabaseSetStmt' in node || 'AlterSystemStmt' in node) return defaultSetting(node);
+  if ('AlterDatabaseStmt' in node) return alterDatabase(node.AlterDatabaseStmt);
+  if ('RuleStmt' in node) {
+    const s = node.RuleStmt;
+    const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
+    const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
+    const what = s.instead
+      ? `every ${event} on it does something else instead (DO INSTEAD)`
+      : `every ${event} on it also does more (DO ALSO)`;
+    return onNew(ctx, s.relation, 'CREATE RULE', { class: 'behaviour-change', reason: `${action}: ${what}`, action });
+  }
+  return definitionVerdict(node, ctx);
+}
+
+function definitionVerdict(node: Node, ctx: Context): Verdict {
   if ('DropStmt' in node) return drop(node.DropStmt);
   if ('AlterTableStmt' in node) return alterTable(node.AlterTableStmt, ctx);
   if ('GrantStmt' in node) return grant(node.GrantStmt);
@@ -32,16 +67,22 @@ export function statementVerdict(node: Node, ctx: Context): Verdict {
     const s = node.CreateFunctionStmt;
     const word = s.is_procedure ? 'procedure' : 'function';
     const name = qualified(strings(s.funcname));
-    return safe(`CREATE ${word.toUpperCase()}`, s.replace ? `creates or replaces ${word} ${name}` : `creates ${word} ${name}`);
+    const kind = `CREATE ${word.toUpperCase()}`;
+    if (s.replace) return replaces(kind, `${word} ${name}`);
+    return safe(kind, `creates ${word} ${name}`);
   }
   if ('ViewStmt' in node) {
     const s = node.ViewStmt;
-    return safe('CREATE VIEW', `${s.replace ? 'creates or replaces' : 'creates'} view ${relationName(s.view)}`);
+    if (s.replace) return replaces('CREATE VIEW', `view ${relationName(s.view)}`);
+    return safe('CREATE VIEW', `creates view ${relationName(s.view)}`);
   }
   if ('CreateTableAsStmt' in node) {
     const s = node.CreateTableAsStmt;
     const matview = s.objtype === 'OBJECT_MATVIEW';
     const name = relationName(s.into?.rel);
+    // The query runs now: a DELETE in its WITH clause deletes.
+    const query = s.query === undefined ? undefined : statementVerdict(s.query, ctx);
+    if (query !== undefined && query.class !== 'safe') return { ...query, kind: matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS' };
     return safe(
       matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS',
       matview ? `creates materialized view ${name}` : `creates table ${name} from a query`,
@@ -54,10 +95,9 @@ export function statementVerdict(node: Node, ctx: Context): Verdict {
     return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
   if ('CreateTrigStmt' in node) {
     const s = node.CreateTrigStmt;
-    return safe(
-      'CREATE TRIGGER',
-      `${s.replace ? 'creates or replaces' : 'creates'} trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`,
-    );
+    const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
+    if (s.replace) return replaces('CREATE TRIGGER', trigger);
+    return safe('CREATE TRIGGER', `creates ${trigger}`);
   }
   if ('CommentStmt' in node) {
     const s = node.CommentStmt;
@@ -178,36 +218,6 @@ function alterDomain(s: AlterDomainStmt): Verdict {
       return safe('ALTER DOMAIN', `alters ${domain}`);
   }
 }
-
-/** Statements no rule names: a DROP of some other kind loses an object; the rest is safe. */
-function otherStatement(node: Node): Verdict {
-  const type = Object.keys(node)[0] ?? 'statement';
-  const kind =
-    'DefineStmt' in node
-      ? `CREATE ${objectKind(node.DefineStmt.kind)}`
-      : (KINDS[type] ??
-        type
-          .replace(/Stmt$/, '')
-          .replace(/([a-z])([A-Z])/g, '$1 $2')
-          .toUpperCase());
-  if (type.startsWith('Drop')) return destructive(kind, `a ${kind} statement: what it drops is lost`);
-  return safe(kind, `a ${kind} statement: no rule for lost data, lost access or long locks applies`);
-}
-
-const KINDS: Record<string, string> = {
-  VariableSetStmt: 'SET',
-  VariableShowStmt: 'SHOW',
-  TransactionStmt: 'TRANSACTION',
-  CompositeTypeStmt: 'CREATE TYPE',
-  CreateEnumStmt: 'CREATE TYPE',
-  CreateRangeStmt: 'CREATE TYPE',
-  CreateDomainStmt: 'CREATE DOMAIN',
-  CreatedbStmt: 'CREATE DATABASE',
-  DropTableSpaceStmt: 'DROP TABLESPACE',
-  AlterRoleSetStmt: 'ALTER ROLE',
-  AlterSeqStmt: 'ALTER SEQUENCE',
-  AlterFunctionStmt: 'ALTER FUNCTION',
-};
 
 function onNew(ctx: Context, rel: RangeVar | undefined, kind: string, finding: Finding): Verdict {
   const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;

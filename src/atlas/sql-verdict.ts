@@ -1,5 +1,5 @@
 import type { RangeVar } from 'libpg-query';
-import type { StatementClass } from '../core/index.js';
+import { STATEMENT_CLASSES, type StatementClass } from '../core/index.js';
 
 // What the statement rules return, and how several findings become one.
 
@@ -15,18 +15,39 @@ export interface Finding {
   action?: string;
 }
 
+/**
+ * What a statement does to the session the rest of the plan runs in. `parsing`: the server may
+ * now read SQL text differently from the parser (string escapes, encodings), so no later
+ * statement can be trusted as parsed. `names`: unqualified names may now resolve elsewhere
+ * (search_path, or the role that "$user" in it stands for).
+ */
+export interface SessionEffect {
+  /** The change in words, for the reasons of later statements ("SET standard_conforming_strings = off"). */
+  what: string;
+  parsing: boolean;
+  names: boolean;
+}
+
 export interface Verdict {
   class: StatementClass;
   kind: string;
   reason: string;
+  /** Set when running the statement changes how later statements of the plan are parsed or run. */
+  session?: SessionEffect;
 }
 
 export interface Context {
   /** True when this relation, written the same way, was created by an earlier statement of the plan. */
   isNew(rel: RangeVar | undefined): boolean;
+  /** The verdict of the statement an earlier PREPARE of the plan named so; undefined for none. */
+  prepared(name: string): Verdict | undefined;
 }
 
-export const SEVERITY: Record<StatementClass, number> = { safe: 0, locking: 1, 'access-reducing': 2, destructive: 3 };
+/** destructive 6 … safe 0: the order of STATEMENT_CLASSES, most severe first. */
+export const SEVERITY = Object.fromEntries(STATEMENT_CLASSES.map((c, i) => [c, STATEMENT_CLASSES.length - 1 - i])) as Record<
+  StatementClass,
+  number
+>;
 
 /** The first of the most severe findings; undefined for none. */
 export function strongest<T extends { class: StatementClass }>(findings: readonly T[]): T | undefined {
@@ -47,4 +68,8 @@ export function safe(kind: string, reason: string): Verdict {
 
 export function destructive(kind: string, reason: string): Verdict {
   return { class: 'destructive', kind, reason };
+}
+
+export function unknown(kind: string, reason: string): Verdict {
+  return { class: 'unknown', kind, reason };
 }

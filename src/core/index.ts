@@ -86,3 +86,5 @@ export type {
   StatementClass,
   TerraformRun,
 } from './types.js';
+/** Every statement class, most severe first; and the classes held on merge unless `gated-classes` says otherwise. */
+export { STATEMENT_CLASSES, DEFAULT_GATED_CLASSES } from './types.js';

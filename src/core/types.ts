@@ -33,8 +33,10 @@ export interface Inputs {
   rolesOnApply: 'changed' | 'always';
   /** The database's name as users know it (staging, prod); '' for a repository with one database. */
   environment: string;
-  /** PR label that lets destructive SQL be applied; '' switches the gate off. */
+  /** PR label that approves SQL of a gated class on merge; '' switches the label requirement off. */
   destructiveLabel: string;
+  /** Statement classes that need the label on merge (gated-classes); empty: none. */
+  gatedClasses: StatementClass[];
   /** Apply a root only when its SQL equals the reviewed PR plan (unreviewed additive SQL allowed). */
   requireReviewedPlan: boolean;
   /** Scheduled/dispatched plan runs open, update and close one drift issue per database. */
@@ -44,7 +46,14 @@ export interface Inputs {
   lintSkip: string[];
 }
 
-export type StatementClass = 'destructive' | 'access-reducing' | 'locking' | 'safe';
+/**
+ * Classes of planned SQL, most severe first (atlas/classify.ts has the table of what falls in
+ * which). Written once here: the gated-classes input, the gate and the report read this list.
+ */
+export const STATEMENT_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
+export type StatementClass = (typeof STATEMENT_CLASSES)[number];
+/** The classes `gated-classes` names when it is not set: what is held on merge without approval. */
+export const DEFAULT_GATED_CLASSES: readonly StatementClass[] = ['destructive', 'access-reducing', 'session', 'unknown'];
 
 /** What the PostgreSQL parser says a statement does (atlas/classify.ts). */
 export interface Classification {

@@ -1,3 +1,5 @@
+import { DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, type StatementClass } from '../core/index.js';
+
 // Inputs that are lists, one item per line (blank lines ignored).
 
 /** Records one bad input value; getInputs collects them into one error. */
@@ -38,4 +40,32 @@ export function readLintSkip(name: string, raw: string, bad: Bad): string[] {
   for (const id of ids)
     if (!/^[a-z][a-z0-9-]{0,63}$/.test(id)) bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
   return ids;
+}
+
+/** Class names a user may list: every class but safe, which only `all` gates. */
+const NAMED_CLASSES = STATEMENT_CLASSES.filter((c) => c !== 'safe');
+
+/**
+ * The statement classes that need the label on merge: class names separated by commas or
+ * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
+ */
+export function readGatedClasses(name: string, raw: string, bad: Bad): StatementClass[] {
+  const items = raw
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) return [...DEFAULT_GATED_CLASSES];
+  const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
+  if (items.length === 1 && items[0] === 'all') return [...STATEMENT_CLASSES];
+  if (items.length === 1 && items[0] === 'none') return [];
+  const classes: StatementClass[] = [];
+  for (const item of items) {
+    const cls = NAMED_CLASSES.find((c) => c === item);
+    if (cls === undefined) {
+      bad(name, item, item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected);
+      continue;
+    }
+    if (!classes.includes(cls)) classes.push(cls);
+  }
+  return classes;
 }

@@ -12,8 +12,8 @@ import {
   quote,
   regionPartition,
 } from './input-rules.js';
-import { log, registerSecret, type Inputs, type ModeInput } from '../core/index.js';
-import { readLintSkip, readRolesPaths, type Bad } from './input-lists.js';
+import { DEFAULT_GATED_CLASSES, log, registerSecret, type Inputs, type ModeInput } from '../core/index.js';
+import { readGatedClasses, readLintSkip, readRolesPaths, type Bad } from './input-lists.js';
 import { readDirectory } from './workspace.js';
 
 // Reads every input once, validates all of them before anything talks to AWS or runs
@@ -42,6 +42,7 @@ export const INPUT = {
   rolesOnApply: 'roles-on-apply',
   environment: 'environment',
   destructiveLabel: 'destructive-label',
+  gatedClasses: 'gated-classes',
   requireReviewedPlan: 'require-reviewed-plan',
   driftIssue: 'drift-issue',
   failOnDrift: 'fail-on-drift',
@@ -64,6 +65,7 @@ export const DEFAULTS = {
   masterUser: 'postgres',
   rolesOnApply: 'changed' as Inputs['rolesOnApply'],
   destructiveLabel: 'allow-destructive-sql',
+  gatedClasses: DEFAULT_GATED_CLASSES.join(', '),
   requireReviewedPlan: true,
   driftIssue: true,
   failOnDrift: false,
@@ -235,9 +237,10 @@ export function getInputs(): Inputs {
     bad(
       INPUT.destructiveLabel,
       label,
-      `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the destructive-SQL gate off`,
+      `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`,
     );
   }
+  const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
   const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, DEFAULTS.requireReviewedPlan, bad);
   const driftIssue = readBoolean(INPUT.driftIssue, DEFAULTS.driftIssue, bad);
   const failOnDrift = readBoolean(INPUT.failOnDrift, DEFAULTS.failOnDrift, bad);
@@ -267,6 +270,7 @@ export function getInputs(): Inputs {
     rolesOnApply: rolesOnApply ?? DEFAULTS.rolesOnApply,
     environment,
     destructiveLabel: label,
+    gatedClasses,
     requireReviewedPlan,
     driftIssue,
     failOnDrift,

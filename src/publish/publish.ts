@@ -60,6 +60,7 @@ function renderOptions(p: PublishContext): RenderOptions {
     marker: p.marker,
     commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
     destructiveLabel: p.inputs.destructiveLabel,
+    gatedClasses: p.inputs.gatedClasses,
   };
 }
 

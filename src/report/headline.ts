@@ -1,6 +1,7 @@
-import type { StatementClass } from '../core/index.js';
+import { STATEMENT_CLASSES, type StatementClass } from '../core/index.js';
+import { classList } from '../review/index.js';
 import type { Report, RootResult } from '../roots/index.js';
-import { committed, count, firstLine, mainSql, names } from './wording.js';
+import { COUNTED_CLASSES, RISKY_CLASSES, committed, count, firstLine, mainSql, names } from './wording.js';
 
 // The headline: one line a reviewer can stop reading after. It leads with risk and is derived
 // only from what the roots' results say the database showed, so it never contradicts the
@@ -8,7 +9,7 @@ import { committed, count, firstLine, mainSql, names } from './wording.js';
 
 /** Statement counts per class across the roots' plans. */
 export function riskCounts(roots: readonly RootResult[]): Record<StatementClass, number> {
-  const counts: Record<StatementClass, number> = { destructive: 0, 'access-reducing': 0, locking: 0, safe: 0 };
+  const counts = Object.fromEntries(STATEMENT_CLASSES.map((c) => [c, 0])) as Record<StatementClass, number>;
   for (const root of roots) for (const c of root.classifications) counts[c.class]++;
   return counts;
 }
@@ -18,16 +19,14 @@ function riskSuffix(roots: readonly RootResult[]): string {
   const destroys = roots.reduce((n, r) => n + r.destroys.length, 0);
   const parts = [
     destroys > 0 ? `${count(destroys, 'resource')} destroyed` : '',
-    counts.destructive > 0 ? `${counts.destructive} destructive` : '',
-    counts['access-reducing'] > 0 ? `${counts['access-reducing']} access-reducing` : '',
-    counts.locking > 0 ? `${counts.locking} locking` : '',
+    ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
   ].filter(Boolean);
   return parts.map((p) => ` · ${p}`).join('');
 }
 
 function risky(roots: readonly RootResult[]): boolean {
   const counts = riskCounts(roots);
-  return counts.destructive + counts['access-reducing'] > 0 || roots.some((r) => r.destroys.length > 0);
+  return RISKY_CLASSES.some((c) => counts[c] > 0) || roots.some((r) => r.destroys.length > 0);
 }
 
 export function headline(report: Report): string {
@@ -85,12 +84,18 @@ function applyHeadline(report: Report): string {
 
 function heldWhy(root: RootResult): string {
   if (root.gate?.verdict !== 'hold') return 'held back';
-  const kinds = root.gate.reasons.map((r) => r.kind);
+  const { reasons } = root.gate;
+  const changed = reasons.some((r) => r.kind === 'changed-since-review');
   const parts = [
-    kinds.includes('record-lost') ? 'no trusted record of the reviewed plan' : '',
-    kinds.includes('changed-since-review') ? 'its SQL changed since review' : '',
-    kinds.includes('unreviewed-destructive') ? 'destructive SQL that no pull request showed' : '',
-    kinds.includes('destructive') ? 'destructive SQL without the approval label' : '',
+    reasons.some((r) => r.kind === 'record-lost') ? 'no trusted record of the reviewed plan' : '',
+    changed ? 'its SQL changed since review' : '',
+    ...reasons.map((r) =>
+      r.kind === 'unreviewed-gated'
+        ? `${classList(r.classes)} SQL that no pull request showed`
+        : r.kind === 'gated'
+          ? `${classList(r.classes)} SQL without the approval label`
+          : '',
+    ),
   ].filter(Boolean);
   return parts.join(', and ');
 }

@@ -1,10 +1,10 @@
-import { code, details, fence, htmlText, link, text, type Diagnostic } from '../core/index.js';
+import { code, details, fence, htmlText, link, text, type Diagnostic, type StatementClass } from '../core/index.js';
 import type { Report, RootResult } from '../roots/index.js';
-import { headline } from './headline.js';
+import { headline, riskCounts } from './headline.js';
 import { checksSection, historySection, reviewedSection } from './history.js';
 import { gateNote, holdSection, labelNotice, riskList } from './risk.js';
 import { blockSize, renderSql } from './sql.js';
-import { appliedLine, count, mainSql, outcomeLine, outcomeShort, type SqlBlock } from './wording.js';
+import { COUNTED_CLASSES, appliedLine, count, mainSql, outcomeLine, outcomeShort, type SqlBlock } from './wording.js';
 
 // Draws the Markdown of a report under given limits; fit.ts chooses the limits that make the
 // body fit. Everything foreign goes through md.ts; the structure around it is ours. Pure.
@@ -29,6 +29,8 @@ export interface RenderOptions {
   commitUrl?: string | undefined;
   /** The destructive-label input, for the plan comment's notice. */
   destructiveLabel: string;
+  /** The gated-classes input: which classes the plan comment says will need the label. */
+  gatedClasses: readonly StatementClass[];
   /** The hidden record line (review.ts encodeData), appended to the body. */
   data?: string;
 }
@@ -54,7 +56,7 @@ export function renderDocument(report: Report, opts: RenderOptions, target: Targ
     ...fatal,
     ...checksSection(report.lint),
     ...riskList(report.roots),
-    ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel) : holdSection(report)),
+    ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel, opts.gatedClasses) : holdSection(report)),
     ...roots.flat(),
     ...reviewedSection(report),
     ...historySection(report.history),
@@ -121,12 +123,10 @@ function overview(report: Report): string[] {
 }
 
 function riskCell(root: RootResult): string {
-  const n = (cls: string): number => root.classifications.filter((c) => c.class === cls).length;
+  const counts = riskCounts([root]);
   const parts = [
     root.destroys.length > 0 ? `${root.destroys.length} destroy` : '',
-    n('destructive') > 0 ? `${n('destructive')} destructive` : '',
-    n('access-reducing') > 0 ? `${n('access-reducing')} access-reducing` : '',
-    n('locking') > 0 ? `${n('locking')} locking` : '',
+    ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : root.plannedStatements.length > 0 ? 'safe' : '—';
 }

@@ -1,24 +1,38 @@
-import type { HoldReason } from '../review/index.js';
+import { classList, type GatedStatement, type HoldReason } from '../review/index.js';
 import type { Report, RootResult } from '../roots/index.js';
-import { code, fence, link, text } from '../core/index.js';
-import { count } from './wording.js';
+import { code, DEFAULT_GATED_CLASSES, fence, link, STATEMENT_CLASSES, text, type StatementClass } from '../core/index.js';
+import { count, RISKY_CLASSES } from './wording.js';
 
-// The part of the report that leads with risk: which statements can lose data or access (with
-// the parser's reason), what the merge will need (the label), and, when the merge held a root
-// back, exactly why and how to proceed. Returns safe Markdown.
+// The part of the report that leads with risk: which statements can lose data or access, change
+// the session, do what no rule knows, or change behaviour (each with the parser's reason), what
+// the merge will need (the label, for the gated classes), and, when the merge held a root back,
+// exactly why and how to proceed. Returns safe Markdown.
 
 const PREVIEW_CHARS = 120;
+/** A hold reason names this many statements; the risk list above has them all. */
+const HELD_LISTED = 10;
 
 function preview(statement: string): string {
   const line = statement.replace(/\s+/g, ' ').trim();
   return code(line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line);
 }
 
-/** Destructive and access-reducing statements (and resource destroys), listed with their reason. */
+/** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
+const HEADINGS: Record<(typeof RISKY_CLASSES)[number], string> = {
+  destructive: '⚠️ Destructive',
+  'access-reducing': '⚠️ Access-reducing',
+  session: '⚠️ Changes session or parsing state',
+  unknown: '❓ Unknown: no rule knows what it does',
+  'behaviour-change': '🔁 Behaviour changes',
+  locking: '',
+  safe: '',
+};
+
+/** Statements of every risky class (and resource destroys), listed under their class with their reason. */
 export function riskList(roots: readonly RootResult[]): string[] {
   const out: string[] = [];
   const destroys = roots.flatMap((r) => r.destroys.map((address) => ({ root: r.root, address })));
-  const listed = (cls: 'destructive' | 'access-reducing'): string[] =>
+  const listed = (cls: StatementClass): string[] =>
     roots.flatMap((r) =>
       r.classifications.flatMap((c, i) =>
         c.class === cls
@@ -28,28 +42,50 @@ export function riskList(roots: readonly RootResult[]): string[] {
           : [],
       ),
     );
-  const destructive = [
-    ...destroys.map(
-      (d) =>
-        `- ${d.root}: Terraform will destroy ${code(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`,
-    ),
-    ...listed('destructive'),
-  ];
-  if (destructive.length > 0) out.push(`#### ⚠️ Destructive (${destructive.length})`, destructive.join('\n'));
-  const reducing = listed('access-reducing');
-  if (reducing.length > 0) out.push(`#### ⚠️ Access-reducing (${reducing.length})`, reducing.join('\n'));
+  for (const cls of RISKY_CLASSES) {
+    const lines = [
+      ...(cls === 'destructive'
+        ? destroys.map(
+            (d) =>
+              `- ${d.root}: Terraform will destroy ${code(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`,
+          )
+        : []),
+      ...listed(cls),
+    ];
+    if (lines.length > 0) out.push(`#### ${HEADINGS[cls]} (${lines.length})`, lines.join('\n'));
+  }
   return out;
 }
 
+/** The gated classes a report's plan has, most severe first; a resource destroy counts as destructive. */
+function gatedIn(roots: readonly RootResult[], gatedClasses: readonly StatementClass[]): StatementClass[] {
+  const present = new Set(
+    roots.flatMap((r) => [...r.classifications.map((c) => c.class), ...(r.destroys.length > 0 ? ['destructive' as const] : [])]),
+  );
+  return STATEMENT_CLASSES.filter((c) => present.has(c) && gatedClasses.includes(c));
+}
+
 /** Plan mode: what the merge will require, said while reviewers still read the plan. */
-export function labelNotice(report: Report, destructiveLabel: string): string[] {
-  const destructive = report.roots.some((r) => r.destroys.length > 0 || r.classifications.some((c) => c.class === 'destructive'));
-  if (!destructive || report.context.drift) return [];
+export function labelNotice(report: Report, destructiveLabel: string, gatedClasses: readonly StatementClass[]): string[] {
+  if (report.context.drift) return [];
+  const gated = gatedIn(report.roots, gatedClasses);
+  const ungated = gatedIn(report.roots, DEFAULT_GATED_CLASSES).filter((c) => !gated.includes(c));
+  const out =
+    ungated.length > 0
+      ? [
+          `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without a label.`,
+        ]
+      : [];
+  if (gated.length === 0) return out;
   if (!destructiveLabel) {
-    return ['> ⚠️ The destructive-SQL gate is off (`destructive-label` is empty): this SQL will be applied on merge without a label.'];
+    return [
+      ...out,
+      `> ⚠️ The label gate is off (\`destructive-label\` is empty): this ${classList(gated)} SQL will be applied on merge without a label.`,
+    ];
   }
   return [
-    `> 🏷️ **Applying this on merge needs the label ${code(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with destructive SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
+    ...out,
+    `> 🏷️ **Applying this on merge needs the label ${code(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with ${classList(gated)} SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
   ];
 }
 
@@ -69,24 +105,27 @@ export function holdSection(report: Report): string[] {
 function holdReason(reason: HoldReason, prRef: string, report: Report): string[] {
   const runUrl = report.context.runUrl;
   switch (reason.kind) {
-    case 'destructive': {
+    case 'gated': {
       const what = [
         reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
-        reason.statements.length > 0 ? `has ${count(reason.statements.length, 'destructive statement')}` : '',
+        reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
       ]
         .filter(Boolean)
         .join(' and ');
+      const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
       if (report.review?.pullNumbers?.length === 0) {
         // A push that belongs to no pull request: there is nothing to put the label on.
         return [
-          `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
+          `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
+          heldList(reason.statements),
           `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${code(reason.label)} to it, and merge it.`,
-        ];
+        ].filter(Boolean);
       }
       return [
-        `**Destructive SQL needs an explicit yes.** This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
+        `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
+        heldList(reason.statements),
         `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
-      ];
+      ].filter(Boolean);
     }
     case 'changed-since-review': {
       const reviewed = report.review?.reviewed;
@@ -113,11 +152,14 @@ function holdReason(reason: HoldReason, prRef: string, report: Report): string[]
         `**No trusted record of the plan reviewed in ${prRef}.** ${text(capitalised(reason.why))}.`,
         `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
       ];
-    case 'unreviewed-destructive':
+    case 'unreviewed-gated': {
+      const classes = classList(reason.classes);
       return [
-        '**Destructive SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).',
-        'To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To skip the review check, a maintainer can set `require-reviewed-plan: false`; the destructive SQL then still needs the label on the merged pull request.',
-      ];
+        `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).`,
+        heldList(reason.statements),
+        `To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs the label on the merged pull request.`,
+      ].filter(Boolean);
+    }
   }
 }
 
@@ -125,13 +167,28 @@ function holdReason(reason: HoldReason, prRef: string, report: Report): string[]
 export function gateNote(root: RootResult): string {
   const gate = root.gate;
   if (gate?.verdict !== 'apply') return '';
-  if (gate.basis === 'unreviewed-additive') return 'ℹ️ Not reviewed in a pull request: applied because it only adds (nothing destructive).';
+  if (gate.basis === 'unreviewed-additive')
+    return 'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see `gated-classes`).';
   if (gate.basis === 'review-off') return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';
   if (gate.basis === 'reviewed')
-    return `✅ Matches the SQL reviewed in the pull request${gate.destructive ? (gate.labelled ? '; destructive SQL approved by the label' : '; the destructive-SQL gate is off') : ''}.`;
+    return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? (gate.labelled ? `; ${classList(gate.gated)} SQL approved by the label` : '; the label gate is off') : ''}.`;
   return '';
 }
 
-function capitalised(line: string): string {
-  return line.charAt(0).toUpperCase() + line.slice(1);
+/** "1 destructive statement and 2 access-reducing statements". */
+function perClass(statements: readonly GatedStatement[]): string {
+  const classes = STATEMENT_CLASSES.filter((c) => statements.some((s) => s.class === c));
+  const parts = classes.map((c) => count(statements.filter((s) => s.class === c).length, `${c} statement`));
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+/** The held statements, each with its class and the classifier's reason; a long list ends with a count. */
+function heldList(statements: readonly GatedStatement[]): string {
+  const lines = statements.slice(0, HELD_LISTED).map((s) => `- ${s.class}: ${preview(s.statement)} — ${text(s.reason)}`);
+  if (statements.length > HELD_LISTED) lines.push(`- and ${count(statements.length - HELD_LISTED, 'more statement')} (listed above)`);
+  return lines.join('\n');
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -12,6 +12,9 @@ export const FOLD_LINES = 40;
 const MARK: Record<StatementClass, string> = {
   destructive: '⚠️ DESTRUCTIVE',
   'access-reducing': '⚠️ ACCESS-REDUCING',
+  session: '⚠️ SESSION',
+  unknown: '❓ UNKNOWN',
+  'behaviour-change': '🔁 BEHAVIOUR CHANGE',
   locking: '🔒 LOCKING',
   safe: '',
 };

@@ -1,4 +1,5 @@
 import type { Inputs } from '../core/index.js';
+import { holdSummary } from '../review/index.js';
 import type { Report } from '../roots/index.js';
 
 // Whether the run failed, and the one message that says why (the job's error annotation), and
@@ -23,7 +24,7 @@ export function verdict(report: Report, inputs: Pick<Inputs, 'failOnDrift'>): st
         return [`${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`];
       case 'held':
         return [
-          `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map((x) => x.kind).join(', ') : 'hold'}); nothing of it or of the roots after it was applied`,
+          `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
         ];
       default:
         return r.appliedDiffers ? [`${r.root}: Atlas applied SQL that differs from the plan the gate approved`] : [];

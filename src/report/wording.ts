@@ -12,6 +12,11 @@ export interface SqlBlock {
   classes?: StatementClass[];
 }
 
+/** Classes the comment lists with their statements, and that make the headline a warning. */
+export const RISKY_CLASSES: readonly StatementClass[] = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change'];
+/** Classes the headline and the overview count: the risky ones and locking. */
+export const COUNTED_CLASSES: readonly StatementClass[] = [...RISKY_CLASSES, 'locking'];
+
 export function count(n: number, noun: string): string {
   return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -27,3 +27,9 @@ export { decideGate } from './gate.js';
 export type { GateDecision } from './gate.js';
 /** Why the gate held a plan back. */
 export type { HoldReason } from './gate.js';
+/** A statement the gate held, with its class and the classifier's reason. */
+export type { GatedStatement } from './gate.js';
+/** "destructive and access-reducing": classes as a reason names them. */
+export { classList } from './gate.js';
+/** One hold reason in a few plain words, for the error annotation and the log. */
+export { holdSummary } from './gate.js';

@@ -11,7 +11,7 @@ import {
   type Mode,
   type ReviewContext,
 } from '../core/index.js';
-import { decideGate, planPrint } from '../review/index.js';
+import { decideGate, holdSummary, planPrint } from '../review/index.js';
 import type { HintContext } from '../aws/index.js';
 import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
@@ -224,6 +224,7 @@ async function applyRoot(
       recordLost: ctx.review?.recordLost,
       labels: ctx.review?.labels ?? [],
       destructiveLabel: ctx.inputs.destructiveLabel,
+      gatedClasses: ctx.inputs.gatedClasses,
       requireReviewedPlan: ctx.inputs.requireReviewedPlan,
     });
     result.gate = gate;
@@ -234,7 +235,7 @@ async function applyRoot(
     }
     if (gate.verdict === 'hold') {
       result.outcome = 'held';
-      log.info(`${spec.root}: not applied: ${gate.reasons.map((reason) => reason.kind).join(', ')}.`);
+      log.info(`${spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
       return;
     }
 

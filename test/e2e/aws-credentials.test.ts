@@ -75,6 +75,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     roleDurationSeconds: 3600,
     environment: '',
     destructiveLabel: 'allow-destructive-sql',
+    gatedClasses: ['destructive', 'access-reducing', 'session', 'unknown'],
     requireReviewedPlan: true,
     driftIssue: true,
     failOnDrift: false,

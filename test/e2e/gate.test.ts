@@ -25,6 +25,10 @@ const dropTable = (name: string): string => `DROP TABLE "public"."${name}";`;
 const LEGACY_ROLE_SQL = 'CREATE ROLE "app_legacy" WITH LOGIN;';
 const DROP_LEGACY_ROLE = 'DROP ROLE "app_legacy";';
 const GRANT_PROBE = SCHEMA_SQL[1] ?? '';
+/** Access-reducing, and rated safe (so applied without the label) before issue 17. */
+const READ_ONLY_SQL = 'ALTER ROLE "app_reader" SET default_transaction_read_only = on;';
+const READ_ONLY_REASON =
+  'makes every new session of role "app_reader" read-only (default_transaction_read_only = on): its writes fail from the next login on';
 
 const FILES = {
   legacyTable: 'hcl/schema/legacy.pg.hcl',
@@ -32,6 +36,7 @@ const FILES = {
   events: 'hcl/schema/events.pg.hcl',
   audit: 'hcl/schema/audit.pg.hcl',
   metrics: 'hcl/schema/metrics.pg.hcl',
+  readOnly: 'hcl/roles/read-only.pg.hcl',
   schemaMain: 'terraform/schema/main.tf',
 };
 
@@ -45,6 +50,7 @@ function creates(name: string): ScenarioStatement {
 }
 
 const sqlList = (names: string[]): string => names.map((n) => `'${n}'`).join(', ');
+const READ_ONLY_PRESENT = `SELECT 1 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = 'app_reader' AND 'default_transaction_read_only=on' = ANY (s.setconfig)`;
 
 describe('the reviewed/destructive gate, end to end', () => {
   let stack: Stack;
@@ -74,6 +80,7 @@ describe('the reviewed/destructive gate, end to end', () => {
           statements: [
             ...(seed.envs['roles']?.statements ?? []),
             { sql: LEGACY_ROLE_SQL, when: ['user "app_legacy"'], present: `SELECT 1 FROM pg_roles WHERE rolname = 'app_legacy'` },
+            { sql: READ_ONLY_SQL, when: ['default_transaction_read_only = on'], present: READ_ONLY_PRESENT },
             {
               query: `SELECT format('DROP ROLE "%s";', rolname) FROM pg_roles WHERE rolname LIKE 'app\\_%' AND rolname NOT IN (${sqlList(users)}) ORDER BY 1`,
             },
@@ -160,7 +167,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     // roles was planned in the PR and matches; schema was deferred, so it had no review and is
     // applied only because nothing in it is destructive.
     expect(shown).toContain('✅ Matches the SQL reviewed in the pull request.');
-    expect(shown).toContain('ℹ️ Not reviewed in a pull request: applied because it only adds (nothing destructive).');
+    expect(shown).toContain('ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see gated-classes).');
     expect(await roleExists('app_legacy')).toBe(true);
     await stack.pg.adminQuery(`INSERT INTO "public"."legacy" (id, note) VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
     expect(await rows('legacy')).toBe(3);
@@ -188,7 +195,9 @@ describe('the reviewed/destructive gate, end to end', () => {
     const { run } = o;
     expect(run.exitCode, run.stdout).toBe(1);
     expect(o.applied).toEqual([]);
-    expect(errors(run)).toEqual(['schema: held back by the gate (destructive); nothing of it or of the roots after it was applied']);
+    expect(errors(run)).toEqual([
+      'schema: held back by the gate (destructive SQL without the label); nothing of it or of the roots after it was applied',
+    ]);
     expect(run.outputs['destructive-sql']).toBe(dropTable('legacy'));
     expect(run.outputs['converged']).toBe('false');
     expect(await rows('legacy')).toBe(3);
@@ -293,7 +302,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(run.outputs['schema-sql']).toBe([AUDIT_SQL, dropTable('scratch')].join('\n'));
     expect(run.outputs['destructive-sql']).toBe(dropTable('scratch'));
     expect(errors(run)).toEqual([
-      'schema: held back by the gate (changed-since-review, destructive); nothing of it or of the roots after it was applied',
+      'schema: held back by the gate (SQL changed since review; destructive SQL without the label); nothing of it or of the roots after it was applied',
     ]);
     expect(await rows('scratch')).toBe(1);
     expect(await exists('audit_log')).toBe(false);
@@ -418,7 +427,50 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(run.outputs['converged']).toBe('true');
     expect(await exists('legacy')).toBe(true);
     expect(headline(run.summary)).toBe('✅ Applied and converged — 1 statement in schema');
-    expect(renderedText(run.summary)).toContain('ℹ️ Not reviewed in a pull request: applied because it only adds (nothing destructive).');
+    expect(renderedText(run.summary)).toContain(
+      'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see gated-classes).',
+    );
+  });
+
+  it('an access-reducing ALTER ROLE … SET default_transaction_read_only = on needs the label like a drop: listed in the PR, held on merge without it, applied with it', async () => {
+    const readOnly = async (): Promise<boolean> => (await stack.pg.adminQuery(READ_ONLY_PRESENT)).length > 0;
+    await edit({ [FILES.readOnly]: '# app_reader: default_transaction_read_only = on\n' });
+    pull(9, { base: sha('8'), head: sha('9'), merge: sha('9a'), files: [FILES.readOnly] });
+    const plan = await stack.runPullRequest({ number: 9, headSha: sha('9'), baseSha: sha('8') });
+    expect(plan.exitCode, plan.stdout).toBe(0);
+    expect(plan.outputs['roles-sql']).toBe(READ_ONLY_SQL);
+    expect(headline(comment(9))).toBe('⚠️ Plan: 1 statement in roles · 1 access-reducing');
+    const planned = renderedText(comment(9));
+    expect(planned).toContain(`⚠️ Access-reducing (1) roles: ${READ_ONLY_SQL} — ${READ_ONLY_REASON}`);
+    expect(planned).toContain(
+      `🏷️ Applying this on merge needs the label ${LABEL} on this pull request. Without it the merge applies nothing from the root with access-reducing SQL (nor any root after it) and the run fails.`,
+    );
+
+    const held = await stack.observe(() => merge(sha('8'), sha('9a')));
+    expect(held.run.exitCode, held.run.stdout).toBe(1);
+    expect(held.applied).toEqual([]);
+    expect(errors(held.run)).toEqual([
+      'roles: held back by the gate (access-reducing SQL without the label); nothing of it or of the roots after it was applied',
+    ]);
+    expect(await readOnly()).toBe(false);
+    const body = comment(9);
+    expect(headline(body)).toBe('❌ Apply held back at roles: access-reducing SQL without the approval label — nothing was applied');
+    const shown = renderedText(body);
+    expect(shown).toContain(
+      `Access-reducing SQL needs an explicit yes. This plan has 1 access-reducing statement (listed above), and #9 does not carry the label ${LABEL}. access-reducing: ${READ_ONLY_SQL} — ${READ_ONLY_REASON}`,
+    );
+    expect(shown).toContain(`Planned SQL (held back, not applied) -- ⚠️ ACCESS-REDUCING: ${READ_ONLY_REASON} ${READ_ONLY_SQL}`);
+
+    stack.github.setLabels(9, [LABEL]);
+    const approved = await stack.observe(() => merge(sha('8'), sha('9a')));
+    expect(approved.run.exitCode, approved.run.stdout).toBe(0);
+    expect(approved.applied).toEqual(['roles']);
+    expect(approved.run.outputs['converged']).toBe('true');
+    expect(await readOnly()).toBe(true);
+    expect(headline(comment(9))).toBe('✅ Applied and converged — 1 statement in roles · 1 access-reducing');
+    expect(renderedText(comment(9))).toContain(
+      '✅ Matches the SQL reviewed in the pull request; access-reducing SQL approved by the label.',
+    );
   });
 
   it('leaves no provider process or socket behind', async () => {

@@ -275,23 +275,10 @@ const SAFE: Row[] = [
   ['ALTER TABLE "public"."t" ALTER COLUMN "id" ADD GENERATED ALWAYS AS IDENTITY;', 'safe', 'ALTER TABLE', 'alters table'],
   [FUNCTION_BODY, 'safe', 'CREATE FUNCTION', 'creates function "public"."f_000004"'],
   [
-    'CREATE OR REPLACE FUNCTION "public"."f"() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n  RETURN NEW;\nEND;\n$body$;',
-    'safe',
-    'CREATE FUNCTION',
-    'creates or replaces function "public"."f"',
-  ],
-  ['CREATE OR REPLACE VIEW "public"."v" AS SELECT 1 AS "one";', 'safe', 'CREATE VIEW', 'creates or replaces view "public"."v"'],
-  [
     'CREATE TRIGGER "audit" AFTER INSERT ON "public"."t" FOR EACH ROW EXECUTE FUNCTION "public"."f"();',
     'safe',
     'CREATE TRIGGER',
     'creates trigger "audit"',
-  ],
-  [
-    'CREATE OR REPLACE TRIGGER "audit" AFTER UPDATE ON "public"."t" FOR EACH ROW EXECUTE FUNCTION "public"."f"();',
-    'safe',
-    'CREATE TRIGGER',
-    'creates or replaces trigger "audit" on "public"."t"',
   ],
   ['CREATE POLICY "p" ON "public"."t" USING (true);', 'safe', 'CREATE POLICY', 'creates policy "p" on "public"."t"'],
   ['COMMENT ON COLUMN "public"."t"."note" IS \'free text\';', 'safe', 'COMMENT', 'sets the comment on column "public"."t"."note"'],
@@ -315,8 +302,135 @@ const SAFE: Row[] = [
     'grants SELECT',
   ],
   ['ALTER ROLE "app_reader" WITH LOGIN CONNECTION LIMIT 10;', 'safe', 'ALTER ROLE', 'changes attributes of role "app_reader"'],
-  ['SET search_path = "public";', 'safe', 'SET', 'no rule for lost data'],
+  ["SET lock_timeout = '5s';", 'safe', 'SET', 'sets lock_timeout to "5s" for the rest of the session: a limit only'],
+  ['DEALLOCATE "p";', 'safe', 'DEALLOCATE', 'no rule for lost data'],
+  ['COPY "public"."t" TO STDOUT;', 'safe', 'COPY', 'copies the rows of "public"."t" to the client'],
+  ['EXPLAIN SELECT 1;', 'safe', 'EXPLAIN SELECT', 'plans a statement'],
+  ['ALTER DATABASE "app" CONNECTION LIMIT 50;', 'safe', 'ALTER DATABASE', 'changes the connection limit of database "app"'],
+  ['ALTER ROLE "app_reader" SET statement_timeout = \'30s\';', 'safe', 'ALTER ROLE', 'a limit only'],
   ['SELECT 1;', 'safe', 'SELECT', 'runs a query'],
+];
+
+// Issue 17: each of these was rated safe before. A statement can hide a destructive one, change
+// how the server reads the SQL after it, or cut clients off without any DROP or REVOKE.
+const HIDDEN: Row[] = [
+  [
+    'EXPLAIN ANALYZE DELETE FROM "public"."orders";',
+    'destructive',
+    'EXPLAIN ANALYZE DELETE',
+    'runs and explains a statement that deletes every row of "public"."orders"',
+  ],
+  [
+    'EXPLAIN (ANALYZE) UPDATE "public"."orders" SET "total" = 0;',
+    'destructive',
+    'EXPLAIN ANALYZE UPDATE',
+    'overwrites values in every row of "public"."orders"',
+  ],
+  ['EXPLAIN (ANALYZE false) DELETE FROM "public"."orders";', 'destructive', 'EXPLAIN DELETE', 'counted as if it ran'],
+  [
+    'PREPARE "p" AS DELETE FROM "public"."orders";',
+    'destructive',
+    'PREPARE DELETE',
+    'prepares "p", which EXECUTE runs later and which deletes every row',
+  ],
+  ['EXECUTE "p";', 'unknown', 'EXECUTE', 'runs prepared statement "p", which no earlier statement of this plan prepares'],
+  ['COPY (DELETE FROM "public"."orders" RETURNING *) TO STDOUT;', 'destructive', 'COPY DELETE', 'deletes every row of "public"."orders"'],
+  ['COPY "public"."t" TO PROGRAM \'rm -rf /\';', 'destructive', 'COPY', 'runs a shell command on the database server'],
+  ['COPY "public"."t" FROM STDIN;', 'unknown', 'COPY', 'loads rows into "public"."t" from the client: the rows are not in this plan'],
+  [
+    'CREATE TABLE "public"."gone" AS WITH d AS (DELETE FROM "public"."orders" RETURNING *) SELECT * FROM d;',
+    'destructive',
+    'CREATE TABLE AS',
+    'deletes every row of "public"."orders", inside a WITH clause',
+  ],
+  ['SELECT lo_unlink(16403);', 'destructive', 'LO_UNLINK', 'deletes a large object with lo_unlink(): its data is gone'],
+  ['ALTER SEQUENCE "public"."s" RESTART WITH 1;', 'destructive', 'ALTER SEQUENCE', 'values it gave out come again'],
+  ["ALTER SYSTEM SET wal_level = 'minimal';", 'session', 'ALTER SYSTEM', 'sets the default of wal_level of every database on the server'],
+  ['CREATE PUBLICATION "pub" FOR ALL TABLES;', 'unknown', 'CREATE PUBLICATION', 'no rule knows what it does, so it is not counted as safe'],
+  ["LOAD 'auto_explain';", 'unknown', 'LOAD', 'not counted as safe'],
+];
+
+const SESSION: Row[] = [
+  ['SET standard_conforming_strings = off;', 'session', 'SET', 'changes how the server reads string literals'],
+  ['SET LOCAL search_path TO "archive", "public";', 'session', 'SET', 'unqualified names in later statements may resolve to other objects'],
+  ['RESET search_path;', 'session', 'RESET', 'sets search_path back to its default'],
+  [
+    'SET ROLE "app_owner";',
+    'session',
+    'SET',
+    'sets the role to "app_owner" for the rest of the session: later statements run with other privileges',
+  ],
+  ['RESET ROLE;', 'session', 'RESET', 'sets the role back to its default'],
+  ['SET SESSION AUTHORIZATION "app_owner";', 'session', 'SET', 'sets the session user to "app_owner"'],
+  ['RESET ALL;', 'session', 'RESET', 'resets every setting of the session, role and search_path included'],
+  ['SET backslash_quote = on;', 'session', 'SET', 'changes how the server reads string literals'],
+  ["SET NAMES 'SJIS';", 'session', 'SET', 'sets client_encoding to "SJIS"'],
+  ['SET session_replication_role = replica;', 'session', 'SET', 'sets session_replication_role to "replica"'],
+  [
+    "SELECT set_config('standard_conforming_strings', 'off', false);",
+    'session',
+    'SET_CONFIG',
+    'sets standard_conforming_strings to "off" for the rest of the session',
+  ],
+  ["SELECT pg_catalog.set_config('search_path', 'archive', true);", 'session', 'SET_CONFIG', 'for the rest of the transaction'],
+  ['ALTER DATABASE "app" SET search_path = "archive";', 'session', 'ALTER DATABASE', 'sets the default of search_path of database "app"'],
+  ['ALTER ROLE "app" SET standard_conforming_strings = off;', 'session', 'ALTER ROLE', 'may read it differently from the parser'],
+  ['COMMIT;', 'session', 'TRANSACTION', 'later statements no longer commit or fail with the earlier ones'],
+  ['DISCARD ALL;', 'session', 'DISCARD', 'resets the session'],
+];
+
+const ACCESS_REDUCING_DATABASE: Row[] = [
+  [
+    'ALTER DATABASE "app" CONNECTION LIMIT 0;',
+    'access-reducing',
+    'ALTER DATABASE',
+    'database "app" accepts no more connections (CONNECTION LIMIT 0)',
+  ],
+  ['ALTER DATABASE "app" WITH ALLOW_CONNECTIONS false;', 'access-reducing', 'ALTER DATABASE', 'refuses every new connection'],
+  [
+    'ALTER ROLE "app_writer" SET default_transaction_read_only = on;',
+    'access-reducing',
+    'ALTER ROLE',
+    'makes every new session of role "app_writer" read-only (default_transaction_read_only = on): its writes fail',
+  ],
+  [
+    'ALTER ROLE "app_writer" IN DATABASE "app" SET default_transaction_read_only TO true;',
+    'access-reducing',
+    'ALTER ROLE',
+    'of role "app_writer" in database "app" read-only',
+  ],
+  ['ALTER DATABASE "app" SET default_transaction_read_only = 1;', 'access-reducing', 'ALTER DATABASE', 'of database "app" read-only'],
+  ['ALTER ROLE "app_reader" VALID UNTIL \'2001-01-01\';', 'access-reducing', 'ALTER ROLE', 'gets a password expiry date (VALID UNTIL)'],
+];
+
+const BEHAVIOUR: Row[] = [
+  [
+    'CREATE OR REPLACE FUNCTION "public"."f"() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n  RETURN NEW;\nEND;\n$body$;',
+    'behaviour-change',
+    'CREATE FUNCTION',
+    'creates or replaces function "public"."f": if it already exists, whatever uses it gets the new definition',
+  ],
+  [
+    'CREATE OR REPLACE PROCEDURE "public"."p"() LANGUAGE sql AS $$ SELECT 1 $$;',
+    'behaviour-change',
+    'CREATE PROCEDURE',
+    'creates or replaces procedure "public"."p"',
+  ],
+  ['CREATE OR REPLACE VIEW "public"."v" AS SELECT 1 AS "one";', 'behaviour-change', 'CREATE VIEW', 'creates or replaces view "public"."v"'],
+  [
+    'CREATE OR REPLACE TRIGGER "audit" AFTER UPDATE ON "public"."t" FOR EACH ROW EXECUTE FUNCTION "public"."f"();',
+    'behaviour-change',
+    'CREATE TRIGGER',
+    'creates or replaces trigger "audit" on "public"."t"',
+  ],
+  [
+    'CREATE RULE "r" AS ON DELETE TO "public"."orders" DO INSTEAD NOTHING;',
+    'behaviour-change',
+    'CREATE RULE',
+    'creates rule "r" on "public"."orders": every DELETE on it does something else instead (DO INSTEAD)',
+  ],
+  ['CREATE RULE "r" AS ON INSERT TO "public"."t" DO ALSO NOTIFY "t";', 'behaviour-change', 'CREATE RULE', 'also does more (DO ALSO)'],
+  ['ALTER FUNCTION "public"."f"() SECURITY DEFINER;', 'behaviour-change', 'ALTER FUNCTION', 'changes how an existing function runs'],
 ];
 
 function check(result: Classification | undefined, [, cls, kind, reason]: Row): void {
@@ -334,6 +448,10 @@ describe('classifyStatements, one statement at a time', () => {
     'access-reducing': ACCESS_REDUCING,
     locking: LOCKING,
     safe: SAFE,
+    'hidden behind another statement': HIDDEN,
+    session: SESSION,
+    'access-reducing (databases and role defaults)': ACCESS_REDUCING_DATABASE,
+    'behaviour-change': BEHAVIOUR,
   })) {
     it.each(rows)(`${name}: %s`, async (...row) => {
       const [result] = await classifyStatements([row[0]]);
@@ -482,6 +600,87 @@ describe('a table created earlier in the same list', () => {
   it('never softens a destructive statement', async () => {
     const results = await classifyStatements([CREATE, 'ALTER TABLE "public"."audit_log" DROP COLUMN "note";']);
     expect(results[1]!.class).toBe('destructive');
+  });
+});
+
+describe('a statement in the light of the ones before it (issue 17)', () => {
+  const TROJAN = 'COMMENT ON TABLE "public"."t" IS \'x\\\'\'; DROP TABLE "public"."orders"; --\';';
+  const CREATE = 'CREATE TABLE "public"."t" ("id" bigint);';
+
+  it.each<[name: string, plan: string[], classes: string[]]>([
+    [
+      'the issue: SET then a COMMENT the server reads as a DROP, as separate statements',
+      ['SET standard_conforming_strings = off;', TROJAN],
+      ['session', 'unknown'],
+    ],
+    ['the issue: the same in one text', [`SET standard_conforming_strings = off; ${TROJAN}`], ['session']],
+    ['set_config() instead of SET', ["SELECT set_config('standard_conforming_strings', 'off', false);", TROJAN], ['session', 'unknown']],
+    [
+      'a client encoding the parser does not read',
+      ["SET client_encoding = 'SJIS';", 'CREATE SCHEMA "s";', 'SET standard_conforming_strings = on;'],
+      ['session', 'unknown', 'session'],
+    ],
+    ['back to on: what the parser assumes', ['SET standard_conforming_strings = on;', TROJAN], ['session', 'safe']],
+    ['PREPARE … DELETE, then EXECUTE', ['PREPARE "p" AS DELETE FROM "public"."orders";', 'EXECUTE "p";'], ['destructive', 'destructive']],
+    ['PREPARE and EXECUTE in one text', ['PREPARE p AS DELETE FROM "public"."orders"; EXECUTE p;'], ['destructive']],
+    [
+      'EXECUTE after DEALLOCATE',
+      ['PREPARE p AS INSERT INTO "public"."t" VALUES (1);', 'DEALLOCATE p;', 'EXECUTE p;'],
+      ['safe', 'safe', 'unknown'],
+    ],
+    ['EXECUTE of a harmless PREPARE', ['PREPARE p AS INSERT INTO "public"."t" VALUES (1);', 'EXECUTE p;'], ['safe', 'safe']],
+    [
+      'ENABLE ROW LEVEL SECURITY on a table CREATE TABLE IF NOT EXISTS names: it may already exist',
+      [
+        'CREATE TABLE IF NOT EXISTS "public"."t" ("id" bigint);',
+        'ALTER TABLE "public"."t" ENABLE ROW LEVEL SECURITY;',
+        'ALTER TABLE "public"."t" FORCE ROW LEVEL SECURITY;',
+      ],
+      ['safe', 'access-reducing', 'access-reducing'],
+    ],
+    [
+      'a live table renamed to the name of a table the plan created',
+      [
+        CREATE,
+        'ALTER TABLE "t" RENAME TO "t_new";',
+        'ALTER TABLE "public"."live" RENAME TO "t";',
+        'ALTER TABLE "public"."t" ENABLE ROW LEVEL SECURITY;',
+      ],
+      ['safe', 'access-reducing', 'access-reducing', 'access-reducing'],
+    ],
+    [
+      'an unqualified name after search_path changed',
+      ['CREATE TABLE "t" ("id" bigint);', 'SET search_path = "archive";', 'CREATE INDEX "i" ON "t" ("id");'],
+      ['safe', 'session', 'locking'],
+    ],
+    [
+      'a qualified name after search_path changed',
+      [CREATE, 'SET search_path = "archive";', 'CREATE INDEX "i" ON "public"."t" ("id");'],
+      ['safe', 'session', 'safe'],
+    ],
+  ])('%s', async (_name, plan, classes) => {
+    const results = await classifyStatements(plan);
+    expect(results.map((r) => r.class)).toEqual(classes);
+  });
+
+  it('says which statement made a later one untrustworthy, and what the parser read', async () => {
+    const [set, comment, drop] = await classifyStatements(['SET standard_conforming_strings = off;', TROJAN, 'DROP TABLE "public"."x";']);
+    expect(set!.reason).toBe(
+      'sets standard_conforming_strings to "off" for the rest of the session: it changes how the server reads string literals and bytes, so later statements may run differently from how the parser reads them and this comment shows them',
+    );
+    expect(comment).toMatchObject({ class: 'unknown', kind: 'COMMENT', parsed: true });
+    expect(comment!.reason).toBe(
+      'cannot be trusted as parsed: it runs after statement 1 (SET standard_conforming_strings = off), which makes the server read SQL text differently from the parser; parsed, it sets the comment on table "public"."t"',
+    );
+    // More severe than unknown stays so, with the same note.
+    expect(drop).toMatchObject({ class: 'destructive', kind: 'DROP TABLE' });
+    expect(drop!.reason).toContain('cannot be trusted as parsed: it runs after statement 1');
+  });
+
+  it('names the prepared statement EXECUTE runs', async () => {
+    const [, run] = await classifyStatements(['PREPARE "p" AS DELETE FROM "public"."orders";', 'EXECUTE "p";']);
+    expect(run).toMatchObject({ class: 'destructive', kind: 'EXECUTE DELETE' });
+    expect(run!.reason).toBe('runs prepared statement "p", which deletes every row of "public"."orders"');
   });
 });
 

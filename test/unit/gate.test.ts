@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideGate, type GateInput } from '../../src/review/gate.js';
+import { classifyStatements } from '../../src/atlas/classify.js';
+import { DEFAULT_GATED_CLASSES, type Classification, type StatementClass } from '../../src/core/types.js';
+import { decideGate, holdSummary, type GateInput } from '../../src/review/gate.js';
 import { planPrint, reviewedRoot } from '../../src/review/record.js';
-import type { Classification, StatementClass } from '../../src/core/types.js';
 
 // The gate as a table: destructive × label × reviewed (same / changed / none) ×
 // require-reviewed-plan × destructive-label empty, plus the no-SQL and destroy rows.
@@ -37,6 +38,7 @@ const verdict = async (row: Row): Promise<string> => {
     recordLost: row.reviewed === 'lost' ? 'the plan comment on #7 was last edited by mallory' : undefined,
     labels: row.labelled ? ['bug', LABEL] : ['bug'],
     destructiveLabel: row.label ?? LABEL,
+    gatedClasses: DEFAULT_GATED_CLASSES,
     requireReviewedPlan: row.require,
   };
   const d = decideGate(input);
@@ -102,17 +104,17 @@ const rows: Row[] = [
     reviewed: 'lost',
     labelled: false,
     require: true,
-    expect: 'hold: record-lost + destructive',
+    expect: 'hold: record-lost + gated',
   },
   { name: 'destructive, same, labelled', sql: destructive, reviewed: 'same', labelled: true, require: true, expect: 'apply (reviewed)' },
-  { name: 'destructive, same, no label', sql: destructive, reviewed: 'same', labelled: false, require: true, expect: 'hold: destructive' },
+  { name: 'destructive, same, no label', sql: destructive, reviewed: 'same', labelled: false, require: true, expect: 'hold: gated' },
   {
     name: 'destructive, changed, no label',
     sql: destructive,
     reviewed: 'changed',
     labelled: false,
     require: true,
-    expect: 'hold: changed-since-review + destructive',
+    expect: 'hold: changed-since-review + gated',
   },
   {
     name: 'destructive, changed, labelled',
@@ -128,7 +130,7 @@ const rows: Row[] = [
     reviewed: 'none',
     labelled: false,
     require: true,
-    expect: 'hold: unreviewed-destructive',
+    expect: 'hold: unreviewed-gated',
   },
   {
     name: 'destructive, not reviewed, labelled',
@@ -136,7 +138,7 @@ const rows: Row[] = [
     reviewed: 'none',
     labelled: true,
     require: true,
-    expect: 'hold: unreviewed-destructive',
+    expect: 'hold: unreviewed-gated',
   },
   {
     name: 'destructive, review off, no label',
@@ -144,7 +146,7 @@ const rows: Row[] = [
     reviewed: 'changed',
     labelled: false,
     require: false,
-    expect: 'hold: destructive',
+    expect: 'hold: gated',
   },
   {
     name: 'destructive, review off, labelled',
@@ -190,7 +192,7 @@ const rows: Row[] = [
     labelled: false,
     require: true,
     destroys: ['atlas_schema.app'],
-    expect: 'hold: destructive',
+    expect: 'hold: gated',
   },
   {
     name: 'resource destroy, labelled',
@@ -217,6 +219,7 @@ describe('decideGate', () => {
       recordLost: undefined,
       labels: [],
       destructiveLabel: LABEL,
+      gatedClasses: DEFAULT_GATED_CLASSES,
       requireReviewedPlan: true,
     };
     expect(decideGate({ ...base, statements: [], terraformChanged: false })).toEqual({ verdict: 'nothing' });
@@ -236,6 +239,7 @@ describe('decideGate', () => {
       reviewed,
       labels: [],
       destructiveLabel: LABEL,
+      gatedClasses: DEFAULT_GATED_CLASSES,
       requireReviewedPlan: true,
     });
     expect(same).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
@@ -251,6 +255,7 @@ describe('decideGate', () => {
       reviewed,
       labels: [LABEL],
       destructiveLabel: LABEL,
+      gatedClasses: DEFAULT_GATED_CLASSES,
       requireReviewedPlan: true,
     });
     expect(changed).toEqual({
@@ -261,6 +266,167 @@ describe('decideGate', () => {
           delta: { added: [DROP], removed: [GRANT], removedUnknown: 0, exact: true },
           reviewedCount: 2,
           plannedCount: 2,
+        },
+      ],
+    });
+  });
+});
+
+// Issue 17: the statements the classifier used to call safe, through the real classifier and the
+// gate, with the gated-classes setting. Each is reviewed (same fingerprint): only the class and
+// the label decide.
+describe('every risky class is gated on merge (issue 17)', () => {
+  const ALL = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
+  interface ClassRow {
+    name: string;
+    sql: string[];
+    gated?: readonly (typeof ALL)[number][];
+    labelled?: boolean;
+    expect: string;
+  }
+  const rows: ClassRow[] = [
+    {
+      name: 'EXPLAIN ANALYZE DELETE',
+      sql: ['EXPLAIN ANALYZE DELETE FROM "public"."orders";'],
+      expect: 'hold: destructive SQL without the label',
+    },
+    {
+      name: 'EXPLAIN (ANALYZE) UPDATE',
+      sql: ['EXPLAIN (ANALYZE) UPDATE "public"."orders" SET "total" = 0;'],
+      expect: 'hold: destructive SQL without the label',
+    },
+    {
+      name: 'PREPARE … DELETE; EXECUTE',
+      sql: ['PREPARE "p" AS DELETE FROM "public"."orders";', 'EXECUTE "p";'],
+      expect: 'hold: destructive SQL without the label',
+    },
+    { name: 'EXECUTE of a name never prepared', sql: ['EXECUTE "p";'], expect: 'hold: unknown SQL without the label' },
+    { name: 'an unknown statement kind', sql: ['CREATE PUBLICATION "pub" FOR ALL TABLES;'], expect: 'hold: unknown SQL without the label' },
+    {
+      name: "the issue's Trojan COMMENT after standard_conforming_strings = off",
+      sql: ['SET standard_conforming_strings = off;', 'COMMENT ON TABLE "public"."t" IS \'x\\\'\'; DROP TABLE "public"."orders"; --\';'],
+      expect: 'hold: session and unknown SQL without the label',
+    },
+    { name: 'SET search_path', sql: ['SET search_path = "archive";'], expect: 'hold: session SQL without the label' },
+    { name: 'SET ROLE', sql: ['SET ROLE "app_owner";'], expect: 'hold: session SQL without the label' },
+    { name: 'SET SESSION AUTHORIZATION', sql: ['SET SESSION AUTHORIZATION "app_owner";'], expect: 'hold: session SQL without the label' },
+    { name: 'RESET ALL', sql: ['RESET ALL;'], expect: 'hold: session SQL without the label' },
+    { name: 'SET backslash_quote', sql: ['SET backslash_quote = on;'], expect: 'hold: session SQL without the label' },
+    { name: 'set_config()', sql: ["SELECT set_config('search_path', 'archive', false);"], expect: 'hold: session SQL without the label' },
+    {
+      name: 'ALTER DATABASE … CONNECTION LIMIT 0',
+      sql: ['ALTER DATABASE "app" CONNECTION LIMIT 0;'],
+      expect: 'hold: access-reducing SQL without the label',
+    },
+    {
+      name: 'ALTER DATABASE … ALLOW_CONNECTIONS false',
+      sql: ['ALTER DATABASE "app" WITH ALLOW_CONNECTIONS false;'],
+      expect: 'hold: access-reducing SQL without the label',
+    },
+    {
+      name: 'ALTER ROLE … SET default_transaction_read_only = on',
+      sql: ['ALTER ROLE "app_writer" SET default_transaction_read_only = on;'],
+      expect: 'hold: access-reducing SQL without the label',
+    },
+    {
+      name: 'ENABLE ROW LEVEL SECURITY after CREATE TABLE IF NOT EXISTS',
+      sql: ['CREATE TABLE IF NOT EXISTS "public"."t" ("id" bigint);', 'ALTER TABLE "public"."t" ENABLE ROW LEVEL SECURITY;'],
+      expect: 'hold: access-reducing SQL without the label',
+    },
+    {
+      name: 'REVOKE (access-reducing was applied without the label before)',
+      sql: ['REVOKE SELECT ON "public"."t" FROM "app_reader";'],
+      expect: 'hold: access-reducing SQL without the label',
+    },
+    {
+      name: 'access-reducing, labelled',
+      sql: ['ALTER DATABASE "app" CONNECTION LIMIT 0;'],
+      labelled: true,
+      expect: 'apply (reviewed: access-reducing)',
+    },
+    // behaviour changes are listed, not gated by default; the setting gates them
+    {
+      name: 'CREATE OR REPLACE VIEW, default setting',
+      sql: ['CREATE OR REPLACE VIEW "public"."v" AS SELECT 1;'],
+      expect: 'apply (reviewed)',
+    },
+    {
+      name: 'CREATE RULE … DO INSTEAD, behaviour-change gated',
+      sql: ['CREATE RULE "r" AS ON DELETE TO "public"."orders" DO INSTEAD NOTHING;'],
+      gated: [...DEFAULT_GATED_CLASSES, 'behaviour-change'],
+      expect: 'hold: behaviour-change SQL without the label',
+    },
+    { name: 'lo_unlink() loses the large object', sql: ['SELECT lo_unlink(16403);'], expect: 'hold: destructive SQL without the label' },
+    // the setting: none gates nothing, all gates any SQL, a list gates only what it names
+    { name: 'gated-classes: none', sql: ['DROP TABLE "public"."orders";'], gated: [], expect: 'apply (reviewed)' },
+    {
+      name: 'gated-classes: all, a plain CREATE TABLE',
+      sql: ['CREATE TABLE "public"."t" ("id" bigint);'],
+      gated: ALL,
+      expect: 'hold: safe SQL without the label',
+    },
+    {
+      name: 'gated-classes: destructive only lets access-reducing through',
+      sql: ['ALTER DATABASE "app" CONNECTION LIMIT 0;'],
+      gated: ['destructive'],
+      expect: 'apply (reviewed)',
+    },
+  ];
+
+  it.each(rows)('$name → $expect', async (row) => {
+    const classifications = await classifyStatements(row.sql);
+    const d = decideGate({
+      statements: row.sql,
+      planned: await planPrint(row.sql),
+      classifications,
+      destroys: [],
+      terraformChanged: true,
+      reviewed: await reviewedRoot(row.sql, true),
+      recordLost: undefined,
+      labels: row.labelled ? [LABEL] : [],
+      destructiveLabel: LABEL,
+      gatedClasses: row.gated ?? DEFAULT_GATED_CLASSES,
+      requireReviewedPlan: true,
+    });
+    const got =
+      d.verdict === 'hold'
+        ? `hold: ${d.reasons.map(holdSummary).join(' + ')}`
+        : d.verdict === 'apply'
+          ? `apply (${d.basis}${d.gated.length > 0 ? `: ${d.gated.join(', ')}` : ''})`
+          : 'nothing';
+    expect(got).toBe(row.expect);
+  });
+
+  it('names each held statement with its class and reason', async () => {
+    const sql = ['ALTER ROLE "app_writer" SET default_transaction_read_only = on;', 'CREATE SCHEMA "s";'];
+    const d = decideGate({
+      statements: sql,
+      planned: await planPrint(sql),
+      classifications: await classifyStatements(sql),
+      destroys: ['atlas_schema.app'],
+      terraformChanged: true,
+      reviewed: undefined,
+      recordLost: undefined,
+      labels: [],
+      destructiveLabel: LABEL,
+      gatedClasses: DEFAULT_GATED_CLASSES,
+      requireReviewedPlan: true,
+    });
+    expect(d).toEqual({
+      verdict: 'hold',
+      reasons: [
+        {
+          kind: 'unreviewed-gated',
+          classes: ['destructive', 'access-reducing'],
+          statements: [
+            {
+              statement: sql[0],
+              class: 'access-reducing',
+              reason:
+                'makes every new session of role "app_writer" read-only (default_transaction_read_only = on): its writes fail from the next login on',
+            },
+          ],
+          destroys: ['atlas_schema.app'],
         },
       ],
     });

@@ -72,6 +72,7 @@ describe('getInputs defaults', () => {
       rolesOnApply: 'changed',
       environment: '',
       destructiveLabel: 'allow-destructive-sql',
+      gatedClasses: ['destructive', 'access-reducing', 'session', 'unknown'],
       requireReviewedPlan: true,
       driftIssue: true,
       failOnDrift: false,
@@ -121,6 +122,7 @@ describe('getInputs with every input set', () => {
       [INPUT.rolesOnApply]: 'Always',
       [INPUT.environment]: 'billing-prod',
       [INPUT.destructiveLabel]: 'db: drop ok',
+      [INPUT.gatedClasses]: ' destructive,behaviour-change ',
       [INPUT.requireReviewedPlan]: 'false',
       [INPUT.driftIssue]: 'False',
       [INPUT.failOnDrift]: 'true',
@@ -148,6 +150,7 @@ describe('getInputs with every input set', () => {
       rolesOnApply: 'always',
       environment: 'billing-prod',
       destructiveLabel: 'db: drop ok',
+      gatedClasses: ['destructive', 'behaviour-change'],
       requireReviewedPlan: false,
       driftIssue: false,
       failOnDrift: true,
@@ -287,7 +290,17 @@ describe('getInputs validation', () => {
     [
       INPUT.destructiveLabel,
       'x'.repeat(51),
-      `Input "destructive-label" must be a GitHub label name of at most 50 characters without surrounding spaces, or empty to switch the destructive-SQL gate off; got "${'x'.repeat(51)}"`,
+      `Input "destructive-label" must be a GitHub label name of at most 50 characters without surrounding spaces, or empty to switch the label requirement off; got "${'x'.repeat(51)}"`,
+    ],
+    [
+      INPUT.gatedClasses,
+      'destructive, acess-reducing',
+      'Input "gated-classes" must be statement classes separated by commas (destructive, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "acess-reducing"',
+    ],
+    [
+      INPUT.gatedClasses,
+      'none, destructive',
+      'Input "gated-classes" must be none on its own, not in a list; or statement classes separated by commas (destructive, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "none"',
     ],
     [INPUT.requireReviewedPlan, 'yes', 'Input "require-reviewed-plan" must be one of true, True, TRUE, false, False, FALSE; got "yes"'],
     [
@@ -390,6 +403,17 @@ describe('getInputs validation', () => {
     expect(err.problems).toEqual([
       'Inputs "roles-working-directory" and "schema-working-directory" must name two different Terraform roots; both are "terraform/schema"',
     ]);
+  });
+
+  it.each([
+    ['destructive, behaviour-change', ['destructive', 'behaviour-change']],
+    ['access-reducing\ndestructive\ndestructive', ['access-reducing', 'destructive']],
+    ['all', ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe']],
+    ['none', []],
+    ['', ['destructive', 'access-reducing', 'session', 'unknown']],
+  ])('reads gated-classes %j', (raw, classes) => {
+    setInputs({ [INPUT.gatedClasses]: raw });
+    expect(getInputs().gatedClasses).toEqual(classes);
   });
 
   it('switches the destructive gate off with an explicitly empty label, and defaults it when the input is absent', () => {

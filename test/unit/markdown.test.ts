@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_GATED_CLASSES } from '../../src/core/types.js';
 import { COMMENT_MAX_LENGTH, SUMMARY_MAX_LENGTH } from '../../src/github/limits.js';
 import { measure, renderComment, renderSummary } from '../../src/report/fit.js';
 import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
@@ -7,7 +8,12 @@ import type { Report } from '../../src/roots/types.js';
 import { headings, renderedText } from '../support/markdown.js';
 import { COMMIT_URL, DEV_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 
-const OPTIONS = { marker: MARKER, commitUrl: COMMIT_URL, destructiveLabel: 'allow-destructive-sql' };
+const OPTIONS = {
+  marker: MARKER,
+  commitUrl: COMMIT_URL,
+  destructiveLabel: 'allow-destructive-sql',
+  gatedClasses: [...DEFAULT_GATED_CLASSES],
+};
 const comment = (r: Report, maxLength = COMMENT_MAX_LENGTH): string => renderComment(r, { ...OPTIONS, maxLength });
 const summary = (r: Report): string => renderSummary(r, { ...OPTIONS, maxLength: SUMMARY_MAX_LENGTH });
 
@@ -502,7 +508,9 @@ describe('risk first', () => {
     const shown = renderedText(comment(risky()));
     expect(shown).toContain('Applying this on merge needs the label allow-destructive-sql on this pull request.');
     const off = renderedText(renderComment(risky(), { ...OPTIONS, destructiveLabel: '', maxLength: COMMENT_MAX_LENGTH }));
-    expect(off).toContain('The destructive-SQL gate is off');
+    expect(off).toContain(
+      'The label gate is off (destructive-label is empty): this destructive and access-reducing SQL will be applied on merge without a label.',
+    );
     expect(renderedText(comment(seedPlan()))).not.toContain('needs the label');
   });
 
@@ -569,7 +577,15 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
       gate: {
         verdict: 'hold',
-        reasons: [{ kind: 'destructive', statements: ['DROP TABLE "public"."legacy";'], destroys: [], label: 'allow-destructive-sql' }],
+        reasons: [
+          {
+            kind: 'gated',
+            classes: ['destructive'],
+            statements: [{ statement: 'DROP TABLE "public"."legacy";', class: 'destructive', reason: 'drops table' }],
+            destroys: [],
+            label: 'allow-destructive-sql',
+          },
+        ],
       },
     });
     const r = report('apply', [root('roles', { outcome: 'skipped' }), held], { review: { pr: 7, labels: [], reviewed } });
@@ -587,7 +603,18 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       outcome: 'held',
       plannedStatements: [drop],
       classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
-      gate: { verdict: 'hold', reasons: [{ kind: 'destructive', statements: [drop], destroys: [], label: 'allow-destructive-sql' }] },
+      gate: {
+        verdict: 'hold',
+        reasons: [
+          {
+            kind: 'gated',
+            classes: ['destructive'],
+            statements: [{ statement: drop, class: 'destructive', reason: 'drops table' }],
+            destroys: [],
+            label: 'allow-destructive-sql',
+          },
+        ],
+      },
     });
     const review = { pullNumbers: [], labels: [], missing: 'commit ddddddd belongs to no pull request (a direct push)' };
     const shown = renderedText(comment(report('apply', [root('roles', { outcome: 'skipped' }), held], { review })));
@@ -629,7 +656,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
     const r = report(
       'apply',
       [
-        appliedRoot('roles', ROLES_SQL, { gate: { verdict: 'apply', basis: 'unreviewed-additive', destructive: false, labelled: false } }),
+        appliedRoot('roles', ROLES_SQL, { gate: { verdict: 'apply', basis: 'unreviewed-additive', gated: [], labelled: false } }),
         appliedRoot('schema', SCHEMA_SQL),
       ],
       {
@@ -638,7 +665,9 @@ describe('apply: the gate, the reviewed plan and the history', () => {
     );
     const body = comment(r);
     expect(body).toMatch(/<details><summary>Reviewed plan — pull request #7 at commit ccccccc: 2 statements<\/summary>/);
-    expect(renderedText(body)).toContain('Not reviewed in a pull request: applied because it only adds');
+    expect(renderedText(body)).toContain(
+      'Not reviewed in a pull request: applied because nothing in it is of a gated class (see gated-classes).',
+    );
   });
 
   it('keeps earlier results, collapsed, instead of losing "Applied 6 statements" to "Nothing to apply"', () => {

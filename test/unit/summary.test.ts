@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_GATED_CLASSES } from '../../src/core/types.js';
 import { writeSummary } from '../../src/publish/summary.js';
 import { MARKER, ROLES_SQL, SCHEMA_SQL, seedPlan } from './report-fixtures.js';
 
-const OPTIONS = { marker: MARKER, destructiveLabel: 'allow-destructive-sql' };
+const OPTIONS = { marker: MARKER, destructiveLabel: 'allow-destructive-sql', gatedClasses: [...DEFAULT_GATED_CLASSES] };
 
 let saved: string | undefined;
 let dir: string | undefined;
