@@ -8,6 +8,8 @@ export { runRoots } from './pipeline.js';
 export type { PipelineContext } from './pipeline.js';
 /** What the IAM-token preflight found, as the roots act on it. */
 export type { PreflightOutcome } from './pipeline.js';
+/** What the roots returned: their results and the notices for the top of the report. */
+export type { PipelineResult } from './pipeline.js';
 /** Whether the roles root runs, and why not; decided once per run. */
 export type { RolesDecision } from './pipeline.js';
 /** One root's result: what it planned, what the gate decided, what it applied, whether it converged. */

@@ -54,6 +54,16 @@ export interface RootResult {
   durationMs: number;
 }
 
+/** What a root's plan step found. */
+export interface PlannedRoot {
+  statements: string[];
+  classifications: Classification[];
+  /** atlas_schema resources Terraform will delete or replace. */
+  destroys: string[];
+  terraformChanged: boolean;
+  warnings: Diagnostic[];
+}
+
 export interface Report {
   context: RunContext;
   environment: string;
