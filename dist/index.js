@@ -73814,7 +73814,7 @@ function prepare(name, query, inner) {
     return { ...v, kind: `PREPARE ${v.kind}`, reason: `prepares ${quoteIdent(name)}, which EXECUTE runs later and which ${v.reason}` };
 }
 /** EXECUTE takes the class of the statement an earlier PREPARE of the plan gave that name; unknown otherwise. */
-function execute(name, ctx) {
+function executePrepared(name, ctx) {
     const v = ctx.prepared(name);
     if (v === undefined) {
         return unknown('EXECUTE', `runs prepared statement ${quoteIdent(name)}, which no earlier statement of this plan prepares: what it does cannot be checked`);
@@ -73877,7 +73877,7 @@ function ruleVerdict(node, ctx) {
     if ('PrepareStmt' in node)
         return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
     if ('ExecuteStmt' in node)
-        return execute(node.ExecuteStmt.name ?? '', ctx);
+        return executePrepared(node.ExecuteStmt.name ?? '', ctx);
     if ('CopyStmt' in node)
         return copy(node.CopyStmt, inner);
     if ('VariableSetStmt' in node)
@@ -76930,6 +76930,7 @@ function holdSummary(reason) {
 
 
 
+
 // On a merge: which pull request was merged, which labels it carries now (a re-run gets the
 // original event payload, so labels are read from the API), and the plan its comment showed
 // reviewers. Only our own comment counts (marker at the start, our token's author, last edited
@@ -76966,7 +76967,9 @@ function lost(why) {
 /** The reviewed plan from our comment on `pr`, or why there is none and whether that is suspicious. */
 async function planComment(gh, context, pr, marker, identity) {
     const ours = await commentsBy(gh, context.repo, pr, identity);
-    const comment = ours.find((c) => c.body.startsWith(marker));
+    // The same test the comment upsert uses, so a comment an earlier version wrote for this
+    // database is read here too (its record is then not where this version writes it: held).
+    const comment = ours.find((c) => bodyBelongsTo(marker, c.body));
     if (!comment) {
         // Our plan comment may be one whose marker someone else's edit removed.
         const overwritten = await firstEditedByOthers(gh, ours, identity);
@@ -80797,7 +80800,7 @@ async function run() {
     const whoAmI = () => (identity ??= tokenIdentity(gh));
     try {
         gh = createGitHub(inputs.githubToken);
-        await main_execute(inputs, report, gh, whoAmI, marker);
+        await execute(inputs, report, gh, whoAmI, marker);
     }
     catch (err) {
         // Reported once, by setFailed below, after the summary, outputs and comment are written.
@@ -80820,7 +80823,7 @@ async function run() {
         stopOnCancel();
     }
 }
-async function main_execute(inputs, report, gh, whoAmI, marker) {
+async function execute(inputs, report, gh, whoAmI, marker) {
     const { context } = report;
     const workspace = workspaceDir();
     src_core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
