@@ -52,19 +52,7 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     };
   }
 
-  const { host, port } = endpointParts(opts.endpoint);
-  const client = new pg.Client({
-    host,
-    port,
-    database: opts.database,
-    user: opts.user,
-    password: token,
-    // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
-    // a connection string's sslmode=require to full verification, hence the object.
-    ssl: { rejectUnauthorized: false },
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-    query_timeout: 10_000,
-  });
+  const client = new pg.Client({ ...iamClientConfig(opts, token, opts.connectTimeoutMs ?? 10_000), query_timeout: 10_000 });
   // A socket error after connect() resolved must not crash the process.
   client.on('error', () => undefined);
 
@@ -79,6 +67,46 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Where and as whom to log in with an IAM token; the preflight and the read-only facts sessions share it. */
+export interface IamLogin {
+  /** host:port */
+  endpoint: string;
+  database: string;
+  user: string;
+}
+
+/**
+ * The pg configuration of an IAM-token login, as Atlas logs in: TLS (libpq sslmode=require:
+ * encrypt, do not verify the certificate; pg's own parser maps a connection string's
+ * sslmode=require to full verification, hence the object), the token as password.
+ */
+export function iamClientConfig(login: IamLogin, token: string, connectTimeoutMs: number): pg.ClientConfig {
+  const { host, port } = endpointParts(login.endpoint);
+  return {
+    host,
+    port,
+    database: login.database,
+    user: login.user,
+    password: token,
+    ssl: { rejectUnauthorized: false },
+    connectionTimeoutMillis: connectTimeoutMs,
+  };
+}
+
+/** Signs a token for `login` with the session's credentials and returns its pg configuration. */
+export async function iamLoginConfig(
+  login: IamLogin & { region: string; session: AwsSession },
+  connectTimeoutMs: number,
+): Promise<pg.ClientConfig> {
+  const token = await signRdsToken({
+    endpoint: login.endpoint,
+    user: login.user,
+    region: login.region,
+    credentials: login.session.credentials(),
+  });
+  return iamClientConfig(login, token, connectTimeoutMs);
 }
 
 /** Pure: the login worked; is the user one RDS will accept IAM tokens for? */

@@ -23,6 +23,10 @@ export interface Inputs {
   githubToken: string;
   comment: boolean;
   lockTimeout: string;
+  /** facts-timeout: the total time the impact facts phase may take, per root (ms). */
+  factsTimeoutMs: number;
+  /** impact-scan-limit: tables with more rows are not scanned by the predicted-failure checks. */
+  impactScanLimit: number;
   /** IAM-token preflight target: host:port of the RDS endpoint; '' disables the preflight. */
   dbEndpoint: string;
   dbName: string;

@@ -22,7 +22,7 @@ import {
 import { createGitHub, tokenIdentity, commentMarker, reviewContext, type GitHub } from '../github/index.js';
 import { getInputs, workspaceDir } from '../inputs/index.js';
 import { lintProject, validateRuleIds } from '../lint/index.js';
-import { runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision, type Report } from '../roots/index.js';
+import { impactPhase, runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision, type Report } from '../roots/index.js';
 import { publish, withDeadline, OUTPUT } from '../publish/index.js';
 import { verdict } from '../report/index.js';
 import { resolveTerraformBinary } from '../terraform/index.js';
@@ -59,7 +59,7 @@ export async function run(): Promise<void> {
   log.info(`rds-atlas-action on Node ${process.version}`);
   if (context.fork) {
     log.notice(
-      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.',
+      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned, and the database was not read (no impact facts).',
     );
     core.setOutput(OUTPUT.mode, 'plan');
     return;
@@ -158,7 +158,9 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
     const active = session;
     const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
     const account = roleAccount(role);
+    const impact = impactPhase({ inputs, session: active });
     const ctx: PipelineContext = {
+      impact,
       mode: context.mode,
       inputs,
       workspace,
@@ -187,6 +189,7 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
       { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory },
       decision,
     );
+    await impact.attach(result.roots);
     report.roots = result.roots;
     report.notices.push(...result.notices);
   } finally {

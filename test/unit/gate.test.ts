@@ -226,6 +226,29 @@ describe('decideGate', () => {
     expect(decideGate({ ...base, statements: [], terraformChanged: true })).toMatchObject({ verdict: 'apply', basis: 'no-sql' });
   });
 
+  it('holds a plan the read-only re-check predicts to fail, whatever else lets it through, and says so in plain words', async () => {
+    const sql = [CREATE];
+    const failure = { statement: CREATE, table: 'app.people', fails: 'SET NOT NULL on email: 1,250 rows have NULL in email' };
+    const input: GateInput = {
+      statements: sql,
+      planned: await planPrint(sql),
+      classifications: classify(sql),
+      destroys: [],
+      terraformChanged: true,
+      reviewed: await reviewedRoot(sql, true),
+      recordLost: undefined,
+      labels: [LABEL],
+      destructiveLabel: LABEL,
+      gatedClasses: DEFAULT_GATED_CLASSES,
+      requireReviewedPlan: true,
+    };
+    expect(decideGate(input)).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
+    expect(decideGate({ ...input, predictedFailures: [] })).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
+    const held = decideGate({ ...input, predictedFailures: [failure] });
+    expect(held).toEqual({ verdict: 'hold', reasons: [{ kind: 'will-fail', failures: [failure] }] });
+    expect(held.verdict === 'hold' ? held.reasons.map(holdSummary) : []).toEqual(['it would fail on the rows in the database now']);
+  });
+
   it('compares what PostgreSQL would run (not the layout), and says exactly what changed since review', async () => {
     const reviewed = await reviewedRoot([CREATE, GRANT], true);
     const reindented = [CREATE.replace(/\n\s+/g, '\n    '), GRANT];

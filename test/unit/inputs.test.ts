@@ -77,6 +77,8 @@ describe('getInputs defaults', () => {
       driftIssue: true,
       failOnDrift: false,
       lintSkip: [],
+      factsTimeoutMs: 5000,
+      impactScanLimit: 1_000_000,
     });
   });
 
@@ -127,6 +129,8 @@ describe('getInputs with every input set', () => {
       [INPUT.driftIssue]: 'False',
       [INPUT.failOnDrift]: 'true',
       [INPUT.lintSkip]: 'public-default-revoked\n\n  provider-version \n',
+      [INPUT.factsTimeoutMs]: '1500ms',
+      [INPUT.impactScanLimit]: '250000',
     });
     expect(getInputs()).toEqual({
       awsRegion: 'us-gov-west-1',
@@ -155,6 +159,8 @@ describe('getInputs with every input set', () => {
       driftIssue: false,
       failOnDrift: true,
       lintSkip: ['public-default-revoked', 'provider-version'],
+      factsTimeoutMs: 1500,
+      impactScanLimit: 250_000,
     });
   });
 
@@ -358,6 +364,26 @@ describe('getInputs validation', () => {
       INPUT.lockTimeout,
       '61m',
       'Input "lock-timeout" must be a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h; got "61m"',
+    ],
+    [
+      INPUT.factsTimeoutMs,
+      '5',
+      'Input "facts-timeout" must be a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s; got "5"',
+    ],
+    [
+      INPUT.factsTimeoutMs,
+      '2m',
+      'Input "facts-timeout" must be a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s; got "2m"',
+    ],
+    [
+      INPUT.impactScanLimit,
+      '1e6',
+      'Input "impact-scan-limit" must be a whole number of rows, such as 1000000, or 0 to scan no table; got "1e6"',
+    ],
+    [
+      INPUT.impactScanLimit,
+      '-5',
+      'Input "impact-scan-limit" must be a whole number of rows, such as 1000000, or 0 to scan no table; got "-5"',
     ],
     [
       INPUT.rolesPaths,
