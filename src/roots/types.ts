@@ -3,6 +3,7 @@
 // exchange stay in core/types.ts.
 
 import type { GateDecision } from '../review/index.js';
+import type { AccessOutcome } from './access-phase.js';
 import type {
   Diagnostic,
   Finding,
@@ -71,4 +72,6 @@ export interface Report {
   fatal?: string;
   /** Notices shown at the top (fork skipped, preflight skipped, ...). */
   notices: string[];
+  /** Plan runs with planned SQL: who gains and who loses access (access-phase.ts). */
+  access?: AccessOutcome;
 }
