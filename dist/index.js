@@ -81862,8 +81862,9 @@ function startAccessFacts(inputs, session, budgetMs = ACCESS_FACTS_BUDGET_MS) {
 }
 /**
  * After the plans: the "before" (live, or empty with the reason), the roots' planned statements
- * applied in order, and the diff. Planned statements behind a widening change become
- * access-widening when that is more severe than their class. Never throws.
+ * applied in order, and the diff. Never throws. Statement classes are left as the text rules
+ * set them: the merge gate reads no catalog, so a class found only here (a new login that can
+ * write) would promise a hold the merge does not make; such rows are marked in the table.
  */
 async function accessPhase(facts, roots, inputs) {
     const planned = roots.filter((r) => r.outcome === 'planned' && r.plannedStatements.length > 0);
@@ -81889,34 +81890,18 @@ async function accessPhase(facts, roots, inputs) {
         else
             why = `the catalog could not be read: ${got.error}`;
     }
+    const waited = Date.now();
     try {
         const trees = await parseTrees(texts);
         const start = before ?? emptySnapshot({ serverVersionNum: ASSUMED_VERSION, database: inputs.dbName, currentUser: inputs.dbUser });
         const diff = planAccess(start, texts.map((sql, i) => ({ sql, nodes: trees[i] })));
-        markWidening(diff, statements, planned);
+        src_core/* log */.Rm.info(`Access: ${before ? `live catalog read in ${factsMs} ms beside Terraform` : `from the SQL alone (${why ?? ''})`}; ${diff.changes.length} changes from ${texts.length} statements, computed in ${Date.now() - waited} ms after the plans.`);
         return { source: before ? 'live' : 'sql-only', ...(why ? { why: (0,src_core/* redact */.E$)(why) } : {}), diff, statements, factsMs };
     }
     catch (err) {
         // A model bug must not cost the plan: say so, with nothing computed.
         const failure = `the access model failed: ${(0,src_core/* errorMessage */.gJ)(err)}`;
         return { source: 'sql-only', why: (0,src_core/* redact */.E$)(failure), diff: { changes: [], retained: [], notModelled: [] }, statements, factsMs };
-    }
-}
-const RANK = (c) => src_core/* STATEMENT_CLASSES */.vv.indexOf(c);
-function markWidening(diff, statements, planned) {
-    for (const change of diff.changes) {
-        if (change.widening === null || change.statementIndex === null)
-            continue;
-        const at = statements[change.statementIndex];
-        const root = planned.find((r) => r.root === at?.root);
-        const c = at && root?.classifications[at.index];
-        if (!c || RANK(c.class) <= RANK('access-widening'))
-            continue;
-        root.classifications[at.index] = {
-            ...c,
-            class: 'access-widening',
-            reason: `widens access (${change.widening}: ${change.role} gains ${change.privilege}${change.object ? ` on ${change.object}` : ''}); ${c.reason}`,
-        };
     }
 }
 

@@ -1,7 +1,7 @@
 import { createsRole, parseTrees } from '../atlas/index.js';
 import { emptySnapshot, planAccess, type AccessDiff, type AccessSnapshot } from '../access/index.js';
 import { rdsIamClientConfig, type AwsSession } from '../aws/index.js';
-import { errorMessage, redact, STATEMENT_CLASSES, type Inputs, type RootName } from '../core/index.js';
+import { errorMessage, log, redact, type Inputs, type RootName } from '../core/index.js';
 import { openReadOnlySession, readAccessCatalog } from '../database/index.js';
 import type { RootResult } from './types.js';
 
@@ -69,8 +69,9 @@ export function startAccessFacts(inputs: Inputs, session: AwsSession, budgetMs =
 
 /**
  * After the plans: the "before" (live, or empty with the reason), the roots' planned statements
- * applied in order, and the diff. Planned statements behind a widening change become
- * access-widening when that is more severe than their class. Never throws.
+ * applied in order, and the diff. Never throws. Statement classes are left as the text rules
+ * set them: the merge gate reads no catalog, so a class found only here (a new login that can
+ * write) would promise a hold the merge does not make; such rows are marked in the table.
  */
 export async function accessPhase(facts: AccessFacts | undefined, roots: RootResult[], inputs: Inputs): Promise<AccessOutcome | undefined> {
   const planned = roots.filter((r) => r.outcome === 'planned' && r.plannedStatements.length > 0);
@@ -91,6 +92,7 @@ export async function accessPhase(facts: AccessFacts | undefined, roots: RootRes
     if ('snapshot' in got) before = got.snapshot;
     else why = `the catalog could not be read: ${got.error}`;
   }
+  const waited = Date.now();
   try {
     const trees = await parseTrees(texts);
     const start = before ?? emptySnapshot({ serverVersionNum: ASSUMED_VERSION, database: inputs.dbName, currentUser: inputs.dbUser });
@@ -98,28 +100,13 @@ export async function accessPhase(facts: AccessFacts | undefined, roots: RootRes
       start,
       texts.map((sql, i) => ({ sql, nodes: trees[i] })),
     );
-    markWidening(diff, statements, planned);
+    log.info(
+      `Access: ${before ? `live catalog read in ${factsMs} ms beside Terraform` : `from the SQL alone (${why ?? ''})`}; ${diff.changes.length} changes from ${texts.length} statements, computed in ${Date.now() - waited} ms after the plans.`,
+    );
     return { source: before ? 'live' : 'sql-only', ...(why ? { why: redact(why) } : {}), diff, statements, factsMs };
   } catch (err) {
     // A model bug must not cost the plan: say so, with nothing computed.
     const failure = `the access model failed: ${errorMessage(err)}`;
     return { source: 'sql-only', why: redact(failure), diff: { changes: [], retained: [], notModelled: [] }, statements, factsMs };
-  }
-}
-
-const RANK = (c: (typeof STATEMENT_CLASSES)[number]): number => STATEMENT_CLASSES.indexOf(c);
-
-function markWidening(diff: AccessDiff, statements: AccessOutcome['statements'], planned: RootResult[]): void {
-  for (const change of diff.changes) {
-    if (change.widening === null || change.statementIndex === null) continue;
-    const at = statements[change.statementIndex];
-    const root = planned.find((r) => r.root === at?.root);
-    const c = at && root?.classifications[at.index];
-    if (!c || RANK(c.class) <= RANK('access-widening')) continue;
-    root.classifications[at.index] = {
-      ...c,
-      class: 'access-widening',
-      reason: `widens access (${change.widening}: ${change.role} gains ${change.privilege}${change.object ? ` on ${change.object}` : ''}); ${c.reason}`,
-    };
   }
 }
