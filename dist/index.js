@@ -67586,9 +67586,18 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
  * Classes of planned SQL, most severe first (atlas/classify.ts has the table of what falls in
  * which). Written once here: the gated-classes input, the gate and the report read this list.
  */
-const STATEMENT_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'];
+const STATEMENT_CLASSES = [
+    'destructive',
+    'access-widening',
+    'access-reducing',
+    'session',
+    'unknown',
+    'behaviour-change',
+    'locking',
+    'safe',
+];
 /** The classes `gated-classes` names when it is not set: what is held on merge without approval. */
-const DEFAULT_GATED_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown'];
+const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown'];
 
 ;// CONCATENATED MODULE: ./src/core/index.ts
 // core/: the infrastructure every other folder stands on. The one log writer, the one Markdown
@@ -67657,7 +67666,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-reducing', 'session', 'unk
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5903);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7314);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(559);
 
 
 
@@ -67681,7 +67690,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7314:
+/***/ 559:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72819,7 +72828,7 @@ function cString(m, pointer) {
 // text; the renderer escapes the reasons again, this only keeps them readable.
 /** At most this many names are listed; the rest are counted. */
 const LISTED = 3;
-function sql_names_quoteIdent(name) {
+function quoteIdent(name) {
     return `"${printable(name).replaceAll('"', '""')}"`;
 }
 /** Control and line-separator characters as \u{…} escapes, everything else as is. */
@@ -72829,7 +72838,7 @@ function printable(text) {
 function qualified(parts) {
     return parts
         .filter((p) => p !== undefined && p !== '')
-        .map(sql_names_quoteIdent)
+        .map(quoteIdent)
         .join('.');
 }
 function relationName(rel) {
@@ -72842,7 +72851,7 @@ function relationKey(rel) {
 function roleName(spec) {
     switch (spec?.roletype) {
         case 'ROLESPEC_CSTRING':
-            return sql_names_quoteIdent(spec.rolename ?? '');
+            return quoteIdent(spec.rolename ?? '');
         case 'ROLESPEC_PUBLIC':
             return 'PUBLIC';
         case 'ROLESPEC_CURRENT_ROLE':
@@ -72866,7 +72875,7 @@ function strings(nodes) {
  */
 function objectName(node, type) {
     if ('String' in node)
-        return sql_names_quoteIdent(node.String.sval ?? '');
+        return quoteIdent(node.String.sval ?? '');
     if ('List' in node) {
         const items = node.List.items ?? [];
         // A cast or transform is named by its types: (source, target).
@@ -72874,7 +72883,7 @@ function objectName(node, type) {
             return `(${items.map((n) => objectName(n)).join(', ')})`;
         const parts = strings(items);
         if (type === 'OBJECT_TRIGGER' || type === 'OBJECT_POLICY' || type === 'OBJECT_RULE') {
-            return `${sql_names_quoteIdent(parts.at(-1) ?? '')} on ${qualified(parts.slice(0, -1))}`;
+            return `${quoteIdent(parts.at(-1) ?? '')} on ${qualified(parts.slice(0, -1))}`;
         }
         return qualified(parts);
     }
@@ -72928,7 +72937,111 @@ function objectKind(type) {
     return objectWord(type).toUpperCase();
 }
 
+;// CONCATENATED MODULE: ./src/atlas/sql-widening.ts
+
+// Widening access, judged from the statement text alone, so the merge gate (which reads no live
+// catalog) holds it: superuser-like role attributes, membership in rds_superuser or a
+// predefined role that reads or writes everything or the server's files, anything granted to
+// PUBLIC, WITH GRANT OPTION / WITH ADMIN OPTION, SECURITY DEFINER functions. Ownership
+// transfers are judged where OWNER TO is (sql-rules, sql-alter-table). Each function returns
+// the widening reasons it found ([] for none); the caller words the finding.
+/** Attributes that give a role power over other roles, all rows, or the cluster. */
+const SUPERUSER_LIKE = {
+    superuser: 'SUPERUSER',
+    createrole: 'CREATEROLE',
+    bypassrls: 'BYPASSRLS',
+    isreplication: 'REPLICATION',
+};
+/** Roles whose membership is superuser-like (RDS's stand-in for superuser, and the predefined roles over all data or server files). */
+const POWERFUL_ROLES = new Set([
+    'rds_superuser',
+    'pg_read_all_data',
+    'pg_write_all_data',
+    'pg_execute_server_program',
+    'pg_read_server_files',
+    'pg_write_server_files',
+]);
+function isOn(option) {
+    const arg = option.arg;
+    return arg === undefined || !('Boolean' in arg) || arg.Boolean.boolval === true;
+}
+function isPublic(n) {
+    return 'RoleSpec' in n && n.RoleSpec.roletype === 'ROLESPEC_PUBLIC';
+}
+function roleNames(arg) {
+    if (arg === undefined || !('List' in arg))
+        return [];
+    return (arg.List.items ?? []).flatMap((n) => ('RoleSpec' in n ? [n.RoleSpec.rolename ?? ''] : []));
+}
+/** GRANT of privileges: to PUBLIC, or WITH GRANT OPTION. */
+function grantWidening(stmt) {
+    if (!stmt.is_grant)
+        return [];
+    return [
+        ...((stmt.grantees ?? []).some(isPublic) ? ['PUBLIC (every role, present and future) gets it'] : []),
+        ...(stmt.grant_option ? ['WITH GRANT OPTION: the grantees may grant it on'] : []),
+    ];
+}
+/** GRANT of membership: in a superuser-like role, to PUBLIC, or WITH ADMIN OPTION. */
+function grantRoleWidening(stmt) {
+    if (!stmt.is_grant)
+        return [];
+    const granted = (stmt.granted_roles ?? []).flatMap((n) => ('AccessPriv' in n ? [n.AccessPriv.priv_name ?? ''] : []));
+    const powerful = granted.filter((r) => POWERFUL_ROLES.has(r));
+    const admin = (stmt.opt ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'admin' && isOn(n.DefElem));
+    return [
+        ...(powerful.length > 0 ? [`membership in ${listed(powerful.map(quoteIdent))} is superuser-like`] : []),
+        ...((stmt.grantee_roles ?? []).some(isPublic) ? ['PUBLIC (every role) becomes a member'] : []),
+        ...(admin ? ['WITH ADMIN OPTION: the members may grant the membership on'] : []),
+    ];
+}
+/** ALTER DEFAULT PRIVILEGES … GRANT: to PUBLIC, or WITH GRANT OPTION, on every future object. */
+function defaultPrivilegesWidening(stmt) {
+    const action = stmt.action;
+    if (!action?.is_grant)
+        return [];
+    return [
+        ...((action.grantees ?? []).some(isPublic) ? ['PUBLIC (every role) gets it on every future object'] : []),
+        ...(action.grant_option ? ['WITH GRANT OPTION on every future object'] : []),
+    ];
+}
+/** Superuser-like attributes switched on, and superuser-like memberships (CREATE ROLE … IN ROLE, ADMIN/ROLE lists). */
+function roleOptionsWidening(options) {
+    const found = [];
+    for (const n of options ?? []) {
+        if (!('DefElem' in n))
+            continue;
+        const d = n.DefElem;
+        const attribute = SUPERUSER_LIKE[d.defname ?? ''];
+        if (attribute !== undefined && isOn(d))
+            found.push(`gets ${attribute}`);
+        if (d.defname === 'addroleto') {
+            const powerful = roleNames(d.arg).filter((r) => POWERFUL_ROLES.has(r));
+            if (powerful.length > 0)
+                found.push(`becomes a member of ${listed(powerful.map(quoteIdent))} (superuser-like)`);
+        }
+        if (d.defname === 'adminmembers' && roleNames(d.arg).length > 0)
+            found.push('names members WITH ADMIN OPTION');
+    }
+    return found;
+}
+function createRoleWidening(stmt) {
+    return roleOptionsWidening(stmt.options);
+}
+function alterRoleWidening(stmt) {
+    return roleOptionsWidening(stmt.options);
+}
+/** SECURITY DEFINER in CREATE FUNCTION or ALTER FUNCTION options: callers run it with its owner's privileges. */
+function securityDefiner(options) {
+    return (options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'security' && isOn(n.DefElem));
+}
+/** A verdict's reason: what the statement does, then why that widens access. */
+function widened(what, reasons) {
+    return `${what}: widens access (${reasons.join('; ')})`;
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/sql-access.ts
+
 
 // Who may do what: GRANT / REVOKE of privileges and of role membership, default privileges,
 // role attributes, dropped roles and what they own, and renames (which cut off whoever uses the
@@ -72938,16 +73051,26 @@ function grant(stmt) {
     const privileges = privilegeList(stmt.privileges);
     const on = grantTarget(stmt);
     const grantees = listed((stmt.grantees ?? []).map(nodeRole));
-    if (stmt.is_grant)
-        return { class: 'safe', kind: 'GRANT', reason: `grants ${privileges} on ${on} to ${grantees}` };
+    if (stmt.is_grant) {
+        const what = `grants ${privileges} on ${on} to ${grantees}`;
+        const widening = grantWidening(stmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind: 'GRANT', reason: widened(what, widening) };
+        return { class: 'safe', kind: 'GRANT', reason: what };
+    }
     const what = stmt.grant_option ? `the grant option for ${privileges}` : privileges;
     return { class: 'access-reducing', kind: 'REVOKE', reason: `revokes ${what} on ${on} from ${grantees}` };
 }
-function sql_access_grantRole(stmt) {
-    const roles = listed((stmt.granted_roles ?? []).map((n) => sql_names_quoteIdent('AccessPriv' in n ? (n.AccessPriv.priv_name ?? '') : '')));
+function grantRole(stmt) {
+    const roles = listed((stmt.granted_roles ?? []).map((n) => quoteIdent('AccessPriv' in n ? (n.AccessPriv.priv_name ?? '') : '')));
     const members = listed((stmt.grantee_roles ?? []).map(nodeRole));
-    if (stmt.is_grant)
-        return { class: 'safe', kind: 'GRANT', reason: `grants membership in ${roles} to ${members}` };
+    if (stmt.is_grant) {
+        const what = `grants membership in ${roles} to ${members}`;
+        const widening = grantRoleWidening(stmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind: 'GRANT', reason: widened(what, widening) };
+        return { class: 'safe', kind: 'GRANT', reason: what };
+    }
     // REVOKE ADMIN / INHERIT / SET OPTION FOR keeps the membership but takes that option away.
     const options = (stmt.opt ?? []).flatMap((n) => ('DefElem' in n ? [(n.DefElem.defname ?? '').toUpperCase()] : []));
     const what = options.length > 0 ? `the ${listed(options)} option of membership in ${roles}` : `membership in ${roles}`;
@@ -72956,12 +73079,17 @@ function sql_access_grantRole(stmt) {
 function defaultPrivileges(stmt) {
     const action = stmt.action ?? {};
     const privileges = privilegeList(action.privileges);
-    const schemas = strings(listOption(stmt.options, 'schemas')).map(sql_names_quoteIdent);
+    const schemas = strings(listOption(stmt.options, 'schemas')).map(quoteIdent);
     const future = `${objectWord(action.objtype)}s created from now on${schemas.length > 0 ? ` in schema ${listed(schemas)}` : ''}`;
     const grantees = listed((action.grantees ?? []).map(nodeRole));
     const kind = 'ALTER DEFAULT PRIVILEGES';
-    if (action.is_grant)
-        return { class: 'safe', kind, reason: `grants ${privileges} on ${future} to ${grantees}` };
+    if (action.is_grant) {
+        const what = `grants ${privileges} on ${future} to ${grantees}`;
+        const widening = defaultPrivilegesWidening(stmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind, reason: widened(what, widening) };
+        return { class: 'safe', kind, reason: what };
+    }
     return { class: 'access-reducing', kind, reason: `stops granting ${privileges} on ${future} to ${grantees}` };
 }
 /**
@@ -72971,9 +73099,13 @@ function defaultPrivileges(stmt) {
  * dropped group members. A positive connection limit is not flagged: without the current value
  * it cannot be told from a raise. Password values are never read into a reason.
  */
-function sql_access_alterRole(stmt) {
+function alterRole(stmt) {
     const role = roleName(stmt.role);
     const losses = (stmt.options ?? []).flatMap((n) => ('DefElem' in n ? roleLoss(n.DefElem, stmt.action) : []));
+    const widening = alterRoleWidening(stmt);
+    // Widening ranks above reducing: a role made SUPERUSER while losing a password is held as widening.
+    if (widening.length > 0)
+        return { class: 'access-widening', kind: 'ALTER ROLE', reason: widened(`role ${role} changes`, [...widening, ...losses]) };
     if (losses.length === 0)
         return { class: 'safe', kind: 'ALTER ROLE', reason: `changes attributes of role ${role}` };
     return { class: 'access-reducing', kind: 'ALTER ROLE', reason: `role ${role} ${listed(losses)}` };
@@ -73021,7 +73153,7 @@ function dropRole(s) {
         reason: `drops role${roles.length > 1 ? 's' : ''} ${listed(roles)}: ${their} logins, memberships and grants are gone`,
     };
 }
-function sql_access_dropOwned(s) {
+function dropOwned(s) {
     const roles = listed((s.roles ?? []).map(nodeRole));
     return {
         class: 'destructive',
@@ -73029,7 +73161,7 @@ function sql_access_dropOwned(s) {
         reason: `drops every object owned by ${roles} in this database, with its data, and revokes its privileges`,
     };
 }
-function sql_access_reassignOwned(s) {
+function reassignOwned(s) {
     const roles = listed((s.roles ?? []).map(nodeRole));
     return {
         class: 'destructive',
@@ -73046,10 +73178,10 @@ const NAMED_BY_CLIENTS_RARELY = new Set([
     'OBJECT_POLICY',
     'OBJECT_RULE',
 ]);
-function sql_access_rename(stmt) {
+function rename(stmt) {
     const type = stmt.renameType;
     const kind = `RENAME ${objectKind(type)}`;
-    const to = sql_names_quoteIdent(stmt.newname ?? '');
+    const to = quoteIdent(stmt.newname ?? '');
     const what = renamedObject(stmt);
     if (type !== undefined && NAMED_BY_CLIENTS_RARELY.has(type))
         return { class: 'safe', kind, reason: `renames ${what} to ${to}` };
@@ -73062,17 +73194,17 @@ function renamedObject(stmt) {
     const type = stmt.renameType;
     const word = objectWord(type);
     if (type === 'OBJECT_COLUMN' || type === 'OBJECT_ATTRIBUTE') {
-        return `${word} ${sql_names_quoteIdent(stmt.subname ?? '')} of ${objectWord(stmt.relationType)} ${relationName(stmt.relation)}`;
+        return `${word} ${quoteIdent(stmt.subname ?? '')} of ${objectWord(stmt.relationType)} ${relationName(stmt.relation)}`;
     }
     if (stmt.relation &&
         (type === 'OBJECT_TABCONSTRAINT' || type === 'OBJECT_TRIGGER' || type === 'OBJECT_POLICY' || type === 'OBJECT_RULE')) {
-        return `${word} ${sql_names_quoteIdent(stmt.subname ?? '')} on ${relationName(stmt.relation)}`;
+        return `${word} ${quoteIdent(stmt.subname ?? '')} on ${relationName(stmt.relation)}`;
     }
     if (stmt.relation)
         return `${word} ${relationName(stmt.relation)}`;
     if (stmt.object)
         return `${word} ${objectName(stmt.object, type)}`;
-    return `${word} ${sql_names_quoteIdent(stmt.subname ?? '')}`;
+    return `${word} ${quoteIdent(stmt.subname ?? '')}`;
 }
 function privilegeList(privileges) {
     // No list means ALL [PRIVILEGES].
@@ -73082,7 +73214,7 @@ function privilegeList(privileges) {
 }
 function privilege(p) {
     const name = (p.priv_name ?? 'all').toUpperCase();
-    const cols = strings(p.cols).map(sql_names_quoteIdent);
+    const cols = strings(p.cols).map(quoteIdent);
     return cols.length > 0 ? `${name} (${cols.join(', ')})` : name;
 }
 function grantTarget(stmt) {
@@ -73199,7 +73331,7 @@ function alterTable(stmt, ctx) {
     };
 }
 function command(cmd, on) {
-    const column = `column ${sql_names_quoteIdent(cmd.name ?? '')} of ${on}`;
+    const column = `column ${quoteIdent(cmd.name ?? '')} of ${on}`;
     switch (cmd.subtype) {
         case 'AT_DropColumn':
             return { class: 'destructive', reason: `drops ${column} and the data in it` };
@@ -73209,7 +73341,7 @@ function command(cmd, on) {
                 reason: `changes the type of ${column}: values can be converted lossily or rejected, and the table may be rewritten under an exclusive lock`,
             };
         case 'AT_DropConstraint':
-            return { class: 'destructive', reason: `drops constraint ${sql_names_quoteIdent(cmd.name ?? '')} of ${on}: the rule it enforced is lost` };
+            return { class: 'destructive', reason: `drops constraint ${quoteIdent(cmd.name ?? '')} of ${on}: the rule it enforced is lost` };
         case 'AT_SetNotNull':
             return locking(`sets ${column} NOT NULL`, 'every row is scanned while writes wait');
         case 'AT_AddConstraint':
@@ -73235,7 +73367,12 @@ function command(cmd, on) {
         case 'AT_ForceRowSecurity':
             return access(`forces row-level security on ${on}`, 'its owner too sees only the rows a policy allows');
         case 'AT_ChangeOwner':
-            return access(`makes ${roleName(cmd.newowner)} the owner of ${on}`, 'the previous owner loses the rights it held as owner');
+            // Ownership transfer: the new owner gets every right (widening), the old one loses them.
+            // Kept even on a table new in the plan: the new owner still gets it.
+            return {
+                class: 'access-widening',
+                reason: `makes ${roleName(cmd.newowner)} the owner of ${on}: it gets every right on it (an ownership transfer widens access), and the previous owner loses the rights it held as owner`,
+            };
         default:
             if (cmd.subtype !== undefined && HARMLESS.has(cmd.subtype))
                 return { class: 'safe', reason: `alters ${on}` };
@@ -73253,7 +73390,7 @@ const CONSTRAINT_WORDS = {
 function addConstraint(def, on) {
     const c = def && 'Constraint' in def ? def.Constraint : {};
     const word = (c.contype && CONSTRAINT_WORDS[c.contype]) ?? 'constraint';
-    const action = `adds ${word}${c.conname ? ` ${sql_names_quoteIdent(c.conname)}` : ''} to ${on}`;
+    const action = `adds ${word}${c.conname ? ` ${quoteIdent(c.conname)}` : ''} to ${on}`;
     switch (c.contype) {
         case 'CONSTR_CHECK':
         case 'CONSTR_FOREIGN':
@@ -73262,11 +73399,11 @@ function addConstraint(def, on) {
             return locking(action, 'every row is checked while writes wait (add it NOT VALID, then VALIDATE CONSTRAINT)');
         case 'CONSTR_UNIQUE':
             if (c.indexname)
-                return { class: 'safe', reason: `${action} using the existing index ${sql_names_quoteIdent(c.indexname)}` };
+                return { class: 'safe', reason: `${action} using the existing index ${quoteIdent(c.indexname)}` };
             return locking(action, 'its index is built while writes wait (build it first with CREATE UNIQUE INDEX CONCURRENTLY)');
         case 'CONSTR_PRIMARY':
             if (c.indexname)
-                return locking(`${action} using the existing index ${sql_names_quoteIdent(c.indexname)}`, 'columns not yet NOT NULL are scanned while writes wait');
+                return locking(`${action} using the existing index ${quoteIdent(c.indexname)}`, 'columns not yet NOT NULL are scanned while writes wait');
             return locking(action, 'its index is built while writes wait');
         default:
             return locking(action, 'the table is checked or indexed while writes wait');
@@ -73274,7 +73411,7 @@ function addConstraint(def, on) {
 }
 function addColumn(def, on) {
     const col = def && 'ColumnDef' in def ? def.ColumnDef : {};
-    const action = `adds column ${sql_names_quoteIdent(col.colname ?? '')} to ${on}`;
+    const action = `adds column ${quoteIdent(col.colname ?? '')} to ${on}`;
     const rewrite = 'filling it rewrites the table while reads and writes wait';
     if (SERIAL_TYPES.has(strings(col.typeName?.names).at(-1) ?? ''))
         return locking(`${action} with a serial type`, rewrite);
@@ -73588,7 +73725,7 @@ function variableSet(s) {
  * is not a constant (or the setting goes back to its default); `set` is false for RESET / DEFAULT.
  */
 function settingChange(kind, name, value, set, local) {
-    const to = set ? (value === undefined ? ' to a value that is not a constant' : ` to ${sql_names_quoteIdent(value)}`) : ' back to its default';
+    const to = set ? (value === undefined ? ' to a value that is not a constant' : ` to ${quoteIdent(value)}`) : ' back to its default';
     const scope = local ? 'for the rest of the transaction' : 'for the rest of the session';
     const shown = `${kind} ${name}${set && value !== undefined ? ` = ${value}` : ''}`;
     if (sql_session_HARMLESS.has(name))
@@ -73628,11 +73765,11 @@ function defaultSetting(node) {
     const [kind, whose, setstmt] = 'AlterRoleSetStmt' in node
         ? [
             'ALTER ROLE',
-            `of role ${roleName(node.AlterRoleSetStmt.role)}${node.AlterRoleSetStmt.database ? ` in database ${sql_names_quoteIdent(node.AlterRoleSetStmt.database)}` : ''}`,
+            `of role ${roleName(node.AlterRoleSetStmt.role)}${node.AlterRoleSetStmt.database ? ` in database ${quoteIdent(node.AlterRoleSetStmt.database)}` : ''}`,
             node.AlterRoleSetStmt.setstmt,
         ]
         : 'AlterDatabaseSetStmt' in node
-            ? ['ALTER DATABASE', `of database ${sql_names_quoteIdent(node.AlterDatabaseSetStmt.dbname ?? '')}`, node.AlterDatabaseSetStmt.setstmt]
+            ? ['ALTER DATABASE', `of database ${quoteIdent(node.AlterDatabaseSetStmt.dbname ?? '')}`, node.AlterDatabaseSetStmt.setstmt]
             : ['ALTER SYSTEM', 'of every database on the server', node.AlterSystemStmt.setstmt];
     const name = (setstmt?.name ?? '').toLowerCase();
     if (setstmt?.kind === 'VAR_RESET_ALL')
@@ -73648,7 +73785,7 @@ function defaultSetting(node) {
     const to = setstmt?.kind === 'VAR_SET_VALUE'
         ? value === undefined
             ? ' to a value that is not a constant'
-            : ` to ${sql_names_quoteIdent(value)}`
+            : ` to ${quoteIdent(value)}`
         : ' back to its default';
     if (sql_session_HARMLESS.has(name))
         return { class: 'safe', kind, reason: `sets the default of ${name} ${whose}${to}: a limit only` };
@@ -73664,7 +73801,7 @@ function defaultSetting(node) {
  * the SQL cannot tell a raise from a cut (ALTER ROLE's rule is the same).
  */
 function alterDatabase(s) {
-    const db = `database ${sql_names_quoteIdent(s.dbname ?? '')}`;
+    const db = `database ${quoteIdent(s.dbname ?? '')}`;
     const findings = (s.options ?? []).flatMap((n) => {
         if (!('DefElem' in n))
             return [];
@@ -73691,7 +73828,7 @@ function alterDatabase(s) {
                 ];
             default:
                 return [
-                    { class: 'unknown', kind: 'ALTER DATABASE', reason: `changes option ${sql_names_quoteIdent(defname ?? '')} of ${db}: no rule for it` },
+                    { class: 'unknown', kind: 'ALTER DATABASE', reason: `changes option ${quoteIdent(defname ?? '')} of ${db}: no rule for it` },
                 ];
         }
     });
@@ -73784,14 +73921,14 @@ function walk(value, visit) {
  * run functions (constant folding of immutable ones), so both take the inner statement's class.
  */
 function explain(s, inner) {
-    const analyze = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'analyze' && isOn(n.DefElem.arg));
+    const analyze = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'analyze' && sql_wrapped_isOn(n.DefElem.arg));
     if (s.query === undefined)
         return unknown('EXPLAIN', 'explains a statement the parser did not show');
     const v = inner(s.query);
     const how = analyze ? 'runs and explains a statement that' : 'plans a statement (without running it, but counted as if it ran) that';
     return { ...v, kind: `EXPLAIN${analyze ? ' ANALYZE' : ''} ${v.kind}`, reason: `${how} ${v.reason}` };
 }
-function isOn(arg) {
+function sql_wrapped_isOn(arg) {
     if (arg === undefined)
         return true;
     const text = 'String' in arg
@@ -73809,20 +73946,20 @@ function isOn(arg) {
  */
 function prepare(name, query, inner) {
     if (query === undefined)
-        return unknown('PREPARE', `prepares ${sql_names_quoteIdent(name)} from a statement the parser did not show`);
+        return unknown('PREPARE', `prepares ${quoteIdent(name)} from a statement the parser did not show`);
     const v = inner(query);
-    return { ...v, kind: `PREPARE ${v.kind}`, reason: `prepares ${sql_names_quoteIdent(name)}, which EXECUTE runs later and which ${v.reason}` };
+    return { ...v, kind: `PREPARE ${v.kind}`, reason: `prepares ${quoteIdent(name)}, which EXECUTE runs later and which ${v.reason}` };
 }
 /** EXECUTE takes the class of the statement an earlier PREPARE of the plan gave that name; unknown otherwise. */
 function executePrepared(name, ctx) {
     const v = ctx.prepared(name);
     if (v === undefined) {
-        return unknown('EXECUTE', `runs prepared statement ${sql_names_quoteIdent(name)}, which no earlier statement of this plan prepares: what it does cannot be checked`);
+        return unknown('EXECUTE', `runs prepared statement ${quoteIdent(name)}, which no earlier statement of this plan prepares: what it does cannot be checked`);
     }
     return {
         ...v,
         kind: `EXECUTE ${v.kind.replace(/^PREPARE /, '')}`,
-        reason: `runs prepared statement ${sql_names_quoteIdent(name)}, which ${v.reason}`,
+        reason: `runs prepared statement ${quoteIdent(name)}, which ${v.reason}`,
     };
 }
 /**
@@ -73849,6 +73986,7 @@ function copy(s, inner) {
 }
 
 ;// CONCATENATED MODULE: ./src/atlas/sql-rules.ts
+
 
 
 
@@ -73889,7 +74027,7 @@ function ruleVerdict(node, ctx) {
     if ('RuleStmt' in node) {
         const s = node.RuleStmt;
         const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
-        const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${sql_names_quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
+        const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
         const what = s.instead
             ? `every ${event} on it does something else instead (DO INSTEAD)`
             : `every ${event} on it also does more (DO ALSO)`;
@@ -73899,24 +74037,24 @@ function ruleVerdict(node, ctx) {
 }
 function definitionVerdict(node, ctx) {
     if ('DropStmt' in node)
-        return sql_rules_drop(node.DropStmt);
+        return drop(node.DropStmt);
     if ('AlterTableStmt' in node)
         return alterTable(node.AlterTableStmt, ctx);
     if ('GrantStmt' in node)
         return grant(node.GrantStmt);
     if ('GrantRoleStmt' in node)
-        return sql_access_grantRole(node.GrantRoleStmt);
+        return grantRole(node.GrantRoleStmt);
     if ('AlterDefaultPrivilegesStmt' in node)
         return defaultPrivileges(node.AlterDefaultPrivilegesStmt);
     if ('AlterRoleStmt' in node)
-        return sql_access_alterRole(node.AlterRoleStmt);
+        return alterRole(node.AlterRoleStmt);
     if ('RenameStmt' in node)
-        return sql_access_rename(node.RenameStmt);
+        return rename(node.RenameStmt);
     if ('CreateStmt' in node)
         return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
     if ('IndexStmt' in node) {
         const s = node.IndexStmt;
-        const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${sql_names_quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
+        const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
         if (s.concurrent)
             return safe('CREATE INDEX', `${action} concurrently`);
         return onNew(ctx, s.relation, 'CREATE INDEX', {
@@ -73930,6 +74068,10 @@ function definitionVerdict(node, ctx) {
         const word = s.is_procedure ? 'procedure' : 'function';
         const name = qualified(strings(s.funcname));
         const kind = `CREATE ${word.toUpperCase()}`;
+        if (securityDefiner(s.options)) {
+            const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
+            return { class: 'access-widening', kind, reason: widened(`${s.replace ? 'creates or replaces' : 'creates'} ${word} ${name}`, [why]) };
+        }
         if (s.replace)
             return replaces(kind, `${word} ${name}`);
         return safe(kind, `creates ${word} ${name}`);
@@ -73951,16 +74093,29 @@ function definitionVerdict(node, ctx) {
         return safe(matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', matview ? `creates materialized view ${name}` : `creates table ${name} from a query`);
     }
     if ('CreateSchemaStmt' in node)
-        return safe('CREATE SCHEMA', `creates schema ${sql_names_quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
-    if ('CreateRoleStmt' in node)
-        return safe('CREATE ROLE', `creates role ${sql_names_quoteIdent(node.CreateRoleStmt.role ?? '')}`);
+        return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
+    if ('CreateRoleStmt' in node) {
+        const what = `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`;
+        const widening = createRoleWidening(node.CreateRoleStmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind: 'CREATE ROLE', reason: widened(what, widening) };
+        return safe('CREATE ROLE', what);
+    }
+    if ('AlterFunctionStmt' in node && securityDefiner(node.AlterFunctionStmt.actions)) {
+        const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
+        return {
+            class: 'access-widening',
+            kind: 'ALTER FUNCTION',
+            reason: widened(`changes function ${objectName({ ObjectWithArgs: node.AlterFunctionStmt.func ?? {} }, 'OBJECT_FUNCTION')}`, [why]),
+        };
+    }
     if ('CreateSeqStmt' in node)
         return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
     if ('CreateExtensionStmt' in node)
-        return safe('CREATE EXTENSION', `installs extension ${sql_names_quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
+        return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
     if ('CreateTrigStmt' in node) {
         const s = node.CreateTrigStmt;
-        const trigger = `trigger ${sql_names_quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
+        const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
         if (s.replace)
             return replaces('CREATE TRIGGER', trigger);
         return safe('CREATE TRIGGER', `creates ${trigger}`);
@@ -73985,9 +74140,9 @@ function definitionVerdict(node, ctx) {
         const s = node.AlterOwnerStmt;
         const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
         return {
-            class: 'access-reducing',
+            class: 'access-widening',
             kind: `ALTER ${objectKind(s.objectType)} OWNER`,
-            reason: `makes ${roleName(s.newowner)} the owner of ${what}: the previous owner loses the rights it held as owner`,
+            reason: `makes ${roleName(s.newowner)} the owner of ${what}: it gets every right on it (an ownership transfer widens access), and the previous owner loses the rights it held as owner`,
         };
     }
     if ('AlterObjectSchemaStmt' in node) {
@@ -73996,12 +74151,12 @@ function definitionVerdict(node, ctx) {
         return {
             class: 'access-reducing',
             kind: `ALTER ${objectKind(s.objectType)} SET SCHEMA`,
-            reason: `moves ${what} to schema ${sql_names_quoteIdent(s.newschema ?? '')}: anything that uses the old qualified name stops working`,
+            reason: `moves ${what} to schema ${quoteIdent(s.newschema ?? '')}: anything that uses the old qualified name stops working`,
         };
     }
     if ('CreatePolicyStmt' in node) {
         const s = node.CreatePolicyStmt;
-        const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${sql_names_quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
         if (s.permissive)
             return safe('CREATE POLICY', action);
         const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
@@ -74009,7 +74164,7 @@ function definitionVerdict(node, ctx) {
     }
     if ('AlterPolicyStmt' in node) {
         const s = node.AlterPolicyStmt;
-        const action = `changes policy ${sql_names_quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
         return onNew(ctx, s.table, 'ALTER POLICY', {
             class: 'access-reducing',
             reason: `${action}: roles may see or change fewer rows`,
@@ -74021,15 +74176,15 @@ function definitionVerdict(node, ctx) {
     if ('DropRoleStmt' in node)
         return dropRole(node.DropRoleStmt);
     if ('DropOwnedStmt' in node)
-        return sql_access_dropOwned(node.DropOwnedStmt);
+        return dropOwned(node.DropOwnedStmt);
     if ('ReassignOwnedStmt' in node)
-        return sql_access_reassignOwned(node.ReassignOwnedStmt);
+        return reassignOwned(node.ReassignOwnedStmt);
     if ('DropdbStmt' in node)
-        return destructive('DROP DATABASE', `drops database ${sql_names_quoteIdent(node.DropdbStmt.dbname ?? '')} and everything in it`);
+        return destructive('DROP DATABASE', `drops database ${quoteIdent(node.DropdbStmt.dbname ?? '')} and everything in it`);
     return dataOrMaintenance(node) ?? otherStatement(node);
 }
 /** DROP of anything but an index loses an object no data can rebuild (see the table in classify.ts). */
-function sql_rules_drop(s) {
+function drop(s) {
     const type = s.removeType;
     const kind = `DROP ${objectKind(type)}`;
     const names = listed((s.objects ?? []).map((n) => objectName(n, type)));
@@ -74073,7 +74228,7 @@ function alterDomain(s) {
     const checked = 'every column of this type is checked while writes to its tables wait';
     switch (s.subtype) {
         case 'X':
-            return destructive('ALTER DOMAIN', `drops constraint ${sql_names_quoteIdent(s.name ?? '')} of ${domain}: the rule it enforced is lost`);
+            return destructive('ALTER DOMAIN', `drops constraint ${quoteIdent(s.name ?? '')} of ${domain}: the rule it enforced is lost`);
         case 'O':
             return { class: 'locking', kind: 'ALTER DOMAIN', reason: `sets ${domain} NOT NULL: ${checked}` };
         case 'C': {
@@ -74383,6 +74538,23 @@ function dropPositions(key, value) {
     return POSITION_KEY.test(key) ? undefined : value;
 }
 
+;// CONCATENATED MODULE: ./src/atlas/parse-trees.ts
+
+
+/**
+ * Each statement's parse trees (PostgreSQL 17's parser, the classifier's one instance), or
+ * undefined where the parser rejected it: what the access model applies.
+ */
+async function parseTrees(statements) {
+    if (statements.length === 0)
+        return [];
+    const parse = await pgParser();
+    const out = [];
+    for (const outcome of parseEach(parse, statements))
+        out.push(outcome.ok ? outcome.stmts.flatMap(({ stmt }) => (stmt === undefined ? [] : [stmt])) : undefined);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/index.ts
 // atlas/: what Atlas says. The "Atlas Plan" diagnostics of a Terraform run become ordered SQL
 // statements; the PostgreSQL parser (libpg-query) classifies each one; `atlas version` is read.
@@ -74402,6 +74574,8 @@ function dropPositions(key, value) {
 /** The bundled PostgreSQL parser (WASM), loaded once. */
 
 /** Parses a batch of statements one by one, keeping each one's own result or error. */
+
+/** Each statement's parse trees, or undefined where the parser rejected it (for the access model). */
 
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
@@ -75598,14 +75772,9 @@ async function preflightIamAuth(opts) {
         const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
         return { status: 'skipped', message, hints: [] };
     }
-    let token;
+    let config;
     try {
-        token = await signRdsToken({
-            endpoint: opts.endpoint,
-            user: opts.user,
-            region: opts.region,
-            credentials: opts.session.credentials(),
-        });
+        config = await rdsIamClientConfig(opts);
     }
     catch (err) {
         return {
@@ -75614,7 +75783,7 @@ async function preflightIamAuth(opts) {
             hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
         };
     }
-    const client = new esm.Client({ ...iamClientConfig(opts, token, opts.connectTimeoutMs ?? 10_000), query_timeout: 10_000 });
+    const client = new esm.Client(config);
     // A socket error after connect() resolved must not crash the process.
     client.on('error', () => undefined);
     try {
@@ -75630,31 +75799,29 @@ async function preflightIamAuth(opts) {
     }
 }
 /**
- * The pg configuration of an IAM-token login, as Atlas logs in: TLS (libpq sslmode=require:
- * encrypt, do not verify the certificate; pg's own parser maps a connection string's
- * sslmode=require to full verification, hence the object), the token as password.
+ * The connection the way Atlas logs in: a fresh RDS IAM token as the password, over TLS.
+ * Throws when the token cannot be signed (no credentials). One builder for every IAM login.
  */
-function iamClientConfig(login, token, connectTimeoutMs) {
-    const { host, port } = endpointParts(login.endpoint);
+async function rdsIamClientConfig(opts) {
+    const token = await signRdsToken({
+        endpoint: opts.endpoint,
+        user: opts.user,
+        region: opts.region,
+        credentials: opts.session.credentials(),
+    });
+    const { host, port } = endpointParts(opts.endpoint);
     return {
         host,
         port,
-        database: login.database,
-        user: login.user,
+        database: opts.database,
+        user: opts.user,
         password: token,
+        // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
+        // a connection string's sslmode=require to full verification, hence the object.
         ssl: { rejectUnauthorized: false },
-        connectionTimeoutMillis: connectTimeoutMs,
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+        query_timeout: 10_000,
     };
-}
-/** Signs a token for `login` with the session's credentials and returns its pg configuration. */
-async function iamLoginConfig(login, connectTimeoutMs) {
-    const token = await signRdsToken({
-        endpoint: login.endpoint,
-        user: login.user,
-        region: login.region,
-        credentials: login.session.credentials(),
-    });
-    return iamClientConfig(login, token, connectTimeoutMs);
 }
 /** Pure: the login worked; is the user one RDS will accept IAM tokens for? */
 function judgeLogin(row, ctx) {
@@ -75736,7 +75903,7 @@ function diagnoseConnectError(err, ctx) {
 
 /** Logs in to the database with an RDS IAM token the way Atlas will, and names the cause when it fails. */
 
-/** The pg configuration of an IAM-token login (TLS, token as password), shared by the preflight and the facts sessions. */
+/** The pg connection of an IAM login (token as password, TLS): the preflight's and the access facts' one builder. */
 
 /** Remedies, as safe Markdown, for what a failed Terraform or Atlas run printed; [] when none is recognised. */
 
@@ -78388,13 +78555,13 @@ function publicGrants(blocks) {
     return blocksOf({ attributes: [], blocks }, 'permission').flatMap((p) => {
         const to = items(attribute(p, 'to')?.value);
         const target = attribute(p, 'for')?.value;
-        if (!to.some(isPublic) || target?.kind !== 'traversal')
+        if (!to.some(rules_permissions_isPublic) || target?.kind !== 'traversal')
             return [];
         const privileges = items(attribute(p, 'privileges')?.value).flatMap((e) => e.kind === 'traversal' && e.path.length === 0 ? [e.root] : []);
         return [{ target: [target.root, ...target.path], privileges }];
     });
 }
-const isPublic = (e) => dotted(e) === 'PUBLIC' || stringValue(e) === 'PUBLIC';
+const rules_permissions_isPublic = (e) => dotted(e) === 'PUBLIC' || stringValue(e) === 'PUBLIC';
 /**
  * A grant covers a routine referenced as kind.name or kind.schema.name (Atlas qualifies the
  * reference when names repeat across schemas); `want` is [kind, schema, name] or [kind, name].
@@ -79333,11 +79500,157 @@ async function openReadOnlySession(config, opts = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/access/acl.ts
+// ACL arithmetic as PostgreSQL's acl.c does it: one item per (grantee, grantor); a grant ORs
+// bits into it; a revoke clears them and, for grant options the grantee loses, recursively
+// revokes what the grantee had granted on (recursive_revoke). All functions return new arrays.
+/** Adds privileges (and their grant options) for each grantee, granted by `grantor`. */
+function aclGrant(acl, grantees, privs, withGrantOption, grantor) {
+    const out = acl.map((i) => ({ ...i }));
+    for (const grantee of grantees) {
+        const item = out.find((i) => i.grantee === grantee && i.grantor === grantor);
+        const grantable = withGrantOption ? privs : 0;
+        if (item) {
+            item.privs |= privs;
+            item.grantable |= grantable;
+        }
+        else
+            out.push({ grantee, grantor, privs, grantable });
+    }
+    return out.filter((i) => i.privs !== 0 || i.grantable !== 0);
+}
+/**
+ * Removes privileges (or only their grant options) that `grantor` gave each grantee. Grant
+ * options a grantee no longer holds directly are revoked from whoever it granted to, as
+ * CASCADE does; without CASCADE PostgreSQL refuses such a revoke, so a statement that ran has
+ * no such dependents. The owner keeps its implicit grant options and triggers no cascade.
+ */
+function aclRevoke(acl, grantees, privs, grantOptionOnly, grantor, owner) {
+    let out = acl.map((i) => ({ ...i }));
+    for (const grantee of grantees) {
+        const item = out.find((i) => i.grantee === grantee && i.grantor === grantor);
+        if (!item)
+            continue;
+        const lostOptions = item.grantable & privs;
+        item.grantable &= ~privs;
+        if (!grantOptionOnly)
+            item.privs &= ~privs;
+        out = out.filter((i) => i.privs !== 0 || i.grantable !== 0);
+        if (lostOptions)
+            out = recursiveRevoke(out, grantee, lostOptions, owner);
+    }
+    return out;
+}
+function recursiveRevoke(acl, grantee, lost, owner) {
+    if (grantee === owner)
+        return acl;
+    // The grantee may still hold some of these options from another grantor.
+    const stillHas = acl.filter((i) => i.grantee === grantee).reduce((m, i) => m | i.grantable, 0);
+    const revoke = lost & ~stillHas;
+    if (!revoke)
+        return acl;
+    let out = acl;
+    for (const dependent of acl.filter((i) => i.grantor === grantee && (i.privs & revoke) !== 0)) {
+        out = aclRevoke(out, [dependent.grantee], revoke, false, grantee, owner);
+    }
+    return out;
+}
+/** aclnewowner: every mention of the old owner, as grantee or grantor, becomes the new owner; duplicates merge. */
+function aclNewOwner(acl, oldOwner, newOwner) {
+    const out = [];
+    for (const i of acl) {
+        const grantee = i.grantee === oldOwner ? newOwner : i.grantee;
+        const grantor = i.grantor === oldOwner ? newOwner : i.grantor;
+        const same = out.find((o) => o.grantee === grantee && o.grantor === grantor);
+        if (same) {
+            same.privs |= i.privs;
+            same.grantable |= i.grantable;
+        }
+        else
+            out.push({ grantee, grantor, privs: i.privs, grantable: i.grantable });
+    }
+    return out;
+}
+/** aclmerge: the union of two ACLs, item by item. */
+function aclMerge(a, b) {
+    let out = a.map((i) => ({ ...i }));
+    for (const i of b) {
+        out = aclGrant(out, [i.grantee], i.privs, false, i.grantor);
+        const item = out.find((o) => o.grantee === i.grantee && o.grantor === i.grantor);
+        if (item)
+            item.grantable |= i.grantable;
+    }
+    return out;
+}
+/** Same items, in any order. */
+function aclEqual(a, b) {
+    if (a.length !== b.length)
+        return false;
+    return a.every((i) => b.some((o) => o.grantee === i.grantee && o.grantor === i.grantor && o.privs === i.privs && o.grantable === i.grantable));
+}
+/** Renames a role everywhere in an ACL. */
+function aclRenameRole(acl, from, to) {
+    return acl.map((i) => ({ ...i, grantee: i.grantee === from ? to : i.grantee, grantor: i.grantor === from ? to : i.grantor }));
+}
+
+;// CONCATENATED MODULE: ./src/access/types.ts
+// The access model's data: plain, serialisable, keyed by names (statements name roles and
+// objects; OIDs never appear in planned SQL). PUBLIC is the empty string, as in PostgreSQL's
+// own aclitem text, because "PUBLIC" (upper case, quoted) is a legal role name.
+/** The grantee PUBLIC. */
+const types_PUBLIC = '';
+
+;// CONCATENATED MODULE: ./src/access/nodes.ts
+
+// Small readers of parse-tree nodes shared by the appliers.
+/** A RoleSpec → role name (PUBLIC is ''); CURRENT_USER/CURRENT_ROLE are the actor. */
+function roleOf(spec, st) {
+    switch (spec?.roletype) {
+        case 'ROLESPEC_CSTRING':
+            return spec.rolename ?? '';
+        case 'ROLESPEC_PUBLIC':
+            return types_PUBLIC;
+        case 'ROLESPEC_SESSION_USER':
+            return st.sessionUser;
+        default:
+            return st.actor;
+    }
+}
+/** Role names of a list of RoleSpec nodes. */
+function rolesOf(nodes, st) {
+    return (nodes ?? []).flatMap((n) => ('RoleSpec' in n ? [roleOf(n.RoleSpec, st)] : []));
+}
+/** The DefElems of an options list. */
+function defElems(nodes) {
+    return (nodes ?? []).flatMap((n) => ('DefElem' in n ? [n.DefElem] : []));
+}
+/** A DefElem's boolean argument (a bare option means true). */
+function boolArg(d) {
+    const a = d.arg;
+    if (a === undefined)
+        return true;
+    if ('Boolean' in a)
+        return a.Boolean.boolval === true;
+    if ('Integer' in a)
+        return (a.Integer.ival ?? 0) !== 0;
+    if ('String' in a)
+        return /^(true|on|yes|1)$/i.test(a.String.sval ?? '');
+    return true;
+}
+/** The String values of a list of String nodes. */
+function stringsOf(nodes) {
+    return (nodes ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []));
+}
+/** A DefElem whose argument is a List: its items. */
+function listArg(d) {
+    return d.arg && 'List' in d.arg ? (d.arg.List.items ?? []) : [];
+}
+
 ;// CONCATENATED MODULE: ./src/access/privileges.ts
 
 // Privileges as bits, one per PostgreSQL privilege (the aclitem letters in comments), and the
 // defaults PostgreSQL uses when an ACL is NULL (acldefault). MAINTAIN exists from 17 on.
-const privileges_PRIV = {
+const PRIV = {
     SELECT: 1 << 0, // r
     INSERT: 1 << 1, // a
     UPDATE: 1 << 2, // w
@@ -79352,67 +79665,67 @@ const privileges_PRIV = {
     TEMPORARY: 1 << 11, // T
     EXECUTE: 1 << 12, // X
 };
-const PRIVILEGE_NAMES = Object.keys(privileges_PRIV);
+const PRIVILEGE_NAMES = Object.keys(PRIV);
 /** PostgreSQL 17 added MAINTAIN. */
 function hasMaintain(serverVersionNum) {
     return serverVersionNum >= 170000;
 }
 /** Every privilege that applies to a kind of object (what ALL means). */
-function privileges_allPrivileges(kind, serverVersionNum) {
+function allPrivileges(kind, serverVersionNum) {
     switch (kind) {
         case 'table':
-            return (privileges_PRIV.SELECT |
-                privileges_PRIV.INSERT |
-                privileges_PRIV.UPDATE |
-                privileges_PRIV.DELETE |
-                privileges_PRIV.TRUNCATE |
-                privileges_PRIV.REFERENCES |
-                privileges_PRIV.TRIGGER |
-                (hasMaintain(serverVersionNum) ? privileges_PRIV.MAINTAIN : 0));
+            return (PRIV.SELECT |
+                PRIV.INSERT |
+                PRIV.UPDATE |
+                PRIV.DELETE |
+                PRIV.TRUNCATE |
+                PRIV.REFERENCES |
+                PRIV.TRIGGER |
+                (hasMaintain(serverVersionNum) ? PRIV.MAINTAIN : 0));
         case 'sequence':
-            return privileges_PRIV.USAGE | privileges_PRIV.SELECT | privileges_PRIV.UPDATE;
+            return PRIV.USAGE | PRIV.SELECT | PRIV.UPDATE;
         case 'function':
-            return privileges_PRIV.EXECUTE;
+            return PRIV.EXECUTE;
         case 'schema':
-            return privileges_PRIV.USAGE | privileges_PRIV.CREATE;
+            return PRIV.USAGE | PRIV.CREATE;
         case 'database':
-            return privileges_PRIV.CREATE | privileges_PRIV.CONNECT | privileges_PRIV.TEMPORARY;
+            return PRIV.CREATE | PRIV.CONNECT | PRIV.TEMPORARY;
     }
 }
 /** acldefault(kind, owner): the owner holds everything; PUBLIC gets EXECUTE on functions and CONNECT, TEMPORARY on databases. */
-function privileges_aclDefault(kind, owner, serverVersionNum) {
-    const items = [{ grantee: owner, grantor: owner, privs: privileges_allPrivileges(kind, serverVersionNum), grantable: 0 }];
-    const publicPrivs = kind === 'function' ? privileges_PRIV.EXECUTE : kind === 'database' ? privileges_PRIV.CONNECT | privileges_PRIV.TEMPORARY : 0;
+function aclDefault(kind, owner, serverVersionNum) {
+    const items = [{ grantee: owner, grantor: owner, privs: allPrivileges(kind, serverVersionNum), grantable: 0 }];
+    const publicPrivs = kind === 'function' ? PRIV.EXECUTE : kind === 'database' ? PRIV.CONNECT | PRIV.TEMPORARY : 0;
     if (publicPrivs)
-        items.push({ grantee: PUBLIC, grantor: owner, privs: publicPrivs, grantable: 0 });
+        items.push({ grantee: types_PUBLIC, grantor: owner, privs: publicPrivs, grantable: 0 });
     return items;
 }
 /** The object kind a default-ACL type applies to (types are not modelled). */
-function privileges_defaultAclKind(objtype) {
+function defaultAclKind(objtype) {
     return { r: 'table', S: 'sequence', f: 'function', n: 'schema', T: undefined }[objtype];
 }
 /** A privilege keyword from a statement (lower case in the parse tree); undefined if unknown. */
-function privileges_privilegeBit(word) {
+function privilegeBit(word) {
     const upper = word.toUpperCase();
     if (upper === 'TEMP')
-        return privileges_PRIV.TEMPORARY;
-    return privileges_PRIV[upper];
+        return PRIV.TEMPORARY;
+    return PRIV[upper];
 }
 /** privilege_type text from aclexplode → bit. */
-function privileges_privilegeFromCatalog(text) {
-    const bit = privileges_privilegeBit(text);
+function privilegeFromCatalog(text) {
+    const bit = privilegeBit(text);
     if (bit === undefined)
         throw new Error(`Unknown privilege type from the catalog: ${text}`);
     return bit;
 }
 /** The names of the bits set in a mask, in PostgreSQL's order. */
-function privileges_privilegeNames(mask) {
-    return PRIVILEGE_NAMES.filter((n) => (mask & privileges_PRIV[n]) !== 0);
+function privilegeNames(mask) {
+    return PRIVILEGE_NAMES.filter((n) => (mask & PRIV[n]) !== 0);
 }
 /** Bits of the privileges a kind supports, for iterating. */
 function privilegeBits(kind, serverVersionNum) {
-    const all = privileges_allPrivileges(kind, serverVersionNum);
-    return Object.values(privileges_PRIV).filter((b) => (all & b) !== 0);
+    const all = allPrivileges(kind, serverVersionNum);
+    return Object.values(PRIV).filter((b) => (all & b) !== 0);
 }
 
 ;// CONCATENATED MODULE: ./src/access/names.ts
@@ -79454,7 +79767,7 @@ function names_quoteIdent(name, serverVersionNum = 170000) {
     return `"${name.replaceAll('"', '""')}"`;
 }
 /** How an object is written in the diff: the database or schema name, schema.name, or schema.name(args). */
-function names_displayName(o, serverVersionNum) {
+function displayName(o, serverVersionNum) {
     if (o.kind === 'database' || o.kind === 'schema')
         return names_quoteIdent(o.name, serverVersionNum);
     const base = `${names_quoteIdent(o.schema, serverVersionNum)}.${names_quoteIdent(o.name, serverVersionNum)}`;
@@ -79464,7 +79777,7 @@ function names_displayName(o, serverVersionNum) {
  * The model's key of an object. Tables and sequences share a key space (both are pg_class
  * relations, so a GRANT … ON TABLE may name a sequence); functions carry their argument types.
  */
-function names_objectKey(kind, schema, name, args) {
+function objectKey(kind, schema, name, args) {
     switch (kind) {
         case 'database':
             return `d\0${name}`;
@@ -79478,8 +79791,8 @@ function names_objectKey(kind, schema, name, args) {
     }
 }
 /** The key of an object row. */
-function names_keyOf(o) {
-    return names_objectKey(o.kind, o.schema, o.name, o.args);
+function keyOf(o) {
+    return objectKey(o.kind, o.schema, o.name, o.args);
 }
 // Type names as the parser spells them (pg_catalog.int4) → as format_type prints them.
 const TYPE_NAMES = {
@@ -79501,7 +79814,7 @@ const TYPE_NAMES = {
     varbit: 'bit varying',
 };
 /** A parsed type name (its name parts and array bounds) as format_type writes it, without typmods (function signatures ignore them). */
-function names_formatTypeName(names, arrayDims) {
+function formatTypeName(names, arrayDims) {
     const last = names[names.length - 1] ?? '';
     const inCatalog = names.length === 1 || names[0] === 'pg_catalog';
     const base = inCatalog ? (TYPE_NAMES[last] ?? names_quoteIdent(last)) : names.map(names_quoteIdent).join('.');
@@ -79515,30 +79828,30 @@ function names_formatTypeName(names, arrayDims) {
 // the default search_path's first schema on RDS (the plans Atlas writes are always qualified).
 const DEFAULT_SCHEMA = 'public';
 /** A RangeVar's schema and name. */
-function resolve_relationParts(rel) {
+function relationParts(rel) {
     return { schema: rel?.schemaname ?? DEFAULT_SCHEMA, name: rel?.relname ?? '' };
 }
 /** A qualified name given as a list of String nodes (DROP TABLE s.t) → schema and name. */
-function resolve_nameParts(nodes) {
+function nameParts(nodes) {
     const parts = stringsOf(nodes);
     const name = parts[parts.length - 1] ?? '';
     return { schema: parts.length > 1 ? (parts[parts.length - 2] ?? DEFAULT_SCHEMA) : DEFAULT_SCHEMA, name };
 }
-function resolve_findRelation(st, schema, name) {
+function findRelation(st, schema, name) {
     return st.objects.get(objectKey('table', schema, name));
 }
 /** A type as it appears in a function signature. */
-function resolve_signatureType(t) {
+function signatureType(t) {
     return formatTypeName(stringsOf(t?.names), t?.arrayBounds?.length ?? 0);
 }
 /** The function an ObjectWithArgs names: exact signature, or the only one of that name when no arguments are given. */
-function resolve_findFunction(st, o) {
-    const { schema, name } = resolve_nameParts(o.objname);
+function findFunction(st, o) {
+    const { schema, name } = nameParts(o.objname);
     if (o.args_unspecified) {
         const found = [...st.objects.values()].filter((f) => f.kind === 'function' && f.schema === schema && f.name === name);
         return found.length === 1 ? found[0] : undefined;
     }
-    const args = (o.objargs ?? []).flatMap((n) => ('TypeName' in n ? [resolve_signatureType(n.TypeName)] : []));
+    const args = (o.objargs ?? []).flatMap((n) => ('TypeName' in n ? [signatureType(n.TypeName)] : []));
     return st.objects.get(objectKey('function', schema, name, args));
 }
 
@@ -79548,7 +79861,7 @@ function resolve_findFunction(st, o) {
 
 
 
-function apply_grants_grantPrivileges(st, s, at, skip) {
+function grantPrivileges(st, s, at, skip) {
     const targets = grantTargets(st, s, skip);
     const grantees = rolesOf(s.grantees, st);
     const wanted = privilegeMask(s.privileges, skip);
@@ -79645,7 +79958,7 @@ const DEFAULT_TYPES = {
     OBJECT_SCHEMA: 'n',
 };
 /** ALTER DEFAULT PRIVILEGES [FOR ROLE …] [IN SCHEMA …] GRANT|REVOKE … ON <type> … */
-function apply_grants_alterDefaultPrivileges(st, s, at, skip) {
+function alterDefaultPrivileges(st, s, at, skip) {
     const action = s.action ?? {};
     const objtype = DEFAULT_TYPES[action.objtype ?? 'OBJECT_TABLE'];
     if (!objtype)
@@ -79659,7 +79972,7 @@ function apply_grants_alterDefaultPrivileges(st, s, at, skip) {
     const grantees = rolesOf(action.grantees, st);
     for (const role of roles.length ? roles : [st.actor]) {
         for (const schema of schemas.length ? schemas : [null]) {
-            const base = schema === null ? apply_grants_defaultBase(objtype, role, st.version) : [];
+            const base = schema === null ? defaultBase(objtype, role, st.version) : [];
             const entry = st.defaultAcls.find((d) => d.role === role && d.schema === schema && d.objtype === objtype);
             const old = entry?.acl ?? base;
             const acl = action.is_grant
@@ -79673,7 +79986,7 @@ function apply_grants_alterDefaultPrivileges(st, s, at, skip) {
     }
 }
 /** What a global default-ACL entry starts from: acldefault of its object type (types: owner and PUBLIC USAGE). */
-function apply_grants_defaultBase(objtype, role, version) {
+function defaultBase(objtype, role, version) {
     const kind = defaultAclKind(objtype);
     if (kind)
         return aclDefault(kind, role, version);
@@ -79710,7 +80023,7 @@ function creationAcl(st, kind, owner, schema) {
     return local ? aclMerge(global, local) : global.map((i) => ({ ...i }));
 }
 /** Creates a relation (table-like or sequence) unless it exists; returns it. */
-function apply_create_createRelation(st, kind, schema, name, at, extra = {}) {
+function createRelation(st, kind, schema, name, at, extra = {}) {
     const existing = findRelation(st, schema, name);
     if (existing)
         return existing;
@@ -79720,27 +80033,27 @@ function apply_create_createRelation(st, kind, schema, name, at, extra = {}) {
     return o;
 }
 /** CREATE TABLE, with the sequences its serial and identity columns create. */
-function apply_create_createTable(st, s, at) {
+function createTable(st, s, at) {
     const schema = s.relation?.schemaname ?? 'public';
     const name = s.relation?.relname ?? '';
     if (findRelation(st, schema, name))
         return; // IF NOT EXISTS, or already there
-    const table = apply_create_createRelation(st, 'table', schema, name, at);
+    const table = createRelation(st, 'table', schema, name, at);
     for (const n of s.tableElts ?? [])
         if ('ColumnDef' in n)
-            apply_create_columnSequence(st, table, n.ColumnDef, at);
+            columnSequence(st, table, n.ColumnDef, at);
 }
 const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 /** A serial or identity column creates <table>_<column>_seq, owned by the table. */
-function apply_create_columnSequence(st, table, c, at) {
+function columnSequence(st, table, c, at) {
     const type = stringsOf(c.typeName?.names);
     const serial = type.length === 1 && SERIAL.has(type[0] ?? '');
     const identity = (c.constraints ?? []).some((n) => 'Constraint' in n && n.Constraint.contype === 'CONSTR_IDENTITY');
     if (!serial && !identity)
         return;
-    apply_create_createRelation(st, 'sequence', table.schema, `${table.name}_${c.colname ?? ''}_seq`, at, { ownedBy: keyOf(table) });
+    createRelation(st, 'sequence', table.schema, `${table.name}_${c.colname ?? ''}_seq`, at, { ownedBy: keyOf(table) });
 }
-function apply_create_createFunction(st, s, at) {
+function createFunction(st, s, at) {
     const { schema, name } = nameParts(s.funcname);
     const args = (s.parameters ?? []).flatMap((n) => {
         if (!('FunctionParameter' in n))
@@ -79771,7 +80084,7 @@ function apply_create_createFunction(st, s, at) {
     st.touched.object.set(keyOf(o), at);
 }
 /** CREATE SCHEMA [AUTHORIZATION r]; embedded elements are reported by the caller. */
-function apply_create_createSchema(st, s, at) {
+function createSchema(st, s, at) {
     const owner = s.authrole ? roleOf(s.authrole, st) : st.actor;
     const name = s.schemaname ?? owner;
     const key = objectKey('schema', '', name);
@@ -79796,7 +80109,7 @@ const ATTRIBUTES = {
     isreplication: 'replication',
     bypassrls: 'bypassrls',
 };
-function apply_roles_createRole(st, s, at) {
+function createRole(st, s, at) {
     const name = s.role ?? '';
     const role = {
         name,
@@ -79854,7 +80167,7 @@ function apply_roles_alterRole(st, s, at) {
     }
     st.changed();
 }
-function apply_roles_dropRoles(st, s, at) {
+function dropRoles(st, s, at) {
     for (const name of rolesOf(s.roles, st)) {
         if (!st.roles.delete(name))
             continue;
@@ -79863,7 +80176,7 @@ function apply_roles_dropRoles(st, s, at) {
     }
     st.changed();
 }
-function apply_roles_renameRole(st, from, to, at) {
+function renameRole(st, from, to, at) {
     const role = st.roles.get(from);
     if (!role)
         return;
@@ -79992,7 +80305,7 @@ const NEUTRAL_DROPS = new Set([
     'OBJECT_STATISTIC_EXT',
 ]);
 /** The object a node names for a given object type, or undefined when unknown. */
-function apply_objects_namedObject(st, type, n) {
+function namedObject(st, type, n) {
     if (!type || !n)
         return undefined;
     if (RELATIONS.has(type)) {
@@ -80021,7 +80334,7 @@ function apply_objects_drop(st, s, at, skip) {
     if (cascade && type !== 'OBJECT_SCHEMA')
         skip('objects that depend on the dropped ones (dropped by CASCADE) are not modelled');
     for (const n of s.objects ?? []) {
-        const o = apply_objects_namedObject(st, type, n);
+        const o = namedObject(st, type, n);
         if (o)
             dropObject(st, o, at);
     }
@@ -80037,7 +80350,7 @@ function dropObject(st, o, at) {
     if (o.kind === 'schema')
         st.defaultAcls = st.defaultAcls.filter((d) => d.schema !== o.name);
 }
-function apply_objects_changeOwner(st, o, newOwner, at) {
+function changeOwner(st, o, newOwner, at) {
     if (o.owner === newOwner)
         return;
     o.acl = aclNewOwner(o.acl, o.owner, newOwner);
@@ -80046,20 +80359,20 @@ function apply_objects_changeOwner(st, o, newOwner, at) {
     // ALTER TABLE … OWNER TO recurses to the sequences the table owns.
     for (const seq of st.objects.values())
         if (seq.ownedBy === keyOf(o))
-            apply_objects_changeOwner(st, seq, newOwner, at);
+            changeOwner(st, seq, newOwner, at);
 }
-function apply_objects_alterOwner(st, s, at, skip) {
+function alterOwner(st, s, at, skip) {
     if (!tracksType(s.objectType))
         return skip('ownership of this kind of object is not modelled');
-    const o = apply_objects_namedObject(st, s.objectType, s.object);
+    const o = namedObject(st, s.objectType, s.object);
     if (!o)
         return skip('it names an object that is neither in the catalog read nor created earlier in the plan');
-    apply_objects_changeOwner(st, o, roleOf(s.newowner, st), at);
+    changeOwner(st, o, roleOf(s.newowner, st), at);
 }
 function apply_objects_reassignOwned(st, roles, to, at) {
     for (const o of [...st.objects.values()])
         if (roles.includes(o.owner) && !o.ownedBy)
-            apply_objects_changeOwner(st, o, to, at);
+            changeOwner(st, o, to, at);
 }
 /** DROP OWNED BY: drop what the roles own here, revoke what was granted to them, forget their default privileges. */
 function apply_objects_dropOwned(st, nodes, at) {
@@ -80090,7 +80403,7 @@ function apply_objects_rename(st, s, at, renameRole) {
             return true;
         case 'OBJECT_SCHEMA':
         case 'OBJECT_DATABASE': {
-            const o = apply_objects_namedObject(st, s.renameType, { String: { sval: s.subname ?? '' } });
+            const o = namedObject(st, s.renameType, { String: { sval: s.subname ?? '' } });
             if (o)
                 moveObject(st, o, { name: to }, at);
             if (o?.kind === 'schema') {
@@ -80107,17 +80420,17 @@ function apply_objects_rename(st, s, at, renameRole) {
             const type = s.renameType;
             if (!tracksType(type))
                 return NEUTRAL_DROPS.has(type ?? 'OBJECT_TABLE') || type === 'OBJECT_COLUMN' || type === 'OBJECT_TABCONSTRAINT';
-            const o = apply_objects_namedObject(st, type, s.relation ? { RangeVar: s.relation } : s.object);
+            const o = namedObject(st, type, s.relation ? { RangeVar: s.relation } : s.object);
             if (o)
                 moveObject(st, o, { name: to }, at);
             return true;
         }
     }
 }
-function apply_objects_setSchema(st, s, at, skip) {
+function setSchema(st, s, at, skip) {
     if (!tracksType(s.objectType))
         return skip('moving this kind of object to another schema is not modelled');
-    const o = apply_objects_namedObject(st, s.objectType, s.relation ? { RangeVar: s.relation } : s.object);
+    const o = namedObject(st, s.objectType, s.relation ? { RangeVar: s.relation } : s.object);
     if (!o)
         return;
     const key = keyOf(o);
@@ -80140,6 +80453,50 @@ function moveObject(st, o, change, at) {
             other.ownedBy = newKey;
 }
 
+;// CONCATENATED MODULE: ./src/access/graph.ts
+const DATABASE_OWNER_ROLE = 'pg_database_owner';
+/** A graph over these rows; PostgreSQL 15 rules when serverVersionNum < 160000. */
+function roleGraph(roles, memberships, serverVersionNum, databaseOwner) {
+    const byMember = new Map();
+    for (const m of memberships) {
+        const list = byMember.get(m.member);
+        if (list)
+            list.push(m);
+        else
+            byMember.set(m.member, [m]);
+    }
+    const v15 = serverVersionNum < 160000;
+    const follows = (m, walk) => walk === 'members' || v15 || (walk === 'privs' ? m.inherit : m.set);
+    const cache = new Map();
+    return {
+        isSuperuser: (role) => roles.get(role)?.superuser === true,
+        reach(role, walk) {
+            const key = `${walk}\0${role}`;
+            const hit = cache.get(key);
+            if (hit)
+                return hit;
+            const seen = new Set([role]);
+            const order = [role];
+            for (let i = 0; i < order.length; i++) {
+                const current = order[i];
+                if (v15 && walk === 'privs' && roles.get(current)?.inherit === false)
+                    continue;
+                const next = (byMember.get(current) ?? []).filter((m) => follows(m, walk)).map((m) => m.role);
+                if (current === databaseOwner)
+                    next.push(DATABASE_OWNER_ROLE);
+                for (const r of next) {
+                    if (!seen.has(r)) {
+                        seen.add(r);
+                        order.push(r);
+                    }
+                }
+            }
+            cache.set(key, order);
+            return order;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/access/state.ts
 
 
@@ -80147,7 +80504,7 @@ function moveObject(st, o, change, at) {
 // The mutable state the statement applier works on: a deep copy of a snapshot, plus which
 // statement last touched each role, membership, object and ACL item (for "statement" in the
 // diff), and the statements it could not follow.
-class state_AccessState {
+class AccessState {
     version;
     database;
     /** current_user: the migration user, or whoever SET ROLE chose. */
@@ -80261,7 +80618,7 @@ function bitCount(n) {
 
 
 /** Applies the statements to a copy of `before`. Pure: `before` is left unchanged. */
-function apply_applyStatements(before, statements) {
+function applyStatements(before, statements) {
     const st = new AccessState(before);
     statements.forEach((s, at) => {
         const skip = (reason) => st.skip(at, s.sql, reason);
@@ -80310,11 +80667,11 @@ function applyNode(st, node, at, skip) {
     if ('CreateRoleStmt' in n)
         return createRole(st, n.CreateRoleStmt, at);
     if ('AlterRoleStmt' in n)
-        return alterRole(st, n.AlterRoleStmt, at);
+        return apply_roles_alterRole(st, n.AlterRoleStmt, at);
     if ('DropRoleStmt' in n)
         return dropRoles(st, n.DropRoleStmt, at);
     if ('GrantRoleStmt' in n)
-        return grantRole(st, n.GrantRoleStmt, at);
+        return apply_roles_grantRole(st, n.GrantRoleStmt, at);
     if ('GrantStmt' in n)
         return grantPrivileges(st, n.GrantStmt, at, skip);
     if ('AlterDefaultPrivilegesStmt' in n)
@@ -80338,7 +80695,7 @@ function applyNode(st, node, at, skip) {
         return;
     }
     if ('DropStmt' in n)
-        return drop(st, n.DropStmt, at, skip);
+        return apply_objects_drop(st, n.DropStmt, at, skip);
     if ('AlterOwnerStmt' in n)
         return alterOwner(st, n.AlterOwnerStmt, at, skip);
     if ('AlterTableStmt' in n)
@@ -80346,16 +80703,16 @@ function applyNode(st, node, at, skip) {
     if ('AlterFunctionStmt' in n)
         return alterFunction(st, n.AlterFunctionStmt, at);
     if ('RenameStmt' in n) {
-        if (!rename(st, n.RenameStmt, at, (from, to) => renameRole(st, from, to, at)))
+        if (!apply_objects_rename(st, n.RenameStmt, at, (from, to) => renameRole(st, from, to, at)))
             skip('renaming this kind of object is not modelled');
         return;
     }
     if ('AlterObjectSchemaStmt' in n)
         return setSchema(st, n.AlterObjectSchemaStmt, at, skip);
     if ('DropOwnedStmt' in n)
-        return dropOwned(st, n.DropOwnedStmt.roles, at);
+        return apply_objects_dropOwned(st, n.DropOwnedStmt.roles, at);
     if ('ReassignOwnedStmt' in n)
-        return reassignOwned(st, rolesOf(n.ReassignOwnedStmt.roles, st), roleOf(n.ReassignOwnedStmt.newrole, st), at);
+        return apply_objects_reassignOwned(st, rolesOf(n.ReassignOwnedStmt.roles, st), roleOf(n.ReassignOwnedStmt.newrole, st), at);
     if ('VariableSetStmt' in n)
         return setVariable(st, n.VariableSetStmt, skip);
     skip(`${(type ?? 'this statement').replace(/Stmt$/, '')} statements are not modelled`);
@@ -80397,16 +80754,16 @@ function setVariable(st, s, skip) {
 
 // Role-level rows: attributes (LOGIN, SUPERUSER, …), IAM login (rds_iam), memberships and
 // their ADMIN option, dropped roles, becoming superuser-like, and SECURITY DEFINER functions.
-const diff_roles_ATTRIBUTES = (/* unused pure expression or super */ null && ([
+const diff_roles_ATTRIBUTES = [
     ['login', 'LOGIN', null],
     ['superuser', 'SUPERUSER', 'superuser-like attribute'],
     ['createrole', 'CREATEROLE', 'superuser-like attribute'],
     ['createdb', 'CREATEDB', null],
     ['replication', 'REPLICATION', 'superuser-like attribute'],
     ['bypassrls', 'BYPASSRLS', 'superuser-like attribute'],
-]));
-const WRITE = privileges_PRIV.INSERT | privileges_PRIV.UPDATE | privileges_PRIV.DELETE | privileges_PRIV.TRUNCATE | privileges_PRIV.CREATE;
-function diff_roles_roleChanges(ctx) {
+];
+const WRITE = PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE | PRIV.TRUNCATE | PRIV.CREATE;
+function roleChanges(ctx) {
     const out = [];
     const roles = new Set([...ctx.eb.roles, ...ctx.ea.roles]);
     for (const role of roles) {
@@ -80471,7 +80828,7 @@ function memberships(ctx, role, base) {
         change,
         privilege,
         objectKind: 'role',
-        object: quoteIdent(g, ctx.version),
+        object: names_quoteIdent(g, ctx.version),
         via: 'membership',
         widening,
     });
@@ -80498,7 +80855,7 @@ function securityDefiners(ctx) {
         change: 'gains',
         privilege: 'SECURITY DEFINER',
         objectKind: 'function',
-        object: `${quoteIdent(o.schema, ctx.version)}.${quoteIdent(o.name, ctx.version)}(${(o.args ?? []).join(', ')})`,
+        object: `${names_quoteIdent(o.schema, ctx.version)}.${names_quoteIdent(o.name, ctx.version)}(${(o.args ?? []).join(', ')})`,
         via: "whoever may EXECUTE it runs it with the owner's privileges",
         statement: '',
         statementIndex: null,
@@ -80515,7 +80872,7 @@ const READ_ALL = 'pg_read_all_data';
 const WRITE_ALL = 'pg_write_all_data';
 const MAINTAIN_ALL = 'pg_maintain';
 /** Computes effective access for every role of the snapshot on every object of it. */
-function effective_effectiveAccess(s) {
+function effectiveAccess(s) {
     const roleRows = new Map(s.roles.map((r) => [r.name, r]));
     const dbOwner = s.objects.find((o) => o.kind === 'database' && o.name === s.database)?.owner ?? '';
     const graph = roleGraph(roleRows, s.memberships, s.serverVersionNum, dbOwner);
@@ -80558,7 +80915,7 @@ function fillObject(e, o, k, holders, supers, version) {
     const all = allPrivileges(o.kind, version);
     let pub = 0;
     for (const item of o.acl) {
-        if (item.grantee === PUBLIC) {
+        if (item.grantee === types_PUBLIC) {
             pub |= item.privs;
             continue;
         }
@@ -80635,31 +80992,31 @@ function privilegesOf(e, role, objectKey) {
 
 // Why a role holds a privilege ("via"), and which planned statement made the difference.
 const PREDEFINED = [
-    ['pg_read_all_data', privileges_PRIV.SELECT | privileges_PRIV.USAGE],
-    ['pg_write_all_data', privileges_PRIV.INSERT | privileges_PRIV.UPDATE | privileges_PRIV.DELETE | privileges_PRIV.USAGE],
-    ['pg_maintain', privileges_PRIV.MAINTAIN],
+    ['pg_read_all_data', PRIV.SELECT | PRIV.USAGE],
+    ['pg_write_all_data', PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE | PRIV.USAGE],
+    ['pg_maintain', PRIV.MAINTAIN],
 ];
 /** How `role` holds `bit` on `o` in `e`: superuser, owner, a direct grant, a group it inherits from, a predefined role, PUBLIC. */
-function via_viaOf(e, role, o, bit) {
+function viaOf(e, role, o, bit) {
     if (e.roleRows.get(role)?.superuser)
         return { text: 'SUPERUSER', through: role };
     const reach = e.graph.reach(role, 'privs');
-    const items = o.acl.filter((i) => (i.privs & bit) !== 0 && i.grantee !== PUBLIC && (i.grantee === role || reach.includes(i.grantee)));
+    const items = o.acl.filter((i) => (i.privs & bit) !== 0 && i.grantee !== types_PUBLIC && (i.grantee === role || reach.includes(i.grantee)));
     const direct = items.find((i) => i.grantee === role);
     if (direct)
         return { text: role === o.owner ? 'owner' : 'direct grant', through: role };
     const group = items[0];
     if (group)
-        return { text: `member of ${quoteIdent(group.grantee)}${group.grantee === o.owner ? ' (the owner)' : ''}`, through: group.grantee };
+        return { text: `member of ${names_quoteIdent(group.grantee)}${group.grantee === o.owner ? ' (the owner)' : ''}`, through: group.grantee };
     const predefined = PREDEFINED.find(([r, bits]) => (bits & bit) !== 0 && reach.includes(r));
     if (predefined)
         return { text: `member of ${predefined[0]}`, through: predefined[0] };
-    if (o.acl.some((i) => i.grantee === PUBLIC && (i.privs & bit) !== 0))
-        return { text: 'PUBLIC', through: PUBLIC };
+    if (o.acl.some((i) => i.grantee === types_PUBLIC && (i.privs & bit) !== 0))
+        return { text: 'PUBLIC', through: types_PUBLIC };
     return { text: 'unknown', through: undefined };
 }
 /** For each member role, the latest statement that changed one of its memberships. */
-function via_membershipTouches(applied) {
+function membershipTouches(applied) {
     const out = new Map();
     for (const [pair, at] of applied.touched.member) {
         const member = pair.slice(pair.indexOf('\0') + 1);
@@ -80672,14 +81029,14 @@ function via_membershipTouches(applied) {
  * object, an ACL item of a role it inherits from (before or after), a membership of those
  * roles, or their attributes. Undefined when none did (e.g. a change through PUBLIC only).
  */
-function via_statementFor(applied, members, key, reach) {
+function statementFor(applied, members, key, reach) {
     const t = applied.touched;
     let best = t.object.get(key) ?? -1;
     const consider = (n) => {
         if (n !== undefined && n > best)
             best = n;
     };
-    consider(t.acl.get(`${key}\0${PUBLIC}`));
+    consider(t.acl.get(`${key}\0${types_PUBLIC}`));
     for (const r of reach) {
         consider(t.acl.get(`${key}\0${r}`));
         consider(t.role.get(r));
@@ -80696,7 +81053,7 @@ function via_statementFor(applied, members, key, reach) {
 
 
 /** Diffs `before` against the applied plan. `statements` are the planned texts, by index. */
-function diff_diffAccess(before, applied, statements) {
+function diffAccess(before, applied, statements) {
     const eb = effectiveAccess(before);
     const ea = effectiveAccess(applied.after);
     const roles = [...new Set([...eb.roles, ...ea.roles])];
@@ -80754,10 +81111,10 @@ function objectChanges(ctx, key, b, a) {
         if (bits === 0)
             return;
         const at = statementFor(ctx.applied, ctx.members, key, reachOf(ctx, role));
-        const roleKind = role === PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
+        const roleKind = role === types_PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
         for (const privilege of privilegeNames(bits)) {
             out.push({
-                role: role === PUBLIC ? 'PUBLIC' : role,
+                role: role === types_PUBLIC ? 'PUBLIC' : role,
                 roleKind,
                 change,
                 privilege: privilege + suffix,
@@ -80766,12 +81123,12 @@ function objectChanges(ctx, key, b, a) {
                 via: via(PRIV[privilege]),
                 statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
                 statementIndex: at ?? null,
-                widening: role === PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
+                widening: role === types_PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
             });
         }
     };
-    row(PUBLIC, 'gains', pubA & ~pubB, () => 'PUBLIC');
-    row(PUBLIC, 'loses', pubB & ~pubA, () => 'PUBLIC');
+    row(types_PUBLIC, 'gains', pubA & ~pubB, () => 'PUBLIC');
+    row(types_PUBLIC, 'loses', pubB & ~pubA, () => 'PUBLIC');
     for (const { role, b: rb, a: ra } of ctx.slots) {
         const before = rb < 0 ? pubB : at(b, rb, 'privs');
         const after = at(a, ra, 'privs');
@@ -80801,7 +81158,7 @@ function ownership(ctx, key, role, b, a, is) {
         privilege: 'OWNER',
         objectKind: a.kind,
         object: displayName(a, ctx.version),
-        via: owner === role ? 'owner' : `member of ${quoteIdent(owner, ctx.version)} (the owner)`,
+        via: owner === role ? 'owner' : `member of ${names_quoteIdent(owner, ctx.version)} (the owner)`,
         statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
         statementIndex: at ?? null,
         widening: is ? 'ownership transfer' : null,
@@ -80809,8 +81166,8 @@ function ownership(ctx, key, role, b, a, is) {
 }
 /** Roles whose grants matter to `role`: what it inherits from, before and after. */
 function reachOf(ctx, role) {
-    if (role === PUBLIC)
-        return [PUBLIC];
+    if (role === types_PUBLIC)
+        return [types_PUBLIC];
     let hit = ctx.reach.get(role);
     if (!hit) {
         const b = ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'privs') : [];
@@ -80827,7 +81184,7 @@ function retainedAfterRevoke(ctx, key, b, a) {
     const out = [];
     const held = (o, grantee) => o.acl.filter((i) => i.grantee === grantee).reduce((m, i) => m | i.privs, 0);
     for (const grantee of new Set(b.o.acl.map((i) => i.grantee))) {
-        if (grantee === PUBLIC || !ctx.ea.roleIndex.has(grantee))
+        if (grantee === types_PUBLIC || !ctx.ea.roleIndex.has(grantee))
             continue;
         const removed = held(b.o, grantee) & ~held(a.o, grantee) & at(a, ctx.ea.roleIndex.get(grantee), 'privs');
         for (const name of privilegeNames(removed)) {
@@ -80918,8 +81275,8 @@ const CATALOG_QUERY_COUNT = 5;
 /** An aclexplode() of `expr` as a JSON array of [grantee (null = PUBLIC), grantor, privilege, grantable]. */
 const aclJson = (expr) => `(SELECT coalesce(json_agg(json_build_array(ge.rolname, gr.rolname, e.privilege_type, e.is_grantable)), '[]')
     FROM aclexplode(${expr}) e LEFT JOIN pg_roles ge ON ge.oid = e.grantee JOIN pg_roles gr ON gr.oid = e.grantor)`;
-const USER_SCHEMA = (/* unused pure expression or super */ null && (`n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`));
-const OBJECTS_SQL = (/* unused pure expression or super */ null && (`
+const USER_SCHEMA = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
+const OBJECTS_SQL = `
 SELECT 'database' AS kind, '' AS schema, d.datname AS name, NULL::text[] AS args, pg_get_userbyid(d.datdba) AS owner,
        ${aclJson("coalesce(d.datacl, acldefault('d', d.datdba))")} AS acl, NULL::bool AS secdef, NULL::bool AS proc, NULL::json AS owned_by
   FROM pg_database d WHERE d.datname = current_database()
@@ -80941,7 +81298,7 @@ SELECT 'function', n.nspname, p.proname,
        (SELECT coalesce(array_agg(format_type(t, NULL) ORDER BY o), '{}') FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, o)),
        pg_get_userbyid(p.proowner), ${aclJson("coalesce(p.proacl, acldefault('f', p.proowner))")}, p.prosecdef, p.prokind = 'p', NULL
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE ${USER_SCHEMA}`));
+ WHERE ${USER_SCHEMA}`;
 /** Reads the access snapshot. The session must be read-only and bounded (openReadOnlySession). */
 async function readAccessCatalog(session) {
     const [head] = await session.query(`SELECT current_setting('server_version_num')::int AS version, current_database() AS database, current_user AS current_user,
@@ -82231,7 +82588,14 @@ async function readImpact(root, statements, opts) {
         if (!plan.statements.some((s) => s.effects.length > 0 || s.intents.length > 0))
             return {};
         const budgetMs = inputs.factsTimeoutMs;
-        const config = await iamLoginConfig({ endpoint: inputs.dbEndpoint, database: inputs.dbName, user: inputs.dbUser, region: inputs.awsRegion, session: opts.session }, budgetMs);
+        const config = await rdsIamClientConfig({
+            endpoint: inputs.dbEndpoint,
+            database: inputs.dbName,
+            user: inputs.dbUser,
+            region: inputs.awsRegion,
+            session: opts.session,
+            connectTimeoutMs: budgetMs,
+        });
         const session = await openReadOnlySession(config, {
             budgetMs,
             lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, budgetMs),
@@ -82481,11 +82845,103 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
     return result;
 }
 
+;// CONCATENATED MODULE: ./src/roots/access-phase.ts
+
+
+
+
+
+// The access facts of a plan run: who gains and who loses what. The live catalog is read with
+// the preflight's IAM login, read-only and bounded, beside Terraform (started as soon as the
+// AWS session exists, awaited only when the roots are done), so it is not on the way to the
+// plans. The roots' planned statements are then applied to it, roles root first. When the
+// catalog cannot be read, the diff is computed from the SQL alone, saying why; nothing here
+// fails the run.
+/** The whole read, from signing the token to closing the session. Reaching it is a note. */
+const ACCESS_FACTS_BUDGET_MS = 20_000;
+/** PostgreSQL version assumed for quoting when the server could not be asked. */
+const ASSUMED_VERSION = 170_000;
+/** Starts the read now; undefined (nothing to read) when db-endpoint is unset. */
+function startAccessFacts(inputs, session, budgetMs = ACCESS_FACTS_BUDGET_MS) {
+    if (!inputs.dbEndpoint)
+        return undefined;
+    const started = Date.now();
+    const read = async () => {
+        const config = await rdsIamClientConfig({
+            endpoint: inputs.dbEndpoint,
+            database: inputs.dbName,
+            user: inputs.dbUser,
+            region: inputs.awsRegion,
+            session,
+            connectTimeoutMs: budgetMs,
+        });
+        const db = await openReadOnlySession(config, { budgetMs: Math.max(1, budgetMs - (Date.now() - started)) });
+        try {
+            return { snapshot: await readAccessCatalog(db), ms: Date.now() - started };
+        }
+        finally {
+            await db.close();
+        }
+    };
+    const deadline = new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ error: `the catalog read reached its time budget of ${budgetMs / 1000} s`, ms: Date.now() - started }), budgetMs);
+        timer.unref();
+    });
+    const pending = Promise.race([read().catch((err) => ({ error: (0,src_core/* errorMessage */.gJ)(err), ms: Date.now() - started })), deadline]);
+    return { pending };
+}
+/**
+ * After the plans: the "before" (live, or empty with the reason), the roots' planned statements
+ * applied in order, and the diff. Never throws. Statement classes are left as the text rules
+ * set them: the merge gate reads no catalog, so a class found only here (a new login that can
+ * write) would promise a hold the merge does not make; such rows are marked in the table.
+ */
+async function accessPhase(facts, roots, inputs) {
+    const planned = roots.filter((r) => r.outcome === 'planned' && r.plannedStatements.length > 0);
+    if (planned.length === 0)
+        return undefined;
+    const statements = planned.flatMap((r) => r.plannedStatements.map((_, index) => ({ root: r.root, index })));
+    const texts = planned.flatMap((r) => r.plannedStatements);
+    const roles = roots.find((r) => r.root === 'roles');
+    let before;
+    let why;
+    let factsMs = 0;
+    if (roles && createsRole(roles.plannedStatements, inputs.dbUser)) {
+        why = `the roles root of this change creates "${inputs.dbUser}", the login the catalog is read with, so it cannot log in yet (first bootstrap)`;
+    }
+    else if (!facts) {
+        why = 'the db-endpoint input is not set, so there is no connection to read the catalog with';
+    }
+    else {
+        const got = await facts.pending;
+        factsMs = got.ms;
+        if ('snapshot' in got)
+            before = got.snapshot;
+        else
+            why = `the catalog could not be read: ${got.error}`;
+    }
+    const waited = Date.now();
+    try {
+        const trees = await parseTrees(texts);
+        const start = before ?? emptySnapshot({ serverVersionNum: ASSUMED_VERSION, database: inputs.dbName, currentUser: inputs.dbUser });
+        const diff = planAccess(start, texts.map((sql, i) => ({ sql, nodes: trees[i] })));
+        src_core/* log */.Rm.info(`Access: ${before ? `live catalog read in ${factsMs} ms beside Terraform` : `from the SQL alone (${why ?? ''})`}; ${diff.changes.length} changes from ${texts.length} statements, computed in ${Date.now() - waited} ms after the plans.`);
+        return { source: before ? 'live' : 'sql-only', ...(why ? { why: (0,src_core/* redact */.E$)(why) } : {}), diff, statements, factsMs };
+    }
+    catch (err) {
+        // A model bug must not cost the plan: say so, with nothing computed.
+        const failure = `the access model failed: ${(0,src_core/* errorMessage */.gJ)(err)}`;
+        return { source: 'sql-only', why: (0,src_core/* redact */.E$)(failure), diff: { changes: [], retained: [], notModelled: [] }, statements, factsMs };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/roots/index.ts
 // roots/: running the two Terraform roots. Per-root steps (init, plan, gate, apply, verify),
 // plan mode (roots side by side) and apply mode (roles, then schema), and the results they
 // produce. May import every folder below it (core/ … lint/).
 /** Runs both roots in the run's mode and returns their results. */
+
+/** Plan runs: the live access catalog read beside Terraform, and the access diff of the planned SQL. */
 
 /** The impact facts phase: beside the plans, and the re-check before each apply. */
 
@@ -82493,7 +82949,14 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
 ;// CONCATENATED MODULE: ./src/report/wording.ts
 
 /** Classes the comment lists with their statements, and that make the headline a warning. */
-const RISKY_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change'];
+const RISKY_CLASSES = [
+    'destructive',
+    'access-widening',
+    'access-reducing',
+    'session',
+    'unknown',
+    'behaviour-change',
+];
 /** Classes the headline and the overview count: the risky ones and locking. */
 const COUNTED_CLASSES = [...RISKY_CLASSES, 'locking'];
 function wording_count(n, noun) {
@@ -82862,6 +83325,7 @@ function preview(statement) {
 /** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
 const HEADINGS = {
     destructive: '⚠️ Destructive',
+    'access-widening': '🔓 Access-widening',
     'access-reducing': '⚠️ Access-reducing',
     session: '⚠️ Changes session or parsing state',
     unknown: '❓ Unknown: no rule knows what it does',
@@ -83117,6 +83581,83 @@ function duration(ms) {
     return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+;// CONCATENATED MODULE: ./src/report/access.ts
+
+
+// The "Access changes" part: who gains and who loses what once the plan is applied, as one
+// table (login roles first, then groups and PUBLIC; widening rows first in each), each row
+// naming the statement behind it; REVOKEs that leave the privilege reachable; what the model
+// does not follow; and the seed's REVOKE-after-CREATE pitfall when it shows. Pure. Role and
+// object names are foreign text: every cell goes through text() (which escapes `|`).
+/** Rows shown per target; the rest is counted and is in the `access-changes` output. */
+const ACCESS_ROWS = { comment: 40, summary: 400 };
+const PREVIEW = 80;
+const access_LISTED = 10;
+function access_preview(statement) {
+    const line = statement.replace(/\s+/g, ' ').trim();
+    return line.length > PREVIEW ? `${line.slice(0, PREVIEW)}…` : line;
+}
+function cell(s) {
+    return s === '' ? '—' : (0,src_core/* text */.Qq)(s);
+}
+function access_row(c) {
+    const mark = c.widening ? `🔓 ${c.change} (widening: ${(0,src_core/* text */.Qq)(c.widening)})` : c.change;
+    const who = c.role === 'PUBLIC' && c.roleKind === 'public' ? '**PUBLIC**' : `${cell(c.role)} (${c.roleKind})`;
+    return `| ${who} | ${mark} | ${cell(c.privilege)} | ${cell(c.object)} | ${cell(c.via)} | ${c.statement ? (0,src_core/* text */.Qq)(access_preview(c.statement)) : '—'} |`;
+}
+function source(outcome) {
+    if (outcome.source === 'live')
+        return `Computed from the live catalogs (read-only, ${(outcome.factsMs / 1000).toFixed(1)} s) with the planned statements applied in order, roles root first.`;
+    return `⚠️ Computed from the SQL alone, as if nothing existed before it: ${(0,src_core/* text */.Qq)(outcome.why ?? 'the catalog was not read')}. Grants and memberships the database already has are not counted, so a privilege shown as gained may already be held, and losses through existing grants do not show.`;
+}
+/** PUBLIC gets EXECUTE on new functions and USAGE on schema public unless the plan REVOKEs it afterwards. */
+function pitfall(changes) {
+    const fn = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'EXECUTE');
+    const schema = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'USAGE' && c.object === 'public');
+    if (!fn && !schema)
+        return [];
+    const parts = [
+        ...(fn ? ['every new function is executable by PUBLIC (EXECUTE is in its default ACL)'] : []),
+        ...(schema ? ['schema `public` is usable by PUBLIC (USAGE is in its default ACL)'] : []),
+    ];
+    return [
+        `> 💡 PostgreSQL's defaults: ${parts.join('; ')}. To keep them private, plan a \`REVOKE … FROM PUBLIC\` after the \`CREATE\` (in the HCL, a permission block that revokes it), or \`ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC\` before creating functions.`,
+    ];
+}
+/** The part, as safe Markdown sections; [] when the run computed no access diff. */
+function accessSection(outcome, target) {
+    if (!outcome)
+        return [];
+    const { changes, retained, notModelled } = outcome.diff;
+    const widening = changes.filter((c) => c.widening).length;
+    const out = [`### 🔐 Access changes (${wording_count(changes.length, 'change')}${widening ? `, ${widening} widening` : ''})`, source(outcome)];
+    if (changes.length === 0)
+        out.push('No role gains or loses a privilege, membership or attribute.');
+    else {
+        const cap = ACCESS_ROWS[target];
+        const rows = changes.slice(0, cap).map(access_row);
+        out.push(['| role | change | privilege | object | via | statement |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'));
+        if (changes.length > cap)
+            out.push(`_… ${wording_count(changes.length - cap, 'more change')} not shown: every change is in the \`access-changes\` output._`);
+    }
+    out.push(...pitfall(changes));
+    if (retained.length > 0) {
+        const lines = retained
+            .slice(0, access_LISTED)
+            .map((r) => `- ${(0,src_core/* text */.Qq)(r.role)} keeps ${(0,src_core/* text */.Qq)(r.privilege)} on ${cell(r.object)} via ${(0,src_core/* text */.Qq)(r.via)} — ${(0,src_core/* text */.Qq)(access_preview(r.statement))}`);
+        if (retained.length > access_LISTED)
+            lines.push(`- … and ${wording_count(retained.length - access_LISTED, 'more')}`);
+        out.push(`**Revoked, but still held another way (${retained.length}):** nothing effective changes for these.`, lines.join('\n'));
+    }
+    if (notModelled.length > 0) {
+        const lines = notModelled.slice(0, access_LISTED).map((n) => `- ${(0,src_core/* text */.Qq)(access_preview(n.statement))} — ${(0,src_core/* text */.Qq)(n.reason)}`);
+        if (notModelled.length > access_LISTED)
+            lines.push(`- … and ${wording_count(notModelled.length - access_LISTED, 'more')}`);
+        out.push(`**Not modelled (${notModelled.length}):** their effect on access is not in the table above.`, lines.join('\n'));
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/sql.ts
 
 
@@ -83128,6 +83669,7 @@ function duration(ms) {
 const FOLD_LINES = 40;
 const MARK = {
     destructive: '⚠️ DESTRUCTIVE',
+    'access-widening': '🔓 ACCESS-WIDENING',
     'access-reducing': '⚠️ ACCESS-REDUCING',
     session: '⚠️ SESSION',
     unknown: '❓ UNKNOWN',
@@ -83209,6 +83751,7 @@ function oneLine(s) {
 
 
 
+
 const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
 function renderDocument(report, opts, target, limits) {
     const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
@@ -83223,6 +83766,7 @@ function renderDocument(report, opts, target, limits) {
         ...fatal,
         ...checksSection(report.lint),
         ...riskList(report.roots),
+        ...accessSection(report.access, target),
         ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel, opts.gatedClasses) : holdSection(report)),
         ...roots.flat(),
         ...reviewedSection(report),
@@ -83612,6 +84156,7 @@ async function syncDriftIssue(d) {
 
 
 
+
 // Output names are a contract with users' workflows; action.yml is checked against these
 // constants by test/unit/contract.test.ts.
 const OUTPUT = {
@@ -83625,6 +84170,7 @@ const OUTPUT = {
     drift: 'drift',
     lint: 'lint',
     impact: 'impact',
+    accessChanges: 'access-changes',
 };
 /** The value of every output, redacted. Pure apart from the secret registry. */
 function outputValues(report, extra) {
@@ -83639,6 +84185,8 @@ function outputValues(report, extra) {
         [OUTPUT.drift]: drift(report),
         [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
         [OUTPUT.impact]: impactJson(report),
+        // Plan runs with planned SQL: every change (the comment caps its table); '' when not computed.
+        [OUTPUT.accessChanges]: report.access ? JSON.stringify(accessChangesJson(report.access.diff.changes)) : '',
     };
     for (const key of Object.keys(values))
         values[key] = (0,src_core/* redact */.E$)(values[key]);
@@ -84028,6 +84576,8 @@ async function execute(inputs, report, gh, whoAmI, marker) {
         session = await src_core/* log */.Rm.group('AWS credentials', () => openAwsSession(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
         const active = session;
+        // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
+        const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, active) : undefined;
         const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
         const account = roleAccount(role);
         const impact = impactPhase({ inputs, session: active });
@@ -84059,6 +84609,9 @@ async function execute(inputs, report, gh, whoAmI, marker) {
         await impact.attach(result.roots);
         report.roots = result.roots;
         report.notices.push(...result.notices);
+        const access = context.mode === 'plan' ? await src_core/* log */.Rm.group('Access changes', () => accessPhase(accessFacts, report.roots, inputs)) : undefined;
+        if (access)
+            report.access = access;
     }
     finally {
         await session?.close().catch((err) => src_core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,src_core/* errorMessage */.gJ)(err)}`));

@@ -36,14 +36,9 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     return { status: 'skipped', message, hints: [] };
   }
 
-  let token: string;
+  let config: pg.ClientConfig;
   try {
-    token = await signRdsToken({
-      endpoint: opts.endpoint,
-      user: opts.user,
-      region: opts.region,
-      credentials: opts.session.credentials(),
-    });
+    config = await rdsIamClientConfig(opts);
   } catch (err) {
     return {
       status: 'failed',
@@ -52,7 +47,7 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     };
   }
 
-  const client = new pg.Client({ ...iamClientConfig(opts, token, opts.connectTimeoutMs ?? 10_000), query_timeout: 10_000 });
+  const client = new pg.Client(config);
   // A socket error after connect() resolved must not crash the process.
   client.on('error', () => undefined);
 
@@ -69,44 +64,33 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
   }
 }
 
-/** Where and as whom to log in with an IAM token; the preflight and the read-only facts sessions share it. */
-export interface IamLogin {
-  /** host:port */
-  endpoint: string;
-  database: string;
-  user: string;
-}
+/** Where and as whom to log in with an IAM token: the preflight's, and the live-facts reads'. */
+export type IamLogin = Pick<PreflightOptions, 'endpoint' | 'database' | 'user' | 'region' | 'session' | 'connectTimeoutMs'>;
 
 /**
- * The pg configuration of an IAM-token login, as Atlas logs in: TLS (libpq sslmode=require:
- * encrypt, do not verify the certificate; pg's own parser maps a connection string's
- * sslmode=require to full verification, hence the object), the token as password.
+ * The connection the way Atlas logs in: a fresh RDS IAM token as the password, over TLS.
+ * Throws when the token cannot be signed (no credentials). One builder for every IAM login.
  */
-export function iamClientConfig(login: IamLogin, token: string, connectTimeoutMs: number): pg.ClientConfig {
-  const { host, port } = endpointParts(login.endpoint);
+export async function rdsIamClientConfig(opts: IamLogin): Promise<pg.ClientConfig> {
+  const token = await signRdsToken({
+    endpoint: opts.endpoint,
+    user: opts.user,
+    region: opts.region,
+    credentials: opts.session.credentials(),
+  });
+  const { host, port } = endpointParts(opts.endpoint);
   return {
     host,
     port,
-    database: login.database,
-    user: login.user,
+    database: opts.database,
+    user: opts.user,
     password: token,
+    // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
+    // a connection string's sslmode=require to full verification, hence the object.
     ssl: { rejectUnauthorized: false },
-    connectionTimeoutMillis: connectTimeoutMs,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    query_timeout: 10_000,
   };
-}
-
-/** Signs a token for `login` with the session's credentials and returns its pg configuration. */
-export async function iamLoginConfig(
-  login: IamLogin & { region: string; session: AwsSession },
-  connectTimeoutMs: number,
-): Promise<pg.ClientConfig> {
-  const token = await signRdsToken({
-    endpoint: login.endpoint,
-    user: login.user,
-    region: login.region,
-    credentials: login.session.credentials(),
-  });
-  return iamClientConfig(login, token, connectTimeoutMs);
 }
 
 /** Pure: the login worked; is the user one RDS will accept IAM tokens for? */

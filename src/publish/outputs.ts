@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { driftStatus } from '../report/index.js';
 import { redact, type RootName } from '../core/index.js';
+import { accessChangesJson } from '../access/index.js';
 import type { Report } from '../roots/index.js';
 
 // Output names are a contract with users' workflows; action.yml is checked against these
@@ -16,6 +17,7 @@ export const OUTPUT = {
   drift: 'drift',
   lint: 'lint',
   impact: 'impact',
+  accessChanges: 'access-changes',
 } as const;
 
 export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
@@ -33,6 +35,8 @@ export function outputValues(report: Report, extra: { commentUrl: string }): Rec
     [OUTPUT.drift]: drift(report),
     [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
     [OUTPUT.impact]: impactJson(report),
+    // Plan runs with planned SQL: every change (the comment caps its table); '' when not computed.
+    [OUTPUT.accessChanges]: report.access ? JSON.stringify(accessChangesJson(report.access.diff.changes)) : '',
   };
   for (const key of Object.keys(values) as OutputName[]) values[key] = redact(values[key]);
   return values;

@@ -4,6 +4,7 @@ import { headline, riskCounts } from './headline.js';
 import { checksSection, historySection, reviewedSection } from './history.js';
 import { gateNote, holdSection, labelNotice, riskList } from './risk.js';
 import { impactPart } from './impact.js';
+import { accessSection } from './access.js';
 import { blockSize, renderSql } from './sql.js';
 import { COUNTED_CLASSES, appliedLine, count, mainSql, outcomeLine, outcomeShort, type SqlBlock } from './wording.js';
 
@@ -57,6 +58,7 @@ export function renderDocument(report: Report, opts: RenderOptions, target: Targ
     ...fatal,
     ...checksSection(report.lint),
     ...riskList(report.roots),
+    ...accessSection(report.access, target),
     ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel, opts.gatedClasses) : holdSection(report)),
     ...roots.flat(),
     ...reviewedSection(report),

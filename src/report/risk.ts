@@ -20,6 +20,7 @@ function preview(statement: string): string {
 /** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
 const HEADINGS: Record<(typeof RISKY_CLASSES)[number], string> = {
   destructive: '⚠️ Destructive',
+  'access-widening': '🔓 Access-widening',
   'access-reducing': '⚠️ Access-reducing',
   session: '⚠️ Changes session or parsing state',
   unknown: '❓ Unknown: no rule knows what it does',

@@ -22,7 +22,7 @@ import type { Classification, ReviewedRoot, StatementClass } from '../core/index
 // "lost": the merged PR was planned by this action, but no trusted record of that plan is left
 // (edited, garbled, older format, GitHub unreachable); "none" is only for PRs never planned.
 // "Gated class" means a statement whose class is in the gated-classes input (by default
-// destructive, access-reducing, session and unknown; `all` makes any SQL gated). An empty
+// destructive, access-widening, access-reducing, session and unknown; `all` makes any SQL gated). An empty
 // destructive-label switches the label requirement off (never the review check). A planned
 // delete/replace of the atlas_schema resource counts as destructive whatever its SQL.
 

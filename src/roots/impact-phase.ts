@@ -1,5 +1,5 @@
 import { createsRole } from '../atlas/index.js';
-import { iamLoginConfig, type AwsSession } from '../aws/index.js';
+import { rdsIamClientConfig, type AwsSession } from '../aws/index.js';
 import { errorMessage, log, type Inputs, type RootName } from '../core/index.js';
 import { openReadOnlySession, SessionBudgetExceeded } from '../database/index.js';
 import { assessImpact, planImpact } from '../impact/index.js';
@@ -70,10 +70,14 @@ async function readImpact(root: RootName, statements: readonly string[], opts: I
     const plan = await planImpact(root, [...statements]);
     if (!plan.statements.some((s) => s.effects.length > 0 || s.intents.length > 0)) return {};
     const budgetMs = inputs.factsTimeoutMs;
-    const config = await iamLoginConfig(
-      { endpoint: inputs.dbEndpoint, database: inputs.dbName, user: inputs.dbUser, region: inputs.awsRegion, session: opts.session },
-      budgetMs,
-    );
+    const config = await rdsIamClientConfig({
+      endpoint: inputs.dbEndpoint,
+      database: inputs.dbName,
+      user: inputs.dbUser,
+      region: inputs.awsRegion,
+      session: opts.session,
+      connectTimeoutMs: budgetMs,
+    });
     const session = await openReadOnlySession(config, {
       budgetMs,
       lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, budgetMs),

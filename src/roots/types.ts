@@ -4,6 +4,7 @@
 
 import type { GateDecision } from '../review/index.js';
 import type { ImpactReport } from '../impact/index.js';
+import type { AccessOutcome } from './access-phase.js';
 import type {
   Diagnostic,
   Finding,
@@ -80,4 +81,6 @@ export interface Report {
   fatal?: string;
   /** Notices shown at the top (fork skipped, preflight skipped, ...). */
   notices: string[];
+  /** Plan runs with planned SQL: who gains and who loses access (access-phase.ts). */
+  access?: AccessOutcome;
 }

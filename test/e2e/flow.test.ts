@@ -4,7 +4,7 @@ import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionConfig } from '../support/postgres.js';
 import { loadSeedScenario } from '../support/terraform.js';
-import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
+import { APPLY_ROLE, DEFAULT_BRANCH, PLAN_ROLE, sha, startStack, type Stack } from '../support/stack.js';
 import { AUDIT_HCL, AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 import { renderedText } from '../support/markdown.js';
 

@@ -299,7 +299,7 @@ describe('decideGate', () => {
 // gate, with the gated-classes setting. Each is reviewed (same fingerprint): only the class and
 // the label decide.
 describe('every risky class is gated on merge (issue 17)', () => {
-  const ALL = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
+  const ALL = ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
   interface ClassRow {
     name: string;
     sql: string[];
@@ -367,6 +367,34 @@ describe('every risky class is gated on merge (issue 17)', () => {
       labelled: true,
       expect: 'apply (reviewed: access-reducing)',
     },
+    // widening access is gated by default, judged from the text alone (no live catalog on merge)
+    ...[
+      'GRANT "rds_superuser" TO "app_reader";',
+      'ALTER ROLE "app_reader" SUPERUSER CREATEROLE;',
+      'CREATE ROLE "boss" SUPERUSER LOGIN;',
+      'CREATE ROLE "r2" IN ROLE "rds_superuser";',
+      'GRANT ALL ON TABLE "public"."orders" TO PUBLIC;',
+      'GRANT SELECT ON TABLE "public"."orders" TO "app_reader" WITH GRANT OPTION;',
+      'GRANT "app_writer" TO "app_reader" WITH ADMIN OPTION;',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO PUBLIC;',
+      'CREATE FUNCTION "public"."f"() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;',
+      'ALTER FUNCTION "public"."f"() SECURITY DEFINER;',
+      'ALTER TABLE "public"."orders" OWNER TO "app_reader";',
+      'ALTER SCHEMA "app" OWNER TO "app_reader";',
+    ].map((sql) => ({ name: `widening: ${sql}`, sql: [sql], expect: 'hold: access-widening SQL without the label' })),
+    {
+      name: 'widening, labelled',
+      sql: ['GRANT "rds_superuser" TO "app_reader";'],
+      labelled: true,
+      expect: 'apply (reviewed: access-widening)',
+    },
+    // not widening: an ordinary grant to a role, a membership without options, SECURITY INVOKER
+    ...[
+      'GRANT SELECT ON TABLE "public"."orders" TO "app_reader";',
+      'GRANT "app_writer" TO "app_reader";',
+      'CREATE ROLE "r3" LOGIN NOSUPERUSER;',
+      'CREATE FUNCTION "public"."g"() RETURNS int LANGUAGE sql SECURITY INVOKER AS $$ SELECT 1 $$;',
+    ].map((sql) => ({ name: `not widening: ${sql}`, sql: [sql], expect: 'apply (reviewed)' })),
     // behaviour changes are listed, not gated by default; the setting gates them
     {
       name: 'CREATE OR REPLACE VIEW, default setting',

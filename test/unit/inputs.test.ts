@@ -72,7 +72,7 @@ describe('getInputs defaults', () => {
       rolesOnApply: 'changed',
       environment: '',
       destructiveLabel: 'allow-destructive-sql',
-      gatedClasses: ['destructive', 'access-reducing', 'session', 'unknown'],
+      gatedClasses: ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown'],
       requireReviewedPlan: true,
       driftIssue: true,
       failOnDrift: false,
@@ -301,12 +301,12 @@ describe('getInputs validation', () => {
     [
       INPUT.gatedClasses,
       'destructive, acess-reducing',
-      'Input "gated-classes" must be statement classes separated by commas (destructive, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "acess-reducing"',
+      'Input "gated-classes" must be statement classes separated by commas (destructive, access-widening, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "acess-reducing"',
     ],
     [
       INPUT.gatedClasses,
       'none, destructive',
-      'Input "gated-classes" must be none on its own, not in a list; or statement classes separated by commas (destructive, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "none"',
+      'Input "gated-classes" must be none on its own, not in a list; or statement classes separated by commas (destructive, access-widening, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "none"',
     ],
     [INPUT.requireReviewedPlan, 'yes', 'Input "require-reviewed-plan" must be one of true, True, TRUE, false, False, FALSE; got "yes"'],
     [
@@ -434,9 +434,9 @@ describe('getInputs validation', () => {
   it.each([
     ['destructive, behaviour-change', ['destructive', 'behaviour-change']],
     ['access-reducing\ndestructive\ndestructive', ['access-reducing', 'destructive']],
-    ['all', ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe']],
+    ['all', ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe']],
     ['none', []],
-    ['', ['destructive', 'access-reducing', 'session', 'unknown']],
+    ['', ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown']],
   ])('reads gated-classes %j', (raw, classes) => {
     setInputs({ [INPUT.gatedClasses]: raw });
     expect(getInputs().gatedClasses).toEqual(classes);
