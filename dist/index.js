@@ -84485,7 +84485,7 @@ async function run() {
     // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
     src_core/* log */.Rm.info(`rds-atlas-action on Node ${process.version}`);
     if (context.fork) {
-        src_core/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned, and the database was not read (no impact facts).');
+        src_core/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned. The database was not read either (no access changes, no impact).');
         core/* setOutput */.uH(OUTPUT.mode, 'plan');
         return;
     }

@@ -68,7 +68,7 @@ export async function run(): Promise<void> {
   log.info(`rds-atlas-action on Node ${process.version}`);
   if (context.fork) {
     log.notice(
-      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned, and the database was not read (no impact facts).',
+      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned. The database was not read either (no access changes, no impact).',
     );
     core.setOutput(OUTPUT.mode, 'plan');
     return;

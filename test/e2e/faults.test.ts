@@ -32,6 +32,7 @@ const OUTPUT_NAMES = [
   'drift',
   'lint',
   'impact',
+  'access-changes',
 ];
 /** What terraform, and so every provider and `external` program of a pull request, must not see. */
 const WITHHELD =

@@ -69,6 +69,7 @@ const DIAGNOSTIC = [
 
 const ANY_REF_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-plan-any-ref`;
 const OUTPUT_NAMES = [
+  'access-changes',
   'comment-url',
   'converged',
   'destructive-sql',
