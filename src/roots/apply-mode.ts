@@ -6,7 +6,8 @@ import { runner, type PipelineContext, type PipelineResult, type RolesDecision }
 import { planRoot } from './plan-mode.js';
 import { emptyResult, mergedWarnings, withPlan, notRunReason, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, verifyStep, type RootRunner, type VerifiedRoot } from './steps.js';
-import type { RootResult } from './types.js';
+import { predictedFailures } from './impact-phase.js';
+import type { RootImpact, RootResult } from './types.js';
 
 // Apply mode: strictly roles → schema. Each root: init → [preflight] → plan → gate → apply →
 // verify, each step's value building the next result; a root that fails, is held or does not
@@ -71,8 +72,8 @@ async function applyRoot(ctx: PipelineContext, spec: RootSpec, request: Prefligh
 async function gateAndApply(ctx: PipelineContext, r: RootRunner, planned: RootResult): Promise<RootResult> {
   const gated = await attempt(() => gateFor(ctx, r, planned));
   if (!gated.ok) return failed(r, planned, gated.failure);
-  const { gate, fingerprint } = gated.value;
-  const result: RootResult = { ...planned, gate };
+  const { gate, fingerprint, impact } = gated.value;
+  const result: RootResult = { ...planned, gate, ...(impact ? { impact } : {}) };
   // An empty plan proves convergence itself; applying it would only add a run.
   if (gate.verdict === 'nothing') return { ...result, outcome: 'converged' };
   if (gate.verdict === 'hold') {
@@ -85,9 +86,20 @@ async function gateAndApply(ctx: PipelineContext, r: RootRunner, planned: RootRe
   return verified.ok ? convergence(applied, verified.value) : failed(r, applied, verified.failure);
 }
 
-async function gateFor(ctx: PipelineContext, r: RootRunner, result: RootResult): Promise<{ gate: GateDecision; fingerprint: string }> {
+/** The gate's decision on the plan, after the read-only re-check of what today's rows would make fail. */
+async function gateFor(
+  ctx: PipelineContext,
+  r: RootRunner,
+  result: RootResult,
+): Promise<{ gate: GateDecision; fingerprint: string; impact?: RootImpact }> {
   const planned = await planPrint(result.plannedStatements);
+  const hook = ctx.impact;
+  const impact =
+    hook && result.plannedStatements.length > 0
+      ? await group(r, 'impact re-check (read-only)', () => hook.recheck(r.spec.root, result.plannedStatements))
+      : undefined;
   const gate = decideGate({
+    predictedFailures: predictedFailures(impact),
     statements: result.plannedStatements,
     planned,
     classifications: result.classifications,
@@ -100,7 +112,7 @@ async function gateFor(ctx: PipelineContext, r: RootRunner, result: RootResult):
     gatedClasses: ctx.inputs.gatedClasses,
     requireReviewedPlan: ctx.inputs.requireReviewedPlan,
   });
-  return { gate, fingerprint: planned.fingerprint };
+  return { gate, fingerprint: planned.fingerprint, ...(impact ? { impact } : {}) };
 }
 
 /** `terraform apply`; after a failure, what the database still needs; after success, whether it ran what was approved. */

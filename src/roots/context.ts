@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Classification, Inputs, Logger, Mode, ReviewContext } from '../core/index.js';
 import type { HintContext } from '../aws/index.js';
 import type { Terraform } from '../terraform/index.js';
+import type { ImpactHook } from './impact-phase.js';
 import type { RootSpec } from './root-result.js';
 import type { RootRunner } from './steps.js';
 import type { RootResult } from './types.js';
@@ -25,6 +26,8 @@ export interface PipelineContext {
   /** Apply mode: the merged PR's review and labels, for the gate. */
   review?: ReviewContext;
   hintContext: HintContext;
+  /** The impact facts phase (impact-phase.ts): started per root in plan mode, a re-check before each apply. */
+  impact?: ImpactHook;
 }
 
 export interface PreflightOutcome {

@@ -80,7 +80,10 @@ export async function planRoot(ctx: PipelineContext, r: RootRunner): Promise<Pla
 /** The result after the root's plan, or after its failure. */
 async function planResult(ctx: PipelineContext, r: RootRunner, result: RootResult): Promise<RootResult> {
   const planned = await attempt(() => planRoot(ctx, r));
-  return planned.ok ? withPlan(result, planned.value) : failed(r, result, planned.failure);
+  if (!planned.ok) return failed(r, result, planned.failure);
+  // The root's impact facts are read beside the other root's plan; collected after both.
+  ctx.impact?.planned(r.spec.root, planned.value.statements);
+  return withPlan(result, planned.value);
 }
 
 /**

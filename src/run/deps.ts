@@ -1,10 +1,12 @@
 import * as github from '@actions/github';
 import { atlasVersion } from '../atlas/index.js';
-import { openAwsSession, type AwsSession } from '../aws/index.js';
+import { openAwsSession, rdsIamClientConfig, type AwsSession } from '../aws/index.js';
 import type { Inputs, Mode } from '../core/index.js';
+import { openReadOnlySession } from '../database/index.js';
 import type { buildRunContext } from '../event/index.js';
 import { createGitHub, type GitHub } from '../github/index.js';
 import { actionsIO, type ActionIO } from '../publish/index.js';
+import type { OpenFacts } from '../roots/index.js';
 import { terraformCli, type Terraform } from '../terraform/index.js';
 
 // The side effects of a run, injected into run(): the action passes the real ones, the
@@ -27,9 +29,11 @@ export interface RunDeps {
   openAws(inputs: Inputs, mode: Mode): Promise<AwsSession>;
   /** `atlas version` of the Atlas CLI on the runner. */
   atlasVersion(cwd: string): Promise<string>;
+  /** The read-only database session of the live facts (access catalog, impact), logged in with an IAM token. */
+  openFacts: OpenFacts;
 }
 
-/** The real side effects: the terraform and atlas CLIs, GitHub's API, AWS STS, the runner's files. */
+/** The real side effects: the terraform and atlas CLIs, GitHub's API, AWS STS, the database, the runner's files. */
 export function realDeps(): RunDeps {
   return {
     terraform: terraformCli,
@@ -47,5 +51,6 @@ export function realDeps(): RunDeps {
     }),
     openAws: (inputs, mode) => openAwsSession(inputs, mode),
     atlasVersion: (cwd) => atlasVersion(cwd),
+    openFacts: async (login, options) => openReadOnlySession(await rdsIamClientConfig(login), options),
   };
 }

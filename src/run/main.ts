@@ -41,7 +41,7 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
   log.info(`rds-atlas-action on Node ${process.version}`);
   if (context.fork) {
     log.notice(
-      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.',
+      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned. The database was not read either (no access changes, no impact).',
     );
     deps.io.setOutput(OUTPUT.mode, 'plan');
     return;
@@ -135,7 +135,7 @@ async function execute(
     const roles = rolesDecision(inputs, context, rolesChange);
     facts = { ...facts, rolesChange: roles.rolesChange, ...(review ? { review } : {}) };
     logDecisions(roles.decision.runs, roles.rolesChange.reason, review);
-    const { roots, notices } = await rootsPhase(deps, {
+    const { roots, notices, access } = await rootsPhase(deps, {
       inputs,
       context,
       workspace,
@@ -143,7 +143,7 @@ async function execute(
       decision: roles.decision,
       ...(review ? { review } : {}),
     });
-    return { ...facts, roots, notices };
+    return { ...facts, roots, notices, ...(access ? { access } : {}) };
   } catch (err) {
     // For a bug report: where it happened, in src/ (only with step debug logging on).
     if (deps.io.isDebug()) log.debug(`Stack: ${errorStack(err)}`);

@@ -1,5 +1,5 @@
 import type { Finding, Inputs, ReviewContext, RolesChange, RunContext } from '../core/index.js';
-import type { Report, RolesDecision, RootResult } from '../roots/index.js';
+import type { AccessOutcome, Report, RolesDecision, RootResult } from '../roots/index.js';
 import { cancelNotice } from './cancel.js';
 
 // The Report, assembled once from what the phases returned.
@@ -12,6 +12,8 @@ export interface RunFacts {
   review?: ReviewContext;
   roots?: RootResult[];
   notices?: string[];
+  /** Plan runs with planned SQL: who gains and who loses access. */
+  access?: AccessOutcome;
   /** The failure that stopped the run outside any root, redacted by the writers. */
   fatal?: string;
 }
@@ -28,6 +30,7 @@ export function assembleReport(inputs: Inputs, context: RunContext, facts: RunFa
     history: [],
     notices: [...(cancelledBy ? [cancelNotice(cancelledBy)] : []), ...(facts.notices ?? [])],
     ...(facts.review ? { review: facts.review } : {}),
+    ...(facts.access ? { access: facts.access } : {}),
     ...(facts.fatal !== undefined ? { fatal: facts.fatal } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { vi } from 'vitest';
 import type { AwsSession } from '../../src/aws/index.js';
 import { createGitHub } from '../../src/github/index.js';
 import type { ActionIO } from '../../src/publish/index.js';
+import type { OpenFacts } from '../../src/roots/index.js';
 import { run } from '../../src/run/index.js';
 import type { EventContext, RunDeps } from '../../src/run/deps.js';
 import { inputEnv, seedWorkspace } from '../support/action.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   script: Script;
   inputs?: Record<string, string>;
   atlasVersion?: () => Promise<string>;
+  /** The live facts' database; by default every login is refused. */
+  openFacts?: OpenFacts;
 }
 
 /** The inputs of the e2e stack that matter here; the AWS ones only pass input validation. */
@@ -92,6 +95,7 @@ export async function runInProcess(o: RunOptions): Promise<InProcessRun> {
     event: () => event(o),
     openAws: () => Promise.resolve(session),
     atlasVersion: o.atlasVersion ?? (() => Promise.resolve('atlas version v0.38.1')),
+    openFacts: o.openFacts ?? (() => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'))),
   };
   const stdout: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
