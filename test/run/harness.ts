@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { vi } from 'vitest';
 import type { AwsSession } from '../../src/aws/index.js';
+import type { StaticCredentials } from '../../src/aws/profile-files.js';
 import { createGitHub } from '../../src/github/index.js';
 import type { ActionIO } from '../../src/publish/index.js';
 import type { OpenFacts } from '../../src/roots/index.js';
@@ -38,6 +39,8 @@ export interface RunOptions {
   atlasVersion?: () => Promise<string>;
   /** The live facts' database; by default every login is refused. */
   openFacts?: OpenFacts;
+  /** The credentials the AWS session hands out (RDS IAM tokens are signed with them); none by default. */
+  credentials?: StaticCredentials;
 }
 
 /** The inputs of the e2e stack that matter here; the AWS ones only pass input validation. */
@@ -55,13 +58,15 @@ export function baseInputs(api: GitHubApi): Record<string, string> {
   };
 }
 
-const session: AwsSession = {
-  env: () => ({}),
-  roleArn: '',
-  credentials: () => undefined,
-  refreshIfExpiring: () => Promise.resolve(false),
-  close: () => Promise.resolve(),
-};
+function session(credentials: StaticCredentials | undefined): AwsSession {
+  return {
+    env: () => ({}),
+    roleArn: '',
+    credentials: () => credentials,
+    refreshIfExpiring: () => Promise.resolve(false),
+    close: () => Promise.resolve(),
+  };
+}
 
 /** Runs the action in-process once and returns what a user would observe. */
 export async function runInProcess(o: RunOptions): Promise<InProcessRun> {
@@ -93,7 +98,7 @@ export async function runInProcess(o: RunOptions): Promise<InProcessRun> {
     github: (token) => createGitHub(token, { baseUrl: o.api.url }),
     io,
     event: () => event(o),
-    openAws: () => Promise.resolve(session),
+    openAws: () => Promise.resolve(session(o.credentials)),
     atlasVersion: o.atlasVersion ?? (() => Promise.resolve('atlas version v0.38.1')),
     openFacts: o.openFacts ?? (() => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'))),
   };

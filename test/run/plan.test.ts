@@ -56,6 +56,11 @@ describe('plan mode, in-process', () => {
     });
     expect(run.outputs['comment-url']).toMatch(new RegExp(`/pull/${run.number}#issuecomment-`));
     expect(run.summary).toContain('CREATE ROLE "app_reader" WITH LOGIN;');
+    // No db-endpoint: access is computed from the SQL alone, and the run says why.
+    expect(run.summary).toContain('the db-endpoint input is not set, so there is no connection to read the catalog with');
+    expect(JSON.parse(run.outputs['access-changes'] ?? '')).toContainEqual(
+      expect.objectContaining({ role: 'app_reader', change: 'gains', privilege: 'IAM LOGIN' }),
+    );
     expect(api.comments(run.number)).toHaveLength(1);
     expect(api.comments(run.number)[0]?.body).toContain('CREATE TABLE "public"."orders"');
     // Each root's plan is one whole group in the log.
@@ -97,6 +102,30 @@ describe('plan mode, in-process', () => {
     expect(broken.terraform).toEqual([]);
     expect(broken.summary).toContain('The Atlas CLI (atlas) is not on PATH.');
     expect(api.comments(number)[0]?.body).toContain('The Atlas CLI (atlas) is not on PATH.');
+  });
+});
+
+describe('bad input, in-process', () => {
+  it('an unknown lint-skip rule fails the step with one message naming the input, before GitHub, AWS or Terraform', async () => {
+    const number = next++;
+    const headSha = `${number}`.padStart(40, 'a');
+    const baseSha = `${number}`.padStart(40, 'b');
+    api.addPull({ number, files: ['terraform/schema/main.tf'], headSha, baseSha });
+    const run = await runInProcess({
+      api,
+      eventName: 'pull_request',
+      payload: pullRequestEvent({ number, headSha, baseSha }),
+      sha: headSha,
+      script: {},
+      inputs: { 'lint-skip': 'no-such-rule' },
+    });
+    expect(run.failed).toBe(
+      'Input "lint-skip" names unknown rule ids: "no-such-rule". rds-atlas-action\'s docs/guardrails.md lists the rule ids.',
+    );
+    expect(run.terraform).toEqual([]);
+    expect(run.outputs).toEqual({});
+    expect(run.summary).toBe('');
+    expect(api.comments(number)).toHaveLength(0);
   });
 });
 
