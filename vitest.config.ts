@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import HeavyFirstSequencer from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,8 @@ export default defineConfig({
     // End-to-end tests drive real Terraform and PostgreSQL; two cores cannot run many at once.
     fileParallelism: true,
     maxWorkers: 2,
+    // Heavy files first, so the run ends on short ones (see the sequencer).
+    sequence: { sequencer: HeavyFirstSequencer },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],

@@ -201,6 +201,35 @@ describe('loopback GitHub API', () => {
     ]);
   });
 
+  it('holdUntil: a job retrying a held listing is held again; all are answered once another job asks', async () => {
+    const pr = 21;
+    gh.addPull({ number: pr, files: ['a.sql'], headSha: 'h'.repeat(40), baseSha: 'b'.repeat(40) });
+    gh.holdUntil(2, { method: 'GET', path: new RegExp(`/issues/${pr}/comments$`) });
+    const list = (token: string, signal?: AbortSignal): Promise<Response> =>
+      fetch(`${gh.url}/repos/${repo.owner}/${repo.repo}/issues/${pr}/comments`, {
+        headers: { authorization: `token ${token}` },
+        ...(signal ? { signal } : {}),
+      });
+    /** Resolves once the server has recorded `n` requests (polled: no clock decides anything). */
+    const recorded = async (n: number): Promise<void> => {
+      while (gh.requests.length < n) await new Promise((r) => setTimeout(r, 10));
+    };
+    // The first run's client gives up on its held listing (its timeout) and asks again.
+    const gaveUp = new AbortController();
+    const first = list(gh.actionsToken, gaveUp.signal).catch(() => 'given up');
+    await recorded(1);
+    gaveUp.abort();
+    const retried = list(gh.actionsToken);
+    await recorded(2);
+    // Both still unanswered: the same job asking twice is not two racing jobs.
+    expect(gh.requests.map((r) => r.status)).toEqual([0, 0]);
+    const other = await list(gh.jobToken());
+    expect(other.status).toBe(200);
+    expect((await retried).status).toBe(200);
+    expect(await first).toBe('given up');
+    expect(gh.requests.map((r) => r.auth)).toEqual(['actions', 'actions', 'actions']);
+  });
+
   it('records requests without the token', () => {
     const recorded = JSON.stringify(gh.requests);
     for (const t of [gh.actionsToken, gh.patToken, gh.readOnlyToken]) expect(recorded).not.toContain(t);

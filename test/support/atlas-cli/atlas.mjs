@@ -4,24 +4,7 @@
 // (`atlas version`) and for a login (`atlas login --token`), like the real provider and CLI.
 // It does no schema work: the stand-in provider does that itself. See README.md here.
 import { isLoggedIn, removeLogin, writeLogin } from './login-state.mjs';
-
-/** A real release tag of ariga/atlas; ATLAS_STANDIN_CLI_VERSION makes two runners differ. */
-const DEFAULT_VERSION = 'v1.2.3';
-
-/**
- * `atlas version` output as the official binary prints it: the version and its release
- * notes URL (`latest` for development and canary builds, as ariga/atlas's parseV does).
- * @param {string} version
- */
-function versionText(version) {
-  const valid = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version);
-  const shown = valid ? version : '- development';
-  const url =
-    valid && !version.endsWith('-canary')
-      ? `https://github.com/ariga/atlas/releases/tag/${version}`
-      : 'https://github.com/ariga/atlas/releases/latest';
-  return `atlas version ${shown}\n${url}\n`;
-}
+import { DEFAULT_VERSION, versionText } from './version.mjs';
 
 /** The value of `--name VALUE` or `--name=VALUE`, or undefined. */
 function flag(/** @type {string[]} */ args, /** @type {string} */ name) {
