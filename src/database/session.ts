@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import pg from 'pg';
 
 // The one connection layer for live facts: a single session in a READ ONLY transaction with
@@ -30,6 +31,48 @@ export class SessionBudgetExceeded extends Error {
   }
 }
 
+/** A connection made ahead of time, with no transaction open yet (it holds no snapshot and no lock). */
+export interface IdleConnection {
+  /** Starts the READ ONLY transaction; the budget counts from here. Can be called once. */
+  begin(opts?: SessionOptions): Promise<OpenSession>;
+  /** Ends the connection if begin() was never called. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects with `config` but opens no transaction: the facts phase connects (IAM token, TLS)
+ * while Terraform plans, and begins only once it knows what to read.
+ */
+export async function connectIdle(config: pg.ClientConfig, connectTimeoutMs: number): Promise<IdleConnection> {
+  const client = new pg.Client({
+    ...config,
+    connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? connectTimeoutMs, connectTimeoutMs),
+  });
+  client.on('error', () => undefined);
+  await client.connect().catch(async (err: unknown) => {
+    await client.end().catch(() => undefined);
+    throw err;
+  });
+  // While idle, the socket does not keep the process alive (a run that ends early just exits).
+  const socket = client.connection.stream as Partial<Pick<Socket, 'ref' | 'unref'>>;
+  socket.unref?.();
+  let used = false;
+  return {
+    begin(opts = {}) {
+      if (used) throw new Error('This connection has already begun its session.');
+      used = true;
+      socket.ref?.();
+      return beginSession(client, opts, false);
+    },
+    async close() {
+      if (!used) {
+        used = true;
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
 /**
  * Connects with `config` (the preflight's IAM-token configuration), starts a READ ONLY
  * transaction and sets its timeouts. Any query after the budget is spent, or running when it
@@ -40,6 +83,12 @@ export async function openReadOnlySession(config: pg.ClientConfig, opts: Session
   const client = new pg.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
   // A socket error after connect() must not crash the process; the pending query rejects instead.
   client.on('error', () => undefined);
+  return beginSession(client, opts, true);
+}
+
+/** Starts the budget, connects when asked, begins the READ ONLY transaction and sets its timeouts. */
+async function beginSession(client: pg.Client, opts: SessionOptions, connect: boolean): Promise<OpenSession> {
+  const budgetMs = opts.budgetMs ?? 20_000;
   let closed: Promise<void> | undefined;
   let expired = false;
   const close = (): Promise<void> => (closed ??= client.end().catch(() => undefined));
@@ -58,10 +107,13 @@ export async function openReadOnlySession(config: pg.ClientConfig, opts: Session
     }
   };
   try {
-    await guard(() => client.connect());
-    await guard(() => client.query('BEGIN READ ONLY'));
-    await guard(() => client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000))}`));
-    await guard(() => client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000))}`));
+    if (connect) await guard(() => client.connect());
+    // One round trip (the simple protocol runs the three in order and stops at the first error).
+    const statementTimeout = Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000));
+    const lockTimeout = Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000));
+    await guard(() =>
+      client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${statementTimeout}; SET LOCAL lock_timeout = ${lockTimeout}`),
+    );
   } catch (err) {
     clearTimeout(timer);
     await close();

@@ -169,7 +169,7 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
     const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, active) : undefined;
     const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
     const account = roleAccount(role);
-    const impact = impactPhase({ inputs, session: active });
+    const impact = impactPhase({ inputs, session: active, mode: context.mode });
     const ctx: PipelineContext = {
       impact,
       mode: context.mode,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PRIV } from '../../src/access/index.js';
 import {
   CATALOG_QUERY_COUNT,
+  connectIdle,
   openReadOnlySession,
   readAccessCatalog,
   SessionBudgetExceeded,
@@ -37,6 +38,31 @@ it('runs in a READ ONLY transaction with the statement and lock timeouts set', a
     await s.close();
   }
   expect(await db.query("SELECT to_regclass('app.nope') AS t")).toEqual([{ t: null }]);
+});
+
+it('connects ahead of time with no transaction, and begins the same READ ONLY session later', async () => {
+  const backends = async (): Promise<number> =>
+    Number(
+      (await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid()'))[0]?.n,
+    );
+  const idle = await connectIdle(config(), 5_000);
+  const early = await db.query<{ state: string; xact: boolean }>(
+    'SELECT state, backend_xid IS NOT NULL OR backend_xmin IS NOT NULL AS xact FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid()',
+  );
+  // Connected, idle outside any transaction: it holds no snapshot while Terraform plans.
+  expect(early).toEqual([{ state: 'idle', xact: false }]);
+  const s = await idle.begin({ statementTimeoutMs: 4321, lockTimeoutMs: 765 });
+  try {
+    expect(await s.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '4321ms' }]);
+    expect(await s.query('SHOW lock_timeout')).toEqual([{ lock_timeout: '765ms' }]);
+    await expect(s.query('CREATE TABLE app.nope2 (id int)')).rejects.toMatchObject({ code: '25006' });
+  } finally {
+    await s.close();
+  }
+  const unused = await connectIdle(config(), 5_000);
+  await unused.close();
+  await unused.close();
+  await expect.poll(backends).toBe(0);
 });
 
 it('aborts and closes the session when the total budget is spent', async () => {
