@@ -79477,6 +79477,8 @@ async function connectIdle(config, connectTimeoutMs) {
         async close() {
             if (!used) {
                 used = true;
+                // Referenced again while it closes: a caller awaiting close() keeps the process alive.
+                socket.ref?.();
                 await client.end().catch(() => undefined);
             }
         },

@@ -67,6 +67,8 @@ export async function connectIdle(config: pg.ClientConfig, connectTimeoutMs: num
     async close() {
       if (!used) {
         used = true;
+        // Referenced again while it closes: a caller awaiting close() keeps the process alive.
+        socket.ref?.();
         await client.end().catch(() => undefined);
       }
     },
