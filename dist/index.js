@@ -67687,7 +67687,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3151);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6909);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4140);
 
 
 
@@ -67711,7 +67711,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6909:
+/***/ 4140:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79523,8 +79523,15 @@ function privilegeFromCatalog(text) {
 }
 /** The names of the bits set in a mask, in PostgreSQL's order. */
 function privilegeNames(mask) {
-    return PRIVILEGE_NAMES.filter((n) => (mask & PRIV[n]) !== 0);
+    // Memoised: the diff asks this once per changed (object, role) pair, with few distinct masks.
+    let hit = NAMES_OF.get(mask);
+    if (!hit) {
+        hit = Object.freeze(PRIVILEGE_NAMES.filter((n) => (mask & PRIV[n]) !== 0));
+        NAMES_OF.set(mask, hit);
+    }
+    return hit;
 }
+const NAMES_OF = new Map();
 /** Bits of the privileges a kind supports, for iterating. */
 function privilegeBits(kind, serverVersionNum) {
     const all = allPrivileges(kind, serverVersionNum);
@@ -80712,6 +80719,16 @@ function effectiveAccess(s) {
     fillSetOnly(e);
     return e;
 }
+/** What the predefined roles add on relations and on schemas. */
+const ON_RELATIONS = [
+    [READ_ALL, PRIV.SELECT],
+    [WRITE_ALL, PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE],
+    [MAINTAIN_ALL, PRIV.MAINTAIN],
+];
+const ON_SCHEMAS = [
+    [READ_ALL, PRIV.USAGE],
+    [WRITE_ALL, PRIV.USAGE],
+];
 function fillObject(e, o, k, holders, supers, version) {
     const n = e.roles.length;
     const base = k * n;
@@ -80722,28 +80739,19 @@ function fillObject(e, o, k, holders, supers, version) {
             pub |= item.privs;
             continue;
         }
-        for (const r of holders.get(item.grantee) ?? []) {
-            e.privs[base + r] |= item.privs;
-            e.grantable[base + r] |= item.grantable;
-        }
+        const list = holders.get(item.grantee);
+        if (list)
+            for (const r of list) {
+                e.privs[base + r] |= item.privs;
+                e.grantable[base + r] |= item.grantable;
+            }
     }
     for (const r of holders.get(o.owner) ?? []) {
         e.grantable[base + r] = all;
         e.ownerRights[base + r] = 1;
     }
     const relation = o.kind === 'table' || o.kind === 'sequence';
-    const predefined = relation
-        ? [
-            [READ_ALL, PRIV.SELECT],
-            [WRITE_ALL, PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE],
-            [MAINTAIN_ALL, PRIV.MAINTAIN],
-        ]
-        : o.kind === 'schema'
-            ? [
-                [READ_ALL, PRIV.USAGE],
-                [WRITE_ALL, PRIV.USAGE],
-            ]
-            : [];
+    const predefined = relation ? ON_RELATIONS : o.kind === 'schema' ? ON_SCHEMAS : [];
     for (const [role, bits] of predefined)
         for (const r of holders.get(role) ?? [])
             e.privs[base + r] |= bits & all;
@@ -80789,11 +80797,30 @@ function privilegesOf(e, role, objectKey) {
     return r === undefined ? 0 : e.privs[k * e.roles.length + r];
 }
 
+;// CONCATENATED MODULE: ./src/access/diff-context.ts
+
+/** Roles whose grants matter to `role`: what it inherits from, before and after. */
+function reachOf(ctx, role) {
+    if (role === types_PUBLIC)
+        return ONLY_PUBLIC;
+    let hit = ctx.reach.get(role);
+    if (!hit) {
+        const b = ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'privs') : [];
+        const a = ctx.ea.roleIndex.has(role) ? ctx.ea.graph.reach(role, 'privs') : [];
+        hit = [...new Set([...b, ...a])];
+        ctx.reach.set(role, hit);
+    }
+    return hit;
+}
+/** One array for PUBLIC, so that what is derived from it (touches.ts) is computed once. */
+const ONLY_PUBLIC = [types_PUBLIC];
+
 ;// CONCATENATED MODULE: ./src/access/via.ts
 
 
 
-// Why a role holds a privilege ("via"), and which planned statement made the difference.
+// Why a role holds a privilege ("via"), and which statements changed memberships (the
+// statement behind a change is looked up in touches.ts).
 const PREDEFINED = [
     ['pg_read_all_data', PRIV.SELECT | PRIV.USAGE],
     ['pg_write_all_data', PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE | PRIV.USAGE],
@@ -80804,17 +80831,26 @@ function viaOf(e, role, o, bit) {
     if (e.roleRows.get(role)?.superuser)
         return { text: 'SUPERUSER', through: role };
     const reach = e.graph.reach(role, 'privs');
-    const items = o.acl.filter((i) => (i.privs & bit) !== 0 && i.grantee !== types_PUBLIC && (i.grantee === role || reach.includes(i.grantee)));
-    const direct = items.find((i) => i.grantee === role);
-    if (direct)
-        return { text: role === o.owner ? 'owner' : 'direct grant', through: role };
-    const group = items[0];
-    if (group)
-        return { text: `member of ${names_quoteIdent(group.grantee)}${group.grantee === o.owner ? ' (the owner)' : ''}`, through: group.grantee };
+    // One pass, no arrays: the diff asks this for every row. A direct grant wins wherever it is;
+    // otherwise the first ACL item of a role it inherits from; PUBLIC only when nothing else gives it.
+    let group;
+    let publicHas = false;
+    for (const i of o.acl) {
+        if ((i.privs & bit) === 0)
+            continue;
+        if (i.grantee === types_PUBLIC)
+            publicHas = true;
+        else if (i.grantee === role)
+            return { text: role === o.owner ? 'owner' : 'direct grant', through: role };
+        else if (group === undefined && reach.includes(i.grantee))
+            group = i.grantee;
+    }
+    if (group !== undefined)
+        return { text: `member of ${names_quoteIdent(group)}${group === o.owner ? ' (the owner)' : ''}`, through: group };
     const predefined = PREDEFINED.find(([r, bits]) => (bits & bit) !== 0 && reach.includes(r));
     if (predefined)
         return { text: `member of ${predefined[0]}`, through: predefined[0] };
-    if (o.acl.some((i) => i.grantee === types_PUBLIC && (i.privs & bit) !== 0))
+    if (publicHas)
         return { text: 'PUBLIC', through: types_PUBLIC };
     return { text: 'unknown', through: undefined };
 }
@@ -80827,25 +80863,182 @@ function membershipTouches(applied) {
     }
     return out;
 }
-/**
- * The statement behind a change for `role` on object `key`: the latest one that touched the
- * object, an ACL item of a role it inherits from (before or after), a membership of those
- * roles, or their attributes. Undefined when none did (e.g. a change through PUBLIC only).
- */
-function statementFor(applied, members, key, reach) {
-    const t = applied.touched;
-    let best = t.object.get(key) ?? -1;
-    const consider = (n) => {
-        if (n !== undefined && n > best)
-            best = n;
-    };
-    consider(t.acl.get(`${key}\0${types_PUBLIC}`));
-    for (const r of reach) {
-        consider(t.acl.get(`${key}\0${r}`));
-        consider(t.role.get(r));
-        consider(members.get(r));
+
+;// CONCATENATED MODULE: ./src/access/diff-objects.ts
+
+
+
+
+
+/** The rows for object `key` between its `b`efore and `a`fter sides. */
+function objectChanges(ctx, key, b, a) {
+    const out = [];
+    const pubB = b.k === undefined ? 0 : b.e.publicPrivs[b.k];
+    const pubA = a.k === undefined ? 0 : a.e.publicPrivs[a.k];
+    const row = rowWriter(ctx, key, a.o ?? b.o, out);
+    const pubGain = pubA & ~pubB;
+    const pubLoss = pubB & ~pubA;
+    row(types_PUBLIC, 'gains', pubGain, () => 'PUBLIC');
+    row(types_PUBLIC, 'loses', pubLoss, () => 'PUBLIC');
+    const bb = b.k === undefined ? -1 : b.k * b.e.roles.length;
+    const ab = a.k === undefined ? -1 : a.k * a.e.roles.length;
+    const { privs: bPrivs, grantable: bGrantable, setOnly: bSetOnly, ownerRights: bOwner } = b.e;
+    const { privs: aPrivs, grantable: aGrantable, setOnly: aSetOnly, ownerRights: aOwner } = a.e;
+    for (const { role, b: rb, a: ra } of ctx.slots) {
+        const hasB = bb >= 0 && rb >= 0;
+        const hasA = ab >= 0;
+        const before = rb < 0 ? pubB : hasB ? bPrivs[bb + rb] : 0;
+        const after = hasA ? aPrivs[ab + ra] : 0;
+        const ownerAfter = hasA ? aOwner[ab + ra] : 0;
+        const createdAsOwner = b.o === undefined && ownerAfter === 1;
+        const gains = createdAsOwner ? 0 : after & ~before & ~pubGain;
+        const loses = before & ~after & ~pubLoss;
+        if (gains)
+            row(role, 'gains', gains, (bit) => viaOf(ctx.ea, role, a.o, bit).text);
+        if (loses)
+            row(role, 'loses', loses, (bit) => viaOf(ctx.eb, role, b.o, bit).text);
+        if (createdAsOwner || !a.o)
+            continue;
+        const grantable = hasA && !ownerAfter ? aGrantable[ab + ra] & ~(hasB ? bGrantable[bb + rb] : 0) : 0;
+        if (grantable)
+            row(role, 'gains', grantable, (bit) => viaOf(ctx.ea, role, a.o, bit).text, ' WITH GRANT OPTION', 'WITH GRANT OPTION');
+        const setOnly = hasA ? aSetOnly[ab + ra] & ~(hasB ? bSetOnly[bb + rb] : 0) & ~before : 0;
+        if (setOnly)
+            row(role, 'gains', setOnly, () => 'SET ROLE only');
+        if (b.o && hasB && bOwner[bb + rb] !== ownerAfter)
+            out.push(ownership(ctx, key, role, b.o, a.o, ownerAfter === 1));
     }
-    return best < 0 ? undefined : best;
+    return out;
+}
+/** Appends one row per privilege in `bits`; the object's name and each role's statement are worked out once. */
+function rowWriter(ctx, key, object, out) {
+    let name;
+    let lastRole;
+    let lastAt;
+    return (role, change, bits, via, suffix = '', widening = null) => {
+        if (bits === 0)
+            return;
+        name ??= displayName(object, ctx.version);
+        if (role !== lastRole)
+            [lastRole, lastAt] = [role, ctx.touches.statement(key, reachOf(ctx, role))];
+        const at = lastAt;
+        const roleKind = role === types_PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
+        for (const privilege of privilegeNames(bits)) {
+            out.push({
+                role: role === types_PUBLIC ? 'PUBLIC' : role,
+                roleKind,
+                change,
+                privilege: privilege + suffix,
+                objectKind: object.kind,
+                object: name,
+                via: via(PRIV[privilege]),
+                statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+                statementIndex: at ?? null,
+                widening: role === types_PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
+            });
+        }
+    };
+}
+function ownership(ctx, key, role, b, a, is) {
+    const at = ctx.touches.statement(key, reachOf(ctx, role));
+    const owner = is ? a.owner : b.owner;
+    return {
+        role,
+        roleKind: ctx.ea.roleRows.get(role)?.login ? 'login' : 'group',
+        change: is ? 'gains' : 'loses',
+        privilege: 'OWNER',
+        objectKind: a.kind,
+        object: displayName(a, ctx.version),
+        via: owner === role ? 'owner' : `member of ${names_quoteIdent(owner, ctx.version)} (the owner)`,
+        statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+        statementIndex: at ?? null,
+        widening: is ? 'ownership transfer' : null,
+    };
+}
+/** What each grantee's own ACL items give it on an object. */
+function heldBy(o) {
+    const held = new Map();
+    for (const i of o.acl)
+        held.set(i.grantee, (held.get(i.grantee) ?? 0) | i.privs);
+    return held;
+}
+/** Grants removed from a role while it still holds the privilege another way. */
+function retainedAfterRevoke(ctx, key, b, a) {
+    if (!b.o || !a.o || a.k === undefined)
+        return [];
+    const out = [];
+    const heldAfter = heldBy(a.o);
+    for (const [grantee, before] of heldBy(b.o)) {
+        const r = ctx.ea.roleIndex.get(grantee);
+        if (grantee === types_PUBLIC || r === undefined)
+            continue;
+        const removed = before & ~(heldAfter.get(grantee) ?? 0) & a.e.privs[a.k * a.e.roles.length + r];
+        for (const name of privilegeNames(removed)) {
+            const at = ctx.touches.statement(key, [grantee]);
+            out.push({
+                role: grantee,
+                privilege: name,
+                object: displayName(a.o, ctx.version),
+                via: viaOf(ctx.ea, grantee, a.o, PRIV[name]).text,
+                statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+                statementIndex: at ?? null,
+            });
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/access/touches.ts
+
+// Which planned statement is behind a change, indexed once per diff. The diff asks for every
+// (object, role) pair that changed — tens of thousands on a large database — so the ACL touches
+// are grouped by object (a handful per object at most) and each role's latest role or
+// membership touch over what it inherits from is computed once, not once per object.
+/** The statement behind a change, from indexes built once per diff. */
+class TouchIndex {
+    applied;
+    members;
+    aclByObject = new Map();
+    perReach = new WeakMap();
+    constructor(applied, members) {
+        this.applied = applied;
+        this.members = members;
+        // ACL keys are `${objectKey}\0${grantee}`; a role name never holds NUL, an object key does.
+        for (const [k, at] of applied.touched.acl) {
+            const cut = k.lastIndexOf('\0');
+            const key = k.slice(0, cut);
+            const list = this.aclByObject.get(key);
+            const entry = [k.slice(cut + 1), at];
+            if (list)
+                list.push(entry);
+            else
+                this.aclByObject.set(key, [entry]);
+        }
+    }
+    /**
+     * The latest statement that touched object `key`, an ACL item on it of PUBLIC or of a role in
+     * `reach`, or the attributes or memberships of a role in `reach`. Pass the same (memoised)
+     * `reach` array for a role each time: what depends on it alone is computed once.
+     */
+    statement(key, reach) {
+        const r = this.reachFacts(reach);
+        let best = Math.max(this.applied.touched.object.get(key) ?? -1, r.latest);
+        for (const [grantee, at] of this.aclByObject.get(key) ?? [])
+            if (at > best && (grantee === types_PUBLIC || r.set.has(grantee)))
+                best = at;
+        return best < 0 ? undefined : best;
+    }
+    reachFacts(reach) {
+        let hit = this.perReach.get(reach);
+        if (!hit) {
+            let latest = -1;
+            for (const r of reach)
+                latest = Math.max(latest, this.applied.touched.role.get(r) ?? -1, this.members.get(r) ?? -1);
+            hit = { set: new Set(reach), latest };
+            this.perReach.set(reach, hit);
+        }
+        return hit;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/access/diff.ts
@@ -80854,7 +81047,9 @@ function statementFor(applied, members, key, reach) {
 
 
 
-
+// Before/after effective access → who gains and who loses what. A role's rows leave out what
+// PUBLIC itself gained or lost (PUBLIC gets its own rows), what the creator of a new object
+// holds on it as its owner, and per-object rows of superuser-like roles (one row says it).
 /** Diffs `before` against the applied plan. `statements` are the planned texts, by index. */
 function diffAccess(before, applied, statements) {
     const eb = effectiveAccess(before);
@@ -80874,7 +81069,7 @@ function diffAccess(before, applied, statements) {
         slots: roles
             .filter((r) => !superLike.has(r) && ea.roleIndex.has(r))
             .map((role) => ({ role, b: eb.roleIndex.get(role) ?? -1, a: ea.roleIndex.get(role) })),
-        members: membershipTouches(applied),
+        touches: new TouchIndex(applied, membershipTouches(applied)),
         reach: new Map(),
     };
     const changes = [...roleChanges(ctx)];
@@ -80901,118 +81096,34 @@ function superLikeRoles(eb, ea) {
                 out.add(r);
     return out;
 }
-function at(s, r, arr) {
-    return s.k === undefined || r < 0 ? 0 : s.e[arr][s.k * s.e.roles.length + r];
-}
-function objectChanges(ctx, key, b, a) {
-    const out = [];
-    const pubB = b.k === undefined ? 0 : b.e.publicPrivs[b.k];
-    const pubA = a.k === undefined ? 0 : a.e.publicPrivs[a.k];
-    const object = a.o ?? b.o;
-    const name = displayName(object, ctx.version);
-    const row = (role, change, bits, via, suffix = '', widening = null) => {
-        if (bits === 0)
-            return;
-        const at = statementFor(ctx.applied, ctx.members, key, reachOf(ctx, role));
-        const roleKind = role === types_PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
-        for (const privilege of privilegeNames(bits)) {
-            out.push({
-                role: role === types_PUBLIC ? 'PUBLIC' : role,
-                roleKind,
-                change,
-                privilege: privilege + suffix,
-                objectKind: object.kind,
-                object: name,
-                via: via(PRIV[privilege]),
-                statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
-                statementIndex: at ?? null,
-                widening: role === types_PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
-            });
-        }
-    };
-    row(types_PUBLIC, 'gains', pubA & ~pubB, () => 'PUBLIC');
-    row(types_PUBLIC, 'loses', pubB & ~pubA, () => 'PUBLIC');
-    for (const { role, b: rb, a: ra } of ctx.slots) {
-        const before = rb < 0 ? pubB : at(b, rb, 'privs');
-        const after = at(a, ra, 'privs');
-        const ownerAfter = at(a, ra, 'ownerRights');
-        const createdAsOwner = b.o === undefined && ownerAfter === 1;
-        const gains = createdAsOwner ? 0 : after & ~before & ~(pubA & ~pubB);
-        const loses = before & ~after & ~(pubB & ~pubA);
-        row(role, 'gains', gains, (bit) => viaOf(ctx.ea, role, a.o, bit).text);
-        row(role, 'loses', loses, (bit) => viaOf(ctx.eb, role, b.o, bit).text);
-        if (createdAsOwner || !a.o)
-            continue;
-        if (!ownerAfter)
-            row(role, 'gains', at(a, ra, 'grantable') & ~at(b, rb, 'grantable'), (bit) => viaOf(ctx.ea, role, a.o, bit).text, ' WITH GRANT OPTION', 'WITH GRANT OPTION');
-        row(role, 'gains', at(a, ra, 'setOnly') & ~at(b, rb, 'setOnly') & ~before, () => 'SET ROLE only');
-        if (b.o && rb >= 0 && at(b, rb, 'ownerRights') !== ownerAfter)
-            out.push(ownership(ctx, key, role, b.o, a.o, ownerAfter === 1));
-    }
-    return out;
-}
-function ownership(ctx, key, role, b, a, is) {
-    const at = statementFor(ctx.applied, ctx.members, key, reachOf(ctx, role));
-    const owner = is ? a.owner : b.owner;
-    return {
-        role,
-        roleKind: ctx.ea.roleRows.get(role)?.login ? 'login' : 'group',
-        change: is ? 'gains' : 'loses',
-        privilege: 'OWNER',
-        objectKind: a.kind,
-        object: displayName(a, ctx.version),
-        via: owner === role ? 'owner' : `member of ${names_quoteIdent(owner, ctx.version)} (the owner)`,
-        statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
-        statementIndex: at ?? null,
-        widening: is ? 'ownership transfer' : null,
-    };
-}
-/** Roles whose grants matter to `role`: what it inherits from, before and after. */
-function reachOf(ctx, role) {
-    if (role === types_PUBLIC)
-        return [types_PUBLIC];
-    let hit = ctx.reach.get(role);
-    if (!hit) {
-        const b = ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'privs') : [];
-        const a = ctx.ea.roleIndex.has(role) ? ctx.ea.graph.reach(role, 'privs') : [];
-        hit = [...new Set([...b, ...a])];
-        ctx.reach.set(role, hit);
-    }
-    return hit;
-}
-/** Grants removed from a role while it still holds the privilege another way. */
-function retainedAfterRevoke(ctx, key, b, a) {
-    if (!b.o || !a.o)
-        return [];
-    const out = [];
-    const held = (o, grantee) => o.acl.filter((i) => i.grantee === grantee).reduce((m, i) => m | i.privs, 0);
-    for (const grantee of new Set(b.o.acl.map((i) => i.grantee))) {
-        if (grantee === types_PUBLIC || !ctx.ea.roleIndex.has(grantee))
-            continue;
-        const removed = held(b.o, grantee) & ~held(a.o, grantee) & at(a, ctx.ea.roleIndex.get(grantee), 'privs');
-        for (const name of privilegeNames(removed)) {
-            const at = statementFor(ctx.applied, ctx.members, key, [grantee]);
-            out.push({
-                role: grantee,
-                privilege: name,
-                object: displayName(a.o, ctx.version),
-                via: viaOf(ctx.ea, grantee, a.o, PRIV[name]).text,
-                statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
-                statementIndex: at ?? null,
-            });
-        }
-    }
-    return out;
-}
 const KIND_ORDER = { login: 0, group: 1, public: 2 };
-/** Login roles first, then groups, then PUBLIC; widening rows first within each. */
+/** Login roles first, then groups, then PUBLIC; widening rows first within each; then by role and object name; ties keep their order. */
 function sortChanges(changes) {
-    // Plain code-unit order: stable across locales, and localeCompare is slow on tens of thousands of rows.
-    const cmp = (p, q) => (p < q ? -1 : p > q ? 1 : 0);
-    return changes.sort((x, y) => KIND_ORDER[x.roleKind] - KIND_ORDER[y.roleKind] ||
-        Number(y.widening !== null) - Number(x.widening !== null) ||
-        cmp(x.role, y.role) ||
-        cmp(x.object, y.object));
+    // One numeric key a row (names ranked once, in plain code-unit order: stable across locales)
+    // instead of string comparisons in each of the n log n comparisons; with the row's position
+    // folded in, the keys are distinct and a typed array sorts them natively.
+    const roleRank = rank(changes.map((c) => c.role));
+    const objectRank = rank(changes.map((c) => c.object));
+    const n = changes.length;
+    const keys = new Float64Array(n);
+    changes.forEach((c, i) => {
+        const head = KIND_ORDER[c.roleKind] * 2 + (c.widening !== null ? 0 : 1);
+        keys[i] = (head * roleRank.size + roleRank.get(c.role)) * objectRank.size + objectRank.get(c.object);
+    });
+    if (6 * roleRank.size * objectRank.size * n < Number.MAX_SAFE_INTEGER) {
+        for (let i = 0; i < n; i++)
+            keys[i] = keys[i] * n + i;
+        keys.sort();
+        return Array.from(keys, (k) => changes[k % n]);
+    }
+    const order = Array.from(changes.keys());
+    order.sort((x, y) => keys[x] - keys[y] || x - y);
+    return order.map((i) => changes[i]);
+}
+/** Each distinct value → its position in code-unit order. */
+function rank(values) {
+    const distinct = [...new Set(values)].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+    return new Map(distinct.map((v, i) => [v, i]));
 }
 /** The `access-changes` output shape. */
 function accessChangesJson(changes) {
@@ -82271,6 +82382,11 @@ async function openReadOnlySession(config, opts = {}) {
     const client = new esm.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
     // A socket error after connect() must not crash the process; the pending query rejects instead.
     client.on('error', () => undefined);
+    return beginSession(client, opts);
+}
+/** Starts the budget, connects, begins the READ ONLY transaction and sets its timeouts. */
+async function beginSession(client, opts) {
+    const budgetMs = opts.budgetMs ?? 20_000;
     let closed;
     let expired = false;
     const close = () => (closed ??= client.end().catch(() => undefined));
@@ -82293,9 +82409,10 @@ async function openReadOnlySession(config, opts = {}) {
     };
     try {
         await guard(() => client.connect());
-        await guard(() => client.query('BEGIN READ ONLY'));
-        await guard(() => client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000))}`));
-        await guard(() => client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000))}`));
+        // One round trip (the simple protocol runs the three in order and stops at the first error).
+        const statementTimeout = Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000));
+        const lockTimeout = Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000));
+        await guard(() => client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${statementTimeout}; SET LOCAL lock_timeout = ${lockTimeout}`));
     }
     catch (err) {
         clearTimeout(timer);
@@ -82667,6 +82784,44 @@ async function runCheck(session, q, cap) {
     return { ok: true, count, capped: count >= cap };
 }
 
+;// CONCATENATED MODULE: ./src/database/check-pool.ts
+
+// The bounded checks of one plan, run side by side on a few read-only sessions: each check is
+// still one capped query in its own savepoint under statement_timeout and lock_timeout; what
+// changes is that a 2-core database scans two tables at once instead of one after the other.
+// Each session runs one check at a time (a pg connection runs one query at a time anyway).
+/** A check that was not started because a session reported the phase's time budget spent. */
+const NOT_STARTED = 'budget';
+/**
+ * Runs `queries` over `sessions` (the first one is ready; the others may still be connecting,
+ * or fail to, and are then left out). Returns the outcomes in the order of `queries`;
+ * NOT_STARTED for those not started once a session ran out of its time budget.
+ */
+async function runChecks(sessions, queries, cap) {
+    const out = queries.map(() => NOT_STARTED);
+    let next = 0;
+    let budgetSpent = false;
+    // Once every check has started (or the budget is spent), a session still connecting is not waited for.
+    let drain = () => undefined;
+    const drained = new Promise((resolve) => (drain = () => resolve(undefined)));
+    const worker = async (pending) => {
+        const session = await Promise.race([pending, drained]);
+        while (session && !budgetSpent && next < queries.length) {
+            const i = next++;
+            if (next === queries.length)
+                drain();
+            const got = await runCheck(session, queries[i], cap);
+            out[i] = got;
+            if (!got.ok && got.budget) {
+                budgetSpent = true;
+                drain();
+            }
+        }
+    };
+    await Promise.all(sessions.slice(0, Math.max(1, queries.length)).map(worker));
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/database/index.ts
 // Live facts, read-only: one bounded session (READ ONLY transaction, statement and lock
 // timeouts, a total budget) and the catalog readers that use it. Nothing here runs plan SQL.
@@ -82675,6 +82830,8 @@ async function runCheck(session, q, cap) {
 /** Per-table live facts for the impact part (sizes, emptiness, columns, locks held now) in a fixed number of queries. */
 
 /** A bounded predicted-failure check (one count, capped), built from quoted identifiers only. */
+
+/** The checks of a plan over a few sessions at once, in order. */
 
 
 ;// CONCATENATED MODULE: ./src/terraform/json-ui.ts
@@ -83814,6 +83971,11 @@ function statements_addConstraint(c, table) {
 /** A key for "the same table written the same way" (an unqualified name is its own key). */
 const relKey = (r) => JSON.stringify([r.schema ?? '', r.name]);
 let plan_parser;
+/** Starts loading the SQL parser now (beside Terraform), so that the first planImpact does not wait for it. */
+function warmImpactParser() {
+    plan_parser ??= loadPgParser();
+    plan_parser.catch(() => undefined);
+}
 /** Parses and models a root's statements. `transactional` defaults to the provider's default (true). */
 async function planImpact(root, statements, opts = {}) {
     const parse = statements.length > 0 ? await (plan_parser ??= loadPgParser()) : undefined;
@@ -84286,41 +84448,66 @@ function summary(cells, first, wholeTransaction) {
 
 
 
+/** Kinds of intent that may need a scan (the others are answered from the facts alone). */
+const SCANNING = new Set(['nulls', 'duplicates', 'orphans', 'cast']);
 const DEFAULT_SCAN_LIMIT_ROWS = 1_000_000;
+/**
+ * At most this many read-only sessions run a plan's checks at once (per root). Each check
+ * scans at most one table (up to the scan limit) under statement_timeout; three scans side by
+ * side keep a small RDS instance's cores busy without crowding out its own work.
+ */
+const IMPACT_CHECK_SESSIONS = 3;
 /** Reads live facts for `plan` through `session` and returns its impact rows and per-table summary. */
 async function assessImpact(session, plan, opts = {}) {
     const scanLimitRows = opts.scanLimitRows ?? DEFAULT_SCAN_LIMIT_ROWS;
     const countCap = opts.countCap ?? 10_000;
     const { tables, indexes, tableAt, indexAt } = requests(plan);
-    const facts = await readImpactFacts(session, { tables, indexes }, { scanLimitRows, exactCountBelow: opts.exactCountBelow ?? 100_000 });
-    const factOf = (r) => facts.tables[tableAt.get(relKey(r)) ?? -1];
-    const outcomes = [];
-    let budgetSpent = false;
+    const extra = openMore(plan, opts.moreSessions);
+    try {
+        const facts = await readImpactFacts(session, { tables, indexes }, { scanLimitRows, exactCountBelow: opts.exactCountBelow ?? 100_000 });
+        const factOf = (r) => facts.tables[tableAt.get(relKey(r)) ?? -1];
+        const outcomes = await resolveAll(plan, facts, factOf, scanLimitRows, [session, ...extra], countCap);
+        return buildReport(plan, facts, { tableOf: factOf, indexTable: (r) => facts.tables[facts.indexTables[indexAt.get(relKey(r)) ?? -1] ?? -1] }, outcomes);
+    }
+    finally {
+        await Promise.all(extra.map(async (p) => (await p)?.close()));
+    }
+}
+/** Starts opening up to max − 1 more sessions when the plan has that many checks that may scan; a failed open is left out. */
+function openMore(plan, more) {
+    if (!more)
+        return [];
+    const scans = plan.statements.reduce((n, s) => n + s.intents.filter((i) => SCANNING.has(i.kind)).length, 0);
+    const count = Math.max(0, Math.min(more.max, scans) - 1);
+    return Array.from({ length: count }, () => more.open().catch(() => undefined));
+}
+/** Resolves every intent in plan order, runs the checks it needs side by side, and returns the outcomes in plan order. */
+async function resolveAll(plan, facts, factOf, scanLimitRows, sessions, countCap) {
+    const slots = [];
+    const queries = [];
     for (const s of plan.statements) {
         for (const intent of s.intents) {
             const table = factOf(intent.table);
             const ref = intent.kind === 'orphans' ? (plan.created.has(relKey(intent.ref)) ? 'created' : factOf(intent.ref)) : undefined;
             const r = resolveIntent(intent, { table, ref, serverVersionNum: facts.serverVersionNum, scanLimitRows });
             const base = { statementIndex: s.index, table: intent.table };
-            if (!('run' in r)) {
-                outcomes.push({ ...base, ...('fails' in r ? { fails: r.fails } : 'unchecked' in r ? { unchecked: r.unchecked } : {}) });
-                continue;
-            }
-            if (budgetSpent) {
-                outcomes.push({ ...base, unchecked: 'not checked: the facts phase reached its time budget' });
-                continue;
-            }
-            const got = await runCheck(session, r.run, countCap);
-            if (!got.ok) {
-                budgetSpent = got.reason.includes('time budget');
-                outcomes.push({ ...base, unchecked: `not checked: ${got.reason}` });
-            }
-            else if (got.count > 0) {
-                outcomes.push({ ...base, fails: r.describe(`${got.count.toLocaleString('en-US')}${got.capped ? '+' : ''}`) });
-            }
+            if ('run' in r)
+                slots.push({ base, run: queries.push(r.run) - 1, describe: r.describe });
+            else
+                slots.push({ ...base, ...('fails' in r ? { fails: r.fails } : 'unchecked' in r ? { unchecked: r.unchecked } : {}) });
         }
     }
-    return buildReport(plan, facts, { tableOf: factOf, indexTable: (r) => facts.tables[facts.indexTables[indexAt.get(relKey(r)) ?? -1] ?? -1] }, outcomes);
+    const results = queries.length > 0 ? await runChecks(sessions, queries, countCap) : [];
+    return slots.flatMap((slot) => {
+        if (!('run' in slot))
+            return [slot];
+        const got = results[slot.run];
+        if (got === undefined || got === NOT_STARTED)
+            return [{ ...slot.base, unchecked: 'not checked: the facts phase reached its time budget' }];
+        if (!got.ok)
+            return [{ ...slot.base, unchecked: `not checked: ${got.reason}` }];
+        return got.count > 0 ? [{ ...slot.base, fails: slot.describe(`${got.count.toLocaleString('en-US')}${got.capped ? '+' : ''}`) }] : [];
+    });
 }
 /** The distinct existing tables and indexes the plan touches, for one facts read. */
 function requests(plan) {
@@ -84359,7 +84546,8 @@ function requests(plan) {
 //   report.willFail → "will fail" in the plan's headline; on merge, hold the root
 //
 // `session` is the database layer's ReadOnlySession (READ ONLY transaction, statement_timeout,
-// lock_timeout, a total budget); assessImpact never ends it. Everything here is data: names
+// lock_timeout, a total budget); assessImpact never ends it (it ends the extra sessions it
+// opens through options.moreSessions for the checks). Everything here is data: names
 // are hostile text for the report's writers; no row value is ever read out of the database.
 
 
@@ -84381,6 +84569,8 @@ function impactPhase(opts) {
     /** How long each root's read took, for the log (the figure the run's time is judged by). */
     const tookMs = new Map();
     let bootstrap = false;
+    if (opts.mode === 'plan' && opts.inputs.dbEndpoint)
+        warmImpactParser();
     return {
         planned(root, statements) {
             if (root === 'roles' && createsRole([...statements], opts.inputs.dbUser))
@@ -84428,13 +84618,17 @@ async function readImpact(root, statements, opts) {
             session: opts.session,
             connectTimeoutMs: budgetMs,
         };
-        const session = await opts.openFacts(login, {
-            budgetMs,
-            lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, budgetMs),
-            statementTimeoutMs: budgetMs,
-        });
+        const started = Date.now();
+        // Each session gets what is left of the one budget, so extra check sessions never extend it.
+        const sessionOpts = () => {
+            const left = Math.max(1, budgetMs - (Date.now() - started));
+            return { budgetMs: left, lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, left), statementTimeoutMs: left };
+        };
+        const open = () => opts.openFacts(login, sessionOpts());
+        const session = await open();
         try {
-            return { report: await assessImpact(session, plan, { scanLimitRows: inputs.impactScanLimit }) };
+            const moreSessions = { open, max: IMPACT_CHECK_SESSIONS };
+            return { report: await assessImpact(session, plan, { scanLimitRows: inputs.impactScanLimit, moreSessions }) };
         }
         finally {
             await session.close();
@@ -84723,7 +84917,7 @@ async function rootsPhase(deps, input) {
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
         // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
         const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, session, deps.openFacts) : undefined;
-        const impact = impactPhase({ inputs, session, openFacts: deps.openFacts });
+        const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
         const result = await runRoots(pipelineContext(deps, input, session, planDir, impact), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
         const roots = await impact.collect(result.roots);
         if (context.mode !== 'plan')

@@ -1,4 +1,4 @@
-import type { DiffContext } from './diff.js';
+import type { DiffContext } from './diff-context.js';
 import type { AccessChange } from './diff-types.js';
 import { quoteIdent } from './names.js';
 import { PRIV } from './privileges.js';

@@ -69,6 +69,17 @@ export function effectiveAccess(s: AccessSnapshot): EffectiveAccess {
   return e;
 }
 
+/** What the predefined roles add on relations and on schemas. */
+const ON_RELATIONS: readonly (readonly [string, number])[] = [
+  [READ_ALL, PRIV.SELECT],
+  [WRITE_ALL, PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE],
+  [MAINTAIN_ALL, PRIV.MAINTAIN],
+];
+const ON_SCHEMAS: readonly (readonly [string, number])[] = [
+  [READ_ALL, PRIV.USAGE],
+  [WRITE_ALL, PRIV.USAGE],
+];
+
 function fillObject(e: EffectiveAccess, o: ObjectRow, k: number, holders: Map<string, number[]>, supers: number[], version: number): void {
   const n = e.roles.length;
   const base = k * n;
@@ -79,28 +90,19 @@ function fillObject(e: EffectiveAccess, o: ObjectRow, k: number, holders: Map<st
       pub |= item.privs;
       continue;
     }
-    for (const r of holders.get(item.grantee) ?? []) {
-      e.privs[base + r]! |= item.privs;
-      e.grantable[base + r]! |= item.grantable;
-    }
+    const list = holders.get(item.grantee);
+    if (list)
+      for (const r of list) {
+        e.privs[base + r]! |= item.privs;
+        e.grantable[base + r]! |= item.grantable;
+      }
   }
   for (const r of holders.get(o.owner) ?? []) {
     e.grantable[base + r] = all;
     e.ownerRights[base + r] = 1;
   }
   const relation = o.kind === 'table' || o.kind === 'sequence';
-  const predefined: [string, number][] = relation
-    ? [
-        [READ_ALL, PRIV.SELECT],
-        [WRITE_ALL, PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE],
-        [MAINTAIN_ALL, PRIV.MAINTAIN],
-      ]
-    : o.kind === 'schema'
-      ? [
-          [READ_ALL, PRIV.USAGE],
-          [WRITE_ALL, PRIV.USAGE],
-        ]
-      : [];
+  const predefined = relation ? ON_RELATIONS : o.kind === 'schema' ? ON_SCHEMAS : [];
   for (const [role, bits] of predefined) for (const r of holders.get(role) ?? []) e.privs[base + r]! |= bits & all;
   e.publicPrivs[k] = pub;
   if (pub) for (let r = 0; r < n; r++) e.privs[base + r]! |= pub;

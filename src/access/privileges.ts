@@ -80,9 +80,17 @@ export function privilegeFromCatalog(text: string): number {
 }
 
 /** The names of the bits set in a mask, in PostgreSQL's order. */
-export function privilegeNames(mask: number): PrivilegeName[] {
-  return PRIVILEGE_NAMES.filter((n) => (mask & PRIV[n]) !== 0);
+export function privilegeNames(mask: number): readonly PrivilegeName[] {
+  // Memoised: the diff asks this once per changed (object, role) pair, with few distinct masks.
+  let hit = NAMES_OF.get(mask);
+  if (!hit) {
+    hit = Object.freeze(PRIVILEGE_NAMES.filter((n) => (mask & PRIV[n]) !== 0));
+    NAMES_OF.set(mask, hit);
+  }
+  return hit;
 }
+
+const NAMES_OF = new Map<number, readonly PrivilegeName[]>();
 
 /** Bits of the privileges a kind supports, for iterating. */
 export function privilegeBits(kind: ObjectKind, serverVersionNum: number): number[] {

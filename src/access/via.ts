@@ -4,7 +4,8 @@ import { quoteIdent } from './names.js';
 import { PRIV } from './privileges.js';
 import { PUBLIC, type ObjectRow } from './types.js';
 
-// Why a role holds a privilege ("via"), and which planned statement made the difference.
+// Why a role holds a privilege ("via"), and which statements changed memberships (the
+// statement behind a change is looked up in touches.ts).
 
 const PREDEFINED: [string, number][] = [
   ['pg_read_all_data', PRIV.SELECT | PRIV.USAGE],
@@ -22,15 +23,20 @@ export interface Via {
 export function viaOf(e: EffectiveAccess, role: string, o: ObjectRow, bit: number): Via {
   if (e.roleRows.get(role)?.superuser) return { text: 'SUPERUSER', through: role };
   const reach = e.graph.reach(role, 'privs');
-  const items = o.acl.filter((i) => (i.privs & bit) !== 0 && i.grantee !== PUBLIC && (i.grantee === role || reach.includes(i.grantee)));
-  const direct = items.find((i) => i.grantee === role);
-  if (direct) return { text: role === o.owner ? 'owner' : 'direct grant', through: role };
-  const group = items[0];
-  if (group)
-    return { text: `member of ${quoteIdent(group.grantee)}${group.grantee === o.owner ? ' (the owner)' : ''}`, through: group.grantee };
+  // One pass, no arrays: the diff asks this for every row. A direct grant wins wherever it is;
+  // otherwise the first ACL item of a role it inherits from; PUBLIC only when nothing else gives it.
+  let group: string | undefined;
+  let publicHas = false;
+  for (const i of o.acl) {
+    if ((i.privs & bit) === 0) continue;
+    if (i.grantee === PUBLIC) publicHas = true;
+    else if (i.grantee === role) return { text: role === o.owner ? 'owner' : 'direct grant', through: role };
+    else if (group === undefined && reach.includes(i.grantee)) group = i.grantee;
+  }
+  if (group !== undefined) return { text: `member of ${quoteIdent(group)}${group === o.owner ? ' (the owner)' : ''}`, through: group };
   const predefined = PREDEFINED.find(([r, bits]) => (bits & bit) !== 0 && reach.includes(r));
   if (predefined) return { text: `member of ${predefined[0]}`, through: predefined[0] };
-  if (o.acl.some((i) => i.grantee === PUBLIC && (i.privs & bit) !== 0)) return { text: 'PUBLIC', through: PUBLIC };
+  if (publicHas) return { text: 'PUBLIC', through: PUBLIC };
   return { text: 'unknown', through: undefined };
 }
 
@@ -42,29 +48,4 @@ export function membershipTouches(applied: AppliedPlan): Map<string, number> {
     out.set(member, Math.max(at, out.get(member) ?? -1));
   }
   return out;
-}
-
-/**
- * The statement behind a change for `role` on object `key`: the latest one that touched the
- * object, an ACL item of a role it inherits from (before or after), a membership of those
- * roles, or their attributes. Undefined when none did (e.g. a change through PUBLIC only).
- */
-export function statementFor(
-  applied: AppliedPlan,
-  members: ReadonlyMap<string, number>,
-  key: string,
-  reach: readonly string[],
-): number | undefined {
-  const t = applied.touched;
-  let best = t.object.get(key) ?? -1;
-  const consider = (n: number | undefined): void => {
-    if (n !== undefined && n > best) best = n;
-  };
-  consider(t.acl.get(`${key}\0${PUBLIC}`));
-  for (const r of reach) {
-    consider(t.acl.get(`${key}\0${r}`));
-    consider(t.role.get(r));
-    consider(members.get(r));
-  }
-  return best < 0 ? undefined : best;
 }

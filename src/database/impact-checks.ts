@@ -18,7 +18,8 @@ export type CheckQuery =
   | { kind: 'too-long'; table: string; column: string; length: number }
   | { kind: 'out-of-range'; table: string; column: string; min: string; max: string };
 
-export type CheckOutcome = { ok: true; count: number; capped: boolean } | { ok: false; reason: string };
+/** `budget`: the session's time budget was spent (the phase stops starting checks). */
+export type CheckOutcome = { ok: true; count: number; capped: boolean } | { ok: false; reason: string; budget?: true };
 
 const INTEGER = /^-?\d{1,19}$/;
 

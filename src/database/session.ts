@@ -40,6 +40,12 @@ export async function openReadOnlySession(config: pg.ClientConfig, opts: Session
   const client = new pg.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
   // A socket error after connect() must not crash the process; the pending query rejects instead.
   client.on('error', () => undefined);
+  return beginSession(client, opts);
+}
+
+/** Starts the budget, connects, begins the READ ONLY transaction and sets its timeouts. */
+async function beginSession(client: pg.Client, opts: SessionOptions): Promise<OpenSession> {
+  const budgetMs = opts.budgetMs ?? 20_000;
   let closed: Promise<void> | undefined;
   let expired = false;
   const close = (): Promise<void> => (closed ??= client.end().catch(() => undefined));
@@ -59,9 +65,12 @@ export async function openReadOnlySession(config: pg.ClientConfig, opts: Session
   };
   try {
     await guard(() => client.connect());
-    await guard(() => client.query('BEGIN READ ONLY'));
-    await guard(() => client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000))}`));
-    await guard(() => client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000))}`));
+    // One round trip (the simple protocol runs the three in order and stops at the first error).
+    const statementTimeout = Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000));
+    const lockTimeout = Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000));
+    await guard(() =>
+      client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${statementTimeout}; SET LOCAL lock_timeout = ${lockTimeout}`),
+    );
   } catch (err) {
     clearTimeout(timer);
     await close();

@@ -8,11 +8,12 @@
 //   report.willFail → "will fail" in the plan's headline; on merge, hold the root
 //
 // `session` is the database layer's ReadOnlySession (READ ONLY transaction, statement_timeout,
-// lock_timeout, a total budget); assessImpact never ends it. Everything here is data: names
+// lock_timeout, a total budget); assessImpact never ends it (it ends the extra sessions it
+// opens through options.moreSessions for the checks). Everything here is data: names
 // are hostile text for the report's writers; no row value is ever read out of the database.
 
-export { planImpact, type ImpactPlan, type PlannedStatement } from './plan.js';
-export { assessImpact, DEFAULT_SCAN_LIMIT_ROWS, type ImpactOptions } from './assess.js';
+export { planImpact, warmImpactParser, type ImpactPlan, type PlannedStatement } from './plan.js';
+export { assessImpact, DEFAULT_SCAN_LIMIT_ROWS, IMPACT_CHECK_SESSIONS, type ImpactOptions } from './assess.js';
 export type { Blocker, ImpactReport, ImpactRow, TableImpact } from './report.js';
 export { LOCK_TABLE, type Form, type LockRule, type Work } from './lock-table.js';
 export { conflicts, LOCK_MODES, type LockMode } from './lock-modes.js';

@@ -29,6 +29,12 @@ export const relKey = (r: RelRef): string => JSON.stringify([r.schema ?? '', r.n
 
 let parser: Promise<ParseBytes> | undefined;
 
+/** Starts loading the SQL parser now (beside Terraform), so that the first planImpact does not wait for it. */
+export function warmImpactParser(): void {
+  parser ??= loadPgParser();
+  parser.catch(() => undefined);
+}
+
 /** Parses and models a root's statements. `transactional` defaults to the provider's default (true). */
 export async function planImpact(root: string, statements: readonly string[], opts: { transactional?: boolean } = {}): Promise<ImpactPlan> {
   const parse = statements.length > 0 ? await (parser ??= loadPgParser()) : undefined;

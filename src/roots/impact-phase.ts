@@ -1,8 +1,8 @@
 import { createsRole } from '../atlas/index.js';
 import type { AwsSession } from '../aws/index.js';
 import { errorMessage, log, type Inputs, type RootName } from '../core/index.js';
-import { SessionBudgetExceeded } from '../database/index.js';
-import { assessImpact, planImpact } from '../impact/index.js';
+import { SessionBudgetExceeded, type OpenSession, type SessionOptions } from '../database/index.js';
+import { assessImpact, IMPACT_CHECK_SESSIONS, planImpact, warmImpactParser } from '../impact/index.js';
 import type { PredictedFailure } from '../review/index.js';
 import type { OpenFacts } from './facts-session.js';
 import type { RootImpact, RootResult } from './types.js';
@@ -10,7 +10,8 @@ import type { RootImpact, RootResult } from './types.js';
 // The impact facts phase (issue 21): what a root's SQL does to the data, read from the live
 // database through the preflight's IAM login, in its own READ ONLY session per root. In plan
 // runs it starts the moment a root's SQL is known and runs beside the other root's plan; the
-// run waits for it only at the end, at most `facts-timeout`. On merge it re-checks a root
+// run waits for it only at the end, at most `facts-timeout`. Its checks run on up to
+// IMPACT_CHECK_SESSIONS sessions at once. On merge it re-checks a root
 // right before its apply. It never fails a run: whatever goes wrong becomes a note.
 
 /** What the roots call: plan mode starts a root's facts, apply mode re-checks before applying. */
@@ -28,6 +29,8 @@ export interface ImpactPhaseOptions {
   session: AwsSession;
   /** The read-only session of the live facts (run/deps.ts). */
   openFacts: OpenFacts;
+  /** Plan runs load the SQL parser while Terraform plans. */
+  mode?: 'plan' | 'apply';
 }
 
 /** lock_timeout of the facts session: a catalog read never queues long behind a lock. */
@@ -39,6 +42,7 @@ export function impactPhase(opts: ImpactPhaseOptions): ImpactHook {
   /** How long each root's read took, for the log (the figure the run's time is judged by). */
   const tookMs = new Map<RootName, number>();
   let bootstrap = false;
+  if (opts.mode === 'plan' && opts.inputs.dbEndpoint) warmImpactParser();
   return {
     planned(root, statements) {
       if (root === 'roles' && createsRole([...statements], opts.inputs.dbUser)) bootstrap = true;
@@ -85,13 +89,17 @@ async function readImpact(root: RootName, statements: readonly string[], opts: I
       session: opts.session,
       connectTimeoutMs: budgetMs,
     };
-    const session = await opts.openFacts(login, {
-      budgetMs,
-      lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, budgetMs),
-      statementTimeoutMs: budgetMs,
-    });
+    const started = Date.now();
+    // Each session gets what is left of the one budget, so extra check sessions never extend it.
+    const sessionOpts = (): SessionOptions => {
+      const left = Math.max(1, budgetMs - (Date.now() - started));
+      return { budgetMs: left, lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, left), statementTimeoutMs: left };
+    };
+    const open = (): Promise<OpenSession> => opts.openFacts(login, sessionOpts());
+    const session = await open();
     try {
-      return { report: await assessImpact(session, plan, { scanLimitRows: inputs.impactScanLimit }) };
+      const moreSessions = { open, max: IMPACT_CHECK_SESSIONS };
+      return { report: await assessImpact(session, plan, { scanLimitRows: inputs.impactScanLimit, moreSessions }) };
     } finally {
       await session.close();
     }

@@ -47,7 +47,7 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
     planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
     // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
     const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, session, deps.openFacts) : undefined;
-    const impact = impactPhase({ inputs, session, openFacts: deps.openFacts });
+    const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
     const result = await runRoots(
       pipelineContext(deps, input, session, planDir, impact),
       { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory },

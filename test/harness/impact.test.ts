@@ -111,6 +111,35 @@ describe('impact facts on a real PostgreSQL', () => {
     });
   });
 
+  it('checks on three sessions at once give the same report as on one, and every extra session is closed', async () => {
+    const sql = [
+      'ALTER TABLE "app"."people" ALTER COLUMN "email" SET NOT NULL;',
+      'CREATE UNIQUE INDEX "people_code" ON "app"."people" ("code");',
+      'ALTER TABLE "app"."orders" ADD CONSTRAINT "orders_person" FOREIGN KEY ("person_id") REFERENCES "app"."people" ("id");',
+      'ALTER TABLE "app"."people" ALTER COLUMN "num" TYPE integer USING "num"::integer;',
+    ];
+    const opened: TestSession[] = [];
+    const open = async (): Promise<TestSession> => {
+      const s = await openTestSession(config());
+      opened.push(s);
+      return s;
+    };
+    const single = await assess(sql);
+    const pooled = await assess(sql, { moreSessions: { open, max: 3 } });
+    expect(pooled).toEqual(single);
+    expect(pooled.rows.filter((x) => x.fails !== null)).toHaveLength(4);
+    expect(opened).toHaveLength(2);
+    const others = async (): Promise<number> =>
+      Number(
+        (
+          await db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid()',
+          )
+        )[0]?.n,
+      );
+    await expect.poll(others).toBe(0);
+  });
+
   it('type changes: a rewrite under ACCESS EXCLUSIVE, a binary-coercible widening, a cast failing on values', async () => {
     const r = await assess([
       'ALTER TABLE "app"."people" ALTER COLUMN "code" TYPE bigint;',
