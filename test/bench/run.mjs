@@ -332,7 +332,10 @@ async function main() {
   console.log(
     `rds-atlas-action benchmark — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.arch()}, load average ${os.loadavg()[0].toFixed(1)} at start`,
   );
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const e2e = !args.includes('--no-e2e');
   const want = (section) => !only || only.includes(section);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'rds-atlas-bench-'));
