@@ -34501,7 +34501,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3151);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3008);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8501);
 
 
 
@@ -34525,7 +34525,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3008:
+/***/ 8501:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50080,6 +50080,74 @@ function runner(ctx, spec, logger) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/roots/init-order.ts
+
+
+
+/** Decides how the roots' inits may overlap, from the environment terraform will see. */
+async function initOrder(runners) {
+    const options = await Promise.all(runners.map((r) => r.options()));
+    const env = { ...process.env, ...options[0]?.env };
+    const cache = await pluginCacheDir(env);
+    if (!cache)
+        return { concurrent: true, reason: 'no plugin cache is set, so each init installs into its own root' };
+    const missing = [];
+    for (const o of options) {
+        const locked = await lockedProviders(o.cwd);
+        if (!locked)
+            return sequential(cache, `${o.cwd} has no .terraform.lock.hcl, so the providers it needs are not known`);
+        for (const p of locked) {
+            const dir = external_node_path_.join(cache, ...p.address.split('/'), p.version, terraformPlatform());
+            if (!(await isDirectory(dir)))
+                missing.push(`${p.address} ${p.version}`);
+        }
+    }
+    if (missing.length > 0)
+        return sequential(cache, `it does not hold ${[...new Set(missing)].join(', ')} yet`);
+    return { concurrent: true, reason: `the plugin cache ${cache} already holds every locked provider, so both inits only read it` };
+}
+function sequential(cache, why) {
+    return { concurrent: false, reason: `one after the other: the plugin cache ${cache} is shared and ${why} (the first init fills it)` };
+}
+/** TF_PLUGIN_CACHE_DIR, else plugin_cache_dir of the CLI config terraform reads. */
+async function pluginCacheDir(env) {
+    const fromEnv = env['TF_PLUGIN_CACHE_DIR'];
+    if (fromEnv)
+        return fromEnv;
+    const home = env['HOME'] ?? external_node_os_.homedir();
+    const config = env['TF_CLI_CONFIG_FILE'] || external_node_path_.join(home, process.platform === 'win32' ? 'terraform.rc' : '.terraformrc');
+    const text = await (0,promises_.readFile)(config, 'utf8').catch(() => '');
+    const match = /^\s*plugin_cache_dir\s*=\s*"([^"]*)"/m.exec(text);
+    if (!match?.[1])
+        return undefined;
+    // Terraform expands a leading ~ and $HOME-style variables in this setting.
+    return match[1].replace(/^~(?=\/|$)/, home).replace(/\$\{?HOME\}?/g, home);
+}
+/** The providers and versions of a root's dependency lock file; undefined without one. */
+async function lockedProviders(dir) {
+    const text = await (0,promises_.readFile)(external_node_path_.join(dir, '.terraform.lock.hcl'), 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return undefined;
+    const found = [];
+    for (const block of text.matchAll(/provider\s+"([^"]+)"\s*\{([^}]*)\}/g)) {
+        const version = /\bversion\s*=\s*"([^"]+)"/.exec(block[2] ?? '')?.[1];
+        // A block that cannot be read means the versions are unknown: treat the cache as cold.
+        if (!block[1] || !version)
+            return undefined;
+        found.push({ address: block[1], version });
+    }
+    return found;
+}
+/** Terraform's platform directory name, e.g. linux_amd64. */
+function terraformPlatform() {
+    const osName = process.platform === 'win32' ? 'windows' : process.platform;
+    const arch = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' }[process.arch] ?? process.arch;
+    return `${osName}_${arch}`;
+}
+async function isDirectory(dir) {
+    return (await (0,promises_.stat)(dir).catch(() => undefined))?.isDirectory() ?? false;
+}
+
 ;// CONCATENATED MODULE: ./src/roots/steps.ts
 
 
@@ -50168,8 +50236,9 @@ async function verifyStep(r) {
 
 
 
-// Plan mode: both roots' `init` one after the other (concurrent inits race on a shared
-// TF_PLUGIN_CACHE_DIR), then both plans side by side, each root logging into its own buffer
+
+// Plan mode: both roots' `init` at once unless they would race on a shared plugin cache
+// (init-order.ts), then both plans side by side, each plan starting when its own init is done, each root logging into its own buffer
 // printed as one whole group. The schema result is replaced by "deferred" when the roles plan
 // creates the schema root's login user (its plan could only fail to log in).
 /** Both roots planned; returns their results and the preflight's notice, if any. */
@@ -50182,15 +50251,23 @@ async function planRoots(ctx, roles, schema, decision) {
     // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
     // schema plan waits for its answer, so it is not on the way to the plans.
     const preflight = ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(false)) : undefined;
-    const rolesInit = decision.runs ? await attempt_attempt(() => initStep(rolesRunner)) : undefined;
-    const schemaStarted = Date.now();
-    const schemaInit = await attempt_attempt(() => initStep(schemaRunner));
+    const order = await initOrder(decision.runs ? [rolesRunner, schemaRunner] : [schemaRunner]);
+    if (decision.runs)
+        core/* log */.Rm.info(`terraform init of both roots: ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
+    const rolesInit = decision.runs ? attempt_attempt(() => initStep(rolesRunner)) : Promise.resolve(undefined);
+    let schemaStarted = Date.now();
+    const schemaInit = (order.concurrent ? Promise.resolve() : rolesInit.then(() => undefined)).then(() => {
+        schemaStarted = Date.now();
+        return attempt_attempt(() => initStep(schemaRunner));
+    });
     const [rolesResult, schemaPlanned] = await Promise.all([
-        planRoles(ctx, rolesRunner, rolesInit, decision, rolesStarted).finally(() => {
+        rolesInit
+            .then((init) => planRoles(ctx, rolesRunner, init, decision, rolesStarted))
+            .finally(() => {
             if (decision.runs)
                 rolesLog.flush('roles: terraform init and plan');
         }),
-        planSchema(ctx, schemaRunner, schemaInit, preflight, schemaStarted),
+        schemaInit.then((init) => planSchema(ctx, schemaRunner, init, preflight, schemaStarted)),
     ]);
     const schemaResult = deferredIfBootstrap(ctx, schemaRunner, rolesResult, schemaPlanned.result);
     schemaLog.flush('schema: terraform init and plan');
@@ -51251,22 +51328,42 @@ function predictedFailures(impact) {
 
 
 
+
+/** Starts the schema root's init beside the roles root: at once, or once `rolesInit` is done. */
+function startEarlyInit(ctx, roles, schema, rolesInit) {
+    const buffer = new core/* BufferedLog */.eA();
+    const r = runner(ctx, schema, buffer);
+    const done = (async () => {
+        const order = await initOrder([runner(ctx, roles, buffer), r]);
+        buffer.info(`schema: terraform init beside the roles root, ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
+        if (!order.concurrent)
+            await rolesInit;
+        return (0,core/* isStopping */.vH)() ? undefined : attempt_attempt(() => initStep(r));
+    })();
+    return { done, log: buffer };
+}
 /** Both roots applied in order; returns their results and the preflight's notice, if any. */
 async function applyRoots(ctx, roles, schema, decision) {
+    let rolesInitDone = () => undefined;
+    const rolesInit = new Promise((resolve) => (rolesInitDone = resolve));
+    const early = decision.runs ? startEarlyInit(ctx, roles, schema, rolesInit) : undefined;
     const rolesRun = decision.runs
-        ? await applyRoot(ctx, roles, { kind: 'none' })
+        ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone }).finally(rolesInitDone)
         : { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
     if (!decision.runs)
         core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
     if (stopsLaterRoots(rolesRun.result)) {
+        // The early init only installed providers; it is waited for (and its log printed), so no
+        // terraform outlives the run.
+        await earlyInit(early);
         return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
     }
     const created = rolesRun.result.applied && createsRole(rolesRun.result.appliedStatements, ctx.inputs.dbUser);
-    const schemaRun = await applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: created });
+    const schemaRun = await applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: created }, { early });
     return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
 }
 /** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
-async function applyRoot(ctx, spec, request) {
+async function applyRoot(ctx, spec, request, hooks) {
     const started = Date.now();
     const r = runner(ctx, spec, core/* log */.Rm);
     const finish = (result, notices = []) => ({
@@ -51277,7 +51374,8 @@ async function applyRoot(ctx, spec, request) {
     // runs beside its init.
     const preflight = request.kind === 'before-plan' && ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(request.userCreatedInThisRun)) : undefined;
     const empty = emptyResult(spec, 'planned');
-    const init = await attempt_attempt(() => group(r, 'terraform init', () => initStep(r)));
+    const init = (await earlyInit(hooks.early)) ?? (await attempt_attempt(() => group(r, 'terraform init', () => initStep(r))));
+    hooks.afterInit?.();
     if (!init.ok)
         return finish(failed(r, empty, init.failure));
     const checked = request.kind === 'before-plan'
@@ -51290,6 +51388,14 @@ async function applyRoot(ctx, spec, request) {
     if (!planned.ok)
         return finish(failed(r, empty, planned.failure), notices);
     return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value)), notices);
+}
+/** The early init's result, its log printed as the root's init group; undefined if it did not run. */
+async function earlyInit(early) {
+    if (!early)
+        return undefined;
+    const result = await early.done;
+    early.log.flush('schema: terraform init (run beside the roles root)');
+    return result;
 }
 /** The gate's decision on a planned root, then its apply and verify when the gate lets it through. */
 async function gateAndApply(ctx, r, planned) {
