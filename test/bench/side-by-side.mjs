@@ -103,9 +103,10 @@ async function installShim(dir, log) {
       's=$(date +%s%N)',
       `${quote(real)} "$@"`,
       'c=$?',
-      // `times` (POSIX special builtin): the second line is the CPU time of the shell's waited-for
-      // children, i.e. this terraform and the providers it started and reaped.
-      `echo "$s $(date +%s%N) $c $(times | tail -n 1)" >> ${quote(log)}`,
+      `echo "$s $(date +%s%N) $c" >> ${quote(log)}`,
+      // `times` (POSIX special builtin), in this shell (not in a subshell or pipe, which has no
+      // children): its second line is the CPU time of this terraform and the providers it reaped.
+      `times >> ${quote(log)}`,
       'exit $c',
       '',
     ].join('\n'),
@@ -116,11 +117,15 @@ async function installShim(dir, log) {
 async function takeIntervals(log) {
   const text = await readFile(log, 'utf8').catch(() => '');
   await writeFile(log, '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' '))
-    .map(([s, e, , user, sys]) => ({ interval: [Number(s) / 1e6, Number(e) / 1e6], cpu: shellSeconds(user) + shellSeconds(sys) }));
+  // Per call: "startNs endNs exitCode", then the two lines of `times` (shell, children).
+  const lines = text.split('\n').filter(Boolean);
+  const calls = [];
+  for (let i = 0; i + 2 < lines.length; i += 3) {
+    const [s, e] = lines[i].split(' ');
+    const [user, sys] = lines[i + 2].split(' ');
+    calls.push({ interval: [Number(s) / 1e6, Number(e) / 1e6], cpu: shellSeconds(user) + shellSeconds(sys) });
+  }
+  return calls;
 }
 
 /** `times` prints e.g. `0m1.234s` (dash, bash); milliseconds. */
