@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { RawStmt } from 'libpg-query';
-import createPgQuery, { type PgQueryWasm } from 'libpg-query/wasm/libpg-query.js';
+import type { PgQueryWasm } from 'libpg-query/wasm/libpg-query.js';
 import { PG_QUERY_WASM } from './pg-query-wasm.js';
 
 // The PostgreSQL 17 raw parser (libpg_query compiled to WebAssembly), driven directly through
@@ -26,7 +26,10 @@ interface WebAssemblyApi {
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
 export async function loadPgParser(): Promise<ParseBytes> {
-  const wasm = await WebAssembly.compile(await readFile(PG_QUERY_WASM));
+  // Imported here, not at the top: the emscripten glue is ~0.3 MB of code that a run without
+  // SQL to classify never needs, and every static import is evaluated when the bundle starts.
+  const [{ default: createPgQuery }, bytes] = await Promise.all([import('libpg-query/wasm/libpg-query.js'), readFile(PG_QUERY_WASM)]);
+  const wasm = await WebAssembly.compile(bytes);
   const module = await new Promise<PgQueryWasm>((resolve, reject) => {
     const start = (): Promise<PgQueryWasm> =>
       createPgQuery({

@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { log, registerSecret, type Inputs, type Mode } from '../core/index.js';
 import { makeProfileDir, removeProfileFiles, writeProfileFiles, type ProfileFiles, type StaticCredentials } from './profile-files.js';
 import {
@@ -208,6 +207,9 @@ async function assumeWithOidc(
 ): Promise<StaticCredentials> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+  // Loaded on first use: the STS client is most of the AWS SDK in the bundle, and a run that
+  // takes its credentials from the environment (or fails validation) never needs it.
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const client = new STSClient({
     region,
     maxAttempts: 1,

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { iamAuthChecklist, sslHints, unreachableHints } from './hints.js';
 import { errorMessage } from '../core/index.js';
 import type { AwsSession } from './credentials.js';
@@ -47,7 +47,9 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     };
   }
 
-  const client = new pg.Client(config);
+  // pg is loaded on first use: only runs that log in to the database need it.
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client(config);
   // A socket error after connect() resolved must not crash the process.
   client.on('error', () => undefined);
 

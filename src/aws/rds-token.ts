@@ -1,4 +1,3 @@
-import { Signer } from '@aws-sdk/rds-signer';
 import { parseEndpoint, quote, type HostPort } from '../inputs/index.js';
 import { registerSecret } from '../core/index.js';
 import type { StaticCredentials } from './profile-files.js';
@@ -25,6 +24,8 @@ export function endpointParts(endpoint: string): HostPort {
 
 export async function signRdsToken(req: RdsTokenRequest): Promise<string> {
   const { host, port } = endpointParts(req.endpoint);
+  // Loaded on first use (a run without db-endpoint and without facts phases never signs).
+  const { Signer } = await import('@aws-sdk/rds-signer');
   const signer = new Signer({
     hostname: host,
     port,

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 // The one connection layer for live facts: a single session in a READ ONLY transaction with
 // statement and lock timeouts, and a total time budget after which it aborts and closes.
@@ -37,7 +37,9 @@ export class SessionBudgetExceeded extends Error {
  */
 export async function openReadOnlySession(config: pg.ClientConfig, opts: SessionOptions = {}): Promise<OpenSession> {
   const budgetMs = opts.budgetMs ?? 20_000;
-  const client = new pg.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
+  // pg is loaded on first use: only runs whose facts phases read the database need it.
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
   // A socket error after connect() must not crash the process; the pending query rejects instead.
   client.on('error', () => undefined);
   return beginSession(client, opts);

@@ -1,17 +1,23 @@
 import { createsRole } from '../atlas/index.js';
-import { isStopping, log, settle } from '../core/index.js';
+import { BufferedLog, isStopping, log, settle } from '../core/index.js';
 import { decideGate, holdSummary, planPrint, type GateDecision } from '../review/index.js';
 import { attempt, failed, preflightStep } from './attempt.js';
 import { runner, type PipelineContext, type PipelineResult, type RolesDecision } from './context.js';
 import { planRoot } from './plan-mode.js';
 import { emptyResult, mergedWarnings, withPlan, notRunReason, stopsLaterRoots, type RootSpec } from './root-result.js';
-import { applyStep, checkAfterFailure, initStep, verifyStep, type RootRunner, type VerifiedRoot } from './steps.js';
+import { initOrder } from './init-order.js';
+import { applyStep, checkAfterFailure, initStep, verifyStep, type RootRunner, type StepOutput, type VerifiedRoot } from './steps.js';
+import type { StepResult } from './attempt.js';
 import { predictedFailures } from './impact-phase.js';
 import type { RootImpact, RootResult } from './types.js';
 
 // Apply mode: strictly roles → schema. Each root: init → [preflight] → plan → gate → apply →
 // verify, each step's value building the next result; a root that fails, is held or does not
-// converge stops the roots after it.
+// converge stops the roots after it. Only the schema root's `init` depends on nothing of the
+// roles root (it installs providers and reads the backend, it changes no database), so it runs
+// beside the roles root's steps (at once, or after the roles init when they would race on a
+// shared plugin cache, see init-order.ts); its log is printed when the schema root's turn comes.
+// Nothing else of the schema root starts before the roles root has converged.
 
 /**
  * Whether a root runs the IAM-token preflight before its plan (the schema root does, after the
@@ -24,6 +30,25 @@ interface RootRun {
   notices: string[];
 }
 
+/** The schema root's init, started early; undefined when it did not start (a cancellation). */
+interface EarlyInit {
+  done: Promise<StepResult<StepOutput> | undefined>;
+  log: BufferedLog;
+}
+
+/** Starts the schema root's init beside the roles root: at once, or once `rolesInit` is done. */
+function startEarlyInit(ctx: PipelineContext, roles: RootSpec, schema: RootSpec, rolesInit: Promise<void>): EarlyInit {
+  const buffer = new BufferedLog();
+  const r = runner(ctx, schema, buffer);
+  const done = (async () => {
+    const order = await initOrder([runner(ctx, roles, buffer), r]);
+    buffer.info(`schema: terraform init beside the roles root, ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
+    if (!order.concurrent) await rolesInit;
+    return isStopping() ? undefined : attempt(() => initStep(r));
+  })();
+  return { done, log: buffer };
+}
+
 /** Both roots applied in order; returns their results and the preflight's notice, if any. */
 export async function applyRoots(
   ctx: PipelineContext,
@@ -31,20 +56,31 @@ export async function applyRoots(
   schema: RootSpec,
   decision: RolesDecision,
 ): Promise<PipelineResult> {
+  let rolesInitDone = (): void => undefined;
+  const rolesInit = new Promise<void>((resolve) => (rolesInitDone = resolve));
+  const early = decision.runs ? startEarlyInit(ctx, roles, schema, rolesInit) : undefined;
   const rolesRun: RootRun = decision.runs
-    ? await applyRoot(ctx, roles, { kind: 'none' })
+    ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone }).finally(rolesInitDone)
     : { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
   if (!decision.runs) log.info(`roles: not run. ${decision.skipReason}`);
   if (stopsLaterRoots(rolesRun.result)) {
+    // The early init only installed providers; it is waited for (and its log printed), so no
+    // terraform outlives the run.
+    await earlyInit(early);
     return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
   }
   const created = rolesRun.result.applied && createsRole(rolesRun.result.appliedStatements, ctx.inputs.dbUser);
-  const schemaRun = await applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: created });
+  const schemaRun = await applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: created }, { early });
   return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
 }
 
 /** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
-async function applyRoot(ctx: PipelineContext, spec: RootSpec, request: PreflightRequest): Promise<RootRun> {
+async function applyRoot(
+  ctx: PipelineContext,
+  spec: RootSpec,
+  request: PreflightRequest,
+  hooks: { afterInit?: () => void; early?: EarlyInit | undefined },
+): Promise<RootRun> {
   const started = Date.now();
   const r = runner(ctx, spec, log);
   const finish = (result: RootResult, notices: string[] = []): RootRun => ({
@@ -55,7 +91,8 @@ async function applyRoot(ctx: PipelineContext, spec: RootSpec, request: Prefligh
   // runs beside its init.
   const preflight = request.kind === 'before-plan' && ctx.preflight ? settle(ctx.preflight(request.userCreatedInThisRun)) : undefined;
   const empty = emptyResult(spec, 'planned');
-  const init = await attempt(() => group(r, 'terraform init', () => initStep(r)));
+  const init = (await earlyInit(hooks.early)) ?? (await attempt(() => group(r, 'terraform init', () => initStep(r))));
+  hooks.afterInit?.();
   if (!init.ok) return finish(failed(r, empty, init.failure));
   const checked =
     request.kind === 'before-plan'
@@ -66,6 +103,14 @@ async function applyRoot(ctx: PipelineContext, spec: RootSpec, request: Prefligh
   const planned = await attempt(() => group(r, 'terraform plan', () => planRoot(ctx, r)));
   if (!planned.ok) return finish(failed(r, empty, planned.failure), notices);
   return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value)), notices);
+}
+
+/** The early init's result, its log printed as the root's init group; undefined if it did not run. */
+async function earlyInit(early: EarlyInit | undefined): Promise<StepResult<StepOutput> | undefined> {
+  if (!early) return undefined;
+  const result = await early.done;
+  early.log.flush('schema: terraform init (run beside the roles root)');
+  return result;
 }
 
 /** The gate's decision on a planned root, then its apply and verify when the gate lets it through. */

@@ -3,11 +3,12 @@ import { BufferedLog, log, settle, type Settled } from '../core/index.js';
 import { attempt, failed, preflightStep, type StepResult } from './attempt.js';
 import { runner, type PipelineContext, type PipelineResult, type PreflightOutcome, type RolesDecision } from './context.js';
 import { describePlan, emptyResult, withPlan, type RootSpec } from './root-result.js';
+import { initOrder } from './init-order.js';
 import { initStep, planStep, type RootRunner, type StepOutput } from './steps.js';
 import type { PlannedRoot, RootResult } from './types.js';
 
-// Plan mode: both roots' `init` one after the other (concurrent inits race on a shared
-// TF_PLUGIN_CACHE_DIR), then both plans side by side, each root logging into its own buffer
+// Plan mode: both roots' `init` at once unless they would race on a shared plugin cache
+// (init-order.ts), then both plans side by side, each plan starting when its own init is done, each root logging into its own buffer
 // printed as one whole group. The schema result is replaced by "deferred" when the roles plan
 // creates the schema root's login user (its plan could only fail to log in).
 
@@ -21,15 +22,22 @@ export async function planRoots(ctx: PipelineContext, roles: RootSpec, schema: R
   // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
   // schema plan waits for its answer, so it is not on the way to the plans.
   const preflight = ctx.preflight ? settle(ctx.preflight(false)) : undefined;
-  const rolesInit = decision.runs ? await attempt(() => initStep(rolesRunner)) : undefined;
-  const schemaStarted = Date.now();
-  const schemaInit = await attempt(() => initStep(schemaRunner));
+  const order = await initOrder(decision.runs ? [rolesRunner, schemaRunner] : [schemaRunner]);
+  if (decision.runs) log.info(`terraform init of both roots: ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
+  const rolesInit = decision.runs ? attempt(() => initStep(rolesRunner)) : Promise.resolve(undefined);
+  let schemaStarted = Date.now();
+  const schemaInit = (order.concurrent ? Promise.resolve() : rolesInit.then(() => undefined)).then(() => {
+    schemaStarted = Date.now();
+    return attempt(() => initStep(schemaRunner));
+  });
 
   const [rolesResult, schemaPlanned] = await Promise.all([
-    planRoles(ctx, rolesRunner, rolesInit, decision, rolesStarted).finally(() => {
-      if (decision.runs) rolesLog.flush('roles: terraform init and plan');
-    }),
-    planSchema(ctx, schemaRunner, schemaInit, preflight, schemaStarted),
+    rolesInit
+      .then((init) => planRoles(ctx, rolesRunner, init, decision, rolesStarted))
+      .finally(() => {
+        if (decision.runs) rolesLog.flush('roles: terraform init and plan');
+      }),
+    schemaInit.then((init) => planSchema(ctx, schemaRunner, init, preflight, schemaStarted)),
   ]);
   const schemaResult = deferredIfBootstrap(ctx, schemaRunner, rolesResult, schemaPlanned.result);
   schemaLog.flush('schema: terraform init and plan');

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runnerImport } from 'vite';
+import { createServer, createServerModuleRunner } from 'vite';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = path.resolve(path.dirname(SELF), '../..');
@@ -58,9 +58,22 @@ const SMALL_PLAN = [
   ['DROP TABLE "public"."users";', 'destructive', 'DROP TABLE'],
 ];
 
+// A module runner that stays open: the classifier imports the parser's glue lazily (import()
+// inside loadPgParser), which runnerImport's one-shot runner, closed after the first import,
+// cannot serve. The child process exits when done, which ends the server.
+let runner;
 async function loadTs(relative) {
-  const { module } = await runnerImport(path.join(REPO, relative), { root: REPO, configFile: false, logLevel: 'silent' });
-  return module;
+  if (!runner) {
+    const server = await createServer({
+      root: REPO,
+      configFile: false,
+      logLevel: 'silent',
+      appType: 'custom',
+      server: { middlewareMode: true, hmr: false, ws: false },
+    });
+    runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
+  }
+  return runner.import(path.join(REPO, relative));
 }
 
 /** Mismatches between results and expectations, as short strings (empty when all agree). */

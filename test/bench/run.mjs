@@ -5,6 +5,7 @@
 //
 //   npm run bench                 everything (≈ 5 min on 2 cores, most of it the side-by-side part)
 //   npm run bench -- --no-e2e     skip the end-to-end runs (no PostgreSQL/terraform needed)
+//   npm run bench -- --only=5,7   only these sections (5 includes 5b/5c, the start-up)
 //
 // TypeScript sources are loaded with Vite's module runner (`runnerImport`; Vite is what
 // vitest runs on, so no new dependency): it strips types on the fly, keeps node_modules
@@ -331,26 +332,34 @@ async function main() {
   console.log(
     `rds-atlas-action benchmark — Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${os.platform()} ${os.arch()}, load average ${os.loadavg()[0].toFixed(1)} at start`,
   );
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  const e2e = !args.includes('--no-e2e');
+  const want = (section) => !only || only.includes(section);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'rds-atlas-bench-'));
   try {
     const m = await load('test/bench/entry.ts');
-    await benchParse(m, tmp);
+    if (want('1')) await benchParse(m, tmp);
     const secrets = registerSecrets(m);
-    benchRender(m);
-    benchRedact(m, secrets);
+    if (want('2')) benchRender(m);
+    if (want('3')) benchRedact(m, secrets);
     m.resetSecretsForTest();
-    if (args.includes('--no-e2e')) console.log('\n4. End to end: skipped (--no-e2e)');
-    else await benchEndToEnd();
-    const classify = await benchClassify(load, { stats, table, expect, ms, spread, num });
-    await benchStartup({ stats, table, expect, ms, spread }, classify);
-    await benchLint({ table, stats, ms, spread, expect });
-    await benchAccess(load, { stats, table, expect, ms, spread });
-    if (!args.includes('--no-e2e')) await benchSideBySide(load, { stats, table, expect, ms, spread });
-    if (!args.includes('--no-e2e')) await benchImpact(load, { stats, table, expect, ms, spread });
+    if (want('4') && !e2e) console.log('\n4. End to end: skipped (--no-e2e)');
+    else if (want('4')) await benchEndToEnd();
+    if (want('5')) {
+      const classify = await benchClassify(load, { stats, table, expect, ms, spread, num });
+      await benchStartup({ stats, table, expect, ms, spread }, classify);
+    }
+    if (want('6')) await benchLint({ table, stats, ms, spread, expect });
+    if (want('access')) await benchAccess(load, { stats, table, expect, ms, spread });
+    if (want('7') && e2e) await benchSideBySide(load, { stats, table, expect, ms, spread });
+    if (want('impact') && e2e) await benchImpact(load, { stats, table, expect, ms, spread });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average ${os.loadavg()[0].toFixed(1)} at the end`);
 }
 
 main().catch((err) => {

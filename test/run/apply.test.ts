@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushEvent } from '../support/events.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
-import { apply, applyError, init, plan, type Script } from './fake-terraform.js';
+import { apply, applyError, init, ofRoot, plan, type Script } from './fake-terraform.js';
 import { runInProcess } from './harness.js';
 
 // Apply mode in-process: a push to the default branch that belongs to no pull request (so the
@@ -48,16 +48,10 @@ describe('apply mode, in-process', () => {
   it('roles changed: roles then schema, each planned, applied and verified; converged (verdict: none)', async () => {
     const run = await push(['terraform/roles/main.tf'], { roles: converges('roles', ROLES_SQL), schema: converges('schema', SCHEMA_SQL) });
     expect(run.failed).toBeUndefined();
-    expect(run.terraform).toEqual([
-      'roles init',
-      'roles plan',
-      'roles apply',
-      'roles verify',
-      'schema init',
-      'schema plan',
-      'schema apply',
-      'schema verify',
-    ]);
+    // The schema root's init runs beside the roles root; its plan only after the roles root converged.
+    expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan', 'roles apply', 'roles verify']);
+    expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init', 'schema plan', 'schema apply', 'schema verify']);
+    expect(run.terraform.slice(-4)).toEqual(['roles verify', 'schema plan', 'schema apply', 'schema verify']);
     expect(run.outputs).toMatchObject({ mode: 'apply', 'roles-changed': 'true', converged: 'true', 'schema-sql': SCHEMA_SQL.join('\n') });
     expect(run.log).toContain('::group::roles: terraform apply');
   });
@@ -71,7 +65,8 @@ describe('apply mode, in-process', () => {
 
   it('a held root stops the roots after it: nothing of either is applied (verdict: held)', async () => {
     const run = await push(['terraform/roles/main.tf'], { roles: { init: init(), plan: plan('roles', ['DROP ROLE "app_reader";']) } });
-    expect(run.terraform).toEqual(['roles init', 'roles plan']);
+    expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan']);
+    expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init']);
     expect(run.failed).toMatch(/^roles: held back by the gate \(.+\); nothing of it or of the roots after it was applied$/);
     expect(run.summary).toContain('⛔ **Not run because roles was held back.**');
     expect(run.outputs['converged']).toBe('false');
@@ -90,12 +85,36 @@ describe('apply mode, in-process', () => {
     const run = await push(['terraform/roles/main.tf'], {
       roles: { init: init(), plan: plan('roles', ROLES_SQL), apply: applyError('roles'), check: plan('roles', ROLES_SQL) },
     });
-    expect(run.terraform).toEqual(['roles init', 'roles plan', 'roles apply', 'roles check']);
+    expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan', 'roles apply', 'roles check']);
+    expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init']);
     expect(run.failed).toBe(
       'roles: apply failed: Apply Error: Unable to apply changes, got error: sql/migrate: executing statement "GRANT \\"rds_superuser\\" TO \\"app_writer\\";" from version "": pq: permission denied to grant role "rds_superuser"',
     );
     expect(run.summary).toContain('⛔ **Not run because roles failed.**');
     expect(run.summary).toContain('a plan after the failure still shows all 1 statement');
+  });
+
+  it("the schema root's init runs beside the roles apply; when that apply fails, nothing of the schema root is planned or applied", async () => {
+    // The schema init answers only once the roles apply has started, so it is still running while
+    // the roles root applies (and fails). Ordered by promises, not by time; before the change the
+    // schema root's init never ran after a failed roles root.
+    let rolesApplyStarted = (): void => undefined;
+    const started = new Promise<void>((resolve) => (rolesApplyStarted = resolve));
+    const run = await push(['terraform/roles/main.tf'], {
+      roles: {
+        init: init(),
+        plan: plan('roles', ROLES_SQL),
+        apply: { ...applyError('roles'), before: rolesApplyStarted },
+        check: plan('roles', ROLES_SQL),
+      },
+      schema: { ...converges('schema', SCHEMA_SQL), init: { ...init(), wait: started } },
+    });
+    expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan', 'roles apply', 'roles check']);
+    expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init']);
+    expect(run.failed).toMatch(/^roles: apply failed: /);
+    expect(run.summary).toContain('⛔ **Not run because roles failed.**');
+    expect(run.outputs).toMatchObject({ converged: 'false', 'schema-sql': '' });
+    expect(run.log).toContain('::group::schema: terraform init (run beside the roles root)');
   });
 
   it('SQL left after the apply is a root that did not converge (verdict: not converged)', async () => {

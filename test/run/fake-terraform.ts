@@ -16,7 +16,12 @@ export interface Stream {
   lines: string[];
   exitCode: number;
   before?: () => void;
+  /** Awaited before answering: holds this command until another has started (no timing involved). */
+  wait?: Promise<void>;
 }
+
+/** The commands of one root, in the order they ran. */
+export const ofRoot = (calls: string[], root: 'roles' | 'schema'): string[] => calls.filter((c) => c.startsWith(`${root} `));
 
 export type Script = Partial<Record<'roles' | 'schema', Partial<Record<Command, Stream>>>>;
 
@@ -81,6 +86,7 @@ export class FakeTerraform implements Terraform {
     const stream = this.script[root]?.[command];
     if (!stream) throw new Error(`The scenario has no "${command}" for the ${root} root`);
     stream.before?.();
+    await stream.wait;
     const acc = new TerraformRunAccumulator(`terraform ${command}`);
     for (const line of stream.lines) acc.addLine(line);
     return acc.finish(stream.exitCode, '');
