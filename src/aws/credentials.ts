@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { log, registerSecret, type Inputs, type Mode } from '../core/index.js';
+import { INPUT } from '../inputs/index.js';
 import { makeProfileDir, removeProfileFiles, writeProfileFiles, type ProfileFiles, type StaticCredentials } from './profile-files.js';
 import {
   decodeTokenClaims,
@@ -46,7 +47,7 @@ const DEFAULT_MAX_ATTEMPTS = 4;
 
 export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSessionOptions = {}): Promise<AwsSession> {
   const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
-  const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
+  const roleInput = mode === 'apply' ? INPUT.applyRoleToAssume : INPUT.roleToAssume;
   const now = options.now ?? Date.now;
   const region = inputs.awsRegion;
   const profile = inputs.awsProfile;
