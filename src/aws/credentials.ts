@@ -63,21 +63,8 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     );
 
   let creds = await assume();
-  let files: ProfileFiles | undefined;
+  const files = profile ? await writeProfile(profile, region, creds) : undefined;
   let closed = false;
-  try {
-    if (profile) {
-      files = await makeProfileDir();
-      await writeProfileFiles(files, profile, region, creds);
-      log.info(
-        `Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`,
-      );
-      warnAboutOtherProfile(profile);
-    }
-  } catch (err) {
-    if (files) await removeProfileFiles(files);
-    throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
-  }
 
   // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
   // together; they share one assume and one rewrite of the profile files (two writers would
@@ -117,6 +104,23 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     },
   };
   return session;
+}
+
+/** Writes the credentials as AWS profile `profile` into temporary files; removes them again if that fails. */
+async function writeProfile(profile: string, region: string, creds: StaticCredentials): Promise<ProfileFiles> {
+  let files: ProfileFiles | undefined;
+  try {
+    files = await makeProfileDir();
+    await writeProfileFiles(files, profile, region, creds);
+    log.info(
+      `Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`,
+    );
+    warnAboutOtherProfile(profile);
+    return files;
+  } catch (err) {
+    if (files) await removeProfileFiles(files);
+    throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
+  }
 }
 
 function regionEnv(region: string): Record<string, string> {
