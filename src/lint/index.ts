@@ -15,7 +15,9 @@ import type { Finding, LintOptions } from './types.js';
 // The HCL guardrails: the seed guide's warnings checked statically, before any AWS call, on the
 // files the two Terraform roots actually read. Pure apart from reading the workspace.
 
-export type { Finding, LintOptions, RunFacts, Severity } from './types.js';
+/** One guardrail finding (rule id, file, line, message), and what lintProject needs to run. */
+export type { Finding, LintOptions } from './types.js';
+/** Every guardrail rule (id, severity, what/why/fix), and the check that lint-skip names only real ids. */
 export { RULES, validateRuleIds } from './rules.js';
 
 const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules] as const;
