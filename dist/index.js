@@ -67099,6 +67099,7 @@ const searched = new Map();
 const asWritten = new Set();
 /** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
 let matcher;
+/** Masks `value` in the runner log and in everything redact() passes from now on (also its encodings). */
 function registerSecret(value) {
     if (!value || value.length < MIN_SECRET_LENGTH)
         return;
@@ -67118,6 +67119,7 @@ function registerSecret(value) {
             matcher = undefined;
     }
 }
+/** `text` with every registered secret and every credential-shaped value replaced by ***. */
 function redact(text) {
     if (!text)
         return text;
@@ -67657,7 +67659,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-reducing', 'session', 'unk
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5903);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5973);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2687);
 
 
 
@@ -67681,7 +67683,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5973:
+/***/ 2687:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73334,97 +73336,6 @@ function access(action, risk) {
     return { class: 'access-reducing', reason: `${action}: ${risk}`, action };
 }
 
-;// CONCATENATED MODULE: ./src/atlas/sql-data.ts
-
-
-// Statements that read, write or maintain rows rather than define objects: DML, TRUNCATE, code
-// blocks, and the maintenance commands that rewrite or lock tables.
-/** The verdict for a data or maintenance statement; undefined for any other statement. */
-function dataOrMaintenance(node) {
-    if ('TruncateStmt' in node) {
-        const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
-        return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
-    }
-    if ('DeleteStmt' in node) {
-        const s = node.DeleteStmt;
-        return destructive('DELETE', `deletes ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
-    }
-    if ('UpdateStmt' in node) {
-        const s = node.UpdateStmt;
-        return destructive('UPDATE', `overwrites values in ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
-    }
-    if ('MergeStmt' in node)
-        return destructive('MERGE', `merges into ${relationName(node.MergeStmt.relation)}: rows can be updated or deleted`);
-    if ('InsertStmt' in node) {
-        const s = node.InsertStmt;
-        const table = relationName(s.relation);
-        if (s.onConflictClause?.action === 'ONCONFLICT_UPDATE')
-            return destructive('INSERT', `inserts into ${table} and overwrites the rows it conflicts with (ON CONFLICT DO UPDATE)`);
-        return modifyingWith(s.withClause, 'INSERT') ?? safe('INSERT', `inserts rows into ${table}`);
-    }
-    if ('SelectStmt' in node) {
-        const s = node.SelectStmt;
-        const into = s.intoClause
-            ? safe('SELECT INTO', `creates table ${relationName(s.intoClause.rel)} from a query`)
-            : safe('SELECT', 'runs a query');
-        return modifyingWith(s.withClause, 'SELECT') ?? into;
-    }
-    if ('DoStmt' in node)
-        return destructive('DO', 'runs an anonymous code block, whose effects cannot be checked');
-    if ('CallStmt' in node) {
-        const name = qualified(strings(node.CallStmt.funccall?.funcname));
-        return destructive('CALL', `calls procedure ${name}, whose effects cannot be checked`);
-    }
-    if ('RefreshMatViewStmt' in node) {
-        const s = node.RefreshMatViewStmt;
-        const action = `refreshes materialized view ${relationName(s.relation)}`;
-        if (s.concurrent)
-            return safe('REFRESH MATERIALIZED VIEW', `${action} concurrently`);
-        return {
-            class: 'locking',
-            kind: 'REFRESH MATERIALIZED VIEW',
-            reason: `${action}: reads of it wait until the refresh ends (CONCURRENTLY avoids it)`,
-        };
-    }
-    if ('VacuumStmt' in node) {
-        const s = node.VacuumStmt;
-        const full = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'full');
-        const kind = s.is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
-        if (full)
-            return { class: 'locking', kind, reason: 'VACUUM FULL rewrites each table while reads and writes wait' };
-        return safe(kind, s.is_vacuumcmd ? 'vacuums tables' : 'collects statistics');
-    }
-    if ('ClusterStmt' in node)
-        return {
-            class: 'locking',
-            kind: 'CLUSTER',
-            reason: `rewrites ${relationName(node.ClusterStmt.relation)} in index order while reads and writes wait`,
-        };
-    if ('ReindexStmt' in node) {
-        const s = node.ReindexStmt;
-        if ((s.params ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'concurrently'))
-            return safe('REINDEX', 'rebuilds indexes concurrently');
-        return { class: 'locking', kind: 'REINDEX', reason: 'rebuilds indexes while writes to their tables wait (CONCURRENTLY avoids it)' };
-    }
-    if ('LockStmt' in node) {
-        const tables = listed((node.LockStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
-        return { class: 'locking', kind: 'LOCK', reason: `locks ${tables} explicitly until the transaction ends` };
-    }
-    return undefined;
-}
-/** Data-modifying statements in WITH (only allowed at the top level) make the whole statement modify data. */
-function modifyingWith(w, kind) {
-    for (const n of w?.ctes ?? []) {
-        const q = 'CommonTableExpr' in n ? n.CommonTableExpr.ctequery : undefined;
-        if (q === undefined)
-            continue;
-        if ('DeleteStmt' in q || 'UpdateStmt' in q || 'MergeStmt' in q) {
-            return destructive(kind, `${dataOrMaintenance(q)?.reason ?? 'modifies rows'}, inside a WITH clause`);
-        }
-    }
-    return undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/atlas/sql-other.ts
 
 
@@ -73537,6 +73448,209 @@ const KINDS = {
     AlterSeqStmt: 'ALTER SEQUENCE',
     AlterFunctionStmt: 'ALTER FUNCTION',
 };
+
+;// CONCATENATED MODULE: ./src/atlas/sql-create.ts
+
+
+
+// Statements that create something (tables, indexes, functions, views, triggers, rules,
+// policies). Creating is safe unless it changes how existing rows are read or written, or
+// locks a table that already holds rows (see the table in classify.ts).
+/** The verdict on a CREATE-like statement; undefined when `node` is none. `inner` judges an embedded query. */
+function createVerdict(node, ctx, inner) {
+    return createRelation(node, ctx, inner) ?? createOther(node, ctx);
+}
+/** Tables, indexes, views and sequences. */
+function createRelation(node, ctx, inner) {
+    if ('CreateStmt' in node)
+        return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
+    if ('IndexStmt' in node) {
+        const s = node.IndexStmt;
+        const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
+        if (s.concurrent)
+            return safe('CREATE INDEX', `${action} concurrently`);
+        return onNew(ctx, s.relation, 'CREATE INDEX', {
+            class: 'locking',
+            reason: `${action} without CONCURRENTLY: writes to the table wait until the build ends`,
+            action,
+        });
+    }
+    if ('ViewStmt' in node) {
+        const s = node.ViewStmt;
+        if (s.replace)
+            return replaces('CREATE VIEW', `view ${relationName(s.view)}`);
+        return safe('CREATE VIEW', `creates view ${relationName(s.view)}`);
+    }
+    if ('CreateTableAsStmt' in node) {
+        const s = node.CreateTableAsStmt;
+        const matview = s.objtype === 'OBJECT_MATVIEW';
+        const name = relationName(s.into?.rel);
+        // The query runs now: a DELETE in its WITH clause deletes.
+        const query = s.query === undefined ? undefined : inner(s.query);
+        if (query !== undefined && query.class !== 'safe')
+            return { ...query, kind: matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS' };
+        return safe(matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', matview ? `creates materialized view ${name}` : `creates table ${name} from a query`);
+    }
+    if ('CreateSeqStmt' in node)
+        return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
+    return undefined;
+}
+/** Functions, schemas, roles, extensions, and what attaches to a table: triggers, rules, policies. */
+function createOther(node, ctx) {
+    if ('CreateFunctionStmt' in node) {
+        const s = node.CreateFunctionStmt;
+        const word = s.is_procedure ? 'procedure' : 'function';
+        const name = qualified(strings(s.funcname));
+        const kind = `CREATE ${word.toUpperCase()}`;
+        if (s.replace)
+            return replaces(kind, `${word} ${name}`);
+        return safe(kind, `creates ${word} ${name}`);
+    }
+    if ('CreateSchemaStmt' in node)
+        return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
+    if ('CreateRoleStmt' in node)
+        return safe('CREATE ROLE', `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`);
+    if ('CreateExtensionStmt' in node)
+        return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
+    if ('CreateTrigStmt' in node) {
+        const s = node.CreateTrigStmt;
+        const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
+        if (s.replace)
+            return replaces('CREATE TRIGGER', trigger);
+        return safe('CREATE TRIGGER', `creates ${trigger}`);
+    }
+    if ('RuleStmt' in node) {
+        const s = node.RuleStmt;
+        const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
+        const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
+        const what = s.instead
+            ? `every ${event} on it does something else instead (DO INSTEAD)`
+            : `every ${event} on it also does more (DO ALSO)`;
+        return onNew(ctx, s.relation, 'CREATE RULE', { class: 'behaviour-change', reason: `${action}: ${what}`, action });
+    }
+    if ('CreatePolicyStmt' in node) {
+        const s = node.CreatePolicyStmt;
+        const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        if (s.permissive)
+            return safe('CREATE POLICY', action);
+        const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
+        return onNew(ctx, s.table, 'CREATE POLICY', { class: 'access-reducing', reason: `${action}: ${risk}`, action });
+    }
+    if ('AlterPolicyStmt' in node) {
+        const s = node.AlterPolicyStmt;
+        const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        return onNew(ctx, s.table, 'ALTER POLICY', {
+            class: 'access-reducing',
+            reason: `${action}: roles may see or change fewer rows`,
+            action,
+        });
+    }
+    return undefined;
+}
+/** A finding about an existing relation, milder when the relation is created in the same plan. */
+function onNew(ctx, rel, kind, finding) {
+    const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
+    return { class: f.class, kind, reason: f.reason };
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-data.ts
+
+
+// Statements that read, write or maintain rows rather than define objects: DML, TRUNCATE, code
+// blocks, and the maintenance commands that rewrite or lock tables.
+/** The verdict for a data or maintenance statement; undefined for any other statement. */
+function dataOrMaintenance(node) {
+    return data(node) ?? maintenance(node);
+}
+/** Statements that read or write rows, or run code. */
+function data(node) {
+    if ('TruncateStmt' in node) {
+        const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
+        return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
+    }
+    if ('DeleteStmt' in node) {
+        const s = node.DeleteStmt;
+        return destructive('DELETE', `deletes ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
+    }
+    if ('UpdateStmt' in node) {
+        const s = node.UpdateStmt;
+        return destructive('UPDATE', `overwrites values in ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
+    }
+    if ('MergeStmt' in node)
+        return destructive('MERGE', `merges into ${relationName(node.MergeStmt.relation)}: rows can be updated or deleted`);
+    if ('InsertStmt' in node) {
+        const s = node.InsertStmt;
+        const table = relationName(s.relation);
+        if (s.onConflictClause?.action === 'ONCONFLICT_UPDATE')
+            return destructive('INSERT', `inserts into ${table} and overwrites the rows it conflicts with (ON CONFLICT DO UPDATE)`);
+        return modifyingWith(s.withClause, 'INSERT') ?? safe('INSERT', `inserts rows into ${table}`);
+    }
+    if ('SelectStmt' in node) {
+        const s = node.SelectStmt;
+        const into = s.intoClause
+            ? safe('SELECT INTO', `creates table ${relationName(s.intoClause.rel)} from a query`)
+            : safe('SELECT', 'runs a query');
+        return modifyingWith(s.withClause, 'SELECT') ?? into;
+    }
+    if ('DoStmt' in node)
+        return destructive('DO', 'runs an anonymous code block, whose effects cannot be checked');
+    if ('CallStmt' in node) {
+        const name = qualified(strings(node.CallStmt.funccall?.funcname));
+        return destructive('CALL', `calls procedure ${name}, whose effects cannot be checked`);
+    }
+    return undefined;
+}
+/** Maintenance commands: most rewrite or lock a table. */
+function maintenance(node) {
+    if ('RefreshMatViewStmt' in node) {
+        const s = node.RefreshMatViewStmt;
+        const action = `refreshes materialized view ${relationName(s.relation)}`;
+        if (s.concurrent)
+            return safe('REFRESH MATERIALIZED VIEW', `${action} concurrently`);
+        return {
+            class: 'locking',
+            kind: 'REFRESH MATERIALIZED VIEW',
+            reason: `${action}: reads of it wait until the refresh ends (CONCURRENTLY avoids it)`,
+        };
+    }
+    if ('VacuumStmt' in node) {
+        const s = node.VacuumStmt;
+        const full = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'full');
+        const kind = s.is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
+        if (full)
+            return { class: 'locking', kind, reason: 'VACUUM FULL rewrites each table while reads and writes wait' };
+        return safe(kind, s.is_vacuumcmd ? 'vacuums tables' : 'collects statistics');
+    }
+    if ('ClusterStmt' in node)
+        return {
+            class: 'locking',
+            kind: 'CLUSTER',
+            reason: `rewrites ${relationName(node.ClusterStmt.relation)} in index order while reads and writes wait`,
+        };
+    if ('ReindexStmt' in node) {
+        const s = node.ReindexStmt;
+        if ((s.params ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'concurrently'))
+            return safe('REINDEX', 'rebuilds indexes concurrently');
+        return { class: 'locking', kind: 'REINDEX', reason: 'rebuilds indexes while writes to their tables wait (CONCURRENTLY avoids it)' };
+    }
+    if ('LockStmt' in node) {
+        const tables = listed((node.LockStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
+        return { class: 'locking', kind: 'LOCK', reason: `locks ${tables} explicitly until the transaction ends` };
+    }
+    return undefined;
+}
+/** Data-modifying statements in WITH (only allowed at the top level) make the whole statement modify data. */
+function modifyingWith(w, kind) {
+    for (const n of w?.ctes ?? []) {
+        const q = 'CommonTableExpr' in n ? n.CommonTableExpr.ctequery : undefined;
+        if (q === undefined)
+            continue;
+        if ('DeleteStmt' in q || 'UpdateStmt' in q || 'MergeStmt' in q) {
+            return destructive(kind, `${dataOrMaintenance(q)?.reason ?? 'modifies rows'}, inside a WITH clause`);
+        }
+    }
+    return undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/atlas/sql-session.ts
 
@@ -73857,6 +73971,7 @@ function copy(s, inner) {
 
 
 
+
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
 // this file and its neighbours (sql-access, sql-alter-table, sql-data, sql-session,
 // sql-wrapped) implement them.
@@ -73886,15 +74001,6 @@ function ruleVerdict(node, ctx) {
         return defaultSetting(node);
     if ('AlterDatabaseStmt' in node)
         return alterDatabase(node.AlterDatabaseStmt);
-    if ('RuleStmt' in node) {
-        const s = node.RuleStmt;
-        const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
-        const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
-        const what = s.instead
-            ? `every ${event} on it does something else instead (DO INSTEAD)`
-            : `every ${event} on it also does more (DO ALSO)`;
-        return onNew(ctx, s.relation, 'CREATE RULE', { class: 'behaviour-change', reason: `${action}: ${what}`, action });
-    }
     return definitionVerdict(node, ctx);
 }
 function definitionVerdict(node, ctx) {
@@ -73912,59 +74018,9 @@ function definitionVerdict(node, ctx) {
         return alterRole(node.AlterRoleStmt);
     if ('RenameStmt' in node)
         return rename(node.RenameStmt);
-    if ('CreateStmt' in node)
-        return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
-    if ('IndexStmt' in node) {
-        const s = node.IndexStmt;
-        const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
-        if (s.concurrent)
-            return safe('CREATE INDEX', `${action} concurrently`);
-        return onNew(ctx, s.relation, 'CREATE INDEX', {
-            class: 'locking',
-            reason: `${action} without CONCURRENTLY: writes to the table wait until the build ends`,
-            action,
-        });
-    }
-    if ('CreateFunctionStmt' in node) {
-        const s = node.CreateFunctionStmt;
-        const word = s.is_procedure ? 'procedure' : 'function';
-        const name = qualified(strings(s.funcname));
-        const kind = `CREATE ${word.toUpperCase()}`;
-        if (s.replace)
-            return replaces(kind, `${word} ${name}`);
-        return safe(kind, `creates ${word} ${name}`);
-    }
-    if ('ViewStmt' in node) {
-        const s = node.ViewStmt;
-        if (s.replace)
-            return replaces('CREATE VIEW', `view ${relationName(s.view)}`);
-        return safe('CREATE VIEW', `creates view ${relationName(s.view)}`);
-    }
-    if ('CreateTableAsStmt' in node) {
-        const s = node.CreateTableAsStmt;
-        const matview = s.objtype === 'OBJECT_MATVIEW';
-        const name = relationName(s.into?.rel);
-        // The query runs now: a DELETE in its WITH clause deletes.
-        const query = s.query === undefined ? undefined : statementVerdict(s.query, ctx);
-        if (query !== undefined && query.class !== 'safe')
-            return { ...query, kind: matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS' };
-        return safe(matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', matview ? `creates materialized view ${name}` : `creates table ${name} from a query`);
-    }
-    if ('CreateSchemaStmt' in node)
-        return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
-    if ('CreateRoleStmt' in node)
-        return safe('CREATE ROLE', `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`);
-    if ('CreateSeqStmt' in node)
-        return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
-    if ('CreateExtensionStmt' in node)
-        return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
-    if ('CreateTrigStmt' in node) {
-        const s = node.CreateTrigStmt;
-        const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
-        if (s.replace)
-            return replaces('CREATE TRIGGER', trigger);
-        return safe('CREATE TRIGGER', `creates ${trigger}`);
-    }
+    const created = createVerdict(node, ctx, (n) => statementVerdict(n, ctx));
+    if (created !== undefined)
+        return created;
     if ('CommentStmt' in node) {
         const s = node.CommentStmt;
         return safe('COMMENT', `sets the comment on ${objectWord(s.objtype)} ${s.object ? objectName(s.object, s.objtype) : ''}`.trimEnd());
@@ -73998,23 +74054,6 @@ function definitionVerdict(node, ctx) {
             kind: `ALTER ${objectKind(s.objectType)} SET SCHEMA`,
             reason: `moves ${what} to schema ${quoteIdent(s.newschema ?? '')}: anything that uses the old qualified name stops working`,
         };
-    }
-    if ('CreatePolicyStmt' in node) {
-        const s = node.CreatePolicyStmt;
-        const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
-        if (s.permissive)
-            return safe('CREATE POLICY', action);
-        const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
-        return onNew(ctx, s.table, 'CREATE POLICY', { class: 'access-reducing', reason: `${action}: ${risk}`, action });
-    }
-    if ('AlterPolicyStmt' in node) {
-        const s = node.AlterPolicyStmt;
-        const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
-        return onNew(ctx, s.table, 'ALTER POLICY', {
-            class: 'access-reducing',
-            reason: `${action}: roles may see or change fewer rows`,
-            action,
-        });
     }
     if ('AlterDomainStmt' in node)
         return alterDomain(node.AlterDomainStmt);
@@ -74085,10 +74124,6 @@ function alterDomain(s) {
         default:
             return safe('ALTER DOMAIN', `alters ${domain}`);
     }
-}
-function onNew(ctx, rel, kind, finding) {
-    const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
-    return { class: f.class, kind, reason: f.reason };
 }
 
 ;// CONCATENATED MODULE: ./src/atlas/plan-state.ts
@@ -74406,6 +74441,77 @@ function dropPositions(key, value) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(1695);
+;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
+
+// Inputs that are lists, one item per line (blank lines ignored). Each bad item is reported
+// on its own.
+function nonEmptyLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+/** The roles-paths of the seed layout, for a roles root in `rolesDir`. */
+function defaultRolesPaths(rolesDir) {
+    return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+}
+/**
+ * One glob per line, relative to the repository root; blank lines are ignored. A leading
+ * "!" excludes (see event/changes.ts). None: the caller uses defaultRolesPaths.
+ */
+function readRolesPaths(raw, p) {
+    const lines = nonEmptyLines(raw);
+    const globs = [];
+    for (const line of lines) {
+        const negated = line.startsWith('!');
+        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
+        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
+            p.bad('globs relative to the repository root, one per line (no leading / and no ..)', line);
+            continue;
+        }
+        globs.push(negated ? `!${pattern}` : pattern);
+    }
+    return globs;
+}
+/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
+function readLintSkip(raw, p) {
+    const ids = nonEmptyLines(raw);
+    for (const id of ids)
+        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
+            p.bad('guardrail rule ids, one per line, such as public-default-revoked', id);
+    return ids;
+}
+/** Class names a user may list: every class but safe, which only `all` gates. */
+const NAMED_CLASSES = src_core/* STATEMENT_CLASSES */.vv.filter((c) => c !== 'safe');
+/**
+ * The statement classes that need the label on merge: class names separated by commas or
+ * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
+ */
+function readGatedClasses(raw, p) {
+    const items = raw
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    if (items.length === 0)
+        return [...src_core/* DEFAULT_GATED_CLASSES */.z_];
+    const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
+    if (items.length === 1 && items[0] === 'all')
+        return [...src_core/* STATEMENT_CLASSES */.vv];
+    if (items.length === 1 && items[0] === 'none')
+        return [];
+    const classes = [];
+    for (const item of items) {
+        const cls = NAMED_CLASSES.find((c) => c === item);
+        if (cls === undefined) {
+            p.bad(item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected, item);
+            continue;
+        }
+        if (!classes.includes(cls))
+            classes.push(cls);
+    }
+    return classes;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
 // The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
 // modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
@@ -74488,72 +74594,45 @@ function quote(value) {
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
+;// CONCATENATED MODULE: ./src/inputs/fields.ts
 
-function nonEmptyLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
+/** Problems collected for one input into the list of the whole run. */
+function problemsOf(name, raw, sink) {
+    return {
+        name,
+        bad: (expected, value = raw) => sink.push(`Input "${name}" must be ${expected}; got ${quote(value)}`),
+        problem: (sentence) => sink.push(sentence),
+    };
 }
-/**
- * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
- */
-function readRolesPaths(name, raw, rolesDir, bad) {
-    const lines = nonEmptyLines(raw);
-    if (lines.length === 0) {
-        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-    }
-    const globs = [];
-    for (const line of lines) {
-        const negated = line.startsWith('!');
-        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
-        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-            bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
-            continue;
-        }
-        globs.push(negated ? `!${pattern}` : pattern);
-    }
-    return globs;
+const fields_TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+/** A YAML 1.2 core-schema boolean, as @actions/core's getBooleanInput accepts it. */
+function readBoolean(raw, p) {
+    if (fields_TRUE.includes(raw))
+        return true;
+    if (!FALSE.includes(raw))
+        p.bad(`one of ${[...fields_TRUE, ...FALSE].join(', ')}`);
+    return false;
 }
-/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
-function readLintSkip(name, raw, bad) {
-    const ids = nonEmptyLines(raw);
-    for (const id of ids)
-        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
-            bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
-    return ids;
+/** One of a fixed list of words, any case; the first word when it is none of them. */
+function oneOf(words) {
+    return (raw, p) => {
+        const word = words.find((w) => w === raw.toLowerCase());
+        if (word === undefined)
+            p.bad(`one of ${words.join(', ')}`);
+        return word ?? words[0];
+    };
 }
-/** Class names a user may list: every class but safe, which only `all` gates. */
-const NAMED_CLASSES = src_core/* STATEMENT_CLASSES */.vv.filter((c) => c !== 'safe');
-/**
- * The statement classes that need the label on merge: class names separated by commas or
- * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
- */
-function readGatedClasses(name, raw, bad) {
-    const items = raw
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-    if (items.length === 0)
-        return [...src_core/* DEFAULT_GATED_CLASSES */.z_];
-    const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
-    if (items.length === 1 && items[0] === 'all')
-        return [...src_core/* STATEMENT_CLASSES */.vv];
-    if (items.length === 1 && items[0] === 'none')
-        return [];
-    const classes = [];
-    for (const item of items) {
-        const cls = NAMED_CLASSES.find((c) => c === item);
-        if (cls === undefined) {
-            bad(name, item, item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected);
-            continue;
-        }
-        if (!classes.includes(cls))
-            classes.push(cls);
-    }
-    return classes;
+/** STS AssumeRole's DurationSeconds bounds. */
+const MIN_DURATION = 900;
+const MAX_DURATION = 43200;
+/** A whole number of seconds STS accepts as a session duration. */
+function readDuration(raw, p) {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (value >= MIN_DURATION && value <= MAX_DURATION)
+        return value;
+    p.bad(`a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
+    return MIN_DURATION;
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -74573,7 +74652,8 @@ function workspaceDir() {
  * Working directories are kept workspace-relative with forward slashes, because the same
  * string feeds the default roles-paths glob and the PR comment marker.
  */
-function readDirectory(name, raw, problems) {
+function readDirectory(raw, p) {
+    const name = p.name;
     const root = workspaceDir();
     const absolute = external_node_path_.resolve(root, raw);
     const outside = (from, to) => {
@@ -74581,7 +74661,7 @@ function readDirectory(name, raw, problems) {
         return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
     };
     if (outside(root, absolute)) {
-        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
+        p.problem(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
         return raw;
     }
     let real;
@@ -74592,13 +74672,232 @@ function readDirectory(name, raw, problems) {
         // reported below
     }
     if (real === undefined) {
-        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
+        p.problem(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
     }
     else if (outside(external_node_fs_.realpathSync(root), real)) {
         // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
-        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
+        p.problem(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
     }
     return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
+}
+
+;// CONCATENATED MODULE: ./src/inputs/table.ts
+
+
+
+
+
+// Every input of action.yml, one row each: its name, the default action.yml declares, and the
+// parser that turns the raw text into the typed value or reports what is wrong with it. The row
+// order is the order problems are listed in. Checks that relate two inputs are in cross-checks.ts.
+// test/unit/contract.test.ts keeps the names and defaults equal to action.yml's.
+/** Lock timeout cap: long enough to queue behind another run, short of holding a runner for hours. */
+const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** GitHub label names are at most 50 characters. */
+const MAX_LABEL_LENGTH = 50;
+const MODES = ['auto', 'plan', 'apply'];
+const ROLES_ON_APPLY = ['changed', 'always'];
+const ROLE_ARN_RULE = 'an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty';
+const roleArn = (raw, p) => {
+    if (raw && !parseRoleArn(raw))
+        p.bad(ROLE_ARN_RULE);
+    return raw;
+};
+/** The table: one row per input, keyed by the Inputs field it fills. */
+const INPUT_TABLE = {
+    githubToken: {
+        name: 'github-token',
+        // The runner fills `${{ github.token }}` in; without the runner the input is simply empty.
+        parse: (raw, p) => {
+            // The token is a secret from the moment it is read; it never appears in a message, even malformed.
+            (0,src_core/* registerSecret */.cl)(raw);
+            if (!raw) {
+                p.problem(`Input "${p.name}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
+            }
+            return raw;
+        },
+    },
+    awsRegion: {
+        name: 'aws-region',
+        required: true,
+        parse: (raw, p) => {
+            if (!raw)
+                p.problem(`Input "${p.name}" is required (an AWS region such as us-east-1); got ""`);
+            else if (!REGION.test(raw))
+                p.bad('an AWS region such as us-east-1');
+            return raw;
+        },
+    },
+    roleToAssume: { name: 'role-to-assume', default: '', parse: roleArn },
+    applyRoleToAssume: { name: 'apply-role-to-assume', default: '', parse: roleArn },
+    audience: {
+        name: 'audience',
+        default: 'sts.amazonaws.com',
+        parse: (raw, p) => {
+            if (raw.length > 255 || /\s/.test(raw) || CONTROL.test(raw)) {
+                p.bad('a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
+            }
+            return raw;
+        },
+    },
+    roleSessionName: {
+        name: 'role-session-name',
+        default: '',
+        parse: (raw, p) => {
+            const name = raw || defaultSessionName();
+            if (!SESSION_NAME.test(name))
+                p.bad('2 to 64 characters of letters, digits and +=,.@_-', name);
+            return name;
+        },
+    },
+    roleDurationSeconds: { name: 'role-duration-seconds', default: '3600', parse: readDuration },
+    awsProfile: {
+        name: 'aws-profile',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && !PROFILE_NAME.test(raw))
+                p.bad('a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
+            return raw;
+        },
+    },
+    rolesWorkingDirectory: { name: 'roles-working-directory', default: 'terraform/roles', parse: readDirectory },
+    schemaWorkingDirectory: { name: 'schema-working-directory', default: 'terraform/schema', parse: readDirectory },
+    // Empty here; the default follows roles-working-directory (see cross-checks.ts).
+    rolesPaths: { name: 'roles-paths', default: '', parse: readRolesPaths },
+    mode: { name: 'mode', default: 'auto', parse: oneOf(MODES) },
+    comment: { name: 'comment', default: 'true', parse: readBoolean },
+    rolesOnApply: { name: 'roles-on-apply', default: 'changed', parse: oneOf(ROLES_ON_APPLY) },
+    lockTimeout: {
+        name: 'lock-timeout',
+        default: '5m',
+        parse: (raw, p) => {
+            const seconds = parseDuration(raw);
+            if (seconds === undefined || seconds > MAX_LOCK_TIMEOUT_SECONDS) {
+                p.bad('a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
+            }
+            return raw;
+        },
+    },
+    dbEndpoint: {
+        name: 'db-endpoint',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && !parseEndpoint(raw)) {
+                p.bad('host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
+            }
+            return raw;
+        },
+    },
+    dbName: {
+        name: 'db-name',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && (Buffer.byteLength(raw) > 63 || CONTROL.test(raw))) {
+                p.bad('a PostgreSQL database name of at most 63 bytes without control characters');
+            }
+            return raw;
+        },
+    },
+    dbUser: {
+        name: 'db-user',
+        default: 'atlas_migrator',
+        parse: (raw, p) => {
+            if (!DB_USER.test(raw))
+                p.bad('a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
+            return raw;
+        },
+    },
+    masterUser: {
+        name: 'master-user',
+        default: 'postgres',
+        parse: (raw, p) => {
+            if (!DB_USER.test(raw)) {
+                p.bad("the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
+            }
+            return raw;
+        },
+    },
+    environment: {
+        name: 'environment',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && !ENVIRONMENT.test(raw)) {
+                p.bad('the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
+            }
+            return raw;
+        },
+    },
+    destructiveLabel: {
+        name: 'destructive-label',
+        default: 'allow-destructive-sql',
+        // Set but empty switches the label requirement off, so only an absent input takes the default.
+        explicitEmpty: true,
+        parse: (raw, p) => {
+            if (raw.length > MAX_LABEL_LENGTH || raw.trim() !== raw || CONTROL.test(raw)) {
+                p.bad(`a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`);
+            }
+            return raw;
+        },
+    },
+    gatedClasses: { name: 'gated-classes', default: src_core/* DEFAULT_GATED_CLASSES */.z_.join(', '), parse: readGatedClasses },
+    requireReviewedPlan: { name: 'require-reviewed-plan', default: 'true', parse: readBoolean },
+    driftIssue: { name: 'drift-issue', default: 'true', parse: readBoolean },
+    failOnDrift: { name: 'fail-on-drift', default: 'false', parse: readBoolean },
+    lintSkip: { name: 'lint-skip', default: '', parse: readLintSkip },
+};
+/** Input names as action.yml spells them, by the Inputs field they fill. */
+const INPUT = Object.fromEntries(Object.entries(INPUT_TABLE).map(([key, row]) => [key, row.name]));
+/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
+function defaultSessionName() {
+    const runId = process.env['GITHUB_RUN_ID'];
+    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
+    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
+    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/cross-checks.ts
+
+
+
+// Rules that relate two inputs, and values one input derives from another. They run after
+// every row of the table, so their problems come after the rows' own.
+/** Problems that involve two inputs; each is one sentence naming both. */
+function crossProblems(v) {
+    const problems = [];
+    const bad = (name, value, expected) => {
+        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
+    };
+    if (REGION.test(v.awsRegion)) {
+        const partition = regionPartition(v.awsRegion);
+        for (const [name, arn] of [
+            [INPUT.roleToAssume, v.roleToAssume],
+            [INPUT.applyRoleToAssume, v.applyRoleToAssume],
+        ]) {
+            const parsed = arn ? parseRoleArn(arn) : undefined;
+            if (parsed && parsed.partition !== partition) {
+                bad(name, arn, `a role in partition ${partition}, the partition of aws-region ${v.awsRegion} (arn:${partition}:iam::…)`);
+            }
+        }
+    }
+    if (v.rolesWorkingDirectory === v.schemaWorkingDirectory) {
+        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(v.rolesWorkingDirectory)}`);
+    }
+    if (v.dbEndpoint && !v.dbName) {
+        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
+    }
+    // An invalid master-user is reported by its row already.
+    if (DB_USER.test(v.masterUser) && v.masterUser === v.dbUser) {
+        bad(INPUT.masterUser, v.masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
+    }
+    return problems;
+}
+/** Inputs whose empty value follows another input: the apply role, the roles paths. */
+function withDerived(v) {
+    return {
+        ...v,
+        applyRoleToAssume: v.applyRoleToAssume || v.roleToAssume,
+        rolesPaths: v.rolesPaths.length > 0 ? v.rolesPaths : defaultRolesPaths(v.rolesWorkingDirectory),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/inputs.ts
@@ -74609,65 +74908,7 @@ function readDirectory(name, raw, problems) {
 
 // Reads every input once, validates all of them before anything talks to AWS or runs
 // Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
-/** Input names as action.yml spells them. The only place they are written down. */
-const INPUT = {
-    awsRegion: 'aws-region',
-    roleToAssume: 'role-to-assume',
-    applyRoleToAssume: 'apply-role-to-assume',
-    audience: 'audience',
-    roleSessionName: 'role-session-name',
-    roleDurationSeconds: 'role-duration-seconds',
-    awsProfile: 'aws-profile',
-    rolesWorkingDirectory: 'roles-working-directory',
-    schemaWorkingDirectory: 'schema-working-directory',
-    rolesPaths: 'roles-paths',
-    mode: 'mode',
-    githubToken: 'github-token',
-    comment: 'comment',
-    lockTimeout: 'lock-timeout',
-    dbEndpoint: 'db-endpoint',
-    dbName: 'db-name',
-    dbUser: 'db-user',
-    masterUser: 'master-user',
-    rolesOnApply: 'roles-on-apply',
-    environment: 'environment',
-    destructiveLabel: 'destructive-label',
-    gatedClasses: 'gated-classes',
-    requireReviewedPlan: 'require-reviewed-plan',
-    driftIssue: 'drift-issue',
-    failOnDrift: 'fail-on-drift',
-    lintSkip: 'lint-skip',
-};
-/**
- * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
- * action is also started without them (tests, `node dist/index.js`), so they live here too.
- */
-const inputs_DEFAULTS = {
-    audience: 'sts.amazonaws.com',
-    roleDurationSeconds: 3600,
-    rolesWorkingDirectory: 'terraform/roles',
-    schemaWorkingDirectory: 'terraform/schema',
-    mode: 'auto',
-    comment: true,
-    lockTimeout: '5m',
-    dbUser: 'atlas_migrator',
-    masterUser: 'postgres',
-    rolesOnApply: 'changed',
-    destructiveLabel: 'allow-destructive-sql',
-    gatedClasses: src_core/* DEFAULT_GATED_CLASSES */.z_.join(', '),
-    requireReviewedPlan: true,
-    driftIssue: true,
-    failOnDrift: false,
-};
-const MODES = ['auto', 'plan', 'apply'];
-const ROLES_ON_APPLY = ['changed', 'always'];
-const MIN_DURATION = 900;
-const MAX_DURATION = 43200;
-/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
-const MAX_LOCK_TIMEOUT_SECONDS = 3600;
-/** GitHub label names are at most 50 characters. */
-const MAX_LABEL_LENGTH = 50;
-/** All bad inputs of one run; `problems` holds one sentence per input. */
+/** All bad inputs of one run; `problems` holds one sentence per problem. */
 class InputError extends Error {
     problems;
     constructor(problems) {
@@ -74678,179 +74919,42 @@ class InputError extends Error {
         this.problems = problems;
     }
 }
+/** Reads and validates every input; throws one InputError listing every problem. */
 function getInputs() {
     const problems = [];
-    const bad = (name, value, expected) => {
-        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
-    };
-    const get = (name) => core/* getInput */.V4(name);
-    // The token is a secret from the moment it is read; it never appears in a message.
-    const githubToken = get(INPUT.githubToken);
-    (0,src_core/* registerSecret */.cl)(githubToken);
-    if (!githubToken) {
-        // The value is never echoed: it is a credential even when malformed.
-        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
+    const parsed = {};
+    for (const [key, row] of Object.entries(INPUT_TABLE)) {
+        const raw = rawInput(row);
+        parsed[key] = row.parse(raw, problemsOf(row.name, raw, problems));
     }
-    const awsRegion = get(INPUT.awsRegion);
-    if (!awsRegion) {
-        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
-    }
-    else if (!REGION.test(awsRegion)) {
-        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
-    }
-    const roleToAssume = get(INPUT.roleToAssume);
-    const applyRoleInput = get(INPUT.applyRoleToAssume);
-    for (const [name, value] of [
-        [INPUT.roleToAssume, roleToAssume],
-        [INPUT.applyRoleToAssume, applyRoleInput],
-    ]) {
-        if (!value)
-            continue;
-        const arn = parseRoleArn(value);
-        if (!arn) {
-            bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
-        }
-        else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
-            bad(name, value, `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`);
-        }
-    }
-    const audience = get(INPUT.audience) || inputs_DEFAULTS.audience;
-    if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
-        bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
-    }
-    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
-    if (!SESSION_NAME.test(roleSessionName)) {
-        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
-    }
-    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
-    const awsProfile = get(INPUT.awsProfile);
-    if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
-        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
-    }
-    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
-    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
-    if (rolesWorkingDirectory === schemaWorkingDirectory) {
-        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
-    }
-    const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
-    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
-    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
-    if (!mode)
-        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
-    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
-    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
-    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
-    if (!rolesOnApply)
-        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
-    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
-    const lockSeconds = parseDuration(lockTimeout);
-    if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
-        bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
-    }
-    const dbEndpoint = get(INPUT.dbEndpoint);
-    const dbName = get(INPUT.dbName);
-    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
-    if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
-        bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
-    }
-    if (dbEndpoint && !dbName) {
-        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
-    }
-    if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
-        bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
-    }
-    if (!DB_USER.test(dbUser)) {
-        bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
-    }
-    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
-    if (!DB_USER.test(masterUser)) {
-        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
-    }
-    else if (masterUser === dbUser) {
-        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
-    }
-    const environment = get(INPUT.environment);
-    if (environment && !ENVIRONMENT.test(environment)) {
-        bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
-    }
-    const destructiveLabel = core/* getInput */.V4(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
-    const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
-    const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
-    if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
-        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`);
-    }
-    const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
-    const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
-    const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
-    const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
-    const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
+    // Every row filled its key, and the table's type ties each parser to its field's type.
+    const values = parsed;
+    problems.push(...crossProblems(values));
     if (problems.length > 0)
         throw new InputError(problems);
-    const inputs = {
-        awsRegion,
-        roleToAssume,
-        applyRoleToAssume: applyRoleInput || roleToAssume,
-        audience,
-        roleSessionName,
-        roleDurationSeconds,
-        awsProfile,
-        rolesWorkingDirectory,
-        schemaWorkingDirectory,
-        rolesPaths,
-        mode: mode ?? inputs_DEFAULTS.mode,
-        githubToken,
-        comment,
-        lockTimeout,
-        dbEndpoint,
-        dbName,
-        dbUser,
-        masterUser,
-        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
-        environment,
-        destructiveLabel: label,
-        gatedClasses,
-        requireReviewedPlan,
-        driftIssue,
-        failOnDrift,
-        lintSkip,
-    };
-    src_core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
+    const inputs = withDerived(values);
+    src_core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: inputs.githubToken ? '(set)' : '(empty)' })}`);
     return inputs;
 }
-/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
-function defaultSessionName() {
-    const runId = process.env['GITHUB_RUN_ID'];
-    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
-    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
-    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
-function readDuration(raw, bad) {
-    if (!raw)
-        return inputs_DEFAULTS.roleDurationSeconds;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
-        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
-        return inputs_DEFAULTS.roleDurationSeconds;
+/** The input's text as the runner passes it (INPUT_<NAME>), or the row's default when empty. */
+function rawInput(row) {
+    if (row.explicitEmpty) {
+        const set = process.env[`INPUT_${row.name.replace(/ /g, '_').toUpperCase()}`] !== undefined;
+        return set ? core/* getInput */.V4(row.name, { trimWhitespace: false }) : (row.default ?? '');
     }
-    return value;
-}
-function readBoolean(name, fallback, bad) {
-    const raw = core/* getInput */.V4(name);
-    if (!raw)
-        return fallback;
-    try {
-        return core/* getBooleanInput */.Vt(name);
-    }
-    catch {
-        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
-        return fallback;
-    }
+    return core/* getInput */.V4(row.name) || (row.default ?? '');
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/index.ts
 // inputs/: the action's inputs read and validated once into one typed Inputs; every problem in
 // one InputError that names the input, the value and the fix. May import core/ only.
-/** Reads and validates every input; throws one InputError listing every bad value. */
+/** Reads and validates every input; throws one InputError listing every problem. */
+
+/** The error getInputs throws: one sentence per problem, all of them in its message. */
+
+/** Input names as action.yml spells them, by the Inputs field they fill. */
+
+/** Every input's row: name, action.yml default, parser (test/unit/contract.test.ts holds it to action.yml). */
 
 /** The workspace directory that working directories and roles-paths are relative to. */
 
@@ -74870,7 +74974,7 @@ function readBoolean(name, fallback, bad) {
 function renderProfileFiles(profile, region, creds) {
     // inputs.ts validates with the same rule; this guards the file format itself.
     if (!PROFILE_NAME.test(profile)) {
-        throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
+        throw new Error(`Input "${INPUT.awsProfile}" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
     }
     // In the config file every profile but "default" is written "[profile NAME]"; in the
     // credentials file it is always "[NAME]".
@@ -75099,12 +75203,13 @@ function missingOidcMessage(roleArn, roleInput) {
 
 
 
+
 const DEFAULT_REFRESH_WITHIN_MS = 15 * 60 * 1000;
 const DEFAULT_RETRY_BASE_MS = 200;
 const DEFAULT_MAX_ATTEMPTS = 4;
 async function openAwsSession(inputs, mode, options = {}) {
     const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
-    const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
+    const roleInput = mode === 'apply' ? INPUT.applyRoleToAssume : INPUT.roleToAssume;
     const now = options.now ?? Date.now;
     const region = inputs.awsRegion;
     const profile = inputs.awsProfile;
@@ -75112,21 +75217,8 @@ async function openAwsSession(inputs, mode, options = {}) {
         return openAmbientSession(region, profile);
     const assume = () => assumeWithOidc({ roleArn, roleInput, audience: inputs.audience, durationSeconds: inputs.roleDurationSeconds, claims: {} }, inputs.roleSessionName, region, options);
     let creds = await assume();
-    let files;
+    const files = profile ? await writeProfile(profile, region, creds) : undefined;
     let closed = false;
-    try {
-        if (profile) {
-            files = await makeProfileDir();
-            await writeProfileFiles(files, profile, region, creds);
-            src_core/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
-            warnAboutOtherProfile(profile);
-        }
-    }
-    catch (err) {
-        if (files)
-            await removeProfileFiles(files);
-        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
-    }
     // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
     // together; they share one assume and one rewrite of the profile files (two writers would
     // race on the files).
@@ -75166,6 +75258,22 @@ async function openAwsSession(inputs, mode, options = {}) {
         },
     };
     return session;
+}
+/** Writes the credentials as AWS profile `profile` into temporary files; removes them again if that fails. */
+async function writeProfile(profile, region, creds) {
+    let files;
+    try {
+        files = await makeProfileDir();
+        await writeProfileFiles(files, profile, region, creds);
+        src_core/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
+        warnAboutOtherProfile(profile);
+        return files;
+    }
+    catch (err) {
+        if (files)
+            await removeProfileFiles(files);
+        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
+    }
 }
 function regionEnv(region) {
     return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
@@ -75536,7 +75644,7 @@ var rds_signer_dist_cjs = __nccwpck_require__(4945);
 function endpointParts(endpoint) {
     const parts = parseEndpoint(endpoint.trim());
     if (!parts)
-        throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
+        throw new Error(`Input "${INPUT.dbEndpoint}" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
     return parts;
 }
 async function signRdsToken(req) {
@@ -76519,10 +76627,6 @@ async function commentsBy(gh, repo, pr, identity) {
 async function listOurs(gh, repo, pr, marker, identity) {
     return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
 }
-/** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
-async function findOurComment(gh, repo, pr, marker, identity) {
-    return (await listOurs(gh, repo, pr, marker, identity))[0];
-}
 /**
  * Updates our comment, or creates it; `build` makes the body from our previous comment (its
  * record carries the reviewed plan and the history), or returns undefined to leave it as it is. Two runs racing on one PR can both find
@@ -77471,39 +77575,43 @@ class Converter {
             case 'tuple':
                 return { kind: 'tuple', items: kids.filter(isExpression).map((k) => this.expr(k)), ...at };
             case 'object':
-                return {
-                    kind: 'object',
-                    entries: kids
-                        .filter((k) => k.type === 'object_elem')
-                        .flatMap((elem) => {
-                        const [key, value] = elem.kids.filter(isExpression);
-                        return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
-                    }),
-                    ...at,
-                };
+                return this.object(node, at);
             case 'function_call': {
                 const args = kids.find((k) => k.type === 'function_arguments')?.kids.filter(isExpression) ?? [];
                 return { kind: 'call', name: kids[0] ? this.text(kids[0]) : '', args: args.map((a) => this.expr(a)), ...at };
             }
-            case 'for_tuple_expr': {
-                const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
-                const collection = intro.find(isExpression);
-                const body = kids.find(isExpression);
-                const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
-                if (!collection || !body)
-                    return { kind: 'other', children: this.terms(kids), ...at };
-                return {
-                    kind: 'for',
-                    variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
-                    collection: this.expr(collection),
-                    body: this.expr(body),
-                    condition: condition ? this.expr(condition) : undefined,
-                    ...at,
-                };
-            }
+            case 'for_tuple_expr':
+                return this.forTuple(node, at);
             default:
                 return { kind: 'other', children: this.terms(kids), ...at };
         }
+    }
+    object(node, at) {
+        const entries = node.kids
+            .filter((k) => k.type === 'object_elem')
+            .flatMap((elem) => {
+            const [key, value] = elem.kids.filter(isExpression);
+            return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
+        });
+        return { kind: 'object', entries, ...at };
+    }
+    /** `[for k, v in collection : body if cond]`; anything else it could be stays `other`. */
+    forTuple(node, at) {
+        const kids = node.kids;
+        const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
+        const collection = intro.find(isExpression);
+        const body = kids.find(isExpression);
+        const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
+        if (!collection || !body)
+            return { kind: 'other', children: this.terms(kids), ...at };
+        return {
+            kind: 'for',
+            variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
+            collection: this.expr(collection),
+            body: this.expr(body),
+            condition: condition ? this.expr(condition) : undefined,
+            ...at,
+        };
     }
     /**
      * The grammar flattens `a.b[0]` into siblings (variable_expr, get_attr, index): each suffix
@@ -77581,51 +77689,6 @@ function hcl_unescape(raw) {
             return String.fromCodePoint(parseInt(esc.slice(1), 16));
         return ESCAPES[esc] ?? match;
     });
-}
-// ---------------------------------------------------------------------------------------
-// Questions the rules ask of the model.
-function attribute(body, name) {
-    return body.attributes.find((a) => a.name === name);
-}
-function blocksOf(body, type) {
-    return body.blocks.filter((b) => b.type === type);
-}
-function stringValue(expr) {
-    return expr?.kind === 'string' ? expr.value : undefined;
-}
-function boolValue(expr) {
-    return expr?.kind === 'bool' ? expr.value : undefined;
-}
-/** `root.path…` as one dotted name, for a traversal. */
-function dotted(expr) {
-    return expr?.kind === 'traversal' ? [expr.root, ...expr.path].join('.') : undefined;
-}
-/** Every traversal inside `expr`, itself included, depth first. */
-function traversals(expr) {
-    switch (expr.kind) {
-        case 'traversal':
-            return [expr];
-        case 'template':
-            return expr.parts.flatMap((p) => (typeof p === 'string' ? [] : traversals(p)));
-        case 'tuple':
-            return expr.items.flatMap(traversals);
-        case 'object':
-            return expr.entries.flatMap((e) => [...traversals(e.key), ...traversals(e.value)]);
-        case 'call':
-            return expr.args.flatMap(traversals);
-        case 'for':
-            return [expr.collection, expr.body, ...(expr.condition ? [expr.condition] : [])].flatMap(traversals);
-        case 'other':
-            return expr.children.flatMap(traversals);
-        default:
-            return [];
-    }
-}
-/** The items of a tuple, or the expression itself when it is not one. */
-function items(expr) {
-    if (!expr)
-        return [];
-    return expr.kind === 'tuple' ? expr.items : [expr];
 }
 
 ;// CONCATENATED MODULE: ./src/lint/parser.ts
@@ -77753,6 +77816,54 @@ function unexpected(node) {
     if (!leaf.isNamed)
         return `unexpected "${leaf.type}"`;
     return leaf.type === 'ERROR' ? 'unexpected input' : `unexpected ${describe(leaf.type)}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/hcl-model.ts
+// A typed view of an HCL file: blocks and attributes with their 1-based lines, and expressions
+// reduced to the shapes the rules look at (hcl.ts builds it from the syntax tree), and the
+// questions the rules ask of it.
+function attribute(body, name) {
+    return body.attributes.find((a) => a.name === name);
+}
+function blocksOf(body, type) {
+    return body.blocks.filter((b) => b.type === type);
+}
+function stringValue(expr) {
+    return expr?.kind === 'string' ? expr.value : undefined;
+}
+function boolValue(expr) {
+    return expr?.kind === 'bool' ? expr.value : undefined;
+}
+/** `root.path…` as one dotted name, for a traversal. */
+function dotted(expr) {
+    return expr?.kind === 'traversal' ? [expr.root, ...expr.path].join('.') : undefined;
+}
+/** Every traversal inside `expr`, itself included, depth first. */
+function traversals(expr) {
+    switch (expr.kind) {
+        case 'traversal':
+            return [expr];
+        case 'template':
+            return expr.parts.flatMap((p) => (typeof p === 'string' ? [] : traversals(p)));
+        case 'tuple':
+            return expr.items.flatMap(traversals);
+        case 'object':
+            return expr.entries.flatMap((e) => [...traversals(e.key), ...traversals(e.value)]);
+        case 'call':
+            return expr.args.flatMap(traversals);
+        case 'for':
+            return [expr.collection, expr.body, ...(expr.condition ? [expr.condition] : [])].flatMap(traversals);
+        case 'other':
+            return expr.children.flatMap(traversals);
+        default:
+            return [];
+    }
+}
+/** The items of a tuple, or the expression itself when it is not one. */
+function items(expr) {
+    if (!expr)
+        return [];
+    return expr.kind === 'tuple' ? expr.items : [expr];
 }
 
 ;// CONCATENATED MODULE: ./src/lint/evaluate.ts
@@ -78664,6 +78775,7 @@ function attributesDeep(block) {
 
 
 
+/** Every guardrail rule (id, severity, what/why/fix), and the check that lint-skip names only real ids. */
 
 const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules];
 /**
@@ -81493,7 +81605,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ debug),
   N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
-  Vt: () => (/* binding */ getBooleanInput),
   V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   Os: () => (/* binding */ group),
@@ -81507,7 +81618,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getMultilineInput, getState, info, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getMultilineInput, getState, info, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);

@@ -31890,6 +31890,7 @@ const searched = new Map();
 const asWritten = new Set();
 /** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
 let matcher;
+/** Masks `value` in the runner log and in everything redact() passes from now on (also its encodings). */
 function registerSecret(value) {
     if (!value || value.length < MIN_SECRET_LENGTH)
         return;
@@ -31909,6 +31910,7 @@ function registerSecret(value) {
             matcher = undefined;
     }
 }
+/** `text` with every registered secret and every credential-shaped value replaced by ***. */
 function redact_redact(text) {
     if (!text)
         return text;
