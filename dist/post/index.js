@@ -31954,7 +31954,10 @@ function widened(text, start, end, widen) {
         end++;
     return [start, end];
 }
-/** For tests: forget registered secrets between cases. */
+/**
+ * Forgets registered secrets between test cases (a run registers them once and keeps them).
+ * @internal Used by tests only.
+ */
 function resetSecretsForTest() {
     registered.clear();
     searched.clear();

@@ -83,9 +83,3 @@ export function privilegeFromCatalog(text: string): number {
 export function privilegeNames(mask: number): PrivilegeName[] {
   return PRIVILEGE_NAMES.filter((n) => (mask & PRIV[n]) !== 0);
 }
-
-/** Bits of the privileges a kind supports, for iterating. */
-export function privilegeBits(kind: ObjectKind, serverVersionNum: number): number[] {
-  const all = allPrivileges(kind, serverVersionNum);
-  return Object.values(PRIV).filter((b) => (all & b) !== 0);
-}

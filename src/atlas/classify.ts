@@ -121,7 +121,7 @@ import type { Classification } from '../core/index.js';
 // Not inspected: function bodies, and functions a statement calls other than set_config and
 // lo_unlink (Atlas does not plan such calls); a plain CREATE TRIGGER on a live table.
 
-export type { Classification, StatementClass } from '../core/index.js';
+export type { Classification } from '../core/index.js';
 
 /** Parser messages can quote a long stretch of the statement; a reason keeps the start. */
 const MESSAGE_MAX = 120;

@@ -1,7 +1,8 @@
 import type { Node, RangeVar } from 'libpg-query';
-import { qualified, quoteIdent, relationName, strings } from './sql-names.js';
+import { objectName, qualified, quoteIdent, relationName, strings } from './sql-names.js';
 import { replaces } from './sql-other.js';
 import { onNewRelation, safe, type Context, type Finding, type Verdict } from './sql-verdict.js';
+import { createRoleWidening, securityDefiner, widened } from './sql-widening.js';
 
 // Statements that create something (tables, indexes, functions, views, triggers, rules,
 // policies). Creating is safe unless it changes how existing rows are read or written, or
@@ -11,6 +12,8 @@ import { onNewRelation, safe, type Context, type Finding, type Verdict } from '.
 export function createVerdict(node: Node, ctx: Context, inner: (n: Node) => Verdict): Verdict | undefined {
   return createRelation(node, ctx, inner) ?? createOther(node, ctx);
 }
+
+const DEFINER = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
 
 /** Tables, indexes, views and sequences. */
 function createRelation(node: Node, ctx: Context, inner: (n: Node) => Verdict): Verdict | undefined {
@@ -46,18 +49,34 @@ function createRelation(node: Node, ctx: Context, inner: (n: Node) => Verdict): 
   return undefined;
 }
 
-/** Functions, schemas, roles, extensions, and what attaches to a table: triggers, rules, policies. */
+/** Functions, schemas, roles, extensions, triggers; then createAttached. */
 function createOther(node: Node, ctx: Context): Verdict | undefined {
   if ('CreateFunctionStmt' in node) {
     const s = node.CreateFunctionStmt;
     const word = s.is_procedure ? 'procedure' : 'function';
     const name = qualified(strings(s.funcname));
     const kind = `CREATE ${word.toUpperCase()}`;
+    if (securityDefiner(s.options)) {
+      return {
+        class: 'access-widening',
+        kind,
+        reason: widened(`${s.replace ? 'creates or replaces' : 'creates'} ${word} ${name}`, [DEFINER]),
+      };
+    }
     if (s.replace) return replaces(kind, `${word} ${name}`);
     return safe(kind, `creates ${word} ${name}`);
   }
   if ('CreateSchemaStmt' in node) return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
-  if ('CreateRoleStmt' in node) return safe('CREATE ROLE', `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`);
+  if ('CreateRoleStmt' in node) {
+    const what = `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`;
+    const widening = createRoleWidening(node.CreateRoleStmt);
+    if (widening.length > 0) return { class: 'access-widening', kind: 'CREATE ROLE', reason: widened(what, widening) };
+    return safe('CREATE ROLE', what);
+  }
+  if ('AlterFunctionStmt' in node && securityDefiner(node.AlterFunctionStmt.actions)) {
+    const fn = objectName({ ObjectWithArgs: node.AlterFunctionStmt.func ?? {} }, 'OBJECT_FUNCTION');
+    return { class: 'access-widening', kind: 'ALTER FUNCTION', reason: widened(`changes function ${fn}`, [DEFINER]) };
+  }
   if ('CreateExtensionStmt' in node)
     return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
   if ('CreateTrigStmt' in node) {
@@ -66,6 +85,11 @@ function createOther(node: Node, ctx: Context): Verdict | undefined {
     if (s.replace) return replaces('CREATE TRIGGER', trigger);
     return safe('CREATE TRIGGER', `creates ${trigger}`);
   }
+  return createAttached(node, ctx);
+}
+
+/** What attaches to a table and changes how its rows are read or written: rules, policies. */
+function createAttached(node: Node, ctx: Context): Verdict | undefined {
   if ('RuleStmt' in node) {
     const s = node.RuleStmt;
     const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');

@@ -7,7 +7,7 @@ import { listed, objectKind, objectName, objectWord, qualified, quoteIdent, rela
 import { otherStatement } from './sql-other.js';
 import { alterDatabase, calls, defaultSetting, variableSet } from './sql-session.js';
 import { destructive, safe, strongest, type Context, type Verdict } from './sql-verdict.js';
-import { copy, execute, explain, prepare } from './sql-wrapped.js';
+import { copy, executePrepared, explain, prepare } from './sql-wrapped.js';
 
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
 // this file and its neighbours (sql-access, sql-alter-table, sql-data, sql-session,
@@ -27,7 +27,7 @@ function ruleVerdict(node: Node, ctx: Context): Verdict {
   const inner = (n: Node): Verdict => statementVerdict(n, ctx);
   if ('ExplainStmt' in node) return explain(node.ExplainStmt, inner);
   if ('PrepareStmt' in node) return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
-  if ('ExecuteStmt' in node) return execute(node.ExecuteStmt.name ?? '', ctx);
+  if ('ExecuteStmt' in node) return executePrepared(node.ExecuteStmt.name ?? '', ctx);
   if ('CopyStmt' in node) return copy(node.CopyStmt, inner);
   if ('VariableSetStmt' in node) return variableSet(node.VariableSetStmt);
   if ('AlterRoleSetStmt' in node || 'AlterDatabaseSetStmt' in node || 'AlterSystemStmt' in node) return defaultSetting(node);
@@ -66,9 +66,9 @@ function definitionVerdict(node: Node, ctx: Context): Verdict {
     const s = node.AlterOwnerStmt;
     const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
     return {
-      class: 'access-reducing',
+      class: 'access-widening',
       kind: `ALTER ${objectKind(s.objectType)} OWNER`,
-      reason: `makes ${roleName(s.newowner)} the owner of ${what}: the previous owner loses the rights it held as owner`,
+      reason: `makes ${roleName(s.newowner)} the owner of ${what}: it gets every right on it (an ownership transfer widens access), and the previous owner loses the rights it held as owner`,
     };
   }
   if ('AlterObjectSchemaStmt' in node) {

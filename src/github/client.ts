@@ -9,7 +9,10 @@ import { log, redact } from '../core/index.js';
 
 export type GitHub = ReturnType<typeof getOctokit>;
 
-/** Login of comments written with the workflow's GITHUB_TOKEN. */
+/**
+ * Login of comments written with the workflow's GITHUB_TOKEN.
+ * @internal The github tests write comments as this user.
+ */
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 /**

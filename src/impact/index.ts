@@ -11,10 +11,24 @@
 // lock_timeout, a total budget); assessImpact never ends it. Everything here is data: names
 // are hostile text for the report's writers; no row value is ever read out of the database.
 
-export { planImpact, type ImpactPlan, type PlannedStatement } from './plan.js';
-export { assessImpact, DEFAULT_SCAN_LIMIT_ROWS, type ImpactOptions } from './assess.js';
-export type { Blocker, ImpactReport, ImpactRow, TableImpact } from './report.js';
-export { LOCK_TABLE, type Form, type LockRule, type Work } from './lock-table.js';
-export { conflicts, LOCK_MODES, type LockMode } from './lock-modes.js';
-export { modelStatement, type Effect, type Intent, type RelRef, type StatementModel } from './statements.js';
+/** Parses a root's SQL and models the locks and rewrites each statement takes (pure). */
+export { planImpact } from './plan.js';
+/** Reads the live facts for a plan and runs the bounded predicted-failure checks. */
+export { assessImpact } from './assess.js';
+/**
+ * assessImpact's options (scan limit, budget).
+ * @internal The harness tests set them; the roots pass an object literal.
+ */
+export type { ImpactOptions } from './assess.js';
+/** What assessImpact found: the output rows, one entry per affected table, and why a table blocks. */
+export type { Blocker, ImpactReport, TableImpact } from './report.js';
+/**
+ * PostgreSQL's table lock modes, weakest first.
+ * @internal Used inside impact/; the harness tests hold the lock model to pg_locks.
+ */
+export { LOCK_MODES } from './lock-modes.js';
+/**
+ * Whether a column type change rewrites the table.
+ * @internal Used inside impact/; the unit tests check it type pair by type pair.
+ */
 export { typeChangeRewrites, parseFormatType, type TypeSpec } from './column-types.js';

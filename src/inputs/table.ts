@@ -21,6 +21,11 @@ import { readDirectory } from './workspace.js';
 
 /** Lock timeout cap: long enough to queue behind another run, short of holding a runner for hours. */
 const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** facts-timeout cap: the impact facts are a few catalog queries; a minute is already generous. */
+const MAX_FACTS_TIMEOUT_SECONDS = 60;
+/** The stand-ins a bad facts-timeout / impact-scan-limit parses to (the run stops on the error anyway). */
+const DEFAULT_FACTS_TIMEOUT_MS = 5000;
+const DEFAULT_IMPACT_SCAN_LIMIT = 1_000_000;
 /** GitHub label names are at most 50 characters. */
 const MAX_LABEL_LENGTH = 50;
 const MODES: readonly [ModeInput, ...ModeInput[]] = ['auto', 'plan', 'apply'];
@@ -103,6 +108,29 @@ export const INPUT_TABLE = {
         p.bad('a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
       }
       return raw;
+    },
+  },
+  factsTimeoutMs: {
+    name: 'facts-timeout',
+    default: '5s',
+    parse: (raw, p) => {
+      const seconds = parseDuration(raw);
+      if (seconds === undefined || seconds <= 0 || seconds > MAX_FACTS_TIMEOUT_SECONDS) {
+        p.bad('a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s');
+        return DEFAULT_FACTS_TIMEOUT_MS;
+      }
+      return Math.round(seconds * 1000);
+    },
+  },
+  impactScanLimit: {
+    name: 'impact-scan-limit',
+    default: '1000000',
+    parse: (raw, p) => {
+      const digits = raw.replace(/_/g, '');
+      const limit = /^\d{1,12}$/.test(digits) ? Number(digits) : NaN;
+      if (Number.isSafeInteger(limit)) return limit;
+      p.bad('a whole number of rows, such as 1000000, or 0 to scan no table');
+      return DEFAULT_IMPACT_SCAN_LIMIT;
     },
   },
   dbEndpoint: {

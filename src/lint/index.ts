@@ -17,8 +17,13 @@ import type { Finding, LintOptions } from './types.js';
 
 /** One guardrail finding (rule id, file, line, message), and what lintProject needs to run. */
 export type { Finding, LintOptions } from './types.js';
-/** Every guardrail rule (id, severity, what/why/fix), and the check that lint-skip names only real ids. */
-export { RULES, validateRuleIds } from './rules.js';
+/** The check that lint-skip names only real rule ids. */
+export { validateRuleIds } from './rules.js';
+/**
+ * Every guardrail rule (id, severity, what/why/fix).
+ * @internal docs and tests read it; the action goes through lintProject.
+ */
+export { RULES } from './rules.js';
 
 const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules] as const;
 

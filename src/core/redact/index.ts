@@ -89,7 +89,10 @@ function widened(text: string, start: number, end: number, widen?: { left: numbe
   return [start, end];
 }
 
-/** For tests: forget registered secrets between cases. */
+/**
+ * Forgets registered secrets between test cases (a run registers them once and keeps them).
+ * @internal Used by tests only.
+ */
 export function resetSecretsForTest(): void {
   registered.clear();
   searched.clear();
