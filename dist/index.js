@@ -66431,7 +66431,7 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 5903:
+/***/ 8412:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66462,7 +66462,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   um: () => (/* reexport */ stopAll),
   gx: () => (/* reexport */ str),
   P$: () => (/* reexport */ strings),
-  Qq: () => (/* reexport */ markdown_text)
+  Qq: () => (/* reexport */ markdown_text),
+  kK: () => (/* reexport */ utcText)
 });
 
 // UNUSED EXPORTS: cleanup
@@ -67429,7 +67430,7 @@ function markdown_text(untrusted) {
     // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
     // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
     // the text starts, since it is always one line.
-    const escaped = oneLine(untrusted)
+    const escaped = inertOneLine(untrusted)
         .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -67440,9 +67441,9 @@ function markdown_text(untrusted) {
 }
 /** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
 function htmlText(untrusted) {
-    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+    return unlinked(inertOneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
 }
-function oneLine(untrusted) {
+function inertOneLine(untrusted) {
     return showBidi(redact(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
 }
 /**
@@ -67459,7 +67460,7 @@ function unlinked(s) {
 }
 /** Untrusted text as an inline code span: shown literally, on one line. */
 function code(untrusted) {
-    const body = oneLine(untrusted);
+    const body = inertOneLine(untrusted);
     const ticks = '`'.repeat(longestBacktickRun(body) + 1);
     // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
     const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
@@ -67495,6 +67496,14 @@ function longestBacktickRun(s) {
     for (const run of s.match(/`+/g) ?? [])
         longest = Math.max(longest, run.length);
     return longest;
+}
+
+;// CONCATENATED MODULE: ./src/core/utc.ts
+// One way to show a moment to a reader: the comment, the drift issue and the history all say
+// "2026-05-01 12:00:00 UTC", never an ISO string in one place and something else in another.
+/** An ISO-8601 UTC time (as Date.toISOString writes it) as "YYYY-MM-DD hh:mm:ss UTC". */
+function utcText(iso) {
+    return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -67655,6 +67664,8 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 /** The text with bidirectional control characters shown as visible escapes. */
 
+/** A UTC time as readers see it: "YYYY-MM-DD hh:mm:ss UTC". */
+
 /** The error's stack mapped back to src/, for a debug line. */
 
 /** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
@@ -67670,7 +67681,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5903);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8412);
 /* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5830);
 
 
@@ -73240,8 +73251,8 @@ function listOption(options, name) {
     return [];
 }
 
-// EXTERNAL MODULE: ./src/core/index.ts + 16 modules
-var src_core = __nccwpck_require__(5903);
+// EXTERNAL MODULE: ./src/core/index.ts + 17 modules
+var src_core = __nccwpck_require__(8412);
 ;// CONCATENATED MODULE: ./src/atlas/sql-verdict.ts
 
 /** destructive 6 … safe 0: the order of STATEMENT_CLASSES, most severe first. */
@@ -74456,7 +74467,7 @@ function unparsed({ message, position }) {
     return {
         class: 'destructive',
         kind: 'UNPARSED',
-        reason: `could not be classified, counted as destructive; ${classify_short(why)}`,
+        reason: `could not be classified, counted as destructive; ${clipMessage(why)}`,
         parsed: false,
     };
 }
@@ -74477,7 +74488,7 @@ function ruled(stmt, ctx) {
         return statementVerdict(stmt, ctx);
     }
     catch (err) {
-        const why = classify_short(err instanceof Error ? err.message : String(err));
+        const why = clipMessage(err instanceof Error ? err.message : String(err));
         return {
             class: 'destructive',
             kind: 'UNCLASSIFIED',
@@ -74485,7 +74496,7 @@ function ruled(stmt, ctx) {
         };
     }
 }
-function classify_short(message) {
+function clipMessage(message) {
     const line = printable(message.replace(/\s+/g, ' ').trim());
     return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
 }
@@ -75226,6 +75237,7 @@ async function removeProfileFiles(files) {
 }
 
 ;// CONCATENATED MODULE: ./src/aws/sts-errors.ts
+
 // Pure: what an STS or OIDC failure means and what the user should change. No I/O here, so
 // every message can be tested without a server.
 const OIDC_ISSUER_HOST = 'token.actions.githubusercontent.com';
@@ -75380,16 +75392,16 @@ function explainStsError(err, ctx, attempts = 1) {
     if (code === 'InvalidIdentityToken' && /audience/i.test(text)) {
         return [
             head,
-            `Fix: the token's audience is "${ctx.audience}" (the \`audience\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
+            `Fix: the token's audience is "${ctx.audience}" (the \`${INPUT.audience}\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
             `  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST} --client-id ${ctx.audience}`,
-            'or set the `audience` input to one the provider lists (the usual one is sts.amazonaws.com).',
+            `or set the \`${INPUT.audience}\` input to one the provider lists (the usual one is sts.amazonaws.com).`,
         ].join('\n');
     }
     if (code === 'ValidationError' && /DurationSeconds|MaxSessionDuration/i.test(text)) {
         const roleName = ctx.roleArn.split('/').pop() ?? '<role-name>';
         return [
             head,
-            `Fix: role-duration-seconds is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`role-duration-seconds\` input, or raise the role's MaxSessionDuration (up to 43200):`,
+            `Fix: ${INPUT.roleDurationSeconds} is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`${INPUT.roleDurationSeconds}\` input, or raise the role's MaxSessionDuration (up to 43200):`,
             `  aws iam update-role --role-name ${roleName} --max-session-duration ${ctx.durationSeconds}`,
         ].join('\n');
     }
@@ -75502,7 +75514,7 @@ function filesEnv(files) {
 function warnAboutOtherProfile(profile) {
     const other = process.env['AWS_PROFILE'];
     if (other && other !== profile) {
-        src_core/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
+        src_core/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input ${INPUT.awsProfile}); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set ${INPUT.awsProfile}: ${other}.`);
     }
 }
 /** No role: Terraform uses whatever credentials the job already has. */
@@ -75730,6 +75742,7 @@ function relation(name) {
 ;// CONCATENATED MODULE: ./src/aws/hints.ts
 
 
+
 const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
 const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
 /** Why an IAM-token login fails, most common cause first. */
@@ -75738,7 +75751,7 @@ function iamAuthChecklist(user, region, account = '<account-id>') {
         `${(0,src_core/* code */.aY)(user)} must be a member of rds_iam: ${(0,src_core/* code */.aY)(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
         `The IAM role must allow \`rds-db:connect\` on ${(0,src_core/* code */.aY)(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
         'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
-        'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
+        `The token must be signed for the same host, port and region the client connects to (the endpoint in \`TF_VAR_endpoint\` / \`${INPUT.dbEndpoint}\` and \`${INPUT.awsRegion}\`); a token for another endpoint, port, proxy or region is refused.`,
     ];
 }
 function sslHints() {
@@ -75755,15 +75768,15 @@ function unreachableHints(endpoint) {
 }
 function credentialsHints(ctx) {
     return [
-        'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
+        `No usable AWS credentials reached Terraform/Atlas. Set \`${INPUT.roleToAssume}\` (with \`permissions: id-token: write\`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.`,
         ctx.awsProfile
             ? `atlas.hcl reads credentials through profile ${(0,src_core/* code */.aY)(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
-            : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
+            : `If atlas.hcl names an AWS profile (\`profile = var.aws_profile\`), also set the \`${INPUT.awsProfile}\` input to that name.`,
     ];
 }
 function expiredHints() {
     return [
-        "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
+        `The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger \`${INPUT.roleDurationSeconds}\` (and the role's MaxSessionDuration).`,
     ];
 }
 function lockHints() {
@@ -75816,10 +75829,10 @@ function hintsFor(message, ctx) {
     const profile = MISSING_PROFILE.exec(message)?.[1];
     if (profile !== undefined) {
         if (!ctx.awsProfile) {
-            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)}, which does not exist on the runner: set the ${(0,src_core/* code */.aY)(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`);
+            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)}, which does not exist on the runner: set the ${(0,src_core/* code */.aY)(`${INPUT.awsProfile}: ${profile}`)} input so the action writes that profile with its credentials.`);
         }
         else if (ctx.awsProfile !== profile) {
-            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)} but the action wrote ${(0,src_core/* code */.aY)(ctx.awsProfile)}: set ${(0,src_core/* code */.aY)(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${(0,src_core/* code */.aY)(ctx.awsProfile)}.`);
+            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)} but the action wrote ${(0,src_core/* code */.aY)(ctx.awsProfile)}: set ${(0,src_core/* code */.aY)(`${INPUT.awsProfile}: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${(0,src_core/* code */.aY)(ctx.awsProfile)}.`);
         }
         else {
             hints.push(`The action wrote profile ${(0,src_core/* code */.aY)(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`);
@@ -75890,6 +75903,7 @@ async function signRdsToken(req) {
 
 
 
+
 /** Logs nothing itself: the caller shows the message (a notice when skipped) and the hints. */
 async function preflightIamAuth(opts) {
     const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
@@ -75905,7 +75919,9 @@ async function preflightIamAuth(opts) {
         return {
             status: 'failed',
             message: `IAM-token preflight for ${target} failed: ${(0,src_core/* errorMessage */.gJ)(err)}`,
-            hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
+            hints: [
+                `The action needs AWS credentials to sign the token: set \`${INPUT.roleToAssume}\`, or provide credentials in an earlier step.`,
+            ],
         };
     }
     const client = new esm.Client(config);
@@ -76035,6 +76051,7 @@ function diagnoseConnectError(err, ctx) {
 
 ;// CONCATENATED MODULE: ./src/event/event.ts
 
+
 const PULL_REQUEST_EVENTS = new Set(['pull_request']);
 const ZERO_SHA = /^0+$/;
 /** Runs of these events in plan mode check the default branch's HCL against the database. */
@@ -76080,9 +76097,9 @@ function runUrl(ctx) {
 }
 function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
     if (input === 'plan')
-        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
+        return { mode: 'plan', modeReason: `Input "${INPUT.mode}" is plan, so this run never applies.` };
     if (input === 'apply')
-        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
+        return { mode: 'apply', modeReason: `Input "${INPUT.mode}" is apply, so this ${eventName} run applies.` };
     const plan = (modeReason) => ({ mode: 'plan', modeReason });
     if (eventName !== 'push') {
         if (prNumber !== undefined) {
@@ -76129,7 +76146,7 @@ function commitRange(ctx, pr, prNumber, ref) {
         return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
     }
     if (p['forced'] === true) {
-        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
+        return { kind: 'none', reason: `the push to ${ref} was forced, so ${shortSha(before)} may not be an ancestor` };
     }
     return { kind: 'push', before, after };
 }
@@ -76151,7 +76168,7 @@ function isFork(pr, repository) {
         return true;
     return (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(headRepo)['full_name']) !== (0,src_core/* str */.gx)(repository['full_name']);
 }
-function event_short(sha) {
+function shortSha(sha) {
     return sha.slice(0, 7);
 }
 function num(value) {
@@ -76163,6 +76180,7 @@ function num(value) {
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
 ;// CONCATENATED MODULE: ./src/event/changes.ts
+
 
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
@@ -76231,7 +76249,7 @@ async function detectRolesChange(gh, context, rolesPaths, logger = src_core/* lo
     if (listed.incomplete) {
         return { ...failSafe(`${listed.incomplete}, so the roles root counts as changed`), matchedFiles };
     }
-    return { changed: false, reason: `no file matching roles-paths changed ${where}`, matchedFiles, failSafe: false };
+    return { changed: false, reason: `no file matching ${INPUT.rolesPaths} changed ${where}`, matchedFiles, failSafe: false };
 }
 async function pullRequestFiles(gh, owner, repo, pullNumber) {
     const entries = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 });
@@ -76283,7 +76301,7 @@ function describeFiles(files) {
     if (files.length === 1)
         return `${first} changed`;
     const others = files.length - 1;
-    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching roles-paths changed`;
+    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching ${INPUT.rolesPaths} changed`;
 }
 function failSafe(reason) {
     return { changed: true, reason, matchedFiles: [], failSafe: true };
@@ -76633,6 +76651,7 @@ throttling.triggersNotification = triggersNotification;
 
 
 
+
 /**
  * Login of comments written with the workflow's GITHUB_TOKEN.
  * @internal The github tests write comments as this user.
@@ -76718,11 +76737,11 @@ async function tokenIdentity(gh) {
     catch (err) {
         const status = err.status;
         const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,src_core/* redact */.E$)(message)}). ` +
-            'Check that github-token is a valid token for this repository.', { cause: err });
+        throw new Error(`Could not find out whom ${INPUT.githubToken} belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,src_core/* redact */.E$)(message)}). ` +
+            `Check that ${INPUT.githubToken} is a valid token for this repository.`, { cause: err });
     }
     if (typeof login !== 'string' || !LOGIN.test(login)) {
-        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,src_core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
+        throw new Error(`Could not find out whom ${INPUT.githubToken} belongs to: GitHub's answer for its viewer has no valid login (${(0,src_core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
     }
     return login;
 }
@@ -77278,7 +77297,7 @@ function holdSummary(reason) {
 // ours that is or may have been this database's plan. Whenever the PR was planned by us but
 // the record is gone, garbled, from an older version or edited by someone else, or GitHub
 // could not be asked, the context says `recordLost` and the gate holds.
-async function reviewContext(gh, context, marker, identity) {
+async function reviewContext(gh, context, marker, tokenIdentity) {
     let prs;
     try {
         prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
@@ -77291,7 +77310,7 @@ async function reviewContext(gh, context, marker, identity) {
         return { pullNumbers: [], labels: [], missing: `commit ${context.sha.slice(0, 7)} belongs to no pull request (a direct push)` };
     try {
         const labels = await pullLabels(gh, context.repo, pr);
-        const found = await planComment(gh, context, pr, marker, identity);
+        const found = await planComment(gh, context, pr, marker, tokenIdentity);
         return { pullNumbers: prs, pr, labels, ...found };
     }
     catch (err) {
@@ -77302,21 +77321,21 @@ function lost(why) {
     return { labels: [], missing: why, recordLost: why };
 }
 /** The reviewed plan from our comment on `pr`, or why there is none and whether that is suspicious. */
-async function planComment(gh, context, pr, marker, identity) {
-    const ours = await commentsBy(gh, context.repo, pr, identity);
+async function planComment(gh, context, pr, marker, tokenIdentity) {
+    const ours = await commentsBy(gh, context.repo, pr, tokenIdentity);
     // The same test the comment upsert uses, so a comment an earlier version wrote for this
     // database is read here too (its record is then not where this version writes it: held).
     const comment = ours.find((c) => bodyBelongsTo(marker, c.body));
     if (!comment) {
         // Our plan comment may be one whose marker someone else's edit removed.
-        const overwritten = await firstEditedByOthers(gh, ours, identity);
+        const overwritten = await firstEditedByOthers(gh, ours, tokenIdentity);
         if (overwritten) {
             const why = `a comment of this action on #${pr} was overwritten by ${overwritten.editor}, and no plan comment for this database is left, so the plan reviewed there is unknown`;
             return { missing: why, recordLost: why };
         }
         return { missing: `pull request #${pr} has no plan comment of this action for this database` };
     }
-    const editor = await editedByOthers(gh, comment, identity);
+    const editor = await editedByOthers(gh, comment, tokenIdentity);
     if (editor) {
         const why = `the plan comment on #${pr} was last edited by ${editor}, not by this action, so its record of the reviewed plan is not trusted`;
         return { missing: why, recordLost: why };
@@ -77344,9 +77363,9 @@ async function recordOf(comment, pr, marker) {
         return gone(`the plan comment on #${pr} records a review of another pull request (#${reviewed.pr})`);
     return { reviewed: await checkedPlan(reviewed) };
 }
-async function firstEditedByOthers(gh, comments, identity) {
+async function firstEditedByOthers(gh, comments, tokenIdentity) {
     for (const c of comments) {
-        const editor = await editedByOthers(gh, c, identity);
+        const editor = await editedByOthers(gh, c, tokenIdentity);
         if (editor)
             return { editor };
     }
@@ -77366,10 +77385,10 @@ function driftMarker(environment, rolesDir, schemaDir) {
  * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
  * spelling for bot accounts GitHub does not document), pull requests left out.
  */
-async function findDriftIssue(gh, repo, marker, identity) {
+async function findDriftIssue(gh, repo, marker, tokenIdentity) {
     const issues = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
     const ours = issues
-        .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
+        .filter((i) => i.pull_request === undefined && i.user?.login === tokenIdentity && bodyBelongsTo(marker, i.body ?? ''))
         .sort((a, b) => a.number - b.number);
     const first = ours[0];
     return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;
@@ -83105,6 +83124,7 @@ async function accessPhase(facts, roots, inputs) {
 
 ;// CONCATENATED MODULE: ./src/report/wording.ts
 
+
 /** Classes the comment lists with their statements, and that make the headline a warning. */
 const RISKY_CLASSES = [
     'destructive',
@@ -83160,7 +83180,7 @@ function appliedPhrase(root, report) {
     const did = root.applied ? `applied (${n})` : 'nothing to apply';
     switch (root.outcome) {
         case 'skipped':
-            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
+            return root.root === 'roles' && !report.rolesChange.changed ? `not run (no change to ${INPUT.rolesPaths})` : 'not run';
         case 'deferred':
             return 'deferred';
         case 'not-run':
@@ -83278,7 +83298,7 @@ function joinAnd(items) {
         return items.join('');
     return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
-function wording_firstLine(text) {
+function firstNonBlankLine(text) {
     const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
@@ -83321,7 +83341,7 @@ function planHeadline(report) {
     if (report.fatal && roots.length === 0 && lintErrors > 0)
         return `❌ Checks failed: ${wording_count(lintErrors, 'error')} in the HCL — nothing was planned`;
     if (report.fatal)
-        return `❌ Plan failed: ${wording_firstLine(report.fatal)}`;
+        return `❌ Plan failed: ${firstNonBlankLine(report.fatal)}`;
     if (failed.length > 0)
         return `❌ Plan failed for ${wording_names(failed)}`;
     const withSql = roots.filter((r) => r.plannedStatements.length > 0 || r.destroys.length > 0);
@@ -83346,7 +83366,7 @@ function planHeadline(report) {
 function applyHeadline(report) {
     const { roots } = report;
     if (report.fatal)
-        return `❌ Apply failed: ${wording_firstLine(report.fatal)} — ${appliedSplit(roots)}`;
+        return `❌ Apply failed: ${firstNonBlankLine(report.fatal)} — ${appliedSplit(roots)}`;
     const held = roots.find((r) => r.outcome === 'held');
     if (held)
         return `❌ Apply held back at ${held.root}: ${heldWhy(held)} — ${appliedSplit(roots)}`;
@@ -83446,7 +83466,7 @@ function historySection(history) {
     if (history.length === 0)
         return [];
     const items = history.map((h) => {
-        const when = h.at ? `${(0,src_core/* text */.Qq)(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
+        const when = h.at ? `${(0,src_core/* text */.Qq)((0,src_core/* utcText */.kK)(h.at))} · ` : '';
         const commit = h.commit ? ` · commit ${(0,src_core/* code */.aY)(h.commit.slice(0, 7))}` : '';
         const run = h.runUrl ? ` · ${(0,src_core/* link */.nf)('run', h.runUrl)}` : '';
         return `- ${when}${h.mode}: ${(0,src_core/* text */.Qq)(h.headline)}${commit}${run}`;
@@ -83860,7 +83880,7 @@ function renderSql(block, classifications, cap) {
         shown++;
         const c = classifications?.[i];
         if (c && c.class !== 'safe')
-            lines.push(`-- ${MARK[c.class]}: ${oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
+            lines.push(`-- ${MARK[c.class]}: ${collapseWhitespace(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
         bidi ||= (0,src_core/* hasBidi */.BM)(statement);
         lines.push(statement);
     }
@@ -83903,7 +83923,7 @@ function firstWords(statement) {
         .toUpperCase()
         .replace(/[^A-Z ]/g, '');
 }
-function oneLine(s) {
+function collapseWhitespace(s) {
     return s.replace(/\s+/g, ' ').trim();
 }
 
@@ -84289,20 +84309,20 @@ async function syncDriftIssue(d) {
     }
     const { repo } = report.context;
     const marker = driftMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
-    const existing = await findDriftIssue(gh, repo, marker, await d.identity());
+    const existing = await findDriftIssue(gh, repo, marker, await d.tokenIdentity());
     const title = `Database drift: ${inputs.environment || `${repo.owner}/${repo.repo}`}`;
     const now = new Date().toISOString();
     if (status === 'clean') {
         if (!existing)
             return '';
-        const comment = `✅ No drift found by ${(0,src_core/* link */.nf)('this run', report.context.runUrl)} (${(0,src_core/* text */.Qq)(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${(0,src_core/* text */.Qq)(report.context.defaultBranch || 'the default branch')}. Closing.`;
+        const comment = `✅ No drift found by ${(0,src_core/* link */.nf)('this run', report.context.runUrl)} (${(0,src_core/* text */.Qq)((0,src_core/* utcText */.kK)(now))}): the database matches the HCL of ${(0,src_core/* text */.Qq)(report.context.defaultBranch || 'the default branch')}. Closing.`;
         await closeDriftIssue(gh, repo, existing, comment);
         src_core/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
         return '';
     }
     const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
     const notices = [
-        `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
+        `First seen ${(0,src_core/* utcText */.kK)(since)}, last seen ${(0,src_core/* utcText */.kK)(now)} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
         'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',
     ];
     const body = renderComment({ ...report, notices: [...notices, ...report.notices] }, { ...d.options, marker, data: encodeData({ history: [], driftSince: since }), maxLength: COMMENT_MAX_LENGTH });
@@ -84481,7 +84501,7 @@ async function publish(p) {
             core/* setOutput */.uH(OUTPUT.commentUrl, url);
     }
     if (report.context.drift && inputs.driftIssue && p.gh) {
-        const d = { gh: p.gh, inputs, report, identity: p.identity, options };
+        const d = { gh: p.gh, inputs, report, tokenIdentity: p.tokenIdentity, options };
         await withDeadline(syncDriftIssue(d), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
             src_core/* log */.Rm.warning(`Could not open, update or close the drift issue: ${(0,src_core/* errorMessage */.gJ)(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`);
         });
@@ -84508,12 +84528,12 @@ async function postComments(gh, p, options) {
     }
     if (numbers.length === 0)
         return '';
-    const identity = await p.identity();
+    const tokenIdentity = await p.tokenIdentity();
     let url = '';
     for (const number of numbers) {
-        const comment = await upsertComment(gh, context.repo, number, p.marker, identity, async (previous) => {
+        const comment = await upsertComment(gh, context.repo, number, p.marker, tokenIdentity, async (previous) => {
             // A record someone else edited last is not carried forward (it could launder an edit).
-            const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
+            const editor = previous ? await editedByOthers(gh, previous, tokenIdentity).catch(() => 'an unknown user') : undefined;
             const trusted = editor ? undefined : previous;
             if (editor)
                 src_core/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
@@ -84666,11 +84686,11 @@ async function run() {
     const marker = commentMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
     const stopOnCancel = onCancel(report);
     let gh;
-    let identity;
-    const whoAmI = () => (identity ??= tokenIdentity(gh));
+    let tokenIdentityPromise;
+    const tokenIdentityOnce = () => (tokenIdentityPromise ??= tokenIdentity(gh));
     try {
         gh = createGitHub(inputs.githubToken);
-        await execute(inputs, report, gh, whoAmI, marker);
+        await execute(inputs, report, gh, tokenIdentityOnce, marker);
     }
     catch (err) {
         // Reported once, by setFailed below, after the summary, outputs and comment are written.
@@ -84680,7 +84700,7 @@ async function run() {
             src_core/* log */.Rm.debug(`Stack: ${(0,src_core/* errorStack */.jK)(err)}`);
     }
     try {
-        await publish({ inputs, report, gh, identity: whoAmI, marker });
+        await publish({ inputs, report, gh, tokenIdentity: tokenIdentityOnce, marker });
         const failure = verdict(report, inputs);
         if (failure)
             core/* setFailed */.C1((0,src_core/* redact */.E$)(failure));
@@ -84693,7 +84713,7 @@ async function run() {
         stopOnCancel();
     }
 }
-async function execute(inputs, report, gh, whoAmI, marker) {
+async function execute(inputs, report, gh, tokenIdentityOnce, marker) {
     const { context } = report;
     const workspace = workspaceDir();
     src_core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
@@ -84702,7 +84722,7 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     // stops the run before any AWS call.
     const atlas = atlasVersion(workspace);
     atlas.catch(() => undefined);
-    const answers = askGitHub(inputs, context, gh, whoAmI, marker);
+    const answers = askGitHub(inputs, context, gh, tokenIdentityOnce, marker);
     answers.catch(() => undefined);
     report.lint = await src_core/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
     for (const f of report.lint) {
@@ -84784,13 +84804,13 @@ async function execute(inputs, report, gh, whoAmI, marker) {
     }
 }
 /** The GitHub lookups of a run, side by side; none of them throws. */
-async function askGitHub(inputs, context, gh, whoAmI, marker) {
+async function askGitHub(inputs, context, gh, tokenIdentityOnce, marker) {
     const changesLog = new src_core/* BufferedLog */.eA();
     // Who the token is (the comment's and the issue's author) is asked now, not at the end.
     if (inputs.comment || context.drift)
-        whoAmI().catch(() => undefined);
+        tokenIdentityOnce().catch(() => undefined);
     const review = context.mode === 'apply'
-        ? withDeadline(whoAmI().then((identity) => reviewContext(gh, context, marker, identity)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
+        ? withDeadline(tokenIdentityOnce().then((login) => reviewContext(gh, context, marker, login)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
             // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
             const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,src_core/* errorMessage */.gJ)(err)})`;
             return { labels: [], missing: why, recordLost: why };

@@ -28381,7 +28381,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rm: () => (/* reexport */ log)
 });
 
-// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, redact, registerSecret, runProcess, showBidi, stopAll, str, strings, text
+// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, redact, registerSecret, runProcess, showBidi, stopAll, str, strings, text, utcText
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -32192,7 +32192,7 @@ function markdown_text(untrusted) {
     // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
     // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
     // the text starts, since it is always one line.
-    const escaped = oneLine(untrusted)
+    const escaped = inertOneLine(untrusted)
         .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -32203,9 +32203,9 @@ function markdown_text(untrusted) {
 }
 /** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
 function htmlText(untrusted) {
-    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+    return unlinked(inertOneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
 }
-function oneLine(untrusted) {
+function inertOneLine(untrusted) {
     return showBidi(redact(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
 }
 /**
@@ -32222,7 +32222,7 @@ function unlinked(s) {
 }
 /** Untrusted text as an inline code span: shown literally, on one line. */
 function code(untrusted) {
-    const body = oneLine(untrusted);
+    const body = inertOneLine(untrusted);
     const ticks = '`'.repeat(longestBacktickRun(body) + 1);
     // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
     const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
@@ -32397,6 +32397,8 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 /** True when the text holds bidirectional control characters (Trojan Source). */
 
 /** The text with bidirectional control characters shown as visible escapes. */
+
+/** A UTC time as readers see it: "YYYY-MM-DD hh:mm:ss UTC". */
 
 /** The error's stack mapped back to src/, for a debug line. */
 

@@ -137,7 +137,7 @@ function warnAboutOtherProfile(profile: string): void {
   const other = process.env['AWS_PROFILE'];
   if (other && other !== profile) {
     log.warning(
-      `AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`,
+      `AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input ${INPUT.awsProfile}); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set ${INPUT.awsProfile}: ${other}.`,
     );
   }
 }

@@ -87,11 +87,11 @@ export async function run(): Promise<void> {
   const marker = commentMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
   const stopOnCancel = onCancel(report);
   let gh: GitHub | undefined;
-  let identity: Promise<string> | undefined;
-  const whoAmI = (): Promise<string> => (identity ??= tokenIdentity(gh as GitHub));
+  let tokenIdentityPromise: Promise<string> | undefined;
+  const tokenIdentityOnce = (): Promise<string> => (tokenIdentityPromise ??= tokenIdentity(gh as GitHub));
   try {
     gh = createGitHub(inputs.githubToken);
-    await execute(inputs, report, gh, whoAmI, marker);
+    await execute(inputs, report, gh, tokenIdentityOnce, marker);
   } catch (err) {
     // Reported once, by setFailed below, after the summary, outputs and comment are written.
     report.fatal = errorMessage(err);
@@ -100,7 +100,7 @@ export async function run(): Promise<void> {
   }
 
   try {
-    await publish({ inputs, report, gh, identity: whoAmI, marker });
+    await publish({ inputs, report, gh, tokenIdentity: tokenIdentityOnce, marker });
     const failure = verdict(report, inputs);
     if (failure) core.setFailed(redact(failure));
     else
@@ -111,7 +111,13 @@ export async function run(): Promise<void> {
   }
 }
 
-async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () => Promise<string>, marker: string): Promise<void> {
+async function execute(
+  inputs: Inputs,
+  report: Report,
+  gh: GitHub,
+  tokenIdentityOnce: () => Promise<string>,
+  marker: string,
+): Promise<void> {
   const { context } = report;
   const workspace = workspaceDir();
   log.info(`Mode: ${context.mode}. ${context.modeReason}`);
@@ -121,7 +127,7 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
   // stops the run before any AWS call.
   const atlas = atlasVersion(workspace);
   atlas.catch(() => undefined);
-  const answers = askGitHub(inputs, context, gh, whoAmI, marker);
+  const answers = askGitHub(inputs, context, gh, tokenIdentityOnce, marker);
   answers.catch(() => undefined);
   report.lint = await log.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
   for (const f of report.lint) {
@@ -225,16 +231,16 @@ async function askGitHub(
   inputs: Inputs,
   context: RunContext,
   gh: GitHub,
-  whoAmI: () => Promise<string>,
+  tokenIdentityOnce: () => Promise<string>,
   marker: string,
 ): Promise<GitHubAnswers> {
   const changesLog = new BufferedLog();
   // Who the token is (the comment's and the issue's author) is asked now, not at the end.
-  if (inputs.comment || context.drift) whoAmI().catch(() => undefined);
+  if (inputs.comment || context.drift) tokenIdentityOnce().catch(() => undefined);
   const review =
     context.mode === 'apply'
       ? withDeadline(
-          whoAmI().then((identity) => reviewContext(gh, context, marker, identity)),
+          tokenIdentityOnce().then((login) => reviewContext(gh, context, marker, login)),
           REVIEW_LOOKUP_TIMEOUT_MS,
         ).catch((err: unknown): ReviewContext => {
           // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".

@@ -89,7 +89,7 @@ const SCENARIOS: Record<string, () => Report> = {
 };
 
 describe('golden comments', () => {
-  it.each(Object.keys(SCENARIOS))('%s renders as test/golden/%s.md', (name) => {
+  it.each(Object.keys(SCENARIOS))('%s renders as its checked-in file under test/golden/', (name) => {
     const body = renderComment((SCENARIOS[name] as () => Report)(), { ...OPTIONS, maxLength: COMMENT_MAX_LENGTH });
     const file = path.join(repoRoot, 'test', 'golden', `${name}.md`);
     if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, body);
