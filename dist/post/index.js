@@ -28381,7 +28381,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rm: () => (/* reexport */ log)
 });
 
-// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, redact, registerSecret, runProcess, showBidi, stopAll, str, strings, text, utcText
+// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, outcome, redact, registerSecret, runProcess, settle, showBidi, stopAll, str, strings, text, utcText
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -32401,6 +32401,8 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 /** A UTC time as readers see it: "YYYY-MM-DD hh:mm:ss UTC". */
 
 /** The error's stack mapped back to src/, for a debug line. */
+
+/** Holds started work as a promise that never rejects; `outcome` unwraps it where it is awaited. */
 
 /** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
 

@@ -2,7 +2,7 @@
 // timeouts, a total budget) and the catalog readers that use it. Nothing here runs plan SQL.
 
 /** One bounded read-only session (READ ONLY transaction, timeouts, a total budget), and the error when the budget runs out. */
-export { openReadOnlySession, SessionBudgetExceeded, type ReadOnlySession } from './session.js';
+export { openReadOnlySession, SessionBudgetExceeded, type OpenSession, type ReadOnlySession, type SessionOptions } from './session.js';
 /** Reads roles, memberships, objects and ACLs from the live catalogs in a fixed number of queries. */
 export { readAccessCatalog } from './catalog.js';
 /**
