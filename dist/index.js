@@ -33245,7 +33245,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3151:
+/***/ 1170:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33278,7 +33278,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   um: () => (/* reexport */ stopAll),
   gx: () => (/* reexport */ str),
   P$: () => (/* reexport */ strings),
-  Qq: () => (/* reexport */ markdown_text)
+  Qq: () => (/* reexport */ markdown_text),
+  kK: () => (/* reexport */ utcText)
 });
 
 // UNUSED EXPORTS: cleanup
@@ -33915,6 +33916,7 @@ const searched = new Map();
 const asWritten = new Set();
 /** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
 let matcher;
+/** Masks `value` in the runner log and in everything redact() passes from now on (also its encodings). */
 function registerSecret(value) {
     if (!value || value.length < MIN_SECRET_LENGTH)
         return;
@@ -33934,6 +33936,7 @@ function registerSecret(value) {
             matcher = undefined;
     }
 }
+/** `text` with every registered secret and every credential-shaped value replaced by ***. */
 function redact(text) {
     if (!text)
         return text;
@@ -33977,7 +33980,10 @@ function widened(text, start, end, widen) {
         end++;
     return [start, end];
 }
-/** For tests: forget registered secrets between cases. */
+/**
+ * Forgets registered secrets between test cases (a run registers them once and keeps them).
+ * @internal Used by tests only.
+ */
 function resetSecretsForTest() {
     registered.clear();
     searched.clear();
@@ -34240,7 +34246,7 @@ function markdown_text(untrusted) {
     // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
     // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
     // the text starts, since it is always one line.
-    const escaped = oneLine(untrusted)
+    const escaped = inertOneLine(untrusted)
         .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -34251,9 +34257,9 @@ function markdown_text(untrusted) {
 }
 /** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
 function htmlText(untrusted) {
-    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+    return unlinked(inertOneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
 }
-function oneLine(untrusted) {
+function inertOneLine(untrusted) {
     return showBidi(redact(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
 }
 /**
@@ -34270,7 +34276,7 @@ function unlinked(s) {
 }
 /** Untrusted text as an inline code span: shown literally, on one line. */
 function code(untrusted) {
-    const body = oneLine(untrusted);
+    const body = inertOneLine(untrusted);
     const ticks = '`'.repeat(longestBacktickRun(body) + 1);
     // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
     const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
@@ -34306,6 +34312,14 @@ function longestBacktickRun(s) {
     for (const run of s.match(/`+/g) ?? [])
         longest = Math.max(longest, run.length);
     return longest;
+}
+
+;// CONCATENATED MODULE: ./src/core/utc.ts
+// One way to show a moment to a reader: the comment, the drift issue and the history all say
+// "2026-05-01 12:00:00 UTC", never an ISO string in one place and something else in another.
+/** An ISO-8601 UTC time (as Date.toISOString writes it) as "YYYY-MM-DD hh:mm:ss UTC". */
+function utcText(iso) {
+    return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -34483,6 +34497,8 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 /** The text with bidirectional control characters shown as visible escapes. */
 
+/** A UTC time as readers see it: "YYYY-MM-DD hh:mm:ss UTC". */
+
 /** The error's stack mapped back to src/, for a debug line. */
 
 /** Holds started work as a promise that never rejects; `outcome` unwraps it where it is awaited. */
@@ -34500,8 +34516,8 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3151);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4989);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1170);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9326);
 
 
 
@@ -34525,7 +34541,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4989:
+/***/ 9326:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34534,9 +34550,573 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* reexport */ run)
 });
 
-// EXTERNAL MODULE: ./src/core/index.ts + 17 modules
-var core = __nccwpck_require__(3151);
+// EXTERNAL MODULE: ./src/core/index.ts + 18 modules
+var core = __nccwpck_require__(1170);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
+var lib_core = __nccwpck_require__(8179);
+;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
+
+// Inputs that are lists, one item per line (blank lines ignored). Each bad item is reported
+// on its own.
+function nonEmptyLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+/** The roles-paths of the seed layout, for a roles root in `rolesDir`. */
+function defaultRolesPaths(rolesDir) {
+    return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+}
+/**
+ * One glob per line, relative to the repository root; blank lines are ignored. A leading
+ * "!" excludes (see event/changes.ts). None: the caller uses defaultRolesPaths.
+ */
+function readRolesPaths(raw, p) {
+    const lines = nonEmptyLines(raw);
+    const globs = [];
+    for (const line of lines) {
+        const negated = line.startsWith('!');
+        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
+        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
+            p.bad('globs relative to the repository root, one per line (no leading / and no ..)', line);
+            continue;
+        }
+        globs.push(negated ? `!${pattern}` : pattern);
+    }
+    return globs;
+}
+/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
+function readLintSkip(raw, p) {
+    const ids = nonEmptyLines(raw);
+    for (const id of ids)
+        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
+            p.bad('guardrail rule ids, one per line, such as public-default-revoked', id);
+    return ids;
+}
+/** Class names a user may list: every class but safe, which only `all` gates. */
+const NAMED_CLASSES = core/* STATEMENT_CLASSES */.vv.filter((c) => c !== 'safe');
+/**
+ * The statement classes that need the label on merge: class names separated by commas or
+ * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
+ */
+function readGatedClasses(raw, p) {
+    const items = raw
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    if (items.length === 0)
+        return [...core/* DEFAULT_GATED_CLASSES */.z_];
+    const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
+    if (items.length === 1 && items[0] === 'all')
+        return [...core/* STATEMENT_CLASSES */.vv];
+    if (items.length === 1 && items[0] === 'none')
+        return [];
+    const classes = [];
+    for (const item of items) {
+        const cls = NAMED_CLASSES.find((c) => c === item);
+        if (cls === undefined) {
+            p.bad(item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected, item);
+            continue;
+        }
+        if (!classes.includes(cls))
+            classes.push(cls);
+    }
+    return classes;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
+// The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
+// modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
+/**
+ * Every AWS region name: us-east-1, ap-southeast-7, us-gov-west-1, cn-north-1, us-iso-east-1,
+ * us-isob-east-1, eu-isoe-west-1, us-isof-south-1, eusc-de-east-1 …
+ */
+const REGION = /^(?:[a-z]{2}|us-gov|us-iso[a-z]?|eu-iso[a-z]?|eusc-[a-z]{2})-[a-z]+-\d{1,2}$/;
+/** The AWS partitions that exist. */
+const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+/** The partition a region belongs to (its prefix decides). */
+function regionPartition(region) {
+    if (region.startsWith('cn-'))
+        return 'aws-cn';
+    if (region.startsWith('us-gov-'))
+        return 'aws-us-gov';
+    if (region.startsWith('us-isob-'))
+        return 'aws-iso-b';
+    if (region.startsWith('eu-isoe-'))
+        return 'aws-iso-e';
+    if (region.startsWith('us-isof-'))
+        return 'aws-iso-f';
+    if (region.startsWith('us-iso-'))
+        return 'aws-iso';
+    if (region.startsWith('eusc-'))
+        return 'aws-eusc';
+    return 'aws';
+}
+const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/([\w+=,.@/-]{1,512})$/;
+/** The parts of an IAM role ARN; undefined when it is not one, or names no real partition. */
+function parseRoleArn(arn) {
+    const m = ROLE_ARN.exec(arn);
+    if (!m?.[1] || !m[2] || !m[3] || !PARTITIONS.includes(m[1]))
+        return undefined;
+    return { partition: m[1], account: m[2], name: m[3] };
+}
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+/**
+ * AWS profile names as the action writes them: `[profile <name>]` in an INI file, where
+ * brackets, comment starters, `=` and whitespace would corrupt the section header.
+ */
+const PROFILE_NAME = /^[^\s[\]#;=]{1,64}$/;
+/** The database's name as users know it, also part of the comment marker and the drift issue title. */
+const ENVIRONMENT = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
+/** A PostgreSQL user the action connects as (≤ 63 bytes, identifier-like). */
+const DB_USER = /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/;
+const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
+const UNIT_SECONDS = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+/**
+ * Seconds of a Go duration with units ("5m", "90s", "1h30m", "500ms"), as Terraform's
+ * -lock-timeout parses it; undefined when it is not one. A bare number is not a duration.
+ */
+function parseDuration(text) {
+    if (text === '')
+        return undefined;
+    GO_DURATION_PART.lastIndex = 0;
+    let seconds = 0;
+    let consumed = 0;
+    for (let m = GO_DURATION_PART.exec(text); m; m = GO_DURATION_PART.exec(text)) {
+        seconds += Number(m[1]) * (UNIT_SECONDS[m[2] ?? ''] ?? NaN);
+        consumed = GO_DURATION_PART.lastIndex;
+    }
+    return consumed === text.length && Number.isFinite(seconds) ? seconds : undefined;
+}
+/** "host:port" → parts; undefined unless a host and a port 1–65535 are both there. IPv6 in brackets. */
+function parseEndpoint(endpoint) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(endpoint);
+    const port = Number(m?.[2]);
+    if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535)
+        return undefined;
+    return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+/** Error messages quote at most this much of a value: enough to recognise it, not a log dump. */
+const QUOTE_LIMIT = 100;
+/** A value as error messages show it: JSON-quoted, shortened. */
+function quote(value) {
+    return JSON.stringify(value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value);
+}
+/** Control characters (and NUL) never belong in a name. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+;// CONCATENATED MODULE: ./src/inputs/fields.ts
+
+/** Problems collected for one input into the list of the whole run. */
+function problemsOf(name, raw, sink) {
+    return {
+        name,
+        bad: (expected, value = raw) => sink.push(`Input "${name}" must be ${expected}; got ${quote(value)}`),
+        problem: (sentence) => sink.push(sentence),
+    };
+}
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+/** A YAML 1.2 core-schema boolean, as @actions/core's getBooleanInput accepts it. */
+function readBoolean(raw, p) {
+    if (TRUE.includes(raw))
+        return true;
+    if (!FALSE.includes(raw))
+        p.bad(`one of ${[...TRUE, ...FALSE].join(', ')}`);
+    return false;
+}
+/** One of a fixed list of words, any case; the first word when it is none of them. */
+function oneOf(words) {
+    return (raw, p) => {
+        const word = words.find((w) => w === raw.toLowerCase());
+        if (word === undefined)
+            p.bad(`one of ${words.join(', ')}`);
+        return word ?? words[0];
+    };
+}
+/** STS AssumeRole's DurationSeconds bounds. */
+const MIN_DURATION = 900;
+const MAX_DURATION = 43200;
+/** A whole number of seconds STS accepts as a session duration. */
+function readDuration(raw, p) {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (value >= MIN_DURATION && value <= MAX_DURATION)
+        return value;
+    p.bad(`a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
+    return MIN_DURATION;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/inputs/workspace.ts
+
+
+
+// The workspace (the checkout) and the directories inputs name inside it. A working directory
+// is where Terraform runs the pull request's code, so it must really be inside the checkout,
+// also through symbolic links.
+/** The directory working directories and roles-paths are relative to. */
+function workspaceDir() {
+    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
+}
+/**
+ * Working directories are kept workspace-relative with forward slashes, because the same
+ * string feeds the default roles-paths glob and the PR comment marker.
+ */
+function readDirectory(raw, p) {
+    const name = p.name;
+    const root = workspaceDir();
+    const absolute = external_node_path_.resolve(root, raw);
+    const outside = (from, to) => {
+        const relative = external_node_path_.relative(from, to);
+        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
+    };
+    if (outside(root, absolute)) {
+        p.problem(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
+        return raw;
+    }
+    let real;
+    try {
+        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
+    }
+    catch {
+        // reported below
+    }
+    if (real === undefined) {
+        p.problem(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
+    }
+    else if (outside(external_node_fs_.realpathSync(root), real)) {
+        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
+        p.problem(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
+    }
+    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
+}
+
+;// CONCATENATED MODULE: ./src/inputs/table.ts
+
+
+
+
+
+// Every input of action.yml, one row each: its name, the default action.yml declares, and the
+// parser that turns the raw text into the typed value or reports what is wrong with it. The row
+// order is the order problems are listed in. Checks that relate two inputs are in cross-checks.ts.
+// test/unit/contract.test.ts keeps the names and defaults equal to action.yml's.
+/** Lock timeout cap: long enough to queue behind another run, short of holding a runner for hours. */
+const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** facts-timeout cap: the impact facts are a few catalog queries; a minute is already generous. */
+const MAX_FACTS_TIMEOUT_SECONDS = 60;
+/** The stand-ins a bad facts-timeout / impact-scan-limit parses to (the run stops on the error anyway). */
+const DEFAULT_FACTS_TIMEOUT_MS = 5000;
+const DEFAULT_IMPACT_SCAN_LIMIT = 1_000_000;
+/** GitHub label names are at most 50 characters. */
+const MAX_LABEL_LENGTH = 50;
+const MODES = ['auto', 'plan', 'apply'];
+const ROLES_ON_APPLY = ['changed', 'always'];
+const ROLE_ARN_RULE = 'an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty';
+const roleArn = (raw, p) => {
+    if (raw && !parseRoleArn(raw))
+        p.bad(ROLE_ARN_RULE);
+    return raw;
+};
+/** The table: one row per input, keyed by the Inputs field it fills. */
+const INPUT_TABLE = {
+    githubToken: {
+        name: 'github-token',
+        // The runner fills `${{ github.token }}` in; without the runner the input is simply empty.
+        parse: (raw, p) => {
+            // The token is a secret from the moment it is read; it never appears in a message, even malformed.
+            (0,core/* registerSecret */.cl)(raw);
+            if (!raw) {
+                p.problem(`Input "${p.name}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
+            }
+            return raw;
+        },
+    },
+    awsRegion: {
+        name: 'aws-region',
+        required: true,
+        parse: (raw, p) => {
+            if (!raw)
+                p.problem(`Input "${p.name}" is required (an AWS region such as us-east-1); got ""`);
+            else if (!REGION.test(raw))
+                p.bad('an AWS region such as us-east-1');
+            return raw;
+        },
+    },
+    roleToAssume: { name: 'role-to-assume', default: '', parse: roleArn },
+    applyRoleToAssume: { name: 'apply-role-to-assume', default: '', parse: roleArn },
+    audience: {
+        name: 'audience',
+        default: 'sts.amazonaws.com',
+        parse: (raw, p) => {
+            if (raw.length > 255 || /\s/.test(raw) || CONTROL.test(raw)) {
+                p.bad('a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
+            }
+            return raw;
+        },
+    },
+    roleSessionName: {
+        name: 'role-session-name',
+        default: '',
+        parse: (raw, p) => {
+            const name = raw || defaultSessionName();
+            if (!SESSION_NAME.test(name))
+                p.bad('2 to 64 characters of letters, digits and +=,.@_-', name);
+            return name;
+        },
+    },
+    roleDurationSeconds: { name: 'role-duration-seconds', default: '3600', parse: readDuration },
+    awsProfile: {
+        name: 'aws-profile',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && !PROFILE_NAME.test(raw))
+                p.bad('a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
+            return raw;
+        },
+    },
+    rolesWorkingDirectory: { name: 'roles-working-directory', default: 'terraform/roles', parse: readDirectory },
+    schemaWorkingDirectory: { name: 'schema-working-directory', default: 'terraform/schema', parse: readDirectory },
+    // Empty here; the default follows roles-working-directory (see cross-checks.ts).
+    rolesPaths: { name: 'roles-paths', default: '', parse: readRolesPaths },
+    mode: { name: 'mode', default: 'auto', parse: oneOf(MODES) },
+    comment: { name: 'comment', default: 'true', parse: readBoolean },
+    rolesOnApply: { name: 'roles-on-apply', default: 'changed', parse: oneOf(ROLES_ON_APPLY) },
+    lockTimeout: {
+        name: 'lock-timeout',
+        default: '5m',
+        parse: (raw, p) => {
+            const seconds = parseDuration(raw);
+            if (seconds === undefined || seconds > MAX_LOCK_TIMEOUT_SECONDS) {
+                p.bad('a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
+            }
+            return raw;
+        },
+    },
+    factsTimeoutMs: {
+        name: 'facts-timeout',
+        default: '5s',
+        parse: (raw, p) => {
+            const seconds = parseDuration(raw);
+            if (seconds === undefined || seconds <= 0 || seconds > MAX_FACTS_TIMEOUT_SECONDS) {
+                p.bad('a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s');
+                return DEFAULT_FACTS_TIMEOUT_MS;
+            }
+            return Math.round(seconds * 1000);
+        },
+    },
+    impactScanLimit: {
+        name: 'impact-scan-limit',
+        default: '1000000',
+        parse: (raw, p) => {
+            const digits = raw.replace(/_/g, '');
+            const limit = /^\d{1,12}$/.test(digits) ? Number(digits) : NaN;
+            if (Number.isSafeInteger(limit))
+                return limit;
+            p.bad('a whole number of rows, such as 1000000, or 0 to scan no table');
+            return DEFAULT_IMPACT_SCAN_LIMIT;
+        },
+    },
+    dbEndpoint: {
+        name: 'db-endpoint',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && !parseEndpoint(raw)) {
+                p.bad('host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
+            }
+            return raw;
+        },
+    },
+    dbName: {
+        name: 'db-name',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && (Buffer.byteLength(raw) > 63 || CONTROL.test(raw))) {
+                p.bad('a PostgreSQL database name of at most 63 bytes without control characters');
+            }
+            return raw;
+        },
+    },
+    dbUser: {
+        name: 'db-user',
+        default: 'atlas_migrator',
+        parse: (raw, p) => {
+            if (!DB_USER.test(raw))
+                p.bad('a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
+            return raw;
+        },
+    },
+    masterUser: {
+        name: 'master-user',
+        default: 'postgres',
+        parse: (raw, p) => {
+            if (!DB_USER.test(raw)) {
+                p.bad("the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
+            }
+            return raw;
+        },
+    },
+    environment: {
+        name: 'environment',
+        default: '',
+        parse: (raw, p) => {
+            if (raw && !ENVIRONMENT.test(raw)) {
+                p.bad('the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
+            }
+            return raw;
+        },
+    },
+    destructiveLabel: {
+        name: 'destructive-label',
+        default: 'allow-destructive-sql',
+        // Set but empty switches the label requirement off, so only an absent input takes the default.
+        explicitEmpty: true,
+        parse: (raw, p) => {
+            if (raw.length > MAX_LABEL_LENGTH || raw.trim() !== raw || CONTROL.test(raw)) {
+                p.bad(`a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`);
+            }
+            return raw;
+        },
+    },
+    gatedClasses: { name: 'gated-classes', default: core/* DEFAULT_GATED_CLASSES */.z_.join(', '), parse: readGatedClasses },
+    requireReviewedPlan: { name: 'require-reviewed-plan', default: 'true', parse: readBoolean },
+    driftIssue: { name: 'drift-issue', default: 'true', parse: readBoolean },
+    failOnDrift: { name: 'fail-on-drift', default: 'false', parse: readBoolean },
+    lintSkip: { name: 'lint-skip', default: '', parse: readLintSkip },
+};
+/** Input names as action.yml spells them, by the Inputs field they fill. */
+const INPUT = Object.fromEntries(Object.entries(INPUT_TABLE).map(([key, row]) => [key, row.name]));
+/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
+function defaultSessionName() {
+    const runId = process.env['GITHUB_RUN_ID'];
+    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
+    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
+    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/cross-checks.ts
+
+
+
+// Rules that relate two inputs, and values one input derives from another. They run after
+// every row of the table, so their problems come after the rows' own.
+/** Problems that involve two inputs; each is one sentence naming both. */
+function crossProblems(v) {
+    const problems = [];
+    const bad = (name, value, expected) => {
+        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
+    };
+    if (REGION.test(v.awsRegion)) {
+        const partition = regionPartition(v.awsRegion);
+        for (const [name, arn] of [
+            [INPUT.roleToAssume, v.roleToAssume],
+            [INPUT.applyRoleToAssume, v.applyRoleToAssume],
+        ]) {
+            const parsed = arn ? parseRoleArn(arn) : undefined;
+            if (parsed && parsed.partition !== partition) {
+                bad(name, arn, `a role in partition ${partition}, the partition of aws-region ${v.awsRegion} (arn:${partition}:iam::…)`);
+            }
+        }
+    }
+    if (v.rolesWorkingDirectory === v.schemaWorkingDirectory) {
+        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(v.rolesWorkingDirectory)}`);
+    }
+    if (v.dbEndpoint && !v.dbName) {
+        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
+    }
+    // An invalid master-user is reported by its row already.
+    if (DB_USER.test(v.masterUser) && v.masterUser === v.dbUser) {
+        bad(INPUT.masterUser, v.masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
+    }
+    return problems;
+}
+/** Inputs whose empty value follows another input: the apply role, the roles paths. */
+function withDerived(v) {
+    return {
+        ...v,
+        applyRoleToAssume: v.applyRoleToAssume || v.roleToAssume,
+        rolesPaths: v.rolesPaths.length > 0 ? v.rolesPaths : defaultRolesPaths(v.rolesWorkingDirectory),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+
+
+
+
+
+// Reads every input once, validates all of them before anything talks to AWS or runs
+// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
+/** All bad inputs of one run; `problems` holds one sentence per problem. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? (problems[0] ?? '')
+            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+    }
+}
+/** Reads and validates every input; throws one InputError listing every problem. */
+function getInputs() {
+    const problems = [];
+    const parsed = {};
+    for (const [key, row] of Object.entries(INPUT_TABLE)) {
+        const raw = rawInput(row);
+        parsed[key] = row.parse(raw, problemsOf(row.name, raw, problems));
+    }
+    // Every row filled its key, and the table's type ties each parser to its field's type.
+    const values = parsed;
+    problems.push(...crossProblems(values));
+    if (problems.length > 0)
+        throw new InputError(problems);
+    const inputs = withDerived(values);
+    core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: inputs.githubToken ? '(set)' : '(empty)' })}`);
+    return inputs;
+}
+/** The input's text as the runner passes it (INPUT_<NAME>), or the row's default when empty. */
+function rawInput(row) {
+    if (row.explicitEmpty) {
+        const set = process.env[`INPUT_${row.name.replace(/ /g, '_').toUpperCase()}`] !== undefined;
+        return set ? lib_core/* getInput */.V4(row.name, { trimWhitespace: false }) : (row.default ?? '');
+    }
+    return lib_core/* getInput */.V4(row.name) || (row.default ?? '');
+}
+
+;// CONCATENATED MODULE: ./src/inputs/index.ts
+// inputs/: the action's inputs read and validated once into one typed Inputs; every problem in
+// one InputError that names the input, the value and the fix. May import core/ only.
+/** Reads and validates every input; throws one InputError listing every problem. */
+
+/**
+ * The error getInputs throws: one sentence per problem, all of them in its message.
+ * @internal The action reports it like any error; the inputs tests check its problems.
+ */
+
+/** Input names as action.yml spells them, by the Inputs field they fill. */
+
+/**
+ * Every input's row: name, action.yml default, parser.
+ * @internal test/unit/contract.test.ts holds it to action.yml.
+ */
+
+/** The workspace directory that working directories and roles-paths are relative to. */
+
+/** AWS profile names the action can write as an INI section header. */
+
+/** "host:port" → host and port; undefined unless both are there and the port is 1–65535. */
+
+/** A value as error messages show it: JSON-quoted, shortened. */
+
+
 ;// CONCATENATED MODULE: ./src/event/event.ts
+
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request']);
 const ZERO_SHA = /^0+$/;
@@ -34583,9 +35163,9 @@ function runUrl(ctx) {
 }
 function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
     if (input === 'plan')
-        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
+        return { mode: 'plan', modeReason: `Input "${INPUT.mode}" is plan, so this run never applies.` };
     if (input === 'apply')
-        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
+        return { mode: 'apply', modeReason: `Input "${INPUT.mode}" is apply, so this ${eventName} run applies.` };
     const plan = (modeReason) => ({ mode: 'plan', modeReason });
     if (eventName !== 'push') {
         if (prNumber !== undefined) {
@@ -34632,7 +35212,7 @@ function commitRange(ctx, pr, prNumber, ref) {
         return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
     }
     if (p['forced'] === true) {
-        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
+        return { kind: 'none', reason: `the push to ${ref} was forced, so ${shortSha(before)} may not be an ancestor` };
     }
     return { kind: 'push', before, after };
 }
@@ -34654,7 +35234,7 @@ function isFork(pr, repository) {
         return true;
     return (0,core/* str */.gx)((0,core/* obj */.WL)(headRepo)['full_name']) !== (0,core/* str */.gx)(repository['full_name']);
 }
-function event_short(sha) {
+function shortSha(sha) {
     return sha.slice(0, 7);
 }
 function num(value) {
@@ -34666,6 +35246,7 @@ function num(value) {
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
 ;// CONCATENATED MODULE: ./src/event/changes.ts
+
 
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
@@ -34734,7 +35315,7 @@ async function detectRolesChange(gh, context, rolesPaths, logger = core/* log */
     if (listed.incomplete) {
         return { ...failSafe(`${listed.incomplete}, so the roles root counts as changed`), matchedFiles };
     }
-    return { changed: false, reason: `no file matching roles-paths changed ${where}`, matchedFiles, failSafe: false };
+    return { changed: false, reason: `no file matching ${INPUT.rolesPaths} changed ${where}`, matchedFiles, failSafe: false };
 }
 async function pullRequestFiles(gh, owner, repo, pullNumber) {
     const entries = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 });
@@ -34786,7 +35367,7 @@ function describeFiles(files) {
     if (files.length === 1)
         return `${first} changed`;
     const others = files.length - 1;
-    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching roles-paths changed`;
+    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching ${INPUT.rolesPaths} changed`;
 }
 function failSafe(reason) {
     return { changed: true, reason, matchedFiles: [], failSafe: true };
@@ -39850,7 +40431,11 @@ throttling.triggersNotification = triggersNotification;
 
 
 
-/** Login of comments written with the workflow's GITHUB_TOKEN. */
+
+/**
+ * Login of comments written with the workflow's GITHUB_TOKEN.
+ * @internal The github tests write comments as this user.
+ */
 const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 /**
  * One request may take this long. A GitHub API that accepts the connection and never answers
@@ -39932,11 +40517,11 @@ async function tokenIdentity(gh) {
     catch (err) {
         const status = err.status;
         const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,core/* redact */.E$)(message)}). ` +
-            'Check that github-token is a valid token for this repository.', { cause: err });
+        throw new Error(`Could not find out whom ${INPUT.githubToken} belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,core/* redact */.E$)(message)}). ` +
+            `Check that ${INPUT.githubToken} is a valid token for this repository.`, { cause: err });
     }
     if (typeof login !== 'string' || !LOGIN.test(login)) {
-        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
+        throw new Error(`Could not find out whom ${INPUT.githubToken} belongs to: GitHub's answer for its viewer has no valid login (${(0,core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
     }
     return login;
 }
@@ -40069,10 +40654,6 @@ async function commentsBy(gh, repo, pr, identity) {
 }
 async function listOurs(gh, repo, pr, marker, identity) {
     return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
-}
-/** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
-async function findOurComment(gh, repo, pr, marker, identity) {
-    return (await listOurs(gh, repo, pr, marker, identity))[0];
 }
 /**
  * Updates our comment, or creates it; `build` makes the body from our previous comment (its
@@ -41236,97 +41817,6 @@ function access(action, risk) {
     return { class: 'access-reducing', reason: `${action}: ${risk}`, action };
 }
 
-;// CONCATENATED MODULE: ./src/atlas/sql-data.ts
-
-
-// Statements that read, write or maintain rows rather than define objects: DML, TRUNCATE, code
-// blocks, and the maintenance commands that rewrite or lock tables.
-/** The verdict for a data or maintenance statement; undefined for any other statement. */
-function dataOrMaintenance(node) {
-    if ('TruncateStmt' in node) {
-        const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
-        return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
-    }
-    if ('DeleteStmt' in node) {
-        const s = node.DeleteStmt;
-        return destructive('DELETE', `deletes ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
-    }
-    if ('UpdateStmt' in node) {
-        const s = node.UpdateStmt;
-        return destructive('UPDATE', `overwrites values in ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
-    }
-    if ('MergeStmt' in node)
-        return destructive('MERGE', `merges into ${relationName(node.MergeStmt.relation)}: rows can be updated or deleted`);
-    if ('InsertStmt' in node) {
-        const s = node.InsertStmt;
-        const table = relationName(s.relation);
-        if (s.onConflictClause?.action === 'ONCONFLICT_UPDATE')
-            return destructive('INSERT', `inserts into ${table} and overwrites the rows it conflicts with (ON CONFLICT DO UPDATE)`);
-        return modifyingWith(s.withClause, 'INSERT') ?? safe('INSERT', `inserts rows into ${table}`);
-    }
-    if ('SelectStmt' in node) {
-        const s = node.SelectStmt;
-        const into = s.intoClause
-            ? safe('SELECT INTO', `creates table ${relationName(s.intoClause.rel)} from a query`)
-            : safe('SELECT', 'runs a query');
-        return modifyingWith(s.withClause, 'SELECT') ?? into;
-    }
-    if ('DoStmt' in node)
-        return destructive('DO', 'runs an anonymous code block, whose effects cannot be checked');
-    if ('CallStmt' in node) {
-        const name = qualified(strings(node.CallStmt.funccall?.funcname));
-        return destructive('CALL', `calls procedure ${name}, whose effects cannot be checked`);
-    }
-    if ('RefreshMatViewStmt' in node) {
-        const s = node.RefreshMatViewStmt;
-        const action = `refreshes materialized view ${relationName(s.relation)}`;
-        if (s.concurrent)
-            return safe('REFRESH MATERIALIZED VIEW', `${action} concurrently`);
-        return {
-            class: 'locking',
-            kind: 'REFRESH MATERIALIZED VIEW',
-            reason: `${action}: reads of it wait until the refresh ends (CONCURRENTLY avoids it)`,
-        };
-    }
-    if ('VacuumStmt' in node) {
-        const s = node.VacuumStmt;
-        const full = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'full');
-        const kind = s.is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
-        if (full)
-            return { class: 'locking', kind, reason: 'VACUUM FULL rewrites each table while reads and writes wait' };
-        return safe(kind, s.is_vacuumcmd ? 'vacuums tables' : 'collects statistics');
-    }
-    if ('ClusterStmt' in node)
-        return {
-            class: 'locking',
-            kind: 'CLUSTER',
-            reason: `rewrites ${relationName(node.ClusterStmt.relation)} in index order while reads and writes wait`,
-        };
-    if ('ReindexStmt' in node) {
-        const s = node.ReindexStmt;
-        if ((s.params ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'concurrently'))
-            return safe('REINDEX', 'rebuilds indexes concurrently');
-        return { class: 'locking', kind: 'REINDEX', reason: 'rebuilds indexes while writes to their tables wait (CONCURRENTLY avoids it)' };
-    }
-    if ('LockStmt' in node) {
-        const tables = listed((node.LockStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
-        return { class: 'locking', kind: 'LOCK', reason: `locks ${tables} explicitly until the transaction ends` };
-    }
-    return undefined;
-}
-/** Data-modifying statements in WITH (only allowed at the top level) make the whole statement modify data. */
-function modifyingWith(w, kind) {
-    for (const n of w?.ctes ?? []) {
-        const q = 'CommonTableExpr' in n ? n.CommonTableExpr.ctequery : undefined;
-        if (q === undefined)
-            continue;
-        if ('DeleteStmt' in q || 'UpdateStmt' in q || 'MergeStmt' in q) {
-            return destructive(kind, `${dataOrMaintenance(q)?.reason ?? 'modifies rows'}, inside a WITH clause`);
-        }
-    }
-    return undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/atlas/sql-other.ts
 
 
@@ -41440,6 +41930,231 @@ const KINDS = {
     AlterFunctionStmt: 'ALTER FUNCTION',
 };
 
+;// CONCATENATED MODULE: ./src/atlas/sql-create.ts
+
+
+
+
+// Statements that create something (tables, indexes, functions, views, triggers, rules,
+// policies). Creating is safe unless it changes how existing rows are read or written, or
+// locks a table that already holds rows (see the table in classify.ts).
+/** The verdict on a CREATE-like statement; undefined when `node` is none. `inner` judges an embedded query. */
+function createVerdict(node, ctx, inner) {
+    return createRelation(node, ctx, inner) ?? createOther(node, ctx);
+}
+const DEFINER = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
+/** Tables, indexes, views and sequences. */
+function createRelation(node, ctx, inner) {
+    if ('CreateStmt' in node)
+        return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
+    if ('IndexStmt' in node) {
+        const s = node.IndexStmt;
+        const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
+        if (s.concurrent)
+            return safe('CREATE INDEX', `${action} concurrently`);
+        return onNew(ctx, s.relation, 'CREATE INDEX', {
+            class: 'locking',
+            reason: `${action} without CONCURRENTLY: writes to the table wait until the build ends`,
+            action,
+        });
+    }
+    if ('ViewStmt' in node) {
+        const s = node.ViewStmt;
+        if (s.replace)
+            return replaces('CREATE VIEW', `view ${relationName(s.view)}`);
+        return safe('CREATE VIEW', `creates view ${relationName(s.view)}`);
+    }
+    if ('CreateTableAsStmt' in node) {
+        const s = node.CreateTableAsStmt;
+        const matview = s.objtype === 'OBJECT_MATVIEW';
+        const name = relationName(s.into?.rel);
+        // The query runs now: a DELETE in its WITH clause deletes.
+        const query = s.query === undefined ? undefined : inner(s.query);
+        if (query !== undefined && query.class !== 'safe')
+            return { ...query, kind: matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS' };
+        return safe(matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', matview ? `creates materialized view ${name}` : `creates table ${name} from a query`);
+    }
+    if ('CreateSeqStmt' in node)
+        return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
+    return undefined;
+}
+/** Functions, schemas, roles, extensions, triggers; then createAttached. */
+function createOther(node, ctx) {
+    if ('CreateFunctionStmt' in node) {
+        const s = node.CreateFunctionStmt;
+        const word = s.is_procedure ? 'procedure' : 'function';
+        const name = qualified(strings(s.funcname));
+        const kind = `CREATE ${word.toUpperCase()}`;
+        if (securityDefiner(s.options)) {
+            return {
+                class: 'access-widening',
+                kind,
+                reason: widened(`${s.replace ? 'creates or replaces' : 'creates'} ${word} ${name}`, [DEFINER]),
+            };
+        }
+        if (s.replace)
+            return replaces(kind, `${word} ${name}`);
+        return safe(kind, `creates ${word} ${name}`);
+    }
+    if ('CreateSchemaStmt' in node)
+        return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
+    if ('CreateRoleStmt' in node) {
+        const what = `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`;
+        const widening = createRoleWidening(node.CreateRoleStmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind: 'CREATE ROLE', reason: widened(what, widening) };
+        return safe('CREATE ROLE', what);
+    }
+    if ('AlterFunctionStmt' in node && securityDefiner(node.AlterFunctionStmt.actions)) {
+        const fn = objectName({ ObjectWithArgs: node.AlterFunctionStmt.func ?? {} }, 'OBJECT_FUNCTION');
+        return { class: 'access-widening', kind: 'ALTER FUNCTION', reason: widened(`changes function ${fn}`, [DEFINER]) };
+    }
+    if ('CreateExtensionStmt' in node)
+        return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
+    if ('CreateTrigStmt' in node) {
+        const s = node.CreateTrigStmt;
+        const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
+        if (s.replace)
+            return replaces('CREATE TRIGGER', trigger);
+        return safe('CREATE TRIGGER', `creates ${trigger}`);
+    }
+    return createAttached(node, ctx);
+}
+/** What attaches to a table and changes how its rows are read or written: rules, policies. */
+function createAttached(node, ctx) {
+    if ('RuleStmt' in node) {
+        const s = node.RuleStmt;
+        const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
+        const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
+        const what = s.instead
+            ? `every ${event} on it does something else instead (DO INSTEAD)`
+            : `every ${event} on it also does more (DO ALSO)`;
+        return onNew(ctx, s.relation, 'CREATE RULE', { class: 'behaviour-change', reason: `${action}: ${what}`, action });
+    }
+    if ('CreatePolicyStmt' in node) {
+        const s = node.CreatePolicyStmt;
+        const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        if (s.permissive)
+            return safe('CREATE POLICY', action);
+        const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
+        return onNew(ctx, s.table, 'CREATE POLICY', { class: 'access-reducing', reason: `${action}: ${risk}`, action });
+    }
+    if ('AlterPolicyStmt' in node) {
+        const s = node.AlterPolicyStmt;
+        const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
+        return onNew(ctx, s.table, 'ALTER POLICY', {
+            class: 'access-reducing',
+            reason: `${action}: roles may see or change fewer rows`,
+            action,
+        });
+    }
+    return undefined;
+}
+/** A finding about an existing relation, milder when the relation is created in the same plan. */
+function onNew(ctx, rel, kind, finding) {
+    const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
+    return { class: f.class, kind, reason: f.reason };
+}
+
+;// CONCATENATED MODULE: ./src/atlas/sql-data.ts
+
+
+// Statements that read, write or maintain rows rather than define objects: DML, TRUNCATE, code
+// blocks, and the maintenance commands that rewrite or lock tables.
+/** The verdict for a data or maintenance statement; undefined for any other statement. */
+function dataOrMaintenance(node) {
+    return data(node) ?? maintenance(node);
+}
+/** Statements that read or write rows, or run code. */
+function data(node) {
+    if ('TruncateStmt' in node) {
+        const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
+        return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
+    }
+    if ('DeleteStmt' in node) {
+        const s = node.DeleteStmt;
+        return destructive('DELETE', `deletes ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
+    }
+    if ('UpdateStmt' in node) {
+        const s = node.UpdateStmt;
+        return destructive('UPDATE', `overwrites values in ${s.whereClause ? 'rows' : 'every row'} of ${relationName(s.relation)}`);
+    }
+    if ('MergeStmt' in node)
+        return destructive('MERGE', `merges into ${relationName(node.MergeStmt.relation)}: rows can be updated or deleted`);
+    if ('InsertStmt' in node) {
+        const s = node.InsertStmt;
+        const table = relationName(s.relation);
+        if (s.onConflictClause?.action === 'ONCONFLICT_UPDATE')
+            return destructive('INSERT', `inserts into ${table} and overwrites the rows it conflicts with (ON CONFLICT DO UPDATE)`);
+        return modifyingWith(s.withClause, 'INSERT') ?? safe('INSERT', `inserts rows into ${table}`);
+    }
+    if ('SelectStmt' in node) {
+        const s = node.SelectStmt;
+        const into = s.intoClause
+            ? safe('SELECT INTO', `creates table ${relationName(s.intoClause.rel)} from a query`)
+            : safe('SELECT', 'runs a query');
+        return modifyingWith(s.withClause, 'SELECT') ?? into;
+    }
+    if ('DoStmt' in node)
+        return destructive('DO', 'runs an anonymous code block, whose effects cannot be checked');
+    if ('CallStmt' in node) {
+        const name = qualified(strings(node.CallStmt.funccall?.funcname));
+        return destructive('CALL', `calls procedure ${name}, whose effects cannot be checked`);
+    }
+    return undefined;
+}
+/** Maintenance commands: most rewrite or lock a table. */
+function maintenance(node) {
+    if ('RefreshMatViewStmt' in node) {
+        const s = node.RefreshMatViewStmt;
+        const action = `refreshes materialized view ${relationName(s.relation)}`;
+        if (s.concurrent)
+            return safe('REFRESH MATERIALIZED VIEW', `${action} concurrently`);
+        return {
+            class: 'locking',
+            kind: 'REFRESH MATERIALIZED VIEW',
+            reason: `${action}: reads of it wait until the refresh ends (CONCURRENTLY avoids it)`,
+        };
+    }
+    if ('VacuumStmt' in node) {
+        const s = node.VacuumStmt;
+        const full = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'full');
+        const kind = s.is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
+        if (full)
+            return { class: 'locking', kind, reason: 'VACUUM FULL rewrites each table while reads and writes wait' };
+        return safe(kind, s.is_vacuumcmd ? 'vacuums tables' : 'collects statistics');
+    }
+    if ('ClusterStmt' in node)
+        return {
+            class: 'locking',
+            kind: 'CLUSTER',
+            reason: `rewrites ${relationName(node.ClusterStmt.relation)} in index order while reads and writes wait`,
+        };
+    if ('ReindexStmt' in node) {
+        const s = node.ReindexStmt;
+        if ((s.params ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'concurrently'))
+            return safe('REINDEX', 'rebuilds indexes concurrently');
+        return { class: 'locking', kind: 'REINDEX', reason: 'rebuilds indexes while writes to their tables wait (CONCURRENTLY avoids it)' };
+    }
+    if ('LockStmt' in node) {
+        const tables = listed((node.LockStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
+        return { class: 'locking', kind: 'LOCK', reason: `locks ${tables} explicitly until the transaction ends` };
+    }
+    return undefined;
+}
+/** Data-modifying statements in WITH (only allowed at the top level) make the whole statement modify data. */
+function modifyingWith(w, kind) {
+    for (const n of w?.ctes ?? []) {
+        const q = 'CommonTableExpr' in n ? n.CommonTableExpr.ctequery : undefined;
+        if (q === undefined)
+            continue;
+        if ('DeleteStmt' in q || 'UpdateStmt' in q || 'MergeStmt' in q) {
+            return destructive(kind, `${dataOrMaintenance(q)?.reason ?? 'modifies rows'}, inside a WITH clause`);
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/sql-session.ts
 
 
@@ -41470,7 +42185,7 @@ const sql_session_HARMLESS = new Set([
 /** Role or database defaults that make every transaction of the role or database read-only. */
 const READ_ONLY = new Set(['default_transaction_read_only', 'transaction_read_only']);
 /** Values PostgreSQL reads as a boolean true. */
-const TRUE = new Set(['on', 'true', 'yes', '1', 't', 'y']);
+const sql_session_TRUE = new Set(['on', 'true', 'yes', '1', 't', 'y']);
 /** SET / RESET / SET ROLE / SET SESSION AUTHORIZATION / SET TRANSACTION, in this session. */
 function variableSet(s) {
     const name = (s.name ?? '').toLowerCase();
@@ -41497,7 +42212,7 @@ function settingChange(kind, name, value, set, local) {
         return { class: 'safe', kind, reason: `sets ${name}${to} ${scope}: a limit only, no statement means something else under it` };
     if (PARSING.has(name)) {
         // Back to the default, or on for standard_conforming_strings, is what the parser assumes anyway.
-        const agrees = !set || (name === 'standard_conforming_strings' && value !== undefined && TRUE.has(value.toLowerCase()));
+        const agrees = !set || (name === 'standard_conforming_strings' && value !== undefined && sql_session_TRUE.has(value.toLowerCase()));
         return session(kind, `sets ${name}${to} ${scope}: it changes how the server reads string literals and bytes, so later statements may run differently from how the parser reads them and this comment shows them`, { what: shown, parsing: !agrees, names: false });
     }
     if (name === 'role' || name === 'session_authorization') {
@@ -41540,7 +42255,7 @@ function defaultSetting(node) {
     if (setstmt?.kind === 'VAR_RESET_ALL')
         return { class: 'session', kind, reason: `resets every setting default ${whose}: later sessions run under other settings` };
     const value = setstmt?.kind === 'VAR_SET_VALUE' ? settingValue(setstmt.args) : undefined;
-    if (READ_ONLY.has(name) && value !== undefined && TRUE.has(value.toLowerCase())) {
+    if (READ_ONLY.has(name) && value !== undefined && sql_session_TRUE.has(value.toLowerCase())) {
         return {
             class: 'access-reducing',
             kind,
@@ -41578,7 +42293,7 @@ function alterDatabase(s) {
                     ? [{ class: 'access-reducing', kind: 'ALTER DATABASE', reason: `${db} accepts no more connections (CONNECTION LIMIT 0)` }]
                     : [{ class: 'safe', kind: 'ALTER DATABASE', reason: `changes the connection limit of ${db}` }];
             case 'allow_connections':
-                return text !== undefined && !TRUE.has(text.toLowerCase())
+                return text !== undefined && !sql_session_TRUE.has(text.toLowerCase())
                     ? [{ class: 'access-reducing', kind: 'ALTER DATABASE', reason: `${db} refuses every new connection (ALLOW_CONNECTIONS false)` }]
                     : [{ class: 'safe', kind: 'ALTER DATABASE', reason: `allows connections to ${db}` }];
             case 'is_template':
@@ -41789,15 +42504,6 @@ function ruleVerdict(node, ctx) {
         return defaultSetting(node);
     if ('AlterDatabaseStmt' in node)
         return alterDatabase(node.AlterDatabaseStmt);
-    if ('RuleStmt' in node) {
-        const s = node.RuleStmt;
-        const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
-        const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
-        const what = s.instead
-            ? `every ${event} on it does something else instead (DO INSTEAD)`
-            : `every ${event} on it also does more (DO ALSO)`;
-        return onNew(ctx, s.relation, 'CREATE RULE', { class: 'behaviour-change', reason: `${action}: ${what}`, action });
-    }
     return definitionVerdict(node, ctx);
 }
 function definitionVerdict(node, ctx) {
@@ -41815,76 +42521,9 @@ function definitionVerdict(node, ctx) {
         return alterRole(node.AlterRoleStmt);
     if ('RenameStmt' in node)
         return rename(node.RenameStmt);
-    if ('CreateStmt' in node)
-        return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
-    if ('IndexStmt' in node) {
-        const s = node.IndexStmt;
-        const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
-        if (s.concurrent)
-            return safe('CREATE INDEX', `${action} concurrently`);
-        return onNew(ctx, s.relation, 'CREATE INDEX', {
-            class: 'locking',
-            reason: `${action} without CONCURRENTLY: writes to the table wait until the build ends`,
-            action,
-        });
-    }
-    if ('CreateFunctionStmt' in node) {
-        const s = node.CreateFunctionStmt;
-        const word = s.is_procedure ? 'procedure' : 'function';
-        const name = qualified(strings(s.funcname));
-        const kind = `CREATE ${word.toUpperCase()}`;
-        if (securityDefiner(s.options)) {
-            const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
-            return { class: 'access-widening', kind, reason: widened(`${s.replace ? 'creates or replaces' : 'creates'} ${word} ${name}`, [why]) };
-        }
-        if (s.replace)
-            return replaces(kind, `${word} ${name}`);
-        return safe(kind, `creates ${word} ${name}`);
-    }
-    if ('ViewStmt' in node) {
-        const s = node.ViewStmt;
-        if (s.replace)
-            return replaces('CREATE VIEW', `view ${relationName(s.view)}`);
-        return safe('CREATE VIEW', `creates view ${relationName(s.view)}`);
-    }
-    if ('CreateTableAsStmt' in node) {
-        const s = node.CreateTableAsStmt;
-        const matview = s.objtype === 'OBJECT_MATVIEW';
-        const name = relationName(s.into?.rel);
-        // The query runs now: a DELETE in its WITH clause deletes.
-        const query = s.query === undefined ? undefined : statementVerdict(s.query, ctx);
-        if (query !== undefined && query.class !== 'safe')
-            return { ...query, kind: matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS' };
-        return safe(matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', matview ? `creates materialized view ${name}` : `creates table ${name} from a query`);
-    }
-    if ('CreateSchemaStmt' in node)
-        return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
-    if ('CreateRoleStmt' in node) {
-        const what = `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`;
-        const widening = createRoleWidening(node.CreateRoleStmt);
-        if (widening.length > 0)
-            return { class: 'access-widening', kind: 'CREATE ROLE', reason: widened(what, widening) };
-        return safe('CREATE ROLE', what);
-    }
-    if ('AlterFunctionStmt' in node && securityDefiner(node.AlterFunctionStmt.actions)) {
-        const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
-        return {
-            class: 'access-widening',
-            kind: 'ALTER FUNCTION',
-            reason: widened(`changes function ${objectName({ ObjectWithArgs: node.AlterFunctionStmt.func ?? {} }, 'OBJECT_FUNCTION')}`, [why]),
-        };
-    }
-    if ('CreateSeqStmt' in node)
-        return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
-    if ('CreateExtensionStmt' in node)
-        return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
-    if ('CreateTrigStmt' in node) {
-        const s = node.CreateTrigStmt;
-        const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
-        if (s.replace)
-            return replaces('CREATE TRIGGER', trigger);
-        return safe('CREATE TRIGGER', `creates ${trigger}`);
-    }
+    const created = createVerdict(node, ctx, (n) => statementVerdict(n, ctx));
+    if (created !== undefined)
+        return created;
     if ('CommentStmt' in node) {
         const s = node.CommentStmt;
         return safe('COMMENT', `sets the comment on ${objectWord(s.objtype)} ${s.object ? objectName(s.object, s.objtype) : ''}`.trimEnd());
@@ -41918,23 +42557,6 @@ function definitionVerdict(node, ctx) {
             kind: `ALTER ${objectKind(s.objectType)} SET SCHEMA`,
             reason: `moves ${what} to schema ${quoteIdent(s.newschema ?? '')}: anything that uses the old qualified name stops working`,
         };
-    }
-    if ('CreatePolicyStmt' in node) {
-        const s = node.CreatePolicyStmt;
-        const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
-        if (s.permissive)
-            return safe('CREATE POLICY', action);
-        const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
-        return onNew(ctx, s.table, 'CREATE POLICY', { class: 'access-reducing', reason: `${action}: ${risk}`, action });
-    }
-    if ('AlterPolicyStmt' in node) {
-        const s = node.AlterPolicyStmt;
-        const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
-        return onNew(ctx, s.table, 'ALTER POLICY', {
-            class: 'access-reducing',
-            reason: `${action}: roles may see or change fewer rows`,
-            action,
-        });
     }
     if ('AlterDomainStmt' in node)
         return alterDomain(node.AlterDomainStmt);
@@ -42005,10 +42627,6 @@ function alterDomain(s) {
         default:
             return safe('ALTER DOMAIN', `alters ${domain}`);
     }
-}
-function onNew(ctx, rel, kind, finding) {
-    const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
-    return { class: f.class, kind, reason: f.reason };
 }
 
 ;// CONCATENATED MODULE: ./src/atlas/plan-state.ts
@@ -42179,7 +42797,7 @@ function unparsed({ message, position }) {
     return {
         class: 'destructive',
         kind: 'UNPARSED',
-        reason: `could not be classified, counted as destructive; ${classify_short(why)}`,
+        reason: `could not be classified, counted as destructive; ${clipMessage(why)}`,
         parsed: false,
     };
 }
@@ -42200,7 +42818,7 @@ function ruled(stmt, ctx) {
         return statementVerdict(stmt, ctx);
     }
     catch (err) {
-        const why = classify_short(err instanceof Error ? err.message : String(err));
+        const why = clipMessage(err instanceof Error ? err.message : String(err));
         return {
             class: 'destructive',
             kind: 'UNCLASSIFIED',
@@ -42208,7 +42826,7 @@ function ruled(stmt, ctx) {
         };
     }
 }
-function classify_short(message) {
+function clipMessage(message) {
     const line = printable(message.replace(/\s+/g, ' ').trim());
     return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
 }
@@ -42652,7 +43270,7 @@ function holdSummary(reason) {
 // ours that is or may have been this database's plan. Whenever the PR was planned by us but
 // the record is gone, garbled, from an older version or edited by someone else, or GitHub
 // could not be asked, the context says `recordLost` and the gate holds.
-async function reviewContext(gh, context, marker, identity) {
+async function reviewContext(gh, context, marker, tokenIdentity) {
     let prs;
     try {
         prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
@@ -42665,7 +43283,7 @@ async function reviewContext(gh, context, marker, identity) {
         return { pullNumbers: [], labels: [], missing: `commit ${context.sha.slice(0, 7)} belongs to no pull request (a direct push)` };
     try {
         const labels = await pullLabels(gh, context.repo, pr);
-        const found = await planComment(gh, context, pr, marker, identity);
+        const found = await planComment(gh, context, pr, marker, tokenIdentity);
         return { pullNumbers: prs, pr, labels, ...found };
     }
     catch (err) {
@@ -42676,21 +43294,21 @@ function lost(why) {
     return { labels: [], missing: why, recordLost: why };
 }
 /** The reviewed plan from our comment on `pr`, or why there is none and whether that is suspicious. */
-async function planComment(gh, context, pr, marker, identity) {
-    const ours = await commentsBy(gh, context.repo, pr, identity);
+async function planComment(gh, context, pr, marker, tokenIdentity) {
+    const ours = await commentsBy(gh, context.repo, pr, tokenIdentity);
     // The same test the comment upsert uses, so a comment an earlier version wrote for this
     // database is read here too (its record is then not where this version writes it: held).
     const comment = ours.find((c) => bodyBelongsTo(marker, c.body));
     if (!comment) {
         // Our plan comment may be one whose marker someone else's edit removed.
-        const overwritten = await firstEditedByOthers(gh, ours, identity);
+        const overwritten = await firstEditedByOthers(gh, ours, tokenIdentity);
         if (overwritten) {
             const why = `a comment of this action on #${pr} was overwritten by ${overwritten.editor}, and no plan comment for this database is left, so the plan reviewed there is unknown`;
             return { missing: why, recordLost: why };
         }
         return { missing: `pull request #${pr} has no plan comment of this action for this database` };
     }
-    const editor = await editedByOthers(gh, comment, identity);
+    const editor = await editedByOthers(gh, comment, tokenIdentity);
     if (editor) {
         const why = `the plan comment on #${pr} was last edited by ${editor}, not by this action, so its record of the reviewed plan is not trusted`;
         return { missing: why, recordLost: why };
@@ -42718,9 +43336,9 @@ async function recordOf(comment, pr, marker) {
         return gone(`the plan comment on #${pr} records a review of another pull request (#${reviewed.pr})`);
     return { reviewed: await checkedPlan(reviewed) };
 }
-async function firstEditedByOthers(gh, comments, identity) {
+async function firstEditedByOthers(gh, comments, tokenIdentity) {
     for (const c of comments) {
-        const editor = await editedByOthers(gh, c, identity);
+        const editor = await editedByOthers(gh, c, tokenIdentity);
         if (editor)
             return { editor };
     }
@@ -42740,10 +43358,10 @@ function driftMarker(environment, rolesDir, schemaDir) {
  * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
  * spelling for bot accounts GitHub does not document), pull requests left out.
  */
-async function findDriftIssue(gh, repo, marker, identity) {
+async function findDriftIssue(gh, repo, marker, tokenIdentity) {
     const issues = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
     const ours = issues
-        .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
+        .filter((i) => i.pull_request === undefined && i.user?.login === tokenIdentity && bodyBelongsTo(marker, i.body ?? ''))
         .sort((a, b) => a.number - b.number);
     const first = ours[0];
     return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;
@@ -42790,490 +43408,6 @@ async function closeDriftIssue(gh, repo, issue, comment) {
 /** GitHub's limit on a comment body, in characters. */
 
 /** GitHub's limit on a job summary, in bytes. */
-
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
-var lib_core = __nccwpck_require__(8179);
-;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
-// The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
-// modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
-/**
- * Every AWS region name: us-east-1, ap-southeast-7, us-gov-west-1, cn-north-1, us-iso-east-1,
- * us-isob-east-1, eu-isoe-west-1, us-isof-south-1, eusc-de-east-1 …
- */
-const REGION = /^(?:[a-z]{2}|us-gov|us-iso[a-z]?|eu-iso[a-z]?|eusc-[a-z]{2})-[a-z]+-\d{1,2}$/;
-/** The AWS partitions that exist. */
-const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
-/** The partition a region belongs to (its prefix decides). */
-function regionPartition(region) {
-    if (region.startsWith('cn-'))
-        return 'aws-cn';
-    if (region.startsWith('us-gov-'))
-        return 'aws-us-gov';
-    if (region.startsWith('us-isob-'))
-        return 'aws-iso-b';
-    if (region.startsWith('eu-isoe-'))
-        return 'aws-iso-e';
-    if (region.startsWith('us-isof-'))
-        return 'aws-iso-f';
-    if (region.startsWith('us-iso-'))
-        return 'aws-iso';
-    if (region.startsWith('eusc-'))
-        return 'aws-eusc';
-    return 'aws';
-}
-const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/([\w+=,.@/-]{1,512})$/;
-/** The parts of an IAM role ARN; undefined when it is not one, or names no real partition. */
-function parseRoleArn(arn) {
-    const m = ROLE_ARN.exec(arn);
-    if (!m?.[1] || !m[2] || !m[3] || !PARTITIONS.includes(m[1]))
-        return undefined;
-    return { partition: m[1], account: m[2], name: m[3] };
-}
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-/**
- * AWS profile names as the action writes them: `[profile <name>]` in an INI file, where
- * brackets, comment starters, `=` and whitespace would corrupt the section header.
- */
-const PROFILE_NAME = /^[^\s[\]#;=]{1,64}$/;
-/** The database's name as users know it, also part of the comment marker and the drift issue title. */
-const ENVIRONMENT = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
-/** A PostgreSQL user the action connects as (≤ 63 bytes, identifier-like). */
-const DB_USER = /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/;
-const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-const UNIT_SECONDS = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-/**
- * Seconds of a Go duration with units ("5m", "90s", "1h30m", "500ms"), as Terraform's
- * -lock-timeout parses it; undefined when it is not one. A bare number is not a duration.
- */
-function parseDuration(text) {
-    if (text === '')
-        return undefined;
-    GO_DURATION_PART.lastIndex = 0;
-    let seconds = 0;
-    let consumed = 0;
-    for (let m = GO_DURATION_PART.exec(text); m; m = GO_DURATION_PART.exec(text)) {
-        seconds += Number(m[1]) * (UNIT_SECONDS[m[2] ?? ''] ?? NaN);
-        consumed = GO_DURATION_PART.lastIndex;
-    }
-    return consumed === text.length && Number.isFinite(seconds) ? seconds : undefined;
-}
-/** "host:port" → parts; undefined unless a host and a port 1–65535 are both there. IPv6 in brackets. */
-function parseEndpoint(endpoint) {
-    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(endpoint);
-    const port = Number(m?.[2]);
-    if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535)
-        return undefined;
-    return { host: m[1].replace(/^\[|\]$/g, ''), port };
-}
-/** Error messages quote at most this much of a value: enough to recognise it, not a log dump. */
-const QUOTE_LIMIT = 100;
-/** A value as error messages show it: JSON-quoted, shortened. */
-function quote(value) {
-    return JSON.stringify(value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value);
-}
-/** Control characters (and NUL) never belong in a name. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
-
-function nonEmptyLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-}
-/**
- * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
- */
-function readRolesPaths(name, raw, rolesDir, bad) {
-    const lines = nonEmptyLines(raw);
-    if (lines.length === 0) {
-        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-    }
-    const globs = [];
-    for (const line of lines) {
-        const negated = line.startsWith('!');
-        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
-        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-            bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
-            continue;
-        }
-        globs.push(negated ? `!${pattern}` : pattern);
-    }
-    return globs;
-}
-/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
-function readLintSkip(name, raw, bad) {
-    const ids = nonEmptyLines(raw);
-    for (const id of ids)
-        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
-            bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
-    return ids;
-}
-/** Class names a user may list: every class but safe, which only `all` gates. */
-const NAMED_CLASSES = core/* STATEMENT_CLASSES */.vv.filter((c) => c !== 'safe');
-/**
- * The statement classes that need the label on merge: class names separated by commas or
- * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
- */
-function readGatedClasses(name, raw, bad) {
-    const items = raw
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-    if (items.length === 0)
-        return [...core/* DEFAULT_GATED_CLASSES */.z_];
-    const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
-    if (items.length === 1 && items[0] === 'all')
-        return [...core/* STATEMENT_CLASSES */.vv];
-    if (items.length === 1 && items[0] === 'none')
-        return [];
-    const classes = [];
-    for (const item of items) {
-        const cls = NAMED_CLASSES.find((c) => c === item);
-        if (cls === undefined) {
-            bad(name, item, item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected);
-            continue;
-        }
-        if (!classes.includes(cls))
-            classes.push(cls);
-    }
-    return classes;
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/inputs/workspace.ts
-
-
-
-// The workspace (the checkout) and the directories inputs name inside it. A working directory
-// is where Terraform runs the pull request's code, so it must really be inside the checkout,
-// also through symbolic links.
-/** The directory working directories and roles-paths are relative to. */
-function workspaceDir() {
-    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
-}
-/**
- * Working directories are kept workspace-relative with forward slashes, because the same
- * string feeds the default roles-paths glob and the PR comment marker.
- */
-function readDirectory(name, raw, problems) {
-    const root = workspaceDir();
-    const absolute = external_node_path_.resolve(root, raw);
-    const outside = (from, to) => {
-        const relative = external_node_path_.relative(from, to);
-        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
-    };
-    if (outside(root, absolute)) {
-        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
-        return raw;
-    }
-    let real;
-    try {
-        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
-    }
-    catch {
-        // reported below
-    }
-    if (real === undefined) {
-        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
-    }
-    else if (outside(external_node_fs_.realpathSync(root), real)) {
-        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
-        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
-    }
-    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
-}
-
-;// CONCATENATED MODULE: ./src/inputs/inputs.ts
-
-
-
-
-
-// Reads every input once, validates all of them before anything talks to AWS or runs
-// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
-/** Input names as action.yml spells them. The only place they are written down. */
-const INPUT = {
-    awsRegion: 'aws-region',
-    roleToAssume: 'role-to-assume',
-    applyRoleToAssume: 'apply-role-to-assume',
-    audience: 'audience',
-    roleSessionName: 'role-session-name',
-    roleDurationSeconds: 'role-duration-seconds',
-    awsProfile: 'aws-profile',
-    rolesWorkingDirectory: 'roles-working-directory',
-    schemaWorkingDirectory: 'schema-working-directory',
-    rolesPaths: 'roles-paths',
-    mode: 'mode',
-    githubToken: 'github-token',
-    comment: 'comment',
-    lockTimeout: 'lock-timeout',
-    dbEndpoint: 'db-endpoint',
-    dbName: 'db-name',
-    dbUser: 'db-user',
-    masterUser: 'master-user',
-    rolesOnApply: 'roles-on-apply',
-    environment: 'environment',
-    destructiveLabel: 'destructive-label',
-    gatedClasses: 'gated-classes',
-    requireReviewedPlan: 'require-reviewed-plan',
-    driftIssue: 'drift-issue',
-    failOnDrift: 'fail-on-drift',
-    lintSkip: 'lint-skip',
-    factsTimeoutMs: 'facts-timeout',
-    impactScanLimit: 'impact-scan-limit',
-};
-/**
- * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
- * action is also started without them (tests, `node dist/index.js`), so they live here too.
- */
-const inputs_DEFAULTS = {
-    audience: 'sts.amazonaws.com',
-    roleDurationSeconds: 3600,
-    rolesWorkingDirectory: 'terraform/roles',
-    schemaWorkingDirectory: 'terraform/schema',
-    mode: 'auto',
-    comment: true,
-    lockTimeout: '5m',
-    dbUser: 'atlas_migrator',
-    masterUser: 'postgres',
-    rolesOnApply: 'changed',
-    destructiveLabel: 'allow-destructive-sql',
-    gatedClasses: core/* DEFAULT_GATED_CLASSES */.z_.join(', '),
-    requireReviewedPlan: true,
-    driftIssue: true,
-    failOnDrift: false,
-    factsTimeoutMs: '5s',
-    impactScanLimit: 1_000_000,
-};
-const MODES = ['auto', 'plan', 'apply'];
-const ROLES_ON_APPLY = ['changed', 'always'];
-const MIN_DURATION = 900;
-const MAX_DURATION = 43200;
-/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
-const MAX_LOCK_TIMEOUT_SECONDS = 3600;
-/** facts-timeout: the impact facts are a few catalog queries; a minute is already generous. */
-const MAX_FACTS_TIMEOUT_SECONDS = 60;
-/** GitHub label names are at most 50 characters. */
-const MAX_LABEL_LENGTH = 50;
-/** All bad inputs of one run; `problems` holds one sentence per input. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? (problems[0] ?? '')
-            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
-        this.name = 'InputError';
-        this.problems = problems;
-    }
-}
-function getInputs() {
-    const problems = [];
-    const bad = (name, value, expected) => {
-        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
-    };
-    const get = (name) => lib_core/* getInput */.V4(name);
-    // The token is a secret from the moment it is read; it never appears in a message.
-    const githubToken = get(INPUT.githubToken);
-    (0,core/* registerSecret */.cl)(githubToken);
-    if (!githubToken) {
-        // The value is never echoed: it is a credential even when malformed.
-        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
-    }
-    const awsRegion = get(INPUT.awsRegion);
-    if (!awsRegion) {
-        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
-    }
-    else if (!REGION.test(awsRegion)) {
-        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
-    }
-    const roleToAssume = get(INPUT.roleToAssume);
-    const applyRoleInput = get(INPUT.applyRoleToAssume);
-    for (const [name, value] of [
-        [INPUT.roleToAssume, roleToAssume],
-        [INPUT.applyRoleToAssume, applyRoleInput],
-    ]) {
-        if (!value)
-            continue;
-        const arn = parseRoleArn(value);
-        if (!arn) {
-            bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
-        }
-        else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
-            bad(name, value, `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`);
-        }
-    }
-    const audience = get(INPUT.audience) || inputs_DEFAULTS.audience;
-    if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
-        bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
-    }
-    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
-    if (!SESSION_NAME.test(roleSessionName)) {
-        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
-    }
-    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
-    const awsProfile = get(INPUT.awsProfile);
-    if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
-        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
-    }
-    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
-    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
-    if (rolesWorkingDirectory === schemaWorkingDirectory) {
-        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
-    }
-    const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
-    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
-    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
-    if (!mode)
-        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
-    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
-    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
-    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
-    if (!rolesOnApply)
-        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
-    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
-    const lockSeconds = parseDuration(lockTimeout);
-    if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
-        bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
-    }
-    const { factsTimeoutMs, impactScanLimit } = readImpactInputs(get, bad);
-    const dbEndpoint = get(INPUT.dbEndpoint);
-    const dbName = get(INPUT.dbName);
-    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
-    if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
-        bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
-    }
-    if (dbEndpoint && !dbName) {
-        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
-    }
-    if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
-        bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
-    }
-    if (!DB_USER.test(dbUser)) {
-        bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
-    }
-    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
-    if (!DB_USER.test(masterUser)) {
-        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
-    }
-    else if (masterUser === dbUser) {
-        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
-    }
-    const environment = get(INPUT.environment);
-    if (environment && !ENVIRONMENT.test(environment)) {
-        bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
-    }
-    const destructiveLabel = lib_core/* getInput */.V4(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
-    const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
-    const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
-    if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
-        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`);
-    }
-    const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
-    const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
-    const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
-    const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
-    const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
-    if (problems.length > 0)
-        throw new InputError(problems);
-    const inputs = {
-        awsRegion,
-        roleToAssume,
-        applyRoleToAssume: applyRoleInput || roleToAssume,
-        audience,
-        roleSessionName,
-        roleDurationSeconds,
-        awsProfile,
-        rolesWorkingDirectory,
-        schemaWorkingDirectory,
-        rolesPaths,
-        mode: mode ?? inputs_DEFAULTS.mode,
-        githubToken,
-        comment,
-        lockTimeout,
-        dbEndpoint,
-        dbName,
-        dbUser,
-        masterUser,
-        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
-        environment,
-        destructiveLabel: label,
-        gatedClasses,
-        requireReviewedPlan,
-        driftIssue,
-        failOnDrift,
-        lintSkip,
-        factsTimeoutMs,
-        impactScanLimit,
-    };
-    core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
-    return inputs;
-}
-/** facts-timeout (a duration up to 1m) and impact-scan-limit (a whole number of rows). */
-function readImpactInputs(get, bad) {
-    const timeout = get(INPUT.factsTimeoutMs) || inputs_DEFAULTS.factsTimeoutMs;
-    const seconds = parseDuration(timeout);
-    if (seconds === undefined || seconds <= 0 || seconds > MAX_FACTS_TIMEOUT_SECONDS) {
-        bad(INPUT.factsTimeoutMs, timeout, 'a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s');
-    }
-    const limitText = get(INPUT.impactScanLimit) || String(inputs_DEFAULTS.impactScanLimit);
-    const limit = /^\d{1,12}$/.test(limitText.replace(/_/g, '')) ? Number(limitText.replace(/_/g, '')) : NaN;
-    if (!Number.isSafeInteger(limit))
-        bad(INPUT.impactScanLimit, limitText, 'a whole number of rows, such as 1000000, or 0 to scan no table');
-    return {
-        factsTimeoutMs: Math.round((seconds ?? 5) * 1000),
-        impactScanLimit: Number.isSafeInteger(limit) ? limit : inputs_DEFAULTS.impactScanLimit,
-    };
-}
-/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
-function defaultSessionName() {
-    const runId = process.env['GITHUB_RUN_ID'];
-    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
-    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
-    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
-function readDuration(raw, bad) {
-    if (!raw)
-        return inputs_DEFAULTS.roleDurationSeconds;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
-        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
-        return inputs_DEFAULTS.roleDurationSeconds;
-    }
-    return value;
-}
-function readBoolean(name, fallback, bad) {
-    const raw = lib_core/* getInput */.V4(name);
-    if (!raw)
-        return fallback;
-    try {
-        return lib_core/* getBooleanInput */.Vt(name);
-    }
-    catch {
-        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
-        return fallback;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/index.ts
-// inputs/: the action's inputs read and validated once into one typed Inputs; every problem in
-// one InputError that names the input, the value and the fix. May import core/ only.
-/** Reads and validates every input; throws one InputError listing every bad value. */
-
-/** The workspace directory that working directories and roles-paths are relative to. */
-
-/** AWS profile names the action can write as an INI section header. */
-
-/** "host:port" → host and port; undefined unless both are there and the port is 1–65535. */
-
-/** A value as error messages show it: JSON-quoted, shortened. */
 
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -43669,39 +43803,43 @@ class Converter {
             case 'tuple':
                 return { kind: 'tuple', items: kids.filter(isExpression).map((k) => this.expr(k)), ...at };
             case 'object':
-                return {
-                    kind: 'object',
-                    entries: kids
-                        .filter((k) => k.type === 'object_elem')
-                        .flatMap((elem) => {
-                        const [key, value] = elem.kids.filter(isExpression);
-                        return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
-                    }),
-                    ...at,
-                };
+                return this.object(node, at);
             case 'function_call': {
                 const args = kids.find((k) => k.type === 'function_arguments')?.kids.filter(isExpression) ?? [];
                 return { kind: 'call', name: kids[0] ? this.text(kids[0]) : '', args: args.map((a) => this.expr(a)), ...at };
             }
-            case 'for_tuple_expr': {
-                const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
-                const collection = intro.find(isExpression);
-                const body = kids.find(isExpression);
-                const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
-                if (!collection || !body)
-                    return { kind: 'other', children: this.terms(kids), ...at };
-                return {
-                    kind: 'for',
-                    variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
-                    collection: this.expr(collection),
-                    body: this.expr(body),
-                    condition: condition ? this.expr(condition) : undefined,
-                    ...at,
-                };
-            }
+            case 'for_tuple_expr':
+                return this.forTuple(node, at);
             default:
                 return { kind: 'other', children: this.terms(kids), ...at };
         }
+    }
+    object(node, at) {
+        const entries = node.kids
+            .filter((k) => k.type === 'object_elem')
+            .flatMap((elem) => {
+            const [key, value] = elem.kids.filter(isExpression);
+            return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
+        });
+        return { kind: 'object', entries, ...at };
+    }
+    /** `[for k, v in collection : body if cond]`; anything else it could be stays `other`. */
+    forTuple(node, at) {
+        const kids = node.kids;
+        const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
+        const collection = intro.find(isExpression);
+        const body = kids.find(isExpression);
+        const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
+        if (!collection || !body)
+            return { kind: 'other', children: this.terms(kids), ...at };
+        return {
+            kind: 'for',
+            variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
+            collection: this.expr(collection),
+            body: this.expr(body),
+            condition: condition ? this.expr(condition) : undefined,
+            ...at,
+        };
     }
     /**
      * The grammar flattens `a.b[0]` into siblings (variable_expr, get_attr, index): each suffix
@@ -43779,51 +43917,6 @@ function hcl_unescape(raw) {
             return String.fromCodePoint(parseInt(esc.slice(1), 16));
         return ESCAPES[esc] ?? match;
     });
-}
-// ---------------------------------------------------------------------------------------
-// Questions the rules ask of the model.
-function attribute(body, name) {
-    return body.attributes.find((a) => a.name === name);
-}
-function blocksOf(body, type) {
-    return body.blocks.filter((b) => b.type === type);
-}
-function stringValue(expr) {
-    return expr?.kind === 'string' ? expr.value : undefined;
-}
-function boolValue(expr) {
-    return expr?.kind === 'bool' ? expr.value : undefined;
-}
-/** `root.path…` as one dotted name, for a traversal. */
-function dotted(expr) {
-    return expr?.kind === 'traversal' ? [expr.root, ...expr.path].join('.') : undefined;
-}
-/** Every traversal inside `expr`, itself included, depth first. */
-function traversals(expr) {
-    switch (expr.kind) {
-        case 'traversal':
-            return [expr];
-        case 'template':
-            return expr.parts.flatMap((p) => (typeof p === 'string' ? [] : traversals(p)));
-        case 'tuple':
-            return expr.items.flatMap(traversals);
-        case 'object':
-            return expr.entries.flatMap((e) => [...traversals(e.key), ...traversals(e.value)]);
-        case 'call':
-            return expr.args.flatMap(traversals);
-        case 'for':
-            return [expr.collection, expr.body, ...(expr.condition ? [expr.condition] : [])].flatMap(traversals);
-        case 'other':
-            return expr.children.flatMap(traversals);
-        default:
-            return [];
-    }
-}
-/** The items of a tuple, or the expression itself when it is not one. */
-function items(expr) {
-    if (!expr)
-        return [];
-    return expr.kind === 'tuple' ? expr.items : [expr];
 }
 
 ;// CONCATENATED MODULE: ./src/lint/parser.ts
@@ -43951,6 +44044,54 @@ function unexpected(node) {
     if (!leaf.isNamed)
         return `unexpected "${leaf.type}"`;
     return leaf.type === 'ERROR' ? 'unexpected input' : `unexpected ${describe(leaf.type)}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/hcl-model.ts
+// A typed view of an HCL file: blocks and attributes with their 1-based lines, and expressions
+// reduced to the shapes the rules look at (hcl.ts builds it from the syntax tree), and the
+// questions the rules ask of it.
+function attribute(body, name) {
+    return body.attributes.find((a) => a.name === name);
+}
+function blocksOf(body, type) {
+    return body.blocks.filter((b) => b.type === type);
+}
+function stringValue(expr) {
+    return expr?.kind === 'string' ? expr.value : undefined;
+}
+function boolValue(expr) {
+    return expr?.kind === 'bool' ? expr.value : undefined;
+}
+/** `root.path…` as one dotted name, for a traversal. */
+function dotted(expr) {
+    return expr?.kind === 'traversal' ? [expr.root, ...expr.path].join('.') : undefined;
+}
+/** Every traversal inside `expr`, itself included, depth first. */
+function traversals(expr) {
+    switch (expr.kind) {
+        case 'traversal':
+            return [expr];
+        case 'template':
+            return expr.parts.flatMap((p) => (typeof p === 'string' ? [] : traversals(p)));
+        case 'tuple':
+            return expr.items.flatMap(traversals);
+        case 'object':
+            return expr.entries.flatMap((e) => [...traversals(e.key), ...traversals(e.value)]);
+        case 'call':
+            return expr.args.flatMap(traversals);
+        case 'for':
+            return [expr.collection, expr.body, ...(expr.condition ? [expr.condition] : [])].flatMap(traversals);
+        case 'other':
+            return expr.children.flatMap(traversals);
+        default:
+            return [];
+    }
+}
+/** The items of a tuple, or the expression itself when it is not one. */
+function items(expr) {
+    if (!expr)
+        return [];
+    return expr.kind === 'tuple' ? expr.items : [expr];
 }
 
 ;// CONCATENATED MODULE: ./src/lint/evaluate.ts
@@ -44862,6 +45003,12 @@ function attributesDeep(block) {
 
 
 
+/** The check that lint-skip names only real rule ids. */
+
+/**
+ * Every guardrail rule (id, severity, what/why/fix).
+ * @internal docs and tests read it; the action goes through lintProject.
+ */
 
 const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules];
 /**
@@ -44911,6 +45058,7 @@ async function lintProject(options) {
 const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 ;// CONCATENATED MODULE: ./src/report/wording.ts
+
 
 /** Classes the comment lists with their statements, and that make the headline a warning. */
 const RISKY_CLASSES = [
@@ -44967,7 +45115,7 @@ function appliedPhrase(root, report) {
     const did = root.applied ? `applied (${n})` : 'nothing to apply';
     switch (root.outcome) {
         case 'skipped':
-            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
+            return root.root === 'roles' && !report.rolesChange.changed ? `not run (no change to ${INPUT.rolesPaths})` : 'not run';
         case 'deferred':
             return 'deferred';
         case 'not-run':
@@ -45085,7 +45233,7 @@ function joinAnd(items) {
         return items.join('');
     return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
-function firstLine(text) {
+function firstNonBlankLine(text) {
     const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
@@ -45128,7 +45276,7 @@ function planHeadline(report) {
     if (report.fatal && roots.length === 0 && lintErrors > 0)
         return `❌ Checks failed: ${count(lintErrors, 'error')} in the HCL — nothing was planned`;
     if (report.fatal)
-        return `❌ Plan failed: ${firstLine(report.fatal)}`;
+        return `❌ Plan failed: ${firstNonBlankLine(report.fatal)}`;
     if (failed.length > 0)
         return `❌ Plan failed for ${names(failed)}`;
     const withSql = roots.filter((r) => r.plannedStatements.length > 0 || r.destroys.length > 0);
@@ -45153,7 +45301,7 @@ function planHeadline(report) {
 function applyHeadline(report) {
     const { roots } = report;
     if (report.fatal)
-        return `❌ Apply failed: ${firstLine(report.fatal)} — ${appliedSplit(roots)}`;
+        return `❌ Apply failed: ${firstNonBlankLine(report.fatal)} — ${appliedSplit(roots)}`;
     const held = roots.find((r) => r.outcome === 'held');
     if (held)
         return `❌ Apply held back at ${held.root}: ${heldWhy(held)} — ${appliedSplit(roots)}`;
@@ -45253,7 +45401,7 @@ function historySection(history) {
     if (history.length === 0)
         return [];
     const items = history.map((h) => {
-        const when = h.at ? `${(0,core/* text */.Qq)(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
+        const when = h.at ? `${(0,core/* text */.Qq)((0,core/* utcText */.kK)(h.at))} · ` : '';
         const commit = h.commit ? ` · commit ${(0,core/* code */.aY)(h.commit.slice(0, 7))}` : '';
         const run = h.runUrl ? ` · ${(0,core/* link */.nf)('run', h.runUrl)}` : '';
         return `- ${when}${h.mode}: ${(0,core/* text */.Qq)(h.headline)}${commit}${run}`;
@@ -45364,49 +45512,10 @@ function holdSection(report) {
 function holdReason(reason, prRef, report) {
     const runUrl = report.context.runUrl;
     switch (reason.kind) {
-        case 'gated': {
-            const what = [
-                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(core/* code */.aY).join(', ')}` : '',
-                reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
-            ]
-                .filter(Boolean)
-                .join(' and ');
-            const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
-            if (report.review?.pullNumbers?.length === 0) {
-                // A push that belongs to no pull request: there is nothing to put the label on.
-                return [
-                    `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
-                    heldList(reason.statements),
-                    `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${(0,core/* code */.aY)(reason.label)} to it, and merge it.`,
-                ].filter(Boolean);
-            }
-            return [
-                `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${(0,core/* code */.aY)(reason.label)}.`,
-                heldList(reason.statements),
-                `To approve: add the label ${(0,core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
-            ].filter(Boolean);
-        }
-        case 'changed-since-review': {
-            const reviewed = report.review?.reviewed;
-            const at = reviewed?.commit ? ` at commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
-            const out = [
-                `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
-            ];
-            const { delta } = reason;
-            if (delta.exact) {
-                if (delta.added.length > 0)
-                    out.push(`Added since review (${delta.added.length}):`, (0,core/* fence */.EU)(delta.added.join('\n'), 'sql'));
-                if (delta.removed.length > 0)
-                    out.push(`No longer planned (${delta.removed.length}):`, (0,core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
-                if (delta.removedUnknown > 0)
-                    out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
-            }
-            else {
-                out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
-            }
-            out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
-            return out;
-        }
+        case 'gated':
+            return gatedReason(reason, prRef, report);
+        case 'changed-since-review':
+            return changedReason(reason, prRef, report);
         case 'record-lost':
             return [
                 `**No trusted record of the plan reviewed in ${prRef}.** ${(0,core/* text */.Qq)(capitalised(reason.why))}.`,
@@ -45427,6 +45536,52 @@ function holdReason(reason, prRef, report) {
             ].filter(Boolean);
         }
     }
+}
+/** A held root whose SQL is of a gated class and has no label. */
+function gatedReason(reason, prRef, report) {
+    const runUrl = report.context.runUrl;
+    const what = [
+        reason.destroys.length > 0 ? `destroys ${reason.destroys.map(core/* code */.aY).join(', ')}` : '',
+        reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
+    ]
+        .filter(Boolean)
+        .join(' and ');
+    const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
+    if (report.review?.pullNumbers?.length === 0) {
+        // A push that belongs to no pull request: there is nothing to put the label on.
+        return [
+            `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
+            heldList(reason.statements),
+            `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${(0,core/* code */.aY)(reason.label)} to it, and merge it.`,
+        ].filter(Boolean);
+    }
+    return [
+        `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${(0,core/* code */.aY)(reason.label)}.`,
+        heldList(reason.statements),
+        `To approve: add the label ${(0,core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
+    ].filter(Boolean);
+}
+/** A held root whose SQL differs from what the pull request's comment showed. */
+function changedReason(reason, prRef, report) {
+    const reviewed = report.review?.reviewed;
+    const at = reviewed?.commit ? ` at commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
+    const out = [
+        `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
+    ];
+    const { delta } = reason;
+    if (delta.exact) {
+        if (delta.added.length > 0)
+            out.push(`Added since review (${delta.added.length}):`, (0,core/* fence */.EU)(delta.added.join('\n'), 'sql'));
+        if (delta.removed.length > 0)
+            out.push(`No longer planned (${delta.removed.length}):`, (0,core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
+        if (delta.removedUnknown > 0)
+            out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
+    }
+    else {
+        out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
+    }
+    out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
+    return out;
 }
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
 function gateNote(root) {
@@ -45660,7 +45815,7 @@ function renderSql(block, classifications, cap) {
         shown++;
         const c = classifications?.[i];
         if (c && c.class !== 'safe')
-            lines.push(`-- ${MARK[c.class]}: ${oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
+            lines.push(`-- ${MARK[c.class]}: ${collapseWhitespace(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
         bidi ||= (0,core/* hasBidi */.BM)(statement);
         lines.push(statement);
     }
@@ -45703,7 +45858,7 @@ function firstWords(statement) {
         .toUpperCase()
         .replace(/[^A-Z ]/g, '');
 }
-function oneLine(s) {
+function collapseWhitespace(s) {
     return s.replace(/\s+/g, ' ').trim();
 }
 
@@ -46089,20 +46244,20 @@ async function syncDriftIssue(d) {
     }
     const { repo } = report.context;
     const marker = driftMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
-    const existing = await findDriftIssue(gh, repo, marker, await d.identity());
+    const existing = await findDriftIssue(gh, repo, marker, await d.tokenIdentity());
     const title = `Database drift: ${inputs.environment || `${repo.owner}/${repo.repo}`}`;
     const now = new Date().toISOString();
     if (status === 'clean') {
         if (!existing)
             return '';
-        const comment = `✅ No drift found by ${(0,core/* link */.nf)('this run', report.context.runUrl)} (${(0,core/* text */.Qq)(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${(0,core/* text */.Qq)(report.context.defaultBranch || 'the default branch')}. Closing.`;
+        const comment = `✅ No drift found by ${(0,core/* link */.nf)('this run', report.context.runUrl)} (${(0,core/* text */.Qq)((0,core/* utcText */.kK)(now))}): the database matches the HCL of ${(0,core/* text */.Qq)(report.context.defaultBranch || 'the default branch')}. Closing.`;
         await closeDriftIssue(gh, repo, existing, comment);
         core/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
         return '';
     }
     const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
     const notices = [
-        `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
+        `First seen ${(0,core/* utcText */.kK)(since)}, last seen ${(0,core/* utcText */.kK)(now)} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
         'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',
     ];
     const body = renderComment({ ...report, notices: [...notices, ...report.notices] }, { ...d.options, marker, data: encodeData({ history: [], driftSince: since }), maxLength: COMMENT_MAX_LENGTH });
@@ -46214,7 +46369,7 @@ function aclRenameRole(acl, from, to) {
 // objects; OIDs never appear in planned SQL). PUBLIC is the empty string, as in PostgreSQL's
 // own aclitem text, because "PUBLIC" (upper case, quoted) is a legal role name.
 /** The grantee PUBLIC. */
-const types_PUBLIC = '';
+const PUBLIC = '';
 
 ;// CONCATENATED MODULE: ./src/access/nodes.ts
 
@@ -46225,7 +46380,7 @@ function roleOf(spec, st) {
         case 'ROLESPEC_CSTRING':
             return spec.rolename ?? '';
         case 'ROLESPEC_PUBLIC':
-            return types_PUBLIC;
+            return PUBLIC;
         case 'ROLESPEC_SESSION_USER':
             return st.sessionUser;
         default:
@@ -46313,7 +46468,7 @@ function aclDefault(kind, owner, serverVersionNum) {
     const items = [{ grantee: owner, grantor: owner, privs: allPrivileges(kind, serverVersionNum), grantable: 0 }];
     const publicPrivs = kind === 'function' ? PRIV.EXECUTE : kind === 'database' ? PRIV.CONNECT | PRIV.TEMPORARY : 0;
     if (publicPrivs)
-        items.push({ grantee: types_PUBLIC, grantor: owner, privs: publicPrivs, grantable: 0 });
+        items.push({ grantee: PUBLIC, grantor: owner, privs: publicPrivs, grantable: 0 });
     return items;
 }
 /** The object kind a default-ACL type applies to (types are not modelled). */
@@ -46345,11 +46500,6 @@ function privilegeNames(mask) {
     return hit;
 }
 const NAMES_OF = new Map();
-/** Bits of the privileges a kind supports, for iterating. */
-function privilegeBits(kind, serverVersionNum) {
-    const all = allPrivileges(kind, serverVersionNum);
-    return Object.values(PRIV).filter((b) => (all & b) !== 0);
-}
 
 ;// CONCATENATED MODULE: ./src/access/names.ts
 // Object names as PostgreSQL writes them (quote_ident), and the keys the model uses.
@@ -46646,7 +46796,7 @@ function creationAcl(st, kind, owner, schema) {
     return local ? aclMerge(global, local) : global.map((i) => ({ ...i }));
 }
 /** Creates a relation (table-like or sequence) unless it exists; returns it. */
-function createRelation(st, kind, schema, name, at, extra = {}) {
+function apply_create_createRelation(st, kind, schema, name, at, extra = {}) {
     const existing = findRelation(st, schema, name);
     if (existing)
         return existing;
@@ -46661,7 +46811,7 @@ function createTable(st, s, at) {
     const name = s.relation?.relname ?? '';
     if (findRelation(st, schema, name))
         return; // IF NOT EXISTS, or already there
-    const table = createRelation(st, 'table', schema, name, at);
+    const table = apply_create_createRelation(st, 'table', schema, name, at);
     for (const n of s.tableElts ?? [])
         if ('ColumnDef' in n)
             columnSequence(st, table, n.ColumnDef, at);
@@ -46674,7 +46824,7 @@ function columnSequence(st, table, c, at) {
     const identity = (c.constraints ?? []).some((n) => 'Constraint' in n && n.Constraint.contype === 'CONSTR_IDENTITY');
     if (!serial && !identity)
         return;
-    createRelation(st, 'sequence', table.schema, `${table.name}_${c.colname ?? ''}_seq`, at, { ownedBy: keyOf(table) });
+    apply_create_createRelation(st, 'sequence', table.schema, `${table.name}_${c.colname ?? ''}_seq`, at, { ownedBy: keyOf(table) });
 }
 function createFunction(st, s, at) {
     const { schema, name } = nameParts(s.funcname);
@@ -47302,12 +47452,12 @@ function applyNode(st, node, at, skip) {
     if ('CreateStmt' in n)
         return createTable(st, n.CreateStmt, at);
     if ('CreateSeqStmt' in n)
-        return void createRelation(st, 'sequence', relationParts(n.CreateSeqStmt.sequence).schema, relationParts(n.CreateSeqStmt.sequence).name, at);
+        return void apply_create_createRelation(st, 'sequence', relationParts(n.CreateSeqStmt.sequence).schema, relationParts(n.CreateSeqStmt.sequence).name, at);
     if ('ViewStmt' in n)
-        return void createRelation(st, 'table', relationParts(n.ViewStmt.view).schema, relationParts(n.ViewStmt.view).name, at);
+        return void apply_create_createRelation(st, 'table', relationParts(n.ViewStmt.view).schema, relationParts(n.ViewStmt.view).name, at);
     if ('CreateTableAsStmt' in n) {
         const rel = relationParts(n.CreateTableAsStmt.into?.rel);
-        return void createRelation(st, 'table', rel.schema, rel.name, at);
+        return void apply_create_createRelation(st, 'table', rel.schema, rel.name, at);
     }
     if ('CreateFunctionStmt' in n)
         return createFunction(st, n.CreateFunctionStmt, at);
@@ -47548,7 +47698,7 @@ function fillObject(e, o, k, holders, supers, version) {
     const all = allPrivileges(o.kind, version);
     let pub = 0;
     for (const item of o.acl) {
-        if (item.grantee === types_PUBLIC) {
+        if (item.grantee === PUBLIC) {
             pub |= item.privs;
             continue;
         }
@@ -47592,29 +47742,22 @@ function fillSetOnly(e) {
         }
     });
 }
-/** pg_has_role(role, of, mode): MEMBER (any membership), USAGE (inherited privileges), SET (may SET ROLE). */
+/**
+ * pg_has_role(role, of, mode): MEMBER (any membership), USAGE (inherited privileges), SET (may SET ROLE).
+ * @internal The diff reads the role graph directly; the oracle tests hold the model to pg_has_role.
+ */
 function hasRole(e, role, of, mode) {
     if (e.roleRows.get(role)?.superuser)
         return true;
     const walk = mode === 'MEMBER' ? 'members' : mode === 'USAGE' ? 'privs' : 'set';
     return e.graph.reach(role, walk).includes(of);
 }
-/** Effective privilege bits of a role on an object (by key); PUBLIC is ''. */
-function privilegesOf(e, role, objectKey) {
-    const k = e.objectIndex.get(objectKey);
-    if (k === undefined)
-        return 0;
-    if (role === PUBLIC)
-        return e.publicPrivs[k];
-    const r = e.roleIndex.get(role);
-    return r === undefined ? 0 : e.privs[k * e.roles.length + r];
-}
 
 ;// CONCATENATED MODULE: ./src/access/diff-context.ts
 
 /** Roles whose grants matter to `role`: what it inherits from, before and after. */
 function reachOf(ctx, role) {
-    if (role === types_PUBLIC)
+    if (role === PUBLIC)
         return ONLY_PUBLIC;
     let hit = ctx.reach.get(role);
     if (!hit) {
@@ -47626,7 +47769,7 @@ function reachOf(ctx, role) {
     return hit;
 }
 /** One array for PUBLIC, so that what is derived from it (touches.ts) is computed once. */
-const ONLY_PUBLIC = [types_PUBLIC];
+const ONLY_PUBLIC = [PUBLIC];
 
 ;// CONCATENATED MODULE: ./src/access/via.ts
 
@@ -47651,7 +47794,7 @@ function viaOf(e, role, o, bit) {
     for (const i of o.acl) {
         if ((i.privs & bit) === 0)
             continue;
-        if (i.grantee === types_PUBLIC)
+        if (i.grantee === PUBLIC)
             publicHas = true;
         else if (i.grantee === role)
             return { text: role === o.owner ? 'owner' : 'direct grant', through: role };
@@ -47664,7 +47807,7 @@ function viaOf(e, role, o, bit) {
     if (predefined)
         return { text: `member of ${predefined[0]}`, through: predefined[0] };
     if (publicHas)
-        return { text: 'PUBLIC', through: types_PUBLIC };
+        return { text: 'PUBLIC', through: PUBLIC };
     return { text: 'unknown', through: undefined };
 }
 /** For each member role, the latest statement that changed one of its memberships. */
@@ -47691,8 +47834,8 @@ function objectChanges(ctx, key, b, a) {
     const row = rowWriter(ctx, key, a.o ?? b.o, out);
     const pubGain = pubA & ~pubB;
     const pubLoss = pubB & ~pubA;
-    row(types_PUBLIC, 'gains', pubGain, () => 'PUBLIC');
-    row(types_PUBLIC, 'loses', pubLoss, () => 'PUBLIC');
+    row(PUBLIC, 'gains', pubGain, () => 'PUBLIC');
+    row(PUBLIC, 'loses', pubLoss, () => 'PUBLIC');
     const bb = b.k === undefined ? -1 : b.k * b.e.roles.length;
     const ab = a.k === undefined ? -1 : a.k * a.e.roles.length;
     const { privs: bPrivs, grantable: bGrantable, setOnly: bSetOnly, ownerRights: bOwner } = b.e;
@@ -47735,10 +47878,10 @@ function rowWriter(ctx, key, object, out) {
         if (role !== lastRole)
             [lastRole, lastAt] = [role, ctx.touches.statement(key, reachOf(ctx, role))];
         const at = lastAt;
-        const roleKind = role === types_PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
+        const roleKind = role === PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
         for (const privilege of privilegeNames(bits)) {
             out.push({
-                role: role === types_PUBLIC ? 'PUBLIC' : role,
+                role: role === PUBLIC ? 'PUBLIC' : role,
                 roleKind,
                 change,
                 privilege: privilege + suffix,
@@ -47747,7 +47890,7 @@ function rowWriter(ctx, key, object, out) {
                 via: via(PRIV[privilege]),
                 statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
                 statementIndex: at ?? null,
-                widening: role === types_PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
+                widening: role === PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
             });
         }
     };
@@ -47783,7 +47926,7 @@ function retainedAfterRevoke(ctx, key, b, a) {
     const heldAfter = heldBy(a.o);
     for (const [grantee, before] of heldBy(b.o)) {
         const r = ctx.ea.roleIndex.get(grantee);
-        if (grantee === types_PUBLIC || r === undefined)
+        if (grantee === PUBLIC || r === undefined)
             continue;
         const removed = before & ~(heldAfter.get(grantee) ?? 0) & a.e.privs[a.k * a.e.roles.length + r];
         for (const name of privilegeNames(removed)) {
@@ -47837,7 +47980,7 @@ class TouchIndex {
         const r = this.reachFacts(reach);
         let best = Math.max(this.applied.touched.object.get(key) ?? -1, r.latest);
         for (const [grantee, at] of this.aclByObject.get(key) ?? [])
-            if (at > best && (grantee === types_PUBLIC || r.set.has(grantee)))
+            if (at > best && (grantee === PUBLIC || r.set.has(grantee)))
                 best = at;
         return best < 0 ? undefined : best;
     }
@@ -47978,15 +48121,31 @@ function planAccess(before, statements) {
 //   setOutput('access-changes', JSON.stringify(accessChangesJson(diff.changes)))
 /** Apply + diff in one call; emptySnapshot() when the catalog cannot be read. */
 
-/** Applies parsed statements to a copy of a snapshot; reports what it does not model. */
+/**
+ * Applies parsed statements to a copy of a snapshot; reports what it does not model.
+ * @internal planAccess does this in the action; the oracle tests call it directly.
+ */
 
-/** Diffs a snapshot against an applied plan; the `access-changes` output shape. */
+/** The `access-changes` output shape of a diff's changes. */
 
-/** Effective privileges (has_*_privilege / pg_has_role semantics) of every role on every object. */
+/**
+ * Effective privileges (has_*_privilege / pg_has_role semantics) of every role on every object.
+ * @internal The diff uses them inside access/; the oracle tests compare them with PostgreSQL's answers.
+ */
 
-/** Object names as PostgreSQL writes them (quote_ident) and the model's object keys. */
+/** The model's key of an object (schema, name, kind, arguments). */
 
-/** Privilege bits and names. */
+/**
+ * Object names as PostgreSQL writes them (quote_ident), and keys from parts.
+ * @internal Used inside access/; the oracle tests build keys and names with them.
+ */
+
+/** A catalog privilege name (SELECT, …) as the model's bit. */
+
+/**
+ * Privilege bits.
+ * @internal Used inside access/; the oracle tests compare masks.
+ */
 
 /** The snapshot (model input) types. */
 
@@ -48150,7 +48309,7 @@ async function publish(p) {
             p.io.setOutput(OUTPUT.commentUrl, url);
     }
     if (report.context.drift && inputs.driftIssue && p.gh) {
-        const d = { gh: p.gh, inputs, report, identity: p.identity, options };
+        const d = { gh: p.gh, inputs, report, tokenIdentity: p.tokenIdentity, options };
         await withDeadline(syncDriftIssue(d), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
             core/* log */.Rm.warning(`Could not open, update or close the drift issue: ${(0,core/* errorMessage */.gJ)(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`);
         });
@@ -48177,12 +48336,12 @@ async function postComments(gh, p, options) {
     }
     if (numbers.length === 0)
         return '';
-    const identity = await p.identity();
+    const tokenIdentity = await p.tokenIdentity();
     let url = '';
     for (const number of numbers) {
-        const comment = await upsertComment(gh, context.repo, number, p.marker, identity, async (previous) => {
+        const comment = await upsertComment(gh, context.repo, number, p.marker, tokenIdentity, async (previous) => {
             // A record someone else edited last is not carried forward (it could launder an edit).
-            const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
+            const editor = previous ? await editedByOthers(gh, previous, tokenIdentity).catch(() => 'an unknown user') : undefined;
             const trusted = editor ? undefined : previous;
             if (editor)
                 core/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
@@ -48336,7 +48495,7 @@ var external_node_os_ = __nccwpck_require__(8161);
 function renderProfileFiles(profile, region, creds) {
     // inputs.ts validates with the same rule; this guards the file format itself.
     if (!PROFILE_NAME.test(profile)) {
-        throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
+        throw new Error(`Input "${INPUT.awsProfile}" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
     }
     // In the config file every profile but "default" is written "[profile NAME]"; in the
     // credentials file it is always "[NAME]".
@@ -48372,6 +48531,7 @@ async function removeProfileFiles(files) {
 }
 
 ;// CONCATENATED MODULE: ./src/aws/sts-errors.ts
+
 // Pure: what an STS or OIDC failure means and what the user should change. No I/O here, so
 // every message can be tested without a server.
 const OIDC_ISSUER_HOST = 'token.actions.githubusercontent.com';
@@ -48526,16 +48686,16 @@ function explainStsError(err, ctx, attempts = 1) {
     if (code === 'InvalidIdentityToken' && /audience/i.test(text)) {
         return [
             head,
-            `Fix: the token's audience is "${ctx.audience}" (the \`audience\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
+            `Fix: the token's audience is "${ctx.audience}" (the \`${INPUT.audience}\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
             `  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST} --client-id ${ctx.audience}`,
-            'or set the `audience` input to one the provider lists (the usual one is sts.amazonaws.com).',
+            `or set the \`${INPUT.audience}\` input to one the provider lists (the usual one is sts.amazonaws.com).`,
         ].join('\n');
     }
     if (code === 'ValidationError' && /DurationSeconds|MaxSessionDuration/i.test(text)) {
         const roleName = ctx.roleArn.split('/').pop() ?? '<role-name>';
         return [
             head,
-            `Fix: role-duration-seconds is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`role-duration-seconds\` input, or raise the role's MaxSessionDuration (up to 43200):`,
+            `Fix: ${INPUT.roleDurationSeconds} is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`${INPUT.roleDurationSeconds}\` input, or raise the role's MaxSessionDuration (up to 43200):`,
             `  aws iam update-role --role-name ${roleName} --max-session-duration ${ctx.durationSeconds}`,
         ].join('\n');
     }
@@ -48559,7 +48719,21 @@ function missingOidcMessage(roleArn, roleInput) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/aws/backoff.ts
+// The wait between STS retries.
+/** Exponential with "equal jitter": half fixed, half random, so retries spread out but still wait. */
+function backoffMs(attempt, baseMs, random = Math.random) {
+    const ceiling = baseMs * 2 ** (attempt - 1);
+    return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+/** Resolves after `ms`; the STS retries wait with it. */
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 ;// CONCATENATED MODULE: ./src/aws/credentials.ts
+
+
 
 
 
@@ -48569,7 +48743,7 @@ const DEFAULT_RETRY_BASE_MS = 200;
 const DEFAULT_MAX_ATTEMPTS = 4;
 async function openAwsSession(inputs, mode, options = {}) {
     const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
-    const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
+    const roleInput = mode === 'apply' ? INPUT.applyRoleToAssume : INPUT.roleToAssume;
     const now = options.now ?? Date.now;
     const region = inputs.awsRegion;
     const profile = inputs.awsProfile;
@@ -48577,21 +48751,8 @@ async function openAwsSession(inputs, mode, options = {}) {
         return openAmbientSession(region, profile);
     const assume = () => assumeWithOidc({ roleArn, roleInput, audience: inputs.audience, durationSeconds: inputs.roleDurationSeconds, claims: {} }, inputs.roleSessionName, region, options);
     let creds = await assume();
-    let files;
+    const files = profile ? await writeProfile(profile, region, creds) : undefined;
     let closed = false;
-    try {
-        if (profile) {
-            files = await makeProfileDir();
-            await writeProfileFiles(files, profile, region, creds);
-            core/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
-            warnAboutOtherProfile(profile);
-        }
-    }
-    catch (err) {
-        if (files)
-            await removeProfileFiles(files);
-        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
-    }
     // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
     // together; they share one assume and one rewrite of the profile files (two writers would
     // race on the files).
@@ -48632,6 +48793,22 @@ async function openAwsSession(inputs, mode, options = {}) {
     };
     return session;
 }
+/** Writes the credentials as AWS profile `profile` into temporary files; removes them again if that fails. */
+async function writeProfile(profile, region, creds) {
+    let files;
+    try {
+        files = await makeProfileDir();
+        await writeProfileFiles(files, profile, region, creds);
+        core/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
+        warnAboutOtherProfile(profile);
+        return files;
+    }
+    catch (err) {
+        if (files)
+            await removeProfileFiles(files);
+        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
+    }
+}
 function regionEnv(region) {
     return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
 }
@@ -48643,7 +48820,7 @@ function filesEnv(files) {
 function warnAboutOtherProfile(profile) {
     const other = process.env['AWS_PROFILE'];
     if (other && other !== profile) {
-        core/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
+        core/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input ${INPUT.awsProfile}); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set ${INPUT.awsProfile}: ${other}.`);
     }
 }
 /** No role: Terraform uses whatever credentials the job already has. */
@@ -48776,14 +48953,6 @@ function toStatic(c, roleArn) {
         creds.expiration = c.Expiration;
     return creds;
 }
-/** Exponential with "equal jitter": half fixed, half random, so retries spread out but still wait. */
-function backoffMs(attempt, baseMs, random = Math.random) {
-    const ceiling = baseMs * 2 ** (attempt - 1);
-    return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 ;// CONCATENATED MODULE: ./src/aws/hints-ownership.ts
 
@@ -48850,6 +49019,7 @@ function relation(name) {
 ;// CONCATENATED MODULE: ./src/aws/hints.ts
 
 
+
 const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
 const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
 /** Why an IAM-token login fails, most common cause first. */
@@ -48858,7 +49028,7 @@ function iamAuthChecklist(user, region, account = '<account-id>') {
         `${(0,core/* code */.aY)(user)} must be a member of rds_iam: ${(0,core/* code */.aY)(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
         `The IAM role must allow \`rds-db:connect\` on ${(0,core/* code */.aY)(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
         'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
-        'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
+        `The token must be signed for the same host, port and region the client connects to (the endpoint in \`TF_VAR_endpoint\` / \`${INPUT.dbEndpoint}\` and \`${INPUT.awsRegion}\`); a token for another endpoint, port, proxy or region is refused.`,
     ];
 }
 function sslHints() {
@@ -48875,15 +49045,15 @@ function unreachableHints(endpoint) {
 }
 function credentialsHints(ctx) {
     return [
-        'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
+        `No usable AWS credentials reached Terraform/Atlas. Set \`${INPUT.roleToAssume}\` (with \`permissions: id-token: write\`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.`,
         ctx.awsProfile
             ? `atlas.hcl reads credentials through profile ${(0,core/* code */.aY)(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
-            : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
+            : `If atlas.hcl names an AWS profile (\`profile = var.aws_profile\`), also set the \`${INPUT.awsProfile}\` input to that name.`,
     ];
 }
 function expiredHints() {
     return [
-        "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
+        `The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger \`${INPUT.roleDurationSeconds}\` (and the role's MaxSessionDuration).`,
     ];
 }
 function lockHints() {
@@ -48936,10 +49106,10 @@ function hintsFor(message, ctx) {
     const profile = MISSING_PROFILE.exec(message)?.[1];
     if (profile !== undefined) {
         if (!ctx.awsProfile) {
-            hints.push(`atlas.hcl asks for AWS profile ${(0,core/* code */.aY)(profile)}, which does not exist on the runner: set the ${(0,core/* code */.aY)(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`);
+            hints.push(`atlas.hcl asks for AWS profile ${(0,core/* code */.aY)(profile)}, which does not exist on the runner: set the ${(0,core/* code */.aY)(`${INPUT.awsProfile}: ${profile}`)} input so the action writes that profile with its credentials.`);
         }
         else if (ctx.awsProfile !== profile) {
-            hints.push(`atlas.hcl asks for AWS profile ${(0,core/* code */.aY)(profile)} but the action wrote ${(0,core/* code */.aY)(ctx.awsProfile)}: set ${(0,core/* code */.aY)(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${(0,core/* code */.aY)(ctx.awsProfile)}.`);
+            hints.push(`atlas.hcl asks for AWS profile ${(0,core/* code */.aY)(profile)} but the action wrote ${(0,core/* code */.aY)(ctx.awsProfile)}: set ${(0,core/* code */.aY)(`${INPUT.awsProfile}: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${(0,core/* code */.aY)(ctx.awsProfile)}.`);
         }
         else {
             hints.push(`The action wrote profile ${(0,core/* code */.aY)(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`);
@@ -48977,7 +49147,7 @@ function hintsFor(message, ctx) {
 function endpointParts(endpoint) {
     const parts = parseEndpoint(endpoint.trim());
     if (!parts)
-        throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
+        throw new Error(`Input "${INPUT.dbEndpoint}" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
     return parts;
 }
 async function signRdsToken(req) {
@@ -49008,6 +49178,7 @@ async function signRdsToken(req) {
 
 
 
+
 /** Logs nothing itself: the caller shows the message (a notice when skipped) and the hints. */
 async function preflightIamAuth(opts) {
     const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
@@ -49023,7 +49194,9 @@ async function preflightIamAuth(opts) {
         return {
             status: 'failed',
             message: `IAM-token preflight for ${target} failed: ${(0,core/* errorMessage */.gJ)(err)}`,
-            hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
+            hints: [
+                `The action needs AWS credentials to sign the token: set \`${INPUT.roleToAssume}\`, or provide credentials in an earlier step.`,
+            ],
         };
     }
     // pg is loaded on first use: only runs that log in to the database need it.
@@ -49169,7 +49342,10 @@ async function openReadOnlySession(config, opts = {}) {
     const budgetMs = opts.budgetMs ?? 20_000;
     // pg is loaded on first use: only runs whose facts phases read the database need it.
     const { default: pgModule } = await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849));
-    const client = new pgModule.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
+    const client = new pgModule.Client({
+        ...config,
+        connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs),
+    });
     // A socket error after connect() must not crash the process; the pending query rejects instead.
     client.on('error', () => undefined);
     return beginSession(client, opts);
@@ -49226,7 +49402,10 @@ async function beginSession(client, opts) {
 // (five, whatever the size of the database): roles, memberships, objects with their owners
 // and exploded ACLs, default ACLs. A NULL ACL is read as acldefault(), so what PUBLIC holds by
 // default counts. System schemas (pg_catalog, information_schema, pg_toast, …) are left out.
-/** The number of queries readAccessCatalog sends. */
+/**
+ * The number of queries readAccessCatalog sends.
+ * @internal The session tests hold readAccessCatalog to it.
+ */
 const CATALOG_QUERY_COUNT = 5;
 /** An aclexplode() of `expr` as a JSON array of [grantee (null = PUBLIC), grantor, privilege, grantable]. */
 const aclJson = (expr) => `(SELECT coalesce(json_agg(json_build_array(ge.rolname, gr.rolname, e.privilege_type, e.is_grantable)), '[]')
@@ -49377,8 +49556,6 @@ function attempt_ident(quoted) {
 
 ;// CONCATENATED MODULE: ./src/database/impact-facts.ts
 
-/** The number of queries readImpactFacts sends at most (plus savepoints), whatever the plan. */
-const FACT_QUERIES = 4;
 /** Reads the facts for `tables` and the tables of `indexes`. */
 async function readImpactFacts(session, request, opts) {
     const notes = [];
@@ -49615,13 +49792,20 @@ async function runChecks(sessions, queries, cap) {
 ;// CONCATENATED MODULE: ./src/database/index.ts
 // Live facts, read-only: one bounded session (READ ONLY transaction, statement and lock
 // timeouts, a total budget) and the catalog readers that use it. Nothing here runs plan SQL.
+/** One bounded read-only session (READ ONLY transaction, timeouts, a total budget), and the error when the budget runs out. */
 
+/** Reads roles, memberships, objects and ACLs from the live catalogs in a fixed number of queries. */
+
+/**
+ * That fixed number of queries.
+ * @internal The session tests hold readAccessCatalog to it.
+ */
 
 /** Per-table live facts for the impact part (sizes, emptiness, columns, locks held now) in a fixed number of queries. */
 
 /** A bounded predicted-failure check (one count, capped), built from quoted identifiers only. */
 
-/** The checks of a plan over a few sessions at once, in order. */
+/** The checks of a plan over a few sessions at once, in order; NOT_STARTED marks those the budget left out. */
 
 
 ;// CONCATENATED MODULE: ./src/terraform/json-ui.ts
@@ -49927,7 +50111,7 @@ function logEvent(logger, event) {
         }
         default:
             if (event.message)
-                logger.info(cli_firstLine(event.message));
+                logger.info(firstLine(event.message));
     }
 }
 /** Cuts a long detail (a big Atlas Plan) at a line boundary; the report carries it whole. */
@@ -49938,7 +50122,7 @@ function clip(text, limit) {
     const head = text.slice(0, cut > 0 ? cut : limit);
     return `${head}\n… ${text.length - head.length} more characters, not shown in the log`;
 }
-function cli_firstLine(text) {
+function firstLine(text) {
     const nl = text.indexOf('\n');
     return nl < 0 ? text : text.slice(0, nl);
 }
@@ -49984,8 +50168,6 @@ const terraformCli = {
 // (-json) stream. May import core/ only.
 /** The real Terraform CLI behind the Terraform interface. */
 
-/** Finds the real terraform binary (not hashicorp/setup-terraform's wrapper script). */
-
 /** Meaning of `terraform plan -detailed-exitcode`: no changes, changes or error. */
 
 
@@ -50030,24 +50212,24 @@ function realDeps() {
 /** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 /** The token's login, asked once, on first use; a failure is delivered to every caller. */
-function identityOf(gh) {
+function tokenIdentityOnce(gh) {
     let asked;
     return () => (0,core/* outcome */.uR)((asked ??= (0,core/* settle */.G9)(tokenIdentity(gh))));
 }
 /** The GitHub lookups of a run, side by side; none of them throws. */
-async function askGitHub(inputs, context, gh, identity, marker) {
+async function askGitHub(inputs, context, gh, tokenIdentity, marker) {
     const changesLog = new core/* BufferedLog */.eA();
     // Who the token is (the comment's and the issue's author) is asked now, not at the end; the
-    // answer (or its error) waits in identityOf's settled promise for whoever needs it.
+    // answer (or its error) waits in tokenIdentityOnce's settled promise for whoever needs it.
     if (inputs.comment || context.drift)
-        void (0,core/* settle */.G9)(identity());
-    const review = context.mode === 'apply' ? lookUpReview(context, gh, identity, marker) : undefined;
+        void (0,core/* settle */.G9)(tokenIdentity());
+    const review = context.mode === 'apply' ? lookUpReview(context, gh, tokenIdentity, marker) : undefined;
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
     return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
 /** The merged pull request's labels and reviewed plan; a lookup that fails holds the apply. */
-function lookUpReview(context, gh, identity, marker) {
-    return withDeadline(identity().then((login) => reviewContext(gh, context, marker, login)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
+function lookUpReview(context, gh, tokenIdentity, marker) {
+    return withDeadline(tokenIdentity().then((login) => reviewContext(gh, context, marker, login)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
         // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
         const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,core/* errorMessage */.gJ)(err)})`;
         return { labels: [], missing: why, recordLost: why };
@@ -51413,14 +51595,21 @@ function requests(plan) {
 //   report.willFail → "will fail" in the plan's headline; on merge, hold the root
 //
 // `session` is the database layer's ReadOnlySession (READ ONLY transaction, statement_timeout,
-// lock_timeout, a total budget); assessImpact never ends it (it ends the extra sessions it
-// opens through options.moreSessions for the checks). Everything here is data: names
+// lock_timeout, a total budget); assessImpact never ends it. Everything here is data: names
 // are hostile text for the report's writers; no row value is ever read out of the database.
+/** Parses a root's SQL and models the locks and rewrites each statement takes (pure); the parser can load early. */
 
+/** Reads the live facts for a plan and runs the bounded predicted-failure checks, on up to IMPACT_CHECK_SESSIONS sessions. */
 
+/**
+ * PostgreSQL's table lock modes, weakest first.
+ * @internal Used inside impact/; the harness tests hold the lock model to pg_locks.
+ */
 
-
-
+/**
+ * Whether a column type change rewrites the table.
+ * @internal Used inside impact/; the unit tests check it type pair by type pair.
+ */
 
 
 ;// CONCATENATED MODULE: ./src/roots/impact-phase.ts
@@ -51915,10 +52104,10 @@ async function run(deps = realDeps()) {
     try {
         const connected = connect(deps, inputs);
         const { gh } = connected;
-        const identity = gh ? identityOf(gh) : () => Promise.reject(new Error('no GitHub client'));
-        const facts = gh ? await execute(deps, inputs, context, gh, identity, marker) : { fatal: connected.fatal };
+        const tokenIdentity = gh ? tokenIdentityOnce(gh) : () => Promise.reject(new Error('no GitHub client'));
+        const facts = gh ? await execute(deps, inputs, context, gh, tokenIdentity, marker) : { fatal: connected.fatal };
         const report = assembleReport(inputs, context, facts, cancel.signal());
-        await publish({ io: deps.io, inputs, report, gh, identity, marker });
+        await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker });
         conclude(deps, report, inputs);
     }
     finally {
@@ -51964,7 +52153,7 @@ function conclude(deps, report, inputs) {
  * there: the facts so far and the failure, reported once, by setFailed, after the summary,
  * outputs and comment are written.
  */
-async function execute(deps, inputs, context, gh, identity, marker) {
+async function execute(deps, inputs, context, gh, tokenIdentity, marker) {
     let facts = {};
     try {
         const workspace = workspaceDir();
@@ -51973,7 +52162,7 @@ async function execute(deps, inputs, context, gh, identity, marker) {
         // answer while the guardrails run; a guardrail error is still the one reported, and still
         // stops the run before any AWS call.
         const atlas = (0,core/* settle */.G9)(deps.atlasVersion(workspace));
-        const answers = (0,core/* settle */.G9)(askGitHub(inputs, context, gh, identity, marker));
+        const answers = (0,core/* settle */.G9)(askGitHub(inputs, context, gh, tokenIdentity, marker));
         const lint = await guardrails(inputs, workspace, context);
         facts = { ...facts, lint };
         const lintErrors = lint.filter((f) => f.severity === 'error').length;
@@ -52538,7 +52727,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ debug),
   N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
-  Vt: () => (/* binding */ getBooleanInput),
   V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   Os: () => (/* binding */ group),
@@ -52552,7 +52740,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getMultilineInput, getState, info, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getMultilineInput, getState, info, markdownSummary, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);

@@ -28381,7 +28381,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rm: () => (/* reexport */ log)
 });
 
-// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, outcome, redact, registerSecret, runProcess, settle, showBidi, stopAll, str, strings, text
+// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, outcome, redact, registerSecret, runProcess, settle, showBidi, stopAll, str, strings, text, utcText
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -31890,6 +31890,7 @@ const searched = new Map();
 const asWritten = new Set();
 /** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
 let matcher;
+/** Masks `value` in the runner log and in everything redact() passes from now on (also its encodings). */
 function registerSecret(value) {
     if (!value || value.length < MIN_SECRET_LENGTH)
         return;
@@ -31909,6 +31910,7 @@ function registerSecret(value) {
             matcher = undefined;
     }
 }
+/** `text` with every registered secret and every credential-shaped value replaced by ***. */
 function redact_redact(text) {
     if (!text)
         return text;
@@ -31952,7 +31954,10 @@ function widened(text, start, end, widen) {
         end++;
     return [start, end];
 }
-/** For tests: forget registered secrets between cases. */
+/**
+ * Forgets registered secrets between test cases (a run registers them once and keeps them).
+ * @internal Used by tests only.
+ */
 function resetSecretsForTest() {
     registered.clear();
     searched.clear();
@@ -32187,7 +32192,7 @@ function markdown_text(untrusted) {
     // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
     // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
     // the text starts, since it is always one line.
-    const escaped = oneLine(untrusted)
+    const escaped = inertOneLine(untrusted)
         .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -32198,9 +32203,9 @@ function markdown_text(untrusted) {
 }
 /** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
 function htmlText(untrusted) {
-    return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+    return unlinked(inertOneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
 }
-function oneLine(untrusted) {
+function inertOneLine(untrusted) {
     return showBidi(redact(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
 }
 /**
@@ -32217,7 +32222,7 @@ function unlinked(s) {
 }
 /** Untrusted text as an inline code span: shown literally, on one line. */
 function code(untrusted) {
-    const body = oneLine(untrusted);
+    const body = inertOneLine(untrusted);
     const ticks = '`'.repeat(longestBacktickRun(body) + 1);
     // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
     const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';
@@ -32392,6 +32397,8 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 /** True when the text holds bidirectional control characters (Trojan Source). */
 
 /** The text with bidirectional control characters shown as visible escapes. */
+
+/** A UTC time as readers see it: "YYYY-MM-DD hh:mm:ss UTC". */
 
 /** The error's stack mapped back to src/, for a debug line. */
 

@@ -126,18 +126,12 @@ function fillSetOnly(e: EffectiveAccess): void {
   });
 }
 
-/** pg_has_role(role, of, mode): MEMBER (any membership), USAGE (inherited privileges), SET (may SET ROLE). */
+/**
+ * pg_has_role(role, of, mode): MEMBER (any membership), USAGE (inherited privileges), SET (may SET ROLE).
+ * @internal The diff reads the role graph directly; the oracle tests hold the model to pg_has_role.
+ */
 export function hasRole(e: EffectiveAccess, role: string, of: string, mode: 'MEMBER' | 'USAGE' | 'SET'): boolean {
   if (e.roleRows.get(role)?.superuser) return true;
   const walk = mode === 'MEMBER' ? 'members' : mode === 'USAGE' ? 'privs' : 'set';
   return e.graph.reach(role, walk).includes(of);
-}
-
-/** Effective privilege bits of a role on an object (by key); PUBLIC is ''. */
-export function privilegesOf(e: EffectiveAccess, role: string, objectKey: string): number {
-  const k = e.objectIndex.get(objectKey);
-  if (k === undefined) return 0;
-  if (role === PUBLIC) return e.publicPrivs[k]!;
-  const r = e.roleIndex.get(role);
-  return r === undefined ? 0 : e.privs[k * e.roles.length + r]!;
 }

@@ -91,9 +91,3 @@ export function privilegeNames(mask: number): readonly PrivilegeName[] {
 }
 
 const NAMES_OF = new Map<number, readonly PrivilegeName[]>();
-
-/** Bits of the privileges a kind supports, for iterating. */
-export function privilegeBits(kind: ObjectKind, serverVersionNum: number): number[] {
-  const all = allPrivileges(kind, serverVersionNum);
-  return Object.values(PRIV).filter((b) => (all & b) !== 0);
-}

@@ -121,7 +121,7 @@ import type { Classification } from '../core/index.js';
 // Not inspected: function bodies, and functions a statement calls other than set_config and
 // lo_unlink (Atlas does not plan such calls); a plain CREATE TRIGGER on a live table.
 
-export type { Classification, StatementClass } from '../core/index.js';
+export type { Classification } from '../core/index.js';
 
 /** Parser messages can quote a long stretch of the statement; a reason keeps the start. */
 const MESSAGE_MAX = 120;
@@ -196,7 +196,7 @@ function unparsed({ message, position }: Extract<ParseOutcome, { ok: false }>): 
   return {
     class: 'destructive',
     kind: 'UNPARSED',
-    reason: `could not be classified, counted as destructive; ${short(why)}`,
+    reason: `could not be classified, counted as destructive; ${clipMessage(why)}`,
     parsed: false,
   };
 }
@@ -216,7 +216,7 @@ function ruled(stmt: Node, ctx: Context): Verdict {
   try {
     return statementVerdict(stmt, ctx);
   } catch (err) {
-    const why = short(err instanceof Error ? err.message : String(err));
+    const why = clipMessage(err instanceof Error ? err.message : String(err));
     return {
       class: 'destructive',
       kind: 'UNCLASSIFIED',
@@ -225,7 +225,7 @@ function ruled(stmt: Node, ctx: Context): Verdict {
   }
 }
 
-function short(message: string): string {
+function clipMessage(message: string): string {
   const line = printable(message.replace(/\s+/g, ' ').trim());
   return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
 }

@@ -7,6 +7,11 @@ import { destructive, safe, type Verdict } from './sql-verdict.js';
 
 /** The verdict for a data or maintenance statement; undefined for any other statement. */
 export function dataOrMaintenance(node: Node): Verdict | undefined {
+  return data(node) ?? maintenance(node);
+}
+
+/** Statements that read or write rows, or run code. */
+function data(node: Node): Verdict | undefined {
   if ('TruncateStmt' in node) {
     const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
     return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
@@ -40,6 +45,11 @@ export function dataOrMaintenance(node: Node): Verdict | undefined {
     const name = qualified(strings(node.CallStmt.funccall?.funcname));
     return destructive('CALL', `calls procedure ${name}, whose effects cannot be checked`);
   }
+  return undefined;
+}
+
+/** Maintenance commands: most rewrite or lock a table. */
+function maintenance(node: Node): Verdict | undefined {
   if ('RefreshMatViewStmt' in node) {
     const s = node.RefreshMatViewStmt;
     const action = `refreshes materialized view ${relationName(s.relation)}`;

@@ -1,12 +1,12 @@
-import type { AlterDomainStmt, DropStmt, Node, ObjectType, RangeVar } from 'libpg-query';
+import type { AlterDomainStmt, DropStmt, Node, ObjectType } from 'libpg-query';
 import { alterRole, defaultPrivileges, dropOwned, dropRole, grant, grantRole, reassignOwned, rename } from './sql-access.js';
 import { alterTable } from './sql-alter-table.js';
+import { createVerdict } from './sql-create.js';
 import { dataOrMaintenance } from './sql-data.js';
 import { listed, objectKind, objectName, objectWord, qualified, quoteIdent, relationName, roleName, strings } from './sql-names.js';
-import { otherStatement, replaces } from './sql-other.js';
+import { otherStatement } from './sql-other.js';
 import { alterDatabase, calls, defaultSetting, variableSet } from './sql-session.js';
-import { destructive, onNewRelation, safe, strongest, type Context, type Finding, type Verdict } from './sql-verdict.js';
-import { createRoleWidening, securityDefiner, widened } from './sql-widening.js';
+import { destructive, safe, strongest, type Context, type Verdict } from './sql-verdict.js';
 import { copy, executePrepared, explain, prepare } from './sql-wrapped.js';
 
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
@@ -32,15 +32,6 @@ function ruleVerdict(node: Node, ctx: Context): Verdict {
   if ('VariableSetStmt' in node) return variableSet(node.VariableSetStmt);
   if ('AlterRoleSetStmt' in node || 'AlterDatabaseSetStmt' in node || 'AlterSystemStmt' in node) return defaultSetting(node);
   if ('AlterDatabaseStmt' in node) return alterDatabase(node.AlterDatabaseStmt);
-  if ('RuleStmt' in node) {
-    const s = node.RuleStmt;
-    const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
-    const action = `${s.replace ? 'creates or replaces' : 'creates'} rule ${quoteIdent(s.rulename ?? '')} on ${relationName(s.relation)}`;
-    const what = s.instead
-      ? `every ${event} on it does something else instead (DO INSTEAD)`
-      : `every ${event} on it also does more (DO ALSO)`;
-    return onNew(ctx, s.relation, 'CREATE RULE', { class: 'behaviour-change', reason: `${action}: ${what}`, action });
-  }
   return definitionVerdict(node, ctx);
 }
 
@@ -53,70 +44,8 @@ function definitionVerdict(node: Node, ctx: Context): Verdict {
   if ('AlterRoleStmt' in node) return alterRole(node.AlterRoleStmt);
   if ('RenameStmt' in node) return rename(node.RenameStmt);
 
-  if ('CreateStmt' in node) return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
-  if ('IndexStmt' in node) {
-    const s = node.IndexStmt;
-    const action = `builds ${s.unique ? 'unique ' : ''}index ${s.idxname ? `${quoteIdent(s.idxname)} ` : ''}on ${relationName(s.relation)}`;
-    if (s.concurrent) return safe('CREATE INDEX', `${action} concurrently`);
-    return onNew(ctx, s.relation, 'CREATE INDEX', {
-      class: 'locking',
-      reason: `${action} without CONCURRENTLY: writes to the table wait until the build ends`,
-      action,
-    });
-  }
-  if ('CreateFunctionStmt' in node) {
-    const s = node.CreateFunctionStmt;
-    const word = s.is_procedure ? 'procedure' : 'function';
-    const name = qualified(strings(s.funcname));
-    const kind = `CREATE ${word.toUpperCase()}`;
-    if (securityDefiner(s.options)) {
-      const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
-      return { class: 'access-widening', kind, reason: widened(`${s.replace ? 'creates or replaces' : 'creates'} ${word} ${name}`, [why]) };
-    }
-    if (s.replace) return replaces(kind, `${word} ${name}`);
-    return safe(kind, `creates ${word} ${name}`);
-  }
-  if ('ViewStmt' in node) {
-    const s = node.ViewStmt;
-    if (s.replace) return replaces('CREATE VIEW', `view ${relationName(s.view)}`);
-    return safe('CREATE VIEW', `creates view ${relationName(s.view)}`);
-  }
-  if ('CreateTableAsStmt' in node) {
-    const s = node.CreateTableAsStmt;
-    const matview = s.objtype === 'OBJECT_MATVIEW';
-    const name = relationName(s.into?.rel);
-    // The query runs now: a DELETE in its WITH clause deletes.
-    const query = s.query === undefined ? undefined : statementVerdict(s.query, ctx);
-    if (query !== undefined && query.class !== 'safe') return { ...query, kind: matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS' };
-    return safe(
-      matview ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS',
-      matview ? `creates materialized view ${name}` : `creates table ${name} from a query`,
-    );
-  }
-  if ('CreateSchemaStmt' in node) return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
-  if ('CreateRoleStmt' in node) {
-    const what = `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`;
-    const widening = createRoleWidening(node.CreateRoleStmt);
-    if (widening.length > 0) return { class: 'access-widening', kind: 'CREATE ROLE', reason: widened(what, widening) };
-    return safe('CREATE ROLE', what);
-  }
-  if ('AlterFunctionStmt' in node && securityDefiner(node.AlterFunctionStmt.actions)) {
-    const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
-    return {
-      class: 'access-widening',
-      kind: 'ALTER FUNCTION',
-      reason: widened(`changes function ${objectName({ ObjectWithArgs: node.AlterFunctionStmt.func ?? {} }, 'OBJECT_FUNCTION')}`, [why]),
-    };
-  }
-  if ('CreateSeqStmt' in node) return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
-  if ('CreateExtensionStmt' in node)
-    return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
-  if ('CreateTrigStmt' in node) {
-    const s = node.CreateTrigStmt;
-    const trigger = `trigger ${quoteIdent(s.trigname ?? '')} on ${relationName(s.relation)}`;
-    if (s.replace) return replaces('CREATE TRIGGER', trigger);
-    return safe('CREATE TRIGGER', `creates ${trigger}`);
-  }
+  const created = createVerdict(node, ctx, (n) => statementVerdict(n, ctx));
+  if (created !== undefined) return created;
   if ('CommentStmt' in node) {
     const s = node.CommentStmt;
     return safe('COMMENT', `sets the comment on ${objectWord(s.objtype)} ${s.object ? objectName(s.object, s.objtype) : ''}`.trimEnd());
@@ -150,22 +79,6 @@ function definitionVerdict(node: Node, ctx: Context): Verdict {
       kind: `ALTER ${objectKind(s.objectType)} SET SCHEMA`,
       reason: `moves ${what} to schema ${quoteIdent(s.newschema ?? '')}: anything that uses the old qualified name stops working`,
     };
-  }
-  if ('CreatePolicyStmt' in node) {
-    const s = node.CreatePolicyStmt;
-    const action = `creates ${s.permissive ? '' : 'restrictive '}policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
-    if (s.permissive) return safe('CREATE POLICY', action);
-    const risk = 'rows it rejects are hidden from the roles it applies to, whatever other policies allow';
-    return onNew(ctx, s.table, 'CREATE POLICY', { class: 'access-reducing', reason: `${action}: ${risk}`, action });
-  }
-  if ('AlterPolicyStmt' in node) {
-    const s = node.AlterPolicyStmt;
-    const action = `changes policy ${quoteIdent(s.policy_name ?? '')} on ${relationName(s.table)}`;
-    return onNew(ctx, s.table, 'ALTER POLICY', {
-      class: 'access-reducing',
-      reason: `${action}: roles may see or change fewer rows`,
-      action,
-    });
   }
   if ('AlterDomainStmt' in node) return alterDomain(node.AlterDomainStmt);
   if ('DropRoleStmt' in node) return dropRole(node.DropRoleStmt);
@@ -235,9 +148,4 @@ function alterDomain(s: AlterDomainStmt): Verdict {
     default:
       return safe('ALTER DOMAIN', `alters ${domain}`);
   }
-}
-
-function onNew(ctx: Context, rel: RangeVar | undefined, kind: string, finding: Finding): Verdict {
-  const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
-  return { class: f.class, kind, reason: f.reason };
 }

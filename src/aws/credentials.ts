@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { log, registerSecret, type Inputs, type Mode } from '../core/index.js';
+import { INPUT } from '../inputs/index.js';
 import { makeProfileDir, removeProfileFiles, writeProfileFiles, type ProfileFiles, type StaticCredentials } from './profile-files.js';
 import {
   decodeTokenClaims,
@@ -10,6 +11,7 @@ import {
   stsErrorCode,
   type AssumeContext,
 } from './sts-errors.js';
+import { backoffMs, sleep } from './backoff.js';
 
 // The one module that talks to GitHub's OIDC service and AWS STS. The credentials it gets are
 // handed to Terraform child processes through env() only: nothing is exported to later steps
@@ -45,7 +47,7 @@ const DEFAULT_MAX_ATTEMPTS = 4;
 
 export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSessionOptions = {}): Promise<AwsSession> {
   const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
-  const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
+  const roleInput = mode === 'apply' ? INPUT.applyRoleToAssume : INPUT.roleToAssume;
   const now = options.now ?? Date.now;
   const region = inputs.awsRegion;
   const profile = inputs.awsProfile;
@@ -61,21 +63,8 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
     );
 
   let creds = await assume();
-  let files: ProfileFiles | undefined;
+  const files = profile ? await writeProfile(profile, region, creds) : undefined;
   let closed = false;
-  try {
-    if (profile) {
-      files = await makeProfileDir();
-      await writeProfileFiles(files, profile, region, creds);
-      log.info(
-        `Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`,
-      );
-      warnAboutOtherProfile(profile);
-    }
-  } catch (err) {
-    if (files) await removeProfileFiles(files);
-    throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
-  }
 
   // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
   // together; they share one assume and one rewrite of the profile files (two writers would
@@ -117,6 +106,23 @@ export async function openAwsSession(inputs: Inputs, mode: Mode, options: AwsSes
   return session;
 }
 
+/** Writes the credentials as AWS profile `profile` into temporary files; removes them again if that fails. */
+async function writeProfile(profile: string, region: string, creds: StaticCredentials): Promise<ProfileFiles> {
+  let files: ProfileFiles | undefined;
+  try {
+    files = await makeProfileDir();
+    await writeProfileFiles(files, profile, region, creds);
+    log.info(
+      `Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`,
+    );
+    warnAboutOtherProfile(profile);
+    return files;
+  } catch (err) {
+    if (files) await removeProfileFiles(files);
+    throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
+  }
+}
+
 function regionEnv(region: string): Record<string, string> {
   return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
 }
@@ -131,7 +137,7 @@ function warnAboutOtherProfile(profile: string): void {
   const other = process.env['AWS_PROFILE'];
   if (other && other !== profile) {
     log.warning(
-      `AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`,
+      `AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input ${INPUT.awsProfile}); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set ${INPUT.awsProfile}: ${other}.`,
     );
   }
 }
@@ -284,14 +290,4 @@ function toStatic(
   if (c.SessionToken) creds.sessionToken = c.SessionToken;
   if (c.Expiration) creds.expiration = c.Expiration;
   return creds;
-}
-
-/** Exponential with "equal jitter": half fixed, half random, so retries spread out but still wait. */
-export function backoffMs(attempt: number, baseMs: number, random: () => number = Math.random): number {
-  const ceiling = baseMs * 2 ** (attempt - 1);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

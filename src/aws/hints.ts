@@ -1,5 +1,6 @@
 import { code } from '../core/index.js';
 import { ownershipHints } from './hints-ownership.js';
+import { INPUT } from '../inputs/index.js';
 
 // Pure: remedies for what Terraform, Atlas or the database printed. Each hint is safe
 // Markdown: our own words and code spans, with every value taken from foreign text (a user
@@ -27,7 +28,7 @@ export function iamAuthChecklist(user: string, region: string, account = '<accou
     `${code(user)} must be a member of rds_iam: ${code(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
     `The IAM role must allow \`rds-db:connect\` on ${code(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
     'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
-    'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
+    `The token must be signed for the same host, port and region the client connects to (the endpoint in \`TF_VAR_endpoint\` / \`${INPUT.dbEndpoint}\` and \`${INPUT.awsRegion}\`); a token for another endpoint, port, proxy or region is refused.`,
   ];
 }
 
@@ -47,16 +48,16 @@ export function unreachableHints(endpoint: string): string[] {
 
 export function credentialsHints(ctx: HintContext): string[] {
   return [
-    'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
+    `No usable AWS credentials reached Terraform/Atlas. Set \`${INPUT.roleToAssume}\` (with \`permissions: id-token: write\`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.`,
     ctx.awsProfile
       ? `atlas.hcl reads credentials through profile ${code(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
-      : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
+      : `If atlas.hcl names an AWS profile (\`profile = var.aws_profile\`), also set the \`${INPUT.awsProfile}\` input to that name.`,
   ];
 }
 
 export function expiredHints(): string[] {
   return [
-    "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
+    `The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger \`${INPUT.roleDurationSeconds}\` (and the role's MaxSessionDuration).`,
   ];
 }
 
@@ -121,11 +122,11 @@ export function hintsFor(message: string, ctx: HintContext): string[] {
   if (profile !== undefined) {
     if (!ctx.awsProfile) {
       hints.push(
-        `atlas.hcl asks for AWS profile ${code(profile)}, which does not exist on the runner: set the ${code(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`,
+        `atlas.hcl asks for AWS profile ${code(profile)}, which does not exist on the runner: set the ${code(`${INPUT.awsProfile}: ${profile}`)} input so the action writes that profile with its credentials.`,
       );
     } else if (ctx.awsProfile !== profile) {
       hints.push(
-        `atlas.hcl asks for AWS profile ${code(profile)} but the action wrote ${code(ctx.awsProfile)}: set ${code(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${code(ctx.awsProfile)}.`,
+        `atlas.hcl asks for AWS profile ${code(profile)} but the action wrote ${code(ctx.awsProfile)}: set ${code(`${INPUT.awsProfile}: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${code(ctx.awsProfile)}.`,
       );
     } else {
       hints.push(

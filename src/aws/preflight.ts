@@ -4,6 +4,7 @@ import { errorMessage } from '../core/index.js';
 import type { AwsSession } from './credentials.js';
 import { endpointParts, signRdsToken } from './rds-token.js';
 import { roleAccount } from './sts-errors.js';
+import { INPUT } from '../inputs/index.js';
 
 // Before the schema root runs, prove that the migration user can log in with an IAM token the
 // way Atlas will (TLS, token as password), so the failure names its cause instead of surfacing
@@ -43,7 +44,9 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     return {
       status: 'failed',
       message: `IAM-token preflight for ${target} failed: ${errorMessage(err)}`,
-      hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
+      hints: [
+        `The action needs AWS credentials to sign the token: set \`${INPUT.roleToAssume}\`, or provide credentials in an earlier step.`,
+      ],
     };
   }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROFILE_NAME } from '../inputs/index.js';
+import { INPUT, PROFILE_NAME } from '../inputs/index.js';
 
 // Atlas (Go SDK) resolves credentials through the profile named in atlas.hcl and does not fall
 // back to AWS_ACCESS_KEY_ID, so the credentials also go into a shared config/credentials pair
@@ -24,7 +24,7 @@ export interface ProfileFiles {
 export function renderProfileFiles(profile: string, region: string, creds: StaticCredentials): { config: string; credentials: string } {
   // inputs.ts validates with the same rule; this guards the file format itself.
   if (!PROFILE_NAME.test(profile)) {
-    throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
+    throw new Error(`Input "${INPUT.awsProfile}" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
   }
   // In the config file every profile but "default" is written "[profile NAME]"; in the
   // credentials file it is always "[NAME]".

@@ -1,4 +1,4 @@
-import { parseEndpoint, quote, type HostPort } from '../inputs/index.js';
+import { INPUT, parseEndpoint, quote, type HostPort } from '../inputs/index.js';
 import { registerSecret } from '../core/index.js';
 import type { StaticCredentials } from './profile-files.js';
 
@@ -18,7 +18,9 @@ export interface RdsTokenRequest {
 export function endpointParts(endpoint: string): HostPort {
   const parts = parseEndpoint(endpoint.trim());
   if (!parts)
-    throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
+    throw new Error(
+      `Input "${INPUT.dbEndpoint}" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`,
+    );
   return parts;
 }
 

@@ -1,3 +1,5 @@
+import { INPUT } from '../inputs/index.js';
+
 // Pure: what an STS or OIDC failure means and what the user should change. No I/O here, so
 // every message can be tested without a server.
 
@@ -183,16 +185,16 @@ export function explainStsError(err: unknown, ctx: AssumeContext, attempts = 1):
   if (code === 'InvalidIdentityToken' && /audience/i.test(text)) {
     return [
       head,
-      `Fix: the token's audience is "${ctx.audience}" (the \`audience\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
+      `Fix: the token's audience is "${ctx.audience}" (the \`${INPUT.audience}\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
       `  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST} --client-id ${ctx.audience}`,
-      'or set the `audience` input to one the provider lists (the usual one is sts.amazonaws.com).',
+      `or set the \`${INPUT.audience}\` input to one the provider lists (the usual one is sts.amazonaws.com).`,
     ].join('\n');
   }
   if (code === 'ValidationError' && /DurationSeconds|MaxSessionDuration/i.test(text)) {
     const roleName = ctx.roleArn.split('/').pop() ?? '<role-name>';
     return [
       head,
-      `Fix: role-duration-seconds is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`role-duration-seconds\` input, or raise the role's MaxSessionDuration (up to 43200):`,
+      `Fix: ${INPUT.roleDurationSeconds} is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`${INPUT.roleDurationSeconds}\` input, or raise the role's MaxSessionDuration (up to 43200):`,
       `  aws iam update-role --role-name ${roleName} --max-session-duration ${ctx.durationSeconds}`,
     ].join('\n');
   }

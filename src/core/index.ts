@@ -57,6 +57,8 @@ export { details } from './markdown.js';
 export { hasBidi } from './markdown.js';
 /** The text with bidirectional control characters shown as visible escapes. */
 export { showBidi } from './markdown.js';
+/** A UTC time as readers see it: "YYYY-MM-DD hh:mm:ss UTC". */
+export { utcText } from './utc.js';
 
 /** The error's stack mapped back to src/, for a debug line. */
 export { errorStack } from './stack.js';

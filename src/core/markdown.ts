@@ -33,7 +33,7 @@ export function text(untrusted: string): string {
   // Inline syntax (emphasis, code, links and images, strikethrough, tables, HTML, entities)
   // is escaped wherever it appears; block syntax (headings, lists, quotes) only matters where
   // the text starts, since it is always one line.
-  const escaped = oneLine(untrusted)
+  const escaped = inertOneLine(untrusted)
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -45,10 +45,10 @@ export function text(untrusted: string): string {
 
 /** Untrusted text inside HTML (a `<summary>`), where Markdown is not parsed: entities only. */
 export function htmlText(untrusted: string): string {
-  return unlinked(oneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+  return unlinked(inertOneLine(untrusted).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
 }
 
-function oneLine(untrusted: string): string {
+function inertOneLine(untrusted: string): string {
   return showBidi(redact(untrusted)).replace(/\s*(?:\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
 }
 
@@ -67,7 +67,7 @@ function unlinked(s: string): string {
 
 /** Untrusted text as an inline code span: shown literally, on one line. */
 export function code(untrusted: string): string {
-  const body = oneLine(untrusted);
+  const body = inertOneLine(untrusted);
   const ticks = '`'.repeat(longestBacktickRun(body) + 1);
   // A span that starts or ends with a backtick (or is all spaces) needs a space of padding.
   const pad = /^`|`$|^ +$/.test(body) || body === '' ? ' ' : '';

@@ -17,7 +17,10 @@ import type { ReadOnlySession } from './session.js';
 // and exploded ACLs, default ACLs. A NULL ACL is read as acldefault(), so what PUBLIC holds by
 // default counts. System schemas (pg_catalog, information_schema, pg_toast, …) are left out.
 
-/** The number of queries readAccessCatalog sends. */
+/**
+ * The number of queries readAccessCatalog sends.
+ * @internal The session tests hold readAccessCatalog to it.
+ */
 export const CATALOG_QUERY_COUNT = 5;
 
 type AclJson = [grantee: string | null, grantor: string, privilege: string, grantable: boolean][];

@@ -79,9 +79,6 @@ export interface ImpactFacts {
   notes: string[];
 }
 
-/** The number of queries readImpactFacts sends at most (plus savepoints), whatever the plan. */
-export const FACT_QUERIES = 4;
-
 /** Reads the facts for `tables` and the tables of `indexes`. */
 export async function readImpactFacts(
   session: ReadOnlySession,

@@ -39,7 +39,10 @@ export async function openReadOnlySession(config: pg.ClientConfig, opts: Session
   const budgetMs = opts.budgetMs ?? 20_000;
   // pg is loaded on first use: only runs whose facts phases read the database need it.
   const { default: pgModule } = await import('pg');
-  const client = new pgModule.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
+  const client = new pgModule.Client({
+    ...config,
+    connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs),
+  });
   // A socket error after connect() must not crash the process; the pending query rejects instead.
   client.on('error', () => undefined);
   return beginSession(client, opts);

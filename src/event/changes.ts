@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { GitHub } from '../github/index.js';
 import { errorMessage, log, type Logger, type RolesChange, type RunContext } from '../core/index.js';
+import { INPUT } from '../inputs/index.js';
 
 // Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
 // completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a
@@ -73,7 +74,7 @@ export async function detectRolesChange(gh: GitHub, context: RunContext, rolesPa
   if (listed.incomplete) {
     return { ...failSafe(`${listed.incomplete}, so the roles root counts as changed`), matchedFiles };
   }
-  return { changed: false, reason: `no file matching roles-paths changed ${where}`, matchedFiles, failSafe: false };
+  return { changed: false, reason: `no file matching ${INPUT.rolesPaths} changed ${where}`, matchedFiles, failSafe: false };
 }
 
 type Comparison = Awaited<ReturnType<GitHub['rest']['repos']['compareCommitsWithBasehead']>>['data'];
@@ -133,7 +134,7 @@ function describeFiles(files: string[]): string {
   const first = files[0] ?? '';
   if (files.length === 1) return `${first} changed`;
   const others = files.length - 1;
-  return `${first} and ${others} other file${others === 1 ? '' : 's'} matching roles-paths changed`;
+  return `${first} and ${others} other file${others === 1 ? '' : 's'} matching ${INPUT.rolesPaths} changed`;
 }
 
 function failSafe(reason: string): RolesChange {

@@ -1,4 +1,5 @@
 import { num as finite, obj, str, type CommitRange, type Inputs, type Mode, type RepoRef, type RunContext } from '../core/index.js';
+import { INPUT } from '../inputs/index.js';
 
 // GitHub event -> what this run does. Pure: main.ts fills EventContext from
 // @actions/github's context, tests fill it from recorded webhook payloads.
@@ -76,8 +77,8 @@ function decideMode(
   payload: Record<string, unknown>,
   prNumber: number | undefined,
 ): { mode: Mode; modeReason: string } {
-  if (input === 'plan') return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
-  if (input === 'apply') return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
+  if (input === 'plan') return { mode: 'plan', modeReason: `Input "${INPUT.mode}" is plan, so this run never applies.` };
+  if (input === 'apply') return { mode: 'apply', modeReason: `Input "${INPUT.mode}" is apply, so this ${eventName} run applies.` };
 
   const plan = (modeReason: string): { mode: Mode; modeReason: string } => ({ mode: 'plan', modeReason });
   if (eventName !== 'push') {
@@ -125,7 +126,7 @@ function commitRange(ctx: EventContext, pr: Record<string, unknown> | undefined,
     return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
   }
   if (p['forced'] === true) {
-    return { kind: 'none', reason: `the push to ${ref} was forced, so ${short(before)} may not be an ancestor` };
+    return { kind: 'none', reason: `the push to ${ref} was forced, so ${shortSha(before)} may not be an ancestor` };
   }
   return { kind: 'push', before, after };
 }
@@ -147,7 +148,7 @@ function isFork(pr: Record<string, unknown>, repository: Record<string, unknown>
   return str(obj(headRepo)['full_name']) !== str(repository['full_name']);
 }
 
-function short(sha: string): string {
+function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 

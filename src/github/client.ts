@@ -3,13 +3,17 @@ import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { log, redact } from '../core/index.js';
+import { INPUT } from '../inputs/index.js';
 
 // The one place the action builds a GitHub client. Everything that talks to GitHub receives
 // a GitHub from here, so retries and rate-limit handling are the same for every call.
 
 export type GitHub = ReturnType<typeof getOctokit>;
 
-/** Login of comments written with the workflow's GITHUB_TOKEN. */
+/**
+ * Login of comments written with the workflow's GITHUB_TOKEN.
+ * @internal The github tests write comments as this user.
+ */
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 /**
@@ -110,14 +114,14 @@ export async function tokenIdentity(gh: GitHub): Promise<string> {
     const status = (err as { status?: unknown }).status;
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(
-      `Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${redact(message)}). ` +
-        'Check that github-token is a valid token for this repository.',
+      `Could not find out whom ${INPUT.githubToken} belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${redact(message)}). ` +
+        `Check that ${INPUT.githubToken} is a valid token for this repository.`,
       { cause: err },
     );
   }
   if (typeof login !== 'string' || !LOGIN.test(login)) {
     throw new Error(
-      `Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${redact(JSON.stringify(login ?? null)).slice(0, 100)}).`,
+      `Could not find out whom ${INPUT.githubToken} belongs to: GitHub's answer for its viewer has no valid login (${redact(JSON.stringify(login ?? null)).slice(0, 100)}).`,
     );
   }
   return login;

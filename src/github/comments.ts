@@ -45,17 +45,6 @@ async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, i
   return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
 }
 
-/** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
-export async function findOurComment(
-  gh: GitHub,
-  repo: RepoRef,
-  pr: number,
-  marker: string,
-  identity: string,
-): Promise<OurComment | undefined> {
-  return (await listOurs(gh, repo, pr, marker, identity))[0];
-}
-
 export interface UpsertedComment {
   id: number;
   url: string;

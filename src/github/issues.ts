@@ -29,10 +29,10 @@ interface ListedIssue {
  * Our open drift issue, if any. Every open issue is read (not only a `creator` filter, whose
  * spelling for bot accounts GitHub does not document), pull requests left out.
  */
-export async function findDriftIssue(gh: GitHub, repo: RepoRef, marker: string, identity: string): Promise<OurIssue | undefined> {
+export async function findDriftIssue(gh: GitHub, repo: RepoRef, marker: string, tokenIdentity: string): Promise<OurIssue | undefined> {
   const issues: ListedIssue[] = await gh.paginate(gh.rest.issues.listForRepo, { ...repo, state: 'open', per_page: 100 });
   const ours = issues
-    .filter((i) => i.pull_request === undefined && i.user?.login === identity && bodyBelongsTo(marker, i.body ?? ''))
+    .filter((i) => i.pull_request === undefined && i.user?.login === tokenIdentity && bodyBelongsTo(marker, i.body ?? ''))
     .sort((a, b) => a.number - b.number);
   const first = ours[0];
   return first ? { number: first.number, body: first.body ?? '', url: first.html_url } : undefined;

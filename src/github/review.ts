@@ -16,7 +16,7 @@ import { pullsForCommit } from './pulls.js';
 // the record is gone, garbled, from an older version or edited by someone else, or GitHub
 // could not be asked, the context says `recordLost` and the gate holds.
 
-export async function reviewContext(gh: GitHub, context: RunContext, marker: string, identity: string): Promise<ReviewContext> {
+export async function reviewContext(gh: GitHub, context: RunContext, marker: string, tokenIdentity: string): Promise<ReviewContext> {
   let prs: number[];
   try {
     prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
@@ -28,7 +28,7 @@ export async function reviewContext(gh: GitHub, context: RunContext, marker: str
     return { pullNumbers: [], labels: [], missing: `commit ${context.sha.slice(0, 7)} belongs to no pull request (a direct push)` };
   try {
     const labels = await pullLabels(gh, context.repo, pr);
-    const found = await planComment(gh, context, pr, marker, identity);
+    const found = await planComment(gh, context, pr, marker, tokenIdentity);
     return { pullNumbers: prs, pr, labels, ...found };
   } catch (err) {
     return { pullNumbers: prs, pr, ...lost(`could not read pull request #${pr} (${errorMessage(err)})`) };
@@ -42,21 +42,21 @@ function lost(why: string): { labels: string[]; missing: string; recordLost: str
 type Found = Pick<ReviewContext, 'reviewed' | 'missing' | 'recordLost'>;
 
 /** The reviewed plan from our comment on `pr`, or why there is none and whether that is suspicious. */
-async function planComment(gh: GitHub, context: RunContext, pr: number, marker: string, identity: string): Promise<Found> {
-  const ours = await commentsBy(gh, context.repo, pr, identity);
+async function planComment(gh: GitHub, context: RunContext, pr: number, marker: string, tokenIdentity: string): Promise<Found> {
+  const ours = await commentsBy(gh, context.repo, pr, tokenIdentity);
   // The same test the comment upsert uses, so a comment an earlier version wrote for this
   // database is read here too (its record is then not where this version writes it: held).
   const comment = ours.find((c) => bodyBelongsTo(marker, c.body));
   if (!comment) {
     // Our plan comment may be one whose marker someone else's edit removed.
-    const overwritten = await firstEditedByOthers(gh, ours, identity);
+    const overwritten = await firstEditedByOthers(gh, ours, tokenIdentity);
     if (overwritten) {
       const why = `a comment of this action on #${pr} was overwritten by ${overwritten.editor}, and no plan comment for this database is left, so the plan reviewed there is unknown`;
       return { missing: why, recordLost: why };
     }
     return { missing: `pull request #${pr} has no plan comment of this action for this database` };
   }
-  const editor = await editedByOthers(gh, comment, identity);
+  const editor = await editedByOthers(gh, comment, tokenIdentity);
   if (editor) {
     const why = `the plan comment on #${pr} was last edited by ${editor}, not by this action, so its record of the reviewed plan is not trusted`;
     return { missing: why, recordLost: why };
@@ -85,9 +85,9 @@ async function recordOf(comment: OurComment, pr: number, marker: string): Promis
   return { reviewed: await checkedPlan(reviewed) };
 }
 
-async function firstEditedByOthers(gh: GitHub, comments: OurComment[], identity: string): Promise<{ editor: string } | undefined> {
+async function firstEditedByOthers(gh: GitHub, comments: OurComment[], tokenIdentity: string): Promise<{ editor: string } | undefined> {
   for (const c of comments) {
-    const editor = await editedByOthers(gh, c, identity);
+    const editor = await editedByOthers(gh, c, tokenIdentity);
     if (editor) return { editor };
   }
   return undefined;

@@ -1,9 +1,8 @@
 import { DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, type StatementClass } from '../core/index.js';
+import type { Problems } from './fields.js';
 
-// Inputs that are lists, one item per line (blank lines ignored).
-
-/** Records one bad input value; getInputs collects them into one error. */
-export type Bad = (name: string, value: string, expected: string) => void;
+// Inputs that are lists, one item per line (blank lines ignored). Each bad item is reported
+// on its own.
 
 function nonEmptyLines(raw: string): string[] {
   return raw
@@ -12,21 +11,23 @@ function nonEmptyLines(raw: string): string[] {
     .filter((l) => l !== '');
 }
 
+/** The roles-paths of the seed layout, for a roles root in `rolesDir`. */
+export function defaultRolesPaths(rolesDir: string): string[] {
+  return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+}
+
 /**
  * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
+ * "!" excludes (see event/changes.ts). None: the caller uses defaultRolesPaths.
  */
-export function readRolesPaths(name: string, raw: string, rolesDir: string, bad: Bad): string[] {
+export function readRolesPaths(raw: string, p: Problems): string[] {
   const lines = nonEmptyLines(raw);
-  if (lines.length === 0) {
-    return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-  }
   const globs: string[] = [];
   for (const line of lines) {
     const negated = line.startsWith('!');
     const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
     if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-      bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
+      p.bad('globs relative to the repository root, one per line (no leading / and no ..)', line);
       continue;
     }
     globs.push(negated ? `!${pattern}` : pattern);
@@ -35,10 +36,10 @@ export function readRolesPaths(name: string, raw: string, rolesDir: string, bad:
 }
 
 /** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
-export function readLintSkip(name: string, raw: string, bad: Bad): string[] {
+export function readLintSkip(raw: string, p: Problems): string[] {
   const ids = nonEmptyLines(raw);
   for (const id of ids)
-    if (!/^[a-z][a-z0-9-]{0,63}$/.test(id)) bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
+    if (!/^[a-z][a-z0-9-]{0,63}$/.test(id)) p.bad('guardrail rule ids, one per line, such as public-default-revoked', id);
   return ids;
 }
 
@@ -49,7 +50,7 @@ const NAMED_CLASSES = STATEMENT_CLASSES.filter((c) => c !== 'safe');
  * The statement classes that need the label on merge: class names separated by commas or
  * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
  */
-export function readGatedClasses(name: string, raw: string, bad: Bad): StatementClass[] {
+export function readGatedClasses(raw: string, p: Problems): StatementClass[] {
   const items = raw
     .split(/[,\n]/)
     .map((item) => item.trim())
@@ -62,7 +63,7 @@ export function readGatedClasses(name: string, raw: string, bad: Bad): Statement
   for (const item of items) {
     const cls = NAMED_CLASSES.find((c) => c === item);
     if (cls === undefined) {
-      bad(name, item, item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected);
+      p.bad(item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected, item);
       continue;
     }
     if (!classes.includes(cls)) classes.push(cls);

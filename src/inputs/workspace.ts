@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Problems } from './fields.js';
 import { quote } from './input-rules.js';
 
 // The workspace (the checkout) and the directories inputs name inside it. A working directory
@@ -15,7 +16,8 @@ export function workspaceDir(): string {
  * Working directories are kept workspace-relative with forward slashes, because the same
  * string feeds the default roles-paths glob and the PR comment marker.
  */
-export function readDirectory(name: string, raw: string, problems: string[]): string {
+export function readDirectory(raw: string, p: Problems): string {
+  const name = p.name;
   const root = workspaceDir();
   const absolute = path.resolve(root, raw);
   const outside = (from: string, to: string): boolean => {
@@ -23,7 +25,7 @@ export function readDirectory(name: string, raw: string, problems: string[]): st
     return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
   };
   if (outside(root, absolute)) {
-    problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
+    p.problem(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
     return raw;
   }
   let real: string | undefined;
@@ -33,12 +35,12 @@ export function readDirectory(name: string, raw: string, problems: string[]): st
     // reported below
   }
   if (real === undefined) {
-    problems.push(
+    p.problem(
       `Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`,
     );
   } else if (outside(fs.realpathSync(root), real)) {
     // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
-    problems.push(
+    p.problem(
       `Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`,
     );
   }

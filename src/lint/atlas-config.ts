@@ -1,6 +1,6 @@
 import type { LintContext } from './context.js';
 import type { SourceFile } from './files.js';
-import { type Attribute, type Block, attribute, blocksOf, dotted } from './hcl.js';
+import { type Attribute, type Block, attribute, blocksOf, dotted } from './hcl-model.js';
 import type { Target } from './roots.js';
 
 // Reading atlas.hcl: which env block a root selects, and its schema { mode { … } } switches.

@@ -1,7 +1,7 @@
 import { type Dirent, existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
-import { type Block, type Expr, attribute, dotted } from './hcl.js';
+import { type Block, type Expr, attribute, dotted } from './hcl-model.js';
 import { isWithin, realInside } from './files.js';
 
 // Just enough of Terraform's expression language to learn which files a root hands to Atlas:

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Body } from './hcl.js';
+import type { Body } from './hcl-model.js';
 import type { HclParser } from './parser.js';
 import { finding } from './rules.js';
 import type { Finding } from './types.js';

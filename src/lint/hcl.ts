@@ -1,45 +1,8 @@
 import type { Node } from 'web-tree-sitter';
+import type { Body, Block, Expr, TemplatePart } from './hcl-model.js';
 
-// A typed view of an HCL file: blocks and attributes with their 1-based lines, and expressions
-// reduced to the shapes the rules look at. Built once from the tree-sitter tree, which is then
-// freed; the rules never see tree-sitter nodes.
-
-export interface Body {
-  attributes: Attribute[];
-  blocks: Block[];
-}
-
-export interface Block extends Body {
-  type: string;
-  labels: string[];
-  line: number;
-}
-
-export interface Attribute {
-  name: string;
-  value: Expr;
-  line: number;
-}
-
-/** A template is literal text and interpolated expressions, in order. */
-export type TemplatePart = string | Expr;
-
-export type Expr = (
-  | { kind: 'string'; value: string }
-  | { kind: 'template'; parts: TemplatePart[] }
-  | { kind: 'number' }
-  | { kind: 'bool'; value: boolean }
-  | { kind: 'null' }
-  /** `a.b.c`: root `a`, path [b, c]. Index and splat suffixes make it `other`. */
-  | { kind: 'traversal'; root: string; path: string[] }
-  | { kind: 'tuple'; items: Expr[] }
-  | { kind: 'object'; entries: { key: Expr; value: Expr }[] }
-  | { kind: 'call'; name: string; args: Expr[] }
-  /** `[for k, v in collection : body if cond]` (the tuple form). */
-  | { kind: 'for'; variables: string[]; collection: Expr; body: Expr; condition: Expr | undefined }
-  /** Operations, conditionals, indexing, object for-expressions: only their parts are kept. */
-  | { kind: 'other'; children: Expr[] }
-) & { line: number; start: number; end: number };
+// Builds the typed view of an HCL file (hcl-model.ts) from the tree-sitter tree, once; the tree
+// is then freed, and the rules never see tree-sitter nodes.
 
 type Span = { line: number; start: number; end: number };
 
@@ -145,38 +108,44 @@ class Converter {
       case 'tuple':
         return { kind: 'tuple', items: kids.filter(isExpression).map((k) => this.expr(k)), ...at };
       case 'object':
-        return {
-          kind: 'object',
-          entries: kids
-            .filter((k) => k.type === 'object_elem')
-            .flatMap((elem) => {
-              const [key, value] = elem.kids.filter(isExpression);
-              return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
-            }),
-          ...at,
-        };
+        return this.object(node, at);
       case 'function_call': {
         const args = kids.find((k) => k.type === 'function_arguments')?.kids.filter(isExpression) ?? [];
         return { kind: 'call', name: kids[0] ? this.text(kids[0]) : '', args: args.map((a) => this.expr(a)), ...at };
       }
-      case 'for_tuple_expr': {
-        const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
-        const collection = intro.find(isExpression);
-        const body = kids.find(isExpression);
-        const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
-        if (!collection || !body) return { kind: 'other', children: this.terms(kids), ...at };
-        return {
-          kind: 'for',
-          variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
-          collection: this.expr(collection),
-          body: this.expr(body),
-          condition: condition ? this.expr(condition) : undefined,
-          ...at,
-        };
-      }
+      case 'for_tuple_expr':
+        return this.forTuple(node, at);
       default:
         return { kind: 'other', children: this.terms(kids), ...at };
     }
+  }
+
+  private object(node: Syntax, at: Span): Expr {
+    const entries = node.kids
+      .filter((k) => k.type === 'object_elem')
+      .flatMap((elem) => {
+        const [key, value] = elem.kids.filter(isExpression);
+        return key && value ? [{ key: this.expr(key), value: this.expr(value) }] : [];
+      });
+    return { kind: 'object', entries, ...at };
+  }
+
+  /** `[for k, v in collection : body if cond]`; anything else it could be stays `other`. */
+  private forTuple(node: Syntax, at: Span): Expr {
+    const kids = node.kids;
+    const intro = kids.find((k) => k.type === 'for_intro')?.kids ?? [];
+    const collection = intro.find(isExpression);
+    const body = kids.find(isExpression);
+    const condition = kids.find((k) => k.type === 'for_cond')?.kids.find(isExpression);
+    if (!collection || !body) return { kind: 'other', children: this.terms(kids), ...at };
+    return {
+      kind: 'for',
+      variables: intro.filter((k) => k.type === 'identifier').map((k) => this.text(k)),
+      collection: this.expr(collection),
+      body: this.expr(body),
+      condition: condition ? this.expr(condition) : undefined,
+      ...at,
+    };
   }
 
   /**
@@ -250,56 +219,4 @@ function unescape(raw: string): string {
     if (esc.length > 1) return String.fromCodePoint(parseInt(esc.slice(1), 16));
     return ESCAPES[esc] ?? match;
   });
-}
-
-// ---------------------------------------------------------------------------------------
-// Questions the rules ask of the model.
-
-export function attribute(body: Body, name: string): Attribute | undefined {
-  return body.attributes.find((a) => a.name === name);
-}
-
-export function blocksOf(body: Body, type: string): Block[] {
-  return body.blocks.filter((b) => b.type === type);
-}
-
-export function stringValue(expr: Expr | undefined): string | undefined {
-  return expr?.kind === 'string' ? expr.value : undefined;
-}
-
-export function boolValue(expr: Expr | undefined): boolean | undefined {
-  return expr?.kind === 'bool' ? expr.value : undefined;
-}
-
-/** `root.path…` as one dotted name, for a traversal. */
-export function dotted(expr: Expr | undefined): string | undefined {
-  return expr?.kind === 'traversal' ? [expr.root, ...expr.path].join('.') : undefined;
-}
-
-/** Every traversal inside `expr`, itself included, depth first. */
-export function traversals(expr: Expr): Extract<Expr, { kind: 'traversal' }>[] {
-  switch (expr.kind) {
-    case 'traversal':
-      return [expr];
-    case 'template':
-      return expr.parts.flatMap((p) => (typeof p === 'string' ? [] : traversals(p)));
-    case 'tuple':
-      return expr.items.flatMap(traversals);
-    case 'object':
-      return expr.entries.flatMap((e) => [...traversals(e.key), ...traversals(e.value)]);
-    case 'call':
-      return expr.args.flatMap(traversals);
-    case 'for':
-      return [expr.collection, expr.body, ...(expr.condition ? [expr.condition] : [])].flatMap(traversals);
-    case 'other':
-      return expr.children.flatMap(traversals);
-    default:
-      return [];
-  }
-}
-
-/** The items of a tuple, or the expression itself when it is not one. */
-export function items(expr: Expr | undefined): Expr[] {
-  if (!expr) return [];
-  return expr.kind === 'tuple' ? expr.items : [expr];
 }

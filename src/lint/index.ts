@@ -15,8 +15,15 @@ import type { Finding, LintOptions } from './types.js';
 // The HCL guardrails: the seed guide's warnings checked statically, before any AWS call, on the
 // files the two Terraform roots actually read. Pure apart from reading the workspace.
 
-export type { Finding, LintOptions, RunFacts, Severity } from './types.js';
-export { RULES, validateRuleIds } from './rules.js';
+/** One guardrail finding (rule id, file, line, message), and what lintProject needs to run. */
+export type { Finding, LintOptions } from './types.js';
+/** The check that lint-skip names only real rule ids. */
+export { validateRuleIds } from './rules.js';
+/**
+ * Every guardrail rule (id, severity, what/why/fix).
+ * @internal docs and tests read it; the action goes through lintProject.
+ */
+export { RULES } from './rules.js';
 
 const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, permissionRules] as const;
 

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as TreeSitter from 'web-tree-sitter';
-import { type Body, TooDeep, toBody } from './hcl.js';
+import type { Body } from './hcl-model.js';
+import { TooDeep, toBody } from './hcl.js';
 
 // The HCL parser: web-tree-sitter with the tree-sitter-hcl grammar, both WebAssembly.
 //

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { type Block, attribute, blocksOf, stringValue } from './hcl.js';
+import { type Block, attribute, blocksOf, stringValue } from './hcl-model.js';
 import { Unresolvable, evaluate, fileset, type Scope } from './evaluate.js';
 import type { Files, SourceFile } from './files.js';
 import { finding } from './rules.js';

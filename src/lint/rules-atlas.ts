@@ -1,6 +1,6 @@
 import { envNames, findEnv, modeBlock, modeFlag, targetEnv } from './atlas-config.js';
 import type { LintContext } from './context.js';
-import { type Expr, attribute, blocksOf, boolValue, traversals } from './hcl.js';
+import { type Expr, attribute, blocksOf, boolValue, traversals } from './hcl-model.js';
 import { finding, quote } from './rules.js';
 import type { Finding } from './types.js';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { LintContext } from './context.js';
 import type { SourceFile } from './files.js';
-import { type Block, blocksOf } from './hcl.js';
+import { type Block, blocksOf } from './hcl-model.js';
 import { mainFile, type Place, type Root } from './roots.js';
 import { finding, quote } from './rules.js';
 import type { Finding } from './types.js';

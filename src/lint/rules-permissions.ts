@@ -1,7 +1,7 @@
 import { modeFlag, targetEnv } from './atlas-config.js';
 import type { LintContext } from './context.js';
 import type { SourceFile } from './files.js';
-import { type Block, type Expr, attribute, blocksOf, boolValue, dotted, items, stringValue } from './hcl.js';
+import { type Block, type Expr, attribute, blocksOf, boolValue, dotted, items, stringValue } from './hcl-model.js';
 import type { Target } from './roots.js';
 import { finding, quote } from './rules.js';
 import type { Finding } from './types.js';

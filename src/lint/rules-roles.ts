@@ -1,6 +1,6 @@
 import { type LintContext, filesOf } from './context.js';
 import type { SourceFile } from './files.js';
-import { type Block, type Expr, attribute, boolValue, items, stringValue } from './hcl.js';
+import { type Block, type Expr, attribute, boolValue, items, stringValue } from './hcl-model.js';
 import { finding, quote } from './rules.js';
 import type { Finding } from './types.js';
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { LintContext } from './context.js';
-import { type Expr, blocksOf, dotted, stringValue } from './hcl.js';
+import { type Expr, blocksOf, dotted, stringValue } from './hcl-model.js';
 import { GUIDE, mainFile, type Place, type Root, type Target } from './roots.js';
 import { finding, quote } from './rules.js';
 import type { Finding } from './types.js';

@@ -1,5 +1,5 @@
 import { type LintContext, filesOf } from './context.js';
-import { type Block, type Body, traversals } from './hcl.js';
+import { type Block, type Body, traversals } from './hcl-model.js';
 import { finding, quote } from './rules.js';
 import { roleBlocks } from './rules-roles.js';
 import type { Finding } from './types.js';

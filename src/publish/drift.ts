@@ -7,7 +7,7 @@ import {
   COMMENT_MAX_LENGTH,
   type GitHub,
 } from '../github/index.js';
-import { log, link, text, type Inputs } from '../core/index.js';
+import { log, link, text, utcText, type Inputs } from '../core/index.js';
 import { renderComment, driftStatus, type RenderOptions } from '../report/index.js';
 import { decodeData, encodeData } from '../review/index.js';
 import type { Report } from '../roots/index.js';
@@ -21,7 +21,7 @@ export interface DriftContext {
   gh: GitHub;
   inputs: Inputs;
   report: Report;
-  identity: () => Promise<string>;
+  tokenIdentity: () => Promise<string>;
   options: RenderOptions;
 }
 
@@ -35,13 +35,13 @@ export async function syncDriftIssue(d: DriftContext): Promise<string> {
   }
   const { repo } = report.context;
   const marker = driftMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
-  const existing = await findDriftIssue(gh, repo, marker, await d.identity());
+  const existing = await findDriftIssue(gh, repo, marker, await d.tokenIdentity());
   const title = `Database drift: ${inputs.environment || `${repo.owner}/${repo.repo}`}`;
   const now = new Date().toISOString();
 
   if (status === 'clean') {
     if (!existing) return '';
-    const comment = `✅ No drift found by ${link('this run', report.context.runUrl)} (${text(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${text(report.context.defaultBranch || 'the default branch')}. Closing.`;
+    const comment = `✅ No drift found by ${link('this run', report.context.runUrl)} (${text(utcText(now))}): the database matches the HCL of ${text(report.context.defaultBranch || 'the default branch')}. Closing.`;
     await closeDriftIssue(gh, repo, existing, comment);
     log.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
     return '';
@@ -49,7 +49,7 @@ export async function syncDriftIssue(d: DriftContext): Promise<string> {
 
   const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
   const notices = [
-    `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
+    `First seen ${utcText(since)}, last seen ${utcText(now)} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
     'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',
   ];
   const body = renderComment(

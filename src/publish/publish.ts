@@ -21,7 +21,7 @@ export interface PublishContext {
   report: Report;
   gh: GitHub | undefined;
   /** Our token's login, when known; undefined skips the comment (it could not be owned safely). */
-  identity: () => Promise<string>;
+  tokenIdentity: () => Promise<string>;
   marker: string;
 }
 
@@ -45,7 +45,7 @@ export async function publish(p: PublishContext): Promise<void> {
   }
 
   if (report.context.drift && inputs.driftIssue && p.gh) {
-    const d = { gh: p.gh, inputs, report, identity: p.identity, options };
+    const d = { gh: p.gh, inputs, report, tokenIdentity: p.tokenIdentity, options };
     await withDeadline(syncDriftIssue(d), COMMENT_PHASE_TIMEOUT_MS).catch((err: unknown) => {
       log.warning(
         `Could not open, update or close the drift issue: ${errorMessage(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`,
@@ -74,12 +74,12 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
     if (numbers.length === 0) log.info(`No pull request is associated with ${context.sha.slice(0, 7)}: no comment to update.`);
   }
   if (numbers.length === 0) return '';
-  const identity = await p.identity();
+  const tokenIdentity = await p.tokenIdentity();
   let url = '';
   for (const number of numbers) {
-    const comment = await upsertComment(gh, context.repo, number, p.marker, identity, async (previous) => {
+    const comment = await upsertComment(gh, context.repo, number, p.marker, tokenIdentity, async (previous) => {
       // A record someone else edited last is not carried forward (it could launder an edit).
-      const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
+      const editor = previous ? await editedByOthers(gh, previous, tokenIdentity).catch(() => 'an unknown user') : undefined;
       const trusted = editor ? undefined : previous;
       if (editor)
         log.warning(

@@ -1,7 +1,7 @@
 import { STATEMENT_CLASSES, type StatementClass } from '../core/index.js';
 import { classList } from '../review/index.js';
 import type { Report, RootResult } from '../roots/index.js';
-import { COUNTED_CLASSES, RISKY_CLASSES, committed, count, firstLine, mainSql, names } from './wording.js';
+import { COUNTED_CLASSES, RISKY_CLASSES, committed, count, firstNonBlankLine, mainSql, names } from './wording.js';
 
 // The headline: one line a reviewer can stop reading after. It leads with risk and is derived
 // only from what the roots' results say the database showed, so it never contradicts the
@@ -39,7 +39,7 @@ function planHeadline(report: Report): string {
   const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
   if (report.fatal && roots.length === 0 && lintErrors > 0)
     return `❌ Checks failed: ${count(lintErrors, 'error')} in the HCL — nothing was planned`;
-  if (report.fatal) return `❌ Plan failed: ${firstLine(report.fatal)}`;
+  if (report.fatal) return `❌ Plan failed: ${firstNonBlankLine(report.fatal)}`;
   if (failed.length > 0) return `❌ Plan failed for ${names(failed)}`;
   const withSql = roots.filter((r) => r.plannedStatements.length > 0 || r.destroys.length > 0);
   const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
@@ -62,7 +62,7 @@ function planHeadline(report: Report): string {
 
 function applyHeadline(report: Report): string {
   const { roots } = report;
-  if (report.fatal) return `❌ Apply failed: ${firstLine(report.fatal)} — ${appliedSplit(roots)}`;
+  if (report.fatal) return `❌ Apply failed: ${firstNonBlankLine(report.fatal)} — ${appliedSplit(roots)}`;
   const held = roots.find((r) => r.outcome === 'held');
   if (held) return `❌ Apply held back at ${held.root}: ${heldWhy(held)} — ${appliedSplit(roots)}`;
   const failed = roots.find((r) => r.outcome === 'failed');

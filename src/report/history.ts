@@ -1,4 +1,4 @@
-import { code, details, fence, htmlText, link, text, type Finding, type HistoryEntry } from '../core/index.js';
+import { code, details, fence, htmlText, link, text, utcText, type Finding, type HistoryEntry } from '../core/index.js';
 import type { Report } from '../roots/index.js';
 import { count } from './wording.js';
 
@@ -31,7 +31,7 @@ export function reviewedSection(report: Report): string[] {
 export function historySection(history: readonly HistoryEntry[]): string[] {
   if (history.length === 0) return [];
   const items = history.map((h) => {
-    const when = h.at ? `${text(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
+    const when = h.at ? `${text(utcText(h.at))} · ` : '';
     const commit = h.commit ? ` · commit ${code(h.commit.slice(0, 7))}` : '';
     const run = h.runUrl ? ` · ${link('run', h.runUrl)}` : '';
     return `- ${when}${h.mode}: ${text(h.headline)}${commit}${run}`;

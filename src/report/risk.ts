@@ -106,48 +106,10 @@ export function holdSection(report: Report): string[] {
 function holdReason(reason: HoldReason, prRef: string, report: Report): string[] {
   const runUrl = report.context.runUrl;
   switch (reason.kind) {
-    case 'gated': {
-      const what = [
-        reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
-        reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
-      ]
-        .filter(Boolean)
-        .join(' and ');
-      const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
-      if (report.review?.pullNumbers?.length === 0) {
-        // A push that belongs to no pull request: there is nothing to put the label on.
-        return [
-          `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
-          heldList(reason.statements),
-          `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${code(reason.label)} to it, and merge it.`,
-        ].filter(Boolean);
-      }
-      return [
-        `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
-        heldList(reason.statements),
-        `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
-      ].filter(Boolean);
-    }
-    case 'changed-since-review': {
-      const reviewed = report.review?.reviewed;
-      const at = reviewed?.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
-      const out = [
-        `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
-      ];
-      const { delta } = reason;
-      if (delta.exact) {
-        if (delta.added.length > 0) out.push(`Added since review (${delta.added.length}):`, fence(delta.added.join('\n'), 'sql'));
-        if (delta.removed.length > 0) out.push(`No longer planned (${delta.removed.length}):`, fence(delta.removed.join('\n'), 'sql'));
-        if (delta.removedUnknown > 0)
-          out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
-      } else {
-        out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
-      }
-      out.push(
-        'To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.',
-      );
-      return out;
-    }
+    case 'gated':
+      return gatedReason(reason, prRef, report);
+    case 'changed-since-review':
+      return changedReason(reason, prRef, report);
     case 'record-lost':
       return [
         `**No trusted record of the plan reviewed in ${prRef}.** ${text(capitalised(reason.why))}.`,
@@ -168,6 +130,53 @@ function holdReason(reason: HoldReason, prRef: string, report: Report): string[]
       ].filter(Boolean);
     }
   }
+}
+
+/** A held root whose SQL is of a gated class and has no label. */
+function gatedReason(reason: Extract<HoldReason, { kind: 'gated' }>, prRef: string, report: Report): string[] {
+  const runUrl = report.context.runUrl;
+  const what = [
+    reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
+    reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
+  if (report.review?.pullNumbers?.length === 0) {
+    // A push that belongs to no pull request: there is nothing to put the label on.
+    return [
+      `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
+      heldList(reason.statements),
+      `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${code(reason.label)} to it, and merge it.`,
+    ].filter(Boolean);
+  }
+  return [
+    `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
+    heldList(reason.statements),
+    `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
+  ].filter(Boolean);
+}
+
+/** A held root whose SQL differs from what the pull request's comment showed. */
+function changedReason(reason: Extract<HoldReason, { kind: 'changed-since-review' }>, prRef: string, report: Report): string[] {
+  const reviewed = report.review?.reviewed;
+  const at = reviewed?.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
+  const out = [
+    `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
+  ];
+  const { delta } = reason;
+  if (delta.exact) {
+    if (delta.added.length > 0) out.push(`Added since review (${delta.added.length}):`, fence(delta.added.join('\n'), 'sql'));
+    if (delta.removed.length > 0) out.push(`No longer planned (${delta.removed.length}):`, fence(delta.removed.join('\n'), 'sql'));
+    if (delta.removedUnknown > 0)
+      out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
+  } else {
+    out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
+  }
+  out.push(
+    'To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.',
+  );
+  return out;
 }
 
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */

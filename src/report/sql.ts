@@ -46,7 +46,7 @@ export function renderSql(block: SqlBlock, classifications: readonly Classificat
     shown++;
     const c = classifications?.[i];
     if (c && c.class !== 'safe')
-      lines.push(`-- ${MARK[c.class]}: ${oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
+      lines.push(`-- ${MARK[c.class]}: ${collapseWhitespace(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
     bidi ||= hasBidi(statement);
     lines.push(statement);
   }
@@ -96,6 +96,6 @@ function firstWords(statement: string): string {
     .replace(/[^A-Z ]/g, '');
 }
 
-function oneLine(s: string): string {
+function collapseWhitespace(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }

@@ -1,5 +1,6 @@
 import { text, type StatementClass } from '../core/index.js';
 import type { Report, RootResult } from '../roots/index.js';
+import { INPUT } from '../inputs/index.js';
 
 // The sentences of the report: each root's result, and what an apply run did and did not
 // commit. Plain text, except outcomeLine, which is Markdown with its foreign parts escaped. What a root "did" is always read
@@ -66,7 +67,7 @@ function appliedPhrase(root: RootResult, report: Report): string {
   const did = root.applied ? `applied (${n})` : 'nothing to apply';
   switch (root.outcome) {
     case 'skipped':
-      return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
+      return root.root === 'roles' && !report.rolesChange.changed ? `not run (no change to ${INPUT.rolesPaths})` : 'not run';
     case 'deferred':
       return 'deferred';
     case 'not-run':
@@ -186,7 +187,7 @@ export function joinAnd(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-export function firstLine(text: string): string {
+export function firstNonBlankLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

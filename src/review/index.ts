@@ -3,8 +3,6 @@
 
 /** A plan's fingerprint and per-statement hashes, keyed by parse tree (what PostgreSQL would run). */
 export { planPrint } from './record.js';
-/** A plan's fingerprint and per-statement hashes. */
-export type { PlanPrint } from './record.js';
 /** The record under a comment's marker line, and whether it is current, old, missing or garbled. */
 export { readRecord } from './record.js';
 /** A reviewed plan whose kept statements are checked against its fingerprint. */

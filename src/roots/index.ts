@@ -18,8 +18,6 @@ export { startAccessFacts, accessPhase, type AccessOutcome } from './access-phas
 export type { RootResult } from './types.js';
 /** Everything a run found, from which the comment, the summary, the outputs and the exit status derive. */
 export type { Report } from './types.js';
-/** A root's impact facts (what its SQL does to the data), or why they were not read. */
-export type { RootImpact } from './types.js';
 /** The impact facts phase: beside the plans, and the re-check before each apply. */
 export { impactPhase, type ImpactHook } from './impact-phase.js';
 /** How the live facts (access catalog, impact) open their read-only session; injected by run(). */

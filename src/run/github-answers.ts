@@ -29,7 +29,7 @@ export interface GitHubAnswers {
 }
 
 /** The token's login, asked once, on first use; a failure is delivered to every caller. */
-export function identityOf(gh: GitHub): () => Promise<string> {
+export function tokenIdentityOnce(gh: GitHub): () => Promise<string> {
   let asked: Promise<Settled<string>> | undefined;
   return () => outcome((asked ??= settle(tokenIdentity(gh))));
 }
@@ -39,22 +39,22 @@ export async function askGitHub(
   inputs: Inputs,
   context: RunContext,
   gh: GitHub,
-  identity: () => Promise<string>,
+  tokenIdentity: () => Promise<string>,
   marker: string,
 ): Promise<GitHubAnswers> {
   const changesLog = new BufferedLog();
   // Who the token is (the comment's and the author) is asked now, not at the end; the
-  // answer (or its error) waits in identityOf's settled promise for whoever needs it.
-  if (inputs.comment || context.drift) void settle(identity());
-  const review = context.mode === 'apply' ? lookUpReview(context, gh, identity, marker) : undefined;
+  // answer (or its error) waits in tokenIdentityOnce's settled promise for whoever needs it.
+  if (inputs.comment || context.drift) void settle(tokenIdentity());
+  const review = context.mode === 'apply' ? lookUpReview(context, gh, tokenIdentity, marker) : undefined;
   const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
   return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
 
 /** The merged pull request's labels and reviewed plan; a lookup that fails holds the apply. */
-function lookUpReview(context: RunContext, gh: GitHub, identity: () => Promise<string>, marker: string): Promise<ReviewContext> {
+function lookUpReview(context: RunContext, gh: GitHub, tokenIdentity: () => Promise<string>, marker: string): Promise<ReviewContext> {
   return withDeadline(
-    identity().then((login) => reviewContext(gh, context, marker, login)),
+    tokenIdentity().then((login) => reviewContext(gh, context, marker, login)),
     REVIEW_LOOKUP_TIMEOUT_MS,
   ).catch((err: unknown): ReviewContext => {
     // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".

@@ -19,7 +19,7 @@ import { verdict } from '../report/index.js';
 import type { Report } from '../roots/index.js';
 import { watchCancel } from './cancel.js';
 import { realDeps, type RunDeps } from './deps.js';
-import { askGitHub, identityOf } from './github-answers.js';
+import { askGitHub, tokenIdentityOnce } from './github-answers.js';
 import { assembleReport, rolesDecision, type RunFacts } from './report.js';
 import { rootsPhase } from './roots-phase.js';
 
@@ -52,10 +52,10 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
   try {
     const connected = connect(deps, inputs);
     const { gh } = connected;
-    const identity = gh ? identityOf(gh) : () => Promise.reject(new Error('no GitHub client'));
-    const facts = gh ? await execute(deps, inputs, context, gh, identity, marker) : { fatal: connected.fatal };
+    const tokenIdentity = gh ? tokenIdentityOnce(gh) : () => Promise.reject(new Error('no GitHub client'));
+    const facts = gh ? await execute(deps, inputs, context, gh, tokenIdentity, marker) : { fatal: connected.fatal };
     const report = assembleReport(inputs, context, facts, cancel.signal());
-    await publish({ io: deps.io, inputs, report, gh, identity, marker });
+    await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker });
     conclude(deps, report, inputs);
   } finally {
     cancel.dispose();
@@ -107,7 +107,7 @@ async function execute(
   inputs: Inputs,
   context: RunContext,
   gh: GitHub,
-  identity: () => Promise<string>,
+  tokenIdentity: () => Promise<string>,
   marker: string,
 ): Promise<RunFacts> {
   let facts: RunFacts = {};
@@ -118,7 +118,7 @@ async function execute(
     // answer while the guardrails run; a guardrail error is still the one reported, and still
     // stops the run before any AWS call.
     const atlas = settle(deps.atlasVersion(workspace));
-    const answers = settle(askGitHub(inputs, context, gh, identity, marker));
+    const answers = settle(askGitHub(inputs, context, gh, tokenIdentity, marker));
     const lint = await guardrails(inputs, workspace, context);
     facts = { ...facts, lint };
     const lintErrors = lint.filter((f) => f.severity === 'error').length;

@@ -5,8 +5,6 @@
 export type { Terraform } from './terraform.js';
 /** The real Terraform CLI behind the Terraform interface. */
 export { terraformCli } from './terraform.js';
-/** Finds the real terraform binary (not hashicorp/setup-terraform's wrapper script). */
-export { resolveTerraformBinary } from './cli.js';
 /** How to run terraform for one root: binary, directory, environment, log. */
 export type { TerraformOptions } from './cli.js';
 /** Meaning of `terraform plan -detailed-exitcode`: no changes, changes or error. */

@@ -39,7 +39,7 @@ async function fakePostgres(data: string): Promise<ChildProcess> {
 describe('the suite leak check', () => {
   it("ignores another run's PostgreSQL and temp dirs, and names what this run left", async () => {
     const outside = os.tmpdir();
-    setup();
+    await setup();
     const runDir = process.env[RUN_DIR_ENV] ?? '';
     made.push(runDir);
     expect(path.dirname(runDir)).toBe(outside);
@@ -54,7 +54,7 @@ describe('the suite leak check', () => {
 
     // This run's own leftovers fail it, by name (a new run starts from the same temp dir).
     process.env['TMPDIR'] = outside;
-    setup();
+    await setup();
     const next = process.env[RUN_DIR_ENV] ?? '';
     made.push(next);
     const own = mkdtempSync(path.join(os.tmpdir(), 'pg-harness-'));

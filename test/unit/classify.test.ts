@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { classifyStatements, loadClassifier, type Classification, type StatementClass } from '../../src/atlas/classify.js';
+import type { StatementClass } from '../../src/core/index.js';
+import { classifyStatements, loadClassifier, type Classification } from '../../src/atlas/classify.js';
 import { AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 
 // Statements as Atlas prints them (quoted identifiers, multi-line CREATE TABLE, $$ bodies),

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, INPUT } from '../../src/inputs/inputs.js';
+import { INPUT, INPUT_TABLE } from '../../src/inputs/index.js';
 import { RULES } from '../../src/lint/index.js';
 import { OUTPUT } from '../../src/publish/outputs.js';
 import { repoRoot } from '../support/action.js';
@@ -83,11 +83,17 @@ describe('action.yml contract', () => {
     expect(yml).toMatch(/post-if: always\(\)/);
   });
 
-  it('keeps the code defaults equal to action.yml defaults', () => {
-    const byName = new Map(actionFields('inputs').map((f) => [f.name, f.default]));
-    for (const [key, value] of Object.entries(DEFAULTS)) {
-      const name = INPUT[key as keyof typeof INPUT];
-      expect(byName.get(name), name).toBe(String(value));
+  it('keeps the input table equal to action.yml: names, defaults, required', () => {
+    const fields = actionFields('inputs');
+    const rows = Object.values(INPUT_TABLE);
+    expect(rows.map((r) => r.name).sort()).toEqual(fields.map((f) => f.name).sort());
+    for (const f of fields) {
+      const row = rows.find((r) => r.name === f.name);
+      const required = row !== undefined && 'required' in row && row.required;
+      expect(required, `${f.name} required`).toBe(f.required === true);
+      // github-token's default is an expression only the runner evaluates.
+      const expected = f.name === INPUT.githubToken ? '${{ github.token }}' : row && 'default' in row ? row.default : undefined;
+      expect(f.default, `${f.name} default`).toBe(expected);
     }
   });
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { INPUT, InputError, getInputs } from '../../src/inputs/inputs.js';
+import { INPUT, InputError, getInputs } from '../../src/inputs/index.js';
 import { resetSecretsForTest } from '../../src/core/redact/index.js';
 
 // Inputs are read through the real @actions/core getInput, i.e. from INPUT_* variables

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../../src/aws/credentials.js';
+import { backoffMs } from '../../src/aws/backoff.js';
 import { renderProfileFiles } from '../../src/aws/profile-files.js';
 import { decodeTokenClaims, explainStsError, isRetryableStsError, stsErrorCode } from '../../src/aws/sts-errors.js';
 

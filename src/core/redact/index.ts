@@ -26,6 +26,7 @@ const asWritten = new Set<string>();
 /** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
 let matcher: RegExp | undefined;
 
+/** Masks `value` in the runner log and in everything redact() passes from now on (also its encodings). */
 export function registerSecret(value: string | undefined | null): void {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
   for (const { text, left, right } of literalForms(value)) {
@@ -43,6 +44,7 @@ export function registerSecret(value: string | undefined | null): void {
   }
 }
 
+/** `text` with every registered secret and every credential-shaped value replaced by ***. */
 export function redact(text: string): string {
   if (!text) return text;
   return maskByForm(maskRegistered(text));
@@ -87,7 +89,10 @@ function widened(text: string, start: number, end: number, widen?: { left: numbe
   return [start, end];
 }
 
-/** For tests: forget registered secrets between cases. */
+/**
+ * Forgets registered secrets between test cases (a run registers them once and keeps them).
+ * @internal Used by tests only.
+ */
 export function resetSecretsForTest(): void {
   registered.clear();
   searched.clear();

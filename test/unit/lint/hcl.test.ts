@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Body, type Expr, dotted, traversals } from '../../../src/lint/hcl.js';
+import { type Body, type Expr, dotted, traversals } from '../../../src/lint/hcl-model.js';
 import { hclParser } from '../../../src/lint/parser.js';
 
 const parseHcl = async (source: string) => (await hclParser()).parse(source);
