@@ -69,3 +69,31 @@ export function readGatedClasses(name: string, raw: string, bad: Bad): Statement
   }
   return classes;
 }
+
+/** A GitHub login: a user's, or an App's bot user with REST's `[bot]` suffix. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+/**
+ * Logins whose approving review counts whatever their repository permission, separated by
+ * commas or newlines, with or without a leading @. Teams are refused: the workflow's token
+ * cannot read team membership, so a team entry could never be checked.
+ */
+export function readApprovers(name: string, raw: string, bad: Bad): string[] {
+  const items = raw
+    .split(/[,\n]/)
+    .map((item) => item.trim().replace(/^@/, ''))
+    .filter((item) => item !== '');
+  const logins: string[] = [];
+  for (const item of items) {
+    if (item.includes('/')) {
+      bad(
+        name,
+        item,
+        'GitHub logins separated by commas; teams (org/team) are not supported because the workflow token cannot read team membership: list the members',
+      );
+    } else if (!LOGIN.test(item)) {
+      bad(name, item, 'GitHub logins separated by commas, such as alice, bob');
+    } else if (!logins.some((l) => l.toLowerCase() === item.toLowerCase())) logins.push(item);
+  }
+  return logins;
+}

@@ -13,7 +13,7 @@ import {
   regionPartition,
 } from './input-rules.js';
 import { DEFAULT_GATED_CLASSES, log, registerSecret, type Inputs, type ModeInput } from '../core/index.js';
-import { readGatedClasses, readLintSkip, readRolesPaths, type Bad } from './input-lists.js';
+import { readApprovers, readGatedClasses, readLintSkip, readRolesPaths, type Bad } from './input-lists.js';
 import { readDirectory } from './workspace.js';
 
 // Reads every input once, validates all of them before anything talks to AWS or runs
@@ -43,6 +43,7 @@ export const INPUT = {
   environment: 'environment',
   destructiveLabel: 'destructive-label',
   gatedClasses: 'gated-classes',
+  approvers: 'approvers',
   requireReviewedPlan: 'require-reviewed-plan',
   driftIssue: 'drift-issue',
   failOnDrift: 'fail-on-drift',
@@ -64,7 +65,7 @@ export const DEFAULTS = {
   dbUser: 'atlas_migrator',
   masterUser: 'postgres',
   rolesOnApply: 'changed' as Inputs['rolesOnApply'],
-  destructiveLabel: 'allow-destructive-sql',
+  destructiveLabel: '',
   gatedClasses: DEFAULT_GATED_CLASSES.join(', '),
   requireReviewedPlan: true,
   driftIssue: true,
@@ -237,10 +238,11 @@ export function getInputs(): Inputs {
     bad(
       INPUT.destructiveLabel,
       label,
-      `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`,
+      `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty (the default) for no label requirement`,
     );
   }
   const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
+  const approvers = readApprovers(INPUT.approvers, get(INPUT.approvers), bad);
   const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, DEFAULTS.requireReviewedPlan, bad);
   const driftIssue = readBoolean(INPUT.driftIssue, DEFAULTS.driftIssue, bad);
   const failOnDrift = readBoolean(INPUT.failOnDrift, DEFAULTS.failOnDrift, bad);
@@ -271,6 +273,7 @@ export function getInputs(): Inputs {
     environment,
     destructiveLabel: label,
     gatedClasses,
+    approvers,
     requireReviewedPlan,
     driftIssue,
     failOnDrift,

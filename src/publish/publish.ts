@@ -61,6 +61,7 @@ function renderOptions(p: PublishContext): RenderOptions {
     commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
     destructiveLabel: p.inputs.destructiveLabel,
     gatedClasses: p.inputs.gatedClasses,
+    approvers: p.inputs.approvers,
   };
 }
 

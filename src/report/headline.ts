@@ -92,9 +92,13 @@ function heldWhy(root: RootResult): string {
     ...reasons.map((r) =>
       r.kind === 'unreviewed-gated'
         ? `${classList(r.classes)} SQL that no pull request showed`
-        : r.kind === 'gated'
-          ? `${classList(r.classes)} SQL without the approval label`
-          : '',
+        : r.kind === 'unapproved'
+          ? r.why !== undefined
+            ? `${classList(r.classes)} SQL whose approval could not be checked`
+            : `${classList(r.classes)} SQL without an approval`
+          : r.kind === 'label'
+            ? `${classList(r.classes)} SQL without the label`
+            : '',
     ),
   ].filter(Boolean);
   return parts.join(', and ');

@@ -11,7 +11,7 @@ import {
   type Mode,
   type ReviewContext,
 } from '../core/index.js';
-import { decideGate, holdSummary, planPrint } from '../review/index.js';
+import { decideApproval, decideGate, holdSummary, planPrint } from '../review/index.js';
 import type { HintContext } from '../aws/index.js';
 import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
@@ -222,7 +222,14 @@ async function applyRoot(
       terraformChanged: result.terraformChanged,
       reviewed: ctx.review?.reviewed?.roots[spec.root],
       recordLost: ctx.review?.recordLost,
+      approval: decideApproval({
+        lookup: ctx.review?.approval,
+        approvers: ctx.inputs.approvers,
+        reviewedCommit: ctx.review?.reviewed?.commit ?? '',
+        reviewedAt: ctx.review?.reviewed?.at ?? '',
+      }),
       labels: ctx.review?.labels ?? [],
+      labelsUnknown: ctx.review?.labelsUnknown,
       destructiveLabel: ctx.inputs.destructiveLabel,
       gatedClasses: ctx.inputs.gatedClasses,
       requireReviewedPlan: ctx.inputs.requireReviewedPlan,

@@ -31,7 +31,7 @@ import { resolveTerraformBinary } from '../terraform/index.js';
 // CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the
 // roots, then the report. Every failure becomes part of the report; nothing escapes run().
 
-/** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
+/** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 
 export async function run(): Promise<void> {
@@ -217,7 +217,9 @@ async function askGitHub(
   const review =
     context.mode === 'apply'
       ? withDeadline(
-          whoAmI().then((identity) => reviewContext(gh, context, marker, identity)),
+          whoAmI().then((identity) =>
+            reviewContext(gh, context, marker, identity, { destructiveLabel: inputs.destructiveLabel, approvers: inputs.approvers }),
+          ),
           REVIEW_LOOKUP_TIMEOUT_MS,
         ).catch((err: unknown): ReviewContext => {
           // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
