@@ -238,5 +238,4 @@ export interface PermissionFact {
 
 /** What GitHub said about the merged PR's reviews, or why it could not be asked. */
 export type ApprovalLookup =
-  | { kind: 'read'; author: string; reviews: ReviewFact[]; permissions: Record<string, PermissionFact> }
-  | { kind: 'unknown'; why: string };
+  { kind: 'read'; author: string; reviews: ReviewFact[]; permissions: Record<string, PermissionFact> } | { kind: 'unknown'; why: string };

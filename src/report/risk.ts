@@ -67,7 +67,10 @@ function gatedIn(roots: readonly RootResult[], gatedClasses: readonly StatementC
 }
 
 /** Plan mode: what the merge will require, said while reviewers still read the plan. */
-export function approvalNotice(report: Report, inputs: { approvers: readonly string[]; destructiveLabel: string; gatedClasses: readonly StatementClass[] }): string[] {
+export function approvalNotice(
+  report: Report,
+  inputs: { approvers: readonly string[]; destructiveLabel: string; gatedClasses: readonly StatementClass[] },
+): string[] {
   if (report.context.drift) return [];
   const gated = gatedIn(report.roots, inputs.gatedClasses);
   const ungated = gatedIn(report.roots, DEFAULT_GATED_CLASSES).filter((c) => !gated.includes(c));
@@ -146,13 +149,6 @@ export function gateNote(root: RootResult): string {
   if (gate.basis === 'reviewed')
     return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? `; ${classList(gate.gated)} SQL approved by ${approvedBy(gate.approvedBy)}${gate.labelled ? ', with the label' : ''}` : ''}.`;
   return '';
-}
-
-/** "1 destructive statement and 2 access-reducing statements". */
-function perClass(statements: readonly GatedStatement[]): string {
-  const classes = STATEMENT_CLASSES.filter((c) => statements.some((s) => s.class === c));
-  const parts = classes.map((c) => count(statements.filter((s) => s.class === c).length, `${c} statement`));
-  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
 /** The held statements, each with its class and the classifier's reason; a long list ends with a count. */

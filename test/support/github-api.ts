@@ -136,7 +136,7 @@ export interface GitHubApi {
   /** A maintainer dismisses a review: GitHub rewrites its state to DISMISSED. */
   dismissReview(prNumber: number, reviewId: number): void;
   /** A user's role on the repository; users never given one read as `read` (a public repository). */
-  setRole(login: string, role: RepoRole | string): void;
+  setRole(login: string, role: RepoRole): void;
   /** Marks a pull request merged or closed (it leaves the open list). */
   closePull(prNumber: number): void;
   /** Issues (not pull requests), in creation order. */
