@@ -80133,29 +80133,31 @@ function approvalNeeded(gated, report, inputs) {
         'Without it the merge applies nothing from that root (nor any root after it) and the run fails; an approval given after the merge counts when the merge job is re-run.');
 }
 /** Apply mode: why gated SQL was not approved, and how to approve it. */
-function unapprovedReason(reason, prRef, report) {
+function unapprovedReason(reason, prRef, report, held) {
     const classes = classList(reason.classes);
     const rerun = `re-run this job (${(0,src_core/* link */.nf)('this run', report.context.runUrl)} → “Re-run all jobs”)`;
     if (report.review?.pullNumbers?.length === 0) {
         return [
-            `**${capital(classes)} SQL needs an approval**, and this push belongs to no pull request, so no review can approve it.`,
+            `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and this push belongs to no pull request, so no review can approve it.`,
+            held.list,
             'To apply it: open a pull request with this change so its plan is shown, have it approved, and merge it.',
-        ];
+        ].filter(Boolean);
     }
     if (reason.why !== undefined) {
         return [
-            `**${capital(classes)} SQL is held: whether ${prRef} is approved could not be checked.** ${(0,src_core/* text */.Qq)(capital(reason.why))}.`,
+            `**${capital(classes)} SQL is held: whether ${prRef} is approved could not be checked.** This plan ${held.what} (listed above). ${(0,src_core/* text */.Qq)(capital(reason.why))}.`,
+            held.list,
             `Nothing of a gated class is applied without a known approval. To proceed: ${rerun} once GitHub answers.`,
-        ];
+        ].filter(Boolean);
     }
     const lines = reason.findings.map((f) => `- ${approval_finding(f, report)}`);
     return [
-        lines.length === 0
-            ? `**${capital(classes)} SQL needs an approval.** ${prRef} has no approving review.`
-            : `**${capital(classes)} SQL needs an approval.** No review of ${prRef} approves the SQL planned now:`,
+        `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and ` +
+            (lines.length === 0 ? `${prRef} has no approving review.` : `no review of ${prRef} approves the SQL planned now:`),
         ...(lines.length > 0 ? [lines.join('\n')] : []),
+        held.list,
         `To approve: someone other than the author, with write, maintain or admin access (or listed in \`approvers\`), approves ${prRef} on GitHub; then ${rerun}. It is re-planned and applied only if its SQL is still the reviewed plan.`,
-    ];
+    ].filter(Boolean);
 }
 /** Apply mode: destructive-label is set and the merged PR lacks it (or its labels could not be read). */
 function labelReason(reason, prRef, report) {
@@ -80275,8 +80277,15 @@ function holdSection(report) {
 function holdReason(reason, prRef, report) {
     const runUrl = report.context.runUrl;
     switch (reason.kind) {
-        case 'unapproved':
-            return unapprovedReason(reason, prRef, report);
+        case 'unapproved': {
+            const what = [
+                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(src_core/* code */.aY).join(', ')}` : '',
+                reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
+            ]
+                .filter(Boolean)
+                .join(' and ');
+            return unapprovedReason(reason, prRef, report, { what, list: heldList(reason.statements) });
+        }
         case 'label':
             return labelReason(reason, prRef, report);
         case 'changed-since-review': {
@@ -80327,6 +80336,12 @@ function gateNote(root) {
     if (gate.basis === 'reviewed')
         return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? `; ${classList(gate.gated)} SQL approved by ${approvedBy(gate.approvedBy)}${gate.labelled ? ', with the label' : ''}` : ''}.`;
     return '';
+}
+/** "1 destructive statement and 2 access-reducing statements". */
+function perClass(statements) {
+    const classes = src_core/* STATEMENT_CLASSES */.vv.filter((c) => statements.some((s) => s.class === c));
+    const parts = classes.map((c) => count(statements.filter((s) => s.class === c).length, `${c} statement`));
+    return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 /** The held statements, each with its class and the classifier's reason; a long list ends with a count. */
 function heldList(statements) {

@@ -26,29 +26,36 @@ export function approvalNeeded(gated: readonly StatementClass[], report: Report,
 }
 
 /** Apply mode: why gated SQL was not approved, and how to approve it. */
-export function unapprovedReason(reason: Extract<HoldReason, { kind: 'unapproved' }>, prRef: string, report: Report): string[] {
+export function unapprovedReason(
+  reason: Extract<HoldReason, { kind: 'unapproved' }>,
+  prRef: string,
+  report: Report,
+  held: { what: string; list: string },
+): string[] {
   const classes = classList(reason.classes);
   const rerun = `re-run this job (${link('this run', report.context.runUrl)} → “Re-run all jobs”)`;
   if (report.review?.pullNumbers?.length === 0) {
     return [
-      `**${capital(classes)} SQL needs an approval**, and this push belongs to no pull request, so no review can approve it.`,
+      `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and this push belongs to no pull request, so no review can approve it.`,
+      held.list,
       'To apply it: open a pull request with this change so its plan is shown, have it approved, and merge it.',
-    ];
+    ].filter(Boolean);
   }
   if (reason.why !== undefined) {
     return [
-      `**${capital(classes)} SQL is held: whether ${prRef} is approved could not be checked.** ${text(capital(reason.why))}.`,
+      `**${capital(classes)} SQL is held: whether ${prRef} is approved could not be checked.** This plan ${held.what} (listed above). ${text(capital(reason.why))}.`,
+      held.list,
       `Nothing of a gated class is applied without a known approval. To proceed: ${rerun} once GitHub answers.`,
-    ];
+    ].filter(Boolean);
   }
   const lines = reason.findings.map((f) => `- ${finding(f, report)}`);
   return [
-    lines.length === 0
-      ? `**${capital(classes)} SQL needs an approval.** ${prRef} has no approving review.`
-      : `**${capital(classes)} SQL needs an approval.** No review of ${prRef} approves the SQL planned now:`,
+    `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and ` +
+      (lines.length === 0 ? `${prRef} has no approving review.` : `no review of ${prRef} approves the SQL planned now:`),
     ...(lines.length > 0 ? [lines.join('\n')] : []),
+    held.list,
     `To approve: someone other than the author, with write, maintain or admin access (or listed in \`approvers\`), approves ${prRef} on GitHub; then ${rerun}. It is re-planned and applied only if its SQL is still the reviewed plan.`,
-  ];
+  ].filter(Boolean);
 }
 
 /** Apply mode: destructive-label is set and the merged PR lacks it (or its labels could not be read). */

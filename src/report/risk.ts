@@ -99,8 +99,15 @@ export function holdSection(report: Report): string[] {
 function holdReason(reason: HoldReason, prRef: string, report: Report): string[] {
   const runUrl = report.context.runUrl;
   switch (reason.kind) {
-    case 'unapproved':
-      return unapprovedReason(reason, prRef, report);
+    case 'unapproved': {
+      const what = [
+        reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
+        reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      return unapprovedReason(reason, prRef, report, { what, list: heldList(reason.statements) });
+    }
     case 'label':
       return labelReason(reason, prRef, report);
     case 'changed-since-review': {
@@ -149,6 +156,13 @@ export function gateNote(root: RootResult): string {
   if (gate.basis === 'reviewed')
     return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? `; ${classList(gate.gated)} SQL approved by ${approvedBy(gate.approvedBy)}${gate.labelled ? ', with the label' : ''}` : ''}.`;
   return '';
+}
+
+/** "1 destructive statement and 2 access-reducing statements". */
+function perClass(statements: readonly GatedStatement[]): string {
+  const classes = STATEMENT_CLASSES.filter((c) => statements.some((s) => s.class === c));
+  const parts = classes.map((c) => count(statements.filter((s) => s.class === c).length, `${c} statement`));
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
 /** The held statements, each with its class and the classifier's reason; a long list ends with a count. */

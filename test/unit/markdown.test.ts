@@ -612,7 +612,9 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       '### ❌ Apply held back at schema: destructive SQL without an approval, and destructive SQL without the label — nothing was applied',
     );
     const shown = renderedText(body);
-    expect(shown).toContain('Destructive SQL needs an approval. No review of #7 approves the SQL planned now:');
+    expect(shown).toContain(
+      'Destructive SQL needs an approval. This plan has 1 destructive statement (listed above), and no review of #7 approves the SQL planned now:',
+    );
     expect(shown).toContain("dev approved at 2026-03-01T13:00:00Z, but is the pull request's author");
     expect(shown).toContain('reader approved at 2026-03-01T13:01:00Z, but has read access to this repository');
     expect(shown).toContain(
@@ -655,11 +657,13 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       '### ❌ Apply held back at schema: destructive SQL whose approval could not be checked — nothing was applied',
     );
     expect(renderedText(unknown)).toContain(
-      'Destructive SQL is held: whether #7 is approved could not be checked. The reviews of #7 could not be read (Not Found).',
+      'Destructive SQL is held: whether #7 is approved could not be checked. This plan has 1 destructive statement (listed above). The reviews of #7 could not be read (Not Found).',
     );
     const review = { pullNumbers: [], labels: [], missing: 'commit ddddddd belongs to no pull request (a direct push)' };
     const shown = renderedText(comment(report('apply', [root('roles', { outcome: 'skipped' }), hold()], { review })));
-    expect(shown).toContain('Destructive SQL needs an approval, and this push belongs to no pull request, so no review can approve it.');
+    expect(shown).toContain(
+      'Destructive SQL needs an approval. This plan has 1 destructive statement (listed above), and this push belongs to no pull request, so no review can approve it.',
+    );
     expect(shown).not.toContain('re-run this job');
   });
 
