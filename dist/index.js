@@ -67586,9 +67586,18 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
  * Classes of planned SQL, most severe first (atlas/classify.ts has the table of what falls in
  * which). Written once here: the gated-classes input, the gate and the report read this list.
  */
-const STATEMENT_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'];
+const STATEMENT_CLASSES = [
+    'destructive',
+    'access-widening',
+    'access-reducing',
+    'session',
+    'unknown',
+    'behaviour-change',
+    'locking',
+    'safe',
+];
 /** The classes `gated-classes` names when it is not set: what is held on merge without approval. */
-const DEFAULT_GATED_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown'];
+const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown'];
 
 ;// CONCATENATED MODULE: ./src/core/index.ts
 // core/: the infrastructure every other folder stands on. The one log writer, the one Markdown
@@ -67657,7 +67666,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-reducing', 'session', 'unk
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5903);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3683);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9972);
 
 
 
@@ -67681,7 +67690,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3683:
+/***/ 9972:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72928,7 +72937,111 @@ function objectKind(type) {
     return objectWord(type).toUpperCase();
 }
 
+;// CONCATENATED MODULE: ./src/atlas/sql-widening.ts
+
+// Widening access, judged from the statement text alone, so the merge gate (which reads no live
+// catalog) holds it: superuser-like role attributes, membership in rds_superuser or a
+// predefined role that reads or writes everything or the server's files, anything granted to
+// PUBLIC, WITH GRANT OPTION / WITH ADMIN OPTION, SECURITY DEFINER functions. Ownership
+// transfers are judged where OWNER TO is (sql-rules, sql-alter-table). Each function returns
+// the widening reasons it found ([] for none); the caller words the finding.
+/** Attributes that give a role power over other roles, all rows, or the cluster. */
+const SUPERUSER_LIKE = {
+    superuser: 'SUPERUSER',
+    createrole: 'CREATEROLE',
+    bypassrls: 'BYPASSRLS',
+    isreplication: 'REPLICATION',
+};
+/** Roles whose membership is superuser-like (RDS's stand-in for superuser, and the predefined roles over all data or server files). */
+const POWERFUL_ROLES = new Set([
+    'rds_superuser',
+    'pg_read_all_data',
+    'pg_write_all_data',
+    'pg_execute_server_program',
+    'pg_read_server_files',
+    'pg_write_server_files',
+]);
+function isOn(option) {
+    const arg = option.arg;
+    return arg === undefined || !('Boolean' in arg) || arg.Boolean.boolval === true;
+}
+function isPublic(n) {
+    return 'RoleSpec' in n && n.RoleSpec.roletype === 'ROLESPEC_PUBLIC';
+}
+function roleNames(arg) {
+    if (arg === undefined || !('List' in arg))
+        return [];
+    return (arg.List.items ?? []).flatMap((n) => ('RoleSpec' in n ? [n.RoleSpec.rolename ?? ''] : []));
+}
+/** GRANT of privileges: to PUBLIC, or WITH GRANT OPTION. */
+function grantWidening(stmt) {
+    if (!stmt.is_grant)
+        return [];
+    return [
+        ...((stmt.grantees ?? []).some(isPublic) ? ['PUBLIC (every role, present and future) gets it'] : []),
+        ...(stmt.grant_option ? ['WITH GRANT OPTION: the grantees may grant it on'] : []),
+    ];
+}
+/** GRANT of membership: in a superuser-like role, to PUBLIC, or WITH ADMIN OPTION. */
+function grantRoleWidening(stmt) {
+    if (!stmt.is_grant)
+        return [];
+    const granted = (stmt.granted_roles ?? []).flatMap((n) => ('AccessPriv' in n ? [n.AccessPriv.priv_name ?? ''] : []));
+    const powerful = granted.filter((r) => POWERFUL_ROLES.has(r));
+    const admin = (stmt.opt ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'admin' && isOn(n.DefElem));
+    return [
+        ...(powerful.length > 0 ? [`membership in ${listed(powerful.map(quoteIdent))} is superuser-like`] : []),
+        ...((stmt.grantee_roles ?? []).some(isPublic) ? ['PUBLIC (every role) becomes a member'] : []),
+        ...(admin ? ['WITH ADMIN OPTION: the members may grant the membership on'] : []),
+    ];
+}
+/** ALTER DEFAULT PRIVILEGES … GRANT: to PUBLIC, or WITH GRANT OPTION, on every future object. */
+function defaultPrivilegesWidening(stmt) {
+    const action = stmt.action;
+    if (!action?.is_grant)
+        return [];
+    return [
+        ...((action.grantees ?? []).some(isPublic) ? ['PUBLIC (every role) gets it on every future object'] : []),
+        ...(action.grant_option ? ['WITH GRANT OPTION on every future object'] : []),
+    ];
+}
+/** Superuser-like attributes switched on, and superuser-like memberships (CREATE ROLE … IN ROLE, ADMIN/ROLE lists). */
+function roleOptionsWidening(options) {
+    const found = [];
+    for (const n of options ?? []) {
+        if (!('DefElem' in n))
+            continue;
+        const d = n.DefElem;
+        const attribute = SUPERUSER_LIKE[d.defname ?? ''];
+        if (attribute !== undefined && isOn(d))
+            found.push(`gets ${attribute}`);
+        if (d.defname === 'addroleto') {
+            const powerful = roleNames(d.arg).filter((r) => POWERFUL_ROLES.has(r));
+            if (powerful.length > 0)
+                found.push(`becomes a member of ${listed(powerful.map(quoteIdent))} (superuser-like)`);
+        }
+        if (d.defname === 'adminmembers' && roleNames(d.arg).length > 0)
+            found.push('names members WITH ADMIN OPTION');
+    }
+    return found;
+}
+function createRoleWidening(stmt) {
+    return roleOptionsWidening(stmt.options);
+}
+function alterRoleWidening(stmt) {
+    return roleOptionsWidening(stmt.options);
+}
+/** SECURITY DEFINER in CREATE FUNCTION or ALTER FUNCTION options: callers run it with its owner's privileges. */
+function securityDefiner(options) {
+    return (options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'security' && isOn(n.DefElem));
+}
+/** A verdict's reason: what the statement does, then why that widens access. */
+function widened(what, reasons) {
+    return `${what}: widens access (${reasons.join('; ')})`;
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/sql-access.ts
+
 
 // Who may do what: GRANT / REVOKE of privileges and of role membership, default privileges,
 // role attributes, dropped roles and what they own, and renames (which cut off whoever uses the
@@ -72938,16 +73051,26 @@ function grant(stmt) {
     const privileges = privilegeList(stmt.privileges);
     const on = grantTarget(stmt);
     const grantees = listed((stmt.grantees ?? []).map(nodeRole));
-    if (stmt.is_grant)
-        return { class: 'safe', kind: 'GRANT', reason: `grants ${privileges} on ${on} to ${grantees}` };
+    if (stmt.is_grant) {
+        const what = `grants ${privileges} on ${on} to ${grantees}`;
+        const widening = grantWidening(stmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind: 'GRANT', reason: widened(what, widening) };
+        return { class: 'safe', kind: 'GRANT', reason: what };
+    }
     const what = stmt.grant_option ? `the grant option for ${privileges}` : privileges;
     return { class: 'access-reducing', kind: 'REVOKE', reason: `revokes ${what} on ${on} from ${grantees}` };
 }
 function grantRole(stmt) {
     const roles = listed((stmt.granted_roles ?? []).map((n) => quoteIdent('AccessPriv' in n ? (n.AccessPriv.priv_name ?? '') : '')));
     const members = listed((stmt.grantee_roles ?? []).map(nodeRole));
-    if (stmt.is_grant)
-        return { class: 'safe', kind: 'GRANT', reason: `grants membership in ${roles} to ${members}` };
+    if (stmt.is_grant) {
+        const what = `grants membership in ${roles} to ${members}`;
+        const widening = grantRoleWidening(stmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind: 'GRANT', reason: widened(what, widening) };
+        return { class: 'safe', kind: 'GRANT', reason: what };
+    }
     // REVOKE ADMIN / INHERIT / SET OPTION FOR keeps the membership but takes that option away.
     const options = (stmt.opt ?? []).flatMap((n) => ('DefElem' in n ? [(n.DefElem.defname ?? '').toUpperCase()] : []));
     const what = options.length > 0 ? `the ${listed(options)} option of membership in ${roles}` : `membership in ${roles}`;
@@ -72960,8 +73083,13 @@ function defaultPrivileges(stmt) {
     const future = `${objectWord(action.objtype)}s created from now on${schemas.length > 0 ? ` in schema ${listed(schemas)}` : ''}`;
     const grantees = listed((action.grantees ?? []).map(nodeRole));
     const kind = 'ALTER DEFAULT PRIVILEGES';
-    if (action.is_grant)
-        return { class: 'safe', kind, reason: `grants ${privileges} on ${future} to ${grantees}` };
+    if (action.is_grant) {
+        const what = `grants ${privileges} on ${future} to ${grantees}`;
+        const widening = defaultPrivilegesWidening(stmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind, reason: widened(what, widening) };
+        return { class: 'safe', kind, reason: what };
+    }
     return { class: 'access-reducing', kind, reason: `stops granting ${privileges} on ${future} to ${grantees}` };
 }
 /**
@@ -72974,6 +73102,10 @@ function defaultPrivileges(stmt) {
 function alterRole(stmt) {
     const role = roleName(stmt.role);
     const losses = (stmt.options ?? []).flatMap((n) => ('DefElem' in n ? roleLoss(n.DefElem, stmt.action) : []));
+    const widening = alterRoleWidening(stmt);
+    // Widening ranks above reducing: a role made SUPERUSER while losing a password is held as widening.
+    if (widening.length > 0)
+        return { class: 'access-widening', kind: 'ALTER ROLE', reason: widened(`role ${role} changes`, [...widening, ...losses]) };
     if (losses.length === 0)
         return { class: 'safe', kind: 'ALTER ROLE', reason: `changes attributes of role ${role}` };
     return { class: 'access-reducing', kind: 'ALTER ROLE', reason: `role ${role} ${listed(losses)}` };
@@ -73235,7 +73367,12 @@ function command(cmd, on) {
         case 'AT_ForceRowSecurity':
             return access(`forces row-level security on ${on}`, 'its owner too sees only the rows a policy allows');
         case 'AT_ChangeOwner':
-            return access(`makes ${roleName(cmd.newowner)} the owner of ${on}`, 'the previous owner loses the rights it held as owner');
+            // Ownership transfer: the new owner gets every right (widening), the old one loses them.
+            // Kept even on a table new in the plan: the new owner still gets it.
+            return {
+                class: 'access-widening',
+                reason: `makes ${roleName(cmd.newowner)} the owner of ${on}: it gets every right on it (an ownership transfer widens access), and the previous owner loses the rights it held as owner`,
+            };
         default:
             if (cmd.subtype !== undefined && HARMLESS.has(cmd.subtype))
                 return { class: 'safe', reason: `alters ${on}` };
@@ -73784,14 +73921,14 @@ function walk(value, visit) {
  * run functions (constant folding of immutable ones), so both take the inner statement's class.
  */
 function explain(s, inner) {
-    const analyze = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'analyze' && isOn(n.DefElem.arg));
+    const analyze = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'analyze' && sql_wrapped_isOn(n.DefElem.arg));
     if (s.query === undefined)
         return unknown('EXPLAIN', 'explains a statement the parser did not show');
     const v = inner(s.query);
     const how = analyze ? 'runs and explains a statement that' : 'plans a statement (without running it, but counted as if it ran) that';
     return { ...v, kind: `EXPLAIN${analyze ? ' ANALYZE' : ''} ${v.kind}`, reason: `${how} ${v.reason}` };
 }
-function isOn(arg) {
+function sql_wrapped_isOn(arg) {
     if (arg === undefined)
         return true;
     const text = 'String' in arg
@@ -73814,7 +73951,7 @@ function prepare(name, query, inner) {
     return { ...v, kind: `PREPARE ${v.kind}`, reason: `prepares ${quoteIdent(name)}, which EXECUTE runs later and which ${v.reason}` };
 }
 /** EXECUTE takes the class of the statement an earlier PREPARE of the plan gave that name; unknown otherwise. */
-function execute(name, ctx) {
+function executePrepared(name, ctx) {
     const v = ctx.prepared(name);
     if (v === undefined) {
         return unknown('EXECUTE', `runs prepared statement ${quoteIdent(name)}, which no earlier statement of this plan prepares: what it does cannot be checked`);
@@ -73857,6 +73994,7 @@ function copy(s, inner) {
 
 
 
+
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
 // this file and its neighbours (sql-access, sql-alter-table, sql-data, sql-session,
 // sql-wrapped) implement them.
@@ -73877,7 +74015,7 @@ function ruleVerdict(node, ctx) {
     if ('PrepareStmt' in node)
         return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
     if ('ExecuteStmt' in node)
-        return execute(node.ExecuteStmt.name ?? '', ctx);
+        return executePrepared(node.ExecuteStmt.name ?? '', ctx);
     if ('CopyStmt' in node)
         return copy(node.CopyStmt, inner);
     if ('VariableSetStmt' in node)
@@ -73930,6 +74068,10 @@ function definitionVerdict(node, ctx) {
         const word = s.is_procedure ? 'procedure' : 'function';
         const name = qualified(strings(s.funcname));
         const kind = `CREATE ${word.toUpperCase()}`;
+        if (securityDefiner(s.options)) {
+            const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
+            return { class: 'access-widening', kind, reason: widened(`${s.replace ? 'creates or replaces' : 'creates'} ${word} ${name}`, [why]) };
+        }
         if (s.replace)
             return replaces(kind, `${word} ${name}`);
         return safe(kind, `creates ${word} ${name}`);
@@ -73952,8 +74094,21 @@ function definitionVerdict(node, ctx) {
     }
     if ('CreateSchemaStmt' in node)
         return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
-    if ('CreateRoleStmt' in node)
-        return safe('CREATE ROLE', `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`);
+    if ('CreateRoleStmt' in node) {
+        const what = `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`;
+        const widening = createRoleWidening(node.CreateRoleStmt);
+        if (widening.length > 0)
+            return { class: 'access-widening', kind: 'CREATE ROLE', reason: widened(what, widening) };
+        return safe('CREATE ROLE', what);
+    }
+    if ('AlterFunctionStmt' in node && securityDefiner(node.AlterFunctionStmt.actions)) {
+        const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
+        return {
+            class: 'access-widening',
+            kind: 'ALTER FUNCTION',
+            reason: widened(`changes function ${objectName({ ObjectWithArgs: node.AlterFunctionStmt.func ?? {} }, 'OBJECT_FUNCTION')}`, [why]),
+        };
+    }
     if ('CreateSeqStmt' in node)
         return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
     if ('CreateExtensionStmt' in node)
@@ -73985,9 +74140,9 @@ function definitionVerdict(node, ctx) {
         const s = node.AlterOwnerStmt;
         const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
         return {
-            class: 'access-reducing',
+            class: 'access-widening',
             kind: `ALTER ${objectKind(s.objectType)} OWNER`,
-            reason: `makes ${roleName(s.newowner)} the owner of ${what}: the previous owner loses the rights it held as owner`,
+            reason: `makes ${roleName(s.newowner)} the owner of ${what}: it gets every right on it (an ownership transfer widens access), and the previous owner loses the rights it held as owner`,
         };
     }
     if ('AlterObjectSchemaStmt' in node) {
@@ -74383,6 +74538,23 @@ function dropPositions(key, value) {
     return POSITION_KEY.test(key) ? undefined : value;
 }
 
+;// CONCATENATED MODULE: ./src/atlas/parse-trees.ts
+
+
+/**
+ * Each statement's parse trees (PostgreSQL 17's parser, the classifier's one instance), or
+ * undefined where the parser rejected it: what the access model applies.
+ */
+async function parseTrees(statements) {
+    if (statements.length === 0)
+        return [];
+    const parse = await pgParser();
+    const out = [];
+    for (const outcome of parseEach(parse, statements))
+        out.push(outcome.ok ? outcome.stmts.flatMap(({ stmt }) => (stmt === undefined ? [] : [stmt])) : undefined);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/index.ts
 // atlas/: what Atlas says. The "Atlas Plan" diagnostics of a Terraform run become ordered SQL
 // statements; the PostgreSQL parser (libpg-query) classifies each one; `atlas version` is read.
@@ -74402,6 +74574,8 @@ function dropPositions(key, value) {
 /** The bundled PostgreSQL parser (WASM), loaded once. */
 
 /** Parses a batch of statements one by one, keeping each one's own result or error. */
+
+/** Each statement's parse trees, or undefined where the parser rejected it (for the access model). */
 
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
@@ -74663,6 +74837,8 @@ const INPUT = {
     driftIssue: 'drift-issue',
     failOnDrift: 'fail-on-drift',
     lintSkip: 'lint-skip',
+    factsTimeoutMs: 'facts-timeout',
+    impactScanLimit: 'impact-scan-limit',
 };
 /**
  * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
@@ -74684,6 +74860,8 @@ const inputs_DEFAULTS = {
     requireReviewedPlan: true,
     driftIssue: true,
     failOnDrift: false,
+    factsTimeoutMs: '5s',
+    impactScanLimit: 1_000_000,
 };
 const MODES = ['auto', 'plan', 'apply'];
 const ROLES_ON_APPLY = ['changed', 'always'];
@@ -74691,6 +74869,8 @@ const MIN_DURATION = 900;
 const MAX_DURATION = 43200;
 /** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
 const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** facts-timeout: the impact facts are a few catalog queries; a minute is already generous. */
+const MAX_FACTS_TIMEOUT_SECONDS = 60;
 /** GitHub label names are at most 50 characters. */
 const MAX_LABEL_LENGTH = 50;
 /** All bad inputs of one run; `problems` holds one sentence per input. */
@@ -74773,6 +74953,7 @@ function getInputs() {
     if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
         bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
     }
+    const { factsTimeoutMs, impactScanLimit } = readImpactInputs(get, bad);
     const dbEndpoint = get(INPUT.dbEndpoint);
     const dbName = get(INPUT.dbName);
     const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
@@ -74841,9 +75022,27 @@ function getInputs() {
         driftIssue,
         failOnDrift,
         lintSkip,
+        factsTimeoutMs,
+        impactScanLimit,
     };
     src_core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
     return inputs;
+}
+/** facts-timeout (a duration up to 1m) and impact-scan-limit (a whole number of rows). */
+function readImpactInputs(get, bad) {
+    const timeout = get(INPUT.factsTimeoutMs) || inputs_DEFAULTS.factsTimeoutMs;
+    const seconds = parseDuration(timeout);
+    if (seconds === undefined || seconds <= 0 || seconds > MAX_FACTS_TIMEOUT_SECONDS) {
+        bad(INPUT.factsTimeoutMs, timeout, 'a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s');
+    }
+    const limitText = get(INPUT.impactScanLimit) || String(inputs_DEFAULTS.impactScanLimit);
+    const limit = /^\d{1,12}$/.test(limitText.replace(/_/g, '')) ? Number(limitText.replace(/_/g, '')) : NaN;
+    if (!Number.isSafeInteger(limit))
+        bad(INPUT.impactScanLimit, limitText, 'a whole number of rows, such as 1000000, or 0 to scan no table');
+    return {
+        factsTimeoutMs: Math.round((seconds ?? 5) * 1000),
+        impactScanLimit: Number.isSafeInteger(limit) ? limit : inputs_DEFAULTS.impactScanLimit,
+    };
 }
 /** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
 function defaultSessionName() {
@@ -75601,14 +75800,9 @@ async function preflightIamAuth(opts) {
         const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
         return { status: 'skipped', message, hints: [] };
     }
-    let token;
+    let config;
     try {
-        token = await signRdsToken({
-            endpoint: opts.endpoint,
-            user: opts.user,
-            region: opts.region,
-            credentials: opts.session.credentials(),
-        });
+        config = await rdsIamClientConfig(opts);
     }
     catch (err) {
         return {
@@ -75617,19 +75811,7 @@ async function preflightIamAuth(opts) {
             hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
         };
     }
-    const { host, port } = endpointParts(opts.endpoint);
-    const client = new esm.Client({
-        host,
-        port,
-        database: opts.database,
-        user: opts.user,
-        password: token,
-        // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
-        // a connection string's sslmode=require to full verification, hence the object.
-        ssl: { rejectUnauthorized: false },
-        connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-        query_timeout: 10_000,
-    });
+    const client = new esm.Client(config);
     // A socket error after connect() resolved must not crash the process.
     client.on('error', () => undefined);
     try {
@@ -75643,6 +75825,31 @@ async function preflightIamAuth(opts) {
     finally {
         await client.end().catch(() => undefined);
     }
+}
+/**
+ * The connection the way Atlas logs in: a fresh RDS IAM token as the password, over TLS.
+ * Throws when the token cannot be signed (no credentials). One builder for every IAM login.
+ */
+async function rdsIamClientConfig(opts) {
+    const token = await signRdsToken({
+        endpoint: opts.endpoint,
+        user: opts.user,
+        region: opts.region,
+        credentials: opts.session.credentials(),
+    });
+    const { host, port } = endpointParts(opts.endpoint);
+    return {
+        host,
+        port,
+        database: opts.database,
+        user: opts.user,
+        password: token,
+        // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
+        // a connection string's sslmode=require to full verification, hence the object.
+        ssl: { rejectUnauthorized: false },
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+        query_timeout: 10_000,
+    };
 }
 /** Pure: the login worked; is the user one RDS will accept IAM tokens for? */
 function judgeLogin(row, ctx) {
@@ -75723,6 +75930,8 @@ function diagnoseConnectError(err, ctx) {
 /** The 12-digit account of an IAM role ARN; undefined when there is none. */
 
 /** Logs in to the database with an RDS IAM token the way Atlas will, and names the cause when it fails. */
+
+/** The pg connection of an IAM login (token as password, TLS): the preflight's and the access facts' one builder. */
 
 /** Remedies, as safe Markdown, for what a failed Terraform or Atlas run printed; [] when none is recognised. */
 
@@ -76922,6 +77131,8 @@ function decideGate(input) {
             reasons.push({ kind: 'label', classes, label: input.destructiveLabel, ...(why ? { why } : {}) });
         }
     }
+    if (input.predictedFailures && input.predictedFailures.length > 0)
+        reasons.push({ kind: 'will-fail', failures: [...input.predictedFailures] });
     return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, approvedBy, labelled };
 }
 /** "destructive", "destructive and access-reducing": the classes as a reason names them. */
@@ -76943,6 +77154,8 @@ function holdSummary(reason) {
             return 'SQL changed since review';
         case 'record-lost':
             return 'no trusted record of the reviewed plan';
+        case 'will-fail':
+            return 'it would fail on the rows in the database now';
     }
 }
 
@@ -77180,6 +77393,7 @@ async function permissionOf(gh, repo, login) {
 
 
 
+
 async function reviewContext(gh, context, marker, identity, options) {
     let prs;
     try {
@@ -77206,7 +77420,9 @@ function lost(why) {
 /** The reviewed plan from our comment on `pr`, or why there is none and whether that is suspicious. */
 async function planComment(gh, context, pr, marker, identity) {
     const ours = await commentsBy(gh, context.repo, pr, identity);
-    const comment = ours.find((c) => c.body.startsWith(marker));
+    // The same test the comment upsert uses, so a comment an earlier version wrote for this
+    // database is read here too (its record is then not where this version writes it: held).
+    const comment = ours.find((c) => bodyBelongsTo(marker, c.body));
     if (!comment) {
         // Our plan comment may be one whose marker someone else's edit removed.
         const overwritten = await firstEditedByOthers(gh, ours, identity);
@@ -78647,13 +78863,13 @@ function publicGrants(blocks) {
     return blocksOf({ attributes: [], blocks }, 'permission').flatMap((p) => {
         const to = items(attribute(p, 'to')?.value);
         const target = attribute(p, 'for')?.value;
-        if (!to.some(isPublic) || target?.kind !== 'traversal')
+        if (!to.some(rules_permissions_isPublic) || target?.kind !== 'traversal')
             return [];
         const privileges = items(attribute(p, 'privileges')?.value).flatMap((e) => e.kind === 'traversal' && e.path.length === 0 ? [e.root] : []);
         return [{ target: [target.root, ...target.path], privileges }];
     });
 }
-const isPublic = (e) => dotted(e) === 'PUBLIC' || stringValue(e) === 'PUBLIC';
+const rules_permissions_isPublic = (e) => dotted(e) === 'PUBLIC' || stringValue(e) === 'PUBLIC';
 /**
  * A grant covers a routine referenced as kind.name or kind.schema.name (Atlas qualifies the
  * reference when names repeat across schemas); `want` is [kind, schema, name] or [kind, name].
@@ -79532,7 +79748,3187 @@ async function verifyStep(r) {
     return { residual: atlas.statements, terraformChanged: run.exitCode === 2, warnings: atlas.warnings };
 }
 
+;// CONCATENATED MODULE: ./src/database/session.ts
+
+class SessionBudgetExceeded extends Error {
+    constructor(budgetMs) {
+        super(`The read-only database session exceeded its time budget of ${budgetMs} ms and was closed.`);
+        this.name = 'SessionBudgetExceeded';
+    }
+}
+/**
+ * Connects with `config` (the preflight's IAM-token configuration), starts a READ ONLY
+ * transaction and sets its timeouts. Any query after the budget is spent, or running when it
+ * runs out, fails with SessionBudgetExceeded and the connection is closed.
+ */
+async function openReadOnlySession(config, opts = {}) {
+    const budgetMs = opts.budgetMs ?? 20_000;
+    const client = new esm.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
+    // A socket error after connect() must not crash the process; the pending query rejects instead.
+    client.on('error', () => undefined);
+    let closed;
+    let expired = false;
+    const close = () => (closed ??= client.end().catch(() => undefined));
+    const timer = setTimeout(() => {
+        expired = true;
+        void close();
+    }, budgetMs);
+    timer.unref();
+    const guard = async (work) => {
+        if (expired)
+            throw new SessionBudgetExceeded(budgetMs);
+        try {
+            return await work();
+        }
+        catch (err) {
+            if (expired)
+                throw new SessionBudgetExceeded(budgetMs);
+            throw err;
+        }
+    };
+    try {
+        await guard(() => client.connect());
+        await guard(() => client.query('BEGIN READ ONLY'));
+        await guard(() => client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000))}`));
+        await guard(() => client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000))}`));
+    }
+    catch (err) {
+        clearTimeout(timer);
+        await close();
+        throw err;
+    }
+    return {
+        query: (sql, params) => guard(async () => (await client.query(sql, params)).rows),
+        async close() {
+            clearTimeout(timer);
+            if (!closed && !expired)
+                await client.query('ROLLBACK').catch(() => undefined);
+            await close();
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/access/acl.ts
+// ACL arithmetic as PostgreSQL's acl.c does it: one item per (grantee, grantor); a grant ORs
+// bits into it; a revoke clears them and, for grant options the grantee loses, recursively
+// revokes what the grantee had granted on (recursive_revoke). All functions return new arrays.
+/** Adds privileges (and their grant options) for each grantee, granted by `grantor`. */
+function aclGrant(acl, grantees, privs, withGrantOption, grantor) {
+    const out = acl.map((i) => ({ ...i }));
+    for (const grantee of grantees) {
+        const item = out.find((i) => i.grantee === grantee && i.grantor === grantor);
+        const grantable = withGrantOption ? privs : 0;
+        if (item) {
+            item.privs |= privs;
+            item.grantable |= grantable;
+        }
+        else
+            out.push({ grantee, grantor, privs, grantable });
+    }
+    return out.filter((i) => i.privs !== 0 || i.grantable !== 0);
+}
+/**
+ * Removes privileges (or only their grant options) that `grantor` gave each grantee. Grant
+ * options a grantee no longer holds directly are revoked from whoever it granted to, as
+ * CASCADE does; without CASCADE PostgreSQL refuses such a revoke, so a statement that ran has
+ * no such dependents. The owner keeps its implicit grant options and triggers no cascade.
+ */
+function aclRevoke(acl, grantees, privs, grantOptionOnly, grantor, owner) {
+    let out = acl.map((i) => ({ ...i }));
+    for (const grantee of grantees) {
+        const item = out.find((i) => i.grantee === grantee && i.grantor === grantor);
+        if (!item)
+            continue;
+        const lostOptions = item.grantable & privs;
+        item.grantable &= ~privs;
+        if (!grantOptionOnly)
+            item.privs &= ~privs;
+        out = out.filter((i) => i.privs !== 0 || i.grantable !== 0);
+        if (lostOptions)
+            out = recursiveRevoke(out, grantee, lostOptions, owner);
+    }
+    return out;
+}
+function recursiveRevoke(acl, grantee, lost, owner) {
+    if (grantee === owner)
+        return acl;
+    // The grantee may still hold some of these options from another grantor.
+    const stillHas = acl.filter((i) => i.grantee === grantee).reduce((m, i) => m | i.grantable, 0);
+    const revoke = lost & ~stillHas;
+    if (!revoke)
+        return acl;
+    let out = acl;
+    for (const dependent of acl.filter((i) => i.grantor === grantee && (i.privs & revoke) !== 0)) {
+        out = aclRevoke(out, [dependent.grantee], revoke, false, grantee, owner);
+    }
+    return out;
+}
+/** aclnewowner: every mention of the old owner, as grantee or grantor, becomes the new owner; duplicates merge. */
+function aclNewOwner(acl, oldOwner, newOwner) {
+    const out = [];
+    for (const i of acl) {
+        const grantee = i.grantee === oldOwner ? newOwner : i.grantee;
+        const grantor = i.grantor === oldOwner ? newOwner : i.grantor;
+        const same = out.find((o) => o.grantee === grantee && o.grantor === grantor);
+        if (same) {
+            same.privs |= i.privs;
+            same.grantable |= i.grantable;
+        }
+        else
+            out.push({ grantee, grantor, privs: i.privs, grantable: i.grantable });
+    }
+    return out;
+}
+/** aclmerge: the union of two ACLs, item by item. */
+function aclMerge(a, b) {
+    let out = a.map((i) => ({ ...i }));
+    for (const i of b) {
+        out = aclGrant(out, [i.grantee], i.privs, false, i.grantor);
+        const item = out.find((o) => o.grantee === i.grantee && o.grantor === i.grantor);
+        if (item)
+            item.grantable |= i.grantable;
+    }
+    return out;
+}
+/** Same items, in any order. */
+function aclEqual(a, b) {
+    if (a.length !== b.length)
+        return false;
+    return a.every((i) => b.some((o) => o.grantee === i.grantee && o.grantor === i.grantor && o.privs === i.privs && o.grantable === i.grantable));
+}
+/** Renames a role everywhere in an ACL. */
+function aclRenameRole(acl, from, to) {
+    return acl.map((i) => ({ ...i, grantee: i.grantee === from ? to : i.grantee, grantor: i.grantor === from ? to : i.grantor }));
+}
+
+;// CONCATENATED MODULE: ./src/access/types.ts
+// The access model's data: plain, serialisable, keyed by names (statements name roles and
+// objects; OIDs never appear in planned SQL). PUBLIC is the empty string, as in PostgreSQL's
+// own aclitem text, because "PUBLIC" (upper case, quoted) is a legal role name.
+/** The grantee PUBLIC. */
+const types_PUBLIC = '';
+
+;// CONCATENATED MODULE: ./src/access/nodes.ts
+
+// Small readers of parse-tree nodes shared by the appliers.
+/** A RoleSpec → role name (PUBLIC is ''); CURRENT_USER/CURRENT_ROLE are the actor. */
+function roleOf(spec, st) {
+    switch (spec?.roletype) {
+        case 'ROLESPEC_CSTRING':
+            return spec.rolename ?? '';
+        case 'ROLESPEC_PUBLIC':
+            return types_PUBLIC;
+        case 'ROLESPEC_SESSION_USER':
+            return st.sessionUser;
+        default:
+            return st.actor;
+    }
+}
+/** Role names of a list of RoleSpec nodes. */
+function rolesOf(nodes, st) {
+    return (nodes ?? []).flatMap((n) => ('RoleSpec' in n ? [roleOf(n.RoleSpec, st)] : []));
+}
+/** The DefElems of an options list. */
+function defElems(nodes) {
+    return (nodes ?? []).flatMap((n) => ('DefElem' in n ? [n.DefElem] : []));
+}
+/** A DefElem's boolean argument (a bare option means true). */
+function boolArg(d) {
+    const a = d.arg;
+    if (a === undefined)
+        return true;
+    if ('Boolean' in a)
+        return a.Boolean.boolval === true;
+    if ('Integer' in a)
+        return (a.Integer.ival ?? 0) !== 0;
+    if ('String' in a)
+        return /^(true|on|yes|1)$/i.test(a.String.sval ?? '');
+    return true;
+}
+/** The String values of a list of String nodes. */
+function stringsOf(nodes) {
+    return (nodes ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []));
+}
+/** A DefElem whose argument is a List: its items. */
+function listArg(d) {
+    return d.arg && 'List' in d.arg ? (d.arg.List.items ?? []) : [];
+}
+
+;// CONCATENATED MODULE: ./src/access/privileges.ts
+
+// Privileges as bits, one per PostgreSQL privilege (the aclitem letters in comments), and the
+// defaults PostgreSQL uses when an ACL is NULL (acldefault). MAINTAIN exists from 17 on.
+const PRIV = {
+    SELECT: 1 << 0, // r
+    INSERT: 1 << 1, // a
+    UPDATE: 1 << 2, // w
+    DELETE: 1 << 3, // d
+    TRUNCATE: 1 << 4, // D
+    REFERENCES: 1 << 5, // x
+    TRIGGER: 1 << 6, // t
+    MAINTAIN: 1 << 7, // m
+    USAGE: 1 << 8, // U
+    CREATE: 1 << 9, // C
+    CONNECT: 1 << 10, // c
+    TEMPORARY: 1 << 11, // T
+    EXECUTE: 1 << 12, // X
+};
+const PRIVILEGE_NAMES = Object.keys(PRIV);
+/** PostgreSQL 17 added MAINTAIN. */
+function hasMaintain(serverVersionNum) {
+    return serverVersionNum >= 170000;
+}
+/** Every privilege that applies to a kind of object (what ALL means). */
+function allPrivileges(kind, serverVersionNum) {
+    switch (kind) {
+        case 'table':
+            return (PRIV.SELECT |
+                PRIV.INSERT |
+                PRIV.UPDATE |
+                PRIV.DELETE |
+                PRIV.TRUNCATE |
+                PRIV.REFERENCES |
+                PRIV.TRIGGER |
+                (hasMaintain(serverVersionNum) ? PRIV.MAINTAIN : 0));
+        case 'sequence':
+            return PRIV.USAGE | PRIV.SELECT | PRIV.UPDATE;
+        case 'function':
+            return PRIV.EXECUTE;
+        case 'schema':
+            return PRIV.USAGE | PRIV.CREATE;
+        case 'database':
+            return PRIV.CREATE | PRIV.CONNECT | PRIV.TEMPORARY;
+    }
+}
+/** acldefault(kind, owner): the owner holds everything; PUBLIC gets EXECUTE on functions and CONNECT, TEMPORARY on databases. */
+function aclDefault(kind, owner, serverVersionNum) {
+    const items = [{ grantee: owner, grantor: owner, privs: allPrivileges(kind, serverVersionNum), grantable: 0 }];
+    const publicPrivs = kind === 'function' ? PRIV.EXECUTE : kind === 'database' ? PRIV.CONNECT | PRIV.TEMPORARY : 0;
+    if (publicPrivs)
+        items.push({ grantee: types_PUBLIC, grantor: owner, privs: publicPrivs, grantable: 0 });
+    return items;
+}
+/** The object kind a default-ACL type applies to (types are not modelled). */
+function defaultAclKind(objtype) {
+    return { r: 'table', S: 'sequence', f: 'function', n: 'schema', T: undefined }[objtype];
+}
+/** A privilege keyword from a statement (lower case in the parse tree); undefined if unknown. */
+function privilegeBit(word) {
+    const upper = word.toUpperCase();
+    if (upper === 'TEMP')
+        return PRIV.TEMPORARY;
+    return PRIV[upper];
+}
+/** privilege_type text from aclexplode → bit. */
+function privilegeFromCatalog(text) {
+    const bit = privilegeBit(text);
+    if (bit === undefined)
+        throw new Error(`Unknown privilege type from the catalog: ${text}`);
+    return bit;
+}
+/** The names of the bits set in a mask, in PostgreSQL's order. */
+function privilegeNames(mask) {
+    return PRIVILEGE_NAMES.filter((n) => (mask & PRIV[n]) !== 0);
+}
+/** Bits of the privileges a kind supports, for iterating. */
+function privilegeBits(kind, serverVersionNum) {
+    const all = allPrivileges(kind, serverVersionNum);
+    return Object.values(PRIV).filter((b) => (all & b) !== 0);
+}
+
+;// CONCATENATED MODULE: ./src/access/names.ts
+// Object names as PostgreSQL writes them (quote_ident), and the keys the model uses.
+// quote_ident leaves a name bare only when it is lower-case letters, digits, _ and $, does
+// not start with a digit or $, and is not a keyword other than an unreserved one. The list
+// below is PostgreSQL 17's reserved, column-name and type/function-name keywords (kwlist.h);
+// the oracle test checks it against the server's own quote_ident.
+// prettier-ignore
+const NOT_UNRESERVED = new Set(`all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
+both boolean case cast char character check coalesce collate collation column concurrently constraint create cross
+current_catalog current_date current_role current_schema current_time current_timestamp current_user dec decimal default
+deferrable desc distinct do else end except exists extract false fetch float for foreign freeze from full grant greatest
+group grouping having ilike in initially inner inout int integer intersect interval into is isnull join json json_array
+json_arrayagg json_exists json_object json_objectagg json_query json_scalar json_serialize json_table json_value lateral
+leading least left like limit localtime localtimestamp merge_action national natural nchar none normalize not notnull null
+nullif numeric offset on only or order out outer overlaps overlay placing position precision primary real references
+returning right row select session_user setof similar smallint some substring symmetric system_user table tablesample then
+time timestamp to trailing treat trim true union unique user using values varchar variadic verbose when where window with
+xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable`.split(/\s+/));
+// Keywords that became non-unreserved after PostgreSQL 15 (in 16: the SQL/JSON constructors and
+// SYSTEM_USER; in 17: the SQL/JSON query functions and MERGE_ACTION).
+const SINCE_16 = new Set([
+    'json',
+    'json_array',
+    'json_arrayagg',
+    'json_object',
+    'json_objectagg',
+    'json_scalar',
+    'json_serialize',
+    'system_user',
+]);
+const SINCE_17 = new Set(['json_exists', 'json_query', 'json_table', 'json_value', 'merge_action']);
+/** quote_ident of the given server version (17 by default): bare when PostgreSQL would print it bare, else double-quoted with quotes doubled. */
+function names_quoteIdent(name, serverVersionNum = 170000) {
+    const keyword = NOT_UNRESERVED.has(name) && !(serverVersionNum < 160000 && SINCE_16.has(name)) && !(serverVersionNum < 170000 && SINCE_17.has(name));
+    if (/^[a-z_][a-z0-9_]*$/.test(name) && !keyword)
+        return name;
+    return `"${name.replaceAll('"', '""')}"`;
+}
+/** How an object is written in the diff: the database or schema name, schema.name, or schema.name(args). */
+function displayName(o, serverVersionNum) {
+    if (o.kind === 'database' || o.kind === 'schema')
+        return names_quoteIdent(o.name, serverVersionNum);
+    const base = `${names_quoteIdent(o.schema, serverVersionNum)}.${names_quoteIdent(o.name, serverVersionNum)}`;
+    return o.kind === 'function' ? `${base}(${(o.args ?? []).join(', ')})` : base;
+}
+/**
+ * The model's key of an object. Tables and sequences share a key space (both are pg_class
+ * relations, so a GRANT … ON TABLE may name a sequence); functions carry their argument types.
+ */
+function objectKey(kind, schema, name, args) {
+    switch (kind) {
+        case 'database':
+            return `d\0${name}`;
+        case 'schema':
+            return `n\0${name}`;
+        case 'table':
+        case 'sequence':
+            return `r\0${schema}\0${name}`;
+        case 'function':
+            return `f\0${schema}\0${name}\0${(args ?? []).join(',')}`;
+    }
+}
+/** The key of an object row. */
+function keyOf(o) {
+    return objectKey(o.kind, o.schema, o.name, o.args);
+}
+// Type names as the parser spells them (pg_catalog.int4) → as format_type prints them.
+const TYPE_NAMES = {
+    int2: 'smallint',
+    int4: 'integer',
+    int8: 'bigint',
+    float4: 'real',
+    float8: 'double precision',
+    bool: 'boolean',
+    varchar: 'character varying',
+    bpchar: 'character',
+    timestamp: 'timestamp without time zone',
+    timestamptz: 'timestamp with time zone',
+    time: 'time without time zone',
+    timetz: 'time with time zone',
+    numeric: 'numeric',
+    interval: 'interval',
+    bit: 'bit',
+    varbit: 'bit varying',
+};
+/** A parsed type name (its name parts and array bounds) as format_type writes it, without typmods (function signatures ignore them). */
+function formatTypeName(names, arrayDims) {
+    const last = names[names.length - 1] ?? '';
+    const inCatalog = names.length === 1 || names[0] === 'pg_catalog';
+    const base = inCatalog ? (TYPE_NAMES[last] ?? names_quoteIdent(last)) : names.map(names_quoteIdent).join('.');
+    return base + '[]'.repeat(arrayDims);
+}
+
+;// CONCATENATED MODULE: ./src/access/resolve.ts
+
+
+// Names in statements → objects of the model. An unqualified name is looked up in "public",
+// the default search_path's first schema on RDS (the plans Atlas writes are always qualified).
+const DEFAULT_SCHEMA = 'public';
+/** A RangeVar's schema and name. */
+function relationParts(rel) {
+    return { schema: rel?.schemaname ?? DEFAULT_SCHEMA, name: rel?.relname ?? '' };
+}
+/** A qualified name given as a list of String nodes (DROP TABLE s.t) → schema and name. */
+function nameParts(nodes) {
+    const parts = stringsOf(nodes);
+    const name = parts[parts.length - 1] ?? '';
+    return { schema: parts.length > 1 ? (parts[parts.length - 2] ?? DEFAULT_SCHEMA) : DEFAULT_SCHEMA, name };
+}
+function findRelation(st, schema, name) {
+    return st.objects.get(objectKey('table', schema, name));
+}
+/** A type as it appears in a function signature. */
+function signatureType(t) {
+    return formatTypeName(stringsOf(t?.names), t?.arrayBounds?.length ?? 0);
+}
+/** The function an ObjectWithArgs names: exact signature, or the only one of that name when no arguments are given. */
+function findFunction(st, o) {
+    const { schema, name } = nameParts(o.objname);
+    if (o.args_unspecified) {
+        const found = [...st.objects.values()].filter((f) => f.kind === 'function' && f.schema === schema && f.name === name);
+        return found.length === 1 ? found[0] : undefined;
+    }
+    const args = (o.objargs ?? []).flatMap((n) => ('TypeName' in n ? [signatureType(n.TypeName)] : []));
+    return st.objects.get(objectKey('function', schema, name, args));
+}
+
+;// CONCATENATED MODULE: ./src/access/apply-grants.ts
+
+
+
+
+
+function grantPrivileges(st, s, at, skip) {
+    const targets = grantTargets(st, s, skip);
+    const grantees = rolesOf(s.grantees, st);
+    const wanted = privilegeMask(s.privileges, skip);
+    for (const o of targets) {
+        let privs = wanted === 'ALL' ? allPrivileges(o.kind, st.version) : wanted & allPrivileges(o.kind, st.version);
+        if (privs === 0)
+            continue;
+        const grantor = st.grantorFor(o, privs);
+        if (grantor !== o.owner)
+            privs &= o.acl.filter((i) => i.grantee === grantor).reduce((m, i) => m | i.grantable, 0);
+        o.acl = s.is_grant
+            ? aclGrant(o.acl, grantees, privs, s.grant_option === true, grantor)
+            : aclRevoke(o.acl, grantees, privs, s.grant_option === true, grantor, o.owner);
+        for (const g of grantees)
+            st.touched.acl.set(`${keyOf(o)}\0${g}`, at);
+    }
+}
+/** The privileges of a GRANT as a mask, or 'ALL'; column privileges are reported and left out. */
+function privilegeMask(privileges, skip) {
+    if (!privileges?.length)
+        return 'ALL';
+    let mask = 0;
+    for (const p of privileges.flatMap((n) => ('AccessPriv' in n ? [n.AccessPriv] : []))) {
+        const bit = privilegeBit(p.priv_name ?? 'all');
+        if (p.cols?.length)
+            skip(`column privileges (${(p.priv_name ?? '').toUpperCase()} on columns) are not modelled`);
+        else if (bit === undefined)
+            skip(`privilege ${(p.priv_name ?? '').toUpperCase()} is not modelled`);
+        else
+            mask |= bit;
+    }
+    return mask;
+}
+const RELATION_TYPES = new Set(['OBJECT_TABLE', 'OBJECT_SEQUENCE']);
+const ROUTINE_TYPES = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE']);
+function grantTargets(st, s, skip) {
+    const type = s.objtype ?? 'OBJECT_TABLE';
+    if (s.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
+        const schemas = new Set(stringsOf(s.objects));
+        return [...st.objects.values()].filter((o) => schemas.has(o.schema) && inAll(o, type));
+    }
+    const found = [];
+    for (const n of s.objects ?? []) {
+        const o = targetObject(st, type, n);
+        if (o === 'unsupported') {
+            skip(`privileges on ${type.replace('OBJECT_', '').toLowerCase().replaceAll('_', ' ')}s are not modelled`);
+            return [];
+        }
+        if (o)
+            found.push(o);
+        else
+            skip('it names an object that is neither in the catalog read nor created earlier in the plan');
+    }
+    return found;
+}
+function targetObject(st, type, n) {
+    if (RELATION_TYPES.has(type) && 'RangeVar' in n) {
+        const { schema, name } = relationParts(n.RangeVar);
+        const o = findRelation(st, schema, name);
+        return type === 'OBJECT_SEQUENCE' && o?.kind !== 'sequence' ? undefined : o;
+    }
+    if (ROUTINE_TYPES.has(type) && 'ObjectWithArgs' in n)
+        return findFunction(st, n.ObjectWithArgs);
+    if ((type === 'OBJECT_SCHEMA' || type === 'OBJECT_DATABASE') && 'String' in n) {
+        const kind = type === 'OBJECT_SCHEMA' ? 'schema' : 'database';
+        return st.objects.get(keyOf({ kind, schema: '', name: n.String.sval ?? '' }));
+    }
+    return 'unsupported';
+}
+/** Which objects GRANT … ON ALL <type> IN SCHEMA covers. */
+function inAll(o, type) {
+    switch (type) {
+        case 'OBJECT_TABLE':
+            return o.kind === 'table';
+        case 'OBJECT_SEQUENCE':
+            return o.kind === 'sequence';
+        case 'OBJECT_FUNCTION':
+            return o.kind === 'function' && !o.procedure;
+        case 'OBJECT_PROCEDURE':
+            return o.kind === 'function' && o.procedure === true;
+        case 'OBJECT_ROUTINE':
+            return o.kind === 'function';
+        default:
+            return false;
+    }
+}
+const DEFAULT_TYPES = {
+    OBJECT_TABLE: 'r',
+    OBJECT_SEQUENCE: 'S',
+    OBJECT_FUNCTION: 'f',
+    OBJECT_ROUTINE: 'f',
+    OBJECT_PROCEDURE: 'f',
+    OBJECT_TYPE: 'T',
+    OBJECT_SCHEMA: 'n',
+};
+/** ALTER DEFAULT PRIVILEGES [FOR ROLE …] [IN SCHEMA …] GRANT|REVOKE … ON <type> … */
+function alterDefaultPrivileges(st, s, at, skip) {
+    const action = s.action ?? {};
+    const objtype = DEFAULT_TYPES[action.objtype ?? 'OBJECT_TABLE'];
+    if (!objtype)
+        return skip('default privileges on this kind of object are not modelled');
+    const options = defElems(s.options);
+    const roles = options.filter((d) => d.defname === 'roles').flatMap((d) => rolesOf(listArg(d), st));
+    const schemas = options.filter((d) => d.defname === 'schemas').flatMap((d) => stringsOf(listArg(d)));
+    const wanted = privilegeMask(action.privileges, skip);
+    const all = objtype === 'T' ? PRIV.USAGE : allPrivileges(defaultAclKind(objtype) ?? 'table', st.version);
+    const privs = wanted === 'ALL' ? all : wanted & all;
+    const grantees = rolesOf(action.grantees, st);
+    for (const role of roles.length ? roles : [st.actor]) {
+        for (const schema of schemas.length ? schemas : [null]) {
+            const base = schema === null ? defaultBase(objtype, role, st.version) : [];
+            const entry = st.defaultAcls.find((d) => d.role === role && d.schema === schema && d.objtype === objtype);
+            const old = entry?.acl ?? base;
+            const acl = action.is_grant
+                ? aclGrant(old, grantees, privs, action.grant_option === true, role)
+                : aclRevoke(old, grantees, privs, action.grant_option === true, role, role);
+            st.defaultAcls = st.defaultAcls.filter((d) => d !== entry);
+            if (!aclEqual(acl, base))
+                st.defaultAcls.push({ role, schema, objtype, acl });
+            st.touched.acl.set(`default\0${role}\0${schema ?? ''}\0${objtype}`, at);
+        }
+    }
+}
+/** What a global default-ACL entry starts from: acldefault of its object type (types: owner and PUBLIC USAGE). */
+function defaultBase(objtype, role, version) {
+    const kind = defaultAclKind(objtype);
+    if (kind)
+        return aclDefault(kind, role, version);
+    return [
+        { grantee: role, grantor: role, privs: PRIV.USAGE, grantable: 0 },
+        { grantee: '', grantor: role, privs: PRIV.USAGE, grantable: 0 },
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/access/apply-create.ts
+
+
+
+
+
+// Objects created by the plan get what PostgreSQL gives them (get_user_default_acl): the
+// creator's global default ACL for the object type, or acldefault when it has none, merged
+// with its default ACL for the schema. The creator (current user) owns them.
+const DEFAULT_TYPE = {
+    table: 'r',
+    sequence: 'S',
+    function: 'f',
+    schema: 'n',
+    database: undefined,
+};
+/** The ACL a new object of this kind, owned by `owner`, gets in `schema`. */
+function creationAcl(st, kind, owner, schema) {
+    const objtype = DEFAULT_TYPE[kind];
+    if (!objtype)
+        return undefined;
+    const find = (s) => st.defaultAcls.find((d) => d.role === owner && d.schema === s && d.objtype === objtype)?.acl;
+    const global = find(null) ?? defaultBase(objtype, owner, st.version);
+    const local = schema === null ? undefined : find(schema);
+    return local ? aclMerge(global, local) : global.map((i) => ({ ...i }));
+}
+/** Creates a relation (table-like or sequence) unless it exists; returns it. */
+function createRelation(st, kind, schema, name, at, extra = {}) {
+    const existing = findRelation(st, schema, name);
+    if (existing)
+        return existing;
+    const owner = st.actor;
+    const o = st.newObject({ kind, schema, name, owner, acl: creationAcl(st, kind, owner, schema) ?? [], ...extra });
+    st.touched.object.set(keyOf(o), at);
+    return o;
+}
+/** CREATE TABLE, with the sequences its serial and identity columns create. */
+function createTable(st, s, at) {
+    const schema = s.relation?.schemaname ?? 'public';
+    const name = s.relation?.relname ?? '';
+    if (findRelation(st, schema, name))
+        return; // IF NOT EXISTS, or already there
+    const table = createRelation(st, 'table', schema, name, at);
+    for (const n of s.tableElts ?? [])
+        if ('ColumnDef' in n)
+            columnSequence(st, table, n.ColumnDef, at);
+}
+const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+/** A serial or identity column creates <table>_<column>_seq, owned by the table. */
+function columnSequence(st, table, c, at) {
+    const type = stringsOf(c.typeName?.names);
+    const serial = type.length === 1 && SERIAL.has(type[0] ?? '');
+    const identity = (c.constraints ?? []).some((n) => 'Constraint' in n && n.Constraint.contype === 'CONSTR_IDENTITY');
+    if (!serial && !identity)
+        return;
+    createRelation(st, 'sequence', table.schema, `${table.name}_${c.colname ?? ''}_seq`, at, { ownedBy: keyOf(table) });
+}
+function createFunction(st, s, at) {
+    const { schema, name } = nameParts(s.funcname);
+    const args = (s.parameters ?? []).flatMap((n) => {
+        if (!('FunctionParameter' in n))
+            return [];
+        const mode = n.FunctionParameter.mode;
+        return mode === 'FUNC_PARAM_OUT' || mode === 'FUNC_PARAM_TABLE' ? [] : [signatureType(n.FunctionParameter.argType)];
+    });
+    const security = defElems(s.options).find((d) => d.defname === 'security');
+    const definer = security ? boolArg(security) : false;
+    const existing = st.objects.get(objectKey('function', schema, name, args));
+    if (existing) {
+        // CREATE OR REPLACE keeps owner and ACL; SECURITY is whatever the new text says.
+        existing.securityDefiner = definer;
+        st.touched.object.set(keyOf(existing), at);
+        return;
+    }
+    const owner = st.actor;
+    const o = st.newObject({
+        kind: 'function',
+        schema,
+        name,
+        args,
+        owner,
+        acl: creationAcl(st, 'function', owner, schema) ?? [],
+        securityDefiner: definer,
+        procedure: s.is_procedure === true,
+    });
+    st.touched.object.set(keyOf(o), at);
+}
+/** CREATE SCHEMA [AUTHORIZATION r]; embedded elements are reported by the caller. */
+function createSchema(st, s, at) {
+    const owner = s.authrole ? roleOf(s.authrole, st) : st.actor;
+    const name = s.schemaname ?? owner;
+    const key = objectKey('schema', '', name);
+    if (st.objects.has(key))
+        return;
+    st.newObject({ kind: 'schema', schema: '', name, owner, acl: creationAcl(st, 'schema', owner, null) ?? [] });
+    st.touched.object.set(key, at);
+}
+
+;// CONCATENATED MODULE: ./src/access/apply-roles.ts
+
+
+// CREATE / ALTER / DROP ROLE, role renames, and GRANT / REVOKE of membership, with
+// PostgreSQL 16+'s per-grant ADMIN, INHERIT and SET options and grantors, or 15's single row
+// per (role, member).
+const ATTRIBUTES = {
+    superuser: 'superuser',
+    inherit: 'inherit',
+    createrole: 'createrole',
+    createdb: 'createdb',
+    canlogin: 'login',
+    isreplication: 'replication',
+    bypassrls: 'bypassrls',
+};
+function createRole(st, s, at) {
+    const name = s.role ?? '';
+    const role = {
+        name,
+        superuser: false,
+        inherit: true,
+        createrole: false,
+        createdb: false,
+        login: s.stmt_type === 'ROLESTMT_USER',
+        replication: false,
+        bypassrls: false,
+    };
+    const options = defElems(s.options);
+    for (const d of options) {
+        const attr = ATTRIBUTES[d.defname ?? ''];
+        if (attr)
+            role[attr] = boolArg(d);
+    }
+    st.roles.set(name, role);
+    st.touched.role.set(name, at);
+    st.changed();
+    // 16+: a CREATEROLE creator who is not a superuser gets ADMIN on the new role (createrole_self_grant empty: no INHERIT, no SET).
+    if (st.version >= 160000 && !st.isSuperuser(st.actor)) {
+        addMembership(st, name, st.actor, st.bootstrapSuperuser, { admin: true, inherit: false, set: false }, at);
+    }
+    for (const d of options) {
+        const listed = rolesOf(listArg(d), st);
+        if (d.defname === 'addroleto')
+            for (const g of listed)
+                apply_roles_grant(st, g, name, {}, at);
+        if (d.defname === 'rolemembers')
+            for (const m of listed)
+                apply_roles_grant(st, name, m, {}, at);
+        if (d.defname === 'adminmembers')
+            for (const m of listed)
+                apply_roles_grant(st, name, m, { admin: true }, at);
+    }
+}
+function apply_roles_alterRole(st, s, at) {
+    const name = roleOf(s.role, st);
+    const role = st.roles.get(name);
+    for (const d of defElems(s.options)) {
+        const attr = ATTRIBUTES[d.defname ?? ''];
+        if (attr && role) {
+            role[attr] = boolArg(d);
+            st.touched.role.set(name, at);
+        }
+        if (d.defname === 'rolemembers') {
+            for (const m of rolesOf(listArg(d), st)) {
+                if (s.action === -1)
+                    revoke(st, name, m, undefined, false, at);
+                else
+                    apply_roles_grant(st, name, m, {}, at);
+            }
+        }
+    }
+    st.changed();
+}
+function dropRoles(st, s, at) {
+    for (const name of rolesOf(s.roles, st)) {
+        if (!st.roles.delete(name))
+            continue;
+        st.touched.role.set(name, at);
+        st.memberships = st.memberships.filter((m) => m.role !== name && m.member !== name && m.grantor !== name);
+    }
+    st.changed();
+}
+function renameRole(st, from, to, at) {
+    const role = st.roles.get(from);
+    if (!role)
+        return;
+    st.roles.delete(from);
+    st.roles.set(to, { ...role, name: to });
+    const swap = (n) => (n === from ? to : n);
+    st.memberships = st.memberships.map((m) => ({ ...m, role: swap(m.role), member: swap(m.member), grantor: swap(m.grantor) }));
+    for (const o of st.objects.values()) {
+        o.owner = swap(o.owner);
+        o.acl = aclRenameRole(o.acl, from, to);
+    }
+    st.defaultAcls = st.defaultAcls.map((d) => ({ ...d, role: swap(d.role), acl: aclRenameRole(d.acl, from, to) }));
+    if (st.actor === from)
+        st.actor = to;
+    st.touched.role.set(from, at);
+    st.touched.role.set(to, at);
+    st.changed();
+}
+function apply_roles_grantRole(st, s, at) {
+    const options = {};
+    for (const d of defElems(s.opt)) {
+        if (d.defname === 'admin' || d.defname === 'inherit' || d.defname === 'set')
+            options[d.defname] = boolArg(d);
+    }
+    const granted = (s.granted_roles ?? []).flatMap((n) => ('AccessPriv' in n ? [n.AccessPriv.priv_name ?? ''] : []));
+    const explicitGrantor = s.grantor ? roleOf(s.grantor, st) : undefined;
+    for (const g of granted) {
+        for (const m of rolesOf(s.grantee_roles, st)) {
+            if (s.is_grant)
+                apply_roles_grant(st, g, m, options, at, explicitGrantor);
+            else
+                revokeOptions(st, g, m, options, explicitGrantor, s.behavior === 'DROP_CASCADE', at);
+        }
+    }
+    st.changed();
+}
+/** REVOKE [ADMIN|INHERIT|SET OPTION FOR] g FROM m: the parser marks which option with a false DefElem. */
+function revokeOptions(st, g, m, options, grantor, cascade, at) {
+    const which = Object.keys(options);
+    if (which.length === 0)
+        return revoke(st, g, m, grantor, cascade, at);
+    const rows = rowsFor(st, g, m, grantor);
+    for (const row of rows)
+        for (const k of which)
+            row[k] = false;
+    if (rows.length > 0)
+        st.touched.member.set(`${g}\0${m}`, at);
+    if (which.includes('admin'))
+        cascadeAdmin(st, g, m, cascade, at);
+}
+function apply_roles_grant(st, g, m, options, at, explicitGrantor) {
+    addMembership(st, g, m, explicitGrantor ?? grantorFor(st, g), options, at);
+    st.changed();
+}
+function addMembership(st, g, m, grantor, options, at) {
+    const v15 = st.version < 160000;
+    const existing = st.memberships.find((r) => r.role === g && r.member === m && (v15 || r.grantor === grantor));
+    if (existing) {
+        if (v15)
+            existing.admin ||= options.admin === true;
+        else
+            Object.assign(existing, definedOnly(options));
+    }
+    else {
+        const inherit = options.inherit ?? st.roles.get(m)?.inherit ?? true;
+        st.memberships.push({ role: g, member: m, grantor, admin: options.admin ?? false, inherit, set: options.set ?? true });
+    }
+    st.touched.member.set(`${g}\0${m}`, at);
+}
+function revoke(st, g, m, grantor, cascade, at) {
+    const rows = new Set(rowsFor(st, g, m, grantor));
+    if (rows.size === 0)
+        return;
+    st.memberships = st.memberships.filter((r) => !rows.has(r));
+    st.touched.member.set(`${g}\0${m}`, at);
+    cascadeAdmin(st, g, m, cascade, at);
+    st.changed();
+}
+/** 16+: once m holds no ADMIN on g, what m granted of g goes too (CASCADE; without it PostgreSQL refuses). */
+function cascadeAdmin(st, g, m, cascade, at) {
+    if (st.version < 160000 || !cascade)
+        return;
+    if (st.memberships.some((r) => r.role === g && r.member === m && r.admin))
+        return;
+    for (const dependent of st.memberships.filter((r) => r.role === g && r.grantor === m)) {
+        revoke(st, g, dependent.member, m, true, at);
+    }
+}
+/** The rows a REVOKE by the actor (or GRANTED BY) addresses: 15 keys by (role, member) only. */
+function rowsFor(st, g, m, grantor) {
+    if (st.version < 160000)
+        return st.memberships.filter((r) => r.role === g && r.member === m);
+    const by = grantor ?? grantorFor(st, g);
+    return st.memberships.filter((r) => r.role === g && r.member === m && r.grantor === by);
+}
+/** 16+ check_role_grantor: a superuser grants as the bootstrap superuser, others as the first role they inherit from that has ADMIN. */
+function grantorFor(st, g) {
+    if (st.version < 160000)
+        return st.actor;
+    if (st.isSuperuser(st.actor))
+        return st.bootstrapSuperuser;
+    for (const r of st.graph().reach(st.actor, 'privs')) {
+        if (st.memberships.some((row) => row.role === g && row.member === r && row.admin))
+            return r;
+    }
+    return st.actor;
+}
+function definedOnly(o) {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/access/apply-objects.ts
+
+
+
+
+const RELATIONS = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
+const ROUTINES = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE']);
+/** DROPs of things that hold no privileges the model tracks. */
+const NEUTRAL_DROPS = new Set([
+    'OBJECT_INDEX',
+    'OBJECT_TRIGGER',
+    'OBJECT_POLICY',
+    'OBJECT_RULE',
+    'OBJECT_TABCONSTRAINT',
+    'OBJECT_STATISTIC_EXT',
+]);
+/** The object a node names for a given object type, or undefined when unknown. */
+function namedObject(st, type, n) {
+    if (!type || !n)
+        return undefined;
+    if (RELATIONS.has(type)) {
+        if ('RangeVar' in n)
+            return findRelation(st, relationParts(n.RangeVar).schema, relationParts(n.RangeVar).name);
+        const { schema, name } = nameParts('List' in n ? n.List.items : [n]);
+        return findRelation(st, schema, name);
+    }
+    if (ROUTINES.has(type) && 'ObjectWithArgs' in n)
+        return findFunction(st, n.ObjectWithArgs);
+    const kind = type === 'OBJECT_SCHEMA' ? 'schema' : type === 'OBJECT_DATABASE' ? 'database' : undefined;
+    if (kind && 'String' in n)
+        return st.objects.get(keyOf({ kind, schema: '', name: n.String.sval ?? '' }));
+    return undefined;
+}
+function tracksType(type) {
+    return type !== undefined && (RELATIONS.has(type) || ROUTINES.has(type) || type === 'OBJECT_SCHEMA' || type === 'OBJECT_DATABASE');
+}
+function apply_objects_drop(st, s, at, skip) {
+    const type = s.removeType;
+    if (type && NEUTRAL_DROPS.has(type))
+        return;
+    if (!tracksType(type))
+        return skip(`DROP of ${(type ?? '').replace('OBJECT_', '').toLowerCase()} objects is not modelled`);
+    const cascade = s.behavior === 'DROP_CASCADE';
+    if (cascade && type !== 'OBJECT_SCHEMA')
+        skip('objects that depend on the dropped ones (dropped by CASCADE) are not modelled');
+    for (const n of s.objects ?? []) {
+        const o = namedObject(st, type, n);
+        if (o)
+            dropObject(st, o, at);
+    }
+}
+function dropObject(st, o, at) {
+    const key = keyOf(o);
+    st.objects.delete(key);
+    st.touched.object.set(key, at);
+    for (const other of [...st.objects.values()]) {
+        if (other.ownedBy === key || (o.kind === 'schema' && other.schema === o.name && other.kind !== 'database'))
+            dropObject(st, other, at);
+    }
+    if (o.kind === 'schema')
+        st.defaultAcls = st.defaultAcls.filter((d) => d.schema !== o.name);
+}
+function changeOwner(st, o, newOwner, at) {
+    if (o.owner === newOwner)
+        return;
+    o.acl = aclNewOwner(o.acl, o.owner, newOwner);
+    o.owner = newOwner;
+    st.touched.object.set(keyOf(o), at);
+    // ALTER TABLE … OWNER TO recurses to the sequences the table owns.
+    for (const seq of st.objects.values())
+        if (seq.ownedBy === keyOf(o))
+            changeOwner(st, seq, newOwner, at);
+}
+function alterOwner(st, s, at, skip) {
+    if (!tracksType(s.objectType))
+        return skip('ownership of this kind of object is not modelled');
+    const o = namedObject(st, s.objectType, s.object);
+    if (!o)
+        return skip('it names an object that is neither in the catalog read nor created earlier in the plan');
+    changeOwner(st, o, roleOf(s.newowner, st), at);
+}
+function apply_objects_reassignOwned(st, roles, to, at) {
+    for (const o of [...st.objects.values()])
+        if (roles.includes(o.owner) && !o.ownedBy)
+            changeOwner(st, o, to, at);
+}
+/** DROP OWNED BY: drop what the roles own here, revoke what was granted to them, forget their default privileges. */
+function apply_objects_dropOwned(st, nodes, at) {
+    const roles = rolesOf(nodes, st);
+    for (const o of [...st.objects.values()])
+        if (roles.includes(o.owner) && o.kind !== 'database' && st.objects.has(keyOf(o)))
+            dropObject(st, o, at);
+    for (const o of st.objects.values()) {
+        for (const item of o.acl.filter((i) => roles.includes(i.grantee))) {
+            o.acl = aclRevoke(o.acl, [item.grantee], item.privs | item.grantable, false, item.grantor, o.owner);
+            st.touched.acl.set(`${keyOf(o)}\0${item.grantee}`, at);
+        }
+    }
+    st.defaultAcls = st.defaultAcls
+        .filter((d) => !roles.includes(d.role))
+        .map((d) => ({ ...d, acl: d.acl.filter((i) => !roles.includes(i.grantee)) }))
+        .filter((d) => d.acl.length > 0 || d.schema === null);
+    if (st.version >= 160000) {
+        st.memberships = st.memberships.filter((m) => !roles.includes(m.grantor));
+        st.changed();
+    }
+}
+function apply_objects_rename(st, s, at, renameRole) {
+    const to = s.newname ?? '';
+    switch (s.renameType) {
+        case 'OBJECT_ROLE':
+            renameRole(s.subname ?? '', to);
+            return true;
+        case 'OBJECT_SCHEMA':
+        case 'OBJECT_DATABASE': {
+            const o = namedObject(st, s.renameType, { String: { sval: s.subname ?? '' } });
+            if (o)
+                moveObject(st, o, { name: to }, at);
+            if (o?.kind === 'schema') {
+                for (const c of [...st.objects.values()])
+                    if (c.schema === s.subname && c.kind !== 'database' && c.kind !== 'schema')
+                        moveObject(st, c, { schema: to }, at);
+                st.defaultAcls = st.defaultAcls.map((d) => (d.schema === s.subname ? { ...d, schema: to } : d));
+            }
+            if (o?.kind === 'database' && st.database === s.subname)
+                st.database = to;
+            return true;
+        }
+        default: {
+            const type = s.renameType;
+            if (!tracksType(type))
+                return NEUTRAL_DROPS.has(type ?? 'OBJECT_TABLE') || type === 'OBJECT_COLUMN' || type === 'OBJECT_TABCONSTRAINT';
+            const o = namedObject(st, type, s.relation ? { RangeVar: s.relation } : s.object);
+            if (o)
+                moveObject(st, o, { name: to }, at);
+            return true;
+        }
+    }
+}
+function setSchema(st, s, at, skip) {
+    if (!tracksType(s.objectType))
+        return skip('moving this kind of object to another schema is not modelled');
+    const o = namedObject(st, s.objectType, s.relation ? { RangeVar: s.relation } : s.object);
+    if (!o)
+        return;
+    const key = keyOf(o);
+    moveObject(st, o, { schema: s.newschema ?? '' }, at);
+    for (const seq of [...st.objects.values()])
+        if (seq.ownedBy === key)
+            moveObject(st, seq, { schema: s.newschema ?? '' }, at);
+}
+/** Re-keys an object under a new name or schema, keeping what refers to it. */
+function moveObject(st, o, change, at) {
+    const oldKey = keyOf(o);
+    st.objects.delete(oldKey);
+    Object.assign(o, change);
+    const newKey = keyOf(o);
+    st.objects.set(newKey, o);
+    st.touched.object.set(oldKey, at);
+    st.touched.object.set(newKey, at);
+    for (const other of st.objects.values())
+        if (other.ownedBy === oldKey)
+            other.ownedBy = newKey;
+}
+
+;// CONCATENATED MODULE: ./src/access/graph.ts
+const DATABASE_OWNER_ROLE = 'pg_database_owner';
+/** A graph over these rows; PostgreSQL 15 rules when serverVersionNum < 160000. */
+function roleGraph(roles, memberships, serverVersionNum, databaseOwner) {
+    const byMember = new Map();
+    for (const m of memberships) {
+        const list = byMember.get(m.member);
+        if (list)
+            list.push(m);
+        else
+            byMember.set(m.member, [m]);
+    }
+    const v15 = serverVersionNum < 160000;
+    const follows = (m, walk) => walk === 'members' || v15 || (walk === 'privs' ? m.inherit : m.set);
+    const cache = new Map();
+    return {
+        isSuperuser: (role) => roles.get(role)?.superuser === true,
+        reach(role, walk) {
+            const key = `${walk}\0${role}`;
+            const hit = cache.get(key);
+            if (hit)
+                return hit;
+            const seen = new Set([role]);
+            const order = [role];
+            for (let i = 0; i < order.length; i++) {
+                const current = order[i];
+                if (v15 && walk === 'privs' && roles.get(current)?.inherit === false)
+                    continue;
+                const next = (byMember.get(current) ?? []).filter((m) => follows(m, walk)).map((m) => m.role);
+                if (current === databaseOwner)
+                    next.push(DATABASE_OWNER_ROLE);
+                for (const r of next) {
+                    if (!seen.has(r)) {
+                        seen.add(r);
+                        order.push(r);
+                    }
+                }
+            }
+            cache.set(key, order);
+            return order;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/access/state.ts
+
+
+
+// The mutable state the statement applier works on: a deep copy of a snapshot, plus which
+// statement last touched each role, membership, object and ACL item (for "statement" in the
+// diff), and the statements it could not follow.
+class AccessState {
+    version;
+    database;
+    /** current_user: the migration user, or whoever SET ROLE chose. */
+    actor;
+    sessionUser;
+    bootstrapSuperuser;
+    roles = new Map();
+    memberships = [];
+    objects = new Map();
+    defaultAcls = [];
+    notModelled = [];
+    /** Statement index that last changed: role attributes / membership role\0member / object / ACL item key\0grantee. */
+    touched = {
+        role: new Map(),
+        member: new Map(),
+        object: new Map(),
+        acl: new Map(),
+    };
+    graphCache;
+    constructor(s) {
+        this.version = s.serverVersionNum;
+        this.database = s.database;
+        this.actor = s.currentUser;
+        this.sessionUser = s.currentUser;
+        this.bootstrapSuperuser = s.bootstrapSuperuser;
+        for (const r of s.roles)
+            this.roles.set(r.name, { ...r });
+        this.memberships = s.memberships.map((m) => ({ ...m }));
+        for (const o of s.objects)
+            this.objects.set(keyOf(o), cloneObject(o));
+        this.defaultAcls = s.defaultAcls.map((d) => ({ ...d, acl: d.acl.map((i) => ({ ...i })) }));
+    }
+    /** Back to plain data (the "after" snapshot). */
+    snapshot() {
+        return {
+            serverVersionNum: this.version,
+            database: this.database,
+            currentUser: this.sessionUser,
+            bootstrapSuperuser: this.bootstrapSuperuser,
+            roles: [...this.roles.values()].map((r) => ({ ...r })),
+            memberships: this.memberships.map((m) => ({ ...m })),
+            objects: [...this.objects.values()].map(cloneObject),
+            defaultAcls: this.defaultAcls.map((d) => ({ ...d, acl: d.acl.map((i) => ({ ...i })) })),
+        };
+    }
+    /** The role graph of the current state; call changed() after touching roles or memberships. */
+    graph() {
+        this.graphCache ??= roleGraph(this.roles, this.memberships, this.version, this.databaseOwner());
+        return this.graphCache;
+    }
+    changed() {
+        this.graphCache = undefined;
+    }
+    databaseOwner() {
+        for (const o of this.objects.values())
+            if (o.kind === 'database' && o.name === this.database)
+                return o.owner;
+        return '';
+    }
+    isSuperuser(role) {
+        return this.roles.get(role)?.superuser === true;
+    }
+    /** Has `role` the privileges of `of` (superuser, or `of` reached by inheritance)? */
+    hasPrivsOf(role, of) {
+        return this.isSuperuser(role) || this.graph().reach(role, 'privs').includes(of);
+    }
+    /** The grantor PostgreSQL records for a GRANT/REVOKE on an object by the actor (select_best_grantor). */
+    grantorFor(o, needed) {
+        if (this.hasPrivsOf(this.actor, o.owner))
+            return o.owner;
+        let best = this.actor;
+        let bestCount = -1;
+        for (const r of this.graph().reach(this.actor, 'privs')) {
+            const options = o.acl.filter((i) => i.grantee === r).reduce((m, i) => m | i.grantable, 0) & needed;
+            if (options === needed)
+                return r;
+            const count = bitCount(options);
+            if (count > bestCount)
+                [best, bestCount] = [r, count];
+        }
+        return best;
+    }
+    newObject(o) {
+        const row = { ...o, acl: o.acl ?? aclDefault(o.kind, o.owner, this.version) };
+        this.objects.set(keyOf(row), row);
+        return row;
+    }
+    skip(statementIndex, statement, reason) {
+        this.notModelled.push({ statementIndex, statement, reason });
+    }
+}
+function cloneObject(o) {
+    const copy = { ...o, acl: o.acl.map((i) => ({ ...i })) };
+    if (o.args)
+        copy.args = [...o.args];
+    return copy;
+}
+function bitCount(n) {
+    let c = 0;
+    for (let x = n; x; x &= x - 1)
+        c++;
+    return c;
+}
+
+;// CONCATENATED MODULE: ./src/access/apply.ts
+
+
+
+
+
+
+
+/** Applies the statements to a copy of `before`. Pure: `before` is left unchanged. */
+function applyStatements(before, statements) {
+    const st = new AccessState(before);
+    statements.forEach((s, at) => {
+        const skip = (reason) => st.skip(at, s.sql, reason);
+        if (!s.nodes)
+            return skip('the PostgreSQL parser rejected it');
+        for (const node of s.nodes)
+            applyNode(st, node, at, skip);
+    });
+    return { after: st.snapshot(), notModelled: st.notModelled, touched: st.touched };
+}
+/** Statement types with no effect on what the model tracks. */
+const NEUTRAL = new Set([
+    'IndexStmt',
+    'CommentStmt',
+    'CreateTrigStmt',
+    'CreatePolicyStmt',
+    'AlterPolicyStmt',
+    'RuleStmt',
+    'CreateEnumStmt',
+    'AlterEnumStmt',
+    'CompositeTypeStmt',
+    'CreateDomainStmt',
+    'AlterDomainStmt',
+    'AlterRoleSetStmt',
+    'AlterSeqStmt',
+    'TransactionStmt',
+    'SelectStmt',
+    'InsertStmt',
+    'UpdateStmt',
+    'DeleteStmt',
+    'TruncateStmt',
+    'CreateStatsStmt',
+    'ClusterStmt',
+    'VacuumStmt',
+    'ReindexStmt',
+    'RefreshMatViewStmt',
+    'LockStmt',
+    'DefineStmt',
+    'AlterDatabaseSetStmt',
+]);
+function applyNode(st, node, at, skip) {
+    const [type] = Object.keys(node);
+    if (type && NEUTRAL.has(type))
+        return;
+    const n = node;
+    if ('CreateRoleStmt' in n)
+        return createRole(st, n.CreateRoleStmt, at);
+    if ('AlterRoleStmt' in n)
+        return apply_roles_alterRole(st, n.AlterRoleStmt, at);
+    if ('DropRoleStmt' in n)
+        return dropRoles(st, n.DropRoleStmt, at);
+    if ('GrantRoleStmt' in n)
+        return apply_roles_grantRole(st, n.GrantRoleStmt, at);
+    if ('GrantStmt' in n)
+        return grantPrivileges(st, n.GrantStmt, at, skip);
+    if ('AlterDefaultPrivilegesStmt' in n)
+        return alterDefaultPrivileges(st, n.AlterDefaultPrivilegesStmt, at, skip);
+    if ('CreateStmt' in n)
+        return createTable(st, n.CreateStmt, at);
+    if ('CreateSeqStmt' in n)
+        return void createRelation(st, 'sequence', relationParts(n.CreateSeqStmt.sequence).schema, relationParts(n.CreateSeqStmt.sequence).name, at);
+    if ('ViewStmt' in n)
+        return void createRelation(st, 'table', relationParts(n.ViewStmt.view).schema, relationParts(n.ViewStmt.view).name, at);
+    if ('CreateTableAsStmt' in n) {
+        const rel = relationParts(n.CreateTableAsStmt.into?.rel);
+        return void createRelation(st, 'table', rel.schema, rel.name, at);
+    }
+    if ('CreateFunctionStmt' in n)
+        return createFunction(st, n.CreateFunctionStmt, at);
+    if ('CreateSchemaStmt' in n) {
+        createSchema(st, n.CreateSchemaStmt, at);
+        if (n.CreateSchemaStmt.schemaElts?.length)
+            skip('objects created inside CREATE SCHEMA are not modelled');
+        return;
+    }
+    if ('DropStmt' in n)
+        return apply_objects_drop(st, n.DropStmt, at, skip);
+    if ('AlterOwnerStmt' in n)
+        return alterOwner(st, n.AlterOwnerStmt, at, skip);
+    if ('AlterTableStmt' in n)
+        return apply_alterTable(st, n.AlterTableStmt, at);
+    if ('AlterFunctionStmt' in n)
+        return alterFunction(st, n.AlterFunctionStmt, at);
+    if ('RenameStmt' in n) {
+        if (!apply_objects_rename(st, n.RenameStmt, at, (from, to) => renameRole(st, from, to, at)))
+            skip('renaming this kind of object is not modelled');
+        return;
+    }
+    if ('AlterObjectSchemaStmt' in n)
+        return setSchema(st, n.AlterObjectSchemaStmt, at, skip);
+    if ('DropOwnedStmt' in n)
+        return apply_objects_dropOwned(st, n.DropOwnedStmt.roles, at);
+    if ('ReassignOwnedStmt' in n)
+        return apply_objects_reassignOwned(st, rolesOf(n.ReassignOwnedStmt.roles, st), roleOf(n.ReassignOwnedStmt.newrole, st), at);
+    if ('VariableSetStmt' in n)
+        return setVariable(st, n.VariableSetStmt, skip);
+    skip(`${(type ?? 'this statement').replace(/Stmt$/, '')} statements are not modelled`);
+}
+function apply_alterTable(st, s, at) {
+    const type = s.objtype ?? 'OBJECT_TABLE';
+    const o = namedObject(st, type === 'OBJECT_INDEX' ? undefined : type, s.relation ? { RangeVar: s.relation } : undefined);
+    for (const c of s.cmds ?? []) {
+        if (!('AlterTableCmd' in c) || !o)
+            continue;
+        const cmd = c.AlterTableCmd;
+        if (cmd.subtype === 'AT_ChangeOwner')
+            changeOwner(st, o, roleOf(cmd.newowner, st), at);
+        if (cmd.subtype === 'AT_AddColumn' && cmd.def && 'ColumnDef' in cmd.def)
+            columnSequence(st, o, cmd.def.ColumnDef, at);
+    }
+}
+function alterFunction(st, s, at) {
+    const o = namedObject(st, s.objtype ?? 'OBJECT_FUNCTION', s.func ? { ObjectWithArgs: s.func } : undefined);
+    const security = defElems(s.actions).find((d) => d.defname === 'security');
+    if (o && security) {
+        o.securityDefiner = boolArg(security);
+        st.touched.object.set(`f\0${o.schema}\0${o.name}\0${(o.args ?? []).join(',')}`, at);
+    }
+}
+/** SET ROLE changes who creates (owns) objects and grants; RESET ROLE and SET ROLE NONE go back. Other settings change no privilege. */
+function setVariable(st, s, skip) {
+    if (s.name === 'session_authorization')
+        return skip('SET SESSION AUTHORIZATION is not modelled');
+    if (s.name !== 'role')
+        return;
+    const arg = s.args?.[0];
+    const value = arg && 'A_Const' in arg ? arg.A_Const.sval?.sval : undefined;
+    st.actor = s.kind === 'VAR_SET_VALUE' && value !== undefined && value !== 'none' ? value : st.sessionUser;
+}
+
+;// CONCATENATED MODULE: ./src/access/diff-roles.ts
+
+
+// Role-level rows: attributes (LOGIN, SUPERUSER, …), IAM login (rds_iam), memberships and
+// their ADMIN option, dropped roles, becoming superuser-like, and SECURITY DEFINER functions.
+const diff_roles_ATTRIBUTES = [
+    ['login', 'LOGIN', null],
+    ['superuser', 'SUPERUSER', 'superuser-like attribute'],
+    ['createrole', 'CREATEROLE', 'superuser-like attribute'],
+    ['createdb', 'CREATEDB', null],
+    ['replication', 'REPLICATION', 'superuser-like attribute'],
+    ['bypassrls', 'BYPASSRLS', 'superuser-like attribute'],
+];
+const WRITE = PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE | PRIV.TRUNCATE | PRIV.CREATE;
+function roleChanges(ctx) {
+    const out = [];
+    const roles = new Set([...ctx.eb.roles, ...ctx.ea.roles]);
+    for (const role of roles) {
+        const b = ctx.eb.roleRows.get(role);
+        const a = ctx.ea.roleRows.get(role);
+        const at = ctx.applied.touched.role.get(role);
+        const base = {
+            role,
+            roleKind: (a ?? b)?.login ? 'login' : 'group',
+            statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+            statementIndex: at ?? null,
+        };
+        if (b && !a) {
+            out.push({ ...base, change: 'loses', privilege: 'ROLE', objectKind: 'cluster', object: '', via: 'DROP ROLE', widening: null });
+            continue;
+        }
+        if (!a)
+            continue;
+        for (const [field, name, widening] of diff_roles_ATTRIBUTES) {
+            const was = b?.[field] === true;
+            const is = a[field] === true;
+            if (was === is)
+                continue;
+            const canWrite = field === 'login' && is && writes(ctx, role);
+            const why = is ? (canWrite ? 'new login that can write' : widening) : null;
+            out.push({
+                ...base,
+                change: is ? 'gains' : 'loses',
+                privilege: name,
+                objectKind: 'cluster',
+                object: '',
+                via: b ? 'ALTER ROLE' : 'CREATE ROLE',
+                widening: why,
+            });
+        }
+        out.push(...memberships(ctx, role, base));
+    }
+    out.push(...securityDefiners(ctx));
+    return out;
+}
+function writes(ctx, role) {
+    const r = ctx.ea.roleIndex.get(role);
+    if (r === undefined)
+        return false;
+    const n = ctx.ea.roles.length;
+    return ctx.ea.objects.some((o, k) => o.kind !== 'function' && (ctx.ea.privs[k * n + r] & WRITE) !== 0);
+}
+function memberships(ctx, role, base) {
+    const out = [];
+    const was = new Set(ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'members') : [role]);
+    const is = new Set(ctx.ea.graph.reach(role, 'members'));
+    const memberStatement = (g) => {
+        const at = ctx.applied.touched.member.get(`${g}\0${role}`) ??
+            [...ctx.applied.touched.member.entries()].find(([k]) => k.endsWith(`\0${role}`))?.[1];
+        return at === undefined
+            ? { statement: base.statement, statementIndex: base.statementIndex }
+            : { statement: ctx.statements[at] ?? '', statementIndex: at };
+    };
+    const row = (g, change, privilege, widening) => ({
+        ...base,
+        ...memberStatement(g),
+        change,
+        privilege,
+        objectKind: 'role',
+        object: names_quoteIdent(g, ctx.version),
+        via: 'membership',
+        widening,
+    });
+    for (const g of is)
+        if (!was.has(g))
+            out.push(row(g, 'gains', g === 'rds_iam' ? 'IAM LOGIN' : 'MEMBER', g === 'rds_superuser' ? 'rds_superuser membership' : null));
+    for (const g of was)
+        if (!is.has(g))
+            out.push(row(g, 'loses', g === 'rds_iam' ? 'IAM LOGIN' : 'MEMBER', null));
+    const admin = (rows) => new Set(rows.filter((m) => m.member === role && m.admin).map((m) => m.role));
+    const adminBefore = admin(ctx.before.memberships);
+    for (const g of admin(ctx.applied.after.memberships))
+        if (!adminBefore.has(g))
+            out.push(row(g, 'gains', 'ADMIN OPTION', 'WITH ADMIN OPTION'));
+    return out;
+}
+function securityDefiners(ctx) {
+    const before = new Map(ctx.eb.objects.map((o) => [`${o.schema}\0${o.name}\0${(o.args ?? []).join(',')}`, o]));
+    return ctx.ea.objects
+        .filter((o) => o.kind === 'function' && o.securityDefiner && !before.get(`${o.schema}\0${o.name}\0${(o.args ?? []).join(',')}`)?.securityDefiner)
+        .map((o) => ({
+        role: o.owner,
+        roleKind: ctx.ea.roleRows.get(o.owner)?.login ? 'login' : 'group',
+        change: 'gains',
+        privilege: 'SECURITY DEFINER',
+        objectKind: 'function',
+        object: `${names_quoteIdent(o.schema, ctx.version)}.${names_quoteIdent(o.name, ctx.version)}(${(o.args ?? []).join(', ')})`,
+        via: "whoever may EXECUTE it runs it with the owner's privileges",
+        statement: '',
+        statementIndex: null,
+        widening: 'SECURITY DEFINER function',
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/access/effective.ts
+
+
+
+
+const READ_ALL = 'pg_read_all_data';
+const WRITE_ALL = 'pg_write_all_data';
+const MAINTAIN_ALL = 'pg_maintain';
+/** Computes effective access for every role of the snapshot on every object of it. */
+function effectiveAccess(s) {
+    const roleRows = new Map(s.roles.map((r) => [r.name, r]));
+    const dbOwner = s.objects.find((o) => o.kind === 'database' && o.name === s.database)?.owner ?? '';
+    const graph = roleGraph(roleRows, s.memberships, s.serverVersionNum, dbOwner);
+    const roles = s.roles.map((r) => r.name);
+    const n = roles.length;
+    const roleIndex = new Map(roles.map((r, i) => [r, i]));
+    const holders = new Map();
+    roles.forEach((r, i) => {
+        for (const g of graph.reach(r, 'privs')) {
+            const list = holders.get(g);
+            if (list)
+                list.push(i);
+            else
+                holders.set(g, [i]);
+        }
+    });
+    const supers = roles.flatMap((r, i) => (roleRows.get(r)?.superuser ? [i] : []));
+    const objects = s.objects;
+    const size = objects.length * n;
+    const e = {
+        roles,
+        objects,
+        graph,
+        privs: new Uint16Array(size),
+        grantable: new Uint16Array(size),
+        setOnly: new Uint16Array(size),
+        ownerRights: new Uint8Array(size),
+        publicPrivs: new Uint16Array(objects.length),
+        roleIndex,
+        objectIndex: new Map(objects.map((o, k) => [keyOf(o), k])),
+        roleRows,
+    };
+    objects.forEach((o, k) => fillObject(e, o, k, holders, supers, s.serverVersionNum));
+    fillSetOnly(e);
+    return e;
+}
+function fillObject(e, o, k, holders, supers, version) {
+    const n = e.roles.length;
+    const base = k * n;
+    const all = allPrivileges(o.kind, version);
+    let pub = 0;
+    for (const item of o.acl) {
+        if (item.grantee === types_PUBLIC) {
+            pub |= item.privs;
+            continue;
+        }
+        for (const r of holders.get(item.grantee) ?? []) {
+            e.privs[base + r] |= item.privs;
+            e.grantable[base + r] |= item.grantable;
+        }
+    }
+    for (const r of holders.get(o.owner) ?? []) {
+        e.grantable[base + r] = all;
+        e.ownerRights[base + r] = 1;
+    }
+    const relation = o.kind === 'table' || o.kind === 'sequence';
+    const predefined = relation
+        ? [
+            [READ_ALL, PRIV.SELECT],
+            [WRITE_ALL, PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE],
+            [MAINTAIN_ALL, PRIV.MAINTAIN],
+        ]
+        : o.kind === 'schema'
+            ? [
+                [READ_ALL, PRIV.USAGE],
+                [WRITE_ALL, PRIV.USAGE],
+            ]
+            : [];
+    for (const [role, bits] of predefined)
+        for (const r of holders.get(role) ?? [])
+            e.privs[base + r] |= bits & all;
+    e.publicPrivs[k] = pub;
+    if (pub)
+        for (let r = 0; r < n; r++)
+            e.privs[base + r] |= pub;
+    for (const r of supers) {
+        e.privs[base + r] = all;
+        e.grantable[base + r] = all;
+        e.ownerRights[base + r] = 1;
+    }
+}
+function fillSetOnly(e) {
+    const n = e.roles.length;
+    const count = e.objects.length;
+    e.roles.forEach((role, r) => {
+        const inherited = new Set(e.graph.reach(role, 'privs'));
+        for (const target of e.graph.reach(role, 'set')) {
+            const t = e.roleIndex.get(target);
+            if (t === undefined || inherited.has(target))
+                continue;
+            for (let k = 0; k < count; k++)
+                e.setOnly[k * n + r] |= e.privs[k * n + t] & ~e.privs[k * n + r];
+        }
+    });
+}
+/** pg_has_role(role, of, mode): MEMBER (any membership), USAGE (inherited privileges), SET (may SET ROLE). */
+function hasRole(e, role, of, mode) {
+    if (e.roleRows.get(role)?.superuser)
+        return true;
+    const walk = mode === 'MEMBER' ? 'members' : mode === 'USAGE' ? 'privs' : 'set';
+    return e.graph.reach(role, walk).includes(of);
+}
+/** Effective privilege bits of a role on an object (by key); PUBLIC is ''. */
+function privilegesOf(e, role, objectKey) {
+    const k = e.objectIndex.get(objectKey);
+    if (k === undefined)
+        return 0;
+    if (role === PUBLIC)
+        return e.publicPrivs[k];
+    const r = e.roleIndex.get(role);
+    return r === undefined ? 0 : e.privs[k * e.roles.length + r];
+}
+
+;// CONCATENATED MODULE: ./src/access/via.ts
+
+
+
+// Why a role holds a privilege ("via"), and which planned statement made the difference.
+const PREDEFINED = [
+    ['pg_read_all_data', PRIV.SELECT | PRIV.USAGE],
+    ['pg_write_all_data', PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE | PRIV.USAGE],
+    ['pg_maintain', PRIV.MAINTAIN],
+];
+/** How `role` holds `bit` on `o` in `e`: superuser, owner, a direct grant, a group it inherits from, a predefined role, PUBLIC. */
+function viaOf(e, role, o, bit) {
+    if (e.roleRows.get(role)?.superuser)
+        return { text: 'SUPERUSER', through: role };
+    const reach = e.graph.reach(role, 'privs');
+    const items = o.acl.filter((i) => (i.privs & bit) !== 0 && i.grantee !== types_PUBLIC && (i.grantee === role || reach.includes(i.grantee)));
+    const direct = items.find((i) => i.grantee === role);
+    if (direct)
+        return { text: role === o.owner ? 'owner' : 'direct grant', through: role };
+    const group = items[0];
+    if (group)
+        return { text: `member of ${names_quoteIdent(group.grantee)}${group.grantee === o.owner ? ' (the owner)' : ''}`, through: group.grantee };
+    const predefined = PREDEFINED.find(([r, bits]) => (bits & bit) !== 0 && reach.includes(r));
+    if (predefined)
+        return { text: `member of ${predefined[0]}`, through: predefined[0] };
+    if (o.acl.some((i) => i.grantee === types_PUBLIC && (i.privs & bit) !== 0))
+        return { text: 'PUBLIC', through: types_PUBLIC };
+    return { text: 'unknown', through: undefined };
+}
+/** For each member role, the latest statement that changed one of its memberships. */
+function membershipTouches(applied) {
+    const out = new Map();
+    for (const [pair, at] of applied.touched.member) {
+        const member = pair.slice(pair.indexOf('\0') + 1);
+        out.set(member, Math.max(at, out.get(member) ?? -1));
+    }
+    return out;
+}
+/**
+ * The statement behind a change for `role` on object `key`: the latest one that touched the
+ * object, an ACL item of a role it inherits from (before or after), a membership of those
+ * roles, or their attributes. Undefined when none did (e.g. a change through PUBLIC only).
+ */
+function statementFor(applied, members, key, reach) {
+    const t = applied.touched;
+    let best = t.object.get(key) ?? -1;
+    const consider = (n) => {
+        if (n !== undefined && n > best)
+            best = n;
+    };
+    consider(t.acl.get(`${key}\0${types_PUBLIC}`));
+    for (const r of reach) {
+        consider(t.acl.get(`${key}\0${r}`));
+        consider(t.role.get(r));
+        consider(members.get(r));
+    }
+    return best < 0 ? undefined : best;
+}
+
+;// CONCATENATED MODULE: ./src/access/diff.ts
+
+
+
+
+
+
+/** Diffs `before` against the applied plan. `statements` are the planned texts, by index. */
+function diffAccess(before, applied, statements) {
+    const eb = effectiveAccess(before);
+    const ea = effectiveAccess(applied.after);
+    const roles = [...new Set([...eb.roles, ...ea.roles])];
+    const superLike = superLikeRoles(eb, ea);
+    const ctx = {
+        before,
+        eb,
+        ea,
+        applied,
+        statements,
+        version: before.serverVersionNum,
+        superLike,
+        roles,
+        // Superuser-like roles get one row, not one per object; dropped roles get one row too.
+        slots: roles
+            .filter((r) => !superLike.has(r) && ea.roleIndex.has(r))
+            .map((role) => ({ role, b: eb.roleIndex.get(role) ?? -1, a: ea.roleIndex.get(role) })),
+        members: membershipTouches(applied),
+        reach: new Map(),
+    };
+    const changes = [...roleChanges(ctx)];
+    const retained = [];
+    const keys = new Set([...eb.objectIndex.keys(), ...ea.objectIndex.keys()]);
+    for (const key of keys) {
+        const b = side(eb, key);
+        const a = side(ea, key);
+        changes.push(...objectChanges(ctx, key, b, a));
+        retained.push(...retainedAfterRevoke(ctx, key, b, a));
+    }
+    return { changes: sortChanges(changes), retained, notModelled: applied.notModelled };
+}
+function side(e, key) {
+    const k = e.objectIndex.get(key);
+    return { e, k, o: k === undefined ? undefined : e.objects[k] };
+}
+/** Roles that are superusers or inherit rds_superuser, before or after: their per-object rows are summarised. */
+function superLikeRoles(eb, ea) {
+    const out = new Set();
+    for (const e of [eb, ea])
+        for (const r of e.roles)
+            if (e.roleRows.get(r)?.superuser || e.graph.reach(r, 'privs').includes('rds_superuser'))
+                out.add(r);
+    return out;
+}
+function at(s, r, arr) {
+    return s.k === undefined || r < 0 ? 0 : s.e[arr][s.k * s.e.roles.length + r];
+}
+function objectChanges(ctx, key, b, a) {
+    const out = [];
+    const pubB = b.k === undefined ? 0 : b.e.publicPrivs[b.k];
+    const pubA = a.k === undefined ? 0 : a.e.publicPrivs[a.k];
+    const object = a.o ?? b.o;
+    const name = displayName(object, ctx.version);
+    const row = (role, change, bits, via, suffix = '', widening = null) => {
+        if (bits === 0)
+            return;
+        const at = statementFor(ctx.applied, ctx.members, key, reachOf(ctx, role));
+        const roleKind = role === types_PUBLIC ? 'public' : (ctx.ea.roleRows.get(role) ?? ctx.eb.roleRows.get(role))?.login ? 'login' : 'group';
+        for (const privilege of privilegeNames(bits)) {
+            out.push({
+                role: role === types_PUBLIC ? 'PUBLIC' : role,
+                roleKind,
+                change,
+                privilege: privilege + suffix,
+                objectKind: object.kind,
+                object: name,
+                via: via(PRIV[privilege]),
+                statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+                statementIndex: at ?? null,
+                widening: role === types_PUBLIC && change === 'gains' ? 'granted to PUBLIC' : widening,
+            });
+        }
+    };
+    row(types_PUBLIC, 'gains', pubA & ~pubB, () => 'PUBLIC');
+    row(types_PUBLIC, 'loses', pubB & ~pubA, () => 'PUBLIC');
+    for (const { role, b: rb, a: ra } of ctx.slots) {
+        const before = rb < 0 ? pubB : at(b, rb, 'privs');
+        const after = at(a, ra, 'privs');
+        const ownerAfter = at(a, ra, 'ownerRights');
+        const createdAsOwner = b.o === undefined && ownerAfter === 1;
+        const gains = createdAsOwner ? 0 : after & ~before & ~(pubA & ~pubB);
+        const loses = before & ~after & ~(pubB & ~pubA);
+        row(role, 'gains', gains, (bit) => viaOf(ctx.ea, role, a.o, bit).text);
+        row(role, 'loses', loses, (bit) => viaOf(ctx.eb, role, b.o, bit).text);
+        if (createdAsOwner || !a.o)
+            continue;
+        if (!ownerAfter)
+            row(role, 'gains', at(a, ra, 'grantable') & ~at(b, rb, 'grantable'), (bit) => viaOf(ctx.ea, role, a.o, bit).text, ' WITH GRANT OPTION', 'WITH GRANT OPTION');
+        row(role, 'gains', at(a, ra, 'setOnly') & ~at(b, rb, 'setOnly') & ~before, () => 'SET ROLE only');
+        if (b.o && rb >= 0 && at(b, rb, 'ownerRights') !== ownerAfter)
+            out.push(ownership(ctx, key, role, b.o, a.o, ownerAfter === 1));
+    }
+    return out;
+}
+function ownership(ctx, key, role, b, a, is) {
+    const at = statementFor(ctx.applied, ctx.members, key, reachOf(ctx, role));
+    const owner = is ? a.owner : b.owner;
+    return {
+        role,
+        roleKind: ctx.ea.roleRows.get(role)?.login ? 'login' : 'group',
+        change: is ? 'gains' : 'loses',
+        privilege: 'OWNER',
+        objectKind: a.kind,
+        object: displayName(a, ctx.version),
+        via: owner === role ? 'owner' : `member of ${names_quoteIdent(owner, ctx.version)} (the owner)`,
+        statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+        statementIndex: at ?? null,
+        widening: is ? 'ownership transfer' : null,
+    };
+}
+/** Roles whose grants matter to `role`: what it inherits from, before and after. */
+function reachOf(ctx, role) {
+    if (role === types_PUBLIC)
+        return [types_PUBLIC];
+    let hit = ctx.reach.get(role);
+    if (!hit) {
+        const b = ctx.eb.roleIndex.has(role) ? ctx.eb.graph.reach(role, 'privs') : [];
+        const a = ctx.ea.roleIndex.has(role) ? ctx.ea.graph.reach(role, 'privs') : [];
+        hit = [...new Set([...b, ...a])];
+        ctx.reach.set(role, hit);
+    }
+    return hit;
+}
+/** Grants removed from a role while it still holds the privilege another way. */
+function retainedAfterRevoke(ctx, key, b, a) {
+    if (!b.o || !a.o)
+        return [];
+    const out = [];
+    const held = (o, grantee) => o.acl.filter((i) => i.grantee === grantee).reduce((m, i) => m | i.privs, 0);
+    for (const grantee of new Set(b.o.acl.map((i) => i.grantee))) {
+        if (grantee === types_PUBLIC || !ctx.ea.roleIndex.has(grantee))
+            continue;
+        const removed = held(b.o, grantee) & ~held(a.o, grantee) & at(a, ctx.ea.roleIndex.get(grantee), 'privs');
+        for (const name of privilegeNames(removed)) {
+            const at = statementFor(ctx.applied, ctx.members, key, [grantee]);
+            out.push({
+                role: grantee,
+                privilege: name,
+                object: displayName(a.o, ctx.version),
+                via: viaOf(ctx.ea, grantee, a.o, PRIV[name]).text,
+                statement: at === undefined ? '' : (ctx.statements[at] ?? ''),
+                statementIndex: at ?? null,
+            });
+        }
+    }
+    return out;
+}
+const KIND_ORDER = { login: 0, group: 1, public: 2 };
+/** Login roles first, then groups, then PUBLIC; widening rows first within each. */
+function sortChanges(changes) {
+    // Plain code-unit order: stable across locales, and localeCompare is slow on tens of thousands of rows.
+    const cmp = (p, q) => (p < q ? -1 : p > q ? 1 : 0);
+    return changes.sort((x, y) => KIND_ORDER[x.roleKind] - KIND_ORDER[y.roleKind] ||
+        Number(y.widening !== null) - Number(x.widening !== null) ||
+        cmp(x.role, y.role) ||
+        cmp(x.object, y.object));
+}
+/** The `access-changes` output shape. */
+function accessChangesJson(changes) {
+    return changes.map(({ role, change, privilege, object, via, statement }) => ({ role, change, privilege, object, via, statement }));
+}
+
+;// CONCATENATED MODULE: ./src/access/plan.ts
+
+
+/** The state a plan starts from when the catalog could not be read: nothing but the migration user (a superuser stand-in is not assumed). */
+function emptySnapshot(opts) {
+    return {
+        serverVersionNum: opts.serverVersionNum,
+        database: opts.database,
+        currentUser: opts.currentUser,
+        bootstrapSuperuser: 'rdsadmin',
+        roles: [],
+        memberships: [],
+        objects: [],
+        defaultAcls: [],
+    };
+}
+/** Applies the planned statements to `before` and diffs: the one call the pipeline needs. */
+function planAccess(before, statements) {
+    const applied = applyStatements(before, statements);
+    return diffAccess(before, applied, statements.map((s) => s.sql));
+}
+
+;// CONCATENATED MODULE: ./src/access/index.ts
+// The access model: pure (no database, no network). Given a snapshot of roles, memberships,
+// objects and ACLs (src/database reads one from the live catalogs; emptySnapshot() stands for
+// "SQL only"), it applies planned statements, computes effective privileges before and after
+// as PostgreSQL's has_*_privilege would answer, and lists who gains and who loses what, which
+// changes widen access, REVOKEs that leave the privilege reachable, and what it cannot follow.
+//
+// Typical use (integration):
+//   const before = await readAccessCatalog(session)            // src/database
+//   const diff = planAccess(before, parsedStatements)          // AccessDiff
+//   setOutput('access-changes', JSON.stringify(accessChangesJson(diff.changes)))
+/** Apply + diff in one call; emptySnapshot() when the catalog cannot be read. */
+
+/** Applies parsed statements to a copy of a snapshot; reports what it does not model. */
+
+/** Diffs a snapshot against an applied plan; the `access-changes` output shape. */
+
+/** Effective privileges (has_*_privilege / pg_has_role semantics) of every role on every object. */
+
+/** Object names as PostgreSQL writes them (quote_ident) and the model's object keys. */
+
+/** Privilege bits and names. */
+
+/** The snapshot (model input) types. */
+
+
+;// CONCATENATED MODULE: ./src/database/catalog.ts
+
+// The access model's starting point, read from the catalogs in a fixed number of queries
+// (five, whatever the size of the database): roles, memberships, objects with their owners
+// and exploded ACLs, default ACLs. A NULL ACL is read as acldefault(), so what PUBLIC holds by
+// default counts. System schemas (pg_catalog, information_schema, pg_toast, …) are left out.
+/** The number of queries readAccessCatalog sends. */
+const CATALOG_QUERY_COUNT = 5;
+/** An aclexplode() of `expr` as a JSON array of [grantee (null = PUBLIC), grantor, privilege, grantable]. */
+const aclJson = (expr) => `(SELECT coalesce(json_agg(json_build_array(ge.rolname, gr.rolname, e.privilege_type, e.is_grantable)), '[]')
+    FROM aclexplode(${expr}) e LEFT JOIN pg_roles ge ON ge.oid = e.grantee JOIN pg_roles gr ON gr.oid = e.grantor)`;
+const USER_SCHEMA = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
+const OBJECTS_SQL = `
+SELECT 'database' AS kind, '' AS schema, d.datname AS name, NULL::text[] AS args, pg_get_userbyid(d.datdba) AS owner,
+       ${aclJson("coalesce(d.datacl, acldefault('d', d.datdba))")} AS acl, NULL::bool AS secdef, NULL::bool AS proc, NULL::json AS owned_by
+  FROM pg_database d WHERE d.datname = current_database()
+UNION ALL
+SELECT 'schema', '', n.nspname, NULL, pg_get_userbyid(n.nspowner),
+       ${aclJson("coalesce(n.nspacl, acldefault('n', n.nspowner))")}, NULL, NULL, NULL
+  FROM pg_namespace n WHERE ${USER_SCHEMA} OR n.nspname = 'public'
+UNION ALL
+SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, n.nspname, c.relname, NULL, pg_get_userbyid(c.relowner),
+       ${aclJson("coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))")}, NULL, NULL,
+       (SELECT json_build_array(tn.nspname, t.relname) FROM pg_depend dp JOIN pg_class t ON t.oid = dp.refobjid
+          JOIN pg_namespace tn ON tn.oid = t.relnamespace
+         WHERE c.relkind = 'S' AND dp.classid = 'pg_class'::regclass AND dp.objid = c.oid
+           AND dp.refclassid = 'pg_class'::regclass AND dp.deptype IN ('a', 'i') LIMIT 1)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p', 'S') AND ${USER_SCHEMA}
+UNION ALL
+SELECT 'function', n.nspname, p.proname,
+       (SELECT coalesce(array_agg(format_type(t, NULL) ORDER BY o), '{}') FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, o)),
+       pg_get_userbyid(p.proowner), ${aclJson("coalesce(p.proacl, acldefault('f', p.proowner))")}, p.prosecdef, p.prokind = 'p', NULL
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE ${USER_SCHEMA}`;
+/** Reads the access snapshot. The session must be read-only and bounded (openReadOnlySession). */
+async function readAccessCatalog(session) {
+    const [head] = await session.query(`SELECT current_setting('server_version_num')::int AS version, current_database() AS database, current_user AS current_user,
+            (SELECT rolname FROM pg_roles WHERE oid = 10) AS bootstrap`);
+    if (!head)
+        throw new Error('The catalog read returned no server version');
+    const v16 = head.version >= 160000;
+    const roles = await session.query('SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolbypassrls FROM pg_roles');
+    const memberships = await session.query(`
+    SELECT r.rolname AS role, m.rolname AS member, coalesce(g.rolname, '') AS grantor, a.admin_option AS admin,
+           ${v16 ? 'a.inherit_option' : 'm.rolinherit'} AS inherit, ${v16 ? 'a.set_option' : 'true'} AS set
+      FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+      LEFT JOIN pg_roles g ON g.oid = a.grantor`);
+    const objects = await session.query(OBJECTS_SQL);
+    const defaults = await session.query(`
+    SELECT r.rolname AS role, n.nspname AS schema, d.defaclobjtype AS objtype, ${aclJson('d.defaclacl')} AS acl
+      FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace`);
+    return {
+        serverVersionNum: head.version,
+        database: head.database,
+        currentUser: head.current_user,
+        bootstrapSuperuser: head.bootstrap,
+        roles: roles.map(roleRow),
+        memberships: memberships.map((m) => ({ ...m, admin: m.admin === true, inherit: m.inherit === true, set: m.set === true })),
+        objects: objects.map(objectRow),
+        defaultAcls: defaults.map((d) => ({ role: d.role, schema: d.schema, objtype: d.objtype, acl: aclItems(d.acl) })),
+    };
+}
+function roleRow(r) {
+    return {
+        name: String(r.rolname),
+        superuser: r.rolsuper === true,
+        inherit: r.rolinherit === true,
+        createrole: r.rolcreaterole === true,
+        createdb: r.rolcreatedb === true,
+        login: r.rolcanlogin === true,
+        replication: r.rolreplication === true,
+        bypassrls: r.rolbypassrls === true,
+    };
+}
+function objectRow(o) {
+    const row = { kind: o.kind, schema: o.schema, name: o.name, owner: o.owner, acl: aclItems(o.acl) };
+    if (o.kind === 'function') {
+        row.args = o.args ?? [];
+        row.securityDefiner = o.secdef === true;
+        row.procedure = o.proc === true;
+    }
+    if (o.owned_by)
+        row.ownedBy = objectKey('table', o.owned_by[0], o.owned_by[1]);
+    return row;
+}
+/** Exploded ACL rows → one item per (grantee, grantor), as PostgreSQL stores them. */
+function aclItems(rows) {
+    const items = [];
+    for (const [grantee, grantor, privilege, grantable] of rows) {
+        const g = grantee ?? '';
+        let item = items.find((i) => i.grantee === g && i.grantor === grantor);
+        if (!item)
+            items.push((item = { grantee: g, grantor, privs: 0, grantable: 0 }));
+        const bit = privilegeFromCatalog(privilege);
+        item.privs |= bit;
+        if (grantable)
+            item.grantable |= bit;
+    }
+    return items;
+}
+
+;// CONCATENATED MODULE: ./src/database/attempt.ts
+// Why a query failed, from its SQLSTATE only: a server message can quote a value from a row
+// (e.g. "invalid input syntax for type integer: "…""), so it is never passed on.
+const REASONS = {
+    '55P03': 'another session holds a conflicting lock (lock_timeout reached)',
+    '57014': 'the query reached statement_timeout',
+    '42501': 'the login may not read the table (permission denied)',
+    '42P01': 'the table does not exist',
+    '42703': 'a column does not exist yet',
+    '42883': 'no operator or function for these column types',
+    '42804': 'the column types do not match',
+};
+/**
+ * Runs `work` inside a savepoint, so that a failure (a lock or statement timeout, a missing
+ * privilege) rolls back only this query and the READ ONLY transaction goes on. The savepoint is
+ * released on success; a read-only transaction's subtransactions get no transaction id, so
+ * they cost nothing on the server.
+ */
+async function attempt(session, work) {
+    try {
+        await session.query('SAVEPOINT impact_fact');
+    }
+    catch (err) {
+        return attempt_failure(err);
+    }
+    try {
+        const value = await work();
+        await session.query('RELEASE SAVEPOINT impact_fact');
+        return { ok: true, value };
+    }
+    catch (err) {
+        const out = attempt_failure(err);
+        if (!out.budget)
+            await session.query('ROLLBACK TO SAVEPOINT impact_fact').catch(() => undefined);
+        return out;
+    }
+}
+function attempt_failure(err) {
+    if (err instanceof Error && err.name === 'SessionBudgetExceeded')
+        return { ok: false, reason: 'the facts phase reached its time budget', budget: true };
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+    return { ok: false, reason: REASONS[code] ?? (code ? `the query failed (SQLSTATE ${code})` : 'the query failed (connection)') };
+}
+// A quote_ident() result, optionally schema-qualified: bare lower-case words or "…" with "" inside.
+const IDENT = String.raw `(?:[a-z_][a-z0-9_$]*|"(?:[^"]|"")+")`;
+const QUOTED = new RegExp(`^${IDENT}(?:\\.${IDENT})?$`);
+/** `quoted` unchanged if it is a quote_ident() result (as read from the catalog); throws otherwise. */
+function attempt_ident(quoted) {
+    if (!QUOTED.test(quoted))
+        throw new Error('refusing an identifier that is not a quote_ident() result');
+    return quoted;
+}
+
+;// CONCATENATED MODULE: ./src/database/impact-facts.ts
+
+/** The number of queries readImpactFacts sends at most (plus savepoints), whatever the plan. */
+const FACT_QUERIES = 4;
+/** Reads the facts for `tables` and the tables of `indexes`. */
+async function readImpactFacts(session, request, opts) {
+    const notes = [];
+    const tables = [...request.tables];
+    const indexTables = [];
+    if (request.indexes.length > 0) {
+        const found = await session.query(INDEX_TABLES_SQL, arrays(request.indexes));
+        for (let i = 0; i < request.indexes.length; i++) {
+            const row = found.find((r) => Number(r.ord) === i + 1);
+            indexTables.push(row ? tables.push({ schema: row.schema, name: row.name }) - 1 : undefined);
+        }
+    }
+    const catalog = tables.length > 0 ? await session.query(CATALOG_SQL, arrays(tables)) : [];
+    const out = tables.map((_, i) => {
+        const row = catalog.find((r) => Number(r.ord) === i + 1);
+        return row ? fromCatalog(row) : undefined;
+    });
+    const byOid = new Map(catalog.map((r) => [r.oid, out[Number(r.ord) - 1]]));
+    if (byOid.size > 0)
+        await readLocks(session, byOid);
+    await readData(session, byOid, opts, notes);
+    return { serverVersionNum: catalog[0] ? Number(catalog[0].version) : null, tables: out, indexTables, notes };
+}
+const arrays = (refs) => [refs.map((r) => r.schema), refs.map((r) => r.name)];
+const RESOLVE = `SELECT r.ord, to_regclass(CASE WHEN r.s IS NULL THEN quote_ident(r.n) ELSE quote_ident(r.s) || '.' || quote_ident(r.n) END) AS oid
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(s, n, ord)`;
+const INDEX_TABLES_SQL = `SELECT req.ord::int AS ord, n.nspname AS schema, c.relname AS name
+  FROM (${RESOLVE}) AS req JOIN pg_index x ON x.indexrelid = req.oid
+  JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace`;
+const CATALOG_SQL = `SELECT req.ord::int AS ord, c.oid::bigint::text AS oid, c.relkind::text AS kind, n.nspname AS schema,
+    c.relname AS name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS quoted, c.reltuples::float8 AS reltuples,
+    ((c.relpages::bigint + coalesce(t.relpages, 0)
+      + coalesce((SELECT sum(i.relpages) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid), 0))
+      * current_setting('block_size')::bigint)::text AS estimated_bytes,
+    (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'quoted', quote_ident(a.attname),
+        'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull) ORDER BY a.attnum), '[]')
+      FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+    (SELECT json_agg(a.attname ORDER BY k.i) FROM pg_constraint p CROSS JOIN LATERAL unnest(p.conkey) WITH ORDINALITY AS k(attnum, i)
+      JOIN pg_attribute a ON a.attrelid = p.conrelid AND a.attnum = k.attnum WHERE p.conrelid = c.oid AND p.contype = 'p') AS primary_key,
+    current_setting('server_version_num') AS version
+  FROM (${RESOLVE}) AS req JOIN pg_class c ON c.oid = req.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid`;
+function fromCatalog(r) {
+    const estimated = Number(r.reltuples) >= 0 ? Math.round(Number(r.reltuples)) : null;
+    return {
+        schema: r.schema,
+        name: r.name,
+        quoted: r.quoted,
+        kind: r.kind,
+        estimatedRows: estimated,
+        rows: estimated,
+        rowsExact: false,
+        rowsAtLeast: false,
+        bytes: Number(r.estimated_bytes),
+        bytesEstimated: true,
+        empty: null,
+        columns: r.columns,
+        primaryKey: r.primary_key ?? [],
+        locks: [],
+        unread: null,
+    };
+}
+// Other sessions' relation locks, granted or waiting. pg_stat_activity shows other roles'
+// transaction start only to members of pg_read_all_stats; without it the age is null.
+const LOCKS_SQL = `SELECT l.relation::bigint::text AS oid, l.pid, l.mode, l.granted,
+    (extract(epoch FROM clock_timestamp() - a.xact_start) * 1000)::float8 AS age_ms, a.state
+  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.relation = ANY($1::oid[]) AND l.pid IS DISTINCT FROM pg_backend_pid()
+  ORDER BY l.granted DESC, age_ms DESC NULLS LAST, l.pid`;
+async function readLocks(session, byOid) {
+    for (const r of await session.query(LOCKS_SQL, [[...byOid.keys()]])) {
+        byOid.get(r.oid)?.locks.push({
+            pid: Number(r.pid ?? 0),
+            mode: r.mode,
+            granted: r.granted,
+            transactionAgeMs: r.age_ms === null ? null : Math.max(0, Math.round(Number(r.age_ms))),
+            state: r.state,
+        });
+    }
+}
+const DATA_KINDS = new Set(['r', 'p', 'm']);
+async function readData(session, byOid, opts, notes) {
+    const readable = [...byOid].filter(([, t]) => {
+        if (!DATA_KINDS.has(t.kind))
+            return false;
+        if (t.locks.some((l) => l.mode === 'AccessExclusiveLock')) {
+            t.unread = 'another session holds or awaits ACCESS EXCLUSIVE on it';
+            return false;
+        }
+        return true;
+    });
+    if (readable.length === 0)
+        return;
+    const batch = await attempt(session, () => session.query(dataSql(readable, opts), []));
+    if (batch.ok)
+        return applyData(batch.value, byOid, opts);
+    if (batch.budget)
+        return void notes.push(batch.reason);
+    for (const one of readable) {
+        const single = await attempt(session, () => session.query(dataSql([one], opts), []));
+        if (single.ok)
+            applyData(single.value, byOid, opts);
+        else
+            one[1].unread = single.reason;
+        if (!single.ok && single.budget)
+            return void notes.push(single.reason);
+    }
+}
+function dataSql(tables, opts) {
+    const cap = Math.max(1, Math.floor(opts.scanLimitRows)) + 1;
+    return tables
+        .map(([oid, t]) => {
+        if (!/^\d+$/.test(oid))
+            throw new Error('unexpected relation oid');
+        const count = t.estimatedRows === null || t.estimatedRows < opts.exactCountBelow;
+        const table = attempt_ident(t.quoted);
+        const counted = count ? `(SELECT count(*)::int FROM (SELECT 1 FROM ${table} LIMIT ${cap}) AS s)` : 'NULL::int';
+        return `SELECT '${oid}' AS oid, pg_total_relation_size(${oid}::oid)::text AS bytes, EXISTS (SELECT 1 FROM ${table}) AS nonempty, ${counted} AS counted`;
+    })
+        .join('\nUNION ALL\n');
+}
+function applyData(rows, byOid, opts) {
+    for (const r of rows) {
+        const t = byOid.get(r.oid);
+        if (!t)
+            continue;
+        t.bytes = Number(r.bytes);
+        t.bytesEstimated = false;
+        t.empty = !r.nonempty;
+        if (r.counted !== null) {
+            t.rowsAtLeast = r.counted > opts.scanLimitRows;
+            t.rows = t.rowsAtLeast ? opts.scanLimitRows + 1 : r.counted;
+            t.rowsExact = !t.rowsAtLeast;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/database/impact-checks.ts
+
+const INTEGER = /^-?\d{1,19}$/;
+/** The SQL and parameters of a check; the count stops at `cap` matching rows. */
+function checkSql(q, cap) {
+    const limit = Math.max(1, Math.floor(cap));
+    const bounded = (inner, params = []) => ({
+        sql: `SELECT count(*)::int AS n FROM (${inner} LIMIT ${limit}) AS bounded`,
+        params,
+    });
+    const t = attempt_ident(q.table);
+    switch (q.kind) {
+        case 'nulls':
+            return bounded(`SELECT 1 FROM ${t} WHERE ${q.columns.map((c) => `${attempt_ident(c)} IS NULL`).join(' OR ')}`);
+        case 'duplicates': {
+            const cols = q.columns.map(attempt_ident);
+            const where = q.nullsDistinct ? ` WHERE ${cols.map((c) => `${c} IS NOT NULL`).join(' AND ')}` : '';
+            return bounded(`SELECT 1 FROM ${t}${where} GROUP BY ${cols.join(', ')} HAVING count(*) > 1`);
+        }
+        case 'orphans':
+            return bounded(`SELECT 1 FROM ${t} AS child WHERE ${orphanCondition(q)}`);
+        case 'invalid-input': {
+            const c = attempt_ident(q.column);
+            return bounded(`SELECT 1 FROM ${t} WHERE ${c} IS NOT NULL AND NOT pg_input_is_valid(${c}::text, $1::text)`, [q.type]);
+        }
+        case 'too-long': {
+            const c = attempt_ident(q.column);
+            return bounded(`SELECT 1 FROM ${t} WHERE char_length(rtrim(${c}::text, ' ')) > ${Math.floor(q.length)}`);
+        }
+        case 'out-of-range': {
+            if (!INTEGER.test(q.min) || !INTEGER.test(q.max))
+                throw new Error('range bounds must be integers');
+            const c = attempt_ident(q.column);
+            return bounded(`SELECT 1 FROM ${t} WHERE ${c} < ${q.min} OR ${c} > ${q.max}`);
+        }
+    }
+}
+/** MATCH SIMPLE: a row with any NULL key is not checked. MATCH FULL: a partly NULL key fails too. */
+function orphanCondition(q) {
+    const cols = q.columns.map((c) => `child.${attempt_ident(c)}`);
+    const complete = cols.map((c) => `${c} IS NOT NULL`).join(' AND ');
+    const missing = q.ref === null
+        ? 'true'
+        : `NOT EXISTS (SELECT 1 FROM ${attempt_ident(q.ref)} AS parent WHERE ${q.refColumns.map((r, i) => `parent.${attempt_ident(r)} = ${cols[i] ?? 'NULL'}`).join(' AND ')})`;
+    const failing = `(${complete} AND ${missing})`;
+    return q.matchFull && cols.length > 1 ? `(${failing} OR num_nulls(${cols.join(', ')}) BETWEEN 1 AND ${cols.length - 1})` : failing;
+}
+/** Runs one check in its own savepoint: a timeout fails this check, not the session. */
+async function runCheck(session, q, cap) {
+    const { sql, params } = checkSql(q, cap);
+    const result = await attempt(session, () => session.query(sql, params));
+    if (!result.ok)
+        return result;
+    const count = Number(result.value[0]?.n ?? 0);
+    return { ok: true, count, capped: count >= cap };
+}
+
+;// CONCATENATED MODULE: ./src/database/index.ts
+// Live facts, read-only: one bounded session (READ ONLY transaction, statement and lock
+// timeouts, a total budget) and the catalog readers that use it. Nothing here runs plan SQL.
+
+
+/** Per-table live facts for the impact part (sizes, emptiness, columns, locks held now) in a fixed number of queries. */
+
+/** A bounded predicted-failure check (one count, capped), built from quoted identifiers only. */
+
+
+;// CONCATENATED MODULE: ./src/impact/column-types.ts
+// pg_catalog's internal names (what the parser produces) → format_type's names.
+const CANONICAL = {
+    int2: 'smallint',
+    int4: 'integer',
+    int8: 'bigint',
+    varchar: 'character varying',
+    bpchar: 'character',
+    float4: 'real',
+    float8: 'double precision',
+    bool: 'boolean',
+    timestamp: 'timestamp without time zone',
+    timestamptz: 'timestamp with time zone',
+    time: 'time without time zone',
+    timetz: 'time with time zone',
+    varbit: 'bit varying',
+    decimal: 'numeric',
+};
+const STRING_TYPES = new Set(['text', 'character varying', 'character']);
+const INTEGER_RANGES = {
+    smallint: ['-32768', '32767'],
+    integer: ['-2147483648', '2147483647'],
+    bigint: ['-9223372036854775808', '9223372036854775807'],
+};
+const WIDENS_WITHOUT_REWRITE = new Set([
+    'character varying',
+    'numeric',
+    'bit varying',
+    'timestamp without time zone',
+    'timestamp with time zone',
+    'time without time zone',
+    'time with time zone',
+]);
+/** format_type output ("character varying(20)", "timestamp(3) with time zone", "integer[]"). */
+function parseFormatType(text) {
+    const m = /^(.*?)(?:\((\d+)(?:,(\d+))?\))?( with(?:out)? time zone)?((?:\[\])*)$/.exec(text);
+    if (!m)
+        return { base: text, mods: [], array: false };
+    const mods = [m[2], m[3]].filter((x) => x !== undefined).map(Number);
+    return { base: `${m[1] ?? ''}${m[4] ?? ''}`, mods, array: (m[5] ?? '') !== '' };
+}
+/** A statement's type name, or undefined when it is not a built-in type with constant modifiers. */
+function fromTypeName(t) {
+    const names = (t?.names ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []));
+    const last = names.at(-1);
+    if (last === undefined || (names.length > 1 && names[0] !== 'pg_catalog'))
+        return undefined;
+    const mods = [];
+    for (const m of t?.typmods ?? []) {
+        const value = intConst(m);
+        if (value === undefined)
+            return undefined;
+        mods.push(value);
+    }
+    return { base: CANONICAL[last] ?? last, mods, array: (t?.arrayBounds ?? []).length > 0 };
+}
+function intConst(n) {
+    return 'A_Const' in n && n.A_Const.ival !== undefined ? (n.A_Const.ival.ival ?? 0) : undefined;
+}
+/** The name pg_input_is_valid and a reader understand: "numeric(10,2)", "timestamp(3) with time zone". */
+function formatSpec(t) {
+    const mods = t.mods.length > 0 ? `(${t.mods.join(',')})` : '';
+    const zone = / with(?:out)? time zone$/.exec(t.base);
+    const base = zone ? t.base.slice(0, zone.index) : t.base;
+    return `${base}${mods}${zone ? zone[0] : ''}${t.array ? '[]' : ''}`;
+}
+/** True when PostgreSQL rewrites the table to change a column from `from` to `to`. */
+function typeChangeRewrites(from, to) {
+    if (from.array !== to.array)
+        return true;
+    if (from.base === to.base) {
+        if (sameMods(from.mods, to.mods))
+            return false;
+        if (!WIDENS_WITHOUT_REWRITE.has(from.base) || from.array)
+            return true;
+        if (to.mods.length === 0)
+            return false;
+        if (from.mods.length === 0)
+            return true;
+        // numeric(p,s): a larger precision with the same scale; others: a larger length/precision.
+        return !((to.mods[0] ?? 0) >= (from.mods[0] ?? 0) && (to.mods[1] ?? 0) === (from.mods[1] ?? 0));
+    }
+    if (from.array)
+        return true;
+    // varchar → text and text → unconstrained varchar are binary coercible; so is cidr → inet.
+    if (from.base === 'character varying' && to.base === 'text')
+        return false;
+    if (from.base === 'text' && to.base === 'character varying' && to.mods.length === 0)
+        return false;
+    return !(from.base === 'cidr' && to.base === 'inet');
+}
+function sameMods(a, b) {
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+;// CONCATENATED MODULE: ./src/impact/statements.ts
+
+const ref = (r) => r?.relname === undefined ? undefined : { schema: r.schemaname ?? null, name: r.relname };
+const names = (nodes) => (nodes ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []));
+/** The effects and intents of one statement of a plan. */
+function modelStatement(stmt) {
+    if ('AlterTableStmt' in stmt)
+        return statements_alterTable(stmt.AlterTableStmt);
+    if ('IndexStmt' in stmt)
+        return createIndex(stmt.IndexStmt);
+    if ('DropStmt' in stmt)
+        return statements_drop(stmt.DropStmt.removeType, stmt.DropStmt.objects ?? [], stmt.DropStmt.concurrent === true);
+    if ('TruncateStmt' in stmt)
+        return onTables('TRUNCATE', (stmt.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? n.RangeVar : undefined)));
+    if ('CreateStmt' in stmt)
+        return { effects: [], intents: [], ...created(stmt.CreateStmt.relation) };
+    if ('CreateTableAsStmt' in stmt)
+        return { effects: [], intents: [], ...created(stmt.CreateTableAsStmt.into?.rel) };
+    if ('RenameStmt' in stmt)
+        return renamed(stmt.RenameStmt.renameType, stmt.RenameStmt.relation);
+    if ('AlterObjectSchemaStmt' in stmt)
+        return onTables('SET SCHEMA', [tableLike(stmt.AlterObjectSchemaStmt.objectType, stmt.AlterObjectSchemaStmt.relation)]);
+    if ('CreateTrigStmt' in stmt)
+        return onTables('CREATE TRIGGER', [stmt.CreateTrigStmt.relation]);
+    if ('CreatePolicyStmt' in stmt)
+        return onTables('CREATE / ALTER / DROP POLICY', [stmt.CreatePolicyStmt.table]);
+    if ('AlterPolicyStmt' in stmt)
+        return onTables('CREATE / ALTER / DROP POLICY', [stmt.AlterPolicyStmt.table]);
+    for (const dml of ['InsertStmt', 'UpdateStmt', 'DeleteStmt']) {
+        if (dml in stmt)
+            return onTables('INSERT / UPDATE / DELETE', [stmt[dml].relation]);
+    }
+    return { effects: [], intents: [] };
+}
+function created(r) {
+    const table = ref(r);
+    return table ? { creates: table } : {};
+}
+function onTables(form, rels) {
+    return {
+        effects: rels.flatMap((r) => {
+            const table = ref(r);
+            return table ? [{ form, on: { table } }] : [];
+        }),
+        intents: [],
+    };
+}
+function tableLike(type, rel) {
+    return type === 'OBJECT_TABLE' || type === 'OBJECT_MATVIEW' || type === 'OBJECT_VIEW' ? rel : undefined;
+}
+function renamed(type, rel) {
+    if (type === 'OBJECT_TABLE' || type === 'OBJECT_COLUMN' || type === 'OBJECT_TABCONSTRAINT')
+        return onTables('RENAME', [rel]);
+    return { effects: [], intents: [] };
+}
+function statements_drop(type, objects, concurrent) {
+    const rels = objects.flatMap((n) => {
+        const parts = 'List' in n ? names(n.List.items) : 'String' in n ? [n.String.sval ?? ''] : [];
+        const name = parts.at(-1);
+        return name === undefined ? [] : [{ schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name }];
+    });
+    if (type === 'OBJECT_INDEX') {
+        const form = concurrent ? 'DROP INDEX CONCURRENTLY' : 'DROP INDEX';
+        return { effects: rels.map((index) => ({ form, on: { index } })), intents: [] };
+    }
+    if (type === 'OBJECT_TABLE' || type === 'OBJECT_MATVIEW')
+        return { effects: rels.map((table) => ({ form: 'DROP TABLE', on: { table } })), intents: [] };
+    return { effects: [], intents: [] };
+}
+function createIndex(s) {
+    const table = ref(s.relation);
+    if (!table)
+        return { effects: [], intents: [] };
+    const effects = [{ form: s.concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX', on: { table } }];
+    if (!s.unique)
+        return { effects, intents: [] };
+    const elems = (s.indexParams ?? []).map((n) => ('IndexElem' in n ? n.IndexElem : {}));
+    const what = `unique index${s.idxname ? ` ${s.idxname}` : ''}`;
+    if (s.whereClause !== undefined || elems.some((e) => e.name === undefined)) {
+        return { effects, intents: [{ kind: 'not-verified', table, reason: `${what}: an expression or partial index is not evaluated` }] };
+    }
+    const columns = elems.map((e) => e.name ?? '');
+    return { effects, intents: [{ kind: 'duplicates', table, columns, nullsDistinct: s.nulls_not_distinct !== true, what }] };
+}
+function statements_alterTable(s) {
+    const table = ref(s.relation);
+    if (!table || (s.objtype !== undefined && s.objtype !== 'OBJECT_TABLE'))
+        return { effects: [], intents: [] };
+    const out = { effects: [], intents: [] };
+    for (const n of s.cmds ?? []) {
+        if (!('AlterTableCmd' in n))
+            continue;
+        const m = statements_command(n.AlterTableCmd, table);
+        out.effects.push(...m.effects);
+        out.intents.push(...m.intents);
+    }
+    return out;
+}
+const SIMPLE_FORMS = {
+    AT_DropColumn: 'DROP COLUMN',
+    AT_ColumnDefault: 'SET DEFAULT',
+    AT_DropNotNull: 'DROP NOT NULL',
+    AT_SetStatistics: 'SET STATISTICS',
+    AT_SetOptions: 'SET ATTRIBUTE OPTIONS',
+    AT_ResetOptions: 'SET ATTRIBUTE OPTIONS',
+    AT_SetStorage: 'SET STORAGE',
+    AT_SetCompression: 'SET STORAGE',
+    AT_ValidateConstraint: 'VALIDATE CONSTRAINT',
+    AT_DropConstraint: 'DROP CONSTRAINT',
+    AT_EnableTrig: 'ENABLE / DISABLE TRIGGER',
+    AT_EnableAlwaysTrig: 'ENABLE / DISABLE TRIGGER',
+    AT_EnableReplicaTrig: 'ENABLE / DISABLE TRIGGER',
+    AT_DisableTrig: 'ENABLE / DISABLE TRIGGER',
+    AT_EnableTrigAll: 'ENABLE / DISABLE TRIGGER',
+    AT_DisableTrigAll: 'ENABLE / DISABLE TRIGGER',
+    AT_EnableTrigUser: 'ENABLE / DISABLE TRIGGER',
+    AT_DisableTrigUser: 'ENABLE / DISABLE TRIGGER',
+    AT_ClusterOn: 'CLUSTER ON',
+    AT_DropCluster: 'CLUSTER ON',
+    AT_SetRelOptions: 'SET STORAGE PARAMETER',
+    AT_ResetRelOptions: 'SET STORAGE PARAMETER',
+    AT_SetLogged: 'SET LOGGED / UNLOGGED',
+    AT_SetUnLogged: 'SET LOGGED / UNLOGGED',
+    AT_SetTableSpace: 'SET TABLESPACE / ACCESS METHOD',
+    AT_SetAccessMethod: 'SET TABLESPACE / ACCESS METHOD',
+    AT_SetExpression: 'SET EXPRESSION',
+    AT_AttachPartition: 'ATTACH PARTITION',
+};
+function statements_command(cmd, table) {
+    const column = cmd.name ?? '';
+    const effect = (form) => ({ form, on: { table } });
+    switch (cmd.subtype) {
+        case 'AT_SetNotNull':
+            return {
+                effects: [effect('SET NOT NULL')],
+                intents: [{ kind: 'nulls', table, columns: [column], what: `SET NOT NULL on ${column}` }],
+            };
+        case 'AT_AlterColumnType':
+            return typeChange(cmd, table);
+        case 'AT_AddColumn':
+            return statements_addColumn(cmd.def && 'ColumnDef' in cmd.def ? cmd.def.ColumnDef : {}, table);
+        case 'AT_AddConstraint':
+            return statements_addConstraint(cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : {}, table);
+        case 'AT_DetachPartition': {
+            const concurrent = cmd.def !== undefined && 'PartitionCmd' in cmd.def && cmd.def.PartitionCmd.concurrent === true;
+            return { effects: [effect(concurrent ? 'DETACH PARTITION CONCURRENTLY' : 'DETACH PARTITION')], intents: [] };
+        }
+        default:
+            return { effects: [effect((cmd.subtype && SIMPLE_FORMS[cmd.subtype]) ?? 'ALTER TABLE (other)')], intents: [] };
+    }
+}
+function typeChange(cmd, table) {
+    const column = cmd.name ?? '';
+    const def = cmd.def && 'ColumnDef' in cmd.def ? cmd.def.ColumnDef : {};
+    const target = fromTypeName(def.typeName);
+    const effects = [{ form: 'ALTER COLUMN TYPE', on: { table }, typeChange: { column, target } }];
+    if (target === undefined)
+        return { effects, intents: [{ kind: 'not-verified', table, reason: `type change of ${column}: the new type is not a built-in type` }] };
+    if (def.raw_default !== undefined && !isPlainCast(def.raw_default, column)) {
+        return {
+            effects,
+            intents: [{ kind: 'not-verified', table, reason: `type change of ${column}: the USING expression is not evaluated` }],
+        };
+    }
+    return { effects, intents: [{ kind: 'cast', table, column, target }] };
+}
+/** USING "col"::type (or no cast at all): the same conversion as no USING clause, testable. */
+function isPlainCast(expr, column) {
+    const inner = 'TypeCast' in expr ? expr.TypeCast.arg : expr;
+    return inner !== undefined && 'ColumnRef' in inner && names(inner.ColumnRef.fields).join('.') === column;
+}
+const REWRITING_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
+function statements_addColumn(col, table) {
+    const constraints = (col.constraints ?? []).map((n) => ('Constraint' in n ? n.Constraint : {}));
+    const has = (t) => constraints.find((c) => c.contype === t);
+    const def = has('CONSTR_DEFAULT');
+    const rewrite = REWRITING_TYPES.has(names(col.typeName?.names).at(-1) ?? '') ||
+        has('CONSTR_IDENTITY') !== undefined ||
+        has('CONSTR_GENERATED') !== undefined ||
+        (def !== undefined && !constantExpr(def.raw_expr));
+    const checked = ['CONSTR_CHECK', 'CONSTR_FOREIGN', 'CONSTR_UNIQUE', 'CONSTR_PRIMARY', 'CONSTR_EXCLUSION'].some((t) => has(t));
+    const form = rewrite ? 'ADD COLUMN (rewrite)' : checked ? 'ADD COLUMN (checked)' : 'ADD COLUMN';
+    const intents = [];
+    const column = col.colname ?? '';
+    const notNull = col.is_not_null === true || has('CONSTR_NOTNULL') !== undefined || has('CONSTR_PRIMARY') !== undefined;
+    if (notNull && def === undefined && !rewrite)
+        intents.push({ kind: 'non-empty', table, column });
+    if (has('CONSTR_CHECK'))
+        intents.push({ kind: 'not-verified', table, reason: `CHECK on new column ${column}: the expression is not evaluated` });
+    return { effects: [{ form, on: { table } }], intents };
+}
+/**
+ * Constants and casts of constants only. PostgreSQL 11+ stores any non-volatile default
+ * without a rewrite; deciding volatility of a function needs the catalog, so a function call
+ * counts as a rewrite here (over-reporting a rewrite is the safe mistake).
+ */
+function constantExpr(n) {
+    if (n === undefined || 'A_Const' in n)
+        return true;
+    if ('TypeCast' in n)
+        return constantExpr(n.TypeCast.arg);
+    if ('A_ArrayExpr' in n)
+        return (n.A_ArrayExpr.elements ?? []).every(constantExpr);
+    return 'SQLValueFunction' in n;
+}
+function statements_addConstraint(c, table) {
+    const what = `${c.conname ?? 'constraint'}`;
+    const keys = names(c.keys);
+    switch (c.contype) {
+        case 'CONSTR_FOREIGN': {
+            const pk = ref(c.pktable);
+            const form = c.skip_validation ? 'ADD FOREIGN KEY NOT VALID' : 'ADD FOREIGN KEY';
+            const effects = [{ form, on: { table } }, ...(pk ? [{ form, on: { table: pk } }] : [])];
+            if (c.skip_validation || !pk)
+                return { effects, intents: [] };
+            const refColumns = names(c.pk_attrs);
+            const intent = {
+                kind: 'orphans',
+                table,
+                columns: names(c.fk_attrs),
+                ref: pk,
+                refColumns: refColumns.length > 0 ? refColumns : null,
+                matchFull: c.fk_matchtype === 'f',
+                what: `foreign key ${what}`,
+            };
+            return { effects, intents: [intent] };
+        }
+        case 'CONSTR_CHECK':
+            return {
+                effects: [{ form: c.skip_validation ? 'ADD CHECK NOT VALID' : 'ADD CHECK', on: { table } }],
+                intents: c.skip_validation ? [] : [{ kind: 'not-verified', table, reason: `CHECK ${what}: the expression is not evaluated` }],
+            };
+        case 'CONSTR_UNIQUE':
+        case 'CONSTR_PRIMARY': {
+            const primary = c.contype === 'CONSTR_PRIMARY';
+            const label = `${primary ? 'primary key' : 'unique constraint'} ${what}`;
+            if (c.indexname) {
+                // USING INDEX: the index already proves uniqueness; a primary key still needs NOT NULL.
+                const intents = primary
+                    ? [{ kind: 'not-verified', table, reason: `${label} USING INDEX: NOT NULL of the index's columns is not checked` }]
+                    : [];
+                return { effects: [{ form: 'ADD CONSTRAINT USING INDEX', on: { table } }], intents };
+            }
+            const intents = [{ kind: 'duplicates', table, columns: keys, nullsDistinct: c.nulls_not_distinct !== true, what: label }];
+            if (primary)
+                intents.push({ kind: 'nulls', table, columns: keys, what: label });
+            return { effects: [{ form: 'ADD UNIQUE / PRIMARY KEY', on: { table } }], intents };
+        }
+        default:
+            return { effects: [{ form: 'ALTER TABLE (other)', on: { table } }], intents: [] };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/impact/plan.ts
+
+
+/** A key for "the same table written the same way" (an unqualified name is its own key). */
+const relKey = (r) => JSON.stringify([r.schema ?? '', r.name]);
+let plan_parser;
+/** Parses and models a root's statements. `transactional` defaults to the provider's default (true). */
+async function planImpact(root, statements, opts = {}) {
+    const parse = statements.length > 0 ? await (plan_parser ??= loadPgParser()) : undefined;
+    const created = new Set();
+    const out = [];
+    let index = 0;
+    for (const outcome of parse ? parseEach(parse, statements) : []) {
+        const planned = { index, text: statements[index] ?? '', parsed: outcome.ok, effects: [], intents: [] };
+        index++;
+        out.push(planned);
+        if (!outcome.ok)
+            continue;
+        for (const { stmt } of outcome.stmts) {
+            if (stmt === undefined)
+                continue;
+            const model = modelStatement(stmt);
+            const live = (r) => !created.has(relKey(r));
+            planned.effects.push(...model.effects.filter((e) => !('table' in e.on) || live(e.on.table)));
+            planned.intents.push(...model.intents.filter((i) => live(i.table)));
+            if (model.creates)
+                created.add(relKey(model.creates));
+        }
+    }
+    return { root, statements: out, transactional: opts.transactional ?? true, created };
+}
+
+;// CONCATENATED MODULE: ./src/impact/checks.ts
+
+const count = (n) => n.toLocaleString('en-US');
+/** What to do about one intent, given the facts. */
+function resolveIntent(intent, ctx) {
+    if (intent.kind === 'not-verified')
+        return { unchecked: `not verified: ${intent.reason}` };
+    const t = ctx.table;
+    if (!t)
+        return { unchecked: 'not checked: the table was not found in the database' };
+    if (intent.kind === 'non-empty') {
+        if (t.empty === null)
+            return { unchecked: `not checked: ${t.unread ?? 'emptiness unknown'}` };
+        if (t.empty)
+            return { pass: true };
+        const rows = t.rows === null ? 'rows' : `${count(t.rows)}${t.rowsAtLeast ? '+' : ''} rows${t.rowsExact || t.rowsAtLeast ? '' : ' (estimate)'}`;
+        return { fails: `new column ${intent.column} is NOT NULL without a default, and the table has ${rows}` };
+    }
+    if (t.unread)
+        return { unchecked: `not checked: ${t.unread}` };
+    if (t.rows !== null && t.rows > ctx.scanLimitRows) {
+        return {
+            unchecked: `not checked: ${count(t.rows)}${t.rowsAtLeast ? '+' : ''} rows, above the scan limit of ${count(ctx.scanLimitRows)} rows`,
+        };
+    }
+    if (t.empty === true)
+        return { pass: true };
+    const cols = (names) => {
+        const found = names.map((n) => t.columns.find((c) => c.name === n));
+        return found.every((c) => c !== undefined) ? found : undefined;
+    };
+    switch (intent.kind) {
+        case 'nulls': {
+            const found = cols(intent.columns);
+            if (!found || found.length === 0)
+                return { unchecked: `not verified: ${intent.what}: its columns are not in the database yet` };
+            const nullable = found.filter((c) => !c.notNull);
+            if (nullable.length === 0)
+                return { pass: true };
+            return {
+                run: { kind: 'nulls', table: t.quoted, columns: nullable.map((c) => c.quoted) },
+                describe: (n) => `${intent.what}: ${n} rows have NULL in ${checks_names(nullable)}`,
+            };
+        }
+        case 'duplicates': {
+            const found = cols(intent.columns);
+            if (!found || found.length === 0)
+                return { unchecked: `not verified: ${intent.what}: its columns are not in the database yet` };
+            return {
+                run: { kind: 'duplicates', table: t.quoted, columns: found.map((c) => c.quoted), nullsDistinct: intent.nullsDistinct },
+                describe: (n) => `${intent.what}: ${n} values of ${checks_names(found)} occur more than once`,
+            };
+        }
+        case 'orphans':
+            return orphans(intent, t, ctx, cols);
+        case 'cast':
+            return cast(intent, t, ctx);
+    }
+}
+const checks_names = (cs) => cs.map((c) => c.name).join(', ');
+function orphans(intent, t, ctx, cols) {
+    const found = cols(intent.columns);
+    if (!found)
+        return { unchecked: `not verified: ${intent.what}: its columns are not in the database yet` };
+    const describe = (n) => `${intent.what}: ${n} rows of ${checks_names(found)} reference no row of ${intent.ref.name}`;
+    if (ctx.ref === 'created')
+        return {
+            run: {
+                kind: 'orphans',
+                table: t.quoted,
+                columns: found.map((c) => c.quoted),
+                ref: null,
+                refColumns: [],
+                matchFull: intent.matchFull,
+            },
+            describe,
+        };
+    const ref = ctx.ref;
+    if (!ref)
+        return { unchecked: `not verified: ${intent.what}: the referenced table was not found` };
+    if (ref.unread)
+        return { unchecked: `not checked: the referenced table: ${ref.unread}` };
+    const refNames = intent.refColumns ?? ref.primaryKey;
+    const refCols = refNames.map((n) => ref.columns.find((c) => c.name === n));
+    if (refCols.length !== found.length || !refCols.every((c) => c !== undefined)) {
+        return { unchecked: `not verified: ${intent.what}: the referenced columns are not in the database yet` };
+    }
+    return {
+        run: {
+            kind: 'orphans',
+            table: t.quoted,
+            columns: found.map((c) => c.quoted),
+            ref: ref.quoted,
+            refColumns: refCols.map((c) => c.quoted),
+            matchFull: intent.matchFull,
+        },
+        describe,
+    };
+}
+function cast(intent, t, ctx) {
+    const col = t.columns.find((c) => c.name === intent.column);
+    if (!col)
+        return { unchecked: `not verified: type change of ${intent.column}: the column is not in the database yet` };
+    const from = parseFormatType(col.type);
+    const to = intent.target;
+    const label = `type change of ${col.name} to ${formatSpec(to)}`;
+    if (!typeChangeRewrites(from, to))
+        return { pass: true };
+    if (from.array || to.array)
+        return { unchecked: `not verified: ${label}: array casts are not tested` };
+    const base = { table: t.quoted, column: col.quoted };
+    if (STRING_TYPES.has(to.base) && STRING_TYPES.has(from.base))
+        return lengthCheck(from, to, base, label);
+    const narrow = INTEGER_RANGES[to.base];
+    const wide = INTEGER_RANGES[from.base];
+    if (narrow && wide) {
+        if (BigInt(narrow[1]) >= BigInt(wide[1]))
+            return { pass: true };
+        return {
+            run: { kind: 'out-of-range', ...base, min: narrow[0], max: narrow[1] },
+            describe: (n) => `${label}: ${n} values are out of range`,
+        };
+    }
+    if (STRING_TYPES.has(from.base)) {
+        if ((ctx.serverVersionNum ?? 0) < 160000)
+            return { unchecked: `not verified: ${label}: testing values needs pg_input_is_valid (PostgreSQL 16+)` };
+        return {
+            run: { kind: 'invalid-input', ...base, type: formatSpec(to) },
+            describe: (n) => `${label}: ${n} values are not valid ${formatSpec(to)}`,
+        };
+    }
+    return { unchecked: `not verified: ${label}: a cast from ${col.type} is not tested` };
+}
+function lengthCheck(from, to, base, label) {
+    const max = to.base === 'text' ? undefined : (to.mods[0] ?? (to.base === 'character' ? 1 : undefined));
+    if (max === undefined || (from.base !== 'text' && from.mods.length > 0 && (from.mods[0] ?? 0) <= max))
+        return { pass: true };
+    return { run: { kind: 'too-long', ...base, length: max }, describe: (n) => `${label}: ${n} values are longer than ${max} characters` };
+}
+
+;// CONCATENATED MODULE: ./src/impact/lock-modes.ts
+// PostgreSQL's eight table-level lock modes and which conflict, from the PostgreSQL 17 manual,
+// "13.3.1. Table-Level Locks" (https://www.postgresql.org/docs/17/explicit-locking.html),
+// Table 13.2 "Conflicting Lock Modes". pg_locks names them in CamelCase ("AccessShareLock").
+/** Weakest first: a stronger mode conflicts with everything a weaker one conflicts with. */
+const LOCK_MODES = [
+    'ACCESS SHARE',
+    'ROW SHARE',
+    'ROW EXCLUSIVE',
+    'SHARE UPDATE EXCLUSIVE',
+    'SHARE',
+    'SHARE ROW EXCLUSIVE',
+    'EXCLUSIVE',
+    'ACCESS EXCLUSIVE',
+];
+// Table 13.2, row by row: the modes each one conflicts with.
+const CONFLICTS = {
+    'ACCESS SHARE': ['ACCESS EXCLUSIVE'],
+    'ROW SHARE': ['EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    'ROW EXCLUSIVE': ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    'SHARE UPDATE EXCLUSIVE': ['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    SHARE: ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    'SHARE ROW EXCLUSIVE': ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    EXCLUSIVE: ['ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    'ACCESS EXCLUSIVE': LOCK_MODES,
+};
+/** True when a session holding `held` makes a request for `wanted` wait (the relation is symmetric). */
+function conflicts(held, wanted) {
+    return CONFLICTS[wanted].includes(held);
+}
+/** The stronger of two modes (undefined counts as no lock). */
+function stronger(a, b) {
+    if (a === undefined)
+        return b;
+    if (b === undefined)
+        return a;
+    return LOCK_MODES.indexOf(a) >= LOCK_MODES.indexOf(b) ? a : b;
+}
+/** "AccessExclusiveLock" (pg_locks.mode) → "ACCESS EXCLUSIVE"; undefined for non-table modes. */
+function fromPgLocksMode(mode) {
+    const words = mode
+        .replace(/Lock$/, '')
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .toUpperCase();
+    return LOCK_MODES.includes(words) ? words : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/impact/lock-table.ts
+const LOCK_TABLE = {
+    'DROP TABLE': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[LK] ACCESS EXCLUSIVE: acquired by DROP TABLE' },
+    TRUNCATE: { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[LK] ACCESS EXCLUSIVE: acquired by TRUNCATE' },
+    'CREATE INDEX': { lock: 'SHARE', work: 'scan', doc: '[LK] SHARE: acquired by CREATE INDEX (without CONCURRENTLY)' },
+    'CREATE INDEX CONCURRENTLY': {
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        work: 'scan',
+        outsideTransaction: true,
+        doc: '[LK] SHARE UPDATE EXCLUSIVE: CREATE INDEX CONCURRENTLY; [CI] cannot be executed inside a transaction block',
+    },
+    'DROP INDEX': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: "[DI] without CONCURRENTLY: ACCESS EXCLUSIVE on the index's table" },
+    'DROP INDEX CONCURRENTLY': {
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        work: 'catalog',
+        outsideTransaction: true,
+        doc: '[DI] CONCURRENTLY: SHARE UPDATE EXCLUSIVE; cannot be executed inside a transaction block',
+    },
+    'ADD COLUMN': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] Notes: a non-volatile default is stored in the catalog, no rewrite',
+    },
+    'ADD COLUMN (rewrite)': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'rewrite',
+        doc: '[AT] Notes: a volatile default, identity, serial or stored generated column rewrites the table',
+    },
+    'ADD COLUMN (checked)': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'scan',
+        doc: '[AT] Notes: an inline constraint is checked (or its index built) over every row',
+    },
+    'DROP COLUMN': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] DROP COLUMN: the column is made invisible, not removed physically',
+    },
+    'ALTER COLUMN TYPE': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'rewrite',
+        doc: '[AT] Notes: a type change rewrites the table unless the old type is binary coercible to the new one',
+    },
+    'ALTER COLUMN TYPE (binary coercible)': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] Notes: binary coercible or unconstrained: no rewrite (indexes may still be rebuilt)',
+    },
+    'SET DEFAULT': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] SET/DROP DEFAULT: affects only later INSERT/UPDATE' },
+    'SET NOT NULL': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'scan',
+        doc: '[AT] SET NOT NULL: the whole table is scanned unless a valid CHECK proves it',
+    },
+    'DROP NOT NULL': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] DROP NOT NULL' },
+    'SET STATISTICS': { lock: 'SHARE UPDATE EXCLUSIVE', work: 'catalog', doc: '[AT] SET STATISTICS acquires SHARE UPDATE EXCLUSIVE' },
+    'SET ATTRIBUTE OPTIONS': {
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] SET/RESET ( attribute_option ): SHARE UPDATE EXCLUSIVE',
+    },
+    'SET STORAGE': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] SET STORAGE / COMPRESSION: affects only later writes' },
+    'ADD CHECK': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'scan',
+        doc: '[AT] most ADD table_constraint take ACCESS EXCLUSIVE; the rows are checked',
+    },
+    'ADD CHECK NOT VALID': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] NOT VALID: existing rows are not checked' },
+    'ADD FOREIGN KEY': {
+        lock: 'SHARE ROW EXCLUSIVE',
+        work: 'scan',
+        doc: '[AT] ADD FOREIGN KEY: SHARE ROW EXCLUSIVE on the table and on the referenced table; rows are checked',
+    },
+    'ADD FOREIGN KEY NOT VALID': { lock: 'SHARE ROW EXCLUSIVE', work: 'catalog', doc: '[AT] ADD FOREIGN KEY … NOT VALID: no row is checked' },
+    'ADD UNIQUE / PRIMARY KEY': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'scan',
+        doc: '[AT] ADD table_constraint: ACCESS EXCLUSIVE; the index is built',
+    },
+    'ADD CONSTRAINT USING INDEX': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] ADD table_constraint_using_index: the existing index is used (a PRIMARY KEY still checks NOT NULL)',
+    },
+    'VALIDATE CONSTRAINT': {
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        work: 'scan',
+        doc: '[AT] VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE on the table (ROW SHARE on a referenced table)',
+    },
+    'DROP CONSTRAINT': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] DROP CONSTRAINT' },
+    'ENABLE / DISABLE TRIGGER': {
+        lock: 'SHARE ROW EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] DISABLE/ENABLE TRIGGER acquires SHARE ROW EXCLUSIVE',
+    },
+    'CLUSTER ON': { lock: 'SHARE UPDATE EXCLUSIVE', work: 'catalog', doc: '[AT] CLUSTER ON / SET WITHOUT CLUSTER: SHARE UPDATE EXCLUSIVE' },
+    'SET STORAGE PARAMETER': {
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] SET ( storage_parameter ): SHARE UPDATE EXCLUSIVE for fillfactor, toast and autovacuum parameters',
+    },
+    'SET LOGGED / UNLOGGED': { lock: 'ACCESS EXCLUSIVE', work: 'rewrite', doc: '[AT] SET LOGGED/UNLOGGED rewrites the table' },
+    'SET TABLESPACE / ACCESS METHOD': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'rewrite',
+        doc: '[AT] SET TABLESPACE / ACCESS METHOD: the data files are rewritten',
+    },
+    'SET EXPRESSION': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'rewrite',
+        doc: '[AT] SET EXPRESSION: the column is recomputed, the table rewritten',
+    },
+    'ATTACH PARTITION': {
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        work: 'scan',
+        doc: '[AT] ATTACH PARTITION: SHARE UPDATE EXCLUSIVE on the parent; the partition is scanned',
+    },
+    'DETACH PARTITION': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] DETACH PARTITION without CONCURRENTLY' },
+    'DETACH PARTITION CONCURRENTLY': {
+        lock: 'SHARE UPDATE EXCLUSIVE',
+        work: 'catalog',
+        outsideTransaction: true,
+        doc: '[AT] DETACH PARTITION CONCURRENTLY: SHARE UPDATE EXCLUSIVE; cannot run in a transaction block',
+    },
+    'ALTER TABLE (other)': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'catalog',
+        doc: '[AT] "an ACCESS EXCLUSIVE lock is acquired unless explicitly noted"',
+    },
+    RENAME: { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] RENAME (table, column, constraint): ACCESS EXCLUSIVE' },
+    'SET SCHEMA': { lock: 'ACCESS EXCLUSIVE', work: 'catalog', doc: '[AT] SET SCHEMA' },
+    'CREATE TRIGGER': { lock: 'SHARE ROW EXCLUSIVE', work: 'catalog', doc: '[LK] SHARE ROW EXCLUSIVE: acquired by CREATE TRIGGER' },
+    'CREATE / ALTER / DROP POLICY': {
+        lock: 'ACCESS EXCLUSIVE',
+        work: 'catalog',
+        doc: '[LK] many forms of ALTER TABLE-like DDL; policies take ACCESS EXCLUSIVE',
+    },
+    'INSERT / UPDATE / DELETE': {
+        lock: 'ROW EXCLUSIVE',
+        work: 'scan',
+        doc: '[LK] ROW EXCLUSIVE: acquired by UPDATE, DELETE, INSERT and MERGE',
+    },
+};
+
+;// CONCATENATED MODULE: ./src/impact/report.ts
+
+
+
+
+/** Assembles the report from the plan, the facts and the check outcomes. */
+function buildReport(plan, facts, look, outcomes) {
+    const rows = [];
+    const perTable = new Map();
+    const last = plan.statements.length - 1;
+    for (const s of plan.statements) {
+        const cells = new Map();
+        const cell = (facts, ref) => {
+            const key = facts ? facts.quoted : relKey(ref);
+            let c = cells.get(key);
+            if (!c)
+                cells.set(key, (c = {
+                    key,
+                    facts,
+                    name: facts?.quoted ?? [ref.schema, ref.name].filter((p) => p !== null).join('.'),
+                    lock: undefined,
+                    work: new Set(),
+                    fails: [],
+                    unchecked: [],
+                }));
+            return c;
+        };
+        for (const e of s.effects) {
+            const ref = 'table' in e.on ? e.on.table : e.on.index;
+            const f = 'table' in e.on ? look.tableOf(ref) : look.indexTable(ref);
+            const c = cell(f, ref);
+            const rule = effectiveRule(e, f);
+            c.lock = stronger(c.lock, rule.lock);
+            c.work.add(rule.work);
+            if ('outsideTransaction' in rule && plan.transactional)
+                c.fails.push(`${e.form} cannot run inside the plan's transaction`);
+            if (!f && 'index' in e.on)
+                c.unchecked.push('the index was not found in the database');
+        }
+        for (const o of outcomes.filter((x) => x.statementIndex === s.index)) {
+            const c = cell(look.tableOf(o.table), o.table);
+            if (o.fails)
+                c.fails.push(o.fails);
+            if (o.unchecked)
+                c.unchecked.push(o.unchecked);
+        }
+        for (const c of cells.values()) {
+            rows.push(row(plan.root, s.text, s.index, c));
+            const t = perTable.get(c.key) ?? { cells: [], first: s.index };
+            t.cells.push(c);
+            perTable.set(c.key, t);
+        }
+    }
+    const tables = [...perTable.values()].map(({ cells, first }) => summary(cells, first, plan.transactional && first < last));
+    return { root: plan.root, rows, tables, willFail: rows.some((r) => r.fails !== null), notes: facts.notes };
+}
+/** The table's rule, with a type change found binary coercible by the column's current type. */
+function effectiveRule(e, f) {
+    const tc = e.typeChange;
+    const col = tc && f?.columns.find((c) => c.name === tc.column);
+    if (tc?.target && col && !typeChangeRewrites(parseFormatType(col.type), tc.target))
+        return LOCK_TABLE['ALTER COLUMN TYPE (binary coercible)'];
+    return LOCK_TABLE[e.form];
+}
+function row(root, statement, statementIndex, c) {
+    return {
+        root,
+        statement,
+        statementIndex,
+        table: c.name,
+        rows: c.facts?.rows ?? null,
+        bytes: c.facts?.bytes ?? null,
+        lock: c.lock ?? null,
+        rewrite: c.work.has('rewrite'),
+        scan: c.work.has('scan'),
+        fails: c.fails.length > 0 ? c.fails.join('; ') : null,
+        unchecked: c.unchecked.length > 0 ? c.unchecked.join('; ') : null,
+    };
+}
+function summary(cells, first, wholeTransaction) {
+    const c0 = cells[0];
+    const lock = cells.reduce((m, c) => stronger(m, c.lock), undefined);
+    const f = c0.facts;
+    const blockers = (f?.locks ?? []).filter((l) => {
+        const mode = fromPgLocksMode(l.mode);
+        return lock !== undefined && mode !== undefined && conflicts(mode, lock);
+    });
+    return {
+        table: c0.name,
+        rows: f?.rows ?? null,
+        rowsExact: f?.rowsExact ?? false,
+        bytes: f?.bytes ?? null,
+        bytesEstimated: f?.bytesEstimated ?? true,
+        lock: lock ?? null,
+        heldFor: wholeTransaction ? 'transaction' : 'statement',
+        fromStatement: first,
+        rewrite: cells.some((c) => c.work.has('rewrite')),
+        scan: cells.some((c) => c.work.has('scan')),
+        blockers: blockers.map((l) => ({
+            pid: l.pid,
+            mode: fromPgLocksMode(l.mode) ?? l.mode,
+            granted: l.granted,
+            transactionAgeMs: l.transactionAgeMs,
+            state: l.state,
+        })),
+        fails: cells.flatMap((c) => c.fails),
+        unchecked: cells.flatMap((c) => c.unchecked),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/impact/assess.ts
+
+
+
+
+const DEFAULT_SCAN_LIMIT_ROWS = 1_000_000;
+/** Reads live facts for `plan` through `session` and returns its impact rows and per-table summary. */
+async function assessImpact(session, plan, opts = {}) {
+    const scanLimitRows = opts.scanLimitRows ?? DEFAULT_SCAN_LIMIT_ROWS;
+    const countCap = opts.countCap ?? 10_000;
+    const { tables, indexes, tableAt, indexAt } = requests(plan);
+    const facts = await readImpactFacts(session, { tables, indexes }, { scanLimitRows, exactCountBelow: opts.exactCountBelow ?? 100_000 });
+    const factOf = (r) => facts.tables[tableAt.get(relKey(r)) ?? -1];
+    const outcomes = [];
+    let budgetSpent = false;
+    for (const s of plan.statements) {
+        for (const intent of s.intents) {
+            const table = factOf(intent.table);
+            const ref = intent.kind === 'orphans' ? (plan.created.has(relKey(intent.ref)) ? 'created' : factOf(intent.ref)) : undefined;
+            const r = resolveIntent(intent, { table, ref, serverVersionNum: facts.serverVersionNum, scanLimitRows });
+            const base = { statementIndex: s.index, table: intent.table };
+            if (!('run' in r)) {
+                outcomes.push({ ...base, ...('fails' in r ? { fails: r.fails } : 'unchecked' in r ? { unchecked: r.unchecked } : {}) });
+                continue;
+            }
+            if (budgetSpent) {
+                outcomes.push({ ...base, unchecked: 'not checked: the facts phase reached its time budget' });
+                continue;
+            }
+            const got = await runCheck(session, r.run, countCap);
+            if (!got.ok) {
+                budgetSpent = got.reason.includes('time budget');
+                outcomes.push({ ...base, unchecked: `not checked: ${got.reason}` });
+            }
+            else if (got.count > 0) {
+                outcomes.push({ ...base, fails: r.describe(`${got.count.toLocaleString('en-US')}${got.capped ? '+' : ''}`) });
+            }
+        }
+    }
+    return buildReport(plan, facts, { tableOf: factOf, indexTable: (r) => facts.tables[facts.indexTables[indexAt.get(relKey(r)) ?? -1] ?? -1] }, outcomes);
+}
+/** The distinct existing tables and indexes the plan touches, for one facts read. */
+function requests(plan) {
+    const tables = [];
+    const indexes = [];
+    const tableAt = new Map();
+    const indexAt = new Map();
+    const add = (list, at, r) => {
+        if (!at.has(relKey(r)))
+            at.set(relKey(r), list.push({ schema: r.schema, name: r.name }) - 1);
+    };
+    for (const s of plan.statements) {
+        for (const e of s.effects) {
+            if ('table' in e.on)
+                add(tables, tableAt, e.on.table);
+            else
+                add(indexes, indexAt, e.on.index);
+        }
+        for (const i of s.intents) {
+            add(tables, tableAt, i.table);
+            if (i.kind === 'orphans' && !plan.created.has(relKey(i.ref)))
+                add(tables, tableAt, i.ref);
+        }
+    }
+    return { tables, indexes, tableAt, indexAt };
+}
+
+;// CONCATENATED MODULE: ./src/impact/index.ts
+// What the SQL does to the data: locks, rewrites, sizes and predicted failures from live facts
+// (issue 21). The integration calls, per root, in a plan run:
+//
+//   const plan = await planImpact(root, statements);            // pure: parse + lock model
+//   const report = await assessImpact(session, plan, options);  // read-only facts + bounded checks
+//   report.rows     → the `impact` output (JSON array of ImpactRow)
+//   report.tables   → the comment's "Impact" part (one TableImpact per affected table)
+//   report.willFail → "will fail" in the plan's headline; on merge, hold the root
+//
+// `session` is the database layer's ReadOnlySession (READ ONLY transaction, statement_timeout,
+// lock_timeout, a total budget); assessImpact never ends it. Everything here is data: names
+// are hostile text for the report's writers; no row value is ever read out of the database.
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/roots/impact-phase.ts
+
+
+
+
+
+/** lock_timeout of the facts session: a catalog read never queues long behind a lock. */
+const FACTS_LOCK_TIMEOUT_MS = 1_000;
+/** The phase for one run; without db-endpoint every root says why its impact was not read. */
+function impactPhase(opts) {
+    const pending = new Map();
+    /** How long each root's read took, for the log (the figure the run's time is judged by). */
+    const tookMs = new Map();
+    let bootstrap = false;
+    return {
+        planned(root, statements) {
+            if (root === 'roles' && createsRole([...statements], opts.inputs.dbUser))
+                bootstrap = true;
+            const t0 = Date.now();
+            const p = readImpact(root, statements, opts).finally(() => tookMs.set(root, Date.now() - t0));
+            p.catch(() => undefined);
+            pending.set(root, p);
+        },
+        recheck: (root, statements) => readImpact(root, statements, opts),
+        async attach(roots) {
+            const waitFrom = Date.now();
+            for (const result of roots) {
+                const p = pending.get(result.root);
+                if (!p)
+                    continue;
+                result.impact = bootstrap
+                    ? {
+                        skipped: `not read: "${opts.inputs.dbUser}" is created by the roles root of this change (first bootstrap), so it cannot log in yet.`,
+                    }
+                    : await p;
+            }
+            const took = [...tookMs].map(([root, ms]) => `${root} ${ms} ms`).join(', ');
+            if (pending.size > 0)
+                src_core/* log */.Rm.info(`Impact facts read (${took}), beside the plans; the run waited ${Date.now() - waitFrom} ms for them.`);
+        },
+    };
+}
+/** A root's impact; never throws. No session is opened when the SQL touches no existing table. */
+async function readImpact(root, statements, opts) {
+    const { inputs } = opts;
+    if (!inputs.dbEndpoint)
+        return { skipped: 'not read: the db-endpoint input is empty.' };
+    try {
+        const plan = await planImpact(root, [...statements]);
+        if (!plan.statements.some((s) => s.effects.length > 0 || s.intents.length > 0))
+            return {};
+        const budgetMs = inputs.factsTimeoutMs;
+        const config = await rdsIamClientConfig({
+            endpoint: inputs.dbEndpoint,
+            database: inputs.dbName,
+            user: inputs.dbUser,
+            region: inputs.awsRegion,
+            session: opts.session,
+            connectTimeoutMs: budgetMs,
+        });
+        const session = await openReadOnlySession(config, {
+            budgetMs,
+            lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, budgetMs),
+            statementTimeoutMs: budgetMs,
+        });
+        try {
+            return { report: await assessImpact(session, plan, { scanLimitRows: inputs.impactScanLimit }) };
+        }
+        finally {
+            await session.close();
+        }
+    }
+    catch (err) {
+        if (err instanceof SessionBudgetExceeded)
+            return { skipped: `not read: the facts phase reached its time budget (facts-timeout, ${inputs.factsTimeoutMs} ms).` };
+        return { skipped: `not read: ${(0,src_core/* errorMessage */.gJ)(err)}` };
+    }
+}
+/** The re-check's predicted failures, as the gate takes them. */
+function predictedFailures(impact) {
+    return (impact?.report?.rows ?? []).flatMap((r) => r.fails === null ? [] : [{ statement: r.statement, table: r.table, fails: r.fails }]);
+}
+
 ;// CONCATENATED MODULE: ./src/roots/pipeline.ts
+
 
 
 
@@ -79559,7 +82955,7 @@ function runner(ctx, spec, logger) {
     };
 }
 /** Runs `fn` for a root; a failure is recorded in the result. Returns whether it succeeded. */
-async function attempt(result, r, fn) {
+async function pipeline_attempt(result, r, fn) {
     try {
         await fn();
         return true;
@@ -79588,6 +82984,8 @@ async function planInto(result, r, ctx) {
     result.destroys = planned.destroys;
     result.terraformChanged = planned.terraformChanged;
     mergeWarnings(result, planned.warnings);
+    if (ctx.mode === 'plan')
+        ctx.impact?.planned(r.spec.root, planned.statements);
     r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
 }
 async function preflightInto(pending, logger, notices) {
@@ -79618,12 +83016,12 @@ async function planRoots(ctx, roles, schema, decision) {
     const preflight = ctx.preflight?.(false);
     preflight?.catch(() => undefined);
     // `init` one root at a time: concurrent inits race on a shared TF_PLUGIN_CACHE_DIR.
-    const rolesReady = decision.runs && (await attempt(rolesResult, rolesRunner, async () => void (await initStep(rolesRunner))));
+    const rolesReady = decision.runs && (await pipeline_attempt(rolesResult, rolesRunner, async () => void (await initStep(rolesRunner))));
     clock.schema = Date.now();
-    const schemaReady = await attempt(schemaResult, schemaRunner, async () => void (await initStep(schemaRunner)));
+    const schemaReady = await pipeline_attempt(schemaResult, schemaRunner, async () => void (await initStep(schemaRunner)));
     const rolesDone = (async () => {
         if (rolesReady)
-            await attempt(rolesResult, rolesRunner, () => planInto(rolesResult, rolesRunner, ctx));
+            await pipeline_attempt(rolesResult, rolesRunner, () => planInto(rolesResult, rolesRunner, ctx));
         rolesResult.durationMs = decision.runs ? Date.now() - clock.roles : 0;
         if (decision.runs)
             rolesLog.flush(`roles: terraform init and plan`);
@@ -79632,7 +83030,7 @@ async function planRoots(ctx, roles, schema, decision) {
     })();
     const schemaDone = (async () => {
         if (schemaReady) {
-            await attempt(schemaResult, schemaRunner, async () => {
+            await pipeline_attempt(schemaResult, schemaRunner, async () => {
                 await preflightInto(preflight, schemaLog, notices);
                 await planInto(schemaResult, schemaRunner, ctx);
             });
@@ -79680,13 +83078,17 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
     // runs beside its init.
     const preflight = schemaPreflight === undefined ? undefined : ctx.preflight?.(schemaPreflight);
     preflight?.catch(() => undefined);
-    await attempt(result, r, async () => {
+    await pipeline_attempt(result, r, async () => {
         await step('terraform init', () => initStep(r));
         if (schemaPreflight !== undefined)
             await step('IAM authentication preflight', () => preflightInto(preflight, src_core/* log */.Rm, notices));
         await step('terraform plan', () => planInto(result, r, ctx));
         const planned = await planPrint(result.plannedStatements);
+        const impact = ctx.impact;
+        if (impact && result.plannedStatements.length > 0)
+            result.impact = await step('impact re-check (read-only)', () => impact.recheck(spec.root, result.plannedStatements));
         const gate = decideGate({
+            predictedFailures: predictedFailures(result.impact),
             statements: result.plannedStatements,
             planned,
             classifications: result.classifications,
@@ -79758,20 +83160,121 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
     return result;
 }
 
+;// CONCATENATED MODULE: ./src/roots/access-phase.ts
+
+
+
+
+
+// The access facts of a plan run: who gains and who loses what. The live catalog is read with
+// the preflight's IAM login, read-only and bounded, beside Terraform (started as soon as the
+// AWS session exists, awaited only when the roots are done), so it is not on the way to the
+// plans. The roots' planned statements are then applied to it, roles root first. When the
+// catalog cannot be read, the diff is computed from the SQL alone, saying why; nothing here
+// fails the run.
+/** The whole read, from signing the token to closing the session. Reaching it is a note. */
+const ACCESS_FACTS_BUDGET_MS = 20_000;
+/** PostgreSQL version assumed for quoting when the server could not be asked. */
+const ASSUMED_VERSION = 170_000;
+/** Starts the read now; undefined (nothing to read) when db-endpoint is unset. */
+function startAccessFacts(inputs, session, budgetMs = ACCESS_FACTS_BUDGET_MS) {
+    if (!inputs.dbEndpoint)
+        return undefined;
+    const started = Date.now();
+    const read = async () => {
+        const config = await rdsIamClientConfig({
+            endpoint: inputs.dbEndpoint,
+            database: inputs.dbName,
+            user: inputs.dbUser,
+            region: inputs.awsRegion,
+            session,
+            connectTimeoutMs: budgetMs,
+        });
+        const db = await openReadOnlySession(config, { budgetMs: Math.max(1, budgetMs - (Date.now() - started)) });
+        try {
+            return { snapshot: await readAccessCatalog(db), ms: Date.now() - started };
+        }
+        finally {
+            await db.close();
+        }
+    };
+    const deadline = new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ error: `the catalog read reached its time budget of ${budgetMs / 1000} s`, ms: Date.now() - started }), budgetMs);
+        timer.unref();
+    });
+    const pending = Promise.race([read().catch((err) => ({ error: (0,src_core/* errorMessage */.gJ)(err), ms: Date.now() - started })), deadline]);
+    return { pending };
+}
+/**
+ * After the plans: the "before" (live, or empty with the reason), the roots' planned statements
+ * applied in order, and the diff. Never throws. Statement classes are left as the text rules
+ * set them: the merge gate reads no catalog, so a class found only here (a new login that can
+ * write) would promise a hold the merge does not make; such rows are marked in the table.
+ */
+async function accessPhase(facts, roots, inputs) {
+    const planned = roots.filter((r) => r.outcome === 'planned' && r.plannedStatements.length > 0);
+    if (planned.length === 0)
+        return undefined;
+    const statements = planned.flatMap((r) => r.plannedStatements.map((_, index) => ({ root: r.root, index })));
+    const texts = planned.flatMap((r) => r.plannedStatements);
+    const roles = roots.find((r) => r.root === 'roles');
+    let before;
+    let why;
+    let factsMs = 0;
+    if (roles && createsRole(roles.plannedStatements, inputs.dbUser)) {
+        why = `the roles root of this change creates "${inputs.dbUser}", the login the catalog is read with, so it cannot log in yet (first bootstrap)`;
+    }
+    else if (!facts) {
+        why = 'the db-endpoint input is not set, so there is no connection to read the catalog with';
+    }
+    else {
+        const got = await facts.pending;
+        factsMs = got.ms;
+        if ('snapshot' in got)
+            before = got.snapshot;
+        else
+            why = `the catalog could not be read: ${got.error}`;
+    }
+    const waited = Date.now();
+    try {
+        const trees = await parseTrees(texts);
+        const start = before ?? emptySnapshot({ serverVersionNum: ASSUMED_VERSION, database: inputs.dbName, currentUser: inputs.dbUser });
+        const diff = planAccess(start, texts.map((sql, i) => ({ sql, nodes: trees[i] })));
+        src_core/* log */.Rm.info(`Access: ${before ? `live catalog read in ${factsMs} ms beside Terraform` : `from the SQL alone (${why ?? ''})`}; ${diff.changes.length} changes from ${texts.length} statements, computed in ${Date.now() - waited} ms after the plans.`);
+        return { source: before ? 'live' : 'sql-only', ...(why ? { why: (0,src_core/* redact */.E$)(why) } : {}), diff, statements, factsMs };
+    }
+    catch (err) {
+        // A model bug must not cost the plan: say so, with nothing computed.
+        const failure = `the access model failed: ${(0,src_core/* errorMessage */.gJ)(err)}`;
+        return { source: 'sql-only', why: (0,src_core/* redact */.E$)(failure), diff: { changes: [], retained: [], notModelled: [] }, statements, factsMs };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/roots/index.ts
 // roots/: running the two Terraform roots. Per-root steps (init, plan, gate, apply, verify),
 // plan mode (roots side by side) and apply mode (roles, then schema), and the results they
 // produce. May import every folder below it (core/ … lint/).
 /** Runs both roots in the run's mode and returns their results. */
 
+/** Plan runs: the live access catalog read beside Terraform, and the access diff of the planned SQL. */
+
+/** The impact facts phase: beside the plans, and the re-check before each apply. */
+
 
 ;// CONCATENATED MODULE: ./src/report/wording.ts
 
 /** Classes the comment lists with their statements, and that make the headline a warning. */
-const RISKY_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change'];
+const RISKY_CLASSES = [
+    'destructive',
+    'access-widening',
+    'access-reducing',
+    'session',
+    'unknown',
+    'behaviour-change',
+];
 /** Classes the headline and the overview count: the risky ones and locking. */
 const COUNTED_CLASSES = [...RISKY_CLASSES, 'locking'];
-function count(n, noun) {
+function wording_count(n, noun) {
     return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 /** The SQL that matters for this root: what was applied, what failed, or what is planned. */
@@ -79811,7 +83314,7 @@ function appliedLine(report) {
     return report.roots.map((r) => `${r.root}: ${appliedPhrase(r, report)}`).join(' · ');
 }
 function appliedPhrase(root, report) {
-    const n = count(mainSql(root, report).statements.length, 'statement');
+    const n = wording_count(mainSql(root, report).statements.length, 'statement');
     const did = root.applied ? `applied (${n})` : 'nothing to apply';
     switch (root.outcome) {
         case 'skipped':
@@ -79830,7 +83333,7 @@ function appliedPhrase(root, report) {
         case 'state-differs':
             return `${did}, database converged, Terraform state differs`;
         case 'not-converged':
-            return `${did}, not converged — ${count(root.residualStatements.length, 'statement')} still planned`;
+            return `${did}, not converged — ${wording_count(root.residualStatements.length, 'statement')} still planned`;
         case 'failed':
             return root.failedStep === 'apply'
                 ? `failed during apply — ${failureConsequence(root, n)}`
@@ -79851,15 +83354,15 @@ function failureConsequence(root, n) {
         case 'all':
             return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
         case 'none':
-            return `nothing from this root was committed: a plan after the failure still shows all ${count(pending?.length ?? planned, 'statement')}`;
+            return `nothing from this root was committed: a plan after the failure still shows all ${wording_count(pending?.length ?? planned, 'statement')}`;
         case 'partly':
-            return `partly committed: a plan after the failure still shows ${pending?.length ?? 0} of ${count(planned, 'statement')} (listed below)`;
+            return `partly committed: a plan after the failure still shows ${pending?.length ?? 0} of ${wording_count(planned, 'statement')} (listed below)`;
     }
 }
 /** The line under a root's heading. */
 function outcomeLine(root, report) {
     const n = mainSql(root, report).statements.length;
-    const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
+    const did = root.applied ? `applied ${wording_count(n, 'statement')}; ` : '';
     switch (root.outcome) {
         case 'skipped':
             return `⏭️ **Not run:** ${(0,src_core/* text */.Qq)(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
@@ -79870,19 +83373,19 @@ function outcomeLine(root, report) {
         case 'no-changes':
             return '✅ **No changes** — the database matches the HCL.';
         case 'planned':
-            return n > 0 ? `📝 **Planned: ${count(n, 'statement')}**` : '📝 **Planned: no SQL**';
+            return n > 0 ? `📝 **Planned: ${wording_count(n, 'statement')}**` : '📝 **Planned: no SQL**';
         case 'held':
-            return `✋ **Held back: ${count(n, 'statement')} not applied.** See why and how to proceed above.`;
+            return `✋ **Held back: ${wording_count(n, 'statement')} not applied.** See why and how to proceed above.`;
         case 'converged':
             return root.applied
-                ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
+                ? `✅ **Applied ${wording_count(n, 'statement')} — converged:** the verify plan has no SQL.`
                 : '✅ **Nothing to apply — converged:** the plan has no SQL.';
         case 'state-differs':
             return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
         case 'not-converged':
-            return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
+            return `❌ **Not converged:** ${did}the verify plan still has ${wording_count(root.residualStatements.length, 'statement')}.`;
         case 'failed':
-            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${(0,src_core/* text */.Qq)(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
+            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${(0,src_core/* text */.Qq)(failureConsequence(root, wording_count(n, 'statement')))}` : ''}.`;
     }
 }
 /** Short form for the overview table. */
@@ -79916,16 +83419,16 @@ function blocker(root, report) {
     const before = report.roots.slice(0, index < 0 ? undefined : index);
     const failed = before.filter((r) => r.outcome === 'failed');
     if (failed.length > 0)
-        return `${names(failed)} failed`;
+        return `${wording_names(failed)} failed`;
     const held = before.filter((r) => r.outcome === 'held');
     if (held.length > 0)
-        return `${names(held)} was held back`;
+        return `${wording_names(held)} was held back`;
     const diverged = before.filter((r) => r.outcome === 'not-converged');
     if (diverged.length > 0)
-        return `${names(diverged)} did not converge`;
+        return `${wording_names(diverged)} did not converge`;
     return 'an earlier root did not finish';
 }
-function names(roots) {
+function wording_names(roots) {
     return joinAnd(roots.map((r) => r.root));
 }
 function joinAnd(items) {
@@ -79957,7 +83460,7 @@ function riskSuffix(roots) {
     const counts = riskCounts(roots);
     const destroys = roots.reduce((n, r) => n + r.destroys.length, 0);
     const parts = [
-        destroys > 0 ? `${count(destroys, 'resource')} destroyed` : '',
+        destroys > 0 ? `${wording_count(destroys, 'resource')} destroyed` : '',
         ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
     ].filter(Boolean);
     return parts.map((p) => ` · ${p}`).join('');
@@ -79974,11 +83477,11 @@ function planHeadline(report) {
     const failed = roots.filter((r) => r.outcome === 'failed');
     const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
     if (report.fatal && roots.length === 0 && lintErrors > 0)
-        return `❌ Checks failed: ${count(lintErrors, 'error')} in the HCL — nothing was planned`;
+        return `❌ Checks failed: ${wording_count(lintErrors, 'error')} in the HCL — nothing was planned`;
     if (report.fatal)
         return `❌ Plan failed: ${wording_firstLine(report.fatal)}`;
     if (failed.length > 0)
-        return `❌ Plan failed for ${names(failed)}`;
+        return `❌ Plan failed for ${wording_names(failed)}`;
     const withSql = roots.filter((r) => r.plannedStatements.length > 0 || r.destroys.length > 0);
     const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
     const deferred = roots.some((r) => r.outcome === 'deferred')
@@ -79988,12 +83491,15 @@ function planHeadline(report) {
     if (withSql.length === 0) {
         const tfOnly = roots.filter((r) => r.terraformChanged);
         if (tfOnly.length > 0)
-            return `✅ ${what}: no SQL — only Terraform state would change (${names(tfOnly)})${deferred}`;
+            return `✅ ${what}: no SQL — only Terraform state would change (${wording_names(tfOnly)})${deferred}`;
         return report.context.drift ? '✅ No drift: the database matches the HCL' : `✅ Plan: no changes${deferred}`;
     }
-    const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
+    const where = withSql.length === 1 ? `in ${wording_names(withSql)}` : `across ${withSql.length} roots`;
+    const willFail = roots.filter((r) => r.impact?.report?.willFail);
+    if (willFail.length > 0)
+        return `❌ ${what}: ${wording_count(total, 'statement')} ${where} — will fail on today's rows in ${wording_names(willFail)}${riskSuffix(roots)}${deferred}`;
     const icon = risky(roots) || report.context.drift ? '⚠️' : '✅';
-    return `${icon} ${what}: ${count(total, 'statement')} ${where}${riskSuffix(roots)}${deferred}`;
+    return `${icon} ${what}: ${wording_count(total, 'statement')} ${where}${riskSuffix(roots)}${deferred}`;
 }
 function applyHeadline(report) {
     const { roots } = report;
@@ -80007,22 +83513,22 @@ function applyHeadline(report) {
         return `❌ Apply failed at ${failed.root}/${failed.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
     const differs = roots.filter((r) => r.appliedDiffers);
     if (differs.length > 0)
-        return `❌ Applied SQL differs from the approved plan in ${names(differs)} — ${appliedSplit(roots)}`;
+        return `❌ Applied SQL differs from the approved plan in ${wording_names(differs)} — ${appliedSplit(roots)}`;
     const notConverged = roots.filter((r) => r.outcome === 'not-converged');
     if (notConverged.length > 0) {
         const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
-        return `❌ Applied, but not converged — ${count(residual, 'statement')} still planned in ${names(notConverged)}`;
+        return `❌ Applied, but not converged — ${wording_count(residual, 'statement')} still planned in ${wording_names(notConverged)}`;
     }
     const stateDiffers = roots.filter((r) => r.outcome === 'state-differs');
     if (stateDiffers.length > 0)
-        return `⚠️ Database converged, Terraform state differs (${names(stateDiffers)})`;
+        return `⚠️ Database converged, Terraform state differs (${wording_names(stateDiffers)})`;
     const settled = roots.filter((r) => r.outcome === 'converged');
     if (settled.length === 0)
         return 'ℹ️ Apply: no root ran';
     const applied = roots.filter((r) => r.applied);
     const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
     return total > 0
-        ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}${riskSuffix(applied)}`
+        ? `✅ Applied and converged — ${wording_count(total, 'statement')} in ${wording_names(applied)}${riskSuffix(applied)}`
         : '✅ Nothing to apply — database converged';
 }
 function heldWhy(root) {
@@ -80032,6 +83538,7 @@ function heldWhy(root) {
     const changed = reasons.some((r) => r.kind === 'changed-since-review');
     const parts = [
         reasons.some((r) => r.kind === 'record-lost') ? 'no trusted record of the reviewed plan' : '',
+        reasons.some((r) => r.kind === 'will-fail') ? 'it would fail on the rows in the database now' : '',
         changed ? 'its SQL changed since review' : '',
         ...reasons.map((r) => r.kind === 'unreviewed-gated'
             ? `${classList(r.classes)} SQL that no pull request showed`
@@ -80056,14 +83563,14 @@ function appliedSplit(roots) {
     const not = ran.filter((r) => committed(r) === 'none');
     const were = (list) => (list.length === 1 ? 'was' : 'were');
     const parts = [
-        applied.length > 0 ? `${names(applied)} ${were(applied)} applied` : '',
-        committedAnyway.length > 0 ? `the SQL of ${names(committedAnyway)} was committed, then Terraform failed` : '',
-        partly.length > 0 ? `${names(partly)} ${were(partly)} partly applied` : '',
-        unknown.length > 0 ? `whether ${names(unknown)} ${were(unknown)} applied could not be checked` : '',
+        applied.length > 0 ? `${wording_names(applied)} ${were(applied)} applied` : '',
+        committedAnyway.length > 0 ? `the SQL of ${wording_names(committedAnyway)} was committed, then Terraform failed` : '',
+        partly.length > 0 ? `${wording_names(partly)} ${were(partly)} partly applied` : '',
+        unknown.length > 0 ? `whether ${wording_names(unknown)} ${were(unknown)} applied could not be checked` : '',
     ].filter(Boolean);
     if (parts.length === 0)
         return 'nothing was applied';
-    return not.length > 0 ? `${parts.join(', ')}, ${names(not)} ${were(not)} not` : parts.join(', ');
+    return not.length > 0 ? `${parts.join(', ')}, ${wording_names(not)} ${were(not)} not` : parts.join(', ');
 }
 
 ;// CONCATENATED MODULE: ./src/report/history.ts
@@ -80086,14 +83593,14 @@ function reviewedSection(report) {
         if (!root)
             continue;
         total += root.count;
-        parts.push(`**${name}** — ${count(root.count, 'statement')}`);
+        parts.push(`**${name}** — ${wording_count(root.count, 'statement')}`);
         if (root.statements && root.statements.length > 0)
             parts.push((0,src_core/* fence */.EU)(root.statements.join('\n'), 'sql'));
         else if (root.count > 0)
             parts.push('_(too large to keep here; compared by fingerprint)_');
     }
     const commit = reviewed.commit ? ` at commit ${(0,src_core/* htmlText */.js)(reviewed.commit.slice(0, 7))}` : '';
-    const summary = `Reviewed plan — pull request #${reviewed.pr}${commit}: ${(0,src_core/* htmlText */.js)(count(total, 'statement'))}`;
+    const summary = `Reviewed plan — pull request #${reviewed.pr}${commit}: ${(0,src_core/* htmlText */.js)(wording_count(total, 'statement'))}`;
     return [(0,src_core/* details */.zH)(summary, parts.length > 0 ? parts.join('\n\n') : 'No root had SQL in the reviewed plan.')];
 }
 /** Earlier results for this database on this pull request, newest first. */
@@ -80114,7 +83621,7 @@ function checksSection(findings) {
         return [];
     const errors = findings.filter((f) => f.severity === 'error').length;
     const warnings = findings.length - errors;
-    const head = `### Checks · ${[errors ? count(errors, 'error') : '', warnings ? count(warnings, 'warning') : ''].filter(Boolean).join(', ')}`;
+    const head = `### Checks · ${[errors ? wording_count(errors, 'error') : '', warnings ? wording_count(warnings, 'warning') : ''].filter(Boolean).join(', ')}`;
     const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${(0,src_core/* code */.aY)(f.rule)} at ${(0,src_core/* code */.aY)(`${f.file}:${f.line}`)}: ${(0,src_core/* text */.Qq)(f.message)}`);
     return [head, items.join('\n')];
 }
@@ -80214,6 +83721,7 @@ function preview(statement) {
 /** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
 const HEADINGS = {
     destructive: '⚠️ Destructive',
+    'access-widening': '🔓 Access-widening',
     'access-reducing': '⚠️ Access-reducing',
     session: '⚠️ Changes session or parsing state',
     unknown: '❓ Unknown: no rule knows what it does',
@@ -80292,7 +83800,7 @@ function holdReason(reason, prRef, report) {
             const reviewed = report.review?.reviewed;
             const at = reviewed?.commit ? ` at commit ${(0,src_core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
             const out = [
-                `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
+                `**The SQL changed since review.** ${prRef} showed ${wording_count(reason.reviewedCount, 'statement')}${at}; the merge plans ${wording_count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
             ];
             const { delta } = reason;
             if (delta.exact) {
@@ -80301,7 +83809,7 @@ function holdReason(reason, prRef, report) {
                 if (delta.removed.length > 0)
                     out.push(`No longer planned (${delta.removed.length}):`, (0,src_core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
                 if (delta.removedUnknown > 0)
-                    out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
+                    out.push(`${wording_count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
             }
             else {
                 out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
@@ -80313,6 +83821,12 @@ function holdReason(reason, prRef, report) {
             return [
                 `**No trusted record of the plan reviewed in ${prRef}.** ${(0,src_core/* text */.Qq)(capitalised(reason.why))}.`,
                 `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
+            ];
+        case 'will-fail':
+            return [
+                `**It would fail on the rows in the database now, so it was not started.** The merge re-checked the predicted failures read-only, just before the apply; a failed apply prevented beats a rolled-back one.`,
+                reason.failures.map((f) => `- ${(0,src_core/* code */.aY)(f.table)}: ${(0,src_core/* text */.Qq)(f.fails)} — ${preview(f.statement)}`).join('\n'),
+                `To proceed: fix the rows (or change the HCL so the statement allows them, e.g. add a default or use NOT VALID), then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”).`,
             ];
         case 'unreviewed-gated': {
             const classes = classList(reason.classes);
@@ -80340,18 +83854,182 @@ function gateNote(root) {
 /** "1 destructive statement and 2 access-reducing statements". */
 function perClass(statements) {
     const classes = src_core/* STATEMENT_CLASSES */.vv.filter((c) => statements.some((s) => s.class === c));
-    const parts = classes.map((c) => count(statements.filter((s) => s.class === c).length, `${c} statement`));
+    const parts = classes.map((c) => wording_count(statements.filter((s) => s.class === c).length, `${c} statement`));
     return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 /** The held statements, each with its class and the classifier's reason; a long list ends with a count. */
 function heldList(statements) {
     const lines = statements.slice(0, HELD_LISTED).map((s) => `- ${s.class}: ${preview(s.statement)} — ${(0,src_core/* text */.Qq)(s.reason)}`);
     if (statements.length > HELD_LISTED)
-        lines.push(`- and ${count(statements.length - HELD_LISTED, 'more statement')} (listed above)`);
+        lines.push(`- and ${wording_count(statements.length - HELD_LISTED, 'more statement')} (listed above)`);
     return lines.join('\n');
 }
 function capitalised(s) {
     return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/report/impact.ts
+
+
+// The "Impact" part of a root, above its SQL: per affected table, what the plan does to it
+// (rows, size, the lock and how long it is held, rewrite or scan), who holds a conflicting
+// lock right now, and what will fail on today's rows. Counts and sizes only: no value of any
+// row is ever in the report. Table names are hostile: code spans, with `|` escaped so a name
+// cannot split a table cell (GFM splits cells before it parses code spans). Returns safe Markdown.
+/** The impact part of a root; [] when its facts were not read for it. */
+function impactPart(root) {
+    const impact = root.impact;
+    if (!impact)
+        return [];
+    if (impact.skipped !== undefined)
+        return [`**Impact:** ${(0,src_core/* text */.Qq)(impact.skipped)}`];
+    const report = impact.report;
+    if (!report || report.tables.length === 0)
+        return [];
+    const rows = report.tables.map((t) => `| ${cellCode(t.table)} | ${rowsCell(t)} | ${sizeCell(t)} | ${lockCell(t)} | ${workCell(t)} | ${blockersCell(t.blockers)} | ${failsCell(t)} |`);
+    const out = [
+        `**Impact** (read-only facts from the database now; ${report.willFail ? '❌ **will fail**' : 'no failure predicted'})`,
+        [
+            '| Table | Rows | Size | Lock, held for | Work | Blocking now | Predicted failures |',
+            '| --- | ---: | ---: | --- | --- | --- | --- |',
+            ...rows,
+        ].join('\n'),
+    ];
+    if (report.notes.length > 0)
+        out.push(report.notes.map((n) => `- ℹ️ ${(0,src_core/* text */.Qq)(n)}`).join('\n'));
+    return out;
+}
+function cellCode(untrusted) {
+    return (0,src_core/* code */.aY)(untrusted).replace(/\|/g, '\\|');
+}
+function rowsCell(t) {
+    if (t.rows === null)
+        return '—';
+    return `${t.rowsExact ? '' : '≈'}${t.rows.toLocaleString('en-US')}`;
+}
+function sizeCell(t) {
+    return t.bytes === null ? '—' : `${t.bytesEstimated ? '≈' : ''}${impact_bytes(t.bytes)}`;
+}
+function lockCell(t) {
+    if (t.lock === null)
+        return '—';
+    const held = t.heldFor === 'transaction' ? `the whole plan's transaction (from statement ${t.fromStatement + 1})` : 'the statement';
+    return `${t.lock}, ${held}`;
+}
+function workCell(t) {
+    return t.rewrite ? 'rewrites the table' : t.scan ? 'scans the table' : 'catalog only';
+}
+function blockersCell(blockers) {
+    if (blockers.length === 0)
+        return 'none';
+    return blockers
+        .map((b) => {
+        const age = b.transactionAgeMs === null
+            ? 'transaction age not visible (pg_read_all_stats)'
+            : `transaction open ${duration(b.transactionAgeMs)}`;
+        return `pid ${b.pid}: ${(0,src_core/* text */.Qq)(b.mode)}${b.granted ? '' : ' (waiting)'}, ${age}`;
+    })
+        .join('; ');
+}
+function failsCell(t) {
+    const parts = [...t.fails.map((f) => `❌ ${(0,src_core/* text */.Qq)(f)}`), ...t.unchecked.map((u) => `⚠️ ${(0,src_core/* text */.Qq)(u)}`)];
+    return parts.length > 0 ? parts.join('; ') : 'none';
+}
+/** 1536 → "1.5 kB": binary multiples, as pg_size_pretty shows them. */
+function impact_bytes(n) {
+    const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+    let v = n;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return i === 0 ? wording_count(n, 'byte') : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+function duration(ms) {
+    const s = Math.floor(ms / 1000);
+    if (s < 60)
+        return `${s} s`;
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min ${s % 60} s`;
+    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+;// CONCATENATED MODULE: ./src/report/access.ts
+
+
+// The "Access changes" part: who gains and who loses what once the plan is applied, as one
+// table (login roles first, then groups and PUBLIC; widening rows first in each), each row
+// naming the statement behind it; REVOKEs that leave the privilege reachable; what the model
+// does not follow; and the seed's REVOKE-after-CREATE pitfall when it shows. Pure. Role and
+// object names are foreign text: every cell goes through text() (which escapes `|`).
+/** Rows shown per target; the rest is counted and is in the `access-changes` output. */
+const ACCESS_ROWS = { comment: 40, summary: 400 };
+const PREVIEW = 80;
+const access_LISTED = 10;
+function access_preview(statement) {
+    const line = statement.replace(/\s+/g, ' ').trim();
+    return line.length > PREVIEW ? `${line.slice(0, PREVIEW)}…` : line;
+}
+function cell(s) {
+    return s === '' ? '—' : (0,src_core/* text */.Qq)(s);
+}
+function access_row(c) {
+    const mark = c.widening ? `🔓 ${c.change} (widening: ${(0,src_core/* text */.Qq)(c.widening)})` : c.change;
+    const who = c.role === 'PUBLIC' && c.roleKind === 'public' ? '**PUBLIC**' : `${cell(c.role)} (${c.roleKind})`;
+    return `| ${who} | ${mark} | ${cell(c.privilege)} | ${cell(c.object)} | ${cell(c.via)} | ${c.statement ? (0,src_core/* text */.Qq)(access_preview(c.statement)) : '—'} |`;
+}
+function source(outcome) {
+    if (outcome.source === 'live')
+        return `Computed from the live catalogs (read-only, ${(outcome.factsMs / 1000).toFixed(1)} s) with the planned statements applied in order, roles root first.`;
+    return `⚠️ Computed from the SQL alone, as if nothing existed before it: ${(0,src_core/* text */.Qq)(outcome.why ?? 'the catalog was not read')}. Grants and memberships the database already has are not counted, so a privilege shown as gained may already be held, and losses through existing grants do not show.`;
+}
+/** PUBLIC gets EXECUTE on new functions and USAGE on schema public unless the plan REVOKEs it afterwards. */
+function pitfall(changes) {
+    const fn = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'EXECUTE');
+    const schema = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'USAGE' && c.object === 'public');
+    if (!fn && !schema)
+        return [];
+    const parts = [
+        ...(fn ? ['every new function is executable by PUBLIC (EXECUTE is in its default ACL)'] : []),
+        ...(schema ? ['schema `public` is usable by PUBLIC (USAGE is in its default ACL)'] : []),
+    ];
+    return [
+        `> 💡 PostgreSQL's defaults: ${parts.join('; ')}. To keep them private, plan a \`REVOKE … FROM PUBLIC\` after the \`CREATE\` (in the HCL, a permission block that revokes it), or \`ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC\` before creating functions.`,
+    ];
+}
+/** The part, as safe Markdown sections; [] when the run computed no access diff. */
+function accessSection(outcome, target) {
+    if (!outcome)
+        return [];
+    const { changes, retained, notModelled } = outcome.diff;
+    const widening = changes.filter((c) => c.widening).length;
+    const out = [`### 🔐 Access changes (${wording_count(changes.length, 'change')}${widening ? `, ${widening} widening` : ''})`, source(outcome)];
+    if (changes.length === 0)
+        out.push('No role gains or loses a privilege, membership or attribute.');
+    else {
+        const cap = ACCESS_ROWS[target];
+        const rows = changes.slice(0, cap).map(access_row);
+        out.push(['| role | change | privilege | object | via | statement |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'));
+        if (changes.length > cap)
+            out.push(`_… ${wording_count(changes.length - cap, 'more change')} not shown: every change is in the \`access-changes\` output._`);
+    }
+    out.push(...pitfall(changes));
+    if (retained.length > 0) {
+        const lines = retained
+            .slice(0, access_LISTED)
+            .map((r) => `- ${(0,src_core/* text */.Qq)(r.role)} keeps ${(0,src_core/* text */.Qq)(r.privilege)} on ${cell(r.object)} via ${(0,src_core/* text */.Qq)(r.via)} — ${(0,src_core/* text */.Qq)(access_preview(r.statement))}`);
+        if (retained.length > access_LISTED)
+            lines.push(`- … and ${wording_count(retained.length - access_LISTED, 'more')}`);
+        out.push(`**Revoked, but still held another way (${retained.length}):** nothing effective changes for these.`, lines.join('\n'));
+    }
+    if (notModelled.length > 0) {
+        const lines = notModelled.slice(0, access_LISTED).map((n) => `- ${(0,src_core/* text */.Qq)(access_preview(n.statement))} — ${(0,src_core/* text */.Qq)(n.reason)}`);
+        if (notModelled.length > access_LISTED)
+            lines.push(`- … and ${wording_count(notModelled.length - access_LISTED, 'more')}`);
+        out.push(`**Not modelled (${notModelled.length}):** their effect on access is not in the table above.`, lines.join('\n'));
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/report/sql.ts
@@ -80365,6 +84043,7 @@ function capitalised(s) {
 const FOLD_LINES = 40;
 const MARK = {
     destructive: '⚠️ DESTRUCTIVE',
+    'access-widening': '🔓 ACCESS-WIDENING',
     'access-reducing': '⚠️ ACCESS-REDUCING',
     session: '⚠️ SESSION',
     unknown: '❓ UNKNOWN',
@@ -80423,7 +84102,7 @@ function foldSummary(statements, classifications, lines) {
         .map(([kind, n]) => `${n} ${(0,src_core/* htmlText */.js)(kind)}`)
         .join(', ');
     const more = byCount.length > 8 ? `, ${byCount.length - 8} more kinds` : '';
-    return `${count(statements.length, 'statement')} (${count(lines, 'line')}) — ${listed}${more}`;
+    return `${wording_count(statements.length, 'statement')} (${wording_count(lines, 'line')}) — ${listed}${more}`;
 }
 function firstWords(statement) {
     return statement
@@ -80445,6 +84124,8 @@ function oneLine(s) {
 
 
 
+
+
 const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
 function renderDocument(report, opts, target, limits) {
     const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
@@ -80459,6 +84140,7 @@ function renderDocument(report, opts, target, limits) {
         ...fatal,
         ...checksSection(report.lint),
         ...riskList(report.roots),
+        ...accessSection(report.access, target),
         ...(report.context.mode === 'plan' ? approvalNotice(report, { ...opts, approvers: opts.approvers ?? [] }) : holdSection(report)),
         ...roots.flat(),
         ...reviewedSection(report),
@@ -80497,8 +84179,8 @@ function shortenedNotice(ctx) {
     if (!ctx.limits.shortened || (ctx.omittedStatements === 0 && ctx.shortenedDetails === 0))
         return [];
     const what = [
-        ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
-        ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
+        ctx.omittedStatements ? `${wording_count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
+        ctx.shortenedDetails ? `${wording_count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
     ]
         .filter(Boolean)
         .join(', ');
@@ -80515,7 +84197,7 @@ function overview(report) {
     const rows = report.roots.map((r) => {
         const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run' && r.outcome !== 'deferred';
         const n = ran ? String(mainSql(r, report).statements.length) : '—';
-        return `| ${r.root} | ${(0,src_core/* text */.Qq)(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? duration(r.durationMs) : '—'} |`;
+        return `| ${r.root} | ${(0,src_core/* text */.Qq)(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? render_duration(r.durationMs) : '—'} |`;
     });
     const table = ['| Root | Result | SQL statements | Risk | Time |', '| --- | --- | ---: | --- | ---: |', ...rows].join('\n');
     return report.context.mode === 'apply' ? [table, `**What was applied:** ${(0,src_core/* text */.Qq)(appliedLine(report))}`] : [table];
@@ -80552,6 +84234,7 @@ function rootSection(root, ctx) {
     if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
         out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
     }
+    out.push(...impactPart(root));
     for (const block of sqlBlocks(root, report))
         out.push(...sqlSection(block, root, ctx));
     if (root.residualStatements.length > 0)
@@ -80583,7 +84266,7 @@ function sqlSection(block, root, ctx) {
     if (rendered.markdown)
         out.push(rendered.markdown);
     if (rendered.omitted > 0)
-        out.push(`_… ${count(rendered.omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
+        out.push(`_… ${wording_count(rendered.omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
     return out;
 }
 function whereIsTheRest(ctx) {
@@ -80658,7 +84341,7 @@ function footer(report, opts) {
     ];
     return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
 }
-function duration(ms) {
+function render_duration(ms) {
     if (ms < 1000)
         return '<1s';
     const s = Math.round(ms / 1000);
@@ -80847,6 +84530,7 @@ async function syncDriftIssue(d) {
 
 
 
+
 // Output names are a contract with users' workflows; action.yml is checked against these
 // constants by test/unit/contract.test.ts.
 const OUTPUT = {
@@ -80859,6 +84543,8 @@ const OUTPUT = {
     destructiveSql: 'destructive-sql',
     drift: 'drift',
     lint: 'lint',
+    impact: 'impact',
+    accessChanges: 'access-changes',
 };
 /** The value of every output, redacted. Pure apart from the secret registry. */
 function outputValues(report, extra) {
@@ -80872,6 +84558,9 @@ function outputValues(report, extra) {
         [OUTPUT.destructiveSql]: destructiveSql(report),
         [OUTPUT.drift]: drift(report),
         [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
+        [OUTPUT.impact]: impactJson(report),
+        // Plan runs with planned SQL: every change (the comment caps its table); '' when not computed.
+        [OUTPUT.accessChanges]: report.access ? JSON.stringify(accessChangesJson(report.access.diff.changes)) : '',
     };
     for (const key of Object.keys(values))
         values[key] = (0,src_core/* redact */.E$)(values[key]);
@@ -80920,6 +84609,26 @@ function drift(report) {
         return '';
     const status = driftStatus(report);
     return status === 'unknown' ? '' : String(status === 'drift');
+}
+/**
+ * The impact rows of every root whose facts were read, as JSON (docs/impact.md): what each
+ * statement does to each table, and `fails`, null or why it will fail with a count. Counts
+ * and sizes only, never a value from a row.
+ */
+function impactJson(report) {
+    const rows = report.roots.flatMap((r) => r.impact?.report?.rows ?? []);
+    return JSON.stringify(rows.map(({ root, statement, table, rows: n, bytes, lock, rewrite, scan, fails, unchecked }) => ({
+        root,
+        statement,
+        table,
+        rows: n,
+        bytes,
+        lock,
+        rewrite,
+        scan,
+        fails,
+        unchecked,
+    })));
 }
 
 ;// CONCATENATED MODULE: ./src/publish/summary.ts
@@ -81188,7 +84897,7 @@ async function run() {
     // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
     src_core/* log */.Rm.info(`rds-atlas-action on Node ${process.version}`);
     if (context.fork) {
-        src_core/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.');
+        src_core/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned. The database was not read either (no access changes, no impact).');
         core/* setOutput */.uH(OUTPUT.mode, 'plan');
         return;
     }
@@ -81209,7 +84918,7 @@ async function run() {
     const whoAmI = () => (identity ??= tokenIdentity(gh));
     try {
         gh = createGitHub(inputs.githubToken);
-        await main_execute(inputs, report, gh, whoAmI, marker);
+        await execute(inputs, report, gh, whoAmI, marker);
     }
     catch (err) {
         // Reported once, by setFailed below, after the summary, outputs and comment are written.
@@ -81232,7 +84941,7 @@ async function run() {
         stopOnCancel();
     }
 }
-async function main_execute(inputs, report, gh, whoAmI, marker) {
+async function execute(inputs, report, gh, whoAmI, marker) {
     const { context } = report;
     const workspace = workspaceDir();
     src_core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
@@ -81279,9 +84988,13 @@ async function main_execute(inputs, report, gh, whoAmI, marker) {
         session = await src_core/* log */.Rm.group('AWS credentials', () => openAwsSession(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
         const active = session;
+        // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
+        const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, active) : undefined;
         const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
         const account = roleAccount(role);
+        const impact = impactPhase({ inputs, session: active });
         const ctx = {
+            impact,
             mode: context.mode,
             inputs,
             workspace,
@@ -81305,8 +85018,12 @@ async function main_execute(inputs, report, gh, whoAmI, marker) {
         // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
         loadClassifier().catch(() => undefined);
         const result = await runRoots(ctx, { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, decision);
+        await impact.attach(result.roots);
         report.roots = result.roots;
         report.notices.push(...result.notices);
+        const access = context.mode === 'plan' ? await src_core/* log */.Rm.group('Access changes', () => accessPhase(accessFacts, report.roots, inputs)) : undefined;
+        if (access)
+            report.access = access;
     }
     finally {
         await session?.close().catch((err) => src_core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,src_core/* errorMessage */.gJ)(err)}`));

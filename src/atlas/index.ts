@@ -18,3 +18,5 @@ export { statementKeys } from './sql-key.js';
 export { loadPgParser, type ParseBytes } from './pg-parser.js';
 /** Parses a batch of statements one by one, keeping each one's own result or error. */
 export { parseEach } from './pg-batch.js';
+/** Each statement's parse trees, or undefined where the parser rejected it (for the access model). */
+export { parseTrees } from './parse-trees.js';

@@ -14,6 +14,7 @@ import type {
 } from 'libpg-query';
 import { listed, objectKind, objectName, objectWord, quoteIdent, relationName, roleName, strings } from './sql-names.js';
 import type { Verdict } from './sql-verdict.js';
+import { alterRoleWidening, defaultPrivilegesWidening, grantRoleWidening, grantWidening, widened } from './sql-widening.js';
 
 // Who may do what: GRANT / REVOKE of privileges and of role membership, default privileges,
 // role attributes, dropped roles and what they own, and renames (which cut off whoever uses the
@@ -24,7 +25,12 @@ export function grant(stmt: GrantStmt): Verdict {
   const privileges = privilegeList(stmt.privileges);
   const on = grantTarget(stmt);
   const grantees = listed((stmt.grantees ?? []).map(nodeRole));
-  if (stmt.is_grant) return { class: 'safe', kind: 'GRANT', reason: `grants ${privileges} on ${on} to ${grantees}` };
+  if (stmt.is_grant) {
+    const what = `grants ${privileges} on ${on} to ${grantees}`;
+    const widening = grantWidening(stmt);
+    if (widening.length > 0) return { class: 'access-widening', kind: 'GRANT', reason: widened(what, widening) };
+    return { class: 'safe', kind: 'GRANT', reason: what };
+  }
   const what = stmt.grant_option ? `the grant option for ${privileges}` : privileges;
   return { class: 'access-reducing', kind: 'REVOKE', reason: `revokes ${what} on ${on} from ${grantees}` };
 }
@@ -32,7 +38,12 @@ export function grant(stmt: GrantStmt): Verdict {
 export function grantRole(stmt: GrantRoleStmt): Verdict {
   const roles = listed((stmt.granted_roles ?? []).map((n) => quoteIdent('AccessPriv' in n ? (n.AccessPriv.priv_name ?? '') : '')));
   const members = listed((stmt.grantee_roles ?? []).map(nodeRole));
-  if (stmt.is_grant) return { class: 'safe', kind: 'GRANT', reason: `grants membership in ${roles} to ${members}` };
+  if (stmt.is_grant) {
+    const what = `grants membership in ${roles} to ${members}`;
+    const widening = grantRoleWidening(stmt);
+    if (widening.length > 0) return { class: 'access-widening', kind: 'GRANT', reason: widened(what, widening) };
+    return { class: 'safe', kind: 'GRANT', reason: what };
+  }
   // REVOKE ADMIN / INHERIT / SET OPTION FOR keeps the membership but takes that option away.
   const options = (stmt.opt ?? []).flatMap((n) => ('DefElem' in n ? [(n.DefElem.defname ?? '').toUpperCase()] : []));
   const what = options.length > 0 ? `the ${listed(options)} option of membership in ${roles}` : `membership in ${roles}`;
@@ -46,7 +57,12 @@ export function defaultPrivileges(stmt: AlterDefaultPrivilegesStmt): Verdict {
   const future = `${objectWord(action.objtype)}s created from now on${schemas.length > 0 ? ` in schema ${listed(schemas)}` : ''}`;
   const grantees = listed((action.grantees ?? []).map(nodeRole));
   const kind = 'ALTER DEFAULT PRIVILEGES';
-  if (action.is_grant) return { class: 'safe', kind, reason: `grants ${privileges} on ${future} to ${grantees}` };
+  if (action.is_grant) {
+    const what = `grants ${privileges} on ${future} to ${grantees}`;
+    const widening = defaultPrivilegesWidening(stmt);
+    if (widening.length > 0) return { class: 'access-widening', kind, reason: widened(what, widening) };
+    return { class: 'safe', kind, reason: what };
+  }
   return { class: 'access-reducing', kind, reason: `stops granting ${privileges} on ${future} to ${grantees}` };
 }
 
@@ -60,6 +76,10 @@ export function defaultPrivileges(stmt: AlterDefaultPrivilegesStmt): Verdict {
 export function alterRole(stmt: AlterRoleStmt): Verdict {
   const role = roleName(stmt.role);
   const losses = (stmt.options ?? []).flatMap((n) => ('DefElem' in n ? roleLoss(n.DefElem, stmt.action) : []));
+  const widening = alterRoleWidening(stmt);
+  // Widening ranks above reducing: a role made SUPERUSER while losing a password is held as widening.
+  if (widening.length > 0)
+    return { class: 'access-widening', kind: 'ALTER ROLE', reason: widened(`role ${role} changes`, [...widening, ...losses]) };
   if (losses.length === 0) return { class: 'safe', kind: 'ALTER ROLE', reason: `changes attributes of role ${role}` };
   return { class: 'access-reducing', kind: 'ALTER ROLE', reason: `role ${role} ${listed(losses)}` };
 }

@@ -111,7 +111,12 @@ function command(cmd: AlterTableCmd, on: string): Finding {
     case 'AT_ForceRowSecurity':
       return access(`forces row-level security on ${on}`, 'its owner too sees only the rows a policy allows');
     case 'AT_ChangeOwner':
-      return access(`makes ${roleName(cmd.newowner)} the owner of ${on}`, 'the previous owner loses the rights it held as owner');
+      // Ownership transfer: the new owner gets every right (widening), the old one loses them.
+      // Kept even on a table new in the plan: the new owner still gets it.
+      return {
+        class: 'access-widening',
+        reason: `makes ${roleName(cmd.newowner)} the owner of ${on}: it gets every right on it (an ownership transfer widens access), and the previous owner loses the rights it held as owner`,
+      };
     default:
       if (cmd.subtype !== undefined && HARMLESS.has(cmd.subtype)) return { class: 'safe', reason: `alters ${on}` };
       // Unknown or internal subcommands (AT_AddIndex, AT_ReAdd…): assume the usual exclusive lock.

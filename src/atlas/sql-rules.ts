@@ -6,7 +6,8 @@ import { listed, objectKind, objectName, objectWord, qualified, quoteIdent, rela
 import { otherStatement, replaces } from './sql-other.js';
 import { alterDatabase, calls, defaultSetting, variableSet } from './sql-session.js';
 import { destructive, onNewRelation, safe, strongest, type Context, type Finding, type Verdict } from './sql-verdict.js';
-import { copy, execute, explain, prepare } from './sql-wrapped.js';
+import { createRoleWidening, securityDefiner, widened } from './sql-widening.js';
+import { copy, executePrepared, explain, prepare } from './sql-wrapped.js';
 
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
 // this file and its neighbours (sql-access, sql-alter-table, sql-data, sql-session,
@@ -26,7 +27,7 @@ function ruleVerdict(node: Node, ctx: Context): Verdict {
   const inner = (n: Node): Verdict => statementVerdict(n, ctx);
   if ('ExplainStmt' in node) return explain(node.ExplainStmt, inner);
   if ('PrepareStmt' in node) return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
-  if ('ExecuteStmt' in node) return execute(node.ExecuteStmt.name ?? '', ctx);
+  if ('ExecuteStmt' in node) return executePrepared(node.ExecuteStmt.name ?? '', ctx);
   if ('CopyStmt' in node) return copy(node.CopyStmt, inner);
   if ('VariableSetStmt' in node) return variableSet(node.VariableSetStmt);
   if ('AlterRoleSetStmt' in node || 'AlterDatabaseSetStmt' in node || 'AlterSystemStmt' in node) return defaultSetting(node);
@@ -68,6 +69,10 @@ function definitionVerdict(node: Node, ctx: Context): Verdict {
     const word = s.is_procedure ? 'procedure' : 'function';
     const name = qualified(strings(s.funcname));
     const kind = `CREATE ${word.toUpperCase()}`;
+    if (securityDefiner(s.options)) {
+      const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
+      return { class: 'access-widening', kind, reason: widened(`${s.replace ? 'creates or replaces' : 'creates'} ${word} ${name}`, [why]) };
+    }
     if (s.replace) return replaces(kind, `${word} ${name}`);
     return safe(kind, `creates ${word} ${name}`);
   }
@@ -89,7 +94,20 @@ function definitionVerdict(node: Node, ctx: Context): Verdict {
     );
   }
   if ('CreateSchemaStmt' in node) return safe('CREATE SCHEMA', `creates schema ${quoteIdent(node.CreateSchemaStmt.schemaname ?? '')}`);
-  if ('CreateRoleStmt' in node) return safe('CREATE ROLE', `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`);
+  if ('CreateRoleStmt' in node) {
+    const what = `creates role ${quoteIdent(node.CreateRoleStmt.role ?? '')}`;
+    const widening = createRoleWidening(node.CreateRoleStmt);
+    if (widening.length > 0) return { class: 'access-widening', kind: 'CREATE ROLE', reason: widened(what, widening) };
+    return safe('CREATE ROLE', what);
+  }
+  if ('AlterFunctionStmt' in node && securityDefiner(node.AlterFunctionStmt.actions)) {
+    const why = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
+    return {
+      class: 'access-widening',
+      kind: 'ALTER FUNCTION',
+      reason: widened(`changes function ${objectName({ ObjectWithArgs: node.AlterFunctionStmt.func ?? {} }, 'OBJECT_FUNCTION')}`, [why]),
+    };
+  }
   if ('CreateSeqStmt' in node) return safe('CREATE SEQUENCE', `creates sequence ${relationName(node.CreateSeqStmt.sequence)}`);
   if ('CreateExtensionStmt' in node)
     return safe('CREATE EXTENSION', `installs extension ${quoteIdent(node.CreateExtensionStmt.extname ?? '')}`);
@@ -119,9 +137,9 @@ function definitionVerdict(node: Node, ctx: Context): Verdict {
     const s = node.AlterOwnerStmt;
     const what = `${objectWord(s.objectType)} ${s.relation ? relationName(s.relation) : s.object ? objectName(s.object, s.objectType) : ''}`;
     return {
-      class: 'access-reducing',
+      class: 'access-widening',
       kind: `ALTER ${objectKind(s.objectType)} OWNER`,
-      reason: `makes ${roleName(s.newowner)} the owner of ${what}: the previous owner loses the rights it held as owner`,
+      reason: `makes ${roleName(s.newowner)} the owner of ${what}: it gets every right on it (an ownership transfer widens access), and the previous owner loses the rights it held as owner`,
     };
   }
   if ('AlterObjectSchemaStmt' in node) {

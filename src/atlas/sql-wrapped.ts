@@ -45,7 +45,7 @@ export function prepare(name: string, query: Node | undefined, inner: Inner): Ve
 }
 
 /** EXECUTE takes the class of the statement an earlier PREPARE of the plan gave that name; unknown otherwise. */
-export function execute(name: string, ctx: Context): Verdict {
+export function executePrepared(name: string, ctx: Context): Verdict {
   const v = ctx.prepared(name);
   if (v === undefined) {
     return unknown(

@@ -11,6 +11,8 @@ export { openAwsSession } from './credentials.js';
 export { roleAccount } from './sts-errors.js';
 /** Logs in to the database with an RDS IAM token the way Atlas will, and names the cause when it fails. */
 export { preflightIamAuth } from './preflight.js';
+/** The pg connection of an IAM login (token as password, TLS): the preflight's and the access facts' one builder. */
+export { rdsIamClientConfig, type IamLogin } from './preflight.js';
 /** What the hints need to know: the aws-profile and db-user inputs, the region, the account. */
 export type { HintContext } from './hints.js';
 /** Remedies, as safe Markdown, for what a failed Terraform or Atlas run printed; [] when none is recognised. */

@@ -36,14 +36,9 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     return { status: 'skipped', message, hints: [] };
   }
 
-  let token: string;
+  let config: pg.ClientConfig;
   try {
-    token = await signRdsToken({
-      endpoint: opts.endpoint,
-      user: opts.user,
-      region: opts.region,
-      credentials: opts.session.credentials(),
-    });
+    config = await rdsIamClientConfig(opts);
   } catch (err) {
     return {
       status: 'failed',
@@ -52,19 +47,7 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
     };
   }
 
-  const { host, port } = endpointParts(opts.endpoint);
-  const client = new pg.Client({
-    host,
-    port,
-    database: opts.database,
-    user: opts.user,
-    password: token,
-    // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
-    // a connection string's sslmode=require to full verification, hence the object.
-    ssl: { rejectUnauthorized: false },
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-    query_timeout: 10_000,
-  });
+  const client = new pg.Client(config);
   // A socket error after connect() resolved must not crash the process.
   client.on('error', () => undefined);
 
@@ -79,6 +62,35 @@ export async function preflightIamAuth(opts: PreflightOptions): Promise<Prefligh
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Where and as whom to log in with an IAM token: the preflight's, and the live-facts reads'. */
+export type IamLogin = Pick<PreflightOptions, 'endpoint' | 'database' | 'user' | 'region' | 'session' | 'connectTimeoutMs'>;
+
+/**
+ * The connection the way Atlas logs in: a fresh RDS IAM token as the password, over TLS.
+ * Throws when the token cannot be signed (no credentials). One builder for every IAM login.
+ */
+export async function rdsIamClientConfig(opts: IamLogin): Promise<pg.ClientConfig> {
+  const token = await signRdsToken({
+    endpoint: opts.endpoint,
+    user: opts.user,
+    region: opts.region,
+    credentials: opts.session.credentials(),
+  });
+  const { host, port } = endpointParts(opts.endpoint);
+  return {
+    host,
+    port,
+    database: opts.database,
+    user: opts.user,
+    password: token,
+    // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
+    // a connection string's sslmode=require to full verification, hence the object.
+    ssl: { rejectUnauthorized: false },
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    query_timeout: 10_000,
+  };
 }
 
 /** Pure: the login worked; is the user one RDS will accept IAM tokens for? */

@@ -23,6 +23,10 @@ export interface Inputs {
   githubToken: string;
   comment: boolean;
   lockTimeout: string;
+  /** facts-timeout: the total time the impact facts phase may take, per root (ms). */
+  factsTimeoutMs: number;
+  /** impact-scan-limit: tables with more rows are not scanned by the predicted-failure checks. */
+  impactScanLimit: number;
   /** IAM-token preflight target: host:port of the RDS endpoint; '' disables the preflight. */
   dbEndpoint: string;
   dbName: string;
@@ -52,10 +56,19 @@ export interface Inputs {
  * Classes of planned SQL, most severe first (atlas/classify.ts has the table of what falls in
  * which). Written once here: the gated-classes input, the gate and the report read this list.
  */
-export const STATEMENT_CLASSES = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
+export const STATEMENT_CLASSES = [
+  'destructive',
+  'access-widening',
+  'access-reducing',
+  'session',
+  'unknown',
+  'behaviour-change',
+  'locking',
+  'safe',
+] as const;
 export type StatementClass = (typeof STATEMENT_CLASSES)[number];
 /** The classes `gated-classes` names when it is not set: what is held on merge without approval. */
-export const DEFAULT_GATED_CLASSES: readonly StatementClass[] = ['destructive', 'access-reducing', 'session', 'unknown'];
+export const DEFAULT_GATED_CLASSES: readonly StatementClass[] = ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown'];
 
 /** What the PostgreSQL parser says a statement does (atlas/classify.ts). */
 export interface Classification {

@@ -2,6 +2,7 @@ import { errorMessage, type ReviewContext, type RunContext } from '../core/index
 import { checkedPlan, readRecord } from '../review/index.js';
 import type { GitHub } from './client.js';
 import { commentsBy, editedByOthers, pullLabels, type OurComment } from './comments.js';
+import { bodyBelongsTo } from './marker.js';
 import { pullsForCommit } from './pulls.js';
 import { approvalFacts } from './approvals.js';
 
@@ -63,7 +64,9 @@ type Found = Pick<ReviewContext, 'reviewed' | 'missing' | 'recordLost'>;
 /** The reviewed plan from our comment on `pr`, or why there is none and whether that is suspicious. */
 async function planComment(gh: GitHub, context: RunContext, pr: number, marker: string, identity: string): Promise<Found> {
   const ours = await commentsBy(gh, context.repo, pr, identity);
-  const comment = ours.find((c) => c.body.startsWith(marker));
+  // The same test the comment upsert uses, so a comment an earlier version wrote for this
+  // database is read here too (its record is then not where this version writes it: held).
+  const comment = ours.find((c) => bodyBelongsTo(marker, c.body));
   if (!comment) {
     // Our plan comment may be one whose marker someone else's edit removed.
     const overwritten = await firstEditedByOthers(gh, ours, identity);

@@ -48,6 +48,8 @@ export const INPUT = {
   driftIssue: 'drift-issue',
   failOnDrift: 'fail-on-drift',
   lintSkip: 'lint-skip',
+  factsTimeoutMs: 'facts-timeout',
+  impactScanLimit: 'impact-scan-limit',
 } as const satisfies Record<keyof Inputs, string>;
 
 /**
@@ -70,6 +72,8 @@ export const DEFAULTS = {
   requireReviewedPlan: true,
   driftIssue: true,
   failOnDrift: false,
+  factsTimeoutMs: '5s',
+  impactScanLimit: 1_000_000,
 } as const;
 
 const MODES: readonly ModeInput[] = ['auto', 'plan', 'apply'];
@@ -78,6 +82,8 @@ const MIN_DURATION = 900;
 const MAX_DURATION = 43200;
 /** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
 const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** facts-timeout: the impact facts are a few catalog queries; a minute is already generous. */
+const MAX_FACTS_TIMEOUT_SECONDS = 60;
 /** GitHub label names are at most 50 characters. */
 const MAX_LABEL_LENGTH = 50;
 
@@ -190,6 +196,8 @@ export function getInputs(): Inputs {
     bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
   }
 
+  const { factsTimeoutMs, impactScanLimit } = readImpactInputs(get, bad);
+
   const dbEndpoint = get(INPUT.dbEndpoint);
   const dbName = get(INPUT.dbName);
   const dbUser = get(INPUT.dbUser) || DEFAULTS.dbUser;
@@ -278,9 +286,33 @@ export function getInputs(): Inputs {
     driftIssue,
     failOnDrift,
     lintSkip,
+    factsTimeoutMs,
+    impactScanLimit,
   };
   log.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
   return inputs;
+}
+
+/** facts-timeout (a duration up to 1m) and impact-scan-limit (a whole number of rows). */
+function readImpactInputs(
+  get: (name: string) => string,
+  bad: (name: string, value: string, expected: string) => void,
+): {
+  factsTimeoutMs: number;
+  impactScanLimit: number;
+} {
+  const timeout = get(INPUT.factsTimeoutMs) || DEFAULTS.factsTimeoutMs;
+  const seconds = parseDuration(timeout);
+  if (seconds === undefined || seconds <= 0 || seconds > MAX_FACTS_TIMEOUT_SECONDS) {
+    bad(INPUT.factsTimeoutMs, timeout, 'a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s');
+  }
+  const limitText = get(INPUT.impactScanLimit) || String(DEFAULTS.impactScanLimit);
+  const limit = /^\d{1,12}$/.test(limitText.replace(/_/g, '')) ? Number(limitText.replace(/_/g, '')) : NaN;
+  if (!Number.isSafeInteger(limit)) bad(INPUT.impactScanLimit, limitText, 'a whole number of rows, such as 1000000, or 0 to scan no table');
+  return {
+    factsTimeoutMs: Math.round((seconds ?? 5) * 1000),
+    impactScanLimit: Number.isSafeInteger(limit) ? limit : DEFAULTS.impactScanLimit,
+  };
 }
 
 /** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { driftStatus } from '../report/index.js';
 import { redact, type RootName } from '../core/index.js';
+import { accessChangesJson } from '../access/index.js';
 import type { Report } from '../roots/index.js';
 
 // Output names are a contract with users' workflows; action.yml is checked against these
@@ -15,6 +16,8 @@ export const OUTPUT = {
   destructiveSql: 'destructive-sql',
   drift: 'drift',
   lint: 'lint',
+  impact: 'impact',
+  accessChanges: 'access-changes',
 } as const;
 
 export type OutputName = (typeof OUTPUT)[keyof typeof OUTPUT];
@@ -31,6 +34,9 @@ export function outputValues(report: Report, extra: { commentUrl: string }): Rec
     [OUTPUT.destructiveSql]: destructiveSql(report),
     [OUTPUT.drift]: drift(report),
     [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
+    [OUTPUT.impact]: impactJson(report),
+    // Plan runs with planned SQL: every change (the comment caps its table); '' when not computed.
+    [OUTPUT.accessChanges]: report.access ? JSON.stringify(accessChangesJson(report.access.diff.changes)) : '',
   };
   for (const key of Object.keys(values) as OutputName[]) values[key] = redact(values[key]);
   return values;
@@ -79,4 +85,27 @@ function drift(report: Report): string {
   if (!report.context.drift) return '';
   const status = driftStatus(report);
   return status === 'unknown' ? '' : String(status === 'drift');
+}
+
+/**
+ * The impact rows of every root whose facts were read, as JSON (docs/impact.md): what each
+ * statement does to each table, and `fails`, null or why it will fail with a count. Counts
+ * and sizes only, never a value from a row.
+ */
+function impactJson(report: Report): string {
+  const rows = report.roots.flatMap((r) => r.impact?.report?.rows ?? []);
+  return JSON.stringify(
+    rows.map(({ root, statement, table, rows: n, bytes, lock, rewrite, scan, fails, unchecked }) => ({
+      root,
+      statement,
+      table,
+      rows: n,
+      bytes,
+      lock,
+      rewrite,
+      scan,
+      fails,
+      unchecked,
+    })),
+  );
 }

@@ -53,6 +53,9 @@ function planHeadline(report: Report): string {
     return report.context.drift ? '✅ No drift: the database matches the HCL' : `✅ Plan: no changes${deferred}`;
   }
   const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
+  const willFail = roots.filter((r) => r.impact?.report?.willFail);
+  if (willFail.length > 0)
+    return `❌ ${what}: ${count(total, 'statement')} ${where} — will fail on today's rows in ${names(willFail)}${riskSuffix(roots)}${deferred}`;
   const icon = risky(roots) || report.context.drift ? '⚠️' : '✅';
   return `${icon} ${what}: ${count(total, 'statement')} ${where}${riskSuffix(roots)}${deferred}`;
 }
@@ -88,6 +91,7 @@ function heldWhy(root: RootResult): string {
   const changed = reasons.some((r) => r.kind === 'changed-since-review');
   const parts = [
     reasons.some((r) => r.kind === 'record-lost') ? 'no trusted record of the reviewed plan' : '',
+    reasons.some((r) => r.kind === 'will-fail') ? 'it would fail on the rows in the database now' : '',
     changed ? 'its SQL changed since review' : '',
     ...reasons.map((r) =>
       r.kind === 'unreviewed-gated'

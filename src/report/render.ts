@@ -3,6 +3,8 @@ import type { Report, RootResult } from '../roots/index.js';
 import { headline, riskCounts } from './headline.js';
 import { checksSection, historySection, reviewedSection } from './history.js';
 import { gateNote, holdSection, approvalNotice, riskList } from './risk.js';
+import { impactPart } from './impact.js';
+import { accessSection } from './access.js';
 import { blockSize, renderSql } from './sql.js';
 import { COUNTED_CLASSES, appliedLine, count, mainSql, outcomeLine, outcomeShort, type SqlBlock } from './wording.js';
 
@@ -58,6 +60,7 @@ export function renderDocument(report: Report, opts: RenderOptions, target: Targ
     ...fatal,
     ...checksSection(report.lint),
     ...riskList(report.roots),
+    ...accessSection(report.access, target),
     ...(report.context.mode === 'plan' ? approvalNotice(report, { ...opts, approvers: opts.approvers ?? [] }) : holdSection(report)),
     ...roots.flat(),
     ...reviewedSection(report),
@@ -154,6 +157,7 @@ function rootSection(root: RootResult, ctx: Ctx): string[] {
   if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
     out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
   }
+  out.push(...impactPart(root));
   for (const block of sqlBlocks(root, report)) out.push(...sqlSection(block, root, ctx));
   if (root.residualStatements.length > 0) out.push(residualHint(root.residualStatements));
   out.push(warnings(root.warnings, ctx));

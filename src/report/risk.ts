@@ -21,6 +21,7 @@ function preview(statement: string): string {
 /** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
 const HEADINGS: Record<(typeof RISKY_CLASSES)[number], string> = {
   destructive: '⚠️ Destructive',
+  'access-widening': '🔓 Access-widening',
   'access-reducing': '⚠️ Access-reducing',
   session: '⚠️ Changes session or parsing state',
   unknown: '❓ Unknown: no rule knows what it does',
@@ -134,6 +135,12 @@ function holdReason(reason: HoldReason, prRef: string, report: Report): string[]
       return [
         `**No trusted record of the plan reviewed in ${prRef}.** ${text(capitalised(reason.why))}.`,
         `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
+      ];
+    case 'will-fail':
+      return [
+        `**It would fail on the rows in the database now, so it was not started.** The merge re-checked the predicted failures read-only, just before the apply; a failed apply prevented beats a rolled-back one.`,
+        reason.failures.map((f) => `- ${code(f.table)}: ${text(f.fails)} — ${preview(f.statement)}`).join('\n'),
+        `To proceed: fix the rows (or change the HCL so the statement allows them, e.g. add a default or use NOT VALID), then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”).`,
       ];
     case 'unreviewed-gated': {
       const classes = classList(reason.classes);

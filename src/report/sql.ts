@@ -11,6 +11,7 @@ export const FOLD_LINES = 40;
 
 const MARK: Record<StatementClass, string> = {
   destructive: '⚠️ DESTRUCTIVE',
+  'access-widening': '🔓 ACCESS-WIDENING',
   'access-reducing': '⚠️ ACCESS-REDUCING',
   session: '⚠️ SESSION',
   unknown: '❓ UNKNOWN',

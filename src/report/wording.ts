@@ -13,7 +13,14 @@ export interface SqlBlock {
 }
 
 /** Classes the comment lists with their statements, and that make the headline a warning. */
-export const RISKY_CLASSES: readonly StatementClass[] = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change'];
+export const RISKY_CLASSES: readonly StatementClass[] = [
+  'destructive',
+  'access-widening',
+  'access-reducing',
+  'session',
+  'unknown',
+  'behaviour-change',
+];
 /** Classes the headline and the overview count: the risky ones and locking. */
 export const COUNTED_CLASSES: readonly StatementClass[] = [...RISKY_CLASSES, 'locking'];
 

@@ -26,8 +26,9 @@ import type { ApprovalFinding, ApprovalVerdict } from './approval.js';
 // "lost": the merged PR was planned by this action, but no trusted record of that plan is left
 // (edited, garbled, older format, GitHub unreachable); "none" is only for PRs never planned.
 // "Gated class" means a statement whose class is in the gated-classes input (by default
-// destructive, access-reducing, session and unknown; `all` makes any SQL gated, `none` nothing).
-// A planned delete/replace of the atlas_schema resource counts as destructive whatever its SQL.
+// destructive, access-widening, access-reducing, session and unknown; `all` makes any SQL gated,
+// `none` nothing). A planned delete/replace of the atlas_schema resource counts as destructive
+// whatever its SQL.
 
 export interface GateInput {
   statements: readonly string[];
@@ -52,6 +53,19 @@ export interface GateInput {
   /** The classes that need an approval (the gated-classes input). */
   gatedClasses: readonly StatementClass[];
   requireReviewedPlan: boolean;
+  /**
+   * The merge's read-only re-check of today's rows (impact/): statements predicted to fail.
+   * Empty or absent when none, or when it could not run (Atlas would then fail and roll back).
+   */
+  predictedFailures?: readonly PredictedFailure[];
+}
+
+/** A statement the re-check found would fail on the rows there now (counts only, never values). */
+export interface PredictedFailure {
+  statement: string;
+  table: string;
+  /** "12,345 rows have NULL in \"email\"", from the bounded check. */
+  fails: string;
 }
 
 /** A statement the gate stopped, with what the classifier said about it (the comment names both). */
@@ -79,7 +93,9 @@ export type HoldReason =
   /** The merged PR was planned by this action, but no trusted record of that plan is left. */
   | { kind: 'record-lost'; why: string }
   /** SQL of a gated class that no pull request showed: never applied automatically. */
-  | { kind: 'unreviewed-gated'; classes: StatementClass[]; statements: GatedStatement[]; destroys: string[] };
+  | { kind: 'unreviewed-gated'; classes: StatementClass[]; statements: GatedStatement[]; destroys: string[] }
+  /** The re-check of today's rows predicts the apply would fail: a failed apply prevented beats a rolled-back one. */
+  | { kind: 'will-fail'; failures: PredictedFailure[] };
 
 export type ApplyBasis =
   /** Equal to the reviewed plan. */
@@ -155,6 +171,8 @@ export function decideGate(input: GateInput): GateDecision {
       reasons.push({ kind: 'label', classes, label: input.destructiveLabel, ...(why ? { why } : {}) });
     }
   }
+  if (input.predictedFailures && input.predictedFailures.length > 0)
+    reasons.push({ kind: 'will-fail', failures: [...input.predictedFailures] });
   return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, approvedBy, labelled };
 }
 
@@ -178,5 +196,7 @@ export function holdSummary(reason: HoldReason): string {
       return 'SQL changed since review';
     case 'record-lost':
       return 'no trusted record of the reviewed plan';
+    case 'will-fail':
+      return 'it would fail on the rows in the database now';
   }
 }

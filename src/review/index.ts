@@ -29,6 +29,8 @@ export type { GateDecision } from './gate.js';
 export type { HoldReason } from './gate.js';
 /** A statement the gate held, with its class and the classifier's reason. */
 export type { GatedStatement } from './gate.js';
+/** A statement the merge's read-only re-check predicts would fail, with its table and count. */
+export type { PredictedFailure } from './gate.js';
 /** "destructive and access-reducing": classes as a reason names them. */
 export { classList } from './gate.js';
 /** One hold reason in a few plain words, for the error annotation and the log. */

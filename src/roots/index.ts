@@ -10,7 +10,13 @@ export type { PipelineContext } from './pipeline.js';
 export type { PreflightOutcome } from './pipeline.js';
 /** Whether the roles root runs, and why not; decided once per run. */
 export type { RolesDecision } from './pipeline.js';
+/** Plan runs: the live access catalog read beside Terraform, and the access diff of the planned SQL. */
+export { startAccessFacts, accessPhase, type AccessOutcome } from './access-phase.js';
 /** One root's result: what it planned, what the gate decided, what it applied, whether it converged. */
 export type { RootResult } from './types.js';
 /** Everything a run found, from which the comment, the summary, the outputs and the exit status derive. */
 export type { Report } from './types.js';
+/** A root's impact facts (what its SQL does to the data), or why they were not read. */
+export type { RootImpact } from './types.js';
+/** The impact facts phase: beside the plans, and the re-check before each apply. */
+export { impactPhase, type ImpactHook } from './impact-phase.js';

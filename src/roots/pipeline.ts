@@ -16,6 +16,7 @@ import type { HintContext } from '../aws/index.js';
 import { describePlan, emptyResult, mergeWarnings, notRunReason, StepFailure, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { applyStep, checkAfterFailure, initStep, planStep, verifyStep, type RootRunner } from './steps.js';
 import type { RootResult } from './types.js';
+import { predictedFailures, type ImpactHook } from './impact-phase.js';
 
 // The roots of one run. Plan mode: both roots' `init` one after the other (they share the
 // plugin cache), then both plans side by side, each root logging into its own buffer that is
@@ -39,6 +40,8 @@ export interface PipelineContext {
   /** Apply mode: the merged PR's review and labels, for the gate. */
   review?: ReviewContext;
   hintContext: HintContext;
+  /** The impact facts phase (impact-phase.ts): started per root in plan mode, a re-check before each apply. */
+  impact?: ImpactHook;
 }
 
 export interface PreflightOutcome {
@@ -110,6 +113,7 @@ async function planInto(result: RootResult, r: RootRunner, ctx: PipelineContext)
   result.destroys = planned.destroys;
   result.terraformChanged = planned.terraformChanged;
   mergeWarnings(result, planned.warnings);
+  if (ctx.mode === 'plan') ctx.impact?.planned(r.spec.root, planned.statements);
   r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
 }
 
@@ -214,7 +218,11 @@ async function applyRoot(
     await step('terraform plan', () => planInto(result, r, ctx));
 
     const planned = await planPrint(result.plannedStatements);
+    const impact = ctx.impact;
+    if (impact && result.plannedStatements.length > 0)
+      result.impact = await step('impact re-check (read-only)', () => impact.recheck(spec.root, result.plannedStatements));
     const gate = decideGate({
+      predictedFailures: predictedFailures(result.impact),
       statements: result.plannedStatements,
       planned,
       classifications: result.classifications,

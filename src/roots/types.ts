@@ -3,6 +3,8 @@
 // exchange stay in core/types.ts.
 
 import type { GateDecision } from '../review/index.js';
+import type { ImpactReport } from '../impact/index.js';
+import type { AccessOutcome } from './access-phase.js';
 import type {
   Diagnostic,
   Finding,
@@ -52,6 +54,14 @@ export interface RootResult {
   /** Remedies for recognised failures, as safe Markdown (hints.ts). */
   hints: string[];
   durationMs: number;
+  /** What the SQL does to the data (impact facts phase); absent when it did not run for this root. */
+  impact?: RootImpact;
+}
+
+/** A root's impact facts, or why they were not read (a note, never a failure). */
+export interface RootImpact {
+  report?: ImpactReport;
+  skipped?: string;
 }
 
 export interface Report {
@@ -71,4 +81,6 @@ export interface Report {
   fatal?: string;
   /** Notices shown at the top (fork skipped, preflight skipped, ...). */
   notices: string[];
+  /** Plan runs with planned SQL: who gains and who loses access (access-phase.ts). */
+  access?: AccessOutcome;
 }

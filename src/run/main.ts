@@ -22,7 +22,16 @@ import {
 import { createGitHub, tokenIdentity, commentMarker, reviewContext, type GitHub } from '../github/index.js';
 import { getInputs, workspaceDir } from '../inputs/index.js';
 import { lintProject, validateRuleIds } from '../lint/index.js';
-import { runRoots, type PipelineContext, type PreflightOutcome, type RolesDecision, type Report } from '../roots/index.js';
+import {
+  accessPhase,
+  impactPhase,
+  runRoots,
+  startAccessFacts,
+  type PipelineContext,
+  type PreflightOutcome,
+  type RolesDecision,
+  type Report,
+} from '../roots/index.js';
 import { publish, withDeadline, OUTPUT } from '../publish/index.js';
 import { verdict } from '../report/index.js';
 import { resolveTerraformBinary } from '../terraform/index.js';
@@ -59,7 +68,7 @@ export async function run(): Promise<void> {
   log.info(`rds-atlas-action on Node ${process.version}`);
   if (context.fork) {
     log.notice(
-      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned.',
+      'Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned. The database was not read either (no access changes, no impact).',
     );
     core.setOutput(OUTPUT.mode, 'plan');
     return;
@@ -156,9 +165,13 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
     session = await log.group('AWS credentials', () => openAwsSession(inputs, context.mode));
     planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
     const active = session;
+    // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
+    const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, active) : undefined;
     const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
     const account = roleAccount(role);
+    const impact = impactPhase({ inputs, session: active });
     const ctx: PipelineContext = {
+      impact,
       mode: context.mode,
       inputs,
       workspace,
@@ -187,8 +200,12 @@ async function execute(inputs: Inputs, report: Report, gh: GitHub, whoAmI: () =>
       { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory },
       decision,
     );
+    await impact.attach(result.roots);
     report.roots = result.roots;
     report.notices.push(...result.notices);
+    const access =
+      context.mode === 'plan' ? await log.group('Access changes', () => accessPhase(accessFacts, report.roots, inputs)) : undefined;
+    if (access) report.access = access;
   } finally {
     await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
     if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);

@@ -81,6 +81,8 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     driftIssue: true,
     failOnDrift: false,
     lintSkip: [],
+    factsTimeoutMs: 5000,
+    impactScanLimit: 1_000_000,
     awsProfile: '',
     rolesWorkingDirectory: 'terraform/roles',
     schemaWorkingDirectory: 'terraform/schema',

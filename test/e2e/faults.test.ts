@@ -21,7 +21,19 @@ const ALL_HCL = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schem
 const MARKER = '<!-- rds-atlas-action:v1 roles=terraform/roles schema=terraform/schema -->';
 /** The workflow runs of the harness's repository (GITHUB_RUN_ID is 4242 in every run). */
 const RUNS = `https://github.com/${OWNER}/${REPO}/actions/runs`;
-const OUTPUT_NAMES = ['mode', 'roles-changed', 'roles-sql', 'schema-sql', 'converged', 'comment-url', 'destructive-sql', 'drift', 'lint'];
+const OUTPUT_NAMES = [
+  'mode',
+  'roles-changed',
+  'roles-sql',
+  'schema-sql',
+  'converged',
+  'comment-url',
+  'destructive-sql',
+  'drift',
+  'lint',
+  'impact',
+  'access-changes',
+];
 /** What terraform, and so every provider and `external` program of a pull request, must not see. */
 const WITHHELD =
   /^(GITHUB_(ENV|OUTPUT|PATH|STATE|STEP_SUMMARY|TOKEN)|INPUT_.*|ACTIONS_ID_TOKEN_REQUEST_(URL|TOKEN)|ACTIONS_RUNTIME_TOKEN)$/;

@@ -4,7 +4,7 @@ import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionConfig } from '../support/postgres.js';
 import { loadSeedScenario } from '../support/terraform.js';
-import { APPLY_ROLE, DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../support/stack.js';
+import { APPLY_ROLE, DEFAULT_BRANCH, PLAN_ROLE, sha, startStack, type Stack } from '../support/stack.js';
 import { AUDIT_HCL, AUDIT_SQL, ROLES_SQL, SCHEMA_SQL } from '../support/seed-sql.js';
 import { renderedText } from '../support/markdown.js';
 
@@ -152,7 +152,7 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     expect(assumed).toEqual([APPLY_ROLE]);
   });
 
-  it('(d) the same push again: no SQL, converged, the comment updated, not duplicated', async () => {
+  it('(d) the same push again: no SQL, converged; the comment keeps showing what the first run applied, not duplicated', async () => {
     const first = stack.github.comments(PR)[0];
     const requestsBefore = stack.github.requests.length;
     const run = await stack.runPush({ before: BASE, after: MERGE, ref: `refs/heads/${DEFAULT_BRANCH}` });
@@ -163,13 +163,13 @@ describe('pull request → merge → identical push, on the seed layout', () => 
     const comments = stack.github.comments(PR);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.id).toBe(first?.id);
-    // Updated in place: exactly one write, a PATCH of the same comment, with a new body.
+    // A re-run of an applied merge never replaces the applied SQL with "Nothing to apply" (issue 17):
+    // no write at all, the body is what the applying run wrote, and the log says so.
     const writes = stack.github.requests.slice(requestsBefore).filter((r) => r.method !== 'GET' && r.path !== '/graphql');
-    expect(writes.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
-      `PATCH /repos/${OWNER}/${REPO}/issues/comments/${first?.id} 200`,
-    ]);
-    expect(comments[0]?.body).not.toBe(first?.body);
-    expect(comments[0]?.body).toContain('### ✅ Nothing to apply — database converged');
+    expect(writes).toEqual([]);
+    expect(comments[0]?.body).toBe(first?.body);
+    expect(comments[0]?.body).toContain('Applied');
+    expect(run.stdout).toContain(`keeps showing the apply of commit ${MERGE.slice(0, 7)}`);
     // Nothing was applied: no terraform apply ran.
     expect(run.stdout).not.toContain('terraform apply');
   });

@@ -68,7 +68,19 @@ const DIAGNOSTIC = [
 ].join('\n');
 
 const ANY_REF_ROLE = `arn:aws:iam::${DEFAULT_ACCOUNT}:role/atlas-plan-any-ref`;
-const OUTPUT_NAMES = ['comment-url', 'converged', 'destructive-sql', 'drift', 'lint', 'mode', 'roles-changed', 'roles-sql', 'schema-sql'];
+const OUTPUT_NAMES = [
+  'access-changes',
+  'comment-url',
+  'converged',
+  'destructive-sql',
+  'drift',
+  'impact',
+  'lint',
+  'mode',
+  'roles-changed',
+  'roles-sql',
+  'schema-sql',
+];
 const TOKEN = /^rds-atlas-[0-9a-f]{32}$/;
 /** The action's own links: the workflow run, the commit, Atlas's guide. */
 const OWN_LINK = new RegExp(

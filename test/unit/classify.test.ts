@@ -118,11 +118,28 @@ const ACCESS_REDUCING: Row[] = [
   ],
   [
     'ALTER TABLE "public"."t" OWNER TO "atlas_migrator";',
-    'access-reducing',
+    'access-widening',
     'ALTER TABLE',
     'makes "atlas_migrator" the owner of table "public"."t"',
   ],
-  ['ALTER SCHEMA "app" OWNER TO "atlas_migrator";', 'access-reducing', 'ALTER SCHEMA OWNER', 'the previous owner loses the rights'],
+  ['ALTER SCHEMA "app" OWNER TO "atlas_migrator";', 'access-widening', 'ALTER SCHEMA OWNER', 'an ownership transfer widens access'],
+  // Widening access, from the text alone (the merge gate reads no live catalog)
+  ['GRANT "rds_superuser" TO "app_reader";', 'access-widening', 'GRANT', 'membership in "rds_superuser" is superuser-like'],
+  ['ALTER ROLE "app_reader" SUPERUSER CREATEROLE;', 'access-widening', 'ALTER ROLE', 'gets SUPERUSER; gets CREATEROLE'],
+  ['CREATE ROLE "boss" LOGIN SUPERUSER;', 'access-widening', 'CREATE ROLE', 'gets SUPERUSER'],
+  ['CREATE ROLE "r" IN ROLE "rds_superuser";', 'access-widening', 'CREATE ROLE', 'becomes a member of "rds_superuser"'],
+  ['GRANT ALL ON TABLE "public"."t" TO PUBLIC;', 'access-widening', 'GRANT', 'PUBLIC (every role, present and future) gets it'],
+  ['GRANT SELECT ON "t" TO "r" WITH GRANT OPTION;', 'access-widening', 'GRANT', 'WITH GRANT OPTION'],
+  ['GRANT "g" TO "r" WITH ADMIN OPTION;', 'access-widening', 'GRANT', 'WITH ADMIN OPTION'],
+  ['GRANT "g" TO PUBLIC;', 'access-widening', 'GRANT', 'PUBLIC (every role) becomes a member'],
+  ['ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;', 'access-widening', 'ALTER DEFAULT PRIVILEGES', 'every future object'],
+  [
+    'CREATE FUNCTION "public"."f"() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;',
+    'access-widening',
+    'CREATE FUNCTION',
+    "runs it with its owner's privileges",
+  ],
+  ['ALTER ROLE "r" NOSUPERUSER;', 'access-reducing', 'ALTER ROLE', 'loses SUPERUSER'],
   [
     'ALTER TABLE "public"."t" ENABLE ROW LEVEL SECURITY;',
     'access-reducing',
@@ -430,7 +447,8 @@ const BEHAVIOUR: Row[] = [
     'creates rule "r" on "public"."orders": every DELETE on it does something else instead (DO INSTEAD)',
   ],
   ['CREATE RULE "r" AS ON INSERT TO "public"."t" DO ALSO NOTIFY "t";', 'behaviour-change', 'CREATE RULE', 'also does more (DO ALSO)'],
-  ['ALTER FUNCTION "public"."f"() SECURITY DEFINER;', 'behaviour-change', 'ALTER FUNCTION', 'changes how an existing function runs'],
+  ['ALTER FUNCTION "public"."f"() SECURITY DEFINER;', 'access-widening', 'ALTER FUNCTION', "runs it with its owner's privileges"],
+  ['ALTER FUNCTION "public"."f"() SECURITY INVOKER;', 'behaviour-change', 'ALTER FUNCTION', 'changes how an existing function runs'],
 ];
 
 function check(result: Classification | undefined, [, cls, kind, reason]: Row): void {

@@ -290,6 +290,30 @@ describe('decideGate', () => {
     expect(decideGate({ ...base, statements: [], terraformChanged: true })).toMatchObject({ verdict: 'apply', basis: 'no-sql' });
   });
 
+  it('holds a plan the read-only re-check predicts to fail, whatever else lets it through, and says so in plain words', async () => {
+    const sql = [CREATE];
+    const failure = { statement: CREATE, table: 'app.people', fails: 'SET NOT NULL on email: 1,250 rows have NULL in email' };
+    const input: GateInput = {
+      statements: sql,
+      planned: await planPrint(sql),
+      classifications: classify(sql),
+      destroys: [],
+      terraformChanged: true,
+      reviewed: await reviewedRoot(sql, true),
+      recordLost: undefined,
+      approval: APPROVED,
+      labels: [LABEL],
+      destructiveLabel: LABEL,
+      gatedClasses: DEFAULT_GATED_CLASSES,
+      requireReviewedPlan: true,
+    };
+    expect(decideGate(input)).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
+    expect(decideGate({ ...input, predictedFailures: [] })).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
+    const held = decideGate({ ...input, predictedFailures: [failure] });
+    expect(held).toEqual({ verdict: 'hold', reasons: [{ kind: 'will-fail', failures: [failure] }] });
+    expect(held.verdict === 'hold' ? held.reasons.map(holdSummary) : []).toEqual(['it would fail on the rows in the database now']);
+  });
+
   it('compares what PostgreSQL would run (not the layout), and says exactly what changed since review', async () => {
     const reviewed = await reviewedRoot([CREATE, GRANT], true);
     const reindented = [CREATE.replace(/\n\s+/g, '\n    '), GRANT];
@@ -342,7 +366,7 @@ describe('decideGate', () => {
 // gate, with the gated-classes setting. Each is reviewed (same fingerprint): only the class and
 // the approval decide.
 describe('every risky class is gated on merge (issue 17)', () => {
-  const ALL = ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
+  const ALL = ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
   interface ClassRow {
     name: string;
     sql: string[];
@@ -414,6 +438,34 @@ describe('every risky class is gated on merge (issue 17)', () => {
       approved: true,
       expect: 'apply (reviewed: access-reducing)',
     },
+    // widening access is gated by default, judged from the text alone (no live catalog on merge)
+    ...[
+      'GRANT "rds_superuser" TO "app_reader";',
+      'ALTER ROLE "app_reader" SUPERUSER CREATEROLE;',
+      'CREATE ROLE "boss" SUPERUSER LOGIN;',
+      'CREATE ROLE "r2" IN ROLE "rds_superuser";',
+      'GRANT ALL ON TABLE "public"."orders" TO PUBLIC;',
+      'GRANT SELECT ON TABLE "public"."orders" TO "app_reader" WITH GRANT OPTION;',
+      'GRANT "app_writer" TO "app_reader" WITH ADMIN OPTION;',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO PUBLIC;',
+      'CREATE FUNCTION "public"."f"() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;',
+      'ALTER FUNCTION "public"."f"() SECURITY DEFINER;',
+      'ALTER TABLE "public"."orders" OWNER TO "app_reader";',
+      'ALTER SCHEMA "app" OWNER TO "app_reader";',
+    ].map((sql) => ({ name: `widening: ${sql}`, sql: [sql], expect: 'hold: access-widening SQL without an approval' })),
+    {
+      name: 'widening, approved',
+      sql: ['GRANT "rds_superuser" TO "app_reader";'],
+      approved: true,
+      expect: 'apply (reviewed: access-widening)',
+    },
+    // not widening: an ordinary grant to a role, a membership without options, SECURITY INVOKER
+    ...[
+      'GRANT SELECT ON TABLE "public"."orders" TO "app_reader";',
+      'GRANT "app_writer" TO "app_reader";',
+      'CREATE ROLE "r3" LOGIN NOSUPERUSER;',
+      'CREATE FUNCTION "public"."g"() RETURNS int LANGUAGE sql SECURITY INVOKER AS $$ SELECT 1 $$;',
+    ].map((sql) => ({ name: `not widening: ${sql}`, sql: [sql], expect: 'apply (reviewed)' })),
     // behaviour changes are listed, not gated by default; the setting gates them
     {
       name: 'CREATE OR REPLACE VIEW, default setting',

@@ -72,12 +72,14 @@ describe('getInputs defaults', () => {
       rolesOnApply: 'changed',
       environment: '',
       destructiveLabel: '',
-      gatedClasses: ['destructive', 'access-reducing', 'session', 'unknown'],
+      gatedClasses: ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown'],
       approvers: [],
       requireReviewedPlan: true,
       driftIssue: true,
       failOnDrift: false,
       lintSkip: [],
+      factsTimeoutMs: 5000,
+      impactScanLimit: 1_000_000,
     });
   });
 
@@ -129,6 +131,8 @@ describe('getInputs with every input set', () => {
       [INPUT.driftIssue]: 'False',
       [INPUT.failOnDrift]: 'true',
       [INPUT.lintSkip]: 'public-default-revoked\n\n  provider-version \n',
+      [INPUT.factsTimeoutMs]: '1500ms',
+      [INPUT.impactScanLimit]: '250000',
     });
     expect(getInputs()).toEqual({
       awsRegion: 'us-gov-west-1',
@@ -158,6 +162,8 @@ describe('getInputs with every input set', () => {
       driftIssue: false,
       failOnDrift: true,
       lintSkip: ['public-default-revoked', 'provider-version'],
+      factsTimeoutMs: 1500,
+      impactScanLimit: 250_000,
     });
   });
 
@@ -308,12 +314,12 @@ describe('getInputs validation', () => {
     [
       INPUT.gatedClasses,
       'destructive, acess-reducing',
-      'Input "gated-classes" must be statement classes separated by commas (destructive, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "acess-reducing"',
+      'Input "gated-classes" must be statement classes separated by commas (destructive, access-widening, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "acess-reducing"',
     ],
     [
       INPUT.gatedClasses,
       'none, destructive',
-      'Input "gated-classes" must be none on its own, not in a list; or statement classes separated by commas (destructive, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "none"',
+      'Input "gated-classes" must be none on its own, not in a list; or statement classes separated by commas (destructive, access-widening, access-reducing, session, unknown, behaviour-change, locking), or all (any SQL), or none (no class needs the label); got "none"',
     ],
     [INPUT.requireReviewedPlan, 'yes', 'Input "require-reviewed-plan" must be one of true, True, TRUE, false, False, FALSE; got "yes"'],
     [
@@ -373,6 +379,26 @@ describe('getInputs validation', () => {
       'Input "lock-timeout" must be a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h; got "61m"',
     ],
     [
+      INPUT.factsTimeoutMs,
+      '5',
+      'Input "facts-timeout" must be a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s; got "5"',
+    ],
+    [
+      INPUT.factsTimeoutMs,
+      '2m',
+      'Input "facts-timeout" must be a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s; got "2m"',
+    ],
+    [
+      INPUT.impactScanLimit,
+      '1e6',
+      'Input "impact-scan-limit" must be a whole number of rows, such as 1000000, or 0 to scan no table; got "1e6"',
+    ],
+    [
+      INPUT.impactScanLimit,
+      '-5',
+      'Input "impact-scan-limit" must be a whole number of rows, such as 1000000, or 0 to scan no table; got "-5"',
+    ],
+    [
       INPUT.rolesPaths,
       'hcl/roles/**\n../other/**',
       'Input "roles-paths" must be globs relative to the repository root, one per line (no leading / and no ..); got "../other/**"',
@@ -421,9 +447,9 @@ describe('getInputs validation', () => {
   it.each([
     ['destructive, behaviour-change', ['destructive', 'behaviour-change']],
     ['access-reducing\ndestructive\ndestructive', ['access-reducing', 'destructive']],
-    ['all', ['destructive', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe']],
+    ['all', ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe']],
     ['none', []],
-    ['', ['destructive', 'access-reducing', 'session', 'unknown']],
+    ['', ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown']],
   ])('reads gated-classes %j', (raw, classes) => {
     setInputs({ [INPUT.gatedClasses]: raw });
     expect(getInputs().gatedClasses).toEqual(classes);

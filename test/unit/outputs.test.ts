@@ -52,7 +52,19 @@ function outputsOf(r: Report, commentUrl = COMMENT_URL): Record<string, string> 
 describe('setOutputs', () => {
   it('names exactly the outputs of DESIGN §2 and those added since', () => {
     expect(Object.values(OUTPUT).sort()).toEqual(
-      ['comment-url', 'converged', 'destructive-sql', 'drift', 'lint', 'mode', 'roles-changed', 'roles-sql', 'schema-sql'].sort(),
+      [
+        'access-changes',
+        'comment-url',
+        'converged',
+        'destructive-sql',
+        'drift',
+        'impact',
+        'lint',
+        'mode',
+        'roles-changed',
+        'roles-sql',
+        'schema-sql',
+      ].sort(),
     );
   });
 
@@ -67,6 +79,8 @@ describe('setOutputs', () => {
       'destructive-sql': '',
       drift: '',
       lint: '[]',
+      impact: '[]',
+      'access-changes': '',
     });
   });
 
