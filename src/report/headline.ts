@@ -101,7 +101,9 @@ function heldWhy(root: RootResult): string {
             ? `${classList(r.classes)} SQL whose approval could not be checked`
             : `${classList(r.classes)} SQL without an approval`
           : r.kind === 'label'
-            ? `${classList(r.classes)} SQL without the label`
+            ? r.why !== undefined
+              ? `${classList(r.classes)} SQL whose label could not be checked`
+              : `${classList(r.classes)} SQL without the label`
             : '',
     ),
   ].filter(Boolean);

@@ -145,12 +145,26 @@ function holdReason(reason: HoldReason, prRef: string, report: Report): string[]
     case 'unreviewed-gated': {
       const classes = classList(reason.classes);
       return [
-        `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).`,
+        `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** ${unreviewedWhy(report)}`,
         heldList(reason.statements),
         `To apply it: open a pull request so this SQL is planned and shown in its comment, have it approved, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs an approval of the merged pull request.`,
       ].filter(Boolean);
     }
   }
+}
+
+/**
+ * Why a root has no reviewed plan, from the same record the reviewed-plan part shows, so the
+ * hold never says "not planned" beside a plan that was (issue 22, item 3).
+ */
+function unreviewedWhy(report: Report): string {
+  const review = report.review;
+  const reviewed = review?.reviewed;
+  if (reviewed) {
+    const at = reviewed.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
+    return `The comment of #${reviewed.pr} records the plan reviewed${at}, but none for this root: that pull request did not plan it.`;
+  }
+  return review?.missing ? `No reviewed plan is on record: ${text(review.missing)}.` : 'No reviewed plan is on record for this root.';
 }
 
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */

@@ -189,7 +189,9 @@ export function holdSummary(reason: HoldReason): string {
         ? `${classList(reason.classes)} SQL whose approval could not be checked`
         : `${classList(reason.classes)} SQL without an approval`;
     case 'label':
-      return `${classList(reason.classes)} SQL without the label`;
+      return reason.why
+        ? `${classList(reason.classes)} SQL whose label could not be checked`
+        : `${classList(reason.classes)} SQL without the label`;
     case 'unreviewed-gated':
       return `${classList(reason.classes)} SQL that no pull request showed`;
     case 'changed-since-review':

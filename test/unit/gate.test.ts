@@ -273,6 +273,18 @@ describe('decideGate', () => {
     expect(await verdict(row)).toBe(row.expect);
   });
 
+  it('names an unreadable label or review as unknown in the plain words of the log and annotation, never as missing', () => {
+    const base = { classes: ['destructive' as const], statements: [], destroys: [], findings: [] };
+    expect(holdSummary({ kind: 'label', classes: ['destructive'], label: LABEL, why: 'the labels of #7 could not be read (404)' })).toBe(
+      'destructive SQL whose label could not be checked',
+    );
+    expect(holdSummary({ kind: 'label', classes: ['destructive'], label: LABEL })).toBe('destructive SQL without the label');
+    expect(holdSummary({ kind: 'unapproved', ...base, why: 'the reviews of #7 could not be read (404)' })).toBe(
+      'destructive SQL whose approval could not be checked',
+    );
+    expect(holdSummary({ kind: 'unapproved', ...base })).toBe('destructive SQL without an approval');
+  });
+
   it('has nothing to do without SQL or a change, and applies a Terraform-only change without SQL', async () => {
     const base = {
       planned: await planPrint([]),

@@ -5,6 +5,7 @@ import { measure, renderComment, renderSummary } from '../../src/report/fit.js';
 import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
 import type { Diagnostic } from '../../src/core/types.js';
 import type { Report } from '../../src/roots/types.js';
+import type { HoldReason } from '../../src/review/gate.js';
 import { headings, renderedText } from '../support/markdown.js';
 import { COMMIT_URL, DEV_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 
@@ -665,6 +666,68 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       'Destructive SQL needs an approval. This plan has 1 destructive statement (listed above), and this push belongs to no pull request, so no review can approve it.',
     );
     expect(shown).not.toContain('re-run this job');
+  });
+
+  it('never contradicts the record: a labels or reviews 404 is named as such, and a root the PR did not plan says so beside the reviewed plan (issue 22, item 3)', () => {
+    const drop = 'DROP TABLE "public"."legacy";';
+    const statements = [{ statement: drop, class: 'destructive' as const, reason: 'drops table' }];
+    const held = (reasons: HoldReason[]): ReturnType<typeof root> =>
+      root('schema', {
+        outcome: 'held',
+        plannedStatements: [drop],
+        classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
+        gate: { verdict: 'hold', reasons },
+      });
+    const unread = comment(
+      report(
+        'apply',
+        [
+          root('roles', { outcome: 'skipped' }),
+          held([
+            {
+              kind: 'unapproved',
+              classes: ['destructive'],
+              statements,
+              destroys: [],
+              findings: [],
+              why: 'the reviews of #7 could not be read (Not Found)',
+            },
+            { kind: 'label', classes: ['destructive'], label: 'db-ok', why: 'the labels of #7 could not be read (Not Found)' },
+          ]),
+        ],
+        { review: { pr: 7, labels: [], labelsUnknown: 'the labels of #7 could not be read (Not Found)', reviewed } },
+      ),
+    );
+    expect(unread).toContain(
+      '### ❌ Apply held back at schema: destructive SQL whose approval could not be checked, and destructive SQL whose label could not be checked — nothing was applied',
+    );
+    const shown = renderedText(unread);
+    expect(shown).toContain('The reviews of #7 could not be read (Not Found).');
+    expect(shown).toContain('whether #7 carries it is unknown: the labels of #7 could not be read (Not Found).');
+    expect(shown).toContain('Reviewed plan — pull request #7 at commit ccccccc');
+    expect(shown).not.toMatch(/not planned|No reviewed plan|without the label/);
+
+    // The record holds a plan of roles only; the schema root's SQL no pull request showed.
+    const rolesOnly = { ...reviewed, roots: { roles: { fingerprint: 'e'.repeat(64), count: 1, statements: ['CREATE ROLE "r";'] } } };
+    const unplanned = renderedText(
+      comment(
+        report(
+          'apply',
+          [
+            root('roles', { outcome: 'converged' }),
+            held([{ kind: 'unreviewed-gated', classes: ['destructive'], statements, destroys: [] }]),
+          ],
+          {
+            review: { pr: 7, labels: [], reviewed: rolesOnly },
+          },
+        ),
+      ),
+    );
+    expect(unplanned).toContain(
+      'Destructive SQL that no pull request showed is never applied automatically. The comment of #7 records the plan reviewed at commit ccccccc, but none for this root: that pull request did not plan it.',
+    );
+    expect(unplanned).toContain('Reviewed plan — pull request #7 at commit ccccccc');
+    expect(unplanned).not.toContain('or the push has none');
   });
 
   it('shows what changed since review: added and removed statements', () => {
