@@ -17,25 +17,34 @@ const MAX_REVIEWS = 500;
 
 /** The merged PR's author, reviews and approvers' permissions; never throws. */
 export async function approvalFacts(gh: GitHub, repo: RepoRef, pr: number, approvers: readonly string[]): Promise<ApprovalLookup> {
+  // The reads still waiting, so a deadline names the one GitHub did not answer (a hung
+  // permission read is not "the reviews").
+  const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<ApprovalLookup>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          kind: 'unknown',
-          why: `GitHub did not answer the look-up of the reviews of #${pr} within ${APPROVAL_LOOKUP_TIMEOUT_MS / 1000} s`,
-        }),
-      APPROVAL_LOOKUP_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => {
+      const what = pending.size > 0 ? [...pending].join(', ') : `the reviews of #${pr}`;
+      resolve({ kind: 'unknown', why: `GitHub did not answer the look-up of ${what} within ${APPROVAL_LOOKUP_TIMEOUT_MS / 1000} s` });
+    }, APPROVAL_LOOKUP_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([read(gh, repo, pr, approvers), deadline]);
+    return await Promise.race([read(gh, repo, pr, approvers, pending), deadline]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function read(gh: GitHub, repo: RepoRef, pr: number, approvers: readonly string[]): Promise<ApprovalLookup> {
+/** Runs one read, listed in `pending` by what it reads while GitHub has not answered it. */
+async function tracked<T>(pending: Set<string>, what: string, fn: () => Promise<T>): Promise<T> {
+  pending.add(what);
+  try {
+    return await fn();
+  } finally {
+    pending.delete(what);
+  }
+}
+
+async function read(gh: GitHub, repo: RepoRef, pr: number, approvers: readonly string[], pending: Set<string>): Promise<ApprovalLookup> {
   const unknown = (what: string, err: unknown): ApprovalLookup => ({
     kind: 'unknown',
     why: `${what} could not be read (${errorMessage(err)})`,
@@ -43,12 +52,16 @@ async function read(gh: GitHub, repo: RepoRef, pr: number, approvers: readonly s
   let author: string;
   let reviews: ReviewFact[];
   try {
-    author = (await gh.rest.pulls.get({ ...repo, pull_number: pr })).data.user?.login ?? '';
+    author = await tracked(
+      pending,
+      `pull request #${pr}`,
+      async () => (await gh.rest.pulls.get({ ...repo, pull_number: pr })).data.user?.login ?? '',
+    );
   } catch (err) {
     return unknown(`pull request #${pr}`, err);
   }
   try {
-    reviews = await listReviews(gh, repo, pr);
+    reviews = await tracked(pending, `the reviews of #${pr}`, () => listReviews(gh, repo, pr));
   } catch (err) {
     return unknown(`the reviews of #${pr}`, err);
   }
@@ -58,7 +71,7 @@ async function read(gh: GitHub, repo: RepoRef, pr: number, approvers: readonly s
   const permissions: Record<string, PermissionFact> = {};
   await Promise.all(
     logins.map(async (login) => {
-      permissions[login] = await permissionOf(gh, repo, login);
+      permissions[login] = await tracked(pending, `the repository permission of ${login}`, () => permissionOf(gh, repo, login));
     }),
   );
   return { kind: 'read', author, reviews, permissions };
