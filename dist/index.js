@@ -77147,7 +77147,9 @@ function holdSummary(reason) {
                 ? `${classList(reason.classes)} SQL whose approval could not be checked`
                 : `${classList(reason.classes)} SQL without an approval`;
         case 'label':
-            return `${classList(reason.classes)} SQL without the label`;
+            return reason.why
+                ? `${classList(reason.classes)} SQL whose label could not be checked`
+                : `${classList(reason.classes)} SQL without the label`;
         case 'unreviewed-gated':
             return `${classList(reason.classes)} SQL that no pull request showed`;
         case 'changed-since-review':
@@ -77316,21 +77318,34 @@ const APPROVAL_LOOKUP_TIMEOUT_MS = 30_000;
 const MAX_REVIEWS = 500;
 /** The merged PR's author, reviews and approvers' permissions; never throws. */
 async function approvalFacts(gh, repo, pr, approvers) {
+    // The reads still waiting, so a deadline names the one GitHub did not answer (a hung
+    // permission read is not "the reviews").
+    const pending = new Set();
     let timer;
     const deadline = new Promise((resolve) => {
-        timer = setTimeout(() => resolve({
-            kind: 'unknown',
-            why: `GitHub did not answer the look-up of the reviews of #${pr} within ${APPROVAL_LOOKUP_TIMEOUT_MS / 1000} s`,
-        }), APPROVAL_LOOKUP_TIMEOUT_MS);
+        timer = setTimeout(() => {
+            const what = pending.size > 0 ? [...pending].join(', ') : `the reviews of #${pr}`;
+            resolve({ kind: 'unknown', why: `GitHub did not answer the look-up of ${what} within ${APPROVAL_LOOKUP_TIMEOUT_MS / 1000} s` });
+        }, APPROVAL_LOOKUP_TIMEOUT_MS);
     });
     try {
-        return await Promise.race([read(gh, repo, pr, approvers), deadline]);
+        return await Promise.race([read(gh, repo, pr, approvers, pending), deadline]);
     }
     finally {
         clearTimeout(timer);
     }
 }
-async function read(gh, repo, pr, approvers) {
+/** Runs one read, listed in `pending` by what it reads while GitHub has not answered it. */
+async function tracked(pending, what, fn) {
+    pending.add(what);
+    try {
+        return await fn();
+    }
+    finally {
+        pending.delete(what);
+    }
+}
+async function read(gh, repo, pr, approvers, pending) {
     const unknown = (what, err) => ({
         kind: 'unknown',
         why: `${what} could not be read (${(0,src_core/* errorMessage */.gJ)(err)})`,
@@ -77338,13 +77353,13 @@ async function read(gh, repo, pr, approvers) {
     let author;
     let reviews;
     try {
-        author = (await gh.rest.pulls.get({ ...repo, pull_number: pr })).data.user?.login ?? '';
+        author = await tracked(pending, `pull request #${pr}`, async () => (await gh.rest.pulls.get({ ...repo, pull_number: pr })).data.user?.login ?? '');
     }
     catch (err) {
         return unknown(`pull request #${pr}`, err);
     }
     try {
-        reviews = await listReviews(gh, repo, pr);
+        reviews = await tracked(pending, `the reviews of #${pr}`, () => listReviews(gh, repo, pr));
     }
     catch (err) {
         return unknown(`the reviews of #${pr}`, err);
@@ -77354,7 +77369,7 @@ async function read(gh, repo, pr, approvers) {
     const logins = permissionsNeeded(reviews, author, approvers);
     const permissions = {};
     await Promise.all(logins.map(async (login) => {
-        permissions[login] = await permissionOf(gh, repo, login);
+        permissions[login] = await tracked(pending, `the repository permission of ${login}`, () => permissionOf(gh, repo, login));
     }));
     return { kind: 'read', author, reviews, permissions };
 }
@@ -83547,7 +83562,9 @@ function heldWhy(root) {
                     ? `${classList(r.classes)} SQL whose approval could not be checked`
                     : `${classList(r.classes)} SQL without an approval`
                 : r.kind === 'label'
-                    ? `${classList(r.classes)} SQL without the label`
+                    ? r.why !== undefined
+                        ? `${classList(r.classes)} SQL whose label could not be checked`
+                        : `${classList(r.classes)} SQL without the label`
                     : ''),
     ].filter(Boolean);
     return parts.join(', and ');
@@ -83831,12 +83848,25 @@ function holdReason(reason, prRef, report) {
         case 'unreviewed-gated': {
             const classes = classList(reason.classes);
             return [
-                `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).`,
+                `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** ${unreviewedWhy(report)}`,
                 heldList(reason.statements),
                 `To apply it: open a pull request so this SQL is planned and shown in its comment, have it approved, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs an approval of the merged pull request.`,
             ].filter(Boolean);
         }
     }
+}
+/**
+ * Why a root has no reviewed plan, from the same record the reviewed-plan part shows, so the
+ * hold never says "not planned" beside a plan that was (issue 22, item 3).
+ */
+function unreviewedWhy(report) {
+    const review = report.review;
+    const reviewed = review?.reviewed;
+    if (reviewed) {
+        const at = reviewed.commit ? ` at commit ${(0,src_core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
+        return `The comment of #${reviewed.pr} records the plan reviewed${at}, but none for this root: that pull request did not plan it.`;
+    }
+    return review?.missing ? `No reviewed plan is on record: ${(0,src_core/* text */.Qq)(review.missing)}.` : 'No reviewed plan is on record for this root.';
 }
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
 function gateNote(root) {

@@ -131,8 +131,14 @@ export interface GitHubApi {
   editComment(id: number, login: string, body: string): void;
   /** Replaces the labels of a pull request (as someone adding a label in the UI). */
   setLabels(prNumber: number, labels: string[]): void;
-  /** Someone submits a review, now (submitted_at in whole seconds, as GitHub gives it). */
-  addReview(prNumber: number, r: { login: string; state: PullReview['state']; commitId: string; body?: string }): PullReview;
+  /**
+   * Someone submits a review, now or at `submittedAt` (an earlier review); submitted_at in whole
+   * seconds, as GitHub gives it.
+   */
+  addReview(
+    prNumber: number,
+    r: { login: string; state: PullReview['state']; commitId: string; body?: string; submittedAt?: Date },
+  ): PullReview;
   /** A maintainer dismisses a review: GitHub rewrites its state to DISMISSED. */
   dismissReview(prNumber: number, reviewId: number): void;
   /** A user's role on the repository; users never given one read as `read` (a public repository). */
@@ -147,6 +153,8 @@ export interface GitHubApi {
    * error body's `message` (GitHub echoes user-controlled text in some errors: hostile-text tests).
    */
   failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number; message?: string }): void;
+  /** Forgets the faults not yet taken (how many retries took one is the client's business). */
+  clearFaults(): void;
   /**
    * Holds the next `count` requests matching method and path unanswered until all `count`
    * have arrived, then answers them together: two racing runs both read before either writes.
@@ -683,7 +691,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         pull_request_url: `${base}${repoPath}/pulls/${n}`,
         author_association: 'MEMBER',
         commit_id: r.commitId,
-        submitted_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        submitted_at: (r.submittedAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       };
       reviews.set(n, [...(reviews.get(n) ?? []), review]);
       return { ...review };
@@ -704,6 +712,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         ...(o.path ? { path: o.path } : {}),
         ...(o.message !== undefined ? { message: o.message } : {}),
       }),
+    clearFaults: () => void faults.splice(0),
     holdUntil: (count, o) => {
       let open = (): void => undefined;
       const release = new Promise<void>((resolve) => (open = resolve));
