@@ -66431,7 +66431,7 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 5903:
+/***/ 3151:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66455,9 +66455,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rm: () => (/* reexport */ log),
   bu: () => (/* reexport */ num),
   WL: () => (/* reexport */ obj),
+  uR: () => (/* reexport */ outcome),
   E$: () => (/* reexport */ redact),
   cl: () => (/* reexport */ registerSecret),
   R3: () => (/* reexport */ runProcess),
+  G9: () => (/* reexport */ settle),
   oy: () => (/* reexport */ showBidi),
   um: () => (/* reexport */ stopAll),
   gx: () => (/* reexport */ str),
@@ -67550,6 +67552,23 @@ function errorStack(err) {
     return err instanceof Error && err.stack ? sourceMappedStack(err.stack) : String(err);
 }
 
+;// CONCATENATED MODULE: ./src/core/settle.ts
+// Work started early and awaited later (atlas version beside the guardrails, the preflight beside
+// `terraform init`) is held as a Settled promise: it never rejects, so nothing needs a
+// `.catch(() => undefined)` to keep Node from reporting an unhandled rejection, and the error is
+// still delivered, by `outcome`, at the point where the run waits for it.
+/** Starts watching `work` now; the returned promise always fulfils. */
+function settle(work) {
+    return work.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+}
+/** The value of a settled promise, or its error thrown here, where the run waits for it. */
+async function outcome(pending) {
+    const settled = await pending;
+    if (settled.ok)
+        return settled.value;
+    throw settled.error;
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/core/cleanup.ts
@@ -67652,6 +67671,8 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 /** The error's stack mapped back to src/, for a debug line. */
 
+/** Holds started work as a promise that never rejects; `outcome` unwraps it where it is awaited. */
+
 /** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
 
 /** Every statement class, most severe first; and the classes held on merge unless `gated-classes` says otherwise. */
@@ -67665,8 +67686,8 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5903);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9972);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3151);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6518);
 
 
 
@@ -67690,7 +67711,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9972:
+/***/ 6518:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67699,8 +67720,275 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* reexport */ run)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
-var core = __nccwpck_require__(8179);
+// EXTERNAL MODULE: ./src/core/index.ts + 17 modules
+var core = __nccwpck_require__(3151);
+;// CONCATENATED MODULE: ./src/event/event.ts
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request']);
+const ZERO_SHA = /^0+$/;
+/** Runs of these events in plan mode check the default branch's HCL against the database. */
+const DRIFT_EVENTS = new Set(['schedule', 'workflow_dispatch']);
+/** The run refuses an event it must never run on; the message says why and what to use. */
+class EventError extends Error {
+}
+function buildRunContext(inputs, ctx) {
+    if (ctx.eventName === 'pull_request_target') {
+        // pull_request_target runs with the base repository's secrets and a write token, and this
+        // action runs the pull request's Terraform (providers, data sources, atlas.hcl): any fork
+        // could read the AWS credentials and the database's master secret.
+        throw new EventError('This action refuses to run on pull_request_target: that event gives the workflow the base repository\'s secrets and a write token, while this action runs the pull request\'s own Terraform and Atlas configuration (providers, data sources, atlas.hcl), so any pull request — from a fork too — could read the AWS credentials and the database\'s master secret. Use "on: pull_request" (a fork then gets no credentials and the action skips it), and run applies on "push" to the default branch.');
+    }
+    const p = ctx.payload;
+    const repository = (0,core/* obj */.WL)(p['repository']);
+    const defaultBranch = (0,core/* str */.gx)(repository['default_branch']);
+    const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? (0,core/* obj */.WL)(p['pull_request']) : undefined;
+    const prNumber = pr ? (num(pr['number']) ?? num(p['number'])) : undefined;
+    const ref = ctx.eventName === 'push' ? (0,core/* str */.gx)(p['ref']) || ctx.ref : ctx.ref;
+    const range = commitRange(ctx, pr, prNumber, ref);
+    const { mode, modeReason } = decideMode(inputs.mode, ctx.eventName, ref, defaultBranch, p, prNumber);
+    return {
+        eventName: ctx.eventName,
+        mode,
+        modeReason,
+        repo: ctx.repo,
+        defaultBranch,
+        ref,
+        sha: commitSha(ctx, pr),
+        range,
+        pullNumbers: prNumber !== undefined ? [prNumber] : [],
+        fork: pr !== undefined && isFork(pr, repository),
+        drift: mode === 'plan' && DRIFT_EVENTS.has(ctx.eventName),
+        runUrl: runUrl(ctx),
+    };
+}
+/** The run's page for this attempt: a re-run's link must not show a later attempt's result. */
+function runUrl(ctx) {
+    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`;
+    const attempt = Number(ctx.runAttempt);
+    return Number.isInteger(attempt) && attempt >= 1 ? `${base}/attempts/${attempt}` : base;
+}
+function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
+    if (input === 'plan')
+        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
+    if (input === 'apply')
+        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
+    const plan = (modeReason) => ({ mode: 'plan', modeReason });
+    if (eventName !== 'push') {
+        if (prNumber !== undefined) {
+            const target = defaultBranch ? ` into ${defaultBranch}` : '';
+            return plan(`Pull request #${prNumber} only plans; the apply runs when it is merged${target}.`);
+        }
+        return plan(`A ${eventName} event only plans; only a push to the default branch applies.`);
+    }
+    if (!defaultBranch) {
+        return plan(`The push event does not name the repository's default branch, so this run only plans.`);
+    }
+    const defaultRef = `refs/heads/${defaultBranch}`;
+    if (ref !== defaultRef) {
+        const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
+        return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
+    }
+    // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
+    if (payload['deleted'] === true || /^0+$/.test((0,core/* str */.gx)(payload['after']) || 'x')) {
+        return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
+    }
+    return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
+}
+function commitRange(ctx, pr, prNumber, ref) {
+    if (pr) {
+        const base = (0,core/* str */.gx)((0,core/* obj */.WL)(pr['base'])['sha']);
+        const head = (0,core/* str */.gx)((0,core/* obj */.WL)(pr['head'])['sha']);
+        if (prNumber === undefined || !base || !head) {
+            return { kind: 'none', reason: 'the pull request event names no number, base or head commit' };
+        }
+        return { kind: 'pull_request', number: prNumber, base, head };
+    }
+    if (ctx.eventName !== 'push') {
+        return { kind: 'none', reason: `a ${ctx.eventName} event has no commit range to compare` };
+    }
+    const p = ctx.payload;
+    const before = (0,core/* str */.gx)(p['before']);
+    const after = (0,core/* str */.gx)(p['after']);
+    if (p['deleted'] === true || ZERO_SHA.test(after)) {
+        return { kind: 'none', reason: `the push deleted ${ref}` };
+    }
+    if (!before || !after)
+        return { kind: 'none', reason: 'the push event names no before/after commits' };
+    if (ZERO_SHA.test(before)) {
+        return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
+    }
+    if (p['forced'] === true) {
+        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
+    }
+    return { kind: 'push', before, after };
+}
+function commitSha(ctx, pr) {
+    if (pr)
+        return (0,core/* str */.gx)((0,core/* obj */.WL)(pr['head'])['sha']) || ctx.sha;
+    if (ctx.eventName === 'push') {
+        const after = (0,core/* str */.gx)(ctx.payload['after']);
+        return after && !ZERO_SHA.test(after) ? after : ctx.sha;
+    }
+    if (ctx.eventName === 'merge_group')
+        return (0,core/* str */.gx)((0,core/* obj */.WL)(ctx.payload['merge_group'])['head_sha']) || ctx.sha;
+    return ctx.sha;
+}
+/** A fork's PR gets no OIDC token and a read-only GITHUB_TOKEN; a deleted fork has head.repo null. */
+function isFork(pr, repository) {
+    const headRepo = pr['head'] === undefined ? undefined : (0,core/* obj */.WL)(pr['head'])['repo'];
+    if (headRepo === null || headRepo === undefined)
+        return true;
+    return (0,core/* str */.gx)((0,core/* obj */.WL)(headRepo)['full_name']) !== (0,core/* str */.gx)(repository['full_name']);
+}
+function event_short(sha) {
+    return sha.slice(0, 7);
+}
+function num(value) {
+    const n = (0,core/* num */.bu)(value);
+    return n !== undefined && Number.isInteger(n) ? n : undefined;
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/event/changes.ts
+
+
+// Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
+// completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a
+// real change leaves the database behind its HCL.
+/** GitHub lists at most this many files of a pull request. */
+const PULL_FILES_LIMIT = 3000;
+/** The compare API lists at most this many files for the whole comparison. */
+const COMPARE_FILES_LIMIT = 300;
+/**
+ * Files (repository-relative, forward slashes) matching any of the globs, in input order.
+ * Globs use picomatch with dot files included. A pattern also matches everything below the
+ * path it names, so `terraform/roles` works like `terraform/roles/**`. A pattern starting
+ * with `!` excludes files that an earlier or later pattern matched.
+ */
+function matchRolesPaths(files, globs) {
+    const include = globs.filter((g) => !g.startsWith('!'));
+    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+    if (include.length === 0)
+        return [];
+    const isIncluded = picomatch_default()(withDescendants(include), { dot: true });
+    const isExcluded = exclude.length > 0 ? picomatch_default()(withDescendants(exclude), { dot: true }) : () => false;
+    const seen = new Set();
+    return files.filter((file) => {
+        const f = file.replace(/^\.\//, '');
+        if (seen.has(f) || !isIncluded(f) || isExcluded(f))
+            return false;
+        seen.add(f);
+        return true;
+    });
+}
+function withDescendants(globs) {
+    return globs.flatMap((g) => {
+        const base = g.replace(/\/+$/, '');
+        return base === '' ? [] : [base, `${base}/**`];
+    });
+}
+/** `logger` gets the warning when GitHub does not answer (a buffer when asked beside other work). */
+async function detectRolesChange(gh, context, rolesPaths, logger = core/* log */.Rm) {
+    const range = context.range;
+    if (range.kind === 'none') {
+        return failSafe(`${range.reason}, so the roles root counts as changed`);
+    }
+    const { owner, repo } = context.repo;
+    const where = range.kind === 'pull_request'
+        ? 'in this pull request'
+        : `in the pushed commits ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
+    let listed;
+    try {
+        listed =
+            range.kind === 'pull_request'
+                ? await pullRequestFiles(gh, owner, repo, range.number)
+                : await compareFiles(gh, owner, repo, range.before, range.after);
+    }
+    catch (err) {
+        const what = range.kind === 'pull_request'
+            ? `list the files of pull request #${range.number}`
+            : `compare ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
+        logger.warning(`Could not ${what}: ${(0,core/* errorMessage */.gJ)(err)}`);
+        return failSafe(`could not ${what} (${(0,core/* errorMessage */.gJ)(err)}), so the roles root counts as changed`);
+    }
+    const matchedFiles = matchRolesPaths(listed.files, rolesPaths);
+    if (matchedFiles.length > 0) {
+        return { changed: true, reason: `${describeFiles(matchedFiles)} ${where}`, matchedFiles, failSafe: false };
+    }
+    if (listed.incomplete) {
+        return { ...failSafe(`${listed.incomplete}, so the roles root counts as changed`), matchedFiles };
+    }
+    return { changed: false, reason: `no file matching roles-paths changed ${where}`, matchedFiles, failSafe: false };
+}
+async function pullRequestFiles(gh, owner, repo, pullNumber) {
+    const entries = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 });
+    // A rename out of roles-paths changes the roles as much as an edit inside it.
+    const files = entries.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
+    const listed = { files };
+    if (entries.length >= PULL_FILES_LIMIT) {
+        listed.incomplete = `pull request #${pullNumber} changes ${entries.length} or more files and GitHub lists at most ${PULL_FILES_LIMIT}`;
+    }
+    return listed;
+}
+async function compareFiles(gh, owner, repo, before, after) {
+    const files = [];
+    let entries = 0;
+    let status = '';
+    // Pages of a comparison page its commits; GitHub sends the files on the first page only,
+    // but collecting every page's files costs nothing and survives either behaviour.
+    const pages = gh.paginate.iterator(gh.rest.repos.compareCommitsWithBasehead, {
+        owner,
+        repo,
+        basehead: `${before}...${after}`,
+        per_page: 100,
+    });
+    for await (const page of pages) {
+        // paginate's types narrow a comparison to its commit count; the body is the full comparison.
+        const data = page.data;
+        status ||= data.status;
+        for (const f of data.files ?? []) {
+            entries += 1;
+            files.push(f.filename);
+            if (f.previous_filename)
+                files.push(f.previous_filename);
+        }
+    }
+    const listed = { files };
+    const range = `${before.slice(0, 7)}...${after.slice(0, 7)}`;
+    if (status === 'behind' || status === 'diverged') {
+        // The pushed commit is not ahead of the previous one (history rewritten): the
+        // three-dot diff hides what the push undid.
+        listed.incomplete = `the pushed commits ${range} are ${status} rather than ahead of the previous head`;
+    }
+    else if (entries >= COMPARE_FILES_LIMIT) {
+        listed.incomplete = `the comparison ${range} lists ${entries} files and GitHub lists at most ${COMPARE_FILES_LIMIT}`;
+    }
+    return listed;
+}
+function describeFiles(files) {
+    const first = files[0] ?? '';
+    if (files.length === 1)
+        return `${first} changed`;
+    const others = files.length - 1;
+    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching roles-paths changed`;
+}
+function failSafe(reason) {
+    return { changed: true, reason, matchedFiles: [], failSafe: true };
+}
+
+;// CONCATENATED MODULE: ./src/event/index.ts
+// event/: what this run is about. The GitHub event becomes a RunContext (mode, commit range,
+// pull requests), and the commit range says whether the roles root runs. May import core/,
+// inputs/, and github/ (the changed files of a range come from the API).
+/** The run's context from the inputs and the event alone; pure. */
+
+/** Did anything under roles-paths change in the run's commit range? "Yes" whenever GitHub cannot tell. */
+
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -72415,12 +72703,676 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
+var light = __nccwpck_require__(3251);
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/error-request.js
+function isRequestError(error) {
+  return error.request !== void 0;
+}
+async function errorRequest(state, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
+}
+
+// pkg/dist-src/wrap-request.js
+
+
+async function wrapRequest(state, octokit, request, options) {
+  const limiter = new light();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
+  const response = await request(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error, options);
+  }
+  return response;
+}
+
+// pkg/dist-src/index.js
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
+        return error;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = plugin_retry_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/version.js
+var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/wrap-request.js
+var dist_bundle_noop = () => Promise.resolve();
+function dist_bundle_wrapRequest(state, request, options) {
+  return state.retryLimiter.schedule(doRequest, state, request, options);
+}
+async function doRequest(state, request, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+
+// pkg/dist-src/generated/triggers-notification-paths.js
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+
+// pkg/dist-src/route-matcher.js
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+
+// pkg/dist-src/index.js
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck, common) {
+  groups.global = new Bottleneck.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck = light,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
+    const events = {};
+    const emitter = new Bottleneck.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error, info) {
+      const [state2, request, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request.retryCount;
+      request.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request, options) => {
+    initializeBottleneck();
+    return dist_bundle_wrapRequest(state, request, options);
+  });
+  return {};
+}
+throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
+throttling.triggersNotification = triggersNotification;
+
+
+;// CONCATENATED MODULE: ./src/github/client.ts
+
+
+
+
+
+/** Login of comments written with the workflow's GITHUB_TOKEN. */
+const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+/**
+ * One request may take this long. A GitHub API that accepts the connection and never answers
+ * must not hold the job until its timeout: the report is already in the summary and outputs.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Rate-limited requests are retried this many times, then the error surfaces. */
+const RATE_LIMIT_RETRIES = 2;
+/** A primary limit can reset an hour away; holding the job that long helps nobody. */
+const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
+function createGitHub(token, options = {}) {
+    const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
+        const what = `${request.method} ${(0,core/* redact */.E$)(request.url)}`;
+        if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
+            core/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; giving up after ${retryCount} retries (retry-after ${retryAfter}s).`);
+            return false;
+        }
+        core/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
+        return true;
+    };
+    const base = {
+        // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
+        // a client built after the environment is set (tests, GHES wrappers) still honours it.
+        baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
+        request: { fetch: fetchWithTimeout },
+        log: {
+            debug: () => { },
+            info: () => { },
+            warn: (message) => core/* log */.Rm.warning(message),
+            error: (message) => core/* log */.Rm.error(message),
+        },
+        retry: {
+            retries: 3,
+            // 4xx answers are final (validation, auth, not found); 403/429 rate limits are retried by
+            // the throttling plugin, which honours retry-after (the GraphQL reads below have none: a
+            // rate-limited read fails, and its caller then does not trust the comment's record).
+            doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+        },
+    };
+    const client = getOctokit(token, {
+        ...base,
+        throttle: {
+            // The plugin's write/notification queues are process-wide and keyed by this id. The
+            // action builds one client per run; distinct ids keep separate clients (tests, two
+            // tokens) from pacing each other.
+            id: (0,external_node_crypto_.randomUUID)(),
+            onRateLimit: onLimit('primary'),
+            onSecondaryRateLimit: onLimit('secondary'),
+        },
+    }, retry, throttling);
+    // The throttling plugin cannot tell a GraphQL query from a mutation, so it puts every GraphQL
+    // call in its write queue: one per second, shared with the comment's POST/PATCH. The action's
+    // only GraphQL calls are reads (who last edited a comment), which GitHub's guidance does not
+    // ask to pace; through the queue they cost every run a second before its comment, two on a
+    // merge. They go through a client with the same retries, timeout and URL but no write queue.
+    client.graphql = getOctokit(token, base, retry).graphql;
+    return client;
+}
+/** fetch with a deadline per request; a caller's own abort signal still applies. */
+function fetchWithTimeout(url, init = {}) {
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+}
+/** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/**
+ * The login that owns comments written with this client's token, as REST names comment
+ * authors. GraphQL's `viewer` answers for every kind of token: a personal token's user, and
+ * for an installation token (the workflow's GITHUB_TOKEN, a GitHub App's token) the
+ * installation's bot user, `github-actions[bot]` or `<app-slug>[bot]`. REST cannot: GET /user
+ * refuses installation tokens, and GET /app needs the App's JWT.
+ */
+async function tokenIdentity(gh) {
+    let login;
+    try {
+        const result = await gh.graphql('query { viewer { login } }');
+        login = result.viewer?.login;
+    }
+    catch (err) {
+        const status = err.status;
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,core/* redact */.E$)(message)}). ` +
+            'Check that github-token is a valid token for this repository.', { cause: err });
+    }
+    if (typeof login !== 'string' || !LOGIN.test(login)) {
+        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
+    }
+    return login;
+}
+
+;// CONCATENATED MODULE: ./src/github/limits.ts
+// GitHub's size limits, which both the renderer (fitting a body) and the API layer (explaining
+// a 422) need to know.
+/** GitHub rejects issue/PR comment and issue bodies longer than this many characters. */
+const COMMENT_MAX_LENGTH = 65_536;
+/** GitHub's per-step job summary limit (1 MiB). */
+const SUMMARY_MAX_LENGTH = 1_048_576;
+
+;// CONCATENATED MODULE: ./src/github/marker.ts
+
+const PREFIX = { comment: 'rds-atlas-action:v1', drift: 'rds-atlas-action:drift:v1' };
+const PLAIN = /^[A-Za-z0-9./@+=,~]*$/;
+/** One part of a marker: plain characters as they are, every other byte as %XX. */
+function encodePart(value) {
+    let out = '';
+    for (const ch of value) {
+        if (PLAIN.test(ch))
+            out += ch;
+        else
+            for (const byte of Buffer.from(ch, 'utf8'))
+                out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
+}
+/** The marker of a database: injective over (environment, roles directory, schema directory). */
+function databaseMarker(kind, environment, rolesDir, schemaDir) {
+    const env = environment ? ` env=${encodePart(environment)}` : '';
+    return `<!-- ${PREFIX[kind]}${env} roles=${encodePart(rolesDir)} schema=${encodePart(schemaDir)} -->`;
+}
+/** What versions up to 1.1.0 wrote (not injective: see above). */
+function legacyMarker(kind, environment, rolesDir, schemaDir) {
+    const safe = (s) => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
+    const env = environment ? ` env=${safe(environment)}` : '';
+    return `<!-- ${PREFIX[kind]}${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
+}
+const SHAPE = /^<!-- rds-atlas-action:(drift:)?v1(?: env=([^\s]+))? roles=([^\s]*) schema=([^\s]*) -->$/;
+function marker_parse(marker) {
+    const m = SHAPE.exec(marker);
+    if (!m)
+        return undefined;
+    try {
+        return {
+            kind: m[1] ? 'drift' : 'comment',
+            environment: decodeURIComponent(m[2] ?? ''),
+            rolesDir: decodeURIComponent(m[3] ?? ''),
+            schemaDir: decodeURIComponent(m[4] ?? ''),
+        };
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Whether a body of ours (our token wrote it) belongs to the database `marker` names: it
+ * starts with the marker, or with the marker an earlier version wrote for it and names this
+ * database in the places described above.
+ */
+function bodyBelongsTo(marker, body) {
+    if (body.startsWith(marker))
+        return true;
+    const db = marker_parse(marker);
+    if (!db)
+        return false;
+    const legacy = legacyMarker(db.kind, db.environment, db.rolesDir, db.schemaDir);
+    if (legacy === marker || !body.startsWith(legacy))
+        return false;
+    const needs = (part) => part !== '' && !PLAIN.test(part);
+    const lines = body.split('\n');
+    if (needs(db.environment)) {
+        const title = lines.find((l) => l.startsWith('## '));
+        if (!title?.includes(` · ${(0,core/* code */.aY)(db.environment)} · `))
+            return false;
+    }
+    const headings = rootHeadings(lines);
+    if (needs(db.rolesDir) && headings.get('roles') !== (0,core/* code */.aY)(db.rolesDir))
+        return false;
+    if (needs(db.schemaDir) && headings.get('schema') !== (0,core/* code */.aY)(db.schemaDir))
+        return false;
+    return true;
+}
+/** `### roles · <dir>` and `### schema · <dir>`: the first of each outside fenced code blocks. */
+function rootHeadings(lines) {
+    const found = new Map();
+    let fence;
+    for (const line of lines) {
+        const f = /^(`{3,}|~{3,})/.exec(line)?.[1];
+        if (fence === undefined && f) {
+            fence = f;
+            continue;
+        }
+        if (fence !== undefined) {
+            if (line.trim().startsWith(fence[0].repeat(fence.length)) && /^(`+|~+)\s*$/.test(line.trim()))
+                fence = undefined;
+            continue;
+        }
+        const h = /^### (roles|schema) · (.*)$/.exec(line);
+        if (h && !found.has(h[1]))
+            found.set(h[1], h[2]);
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/github/comments.ts
+
+
+
+// One sticky comment per pull request and database. A comment is ours only when its body
+// *starts with* our marker AND its author is our token's identity: anyone can paste the marker
+// into a comment (quoting ours), another bot can carry it, and another database's comment can
+// hold this database's marker inside its SQL; none of those is ever edited.
+/**
+ * Hidden first line naming the database: its environment (when set) and the two roots, so two
+ * databases in one repository keep two comments (marker.ts: injective, and finds the comments
+ * of earlier versions where that is unambiguous).
+ */
+function commentMarker(environment, rolesDir, schemaDir) {
+    return databaseMarker('comment', environment, rolesDir, schemaDir);
+}
+/** Every comment on the PR authored by our token's identity, whatever its body says, oldest first. */
+async function commentsBy(gh, repo, pr, identity) {
+    const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
+    return comments
+        .filter((c) => c.user?.login === identity)
+        .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
+        .sort((a, b) => a.id - b.id);
+}
+async function listOurs(gh, repo, pr, marker, identity) {
+    return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
+}
+/** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
+async function findOurComment(gh, repo, pr, marker, identity) {
+    return (await listOurs(gh, repo, pr, marker, identity))[0];
+}
+/**
+ * Updates our comment, or creates it; `build` makes the body from our previous comment (its
+ * record carries the reviewed plan and the history), or returns undefined to leave it as it is. Two runs racing on one PR can both find
+ * none and both create one: afterwards each run lists again, and the one whose comment is not
+ * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
+ */
+async function upsertComment(gh, repo, pr, marker, identity, build) {
+    const existing = await listOurs(gh, repo, pr, marker, identity);
+    const keep = existing[0];
+    const body = await build(keep);
+    if (body === undefined) {
+        // The caller keeps the comment as it is (a re-run with nothing new to say).
+        if (!keep)
+            throw new Error('There is no comment to keep: build must return a body when there is no previous comment.');
+        return { id: keep.id, url: keep.url, created: false, removedDuplicates: await removeDuplicates(gh, repo, existing.slice(1)) };
+    }
+    if (!body.startsWith(marker))
+        throw new Error('The comment body must start with its marker, or the next run could not find it.');
+    const write = async (what, fn) => {
+        try {
+            return await fn();
+        }
+        catch (err) {
+            throw explain(err, what, pr, body);
+        }
+    };
+    if (keep) {
+        await write(`update comment ${keep.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: keep.id, body }));
+        const removed = await removeDuplicates(gh, repo, existing.slice(1));
+        return { id: keep.id, url: keep.url, created: false, removedDuplicates: removed };
+    }
+    const { data } = await write('create a comment on', () => gh.rest.issues.createComment({ ...repo, issue_number: pr, body }));
+    const now = await listOurs(gh, repo, pr, marker, identity);
+    const oldest = now[0];
+    if (oldest && oldest.id !== data.id) {
+        await write(`update comment ${oldest.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: oldest.id, body }));
+        const removed = await removeDuplicates(gh, repo, now.filter((c) => c.id !== oldest.id));
+        return { id: oldest.id, url: oldest.url, created: false, removedDuplicates: removed };
+    }
+    return { id: data.id, url: data.html_url, created: true, removedDuplicates: 0 };
+}
+async function removeDuplicates(gh, repo, duplicates) {
+    let removed = 0;
+    for (const c of duplicates) {
+        try {
+            await gh.rest.issues.deleteComment({ ...repo, comment_id: c.id });
+            removed++;
+        }
+        catch (err) {
+            // Another run may have deleted it first; a duplicate left behind is cosmetic.
+            if (err.status !== 404)
+                throw err;
+        }
+    }
+    return removed;
+}
+function explain(err, what, pr, body) {
+    const status = err.status;
+    if (status === 422 && body.length > COMMENT_MAX_LENGTH) {
+        return new Error(`Could not ${what} pull request #${pr}: the body has ${body.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
+            '(the report renderer should have shortened it; the full report is in the job summary).', { cause: err });
+    }
+    const hint = status === 403 || status === 401
+        ? ' Give the workflow `permissions: pull-requests: write` (fork pull requests only get a read-only token).'
+        : '';
+    return new Error(`Could not ${what} pull request #${pr}: ${(0,core/* errorMessage */.gJ)(err)}.${hint}`, { cause: err });
+}
+/** The labels on a pull request now (the event payload is stale when a job is re-run). */
+async function pullLabels(gh, repo, pr) {
+    const labels = await gh.paginate(gh.rest.issues.listLabelsOnIssue, { ...repo, issue_number: pr, per_page: 100 });
+    return labels.map((l) => l.name);
+}
+/**
+ * Whether our comment was last edited by someone other than us. GitHub lets anyone with write
+ * access edit other people's comments, and REST does not say who did; GraphQL's
+ * `IssueComment.editor` does (null when never edited). The record of a reviewed plan in a
+ * comment someone else edited last is not trusted, and not carried forward.
+ */
+async function editedByOthers(gh, comment, identity) {
+    const result = await gh.graphql('query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }', { id: comment.nodeId });
+    const editor = result.node?.editor?.login;
+    return editor === undefined || sameActor(editor, identity) ? undefined : editor;
+}
+/** REST names bots `app[bot]`, GraphQL `app`. */
+function sameActor(a, b) {
+    const norm = (login) => login.replace(/\[bot\]$/i, '').toLowerCase();
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/github/pulls.ts
+// A merge push knows its commit, not its pull request. GitHub links them: the PR that was
+// merged as this commit (merge, squash or rebase) has merge_commit_sha === sha.
+/**
+ * Pull requests the pushed commit belongs to, best match first: merged PRs whose merge commit
+ * is this sha; otherwise open or merged PRs into the repository's default branch; otherwise
+ * none (a direct push), which the caller reports.
+ */
+async function pullsForCommit(gh, repo, sha) {
+    const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, {
+        owner: repo.owner,
+        repo: repo.repo,
+        commit_sha: sha,
+        per_page: 100,
+    });
+    const mergedAsThis = pulls.filter((p) => p.merge_commit_sha === sha);
+    if (mergedAsThis.length > 0)
+        return numbers(mergedAsThis);
+    return numbers(pulls.filter((p) => p.base.ref === p.base.repo.default_branch));
+}
+function numbers(pulls) {
+    return [...new Set(pulls.map((p) => p.number))].sort((a, b) => a - b);
+}
+
 ;// CONCATENATED MODULE: ./src/atlas/plan.ts
 // The Atlas provider reports the SQL it will run only as a warning diagnostic, summary
 // "Atlas Plan", detail = header + "\n\n\n" + each statement + "\n". This module turns a
@@ -72725,6 +73677,8 @@ function guarded(parse, utf8) {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./node_modules/libpg-query/wasm/libpg-query.js
 var libpg_query = __nccwpck_require__(3995);
 var libpg_query_default = /*#__PURE__*/__nccwpck_require__.n(libpg_query);
@@ -73235,12 +74189,10 @@ function listOption(options, name) {
     return [];
 }
 
-// EXTERNAL MODULE: ./src/core/index.ts + 16 modules
-var src_core = __nccwpck_require__(5903);
 ;// CONCATENATED MODULE: ./src/atlas/sql-verdict.ts
 
 /** destructive 6 … safe 0: the order of STATEMENT_CLASSES, most severe first. */
-const SEVERITY = Object.fromEntries(src_core/* STATEMENT_CLASSES */.vv.map((c, i) => [c, src_core/* STATEMENT_CLASSES */.vv.length - 1 - i]));
+const SEVERITY = Object.fromEntries(core/* STATEMENT_CLASSES */.vv.map((c, i) => [c, core/* STATEMENT_CLASSES */.vv.length - 1 - i]));
 /** The first of the most severe findings; undefined for none. */
 function strongest(findings) {
     let top;
@@ -73920,7 +74872,7 @@ function walk(value, visit) {
  * EXPLAIN ANALYZE runs the statement; plain EXPLAIN only plans it, but planning can already
  * run functions (constant folding of immutable ones), so both take the inner statement's class.
  */
-function explain(s, inner) {
+function sql_wrapped_explain(s, inner) {
     const analyze = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'analyze' && sql_wrapped_isOn(n.DefElem.arg));
     if (s.query === undefined)
         return unknown('EXPLAIN', 'explains a statement the parser did not show');
@@ -74011,7 +74963,7 @@ function statementVerdict(node, ctx) {
 function ruleVerdict(node, ctx) {
     const inner = (n) => statementVerdict(n, ctx);
     if ('ExplainStmt' in node)
-        return explain(node.ExplainStmt, inner);
+        return sql_wrapped_explain(node.ExplainStmt, inner);
     if ('PrepareStmt' in node)
         return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
     if ('ExecuteStmt' in node)
@@ -74461,7 +75413,7 @@ async function atlasVersion(cwd) {
     const stderr = [];
     let exit;
     try {
-        exit = await (0,src_core/* runProcess */.R3)('atlas', ['version'], {
+        exit = await (0,core/* runProcess */.R3)('atlas', ['version'], {
             cwd,
             env: {},
             timeoutMs: 20_000,
@@ -74578,2301 +75530,6 @@ async function parseTrees(statements) {
 /** Each statement's parse trees, or undefined where the parser rejected it (for the access model). */
 
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(1695);
-;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
-// The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
-// modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
-/**
- * Every AWS region name: us-east-1, ap-southeast-7, us-gov-west-1, cn-north-1, us-iso-east-1,
- * us-isob-east-1, eu-isoe-west-1, us-isof-south-1, eusc-de-east-1 …
- */
-const REGION = /^(?:[a-z]{2}|us-gov|us-iso[a-z]?|eu-iso[a-z]?|eusc-[a-z]{2})-[a-z]+-\d{1,2}$/;
-/** The AWS partitions that exist. */
-const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
-/** The partition a region belongs to (its prefix decides). */
-function regionPartition(region) {
-    if (region.startsWith('cn-'))
-        return 'aws-cn';
-    if (region.startsWith('us-gov-'))
-        return 'aws-us-gov';
-    if (region.startsWith('us-isob-'))
-        return 'aws-iso-b';
-    if (region.startsWith('eu-isoe-'))
-        return 'aws-iso-e';
-    if (region.startsWith('us-isof-'))
-        return 'aws-iso-f';
-    if (region.startsWith('us-iso-'))
-        return 'aws-iso';
-    if (region.startsWith('eusc-'))
-        return 'aws-eusc';
-    return 'aws';
-}
-const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/([\w+=,.@/-]{1,512})$/;
-/** The parts of an IAM role ARN; undefined when it is not one, or names no real partition. */
-function parseRoleArn(arn) {
-    const m = ROLE_ARN.exec(arn);
-    if (!m?.[1] || !m[2] || !m[3] || !PARTITIONS.includes(m[1]))
-        return undefined;
-    return { partition: m[1], account: m[2], name: m[3] };
-}
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-/**
- * AWS profile names as the action writes them: `[profile <name>]` in an INI file, where
- * brackets, comment starters, `=` and whitespace would corrupt the section header.
- */
-const PROFILE_NAME = /^[^\s[\]#;=]{1,64}$/;
-/** The database's name as users know it, also part of the comment marker and the drift issue title. */
-const ENVIRONMENT = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
-/** A PostgreSQL user the action connects as (≤ 63 bytes, identifier-like). */
-const DB_USER = /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/;
-const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-const UNIT_SECONDS = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-/**
- * Seconds of a Go duration with units ("5m", "90s", "1h30m", "500ms"), as Terraform's
- * -lock-timeout parses it; undefined when it is not one. A bare number is not a duration.
- */
-function parseDuration(text) {
-    if (text === '')
-        return undefined;
-    GO_DURATION_PART.lastIndex = 0;
-    let seconds = 0;
-    let consumed = 0;
-    for (let m = GO_DURATION_PART.exec(text); m; m = GO_DURATION_PART.exec(text)) {
-        seconds += Number(m[1]) * (UNIT_SECONDS[m[2] ?? ''] ?? NaN);
-        consumed = GO_DURATION_PART.lastIndex;
-    }
-    return consumed === text.length && Number.isFinite(seconds) ? seconds : undefined;
-}
-/** "host:port" → parts; undefined unless a host and a port 1–65535 are both there. IPv6 in brackets. */
-function parseEndpoint(endpoint) {
-    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(endpoint);
-    const port = Number(m?.[2]);
-    if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535)
-        return undefined;
-    return { host: m[1].replace(/^\[|\]$/g, ''), port };
-}
-/** Error messages quote at most this much of a value: enough to recognise it, not a log dump. */
-const QUOTE_LIMIT = 100;
-/** A value as error messages show it: JSON-quoted, shortened. */
-function quote(value) {
-    return JSON.stringify(value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value);
-}
-/** Control characters (and NUL) never belong in a name. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
-
-function nonEmptyLines(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '');
-}
-/**
- * One glob per line, relative to the repository root; blank lines are ignored. A leading
- * "!" excludes (see changes.ts). Defaults follow the seed layout.
- */
-function readRolesPaths(name, raw, rolesDir, bad) {
-    const lines = nonEmptyLines(raw);
-    if (lines.length === 0) {
-        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
-    }
-    const globs = [];
-    for (const line of lines) {
-        const negated = line.startsWith('!');
-        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
-        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
-            bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
-            continue;
-        }
-        globs.push(negated ? `!${pattern}` : pattern);
-    }
-    return globs;
-}
-/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
-function readLintSkip(name, raw, bad) {
-    const ids = nonEmptyLines(raw);
-    for (const id of ids)
-        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
-            bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
-    return ids;
-}
-/** Class names a user may list: every class but safe, which only `all` gates. */
-const NAMED_CLASSES = src_core/* STATEMENT_CLASSES */.vv.filter((c) => c !== 'safe');
-/**
- * The statement classes that need the label on merge: class names separated by commas or
- * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
- */
-function readGatedClasses(name, raw, bad) {
-    const items = raw
-        .split(/[,\n]/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-    if (items.length === 0)
-        return [...src_core/* DEFAULT_GATED_CLASSES */.z_];
-    const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
-    if (items.length === 1 && items[0] === 'all')
-        return [...src_core/* STATEMENT_CLASSES */.vv];
-    if (items.length === 1 && items[0] === 'none')
-        return [];
-    const classes = [];
-    for (const item of items) {
-        const cls = NAMED_CLASSES.find((c) => c === item);
-        if (cls === undefined) {
-            bad(name, item, item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected);
-            continue;
-        }
-        if (!classes.includes(cls))
-            classes.push(cls);
-    }
-    return classes;
-}
-/** A GitHub login: a user's, or an App's bot user with REST's `[bot]` suffix. */
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
-/**
- * Logins whose approving review counts whatever their repository permission, separated by
- * commas or newlines, with or without a leading @. Teams are refused: the workflow's token
- * cannot read team membership, so a team entry could never be checked.
- */
-function readApprovers(name, raw, bad) {
-    const items = raw
-        .split(/[,\n]/)
-        .map((item) => item.trim().replace(/^@/, ''))
-        .filter((item) => item !== '');
-    const logins = [];
-    for (const item of items) {
-        if (item.includes('/')) {
-            bad(name, item, 'GitHub logins separated by commas; teams (org/team) are not supported because the workflow token cannot read team membership: list the members');
-        }
-        else if (!LOGIN.test(item)) {
-            bad(name, item, 'GitHub logins separated by commas, such as alice, bob');
-        }
-        else if (!logins.some((l) => l.toLowerCase() === item.toLowerCase()))
-            logins.push(item);
-    }
-    return logins;
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/inputs/workspace.ts
-
-
-
-// The workspace (the checkout) and the directories inputs name inside it. A working directory
-// is where Terraform runs the pull request's code, so it must really be inside the checkout,
-// also through symbolic links.
-/** The directory working directories and roles-paths are relative to. */
-function workspaceDir() {
-    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
-}
-/**
- * Working directories are kept workspace-relative with forward slashes, because the same
- * string feeds the default roles-paths glob and the PR comment marker.
- */
-function readDirectory(name, raw, problems) {
-    const root = workspaceDir();
-    const absolute = external_node_path_.resolve(root, raw);
-    const outside = (from, to) => {
-        const relative = external_node_path_.relative(from, to);
-        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
-    };
-    if (outside(root, absolute)) {
-        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
-        return raw;
-    }
-    let real;
-    try {
-        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
-    }
-    catch {
-        // reported below
-    }
-    if (real === undefined) {
-        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
-    }
-    else if (outside(external_node_fs_.realpathSync(root), real)) {
-        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
-        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
-    }
-    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
-}
-
-;// CONCATENATED MODULE: ./src/inputs/inputs.ts
-
-
-
-
-
-// Reads every input once, validates all of them before anything talks to AWS or runs
-// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
-/** Input names as action.yml spells them. The only place they are written down. */
-const INPUT = {
-    awsRegion: 'aws-region',
-    roleToAssume: 'role-to-assume',
-    applyRoleToAssume: 'apply-role-to-assume',
-    audience: 'audience',
-    roleSessionName: 'role-session-name',
-    roleDurationSeconds: 'role-duration-seconds',
-    awsProfile: 'aws-profile',
-    rolesWorkingDirectory: 'roles-working-directory',
-    schemaWorkingDirectory: 'schema-working-directory',
-    rolesPaths: 'roles-paths',
-    mode: 'mode',
-    githubToken: 'github-token',
-    comment: 'comment',
-    lockTimeout: 'lock-timeout',
-    dbEndpoint: 'db-endpoint',
-    dbName: 'db-name',
-    dbUser: 'db-user',
-    masterUser: 'master-user',
-    rolesOnApply: 'roles-on-apply',
-    environment: 'environment',
-    destructiveLabel: 'destructive-label',
-    gatedClasses: 'gated-classes',
-    approvers: 'approvers',
-    requireReviewedPlan: 'require-reviewed-plan',
-    driftIssue: 'drift-issue',
-    failOnDrift: 'fail-on-drift',
-    lintSkip: 'lint-skip',
-    factsTimeoutMs: 'facts-timeout',
-    impactScanLimit: 'impact-scan-limit',
-};
-/**
- * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
- * action is also started without them (tests, `node dist/index.js`), so they live here too.
- */
-const inputs_DEFAULTS = {
-    audience: 'sts.amazonaws.com',
-    roleDurationSeconds: 3600,
-    rolesWorkingDirectory: 'terraform/roles',
-    schemaWorkingDirectory: 'terraform/schema',
-    mode: 'auto',
-    comment: true,
-    lockTimeout: '5m',
-    dbUser: 'atlas_migrator',
-    masterUser: 'postgres',
-    rolesOnApply: 'changed',
-    destructiveLabel: '',
-    gatedClasses: src_core/* DEFAULT_GATED_CLASSES */.z_.join(', '),
-    requireReviewedPlan: true,
-    driftIssue: true,
-    failOnDrift: false,
-    factsTimeoutMs: '5s',
-    impactScanLimit: 1_000_000,
-};
-const MODES = ['auto', 'plan', 'apply'];
-const ROLES_ON_APPLY = ['changed', 'always'];
-const MIN_DURATION = 900;
-const MAX_DURATION = 43200;
-/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
-const MAX_LOCK_TIMEOUT_SECONDS = 3600;
-/** facts-timeout: the impact facts are a few catalog queries; a minute is already generous. */
-const MAX_FACTS_TIMEOUT_SECONDS = 60;
-/** GitHub label names are at most 50 characters. */
-const MAX_LABEL_LENGTH = 50;
-/** All bad inputs of one run; `problems` holds one sentence per input. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1
-            ? (problems[0] ?? '')
-            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
-        this.name = 'InputError';
-        this.problems = problems;
-    }
-}
-function getInputs() {
-    const problems = [];
-    const bad = (name, value, expected) => {
-        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
-    };
-    const get = (name) => core/* getInput */.V4(name);
-    // The token is a secret from the moment it is read; it never appears in a message.
-    const githubToken = get(INPUT.githubToken);
-    (0,src_core/* registerSecret */.cl)(githubToken);
-    if (!githubToken) {
-        // The value is never echoed: it is a credential even when malformed.
-        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
-    }
-    const awsRegion = get(INPUT.awsRegion);
-    if (!awsRegion) {
-        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
-    }
-    else if (!REGION.test(awsRegion)) {
-        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
-    }
-    const roleToAssume = get(INPUT.roleToAssume);
-    const applyRoleInput = get(INPUT.applyRoleToAssume);
-    for (const [name, value] of [
-        [INPUT.roleToAssume, roleToAssume],
-        [INPUT.applyRoleToAssume, applyRoleInput],
-    ]) {
-        if (!value)
-            continue;
-        const arn = parseRoleArn(value);
-        if (!arn) {
-            bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
-        }
-        else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
-            bad(name, value, `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`);
-        }
-    }
-    const audience = get(INPUT.audience) || inputs_DEFAULTS.audience;
-    if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
-        bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
-    }
-    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
-    if (!SESSION_NAME.test(roleSessionName)) {
-        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
-    }
-    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
-    const awsProfile = get(INPUT.awsProfile);
-    if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
-        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
-    }
-    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
-    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
-    if (rolesWorkingDirectory === schemaWorkingDirectory) {
-        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
-    }
-    const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
-    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
-    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
-    if (!mode)
-        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
-    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
-    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
-    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
-    if (!rolesOnApply)
-        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
-    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
-    const lockSeconds = parseDuration(lockTimeout);
-    if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
-        bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
-    }
-    const { factsTimeoutMs, impactScanLimit } = readImpactInputs(get, bad);
-    const dbEndpoint = get(INPUT.dbEndpoint);
-    const dbName = get(INPUT.dbName);
-    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
-    if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
-        bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
-    }
-    if (dbEndpoint && !dbName) {
-        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
-    }
-    if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
-        bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
-    }
-    if (!DB_USER.test(dbUser)) {
-        bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
-    }
-    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
-    if (!DB_USER.test(masterUser)) {
-        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
-    }
-    else if (masterUser === dbUser) {
-        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
-    }
-    const environment = get(INPUT.environment);
-    if (environment && !ENVIRONMENT.test(environment)) {
-        bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
-    }
-    const destructiveLabel = core/* getInput */.V4(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
-    const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
-    const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
-    if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
-        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty (the default) for no label requirement`);
-    }
-    const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
-    const approvers = readApprovers(INPUT.approvers, get(INPUT.approvers), bad);
-    const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
-    const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
-    const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
-    const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
-    if (problems.length > 0)
-        throw new InputError(problems);
-    const inputs = {
-        awsRegion,
-        roleToAssume,
-        applyRoleToAssume: applyRoleInput || roleToAssume,
-        audience,
-        roleSessionName,
-        roleDurationSeconds,
-        awsProfile,
-        rolesWorkingDirectory,
-        schemaWorkingDirectory,
-        rolesPaths,
-        mode: mode ?? inputs_DEFAULTS.mode,
-        githubToken,
-        comment,
-        lockTimeout,
-        dbEndpoint,
-        dbName,
-        dbUser,
-        masterUser,
-        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
-        environment,
-        destructiveLabel: label,
-        gatedClasses,
-        approvers,
-        requireReviewedPlan,
-        driftIssue,
-        failOnDrift,
-        lintSkip,
-        factsTimeoutMs,
-        impactScanLimit,
-    };
-    src_core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
-    return inputs;
-}
-/** facts-timeout (a duration up to 1m) and impact-scan-limit (a whole number of rows). */
-function readImpactInputs(get, bad) {
-    const timeout = get(INPUT.factsTimeoutMs) || inputs_DEFAULTS.factsTimeoutMs;
-    const seconds = parseDuration(timeout);
-    if (seconds === undefined || seconds <= 0 || seconds > MAX_FACTS_TIMEOUT_SECONDS) {
-        bad(INPUT.factsTimeoutMs, timeout, 'a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s');
-    }
-    const limitText = get(INPUT.impactScanLimit) || String(inputs_DEFAULTS.impactScanLimit);
-    const limit = /^\d{1,12}$/.test(limitText.replace(/_/g, '')) ? Number(limitText.replace(/_/g, '')) : NaN;
-    if (!Number.isSafeInteger(limit))
-        bad(INPUT.impactScanLimit, limitText, 'a whole number of rows, such as 1000000, or 0 to scan no table');
-    return {
-        factsTimeoutMs: Math.round((seconds ?? 5) * 1000),
-        impactScanLimit: Number.isSafeInteger(limit) ? limit : inputs_DEFAULTS.impactScanLimit,
-    };
-}
-/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
-function defaultSessionName() {
-    const runId = process.env['GITHUB_RUN_ID'];
-    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
-    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
-    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
-}
-function readDuration(raw, bad) {
-    if (!raw)
-        return inputs_DEFAULTS.roleDurationSeconds;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
-        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
-        return inputs_DEFAULTS.roleDurationSeconds;
-    }
-    return value;
-}
-function readBoolean(name, fallback, bad) {
-    const raw = core/* getInput */.V4(name);
-    if (!raw)
-        return fallback;
-    try {
-        return core/* getBooleanInput */.Vt(name);
-    }
-    catch {
-        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
-        return fallback;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inputs/index.ts
-// inputs/: the action's inputs read and validated once into one typed Inputs; every problem in
-// one InputError that names the input, the value and the fix. May import core/ only.
-/** Reads and validates every input; throws one InputError listing every bad value. */
-
-/** The workspace directory that working directories and roles-paths are relative to. */
-
-/** AWS profile names the action can write as an INI section header. */
-
-/** "host:port" → host and port; undefined unless both are there and the port is 1–65535. */
-
-/** A value as error messages show it: JSON-quoted, shortened. */
-
-
-;// CONCATENATED MODULE: ./src/aws/profile-files.ts
-
-
-
-
-/** The two files' text. Pure. */
-function renderProfileFiles(profile, region, creds) {
-    // inputs.ts validates with the same rule; this guards the file format itself.
-    if (!PROFILE_NAME.test(profile)) {
-        throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
-    }
-    // In the config file every profile but "default" is written "[profile NAME]"; in the
-    // credentials file it is always "[NAME]".
-    const configHeader = profile === 'default' ? '[default]' : `[profile ${profile}]`;
-    const config = `${configHeader}\nregion = ${region}\n`;
-    const lines = [`[${profile}]`, `aws_access_key_id = ${creds.accessKeyId}`, `aws_secret_access_key = ${creds.secretAccessKey}`];
-    if (creds.sessionToken)
-        lines.push(`aws_session_token = ${creds.sessionToken}`);
-    return { config, credentials: `${lines.join('\n')}\n` };
-}
-/** A fresh private directory under RUNNER_TEMP (the runner empties it after the job). */
-async function makeProfileDir(env = process.env) {
-    const base = env['RUNNER_TEMP'] || (0,external_node_os_.tmpdir)();
-    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(base, 'rds-atlas-aws-'));
-    return { dir, configFile: (0,external_node_path_.join)(dir, 'config'), credentialsFile: (0,external_node_path_.join)(dir, 'credentials') };
-}
-/**
- * Writes both files with mode 0600. Each is written beside its target and renamed over it, so
- * a refresh never leaves a child process reading half a file.
- */
-async function writeProfileFiles(files, profile, region, creds) {
-    const text = renderProfileFiles(profile, region, creds);
-    await writePrivate(files.configFile, text.config);
-    await writePrivate(files.credentialsFile, text.credentials);
-}
-async function writePrivate(path, content) {
-    const tmp = `${path}.${process.pid}.tmp`;
-    await (0,promises_.writeFile)(tmp, content, { mode: 0o600, flag: 'w' });
-    await (0,promises_.rename)(tmp, path);
-}
-async function removeProfileFiles(files) {
-    await (0,promises_.rm)(files.dir, { recursive: true, force: true });
-}
-
-;// CONCATENATED MODULE: ./src/aws/sts-errors.ts
-// Pure: what an STS or OIDC failure means and what the user should change. No I/O here, so
-// every message can be tested without a server.
-const OIDC_ISSUER_HOST = 'token.actions.githubusercontent.com';
-const PERMISSIONS_BLOCK = ['permissions:', '  id-token: write', '  contents: read', '  pull-requests: write'].join('\n');
-/**
- * Reads `sub` and `aud` from a JWT's payload without verifying it: the values only go into an
- * error message, and STS is the one that decides. The token itself is never returned.
- */
-function decodeTokenClaims(jwt) {
-    const payload = jwt.split('.')[1];
-    if (!payload)
-        return {};
-    try {
-        const json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        if (typeof json !== 'object' || json === null)
-            return {};
-        const { sub, aud } = json;
-        const claims = {};
-        if (typeof sub === 'string')
-            claims.sub = sub;
-        if (typeof aud === 'string')
-            claims.aud = aud;
-        else if (Array.isArray(aud))
-            claims.aud = aud.filter((a) => typeof a === 'string').join(', ');
-        return claims;
-    }
-    catch {
-        return {};
-    }
-}
-function shape(err) {
-    return typeof err === 'object' && err !== null ? err : {};
-}
-/**
- * The STS error code as the service spells it in its XML (`AccessDenied`, `Throttling`,
- * `InvalidIdentityToken`, ...). The SDK puts it in `Code` and names its exception classes
- * with an `Exception` suffix, which is dropped so both spellings compare equal.
- */
-function stsErrorCode(err) {
-    const e = shape(err);
-    // Network failures carry only Node's errno code (ECONNREFUSED, ...) and the name "Error".
-    const raw = typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : '';
-    return raw.endsWith('Exception') ? raw.slice(0, -'Exception'.length) : raw;
-}
-function errorText(err) {
-    const e = shape(err);
-    if (typeof e.message === 'string' && e.message)
-        return e.message;
-    return String(err);
-}
-const RETRYABLE_CODES = new Set([
-    'Throttling',
-    'RequestLimitExceeded',
-    'TooManyRequests',
-    'IDPCommunicationError',
-    'ServiceUnavailable',
-    'InternalFailure',
-    'InternalError',
-    'RequestTimeout',
-    'TimeoutError',
-]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
-/** Decisions that cannot change on a retry (trust policy, audience, duration) are never retryable. */
-const NEVER_RETRY = new Set([
-    'AccessDenied',
-    'InvalidIdentityToken',
-    'ValidationError',
-    'IDPRejectedClaim',
-    'ExpiredToken',
-    'MalformedPolicyDocument',
-    'RegionDisabled',
-]);
-function isRetryableStsError(err) {
-    const code = stsErrorCode(err);
-    if (NEVER_RETRY.has(code))
-        return false;
-    if (RETRYABLE_CODES.has(code))
-        return true;
-    const e = shape(err);
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code))
-        return true;
-    const status = e.$metadata?.httpStatusCode;
-    return typeof status === 'number' && (status >= 500 || status === 429);
-}
-/** The 12-digit account of an IAM role ARN; undefined when there is none (ambient credentials). */
-function roleAccount(roleArn) {
-    return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1];
-}
-function accountOf(roleArn) {
-    return roleAccount(roleArn) ?? '<account-id>';
-}
-function partitionOf(roleArn) {
-    return /^arn:(aws[-a-z]*):/.exec(roleArn)?.[1] ?? 'aws';
-}
-function trustPolicyStatement(ctx) {
-    const provider = `arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST}`;
-    const sub = ctx.claims.sub ?? 'repo:<org>/<repo>:<context>';
-    return [
-        '{',
-        '  "Effect": "Allow",',
-        `  "Principal": { "Federated": "${provider}" },`,
-        '  "Action": "sts:AssumeRoleWithWebIdentity",',
-        '  "Condition": {',
-        `    "StringEquals": { "${OIDC_ISSUER_HOST}:aud": "${ctx.audience}" },`,
-        `    "StringLike": { "${OIDC_ISSUER_HOST}:sub": "${sub}" }`,
-        '  }',
-        '}',
-    ].join('\n');
-}
-/** `repo:OWNER/REPO:…`, or with immutable subject claims `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`. */
-const SUBJECT = /^repo:([^/:@]+)(?:@(\d+))?\/([^/:@]+)(?:@(\d+))?:/;
-/**
- * Which form of `sub` the token carried, and what that means for the trust policy: GitHub
- * gives repositories created or renamed on or after 2026-07-15 the immutable form, and a
- * policy written for one form refuses the other.
- */
-function subjectForm(sub) {
-    const m = sub === undefined ? null : SUBJECT.exec(sub);
-    if (!m) {
-        return 'This sub does not start with repo:OWNER/REPO: the organisation or repository customises its OIDC subject claim template, and the trust policy must match that template.';
-    }
-    const [, owner, ownerId, repo, repoId] = m;
-    if (ownerId && repoId) {
-        return `This sub is in the immutable form (repo:OWNER@OWNER_ID/REPO@REPO_ID:…; owner ID ${ownerId}, repository ID ${repoId}), which GitHub uses for repositories created or renamed on or after 2026-07-15: a trust policy that names repo:${owner}/${repo}:… without the IDs refuses it.`;
-    }
-    return `This sub is in the name form (repo:OWNER/REPO:…). Repositories created or renamed on or after 2026-07-15 get the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:… instead, and a trust policy written only for that form refuses this one.`;
-}
-/** One message per failure mode: what was attempted, what STS said, what to change. */
-function explainStsError(err, ctx, attempts = 1) {
-    const code = stsErrorCode(err);
-    const text = errorText(err);
-    const head = `Could not assume role ${ctx.roleArn} (input ${ctx.roleInput}) with OIDC: ${code ? `${code}: ` : ''}${text}`;
-    if (code === 'AccessDenied') {
-        return [
-            head,
-            `The role's trust policy does not accept this run's GitHub OIDC token, whose claims are:`,
-            `  sub = ${ctx.claims.sub ?? '(could not be read from the token)'}`,
-            `  aud = ${ctx.claims.aud ?? '(could not be read from the token)'}`,
-            subjectForm(ctx.claims.sub),
-            `Fix: the trust policy of ${ctx.roleArn} must allow ${OIDC_ISSUER_HOST}:sub = "${ctx.claims.sub ?? '<sub above>'}" and ${OIDC_ISSUER_HOST}:aud = "${ctx.audience}", for example:`,
-            trustPolicyStatement(ctx),
-            'Pull requests present sub "repo:ORG/REPO:pull_request"; runs on a branch (push, schedule, workflow_dispatch) "repo:ORG/REPO:ref:refs/heads/<branch>"; a job with an environment "repo:ORG/REPO:environment:<name>", whatever the event. With immutable subject claims the repository part is "ORG@ORG_ID/REPO@REPO_ID" instead of "ORG/REPO".',
-        ].join('\n');
-    }
-    if (code === 'InvalidIdentityToken' && /No OpenIDConnect provider found/i.test(text)) {
-        return [
-            head,
-            `Fix: account ${accountOf(ctx.roleArn)} has no IAM OIDC identity provider for https://${OIDC_ISSUER_HOST}. Create it once per account, with "${ctx.audience}" as its audience (client ID):`,
-            `  aws iam create-open-id-connect-provider --url https://${OIDC_ISSUER_HOST} --client-id-list ${ctx.audience}`,
-        ].join('\n');
-    }
-    if (code === 'InvalidIdentityToken' && /audience/i.test(text)) {
-        return [
-            head,
-            `Fix: the token's audience is "${ctx.audience}" (the \`audience\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
-            `  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST} --client-id ${ctx.audience}`,
-            'or set the `audience` input to one the provider lists (the usual one is sts.amazonaws.com).',
-        ].join('\n');
-    }
-    if (code === 'ValidationError' && /DurationSeconds|MaxSessionDuration/i.test(text)) {
-        const roleName = ctx.roleArn.split('/').pop() ?? '<role-name>';
-        return [
-            head,
-            `Fix: role-duration-seconds is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`role-duration-seconds\` input, or raise the role's MaxSessionDuration (up to 43200):`,
-            `  aws iam update-role --role-name ${roleName} --max-session-duration ${ctx.durationSeconds}`,
-        ].join('\n');
-    }
-    if (code === 'ExpiredToken') {
-        return `${head}\nThe GitHub OIDC token was already expired when STS checked it, even after fetching a fresh one. Check the runner's clock.`;
-    }
-    if (attempts > 1) {
-        return `${head} (gave up after ${attempts} attempts; this looked transient, so re-running the job may succeed)`;
-    }
-    return head;
-}
-/** The job was not given an OIDC token: only the workflow's permissions can fix that. */
-function missingOidcMessage(roleArn, roleInput) {
-    return [
-        `Could not assume role ${roleArn} (input ${roleInput}) with OIDC: this job has no GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set).`,
-        'Fix: allow the workflow to request one by adding this block to the workflow, or to the job (a job-level `permissions:` replaces the workflow-level one entirely):',
-        '',
-        PERMISSIONS_BLOCK,
-        '',
-        'Pull requests from forks never receive an OIDC token; the action skips those runs.',
-    ].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/aws/credentials.ts
-
-
-
-
-
-const DEFAULT_REFRESH_WITHIN_MS = 15 * 60 * 1000;
-const DEFAULT_RETRY_BASE_MS = 200;
-const DEFAULT_MAX_ATTEMPTS = 4;
-async function openAwsSession(inputs, mode, options = {}) {
-    const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
-    const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
-    const now = options.now ?? Date.now;
-    const region = inputs.awsRegion;
-    const profile = inputs.awsProfile;
-    if (!roleArn)
-        return openAmbientSession(region, profile);
-    const assume = () => assumeWithOidc({ roleArn, roleInput, audience: inputs.audience, durationSeconds: inputs.roleDurationSeconds, claims: {} }, inputs.roleSessionName, region, options);
-    let creds = await assume();
-    let files;
-    let closed = false;
-    try {
-        if (profile) {
-            files = await makeProfileDir();
-            await writeProfileFiles(files, profile, region, creds);
-            src_core/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
-            warnAboutOtherProfile(profile);
-        }
-    }
-    catch (err) {
-        if (files)
-            await removeProfileFiles(files);
-        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
-    }
-    // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
-    // together; they share one assume and one rewrite of the profile files (two writers would
-    // race on the files).
-    let refreshing;
-    const refresh = async (withinMs) => {
-        const expiresAt = creds.expiration?.getTime();
-        if (expiresAt === undefined || expiresAt - now() > withinMs)
-            return false;
-        src_core/* log */.Rm.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
-        creds = await assume();
-        if (files)
-            await writeProfileFiles(files, profile, region, creds);
-        return true;
-    };
-    const session = {
-        roleArn,
-        env: () => ({
-            AWS_ACCESS_KEY_ID: creds.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-            ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
-            ...regionEnv(region),
-            ...(files ? filesEnv(files) : {}),
-        }),
-        credentials: () => creds,
-        async refreshIfExpiring(withinMs = DEFAULT_REFRESH_WITHIN_MS) {
-            if (closed)
-                throw new Error('The AWS session was already closed; open a new one.');
-            refreshing ??= refresh(withinMs).finally(() => {
-                refreshing = undefined;
-            });
-            return refreshing;
-        },
-        async close() {
-            closed = true;
-            if (files)
-                await removeProfileFiles(files);
-        },
-    };
-    return session;
-}
-function regionEnv(region) {
-    return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
-}
-// AWS_PROFILE is deliberately not set: the seed's atlas.hcl names its profile explicitly, and
-// setting it would change the default profile of every other AWS tool the roots run.
-function filesEnv(files) {
-    return { AWS_CONFIG_FILE: files.configFile, AWS_SHARED_CREDENTIALS_FILE: files.credentialsFile };
-}
-function warnAboutOtherProfile(profile) {
-    const other = process.env['AWS_PROFILE'];
-    if (other && other !== profile) {
-        src_core/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
-    }
-}
-/** No role: Terraform uses whatever credentials the job already has. */
-async function openAmbientSession(region, profile) {
-    const env = process.env;
-    const accessKeyId = env['AWS_ACCESS_KEY_ID'];
-    const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
-    let files;
-    if (profile && accessKeyId && secretAccessKey) {
-        (0,src_core/* registerSecret */.cl)(accessKeyId);
-        (0,src_core/* registerSecret */.cl)(secretAccessKey);
-        (0,src_core/* registerSecret */.cl)(env['AWS_SESSION_TOKEN']);
-        const creds = { accessKeyId, secretAccessKey };
-        if (env['AWS_SESSION_TOKEN'])
-            creds.sessionToken = env['AWS_SESSION_TOKEN'];
-        files = await makeProfileDir();
-        try {
-            await writeProfileFiles(files, profile, region, creds);
-        }
-        catch (err) {
-            await removeProfileFiles(files);
-            throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
-        }
-        src_core/* log */.Rm.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
-        warnAboutOtherProfile(profile);
-    }
-    else if (profile) {
-        src_core/* log */.Rm.debug(`No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`);
-    }
-    else {
-        src_core/* log */.Rm.debug('No role to assume: Terraform uses the AWS credentials already in the environment.');
-    }
-    return {
-        roleArn: '',
-        env: () => ({ ...regionEnv(region), ...(files ? filesEnv(files) : {}) }),
-        credentials: () => undefined,
-        refreshIfExpiring: () => Promise.resolve(false),
-        async close() {
-            if (files)
-                await removeProfileFiles(files);
-        },
-    };
-}
-async function fetchOidcToken(ctx) {
-    // Checked before calling anything: without these the job was not granted id-token: write.
-    if (!process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
-        throw new Error(missingOidcMessage(ctx.roleArn, ctx.roleInput));
-    }
-    let token;
-    try {
-        token = await core/* getIDToken */.V9(ctx.audience);
-    }
-    catch (err) {
-        throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`, {
-            cause: err,
-        });
-    }
-    (0,src_core/* registerSecret */.cl)(token);
-    return token;
-}
-/**
- * OIDC token → AssumeRoleWithWebIdentity. Transient failures are retried here with jittered
- * exponential backoff; the SDK's own retries are off (maxAttempts: 1) so that the attempt
- * count and the delays are ours alone and an AccessDenied is never sent twice.
- */
-async function assumeWithOidc(base, sessionName, region, options) {
-    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-    const client = new dist_cjs/* STSClient */.iM({
-        region,
-        maxAttempts: 1,
-        requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
-    });
-    let token = await fetchOidcToken(base);
-    let ctx = { ...base, claims: decodeTokenClaims(token) };
-    let freshTokenTried = false;
-    try {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const out = await client.send(new dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
-                    RoleArn: ctx.roleArn,
-                    RoleSessionName: sessionName,
-                    WebIdentityToken: token,
-                    DurationSeconds: ctx.durationSeconds,
-                }));
-                const creds = toStatic(out.Credentials, ctx.roleArn);
-                src_core/* log */.Rm.info(`Assumed ${ctx.roleArn} (${ctx.roleInput}) as ${out.AssumedRoleUser?.Arn ?? 'an assumed-role session'}; credentials expire at ${creds.expiration?.toISOString() ?? 'an unknown time'}.`);
-                src_core/* log */.Rm.debug(`OIDC token claims presented: sub=${ctx.claims.sub ?? '?'} aud=${ctx.claims.aud ?? '?'}`);
-                return creds;
-            }
-            catch (err) {
-                const code = stsErrorCode(err);
-                // The token lives five minutes; one that expired in transit is replaced once.
-                if (code === 'ExpiredToken' && !freshTokenTried) {
-                    freshTokenTried = true;
-                    src_core/* log */.Rm.info('STS said the OIDC token had expired; requesting a fresh one and trying once more.');
-                    token = await fetchOidcToken(base);
-                    ctx = { ...base, claims: decodeTokenClaims(token) };
-                    continue;
-                }
-                if (isRetryableStsError(err) && attempt < maxAttempts) {
-                    const delay = backoffMs(attempt, baseMs);
-                    src_core/* log */.Rm.info(`STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`);
-                    await sleep(delay);
-                    continue;
-                }
-                throw new Error(explainStsError(err, ctx, attempt), { cause: err });
-            }
-        }
-    }
-    finally {
-        client.destroy();
-    }
-}
-function toStatic(c, roleArn) {
-    // Registered before anything else can see them.
-    (0,src_core/* registerSecret */.cl)(c?.AccessKeyId);
-    (0,src_core/* registerSecret */.cl)(c?.SecretAccessKey);
-    (0,src_core/* registerSecret */.cl)(c?.SessionToken);
-    if (!c?.AccessKeyId || !c.SecretAccessKey) {
-        throw new Error(`Could not assume role ${roleArn} with OIDC: STS answered without credentials.`);
-    }
-    const creds = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey };
-    if (c.SessionToken)
-        creds.sessionToken = c.SessionToken;
-    if (c.Expiration)
-        creds.expiration = c.Expiration;
-    return creds;
-}
-/** Exponential with "equal jitter": half fixed, half random, so retries spread out but still wait. */
-function backoffMs(attempt, baseMs, random = Math.random) {
-    const ceiling = baseMs * 2 ** (attempt - 1);
-    return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var pg_lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = pg_lib.Client
-const Pool = pg_lib.Pool
-const Connection = pg_lib.Connection
-const types = pg_lib.types
-const Query = pg_lib.Query
-const DatabaseError = pg_lib.DatabaseError
-const escapeIdentifier = pg_lib.escapeIdentifier
-const escapeLiteral = pg_lib.escapeLiteral
-const Result = pg_lib.Result
-const TypeOverrides = pg_lib.TypeOverrides
-
-// Also export the defaults
-const esm_defaults = pg_lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (pg_lib);
-
-;// CONCATENATED MODULE: ./src/aws/hints-ownership.ts
-
-/** The object kinds PostgreSQL's "must be owner of <kind> <name>" names, and how each is altered and looked up. */
-const hints_ownership_KINDS = {
-    table: { alter: 'TABLE', owner: relation },
-    relation: { alter: 'TABLE', owner: relation },
-    'partitioned table': { alter: 'TABLE', owner: relation },
-    'foreign table': { alter: 'FOREIGN TABLE', owner: relation },
-    view: { alter: 'VIEW', owner: relation },
-    'materialized view': { alter: 'MATERIALIZED VIEW', owner: relation },
-    sequence: { alter: 'SEQUENCE', owner: relation },
-    function: { alter: 'FUNCTION', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
-    procedure: { alter: 'PROCEDURE', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
-    schema: { alter: 'SCHEMA', owner: (n) => `SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(n)};` },
-    type: { alter: 'TYPE', owner: (n) => `SELECT typowner::regrole FROM pg_type WHERE typname = ${literal(n)};` },
-};
-// Longest kinds first, so "materialized view" is not read as "view".
-const KIND_PATTERN = Object.keys(hints_ownership_KINDS)
-    .sort((a, b) => b.length - a.length)
-    .join('|');
-/** PostgreSQL prints the bare name (no schema, no quotes); a name ends at whitespace, a double quote or a bracket. */
-const NOT_OWNER = new RegExp(`must be owner of (${KIND_PATTERN}) ([^\\s"()]+)`, 'gi');
-const NO_SCHEMA_USE = /permission denied for schema ([^\s"()]+)/gi;
-/** Hints for every "must be owner of …" and "permission denied for schema …" in `message`. */
-function ownershipHints(message, ctx) {
-    const hints = [];
-    for (const m of message.matchAll(NOT_OWNER)) {
-        const kind = (m[1] ?? '').toLowerCase();
-        const spec = hints_ownership_KINDS[kind];
-        if (spec && m[2])
-            hints.push(notOwnerHint(kind, spec.alter, spec.owner(m[2]), m[2], ctx));
-    }
-    for (const m of message.matchAll(NO_SCHEMA_USE)) {
-        if (m[1])
-            hints.push(schemaUseHint(m[1], ctx));
-    }
-    return hints;
-}
-function notOwnerHint(kind, alter, ownerQuery, name, ctx) {
-    const [migrator, master] = [ident(ctx.dbUser), ident(ctx.masterUser)];
-    return (`The ${kind} ${(0,src_core/* code */.aY)(name)} is owned by another role, not by ${(0,src_core/* code */.aY)(ctx.dbUser)} (\`db-user\`), which may therefore not alter, grant on or drop it. ` +
-        `In a database that existed before Atlas its owner is usually the master user ${(0,src_core/* code */.aY)(ctx.masterUser)} (\`master-user\`); ${(0,src_core/* code */.aY)(ownerQuery)} names it. ` +
-        `Hand it to the migrator, connected as the master user: ${(0,src_core/* code */.aY)(`GRANT ${migrator} TO ${master};`)} (only a member of the new owner may make it the owner), then ${(0,src_core/* code */.aY)(`ALTER ${alter} ${ident(name)} OWNER TO ${migrator};`)}. ` +
-        `If an application role owns it instead and should keep it, make the migrator a member of that role in the roles HCL (\`member_of\`).`);
-}
-function schemaUseHint(schema, ctx) {
-    const migrator = ident(ctx.dbUser);
-    return (`${(0,src_core/* code */.aY)(ctx.dbUser)} (\`db-user\`) may not use schema ${(0,src_core/* code */.aY)(schema)}: it needs USAGE to see the objects in it and CREATE to add some. ` +
-        `${(0,src_core/* code */.aY)(`SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(schema)};`)} names its owner (in a database that existed before Atlas usually the master user ${(0,src_core/* code */.aY)(ctx.masterUser)}, \`master-user\`). ` +
-        `Grant both from the roles root, which connects as the master user: a \`permission\` block in its HCL with \`to = user.<db-user>\`, \`for = schema.<name>\` and \`privileges = [CREATE, USAGE]\` (as the seed does for \`public\`), which applies ${(0,src_core/* code */.aY)(`GRANT CREATE, USAGE ON SCHEMA ${ident(schema)} TO ${migrator};`)}.`);
-}
-/** A PostgreSQL identifier, quoted: the name exactly as the error printed it. */
-function ident(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-function literal(value) {
-    return `'${value.replace(/'/g, "''")}'`;
-}
-function relation(name) {
-    return `SELECT relowner::regrole FROM pg_class WHERE relname = ${literal(name)};`;
-}
-
-;// CONCATENATED MODULE: ./src/aws/hints.ts
-
-
-const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
-const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
-/** Why an IAM-token login fails, most common cause first. */
-function iamAuthChecklist(user, region, account = '<account-id>') {
-    return [
-        `${(0,src_core/* code */.aY)(user)} must be a member of rds_iam: ${(0,src_core/* code */.aY)(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
-        `The IAM role must allow \`rds-db:connect\` on ${(0,src_core/* code */.aY)(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
-        'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
-        'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
-    ];
-}
-function sslHints() {
-    return [
-        "RDS IAM authentication requires TLS: connect with `sslmode=require` (the seed's atlas.hcl URLs end in `?sslmode=require`).",
-        'If the instance has `rds.force_ssl = 1`, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
-    ];
-}
-function unreachableHints(endpoint) {
-    return [
-        `The database at ${(0,src_core/* code */.aY)(endpoint)} did not answer. Check the endpoint for typos (host and port, e.g. \`mydb.abc123.us-east-1.rds.amazonaws.com:5432\`).`,
-        "The instance's security group must allow inbound TCP on its port from the runner; GitHub-hosted runners reach only publicly accessible instances, otherwise use a self-hosted runner inside the VPC.",
-    ];
-}
-function credentialsHints(ctx) {
-    return [
-        'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
-        ctx.awsProfile
-            ? `atlas.hcl reads credentials through profile ${(0,src_core/* code */.aY)(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
-            : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
-    ];
-}
-function expiredHints() {
-    return [
-        "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
-    ];
-}
-function lockHints() {
-    return [
-        'Another run holds the Terraform state lock. Give the job a `concurrency:` group per database (e.g. `concurrency: database-prod`) so runs queue instead of racing, or raise the `lock-timeout` input so this run waits longer.',
-        'If no run is active, a crashed run left the lock behind: remove it with `terraform force-unlock <LOCK_ID>` (the ID is in the error).',
-    ];
-}
-/**
- * The provider's first-run check (at plan time, while the atlas_schema resource is created)
- * refuses any planned statement that contains the text `DROP `: real drops, and column
- * changes that drop nothing, which the hint then calls a false positive.
- */
-function unrecognizedResourcesHints(falsePositive = false) {
-    const hints = [
-        `On its first run for a database (while the \`atlas_schema\` resource is created) the provider refuses any planned statement that contains the text \`DROP \`. For objects the database has and the HCL lacks, declare what already exists: the RDS roles (\`rds_iam\`, \`rds_superuser\`, … and the master user) as \`external = true\` in the roles HCL, and any table, view, function or role created outside Atlas, in the HCL of the root that owns it. See [working with an existing database](${EXISTING_DATABASE_GUIDE}).`,
-    ];
-    if (falsePositive) {
-        hints.push('Some refused statements drop nothing (`ALTER … DROP DEFAULT`, `DROP NOT NULL` or `DROP CONSTRAINT` on a column or table that stays): the check matches the text, so this is a false positive. To get past it, make the first run match the database, and change it in a later pull request: write the HCL as the database is now (keep the default, the NOT NULL, the constraint), merge that so the resource is created, then remove them in a second pull request (the check only runs when the resource is created).');
-    }
-    return hints;
-}
-function atlasLoginHints() {
-    return [
-        `Roles, users and permissions (\`schema { mode { roles = true, permissions = true } }\`) are Atlas Pro features: the Atlas CLI on the runner must be logged in. Add ${SETUP_ATLAS} before this action, with the token of your Atlas Cloud organisation as a repository secret.`,
-    ];
-}
-function atlasCliHints() {
-    return [
-        `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply): the official build's \`atlas\` on PATH, or the file its provider block's \`binary_path\` names. Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH, and remove \`binary_path\` or point it at a working Atlas CLI.`,
-    ];
-}
-const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
-// RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
-// external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
-const AUTH_FAILED = /\b(?:PAM|LDAP|RADIUS|password) authentication failed for user "?([^\s"]+)"?/i;
-const NO_CREDENTIALS = /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
-const EXPIRED = /ExpiredToken|security token included in the request is expired/i;
-const STATE_LOCK = /Error acquiring the state lock/i;
-const NO_SSL = /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
-const UNREACHABLE = /connection refused|i\/o timeout|no such host|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/i;
-const UNRECOGNIZED = /Unrecognized schema resources/i;
-/** Statements the first-run check refuses although they drop no object. */
-const DROPS_NOTHING = /\bDROP (?:DEFAULT|NOT NULL|CONSTRAINT|EXPRESSION|IDENTITY)\b/;
-const NEEDS_LOGIN = /requires\s+'?atlas login'?|not logged in|atlas login/i;
-const NO_ATLAS_CLI = /Check atlas version failure|executable file not found in \$PATH|"atlas": executable/i;
-/** Remedies for what a failed Terraform/Atlas run printed; [] when nothing is recognised. */
-function hintsFor(message, ctx) {
-    const hints = [];
-    const profile = MISSING_PROFILE.exec(message)?.[1];
-    if (profile !== undefined) {
-        if (!ctx.awsProfile) {
-            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)}, which does not exist on the runner: set the ${(0,src_core/* code */.aY)(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`);
-        }
-        else if (ctx.awsProfile !== profile) {
-            hints.push(`atlas.hcl asks for AWS profile ${(0,src_core/* code */.aY)(profile)} but the action wrote ${(0,src_core/* code */.aY)(ctx.awsProfile)}: set ${(0,src_core/* code */.aY)(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${(0,src_core/* code */.aY)(ctx.awsProfile)}.`);
-        }
-        else {
-            hints.push(`The action wrote profile ${(0,src_core/* code */.aY)(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`);
-        }
-    }
-    const auth = AUTH_FAILED.exec(message);
-    if (auth) {
-        const user = auth[1] ?? ctx.dbUser;
-        hints.push(`IAM authentication for ${(0,src_core/* code */.aY)(user)} failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
-    }
-    if (UNRECOGNIZED.test(message))
-        hints.push(...unrecognizedResourcesHints(DROPS_NOTHING.test(message)));
-    hints.push(...ownershipHints(message, ctx));
-    if (NO_ATLAS_CLI.test(message))
-        hints.push(...atlasCliHints());
-    else if (NEEDS_LOGIN.test(message))
-        hints.push(...atlasLoginHints());
-    if (NO_CREDENTIALS.test(message))
-        hints.push(...credentialsHints(ctx));
-    if (EXPIRED.test(message))
-        hints.push(...expiredHints());
-    if (STATE_LOCK.test(message))
-        hints.push(...lockHints());
-    if (NO_SSL.test(message))
-        hints.push(...sslHints());
-    else if (!auth && UNREACHABLE.test(message))
-        hints.push(...unreachableHints('the endpoint (TF_VAR_endpoint)'));
-    return [...new Set(hints)];
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/rds-signer/dist-cjs/index.js
-var rds_signer_dist_cjs = __nccwpck_require__(4945);
-;// CONCATENATED MODULE: ./src/aws/rds-token.ts
-
-
-
-/** "host:port" → parts, by the same rule the db-endpoint input is validated with. */
-function endpointParts(endpoint) {
-    const parts = parseEndpoint(endpoint.trim());
-    if (!parts)
-        throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
-    return parts;
-}
-async function signRdsToken(req) {
-    const { host, port } = endpointParts(req.endpoint);
-    const signer = new rds_signer_dist_cjs/* Signer */.l({
-        hostname: host,
-        port,
-        username: req.user,
-        region: req.region,
-        ...(req.credentials ? { credentials: req.credentials } : {}),
-    });
-    let token;
-    try {
-        token = await signer.getAuthToken();
-    }
-    catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not sign an RDS IAM token for ${req.user}@${host}:${port} in ${req.region}: ${why}`, { cause: err });
-    }
-    (0,src_core/* registerSecret */.cl)(token);
-    return token;
-}
-
-;// CONCATENATED MODULE: ./src/aws/preflight.ts
-
-
-
-
-
-/** Logs nothing itself: the caller shows the message (a notice when skipped) and the hints. */
-async function preflightIamAuth(opts) {
-    const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
-    if (opts.createdInThisRun) {
-        const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
-        return { status: 'skipped', message, hints: [] };
-    }
-    let config;
-    try {
-        config = await rdsIamClientConfig(opts);
-    }
-    catch (err) {
-        return {
-            status: 'failed',
-            message: `IAM-token preflight for ${target} failed: ${(0,src_core/* errorMessage */.gJ)(err)}`,
-            hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
-        };
-    }
-    const client = new esm.Client(config);
-    // A socket error after connect() resolved must not crash the process.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-        const rows = await client.query("SELECT current_user, pg_has_role(current_user, 'rds_iam', 'MEMBER') AS in_rds_iam");
-        return judgeLogin(rows.rows[0], opts);
-    }
-    catch (err) {
-        return diagnoseConnectError(err, { ...opts, roleArn: opts.session.roleArn });
-    }
-    finally {
-        await client.end().catch(() => undefined);
-    }
-}
-/**
- * The connection the way Atlas logs in: a fresh RDS IAM token as the password, over TLS.
- * Throws when the token cannot be signed (no credentials). One builder for every IAM login.
- */
-async function rdsIamClientConfig(opts) {
-    const token = await signRdsToken({
-        endpoint: opts.endpoint,
-        user: opts.user,
-        region: opts.region,
-        credentials: opts.session.credentials(),
-    });
-    const { host, port } = endpointParts(opts.endpoint);
-    return {
-        host,
-        port,
-        database: opts.database,
-        user: opts.user,
-        password: token,
-        // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
-        // a connection string's sslmode=require to full verification, hence the object.
-        ssl: { rejectUnauthorized: false },
-        connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-        query_timeout: 10_000,
-    };
-}
-/** Pure: the login worked; is the user one RDS will accept IAM tokens for? */
-function judgeLogin(row, ctx) {
-    if (!row?.in_rds_iam) {
-        return {
-            status: 'failed',
-            message: `IAM-token preflight for ${ctx.user}@${ctx.endpoint}/${ctx.database}: connected as "${row?.current_user ?? ctx.user}", which is not a member of rds_iam, so RDS will not accept its IAM tokens.`,
-            hints: [
-                `Grant it in the roles HCL (role "${ctx.user}" { member_of = [role.rds_iam] }), which plans GRANT rds_iam TO "${ctx.user}"; then apply the roles root.`,
-            ],
-        };
-    }
-    return {
-        status: 'ok',
-        message: `IAM-token preflight passed: ${row.current_user} logged in to ${ctx.endpoint}/${ctx.database} over TLS with an IAM token and is a member of rds_iam.`,
-        hints: [],
-    };
-}
-/** Pure: a failed connection or query → its likely cause and the fixes. */
-function diagnoseConnectError(err, ctx) {
-    const text = (0,src_core/* errorMessage */.gJ)(err);
-    const code = typeof err === 'object' && err !== null ? err.code : undefined;
-    const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
-    const head = `IAM-token preflight for ${target} failed: ${text}`;
-    const account = roleAccount(ctx.roleArn);
-    // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
-    if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {
-        return {
-            status: 'failed',
-            message: `${head}\nThe database refused the IAM token for "${ctx.user}".`,
-            hints: iamAuthChecklist(ctx.user, ctx.region, account),
-        };
-    }
-    // "no pg_hba.conf entry for ..., no encryption" (rds.force_ssl) or "pg_hba.conf rejects
-    // connection for ..., no encryption" (an explicit hostnossl reject rule).
-    const noTlsRule = /pg_hba\.conf/i.test(text) && /no encryption|SSL off/i.test(text);
-    if (noTlsRule || /server does not support SSL|SSL is not enabled on the server/i.test(text)) {
-        return { status: 'failed', message: `${head}\nThe connection was refused for lack of TLS.`, hints: sslHints() };
-    }
-    if (/no pg_hba\.conf entry/i.test(text)) {
-        return {
-            status: 'failed',
-            message: `${head}\nThe server has no rule admitting this user from the runner's address.`,
-            hints: [
-                'On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.',
-                ...iamAuthChecklist(ctx.user, ctx.region, account),
-            ],
-        };
-    }
-    if (/^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) ||
-        /timeout|timed out|Connection terminated unexpectedly/i.test(text)) {
-        return { status: 'failed', message: `${head}\nThe database could not be reached.`, hints: unreachableHints(ctx.endpoint) };
-    }
-    if (code === '3D000') {
-        return {
-            status: 'failed',
-            message: `${head}\nThe database "${ctx.database}" does not exist on this instance.`,
-            hints: ['Set the `db-name` input to the database that atlas.hcl connects to (TF_VAR_database_name).'],
-        };
-    }
-    if (/role "rds_iam" does not exist/i.test(text)) {
-        return {
-            status: 'failed',
-            message: `${head}\nThis server has no rds_iam role: it is not an RDS PostgreSQL instance, so IAM authentication cannot work here.`,
-            hints: ['Point db-endpoint at the RDS instance, or leave db-endpoint empty to skip the preflight.'],
-        };
-    }
-    return { status: 'failed', message: head, hints: [] };
-}
-
-;// CONCATENATED MODULE: ./src/aws/index.ts
-// aws/: the one way to AWS. OIDC token → STS → credentials for Terraform's children only (and
-// the temporary profile files atlas.hcl may ask for), the RDS IAM token and its preflight, and
-// the remedies (hints) for AWS, RDS and Atlas failures that the preflight and the roots share.
-// May import core/ and inputs/.
-/** Assumes the role with the GitHub OIDC token (or takes the ambient credentials) and writes the profile files. */
-
-/** The 12-digit account of an IAM role ARN; undefined when there is none. */
-
-/** Logs in to the database with an RDS IAM token the way Atlas will, and names the cause when it fails. */
-
-/** The pg connection of an IAM login (token as password, TLS): the preflight's and the access facts' one builder. */
-
-/** Remedies, as safe Markdown, for what a failed Terraform or Atlas run printed; [] when none is recognised. */
-
-
-;// CONCATENATED MODULE: ./src/event/event.ts
-
-const PULL_REQUEST_EVENTS = new Set(['pull_request']);
-const ZERO_SHA = /^0+$/;
-/** Runs of these events in plan mode check the default branch's HCL against the database. */
-const DRIFT_EVENTS = new Set(['schedule', 'workflow_dispatch']);
-/** The run refuses an event it must never run on; the message says why and what to use. */
-class EventError extends Error {
-}
-function buildRunContext(inputs, ctx) {
-    if (ctx.eventName === 'pull_request_target') {
-        // pull_request_target runs with the base repository's secrets and a write token, and this
-        // action runs the pull request's Terraform (providers, data sources, atlas.hcl): any fork
-        // could read the AWS credentials and the database's master secret.
-        throw new EventError('This action refuses to run on pull_request_target: that event gives the workflow the base repository\'s secrets and a write token, while this action runs the pull request\'s own Terraform and Atlas configuration (providers, data sources, atlas.hcl), so any pull request — from a fork too — could read the AWS credentials and the database\'s master secret. Use "on: pull_request" (a fork then gets no credentials and the action skips it), and run applies on "push" to the default branch.');
-    }
-    const p = ctx.payload;
-    const repository = (0,src_core/* obj */.WL)(p['repository']);
-    const defaultBranch = (0,src_core/* str */.gx)(repository['default_branch']);
-    const pr = PULL_REQUEST_EVENTS.has(ctx.eventName) ? (0,src_core/* obj */.WL)(p['pull_request']) : undefined;
-    const prNumber = pr ? (num(pr['number']) ?? num(p['number'])) : undefined;
-    const ref = ctx.eventName === 'push' ? (0,src_core/* str */.gx)(p['ref']) || ctx.ref : ctx.ref;
-    const range = commitRange(ctx, pr, prNumber, ref);
-    const { mode, modeReason } = decideMode(inputs.mode, ctx.eventName, ref, defaultBranch, p, prNumber);
-    return {
-        eventName: ctx.eventName,
-        mode,
-        modeReason,
-        repo: ctx.repo,
-        defaultBranch,
-        ref,
-        sha: commitSha(ctx, pr),
-        range,
-        pullNumbers: prNumber !== undefined ? [prNumber] : [],
-        fork: pr !== undefined && isFork(pr, repository),
-        drift: mode === 'plan' && DRIFT_EVENTS.has(ctx.eventName),
-        runUrl: runUrl(ctx),
-    };
-}
-/** The run's page for this attempt: a re-run's link must not show a later attempt's result. */
-function runUrl(ctx) {
-    const base = `${ctx.serverUrl}/${ctx.repo.owner}/${ctx.repo.repo}/actions/runs/${ctx.runId}`;
-    const attempt = Number(ctx.runAttempt);
-    return Number.isInteger(attempt) && attempt >= 1 ? `${base}/attempts/${attempt}` : base;
-}
-function decideMode(input, eventName, ref, defaultBranch, payload, prNumber) {
-    if (input === 'plan')
-        return { mode: 'plan', modeReason: 'Input "mode" is plan, so this run never applies.' };
-    if (input === 'apply')
-        return { mode: 'apply', modeReason: `Input "mode" is apply, so this ${eventName} run applies.` };
-    const plan = (modeReason) => ({ mode: 'plan', modeReason });
-    if (eventName !== 'push') {
-        if (prNumber !== undefined) {
-            const target = defaultBranch ? ` into ${defaultBranch}` : '';
-            return plan(`Pull request #${prNumber} only plans; the apply runs when it is merged${target}.`);
-        }
-        return plan(`A ${eventName} event only plans; only a push to the default branch applies.`);
-    }
-    if (!defaultBranch) {
-        return plan(`The push event does not name the repository's default branch, so this run only plans.`);
-    }
-    const defaultRef = `refs/heads/${defaultBranch}`;
-    if (ref !== defaultRef) {
-        const what = ref.startsWith('refs/tags/') ? `tag ${ref.slice('refs/tags/'.length)}` : ref;
-        return plan(`A push to ${what} only plans; only a push to the default branch ${defaultBranch} applies.`);
-    }
-    // GitHub marks a deletion with deleted: true and an all-zero after; either one means it.
-    if (payload['deleted'] === true || /^0+$/.test((0,src_core/* str */.gx)(payload['after']) || 'x')) {
-        return plan(`The push deleted ${defaultRef}, so there is nothing to apply.`);
-    }
-    return { mode: 'apply', modeReason: `A push to the default branch ${defaultBranch} applies.` };
-}
-function commitRange(ctx, pr, prNumber, ref) {
-    if (pr) {
-        const base = (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(pr['base'])['sha']);
-        const head = (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(pr['head'])['sha']);
-        if (prNumber === undefined || !base || !head) {
-            return { kind: 'none', reason: 'the pull request event names no number, base or head commit' };
-        }
-        return { kind: 'pull_request', number: prNumber, base, head };
-    }
-    if (ctx.eventName !== 'push') {
-        return { kind: 'none', reason: `a ${ctx.eventName} event has no commit range to compare` };
-    }
-    const p = ctx.payload;
-    const before = (0,src_core/* str */.gx)(p['before']);
-    const after = (0,src_core/* str */.gx)(p['after']);
-    if (p['deleted'] === true || ZERO_SHA.test(after)) {
-        return { kind: 'none', reason: `the push deleted ${ref}` };
-    }
-    if (!before || !after)
-        return { kind: 'none', reason: 'the push event names no before/after commits' };
-    if (ZERO_SHA.test(before)) {
-        return { kind: 'none', reason: `the push created ${ref}, so there is no earlier commit to compare with` };
-    }
-    if (p['forced'] === true) {
-        return { kind: 'none', reason: `the push to ${ref} was forced, so ${event_short(before)} may not be an ancestor` };
-    }
-    return { kind: 'push', before, after };
-}
-function commitSha(ctx, pr) {
-    if (pr)
-        return (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(pr['head'])['sha']) || ctx.sha;
-    if (ctx.eventName === 'push') {
-        const after = (0,src_core/* str */.gx)(ctx.payload['after']);
-        return after && !ZERO_SHA.test(after) ? after : ctx.sha;
-    }
-    if (ctx.eventName === 'merge_group')
-        return (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(ctx.payload['merge_group'])['head_sha']) || ctx.sha;
-    return ctx.sha;
-}
-/** A fork's PR gets no OIDC token and a read-only GITHUB_TOKEN; a deleted fork has head.repo null. */
-function isFork(pr, repository) {
-    const headRepo = pr['head'] === undefined ? undefined : (0,src_core/* obj */.WL)(pr['head'])['repo'];
-    if (headRepo === null || headRepo === undefined)
-        return true;
-    return (0,src_core/* str */.gx)((0,src_core/* obj */.WL)(headRepo)['full_name']) !== (0,src_core/* str */.gx)(repository['full_name']);
-}
-function event_short(sha) {
-    return sha.slice(0, 7);
-}
-function num(value) {
-    const n = (0,src_core/* num */.bu)(value);
-    return n !== undefined && Number.isInteger(n) ? n : undefined;
-}
-
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(4006);
-var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
-;// CONCATENATED MODULE: ./src/event/changes.ts
-
-
-// Did anything under roles-paths change in the run's commit range? When GitHub cannot tell us
-// completely, the answer is "yes": running the roles root needlessly costs a plan, skipping a
-// real change leaves the database behind its HCL.
-/** GitHub lists at most this many files of a pull request. */
-const PULL_FILES_LIMIT = 3000;
-/** The compare API lists at most this many files for the whole comparison. */
-const COMPARE_FILES_LIMIT = 300;
-/**
- * Files (repository-relative, forward slashes) matching any of the globs, in input order.
- * Globs use picomatch with dot files included. A pattern also matches everything below the
- * path it names, so `terraform/roles` works like `terraform/roles/**`. A pattern starting
- * with `!` excludes files that an earlier or later pattern matched.
- */
-function matchRolesPaths(files, globs) {
-    const include = globs.filter((g) => !g.startsWith('!'));
-    const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
-    if (include.length === 0)
-        return [];
-    const isIncluded = picomatch_default()(withDescendants(include), { dot: true });
-    const isExcluded = exclude.length > 0 ? picomatch_default()(withDescendants(exclude), { dot: true }) : () => false;
-    const seen = new Set();
-    return files.filter((file) => {
-        const f = file.replace(/^\.\//, '');
-        if (seen.has(f) || !isIncluded(f) || isExcluded(f))
-            return false;
-        seen.add(f);
-        return true;
-    });
-}
-function withDescendants(globs) {
-    return globs.flatMap((g) => {
-        const base = g.replace(/\/+$/, '');
-        return base === '' ? [] : [base, `${base}/**`];
-    });
-}
-/** `logger` gets the warning when GitHub does not answer (a buffer when asked beside other work). */
-async function detectRolesChange(gh, context, rolesPaths, logger = src_core/* log */.Rm) {
-    const range = context.range;
-    if (range.kind === 'none') {
-        return failSafe(`${range.reason}, so the roles root counts as changed`);
-    }
-    const { owner, repo } = context.repo;
-    const where = range.kind === 'pull_request'
-        ? 'in this pull request'
-        : `in the pushed commits ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
-    let listed;
-    try {
-        listed =
-            range.kind === 'pull_request'
-                ? await pullRequestFiles(gh, owner, repo, range.number)
-                : await compareFiles(gh, owner, repo, range.before, range.after);
-    }
-    catch (err) {
-        const what = range.kind === 'pull_request'
-            ? `list the files of pull request #${range.number}`
-            : `compare ${range.before.slice(0, 7)}...${range.after.slice(0, 7)}`;
-        logger.warning(`Could not ${what}: ${(0,src_core/* errorMessage */.gJ)(err)}`);
-        return failSafe(`could not ${what} (${(0,src_core/* errorMessage */.gJ)(err)}), so the roles root counts as changed`);
-    }
-    const matchedFiles = matchRolesPaths(listed.files, rolesPaths);
-    if (matchedFiles.length > 0) {
-        return { changed: true, reason: `${describeFiles(matchedFiles)} ${where}`, matchedFiles, failSafe: false };
-    }
-    if (listed.incomplete) {
-        return { ...failSafe(`${listed.incomplete}, so the roles root counts as changed`), matchedFiles };
-    }
-    return { changed: false, reason: `no file matching roles-paths changed ${where}`, matchedFiles, failSafe: false };
-}
-async function pullRequestFiles(gh, owner, repo, pullNumber) {
-    const entries = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 });
-    // A rename out of roles-paths changes the roles as much as an edit inside it.
-    const files = entries.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
-    const listed = { files };
-    if (entries.length >= PULL_FILES_LIMIT) {
-        listed.incomplete = `pull request #${pullNumber} changes ${entries.length} or more files and GitHub lists at most ${PULL_FILES_LIMIT}`;
-    }
-    return listed;
-}
-async function compareFiles(gh, owner, repo, before, after) {
-    const files = [];
-    let entries = 0;
-    let status = '';
-    // Pages of a comparison page its commits; GitHub sends the files on the first page only,
-    // but collecting every page's files costs nothing and survives either behaviour.
-    const pages = gh.paginate.iterator(gh.rest.repos.compareCommitsWithBasehead, {
-        owner,
-        repo,
-        basehead: `${before}...${after}`,
-        per_page: 100,
-    });
-    for await (const page of pages) {
-        // paginate's types narrow a comparison to its commit count; the body is the full comparison.
-        const data = page.data;
-        status ||= data.status;
-        for (const f of data.files ?? []) {
-            entries += 1;
-            files.push(f.filename);
-            if (f.previous_filename)
-                files.push(f.previous_filename);
-        }
-    }
-    const listed = { files };
-    const range = `${before.slice(0, 7)}...${after.slice(0, 7)}`;
-    if (status === 'behind' || status === 'diverged') {
-        // The pushed commit is not ahead of the previous one (history rewritten): the
-        // three-dot diff hides what the push undid.
-        listed.incomplete = `the pushed commits ${range} are ${status} rather than ahead of the previous head`;
-    }
-    else if (entries >= COMPARE_FILES_LIMIT) {
-        listed.incomplete = `the comparison ${range} lists ${entries} files and GitHub lists at most ${COMPARE_FILES_LIMIT}`;
-    }
-    return listed;
-}
-function describeFiles(files) {
-    const first = files[0] ?? '';
-    if (files.length === 1)
-        return `${first} changed`;
-    const others = files.length - 1;
-    return `${first} and ${others} other file${others === 1 ? '' : 's'} matching roles-paths changed`;
-}
-function failSafe(reason) {
-    return { changed: true, reason, matchedFiles: [], failSafe: true };
-}
-
-;// CONCATENATED MODULE: ./src/event/index.ts
-// event/: what this run is about. The GitHub event becomes a RunContext (mode, commit range,
-// pull requests), and the commit range says whether the roles root runs. May import core/,
-// inputs/, and github/ (the changed files of a range come from the API).
-/** The run's context from the inputs and the event alone; pure. */
-
-/** Did anything under roles-paths change in the run's commit range? "Yes" whenever GitHub cannot tell. */
-
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
-var light = __nccwpck_require__(3251);
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
-// pkg/dist-src/version.js
-var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/error-request.js
-function isRequestError(error) {
-  return error.request !== void 0;
-}
-async function errorRequest(state, octokit, error, options) {
-  if (!isRequestError(error) || !error?.request.request) {
-    throw error;
-  }
-  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state.retries;
-    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
-    throw octokit.retry.retryRequest(error, retries, retryAfter);
-  }
-  throw error;
-}
-
-// pkg/dist-src/wrap-request.js
-
-
-async function wrapRequest(state, octokit, request, options) {
-  const limiter = new light();
-  limiter.on("failed", function(error, info) {
-    const maxRetries = ~~error.request.request?.retries;
-    const after = ~~error.request.request?.retryAfter;
-    options.request.retryCount = info.retryCount + 1;
-    if (maxRetries > info.retryCount) {
-      return after * state.retryAfterBaseValue;
-    }
-  });
-  return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
-    options
-  );
-}
-async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
-  const response = await request(options);
-  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
-    response.data.errors[0].message
-  )) {
-    const error = new RequestError(response.data.errors[0].message, 500, {
-      request: options,
-      response
-    });
-    return errorRequest(state, octokit, error, options);
-  }
-  return response;
-}
-
-// pkg/dist-src/index.js
-function retry(octokit, octokitOptions) {
-  const state = Object.assign(
-    {
-      enabled: true,
-      retryAfterBaseValue: 1e3,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: 3
-    },
-    octokitOptions.retry
-  );
-  const retryPlugin = {
-    retry: {
-      retryRequest: (error, retries, retryAfter) => {
-        error.request.request = Object.assign({}, error.request.request, {
-          retries,
-          retryAfter
-        });
-        return error;
-      }
-    }
-  };
-  if (state.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
-  }
-  return retryPlugin;
-}
-retry.VERSION = plugin_retry_dist_bundle_VERSION;
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-// pkg/dist-src/index.js
-
-
-// pkg/dist-src/version.js
-var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/wrap-request.js
-var dist_bundle_noop = () => Promise.resolve();
-function dist_bundle_wrapRequest(state, request, options) {
-  return state.retryLimiter.schedule(doRequest, state, request, options);
-}
-async function doRequest(state, request, options) {
-  const { pathname } = new URL(options.url, "http://github.test");
-  const isAuth = isAuthRequest(options.method, pathname);
-  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
-  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
-  const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request.retryCount;
-  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state.clustering) {
-    jobOptions.expiration = 1e3 * 60;
-  }
-  if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
-  if (isGraphQL) {
-    const res = await req;
-    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
-      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
-        response: res,
-        data: res.data
-      });
-      throw error;
-    }
-  }
-  return req;
-}
-function isAuthRequest(method, pathname) {
-  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
-  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
-  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
-  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-  pathname === "/login/oauth/access_token");
-}
-
-// pkg/dist-src/generated/triggers-notification-paths.js
-var triggers_notification_paths_default = [
-  "/orgs/{org}/invitations",
-  "/orgs/{org}/invitations/{invitation_id}",
-  "/orgs/{org}/teams/{team_slug}/discussions",
-  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "/repos/{owner}/{repo}/collaborators/{username}",
-  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "/repos/{owner}/{repo}/issues",
-  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
-  "/repos/{owner}/{repo}/pulls",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "/repos/{owner}/{repo}/releases",
-  "/teams/{team_id}/discussions",
-  "/teams/{team_id}/discussions/{discussion_number}/comments"
-];
-
-// pkg/dist-src/route-matcher.js
-function routeMatcher(paths) {
-  const regexes = paths.map(
-    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
-  return new RegExp(regex2, "i");
-}
-
-// pkg/dist-src/index.js
-var regex = routeMatcher(triggers_notification_paths_default);
-var triggersNotification = regex.test.bind(regex);
-var groups = {};
-var createGroups = function(Bottleneck, common) {
-  groups.global = new Bottleneck.Group({
-    id: "octokit-global",
-    maxConcurrent: 10,
-    ...common
-  });
-  groups.auth = new Bottleneck.Group({
-    id: "octokit-auth",
-    maxConcurrent: 1,
-    ...common
-  });
-  groups.search = new Bottleneck.Group({
-    id: "octokit-search",
-    maxConcurrent: 1,
-    minTime: 2e3,
-    ...common
-  });
-  groups.write = new Bottleneck.Group({
-    id: "octokit-write",
-    maxConcurrent: 1,
-    minTime: 1e3,
-    ...common
-  });
-  groups.notifications = new Bottleneck.Group({
-    id: "octokit-notifications",
-    maxConcurrent: 1,
-    minTime: 3e3,
-    ...common
-  });
-};
-function throttling(octokit, octokitOptions) {
-  const {
-    enabled = true,
-    Bottleneck = light,
-    id = "no-id",
-    timeout = 1e3 * 60 * 2,
-    // Redis TTL: 2 minutes
-    connection
-  } = octokitOptions.throttle || {};
-  if (!enabled) {
-    return {};
-  }
-  const common = { timeout };
-  if (typeof connection !== "undefined") {
-    common.connection = connection;
-  }
-  const state = Object.assign(
-    {
-      clustering: connection != null,
-      triggersNotification,
-      fallbackSecondaryRateRetryAfter: 60,
-      retryAfterBaseValue: 1e3,
-      id
-    },
-    octokitOptions.throttle
-  );
-  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
-    throw new Error(`octokit/plugin-throttling error:
-        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
-        See https://octokit.github.io/rest.js/#throttling
-
-        const octokit = new Octokit({
-          throttle: {
-            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
-            onRateLimit: (retryAfter, options) => {/* ... */}
-          }
-        })
-    `);
-  }
-  let initialized = false;
-  const initializeBottleneck = () => {
-    if (initialized) {
-      return;
-    }
-    initialized = true;
-    if (groups.global == null) {
-      createGroups(Bottleneck, common);
-    }
-    state.global = state.global ?? groups.global;
-    state.auth = state.auth ?? groups.auth;
-    state.search = state.search ?? groups.search;
-    state.write = state.write ?? groups.write;
-    state.notifications = state.notifications ?? groups.notifications;
-    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
-    const events = {};
-    const emitter = new Bottleneck.Events(events);
-    events.on("secondary-limit", state.onSecondaryRateLimit);
-    events.on("rate-limit", state.onRateLimit);
-    events.on(
-      "error",
-      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
-    );
-    state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request, options] = info.args;
-      const { pathname } = new URL(options.url, "http://github.test");
-      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
-      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
-        return;
-      }
-      const retryCount = ~~request.retryCount;
-      request.retryCount = retryCount;
-      options.request.retryCount = retryCount;
-      const { wantRetry, retryAfter = 0 } = await (async function() {
-        if (/\bsecondary rate\b/i.test(error.message)) {
-          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
-            "secondary-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
-          (error2) => error2.type === "RATE_LIMITED"
-        )) {
-          const rateLimitReset = new Date(
-            ~~error.response.headers["x-ratelimit-reset"] * 1e3
-          ).getTime();
-          const retryAfter2 = Math.max(
-            // Add one second so we retry _after_ the reset time
-            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
-            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
-            0
-          );
-          const wantRetry2 = await emitter.trigger(
-            "rate-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        return {};
-      })();
-      if (wantRetry) {
-        request.retryCount++;
-        return retryAfter * state2.retryAfterBaseValue;
-      }
-    });
-  };
-  octokit.hook.wrap("request", (request, options) => {
-    initializeBottleneck();
-    return dist_bundle_wrapRequest(state, request, options);
-  });
-  return {};
-}
-throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
-throttling.triggersNotification = triggersNotification;
-
-
-;// CONCATENATED MODULE: ./src/github/client.ts
-
-
-
-
-
-/** Login of comments written with the workflow's GITHUB_TOKEN. */
-const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
-/**
- * One request may take this long. A GitHub API that accepts the connection and never answers
- * must not hold the job until its timeout: the report is already in the summary and outputs.
- */
-const REQUEST_TIMEOUT_MS = 10_000;
-/** Rate-limited requests are retried this many times, then the error surfaces. */
-const RATE_LIMIT_RETRIES = 2;
-/** A primary limit can reset an hour away; holding the job that long helps nobody. */
-const MAX_RATE_LIMIT_WAIT_SECONDS = 300;
-function createGitHub(token, options = {}) {
-    const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
-        const what = `${request.method} ${(0,src_core/* redact */.E$)(request.url)}`;
-        if (retryCount >= RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) {
-            src_core/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; giving up after ${retryCount} retries (retry-after ${retryAfter}s).`);
-            return false;
-        }
-        src_core/* log */.Rm.warning(`GitHub ${kind} rate limit on ${what}; retrying in ${retryAfter}s (retry ${retryCount + 1} of ${RATE_LIMIT_RETRIES}).`);
-        return true;
-    };
-    const base = {
-        // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
-        // a client built after the environment is set (tests, GHES wrappers) still honours it.
-        baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
-        request: { fetch: fetchWithTimeout },
-        log: {
-            debug: () => { },
-            info: () => { },
-            warn: (message) => src_core/* log */.Rm.warning(message),
-            error: (message) => src_core/* log */.Rm.error(message),
-        },
-        retry: {
-            retries: 3,
-            // 4xx answers are final (validation, auth, not found); 403/429 rate limits are retried by
-            // the throttling plugin, which honours retry-after (the GraphQL reads below have none: a
-            // rate-limited read fails, and its caller then does not trust the comment's record).
-            doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-        },
-    };
-    const client = getOctokit(token, {
-        ...base,
-        throttle: {
-            // The plugin's write/notification queues are process-wide and keyed by this id. The
-            // action builds one client per run; distinct ids keep separate clients (tests, two
-            // tokens) from pacing each other.
-            id: (0,external_node_crypto_.randomUUID)(),
-            onRateLimit: onLimit('primary'),
-            onSecondaryRateLimit: onLimit('secondary'),
-        },
-    }, retry, throttling);
-    // The throttling plugin cannot tell a GraphQL query from a mutation, so it puts every GraphQL
-    // call in its write queue: one per second, shared with the comment's POST/PATCH. The action's
-    // only GraphQL calls are reads (who last edited a comment), which GitHub's guidance does not
-    // ask to pace; through the queue they cost every run a second before its comment, two on a
-    // merge. They go through a client with the same retries, timeout and URL but no write queue.
-    client.graphql = getOctokit(token, base, retry).graphql;
-    return client;
-}
-/** fetch with a deadline per request; a caller's own abort signal still applies. */
-function fetchWithTimeout(url, init = {}) {
-    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
-}
-/** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */
-const client_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
-/**
- * The login that owns comments written with this client's token, as REST names comment
- * authors. GraphQL's `viewer` answers for every kind of token: a personal token's user, and
- * for an installation token (the workflow's GITHUB_TOKEN, a GitHub App's token) the
- * installation's bot user, `github-actions[bot]` or `<app-slug>[bot]`. REST cannot: GET /user
- * refuses installation tokens, and GET /app needs the App's JWT.
- */
-async function tokenIdentity(gh) {
-    let login;
-    try {
-        const result = await gh.graphql('query { viewer { login } }');
-        login = result.viewer?.login;
-    }
-    catch (err) {
-        const status = err.status;
-        const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not find out whom github-token belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,src_core/* redact */.E$)(message)}). ` +
-            'Check that github-token is a valid token for this repository.', { cause: err });
-    }
-    if (typeof login !== 'string' || !client_LOGIN.test(login)) {
-        throw new Error(`Could not find out whom github-token belongs to: GitHub's answer for its viewer has no valid login (${(0,src_core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
-    }
-    return login;
-}
-
-;// CONCATENATED MODULE: ./src/github/limits.ts
-// GitHub's size limits, which both the renderer (fitting a body) and the API layer (explaining
-// a 422) need to know.
-/** GitHub rejects issue/PR comment and issue bodies longer than this many characters. */
-const COMMENT_MAX_LENGTH = 65_536;
-/** GitHub's per-step job summary limit (1 MiB). */
-const SUMMARY_MAX_LENGTH = 1_048_576;
-
-;// CONCATENATED MODULE: ./src/github/marker.ts
-
-const PREFIX = { comment: 'rds-atlas-action:v1', drift: 'rds-atlas-action:drift:v1' };
-const PLAIN = /^[A-Za-z0-9./@+=,~]*$/;
-/** One part of a marker: plain characters as they are, every other byte as %XX. */
-function encodePart(value) {
-    let out = '';
-    for (const ch of value) {
-        if (PLAIN.test(ch))
-            out += ch;
-        else
-            for (const byte of Buffer.from(ch, 'utf8'))
-                out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-    }
-    return out;
-}
-/** The marker of a database: injective over (environment, roles directory, schema directory). */
-function databaseMarker(kind, environment, rolesDir, schemaDir) {
-    const env = environment ? ` env=${encodePart(environment)}` : '';
-    return `<!-- ${PREFIX[kind]}${env} roles=${encodePart(rolesDir)} schema=${encodePart(schemaDir)} -->`;
-}
-/** What versions up to 1.1.0 wrote (not injective: see above). */
-function legacyMarker(kind, environment, rolesDir, schemaDir) {
-    const safe = (s) => s.replace(/[^\w./@+=,~-]/g, '_').replace(/-{2,}/g, '-');
-    const env = environment ? ` env=${safe(environment)}` : '';
-    return `<!-- ${PREFIX[kind]}${env} roles=${safe(rolesDir)} schema=${safe(schemaDir)} -->`;
-}
-const SHAPE = /^<!-- rds-atlas-action:(drift:)?v1(?: env=([^\s]+))? roles=([^\s]*) schema=([^\s]*) -->$/;
-function marker_parse(marker) {
-    const m = SHAPE.exec(marker);
-    if (!m)
-        return undefined;
-    try {
-        return {
-            kind: m[1] ? 'drift' : 'comment',
-            environment: decodeURIComponent(m[2] ?? ''),
-            rolesDir: decodeURIComponent(m[3] ?? ''),
-            schemaDir: decodeURIComponent(m[4] ?? ''),
-        };
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Whether a body of ours (our token wrote it) belongs to the database `marker` names: it
- * starts with the marker, or with the marker an earlier version wrote for it and names this
- * database in the places described above.
- */
-function bodyBelongsTo(marker, body) {
-    if (body.startsWith(marker))
-        return true;
-    const db = marker_parse(marker);
-    if (!db)
-        return false;
-    const legacy = legacyMarker(db.kind, db.environment, db.rolesDir, db.schemaDir);
-    if (legacy === marker || !body.startsWith(legacy))
-        return false;
-    const needs = (part) => part !== '' && !PLAIN.test(part);
-    const lines = body.split('\n');
-    if (needs(db.environment)) {
-        const title = lines.find((l) => l.startsWith('## '));
-        if (!title?.includes(` · ${(0,src_core/* code */.aY)(db.environment)} · `))
-            return false;
-    }
-    const headings = rootHeadings(lines);
-    if (needs(db.rolesDir) && headings.get('roles') !== (0,src_core/* code */.aY)(db.rolesDir))
-        return false;
-    if (needs(db.schemaDir) && headings.get('schema') !== (0,src_core/* code */.aY)(db.schemaDir))
-        return false;
-    return true;
-}
-/** `### roles · <dir>` and `### schema · <dir>`: the first of each outside fenced code blocks. */
-function rootHeadings(lines) {
-    const found = new Map();
-    let fence;
-    for (const line of lines) {
-        const f = /^(`{3,}|~{3,})/.exec(line)?.[1];
-        if (fence === undefined && f) {
-            fence = f;
-            continue;
-        }
-        if (fence !== undefined) {
-            if (line.trim().startsWith(fence[0].repeat(fence.length)) && /^(`+|~+)\s*$/.test(line.trim()))
-                fence = undefined;
-            continue;
-        }
-        const h = /^### (roles|schema) · (.*)$/.exec(line);
-        if (h && !found.has(h[1]))
-            found.set(h[1], h[2]);
-    }
-    return found;
-}
-
-;// CONCATENATED MODULE: ./src/github/comments.ts
-
-
-
-// One sticky comment per pull request and database. A comment is ours only when its body
-// *starts with* our marker AND its author is our token's identity: anyone can paste the marker
-// into a comment (quoting ours), another bot can carry it, and another database's comment can
-// hold this database's marker inside its SQL; none of those is ever edited.
-/**
- * Hidden first line naming the database: its environment (when set) and the two roots, so two
- * databases in one repository keep two comments (marker.ts: injective, and finds the comments
- * of earlier versions where that is unambiguous).
- */
-function commentMarker(environment, rolesDir, schemaDir) {
-    return databaseMarker('comment', environment, rolesDir, schemaDir);
-}
-/** Every comment on the PR authored by our token's identity, whatever its body says, oldest first. */
-async function commentsBy(gh, repo, pr, identity) {
-    const comments = await gh.paginate(gh.rest.issues.listComments, { ...repo, issue_number: pr, per_page: 100 });
-    return comments
-        .filter((c) => c.user?.login === identity)
-        .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
-        .sort((a, b) => a.id - b.id);
-}
-async function listOurs(gh, repo, pr, marker, identity) {
-    return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
-}
-/** Our comment on the PR (the oldest, if a race left more than one), or undefined. */
-async function findOurComment(gh, repo, pr, marker, identity) {
-    return (await listOurs(gh, repo, pr, marker, identity))[0];
-}
-/**
- * Updates our comment, or creates it; `build` makes the body from our previous comment (its
- * record carries the reviewed plan and the history), or returns undefined to leave it as it is. Two runs racing on one PR can both find
- * none and both create one: afterwards each run lists again, and the one whose comment is not
- * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
- */
-async function upsertComment(gh, repo, pr, marker, identity, build) {
-    const existing = await listOurs(gh, repo, pr, marker, identity);
-    const keep = existing[0];
-    const body = await build(keep);
-    if (body === undefined) {
-        // The caller keeps the comment as it is (a re-run with nothing new to say).
-        if (!keep)
-            throw new Error('There is no comment to keep: build must return a body when there is no previous comment.');
-        return { id: keep.id, url: keep.url, created: false, removedDuplicates: await removeDuplicates(gh, repo, existing.slice(1)) };
-    }
-    if (!body.startsWith(marker))
-        throw new Error('The comment body must start with its marker, or the next run could not find it.');
-    const write = async (what, fn) => {
-        try {
-            return await fn();
-        }
-        catch (err) {
-            throw comments_explain(err, what, pr, body);
-        }
-    };
-    if (keep) {
-        await write(`update comment ${keep.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: keep.id, body }));
-        const removed = await removeDuplicates(gh, repo, existing.slice(1));
-        return { id: keep.id, url: keep.url, created: false, removedDuplicates: removed };
-    }
-    const { data } = await write('create a comment on', () => gh.rest.issues.createComment({ ...repo, issue_number: pr, body }));
-    const now = await listOurs(gh, repo, pr, marker, identity);
-    const oldest = now[0];
-    if (oldest && oldest.id !== data.id) {
-        await write(`update comment ${oldest.id} on`, () => gh.rest.issues.updateComment({ ...repo, comment_id: oldest.id, body }));
-        const removed = await removeDuplicates(gh, repo, now.filter((c) => c.id !== oldest.id));
-        return { id: oldest.id, url: oldest.url, created: false, removedDuplicates: removed };
-    }
-    return { id: data.id, url: data.html_url, created: true, removedDuplicates: 0 };
-}
-async function removeDuplicates(gh, repo, duplicates) {
-    let removed = 0;
-    for (const c of duplicates) {
-        try {
-            await gh.rest.issues.deleteComment({ ...repo, comment_id: c.id });
-            removed++;
-        }
-        catch (err) {
-            // Another run may have deleted it first; a duplicate left behind is cosmetic.
-            if (err.status !== 404)
-                throw err;
-        }
-    }
-    return removed;
-}
-function comments_explain(err, what, pr, body) {
-    const status = err.status;
-    if (status === 422 && body.length > COMMENT_MAX_LENGTH) {
-        return new Error(`Could not ${what} pull request #${pr}: the body has ${body.length} characters and GitHub accepts at most ${COMMENT_MAX_LENGTH} ` +
-            '(the report renderer should have shortened it; the full report is in the job summary).', { cause: err });
-    }
-    const hint = status === 403 || status === 401
-        ? ' Give the workflow `permissions: pull-requests: write` (fork pull requests only get a read-only token).'
-        : '';
-    return new Error(`Could not ${what} pull request #${pr}: ${(0,src_core/* errorMessage */.gJ)(err)}.${hint}`, { cause: err });
-}
-/** The labels on a pull request now (the event payload is stale when a job is re-run). */
-async function pullLabels(gh, repo, pr) {
-    const labels = await gh.paginate(gh.rest.issues.listLabelsOnIssue, { ...repo, issue_number: pr, per_page: 100 });
-    return labels.map((l) => l.name);
-}
-/**
- * Whether our comment was last edited by someone other than us. GitHub lets anyone with write
- * access edit other people's comments, and REST does not say who did; GraphQL's
- * `IssueComment.editor` does (null when never edited). The record of a reviewed plan in a
- * comment someone else edited last is not trusted, and not carried forward.
- */
-async function editedByOthers(gh, comment, identity) {
-    const result = await gh.graphql('query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }', { id: comment.nodeId });
-    const editor = result.node?.editor?.login;
-    return editor === undefined || sameActor(editor, identity) ? undefined : editor;
-}
-/** REST names bots `app[bot]`, GraphQL `app`. */
-function sameActor(a, b) {
-    const norm = (login) => login.replace(/\[bot\]$/i, '').toLowerCase();
-    return norm(a) === norm(b);
-}
-
-;// CONCATENATED MODULE: ./src/github/pulls.ts
-// A merge push knows its commit, not its pull request. GitHub links them: the PR that was
-// merged as this commit (merge, squash or rebase) has merge_commit_sha === sha.
-/**
- * Pull requests the pushed commit belongs to, best match first: merged PRs whose merge commit
- * is this sha; otherwise open or merged PRs into the repository's default branch; otherwise
- * none (a direct push), which the caller reports.
- */
-async function pullsForCommit(gh, repo, sha) {
-    const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, {
-        owner: repo.owner,
-        repo: repo.repo,
-        commit_sha: sha,
-        per_page: 100,
-    });
-    const mergedAsThis = pulls.filter((p) => p.merge_commit_sha === sha);
-    if (mergedAsThis.length > 0)
-        return numbers(mergedAsThis);
-    return numbers(pulls.filter((p) => p.base.ref === p.base.repo.default_branch));
-}
-function numbers(pulls) {
-    return [...new Set(pulls.map((p) => p.number))].sort((a, b) => a - b);
-}
-
 ;// CONCATENATED MODULE: ./src/review/record.ts
 
 
@@ -76974,21 +75631,21 @@ function readRecord(body, marker) {
     catch {
         return { kind: 'unreadable' };
     }
-    if (!(0,src_core/* isObject */.Gv)(parsed) || typeof parsed['v'] !== 'number')
+    if (!(0,core/* isObject */.Gv)(parsed) || typeof parsed['v'] !== 'number')
         return { kind: 'unreadable' };
     const version = parsed['v'];
     if (version > RECORD_VERSION || version < 1)
         return { kind: 'unreadable' };
-    const data = { history: (0,src_core/* array */.YO)(parsed['history']).flatMap(historyEntry).slice(0, HISTORY_LIMIT) };
+    const data = { history: (0,core/* array */.YO)(parsed['history']).flatMap(historyEntry).slice(0, HISTORY_LIMIT) };
     const current = historyEntry(parsed['current'])[0];
     if (current)
         data.current = current;
-    const since = (0,src_core/* str */.gx)(parsed['driftSince']);
+    const since = (0,core/* str */.gx)(parsed['driftSince']);
     if (since)
         data.driftSince = since;
     if (version < RECORD_VERSION)
         return { kind: 'old', version, data };
-    const recordLost = (0,src_core/* str */.gx)(parsed['recordLost']).slice(0, 500);
+    const recordLost = (0,core/* str */.gx)(parsed['recordLost']).slice(0, 500);
     if (recordLost)
         data.recordLost = recordLost;
     const reviewed = reviewedPlan(parsed['reviewed']);
@@ -77018,50 +75675,50 @@ async function checkedPlan(plan) {
     return { ...plan, roots };
 }
 function reviewedPlan(value) {
-    if (!(0,src_core/* isObject */.Gv)(value))
+    if (!(0,core/* isObject */.Gv)(value))
         return undefined;
     const pr = value['pr'];
     if (typeof pr !== 'number' || !Number.isInteger(pr))
         return undefined;
     const roots = {};
-    const rawRoots = (0,src_core/* isObject */.Gv)(value['roots']) ? value['roots'] : {};
+    const rawRoots = (0,core/* isObject */.Gv)(value['roots']) ? value['roots'] : {};
     for (const name of ['roles', 'schema']) {
         const root = reviewedRootOf(rawRoots[name]);
         if (root)
             roots[name] = root;
     }
-    return { pr, commit: (0,src_core/* str */.gx)(value['commit']), runUrl: (0,src_core/* str */.gx)(value['runUrl']), at: (0,src_core/* str */.gx)(value['at']), roots };
+    return { pr, commit: (0,core/* str */.gx)(value['commit']), runUrl: (0,core/* str */.gx)(value['runUrl']), at: (0,core/* str */.gx)(value['at']), roots };
 }
 function reviewedRootOf(value) {
-    if (!(0,src_core/* isObject */.Gv)(value))
+    if (!(0,core/* isObject */.Gv)(value))
         return undefined;
     const fp = value['fingerprint'];
     const count = value['count'];
     if (typeof fp !== 'string' || !/^[0-9a-f]{64}$/.test(fp) || typeof count !== 'number')
         return undefined;
     const root = { fingerprint: fp, count };
-    const hashes = (0,src_core/* strings */.P$)(value['hashes']);
+    const hashes = (0,core/* strings */.P$)(value['hashes']);
     if (hashes && hashes.every((h) => /^[0-9a-f]{16}$/.test(h)))
         root.hashes = hashes;
-    const statements = (0,src_core/* strings */.P$)(value['statements']);
+    const statements = (0,core/* strings */.P$)(value['statements']);
     // Checked against the fingerprint by checkedPlan before it is shown as the reviewed plan.
     if (statements)
         root.statements = statements;
     return root;
 }
 function historyEntry(value) {
-    if (!(0,src_core/* isObject */.Gv)(value))
+    if (!(0,core/* isObject */.Gv)(value))
         return [];
     const mode = value['mode'];
     if (mode !== 'plan' && mode !== 'apply')
         return [];
     return [
         {
-            at: (0,src_core/* str */.gx)(value['at']),
+            at: (0,core/* str */.gx)(value['at']),
             mode,
-            headline: (0,src_core/* str */.gx)(value['headline']).slice(0, 300),
-            commit: (0,src_core/* str */.gx)(value['commit']),
-            runUrl: (0,src_core/* str */.gx)(value['runUrl']),
+            headline: (0,core/* str */.gx)(value['headline']).slice(0, 300),
+            commit: (0,core/* str */.gx)(value['commit']),
+            runUrl: (0,core/* str */.gx)(value['runUrl']),
         },
     ];
 }
@@ -77311,7 +75968,7 @@ function seconds(iso) {
 // cause so a hold can name it ("the reviews of #7 could not be read: 404 Not Found").
 /**
  * The whole look-up may take this long. Less than the merge's review look-up bound (45 s in
- * run/main.ts), so a hanging endpoint is named here rather than as "GitHub did not answer".
+ * run/github-answers.ts), so a hanging endpoint is named here rather than as "GitHub did not answer".
  */
 const APPROVAL_LOOKUP_TIMEOUT_MS = 30_000;
 /** Reviews read at most (pages of 100): a pull request with more is held, saying so. */
@@ -77348,7 +76005,7 @@ async function tracked(pending, what, fn) {
 async function read(gh, repo, pr, approvers, pending) {
     const unknown = (what, err) => ({
         kind: 'unknown',
-        why: `${what} could not be read (${(0,src_core/* errorMessage */.gJ)(err)})`,
+        why: `${what} could not be read (${(0,core/* errorMessage */.gJ)(err)})`,
     });
     let author;
     let reviews;
@@ -77398,7 +76055,7 @@ async function permissionOf(gh, repo, login) {
     }
     catch (err) {
         // 404: not a collaborator (or the token may not ask); either way not known to have write access.
-        return { error: `the permission endpoint answered ${(0,src_core/* errorMessage */.gJ)(err)}` };
+        return { error: `the permission endpoint answered ${(0,core/* errorMessage */.gJ)(err)}` };
     }
 }
 
@@ -77415,7 +76072,7 @@ async function reviewContext(gh, context, marker, identity, options) {
         prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
     }
     catch (err) {
-        return lost(`could not find the pull request of commit ${context.sha.slice(0, 7)} (${(0,src_core/* errorMessage */.gJ)(err)})`);
+        return lost(`could not find the pull request of commit ${context.sha.slice(0, 7)} (${(0,core/* errorMessage */.gJ)(err)})`);
     }
     const pr = prs[0];
     if (pr === undefined)
@@ -77424,9 +76081,9 @@ async function reviewContext(gh, context, marker, identity, options) {
     // cannot be read is not a lost record (the comment would still show the reviewed plan).
     const approval = approvalFacts(gh, context.repo, pr, options.approvers);
     const labels = options.destructiveLabel
-        ? pullLabels(gh, context.repo, pr).then((names) => ({ labels: names }), (err) => ({ labels: [], labelsUnknown: `the labels of #${pr} could not be read (${(0,src_core/* errorMessage */.gJ)(err)})` }))
+        ? pullLabels(gh, context.repo, pr).then((names) => ({ labels: names }), (err) => ({ labels: [], labelsUnknown: `the labels of #${pr} could not be read (${(0,core/* errorMessage */.gJ)(err)})` }))
         : Promise.resolve({ labels: [] });
-    const found = await planComment(gh, context, pr, marker, identity).catch((err) => lost(`could not read the comments of pull request #${pr} (${(0,src_core/* errorMessage */.gJ)(err)})`));
+    const found = await planComment(gh, context, pr, marker, identity).catch((err) => lost(`could not read the comments of pull request #${pr} (${(0,core/* errorMessage */.gJ)(err)})`));
     return { pullNumbers: prs, pr, ...found, ...(await labels), approval: await approval };
 }
 function lost(why) {
@@ -77545,7 +76202,7 @@ async function markStalePlans(gh, repo, mark) {
             await markOne(gh, repo, pr.number, mark, result);
         }
         catch (err) {
-            src_core/* log */.Rm.warning(`Could not mark the plan comment on #${pr.number} as stale: ${(0,src_core/* errorMessage */.gJ)(err)}.`);
+            core/* log */.Rm.warning(`Could not mark the plan comment on #${pr.number} as stale: ${(0,core/* errorMessage */.gJ)(err)}.`);
         }
     }
     return result;
@@ -77615,6 +76272,518 @@ function withStaleLine(body, sha, line) {
 /** GitHub's limit on a job summary, in bytes. */
 
 /** After an apply: marks our plan comments on the newest open pull requests for this database as stale. */
+
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
+var lib_core = __nccwpck_require__(8179);
+;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
+// The shapes inputs must have. Pure; inputs.ts applies them and words the errors, other
+// modules reuse the same rules (the endpoint parser, the profile name, the partition of a region).
+/**
+ * Every AWS region name: us-east-1, ap-southeast-7, us-gov-west-1, cn-north-1, us-iso-east-1,
+ * us-isob-east-1, eu-isoe-west-1, us-isof-south-1, eusc-de-east-1 …
+ */
+const REGION = /^(?:[a-z]{2}|us-gov|us-iso[a-z]?|eu-iso[a-z]?|eusc-[a-z]{2})-[a-z]+-\d{1,2}$/;
+/** The AWS partitions that exist. */
+const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'];
+/** The partition a region belongs to (its prefix decides). */
+function regionPartition(region) {
+    if (region.startsWith('cn-'))
+        return 'aws-cn';
+    if (region.startsWith('us-gov-'))
+        return 'aws-us-gov';
+    if (region.startsWith('us-isob-'))
+        return 'aws-iso-b';
+    if (region.startsWith('eu-isoe-'))
+        return 'aws-iso-e';
+    if (region.startsWith('us-isof-'))
+        return 'aws-iso-f';
+    if (region.startsWith('us-iso-'))
+        return 'aws-iso';
+    if (region.startsWith('eusc-'))
+        return 'aws-eusc';
+    return 'aws';
+}
+const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/([\w+=,.@/-]{1,512})$/;
+/** The parts of an IAM role ARN; undefined when it is not one, or names no real partition. */
+function parseRoleArn(arn) {
+    const m = ROLE_ARN.exec(arn);
+    if (!m?.[1] || !m[2] || !m[3] || !PARTITIONS.includes(m[1]))
+        return undefined;
+    return { partition: m[1], account: m[2], name: m[3] };
+}
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+/**
+ * AWS profile names as the action writes them: `[profile <name>]` in an INI file, where
+ * brackets, comment starters, `=` and whitespace would corrupt the section header.
+ */
+const PROFILE_NAME = /^[^\s[\]#;=]{1,64}$/;
+/** The database's name as users know it, also part of the comment marker and the drift issue title. */
+const ENVIRONMENT = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
+/** A PostgreSQL user the action connects as (≤ 63 bytes, identifier-like). */
+const DB_USER = /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/;
+const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
+const UNIT_SECONDS = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+/**
+ * Seconds of a Go duration with units ("5m", "90s", "1h30m", "500ms"), as Terraform's
+ * -lock-timeout parses it; undefined when it is not one. A bare number is not a duration.
+ */
+function parseDuration(text) {
+    if (text === '')
+        return undefined;
+    GO_DURATION_PART.lastIndex = 0;
+    let seconds = 0;
+    let consumed = 0;
+    for (let m = GO_DURATION_PART.exec(text); m; m = GO_DURATION_PART.exec(text)) {
+        seconds += Number(m[1]) * (UNIT_SECONDS[m[2] ?? ''] ?? NaN);
+        consumed = GO_DURATION_PART.lastIndex;
+    }
+    return consumed === text.length && Number.isFinite(seconds) ? seconds : undefined;
+}
+/** "host:port" → parts; undefined unless a host and a port 1–65535 are both there. IPv6 in brackets. */
+function parseEndpoint(endpoint) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(endpoint);
+    const port = Number(m?.[2]);
+    if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535)
+        return undefined;
+    return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+/** Error messages quote at most this much of a value: enough to recognise it, not a log dump. */
+const QUOTE_LIMIT = 100;
+/** A value as error messages show it: JSON-quoted, shortened. */
+function quote(value) {
+    return JSON.stringify(value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value);
+}
+/** Control characters (and NUL) never belong in a name. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
+
+function nonEmptyLines(raw) {
+    return raw
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+}
+/**
+ * One glob per line, relative to the repository root; blank lines are ignored. A leading
+ * "!" excludes (see changes.ts). Defaults follow the seed layout.
+ */
+function readRolesPaths(name, raw, rolesDir, bad) {
+    const lines = nonEmptyLines(raw);
+    if (lines.length === 0) {
+        return ['hcl/roles/**', 'atlas.hcl', rolesDir === '.' ? '**' : `${rolesDir}/**`];
+    }
+    const globs = [];
+    for (const line of lines) {
+        const negated = line.startsWith('!');
+        const pattern = (negated ? line.slice(1) : line).replace(/^(\.\/)+/, '');
+        if (pattern === '' || pattern.startsWith('/') || pattern.split('/').includes('..')) {
+            bad(name, line, 'globs relative to the repository root, one per line (no leading / and no ..)');
+            continue;
+        }
+        globs.push(negated ? `!${pattern}` : pattern);
+    }
+    return globs;
+}
+/** Guardrail rule ids to switch off, one per line; checked against the known rules in main. */
+function readLintSkip(name, raw, bad) {
+    const ids = nonEmptyLines(raw);
+    for (const id of ids)
+        if (!/^[a-z][a-z0-9-]{0,63}$/.test(id))
+            bad(name, id, 'guardrail rule ids, one per line, such as public-default-revoked');
+    return ids;
+}
+/** Class names a user may list: every class but safe, which only `all` gates. */
+const NAMED_CLASSES = core/* STATEMENT_CLASSES */.vv.filter((c) => c !== 'safe');
+/**
+ * The statement classes that need the label on merge: class names separated by commas or
+ * newlines, `all` (any SQL, safe included) or `none` (alone). Empty: the default.
+ */
+function readGatedClasses(name, raw, bad) {
+    const items = raw
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    if (items.length === 0)
+        return [...core/* DEFAULT_GATED_CLASSES */.z_];
+    const expected = `statement classes separated by commas (${NAMED_CLASSES.join(', ')}), or all (any SQL), or none (no class needs the label)`;
+    if (items.length === 1 && items[0] === 'all')
+        return [...core/* STATEMENT_CLASSES */.vv];
+    if (items.length === 1 && items[0] === 'none')
+        return [];
+    const classes = [];
+    for (const item of items) {
+        const cls = NAMED_CLASSES.find((c) => c === item);
+        if (cls === undefined) {
+            bad(name, item, item === 'all' || item === 'none' ? `${item} on its own, not in a list; or ${expected}` : expected);
+            continue;
+        }
+        if (!classes.includes(cls))
+            classes.push(cls);
+    }
+    return classes;
+}
+/** A GitHub login: a user's, or an App's bot user with REST's `[bot]` suffix. */
+const input_lists_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/**
+ * Logins whose approving review counts whatever their repository permission, separated by
+ * commas or newlines, with or without a leading @. Teams are refused: the workflow's token
+ * cannot read team membership, so a team entry could never be checked.
+ */
+function readApprovers(name, raw, bad) {
+    const items = raw
+        .split(/[,\n]/)
+        .map((item) => item.trim().replace(/^@/, ''))
+        .filter((item) => item !== '');
+    const logins = [];
+    for (const item of items) {
+        if (item.includes('/')) {
+            bad(name, item, 'GitHub logins separated by commas; teams (org/team) are not supported because the workflow token cannot read team membership: list the members');
+        }
+        else if (!input_lists_LOGIN.test(item)) {
+            bad(name, item, 'GitHub logins separated by commas, such as alice, bob');
+        }
+        else if (!logins.some((l) => l.toLowerCase() === item.toLowerCase()))
+            logins.push(item);
+    }
+    return logins;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/inputs/workspace.ts
+
+
+
+// The workspace (the checkout) and the directories inputs name inside it. A working directory
+// is where Terraform runs the pull request's code, so it must really be inside the checkout,
+// also through symbolic links.
+/** The directory working directories and roles-paths are relative to. */
+function workspaceDir() {
+    return external_node_path_.resolve(process.env['GITHUB_WORKSPACE'] || process.cwd());
+}
+/**
+ * Working directories are kept workspace-relative with forward slashes, because the same
+ * string feeds the default roles-paths glob and the PR comment marker.
+ */
+function readDirectory(name, raw, problems) {
+    const root = workspaceDir();
+    const absolute = external_node_path_.resolve(root, raw);
+    const outside = (from, to) => {
+        const relative = external_node_path_.relative(from, to);
+        return relative === '..' || relative.startsWith(`..${external_node_path_.sep}`) || external_node_path_.isAbsolute(relative);
+    };
+    if (outside(root, absolute)) {
+        problems.push(`Input "${name}" must be a directory inside the workspace ${root}; got ${quote(raw)}`);
+        return raw;
+    }
+    let real;
+    try {
+        real = external_node_fs_.statSync(absolute).isDirectory() ? external_node_fs_.realpathSync(absolute) : undefined;
+    }
+    catch {
+        // reported below
+    }
+    if (real === undefined) {
+        problems.push(`Input "${name}" must be an existing directory relative to the workspace ${root} (did the checkout step run?); got ${quote(raw)}`);
+    }
+    else if (outside(external_node_fs_.realpathSync(root), real)) {
+        // A symlink in the repository pointing elsewhere would run Terraform outside the checkout.
+        problems.push(`Input "${name}" resolves (through a symbolic link) to ${quote(real)}, outside the workspace ${root}; point it at a real directory of the repository`);
+    }
+    return external_node_path_.relative(root, absolute).split(external_node_path_.sep).join('/') || '.';
+}
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+
+
+
+
+
+// Reads every input once, validates all of them before anything talks to AWS or runs
+// Terraform, and reports every bad input in one error so a user fixes the workflow in one go.
+/** Input names as action.yml spells them. The only place they are written down. */
+const INPUT = {
+    awsRegion: 'aws-region',
+    roleToAssume: 'role-to-assume',
+    applyRoleToAssume: 'apply-role-to-assume',
+    audience: 'audience',
+    roleSessionName: 'role-session-name',
+    roleDurationSeconds: 'role-duration-seconds',
+    awsProfile: 'aws-profile',
+    rolesWorkingDirectory: 'roles-working-directory',
+    schemaWorkingDirectory: 'schema-working-directory',
+    rolesPaths: 'roles-paths',
+    mode: 'mode',
+    githubToken: 'github-token',
+    comment: 'comment',
+    lockTimeout: 'lock-timeout',
+    dbEndpoint: 'db-endpoint',
+    dbName: 'db-name',
+    dbUser: 'db-user',
+    masterUser: 'master-user',
+    rolesOnApply: 'roles-on-apply',
+    environment: 'environment',
+    destructiveLabel: 'destructive-label',
+    gatedClasses: 'gated-classes',
+    approvers: 'approvers',
+    requireReviewedPlan: 'require-reviewed-plan',
+    driftIssue: 'drift-issue',
+    failOnDrift: 'fail-on-drift',
+    lintSkip: 'lint-skip',
+    factsTimeoutMs: 'facts-timeout',
+    impactScanLimit: 'impact-scan-limit',
+};
+/**
+ * Defaults applied when an input is empty. The runner fills action.yml defaults in, but the
+ * action is also started without them (tests, `node dist/index.js`), so they live here too.
+ */
+const inputs_DEFAULTS = {
+    audience: 'sts.amazonaws.com',
+    roleDurationSeconds: 3600,
+    rolesWorkingDirectory: 'terraform/roles',
+    schemaWorkingDirectory: 'terraform/schema',
+    mode: 'auto',
+    comment: true,
+    lockTimeout: '5m',
+    dbUser: 'atlas_migrator',
+    masterUser: 'postgres',
+    rolesOnApply: 'changed',
+    destructiveLabel: '',
+    gatedClasses: core/* DEFAULT_GATED_CLASSES */.z_.join(', '),
+    requireReviewedPlan: true,
+    driftIssue: true,
+    failOnDrift: false,
+    factsTimeoutMs: '5s',
+    impactScanLimit: 1_000_000,
+};
+const MODES = ['auto', 'plan', 'apply'];
+const ROLES_ON_APPLY = ['changed', 'always'];
+const MIN_DURATION = 900;
+const MAX_DURATION = 43200;
+/** -lock-timeout: long enough to queue behind another run, short of holding a runner for hours. */
+const MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** facts-timeout: the impact facts are a few catalog queries; a minute is already generous. */
+const MAX_FACTS_TIMEOUT_SECONDS = 60;
+/** GitHub label names are at most 50 characters. */
+const MAX_LABEL_LENGTH = 50;
+/** All bad inputs of one run; `problems` holds one sentence per input. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1
+            ? (problems[0] ?? '')
+            : `${problems.length} action inputs are invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+    }
+}
+function getInputs() {
+    const problems = [];
+    const bad = (name, value, expected) => {
+        problems.push(`Input "${name}" must be ${expected}; got ${quote(value)}`);
+    };
+    const get = (name) => lib_core/* getInput */.V4(name);
+    // The token is a secret from the moment it is read; it never appears in a message.
+    const githubToken = get(INPUT.githubToken);
+    (0,core/* registerSecret */.cl)(githubToken);
+    if (!githubToken) {
+        // The value is never echoed: it is a credential even when malformed.
+        problems.push(`Input "${INPUT.githubToken}" is empty; it is needed to read the changed files and to post the comment. Leave it unset to use \${{ github.token }}, or pass a token with contents: read and pull-requests: write`);
+    }
+    const awsRegion = get(INPUT.awsRegion);
+    if (!awsRegion) {
+        problems.push(`Input "${INPUT.awsRegion}" is required (an AWS region such as us-east-1); got ""`);
+    }
+    else if (!REGION.test(awsRegion)) {
+        bad(INPUT.awsRegion, awsRegion, 'an AWS region such as us-east-1');
+    }
+    const roleToAssume = get(INPUT.roleToAssume);
+    const applyRoleInput = get(INPUT.applyRoleToAssume);
+    for (const [name, value] of [
+        [INPUT.roleToAssume, roleToAssume],
+        [INPUT.applyRoleToAssume, applyRoleInput],
+    ]) {
+        if (!value)
+            continue;
+        const arn = parseRoleArn(value);
+        if (!arn) {
+            bad(name, value, `an IAM role ARN such as arn:aws:iam::123456789012:role/atlas-ci in a real partition, or empty`);
+        }
+        else if (REGION.test(awsRegion) && arn.partition !== regionPartition(awsRegion)) {
+            bad(name, value, `a role in partition ${regionPartition(awsRegion)}, the partition of aws-region ${awsRegion} (arn:${regionPartition(awsRegion)}:iam::…)`);
+        }
+    }
+    const audience = get(INPUT.audience) || inputs_DEFAULTS.audience;
+    if (audience.length > 255 || /\s/.test(audience) || CONTROL.test(audience)) {
+        bad(INPUT.audience, audience, 'a client id of the IAM OIDC provider without spaces, such as sts.amazonaws.com');
+    }
+    const roleSessionName = get(INPUT.roleSessionName) || defaultSessionName();
+    if (!SESSION_NAME.test(roleSessionName)) {
+        bad(INPUT.roleSessionName, roleSessionName, '2 to 64 characters of letters, digits and +=,.@_-');
+    }
+    const roleDurationSeconds = readDuration(get(INPUT.roleDurationSeconds), bad);
+    const awsProfile = get(INPUT.awsProfile);
+    if (awsProfile && !PROFILE_NAME.test(awsProfile)) {
+        bad(INPUT.awsProfile, awsProfile, 'a profile name of at most 64 characters without whitespace, [, ], #, ; or =');
+    }
+    const rolesWorkingDirectory = readDirectory(INPUT.rolesWorkingDirectory, get(INPUT.rolesWorkingDirectory) || inputs_DEFAULTS.rolesWorkingDirectory, problems);
+    const schemaWorkingDirectory = readDirectory(INPUT.schemaWorkingDirectory, get(INPUT.schemaWorkingDirectory) || inputs_DEFAULTS.schemaWorkingDirectory, problems);
+    if (rolesWorkingDirectory === schemaWorkingDirectory) {
+        problems.push(`Inputs "${INPUT.rolesWorkingDirectory}" and "${INPUT.schemaWorkingDirectory}" must name two different Terraform roots; both are ${quote(rolesWorkingDirectory)}`);
+    }
+    const rolesPaths = readRolesPaths(INPUT.rolesPaths, get(INPUT.rolesPaths), rolesWorkingDirectory, bad);
+    const modeRaw = get(INPUT.mode) || inputs_DEFAULTS.mode;
+    const mode = MODES.find((m) => m === modeRaw.toLowerCase());
+    if (!mode)
+        bad(INPUT.mode, modeRaw, `one of ${MODES.join(', ')}`);
+    const comment = readBoolean(INPUT.comment, inputs_DEFAULTS.comment, bad);
+    const rolesOnApplyRaw = get(INPUT.rolesOnApply) || inputs_DEFAULTS.rolesOnApply;
+    const rolesOnApply = ROLES_ON_APPLY.find((v) => v === rolesOnApplyRaw.toLowerCase());
+    if (!rolesOnApply)
+        bad(INPUT.rolesOnApply, rolesOnApplyRaw, `one of ${ROLES_ON_APPLY.join(', ')}`);
+    const lockTimeout = get(INPUT.lockTimeout) || inputs_DEFAULTS.lockTimeout;
+    const lockSeconds = parseDuration(lockTimeout);
+    if (lockSeconds === undefined || lockSeconds > MAX_LOCK_TIMEOUT_SECONDS) {
+        bad(INPUT.lockTimeout, lockTimeout, 'a Terraform duration with a unit of at most 1h, such as 5m, 30s or 1h');
+    }
+    const { factsTimeoutMs, impactScanLimit } = readImpactInputs(get, bad);
+    const dbEndpoint = get(INPUT.dbEndpoint);
+    const dbName = get(INPUT.dbName);
+    const dbUser = get(INPUT.dbUser) || inputs_DEFAULTS.dbUser;
+    if (dbEndpoint && !parseEndpoint(dbEndpoint)) {
+        bad(INPUT.dbEndpoint, dbEndpoint, 'host:port with a numeric port, such as mydb.xxxx.us-east-1.rds.amazonaws.com:5432, or empty');
+    }
+    if (dbEndpoint && !dbName) {
+        problems.push(`Input "${INPUT.dbName}" is required when "${INPUT.dbEndpoint}" is set (the database the IAM-token preflight connects to); got ""`);
+    }
+    if (dbName && (Buffer.byteLength(dbName) > 63 || CONTROL.test(dbName))) {
+        bad(INPUT.dbName, dbName, 'a PostgreSQL database name of at most 63 bytes without control characters');
+    }
+    if (!DB_USER.test(dbUser)) {
+        bad(INPUT.dbUser, dbUser, 'a PostgreSQL user name of at most 63 characters (letters, digits, _ $ . -), such as atlas_migrator');
+    }
+    const masterUser = get(INPUT.masterUser) || inputs_DEFAULTS.masterUser;
+    if (!DB_USER.test(masterUser)) {
+        bad(INPUT.masterUser, masterUser, "the RDS instance's master user name (letters, digits, _ $ . -, at most 63 characters), such as postgres");
+    }
+    else if (masterUser === dbUser) {
+        bad(INPUT.masterUser, masterUser, `a user other than "${INPUT.dbUser}" (the roles root connects as the master user with its password, the schema root as ${INPUT.dbUser} with an IAM token)`);
+    }
+    const environment = get(INPUT.environment);
+    if (environment && !ENVIRONMENT.test(environment)) {
+        bad(INPUT.environment, environment, 'the database\'s name in letters, digits, ".", "_" and "-" (at most 63), such as staging or billing-prod, or empty');
+    }
+    const destructiveLabel = lib_core/* getInput */.V4(INPUT.destructiveLabel, { trimWhitespace: false }) ?? '';
+    const labelInput = process.env[`INPUT_${INPUT.destructiveLabel.toUpperCase()}`];
+    const label = labelInput === undefined ? inputs_DEFAULTS.destructiveLabel : destructiveLabel;
+    if (label.length > MAX_LABEL_LENGTH || label.trim() !== label || CONTROL.test(label)) {
+        bad(INPUT.destructiveLabel, label, `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty (the default) for no label requirement`);
+    }
+    const gatedClasses = readGatedClasses(INPUT.gatedClasses, get(INPUT.gatedClasses), bad);
+    const approvers = readApprovers(INPUT.approvers, get(INPUT.approvers), bad);
+    const requireReviewedPlan = readBoolean(INPUT.requireReviewedPlan, inputs_DEFAULTS.requireReviewedPlan, bad);
+    const driftIssue = readBoolean(INPUT.driftIssue, inputs_DEFAULTS.driftIssue, bad);
+    const failOnDrift = readBoolean(INPUT.failOnDrift, inputs_DEFAULTS.failOnDrift, bad);
+    const lintSkip = readLintSkip(INPUT.lintSkip, get(INPUT.lintSkip), bad);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    const inputs = {
+        awsRegion,
+        roleToAssume,
+        applyRoleToAssume: applyRoleInput || roleToAssume,
+        audience,
+        roleSessionName,
+        roleDurationSeconds,
+        awsProfile,
+        rolesWorkingDirectory,
+        schemaWorkingDirectory,
+        rolesPaths,
+        mode: mode ?? inputs_DEFAULTS.mode,
+        githubToken,
+        comment,
+        lockTimeout,
+        dbEndpoint,
+        dbName,
+        dbUser,
+        masterUser,
+        rolesOnApply: rolesOnApply ?? inputs_DEFAULTS.rolesOnApply,
+        environment,
+        destructiveLabel: label,
+        gatedClasses,
+        approvers,
+        requireReviewedPlan,
+        driftIssue,
+        failOnDrift,
+        lintSkip,
+        factsTimeoutMs,
+        impactScanLimit,
+    };
+    core/* log */.Rm.debug(`Inputs: ${JSON.stringify({ ...inputs, githubToken: githubToken ? '(set)' : '(empty)' })}`);
+    return inputs;
+}
+/** facts-timeout (a duration up to 1m) and impact-scan-limit (a whole number of rows). */
+function readImpactInputs(get, bad) {
+    const timeout = get(INPUT.factsTimeoutMs) || inputs_DEFAULTS.factsTimeoutMs;
+    const seconds = parseDuration(timeout);
+    if (seconds === undefined || seconds <= 0 || seconds > MAX_FACTS_TIMEOUT_SECONDS) {
+        bad(INPUT.factsTimeoutMs, timeout, 'a duration with a unit, above 0 and at most 1m, such as 5s, 500ms or 30s');
+    }
+    const limitText = get(INPUT.impactScanLimit) || String(inputs_DEFAULTS.impactScanLimit);
+    const limit = /^\d{1,12}$/.test(limitText.replace(/_/g, '')) ? Number(limitText.replace(/_/g, '')) : NaN;
+    if (!Number.isSafeInteger(limit))
+        bad(INPUT.impactScanLimit, limitText, 'a whole number of rows, such as 1000000, or 0 to scan no table');
+    return {
+        factsTimeoutMs: Math.round((seconds ?? 5) * 1000),
+        impactScanLimit: Number.isSafeInteger(limit) ? limit : inputs_DEFAULTS.impactScanLimit,
+    };
+}
+/** STS session names allow [\w+=,.@-]{2,64}; run ids are digits, so this is mostly a guard. */
+function defaultSessionName() {
+    const runId = process.env['GITHUB_RUN_ID'];
+    const attempt = process.env['GITHUB_RUN_ATTEMPT'];
+    const name = ['rds-atlas-action', runId, runId ? attempt : undefined].filter(Boolean).join('-');
+    return name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+function readDuration(raw, bad) {
+    if (!raw)
+        return inputs_DEFAULTS.roleDurationSeconds;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= MIN_DURATION && value <= MAX_DURATION)) {
+        bad(INPUT.roleDurationSeconds, raw, `a whole number of seconds from ${MIN_DURATION} to ${MAX_DURATION}`);
+        return inputs_DEFAULTS.roleDurationSeconds;
+    }
+    return value;
+}
+function readBoolean(name, fallback, bad) {
+    const raw = lib_core/* getInput */.V4(name);
+    if (!raw)
+        return fallback;
+    try {
+        return lib_core/* getBooleanInput */.Vt(name);
+    }
+    catch {
+        bad(name, raw, 'one of true, True, TRUE, false, False, FALSE');
+        return fallback;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/index.ts
+// inputs/: the action's inputs read and validated once into one typed Inputs; every problem in
+// one InputError that names the input, the value and the fix. May import core/ only.
+/** Reads and validates every input; throws one InputError listing every bad value. */
+
+/** The workspace directory that working directories and roles-paths are relative to. */
+
+/** AWS profile names the action can write as an INI section header. */
+
+/** "host:port" → host and port; undefined unless both are there and the port is 1–65535. */
+
+/** A value as error messages show it: JSON-quoted, shortened. */
 
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -78914,11 +78083,11 @@ function routineOf(file, block) {
         const type = attribute(arg, 'type')?.value;
         return type ? file.source.slice(type.start, type.end).replace(/\s+/g, ' ').slice(0, 64) : '?';
     });
-    const signature = `${schema !== undefined ? `${rules_permissions_ident(schema)}.` : ''}${rules_permissions_ident(name)}(${args.join(', ')})`;
+    const signature = `${schema !== undefined ? `${ident(schema)}.` : ''}${ident(name)}(${args.join(', ')})`;
     return { name, ref: qualified ? [block.labels[0], name] : [name], signature };
 }
 /** A SQL identifier as Atlas quotes it, kept to one line and 64 characters. */
-function rules_permissions_ident(name) {
+function ident(name) {
     const printable = [...name].filter((c) => c >= ' ' && c !== '\u007f').join('');
     return `"${printable.slice(0, 64).replace(/"/g, '""')}"`;
 }
@@ -79251,576 +78420,1284 @@ async function lintProject(options) {
 }
 const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
-;// CONCATENATED MODULE: ./src/roots/root-result.ts
-function emptyResult(spec, outcome, skipReason) {
-    return {
-        root: spec.root,
-        workingDirectory: spec.workingDirectory,
-        outcome,
-        ...(skipReason === undefined ? {} : { skipReason }),
-        plannedStatements: [],
-        classifications: [],
-        destroys: [],
-        terraformChanged: false,
-        applied: false,
-        appliedStatements: [],
-        residualStatements: [],
-        errors: [],
-        warnings: [],
-        hints: [],
-        durationMs: 0,
-    };
+;// CONCATENATED MODULE: ./src/report/wording.ts
+
+/** Classes the comment lists with their statements, and that make the headline a warning. */
+const RISKY_CLASSES = [
+    'destructive',
+    'access-widening',
+    'access-reducing',
+    'session',
+    'unknown',
+    'behaviour-change',
+];
+/** Classes the headline and the overview count: the risky ones and locking. */
+const COUNTED_CLASSES = [...RISKY_CLASSES, 'locking'];
+function count(n, noun) {
+    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
-/**
- * Thrown inside a root to stop it at a step; carries what the report needs, including what
- * Atlas still reported before failing (its SQL and warnings), which the report keeps.
- */
-class StepFailure extends Error {
-    step;
-    diagnostics;
-    hints;
-    statements;
-    warnings;
-    constructor(step, message, diagnostics = [], hints = [], statements = [], warnings = []) {
-        super(message);
-        this.step = step;
-        this.diagnostics = diagnostics;
-        this.hints = hints;
-        this.statements = statements;
-        this.warnings = warnings;
+/** The SQL that matters for this root: what was applied, what failed, or what is planned. */
+function mainSql(root, report) {
+    const planned = root.plannedStatements;
+    const classes = root.classifications.map((c) => c.class);
+    if (root.applied) {
+        // The apply stream re-plans; prefer what it reported, fall back to the plan step's SQL.
+        if (root.appliedStatements.length > 0 && root.appliedDiffers)
+            return { label: 'Applied SQL', statements: root.appliedStatements };
+        return { label: 'Applied SQL', statements: root.appliedStatements.length > 0 ? root.appliedStatements : planned, classes };
     }
+    if (root.failedStep === 'apply')
+        return { label: 'SQL of the failed apply', statements: planned, classes };
+    if (root.outcome === 'held')
+        return { label: 'Planned SQL (held back, not applied)', statements: planned, classes };
+    if (report.context.mode === 'apply' && planned.length > 0)
+        return { label: 'Planned SQL (not applied)', statements: planned, classes };
+    return { label: 'Planned SQL', statements: planned, classes };
 }
-/** Adds warnings not seen yet (the same warning arrives from every command of a root). */
-function mergeWarnings(result, warnings) {
-    const key = (d) => `${d.summary}\u0000${d.detail}`;
-    const seen = new Set(result.warnings.map(key));
-    for (const w of warnings) {
-        if (seen.has(key(w)))
-            continue;
-        seen.add(key(w));
-        result.warnings.push(w);
-    }
+function committed(root) {
+    if (root.applied)
+        return 'all';
+    if (root.failedStep !== 'apply')
+        return 'none';
+    const pending = root.pendingAfterFailure;
+    if (pending === undefined)
+        return 'unknown';
+    if (pending.length === 0)
+        return 'all';
+    return pending.length >= root.plannedStatements.length ? 'none' : 'partly';
 }
-/** True when this root's outcome stops the roots after it in apply mode. */
-function stopsLaterRoots(result) {
-    return result.outcome === 'failed' || result.outcome === 'not-converged' || result.outcome === 'held';
+/** "roles: applied (4 statements) · schema: failed during apply — …" */
+function appliedLine(report) {
+    if (report.roots.length === 0)
+        return report.fatal ? 'nothing — the run failed before any root started' : 'nothing';
+    return report.roots.map((r) => `${r.root}: ${appliedPhrase(r, report)}`).join(' · ');
 }
-/** The reason a later root was not started, from the first root that stopped the run. */
-function notRunReason(blocker) {
-    switch (blocker.outcome) {
+function appliedPhrase(root, report) {
+    const n = count(mainSql(root, report).statements.length, 'statement');
+    const did = root.applied ? `applied (${n})` : 'nothing to apply';
+    switch (root.outcome) {
+        case 'skipped':
+            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
+        case 'deferred':
+            return 'deferred';
+        case 'not-run':
+            return `not run because ${blocker(root, report)}`;
+        case 'no-changes':
+        case 'planned':
+            return 'not applied (plan only)';
         case 'held':
-            return `Not run: the ${blocker.root} root was held back by the gate, so the roots after it were not started.`;
+            return `held back, nothing applied (${n} planned)`;
+        case 'converged':
+            return `${did}, converged`;
+        case 'state-differs':
+            return `${did}, database converged, Terraform state differs`;
         case 'not-converged':
-            return `Not run: the ${blocker.root} root did not converge, so the roots after it were not started.`;
-        default:
-            return `Not run: the ${blocker.root} root failed during ${blocker.failedStep ?? 'its run'}, so the roots after it were not started.`;
+            return `${did}, not converged — ${count(root.residualStatements.length, 'statement')} still planned`;
+        case 'failed':
+            return root.failedStep === 'apply'
+                ? `failed during apply — ${failureConsequence(root, n)}`
+                : `failed at ${root.failedStep ?? 'an unknown step'} — ${failureConsequence(root, n)}`;
     }
 }
-function describePlan(statements, terraformChanged) {
-    if (statements > 0)
-        return `${statements} SQL statement${statements === 1 ? '' : 's'} planned`;
-    return terraformChanged ? 'no SQL, but Terraform reports a change' : 'no changes';
-}
-
-;// CONCATENATED MODULE: ./src/terraform/json-ui.ts
-
-const HOOK_TYPES = new Set([
-    'apply_start',
-    'apply_progress',
-    'apply_complete',
-    'apply_errored',
-    'refresh_start',
-    'refresh_complete',
-    'provision_start',
-    'provision_progress',
-    'provision_complete',
-    'provision_errored',
-    'ephemeral_op_start',
-    'ephemeral_op_complete',
-    'ephemeral_op_errored',
-]);
-const json_ui_num = (value) => (0,src_core/* num */.bu)(value) ?? 0;
-/** Parses one stdout line. Never throws: anything that is not a JSON object comes back raw. */
-function parseJsonUiLine(line) {
-    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (!text.trimStart().startsWith('{'))
-        return { type: 'raw', text };
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        return { type: 'raw', text };
-    }
-    if (!(0,src_core/* isObject */.Gv)(parsed))
-        return { type: 'raw', text };
-    const base = { level: (0,src_core/* str */.gx)(parsed['@level']), message: (0,src_core/* str */.gx)(parsed['@message']) };
-    const type = (0,src_core/* str */.gx)(parsed['type']);
-    switch (type) {
-        case 'version':
-            return { ...base, type, terraform: (0,src_core/* str */.gx)(parsed['terraform']), ui: (0,src_core/* str */.gx)(parsed['ui']) };
-        case 'planned_change':
-        case 'resource_drift': {
-            const change = (0,src_core/* isObject */.Gv)(parsed['change']) ? parsed['change'] : {};
-            return { ...base, type, address: resourceAddress(change), action: (0,src_core/* str */.gx)(change['action']) };
-        }
-        case 'change_summary':
-            return { ...base, type, changes: changeSummary(parsed['changes']) };
-        case 'diagnostic':
-            return { ...base, type, diagnostic: diagnostic(parsed['diagnostic']) };
-        case 'outputs':
-            return { ...base, type, names: (0,src_core/* isObject */.Gv)(parsed['outputs']) ? Object.keys(parsed['outputs']) : [] };
-        case 'log':
-            return { ...base, type };
-        case 'init_output':
-            return { ...base, type, messageCode: (0,src_core/* str */.gx)(parsed['message_code']) };
-        default:
-            if (HOOK_TYPES.has(type)) {
-                const hook = (0,src_core/* isObject */.Gv)(parsed['hook']) ? parsed['hook'] : {};
-                return { ...base, type: type, address: resourceAddress(hook), action: (0,src_core/* str */.gx)(hook['action']) };
-            }
-            return { ...base, type: 'unknown', rawType: type };
-    }
-}
-function resourceAddress(holder) {
-    const resource = holder['resource'];
-    return (0,src_core/* isObject */.Gv)(resource) ? (0,src_core/* str */.gx)(resource['addr']) : '';
-}
-function changeSummary(value) {
-    const c = (0,src_core/* isObject */.Gv)(value) ? value : {};
-    return {
-        add: json_ui_num(c['add']),
-        change: json_ui_num(c['change']),
-        remove: json_ui_num(c['remove']),
-        import: json_ui_num(c['import']),
-        operation: (0,src_core/* str */.gx)(c['operation']),
-    };
-}
-function diagnostic(value) {
-    const d = (0,src_core/* isObject */.Gv)(value) ? value : {};
-    const out = {
-        severity: d['severity'] === 'error' ? 'error' : 'warning',
-        summary: (0,src_core/* str */.gx)(d['summary']),
-        detail: (0,src_core/* str */.gx)(d['detail']),
-    };
-    const address = (0,src_core/* str */.gx)(d['address']);
-    if (address)
-        out.address = address;
-    return out;
-}
-/**
- * Folds events into a TerraformRun. Keeps only what the run reports (diagnostics, planned
- * changes, whether Terraform announced itself), so memory grows with the SQL, not with the stream.
- */
-class TerraformRunAccumulator {
-    #command;
-    #diagnostics = [];
-    /** Diagnostics bucketed by everything but the detail, so the dedup key never copies a large detail. */
-    #seen = new Map();
-    #plannedChanges = [];
-    #sawVersion = false;
-    constructor(command) {
-        this.#command = command;
-    }
-    /** Parses and folds one stdout line; returns the event and whether it added anything new. */
-    addLine(line) {
-        const event = parseJsonUiLine(line);
-        return { event, fresh: this.add(event) };
-    }
-    /** Folds one event. False for a diagnostic already seen (Terraform validates twice, so repeats are normal). */
-    add(event) {
-        switch (event.type) {
-            case 'version':
-                this.#sawVersion = true;
-                return true;
-            case 'diagnostic':
-                return this.#addDiagnostic(event.diagnostic);
-            case 'planned_change':
-                this.#plannedChanges.push({ address: event.address, action: event.action });
-                return true;
-            default:
-                return true;
-        }
-    }
-    #addDiagnostic(d) {
-        const key = [d.severity, d.summary, d.address ?? '', d.detail.length].join('\u0000');
-        const bucket = this.#seen.get(key);
-        if (bucket?.some((other) => other.detail === d.detail))
-            return false;
-        if (bucket)
-            bucket.push(d);
-        else
-            this.#seen.set(key, [d]);
-        this.#diagnostics.push(d);
-        return true;
-    }
-    /** The run so far; call once the process has exited. */
-    finish(exitCode, stderrTail) {
-        return {
-            command: this.#command,
-            exitCode,
-            sawVersion: this.#sawVersion,
-            diagnostics: [...this.#diagnostics],
-            plannedChanges: [...this.#plannedChanges],
-            stderrTail,
-        };
-    }
-}
-/** Meaning of `terraform plan -detailed-exitcode`. */
-function planExitMeaning(exitCode) {
-    if (exitCode === 0)
-        return 'no-changes';
-    if (exitCode === 2)
-        return 'changes';
-    return 'error';
-}
-
-;// CONCATENATED MODULE: ./src/terraform/cli.ts
-
-
-
-
-
-const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
-/**
- * Finds terraform on PATH. hashicorp/setup-terraform's default wrapper is a Node script
- * named `terraform` that rewrites stdout; the real binary sits beside it as `terraform-bin`.
- */
-async function resolveTerraformBinary(searchPath = process.env['PATH'] ?? '') {
-    const exe = process.platform === 'win32' ? '.exe' : '';
-    for (const dir of searchPath.split(external_node_path_.delimiter)) {
-        if (!dir)
-            continue;
-        for (const name of exe ? [`terraform${exe}`, 'terraform'] : ['terraform']) {
-            const candidate = external_node_path_.join(dir, name);
-            if (!(await isExecutableFile(candidate)))
-                continue;
-            const kind = await fileKind(candidate);
-            const realBinary = external_node_path_.join(dir, `terraform-bin${exe}`);
-            const hasRealBinary = await isExecutableFile(realBinary);
-            if (kind === 'node-script' || (kind === 'script' && hasRealBinary)) {
-                if (!hasRealBinary) {
-                    throw new Error(`${candidate} is the hashicorp/setup-terraform wrapper script, but the real binary ` +
-                        `${realBinary} is missing. Set "terraform_wrapper: false" on the setup-terraform step.`);
-                }
-                src_core/* log */.Rm.notice(`${candidate} is the hashicorp/setup-terraform wrapper, which rewrites Terraform's output; ` +
-                    `using ${realBinary} instead. Set "terraform_wrapper: false" to silence this notice.`);
-                return realBinary;
-            }
-            return candidate;
-        }
-    }
-    throw new Error(`Could not find terraform on PATH. ${SETUP_HINT}`);
-}
-async function isExecutableFile(file) {
-    try {
-        const info = await (0,promises_.stat)(file);
-        if (!info.isFile())
-            return false;
-        await (0,promises_.access)(file, process.platform === 'win32' ? external_node_fs_.constants.F_OK : external_node_fs_.constants.X_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** Native executables start with a magic number; wrappers are scripts. */
-async function fileKind(file) {
-    const handle = await (0,promises_.open)(file, 'r');
-    try {
-        const buf = Buffer.alloc(256);
-        const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-        const head = buf.subarray(0, bytesRead).toString('latin1');
-        if (head.startsWith('#!'))
-            return /^#![^\n]*\bnode\b/.test(head) ? 'node-script' : 'script';
-        // ncc bundles without a shebang start with this banner.
-        if (head.startsWith('/******/') || head.startsWith("'use strict'") || head.startsWith('"use strict"')) {
-            return 'node-script';
-        }
-        return 'binary';
-    }
-    finally {
-        await handle.close();
-    }
-}
-async function terraformInit(o) {
-    const args = ['init', '-input=false', `-lock-timeout=${o.lockTimeout}`];
-    const run = await runTerraform(o, [...args.slice(0, 2), '-json', ...args.slice(2)]);
-    // `init -json` exists since Terraform 1.9; older versions reject the flag before doing anything.
-    if (run.exitCode !== 0 && run.stderrTail.includes('flag provided but not defined: -json')) {
-        o.logger.info('This Terraform does not support "init -json"; running init with plain output.');
-        return runTerraform(o, args);
-    }
-    return run;
-}
-/** Exit code per -detailed-exitcode: 0 no changes, 1 error, 2 changes (see planExitMeaning). */
-function terraformPlan(o, planFile) {
-    return runTerraform(o, ['plan', '-input=false', '-json', `-out=${planFile}`, '-detailed-exitcode', `-lock-timeout=${o.lockTimeout}`]);
-}
-/**
- * A plan that only looks: no plan file, no state lock. Used after a failed or interrupted
- * apply to ask the database what was committed; a run killed during it leaves no stale lock.
- */
-function terraformCheckPlan(o) {
-    return runTerraform(o, ['plan', '-input=false', '-json', '-detailed-exitcode', '-lock=false']);
-}
-function terraformApply(o, planFile) {
-    return runTerraform(o, ['apply', '-input=false', '-json', `-lock-timeout=${o.lockTimeout}`, planFile]);
-}
-async function runTerraform(o, args) {
-    const command = `terraform ${args.join(' ')}`;
-    const cwdInfo = await (0,promises_.stat)(o.cwd).catch(() => undefined);
-    if (!cwdInfo?.isDirectory()) {
-        throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
-    }
-    o.logger.info(`$ ${command}  (in ${o.cwd})`);
-    const run = new TerraformRunAccumulator(command);
-    const tail = new LineTail(60, 8_000);
-    let exit;
-    try {
-        exit = await (0,src_core/* runProcess */.R3)(o.binary, args, {
-            cwd: o.cwd,
-            env: { ...o.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
-            onStdoutLine: (line) => {
-                const { event, fresh } = run.addLine(line);
-                if (event.type === 'raw') {
-                    if (event.text.trim())
-                        tail.push(event.text);
-                }
-                else if (fresh) {
-                    logEvent(o.logger, event);
-                }
-            },
-            onStderrLine: (line) => {
-                tail.push(line);
-                o.logger.debug(`terraform stderr: ${line}`);
-            },
-        });
-    }
-    catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new Error(`Could not start ${o.binary} (${command}) in ${o.cwd}: ${reason}. ${SETUP_HINT}`, { cause: err });
-    }
-    if (exit.code === null)
-        tail.push(`terraform was terminated by signal ${exit.signal ?? 'unknown'}`);
-    const exitCode = exit.code ?? 1;
-    o.logger.info(`${command} exited with code ${exitCode}`);
-    return run.finish(exitCode, (0,src_core/* redact */.E$)(tail.text()));
-}
-const DETAIL_LOG_LIMIT = 4_000;
-/** One short human line per interesting event; Terraform's own `@message` says it best. */
-function logEvent(logger, event) {
-    switch (event.type) {
-        case 'version':
-        case 'outputs':
+/** What a failure in apply mode left behind in the database. */
+function failureConsequence(root, n) {
+    if (root.failedStep === 'verify' || (root.applied && root.failedStep !== 'apply'))
+        return `${n} applied, but the verify plan failed — convergence unknown`;
+    if (root.failedStep !== 'apply')
+        return 'nothing from this root was applied';
+    const pending = root.pendingAfterFailure;
+    const planned = root.plannedStatements.length;
+    switch (committed(root)) {
         case 'unknown':
-            logger.debug(event.message);
-            return;
-        case 'diagnostic': {
-            const d = event.diagnostic;
-            const where = d.address ? ` (${d.address})` : '';
-            const detail = clip(d.detail, DETAIL_LOG_LIMIT);
-            logger.info(`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${where}${detail ? `\n${detail}` : ''}`);
-            return;
-        }
-        default:
-            if (event.message)
-                logger.info(firstLine(event.message));
+            return "whether any of it was committed could not be checked (no plan could run after the failure); the next run's plan will show what is still pending";
+        case 'all':
+            return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
+        case 'none':
+            return `nothing from this root was committed: a plan after the failure still shows all ${count(pending?.length ?? planned, 'statement')}`;
+        case 'partly':
+            return `partly committed: a plan after the failure still shows ${pending?.length ?? 0} of ${count(planned, 'statement')} (listed below)`;
     }
 }
-/** Cuts a long detail (a big Atlas Plan) at a line boundary; the report carries it whole. */
-function clip(text, limit) {
-    if (text.length <= limit)
-        return text;
-    const cut = text.lastIndexOf('\n', limit);
-    const head = text.slice(0, cut > 0 ? cut : limit);
-    return `${head}\n… ${text.length - head.length} more characters, not shown in the log`;
+/** The line under a root's heading. */
+function outcomeLine(root, report) {
+    const n = mainSql(root, report).statements.length;
+    const did = root.applied ? `applied ${count(n, 'statement')}; ` : '';
+    switch (root.outcome) {
+        case 'skipped':
+            return `⏭️ **Not run:** ${(0,core/* text */.Qq)(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
+        case 'deferred':
+            return `⏭️ **Deferred:** ${(0,core/* text */.Qq)(root.skipReason ?? 'planned on merge')}`;
+        case 'not-run':
+            return `⛔ **Not run because ${(0,core/* text */.Qq)(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
+        case 'no-changes':
+            return '✅ **No changes** — the database matches the HCL.';
+        case 'planned':
+            return n > 0 ? `📝 **Planned: ${count(n, 'statement')}**` : '📝 **Planned: no SQL**';
+        case 'held':
+            return `✋ **Held back: ${count(n, 'statement')} not applied.** See why and how to proceed above.`;
+        case 'converged':
+            return root.applied
+                ? `✅ **Applied ${count(n, 'statement')} — converged:** the verify plan has no SQL.`
+                : '✅ **Nothing to apply — converged:** the plan has no SQL.';
+        case 'state-differs':
+            return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
+        case 'not-converged':
+            return `❌ **Not converged:** ${did}the verify plan still has ${count(root.residualStatements.length, 'statement')}.`;
+        case 'failed':
+            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${(0,core/* text */.Qq)(failureConsequence(root, count(n, 'statement')))}` : ''}.`;
+    }
+}
+/** Short form for the overview table. */
+function outcomeShort(root) {
+    switch (root.outcome) {
+        case 'skipped':
+            return '⏭️ not run';
+        case 'deferred':
+            return '⏭️ deferred to the merge';
+        case 'not-run':
+            return '⛔ not run (earlier root stopped)';
+        case 'no-changes':
+            return '✅ no changes';
+        case 'planned':
+            return '📝 planned';
+        case 'held':
+            return '✋ held back';
+        case 'converged':
+            return root.applied ? '✅ applied, converged' : '✅ converged';
+        case 'state-differs':
+            return '⚠️ converged, state differs';
+        case 'not-converged':
+            return '❌ not converged';
+        case 'failed':
+            return `❌ failed at ${root.failedStep ?? 'unknown step'}`;
+    }
+}
+/** "roles failed" / "roles was held back": why a later root was never started. */
+function blocker(root, report) {
+    const index = report.roots.indexOf(root);
+    const before = report.roots.slice(0, index < 0 ? undefined : index);
+    const failed = before.filter((r) => r.outcome === 'failed');
+    if (failed.length > 0)
+        return `${names(failed)} failed`;
+    const held = before.filter((r) => r.outcome === 'held');
+    if (held.length > 0)
+        return `${names(held)} was held back`;
+    const diverged = before.filter((r) => r.outcome === 'not-converged');
+    if (diverged.length > 0)
+        return `${names(diverged)} did not converge`;
+    return 'an earlier root did not finish';
+}
+function names(roots) {
+    return joinAnd(roots.map((r) => r.root));
+}
+function joinAnd(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 function firstLine(text) {
-    const nl = text.indexOf('\n');
-    return nl < 0 ? text : text.slice(0, nl);
+    const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
-/** The last lines of a stream, bounded in lines and characters. */
-class LineTail {
-    maxLines;
-    maxChars;
-    #lines = [];
-    #chars = 0;
-    constructor(maxLines, maxChars) {
-        this.maxLines = maxLines;
-        this.maxChars = maxChars;
+
+;// CONCATENATED MODULE: ./src/report/headline.ts
+
+
+
+// The headline: one line a reviewer can stop reading after. It leads with risk and is derived
+// only from what the roots' results say the database showed, so it never contradicts the
+// detail below it. Plain text; the renderer makes foreign parts inert.
+/** Statement counts per class across the roots' plans. */
+function riskCounts(roots) {
+    const counts = Object.fromEntries(core/* STATEMENT_CLASSES */.vv.map((c) => [c, 0]));
+    for (const root of roots)
+        for (const c of root.classifications)
+            counts[c.class]++;
+    return counts;
+}
+function riskSuffix(roots) {
+    const counts = riskCounts(roots);
+    const destroys = roots.reduce((n, r) => n + r.destroys.length, 0);
+    const parts = [
+        destroys > 0 ? `${count(destroys, 'resource')} destroyed` : '',
+        ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
+    ].filter(Boolean);
+    return parts.map((p) => ` · ${p}`).join('');
+}
+function risky(roots) {
+    const counts = riskCounts(roots);
+    return RISKY_CLASSES.some((c) => counts[c] > 0) || roots.some((r) => r.destroys.length > 0);
+}
+function headline(report) {
+    return report.context.mode === 'plan' ? planHeadline(report) : applyHeadline(report);
+}
+function planHeadline(report) {
+    const { roots } = report;
+    const failed = roots.filter((r) => r.outcome === 'failed');
+    const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
+    if (report.fatal && roots.length === 0 && lintErrors > 0)
+        return `❌ Checks failed: ${count(lintErrors, 'error')} in the HCL — nothing was planned`;
+    if (report.fatal)
+        return `❌ Plan failed: ${firstLine(report.fatal)}`;
+    if (failed.length > 0)
+        return `❌ Plan failed for ${names(failed)}`;
+    const withSql = roots.filter((r) => r.plannedStatements.length > 0 || r.destroys.length > 0);
+    const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
+    const deferred = roots.some((r) => r.outcome === 'deferred')
+        ? ' · schema deferred: planned and applied on merge without a PR review of its SQL'
+        : '';
+    const what = report.context.drift ? 'Drift' : 'Plan';
+    if (withSql.length === 0) {
+        const tfOnly = roots.filter((r) => r.terraformChanged);
+        if (tfOnly.length > 0)
+            return `✅ ${what}: no SQL — only Terraform state would change (${names(tfOnly)})${deferred}`;
+        return report.context.drift ? '✅ No drift: the database matches the HCL' : `✅ Plan: no changes${deferred}`;
     }
-    push(raw) {
-        // Terraform colours its plain-text errors; escape codes only garble the report.
-        // eslint-disable-next-line no-control-regex -- ANSI CSI sequences start with ESC
-        const line = raw.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-        const clipped = line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line;
-        this.#lines.push(clipped);
-        this.#chars += clipped.length + 1;
-        while (this.#lines.length > this.maxLines || (this.#chars > this.maxChars && this.#lines.length > 1)) {
-            this.#chars -= (this.#lines.shift() ?? '').length + 1;
+    const where = withSql.length === 1 ? `in ${names(withSql)}` : `across ${withSql.length} roots`;
+    const willFail = roots.filter((r) => r.impact?.report?.willFail);
+    if (willFail.length > 0)
+        return `❌ ${what}: ${count(total, 'statement')} ${where} — will fail on today's rows in ${names(willFail)}${riskSuffix(roots)}${deferred}`;
+    const icon = risky(roots) || report.context.drift ? '⚠️' : '✅';
+    return `${icon} ${what}: ${count(total, 'statement')} ${where}${riskSuffix(roots)}${deferred}`;
+}
+function applyHeadline(report) {
+    const { roots } = report;
+    if (report.fatal)
+        return `❌ Apply failed: ${firstLine(report.fatal)} — ${appliedSplit(roots)}`;
+    const held = roots.find((r) => r.outcome === 'held');
+    if (held)
+        return `❌ Apply held back at ${held.root}: ${heldWhy(held)} — ${appliedSplit(roots)}`;
+    const failed = roots.find((r) => r.outcome === 'failed');
+    if (failed)
+        return `❌ Apply failed at ${failed.root}/${failed.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
+    const differs = roots.filter((r) => r.appliedDiffers);
+    if (differs.length > 0)
+        return `❌ Applied SQL differs from the approved plan in ${names(differs)} — ${appliedSplit(roots)}`;
+    const notConverged = roots.filter((r) => r.outcome === 'not-converged');
+    if (notConverged.length > 0) {
+        const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
+        return `❌ Applied, but not converged — ${count(residual, 'statement')} still planned in ${names(notConverged)}`;
+    }
+    const stateDiffers = roots.filter((r) => r.outcome === 'state-differs');
+    if (stateDiffers.length > 0)
+        return `⚠️ Database converged, Terraform state differs (${names(stateDiffers)})`;
+    const settled = roots.filter((r) => r.outcome === 'converged');
+    if (settled.length === 0)
+        return 'ℹ️ Apply: no root ran';
+    const applied = roots.filter((r) => r.applied);
+    const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
+    return total > 0
+        ? `✅ Applied and converged — ${count(total, 'statement')} in ${names(applied)}${riskSuffix(applied)}`
+        : '✅ Nothing to apply — database converged';
+}
+function heldWhy(root) {
+    if (root.gate?.verdict !== 'hold')
+        return 'held back';
+    const { reasons } = root.gate;
+    const changed = reasons.some((r) => r.kind === 'changed-since-review');
+    const parts = [
+        reasons.some((r) => r.kind === 'record-lost') ? 'no trusted record of the reviewed plan' : '',
+        reasons.some((r) => r.kind === 'will-fail') ? 'it would fail on the rows in the database now' : '',
+        changed ? 'its SQL changed since review' : '',
+        ...reasons.map((r) => r.kind === 'unreviewed-gated'
+            ? `${classList(r.classes)} SQL that no pull request showed`
+            : r.kind === 'unapproved'
+                ? r.why !== undefined
+                    ? `${classList(r.classes)} SQL whose approval could not be checked`
+                    : `${classList(r.classes)} SQL without an approval`
+                : r.kind === 'label'
+                    ? r.why !== undefined
+                        ? `${classList(r.classes)} SQL whose label could not be checked`
+                        : `${classList(r.classes)} SQL without the label`
+                    : ''),
+    ].filter(Boolean);
+    return parts.join(', and ');
+}
+/** "roles was applied, schema was not" — from what the database showed, root by root. */
+function appliedSplit(roots) {
+    const applied = roots.filter((r) => r.applied);
+    // The apply failed but a plan afterwards shows nothing pending: the SQL is in the database.
+    const committedAnyway = roots.filter((r) => !r.applied && committed(r) === 'all');
+    const partly = roots.filter((r) => committed(r) === 'partly');
+    const unknown = roots.filter((r) => committed(r) === 'unknown');
+    const ran = roots.filter((r) => r.outcome !== 'skipped' && r.outcome !== 'deferred' && !(r.outcome === 'converged' && !r.applied));
+    const not = ran.filter((r) => committed(r) === 'none');
+    const were = (list) => (list.length === 1 ? 'was' : 'were');
+    const parts = [
+        applied.length > 0 ? `${names(applied)} ${were(applied)} applied` : '',
+        committedAnyway.length > 0 ? `the SQL of ${names(committedAnyway)} was committed, then Terraform failed` : '',
+        partly.length > 0 ? `${names(partly)} ${were(partly)} partly applied` : '',
+        unknown.length > 0 ? `whether ${names(unknown)} ${were(unknown)} applied could not be checked` : '',
+    ].filter(Boolean);
+    if (parts.length === 0)
+        return 'nothing was applied';
+    return not.length > 0 ? `${parts.join(', ')}, ${names(not)} ${were(not)} not` : parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/report/history.ts
+
+
+// The collapsed parts that keep the record: the plan reviewers saw (on the apply comment),
+// earlier results for this database, and the HCL guardrail findings. Safe Markdown.
+/** Apply mode: the reviewed plan stays visible next to what was applied. */
+function reviewedSection(report) {
+    const reviewed = report.review?.reviewed;
+    if (report.context.mode !== 'apply')
+        return [];
+    if (!reviewed) {
+        return report.review?.missing ? [`ℹ️ No reviewed plan on record: ${(0,core/* text */.Qq)(report.review.missing)}.`] : [];
+    }
+    const parts = [];
+    let total = 0;
+    for (const name of ['roles', 'schema']) {
+        const root = reviewed.roots[name];
+        if (!root)
+            continue;
+        total += root.count;
+        parts.push(`**${name}** — ${count(root.count, 'statement')}`);
+        if (root.statements && root.statements.length > 0)
+            parts.push((0,core/* fence */.EU)(root.statements.join('\n'), 'sql'));
+        else if (root.count > 0)
+            parts.push('_(too large to keep here; compared by fingerprint)_');
+    }
+    const commit = reviewed.commit ? ` at commit ${(0,core/* htmlText */.js)(reviewed.commit.slice(0, 7))}` : '';
+    const summary = `Reviewed plan — pull request #${reviewed.pr}${commit}: ${(0,core/* htmlText */.js)(count(total, 'statement'))}`;
+    return [(0,core/* details */.zH)(summary, parts.length > 0 ? parts.join('\n\n') : 'No root had SQL in the reviewed plan.')];
+}
+/** Earlier results for this database on this pull request, newest first. */
+function historySection(history) {
+    if (history.length === 0)
+        return [];
+    const items = history.map((h) => {
+        const when = h.at ? `${(0,core/* text */.Qq)(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
+        const commit = h.commit ? ` · commit ${(0,core/* code */.aY)(h.commit.slice(0, 7))}` : '';
+        const run = h.runUrl ? ` · ${(0,core/* link */.nf)('run', h.runUrl)}` : '';
+        return `- ${when}${h.mode}: ${(0,core/* text */.Qq)(h.headline)}${commit}${run}`;
+    });
+    return [(0,core/* details */.zH)(`Earlier results (${history.length})`, items.join('\n'))];
+}
+/** The HCL guardrails: each finding with its rule, place and reason. */
+function checksSection(findings) {
+    if (findings.length === 0)
+        return [];
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    const warnings = findings.length - errors;
+    const head = `### Checks · ${[errors ? count(errors, 'error') : '', warnings ? count(warnings, 'warning') : ''].filter(Boolean).join(', ')}`;
+    const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${(0,core/* code */.aY)(f.rule)} at ${(0,core/* code */.aY)(`${f.file}:${f.line}`)}: ${(0,core/* text */.Qq)(f.message)}`);
+    return [head, items.join('\n')];
+}
+
+;// CONCATENATED MODULE: ./src/report/approval.ts
+
+
+/** Plan mode: the approval (and label) the gated SQL of this plan will need on merge. */
+function approvalNeeded(gated, report, inputs) {
+    const who = inputs.approvers.length > 0
+        ? `someone other than its author who has write, maintain or admin access to this repository or is listed in \`approvers\` (${inputs.approvers.map(core/* text */.Qq).join(', ')})`
+        : 'someone other than its author who has write, maintain or admin access to this repository';
+    const label = inputs.destructiveLabel ? `, and the label ${(0,core/* code */.aY)(inputs.destructiveLabel)} on this pull request` : '';
+    return (`> 🔐 **Applying this on merge needs an approving review of this plan.** The root with ${classList(gated)} SQL is applied only if this pull request is approved by ${who}, ` +
+        `on commit ${(0,core/* code */.aY)(report.context.sha.slice(0, 7))} or after this comment was last updated${label}. An approval given before the SQL changed, a dismissed one, or one followed by a request for changes does not count. ` +
+        'Without it the merge applies nothing from that root (nor any root after it) and the run fails; an approval given after the merge counts when the merge job is re-run.');
+}
+/** Apply mode: why gated SQL was not approved, and how to approve it. */
+function unapprovedReason(reason, prRef, report, held) {
+    const classes = classList(reason.classes);
+    const rerun = `re-run this job (${(0,core/* link */.nf)('this run', report.context.runUrl)} → “Re-run all jobs”)`;
+    if (report.review?.pullNumbers?.length === 0) {
+        return [
+            `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and this push belongs to no pull request, so no review can approve it.`,
+            held.list,
+            'To apply it: open a pull request with this change so its plan is shown, have it approved, and merge it.',
+        ].filter(Boolean);
+    }
+    if (reason.why !== undefined) {
+        return [
+            `**${capital(classes)} SQL is held: whether ${prRef} is approved could not be checked.** This plan ${held.what} (listed above). ${(0,core/* text */.Qq)(capital(reason.why))}.`,
+            held.list,
+            `Nothing of a gated class is applied without a known approval. To proceed: ${rerun} once GitHub answers.`,
+        ].filter(Boolean);
+    }
+    const lines = reason.findings.map((f) => `- ${approval_finding(f, report)}`);
+    return [
+        `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and ` +
+            (lines.length === 0 ? `${prRef} has no approving review.` : `no review of ${prRef} approves the SQL planned now:`),
+        ...(lines.length > 0 ? [lines.join('\n')] : []),
+        held.list,
+        `To approve: someone other than the author, with write, maintain or admin access (or listed in \`approvers\`), approves ${prRef} on GitHub; then ${rerun}. It is re-planned and applied only if its SQL is still the reviewed plan.`,
+    ].filter(Boolean);
+}
+/** Apply mode: destructive-label is set and the merged PR lacks it (or its labels could not be read). */
+function labelReason(reason, prRef, report) {
+    const state = reason.why !== undefined ? `whether ${prRef} carries it is unknown: ${(0,core/* text */.Qq)(reason.why)}` : `${prRef} does not carry it`;
+    return [
+        `**The label ${(0,core/* code */.aY)(reason.label)} is required as well** (\`destructive-label\` makes it a second key besides the approval), and ${state}.`,
+        `To proceed: add the label ${(0,core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,core/* link */.nf)('this run', report.context.runUrl)} → “Re-run all jobs”).`,
+    ];
+}
+/** Apply mode: who approved the gated SQL that was applied. */
+function approvedBy(by) {
+    return by.map((b) => `${(0,core/* text */.Qq)(b.login)} (${(0,core/* text */.Qq)(b.at)})`).join(', ');
+}
+function approval_finding(f, report) {
+    const who = `${(0,core/* text */.Qq)(f.login)} approved at ${(0,core/* text */.Qq)(f.at)}`;
+    switch (f.kind) {
+        case 'author':
+            return `${who}, but is the pull request's author: an author's own approval does not count.`;
+        case 'stale': {
+            const reviewed = report.review?.reviewed;
+            const shown = reviewed ? ` (planned on commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))} at ${(0,core/* text */.Qq)(reviewed.at)})` : '';
+            return `${who} on commit ${(0,core/* code */.aY)(f.commit.slice(0, 7))}, before the SQL shown now was planned${shown}: an approval from before the SQL changed does not count.`;
+        }
+        case 'no-write':
+            return `${who}, but has ${(0,core/* code */.aY)(f.permission)} access to this repository: an approval needs write, maintain or admin access, or a listing in \`approvers\`.`;
+        case 'permission-unknown':
+            return `${who}, but their access to this repository could not be checked: ${(0,core/* text */.Qq)(f.why)}.`;
+        case 'dismissed':
+            return `${(0,core/* text */.Qq)(f.login)}'s review of ${(0,core/* text */.Qq)(f.at)} was dismissed.`;
+        case 'changes-requested':
+            return `${(0,core/* text */.Qq)(f.login)} approved at ${(0,core/* text */.Qq)(f.approvedAt)}, then requested changes at ${(0,core/* text */.Qq)(f.at)}.`;
+    }
+}
+function capital(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/report/risk.ts
+
+
+
+
+// The part of the report that leads with risk: which statements can lose data or access, change
+// the session, do what no rule knows, or change behaviour (each with the parser's reason), what
+// the merge will need (an approval, for the gated classes), and, when the merge held a root back,
+// exactly why and how to proceed. Returns safe Markdown.
+const PREVIEW_CHARS = 120;
+/** A hold reason names this many statements; the risk list above has them all. */
+const HELD_LISTED = 10;
+function preview(statement) {
+    const line = statement.replace(/\s+/g, ' ').trim();
+    return (0,core/* code */.aY)(line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line);
+}
+/** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
+const HEADINGS = {
+    destructive: '⚠️ Destructive',
+    'access-widening': '🔓 Access-widening',
+    'access-reducing': '⚠️ Access-reducing',
+    session: '⚠️ Changes session or parsing state',
+    unknown: '❓ Unknown: no rule knows what it does',
+    'behaviour-change': '🔁 Behaviour changes',
+    locking: '',
+    safe: '',
+};
+/** Statements of every risky class (and resource destroys), listed under their class with their reason. */
+function riskList(roots) {
+    const out = [];
+    const destroys = roots.flatMap((r) => r.destroys.map((address) => ({ root: r.root, address })));
+    const listed = (cls) => roots.flatMap((r) => r.classifications.flatMap((c, i) => c.class === cls
+        ? [
+            `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? (0,core/* text */.Qq)(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${(0,core/* text */.Qq)(c.reason)})`}`,
+        ]
+        : []));
+    for (const cls of RISKY_CLASSES) {
+        const lines = [
+            ...(cls === 'destructive'
+                ? destroys.map((d) => `- ${d.root}: Terraform will destroy ${(0,core/* code */.aY)(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`)
+                : []),
+            ...listed(cls),
+        ];
+        if (lines.length > 0)
+            out.push(`#### ${HEADINGS[cls]} (${lines.length})`, lines.join('\n'));
+    }
+    return out;
+}
+/** The gated classes a report's plan has, most severe first; a resource destroy counts as destructive. */
+function gatedIn(roots, gatedClasses) {
+    const present = new Set(roots.flatMap((r) => [...r.classifications.map((c) => c.class), ...(r.destroys.length > 0 ? ['destructive'] : [])]));
+    return core/* STATEMENT_CLASSES */.vv.filter((c) => present.has(c) && gatedClasses.includes(c));
+}
+/** Plan mode: what the merge will require, said while reviewers still read the plan. */
+function approvalNotice(report, inputs) {
+    if (report.context.drift)
+        return [];
+    const gated = gatedIn(report.roots, inputs.gatedClasses);
+    const ungated = gatedIn(report.roots, core/* DEFAULT_GATED_CLASSES */.z_).filter((c) => !gated.includes(c));
+    const out = ungated.length > 0
+        ? [
+            `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without an approval.`,
+        ]
+        : [];
+    return gated.length === 0 ? out : [...out, approvalNeeded(gated, report, inputs)];
+}
+/** Apply mode: for each root the gate held back, why, and the way forward. */
+function holdSection(report) {
+    const out = [];
+    const pr = report.review?.pr;
+    const prRef = pr ? `#${pr}` : 'the merged pull request';
+    for (const root of report.roots) {
+        if (root.gate?.verdict !== 'hold')
+            continue;
+        out.push(`#### ✋ ${root.root}: held back, nothing applied`);
+        for (const reason of root.gate.reasons)
+            out.push(...holdReason(reason, prRef, report));
+    }
+    return out;
+}
+function holdReason(reason, prRef, report) {
+    const runUrl = report.context.runUrl;
+    switch (reason.kind) {
+        case 'unapproved': {
+            const what = [
+                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(core/* code */.aY).join(', ')}` : '',
+                reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
+            ]
+                .filter(Boolean)
+                .join(' and ');
+            return unapprovedReason(reason, prRef, report, { what, list: heldList(reason.statements) });
+        }
+        case 'label':
+            return labelReason(reason, prRef, report);
+        case 'changed-since-review': {
+            const reviewed = report.review?.reviewed;
+            const at = reviewed?.commit ? ` at commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
+            const out = [
+                `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
+            ];
+            const { delta } = reason;
+            if (delta.exact) {
+                if (delta.added.length > 0)
+                    out.push(`Added since review (${delta.added.length}):`, (0,core/* fence */.EU)(delta.added.join('\n'), 'sql'));
+                if (delta.removed.length > 0)
+                    out.push(`No longer planned (${delta.removed.length}):`, (0,core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
+                if (delta.removedUnknown > 0)
+                    out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
+            }
+            else {
+                out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
+            }
+            out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
+            return out;
+        }
+        case 'record-lost':
+            return [
+                `**No trusted record of the plan reviewed in ${prRef}.** ${(0,core/* text */.Qq)(capitalised(reason.why))}.`,
+                `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${(0,core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
+            ];
+        case 'will-fail':
+            return [
+                `**It would fail on the rows in the database now, so it was not started.** The merge re-checked the predicted failures read-only, just before the apply; a failed apply prevented beats a rolled-back one.`,
+                reason.failures.map((f) => `- ${(0,core/* code */.aY)(f.table)}: ${(0,core/* text */.Qq)(f.fails)} — ${preview(f.statement)}`).join('\n'),
+                `To proceed: fix the rows (or change the HCL so the statement allows them, e.g. add a default or use NOT VALID), then re-run this job (${(0,core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”).`,
+            ];
+        case 'unreviewed-gated': {
+            const classes = classList(reason.classes);
+            return [
+                `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** ${unreviewedWhy(report)}`,
+                heldList(reason.statements),
+                `To apply it: open a pull request so this SQL is planned and shown in its comment, have it approved, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs an approval of the merged pull request.`,
+            ].filter(Boolean);
         }
     }
-    text() {
-        return this.#lines.join('\n');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/terraform/index.ts
-// terraform/: the only module that spawns Terraform, and the reader of its machine-readable
-// (-json) stream. May import core/ only.
-/** Finds the real terraform binary (not hashicorp/setup-terraform's wrapper script). */
-
-/** `terraform init`. */
-
-/** `terraform plan -out` with -detailed-exitcode. */
-
-/** A plan that only looks: no plan file, no state lock. */
-
-/** `terraform apply` of a saved plan file. */
-
-/** Meaning of `terraform plan -detailed-exitcode`: no changes, changes or error. */
-
-
-;// CONCATENATED MODULE: ./src/roots/steps.ts
-
-
-
-
-
-/** Plans and their verify/check runs speak -detailed-exitcode; init and apply must exit 0. */
-const DETAILED_EXITCODE = ['plan', 'verify'];
-async function runStep(r, step, command) {
-    let run;
-    try {
-        run = await command(await r.options());
-    }
-    catch (err) {
-        throw new StepFailure(step, (0,src_core/* errorMessage */.gJ)(err));
-    }
-    const atlas = atlasPlan(run);
-    const ok = DETAILED_EXITCODE.includes(step) ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
-    if (!ok || atlas.errors.length > 0) {
-        const first = atlas.errors[0];
-        const message = first
-            ? [first.summary, first.detail].filter(Boolean).join(': ')
-            : `terraform ${step} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
-        throw failure(step, message, atlas, r.hintContext);
-    }
-    // Without its `version` event the stream is not Terraform's machine-readable UI (a wrapper,
-    // a truncated run, another program): "no SQL" from it would be a guess, never a result.
-    if (step !== 'init' && !run.sawVersion) {
-        throw new StepFailure(step, `terraform ${step} exited with code ${run.exitCode} without printing its machine-readable output (no "version" event in the -json stream), so nothing it did or planned can be known. Check that "terraform" is the real binary, not a wrapper script.`);
-    }
-    return { run, atlas };
-}
-function failure(step, message, atlas, hints) {
-    const text = [message, ...atlas.errors.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
-    return new StepFailure(step, message, atlas.errors, hintsFor(text, hints), atlas.statements, atlas.warnings);
-}
-async function initStep(r) {
-    return runStep(r, 'init', (o) => terraformInit(o));
-}
-async function planStep(r, classify) {
-    const { run, atlas } = await runStep(r, 'plan', (o) => terraformPlan(o, r.planFile));
-    return {
-        statements: atlas.statements,
-        classifications: await classify(atlas.statements),
-        destroys: destroysOf(run),
-        terraformChanged: run.exitCode === 2,
-        warnings: atlas.warnings,
-    };
-}
-/** Deleting or replacing an atlas_schema makes the provider run `atlas schema clean`. */
-function destroysOf(run) {
-    return run.plannedChanges
-        .filter((c) => /(^|\.)atlas_schema\.[^.]+$/.test(c.address.replace(/\[[^\]]*\]$/, '')) && (c.action === 'delete' || c.action === 'replace'))
-        .map((c) => c.address);
-}
-async function applyStep(r) {
-    const { atlas } = await runStep(r, 'apply', (o) => terraformApply(o, r.planFile));
-    return { statements: atlas.statements, warnings: atlas.warnings };
 }
 /**
- * After a failed or interrupted apply: what does the database still need? Atlas normally runs
- * a root's statements in one transaction, but only the database can say what was committed.
- * Undefined when the check itself could not run or could not be trusted.
+ * Why a root has no reviewed plan, from the same record the reviewed-plan part shows, so the
+ * hold never says "not planned" beside a plan that was (issue 22, item 3).
  */
-async function checkAfterFailure(r) {
-    try {
-        const run = await terraformCheckPlan(await r.options());
-        const atlas = atlasPlan(run);
-        if (planExitMeaning(run.exitCode) === 'error' || atlas.errors.length > 0 || !run.sawVersion)
-            return undefined;
-        return atlas.statements;
+function unreviewedWhy(report) {
+    const review = report.review;
+    const reviewed = review?.reviewed;
+    if (reviewed) {
+        const at = reviewed.commit ? ` at commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
+        return `The comment of #${reviewed.pr} records the plan reviewed${at}, but none for this root: that pull request did not plan it.`;
     }
-    catch {
-        return undefined;
-    }
+    return review?.missing ? `No reviewed plan is on record: ${(0,core/* text */.Qq)(review.missing)}.` : 'No reviewed plan is on record for this root.';
 }
-async function verifyStep(r) {
-    const { run, atlas } = await runStep(r, 'verify', (o) => terraformPlan(o, r.verifyFile));
-    return { residual: atlas.statements, terraformChanged: run.exitCode === 2, warnings: atlas.warnings };
+/** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
+function gateNote(root) {
+    const gate = root.gate;
+    if (gate?.verdict !== 'apply')
+        return '';
+    if (gate.basis === 'unreviewed-additive')
+        return 'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see `gated-classes`).';
+    if (gate.basis === 'review-off')
+        return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';
+    if (gate.basis === 'reviewed')
+        return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? `; ${classList(gate.gated)} SQL approved by ${approvedBy(gate.approvedBy)}${gate.labelled ? ', with the label' : ''}` : ''}.`;
+    return '';
+}
+/** "1 destructive statement and 2 access-reducing statements". */
+function perClass(statements) {
+    const classes = core/* STATEMENT_CLASSES */.vv.filter((c) => statements.some((s) => s.class === c));
+    const parts = classes.map((c) => count(statements.filter((s) => s.class === c).length, `${c} statement`));
+    return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+/** The held statements, each with its class and the classifier's reason; a long list ends with a count. */
+function heldList(statements) {
+    const lines = statements.slice(0, HELD_LISTED).map((s) => `- ${s.class}: ${preview(s.statement)} — ${(0,core/* text */.Qq)(s.reason)}`);
+    if (statements.length > HELD_LISTED)
+        lines.push(`- and ${count(statements.length - HELD_LISTED, 'more statement')} (listed above)`);
+    return lines.join('\n');
+}
+function capitalised(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-;// CONCATENATED MODULE: ./src/database/session.ts
+;// CONCATENATED MODULE: ./src/report/impact.ts
 
-class SessionBudgetExceeded extends Error {
-    constructor(budgetMs) {
-        super(`The read-only database session exceeded its time budget of ${budgetMs} ms and was closed.`);
-        this.name = 'SessionBudgetExceeded';
+
+// The "Impact" part of a root, above its SQL: per affected table, what the plan does to it
+// (rows, size, the lock and how long it is held, rewrite or scan), who holds a conflicting
+// lock right now, and what will fail on today's rows. Counts and sizes only: no value of any
+// row is ever in the report. Table names are hostile: code spans, with `|` escaped so a name
+// cannot split a table cell (GFM splits cells before it parses code spans). Returns safe Markdown.
+/** The impact part of a root; [] when its facts were not read for it. */
+function impactPart(root) {
+    const impact = root.impact;
+    if (!impact)
+        return [];
+    if (impact.skipped !== undefined)
+        return [`**Impact:** ${(0,core/* text */.Qq)(impact.skipped)}`];
+    const report = impact.report;
+    if (!report || report.tables.length === 0)
+        return [];
+    const rows = report.tables.map((t) => `| ${cellCode(t.table)} | ${rowsCell(t)} | ${sizeCell(t)} | ${lockCell(t)} | ${workCell(t)} | ${blockersCell(t.blockers)} | ${failsCell(t)} |`);
+    const out = [
+        `**Impact** (read-only facts from the database now; ${report.willFail ? '❌ **will fail**' : 'no failure predicted'})`,
+        [
+            '| Table | Rows | Size | Lock, held for | Work | Blocking now | Predicted failures |',
+            '| --- | ---: | ---: | --- | --- | --- | --- |',
+            ...rows,
+        ].join('\n'),
+    ];
+    if (report.notes.length > 0)
+        out.push(report.notes.map((n) => `- ℹ️ ${(0,core/* text */.Qq)(n)}`).join('\n'));
+    return out;
+}
+function cellCode(untrusted) {
+    return (0,core/* code */.aY)(untrusted).replace(/\|/g, '\\|');
+}
+function rowsCell(t) {
+    if (t.rows === null)
+        return '—';
+    return `${t.rowsExact ? '' : '≈'}${t.rows.toLocaleString('en-US')}`;
+}
+function sizeCell(t) {
+    return t.bytes === null ? '—' : `${t.bytesEstimated ? '≈' : ''}${impact_bytes(t.bytes)}`;
+}
+function lockCell(t) {
+    if (t.lock === null)
+        return '—';
+    const held = t.heldFor === 'transaction' ? `the whole plan's transaction (from statement ${t.fromStatement + 1})` : 'the statement';
+    return `${t.lock}, ${held}`;
+}
+function workCell(t) {
+    return t.rewrite ? 'rewrites the table' : t.scan ? 'scans the table' : 'catalog only';
+}
+function blockersCell(blockers) {
+    if (blockers.length === 0)
+        return 'none';
+    return blockers
+        .map((b) => {
+        const age = b.transactionAgeMs === null
+            ? 'transaction age not visible (pg_read_all_stats)'
+            : `transaction open ${duration(b.transactionAgeMs)}`;
+        return `pid ${b.pid}: ${(0,core/* text */.Qq)(b.mode)}${b.granted ? '' : ' (waiting)'}, ${age}`;
+    })
+        .join('; ');
+}
+function failsCell(t) {
+    const parts = [...t.fails.map((f) => `❌ ${(0,core/* text */.Qq)(f)}`), ...t.unchecked.map((u) => `⚠️ ${(0,core/* text */.Qq)(u)}`)];
+    return parts.length > 0 ? parts.join('; ') : 'none';
+}
+/** 1536 → "1.5 kB": binary multiples, as pg_size_pretty shows them. */
+function impact_bytes(n) {
+    const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+    let v = n;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
     }
+    return i === 0 ? count(n, 'byte') : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+function duration(ms) {
+    const s = Math.floor(ms / 1000);
+    if (s < 60)
+        return `${s} s`;
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min ${s % 60} s`;
+    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+;// CONCATENATED MODULE: ./src/report/access.ts
+
+
+// The "Access changes" part: who gains and who loses what once the plan is applied, as one
+// table (login roles first, then groups and PUBLIC; widening rows first in each), each row
+// naming the statement behind it; REVOKEs that leave the privilege reachable; what the model
+// does not follow; and the seed's REVOKE-after-CREATE pitfall when it shows. Pure. Role and
+// object names are foreign text: every cell goes through text() (which escapes `|`).
+/** Rows shown per target; the rest is counted and is in the `access-changes` output. */
+const ACCESS_ROWS = { comment: 40, summary: 400 };
+const PREVIEW = 80;
+const access_LISTED = 10;
+function access_preview(statement) {
+    const line = statement.replace(/\s+/g, ' ').trim();
+    return line.length > PREVIEW ? `${line.slice(0, PREVIEW)}…` : line;
+}
+function cell(s) {
+    return s === '' ? '—' : (0,core/* text */.Qq)(s);
+}
+function row(c) {
+    const mark = c.widening ? `🔓 ${c.change} (widening: ${(0,core/* text */.Qq)(c.widening)})` : c.change;
+    const who = c.role === 'PUBLIC' && c.roleKind === 'public' ? '**PUBLIC**' : `${cell(c.role)} (${c.roleKind})`;
+    return `| ${who} | ${mark} | ${cell(c.privilege)} | ${cell(c.object)} | ${cell(c.via)} | ${c.statement ? (0,core/* text */.Qq)(access_preview(c.statement)) : '—'} |`;
+}
+function source(outcome) {
+    if (outcome.source === 'live')
+        return `Computed from the live catalogs (read-only, ${(outcome.factsMs / 1000).toFixed(1)} s) with the planned statements applied in order, roles root first.`;
+    return `⚠️ Computed from the SQL alone, as if nothing existed before it: ${(0,core/* text */.Qq)(outcome.why ?? 'the catalog was not read')}. Grants and memberships the database already has are not counted, so a privilege shown as gained may already be held, and losses through existing grants do not show.`;
+}
+/** PUBLIC gets EXECUTE on new functions and USAGE on schema public unless the plan REVOKEs it afterwards. */
+function pitfall(changes) {
+    const fn = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'EXECUTE');
+    const schema = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'USAGE' && c.object === 'public');
+    if (!fn && !schema)
+        return [];
+    const parts = [
+        ...(fn ? ['every new function is executable by PUBLIC (EXECUTE is in its default ACL)'] : []),
+        ...(schema ? ['schema `public` is usable by PUBLIC (USAGE is in its default ACL)'] : []),
+    ];
+    return [
+        `> 💡 PostgreSQL's defaults: ${parts.join('; ')}. To keep them private, plan a \`REVOKE … FROM PUBLIC\` after the \`CREATE\` (in the HCL, a permission block that revokes it), or \`ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC\` before creating functions.`,
+    ];
+}
+/** The part, as safe Markdown sections; [] when the run computed no access diff. */
+function accessSection(outcome, target) {
+    if (!outcome)
+        return [];
+    const { changes, retained, notModelled } = outcome.diff;
+    const widening = changes.filter((c) => c.widening).length;
+    const out = [`### 🔐 Access changes (${count(changes.length, 'change')}${widening ? `, ${widening} widening` : ''})`, source(outcome)];
+    if (changes.length === 0)
+        out.push('No role gains or loses a privilege, membership or attribute.');
+    else {
+        const cap = ACCESS_ROWS[target];
+        const rows = changes.slice(0, cap).map(row);
+        out.push(['| role | change | privilege | object | via | statement |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'));
+        if (changes.length > cap)
+            out.push(`_… ${count(changes.length - cap, 'more change')} not shown: every change is in the \`access-changes\` output._`);
+    }
+    out.push(...pitfall(changes));
+    if (retained.length > 0) {
+        const lines = retained
+            .slice(0, access_LISTED)
+            .map((r) => `- ${(0,core/* text */.Qq)(r.role)} keeps ${(0,core/* text */.Qq)(r.privilege)} on ${cell(r.object)} via ${(0,core/* text */.Qq)(r.via)} — ${(0,core/* text */.Qq)(access_preview(r.statement))}`);
+        if (retained.length > access_LISTED)
+            lines.push(`- … and ${count(retained.length - access_LISTED, 'more')}`);
+        out.push(`**Revoked, but still held another way (${retained.length}):** nothing effective changes for these.`, lines.join('\n'));
+    }
+    if (notModelled.length > 0) {
+        const lines = notModelled.slice(0, access_LISTED).map((n) => `- ${(0,core/* text */.Qq)(access_preview(n.statement))} — ${(0,core/* text */.Qq)(n.reason)}`);
+        if (notModelled.length > access_LISTED)
+            lines.push(`- … and ${count(notModelled.length - access_LISTED, 'more')}`);
+        out.push(`**Not modelled (${notModelled.length}):** their effect on access is not in the table above.`, lines.join('\n'));
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/sql.ts
+
+
+// One block of SQL as the comment shows it: literal (a fence no statement can close), every
+// risky statement preceded by a SQL comment that says what it does, bidirectional control
+// characters made visible and flagged, and long blocks folded into <details> with a count
+// per statement kind. Pure.
+/** Blocks longer than this many lines are folded. */
+const FOLD_LINES = 40;
+const MARK = {
+    destructive: '⚠️ DESTRUCTIVE',
+    'access-widening': '🔓 ACCESS-WIDENING',
+    'access-reducing': '⚠️ ACCESS-REDUCING',
+    session: '⚠️ SESSION',
+    unknown: '❓ UNKNOWN',
+    'behaviour-change': '🔁 BEHAVIOUR CHANGE',
+    locking: '🔒 LOCKING',
+    safe: '',
+};
+/** Size of a block in the units the cap is measured in (what `renderSql` will print). */
+function blockSize(statements) {
+    return statements.reduce((sum, s) => sum + s.replace(/\s+$/, '').length + 1, 0);
+}
+function renderSql(block, classifications, cap) {
+    // Redact only up to the cap: the shortening search renders many times, and the statements
+    // past the cap are never shown.
+    const lines = [];
+    let size = 0;
+    let shown = 0;
+    let bidi = false;
+    for (const [i, raw] of block.statements.entries()) {
+        const statement = raw.replace(/\s+$/, '');
+        size += statement.length + 1;
+        if (size > cap)
+            break;
+        shown++;
+        const c = classifications?.[i];
+        if (c && c.class !== 'safe')
+            lines.push(`-- ${MARK[c.class]}: ${oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
+        bidi ||= (0,core/* hasBidi */.BM)(statement);
+        lines.push(statement);
+    }
+    const omitted = block.statements.length - shown;
+    const out = [];
+    if (bidi) {
+        out.push('> ⚠️ **This SQL contains bidirectional control characters** (shown as `⟪U+…⟫`): text around them can display in a different order than it runs ("Trojan Source"). Review the statements below character by character.');
+    }
+    if (shown > 0) {
+        // Marker lines carry names from the SQL too: redact and show bidi over the whole block.
+        const body = (0,core/* showBidi */.oy)((0,core/* redact */.E$)(lines.join('\n')));
+        const fenced = (0,core/* fenceTrusted */.fF)(body, 'sql');
+        const lineCount = body.split('\n').length;
+        out.push(lineCount > FOLD_LINES
+            ? (0,core/* details */.zH)(`${(0,core/* htmlText */.js)(block.label)}: ${foldSummary(block.statements.slice(0, shown), classifications, lineCount)}`, fenced)
+            : fenced);
+    }
+    return { markdown: out.join('\n\n'), omitted, shown };
+}
+function foldSummary(statements, classifications, lines) {
+    const kinds = new Map();
+    for (const [i, s] of statements.entries()) {
+        const kind = classifications?.[i]?.kind ?? firstWords(s);
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    const byCount = [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const listed = byCount
+        .slice(0, 8)
+        .map(([kind, n]) => `${n} ${(0,core/* htmlText */.js)(kind)}`)
+        .join(', ');
+    const more = byCount.length > 8 ? `, ${byCount.length - 8} more kinds` : '';
+    return `${count(statements.length, 'statement')} (${count(lines, 'line')}) — ${listed}${more}`;
+}
+function firstWords(statement) {
+    return statement
+        .trim()
+        .split(/\s+/)
+        .slice(0, 2)
+        .join(' ')
+        .toUpperCase()
+        .replace(/[^A-Z ]/g, '');
+}
+function oneLine(s) {
+    return s.replace(/\s+/g, ' ').trim();
+}
+
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+
+
+
+
+
+
+const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
+function renderDocument(report, opts, target, limits) {
+    const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
+    // Roots first: the shortening notice at the top needs to know what they left out.
+    const roots = report.roots.map((root) => rootSection(root, ctx));
+    const fatal = report.fatal ? ['### ❌ Error', detailBlock(report.fatal, ctx)] : [];
+    const parts = [
+        ...header(report, opts),
+        ...shortenedNotice(ctx),
+        ...report.notices.map((n) => `> ℹ️ ${(0,core/* text */.Qq)(n)}`),
+        ...overview(report),
+        ...fatal,
+        ...checksSection(report.lint),
+        ...riskList(report.roots),
+        ...accessSection(report.access, target),
+        ...(report.context.mode === 'plan' ? approvalNotice(report, { ...opts, approvers: opts.approvers ?? [] }) : holdSection(report)),
+        ...roots.flat(),
+        ...reviewedSection(report),
+        ...historySection(report.history),
+        footer(report, opts),
+    ];
+    return parts.filter((p) => p !== '').join('\n\n') + '\n';
+}
+/** Header, status and footer only: what is left when nothing else fits. */
+function renderMinimal(report, opts, target) {
+    const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
+    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${(0,core/* link */.nf)('this run', report.context.runUrl)}.`;
+    return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
+}
+/** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
+function sqlBlockSizes(report) {
+    return report.roots.flatMap((root) => sqlBlocks(root, report).map((b) => blockSize(b.statements)));
+}
+function detailSizes(report) {
+    const details = report.roots.flatMap((r) => [...r.errors, ...r.warnings].map((d) => d.detail.length));
+    return report.fatal ? [...details, report.fatal.length] : details;
+}
+function header(report, opts) {
+    const { context } = report;
+    const title = context.drift ? 'Drift check' : context.mode === 'apply' ? 'Apply' : 'Plan';
+    const env = report.environment ? ` · ${(0,core/* code */.aY)(report.environment)}` : '';
+    // The record sits right under the marker: if a body ever had to be cut, it is cut at the end.
+    return [
+        opts.data ? `${opts.marker}\n${opts.data}` : opts.marker,
+        `## 🗄️ Atlas ${title}${env} · PostgreSQL roles & schema`,
+        `### ${(0,core/* text */.Qq)(headline(report))}`,
+        `Mode: **${context.mode}** — ${(0,core/* text */.Qq)(context.modeReason)}`,
+    ];
+}
+function shortenedNotice(ctx) {
+    if (!ctx.limits.shortened || (ctx.omittedStatements === 0 && ctx.shortenedDetails === 0))
+        return [];
+    const what = [
+        ctx.omittedStatements ? `${count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
+        ctx.shortenedDetails ? `${count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
+    ]
+        .filter(Boolean)
+        .join(', ');
+    const url = ctx.report.context.runUrl;
+    return ctx.target === 'comment'
+        ? [
+            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${(0,core/* link */.nf)('job summary of this run', url)}.`,
+        ]
+        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${(0,core/* link */.nf)('this run', url)} for the rest.`];
+}
+function overview(report) {
+    if (report.roots.length === 0)
+        return [];
+    const rows = report.roots.map((r) => {
+        const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run' && r.outcome !== 'deferred';
+        const n = ran ? String(mainSql(r, report).statements.length) : '—';
+        return `| ${r.root} | ${(0,core/* text */.Qq)(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? render_duration(r.durationMs) : '—'} |`;
+    });
+    const table = ['| Root | Result | SQL statements | Risk | Time |', '| --- | --- | ---: | --- | ---: |', ...rows].join('\n');
+    return report.context.mode === 'apply' ? [table, `**What was applied:** ${(0,core/* text */.Qq)(appliedLine(report))}`] : [table];
+}
+function riskCell(root) {
+    const counts = riskCounts([root]);
+    const parts = [
+        root.destroys.length > 0 ? `${root.destroys.length} destroy` : '',
+        ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
+    ].filter(Boolean);
+    return parts.length > 0 ? parts.join(', ') : root.plannedStatements.length > 0 ? 'safe' : '—';
+}
+function rootSection(root, ctx) {
+    const { report } = ctx;
+    const out = [`### ${root.root} · ${(0,core/* code */.aY)(root.workingDirectory)}`, outcomeLine(root, report)];
+    if (root.root === 'roles' && root.outcome !== 'skipped')
+        out.push(whyRolesRan(report));
+    const note = gateNote(root);
+    if (note)
+        out.push(note);
+    // Each error once, before the SQL: the diagnostics when Terraform gave some, else the message.
+    if (root.errors.length > 0) {
+        for (const e of root.errors)
+            out.push(`**${(0,core/* text */.Qq)(e.summary)}**${e.address ? ` (${(0,core/* code */.aY)(e.address)})` : ''}`, detailBlock(e.detail, ctx));
+    }
+    else if (root.error) {
+        out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:**`, detailBlock(root.error, ctx));
+    }
+    if (root.hints.length > 0)
+        out.push(root.hints.map((h) => `- 💡 ${h}`).join('\n'));
+    if (root.appliedDiffers) {
+        out.push('❌ **Atlas re-planned inside the apply and ran SQL that differs from the plan the gate approved** (the database changed in between). It has run; compare the applied SQL below with the plan, and check the database.');
+    }
+    if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
+        out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
+    }
+    out.push(...impactPart(root));
+    for (const block of sqlBlocks(root, report))
+        out.push(...sqlSection(block, root, ctx));
+    if (root.residualStatements.length > 0)
+        out.push(residualHint(root.residualStatements));
+    out.push(warnings(root.warnings, ctx));
+    return out;
+}
+function whyRolesRan(report) {
+    const { rolesChange } = report;
+    return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${(0,core/* text */.Qq)(rolesChange.reason)}` : `Why it ran: ${(0,core/* text */.Qq)(rolesChange.reason)}`;
+}
+function sqlBlocks(root, report) {
+    const blocks = [mainSql(root, report)];
+    if (root.residualStatements.length > 0)
+        blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
+    const pending = root.pendingAfterFailure;
+    if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
+        blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
+    }
+    return blocks.filter((b) => b.statements.length > 0);
+}
+function sameStatements(a, b) {
+    return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+function sqlSection(block, root, ctx) {
+    const rendered = renderSql(block, block.classes ? root.classifications : undefined, ctx.limits.sqlCap);
+    ctx.omittedStatements += rendered.omitted;
+    const out = [`**${block.label}**`];
+    if (rendered.markdown)
+        out.push(rendered.markdown);
+    if (rendered.omitted > 0)
+        out.push(`_… ${count(rendered.omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
+    return out;
+}
+function whereIsTheRest(ctx) {
+    const url = ctx.report.context.runUrl;
+    return ctx.target === 'comment'
+        ? `the full plan is in the ${(0,core/* link */.nf)('job summary of this run', url)}`
+        : `the plan is larger than the job summary allows; see the log of ${(0,core/* link */.nf)('this run', url)}`;
+}
+function residualHint(residual) {
+    const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
+    const example = publicGrant
+        ? 'Here the SQL touches `PUBLIC`: PostgreSQL grants some privileges to PUBLIC by default (USAGE on schema `public`, EXECUTE on new functions).'
+        : 'The classic cause is a PostgreSQL default privilege, such as USAGE on schema `public` for PUBLIC or EXECUTE on new functions for PUBLIC.';
+    return `💡 SQL that is still planned right after an apply means the HCL does not describe what the database keeps doing on its own. ${example} Declare that privilege in HCL (a \`permission\` block, e.g. \`to = PUBLIC\`, \`for = schema.public\`, \`privileges = [USAGE]\`) so the next plan is empty.`;
+}
+/** Warnings the flow expects (and the provider's update notice) are named as such, all collapsed. */
+const EXPECTED_WARNINGS = [
+    { match: /dev_url is unset/i, note: 'expected: this flow plans against the live database without a dev database.' },
+    { match: /^Update Available$/i, note: 'the ariga/atlas provider has a newer version; not a problem for this run.' },
+];
+/**
+ * Warnings in a defined order, whatever order the provider's processes sent them in (two
+ * processes race under load): the ones a reviewer must read first, then the expected ones; each
+ * group by summary, address and detail, compared by code unit so no locale changes it.
+ */
+function orderWarnings(list) {
+    const rank = (w) => (EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)) ? 1 : 0);
+    const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+    return [...list].sort((a, b) => rank(a) - rank(b) || cmp(a.summary, b.summary) || cmp(a.address ?? '', b.address ?? '') || cmp(a.detail, b.detail));
+}
+function warnings(unordered, ctx) {
+    if (unordered.length === 0)
+        return '';
+    const list = orderWarnings(unordered);
+    const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
+    const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${(0,core/* htmlText */.js)(w.summary)}”`).join(', ')}` : '';
+    const items = list.map((w) => {
+        const known = EXPECTED_WARNINGS.find((e) => e.match.test(w.summary));
+        if (known)
+            return `- **${(0,core/* text */.Qq)(w.summary)}** — ${known.note}`;
+        const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
+        return `- **${(0,core/* text */.Qq)(w.summary)}**${detail}`;
+    });
+    return (0,core/* details */.zH)(`Warnings (${list.length})${note}`, items.join('\n'));
+}
+/** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
+function detailBlock(raw, ctx) {
+    const clean = raw.replace(/\s+$/, '');
+    if (clean === '')
+        return '';
+    const cap = ctx.limits.detailCap;
+    if (clean.length <= cap)
+        return (0,core/* fence */.EU)(clean);
+    ctx.shortenedDetails++;
+    let cut = Math.max(0, Math.floor(cap));
+    const newline = clean.lastIndexOf('\n', cut);
+    if (newline > cut / 2)
+        cut = newline;
+    if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
+        cut--;
+    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${(0,core/* link */.nf)('this run', ctx.report.context.runUrl)}._`;
+    return cut > 0 ? `${(0,core/* fence */.EU)(clean.slice(0, cut))}\n\n${note}` : note;
+}
+function footer(report, opts) {
+    const { context } = report;
+    const sha = context.sha ? (0,core/* link */.nf)((0,core/* code */.aY)(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
+    const parts = [
+        sha ? `Commit ${sha}` : '',
+        context.runUrl ? (0,core/* link */.nf)('workflow run', context.runUrl) : '',
+        report.atlasVersion ? `Atlas ${(0,core/* code */.aY)(report.atlasVersion)}` : '',
+        'rds-atlas-action',
+    ];
+    return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
+}
+function render_duration(ms) {
+    if (ms < 1000)
+        return '<1s';
+    const s = Math.round(ms / 1000);
+    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+;// CONCATENATED MODULE: ./src/report/fit.ts
+
+
+/**
+ * Size of a body as counted against GitHub's limits. We count UTF-8 bytes: that is exactly
+ * the job-summary limit, and for comments (limited in characters) it is never smaller than
+ * the character count in any unit GitHub could use (UTF-16 code units, code points), so a
+ * body that passes here passes there. The price is that non-ASCII-heavy SQL gets shortened
+ * a little earlier than strictly necessary.
+ */
+function measure(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** The sticky PR comment: shortened to fit maxLength, pointing at the job summary for the rest. */
+function renderComment(report, opts) {
+    return fit(report, opts, 'comment');
+}
+/** The job summary: same content; only shortened when it would pass 1 MiB. */
+function renderSummary(report, opts) {
+    return fit(report, opts, 'summary');
 }
 /**
- * Connects with `config` (the preflight's IAM-token configuration), starts a READ ONLY
- * transaction and sets its timeouts. Any query after the budget is spent, or running when it
- * runs out, fails with SessionBudgetExceeded and the connection is closed.
+ * Render whole if it fits. Otherwise shorten SQL blocks with one shared per-block cap
+ * (blocks under the cap stay whole, so the largest blocks lose statements first), finding
+ * the largest cap that fits by binary search. Only if SQL alone cannot make room are error
+ * and warning details capped too. Every candidate is rendered and measured in full, after
+ * redaction, so the result is correct even where the size is not perfectly monotonic.
  */
-async function openReadOnlySession(config, opts = {}) {
-    const budgetMs = opts.budgetMs ?? 20_000;
-    const client = new esm.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
-    // A socket error after connect() must not crash the process; the pending query rejects instead.
-    client.on('error', () => undefined);
-    let closed;
-    let expired = false;
-    const close = () => (closed ??= client.end().catch(() => undefined));
-    const timer = setTimeout(() => {
-        expired = true;
-        void close();
-    }, budgetMs);
-    timer.unref();
-    const guard = async (work) => {
-        if (expired)
-            throw new SessionBudgetExceeded(budgetMs);
-        try {
-            return await work();
+function fit(report, opts, target) {
+    const fits = (body) => measure(body) <= opts.maxLength;
+    const render = (limits) => (0,core/* redact */.E$)(renderDocument(report, opts, target, limits));
+    const whole = render(NO_LIMITS);
+    if (fits(whole))
+        return whole;
+    const largestSql = Math.max(0, ...sqlBlockSizes(report));
+    for (const detailCap of detailCaps(report, opts.maxLength)) {
+        let best = render({ sqlCap: 0, detailCap, shortened: true });
+        if (!fits(best))
+            continue;
+        let lo = 0;
+        let hi = largestSql;
+        while (lo < hi) {
+            const mid = Math.ceil((lo + hi) / 2);
+            const candidate = render({ sqlCap: mid, detailCap, shortened: true });
+            if (fits(candidate)) {
+                lo = mid;
+                best = candidate;
+            }
+            else {
+                hi = mid - 1;
+            }
         }
-        catch (err) {
-            if (expired)
-                throw new SessionBudgetExceeded(budgetMs);
-            throw err;
+        return best;
+    }
+    return lastResort((0,core/* redact */.E$)(renderMinimal(report, opts, target)), opts.maxLength);
+}
+/** Keep details whole first, then give them a quarter of the budget between them, then none. */
+function detailCaps(report, maxLength) {
+    const sizes = detailSizes(report);
+    return [Infinity, waterLevel(sizes, Math.floor(maxLength / 4)), 0];
+}
+/** Largest cap c with sum(min(size, c)) <= budget: small items stay whole, large ones share. */
+function waterLevel(sizes, budget) {
+    const sorted = [...sizes].sort((a, b) => a - b);
+    let remaining = budget;
+    for (let i = 0; i < sorted.length; i++) {
+        const size = sorted[i] ?? 0;
+        const left = sorted.length - i;
+        if (size * left > remaining)
+            return Math.floor(remaining / left);
+        remaining -= size;
+    }
+    return Infinity;
+}
+/** Only reached when even the minimal body is too big (an absurd marker or limit). */
+function lastResort(body, maxLength) {
+    let out = body;
+    while (out.length > 0 && measure(out) > maxLength) {
+        out = out.slice(0, Math.max(0, out.length - Math.max(1, measure(out) - maxLength)));
+        // never leave half a surrogate pair behind
+        if (/[\uD800-\uDBFF]$/.test(out))
+            out = out.slice(0, -1);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/verdict.ts
+
+/** A drift check's result: SQL pending, none, or unknown when a root could not be checked. */
+function driftStatus(report) {
+    if (report.roots.some((r) => r.plannedStatements.length > 0 || r.destroys.length > 0))
+        return 'drift';
+    if (report.fatal || report.roots.length === 0 || report.roots.some((r) => r.outcome === 'failed'))
+        return 'unknown';
+    return 'clean';
+}
+function verdict(report, inputs) {
+    if (report.fatal)
+        return report.fatal;
+    const problems = report.roots.flatMap((r) => {
+        switch (r.outcome) {
+            case 'failed':
+                return [`${r.root}: ${r.failedStep ?? 'run'} failed: ${r.error ?? 'unknown error'}`];
+            case 'not-converged':
+                return [`${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`];
+            case 'held':
+                return [
+                    `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
+                ];
+            default:
+                return r.appliedDiffers ? [`${r.root}: Atlas applied SQL that differs from the plan the gate approved`] : [];
         }
-    };
-    try {
-        await guard(() => client.connect());
-        await guard(() => client.query('BEGIN READ ONLY'));
-        await guard(() => client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000))}`));
-        await guard(() => client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000))}`));
+    });
+    if (problems.length > 0)
+        return problems.join('; ');
+    if (inputs.failOnDrift && report.context.drift && driftStatus(report) === 'drift') {
+        return 'The database drifted from the HCL of the default branch (fail-on-drift is true); see the drift issue or the job summary for the SQL that would reconcile it.';
     }
-    catch (err) {
-        clearTimeout(timer);
-        await close();
-        throw err;
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/index.ts
+// report/: pure rendering of a Report. The headline, the comment and summary bodies fitted to
+// GitHub's limits, and the exit verdict and drift status derived from the report. No I/O. May
+// import every folder below it.
+/** The PR comment body, fitted to GitHub's comment limit. */
+
+/** The job summary body, fitted to GitHub's summary limit. */
+
+/** The one-line headline, derived from what the database showed. */
+
+/** Why the run failed, as one message; undefined when it did not. */
+
+/** A drift check's result: drift, clean, or unknown when a root could not be checked. */
+
+
+;// CONCATENATED MODULE: ./src/publish/drift.ts
+
+
+
+
+/** Opens, updates or closes this database's drift issue; returns its URL when it is open. */
+async function syncDriftIssue(d) {
+    const { report, inputs, gh } = d;
+    const status = driftStatus(report);
+    if (status === 'unknown') {
+        core/* log */.Rm.info('The drift check did not complete: the drift issue is left as it is.');
+        return '';
     }
-    return {
-        query: (sql, params) => guard(async () => (await client.query(sql, params)).rows),
-        async close() {
-            clearTimeout(timer);
-            if (!closed && !expired)
-                await client.query('ROLLBACK').catch(() => undefined);
-            await close();
-        },
-    };
+    const { repo } = report.context;
+    const marker = driftMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
+    const existing = await findDriftIssue(gh, repo, marker, await d.identity());
+    const title = `Database drift: ${inputs.environment || `${repo.owner}/${repo.repo}`}`;
+    const now = new Date().toISOString();
+    if (status === 'clean') {
+        if (!existing)
+            return '';
+        const comment = `✅ No drift found by ${(0,core/* link */.nf)('this run', report.context.runUrl)} (${(0,core/* text */.Qq)(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${(0,core/* text */.Qq)(report.context.defaultBranch || 'the default branch')}. Closing.`;
+        await closeDriftIssue(gh, repo, existing, comment);
+        core/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
+        return '';
+    }
+    const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
+    const notices = [
+        `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
+        'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',
+    ];
+    const body = renderComment({ ...report, notices: [...notices, ...report.notices] }, { ...d.options, marker, data: encodeData({ history: [], driftSince: since }), maxLength: COMMENT_MAX_LENGTH });
+    if (existing) {
+        await updateDriftIssue(gh, repo, existing, title, body);
+        core/* log */.Rm.info(`Updated drift issue #${existing.number}: ${existing.url}`);
+        return existing.url;
+    }
+    const opened = await openDriftIssue(gh, repo, title, body);
+    core/* log */.Rm.info(`Opened drift issue #${opened.number}: ${opened.url}`);
+    return opened.url;
 }
 
 ;// CONCATENATED MODULE: ./src/access/acl.ts
@@ -81587,6 +81464,1290 @@ function planAccess(before, statements) {
 /** The snapshot (model input) types. */
 
 
+;// CONCATENATED MODULE: ./src/publish/outputs.ts
+
+
+
+// Output names are a contract with users' workflows; action.yml is checked against these
+// constants by test/unit/contract.test.ts.
+const OUTPUT = {
+    mode: 'mode',
+    rolesChanged: 'roles-changed',
+    rolesSql: 'roles-sql',
+    schemaSql: 'schema-sql',
+    converged: 'converged',
+    commentUrl: 'comment-url',
+    destructiveSql: 'destructive-sql',
+    drift: 'drift',
+    lint: 'lint',
+    impact: 'impact',
+    accessChanges: 'access-changes',
+};
+/** The value of every output, redacted. Pure apart from the secret registry. */
+function outputValues(report, extra) {
+    const values = {
+        [OUTPUT.mode]: report.context.mode,
+        [OUTPUT.rolesChanged]: String(report.rolesChange.changed),
+        [OUTPUT.rolesSql]: sqlOf(report, 'roles'),
+        [OUTPUT.schemaSql]: sqlOf(report, 'schema'),
+        [OUTPUT.converged]: report.context.mode === 'apply' ? String(converged(report)) : '',
+        [OUTPUT.commentUrl]: extra.commentUrl,
+        [OUTPUT.destructiveSql]: destructiveSql(report),
+        [OUTPUT.drift]: drift(report),
+        [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
+        [OUTPUT.impact]: impactJson(report),
+        // Plan runs with planned SQL: every change (the comment caps its table); '' when not computed.
+        [OUTPUT.accessChanges]: report.access ? JSON.stringify(accessChangesJson(report.access.diff.changes)) : '',
+    };
+    for (const key of Object.keys(values))
+        values[key] = (0,core/* redact */.E$)(values[key]);
+    return values;
+}
+/** Sets every output from the report. */
+function setOutputs(io, report, extra) {
+    for (const [name, value] of Object.entries(outputValues(report, extra)))
+        io.setOutput(name, value);
+}
+/**
+ * The statements of the root's plan step, in order, one after another on their own lines
+ * (a multi-line statement keeps its line breaks). In an apply run these are the plan the
+ * apply executed from, so the output means the same thing in both modes; empty when the
+ * root did not run or planned no SQL.
+ */
+function sqlOf(report, root) {
+    const result = report.roots.find((r) => r.root === root);
+    if (!result || result.outcome === 'skipped' || result.outcome === 'not-run')
+        return '';
+    return result.plannedStatements.map((s) => s.replace(/\s+$/, '')).join('\n');
+}
+/**
+ * After an apply: true only when every root that ran ended with no Atlas SQL in its verify
+ * plan (a Terraform-only diff still counts as converged, DESIGN §4) and nothing failed.
+ */
+function converged(report) {
+    if (report.fatal)
+        return false;
+    const ran = report.roots.filter((r) => r.outcome !== 'skipped');
+    return ran.length > 0 && ran.every((r) => r.outcome === 'converged' || r.outcome === 'state-differs');
+}
+/** The destructive statements of both roots' plans, in order; empty when none. */
+function destructiveSql(report) {
+    return report.roots
+        .flatMap((r) => r.plannedStatements.filter((_, i) => r.classifications[i]?.class === 'destructive'))
+        .map((s) => s.replace(/\s+$/, ''))
+        .join('\n');
+}
+/**
+ * Scheduled and dispatched plan runs: true when any root has SQL pending, false when every
+ * root was checked and has none; empty on other events, or when the check could not complete
+ * (a failed root says nothing about drift).
+ */
+function drift(report) {
+    if (!report.context.drift)
+        return '';
+    const status = driftStatus(report);
+    return status === 'unknown' ? '' : String(status === 'drift');
+}
+/**
+ * The impact rows of every root whose facts were read, as JSON (docs/impact.md): what each
+ * statement does to each table, and `fails`, null or why it will fail with a count. Counts
+ * and sizes only, never a value from a row.
+ */
+function impactJson(report) {
+    const rows = report.roots.flatMap((r) => r.impact?.report?.rows ?? []);
+    return JSON.stringify(rows.map(({ root, statement, table, rows: n, bytes, lock, rewrite, scan, fails, unchecked }) => ({
+        root,
+        statement,
+        table,
+        rows: n,
+        bytes,
+        lock,
+        rewrite,
+        scan,
+        fails,
+        unchecked,
+    })));
+}
+
+;// CONCATENATED MODULE: ./src/publish/summary.ts
+
+
+
+// The job summary holds the full report (up to GitHub's 1 MiB). It is written before any
+// network call that could hang (the comment), so a run always leaves its report behind.
+/**
+ * Appends the report to this step's job summary. Returns whether it was written. Never
+ * throws: a missing summary must not turn a successful apply into a failed run.
+ */
+async function writeSummary(io, report, options) {
+    const body = renderSummary(report, { ...options, maxLength: SUMMARY_MAX_LENGTH });
+    try {
+        const written = await io.appendSummary(body);
+        if (!written)
+            core/* log */.Rm.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
+        return written;
+    }
+    catch (err) {
+        core/* log */.Rm.warning(`Could not write the job summary: ${(0,core/* errorMessage */.gJ)(err)}. The report is still in the PR comment and the log.`);
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/stale.ts
+
+
+
+// After a successful apply: the plans on other open pull requests for this database were
+// computed before it. github/stale.ts marks their comments; here, when to and what the line says.
+/** Marks other open pull requests' plans for this database as stale, after a successful apply. */
+async function markOthersStale(gh, p) {
+    const { report } = p;
+    const { context } = report;
+    if (context.mode !== 'apply' || !report.roots.some((r) => r.applied) || verdict(report, p.inputs) !== undefined)
+        return;
+    const merged = report.review?.pullNumbers ?? context.pullNumbers;
+    const what = report.review?.pr ? `#${report.review.pr} was merged and applied` : 'A push was applied';
+    const line = `> ⏳ **This plan is stale.** ${what} to this database as commit ${(0,core/* code */.aY)(context.sha.slice(0, 7))} (${(0,core/* link */.nf)('run', context.runUrl)}); ` +
+        "the plan below was computed before that. To re-plan, re-run this pull request's plan job or push a commit.";
+    try {
+        const result = await markStalePlans(gh, context.repo, {
+            marker: p.marker,
+            identity: await p.identity(),
+            exclude: merged,
+            sha: context.sha,
+            line,
+        });
+        if (result.marked.length > 0)
+            core/* log */.Rm.info(`Marked the plans of ${result.marked.map((n) => `#${n}`).join(', ')} as stale.`);
+        if (result.skippedEdited.length > 0)
+            core/* log */.Rm.info(`Left the plan comments of ${result.skippedEdited.map((n) => `#${n}`).join(', ')} alone: someone else edited them last.`);
+    }
+    catch (err) {
+        core/* log */.Rm.warning(`Could not mark the plans of other open pull requests as stale: ${(0,core/* errorMessage */.gJ)(err)}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/publish.ts
+
+
+
+
+
+
+
+
+// Where the report goes, in an order that never loses it: the job summary and the outputs
+// first (files on the runner), then the PR comment (network, bounded in time). The verdict
+// (setFailed) comes last and is the only error annotation of a failed run.
+/** The whole comment phase, however many requests and retries it takes. */
+const COMMENT_PHASE_TIMEOUT_MS = 45_000;
+async function publish(p) {
+    const { report, inputs } = p;
+    const options = renderOptions(p);
+    core/* log */.Rm.info(`Result: ${headline(report)}`);
+    await writeSummary(p.io, report, options);
+    setOutputs(p.io, report, { commentUrl: '' });
+    if (inputs.comment && p.gh) {
+        const gh = p.gh;
+        const url = await withDeadline(postComments(gh, p, options), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
+            core/* log */.Rm.warning(`Could not post the pull request comment: ${(0,core/* errorMessage */.gJ)(err)}. The report is in the job summary and the outputs. If the token lacks access, add "pull-requests: write" to the workflow's permissions.`);
+            return '';
+        });
+        // Outputs written twice keep the last value: the URL replaces the empty one.
+        if (url)
+            p.io.setOutput(OUTPUT.commentUrl, url);
+        await withDeadline(markOthersStale(gh, p), COMMENT_PHASE_TIMEOUT_MS).catch((err) => core/* log */.Rm.warning(`Could not mark other plans as stale: ${(0,core/* errorMessage */.gJ)(err)}.`));
+    }
+    if (report.context.drift && inputs.driftIssue && p.gh) {
+        const d = { gh: p.gh, inputs, report, identity: p.identity, options };
+        await withDeadline(syncDriftIssue(d), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
+            core/* log */.Rm.warning(`Could not open, update or close the drift issue: ${(0,core/* errorMessage */.gJ)(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`);
+        });
+    }
+}
+function renderOptions(p) {
+    const { context } = p.report;
+    const server = process.env['GITHUB_SERVER_URL'] || 'https://github.com';
+    return {
+        marker: p.marker,
+        commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
+        destructiveLabel: p.inputs.destructiveLabel,
+        gatedClasses: p.inputs.gatedClasses,
+        approvers: p.inputs.approvers,
+    };
+}
+async function postComments(gh, p, options) {
+    const { context } = p.report;
+    let numbers = context.pullNumbers;
+    if (numbers.length === 0 && context.eventName === 'push') {
+        // A merge already asked GitHub which pull requests the commit belongs to.
+        numbers = p.report.review?.pullNumbers ?? (await pullsForCommit(gh, context.repo, context.sha));
+        if (numbers.length === 0)
+            core/* log */.Rm.info(`No pull request is associated with ${context.sha.slice(0, 7)}: no comment to update.`);
+    }
+    if (numbers.length === 0)
+        return '';
+    const identity = await p.identity();
+    let url = '';
+    for (const number of numbers) {
+        const comment = await upsertComment(gh, context.repo, number, p.marker, identity, async (previous) => {
+            // A record someone else edited last is not carried forward (it could launder an edit).
+            const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
+            const trusted = editor ? undefined : previous;
+            if (editor)
+                core/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
+            const applied = trusted ? appliedEarlier(p.report, decodeData(trusted.body, p.marker).current) : undefined;
+            if (applied) {
+                core/* log */.Rm.info(`The comment on #${number} keeps showing the apply of commit ${applied.commit.slice(0, 7)} (${applied.runUrl}); this re-run had nothing left to apply.`);
+                return undefined;
+            }
+            return body(p, options, number, trusted);
+        });
+        core/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
+        if (comment.removedDuplicates > 0)
+            core/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);
+        url ||= comment.url;
+    }
+    return url;
+}
+/**
+ * The successful apply our comment shows, when this run is a re-run of it (same commit) that
+ * found nothing left to apply: the comment then keeps what was applied, and the attempt that
+ * applied it, rather than trading them for "Nothing to apply". The headline is ours (the
+ * comment is ours and nobody else edited it); only a successful apply's starts with "✅ Applied".
+ */
+function appliedEarlier(report, shown) {
+    const { context, roots } = report;
+    if (!shown || context.mode !== 'apply' || shown.mode !== 'apply' || shown.commit !== context.sha)
+        return undefined;
+    if (!shown.headline.startsWith('✅ Applied'))
+        return undefined;
+    const nothingApplied = !report.fatal && roots.length > 0 && roots.every((r) => !r.applied && (r.outcome === 'converged' || r.outcome === 'skipped'));
+    return nothingApplied ? shown : undefined;
+}
+/** The comment for one PR: this run's report with the record carried over from our previous comment. */
+async function body(p, options, pr, previous) {
+    const before = previous ? decodeData(previous.body, p.marker) : { history: [] };
+    const report = { ...p.report, history: before.current ? withHistory(before.history, before.current) : before.history };
+    const data = { history: report.history, current: entry(p.report) };
+    const reviewed = p.report.context.eventName === 'pull_request' ? await publish_reviewedPlan(p.report, pr) : before.reviewed;
+    if (reviewed)
+        data.reviewed = reviewed;
+    // A merge that found the record lost says so in the record too: a re-run must hold again.
+    const lost = reviewed ? undefined : (p.report.review?.recordLost ?? before.recordLost);
+    if (lost)
+        data.recordLost = lost;
+    // The merge shows the plan reviewers saw, from the record it was gated on. When the gate found
+    // no trusted record, the comment does not show one either: headline and details agree.
+    if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed && !p.report.review.recordLost) {
+        report.review = { ...p.report.review, reviewed: before.reviewed };
+    }
+    return renderComment(report, { ...options, data: encodeData(data), maxLength: COMMENT_MAX_LENGTH });
+}
+function entry(report) {
+    return {
+        at: new Date().toISOString(),
+        mode: report.context.mode,
+        headline: (0,core/* redact */.E$)(headline(report)).slice(0, 300),
+        commit: report.context.sha,
+        runUrl: report.context.runUrl,
+    };
+}
+/** What this pull request's reviewers are shown, per root that was planned. */
+async function publish_reviewedPlan(report, pr) {
+    const roots = {};
+    for (const root of report.roots) {
+        if (root.outcome !== 'planned' && root.outcome !== 'no-changes')
+            continue;
+        // Text is kept only when it carries no registered secret (the record must match the fingerprint).
+        const statements = root.plannedStatements;
+        const keep = keepsText(statements) && statements.every((s) => (0,core/* redact */.E$)(s) === s);
+        roots[root.root] = await reviewedRoot(statements, keep);
+    }
+    return { pr, commit: report.context.sha, runUrl: report.context.runUrl, at: new Date().toISOString(), roots };
+}
+/** Rejects when `promise` has not settled within `ms`. */
+function withDeadline(promise, ms) {
+    let timer;
+    const deadline = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`GitHub did not answer within ${Math.round(ms / 1000)} s`)), ms);
+    });
+    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+;// CONCATENATED MODULE: ./src/publish/io.ts
+
+/** The runner's I/O through @actions/core. */
+const actionsIO = {
+    setOutput: (name, value) => lib_core/* setOutput */.uH(name, value),
+    appendSummary: async (markdown) => {
+        if (!process.env['GITHUB_STEP_SUMMARY'])
+            return false;
+        try {
+            await lib_core/* summary */.z.addRaw(markdown).write();
+            return true;
+        }
+        catch (err) {
+            // The buffer is a process-wide singleton; do not leave this body behind for a later write.
+            lib_core/* summary */.z.emptyBuffer();
+            throw err;
+        }
+    },
+    setFailed: (message) => lib_core/* setFailed */.C1(message),
+    isDebug: () => lib_core/* isDebug */._o(),
+};
+
+;// CONCATENATED MODULE: ./src/publish/index.ts
+// publish/: the report leaves the process. The job summary and outputs first, then the PR
+// comment (upsert) and the drift issue, each bounded in time. May import every folder below it.
+/** Writes the summary and outputs, then the comment and the drift issue. */
+
+/** Rejects when a promise has not settled within the given time. */
+
+/** The action's output names (a contract with users' workflows). */
+
+/** The runner's I/O through @actions/core. */
+
+
+;// CONCATENATED MODULE: ./src/run/cancel.ts
+
+/** Watches for the runner's cancellation signals from now on. */
+function watchCancel() {
+    let received;
+    const handler = (signal) => {
+        if (!received) {
+            received = signal;
+            core/* log */.Rm.warning(cancelNotice(signal));
+        }
+        (0,core/* stopAll */.um)();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return {
+        signal: () => received,
+        dispose: () => {
+            process.off('SIGINT', handler);
+            process.off('SIGTERM', handler);
+        },
+    };
+}
+/** The notice at the top of the report of a cancelled run. */
+function cancelNotice(signal) {
+    return `The run was cancelled (${signal}): Terraform was asked to stop gracefully, finishing the operation in flight and releasing the state lock; no further step was started.`;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1695);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/aws/profile-files.ts
+
+
+
+
+/** The two files' text. Pure. */
+function renderProfileFiles(profile, region, creds) {
+    // inputs.ts validates with the same rule; this guards the file format itself.
+    if (!PROFILE_NAME.test(profile)) {
+        throw new Error(`Input "aws-profile" must be a profile name without spaces, brackets, "#", ";" or "="; got "${profile}"`);
+    }
+    // In the config file every profile but "default" is written "[profile NAME]"; in the
+    // credentials file it is always "[NAME]".
+    const configHeader = profile === 'default' ? '[default]' : `[profile ${profile}]`;
+    const config = `${configHeader}\nregion = ${region}\n`;
+    const lines = [`[${profile}]`, `aws_access_key_id = ${creds.accessKeyId}`, `aws_secret_access_key = ${creds.secretAccessKey}`];
+    if (creds.sessionToken)
+        lines.push(`aws_session_token = ${creds.sessionToken}`);
+    return { config, credentials: `${lines.join('\n')}\n` };
+}
+/** A fresh private directory under RUNNER_TEMP (the runner empties it after the job). */
+async function makeProfileDir(env = process.env) {
+    const base = env['RUNNER_TEMP'] || (0,external_node_os_.tmpdir)();
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(base, 'rds-atlas-aws-'));
+    return { dir, configFile: (0,external_node_path_.join)(dir, 'config'), credentialsFile: (0,external_node_path_.join)(dir, 'credentials') };
+}
+/**
+ * Writes both files with mode 0600. Each is written beside its target and renamed over it, so
+ * a refresh never leaves a child process reading half a file.
+ */
+async function writeProfileFiles(files, profile, region, creds) {
+    const text = renderProfileFiles(profile, region, creds);
+    await writePrivate(files.configFile, text.config);
+    await writePrivate(files.credentialsFile, text.credentials);
+}
+async function writePrivate(path, content) {
+    const tmp = `${path}.${process.pid}.tmp`;
+    await (0,promises_.writeFile)(tmp, content, { mode: 0o600, flag: 'w' });
+    await (0,promises_.rename)(tmp, path);
+}
+async function removeProfileFiles(files) {
+    await (0,promises_.rm)(files.dir, { recursive: true, force: true });
+}
+
+;// CONCATENATED MODULE: ./src/aws/sts-errors.ts
+// Pure: what an STS or OIDC failure means and what the user should change. No I/O here, so
+// every message can be tested without a server.
+const OIDC_ISSUER_HOST = 'token.actions.githubusercontent.com';
+const PERMISSIONS_BLOCK = ['permissions:', '  id-token: write', '  contents: read', '  pull-requests: write'].join('\n');
+/**
+ * Reads `sub` and `aud` from a JWT's payload without verifying it: the values only go into an
+ * error message, and STS is the one that decides. The token itself is never returned.
+ */
+function decodeTokenClaims(jwt) {
+    const payload = jwt.split('.')[1];
+    if (!payload)
+        return {};
+    try {
+        const json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        if (typeof json !== 'object' || json === null)
+            return {};
+        const { sub, aud } = json;
+        const claims = {};
+        if (typeof sub === 'string')
+            claims.sub = sub;
+        if (typeof aud === 'string')
+            claims.aud = aud;
+        else if (Array.isArray(aud))
+            claims.aud = aud.filter((a) => typeof a === 'string').join(', ');
+        return claims;
+    }
+    catch {
+        return {};
+    }
+}
+function shape(err) {
+    return typeof err === 'object' && err !== null ? err : {};
+}
+/**
+ * The STS error code as the service spells it in its XML (`AccessDenied`, `Throttling`,
+ * `InvalidIdentityToken`, ...). The SDK puts it in `Code` and names its exception classes
+ * with an `Exception` suffix, which is dropped so both spellings compare equal.
+ */
+function stsErrorCode(err) {
+    const e = shape(err);
+    // Network failures carry only Node's errno code (ECONNREFUSED, ...) and the name "Error".
+    const raw = typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : '';
+    return raw.endsWith('Exception') ? raw.slice(0, -'Exception'.length) : raw;
+}
+function errorText(err) {
+    const e = shape(err);
+    if (typeof e.message === 'string' && e.message)
+        return e.message;
+    return String(err);
+}
+const RETRYABLE_CODES = new Set([
+    'Throttling',
+    'RequestLimitExceeded',
+    'TooManyRequests',
+    'IDPCommunicationError',
+    'ServiceUnavailable',
+    'InternalFailure',
+    'InternalError',
+    'RequestTimeout',
+    'TimeoutError',
+]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
+/** Decisions that cannot change on a retry (trust policy, audience, duration) are never retryable. */
+const NEVER_RETRY = new Set([
+    'AccessDenied',
+    'InvalidIdentityToken',
+    'ValidationError',
+    'IDPRejectedClaim',
+    'ExpiredToken',
+    'MalformedPolicyDocument',
+    'RegionDisabled',
+]);
+function isRetryableStsError(err) {
+    const code = stsErrorCode(err);
+    if (NEVER_RETRY.has(code))
+        return false;
+    if (RETRYABLE_CODES.has(code))
+        return true;
+    const e = shape(err);
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code))
+        return true;
+    const status = e.$metadata?.httpStatusCode;
+    return typeof status === 'number' && (status >= 500 || status === 429);
+}
+/** The 12-digit account of an IAM role ARN; undefined when there is none (ambient credentials). */
+function roleAccount(roleArn) {
+    return /^arn:aws[-a-z]*:iam::(\d{12}):/.exec(roleArn)?.[1];
+}
+function accountOf(roleArn) {
+    return roleAccount(roleArn) ?? '<account-id>';
+}
+function partitionOf(roleArn) {
+    return /^arn:(aws[-a-z]*):/.exec(roleArn)?.[1] ?? 'aws';
+}
+function trustPolicyStatement(ctx) {
+    const provider = `arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST}`;
+    const sub = ctx.claims.sub ?? 'repo:<org>/<repo>:<context>';
+    return [
+        '{',
+        '  "Effect": "Allow",',
+        `  "Principal": { "Federated": "${provider}" },`,
+        '  "Action": "sts:AssumeRoleWithWebIdentity",',
+        '  "Condition": {',
+        `    "StringEquals": { "${OIDC_ISSUER_HOST}:aud": "${ctx.audience}" },`,
+        `    "StringLike": { "${OIDC_ISSUER_HOST}:sub": "${sub}" }`,
+        '  }',
+        '}',
+    ].join('\n');
+}
+/** `repo:OWNER/REPO:…`, or with immutable subject claims `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`. */
+const SUBJECT = /^repo:([^/:@]+)(?:@(\d+))?\/([^/:@]+)(?:@(\d+))?:/;
+/**
+ * Which form of `sub` the token carried, and what that means for the trust policy: GitHub
+ * gives repositories created or renamed on or after 2026-07-15 the immutable form, and a
+ * policy written for one form refuses the other.
+ */
+function subjectForm(sub) {
+    const m = sub === undefined ? null : SUBJECT.exec(sub);
+    if (!m) {
+        return 'This sub does not start with repo:OWNER/REPO: the organisation or repository customises its OIDC subject claim template, and the trust policy must match that template.';
+    }
+    const [, owner, ownerId, repo, repoId] = m;
+    if (ownerId && repoId) {
+        return `This sub is in the immutable form (repo:OWNER@OWNER_ID/REPO@REPO_ID:…; owner ID ${ownerId}, repository ID ${repoId}), which GitHub uses for repositories created or renamed on or after 2026-07-15: a trust policy that names repo:${owner}/${repo}:… without the IDs refuses it.`;
+    }
+    return `This sub is in the name form (repo:OWNER/REPO:…). Repositories created or renamed on or after 2026-07-15 get the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:… instead, and a trust policy written only for that form refuses this one.`;
+}
+/** One message per failure mode: what was attempted, what STS said, what to change. */
+function explainStsError(err, ctx, attempts = 1) {
+    const code = stsErrorCode(err);
+    const text = errorText(err);
+    const head = `Could not assume role ${ctx.roleArn} (input ${ctx.roleInput}) with OIDC: ${code ? `${code}: ` : ''}${text}`;
+    if (code === 'AccessDenied') {
+        return [
+            head,
+            `The role's trust policy does not accept this run's GitHub OIDC token, whose claims are:`,
+            `  sub = ${ctx.claims.sub ?? '(could not be read from the token)'}`,
+            `  aud = ${ctx.claims.aud ?? '(could not be read from the token)'}`,
+            subjectForm(ctx.claims.sub),
+            `Fix: the trust policy of ${ctx.roleArn} must allow ${OIDC_ISSUER_HOST}:sub = "${ctx.claims.sub ?? '<sub above>'}" and ${OIDC_ISSUER_HOST}:aud = "${ctx.audience}", for example:`,
+            trustPolicyStatement(ctx),
+            'Pull requests present sub "repo:ORG/REPO:pull_request"; runs on a branch (push, schedule, workflow_dispatch) "repo:ORG/REPO:ref:refs/heads/<branch>"; a job with an environment "repo:ORG/REPO:environment:<name>", whatever the event. With immutable subject claims the repository part is "ORG@ORG_ID/REPO@REPO_ID" instead of "ORG/REPO".',
+        ].join('\n');
+    }
+    if (code === 'InvalidIdentityToken' && /No OpenIDConnect provider found/i.test(text)) {
+        return [
+            head,
+            `Fix: account ${accountOf(ctx.roleArn)} has no IAM OIDC identity provider for https://${OIDC_ISSUER_HOST}. Create it once per account, with "${ctx.audience}" as its audience (client ID):`,
+            `  aws iam create-open-id-connect-provider --url https://${OIDC_ISSUER_HOST} --client-id-list ${ctx.audience}`,
+        ].join('\n');
+    }
+    if (code === 'InvalidIdentityToken' && /audience/i.test(text)) {
+        return [
+            head,
+            `Fix: the token's audience is "${ctx.audience}" (the \`audience\` input) but the IAM OIDC provider for ${OIDC_ISSUER_HOST} in account ${accountOf(ctx.roleArn)} does not list it among its client IDs (audiences). Either add it:`,
+            `  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:${partitionOf(ctx.roleArn)}:iam::${accountOf(ctx.roleArn)}:oidc-provider/${OIDC_ISSUER_HOST} --client-id ${ctx.audience}`,
+            'or set the `audience` input to one the provider lists (the usual one is sts.amazonaws.com).',
+        ].join('\n');
+    }
+    if (code === 'ValidationError' && /DurationSeconds|MaxSessionDuration/i.test(text)) {
+        const roleName = ctx.roleArn.split('/').pop() ?? '<role-name>';
+        return [
+            head,
+            `Fix: role-duration-seconds is ${ctx.durationSeconds}, more than the role's maximum session duration. Lower the \`role-duration-seconds\` input, or raise the role's MaxSessionDuration (up to 43200):`,
+            `  aws iam update-role --role-name ${roleName} --max-session-duration ${ctx.durationSeconds}`,
+        ].join('\n');
+    }
+    if (code === 'ExpiredToken') {
+        return `${head}\nThe GitHub OIDC token was already expired when STS checked it, even after fetching a fresh one. Check the runner's clock.`;
+    }
+    if (attempts > 1) {
+        return `${head} (gave up after ${attempts} attempts; this looked transient, so re-running the job may succeed)`;
+    }
+    return head;
+}
+/** The job was not given an OIDC token: only the workflow's permissions can fix that. */
+function missingOidcMessage(roleArn, roleInput) {
+    return [
+        `Could not assume role ${roleArn} (input ${roleInput}) with OIDC: this job has no GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set).`,
+        'Fix: allow the workflow to request one by adding this block to the workflow, or to the job (a job-level `permissions:` replaces the workflow-level one entirely):',
+        '',
+        PERMISSIONS_BLOCK,
+        '',
+        'Pull requests from forks never receive an OIDC token; the action skips those runs.',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/aws/credentials.ts
+
+
+
+
+
+const DEFAULT_REFRESH_WITHIN_MS = 15 * 60 * 1000;
+const DEFAULT_RETRY_BASE_MS = 200;
+const DEFAULT_MAX_ATTEMPTS = 4;
+async function openAwsSession(inputs, mode, options = {}) {
+    const roleArn = mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
+    const roleInput = mode === 'apply' ? 'apply-role-to-assume' : 'role-to-assume';
+    const now = options.now ?? Date.now;
+    const region = inputs.awsRegion;
+    const profile = inputs.awsProfile;
+    if (!roleArn)
+        return openAmbientSession(region, profile);
+    const assume = () => assumeWithOidc({ roleArn, roleInput, audience: inputs.audience, durationSeconds: inputs.roleDurationSeconds, claims: {} }, inputs.roleSessionName, region, options);
+    let creds = await assume();
+    let files;
+    let closed = false;
+    try {
+        if (profile) {
+            files = await makeProfileDir();
+            await writeProfileFiles(files, profile, region, creds);
+            core/* log */.Rm.info(`Wrote the assumed credentials as AWS profile "${profile}" for Terraform and Atlas (temporary files, removed at the end of the run).`);
+            warnAboutOtherProfile(profile);
+        }
+    }
+    catch (err) {
+        if (files)
+            await removeProfileFiles(files);
+        throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
+    }
+    // In plan mode the two roots' plans run side by side, so two refreshes can be asked for
+    // together; they share one assume and one rewrite of the profile files (two writers would
+    // race on the files).
+    let refreshing;
+    const refresh = async (withinMs) => {
+        const expiresAt = creds.expiration?.getTime();
+        if (expiresAt === undefined || expiresAt - now() > withinMs)
+            return false;
+        core/* log */.Rm.info(`The credentials of ${roleArn} expire at ${new Date(expiresAt).toISOString()}; assuming the role again with a fresh OIDC token.`);
+        creds = await assume();
+        if (files)
+            await writeProfileFiles(files, profile, region, creds);
+        return true;
+    };
+    const session = {
+        roleArn,
+        env: () => ({
+            AWS_ACCESS_KEY_ID: creds.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+            ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+            ...regionEnv(region),
+            ...(files ? filesEnv(files) : {}),
+        }),
+        credentials: () => creds,
+        async refreshIfExpiring(withinMs = DEFAULT_REFRESH_WITHIN_MS) {
+            if (closed)
+                throw new Error('The AWS session was already closed; open a new one.');
+            refreshing ??= refresh(withinMs).finally(() => {
+                refreshing = undefined;
+            });
+            return refreshing;
+        },
+        async close() {
+            closed = true;
+            if (files)
+                await removeProfileFiles(files);
+        },
+    };
+    return session;
+}
+function regionEnv(region) {
+    return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
+}
+// AWS_PROFILE is deliberately not set: the seed's atlas.hcl names its profile explicitly, and
+// setting it would change the default profile of every other AWS tool the roots run.
+function filesEnv(files) {
+    return { AWS_CONFIG_FILE: files.configFile, AWS_SHARED_CREDENTIALS_FILE: files.credentialsFile };
+}
+function warnAboutOtherProfile(profile) {
+    const other = process.env['AWS_PROFILE'];
+    if (other && other !== profile) {
+        core/* log */.Rm.warning(`AWS_PROFILE is "${other}" but the temporary AWS config only holds profile "${profile}" (input aws-profile); tools that use AWS_PROFILE will not find "${other}". Unset AWS_PROFILE or set aws-profile: ${other}.`);
+    }
+}
+/** No role: Terraform uses whatever credentials the job already has. */
+async function openAmbientSession(region, profile) {
+    const env = process.env;
+    const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+    const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+    let files;
+    if (profile && accessKeyId && secretAccessKey) {
+        (0,core/* registerSecret */.cl)(accessKeyId);
+        (0,core/* registerSecret */.cl)(secretAccessKey);
+        (0,core/* registerSecret */.cl)(env['AWS_SESSION_TOKEN']);
+        const creds = { accessKeyId, secretAccessKey };
+        if (env['AWS_SESSION_TOKEN'])
+            creds.sessionToken = env['AWS_SESSION_TOKEN'];
+        files = await makeProfileDir();
+        try {
+            await writeProfileFiles(files, profile, region, creds);
+        }
+        catch (err) {
+            await removeProfileFiles(files);
+            throw new Error(`Could not write the temporary AWS profile "${profile}": ${errorText(err)}`, { cause: err });
+        }
+        core/* log */.Rm.info(`No role to assume: wrote the job's AWS_ACCESS_KEY_ID credentials as AWS profile "${profile}" for Terraform and Atlas.`);
+        warnAboutOtherProfile(profile);
+    }
+    else if (profile) {
+        core/* log */.Rm.debug(`No role to assume and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment: leaving the shared AWS config alone; profile "${profile}" must already exist there.`);
+    }
+    else {
+        core/* log */.Rm.debug('No role to assume: Terraform uses the AWS credentials already in the environment.');
+    }
+    return {
+        roleArn: '',
+        env: () => ({ ...regionEnv(region), ...(files ? filesEnv(files) : {}) }),
+        credentials: () => undefined,
+        refreshIfExpiring: () => Promise.resolve(false),
+        async close() {
+            if (files)
+                await removeProfileFiles(files);
+        },
+    };
+}
+async function fetchOidcToken(ctx) {
+    // Checked before calling anything: without these the job was not granted id-token: write.
+    if (!process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
+        throw new Error(missingOidcMessage(ctx.roleArn, ctx.roleInput));
+    }
+    let token;
+    try {
+        token = await lib_core/* getIDToken */.V9(ctx.audience);
+    }
+    catch (err) {
+        throw new Error(`Could not get a GitHub OIDC token (audience "${ctx.audience}") to assume ${ctx.roleArn}: ${errorText(err)}`, {
+            cause: err,
+        });
+    }
+    (0,core/* registerSecret */.cl)(token);
+    return token;
+}
+/**
+ * OIDC token → AssumeRoleWithWebIdentity. Transient failures are retried here with jittered
+ * exponential backoff; the SDK's own retries are off (maxAttempts: 1) so that the attempt
+ * count and the delays are ours alone and an AccessDenied is never sent twice.
+ */
+async function assumeWithOidc(base, sessionName, region, options) {
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+    const client = new dist_cjs/* STSClient */.iM({
+        region,
+        maxAttempts: 1,
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+    });
+    let token = await fetchOidcToken(base);
+    let ctx = { ...base, claims: decodeTokenClaims(token) };
+    let freshTokenTried = false;
+    try {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const out = await client.send(new dist_cjs/* AssumeRoleWithWebIdentityCommand */.WH({
+                    RoleArn: ctx.roleArn,
+                    RoleSessionName: sessionName,
+                    WebIdentityToken: token,
+                    DurationSeconds: ctx.durationSeconds,
+                }));
+                const creds = toStatic(out.Credentials, ctx.roleArn);
+                core/* log */.Rm.info(`Assumed ${ctx.roleArn} (${ctx.roleInput}) as ${out.AssumedRoleUser?.Arn ?? 'an assumed-role session'}; credentials expire at ${creds.expiration?.toISOString() ?? 'an unknown time'}.`);
+                core/* log */.Rm.debug(`OIDC token claims presented: sub=${ctx.claims.sub ?? '?'} aud=${ctx.claims.aud ?? '?'}`);
+                return creds;
+            }
+            catch (err) {
+                const code = stsErrorCode(err);
+                // The token lives five minutes; one that expired in transit is replaced once.
+                if (code === 'ExpiredToken' && !freshTokenTried) {
+                    freshTokenTried = true;
+                    core/* log */.Rm.info('STS said the OIDC token had expired; requesting a fresh one and trying once more.');
+                    token = await fetchOidcToken(base);
+                    ctx = { ...base, claims: decodeTokenClaims(token) };
+                    continue;
+                }
+                if (isRetryableStsError(err) && attempt < maxAttempts) {
+                    const delay = backoffMs(attempt, baseMs);
+                    core/* log */.Rm.info(`STS AssumeRoleWithWebIdentity failed (${code || errorText(err)}), attempt ${attempt} of ${maxAttempts}; retrying in ${delay} ms.`);
+                    await sleep(delay);
+                    continue;
+                }
+                throw new Error(explainStsError(err, ctx, attempt), { cause: err });
+            }
+        }
+    }
+    finally {
+        client.destroy();
+    }
+}
+function toStatic(c, roleArn) {
+    // Registered before anything else can see them.
+    (0,core/* registerSecret */.cl)(c?.AccessKeyId);
+    (0,core/* registerSecret */.cl)(c?.SecretAccessKey);
+    (0,core/* registerSecret */.cl)(c?.SessionToken);
+    if (!c?.AccessKeyId || !c.SecretAccessKey) {
+        throw new Error(`Could not assume role ${roleArn} with OIDC: STS answered without credentials.`);
+    }
+    const creds = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey };
+    if (c.SessionToken)
+        creds.sessionToken = c.SessionToken;
+    if (c.Expiration)
+        creds.expiration = c.Expiration;
+    return creds;
+}
+/** Exponential with "equal jitter": half fixed, half random, so retries spread out but still wait. */
+function backoffMs(attempt, baseMs, random = Math.random) {
+    const ceiling = baseMs * 2 ** (attempt - 1);
+    return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var pg_lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = pg_lib.Client
+const Pool = pg_lib.Pool
+const Connection = pg_lib.Connection
+const types = pg_lib.types
+const Query = pg_lib.Query
+const DatabaseError = pg_lib.DatabaseError
+const escapeIdentifier = pg_lib.escapeIdentifier
+const escapeLiteral = pg_lib.escapeLiteral
+const Result = pg_lib.Result
+const TypeOverrides = pg_lib.TypeOverrides
+
+// Also export the defaults
+const esm_defaults = pg_lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (pg_lib);
+
+;// CONCATENATED MODULE: ./src/aws/hints-ownership.ts
+
+/** The object kinds PostgreSQL's "must be owner of <kind> <name>" names, and how each is altered and looked up. */
+const hints_ownership_KINDS = {
+    table: { alter: 'TABLE', owner: relation },
+    relation: { alter: 'TABLE', owner: relation },
+    'partitioned table': { alter: 'TABLE', owner: relation },
+    'foreign table': { alter: 'FOREIGN TABLE', owner: relation },
+    view: { alter: 'VIEW', owner: relation },
+    'materialized view': { alter: 'MATERIALIZED VIEW', owner: relation },
+    sequence: { alter: 'SEQUENCE', owner: relation },
+    function: { alter: 'FUNCTION', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
+    procedure: { alter: 'PROCEDURE', owner: (n) => `SELECT proowner::regrole FROM pg_proc WHERE proname = ${literal(n)};` },
+    schema: { alter: 'SCHEMA', owner: (n) => `SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(n)};` },
+    type: { alter: 'TYPE', owner: (n) => `SELECT typowner::regrole FROM pg_type WHERE typname = ${literal(n)};` },
+};
+// Longest kinds first, so "materialized view" is not read as "view".
+const KIND_PATTERN = Object.keys(hints_ownership_KINDS)
+    .sort((a, b) => b.length - a.length)
+    .join('|');
+/** PostgreSQL prints the bare name (no schema, no quotes); a name ends at whitespace, a double quote or a bracket. */
+const NOT_OWNER = new RegExp(`must be owner of (${KIND_PATTERN}) ([^\\s"()]+)`, 'gi');
+const NO_SCHEMA_USE = /permission denied for schema ([^\s"()]+)/gi;
+/** Hints for every "must be owner of …" and "permission denied for schema …" in `message`. */
+function ownershipHints(message, ctx) {
+    const hints = [];
+    for (const m of message.matchAll(NOT_OWNER)) {
+        const kind = (m[1] ?? '').toLowerCase();
+        const spec = hints_ownership_KINDS[kind];
+        if (spec && m[2])
+            hints.push(notOwnerHint(kind, spec.alter, spec.owner(m[2]), m[2], ctx));
+    }
+    for (const m of message.matchAll(NO_SCHEMA_USE)) {
+        if (m[1])
+            hints.push(schemaUseHint(m[1], ctx));
+    }
+    return hints;
+}
+function notOwnerHint(kind, alter, ownerQuery, name, ctx) {
+    const [migrator, master] = [hints_ownership_ident(ctx.dbUser), hints_ownership_ident(ctx.masterUser)];
+    return (`The ${kind} ${(0,core/* code */.aY)(name)} is owned by another role, not by ${(0,core/* code */.aY)(ctx.dbUser)} (\`db-user\`), which may therefore not alter, grant on or drop it. ` +
+        `In a database that existed before Atlas its owner is usually the master user ${(0,core/* code */.aY)(ctx.masterUser)} (\`master-user\`); ${(0,core/* code */.aY)(ownerQuery)} names it. ` +
+        `Hand it to the migrator, connected as the master user: ${(0,core/* code */.aY)(`GRANT ${migrator} TO ${master};`)} (only a member of the new owner may make it the owner), then ${(0,core/* code */.aY)(`ALTER ${alter} ${hints_ownership_ident(name)} OWNER TO ${migrator};`)}. ` +
+        `If an application role owns it instead and should keep it, make the migrator a member of that role in the roles HCL (\`member_of\`).`);
+}
+function schemaUseHint(schema, ctx) {
+    const migrator = hints_ownership_ident(ctx.dbUser);
+    return (`${(0,core/* code */.aY)(ctx.dbUser)} (\`db-user\`) may not use schema ${(0,core/* code */.aY)(schema)}: it needs USAGE to see the objects in it and CREATE to add some. ` +
+        `${(0,core/* code */.aY)(`SELECT nspowner::regrole FROM pg_namespace WHERE nspname = ${literal(schema)};`)} names its owner (in a database that existed before Atlas usually the master user ${(0,core/* code */.aY)(ctx.masterUser)}, \`master-user\`). ` +
+        `Grant both from the roles root, which connects as the master user: a \`permission\` block in its HCL with \`to = user.<db-user>\`, \`for = schema.<name>\` and \`privileges = [CREATE, USAGE]\` (as the seed does for \`public\`), which applies ${(0,core/* code */.aY)(`GRANT CREATE, USAGE ON SCHEMA ${hints_ownership_ident(schema)} TO ${migrator};`)}.`);
+}
+/** A PostgreSQL identifier, quoted: the name exactly as the error printed it. */
+function hints_ownership_ident(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function literal(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+function relation(name) {
+    return `SELECT relowner::regrole FROM pg_class WHERE relname = ${literal(name)};`;
+}
+
+;// CONCATENATED MODULE: ./src/aws/hints.ts
+
+
+const SETUP_ATLAS = '`ariga/setup-atlas@v0` with `cloud-token: ${{ secrets.ATLAS_CLOUD_TOKEN }}`';
+const EXISTING_DATABASE_GUIDE = 'https://atlasgo.io/terraform-provider#working-with-an-existing-database';
+/** Why an IAM-token login fails, most common cause first. */
+function iamAuthChecklist(user, region, account = '<account-id>') {
+    return [
+        `${(0,core/* code */.aY)(user)} must be a member of rds_iam: ${(0,core/* code */.aY)(`GRANT rds_iam TO "${user}";`)} (the roles root does this when its HCL says \`member_of = [role.rds_iam]\`, so apply the roles root first).`,
+        `The IAM role must allow \`rds-db:connect\` on ${(0,core/* code */.aY)(`arn:aws:rds-db:${region}:${account}:dbuser:<DbiResourceId>/${user}`)}. \`<DbiResourceId>\` is the instance's resource id (\`db-XXXXXXXXXXXXXXXXXXXXXXXXXX\`, from \`aws rds describe-db-instances --query "DBInstances[].DbiResourceId"\`), not the instance name.`,
+        'IAM database authentication must be enabled on the instance (`aws rds modify-db-instance --db-instance-identifier <name> --enable-iam-database-authentication --apply-immediately`).',
+        'The token must be signed for the same host, port and region the client connects to (the endpoint in `TF_VAR_endpoint` / `db-endpoint` and `aws-region`); a token for another endpoint, port, proxy or region is refused.',
+    ];
+}
+function sslHints() {
+    return [
+        "RDS IAM authentication requires TLS: connect with `sslmode=require` (the seed's atlas.hcl URLs end in `?sslmode=require`).",
+        'If the instance has `rds.force_ssl = 1`, non-TLS connections are refused; if the server does not offer TLS at all, check that the endpoint is the RDS instance and not a proxy that strips it.',
+    ];
+}
+function unreachableHints(endpoint) {
+    return [
+        `The database at ${(0,core/* code */.aY)(endpoint)} did not answer. Check the endpoint for typos (host and port, e.g. \`mydb.abc123.us-east-1.rds.amazonaws.com:5432\`).`,
+        "The instance's security group must allow inbound TCP on its port from the runner; GitHub-hosted runners reach only publicly accessible instances, otherwise use a self-hosted runner inside the VPC.",
+    ];
+}
+function credentialsHints(ctx) {
+    return [
+        'No usable AWS credentials reached Terraform/Atlas. Set `role-to-assume` (with `permissions: id-token: write`) so the action assumes a role with GitHub OIDC, or configure credentials in an earlier step.',
+        ctx.awsProfile
+            ? `atlas.hcl reads credentials through profile ${(0,core/* code */.aY)(ctx.awsProfile)}; the action writes it only when it has credentials (an assumed role, or \`AWS_ACCESS_KEY_ID\`/\`AWS_SECRET_ACCESS_KEY\` in the job).`
+            : 'If atlas.hcl names an AWS profile (`profile = var.aws_profile`), also set the `aws-profile` input to that name.',
+    ];
+}
+function expiredHints() {
+    return [
+        "The AWS credentials expired during the run. The action assumes the role again before a root starts when fewer than 15 minutes remain, but one root that runs longer than the session needs a larger `role-duration-seconds` (and the role's MaxSessionDuration).",
+    ];
+}
+function lockHints() {
+    return [
+        'Another run holds the Terraform state lock. Give the job a `concurrency:` group per database (e.g. `concurrency: database-prod`) so runs queue instead of racing, or raise the `lock-timeout` input so this run waits longer.',
+        'If no run is active, a crashed run left the lock behind: remove it with `terraform force-unlock <LOCK_ID>` (the ID is in the error).',
+    ];
+}
+/**
+ * The provider's first-run check (at plan time, while the atlas_schema resource is created)
+ * refuses any planned statement that contains the text `DROP `: real drops, and column
+ * changes that drop nothing, which the hint then calls a false positive.
+ */
+function unrecognizedResourcesHints(falsePositive = false) {
+    const hints = [
+        `On its first run for a database (while the \`atlas_schema\` resource is created) the provider refuses any planned statement that contains the text \`DROP \`. For objects the database has and the HCL lacks, declare what already exists: the RDS roles (\`rds_iam\`, \`rds_superuser\`, … and the master user) as \`external = true\` in the roles HCL, and any table, view, function or role created outside Atlas, in the HCL of the root that owns it. See [working with an existing database](${EXISTING_DATABASE_GUIDE}).`,
+    ];
+    if (falsePositive) {
+        hints.push('Some refused statements drop nothing (`ALTER … DROP DEFAULT`, `DROP NOT NULL` or `DROP CONSTRAINT` on a column or table that stays): the check matches the text, so this is a false positive. To get past it, make the first run match the database, and change it in a later pull request: write the HCL as the database is now (keep the default, the NOT NULL, the constraint), merge that so the resource is created, then remove them in a second pull request (the check only runs when the resource is created).');
+    }
+    return hints;
+}
+function atlasLoginHints() {
+    return [
+        `Roles, users and permissions (\`schema { mode { roles = true, permissions = true } }\`) are Atlas Pro features: the Atlas CLI on the runner must be logged in. Add ${SETUP_ATLAS} before this action, with the token of your Atlas Cloud organisation as a repository secret.`,
+    ];
+}
+function atlasCliHints() {
+    return [
+        `The ariga/atlas provider runs the Atlas CLI (\`atlas version\` at start, then every plan and apply): the official build's \`atlas\` on PATH, or the file its provider block's \`binary_path\` names. Add ${SETUP_ATLAS} before this action so \`atlas\` is on PATH, and remove \`binary_path\` or point it at a working Atlas CLI.`,
+    ];
+}
+const MISSING_PROFILE = /failed to get shared config profile,\s*"?([^\s"',]+)/i;
+// RDS refuses an IAM token with "PAM authentication failed for user"; PostgreSQL's other
+// external methods (LDAP, RADIUS...) and plain passwords say "<method> authentication failed".
+const AUTH_FAILED = /\b(?:PAM|LDAP|RADIUS|password) authentication failed for user "?([^\s"]+)"?/i;
+const NO_CREDENTIALS = /NoCredentialProviders|no EC2 IMDS role found|no valid credential sources|failed to refresh cached credentials|Unable to locate credentials|Could not load credentials/i;
+const EXPIRED = /ExpiredToken|security token included in the request is expired/i;
+const STATE_LOCK = /Error acquiring the state lock/i;
+const NO_SSL = /pg_hba\.conf (?:entry|rejects connection) for .*(?:no encryption|SSL off)|server does not support SSL|SSL is not enabled on the server/i;
+const UNREACHABLE = /connection refused|i\/o timeout|no such host|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/i;
+const UNRECOGNIZED = /Unrecognized schema resources/i;
+/** Statements the first-run check refuses although they drop no object. */
+const DROPS_NOTHING = /\bDROP (?:DEFAULT|NOT NULL|CONSTRAINT|EXPRESSION|IDENTITY)\b/;
+const NEEDS_LOGIN = /requires\s+'?atlas login'?|not logged in|atlas login/i;
+const NO_ATLAS_CLI = /Check atlas version failure|executable file not found in \$PATH|"atlas": executable/i;
+/** Remedies for what a failed Terraform/Atlas run printed; [] when nothing is recognised. */
+function hintsFor(message, ctx) {
+    const hints = [];
+    const profile = MISSING_PROFILE.exec(message)?.[1];
+    if (profile !== undefined) {
+        if (!ctx.awsProfile) {
+            hints.push(`atlas.hcl asks for AWS profile ${(0,core/* code */.aY)(profile)}, which does not exist on the runner: set the ${(0,core/* code */.aY)(`aws-profile: ${profile}`)} input so the action writes that profile with its credentials.`);
+        }
+        else if (ctx.awsProfile !== profile) {
+            hints.push(`atlas.hcl asks for AWS profile ${(0,core/* code */.aY)(profile)} but the action wrote ${(0,core/* code */.aY)(ctx.awsProfile)}: set ${(0,core/* code */.aY)(`aws-profile: ${profile}`)}, or make \`TF_VAR_aws_profile\` match ${(0,core/* code */.aY)(ctx.awsProfile)}.`);
+        }
+        else {
+            hints.push(`The action wrote profile ${(0,core/* code */.aY)(profile)} to its temporary \`AWS_CONFIG_FILE\`, but this process did not see it: check that nothing in the job overrides \`AWS_CONFIG_FILE\` or \`AWS_SHARED_CREDENTIALS_FILE\`.`);
+        }
+    }
+    const auth = AUTH_FAILED.exec(message);
+    if (auth) {
+        const user = auth[1] ?? ctx.dbUser;
+        hints.push(`IAM authentication for ${(0,core/* code */.aY)(user)} failed. Check:`, ...iamAuthChecklist(user, ctx.region, ctx.account));
+    }
+    if (UNRECOGNIZED.test(message))
+        hints.push(...unrecognizedResourcesHints(DROPS_NOTHING.test(message)));
+    hints.push(...ownershipHints(message, ctx));
+    if (NO_ATLAS_CLI.test(message))
+        hints.push(...atlasCliHints());
+    else if (NEEDS_LOGIN.test(message))
+        hints.push(...atlasLoginHints());
+    if (NO_CREDENTIALS.test(message))
+        hints.push(...credentialsHints(ctx));
+    if (EXPIRED.test(message))
+        hints.push(...expiredHints());
+    if (STATE_LOCK.test(message))
+        hints.push(...lockHints());
+    if (NO_SSL.test(message))
+        hints.push(...sslHints());
+    else if (!auth && UNREACHABLE.test(message))
+        hints.push(...unreachableHints('the endpoint (TF_VAR_endpoint)'));
+    return [...new Set(hints)];
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/rds-signer/dist-cjs/index.js
+var rds_signer_dist_cjs = __nccwpck_require__(4945);
+;// CONCATENATED MODULE: ./src/aws/rds-token.ts
+
+
+
+/** "host:port" → parts, by the same rule the db-endpoint input is validated with. */
+function endpointParts(endpoint) {
+    const parts = parseEndpoint(endpoint.trim());
+    if (!parts)
+        throw new Error(`Input "db-endpoint" must be host:port (e.g. mydb.abc123.us-east-1.rds.amazonaws.com:5432); got ${quote(endpoint)}`);
+    return parts;
+}
+async function signRdsToken(req) {
+    const { host, port } = endpointParts(req.endpoint);
+    const signer = new rds_signer_dist_cjs/* Signer */.l({
+        hostname: host,
+        port,
+        username: req.user,
+        region: req.region,
+        ...(req.credentials ? { credentials: req.credentials } : {}),
+    });
+    let token;
+    try {
+        token = await signer.getAuthToken();
+    }
+    catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new Error(`Could not sign an RDS IAM token for ${req.user}@${host}:${port} in ${req.region}: ${why}`, { cause: err });
+    }
+    (0,core/* registerSecret */.cl)(token);
+    return token;
+}
+
+;// CONCATENATED MODULE: ./src/aws/preflight.ts
+
+
+
+
+
+/** Logs nothing itself: the caller shows the message (a notice when skipped) and the hints. */
+async function preflightIamAuth(opts) {
+    const target = `${opts.user}@${opts.endpoint}/${opts.database}`;
+    if (opts.createdInThisRun) {
+        const message = `IAM-token preflight skipped: "${opts.user}" was created by the roles root of this run (first bootstrap), so the schema root's own login is its first IAM login; an IAM failure shows there, with the same checklist.`;
+        return { status: 'skipped', message, hints: [] };
+    }
+    let config;
+    try {
+        config = await rdsIamClientConfig(opts);
+    }
+    catch (err) {
+        return {
+            status: 'failed',
+            message: `IAM-token preflight for ${target} failed: ${(0,core/* errorMessage */.gJ)(err)}`,
+            hints: ['The action needs AWS credentials to sign the token: set `role-to-assume`, or provide credentials in an earlier step.'],
+        };
+    }
+    const client = new esm.Client(config);
+    // A socket error after connect() resolved must not crash the process.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+        const rows = await client.query("SELECT current_user, pg_has_role(current_user, 'rds_iam', 'MEMBER') AS in_rds_iam");
+        return judgeLogin(rows.rows[0], opts);
+    }
+    catch (err) {
+        return diagnoseConnectError(err, { ...opts, roleArn: opts.session.roleArn });
+    }
+    finally {
+        await client.end().catch(() => undefined);
+    }
+}
+/**
+ * The connection the way Atlas logs in: a fresh RDS IAM token as the password, over TLS.
+ * Throws when the token cannot be signed (no credentials). One builder for every IAM login.
+ */
+async function rdsIamClientConfig(opts) {
+    const token = await signRdsToken({
+        endpoint: opts.endpoint,
+        user: opts.user,
+        region: opts.region,
+        credentials: opts.session.credentials(),
+    });
+    const { host, port } = endpointParts(opts.endpoint);
+    return {
+        host,
+        port,
+        database: opts.database,
+        user: opts.user,
+        password: token,
+        // libpq sslmode=require: encrypt, but do not verify the certificate. pg's own parser maps
+        // a connection string's sslmode=require to full verification, hence the object.
+        ssl: { rejectUnauthorized: false },
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+        query_timeout: 10_000,
+    };
+}
+/** Pure: the login worked; is the user one RDS will accept IAM tokens for? */
+function judgeLogin(row, ctx) {
+    if (!row?.in_rds_iam) {
+        return {
+            status: 'failed',
+            message: `IAM-token preflight for ${ctx.user}@${ctx.endpoint}/${ctx.database}: connected as "${row?.current_user ?? ctx.user}", which is not a member of rds_iam, so RDS will not accept its IAM tokens.`,
+            hints: [
+                `Grant it in the roles HCL (role "${ctx.user}" { member_of = [role.rds_iam] }), which plans GRANT rds_iam TO "${ctx.user}"; then apply the roles root.`,
+            ],
+        };
+    }
+    return {
+        status: 'ok',
+        message: `IAM-token preflight passed: ${row.current_user} logged in to ${ctx.endpoint}/${ctx.database} over TLS with an IAM token and is a member of rds_iam.`,
+        hints: [],
+    };
+}
+/** Pure: a failed connection or query → its likely cause and the fixes. */
+function diagnoseConnectError(err, ctx) {
+    const text = (0,core/* errorMessage */.gJ)(err);
+    const code = typeof err === 'object' && err !== null ? err.code : undefined;
+    const target = `${ctx.user}@${ctx.endpoint}/${ctx.database}`;
+    const head = `IAM-token preflight for ${target} failed: ${text}`;
+    const account = roleAccount(ctx.roleArn);
+    // RDS's PAM refusal of a token is SQLSTATE 28000 (only password methods use 28P01), so match the text.
+    if (code === '28P01' || /\b(?:PAM|LDAP|RADIUS|password) authentication failed/i.test(text)) {
+        return {
+            status: 'failed',
+            message: `${head}\nThe database refused the IAM token for "${ctx.user}".`,
+            hints: iamAuthChecklist(ctx.user, ctx.region, account),
+        };
+    }
+    // "no pg_hba.conf entry for ..., no encryption" (rds.force_ssl) or "pg_hba.conf rejects
+    // connection for ..., no encryption" (an explicit hostnossl reject rule).
+    const noTlsRule = /pg_hba\.conf/i.test(text) && /no encryption|SSL off/i.test(text);
+    if (noTlsRule || /server does not support SSL|SSL is not enabled on the server/i.test(text)) {
+        return { status: 'failed', message: `${head}\nThe connection was refused for lack of TLS.`, hints: sslHints() };
+    }
+    if (/no pg_hba\.conf entry/i.test(text)) {
+        return {
+            status: 'failed',
+            message: `${head}\nThe server has no rule admitting this user from the runner's address.`,
+            hints: [
+                'On RDS this usually means the instance is not configured for IAM authentication of this user; check the checklist below.',
+                ...iamAuthChecklist(ctx.user, ctx.region, account),
+            ],
+        };
+    }
+    if (/^(ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET)$/.test(String(code)) ||
+        /timeout|timed out|Connection terminated unexpectedly/i.test(text)) {
+        return { status: 'failed', message: `${head}\nThe database could not be reached.`, hints: unreachableHints(ctx.endpoint) };
+    }
+    if (code === '3D000') {
+        return {
+            status: 'failed',
+            message: `${head}\nThe database "${ctx.database}" does not exist on this instance.`,
+            hints: ['Set the `db-name` input to the database that atlas.hcl connects to (TF_VAR_database_name).'],
+        };
+    }
+    if (/role "rds_iam" does not exist/i.test(text)) {
+        return {
+            status: 'failed',
+            message: `${head}\nThis server has no rds_iam role: it is not an RDS PostgreSQL instance, so IAM authentication cannot work here.`,
+            hints: ['Point db-endpoint at the RDS instance, or leave db-endpoint empty to skip the preflight.'],
+        };
+    }
+    return { status: 'failed', message: head, hints: [] };
+}
+
+;// CONCATENATED MODULE: ./src/aws/index.ts
+// aws/: the one way to AWS. OIDC token → STS → credentials for Terraform's children only (and
+// the temporary profile files atlas.hcl may ask for), the RDS IAM token and its preflight, and
+// the remedies (hints) for AWS, RDS and Atlas failures that the preflight and the roots share.
+// May import core/ and inputs/.
+/** Assumes the role with the GitHub OIDC token (or takes the ambient credentials) and writes the profile files. */
+
+/** The 12-digit account of an IAM role ARN; undefined when there is none. */
+
+/** Logs in to the database with an RDS IAM token the way Atlas will, and names the cause when it fails. */
+
+/** The pg connection of an IAM login (token as password, TLS): the preflight's and the access facts' one builder. */
+
+/** Remedies, as safe Markdown, for what a failed Terraform or Atlas run printed; [] when none is recognised. */
+
+
+;// CONCATENATED MODULE: ./src/database/session.ts
+
+class SessionBudgetExceeded extends Error {
+    constructor(budgetMs) {
+        super(`The read-only database session exceeded its time budget of ${budgetMs} ms and was closed.`);
+        this.name = 'SessionBudgetExceeded';
+    }
+}
+/**
+ * Connects with `config` (the preflight's IAM-token configuration), starts a READ ONLY
+ * transaction and sets its timeouts. Any query after the budget is spent, or running when it
+ * runs out, fails with SessionBudgetExceeded and the connection is closed.
+ */
+async function openReadOnlySession(config, opts = {}) {
+    const budgetMs = opts.budgetMs ?? 20_000;
+    const client = new esm.Client({ ...config, connectionTimeoutMillis: Math.min(config.connectionTimeoutMillis ?? budgetMs, budgetMs) });
+    // A socket error after connect() must not crash the process; the pending query rejects instead.
+    client.on('error', () => undefined);
+    let closed;
+    let expired = false;
+    const close = () => (closed ??= client.end().catch(() => undefined));
+    const timer = setTimeout(() => {
+        expired = true;
+        void close();
+    }, budgetMs);
+    timer.unref();
+    const guard = async (work) => {
+        if (expired)
+            throw new SessionBudgetExceeded(budgetMs);
+        try {
+            return await work();
+        }
+        catch (err) {
+            if (expired)
+                throw new SessionBudgetExceeded(budgetMs);
+            throw err;
+        }
+    };
+    try {
+        await guard(() => client.connect());
+        await guard(() => client.query('BEGIN READ ONLY'));
+        await guard(() => client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(opts.statementTimeoutMs ?? 5_000))}`));
+        await guard(() => client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000))}`));
+    }
+    catch (err) {
+        clearTimeout(timer);
+        await close();
+        throw err;
+    }
+    return {
+        query: (sql, params) => guard(async () => (await client.query(sql, params)).rows),
+        async close() {
+            clearTimeout(timer);
+            if (!closed && !expired)
+                await client.query('ROLLBACK').catch(() => undefined);
+            await close();
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/database/catalog.ts
 
 // The access model's starting point, read from the catalogs in a fixed number of queries
@@ -81712,7 +82873,7 @@ async function attempt(session, work) {
         await session.query('SAVEPOINT impact_fact');
     }
     catch (err) {
-        return attempt_failure(err);
+        return failure(err);
     }
     try {
         const value = await work();
@@ -81720,13 +82881,13 @@ async function attempt(session, work) {
         return { ok: true, value };
     }
     catch (err) {
-        const out = attempt_failure(err);
+        const out = failure(err);
         if (!out.budget)
             await session.query('ROLLBACK TO SAVEPOINT impact_fact').catch(() => undefined);
         return out;
     }
 }
-function attempt_failure(err) {
+function failure(err) {
     if (err instanceof Error && err.name === 'SessionBudgetExceeded')
         return { ok: false, reason: 'the facts phase reached its time budget', budget: true };
     const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
@@ -81951,6 +83112,789 @@ async function runCheck(session, q, cap) {
 /** A bounded predicted-failure check (one count, capped), built from quoted identifiers only. */
 
 
+;// CONCATENATED MODULE: ./src/terraform/json-ui.ts
+
+const HOOK_TYPES = new Set([
+    'apply_start',
+    'apply_progress',
+    'apply_complete',
+    'apply_errored',
+    'refresh_start',
+    'refresh_complete',
+    'provision_start',
+    'provision_progress',
+    'provision_complete',
+    'provision_errored',
+    'ephemeral_op_start',
+    'ephemeral_op_complete',
+    'ephemeral_op_errored',
+]);
+const json_ui_num = (value) => (0,core/* num */.bu)(value) ?? 0;
+/** Parses one stdout line. Never throws: anything that is not a JSON object comes back raw. */
+function parseJsonUiLine(line) {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (!text.trimStart().startsWith('{'))
+        return { type: 'raw', text };
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return { type: 'raw', text };
+    }
+    if (!(0,core/* isObject */.Gv)(parsed))
+        return { type: 'raw', text };
+    const base = { level: (0,core/* str */.gx)(parsed['@level']), message: (0,core/* str */.gx)(parsed['@message']) };
+    const type = (0,core/* str */.gx)(parsed['type']);
+    switch (type) {
+        case 'version':
+            return { ...base, type, terraform: (0,core/* str */.gx)(parsed['terraform']), ui: (0,core/* str */.gx)(parsed['ui']) };
+        case 'planned_change':
+        case 'resource_drift': {
+            const change = (0,core/* isObject */.Gv)(parsed['change']) ? parsed['change'] : {};
+            return { ...base, type, address: resourceAddress(change), action: (0,core/* str */.gx)(change['action']) };
+        }
+        case 'change_summary':
+            return { ...base, type, changes: changeSummary(parsed['changes']) };
+        case 'diagnostic':
+            return { ...base, type, diagnostic: diagnostic(parsed['diagnostic']) };
+        case 'outputs':
+            return { ...base, type, names: (0,core/* isObject */.Gv)(parsed['outputs']) ? Object.keys(parsed['outputs']) : [] };
+        case 'log':
+            return { ...base, type };
+        case 'init_output':
+            return { ...base, type, messageCode: (0,core/* str */.gx)(parsed['message_code']) };
+        default:
+            if (HOOK_TYPES.has(type)) {
+                const hook = (0,core/* isObject */.Gv)(parsed['hook']) ? parsed['hook'] : {};
+                return { ...base, type: type, address: resourceAddress(hook), action: (0,core/* str */.gx)(hook['action']) };
+            }
+            return { ...base, type: 'unknown', rawType: type };
+    }
+}
+function resourceAddress(holder) {
+    const resource = holder['resource'];
+    return (0,core/* isObject */.Gv)(resource) ? (0,core/* str */.gx)(resource['addr']) : '';
+}
+function changeSummary(value) {
+    const c = (0,core/* isObject */.Gv)(value) ? value : {};
+    return {
+        add: json_ui_num(c['add']),
+        change: json_ui_num(c['change']),
+        remove: json_ui_num(c['remove']),
+        import: json_ui_num(c['import']),
+        operation: (0,core/* str */.gx)(c['operation']),
+    };
+}
+function diagnostic(value) {
+    const d = (0,core/* isObject */.Gv)(value) ? value : {};
+    const out = {
+        severity: d['severity'] === 'error' ? 'error' : 'warning',
+        summary: (0,core/* str */.gx)(d['summary']),
+        detail: (0,core/* str */.gx)(d['detail']),
+    };
+    const address = (0,core/* str */.gx)(d['address']);
+    if (address)
+        out.address = address;
+    return out;
+}
+/**
+ * Folds events into a TerraformRun. Keeps only what the run reports (diagnostics, planned
+ * changes, whether Terraform announced itself), so memory grows with the SQL, not with the stream.
+ */
+class TerraformRunAccumulator {
+    #command;
+    #diagnostics = [];
+    /** Diagnostics bucketed by everything but the detail, so the dedup key never copies a large detail. */
+    #seen = new Map();
+    #plannedChanges = [];
+    #sawVersion = false;
+    constructor(command) {
+        this.#command = command;
+    }
+    /** Parses and folds one stdout line; returns the event and whether it added anything new. */
+    addLine(line) {
+        const event = parseJsonUiLine(line);
+        return { event, fresh: this.add(event) };
+    }
+    /** Folds one event. False for a diagnostic already seen (Terraform validates twice, so repeats are normal). */
+    add(event) {
+        switch (event.type) {
+            case 'version':
+                this.#sawVersion = true;
+                return true;
+            case 'diagnostic':
+                return this.#addDiagnostic(event.diagnostic);
+            case 'planned_change':
+                this.#plannedChanges.push({ address: event.address, action: event.action });
+                return true;
+            default:
+                return true;
+        }
+    }
+    #addDiagnostic(d) {
+        const key = [d.severity, d.summary, d.address ?? '', d.detail.length].join('\u0000');
+        const bucket = this.#seen.get(key);
+        if (bucket?.some((other) => other.detail === d.detail))
+            return false;
+        if (bucket)
+            bucket.push(d);
+        else
+            this.#seen.set(key, [d]);
+        this.#diagnostics.push(d);
+        return true;
+    }
+    /** The run so far; call once the process has exited. */
+    finish(exitCode, stderrTail) {
+        return {
+            command: this.#command,
+            exitCode,
+            sawVersion: this.#sawVersion,
+            diagnostics: [...this.#diagnostics],
+            plannedChanges: [...this.#plannedChanges],
+            stderrTail,
+        };
+    }
+}
+/** Meaning of `terraform plan -detailed-exitcode`. */
+function planExitMeaning(exitCode) {
+    if (exitCode === 0)
+        return 'no-changes';
+    if (exitCode === 2)
+        return 'changes';
+    return 'error';
+}
+
+;// CONCATENATED MODULE: ./src/terraform/cli.ts
+
+
+
+
+
+const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
+/**
+ * Finds terraform on PATH. hashicorp/setup-terraform's default wrapper is a Node script
+ * named `terraform` that rewrites stdout; the real binary sits beside it as `terraform-bin`.
+ */
+async function resolveTerraformBinary(searchPath = process.env['PATH'] ?? '') {
+    const exe = process.platform === 'win32' ? '.exe' : '';
+    for (const dir of searchPath.split(external_node_path_.delimiter)) {
+        if (!dir)
+            continue;
+        for (const name of exe ? [`terraform${exe}`, 'terraform'] : ['terraform']) {
+            const candidate = external_node_path_.join(dir, name);
+            if (!(await isExecutableFile(candidate)))
+                continue;
+            const kind = await fileKind(candidate);
+            const realBinary = external_node_path_.join(dir, `terraform-bin${exe}`);
+            const hasRealBinary = await isExecutableFile(realBinary);
+            if (kind === 'node-script' || (kind === 'script' && hasRealBinary)) {
+                if (!hasRealBinary) {
+                    throw new Error(`${candidate} is the hashicorp/setup-terraform wrapper script, but the real binary ` +
+                        `${realBinary} is missing. Set "terraform_wrapper: false" on the setup-terraform step.`);
+                }
+                core/* log */.Rm.notice(`${candidate} is the hashicorp/setup-terraform wrapper, which rewrites Terraform's output; ` +
+                    `using ${realBinary} instead. Set "terraform_wrapper: false" to silence this notice.`);
+                return realBinary;
+            }
+            return candidate;
+        }
+    }
+    throw new Error(`Could not find terraform on PATH. ${SETUP_HINT}`);
+}
+async function isExecutableFile(file) {
+    try {
+        const info = await (0,promises_.stat)(file);
+        if (!info.isFile())
+            return false;
+        await (0,promises_.access)(file, process.platform === 'win32' ? external_node_fs_.constants.F_OK : external_node_fs_.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Native executables start with a magic number; wrappers are scripts. */
+async function fileKind(file) {
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const buf = Buffer.alloc(256);
+        const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+        const head = buf.subarray(0, bytesRead).toString('latin1');
+        if (head.startsWith('#!'))
+            return /^#![^\n]*\bnode\b/.test(head) ? 'node-script' : 'script';
+        // ncc bundles without a shebang start with this banner.
+        if (head.startsWith('/******/') || head.startsWith("'use strict'") || head.startsWith('"use strict"')) {
+            return 'node-script';
+        }
+        return 'binary';
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function terraformInit(o) {
+    const args = ['init', '-input=false', `-lock-timeout=${o.lockTimeout}`];
+    const run = await runTerraform(o, [...args.slice(0, 2), '-json', ...args.slice(2)]);
+    // `init -json` exists since Terraform 1.9; older versions reject the flag before doing anything.
+    if (run.exitCode !== 0 && run.stderrTail.includes('flag provided but not defined: -json')) {
+        o.logger.info('This Terraform does not support "init -json"; running init with plain output.');
+        return runTerraform(o, args);
+    }
+    return run;
+}
+/** Exit code per -detailed-exitcode: 0 no changes, 1 error, 2 changes (see planExitMeaning). */
+function terraformPlan(o, planFile) {
+    return runTerraform(o, ['plan', '-input=false', '-json', `-out=${planFile}`, '-detailed-exitcode', `-lock-timeout=${o.lockTimeout}`]);
+}
+/**
+ * A plan that only looks: no plan file, no state lock. Used after a failed or interrupted
+ * apply to ask the database what was committed; a run killed during it leaves no stale lock.
+ */
+function terraformCheckPlan(o) {
+    return runTerraform(o, ['plan', '-input=false', '-json', '-detailed-exitcode', '-lock=false']);
+}
+function terraformApply(o, planFile) {
+    return runTerraform(o, ['apply', '-input=false', '-json', `-lock-timeout=${o.lockTimeout}`, planFile]);
+}
+async function runTerraform(o, args) {
+    const command = `terraform ${args.join(' ')}`;
+    const cwdInfo = await (0,promises_.stat)(o.cwd).catch(() => undefined);
+    if (!cwdInfo?.isDirectory()) {
+        throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
+    }
+    o.logger.info(`$ ${command}  (in ${o.cwd})`);
+    const run = new TerraformRunAccumulator(command);
+    const tail = new LineTail(60, 8_000);
+    let exit;
+    try {
+        exit = await (0,core/* runProcess */.R3)(o.binary, args, {
+            cwd: o.cwd,
+            env: { ...o.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+            onStdoutLine: (line) => {
+                const { event, fresh } = run.addLine(line);
+                if (event.type === 'raw') {
+                    if (event.text.trim())
+                        tail.push(event.text);
+                }
+                else if (fresh) {
+                    logEvent(o.logger, event);
+                }
+            },
+            onStderrLine: (line) => {
+                tail.push(line);
+                o.logger.debug(`terraform stderr: ${line}`);
+            },
+        });
+    }
+    catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new Error(`Could not start ${o.binary} (${command}) in ${o.cwd}: ${reason}. ${SETUP_HINT}`, { cause: err });
+    }
+    if (exit.code === null)
+        tail.push(`terraform was terminated by signal ${exit.signal ?? 'unknown'}`);
+    const exitCode = exit.code ?? 1;
+    o.logger.info(`${command} exited with code ${exitCode}`);
+    return run.finish(exitCode, (0,core/* redact */.E$)(tail.text()));
+}
+const DETAIL_LOG_LIMIT = 4_000;
+/** One short human line per interesting event; Terraform's own `@message` says it best. */
+function logEvent(logger, event) {
+    switch (event.type) {
+        case 'version':
+        case 'outputs':
+        case 'unknown':
+            logger.debug(event.message);
+            return;
+        case 'diagnostic': {
+            const d = event.diagnostic;
+            const where = d.address ? ` (${d.address})` : '';
+            const detail = clip(d.detail, DETAIL_LOG_LIMIT);
+            logger.info(`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${where}${detail ? `\n${detail}` : ''}`);
+            return;
+        }
+        default:
+            if (event.message)
+                logger.info(cli_firstLine(event.message));
+    }
+}
+/** Cuts a long detail (a big Atlas Plan) at a line boundary; the report carries it whole. */
+function clip(text, limit) {
+    if (text.length <= limit)
+        return text;
+    const cut = text.lastIndexOf('\n', limit);
+    const head = text.slice(0, cut > 0 ? cut : limit);
+    return `${head}\n… ${text.length - head.length} more characters, not shown in the log`;
+}
+function cli_firstLine(text) {
+    const nl = text.indexOf('\n');
+    return nl < 0 ? text : text.slice(0, nl);
+}
+/** The last lines of a stream, bounded in lines and characters. */
+class LineTail {
+    maxLines;
+    maxChars;
+    #lines = [];
+    #chars = 0;
+    constructor(maxLines, maxChars) {
+        this.maxLines = maxLines;
+        this.maxChars = maxChars;
+    }
+    push(raw) {
+        // Terraform colours its plain-text errors; escape codes only garble the report.
+        // eslint-disable-next-line no-control-regex -- ANSI CSI sequences start with ESC
+        const line = raw.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+        const clipped = line.length > this.maxChars ? `${line.slice(0, this.maxChars)}…` : line;
+        this.#lines.push(clipped);
+        this.#chars += clipped.length + 1;
+        while (this.#lines.length > this.maxLines || (this.#chars > this.maxChars && this.#lines.length > 1)) {
+            this.#chars -= (this.#lines.shift() ?? '').length + 1;
+        }
+    }
+    text() {
+        return this.#lines.join('\n');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/terraform/terraform.ts
+
+/** The real Terraform CLI: each method spawns `terraform` with `-json`. */
+const terraformCli = {
+    resolveBinary: () => resolveTerraformBinary(),
+    init: terraformInit,
+    plan: terraformPlan,
+    checkPlan: terraformCheckPlan,
+    apply: terraformApply,
+};
+
+;// CONCATENATED MODULE: ./src/terraform/index.ts
+// terraform/: the only module that spawns Terraform, and the reader of its machine-readable
+// (-json) stream. May import core/ only.
+/** The real Terraform CLI behind the Terraform interface. */
+
+/** Finds the real terraform binary (not hashicorp/setup-terraform's wrapper script). */
+
+/** Meaning of `terraform plan -detailed-exitcode`: no changes, changes or error. */
+
+
+;// CONCATENATED MODULE: ./src/run/deps.ts
+
+
+
+
+
+
+
+/** The real side effects: the terraform and atlas CLIs, GitHub's API, AWS STS, the database, the runner's files. */
+function realDeps() {
+    return {
+        terraform: terraformCli,
+        github: (token) => createGitHub(token),
+        io: actionsIO,
+        event: () => ({
+            eventName: github_context.eventName,
+            payload: github_context.payload,
+            repo: github_context.repo,
+            sha: github_context.sha,
+            ref: github_context.ref,
+            serverUrl: github_context.serverUrl,
+            runId: github_context.runId,
+            runAttempt: github_context.runAttempt,
+        }),
+        openAws: (inputs, mode) => openAwsSession(inputs, mode),
+        atlasVersion: (cwd) => atlasVersion(cwd),
+        openFacts: async (login, options) => openReadOnlySession(await rdsIamClientConfig(login), options),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/github-answers.ts
+
+
+
+
+// What a run asks GitHub before it plans: did the roles change, and on a merge, what was
+// reviewed (read once here; the gate and the report both use this answer). Who the token is,
+// asked at most once per run.
+/** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
+const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
+/** The token's login, asked once, on first use; a failure is delivered to every caller. */
+function identityOf(gh) {
+    let asked;
+    return () => (0,core/* outcome */.uR)((asked ??= (0,core/* settle */.G9)(tokenIdentity(gh))));
+}
+/** The GitHub lookups of a run, side by side; none of them throws. */
+async function askGitHub(inputs, context, gh, identity, marker) {
+    const changesLog = new core/* BufferedLog */.eA();
+    // Who the token is (the comment's and the issue's author) is asked now, not at the end; the
+    // answer (or its error) waits in identityOf's settled promise for whoever needs it.
+    if (inputs.comment || context.drift)
+        void (0,core/* settle */.G9)(identity());
+    const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, identity, marker) : undefined;
+    const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
+    return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
+}
+/** The merged pull request's reviewed plan, reviews and labels; a lookup that fails holds the apply. */
+function lookUpReview(inputs, context, gh, identity, marker) {
+    return withDeadline(identity().then((login) => reviewContext(gh, context, marker, login, { destructiveLabel: inputs.destructiveLabel, approvers: inputs.approvers })), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
+        // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
+        const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,core/* errorMessage */.gJ)(err)})`;
+        return { labels: [], missing: why, recordLost: why };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/run/report.ts
+
+/** The report of a run, from its inputs, context, what the phases returned, and a cancellation. */
+function assembleReport(inputs, context, facts, cancelledBy) {
+    return {
+        context,
+        environment: inputs.environment,
+        rolesChange: facts.rolesChange ?? { changed: false, reason: 'Change detection did not run.', matchedFiles: [], failSafe: false },
+        roots: facts.roots ?? [],
+        atlasVersion: facts.atlasVersion ?? '',
+        lint: facts.lint ?? [],
+        history: [],
+        notices: [...(cancelledBy ? [cancelNotice(cancelledBy)] : []), ...(facts.notices ?? [])],
+        ...(facts.review ? { review: facts.review } : {}),
+        ...(facts.access ? { access: facts.access } : {}),
+        ...(facts.fatal !== undefined ? { fatal: facts.fatal } : {}),
+    };
+}
+/**
+ * Whether the roles root runs: when its files changed, or on every apply with
+ * roles-on-apply: always (the reason then says so).
+ */
+function rolesDecision(inputs, context, detected) {
+    const runs = detected.changed || (context.mode === 'apply' && inputs.rolesOnApply === 'always');
+    const rolesChange = runs && !detected.changed ? { ...detected, reason: `${detected.reason}; it runs anyway because roles-on-apply is always` } : detected;
+    return { rolesChange, decision: { runs, skipReason: rolesChange.reason } };
+}
+
+;// CONCATENATED MODULE: ./src/roots/root-result.ts
+function emptyResult(spec, outcome, skipReason) {
+    return {
+        root: spec.root,
+        workingDirectory: spec.workingDirectory,
+        outcome,
+        ...(skipReason === undefined ? {} : { skipReason }),
+        plannedStatements: [],
+        classifications: [],
+        destroys: [],
+        terraformChanged: false,
+        applied: false,
+        appliedStatements: [],
+        residualStatements: [],
+        errors: [],
+        warnings: [],
+        hints: [],
+        durationMs: 0,
+    };
+}
+/**
+ * Thrown inside a root to stop it at a step; carries what the report needs, including what
+ * Atlas still reported before failing (its SQL and warnings), which the report keeps.
+ */
+class StepFailure extends Error {
+    step;
+    diagnostics;
+    hints;
+    statements;
+    warnings;
+    constructor(step, message, diagnostics = [], hints = [], statements = [], warnings = []) {
+        super(message);
+        this.step = step;
+        this.diagnostics = diagnostics;
+        this.hints = hints;
+        this.statements = statements;
+        this.warnings = warnings;
+    }
+}
+/** `warnings` followed by those of `more` not seen yet (the same warning arrives from every command of a root). */
+function mergedWarnings(warnings, more) {
+    const key = (d) => `${d.summary}\u0000${d.detail}`;
+    const seen = new Set(warnings.map(key));
+    const out = [...warnings];
+    for (const w of more) {
+        if (seen.has(key(w)))
+            continue;
+        seen.add(key(w));
+        out.push(w);
+    }
+    return out;
+}
+/** The result of a root stopped by `failure` at one of its steps. */
+function withFailure(result, failure) {
+    return {
+        ...result,
+        outcome: 'failed',
+        failedStep: failure.step,
+        error: failure.message,
+        errors: failure.diagnostics,
+        hints: [...new Set([...result.hints, ...failure.hints])],
+        warnings: mergedWarnings(result.warnings, failure.warnings),
+        // A failed plan still shows the SQL Atlas listed (e.g. beside "Unrecognized schema
+        // resources"): the report keeps it, and a bootstrap is still recognised from it.
+        plannedStatements: failure.step === 'plan' && result.plannedStatements.length === 0 ? failure.statements : result.plannedStatements,
+    };
+}
+/** The result with what the plan step found. */
+function withPlan(result, planned) {
+    return {
+        ...result,
+        plannedStatements: planned.statements,
+        classifications: planned.classifications,
+        destroys: planned.destroys,
+        terraformChanged: planned.terraformChanged,
+        warnings: mergedWarnings(result.warnings, planned.warnings),
+    };
+}
+/** True when this root's outcome stops the roots after it in apply mode. */
+function stopsLaterRoots(result) {
+    return result.outcome === 'failed' || result.outcome === 'not-converged' || result.outcome === 'held';
+}
+/** The reason a later root was not started, from the first root that stopped the run. */
+function notRunReason(blocker) {
+    switch (blocker.outcome) {
+        case 'held':
+            return `Not run: the ${blocker.root} root was held back by the gate, so the roots after it were not started.`;
+        case 'not-converged':
+            return `Not run: the ${blocker.root} root did not converge, so the roots after it were not started.`;
+        default:
+            return `Not run: the ${blocker.root} root failed during ${blocker.failedStep ?? 'its run'}, so the roots after it were not started.`;
+    }
+}
+function describePlan(statements, terraformChanged) {
+    if (statements > 0)
+        return `${statements} SQL statement${statements === 1 ? '' : 's'} planned`;
+    return terraformChanged ? 'no SQL, but Terraform reports a change' : 'no changes';
+}
+
+;// CONCATENATED MODULE: ./src/roots/attempt.ts
+
+
+/** Runs one step; an error becomes a StepFailure value (a plain error counts as the plan's). */
+async function attempt_attempt(fn) {
+    try {
+        return { ok: true, value: await fn() };
+    }
+    catch (err) {
+        return { ok: false, failure: err instanceof StepFailure ? err : new StepFailure('plan', (0,core/* errorMessage */.gJ)(err)) };
+    }
+}
+/** The root's result after `failure`, logged in the root's log. */
+function failed(r, result, failure) {
+    // One error annotation comes from setFailed at the end, after the report is written.
+    r.logger.info(`${r.spec.root}: ${failure.step} failed: ${failure.message}`);
+    return withFailure(result, failure);
+}
+/**
+ * Waits for the IAM-token preflight started beside `terraform init`. Returns its notice for the
+ * top of the report (e.g. skipped on a bootstrap); throws a StepFailure when it failed.
+ */
+async function preflightStep(pending, logger) {
+    if (!pending)
+        return undefined;
+    const found = await (0,core/* outcome */.uR)(pending);
+    if (found.notice)
+        logger.notice(found.notice);
+    else if (found.ok)
+        logger.info(found.message);
+    if (!found.ok)
+        throw new StepFailure('preflight', found.message, [], found.hints);
+    return found.notice;
+}
+
+;// CONCATENATED MODULE: ./src/roots/context.ts
+
+/** How one root's steps run: its Terraform, files, fresh options per command, and log. */
+function runner(ctx, spec, logger) {
+    return {
+        spec,
+        terraform: ctx.terraform,
+        logger,
+        planFile: external_node_path_.join(ctx.planDir, `${spec.root}.tfplan`),
+        verifyFile: external_node_path_.join(ctx.planDir, `${spec.root}.verify.tfplan`),
+        options: async () => ({
+            binary: ctx.terraformBinary,
+            cwd: external_node_path_.resolve(ctx.workspace, spec.workingDirectory),
+            env: await ctx.childEnv(),
+            lockTimeout: ctx.inputs.lockTimeout,
+            logger,
+        }),
+        hintContext: ctx.hintContext,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/roots/steps.ts
+
+
+
+
+
+/** Plans and their verify/check runs speak -detailed-exitcode; init and apply must exit 0. */
+const DETAILED_EXITCODE = ['plan', 'verify'];
+async function runStep(r, step, command) {
+    let run;
+    try {
+        run = await command(await r.options());
+    }
+    catch (err) {
+        throw new StepFailure(step, (0,core/* errorMessage */.gJ)(err));
+    }
+    const atlas = atlasPlan(run);
+    const ok = DETAILED_EXITCODE.includes(step) ? planExitMeaning(run.exitCode) !== 'error' : run.exitCode === 0;
+    if (!ok || atlas.errors.length > 0) {
+        const first = atlas.errors[0];
+        const message = first
+            ? [first.summary, first.detail].filter(Boolean).join(': ')
+            : `terraform ${step} exited with code ${run.exitCode}${run.stderrTail ? `: ${run.stderrTail}` : ''}`;
+        throw steps_failure(step, message, atlas, r.hintContext);
+    }
+    // Without its `version` event the stream is not Terraform's machine-readable UI (a wrapper,
+    // a truncated run, another program): "no SQL" from it would be a guess, never a result.
+    if (step !== 'init' && !run.sawVersion) {
+        throw new StepFailure(step, `terraform ${step} exited with code ${run.exitCode} without printing its machine-readable output (no "version" event in the -json stream), so nothing it did or planned can be known. Check that "terraform" is the real binary, not a wrapper script.`);
+    }
+    return { run, atlas };
+}
+function steps_failure(step, message, atlas, hints) {
+    const text = [message, ...atlas.errors.map((d) => `${d.summary}\n${d.detail}`)].join('\n');
+    return new StepFailure(step, message, atlas.errors, hintsFor(text, hints), atlas.statements, atlas.warnings);
+}
+async function initStep(r) {
+    return runStep(r, 'init', (o) => r.terraform.init(o));
+}
+async function planStep(r, classify) {
+    const { run, atlas } = await runStep(r, 'plan', (o) => r.terraform.plan(o, r.planFile));
+    return {
+        statements: atlas.statements,
+        classifications: await classify(atlas.statements),
+        destroys: destroysOf(run),
+        terraformChanged: run.exitCode === 2,
+        warnings: atlas.warnings,
+    };
+}
+/** Deleting or replacing an atlas_schema makes the provider run `atlas schema clean`. */
+function destroysOf(run) {
+    return run.plannedChanges
+        .filter((c) => /(^|\.)atlas_schema\.[^.]+$/.test(c.address.replace(/\[[^\]]*\]$/, '')) && (c.action === 'delete' || c.action === 'replace'))
+        .map((c) => c.address);
+}
+async function applyStep(r) {
+    const { atlas } = await runStep(r, 'apply', (o) => r.terraform.apply(o, r.planFile));
+    return { statements: atlas.statements, warnings: atlas.warnings };
+}
+/**
+ * After a failed or interrupted apply: what does the database still need? Atlas normally runs
+ * a root's statements in one transaction, but only the database can say what was committed.
+ * Undefined when the check itself could not run or could not be trusted.
+ */
+async function checkAfterFailure(r) {
+    try {
+        const run = await r.terraform.checkPlan(await r.options());
+        const atlas = atlasPlan(run);
+        if (planExitMeaning(run.exitCode) === 'error' || atlas.errors.length > 0 || !run.sawVersion)
+            return undefined;
+        return atlas.statements;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function verifyStep(r) {
+    const { run, atlas } = await runStep(r, 'verify', (o) => r.terraform.plan(o, r.verifyFile));
+    return { residual: atlas.statements, terraformChanged: run.exitCode === 2, warnings: atlas.warnings };
+}
+
+;// CONCATENATED MODULE: ./src/roots/plan-mode.ts
+
+
+
+
+
+
+// Plan mode: both roots' `init` one after the other (concurrent inits race on a shared
+// TF_PLUGIN_CACHE_DIR), then both plans side by side, each root logging into its own buffer
+// printed as one whole group. The schema result is replaced by "deferred" when the roles plan
+// creates the schema root's login user (its plan could only fail to log in).
+/** Both roots planned; returns their results and the preflight's notice, if any. */
+async function planRoots(ctx, roles, schema, decision) {
+    const rolesLog = new core/* BufferedLog */.eA();
+    const schemaLog = new core/* BufferedLog */.eA();
+    const rolesRunner = runner(ctx, roles, rolesLog);
+    const schemaRunner = runner(ctx, schema, schemaLog);
+    const rolesStarted = Date.now();
+    // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
+    // schema plan waits for its answer, so it is not on the way to the plans.
+    const preflight = ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(false)) : undefined;
+    const rolesInit = decision.runs ? await attempt_attempt(() => initStep(rolesRunner)) : undefined;
+    const schemaStarted = Date.now();
+    const schemaInit = await attempt_attempt(() => initStep(schemaRunner));
+    const [rolesResult, schemaPlanned] = await Promise.all([
+        planRoles(ctx, rolesRunner, rolesInit, decision, rolesStarted).finally(() => {
+            if (decision.runs)
+                rolesLog.flush('roles: terraform init and plan');
+        }),
+        planSchema(ctx, schemaRunner, schemaInit, preflight, schemaStarted),
+    ]);
+    const schemaResult = deferredIfBootstrap(ctx, schemaRunner, rolesResult, schemaPlanned.result);
+    schemaLog.flush('schema: terraform init and plan');
+    return { roots: [finalPlanOutcome(rolesResult), finalPlanOutcome(schemaResult)], notices: schemaPlanned.notices };
+}
+/** The roles root's plan (after its init), or its skip; the caller prints its log when it is done. */
+async function planRoles(ctx, r, init, decision, started) {
+    if (!init) {
+        core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
+        return emptyResult(r.spec, 'skipped', decision.skipReason);
+    }
+    const result = init.ok
+        ? await planResult(ctx, r, emptyResult(r.spec, 'planned'))
+        : failed(r, emptyResult(r.spec, 'planned'), init.failure);
+    return { ...result, durationMs: Date.now() - started };
+}
+/** The schema root's plan, after its init and the preflight; its log is printed by the caller. */
+async function planSchema(ctx, r, init, preflight, started) {
+    const empty = emptyResult(r.spec, 'planned');
+    if (!init.ok)
+        return { result: { ...failed(r, empty, init.failure), durationMs: Date.now() - started }, notices: [] };
+    const checked = await attempt_attempt(() => preflightStep(preflight, r.logger));
+    const notices = checked.ok && checked.value ? [checked.value] : [];
+    const result = checked.ok ? await planResult(ctx, r, empty) : failed(r, empty, checked.failure);
+    return { result: { ...result, durationMs: Date.now() - started }, notices };
+}
+/** `terraform plan` of one root and its classified SQL, logged in the root's log. */
+async function planRoot(ctx, r) {
+    const planned = await planStep(r, (s) => ctx.classify(s));
+    r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
+    return planned;
+}
+/** The result after the root's plan, or after its failure. */
+async function planResult(ctx, r, result) {
+    const planned = await attempt_attempt(() => planRoot(ctx, r));
+    if (!planned.ok)
+        return failed(r, result, planned.failure);
+    // The root's impact facts are read beside the other root's plan; collected after both.
+    ctx.impact?.planned(r.spec.root, planned.value.statements);
+    return withPlan(result, planned.value);
+}
+/**
+ * First bootstrap: the schema env logs in as a user that does not exist until the roles root is
+ * applied, so its plan could only fail to log in. That failure is expected.
+ */
+function deferredIfBootstrap(ctx, r, roles, schema) {
+    if (!createsRole(roles.plannedStatements, ctx.inputs.dbUser))
+        return schema;
+    const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root, without a pull-request review of its SQL (it is applied only if it has nothing destructive).`;
+    r.logger.info(`schema: deferred: ${reason}${schema.outcome === 'failed' ? ' (its login failure above is expected)' : ''}`);
+    return { ...emptyResult(r.spec, 'deferred', reason), warnings: schema.warnings, durationMs: schema.durationMs };
+}
+/** A planned root with no SQL and no Terraform change is reported as "no changes". */
+function finalPlanOutcome(result) {
+    if (result.outcome !== 'planned')
+        return result;
+    return { ...result, outcome: result.terraformChanged || result.plannedStatements.length > 0 ? 'planned' : 'no-changes' };
+}
+
 ;// CONCATENATED MODULE: ./src/impact/column-types.ts
 // pg_catalog's internal names (what the parser produces) → format_type's names.
 const CANONICAL = {
@@ -82049,7 +83993,7 @@ function sameMods(a, b) {
 ;// CONCATENATED MODULE: ./src/impact/statements.ts
 
 const ref = (r) => r?.relname === undefined ? undefined : { schema: r.schemaname ?? null, name: r.relname };
-const names = (nodes) => (nodes ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []));
+const statements_names = (nodes) => (nodes ?? []).flatMap((n) => ('String' in n ? [n.String.sval ?? ''] : []));
 /** The effects and intents of one statement of a plan. */
 function modelStatement(stmt) {
     if ('AlterTableStmt' in stmt)
@@ -82103,7 +84047,7 @@ function renamed(type, rel) {
 }
 function statements_drop(type, objects, concurrent) {
     const rels = objects.flatMap((n) => {
-        const parts = 'List' in n ? names(n.List.items) : 'String' in n ? [n.String.sval ?? ''] : [];
+        const parts = 'List' in n ? statements_names(n.List.items) : 'String' in n ? [n.String.sval ?? ''] : [];
         const name = parts.at(-1);
         return name === undefined ? [] : [{ schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name }];
     });
@@ -82215,14 +84159,14 @@ function typeChange(cmd, table) {
 /** USING "col"::type (or no cast at all): the same conversion as no USING clause, testable. */
 function isPlainCast(expr, column) {
     const inner = 'TypeCast' in expr ? expr.TypeCast.arg : expr;
-    return inner !== undefined && 'ColumnRef' in inner && names(inner.ColumnRef.fields).join('.') === column;
+    return inner !== undefined && 'ColumnRef' in inner && statements_names(inner.ColumnRef.fields).join('.') === column;
 }
 const REWRITING_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
 function statements_addColumn(col, table) {
     const constraints = (col.constraints ?? []).map((n) => ('Constraint' in n ? n.Constraint : {}));
     const has = (t) => constraints.find((c) => c.contype === t);
     const def = has('CONSTR_DEFAULT');
-    const rewrite = REWRITING_TYPES.has(names(col.typeName?.names).at(-1) ?? '') ||
+    const rewrite = REWRITING_TYPES.has(statements_names(col.typeName?.names).at(-1) ?? '') ||
         has('CONSTR_IDENTITY') !== undefined ||
         has('CONSTR_GENERATED') !== undefined ||
         (def !== undefined && !constantExpr(def.raw_expr));
@@ -82253,7 +84197,7 @@ function constantExpr(n) {
 }
 function statements_addConstraint(c, table) {
     const what = `${c.conname ?? 'constraint'}`;
-    const keys = names(c.keys);
+    const keys = statements_names(c.keys);
     switch (c.contype) {
         case 'CONSTR_FOREIGN': {
             const pk = ref(c.pktable);
@@ -82261,11 +84205,11 @@ function statements_addConstraint(c, table) {
             const effects = [{ form, on: { table } }, ...(pk ? [{ form, on: { table: pk } }] : [])];
             if (c.skip_validation || !pk)
                 return { effects, intents: [] };
-            const refColumns = names(c.pk_attrs);
+            const refColumns = statements_names(c.pk_attrs);
             const intent = {
                 kind: 'orphans',
                 table,
-                columns: names(c.fk_attrs),
+                columns: statements_names(c.fk_attrs),
                 ref: pk,
                 refColumns: refColumns.length > 0 ? refColumns : null,
                 matchFull: c.fk_matchtype === 'f',
@@ -82333,7 +84277,7 @@ async function planImpact(root, statements, opts = {}) {
 
 ;// CONCATENATED MODULE: ./src/impact/checks.ts
 
-const count = (n) => n.toLocaleString('en-US');
+const checks_count = (n) => n.toLocaleString('en-US');
 /** What to do about one intent, given the facts. */
 function resolveIntent(intent, ctx) {
     if (intent.kind === 'not-verified')
@@ -82346,14 +84290,14 @@ function resolveIntent(intent, ctx) {
             return { unchecked: `not checked: ${t.unread ?? 'emptiness unknown'}` };
         if (t.empty)
             return { pass: true };
-        const rows = t.rows === null ? 'rows' : `${count(t.rows)}${t.rowsAtLeast ? '+' : ''} rows${t.rowsExact || t.rowsAtLeast ? '' : ' (estimate)'}`;
+        const rows = t.rows === null ? 'rows' : `${checks_count(t.rows)}${t.rowsAtLeast ? '+' : ''} rows${t.rowsExact || t.rowsAtLeast ? '' : ' (estimate)'}`;
         return { fails: `new column ${intent.column} is NOT NULL without a default, and the table has ${rows}` };
     }
     if (t.unread)
         return { unchecked: `not checked: ${t.unread}` };
     if (t.rows !== null && t.rows > ctx.scanLimitRows) {
         return {
-            unchecked: `not checked: ${count(t.rows)}${t.rowsAtLeast ? '+' : ''} rows, above the scan limit of ${count(ctx.scanLimitRows)} rows`,
+            unchecked: `not checked: ${checks_count(t.rows)}${t.rowsAtLeast ? '+' : ''} rows, above the scan limit of ${checks_count(ctx.scanLimitRows)} rows`,
         };
     }
     if (t.empty === true)
@@ -82709,7 +84653,7 @@ function buildReport(plan, facts, look, outcomes) {
                 c.unchecked.push(o.unchecked);
         }
         for (const c of cells.values()) {
-            rows.push(row(plan.root, s.text, s.index, c));
+            rows.push(report_row(plan.root, s.text, s.index, c));
             const t = perTable.get(c.key) ?? { cells: [], first: s.index };
             t.cells.push(c);
             perTable.set(c.key, t);
@@ -82726,7 +84670,7 @@ function effectiveRule(e, f) {
         return LOCK_TABLE['ALTER COLUMN TYPE (binary coercible)'];
     return LOCK_TABLE[e.form];
 }
-function row(root, statement, statementIndex, c) {
+function report_row(root, statement, statementIndex, c) {
     return {
         root,
         statement,
@@ -82864,7 +84808,6 @@ function requests(plan) {
 
 
 
-
 /** lock_timeout of the facts session: a catalog read never queues long behind a lock. */
 const FACTS_LOCK_TIMEOUT_MS = 1_000;
 /** The phase for one run; without db-endpoint every root says why its impact was not read. */
@@ -82878,28 +84821,29 @@ function impactPhase(opts) {
             if (root === 'roles' && createsRole([...statements], opts.inputs.dbUser))
                 bootstrap = true;
             const t0 = Date.now();
-            const p = readImpact(root, statements, opts).finally(() => tookMs.set(root, Date.now() - t0));
-            p.catch(() => undefined);
-            pending.set(root, p);
+            // readImpact never rejects: whatever goes wrong is the root's note.
+            pending.set(root, readImpact(root, statements, opts).finally(() => tookMs.set(root, Date.now() - t0)));
         },
         recheck: (root, statements) => readImpact(root, statements, opts),
-        async attach(roots) {
+        async collect(roots) {
             const waitFrom = Date.now();
+            const collected = [];
             for (const result of roots) {
                 const p = pending.get(result.root);
                 if (!p)
-                    continue;
-                result.impact = bootstrap
-                    ? {
-                        skipped: `not read: "${opts.inputs.dbUser}" is created by the roles root of this change (first bootstrap), so it cannot log in yet.`,
-                    }
-                    : await p;
+                    collected.push(result);
+                else
+                    collected.push({ ...result, impact: bootstrap ? bootstrapSkip(opts.inputs.dbUser) : await p });
             }
             const took = [...tookMs].map(([root, ms]) => `${root} ${ms} ms`).join(', ');
             if (pending.size > 0)
-                src_core/* log */.Rm.info(`Impact facts read (${took}), beside the plans; the run waited ${Date.now() - waitFrom} ms for them.`);
+                core/* log */.Rm.info(`Impact facts read (${took}), beside the plans; the run waited ${Date.now() - waitFrom} ms for them.`);
+            return collected;
         },
     };
+}
+function bootstrapSkip(dbUser) {
+    return { skipped: `not read: "${dbUser}" is created by the roles root of this change (first bootstrap), so it cannot log in yet.` };
 }
 /** A root's impact; never throws. No session is opened when the SQL touches no existing table. */
 async function readImpact(root, statements, opts) {
@@ -82911,15 +84855,15 @@ async function readImpact(root, statements, opts) {
         if (!plan.statements.some((s) => s.effects.length > 0 || s.intents.length > 0))
             return {};
         const budgetMs = inputs.factsTimeoutMs;
-        const config = await rdsIamClientConfig({
+        const login = {
             endpoint: inputs.dbEndpoint,
             database: inputs.dbName,
             user: inputs.dbUser,
             region: inputs.awsRegion,
             session: opts.session,
             connectTimeoutMs: budgetMs,
-        });
-        const session = await openReadOnlySession(config, {
+        };
+        const session = await opts.openFacts(login, {
             budgetMs,
             lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, budgetMs),
             statementTimeoutMs: budgetMs,
@@ -82934,7 +84878,7 @@ async function readImpact(root, statements, opts) {
     catch (err) {
         if (err instanceof SessionBudgetExceeded)
             return { skipped: `not read: the facts phase reached its time budget (facts-timeout, ${inputs.factsTimeoutMs} ms).` };
-        return { skipped: `not read: ${(0,src_core/* errorMessage */.gJ)(err)}` };
+        return { skipped: `not read: ${(0,core/* errorMessage */.gJ)(err)}` };
     }
 }
 /** The re-check's predicted failures, as the gate takes them. */
@@ -82942,241 +84886,168 @@ function predictedFailures(impact) {
     return (impact?.report?.rows ?? []).flatMap((r) => r.fails === null ? [] : [{ statement: r.statement, table: r.table, fails: r.fails }]);
 }
 
+;// CONCATENATED MODULE: ./src/roots/apply-mode.ts
+
+
+
+
+
+
+
+
+
+/** Both roots applied in order; returns their results and the preflight's notice, if any. */
+async function applyRoots(ctx, roles, schema, decision) {
+    const rolesRun = decision.runs
+        ? await applyRoot(ctx, roles, { kind: 'none' })
+        : { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
+    if (!decision.runs)
+        core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
+    if (stopsLaterRoots(rolesRun.result)) {
+        return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
+    }
+    const created = rolesRun.result.applied && createsRole(rolesRun.result.appliedStatements, ctx.inputs.dbUser);
+    const schemaRun = await applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: created });
+    return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
+}
+/** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
+async function applyRoot(ctx, spec, request) {
+    const started = Date.now();
+    const r = runner(ctx, spec, core/* log */.Rm);
+    const finish = (result, notices = []) => ({
+        result: { ...result, durationMs: Date.now() - started },
+        notices,
+    });
+    // The schema root's preflight (after the roles root, which may have just created its user)
+    // runs beside its init.
+    const preflight = request.kind === 'before-plan' && ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(request.userCreatedInThisRun)) : undefined;
+    const empty = emptyResult(spec, 'planned');
+    const init = await attempt_attempt(() => group(r, 'terraform init', () => initStep(r)));
+    if (!init.ok)
+        return finish(failed(r, empty, init.failure));
+    const checked = request.kind === 'before-plan'
+        ? await attempt_attempt(() => group(r, 'IAM authentication preflight', () => preflightStep(preflight, core/* log */.Rm)))
+        : { ok: true, value: undefined };
+    if (!checked.ok)
+        return finish(failed(r, empty, checked.failure));
+    const notices = checked.value ? [checked.value] : [];
+    const planned = await attempt_attempt(() => group(r, 'terraform plan', () => planRoot(ctx, r)));
+    if (!planned.ok)
+        return finish(failed(r, empty, planned.failure), notices);
+    return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value)), notices);
+}
+/** The gate's decision on a planned root, then its apply and verify when the gate lets it through. */
+async function gateAndApply(ctx, r, planned) {
+    const gated = await attempt_attempt(() => gateFor(ctx, r, planned));
+    if (!gated.ok)
+        return failed(r, planned, gated.failure);
+    const { gate, fingerprint, impact } = gated.value;
+    const result = { ...planned, gate, ...(impact ? { impact } : {}) };
+    // An empty plan proves convergence itself; applying it would only add a run.
+    if (gate.verdict === 'nothing')
+        return { ...result, outcome: 'converged' };
+    if (gate.verdict === 'hold') {
+        core/* log */.Rm.info(`${r.spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
+        return { ...result, outcome: 'held' };
+    }
+    const applied = await applyAndCompare(r, result, fingerprint);
+    if (applied.outcome === 'failed')
+        return applied;
+    const verified = await attempt_attempt(() => group(r, 'terraform plan (verify)', () => verifyStep(r)));
+    return verified.ok ? convergence(applied, verified.value) : failed(r, applied, verified.failure);
+}
+/** The gate's decision on the plan, after the read-only re-check of what today's rows would make fail. */
+async function gateFor(ctx, r, result) {
+    const planned = await planPrint(result.plannedStatements);
+    const hook = ctx.impact;
+    const impact = hook && result.plannedStatements.length > 0
+        ? await group(r, 'impact re-check (read-only)', () => hook.recheck(r.spec.root, result.plannedStatements))
+        : undefined;
+    const gate = decideGate({
+        predictedFailures: predictedFailures(impact),
+        statements: result.plannedStatements,
+        planned,
+        classifications: result.classifications,
+        destroys: result.destroys,
+        terraformChanged: result.terraformChanged,
+        reviewed: ctx.review?.reviewed?.roots[r.spec.root],
+        recordLost: ctx.review?.recordLost,
+        approval: decideApproval({
+            lookup: ctx.review?.approval,
+            approvers: ctx.inputs.approvers,
+            reviewedCommit: ctx.review?.reviewed?.commit ?? '',
+            reviewedAt: ctx.review?.reviewed?.at ?? '',
+        }),
+        labels: ctx.review?.labels ?? [],
+        labelsUnknown: ctx.review?.labelsUnknown,
+        destructiveLabel: ctx.inputs.destructiveLabel,
+        gatedClasses: ctx.inputs.gatedClasses,
+        requireReviewedPlan: ctx.inputs.requireReviewedPlan,
+    });
+    return { gate, fingerprint: planned.fingerprint, ...(impact ? { impact } : {}) };
+}
+/** `terraform apply`; after a failure, what the database still needs; after success, whether it ran what was approved. */
+async function applyAndCompare(r, result, approved) {
+    const applied = await attempt_attempt(() => group(r, 'terraform apply', () => applyStep(r)));
+    if (!applied.ok) {
+        // Nothing more may start after a cancellation; otherwise ask the database what stuck.
+        const pending = (0,core/* isStopping */.vH)() ? undefined : await group(r, 'terraform plan (after the failed apply)', () => checkAfterFailure(r));
+        return failed(r, pending === undefined ? result : { ...result, pendingAfterFailure: pending }, applied.failure);
+    }
+    const ran = applied.value.statements;
+    const after = {
+        ...result,
+        applied: true,
+        warnings: mergedWarnings(result.warnings, applied.value.warnings),
+        appliedStatements: ran.length > 0 ? ran : result.plannedStatements,
+    };
+    // The provider plans again inside apply; if the database moved in between, what ran is not
+    // what the gate approved. It already ran: say so loudly.
+    const compared = await attempt_attempt(async () => ran.length > 0 && (await planPrint(ran)).fingerprint !== approved);
+    if (!compared.ok)
+        return failed(r, after, compared.failure);
+    return compared.value ? { ...after, appliedDiffers: true } : after;
+}
+/** The outcome from the verify plan after an apply. */
+function convergence(result, verified) {
+    const base = {
+        ...result,
+        warnings: mergedWarnings(result.warnings, verified.warnings),
+        residualStatements: verified.residual,
+    };
+    if (verified.residual.length > 0)
+        return { ...base, outcome: 'not-converged' };
+    if (verified.terraformChanged) {
+        const hint = 'Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.';
+        return { ...base, outcome: 'state-differs', hints: [...base.hints, hint] };
+    }
+    if (result.plannedStatements.length === 0) {
+        // A Terraform-only change (HCL text normalisation): Atlas ran nothing and the apply only
+        // stored the new text. Reported, as the design says, as a warning.
+        const hint = 'Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.';
+        return { ...base, outcome: 'state-differs', hints: [...base.hints, hint] };
+    }
+    return { ...base, outcome: 'converged' };
+}
+/** One step of a root in apply mode, as its own log group. */
+function group(r, name, fn) {
+    return core/* log */.Rm.group(`${r.spec.root}: ${name}`, fn);
+}
+
 ;// CONCATENATED MODULE: ./src/roots/pipeline.ts
 
 
-
-
-
-
-
+// The roots of one run. Plan mode (plan-mode.ts): both roots' `init` one after the other (they
+// share the plugin cache), then both plans side by side, each root logging into its own buffer
+// that is printed as one whole group. Apply mode (apply-mode.ts): strictly roles → schema, each
+// plan passed through the gate before it is applied, and a root that fails, is held or does not
+// converge stops the roots after it. Each mode returns its results; nothing is written back.
+/** Runs both roots in the run's mode and returns their results. */
 function runRoots(ctx, roles, schema, decision) {
     return ctx.mode === 'plan' ? planRoots(ctx, roles, schema, decision) : applyRoots(ctx, roles, schema, decision);
 }
-function runner(ctx, spec, logger) {
-    return {
-        spec,
-        logger,
-        planFile: external_node_path_.join(ctx.planDir, `${spec.root}.tfplan`),
-        verifyFile: external_node_path_.join(ctx.planDir, `${spec.root}.verify.tfplan`),
-        options: async () => ({
-            binary: ctx.terraformBinary,
-            cwd: external_node_path_.resolve(ctx.workspace, spec.workingDirectory),
-            env: await ctx.childEnv(),
-            lockTimeout: ctx.inputs.lockTimeout,
-            logger,
-        }),
-        hintContext: ctx.hintContext,
-    };
-}
-/** Runs `fn` for a root; a failure is recorded in the result. Returns whether it succeeded. */
-async function pipeline_attempt(result, r, fn) {
-    try {
-        await fn();
-        return true;
-    }
-    catch (err) {
-        const failure = err instanceof StepFailure ? err : new StepFailure('plan', (0,src_core/* errorMessage */.gJ)(err));
-        result.outcome = 'failed';
-        result.failedStep = failure.step;
-        result.error = failure.message;
-        result.errors = failure.diagnostics;
-        result.hints = [...new Set([...result.hints, ...failure.hints])];
-        mergeWarnings(result, failure.warnings);
-        // A failed plan still shows the SQL Atlas listed (e.g. beside "Unrecognized schema
-        // resources"): the report keeps it, and a bootstrap is still recognised from it.
-        if (failure.step === 'plan' && result.plannedStatements.length === 0)
-            result.plannedStatements = failure.statements;
-        // One error annotation comes from setFailed at the end, after the report is written.
-        r.logger.info(`${r.spec.root}: ${failure.step} failed: ${failure.message}`);
-        return false;
-    }
-}
-async function planInto(result, r, ctx) {
-    const planned = await planStep(r, (s) => ctx.classify(s));
-    result.plannedStatements = planned.statements;
-    result.classifications = planned.classifications;
-    result.destroys = planned.destroys;
-    result.terraformChanged = planned.terraformChanged;
-    mergeWarnings(result, planned.warnings);
-    if (ctx.mode === 'plan')
-        ctx.impact?.planned(r.spec.root, planned.statements);
-    r.logger.info(`${r.spec.root}: ${describePlan(planned.statements.length, planned.terraformChanged)}`);
-}
-async function preflightInto(pending, logger, notices) {
-    if (!pending)
-        return;
-    const outcome = await pending;
-    if (outcome.notice) {
-        notices.push(outcome.notice);
-        logger.notice(outcome.notice);
-    }
-    else if (outcome.ok) {
-        logger.info(outcome.message);
-    }
-    if (!outcome.ok)
-        throw new StepFailure('preflight', outcome.message, [], outcome.hints);
-}
-async function planRoots(ctx, roles, schema, decision) {
-    const notices = [];
-    const rolesLog = new src_core/* BufferedLog */.eA();
-    const schemaLog = new src_core/* BufferedLog */.eA();
-    const rolesRunner = runner(ctx, roles, rolesLog);
-    const schemaRunner = runner(ctx, schema, schemaLog);
-    const rolesResult = decision.runs ? emptyResult(roles, 'planned') : emptyResult(roles, 'skipped', decision.skipReason);
-    const schemaResult = emptyResult(schema, 'planned');
-    const clock = { roles: Date.now(), schema: 0 };
-    // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
-    // schema plan waits for its answer, so it is not on the way to the plans.
-    const preflight = ctx.preflight?.(false);
-    preflight?.catch(() => undefined);
-    // `init` one root at a time: concurrent inits race on a shared TF_PLUGIN_CACHE_DIR.
-    const rolesReady = decision.runs && (await pipeline_attempt(rolesResult, rolesRunner, async () => void (await initStep(rolesRunner))));
-    clock.schema = Date.now();
-    const schemaReady = await pipeline_attempt(schemaResult, schemaRunner, async () => void (await initStep(schemaRunner)));
-    const rolesDone = (async () => {
-        if (rolesReady)
-            await pipeline_attempt(rolesResult, rolesRunner, () => planInto(rolesResult, rolesRunner, ctx));
-        rolesResult.durationMs = decision.runs ? Date.now() - clock.roles : 0;
-        if (decision.runs)
-            rolesLog.flush(`roles: terraform init and plan`);
-        else
-            src_core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
-    })();
-    const schemaDone = (async () => {
-        if (schemaReady) {
-            await pipeline_attempt(schemaResult, schemaRunner, async () => {
-                await preflightInto(preflight, schemaLog, notices);
-                await planInto(schemaResult, schemaRunner, ctx);
-            });
-        }
-        schemaResult.durationMs = Date.now() - clock.schema;
-    })();
-    await Promise.all([rolesDone, schemaDone]);
-    let schemaFinal = schemaResult;
-    if (createsRole(rolesResult.plannedStatements, ctx.inputs.dbUser)) {
-        // First bootstrap: the schema env logs in as a user that does not exist until the roles
-        // root is applied, so its plan could only fail to log in. That failure is expected.
-        const reason = `planned after the bootstrap. The schema root logs in as "${ctx.inputs.dbUser}", which the roles root of this change creates, so it cannot be planned before that root is applied. On merge it is planned and applied right after the roles root, without a pull-request review of its SQL (it is applied only if it has nothing destructive).`;
-        schemaLog.info(`schema: deferred: ${reason}${schemaResult.outcome === 'failed' ? ' (its login failure above is expected)' : ''}`);
-        schemaFinal = { ...emptyResult(schema, 'deferred', reason), warnings: schemaResult.warnings, durationMs: schemaResult.durationMs };
-    }
-    schemaLog.flush('schema: terraform init and plan');
-    for (const result of [rolesResult, schemaFinal]) {
-        if (result.outcome === 'planned')
-            result.outcome = result.terraformChanged || result.plannedStatements.length > 0 ? 'planned' : 'no-changes';
-    }
-    return { roots: [rolesResult, schemaFinal], notices };
-}
-async function applyRoots(ctx, roles, schema, decision) {
-    const notices = [];
-    const results = [];
-    const rolesResult = decision.runs ? await applyRoot(ctx, roles, notices, undefined) : emptyResult(roles, 'skipped', decision.skipReason);
-    if (!decision.runs)
-        src_core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
-    results.push(rolesResult);
-    if (stopsLaterRoots(rolesResult)) {
-        results.push(emptyResult(schema, 'not-run', notRunReason(rolesResult)));
-        return { roots: results, notices };
-    }
-    const createdInThisRun = rolesResult.applied && createsRole(rolesResult.appliedStatements, ctx.inputs.dbUser);
-    results.push(await applyRoot(ctx, schema, notices, createdInThisRun));
-    return { roots: results, notices };
-}
-/** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
-async function applyRoot(ctx, spec, notices, schemaPreflight) {
-    const started = Date.now();
-    const result = emptyResult(spec, 'planned');
-    const r = runner(ctx, spec, src_core/* log */.Rm);
-    const step = (name, fn) => src_core/* log */.Rm.group(`${spec.root}: ${name}`, fn);
-    // The schema root's preflight (after the roles root, which may have just created its user)
-    // runs beside its init.
-    const preflight = schemaPreflight === undefined ? undefined : ctx.preflight?.(schemaPreflight);
-    preflight?.catch(() => undefined);
-    await pipeline_attempt(result, r, async () => {
-        await step('terraform init', () => initStep(r));
-        if (schemaPreflight !== undefined)
-            await step('IAM authentication preflight', () => preflightInto(preflight, src_core/* log */.Rm, notices));
-        await step('terraform plan', () => planInto(result, r, ctx));
-        const planned = await planPrint(result.plannedStatements);
-        const impact = ctx.impact;
-        if (impact && result.plannedStatements.length > 0)
-            result.impact = await step('impact re-check (read-only)', () => impact.recheck(spec.root, result.plannedStatements));
-        const gate = decideGate({
-            predictedFailures: predictedFailures(result.impact),
-            statements: result.plannedStatements,
-            planned,
-            classifications: result.classifications,
-            destroys: result.destroys,
-            terraformChanged: result.terraformChanged,
-            reviewed: ctx.review?.reviewed?.roots[spec.root],
-            recordLost: ctx.review?.recordLost,
-            approval: decideApproval({
-                lookup: ctx.review?.approval,
-                approvers: ctx.inputs.approvers,
-                reviewedCommit: ctx.review?.reviewed?.commit ?? '',
-                reviewedAt: ctx.review?.reviewed?.at ?? '',
-            }),
-            labels: ctx.review?.labels ?? [],
-            labelsUnknown: ctx.review?.labelsUnknown,
-            destructiveLabel: ctx.inputs.destructiveLabel,
-            gatedClasses: ctx.inputs.gatedClasses,
-            requireReviewedPlan: ctx.inputs.requireReviewedPlan,
-        });
-        result.gate = gate;
-        if (gate.verdict === 'nothing') {
-            // The plan itself proves convergence; applying an empty plan would only add a run.
-            result.outcome = 'converged';
-            return;
-        }
-        if (gate.verdict === 'hold') {
-            result.outcome = 'held';
-            src_core/* log */.Rm.info(`${spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
-            return;
-        }
-        const applied = await step('terraform apply', () => applyStep(r)).catch(async (err) => {
-            // Nothing more may start after a cancellation; otherwise ask the database what stuck.
-            if (!(0,src_core/* isStopping */.vH)()) {
-                const pending = await step('terraform plan (after the failed apply)', () => checkAfterFailure(r));
-                if (pending !== undefined)
-                    result.pendingAfterFailure = pending;
-            }
-            throw err;
-        });
-        result.applied = true;
-        mergeWarnings(result, applied.warnings);
-        result.appliedStatements = applied.statements.length > 0 ? applied.statements : result.plannedStatements;
-        if (applied.statements.length > 0 && (await planPrint(applied.statements)).fingerprint !== planned.fingerprint) {
-            // The provider plans again inside apply; if the database moved in between, what ran is
-            // not what the gate approved. It already ran: say so loudly.
-            result.appliedDiffers = true;
-        }
-        const verified = await step('terraform plan (verify)', () => verifyStep(r));
-        mergeWarnings(result, verified.warnings);
-        result.residualStatements = verified.residual;
-        if (verified.residual.length > 0) {
-            result.outcome = 'not-converged';
-        }
-        else if (verified.terraformChanged) {
-            result.outcome = 'state-differs';
-            result.hints.push('Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.');
-        }
-        else if (result.plannedStatements.length === 0) {
-            // A Terraform-only change (HCL text normalisation): Atlas ran nothing and the apply only
-            // stored the new text. Reported, as the design says, as a warning.
-            result.outcome = 'state-differs';
-            result.hints.push('Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.');
-        }
-        else {
-            result.outcome = 'converged';
-        }
-    });
-    result.durationMs = Date.now() - started;
-    return result;
-}
 
 ;// CONCATENATED MODULE: ./src/roots/access-phase.ts
-
 
 
 
@@ -83191,21 +85062,21 @@ async function applyRoot(ctx, spec, notices, schemaPreflight) {
 const ACCESS_FACTS_BUDGET_MS = 20_000;
 /** PostgreSQL version assumed for quoting when the server could not be asked. */
 const ASSUMED_VERSION = 170_000;
-/** Starts the read now; undefined (nothing to read) when db-endpoint is unset. */
-function startAccessFacts(inputs, session, budgetMs = ACCESS_FACTS_BUDGET_MS) {
+/** Starts the read now, through `openFacts`; undefined (nothing to read) when db-endpoint is unset. */
+function startAccessFacts(inputs, session, openFacts, budgetMs = ACCESS_FACTS_BUDGET_MS) {
     if (!inputs.dbEndpoint)
         return undefined;
     const started = Date.now();
     const read = async () => {
-        const config = await rdsIamClientConfig({
+        const login = {
             endpoint: inputs.dbEndpoint,
             database: inputs.dbName,
             user: inputs.dbUser,
             region: inputs.awsRegion,
             session,
             connectTimeoutMs: budgetMs,
-        });
-        const db = await openReadOnlySession(config, { budgetMs: Math.max(1, budgetMs - (Date.now() - started)) });
+        };
+        const db = await openFacts(login, { budgetMs });
         try {
             return { snapshot: await readAccessCatalog(db), ms: Date.now() - started };
         }
@@ -83217,7 +85088,7 @@ function startAccessFacts(inputs, session, budgetMs = ACCESS_FACTS_BUDGET_MS) {
         const timer = setTimeout(() => resolve({ error: `the catalog read reached its time budget of ${budgetMs / 1000} s`, ms: Date.now() - started }), budgetMs);
         timer.unref();
     });
-    const pending = Promise.race([read().catch((err) => ({ error: (0,src_core/* errorMessage */.gJ)(err), ms: Date.now() - started })), deadline]);
+    const pending = Promise.race([read().catch((err) => ({ error: (0,core/* errorMessage */.gJ)(err), ms: Date.now() - started })), deadline]);
     return { pending };
 }
 /**
@@ -83255,13 +85126,13 @@ async function accessPhase(facts, roots, inputs) {
         const trees = await parseTrees(texts);
         const start = before ?? emptySnapshot({ serverVersionNum: ASSUMED_VERSION, database: inputs.dbName, currentUser: inputs.dbUser });
         const diff = planAccess(start, texts.map((sql, i) => ({ sql, nodes: trees[i] })));
-        src_core/* log */.Rm.info(`Access: ${before ? `live catalog read in ${factsMs} ms beside Terraform` : `from the SQL alone (${why ?? ''})`}; ${diff.changes.length} changes from ${texts.length} statements, computed in ${Date.now() - waited} ms after the plans.`);
-        return { source: before ? 'live' : 'sql-only', ...(why ? { why: (0,src_core/* redact */.E$)(why) } : {}), diff, statements, factsMs };
+        core/* log */.Rm.info(`Access: ${before ? `live catalog read in ${factsMs} ms beside Terraform` : `from the SQL alone (${why ?? ''})`}; ${diff.changes.length} changes from ${texts.length} statements, computed in ${Date.now() - waited} ms after the plans.`);
+        return { source: before ? 'live' : 'sql-only', ...(why ? { why: (0,core/* redact */.E$)(why) } : {}), diff, statements, factsMs };
     }
     catch (err) {
         // A model bug must not cost the plan: say so, with nothing computed.
-        const failure = `the access model failed: ${(0,src_core/* errorMessage */.gJ)(err)}`;
-        return { source: 'sql-only', why: (0,src_core/* redact */.E$)(failure), diff: { changes: [], retained: [], notModelled: [] }, statements, factsMs };
+        const failure = `the access model failed: ${(0,core/* errorMessage */.gJ)(err)}`;
+        return { source: 'sql-only', why: (0,core/* redact */.E$)(failure), diff: { changes: [], retained: [], notModelled: [] }, statements, factsMs };
     }
 }
 
@@ -83276,1853 +85147,69 @@ async function accessPhase(facts, roots, inputs) {
 /** The impact facts phase: beside the plans, and the re-check before each apply. */
 
 
-;// CONCATENATED MODULE: ./src/report/wording.ts
+;// CONCATENATED MODULE: ./src/run/roots-phase.ts
 
-/** Classes the comment lists with their statements, and that make the headline a warning. */
-const RISKY_CLASSES = [
-    'destructive',
-    'access-widening',
-    'access-reducing',
-    'session',
-    'unknown',
-    'behaviour-change',
-];
-/** Classes the headline and the overview count: the risky ones and locking. */
-const COUNTED_CLASSES = [...RISKY_CLASSES, 'locking'];
-function wording_count(n, noun) {
-    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
-}
-/** The SQL that matters for this root: what was applied, what failed, or what is planned. */
-function mainSql(root, report) {
-    const planned = root.plannedStatements;
-    const classes = root.classifications.map((c) => c.class);
-    if (root.applied) {
-        // The apply stream re-plans; prefer what it reported, fall back to the plan step's SQL.
-        if (root.appliedStatements.length > 0 && root.appliedDiffers)
-            return { label: 'Applied SQL', statements: root.appliedStatements };
-        return { label: 'Applied SQL', statements: root.appliedStatements.length > 0 ? root.appliedStatements : planned, classes };
-    }
-    if (root.failedStep === 'apply')
-        return { label: 'SQL of the failed apply', statements: planned, classes };
-    if (root.outcome === 'held')
-        return { label: 'Planned SQL (held back, not applied)', statements: planned, classes };
-    if (report.context.mode === 'apply' && planned.length > 0)
-        return { label: 'Planned SQL (not applied)', statements: planned, classes };
-    return { label: 'Planned SQL', statements: planned, classes };
-}
-function committed(root) {
-    if (root.applied)
-        return 'all';
-    if (root.failedStep !== 'apply')
-        return 'none';
-    const pending = root.pendingAfterFailure;
-    if (pending === undefined)
-        return 'unknown';
-    if (pending.length === 0)
-        return 'all';
-    return pending.length >= root.plannedStatements.length ? 'none' : 'partly';
-}
-/** "roles: applied (4 statements) · schema: failed during apply — …" */
-function appliedLine(report) {
-    if (report.roots.length === 0)
-        return report.fatal ? 'nothing — the run failed before any root started' : 'nothing';
-    return report.roots.map((r) => `${r.root}: ${appliedPhrase(r, report)}`).join(' · ');
-}
-function appliedPhrase(root, report) {
-    const n = wording_count(mainSql(root, report).statements.length, 'statement');
-    const did = root.applied ? `applied (${n})` : 'nothing to apply';
-    switch (root.outcome) {
-        case 'skipped':
-            return root.root === 'roles' && !report.rolesChange.changed ? 'not run (no change to roles-paths)' : 'not run';
-        case 'deferred':
-            return 'deferred';
-        case 'not-run':
-            return `not run because ${blocker(root, report)}`;
-        case 'no-changes':
-        case 'planned':
-            return 'not applied (plan only)';
-        case 'held':
-            return `held back, nothing applied (${n} planned)`;
-        case 'converged':
-            return `${did}, converged`;
-        case 'state-differs':
-            return `${did}, database converged, Terraform state differs`;
-        case 'not-converged':
-            return `${did}, not converged — ${wording_count(root.residualStatements.length, 'statement')} still planned`;
-        case 'failed':
-            return root.failedStep === 'apply'
-                ? `failed during apply — ${failureConsequence(root, n)}`
-                : `failed at ${root.failedStep ?? 'an unknown step'} — ${failureConsequence(root, n)}`;
-    }
-}
-/** What a failure in apply mode left behind in the database. */
-function failureConsequence(root, n) {
-    if (root.failedStep === 'verify' || (root.applied && root.failedStep !== 'apply'))
-        return `${n} applied, but the verify plan failed — convergence unknown`;
-    if (root.failedStep !== 'apply')
-        return 'nothing from this root was applied';
-    const pending = root.pendingAfterFailure;
-    const planned = root.plannedStatements.length;
-    switch (committed(root)) {
-        case 'unknown':
-            return "whether any of it was committed could not be checked (no plan could run after the failure); the next run's plan will show what is still pending";
-        case 'all':
-            return 'a plan after the failure shows nothing pending: the SQL was committed, but Terraform failed afterwards';
-        case 'none':
-            return `nothing from this root was committed: a plan after the failure still shows all ${wording_count(pending?.length ?? planned, 'statement')}`;
-        case 'partly':
-            return `partly committed: a plan after the failure still shows ${pending?.length ?? 0} of ${wording_count(planned, 'statement')} (listed below)`;
-    }
-}
-/** The line under a root's heading. */
-function outcomeLine(root, report) {
-    const n = mainSql(root, report).statements.length;
-    const did = root.applied ? `applied ${wording_count(n, 'statement')}; ` : '';
-    switch (root.outcome) {
-        case 'skipped':
-            return `⏭️ **Not run:** ${(0,src_core/* text */.Qq)(root.root === 'roles' ? report.rolesChange.reason || root.skipReason || 'skipped' : root.skipReason || 'skipped')}`;
-        case 'deferred':
-            return `⏭️ **Deferred:** ${(0,src_core/* text */.Qq)(root.skipReason ?? 'planned on merge')}`;
-        case 'not-run':
-            return `⛔ **Not run because ${(0,src_core/* text */.Qq)(blocker(root, report))}.** In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.`;
-        case 'no-changes':
-            return '✅ **No changes** — the database matches the HCL.';
-        case 'planned':
-            return n > 0 ? `📝 **Planned: ${wording_count(n, 'statement')}**` : '📝 **Planned: no SQL**';
-        case 'held':
-            return `✋ **Held back: ${wording_count(n, 'statement')} not applied.** See why and how to proceed above.`;
-        case 'converged':
-            return root.applied
-                ? `✅ **Applied ${wording_count(n, 'statement')} — converged:** the verify plan has no SQL.`
-                : '✅ **Nothing to apply — converged:** the plan has no SQL.';
-        case 'state-differs':
-            return `⚠️ **Database converged, Terraform state differs:** ${did}Atlas has no SQL to run, but Terraform reported a change to the resource (usually HCL text normalisation). A warning, not a failure.`;
-        case 'not-converged':
-            return `❌ **Not converged:** ${did}the verify plan still has ${wording_count(root.residualStatements.length, 'statement')}.`;
-        case 'failed':
-            return `❌ **Failed at ${root.failedStep ?? 'an unknown step'}**${report.context.mode === 'apply' ? ` — ${(0,src_core/* text */.Qq)(failureConsequence(root, wording_count(n, 'statement')))}` : ''}.`;
-    }
-}
-/** Short form for the overview table. */
-function outcomeShort(root) {
-    switch (root.outcome) {
-        case 'skipped':
-            return '⏭️ not run';
-        case 'deferred':
-            return '⏭️ deferred to the merge';
-        case 'not-run':
-            return '⛔ not run (earlier root stopped)';
-        case 'no-changes':
-            return '✅ no changes';
-        case 'planned':
-            return '📝 planned';
-        case 'held':
-            return '✋ held back';
-        case 'converged':
-            return root.applied ? '✅ applied, converged' : '✅ converged';
-        case 'state-differs':
-            return '⚠️ converged, state differs';
-        case 'not-converged':
-            return '❌ not converged';
-        case 'failed':
-            return `❌ failed at ${root.failedStep ?? 'unknown step'}`;
-    }
-}
-/** "roles failed" / "roles was held back": why a later root was never started. */
-function blocker(root, report) {
-    const index = report.roots.indexOf(root);
-    const before = report.roots.slice(0, index < 0 ? undefined : index);
-    const failed = before.filter((r) => r.outcome === 'failed');
-    if (failed.length > 0)
-        return `${wording_names(failed)} failed`;
-    const held = before.filter((r) => r.outcome === 'held');
-    if (held.length > 0)
-        return `${wording_names(held)} was held back`;
-    const diverged = before.filter((r) => r.outcome === 'not-converged');
-    if (diverged.length > 0)
-        return `${wording_names(diverged)} did not converge`;
-    return 'an earlier root did not finish';
-}
-function wording_names(roots) {
-    return joinAnd(roots.map((r) => r.root));
-}
-function joinAnd(items) {
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-function wording_firstLine(text) {
-    const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
-    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
 
-;// CONCATENATED MODULE: ./src/report/headline.ts
 
 
 
-// The headline: one line a reviewer can stop reading after. It leads with risk and is derived
-// only from what the roots' results say the database showed, so it never contradicts the
-// detail below it. Plain text; the renderer makes foreign parts inert.
-/** Statement counts per class across the roots' plans. */
-function riskCounts(roots) {
-    const counts = Object.fromEntries(src_core/* STATEMENT_CLASSES */.vv.map((c) => [c, 0]));
-    for (const root of roots)
-        for (const c of root.classifications)
-            counts[c.class]++;
-    return counts;
-}
-function riskSuffix(roots) {
-    const counts = riskCounts(roots);
-    const destroys = roots.reduce((n, r) => n + r.destroys.length, 0);
-    const parts = [
-        destroys > 0 ? `${wording_count(destroys, 'resource')} destroyed` : '',
-        ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
-    ].filter(Boolean);
-    return parts.map((p) => ` · ${p}`).join('');
-}
-function risky(roots) {
-    const counts = riskCounts(roots);
-    return RISKY_CLASSES.some((c) => counts[c] > 0) || roots.some((r) => r.destroys.length > 0);
-}
-function headline(report) {
-    return report.context.mode === 'plan' ? planHeadline(report) : applyHeadline(report);
-}
-function planHeadline(report) {
-    const { roots } = report;
-    const failed = roots.filter((r) => r.outcome === 'failed');
-    const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
-    if (report.fatal && roots.length === 0 && lintErrors > 0)
-        return `❌ Checks failed: ${wording_count(lintErrors, 'error')} in the HCL — nothing was planned`;
-    if (report.fatal)
-        return `❌ Plan failed: ${wording_firstLine(report.fatal)}`;
-    if (failed.length > 0)
-        return `❌ Plan failed for ${wording_names(failed)}`;
-    const withSql = roots.filter((r) => r.plannedStatements.length > 0 || r.destroys.length > 0);
-    const total = withSql.reduce((n, r) => n + r.plannedStatements.length, 0);
-    const deferred = roots.some((r) => r.outcome === 'deferred')
-        ? ' · schema deferred: planned and applied on merge without a PR review of its SQL'
-        : '';
-    const what = report.context.drift ? 'Drift' : 'Plan';
-    if (withSql.length === 0) {
-        const tfOnly = roots.filter((r) => r.terraformChanged);
-        if (tfOnly.length > 0)
-            return `✅ ${what}: no SQL — only Terraform state would change (${wording_names(tfOnly)})${deferred}`;
-        return report.context.drift ? '✅ No drift: the database matches the HCL' : `✅ Plan: no changes${deferred}`;
-    }
-    const where = withSql.length === 1 ? `in ${wording_names(withSql)}` : `across ${withSql.length} roots`;
-    const willFail = roots.filter((r) => r.impact?.report?.willFail);
-    if (willFail.length > 0)
-        return `❌ ${what}: ${wording_count(total, 'statement')} ${where} — will fail on today's rows in ${wording_names(willFail)}${riskSuffix(roots)}${deferred}`;
-    const icon = risky(roots) || report.context.drift ? '⚠️' : '✅';
-    return `${icon} ${what}: ${wording_count(total, 'statement')} ${where}${riskSuffix(roots)}${deferred}`;
-}
-function applyHeadline(report) {
-    const { roots } = report;
-    if (report.fatal)
-        return `❌ Apply failed: ${wording_firstLine(report.fatal)} — ${appliedSplit(roots)}`;
-    const held = roots.find((r) => r.outcome === 'held');
-    if (held)
-        return `❌ Apply held back at ${held.root}: ${heldWhy(held)} — ${appliedSplit(roots)}`;
-    const failed = roots.find((r) => r.outcome === 'failed');
-    if (failed)
-        return `❌ Apply failed at ${failed.root}/${failed.failedStep ?? 'unknown step'} — ${appliedSplit(roots)}`;
-    const differs = roots.filter((r) => r.appliedDiffers);
-    if (differs.length > 0)
-        return `❌ Applied SQL differs from the approved plan in ${wording_names(differs)} — ${appliedSplit(roots)}`;
-    const notConverged = roots.filter((r) => r.outcome === 'not-converged');
-    if (notConverged.length > 0) {
-        const residual = notConverged.reduce((n, r) => n + r.residualStatements.length, 0);
-        return `❌ Applied, but not converged — ${wording_count(residual, 'statement')} still planned in ${wording_names(notConverged)}`;
-    }
-    const stateDiffers = roots.filter((r) => r.outcome === 'state-differs');
-    if (stateDiffers.length > 0)
-        return `⚠️ Database converged, Terraform state differs (${wording_names(stateDiffers)})`;
-    const settled = roots.filter((r) => r.outcome === 'converged');
-    if (settled.length === 0)
-        return 'ℹ️ Apply: no root ran';
-    const applied = roots.filter((r) => r.applied);
-    const total = applied.reduce((n, r) => n + mainSql(r, report).statements.length, 0);
-    return total > 0
-        ? `✅ Applied and converged — ${wording_count(total, 'statement')} in ${wording_names(applied)}${riskSuffix(applied)}`
-        : '✅ Nothing to apply — database converged';
-}
-function heldWhy(root) {
-    if (root.gate?.verdict !== 'hold')
-        return 'held back';
-    const { reasons } = root.gate;
-    const changed = reasons.some((r) => r.kind === 'changed-since-review');
-    const parts = [
-        reasons.some((r) => r.kind === 'record-lost') ? 'no trusted record of the reviewed plan' : '',
-        reasons.some((r) => r.kind === 'will-fail') ? 'it would fail on the rows in the database now' : '',
-        changed ? 'its SQL changed since review' : '',
-        ...reasons.map((r) => r.kind === 'unreviewed-gated'
-            ? `${classList(r.classes)} SQL that no pull request showed`
-            : r.kind === 'unapproved'
-                ? r.why !== undefined
-                    ? `${classList(r.classes)} SQL whose approval could not be checked`
-                    : `${classList(r.classes)} SQL without an approval`
-                : r.kind === 'label'
-                    ? r.why !== undefined
-                        ? `${classList(r.classes)} SQL whose label could not be checked`
-                        : `${classList(r.classes)} SQL without the label`
-                    : ''),
-    ].filter(Boolean);
-    return parts.join(', and ');
-}
-/** "roles was applied, schema was not" — from what the database showed, root by root. */
-function appliedSplit(roots) {
-    const applied = roots.filter((r) => r.applied);
-    // The apply failed but a plan afterwards shows nothing pending: the SQL is in the database.
-    const committedAnyway = roots.filter((r) => !r.applied && committed(r) === 'all');
-    const partly = roots.filter((r) => committed(r) === 'partly');
-    const unknown = roots.filter((r) => committed(r) === 'unknown');
-    const ran = roots.filter((r) => r.outcome !== 'skipped' && r.outcome !== 'deferred' && !(r.outcome === 'converged' && !r.applied));
-    const not = ran.filter((r) => committed(r) === 'none');
-    const were = (list) => (list.length === 1 ? 'was' : 'were');
-    const parts = [
-        applied.length > 0 ? `${wording_names(applied)} ${were(applied)} applied` : '',
-        committedAnyway.length > 0 ? `the SQL of ${wording_names(committedAnyway)} was committed, then Terraform failed` : '',
-        partly.length > 0 ? `${wording_names(partly)} ${were(partly)} partly applied` : '',
-        unknown.length > 0 ? `whether ${wording_names(unknown)} ${were(unknown)} applied could not be checked` : '',
-    ].filter(Boolean);
-    if (parts.length === 0)
-        return 'nothing was applied';
-    return not.length > 0 ? `${parts.join(', ')}, ${wording_names(not)} ${were(not)} not` : parts.join(', ');
-}
 
-;// CONCATENATED MODULE: ./src/report/history.ts
 
-
-// The collapsed parts that keep the record: the plan reviewers saw (on the apply comment),
-// earlier results for this database, and the HCL guardrail findings. Safe Markdown.
-/** Apply mode: the reviewed plan stays visible next to what was applied. */
-function reviewedSection(report) {
-    const reviewed = report.review?.reviewed;
-    if (report.context.mode !== 'apply')
-        return [];
-    if (!reviewed) {
-        return report.review?.missing ? [`ℹ️ No reviewed plan on record: ${(0,src_core/* text */.Qq)(report.review.missing)}.`] : [];
-    }
-    const parts = [];
-    let total = 0;
-    for (const name of ['roles', 'schema']) {
-        const root = reviewed.roots[name];
-        if (!root)
-            continue;
-        total += root.count;
-        parts.push(`**${name}** — ${wording_count(root.count, 'statement')}`);
-        if (root.statements && root.statements.length > 0)
-            parts.push((0,src_core/* fence */.EU)(root.statements.join('\n'), 'sql'));
-        else if (root.count > 0)
-            parts.push('_(too large to keep here; compared by fingerprint)_');
-    }
-    const commit = reviewed.commit ? ` at commit ${(0,src_core/* htmlText */.js)(reviewed.commit.slice(0, 7))}` : '';
-    const summary = `Reviewed plan — pull request #${reviewed.pr}${commit}: ${(0,src_core/* htmlText */.js)(wording_count(total, 'statement'))}`;
-    return [(0,src_core/* details */.zH)(summary, parts.length > 0 ? parts.join('\n\n') : 'No root had SQL in the reviewed plan.')];
-}
-/** Earlier results for this database on this pull request, newest first. */
-function historySection(history) {
-    if (history.length === 0)
-        return [];
-    const items = history.map((h) => {
-        const when = h.at ? `${(0,src_core/* text */.Qq)(h.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))} · ` : '';
-        const commit = h.commit ? ` · commit ${(0,src_core/* code */.aY)(h.commit.slice(0, 7))}` : '';
-        const run = h.runUrl ? ` · ${(0,src_core/* link */.nf)('run', h.runUrl)}` : '';
-        return `- ${when}${h.mode}: ${(0,src_core/* text */.Qq)(h.headline)}${commit}${run}`;
-    });
-    return [(0,src_core/* details */.zH)(`Earlier results (${history.length})`, items.join('\n'))];
-}
-/** The HCL guardrails: each finding with its rule, place and reason. */
-function checksSection(findings) {
-    if (findings.length === 0)
-        return [];
-    const errors = findings.filter((f) => f.severity === 'error').length;
-    const warnings = findings.length - errors;
-    const head = `### Checks · ${[errors ? wording_count(errors, 'error') : '', warnings ? wording_count(warnings, 'warning') : ''].filter(Boolean).join(', ')}`;
-    const items = findings.map((f) => `- ${f.severity === 'error' ? '❌' : '⚠️'} ${(0,src_core/* code */.aY)(f.rule)} at ${(0,src_core/* code */.aY)(`${f.file}:${f.line}`)}: ${(0,src_core/* text */.Qq)(f.message)}`);
-    return [head, items.join('\n')];
-}
-
-;// CONCATENATED MODULE: ./src/report/approval.ts
-
-
-/** Plan mode: the approval (and label) the gated SQL of this plan will need on merge. */
-function approvalNeeded(gated, report, inputs) {
-    const who = inputs.approvers.length > 0
-        ? `someone other than its author who has write, maintain or admin access to this repository or is listed in \`approvers\` (${inputs.approvers.map(src_core/* text */.Qq).join(', ')})`
-        : 'someone other than its author who has write, maintain or admin access to this repository';
-    const label = inputs.destructiveLabel ? `, and the label ${(0,src_core/* code */.aY)(inputs.destructiveLabel)} on this pull request` : '';
-    return (`> 🔐 **Applying this on merge needs an approving review of this plan.** The root with ${classList(gated)} SQL is applied only if this pull request is approved by ${who}, ` +
-        `on commit ${(0,src_core/* code */.aY)(report.context.sha.slice(0, 7))} or after this comment was last updated${label}. An approval given before the SQL changed, a dismissed one, or one followed by a request for changes does not count. ` +
-        'Without it the merge applies nothing from that root (nor any root after it) and the run fails; an approval given after the merge counts when the merge job is re-run.');
-}
-/** Apply mode: why gated SQL was not approved, and how to approve it. */
-function unapprovedReason(reason, prRef, report, held) {
-    const classes = classList(reason.classes);
-    const rerun = `re-run this job (${(0,src_core/* link */.nf)('this run', report.context.runUrl)} → “Re-run all jobs”)`;
-    if (report.review?.pullNumbers?.length === 0) {
-        return [
-            `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and this push belongs to no pull request, so no review can approve it.`,
-            held.list,
-            'To apply it: open a pull request with this change so its plan is shown, have it approved, and merge it.',
-        ].filter(Boolean);
-    }
-    if (reason.why !== undefined) {
-        return [
-            `**${capital(classes)} SQL is held: whether ${prRef} is approved could not be checked.** This plan ${held.what} (listed above). ${(0,src_core/* text */.Qq)(capital(reason.why))}.`,
-            held.list,
-            `Nothing of a gated class is applied without a known approval. To proceed: ${rerun} once GitHub answers.`,
-        ].filter(Boolean);
-    }
-    const lines = reason.findings.map((f) => `- ${approval_finding(f, report)}`);
-    return [
-        `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and ` +
-            (lines.length === 0 ? `${prRef} has no approving review.` : `no review of ${prRef} approves the SQL planned now:`),
-        ...(lines.length > 0 ? [lines.join('\n')] : []),
-        held.list,
-        `To approve: someone other than the author, with write, maintain or admin access (or listed in \`approvers\`), approves ${prRef} on GitHub; then ${rerun}. It is re-planned and applied only if its SQL is still the reviewed plan.`,
-    ].filter(Boolean);
-}
-/** Apply mode: destructive-label is set and the merged PR lacks it (or its labels could not be read). */
-function labelReason(reason, prRef, report) {
-    const state = reason.why !== undefined ? `whether ${prRef} carries it is unknown: ${(0,src_core/* text */.Qq)(reason.why)}` : `${prRef} does not carry it`;
-    return [
-        `**The label ${(0,src_core/* code */.aY)(reason.label)} is required as well** (\`destructive-label\` makes it a second key besides the approval), and ${state}.`,
-        `To proceed: add the label ${(0,src_core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,src_core/* link */.nf)('this run', report.context.runUrl)} → “Re-run all jobs”).`,
-    ];
-}
-/** Apply mode: who approved the gated SQL that was applied. */
-function approvedBy(by) {
-    return by.map((b) => `${(0,src_core/* text */.Qq)(b.login)} (${(0,src_core/* text */.Qq)(b.at)})`).join(', ');
-}
-function approval_finding(f, report) {
-    const who = `${(0,src_core/* text */.Qq)(f.login)} approved at ${(0,src_core/* text */.Qq)(f.at)}`;
-    switch (f.kind) {
-        case 'author':
-            return `${who}, but is the pull request's author: an author's own approval does not count.`;
-        case 'stale': {
-            const reviewed = report.review?.reviewed;
-            const shown = reviewed ? ` (planned on commit ${(0,src_core/* code */.aY)(reviewed.commit.slice(0, 7))} at ${(0,src_core/* text */.Qq)(reviewed.at)})` : '';
-            return `${who} on commit ${(0,src_core/* code */.aY)(f.commit.slice(0, 7))}, before the SQL shown now was planned${shown}: an approval from before the SQL changed does not count.`;
-        }
-        case 'no-write':
-            return `${who}, but has ${(0,src_core/* code */.aY)(f.permission)} access to this repository: an approval needs write, maintain or admin access, or a listing in \`approvers\`.`;
-        case 'permission-unknown':
-            return `${who}, but their access to this repository could not be checked: ${(0,src_core/* text */.Qq)(f.why)}.`;
-        case 'dismissed':
-            return `${(0,src_core/* text */.Qq)(f.login)}'s review of ${(0,src_core/* text */.Qq)(f.at)} was dismissed.`;
-        case 'changes-requested':
-            return `${(0,src_core/* text */.Qq)(f.login)} approved at ${(0,src_core/* text */.Qq)(f.approvedAt)}, then requested changes at ${(0,src_core/* text */.Qq)(f.at)}.`;
-    }
-}
-function capital(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-;// CONCATENATED MODULE: ./src/report/risk.ts
-
-
-
-
-// The part of the report that leads with risk: which statements can lose data or access, change
-// the session, do what no rule knows, or change behaviour (each with the parser's reason), what
-// the merge will need (an approval, for the gated classes), and, when the merge held a root back,
-// exactly why and how to proceed. Returns safe Markdown.
-const PREVIEW_CHARS = 120;
-/** A hold reason names this many statements; the risk list above has them all. */
-const HELD_LISTED = 10;
-function preview(statement) {
-    const line = statement.replace(/\s+/g, ' ').trim();
-    return (0,src_core/* code */.aY)(line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS)}…` : line);
-}
-/** The headings of the risk lists, one per risky class, in the order of RISKY_CLASSES. */
-const HEADINGS = {
-    destructive: '⚠️ Destructive',
-    'access-widening': '🔓 Access-widening',
-    'access-reducing': '⚠️ Access-reducing',
-    session: '⚠️ Changes session or parsing state',
-    unknown: '❓ Unknown: no rule knows what it does',
-    'behaviour-change': '🔁 Behaviour changes',
-    locking: '',
-    safe: '',
-};
-/** Statements of every risky class (and resource destroys), listed under their class with their reason. */
-function riskList(roots) {
-    const out = [];
-    const destroys = roots.flatMap((r) => r.destroys.map((address) => ({ root: r.root, address })));
-    const listed = (cls) => roots.flatMap((r) => r.classifications.flatMap((c, i) => c.class === cls
-        ? [
-            `- ${r.root}: ${preview(r.plannedStatements[i] ?? '')} — ${c.parsed ? (0,src_core/* text */.Qq)(c.reason) : `could not be classified by the PostgreSQL parser, so it counts as destructive (${(0,src_core/* text */.Qq)(c.reason)})`}`,
-        ]
-        : []));
-    for (const cls of RISKY_CLASSES) {
-        const lines = [
-            ...(cls === 'destructive'
-                ? destroys.map((d) => `- ${d.root}: Terraform will destroy ${(0,src_core/* code */.aY)(d.address)}: the provider runs \`atlas schema clean\`, which drops every object in the env's scope.`)
-                : []),
-            ...listed(cls),
-        ];
-        if (lines.length > 0)
-            out.push(`#### ${HEADINGS[cls]} (${lines.length})`, lines.join('\n'));
-    }
-    return out;
-}
-/** The gated classes a report's plan has, most severe first; a resource destroy counts as destructive. */
-function gatedIn(roots, gatedClasses) {
-    const present = new Set(roots.flatMap((r) => [...r.classifications.map((c) => c.class), ...(r.destroys.length > 0 ? ['destructive'] : [])]));
-    return src_core/* STATEMENT_CLASSES */.vv.filter((c) => present.has(c) && gatedClasses.includes(c));
-}
-/** Plan mode: what the merge will require, said while reviewers still read the plan. */
-function approvalNotice(report, inputs) {
-    if (report.context.drift)
-        return [];
-    const gated = gatedIn(report.roots, inputs.gatedClasses);
-    const ungated = gatedIn(report.roots, src_core/* DEFAULT_GATED_CLASSES */.z_).filter((c) => !gated.includes(c));
-    const out = ungated.length > 0
-        ? [
-            `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without an approval.`,
-        ]
-        : [];
-    return gated.length === 0 ? out : [...out, approvalNeeded(gated, report, inputs)];
-}
-/** Apply mode: for each root the gate held back, why, and the way forward. */
-function holdSection(report) {
-    const out = [];
-    const pr = report.review?.pr;
-    const prRef = pr ? `#${pr}` : 'the merged pull request';
-    for (const root of report.roots) {
-        if (root.gate?.verdict !== 'hold')
-            continue;
-        out.push(`#### ✋ ${root.root}: held back, nothing applied`);
-        for (const reason of root.gate.reasons)
-            out.push(...holdReason(reason, prRef, report));
-    }
-    return out;
-}
-function holdReason(reason, prRef, report) {
-    const runUrl = report.context.runUrl;
-    switch (reason.kind) {
-        case 'unapproved': {
-            const what = [
-                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(src_core/* code */.aY).join(', ')}` : '',
-                reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
-            ]
-                .filter(Boolean)
-                .join(' and ');
-            return unapprovedReason(reason, prRef, report, { what, list: heldList(reason.statements) });
-        }
-        case 'label':
-            return labelReason(reason, prRef, report);
-        case 'changed-since-review': {
-            const reviewed = report.review?.reviewed;
-            const at = reviewed?.commit ? ` at commit ${(0,src_core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
-            const out = [
-                `**The SQL changed since review.** ${prRef} showed ${wording_count(reason.reviewedCount, 'statement')}${at}; the merge plans ${wording_count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
-            ];
-            const { delta } = reason;
-            if (delta.exact) {
-                if (delta.added.length > 0)
-                    out.push(`Added since review (${delta.added.length}):`, (0,src_core/* fence */.EU)(delta.added.join('\n'), 'sql'));
-                if (delta.removed.length > 0)
-                    out.push(`No longer planned (${delta.removed.length}):`, (0,src_core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
-                if (delta.removedUnknown > 0)
-                    out.push(`${wording_count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
-            }
-            else {
-                out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
-            }
-            out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
-            return out;
-        }
-        case 'record-lost':
-            return [
-                `**No trusted record of the plan reviewed in ${prRef}.** ${(0,src_core/* text */.Qq)(capitalised(reason.why))}.`,
-                `Because ${prRef} was planned by this action, a missing record is not read as "not reviewed": nothing is applied without knowing that this SQL is what reviewers saw. To proceed: re-run the plan job of ${prRef} (its comment then records the plan again; check it is what was reviewed), then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). Or open a new pull request (an empty commit is enough) so the SQL is planned, shown and reviewed, and merge it.`,
-            ];
-        case 'will-fail':
-            return [
-                `**It would fail on the rows in the database now, so it was not started.** The merge re-checked the predicted failures read-only, just before the apply; a failed apply prevented beats a rolled-back one.`,
-                reason.failures.map((f) => `- ${(0,src_core/* code */.aY)(f.table)}: ${(0,src_core/* text */.Qq)(f.fails)} — ${preview(f.statement)}`).join('\n'),
-                `To proceed: fix the rows (or change the HCL so the statement allows them, e.g. add a default or use NOT VALID), then re-run this job (${(0,src_core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”).`,
-            ];
-        case 'unreviewed-gated': {
-            const classes = classList(reason.classes);
-            return [
-                `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** ${unreviewedWhy(report)}`,
-                heldList(reason.statements),
-                `To apply it: open a pull request so this SQL is planned and shown in its comment, have it approved, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs an approval of the merged pull request.`,
-            ].filter(Boolean);
-        }
-    }
-}
-/**
- * Why a root has no reviewed plan, from the same record the reviewed-plan part shows, so the
- * hold never says "not planned" beside a plan that was (issue 22, item 3).
- */
-function unreviewedWhy(report) {
-    const review = report.review;
-    const reviewed = review?.reviewed;
-    if (reviewed) {
-        const at = reviewed.commit ? ` at commit ${(0,src_core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
-        return `The comment of #${reviewed.pr} records the plan reviewed${at}, but none for this root: that pull request did not plan it.`;
-    }
-    return review?.missing ? `No reviewed plan is on record: ${(0,src_core/* text */.Qq)(review.missing)}.` : 'No reviewed plan is on record for this root.';
-}
-/** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
-function gateNote(root) {
-    const gate = root.gate;
-    if (gate?.verdict !== 'apply')
-        return '';
-    if (gate.basis === 'unreviewed-additive')
-        return 'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see `gated-classes`).';
-    if (gate.basis === 'review-off')
-        return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';
-    if (gate.basis === 'reviewed')
-        return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? `; ${classList(gate.gated)} SQL approved by ${approvedBy(gate.approvedBy)}${gate.labelled ? ', with the label' : ''}` : ''}.`;
-    return '';
-}
-/** "1 destructive statement and 2 access-reducing statements". */
-function perClass(statements) {
-    const classes = src_core/* STATEMENT_CLASSES */.vv.filter((c) => statements.some((s) => s.class === c));
-    const parts = classes.map((c) => wording_count(statements.filter((s) => s.class === c).length, `${c} statement`));
-    return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
-}
-/** The held statements, each with its class and the classifier's reason; a long list ends with a count. */
-function heldList(statements) {
-    const lines = statements.slice(0, HELD_LISTED).map((s) => `- ${s.class}: ${preview(s.statement)} — ${(0,src_core/* text */.Qq)(s.reason)}`);
-    if (statements.length > HELD_LISTED)
-        lines.push(`- and ${wording_count(statements.length - HELD_LISTED, 'more statement')} (listed above)`);
-    return lines.join('\n');
-}
-function capitalised(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-;// CONCATENATED MODULE: ./src/report/impact.ts
-
-
-// The "Impact" part of a root, above its SQL: per affected table, what the plan does to it
-// (rows, size, the lock and how long it is held, rewrite or scan), who holds a conflicting
-// lock right now, and what will fail on today's rows. Counts and sizes only: no value of any
-// row is ever in the report. Table names are hostile: code spans, with `|` escaped so a name
-// cannot split a table cell (GFM splits cells before it parses code spans). Returns safe Markdown.
-/** The impact part of a root; [] when its facts were not read for it. */
-function impactPart(root) {
-    const impact = root.impact;
-    if (!impact)
-        return [];
-    if (impact.skipped !== undefined)
-        return [`**Impact:** ${(0,src_core/* text */.Qq)(impact.skipped)}`];
-    const report = impact.report;
-    if (!report || report.tables.length === 0)
-        return [];
-    const rows = report.tables.map((t) => `| ${cellCode(t.table)} | ${rowsCell(t)} | ${sizeCell(t)} | ${lockCell(t)} | ${workCell(t)} | ${blockersCell(t.blockers)} | ${failsCell(t)} |`);
-    const out = [
-        `**Impact** (read-only facts from the database now; ${report.willFail ? '❌ **will fail**' : 'no failure predicted'})`,
-        [
-            '| Table | Rows | Size | Lock, held for | Work | Blocking now | Predicted failures |',
-            '| --- | ---: | ---: | --- | --- | --- | --- |',
-            ...rows,
-        ].join('\n'),
-    ];
-    if (report.notes.length > 0)
-        out.push(report.notes.map((n) => `- ℹ️ ${(0,src_core/* text */.Qq)(n)}`).join('\n'));
-    return out;
-}
-function cellCode(untrusted) {
-    return (0,src_core/* code */.aY)(untrusted).replace(/\|/g, '\\|');
-}
-function rowsCell(t) {
-    if (t.rows === null)
-        return '—';
-    return `${t.rowsExact ? '' : '≈'}${t.rows.toLocaleString('en-US')}`;
-}
-function sizeCell(t) {
-    return t.bytes === null ? '—' : `${t.bytesEstimated ? '≈' : ''}${impact_bytes(t.bytes)}`;
-}
-function lockCell(t) {
-    if (t.lock === null)
-        return '—';
-    const held = t.heldFor === 'transaction' ? `the whole plan's transaction (from statement ${t.fromStatement + 1})` : 'the statement';
-    return `${t.lock}, ${held}`;
-}
-function workCell(t) {
-    return t.rewrite ? 'rewrites the table' : t.scan ? 'scans the table' : 'catalog only';
-}
-function blockersCell(blockers) {
-    if (blockers.length === 0)
-        return 'none';
-    return blockers
-        .map((b) => {
-        const age = b.transactionAgeMs === null
-            ? 'transaction age not visible (pg_read_all_stats)'
-            : `transaction open ${duration(b.transactionAgeMs)}`;
-        return `pid ${b.pid}: ${(0,src_core/* text */.Qq)(b.mode)}${b.granted ? '' : ' (waiting)'}, ${age}`;
-    })
-        .join('; ');
-}
-function failsCell(t) {
-    const parts = [...t.fails.map((f) => `❌ ${(0,src_core/* text */.Qq)(f)}`), ...t.unchecked.map((u) => `⚠️ ${(0,src_core/* text */.Qq)(u)}`)];
-    return parts.length > 0 ? parts.join('; ') : 'none';
-}
-/** 1536 → "1.5 kB": binary multiples, as pg_size_pretty shows them. */
-function impact_bytes(n) {
-    const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-    let v = n;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return i === 0 ? wording_count(n, 'byte') : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-function duration(ms) {
-    const s = Math.floor(ms / 1000);
-    if (s < 60)
-        return `${s} s`;
-    if (s < 3600)
-        return `${Math.floor(s / 60)} min ${s % 60} s`;
-    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
-;// CONCATENATED MODULE: ./src/report/access.ts
-
-
-// The "Access changes" part: who gains and who loses what once the plan is applied, as one
-// table (login roles first, then groups and PUBLIC; widening rows first in each), each row
-// naming the statement behind it; REVOKEs that leave the privilege reachable; what the model
-// does not follow; and the seed's REVOKE-after-CREATE pitfall when it shows. Pure. Role and
-// object names are foreign text: every cell goes through text() (which escapes `|`).
-/** Rows shown per target; the rest is counted and is in the `access-changes` output. */
-const ACCESS_ROWS = { comment: 40, summary: 400 };
-const PREVIEW = 80;
-const access_LISTED = 10;
-function access_preview(statement) {
-    const line = statement.replace(/\s+/g, ' ').trim();
-    return line.length > PREVIEW ? `${line.slice(0, PREVIEW)}…` : line;
-}
-function cell(s) {
-    return s === '' ? '—' : (0,src_core/* text */.Qq)(s);
-}
-function access_row(c) {
-    const mark = c.widening ? `🔓 ${c.change} (widening: ${(0,src_core/* text */.Qq)(c.widening)})` : c.change;
-    const who = c.role === 'PUBLIC' && c.roleKind === 'public' ? '**PUBLIC**' : `${cell(c.role)} (${c.roleKind})`;
-    return `| ${who} | ${mark} | ${cell(c.privilege)} | ${cell(c.object)} | ${cell(c.via)} | ${c.statement ? (0,src_core/* text */.Qq)(access_preview(c.statement)) : '—'} |`;
-}
-function source(outcome) {
-    if (outcome.source === 'live')
-        return `Computed from the live catalogs (read-only, ${(outcome.factsMs / 1000).toFixed(1)} s) with the planned statements applied in order, roles root first.`;
-    return `⚠️ Computed from the SQL alone, as if nothing existed before it: ${(0,src_core/* text */.Qq)(outcome.why ?? 'the catalog was not read')}. Grants and memberships the database already has are not counted, so a privilege shown as gained may already be held, and losses through existing grants do not show.`;
-}
-/** PUBLIC gets EXECUTE on new functions and USAGE on schema public unless the plan REVOKEs it afterwards. */
-function pitfall(changes) {
-    const fn = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'EXECUTE');
-    const schema = changes.some((c) => c.roleKind === 'public' && c.change === 'gains' && c.privilege === 'USAGE' && c.object === 'public');
-    if (!fn && !schema)
-        return [];
-    const parts = [
-        ...(fn ? ['every new function is executable by PUBLIC (EXECUTE is in its default ACL)'] : []),
-        ...(schema ? ['schema `public` is usable by PUBLIC (USAGE is in its default ACL)'] : []),
-    ];
-    return [
-        `> 💡 PostgreSQL's defaults: ${parts.join('; ')}. To keep them private, plan a \`REVOKE … FROM PUBLIC\` after the \`CREATE\` (in the HCL, a permission block that revokes it), or \`ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC\` before creating functions.`,
-    ];
-}
-/** The part, as safe Markdown sections; [] when the run computed no access diff. */
-function accessSection(outcome, target) {
-    if (!outcome)
-        return [];
-    const { changes, retained, notModelled } = outcome.diff;
-    const widening = changes.filter((c) => c.widening).length;
-    const out = [`### 🔐 Access changes (${wording_count(changes.length, 'change')}${widening ? `, ${widening} widening` : ''})`, source(outcome)];
-    if (changes.length === 0)
-        out.push('No role gains or loses a privilege, membership or attribute.');
-    else {
-        const cap = ACCESS_ROWS[target];
-        const rows = changes.slice(0, cap).map(access_row);
-        out.push(['| role | change | privilege | object | via | statement |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'));
-        if (changes.length > cap)
-            out.push(`_… ${wording_count(changes.length - cap, 'more change')} not shown: every change is in the \`access-changes\` output._`);
-    }
-    out.push(...pitfall(changes));
-    if (retained.length > 0) {
-        const lines = retained
-            .slice(0, access_LISTED)
-            .map((r) => `- ${(0,src_core/* text */.Qq)(r.role)} keeps ${(0,src_core/* text */.Qq)(r.privilege)} on ${cell(r.object)} via ${(0,src_core/* text */.Qq)(r.via)} — ${(0,src_core/* text */.Qq)(access_preview(r.statement))}`);
-        if (retained.length > access_LISTED)
-            lines.push(`- … and ${wording_count(retained.length - access_LISTED, 'more')}`);
-        out.push(`**Revoked, but still held another way (${retained.length}):** nothing effective changes for these.`, lines.join('\n'));
-    }
-    if (notModelled.length > 0) {
-        const lines = notModelled.slice(0, access_LISTED).map((n) => `- ${(0,src_core/* text */.Qq)(access_preview(n.statement))} — ${(0,src_core/* text */.Qq)(n.reason)}`);
-        if (notModelled.length > access_LISTED)
-            lines.push(`- … and ${wording_count(notModelled.length - access_LISTED, 'more')}`);
-        out.push(`**Not modelled (${notModelled.length}):** their effect on access is not in the table above.`, lines.join('\n'));
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/report/sql.ts
-
-
-// One block of SQL as the comment shows it: literal (a fence no statement can close), every
-// risky statement preceded by a SQL comment that says what it does, bidirectional control
-// characters made visible and flagged, and long blocks folded into <details> with a count
-// per statement kind. Pure.
-/** Blocks longer than this many lines are folded. */
-const FOLD_LINES = 40;
-const MARK = {
-    destructive: '⚠️ DESTRUCTIVE',
-    'access-widening': '🔓 ACCESS-WIDENING',
-    'access-reducing': '⚠️ ACCESS-REDUCING',
-    session: '⚠️ SESSION',
-    unknown: '❓ UNKNOWN',
-    'behaviour-change': '🔁 BEHAVIOUR CHANGE',
-    locking: '🔒 LOCKING',
-    safe: '',
-};
-/** Size of a block in the units the cap is measured in (what `renderSql` will print). */
-function blockSize(statements) {
-    return statements.reduce((sum, s) => sum + s.replace(/\s+$/, '').length + 1, 0);
-}
-function renderSql(block, classifications, cap) {
-    // Redact only up to the cap: the shortening search renders many times, and the statements
-    // past the cap are never shown.
-    const lines = [];
-    let size = 0;
-    let shown = 0;
-    let bidi = false;
-    for (const [i, raw] of block.statements.entries()) {
-        const statement = raw.replace(/\s+$/, '');
-        size += statement.length + 1;
-        if (size > cap)
-            break;
-        shown++;
-        const c = classifications?.[i];
-        if (c && c.class !== 'safe')
-            lines.push(`-- ${MARK[c.class]}: ${oneLine(c.parsed ? c.reason : `could not be classified: ${c.reason}`)}`);
-        bidi ||= (0,src_core/* hasBidi */.BM)(statement);
-        lines.push(statement);
-    }
-    const omitted = block.statements.length - shown;
-    const out = [];
-    if (bidi) {
-        out.push('> ⚠️ **This SQL contains bidirectional control characters** (shown as `⟪U+…⟫`): text around them can display in a different order than it runs ("Trojan Source"). Review the statements below character by character.');
-    }
-    if (shown > 0) {
-        // Marker lines carry names from the SQL too: redact and show bidi over the whole block.
-        const body = (0,src_core/* showBidi */.oy)((0,src_core/* redact */.E$)(lines.join('\n')));
-        const fenced = (0,src_core/* fenceTrusted */.fF)(body, 'sql');
-        const lineCount = body.split('\n').length;
-        out.push(lineCount > FOLD_LINES
-            ? (0,src_core/* details */.zH)(`${(0,src_core/* htmlText */.js)(block.label)}: ${foldSummary(block.statements.slice(0, shown), classifications, lineCount)}`, fenced)
-            : fenced);
-    }
-    return { markdown: out.join('\n\n'), omitted, shown };
-}
-function foldSummary(statements, classifications, lines) {
-    const kinds = new Map();
-    for (const [i, s] of statements.entries()) {
-        const kind = classifications?.[i]?.kind ?? firstWords(s);
-        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    }
-    const byCount = [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    const listed = byCount
-        .slice(0, 8)
-        .map(([kind, n]) => `${n} ${(0,src_core/* htmlText */.js)(kind)}`)
-        .join(', ');
-    const more = byCount.length > 8 ? `, ${byCount.length - 8} more kinds` : '';
-    return `${wording_count(statements.length, 'statement')} (${wording_count(lines, 'line')}) — ${listed}${more}`;
-}
-function firstWords(statement) {
-    return statement
-        .trim()
-        .split(/\s+/)
-        .slice(0, 2)
-        .join(' ')
-        .toUpperCase()
-        .replace(/[^A-Z ]/g, '');
-}
-function oneLine(s) {
-    return s.replace(/\s+/g, ' ').trim();
-}
-
-;// CONCATENATED MODULE: ./src/report/render.ts
-
-
-
-
-
-
-
-
-const NO_LIMITS = { sqlCap: Infinity, detailCap: Infinity, shortened: false };
-function renderDocument(report, opts, target, limits) {
-    const ctx = { report, target, limits, omittedStatements: 0, shortenedDetails: 0 };
-    // Roots first: the shortening notice at the top needs to know what they left out.
-    const roots = report.roots.map((root) => rootSection(root, ctx));
-    const fatal = report.fatal ? ['### ❌ Error', detailBlock(report.fatal, ctx)] : [];
-    const parts = [
-        ...header(report, opts),
-        ...shortenedNotice(ctx),
-        ...report.notices.map((n) => `> ℹ️ ${(0,src_core/* text */.Qq)(n)}`),
-        ...overview(report),
-        ...fatal,
-        ...checksSection(report.lint),
-        ...riskList(report.roots),
-        ...accessSection(report.access, target),
-        ...(report.context.mode === 'plan' ? approvalNotice(report, { ...opts, approvers: opts.approvers ?? [] }) : holdSection(report)),
-        ...roots.flat(),
-        ...reviewedSection(report),
-        ...historySection(report.history),
-        footer(report, opts),
-    ];
-    return parts.filter((p) => p !== '').join('\n\n') + '\n';
-}
-/** Header, status and footer only: what is left when nothing else fits. */
-function renderMinimal(report, opts, target) {
-    const where = target === 'comment' ? 'the job summary and the log of' : 'the log of';
-    const tooLarge = `> ✂️ This report is too large to show here; see ${where} ${(0,src_core/* link */.nf)('this run', report.context.runUrl)}.`;
-    return [...header(report, opts), tooLarge, footer(report, opts)].filter((p) => p !== '').join('\n\n') + '\n';
-}
-/** Sizes of every SQL block the document can draw, in the units sqlCap is compared with. */
-function sqlBlockSizes(report) {
-    return report.roots.flatMap((root) => sqlBlocks(root, report).map((b) => blockSize(b.statements)));
-}
-function detailSizes(report) {
-    const details = report.roots.flatMap((r) => [...r.errors, ...r.warnings].map((d) => d.detail.length));
-    return report.fatal ? [...details, report.fatal.length] : details;
-}
-function header(report, opts) {
-    const { context } = report;
-    const title = context.drift ? 'Drift check' : context.mode === 'apply' ? 'Apply' : 'Plan';
-    const env = report.environment ? ` · ${(0,src_core/* code */.aY)(report.environment)}` : '';
-    // The record sits right under the marker: if a body ever had to be cut, it is cut at the end.
-    return [
-        opts.data ? `${opts.marker}\n${opts.data}` : opts.marker,
-        `## 🗄️ Atlas ${title}${env} · PostgreSQL roles & schema`,
-        `### ${(0,src_core/* text */.Qq)(headline(report))}`,
-        `Mode: **${context.mode}** — ${(0,src_core/* text */.Qq)(context.modeReason)}`,
-    ];
-}
-function shortenedNotice(ctx) {
-    if (!ctx.limits.shortened || (ctx.omittedStatements === 0 && ctx.shortenedDetails === 0))
-        return [];
-    const what = [
-        ctx.omittedStatements ? `${wording_count(ctx.omittedStatements, 'SQL statement')} not shown` : '',
-        ctx.shortenedDetails ? `${wording_count(ctx.shortenedDetails, 'error/warning detail')} shortened` : '',
-    ]
-        .filter(Boolean)
-        .join(', ');
-    const url = ctx.report.context.runUrl;
-    return ctx.target === 'comment'
-        ? [
-            `> ✂️ **Shortened to fit GitHub's 65,536-character comment limit:** ${what}. The full plan is in the ${(0,src_core/* link */.nf)('job summary of this run', url)}.`,
-        ]
-        : [`> ✂️ **Shortened to fit the 1 MiB job-summary limit:** ${what}. See the log of ${(0,src_core/* link */.nf)('this run', url)} for the rest.`];
-}
-function overview(report) {
-    if (report.roots.length === 0)
-        return [];
-    const rows = report.roots.map((r) => {
-        const ran = r.outcome !== 'skipped' && r.outcome !== 'not-run' && r.outcome !== 'deferred';
-        const n = ran ? String(mainSql(r, report).statements.length) : '—';
-        return `| ${r.root} | ${(0,src_core/* text */.Qq)(outcomeShort(r))} | ${n} | ${ran ? riskCell(r) : '—'} | ${ran ? render_duration(r.durationMs) : '—'} |`;
-    });
-    const table = ['| Root | Result | SQL statements | Risk | Time |', '| --- | --- | ---: | --- | ---: |', ...rows].join('\n');
-    return report.context.mode === 'apply' ? [table, `**What was applied:** ${(0,src_core/* text */.Qq)(appliedLine(report))}`] : [table];
-}
-function riskCell(root) {
-    const counts = riskCounts([root]);
-    const parts = [
-        root.destroys.length > 0 ? `${root.destroys.length} destroy` : '',
-        ...COUNTED_CLASSES.map((c) => (counts[c] > 0 ? `${counts[c]} ${c}` : '')),
-    ].filter(Boolean);
-    return parts.length > 0 ? parts.join(', ') : root.plannedStatements.length > 0 ? 'safe' : '—';
-}
-function rootSection(root, ctx) {
-    const { report } = ctx;
-    const out = [`### ${root.root} · ${(0,src_core/* code */.aY)(root.workingDirectory)}`, outcomeLine(root, report)];
-    if (root.root === 'roles' && root.outcome !== 'skipped')
-        out.push(whyRolesRan(report));
-    const note = gateNote(root);
-    if (note)
-        out.push(note);
-    // Each error once, before the SQL: the diagnostics when Terraform gave some, else the message.
-    if (root.errors.length > 0) {
-        for (const e of root.errors)
-            out.push(`**${(0,src_core/* text */.Qq)(e.summary)}**${e.address ? ` (${(0,src_core/* code */.aY)(e.address)})` : ''}`, detailBlock(e.detail, ctx));
-    }
-    else if (root.error) {
-        out.push(`**Error${root.failedStep ? ` at ${root.failedStep}` : ''}:**`, detailBlock(root.error, ctx));
-    }
-    if (root.hints.length > 0)
-        out.push(root.hints.map((h) => `- 💡 ${h}`).join('\n'));
-    if (root.appliedDiffers) {
-        out.push('❌ **Atlas re-planned inside the apply and ran SQL that differs from the plan the gate approved** (the database changed in between). It has run; compare the applied SQL below with the plan, and check the database.');
-    }
-    if (root.terraformChanged && mainSql(root, report).statements.length === 0 && root.outcome === 'planned') {
-        out.push('Terraform would update the resource, but Atlas plans no SQL: the database already matches (usually HCL text normalisation).');
-    }
-    out.push(...impactPart(root));
-    for (const block of sqlBlocks(root, report))
-        out.push(...sqlSection(block, root, ctx));
-    if (root.residualStatements.length > 0)
-        out.push(residualHint(root.residualStatements));
-    out.push(warnings(root.warnings, ctx));
-    return out;
-}
-function whyRolesRan(report) {
-    const { rolesChange } = report;
-    return rolesChange.failSafe ? `⚠️ **Ran to be safe:** ${(0,src_core/* text */.Qq)(rolesChange.reason)}` : `Why it ran: ${(0,src_core/* text */.Qq)(rolesChange.reason)}`;
-}
-function sqlBlocks(root, report) {
-    const blocks = [mainSql(root, report)];
-    if (root.residualStatements.length > 0)
-        blocks.push({ label: 'Still planned after apply (residual SQL)', statements: root.residualStatements });
-    const pending = root.pendingAfterFailure;
-    if (pending && pending.length > 0 && !sameStatements(pending, root.plannedStatements)) {
-        blocks.push({ label: 'Still pending after the failed apply (not committed)', statements: pending });
-    }
-    return blocks.filter((b) => b.statements.length > 0);
-}
-function sameStatements(a, b) {
-    return a.length === b.length && a.every((s, i) => s === b[i]);
-}
-function sqlSection(block, root, ctx) {
-    const rendered = renderSql(block, block.classes ? root.classifications : undefined, ctx.limits.sqlCap);
-    ctx.omittedStatements += rendered.omitted;
-    const out = [`**${block.label}**`];
-    if (rendered.markdown)
-        out.push(rendered.markdown);
-    if (rendered.omitted > 0)
-        out.push(`_… ${wording_count(rendered.omitted, 'more statement')} not shown — ${whereIsTheRest(ctx)}._`);
-    return out;
-}
-function whereIsTheRest(ctx) {
-    const url = ctx.report.context.runUrl;
-    return ctx.target === 'comment'
-        ? `the full plan is in the ${(0,src_core/* link */.nf)('job summary of this run', url)}`
-        : `the plan is larger than the job summary allows; see the log of ${(0,src_core/* link */.nf)('this run', url)}`;
-}
-function residualHint(residual) {
-    const publicGrant = residual.some((s) => /\bPUBLIC\b/i.test(s));
-    const example = publicGrant
-        ? 'Here the SQL touches `PUBLIC`: PostgreSQL grants some privileges to PUBLIC by default (USAGE on schema `public`, EXECUTE on new functions).'
-        : 'The classic cause is a PostgreSQL default privilege, such as USAGE on schema `public` for PUBLIC or EXECUTE on new functions for PUBLIC.';
-    return `💡 SQL that is still planned right after an apply means the HCL does not describe what the database keeps doing on its own. ${example} Declare that privilege in HCL (a \`permission\` block, e.g. \`to = PUBLIC\`, \`for = schema.public\`, \`privileges = [USAGE]\`) so the next plan is empty.`;
-}
-/** Warnings the flow expects (and the provider's update notice) are named as such, all collapsed. */
-const EXPECTED_WARNINGS = [
-    { match: /dev_url is unset/i, note: 'expected: this flow plans against the live database without a dev database.' },
-    { match: /^Update Available$/i, note: 'the ariga/atlas provider has a newer version; not a problem for this run.' },
-];
-/**
- * Warnings in a defined order, whatever order the provider's processes sent them in (two
- * processes race under load): the ones a reviewer must read first, then the expected ones; each
- * group by summary, address and detail, compared by code unit so no locale changes it.
- */
-function orderWarnings(list) {
-    const rank = (w) => (EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)) ? 1 : 0);
-    const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-    return [...list].sort((a, b) => rank(a) - rank(b) || cmp(a.summary, b.summary) || cmp(a.address ?? '', b.address ?? '') || cmp(a.detail, b.detail));
-}
-function warnings(unordered, ctx) {
-    if (unordered.length === 0)
-        return '';
-    const list = orderWarnings(unordered);
-    const expected = list.filter((w) => EXPECTED_WARNINGS.some((e) => e.match.test(w.summary)));
-    const note = expected.length > 0 ? `, including the expected ${expected.map((w) => `“${(0,src_core/* htmlText */.js)(w.summary)}”`).join(', ')}` : '';
-    const items = list.map((w) => {
-        const known = EXPECTED_WARNINGS.find((e) => e.match.test(w.summary));
-        if (known)
-            return `- **${(0,src_core/* text */.Qq)(w.summary)}** — ${known.note}`;
-        const detail = w.detail ? `\n\n${detailBlock(w.detail, ctx)}` : '';
-        return `- **${(0,src_core/* text */.Qq)(w.summary)}**${detail}`;
-    });
-    return (0,src_core/* details */.zH)(`Warnings (${list.length})${note}`, items.join('\n'));
-}
-/** A fenced block of at most detailCap characters, cut at a line boundary when one is near. */
-function detailBlock(raw, ctx) {
-    const clean = raw.replace(/\s+$/, '');
-    if (clean === '')
-        return '';
-    const cap = ctx.limits.detailCap;
-    if (clean.length <= cap)
-        return (0,src_core/* fence */.EU)(clean);
-    ctx.shortenedDetails++;
-    let cut = Math.max(0, Math.floor(cap));
-    const newline = clean.lastIndexOf('\n', cut);
-    if (newline > cut / 2)
-        cut = newline;
-    if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
-        cut--;
-    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${(0,src_core/* link */.nf)('this run', ctx.report.context.runUrl)}._`;
-    return cut > 0 ? `${(0,src_core/* fence */.EU)(clean.slice(0, cut))}\n\n${note}` : note;
-}
-function footer(report, opts) {
-    const { context } = report;
-    const sha = context.sha ? (0,src_core/* link */.nf)((0,src_core/* code */.aY)(context.sha.slice(0, 7)), opts.commitUrl ?? '') : '';
-    const parts = [
-        sha ? `Commit ${sha}` : '',
-        context.runUrl ? (0,src_core/* link */.nf)('workflow run', context.runUrl) : '',
-        report.atlasVersion ? `Atlas ${(0,src_core/* code */.aY)(report.atlasVersion)}` : '',
-        'rds-atlas-action',
-    ];
-    return `---\n<sub>${parts.filter(Boolean).join(' · ')}</sub>`;
-}
-function render_duration(ms) {
-    if (ms < 1000)
-        return '<1s';
-    const s = Math.round(ms / 1000);
-    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-}
-
-;// CONCATENATED MODULE: ./src/report/fit.ts
-
-
-/**
- * Size of a body as counted against GitHub's limits. We count UTF-8 bytes: that is exactly
- * the job-summary limit, and for comments (limited in characters) it is never smaller than
- * the character count in any unit GitHub could use (UTF-16 code units, code points), so a
- * body that passes here passes there. The price is that non-ASCII-heavy SQL gets shortened
- * a little earlier than strictly necessary.
- */
-function measure(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-/** The sticky PR comment: shortened to fit maxLength, pointing at the job summary for the rest. */
-function renderComment(report, opts) {
-    return fit(report, opts, 'comment');
-}
-/** The job summary: same content; only shortened when it would pass 1 MiB. */
-function renderSummary(report, opts) {
-    return fit(report, opts, 'summary');
-}
-/**
- * Render whole if it fits. Otherwise shorten SQL blocks with one shared per-block cap
- * (blocks under the cap stay whole, so the largest blocks lose statements first), finding
- * the largest cap that fits by binary search. Only if SQL alone cannot make room are error
- * and warning details capped too. Every candidate is rendered and measured in full, after
- * redaction, so the result is correct even where the size is not perfectly monotonic.
- */
-function fit(report, opts, target) {
-    const fits = (body) => measure(body) <= opts.maxLength;
-    const render = (limits) => (0,src_core/* redact */.E$)(renderDocument(report, opts, target, limits));
-    const whole = render(NO_LIMITS);
-    if (fits(whole))
-        return whole;
-    const largestSql = Math.max(0, ...sqlBlockSizes(report));
-    for (const detailCap of detailCaps(report, opts.maxLength)) {
-        let best = render({ sqlCap: 0, detailCap, shortened: true });
-        if (!fits(best))
-            continue;
-        let lo = 0;
-        let hi = largestSql;
-        while (lo < hi) {
-            const mid = Math.ceil((lo + hi) / 2);
-            const candidate = render({ sqlCap: mid, detailCap, shortened: true });
-            if (fits(candidate)) {
-                lo = mid;
-                best = candidate;
-            }
-            else {
-                hi = mid - 1;
-            }
-        }
-        return best;
-    }
-    return lastResort((0,src_core/* redact */.E$)(renderMinimal(report, opts, target)), opts.maxLength);
-}
-/** Keep details whole first, then give them a quarter of the budget between them, then none. */
-function detailCaps(report, maxLength) {
-    const sizes = detailSizes(report);
-    return [Infinity, waterLevel(sizes, Math.floor(maxLength / 4)), 0];
-}
-/** Largest cap c with sum(min(size, c)) <= budget: small items stay whole, large ones share. */
-function waterLevel(sizes, budget) {
-    const sorted = [...sizes].sort((a, b) => a - b);
-    let remaining = budget;
-    for (let i = 0; i < sorted.length; i++) {
-        const size = sorted[i] ?? 0;
-        const left = sorted.length - i;
-        if (size * left > remaining)
-            return Math.floor(remaining / left);
-        remaining -= size;
-    }
-    return Infinity;
-}
-/** Only reached when even the minimal body is too big (an absurd marker or limit). */
-function lastResort(body, maxLength) {
-    let out = body;
-    while (out.length > 0 && measure(out) > maxLength) {
-        out = out.slice(0, Math.max(0, out.length - Math.max(1, measure(out) - maxLength)));
-        // never leave half a surrogate pair behind
-        if (/[\uD800-\uDBFF]$/.test(out))
-            out = out.slice(0, -1);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/report/verdict.ts
-
-/** A drift check's result: SQL pending, none, or unknown when a root could not be checked. */
-function driftStatus(report) {
-    if (report.roots.some((r) => r.plannedStatements.length > 0 || r.destroys.length > 0))
-        return 'drift';
-    if (report.fatal || report.roots.length === 0 || report.roots.some((r) => r.outcome === 'failed'))
-        return 'unknown';
-    return 'clean';
-}
-function verdict(report, inputs) {
-    if (report.fatal)
-        return report.fatal;
-    const problems = report.roots.flatMap((r) => {
-        switch (r.outcome) {
-            case 'failed':
-                return [`${r.root}: ${r.failedStep ?? 'run'} failed: ${r.error ?? 'unknown error'}`];
-            case 'not-converged':
-                return [`${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`];
-            case 'held':
-                return [
-                    `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
-                ];
-            default:
-                return r.appliedDiffers ? [`${r.root}: Atlas applied SQL that differs from the plan the gate approved`] : [];
-        }
-    });
-    if (problems.length > 0)
-        return problems.join('; ');
-    if (inputs.failOnDrift && report.context.drift && driftStatus(report) === 'drift') {
-        return 'The database drifted from the HCL of the default branch (fail-on-drift is true); see the drift issue or the job summary for the SQL that would reconcile it.';
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/report/index.ts
-// report/: pure rendering of a Report. The headline, the comment and summary bodies fitted to
-// GitHub's limits, and the exit verdict and drift status derived from the report. No I/O. May
-// import every folder below it.
-/** The PR comment body, fitted to GitHub's comment limit. */
-
-/** The job summary body, fitted to GitHub's summary limit. */
-
-/** The one-line headline, derived from what the database showed. */
-
-/** Why the run failed, as one message; undefined when it did not. */
-
-/** A drift check's result: drift, clean, or unknown when a root could not be checked. */
-
-
-;// CONCATENATED MODULE: ./src/publish/drift.ts
-
-
-
-
-/** Opens, updates or closes this database's drift issue; returns its URL when it is open. */
-async function syncDriftIssue(d) {
-    const { report, inputs, gh } = d;
-    const status = driftStatus(report);
-    if (status === 'unknown') {
-        src_core/* log */.Rm.info('The drift check did not complete: the drift issue is left as it is.');
-        return '';
-    }
-    const { repo } = report.context;
-    const marker = driftMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
-    const existing = await findDriftIssue(gh, repo, marker, await d.identity());
-    const title = `Database drift: ${inputs.environment || `${repo.owner}/${repo.repo}`}`;
-    const now = new Date().toISOString();
-    if (status === 'clean') {
-        if (!existing)
-            return '';
-        const comment = `✅ No drift found by ${(0,src_core/* link */.nf)('this run', report.context.runUrl)} (${(0,src_core/* text */.Qq)(now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}): the database matches the HCL of ${(0,src_core/* text */.Qq)(report.context.defaultBranch || 'the default branch')}. Closing.`;
-        await closeDriftIssue(gh, repo, existing, comment);
-        src_core/* log */.Rm.info(`Closed drift issue #${existing.number}: the database matches the HCL.`);
-        return '';
-    }
-    const since = (existing ? decodeData(existing.body, marker).driftSince : undefined) ?? now;
-    const notices = [
-        `First seen ${since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, last seen ${now.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (this issue is updated by every scheduled run and closed once the database matches the HCL again).`,
-        'How to fix it: if the change in the database is wanted, describe it in the HCL and merge that (the next check then finds nothing to do); if it is not, re-apply the HCL of the default branch: the SQL below is what that runs. Additive SQL is applied by a run with mode: apply; destructive SQL only through a reviewed pull request carrying the destructive label.',
-    ];
-    const body = renderComment({ ...report, notices: [...notices, ...report.notices] }, { ...d.options, marker, data: encodeData({ history: [], driftSince: since }), maxLength: COMMENT_MAX_LENGTH });
-    if (existing) {
-        await updateDriftIssue(gh, repo, existing, title, body);
-        src_core/* log */.Rm.info(`Updated drift issue #${existing.number}: ${existing.url}`);
-        return existing.url;
-    }
-    const opened = await openDriftIssue(gh, repo, title, body);
-    src_core/* log */.Rm.info(`Opened drift issue #${opened.number}: ${opened.url}`);
-    return opened.url;
-}
-
-;// CONCATENATED MODULE: ./src/publish/outputs.ts
-
-
-
-
-// Output names are a contract with users' workflows; action.yml is checked against these
-// constants by test/unit/contract.test.ts.
-const OUTPUT = {
-    mode: 'mode',
-    rolesChanged: 'roles-changed',
-    rolesSql: 'roles-sql',
-    schemaSql: 'schema-sql',
-    converged: 'converged',
-    commentUrl: 'comment-url',
-    destructiveSql: 'destructive-sql',
-    drift: 'drift',
-    lint: 'lint',
-    impact: 'impact',
-    accessChanges: 'access-changes',
-};
-/** The value of every output, redacted. Pure apart from the secret registry. */
-function outputValues(report, extra) {
-    const values = {
-        [OUTPUT.mode]: report.context.mode,
-        [OUTPUT.rolesChanged]: String(report.rolesChange.changed),
-        [OUTPUT.rolesSql]: sqlOf(report, 'roles'),
-        [OUTPUT.schemaSql]: sqlOf(report, 'schema'),
-        [OUTPUT.converged]: report.context.mode === 'apply' ? String(converged(report)) : '',
-        [OUTPUT.commentUrl]: extra.commentUrl,
-        [OUTPUT.destructiveSql]: destructiveSql(report),
-        [OUTPUT.drift]: drift(report),
-        [OUTPUT.lint]: JSON.stringify(report.lint.map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }))),
-        [OUTPUT.impact]: impactJson(report),
-        // Plan runs with planned SQL: every change (the comment caps its table); '' when not computed.
-        [OUTPUT.accessChanges]: report.access ? JSON.stringify(accessChangesJson(report.access.diff.changes)) : '',
-    };
-    for (const key of Object.keys(values))
-        values[key] = (0,src_core/* redact */.E$)(values[key]);
-    return values;
-}
-function setOutputs(report, extra) {
-    for (const [name, value] of Object.entries(outputValues(report, extra)))
-        core/* setOutput */.uH(name, value);
-}
-/**
- * The statements of the root's plan step, in order, one after another on their own lines
- * (a multi-line statement keeps its line breaks). In an apply run these are the plan the
- * apply executed from, so the output means the same thing in both modes; empty when the
- * root did not run or planned no SQL.
- */
-function sqlOf(report, root) {
-    const result = report.roots.find((r) => r.root === root);
-    if (!result || result.outcome === 'skipped' || result.outcome === 'not-run')
-        return '';
-    return result.plannedStatements.map((s) => s.replace(/\s+$/, '')).join('\n');
-}
-/**
- * After an apply: true only when every root that ran ended with no Atlas SQL in its verify
- * plan (a Terraform-only diff still counts as converged, DESIGN §4) and nothing failed.
- */
-function converged(report) {
-    if (report.fatal)
-        return false;
-    const ran = report.roots.filter((r) => r.outcome !== 'skipped');
-    return ran.length > 0 && ran.every((r) => r.outcome === 'converged' || r.outcome === 'state-differs');
-}
-/** The destructive statements of both roots' plans, in order; empty when none. */
-function destructiveSql(report) {
-    return report.roots
-        .flatMap((r) => r.plannedStatements.filter((_, i) => r.classifications[i]?.class === 'destructive'))
-        .map((s) => s.replace(/\s+$/, ''))
-        .join('\n');
-}
-/**
- * Scheduled and dispatched plan runs: true when any root has SQL pending, false when every
- * root was checked and has none; empty on other events, or when the check could not complete
- * (a failed root says nothing about drift).
- */
-function drift(report) {
-    if (!report.context.drift)
-        return '';
-    const status = driftStatus(report);
-    return status === 'unknown' ? '' : String(status === 'drift');
-}
-/**
- * The impact rows of every root whose facts were read, as JSON (docs/impact.md): what each
- * statement does to each table, and `fails`, null or why it will fail with a count. Counts
- * and sizes only, never a value from a row.
- */
-function impactJson(report) {
-    const rows = report.roots.flatMap((r) => r.impact?.report?.rows ?? []);
-    return JSON.stringify(rows.map(({ root, statement, table, rows: n, bytes, lock, rewrite, scan, fails, unchecked }) => ({
-        root,
-        statement,
-        table,
-        rows: n,
-        bytes,
-        lock,
-        rewrite,
-        scan,
-        fails,
-        unchecked,
-    })));
-}
-
-;// CONCATENATED MODULE: ./src/publish/summary.ts
-
-
-
-
-// The job summary holds the full report (up to GitHub's 1 MiB). It is written before any
-// network call that could hang (the comment), so a run always leaves its report behind.
-/**
- * Appends the report to this step's job summary. Returns whether it was written. Never
- * throws: a missing summary must not turn a successful apply into a failed run.
- */
-async function writeSummary(report, options) {
-    if (!process.env['GITHUB_STEP_SUMMARY']) {
-        src_core/* log */.Rm.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
-        return false;
-    }
-    const body = renderSummary(report, { ...options, maxLength: SUMMARY_MAX_LENGTH });
-    try {
-        await core/* summary */.z.addRaw(body).write();
-        return true;
-    }
-    catch (err) {
-        // The buffer is a process-wide singleton; do not leave this body behind for a later write.
-        core/* summary */.z.emptyBuffer();
-        src_core/* log */.Rm.warning(`Could not write the job summary: ${(0,src_core/* errorMessage */.gJ)(err)}. The report is still in the PR comment and the log.`);
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/publish/stale.ts
-
-
-
-// After a successful apply: the plans on other open pull requests for this database were
-// computed before it. github/stale.ts marks their comments; here, when to and what the line says.
-/** Marks other open pull requests' plans for this database as stale, after a successful apply. */
-async function markOthersStale(gh, p) {
-    const { report } = p;
-    const { context } = report;
-    if (context.mode !== 'apply' || !report.roots.some((r) => r.applied) || verdict(report, p.inputs) !== undefined)
-        return;
-    const merged = report.review?.pullNumbers ?? context.pullNumbers;
-    const what = report.review?.pr ? `#${report.review.pr} was merged and applied` : 'A push was applied';
-    const line = `> ⏳ **This plan is stale.** ${what} to this database as commit ${(0,src_core/* code */.aY)(context.sha.slice(0, 7))} (${(0,src_core/* link */.nf)('run', context.runUrl)}); ` +
-        "the plan below was computed before that. To re-plan, re-run this pull request's plan job or push a commit.";
-    try {
-        const result = await markStalePlans(gh, context.repo, {
-            marker: p.marker,
-            identity: await p.identity(),
-            exclude: merged,
-            sha: context.sha,
-            line,
-        });
-        if (result.marked.length > 0)
-            src_core/* log */.Rm.info(`Marked the plans of ${result.marked.map((n) => `#${n}`).join(', ')} as stale.`);
-        if (result.skippedEdited.length > 0)
-            src_core/* log */.Rm.info(`Left the plan comments of ${result.skippedEdited.map((n) => `#${n}`).join(', ')} alone: someone else edited them last.`);
-    }
-    catch (err) {
-        src_core/* log */.Rm.warning(`Could not mark the plans of other open pull requests as stale: ${(0,src_core/* errorMessage */.gJ)(err)}.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/publish/publish.ts
-
-
-
-
-
-
-
-
-
-// Where the report goes, in an order that never loses it: the job summary and the outputs
-// first (files on the runner), then the PR comment (network, bounded in time). The verdict
-// (setFailed) comes last and is the only error annotation of a failed run.
-/** The whole comment phase, however many requests and retries it takes. */
-const COMMENT_PHASE_TIMEOUT_MS = 45_000;
-async function publish(p) {
-    const { report, inputs } = p;
-    const options = renderOptions(p);
-    src_core/* log */.Rm.info(`Result: ${headline(report)}`);
-    await writeSummary(report, options);
-    setOutputs(report, { commentUrl: '' });
-    if (inputs.comment && p.gh) {
-        const gh = p.gh;
-        const url = await withDeadline(postComments(gh, p, options), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
-            src_core/* log */.Rm.warning(`Could not post the pull request comment: ${(0,src_core/* errorMessage */.gJ)(err)}. The report is in the job summary and the outputs. If the token lacks access, add "pull-requests: write" to the workflow's permissions.`);
-            return '';
-        });
-        // Outputs written twice keep the last value: the URL replaces the empty one.
-        if (url)
-            core/* setOutput */.uH(OUTPUT.commentUrl, url);
-        await withDeadline(markOthersStale(gh, p), COMMENT_PHASE_TIMEOUT_MS).catch((err) => src_core/* log */.Rm.warning(`Could not mark other plans as stale: ${(0,src_core/* errorMessage */.gJ)(err)}.`));
-    }
-    if (report.context.drift && inputs.driftIssue && p.gh) {
-        const d = { gh: p.gh, inputs, report, identity: p.identity, options };
-        await withDeadline(syncDriftIssue(d), COMMENT_PHASE_TIMEOUT_MS).catch((err) => {
-            src_core/* log */.Rm.warning(`Could not open, update or close the drift issue: ${(0,src_core/* errorMessage */.gJ)(err)}. The result is in the job summary and the "drift" output. The workflow needs "issues: write" permission.`);
-        });
-    }
-}
-function renderOptions(p) {
-    const { context } = p.report;
-    const server = process.env['GITHUB_SERVER_URL'] || 'https://github.com';
-    return {
-        marker: p.marker,
-        commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
-        destructiveLabel: p.inputs.destructiveLabel,
-        gatedClasses: p.inputs.gatedClasses,
-        approvers: p.inputs.approvers,
-    };
-}
-async function postComments(gh, p, options) {
-    const { context } = p.report;
-    let numbers = context.pullNumbers;
-    if (numbers.length === 0 && context.eventName === 'push') {
-        // A merge already asked GitHub which pull requests the commit belongs to.
-        numbers = p.report.review?.pullNumbers ?? (await pullsForCommit(gh, context.repo, context.sha));
-        if (numbers.length === 0)
-            src_core/* log */.Rm.info(`No pull request is associated with ${context.sha.slice(0, 7)}: no comment to update.`);
-    }
-    if (numbers.length === 0)
-        return '';
-    const identity = await p.identity();
-    let url = '';
-    for (const number of numbers) {
-        const comment = await upsertComment(gh, context.repo, number, p.marker, identity, async (previous) => {
-            // A record someone else edited last is not carried forward (it could launder an edit).
-            const editor = previous ? await editedByOthers(gh, previous, identity).catch(() => 'an unknown user') : undefined;
-            const trusted = editor ? undefined : previous;
-            if (editor)
-                src_core/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
-            const applied = trusted ? appliedEarlier(p.report, decodeData(trusted.body, p.marker).current) : undefined;
-            if (applied) {
-                src_core/* log */.Rm.info(`The comment on #${number} keeps showing the apply of commit ${applied.commit.slice(0, 7)} (${applied.runUrl}); this re-run had nothing left to apply.`);
-                return undefined;
-            }
-            return body(p, options, number, trusted);
-        });
-        src_core/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
-        if (comment.removedDuplicates > 0)
-            src_core/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);
-        url ||= comment.url;
-    }
-    return url;
-}
-/**
- * The successful apply our comment shows, when this run is a re-run of it (same commit) that
- * found nothing left to apply: the comment then keeps what was applied, and the attempt that
- * applied it, rather than trading them for "Nothing to apply". The headline is ours (the
- * comment is ours and nobody else edited it); only a successful apply's starts with "✅ Applied".
- */
-function appliedEarlier(report, shown) {
-    const { context, roots } = report;
-    if (!shown || context.mode !== 'apply' || shown.mode !== 'apply' || shown.commit !== context.sha)
-        return undefined;
-    if (!shown.headline.startsWith('✅ Applied'))
-        return undefined;
-    const nothingApplied = !report.fatal && roots.length > 0 && roots.every((r) => !r.applied && (r.outcome === 'converged' || r.outcome === 'skipped'));
-    return nothingApplied ? shown : undefined;
-}
-/** The comment for one PR: this run's report with the record carried over from our previous comment. */
-async function body(p, options, pr, previous) {
-    const before = previous ? decodeData(previous.body, p.marker) : { history: [] };
-    const report = { ...p.report, history: before.current ? withHistory(before.history, before.current) : before.history };
-    const data = { history: report.history, current: entry(p.report) };
-    const reviewed = p.report.context.eventName === 'pull_request' ? await publish_reviewedPlan(p.report, pr) : before.reviewed;
-    if (reviewed)
-        data.reviewed = reviewed;
-    // A merge that found the record lost says so in the record too: a re-run must hold again.
-    const lost = reviewed ? undefined : (p.report.review?.recordLost ?? before.recordLost);
-    if (lost)
-        data.recordLost = lost;
-    // The merge shows the plan reviewers saw, from the record it was gated on. When the gate found
-    // no trusted record, the comment does not show one either: headline and details agree.
-    if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed && !p.report.review.recordLost) {
-        report.review = { ...p.report.review, reviewed: before.reviewed };
-    }
-    return renderComment(report, { ...options, data: encodeData(data), maxLength: COMMENT_MAX_LENGTH });
-}
-function entry(report) {
-    return {
-        at: new Date().toISOString(),
-        mode: report.context.mode,
-        headline: (0,src_core/* redact */.E$)(headline(report)).slice(0, 300),
-        commit: report.context.sha,
-        runUrl: report.context.runUrl,
-    };
-}
-/** What this pull request's reviewers are shown, per root that was planned. */
-async function publish_reviewedPlan(report, pr) {
-    const roots = {};
-    for (const root of report.roots) {
-        if (root.outcome !== 'planned' && root.outcome !== 'no-changes')
-            continue;
-        // Text is kept only when it carries no registered secret (the record must match the fingerprint).
-        const statements = root.plannedStatements;
-        const keep = keepsText(statements) && statements.every((s) => (0,src_core/* redact */.E$)(s) === s);
-        roots[root.root] = await reviewedRoot(statements, keep);
-    }
-    return { pr, commit: report.context.sha, runUrl: report.context.runUrl, at: new Date().toISOString(), roots };
-}
-/** Rejects when `promise` has not settled within `ms`. */
-function withDeadline(promise, ms) {
-    let timer;
-    const deadline = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`GitHub did not answer within ${Math.round(ms / 1000)} s`)), ms);
-    });
-    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-;// CONCATENATED MODULE: ./src/publish/index.ts
-// publish/: the report leaves the process. The job summary and outputs first, then the PR
-// comment (upsert) and the drift issue, each bounded in time. May import every folder below it.
-/** Writes the summary and outputs, then the comment and the drift issue. */
-
-/** Rejects when a promise has not settled within the given time. */
-
-/** The action's output names (a contract with users' workflows). */
-
-
-;// CONCATENATED MODULE: ./src/run/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
-// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the
-// roots, then the report. Every failure becomes part of the report; nothing escapes run().
-/** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
-const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
-async function run() {
-    // ariga/setup-atlas with cloud-token exports the Atlas Cloud token to every later step.
-    // Terraform keeps it (the Atlas CLI logs in with it), and it is masked before anything prints.
-    (0,src_core/* registerSecret */.cl)(process.env['ATLAS_TOKEN']);
-    let inputs;
-    let context;
-    try {
-        // Bad input fails here, before any AWS, GitHub or Terraform call.
-        inputs = getInputs();
-        const unknownRules = validateRuleIds(inputs.lintSkip);
-        if (unknownRules.length > 0) {
-            throw new Error(`Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. rds-atlas-action's docs/guardrails.md lists the rule ids.`);
-        }
-        context = buildRunContext(inputs, eventContext());
-    }
-    catch (err) {
-        core/* setFailed */.C1((0,src_core/* errorMessage */.gJ)(err));
-        return;
-    }
-    // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
-    src_core/* log */.Rm.info(`rds-atlas-action on Node ${process.version}`);
-    if (context.fork) {
-        src_core/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned. The database was not read either (no access changes, no impact).');
-        core/* setOutput */.uH(OUTPUT.mode, 'plan');
-        return;
-    }
-    const report = {
-        context,
-        environment: inputs.environment,
-        rolesChange: { changed: false, reason: 'Change detection did not run.', matchedFiles: [], failSafe: false },
-        roots: [],
-        atlasVersion: '',
-        lint: [],
-        history: [],
-        notices: [],
-    };
-    const marker = commentMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
-    const stopOnCancel = onCancel(report);
-    let gh;
-    let identity;
-    const whoAmI = () => (identity ??= tokenIdentity(gh));
-    try {
-        gh = createGitHub(inputs.githubToken);
-        await execute(inputs, report, gh, whoAmI, marker);
-    }
-    catch (err) {
-        // Reported once, by setFailed below, after the summary, outputs and comment are written.
-        report.fatal = (0,src_core/* errorMessage */.gJ)(err);
-        // For a bug report: where it happened, in src/ (only with step debug logging on).
-        if (core/* isDebug */._o())
-            src_core/* log */.Rm.debug(`Stack: ${(0,src_core/* errorStack */.jK)(err)}`);
-    }
-    try {
-        await publish({ inputs, report, gh, identity: whoAmI, marker });
-        const failure = verdict(report, inputs);
-        if (failure)
-            core/* setFailed */.C1((0,src_core/* redact */.E$)(failure));
-        else
-            for (const root of report.roots)
-                if (root.outcome === 'state-differs')
-                    src_core/* log */.Rm.warning(`${root.root}: database converged, Terraform state differs.`);
-    }
-    finally {
-        stopOnCancel();
-    }
-}
-async function execute(inputs, report, gh, whoAmI, marker) {
-    const { context } = report;
-    const workspace = workspaceDir();
-    src_core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
-    // `atlas version` (a child process) and GitHub (what changed; on a merge, what was reviewed)
-    // answer while the guardrails run; a guardrail error is still the one reported, and still
-    // stops the run before any AWS call.
-    const atlas = atlasVersion(workspace);
-    atlas.catch(() => undefined);
-    const answers = askGitHub(inputs, context, gh, whoAmI, marker);
-    answers.catch(() => undefined);
-    report.lint = await src_core/* log */.Rm.group('HCL guardrails', () => lintProject({ ...lintOptions(inputs, workspace, context) }));
-    for (const f of report.lint) {
-        const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
-        if (f.severity === 'error')
-            src_core/* log */.Rm.error(`${f.message} (${f.rule})`, properties);
-        else
-            src_core/* log */.Rm.warning(`${f.message} (${f.rule})`, properties);
-    }
-    const lintErrors = report.lint.filter((f) => f.severity === 'error').length;
-    if (lintErrors > 0) {
-        throw new Error(`The HCL guardrails found ${lintErrors} error${lintErrors === 1 ? '' : 's'} (see "Checks"); nothing was planned and no AWS credentials were requested. Fix them, or switch a rule off with the lint-skip input.`);
-    }
-    report.atlasVersion = await atlas;
-    src_core/* log */.Rm.info(`Atlas CLI ${report.atlasVersion}`);
-    const terraformBinary = await resolveTerraformBinary();
-    const { rolesChange, changesLog, review } = await answers;
-    changesLog.flush('Detect roles changes');
-    report.rolesChange = rolesChange;
-    const rolesRuns = report.rolesChange.changed || (context.mode === 'apply' && inputs.rolesOnApply === 'always');
-    if (rolesRuns && !report.rolesChange.changed) {
-        report.rolesChange = { ...report.rolesChange, reason: `${report.rolesChange.reason}; it runs anyway because roles-on-apply is always` };
-    }
-    const decision = { runs: rolesRuns, skipReason: report.rolesChange.reason };
-    src_core/* log */.Rm.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${report.rolesChange.reason}`);
-    if (review) {
-        report.review = review;
-        src_core/* log */.Rm.info(review.reviewed
-            ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
-            : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
-    }
+/** Opens the AWS session, runs both roots and the live facts beside them, and cleans up. */
+async function rootsPhase(deps, input) {
+    const { inputs, context } = input;
     let session;
     let planDir;
     try {
-        session = await src_core/* log */.Rm.group('AWS credentials', () => openAwsSession(inputs, context.mode));
+        session = await core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
-        const active = session;
         // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
-        const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, active) : undefined;
-        const role = context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume;
-        const account = roleAccount(role);
-        const impact = impactPhase({ inputs, session: active });
-        const ctx = {
-            impact,
-            mode: context.mode,
-            inputs,
-            workspace,
-            terraformBinary,
-            planDir,
-            childEnv: async () => {
-                await active.refreshIfExpiring();
-                return active.env();
-            },
-            classify: (statements) => classifyStatements(statements),
-            hintContext: {
-                awsProfile: inputs.awsProfile,
-                dbUser: inputs.dbUser,
-                masterUser: inputs.masterUser,
-                region: inputs.awsRegion,
-                ...(account ? { account } : {}),
-            },
-            ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, active, created) } : {}),
-            ...(report.review ? { review: report.review } : {}),
-        };
-        // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
-        loadClassifier().catch(() => undefined);
-        const result = await runRoots(ctx, { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, decision);
-        await impact.attach(result.roots);
-        report.roots = result.roots;
-        report.notices.push(...result.notices);
-        const access = context.mode === 'plan' ? await src_core/* log */.Rm.group('Access changes', () => accessPhase(accessFacts, report.roots, inputs)) : undefined;
-        if (access)
-            report.access = access;
+        const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, session, deps.openFacts) : undefined;
+        const impact = impactPhase({ inputs, session, openFacts: deps.openFacts });
+        const result = await runRoots(pipelineContext(deps, input, session, planDir, impact), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
+        const roots = await impact.collect(result.roots);
+        if (context.mode !== 'plan')
+            return { ...result, roots };
+        const access = await core/* log */.Rm.group('Access changes', () => accessPhase(accessFacts, roots, inputs));
+        return { ...result, roots, ...(access ? { access } : {}) };
     }
     finally {
-        await session?.close().catch((err) => src_core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,src_core/* errorMessage */.gJ)(err)}`));
+        await session?.close().catch((err) => core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,core/* errorMessage */.gJ)(err)}`));
         if (planDir)
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
     }
 }
-/** The GitHub lookups of a run, side by side; none of them throws. */
-async function askGitHub(inputs, context, gh, whoAmI, marker) {
-    const changesLog = new src_core/* BufferedLog */.eA();
-    // Who the token is (the comment's and the issue's author) is asked now, not at the end.
-    if (inputs.comment || context.drift)
-        whoAmI().catch(() => undefined);
-    const review = context.mode === 'apply'
-        ? withDeadline(whoAmI().then((identity) => reviewContext(gh, context, marker, identity, { destructiveLabel: inputs.destructiveLabel, approvers: inputs.approvers })), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
-            // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
-            const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,src_core/* errorMessage */.gJ)(err)})`;
-            return { labels: [], missing: why, recordLost: why };
-        })
-        : undefined;
-    const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
-    return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
-}
-function lintOptions(inputs, workspace, context) {
-    // The runner sets both; either means the checkout goes away with the job.
-    const ci = process.env['CI'] === 'true' || process.env['GITHUB_ACTIONS'] === 'true';
+function pipelineContext(deps, input, session, planDir, impact) {
+    const { inputs, context } = input;
+    const account = roleAccount(context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume);
+    // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
+    const classifier = (0,core/* settle */.G9)(loadClassifier());
     return {
-        run: { ci, mode: context.mode, drift: context.drift },
-        workspace,
-        rolesWorkingDirectory: inputs.rolesWorkingDirectory,
-        schemaWorkingDirectory: inputs.schemaWorkingDirectory,
-        dbUser: inputs.dbUser,
-        masterUser: inputs.masterUser,
-        skip: inputs.lintSkip,
-    };
-}
-function eventContext() {
-    return {
-        eventName: github_context.eventName,
-        payload: github_context.payload,
-        repo: github_context.repo,
-        sha: github_context.sha,
-        ref: github_context.ref,
-        serverUrl: github_context.serverUrl,
-        runId: github_context.runId,
-        runAttempt: github_context.runAttempt,
-    };
-}
-/**
- * A cancelled job gets SIGINT, then SIGTERM, then SIGKILL seconds later. Terraform is asked to
- * stop gracefully (state saved, lock released), no further step starts, and the comment and
- * summary still say what happened. Returns the function that removes the handlers.
- */
-function onCancel(report) {
-    let cancelled = false;
-    const handler = (signal) => {
-        if (!cancelled) {
-            cancelled = true;
-            const notice = `The run was cancelled (${signal}): Terraform was asked to stop gracefully, finishing the operation in flight and releasing the state lock; no further step was started.`;
-            report.notices.push(notice);
-            src_core/* log */.Rm.warning(notice);
-        }
-        (0,src_core/* stopAll */.um)();
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
+        mode: context.mode,
+        inputs,
+        workspace: input.workspace,
+        terraform: deps.terraform,
+        terraformBinary: input.terraformBinary,
+        planDir,
+        childEnv: async () => {
+            await session.refreshIfExpiring();
+            return session.env();
+        },
+        classify: async (statements) => {
+            // A failed preload is reported by classifyStatements itself, which loads the parser again.
+            await classifier;
+            return classifyStatements(statements);
+        },
+        hintContext: {
+            awsProfile: inputs.awsProfile,
+            dbUser: inputs.dbUser,
+            masterUser: inputs.masterUser,
+            region: inputs.awsRegion,
+            ...(account ? { account } : {}),
+        },
+        ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, session, created) } : {}),
+        ...(input.review ? { review: input.review } : {}),
+        impact,
     };
 }
 async function preflight(inputs, session, createdInThisRun) {
@@ -85140,6 +85227,165 @@ async function preflight(inputs, session, createdInThisRun) {
         hints: result.hints,
         ...(result.status === 'skipped' ? { notice: result.message } : {}),
     };
+}
+
+;// CONCATENATED MODULE: ./src/run/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+// The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
+// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the
+// roots, then the report. Each phase returns what it found; the report is assembled once from
+// those values. Every failure becomes part of the report; nothing escapes run().
+/** Runs the action through `deps` (the real side effects unless a test passes fakes); reports every failure itself. */
+async function run(deps = realDeps()) {
+    // ariga/setup-atlas with cloud-token exports the Atlas Cloud token to every later step.
+    // Terraform keeps it (the Atlas CLI logs in with it), and it is masked before anything prints.
+    (0,core/* registerSecret */.cl)(process.env['ATLAS_TOKEN']);
+    const prepared = main_prepare(deps);
+    if (!prepared)
+        return;
+    const { inputs, context } = prepared;
+    // The runtime is part of what decided the run (action.yml declares node24); tests assert it.
+    core/* log */.Rm.info(`rds-atlas-action on Node ${process.version}`);
+    if (context.fork) {
+        core/* log */.Rm.notice('Pull request from a fork: GitHub gives it no OIDC token and a read-only token, so the action does not assume an AWS role, run Terraform or comment. Nothing was planned. The database was not read either (no access changes, no impact).');
+        deps.io.setOutput(OUTPUT.mode, 'plan');
+        return;
+    }
+    const marker = commentMarker(inputs.environment, inputs.rolesWorkingDirectory, inputs.schemaWorkingDirectory);
+    const cancel = watchCancel();
+    try {
+        const connected = connect(deps, inputs);
+        const { gh } = connected;
+        const identity = gh ? identityOf(gh) : () => Promise.reject(new Error('no GitHub client'));
+        const facts = gh ? await execute(deps, inputs, context, gh, identity, marker) : { fatal: connected.fatal };
+        const report = assembleReport(inputs, context, facts, cancel.signal());
+        await publish({ io: deps.io, inputs, report, gh, identity, marker });
+        conclude(deps, report, inputs);
+    }
+    finally {
+        cancel.dispose();
+    }
+}
+/** The GitHub client; a client that cannot be built is the run's failure. */
+function connect(deps, inputs) {
+    try {
+        return { gh: deps.github(inputs.githubToken) };
+    }
+    catch (err) {
+        return { fatal: (0,core/* errorMessage */.gJ)(err) };
+    }
+}
+/** Inputs and the run's context; bad input fails the step here, before any AWS, GitHub or Terraform call. */
+function main_prepare(deps) {
+    try {
+        const inputs = getInputs();
+        const unknownRules = validateRuleIds(inputs.lintSkip);
+        if (unknownRules.length > 0) {
+            throw new Error(`Input "lint-skip" names unknown rule ids: ${unknownRules.map((id) => JSON.stringify(id)).join(', ')}. rds-atlas-action's docs/guardrails.md lists the rule ids.`);
+        }
+        return { inputs, context: buildRunContext(inputs, deps.event()) };
+    }
+    catch (err) {
+        deps.io.setFailed((0,core/* errorMessage */.gJ)(err));
+        return undefined;
+    }
+}
+/** The exit status: failed with the verdict's one message, or a warning per root whose state differs. */
+function conclude(deps, report, inputs) {
+    const failure = verdict(report, inputs);
+    if (failure)
+        deps.io.setFailed((0,core/* redact */.E$)(failure));
+    else
+        for (const root of report.roots)
+            if (root.outcome === 'state-differs')
+                core/* log */.Rm.warning(`${root.root}: database converged, Terraform state differs.`);
+}
+/**
+ * The phases up to the roots, each returning its values. A phase that throws ends the run
+ * there: the facts so far and the failure, reported once, by setFailed, after the summary,
+ * outputs and comment are written.
+ */
+async function execute(deps, inputs, context, gh, identity, marker) {
+    let facts = {};
+    try {
+        const workspace = workspaceDir();
+        core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
+        // `atlas version` (a child process) and GitHub (what changed; on a merge, what was reviewed)
+        // answer while the guardrails run; a guardrail error is still the one reported, and still
+        // stops the run before any AWS call.
+        const atlas = (0,core/* settle */.G9)(deps.atlasVersion(workspace));
+        const answers = (0,core/* settle */.G9)(askGitHub(inputs, context, gh, identity, marker));
+        const lint = await guardrails(inputs, workspace, context);
+        facts = { ...facts, lint };
+        const lintErrors = lint.filter((f) => f.severity === 'error').length;
+        if (lintErrors > 0) {
+            throw new Error(`The HCL guardrails found ${lintErrors} error${lintErrors === 1 ? '' : 's'} (see "Checks"); nothing was planned and no AWS credentials were requested. Fix them, or switch a rule off with the lint-skip input.`);
+        }
+        facts = { ...facts, atlasVersion: await (0,core/* outcome */.uR)(atlas) };
+        core/* log */.Rm.info(`Atlas CLI ${facts.atlasVersion}`);
+        const terraformBinary = await deps.terraform.resolveBinary();
+        const { rolesChange, changesLog, review } = await (0,core/* outcome */.uR)(answers);
+        changesLog.flush('Detect roles changes');
+        const roles = rolesDecision(inputs, context, rolesChange);
+        facts = { ...facts, rolesChange: roles.rolesChange, ...(review ? { review } : {}) };
+        logDecisions(roles.decision.runs, roles.rolesChange.reason, review);
+        const { roots, notices, access } = await rootsPhase(deps, {
+            inputs,
+            context,
+            workspace,
+            terraformBinary,
+            decision: roles.decision,
+            ...(review ? { review } : {}),
+        });
+        return { ...facts, roots, notices, ...(access ? { access } : {}) };
+    }
+    catch (err) {
+        // For a bug report: where it happened, in src/ (only with step debug logging on).
+        if (deps.io.isDebug())
+            core/* log */.Rm.debug(`Stack: ${(0,core/* errorStack */.jK)(err)}`);
+        return { ...facts, fatal: (0,core/* errorMessage */.gJ)(err) };
+    }
+}
+/** The HCL guardrails, each finding an annotation at its file and line. */
+async function guardrails(inputs, workspace, context) {
+    // The runner sets both; either means the checkout goes away with the job.
+    const ci = process.env['CI'] === 'true' || process.env['GITHUB_ACTIONS'] === 'true';
+    const findings = await core/* log */.Rm.group('HCL guardrails', () => lintProject({
+        run: { ci, mode: context.mode, drift: context.drift },
+        workspace,
+        rolesWorkingDirectory: inputs.rolesWorkingDirectory,
+        schemaWorkingDirectory: inputs.schemaWorkingDirectory,
+        dbUser: inputs.dbUser,
+        masterUser: inputs.masterUser,
+        skip: inputs.lintSkip,
+    }));
+    for (const f of findings) {
+        const properties = { file: f.file, startLine: f.line, title: `rds-atlas-action: ${f.rule}` };
+        if (f.severity === 'error')
+            core/* log */.Rm.error(`${f.message} (${f.rule})`, properties);
+        else
+            core/* log */.Rm.warning(`${f.message} (${f.rule})`, properties);
+    }
+    return findings;
+}
+function logDecisions(rolesRuns, reason, review) {
+    core/* log */.Rm.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${reason}`);
+    if (!review)
+        return;
+    core/* log */.Rm.info(review.reviewed
+        ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
+        : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/run/index.ts

@@ -28381,7 +28381,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rm: () => (/* reexport */ log)
 });
 
-// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, redact, registerSecret, runProcess, showBidi, stopAll, str, strings, text
+// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, outcome, redact, registerSecret, runProcess, settle, showBidi, stopAll, str, strings, text
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -32394,6 +32394,8 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 /** The text with bidirectional control characters shown as visible escapes. */
 
 /** The error's stack mapped back to src/, for a debug line. */
+
+/** Holds started work as a promise that never rejects; `outcome` unwraps it where it is awaited. */
 
 /** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
 

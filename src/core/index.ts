@@ -60,6 +60,8 @@ export { showBidi } from './markdown.js';
 
 /** The error's stack mapped back to src/, for a debug line. */
 export { errorStack } from './stack.js';
+/** Holds started work as a promise that never rejects; `outcome` unwraps it where it is awaited. */
+export { settle, outcome, type Settled } from './settle.js';
 /** Removes the temporary directories the main step left in RUNNER_TEMP (the post step). */
 export { cleanup } from './cleanup.js';
 

@@ -9,7 +9,7 @@ import type { GitHub } from './client.js';
 
 /**
  * The whole look-up may take this long. Less than the merge's review look-up bound (45 s in
- * run/main.ts), so a hanging endpoint is named here rather than as "GitHub did not answer".
+ * run/github-answers.ts), so a hanging endpoint is named here rather than as "GitHub did not answer".
  */
 export const APPROVAL_LOOKUP_TIMEOUT_MS = 30_000;
 /** Reviews read at most (pages of 100): a pull request with more is held, saying so. */

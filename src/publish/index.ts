@@ -7,3 +7,7 @@ export { publish } from './publish.js';
 export { withDeadline } from './publish.js';
 /** The action's output names (a contract with users' workflows). */
 export { OUTPUT } from './outputs.js';
+/** The action's I/O with the runner (outputs, job summary, failed status), as run() receives it. */
+export type { ActionIO } from './io.js';
+/** The runner's I/O through @actions/core. */
+export { actionsIO } from './io.js';

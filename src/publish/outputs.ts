@@ -1,8 +1,8 @@
-import * as core from '@actions/core';
 import { driftStatus } from '../report/index.js';
 import { redact, type RootName } from '../core/index.js';
 import { accessChangesJson } from '../access/index.js';
 import type { Report } from '../roots/index.js';
+import type { ActionIO } from './io.js';
 
 // Output names are a contract with users' workflows; action.yml is checked against these
 // constants by test/unit/contract.test.ts.
@@ -42,8 +42,9 @@ export function outputValues(report: Report, extra: { commentUrl: string }): Rec
   return values;
 }
 
-export function setOutputs(report: Report, extra: { commentUrl: string }): void {
-  for (const [name, value] of Object.entries(outputValues(report, extra))) core.setOutput(name, value);
+/** Sets every output from the report. */
+export function setOutputs(io: ActionIO, report: Report, extra: { commentUrl: string }): void {
+  for (const [name, value] of Object.entries(outputValues(report, extra))) io.setOutput(name, value);
 }
 
 /**

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { syncDriftIssue } from './drift.js';
 import { editedByOthers, upsertComment, COMMENT_MAX_LENGTH, pullsForCommit, type GitHub, type OurComment } from '../github/index.js';
 import { errorMessage, log, redact, type HistoryEntry, type Inputs, type ReviewedPlan } from '../core/index.js';
@@ -8,6 +7,7 @@ import { writeSummary } from './summary.js';
 import { markOthersStale } from './stale.js';
 import { decodeData, encodeData, keepsText, reviewedRoot, withHistory, type CommentData } from '../review/index.js';
 import type { Report } from '../roots/index.js';
+import type { ActionIO } from './io.js';
 
 // Where the report goes, in an order that never loses it: the job summary and the outputs
 // first (files on the runner), then the PR comment (network, bounded in time). The verdict
@@ -17,6 +17,7 @@ import type { Report } from '../roots/index.js';
 export const COMMENT_PHASE_TIMEOUT_MS = 45_000;
 
 export interface PublishContext {
+  io: ActionIO;
   inputs: Inputs;
   report: Report;
   gh: GitHub | undefined;
@@ -29,8 +30,8 @@ export async function publish(p: PublishContext): Promise<void> {
   const { report, inputs } = p;
   const options = renderOptions(p);
   log.info(`Result: ${headline(report)}`);
-  await writeSummary(report, options);
-  setOutputs(report, { commentUrl: '' });
+  await writeSummary(p.io, report, options);
+  setOutputs(p.io, report, { commentUrl: '' });
 
   if (inputs.comment && p.gh) {
     const gh = p.gh;
@@ -41,7 +42,7 @@ export async function publish(p: PublishContext): Promise<void> {
       return '';
     });
     // Outputs written twice keep the last value: the URL replaces the empty one.
-    if (url) core.setOutput(OUTPUT.commentUrl, url);
+    if (url) p.io.setOutput(OUTPUT.commentUrl, url);
     await withDeadline(markOthersStale(gh, p), COMMENT_PHASE_TIMEOUT_MS).catch((err: unknown) =>
       log.warning(`Could not mark other plans as stale: ${errorMessage(err)}.`),
     );

@@ -1,8 +1,8 @@
-import * as core from '@actions/core';
 import { SUMMARY_MAX_LENGTH } from '../github/index.js';
 import { errorMessage, log } from '../core/index.js';
 import type { Report } from '../roots/index.js';
 import { renderSummary, type RenderOptions } from '../report/index.js';
+import type { ActionIO } from './io.js';
 
 // The job summary holds the full report (up to GitHub's 1 MiB). It is written before any
 // network call that could hang (the comment), so a run always leaves its report behind.
@@ -11,18 +11,13 @@ import { renderSummary, type RenderOptions } from '../report/index.js';
  * Appends the report to this step's job summary. Returns whether it was written. Never
  * throws: a missing summary must not turn a successful apply into a failed run.
  */
-export async function writeSummary(report: Report, options: RenderOptions): Promise<boolean> {
-  if (!process.env['GITHUB_STEP_SUMMARY']) {
-    log.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
-    return false;
-  }
+export async function writeSummary(io: ActionIO, report: Report, options: RenderOptions): Promise<boolean> {
   const body = renderSummary(report, { ...options, maxLength: SUMMARY_MAX_LENGTH });
   try {
-    await core.summary.addRaw(body).write();
-    return true;
+    const written = await io.appendSummary(body);
+    if (!written) log.debug('GITHUB_STEP_SUMMARY is not set (not running on a GitHub runner?); skipping the job summary.');
+    return written;
   } catch (err) {
-    // The buffer is a process-wide singleton; do not leave this body behind for a later write.
-    core.summary.emptyBuffer();
     log.warning(`Could not write the job summary: ${errorMessage(err)}. The report is still in the PR comment and the log.`);
     return false;
   }

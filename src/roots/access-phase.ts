@@ -1,8 +1,9 @@
 import { createsRole, parseTrees } from '../atlas/index.js';
 import { emptySnapshot, planAccess, type AccessDiff, type AccessSnapshot } from '../access/index.js';
-import { rdsIamClientConfig, type AwsSession } from '../aws/index.js';
+import type { AwsSession } from '../aws/index.js';
 import { errorMessage, log, redact, type Inputs, type RootName } from '../core/index.js';
-import { openReadOnlySession, readAccessCatalog } from '../database/index.js';
+import { readAccessCatalog } from '../database/index.js';
+import type { OpenFacts } from './facts-session.js';
 import type { RootResult } from './types.js';
 
 // The access facts of a plan run: who gains and who loses what. The live catalog is read with
@@ -36,20 +37,25 @@ export interface AccessOutcome {
   factsMs: number;
 }
 
-/** Starts the read now; undefined (nothing to read) when db-endpoint is unset. */
-export function startAccessFacts(inputs: Inputs, session: AwsSession, budgetMs = ACCESS_FACTS_BUDGET_MS): AccessFacts | undefined {
+/** Starts the read now, through `openFacts`; undefined (nothing to read) when db-endpoint is unset. */
+export function startAccessFacts(
+  inputs: Inputs,
+  session: AwsSession,
+  openFacts: OpenFacts,
+  budgetMs = ACCESS_FACTS_BUDGET_MS,
+): AccessFacts | undefined {
   if (!inputs.dbEndpoint) return undefined;
   const started = Date.now();
   const read = async (): Promise<Facts> => {
-    const config = await rdsIamClientConfig({
+    const login = {
       endpoint: inputs.dbEndpoint,
       database: inputs.dbName,
       user: inputs.dbUser,
       region: inputs.awsRegion,
       session,
       connectTimeoutMs: budgetMs,
-    });
-    const db = await openReadOnlySession(config, { budgetMs: Math.max(1, budgetMs - (Date.now() - started)) });
+    };
+    const db = await openFacts(login, { budgetMs });
     try {
       return { snapshot: await readAccessCatalog(db), ms: Date.now() - started };
     } finally {

@@ -1,9 +1,10 @@
 import { createsRole } from '../atlas/index.js';
-import { rdsIamClientConfig, type AwsSession } from '../aws/index.js';
+import type { AwsSession } from '../aws/index.js';
 import { errorMessage, log, type Inputs, type RootName } from '../core/index.js';
-import { openReadOnlySession, SessionBudgetExceeded } from '../database/index.js';
+import { SessionBudgetExceeded } from '../database/index.js';
 import { assessImpact, planImpact } from '../impact/index.js';
 import type { PredictedFailure } from '../review/index.js';
+import type { OpenFacts } from './facts-session.js';
 import type { RootImpact, RootResult } from './types.js';
 
 // The impact facts phase (issue 21): what a root's SQL does to the data, read from the live
@@ -18,13 +19,15 @@ export interface ImpactHook {
   planned(root: RootName, statements: readonly string[]): void;
   /** Apply mode: the facts of `root`'s plan now, read before its apply. */
   recheck(root: RootName, statements: readonly string[]): Promise<RootImpact>;
-  /** Plan mode: waits for the facts started so far and puts them on the roots' results. */
-  attach(roots: RootResult[]): Promise<void>;
+  /** Plan mode: waits for the facts started so far; returns the roots' results with them. */
+  collect(roots: readonly RootResult[]): Promise<RootResult[]>;
 }
 
 export interface ImpactPhaseOptions {
   inputs: Inputs;
   session: AwsSession;
+  /** The read-only session of the live facts (run/deps.ts). */
+  openFacts: OpenFacts;
 }
 
 /** lock_timeout of the facts session: a catalog read never queues long behind a lock. */
@@ -40,26 +43,30 @@ export function impactPhase(opts: ImpactPhaseOptions): ImpactHook {
     planned(root, statements) {
       if (root === 'roles' && createsRole([...statements], opts.inputs.dbUser)) bootstrap = true;
       const t0 = Date.now();
-      const p = readImpact(root, statements, opts).finally(() => tookMs.set(root, Date.now() - t0));
-      p.catch(() => undefined);
-      pending.set(root, p);
+      // readImpact never rejects: whatever goes wrong is the root's note.
+      pending.set(
+        root,
+        readImpact(root, statements, opts).finally(() => tookMs.set(root, Date.now() - t0)),
+      );
     },
     recheck: (root, statements) => readImpact(root, statements, opts),
-    async attach(roots) {
+    async collect(roots) {
       const waitFrom = Date.now();
+      const collected: RootResult[] = [];
       for (const result of roots) {
         const p = pending.get(result.root);
-        if (!p) continue;
-        result.impact = bootstrap
-          ? {
-              skipped: `not read: "${opts.inputs.dbUser}" is created by the roles root of this change (first bootstrap), so it cannot log in yet.`,
-            }
-          : await p;
+        if (!p) collected.push(result);
+        else collected.push({ ...result, impact: bootstrap ? bootstrapSkip(opts.inputs.dbUser) : await p });
       }
       const took = [...tookMs].map(([root, ms]) => `${root} ${ms} ms`).join(', ');
       if (pending.size > 0) log.info(`Impact facts read (${took}), beside the plans; the run waited ${Date.now() - waitFrom} ms for them.`);
+      return collected;
     },
   };
+}
+
+function bootstrapSkip(dbUser: string): RootImpact {
+  return { skipped: `not read: "${dbUser}" is created by the roles root of this change (first bootstrap), so it cannot log in yet.` };
 }
 
 /** A root's impact; never throws. No session is opened when the SQL touches no existing table. */
@@ -70,15 +77,15 @@ async function readImpact(root: RootName, statements: readonly string[], opts: I
     const plan = await planImpact(root, [...statements]);
     if (!plan.statements.some((s) => s.effects.length > 0 || s.intents.length > 0)) return {};
     const budgetMs = inputs.factsTimeoutMs;
-    const config = await rdsIamClientConfig({
+    const login = {
       endpoint: inputs.dbEndpoint,
       database: inputs.dbName,
       user: inputs.dbUser,
       region: inputs.awsRegion,
       session: opts.session,
       connectTimeoutMs: budgetMs,
-    });
-    const session = await openReadOnlySession(config, {
+    };
+    const session = await opts.openFacts(login, {
       budgetMs,
       lockTimeoutMs: Math.min(FACTS_LOCK_TIMEOUT_MS, budgetMs),
       statementTimeoutMs: budgetMs,

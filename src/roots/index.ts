@@ -8,6 +8,8 @@ export { runRoots } from './pipeline.js';
 export type { PipelineContext } from './pipeline.js';
 /** What the IAM-token preflight found, as the roots act on it. */
 export type { PreflightOutcome } from './pipeline.js';
+/** What the roots returned: their results and the notices for the top of the report. */
+export type { PipelineResult } from './pipeline.js';
 /** Whether the roles root runs, and why not; decided once per run. */
 export type { RolesDecision } from './pipeline.js';
 /** Plan runs: the live access catalog read beside Terraform, and the access diff of the planned SQL. */
@@ -20,3 +22,5 @@ export type { Report } from './types.js';
 export type { RootImpact } from './types.js';
 /** The impact facts phase: beside the plans, and the re-check before each apply. */
 export { impactPhase, type ImpactHook } from './impact-phase.js';
+/** How the live facts (access catalog, impact) open their read-only session; injected by run(). */
+export type { OpenFacts } from './facts-session.js';

@@ -1,5 +1,5 @@
 import type { Diagnostic, RootName, RootOutcome, RootStep } from '../core/index.js';
-import type { RootResult } from './types.js';
+import type { PlannedRoot, RootResult } from './types.js';
 
 // RootResult values and the few pure transformations the pipeline applies to them.
 
@@ -46,15 +46,45 @@ export class StepFailure extends Error {
   }
 }
 
-/** Adds warnings not seen yet (the same warning arrives from every command of a root). */
-export function mergeWarnings(result: RootResult, warnings: readonly Diagnostic[]): void {
+/** `warnings` followed by those of `more` not seen yet (the same warning arrives from every command of a root). */
+export function mergedWarnings(warnings: readonly Diagnostic[], more: readonly Diagnostic[]): Diagnostic[] {
   const key = (d: Diagnostic): string => `${d.summary}\u0000${d.detail}`;
-  const seen = new Set(result.warnings.map(key));
-  for (const w of warnings) {
+  const seen = new Set(warnings.map(key));
+  const out = [...warnings];
+  for (const w of more) {
     if (seen.has(key(w))) continue;
     seen.add(key(w));
-    result.warnings.push(w);
+    out.push(w);
   }
+  return out;
+}
+
+/** The result of a root stopped by `failure` at one of its steps. */
+export function withFailure(result: RootResult, failure: StepFailure): RootResult {
+  return {
+    ...result,
+    outcome: 'failed',
+    failedStep: failure.step,
+    error: failure.message,
+    errors: failure.diagnostics,
+    hints: [...new Set([...result.hints, ...failure.hints])],
+    warnings: mergedWarnings(result.warnings, failure.warnings),
+    // A failed plan still shows the SQL Atlas listed (e.g. beside "Unrecognized schema
+    // resources"): the report keeps it, and a bootstrap is still recognised from it.
+    plannedStatements: failure.step === 'plan' && result.plannedStatements.length === 0 ? failure.statements : result.plannedStatements,
+  };
+}
+
+/** The result with what the plan step found. */
+export function withPlan(result: RootResult, planned: PlannedRoot): RootResult {
+  return {
+    ...result,
+    plannedStatements: planned.statements,
+    classifications: planned.classifications,
+    destroys: planned.destroys,
+    terraformChanged: planned.terraformChanged,
+    warnings: mergedWarnings(result.warnings, planned.warnings),
+  };
 }
 
 /** True when this root's outcome stops the roots after it in apply mode. */

@@ -10,14 +10,8 @@ import {
   type TerraformRun,
 } from '../core/index.js';
 import { StepFailure, type RootSpec } from './root-result.js';
-import {
-  terraformApply,
-  terraformCheckPlan,
-  terraformInit,
-  terraformPlan,
-  planExitMeaning,
-  type TerraformOptions,
-} from '../terraform/index.js';
+import type { PlannedRoot } from './types.js';
+import { planExitMeaning, type Terraform, type TerraformOptions } from '../terraform/index.js';
 
 // The steps of one root, each one idea: init, plan, apply, verify, and the check after a failed
 // apply. Each runs one terraform command and returns what the database and Atlas said; a step
@@ -26,6 +20,8 @@ import {
 
 export interface RootRunner {
   spec: RootSpec;
+  /** The Terraform commands (the CLI, or a fake in the in-process tests). */
+  terraform: Terraform;
   /** Where the terraform commands of this root log (a buffer when roots run side by side). */
   logger: Logger;
   planFile: string;
@@ -76,20 +72,11 @@ function failure(step: RootStep, message: string, atlas: AtlasPlan, hints: HintC
 }
 
 export async function initStep(r: RootRunner): Promise<StepOutput> {
-  return runStep(r, 'init', (o) => terraformInit(o));
-}
-
-export interface PlannedRoot {
-  statements: string[];
-  classifications: Classification[];
-  /** atlas_schema resources Terraform will delete or replace. */
-  destroys: string[];
-  terraformChanged: boolean;
-  warnings: Diagnostic[];
+  return runStep(r, 'init', (o) => r.terraform.init(o));
 }
 
 export async function planStep(r: RootRunner, classify: (statements: string[]) => Promise<Classification[]>): Promise<PlannedRoot> {
-  const { run, atlas } = await runStep(r, 'plan', (o) => terraformPlan(o, r.planFile));
+  const { run, atlas } = await runStep(r, 'plan', (o) => r.terraform.plan(o, r.planFile));
   return {
     statements: atlas.statements,
     classifications: await classify(atlas.statements),
@@ -115,7 +102,7 @@ export interface AppliedRoot {
 }
 
 export async function applyStep(r: RootRunner): Promise<AppliedRoot> {
-  const { atlas } = await runStep(r, 'apply', (o) => terraformApply(o, r.planFile));
+  const { atlas } = await runStep(r, 'apply', (o) => r.terraform.apply(o, r.planFile));
   return { statements: atlas.statements, warnings: atlas.warnings };
 }
 
@@ -126,7 +113,7 @@ export async function applyStep(r: RootRunner): Promise<AppliedRoot> {
  */
 export async function checkAfterFailure(r: RootRunner): Promise<string[] | undefined> {
   try {
-    const run = await terraformCheckPlan(await r.options());
+    const run = await r.terraform.checkPlan(await r.options());
     const atlas = atlasPlan(run);
     if (planExitMeaning(run.exitCode) === 'error' || atlas.errors.length > 0 || !run.sawVersion) return undefined;
     return atlas.statements;
@@ -142,6 +129,6 @@ export interface VerifiedRoot {
 }
 
 export async function verifyStep(r: RootRunner): Promise<VerifiedRoot> {
-  const { run, atlas } = await runStep(r, 'verify', (o) => terraformPlan(o, r.verifyFile));
+  const { run, atlas } = await runStep(r, 'verify', (o) => r.terraform.plan(o, r.verifyFile));
   return { residual: atlas.statements, terraformChanged: run.exitCode === 2, warnings: atlas.warnings };
 }

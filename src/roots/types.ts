@@ -64,6 +64,16 @@ export interface RootImpact {
   skipped?: string;
 }
 
+/** What a root's plan step found. */
+export interface PlannedRoot {
+  statements: string[];
+  classifications: Classification[];
+  /** atlas_schema resources Terraform will delete or replace. */
+  destroys: string[];
+  terraformChanged: boolean;
+  warnings: Diagnostic[];
+}
+
 export interface Report {
   context: RunContext;
   environment: string;

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
+import { actionsIO } from '../../src/publish/io.js';
 import { OUTPUT, setOutputs } from '../../src/publish/outputs.js';
 import type { Report } from '../../src/roots/types.js';
 import { ROLES_SQL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
@@ -45,7 +46,7 @@ function readOutputs(): Record<string, string> {
 }
 
 function outputsOf(r: Report, commentUrl = COMMENT_URL): Record<string, string> {
-  setOutputs(r, { commentUrl });
+  setOutputs(actionsIO, r, { commentUrl });
   return readOutputs();
 }
 

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_GATED_CLASSES } from '../../src/core/types.js';
+import { actionsIO } from '../../src/publish/io.js';
 import { writeSummary } from '../../src/publish/summary.js';
 import { MARKER, ROLES_SQL, SCHEMA_SQL, seedPlan } from './report-fixtures.js';
 
@@ -25,7 +26,7 @@ afterEach(() => {
 describe('writeSummary', () => {
   it('moves on without a job summary file when GITHUB_STEP_SUMMARY is unset', async () => {
     delete process.env['GITHUB_STEP_SUMMARY'];
-    await expect(writeSummary(seedPlan(), OPTIONS)).resolves.toBe(false);
+    await expect(writeSummary(actionsIO, seedPlan(), OPTIONS)).resolves.toBe(false);
   });
 
   it('writes the rendered report to the job summary file', async () => {
@@ -33,7 +34,7 @@ describe('writeSummary', () => {
     const file = path.join(dir, 'step_summary');
     writeFileSync(file, '');
     process.env['GITHUB_STEP_SUMMARY'] = file;
-    await expect(writeSummary(seedPlan(), OPTIONS)).resolves.toBe(true);
+    await expect(writeSummary(actionsIO, seedPlan(), OPTIONS)).resolves.toBe(true);
     const written = readFileSync(file, 'utf8');
     expect(written.startsWith(MARKER)).toBe(true);
     expect(written).toContain('✅ Plan: 6 statements across 2 roots');

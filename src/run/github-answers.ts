@@ -1,0 +1,72 @@
+import { detectRolesChange } from '../event/index.js';
+import {
+  BufferedLog,
+  errorMessage,
+  outcome,
+  settle,
+  type Settled,
+  type Inputs,
+  type ReviewContext,
+  type RolesChange,
+  type RunContext,
+} from '../core/index.js';
+import { reviewContext, tokenIdentity, type GitHub } from '../github/index.js';
+import { withDeadline } from '../publish/index.js';
+
+// What a run asks GitHub before it plans: did the roles change, and on a merge, what was
+// reviewed (read once here; the gate and the report both use this answer). Who the token is,
+// asked at most once per run.
+
+/** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
+const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
+
+export interface GitHubAnswers {
+  rolesChange: RolesChange;
+  /** What the change detection logged, printed as its group once the guardrails have run. */
+  changesLog: BufferedLog;
+  /** Apply mode: the merged pull request's reviewed plan and labels. */
+  review?: ReviewContext;
+}
+
+/** The token's login, asked once, on first use; a failure is delivered to every caller. */
+export function identityOf(gh: GitHub): () => Promise<string> {
+  let asked: Promise<Settled<string>> | undefined;
+  return () => outcome((asked ??= settle(tokenIdentity(gh))));
+}
+
+/** The GitHub lookups of a run, side by side; none of them throws. */
+export async function askGitHub(
+  inputs: Inputs,
+  context: RunContext,
+  gh: GitHub,
+  identity: () => Promise<string>,
+  marker: string,
+): Promise<GitHubAnswers> {
+  const changesLog = new BufferedLog();
+  // Who the token is (the comment's and the issue's author) is asked now, not at the end; the
+  // answer (or its error) waits in identityOf's settled promise for whoever needs it.
+  if (inputs.comment || context.drift) void settle(identity());
+  const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, identity, marker) : undefined;
+  const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
+  return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
+}
+
+/** The merged pull request's reviewed plan, reviews and labels; a lookup that fails holds the apply. */
+function lookUpReview(
+  inputs: Inputs,
+  context: RunContext,
+  gh: GitHub,
+  identity: () => Promise<string>,
+  marker: string,
+): Promise<ReviewContext> {
+  return withDeadline(
+    identity().then((login) =>
+      reviewContext(gh, context, marker, login, { destructiveLabel: inputs.destructiveLabel, approvers: inputs.approvers }),
+    ),
+    REVIEW_LOOKUP_TIMEOUT_MS,
+  ).catch((err: unknown): ReviewContext => {
+    // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
+    const why = `GitHub did not answer the look-up of the pull request and its plan comment (${errorMessage(err)})`;
+    return { labels: [], missing: why, recordLost: why };
+  });
+}

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { classifyStatements, loadClassifier } from '../atlas/index.js';
+import { preflightIamAuth, roleAccount, type AwsSession } from '../aws/index.js';
+import { errorMessage, log, settle, type Inputs, type ReviewContext, type RunContext } from '../core/index.js';
+import {
+  accessPhase,
+  impactPhase,
+  runRoots,
+  startAccessFacts,
+  type AccessOutcome,
+  type ImpactHook,
+  type PipelineContext,
+  type PipelineResult,
+  type PreflightOutcome,
+  type RolesDecision,
+} from '../roots/index.js';
+import type { RunDeps } from './deps.js';
+
+// The phase with credentials: AWS session, a directory for plan files, both roots with the
+// impact facts beside them, then (plan runs) the access changes from the live catalog read
+// beside Terraform; the session and the directory are gone when it returns, whatever happened.
+
+/** What the roots phase needs from the phases before it. */
+export interface RootsPhaseInput {
+  inputs: Inputs;
+  context: RunContext;
+  workspace: string;
+  terraformBinary: string;
+  decision: RolesDecision;
+  review?: ReviewContext;
+}
+
+/** What the roots phase found: the roots' results (with their impact), notices, and the access changes. */
+export interface RootsPhaseResult extends PipelineResult {
+  access?: AccessOutcome;
+}
+
+/** Opens the AWS session, runs both roots and the live facts beside them, and cleans up. */
+export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise<RootsPhaseResult> {
+  const { inputs, context } = input;
+  let session: AwsSession | undefined;
+  let planDir: string | undefined;
+  try {
+    session = await log.group('AWS credentials', () => deps.openAws(inputs, context.mode));
+    planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
+    // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
+    const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, session, deps.openFacts) : undefined;
+    const impact = impactPhase({ inputs, session, openFacts: deps.openFacts });
+    const result = await runRoots(
+      pipelineContext(deps, input, session, planDir, impact),
+      { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory },
+      { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory },
+      input.decision,
+    );
+    const roots = await impact.collect(result.roots);
+    if (context.mode !== 'plan') return { ...result, roots };
+    const access = await log.group('Access changes', () => accessPhase(accessFacts, roots, inputs));
+    return { ...result, roots, ...(access ? { access } : {}) };
+  } finally {
+    await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
+    if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function pipelineContext(deps: RunDeps, input: RootsPhaseInput, session: AwsSession, planDir: string, impact: ImpactHook): PipelineContext {
+  const { inputs, context } = input;
+  const account = roleAccount(context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume);
+  // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
+  const classifier = settle(loadClassifier());
+  return {
+    mode: context.mode,
+    inputs,
+    workspace: input.workspace,
+    terraform: deps.terraform,
+    terraformBinary: input.terraformBinary,
+    planDir,
+    childEnv: async () => {
+      await session.refreshIfExpiring();
+      return session.env();
+    },
+    classify: async (statements) => {
+      // A failed preload is reported by classifyStatements itself, which loads the parser again.
+      await classifier;
+      return classifyStatements(statements);
+    },
+    hintContext: {
+      awsProfile: inputs.awsProfile,
+      dbUser: inputs.dbUser,
+      masterUser: inputs.masterUser,
+      region: inputs.awsRegion,
+      ...(account ? { account } : {}),
+    },
+    ...(inputs.dbEndpoint ? { preflight: (created: boolean) => preflight(inputs, session, created) } : {}),
+    ...(input.review ? { review: input.review } : {}),
+    impact,
+  };
+}
+
+async function preflight(inputs: Inputs, session: AwsSession, createdInThisRun: boolean): Promise<PreflightOutcome> {
+  const result = await preflightIamAuth({
+    endpoint: inputs.dbEndpoint,
+    database: inputs.dbName,
+    user: inputs.dbUser,
+    region: inputs.awsRegion,
+    session,
+    createdInThisRun,
+  });
+  return {
+    ok: result.status !== 'failed',
+    message: result.message,
+    hints: result.hints,
+    ...(result.status === 'skipped' ? { notice: result.message } : {}),
+  };
+}

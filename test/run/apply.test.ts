@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushEvent } from '../support/events.js';
+import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
+import { apply, applyError, init, plan, type Script } from './fake-terraform.js';
+import { runInProcess } from './harness.js';
+
+// Apply mode in-process: a push to the default branch that belongs to no pull request (so the
+// gate applies additive SQL unreviewed and holds anything gated), with a fake Terraform.
+
+const ROLES_SQL = ['CREATE ROLE "app_reader" WITH LOGIN;'];
+const SCHEMA_SQL = ['CREATE TABLE "public"."orders" ("id" bigint NOT NULL, PRIMARY KEY ("id"));'];
+const DROP = ['DROP TABLE "public"."orders";'];
+
+let api: GitHubApi;
+let next = 100;
+
+beforeAll(async () => {
+  api = await startGitHubApi();
+});
+afterAll(async () => {
+  await api.stop();
+});
+
+/** A push whose range touched `files`, applied once. */
+function push(files: string[], script: Script, inputs: Record<string, string> = {}) {
+  const n = next++;
+  const before = `${n}`.padStart(40, 'd');
+  const after = `${n}`.padStart(40, 'e');
+  api.addCompare(before, after, files);
+  return runInProcess({
+    api,
+    eventName: 'push',
+    payload: pushEvent({ before, after }),
+    sha: after,
+    script,
+    inputs: { comment: 'false', ...inputs },
+  });
+}
+
+const converges = (root: string, sql: string[]) => ({
+  init: init(),
+  plan: plan(root, sql),
+  apply: apply(root, sql),
+  verify: plan(root, []),
+});
+
+describe('apply mode, in-process', () => {
+  it('roles changed: roles then schema, each planned, applied and verified; converged (verdict: none)', async () => {
+    const run = await push(['terraform/roles/main.tf'], { roles: converges('roles', ROLES_SQL), schema: converges('schema', SCHEMA_SQL) });
+    expect(run.failed).toBeUndefined();
+    expect(run.terraform).toEqual([
+      'roles init',
+      'roles plan',
+      'roles apply',
+      'roles verify',
+      'schema init',
+      'schema plan',
+      'schema apply',
+      'schema verify',
+    ]);
+    expect(run.outputs).toMatchObject({ mode: 'apply', 'roles-changed': 'true', converged: 'true', 'schema-sql': SCHEMA_SQL.join('\n') });
+    expect(run.log).toContain('::group::roles: terraform apply');
+  });
+
+  it('roles unchanged: only the schema root runs', async () => {
+    const run = await push(['terraform/schema/main.tf'], { schema: converges('schema', SCHEMA_SQL) });
+    expect(run.failed).toBeUndefined();
+    expect(run.terraform).toEqual(['schema init', 'schema plan', 'schema apply', 'schema verify']);
+    expect(run.outputs).toMatchObject({ 'roles-changed': 'false', converged: 'true' });
+  });
+
+  it('a held root stops the roots after it: nothing of either is applied (verdict: held)', async () => {
+    const run = await push(['terraform/roles/main.tf'], { roles: { init: init(), plan: plan('roles', ['DROP ROLE "app_reader";']) } });
+    expect(run.terraform).toEqual(['roles init', 'roles plan']);
+    expect(run.failed).toMatch(/^roles: held back by the gate \(.+\); nothing of it or of the roots after it was applied$/);
+    expect(run.summary).toContain('⛔ **Not run because roles was held back.**');
+    expect(run.outputs['converged']).toBe('false');
+  });
+
+  it('a held schema root (destructive SQL, no review) fails the step after the roles root applied', async () => {
+    const run = await push(['terraform/roles/main.tf'], {
+      roles: converges('roles', ROLES_SQL),
+      schema: { init: init(), plan: plan('schema', DROP) },
+    });
+    expect(run.terraform.slice(-2)).toEqual(['schema init', 'schema plan']);
+    expect(run.failed).toMatch(/^schema: held back by the gate/);
+  });
+
+  it('a failed apply asks the database what is still pending and fails the step (verdict: failed root)', async () => {
+    const run = await push(['terraform/roles/main.tf'], {
+      roles: { init: init(), plan: plan('roles', ROLES_SQL), apply: applyError('roles'), check: plan('roles', ROLES_SQL) },
+    });
+    expect(run.terraform).toEqual(['roles init', 'roles plan', 'roles apply', 'roles check']);
+    expect(run.failed).toBe(
+      'roles: apply failed: Apply Error: Unable to apply changes, got error: sql/migrate: executing statement "GRANT \\"rds_superuser\\" TO \\"app_writer\\";" from version "": pq: permission denied to grant role "rds_superuser"',
+    );
+    expect(run.summary).toContain('⛔ **Not run because roles failed.**');
+    expect(run.summary).toContain('a plan after the failure still shows all 1 statement');
+  });
+
+  it('SQL left after the apply is a root that did not converge (verdict: not converged)', async () => {
+    const run = await push(['terraform/schema/main.tf'], {
+      schema: { init: init(), plan: plan('schema', SCHEMA_SQL), apply: apply('schema', SCHEMA_SQL), verify: plan('schema', SCHEMA_SQL) },
+    });
+    expect(run.failed).toBe('schema: did not converge, 1 statement(s) still planned after apply');
+    expect(run.outputs['converged']).toBe('false');
+  });
+
+  it('SQL applied that differs from what the gate approved fails the step (verdict: applied differs)', async () => {
+    const other = ['CREATE TABLE "public"."invoices" ("id" bigint NOT NULL, PRIMARY KEY ("id"));'];
+    const run = await push(['terraform/schema/main.tf'], {
+      schema: { init: init(), plan: plan('schema', SCHEMA_SQL), apply: apply('schema', other), verify: plan('schema', []) },
+    });
+    expect(run.failed).toBe('schema: Atlas applied SQL that differs from the plan the gate approved');
+  });
+
+  it('a Terraform-only diff is applied and reported as a warning, not a failure (state differs)', async () => {
+    const run = await push(['terraform/schema/main.tf'], {
+      schema: { init: init(), plan: plan('schema', [], { terraformOnly: true }), apply: apply('schema', []), verify: plan('schema', []) },
+    });
+    expect(run.failed).toBeUndefined();
+    expect(run.terraform).toEqual(['schema init', 'schema plan', 'schema apply', 'schema verify']);
+    expect(run.log).toContain('::warning::schema: database converged, Terraform state differs.');
+    expect(run.outputs['converged']).toBe('true');
+  });
+
+  it('nothing to apply: the plan proves convergence and no apply runs', async () => {
+    const run = await push(['terraform/schema/main.tf'], { schema: { init: init(), plan: plan('schema', []) } });
+    expect(run.failed).toBeUndefined();
+    expect(run.terraform).toEqual(['schema init', 'schema plan']);
+    expect(run.outputs['converged']).toBe('true');
+  });
+});
