@@ -10,7 +10,8 @@ import { loadSeedScenario, type Scenario } from '../test/support/terraform.js';
 // already in the database, so the plans below follow from the HCL and the database as
 // Atlas's would.
 
-export const DESTRUCTIVE_LABEL = 'allow-destructive-sql';
+/** The reviewer with write access who approves the follow-up pull request's destructive SQL. */
+export const APPROVER = 'db-lead';
 export const DROPPED_COLUMN = 'created_at';
 export const HAND_MADE_COLUMN = 'hotfix_note';
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { ActionRun } from '../test/support/action.js';
 import { scheduleEvent } from '../test/support/events.js';
 import { DEFAULT_BRANCH, OWNER, PLAN_ROLE, REPO, sha, startStack, type Stack } from '../test/support/stack.js';
-import { DESTRUCTIVE_LABEL, DROPPED_COLUMN, editFollowUpHcl, followUpScenario, handMadeChange, HAND_MADE_COLUMN } from './changes.js';
+import { APPROVER, DROPPED_COLUMN, editFollowUpHcl, followUpScenario, handMadeChange, HAND_MADE_COLUMN } from './changes.js';
 import { renderPage } from './html.js';
 import { renderTerminal, type TerminalOptions } from './terminal.js';
 
@@ -104,31 +104,32 @@ async function story(stack: Stack, o: DemoOptions): Promise<StepRecord[]> {
     markdown: comment(2),
   });
 
-  // (4) Its merge: held back without the label, applied once a reviewer adds it.
+  // (4) Its merge: held back without an approval, applied once a reviewer with write access approves.
   run = await stack.runPush({ before: FOLLOW_UP.base, after: FOLLOW_UP.merge, ref: MAIN });
   // Non-zero is this step's point, but only as the gate's hold, not as any failure.
-  if (run.exitCode === 0 || !comment(2).includes('Apply held back')) fail(run, 'the gate did not hold back the merge without the label');
+  if (run.exitCode === 0 || !comment(2).includes('Apply held back')) fail(run, 'the gate did not hold back the merge without an approval');
   await show({
     file: '04a-merge-held',
-    title: `Step 4/5 · Pull request #2 is merged without the "${DESTRUCTIVE_LABEL}" label: held back`,
-    intro: 'The merge carries a destructive statement nobody has approved with the label, so nothing is applied.',
+    title: 'Step 4/5 · Pull request #2 is merged without an approving review: held back',
+    intro: 'The merge carries a destructive statement nobody else has approved, so nothing is applied.',
     event: `push to ${DEFAULT_BRANCH}`,
     run,
     expectedFailure: true,
     where: 'updated its comment on pull request #2',
     markdown: comment(2),
   });
-  stack.github.setLabels(FOLLOW_UP.number, [DESTRUCTIVE_LABEL]);
+  stack.github.setRole(APPROVER, 'write');
+  stack.github.addReview(FOLLOW_UP.number, { login: APPROVER, state: 'APPROVED', commitId: FOLLOW_UP.head });
   run = await stack.runPush({ before: FOLLOW_UP.base, after: FOLLOW_UP.merge, ref: MAIN });
-  expectExit(run, 0, 'the re-run of the merge with the destructive label');
+  expectExit(run, 0, 'the re-run of the merge after the approval');
   const rows = await stack.pg.adminQuery<{ n: string }>('SELECT count(*) AS n FROM public.validation_probe');
   const kept = await stack.pg.adminQuery(
     `SELECT 1 FROM information_schema.columns WHERE table_name = 'validation_probe' AND column_name = '${DROPPED_COLUMN}'`,
   );
   await show({
-    file: '04b-merge-labelled',
-    title: `Step 4/5 · A reviewer adds "${DESTRUCTIVE_LABEL}" and re-runs the merge: applied`,
-    intro: 'Same merge, same reviewed SQL; the label is the explicit approval the gate asks for.',
+    file: '04b-merge-approved',
+    title: `Step 4/5 · ${APPROVER}, who has write access, approves #2 and re-runs the merge: applied`,
+    intro: 'Same merge, same reviewed SQL; an approving review by someone other than the author is what the gate asks for.',
     event: `push to ${DEFAULT_BRANCH}, re-run`,
     run,
     where: 'updated its comment on pull request #2',

@@ -34517,7 +34517,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1170);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9326);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1575);
 
 
 
@@ -34541,7 +34541,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9326:
+/***/ 1575:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34623,6 +34623,31 @@ function readGatedClasses(raw, p) {
             classes.push(cls);
     }
     return classes;
+}
+/** A GitHub login: a user's, or an App's bot user with REST's `[bot]` suffix. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/**
+ * Logins whose approving review counts whatever their repository permission, separated by
+ * commas or newlines, with or without a leading @. Teams are refused: the workflow's token
+ * cannot read team membership, so a team entry could never be checked.
+ */
+function readApprovers(raw, p) {
+    const items = raw
+        .split(/[,\n]/)
+        .map((item) => item.trim().replace(/^@/, ''))
+        .filter((item) => item !== '');
+    const logins = [];
+    for (const item of items) {
+        if (item.includes('/')) {
+            p.bad('GitHub logins separated by commas; teams (org/team) are not supported because the workflow token cannot read team membership: list the members', item);
+        }
+        else if (!LOGIN.test(item)) {
+            p.bad('GitHub logins separated by commas, such as alice, bob', item);
+        }
+        else if (!logins.some((l) => l.toLowerCase() === item.toLowerCase()))
+            logins.push(item);
+    }
+    return logins;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
@@ -34973,17 +34998,18 @@ const INPUT_TABLE = {
     },
     destructiveLabel: {
         name: 'destructive-label',
-        default: 'allow-destructive-sql',
-        // Set but empty switches the label requirement off, so only an absent input takes the default.
+        default: '',
+        // Read untrimmed, so a label with surrounding spaces (which never matches) is reported.
         explicitEmpty: true,
         parse: (raw, p) => {
             if (raw.length > MAX_LABEL_LENGTH || raw.trim() !== raw || CONTROL.test(raw)) {
-                p.bad(`a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`);
+                p.bad(`a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty (the default) for no label requirement`);
             }
             return raw;
         },
     },
     gatedClasses: { name: 'gated-classes', default: core/* DEFAULT_GATED_CLASSES */.z_.join(', '), parse: readGatedClasses },
+    approvers: { name: 'approvers', default: '', parse: readApprovers },
     requireReviewedPlan: { name: 'require-reviewed-plan', default: 'true', parse: readBoolean },
     driftIssue: { name: 'drift-issue', default: 'true', parse: readBoolean },
     failOnDrift: { name: 'fail-on-drift', default: 'false', parse: readBoolean },
@@ -40500,7 +40526,7 @@ function fetchWithTimeout(url, init = {}) {
     return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
 }
 /** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+const client_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 /**
  * The login that owns comments written with this client's token, as REST names comment
  * authors. GraphQL's `viewer` answers for every kind of token: a personal token's user, and
@@ -40520,7 +40546,7 @@ async function tokenIdentity(gh) {
         throw new Error(`Could not find out whom ${INPUT.githubToken} belongs to (the GraphQL query for its viewer answered ${typeof status === 'number' ? status : 'with an error'}: ${(0,core/* redact */.E$)(message)}). ` +
             `Check that ${INPUT.githubToken} is a valid token for this repository.`, { cause: err });
     }
-    if (typeof login !== 'string' || !LOGIN.test(login)) {
+    if (typeof login !== 'string' || !client_LOGIN.test(login)) {
         throw new Error(`Could not find out whom ${INPUT.githubToken} belongs to: GitHub's answer for its viewer has no valid login (${(0,core/* redact */.E$)(JSON.stringify(login ?? null)).slice(0, 100)}).`);
     }
     return login;
@@ -43173,8 +43199,9 @@ function decideGate(input) {
     ];
     const gated = classes.length > 0;
     const labelled = input.destructiveLabel !== '' && input.labels.includes(input.destructiveLabel);
+    const approvedBy = gated && input.approval.approved ? input.approval.by : [];
     if (input.statements.length === 0 && input.destroys.length === 0) {
-        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', gated: [], labelled } : { verdict: 'nothing' };
+        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', gated: [], approvedBy: [], labelled } : { verdict: 'nothing' };
     }
     const reasons = [];
     let basis = 'review-off';
@@ -43201,12 +43228,26 @@ function decideGate(input) {
         }
     }
     const unreviewed = reasons.some((r) => r.kind === 'unreviewed-gated');
-    if (gated && !labelled && input.destructiveLabel !== '' && !unreviewed) {
-        reasons.push({ kind: 'gated', classes, statements, destroys, label: input.destructiveLabel });
+    if (gated && !unreviewed) {
+        const { approval } = input;
+        if (!approval.approved) {
+            reasons.push({
+                kind: 'unapproved',
+                classes,
+                statements,
+                destroys,
+                findings: approval.findings,
+                ...(approval.why ? { why: approval.why } : {}),
+            });
+        }
+        if (!labelled && input.destructiveLabel !== '') {
+            const why = input.labelsUnknown;
+            reasons.push({ kind: 'label', classes, label: input.destructiveLabel, ...(why ? { why } : {}) });
+        }
     }
     if (input.predictedFailures && input.predictedFailures.length > 0)
         reasons.push({ kind: 'will-fail', failures: [...input.predictedFailures] });
-    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, labelled };
+    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, approvedBy, labelled };
 }
 /** "destructive", "destructive and access-reducing": the classes as a reason names them. */
 function classList(classes) {
@@ -43215,8 +43256,14 @@ function classList(classes) {
 /** One hold reason in a few plain words, for the job's error annotation and the log. */
 function holdSummary(reason) {
     switch (reason.kind) {
-        case 'gated':
-            return `${classList(reason.classes)} SQL without the label`;
+        case 'unapproved':
+            return reason.why
+                ? `${classList(reason.classes)} SQL whose approval could not be checked`
+                : `${classList(reason.classes)} SQL without an approval`;
+        case 'label':
+            return reason.why
+                ? `${classList(reason.classes)} SQL whose label could not be checked`
+                : `${classList(reason.classes)} SQL without the label`;
         case 'unreviewed-gated':
             return `${classList(reason.classes)} SQL that no pull request showed`;
         case 'changed-since-review':
@@ -43226,6 +43273,117 @@ function holdSummary(reason) {
         case 'will-fail':
             return 'it would fail on the rows in the database now';
     }
+}
+
+;// CONCATENATED MODULE: ./src/review/approval.ts
+// Whether the merged pull request was approved for the SQL being applied: a pure function of
+// what GitHub said (reviews, the author, each approver's permission), the allowed-approvers
+// input and the reviewed record (the commit and time the plan was recorded), so every row is a
+// unit test. The gate asks it only for SQL of a gated class, and only once the plan is known
+// to be the reviewed one (same fingerprint), so "approved on that commit or after that record"
+// means "approved while this SQL was the plan shown".
+//
+// | a reviewer's latest decisive review                     | counts? | finding when not      |
+// | none (no review, or only COMMENTED)                     | —       | no approval           |
+// | APPROVED by the PR's author                             | no      | author                |
+// | APPROVED on another commit, before the plan was recorded | no      | stale                 |
+// | APPROVED, permission write/maintain/admin               | yes     | —                     |
+// | APPROVED, login in `approvers`                          | yes     | —                     |
+// | APPROVED, permission read/triage/none                   | no      | no-write              |
+// | APPROVED, permission unreadable                         | no      | permission-unknown    |
+// | DISMISSED (GitHub rewrites a dismissed review's state)  | no      | dismissed             |
+// | CHANGES_REQUESTED after an APPROVED                     | no      | changes-requested     |
+// A reviewer's decisive reviews are APPROVED, CHANGES_REQUESTED and DISMISSED, in submit
+// order; COMMENTED and PENDING change nothing, as on GitHub's own review status.
+/** Permission levels that may approve (GitHub's `permission`: maintain reads as write). */
+const WRITE_PERMISSIONS = new Set(['admin', 'write']);
+/** Roles that may approve (GitHub's `role_name`). */
+const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
+/** At most this many approvers' permissions are asked (newest first): a bound on requests. */
+const MAX_PERMISSION_LOOKUPS = 10;
+/** Decides whether any review approves the recorded plan (see the table above). */
+function decideApproval(input) {
+    const { lookup } = input;
+    if (!lookup)
+        return { approved: false, findings: [], why: 'the merged pull request is not known' };
+    if (lookup.kind === 'unknown')
+        return { approved: false, findings: [], why: lookup.why };
+    const allowed = new Set(input.approvers.map(norm));
+    const recordedAt = seconds(input.reviewedAt);
+    const by = [];
+    const findings = [];
+    for (const { last, approval } of latestByReviewer(lookup.reviews)) {
+        const login = last.login;
+        const at = last.submittedAt;
+        if (last.state === 'DISMISSED')
+            findings.push({ kind: 'dismissed', login, at });
+        else if (last.state === 'CHANGES_REQUESTED') {
+            if (approval)
+                findings.push({ kind: 'changes-requested', login, at, approvedAt: approval.submittedAt });
+        }
+        else if (norm(login) === norm(lookup.author))
+            findings.push({ kind: 'author', login, at });
+        else if (last.commitId !== input.reviewedCommit && !(seconds(at) >= recordedAt))
+            findings.push({ kind: 'stale', login, at, commit: last.commitId });
+        else {
+            const denied = permissionFinding(lookup.permissions[norm(login)], allowed.has(norm(login)));
+            if (denied === undefined)
+                by.push({ login, at });
+            else
+                findings.push(denied.kind === 'unknown'
+                    ? { kind: 'permission-unknown', login, at, why: denied.why }
+                    : { kind: 'no-write', login, at, permission: denied.permission });
+        }
+    }
+    return by.length > 0 ? { approved: true, by } : { approved: false, findings };
+}
+/**
+ * Logins whose permission decides the approval: the newest reviewers whose latest decisive
+ * review is APPROVED, other than the author and those the approvers input names, lowercased.
+ */
+function permissionsNeeded(reviews, author, approvers) {
+    const skip = new Set([norm(author), ...approvers.map(norm)]);
+    return latestByReviewer(reviews)
+        .filter((r) => r.last.state === 'APPROVED' && !skip.has(norm(r.last.login)))
+        .reverse()
+        .slice(0, MAX_PERMISSION_LOOKUPS)
+        .map((r) => norm(r.last.login));
+}
+function permissionFinding(fact, listed) {
+    if (listed)
+        return undefined;
+    if (!fact)
+        return { kind: 'unknown', why: `only the newest ${MAX_PERMISSION_LOOKUPS} approvers' permissions are checked` };
+    if (fact.error !== undefined)
+        return { kind: 'unknown', why: fact.error };
+    if (WRITE_PERMISSIONS.has(fact.permission ?? '') || WRITE_ROLES.has(fact.roleName ?? ''))
+        return undefined;
+    return { kind: 'denied', permission: fact.roleName || fact.permission || 'none' };
+}
+/** Per reviewer (oldest first by their latest review): the latest decisive review, and the approval it followed. */
+function latestByReviewer(reviews) {
+    const decisive = reviews
+        .filter((r) => r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')
+        .sort((a, b) => seconds(a.submittedAt) - seconds(b.submittedAt) || a.id - b.id);
+    const byLogin = new Map();
+    for (const review of decisive) {
+        const key = norm(review.login);
+        const approval = review.state === 'APPROVED' ? review : byLogin.get(key)?.approval;
+        byLogin.delete(key);
+        byLogin.set(key, { last: review, approval: review.state === 'DISMISSED' ? undefined : approval });
+    }
+    return [...byLogin.values()];
+}
+/** GitHub logins compare without case. */
+function norm(login) {
+    return login.toLowerCase();
+}
+/**
+ * Whole seconds since the epoch: GitHub gives submitted_at in whole seconds, the record keeps
+ * milliseconds, so an approval in the record's own second counts as after it. NaN when absent.
+ */
+function seconds(iso) {
+    return Math.floor(Date.parse(iso) / 1000);
 }
 
 ;// CONCATENATED MODULE: ./src/review/index.ts
@@ -43253,6 +43411,110 @@ function holdSummary(reason) {
 
 /** One hold reason in a few plain words, for the error annotation and the log. */
 
+/** Whether the merged PR's reviews approve the recorded plan: a pure table of reviews, author, permissions and inputs. */
+
+/** The approvers whose repository permission the decision needs (bounded). */
+
+
+;// CONCATENATED MODULE: ./src/github/approvals.ts
+
+
+// What GitHub says about a merged pull request's approvals: its author, its reviews and the
+// repository permission of each reviewer whose latest review approves. The decision is
+// review/approval.ts; here only the reads, bounded in time, and every failure kept with its
+// cause so a hold can name it ("the reviews of #7 could not be read: 404 Not Found").
+/**
+ * The whole look-up may take this long. Less than the merge's review look-up bound (45 s in
+ * run/github-answers.ts), so a hanging endpoint is named here rather than as "GitHub did not answer".
+ */
+const APPROVAL_LOOKUP_TIMEOUT_MS = 30_000;
+/** Reviews read at most (pages of 100): a pull request with more is held, saying so. */
+const MAX_REVIEWS = 500;
+/** The merged PR's author, reviews and approvers' permissions; never throws. */
+async function approvalFacts(gh, repo, pr, approvers) {
+    // The reads still waiting, so a deadline names the one GitHub did not answer (a hung
+    // permission read is not "the reviews").
+    const pending = new Set();
+    let timer;
+    const deadline = new Promise((resolve) => {
+        timer = setTimeout(() => {
+            const what = pending.size > 0 ? [...pending].join(', ') : `the reviews of #${pr}`;
+            resolve({ kind: 'unknown', why: `GitHub did not answer the look-up of ${what} within ${APPROVAL_LOOKUP_TIMEOUT_MS / 1000} s` });
+        }, APPROVAL_LOOKUP_TIMEOUT_MS);
+    });
+    try {
+        return await Promise.race([read(gh, repo, pr, approvers, pending), deadline]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** Runs one read, listed in `pending` by what it reads while GitHub has not answered it. */
+async function tracked(pending, what, fn) {
+    pending.add(what);
+    try {
+        return await fn();
+    }
+    finally {
+        pending.delete(what);
+    }
+}
+async function read(gh, repo, pr, approvers, pending) {
+    const unknown = (what, err) => ({
+        kind: 'unknown',
+        why: `${what} could not be read (${(0,core/* errorMessage */.gJ)(err)})`,
+    });
+    let author;
+    let reviews;
+    try {
+        author = await tracked(pending, `pull request #${pr}`, async () => (await gh.rest.pulls.get({ ...repo, pull_number: pr })).data.user?.login ?? '');
+    }
+    catch (err) {
+        return unknown(`pull request #${pr}`, err);
+    }
+    try {
+        reviews = await tracked(pending, `the reviews of #${pr}`, () => listReviews(gh, repo, pr));
+    }
+    catch (err) {
+        return unknown(`the reviews of #${pr}`, err);
+    }
+    if (reviews.length >= MAX_REVIEWS)
+        return { kind: 'unknown', why: `#${pr} has more than ${MAX_REVIEWS} reviews, more than this action reads` };
+    const logins = permissionsNeeded(reviews, author, approvers);
+    const permissions = {};
+    await Promise.all(logins.map(async (login) => {
+        permissions[login] = await tracked(pending, `the repository permission of ${login}`, () => permissionOf(gh, repo, login));
+    }));
+    return { kind: 'read', author, reviews, permissions };
+}
+async function listReviews(gh, repo, pr) {
+    const reviews = [];
+    for await (const page of gh.paginate.iterator(gh.rest.pulls.listReviews, { ...repo, pull_number: pr, per_page: 100 })) {
+        for (const r of page.data) {
+            reviews.push({
+                id: r.id,
+                login: r.user?.login ?? '',
+                state: r.state,
+                commitId: r.commit_id ?? '',
+                submittedAt: r.submitted_at ?? '',
+            });
+        }
+        if (reviews.length >= MAX_REVIEWS)
+            break;
+    }
+    return reviews.filter((r) => r.login !== '');
+}
+async function permissionOf(gh, repo, login) {
+    try {
+        const { data } = await gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
+        const roleName = data.role_name;
+        return { permission: data.permission, ...(typeof roleName === 'string' ? { roleName } : {}) };
+    }
+    catch (err) {
+        // 404: not a collaborator (or the token may not ask); either way not known to have write access.
+        return { error: `the permission endpoint answered ${(0,core/* errorMessage */.gJ)(err)}` };
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/github/review.ts
 
@@ -43260,17 +43522,8 @@ function holdSummary(reason) {
 
 
 
-// On a merge: which pull request was merged, which labels it carries now (a re-run gets the
-// original event payload, so labels are read from the API), and the plan its comment showed
-// reviewers. Only our own comment counts (marker at the start, our token's author, last edited
-// by us), and its record only where we write it (review.ts readRecord).
-//
-// "Not reviewed" (the gate may apply additive SQL) is said only when GitHub shows that no plan
-// of this action was ever on the pull request: the push has no PR, or the PR has no comment of
-// ours that is or may have been this database's plan. Whenever the PR was planned by us but
-// the record is gone, garbled, from an older version or edited by someone else, or GitHub
-// could not be asked, the context says `recordLost` and the gate holds.
-async function reviewContext(gh, context, marker, tokenIdentity) {
+
+async function reviewContext(gh, context, marker, tokenIdentity, options) {
     let prs;
     try {
         prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
@@ -43281,14 +43534,14 @@ async function reviewContext(gh, context, marker, tokenIdentity) {
     const pr = prs[0];
     if (pr === undefined)
         return { pullNumbers: [], labels: [], missing: `commit ${context.sha.slice(0, 7)} belongs to no pull request (a direct push)` };
-    try {
-        const labels = await pullLabels(gh, context.repo, pr);
-        const found = await planComment(gh, context, pr, marker, tokenIdentity);
-        return { pullNumbers: prs, pr, labels, ...found };
-    }
-    catch (err) {
-        return { pullNumbers: prs, pr, ...lost(`could not read pull request #${pr} (${(0,core/* errorMessage */.gJ)(err)})`) };
-    }
+    // Three reads side by side, each failing alone with its own cause: a label or review that
+    // cannot be read is not a lost record (the comment would still show the reviewed plan).
+    const approval = approvalFacts(gh, context.repo, pr, options.approvers);
+    const labels = options.destructiveLabel
+        ? pullLabels(gh, context.repo, pr).then((names) => ({ labels: names }), (err) => ({ labels: [], labelsUnknown: `the labels of #${pr} could not be read (${(0,core/* errorMessage */.gJ)(err)})` }))
+        : Promise.resolve({ labels: [] });
+    const found = await planComment(gh, context, pr, marker, tokenIdentity).catch((err) => lost(`could not read the comments of pull request #${pr} (${(0,core/* errorMessage */.gJ)(err)})`));
+    return { pullNumbers: prs, pr, ...found, ...(await labels), approval: await approval };
 }
 function lost(why) {
     return { labels: [], missing: why, recordLost: why };
@@ -43378,6 +43631,72 @@ async function closeDriftIssue(gh, repo, issue, comment) {
     await gh.rest.issues.update({ ...repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
 }
 
+;// CONCATENATED MODULE: ./src/github/stale.ts
+
+
+// After an apply, plans on other open pull requests for the same database were computed
+// against the database as it was. Their comments get one line saying so. Only our own
+// comments (marker at the start, our identity, not last edited by someone else), only the
+// newest open pull requests, and each comment once per merge: the line carries the merge's
+// commit, so a re-run finds it and leaves the comment alone; a later merge replaces it.
+/** At most this many of the newest open pull requests are looked at. */
+const MAX_STALE_PULLS = 20;
+const TAG = '<!-- rds-atlas-action:stale ';
+/** Marks our plan comments on the newest open pull requests as stale; errors per pull request are logged. */
+async function markStalePlans(gh, repo, mark) {
+    const { data: open } = await gh.rest.pulls.list({
+        ...repo,
+        state: 'open',
+        sort: 'created',
+        direction: 'desc',
+        per_page: MAX_STALE_PULLS,
+    });
+    const result = { marked: [], skippedEdited: [] };
+    for (const pr of open.slice(0, MAX_STALE_PULLS)) {
+        if (mark.exclude.includes(pr.number))
+            continue;
+        try {
+            await markOne(gh, repo, pr.number, mark, result);
+        }
+        catch (err) {
+            core/* log */.Rm.warning(`Could not mark the plan comment on #${pr.number} as stale: ${(0,core/* errorMessage */.gJ)(err)}.`);
+        }
+    }
+    return result;
+}
+async function markOne(gh, repo, pr, mark, result) {
+    const comment = (await commentsBy(gh, repo, pr, mark.tokenIdentity)).find((c) => c.body.startsWith(mark.marker));
+    if (!comment)
+        return;
+    const body = withStaleLine(comment.body, mark.sha, mark.line);
+    if (body === undefined)
+        return;
+    if (await editedByOthers(gh, comment, mark.tokenIdentity)) {
+        result.skippedEdited.push(pr);
+        return;
+    }
+    await gh.rest.issues.updateComment({ ...repo, comment_id: comment.id, body });
+    result.marked.push(pr);
+}
+/**
+ * The body with the stale line right after the marker and the record (which must stay the
+ * line under the marker); undefined when this merge's line is already there.
+ */
+function withStaleLine(body, sha, line) {
+    const tagged = `${line} ${TAG}${sha} -->`;
+    const lines = body.split('\n');
+    const existing = lines.findIndex((l) => l.includes(TAG));
+    if (existing >= 0) {
+        if (lines[existing]?.endsWith(`${TAG}${sha} -->`))
+            return undefined;
+        lines[existing] = tagged;
+        return lines.join('\n');
+    }
+    const at = lines[1]?.startsWith('<!-- rds-atlas-action:data ') ? 2 : 1;
+    lines.splice(at, 0, '', tagged);
+    return lines.join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/github/index.ts
 // github/: the one way to GitHub. The client (retries, rate limits, timeouts), our PR comment,
 // pull requests, the merged PR's review, drift issues. May import core/ and review/.
@@ -43408,6 +43727,8 @@ async function closeDriftIssue(gh, repo, issue, comment) {
 /** GitHub's limit on a comment body, in characters. */
 
 /** GitHub's limit on a job summary, in bytes. */
+
+/** After an apply: marks our plan comments on the newest open pull requests for this database as stale. */
 
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -45339,9 +45660,15 @@ function heldWhy(root) {
         changed ? 'its SQL changed since review' : '',
         ...reasons.map((r) => r.kind === 'unreviewed-gated'
             ? `${classList(r.classes)} SQL that no pull request showed`
-            : r.kind === 'gated'
-                ? `${classList(r.classes)} SQL without the approval label`
-                : ''),
+            : r.kind === 'unapproved'
+                ? r.why !== undefined
+                    ? `${classList(r.classes)} SQL whose approval could not be checked`
+                    : `${classList(r.classes)} SQL without an approval`
+                : r.kind === 'label'
+                    ? r.why !== undefined
+                        ? `${classList(r.classes)} SQL whose label could not be checked`
+                        : `${classList(r.classes)} SQL without the label`
+                    : ''),
     ].filter(Boolean);
     return parts.join(', and ');
 }
@@ -45419,13 +45746,90 @@ function checksSection(findings) {
     return [head, items.join('\n')];
 }
 
+;// CONCATENATED MODULE: ./src/report/approval.ts
+
+
+/** Plan mode: the approval (and label) the gated SQL of this plan will need on merge. */
+function approvalNeeded(gated, report, inputs) {
+    const who = inputs.approvers.length > 0
+        ? `someone other than its author who has write, maintain or admin access to this repository or is listed in \`approvers\` (${inputs.approvers.map(core/* text */.Qq).join(', ')})`
+        : 'someone other than its author who has write, maintain or admin access to this repository';
+    const label = inputs.destructiveLabel ? `, and the label ${(0,core/* code */.aY)(inputs.destructiveLabel)} on this pull request` : '';
+    return (`> 🔐 **Applying this on merge needs an approving review of this plan.** The root with ${classList(gated)} SQL is applied only if this pull request is approved by ${who}, ` +
+        `on commit ${(0,core/* code */.aY)(report.context.sha.slice(0, 7))} or after this comment was last updated${label}. An approval given before the SQL changed, a dismissed one, or one followed by a request for changes does not count. ` +
+        'Without it the merge applies nothing from that root (nor any root after it) and the run fails; an approval given after the merge counts when the merge job is re-run.');
+}
+/** Apply mode: why gated SQL was not approved, and how to approve it. */
+function unapprovedReason(reason, prRef, report, held) {
+    const classes = classList(reason.classes);
+    const rerun = `re-run this job (${(0,core/* link */.nf)('this run', report.context.runUrl)} → “Re-run all jobs”)`;
+    if (report.review?.pullNumbers?.length === 0) {
+        return [
+            `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and this push belongs to no pull request, so no review can approve it.`,
+            held.list,
+            'To apply it: open a pull request with this change so its plan is shown, have it approved, and merge it.',
+        ].filter(Boolean);
+    }
+    if (reason.why !== undefined) {
+        return [
+            `**${capital(classes)} SQL is held: whether ${prRef} is approved could not be checked.** This plan ${held.what} (listed above). ${(0,core/* text */.Qq)(capital(reason.why))}.`,
+            held.list,
+            `Nothing of a gated class is applied without a known approval. To proceed: ${rerun} once GitHub answers.`,
+        ].filter(Boolean);
+    }
+    const lines = reason.findings.map((f) => `- ${approval_finding(f, report)}`);
+    return [
+        `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and ` +
+            (lines.length === 0 ? `${prRef} has no approving review.` : `no review of ${prRef} approves the SQL planned now:`),
+        ...(lines.length > 0 ? [lines.join('\n')] : []),
+        held.list,
+        `To approve: someone other than the author, with write, maintain or admin access (or listed in \`approvers\`), approves ${prRef} on GitHub; then ${rerun}. It is re-planned and applied only if its SQL is still the reviewed plan.`,
+    ].filter(Boolean);
+}
+/** Apply mode: destructive-label is set and the merged PR lacks it (or its labels could not be read). */
+function labelReason(reason, prRef, report) {
+    const state = reason.why !== undefined ? `whether ${prRef} carries it is unknown: ${(0,core/* text */.Qq)(reason.why)}` : `${prRef} does not carry it`;
+    return [
+        `**The label ${(0,core/* code */.aY)(reason.label)} is required as well** (\`destructive-label\` makes it a second key besides the approval), and ${state}.`,
+        `To proceed: add the label ${(0,core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,core/* link */.nf)('this run', report.context.runUrl)} → “Re-run all jobs”).`,
+    ];
+}
+/** Apply mode: who approved the gated SQL that was applied. */
+function approvedBy(by) {
+    return by.map((b) => `${(0,core/* text */.Qq)(b.login)} (${(0,core/* text */.Qq)(b.at)})`).join(', ');
+}
+function approval_finding(f, report) {
+    const who = `${(0,core/* text */.Qq)(f.login)} approved at ${(0,core/* text */.Qq)(f.at)}`;
+    switch (f.kind) {
+        case 'author':
+            return `${who}, but is the pull request's author: an author's own approval does not count.`;
+        case 'stale': {
+            const reviewed = report.review?.reviewed;
+            const shown = reviewed ? ` (planned on commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))} at ${(0,core/* text */.Qq)(reviewed.at)})` : '';
+            return `${who} on commit ${(0,core/* code */.aY)(f.commit.slice(0, 7))}, before the SQL shown now was planned${shown}: an approval from before the SQL changed does not count.`;
+        }
+        case 'no-write':
+            return `${who}, but has ${(0,core/* code */.aY)(f.permission)} access to this repository: an approval needs write, maintain or admin access, or a listing in \`approvers\`.`;
+        case 'permission-unknown':
+            return `${who}, but their access to this repository could not be checked: ${(0,core/* text */.Qq)(f.why)}.`;
+        case 'dismissed':
+            return `${(0,core/* text */.Qq)(f.login)}'s review of ${(0,core/* text */.Qq)(f.at)} was dismissed.`;
+        case 'changes-requested':
+            return `${(0,core/* text */.Qq)(f.login)} approved at ${(0,core/* text */.Qq)(f.approvedAt)}, then requested changes at ${(0,core/* text */.Qq)(f.at)}.`;
+    }
+}
+function capital(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 ;// CONCATENATED MODULE: ./src/report/risk.ts
+
 
 
 
 // The part of the report that leads with risk: which statements can lose data or access, change
 // the session, do what no rule knows, or change behaviour (each with the parser's reason), what
-// the merge will need (the label, for the gated classes), and, when the merge held a root back,
+// the merge will need (an approval, for the gated classes), and, when the merge held a root back,
 // exactly why and how to proceed. Returns safe Markdown.
 const PREVIEW_CHARS = 120;
 /** A hold reason names this many statements; the risk list above has them all. */
@@ -45472,28 +45876,17 @@ function gatedIn(roots, gatedClasses) {
     return core/* STATEMENT_CLASSES */.vv.filter((c) => present.has(c) && gatedClasses.includes(c));
 }
 /** Plan mode: what the merge will require, said while reviewers still read the plan. */
-function labelNotice(report, destructiveLabel, gatedClasses) {
+function approvalNotice(report, inputs) {
     if (report.context.drift)
         return [];
-    const gated = gatedIn(report.roots, gatedClasses);
+    const gated = gatedIn(report.roots, inputs.gatedClasses);
     const ungated = gatedIn(report.roots, core/* DEFAULT_GATED_CLASSES */.z_).filter((c) => !gated.includes(c));
     const out = ungated.length > 0
         ? [
-            `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without a label.`,
+            `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without an approval.`,
         ]
         : [];
-    if (gated.length === 0)
-        return out;
-    if (!destructiveLabel) {
-        return [
-            ...out,
-            `> ⚠️ The label gate is off (\`destructive-label\` is empty): this ${classList(gated)} SQL will be applied on merge without a label.`,
-        ];
-    }
-    return [
-        ...out,
-        `> 🏷️ **Applying this on merge needs the label ${(0,core/* code */.aY)(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with ${classList(gated)} SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
-    ];
+    return gated.length === 0 ? out : [...out, approvalNeeded(gated, report, inputs)];
 }
 /** Apply mode: for each root the gate held back, why, and the way forward. */
 function holdSection(report) {
@@ -45512,10 +45905,38 @@ function holdSection(report) {
 function holdReason(reason, prRef, report) {
     const runUrl = report.context.runUrl;
     switch (reason.kind) {
-        case 'gated':
-            return gatedReason(reason, prRef, report);
-        case 'changed-since-review':
-            return changedReason(reason, prRef, report);
+        case 'unapproved': {
+            const what = [
+                reason.destroys.length > 0 ? `destroys ${reason.destroys.map(core/* code */.aY).join(', ')}` : '',
+                reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
+            ]
+                .filter(Boolean)
+                .join(' and ');
+            return unapprovedReason(reason, prRef, report, { what, list: heldList(reason.statements) });
+        }
+        case 'label':
+            return labelReason(reason, prRef, report);
+        case 'changed-since-review': {
+            const reviewed = report.review?.reviewed;
+            const at = reviewed?.commit ? ` at commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
+            const out = [
+                `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
+            ];
+            const { delta } = reason;
+            if (delta.exact) {
+                if (delta.added.length > 0)
+                    out.push(`Added since review (${delta.added.length}):`, (0,core/* fence */.EU)(delta.added.join('\n'), 'sql'));
+                if (delta.removed.length > 0)
+                    out.push(`No longer planned (${delta.removed.length}):`, (0,core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
+                if (delta.removedUnknown > 0)
+                    out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
+            }
+            else {
+                out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
+            }
+            out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
+            return out;
+        }
         case 'record-lost':
             return [
                 `**No trusted record of the plan reviewed in ${prRef}.** ${(0,core/* text */.Qq)(capitalised(reason.why))}.`,
@@ -45530,58 +45951,25 @@ function holdReason(reason, prRef, report) {
         case 'unreviewed-gated': {
             const classes = classList(reason.classes);
             return [
-                `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).`,
+                `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** ${unreviewedWhy(report)}`,
                 heldList(reason.statements),
-                `To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs the label on the merged pull request.`,
+                `To apply it: open a pull request so this SQL is planned and shown in its comment, have it approved, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs an approval of the merged pull request.`,
             ].filter(Boolean);
         }
     }
 }
-/** A held root whose SQL is of a gated class and has no label. */
-function gatedReason(reason, prRef, report) {
-    const runUrl = report.context.runUrl;
-    const what = [
-        reason.destroys.length > 0 ? `destroys ${reason.destroys.map(core/* code */.aY).join(', ')}` : '',
-        reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
-    ]
-        .filter(Boolean)
-        .join(' and ');
-    const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
-    if (report.review?.pullNumbers?.length === 0) {
-        // A push that belongs to no pull request: there is nothing to put the label on.
-        return [
-            `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
-            heldList(reason.statements),
-            `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${(0,core/* code */.aY)(reason.label)} to it, and merge it.`,
-        ].filter(Boolean);
+/**
+ * Why a root has no reviewed plan, from the same record the reviewed-plan part shows, so the
+ * hold never says "not planned" beside a plan that was (issue 22, item 3).
+ */
+function unreviewedWhy(report) {
+    const review = report.review;
+    const reviewed = review?.reviewed;
+    if (reviewed) {
+        const at = reviewed.commit ? ` at commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
+        return `The comment of #${reviewed.pr} records the plan reviewed${at}, but none for this root: that pull request did not plan it.`;
     }
-    return [
-        `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${(0,core/* code */.aY)(reason.label)}.`,
-        heldList(reason.statements),
-        `To approve: add the label ${(0,core/* code */.aY)(reason.label)} to ${prRef}, then re-run this job (${(0,core/* link */.nf)('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
-    ].filter(Boolean);
-}
-/** A held root whose SQL differs from what the pull request's comment showed. */
-function changedReason(reason, prRef, report) {
-    const reviewed = report.review?.reviewed;
-    const at = reviewed?.commit ? ` at commit ${(0,core/* code */.aY)(reviewed.commit.slice(0, 7))}` : '';
-    const out = [
-        `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
-    ];
-    const { delta } = reason;
-    if (delta.exact) {
-        if (delta.added.length > 0)
-            out.push(`Added since review (${delta.added.length}):`, (0,core/* fence */.EU)(delta.added.join('\n'), 'sql'));
-        if (delta.removed.length > 0)
-            out.push(`No longer planned (${delta.removed.length}):`, (0,core/* fence */.EU)(delta.removed.join('\n'), 'sql'));
-        if (delta.removedUnknown > 0)
-            out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
-    }
-    else {
-        out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
-    }
-    out.push('To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.');
-    return out;
+    return review?.missing ? `No reviewed plan is on record: ${(0,core/* text */.Qq)(review.missing)}.` : 'No reviewed plan is on record for this root.';
 }
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
 function gateNote(root) {
@@ -45593,7 +45981,7 @@ function gateNote(root) {
     if (gate.basis === 'review-off')
         return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';
     if (gate.basis === 'reviewed')
-        return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? (gate.labelled ? `; ${classList(gate.gated)} SQL approved by the label` : '; the label gate is off') : ''}.`;
+        return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? `; ${classList(gate.gated)} SQL approved by ${approvedBy(gate.approvedBy)}${gate.labelled ? ', with the label' : ''}` : ''}.`;
     return '';
 }
 /** "1 destructive statement and 2 access-reducing statements". */
@@ -45886,7 +46274,7 @@ function renderDocument(report, opts, target, limits) {
         ...checksSection(report.lint),
         ...riskList(report.roots),
         ...accessSection(report.access, target),
-        ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel, opts.gatedClasses) : holdSection(report)),
+        ...(report.context.mode === 'plan' ? approvalNotice(report, { ...opts, approvers: opts.approvers ?? [] }) : holdSection(report)),
         ...roots.flat(),
         ...reviewedSection(report),
         ...historySection(report.history),
@@ -48279,7 +48667,42 @@ async function writeSummary(io, report, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/publish/stale.ts
+
+
+
+// After a successful apply: the plans on other open pull requests for this database were
+// computed before it. github/stale.ts marks their comments; here, when to and what the line says.
+/** Marks other open pull requests' plans for this database as stale, after a successful apply. */
+async function markOthersStale(gh, p) {
+    const { report } = p;
+    const { context } = report;
+    if (context.mode !== 'apply' || !report.roots.some((r) => r.applied) || verdict(report, p.inputs) !== undefined)
+        return;
+    const merged = report.review?.pullNumbers ?? context.pullNumbers;
+    const what = report.review?.pr ? `#${report.review.pr} was merged and applied` : 'A push was applied';
+    const line = `> ⏳ **This plan is stale.** ${what} to this database as commit ${(0,core/* code */.aY)(context.sha.slice(0, 7))} (${(0,core/* link */.nf)('run', context.runUrl)}); ` +
+        "the plan below was computed before that. To re-plan, re-run this pull request's plan job or push a commit.";
+    try {
+        const result = await markStalePlans(gh, context.repo, {
+            marker: p.marker,
+            tokenIdentity: await p.tokenIdentity(),
+            exclude: merged,
+            sha: context.sha,
+            line,
+        });
+        if (result.marked.length > 0)
+            core/* log */.Rm.info(`Marked the plans of ${result.marked.map((n) => `#${n}`).join(', ')} as stale.`);
+        if (result.skippedEdited.length > 0)
+            core/* log */.Rm.info(`Left the plan comments of ${result.skippedEdited.map((n) => `#${n}`).join(', ')} alone: someone else edited them last.`);
+    }
+    catch (err) {
+        core/* log */.Rm.warning(`Could not mark the plans of other open pull requests as stale: ${(0,core/* errorMessage */.gJ)(err)}.`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/publish/publish.ts
+
 
 
 
@@ -48307,6 +48730,7 @@ async function publish(p) {
         // Outputs written twice keep the last value: the URL replaces the empty one.
         if (url)
             p.io.setOutput(OUTPUT.commentUrl, url);
+        await withDeadline(markOthersStale(gh, p), COMMENT_PHASE_TIMEOUT_MS).catch((err) => core/* log */.Rm.warning(`Could not mark other plans as stale: ${(0,core/* errorMessage */.gJ)(err)}.`));
     }
     if (report.context.drift && inputs.driftIssue && p.gh) {
         const d = { gh: p.gh, inputs, report, tokenIdentity: p.tokenIdentity, options };
@@ -48323,6 +48747,7 @@ function renderOptions(p) {
         commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
         destructiveLabel: p.inputs.destructiveLabel,
         gatedClasses: p.inputs.gatedClasses,
+        approvers: p.inputs.approvers,
     };
 }
 async function postComments(gh, p, options) {
@@ -48386,8 +48811,9 @@ async function body(p, options, pr, previous) {
     const lost = reviewed ? undefined : (p.report.review?.recordLost ?? before.recordLost);
     if (lost)
         data.recordLost = lost;
-    // The merge shows the plan reviewers saw, from the record it was gated on.
-    if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed) {
+    // The merge shows the plan reviewers saw, from the record it was gated on. When the gate found
+    // no trusted record, the comment does not show one either: headline and details agree.
+    if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed && !p.report.review.recordLost) {
         report.review = { ...p.report.review, reviewed: before.reviewed };
     }
     return renderComment(report, { ...options, data: encodeData(data), maxLength: COMMENT_MAX_LENGTH });
@@ -50209,7 +50635,7 @@ function realDeps() {
 // What a run asks GitHub before it plans: did the roles change, and on a merge, what was
 // reviewed (read once here; the gate and the report both use this answer). Who the token is,
 // asked at most once per run.
-/** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
+/** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 /** The token's login, asked once, on first use; a failure is delivered to every caller. */
 function tokenIdentityOnce(gh) {
@@ -50223,13 +50649,13 @@ async function askGitHub(inputs, context, gh, tokenIdentity, marker) {
     // answer (or its error) waits in tokenIdentityOnce's settled promise for whoever needs it.
     if (inputs.comment || context.drift)
         void (0,core/* settle */.G9)(tokenIdentity());
-    const review = context.mode === 'apply' ? lookUpReview(context, gh, tokenIdentity, marker) : undefined;
+    const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
     return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
-/** The merged pull request's labels and reviewed plan; a lookup that fails holds the apply. */
-function lookUpReview(context, gh, tokenIdentity, marker) {
-    return withDeadline(tokenIdentity().then((login) => reviewContext(gh, context, marker, login)), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
+/** The merged pull request's reviewed plan, reviews and labels; a lookup that fails holds the apply. */
+function lookUpReview(inputs, context, gh, tokenIdentity, marker) {
+    return withDeadline(tokenIdentity().then((login) => reviewContext(gh, context, marker, login, { destructiveLabel: inputs.destructiveLabel, approvers: inputs.approvers })), REVIEW_LOOKUP_TIMEOUT_MS).catch((err) => {
         // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".
         const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,core/* errorMessage */.gJ)(err)})`;
         return { labels: [], missing: why, recordLost: why };
@@ -51816,7 +52242,14 @@ async function gateFor(ctx, r, result) {
         terraformChanged: result.terraformChanged,
         reviewed: ctx.review?.reviewed?.roots[r.spec.root],
         recordLost: ctx.review?.recordLost,
+        approval: decideApproval({
+            lookup: ctx.review?.approval,
+            approvers: ctx.inputs.approvers,
+            reviewedCommit: ctx.review?.reviewed?.commit ?? '',
+            reviewedAt: ctx.review?.reviewed?.at ?? '',
+        }),
         labels: ctx.review?.labels ?? [],
+        labelsUnknown: ctx.review?.labelsUnknown,
         destructiveLabel: ctx.inputs.destructiveLabel,
         gatedClasses: ctx.inputs.gatedClasses,
         requireReviewedPlan: ctx.inputs.requireReviewedPlan,

@@ -37,10 +37,12 @@ export interface Inputs {
   rolesOnApply: 'changed' | 'always';
   /** The database's name as users know it (staging, prod); '' for a repository with one database. */
   environment: string;
-  /** PR label that approves SQL of a gated class on merge; '' switches the label requirement off. */
+  /** PR label gated SQL needs on merge besides an approval (a second key); '' (default): none. */
   destructiveLabel: string;
-  /** Statement classes that need the label on merge (gated-classes); empty: none. */
+  /** Statement classes that need an approval on merge (gated-classes); empty: none. */
   gatedClasses: StatementClass[];
+  /** Logins whose approving review counts whatever their repository permission. */
+  approvers: string[];
   /** Apply a root only when its SQL equals the reviewed PR plan (unreviewed additive SQL allowed). */
   requireReviewedPlan: boolean;
   /** Scheduled/dispatched plan runs open, update and close one drift issue per database. */
@@ -219,4 +221,34 @@ export interface ReviewContext {
    * plan is left (edited, garbled, older format, GitHub unreachable): the gate holds, saying this.
    */
   recordLost?: string;
+  /** The merged PR's reviews and its approvers' permissions, or why GitHub could not say. */
+  approval?: ApprovalLookup;
+  /** Why the PR's labels could not be read (only asked when destructive-label is set). */
+  labelsUnknown?: string;
 }
+
+/** One pull request review as GitHub lists it (GET /repos/{o}/{r}/pulls/{n}/reviews). */
+export interface ReviewFact {
+  id: number;
+  login: string;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING. */
+  state: string;
+  /** The commit the review was given on ('' when GitHub gave none). */
+  commitId: string;
+  /** ISO time, whole seconds as GitHub gives it ('' for a pending review). */
+  submittedAt: string;
+}
+
+/** A reviewer's repository permission (GET /repos/{o}/{r}/collaborators/{u}/permission), or why it is unknown. */
+export interface PermissionFact {
+  /** Legacy level: admin, write, read or none (maintain reads as write, triage as read). */
+  permission?: string;
+  /** The role: admin, maintain, write, triage, read, or a custom role's name. */
+  roleName?: string;
+  /** Why the permission could not be read. */
+  error?: string;
+}
+
+/** What GitHub said about the merged PR's reviews, or why it could not be asked. */
+export type ApprovalLookup =
+  { kind: 'read'; author: string; reviews: ReviewFact[]; permissions: Record<string, PermissionFact> } | { kind: 'unknown'; why: string };

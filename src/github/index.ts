@@ -33,3 +33,5 @@ export { closeDriftIssue } from './issues.js';
 export { COMMENT_MAX_LENGTH } from './limits.js';
 /** GitHub's limit on a job summary, in bytes. */
 export { SUMMARY_MAX_LENGTH } from './limits.js';
+/** After an apply: marks our plan comments on the newest open pull requests for this database as stale. */
+export { markStalePlans } from './stale.js';

@@ -4,9 +4,11 @@ import type { GitHub } from './client.js';
 import { commentsBy, editedByOthers, pullLabels, type OurComment } from './comments.js';
 import { bodyBelongsTo } from './marker.js';
 import { pullsForCommit } from './pulls.js';
+import { approvalFacts } from './approvals.js';
 
-// On a merge: which pull request was merged, which labels it carries now (a re-run gets the
-// original event payload, so labels are read from the API), and the plan its comment showed
+// On a merge: which pull request was merged, its reviews and who may approve (approvals.ts),
+// the labels it carries now when destructive-label asks for one (a re-run gets the original
+// event payload, so they are read from the API), and the plan its comment showed
 // reviewers. Only our own comment counts (marker at the start, our token's author, last edited
 // by us), and its record only where we write it (review.ts readRecord).
 //
@@ -16,7 +18,19 @@ import { pullsForCommit } from './pulls.js';
 // the record is gone, garbled, from an older version or edited by someone else, or GitHub
 // could not be asked, the context says `recordLost` and the gate holds.
 
-export async function reviewContext(gh: GitHub, context: RunContext, marker: string, tokenIdentity: string): Promise<ReviewContext> {
+/** What the merge's gate needs besides the record: the label it may require, the approvers input. */
+export interface ReviewOptions {
+  destructiveLabel: string;
+  approvers: readonly string[];
+}
+
+export async function reviewContext(
+  gh: GitHub,
+  context: RunContext,
+  marker: string,
+  tokenIdentity: string,
+  options: ReviewOptions,
+): Promise<ReviewContext> {
   let prs: number[];
   try {
     prs = context.pullNumbers.length > 0 ? context.pullNumbers : await pullsForCommit(gh, context.repo, context.sha);
@@ -26,13 +40,19 @@ export async function reviewContext(gh: GitHub, context: RunContext, marker: str
   const pr = prs[0];
   if (pr === undefined)
     return { pullNumbers: [], labels: [], missing: `commit ${context.sha.slice(0, 7)} belongs to no pull request (a direct push)` };
-  try {
-    const labels = await pullLabels(gh, context.repo, pr);
-    const found = await planComment(gh, context, pr, marker, tokenIdentity);
-    return { pullNumbers: prs, pr, labels, ...found };
-  } catch (err) {
-    return { pullNumbers: prs, pr, ...lost(`could not read pull request #${pr} (${errorMessage(err)})`) };
-  }
+  // Three reads side by side, each failing alone with its own cause: a label or review that
+  // cannot be read is not a lost record (the comment would still show the reviewed plan).
+  const approval = approvalFacts(gh, context.repo, pr, options.approvers);
+  const labels = options.destructiveLabel
+    ? pullLabels(gh, context.repo, pr).then(
+        (names) => ({ labels: names }),
+        (err: unknown) => ({ labels: [], labelsUnknown: `the labels of #${pr} could not be read (${errorMessage(err)})` }),
+      )
+    : Promise.resolve({ labels: [] });
+  const found = await planComment(gh, context, pr, marker, tokenIdentity).catch((err: unknown) =>
+    lost(`could not read the comments of pull request #${pr} (${errorMessage(err)})`),
+  );
+  return { pullNumbers: prs, pr, ...found, ...(await labels), approval: await approval };
 }
 
 function lost(why: string): { labels: string[]; missing: string; recordLost: string } {

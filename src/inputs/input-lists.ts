@@ -70,3 +70,30 @@ export function readGatedClasses(raw: string, p: Problems): StatementClass[] {
   }
   return classes;
 }
+
+/** A GitHub login: a user's, or an App's bot user with REST's `[bot]` suffix. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+/**
+ * Logins whose approving review counts whatever their repository permission, separated by
+ * commas or newlines, with or without a leading @. Teams are refused: the workflow's token
+ * cannot read team membership, so a team entry could never be checked.
+ */
+export function readApprovers(raw: string, p: Problems): string[] {
+  const items = raw
+    .split(/[,\n]/)
+    .map((item) => item.trim().replace(/^@/, ''))
+    .filter((item) => item !== '');
+  const logins: string[] = [];
+  for (const item of items) {
+    if (item.includes('/')) {
+      p.bad(
+        'GitHub logins separated by commas; teams (org/team) are not supported because the workflow token cannot read team membership: list the members',
+        item,
+      );
+    } else if (!LOGIN.test(item)) {
+      p.bad('GitHub logins separated by commas, such as alice, bob', item);
+    } else if (!logins.some((l) => l.toLowerCase() === item.toLowerCase())) logins.push(item);
+  }
+  return logins;
+}

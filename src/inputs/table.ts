@@ -1,5 +1,5 @@
 import { DEFAULT_GATED_CLASSES, registerSecret, type Inputs, type ModeInput } from '../core/index.js';
-import { readGatedClasses, readLintSkip, readRolesPaths } from './input-lists.js';
+import { readApprovers, readGatedClasses, readLintSkip, readRolesPaths } from './input-lists.js';
 import {
   CONTROL,
   DB_USER,
@@ -183,19 +183,20 @@ export const INPUT_TABLE = {
   },
   destructiveLabel: {
     name: 'destructive-label',
-    default: 'allow-destructive-sql',
-    // Set but empty switches the label requirement off, so only an absent input takes the default.
+    default: '',
+    // Read untrimmed, so a label with surrounding spaces (which never matches) is reported.
     explicitEmpty: true,
     parse: (raw, p) => {
       if (raw.length > MAX_LABEL_LENGTH || raw.trim() !== raw || CONTROL.test(raw)) {
         p.bad(
-          `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty to switch the label requirement off`,
+          `a GitHub label name of at most ${MAX_LABEL_LENGTH} characters without surrounding spaces, or empty (the default) for no label requirement`,
         );
       }
       return raw;
     },
   },
   gatedClasses: { name: 'gated-classes', default: DEFAULT_GATED_CLASSES.join(', '), parse: readGatedClasses },
+  approvers: { name: 'approvers', default: '', parse: readApprovers },
   requireReviewedPlan: { name: 'require-reviewed-plan', default: 'true', parse: readBoolean },
   driftIssue: { name: 'drift-issue', default: 'true', parse: readBoolean },
   failOnDrift: { name: 'fail-on-drift', default: 'false', parse: readBoolean },

@@ -4,6 +4,7 @@ import { errorMessage, log, redact, type HistoryEntry, type Inputs, type Reviewe
 import { renderComment, headline, type RenderOptions } from '../report/index.js';
 import { OUTPUT, setOutputs } from './outputs.js';
 import { writeSummary } from './summary.js';
+import { markOthersStale } from './stale.js';
 import { decodeData, encodeData, keepsText, reviewedRoot, withHistory, type CommentData } from '../review/index.js';
 import type { Report } from '../roots/index.js';
 import type { ActionIO } from './io.js';
@@ -42,6 +43,9 @@ export async function publish(p: PublishContext): Promise<void> {
     });
     // Outputs written twice keep the last value: the URL replaces the empty one.
     if (url) p.io.setOutput(OUTPUT.commentUrl, url);
+    await withDeadline(markOthersStale(gh, p), COMMENT_PHASE_TIMEOUT_MS).catch((err: unknown) =>
+      log.warning(`Could not mark other plans as stale: ${errorMessage(err)}.`),
+    );
   }
 
   if (report.context.drift && inputs.driftIssue && p.gh) {
@@ -62,6 +66,7 @@ function renderOptions(p: PublishContext): RenderOptions {
     commitUrl: `${server}/${context.repo.owner}/${context.repo.repo}/commit/${context.sha}`,
     destructiveLabel: p.inputs.destructiveLabel,
     gatedClasses: p.inputs.gatedClasses,
+    approvers: p.inputs.approvers,
   };
 }
 
@@ -127,8 +132,9 @@ async function body(p: PublishContext, options: RenderOptions, pr: number, previ
   // A merge that found the record lost says so in the record too: a re-run must hold again.
   const lost = reviewed ? undefined : (p.report.review?.recordLost ?? before.recordLost);
   if (lost) data.recordLost = lost;
-  // The merge shows the plan reviewers saw, from the record it was gated on.
-  if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed) {
+  // The merge shows the plan reviewers saw, from the record it was gated on. When the gate found
+  // no trusted record, the comment does not show one either: headline and details agree.
+  if (p.report.context.mode === 'apply' && p.report.review && before.reviewed && !p.report.review.reviewed && !p.report.review.recordLost) {
     report.review = { ...p.report.review, reviewed: before.reviewed };
   }
   return renderComment(report, { ...options, data: encodeData(data), maxLength: COMMENT_MAX_LENGTH });

@@ -96,9 +96,15 @@ function heldWhy(root: RootResult): string {
     ...reasons.map((r) =>
       r.kind === 'unreviewed-gated'
         ? `${classList(r.classes)} SQL that no pull request showed`
-        : r.kind === 'gated'
-          ? `${classList(r.classes)} SQL without the approval label`
-          : '',
+        : r.kind === 'unapproved'
+          ? r.why !== undefined
+            ? `${classList(r.classes)} SQL whose approval could not be checked`
+            : `${classList(r.classes)} SQL without an approval`
+          : r.kind === 'label'
+            ? r.why !== undefined
+              ? `${classList(r.classes)} SQL whose label could not be checked`
+              : `${classList(r.classes)} SQL without the label`
+            : '',
     ),
   ].filter(Boolean);
   return parts.join(', and ');

@@ -2,7 +2,7 @@ import { code, details, fence, htmlText, link, text, type Diagnostic, type State
 import type { Report, RootResult } from '../roots/index.js';
 import { headline, riskCounts } from './headline.js';
 import { checksSection, historySection, reviewedSection } from './history.js';
-import { gateNote, holdSection, labelNotice, riskList } from './risk.js';
+import { gateNote, holdSection, approvalNotice, riskList } from './risk.js';
 import { impactPart } from './impact.js';
 import { accessSection } from './access.js';
 import { blockSize, renderSql } from './sql.js';
@@ -29,10 +29,12 @@ export interface RenderOptions {
   marker: string;
   /** Link for the commit sha in the footer. */
   commitUrl?: string | undefined;
-  /** The destructive-label input, for the plan comment's notice. */
+  /** The destructive-label input (a second key besides the approval), for the plan comment's notice. */
   destructiveLabel: string;
-  /** The gated-classes input: which classes the plan comment says will need the label. */
+  /** The gated-classes input: which classes the plan comment says will need an approval. */
   gatedClasses: readonly StatementClass[];
+  /** The approvers input, named in the plan comment's notice (empty when not given). */
+  approvers?: readonly string[];
   /** The hidden record line (review.ts encodeData), appended to the body. */
   data?: string;
 }
@@ -59,7 +61,7 @@ export function renderDocument(report: Report, opts: RenderOptions, target: Targ
     ...checksSection(report.lint),
     ...riskList(report.roots),
     ...accessSection(report.access, target),
-    ...(report.context.mode === 'plan' ? labelNotice(report, opts.destructiveLabel, opts.gatedClasses) : holdSection(report)),
+    ...(report.context.mode === 'plan' ? approvalNotice(report, { ...opts, approvers: opts.approvers ?? [] }) : holdSection(report)),
     ...roots.flat(),
     ...reviewedSection(report),
     ...historySection(report.history),

@@ -2,10 +2,11 @@ import { classList, type GatedStatement, type HoldReason } from '../review/index
 import type { Report, RootResult } from '../roots/index.js';
 import { code, DEFAULT_GATED_CLASSES, fence, link, STATEMENT_CLASSES, text, type StatementClass } from '../core/index.js';
 import { count, RISKY_CLASSES } from './wording.js';
+import { approvalNeeded, approvedBy, labelReason, unapprovedReason } from './approval.js';
 
 // The part of the report that leads with risk: which statements can lose data or access, change
 // the session, do what no rule knows, or change behaviour (each with the parser's reason), what
-// the merge will need (the label, for the gated classes), and, when the merge held a root back,
+// the merge will need (an approval, for the gated classes), and, when the merge held a root back,
 // exactly why and how to proceed. Returns safe Markdown.
 
 const PREVIEW_CHARS = 120;
@@ -67,27 +68,20 @@ function gatedIn(roots: readonly RootResult[], gatedClasses: readonly StatementC
 }
 
 /** Plan mode: what the merge will require, said while reviewers still read the plan. */
-export function labelNotice(report: Report, destructiveLabel: string, gatedClasses: readonly StatementClass[]): string[] {
+export function approvalNotice(
+  report: Report,
+  inputs: { approvers: readonly string[]; destructiveLabel: string; gatedClasses: readonly StatementClass[] },
+): string[] {
   if (report.context.drift) return [];
-  const gated = gatedIn(report.roots, gatedClasses);
+  const gated = gatedIn(report.roots, inputs.gatedClasses);
   const ungated = gatedIn(report.roots, DEFAULT_GATED_CLASSES).filter((c) => !gated.includes(c));
   const out =
     ungated.length > 0
       ? [
-          `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without a label.`,
+          `> ⚠️ ${classList(ungated)} SQL is not gated here (\`gated-classes\` leaves ${ungated.length === 1 ? 'it' : 'them'} out): it will be applied on merge without an approval.`,
         ]
       : [];
-  if (gated.length === 0) return out;
-  if (!destructiveLabel) {
-    return [
-      ...out,
-      `> ⚠️ The label gate is off (\`destructive-label\` is empty): this ${classList(gated)} SQL will be applied on merge without a label.`,
-    ];
-  }
-  return [
-    ...out,
-    `> 🏷️ **Applying this on merge needs the label ${code(destructiveLabel)} on this pull request.** Without it the merge applies nothing from the root with ${classList(gated)} SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
-  ];
+  return gated.length === 0 ? out : [...out, approvalNeeded(gated, report, inputs)];
 }
 
 /** Apply mode: for each root the gate held back, why, and the way forward. */
@@ -106,10 +100,37 @@ export function holdSection(report: Report): string[] {
 function holdReason(reason: HoldReason, prRef: string, report: Report): string[] {
   const runUrl = report.context.runUrl;
   switch (reason.kind) {
-    case 'gated':
-      return gatedReason(reason, prRef, report);
-    case 'changed-since-review':
-      return changedReason(reason, prRef, report);
+    case 'unapproved': {
+      const what = [
+        reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
+        reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      return unapprovedReason(reason, prRef, report, { what, list: heldList(reason.statements) });
+    }
+    case 'label':
+      return labelReason(reason, prRef, report);
+    case 'changed-since-review': {
+      const reviewed = report.review?.reviewed;
+      const at = reviewed?.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
+      const out = [
+        `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
+      ];
+      const { delta } = reason;
+      if (delta.exact) {
+        if (delta.added.length > 0) out.push(`Added since review (${delta.added.length}):`, fence(delta.added.join('\n'), 'sql'));
+        if (delta.removed.length > 0) out.push(`No longer planned (${delta.removed.length}):`, fence(delta.removed.join('\n'), 'sql'));
+        if (delta.removedUnknown > 0)
+          out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
+      } else {
+        out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
+      }
+      out.push(
+        'To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.',
+      );
+      return out;
+    }
     case 'record-lost':
       return [
         `**No trusted record of the plan reviewed in ${prRef}.** ${text(capitalised(reason.why))}.`,
@@ -124,59 +145,26 @@ function holdReason(reason: HoldReason, prRef: string, report: Report): string[]
     case 'unreviewed-gated': {
       const classes = classList(reason.classes);
       return [
-        `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** No reviewed plan is on record for this root (it was not planned in the pull request, or the push has none).`,
+        `**${capitalised(classes)} SQL that no pull request showed is never applied automatically.** ${unreviewedWhy(report)}`,
         heldList(reason.statements),
-        `To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs the label on the merged pull request.`,
+        `To apply it: open a pull request so this SQL is planned and shown in its comment, have it approved, and merge. To skip the review check, a maintainer can set \`require-reviewed-plan: false\`; the ${classes} SQL then still needs an approval of the merged pull request.`,
       ].filter(Boolean);
     }
   }
 }
 
-/** A held root whose SQL is of a gated class and has no label. */
-function gatedReason(reason: Extract<HoldReason, { kind: 'gated' }>, prRef: string, report: Report): string[] {
-  const runUrl = report.context.runUrl;
-  const what = [
-    reason.destroys.length > 0 ? `destroys ${reason.destroys.map(code).join(', ')}` : '',
-    reason.statements.length > 0 ? `has ${perClass(reason.statements)}` : '',
-  ]
-    .filter(Boolean)
-    .join(' and ');
-  const title = `**${capitalised(classList(reason.classes))} SQL needs an explicit yes.**`;
-  if (report.review?.pullNumbers?.length === 0) {
-    // A push that belongs to no pull request: there is nothing to put the label on.
-    return [
-      `${title} This plan ${what} (listed above), and this push belongs to no pull request, so no label can approve it.`,
-      heldList(reason.statements),
-      `To apply it: open a pull request with this change so its plan is shown and reviewed, add the label ${code(reason.label)} to it, and merge it.`,
-    ].filter(Boolean);
+/**
+ * Why a root has no reviewed plan, from the same record the reviewed-plan part shows, so the
+ * hold never says "not planned" beside a plan that was (issue 22, item 3).
+ */
+function unreviewedWhy(report: Report): string {
+  const review = report.review;
+  const reviewed = review?.reviewed;
+  if (reviewed) {
+    const at = reviewed.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
+    return `The comment of #${reviewed.pr} records the plan reviewed${at}, but none for this root: that pull request did not plan it.`;
   }
-  return [
-    `${title} This plan ${what} (listed above), and ${prRef} does not carry the label ${code(reason.label)}.`,
-    heldList(reason.statements),
-    `To approve: add the label ${code(reason.label)} to ${prRef}, then re-run this job (${link('this run', runUrl)} → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
-  ].filter(Boolean);
-}
-
-/** A held root whose SQL differs from what the pull request's comment showed. */
-function changedReason(reason: Extract<HoldReason, { kind: 'changed-since-review' }>, prRef: string, report: Report): string[] {
-  const reviewed = report.review?.reviewed;
-  const at = reviewed?.commit ? ` at commit ${code(reviewed.commit.slice(0, 7))}` : '';
-  const out = [
-    `**The SQL changed since review.** ${prRef} showed ${count(reason.reviewedCount, 'statement')}${at}; the merge plans ${count(reason.plannedCount, 'statement')}. The database or the HCL moved between the review and the merge.`,
-  ];
-  const { delta } = reason;
-  if (delta.exact) {
-    if (delta.added.length > 0) out.push(`Added since review (${delta.added.length}):`, fence(delta.added.join('\n'), 'sql'));
-    if (delta.removed.length > 0) out.push(`No longer planned (${delta.removed.length}):`, fence(delta.removed.join('\n'), 'sql'));
-    if (delta.removedUnknown > 0)
-      out.push(`${count(delta.removedUnknown, 'reviewed statement')} no longer planned (their text was too long to keep).`);
-  } else {
-    out.push('The reviewed plan was too large to record statement by statement: only the counts can be compared.');
-  }
-  out.push(
-    'To proceed: if the database was changed by hand, put it back and re-run this job; otherwise open a pull request (an empty commit is enough) so the SQL planned now is shown and reviewed in its comment, and merge it.',
-  );
-  return out;
+  return review?.missing ? `No reviewed plan is on record: ${text(review.missing)}.` : 'No reviewed plan is on record for this root.';
 }
 
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
@@ -187,7 +175,7 @@ export function gateNote(root: RootResult): string {
     return 'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see `gated-classes`).';
   if (gate.basis === 'review-off') return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';
   if (gate.basis === 'reviewed')
-    return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? (gate.labelled ? `; ${classList(gate.gated)} SQL approved by the label` : '; the label gate is off') : ''}.`;
+    return `✅ Matches the SQL reviewed in the pull request${gate.gated.length > 0 ? `; ${classList(gate.gated)} SQL approved by ${approvedBy(gate.approvedBy)}${gate.labelled ? ', with the label' : ''}` : ''}.`;
   return '';
 }
 

@@ -1,30 +1,34 @@
 import { planDelta, type PlanDelta, type PlanPrint } from './record.js';
 import type { Classification, ReviewedRoot, StatementClass } from '../core/index.js';
+import type { ApprovalFinding, ApprovalVerdict } from './approval.js';
 
 // Whether a root's plan may be applied on merge. A pure function of the plan, the reviewed
 // plan the merged PR's comment recorded, the PR's labels and two inputs, so every case is a
 // row in a table test. The pipeline only carries the decision out.
 //
-// | SQL now             | reviewed plan      | require-reviewed-plan | destructive? | label   | decision                 |
-// | none, no TF change  | any                | any                   | —            | —       | nothing                  |
-// | none, TF-only diff  | any                | any                   | no           | —       | apply (no SQL runs)      |
-// | SQL now             | reviewed plan      | require-reviewed-plan | gated class? | label   | decision                 |
-// | some                | same fingerprint   | true                  | no           | —       | apply (reviewed)         |
-// | some                | same fingerprint   | true                  | yes          | present | apply (reviewed)         |
-// | some                | same fingerprint   | true                  | yes          | absent  | hold: gated              |
-// | some                | other fingerprint  | true                  | any          | any     | hold: changed since review (+ gated without label) |
-// | some                | lost               | true                  | any          | any     | hold: record lost (+ gated without label) |
-// | some                | none               | true                  | no           | —       | apply (unreviewed, nothing gated) |
-// | some                | none               | true                  | yes          | any     | hold: unreviewed gated   |
-// | some                | any                | false                 | no           | —       | apply (review not required) |
-// | some                | any                | false                 | yes          | present | apply (review not required) |
-// | some                | any                | false                 | yes          | absent  | hold: gated              |
+// | SQL now             | reviewed plan      | require-reviewed-plan | gated class? | approval | decision                 |
+// | none, no TF change  | any                | any                   | —            | —        | nothing                  |
+// | none, TF-only diff  | any                | any                   | —            | —        | apply (no SQL runs)      |
+// | some                | same fingerprint   | true                  | no           | —        | apply (reviewed)         |
+// | some                | same fingerprint   | true                  | yes          | approved | apply (reviewed)         |
+// | some                | same fingerprint   | true                  | yes          | missing  | hold: unapproved         |
+// | some                | other fingerprint  | true                  | any          | any      | hold: changed since review (+ unapproved) |
+// | some                | lost               | true                  | any          | any      | hold: record lost (+ unapproved) |
+// | some                | none               | true                  | no           | —        | apply (unreviewed, nothing gated) |
+// | some                | none               | true                  | yes          | any      | hold: unreviewed gated   |
+// | some                | any                | false                 | no           | —        | apply (review not required) |
+// | some                | any                | false                 | yes          | approved | apply (review not required) |
+// | some                | any                | false                 | yes          | missing  | hold: unapproved         |
+// The approval (review/approval.ts) is an approving review by someone other than the author
+// with write access, given while this plan was the one shown. When destructive-label is set,
+// gated SQL needs that label on the merged PR as well (a second key, never instead of the
+// approval): a missing label adds "hold: label".
 // "lost": the merged PR was planned by this action, but no trusted record of that plan is left
 // (edited, garbled, older format, GitHub unreachable); "none" is only for PRs never planned.
 // "Gated class" means a statement whose class is in the gated-classes input (by default
-// destructive, access-widening, access-reducing, session and unknown; `all` makes any SQL gated). An empty
-// destructive-label switches the label requirement off (never the review check). A planned
-// delete/replace of the atlas_schema resource counts as destructive whatever its SQL.
+// destructive, access-widening, access-reducing, session and unknown; `all` makes any SQL gated,
+// `none` nothing). A planned delete/replace of the atlas_schema resource counts as destructive
+// whatever its SQL.
 
 export interface GateInput {
   statements: readonly string[];
@@ -39,10 +43,14 @@ export interface GateInput {
   reviewed: ReviewedRoot | undefined;
   /** Why the merged PR's reviewed plan, which it had, cannot be known now; undefined when not so. */
   recordLost: string | undefined;
+  /** Whether the merged PR's reviews approve this plan (review/approval.ts decideApproval). */
+  approval: ApprovalVerdict;
   labels: readonly string[];
-  /** The label that approves gated SQL; '' switches the label requirement off. */
+  /** Why the labels could not be read, when they could not. */
+  labelsUnknown?: string | undefined;
+  /** The label gated SQL needs besides the approval; '' (the default) needs none. */
   destructiveLabel: string;
-  /** The classes that need the label (the gated-classes input). */
+  /** The classes that need an approval (the gated-classes input). */
   gatedClasses: readonly StatementClass[];
   requireReviewedPlan: boolean;
   /**
@@ -68,8 +76,18 @@ export interface GatedStatement {
 }
 
 export type HoldReason =
-  /** SQL of a gated class (or a resource destroy, when destructive is gated) without the label. */
-  | { kind: 'gated'; classes: StatementClass[]; statements: GatedStatement[]; destroys: string[]; label: string }
+  /** SQL of a gated class (or a resource destroy, when destructive is gated) without an approval that counts. */
+  | {
+      kind: 'unapproved';
+      classes: StatementClass[];
+      statements: GatedStatement[];
+      destroys: string[];
+      findings: ApprovalFinding[];
+      /** GitHub could not be read: why. */
+      why?: string;
+    }
+  /** destructive-label is set and the merged PR does not carry it (or its labels could not be read: why). */
+  | { kind: 'label'; classes: StatementClass[]; label: string; why?: string }
   /** The plan now differs from the plan reviewers saw. */
   | { kind: 'changed-since-review'; delta: PlanDelta; reviewedCount: number; plannedCount: number }
   /** The merged PR was planned by this action, but no trusted record of that plan is left. */
@@ -91,8 +109,8 @@ export type ApplyBasis =
 
 export type GateDecision =
   | { verdict: 'nothing' }
-  /** `gated`: the gated classes this plan has (the label approved them, or the label requirement is off). */
-  | { verdict: 'apply'; basis: ApplyBasis; gated: StatementClass[]; labelled: boolean }
+  /** `gated`: the gated classes this plan has; `approvedBy`: whose reviews approved them. */
+  | { verdict: 'apply'; basis: ApplyBasis; gated: StatementClass[]; approvedBy: { login: string; at: string }[]; labelled: boolean }
   | { verdict: 'hold'; reasons: HoldReason[] };
 
 export function decideGate(input: GateInput): GateDecision {
@@ -108,9 +126,10 @@ export function decideGate(input: GateInput): GateDecision {
   ];
   const gated = classes.length > 0;
   const labelled = input.destructiveLabel !== '' && input.labels.includes(input.destructiveLabel);
+  const approvedBy = gated && input.approval.approved ? input.approval.by : [];
 
   if (input.statements.length === 0 && input.destroys.length === 0) {
-    return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', gated: [], labelled } : { verdict: 'nothing' };
+    return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', gated: [], approvedBy: [], labelled } : { verdict: 'nothing' };
   }
 
   const reasons: HoldReason[] = [];
@@ -135,12 +154,26 @@ export function decideGate(input: GateInput): GateDecision {
     }
   }
   const unreviewed = reasons.some((r) => r.kind === 'unreviewed-gated');
-  if (gated && !labelled && input.destructiveLabel !== '' && !unreviewed) {
-    reasons.push({ kind: 'gated', classes, statements, destroys, label: input.destructiveLabel });
+  if (gated && !unreviewed) {
+    const { approval } = input;
+    if (!approval.approved) {
+      reasons.push({
+        kind: 'unapproved',
+        classes,
+        statements,
+        destroys,
+        findings: approval.findings,
+        ...(approval.why ? { why: approval.why } : {}),
+      });
+    }
+    if (!labelled && input.destructiveLabel !== '') {
+      const why = input.labelsUnknown;
+      reasons.push({ kind: 'label', classes, label: input.destructiveLabel, ...(why ? { why } : {}) });
+    }
   }
   if (input.predictedFailures && input.predictedFailures.length > 0)
     reasons.push({ kind: 'will-fail', failures: [...input.predictedFailures] });
-  return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, labelled };
+  return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, approvedBy, labelled };
 }
 
 /** "destructive", "destructive and access-reducing": the classes as a reason names them. */
@@ -151,8 +184,14 @@ export function classList(classes: readonly StatementClass[]): string {
 /** One hold reason in a few plain words, for the job's error annotation and the log. */
 export function holdSummary(reason: HoldReason): string {
   switch (reason.kind) {
-    case 'gated':
-      return `${classList(reason.classes)} SQL without the label`;
+    case 'unapproved':
+      return reason.why
+        ? `${classList(reason.classes)} SQL whose approval could not be checked`
+        : `${classList(reason.classes)} SQL without an approval`;
+    case 'label':
+      return reason.why
+        ? `${classList(reason.classes)} SQL whose label could not be checked`
+        : `${classList(reason.classes)} SQL without the label`;
     case 'unreviewed-gated':
       return `${classList(reason.classes)} SQL that no pull request showed`;
     case 'changed-since-review':

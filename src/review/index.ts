@@ -33,3 +33,9 @@ export type { PredictedFailure } from './gate.js';
 export { classList } from './gate.js';
 /** One hold reason in a few plain words, for the error annotation and the log. */
 export { holdSummary } from './gate.js';
+/** Whether the merged PR's reviews approve the recorded plan: a pure table of reviews, author, permissions and inputs. */
+export { decideApproval } from './approval.js';
+/** The approvers whose repository permission the decision needs (bounded). */
+export { permissionsNeeded } from './approval.js';
+/** Why a review does not approve. */
+export type { ApprovalFinding } from './approval.js';

@@ -1,6 +1,6 @@
 import { createsRole } from '../atlas/index.js';
 import { BufferedLog, isStopping, log, settle } from '../core/index.js';
-import { decideGate, holdSummary, planPrint, type GateDecision } from '../review/index.js';
+import { decideApproval, decideGate, holdSummary, planPrint, type GateDecision } from '../review/index.js';
 import { attempt, failed, preflightStep } from './attempt.js';
 import { runner, type PipelineContext, type PipelineResult, type RolesDecision } from './context.js';
 import { planRoot } from './plan-mode.js';
@@ -152,7 +152,14 @@ async function gateFor(
     terraformChanged: result.terraformChanged,
     reviewed: ctx.review?.reviewed?.roots[r.spec.root],
     recordLost: ctx.review?.recordLost,
+    approval: decideApproval({
+      lookup: ctx.review?.approval,
+      approvers: ctx.inputs.approvers,
+      reviewedCommit: ctx.review?.reviewed?.commit ?? '',
+      reviewedAt: ctx.review?.reviewed?.at ?? '',
+    }),
     labels: ctx.review?.labels ?? [],
+    labelsUnknown: ctx.review?.labelsUnknown,
     destructiveLabel: ctx.inputs.destructiveLabel,
     gatedClasses: ctx.inputs.gatedClasses,
     requireReviewedPlan: ctx.inputs.requireReviewedPlan,

@@ -17,7 +17,7 @@ import { withDeadline } from '../publish/index.js';
 // reviewed (read once here; the gate and the report both use this answer). Who the token is,
 // asked at most once per run.
 
-/** Bound for the GitHub calls a merge makes before applying (PR, labels, reviewed plan). */
+/** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 
 export interface GitHubAnswers {
@@ -46,15 +46,23 @@ export async function askGitHub(
   // Who the token is (the comment's and the author) is asked now, not at the end; the
   // answer (or its error) waits in tokenIdentityOnce's settled promise for whoever needs it.
   if (inputs.comment || context.drift) void settle(tokenIdentity());
-  const review = context.mode === 'apply' ? lookUpReview(context, gh, tokenIdentity, marker) : undefined;
+  const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
   const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
   return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
 }
 
-/** The merged pull request's labels and reviewed plan; a lookup that fails holds the apply. */
-function lookUpReview(context: RunContext, gh: GitHub, tokenIdentity: () => Promise<string>, marker: string): Promise<ReviewContext> {
+/** The merged pull request's reviewed plan, reviews and labels; a lookup that fails holds the apply. */
+function lookUpReview(
+  inputs: Inputs,
+  context: RunContext,
+  gh: GitHub,
+  tokenIdentity: () => Promise<string>,
+  marker: string,
+): Promise<ReviewContext> {
   return withDeadline(
-    tokenIdentity().then((login) => reviewContext(gh, context, marker, login)),
+    tokenIdentity().then((login) =>
+      reviewContext(gh, context, marker, login, { destructiveLabel: inputs.destructiveLabel, approvers: inputs.approvers }),
+    ),
     REVIEW_LOOKUP_TIMEOUT_MS,
   ).catch((err: unknown): ReviewContext => {
     // Whether the push has a reviewed PR is unknown: held, never treated as "not reviewed".

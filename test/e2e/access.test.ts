@@ -198,7 +198,7 @@ describe('Access changes, end to end', () => {
     await edit({ [FILES.revokes]: null });
   });
 
-  it('GRANT rds_superuser: widening in the plan, held on merge without the label (no live read on merge)', async () => {
+  it('GRANT rds_superuser: widening in the plan, held on merge without an approval (no live read on merge)', async () => {
     await edit({ [FILES.superuser]: '# access-e2e: superuser\n' });
     pull(4, { base: sha('c'), head: sha('4'), merge: sha('d'), files: [FILES.superuser] });
     const run = await plan(4, '4', 'c');
@@ -219,6 +219,7 @@ describe('Access changes, end to end', () => {
     const held = await merge('c', 'd');
     expect(held.exitCode, held.stdout).toBe(1);
     expect(renderedText(comment(4))).toContain('✋ roles: held back, nothing applied');
+    expect(renderedText(comment(4))).toMatch(/Access-widening SQL needs an approval\. .*#4 has no approving review\./);
     expect(await holds(member('app_reader', 'rds_superuser'))).toBe(false);
     await edit({ [FILES.superuser]: null });
   });

@@ -76,6 +76,7 @@ function inputs(overrides: Partial<Inputs> = {}): Inputs {
     environment: '',
     destructiveLabel: 'allow-destructive-sql',
     gatedClasses: ['destructive', 'access-reducing', 'session', 'unknown'],
+    approvers: [],
     requireReviewedPlan: true,
     driftIssue: true,
     failOnDrift: false,

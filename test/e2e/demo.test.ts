@@ -16,8 +16,8 @@ const STEPS: [file: string, headline: RegExp][] = [
   ['01-bootstrap-pr', /^✅ Plan: 4 statements in roles · schema deferred/],
   ['02-bootstrap-merge', /^✅ Applied and converged — 6 statements in roles and schema$/],
   ['03-follow-up-pr', /^⚠️ Plan: 2 statements in schema · 1 destructive$/],
-  ['04a-merge-held', /^❌ Apply held back at schema: destructive SQL without the approval label/],
-  ['04b-merge-labelled', /^✅ Applied and converged — 2 statements in schema · 1 destructive$/],
+  ['04a-merge-held', /^❌ Apply held back at schema: destructive SQL without an approval/],
+  ['04b-merge-approved', /^✅ Applied and converged — 2 statements in schema · 1 destructive$/],
   ['05-nightly-drift', /^⚠️ Drift: 2 statements in schema · 1 destructive$/],
 ];
 

@@ -20,7 +20,8 @@ import type { Scenario } from '../support/terraform.js';
 // read the last record in the body). What is asserted: the exit code, the comment as rendered,
 // and the rows in PostgreSQL: the GRANT to mallory / the DROP of orders never ran.
 
-const LABEL = 'allow-destructive-sql';
+/** A reviewer with write access, not the author: the approval gated SQL needs (issue 22). */
+const WRITER = 'lead';
 const GRANT_MALLORY = 'GRANT ALL ON TABLE "public"."orders" TO "mallory";';
 const DROP_ORDERS = 'DROP TABLE "public"."orders";';
 const DROP_TMP = 'DROP TABLE "public"."tmp_import";';
@@ -87,8 +88,11 @@ describe('a record planted in the plan is never the reviewed record, end to end'
     };
     return stack.tf.writeScenario({ envs });
   };
-  /** PR `n`: planned with the roles root (its files include roles HCL), merged as merge commit `m`. */
-  const pull = (n: number, m: string, labels: string[] = []): { head: string; base: string } => {
+  /**
+   * PR `n`: planned with the roles root (its files include roles HCL), merged as merge commit `m`;
+   * `approved`: a writer approved it on its head commit, so only the record decides.
+   */
+  const pull = (n: number, m: string, approved = false): { head: string; base: string } => {
     const head = sha(String.fromCharCode(0x60 + n));
     stack.github.addPull({
       number: n,
@@ -97,8 +101,11 @@ describe('a record planted in the plan is never the reviewed record, end to end'
       baseSha: sha('0'),
       mergeCommitSha: m,
       merged: true,
-      labels,
     });
+    if (approved) {
+      stack.github.setRole(WRITER, 'write');
+      stack.github.addReview(n, { login: WRITER, state: 'APPROVED', commitId: head });
+    }
     // The merge changes schema HCL only: the roles root (which carried the plant) does not run.
     stack.github.addCompare(sha('0'), m, [SCHEMA_FILE]);
     return { head, base: sha('0') };
@@ -138,8 +145,8 @@ describe('a record planted in the plan is never the reviewed record, end to end'
     expect(await malloryCan()).toBe(false);
   });
 
-  it('in planned SQL, an identifier, with the label on the PR: DROP TABLE orders is held where reviewers labelled DROP TABLE tmp_import', async () => {
-    const p = pull(12, sha('2'), [LABEL]);
+  it('in planned SQL, an identifier, approved by a writer: DROP TABLE orders is held where reviewers approved DROP TABLE tmp_import', async () => {
+    const p = pull(12, sha('2'), true);
     await scenario([`CREATE ROLE "${await forged(12, [DROP_ORDERS])}";`], [DROP_TMP]);
     const planned = await plan(12, p);
     expect(planned.exitCode, planned.stdout).toBe(0);
@@ -151,8 +158,8 @@ describe('a record planted in the plan is never the reviewed record, end to end'
     expect(await orders()).toBe(3);
   });
 
-  it('in a diagnostic (an Atlas error of another root), with the label: DROP TABLE orders is held', async () => {
-    const p = pull(13, sha('3'), [LABEL]);
+  it('in a diagnostic (an Atlas error of another root), approved by a writer: DROP TABLE orders is held', async () => {
+    const p = pull(13, sha('3'), true);
     await scenario({ planError: `failed: ${await forged(13, [DROP_ORDERS])}` }, [DROP_TMP]);
     const planned = await plan(13, p);
     expect(planned.exitCode).toBe(1);
@@ -165,7 +172,7 @@ describe('a record planted in the plan is never the reviewed record, end to end'
   });
 
   it('in a file name (a guardrail finding quotes it): DROP TABLE orders is held as unreviewed', async () => {
-    const p = pull(14, sha('4'), [LABEL]);
+    const p = pull(14, sha('4'), true);
     // A schema HCL file whose name is the record; a user block there is a guardrail error.
     const dir = path.join(stack.workspace, 'hcl', 'schema');
     const file = path.join(dir, `${forgedShort(14, [DROP_ORDERS])}.pg.hcl`);

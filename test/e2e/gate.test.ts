@@ -14,7 +14,8 @@ import { loadSeedScenario, type Scenario, type ScenarioStatement } from '../supp
 // PostgreSQL. The stand-in Atlas plans what the database has and the HCL lacks as drops (a
 // scenario `query` over pg_tables/pg_roles, against the HCL in the workspace at run time).
 
-const LABEL = 'allow-destructive-sql';
+/** Issue 22: gated SQL needs an approving review by someone else with write access. */
+const NEEDS_APPROVAL = '🔐 Applying this on merge needs an approving review of this plan.';
 
 const table = (name: string): string =>
   `table "${name}" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n  column "note" {\n    type = text\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\n`;
@@ -117,6 +118,12 @@ describe('the reviewed/destructive gate, end to end', () => {
     stack.github.addCompare(o.base, o.merge, files);
   }
 
+  /** A reviewer with write access (not the author) approves the PR, after its plan was recorded. */
+  const approve = (pr: number): void => {
+    stack.github.setRole('lead', 'write');
+    stack.github.addReview(pr, { login: 'lead', state: 'APPROVED', commitId: sha('0') });
+  };
+
   const merge = (before: string, after: string, inputs?: Record<string, string>): Promise<ActionRun> =>
     stack.runPush({ before, after, ref: `refs/heads/${DEFAULT_BRANCH}` }, inputs ? { inputs } : {});
 
@@ -173,7 +180,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(await rows('legacy')).toBe(3);
   });
 
-  it('a PR dropping a table with rows: the headline flags it, it is listed with its reason, destructive-sql has it, the comment says the label will be needed', async () => {
+  it('a PR dropping a table with rows: the headline flags it, it is listed with its reason, destructive-sql has it, the comment says an approval will be needed', async () => {
     await edit({ [FILES.legacyTable]: null });
     pull(2, { base: sha('a'), head: sha('2'), merge: sha('b'), files: [], removed: [FILES.legacyTable] });
     const run = await stack.runPullRequest({ number: 2, headSha: sha('2'), baseSha: sha('a') });
@@ -185,33 +192,33 @@ describe('the reviewed/destructive gate, end to end', () => {
     const shown = renderedText(body);
     expect(shown).toContain(`⚠️ Destructive (1) schema: ${dropTable('legacy')} — drops table "public"."legacy" and every row in it`);
     expect(shown).toContain(
-      `🏷️ Applying this on merge needs the label ${LABEL} on this pull request. Without it the merge applies nothing from the root with destructive SQL (nor any root after it) and the run fails. Add the label before merging, or add it afterwards and re-run the merge job.`,
+      `${NEEDS_APPROVAL} The root with destructive SQL is applied only if this pull request is approved by someone other than its author who has write, maintain or admin access to this repository`,
     );
     expect(await rows('legacy')).toBe(3);
   });
 
-  it('its merge without the label: schema held back, nothing applied, the run fails, the rows are still there; the comment says what was held and how to approve', async () => {
+  it('its merge without an approval: schema held back, nothing applied, the run fails, the rows are still there; the comment says what was held and how to approve', async () => {
     const o = await stack.observe(() => merge(sha('a'), sha('b')));
     const { run } = o;
     expect(run.exitCode, run.stdout).toBe(1);
     expect(o.applied).toEqual([]);
     expect(errors(run)).toEqual([
-      'schema: held back by the gate (destructive SQL without the label); nothing of it or of the roots after it was applied',
+      'schema: held back by the gate (destructive SQL without an approval); nothing of it or of the roots after it was applied',
     ]);
     expect(run.outputs['destructive-sql']).toBe(dropTable('legacy'));
     expect(run.outputs['converged']).toBe('false');
     expect(await rows('legacy')).toBe(3);
 
     const body = comment(2);
-    expect(headline(body)).toBe('❌ Apply held back at schema: destructive SQL without the approval label — nothing was applied');
+    expect(headline(body)).toBe('❌ Apply held back at schema: destructive SQL without an approval — nothing was applied');
     const shown = renderedText(body);
     expect(shown).toContain(`⚠️ Destructive (1) schema: ${dropTable('legacy')} — drops table "public"."legacy" and every row in it`);
     expect(shown).toContain('✋ schema: held back, nothing applied');
     expect(shown).toContain(
-      `Destructive SQL needs an explicit yes. This plan has 1 destructive statement (listed above), and #2 does not carry the label ${LABEL}.`,
+      `Destructive SQL needs an approval. This plan has 1 destructive statement (listed above), and #2 has no approving review.`,
     );
     expect(shown).toContain(
-      `To approve: add the label ${LABEL} to #2, then re-run this job (this run → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the same.`,
+      'To approve: someone other than the author, with write, maintain or admin access (or listed in approvers), approves #2 on GitHub; then re-run this job (this run → “Re-run all jobs”). It is re-planned and applied only if its SQL is still the reviewed plan.',
     );
     expect(shown).toContain(
       `Planned SQL (held back, not applied) -- ⚠️ DESTRUCTIVE: drops table "public"."legacy" and every row in it ${dropTable('legacy')}`,
@@ -225,8 +232,8 @@ describe('the reviewed/destructive gate, end to end', () => {
     );
   });
 
-  it('with the label added, re-running the same merge applies the drop: the rows are gone, converged', async () => {
-    stack.github.setLabels(2, ['database', LABEL]);
+  it('with an approval by a writer added after the merge, re-running the same merge applies the drop: the rows are gone, converged', async () => {
+    approve(2);
     const o = await stack.observe(() => merge(sha('a'), sha('b')));
     const { run } = o;
     expect(run.exitCode, run.stdout).toBe(0);
@@ -237,13 +244,13 @@ describe('the reviewed/destructive gate, end to end', () => {
     const body = comment(2);
     expect(headline(body)).toBe('✅ Applied and converged — 1 statement in schema · 1 destructive');
     const shown = renderedText(body);
-    expect(shown).toContain('✅ Matches the SQL reviewed in the pull request; destructive SQL approved by the label.');
+    expect(shown).toContain('✅ Matches the SQL reviewed in the pull request; destructive SQL approved by lead (');
     expect(shown).toContain(`Reviewed plan — pull request #2 at commit ${sha('2').slice(0, 7)}: 1 statement`);
     // The held run is in the comment's history.
-    expect(shown).toContain('apply: ❌ Apply held back at schema: destructive SQL without the approval label — nothing was applied');
+    expect(shown).toContain('apply: ❌ Apply held back at schema: destructive SQL without an approval — nothing was applied');
   });
 
-  it('a held roles root stops the schema root after it: a PR dropping a role and adding a table, merged without the label, applies neither', async () => {
+  it('a held roles root stops the schema root after it: a PR dropping a role and adding a table, merged without an approval, applies neither', async () => {
     await edit({ [FILES.legacyRole]: null, [FILES.events]: table('events') });
     pull(3, { base: sha('b'), head: sha('3'), merge: sha('c'), files: [FILES.events], removed: [FILES.legacyRole] });
     const plan = await stack.runPullRequest({ number: 3, headSha: sha('3'), baseSha: sha('b') });
@@ -252,7 +259,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(plan.outputs['schema-sql']).toBe(createTable('events'));
     expect(plan.outputs['destructive-sql']).toBe(DROP_LEGACY_ROLE);
     expect(headline(comment(3))).toBe('⚠️ Plan: 2 statements across 2 roots · 1 destructive');
-    expect(renderedText(comment(3))).toContain(`🏷️ Applying this on merge needs the label ${LABEL} on this pull request.`);
+    expect(renderedText(comment(3))).toContain(NEEDS_APPROVAL);
 
     const o = await stack.observe(() => merge(sha('b'), sha('c')));
     const { run } = o;
@@ -263,7 +270,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(await roleExists('app_legacy')).toBe(true);
     expect(await exists('events')).toBe(false);
     const body = comment(3);
-    expect(headline(body)).toBe('❌ Apply held back at roles: destructive SQL without the approval label — nothing was applied');
+    expect(headline(body)).toBe('❌ Apply held back at roles: destructive SQL without an approval — nothing was applied');
     const shown = renderedText(body);
     expect(shown).toContain(
       'What was applied: roles: held back, nothing applied (1 statement planned) · schema: not run because roles was held back',
@@ -272,11 +279,11 @@ describe('the reviewed/destructive gate, end to end', () => {
       '⛔ Not run because roles was held back. In apply mode the roots run in order and stop at the first one that fails, is held back or does not converge.',
     );
     expect(shown).toContain(
-      `Destructive SQL needs an explicit yes. This plan has 1 destructive statement (listed above), and #3 does not carry the label ${LABEL}.`,
+      `Destructive SQL needs an approval. This plan has 1 destructive statement (listed above), and #3 has no approving review.`,
     );
     expect(run.outputs['schema-sql']).toBe('');
 
-    stack.github.setLabels(3, [LABEL]);
+    approve(3);
     const approved = await stack.observe(() => merge(sha('b'), sha('c')));
     expect(approved.run.exitCode, approved.run.stdout).toBe(0);
     expect(approved.applied).toEqual(['roles', 'schema']);
@@ -292,7 +299,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(plan.exitCode, plan.stdout).toBe(0);
     expect(plan.outputs['schema-sql']).toBe(AUDIT_SQL);
     expect(headline(comment(4))).toBe('✅ Plan: 1 statement in schema');
-    expect(renderedText(comment(4))).not.toContain('needs the label');
+    expect(renderedText(comment(4))).not.toContain('needs an approving review');
 
     await stack.pg.query(`CREATE TABLE "public"."scratch" (id int); INSERT INTO "public"."scratch" VALUES (42)`);
     const o = await stack.observe(() => merge(sha('c'), sha('d')));
@@ -302,13 +309,13 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(run.outputs['schema-sql']).toBe([AUDIT_SQL, dropTable('scratch')].join('\n'));
     expect(run.outputs['destructive-sql']).toBe(dropTable('scratch'));
     expect(errors(run)).toEqual([
-      'schema: held back by the gate (SQL changed since review; destructive SQL without the label); nothing of it or of the roots after it was applied',
+      'schema: held back by the gate (SQL changed since review; destructive SQL without an approval); nothing of it or of the roots after it was applied',
     ]);
     expect(await rows('scratch')).toBe(1);
     expect(await exists('audit_log')).toBe(false);
     const body = comment(4);
     expect(headline(body)).toBe(
-      '❌ Apply held back at schema: its SQL changed since review, and destructive SQL without the approval label — nothing was applied',
+      '❌ Apply held back at schema: its SQL changed since review, and destructive SQL without an approval — nothing was applied',
     );
     const shown = renderedText(body);
     expect(shown).toContain(
@@ -329,7 +336,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(renderedText(comment(4))).toContain('✅ Matches the SQL reviewed in the pull request.');
   });
 
-  it('a PR renaming atlas_schema.app: flagged as destroying the resource; its merge without the label leaves every object in place', async () => {
+  it('a PR renaming atlas_schema.app: flagged as destroying the resource; its merge without an approval leaves every object in place', async () => {
     const mainTf = path.join(stack.workspace, FILES.schemaMain);
     const original = await readFile(mainTf, 'utf8');
     const renamed = original.replace('resource "atlas_schema" "app"', 'resource "atlas_schema" "main"');
@@ -358,7 +365,7 @@ describe('the reviewed/destructive gate, end to end', () => {
       const clean = ['audit_log', 'events', 'validation_probe'].map(dropTable);
       expect(plan.outputs['destructive-sql']).toBe(clean.join('\n'));
       for (const statement of clean) expect(shown).toContain(`schema: ${statement} — drops table`);
-      expect(shown).toContain(`🏷️ Applying this on merge needs the label ${LABEL} on this pull request.`);
+      expect(shown).toContain(NEEDS_APPROVAL);
 
       const o = await stack.observe(() => merge(sha('d'), sha('e')));
       const { run } = o;
@@ -367,10 +374,10 @@ describe('the reviewed/destructive gate, end to end', () => {
       expect(await objects()).toEqual(before);
       expect(await rows('events')).toBe(1);
       const merged = comment(5);
-      expect(headline(merged)).toBe('❌ Apply held back at schema: destructive SQL without the approval label — nothing was applied');
+      expect(headline(merged)).toBe('❌ Apply held back at schema: destructive SQL without an approval — nothing was applied');
       expect(run.outputs['destructive-sql']).toBe(clean.join('\n'));
       expect(renderedText(merged)).toContain(
-        `Destructive SQL needs an explicit yes. This plan destroys atlas_schema.app and has 3 destructive statements (listed above), and #5 does not carry the label ${LABEL}.`,
+        `Destructive SQL needs an approval. This plan destroys atlas_schema.app and has 3 destructive statements (listed above), and #5 has no approving review.`,
       );
     } finally {
       await edit({ [FILES.schemaMain]: original });
@@ -415,7 +422,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     expect(heldText).toContain(`No reviewed plan on record: commit ${sha('7').slice(0, 7)} belongs to no pull request (a direct push).`);
     expect(heldText).toContain('Destructive SQL that no pull request showed is never applied automatically.');
     expect(heldText).toContain(
-      'To apply it: open a pull request so this SQL is planned and shown in its comment, get it reviewed, add the destructive label, and merge.',
+      'To apply it: open a pull request so this SQL is planned and shown in its comment, have it approved, and merge.',
     );
 
     // The next push restores metrics and adds a table: only additive SQL is left.
@@ -432,7 +439,7 @@ describe('the reviewed/destructive gate, end to end', () => {
     );
   });
 
-  it('an access-reducing ALTER ROLE … SET default_transaction_read_only = on needs the label like a drop: listed in the PR, held on merge without it, applied with it', async () => {
+  it('an access-reducing ALTER ROLE … SET default_transaction_read_only = on needs an approval like a drop: listed in the PR, held on merge without it, applied with it', async () => {
     const readOnly = async (): Promise<boolean> => (await stack.pg.adminQuery(READ_ONLY_PRESENT)).length > 0;
     await edit({ [FILES.readOnly]: '# app_reader: default_transaction_read_only = on\n' });
     pull(9, { base: sha('8'), head: sha('9'), merge: sha('9a'), files: [FILES.readOnly] });
@@ -443,34 +450,32 @@ describe('the reviewed/destructive gate, end to end', () => {
     const planned = renderedText(comment(9));
     expect(planned).toContain(`⚠️ Access-reducing (1) roles: ${READ_ONLY_SQL} — ${READ_ONLY_REASON}`);
     expect(planned).toContain(
-      `🏷️ Applying this on merge needs the label ${LABEL} on this pull request. Without it the merge applies nothing from the root with access-reducing SQL (nor any root after it) and the run fails.`,
+      `${NEEDS_APPROVAL} The root with access-reducing SQL is applied only if this pull request is approved by someone other than its author`,
     );
 
     const held = await stack.observe(() => merge(sha('8'), sha('9a')));
     expect(held.run.exitCode, held.run.stdout).toBe(1);
     expect(held.applied).toEqual([]);
     expect(errors(held.run)).toEqual([
-      'roles: held back by the gate (access-reducing SQL without the label); nothing of it or of the roots after it was applied',
+      'roles: held back by the gate (access-reducing SQL without an approval); nothing of it or of the roots after it was applied',
     ]);
     expect(await readOnly()).toBe(false);
     const body = comment(9);
-    expect(headline(body)).toBe('❌ Apply held back at roles: access-reducing SQL without the approval label — nothing was applied');
+    expect(headline(body)).toBe('❌ Apply held back at roles: access-reducing SQL without an approval — nothing was applied');
     const shown = renderedText(body);
     expect(shown).toContain(
-      `Access-reducing SQL needs an explicit yes. This plan has 1 access-reducing statement (listed above), and #9 does not carry the label ${LABEL}. access-reducing: ${READ_ONLY_SQL} — ${READ_ONLY_REASON}`,
+      `Access-reducing SQL needs an approval. This plan has 1 access-reducing statement (listed above), and #9 has no approving review. access-reducing: ${READ_ONLY_SQL} — ${READ_ONLY_REASON}`,
     );
     expect(shown).toContain(`Planned SQL (held back, not applied) -- ⚠️ ACCESS-REDUCING: ${READ_ONLY_REASON} ${READ_ONLY_SQL}`);
 
-    stack.github.setLabels(9, [LABEL]);
+    approve(9);
     const approved = await stack.observe(() => merge(sha('8'), sha('9a')));
     expect(approved.run.exitCode, approved.run.stdout).toBe(0);
     expect(approved.applied).toEqual(['roles']);
     expect(approved.run.outputs['converged']).toBe('true');
     expect(await readOnly()).toBe(true);
     expect(headline(comment(9))).toBe('✅ Applied and converged — 1 statement in roles · 1 access-reducing');
-    expect(renderedText(comment(9))).toContain(
-      '✅ Matches the SQL reviewed in the pull request; access-reducing SQL approved by the label.',
-    );
+    expect(renderedText(comment(9))).toContain('✅ Matches the SQL reviewed in the pull request; access-reducing SQL approved by lead (');
   });
 
   it('leaves no provider process or socket behind', async () => {

@@ -25,7 +25,27 @@ export interface PullSpec {
   title?: string;
   /** Label names on the pull request now (GET …/issues/:n/labels). */
   labels?: string[];
+  /** The pull request's author (default: the PAT user, octocat). */
+  author?: string;
 }
+
+/** A pull request review as GET /repos/{o}/{r}/pulls/{n}/reviews lists it. */
+export interface PullReview {
+  id: number;
+  node_id: string;
+  user: GitHubUser;
+  body: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  html_url: string;
+  pull_request_url: string;
+  author_association: string;
+  commit_id: string;
+  /** Whole seconds, as GitHub gives it. */
+  submitted_at: string;
+}
+
+/** A repository role: role_name of GET …/collaborators/{u}/permission. */
+export type RepoRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
 export interface Issue {
   id: number;
@@ -116,6 +136,20 @@ export interface GitHubApi {
   editComment(id: number, login: string, body: string): void;
   /** Replaces the labels of a pull request (as someone adding a label in the UI). */
   setLabels(prNumber: number, labels: string[]): void;
+  /**
+   * Someone submits a review, now or at `submittedAt` (an earlier review); submitted_at in whole
+   * seconds, as GitHub gives it.
+   */
+  addReview(
+    prNumber: number,
+    r: { login: string; state: PullReview['state']; commitId: string; body?: string; submittedAt?: Date },
+  ): PullReview;
+  /** A maintainer dismisses a review: GitHub rewrites its state to DISMISSED. */
+  dismissReview(prNumber: number, reviewId: number): void;
+  /** A user's role on the repository; users never given one read as `read` (a public repository). */
+  setRole(login: string, role: RepoRole): void;
+  /** Marks a pull request merged or closed (it leaves the open list). */
+  closePull(prNumber: number): void;
   /** Issues (not pull requests), in creation order. */
   issues(): Issue[];
   seedIssue(i: { login: string; type?: 'User' | 'Bot'; title: string; body: string; state?: 'open' | 'closed' }): Issue;
@@ -124,6 +158,8 @@ export interface GitHubApi {
    * error body's `message` (GitHub echoes user-controlled text in some errors: hostile-text tests).
    */
   failNext(fault: ApiFault, opts?: { method?: string; path?: RegExp; times?: number; message?: string }): void;
+  /** Forgets the faults not yet taken (how many retries took one is the client's business). */
+  clearFaults(): void;
   /**
    * Holds every request matching method and path unanswered until such requests have arrived
    * with `count` distinct tokens (jobs), then answers them all: two racing runs both read before
@@ -166,6 +202,10 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
   const patUser = user(opts.patLogin ?? 'octocat', 'User');
   const appBot = user(APP_BOT_LOGIN, 'Bot');
   const pulls = new Map<number, PullSpec>();
+  const closedPulls = new Set<number>();
+  const reviews = new Map<number, PullReview[]>();
+  const roles = new Map<string, string>();
+  let nextReviewId = 80_000_001;
   const compares = new Map<string, { files: FileChange[]; opts: CompareOptions }>();
   const comments = new Map<number, IssueComment[]>();
   /** Who last edited each comment (GraphQL IssueComment.editor); REST does not say. */
@@ -257,6 +297,39 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       },
     ],
     ['GET', /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/, (_c, m) => pullJson(pull(Number(m[1])))],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/pulls$/,
+      (ctx) => {
+        // Newest first by number when sort=created&direction=desc (as the action asks).
+        const state = ctx.query.get('state') ?? 'open';
+        const list = [...pulls.values()]
+          .map(pullJson)
+          .filter((p) => state === 'all' || p['state'] === state)
+          .sort((a, b) => (ctx.query.get('direction') === 'asc' ? 1 : -1) * (Number(a['number']) - Number(b['number'])));
+        return paginate(ctx, list);
+      },
+    ],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/reviews$/,
+      (ctx, m) => {
+        pull(Number(m[1]));
+        return paginate(ctx, reviews.get(Number(m[1])) ?? []);
+      },
+    ],
+    [
+      'GET',
+      /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/,
+      (_c, m) => {
+        const login = decodeURIComponent(m[1] ?? '');
+        const role = roles.get(login.toLowerCase()) ?? 'read';
+        // `permission` is the legacy level: maintain reads as write, triage as read.
+        const permission =
+          role === 'maintain' ? 'write' : role === 'triage' ? 'read' : ['admin', 'write', 'read', 'none'].includes(role) ? role : 'write';
+        return { permission, role_name: role, user: { ...user(login, 'User'), permissions: {} } };
+      },
+    ],
     [
       'GET',
       /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/,
@@ -419,7 +492,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       owner: { login: owner, type: 'Organization' },
       default_branch: 'main',
     };
-    const closed = p.merged || p.mergeCommitSha !== undefined;
+    const closed = p.merged || p.mergeCommitSha !== undefined || closedPulls.has(p.number);
     return {
       url: `${base}${repoPath}/pulls/${p.number}`,
       id: 1_000_000 + p.number,
@@ -428,7 +501,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       number: p.number,
       state: closed ? 'closed' : 'open',
       title: p.title ?? `Change ${p.number}`,
-      user: patUser,
+      user: p.author ? user(p.author, 'User') : patUser,
       labels: (p.labels ?? []).map((name, i) => ({ id: 5000 + i, name })),
       merged_at: p.merged ? isoNow() : null,
       closed_at: closed ? isoNow() : null,
@@ -621,6 +694,29 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       const p = pulls.get(n);
       if (p) p.labels = [...labels];
     },
+    addReview: (n, r) => {
+      const id = nextReviewId++;
+      const review: PullReview = {
+        id,
+        node_id: `PRR_kwDO${Buffer.from(String(id)).toString('base64url')}`,
+        user: user(r.login, 'User'),
+        body: r.body ?? '',
+        state: r.state,
+        html_url: `https://github.com/${owner}/${repo}/pull/${n}#pullrequestreview-${id}`,
+        pull_request_url: `${base}${repoPath}/pulls/${n}`,
+        author_association: 'MEMBER',
+        commit_id: r.commitId,
+        submitted_at: (r.submittedAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      };
+      reviews.set(n, [...(reviews.get(n) ?? []), review]);
+      return { ...review };
+    },
+    dismissReview: (n, id) => {
+      const review = (reviews.get(n) ?? []).find((r) => r.id === id);
+      if (review) review.state = 'DISMISSED';
+    },
+    setRole: (login, role) => void roles.set(login.toLowerCase(), role),
+    closePull: (n) => void closedPulls.add(n),
     issues: () => [...issues.values()].sort((a, b) => a.number - b.number).map((i) => ({ ...i })),
     seedIssue: (i) => newIssue(user(i.login, i.type ?? 'User'), i.title, i.body, i.state),
     failNext: (fault, o = {}) =>
@@ -631,6 +727,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         ...(o.path ? { path: o.path } : {}),
         ...(o.message !== undefined ? { message: o.message } : {}),
       }),
+    clearFaults: () => void faults.splice(0),
     holdUntil: (count, o) => {
       let open = (): void => undefined;
       const release = new Promise<void>((resolve) => (open = resolve));

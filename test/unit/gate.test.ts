@@ -3,14 +3,18 @@ import { classifyStatements } from '../../src/atlas/classify.js';
 import { DEFAULT_GATED_CLASSES, type Classification, type StatementClass } from '../../src/core/types.js';
 import { decideGate, holdSummary, type GateInput } from '../../src/review/gate.js';
 import { planPrint, reviewedRoot } from '../../src/review/record.js';
+import type { ApprovalVerdict } from '../../src/review/approval.js';
 
-// The gate as a table: destructive × label × reviewed (same / changed / none) ×
-// require-reviewed-plan × destructive-label empty, plus the no-SQL and destroy rows.
+// The gate as a table: destructive × approval × reviewed (same / changed / none) ×
+// require-reviewed-plan × destructive-label (a second key), plus the no-SQL and destroy rows.
+// The approval itself (who, when, on which commit) is its own table: approval.test.ts.
 
 const CREATE = 'CREATE TABLE "public"."audit_log" (\n  "id" bigint NOT NULL\n);';
 const GRANT = 'GRANT SELECT ON TABLE "public"."audit_log" TO "app_reader";';
 const DROP = 'DROP TABLE "public"."legacy";';
 const LABEL = 'allow-destructive-sql';
+const APPROVED: ApprovalVerdict = { approved: true, by: [{ login: 'writer', at: '2026-01-01T00:00:00Z' }] };
+const UNAPPROVED: ApprovalVerdict = { approved: false, findings: [] };
 
 const cls = (c: StatementClass): Classification => ({ class: c, kind: 'X', reason: 'r', parsed: true });
 const classify = (statements: string[]): Classification[] => statements.map((s) => cls(s.startsWith('DROP') ? 'destructive' : 'safe'));
@@ -19,9 +23,12 @@ interface Row {
   name: string;
   sql: string[];
   reviewed: 'same' | 'changed' | 'none' | 'lost';
-  labelled: boolean;
+  approved: boolean;
   require: boolean;
+  /** destructive-label; '' (the default) when absent. */
   label?: string;
+  labelled?: boolean;
+  labelsUnknown?: string;
   destroys?: string[];
   expect: string;
 }
@@ -36,8 +43,10 @@ const verdict = async (row: Row): Promise<string> => {
     terraformChanged: true,
     reviewed: row.reviewed === 'none' || row.reviewed === 'lost' ? undefined : await reviewedRoot(reviewedSql, true),
     recordLost: row.reviewed === 'lost' ? 'the plan comment on #7 was last edited by mallory' : undefined,
+    approval: row.approved ? APPROVED : UNAPPROVED,
     labels: row.labelled ? ['bug', LABEL] : ['bug'],
-    destructiveLabel: row.label ?? LABEL,
+    labelsUnknown: row.labelsUnknown,
+    destructiveLabel: row.label ?? '',
     gatedClasses: DEFAULT_GATED_CLASSES,
     requireReviewedPlan: row.require,
   };
@@ -54,12 +63,12 @@ const destructive = [CREATE, DROP];
 
 const rows: Row[] = [
   // additive SQL
-  { name: 'additive, reviewed, same', sql: additive, reviewed: 'same', labelled: false, require: true, expect: 'apply (reviewed)' },
+  { name: 'additive, reviewed, same', sql: additive, reviewed: 'same', approved: false, require: true, expect: 'apply (reviewed)' },
   {
     name: 'additive, reviewed, changed',
     sql: additive,
     reviewed: 'changed',
-    labelled: false,
+    approved: false,
     require: true,
     expect: 'hold: changed-since-review',
   },
@@ -67,7 +76,7 @@ const rows: Row[] = [
     name: 'additive, not reviewed',
     sql: additive,
     reviewed: 'none',
-    labelled: false,
+    approved: false,
     require: true,
     expect: 'apply (unreviewed-additive)',
   },
@@ -75,130 +84,184 @@ const rows: Row[] = [
     name: 'additive, changed, review off',
     sql: additive,
     reviewed: 'changed',
-    labelled: false,
+    approved: false,
     require: false,
     expect: 'apply (review-off)',
   },
   // destructive SQL
   // The PR was planned by this action, but its record is gone: held, never "not reviewed".
-  { name: 'additive, record lost', sql: additive, reviewed: 'lost', labelled: false, require: true, expect: 'hold: record-lost' },
+  { name: 'additive, record lost', sql: additive, reviewed: 'lost', approved: false, require: true, expect: 'hold: record-lost' },
   {
     name: 'additive, record lost, review off',
     sql: additive,
     reviewed: 'lost',
-    labelled: false,
+    approved: false,
     require: false,
     expect: 'apply (review-off)',
   },
   {
-    name: 'destructive, record lost, labelled',
+    name: 'destructive, record lost, approved',
     sql: destructive,
     reviewed: 'lost',
-    labelled: true,
+    approved: true,
     require: true,
     expect: 'hold: record-lost',
   },
   {
-    name: 'destructive, record lost, no label',
+    name: 'destructive, record lost, no approval',
     sql: destructive,
     reviewed: 'lost',
-    labelled: false,
+    approved: false,
     require: true,
-    expect: 'hold: record-lost + gated',
+    expect: 'hold: record-lost + unapproved',
   },
-  { name: 'destructive, same, labelled', sql: destructive, reviewed: 'same', labelled: true, require: true, expect: 'apply (reviewed)' },
-  { name: 'destructive, same, no label', sql: destructive, reviewed: 'same', labelled: false, require: true, expect: 'hold: gated' },
+  { name: 'destructive, same, approved', sql: destructive, reviewed: 'same', approved: true, require: true, expect: 'apply (reviewed)' },
   {
-    name: 'destructive, changed, no label',
+    name: 'destructive, same, no approval',
+    sql: destructive,
+    reviewed: 'same',
+    approved: false,
+    require: true,
+    expect: 'hold: unapproved',
+  },
+  {
+    name: 'destructive, changed, no approval',
     sql: destructive,
     reviewed: 'changed',
-    labelled: false,
+    approved: false,
     require: true,
-    expect: 'hold: changed-since-review + gated',
+    expect: 'hold: changed-since-review + unapproved',
   },
   {
-    name: 'destructive, changed, labelled',
+    name: 'destructive, changed, approved',
     sql: destructive,
     reviewed: 'changed',
-    labelled: true,
+    approved: true,
     require: true,
     expect: 'hold: changed-since-review',
   },
   {
-    name: 'destructive, not reviewed, no label',
+    name: 'destructive, not reviewed, no approval',
     sql: destructive,
     reviewed: 'none',
-    labelled: false,
+    approved: false,
     require: true,
     expect: 'hold: unreviewed-gated',
   },
   {
-    name: 'destructive, not reviewed, labelled',
+    name: 'destructive, not reviewed, approved',
     sql: destructive,
     reviewed: 'none',
-    labelled: true,
+    approved: true,
     require: true,
     expect: 'hold: unreviewed-gated',
   },
   {
-    name: 'destructive, review off, no label',
+    name: 'destructive, review off, no approval',
     sql: destructive,
     reviewed: 'changed',
-    labelled: false,
+    approved: false,
     require: false,
-    expect: 'hold: gated',
+    expect: 'hold: unapproved',
   },
   {
-    name: 'destructive, review off, labelled',
+    name: 'destructive, review off, approved',
     sql: destructive,
     reviewed: 'none',
-    labelled: true,
+    approved: true,
     require: false,
     expect: 'apply (review-off)',
   },
-  // destructive-label empty: the label requirement is off, never the review check
+  // destructive-label set: the label is a second key besides the approval, never instead of it
   {
-    name: 'destructive, same, gate off',
+    name: 'destructive, same, approved, label required, absent',
     sql: destructive,
     reviewed: 'same',
-    labelled: false,
+    approved: true,
     require: true,
-    label: '',
+    label: LABEL,
+    expect: 'hold: label',
+  },
+  {
+    name: 'destructive, same, approved, label required, present',
+    sql: destructive,
+    reviewed: 'same',
+    approved: true,
+    require: true,
+    label: LABEL,
+    labelled: true,
     expect: 'apply (reviewed)',
   },
   {
-    name: 'destructive, changed, gate off',
+    name: 'destructive, same, label present, no approval',
     sql: destructive,
-    reviewed: 'changed',
-    labelled: false,
+    reviewed: 'same',
+    approved: false,
     require: true,
-    label: '',
-    expect: 'hold: changed-since-review',
+    label: LABEL,
+    labelled: true,
+    expect: 'hold: unapproved',
   },
   {
-    name: 'destructive, both off',
+    name: 'destructive, same, no approval, no label',
+    sql: destructive,
+    reviewed: 'same',
+    approved: false,
+    require: true,
+    label: LABEL,
+    expect: 'hold: unapproved + label',
+  },
+  {
+    name: 'destructive, same, approved, labels unreadable',
+    sql: destructive,
+    reviewed: 'same',
+    approved: true,
+    require: true,
+    label: LABEL,
+    labelsUnknown: 'the labels of #7 could not be read (404)',
+    expect: 'hold: label',
+  },
+  {
+    name: 'destructive, same, label not required, labelled anyway, no approval',
+    sql: destructive,
+    reviewed: 'same',
+    approved: false,
+    require: true,
+    labelled: true,
+    expect: 'hold: unapproved',
+  },
+  {
+    name: 'additive, same, label required, absent',
+    sql: additive,
+    reviewed: 'same',
+    approved: false,
+    require: true,
+    label: LABEL,
+    expect: 'apply (reviewed)',
+  },
+  {
+    name: 'destructive, both off, approved',
     sql: destructive,
     reviewed: 'none',
-    labelled: false,
+    approved: true,
     require: false,
-    label: '',
     expect: 'apply (review-off)',
   },
   // a destroyed atlas_schema is destructive whatever its SQL
   {
-    name: 'resource destroy, no SQL, same, no label',
+    name: 'resource destroy, no SQL, same, no approval',
     sql: [],
     reviewed: 'same',
-    labelled: false,
+    approved: false,
     require: true,
     destroys: ['atlas_schema.app'],
-    expect: 'hold: gated',
+    expect: 'hold: unapproved',
   },
   {
-    name: 'resource destroy, labelled',
+    name: 'resource destroy, approved',
     sql: [],
     reviewed: 'same',
-    labelled: true,
+    approved: true,
     require: true,
     destroys: ['atlas_schema.app'],
     expect: 'apply (reviewed)',
@@ -210,6 +273,18 @@ describe('decideGate', () => {
     expect(await verdict(row)).toBe(row.expect);
   });
 
+  it('names an unreadable label or review as unknown in the plain words of the log and annotation, never as missing', () => {
+    const base = { classes: ['destructive' as const], statements: [], destroys: [], findings: [] };
+    expect(holdSummary({ kind: 'label', classes: ['destructive'], label: LABEL, why: 'the labels of #7 could not be read (404)' })).toBe(
+      'destructive SQL whose label could not be checked',
+    );
+    expect(holdSummary({ kind: 'label', classes: ['destructive'], label: LABEL })).toBe('destructive SQL without the label');
+    expect(holdSummary({ kind: 'unapproved', ...base, why: 'the reviews of #7 could not be read (404)' })).toBe(
+      'destructive SQL whose approval could not be checked',
+    );
+    expect(holdSummary({ kind: 'unapproved', ...base })).toBe('destructive SQL without an approval');
+  });
+
   it('has nothing to do without SQL or a change, and applies a Terraform-only change without SQL', async () => {
     const base = {
       planned: await planPrint([]),
@@ -217,6 +292,7 @@ describe('decideGate', () => {
       destroys: [],
       reviewed: undefined,
       recordLost: undefined,
+      approval: UNAPPROVED,
       labels: [],
       destructiveLabel: LABEL,
       gatedClasses: DEFAULT_GATED_CLASSES,
@@ -237,6 +313,7 @@ describe('decideGate', () => {
       terraformChanged: true,
       reviewed: await reviewedRoot(sql, true),
       recordLost: undefined,
+      approval: APPROVED,
       labels: [LABEL],
       destructiveLabel: LABEL,
       gatedClasses: DEFAULT_GATED_CLASSES,
@@ -260,6 +337,7 @@ describe('decideGate', () => {
       destroys: [],
       terraformChanged: true,
       reviewed,
+      approval: UNAPPROVED,
       labels: [],
       destructiveLabel: LABEL,
       gatedClasses: DEFAULT_GATED_CLASSES,
@@ -276,6 +354,7 @@ describe('decideGate', () => {
       destroys: [],
       terraformChanged: true,
       reviewed,
+      approval: APPROVED,
       labels: [LABEL],
       destructiveLabel: LABEL,
       gatedClasses: DEFAULT_GATED_CLASSES,
@@ -297,74 +376,78 @@ describe('decideGate', () => {
 
 // Issue 17: the statements the classifier used to call safe, through the real classifier and the
 // gate, with the gated-classes setting. Each is reviewed (same fingerprint): only the class and
-// the label decide.
+// the approval decide.
 describe('every risky class is gated on merge (issue 17)', () => {
   const ALL = ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown', 'behaviour-change', 'locking', 'safe'] as const;
   interface ClassRow {
     name: string;
     sql: string[];
     gated?: readonly (typeof ALL)[number][];
-    labelled?: boolean;
+    approved?: boolean;
     expect: string;
   }
   const rows: ClassRow[] = [
     {
       name: 'EXPLAIN ANALYZE DELETE',
       sql: ['EXPLAIN ANALYZE DELETE FROM "public"."orders";'],
-      expect: 'hold: destructive SQL without the label',
+      expect: 'hold: destructive SQL without an approval',
     },
     {
       name: 'EXPLAIN (ANALYZE) UPDATE',
       sql: ['EXPLAIN (ANALYZE) UPDATE "public"."orders" SET "total" = 0;'],
-      expect: 'hold: destructive SQL without the label',
+      expect: 'hold: destructive SQL without an approval',
     },
     {
       name: 'PREPARE … DELETE; EXECUTE',
       sql: ['PREPARE "p" AS DELETE FROM "public"."orders";', 'EXECUTE "p";'],
-      expect: 'hold: destructive SQL without the label',
+      expect: 'hold: destructive SQL without an approval',
     },
-    { name: 'EXECUTE of a name never prepared', sql: ['EXECUTE "p";'], expect: 'hold: unknown SQL without the label' },
-    { name: 'an unknown statement kind', sql: ['CREATE PUBLICATION "pub" FOR ALL TABLES;'], expect: 'hold: unknown SQL without the label' },
+    { name: 'EXECUTE of a name never prepared', sql: ['EXECUTE "p";'], expect: 'hold: unknown SQL without an approval' },
+    {
+      name: 'an unknown statement kind',
+      sql: ['CREATE PUBLICATION "pub" FOR ALL TABLES;'],
+      expect: 'hold: unknown SQL without an approval',
+    },
     {
       name: "the issue's Trojan COMMENT after standard_conforming_strings = off",
       sql: ['SET standard_conforming_strings = off;', 'COMMENT ON TABLE "public"."t" IS \'x\\\'\'; DROP TABLE "public"."orders"; --\';'],
-      expect: 'hold: session and unknown SQL without the label',
+      expect: 'hold: session and unknown SQL without an approval',
     },
-    { name: 'SET search_path', sql: ['SET search_path = "archive";'], expect: 'hold: session SQL without the label' },
-    { name: 'SET ROLE', sql: ['SET ROLE "app_owner";'], expect: 'hold: session SQL without the label' },
-    { name: 'SET SESSION AUTHORIZATION', sql: ['SET SESSION AUTHORIZATION "app_owner";'], expect: 'hold: session SQL without the label' },
-    { name: 'RESET ALL', sql: ['RESET ALL;'], expect: 'hold: session SQL without the label' },
-    { name: 'SET backslash_quote', sql: ['SET backslash_quote = on;'], expect: 'hold: session SQL without the label' },
-    { name: 'set_config()', sql: ["SELECT set_config('search_path', 'archive', false);"], expect: 'hold: session SQL without the label' },
+    { name: 'SET search_path', sql: ['SET search_path = "archive";'], expect: 'hold: session SQL without an approval' },
+    { name: 'SET ROLE', sql: ['SET ROLE "app_owner";'], expect: 'hold: session SQL without an approval' },
+    { name: 'SET SESSION AUTHORIZATION', sql: ['SET SESSION AUTHORIZATION "app_owner";'], expect: 'hold: session SQL without an approval' },
+    { name: 'RESET ALL', sql: ['RESET ALL;'], expect: 'hold: session SQL without an approval' },
+    { name: 'SET backslash_quote', sql: ['SET backslash_quote = on;'], expect: 'hold: session SQL without an approval' },
+    { name: 'set_config()', sql: ["SELECT set_config('search_path', 'archive', false);"], expect: 'hold: session SQL without an approval' },
     {
       name: 'ALTER DATABASE … CONNECTION LIMIT 0',
       sql: ['ALTER DATABASE "app" CONNECTION LIMIT 0;'],
-      expect: 'hold: access-reducing SQL without the label',
+      expect: 'hold: access-reducing SQL without an approval',
     },
     {
       name: 'ALTER DATABASE … ALLOW_CONNECTIONS false',
       sql: ['ALTER DATABASE "app" WITH ALLOW_CONNECTIONS false;'],
-      expect: 'hold: access-reducing SQL without the label',
+      expect: 'hold: access-reducing SQL without an approval',
     },
     {
       name: 'ALTER ROLE … SET default_transaction_read_only = on',
       sql: ['ALTER ROLE "app_writer" SET default_transaction_read_only = on;'],
-      expect: 'hold: access-reducing SQL without the label',
+      expect: 'hold: access-reducing SQL without an approval',
     },
     {
       name: 'ENABLE ROW LEVEL SECURITY after CREATE TABLE IF NOT EXISTS',
       sql: ['CREATE TABLE IF NOT EXISTS "public"."t" ("id" bigint);', 'ALTER TABLE "public"."t" ENABLE ROW LEVEL SECURITY;'],
-      expect: 'hold: access-reducing SQL without the label',
+      expect: 'hold: access-reducing SQL without an approval',
     },
     {
       name: 'REVOKE (access-reducing was applied without the label before)',
       sql: ['REVOKE SELECT ON "public"."t" FROM "app_reader";'],
-      expect: 'hold: access-reducing SQL without the label',
+      expect: 'hold: access-reducing SQL without an approval',
     },
     {
-      name: 'access-reducing, labelled',
+      name: 'access-reducing, approved',
       sql: ['ALTER DATABASE "app" CONNECTION LIMIT 0;'],
-      labelled: true,
+      approved: true,
       expect: 'apply (reviewed: access-reducing)',
     },
     // widening access is gated by default, judged from the text alone (no live catalog on merge)
@@ -381,11 +464,11 @@ describe('every risky class is gated on merge (issue 17)', () => {
       'ALTER FUNCTION "public"."f"() SECURITY DEFINER;',
       'ALTER TABLE "public"."orders" OWNER TO "app_reader";',
       'ALTER SCHEMA "app" OWNER TO "app_reader";',
-    ].map((sql) => ({ name: `widening: ${sql}`, sql: [sql], expect: 'hold: access-widening SQL without the label' })),
+    ].map((sql) => ({ name: `widening: ${sql}`, sql: [sql], expect: 'hold: access-widening SQL without an approval' })),
     {
-      name: 'widening, labelled',
+      name: 'widening, approved',
       sql: ['GRANT "rds_superuser" TO "app_reader";'],
-      labelled: true,
+      approved: true,
       expect: 'apply (reviewed: access-widening)',
     },
     // not widening: an ordinary grant to a role, a membership without options, SECURITY INVOKER
@@ -405,16 +488,16 @@ describe('every risky class is gated on merge (issue 17)', () => {
       name: 'CREATE RULE … DO INSTEAD, behaviour-change gated',
       sql: ['CREATE RULE "r" AS ON DELETE TO "public"."orders" DO INSTEAD NOTHING;'],
       gated: [...DEFAULT_GATED_CLASSES, 'behaviour-change'],
-      expect: 'hold: behaviour-change SQL without the label',
+      expect: 'hold: behaviour-change SQL without an approval',
     },
-    { name: 'lo_unlink() loses the large object', sql: ['SELECT lo_unlink(16403);'], expect: 'hold: destructive SQL without the label' },
+    { name: 'lo_unlink() loses the large object', sql: ['SELECT lo_unlink(16403);'], expect: 'hold: destructive SQL without an approval' },
     // the setting: none gates nothing, all gates any SQL, a list gates only what it names
     { name: 'gated-classes: none', sql: ['DROP TABLE "public"."orders";'], gated: [], expect: 'apply (reviewed)' },
     {
       name: 'gated-classes: all, a plain CREATE TABLE',
       sql: ['CREATE TABLE "public"."t" ("id" bigint);'],
       gated: ALL,
-      expect: 'hold: safe SQL without the label',
+      expect: 'hold: safe SQL without an approval',
     },
     {
       name: 'gated-classes: destructive only lets access-reducing through',
@@ -434,8 +517,9 @@ describe('every risky class is gated on merge (issue 17)', () => {
       terraformChanged: true,
       reviewed: await reviewedRoot(row.sql, true),
       recordLost: undefined,
-      labels: row.labelled ? [LABEL] : [],
-      destructiveLabel: LABEL,
+      approval: row.approved ? APPROVED : UNAPPROVED,
+      labels: [],
+      destructiveLabel: '',
       gatedClasses: row.gated ?? DEFAULT_GATED_CLASSES,
       requireReviewedPlan: true,
     });
@@ -458,6 +542,7 @@ describe('every risky class is gated on merge (issue 17)', () => {
       terraformChanged: true,
       reviewed: undefined,
       recordLost: undefined,
+      approval: UNAPPROVED,
       labels: [],
       destructiveLabel: LABEL,
       gatedClasses: DEFAULT_GATED_CLASSES,

@@ -448,16 +448,18 @@ describe('reviewContext: the reviewed plan recorded in our comment', () => {
     mode: 'apply',
     pullNumbers: [pr],
   });
+  const OPTIONS = { destructiveLabel: '', approvers: [] };
   const record = async (pr: number): Promise<string> =>
     `${MARKER}\n${encodeData({ history: [], reviewed: { pr, commit: sha('c'), runUrl: '', at: '', roots: { schema: await reviewedRoot(['CREATE TABLE t (id int);'], true) } } })}\n\nplan`;
 
   it('reads the record, the labels, and trusts it while only the action edited the comment', async () => {
+    const OPTIONS = { destructiveLabel: 'allow-destructive-sql', approvers: [] };
     api.addPull({ number: 40, files: [], headSha: sha('1'), baseSha: sha('2'), labels: ['allow-destructive-sql'] });
     api.seedComment(40, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: await record(40) });
     const gh = createGitHub(api.actionsToken);
     // The action's own edit does not count against it.
     await upsertComment(gh, repo(), 40, MARKER, ACTIONS_BOT_LOGIN, () => record(40));
-    const review = await reviewContext(gh, context(40), MARKER, ACTIONS_BOT_LOGIN);
+    const review = await reviewContext(gh, context(40), MARKER, ACTIONS_BOT_LOGIN, OPTIONS);
     expect(review).toMatchObject({ pr: 40, labels: ['allow-destructive-sql'], reviewed: { pr: 40, commit: sha('c') } });
     expect(review.missing).toBeUndefined();
   });
@@ -468,7 +470,7 @@ describe('reviewContext: the reviewed plan recorded in our comment', () => {
     // A collaborator with write access edits the bot's comment (GitHub allows it).
     api.editComment(ours.id, 'mallory', (await record(41)).replace('plan', 'plan (edited)'));
     const gh = createGitHub(api.actionsToken);
-    const review = await reviewContext(gh, context(41), MARKER, ACTIONS_BOT_LOGIN);
+    const review = await reviewContext(gh, context(41), MARKER, ACTIONS_BOT_LOGIN, OPTIONS);
     expect(review.reviewed).toBeUndefined();
     const why = 'the plan comment on #41 was last edited by mallory, not by this action, so its record of the reviewed plan is not trusted';
     expect(review).toMatchObject({ missing: why, recordLost: why });
@@ -541,16 +543,55 @@ describe('reviewContext: the reviewed plan recorded in our comment', () => {
   it.each(lostCases.map(([name, seed, why], i) => ({ name, seed, why, pr: 60 + i * 2 })))('$name', async ({ seed, why, pr }) => {
     api.addPull({ number: pr, files: [], headSha: sha('1'), baseSha: sha('2') });
     await seed(pr);
-    const review = await reviewContext(createGitHub(api.actionsToken), context(pr), MARKER, ACTIONS_BOT_LOGIN);
+    const review = await reviewContext(createGitHub(api.actionsToken), context(pr), MARKER, ACTIONS_BOT_LOGIN, OPTIONS);
     expect(review.reviewed).toBeUndefined();
     expect(review.recordLost).toBe(why?.replaceAll('#N', `#${pr}`).replace('#M', `#${pr + 1}`));
     expect(review.missing).toBeTruthy();
   });
 
+  it('reads the reviews and asks the permission of each approver other than the author', async () => {
+    api.addPull({ number: 90, files: [], headSha: sha('1'), baseSha: sha('2'), author: 'dev' });
+    api.setRole('lead', 'maintain');
+    api.addReview(90, { login: 'dev', state: 'APPROVED', commitId: sha('1') });
+    api.addReview(90, { login: 'lead', state: 'APPROVED', commitId: sha('1') });
+    api.addReview(90, { login: 'bystander', state: 'COMMENTED', commitId: sha('1') });
+    const review = await reviewContext(createGitHub(api.actionsToken), context(90), MARKER, ACTIONS_BOT_LOGIN, OPTIONS);
+    expect(review.approval).toMatchObject({
+      kind: 'read',
+      author: 'dev',
+      reviews: [
+        { login: 'dev', state: 'APPROVED' },
+        { login: 'lead', state: 'APPROVED' },
+        { login: 'bystander', state: 'COMMENTED' },
+      ],
+      permissions: { lead: { permission: 'write', roleName: 'maintain' } },
+    });
+    const asked = api.requests.filter((r) => r.path.includes('/collaborators/')).map((r) => r.path);
+    expect(asked).toEqual([`/repos/${api.owner}/${api.repo}/collaborators/lead/permission`]);
+  });
+
+  // Issue 22: a label or review read that fails is said as such, and never turns into "no
+  // reviewed plan" while the comment still holds (and the merge comment shows) the record.
+  it('keeps the record when the labels or the reviews cannot be read, naming what failed', async () => {
+    api.addPull({ number: 92, files: [], headSha: sha('1'), baseSha: sha('2') });
+    api.seedComment(92, { login: ACTIONS_BOT_LOGIN, type: 'Bot', body: await record(92) });
+    api.failNext(404, { path: /\/issues\/92\/labels$/, message: 'Not Found' });
+    api.failNext(404, { path: /\/pulls\/92\/reviews$/, message: 'Not Found' });
+    const gh = createGitHub(api.actionsToken);
+    const review = await reviewContext(gh, context(92), MARKER, ACTIONS_BOT_LOGIN, { destructiveLabel: 'x', approvers: [] });
+    expect(review.reviewed).toMatchObject({ pr: 92 });
+    expect(review.recordLost).toBeUndefined();
+    expect(review.labelsUnknown).toMatch(/^the labels of #92 could not be read \(Not Found/);
+    expect(review.approval).toMatchObject({
+      kind: 'unknown',
+      why: expect.stringMatching(/^the reviews of #92 could not be read \(Not Found/) as string,
+    });
+  });
+
   it('holds when GitHub cannot say which pull request was merged', async () => {
     api.failNext(404, { path: /\/commits\/.*\/pulls$/ });
     const ctx = { ...context(1), pullNumbers: [] };
-    const review = await reviewContext(createGitHub(api.actionsToken), ctx, MARKER, ACTIONS_BOT_LOGIN);
+    const review = await reviewContext(createGitHub(api.actionsToken), ctx, MARKER, ACTIONS_BOT_LOGIN, OPTIONS);
     expect(review.recordLost).toMatch(/^could not find the pull request of commit/);
   });
 });

@@ -47,11 +47,11 @@ const SCENARIOS: Record<string, () => Report> = {
             verdict: 'hold',
             reasons: [
               {
-                kind: 'gated',
+                kind: 'unapproved',
                 classes: ['destructive'],
                 statements: [{ statement: DROP, class: 'destructive', reason: 'drops table' }],
                 destroys: [],
-                label: 'allow-destructive-sql',
+                findings: [{ kind: 'author', login: 'alice', at: '2026-12-01T10:00:00Z' }],
               },
             ],
           },

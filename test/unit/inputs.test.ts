@@ -71,8 +71,9 @@ describe('getInputs defaults', () => {
       masterUser: 'postgres',
       rolesOnApply: 'changed',
       environment: '',
-      destructiveLabel: 'allow-destructive-sql',
+      destructiveLabel: '',
       gatedClasses: ['destructive', 'access-widening', 'access-reducing', 'session', 'unknown'],
+      approvers: [],
       requireReviewedPlan: true,
       driftIssue: true,
       failOnDrift: false,
@@ -125,6 +126,7 @@ describe('getInputs with every input set', () => {
       [INPUT.environment]: 'billing-prod',
       [INPUT.destructiveLabel]: 'db: drop ok',
       [INPUT.gatedClasses]: ' destructive,behaviour-change ',
+      [INPUT.approvers]: '@dba-lead, Release-Bot[bot]\nDBA-lead',
       [INPUT.requireReviewedPlan]: 'false',
       [INPUT.driftIssue]: 'False',
       [INPUT.failOnDrift]: 'true',
@@ -155,6 +157,7 @@ describe('getInputs with every input set', () => {
       environment: 'billing-prod',
       destructiveLabel: 'db: drop ok',
       gatedClasses: ['destructive', 'behaviour-change'],
+      approvers: ['dba-lead', 'Release-Bot[bot]'],
       requireReviewedPlan: false,
       driftIssue: false,
       failOnDrift: true,
@@ -296,7 +299,17 @@ describe('getInputs validation', () => {
     [
       INPUT.destructiveLabel,
       'x'.repeat(51),
-      `Input "destructive-label" must be a GitHub label name of at most 50 characters without surrounding spaces, or empty to switch the label requirement off; got "${'x'.repeat(51)}"`,
+      `Input "destructive-label" must be a GitHub label name of at most 50 characters without surrounding spaces, or empty (the default) for no label requirement; got "${'x'.repeat(51)}"`,
+    ],
+    [
+      INPUT.approvers,
+      'octo-org/dba',
+      'Input "approvers" must be GitHub logins separated by commas; teams (org/team) are not supported because the workflow token cannot read team membership: list the members; got "octo-org/dba"',
+    ],
+    [
+      INPUT.approvers,
+      'alice, bad login',
+      'Input "approvers" must be GitHub logins separated by commas, such as alice, bob; got "bad login"',
     ],
     [
       INPUT.gatedClasses,
@@ -442,10 +455,10 @@ describe('getInputs validation', () => {
     expect(getInputs().gatedClasses).toEqual(classes);
   });
 
-  it('switches the destructive gate off with an explicitly empty label, and defaults it when the input is absent', () => {
-    expect(getInputs().destructiveLabel).toBe('allow-destructive-sql');
-    setInputs({ [INPUT.destructiveLabel]: '' });
+  it('requires no label by default (issue 22: the label is only an optional second key)', () => {
     expect(getInputs().destructiveLabel).toBe('');
+    setInputs({ [INPUT.destructiveLabel]: 'allow-destructive-sql' });
+    expect(getInputs().destructiveLabel).toBe('allow-destructive-sql');
   });
 
   it('rejects a working directory that does not exist, or is a file', () => {

@@ -5,6 +5,7 @@ import { measure, renderComment, renderSummary } from '../../src/report/fit.js';
 import { registerSecret, resetSecretsForTest } from '../../src/core/redact/index.js';
 import type { Diagnostic } from '../../src/core/types.js';
 import type { Report } from '../../src/roots/types.js';
+import type { HoldReason } from '../../src/review/gate.js';
 import { headings, renderedText } from '../support/markdown.js';
 import { COMMIT_URL, DEV_URL, MARKER, ROLES_SQL, RUN_URL, SCHEMA_SQL, appliedRoot, report, root, seedPlan } from './report-fixtures.js';
 
@@ -504,14 +505,24 @@ describe('risk first', () => {
     );
   });
 
-  it('tells reviewers the merge will need the label, or that the gate is off', () => {
-    const shown = renderedText(comment(risky()));
-    expect(shown).toContain('Applying this on merge needs the label allow-destructive-sql on this pull request.');
-    const off = renderedText(renderComment(risky(), { ...OPTIONS, destructiveLabel: '', maxLength: COMMENT_MAX_LENGTH }));
-    expect(off).toContain(
-      'The label gate is off (destructive-label is empty): this destructive and access-reducing SQL will be applied on merge without a label.',
+  it('tells reviewers which approval the merge will need, and the label only when one is required (issue 22)', () => {
+    const plain = renderedText(renderComment(risky(), { ...OPTIONS, destructiveLabel: '', maxLength: COMMENT_MAX_LENGTH }));
+    expect(plain).toContain(
+      'Applying this on merge needs an approving review of this plan. The root with destructive and access-reducing SQL is applied only if this pull request is approved by someone other than its author who has write, maintain or admin access to this repository, on commit 3f2c9e1 or after this comment was last updated.',
     );
-    expect(renderedText(comment(seedPlan()))).not.toContain('needs the label');
+    expect(plain).not.toContain('label');
+    const listed = renderedText(
+      renderComment(risky(), {
+        ...OPTIONS,
+        destructiveLabel: 'allow-destructive-sql',
+        approvers: ['dba-lead'],
+        maxLength: COMMENT_MAX_LENGTH,
+      }),
+    );
+    expect(listed).toContain(
+      'or is listed in approvers (dba-lead), on commit 3f2c9e1 or after this comment was last updated, and the label allow-destructive-sql on this pull request.',
+    );
+    expect(renderedText(comment(seedPlan()))).not.toContain('needs an approving review');
   });
 
   it('flags a statement the parser could not read as destructive, saying so', () => {
@@ -570,34 +581,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
     roots: { schema: { fingerprint: 'f'.repeat(64), count: 2, statements: SCHEMA_SQL } },
   };
 
-  it('says why a root was held back and exactly how to approve', () => {
-    const held = root('schema', {
-      outcome: 'held',
-      plannedStatements: ['DROP TABLE "public"."legacy";'],
-      classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
-      gate: {
-        verdict: 'hold',
-        reasons: [
-          {
-            kind: 'gated',
-            classes: ['destructive'],
-            statements: [{ statement: 'DROP TABLE "public"."legacy";', class: 'destructive', reason: 'drops table' }],
-            destroys: [],
-            label: 'allow-destructive-sql',
-          },
-        ],
-      },
-    });
-    const r = report('apply', [root('roles', { outcome: 'skipped' }), held], { review: { pr: 7, labels: [], reviewed } });
-    const body = comment(r);
-    expect(body).toContain('### ❌ Apply held back at schema: destructive SQL without the approval label — nothing was applied');
-    const shown = renderedText(body);
-    expect(shown).toContain('Destructive SQL needs an explicit yes.');
-    expect(shown).toContain('To approve: add the label allow-destructive-sql to #7, then re-run this job');
-    expect(shown).toContain('Planned SQL (held back, not applied)');
-  });
-
-  it('on a push that belongs to no pull request, does not ask for a label nobody can add', () => {
+  it('says why a root was held back: who approved, when, and why it does not count (issue 22)', () => {
     const drop = 'DROP TABLE "public"."legacy";';
     const held = root('schema', {
       outcome: 'held',
@@ -607,24 +591,143 @@ describe('apply: the gate, the reviewed plan and the history', () => {
         verdict: 'hold',
         reasons: [
           {
-            kind: 'gated',
+            kind: 'unapproved',
             classes: ['destructive'],
             statements: [{ statement: drop, class: 'destructive', reason: 'drops table' }],
             destroys: [],
-            label: 'allow-destructive-sql',
+            findings: [
+              { kind: 'author', login: 'dev', at: '2026-03-01T13:00:00Z' },
+              { kind: 'no-write', login: 'reader', at: '2026-03-01T13:01:00Z', permission: 'read' },
+              { kind: 'stale', login: 'lead', at: '2026-03-01T11:00:00Z', commit: 'a'.repeat(40) },
+              { kind: 'dismissed', login: 'ops', at: '2026-03-01T13:02:00Z' },
+              { kind: 'changes-requested', login: 'dba', at: '2026-03-01T13:04:00Z', approvedAt: '2026-03-01T13:03:00Z' },
+            ],
           },
+          { kind: 'label', classes: ['destructive'], label: 'allow-destructive-sql' },
         ],
       },
     });
-    const review = { pullNumbers: [], labels: [], missing: 'commit ddddddd belongs to no pull request (a direct push)' };
-    const shown = renderedText(comment(report('apply', [root('roles', { outcome: 'skipped' }), held], { review })));
-    expect(shown).toContain(
-      'This plan has 1 destructive statement (listed above), and this push belongs to no pull request, so no label can approve it.',
+    const r = report('apply', [root('roles', { outcome: 'skipped' }), held], { review: { pr: 7, labels: [], reviewed } });
+    const body = comment(r);
+    expect(body).toContain(
+      '### ❌ Apply held back at schema: destructive SQL without an approval, and destructive SQL without the label — nothing was applied',
     );
+    const shown = renderedText(body);
     expect(shown).toContain(
-      'To apply it: open a pull request with this change so its plan is shown and reviewed, add the label allow-destructive-sql to it, and merge it.',
+      'Destructive SQL needs an approval. This plan has 1 destructive statement (listed above), and no review of #7 approves the SQL planned now:',
+    );
+    expect(shown).toContain("dev approved at 2026-03-01T13:00:00Z, but is the pull request's author");
+    expect(shown).toContain('reader approved at 2026-03-01T13:01:00Z, but has read access to this repository');
+    expect(shown).toContain(
+      'lead approved at 2026-03-01T11:00:00Z on commit aaaaaaa, before the SQL shown now was planned (planned on commit ccccccc',
+    );
+    expect(shown).toContain("ops's review of 2026-03-01T13:02:00Z was dismissed.");
+    expect(shown).toContain('dba approved at 2026-03-01T13:03:00Z, then requested changes at 2026-03-01T13:04:00Z.');
+    expect(shown).toContain('approves #7 on GitHub; then re-run this job');
+    expect(shown).toContain('The label allow-destructive-sql is required as well');
+    expect(shown).toContain('Planned SQL (held back, not applied)');
+  });
+
+  it('names the cause when the approval could not be checked, and asks for no approval on a push without a pull request', () => {
+    const drop = 'DROP TABLE "public"."legacy";';
+    const hold = (why?: string): ReturnType<typeof root> =>
+      root('schema', {
+        outcome: 'held',
+        plannedStatements: [drop],
+        classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
+        gate: {
+          verdict: 'hold',
+          reasons: [
+            {
+              kind: 'unapproved',
+              classes: ['destructive'],
+              statements: [{ statement: drop, class: 'destructive', reason: 'drops table' }],
+              destroys: [],
+              findings: [],
+              ...(why ? { why } : {}),
+            },
+          ],
+        },
+      });
+    const unknown = comment(
+      report('apply', [root('roles', { outcome: 'skipped' }), hold('the reviews of #7 could not be read (Not Found)')], {
+        review: { pr: 7, labels: [], reviewed },
+      }),
+    );
+    expect(unknown).toContain(
+      '### ❌ Apply held back at schema: destructive SQL whose approval could not be checked — nothing was applied',
+    );
+    expect(renderedText(unknown)).toContain(
+      'Destructive SQL is held: whether #7 is approved could not be checked. This plan has 1 destructive statement (listed above). The reviews of #7 could not be read (Not Found).',
+    );
+    const review = { pullNumbers: [], labels: [], missing: 'commit ddddddd belongs to no pull request (a direct push)' };
+    const shown = renderedText(comment(report('apply', [root('roles', { outcome: 'skipped' }), hold()], { review })));
+    expect(shown).toContain(
+      'Destructive SQL needs an approval. This plan has 1 destructive statement (listed above), and this push belongs to no pull request, so no review can approve it.',
     );
     expect(shown).not.toContain('re-run this job');
+  });
+
+  it('never contradicts the record: a labels or reviews 404 is named as such, and a root the PR did not plan says so beside the reviewed plan (issue 22, item 3)', () => {
+    const drop = 'DROP TABLE "public"."legacy";';
+    const statements = [{ statement: drop, class: 'destructive' as const, reason: 'drops table' }];
+    const held = (reasons: HoldReason[]): ReturnType<typeof root> =>
+      root('schema', {
+        outcome: 'held',
+        plannedStatements: [drop],
+        classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
+        gate: { verdict: 'hold', reasons },
+      });
+    const unread = comment(
+      report(
+        'apply',
+        [
+          root('roles', { outcome: 'skipped' }),
+          held([
+            {
+              kind: 'unapproved',
+              classes: ['destructive'],
+              statements,
+              destroys: [],
+              findings: [],
+              why: 'the reviews of #7 could not be read (Not Found)',
+            },
+            { kind: 'label', classes: ['destructive'], label: 'db-ok', why: 'the labels of #7 could not be read (Not Found)' },
+          ]),
+        ],
+        { review: { pr: 7, labels: [], labelsUnknown: 'the labels of #7 could not be read (Not Found)', reviewed } },
+      ),
+    );
+    expect(unread).toContain(
+      '### ❌ Apply held back at schema: destructive SQL whose approval could not be checked, and destructive SQL whose label could not be checked — nothing was applied',
+    );
+    const shown = renderedText(unread);
+    expect(shown).toContain('The reviews of #7 could not be read (Not Found).');
+    expect(shown).toContain('whether #7 carries it is unknown: the labels of #7 could not be read (Not Found).');
+    expect(shown).toContain('Reviewed plan — pull request #7 at commit ccccccc');
+    expect(shown).not.toMatch(/not planned|No reviewed plan|without the label/);
+
+    // The record holds a plan of roles only; the schema root's SQL no pull request showed.
+    const rolesOnly = { ...reviewed, roots: { roles: { fingerprint: 'e'.repeat(64), count: 1, statements: ['CREATE ROLE "r";'] } } };
+    const unplanned = renderedText(
+      comment(
+        report(
+          'apply',
+          [
+            root('roles', { outcome: 'converged' }),
+            held([{ kind: 'unreviewed-gated', classes: ['destructive'], statements, destroys: [] }]),
+          ],
+          {
+            review: { pr: 7, labels: [], reviewed: rolesOnly },
+          },
+        ),
+      ),
+    );
+    expect(unplanned).toContain(
+      'Destructive SQL that no pull request showed is never applied automatically. The comment of #7 records the plan reviewed at commit ccccccc, but none for this root: that pull request did not plan it.',
+    );
+    expect(unplanned).toContain('Reviewed plan — pull request #7 at commit ccccccc');
+    expect(unplanned).not.toContain('or the push has none');
   });
 
   it('shows what changed since review: added and removed statements', () => {
@@ -656,7 +759,9 @@ describe('apply: the gate, the reviewed plan and the history', () => {
     const r = report(
       'apply',
       [
-        appliedRoot('roles', ROLES_SQL, { gate: { verdict: 'apply', basis: 'unreviewed-additive', gated: [], labelled: false } }),
+        appliedRoot('roles', ROLES_SQL, {
+          gate: { verdict: 'apply', basis: 'unreviewed-additive', gated: [], approvedBy: [], labelled: false },
+        }),
         appliedRoot('schema', SCHEMA_SQL),
       ],
       {

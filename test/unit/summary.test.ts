@@ -7,7 +7,7 @@ import { actionsIO } from '../../src/publish/io.js';
 import { writeSummary } from '../../src/publish/summary.js';
 import { MARKER, ROLES_SQL, SCHEMA_SQL, seedPlan } from './report-fixtures.js';
 
-const OPTIONS = { marker: MARKER, destructiveLabel: 'allow-destructive-sql', gatedClasses: [...DEFAULT_GATED_CLASSES] };
+const OPTIONS = { marker: MARKER, destructiveLabel: '', gatedClasses: [...DEFAULT_GATED_CLASSES] };
 
 let saved: string | undefined;
 let dir: string | undefined;
