@@ -45781,7 +45781,8 @@ function unapprovedReason(reason, prRef, report, held) {
     return [
         `**${capital(classes)} SQL needs an approval.** This plan ${held.what} (listed above), and ` +
             (lines.length === 0 ? `${prRef} has no approving review.` : `no review of ${prRef} approves the SQL planned now:`),
-        ...(lines.length > 0 ? [lines.join('\n')] : []),
+        // A lead-in between the two lists, or Markdown would join them into one.
+        ...(lines.length > 0 ? [lines.join('\n'), held.list ? 'Held:' : ''] : []),
         held.list,
         `To approve: someone other than the author, with write, maintain or admin access (or listed in \`approvers\`), approves ${prRef} on GitHub; then ${rerun}. It is re-planned and applied only if its SQL is still the reviewed plan.`,
     ].filter(Boolean);
