@@ -74,11 +74,13 @@ describe('events and modes through the bundled action', () => {
     for (const statement of [...ROLES_SQL, ...SCHEMA_SQL]) expect(run.summary).toContain(statement);
     expect(o.applied).toEqual(['roles', 'schema']);
     expect(o.assumed).toEqual([APPLY_ROLE]);
-    // An apply looks up the commit's pull request (its reviewed plan and labels); there is none,
-    // so nothing is commented.
+    // An apply looks up the commit's pull request (its reviewed plan and approvals); there is none,
+    // so nothing is commented. After the apply it lists the open pull requests whose plans are now
+    // stale (issue 22); there are none here either.
     const lookups = o.gh.filter((r) => /\/(comments|pulls)\b/.test(r.path)).map((r) => `${r.method} ${r.path}`);
-    expect(lookups).toHaveLength(1);
+    expect(lookups).toHaveLength(2);
     expect(lookups[0]).toMatch(new RegExp(`^GET /repos/${OWNER}/${REPO}/commits/[0-9a-f]{40}/pulls$`));
+    expect(lookups[1]).toMatch(new RegExp(`^GET /repos/${OWNER}/${REPO}/pulls(\\?.*)?$`));
     expect(o.writes).toEqual([]);
     expect(await roleNames()).toEqual(['app_reader', 'atlas_migrator']);
     expect(await hasTable('validation_probe')).toBe(true);

@@ -223,10 +223,11 @@ describe('impact: what the SQL does to the data, from live facts, read-only', ()
     stack.github.addCompare(sha('0'), sha('a'), ['hcl/schema/schema.pg.hcl']);
     const before = await writes();
     const factsBefore = await facts();
-    // Nothing else holds it: SET NOT NULL is not of a gated class, no review requirement; only the re-check.
+    // Nothing else holds it: no class is gated (the DROP would otherwise need an approval) and no
+    // reviewed plan is required; only the re-check.
     const run = await stack.runPush(
       { before: sha('0'), after: sha('a'), ref: `refs/heads/${DEFAULT_BRANCH}` },
-      { inputs: { 'require-reviewed-plan': 'false', 'impact-scan-limit': '100000' } },
+      { inputs: { 'require-reviewed-plan': 'false', 'gated-classes': 'none', 'impact-scan-limit': '100000' } },
     );
     expect(run.exitCode, run.stdout).toBe(1);
     const body = comment(1);

@@ -4,14 +4,15 @@
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+// Imported up front: the demo loads these helpers through a one-shot module runner, closed
+// before the stack starts, so a lazy import() here would fail there.
+import { DEFAULT_VERSION, versionText } from './atlas-cli/version.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** The stand-in CLI's entry point, run by the `atlas` shim with this process's node. */
 export const ATLAS_CLI_ENTRY = resolve(here, 'atlas-cli', 'atlas.mjs');
-/** Its `atlas version` text, which the shim prints itself for the default version. */
-const ATLAS_CLI_VERSION = resolve(here, 'atlas-cli', 'version.mjs');
 
 /** What the harness logs in with; the stand-in accepts any non-empty token. */
 export const TEST_CLOUD_TOKEN = 'aci_stand-in-cloud-token';
@@ -21,10 +22,6 @@ export async function installAtlasCli(binDir: string): Promise<string> {
   await mkdir(binDir, { recursive: true });
   const shim = join(binDir, 'atlas');
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const { DEFAULT_VERSION, versionText } = (await import(pathToFileURL(ATLAS_CLI_VERSION).href)) as {
-    DEFAULT_VERSION: string;
-    versionText: (version: string) => string;
-  };
   await writeFile(
     shim,
     [
