@@ -3,7 +3,7 @@
 
 export type Severity = 'error' | 'warning';
 
-export interface Finding {
+export interface LintFinding {
   rule: string;
   severity: Severity;
   /** Workspace-relative, forward slashes. */

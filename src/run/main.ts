@@ -1,19 +1,8 @@
 import { buildRunContext } from '../event/index.js';
-import {
-  errorMessage,
-  log,
-  outcome,
-  redact,
-  registerSecret,
-  errorStack,
-  settle,
-  type Finding,
-  type Inputs,
-  type RunContext,
-} from '../core/index.js';
+import { errorMessage, log, outcome, redact, registerSecret, errorStack, settle, type Inputs, type RunContext } from '../core/index.js';
 import { commentMarker, type GitHub } from '../github/index.js';
 import { getInputs, workspaceDir } from '../inputs/index.js';
-import { lintProject, validateRuleIds } from '../lint/index.js';
+import { lintProject, validateRuleIds, type LintFinding } from '../lint/index.js';
 import { publish, OUTPUT } from '../publish/index.js';
 import { verdict } from '../report/index.js';
 import type { Report } from '../roots/index.js';
@@ -152,7 +141,7 @@ async function execute(
 }
 
 /** The HCL guardrails, each finding an annotation at its file and line. */
-async function guardrails(inputs: Inputs, workspace: string, context: RunContext): Promise<Finding[]> {
+async function guardrails(inputs: Inputs, workspace: string, context: RunContext): Promise<LintFinding[]> {
   // The runner sets both; either means the checkout goes away with the job.
   const ci = process.env['CI'] === 'true' || process.env['GITHUB_ACTIONS'] === 'true';
   const findings = await log.group('HCL guardrails', () =>

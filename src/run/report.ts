@@ -1,4 +1,5 @@
-import type { Finding, Inputs, ReviewContext, RolesChange, RunContext } from '../core/index.js';
+import type { Inputs, ReviewContext, RolesChange, RunContext } from '../core/index.js';
+import type { LintFinding } from '../lint/index.js';
 import type { AccessOutcome, Report, RolesDecision, RootResult } from '../roots/index.js';
 import { cancelNotice } from './cancel.js';
 
@@ -6,7 +7,7 @@ import { cancelNotice } from './cancel.js';
 
 /** What the phases of a run produced; a phase that did not run left its field out. */
 export interface RunFacts {
-  lint?: Finding[];
+  lint?: LintFinding[];
   atlasVersion?: string;
   rolesChange?: RolesChange;
   review?: ReviewContext;
