@@ -30,7 +30,7 @@ export interface LintOptions {
   run?: RunFacts;
 }
 
-/** What the run is, for the rules whose verdict depends on it. */
+/** What the run is, for the rules whose findings depend on it. */
 export interface RunFacts {
   /** On a CI runner (CI or GITHUB_ACTIONS is "true"): the checkout is deleted when the job ends. */
   ci: boolean;

@@ -4,7 +4,7 @@ import { commentMarker, type GitHub } from '../github/index.js';
 import { getInputs, workspaceDir } from '../inputs/index.js';
 import { lintProject, validateRuleIds, type LintFinding } from '../lint/index.js';
 import { publish, OUTPUT } from '../publish/index.js';
-import { verdict } from '../report/index.js';
+import { failureMessage } from '../report/index.js';
 import type { Report } from '../roots/index.js';
 import { watchCancel } from './cancel.js';
 import { realDeps, type RunDeps } from './deps.js';
@@ -77,9 +77,9 @@ function prepare(deps: RunDeps): { inputs: Inputs; context: RunContext } | undef
   }
 }
 
-/** The exit status: failed with the verdict's one message, or a warning per root whose state differs. */
+/** The exit status: failed with the run's one failure message, or a warning per root whose state differs. */
 function conclude(deps: RunDeps, report: Report, inputs: Inputs): void {
-  const failure = verdict(report, inputs);
+  const failure = failureMessage(report, inputs);
   if (failure) deps.io.setFailed(redact(failure));
   else
     for (const root of report.roots)
