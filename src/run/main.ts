@@ -9,7 +9,7 @@ import type { Report } from '../roots/index.js';
 import { watchCancel } from './cancel.js';
 import { realDeps, type RunDeps } from './deps.js';
 import { askGitHub, tokenIdentityOnce } from './github-answers.js';
-import { assembleReport, rolesDecision, type RunFacts } from './report.js';
+import { assembleReport, rolesDecision, type PhaseResults } from './report.js';
 import { rootsPhase } from './roots-phase.js';
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
@@ -98,8 +98,8 @@ async function execute(
   gh: GitHub,
   tokenIdentity: () => Promise<string>,
   marker: string,
-): Promise<RunFacts> {
-  let facts: RunFacts = {};
+): Promise<PhaseResults> {
+  let facts: PhaseResults = {};
   try {
     const workspace = workspaceDir();
     log.info(`Mode: ${context.mode}. ${context.modeReason}`);
@@ -163,7 +163,7 @@ async function guardrails(inputs: Inputs, workspace: string, context: RunContext
   return findings;
 }
 
-function logDecisions(rolesRuns: boolean, reason: string, review: RunFacts['review']): void {
+function logDecisions(rolesRuns: boolean, reason: string, review: PhaseResults['review']): void {
   log.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${reason}`);
   if (!review) return;
   log.info(

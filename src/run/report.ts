@@ -6,7 +6,7 @@ import { cancelNotice } from './cancel.js';
 // The Report, assembled once from what the phases returned.
 
 /** What the phases of a run produced; a phase that did not run left its field out. */
-export interface RunFacts {
+export interface PhaseResults {
   lint?: LintFinding[];
   atlasVersion?: string;
   rolesChange?: RolesChange;
@@ -20,7 +20,7 @@ export interface RunFacts {
 }
 
 /** The report of a run, from its inputs, context, what the phases returned, and a cancellation. */
-export function assembleReport(inputs: Inputs, context: RunContext, facts: RunFacts, cancelledBy: NodeJS.Signals | undefined): Report {
+export function assembleReport(inputs: Inputs, context: RunContext, facts: PhaseResults, cancelledBy: NodeJS.Signals | undefined): Report {
   return {
     context,
     environment: inputs.environment,
