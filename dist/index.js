@@ -34517,7 +34517,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1170);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1575);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6635);
 
 
 
@@ -34541,7 +34541,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1575:
+/***/ 6635:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43201,7 +43201,7 @@ function decideGate(input) {
     const labelled = input.destructiveLabel !== '' && input.labels.includes(input.destructiveLabel);
     const approvedBy = gated && input.approval.approved ? input.approval.by : [];
     if (input.statements.length === 0 && input.destroys.length === 0) {
-        return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', gated: [], approvedBy: [], labelled } : { verdict: 'nothing' };
+        return input.terraformChanged ? { decision: 'apply', basis: 'no-sql', gated: [], approvedBy: [], labelled } : { decision: 'nothing' };
     }
     const reasons = [];
     let basis = 'review-off';
@@ -43247,7 +43247,7 @@ function decideGate(input) {
     }
     if (input.predictedFailures && input.predictedFailures.length > 0)
         reasons.push({ kind: 'will-fail', failures: [...input.predictedFailures] });
-    return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, approvedBy, labelled };
+    return reasons.length > 0 ? { decision: 'hold', reasons } : { decision: 'apply', basis, gated: classes, approvedBy, labelled };
 }
 /** "destructive", "destructive and access-reducing": the classes as a reason names them. */
 function classList(classes) {
@@ -45650,7 +45650,7 @@ function applyHeadline(report) {
         : '✅ Nothing to apply — database converged';
 }
 function heldWhy(root) {
-    if (root.gate?.verdict !== 'hold')
+    if (root.gate?.decision !== 'hold')
         return 'held back';
     const { reasons } = root.gate;
     const changed = reasons.some((r) => r.kind === 'changed-since-review');
@@ -45895,7 +45895,7 @@ function holdSection(report) {
     const pr = report.review?.pr;
     const prRef = pr ? `#${pr}` : 'the merged pull request';
     for (const root of report.roots) {
-        if (root.gate?.verdict !== 'hold')
+        if (root.gate?.decision !== 'hold')
             continue;
         out.push(`#### ✋ ${root.root}: held back, nothing applied`);
         for (const reason of root.gate.reasons)
@@ -45975,7 +45975,7 @@ function unreviewedWhy(report) {
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
 function gateNote(root) {
     const gate = root.gate;
-    if (gate?.verdict !== 'apply')
+    if (gate?.decision !== 'apply')
         return '';
     if (gate.basis === 'unreviewed-additive')
         return 'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see `gated-classes`).';
@@ -46568,7 +46568,7 @@ function lastResort(body, maxLength) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/report/verdict.ts
+;// CONCATENATED MODULE: ./src/report/failure.ts
 
 /** A drift check's result: SQL pending, none, or unknown when a root could not be checked. */
 function driftStatus(report) {
@@ -46578,7 +46578,8 @@ function driftStatus(report) {
         return 'unknown';
     return 'clean';
 }
-function verdict(report, inputs) {
+/** Why the run failed, as one message (the job's error annotation); undefined when it did not. */
+function failureMessage(report, inputs) {
     if (report.fatal)
         return report.fatal;
     const problems = report.roots.flatMap((r) => {
@@ -46589,7 +46590,7 @@ function verdict(report, inputs) {
                 return [`${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`];
             case 'held':
                 return [
-                    `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
+                    `${r.root}: held back by the gate (${r.gate?.decision === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
                 ];
             default:
                 return r.appliedDiffers ? [`${r.root}: Atlas applied SQL that differs from the plan the gate approved`] : [];
@@ -46605,7 +46606,7 @@ function verdict(report, inputs) {
 
 ;// CONCATENATED MODULE: ./src/report/index.ts
 // report/: pure rendering of a Report. The headline, the comment and summary bodies fitted to
-// GitHub's limits, and the exit verdict and drift status derived from the report. No I/O. May
+// GitHub's limits, and the run's failure message and drift status derived from the report. No I/O. May
 // import every folder below it.
 /** The PR comment body, fitted to GitHub's comment limit. */
 
@@ -48678,7 +48679,7 @@ async function writeSummary(io, report, options) {
 async function markOthersStale(gh, p) {
     const { report } = p;
     const { context } = report;
-    if (context.mode !== 'apply' || !report.roots.some((r) => r.applied) || verdict(report, p.inputs) !== undefined)
+    if (context.mode !== 'apply' || !report.roots.some((r) => r.applied) || failureMessage(report, p.inputs) !== undefined)
         return;
     const merged = report.review?.pullNumbers ?? context.pullNumbers;
     const what = report.review?.pr ? `#${report.review.pr} was merged and applied` : 'A push was applied';
@@ -48712,8 +48713,8 @@ async function markOthersStale(gh, p) {
 
 
 // Where the report goes, in an order that never loses it: the job summary and the outputs
-// first (files on the runner), then the PR comment (network, bounded in time). The verdict
-// (setFailed) comes last and is the only error annotation of a failed run.
+// first (files on the runner), then the PR comment (network, bounded in time). The failure
+// message (setFailed) comes last and is the only error annotation of a failed run.
 /** The whole comment phase, however many requests and retries it takes. */
 const COMMENT_PHASE_TIMEOUT_MS = 45_000;
 async function publish(p) {
@@ -52215,9 +52216,9 @@ async function gateAndApply(ctx, r, planned) {
     const { gate, fingerprint, impact } = gated.value;
     const result = { ...planned, gate, ...(impact ? { impact } : {}) };
     // An empty plan proves convergence itself; applying it would only add a run.
-    if (gate.verdict === 'nothing')
+    if (gate.decision === 'nothing')
         return { ...result, outcome: 'converged' };
-    if (gate.verdict === 'hold') {
+    if (gate.decision === 'hold') {
         core/* log */.Rm.info(`${r.spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
         return { ...result, outcome: 'held' };
     }
@@ -52572,9 +52573,9 @@ function main_prepare(deps) {
         return undefined;
     }
 }
-/** The exit status: failed with the verdict's one message, or a warning per root whose state differs. */
+/** The exit status: failed with the run's one failure message, or a warning per root whose state differs. */
 function conclude(deps, report, inputs) {
-    const failure = verdict(report, inputs);
+    const failure = failureMessage(report, inputs);
     if (failure)
         deps.io.setFailed((0,core/* redact */.E$)(failure));
     else
@@ -52661,7 +52662,7 @@ function logDecisions(rolesRuns, reason, review) {
 
 ;// CONCATENATED MODULE: ./src/run/index.ts
 // run/: the run from inputs to exit status: inputs, event, credentials, guardrails, the roots,
-// the report, publishing and the verdict. May import every folder.
+// the report, publishing and the exit status. May import every folder.
 /** Runs the action; reports every failure itself. */
 
 

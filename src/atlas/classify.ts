@@ -4,7 +4,7 @@ import { loadPgParser, type ParseBytes, type ParseOutcome } from './pg-parser.js
 import { PlanState } from './plan-state.js';
 import { printable } from './sql-names.js';
 import { statementVerdict } from './sql-rules.js';
-import { strongest, type Context, type Verdict } from './sql-verdict.js';
+import { strongest, type EarlierStatements, type StatementVerdict } from './sql-verdict.js';
 import type { Classification } from '../core/index.js';
 
 // Classes of planned SQL, decided from PostgreSQL 17's own parse tree (libpg-query), never
@@ -201,7 +201,7 @@ function unparsed({ message, position }: Extract<ParseOutcome, { ok: false }>): 
   };
 }
 
-function combine(verdicts: Verdict[]): Verdict {
+function combine(verdicts: StatementVerdict[]): StatementVerdict {
   const top = strongest(verdicts);
   if (top === undefined) return { class: 'safe', kind: 'EMPTY', reason: 'contains no statement, only comments or whitespace' };
   if (verdicts.length === 1) return top;
@@ -212,7 +212,7 @@ function combine(verdicts: Verdict[]): Verdict {
  * The rules over a tree of hostile text: should one ever throw on a shape it did not expect,
  * the statement counts as destructive rather than failing the whole run.
  */
-function ruled(stmt: Node, ctx: Context): Verdict {
+function ruled(stmt: Node, ctx: EarlierStatements): StatementVerdict {
   try {
     return statementVerdict(stmt, ctx);
   } catch (err) {

@@ -1,7 +1,7 @@
 import type { Node, RangeVar } from 'libpg-query';
 import { relationKey } from './sql-names.js';
 import { statementVerdict } from './sql-rules.js';
-import { SEVERITY, type Context, type Verdict } from './sql-verdict.js';
+import { SEVERITY, type EarlierStatements, type StatementVerdict } from './sql-verdict.js';
 
 // What the statements of one plan tell about the ones after them, in order: the tables they
 // create (locks and access changes on those hurt nobody yet), the statements they PREPARE
@@ -13,13 +13,13 @@ const UNTRUSTED = 'cannot be trusted as parsed';
 export class PlanState {
   /** Relation keys of tables this plan created → their unqualified name. */
   private readonly created = new Map<string, string>();
-  private readonly preparedVerdicts = new Map<string, Verdict>();
+  private readonly preparedVerdicts = new Map<string, StatementVerdict>();
   /** Set once a statement made the server's reading of later SQL differ from the parser's: which, and where. */
   private untrusted: string | undefined;
   /** 1-based position of the plan's text (one planned statement, as the comment numbers them) being classified. */
   private position = 0;
 
-  private readonly ctx: Context = {
+  private readonly ctx: EarlierStatements = {
     isNew: (rel) => {
       const key = relationKey(rel);
       return key !== undefined && this.created.has(key);
@@ -28,7 +28,7 @@ export class PlanState {
   };
 
   /** The verdict of the plan's next statement (in order), and what it changes for the ones after it. */
-  next(stmt: Node, rules: (stmt: Node, ctx: Context) => Verdict = statementVerdict): Verdict {
+  next(stmt: Node, rules: (stmt: Node, ctx: EarlierStatements) => StatementVerdict = statementVerdict): StatementVerdict {
     const ruled = rules(stmt, this.ctx);
     const verdict = this.untrusted === undefined ? ruled : distrusted(ruled, this.untrusted);
     this.after(stmt, verdict, rules);
@@ -40,7 +40,7 @@ export class PlanState {
     this.position++;
   }
 
-  private after(stmt: Node, verdict: Verdict, rules: (stmt: Node, ctx: Context) => Verdict): void {
+  private after(stmt: Node, verdict: StatementVerdict, rules: (stmt: Node, ctx: EarlierStatements) => StatementVerdict): void {
     const created = createdRelation(stmt);
     const key = relationKey(created);
     if (key !== undefined && created?.relname !== undefined) this.created.set(key, created.relname);
@@ -71,7 +71,7 @@ export class PlanState {
  * parser closed may swallow the next statement, or the reverse. No such statement counts as less
  * than unknown, and its reason says why.
  */
-function distrusted(v: Verdict, by: string): Verdict {
+function distrusted(v: StatementVerdict, by: string): StatementVerdict {
   const note = `${UNTRUSTED}: it runs after ${by}, which makes the server read SQL text differently from the parser; parsed, it ${v.reason}`;
   if (SEVERITY[v.class] >= SEVERITY.unknown) return { ...v, reason: note };
   return { ...v, class: 'unknown', reason: note };

@@ -13,7 +13,7 @@ import type {
   RenameStmt,
 } from 'libpg-query';
 import { listed, objectKind, objectName, objectWord, quoteIdent, relationName, roleName, strings } from './sql-names.js';
-import type { Verdict } from './sql-verdict.js';
+import type { StatementVerdict } from './sql-verdict.js';
 import { alterRoleWidening, defaultPrivilegesWidening, grantRoleWidening, grantWidening, widened } from './sql-widening.js';
 
 // Who may do what: GRANT / REVOKE of privileges and of role membership, default privileges,
@@ -21,7 +21,7 @@ import { alterRoleWidening, defaultPrivilegesWidening, grantRoleWidening, grantW
 // old name). Ownership and
 // row-level security live with the statements that carry them (sql-rules, sql-alter-table).
 
-export function grant(stmt: GrantStmt): Verdict {
+export function grant(stmt: GrantStmt): StatementVerdict {
   const privileges = privilegeList(stmt.privileges);
   const on = grantTarget(stmt);
   const grantees = listed((stmt.grantees ?? []).map(nodeRole));
@@ -35,7 +35,7 @@ export function grant(stmt: GrantStmt): Verdict {
   return { class: 'access-reducing', kind: 'REVOKE', reason: `revokes ${what} on ${on} from ${grantees}` };
 }
 
-export function grantRole(stmt: GrantRoleStmt): Verdict {
+export function grantRole(stmt: GrantRoleStmt): StatementVerdict {
   const roles = listed((stmt.granted_roles ?? []).map((n) => quoteIdent('AccessPriv' in n ? (n.AccessPriv.priv_name ?? '') : '')));
   const members = listed((stmt.grantee_roles ?? []).map(nodeRole));
   if (stmt.is_grant) {
@@ -50,7 +50,7 @@ export function grantRole(stmt: GrantRoleStmt): Verdict {
   return { class: 'access-reducing', kind: 'REVOKE', reason: `revokes ${what} from ${members}` };
 }
 
-export function defaultPrivileges(stmt: AlterDefaultPrivilegesStmt): Verdict {
+export function defaultPrivileges(stmt: AlterDefaultPrivilegesStmt): StatementVerdict {
   const action = stmt.action ?? {};
   const privileges = privilegeList(action.privileges);
   const schemas = strings(listOption(stmt.options, 'schemas')).map(quoteIdent);
@@ -73,7 +73,7 @@ export function defaultPrivileges(stmt: AlterDefaultPrivilegesStmt): Verdict {
  * dropped group members. A positive connection limit is not flagged: without the current value
  * it cannot be told from a raise. Password values are never read into a reason.
  */
-export function alterRole(stmt: AlterRoleStmt): Verdict {
+export function alterRole(stmt: AlterRoleStmt): StatementVerdict {
   const role = roleName(stmt.role);
   const losses = (stmt.options ?? []).flatMap((n) => ('DefElem' in n ? roleLoss(n.DefElem, stmt.action) : []));
   const widening = alterRoleWidening(stmt);
@@ -120,7 +120,7 @@ function memberNames(arg: Node | undefined): string[] {
   return (arg.List.items ?? []).map(nodeRole);
 }
 
-export function dropRole(s: DropRoleStmt): Verdict {
+export function dropRole(s: DropRoleStmt): StatementVerdict {
   const roles = (s.roles ?? []).map(nodeRole);
   const their = roles.length > 1 ? 'their' : 'its';
   return {
@@ -130,7 +130,7 @@ export function dropRole(s: DropRoleStmt): Verdict {
   };
 }
 
-export function dropOwned(s: DropOwnedStmt): Verdict {
+export function dropOwned(s: DropOwnedStmt): StatementVerdict {
   const roles = listed((s.roles ?? []).map(nodeRole));
   return {
     class: 'destructive',
@@ -139,7 +139,7 @@ export function dropOwned(s: DropOwnedStmt): Verdict {
   };
 }
 
-export function reassignOwned(s: ReassignOwnedStmt): Verdict {
+export function reassignOwned(s: ReassignOwnedStmt): StatementVerdict {
   const roles = listed((s.roles ?? []).map(nodeRole));
   return {
     class: 'destructive',
@@ -158,7 +158,7 @@ const NAMED_BY_CLIENTS_RARELY = new Set<ObjectType>([
   'OBJECT_RULE',
 ]);
 
-export function rename(stmt: RenameStmt): Verdict {
+export function rename(stmt: RenameStmt): StatementVerdict {
   const type = stmt.renameType;
   const kind = `RENAME ${objectKind(type)}`;
   const to = quoteIdent(stmt.newname ?? '');

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, AlterTableStmt, AlterTableType, ColumnDef, Constraint, Node } from 'libpg-query';
 import { objectKind, objectWord, quoteIdent, relationName, roleName, strings } from './sql-names.js';
-import { onNewRelation, strongest, type Context, type Finding, type Verdict } from './sql-verdict.js';
+import { onNewRelation, strongest, type EarlierStatements, type StatementFinding, type StatementVerdict } from './sql-verdict.js';
 
 // ALTER TABLE (and ALTER INDEX / VIEW / SEQUENCE / TYPE, which share the node): one finding
 // per subcommand, the statement takes the most severe. The rules are in classify.ts's table.
@@ -55,7 +55,7 @@ const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', '
 /** Non-volatile functions common in defaults: a default made of these and constants needs no rewrite. */
 const STABLE_FUNCTIONS = new Set(['now', 'transaction_timestamp', 'statement_timestamp']);
 
-export function alterTable(stmt: AlterTableStmt, ctx: Context): Verdict {
+export function alterTable(stmt: AlterTableStmt, ctx: EarlierStatements): StatementVerdict {
   const on = `${objectWord(stmt.objtype)} ${relationName(stmt.relation)}`;
   const isNew = ctx.isNew(stmt.relation);
   const findings = (stmt.cmds ?? []).flatMap((n) => ('AlterTableCmd' in n ? [command(n.AlterTableCmd, on)] : []));
@@ -68,7 +68,7 @@ export function alterTable(stmt: AlterTableStmt, ctx: Context): Verdict {
   };
 }
 
-function command(cmd: AlterTableCmd, on: string): Finding {
+function command(cmd: AlterTableCmd, on: string): StatementFinding {
   const column = `column ${quoteIdent(cmd.name ?? '')} of ${on}`;
   switch (cmd.subtype) {
     case 'AT_DropColumn':
@@ -132,7 +132,7 @@ const CONSTRAINT_WORDS: Partial<Record<NonNullable<Constraint['contype']>, strin
   CONSTR_EXCLUSION: 'exclusion constraint',
 };
 
-function addConstraint(def: Node | undefined, on: string): Finding {
+function addConstraint(def: Node | undefined, on: string): StatementFinding {
   const c = def && 'Constraint' in def ? def.Constraint : {};
   const word = (c.contype && CONSTRAINT_WORDS[c.contype]) ?? 'constraint';
   const action = `adds ${word}${c.conname ? ` ${quoteIdent(c.conname)}` : ''} to ${on}`;
@@ -157,7 +157,7 @@ function addConstraint(def: Node | undefined, on: string): Finding {
   }
 }
 
-function addColumn(def: Node | undefined, on: string): Finding {
+function addColumn(def: Node | undefined, on: string): StatementFinding {
   const col: ColumnDef = def && 'ColumnDef' in def ? def.ColumnDef : {};
   const action = `adds column ${quoteIdent(col.colname ?? '')} to ${on}`;
   const rewrite = 'filling it rewrites the table while reads and writes wait';
@@ -209,10 +209,10 @@ function partitionCmdConcurrent(def: Node | undefined): boolean {
   return def !== undefined && 'PartitionCmd' in def && def.PartitionCmd.concurrent === true;
 }
 
-function locking(action: string, risk: string): Finding {
+function locking(action: string, risk: string): StatementFinding {
   return { class: 'locking', reason: `${action}: ${risk}`, action };
 }
 
-function access(action: string, risk: string): Finding {
+function access(action: string, risk: string): StatementFinding {
   return { class: 'access-reducing', reason: `${action}: ${risk}`, action };
 }

@@ -1,7 +1,7 @@
 import type { Node, RangeVar } from 'libpg-query';
 import { objectName, qualified, quoteIdent, relationName, strings } from './sql-names.js';
 import { replaces } from './sql-other.js';
-import { onNewRelation, safe, type Context, type Finding, type Verdict } from './sql-verdict.js';
+import { onNewRelation, safe, type EarlierStatements, type StatementFinding, type StatementVerdict } from './sql-verdict.js';
 import { createRoleWidening, securityDefiner, widened } from './sql-widening.js';
 
 // Statements that create something (tables, indexes, functions, views, triggers, rules,
@@ -9,14 +9,14 @@ import { createRoleWidening, securityDefiner, widened } from './sql-widening.js'
 // locks a table that already holds rows (see the table in classify.ts).
 
 /** The verdict on a CREATE-like statement; undefined when `node` is none. `inner` judges an embedded query. */
-export function createVerdict(node: Node, ctx: Context, inner: (n: Node) => Verdict): Verdict | undefined {
+export function createVerdict(node: Node, ctx: EarlierStatements, inner: (n: Node) => StatementVerdict): StatementVerdict | undefined {
   return createRelation(node, ctx, inner) ?? createOther(node, ctx);
 }
 
 const DEFINER = "SECURITY DEFINER: whoever may call it runs it with its owner's privileges";
 
 /** Tables, indexes, views and sequences. */
-function createRelation(node: Node, ctx: Context, inner: (n: Node) => Verdict): Verdict | undefined {
+function createRelation(node: Node, ctx: EarlierStatements, inner: (n: Node) => StatementVerdict): StatementVerdict | undefined {
   if ('CreateStmt' in node) return safe('CREATE TABLE', `creates table ${relationName(node.CreateStmt.relation)}`);
   if ('IndexStmt' in node) {
     const s = node.IndexStmt;
@@ -50,7 +50,7 @@ function createRelation(node: Node, ctx: Context, inner: (n: Node) => Verdict): 
 }
 
 /** Functions, schemas, roles, extensions, triggers; then createAttached. */
-function createOther(node: Node, ctx: Context): Verdict | undefined {
+function createOther(node: Node, ctx: EarlierStatements): StatementVerdict | undefined {
   if ('CreateFunctionStmt' in node) {
     const s = node.CreateFunctionStmt;
     const word = s.is_procedure ? 'procedure' : 'function';
@@ -89,7 +89,7 @@ function createOther(node: Node, ctx: Context): Verdict | undefined {
 }
 
 /** What attaches to a table and changes how its rows are read or written: rules, policies. */
-function createAttached(node: Node, ctx: Context): Verdict | undefined {
+function createAttached(node: Node, ctx: EarlierStatements): StatementVerdict | undefined {
   if ('RuleStmt' in node) {
     const s = node.RuleStmt;
     const event = (s.event ?? 'CMD_UNKNOWN').replace(/^CMD_/, '');
@@ -119,7 +119,7 @@ function createAttached(node: Node, ctx: Context): Verdict | undefined {
 }
 
 /** A finding about an existing relation, milder when the relation is created in the same plan. */
-export function onNew(ctx: Context, rel: RangeVar | undefined, kind: string, finding: Finding): Verdict {
+export function onNew(ctx: EarlierStatements, rel: RangeVar | undefined, kind: string, finding: StatementFinding): StatementVerdict {
   const f = ctx.isNew(rel) ? onNewRelation(finding, relationName(rel)) : finding;
   return { class: f.class, kind, reason: f.reason };
 }

@@ -1,17 +1,17 @@
 import type { Node, WithClause } from 'libpg-query';
 import { listed, qualified, relationName, strings } from './sql-names.js';
-import { destructive, safe, type Verdict } from './sql-verdict.js';
+import { destructive, safe, type StatementVerdict } from './sql-verdict.js';
 
 // Statements that read, write or maintain rows rather than define objects: DML, TRUNCATE, code
 // blocks, and the maintenance commands that rewrite or lock tables.
 
 /** The verdict for a data or maintenance statement; undefined for any other statement. */
-export function dataOrMaintenance(node: Node): Verdict | undefined {
+export function dataOrMaintenance(node: Node): StatementVerdict | undefined {
   return data(node) ?? maintenance(node);
 }
 
 /** Statements that read or write rows, or run code. */
-function data(node: Node): Verdict | undefined {
+function data(node: Node): StatementVerdict | undefined {
   if ('TruncateStmt' in node) {
     const tables = listed((node.TruncateStmt.relations ?? []).map((n) => ('RangeVar' in n ? relationName(n.RangeVar) : 'a table')));
     return destructive('TRUNCATE', `empties ${tables}: every row is removed`);
@@ -49,7 +49,7 @@ function data(node: Node): Verdict | undefined {
 }
 
 /** Maintenance commands: most rewrite or lock a table. */
-function maintenance(node: Node): Verdict | undefined {
+function maintenance(node: Node): StatementVerdict | undefined {
   if ('RefreshMatViewStmt' in node) {
     const s = node.RefreshMatViewStmt;
     const action = `refreshes materialized view ${relationName(s.relation)}`;
@@ -87,7 +87,7 @@ function maintenance(node: Node): Verdict | undefined {
 }
 
 /** Data-modifying statements in WITH (only allowed at the top level) make the whole statement modify data. */
-function modifyingWith(w: WithClause | undefined, kind: string): Verdict | undefined {
+function modifyingWith(w: WithClause | undefined, kind: string): StatementVerdict | undefined {
   for (const n of w?.ctes ?? []) {
     const q = 'CommonTableExpr' in n ? n.CommonTableExpr.ctequery : undefined;
     if (q === undefined) continue;

@@ -1,6 +1,6 @@
 import type { Node } from 'libpg-query';
 import { objectKind, relationName } from './sql-names.js';
-import { destructive, safe, unknown, type Verdict } from './sql-verdict.js';
+import { destructive, safe, unknown, type StatementVerdict } from './sql-verdict.js';
 
 // Statement kinds without a rule of their own (sql-rules.ts routes them here), and the
 // behaviour-change verdict of CREATE OR REPLACE.
@@ -11,7 +11,7 @@ import { destructive, safe, unknown, type Verdict } from './sql-verdict.js';
  * behaves, of kinds that change the session; any other kind, including kinds a later
  * PostgreSQL adds, is unknown rather than safe.
  */
-export function otherStatement(node: Node): Verdict {
+export function otherStatement(node: Node): StatementVerdict {
   const type = Object.keys(node)[0] ?? 'statement';
   const kind =
     'DefineStmt' in node
@@ -98,7 +98,7 @@ const SESSION_KINDS: Record<string, string> = {
 };
 
 /** "CREATE OR REPLACE": whatever uses the old definition now runs the new one. */
-export function replaces(kind: string, what: string): Verdict {
+export function replaces(kind: string, what: string): StatementVerdict {
   return {
     class: 'behaviour-change',
     kind,

@@ -6,7 +6,7 @@ import { dataOrMaintenance } from './sql-data.js';
 import { listed, objectKind, objectName, objectWord, qualified, quoteIdent, relationName, roleName, strings } from './sql-names.js';
 import { otherStatement } from './sql-other.js';
 import { alterDatabase, calls, defaultSetting, variableSet } from './sql-session.js';
-import { destructive, safe, strongest, type Context, type Verdict } from './sql-verdict.js';
+import { destructive, safe, strongest, type EarlierStatements, type StatementVerdict } from './sql-verdict.js';
 import { copy, executePrepared, explain, prepare } from './sql-wrapped.js';
 
 // One parsed statement → its class, kind and reason. The decisions are tabled in classify.ts;
@@ -14,7 +14,7 @@ import { copy, executePrepared, explain, prepare } from './sql-wrapped.js';
 // sql-wrapped) implement them.
 
 /** The statement's verdict: its rule's, or a call it makes (set_config, lo_unlink) when that is more severe. */
-export function statementVerdict(node: Node, ctx: Context): Verdict {
+export function statementVerdict(node: Node, ctx: EarlierStatements): StatementVerdict {
   const rule = ruleVerdict(node, ctx);
   const call = calls(node);
   if (call === undefined) return rule;
@@ -23,8 +23,8 @@ export function statementVerdict(node: Node, ctx: Context): Verdict {
   return session === undefined ? top : { ...top, session };
 }
 
-function ruleVerdict(node: Node, ctx: Context): Verdict {
-  const inner = (n: Node): Verdict => statementVerdict(n, ctx);
+function ruleVerdict(node: Node, ctx: EarlierStatements): StatementVerdict {
+  const inner = (n: Node): StatementVerdict => statementVerdict(n, ctx);
   if ('ExplainStmt' in node) return explain(node.ExplainStmt, inner);
   if ('PrepareStmt' in node) return prepare(node.PrepareStmt.name ?? '', node.PrepareStmt.query, inner);
   if ('ExecuteStmt' in node) return executePrepared(node.ExecuteStmt.name ?? '', ctx);
@@ -35,7 +35,7 @@ function ruleVerdict(node: Node, ctx: Context): Verdict {
   return definitionVerdict(node, ctx);
 }
 
-function definitionVerdict(node: Node, ctx: Context): Verdict {
+function definitionVerdict(node: Node, ctx: EarlierStatements): StatementVerdict {
   if ('DropStmt' in node) return drop(node.DropStmt);
   if ('AlterTableStmt' in node) return alterTable(node.AlterTableStmt, ctx);
   if ('GrantStmt' in node) return grant(node.GrantStmt);
@@ -90,7 +90,7 @@ function definitionVerdict(node: Node, ctx: Context): Verdict {
 }
 
 /** DROP of anything but an index loses an object no data can rebuild (see the table in classify.ts). */
-function drop(s: DropStmt): Verdict {
+function drop(s: DropStmt): StatementVerdict {
   const type = s.removeType;
   const kind = `DROP ${objectKind(type)}`;
   const names = listed((s.objects ?? []).map((n) => objectName(n, type)));
@@ -132,7 +132,7 @@ const REFUSED_WHILE: Partial<Record<ObjectType, string>> = {
   OBJECT_DOMAIN: 'columns use IT',
 };
 
-function alterDomain(s: AlterDomainStmt): Verdict {
+function alterDomain(s: AlterDomainStmt): StatementVerdict {
   const domain = `domain ${qualified(strings(s.typeName))}`;
   const checked = 'every column of this type is checked while writes to its tables wait';
   switch (s.subtype) {

@@ -1,6 +1,6 @@
 import type { AlterDatabaseStmt, AlterDatabaseSetStmt, AlterRoleSetStmt, AlterSystemStmt, Node, VariableSetStmt } from 'libpg-query';
 import { quoteIdent, roleName, strings } from './sql-names.js';
-import { destructive, strongest, type SessionEffect, type Verdict } from './sql-verdict.js';
+import { destructive, strongest, type SessionEffect, type StatementVerdict } from './sql-verdict.js';
 
 // Settings: SET / RESET / set_config() in the plan's own session, ALTER ROLE / DATABASE …
 // SET for later sessions, ALTER SYSTEM, and ALTER DATABASE's options. A setting can make the
@@ -33,7 +33,7 @@ const READ_ONLY = new Set(['default_transaction_read_only', 'transaction_read_on
 const TRUE = new Set(['on', 'true', 'yes', '1', 't', 'y']);
 
 /** SET / RESET / SET ROLE / SET SESSION AUTHORIZATION / SET TRANSACTION, in this session. */
-export function variableSet(s: VariableSetStmt): Verdict {
+export function variableSet(s: VariableSetStmt): StatementVerdict {
   const name = (s.name ?? '').toLowerCase();
   const kind = s.kind === 'VAR_RESET' || s.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET';
   if (s.kind === 'VAR_RESET_ALL') {
@@ -55,7 +55,7 @@ export function variableSet(s: VariableSetStmt): Verdict {
  * One setting changed in this session (SET, RESET, set_config). `value` is undefined when it
  * is not a constant (or the setting goes back to its default); `set` is false for RESET / DEFAULT.
  */
-export function settingChange(kind: string, name: string, value: string | undefined, set: boolean, local: boolean): Verdict {
+export function settingChange(kind: string, name: string, value: string | undefined, set: boolean, local: boolean): StatementVerdict {
   const to = set ? (value === undefined ? ' to a value that is not a constant' : ` to ${quoteIdent(value)}`) : ' back to its default';
   const scope = local ? 'for the rest of the transaction' : 'for the rest of the session';
   const shown = `${kind} ${name}${set && value !== undefined ? ` = ${value}` : ''}`;
@@ -97,14 +97,14 @@ export function settingChange(kind: string, name: string, value: string | undefi
   });
 }
 
-function session(kind: string, reason: string, effect: SessionEffect): Verdict {
+function session(kind: string, reason: string, effect: SessionEffect): StatementVerdict {
   return { class: 'session', kind, reason, session: effect };
 }
 
 /** ALTER ROLE … SET / ALTER DATABASE … SET / ALTER SYSTEM: a default for later sessions, not this one. */
 export function defaultSetting(
   node: { AlterRoleSetStmt: AlterRoleSetStmt } | { AlterDatabaseSetStmt: AlterDatabaseSetStmt } | { AlterSystemStmt: AlterSystemStmt },
-): Verdict {
+): StatementVerdict {
   const [kind, whose, setstmt] =
     'AlterRoleSetStmt' in node
       ? [
@@ -145,9 +145,9 @@ export function defaultSetting(
  * out. A positive limit is not flagged: without the current value and the number of clients,
  * the SQL cannot tell a raise from a cut (ALTER ROLE's rule is the same).
  */
-export function alterDatabase(s: AlterDatabaseStmt): Verdict {
+export function alterDatabase(s: AlterDatabaseStmt): StatementVerdict {
   const db = `database ${quoteIdent(s.dbname ?? '')}`;
-  const findings = (s.options ?? []).flatMap((n): Verdict[] => {
+  const findings = (s.options ?? []).flatMap((n): StatementVerdict[] => {
     if (!('DefElem' in n)) return [];
     const { defname, arg } = n.DefElem;
     const text =
@@ -213,9 +213,9 @@ const DEFINITIONS = [
  * Calls the statement makes as it runs that change the session (set_config) or lose data
  * (lo_unlink deletes a large object for good). Other functions are not inspected (classify.ts).
  */
-export function calls(node: Node): Verdict | undefined {
+export function calls(node: Node): StatementVerdict | undefined {
   if (DEFINITIONS.some((k) => k in node)) return undefined;
-  const found: Verdict[] = [];
+  const found: StatementVerdict[] = [];
   walk(node, (name, args) => {
     if (name === 'set_config') found.push(setConfig(args));
     if (name === 'lo_unlink') found.push(destructive('LO_UNLINK', 'deletes a large object with lo_unlink(): its data is gone'));
@@ -223,7 +223,7 @@ export function calls(node: Node): Verdict | undefined {
   return strongest(found);
 }
 
-function setConfig(args: readonly Node[]): Verdict {
+function setConfig(args: readonly Node[]): StatementVerdict {
   const [name, value, local] = [constant(args[0]), constant(args[1]), constant(args[2])];
   if (name === undefined) {
     return {

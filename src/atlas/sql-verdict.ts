@@ -4,7 +4,7 @@ import { STATEMENT_CLASSES, type StatementClass } from '../core/index.js';
 // What the statement rules return, and how several findings become one.
 
 /** One rule's finding about a statement or an ALTER TABLE subcommand. */
-export interface Finding {
+export interface StatementFinding {
   class: StatementClass;
   reason: string;
   /**
@@ -28,7 +28,7 @@ export interface SessionEffect {
   names: boolean;
 }
 
-export interface Verdict {
+export interface StatementVerdict {
   class: StatementClass;
   kind: string;
   reason: string;
@@ -36,11 +36,12 @@ export interface Verdict {
   session?: SessionEffect;
 }
 
-export interface Context {
+/** What the earlier statements of the plan did, as far as the rules for a later statement need to know. */
+export interface EarlierStatements {
   /** True when this relation, written the same way, was created by an earlier statement of the plan. */
   isNew(rel: RangeVar | undefined): boolean;
   /** The verdict of the statement an earlier PREPARE of the plan named so; undefined for none. */
-  prepared(name: string): Verdict | undefined;
+  prepared(name: string): StatementVerdict | undefined;
 }
 
 /** destructive 6 … safe 0: the order of STATEMENT_CLASSES, most severe first. */
@@ -57,19 +58,19 @@ export function strongest<T extends { class: StatementClass }>(findings: readonl
 }
 
 /** A locking or access-reducing finding on a table this plan creates is harmless: safe, saying why. */
-export function onNewRelation(finding: Finding, name: string): Finding {
+export function onNewRelation(finding: StatementFinding, name: string): StatementFinding {
   if (finding.action === undefined || finding.class === 'destructive') return finding;
   return { class: 'safe', reason: `${finding.action}; harmless here: ${name} is created earlier in this plan` };
 }
 
-export function safe(kind: string, reason: string): Verdict {
+export function safe(kind: string, reason: string): StatementVerdict {
   return { class: 'safe', kind, reason };
 }
 
-export function destructive(kind: string, reason: string): Verdict {
+export function destructive(kind: string, reason: string): StatementVerdict {
   return { class: 'destructive', kind, reason };
 }
 
-export function unknown(kind: string, reason: string): Verdict {
+export function unknown(kind: string, reason: string): StatementVerdict {
   return { class: 'unknown', kind, reason };
 }

@@ -1,19 +1,19 @@
 import type { CopyStmt, ExplainStmt, Node } from 'libpg-query';
 import { quoteIdent, relationName } from './sql-names.js';
-import { destructive, safe, unknown, type Context, type Verdict } from './sql-verdict.js';
+import { destructive, safe, unknown, type EarlierStatements, type StatementVerdict } from './sql-verdict.js';
 
 // Statements that carry another statement: EXPLAIN (ANALYZE runs it), PREPARE (EXECUTE runs
 // it, maybe much later in the plan) and COPY (query) TO. Each takes the class of what it
 // carries, so that a DELETE cannot hide behind them. `inner` classifies the carried statement
 // with the same rules (sql-rules.ts passes itself, which keeps the imports one-way).
 
-type Inner = (node: Node) => Verdict;
+type Inner = (node: Node) => StatementVerdict;
 
 /**
  * EXPLAIN ANALYZE runs the statement; plain EXPLAIN only plans it, but planning can already
  * run functions (constant folding of immutable ones), so both take the inner statement's class.
  */
-export function explain(s: ExplainStmt, inner: Inner): Verdict {
+export function explain(s: ExplainStmt, inner: Inner): StatementVerdict {
   const analyze = (s.options ?? []).some((n) => 'DefElem' in n && n.DefElem.defname === 'analyze' && isOn(n.DefElem.arg));
   if (s.query === undefined) return unknown('EXPLAIN', 'explains a statement the parser did not show');
   const v = inner(s.query);
@@ -38,14 +38,14 @@ function isOn(arg: Node | undefined): boolean {
  * PREPARE runs nothing, but takes the class of what it prepares: the EXECUTE that runs it may
  * be anywhere later, and a reviewer reads the risk where the statement is written.
  */
-export function prepare(name: string, query: Node | undefined, inner: Inner): Verdict {
+export function prepare(name: string, query: Node | undefined, inner: Inner): StatementVerdict {
   if (query === undefined) return unknown('PREPARE', `prepares ${quoteIdent(name)} from a statement the parser did not show`);
   const v = inner(query);
   return { ...v, kind: `PREPARE ${v.kind}`, reason: `prepares ${quoteIdent(name)}, which EXECUTE runs later and which ${v.reason}` };
 }
 
 /** EXECUTE takes the class of the statement an earlier PREPARE of the plan gave that name; unknown otherwise. */
-export function executePrepared(name: string, ctx: Context): Verdict {
+export function executePrepared(name: string, ctx: EarlierStatements): StatementVerdict {
   const v = ctx.prepared(name);
   if (v === undefined) {
     return unknown(
@@ -65,7 +65,7 @@ export function executePrepared(name: string, ctx: Context): Verdict {
  * rows the plan does not show; a file or PROGRAM reads or writes the server's disk or runs a
  * shell command there: neither can be checked from the SQL.
  */
-export function copy(s: CopyStmt, inner: Inner): Verdict {
+export function copy(s: CopyStmt, inner: Inner): StatementVerdict {
   const table = s.relation ? relationName(s.relation) : 'a query';
   if (s.is_program) {
     return destructive('COPY', `runs a shell command on the database server (COPY … PROGRAM), whose effects cannot be checked`);

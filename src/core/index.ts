@@ -73,7 +73,6 @@ export type {
   Classification,
   CommitRange,
   Diagnostic,
-  Finding,
   HistoryEntry,
   Inputs,
   Mode,

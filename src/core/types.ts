@@ -81,16 +81,6 @@ export interface Classification {
   parsed: boolean;
 }
 
-/** One HCL guardrail finding (lint/). */
-export interface Finding {
-  rule: string;
-  severity: 'error' | 'warning';
-  /** Workspace-relative, forward slashes. */
-  file: string;
-  line: number;
-  message: string;
-}
-
 /** The commit range whose changed files decide whether the roles root runs. */
 export type CommitRange =
   | { kind: 'pull_request'; number: number; base: string; head: string }

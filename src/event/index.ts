@@ -4,5 +4,7 @@
 
 /** The run's context from the inputs and the event alone; pure. */
 export { buildRunContext } from './event.js';
+/** The workflow event as @actions/github reads it from the runner (tests fill it from recorded payloads). */
+export type { EventContext } from './event.js';
 /** Did anything under roles-paths change in the run's commit range? "Yes" whenever GitHub cannot tell. */
 export { detectRolesChange } from './changes.js';

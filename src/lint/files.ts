@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Body } from './hcl-model.js';
 import type { HclParser } from './parser.js';
 import { finding } from './rules.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // Reads and parses each file once, however many roots read it, and keeps the lint inside the
 // workspace: a path that leaves it (`../`, an absolute path, a symlink pointing out) is never
@@ -55,7 +55,7 @@ export interface SourceFile {
 export type Loaded = { kind: 'ok'; file: SourceFile } | { kind: 'missing' } | { kind: 'outside' } | { kind: 'skipped' };
 
 export class Files {
-  readonly findings: Finding[] = [];
+  readonly findings: LintFinding[] = [];
   private readonly cache = new Map<string, Loaded>();
   private realWorkspace: string | undefined;
   private readonly budget: LintBudget;

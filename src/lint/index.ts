@@ -10,13 +10,13 @@ import { rolesRules } from './rules-roles.js';
 import { rootRules } from './rules-roots.js';
 import { backendRules } from './rules-backend.js';
 import { schemaRules } from './rules-schema.js';
-import type { Finding, LintOptions } from './types.js';
+import type { LintFinding, LintOptions } from './types.js';
 
 // The HCL guardrails: the seed guide's warnings checked statically, before any AWS call, on the
 // files the two Terraform roots actually read. Pure apart from reading the workspace.
 
 /** One guardrail finding (rule id, file, line, message), and what lintProject needs to run. */
-export type { Finding, LintOptions } from './types.js';
+export type { LintFinding, LintOptions } from './types.js';
 /** The check that lint-skip names only real rule ids. */
 export { validateRuleIds } from './rules.js';
 /**
@@ -32,9 +32,9 @@ const GROUPS = [rootRules, backendRules, atlasRules, rolesRules, schemaRules, pe
  * finding, never a crash; this rejects only when the parser itself cannot be loaded (a
  * packaging defect: dist/tree-sitter/ missing).
  */
-export async function lintProject(options: LintOptions): Promise<Finding[]> {
+export async function lintProject(options: LintOptions): Promise<LintFinding[]> {
   const files = new Files(path.resolve(options.workspace), await hclParser());
-  const findings: Finding[] = [];
+  const findings: LintFinding[] = [];
   const roles = resolveRoot('roles', options.rolesWorkingDirectory, files, findings);
   const schema = resolveRoot('schema', options.schemaWorkingDirectory, files, findings);
 

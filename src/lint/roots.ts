@@ -4,7 +4,7 @@ import { type Block, attribute, blocksOf, stringValue } from './hcl-model.js';
 import { Unresolvable, evaluate, fileset, type Scope } from './evaluate.js';
 import type { Files, SourceFile } from './files.js';
 import { finding } from './rules.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // Which files does each Terraform root hand to Atlas? Read from the root's own *.tf files: the
 // atlas_schema resource's env_name, config = file(".../atlas.hcl") and hcl built from
@@ -58,7 +58,7 @@ export function mainFile(tfFiles: readonly SourceFile[]): SourceFile | undefined
   return tfFiles.find((f) => path.posix.basename(f.rel) === 'main.tf') ?? tfFiles[0];
 }
 
-export function resolveRoot(kind: RootKind, dir: string, files: Files, findings: Finding[]): Root {
+export function resolveRoot(kind: RootKind, dir: string, files: Files, findings: LintFinding[]): Root {
   const absDir = path.resolve(files.workspace, dir);
   const relDir = files.rel(absDir);
   const tfFiles: SourceFile[] = [];

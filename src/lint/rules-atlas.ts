@@ -2,7 +2,7 @@ import { envNames, findEnv, modeBlock, modeFlag, targetEnv } from './atlas-confi
 import type { LintContext } from './context.js';
 import { type Expr, attribute, blocksOf, boolValue, traversals } from './hcl-model.js';
 import { finding, quote } from './rules.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // atlas.hcl: env-missing, iam-url-sslmode, roles-env-mode, schema-env-roles. dev_url being
 // unset is the guide's choice and is not reported.
@@ -13,11 +13,11 @@ const SSL_MODES = new Set(['require', 'verify-ca', 'verify-full']);
 /** Stands for an interpolated part of a url, whose value the lint cannot know. */
 const UNKNOWN = '\u0000';
 
-export function atlasRules(ctx: LintContext): Finding[] {
+export function atlasRules(ctx: LintContext): LintFinding[] {
   return [...envMissing(ctx), ...iamUrlSslmode(ctx), ...rolesEnvMode(ctx), ...schemaEnvRoles(ctx)];
 }
 
-function envMissing(ctx: LintContext): Finding[] {
+function envMissing(ctx: LintContext): LintFinding[] {
   return [...ctx.roles.targets, ...ctx.schema.targets].flatMap((target) => {
     const config = target.config ? ctx.configs.get(target.config) : undefined;
     if (target.envAssumed || !config?.body || findEnv(config, target.envName)) return [];
@@ -33,7 +33,7 @@ function envMissing(ctx: LintContext): Finding[] {
   });
 }
 
-function iamUrlSslmode(ctx: LintContext): Finding[] {
+function iamUrlSslmode(ctx: LintContext): LintFinding[] {
   return [...ctx.configs.values()].flatMap((config) => {
     if (!config?.body) return [];
     return blocksOf(config.body, 'env').flatMap((env) => {
@@ -78,7 +78,7 @@ function decodeURIComponentSafe(value: string): string {
   }
 }
 
-function rolesEnvMode(ctx: LintContext): Finding[] {
+function rolesEnvMode(ctx: LintContext): LintFinding[] {
   return ctx.roles.targets.flatMap((target) => {
     const env = targetEnv(ctx, target);
     if (!env) return [];
@@ -101,7 +101,7 @@ function rolesEnvMode(ctx: LintContext): Finding[] {
   });
 }
 
-function schemaEnvRoles(ctx: LintContext): Finding[] {
+function schemaEnvRoles(ctx: LintContext): LintFinding[] {
   return ctx.schema.targets.flatMap((target) => {
     const env = targetEnv(ctx, target);
     const roles = env ? modeFlag(env, 'roles') : undefined;

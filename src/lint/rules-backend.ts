@@ -4,7 +4,7 @@ import type { SourceFile } from './files.js';
 import { type Block, blocksOf } from './hcl-model.js';
 import { mainFile, type Place, type Root } from './roots.js';
 import { finding, quote } from './rules.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // state-backend: a root that keeps its Terraform state in the runner's checkout. On a CI runner
 // the checkout is deleted with the job, so the state is too: an apply's record of what it
@@ -19,7 +19,7 @@ interface Backend {
   at: Place;
 }
 
-export function backendRules(ctx: LintContext): Finding[] {
+export function backendRules(ctx: LintContext): LintFinding[] {
   const run = ctx.run;
   if (!run?.ci) return [];
   const roots = ctx.roles.dir === ctx.schema.dir ? [ctx.roles] : [ctx.roles, ctx.schema];

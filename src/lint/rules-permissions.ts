@@ -4,7 +4,7 @@ import type { SourceFile } from './files.js';
 import { type Block, type Expr, attribute, blocksOf, boolValue, dotted, items, stringValue } from './hcl-model.js';
 import type { Target } from './roots.js';
 import { finding, quote } from './rules.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // public-default-revoked: PostgreSQL grants USAGE on schema public and EXECUTE on every new
 // function or procedure to PUBLIC. With permission inspection on, HCL is fully declarative:
@@ -16,11 +16,11 @@ interface Grant {
   privileges: string[];
 }
 
-export function permissionRules(ctx: LintContext): Finding[] {
+export function permissionRules(ctx: LintContext): LintFinding[] {
   return [...ctx.roles.targets, ...ctx.schema.targets].flatMap((target) => checkTarget(ctx, target));
 }
 
-function checkTarget(ctx: LintContext, target: Target): Finding[] {
+function checkTarget(ctx: LintContext, target: Target): LintFinding[] {
   const env = targetEnv(ctx, target);
   if (!env || boolValue(modeFlag(env, 'permissions')?.value) !== true) return [];
   const routinesInspected = boolValue(modeFlag(env, 'funcs')?.value) !== false;

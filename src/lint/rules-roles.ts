@@ -2,7 +2,7 @@ import { type LintContext, filesOf } from './context.js';
 import type { SourceFile } from './files.js';
 import { type Block, type Expr, attribute, boolValue, items, stringValue } from './hcl-model.js';
 import { finding, quote } from './rules.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // The roles HCL: rds-role-not-external, predefined-role, migrator-not-iam, master-in-rds-iam.
 
@@ -33,13 +33,13 @@ export function roleBlocks(files: readonly SourceFile[]): RoleBlock[] {
   );
 }
 
-export function rolesRules(ctx: LintContext): Finding[] {
+export function rolesRules(ctx: LintContext): LintFinding[] {
   const files = filesOf(ctx.roles.targets);
   const roles = roleBlocks(files);
   return [...notExternal(ctx, roles), ...predefined(roles), ...migrator(ctx, files, roles), ...masterInIam(ctx, roles)];
 }
 
-function notExternal(ctx: LintContext, roles: RoleBlock[]): Finding[] {
+function notExternal(ctx: LintContext, roles: RoleBlock[]): LintFinding[] {
   return roles.flatMap(({ file, block, name }) => {
     const isMaster = name === ctx.masterUser;
     if (!RDS_ROLES.has(name) && !isMaster) return [];
@@ -58,7 +58,7 @@ function notExternal(ctx: LintContext, roles: RoleBlock[]): Finding[] {
   });
 }
 
-function predefined(roles: RoleBlock[]): Finding[] {
+function predefined(roles: RoleBlock[]): LintFinding[] {
   return roles
     .filter(({ name }) => name.startsWith('pg_'))
     .map(({ file, block, name }) =>
@@ -80,7 +80,7 @@ const isIam = (e: Expr): boolean =>
   stringValue(e) === 'rds_iam' ||
   (e.kind === 'traversal' && (e.root === 'role' || e.root === 'user') && e.path.length === 1 && e.path[0] === 'rds_iam');
 
-function migrator(ctx: LintContext, files: SourceFile[], roles: RoleBlock[]): Finding[] {
+function migrator(ctx: LintContext, files: SourceFile[], roles: RoleBlock[]): LintFinding[] {
   const first = files[0];
   if (!first) return [];
   const declared = roles.filter((r) => r.name === ctx.dbUser);
@@ -107,7 +107,7 @@ function migrator(ctx: LintContext, files: SourceFile[], roles: RoleBlock[]): Fi
     );
 }
 
-function masterInIam(ctx: LintContext, roles: RoleBlock[]): Finding[] {
+function masterInIam(ctx: LintContext, roles: RoleBlock[]): LintFinding[] {
   return roles
     .filter(({ name, block }) => name === ctx.masterUser && memberOfIam(block))
     .map(({ file, block }) =>

@@ -3,11 +3,11 @@ import type { LintContext } from './context.js';
 import { type Expr, blocksOf, dotted, stringValue } from './hcl-model.js';
 import { GUIDE, mainFile, type Place, type Root, type Target } from './roots.js';
 import { finding, quote } from './rules.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // The Terraform roots: root-hcl-dir, roots-share-files, provider-version.
 
-export function rootRules(ctx: LintContext): Finding[] {
+export function rootRules(ctx: LintContext): LintFinding[] {
   return [...hclDirs(ctx), ...sharedFiles(ctx), ...providerVersions(ctx)];
 }
 
@@ -18,7 +18,7 @@ const ROOT_REASON = {
     'The guide keeps schema HCL in hcl/schema, apart from the role HCL, so the schema state never sees role definitions and the roles state never sees application objects.',
 } as const;
 
-function hclDirs(ctx: LintContext): Finding[] {
+function hclDirs(ctx: LintContext): LintFinding[] {
   return [...ctx.roles.targets, ...ctx.schema.targets].flatMap((target) => {
     if (!target.hclResolved || !target.address) return [];
     const expected = GUIDE[target.root].hclDir;
@@ -37,7 +37,7 @@ function hclDirs(ctx: LintContext): Finding[] {
   });
 }
 
-function sharedFiles(ctx: LintContext): Finding[] {
+function sharedFiles(ctx: LintContext): LintFinding[] {
   return ctx.schema.targets.flatMap((schema) =>
     ctx.roles.targets.flatMap((roles) => {
       const rolesFiles = new Set(roles.hclFiles.map((f) => f.abs));
@@ -70,7 +70,7 @@ interface Pin {
 /** `= 0.10.3`, `0.10.3` or `=v0.10.3`: one exact version. Anything else (`~>`, `>=`, ranges) is not a pin. */
 const EXACT = /^\s*=?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\s*$/;
 
-function providerVersions(ctx: LintContext): Finding[] {
+function providerVersions(ctx: LintContext): LintFinding[] {
   const pins = [pinOf(ctx.roles), pinOf(ctx.schema)].filter((p): p is Pin => p !== undefined);
   const exact = pins.filter((p) => p.exact !== undefined);
   const suggestion = exact[0]?.exact ?? '0.10.3';

@@ -2,11 +2,11 @@ import { type LintContext, filesOf } from './context.js';
 import { type Block, type Body, traversals } from './hcl-model.js';
 import { finding, quote } from './rules.js';
 import { roleBlocks } from './rules-roles.js';
-import type { Finding } from './types.js';
+import type { LintFinding } from './types.js';
 
 // The schema HCL: schema-has-roles, schema-references-role.
 
-export function schemaRules(ctx: LintContext): Finding[] {
+export function schemaRules(ctx: LintContext): LintFinding[] {
   const files = filesOf(ctx.schema.targets);
   const rolesDir = ctx.roles.dir;
 

@@ -1,4 +1,4 @@
-import type { Finding, Severity } from './types.js';
+import type { LintFinding, Severity } from './types.js';
 
 // Every rule the lint knows, in the order docs/guardrails.md lists them. That table is generated
 // from this list, and `lint-skip` is validated against its ids, so a rule exists only once it is
@@ -152,7 +152,7 @@ export function validateRuleIds(ids: readonly string[]): string[] {
 }
 
 /** A finding of `rule` with the rule's severity unless told otherwise. */
-export function finding(rule: RuleId, file: string, line: number, message: string, severity?: Severity): Finding {
+export function finding(rule: RuleId, file: string, line: number, message: string, severity?: Severity): LintFinding {
   return { rule, severity: severity ?? SEVERITY.get(rule) ?? 'error', file, line, message };
 }
 

@@ -3,7 +3,7 @@
 
 export type Severity = 'error' | 'warning';
 
-export interface Finding {
+export interface LintFinding {
   rule: string;
   severity: Severity;
   /** Workspace-relative, forward slashes. */
@@ -30,7 +30,7 @@ export interface LintOptions {
   run?: RunFacts;
 }
 
-/** What the run is, for the rules whose verdict depends on it. */
+/** What the run is, for the rules whose findings depend on it. */
 export interface RunFacts {
   /** On a CI runner (CI or GITHUB_ACTIONS is "true"): the checkout is deleted when the job ends. */
   ci: boolean;

@@ -10,8 +10,8 @@ import type { Report } from '../roots/index.js';
 import type { ActionIO } from './io.js';
 
 // Where the report goes, in an order that never loses it: the job summary and the outputs
-// first (files on the runner), then the PR comment (network, bounded in time). The verdict
-// (setFailed) comes last and is the only error annotation of a failed run.
+// first (files on the runner), then the PR comment (network, bounded in time). The failure
+// message (setFailed) comes last and is the only error annotation of a failed run.
 
 /** The whole comment phase, however many requests and retries it takes. */
 export const COMMENT_PHASE_TIMEOUT_MS = 45_000;

@@ -1,6 +1,6 @@
 import { code, errorMessage, link, log } from '../core/index.js';
 import { markStalePlans, type GitHub } from '../github/index.js';
-import { verdict } from '../report/index.js';
+import { failureMessage } from '../report/index.js';
 import type { PublishContext } from './publish.js';
 
 // After a successful apply: the plans on other open pull requests for this database were
@@ -10,7 +10,7 @@ import type { PublishContext } from './publish.js';
 export async function markOthersStale(gh: GitHub, p: PublishContext): Promise<void> {
   const { report } = p;
   const { context } = report;
-  if (context.mode !== 'apply' || !report.roots.some((r) => r.applied) || verdict(report, p.inputs) !== undefined) return;
+  if (context.mode !== 'apply' || !report.roots.some((r) => r.applied) || failureMessage(report, p.inputs) !== undefined) return;
   const merged = report.review?.pullNumbers ?? context.pullNumbers;
   const what = report.review?.pr ? `#${report.review.pr} was merged and applied` : 'A push was applied';
   const line =

@@ -86,7 +86,7 @@ function applyHeadline(report: Report): string {
 }
 
 function heldWhy(root: RootResult): string {
-  if (root.gate?.verdict !== 'hold') return 'held back';
+  if (root.gate?.decision !== 'hold') return 'held back';
   const { reasons } = root.gate;
   const changed = reasons.some((r) => r.kind === 'changed-since-review');
   const parts = [

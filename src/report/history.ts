@@ -1,4 +1,5 @@
-import { code, details, fence, htmlText, link, text, utcText, type Finding, type HistoryEntry } from '../core/index.js';
+import { code, details, fence, htmlText, link, text, utcText, type HistoryEntry } from '../core/index.js';
+import type { LintFinding } from '../lint/index.js';
 import type { Report } from '../roots/index.js';
 import { count } from './wording.js';
 
@@ -40,7 +41,7 @@ export function historySection(history: readonly HistoryEntry[]): string[] {
 }
 
 /** The HCL guardrails: each finding with its rule, place and reason. */
-export function checksSection(findings: readonly Finding[]): string[] {
+export function checksSection(findings: readonly LintFinding[]): string[] {
   if (findings.length === 0) return [];
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;

@@ -90,7 +90,7 @@ export function holdSection(report: Report): string[] {
   const pr = report.review?.pr;
   const prRef = pr ? `#${pr}` : 'the merged pull request';
   for (const root of report.roots) {
-    if (root.gate?.verdict !== 'hold') continue;
+    if (root.gate?.decision !== 'hold') continue;
     out.push(`#### ✋ ${root.root}: held back, nothing applied`);
     for (const reason of root.gate.reasons) out.push(...holdReason(reason, prRef, report));
   }
@@ -170,7 +170,7 @@ function unreviewedWhy(report: Report): string {
 /** Apply mode, per root: on what basis the gate let it through, when that is worth saying. */
 export function gateNote(root: RootResult): string {
   const gate = root.gate;
-  if (gate?.verdict !== 'apply') return '';
+  if (gate?.decision !== 'apply') return '';
   if (gate.basis === 'unreviewed-additive')
     return 'ℹ️ Not reviewed in a pull request: applied because nothing in it is of a gated class (see `gated-classes`).';
   if (gate.basis === 'review-off') return 'ℹ️ Applied without comparing with a reviewed plan (`require-reviewed-plan: false`).';

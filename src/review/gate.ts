@@ -108,10 +108,10 @@ export type ApplyBasis =
   | 'no-sql';
 
 export type GateDecision =
-  | { verdict: 'nothing' }
+  | { decision: 'nothing' }
   /** `gated`: the gated classes this plan has; `approvedBy`: whose reviews approved them. */
-  | { verdict: 'apply'; basis: ApplyBasis; gated: StatementClass[]; approvedBy: { login: string; at: string }[]; labelled: boolean }
-  | { verdict: 'hold'; reasons: HoldReason[] };
+  | { decision: 'apply'; basis: ApplyBasis; gated: StatementClass[]; approvedBy: { login: string; at: string }[]; labelled: boolean }
+  | { decision: 'hold'; reasons: HoldReason[] };
 
 export function decideGate(input: GateInput): GateDecision {
   const gatedClasses = new Set(input.gatedClasses);
@@ -129,7 +129,7 @@ export function decideGate(input: GateInput): GateDecision {
   const approvedBy = gated && input.approval.approved ? input.approval.by : [];
 
   if (input.statements.length === 0 && input.destroys.length === 0) {
-    return input.terraformChanged ? { verdict: 'apply', basis: 'no-sql', gated: [], approvedBy: [], labelled } : { verdict: 'nothing' };
+    return input.terraformChanged ? { decision: 'apply', basis: 'no-sql', gated: [], approvedBy: [], labelled } : { decision: 'nothing' };
   }
 
   const reasons: HoldReason[] = [];
@@ -173,7 +173,7 @@ export function decideGate(input: GateInput): GateDecision {
   }
   if (input.predictedFailures && input.predictedFailures.length > 0)
     reasons.push({ kind: 'will-fail', failures: [...input.predictedFailures] });
-  return reasons.length > 0 ? { verdict: 'hold', reasons } : { verdict: 'apply', basis, gated: classes, approvedBy, labelled };
+  return reasons.length > 0 ? { decision: 'hold', reasons } : { decision: 'apply', basis, gated: classes, approvedBy, labelled };
 }
 
 /** "destructive", "destructive and access-reducing": the classes as a reason names them. */

@@ -120,8 +120,8 @@ async function gateAndApply(ctx: PipelineContext, r: RootRunner, planned: RootRe
   const { gate, fingerprint, impact } = gated.value;
   const result: RootResult = { ...planned, gate, ...(impact ? { impact } : {}) };
   // An empty plan proves convergence itself; applying it would only add a run.
-  if (gate.verdict === 'nothing') return { ...result, outcome: 'converged' };
-  if (gate.verdict === 'hold') {
+  if (gate.decision === 'nothing') return { ...result, outcome: 'converged' };
+  if (gate.decision === 'hold') {
     log.info(`${r.spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
     return { ...result, outcome: 'held' };
   }

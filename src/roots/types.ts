@@ -4,10 +4,10 @@
 
 import type { GateDecision } from '../review/index.js';
 import type { ImpactReport } from '../impact/index.js';
+import type { LintFinding } from '../lint/index.js';
 import type { AccessOutcome } from './access-phase.js';
 import type {
   Diagnostic,
-  Finding,
   HistoryEntry,
   ReviewContext,
   RolesChange,
@@ -82,7 +82,7 @@ export interface Report {
   /** `atlas version` on this runner ('' when it could not be read). */
   atlasVersion: string;
   /** HCL guardrail findings. */
-  lint: Finding[];
+  lint: LintFinding[];
   /** Apply mode: the merged PR's review, labels and reviewed plan. */
   review?: ReviewContext;
   /** Earlier results on this PR for this database, newest first (from our comment). */

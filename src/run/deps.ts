@@ -3,7 +3,7 @@ import { atlasVersion } from '../atlas/index.js';
 import { openAwsSession, rdsIamClientConfig, type AwsSession } from '../aws/index.js';
 import type { Inputs, Mode } from '../core/index.js';
 import { openReadOnlySession } from '../database/index.js';
-import type { buildRunContext } from '../event/index.js';
+import type { EventContext } from '../event/index.js';
 import { createGitHub, type GitHub } from '../github/index.js';
 import { actionsIO, type ActionIO } from '../publish/index.js';
 import type { OpenFacts } from '../roots/index.js';
@@ -11,9 +11,6 @@ import { terraformCli, type Terraform } from '../terraform/index.js';
 
 // The side effects of a run, injected into run(): the action passes the real ones, the
 // in-process tests (test/run/) fakes. Everything else run() does is computed from their answers.
-
-/** The workflow event as @actions/github reads it from the runner. */
-export type EventContext = Parameters<typeof buildRunContext>[1];
 
 /** The side effects run() works through. */
 export interface RunDeps {

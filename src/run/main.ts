@@ -1,26 +1,15 @@
 import { buildRunContext } from '../event/index.js';
-import {
-  errorMessage,
-  log,
-  outcome,
-  redact,
-  registerSecret,
-  errorStack,
-  settle,
-  type Finding,
-  type Inputs,
-  type RunContext,
-} from '../core/index.js';
+import { errorMessage, log, outcome, redact, registerSecret, errorStack, settle, type Inputs, type RunContext } from '../core/index.js';
 import { commentMarker, type GitHub } from '../github/index.js';
 import { getInputs, workspaceDir } from '../inputs/index.js';
-import { lintProject, validateRuleIds } from '../lint/index.js';
+import { lintProject, validateRuleIds, type LintFinding } from '../lint/index.js';
 import { publish, OUTPUT } from '../publish/index.js';
-import { verdict } from '../report/index.js';
+import { failureMessage } from '../report/index.js';
 import type { Report } from '../roots/index.js';
 import { watchCancel } from './cancel.js';
 import { realDeps, type RunDeps } from './deps.js';
 import { askGitHub, tokenIdentityOnce } from './github-answers.js';
-import { assembleReport, rolesDecision, type RunFacts } from './report.js';
+import { assembleReport, rolesDecision, type PhaseResults } from './report.js';
 import { rootsPhase } from './roots-phase.js';
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
@@ -88,9 +77,9 @@ function prepare(deps: RunDeps): { inputs: Inputs; context: RunContext } | undef
   }
 }
 
-/** The exit status: failed with the verdict's one message, or a warning per root whose state differs. */
+/** The exit status: failed with the run's one failure message, or a warning per root whose state differs. */
 function conclude(deps: RunDeps, report: Report, inputs: Inputs): void {
-  const failure = verdict(report, inputs);
+  const failure = failureMessage(report, inputs);
   if (failure) deps.io.setFailed(redact(failure));
   else
     for (const root of report.roots)
@@ -109,8 +98,8 @@ async function execute(
   gh: GitHub,
   tokenIdentity: () => Promise<string>,
   marker: string,
-): Promise<RunFacts> {
-  let facts: RunFacts = {};
+): Promise<PhaseResults> {
+  let facts: PhaseResults = {};
   try {
     const workspace = workspaceDir();
     log.info(`Mode: ${context.mode}. ${context.modeReason}`);
@@ -152,7 +141,7 @@ async function execute(
 }
 
 /** The HCL guardrails, each finding an annotation at its file and line. */
-async function guardrails(inputs: Inputs, workspace: string, context: RunContext): Promise<Finding[]> {
+async function guardrails(inputs: Inputs, workspace: string, context: RunContext): Promise<LintFinding[]> {
   // The runner sets both; either means the checkout goes away with the job.
   const ci = process.env['CI'] === 'true' || process.env['GITHUB_ACTIONS'] === 'true';
   const findings = await log.group('HCL guardrails', () =>
@@ -174,7 +163,7 @@ async function guardrails(inputs: Inputs, workspace: string, context: RunContext
   return findings;
 }
 
-function logDecisions(rolesRuns: boolean, reason: string, review: RunFacts['review']): void {
+function logDecisions(rolesRuns: boolean, reason: string, review: PhaseResults['review']): void {
   log.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${reason}`);
   if (!review) return;
   log.info(

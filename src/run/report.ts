@@ -1,12 +1,13 @@
-import type { Finding, Inputs, ReviewContext, RolesChange, RunContext } from '../core/index.js';
+import type { Inputs, ReviewContext, RolesChange, RunContext } from '../core/index.js';
+import type { LintFinding } from '../lint/index.js';
 import type { AccessOutcome, Report, RolesDecision, RootResult } from '../roots/index.js';
 import { cancelNotice } from './cancel.js';
 
 // The Report, assembled once from what the phases returned.
 
 /** What the phases of a run produced; a phase that did not run left its field out. */
-export interface RunFacts {
-  lint?: Finding[];
+export interface PhaseResults {
+  lint?: LintFinding[];
   atlasVersion?: string;
   rolesChange?: RolesChange;
   review?: ReviewContext;
@@ -19,7 +20,7 @@ export interface RunFacts {
 }
 
 /** The report of a run, from its inputs, context, what the phases returned, and a cancellation. */
-export function assembleReport(inputs: Inputs, context: RunContext, facts: RunFacts, cancelledBy: NodeJS.Signals | undefined): Report {
+export function assembleReport(inputs: Inputs, context: RunContext, facts: PhaseResults, cancelledBy: NodeJS.Signals | undefined): Report {
   return {
     context,
     environment: inputs.environment,

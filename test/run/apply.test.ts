@@ -45,7 +45,7 @@ const converges = (root: string, sql: string[]) => ({
 });
 
 describe('apply mode, in-process', () => {
-  it('roles changed: roles then schema, each planned, applied and verified; converged (verdict: none)', async () => {
+  it('roles changed: roles then schema, each planned, applied and verified; converged (exit: none)', async () => {
     const run = await push(['terraform/roles/main.tf'], { roles: converges('roles', ROLES_SQL), schema: converges('schema', SCHEMA_SQL) });
     expect(run.failed).toBeUndefined();
     // The schema root's init runs beside the roles root; its plan only after the roles root converged.
@@ -63,7 +63,7 @@ describe('apply mode, in-process', () => {
     expect(run.outputs).toMatchObject({ 'roles-changed': 'false', converged: 'true' });
   });
 
-  it('a held root stops the roots after it: nothing of either is applied (verdict: held)', async () => {
+  it('a held root stops the roots after it: nothing of either is applied (exit: held)', async () => {
     const run = await push(['terraform/roles/main.tf'], { roles: { init: init(), plan: plan('roles', ['DROP ROLE "app_reader";']) } });
     expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan']);
     expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init']);
@@ -81,7 +81,7 @@ describe('apply mode, in-process', () => {
     expect(run.failed).toMatch(/^schema: held back by the gate/);
   });
 
-  it('a failed apply asks the database what is still pending and fails the step (verdict: failed root)', async () => {
+  it('a failed apply asks the database what is still pending and fails the step (exit: failed root)', async () => {
     const run = await push(['terraform/roles/main.tf'], {
       roles: { init: init(), plan: plan('roles', ROLES_SQL), apply: applyError('roles'), check: plan('roles', ROLES_SQL) },
     });
@@ -117,7 +117,7 @@ describe('apply mode, in-process', () => {
     expect(run.log).toContain('::group::schema: terraform init (run beside the roles root)');
   });
 
-  it('SQL left after the apply is a root that did not converge (verdict: not converged)', async () => {
+  it('SQL left after the apply is a root that did not converge (exit: not converged)', async () => {
     const run = await push(['terraform/schema/main.tf'], {
       schema: { init: init(), plan: plan('schema', SCHEMA_SQL), apply: apply('schema', SCHEMA_SQL), verify: plan('schema', SCHEMA_SQL) },
     });
@@ -125,7 +125,7 @@ describe('apply mode, in-process', () => {
     expect(run.outputs['converged']).toBe('false');
   });
 
-  it('SQL applied that differs from what the gate approved fails the step (verdict: applied differs)', async () => {
+  it('SQL applied that differs from what the gate approved fails the step (exit: applied differs)', async () => {
     const other = ['CREATE TABLE "public"."invoices" ("id" bigint NOT NULL, PRIMARY KEY ("id"));'];
     const run = await push(['terraform/schema/main.tf'], {
       schema: { init: init(), plan: plan('schema', SCHEMA_SQL), apply: apply('schema', other), verify: plan('schema', []) },

@@ -8,7 +8,7 @@ import { runInProcess, type RunOptions } from './harness.js';
 
 // The live facts in-process: run() with a fake Terraform, and a real PostgreSQL (behind the RDS
 // front, IAM tokens checked) for the IAM preflight, the access catalog and the impact facts,
-// read through the action's own openFacts. The exit verdict's branches from issues 20 and 21:
+// read through the action's own openFacts. The exit status's branches from issues 20 and 21:
 // a predicted failure is a ❌ headline on the pull request but not a failed step; the merge's
 // re-check holds the root and fails the step; a facts read that fails is a note, never a failure.
 
@@ -96,7 +96,7 @@ describe('live facts, in-process', () => {
     expect(Array.isArray(JSON.parse(run.outputs['access-changes'] ?? ''))).toBe(true);
   });
 
-  it('merge: the re-check before the apply predicts the failure, so the root is held, not applied, and the step fails (verdict: will-fail hold)', async () => {
+  it('merge: the re-check before the apply predicts the failure, so the root is held, not applied, and the step fails (exit: will-fail hold)', async () => {
     const n = next++;
     const before = `${n}`.padStart(40, 'd');
     const after = `${n}`.padStart(40, 'e');

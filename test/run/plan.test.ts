@@ -81,7 +81,7 @@ describe('plan mode, in-process', () => {
     expect(run.log).toContain('Roles root: skipped.');
   });
 
-  it("a plan that fails fails the step with the root, the step and Atlas's error (verdict: failed root)", async () => {
+  it("a plan that fails fails the step with the root, the step and Atlas's error (exit: failed root)", async () => {
     const run = await planPull(['terraform/schema/main.tf'], { schema: { init: init(), plan: planError('schema') } });
     expect(run.failed).toBe(
       'schema: plan failed: Atlas Plan Error: Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox',
@@ -90,7 +90,7 @@ describe('plan mode, in-process', () => {
     expect(run.outputs['schema-sql']).toBe('');
   });
 
-  it('a failure outside the roots (the Atlas CLI missing) is the one failure: nothing is planned (verdict: fatal)', async () => {
+  it('a failure outside the roots (the Atlas CLI missing) is the one failure: nothing is planned (exit: fatal)', async () => {
     const number = next++;
     const headSha = `${number}`.padStart(40, 'a');
     const baseSha = `${number}`.padStart(40, 'b');
@@ -145,7 +145,7 @@ describe('drift checks, in-process', () => {
       inputs: { 'fail-on-drift': failOnDrift, 'drift-issue': 'false', mode: 'plan' },
     });
 
-  it('pending SQL with fail-on-drift fails the step with the drift message (verdict: drift)', async () => {
+  it('pending SQL with fail-on-drift fails the step with the drift message (exit: drift)', async () => {
     const run = await drift(
       { roles: { init: init(), plan: plan('roles', []) }, schema: { init: init(), plan: plan('schema', SCHEMA_SQL) } },
       'true',
@@ -156,7 +156,7 @@ describe('drift checks, in-process', () => {
     );
   });
 
-  it('pending SQL without fail-on-drift, and no SQL with it, succeed (verdict: none)', async () => {
+  it('pending SQL without fail-on-drift, and no SQL with it, succeed (exit: none)', async () => {
     const pending = await drift(
       { roles: { init: init(), plan: plan('roles', []) }, schema: { init: init(), plan: plan('schema', SCHEMA_SQL) } },
       'false',

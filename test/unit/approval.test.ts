@@ -31,7 +31,7 @@ interface Row {
   expect: string;
 }
 
-function verdict(row: Row): string {
+function decisionOf(row: Row): string {
   const input: ApprovalInput = {
     lookup: { kind: 'read', author: 'author', reviews: row.reviews, permissions: row.permissions ?? {} },
     approvers: row.approvers ?? [],
@@ -171,7 +171,7 @@ const rows: Row[] = [
 
 describe('decideApproval', () => {
   it.each(rows)('$name → $expect', (row) => {
-    expect(verdict(row)).toBe(row.expect);
+    expect(decisionOf(row)).toBe(row.expect);
   });
 
   it('says why when GitHub could not be read, and names who approved and when', () => {

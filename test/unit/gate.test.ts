@@ -33,7 +33,7 @@ interface Row {
   expect: string;
 }
 
-const verdict = async (row: Row): Promise<string> => {
+const decisionOf = async (row: Row): Promise<string> => {
   const reviewedSql = row.reviewed === 'same' ? row.sql : [CREATE];
   const input: GateInput = {
     statements: row.sql,
@@ -51,9 +51,9 @@ const verdict = async (row: Row): Promise<string> => {
     requireReviewedPlan: row.require,
   };
   const d = decideGate(input);
-  return d.verdict === 'hold'
+  return d.decision === 'hold'
     ? `hold: ${d.reasons.map((r) => r.kind).join(' + ')}`
-    : d.verdict === 'apply'
+    : d.decision === 'apply'
       ? `apply (${d.basis})`
       : 'nothing';
 };
@@ -270,7 +270,7 @@ const rows: Row[] = [
 
 describe('decideGate', () => {
   it.each(rows)('$name → $expect', async (row) => {
-    expect(await verdict(row)).toBe(row.expect);
+    expect(await decisionOf(row)).toBe(row.expect);
   });
 
   it('names an unreadable label or review as unknown in the plain words of the log and annotation, never as missing', () => {
@@ -298,8 +298,8 @@ describe('decideGate', () => {
       gatedClasses: DEFAULT_GATED_CLASSES,
       requireReviewedPlan: true,
     };
-    expect(decideGate({ ...base, statements: [], terraformChanged: false })).toEqual({ verdict: 'nothing' });
-    expect(decideGate({ ...base, statements: [], terraformChanged: true })).toMatchObject({ verdict: 'apply', basis: 'no-sql' });
+    expect(decideGate({ ...base, statements: [], terraformChanged: false })).toEqual({ decision: 'nothing' });
+    expect(decideGate({ ...base, statements: [], terraformChanged: true })).toMatchObject({ decision: 'apply', basis: 'no-sql' });
   });
 
   it('holds a plan the read-only re-check predicts to fail, whatever else lets it through, and says so in plain words', async () => {
@@ -319,11 +319,11 @@ describe('decideGate', () => {
       gatedClasses: DEFAULT_GATED_CLASSES,
       requireReviewedPlan: true,
     };
-    expect(decideGate(input)).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
-    expect(decideGate({ ...input, predictedFailures: [] })).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
+    expect(decideGate(input)).toMatchObject({ decision: 'apply', basis: 'reviewed' });
+    expect(decideGate({ ...input, predictedFailures: [] })).toMatchObject({ decision: 'apply', basis: 'reviewed' });
     const held = decideGate({ ...input, predictedFailures: [failure] });
-    expect(held).toEqual({ verdict: 'hold', reasons: [{ kind: 'will-fail', failures: [failure] }] });
-    expect(held.verdict === 'hold' ? held.reasons.map(holdSummary) : []).toEqual(['it would fail on the rows in the database now']);
+    expect(held).toEqual({ decision: 'hold', reasons: [{ kind: 'will-fail', failures: [failure] }] });
+    expect(held.decision === 'hold' ? held.reasons.map(holdSummary) : []).toEqual(['it would fail on the rows in the database now']);
   });
 
   it('compares what PostgreSQL would run (not the layout), and says exactly what changed since review', async () => {
@@ -343,7 +343,7 @@ describe('decideGate', () => {
       gatedClasses: DEFAULT_GATED_CLASSES,
       requireReviewedPlan: true,
     });
-    expect(same).toMatchObject({ verdict: 'apply', basis: 'reviewed' });
+    expect(same).toMatchObject({ decision: 'apply', basis: 'reviewed' });
 
     const now = [CREATE, DROP];
     const changed = decideGate({
@@ -361,7 +361,7 @@ describe('decideGate', () => {
       requireReviewedPlan: true,
     });
     expect(changed).toEqual({
-      verdict: 'hold',
+      decision: 'hold',
       reasons: [
         {
           kind: 'changed-since-review',
@@ -524,9 +524,9 @@ describe('every risky class is gated on merge (issue 17)', () => {
       requireReviewedPlan: true,
     });
     const got =
-      d.verdict === 'hold'
+      d.decision === 'hold'
         ? `hold: ${d.reasons.map(holdSummary).join(' + ')}`
-        : d.verdict === 'apply'
+        : d.decision === 'apply'
           ? `apply (${d.basis}${d.gated.length > 0 ? `: ${d.gated.join(', ')}` : ''})`
           : 'nothing';
     expect(got).toBe(row.expect);
@@ -549,7 +549,7 @@ describe('every risky class is gated on merge (issue 17)', () => {
       requireReviewedPlan: true,
     });
     expect(d).toEqual({
-      verdict: 'hold',
+      decision: 'hold',
       reasons: [
         {
           kind: 'unreviewed-gated',

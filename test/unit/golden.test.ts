@@ -44,7 +44,7 @@ const SCENARIOS: Record<string, () => Report> = {
           plannedStatements: [DROP],
           classifications: [cls('destructive', 'DROP TABLE', 'drops table')],
           gate: {
-            verdict: 'hold',
+            decision: 'hold',
             reasons: [
               {
                 kind: 'unapproved',

@@ -588,7 +588,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       plannedStatements: [drop],
       classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
       gate: {
-        verdict: 'hold',
+        decision: 'hold',
         reasons: [
           {
             kind: 'unapproved',
@@ -636,7 +636,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
         plannedStatements: [drop],
         classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
         gate: {
-          verdict: 'hold',
+          decision: 'hold',
           reasons: [
             {
               kind: 'unapproved',
@@ -676,7 +676,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
         outcome: 'held',
         plannedStatements: [drop],
         classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
-        gate: { verdict: 'hold', reasons },
+        gate: { decision: 'hold', reasons },
       });
     const unread = comment(
       report(
@@ -735,7 +735,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       outcome: 'held',
       plannedStatements: [SCHEMA_SQL[0] as string, 'DROP TABLE "public"."by_hand";'],
       gate: {
-        verdict: 'hold',
+        decision: 'hold',
         reasons: [
           {
             kind: 'changed-since-review',
@@ -760,7 +760,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
       'apply',
       [
         appliedRoot('roles', ROLES_SQL, {
-          gate: { verdict: 'apply', basis: 'unreviewed-additive', gated: [], approvedBy: [], labelled: false },
+          gate: { decision: 'apply', basis: 'unreviewed-additive', gated: [], approvedBy: [], labelled: false },
         }),
         appliedRoot('schema', SCHEMA_SQL),
       ],

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Finding, type LintOptions, lintProject } from '../../../src/lint/index.js';
+import { type LintFinding, type LintOptions, lintProject } from '../../../src/lint/index.js';
 
 export const SEED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/seed');
 
@@ -24,7 +24,7 @@ export function seedFiles(): Record<string, string> {
 
 export interface Workspace {
   dir: string;
-  lint(options?: Partial<LintOptions>): Promise<Finding[]>;
+  lint(options?: Partial<LintOptions>): Promise<LintFinding[]>;
   remove(): void;
 }
 
@@ -53,7 +53,7 @@ export function workspace(changes: Record<string, string | null> = {}, base: Rec
 }
 
 /** Runs the lint over the seed with `changes`, removing the workspace afterwards. */
-export async function lintWith(changes: Record<string, string | null>, options?: Partial<LintOptions>): Promise<Finding[]> {
+export async function lintWith(changes: Record<string, string | null>, options?: Partial<LintOptions>): Promise<LintFinding[]> {
   const ws = workspace(changes);
   try {
     return await ws.lint(options);

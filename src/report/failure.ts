@@ -14,7 +14,8 @@ export function driftStatus(report: Report): DriftStatus {
   return 'clean';
 }
 
-export function verdict(report: Report, inputs: Pick<Inputs, 'failOnDrift'>): string | undefined {
+/** Why the run failed, as one message (the job's error annotation); undefined when it did not. */
+export function failureMessage(report: Report, inputs: Pick<Inputs, 'failOnDrift'>): string | undefined {
   if (report.fatal) return report.fatal;
   const problems = report.roots.flatMap((r) => {
     switch (r.outcome) {
@@ -24,7 +25,7 @@ export function verdict(report: Report, inputs: Pick<Inputs, 'failOnDrift'>): st
         return [`${r.root}: did not converge, ${r.residualStatements.length} statement(s) still planned after apply`];
       case 'held':
         return [
-          `${r.root}: held back by the gate (${r.gate?.verdict === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
+          `${r.root}: held back by the gate (${r.gate?.decision === 'hold' ? r.gate.reasons.map(holdSummary).join('; ') : 'hold'}); nothing of it or of the roots after it was applied`,
         ];
       default:
         return r.appliedDiffers ? [`${r.root}: Atlas applied SQL that differs from the plan the gate approved`] : [];
