@@ -144,6 +144,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
     started.push(pg);
     await pg.query(`CREATE DATABASE ${STATE_DATABASE}`);
     const stateUrl = pg.url(pg.masterUser, pg.masterPassword, STATE_DATABASE);
+    await prepareStateDatabase(stateUrl);
     // atlas.hcl's roles env reads the master user from this secret with the profile's credentials.
     const secrets = await startSecretsManager({ credentials: () => aws.sts.issued, region: REGION });
     started.push(secrets);
@@ -167,6 +168,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
       const db = await startPostgres({ iamAuth: { credentials: own, region: REGION } });
       started.push(db);
       await db.query(`CREATE DATABASE ${STATE_DATABASE}`);
+      await prepareStateDatabase(db.url(db.masterUser, db.masterPassword, STATE_DATABASE));
       const secretName = `${MASTER_SECRET_NAME}-${environment}`;
       secrets.putSecret(secretName, JSON.stringify({ username: db.masterUser, password: db.masterPassword }), {
         allowedRoleArns: [planRole, applyRole],
@@ -313,6 +315,23 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
 }
 
 const STATE_DATABASE = 'tfstate';
+
+/**
+ * Creates the one object Terraform's pg backend shares between all its schemas, the sequence
+ * public.global_states_id_seq. A first `terraform init` creates it with CREATE SEQUENCE IF NOT
+ * EXISTS, and two first inits at once (the action inits both roots together) can collide on it
+ * (duplicate key in pg_class). The tests stand in for an S3 backend, which has no such step, so
+ * the state database starts as after one init; docs/troubleshooting.md tells pg-backend users.
+ */
+async function prepareStateDatabase(url: string): Promise<void> {
+  const client = new pgLib.Client(connectionConfig(url));
+  await client.connect();
+  try {
+    await client.query('CREATE SEQUENCE IF NOT EXISTS public.global_states_id_seq AS bigint');
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * A copy of the repository as actions/checkout leaves it: no .terraform, no local state.
