@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextEncoder } from 'node:util';
-import { runnerImport } from 'vite';
+import { closeLoader, loadTs } from './loader.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = path.resolve(path.dirname(SELF), '../..');
@@ -143,7 +143,6 @@ export async function benchAccess(load, { stats, table, expect, ms, spread }) {
 }
 
 if (process.argv[1] === SELF) {
-  const load = async (rel) => (await runnerImport(path.join(REPO, rel), { root: REPO, configFile: false, logLevel: 'silent' })).module;
   const stats = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
     return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
@@ -154,8 +153,10 @@ if (process.argv[1] === SELF) {
   };
   const ms = (x) => x.toFixed(x >= 100 ? 0 : 1);
   const spread = (s) => `${ms(s.min)}–${ms(s.max)}`;
-  benchAccess(load, { stats, table, expect, ms, spread }).catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  benchAccess(loadTs, { stats, table, expect, ms, spread })
+    .catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(closeLoader);
 }

@@ -13,7 +13,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runnerImport } from 'vite';
+import { closeLoader, loadTs } from './loader.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = path.resolve(path.dirname(SELF), '../..');
@@ -100,8 +100,7 @@ export async function benchImpact(load, { stats, table, expect, ms, spread }) {
 }
 
 if (process.argv[1] === SELF) {
-  const load = async (relative) =>
-    (await runnerImport(path.join(REPO, relative), { root: REPO, configFile: false, logLevel: 'silent' })).module;
+  const load = loadTs;
   const stats = (xs) => {
     const v = [...xs].sort((a, b) => a - b);
     const mid = Math.floor(v.length / 2);
@@ -116,5 +115,5 @@ if (process.argv[1] === SELF) {
       if (!ok) throw new Error(m);
     },
     table: (title, head, rows) => console.log(title, '\n', head.join(' | '), '\n', rows.map((r) => r.join(' | ')).join('\n')),
-  });
+  }).finally(closeLoader);
 }

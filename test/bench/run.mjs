@@ -7,7 +7,7 @@
 //   npm run bench -- --no-e2e     skip the end-to-end runs (no PostgreSQL/terraform needed)
 //   npm run bench -- --only=5,7   only these sections (5 includes 5b/5c, the start-up)
 //
-// TypeScript sources are loaded with Vite's module runner (`runnerImport`; Vite is what
+// TypeScript sources are loaded with Vite's module runner (test/bench/loader.mjs; Vite is what
 // vitest runs on, so no new dependency): it strips types on the fly, keeps node_modules
 // external and sets import.meta.url to the real file, which the e2e harness needs to find
 // the stand-in provider and the seed. Stream parsing runs in a fresh child process per
@@ -20,11 +20,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { runnerImport } from 'vite';
 import { benchAccess } from './access.mjs';
 import { benchClassify } from './classify.mjs';
 import { benchImpact } from './impact.mjs';
 import { benchLint } from './lint.mjs';
+import { closeLoader, loadTs } from './loader.mjs';
 import { benchSideBySide } from './side-by-side.mjs';
 import { benchStartup } from './startup.mjs';
 
@@ -38,10 +38,7 @@ const REDACT_REPS = 20;
 const E2E_REPS = 5;
 const MiB = 1024 * 1024;
 
-async function load(relative) {
-  const { module } = await runnerImport(path.join(REPO, relative), { root: REPO, configFile: false, logLevel: 'silent' });
-  return module;
-}
+const load = loadTs;
 
 function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
@@ -362,7 +359,9 @@ async function main() {
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average ${os.loadavg()[0].toFixed(1)} at the end`);
 }
 
-main().catch((err) => {
-  console.error(err instanceof BenchFailure ? `\nBENCHMARK RESULT WRONG: ${err.message}` : err);
-  process.exitCode = 1;
-});
+main()
+  .catch((err) => {
+    console.error(err instanceof BenchFailure ? `\nBENCHMARK RESULT WRONG: ${err.message}` : err);
+    process.exitCode = 1;
+  })
+  .finally(closeLoader);
