@@ -19,7 +19,8 @@ beforeAll(async () => {
   db = await startPostgres({ iamAuth: { credentials: () => [KEYS], region: 'us-east-1' } });
   await db.query(`CREATE SCHEMA app; CREATE TABLE app.orders (id serial); CREATE FUNCTION app.f(x integer) RETURNS int LANGUAGE sql AS 'select x';
     CREATE ROLE readers; GRANT USAGE ON SCHEMA app TO readers; GRANT SELECT ON app.orders TO readers WITH GRANT OPTION;
-    ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO readers`);
+    ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO readers;
+    CREATE TABLE app.big AS SELECT g AS id FROM generate_series(1, 300000) AS g; ANALYZE app.big`);
 });
 afterAll(async () => {
   await db?.stop();
@@ -37,6 +38,20 @@ it('runs in a READ ONLY transaction with the statement and lock timeouts set', a
     await s.close();
   }
   expect(await db.query("SELECT to_regclass('app.nope') AS t")).toEqual([{ t: null }]);
+});
+
+it('scans without parallel workers or JIT: one backend per session', async () => {
+  const scan = 'EXPLAIN SELECT count(*) FROM app.big WHERE id IS NULL';
+  const plan = (rows: Record<string, unknown>[]): string => rows.map((r) => String(r['QUERY PLAN'])).join('\n');
+  // The server would use workers for this scan outside the session.
+  expect(plan(await db.query(scan))).toContain('Parallel Seq Scan');
+  const s = await openReadOnlySession(config());
+  try {
+    expect(plan(await s.query(scan))).not.toMatch(/Parallel|Gather/);
+    expect(await s.query('SHOW jit')).toEqual([{ jit: 'off' }]);
+  } finally {
+    await s.close();
+  }
 });
 
 it('aborts and closes the session when the total budget is spent', async () => {
