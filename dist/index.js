@@ -48172,6 +48172,8 @@ const PREDEFINED = [
     ['pg_write_all_data', PRIV.INSERT | PRIV.UPDATE | PRIV.DELETE | PRIV.USAGE],
     ['pg_maintain', PRIV.MAINTAIN],
 ];
+/** The predefined roles that hold their privileges on every table and schema by definition. */
+const PREDEFINED_ALL_DATA = new Set(PREDEFINED.map(([r]) => r));
 /** How `role` holds `bit` on `o` in `e`: superuser, owner, a direct grant, a group it inherits from, a predefined role, PUBLIC. */
 function viaOf(e, role, o, bit) {
     if (e.roleRows.get(role)?.superuser)
@@ -48395,7 +48397,9 @@ class TouchIndex {
 
 // Before/after effective access → who gains and who loses what. A role's rows leave out what
 // PUBLIC itself gained or lost (PUBLIC gets its own rows), what the creator of a new object
-// holds on it as its owner, and per-object rows of superuser-like roles (one row says it).
+// holds on it as its owner, per-object rows of superuser-like roles (one row says it), and
+// what pg_read_all_data, pg_write_all_data and pg_maintain hold by definition (every new
+// table would list them; their members' rows still say "member of pg_read_all_data").
 /** Diffs `before` against the applied plan. `statements` are the planned texts, by index. */
 function diffAccess(before, applied, statements) {
     const eb = effectiveAccess(before);
@@ -48427,7 +48431,11 @@ function diffAccess(before, applied, statements) {
         changes.push(...objectChanges(ctx, key, b, a));
         retained.push(...retainedAfterRevoke(ctx, key, b, a));
     }
-    return { changes: sortChanges(changes), retained, notModelled: applied.notModelled };
+    return { changes: sortChanges(changes.filter((c) => !heldByDefinition(c))), retained, notModelled: applied.notModelled };
+}
+/** A predefined all-data role's own row for what it holds because it is that role. */
+function heldByDefinition(c) {
+    return PREDEFINED_ALL_DATA.has(c.role) && c.via === `member of ${c.role}`;
 }
 function side(e, key) {
     const k = e.objectIndex.get(key);

@@ -6,11 +6,13 @@ import { objectChanges, retainedAfterRevoke, type Side } from './diff-objects.js
 import { TouchIndex } from './touches.js';
 import type { DiffContext } from './diff-context.js';
 import type { AccessSnapshot } from './types.js';
-import { membershipTouches } from './via.js';
+import { membershipTouches, PREDEFINED_ALL_DATA } from './via.js';
 
 // Before/after effective access → who gains and who loses what. A role's rows leave out what
 // PUBLIC itself gained or lost (PUBLIC gets its own rows), what the creator of a new object
-// holds on it as its owner, and per-object rows of superuser-like roles (one row says it).
+// holds on it as its owner, per-object rows of superuser-like roles (one row says it), and
+// what pg_read_all_data, pg_write_all_data and pg_maintain hold by definition (every new
+// table would list them; their members' rows still say "member of pg_read_all_data").
 
 /** Diffs `before` against the applied plan. `statements` are the planned texts, by index. */
 export function diffAccess(before: AccessSnapshot, applied: AppliedPlan, statements: readonly string[]): AccessDiff {
@@ -43,7 +45,12 @@ export function diffAccess(before: AccessSnapshot, applied: AppliedPlan, stateme
     changes.push(...objectChanges(ctx, key, b, a));
     retained.push(...retainedAfterRevoke(ctx, key, b, a));
   }
-  return { changes: sortChanges(changes), retained, notModelled: applied.notModelled };
+  return { changes: sortChanges(changes.filter((c) => !heldByDefinition(c))), retained, notModelled: applied.notModelled };
+}
+
+/** A predefined all-data role's own row for what it holds because it is that role. */
+function heldByDefinition(c: AccessChange): boolean {
+  return PREDEFINED_ALL_DATA.has(c.role) && c.via === `member of ${c.role}`;
 }
 
 function side(e: EffectiveAccess, key: string): Side {

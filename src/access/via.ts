@@ -13,6 +13,9 @@ const PREDEFINED: [string, number][] = [
   ['pg_maintain', PRIV.MAINTAIN],
 ];
 
+/** The predefined roles that hold their privileges on every table and schema by definition. */
+export const PREDEFINED_ALL_DATA: ReadonlySet<string> = new Set(PREDEFINED.map(([r]) => r));
+
 export interface Via {
   text: string;
   /** The role whose ACL item or membership gives it; PUBLIC is ''. */

@@ -144,6 +144,18 @@ describe('access diff', () => {
     expect(rows.filter((r) => r.role === 'migrator')).toEqual([]);
   });
 
+  it('a new table is not listed for the predefined all-data roles, but a login that is a member of one gains it via that role', () => {
+    const before = snapshot();
+    before.roles.push(role('pg_read_all_data'), role('pg_write_all_data'), role('pg_maintain'));
+    before.memberships.push(member('pg_read_all_data', 'app2'));
+    const sql = 'CREATE TABLE app.invoices (id bigint)';
+    const rows = accessChangesJson(planAccess(before, planned([sql])).changes);
+    expect(rows.filter((r) => r.role.startsWith('pg_'))).toEqual([]);
+    expect(rows).toEqual([
+      { role: 'app2', change: 'gains', privilege: 'SELECT', object: 'app.invoices', via: 'member of pg_read_all_data', statement: sql },
+    ]);
+  });
+
   it('lists what it does not model instead of ignoring it', () => {
     const diff = planAccess(snapshot(), planned(['CREATE EXTENSION pgcrypto', 'GRANT SELECT (id) ON app.orders TO app2']));
     expect(diff.notModelled.map((n) => [n.statement, n.reason])).toEqual([
