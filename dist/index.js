@@ -50676,7 +50676,7 @@ async function askGitHub(inputs, context, gh, tokenIdentity, marker) {
         void (0,core/* settle */.G9)(tokenIdentity());
     const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
-    return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
+    return { rolesChange, changesLog, ...(review ? { review } : {}) };
 }
 /** The merged pull request's reviewed plan, reviews and labels; a lookup that fails holds the apply. */
 function lookUpReview(inputs, context, gh, tokenIdentity, marker) {
@@ -50685,6 +50685,20 @@ function lookUpReview(inputs, context, gh, tokenIdentity, marker) {
         const why = `GitHub did not answer the look-up of the pull request and its plan comment (${(0,core/* errorMessage */.gJ)(err)})`;
         return { labels: [], missing: why, recordLost: why };
     });
+}
+/**
+ * The review lookup as the gate and the report ask for it: the first call waits for it and logs
+ * what it found (at the first gate, or at the end when no root reached a gate), later calls
+ * return the same answer.
+ */
+function reviewOnce(lookup) {
+    let logged;
+    return () => (logged ??= lookup.then((review) => {
+        core/* log */.Rm.info(review.reviewed
+            ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
+            : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
+        return review;
+    }));
 }
 
 ;// CONCATENATED MODULE: ./src/run/report.ts
@@ -52181,19 +52195,26 @@ async function applyRoots(ctx, roles, schema, decision) {
     let rolesInitDone = () => undefined;
     const rolesInit = new Promise((resolve) => (rolesInitDone = resolve));
     const early = decision.runs ? startEarlyInit(ctx, roles, schema, rolesInit) : undefined;
+    // The schema root's preflight, started once the roles apply has succeeded (see the top).
+    let preflight;
+    const afterApply = (applied) => {
+        const created = createsRole(applied.appliedStatements, ctx.inputs.dbUser);
+        preflight = { created, started: ctx.preflight && !(0,core/* isStopping */.vH)() ? (0,core/* settle */.G9)(ctx.preflight(created)) : undefined };
+    };
     const rolesRun = decision.runs
-        ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone }).finally(rolesInitDone)
+        ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone, afterApply }).finally(rolesInitDone)
         : { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
     if (!decision.runs)
         core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
     if (stopsLaterRoots(rolesRun.result)) {
-        // The early init only installed providers; it is waited for (and its log printed), so no
-        // terraform outlives the run.
-        await earlyInit(early);
+        // The early init only installed providers, the preflight only logged in; both are waited
+        // for (the init's log printed), so nothing outlives the run.
+        await Promise.all([earlyInit(early), preflight?.started]);
         return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
     }
-    const created = rolesRun.result.applied && createsRole(rolesRun.result.appliedStatements, ctx.inputs.dbUser);
-    const schemaRun = await applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: created }, { early });
+    const created = preflight?.created ?? false;
+    const request = { kind: 'before-plan', userCreatedInThisRun: created, started: preflight?.started };
+    const schemaRun = await applyRoot(ctx, schema, request, { early });
     return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
 }
 /** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
@@ -52204,9 +52225,9 @@ async function applyRoot(ctx, spec, request, hooks) {
         result: { ...result, durationMs: Date.now() - started },
         notices,
     });
-    // The schema root's preflight (after the roles root, which may have just created its user)
-    // runs beside its init.
-    const preflight = request.kind === 'before-plan' && ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(request.userCreatedInThisRun)) : undefined;
+    // The schema root's preflight (after the roles apply, which may have just created its user):
+    // started beside the roles verify plan, or here, beside its init.
+    const preflight = request.kind === 'before-plan' && ctx.preflight ? (request.started ?? (0,core/* settle */.G9)(ctx.preflight(request.userCreatedInThisRun))) : undefined;
     const empty = emptyResult(spec, 'planned');
     const init = (await earlyInit(hooks.early)) ?? (await attempt_attempt(() => group(r, 'terraform init', () => initStep(r))));
     hooks.afterInit?.();
@@ -52221,7 +52242,7 @@ async function applyRoot(ctx, spec, request, hooks) {
     const planned = await attempt_attempt(() => group(r, 'terraform plan', () => planRoot(ctx, r)));
     if (!planned.ok)
         return finish(failed(r, empty, planned.failure), notices);
-    return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value)), notices);
+    return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value), hooks.afterApply), notices);
 }
 /** The early init's result, its log printed as the root's init group; undefined if it did not run. */
 async function earlyInit(early) {
@@ -52232,7 +52253,7 @@ async function earlyInit(early) {
     return result;
 }
 /** The gate's decision on a planned root, then its apply and verify when the gate lets it through. */
-async function gateAndApply(ctx, r, planned) {
+async function gateAndApply(ctx, r, planned, afterApply) {
     const gated = await attempt_attempt(() => gateFor(ctx, r, planned));
     if (!gated.ok)
         return failed(r, planned, gated.failure);
@@ -52248,11 +52269,13 @@ async function gateAndApply(ctx, r, planned) {
     const applied = await applyAndCompare(r, result, fingerprint);
     if (applied.outcome === 'failed')
         return applied;
+    afterApply?.(applied);
     const verified = await attempt_attempt(() => group(r, 'terraform plan (verify)', () => verifyStep(r)));
     return verified.ok ? convergence(applied, verified.value) : failed(r, applied, verified.failure);
 }
 /** The gate's decision on the plan, after the read-only re-check of what today's rows would make fail. */
 async function gateFor(ctx, r, result) {
+    const review = await ctx.review?.();
     const planned = await planPrint(result.plannedStatements);
     const hook = ctx.impact;
     const impact = hook && result.plannedStatements.length > 0
@@ -52265,16 +52288,16 @@ async function gateFor(ctx, r, result) {
         classifications: result.classifications,
         destroys: result.destroys,
         terraformChanged: result.terraformChanged,
-        reviewed: ctx.review?.reviewed?.roots[r.spec.root],
-        recordLost: ctx.review?.recordLost,
+        reviewed: review?.reviewed?.roots[r.spec.root],
+        recordLost: review?.recordLost,
         approval: decideApproval({
-            lookup: ctx.review?.approval,
+            lookup: review?.approval,
             approvers: ctx.inputs.approvers,
-            reviewedCommit: ctx.review?.reviewed?.commit ?? '',
-            reviewedAt: ctx.review?.reviewed?.at ?? '',
+            reviewedCommit: review?.reviewed?.commit ?? '',
+            reviewedAt: review?.reviewed?.at ?? '',
         }),
-        labels: ctx.review?.labels ?? [],
-        labelsUnknown: ctx.review?.labelsUnknown,
+        labels: review?.labels ?? [],
+        labelsUnknown: review?.labelsUnknown,
         destructiveLabel: ctx.inputs.destructiveLabel,
         gatedClasses: ctx.inputs.gatedClasses,
         requireReviewedPlan: ctx.inputs.requireReviewedPlan,
@@ -52613,6 +52636,9 @@ function conclude(deps, report, inputs) {
  */
 async function execute(deps, inputs, context, gh, tokenIdentity, marker) {
     let facts = {};
+    // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
+    let reviewed;
+    const withReview = async (f) => (reviewed ? { ...f, review: await reviewed() } : f);
     try {
         const workspace = workspaceDir();
         core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
@@ -52633,23 +52659,24 @@ async function execute(deps, inputs, context, gh, tokenIdentity, marker) {
         const { rolesChange, changesLog, review } = await (0,core/* outcome */.uR)(answers);
         changesLog.flush('Detect roles changes');
         const roles = rolesDecision(inputs, context, rolesChange);
-        facts = { ...facts, rolesChange: roles.rolesChange, ...(review ? { review } : {}) };
-        logDecisions(roles.decision.runs, roles.rolesChange.reason, review);
+        facts = { ...facts, rolesChange: roles.rolesChange };
+        reviewed = review ? reviewOnce(review) : undefined;
+        core/* log */.Rm.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
         const { roots, notices, access } = await rootsPhase(deps, {
             inputs,
             context,
             workspace,
             terraformBinary,
             decision: roles.decision,
-            ...(review ? { review } : {}),
+            ...(reviewed ? { review: reviewed } : {}),
         });
-        return { ...facts, roots, notices, ...(access ? { access } : {}) };
+        return withReview({ ...facts, roots, notices, ...(access ? { access } : {}) });
     }
     catch (err) {
         // For a bug report: where it happened, in src/ (only with step debug logging on).
         if (deps.io.isDebug())
             core/* log */.Rm.debug(`Stack: ${(0,core/* errorStack */.jK)(err)}`);
-        return { ...facts, fatal: (0,core/* errorMessage */.gJ)(err) };
+        return withReview({ ...facts, fatal: (0,core/* errorMessage */.gJ)(err) });
     }
 }
 /** The HCL guardrails, each finding an annotation at its file and line. */
@@ -52673,14 +52700,6 @@ async function guardrails(inputs, workspace, context) {
             core/* log */.Rm.warning(`${f.message} (${f.rule})`, properties);
     }
     return findings;
-}
-function logDecisions(rolesRuns, reason, review) {
-    core/* log */.Rm.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${reason}`);
-    if (!review)
-        return;
-    core/* log */.Rm.info(review.reviewed
-        ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
-        : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/run/index.ts

@@ -1,8 +1,8 @@
 import { createsRole } from '../atlas/index.js';
-import { BufferedLog, isStopping, log, settle } from '../core/index.js';
+import { BufferedLog, isStopping, log, settle, type Settled } from '../core/index.js';
 import { decideApproval, decideGate, holdSummary, planPrint, type GateDecision } from '../review/index.js';
 import { attempt, failed, preflightStep } from './attempt.js';
-import { runner, type PipelineContext, type PipelineResult, type RolesDecision } from './context.js';
+import { runner, type PipelineContext, type PipelineResult, type PreflightOutcome, type RolesDecision } from './context.js';
 import { planRoot } from './plan-mode.js';
 import { emptyResult, mergedWarnings, withPlan, notRunReason, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { initOrder } from './init-order.js';
@@ -17,13 +17,17 @@ import type { RootImpact, RootResult } from './types.js';
 // roles root (it installs providers and reads the backend, it changes no database), so it runs
 // beside the roles root's steps (at once, or after the roles init when they would race on a
 // shared plugin cache, see init-order.ts); its log is printed when the schema root's turn comes.
-// Nothing else of the schema root starts before the roles root has converged.
+// The schema root's IAM-token preflight only logs in (read-only); it starts as soon as the roles
+// apply has succeeded (the apply may have created the user it logs in as), beside the roles
+// root's verify plan, and its result is used only when the schema root's turn comes. Nothing
+// else of the schema root starts before the roles root has converged.
 
 /**
  * Whether a root runs the IAM-token preflight before its plan (the schema root does, after the
  * roles root), and whether the roles root created its login user in this run.
  */
-export type PreflightRequest = { kind: 'none' } | { kind: 'before-plan'; userCreatedInThisRun: boolean };
+export type PreflightRequest =
+  { kind: 'none' } | { kind: 'before-plan'; userCreatedInThisRun: boolean; started?: Promise<Settled<PreflightOutcome>> | undefined };
 
 interface RootRun {
   result: RootResult;
@@ -59,18 +63,25 @@ export async function applyRoots(
   let rolesInitDone = (): void => undefined;
   const rolesInit = new Promise<void>((resolve) => (rolesInitDone = resolve));
   const early = decision.runs ? startEarlyInit(ctx, roles, schema, rolesInit) : undefined;
+  // The schema root's preflight, started once the roles apply has succeeded (see the top).
+  let preflight: { created: boolean; started: Promise<Settled<PreflightOutcome>> | undefined } | undefined;
+  const afterApply = (applied: RootResult): void => {
+    const created = createsRole(applied.appliedStatements, ctx.inputs.dbUser);
+    preflight = { created, started: ctx.preflight && !isStopping() ? settle(ctx.preflight(created)) : undefined };
+  };
   const rolesRun: RootRun = decision.runs
-    ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone }).finally(rolesInitDone)
+    ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone, afterApply }).finally(rolesInitDone)
     : { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
   if (!decision.runs) log.info(`roles: not run. ${decision.skipReason}`);
   if (stopsLaterRoots(rolesRun.result)) {
-    // The early init only installed providers; it is waited for (and its log printed), so no
-    // terraform outlives the run.
-    await earlyInit(early);
+    // The early init only installed providers, the preflight only logged in; both are waited
+    // for (the init's log printed), so nothing outlives the run.
+    await Promise.all([earlyInit(early), preflight?.started]);
     return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
   }
-  const created = rolesRun.result.applied && createsRole(rolesRun.result.appliedStatements, ctx.inputs.dbUser);
-  const schemaRun = await applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: created }, { early });
+  const created = preflight?.created ?? false;
+  const request: PreflightRequest = { kind: 'before-plan', userCreatedInThisRun: created, started: preflight?.started };
+  const schemaRun = await applyRoot(ctx, schema, request, { early });
   return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
 }
 
@@ -79,7 +90,7 @@ async function applyRoot(
   ctx: PipelineContext,
   spec: RootSpec,
   request: PreflightRequest,
-  hooks: { afterInit?: () => void; early?: EarlyInit | undefined },
+  hooks: { afterInit?: () => void; afterApply?: (applied: RootResult) => void; early?: EarlyInit | undefined },
 ): Promise<RootRun> {
   const started = Date.now();
   const r = runner(ctx, spec, log);
@@ -87,9 +98,10 @@ async function applyRoot(
     result: { ...result, durationMs: Date.now() - started },
     notices,
   });
-  // The schema root's preflight (after the roles root, which may have just created its user)
-  // runs beside its init.
-  const preflight = request.kind === 'before-plan' && ctx.preflight ? settle(ctx.preflight(request.userCreatedInThisRun)) : undefined;
+  // The schema root's preflight (after the roles apply, which may have just created its user):
+  // started beside the roles verify plan, or here, beside its init.
+  const preflight =
+    request.kind === 'before-plan' && ctx.preflight ? (request.started ?? settle(ctx.preflight(request.userCreatedInThisRun))) : undefined;
   const empty = emptyResult(spec, 'planned');
   const init = (await earlyInit(hooks.early)) ?? (await attempt(() => group(r, 'terraform init', () => initStep(r))));
   hooks.afterInit?.();
@@ -102,7 +114,7 @@ async function applyRoot(
   const notices = checked.value ? [checked.value] : [];
   const planned = await attempt(() => group(r, 'terraform plan', () => planRoot(ctx, r)));
   if (!planned.ok) return finish(failed(r, empty, planned.failure), notices);
-  return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value)), notices);
+  return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value), hooks.afterApply), notices);
 }
 
 /** The early init's result, its log printed as the root's init group; undefined if it did not run. */
@@ -114,7 +126,12 @@ async function earlyInit(early: EarlyInit | undefined): Promise<StepResult<StepO
 }
 
 /** The gate's decision on a planned root, then its apply and verify when the gate lets it through. */
-async function gateAndApply(ctx: PipelineContext, r: RootRunner, planned: RootResult): Promise<RootResult> {
+async function gateAndApply(
+  ctx: PipelineContext,
+  r: RootRunner,
+  planned: RootResult,
+  afterApply?: (applied: RootResult) => void,
+): Promise<RootResult> {
   const gated = await attempt(() => gateFor(ctx, r, planned));
   if (!gated.ok) return failed(r, planned, gated.failure);
   const { gate, fingerprint, impact } = gated.value;
@@ -127,6 +144,7 @@ async function gateAndApply(ctx: PipelineContext, r: RootRunner, planned: RootRe
   }
   const applied = await applyAndCompare(r, result, fingerprint);
   if (applied.outcome === 'failed') return applied;
+  afterApply?.(applied);
   const verified = await attempt(() => group(r, 'terraform plan (verify)', () => verifyStep(r)));
   return verified.ok ? convergence(applied, verified.value) : failed(r, applied, verified.failure);
 }
@@ -137,6 +155,7 @@ async function gateFor(
   r: RootRunner,
   result: RootResult,
 ): Promise<{ gate: GateDecision; fingerprint: string; impact?: RootImpact }> {
+  const review = await ctx.review?.();
   const planned = await planPrint(result.plannedStatements);
   const hook = ctx.impact;
   const impact =
@@ -150,16 +169,16 @@ async function gateFor(
     classifications: result.classifications,
     destroys: result.destroys,
     terraformChanged: result.terraformChanged,
-    reviewed: ctx.review?.reviewed?.roots[r.spec.root],
-    recordLost: ctx.review?.recordLost,
+    reviewed: review?.reviewed?.roots[r.spec.root],
+    recordLost: review?.recordLost,
     approval: decideApproval({
-      lookup: ctx.review?.approval,
+      lookup: review?.approval,
       approvers: ctx.inputs.approvers,
-      reviewedCommit: ctx.review?.reviewed?.commit ?? '',
-      reviewedAt: ctx.review?.reviewed?.at ?? '',
+      reviewedCommit: review?.reviewed?.commit ?? '',
+      reviewedAt: review?.reviewed?.at ?? '',
     }),
-    labels: ctx.review?.labels ?? [],
-    labelsUnknown: ctx.review?.labelsUnknown,
+    labels: review?.labels ?? [],
+    labelsUnknown: review?.labelsUnknown,
     destructiveLabel: ctx.inputs.destructiveLabel,
     gatedClasses: ctx.inputs.gatedClasses,
     requireReviewedPlan: ctx.inputs.requireReviewedPlan,

@@ -23,8 +23,11 @@ export interface PipelineContext {
   classify(statements: string[]): Promise<Classification[]>;
   /** The IAM-token preflight before the schema root's plan; absent when db-endpoint is unset. */
   preflight?(createdInThisRun: boolean): Promise<PreflightOutcome>;
-  /** Apply mode: the merged PR's review and labels, for the gate. */
-  review?: ReviewContext;
+  /**
+   * Apply mode: the merged PR's review and labels, for the gate. Looked up while the roots
+   * init and plan; each gate waits for it.
+   */
+  review?: () => Promise<ReviewContext>;
   hintContext: HintContext;
   /** The impact facts phase (impact-phase.ts): started per root in plan mode, a re-check before each apply. */
   impact?: ImpactHook;

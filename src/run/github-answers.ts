@@ -2,6 +2,7 @@ import { detectRolesChange } from '../event/index.js';
 import {
   BufferedLog,
   errorMessage,
+  log,
   outcome,
   settle,
   type Settled,
@@ -24,8 +25,11 @@ export interface GitHubAnswers {
   rolesChange: RolesChange;
   /** What the change detection logged, printed as its group once the guardrails have run. */
   changesLog: BufferedLog;
-  /** Apply mode: the merged pull request's reviewed plan and labels. */
-  review?: ReviewContext;
+  /**
+   * Apply mode: the merged pull request's reviewed plan and labels, still being looked up (it
+   * never rejects). Only the gate needs it, so the roots' init and plan do not wait for it.
+   */
+  review?: Promise<ReviewContext>;
 }
 
 /** The token's login, asked once, on first use; a failure is delivered to every caller. */
@@ -48,7 +52,7 @@ export async function askGitHub(
   if (inputs.comment || context.drift) void settle(tokenIdentity());
   const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
   const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
-  return { rolesChange, changesLog, ...(review ? { review: await review } : {}) };
+  return { rolesChange, changesLog, ...(review ? { review } : {}) };
 }
 
 /** The merged pull request's reviewed plan, reviews and labels; a lookup that fails holds the apply. */
@@ -69,4 +73,22 @@ function lookUpReview(
     const why = `GitHub did not answer the look-up of the pull request and its plan comment (${errorMessage(err)})`;
     return { labels: [], missing: why, recordLost: why };
   });
+}
+
+/**
+ * The review lookup as the gate and the report ask for it: the first call waits for it and logs
+ * what it found (at the first gate, or at the end when no root reached a gate), later calls
+ * return the same answer.
+ */
+export function reviewOnce(lookup: Promise<ReviewContext>): () => Promise<ReviewContext> {
+  let logged: Promise<ReviewContext> | undefined;
+  return () =>
+    (logged ??= lookup.then((review) => {
+      log.info(
+        review.reviewed
+          ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
+          : `No reviewed plan: ${review.missing ?? 'unknown'}.`,
+      );
+      return review;
+    }));
 }

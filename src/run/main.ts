@@ -1,5 +1,16 @@
 import { buildRunContext } from '../event/index.js';
-import { errorMessage, log, outcome, redact, registerSecret, errorStack, settle, type Inputs, type RunContext } from '../core/index.js';
+import {
+  errorMessage,
+  log,
+  outcome,
+  redact,
+  registerSecret,
+  errorStack,
+  settle,
+  type Inputs,
+  type ReviewContext,
+  type RunContext,
+} from '../core/index.js';
 import { commentMarker, type GitHub } from '../github/index.js';
 import { getInputs, workspaceDir } from '../inputs/index.js';
 import { lintProject, validateRuleIds, type LintFinding } from '../lint/index.js';
@@ -8,7 +19,7 @@ import { failureMessage } from '../report/index.js';
 import type { Report } from '../roots/index.js';
 import { watchCancel } from './cancel.js';
 import { realDeps, type RunDeps } from './deps.js';
-import { askGitHub, tokenIdentityOnce } from './github-answers.js';
+import { askGitHub, reviewOnce, tokenIdentityOnce } from './github-answers.js';
 import { assembleReport, rolesDecision, type PhaseResults } from './report.js';
 import { rootsPhase } from './roots-phase.js';
 
@@ -100,6 +111,9 @@ async function execute(
   marker: string,
 ): Promise<PhaseResults> {
   let facts: PhaseResults = {};
+  // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
+  let reviewed: (() => Promise<ReviewContext>) | undefined;
+  const withReview = async (f: PhaseResults): Promise<PhaseResults> => (reviewed ? { ...f, review: await reviewed() } : f);
   try {
     const workspace = workspaceDir();
     log.info(`Mode: ${context.mode}. ${context.modeReason}`);
@@ -122,21 +136,22 @@ async function execute(
     const { rolesChange, changesLog, review } = await outcome(answers);
     changesLog.flush('Detect roles changes');
     const roles = rolesDecision(inputs, context, rolesChange);
-    facts = { ...facts, rolesChange: roles.rolesChange, ...(review ? { review } : {}) };
-    logDecisions(roles.decision.runs, roles.rolesChange.reason, review);
+    facts = { ...facts, rolesChange: roles.rolesChange };
+    reviewed = review ? reviewOnce(review) : undefined;
+    log.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
     const { roots, notices, access } = await rootsPhase(deps, {
       inputs,
       context,
       workspace,
       terraformBinary,
       decision: roles.decision,
-      ...(review ? { review } : {}),
+      ...(reviewed ? { review: reviewed } : {}),
     });
-    return { ...facts, roots, notices, ...(access ? { access } : {}) };
+    return withReview({ ...facts, roots, notices, ...(access ? { access } : {}) });
   } catch (err) {
     // For a bug report: where it happened, in src/ (only with step debug logging on).
     if (deps.io.isDebug()) log.debug(`Stack: ${errorStack(err)}`);
-    return { ...facts, fatal: errorMessage(err) };
+    return withReview({ ...facts, fatal: errorMessage(err) });
   }
 }
 
@@ -161,14 +176,4 @@ async function guardrails(inputs: Inputs, workspace: string, context: RunContext
     else log.warning(`${f.message} (${f.rule})`, properties);
   }
   return findings;
-}
-
-function logDecisions(rolesRuns: boolean, reason: string, review: PhaseResults['review']): void {
-  log.info(`Roles root: ${rolesRuns ? 'runs' : 'skipped'}. ${reason}`);
-  if (!review) return;
-  log.info(
-    review.reviewed
-      ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
-      : `No reviewed plan: ${review.missing ?? 'unknown'}.`,
-  );
 }

@@ -29,7 +29,8 @@ export interface RootsPhaseInput {
   workspace: string;
   terraformBinary: string;
   decision: RolesDecision;
-  review?: ReviewContext;
+  /** Apply mode: the review lookup, awaited at the gate. */
+  review?: () => Promise<ReviewContext>;
 }
 
 /** What the roots phase found: the roots' results (with their impact), notices, and the access changes. */

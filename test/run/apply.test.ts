@@ -63,6 +63,30 @@ describe('apply mode, in-process', () => {
     expect(run.outputs).toMatchObject({ 'roles-changed': 'false', converged: 'true' });
   });
 
+  it('the roots init and plan while GitHub answers the review lookup; the gate waits for it (issue 23)', async () => {
+    // The lookup of the push's pull request (the review's first request) is held until a second
+    // caller asks the same: the roles root's plan does, as it starts. A run that waited for the
+    // review before its roots would never plan, and its lookup would hit its deadline (held).
+    const n = next;
+    const after = `${n}`.padStart(40, 'e');
+    const lookup = new RegExp(`/commits/${after}/pulls$`);
+    api.holdUntil(2, { method: 'GET', path: lookup });
+    const release = (): void =>
+      void fetch(`${api.url}/repos/${api.owner}/${api.repo}/commits/${after}/pulls`, {
+        headers: { authorization: `token ${api.patToken}` },
+      });
+    const run = await push(['terraform/roles/main.tf'], {
+      roles: { ...converges('roles', ROLES_SQL), plan: { ...plan('roles', ROLES_SQL), before: release } },
+      schema: converges('schema', SCHEMA_SQL),
+    });
+    expect(run.failed).toBeUndefined();
+    expect(run.outputs['converged']).toBe('true');
+    // What the lookup found is logged at the first gate, after the roles plan.
+    const found = run.log.indexOf(`No reviewed plan: commit ${after.slice(0, 7)} belongs to no pull request (a direct push).`);
+    expect(found).toBeGreaterThan(run.log.indexOf('::group::roles: terraform plan'));
+    expect(found).toBeLessThan(run.log.indexOf('::group::roles: terraform apply'));
+  });
+
   it('a held root stops the roots after it: nothing of either is applied (exit: held)', async () => {
     const run = await push(['terraform/roles/main.tf'], { roles: { init: init(), plan: plan('roles', ['DROP ROLE "app_reader";']) } });
     expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan']);
@@ -77,7 +101,9 @@ describe('apply mode, in-process', () => {
       roles: converges('roles', ROLES_SQL),
       schema: { init: init(), plan: plan('schema', DROP) },
     });
-    expect(run.terraform.slice(-2)).toEqual(['schema init', 'schema plan']);
+    // Per root: the schema init runs beside the roles root, so its place among the roles steps is not fixed.
+    expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan', 'roles apply', 'roles verify']);
+    expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init', 'schema plan']);
     expect(run.failed).toMatch(/^schema: held back by the gate/);
   });
 

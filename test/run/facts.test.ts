@@ -3,7 +3,7 @@ import { realDeps } from '../../src/run/deps.js';
 import { pullRequestEvent, pushEvent } from '../support/events.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
 import { startPostgres, type PgCluster } from '../support/postgres.js';
-import { init, plan, type Script } from './fake-terraform.js';
+import { apply, init, plan, type Script } from './fake-terraform.js';
 import { runInProcess, type RunOptions } from './harness.js';
 
 // The live facts in-process: run() with a fake Terraform, and a real PostgreSQL (behind the RDS
@@ -19,10 +19,20 @@ const GRANT = 'GRANT SELECT ON TABLE "app"."people" TO "app_reader";';
 let api: GitHubApi;
 let db: PgCluster;
 let next = 300;
+/** Called on every IAM-token login the database checks (set by a test that waits for one). */
+let onIamLogin: (() => void) | undefined;
 
 beforeAll(async () => {
   api = await startGitHubApi();
-  db = await startPostgres({ iamAuth: { credentials: () => [KEYS], region: 'us-east-1' } });
+  db = await startPostgres({
+    iamAuth: {
+      credentials: () => {
+        onIamLogin?.();
+        return [KEYS];
+      },
+      region: 'us-east-1',
+    },
+  });
   // The action's login (an rds_iam member) may read the table and pass SELECT on, as after a roles root.
   await db.query(`CREATE ROLE atlas_migrator LOGIN; GRANT rds_iam TO atlas_migrator; CREATE ROLE app_reader LOGIN;
     CREATE SCHEMA app; CREATE TABLE app.people (id int PRIMARY KEY, email text);
@@ -95,6 +105,45 @@ describe('live facts, in-process', () => {
     // Computed from the SQL alone: still a JSON list, never a failure.
     expect(Array.isArray(JSON.parse(run.outputs['access-changes'] ?? ''))).toBe(true);
   });
+
+  it("merge: the schema root's IAM preflight logs in while the roles root's verify plan runs (issue 23)", async () => {
+    const n = next++;
+    const before = `${n}`.padStart(40, 'd');
+    const after = `${n}`.padStart(40, 'e');
+    api.addCompare(before, after, ['terraform/roles/main.tf', 'terraform/schema/main.tf']);
+    // After the roles apply has started, the next IAM login is the preflight's: the roles
+    // verify plan answers only once it has happened. A run that started the preflight after the
+    // roles root converged would never finish its verify.
+    let loggedIn = (): void => undefined;
+    const preflightLogin = new Promise<void>((resolve) => (loggedIn = resolve));
+    const ROLE = ['CREATE ROLE "app_writer" WITH LOGIN;'];
+    const run = await runInProcess({
+      api,
+      eventName: 'push',
+      payload: pushEvent({ before, after }),
+      sha: after,
+      script: {
+        roles: {
+          init: init(),
+          plan: plan('roles', ROLE),
+          apply: { ...apply('roles', ROLE), before: () => void (onIamLogin = loggedIn) },
+          verify: { ...plan('roles', []), wait: preflightLogin },
+        },
+        schema: { init: init(), plan: plan('schema', []) },
+      },
+      inputs: { ...dbInputs(), comment: 'false' },
+      credentials: KEYS,
+      openFacts: realDeps().openFacts,
+    }).finally(() => (onIamLogin = undefined));
+    expect(run.failed).toBeUndefined();
+    expect(run.outputs).toMatchObject({ mode: 'apply', converged: 'true' });
+    // Its result is still reported in the schema root's turn, after the roles root.
+    const passed = run.log.indexOf('IAM-token preflight passed: atlas_migrator logged in');
+    expect(passed).toBeGreaterThan(run.log.indexOf('::group::schema: IAM authentication preflight'));
+    expect(run.log.indexOf('::group::schema: IAM authentication preflight')).toBeGreaterThan(
+      run.log.indexOf('::group::roles: terraform plan (verify)'),
+    );
+  }, 60_000);
 
   it('merge: the re-check before the apply predicts the failure, so the root is held, not applied, and the step fails (exit: will-fail hold)', async () => {
     const n = next++;

@@ -123,6 +123,11 @@ export interface RunExtra {
   atlasCli?: 'logged-in' | 'logged-out' | 'missing';
   /** False: the checkout keeps the repository's backend as it is (no `pg` override file). */
   backendOverride?: boolean;
+  /**
+   * Files the commit holds beyond the workspace, written into the checkout by path (e.g. a
+   * committed `.terraform.lock.hcl`, which the copy of the workspace leaves out).
+   */
+  checkoutFiles?: Record<string, string>;
   /** The OIDC token's `sub` for this run; default: the one GitHub gives the event without an environment. */
   sub?: string;
 }
@@ -270,6 +275,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
         const atlasCli = extra.atlasCli ?? 'logged-in';
         if (atlasCli === 'missing') env['PATH'] = process.env['PATH'] ?? '';
         const checkout = await freshCheckout(ws.dir, { backendOverride: extra.backendOverride ?? true });
+        for (const [rel, text] of Object.entries(extra.checkoutFiles ?? {})) await writeFile(path.join(checkout, rel), text);
         try {
           return await runAction({
             inputs: { ...stack.inputs(), ...extra.inputs },
