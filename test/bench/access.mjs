@@ -4,13 +4,11 @@
 // GRANT / REVOKE statements; measured: apply + effective access before and after + diff,
 // parsing and catalog queries excluded (the catalog read is a fixed number of queries,
 // CATALOG_QUERY_COUNT). Called from run.mjs's main(); `node test/bench/access.mjs` runs it alone.
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextEncoder } from 'node:util';
 import { closeLoader, loadTs } from './loader.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const REPO = path.resolve(path.dirname(SELF), '../..');
 const REPS = 9;
 const TARGET_MS = 300;
 

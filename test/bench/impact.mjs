@@ -11,12 +11,10 @@
 // Load average before and after. Called from run.mjs's main() unless --no-e2e;
 // `node test/bench/impact.mjs` runs it alone.
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeLoader, loadTs } from './loader.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const REPO = path.resolve(path.dirname(SELF), '../..');
 const TABLES = 20;
 const ROWS = 1_000_000;
 const REPS = 5;

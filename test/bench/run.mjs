@@ -29,7 +29,6 @@ import { benchSideBySide } from './side-by-side.mjs';
 import { benchStartup } from './startup.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const REPO = path.resolve(path.dirname(SELF), '../..');
 const PARSE_SIZES = [100, 5_000, 50_000];
 const PARSE_REPS = { 100: 50, 5_000: 20, 50_000: 7 };
 const RENDER_SIZES = [5_000, 50_000];
