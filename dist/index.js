@@ -34517,7 +34517,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1170);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6635);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3700);
 
 
 
@@ -34541,7 +34541,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6635:
+/***/ 3700:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41100,6 +41100,8 @@ function guarded(parse, utf8) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 ;// CONCATENATED MODULE: ./src/atlas/pg-query-wasm.ts
 // Where the PostgreSQL parser's WebAssembly lives, in its own module on purpose.
 //
@@ -41113,11 +41115,13 @@ const PG_QUERY_WASM = __nccwpck_require__.ab + "libpg-query.wasm";
 ;// CONCATENATED MODULE: ./src/atlas/pg-parser.ts
 
 
+
 const { WebAssembly } = globalThis;
 async function loadPgParser() {
     // Imported here, not at the top: the emscripten glue is ~0.3 MB of code that a run without
     // SQL to classify never needs, and every static import is evaluated when the bundle starts.
     const [{ default: createPgQuery }, bytes] = await Promise.all([__nccwpck_require__.e(/* import() */ 995).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3995, 23)), (0,promises_.readFile)(PG_QUERY_WASM)]);
+    keepParserOnBaselineTier();
     const wasm = await WebAssembly.compile(bytes);
     const module = await new Promise((resolve, reject) => {
         const start = () => createPgQuery({
@@ -41133,6 +41137,20 @@ async function loadPgParser() {
     return (utf8) => parseWith(module, utf8);
 }
 function discard() { }
+// V8 runs WebAssembly on its baseline compiler (Liftoff) and recompiles a function with its
+// optimising compiler once the function has run "enough" (the tiering budget, ~13 MB of code
+// executed by default). For this parser that is the second statement, and the function it then
+// optimises is the grammar's one huge parse loop: 6 s of CPU (on a background thread, beside
+// Terraform on a 2-core runner) and ~600 MB of compiler memory, which also makes every later
+// child-process spawn copy a 600 MB address space. The action parses a handful to a few hundred
+// statements a run, for which the baseline code is fast enough (≈ 0.3 ms a statement).
+// The largest budget postpones the optimisation to plans of a few hundred statements, where it
+// pays for itself. V8 reads the budget when a module is instantiated and whenever a function's
+// budget runs out, so it is set for the process, before the first instance.
+const TIERING_BUDGET = 2 ** 31 - 1;
+function keepParserOnBaselineTier() {
+    (0,external_node_v8_namespaceObject.setFlagsFromString)(`--wasm-tiering-budget=${TIERING_BUDGET}`);
+}
 /**
  * The glue's first statements read `__dirname`, a CommonJS variable: loaded from node_modules
  * it has its own, but inside the ESM bundle the name is unbound and throwing. It only builds
