@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { setFlagsFromString } from 'node:v8';
 import type { RawStmt } from 'libpg-query';
 import type { PgQueryWasm } from 'libpg-query/wasm/libpg-query.js';
+import { keepWasmOnBaselineTier } from '../core/index.js';
 import { PG_QUERY_WASM } from './pg-query-wasm.js';
 
 // The PostgreSQL 17 raw parser (libpg_query compiled to WebAssembly), driven directly through
@@ -30,7 +30,8 @@ export async function loadPgParser(): Promise<ParseBytes> {
   // Imported here, not at the top: the emscripten glue is ~0.3 MB of code that a run without
   // SQL to classify never needs, and every static import is evaluated when the bundle starts.
   const [{ default: createPgQuery }, bytes] = await Promise.all([import('libpg-query/wasm/libpg-query.js'), readFile(PG_QUERY_WASM)]);
-  keepParserOnBaselineTier();
+  // The grammar's parse loop is the function V8 would otherwise optimise, at great cost (see there).
+  keepWasmOnBaselineTier();
   const wasm = await WebAssembly.compile(bytes);
   const module = await new Promise<PgQueryWasm>((resolve, reject) => {
     const start = (): Promise<PgQueryWasm> =>
@@ -48,22 +49,6 @@ export async function loadPgParser(): Promise<ParseBytes> {
 }
 
 function discard(): void {}
-
-// V8 runs WebAssembly on its baseline compiler (Liftoff) and recompiles a function with its
-// optimising compiler once the function has run "enough" (the tiering budget, ~13 MB of code
-// executed by default). For this parser that is the second statement, and the function it then
-// optimises is the grammar's one huge parse loop: 6 s of CPU (on a background thread, beside
-// Terraform on a 2-core runner) and ~600 MB of compiler memory, which also makes every later
-// child-process spawn copy a 600 MB address space. The action parses a handful to a few hundred
-// statements a run, for which the baseline code is fast enough (≈ 0.3 ms a statement).
-// The largest budget postpones the optimisation to plans of a few hundred statements, where it
-// pays for itself. V8 reads the budget when a module is instantiated and whenever a function's
-// budget runs out, so it is set for the process, before the first instance.
-const TIERING_BUDGET = 2 ** 31 - 1;
-
-function keepParserOnBaselineTier(): void {
-  setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
-}
 
 /**
  * The glue's first statements read `__dirname`, a CommonJS variable: loaded from node_modules
