@@ -2,10 +2,11 @@
 // the bench's preload into the action's own process (dist/index.js) only, never into the
 // stand-in provider or CLI. It writes, per run, into <dir>:
 //   <stamp>.cpuprofile   the main thread's CPU profile (V8's sampling profiler, 1 ms)
-//   <stamp>.json         a timeline: the process's CPU time every 10 ms, and at every stdout
-//                        write the log line's first characters with the CPU time so far, of
-//                        the process and of each thread; the CPU time of each thread at exit (from /proc: V8's background compilers and GC helpers are
-//                        not in the main thread's profile), and garbage collection per kind.
+//   <stamp>.json         a timeline: the process's CPU time every 10 ms; at every stdout write
+//                        the log line's first characters with the CPU time so far, of the
+//                        process and of each thread (from /proc: V8's background compilers
+//                        and GC helpers are not in the main thread's profile); each garbage
+//                        collection (start, duration, kind, flags) and their sums per kind.
 // test/bench/profile-report.mjs reads them back into one table. The profiler adds some CPU of
 // its own, so the totals of a profiled run are a little higher than of a plain one.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,10 +45,12 @@ const GC_KINDS = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 };
 const gc = {};
+const gcs = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = GC_KINDS[e.detail?.kind] ?? 'other';
     gc[kind] = { count: (gc[kind]?.count ?? 0) + 1, ms: (gc[kind]?.ms ?? 0) + e.duration };
+    gcs.push([e.startTime, e.duration, kind, e.detail?.flags ?? 0]);
   }
 }).observe({ entryTypes: ['gc'] });
 
@@ -83,6 +86,7 @@ process.on('exit', () => {
     maxRssKiB: u.maxRSS,
     threads: threads(),
     gc,
+    gcs,
     samples,
     lines,
   };

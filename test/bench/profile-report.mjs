@@ -85,8 +85,8 @@ function phases(timeline, intervals) {
     if (!group && !line.startsWith('::')) label = `after "${line.slice(0, 40)}"`;
     else if (line.startsWith('::endgroup::')) label = 'after a group';
   }
-  const end = { t: timeline.end, cpu: timeline.cpuMs, main: timeline.threads.MainThread ?? 0, workers: workers(timeline.threads) };
-  add('exit', end);
+  // At exit only the process's total is comparable (threads read then may already be gone).
+  add('exit', { ...prev, t: timeline.end, cpu: timeline.cpuMs });
   return rows;
 }
 
@@ -150,6 +150,8 @@ for (const name of readdirSync(dir)
       .map(([k, v]) => `${k} ${v.count}× ${f0(v.ms)} ms`)
       .join(', ')}`,
   );
+  if (timeline.gcs?.length)
+    console.log(`GC at (ms from start): ${timeline.gcs.map(([t, d, kind]) => `${f0(t)} ${kind} ${f0(d)} ms`).join(', ')}`);
   const rows = [...phases(timeline, tf)].map(([phase, r]) => [phase, f0(r.cpu), f0(r.main), f0(r.workers), f0(r.free)]);
   table(['phase', 'CPU ms', 'main thread', 'V8 workers', 'wall outside terraform'], rows);
   const prof = name.replace(/\.json$/, '.cpuprofile');
