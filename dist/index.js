@@ -41140,7 +41140,18 @@ const PG_QUERY_WASM = __nccwpck_require__.ab + "libpg-query.wasm";
 
 
 const { WebAssembly } = globalThis;
-async function loadPgParser() {
+let instance;
+/**
+ * The process's one parser: compiled and instantiated on the first call, shared by every later
+ * caller (the classifier, the plan fingerprint, the impact model). Each instance costs a compile
+ * of the 1.1 MB module, 128 MiB of WebAssembly memory and the full garbage collection V8 runs
+ * when that much external memory appears; calls are synchronous, so sharing is safe.
+ */
+function loadPgParser() {
+    instance ??= instantiate();
+    return instance;
+}
+async function instantiate() {
     // Imported here, not at the top: the emscripten glue is ~0.3 MB of code that a run without
     // SQL to classify never needs, and every static import is evaluated when the bundle starts.
     const [{ default: createPgQuery }, bytes] = await Promise.all([__nccwpck_require__.e(/* import() */ 995).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3995, 23)), (0,promises_.readFile)(PG_QUERY_WASM)]);
@@ -42803,11 +42814,9 @@ function loadClassifier() {
     return loaded;
 }
 /**
- * Parsed once on load. The first parse makes V8 recompile the parser's hot WebAssembly
- * functions with its optimising compiler on background threads, which takes about a second of
- * CPU, and a process that exits meanwhile waits for it: triggered by the real statements at the
- * end of a run, that wait was the slowest part of the action's own time. Triggered here, early,
- * the compilation ends while Terraform runs.
+ * Parsed once on load: V8 compiles each WebAssembly function on its first call (lazily, on the
+ * main thread), and the functions a first statement needs are most of the parser's. Done here,
+ * early, that compilation happens while Terraform runs rather than after the plans.
  */
 const WARM_UP = new TextEncoder().encode('CREATE TABLE "public"."t" ("id" bigint NOT NULL, "note" text NULL, PRIMARY KEY ("id")); GRANT SELECT ON TABLE "public"."t" TO "r"; DROP TABLE "public"."t";');
 /** The one parser instance of the process (loaded once, warmed up), shared with the plan fingerprint. */

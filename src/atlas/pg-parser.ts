@@ -26,7 +26,20 @@ interface WebAssemblyApi {
 }
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
-export async function loadPgParser(): Promise<ParseBytes> {
+let instance: Promise<ParseBytes> | undefined;
+
+/**
+ * The process's one parser: compiled and instantiated on the first call, shared by every later
+ * caller (the classifier, the plan fingerprint, the impact model). Each instance costs a compile
+ * of the 1.1 MB module, 128 MiB of WebAssembly memory and the full garbage collection V8 runs
+ * when that much external memory appears; calls are synchronous, so sharing is safe.
+ */
+export function loadPgParser(): Promise<ParseBytes> {
+  instance ??= instantiate();
+  return instance;
+}
+
+async function instantiate(): Promise<ParseBytes> {
   // Imported here, not at the top: the emscripten glue is ~0.3 MB of code that a run without
   // SQL to classify never needs, and every static import is evaluated when the bundle starts.
   const [{ default: createPgQuery }, bytes] = await Promise.all([import('libpg-query/wasm/libpg-query.js'), readFile(PG_QUERY_WASM)]);

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { loadPgParser } from '../../src/atlas/pg-parser.js';
 import { repoRoot, seedDir } from '../support/action.js';
 import { actionNode } from '../support/runtimes.js';
 
@@ -46,5 +47,15 @@ describe('WebAssembly parsers stay on V8 baseline code for a run-sized input', (
     const parser = path.join(repoRoot, 'src/lint/parser.ts');
     const [loaded, parsed] = await Promise.all([parseInChild(['hcl', parser]), parseInChild(['hcl', parser, ...files])]);
     expect(parsed.optimised).toBe(loaded.optimised);
+  });
+});
+
+// Each instance is a compile of the 1.1 MB module, 128 MiB of WebAssembly memory and a full
+// garbage collection; the classifier and the impact model loaded one each in a plan.
+describe('SQL parser instances', () => {
+  it('every caller gets the one parser of the process', async () => {
+    const [a, b] = await Promise.all([loadPgParser(), loadPgParser()]);
+    expect(a).toBe(b);
+    expect(await loadPgParser()).toBe(a);
   });
 });
