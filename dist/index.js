@@ -33245,7 +33245,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1170:
+/***/ 7259:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33265,6 +33265,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   js: () => (/* reexport */ htmlText),
   Gv: () => (/* reexport */ isObject),
   vH: () => (/* reexport */ isStopping),
+  si: () => (/* reexport */ keepWasmOnBaselineTier),
   nf: () => (/* reexport */ markdown_link),
   Rm: () => (/* reexport */ log),
   bu: () => (/* reexport */ num),
@@ -34215,6 +34216,28 @@ function array(value) {
     return Array.isArray(value) ? value : [];
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/core/wasm-tiering.ts
+
+// V8 runs WebAssembly on its baseline compiler (Liftoff) and re-compiles a function with its
+// optimising compiler, on a background thread, once the function has run "enough" (the tiering
+// budget, ~13 MB of code executed by default). The action's two WebAssembly parsers run briefly:
+// - the SQL parser (libpg-query) reaches the budget on its second statement, and the function
+//   V8 then optimises is the grammar's one huge parse loop: 2 s of CPU (6 s wall on a loaded
+//   2-core runner, beside Terraform) and ~550 MB of compiler memory, after which every spawn
+//   of terraform copies a 600 MB address space;
+// - tree-sitter's HCL parser reaches it within the seed project's ten files: ~120 ms of CPU.
+// The baseline code is fast enough for what a run parses (≈ 0.3 ms a SQL statement). The
+// largest budget postpones the optimisation to plans of a few hundred statements, where it
+// pays for itself. V8 reads the budget when a module is instantiated and whenever a function's
+// budget runs out, so it is set for the process, before the first instance.
+const TIERING_BUDGET = 2 ** 31 - 1;
+/** Keeps briefly-run WebAssembly on V8's baseline code; call before instantiating a module. Idempotent. */
+function keepWasmOnBaselineTier() {
+    (0,external_node_v8_namespaceObject.setFlagsFromString)(`--wasm-tiering-budget=${TIERING_BUDGET}`);
+}
+
 ;// CONCATENATED MODULE: ./src/core/markdown.ts
 
 // The one Markdown writer for text the action did not author. GitHub renders a comment as
@@ -34475,6 +34498,8 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 /** The value as an array, or an empty one. */
 
+/** Keeps briefly-run WebAssembly (the SQL and HCL parsers) on V8's baseline code; call before instantiating. */
+
 /** The one redactor: every registered secret and every credential-shaped value masked. */
 
 /** Adds a value the redactor masks from now on (and masks it in the runner). */
@@ -34516,7 +34541,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1170);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7259);
 /* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6635);
 
 
@@ -34550,8 +34575,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* reexport */ run)
 });
 
-// EXTERNAL MODULE: ./src/core/index.ts + 18 modules
-var core = __nccwpck_require__(1170);
+// EXTERNAL MODULE: ./src/core/index.ts + 20 modules
+var core = __nccwpck_require__(7259);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
 var lib_core = __nccwpck_require__(8179);
 ;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
@@ -41113,11 +41138,25 @@ const PG_QUERY_WASM = __nccwpck_require__.ab + "libpg-query.wasm";
 ;// CONCATENATED MODULE: ./src/atlas/pg-parser.ts
 
 
+
 const { WebAssembly } = globalThis;
-async function loadPgParser() {
+let instance;
+/**
+ * The process's one parser: compiled and instantiated on the first call, shared by every later
+ * caller (the classifier, the plan fingerprint, the impact model). Each instance costs a compile
+ * of the 1.1 MB module, 128 MiB of WebAssembly memory and the full garbage collection V8 runs
+ * when that much external memory appears; calls are synchronous, so sharing is safe.
+ */
+function loadPgParser() {
+    instance ??= instantiate();
+    return instance;
+}
+async function instantiate() {
     // Imported here, not at the top: the emscripten glue is ~0.3 MB of code that a run without
     // SQL to classify never needs, and every static import is evaluated when the bundle starts.
     const [{ default: createPgQuery }, bytes] = await Promise.all([__nccwpck_require__.e(/* import() */ 995).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3995, 23)), (0,promises_.readFile)(PG_QUERY_WASM)]);
+    // The grammar's parse loop is the function V8 would otherwise optimise, at great cost (see there).
+    (0,core/* keepWasmOnBaselineTier */.si)();
     const wasm = await WebAssembly.compile(bytes);
     const module = await new Promise((resolve, reject) => {
         const start = () => createPgQuery({
@@ -42775,11 +42814,9 @@ function loadClassifier() {
     return loaded;
 }
 /**
- * Parsed once on load. The first parse makes V8 recompile the parser's hot WebAssembly
- * functions with its optimising compiler on background threads, which takes about a second of
- * CPU, and a process that exits meanwhile waits for it: triggered by the real statements at the
- * end of a run, that wait was the slowest part of the action's own time. Triggered here, early,
- * the compilation ends while Terraform runs.
+ * Parsed once on load: V8 compiles each WebAssembly function on its first call (lazily, on the
+ * main thread), and the functions a first statement needs are most of the parser's. Done here,
+ * early, that compilation happens while Terraform runs rather than after the plans.
  */
 const WARM_UP = new TextEncoder().encode('CREATE TABLE "public"."t" ("id" bigint NOT NULL, "note" text NULL, PRIMARY KEY ("id")); GRANT SELECT ON TABLE "public"."t" TO "r"; DROP TABLE "public"."t";');
 /** The one parser instance of the process (loaded once, warmed up), shared with the plan fingerprint. */
@@ -44247,6 +44284,7 @@ function hcl_unescape(raw) {
 
 
 
+
 // The HCL parser: web-tree-sitter with the tree-sitter-hcl grammar, both WebAssembly.
 //
 // web-tree-sitter is imported at run time and never bundled, because ncc (webpack) breaks both
@@ -44293,6 +44331,7 @@ async function load() {
     let parser;
     try {
         const runtime = locate();
+        (0,core/* keepWasmOnBaselineTier */.si)();
         const ts = (await import(/* webpackIgnore: true */ runtime.module));
         await ts.Parser.init({ wasmBinary: await (0,promises_.readFile)(runtime.runtimeWasm) });
         const language = await ts.Language.load(await (0,promises_.readFile)(runtime.grammarWasm));

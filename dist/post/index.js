@@ -28370,7 +28370,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5381:
+/***/ 475:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28381,7 +28381,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rm: () => (/* reexport */ log)
 });
 
-// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, link, num, obj, outcome, redact, registerSecret, runProcess, settle, showBidi, stopAll, str, strings, text, utcText
+// UNUSED EXPORTS: BufferedLog, DEFAULT_GATED_CLASSES, STATEMENT_CLASSES, array, code, details, errorStack, fence, fenceTrusted, hasBidi, htmlText, isObject, isStopping, keepWasmOnBaselineTier, link, num, obj, outcome, redact, registerSecret, runProcess, settle, showBidi, stopAll, str, strings, text, utcText
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -32161,6 +32161,28 @@ async function runProcess(binary, args, o) {
     return exit;
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/core/wasm-tiering.ts
+
+// V8 runs WebAssembly on its baseline compiler (Liftoff) and re-compiles a function with its
+// optimising compiler, on a background thread, once the function has run "enough" (the tiering
+// budget, ~13 MB of code executed by default). The action's two WebAssembly parsers run briefly:
+// - the SQL parser (libpg-query) reaches the budget on its second statement, and the function
+//   V8 then optimises is the grammar's one huge parse loop: 2 s of CPU (6 s wall on a loaded
+//   2-core runner, beside Terraform) and ~550 MB of compiler memory, after which every spawn
+//   of terraform copies a 600 MB address space;
+// - tree-sitter's HCL parser reaches it within the seed project's ten files: ~120 ms of CPU.
+// The baseline code is fast enough for what a run parses (≈ 0.3 ms a SQL statement). The
+// largest budget postpones the optimisation to plans of a few hundred statements, where it
+// pays for itself. V8 reads the budget when a module is instantiated and whenever a function's
+// budget runs out, so it is set for the process, before the first instance.
+const TIERING_BUDGET = (/* unused pure expression or super */ null && (2 ** 31 - 1));
+/** Keeps briefly-run WebAssembly on V8's baseline code; call before instantiating a module. Idempotent. */
+function keepWasmOnBaselineTier() {
+    setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
+}
+
 ;// CONCATENATED MODULE: ./src/core/markdown.ts
 
 // The one Markdown writer for text the action did not author. GitHub renders a comment as
@@ -32376,6 +32398,8 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 
 /** The value as an array, or an empty one. */
 
+/** Keeps briefly-run WebAssembly (the SQL and HCL parsers) on V8's baseline code; call before instantiating. */
+
 /** The one redactor: every registered secret and every credential-shaped value masked. */
 
 /** Adds a value the redactor masks from now on (and masks it in the runner). */
@@ -32416,7 +32440,7 @@ async function cleanup(runnerTemp = process.env['RUNNER_TEMP']) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5381);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(475);
 
 // Entry of the `post:` step (action.yml): runs after the job's steps, also when the main step
 // was cancelled or killed.

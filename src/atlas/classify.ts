@@ -139,11 +139,9 @@ export function loadClassifier(): Promise<void> {
 }
 
 /**
- * Parsed once on load. The first parse makes V8 recompile the parser's hot WebAssembly
- * functions with its optimising compiler on background threads, which takes about a second of
- * CPU, and a process that exits meanwhile waits for it: triggered by the real statements at the
- * end of a run, that wait was the slowest part of the action's own time. Triggered here, early,
- * the compilation ends while Terraform runs.
+ * Parsed once on load: V8 compiles each WebAssembly function on its first call (lazily, on the
+ * main thread), and the functions a first statement needs are most of the parser's. Done here,
+ * early, that compilation happens while Terraform runs rather than after the plans.
  */
 const WARM_UP = new TextEncoder().encode(
   'CREATE TABLE "public"."t" ("id" bigint NOT NULL, "note" text NULL, PRIMARY KEY ("id")); GRANT SELECT ON TABLE "public"."t" TO "r"; DROP TABLE "public"."t";',

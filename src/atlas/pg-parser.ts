@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { RawStmt } from 'libpg-query';
 import type { PgQueryWasm } from 'libpg-query/wasm/libpg-query.js';
+import { keepWasmOnBaselineTier } from '../core/index.js';
 import { PG_QUERY_WASM } from './pg-query-wasm.js';
 
 // The PostgreSQL 17 raw parser (libpg_query compiled to WebAssembly), driven directly through
@@ -25,10 +26,25 @@ interface WebAssemblyApi {
 }
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
-export async function loadPgParser(): Promise<ParseBytes> {
+let instance: Promise<ParseBytes> | undefined;
+
+/**
+ * The process's one parser: compiled and instantiated on the first call, shared by every later
+ * caller (the classifier, the plan fingerprint, the impact model). Each instance costs a compile
+ * of the 1.1 MB module, 128 MiB of WebAssembly memory and the full garbage collection V8 runs
+ * when that much external memory appears; calls are synchronous, so sharing is safe.
+ */
+export function loadPgParser(): Promise<ParseBytes> {
+  instance ??= instantiate();
+  return instance;
+}
+
+async function instantiate(): Promise<ParseBytes> {
   // Imported here, not at the top: the emscripten glue is ~0.3 MB of code that a run without
   // SQL to classify never needs, and every static import is evaluated when the bundle starts.
   const [{ default: createPgQuery }, bytes] = await Promise.all([import('libpg-query/wasm/libpg-query.js'), readFile(PG_QUERY_WASM)]);
+  // The grammar's parse loop is the function V8 would otherwise optimise, at great cost (see there).
+  keepWasmOnBaselineTier();
   const wasm = await WebAssembly.compile(bytes);
   const module = await new Promise<PgQueryWasm>((resolve, reject) => {
     const start = (): Promise<PgQueryWasm> =>

@@ -34,6 +34,9 @@ export { strings } from './json.js';
 /** The value as an array, or an empty one. */
 export { array } from './json.js';
 
+/** Keeps briefly-run WebAssembly (the SQL and HCL parsers) on V8's baseline code; call before instantiating. */
+export { keepWasmOnBaselineTier } from './wasm-tiering.js';
+
 /** The one redactor: every registered secret and every credential-shaped value masked. */
 export { redact } from './redact/index.js';
 /** Adds a value the redactor masks from now on (and masks it in the runner). */

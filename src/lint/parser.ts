@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as TreeSitter from 'web-tree-sitter';
 import type { Body } from './hcl-model.js';
+import { keepWasmOnBaselineTier } from '../core/index.js';
 import { TooDeep, toBody } from './hcl.js';
 
 // The HCL parser: web-tree-sitter with the tree-sitter-hcl grammar, both WebAssembly.
@@ -75,6 +76,7 @@ async function load(): Promise<HclParser> {
   let parser: TreeSitter.Parser;
   try {
     const runtime = locate();
+    keepWasmOnBaselineTier();
     const ts = (await import(/* webpackIgnore: true */ runtime.module)) as typeof TreeSitter;
     await ts.Parser.init({ wasmBinary: await readFile(runtime.runtimeWasm) });
     const language = await ts.Language.load(await readFile(runtime.grammarWasm));

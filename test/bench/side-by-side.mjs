@@ -24,6 +24,7 @@ import { constants } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // RDS_ATLAS_BENCH_SIDE_REPS lowers it when a loaded machine leaves no time for five rounds.
 const REPS = Number(process.env.RDS_ATLAS_BENCH_SIDE_REPS) || 5;
@@ -149,6 +150,7 @@ if (/dist[\\\\/]index\\.js$/.test(process.argv[1] ?? '')) {
     const u = process.resourceUsage();
     writeFileSync(process.env.RDS_ATLAS_BENCH_CPU_FILE, JSON.stringify({ cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 }));
   });
+  if (process.env.RDS_ATLAS_BENCH_PROFILE) await import(process.env.RDS_ATLAS_BENCH_PROFILE_HOOK);
 }
 `;
 
@@ -199,6 +201,16 @@ export async function benchSideBySide(load, { stats, table, expect, ms, spread }
     const cpuFile = path.join(tmp, 'action-cpu.json');
     await writeFile(preload, CPU_PRELOAD);
     const nodeEnv = { NODE_OPTIONS: `--import=${preload}`, RDS_ATLAS_BENCH_CPU_FILE: cpuFile };
+    // RDS_ATLAS_BENCH_PROFILE=<dir>: a CPU profile and timeline of each action run, with its
+    // terraform intervals (test/bench/profile-hook.mjs; read back by profile-report.mjs).
+    const profileDir = process.env.RDS_ATLAS_BENCH_PROFILE ? path.resolve(process.env.RDS_ATLAS_BENCH_PROFILE) : undefined;
+    if (profileDir) {
+      await mkdir(profileDir, { recursive: true });
+      Object.assign(nodeEnv, {
+        RDS_ATLAS_BENCH_PROFILE: profileDir,
+        RDS_ATLAS_BENCH_PROFILE_HOOK: pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'profile-hook.mjs')).href,
+      });
+    }
     const extra = { env: { PATH, ...nodeEnv } };
 
     // The bootstrap, applied once (not measured).
@@ -260,6 +272,10 @@ export async function benchSideBySide(load, { stats, table, expect, ms, spread }
     const action = async (start, what, check) => {
       const run = await start();
       expect(run.exitCode === 0 && check(run), `side by side: the action's ${what} failed\n${run.stdout.slice(-3000)}`);
+      if (profileDir) {
+        const calls = await readFile(timings, 'utf8').catch(() => '');
+        await writeFile(path.join(profileDir, `terraform-${Date.now()}.txt`), calls);
+      }
       return { wall: run.durationMs, cpu: await takeActionCpu(cpuFile), ...(await terraformShare(timings)) };
     };
     const planned = (run) => run.outputs['roles-sql'] === NEW_ROLE.sql && run.outputs['schema-sql'] === AUDIT_SQL;
