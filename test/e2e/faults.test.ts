@@ -236,7 +236,9 @@ describe('faults: the report is never lost and never lies', () => {
   // request, commits and comment; neither edits the workspace or the scenario, and the hung-API
   // run writes nothing to GitHub (it never gets an answer), so neither sees the other. The
   // hung-API case spends ~45 s waiting on a server that never answers; the racing runs fill
-  // that wait instead of following it.
+  // that wait instead of following it. Only runs of one kind may overlap on a stack: its OIDC
+  // issuer signs the sub of the run started last (a push beside a pull request would get the
+  // wrong one).
 
   // ── hung GitHub API ──
 
