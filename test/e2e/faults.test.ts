@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runPostStep, type ActionRun } from '../support/action.js';
 import { ACTIONS_BOT } from '../support/github-api.js';
 import { headings, links, renderedText } from '../support/markdown.js';
@@ -232,47 +232,12 @@ describe('faults: the report is never lost and never lies', () => {
     }
   });
 
-  // ── hung GitHub API ──
-
-  it('hung GitHub API: the run ends ~45 s into the comment phase with exit 0, the summary and every output written, and one warning', async () => {
-    const pr = 55;
-    stack.github.addPull({ number: pr, files: ['hcl/schema/schema.pg.hcl'], headSha: sha('8'), baseSha: BASE });
-    // Every listing of the PR's comments is accepted and never answered.
-    stack.github.failNext('hang', { method: 'GET', path: new RegExp(`/issues/${pr}/comments$`), times: 20 });
-    const started = Date.now();
-    const run = await stack.runPullRequest({ number: pr, headSha: sha('8'), baseSha: BASE });
-    const exited = started + run.durationMs;
-
-    expect(run.exitCode, run.stdout).toBe(0);
-    expect(Object.keys(run.outputs).sort()).toEqual([...OUTPUT_NAMES].sort());
-    expect(run.outputs['mode']).toBe('plan');
-    expect(run.outputs['comment-url']).toBe('');
-    expect(run.outputs['schema-sql']).toBe('');
-    expect(headline(run.summary)).toBe('✅ Plan: no changes');
-    const warnings = interpretRunnerOutput(run.stdout, run.stderr).annotations.filter((a) => a.level === 'warning');
-    expect(warnings.map((w) => w.message)).toEqual([
-      expect.stringMatching(
-        /^Could not post the pull request comment: GitHub did not answer within 45 s\. The report is in the job summary/,
-      ),
-    ]);
-    expect(stack.github.comments(pr)).toEqual([]);
-
-    // Each request was given up after 10 s and retried; the phase as a whole after 45 s, and
-    // the process exited right then (sockets to the hung API notwithstanding).
-    const listings = stack.github.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/issues/${pr}/comments`));
-    expect(listings.length).toBeGreaterThanOrEqual(3);
-    for (let i = 1; i < listings.length; i++) expect(listings[i]!.at - listings[i - 1]!.at).toBeGreaterThanOrEqual(10_000);
-    // The phase's 45 s start when the report is written, a little before the first listing
-    // reaches the server (seconds before on a loaded machine): from that listing to the exit is
-    // at most 45 s plus the exit, and at least the retries above.
-    const phase = exited - listings[0]!.at;
-    expect(phase).toBeGreaterThanOrEqual(listings.at(-1)!.at - listings[0]!.at);
-    expect(phase).toBeGreaterThan(30_000);
-    expect(phase).toBeLessThan(50_000);
-    expect(run.runnerTempFiles).toEqual([]);
-  }, 150_000);
-
-  // ── two racing runs ──
+  // ── hung GitHub API, and two racing runs in its wait ──
+  // The hung run spends ~45 s waiting on a server that never answers; two runs racing on
+  // another pull request fill that wait instead of following it. All three are pull-request
+  // plans (a stack's OIDC issuer signs the sub of the run started last, so only runs of one
+  // kind may overlap), none edits the workspace or the scenario, and the hung run writes
+  // nothing to GitHub (it never gets an answer), so none sees another.
 
   /**
    * A terraform first on PATH whose `plan` runs the real one, then waits until every run named
@@ -304,7 +269,11 @@ describe('faults: the report is never lost and never lies', () => {
     return { PATH: `${dir}${path.delimiter}${stack.tf.env['PATH'] ?? ''}` };
   };
 
-  it('two racing runs on one PR: both create a comment, the later one removes its own; one comment remains, ours', async () => {
+  /**
+   * Two runs racing on PR #56: both create a comment, the later one removes its own; one comment
+   * remains, ours. Runs beside the hung-API case (below), which writes nothing to GitHub.
+   */
+  const raceOnOnePull = async (): Promise<void> => {
     const pr = 56;
     stack.github.addPull({ number: pr, files: ['hcl/schema/schema.pg.hcl'], headSha: sha('9'), baseSha: BASE });
     // Both runs read the PR's comments before either writes: the race, every time. Each job has
@@ -338,7 +307,65 @@ describe('faults: the report is never lost and never lies', () => {
     expect(runs.filter((r) => r.stdout.includes('Removed 1 duplicate comment(s) of this action left by a concurrent run.'))).toHaveLength(
       1,
     );
-  });
+  };
+
+  it('hung GitHub API: the run ends ~45 s into the comment phase with exit 0, the summary and every output written, and one warning; two racing runs on one PR, in that wait: both create a comment, the later one removes its own; one comment remains, ours', async () => {
+    const pr = 55;
+    stack.github.addPull({ number: pr, files: ['hcl/schema/schema.pg.hcl'], headSha: sha('8'), baseSha: BASE });
+    // Every listing of the PR's comments is accepted and never answered.
+    stack.github.failNext('hang', { method: 'GET', path: new RegExp(`/issues/${pr}/comments$`), times: 20 });
+    const seen = stack.github.requests.length;
+    const started = Date.now();
+    let settled = false;
+    const hung = stack.runPullRequest({ number: pr, headSha: sha('8'), baseSha: BASE }).finally(() => (settled = true));
+    // The racing runs start once this run's first listing has reached GitHub: its plan, and the
+    // state lock with it, is done, so no plan waits on another; from then on it only waits.
+    await vi.waitFor(
+      () => {
+        const listed = stack.github.requests.slice(seen).some((r) => r.method === 'GET' && r.path.endsWith(`/issues/${pr}/comments`));
+        if (!settled && !listed) throw new Error('the hung run is not in its comment phase yet');
+      },
+      { timeout: 120_000, interval: 100 },
+    );
+    const racing = raceOnOnePull().then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    const run = await hung;
+    const exited = started + run.durationMs;
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(Object.keys(run.outputs).sort()).toEqual([...OUTPUT_NAMES].sort());
+    expect(run.outputs['mode']).toBe('plan');
+    expect(run.outputs['comment-url']).toBe('');
+    expect(run.outputs['schema-sql']).toBe('');
+    expect(headline(run.summary)).toBe('✅ Plan: no changes');
+    const warnings = interpretRunnerOutput(run.stdout, run.stderr).annotations.filter((a) => a.level === 'warning');
+    expect(warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        /^Could not post the pull request comment: GitHub did not answer within 45 s\. The report is in the job summary/,
+      ),
+    ]);
+    expect(stack.github.comments(pr)).toEqual([]);
+
+    // Each request was given up after 10 s and retried; the phase as a whole after 45 s, and
+    // the process exited right then (sockets to the hung API notwithstanding).
+    const listings = stack.github.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/issues/${pr}/comments`));
+    expect(listings.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < listings.length; i++) expect(listings[i]!.at - listings[i - 1]!.at).toBeGreaterThanOrEqual(10_000);
+    // The phase's 45 s start when the report is written, a little before the first listing
+    // reaches the server (seconds before on a loaded machine): from that listing to the exit is
+    // at most 45 s plus the exit, and at least the retries above.
+    const phase = exited - listings[0]!.at;
+    expect(phase).toBeGreaterThanOrEqual(listings.at(-1)!.at - listings[0]!.at);
+    expect(phase).toBeGreaterThan(30_000);
+    expect(phase).toBeLessThan(50_000);
+    expect(run.runnerTempFiles).toEqual([]);
+
+    // The race, started in this run's wait.
+    const raceError = await racing;
+    if (raceError) throw raceError;
+  }, 240_000);
 
   // ── the post step ──
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
 import { headings, renderedText } from '../support/markdown.js';
 import { interpretRunnerOutput, type Annotation } from '../support/runner-log.js';
-import { DEFAULT_BRANCH, sha, startStack, type RunExtra, type Stack } from '../support/stack.js';
+import { DEFAULT_BRANCH, sha, startStack, type Observed, type RunExtra, type Stack } from '../support/stack.js';
 import { loadSeedScenario } from '../support/terraform.js';
 
 // The HCL guardrails (src/lint/) through `node dist/index.js`: an error stops the run before
@@ -53,10 +53,27 @@ describe('HCL guardrails on pull requests', () => {
     }
   };
   const withoutPublicUsage = (): string => seedSchemaHcl.replace(/permission \{\s*to\s*= PUBLIC[^}]*\}\n*/, '');
+  const ROLES = 'hcl/roles/roles.pg.hcl';
+  /** The roles HCL with user dbadmin made a member of rds_iam (an ordinary IAM user unless master-user names it). */
+  const withDbadmin = (seedRoles: string): string => `${seedRoles}\nuser "dbadmin" {\n  member_of = [role.rds_iam]\n}\n`;
+
+  /**
+   * PR #1's run, shared by the cases below that read it (e2e time matters): REPORTING added,
+   * dbadmin in the roles HCL under the default master-user, and step debug logging on.
+   */
+  let reportingRun: Observed;
 
   it('a PR adding a user block to schema HCL fails before OIDC, STS and Terraform: one annotation at that line, the lint output, and a comment that says why', async () => {
-    stack.github.addPull({ number: 1, files: [REPORTING], headSha: sha('1'), baseSha: sha('0') });
-    const o = await stack.observe(() => runWithReportingUser());
+    stack.github.addPull({ number: 1, files: [REPORTING, ROLES], headSha: sha('1'), baseSha: sha('0') });
+    const roles = path.join(stack.workspace, ROLES);
+    const seedRoles = await readFile(roles, 'utf8');
+    await writeFile(roles, withDbadmin(seedRoles));
+    try {
+      reportingRun = await stack.observe(() => runWithReportingUser({ env: { RUNNER_DEBUG: '1' } }));
+    } finally {
+      await writeFile(roles, seedRoles);
+    }
+    const o = reportingRun;
     const { run } = o;
     expect(run.exitCode, run.stdout).toBe(1);
     expect(o.oidc).toEqual([]);
@@ -130,7 +147,7 @@ describe('HCL guardrails on pull requests', () => {
   });
 
   it('with step debug logging on, the failure carries a stack trace that points at src/ (dist/ has source maps)', async () => {
-    const run = await runWithReportingUser({ env: { RUNNER_DEBUG: '1' } });
+    const { run } = reportingRun;
     expect(run.exitCode).toBe(1);
     const log = interpretRunnerOutput(run.stdout, run.stderr, { stepDebug: true }).visibleLog.split('\n');
     const start = log.findIndex((l) => l.startsWith('##[debug]Stack: Error: The HCL guardrails found 1 error'));
@@ -230,10 +247,10 @@ describe('HCL guardrails on pull requests', () => {
   });
 
   it('master-user names the master user the roles rules guard: made a member of rds_iam, it fails before AWS; as an ordinary user it does not', async () => {
-    const roles = path.join(stack.workspace, 'hcl/roles/roles.pg.hcl');
+    const roles = path.join(stack.workspace, ROLES);
     const seedRoles = await readFile(roles, 'utf8');
-    await writeFile(roles, `${seedRoles}\nuser "dbadmin" {\n  member_of = [role.rds_iam]\n}\n`);
-    stack.github.addPull({ number: 3, files: ['hcl/roles/roles.pg.hcl'], headSha: sha('3'), baseSha: sha('0') });
+    await writeFile(roles, withDbadmin(seedRoles));
+    stack.github.addPull({ number: 3, files: [ROLES], headSha: sha('3'), baseSha: sha('0') });
     try {
       const o = await stack.observe(() =>
         stack.runPullRequest({ number: 3, headSha: sha('3'), baseSha: sha('0') }, { inputs: { 'master-user': 'dbadmin' } }),
@@ -252,8 +269,8 @@ describe('HCL guardrails on pull requests', () => {
       expect(renderedText(body(3))).toContain('The master user "dbadmin" is made a member of rds_iam.');
 
       // Under the default (postgres), dbadmin is one more IAM user: no error from these rules.
-      const plain = await stack.runPullRequest({ number: 3, headSha: sha('3'), baseSha: sha('0') });
-      expect(lintOutput(plain).filter((f) => f.rule === 'master-in-rds-iam' || f.rule === 'rds-role-not-external')).toEqual([]);
+      // PR #1's run had this roles HCL under the default master-user.
+      expect(lintOutput(reportingRun.run).filter((f) => f.rule === 'master-in-rds-iam' || f.rule === 'rds-role-not-external')).toEqual([]);
     } finally {
       await writeFile(roles, seedRoles);
     }

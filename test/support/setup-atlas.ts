@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Imported up front: the demo loads these helpers through a one-shot module runner, closed
 // before the stack starts, so a lazy import() here would fail there.
+import { writeLogin } from './atlas-cli/login-state.mjs';
 import { DEFAULT_VERSION, versionText } from './atlas-cli/version.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -61,4 +62,14 @@ export function runAtlasCli(args: string[], env: { HOME: string; PATH: string } 
 export async function atlasLogin(env: { HOME: string; PATH: string } & Record<string, string>): Promise<void> {
   const run = await runAtlasCli(['login', '--token', TEST_CLOUD_TOKEN], env);
   if (run.code !== 0) throw new Error(`atlas login failed (${run.code}): ${run.stderr.trim()}`);
+}
+
+/**
+ * What `atlas login --token` leaves in `home`, written without starting the CLI: the stand-in's
+ * own login record (login-state.mjs), so the state is the one the CLI writes. Every action run
+ * of the stack needs it; a Node process for each was CPU the suite spent on setup. The CLI's
+ * own login, whoami and logout are tested in test/harness/atlas-provider-cli.test.ts.
+ */
+export function atlasLoginState(home: string): void {
+  writeLogin(TEST_CLOUD_TOKEN, { HOME: home });
 }

@@ -23,7 +23,7 @@ import { startGitHubApi, type ApiRequest, type GitHubApi } from './github-api.js
 import pgLib from 'pg';
 import { connectionConfig, startPostgres, type PgCluster } from './postgres.js';
 import { startSecretsManager, type SecretsManagerServer } from './secrets-manager.js';
-import { atlasLogin } from './setup-atlas.js';
+import { atlasLoginState } from './setup-atlas.js';
 import { loadSeedScenario, prepareTerraform, type Scenario, type TerraformHarness } from './terraform.js';
 
 // Everything a real run touches, on this machine: PostgreSQL (behind the RDS front, which
@@ -283,7 +283,7 @@ export async function startStack(opts: { scenario?: Scenario } = {}): Promise<St
             workspace: checkout,
             ...(extra.cancel ? { cancel: extra.cancel } : {}),
             ...(extra.runnerTemp ? { runnerTemp: extra.runnerTemp } : {}),
-            ...(atlasCli === 'logged-in' ? { prepareHome: (home) => atlasLogin({ HOME: home, PATH: env['PATH'] ?? '' }) } : {}),
+            ...(atlasCli === 'logged-in' ? { prepareHome: (home) => Promise.resolve(atlasLoginState(home)) } : {}),
           });
         } finally {
           await rm(checkout, { recursive: true, force: true });
