@@ -7,12 +7,10 @@
 // compilation), and a large plan before the code has tiered up.
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, createServerModuleRunner } from 'vite';
+import { closeLoader, loadTs } from './loader.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const REPO = path.resolve(path.dirname(SELF), '../..');
 const COUNT = 5_000;
 const CHILDREN = 7;
 const WARM_REPS = 9;
@@ -57,24 +55,6 @@ const SMALL_PLAN = [
   ['GRANT SELECT ON TABLE "public"."validation_probe" TO "app_reader";', 'safe', 'GRANT'],
   ['DROP TABLE "public"."users";', 'destructive', 'DROP TABLE'],
 ];
-
-// A module runner that stays open: the classifier imports the parser's glue lazily (import()
-// inside loadPgParser), which runnerImport's one-shot runner, closed after the first import,
-// cannot serve. The child process exits when done, which ends the server.
-let runner;
-async function loadTs(relative) {
-  if (!runner) {
-    const server = await createServer({
-      root: REPO,
-      configFile: false,
-      logLevel: 'silent',
-      appType: 'custom',
-      server: { middlewareMode: true, hmr: false, ws: false },
-    });
-    runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
-  }
-  return runner.import(path.join(REPO, relative));
-}
 
 /** Mismatches between results and expectations, as short strings (empty when all agree). */
 function wrong(results, expected) {
@@ -198,11 +178,14 @@ export async function benchClassify(load, { stats, table, expect, ms, spread, nu
 }
 
 if (process.argv[1] === SELF && process.argv[2] === '--classify-child') {
-  child().then(
-    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
+  child()
+    .then(
+      (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+      (err) => {
+        console.error(err);
+        process.exitCode = 1;
+      },
+    )
+    // The open module runner's server would keep the process alive.
+    .finally(closeLoader);
 }
