@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packedMirror } from '../support/packed-mirror.js';
+import { REPORTING_HCL, REPORTING_SQL } from '../support/reporting-role.js';
 import { DEFAULT_BRANCH, freshCheckout, sha, startStack, type Stack } from '../support/stack.js';
-import { loadSeedScenario, PROVIDER_ADDRESS, PROVIDER_VERSION, type Scenario, type ScenarioStatement } from '../support/terraform.js';
+import { loadSeedScenario, PROVIDER_ADDRESS, PROVIDER_VERSION, type Scenario } from '../support/terraform.js';
 
 // Issue 23's concurrency cases, through `node dist/index.js` on real Terraform and PostgreSQL:
 // - a user's shared plugin cache (TF_PLUGIN_CACHE_DIR): cold, the schema root's init waits for
@@ -22,16 +23,6 @@ import { loadSeedScenario, PROVIDER_ADDRESS, PROVIDER_VERSION, type Scenario, ty
 const execFileAsync = promisify(execFile);
 const FILES = ['hcl/roles/roles.pg.hcl', 'hcl/roles/grants.pg.hcl', 'hcl/schema/schema.pg.hcl'];
 const ROOTS = ['terraform/roles', 'terraform/schema'];
-// A role the HCL names as `external` that nobody created: PostgreSQL refuses the GRANT.
-const REPORTING_HCL = 'role "reporting" {\n  external = true\n}\n\nuser "report_reader" {\n  member_of = [role.reporting]\n}\n';
-const REPORTING_SQL: ScenarioStatement[] = [
-  {
-    sql: 'CREATE ROLE "report_reader" WITH LOGIN;',
-    when: ['user "report_reader"'],
-    present: "SELECT 1 FROM pg_roles WHERE rolname = 'report_reader'",
-  },
-  { sql: 'GRANT "reporting" TO "report_reader";', when: ['member_of = [role.reporting]'] },
-];
 
 /** Every file under `dir` (relative path → sha256), for "unchanged, nothing partial" checks. */
 async function fileHashes(dir: string): Promise<Record<string, string>> {

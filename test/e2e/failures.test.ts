@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '../support/action.js';
+import { REPORTING_HCL, REPORTING_SQL } from '../support/reporting-role.js';
 import { DEFAULT_BRANCH, sha, startStack, type Stack } from '../support/stack.js';
 import { loadSeedScenario, type Scenario, type ScenarioStatement } from '../support/terraform.js';
 
@@ -15,16 +16,6 @@ const BASE = sha('b');
 const ROLE_NAMES = `SELECT rolname FROM pg_roles WHERE rolname IN ('atlas_migrator', 'app_reader', 'report_reader') ORDER BY 1`;
 const PROBE_TABLE = `SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = 'validation_probe'`;
 
-// A role the HCL names as `external` (managed elsewhere) that nobody created on this instance.
-const REPORTING_HCL = 'role "reporting" {\n  external = true\n}\n\nuser "report_reader" {\n  member_of = [role.reporting]\n}\n';
-const REPORTING_SQL: ScenarioStatement[] = [
-  {
-    sql: 'CREATE ROLE "report_reader" WITH LOGIN;',
-    when: ['user "report_reader"'],
-    present: "SELECT 1 FROM pg_roles WHERE rolname = 'report_reader'",
-  },
-  { sql: 'GRANT "reporting" TO "report_reader";', when: ['member_of = [role.reporting]'] },
-];
 // A table grant to a role that does not exist: PostgreSQL refuses it inside the schema
 // root's transaction, after the CREATE TABLE of the same transaction.
 const GHOST_HCL = 'permission {\n  to         = "ghost_role"\n  for        = table.validation_probe\n  privileges = [SELECT]\n}\n';
