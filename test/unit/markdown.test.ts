@@ -581,32 +581,34 @@ describe('apply: the gate, the reviewed plan and the history', () => {
     roots: { schema: { fingerprint: 'f'.repeat(64), count: 2, statements: SCHEMA_SQL } },
   };
 
-  it('says why a root was held back: who approved, when, and why it does not count (issue 22)', () => {
-    const drop = 'DROP TABLE "public"."legacy";';
-    const held = root('schema', {
+  const HELD_DROP = 'DROP TABLE "public"."legacy";';
+  const HELD_DROP_STATEMENTS = [{ statement: HELD_DROP, class: 'destructive' as const, reason: 'drops table' }];
+  /** The schema root held back before applying one DROP TABLE, for `reasons`. */
+  const heldDrop = (reasons: HoldReason[]): ReturnType<typeof root> =>
+    root('schema', {
       outcome: 'held',
-      plannedStatements: [drop],
+      plannedStatements: [HELD_DROP],
       classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
-      gate: {
-        decision: 'hold',
-        reasons: [
-          {
-            kind: 'unapproved',
-            classes: ['destructive'],
-            statements: [{ statement: drop, class: 'destructive', reason: 'drops table' }],
-            destroys: [],
-            findings: [
-              { kind: 'author', login: 'dev', at: '2026-03-01T13:00:00Z' },
-              { kind: 'no-write', login: 'reader', at: '2026-03-01T13:01:00Z', permission: 'read' },
-              { kind: 'stale', login: 'lead', at: '2026-03-01T11:00:00Z', commit: 'a'.repeat(40) },
-              { kind: 'dismissed', login: 'ops', at: '2026-03-01T13:02:00Z' },
-              { kind: 'changes-requested', login: 'dba', at: '2026-03-01T13:04:00Z', approvedAt: '2026-03-01T13:03:00Z' },
-            ],
-          },
-          { kind: 'label', classes: ['destructive'], label: 'allow-destructive-sql' },
+      gate: { decision: 'hold', reasons },
+    });
+
+  it('says why a root was held back: who approved, when, and why it does not count (issue 22)', () => {
+    const held = heldDrop([
+      {
+        kind: 'unapproved',
+        classes: ['destructive'],
+        statements: HELD_DROP_STATEMENTS,
+        destroys: [],
+        findings: [
+          { kind: 'author', login: 'dev', at: '2026-03-01T13:00:00Z' },
+          { kind: 'no-write', login: 'reader', at: '2026-03-01T13:01:00Z', permission: 'read' },
+          { kind: 'stale', login: 'lead', at: '2026-03-01T11:00:00Z', commit: 'a'.repeat(40) },
+          { kind: 'dismissed', login: 'ops', at: '2026-03-01T13:02:00Z' },
+          { kind: 'changes-requested', login: 'dba', at: '2026-03-01T13:04:00Z', approvedAt: '2026-03-01T13:03:00Z' },
         ],
       },
-    });
+      { kind: 'label', classes: ['destructive'], label: 'allow-destructive-sql' },
+    ]);
     const r = report('apply', [root('roles', { outcome: 'skipped' }), held], { review: { pr: 7, labels: [], reviewed } });
     const body = comment(r);
     expect(body).toContain(
@@ -629,26 +631,17 @@ describe('apply: the gate, the reviewed plan and the history', () => {
   });
 
   it('names the cause when the approval could not be checked, and asks for no approval on a push without a pull request', () => {
-    const drop = 'DROP TABLE "public"."legacy";';
     const hold = (why?: string): ReturnType<typeof root> =>
-      root('schema', {
-        outcome: 'held',
-        plannedStatements: [drop],
-        classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
-        gate: {
-          decision: 'hold',
-          reasons: [
-            {
-              kind: 'unapproved',
-              classes: ['destructive'],
-              statements: [{ statement: drop, class: 'destructive', reason: 'drops table' }],
-              destroys: [],
-              findings: [],
-              ...(why ? { why } : {}),
-            },
-          ],
+      heldDrop([
+        {
+          kind: 'unapproved',
+          classes: ['destructive'],
+          statements: HELD_DROP_STATEMENTS,
+          destroys: [],
+          findings: [],
+          ...(why ? { why } : {}),
         },
-      });
+      ]);
     const unknown = comment(
       report('apply', [root('roles', { outcome: 'skipped' }), hold('the reviews of #7 could not be read (Not Found)')], {
         review: { pr: 7, labels: [], reviewed },
@@ -669,25 +662,16 @@ describe('apply: the gate, the reviewed plan and the history', () => {
   });
 
   it('never contradicts the record: a labels or reviews 404 is named as such, and a root the PR did not plan says so beside the reviewed plan (issue 22, item 3)', () => {
-    const drop = 'DROP TABLE "public"."legacy";';
-    const statements = [{ statement: drop, class: 'destructive' as const, reason: 'drops table' }];
-    const held = (reasons: HoldReason[]): ReturnType<typeof root> =>
-      root('schema', {
-        outcome: 'held',
-        plannedStatements: [drop],
-        classifications: [{ class: 'destructive', kind: 'DROP TABLE', reason: 'drops table', parsed: true }],
-        gate: { decision: 'hold', reasons },
-      });
     const unread = comment(
       report(
         'apply',
         [
           root('roles', { outcome: 'skipped' }),
-          held([
+          heldDrop([
             {
               kind: 'unapproved',
               classes: ['destructive'],
-              statements,
+              statements: HELD_DROP_STATEMENTS,
               destroys: [],
               findings: [],
               why: 'the reviews of #7 could not be read (Not Found)',
@@ -715,7 +699,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
           'apply',
           [
             root('roles', { outcome: 'converged' }),
-            held([{ kind: 'unreviewed-gated', classes: ['destructive'], statements, destroys: [] }]),
+            heldDrop([{ kind: 'unreviewed-gated', classes: ['destructive'], statements: HELD_DROP_STATEMENTS, destroys: [] }]),
           ],
           {
             review: { pr: 7, labels: [], reviewed: rolesOnly },
