@@ -583,6 +583,15 @@ describe('apply: the gate, the reviewed plan and the history', () => {
 
   const HELD_DROP = 'DROP TABLE "public"."legacy";';
   const HELD_DROP_STATEMENTS = [{ statement: HELD_DROP, class: 'destructive' as const, reason: 'drops table' }];
+  /** The DROP was not approved: no approving review, or (with `why`) the reviews could not be read. */
+  const unapprovedDrop = (why?: string): HoldReason => ({
+    kind: 'unapproved',
+    classes: ['destructive'],
+    statements: HELD_DROP_STATEMENTS,
+    destroys: [],
+    findings: [],
+    ...(why ? { why } : {}),
+  });
   /** The schema root held back before applying one DROP TABLE, for `reasons`. */
   const heldDrop = (reasons: HoldReason[]): ReturnType<typeof root> =>
     root('schema', {
@@ -631,17 +640,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
   });
 
   it('names the cause when the approval could not be checked, and asks for no approval on a push without a pull request', () => {
-    const hold = (why?: string): ReturnType<typeof root> =>
-      heldDrop([
-        {
-          kind: 'unapproved',
-          classes: ['destructive'],
-          statements: HELD_DROP_STATEMENTS,
-          destroys: [],
-          findings: [],
-          ...(why ? { why } : {}),
-        },
-      ]);
+    const hold = (why?: string): ReturnType<typeof root> => heldDrop([unapprovedDrop(why)]);
     const unknown = comment(
       report('apply', [root('roles', { outcome: 'skipped' }), hold('the reviews of #7 could not be read (Not Found)')], {
         review: { pr: 7, labels: [], reviewed },
@@ -668,14 +667,7 @@ describe('apply: the gate, the reviewed plan and the history', () => {
         [
           root('roles', { outcome: 'skipped' }),
           heldDrop([
-            {
-              kind: 'unapproved',
-              classes: ['destructive'],
-              statements: HELD_DROP_STATEMENTS,
-              destroys: [],
-              findings: [],
-              why: 'the reviews of #7 could not be read (Not Found)',
-            },
+            unapprovedDrop('the reviews of #7 could not be read (Not Found)'),
             { kind: 'label', classes: ['destructive'], label: 'db-ok', why: 'the labels of #7 could not be read (Not Found)' },
           ]),
         ],
