@@ -34542,7 +34542,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7259);
-/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6635);
+/* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8858);
 
 
 
@@ -34566,7 +34566,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6635:
+/***/ 8858:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -52205,92 +52205,15 @@ function predictedFailures(impact) {
     return (impact?.report?.rows ?? []).flatMap((r) => r.fails === null ? [] : [{ statement: r.statement, table: r.table, fails: r.fails }]);
 }
 
-;// CONCATENATED MODULE: ./src/roots/apply-mode.ts
+;// CONCATENATED MODULE: ./src/roots/gate-apply.ts
 
 
 
 
 
 
-
-
-
-
-/** Starts the schema root's init beside the roles root: at once, or once `rolesInit` is done. */
-function startEarlyInit(ctx, roles, schema, rolesInit) {
-    const buffer = new core/* BufferedLog */.eA();
-    const r = runner(ctx, schema, buffer);
-    const done = (async () => {
-        const order = await initOrder([runner(ctx, roles, buffer), r]);
-        buffer.info(`schema: terraform init beside the roles root, ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
-        if (!order.concurrent)
-            await rolesInit;
-        return (0,core/* isStopping */.vH)() ? undefined : attempt_attempt(() => initStep(r));
-    })();
-    return { done, log: buffer };
-}
-/** Both roots applied in order; returns their results and the preflight's notice, if any. */
-async function applyRoots(ctx, roles, schema, decision) {
-    let rolesInitDone = () => undefined;
-    const rolesInit = new Promise((resolve) => (rolesInitDone = resolve));
-    const early = decision.runs ? startEarlyInit(ctx, roles, schema, rolesInit) : undefined;
-    // The schema root's preflight, started once the roles apply has succeeded (see the top).
-    let preflight;
-    const afterApply = (applied) => {
-        const created = createsRole(applied.appliedStatements, ctx.inputs.dbUser);
-        preflight = { created, started: ctx.preflight && !(0,core/* isStopping */.vH)() ? (0,core/* settle */.G9)(ctx.preflight(created)) : undefined };
-    };
-    const rolesRun = decision.runs
-        ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone, afterApply }).finally(rolesInitDone)
-        : { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
-    if (!decision.runs)
-        core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
-    if (stopsLaterRoots(rolesRun.result)) {
-        // The early init only installed providers, the preflight only logged in; both are waited
-        // for (the init's log printed), so nothing outlives the run.
-        await Promise.all([earlyInit(early), preflight?.started]);
-        return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
-    }
-    const created = preflight?.created ?? false;
-    const request = { kind: 'before-plan', userCreatedInThisRun: created, started: preflight?.started };
-    const schemaRun = await applyRoot(ctx, schema, request, { early });
-    return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
-}
-/** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
-async function applyRoot(ctx, spec, request, hooks) {
-    const started = Date.now();
-    const r = runner(ctx, spec, core/* log */.Rm);
-    const finish = (result, notices = []) => ({
-        result: { ...result, durationMs: Date.now() - started },
-        notices,
-    });
-    // The schema root's preflight (after the roles apply, which may have just created its user):
-    // started beside the roles verify plan, or here, beside its init.
-    const preflight = request.kind === 'before-plan' && ctx.preflight ? (request.started ?? (0,core/* settle */.G9)(ctx.preflight(request.userCreatedInThisRun))) : undefined;
-    const empty = emptyResult(spec, 'planned');
-    const init = (await earlyInit(hooks.early)) ?? (await attempt_attempt(() => group(r, 'terraform init', () => initStep(r))));
-    hooks.afterInit?.();
-    if (!init.ok)
-        return finish(failed(r, empty, init.failure));
-    const checked = request.kind === 'before-plan'
-        ? await attempt_attempt(() => group(r, 'IAM authentication preflight', () => preflightStep(preflight, core/* log */.Rm)))
-        : { ok: true, value: undefined };
-    if (!checked.ok)
-        return finish(failed(r, empty, checked.failure));
-    const notices = checked.value ? [checked.value] : [];
-    const planned = await attempt_attempt(() => group(r, 'terraform plan', () => planRoot(ctx, r)));
-    if (!planned.ok)
-        return finish(failed(r, empty, planned.failure), notices);
-    return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value), hooks.afterApply), notices);
-}
-/** The early init's result, its log printed as the root's init group; undefined if it did not run. */
-async function earlyInit(early) {
-    if (!early)
-        return undefined;
-    const result = await early.done;
-    early.log.flush('schema: terraform init (run beside the roles root)');
-    return result;
-}
+// A planned root in apply mode, after its plan: the gate (after the read-only impact re-check),
+// the apply of exactly the plan file the gate saw, and the verify plan that proves convergence.
 /** The gate's decision on a planned root, then its apply and verify when the gate lets it through. */
 async function gateAndApply(ctx, r, planned, afterApply) {
     const gated = await attempt_attempt(() => gateFor(ctx, r, planned));
@@ -52389,6 +52312,144 @@ function convergence(result, verified) {
 /** One step of a root in apply mode, as its own log group. */
 function group(r, name, fn) {
     return core/* log */.Rm.group(`${r.spec.root}: ${name}`, fn);
+}
+
+;// CONCATENATED MODULE: ./src/roots/apply-mode.ts
+
+
+
+
+
+
+
+
+
+/** Starts the schema root's init beside the roles root: at once, or once `rolesInit` is done. */
+function startEarlyInit(ctx, roles, schema, rolesInit) {
+    const buffer = new core/* BufferedLog */.eA();
+    const r = runner(ctx, schema, buffer);
+    const done = (async () => {
+        const order = await initOrder([runner(ctx, roles, buffer), r]);
+        buffer.info(`schema: terraform init beside the roles root, ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
+        if (!order.concurrent)
+            await rolesInit;
+        return (0,core/* isStopping */.vH)() ? undefined : attempt_attempt(() => initStep(r));
+    })();
+    return { done, log: buffer };
+}
+/** Both roots applied in order; returns their results and the preflight's notice, if any. */
+async function applyRoots(ctx, roles, schema, decision) {
+    let rolesInitDone = () => undefined;
+    const rolesInit = new Promise((resolve) => (rolesInitDone = resolve));
+    const early = decision.runs ? startEarlyInit(ctx, roles, schema, rolesInit) : undefined;
+    // The schema root's preflight and plan, started once the roles apply has succeeded (see the top).
+    let ahead;
+    const afterApply = (applied) => {
+        if ((0,core/* isStopping */.vH)())
+            return;
+        const request = {
+            kind: 'before-plan',
+            userCreatedInThisRun: createsRole(applied.appliedStatements, ctx.inputs.dbUser),
+        };
+        const buffer = new core/* BufferedLog */.eA();
+        const r = runner(ctx, schema, buffer);
+        const init = async () => early?.done;
+        ahead = { started: Date.now(), log: buffer, done: prepareRoot(ctx, r, request, buffer, init, (_name, fn) => fn()) };
+    };
+    const rolesRunning = decision.runs
+        ? applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone, afterApply }).finally(rolesInitDone)
+        : undefined;
+    // The roles init has started (when the roles root runs; else the schema init starts below).
+    if (rolesRunning)
+        ctx.initsStarted?.();
+    const rolesRun = (await rolesRunning) ?? { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
+    if (!decision.runs)
+        core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
+    if (stopsLaterRoots(rolesRun.result)) {
+        // The early init only installed providers, the preflight only logged in and the plan only
+        // read; all are waited for (their logs printed), so nothing outlives the run.
+        await earlyInit(early);
+        await discardAhead(ctx, ahead, rolesRun.result);
+        return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
+    }
+    const schemaRunning = ahead
+        ? applyPlannedAhead(ctx, schema, ahead, early)
+        : applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: false }, { early });
+    if (!rolesRunning)
+        ctx.initsStarted?.();
+    const schemaRun = await schemaRunning;
+    return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
+}
+/** One root in apply mode: init → [preflight] → plan → gate → apply → verify. */
+async function applyRoot(ctx, spec, request, hooks) {
+    const started = Date.now();
+    const r = runner(ctx, spec, core/* log */.Rm);
+    const init = () => earlyInit(hooks.early);
+    const prepared = await prepareRoot(ctx, r, request, core/* log */.Rm, init, (name, fn) => group(r, name, fn), hooks.afterInit);
+    return prepared.stopped ? timed(prepared.stopped, started) : finishRoot(ctx, r, prepared, started, hooks.afterApply);
+}
+/**
+ * A root's init (the early init's result when `early` has one), preflight and plan. `step` runs
+ * each as a log group, or plainly when the root logs into a buffer beside another root.
+ */
+async function prepareRoot(ctx, r, request, logger, early, step, afterInit) {
+    const initDone = (async () => (await early()) ?? attempt_attempt(() => step('terraform init', () => initStep(r))))();
+    // The preflight logs in beside the init (or, ahead, beside the roles root's verify plan);
+    // started after it, so loading its code does not delay the init's start.
+    const preflight = request.kind === 'before-plan' && ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(request.userCreatedInThisRun)) : undefined;
+    const empty = emptyResult(r.spec, 'planned');
+    const init = await initDone;
+    afterInit?.();
+    if (!init.ok)
+        return { stopped: { result: failed(r, empty, init.failure), notices: [] } };
+    const checked = request.kind === 'before-plan'
+        ? await attempt_attempt(() => step('IAM authentication preflight', () => preflightStep(preflight, logger)))
+        : { ok: true, value: undefined };
+    if (!checked.ok)
+        return { stopped: { result: failed(r, empty, checked.failure), notices: [] } };
+    const notices = checked.value ? [checked.value] : [];
+    const planned = await attempt_attempt(() => step('terraform plan', () => planRoot(ctx, r)));
+    if (!planned.ok)
+        return { stopped: { result: failed(r, empty, planned.failure), notices } };
+    return { planned: withPlan(empty, planned.value), notices };
+}
+/** The schema root after the roles root converged: its plan made ahead (log printed now), then gate, apply and verify. */
+async function applyPlannedAhead(ctx, schema, ahead, early) {
+    const prepared = await ahead.done;
+    await earlyInit(early);
+    ahead.log.flush(aheadTitle(ctx, ''));
+    if (prepared.stopped)
+        return timed(prepared.stopped, ahead.started);
+    return finishRoot(ctx, runner(ctx, schema, core/* log */.Rm), prepared, ahead.started);
+}
+/** The roles root stopped the run: the schema plan made beside its verify plan is not used. */
+async function discardAhead(ctx, ahead, blocker) {
+    if (!ahead)
+        return;
+    await ahead.done;
+    const why = blocker.outcome === 'not-converged' ? 'did not converge' : `failed during ${blocker.failedStep ?? 'its run'}`;
+    ahead.log.info(`schema: this plan is not used: the ${blocker.root} root ${why}, so nothing of the schema root is applied.`);
+    ahead.log.flush(aheadTitle(ctx, '; not used'));
+}
+/** The log group of the schema root's steps run beside the roles root's verify plan. */
+function aheadTitle(ctx, note) {
+    const steps = ctx.preflight ? 'IAM authentication preflight and terraform plan' : 'terraform plan';
+    return `schema: ${steps} (run beside the roles root's verify plan${note})`;
+}
+function timed(run, started) {
+    return { ...run, result: { ...run.result, durationMs: Date.now() - started } };
+}
+/** Gate, apply and verify of a planned root, timed from `started`. */
+async function finishRoot(ctx, r, prepared, started, afterApply) {
+    return timed({ result: await gateAndApply(ctx, r, prepared.planned, afterApply), notices: prepared.notices }, started);
+}
+/** The early init's result, its log printed as the root's init group; undefined if it did not run. */
+async function earlyInit(early) {
+    if (!early)
+        return undefined;
+    const result = await early.done;
+    early.log.flush('schema: terraform init (run beside the roles root)');
+    return result;
 }
 
 ;// CONCATENATED MODULE: ./src/roots/pipeline.ts

@@ -1,33 +1,35 @@
 import { createsRole } from '../atlas/index.js';
-import { BufferedLog, isStopping, log, settle, type Settled } from '../core/index.js';
-import { decideApproval, decideGate, holdSummary, planPrint, type GateDecision } from '../review/index.js';
+import { BufferedLog, isStopping, log, settle, type Logger } from '../core/index.js';
 import { attempt, failed, preflightStep } from './attempt.js';
-import { runner, type PipelineContext, type PipelineResult, type PreflightOutcome, type RolesDecision } from './context.js';
+import { runner, type PipelineContext, type PipelineResult, type RolesDecision } from './context.js';
 import { planRoot } from './plan-mode.js';
-import { emptyResult, mergedWarnings, withPlan, notRunReason, stopsLaterRoots, type RootSpec } from './root-result.js';
+import { emptyResult, withPlan, notRunReason, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { initOrder } from './init-order.js';
-import { applyStep, checkAfterFailure, initStep, verifyStep, type RootRunner, type StepOutput, type VerifiedRoot } from './steps.js';
+import { initStep, type RootRunner, type StepOutput } from './steps.js';
+import { gateAndApply, group } from './gate-apply.js';
 import type { StepResult } from './attempt.js';
-import { predictedFailures } from './impact-phase.js';
-import type { RootImpact, RootResult } from './types.js';
+import type { RootResult } from './types.js';
 
-// Apply mode: strictly roles → schema. Each root: init → [preflight] → plan → gate → apply →
-// verify, each step's value building the next result; a root that fails, is held or does not
-// converge stops the roots after it. Only the schema root's `init` depends on nothing of the
-// roles root (it installs providers and reads the backend, it changes no database), so it runs
-// beside the roles root's steps (at once, or after the roles init when they would race on a
-// shared plugin cache, see init-order.ts); its log is printed when the schema root's turn comes.
-// The schema root's IAM-token preflight only logs in (read-only); it starts as soon as the roles
-// apply has succeeded (the apply may have created the user it logs in as), beside the roles
-// root's verify plan, and its result is used only when the schema root's turn comes. Nothing
-// else of the schema root starts before the roles root has converged.
+// Apply mode: the applies strictly roles → schema. Each root: init → [preflight] → plan → gate →
+// apply → verify, each step's value building the next result; a root that fails, is held or does
+// not converge stops the roots after it. What of the schema root does not depend on the roles
+// root's last step runs beside it, into its own log buffer printed when the schema root's turn
+// comes:
+// - its `init` (it installs providers and reads the backend, it changes no database) beside all
+//   of the roles root (at once, or after the roles init when they would race on a shared plugin
+//   cache, see init-order.ts);
+// - once the roles apply has succeeded (it may have created the user the schema root logs in as,
+//   and the schema SQL may use what it created): its IAM-token preflight (a read-only login) and
+//   its plan (a read-only inspection, into its own plan file), beside the roles root's verify
+//   plan, which changes nothing either. The database they see is the one the verify plan sees.
+// The schema root's gate, apply and verify start only after the roles root converged; when it
+// did not, the schema plan made beside it is discarded and the schema root is not run.
 
 /**
  * Whether a root runs the IAM-token preflight before its plan (the schema root does, after the
  * roles root), and whether the roles root created its login user in this run.
  */
-export type PreflightRequest =
-  { kind: 'none' } | { kind: 'before-plan'; userCreatedInThisRun: boolean; started?: Promise<Settled<PreflightOutcome>> | undefined };
+export type PreflightRequest = { kind: 'none' } | { kind: 'before-plan'; userCreatedInThisRun: boolean };
 
 interface RootRun {
   result: RootResult;
@@ -37,6 +39,16 @@ interface RootRun {
 /** The schema root's init, started early; undefined when it did not start (a cancellation). */
 interface EarlyInit {
   done: Promise<StepResult<StepOutput> | undefined>;
+  log: BufferedLog;
+}
+
+/** A root up to its plan: stopped (failed before the gate), or planned and ready for the gate. */
+type Prepared = { stopped: RootRun; planned?: undefined } | { planned: RootResult; notices: string[]; stopped?: undefined };
+
+/** The schema root's preflight and plan, started beside the roles root's verify plan. */
+interface Ahead {
+  started: number;
+  done: Promise<Prepared>;
   log: BufferedLog;
 }
 
@@ -63,25 +75,38 @@ export async function applyRoots(
   let rolesInitDone = (): void => undefined;
   const rolesInit = new Promise<void>((resolve) => (rolesInitDone = resolve));
   const early = decision.runs ? startEarlyInit(ctx, roles, schema, rolesInit) : undefined;
-  // The schema root's preflight, started once the roles apply has succeeded (see the top).
-  let preflight: { created: boolean; started: Promise<Settled<PreflightOutcome>> | undefined } | undefined;
+  // The schema root's preflight and plan, started once the roles apply has succeeded (see the top).
+  let ahead: Ahead | undefined;
   const afterApply = (applied: RootResult): void => {
-    const created = createsRole(applied.appliedStatements, ctx.inputs.dbUser);
-    preflight = { created, started: ctx.preflight && !isStopping() ? settle(ctx.preflight(created)) : undefined };
+    if (isStopping()) return;
+    const request: PreflightRequest = {
+      kind: 'before-plan',
+      userCreatedInThisRun: createsRole(applied.appliedStatements, ctx.inputs.dbUser),
+    };
+    const buffer = new BufferedLog();
+    const r = runner(ctx, schema, buffer);
+    const init = async (): Promise<StepResult<StepOutput> | undefined> => early?.done;
+    ahead = { started: Date.now(), log: buffer, done: prepareRoot(ctx, r, request, buffer, init, (_name, fn) => fn()) };
   };
-  const rolesRun: RootRun = decision.runs
-    ? await applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone, afterApply }).finally(rolesInitDone)
-    : { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
+  const rolesRunning = decision.runs
+    ? applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone, afterApply }).finally(rolesInitDone)
+    : undefined;
+  // The roles init has started (when the roles root runs; else the schema init starts below).
+  if (rolesRunning) ctx.initsStarted?.();
+  const rolesRun: RootRun = (await rolesRunning) ?? { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
   if (!decision.runs) log.info(`roles: not run. ${decision.skipReason}`);
   if (stopsLaterRoots(rolesRun.result)) {
-    // The early init only installed providers, the preflight only logged in; both are waited
-    // for (the init's log printed), so nothing outlives the run.
-    await Promise.all([earlyInit(early), preflight?.started]);
+    // The early init only installed providers, the preflight only logged in and the plan only
+    // read; all are waited for (their logs printed), so nothing outlives the run.
+    await earlyInit(early);
+    await discardAhead(ctx, ahead, rolesRun.result);
     return { roots: [rolesRun.result, emptyResult(schema, 'not-run', notRunReason(rolesRun.result))], notices: rolesRun.notices };
   }
-  const created = preflight?.created ?? false;
-  const request: PreflightRequest = { kind: 'before-plan', userCreatedInThisRun: created, started: preflight?.started };
-  const schemaRun = await applyRoot(ctx, schema, request, { early });
+  const schemaRunning = ahead
+    ? applyPlannedAhead(ctx, schema, ahead, early)
+    : applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: false }, { early });
+  if (!rolesRunning) ctx.initsStarted?.();
+  const schemaRun = await schemaRunning;
   return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
 }
 
@@ -94,27 +119,80 @@ async function applyRoot(
 ): Promise<RootRun> {
   const started = Date.now();
   const r = runner(ctx, spec, log);
-  const finish = (result: RootResult, notices: string[] = []): RootRun => ({
-    result: { ...result, durationMs: Date.now() - started },
-    notices,
-  });
-  // The schema root's preflight (after the roles apply, which may have just created its user):
-  // started beside the roles verify plan, or here, beside its init.
-  const preflight =
-    request.kind === 'before-plan' && ctx.preflight ? (request.started ?? settle(ctx.preflight(request.userCreatedInThisRun))) : undefined;
-  const empty = emptyResult(spec, 'planned');
-  const init = (await earlyInit(hooks.early)) ?? (await attempt(() => group(r, 'terraform init', () => initStep(r))));
-  hooks.afterInit?.();
-  if (!init.ok) return finish(failed(r, empty, init.failure));
+  const init = (): Promise<StepResult<StepOutput> | undefined> => earlyInit(hooks.early);
+  const prepared = await prepareRoot(ctx, r, request, log, init, (name, fn) => group(r, name, fn), hooks.afterInit);
+  return prepared.stopped ? timed(prepared.stopped, started) : finishRoot(ctx, r, prepared, started, hooks.afterApply);
+}
+
+/**
+ * A root's init (the early init's result when `early` has one), preflight and plan. `step` runs
+ * each as a log group, or plainly when the root logs into a buffer beside another root.
+ */
+async function prepareRoot(
+  ctx: PipelineContext,
+  r: RootRunner,
+  request: PreflightRequest,
+  logger: Logger,
+  early: () => Promise<StepResult<StepOutput> | undefined>,
+  step: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+  afterInit?: () => void,
+): Promise<Prepared> {
+  const initDone = (async () => (await early()) ?? attempt(() => step('terraform init', () => initStep(r))))();
+  // The preflight logs in beside the init (or, ahead, beside the roles root's verify plan);
+  // started after it, so loading its code does not delay the init's start.
+  const preflight = request.kind === 'before-plan' && ctx.preflight ? settle(ctx.preflight(request.userCreatedInThisRun)) : undefined;
+  const empty = emptyResult(r.spec, 'planned');
+  const init = await initDone;
+  afterInit?.();
+  if (!init.ok) return { stopped: { result: failed(r, empty, init.failure), notices: [] } };
   const checked =
     request.kind === 'before-plan'
-      ? await attempt(() => group(r, 'IAM authentication preflight', () => preflightStep(preflight, log)))
+      ? await attempt(() => step('IAM authentication preflight', () => preflightStep(preflight, logger)))
       : ({ ok: true, value: undefined } as const);
-  if (!checked.ok) return finish(failed(r, empty, checked.failure));
+  if (!checked.ok) return { stopped: { result: failed(r, empty, checked.failure), notices: [] } };
   const notices = checked.value ? [checked.value] : [];
-  const planned = await attempt(() => group(r, 'terraform plan', () => planRoot(ctx, r)));
-  if (!planned.ok) return finish(failed(r, empty, planned.failure), notices);
-  return finish(await gateAndApply(ctx, r, withPlan(empty, planned.value), hooks.afterApply), notices);
+  const planned = await attempt(() => step('terraform plan', () => planRoot(ctx, r)));
+  if (!planned.ok) return { stopped: { result: failed(r, empty, planned.failure), notices } };
+  return { planned: withPlan(empty, planned.value), notices };
+}
+
+/** The schema root after the roles root converged: its plan made ahead (log printed now), then gate, apply and verify. */
+async function applyPlannedAhead(ctx: PipelineContext, schema: RootSpec, ahead: Ahead, early: EarlyInit | undefined): Promise<RootRun> {
+  const prepared = await ahead.done;
+  await earlyInit(early);
+  ahead.log.flush(aheadTitle(ctx, ''));
+  if (prepared.stopped) return timed(prepared.stopped, ahead.started);
+  return finishRoot(ctx, runner(ctx, schema, log), prepared, ahead.started);
+}
+
+/** The roles root stopped the run: the schema plan made beside its verify plan is not used. */
+async function discardAhead(ctx: PipelineContext, ahead: Ahead | undefined, blocker: RootResult): Promise<void> {
+  if (!ahead) return;
+  await ahead.done;
+  const why = blocker.outcome === 'not-converged' ? 'did not converge' : `failed during ${blocker.failedStep ?? 'its run'}`;
+  ahead.log.info(`schema: this plan is not used: the ${blocker.root} root ${why}, so nothing of the schema root is applied.`);
+  ahead.log.flush(aheadTitle(ctx, '; not used'));
+}
+
+/** The log group of the schema root's steps run beside the roles root's verify plan. */
+function aheadTitle(ctx: PipelineContext, note: string): string {
+  const steps = ctx.preflight ? 'IAM authentication preflight and terraform plan' : 'terraform plan';
+  return `schema: ${steps} (run beside the roles root's verify plan${note})`;
+}
+
+function timed(run: RootRun, started: number): RootRun {
+  return { ...run, result: { ...run.result, durationMs: Date.now() - started } };
+}
+
+/** Gate, apply and verify of a planned root, timed from `started`. */
+async function finishRoot(
+  ctx: PipelineContext,
+  r: RootRunner,
+  prepared: { planned: RootResult; notices: string[] },
+  started: number,
+  afterApply?: (applied: RootResult) => void,
+): Promise<RootRun> {
+  return timed({ result: await gateAndApply(ctx, r, prepared.planned, afterApply), notices: prepared.notices }, started);
 }
 
 /** The early init's result, its log printed as the root's init group; undefined if it did not run. */
@@ -123,115 +201,4 @@ async function earlyInit(early: EarlyInit | undefined): Promise<StepResult<StepO
   const result = await early.done;
   early.log.flush('schema: terraform init (run beside the roles root)');
   return result;
-}
-
-/** The gate's decision on a planned root, then its apply and verify when the gate lets it through. */
-async function gateAndApply(
-  ctx: PipelineContext,
-  r: RootRunner,
-  planned: RootResult,
-  afterApply?: (applied: RootResult) => void,
-): Promise<RootResult> {
-  const gated = await attempt(() => gateFor(ctx, r, planned));
-  if (!gated.ok) return failed(r, planned, gated.failure);
-  const { gate, fingerprint, impact } = gated.value;
-  const result: RootResult = { ...planned, gate, ...(impact ? { impact } : {}) };
-  // An empty plan proves convergence itself; applying it would only add a run.
-  if (gate.decision === 'nothing') return { ...result, outcome: 'converged' };
-  if (gate.decision === 'hold') {
-    log.info(`${r.spec.root}: not applied: ${gate.reasons.map(holdSummary).join('; ')}.`);
-    return { ...result, outcome: 'held' };
-  }
-  const applied = await applyAndCompare(r, result, fingerprint);
-  if (applied.outcome === 'failed') return applied;
-  afterApply?.(applied);
-  const verified = await attempt(() => group(r, 'terraform plan (verify)', () => verifyStep(r)));
-  return verified.ok ? convergence(applied, verified.value) : failed(r, applied, verified.failure);
-}
-
-/** The gate's decision on the plan, after the read-only re-check of what today's rows would make fail. */
-async function gateFor(
-  ctx: PipelineContext,
-  r: RootRunner,
-  result: RootResult,
-): Promise<{ gate: GateDecision; fingerprint: string; impact?: RootImpact }> {
-  const review = await ctx.review?.();
-  const planned = await planPrint(result.plannedStatements);
-  const hook = ctx.impact;
-  const impact =
-    hook && result.plannedStatements.length > 0
-      ? await group(r, 'impact re-check (read-only)', () => hook.recheck(r.spec.root, result.plannedStatements))
-      : undefined;
-  const gate = decideGate({
-    predictedFailures: predictedFailures(impact),
-    statements: result.plannedStatements,
-    planned,
-    classifications: result.classifications,
-    destroys: result.destroys,
-    terraformChanged: result.terraformChanged,
-    reviewed: review?.reviewed?.roots[r.spec.root],
-    recordLost: review?.recordLost,
-    approval: decideApproval({
-      lookup: review?.approval,
-      approvers: ctx.inputs.approvers,
-      reviewedCommit: review?.reviewed?.commit ?? '',
-      reviewedAt: review?.reviewed?.at ?? '',
-    }),
-    labels: review?.labels ?? [],
-    labelsUnknown: review?.labelsUnknown,
-    destructiveLabel: ctx.inputs.destructiveLabel,
-    gatedClasses: ctx.inputs.gatedClasses,
-    requireReviewedPlan: ctx.inputs.requireReviewedPlan,
-  });
-  return { gate, fingerprint: planned.fingerprint, ...(impact ? { impact } : {}) };
-}
-
-/** `terraform apply`; after a failure, what the database still needs; after success, whether it ran what was approved. */
-async function applyAndCompare(r: RootRunner, result: RootResult, approved: string): Promise<RootResult> {
-  const applied = await attempt(() => group(r, 'terraform apply', () => applyStep(r)));
-  if (!applied.ok) {
-    // Nothing more may start after a cancellation; otherwise ask the database what stuck.
-    const pending = isStopping() ? undefined : await group(r, 'terraform plan (after the failed apply)', () => checkAfterFailure(r));
-    return failed(r, pending === undefined ? result : { ...result, pendingAfterFailure: pending }, applied.failure);
-  }
-  const ran = applied.value.statements;
-  const after: RootResult = {
-    ...result,
-    applied: true,
-    warnings: mergedWarnings(result.warnings, applied.value.warnings),
-    appliedStatements: ran.length > 0 ? ran : result.plannedStatements,
-  };
-  // The provider plans again inside apply; if the database moved in between, what ran is not
-  // what the gate approved. It already ran: say so loudly.
-  const compared = await attempt(async () => ran.length > 0 && (await planPrint(ran)).fingerprint !== approved);
-  if (!compared.ok) return failed(r, after, compared.failure);
-  return compared.value ? { ...after, appliedDiffers: true } : after;
-}
-
-/** The outcome from the verify plan after an apply. */
-function convergence(result: RootResult, verified: VerifiedRoot): RootResult {
-  const base: RootResult = {
-    ...result,
-    warnings: mergedWarnings(result.warnings, verified.warnings),
-    residualStatements: verified.residual,
-  };
-  if (verified.residual.length > 0) return { ...base, outcome: 'not-converged' };
-  if (verified.terraformChanged) {
-    const hint =
-      'Terraform still reports a change although Atlas has no SQL to run: the database converged, only the stored HCL text differs (formatting). The next apply refreshes the state.';
-    return { ...base, outcome: 'state-differs', hints: [...base.hints, hint] };
-  }
-  if (result.plannedStatements.length === 0) {
-    // A Terraform-only change (HCL text normalisation): Atlas ran nothing and the apply only
-    // stored the new text. Reported, as the design says, as a warning.
-    const hint =
-      'Atlas had no SQL to run: only the HCL text stored in Terraform state differed (formatting). The apply updated the state without touching the database, so the next run reports plain converged.';
-    return { ...base, outcome: 'state-differs', hints: [...base.hints, hint] };
-  }
-  return { ...base, outcome: 'converged' };
-}
-
-/** One step of a root in apply mode, as its own log group. */
-function group<T>(r: RootRunner, name: string, fn: () => Promise<T>): Promise<T> {
-  return log.group(`${r.spec.root}: ${name}`, fn);
 }

@@ -31,6 +31,12 @@ export interface PipelineContext {
   hintContext: HintContext;
   /** The impact facts phase (impact-phase.ts): started per root in plan mode, a re-check before each apply. */
   impact?: ImpactHook;
+  /**
+   * Called once the first `terraform init` has been started: what waits for Terraform anyway
+   * (loading the SQL parser, the live catalog read) starts here rather than before it, because
+   * loading code takes the one thread that also starts the inits.
+   */
+  initsStarted?(): void;
 }
 
 export interface PreflightOutcome {

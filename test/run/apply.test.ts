@@ -48,12 +48,46 @@ describe('apply mode, in-process', () => {
   it('roles changed: roles then schema, each planned, applied and verified; converged (exit: none)', async () => {
     const run = await push(['terraform/roles/main.tf'], { roles: converges('roles', ROLES_SQL), schema: converges('schema', SCHEMA_SQL) });
     expect(run.failed).toBeUndefined();
-    // The schema root's init runs beside the roles root; its plan only after the roles root converged.
+    // The schema root's init runs beside the roles root, its plan beside the roles verify plan
+    // (which of the two starts first is not fixed); its apply only after the roles root converged.
     expect(ofRoot(run.terraform, 'roles')).toEqual(['roles init', 'roles plan', 'roles apply', 'roles verify']);
     expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init', 'schema plan', 'schema apply', 'schema verify']);
-    expect(run.terraform.slice(-4)).toEqual(['roles verify', 'schema plan', 'schema apply', 'schema verify']);
+    expect(run.terraform.indexOf('schema plan')).toBeGreaterThan(run.terraform.indexOf('roles apply'));
+    expect(run.terraform.slice(-2)).toEqual(['schema apply', 'schema verify']);
     expect(run.outputs).toMatchObject({ mode: 'apply', 'roles-changed': 'true', converged: 'true', 'schema-sql': SCHEMA_SQL.join('\n') });
     expect(run.log).toContain('::group::roles: terraform apply');
+  });
+
+  it("the schema root's plan runs beside the roles root's verify plan, its apply after it (issue 23)", async () => {
+    // The roles verify plan answers only once the schema plan has started: a run that planned
+    // the schema root after the roles root converged would never finish its verify.
+    let schemaPlanning = (): void => undefined;
+    const schemaPlanStarted = new Promise<void>((resolve) => (schemaPlanning = resolve));
+    const run = await push(['terraform/roles/main.tf'], {
+      roles: { ...converges('roles', ROLES_SQL), verify: { ...plan('roles', []), wait: schemaPlanStarted } },
+      schema: { ...converges('schema', SCHEMA_SQL), plan: { ...plan('schema', SCHEMA_SQL), before: schemaPlanning } },
+    });
+    expect(run.failed).toBeUndefined();
+    expect(run.outputs).toMatchObject({ converged: 'true', 'schema-sql': SCHEMA_SQL.join('\n') });
+    expect(run.terraform.slice(-2)).toEqual(['schema apply', 'schema verify']);
+    // Its log is printed in the schema root's turn, after the roles root's verify plan.
+    const ahead = run.log.indexOf("::group::schema: terraform plan (run beside the roles root's verify plan)");
+    expect(ahead).toBeGreaterThan(run.log.indexOf('::group::roles: terraform plan (verify)'));
+    expect(run.log.indexOf('schema: 1 SQL statement planned')).toBeGreaterThan(ahead);
+    expect(run.log.indexOf('::group::schema: terraform apply')).toBeGreaterThan(ahead);
+  });
+
+  it('a roles root that does not converge: the schema plan made beside its verify plan is not used, nothing of the schema root is applied', async () => {
+    const run = await push(['terraform/roles/main.tf'], {
+      roles: { ...converges('roles', ROLES_SQL), verify: plan('roles', ROLES_SQL) },
+      schema: { init: init(), plan: plan('schema', SCHEMA_SQL) },
+    });
+    expect(ofRoot(run.terraform, 'schema')).toEqual(['schema init', 'schema plan']);
+    expect(run.failed).toBe('roles: did not converge, 1 statement(s) still planned after apply');
+    expect(run.log).toContain("::group::schema: terraform plan (run beside the roles root's verify plan; not used)");
+    expect(run.log).toContain('schema: this plan is not used: the roles root did not converge, so nothing of the schema root is applied.');
+    expect(run.summary).toContain('⛔ **Not run because roles did not converge.**');
+    expect(run.outputs).toMatchObject({ converged: 'false', 'schema-sql': '' });
   });
 
   it('roles unchanged: only the schema root runs', async () => {
