@@ -33245,7 +33245,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7259:
+/***/ 4531:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33280,6 +33280,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   gx: () => (/* reexport */ str),
   P$: () => (/* reexport */ strings),
   Qq: () => (/* reexport */ markdown_text),
+  oh: () => (/* reexport */ thousands),
   kK: () => (/* reexport */ utcText)
 });
 
@@ -34216,6 +34217,17 @@ function array(value) {
     return Array.isArray(value) ? value : [];
 }
 
+;// CONCATENATED MODULE: ./src/core/thousands.ts
+// One way to write a count: "1,234,567", as the en-US locale writes it. Not toLocaleString: its
+// first call loads ICU's number formatting, about 20 ms of CPU in every run that reports a count.
+/** The number with thousands separators and at most three decimals, as `thousands(n)` writes it. */
+function thousands(n) {
+    if (!Number.isFinite(n) || Math.abs(n) >= 1e21)
+        return String(n);
+    const [whole = '', fraction] = String(Math.round(n * 1000) / 1000).split('.');
+    return `${whole.replace(/\B(?=(\d{3})+$)/g, ',')}${fraction ? `.${fraction}` : ''}`;
+}
+
 ;// CONCATENATED MODULE: external "node:v8"
 const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 ;// CONCATENATED MODULE: ./src/core/wasm-tiering.ts
@@ -34498,6 +34510,8 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 /** The value as an array, or an empty one. */
 
+/** A number with thousands separators ("1,234,567"), without loading the locale data. */
+
 /** Keeps briefly-run WebAssembly (the SQL and HCL parsers) on V8's baseline code; call before instantiating. */
 
 /** The one redactor: every registered secret and every credential-shaped value masked. */
@@ -34541,7 +34555,7 @@ const DEFAULT_GATED_CLASSES = ['destructive', 'access-widening', 'access-reducin
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7259);
+/* harmony import */ var _core_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4531);
 /* harmony import */ var _run_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8858);
 
 
@@ -34575,8 +34589,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* reexport */ run)
 });
 
-// EXTERNAL MODULE: ./src/core/index.ts + 20 modules
-var core = __nccwpck_require__(7259);
+// EXTERNAL MODULE: ./src/core/index.ts + 21 modules
+var core = __nccwpck_require__(4531);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
 var lib_core = __nccwpck_require__(8179);
 ;// CONCATENATED MODULE: ./src/inputs/input-lists.ts
@@ -43915,6 +43929,7 @@ function rules_quote(name) {
 
 
 
+
 // Reads and parses each file once, however many roots read it, and keeps the lint inside the
 // workspace: a path that leaves it (`../`, an absolute path, a symlink pointing out) is never
 // read, since a pull request controls those paths. Reads are synchronous: a handful of small
@@ -44022,7 +44037,7 @@ class Files {
     refuse(rel, size) {
         const { fileBytes, totalBytes, clock } = this.budget;
         if (size > fileBytes) {
-            this.findings.push(finding('hcl-limits', rel, 1, `${rel} has ${size.toLocaleString('en-US')} bytes, more than the ${bytes(fileBytes)} the guardrails read in one file (Atlas HCL files are a few KB), so it was not checked. Split it into smaller files, or skip hcl-limits if a file this large is intended.`));
+            this.findings.push(finding('hcl-limits', rel, 1, `${rel} has ${(0,core/* thousands */.oh)(size)} bytes, more than the ${bytes(fileBytes)} the guardrails read in one file (Atlas HCL files are a few KB), so it was not checked. Split it into smaller files, or skip hcl-limits if a file this large is intended.`));
             return { kind: 'skipped' };
         }
         if (this.exhausted)
@@ -44044,7 +44059,7 @@ class Files {
     }
 }
 function bytes(n) {
-    return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+    return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${(0,core/* thousands */.oh)(n)} bytes`;
 }
 /** True when `abs` resolves (symlinks followed) to a place inside `dir` (resolved too). */
 function realInside(dir, abs) {
@@ -45432,7 +45447,7 @@ const RISKY_CLASSES = [
 /** Classes the headline and the overview count: the risky ones and locking. */
 const COUNTED_CLASSES = [...RISKY_CLASSES, 'locking'];
 function count(n, noun) {
-    return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+    return `${(0,core/* thousands */.oh)(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 /** The SQL that matters for this root: what was applied, what failed, or what is planned. */
 function mainSql(root, report) {
@@ -46078,7 +46093,7 @@ function cellCode(untrusted) {
 function rowsCell(t) {
     if (t.rows === null)
         return '—';
-    return `${t.rowsExact ? '' : '≈'}${t.rows.toLocaleString('en-US')}`;
+    return `${t.rowsExact ? '' : '≈'}${(0,core/* thousands */.oh)(t.rows)}`;
 }
 function sizeCell(t) {
     return t.bytes === null ? '—' : `${t.bytesEstimated ? '≈' : ''}${impact_bytes(t.bytes)}`;
@@ -46500,7 +46515,7 @@ function detailBlock(raw, ctx) {
         cut = newline;
     if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1)))
         cut--;
-    const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${(0,core/* link */.nf)('this run', ctx.report.context.runUrl)}._`;
+    const note = `_… ${(0,core/* thousands */.oh)(clean.length - cut)} more characters not shown — see the log of ${(0,core/* link */.nf)('this run', ctx.report.context.runUrl)}._`;
     return cut > 0 ? `${(0,core/* fence */.EU)(clean.slice(0, cut))}\n\n${note}` : note;
 }
 function footer(report, opts) {
@@ -49365,14 +49380,17 @@ async function assumeWithOidc(base, sessionName, region, options) {
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
     // Loaded on first use: the STS client is most of the AWS SDK in the bundle, and a run that
-    // takes its credentials from the environment (or fails validation) never needs it.
-    const { AssumeRoleWithWebIdentityCommand, STSClient } = await Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(695)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19));
+    // takes its credentials from the environment (or fails validation) never needs it. It loads
+    // while GitHub answers the OIDC token request.
+    const sdk = Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(695)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19));
+    sdk.catch(() => undefined); // awaited below; a token failure must not leave it unhandled
+    let token = await fetchOidcToken(base);
+    const { AssumeRoleWithWebIdentityCommand, STSClient } = await sdk;
     const client = new STSClient({
         region,
         maxAttempts: 1,
         requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
     });
-    let token = await fetchOidcToken(base);
     let ctx = { ...base, claims: decodeTokenClaims(token) };
     let freshTokenTried = false;
     try {
@@ -50457,6 +50475,7 @@ function planExitMeaning(exitCode) {
 
 
 
+
 const SETUP_HINT = 'Add a hashicorp/setup-terraform step (with terraform_wrapper: false) before this action, or put terraform on PATH.';
 /**
  * Finds terraform on PATH. hashicorp/setup-terraform's default wrapper is a Node script
@@ -50545,7 +50564,10 @@ function terraformApply(o, planFile) {
 }
 async function runTerraform(o, args) {
     const command = `terraform ${args.join(' ')}`;
-    const cwdInfo = await (0,promises_.stat)(o.cwd).catch(() => undefined);
+    // Synchronous on purpose: with no I/O between the call and the spawn, a caller that starts
+    // other work right after starting a command (loading code, see PipelineContext.initsStarted)
+    // cannot delay the process's start.
+    const cwdInfo = (0,external_node_fs_.statSync)(o.cwd, { throwIfNoEntry: false });
     if (!cwdInfo?.isDirectory()) {
         throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
     }
@@ -51091,9 +51113,6 @@ async function planRoots(ctx, roles, schema, decision) {
     const rolesRunner = runner(ctx, roles, rolesLog);
     const schemaRunner = runner(ctx, schema, schemaLog);
     const rolesStarted = Date.now();
-    // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
-    // schema plan waits for its answer, so it is not on the way to the plans.
-    const preflight = ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(false)) : undefined;
     const order = await initOrder(decision.runs ? [rolesRunner, schemaRunner] : [schemaRunner]);
     if (decision.runs)
         core/* log */.Rm.info(`terraform init of both roots: ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
@@ -51103,6 +51122,10 @@ async function planRoots(ctx, roles, schema, decision) {
         schemaStarted = Date.now();
         return attempt_attempt(() => initStep(schemaRunner));
     });
+    // Started after the inits: the IAM-token preflight needs only the credentials and the
+    // schema plan waits for its answer, so it is not on the way to the plans.
+    const preflight = ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(false)) : undefined;
+    ctx.initsStarted?.();
     const [rolesResult, schemaPlanned] = await Promise.all([
         rolesInit
             .then((init) => planRoles(ctx, rolesRunner, init, decision, rolesStarted))
@@ -51557,7 +51580,8 @@ async function planImpact(root, statements, opts = {}) {
 
 ;// CONCATENATED MODULE: ./src/impact/checks.ts
 
-const checks_count = (n) => n.toLocaleString('en-US');
+
+const checks_count = core/* thousands */.oh;
 /** What to do about one intent, given the facts. */
 function resolveIntent(intent, ctx) {
     if (intent.kind === 'not-verified')
@@ -52001,6 +52025,7 @@ function summary(cells, first, wholeTransaction) {
 
 
 
+
 /** Kinds of intent that may need a scan (the others are answered from the facts alone). */
 const SCANNING = new Set(['nulls', 'duplicates', 'orphans', 'cast']);
 const DEFAULT_SCAN_LIMIT_ROWS = 1_000_000;
@@ -52059,7 +52084,7 @@ async function resolveAll(plan, facts, factOf, scanLimitRows, sessions, countCap
             return [{ ...slot.base, unchecked: 'not checked: the facts phase reached its time budget' }];
         if (!got.ok)
             return [{ ...slot.base, unchecked: `not checked: ${got.reason}` }];
-        return got.count > 0 ? [{ ...slot.base, fails: slot.describe(`${got.count.toLocaleString('en-US')}${got.capped ? '+' : ''}`) }] : [];
+        return got.count > 0 ? [{ ...slot.base, fails: slot.describe(`${(0,core/* thousands */.oh)(got.count)}${got.capped ? '+' : ''}`) }] : [];
     });
 }
 /** The distinct existing tables and indexes the plan touches, for one facts read. */
@@ -52581,10 +52606,16 @@ async function rootsPhase(deps, input) {
     try {
         session = await core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
-        // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
-        const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, session, deps.openFacts) : undefined;
+        // Plan runs read the live access catalog beside Terraform (started with the inits);
+        // awaited once the roots are done.
+        let accessFacts;
         const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
-        const result = await runRoots(pipelineContext(deps, input, session, planDir, impact), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
+        const aws = session;
+        const besideInits = () => {
+            if (context.mode === 'plan')
+                accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
+        };
+        const result = await runRoots(pipelineContext(deps, input, session, planDir, impact, besideInits), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
         const roots = await impact.collect(result.roots);
         if (context.mode !== 'plan')
             return { ...result, roots };
@@ -52597,11 +52628,12 @@ async function rootsPhase(deps, input) {
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
     }
 }
-function pipelineContext(deps, input, session, planDir, impact) {
+function pipelineContext(deps, input, session, planDir, impact, besideInits) {
     const { inputs, context } = input;
     const account = roleAccount(context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume);
     // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
-    const classifier = (0,core/* settle */.G9)(loadClassifier());
+    let classifier;
+    const loadParser = () => (classifier ??= (0,core/* settle */.G9)(loadClassifier()));
     return {
         mode: context.mode,
         inputs,
@@ -52615,7 +52647,7 @@ function pipelineContext(deps, input, session, planDir, impact) {
         },
         classify: async (statements) => {
             // A failed preload is reported by classifyStatements itself, which loads the parser again.
-            await classifier;
+            await loadParser();
             return classifyStatements(statements);
         },
         hintContext: {
@@ -52628,6 +52660,10 @@ function pipelineContext(deps, input, session, planDir, impact) {
         ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, session, created) } : {}),
         ...(input.review ? { review: input.review } : {}),
         impact,
+        initsStarted: () => {
+            void loadParser();
+            besideInits();
+        },
     };
 }
 async function preflight(inputs, session, createdInThisRun) {

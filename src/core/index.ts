@@ -34,6 +34,9 @@ export { strings } from './json.js';
 /** The value as an array, or an empty one. */
 export { array } from './json.js';
 
+/** A number with thousands separators ("1,234,567"), without loading the locale data. */
+export { thousands } from './thousands.js';
+
 /** Keeps briefly-run WebAssembly (the SQL and HCL parsers) on V8's baseline code; call before instantiating. */
 export { keepWasmOnBaselineTier } from './wasm-tiering.js';
 

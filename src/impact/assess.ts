@@ -1,3 +1,4 @@
+import { thousands } from '../core/index.js';
 import {
   NOT_STARTED,
   readImpactFacts,
@@ -105,7 +106,7 @@ async function resolveAll(
     if (got === undefined || got === NOT_STARTED)
       return [{ ...slot.base, unchecked: 'not checked: the facts phase reached its time budget' }];
     if (!got.ok) return [{ ...slot.base, unchecked: `not checked: ${got.reason}` }];
-    return got.count > 0 ? [{ ...slot.base, fails: slot.describe(`${got.count.toLocaleString('en-US')}${got.capped ? '+' : ''}`) }] : [];
+    return got.count > 0 ? [{ ...slot.base, fails: slot.describe(`${thousands(got.count)}${got.capped ? '+' : ''}`) }] : [];
   });
 }
 

@@ -1,3 +1,4 @@
+import { thousands } from '../core/index.js';
 import type { CheckQuery, ColumnFact, TableFacts } from '../database/index.js';
 import { formatSpec, INTEGER_RANGES, parseFormatType, STRING_TYPES, typeChangeRewrites, type TypeSpec } from './column-types.js';
 import type { Intent } from './statements.js';
@@ -17,7 +18,7 @@ export interface ResolveContext {
   scanLimitRows: number;
 }
 
-const count = (n: number): string => n.toLocaleString('en-US');
+const count = thousands;
 
 /** What to do about one intent, given the facts. */
 export function resolveIntent(intent: Intent, ctx: ResolveContext): Resolution {

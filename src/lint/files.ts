@@ -1,5 +1,6 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { thousands } from '../core/index.js';
 import type { Body } from './hcl-model.js';
 import type { HclParser } from './parser.js';
 import { finding } from './rules.js';
@@ -150,7 +151,7 @@ export class Files {
           'hcl-limits',
           rel,
           1,
-          `${rel} has ${size.toLocaleString('en-US')} bytes, more than the ${bytes(fileBytes)} the guardrails read in one file (Atlas HCL files are a few KB), so it was not checked. Split it into smaller files, or skip hcl-limits if a file this large is intended.`,
+          `${rel} has ${thousands(size)} bytes, more than the ${bytes(fileBytes)} the guardrails read in one file (Atlas HCL files are a few KB), so it was not checked. Split it into smaller files, or skip hcl-limits if a file this large is intended.`,
         ),
       );
       return { kind: 'skipped' };
@@ -182,7 +183,7 @@ export class Files {
 }
 
 function bytes(n: number): string {
-  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${thousands(n)} bytes`;
 }
 
 /** True when `abs` resolves (symlinks followed) to a place inside `dir` (resolved too). */

@@ -1,4 +1,4 @@
-import { code, text } from '../core/index.js';
+import { code, text, thousands } from '../core/index.js';
 import type { Blocker, TableImpact } from '../impact/index.js';
 import type { RootResult } from '../roots/index.js';
 import { count } from './wording.js';
@@ -38,7 +38,7 @@ function cellCode(untrusted: string): string {
 
 function rowsCell(t: TableImpact): string {
   if (t.rows === null) return '—';
-  return `${t.rowsExact ? '' : '≈'}${t.rows.toLocaleString('en-US')}`;
+  return `${t.rowsExact ? '' : '≈'}${thousands(t.rows)}`;
 }
 
 function sizeCell(t: TableImpact): string {

@@ -1,4 +1,4 @@
-import { code, details, fence, htmlText, link, text, type Diagnostic, type StatementClass } from '../core/index.js';
+import { code, details, fence, htmlText, link, text, type Diagnostic, type StatementClass, thousands } from '../core/index.js';
 import type { Report, RootResult } from '../roots/index.js';
 import { headline, riskCounts } from './headline.js';
 import { checksSection, historySection, reviewedSection } from './history.js';
@@ -252,7 +252,7 @@ function detailBlock(raw: string, ctx: Ctx): string {
   const newline = clean.lastIndexOf('\n', cut);
   if (newline > cut / 2) cut = newline;
   if (/[\uD800-\uDBFF]/.test(clean.charAt(cut - 1))) cut--;
-  const note = `_… ${(clean.length - cut).toLocaleString('en-US')} more characters not shown — see the log of ${link('this run', ctx.report.context.runUrl)}._`;
+  const note = `_… ${thousands(clean.length - cut)} more characters not shown — see the log of ${link('this run', ctx.report.context.runUrl)}._`;
   return cut > 0 ? `${fence(clean.slice(0, cut))}\n\n${note}` : note;
 }
 

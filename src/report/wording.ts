@@ -1,4 +1,4 @@
-import { text, type StatementClass } from '../core/index.js';
+import { text, type StatementClass, thousands } from '../core/index.js';
 import type { Report, RootResult } from '../roots/index.js';
 import { INPUT } from '../inputs/index.js';
 
@@ -26,7 +26,7 @@ export const RISKY_CLASSES: readonly StatementClass[] = [
 export const COUNTED_CLASSES: readonly StatementClass[] = [...RISKY_CLASSES, 'locking'];
 
 export function count(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+  return `${thousands(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** The SQL that matters for this root: what was applied, what failed, or what is planned. */

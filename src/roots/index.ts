@@ -13,7 +13,7 @@ export type { PipelineResult } from './pipeline.js';
 /** Whether the roles root runs, and why not; decided once per run. */
 export type { RolesDecision } from './pipeline.js';
 /** Plan runs: the live access catalog read beside Terraform, and the access diff of the planned SQL. */
-export { startAccessFacts, accessPhase, type AccessOutcome } from './access-phase.js';
+export { startAccessFacts, accessPhase, type AccessFacts, type AccessOutcome } from './access-phase.js';
 /** One root's result: what it planned, what the gate decided, what it applied, whether it converged. */
 export type { RootResult } from './types.js';
 /** Everything a run found, from which the comment, the summary, the outputs and the exit status derive. */

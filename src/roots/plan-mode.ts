@@ -19,9 +19,6 @@ export async function planRoots(ctx: PipelineContext, roles: RootSpec, schema: R
   const rolesRunner = runner(ctx, roles, rolesLog);
   const schemaRunner = runner(ctx, schema, schemaLog);
   const rolesStarted = Date.now();
-  // The IAM-token preflight needs only the credentials: it runs beside the inits, and the
-  // schema plan waits for its answer, so it is not on the way to the plans.
-  const preflight = ctx.preflight ? settle(ctx.preflight(false)) : undefined;
   const order = await initOrder(decision.runs ? [rolesRunner, schemaRunner] : [schemaRunner]);
   if (decision.runs) log.info(`terraform init of both roots: ${order.concurrent ? 'at once: ' : ''}${order.reason}`);
   const rolesInit = decision.runs ? attempt(() => initStep(rolesRunner)) : Promise.resolve(undefined);
@@ -30,6 +27,10 @@ export async function planRoots(ctx: PipelineContext, roles: RootSpec, schema: R
     schemaStarted = Date.now();
     return attempt(() => initStep(schemaRunner));
   });
+  // Started after the inits: the IAM-token preflight needs only the credentials and the
+  // schema plan waits for its answer, so it is not on the way to the plans.
+  const preflight = ctx.preflight ? settle(ctx.preflight(false)) : undefined;
+  ctx.initsStarted?.();
 
   const [rolesResult, schemaPlanned] = await Promise.all([
     rolesInit

@@ -9,6 +9,7 @@ import {
   impactPhase,
   runRoots,
   startAccessFacts,
+  type AccessFacts,
   type AccessOutcome,
   type ImpactHook,
   type PipelineContext,
@@ -46,11 +47,16 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
   try {
     session = await log.group('AWS credentials', () => deps.openAws(inputs, context.mode));
     planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
-    // Plan runs read the live access catalog beside Terraform; awaited once the roots are done.
-    const accessFacts = context.mode === 'plan' ? startAccessFacts(inputs, session, deps.openFacts) : undefined;
+    // Plan runs read the live access catalog beside Terraform (started with the inits);
+    // awaited once the roots are done.
+    let accessFacts: AccessFacts | undefined;
     const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
+    const aws = session;
+    const besideInits = (): void => {
+      if (context.mode === 'plan') accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
+    };
     const result = await runRoots(
-      pipelineContext(deps, input, session, planDir, impact),
+      pipelineContext(deps, input, session, planDir, impact, besideInits),
       { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory },
       { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory },
       input.decision,
@@ -65,11 +71,19 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
   }
 }
 
-function pipelineContext(deps: RunDeps, input: RootsPhaseInput, session: AwsSession, planDir: string, impact: ImpactHook): PipelineContext {
+function pipelineContext(
+  deps: RunDeps,
+  input: RootsPhaseInput,
+  session: AwsSession,
+  planDir: string,
+  impact: ImpactHook,
+  besideInits: () => void,
+): PipelineContext {
   const { inputs, context } = input;
   const account = roleAccount(context.mode === 'apply' ? inputs.applyRoleToAssume : inputs.roleToAssume);
   // The SQL parser loads beside `terraform init` rather than after the first plan (see loadClassifier).
-  const classifier = settle(loadClassifier());
+  let classifier: Promise<unknown> | undefined;
+  const loadParser = (): Promise<unknown> => (classifier ??= settle(loadClassifier()));
   return {
     mode: context.mode,
     inputs,
@@ -83,7 +97,7 @@ function pipelineContext(deps: RunDeps, input: RootsPhaseInput, session: AwsSess
     },
     classify: async (statements) => {
       // A failed preload is reported by classifyStatements itself, which loads the parser again.
-      await classifier;
+      await loadParser();
       return classifyStatements(statements);
     },
     hintContext: {
@@ -96,6 +110,10 @@ function pipelineContext(deps: RunDeps, input: RootsPhaseInput, session: AwsSess
     ...(inputs.dbEndpoint ? { preflight: (created: boolean) => preflight(inputs, session, created) } : {}),
     ...(input.review ? { review: input.review } : {}),
     impact,
+    initsStarted: () => {
+      void loadParser();
+      besideInits();
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { constants } from 'node:fs';
+import { statSync } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runProcess, log, redact, type Logger, type TerraformRun } from '../core/index.js';
@@ -112,7 +113,10 @@ export function terraformApply(o: TerraformOptions, planFile: string): Promise<T
 
 async function runTerraform(o: TerraformOptions, args: string[]): Promise<TerraformRun> {
   const command = `terraform ${args.join(' ')}`;
-  const cwdInfo = await stat(o.cwd).catch(() => undefined);
+  // Synchronous on purpose: with no I/O between the call and the spawn, a caller that starts
+  // other work right after starting a command (loading code, see PipelineContext.initsStarted)
+  // cannot delay the process's start.
+  const cwdInfo = statSync(o.cwd, { throwIfNoEntry: false });
   if (!cwdInfo?.isDirectory()) {
     throw new Error(`Cannot run ${command}: the working directory ${o.cwd} does not exist. Check the *-working-directory inputs.`);
   }
