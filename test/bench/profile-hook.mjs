@@ -79,6 +79,8 @@ process.on('exit', () => {
   const timeline = {
     argv: process.argv.slice(2),
     timeOrigin: performance.timeOrigin,
+    // The monotonic clock (ms) at performance.now() = 0: the CPU profile's timestamps are on it.
+    monotonicOriginMs: Number(process.hrtime.bigint()) / 1e6 - performance.now(),
     end,
     cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000,
     userMs: u.userCPUTime / 1000,
