@@ -40727,6 +40727,7 @@ async function commentsBy(gh, repo, pr, identity) {
         .map((c) => ({ id: c.id, nodeId: c.node_id, body: c.body ?? '', url: c.html_url }))
         .sort((a, b) => a.id - b.id);
 }
+/** Our comments for this marker on the PR, oldest first: what upsertComment starts from. */
 async function listOurs(gh, repo, pr, marker, identity) {
     return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
 }
@@ -40735,9 +40736,11 @@ async function listOurs(gh, repo, pr, marker, identity) {
  * record carries the reviewed plan and the history), or returns undefined to leave it as it is. Two runs racing on one PR can both find
  * none and both create one: afterwards each run lists again, and the one whose comment is not
  * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
+ * `listed` is listOurs' answer when the caller already asked for it.
  */
-async function upsertComment(gh, repo, pr, marker, identity, build) {
-    const existing = await listOurs(gh, repo, pr, marker, identity);
+async function upsertComment(gh, repo, pr, marker, identity, build, listed) {
+    // `listed`: the same listing, asked for a moment earlier by the caller (while it rendered).
+    const existing = await (listed ?? listOurs(gh, repo, pr, marker, identity));
     const keep = existing[0];
     const body = await build(keep);
     if (body === undefined) {
@@ -43768,6 +43771,8 @@ function withStaleLine(body, sha, line) {
 /** The hidden first line that marks our comment for one database. */
 
 /** Creates or updates our one comment on a pull request, converging when two runs race. */
+
+/** Our comments for one database on a pull request, oldest first. */
 
 /** Who edited our comment last, when that was someone else (its record is then not trusted). */
 
@@ -48789,6 +48794,20 @@ async function markOthersStale(gh, p) {
 // message (setFailed) comes last and is the only error annotation of a failed run.
 /** The whole comment phase, however many requests and retries it takes. */
 const COMMENT_PHASE_TIMEOUT_MS = 45_000;
+/**
+ * Starts listing our comments on the run's pull requests, so that the answer arrives while the
+ * report is assembled and rendered rather than after it: one round trip less between the last
+ * plan and the comment. Only pull-request runs know their pull requests this early.
+ */
+function listOursEarly(gh, repo, prs, marker, tokenIdentity) {
+    const listed = new Map();
+    for (const pr of prs) {
+        const list = tokenIdentity().then((identity) => listOurs(gh, repo, pr, marker, identity));
+        list.catch(() => undefined); // awaited by upsertComment; a run that fails before publishing leaves it
+        listed.set(pr, list);
+    }
+    return listed;
+}
 async function publish(p) {
     const { report, inputs } = p;
     const options = renderOptions(p);
@@ -48850,7 +48869,7 @@ async function postComments(gh, p, options) {
                 return undefined;
             }
             return body(p, options, number, trusted);
-        });
+        }, p.listed?.get(number));
         core/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
         if (comment.removedDuplicates > 0)
             core/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);
@@ -48949,6 +48968,8 @@ const actionsIO = {
 // publish/: the report leaves the process. The job summary and outputs first, then the PR
 // comment (upsert) and the drift issue, each bounded in time. May import every folder below it.
 /** Writes the summary and outputs, then the comment and the drift issue. */
+
+/** Starts listing our comments on the run's pull requests while the report is assembled. */
 
 /** Rejects when a promise has not settled within the given time. */
 
@@ -52733,8 +52754,9 @@ async function run(deps = realDeps()) {
         const { gh } = connected;
         const tokenIdentity = gh ? tokenIdentityOnce(gh) : () => Promise.reject(new Error('no GitHub client'));
         const facts = gh ? await execute(deps, inputs, context, gh, tokenIdentity, marker) : { fatal: connected.fatal };
+        const listed = gh && inputs.comment ? listOursEarly(gh, context.repo, context.pullNumbers, marker, tokenIdentity) : undefined;
         const report = assembleReport(inputs, context, facts, cancel.signal());
-        await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker });
+        await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker, ...(listed ? { listed } : {}) });
         conclude(deps, report, inputs);
     }
     finally {

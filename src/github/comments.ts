@@ -41,7 +41,8 @@ export async function commentsBy(gh: GitHub, repo: RepoRef, pr: number, identity
     .sort((a, b) => a.id - b.id);
 }
 
-async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, identity: string): Promise<OurComment[]> {
+/** Our comments for this marker on the PR, oldest first: what upsertComment starts from. */
+export async function listOurs(gh: GitHub, repo: RepoRef, pr: number, marker: string, identity: string): Promise<OurComment[]> {
   return (await commentsBy(gh, repo, pr, identity)).filter((c) => bodyBelongsTo(marker, c.body));
 }
 
@@ -58,6 +59,7 @@ export interface UpsertedComment {
  * record carries the reviewed plan and the history), or returns undefined to leave it as it is. Two runs racing on one PR can both find
  * none and both create one: afterwards each run lists again, and the one whose comment is not
  * the oldest moves its body onto the oldest and deletes its own, so the PR ends with one comment.
+ * `listed` is listOurs' answer when the caller already asked for it.
  */
 export async function upsertComment(
   gh: GitHub,
@@ -66,8 +68,10 @@ export async function upsertComment(
   marker: string,
   identity: string,
   build: (previous: OurComment | undefined) => string | undefined | Promise<string | undefined>,
+  listed?: Promise<OurComment[]>,
 ): Promise<UpsertedComment> {
-  const existing = await listOurs(gh, repo, pr, marker, identity);
+  // `listed`: the same listing, asked for a moment earlier by the caller (while it rendered).
+  const existing = await (listed ?? listOurs(gh, repo, pr, marker, identity));
   const keep = existing[0];
   const body = await build(keep);
   if (body === undefined) {

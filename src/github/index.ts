@@ -13,6 +13,8 @@ export { commentMarker } from './comments.js';
 export type { OurComment } from './comments.js';
 /** Creates or updates our one comment on a pull request, converging when two runs race. */
 export { upsertComment } from './comments.js';
+/** Our comments for one database on a pull request, oldest first. */
+export { listOurs } from './comments.js';
 /** Who edited our comment last, when that was someone else (its record is then not trusted). */
 export { editedByOthers } from './comments.js';
 /** The pull requests a commit belongs to. */

@@ -3,6 +3,8 @@
 
 /** Writes the summary and outputs, then the comment and the drift issue. */
 export { publish } from './publish.js';
+/** Starts listing our comments on the run's pull requests while the report is assembled. */
+export { listOursEarly } from './publish.js';
 /** Rejects when a promise has not settled within the given time. */
 export { withDeadline } from './publish.js';
 /** The action's output names (a contract with users' workflows). */

@@ -1,6 +1,14 @@
 import { syncDriftIssue } from './drift.js';
-import { editedByOthers, upsertComment, COMMENT_MAX_LENGTH, pullsForCommit, type GitHub, type OurComment } from '../github/index.js';
-import { errorMessage, log, redact, type HistoryEntry, type Inputs, type ReviewedPlan } from '../core/index.js';
+import {
+  editedByOthers,
+  listOurs,
+  upsertComment,
+  COMMENT_MAX_LENGTH,
+  pullsForCommit,
+  type GitHub,
+  type OurComment,
+} from '../github/index.js';
+import { errorMessage, log, redact, type HistoryEntry, type Inputs, type RepoRef, type ReviewedPlan } from '../core/index.js';
 import { renderComment, headline, type RenderOptions } from '../report/index.js';
 import { OUTPUT, setOutputs } from './outputs.js';
 import { writeSummary } from './summary.js';
@@ -24,6 +32,29 @@ export interface PublishContext {
   /** Our token's login, when known; undefined skips the comment (it could not be owned safely). */
   tokenIdentity: () => Promise<string>;
   marker: string;
+  /** Our comments per pull request, listed while the report was assembled (see listOursEarly). */
+  listed?: ReadonlyMap<number, Promise<OurComment[]>>;
+}
+
+/**
+ * Starts listing our comments on the run's pull requests, so that the answer arrives while the
+ * report is assembled and rendered rather than after it: one round trip less between the last
+ * plan and the comment. Only pull-request runs know their pull requests this early.
+ */
+export function listOursEarly(
+  gh: GitHub,
+  repo: RepoRef,
+  prs: readonly number[],
+  marker: string,
+  tokenIdentity: () => Promise<string>,
+): Map<number, Promise<OurComment[]>> {
+  const listed = new Map<number, Promise<OurComment[]>>();
+  for (const pr of prs) {
+    const list = tokenIdentity().then((identity) => listOurs(gh, repo, pr, marker, identity));
+    list.catch(() => undefined); // awaited by upsertComment; a run that fails before publishing leaves it
+    listed.set(pr, list);
+  }
+  return listed;
 }
 
 export async function publish(p: PublishContext): Promise<void> {
@@ -82,23 +113,31 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
   const tokenIdentity = await p.tokenIdentity();
   let url = '';
   for (const number of numbers) {
-    const comment = await upsertComment(gh, context.repo, number, p.marker, tokenIdentity, async (previous) => {
-      // A record someone else edited last is not carried forward (it could launder an edit).
-      const editor = previous ? await editedByOthers(gh, previous, tokenIdentity).catch(() => 'an unknown user') : undefined;
-      const trusted = editor ? undefined : previous;
-      if (editor)
-        log.warning(
-          `The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`,
-        );
-      const applied = trusted ? appliedEarlier(p.report, decodeData(trusted.body, p.marker).current) : undefined;
-      if (applied) {
-        log.info(
-          `The comment on #${number} keeps showing the apply of commit ${applied.commit.slice(0, 7)} (${applied.runUrl}); this re-run had nothing left to apply.`,
-        );
-        return undefined;
-      }
-      return body(p, options, number, trusted);
-    });
+    const comment = await upsertComment(
+      gh,
+      context.repo,
+      number,
+      p.marker,
+      tokenIdentity,
+      async (previous) => {
+        // A record someone else edited last is not carried forward (it could launder an edit).
+        const editor = previous ? await editedByOthers(gh, previous, tokenIdentity).catch(() => 'an unknown user') : undefined;
+        const trusted = editor ? undefined : previous;
+        if (editor)
+          log.warning(
+            `The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`,
+          );
+        const applied = trusted ? appliedEarlier(p.report, decodeData(trusted.body, p.marker).current) : undefined;
+        if (applied) {
+          log.info(
+            `The comment on #${number} keeps showing the apply of commit ${applied.commit.slice(0, 7)} (${applied.runUrl}); this re-run had nothing left to apply.`,
+          );
+          return undefined;
+        }
+        return body(p, options, number, trusted);
+      },
+      p.listed?.get(number),
+    );
     log.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
     if (comment.removedDuplicates > 0)
       log.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);

@@ -14,7 +14,7 @@ import {
 import { commentMarker, type GitHub } from '../github/index.js';
 import { getInputs, workspaceDir } from '../inputs/index.js';
 import { lintProject, validateRuleIds, type LintFinding } from '../lint/index.js';
-import { publish, OUTPUT } from '../publish/index.js';
+import { listOursEarly, publish, OUTPUT } from '../publish/index.js';
 import { failureMessage } from '../report/index.js';
 import type { Report } from '../roots/index.js';
 import { watchCancel } from './cancel.js';
@@ -54,8 +54,9 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
     const { gh } = connected;
     const tokenIdentity = gh ? tokenIdentityOnce(gh) : () => Promise.reject(new Error('no GitHub client'));
     const facts = gh ? await execute(deps, inputs, context, gh, tokenIdentity, marker) : { fatal: connected.fatal };
+    const listed = gh && inputs.comment ? listOursEarly(gh, context.repo, context.pullNumbers, marker, tokenIdentity) : undefined;
     const report = assembleReport(inputs, context, facts, cancel.signal());
-    await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker });
+    await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker, ...(listed ? { listed } : {}) });
     conclude(deps, report, inputs);
   } finally {
     cancel.dispose();
