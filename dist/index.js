@@ -52754,7 +52754,9 @@ async function run(deps = realDeps()) {
         const { gh } = connected;
         const tokenIdentity = gh ? tokenIdentityOnce(gh) : () => Promise.reject(new Error('no GitHub client'));
         const facts = gh ? await execute(deps, inputs, context, gh, tokenIdentity, marker) : { fatal: connected.fatal };
-        const listed = gh && inputs.comment ? listOursEarly(gh, context.repo, context.pullNumbers, marker, tokenIdentity) : undefined;
+        // A merge found its pull requests in the review lookup (publish comments on the same ones).
+        const prs = context.pullNumbers.length > 0 ? context.pullNumbers : (facts.review?.pullNumbers ?? []);
+        const listed = gh && inputs.comment ? listOursEarly(gh, context.repo, prs, marker, tokenIdentity) : undefined;
         const report = assembleReport(inputs, context, facts, cancel.signal());
         await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker, ...(listed ? { listed } : {}) });
         conclude(deps, report, inputs);
