@@ -214,17 +214,15 @@ async function assumeWithOidc(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
   // Loaded on first use: the STS client is most of the AWS SDK in the bundle, and a run that
-  // takes its credentials from the environment (or fails validation) never needs it. It loads
-  // while GitHub answers the OIDC token request.
-  const sdk = import('@aws-sdk/client-sts');
-  sdk.catch(() => undefined); // awaited below; a token failure must not leave it unhandled
-  let token = await fetchOidcToken(base);
-  const { AssumeRoleWithWebIdentityCommand, STSClient } = await sdk;
+  // takes its credentials from the environment (or fails validation) never needs it. (Node 24
+  // compiles an imported chunk synchronously, so it cannot load while a request is in flight.)
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const client = new STSClient({
     region,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
   });
+  let token = await fetchOidcToken(base);
   let ctx: AssumeContext = { ...base, claims: decodeTokenClaims(token) };
   let freshTokenTried = false;
 
