@@ -48797,7 +48797,8 @@ const COMMENT_PHASE_TIMEOUT_MS = 45_000;
 /**
  * Starts listing our comments on the run's pull requests, so that the answer arrives while the
  * report is assembled and rendered rather than after it: one round trip less between the last
- * plan and the comment. Only pull-request runs know their pull requests this early.
+ * plan and the comment. `prs`: the pull request of a PR run, or those the merge's review lookup
+ * found (a push whose pull requests are still unknown looks them up when it publishes).
  */
 function listOursEarly(gh, repo, prs, marker, tokenIdentity) {
     const listed = new Map();
@@ -50499,7 +50500,6 @@ function planExitMeaning(exitCode) {
 }
 
 ;// CONCATENATED MODULE: ./src/terraform/cli.ts
-
 
 
 

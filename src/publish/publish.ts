@@ -39,7 +39,8 @@ export interface PublishContext {
 /**
  * Starts listing our comments on the run's pull requests, so that the answer arrives while the
  * report is assembled and rendered rather than after it: one round trip less between the last
- * plan and the comment. Only pull-request runs know their pull requests this early.
+ * plan and the comment. `prs`: the pull request of a PR run, or those the merge's review lookup
+ * found (a push whose pull requests are still unknown looks them up when it publishes).
  */
 export function listOursEarly(
   gh: GitHub,

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { statSync } from 'node:fs';
+import { constants, statSync } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { runProcess, log, redact, type Logger, type TerraformRun } from '../core/index.js';
