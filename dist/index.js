@@ -52632,6 +52632,7 @@ async function rootsPhase(deps, input) {
     const { inputs, context } = input;
     let session;
     let planDir;
+    let over = false;
     try {
         session = await core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
@@ -52641,17 +52642,20 @@ async function rootsPhase(deps, input) {
         const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
         const aws = session;
         const besideInits = () => {
-            if (context.mode === 'plan')
-                accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
+            if (context.mode === 'plan' && !over)
+                accessFacts ??= startAccessFacts(inputs, aws, deps.openFacts);
         };
         const result = await runRoots(pipelineContext(deps, input, session, planDir, impact, besideInits), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
         const roots = await impact.collect(result.roots);
         if (context.mode !== 'plan')
             return { ...result, roots };
+        // Started with the inits; here at the latest (a run whose roots finished within that turn).
+        accessFacts ??= startAccessFacts(inputs, aws, deps.openFacts);
         const access = await core/* log */.Rm.group('Access changes', () => accessPhase(accessFacts, roots, inputs));
         return { ...result, roots, ...(access ? { access } : {}) };
     }
     finally {
+        over = true;
         await session?.close().catch((err) => core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,core/* errorMessage */.gJ)(err)}`));
         if (planDir)
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
@@ -52689,10 +52693,12 @@ function pipelineContext(deps, input, session, planDir, impact, besideInits) {
         ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, session, created) } : {}),
         ...(input.review ? { review: input.review } : {}),
         impact,
-        initsStarted: () => {
+        // The inits' processes start within the current turn (nothing awaits I/O between the call and
+        // the spawn); Node compiles an imported chunk synchronously, so the loading waits one turn.
+        initsStarted: () => void setImmediate(() => {
             void loadParser();
             besideInits();
-        },
+        }),
     };
 }
 async function preflight(inputs, session, createdInThisRun) {
