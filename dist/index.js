@@ -34220,7 +34220,7 @@ function array(value) {
 ;// CONCATENATED MODULE: ./src/core/thousands.ts
 // One way to write a count: "1,234,567", as the en-US locale writes it. Not toLocaleString: its
 // first call loads ICU's number formatting, about 20 ms of CPU in every run that reports a count.
-/** The number with thousands separators and at most three decimals, as `thousands(n)` writes it. */
+/** The number with thousands separators and at most three decimals, as `n.toLocaleString('en-US')` writes it. */
 function thousands(n) {
     if (!Number.isFinite(n) || Math.abs(n) >= 1e21)
         return String(n);
@@ -50955,6 +50955,15 @@ async function preflightStep(pending, logger) {
 
 ;// CONCATENATED MODULE: ./src/roots/context.ts
 
+/**
+ * Resolves one event-loop turn later. Terraform commands started before it have been spawned by
+ * then (nothing awaits I/O between starting a command and its spawn), and Node compiles a
+ * dynamically imported chunk synchronously, inside `import()`: code loaded after this (the
+ * preflight's signer, the SQL parser, pg) cannot delay the inits' start.
+ */
+function afterSpawns() {
+    return new Promise((resolve) => setImmediate(resolve));
+}
 /** How one root's steps run: its Terraform, files, fresh options per command, and log. */
 function runner(ctx, spec, logger) {
     return {
@@ -51151,8 +51160,9 @@ async function planRoots(ctx, roles, schema, decision) {
         schemaStarted = Date.now();
         return attempt_attempt(() => initStep(schemaRunner));
     });
-    // Started after the inits: the IAM-token preflight needs only the credentials and the
-    // schema plan waits for its answer, so it is not on the way to the plans.
+    // Started once the inits are spawned: the IAM-token preflight needs only the credentials and
+    // the schema plan waits for its answer, so it is not on the way to the plans.
+    await afterSpawns();
     const preflight = ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(false)) : undefined;
     ctx.initsStarted?.();
     const [rolesResult, schemaPlanned] = await Promise.all([
@@ -52415,7 +52425,7 @@ async function applyRoots(ctx, roles, schema, decision) {
         : undefined;
     // The roles init has started (when the roles root runs; else the schema init starts below).
     if (rolesRunning)
-        ctx.initsStarted?.();
+        void afterSpawns().then(() => ctx.initsStarted?.());
     const rolesRun = (await rolesRunning) ?? { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
     if (!decision.runs)
         core/* log */.Rm.info(`roles: not run. ${decision.skipReason}`);
@@ -52430,7 +52440,7 @@ async function applyRoots(ctx, roles, schema, decision) {
         ? applyPlannedAhead(ctx, schema, ahead, early)
         : applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: false }, { early });
     if (!rolesRunning)
-        ctx.initsStarted?.();
+        void afterSpawns().then(() => ctx.initsStarted?.());
     const schemaRun = await schemaRunning;
     return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
 }
@@ -52449,7 +52459,8 @@ async function applyRoot(ctx, spec, request, hooks) {
 async function prepareRoot(ctx, r, request, logger, early, step, afterInit) {
     const initDone = (async () => (await early()) ?? attempt_attempt(() => step('terraform init', () => initStep(r))))();
     // The preflight logs in beside the init (or, ahead, beside the roles root's verify plan);
-    // started after it, so loading its code does not delay the init's start.
+    // started once the init is spawned, so loading its code does not delay the init's start.
+    await afterSpawns();
     const preflight = request.kind === 'before-plan' && ctx.preflight ? (0,core/* settle */.G9)(ctx.preflight(request.userCreatedInThisRun)) : undefined;
     const empty = emptyResult(r.spec, 'planned');
     const init = await initDone;
@@ -52693,12 +52704,10 @@ function pipelineContext(deps, input, session, planDir, impact, besideInits) {
         ...(inputs.dbEndpoint ? { preflight: (created) => preflight(inputs, session, created) } : {}),
         ...(input.review ? { review: input.review } : {}),
         impact,
-        // The inits' processes start within the current turn (nothing awaits I/O between the call and
-        // the spawn); Node compiles an imported chunk synchronously, so the loading waits one turn.
-        initsStarted: () => void setImmediate(() => {
+        initsStarted: () => {
             void loadParser();
             besideInits();
-        }),
+        },
     };
 }
 async function preflight(inputs, session, createdInThisRun) {

@@ -1,7 +1,7 @@
 import { createsRole } from '../atlas/index.js';
 import { BufferedLog, isStopping, log, settle, type Logger } from '../core/index.js';
 import { attempt, failed, preflightStep } from './attempt.js';
-import { runner, type PipelineContext, type PipelineResult, type RolesDecision } from './context.js';
+import { afterSpawns, runner, type PipelineContext, type PipelineResult, type RolesDecision } from './context.js';
 import { planRoot } from './plan-mode.js';
 import { emptyResult, withPlan, notRunReason, stopsLaterRoots, type RootSpec } from './root-result.js';
 import { initOrder } from './init-order.js';
@@ -92,7 +92,7 @@ export async function applyRoots(
     ? applyRoot(ctx, roles, { kind: 'none' }, { afterInit: rolesInitDone, afterApply }).finally(rolesInitDone)
     : undefined;
   // The roles init has started (when the roles root runs; else the schema init starts below).
-  if (rolesRunning) ctx.initsStarted?.();
+  if (rolesRunning) void afterSpawns().then(() => ctx.initsStarted?.());
   const rolesRun: RootRun = (await rolesRunning) ?? { result: emptyResult(roles, 'skipped', decision.skipReason), notices: [] };
   if (!decision.runs) log.info(`roles: not run. ${decision.skipReason}`);
   if (stopsLaterRoots(rolesRun.result)) {
@@ -105,7 +105,7 @@ export async function applyRoots(
   const schemaRunning = ahead
     ? applyPlannedAhead(ctx, schema, ahead, early)
     : applyRoot(ctx, schema, { kind: 'before-plan', userCreatedInThisRun: false }, { early });
-  if (!rolesRunning) ctx.initsStarted?.();
+  if (!rolesRunning) void afterSpawns().then(() => ctx.initsStarted?.());
   const schemaRun = await schemaRunning;
   return { roots: [rolesRun.result, schemaRun.result], notices: [...rolesRun.notices, ...schemaRun.notices] };
 }
@@ -139,7 +139,8 @@ async function prepareRoot(
 ): Promise<Prepared> {
   const initDone = (async () => (await early()) ?? attempt(() => step('terraform init', () => initStep(r))))();
   // The preflight logs in beside the init (or, ahead, beside the roles root's verify plan);
-  // started after it, so loading its code does not delay the init's start.
+  // started once the init is spawned, so loading its code does not delay the init's start.
+  await afterSpawns();
   const preflight = request.kind === 'before-plan' && ctx.preflight ? settle(ctx.preflight(request.userCreatedInThisRun)) : undefined;
   const empty = emptyResult(r.spec, 'planned');
   const init = await initDone;

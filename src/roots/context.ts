@@ -32,11 +32,20 @@ export interface PipelineContext {
   /** The impact facts phase (impact-phase.ts): started per root in plan mode, a re-check before each apply. */
   impact?: ImpactHook;
   /**
-   * Called once the first `terraform init` has been started: what waits for Terraform anyway
-   * (loading the SQL parser, the live catalog read) starts here rather than before it, because
-   * loading code takes the one thread that also starts the inits.
+   * Called once the first `terraform init` has been spawned (see afterSpawns): what waits for
+   * Terraform anyway (loading the SQL parser, the live catalog read) starts here.
    */
   initsStarted?(): void;
+}
+
+/**
+ * Resolves one event-loop turn later. Terraform commands started before it have been spawned by
+ * then (nothing awaits I/O between starting a command and its spawn), and Node compiles a
+ * dynamically imported chunk synchronously, inside `import()`: code loaded after this (the
+ * preflight's signer, the SQL parser, pg) cannot delay the inits' start.
+ */
+export function afterSpawns(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export interface PreflightOutcome {

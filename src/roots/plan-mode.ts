@@ -1,7 +1,7 @@
 import { createsRole } from '../atlas/index.js';
 import { BufferedLog, log, settle, type Settled } from '../core/index.js';
 import { attempt, failed, preflightStep, type StepResult } from './attempt.js';
-import { runner, type PipelineContext, type PipelineResult, type PreflightOutcome, type RolesDecision } from './context.js';
+import { afterSpawns, runner, type PipelineContext, type PipelineResult, type PreflightOutcome, type RolesDecision } from './context.js';
 import { describePlan, emptyResult, withPlan, type RootSpec } from './root-result.js';
 import { initOrder } from './init-order.js';
 import { initStep, planStep, type RootRunner, type StepOutput } from './steps.js';
@@ -27,8 +27,9 @@ export async function planRoots(ctx: PipelineContext, roles: RootSpec, schema: R
     schemaStarted = Date.now();
     return attempt(() => initStep(schemaRunner));
   });
-  // Started after the inits: the IAM-token preflight needs only the credentials and the
-  // schema plan waits for its answer, so it is not on the way to the plans.
+  // Started once the inits are spawned: the IAM-token preflight needs only the credentials and
+  // the schema plan waits for its answer, so it is not on the way to the plans.
+  await afterSpawns();
   const preflight = ctx.preflight ? settle(ctx.preflight(false)) : undefined;
   ctx.initsStarted?.();
 

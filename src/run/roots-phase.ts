@@ -114,13 +114,10 @@ function pipelineContext(
     ...(inputs.dbEndpoint ? { preflight: (created: boolean) => preflight(inputs, session, created) } : {}),
     ...(input.review ? { review: input.review } : {}),
     impact,
-    // The inits' processes start within the current turn (nothing awaits I/O between the call and
-    // the spawn); Node compiles an imported chunk synchronously, so the loading waits one turn.
-    initsStarted: () =>
-      void setImmediate(() => {
-        void loadParser();
-        besideInits();
-      }),
+    initsStarted: () => {
+      void loadParser();
+      besideInits();
+    },
   };
 }
 
