@@ -52643,7 +52643,6 @@ async function rootsPhase(deps, input) {
     const { inputs, context } = input;
     let session;
     let planDir;
-    let over = false;
     try {
         session = await core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
@@ -52653,20 +52652,17 @@ async function rootsPhase(deps, input) {
         const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
         const aws = session;
         const besideInits = () => {
-            if (context.mode === 'plan' && !over)
-                accessFacts ??= startAccessFacts(inputs, aws, deps.openFacts);
+            if (context.mode === 'plan')
+                accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
         };
         const result = await runRoots(pipelineContext(deps, input, session, planDir, impact, besideInits), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
         const roots = await impact.collect(result.roots);
         if (context.mode !== 'plan')
             return { ...result, roots };
-        // Started with the inits; here at the latest (a run whose roots finished within that turn).
-        accessFacts ??= startAccessFacts(inputs, aws, deps.openFacts);
         const access = await core/* log */.Rm.group('Access changes', () => accessPhase(accessFacts, roots, inputs));
         return { ...result, roots, ...(access ? { access } : {}) };
     }
     finally {
-        over = true;
         await session?.close().catch((err) => core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,core/* errorMessage */.gJ)(err)}`));
         if (planDir)
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);

@@ -44,7 +44,6 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
   const { inputs, context } = input;
   let session: AwsSession | undefined;
   let planDir: string | undefined;
-  let over = false;
   try {
     session = await log.group('AWS credentials', () => deps.openAws(inputs, context.mode));
     planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
@@ -54,7 +53,7 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
     const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
     const aws = session;
     const besideInits = (): void => {
-      if (context.mode === 'plan' && !over) accessFacts ??= startAccessFacts(inputs, aws, deps.openFacts);
+      if (context.mode === 'plan') accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
     };
     const result = await runRoots(
       pipelineContext(deps, input, session, planDir, impact, besideInits),
@@ -64,12 +63,9 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
     );
     const roots = await impact.collect(result.roots);
     if (context.mode !== 'plan') return { ...result, roots };
-    // Started with the inits; here at the latest (a run whose roots finished within that turn).
-    accessFacts ??= startAccessFacts(inputs, aws, deps.openFacts);
     const access = await log.group('Access changes', () => accessPhase(accessFacts, roots, inputs));
     return { ...result, roots, ...(access ? { access } : {}) };
   } finally {
-    over = true;
     await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
     if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);
   }
