@@ -48795,19 +48795,29 @@ async function markOthersStale(gh, p) {
 /** The whole comment phase, however many requests and retries it takes. */
 const COMMENT_PHASE_TIMEOUT_MS = 45_000;
 /**
- * Starts listing our comments on the run's pull requests, so that the answer arrives while the
- * report is assembled and rendered rather than after it: one round trip less between the last
- * plan and the comment. `prs`: the pull request of a PR run, or those the merge's review lookup
- * found (a push whose pull requests are still unknown looks them up when it publishes).
+ * Starts listing our comments on the run's pull requests, and asking who last edited the one we
+ * keep, while Terraform runs: two round trips fewer between the last plan and the comment.
+ * The editor is asked after the listing, as at publish time: an edit made after the listing is
+ * seen as someone else's, so the record carried forward is always one whose last editor was
+ * checked. A later edit is overwritten by the update, as it would be a moment later. `prs`: the
+ * pull request of a PR run, or those the merge's review lookup found (a push whose pull requests
+ * are still unknown looks them up when it publishes).
  */
 function listOursEarly(gh, repo, prs, marker, tokenIdentity) {
     const listed = new Map();
     for (const pr of prs) {
-        const list = tokenIdentity().then((identity) => listOurs(gh, repo, pr, marker, identity));
-        list.catch(() => undefined); // awaited by upsertComment; a run that fails before publishing leaves it
-        listed.set(pr, list);
+        const comments = tokenIdentity().then((identity) => listOurs(gh, repo, pr, marker, identity));
+        const editor = comments.then(async (ours) => (ours[0] ? lastEditor(gh, ours[0], await tokenIdentity()) : undefined));
+        // Awaited when publishing, which lists again when this failed; a run that ends before publishing leaves them.
+        comments.catch(() => undefined);
+        editor.catch(() => undefined);
+        listed.set(pr, { comments, editor });
     }
     return listed;
+}
+/** Who other than this action last edited `comment`; "an unknown user" when GitHub did not say. */
+function lastEditor(gh, comment, tokenIdentity) {
+    return editedByOthers(gh, comment, tokenIdentity).catch(() => 'an unknown user');
 }
 async function publish(p) {
     const { report, inputs } = p;
@@ -48858,9 +48868,13 @@ async function postComments(gh, p, options) {
     const tokenIdentity = await p.tokenIdentity();
     let url = '';
     for (const number of numbers) {
+        // An early listing that failed is asked again now.
+        const early = p.listed?.get(number);
+        const listed = early ? await early.comments.catch(() => undefined) : undefined;
         const comment = await upsertComment(gh, context.repo, number, p.marker, tokenIdentity, async (previous) => {
             // A record someone else edited last is not carried forward (it could launder an edit).
-            const editor = previous ? await editedByOthers(gh, previous, tokenIdentity).catch(() => 'an unknown user') : undefined;
+            const askedEarly = early && listed?.[0]?.id === previous?.id;
+            const editor = previous ? await (askedEarly ? early.editor : lastEditor(gh, previous, tokenIdentity)) : undefined;
             const trusted = editor ? undefined : previous;
             if (editor)
                 core/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
@@ -48870,7 +48884,7 @@ async function postComments(gh, p, options) {
                 return undefined;
             }
             return body(p, options, number, trusted);
-        }, p.listed?.get(number));
+        }, listed ? Promise.resolve(listed) : undefined);
         core/* log */.Rm.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
         if (comment.removedDuplicates > 0)
             core/* log */.Rm.info(`Removed ${comment.removedDuplicates} duplicate comment(s) of this action left by a concurrent run.`);
@@ -50760,10 +50774,6 @@ function tokenIdentityOnce(gh) {
 /** The GitHub lookups of a run, side by side; none of them throws. */
 async function askGitHub(inputs, context, gh, tokenIdentity, marker) {
     const changesLog = new core/* BufferedLog */.eA();
-    // Who the token is (the comment's and the issue's author) is asked now, not at the end; the
-    // answer (or its error) waits in tokenIdentityOnce's settled promise for whoever needs it.
-    if (inputs.comment || context.drift)
-        void (0,core/* settle */.G9)(tokenIdentity());
     const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
     return { rolesChange, changesLog, ...(review ? { review } : {}) };
@@ -52703,6 +52713,7 @@ function pipelineContext(deps, input, session, planDir, impact, besideInits) {
         initsStarted: () => {
             void loadParser();
             besideInits();
+            input.besideTerraform?.();
         },
     };
 }
@@ -52762,10 +52773,15 @@ async function run(deps = realDeps()) {
         const connected = connect(deps, inputs);
         const { gh } = connected;
         const tokenIdentity = gh ? tokenIdentityOnce(gh) : () => Promise.reject(new Error('no GitHub client'));
-        const facts = gh ? await execute(deps, inputs, context, gh, tokenIdentity, marker) : { fatal: connected.fatal };
+        // Our comments are listed once Terraform runs, or at the latest now (see listOursEarly).
+        let listed;
+        const listEarly = (prs) => {
+            if (gh && inputs.comment && !listed && prs.length > 0)
+                listed = listOursEarly(gh, context.repo, prs, marker, tokenIdentity);
+        };
+        const facts = gh ? await execute(deps, { inputs, context, gh, tokenIdentity, marker, listEarly }) : { fatal: connected.fatal };
         // A merge found its pull requests in the review lookup (publish comments on the same ones).
-        const prs = context.pullNumbers.length > 0 ? context.pullNumbers : (facts.review?.pullNumbers ?? []);
-        const listed = gh && inputs.comment ? listOursEarly(gh, context.repo, prs, marker, tokenIdentity) : undefined;
+        listEarly(context.pullNumbers.length > 0 ? context.pullNumbers : (facts.review?.pullNumbers ?? []));
         const report = assembleReport(inputs, context, facts, cancel.signal());
         await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker, ...(listed ? { listed } : {}) });
         conclude(deps, report, inputs);
@@ -52813,7 +52829,8 @@ function conclude(deps, report, inputs) {
  * there: the facts so far and the failure, reported once, by setFailed, after the summary,
  * outputs and comment are written.
  */
-async function execute(deps, inputs, context, gh, tokenIdentity, marker) {
+async function execute(deps, run) {
+    const { inputs, context, gh, tokenIdentity, marker } = run;
     let facts = {};
     // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
     let reviewed;
@@ -52841,12 +52858,22 @@ async function execute(deps, inputs, context, gh, tokenIdentity, marker) {
         facts = { ...facts, rolesChange: roles.rolesChange };
         reviewed = review ? reviewOnce(review) : undefined;
         core/* log */.Rm.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
+        // What only the report needs from GitHub is asked once Terraform runs, not on its way.
+        const besideTerraform = () => {
+            if (inputs.comment || context.drift)
+                void (0,core/* settle */.G9)(tokenIdentity());
+            if (context.pullNumbers.length > 0)
+                run.listEarly(context.pullNumbers);
+            else
+                void review?.then((r) => run.listEarly(r.pullNumbers ?? []));
+        };
         const { roots, notices, access } = await rootsPhase(deps, {
             inputs,
             context,
             workspace,
             terraformBinary,
             decision: roles.decision,
+            besideTerraform,
             ...(reviewed ? { review: reviewed } : {}),
         });
         return withReview({ ...facts, roots, notices, ...(access ? { access } : {}) });

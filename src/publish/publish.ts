@@ -32,15 +32,25 @@ export interface PublishContext {
   /** Our token's login, when known; undefined skips the comment (it could not be owned safely). */
   tokenIdentity: () => Promise<string>;
   marker: string;
-  /** Our comments per pull request, listed while the report was assembled (see listOursEarly). */
-  listed?: ReadonlyMap<number, Promise<OurComment[]>>;
+  /** Our comments per pull request, listed while Terraform ran (see listOursEarly). */
+  listed?: ReadonlyMap<number, EarlyListing>;
+}
+
+/** Our comments on one pull request and who last edited the oldest of them, asked for early. */
+export interface EarlyListing {
+  comments: Promise<OurComment[]>;
+  /** Who other than this action last edited `comments[0]` (see editedByOthers); "an unknown user" when GitHub did not say. */
+  editor: Promise<string | undefined>;
 }
 
 /**
- * Starts listing our comments on the run's pull requests, so that the answer arrives while the
- * report is assembled and rendered rather than after it: one round trip less between the last
- * plan and the comment. `prs`: the pull request of a PR run, or those the merge's review lookup
- * found (a push whose pull requests are still unknown looks them up when it publishes).
+ * Starts listing our comments on the run's pull requests, and asking who last edited the one we
+ * keep, while Terraform runs: two round trips fewer between the last plan and the comment.
+ * The editor is asked after the listing, as at publish time: an edit made after the listing is
+ * seen as someone else's, so the record carried forward is always one whose last editor was
+ * checked. A later edit is overwritten by the update, as it would be a moment later. `prs`: the
+ * pull request of a PR run, or those the merge's review lookup found (a push whose pull requests
+ * are still unknown looks them up when it publishes).
  */
 export function listOursEarly(
   gh: GitHub,
@@ -48,14 +58,22 @@ export function listOursEarly(
   prs: readonly number[],
   marker: string,
   tokenIdentity: () => Promise<string>,
-): Map<number, Promise<OurComment[]>> {
-  const listed = new Map<number, Promise<OurComment[]>>();
+): Map<number, EarlyListing> {
+  const listed = new Map<number, EarlyListing>();
   for (const pr of prs) {
-    const list = tokenIdentity().then((identity) => listOurs(gh, repo, pr, marker, identity));
-    list.catch(() => undefined); // awaited by upsertComment; a run that fails before publishing leaves it
-    listed.set(pr, list);
+    const comments = tokenIdentity().then((identity) => listOurs(gh, repo, pr, marker, identity));
+    const editor = comments.then(async (ours) => (ours[0] ? lastEditor(gh, ours[0], await tokenIdentity()) : undefined));
+    // Awaited when publishing, which lists again when this failed; a run that ends before publishing leaves them.
+    comments.catch(() => undefined);
+    editor.catch(() => undefined);
+    listed.set(pr, { comments, editor });
   }
   return listed;
+}
+
+/** Who other than this action last edited `comment`; "an unknown user" when GitHub did not say. */
+function lastEditor(gh: GitHub, comment: OurComment, tokenIdentity: string): Promise<string | undefined> {
+  return editedByOthers(gh, comment, tokenIdentity).catch(() => 'an unknown user');
 }
 
 export async function publish(p: PublishContext): Promise<void> {
@@ -114,6 +132,9 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
   const tokenIdentity = await p.tokenIdentity();
   let url = '';
   for (const number of numbers) {
+    // An early listing that failed is asked again now.
+    const early = p.listed?.get(number);
+    const listed = early ? await early.comments.catch(() => undefined) : undefined;
     const comment = await upsertComment(
       gh,
       context.repo,
@@ -122,7 +143,8 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
       tokenIdentity,
       async (previous) => {
         // A record someone else edited last is not carried forward (it could launder an edit).
-        const editor = previous ? await editedByOthers(gh, previous, tokenIdentity).catch(() => 'an unknown user') : undefined;
+        const askedEarly = early && listed?.[0]?.id === previous?.id;
+        const editor = previous ? await (askedEarly ? early.editor : lastEditor(gh, previous, tokenIdentity)) : undefined;
         const trusted = editor ? undefined : previous;
         if (editor)
           log.warning(
@@ -137,7 +159,7 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
         }
         return body(p, options, number, trusted);
       },
-      p.listed?.get(number),
+      listed ? Promise.resolve(listed) : undefined,
     );
     log.info(`${comment.created ? 'Posted' : 'Updated'} the plan comment on #${number}: ${comment.url}`);
     if (comment.removedDuplicates > 0)

@@ -47,9 +47,6 @@ export async function askGitHub(
   marker: string,
 ): Promise<GitHubAnswers> {
   const changesLog = new BufferedLog();
-  // Who the token is (the comment's and the author) is asked now, not at the end; the
-  // answer (or its error) waits in tokenIdentityOnce's settled promise for whoever needs it.
-  if (inputs.comment || context.drift) void settle(tokenIdentity());
   const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
   const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
   return { rolesChange, changesLog, ...(review ? { review } : {}) };

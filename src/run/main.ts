@@ -53,10 +53,14 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
     const connected = connect(deps, inputs);
     const { gh } = connected;
     const tokenIdentity = gh ? tokenIdentityOnce(gh) : () => Promise.reject(new Error('no GitHub client'));
-    const facts = gh ? await execute(deps, inputs, context, gh, tokenIdentity, marker) : { fatal: connected.fatal };
+    // Our comments are listed once Terraform runs, or at the latest now (see listOursEarly).
+    let listed: ReturnType<typeof listOursEarly> | undefined;
+    const listEarly = (prs: readonly number[]): void => {
+      if (gh && inputs.comment && !listed && prs.length > 0) listed = listOursEarly(gh, context.repo, prs, marker, tokenIdentity);
+    };
+    const facts = gh ? await execute(deps, { inputs, context, gh, tokenIdentity, marker, listEarly }) : { fatal: connected.fatal };
     // A merge found its pull requests in the review lookup (publish comments on the same ones).
-    const prs = context.pullNumbers.length > 0 ? context.pullNumbers : (facts.review?.pullNumbers ?? []);
-    const listed = gh && inputs.comment ? listOursEarly(gh, context.repo, prs, marker, tokenIdentity) : undefined;
+    listEarly(context.pullNumbers.length > 0 ? context.pullNumbers : (facts.review?.pullNumbers ?? []));
     const report = assembleReport(inputs, context, facts, cancel.signal());
     await publish({ io: deps.io, inputs, report, gh, tokenIdentity, marker, ...(listed ? { listed } : {}) });
     conclude(deps, report, inputs);
@@ -100,19 +104,24 @@ function conclude(deps: RunDeps, report: Report, inputs: Inputs): void {
       if (root.outcome === 'state-differs') log.warning(`${root.root}: database converged, Terraform state differs.`);
 }
 
+/** What execute() works with besides the side effects. */
+interface Execution {
+  inputs: Inputs;
+  context: RunContext;
+  gh: GitHub;
+  tokenIdentity: () => Promise<string>;
+  marker: string;
+  /** Starts listing our comments on these pull requests (once; see listOursEarly). */
+  listEarly(prs: readonly number[]): void;
+}
+
 /**
  * The phases up to the roots, each returning its values. A phase that throws ends the run
  * there: the facts so far and the failure, reported once, by setFailed, after the summary,
  * outputs and comment are written.
  */
-async function execute(
-  deps: RunDeps,
-  inputs: Inputs,
-  context: RunContext,
-  gh: GitHub,
-  tokenIdentity: () => Promise<string>,
-  marker: string,
-): Promise<PhaseResults> {
+async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
+  const { inputs, context, gh, tokenIdentity, marker } = run;
   let facts: PhaseResults = {};
   // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
   let reviewed: (() => Promise<ReviewContext>) | undefined;
@@ -142,12 +151,19 @@ async function execute(
     facts = { ...facts, rolesChange: roles.rolesChange };
     reviewed = review ? reviewOnce(review) : undefined;
     log.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
+    // What only the report needs from GitHub is asked once Terraform runs, not on its way.
+    const besideTerraform = (): void => {
+      if (inputs.comment || context.drift) void settle(tokenIdentity());
+      if (context.pullNumbers.length > 0) run.listEarly(context.pullNumbers);
+      else void review?.then((r) => run.listEarly(r.pullNumbers ?? []));
+    };
     const { roots, notices, access } = await rootsPhase(deps, {
       inputs,
       context,
       workspace,
       terraformBinary,
       decision: roles.decision,
+      besideTerraform,
       ...(reviewed ? { review: reviewed } : {}),
     });
     return withReview({ ...facts, roots, notices, ...(access ? { access } : {}) });

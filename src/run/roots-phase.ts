@@ -32,6 +32,8 @@ export interface RootsPhaseInput {
   decision: RolesDecision;
   /** Apply mode: the review lookup, awaited at the gate. */
   review?: () => Promise<ReviewContext>;
+  /** Called once Terraform's first command is running: what the report alone needs starts here. */
+  besideTerraform?: () => void;
 }
 
 /** What the roots phase found: the roots' results (with their impact), notices, and the access changes. */
@@ -113,6 +115,7 @@ function pipelineContext(
     initsStarted: () => {
       void loadParser();
       besideInits();
+      input.besideTerraform?.();
     },
   };
 }

@@ -20,8 +20,12 @@ afterAll(async () => {
 });
 
 /** A pull request touching `files`, planned once; returns what the run showed. */
-async function planPull(files: string[], script: Parameters<typeof runInProcess>[0]['script'], inputs: Record<string, string> = {}) {
-  const number = next++;
+async function planPull(
+  files: string[],
+  script: Parameters<typeof runInProcess>[0]['script'],
+  inputs: Record<string, string> = {},
+  number = next++,
+) {
   const headSha = `${number}`.padStart(40, 'a');
   const baseSha = `${number}`.padStart(40, 'b');
   api.addPull({ number, files, headSha, baseSha });
@@ -79,6 +83,44 @@ describe('plan mode, in-process', () => {
     expect(run.terraform).toEqual(['schema init', 'schema plan']);
     expect(run.outputs).toMatchObject({ 'roles-changed': 'false', 'roles-sql': '', 'schema-sql': SCHEMA_SQL.join('\n') });
     expect(run.log).toContain('Roles root: skipped.');
+  });
+
+  it('a re-run lists its comment and asks who last edited it while Terraform plans, not after the plans', async () => {
+    const first = await planPull(['terraform/schema/main.tf'], { schema: { init: init(), plan: plan('schema', SCHEMA_SQL) } });
+    expect(api.comments(first.number)).toHaveLength(1);
+    // The schema plan answers only once this run's listing of the comment and the query for its
+    // last editor have been answered: asked after the plans, the run would never finish.
+    const listed = api.answered({ method: 'GET', path: new RegExp(`/issues/${first.number}/comments$`) });
+    const editor = api.answered({ method: 'POST', path: /^\/graphql$/, graphql: /IssueComment\s*\{\s*editor/ });
+    const wait = Promise.all([listed, editor]).then(() => undefined);
+    const again = await planPull(
+      ['terraform/schema/main.tf'],
+      { schema: { init: init(), plan: { ...plan('schema', SCHEMA_SQL), wait } } },
+      {},
+      first.number,
+    );
+    expect(again.failed).toBeUndefined();
+    expect(again.log).toContain(`Updated the plan comment on #${first.number}`);
+    expect(api.comments(first.number)).toHaveLength(1);
+  });
+
+  it('an edit of the comment made while Terraform plans, after its editor was checked, is overwritten, never carried forward', async () => {
+    const first = await planPull(['terraform/schema/main.tf'], { schema: { init: init(), plan: plan('schema', SCHEMA_SQL) } });
+    const [ours] = api.comments(first.number);
+    const listed = api.answered({ method: 'GET', path: new RegExp(`/issues/${first.number}/comments$`) });
+    const editor = api.answered({ method: 'POST', path: /^\/graphql$/, graphql: /IssueComment\s*\{\s*editor/ });
+    // Someone edits the comment once the run has listed it and checked its editor.
+    const edited = Promise.all([listed, editor]).then(() => api.editComment(ours!.id, 'mallory', `${ours!.body}\nINJECTED BY MALLORY`));
+    const again = await planPull(
+      ['terraform/schema/main.tf'],
+      { schema: { init: init(), plan: { ...plan('schema', SCHEMA_SQL), wait: edited } } },
+      {},
+      first.number,
+    );
+    expect(again.failed).toBeUndefined();
+    const [now] = api.comments(first.number);
+    expect(now?.body).not.toContain('INJECTED BY MALLORY');
+    expect(now?.body).toContain('CREATE TABLE "public"."orders"');
   });
 
   it("a plan that fails fails the step with the root, the step and Atlas's error (exit: failed root)", async () => {

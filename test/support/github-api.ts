@@ -167,6 +167,11 @@ export interface GitHubApi {
    * does not count, so how long the other job takes to arrive does not matter.
    */
   holdUntil(count: number, opts: { method?: string; path?: RegExp }): void;
+  /**
+   * Resolves once a request matching method, path and (for POST /graphql) the query's text
+   * arrives from now on and has been answered: tests order a run's steps by it, not by time.
+   */
+  answered(opts: { method?: string; path?: RegExp; graphql?: RegExp }): Promise<void>;
   requests: ApiRequest[];
   stop(): Promise<void>;
 }
@@ -643,7 +648,25 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       out = err.body;
     }
     res.end(res.statusCode === 204 ? undefined : JSON.stringify(out));
+    notifyAnswered(method, path, raw);
   };
+
+  const waiters: { method?: string; path?: RegExp; graphql?: RegExp; resolve: () => void }[] = [];
+  function notifyAnswered(method: string, path: string, raw: string): void {
+    let query: string | undefined;
+    try {
+      query = path === '/graphql' ? String((JSON.parse(raw) as { query?: unknown }).query) : undefined;
+    } catch {
+      query = undefined;
+    }
+    for (const w of [...waiters]) {
+      if (w.method && w.method !== method) continue;
+      if (w.path && !w.path.test(path)) continue;
+      if (w.graphql && (query === undefined || !w.graphql.test(query))) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
 
   async function heldBack(method: string, path: string, caller: string): Promise<void> {
     const h = holds.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
@@ -740,6 +763,7 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         ...(o.path ? { path: o.path } : {}),
       });
     },
+    answered: (o) => new Promise<void>((resolve) => void waiters.push({ ...o, resolve })),
     requests,
     stop: () => close(server),
   };
