@@ -40739,7 +40739,7 @@ async function listOurs(gh, repo, pr, marker, identity) {
  * `listed` is listOurs' answer when the caller already asked for it.
  */
 async function upsertComment(gh, repo, pr, marker, identity, build, listed) {
-    // `listed`: the same listing, asked for a moment earlier by the caller (while it rendered).
+    // `listed`: the same listing, asked for earlier by the caller (while Terraform ran).
     const existing = await (listed ?? listOurs(gh, repo, pr, marker, identity));
     const keep = existing[0];
     const body = await build(keep);
@@ -48873,8 +48873,8 @@ async function postComments(gh, p, options) {
         const listed = early ? await early.comments.catch(() => undefined) : undefined;
         const comment = await upsertComment(gh, context.repo, number, p.marker, tokenIdentity, async (previous) => {
             // A record someone else edited last is not carried forward (it could launder an edit).
-            const askedEarly = early && listed?.[0]?.id === previous?.id;
-            const editor = previous ? await (askedEarly ? early.editor : lastEditor(gh, previous, tokenIdentity)) : undefined;
+            // With the early listing, `previous` is its oldest comment, whose editor it asked for.
+            const editor = previous ? await (early && listed ? early.editor : lastEditor(gh, previous, tokenIdentity)) : undefined;
             const trusted = editor ? undefined : previous;
             if (editor)
                 core/* log */.Rm.warning(`The comment on #${number} was last edited by ${editor}, not by this action: its earlier record is not carried forward.`);
@@ -48984,7 +48984,7 @@ const actionsIO = {
 // comment (upsert) and the drift issue, each bounded in time. May import every folder below it.
 /** Writes the summary and outputs, then the comment and the drift issue. */
 
-/** Starts listing our comments on the run's pull requests while the report is assembled. */
+/** Starts listing our comments on the run's pull requests, and asking their last editor, while Terraform runs. */
 
 /** Rejects when a promise has not settled within the given time. */
 
@@ -52656,14 +52656,15 @@ async function rootsPhase(deps, input) {
     try {
         session = await core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
-        // Plan runs read the live access catalog beside Terraform (started with the inits);
-        // awaited once the roots are done.
+        // Started once the inits are spawned: plan runs read the live access catalog (awaited once
+        // the roots are done), and the caller's GitHub reads for the report begin.
         let accessFacts;
         const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
         const aws = session;
         const besideInits = () => {
             if (context.mode === 'plan')
                 accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
+            input.besideTerraform?.();
         };
         const result = await runRoots(pipelineContext(deps, input, session, planDir, impact, besideInits), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
         const roots = await impact.collect(result.roots);
@@ -52713,7 +52714,6 @@ function pipelineContext(deps, input, session, planDir, impact, besideInits) {
         initsStarted: () => {
             void loadParser();
             besideInits();
-            input.besideTerraform?.();
         },
     };
 }

@@ -70,7 +70,7 @@ export async function upsertComment(
   build: (previous: OurComment | undefined) => string | undefined | Promise<string | undefined>,
   listed?: Promise<OurComment[]>,
 ): Promise<UpsertedComment> {
-  // `listed`: the same listing, asked for a moment earlier by the caller (while it rendered).
+  // `listed`: the same listing, asked for earlier by the caller (while Terraform ran).
   const existing = await (listed ?? listOurs(gh, repo, pr, marker, identity));
   const keep = existing[0];
   const body = await build(keep);

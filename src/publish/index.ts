@@ -3,7 +3,7 @@
 
 /** Writes the summary and outputs, then the comment and the drift issue. */
 export { publish } from './publish.js';
-/** Starts listing our comments on the run's pull requests while the report is assembled. */
+/** Starts listing our comments on the run's pull requests, and asking their last editor, while Terraform runs. */
 export { listOursEarly } from './publish.js';
 /** Rejects when a promise has not settled within the given time. */
 export { withDeadline } from './publish.js';

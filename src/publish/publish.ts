@@ -143,8 +143,8 @@ async function postComments(gh: GitHub, p: PublishContext, options: RenderOption
       tokenIdentity,
       async (previous) => {
         // A record someone else edited last is not carried forward (it could launder an edit).
-        const askedEarly = early && listed?.[0]?.id === previous?.id;
-        const editor = previous ? await (askedEarly ? early.editor : lastEditor(gh, previous, tokenIdentity)) : undefined;
+        // With the early listing, `previous` is its oldest comment, whose editor it asked for.
+        const editor = previous ? await (early && listed ? early.editor : lastEditor(gh, previous, tokenIdentity)) : undefined;
         const trusted = editor ? undefined : previous;
         if (editor)
           log.warning(

@@ -49,13 +49,14 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
   try {
     session = await log.group('AWS credentials', () => deps.openAws(inputs, context.mode));
     planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
-    // Plan runs read the live access catalog beside Terraform (started with the inits);
-    // awaited once the roots are done.
+    // Started once the inits are spawned: plan runs read the live access catalog (awaited once
+    // the roots are done), and the caller's GitHub reads for the report begin.
     let accessFacts: AccessFacts | undefined;
     const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
     const aws = session;
     const besideInits = (): void => {
       if (context.mode === 'plan') accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
+      input.besideTerraform?.();
     };
     const result = await runRoots(
       pipelineContext(deps, input, session, planDir, impact, besideInits),
@@ -115,7 +116,6 @@ function pipelineContext(
     initsStarted: () => {
       void loadParser();
       besideInits();
-      input.besideTerraform?.();
     },
   };
 }
