@@ -12,8 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: build-dist.sh OUTDIR}"
 npx ncc build src/index.ts -o "$out" --source-map --no-source-map-register --license licenses.txt --target es2022 >/dev/null
-# Heavy modules load lazily (import()), so the bundle has chunks; ncc's license file would list
-# only the last chunk's packages: scripts/licenses.mjs writes it from every chunk's source map.
+# Heavy modules load lazily (import()), so each bundle has chunks (undici too, see
+# src/undici-on-demand.ts); ncc's license file would list only the last chunk's packages:
+# scripts/licenses.mjs writes it from every chunk's source map.
 node scripts/licenses.mjs "$out"
 npx ncc build src/post.ts -o "$out/post" --source-map --no-source-map-register --license licenses.txt --target es2022 >/dev/null
+node scripts/licenses.mjs "$out/post"
 node scripts/copy-tree-sitter.mjs "$out"

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { fetch as undiciFetch } from 'undici';
 import { log, redact } from '../core/index.js';
 import { INPUT } from '../inputs/index.js';
 
@@ -91,21 +90,15 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
 }
 
 /**
- * fetch with a deadline per request; a caller's own abort signal still applies. It is undici's
- * fetch, not Node's global one: undici is in the bundle anyway (@actions/http-client's proxy
- * support), and once loaded it is the dispatcher of Node's fetch too, so Node's global fetch
- * would only add its own copy of undici's fetch layer, compiled on the first request (~20 ms
- * of the one thread the HCL guardrails run on, while they run).
+ * fetch with a deadline per request; a caller's own abort signal still applies. Node's fetch:
+ * it ships compiled with Node, while the bundle's undici is a chunk that only a proxy loads
+ * (src/undici-on-demand.ts), and loading it cost every run ~40 ms before its first init.
  */
 function fetchWithTimeout(url: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  // undici's types name its own Request, Response and dispatcher classes; at runtime they are the ones fetch uses.
-  const request = { ...init, signal } as unknown as UndiciArgs[1];
-  return undiciFetch(url as UndiciArgs[0], request) as unknown as Promise<Response>;
+  return fetch(url, { ...init, signal });
 }
-
-type UndiciArgs = Parameters<typeof undiciFetch>;
 
 /** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
