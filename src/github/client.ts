@@ -90,9 +90,10 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
 }
 
 /**
- * fetch with a deadline per request; a caller's own abort signal still applies. Node's fetch:
- * it ships compiled with Node, while the bundle's undici is a chunk that only a proxy loads
- * (src/undici-on-demand.ts), and loading it cost every run ~40 ms before its first init.
+ * fetch with a deadline per request; a caller's own abort signal still applies. Node's fetch,
+ * not the bundle's undici, which is a chunk of its own that no run loads (src/undici-on-demand.ts):
+ * undici compiled and run at start-up cost each run ~40 ms more before its first init than
+ * Node's fetch costs on its first request (bench section 7, docs/benchmarks.md).
  */
 function fetchWithTimeout(url: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);

@@ -47,6 +47,7 @@ async function proxy(seen: string[]): Promise<number> {
       client.pipe(upstream);
     });
     upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
     client.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
   });
