@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullRequestEvent, scheduleEvent } from '../support/events.js';
+import { decodeData, encodeData } from '../../src/review/index.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
 import { init, plan, planError } from './fake-terraform.js';
 import { runInProcess } from './harness.js';
@@ -107,10 +108,24 @@ describe('plan mode, in-process', () => {
   it('an edit of the comment made while Terraform plans, after its editor was checked, is overwritten, never carried forward', async () => {
     const first = await planPull(['terraform/schema/main.tf'], { schema: { init: init(), plan: plan('schema', SCHEMA_SQL) } });
     const [ours] = api.comments(first.number);
+    const [marker = '', , ...rest] = ours!.body.split('\n');
+    const before = decodeData(ours!.body, marker);
+    expect(before.current?.headline).toBeTruthy();
+    // Mallory's edit forges the record the next run carries forward (its history), and adds text.
+    const forgedEntry = {
+      at: '2026-01-01T00:00:00Z',
+      mode: 'plan' as const,
+      headline: 'FORGED BY MALLORY',
+      commit: 'f'.repeat(40),
+      runUrl: 'https://example.com/forged',
+    };
+    const forged = [marker, encodeData({ ...before, current: forgedEntry, history: [forgedEntry] }), ...rest, 'INJECTED BY MALLORY'].join(
+      '\n',
+    );
     const listed = api.answered({ method: 'GET', path: new RegExp(`/issues/${first.number}/comments$`) });
     const editor = api.answered({ method: 'POST', path: /^\/graphql$/, graphql: /IssueComment\s*\{\s*editor/ });
     // Someone edits the comment once the run has listed it and checked its editor.
-    const edited = Promise.all([listed, editor]).then(() => api.editComment(ours!.id, 'mallory', `${ours!.body}\nINJECTED BY MALLORY`));
+    const edited = Promise.all([listed, editor]).then(() => api.editComment(ours!.id, 'mallory', forged));
     const again = await planPull(
       ['terraform/schema/main.tf'],
       { schema: { init: init(), plan: { ...plan('schema', SCHEMA_SQL), wait: edited } } },
@@ -121,6 +136,10 @@ describe('plan mode, in-process', () => {
     const [now] = api.comments(first.number);
     expect(now?.body).not.toContain('INJECTED BY MALLORY');
     expect(now?.body).toContain('CREATE TABLE "public"."orders"');
+    // What is carried is the record as listed, before the edit: the first run's result, not Mallory's.
+    const after = decodeData(now!.body, marker);
+    expect(after.history[0]).toEqual(before.current);
+    expect(JSON.stringify(after)).not.toContain('FORGED BY MALLORY');
   });
 
   it("a plan that fails fails the step with the root, the step and Atlas's error (exit: failed root)", async () => {
