@@ -21308,11 +21308,14 @@ async function openAmbientSession(region, profile) {
         },
     };
 }
-async function fetchOidcToken(ctx) {
-    // Checked before calling anything: without these the job was not granted id-token: write.
+/** Checked before calling anything: without these variables the job was not granted id-token: write. */
+function requireOidcRequest(ctx) {
     if (!process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
         throw new Error(missingOidcMessage(ctx.roleArn, ctx.roleInput));
     }
+}
+async function fetchOidcToken(ctx) {
+    requireOidcRequest(ctx);
     let token;
     try {
         token = await lib_core/* getIDToken */.V9(ctx.audience);
@@ -21333,16 +21336,18 @@ async function fetchOidcToken(ctx) {
 async function assumeWithOidc(base, sessionName, region, options) {
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-    // Loaded on first use: the STS client is most of the AWS SDK in the bundle, and a run that
-    // takes its credentials from the environment (or fails validation) never needs it. (Node 24
-    // compiles an imported chunk synchronously, so it cannot load while a request is in flight.)
+    requireOidcRequest(base);
+    // The OIDC token is asked for first, and GitHub answers while the STS client loads: it is
+    // loaded on first use (most of the AWS SDK in the bundle, which a run that takes its
+    // credentials from the environment never needs), and Node compiles it on the main thread.
+    const asked = (0,core/* settle */.G9)(fetchOidcToken(base));
     const { AssumeRoleWithWebIdentityCommand, STSClient } = await Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(695)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19));
     const client = new STSClient({
         region,
         maxAttempts: 1,
         requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
     });
-    let token = await fetchOidcToken(base);
+    let token = await (0,core/* outcome */.uR)(asked);
     let ctx = { ...base, claims: decodeTokenClaims(token) };
     let freshTokenTried = false;
     try {
@@ -24438,9 +24443,9 @@ async function earlyInit(early) {
 ;// CONCATENATED MODULE: ./src/roots/pipeline.ts
 
 
-// The roots of one run. Plan mode (plan-mode.ts): both roots' `init` one after the other (they
-// share the plugin cache), then both plans side by side, each root logging into its own buffer
-// that is printed as one whole group. Apply mode (apply-mode.ts): strictly roles → schema, each
+// The roots of one run. Plan mode (plan-mode.ts): both roots' `init` at once unless they would
+// race on a shared plugin cache (init-order.ts), then both plans side by side, each root logging
+// into its own buffer that is printed as one whole group. Apply mode (apply-mode.ts): strictly roles → schema, each
 // plan passed through the gate before it is applied, and a root that fails, is held or does not
 // converge stops the roots after it. Each mode returns its results; nothing is written back.
 /** Runs both roots in the run's mode and returns their results. */
@@ -24556,22 +24561,19 @@ async function accessPhase(facts, roots, inputs) {
 
 
 
-/** Opens the AWS session, runs both roots and the live facts beside them, and cleans up. */
+/** Runs both roots and the live facts beside them, and removes the plan files. */
 async function rootsPhase(deps, input) {
-    const { inputs, context } = input;
-    let session;
+    const { inputs, context, session } = input;
     let planDir;
     try {
-        session = await core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode));
         planDir = await (0,promises_.mkdtemp)(external_node_path_.join(process.env['RUNNER_TEMP'] || external_node_os_.tmpdir(), 'rds-atlas-plan-'));
         // Started once the inits are spawned: plan runs read the live access catalog (awaited once
         // the roots are done), and the caller's GitHub reads for the report begin.
         let accessFacts;
         const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
-        const aws = session;
         const besideInits = () => {
             if (context.mode === 'plan')
-                accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
+                accessFacts = startAccessFacts(inputs, session, deps.openFacts);
             input.besideTerraform?.();
         };
         const result = await runRoots(pipelineContext(deps, input, session, planDir, impact, besideInits), { root: 'roles', workingDirectory: inputs.rolesWorkingDirectory }, { root: 'schema', workingDirectory: inputs.schemaWorkingDirectory }, input.decision);
@@ -24582,7 +24584,6 @@ async function rootsPhase(deps, input) {
         return { ...result, roots, ...(access ? { access } : {}) };
     }
     finally {
-        await session?.close().catch((err) => core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,core/* errorMessage */.gJ)(err)}`));
         if (planDir)
             await (0,promises_.rm)(planDir, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -24656,8 +24657,8 @@ async function preflight(inputs, session, createdInThisRun) {
 
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
-// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the
-// roots, then the report. Each phase returns what it found; the report is assembled once from
+// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS (beside
+// GitHub's answers, when they are still on their way), the roots, then the report. Each phase returns what it found; the report is assembled once from
 // those values. Every failure becomes part of the report; nothing escapes run().
 /** Runs the action through `deps` (the real side effects unless a test passes fakes); reports every failure itself. */
 async function run(deps = realDeps()) {
@@ -24742,6 +24743,8 @@ async function execute(deps, run) {
     let facts = {};
     // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
     let reviewed;
+    // Opened once the guardrails pass; closed (its profile files removed) whatever happens next.
+    let session;
     const withReview = async (f) => (reviewed ? { ...f, review: await reviewed() } : f);
     try {
         const workspace = workspaceDir();
@@ -24760,12 +24763,19 @@ async function execute(deps, run) {
         facts = { ...facts, atlasVersion: await (0,core/* outcome */.uR)(atlas) };
         core/* log */.Rm.info(`Atlas CLI ${facts.atlasVersion}`);
         const terraformBinary = await deps.terraform.resolveBinary();
+        // AWS credentials beside GitHub's answers: neither needs the other, and both are requests.
+        const aws = (0,core/* settle */.G9)(core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode)));
         const { rolesChange, changesLog, review } = await (0,core/* outcome */.uR)(answers);
+        const opened = await aws;
+        if (opened.ok)
+            session = opened.value;
         changesLog.flush('Detect roles changes');
         const roles = rolesDecision(inputs, context, rolesChange);
         facts = { ...facts, rolesChange: roles.rolesChange };
         reviewed = review ? reviewOnce(review) : undefined;
         core/* log */.Rm.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
+        if (!opened.ok)
+            throw opened.error;
         // What only the report needs from GitHub is asked once Terraform runs, not on its way.
         const besideTerraform = () => {
             if (inputs.comment || context.drift)
@@ -24778,6 +24788,7 @@ async function execute(deps, run) {
         const { roots, notices, access } = await rootsPhase(deps, {
             inputs,
             context,
+            session: opened.value,
             workspace,
             terraformBinary,
             decision: roles.decision,
@@ -24791,6 +24802,9 @@ async function execute(deps, run) {
         if (deps.io.isDebug())
             core/* log */.Rm.debug(`Stack: ${(0,core/* errorStack */.jK)(err)}`);
         return withReview({ ...facts, fatal: (0,core/* errorMessage */.gJ)(err) });
+    }
+    finally {
+        await session?.close().catch((err) => core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,core/* errorMessage */.gJ)(err)}`));
     }
 }
 /** The HCL guardrails, each finding an annotation at its file and line. */

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { log, registerSecret, type Inputs, type Mode } from '../core/index.js';
+import { log, outcome, registerSecret, settle, type Inputs, type Mode } from '../core/index.js';
 import { INPUT } from '../inputs/index.js';
 import { makeProfileDir, removeProfileFiles, writeProfileFiles, type ProfileFiles, type StaticCredentials } from './profile-files.js';
 import {
@@ -183,11 +183,15 @@ async function openAmbientSession(region: string, profile: string): Promise<AwsS
   };
 }
 
-async function fetchOidcToken(ctx: AssumeContext): Promise<string> {
-  // Checked before calling anything: without these the job was not granted id-token: write.
+/** Checked before calling anything: without these variables the job was not granted id-token: write. */
+function requireOidcRequest(ctx: AssumeContext): void {
   if (!process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
     throw new Error(missingOidcMessage(ctx.roleArn, ctx.roleInput));
   }
+}
+
+async function fetchOidcToken(ctx: AssumeContext): Promise<string> {
+  requireOidcRequest(ctx);
   let token: string;
   try {
     token = await core.getIDToken(ctx.audience);
@@ -213,16 +217,18 @@ async function assumeWithOidc(
 ): Promise<StaticCredentials> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-  // Loaded on first use: the STS client is most of the AWS SDK in the bundle, and a run that
-  // takes its credentials from the environment (or fails validation) never needs it. (Node 24
-  // compiles an imported chunk synchronously, so it cannot load while a request is in flight.)
+  requireOidcRequest(base);
+  // The OIDC token is asked for first, and GitHub answers while the STS client loads: it is
+  // loaded on first use (most of the AWS SDK in the bundle, which a run that takes its
+  // credentials from the environment never needs), and Node compiles it on the main thread.
+  const asked = settle(fetchOidcToken(base));
   const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const client = new STSClient({
     region,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
   });
-  let token = await fetchOidcToken(base);
+  let token = await outcome(asked);
   let ctx: AssumeContext = { ...base, claims: decodeTokenClaims(token) };
   let freshTokenTried = false;
 

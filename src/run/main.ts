@@ -1,3 +1,4 @@
+import type { AwsSession } from '../aws/index.js';
 import { buildRunContext } from '../event/index.js';
 import {
   errorMessage,
@@ -24,8 +25,8 @@ import { assembleReport, rolesDecision, type PhaseResults } from './report.js';
 import { rootsPhase } from './roots-phase.js';
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
-// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS, the
-// roots, then the report. Each phase returns what it found; the report is assembled once from
+// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS (beside
+// GitHub's answers, when they are still on their way), the roots, then the report. Each phase returns what it found; the report is assembled once from
 // those values. Every failure becomes part of the report; nothing escapes run().
 
 /** Runs the action through `deps` (the real side effects unless a test passes fakes); reports every failure itself. */
@@ -125,6 +126,8 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
   let facts: PhaseResults = {};
   // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
   let reviewed: (() => Promise<ReviewContext>) | undefined;
+  // Opened once the guardrails pass; closed (its profile files removed) whatever happens next.
+  let session: AwsSession | undefined;
   const withReview = async (f: PhaseResults): Promise<PhaseResults> => (reviewed ? { ...f, review: await reviewed() } : f);
   try {
     const workspace = workspaceDir();
@@ -145,12 +148,17 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
     facts = { ...facts, atlasVersion: await outcome(atlas) };
     log.info(`Atlas CLI ${facts.atlasVersion}`);
     const terraformBinary = await deps.terraform.resolveBinary();
+    // AWS credentials beside GitHub's answers: neither needs the other, and both are requests.
+    const aws = settle(log.group('AWS credentials', () => deps.openAws(inputs, context.mode)));
     const { rolesChange, changesLog, review } = await outcome(answers);
+    const opened = await aws;
+    if (opened.ok) session = opened.value;
     changesLog.flush('Detect roles changes');
     const roles = rolesDecision(inputs, context, rolesChange);
     facts = { ...facts, rolesChange: roles.rolesChange };
     reviewed = review ? reviewOnce(review) : undefined;
     log.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
+    if (!opened.ok) throw opened.error;
     // What only the report needs from GitHub is asked once Terraform runs, not on its way.
     const besideTerraform = (): void => {
       if (inputs.comment || context.drift) void settle(tokenIdentity());
@@ -160,6 +168,7 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
     const { roots, notices, access } = await rootsPhase(deps, {
       inputs,
       context,
+      session: opened.value,
       workspace,
       terraformBinary,
       decision: roles.decision,
@@ -171,6 +180,8 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
     // For a bug report: where it happened, in src/ (only with step debug logging on).
     if (deps.io.isDebug()) log.debug(`Stack: ${errorStack(err)}`);
     return withReview({ ...facts, fatal: errorMessage(err) });
+  } finally {
+    await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
   }
 }
 

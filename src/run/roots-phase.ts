@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { classifyStatements, loadClassifier } from '../atlas/index.js';
 import { preflightIamAuth, roleAccount, type AwsSession } from '../aws/index.js';
-import { errorMessage, log, settle, type Inputs, type ReviewContext, type RunContext } from '../core/index.js';
+import { log, settle, type Inputs, type ReviewContext, type RunContext } from '../core/index.js';
 import {
   accessPhase,
   impactPhase,
@@ -19,14 +19,17 @@ import {
 } from '../roots/index.js';
 import type { RunDeps } from './deps.js';
 
-// The phase with credentials: AWS session, a directory for plan files, both roots with the
-// impact facts beside them, then (plan runs) the access changes from the live catalog read
-// beside Terraform; the session and the directory are gone when it returns, whatever happened.
+// The phase with credentials (the AWS session, opened and closed by the caller): a directory for
+// plan files, both roots with the impact facts beside them, then (plan runs) the access changes
+// from the live catalog read beside Terraform; the directory is gone when it returns, whatever
+// happened.
 
 /** What the roots phase needs from the phases before it. */
 export interface RootsPhaseInput {
   inputs: Inputs;
   context: RunContext;
+  /** The mode's AWS credentials, for Terraform and the read-only database session. */
+  session: AwsSession;
   workspace: string;
   terraformBinary: string;
   decision: RolesDecision;
@@ -41,21 +44,18 @@ export interface RootsPhaseResult extends PipelineResult {
   access?: AccessOutcome;
 }
 
-/** Opens the AWS session, runs both roots and the live facts beside them, and cleans up. */
+/** Runs both roots and the live facts beside them, and removes the plan files. */
 export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise<RootsPhaseResult> {
-  const { inputs, context } = input;
-  let session: AwsSession | undefined;
+  const { inputs, context, session } = input;
   let planDir: string | undefined;
   try {
-    session = await log.group('AWS credentials', () => deps.openAws(inputs, context.mode));
     planDir = await mkdtemp(path.join(process.env['RUNNER_TEMP'] || os.tmpdir(), 'rds-atlas-plan-'));
     // Started once the inits are spawned: plan runs read the live access catalog (awaited once
     // the roots are done), and the caller's GitHub reads for the report begin.
     let accessFacts: AccessFacts | undefined;
     const impact = impactPhase({ inputs, session, openFacts: deps.openFacts, mode: context.mode });
-    const aws = session;
     const besideInits = (): void => {
-      if (context.mode === 'plan') accessFacts = startAccessFacts(inputs, aws, deps.openFacts);
+      if (context.mode === 'plan') accessFacts = startAccessFacts(inputs, session, deps.openFacts);
       input.besideTerraform?.();
     };
     const result = await runRoots(
@@ -69,7 +69,6 @@ export async function rootsPhase(deps: RunDeps, input: RootsPhaseInput): Promise
     const access = await log.group('Access changes', () => accessPhase(accessFacts, roots, inputs));
     return { ...result, roots, ...(access ? { access } : {}) };
   } finally {
-    await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
     if (planDir) await rm(planDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

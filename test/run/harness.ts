@@ -42,6 +42,8 @@ export interface RunOptions {
   openFacts?: OpenFacts;
   /** The credentials the AWS session hands out (RDS IAM tokens are signed with them); none by default. */
   credentials?: StaticCredentials;
+  /** Called when the run asks for its AWS session, before the session is handed out. */
+  onOpenAws?: () => Promise<void>;
 }
 
 /** The inputs of the e2e stack that matter here; the AWS ones only pass input validation. */
@@ -99,7 +101,10 @@ export async function runInProcess(o: RunOptions): Promise<InProcessRun> {
     github: (token) => createGitHub(token, { baseUrl: o.api.url }),
     io,
     event: () => event(o),
-    openAws: () => Promise.resolve(session(o.credentials)),
+    openAws: async () => {
+      await o.onOpenAws?.();
+      return session(o.credentials);
+    },
     atlasVersion: o.atlasVersion ?? (() => Promise.resolve('atlas version v0.38.1')),
     openFacts: o.openFacts ?? (() => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'))),
   };

@@ -26,6 +26,7 @@ async function planPull(
   script: Parameters<typeof runInProcess>[0]['script'],
   inputs: Record<string, string> = {},
   number = next++,
+  extra: Pick<Parameters<typeof runInProcess>[0], 'onOpenAws'> = {},
 ) {
   const headSha = `${number}`.padStart(40, 'a');
   const baseSha = `${number}`.padStart(40, 'b');
@@ -39,6 +40,7 @@ async function planPull(
     ref: `refs/pull/${number}/merge`,
     script,
     inputs,
+    ...extra,
   });
   return { ...result, number };
 }
@@ -76,6 +78,39 @@ describe('plan mode, in-process', () => {
     // Each root's plan is one whole group in the log.
     expect(run.log).toContain('::group::roles: terraform init and plan');
     expect(run.log).toContain('::group::schema: terraform init and plan');
+  });
+
+  it('asks for AWS credentials while GitHub has not yet said what changed, and logs both in the usual groups', async () => {
+    // GitHub answers which files changed only once the AWS session has been asked for: asked
+    // one after the other, the run would never finish. Ordered by promises, not by time.
+    const release = api.hold({ method: 'GET', path: /\/pulls\/\d+\/files$/ });
+    let answered = false;
+    const run = await planPull(
+      ['terraform/roles/main.tf'],
+      { roles: { init: init(), plan: plan('roles', ROLES_SQL) }, schema: { init: init(), plan: plan('schema', SCHEMA_SQL) } },
+      {},
+      next++,
+      {
+        onOpenAws: async () => {
+          release();
+          await api.answered({ method: 'GET', path: /\/pulls\/\d+\/files$/ }).then(() => (answered = true));
+        },
+      },
+    );
+    expect(answered).toBe(true);
+    expect(run.failed).toBeUndefined();
+    expect([...run.terraform].sort()).toEqual(['roles init', 'roles plan', 'schema init', 'schema plan']);
+    // The AWS group is whole, then what changed, then the decision: nothing interleaves.
+    const groups = [...run.log.matchAll(/^::(group::[^\n]*|endgroup::)$/gm)].map((m) => m[1]);
+    expect(groups.slice(0, 6)).toEqual([
+      'group::HCL guardrails',
+      'endgroup::',
+      'group::AWS credentials',
+      'endgroup::',
+      'group::Detect roles changes',
+      'endgroup::',
+    ]);
+    expect(run.log.indexOf('Roles root: runs.')).toBeGreaterThan(run.log.indexOf('::group::Detect roles changes'));
   });
 
   it('roles unchanged: the roles root is not run at all, the schema root is planned', async () => {

@@ -167,6 +167,8 @@ export interface GitHubApi {
    * does not count, so how long the other job takes to arrive does not matter.
    */
   holdUntil(count: number, opts: { method?: string; path?: RegExp }): void;
+  /** Holds every request matching method and path unanswered until the returned function is called. */
+  hold(opts: { method?: string; path?: RegExp }): () => void;
   /**
    * Resolves once a request matching method, path and (for POST /graphql) the query's text
    * arrives from now on and has been answered: tests order a run's steps by it, not by time.
@@ -762,6 +764,23 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         ...(o.method ? { method: o.method } : {}),
         ...(o.path ? { path: o.path } : {}),
       });
+    },
+    hold: (o) => {
+      let open = (): void => undefined;
+      const release = new Promise<void>((resolve) => (open = resolve));
+      const h = {
+        count: Infinity,
+        callers: new Set<string>(),
+        release,
+        open,
+        ...(o.method ? { method: o.method } : {}),
+        ...(o.path ? { path: o.path } : {}),
+      };
+      holds.push(h);
+      return () => {
+        if (holds.includes(h)) holds.splice(holds.indexOf(h), 1);
+        open();
+      };
     },
     answered: (o) => new Promise<void>((resolve) => void waiters.push({ ...o, resolve })),
     requests,

@@ -3,8 +3,14 @@ import type { AddressInfo } from 'node:net';
 
 // Small HTTP plumbing shared by the loopback servers (OIDC issuer, STS, GitHub API).
 
+/**
+ * A loopback server. With RDS_ATLAS_BENCH_API_LATENCY_MS set (the benchmark only, never the
+ * tests), each request is answered that much later, as over a network: GitHub's API, its OIDC
+ * issuer and STS are tens to hundreds of milliseconds away from a hosted runner.
+ */
 export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; base: string }> {
-  const server = createServer(handler);
+  const latencyMs = Number(process.env['RDS_ATLAS_BENCH_API_LATENCY_MS'] ?? 0);
+  const server = createServer(latencyMs > 0 ? (req, res) => void setTimeout(() => handler(req, res), latencyMs) : handler);
   // Keep-alive sockets from SDK clients would otherwise hold close() open.
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve, reject) => {
