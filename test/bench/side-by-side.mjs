@@ -193,8 +193,12 @@ export async function benchSideBySide(load, { stats, table, expect, ms, spread }
   const delay = previousDelay || String(DEFAULT_DELAY_MS);
   // prepareTerraform passes it on to the provider of every run, the action's and the script's.
   process.env.ATLAS_STANDIN_INSPECT_DELAY_MS = delay;
+  // RDS_ATLAS_BENCH_API_LATENCY_MS: the loopback GitHub API, OIDC issuer and STS answer that much
+  // later (test/support/http.ts), as from a hosted runner; not set, they answer at once.
+  const apiLatency = Number(process.env.RDS_ATLAS_BENCH_API_LATENCY_MS ?? 0);
+  const latency = apiLatency > 0 ? `; GitHub, OIDC and STS answer after ${apiLatency} ms` : '';
   console.log(
-    `\n7. Side by side: the action vs the same terraform commands in sequence, ${REPS} × each, interleaved (inspection ${delay} ms)…`,
+    `\n7. Side by side: the action vs the same terraform commands in sequence, ${REPS} × each, interleaved (inspection ${delay} ms${latency})…`,
   );
   const { startStack, freshCheckout, sha, DEFAULT_BRANCH, REGION, MASTER_SECRET_NAME } = await load('test/support/stack.ts');
   const { atlasLogin } = await load('test/support/setup-atlas.ts');
@@ -375,7 +379,7 @@ export async function benchSideBySide(load, { stats, table, expect, ms, spread }
     }
     const l = stats(loads);
     table(
-      `7. Side by side (n=${REPS} each, interleaved; Atlas inspection ${delay} ms; 1-min load ${l.min.toFixed(2)}–${l.max.toFixed(2)}, median ${l.median.toFixed(2)}): \`node dist/index.js\` vs a bash script of the same terraform commands in sequence`,
+      `7. Side by side (n=${REPS} each, interleaved; Atlas inspection ${delay} ms${latency}; 1-min load ${l.min.toFixed(2)}–${l.max.toFixed(2)}, median ${l.median.toFixed(2)}): \`node dist/index.js\` vs a bash script of the same terraform commands in sequence`,
       [
         'run',
         'action median (min–max)',
