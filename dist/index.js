@@ -24445,9 +24445,10 @@ async function earlyInit(early) {
 
 // The roots of one run. Plan mode (plan-mode.ts): both roots' `init` at once unless they would
 // race on a shared plugin cache (init-order.ts), then both plans side by side, each root logging
-// into its own buffer that is printed as one whole group. Apply mode (apply-mode.ts): strictly roles → schema, each
-// plan passed through the gate before it is applied, and a root that fails, is held or does not
-// converge stops the roots after it. Each mode returns its results; nothing is written back.
+// into its own buffer that is printed as one whole group. Apply mode (apply-mode.ts): strictly
+// roles → schema, each plan passed through the gate before it is applied, and a root that fails,
+// is held or does not converge stops the roots after it. Each mode returns its results; nothing
+// is written back.
 /** Runs both roots in the run's mode and returns their results. */
 function runRoots(ctx, roles, schema, decision) {
     return ctx.mode === 'plan' ? planRoots(ctx, roles, schema, decision) : applyRoots(ctx, roles, schema, decision);
@@ -24658,8 +24659,9 @@ async function preflight(inputs, session, createdInThisRun) {
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
 // CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS (beside
-// GitHub's answers, when they are still on their way), the roots, then the report. Each phase returns what it found; the report is assembled once from
-// those values. Every failure becomes part of the report; nothing escapes run().
+// GitHub's answers, when they are still on their way), the roots, then the report. Each phase
+// returns what it found; the report is assembled once from those values. Every failure becomes
+// part of the report; nothing escapes run().
 /** Runs the action through `deps` (the real side effects unless a test passes fakes); reports every failure itself. */
 async function run(deps = realDeps()) {
     // ariga/setup-atlas with cloud-token exports the Atlas Cloud token to every later step.
@@ -24744,7 +24746,7 @@ async function execute(deps, run) {
     // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
     let reviewed;
     // Opened once the guardrails pass; closed (its profile files removed) whatever happens next.
-    let session;
+    let aws;
     const withReview = async (f) => (reviewed ? { ...f, review: await reviewed() } : f);
     try {
         const workspace = workspaceDir();
@@ -24764,11 +24766,9 @@ async function execute(deps, run) {
         core/* log */.Rm.info(`Atlas CLI ${facts.atlasVersion}`);
         const terraformBinary = await deps.terraform.resolveBinary();
         // AWS credentials beside GitHub's answers: neither needs the other, and both are requests.
-        const aws = (0,core/* settle */.G9)(core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode)));
+        aws = (0,core/* settle */.G9)(core/* log */.Rm.group('AWS credentials', () => deps.openAws(inputs, context.mode)));
         const { rolesChange, changesLog, review } = await (0,core/* outcome */.uR)(answers);
         const opened = await aws;
-        if (opened.ok)
-            session = opened.value;
         changesLog.flush('Detect roles changes');
         const roles = rolesDecision(inputs, context, rolesChange);
         facts = { ...facts, rolesChange: roles.rolesChange };
@@ -24804,7 +24804,10 @@ async function execute(deps, run) {
         return withReview({ ...facts, fatal: (0,core/* errorMessage */.gJ)(err) });
     }
     finally {
-        await session?.close().catch((err) => core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,core/* errorMessage */.gJ)(err)}`));
+        const opened = await aws;
+        if (opened?.ok) {
+            await opened.value.close().catch((err) => core/* log */.Rm.warning(`Could not remove temporary AWS profile files: ${(0,core/* errorMessage */.gJ)(err)}`));
+        }
     }
 }
 /** The HCL guardrails, each finding an annotation at its file and line. */

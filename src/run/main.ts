@@ -8,6 +8,7 @@ import {
   registerSecret,
   errorStack,
   settle,
+  type Settled,
   type Inputs,
   type ReviewContext,
   type RunContext,
@@ -26,8 +27,9 @@ import { rootsPhase } from './roots-phase.js';
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
 // CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS (beside
-// GitHub's answers, when they are still on their way), the roots, then the report. Each phase returns what it found; the report is assembled once from
-// those values. Every failure becomes part of the report; nothing escapes run().
+// GitHub's answers, when they are still on their way), the roots, then the report. Each phase
+// returns what it found; the report is assembled once from those values. Every failure becomes
+// part of the report; nothing escapes run().
 
 /** Runs the action through `deps` (the real side effects unless a test passes fakes); reports every failure itself. */
 export async function run(deps: RunDeps = realDeps()): Promise<void> {
@@ -127,7 +129,7 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
   // Apply mode: the review lookup, awaited by the gate (and at the latest here, for the report).
   let reviewed: (() => Promise<ReviewContext>) | undefined;
   // Opened once the guardrails pass; closed (its profile files removed) whatever happens next.
-  let session: AwsSession | undefined;
+  let aws: Promise<Settled<AwsSession>> | undefined;
   const withReview = async (f: PhaseResults): Promise<PhaseResults> => (reviewed ? { ...f, review: await reviewed() } : f);
   try {
     const workspace = workspaceDir();
@@ -149,10 +151,9 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
     log.info(`Atlas CLI ${facts.atlasVersion}`);
     const terraformBinary = await deps.terraform.resolveBinary();
     // AWS credentials beside GitHub's answers: neither needs the other, and both are requests.
-    const aws = settle(log.group('AWS credentials', () => deps.openAws(inputs, context.mode)));
+    aws = settle(log.group('AWS credentials', () => deps.openAws(inputs, context.mode)));
     const { rolesChange, changesLog, review } = await outcome(answers);
     const opened = await aws;
-    if (opened.ok) session = opened.value;
     changesLog.flush('Detect roles changes');
     const roles = rolesDecision(inputs, context, rolesChange);
     facts = { ...facts, rolesChange: roles.rolesChange };
@@ -181,7 +182,10 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
     if (deps.io.isDebug()) log.debug(`Stack: ${errorStack(err)}`);
     return withReview({ ...facts, fatal: errorMessage(err) });
   } finally {
-    await session?.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
+    const opened = await aws;
+    if (opened?.ok) {
+      await opened.value.close().catch((err: unknown) => log.warning(`Could not remove temporary AWS profile files: ${errorMessage(err)}`));
+    }
   }
 }
 

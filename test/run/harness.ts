@@ -44,6 +44,8 @@ export interface RunOptions {
   credentials?: StaticCredentials;
   /** Called when the run asks for its AWS session, before the session is handed out. */
   onOpenAws?: () => Promise<void>;
+  /** Called when the run closes its AWS session. */
+  onCloseAws?: () => void;
 }
 
 /** The inputs of the e2e stack that matter here; the AWS ones only pass input validation. */
@@ -61,13 +63,16 @@ export function baseInputs(api: GitHubApi): Record<string, string> {
   };
 }
 
-function session(credentials: StaticCredentials | undefined): AwsSession {
+function session(credentials: StaticCredentials | undefined, onClose?: () => void): AwsSession {
   return {
     env: () => ({}),
     roleArn: '',
     credentials: () => credentials,
     refreshIfExpiring: () => Promise.resolve(false),
-    close: () => Promise.resolve(),
+    close: () => {
+      onClose?.();
+      return Promise.resolve();
+    },
   };
 }
 
@@ -103,7 +108,7 @@ export async function runInProcess(o: RunOptions): Promise<InProcessRun> {
     event: () => event(o),
     openAws: async () => {
       await o.onOpenAws?.();
-      return session(o.credentials);
+      return session(o.credentials, o.onCloseAws);
     },
     atlasVersion: o.atlasVersion ?? (() => Promise.resolve('atlas version v0.38.1')),
     openFacts: o.openFacts ?? (() => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'))),

@@ -26,7 +26,7 @@ async function planPull(
   script: Parameters<typeof runInProcess>[0]['script'],
   inputs: Record<string, string> = {},
   number = next++,
-  extra: Pick<Parameters<typeof runInProcess>[0], 'onOpenAws'> = {},
+  extra: Pick<Parameters<typeof runInProcess>[0], 'onOpenAws' | 'onCloseAws'> = {},
 ) {
   const headSha = `${number}`.padStart(40, 'a');
   const baseSha = `${number}`.padStart(40, 'b');
@@ -178,7 +178,12 @@ describe('plan mode, in-process', () => {
   });
 
   it("a plan that fails fails the step with the root, the step and Atlas's error (exit: failed root)", async () => {
-    const run = await planPull(['terraform/schema/main.tf'], { schema: { init: init(), plan: planError('schema') } });
+    let closed = 0;
+    const run = await planPull(['terraform/schema/main.tf'], { schema: { init: init(), plan: planError('schema') } }, {}, next++, {
+      onCloseAws: () => void closed++,
+    });
+    // The AWS session (its temporary profile files) is closed once, failure or not.
+    expect(closed).toBe(1);
     expect(run.failed).toBe(
       'schema: plan failed: Atlas Plan Error: Unable to generate migration plan, got error: failed to get shared config profile, tf-sandbox',
     );
