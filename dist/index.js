@@ -22674,9 +22674,9 @@ function realDeps() {
 
 
 
-// What a run asks GitHub before it plans: did the roles change, and on a merge, what was
-// reviewed (read once here; the gate and the report both use this answer). Who the token is,
-// asked at most once per run.
+// What a run asks GitHub: did the roles change (before it plans), and on a merge, what was
+// reviewed (read once, from when Terraform runs; the gate and the report both use this answer).
+// Who the token is, asked at most once per run.
 /** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
 /** The token's login, asked once, on first use; a failure is delivered to every caller. */
@@ -22684,10 +22684,11 @@ function tokenIdentityOnce(gh) {
     let asked;
     return () => (0,core/* outcome */.uR)((asked ??= (0,core/* settle */.G9)(tokenIdentity(gh))));
 }
-/** The GitHub lookups of a run, side by side; none of them throws. */
+/** What changed (asked now), and on a merge the review lookup (started by its first call); none of them throws. */
 async function askGitHub(inputs, context, gh, tokenIdentity, marker) {
     const changesLog = new core/* BufferedLog */.eA();
-    const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
+    let lookup;
+    const review = context.mode === 'apply' ? () => (lookup ??= lookUpReview(inputs, context, gh, tokenIdentity, marker)) : undefined;
     const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
     return { rolesChange, changesLog, ...(review ? { review } : {}) };
 }
@@ -22700,13 +22701,13 @@ function lookUpReview(inputs, context, gh, tokenIdentity, marker) {
     });
 }
 /**
- * The review lookup as the gate and the report ask for it: the first call waits for it and logs
- * what it found (at the first gate, or at the end when no root reached a gate), later calls
- * return the same answer.
+ * The review lookup as the gate and the report ask for it: the first call waits for it (starting
+ * it, if Terraform has not) and logs what it found (at the first gate, or at the end when no root
+ * reached a gate), later calls return the same answer.
  */
 function reviewOnce(lookup) {
     let logged;
-    return () => (logged ??= lookup.then((review) => {
+    return () => (logged ??= lookup().then((review) => {
         core/* log */.Rm.info(review.reviewed
             ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`
             : `No reviewed plan: ${review.missing ?? 'unknown'}.`);
@@ -24658,10 +24659,10 @@ async function preflight(inputs, session, createdInThisRun) {
 
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
-// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS (beside
-// GitHub's answers, when they are still on their way), the roots, then the report. Each phase
-// returns what it found; the report is assembled once from those values. Every failure becomes
-// part of the report; nothing escapes run().
+// CLI and GitHub's list of what changed answer meanwhile), AWS (beside GitHub's answer, when it
+// is still on its way), the roots (on a merge, what was reviewed is looked up once Terraform
+// runs), then the report. Each phase returns what it found; the report is assembled once from
+// those values. Every failure becomes part of the report; nothing escapes run().
 /** Runs the action through `deps` (the real side effects unless a test passes fakes); reports every failure itself. */
 async function run(deps = realDeps()) {
     // ariga/setup-atlas with cloud-token exports the Atlas Cloud token to every later step.
@@ -24751,9 +24752,9 @@ async function execute(deps, run) {
     try {
         const workspace = workspaceDir();
         core/* log */.Rm.info(`Mode: ${context.mode}. ${context.modeReason}`);
-        // `atlas version` (a child process) and GitHub (what changed; on a merge, what was reviewed)
-        // answer while the guardrails run; a guardrail error is still the one reported, and still
-        // stops the run before any AWS call.
+        // `atlas version` (a child process) and GitHub (what changed) answer while the guardrails
+        // run; a guardrail error is still the one reported, and still stops the run before any AWS
+        // call.
         const atlas = (0,core/* settle */.G9)(deps.atlasVersion(workspace));
         const answers = (0,core/* settle */.G9)(askGitHub(inputs, context, gh, tokenIdentity, marker));
         const lint = await guardrails(inputs, workspace, context);
@@ -24776,14 +24777,14 @@ async function execute(deps, run) {
         core/* log */.Rm.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
         if (!opened.ok)
             throw opened.error;
-        // What only the report needs from GitHub is asked once Terraform runs, not on its way.
+        // What only the gate and the report need from GitHub is asked once Terraform runs, not on its way.
         const besideTerraform = () => {
             if (inputs.comment || context.drift)
                 void (0,core/* settle */.G9)(tokenIdentity());
             if (context.pullNumbers.length > 0)
                 run.listEarly(context.pullNumbers);
             else
-                void review?.then((r) => run.listEarly(r.pullNumbers ?? []));
+                void review?.().then((r) => run.listEarly(r.pullNumbers ?? []));
         };
         const { roots, notices, access } = await rootsPhase(deps, {
             inputs,

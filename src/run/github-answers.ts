@@ -14,9 +14,9 @@ import {
 import { reviewContext, tokenIdentity, type GitHub } from '../github/index.js';
 import { withDeadline } from '../publish/index.js';
 
-// What a run asks GitHub before it plans: did the roles change, and on a merge, what was
-// reviewed (read once here; the gate and the report both use this answer). Who the token is,
-// asked at most once per run.
+// What a run asks GitHub: did the roles change (before it plans), and on a merge, what was
+// reviewed (read once, from when Terraform runs; the gate and the report both use this answer).
+// Who the token is, asked at most once per run.
 
 /** Bound for the GitHub calls a merge makes before applying (PR, reviewed plan, reviews, labels). */
 const REVIEW_LOOKUP_TIMEOUT_MS = 45_000;
@@ -26,10 +26,12 @@ export interface GitHubAnswers {
   /** What the change detection logged, printed as its group once the guardrails have run. */
   changesLog: BufferedLog;
   /**
-   * Apply mode: the merged pull request's reviewed plan and labels, still being looked up (it
-   * never rejects). Only the gate needs it, so the roots' init and plan do not wait for it.
+   * Apply mode: the merged pull request's reviewed plan and labels, looked up once, from the
+   * first call (it never rejects). Only the gate needs it, after a plan, so the run starts it
+   * once the inits are spawned: its requests and their work on the main thread are not on the
+   * way to Terraform.
    */
-  review?: Promise<ReviewContext>;
+  review?: () => Promise<ReviewContext>;
 }
 
 /** The token's login, asked once, on first use; a failure is delivered to every caller. */
@@ -38,7 +40,7 @@ export function tokenIdentityOnce(gh: GitHub): () => Promise<string> {
   return () => outcome((asked ??= settle(tokenIdentity(gh))));
 }
 
-/** The GitHub lookups of a run, side by side; none of them throws. */
+/** What changed (asked now), and on a merge the review lookup (started by its first call); none of them throws. */
 export async function askGitHub(
   inputs: Inputs,
   context: RunContext,
@@ -47,7 +49,8 @@ export async function askGitHub(
   marker: string,
 ): Promise<GitHubAnswers> {
   const changesLog = new BufferedLog();
-  const review = context.mode === 'apply' ? lookUpReview(inputs, context, gh, tokenIdentity, marker) : undefined;
+  let lookup: Promise<ReviewContext> | undefined;
+  const review = context.mode === 'apply' ? () => (lookup ??= lookUpReview(inputs, context, gh, tokenIdentity, marker)) : undefined;
   const rolesChange = await detectRolesChange(gh, context, inputs.rolesPaths, changesLog);
   return { rolesChange, changesLog, ...(review ? { review } : {}) };
 }
@@ -73,14 +76,14 @@ function lookUpReview(
 }
 
 /**
- * The review lookup as the gate and the report ask for it: the first call waits for it and logs
- * what it found (at the first gate, or at the end when no root reached a gate), later calls
- * return the same answer.
+ * The review lookup as the gate and the report ask for it: the first call waits for it (starting
+ * it, if Terraform has not) and logs what it found (at the first gate, or at the end when no root
+ * reached a gate), later calls return the same answer.
  */
-export function reviewOnce(lookup: Promise<ReviewContext>): () => Promise<ReviewContext> {
+export function reviewOnce(lookup: () => Promise<ReviewContext>): () => Promise<ReviewContext> {
   let logged: Promise<ReviewContext> | undefined;
   return () =>
-    (logged ??= lookup.then((review) => {
+    (logged ??= lookup().then((review) => {
       log.info(
         review.reviewed
           ? `Reviewed plan: pull request #${review.pr ?? '?'} at ${review.reviewed.commit.slice(0, 7)}.`

@@ -26,10 +26,10 @@ import { assembleReport, rolesDecision, type PhaseResults } from './report.js';
 import { rootsPhase } from './roots-phase.js';
 
 // The whole action, in order: inputs and event (no I/O), the HCL guardrails (no AWS; the Atlas
-// CLI and GitHub — what changed, on a merge what was reviewed — answer meanwhile), AWS (beside
-// GitHub's answers, when they are still on their way), the roots, then the report. Each phase
-// returns what it found; the report is assembled once from those values. Every failure becomes
-// part of the report; nothing escapes run().
+// CLI and GitHub's list of what changed answer meanwhile), AWS (beside GitHub's answer, when it
+// is still on its way), the roots (on a merge, what was reviewed is looked up once Terraform
+// runs), then the report. Each phase returns what it found; the report is assembled once from
+// those values. Every failure becomes part of the report; nothing escapes run().
 
 /** Runs the action through `deps` (the real side effects unless a test passes fakes); reports every failure itself. */
 export async function run(deps: RunDeps = realDeps()): Promise<void> {
@@ -134,9 +134,9 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
   try {
     const workspace = workspaceDir();
     log.info(`Mode: ${context.mode}. ${context.modeReason}`);
-    // `atlas version` (a child process) and GitHub (what changed; on a merge, what was reviewed)
-    // answer while the guardrails run; a guardrail error is still the one reported, and still
-    // stops the run before any AWS call.
+    // `atlas version` (a child process) and GitHub (what changed) answer while the guardrails
+    // run; a guardrail error is still the one reported, and still stops the run before any AWS
+    // call.
     const atlas = settle(deps.atlasVersion(workspace));
     const answers = settle(askGitHub(inputs, context, gh, tokenIdentity, marker));
     const lint = await guardrails(inputs, workspace, context);
@@ -160,11 +160,11 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
     reviewed = review ? reviewOnce(review) : undefined;
     log.info(`Roles root: ${roles.decision.runs ? 'runs' : 'skipped'}. ${roles.rolesChange.reason}`);
     if (!opened.ok) throw opened.error;
-    // What only the report needs from GitHub is asked once Terraform runs, not on its way.
+    // What only the gate and the report need from GitHub is asked once Terraform runs, not on its way.
     const besideTerraform = (): void => {
       if (inputs.comment || context.drift) void settle(tokenIdentity());
       if (context.pullNumbers.length > 0) run.listEarly(context.pullNumbers);
-      else void review?.then((r) => run.listEarly(r.pullNumbers ?? []));
+      else void review?.().then((r) => run.listEarly(r.pullNumbers ?? []));
     };
     const { roots, notices, access } = await rootsPhase(deps, {
       inputs,

@@ -58,6 +58,24 @@ describe('apply mode, in-process', () => {
     expect(run.log).toContain('::group::roles: terraform apply');
   });
 
+  it('looks up what was reviewed once Terraform runs, not on the way to it, and the gate still waits for it', async () => {
+    // The review lookup: who the token is (GraphQL), then the pull requests of the commit.
+    const lookups = (): number => api.requests.filter((r) => r.path === '/graphql' || /\/commits\/[^/]+\/pulls$/.test(r.path)).length;
+    const before = lookups();
+    let atRolesInit = -1;
+    const run = await push(['terraform/roles/main.tf'], {
+      roles: { ...converges('roles', ROLES_SQL), init: { ...init(), before: () => (atRolesInit = lookups() - before) } },
+      schema: converges('schema', SCHEMA_SQL),
+    });
+    expect(run.failed).toBeUndefined();
+    expect(atRolesInit).toBe(0);
+    expect(lookups() - before).toBeGreaterThan(0);
+    // The gate asked for it: a push that belongs to no pull request applies additive SQL only.
+    expect(run.log).toMatch(/No reviewed plan: commit [0-9a-f]{7} belongs to no pull request/);
+    expect(run.log.indexOf('No reviewed plan:')).toBeLessThan(run.log.indexOf('::group::roles: terraform apply'));
+    expect(run.outputs).toMatchObject({ converged: 'true' });
+  });
+
   it("the schema root's plan runs beside the roles root's verify plan, its apply after it (issue 23)", async () => {
     // The roles verify plan answers only once the schema plan has started: a run that planned
     // the schema root after the roles root converged would never finish its verify.
