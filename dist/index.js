@@ -24781,10 +24781,11 @@ async function execute(deps, run) {
         const besideTerraform = () => {
             if (inputs.comment || context.drift)
                 void (0,core/* settle */.G9)(tokenIdentity());
+            const lookup = review?.();
             if (context.pullNumbers.length > 0)
                 run.listEarly(context.pullNumbers);
             else
-                void review?.().then((r) => run.listEarly(r.pullNumbers ?? []));
+                void lookup?.then((r) => run.listEarly(r.pullNumbers ?? []));
         };
         const { roots, notices, access } = await rootsPhase(deps, {
             inputs,

@@ -163,8 +163,9 @@ async function execute(deps: RunDeps, run: Execution): Promise<PhaseResults> {
     // What only the gate and the report need from GitHub is asked once Terraform runs, not on its way.
     const besideTerraform = (): void => {
       if (inputs.comment || context.drift) void settle(tokenIdentity());
+      const lookup = review?.();
       if (context.pullNumbers.length > 0) run.listEarly(context.pullNumbers);
-      else void review?.().then((r) => run.listEarly(r.pullNumbers ?? []));
+      else void lookup?.then((r) => run.listEarly(r.pullNumbers ?? []));
     };
     const { roots, notices, access } = await rootsPhase(deps, {
       inputs,

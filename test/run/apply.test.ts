@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushEvent } from '../support/events.js';
+import { pullRequestEvent, pushEvent } from '../support/events.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
 import { apply, applyError, init, ofRoot, plan, type Script } from './fake-terraform.js';
 import { runInProcess } from './harness.js';
@@ -74,6 +74,31 @@ describe('apply mode, in-process', () => {
     expect(run.log).toMatch(/No reviewed plan: commit [0-9a-f]{7} belongs to no pull request/);
     expect(run.log.indexOf('No reviewed plan:')).toBeLessThan(run.log.indexOf('::group::roles: terraform apply'));
     expect(run.outputs).toMatchObject({ converged: 'true' });
+  });
+
+  it('an apply run for a pull request (mode: apply) also starts its review lookup once Terraform runs, not at the gate', async () => {
+    // The roles plan answers only once the lookup's first request (who the token is) has been
+    // answered: a lookup started by the gate, after that plan, would never let the run finish.
+    const number = next++;
+    const headSha = `${number}`.padStart(40, 'a');
+    const baseSha = `${number}`.padStart(40, 'b');
+    api.addPull({ number, files: ['terraform/roles/main.tf'], headSha, baseSha });
+    const asked = api.answered({ method: 'POST', path: /^\/graphql$/, graphql: /viewer/ });
+    const run = await runInProcess({
+      api,
+      eventName: 'pull_request',
+      payload: pullRequestEvent({ number, headSha, baseSha }),
+      sha: headSha,
+      ref: `refs/pull/${number}/merge`,
+      script: {
+        roles: { ...converges('roles', ROLES_SQL), plan: { ...plan('roles', ROLES_SQL), wait: asked } },
+        schema: converges('schema', SCHEMA_SQL),
+      },
+      inputs: { comment: 'false', mode: 'apply' },
+    });
+    expect(run.outputs).toMatchObject({ mode: 'apply' });
+    expect(run.log).toContain('No reviewed plan:');
+    expect(run.terraform).toContain('roles plan');
   });
 
   it("the schema root's plan runs beside the roles root's verify plan, its apply after it (issue 23)", async () => {
