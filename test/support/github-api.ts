@@ -670,6 +670,22 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     }
   }
 
+  /** Holds matching requests until `count` distinct callers arrive (or its `open` is called). */
+  function addHold(count: number, o: { method?: string; path?: RegExp }): (typeof holds)[number] {
+    let open = (): void => undefined;
+    const release = new Promise<void>((resolve) => (open = resolve));
+    const h = {
+      count,
+      callers: new Set<string>(),
+      release,
+      open,
+      ...(o.method ? { method: o.method } : {}),
+      ...(o.path ? { path: o.path } : {}),
+    };
+    holds.push(h);
+    return h;
+  }
+
   async function heldBack(method: string, path: string, caller: string): Promise<void> {
     const h = holds.find((x) => (!x.method || x.method === method) && (!x.path || x.path.test(path)));
     if (!h) return;
@@ -753,33 +769,12 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
         ...(o.message !== undefined ? { message: o.message } : {}),
       }),
     clearFaults: () => void faults.splice(0),
-    holdUntil: (count, o) => {
-      let open = (): void => undefined;
-      const release = new Promise<void>((resolve) => (open = resolve));
-      holds.push({
-        count,
-        callers: new Set(),
-        release,
-        open,
-        ...(o.method ? { method: o.method } : {}),
-        ...(o.path ? { path: o.path } : {}),
-      });
-    },
+    holdUntil: (count, o) => void addHold(count, o),
     hold: (o) => {
-      let open = (): void => undefined;
-      const release = new Promise<void>((resolve) => (open = resolve));
-      const h = {
-        count: Infinity,
-        callers: new Set<string>(),
-        release,
-        open,
-        ...(o.method ? { method: o.method } : {}),
-        ...(o.path ? { path: o.path } : {}),
-      };
-      holds.push(h);
+      const h = addHold(Infinity, o);
       return () => {
         if (holds.includes(h)) holds.splice(holds.indexOf(h), 1);
-        open();
+        h.open();
       };
     },
     answered: (o) => new Promise<void>((resolve) => void waiters.push({ ...o, resolve })),
