@@ -4,6 +4,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { log, redact } from '../core/index.js';
 import { INPUT } from '../inputs/index.js';
+import { yieldWithoutTimers } from './limiter-turns.js';
 
 // The one place the action builds a GitHub client. Everything that talks to GitHub receives
 // a GitHub from here, so retries and rate-limit handling are the same for every call.
@@ -33,6 +34,8 @@ export interface GitHubClientOptions {
 }
 
 export function createGitHub(token: string, options: GitHubClientOptions = {}): GitHub {
+  // The rate limiter both plugins schedule every request through, without its 1 ms pauses.
+  yieldWithoutTimers();
   const onLimit =
     (kind: string) =>
     (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {

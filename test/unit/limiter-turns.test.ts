@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createGitHub } from '../../src/github/client.js';
+import { yieldWithoutTimers } from '../../src/github/limiter-turns.js';
+import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
+
+// The GitHub client's requests pass through bottleneck (the plugins' rate limiter), whose
+// in-memory datastore hands control back to the event loop between its steps. It must do that
+// without a 0 ms timer per step (each one at least 1 ms). Counted, not timed: the 0 ms timers
+// one request starts, through the real plugins against the loopback GitHub API.
+
+let api: GitHubApi;
+
+beforeEach(async () => {
+  api = await startGitHubApi();
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await api.stop();
+});
+
+/** Calls `f` with every timer started meanwhile counted by its delay (the timers still run). */
+async function zeroDelayTimers(f: () => Promise<unknown>): Promise<number> {
+  const real = globalThis.setTimeout;
+  let zero = 0;
+  const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation((...args: Parameters<typeof setTimeout>) => {
+    if (!args[1]) zero++;
+    return Reflect.apply<typeof globalThis, Parameters<typeof setTimeout>, ReturnType<typeof setTimeout>>(real, globalThis, args);
+  });
+  try {
+    await f();
+  } finally {
+    spy.mockRestore();
+  }
+  return zero;
+}
+
+describe('the rate limiter under the GitHub client', () => {
+  // First in this file: the client built by createGitHub must make the change itself.
+  it('sends a read and a write with at most one 0 ms timer per limiter they pass, and both arrive', async () => {
+    const gh = createGitHub(api.actionsToken, { baseUrl: api.url });
+    const repo = { owner: api.owner, repo: api.repo };
+    api.addPull({ number: 7, headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40), files: ['hcl/roles/roles.pg.hcl'] });
+    const read = await zeroDelayTimers(() => gh.rest.pulls.listFiles({ ...repo, pull_number: 7 }));
+    const write = await zeroDelayTimers(() => gh.rest.issues.createComment({ ...repo, issue_number: 7, body: 'hello' }));
+    // Each limiter starts one timer for the job itself (its minTime wait, 0 here): a read passes
+    // the throttling plugin's global queue and the retry plugin's limiter, a comment also the
+    // write and notification queues. With bottleneck's own yields: 12 and 20.
+    expect(read).toBeLessThanOrEqual(3);
+    expect(write).toBeLessThanOrEqual(5);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /repos/${api.owner}/${api.repo}/pulls/7/files`,
+      `POST /repos/${api.owner}/${api.repo}/issues/7/comments`,
+    ]);
+  });
+
+  it('is the bottleneck datastore this was written for (a dependency update that changes it fails here)', () => {
+    expect(yieldWithoutTimers()).toBe(true);
+    // Once for the process: a second call finds it done.
+    expect(yieldWithoutTimers()).toBe(true);
+  });
+});
