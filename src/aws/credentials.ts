@@ -218,9 +218,9 @@ async function assumeWithOidc(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const baseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
   requireOidcRequest(base);
-  // The OIDC token is asked for first, and GitHub answers while the STS client loads: it is
-  // loaded on first use (most of the AWS SDK in the bundle, which a run that takes its
-  // credentials from the environment never needs), and Node compiles it on the main thread.
+  // The STS client (most of the AWS SDK in the bundle, needless when the credentials come from the
+  // environment) loads on first use. Node loads that chunk synchronously, so the OIDC request
+  // asked for first only gets its DNS lookup done meanwhile (docs/benchmarks.md).
   const asked = settle(fetchOidcToken(base));
   const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const client = new STSClient({
