@@ -12405,6 +12405,8 @@ throttling.triggersNotification = triggersNotification;
 
 ;// CONCATENATED MODULE: ./src/github/limiter-turns.ts
 
+/** Set once the datastore yields with setImmediate. */
+let done = false;
 /**
  * Makes bottleneck's in-memory datastore yield with setImmediate instead of a 0 ms timer, once
  * for the process (every limiter shares the class). Returns false, changing nothing, when the
@@ -12412,13 +12414,15 @@ throttling.triggersNotification = triggersNotification;
  * only slower, and test/unit/limiter-turns.test.ts fails.
  */
 function yieldWithoutTimers() {
+    if (done)
+        return true;
     const probe = new (light_default())();
     const store = probe._store;
     const proto = store === null || typeof store !== 'object' ? undefined : Object.getPrototypeOf(store);
     if (!isDatastore(proto))
         return false;
-    if (proto.yieldLoop !== nextTurn)
-        proto.yieldLoop = nextTurn;
+    proto.yieldLoop = nextTurn;
+    done = true;
     return true;
 }
 function isDatastore(proto) {

@@ -16,6 +16,9 @@ interface LocalDatastore {
   yieldLoop(t?: number): Promise<void>;
 }
 
+/** Set once the datastore yields with setImmediate. */
+let done = false;
+
 /**
  * Makes bottleneck's in-memory datastore yield with setImmediate instead of a 0 ms timer, once
  * for the process (every limiter shares the class). Returns false, changing nothing, when the
@@ -23,11 +26,13 @@ interface LocalDatastore {
  * only slower, and test/unit/limiter-turns.test.ts fails.
  */
 export function yieldWithoutTimers(): boolean {
+  if (done) return true;
   const probe = new Bottleneck() as unknown as { _store?: unknown };
   const store = probe._store;
   const proto: unknown = store === null || typeof store !== 'object' ? undefined : Object.getPrototypeOf(store);
   if (!isDatastore(proto)) return false;
-  if (proto.yieldLoop !== nextTurn) proto.yieldLoop = nextTurn;
+  proto.yieldLoop = nextTurn;
+  done = true;
   return true;
 }
 

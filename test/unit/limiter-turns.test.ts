@@ -45,9 +45,10 @@ describe('the rate limiter under the GitHub client', () => {
     const write = await zeroDelayTimers(() => gh.rest.issues.createComment({ ...repo, issue_number: 7, body: 'hello' }));
     // Each limiter starts one timer for the job itself (its minTime wait, 0 here): a read passes
     // the throttling plugin's global queue and the retry plugin's limiter, a comment also the
-    // write and notification queues. With bottleneck's own yields: 12 and 20.
-    expect(read).toBeLessThanOrEqual(3);
-    expect(write).toBeLessThanOrEqual(5);
+    // write and notification queues, so 3 and 5. With bottleneck's own yields: 12 and 20. The
+    // bounds leave room for a timer of someone else's in the same process.
+    expect(read).toBeLessThanOrEqual(6);
+    expect(write).toBeLessThanOrEqual(10);
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /repos/${api.owner}/${api.repo}/pulls/7/files`,
       `POST /repos/${api.owner}/${api.repo}/issues/7/comments`,
