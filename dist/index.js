@@ -12409,21 +12409,20 @@ throttling.triggersNotification = triggersNotification;
 let done = false;
 /**
  * Makes bottleneck's in-memory datastore yield with setImmediate instead of a 0 ms timer, once
- * for the process (every limiter shares the class). Returns false, changing nothing, when the
- * datastore is not the one this was written for (bottleneck 2.x): the requests then still work,
- * only slower, and test/unit/limiter-turns.test.ts fails.
+ * for the process (every limiter shares the class). A datastore that is not the one this was
+ * written for (bottleneck 2.x) is left as it is: the requests still work, only slower, and
+ * test/unit/limiter-turns.test.ts fails.
  */
 function yieldWithoutTimers() {
     if (done)
-        return true;
+        return;
     const probe = new (light_default())();
     const store = probe._store;
     const proto = store === null || typeof store !== 'object' ? undefined : Object.getPrototypeOf(store);
     if (!isDatastore(proto))
-        return false;
+        return;
     proto.yieldLoop = nextTurn;
     done = true;
-    return true;
 }
 function isDatastore(proto) {
     return proto !== null && typeof proto === 'object' && typeof proto.yieldLoop === 'function';

@@ -21,19 +21,18 @@ let done = false;
 
 /**
  * Makes bottleneck's in-memory datastore yield with setImmediate instead of a 0 ms timer, once
- * for the process (every limiter shares the class). Returns false, changing nothing, when the
- * datastore is not the one this was written for (bottleneck 2.x): the requests then still work,
- * only slower, and test/unit/limiter-turns.test.ts fails.
+ * for the process (every limiter shares the class). A datastore that is not the one this was
+ * written for (bottleneck 2.x) is left as it is: the requests still work, only slower, and
+ * test/unit/limiter-turns.test.ts fails.
  */
-export function yieldWithoutTimers(): boolean {
-  if (done) return true;
+export function yieldWithoutTimers(): void {
+  if (done) return;
   const probe = new Bottleneck() as unknown as { _store?: unknown };
   const store = probe._store;
   const proto: unknown = store === null || typeof store !== 'object' ? undefined : Object.getPrototypeOf(store);
-  if (!isDatastore(proto)) return false;
+  if (!isDatastore(proto)) return;
   proto.yieldLoop = nextTurn;
   done = true;
-  return true;
 }
 
 function isDatastore(proto: unknown): proto is LocalDatastore {

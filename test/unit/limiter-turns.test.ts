@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGitHub } from '../../src/github/client.js';
-import { yieldWithoutTimers } from '../../src/github/limiter-turns.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
 
 // The GitHub client's requests pass through bottleneck (the plugins' rate limiter), whose
@@ -36,7 +35,8 @@ async function zeroDelayTimers(f: () => Promise<unknown>): Promise<number> {
 }
 
 describe('the rate limiter under the GitHub client', () => {
-  // First in this file: the client built by createGitHub must make the change itself.
+  // The client built by createGitHub makes the change itself. A bottleneck whose datastore no
+  // longer has the method it replaces is left as it is, and fails here with the old counts.
   it('sends a read and a write with at most one 0 ms timer per limiter they pass, and both arrive', async () => {
     const gh = createGitHub(api.actionsToken, { baseUrl: api.url });
     const repo = { owner: api.owner, repo: api.repo };
@@ -53,11 +53,5 @@ describe('the rate limiter under the GitHub client', () => {
       `GET /repos/${api.owner}/${api.repo}/pulls/7/files`,
       `POST /repos/${api.owner}/${api.repo}/issues/7/comments`,
     ]);
-  });
-
-  it('is the bottleneck datastore this was written for (a dependency update that changes it fails here)', () => {
-    expect(yieldWithoutTimers()).toBe(true);
-    // Once for the process: a second call finds it done.
-    expect(yieldWithoutTimers()).toBe(true);
   });
 });
