@@ -66,6 +66,16 @@ describe('redact: registered secrets', () => {
     expect(redact('x AAAA-BBBB-CCCC-DDDD-EEEE y')).toBe('x *** y');
   });
 
+  it('masks secrets that begin alike, wherever one of them stands alone', () => {
+    // The same first 12 characters (where the search for a secret starts), and a short secret
+    // that is the start of both.
+    register('arn-session-0123456789-alpha', 'arn-session-0123456789-beta', 'arn-sess');
+    expect(redact('a arn-session-0123456789-beta b')).toBe('a *** b');
+    expect(redact('a arn-session-0123456789-alpha b')).toBe('a *** b');
+    expect(redact('a arn-session-0123456789-gamma b')).toBe('a ***ion-0123456789-gamma b');
+    expect(redact('a arn-sess b')).toBe('a *** b');
+  });
+
   it('ignores values too short to be secrets, and empty values', () => {
     register('ab', '');
     registerSecret(undefined);

@@ -23,8 +23,6 @@ const registered = new Set<string>();
 const searched = new Map<string, { left: number; right: number }>();
 /** Literal forms whose escapes decode to too little to search for canonically (`%41%42%43`): matched as written. */
 const asWritten = new Set<string>();
-/** One alternation of `searched`, longest first; rebuilt only when a secret is added (redact() runs once per statement while rendering). */
-let matcher: RegExp | undefined;
 
 /** Masks `value` in the runner log and in everything redact() passes from now on (also its encodings). */
 export function registerSecret(value: string | undefined | null): void {
@@ -40,7 +38,7 @@ export function registerSecret(value: string | undefined | null): void {
     }
     const known = searched.get(c);
     searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
-    if (!known) matcher = undefined;
+    if (!known) prefixMatcher = undefined;
   }
 }
 
@@ -57,25 +55,52 @@ function maskRegistered(text: string): string {
   return spans.apply(text);
 }
 
+// The canonical forms are found in two steps. One regular expression of their first
+// PREFIX_LENGTH characters finds where a form may start; the whole form is then compared there.
+// A regular expression of the whole forms found them in one step, but the forms of a session
+// token or an IAM token run to thousands of characters, and V8 compiled that alternation anew
+// on the first redact() after every registration: ~20 ms each (up to 110 ms) in `npm run bench`
+// section 3, several times a run, twice before the first terraform init. The prefixes compile
+// in well under a millisecond, and the scan is as fast.
+const PREFIX_LENGTH = 12;
+/** Canonical forms by their prefix; a form shorter than PREFIX_LENGTH is its own prefix. */
+let byPrefix: Map<string, string[]> | undefined;
+/** The distinct prefix lengths, longest first. */
+let prefixLengths: number[] = [];
+let prefixMatcher: RegExp | undefined;
+
+function compilePrefixes(): RegExp {
+  byPrefix = new Map();
+  for (const form of searched.keys()) {
+    const prefix = form.slice(0, PREFIX_LENGTH);
+    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), form]);
+  }
+  const prefixes = [...byPrefix.keys()].sort((a, b) => b.length - a.length);
+  prefixLengths = [...new Set(prefixes.map((p) => p.length))];
+  return new RegExp(prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g');
+}
+
 function maskCanonical(text: string, spans: Spans): void {
-  matcher ??= new RegExp(
-    [...searched.keys()]
-      .sort((a, b) => b.length - a.length)
-      .map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-      .join('|'),
-    'g',
-  );
-  matcher.lastIndex = 0;
-  if (!matcher.test(canonicalText(text))) return;
-  // Rare: a secret is there. Only now build the map from canonical to original positions.
+  prefixMatcher ??= compilePrefixes();
+  prefixMatcher.lastIndex = 0;
+  const canon = canonicalText(text);
+  if (!prefixMatcher.test(canon)) return;
+  // Rare: a secret may be there. Only now build the map from canonical to original positions.
   const view = canonicalView(text);
-  matcher.lastIndex = 0;
-  for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
-    const [start, end] = widened(view.text, m.index, m.index + m[0].length, searched.get(m[0]));
-    for (const [s, e] of view.originalRanges(start, end)) spans.add(s, e);
+  prefixMatcher.lastIndex = 0;
+  for (let m = prefixMatcher.exec(view.text); m; m = prefixMatcher.exec(view.text)) {
+    const at = m.index;
+    // The alternation reports the longest prefix found here; a shorter one may start here too.
+    for (const length of prefixLengths) {
+      for (const form of byPrefix?.get(view.text.slice(at, at + length)) ?? []) {
+        if (!view.text.startsWith(form, at)) continue;
+        const [start, end] = widened(view.text, at, at + form.length, searched.get(form));
+        for (const [s, e] of view.originalRanges(start, end)) spans.add(s, e);
+      }
+    }
     // Resume one past the start, not at the end: a secret overlapping this match must be
     // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
-    matcher.lastIndex = m.index + 1;
+    prefixMatcher.lastIndex = at + 1;
   }
 }
 
@@ -97,5 +122,5 @@ export function resetSecretsForTest(): void {
   registered.clear();
   searched.clear();
   asWritten.clear();
-  matcher = undefined;
+  prefixMatcher = undefined;
 }
