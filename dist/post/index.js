@@ -3853,7 +3853,7 @@ function registerSecret(value) {
         const known = searched.get(c);
         searched.set(c, { left: Math.max(left, known?.left ?? 0), right: Math.max(right, known?.right ?? 0) });
         if (!known)
-            prefixMatcher = undefined;
+            prefixSearch = undefined;
     }
 }
 /** `text` with every registered secret and every credential-shaped value replaced by ***. */
@@ -3879,35 +3879,32 @@ function maskRegistered(text) {
 // section 3, several times a run, twice before the first terraform init. The prefixes compile
 // in well under a millisecond, and the scan is as fast.
 const PREFIX_LENGTH = 12;
-/** Canonical forms by their prefix; a form shorter than PREFIX_LENGTH is its own prefix. */
-let byPrefix;
-/** The distinct prefix lengths, longest first. */
-let prefixLengths = [];
-let prefixMatcher;
-function compilePrefixes() {
-    byPrefix = new Map();
+/** Built on the first redact() after a registration. */
+let prefixSearch;
+function buildPrefixSearch() {
+    const forms = new Map();
     for (const form of searched.keys()) {
         const prefix = form.slice(0, PREFIX_LENGTH);
-        byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), form]);
+        forms.set(prefix, [...(forms.get(prefix) ?? []), form]);
     }
-    const prefixes = [...byPrefix.keys()].sort((a, b) => b.length - a.length);
-    prefixLengths = [...new Set(prefixes.map((p) => p.length))];
-    return new RegExp(prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g');
+    const prefixes = [...forms.keys()].sort((a, b) => b.length - a.length);
+    const matcher = new RegExp(prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g');
+    return { matcher, forms, lengths: [...new Set(prefixes.map((p) => p.length))] };
 }
 function maskCanonical(text, spans) {
-    prefixMatcher ??= compilePrefixes();
-    prefixMatcher.lastIndex = 0;
-    const canon = canonicalText(text);
-    if (!prefixMatcher.test(canon))
+    prefixSearch ??= buildPrefixSearch();
+    const { matcher, forms, lengths } = prefixSearch;
+    matcher.lastIndex = 0;
+    if (!matcher.test(canonicalText(text)))
         return;
     // Rare: a secret may be there. Only now build the map from canonical to original positions.
     const view = canonicalView(text);
-    prefixMatcher.lastIndex = 0;
-    for (let m = prefixMatcher.exec(view.text); m; m = prefixMatcher.exec(view.text)) {
+    matcher.lastIndex = 0;
+    for (let m = matcher.exec(view.text); m; m = matcher.exec(view.text)) {
         const at = m.index;
         // The alternation reports the longest prefix found here; a shorter one may start here too.
-        for (const length of prefixLengths) {
-            for (const form of byPrefix?.get(view.text.slice(at, at + length)) ?? []) {
+        for (const length of lengths) {
+            for (const form of forms.get(view.text.slice(at, at + length)) ?? []) {
                 if (!view.text.startsWith(form, at))
                     continue;
                 const [start, end] = widened(view.text, at, at + form.length, searched.get(form));
@@ -3917,7 +3914,7 @@ function maskCanonical(text, spans) {
         }
         // Resume one past the start, not at the end: a secret overlapping this match must be
         // masked too, or its tail would be left behind. Overlapping ranges merge into one mask.
-        prefixMatcher.lastIndex = at + 1;
+        matcher.lastIndex = at + 1;
     }
 }
 const isBase64Char = (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
@@ -3937,7 +3934,7 @@ function resetSecretsForTest() {
     registered.clear();
     searched.clear();
     asWritten.clear();
-    prefixMatcher = undefined;
+    prefixSearch = undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/core/log.ts
