@@ -5,6 +5,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { log, redact } from '../core/index.js';
 import { INPUT } from '../inputs/index.js';
 import { yieldWithoutTimers } from './limiter-turns.js';
+import { httpClientFetch } from './transport.js';
 
 // The one place the action builds a GitHub client. Everything that talks to GitHub receives
 // a GitHub from here, so retries and rate-limit handling are the same for every call.
@@ -18,8 +19,9 @@ export type GitHub = ReturnType<typeof getOctokit>;
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 /**
- * One request may take this long. A GitHub API that accepts the connection and never answers
- * must not hold the job until its timeout: the report is already in the summary and outputs.
+ * A request gives up when its socket stays silent this long. A GitHub API that accepts the
+ * connection and never answers must not hold the job until its timeout: the report is already
+ * in the summary and outputs.
  */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -52,7 +54,7 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
     // @actions/github reads GITHUB_API_URL once at import time; reading it here as well means
     // a client built after the environment is set (tests, GHES wrappers) still honours it.
     baseUrl: options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com'),
-    request: { fetch: fetchWithTimeout },
+    request: { fetch: httpClientFetch(REQUEST_TIMEOUT_MS) },
     log: {
       debug: () => {},
       info: () => {},
@@ -90,18 +92,6 @@ export function createGitHub(token: string, options: GitHubClientOptions = {}): 
   // merge. They go through a client with the same retries, timeout and URL but no write queue.
   client.graphql = getOctokit(token, base, retry).graphql;
   return client;
-}
-
-/**
- * fetch with a deadline per request; a caller's own abort signal still applies. Node's fetch,
- * not the bundle's undici, which is a chunk of its own that no run loads (src/undici-on-demand.ts):
- * undici compiled and run at start-up cost each run ~40 ms more before its first init than
- * Node's fetch costs on its first request (bench section 7, docs/benchmarks.md).
- */
-function fetchWithTimeout(url: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  return fetch(url, { ...init, signal });
 }
 
 /** A GitHub login: a user's, or a bot user's with REST's `[bot]` suffix. */

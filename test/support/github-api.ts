@@ -100,6 +100,8 @@ export interface ApiRequest {
   auth: 'actions' | 'app' | 'pat' | 'read-only' | 'unknown' | 'none';
   /** When the request arrived (Date.now()). */
   at: number;
+  /** The User-Agent header as sent. */
+  userAgent: string | undefined;
 }
 
 /** A status to answer with, a secondary rate limit, or `hang`: accept the request and never answer. */
@@ -607,8 +609,18 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
       status: 0,
       auth: kind,
       at: Date.now(),
+      userAgent: req.headers['user-agent'],
     };
     requests.push(rec);
+    if (!req.headers['user-agent']) {
+      // GitHub rejects a request without a User-Agent header before anything else.
+      rec.status = 403;
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(
+        'Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api#user-agent).\n',
+      );
+      return;
+    }
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('x-github-request-id', randomUUID().toUpperCase().slice(0, 23));
     res.setHeader('x-github-api-version-selected', '2022-11-28');
