@@ -24959,8 +24959,9 @@ __nccwpck_require__.r(__webpack_exports__);
 // A name an importer takes that this module lacks would be undefined at run time:
 // test/unit/undici-on-demand.test.ts reads, from dist's source maps, every name the bundled
 // sources take from 'undici', and fails on one missing here. The action's own GitHub requests
-// replace @actions/github's fetch with Node's (src/github/client.ts), so today no run loads
-// undici; this module keeps the libraries' proxy path working for a caller that uses it.
+// replace @actions/github's fetch with one over @actions/http-client (src/github/transport.ts),
+// so today no run loads undici; this module keeps the libraries' proxy path working for a
+// caller that uses it.
 /** undici's ProxyAgent, described: made into undici's own on first use by `fetch`. */
 class ProxyAgent {
     options;
