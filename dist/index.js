@@ -12461,10 +12461,11 @@ var http_client_lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/github/transport.ts
 
 /**
- * A fetch for Octokit's `request.fetch`: one keep-alive client whose socket gives up after
- * `timeoutMs` without a byte (a GitHub that accepts the connection and never answers must not
- * hold the job), following redirects as fetch does. The whole body is read before the response
- * is returned, so no answer Octokit leaves unread (a 204, a HEAD) keeps its socket busy.
+ * A fetch for Octokit's `request.fetch`: one keep-alive client that gives up after `timeoutMs`
+ * without a byte, before the answer's head or within its body (a GitHub that accepts the
+ * connection and never answers must not hold the job), following redirects as fetch does. The
+ * whole body is read before the response is returned, so no answer Octokit leaves unread (a
+ * 204, a HEAD) keeps its socket busy.
  */
 function httpClientFetch(timeoutMs) {
     const client = new http_client_lib/* HttpClient */.Qq(undefined, [], { keepAlive: true, socketTimeout: timeoutMs, allowRetries: false });
@@ -12480,9 +12481,20 @@ function httpClientFetch(timeoutMs) {
             throw new Error('the GitHub client sends only text bodies');
         const href = String(url);
         const res = await client.request(init.method ?? 'GET', href, init.body ?? null, { ...init.headers });
+        // The client's timeout ends only the wait for the answer's head; a body that stops coming
+        // is ended here, on the same terms.
+        const stalled = () => {
+            res.message.destroy(new Error(`GitHub stopped sending its answer to ${new URL(href).pathname} for ${timeoutMs / 1000} s`));
+        };
+        res.message.setTimeout(timeoutMs, stalled);
         const chunks = [];
-        for await (const chunk of res.message)
-            chunks.push(chunk);
+        try {
+            for await (const chunk of res.message)
+                chunks.push(chunk);
+        }
+        finally {
+            res.message.removeListener('timeout', stalled);
+        }
         const bytes = Buffer.concat(chunks);
         const headers = new Map();
         for (const [name, value] of Object.entries(res.message.headers)) {

@@ -30,10 +30,11 @@ export interface OctokitResponse {
 }
 
 /**
- * A fetch for Octokit's `request.fetch`: one keep-alive client whose socket gives up after
- * `timeoutMs` without a byte (a GitHub that accepts the connection and never answers must not
- * hold the job), following redirects as fetch does. The whole body is read before the response
- * is returned, so no answer Octokit leaves unread (a 204, a HEAD) keeps its socket busy.
+ * A fetch for Octokit's `request.fetch`: one keep-alive client that gives up after `timeoutMs`
+ * without a byte, before the answer's head or within its body (a GitHub that accepts the
+ * connection and never answers must not hold the job), following redirects as fetch does. The
+ * whole body is read before the response is returned, so no answer Octokit leaves unread (a
+ * 204, a HEAD) keeps its socket busy.
  */
 export function httpClientFetch(timeoutMs: number): (url: string | URL, init?: OctokitFetchInit) => Promise<OctokitResponse> {
   const client = new HttpClient(undefined, [], { keepAlive: true, socketTimeout: timeoutMs, allowRetries: false });
@@ -48,8 +49,18 @@ export function httpClientFetch(timeoutMs: number): (url: string | URL, init?: O
       throw new Error('the GitHub client sends only text bodies');
     const href = String(url);
     const res = await client.request(init.method ?? 'GET', href, init.body ?? null, { ...init.headers });
+    // The client's timeout ends only the wait for the answer's head; a body that stops coming
+    // is ended here, on the same terms.
+    const stalled = (): void => {
+      res.message.destroy(new Error(`GitHub stopped sending its answer to ${new URL(href).pathname} for ${timeoutMs / 1000} s`));
+    };
+    res.message.setTimeout(timeoutMs, stalled);
     const chunks: Buffer[] = [];
-    for await (const chunk of res.message) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of res.message) chunks.push(chunk as Buffer);
+    } finally {
+      res.message.removeListener('timeout', stalled);
+    }
     const bytes = Buffer.concat(chunks);
     const headers = new Map<string, string>();
     for (const [name, value] of Object.entries(res.message.headers)) {

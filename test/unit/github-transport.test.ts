@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTIONS_BOT_LOGIN, createGitHub, tokenIdentity } from '../../src/github/client.js';
 import { httpClientFetch } from '../../src/github/transport.js';
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 /** Starts `server` on a loopback port, stopped (with every socket it opened) after the test. */
-async function listen(server: Server): Promise<number> {
+async function listen(server: Server | NetServer): Promise<number> {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -100,6 +100,22 @@ describe('httpClientFetch', () => {
       'Request timeout: /silent',
     );
   });
+
+  it('gives up on an answer whose body stops coming, from a server that keeps its side open', async () => {
+    // A raw server that sends a head and part of the body, then nothing, and does not close
+    // when the client does.
+    const server = createNetServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () =>
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"partial":'),
+      );
+    });
+    const url = `http://127.0.0.1:${await listen(server)}`;
+    await expect(httpClientFetch(200)(`${url}/stalls`, { method: 'GET', headers: { 'user-agent': 'test' } })).rejects.toThrow(
+      'GitHub stopped sending its answer to /stalls for 0.2 s',
+    );
+    // Without the body's own timeout this waits forever: fail well before the suite's 120 s.
+  }, 30_000);
 
   it('refuses what Octokit sends only when a caller asks for it: an abort signal, a redirect mode, a stream body', async () => {
     const f = httpClientFetch(10_000);
