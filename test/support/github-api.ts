@@ -613,11 +613,12 @@ export async function startGitHubApi(opts: { owner?: string; repo?: string; patL
     };
     requests.push(rec);
     if (!req.headers['user-agent']) {
-      // GitHub rejects a request without a User-Agent header before anything else.
+      // GitHub rejects a request without a User-Agent header before anything else, with the
+      // text/html answer its REST docs show (getting-started-with-the-rest-api#user-agent).
       rec.status = 403;
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+      res.writeHead(403, { 'content-type': 'text/html', connection: 'close' });
       res.end(
-        'Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api#user-agent).\n',
+        'Request forbidden by administrative rules.\nPlease make sure your request has a User-Agent header.\nCheck https://developer.github.com for other possible causes.\n',
       );
       return;
     }
